@@ -1,0 +1,254 @@
+"""Thin HTTP views for accounts (API.md § Accounts): validate, call a service or selector, answer."""
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import selectors, services
+from accounts.models import User
+from core.apis import errors, page_body, page_query, paginated
+from core.pagination import keyset_page
+from core.serializers import StrictSerializer
+
+
+def viewer_of(request: Request) -> User | None:
+    return request.user if request.user.is_authenticated else None  # type: ignore[return-value]
+
+
+# --- output shapes ---------------------------------------------------------------------------------
+
+
+class MeOutput(serializers.Serializer):
+    handle = serializers.CharField()
+    display_name = serializers.CharField()
+    birthdate = serializers.DateField(allow_null=True)
+    is_minor = serializers.BooleanField(help_text="Under 18 or no birthdate given: minors' likeness rules apply.")
+    followers_count = serializers.IntegerField()
+    following_count = serializers.IntegerField()
+    date_joined = serializers.DateTimeField()
+
+
+class ProfileOutput(serializers.Serializer):
+    handle = serializers.CharField()
+    display_name = serializers.CharField()
+    followers_count = serializers.IntegerField()
+    following_count = serializers.IntegerField()
+    is_following = serializers.SerializerMethodField(help_text="The caller follows this person.")
+    follows_you = serializers.SerializerMethodField(help_text="This person follows the caller.")
+    is_mutual = serializers.SerializerMethodField(help_text="Both follow each other.")
+    is_blocked = serializers.SerializerMethodField(help_text="The caller has blocked this person.")
+    date_joined = serializers.DateTimeField()
+
+    def get_is_following(self, user: Any) -> bool:
+        return user.relation.i_follow
+
+    def get_follows_you(self, user: Any) -> bool:
+        return user.relation.follows_me
+
+    def get_is_mutual(self, user: Any) -> bool:
+        return user.relation.is_mutual
+
+    def get_is_blocked(self, user: Any) -> bool:
+        return user.relation.blocked_by_me
+
+
+class UserSummaryOutput(serializers.Serializer):
+    handle = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class FollowerOutput(UserSummaryOutput):
+    def to_representation(self, instance: Any) -> Any:
+        return super().to_representation(instance.follower)
+
+
+class FollowingOutput(UserSummaryOutput):
+    def to_representation(self, instance: Any) -> Any:
+        return super().to_representation(instance.followee)
+
+
+class BlockedOutput(UserSummaryOutput):
+    def to_representation(self, instance: Any) -> Any:
+        return super().to_representation(instance.blocked)
+
+
+TOKEN_OUTPUT = inline_serializer("TokenOutput", {"token": serializers.CharField()})
+
+
+# --- auth ------------------------------------------------------------------------------------------
+
+
+class RegisterApi(APIView):
+    permission_classes = [AllowAny]
+    throttle_scope = "register"
+
+    class RegisterInput(StrictSerializer):
+        handle = serializers.CharField(max_length=64)
+        password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
+        display_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+        birthdate = serializers.DateField(required=False, allow_null=True)
+
+    @extend_schema(
+        operation_id="auth_register",
+        request=RegisterInput,
+        responses={
+            201: inline_serializer("RegisterOutput", {"user": MeOutput(), "token": serializers.CharField()}),
+            **errors(400, 409, 429),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        data = self.RegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_register(**data.validated_data)
+        token = services.token_issue(user=user)
+        body = {"user": MeOutput(selectors.me_with_counts(user)).data, "token": token}
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class TokenApi(APIView):
+    throttle_scope = "sign_in"
+
+    class SignInInput(StrictSerializer):
+        handle = serializers.CharField(max_length=64)
+        password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+    def get_permissions(self) -> list[Any]:
+        return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
+
+    @extend_schema(
+        operation_id="auth_token_create", request=SignInInput, responses={200: TOKEN_OUTPUT, **errors(400, 429)}
+    )
+    def post(self, request: Request) -> Response:
+        data = self.SignInInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        _, token = services.token_sign_in(**data.validated_data)
+        return Response({"token": token})
+
+    @extend_schema(
+        operation_id="auth_token_revoke",
+        request=None,
+        responses={204: OpenApiResponse(description="Signed out: this token no longer works."), **errors(401)},
+    )
+    def delete(self, request: Request) -> Response:
+        services.token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- me --------------------------------------------------------------------------------------------
+
+
+class MeApi(APIView):
+    class MeUpdateInput(StrictSerializer):
+        display_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+        birthdate = serializers.DateField(required=False)
+        password = serializers.CharField(max_length=128, required=False, trim_whitespace=False, write_only=True)
+        current_password = serializers.CharField(max_length=128, required=False, trim_whitespace=False, write_only=True)
+
+    @extend_schema(operation_id="me_retrieve", responses={200: MeOutput, **errors(401)})
+    def get(self, request: Request) -> Response:
+        return Response(MeOutput(selectors.me_with_counts(request.user)).data)
+
+    @extend_schema(operation_id="me_update", request=MeUpdateInput, responses={200: MeOutput, **errors(400, 401)})
+    def patch(self, request: Request) -> Response:
+        data = self.MeUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_update(user=request.user, **data.validated_data)
+        return Response(MeOutput(selectors.me_with_counts(user)).data)
+
+    @extend_schema(
+        operation_id="me_erase",
+        request=None,
+        responses={204: OpenApiResponse(description="The account and everything of it is erased."), **errors(401)},
+    )
+    def delete(self, request: Request) -> Response:
+        services.account_erase(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class MyBlocksApi(APIView):
+    @extend_schema(
+        operation_id="me_blocks_list", parameters=[], responses={200: paginated(BlockedOutput), **errors(400, 401)}
+    )
+    def get(self, request: Request) -> Response:
+        page = keyset_page(selectors.blocks_of(request.user), ordering=("-id",), salt="blocks", **page_query(request))
+        return Response(page_body(page, BlockedOutput))
+
+
+# --- people and the graph --------------------------------------------------------------------------
+
+
+class UserDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(operation_id="users_retrieve", responses={200: ProfileOutput, **errors(404)})
+    def get(self, request: Request, handle: str) -> Response:
+        return Response(ProfileOutput(selectors.user_visible_to(handle, viewer_of(request))).data)
+
+
+class FollowApi(APIView):
+    throttle_scope = "social"
+
+    @extend_schema(
+        operation_id="users_follow",
+        request=None,
+        responses={204: OpenApiResponse(description="Following."), **errors(400, 401, 404, 409)},
+    )
+    def put(self, request: Request, handle: str) -> Response:
+        services.follow_create(follower=request.user, followee=selectors.user_by_handle(handle))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="users_unfollow",
+        request=None,
+        responses={204: OpenApiResponse(description="Not following."), **errors(401, 404)},
+    )
+    def delete(self, request: Request, handle: str) -> Response:
+        services.follow_delete(follower=request.user, followee=selectors.user_by_handle(handle))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class BlockApi(APIView):
+    throttle_scope = "social"
+
+    @extend_schema(
+        operation_id="users_block",
+        request=None,
+        responses={204: OpenApiResponse(description="Blocked; follows both ways removed."), **errors(400, 401, 404)},
+    )
+    def put(self, request: Request, handle: str) -> Response:
+        services.block_create(blocker=request.user, blocked=selectors.user_by_handle(handle))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="users_unblock",
+        request=None,
+        responses={204: OpenApiResponse(description="Not blocked."), **errors(401, 404)},
+    )
+    def delete(self, request: Request, handle: str) -> Response:
+        services.block_delete(blocker=request.user, blocked=selectors.user_by_handle(handle))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FollowersApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(operation_id="users_followers_list", responses={200: paginated(FollowerOutput), **errors(400, 404)})
+    def get(self, request: Request, handle: str) -> Response:
+        user = selectors.user_visible_to(handle, viewer_of(request))
+        page = keyset_page(selectors.followers_of(user), ordering=("-id",), salt="followers", **page_query(request))
+        return Response(page_body(page, FollowerOutput))
+
+
+class FollowingApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(operation_id="users_following_list", responses={200: paginated(FollowingOutput), **errors(400, 404)})
+    def get(self, request: Request, handle: str) -> Response:
+        user = selectors.user_visible_to(handle, viewer_of(request))
+        page = keyset_page(selectors.following_of(user), ordering=("-id",), salt="following", **page_query(request))
+        return Response(page_body(page, FollowingOutput))

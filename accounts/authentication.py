@@ -1,0 +1,38 @@
+"""`Authorization: Bearer <token>`, looked up by the token's SHA-256 digest in one query."""
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+
+from accounts.models import AuthToken, token_digest
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Any) -> tuple[Any, AuthToken] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Send the header as 'Authorization: Bearer <token>'.")
+        try:
+            token = header[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed("The token is not valid.") from exc
+        found = AuthToken.objects.select_related("user").filter(digest=token_digest(token)).first()
+        if found is None or not found.user.is_active:
+            raise exceptions.AuthenticationFailed("The token is not valid; sign in again.")
+        return found.user, found
+
+    def authenticate_header(self, request: Any) -> str:
+        return f'{self.keyword} realm="api"'
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "accounts.authentication.BearerTokenAuthentication"
+    name = "bearer"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer"}

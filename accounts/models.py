@@ -1,0 +1,127 @@
+"""People, their sign-in tokens, and the social graph (follows and blocks)."""
+
+import datetime as dt
+import hashlib
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+HANDLE_PATTERN = r"^[a-z0-9_.]{3,30}$"
+
+
+def normalize_handle(handle: str) -> str:
+    """Handles are case-insensitive: stored and looked up in lower case."""
+    return (handle or "").strip().lower()
+
+
+def age_on(birthdate: dt.date, day: dt.date) -> int:
+    return day.year - birthdate.year - ((day.month, day.day) < (birthdate.month, birthdate.day))
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, handle: str, password: str | None = None, **extra: object) -> "User":
+        user = self.model(handle=normalize_handle(handle), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, handle: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(handle, password, **extra)
+
+    def get_by_natural_key(self, username: str | None) -> "User":
+        return self.get(handle=normalize_handle(username or ""))
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    handle = models.CharField(max_length=30, unique=True)
+    display_name = models.CharField(max_length=50, blank=True)
+    birthdate = models.DateField(null=True, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "handle"
+    REQUIRED_FIELDS = []
+
+    class Meta:
+        constraints = [
+            # The rules of API.md, in the database: lower case (so unique is case-insensitive),
+            # 3–30 characters of a-z 0-9 _ .
+            models.CheckConstraint(condition=Q(handle=Lower("handle")), name="accounts_user_handle_lowercase"),
+            models.CheckConstraint(condition=Q(handle__regex=HANDLE_PATTERN), name="accounts_user_handle_format"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.handle}"
+
+    @property
+    def is_minor(self) -> bool:
+        """Under 18, or age unknown: likeness rules for minors apply until a birthdate says otherwise."""
+        if self.birthdate is None:
+            return True
+        return age_on(self.birthdate, timezone.localdate()) < settings.CASTFEED_ADULT_AGE
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AuthToken(models.Model):
+    """A bearer token. Only its SHA-256 digest is stored: a database leak does not leak sessions."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_tokens")
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"token of {self.user_id} from {self.created_at:%Y-%m-%d}"
+
+
+class Follow(models.Model):
+    follower = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
+    followee = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["follower", "followee"], name="accounts_follow_unique"),
+            models.CheckConstraint(condition=~Q(follower=F("followee")), name="accounts_follow_not_self"),
+        ]
+        indexes = [
+            # followers and following lists, newest first (keyset on id)
+            models.Index(fields=["followee", "-id"], name="accounts_follow_followee_id"),
+            models.Index(fields=["follower", "-id"], name="accounts_follow_follower_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.follower_id} follows {self.followee_id}"
+
+
+class Block(models.Model):
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="accounts_block_unique"),
+            models.CheckConstraint(condition=~Q(blocker=F("blocked")), name="accounts_block_not_self"),
+        ]
+        indexes = [
+            models.Index(fields=["blocker", "-id"], name="accounts_block_blocker_id"),
+            models.Index(fields=["blocked", "blocker"], name="accounts_block_blocked"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocked {self.blocked_id}"

@@ -1,0 +1,159 @@
+"""Seed step for accounts: people (a few minors, most adults), follows with a heavy-tailed
+popularity (a few accounts followed by many, most by few), and some blocks."""
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+from accounts.models import Block, Follow, User
+from core.bulk import insert_rows, next_id
+
+SEED_PASSWORD = "castfeed-seed-password"  # noqa: S105 - documented password of seeded accounts
+
+_FIRST = [
+    "maya",
+    "ana",
+    "leo",
+    "noah",
+    "zoe",
+    "kai",
+    "ivy",
+    "omar",
+    "lena",
+    "theo",
+    "nora",
+    "eli",
+    "aria",
+    "yuki",
+    "sam",
+    "ravi",
+    "mila",
+    "jonas",
+    "sara",
+    "luca",
+    "emma",
+    "finn",
+    "ines",
+    "hugo",
+]
+_LAST = [
+    "okafor",
+    "silva",
+    "chen",
+    "novak",
+    "haddad",
+    "kim",
+    "berg",
+    "rossi",
+    "ito",
+    "diaz",
+    "moreau",
+    "patel",
+    "meyer",
+    "costa",
+    "larsen",
+    "nagy",
+    "walsh",
+    "sato",
+]
+
+
+def add_arguments(parser: Any) -> None:
+    parser.add_argument("--users", type=int, default=1000, help="people to create")
+    parser.add_argument("--follows", type=int, default=10_000, help="follow edges to create")
+    parser.add_argument("--blocks", type=int, default=None, help="block edges (default: users / 100)")
+
+
+def popularity(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A Zipf-like weight per person (s≈1): person i is about 1/i as popular as the first."""
+    ranks = rng.permutation(n) + 1
+    weights = 1.0 / ranks.astype(np.float64) ** 0.9
+    return weights / weights.sum()
+
+
+def unique_pairs(rng: np.random.Generator, ids: np.ndarray, count: int, weights: np.ndarray) -> np.ndarray:
+    """`count` distinct (a, b) pairs, a != b: a uniform, b drawn by `weights`."""
+    n = len(ids)
+    count = min(count, n * (n - 1))
+    found = np.empty(0, dtype=np.int64)
+    while len(found) < count:
+        want = int((count - len(found)) * 1.3) + 16
+        a = rng.integers(0, n, size=want)
+        b = rng.choice(n, size=want, p=weights)
+        keys = (a * n + b)[a != b]
+        found = np.unique(np.concatenate([found, keys]))
+    keys = rng.permutation(found)[:count]
+    return np.stack([ids[keys // n], ids[keys % n]], axis=1)
+
+
+def run(ctx: Any) -> None:
+    rng, n = ctx.rng, ctx.options["users"]
+    now = timezone.now()
+    password = make_password(SEED_PASSWORD)
+    start = next_id(User)
+    ids = np.arange(start, start + n, dtype=np.int64)
+    today = timezone.localdate()
+    ages = np.clip(rng.normal(29, 9, size=n), 13.2, 80)  # about 11% are 13–17
+    joined = rng.integers(0, 3 * 365 * 86400, size=n)
+
+    def users() -> Any:
+        for i, uid in enumerate(ids.tolist()):
+            first, last = _FIRST[i % len(_FIRST)], _LAST[(i // len(_FIRST)) % len(_LAST)]
+            birth = today - dt.timedelta(days=int(ages[i] * 365.25))
+            yield (
+                uid,
+                f"{first}.{last}{uid}"[:30],
+                f"{first.title()} {last.title()}",
+                birth,
+                password,
+                True,
+                False,
+                False,
+                now - dt.timedelta(seconds=int(joined[i])),
+            )
+
+    made = insert_rows(
+        User,
+        [
+            "id",
+            "handle",
+            "display_name",
+            "birthdate",
+            "password",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "date_joined",
+        ],
+        users(),
+    )
+    ctx.log(f"users: {made}")
+    weights = popularity(rng, n)
+    ctx.data["user_ids"], ctx.data["popularity"] = ids, weights
+
+    blocks = unique_pairs(
+        rng, ids, ctx.options["blocks"] if ctx.options["blocks"] is not None else n // 100, np.full(n, 1.0 / n)
+    )
+    blocked = {(int(a), int(b)) for a, b in blocks} | {(int(b), int(a)) for a, b in blocks}
+    follows = unique_pairs(rng, ids, ctx.options["follows"], weights)
+    keep = np.array([(int(a), int(b)) not in blocked for a, b in follows], dtype=bool) if blocked else None
+    if keep is not None:
+        follows = follows[keep]
+    ages_s = rng.integers(0, 365 * 86400, size=len(follows))
+    made = insert_rows(
+        Follow,
+        ["follower_id", "followee_id", "created_at"],
+        (
+            (int(a), int(b), now - dt.timedelta(seconds=int(s)))
+            for (a, b), s in zip(follows.tolist(), ages_s.tolist(), strict=True)
+        ),
+    )
+    ctx.log(f"follows: {made}")
+    ctx.data["follows"] = follows
+    made = insert_rows(
+        Block, ["blocker_id", "blocked_id", "created_at"], ((int(a), int(b), now) for a, b in blocks.tolist())
+    )
+    ctx.log(f"blocks: {made}")

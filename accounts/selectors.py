@@ -1,0 +1,142 @@
+"""Reads for accounts. The relation selectors are on the consent gate's hot path: one query for
+any number of people."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from accounts.models import HANDLE_PATTERN, Block, Follow, User, normalize_handle
+from core.exceptions import NotFound
+
+
+@dataclass(frozen=True)
+class Relation:
+    """How `me` and another person stand, seen from `me`."""
+
+    i_follow: bool = False
+    follows_me: bool = False
+    blocked_by_me: bool = False
+    blocked_by_them: bool = False
+
+    @property
+    def is_mutual(self) -> bool:
+        return self.i_follow and self.follows_me
+
+    @property
+    def blocked_either_way(self) -> bool:
+        return self.blocked_by_me or self.blocked_by_them
+
+
+NO_RELATION = Relation()
+
+
+def relations_from(me_id: int, other_ids: Iterable[int]) -> dict[int, Relation]:
+    """Relations between `me_id` and each of `other_ids`, in one query: a UNION of the follow and
+    block edges touching both sides, each read from its (a, b) unique index.
+
+    Hand-written SQL on purpose: the consent gate calls this on every generation, and building the
+    same UNION through the ORM costs about 2 ms of Python per call against 0.1 ms in the database
+    (BENCHMARKS.md)."""
+    others = sorted({int(i) for i in other_ids if i is not None and int(i) != me_id})
+    if not others:
+        return {}
+    marks = ", ".join(["%s"] * len(others))
+    follow, block = Follow._meta.db_table, Block._meta.db_table
+    sql = (
+        f"SELECT 0, follower_id, followee_id FROM {follow} "  # noqa: S608 - table names are ours
+        f"WHERE (follower_id = %s AND followee_id IN ({marks})) OR (followee_id = %s AND follower_id IN ({marks})) "
+        f"UNION ALL SELECT 1, blocker_id, blocked_id FROM {block} "
+        f"WHERE (blocker_id = %s AND blocked_id IN ({marks})) OR (blocked_id = %s AND blocker_id IN ({marks}))"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [me_id, *others, me_id, *others] * 2)
+        rows = cursor.fetchall()
+    flags: dict[int, dict[str, bool]] = {i: {} for i in others}
+    for kind, source, target in rows:
+        outgoing = source == me_id
+        other = target if outgoing else source
+        if kind == 0:
+            flags[other]["i_follow" if outgoing else "follows_me"] = True
+        else:
+            flags[other]["blocked_by_me" if outgoing else "blocked_by_them"] = True
+    return {i: Relation(**f) if f else NO_RELATION for i, f in flags.items()}
+
+
+def relation_between(me_id: int, other_id: int) -> Relation:
+    return relations_from(me_id, [other_id]).get(other_id, NO_RELATION)
+
+
+def are_mutuals(a_id: int, b_id: int) -> bool:
+    return relation_between(a_id, b_id).is_mutual
+
+
+def is_blocked_between(a_id: int, b_id: int) -> bool:
+    """Has A blocked B or B blocked A."""
+    return relation_between(a_id, b_id).blocked_either_way
+
+
+def _valid_handle(handle: str) -> str:
+    """The normalised handle; a string that could never be a handle is nobody (and never reaches
+    the database, where bytes such as NUL are errors)."""
+    value = normalize_handle(handle)
+    if not re.fullmatch(HANDLE_PATTERN, value):
+        raise NotFound("No one has this handle.")
+    return value
+
+
+def user_by_handle(handle: str) -> User:
+    user = User.objects.filter(handle=_valid_handle(handle), is_active=True).first()
+    if user is None:
+        raise NotFound("No one has this handle.")
+    return user
+
+
+def users_by_handles(handles: Iterable[str]) -> dict[str, User]:
+    wanted = {h for h in map(normalize_handle, handles) if re.fullmatch(HANDLE_PATTERN, h)}
+    return {u.handle: u for u in User.objects.filter(handle__in=wanted, is_active=True)}
+
+
+def _count(model: type[Follow], field: str) -> Coalesce:
+    counted = (
+        model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("*")).values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def with_follow_counts(queryset: QuerySet[User]) -> QuerySet[User]:
+    return queryset.annotate(followers_count=_count(Follow, "followee"), following_count=_count(Follow, "follower"))
+
+
+def user_visible_to(handle: str, viewer: User | None) -> User:
+    """A person's profile as `viewer` may see it. Someone who blocked the viewer does not exist for
+    them (404, the same answer as an unknown handle)."""
+    user = with_follow_counts(User.objects.filter(is_active=True)).filter(handle=_valid_handle(handle)).first()
+    if user is None:
+        raise NotFound("No one has this handle.")
+    relation = relation_between(viewer.pk, user.pk) if viewer is not None else NO_RELATION
+    if relation.blocked_by_them:
+        raise NotFound("No one has this handle.")
+    user.relation = relation  # type: ignore[attr-defined]
+    return user
+
+
+def me_with_counts(user: User) -> User:
+    return with_follow_counts(User.objects.filter(pk=user.pk)).get()
+
+
+def followers_of(user: User) -> QuerySet[Follow]:
+    return Follow.objects.filter(followee=user, follower__is_active=True).select_related("follower")
+
+
+def following_of(user: User) -> QuerySet[Follow]:
+    return Follow.objects.filter(follower=user, followee__is_active=True).select_related("followee")
+
+
+def blocks_of(user: User) -> QuerySet[Block]:
+    return Block.objects.filter(blocker=user).select_related("blocked")

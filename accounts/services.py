@@ -1,0 +1,176 @@
+"""Writes for accounts: registration, tokens, profile changes, the social graph, erasure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import (
+    HANDLE_PATTERN,
+    AuthToken,
+    Block,
+    Follow,
+    User,
+    age_on,
+    normalize_handle,
+    token_digest,
+)
+from accounts.selectors import relation_between
+from accounts.signals import account_erasing, user_blocked
+from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
+
+
+class InvalidCredentials(ApplicationError):
+    code = "invalid_credentials"
+    default_detail = "That handle and password do not match."
+
+
+def check_handle(handle: str) -> str:
+    """The normalised handle, or InvalidInput naming what is wrong with it."""
+    value = normalize_handle(handle)
+    if not re.fullmatch(HANDLE_PATTERN, value):
+        raise InvalidInput({"handle": ["Use 3–30 characters: letters, digits, _ and ."]})
+    if value in settings.CASTFEED_RESERVED_HANDLES:
+        raise InvalidInput({"handle": ["This handle is reserved."]})
+    return value
+
+
+def check_birthdate(birthdate: dt.date) -> dt.date:
+    today = timezone.localdate()
+    if birthdate > today or birthdate.year < 1900:
+        raise InvalidInput({"birthdate": ["Enter your real date of birth."]})
+    if age_on(birthdate, today) < settings.CASTFEED_MINIMUM_AGE:
+        raise InvalidInput({"birthdate": [f"You must be at least {settings.CASTFEED_MINIMUM_AGE} to join."]})
+    return birthdate
+
+
+def _check_password(password: str, user: User) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise InvalidInput({"password": list(exc.messages)}) from exc
+
+
+@transaction.atomic
+def user_register(*, handle: str, password: str, display_name: str = "", birthdate: dt.date | None = None) -> User:
+    handle = check_handle(handle)
+    if birthdate is not None:
+        check_birthdate(birthdate)
+    user = User(handle=handle, display_name=display_name.strip(), birthdate=birthdate)
+    _check_password(password, user)
+    user.set_password(password)
+    if User.objects.filter(handle=handle).exists():
+        raise Conflict("This handle is taken.", code="handle_taken", fields={"handle": ["This handle is taken."]})
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:  # two registrations of the same handle at once
+        raise Conflict(
+            "This handle is taken.", code="handle_taken", fields={"handle": ["This handle is taken."]}
+        ) from exc
+    return user
+
+
+def token_issue(*, user: User) -> str:
+    """A new bearer token for `user`; only its digest is stored, so it is shown once."""
+    token = f"cf_{secrets.token_urlsafe(32)}"
+    AuthToken.objects.create(user=user, digest=token_digest(token))
+    return token
+
+
+def token_sign_in(*, handle: str, password: str) -> tuple[User, str]:
+    user = User.objects.filter(handle=normalize_handle(handle), is_active=True).first()
+    if user is None or not user.check_password(password):
+        if user is None:
+            User().set_password(password)  # same work either way: no timing oracle for handles
+        raise InvalidCredentials
+    return user, token_issue(user=user)
+
+
+def token_revoke(*, token: AuthToken) -> None:
+    token.delete()
+
+
+@transaction.atomic
+def user_update(
+    *,
+    user: User,
+    display_name: str | None = None,
+    birthdate: dt.date | None = None,
+    password: str | None = None,
+    current_password: str | None = None,
+) -> User:
+    fields: list[str] = []
+    if display_name is not None:
+        user.display_name = display_name.strip()
+        fields.append("display_name")
+    if birthdate is not None and birthdate != user.birthdate:
+        if user.birthdate is not None:
+            # Age gates consent rules for minors: a birthdate, once given, is changed by support only.
+            raise InvalidInput({"birthdate": ["Your date of birth is already set; contact support to change it."]})
+        user.birthdate = check_birthdate(birthdate)
+        fields.append("birthdate")
+    if password is not None:
+        if not current_password or not user.check_password(current_password):
+            raise InvalidInput({"current_password": ["Enter your current password to set a new one."]})
+        _check_password(password, user)
+        user.set_password(password)
+        fields.append("password")
+        # A new password signs every other device out.
+        AuthToken.objects.filter(user=user).delete()
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+@transaction.atomic
+def account_erase(*, user: User) -> None:
+    """Erase the person and everything that is theirs. Apps that keep data of a person connect to
+    `account_erasing` (accounts.signals); their rows and files go in this same transaction (files
+    after it commits). Rows with a foreign key to the user cascade."""
+    locked = User.objects.select_for_update().filter(pk=user.pk).first()
+    if locked is None:
+        return  # already erased
+    account_erasing.send(sender=User, user=locked)
+    locked.delete()
+
+
+def follow_create(*, follower: User, followee: User) -> None:
+    """Idempotent: following someone already followed changes nothing."""
+    if follower.pk == followee.pk:
+        raise InvalidInput({"handle": ["You cannot follow yourself."]}, detail="You cannot follow yourself.")
+    relation = relation_between(follower.pk, followee.pk)
+    if relation.blocked_by_them:
+        # Said the same way as an unknown person: a block is never revealed to the blocked.
+        raise NotFound("No one has this handle.")
+    if relation.blocked_by_me:
+        raise Conflict("You have blocked this person; unblock them first.", code="blocked")
+    Follow.objects.get_or_create(follower=follower, followee=followee)
+
+
+def follow_delete(*, follower: User, followee: User) -> None:
+    Follow.objects.filter(follower=follower, followee=followee).delete()
+
+
+@transaction.atomic
+def block_create(*, blocker: User, blocked: User) -> None:
+    """Block `blocked`: follows both ways end, and every consent rule treats them as strangers and
+    worse (user_blocked lets cameos and generation cascade). Idempotent."""
+    if blocker.pk == blocked.pk:
+        raise InvalidInput({"handle": ["You cannot block yourself."]}, detail="You cannot block yourself.")
+    _, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    Follow.objects.filter(follower=blocker, followee=blocked).delete()
+    Follow.objects.filter(follower=blocked, followee=blocker).delete()
+    if created:
+        user_blocked.send(sender=User, blocker=blocker, blocked=blocked)
+
+
+def block_delete(*, blocker: User, blocked: User) -> None:
+    Block.objects.filter(blocker=blocker, blocked=blocked).delete()

@@ -1,0 +1,148 @@
+"""Register, sign in, sign out: what a client sees."""
+
+import pytest
+
+from accounts.models import AuthToken, User
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+REGISTER = "/api/v1/auth/register"
+TOKEN = "/api/v1/auth/token"
+
+
+def register(anon, **overrides):
+    body = {"handle": "new.person", "password": PASSWORD, "display_name": "New Person", "birthdate": "1995-03-01"}
+    body.update(overrides)
+    return anon.post(REGISTER, body, format="json")
+
+
+def test_register_returns_the_user_and_a_working_token(anon):
+    response = register(anon)
+    assert response.status_code == 201
+    body = response.json()
+    assert body["user"]["handle"] == "new.person"
+    assert body["user"]["display_name"] == "New Person"
+    assert body["user"]["is_minor"] is False
+    assert body["user"]["followers_count"] == 0
+    assert "password" not in body["user"]
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {body['token']}")
+    assert anon.get("/api/v1/me").json()["handle"] == "new.person"
+
+
+def test_register_stores_only_a_digest_of_the_token(anon):
+    token = register(anon).json()["token"]
+    stored = AuthToken.objects.get()
+    assert token not in stored.digest
+    assert len(stored.digest) == 64
+
+
+def test_handle_is_case_insensitive_and_stored_lower_case(anon):
+    assert register(anon, handle="Mixed.Case").json()["user"]["handle"] == "mixed.case"
+    response = register(anon, handle="MIXED.case")
+    assert response.status_code == 409
+    assert response.json()["error"] == "handle_taken"
+    assert response.json()["fields"]["handle"]
+    assert User.objects.count() == 1
+
+
+def test_a_minor_and_someone_without_birthdate_are_minors(anon):
+    assert register(anon, handle="teen", birthdate="2011-01-01").json()["user"]["is_minor"] is True
+    response = anon.post(REGISTER, {"handle": "nobirth", "password": PASSWORD}, format="json")
+    assert response.status_code == 201
+    assert response.json()["user"]["is_minor"] is True
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"handle": "ab"}, "handle"),
+        ({"handle": "a" * 31}, "handle"),
+        ({"handle": "has space"}, "handle"),
+        ({"handle": "émile"}, "handle"),
+        ({"handle": "dash-ed"}, "handle"),
+        ({"handle": "admin"}, "handle"),
+        ({"handle": ""}, "handle"),
+        ({"handle": None}, "handle"),
+        ({"handle": ["list"]}, "handle"),
+        ({"password": "short"}, "password"),
+        ({"password": "12345678901"}, "password"),
+        ({"password": "password123"}, "password"),
+        ({"password": "new.person1"}, "password"),
+        ({"birthdate": "2020-01-01"}, "birthdate"),
+        ({"birthdate": "2999-01-01"}, "birthdate"),
+        ({"birthdate": "yesterday"}, "birthdate"),
+        ({"display_name": "x" * 51}, "display_name"),
+        ({"is_staff": True}, "is_staff"),
+    ],
+)
+def test_bad_registrations_name_the_field_and_store_nothing(anon, overrides, field):
+    response = register(anon, **overrides)
+    assert response.status_code == 400, response.json()
+    body = response.json()
+    assert body["error"] == "invalid"
+    assert field in body["fields"]
+    assert body["detail"]
+    assert User.objects.count() == 0
+
+
+def test_missing_fields_are_named(anon):
+    response = anon.post(REGISTER, {}, format="json")
+    assert response.status_code == 400
+    assert set(response.json()["fields"]) == {"handle", "password"}
+
+
+def test_sign_in_with_the_right_password_gives_a_new_token(anon, me):
+    response = anon.post(TOKEN, {"handle": "ME.MYSELF", "password": PASSWORD}, format="json")
+    assert response.status_code == 200
+    token = response.json()["token"]
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert anon.get("/api/v1/me").status_code == 200
+
+
+@pytest.mark.parametrize(("handle", "password"), [("me.myself", "wrong-password"), ("nobody.here", PASSWORD)])
+def test_sign_in_failures_look_the_same(anon, me, handle, password):
+    response = anon.post(TOKEN, {"handle": handle, "password": password}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"error": "invalid_credentials", "detail": "That handle and password do not match."}
+    assert AuthToken.objects.count() == 0
+
+
+def test_sign_out_revokes_only_that_token(client_of, me):
+    laptop, phone = client_of(me), client_of(me)
+    assert laptop.delete(TOKEN).status_code == 204
+    assert laptop.get("/api/v1/me").status_code == 401
+    assert phone.get("/api/v1/me").status_code == 200
+
+
+def test_sign_out_needs_a_token(anon):
+    assert anon.delete(TOKEN).status_code == 401
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer", "Bearer not-a-token", "Bearer a b", "Bearer \u00e9t\u00e9"],
+)
+def test_bad_tokens_are_401_with_the_error_shape(anon, me, header):
+    response = anon.get("/api/v1/me", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert response.json()["error"] == "authentication_failed"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_a_disabled_account_cannot_use_its_token(client_of, me):
+    client = client_of(me)
+    User.objects.filter(pk=me.pk).update(is_active=False)
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_registration_is_throttled(anon, settings):
+    settings.CASTFEED_THROTTLE_RATES = {**settings.CASTFEED_THROTTLE_RATES, "register": "2/hour"}
+    assert register(anon, handle="first.one").status_code == 201
+    assert register(anon, handle="second.one").status_code == 201
+    response = register(anon, handle="third.one")
+    assert response.status_code == 429
+    assert response.json()["error"] == "throttled"
+    assert int(response["Retry-After"]) > 0
+    assert response.json()["retry_after"] == int(response["Retry-After"])
+    assert not User.objects.filter(handle="third.one").exists()

@@ -1,0 +1,131 @@
+"""/me: read, update, erase."""
+
+import datetime as dt
+
+import pytest
+from django.dispatch import receiver
+from rest_framework.test import APIClient
+
+from accounts import services
+from accounts.models import AuthToken, Block, Follow, User
+from accounts.signals import account_erasing
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+ME = "/api/v1/me"
+
+
+def test_me_shows_my_account_with_counts(api, me, other, make_user):
+    services.follow_create(follower=other, followee=me)
+    services.follow_create(follower=make_user(), followee=me)
+    services.follow_create(follower=me, followee=other)
+    body = api.get(ME).json()
+    assert body == {
+        "handle": "me.myself",
+        "display_name": "Me Myself",
+        "birthdate": "1990-05-17",
+        "is_minor": False,
+        "followers_count": 2,
+        "following_count": 1,
+        "date_joined": body["date_joined"],
+    }
+
+
+def test_anonymous_has_no_me(anon):
+    for method in ("get", "patch", "delete"):
+        response = getattr(anon, method)(ME)
+        assert response.status_code == 401
+        assert response.json()["error"] == "not_authenticated"
+
+
+def test_update_display_name(api, me):
+    response = api.patch(ME, {"display_name": "  New Name "}, format="json")
+    assert response.status_code == 200
+    assert response.json()["display_name"] == "New Name"
+    me.refresh_from_db()
+    assert me.display_name == "New Name"
+
+
+def test_birthdate_can_be_given_once_but_not_changed(client_of, make_user):
+    user = make_user("no.birthdate", birthdate=None)
+    client = client_of(user)
+    assert client.patch(ME, {"birthdate": "2000-01-01"}, format="json").json()["is_minor"] is False
+    response = client.patch(ME, {"birthdate": "2012-01-01"}, format="json")
+    assert response.status_code == 400
+    assert "birthdate" in response.json()["fields"]
+    user.refresh_from_db()
+    assert user.birthdate == dt.date(2000, 1, 1)
+
+
+def test_password_change_needs_the_current_one_and_signs_out_other_devices(client_of, me, anon):
+    laptop, phone = client_of(me), client_of(me)
+    response = laptop.patch(ME, {"password": "a-brand-new-passphrase"}, format="json")
+    assert response.status_code == 400
+    assert "current_password" in response.json()["fields"]
+    response = laptop.patch(ME, {"password": "a-brand-new-passphrase", "current_password": PASSWORD}, format="json")
+    assert response.status_code == 200
+    assert phone.get(ME).status_code == 401
+    ok = anon.post("/api/v1/auth/token", {"handle": "me.myself", "password": "a-brand-new-passphrase"}, format="json")
+    assert ok.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"handle": "renamed"},
+        {"display_name": "x" * 51},
+        {"birthdate": "not-a-date"},
+        {"is_staff": True},
+        {"password": "123", "current_password": PASSWORD},
+    ],
+)
+def test_bad_updates_are_400_and_change_nothing(api, me, body):
+    response = api.patch(ME, body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid"
+    me.refresh_from_db()
+    assert (me.handle, me.display_name, me.is_staff) == ("me.myself", "Me Myself", False)
+    assert me.check_password(PASSWORD)
+
+
+def test_delete_erases_the_account_and_everything_of_it(api, me, other, make_user):
+    services.follow_create(follower=me, followee=other)
+    services.follow_create(follower=other, followee=me)
+    services.block_create(blocker=me, blocked=make_user())
+    services.block_create(blocker=make_user(), blocked=me)
+    seen = []
+
+    @receiver(account_erasing)
+    def remember(sender, user, **kwargs):
+        seen.append((user.pk, User.objects.filter(pk=user.pk).exists()))
+
+    try:
+        response = api.delete(ME)
+    finally:
+        account_erasing.disconnect(remember)
+    assert response.status_code == 204
+    assert seen == [(me.pk, True)]  # hooks run while the person still exists
+    assert not User.objects.filter(pk=me.pk).exists()
+    assert not AuthToken.objects.filter(user_id=me.pk).exists()
+    assert not Follow.objects.filter(follower_id=me.pk).exists()
+    assert not Follow.objects.filter(followee_id=me.pk).exists()
+    assert not Block.objects.filter(blocker_id=me.pk).exists()
+    assert not Block.objects.filter(blocked_id=me.pk).exists()
+    assert User.objects.filter(pk=other.pk).exists()
+    assert api.get(ME).status_code == 401
+    assert APIClient().get("/api/v1/users/me.myself").status_code == 404
+
+
+def test_a_failing_hook_rolls_the_whole_erasure_back(api, me):
+    @receiver(account_erasing)
+    def explode(sender, user, **kwargs):
+        raise RuntimeError("storage down")
+
+    api.raise_request_exception = False
+    try:
+        response = api.delete(ME)
+    finally:
+        account_erasing.disconnect(explode)
+    assert response.status_code == 500
+    assert response.json()["error"] == "server_error"
+    assert User.objects.filter(pk=me.pk).exists()

@@ -1,0 +1,122 @@
+"""Bad requests of every kind answer 4xx in the one error shape, store nothing, and the service
+keeps working."""
+
+import json
+
+import pytest
+from django.test import Client
+
+from accounts.models import User
+from core import views
+from tests.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+REGISTER = "/api/v1/auth/register"
+
+
+def assert_error(response, status, code):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert body["error"] == code
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+    return body
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b"{", b"{'handle': 'x'}", b"\xff\xfe\x00", b'{"handle": NaN}', b"[1, 2", b"\x00"],
+)
+def test_malformed_json_is_400(anon, raw):
+    response = anon.generic("POST", REGISTER, raw, content_type="application/json")
+    assert_error(response, 400, "parse_error")
+    assert User.objects.count() == 0
+
+
+@pytest.mark.parametrize("body", [b"[]", b'"just a string"', b"42", b"null"])
+def test_json_that_is_not_an_object_is_400(anon, body):
+    response = anon.generic("POST", REGISTER, body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid"
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "application/xml", "multipart/form-data; boundary=x"],
+)
+def test_wrong_content_type_is_415(anon, content_type):
+    response = anon.generic("POST", REGISTER, b"handle=abc&password=x", content_type=content_type)
+    assert_error(response, 415, "unsupported_media_type")
+    assert User.objects.count() == 0
+
+
+def test_unknown_fields_are_named(anon):
+    response = anon.post(REGISTER, {"handle": "someone", "password": PASSWORD, "hadnle": "typo"}, format="json")
+    body = assert_error(response, 400, "invalid")
+    assert body["fields"] == {"hadnle": ["Unknown field."]}
+    assert User.objects.count() == 0
+
+
+def test_oversized_json_body_is_413(anon, settings):
+    settings.CASTFEED_MAX_JSON_BYTES = 1024
+    body = b'{"handle": "someone", "password": "' + b"x" * 2000 + b'"}'
+    response = anon.generic("POST", REGISTER, body, content_type="application/json")
+    assert_error(response, 413, "payload_too_large")
+    assert User.objects.count() == 0
+
+
+def test_oversized_request_is_refused_before_it_is_read(anon, settings):
+    settings.CASTFEED_MAX_REQUEST_BYTES = 100
+    response = anon.generic("POST", REGISTER, b"{" + b" " * 200 + b"}", content_type="application/json")
+    assert_error(response, 413, "payload_too_large")
+
+
+def test_invalid_content_length_is_400():
+    response = Client().generic("POST", REGISTER, b"{}", content_type="application/json", CONTENT_LENGTH="abc")
+    assert_error(response, 400, "bad_request")
+
+
+def test_unknown_paths_are_json_404(anon):
+    for path in ("/api/v1/nothing-here", "/nothing", "/api/v2/me"):
+        assert_error(anon.get(path), 404, "not_found")
+
+
+def test_server_errors_use_the_error_shape(rf):
+    response = views.server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert json.loads(response.content)["error"] == "server_error"
+
+
+def test_service_keeps_working_after_bad_input(anon):
+    anon.generic("POST", REGISTER, b"{", content_type="application/json")
+    anon.generic("POST", REGISTER, b"x" * 10, content_type="text/plain")
+    response = anon.post(REGISTER, {"handle": "still.works", "password": PASSWORD}, format="json")
+    assert response.status_code == 201
+
+
+def test_default_rate_limit_applies_to_every_endpoint(api, settings):
+    settings.CASTFEED_THROTTLE_RATES = {**settings.CASTFEED_THROTTLE_RATES, "default": "3/minute"}
+    statuses = [api.get("/api/v1/me").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
+def test_schema_and_docs_are_served(anon):
+    schema = anon.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    for path in (
+        "/api/v1/auth/register",
+        "/api/v1/auth/token",
+        "/api/v1/me",
+        "/api/v1/users/{handle}",
+        "/api/v1/users/{handle}/follow",
+        "/api/v1/users/{handle}/block",
+        "/api/v1/users/{handle}/followers",
+        "/api/v1/users/{handle}/following",
+    ):
+        assert path in paths
+    assert schema.json()["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    docs = anon.get("/api/docs/")
+    assert docs.status_code == 200
+    assert b"swagger" in docs.content.lower()
