@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Block, Follow, User
 from core.bulk import insert_rows, next_id
+from core.seeding import pair_keys, popularity, unique_pairs
 
 SEED_PASSWORD = "castfeed-seed-password"  # noqa: S105 - documented password of seeded accounts
 
@@ -67,28 +68,6 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--blocks", type=int, default=None, help="block edges (default: users / 100)")
 
 
-def popularity(rng: np.random.Generator, n: int) -> np.ndarray:
-    """A Zipf-like weight per person (s≈1): person i is about 1/i as popular as the first."""
-    ranks = rng.permutation(n) + 1
-    weights = 1.0 / ranks.astype(np.float64) ** 0.9
-    return weights / weights.sum()
-
-
-def unique_pairs(rng: np.random.Generator, ids: np.ndarray, count: int, weights: np.ndarray) -> np.ndarray:
-    """`count` distinct (a, b) pairs, a != b: a uniform, b drawn by `weights`."""
-    n = len(ids)
-    count = min(count, n * (n - 1))
-    found = np.empty(0, dtype=np.int64)
-    while len(found) < count:
-        want = int((count - len(found)) * 1.3) + 16
-        a = rng.integers(0, n, size=want)
-        b = rng.choice(n, size=want, p=weights)
-        keys = (a * n + b)[a != b]
-        found = np.unique(np.concatenate([found, keys]))
-    keys = rng.permutation(found)[:count]
-    return np.stack([ids[keys // n], ids[keys % n]], axis=1)
-
-
 def run(ctx: Any) -> None:
     rng, n = ctx.rng, ctx.options["users"]
     now = timezone.now()
@@ -135,13 +114,13 @@ def run(ctx: Any) -> None:
     ctx.data["user_ids"], ctx.data["popularity"] = ids, weights
 
     blocks = unique_pairs(
-        rng, ids, ctx.options["blocks"] if ctx.options["blocks"] is not None else n // 100, np.full(n, 1.0 / n)
+        rng, ids, ids, ctx.options["blocks"] if ctx.options["blocks"] is not None else n // 100, allow_same=False
     )
-    blocked = {(int(a), int(b)) for a, b in blocks} | {(int(b), int(a)) for a, b in blocks}
-    follows = unique_pairs(rng, ids, ctx.options["follows"], weights)
-    keep = np.array([(int(a), int(b)) not in blocked for a, b in follows], dtype=bool) if blocked else None
-    if keep is not None:
-        follows = follows[keep]
+    follows = unique_pairs(rng, ids, ids, ctx.options["follows"], weights, allow_same=False)
+    if len(blocks):  # nobody follows across a block, either way
+        base = int(ids.max()) + 1
+        blocked = np.concatenate([pair_keys(blocks, base), pair_keys(blocks[:, ::-1], base)])
+        follows = follows[~np.isin(pair_keys(follows, base), blocked)]
     ages_s = rng.integers(0, 365 * 86400, size=len(follows))
     made = insert_rows(
         Follow,

@@ -24,12 +24,12 @@ import django
 
 django.setup()
 
-import numpy as np  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
+import numpy as np
+from django.core.management import call_command
+from django.db import connection
 
-from accounts import selectors  # noqa: E402
-from accounts.models import Follow, User  # noqa: E402
+from accounts import selectors
+from accounts.models import Follow, User
 
 
 def percentiles(samples: list[float]) -> str:

@@ -112,3 +112,30 @@ def api(client_of: Callable[[User | None], APIClient], me: User) -> APIClient:
 @pytest.fixture
 def anon() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture
+def make_video(db: None):  # type: ignore[no-untyped-def]
+    """A real (tiny) video by `author` through the feed services; published unless told otherwise."""
+    from django.core.files.base import ContentFile
+
+    from feed import services as feed_services
+    from tests.media import tiny_jpeg, tiny_mp4
+
+    def make(author: User, *, publish: bool = True, people: tuple[User, ...] = (), caption: str = "", remix_of=None):  # type: ignore[no-untyped-def]
+        video = feed_services.video_create(
+            author=author,
+            media=ContentFile(tiny_mp4()),
+            poster=ContentFile(tiny_jpeg()),
+            duration_ms=500,
+            width=64,
+            height=112,
+            caption=caption,
+            remix_of=remix_of,
+            people=people,
+        )
+        if publish:
+            video = feed_services.video_publish(video=video)
+        return video
+
+    return make

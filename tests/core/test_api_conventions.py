@@ -114,6 +114,15 @@ def test_schema_and_docs_are_served(anon):
         "/api/v1/users/{handle}/block",
         "/api/v1/users/{handle}/followers",
         "/api/v1/users/{handle}/following",
+        "/api/v1/feed",
+        "/api/v1/feed/following",
+        "/api/v1/users/{handle}/videos",
+        "/api/v1/videos/{video_id}",
+        "/api/v1/videos/{video_id}/like",
+        "/api/v1/videos/{video_id}/comments",
+        "/api/v1/comments/{comment_id}",
+        "/api/v1/videos/{video_id}/views",
+        "/api/v1/videos/{video_id}/report",
     ):
         assert path in paths
     assert schema.json()["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"

@@ -5,15 +5,28 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, F
+from django.test import Client
 
 from accounts.models import Block, Follow, User
 from accounts.seed import SEED_PASSWORD
+from feed import services
+from feed.models import Comment, Like, Video, VideoPerson, View
 
 pytestmark = pytest.mark.django_db
 
 
 def test_seed_makes_a_realistic_graph(anon):
-    call_command("seed", users=400, follows=6000, blocks=20, stdout=io.StringIO())
+    call_command(
+        "seed",
+        users=400,
+        follows=6000,
+        blocks=20,
+        videos=300,
+        likes=3000,
+        views=2000,
+        comments=500,
+        stdout=io.StringIO(),
+    )
     assert User.objects.count() == 400
     assert Block.objects.count() == 20
     follows = Follow.objects.count()
@@ -31,8 +44,40 @@ def test_seed_makes_a_realistic_graph(anon):
 
 
 def test_seed_twice_adds_more_people_without_clashes():
-    call_command("seed", users=50, follows=100, stdout=io.StringIO())
-    call_command("seed", users=50, follows=100, seed=7, stdout=io.StringIO())
+    small = {"videos": 20, "likes": 50, "views": 50, "comments": 10, "stdout": io.StringIO()}
+    call_command("seed", users=50, follows=100, **small)
+    call_command("seed", users=50, follows=100, seed=7, **small)
     assert User.objects.count() == 100
     user = User.objects.create_user("after.seed", "a-long-enough-password")  # the id sequence moved on
     assert user.pk > 100
+
+
+def test_seeded_videos_have_true_counters_real_files_and_a_skew(anon, settings):
+    call_command(
+        "seed", users=300, follows=3000, videos=400, likes=6000, views=3000, comments=800, stdout=io.StringIO()
+    )
+    assert Video.objects.filter(status="published").count() == 400
+    assert Like.objects.count() == 6000
+    assert Comment.objects.count() == 800
+    for video in Video.objects.order_by("?")[:25]:
+        assert video.like_count == Like.objects.filter(video=video).count()
+        assert video.comment_count == Comment.objects.filter(video=video).count()
+        assert video.view_count == View.objects.filter(video=video).count()
+        assert video.completed_view_count == View.objects.filter(video=video, completed=True).count()
+        assert video.hot_score == pytest.approx(
+            services.hot_score(
+                time=video.time_score,
+                bonus=video.bonus,
+                likes=video.like_count,
+                completed_views=video.completed_view_count,
+                comments=video.comment_count,
+            )
+        )
+    likes = sorted(Video.objects.values_list("like_count", flat=True))
+    assert likes[-1] > 10 * max(1, likes[len(likes) // 2])  # a few hits, most videos with few likes
+    assert VideoPerson.objects.exists()
+    body = anon.get("/api/v1/feed").json()
+    assert len(body["results"]) == 20
+    media = Client().get(body["results"][0]["media_url"])
+    assert media.status_code == 200
+    assert b"ftyp" in b"".join(media.streaming_content)[:32]  # a real MP4

@@ -1,0 +1,43 @@
+"""Random data with the shape of real social data, for `manage.py seed` steps."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def popularity(rng: np.random.Generator, n: int, exponent: float = 0.9) -> np.ndarray:
+    """A Zipf-like weight per item in random order: the item of rank r weighs about 1/r**exponent."""
+    ranks = rng.permutation(n) + 1
+    weights = 1.0 / ranks.astype(np.float64) ** exponent
+    return weights / weights.sum()
+
+
+def unique_pairs(
+    rng: np.random.Generator,
+    left: np.ndarray,
+    right: np.ndarray,
+    count: int,
+    right_weights: np.ndarray | None = None,
+    *,
+    allow_same: bool = True,
+) -> np.ndarray:
+    """`count` distinct (l, r) id pairs: l uniform over `left`, r drawn by `right_weights`.
+    With allow_same=False, pairs with l == r are left out (someone following themself)."""
+    n_left, n_right = len(left), len(right)
+    count = min(count, n_left * n_right)
+    found = np.empty(0, dtype=np.int64)
+    while len(found) < count:
+        want = int((count - len(found)) * 1.3) + 16
+        a = rng.integers(0, n_left, size=want)
+        b = rng.choice(n_right, size=want, p=right_weights)
+        keys = a.astype(np.int64) * n_right + b
+        if not allow_same:
+            keys = keys[left[a] != right[b]]
+        found = np.unique(np.concatenate([found, keys]))
+    keys = rng.permutation(found)[:count]
+    return np.stack([left[keys // n_right], right[keys % n_right]], axis=1)
+
+
+def pair_keys(pairs: np.ndarray, base: int) -> np.ndarray:
+    """One int64 per (a, b) pair, for fast membership tests with np.isin."""
+    return pairs[:, 0].astype(np.int64) * base + pairs[:, 1]

@@ -1,0 +1,303 @@
+"""Thin HTTP views for the feed (API.md § Feed and videos)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
+from django.views.decorators.http import require_safe
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.apis import viewer_of
+from accounts.selectors import user_visible_to
+from core.apis import errors, page_body, page_query, paginated
+from core.exceptions import Forbidden
+from core.files import serve_file
+from core.pagination import keyset_page
+from core.serializers import StrictSerializer
+from feed import media, selectors, services
+from feed.models import Report, Video
+from feed.ranking import for_you_page
+
+
+def _when(value: dt.datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def video_body(video: Video) -> dict[str, Any]:
+    """A video as clients see it (built by hand: the For You page renders 20 per request)."""
+    return {
+        "id": video.pk,
+        "author": {"handle": video.author.handle, "display_name": video.author.display_name},
+        "caption": video.caption,
+        "status": video.status,
+        "media_url": media.file_url(video, "video.mp4"),
+        "poster_url": media.file_url(video, "poster.jpg"),
+        "duration_ms": video.duration_ms,
+        "width": video.width,
+        "height": video.height,
+        "counts": {
+            "likes": video.like_count,
+            "comments": video.comment_count,
+            "views": video.view_count,
+            "remixes": video.remix_count,
+        },
+        "cameos": getattr(video, "people_handles", []),
+        "remix_of": video.remix_of_id,
+        "created_at": _when(video.created_at),
+        "published_at": _when(video.published_at),
+        "liked": getattr(video, "liked", False),
+    }
+
+
+class AuthorOutput(serializers.Serializer):
+    handle = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class CountsOutput(serializers.Serializer):
+    likes = serializers.IntegerField()
+    comments = serializers.IntegerField()
+    views = serializers.IntegerField()
+    remixes = serializers.IntegerField()
+
+
+class VideoOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = AuthorOutput()
+    caption = serializers.CharField()
+    status = serializers.ChoiceField(choices=Video.Status.choices)
+    media_url = serializers.CharField(
+        allow_null=True, help_text="Stable when published; signed and expiring for a draft; null when removed."
+    )
+    poster_url = serializers.CharField(allow_null=True)
+    duration_ms = serializers.IntegerField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    counts = CountsOutput()
+    cameos = serializers.ListField(child=serializers.CharField(), help_text="Handles of the people shown.")
+    remix_of = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    liked = serializers.BooleanField(help_text="The caller likes it.")
+
+    def to_representation(self, instance: Video) -> dict[str, Any]:
+        return video_body(instance)
+
+
+class CommentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = AuthorOutput()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ReportOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    reason = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+def _videos_page(request: Request, queryset: Any, salt: str) -> dict[str, Any]:
+    page = keyset_page(queryset, ordering=("-published_at", "-id"), salt=salt, **page_query(request))
+    videos = selectors.hydrate(page.items, viewer_of(request))
+    return {"results": [video_body(v) for v in videos], "next": page.next}
+
+
+# --- feeds -----------------------------------------------------------------------------------------
+
+
+class ForYouApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="feed_for_you",
+        responses={200: paginated(VideoOutput), **errors(400)},
+        description="Ranked published videos (docs/feed-ranking.md); anonymous callers get the global ranking.",
+    )
+    def get(self, request: Request) -> Response:
+        viewer = viewer_of(request)
+        page = for_you_page(viewer.pk if viewer else None, **page_query(request))
+        videos = selectors.videos_by_ids(page.ids, viewer)
+        return Response({"results": [video_body(v) for v in videos], "next": page.next})
+
+
+class FollowingFeedApi(APIView):
+    @extend_schema(operation_id="feed_following", responses={200: paginated(VideoOutput), **errors(400, 401)})
+    def get(self, request: Request) -> Response:
+        return Response(_videos_page(request, selectors.following_feed(request.user), "following-feed"))
+
+
+class UserVideosApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(operation_id="users_videos_list", responses={200: paginated(VideoOutput), **errors(400, 404)})
+    def get(self, request: Request, handle: str) -> Response:
+        author = user_visible_to(handle, viewer_of(request))
+        return Response(_videos_page(request, selectors.videos_of(author), f"videos-of-{author.pk}"))
+
+
+# --- one video -------------------------------------------------------------------------------------
+
+
+class VideoDetailApi(APIView):
+    def get_permissions(self) -> list[Any]:
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+
+    @extend_schema(operation_id="videos_retrieve", responses={200: VideoOutput, **errors(404)})
+    def get(self, request: Request, video_id: int) -> Response:
+        video = selectors.video_visible_to(video_id, viewer_of(request))
+        return Response(video_body(selectors.hydrate([video], viewer_of(request))[0]))
+
+    @extend_schema(
+        operation_id="videos_destroy",
+        responses={204: OpenApiResponse(description="Deleted with its files."), **errors(401, 403, 404)},
+    )
+    def delete(self, request: Request, video_id: int) -> Response:
+        video = selectors.video_visible_to(video_id, request.user)
+        if video.author_id != request.user.pk:
+            raise Forbidden("Only the author can delete this video.")
+        services.video_delete(video=video)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LikeApi(APIView):
+    throttle_scope = "social"
+
+    @extend_schema(
+        operation_id="videos_like",
+        request=None,
+        responses={204: OpenApiResponse(description="Liked."), **errors(401, 404, 409)},
+    )
+    def put(self, request: Request, video_id: int) -> Response:
+        services.like_create(user=request.user, video=selectors.video_visible_to(video_id, request.user))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        operation_id="videos_unlike",
+        request=None,
+        responses={204: OpenApiResponse(description="Not liked."), **errors(401, 404)},
+    )
+    def delete(self, request: Request, video_id: int) -> Response:
+        services.like_delete(user=request.user, video=selectors.video_visible_to(video_id, request.user))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CommentsApi(APIView):
+    class CommentInput(StrictSerializer):
+        text = serializers.CharField(max_length=500, help_text="1–500 characters.")
+
+    def get_permissions(self) -> list[Any]:
+        return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
+
+    def get_throttles(self) -> list[Any]:
+        self.throttle_scope = "comments" if self.request.method == "POST" else None  # type: ignore[assignment]
+        return super().get_throttles()
+
+    @extend_schema(operation_id="videos_comments_list", responses={200: paginated(CommentOutput), **errors(400, 404)})
+    def get(self, request: Request, video_id: int) -> Response:
+        video = selectors.video_visible_to(video_id, viewer_of(request))
+        page = keyset_page(
+            selectors.comments_of(video), ordering=("-id",), salt=f"comments-{video.pk}", **page_query(request)
+        )
+        return Response(page_body(page, CommentOutput))
+
+    @extend_schema(
+        operation_id="videos_comments_create",
+        request=CommentInput,
+        responses={201: CommentOutput, **errors(400, 401, 404, 409, 429)},
+    )
+    def post(self, request: Request, video_id: int) -> Response:
+        video = selectors.video_visible_to(video_id, request.user)
+        data = self.CommentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.comment_create(author=request.user, video=video, text=data.validated_data["text"])
+        return Response(CommentOutput(comment).data, status=status.HTTP_201_CREATED)
+
+
+class CommentDetailApi(APIView):
+    @extend_schema(
+        operation_id="comments_destroy",
+        responses={204: OpenApiResponse(description="Deleted."), **errors(401, 403, 404)},
+    )
+    def delete(self, request: Request, comment_id: int) -> Response:
+        comment = selectors.comment_get(comment_id)
+        selectors.video_visible_to(comment.video_id, request.user)
+        services.comment_delete(comment=comment, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ViewsApi(APIView):
+    class ViewInput(StrictSerializer):
+        watched_ms = serializers.IntegerField(
+            min_value=0, max_value=6 * 3600 * 1000, help_text="How long this play lasted, in milliseconds."
+        )
+        completed = serializers.BooleanField(help_text="The play reached the end of the video.")
+
+    @extend_schema(
+        operation_id="videos_views_create",
+        request=ViewInput,
+        responses={204: OpenApiResponse(description="Recorded."), **errors(400, 401, 404, 409)},
+    )
+    def post(self, request: Request, video_id: int) -> Response:
+        video = selectors.video_visible_to(video_id, request.user)
+        data = self.ViewInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.view_record(viewer=request.user, video=video, **data.validated_data)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReportApi(APIView):
+    throttle_scope = "reports"
+
+    class ReportInput(StrictSerializer):
+        reason = serializers.ChoiceField(choices=Report.Reason.choices)
+        detail = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+    @extend_schema(
+        operation_id="videos_report", request=ReportInput, responses={201: ReportOutput, **errors(400, 401, 404, 429)}
+    )
+    def post(self, request: Request, video_id: int) -> Response:
+        video = selectors.video_visible_to(video_id, request.user)
+        data = self.ReportInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        report = services.report_create(reporter=request.user, video=video, **data.validated_data)
+        return Response(ReportOutput(report).data, status=status.HTTP_201_CREATED)
+
+
+# --- media files -----------------------------------------------------------------------------------
+
+_NOT_FOUND = {"error": "not_found", "detail": "Not found."}
+
+
+@extend_schema(exclude=True)
+@require_safe
+def media_file(request: HttpRequest, media_key: str, filename: str) -> HttpResponseBase:
+    """A video's file (see feed.media for who gets it)."""
+    if filename not in media.FILES:
+        return JsonResponse(_NOT_FOUND, status=404)
+    video = Video.objects.filter(media_key=media_key).exclude(status=Video.Status.REMOVED).first()
+    if video is None:
+        return JsonResponse(_NOT_FOUND, status=404)
+    field, content_type = media.FILES[filename]
+    name = getattr(video, field).name
+    if not name:
+        return JsonResponse(_NOT_FOUND, status=404)
+    if video.status == Video.Status.PUBLISHED:
+        cache_control = "public, max-age=86400"
+    elif media.token_valid(request.GET.get("t", ""), media_key, filename):
+        cache_control = "private, no-store"
+    else:
+        return JsonResponse(_NOT_FOUND, status=404)
+    if not default_storage.exists(name):
+        return JsonResponse(_NOT_FOUND, status=404)
+    return serve_file(request, default_storage, name, content_type, cache_control=cache_control)

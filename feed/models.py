@@ -1,0 +1,199 @@
+"""Videos and what people do with them. The feed knows who appears in a video only through
+`VideoPerson` rows that later apps fill through `feed.services` (it never imports them)."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def new_media_key() -> str:
+    """Random, unguessable name of a video's media folder and URL (128 bits)."""
+    return secrets.token_urlsafe(16)
+
+
+class Video(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        PUBLISHED = "published"
+        REMOVED = "removed"
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos", db_index=False
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    caption = models.CharField(max_length=300, blank=True)
+    media_key = models.CharField(max_length=32, unique=True, default=new_media_key, editable=False)
+    media = models.FileField(max_length=200, db_index=True)
+    poster = models.FileField(max_length=200, blank=True)
+    duration_ms = models.PositiveIntegerField()
+    width = models.PositiveSmallIntegerField()
+    height = models.PositiveSmallIntegerField()
+    remix_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="remixes")
+    created_at = models.DateTimeField(default=timezone.now)
+    published_at = models.DateTimeField(null=True, blank=True)
+    removed_reason = models.CharField(max_length=200, blank=True)
+
+    # Counters, changed only by conditional UPDATEs with F() in feed.services (no lost updates).
+    like_count = models.PositiveIntegerField(default=0)
+    comment_count = models.PositiveIntegerField(default=0)
+    view_count = models.PositiveIntegerField(default=0)
+    completed_view_count = models.PositiveIntegerField(default=0)
+    remix_count = models.PositiveIntegerField(default=0)
+    # Ranking (docs/feed-ranking.md): hot_score = ln(1 + engagement) + time_score + bonus, where
+    # time_score = published epoch seconds / TAU is fixed at publish and bonus is the freshness boost
+    # while the video is new (feed.expire_fresh takes it away). Kept in step with the counters.
+    time_score = models.FloatField(default=0)
+    bonus = models.FloatField(default=0)
+    hot_score = models.FloatField(default=0)
+
+    people = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="VideoPerson", through_fields=("video", "user"), related_name="videos_showing"
+    )
+
+    class Meta:
+        indexes = [
+            # For You: the global ranking, read from the cursor down.
+            models.Index(fields=["-hot_score", "-id"], name="feed_video_hot", condition=Q(status="published")),
+            # For You: videos of the authors a viewer follows, by rank (one index probe per author).
+            models.Index(
+                fields=["author", "-hot_score", "-id"], name="feed_video_author_hot", condition=Q(status="published")
+            ),
+            # Following feed and a person's videos: newest first.
+            models.Index(
+                fields=["author", "-published_at", "-id"], name="feed_video_author_new", condition=Q(status="published")
+            ),
+            # feed.expire_fresh: the few videos still carrying their freshness bonus.
+            models.Index(fields=["published_at"], name="feed_video_fresh", condition=Q(bonus__gt=0)),
+            # The author's own drafts and everything of theirs on erasure.
+            models.Index(fields=["author", "status"], name="feed_video_author_status"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published", "removed"]), name="feed_video_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="published") | Q(published_at__isnull=False), name="feed_video_published_has_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"video {self.pk} by {self.author_id} ({self.status})"
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class VideoPerson(models.Model):
+    """A person whose likeness a video shows (filled by the cameo and generation apps)."""
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="person_rows", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The video's author, status and rank copied here, so "videos showing people I follow" is read per
+    # person from one index, in rank order, without visiting the videos (feed.ranking).
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    published = models.BooleanField(default=False)
+    hot_score = models.FloatField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["video", "user"], name="feed_videoperson_unique")]
+        indexes = [
+            models.Index(
+                fields=["user", "-hot_score", "-video"],
+                name="feed_videoperson_user_hot",
+                include=["author"],
+                condition=Q(published=True),
+            ),
+            models.Index(fields=["author"], name="feed_videoperson_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in video {self.video_id}"
+
+
+class Like(models.Model):
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "video"], name="feed_like_unique")]
+        indexes = [models.Index(fields=["video"], name="feed_like_video")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes {self.video_id}"
+
+
+class Comment(models.Model):
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+", db_index=False)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    text = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["video", "-id"], name="feed_comment_video"),
+            models.Index(fields=["author"], name="feed_comment_author"),
+        ]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="feed_comment_not_empty")]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on {self.video_id}"
+
+
+class View(models.Model):
+    """One row per viewer and video: how much they watched, and whether they watched to the end."""
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+", db_index=False)
+    viewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    plays = models.PositiveIntegerField(default=1)
+    watched_ms = models.PositiveBigIntegerField(default=0)
+    completed = models.BooleanField(default=False)
+    first_at = models.DateTimeField(default=timezone.now)
+    last_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["viewer", "video"], name="feed_view_unique")]
+        indexes = [models.Index(fields=["video"], name="feed_view_video")]
+
+    def __str__(self) -> str:
+        return f"{self.viewer_id} watched {self.video_id}"
+
+
+class Report(models.Model):
+    class Reason(models.TextChoices):
+        MY_LIKENESS = "my_likeness", "Uses my likeness without my consent"
+        SEXUAL = "sexual", "Sexual content"
+        MINOR_SAFETY = "minor_safety", "Endangers a minor"
+        VIOLENCE = "violence", "Graphic violence"
+        SELF_HARM = "self_harm", "Self-harm"
+        HATE = "hate", "Hate"
+        HARASSMENT = "harassment", "Harassment or bullying"
+        IMPERSONATION = "impersonation", "Impersonation"
+        SPAM = "spam", "Spam"
+        OTHER = "other", "Something else"
+
+    class Status(models.TextChoices):
+        OPEN = "open"
+        DISMISSED = "dismissed"
+        ACTIONED = "actioned"
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="reports", db_index=False)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    detail = models.CharField(max_length=1000, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["video", "reporter"], name="feed_report_unique")]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="feed_report_queue"),
+            models.Index(fields=["reporter"], name="feed_report_reporter"),
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.pk} on {self.video_id}: {self.reason}"

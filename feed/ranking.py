@@ -1,0 +1,269 @@
+"""For You: one ranked order over all published videos, personal to the viewer, read page by page
+with a keyset cursor at any depth (docs/feed-ranking.md).
+
+Each video's rank is `hot_score + boost`, where hot_score (engagement with time decay, plus a
+freshness bonus while the video is new) is a stored, indexed column and the boost is the largest
+closeness that applies to the viewer: the author is a mutual, the viewer follows the author, or the
+video shows someone the viewer follows. Each boost class is a *stream* read from an index in
+hot_score order; as the boost is constant within a stream, merging the streams' heads by
+`hot_score + boost` yields the whole order. A video is emitted only by the stream of its largest
+boost, so it appears once. The cursor keeps each stream's position, so a page costs the same at
+depth 1 and depth 500: one SQL statement for the candidates (all streams, with the viewer's follows,
+blocks and completed views applied inside it) and three to hydrate the page.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.utils import timezone
+
+from core.pagination import decode_cursor, encode_cursor, page_limit
+
+# Stream names; on equal boosts the earlier one wins.
+MUTUAL, FOLLOWING, SHOWS, GLOBAL = "m", "f", "p", "g"
+STREAMS = (MUTUAL, FOLLOWING, SHOWS, GLOBAL)
+SALT = "for-you"
+EXHAUSTED = "x"
+
+
+@dataclass
+class Row:
+    stream: str
+    id: int
+    author_id: int
+    hot: float
+
+
+@dataclass
+class Pick:
+    id: int
+    author_id: int
+    rank: float
+
+
+@dataclass
+class ForYouPage:
+    ids: list[int]
+    next: str | None
+
+
+def _boosts() -> dict[str, float]:
+    k = settings.CASTFEED_FEED
+    return {GLOBAL: 0.0, MUTUAL: k["BOOST_MUTUAL"], FOLLOWING: k["BOOST_FOLLOWING"], SHOWS: k["BOOST_SHOWS_FOLLOWED"]}
+
+
+def precedence(streams: list[str], boosts: dict[str, float]) -> list[str]:
+    """Streams from the largest boost down; on equal boosts the earlier in STREAMS wins."""
+    return sorted(streams, key=lambda s: (-boosts[s], STREAMS.index(s)))
+
+
+# --- SQL -------------------------------------------------------------------------------------------
+# Everything about the viewer is joined in by CTEs: whom they follow (and whether back), blocks
+# either way, and what they watched to the end. Each CTE is read once per statement.
+_VIEWER_CTES = """WITH fol AS (
+    SELECT f.followee_id AS uid,
+           EXISTS (SELECT 1 FROM accounts_follow r WHERE r.follower_id = f.followee_id AND r.followee_id = %s) AS mutual
+    FROM accounts_follow f WHERE f.follower_id = %s),
+blk AS (SELECT b.blocked_id AS uid FROM accounts_block b WHERE b.blocker_id = %s
+        UNION SELECT b.blocker_id FROM accounts_block b WHERE b.blocked_id = %s),
+seen AS (SELECT w.video_id FROM feed_view w WHERE w.viewer_id = %s AND w.completed)
+"""
+_ANONYMOUS_CTES = "WITH fol AS (SELECT 0 AS uid, FALSE AS mutual WHERE 1 = 0)\n"
+# When a stream's boost applies to the video with id {vid} by author {author}.
+_APPLIES = {
+    MUTUAL: "{author} IN (SELECT uid FROM fol WHERE mutual)",
+    FOLLOWING: "{author} IN (SELECT uid FROM fol WHERE NOT mutual)",
+    SHOWS: "EXISTS (SELECT 1 FROM feed_videoperson vx "
+    "WHERE vx.video_id = {vid} AND vx.user_id IN (SELECT uid FROM fol))",
+}
+# What the viewer never sees: their own videos, anyone in a block relation, what they finished.
+_VIEWER_FILTER = "{author} <> %s AND {author} NOT IN (SELECT uid FROM blk) AND {vid} NOT IN (SELECT video_id FROM seen)"
+
+
+def _conditions(stream: str, streams: list[str], viewer_id: int | None, vid: str, author: str) -> tuple[str, list[Any]]:
+    """The stream's own filters: not owned by a stream of higher precedence, and fit for the viewer."""
+    order = precedence(streams, _boosts())
+    terms = [f"NOT ({_APPLIES[o]})" for o in order[: order.index(stream)] if o in _APPLIES]
+    params: list[Any] = []
+    if viewer_id:
+        terms.append(_VIEWER_FILTER)
+        params.append(viewer_id)
+    return "".join(f" AND {t}" for t in terms).format(vid=vid, author=author), params
+
+
+def _bound(position: Any, hot: str, key: str) -> tuple[str, list[Any]]:
+    if not position:
+        return "", []
+    return f" AND ({hot}, {key}) < (%s, %s)", [float(position[0]), int(position[1])]
+
+
+def _stream_sql(
+    stream: str, position: Any, n: int, *, streams: list[str], viewer_id: int | None, lateral: bool
+) -> tuple[str, list[Any]]:
+    """One stream's next `n` videos (id, author_id, hot_score) in hot_score order."""
+    if stream == SHOWS:  # read from the person rows alone: author and rank are copied there
+        where, params = _conditions(stream, streams, viewer_id, "vp.video_id", "vp.author_id")
+        bound, bparams = _bound(position, "vp.hot_score", "vp.video_id")
+        cols, order = "vp.video_id AS id, vp.author_id, vp.hot_score", "ORDER BY vp.hot_score DESC, vp.video_id DESC"
+        if lateral:  # one index probe per followed person, in rank order
+            return (
+                f"SELECT DISTINCT x.* FROM fol CROSS JOIN LATERAL (SELECT {cols} FROM feed_videoperson vp "
+                f"WHERE vp.user_id = fol.uid AND vp.published{where}{bound} {order} LIMIT {n}) x "
+                f"ORDER BY x.hot_score DESC, x.id DESC LIMIT {n}",
+                params + bparams,
+            )
+        return (
+            f"SELECT DISTINCT {cols} FROM feed_videoperson vp WHERE vp.user_id IN (SELECT uid FROM fol) "
+            f"AND vp.published{where}{bound} {order} LIMIT {n}",
+            params + bparams,
+        )
+    where, params = _conditions(stream, streams, viewer_id, "v.id", "v.author_id")
+    bound, bparams = _bound(position, "v.hot_score", "v.id")
+    cols, order = "v.id, v.author_id, v.hot_score", "ORDER BY v.hot_score DESC, v.id DESC"
+    if stream == GLOBAL:
+        return (
+            f"SELECT {cols} FROM feed_video v WHERE v.status = 'published'{where}{bound} {order} LIMIT {n}",
+            params + bparams,
+        )
+    authors = "SELECT uid FROM fol WHERE " + ("mutual" if stream == MUTUAL else "NOT mutual")
+    if lateral:  # one index probe per followed author, in rank order
+        return (
+            f"SELECT x.* FROM ({authors}) a CROSS JOIN LATERAL (SELECT {cols} FROM feed_video v "
+            f"WHERE v.author_id = a.uid AND v.status = 'published'{where}{bound} {order} LIMIT {n}) x "
+            f"ORDER BY x.hot_score DESC, x.id DESC LIMIT {n}",
+            params + bparams,
+        )
+    return (
+        f"SELECT {cols} FROM feed_video v WHERE v.author_id IN ({authors}) AND v.status = 'published'"
+        f"{where}{bound} {order} LIMIT {n}",
+        params + bparams,
+    )
+
+
+def _fetch(active: list[str], positions: dict[str, Any], n: int, viewer_id: int | None) -> dict[str, list[Row]]:
+    """The next rows of every active stream, in one statement. Ownership is decided among all the
+    session's streams (`positions`), exhausted ones included: their videos were all emitted and must
+    not come back through another stream."""
+    lateral = connection.vendor == "postgresql"
+    parts, params = [], [viewer_id] * 5 if viewer_id else []
+    for stream in active:
+        sql, p = _stream_sql(
+            stream, positions.get(stream), n, streams=list(positions), viewer_id=viewer_id, lateral=lateral
+        )
+        parts.append(f"SELECT '{stream}' AS s, q.* FROM ({sql}) AS q")
+        params += p
+    ctes = _VIEWER_CTES if viewer_id else _ANONYMOUS_CTES
+    rows: dict[str, list[Row]] = {s: [] for s in active}
+    with connection.cursor() as cursor:
+        cursor.execute(ctes + "\nUNION ALL\n".join(parts), params)
+        for s, vid, author, hot in cursor.fetchall():
+            rows[s].append(Row(s, vid, author, hot))
+    return rows
+
+
+# --- the merge -------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Session:
+    """What the cursor carries: when the session started (the fresh window is fixed to it), each
+    stream's last (hot_score, id) or EXHAUSTED, videos held back for author diversity, and the
+    authors of the last videos shown."""
+
+    snapshot: float
+    positions: dict[str, Any]
+    held: list[Pick] = field(default_factory=list)
+    recent: list[int] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, viewer_id: int | None) -> _Session:
+        streams = STREAMS if viewer_id else (GLOBAL,)  # nobody to be close to: the global ranking
+        return cls(timezone.now().timestamp(), dict.fromkeys(streams))
+
+    @classmethod
+    def decode(cls, cursor: str) -> _Session:
+        snapshot, positions, held, recent = decode_cursor(cursor, salt=SALT, length=4)
+        return cls(
+            float(snapshot),
+            dict(positions),
+            [Pick(int(i), int(a), float(r)) for i, a, r in held],
+            [int(a) for a in recent],
+        )
+
+    def encode(self) -> str | None:
+        if all(p == EXHAUSTED for p in self.positions.values()) and not self.held:
+            return None
+        held = [[h.id, h.author_id, h.rank] for h in self.held]
+        return encode_cursor([self.snapshot, self.positions, held, self.recent], salt=SALT)
+
+
+class _Merge:
+    """Emit up to `size` videos in rank order from the fetched stream heads, never more than
+    MAX_IN_A_ROW in a row by one author (a video that would be is held and shown after someone else)."""
+
+    def __init__(self, session: _Session, fetched: dict[str, list[Row]], n: int, size: int) -> None:
+        self.session, self.size = session, size
+        self.boosts = _boosts()
+        self.max_in_a_row = settings.CASTFEED_FEED["MAX_IN_A_ROW"]
+        self.queues = {s: deque(rows) for s, rows in fetched.items()}
+        # A stream that filled its LIMIT has more rows than we read; one that did not is used up.
+        self.truncated = {s for s, rows in fetched.items() if len(rows) == n}
+        self.picks: list[int] = []
+
+    def repeats(self, author_id: int) -> bool:
+        recent = self.session.recent
+        return len(recent) >= self.max_in_a_row and all(a == author_id for a in recent[-self.max_in_a_row :])
+
+    def emit(self, pick: Pick) -> None:
+        self.picks.append(pick.id)
+        self.session.recent = [*self.session.recent, pick.author_id][-self.max_in_a_row :]
+
+    def take_head(self, stream: str, rank: float) -> None:
+        row = self.queues[stream].popleft()
+        self.session.positions[stream] = [row.hot, row.id]
+        pick = Pick(row.id, row.author_id, rank)
+        if self.repeats(row.author_id) and len(self.session.held) < 4 * self.size:
+            self.session.held.append(pick)  # one too many in a row from this author: after someone else
+        else:
+            self.emit(pick)
+
+    def run(self) -> list[int]:
+        held = self.session.held
+        while len(self.picks) < self.size:
+            # A stream cut off by its LIMIT and used up: what follows it is unknown, so stop here.
+            if any(not q and s in self.truncated for s, q in self.queues.items()):
+                break
+            heads = [(q[0].hot + self.boosts[s], q[0].id, s) for s, q in self.queues.items() if q]
+            allowed = [h for h in held if not self.repeats(h.author_id)]
+            best_held = max(allowed, key=lambda h: (h.rank, h.id), default=None)
+            if heads:
+                rank, video_id, stream = max(heads)
+                if best_held is None or (best_held.rank, best_held.id) < (rank, video_id):
+                    self.take_head(stream, rank)
+                    continue
+            elif best_held is None:
+                if not held:
+                    break
+                best_held = max(held, key=lambda h: (h.rank, h.id))  # only one author left: show it anyway
+            held.remove(best_held)
+            self.emit(best_held)
+        for s, queue in self.queues.items():
+            if not queue and s not in self.truncated:
+                self.session.positions[s] = EXHAUSTED
+        return self.picks
+
+
+def for_you_page(viewer_id: int | None, *, cursor: str | None = None, limit: int | None = None) -> ForYouPage:
+    """One page of the viewer's For You feed (anonymous: None) and the cursor of the next."""
+    size = page_limit(limit)
+    session = _Session.decode(cursor) if cursor else _Session.start(viewer_id)
+    active = [s for s in STREAMS if s in session.positions and session.positions[s] != EXHAUSTED]
+    n = size * settings.CASTFEED_FEED["OVERFETCH"]
+    fetched = _fetch(active, session.positions, n, viewer_id) if active else {}
+    picks = _Merge(session, fetched, n, size).run()
+    return ForYouPage(ids=picks, next=session.encode())

@@ -1,0 +1,356 @@
+"""Writes for the feed: videos and their life cycle, likes, comments, views, reports.
+
+Counters change only through `_bump`: one UPDATE that adds to the counters and recomputes the rank
+from the new values inside the database (no read-modify-write, so concurrent likes never lose one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Ln
+from django.utils import timezone
+
+from accounts.models import User
+from core.exceptions import ApplicationError, Forbidden, InvalidInput, NotFound
+from core.storage import delete_after_commit
+from feed.models import Comment, Like, Report, Video, VideoPerson, View
+
+PUBLISHED = Video.Status.PUBLISHED
+
+
+class NotPublished(ApplicationError):
+    status_code = 409
+    code = "not_published"
+    default_detail = "This video is not published."
+
+
+# --- ranking arithmetic (docs/feed-ranking.md) ----------------------------------------------------
+
+
+def _knobs() -> dict[str, Any]:
+    return settings.CASTFEED_FEED
+
+
+def time_score(published_at: dt.datetime) -> float:
+    return published_at.timestamp() / _knobs()["TAU_SECONDS"]
+
+
+def engagement(*, likes: Any, completed_views: Any, comments: Any, remixes: Any) -> Any:
+    """Weighted engagement; works on numbers and on query expressions alike."""
+    k = _knobs()
+    return (
+        likes * k["WEIGHT_LIKE"]
+        + completed_views * k["WEIGHT_COMPLETED_VIEW"]
+        + comments * k["WEIGHT_COMMENT"]
+        + remixes * k["WEIGHT_REMIX"]
+    )
+
+
+def hot_score(
+    *, time: float, bonus: float = 0.0, likes: int = 0, completed_views: int = 0, comments: int = 0, remixes: int = 0
+) -> float:
+    counts = engagement(likes=likes, completed_views=completed_views, comments=comments, remixes=remixes)
+    return math.log1p(counts) + time + bonus
+
+
+def _plus(name: str, deltas: dict[str, Any]) -> Any:
+    return F(name) + deltas[name] if name in deltas else F(name)
+
+
+def _bump(video_ids: int | Iterable[int], **deltas: Any) -> None:
+    """Add `deltas` (ints or expressions) to counters and recompute the rank from the new values."""
+    ids = [video_ids] if isinstance(video_ids, int) else list(video_ids)
+    if not ids:
+        return
+    new = {
+        name: _plus(name, deltas)
+        for name in ("like_count", "comment_count", "completed_view_count", "remix_count", "view_count")
+    }
+    real = {name: Cast(expr, FloatField()) for name, expr in new.items()}
+    score = (
+        Ln(
+            Value(1.0, output_field=FloatField())
+            + engagement(
+                likes=real["like_count"],
+                completed_views=real["completed_view_count"],
+                comments=real["comment_count"],
+                remixes=real["remix_count"],
+            )
+        )
+        + F("time_score")
+        + F("bonus")
+    )
+    Video.objects.filter(pk__in=ids).update(**{k: new[k] for k in deltas}, hot_score=score)
+    _sync_people(ids)
+
+
+def _sync_people(video_ids: list[int]) -> None:
+    """Copy status and rank onto the videos' person rows, whose index serves 'videos showing
+    people I follow' in rank order."""
+    video = Video.objects.filter(pk=OuterRef("video_id"))
+    VideoPerson.objects.filter(video_id__in=video_ids).update(
+        hot_score=Subquery(video.values("hot_score")[:1]),
+        published=Exists(video.filter(status=PUBLISHED)),
+    )
+
+
+# --- videos ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def video_create(
+    *,
+    author: User,
+    media: File,
+    duration_ms: int,
+    width: int,
+    height: int,
+    poster: File | None = None,
+    caption: str = "",
+    remix_of: Video | None = None,
+    people: Iterable[User] = (),
+) -> Video:
+    """A new draft. Its files go under a random folder (`videos/<media_key>/`); a draft's media is
+    served only at signed, expiring URLs (feed.media)."""
+    video = Video(
+        author=author, caption=caption.strip(), duration_ms=duration_ms, width=width, height=height, remix_of=remix_of
+    )
+    video.media.save(f"videos/{video.media_key}/video.mp4", media, save=False)
+    if poster is not None:
+        video.poster.save(f"videos/{video.media_key}/poster.jpg", poster, save=False)
+    try:
+        video.save()
+    except Exception:
+        delete_after_commit([video.media.name, video.poster.name])  # no orphan files
+        raise
+    video_set_people(video=video, users=people)
+    return video
+
+
+def video_set_people(*, video: Video, users: Iterable[User]) -> None:
+    """Record who the video shows (cameos tagged or detected; filled by later apps)."""
+    wanted = {u.pk for u in users}
+    VideoPerson.objects.filter(video=video).exclude(user_id__in=wanted).delete()
+    existing = set(VideoPerson.objects.filter(video=video).values_list("user_id", flat=True))
+    VideoPerson.objects.bulk_create(
+        [
+            VideoPerson(
+                video=video,
+                user_id=uid,
+                author_id=video.author_id,
+                published=video.is_published,
+                hot_score=video.hot_score,
+            )
+            for uid in wanted - existing
+        ],
+        ignore_conflicts=True,
+    )
+
+
+@transaction.atomic
+def video_publish(*, video: Video, caption: str | None = None) -> Video:
+    """draft → published: it enters the feeds with a rank fixed by its publish time."""
+    now = timezone.now()
+    t, bonus = time_score(now), _knobs()["BOOST_FRESH"]
+    fields: dict[str, Any] = {
+        "status": PUBLISHED,
+        "published_at": now,
+        "time_score": t,
+        "bonus": bonus,
+        "hot_score": hot_score(time=t, bonus=bonus),
+    }
+    if caption is not None:
+        fields["caption"] = caption.strip()
+    if Video.objects.filter(pk=video.pk, status=Video.Status.DRAFT).update(**fields) != 1:
+        raise NotPublished("Only a draft can be published.", code="not_draft")
+    _bump(video.pk)  # rank from whatever engagement the draft already has
+    if video.remix_of_id:
+        _bump(video.remix_of_id, remix_count=1)
+    video.refresh_from_db()
+    return video
+
+
+@transaction.atomic
+def video_take_down(*, video: Video, reason: str) -> Video:
+    """published or draft → removed (moderation): gone from every feed; files stay for review."""
+    if (
+        Video.objects.filter(pk=video.pk)
+        .exclude(status=Video.Status.REMOVED)
+        .update(status=Video.Status.REMOVED, removed_reason=reason[:200])
+        != 1
+    ):
+        raise NotFound
+    if video.is_published and video.remix_of_id:
+        _bump(video.remix_of_id, remix_count=-1)
+    _sync_people([video.pk])
+    video.refresh_from_db()
+    return video
+
+
+def _files_of(videos: Iterable[Video]) -> set[str]:
+    return {name for v in videos for name in (v.media.name, v.poster.name) if name}
+
+
+@transaction.atomic
+def video_delete(*, video: Video) -> None:
+    """Delete the video everywhere: its row and everything hanging off it (likes, comments, views,
+    people, reports cascade), its files once that commits; remixes keep existing without the link."""
+    locked = Video.objects.select_for_update().filter(pk=video.pk).first()
+    if locked is None:
+        raise NotFound("This video does not exist.")
+    if locked.status == PUBLISHED and locked.remix_of_id:
+        _bump(locked.remix_of_id, remix_count=-1)
+    files = _files_of([locked])
+    locked.delete()
+    _delete_unreferenced(files)
+
+
+def _delete_unreferenced(names: set[str]) -> None:
+    # Seeded rows share a few small files; only delete what no remaining video points at.
+    still_used = set(Video.objects.filter(media__in=names).values_list("media", flat=True)) | set(
+        Video.objects.filter(poster__in=names).values_list("poster", flat=True)
+    )
+    delete_after_commit(names - still_used)
+
+
+def expire_fresh(*, now: dt.datetime | None = None) -> int:
+    """Take the freshness bonus off videos older than FRESH_SECONDS (run every minute by Celery
+    beat). Returns how many videos it changed."""
+    cutoff = (now or timezone.now()) - dt.timedelta(seconds=_knobs()["FRESH_SECONDS"])
+    ids = list(Video.objects.filter(bonus__gt=0, published_at__lt=cutoff).values_list("pk", flat=True)[:5000])
+    if ids:
+        with transaction.atomic():
+            Video.objects.filter(pk__in=ids, bonus__gt=0).update(hot_score=F("hot_score") - F("bonus"), bonus=0)
+            _sync_people(ids)
+    return len(ids)
+
+
+# --- likes, comments, views, reports ---------------------------------------------------------------
+
+
+def _require_published(video: Video) -> None:
+    if not video.is_published:
+        raise NotPublished
+
+
+@transaction.atomic
+def like_create(*, user: User, video: Video) -> None:
+    """Idempotent: liking twice counts once."""
+    _require_published(video)
+    try:
+        with transaction.atomic():
+            Like.objects.create(user=user, video=video)
+    except IntegrityError as exc:
+        if not Video.objects.filter(pk=video.pk).exists():
+            raise NotFound("This video does not exist.") from exc
+        return  # already liked
+    _bump(video.pk, like_count=1)
+
+
+@transaction.atomic
+def like_delete(*, user: User, video: Video) -> None:
+    deleted, _ = Like.objects.filter(user=user, video=video).delete()
+    if deleted:
+        _bump(video.pk, like_count=-1)
+
+
+@transaction.atomic
+def comment_create(*, author: User, video: Video, text: str) -> Comment:
+    _require_published(video)
+    text = text.strip()
+    if not text:
+        raise InvalidInput({"text": ["Write something."]})
+    try:
+        with transaction.atomic():
+            comment = Comment.objects.create(video=video, author=author, text=text)
+    except IntegrityError as exc:
+        raise NotFound("This video does not exist.") from exc
+    _bump(video.pk, comment_count=1)
+    return comment
+
+
+@transaction.atomic
+def comment_delete(*, comment: Comment, by: User) -> None:
+    """The comment's author, or the author of the video it is on, may delete it."""
+    locked = Comment.objects.select_for_update().select_related("video").filter(pk=comment.pk).first()
+    if locked is None:
+        raise NotFound("This comment does not exist.")
+    if by.pk not in (locked.author_id, locked.video.author_id):
+        raise Forbidden("Only its author or the video's author can delete a comment.")
+    locked.delete()
+    _bump(locked.video_id, comment_count=-1)
+
+
+@transaction.atomic
+def view_record(*, viewer: User, video: Video, watched_ms: int, completed: bool) -> None:
+    """A play of the video. The first play by a viewer counts a view; the first completed play
+    counts a completed view (which ranks). Later plays add watch time only."""
+    _require_published(video)
+    if watched_ms < 0 or watched_ms > settings.CASTFEED_MAX_WATCH_MS:
+        raise InvalidInput({"watched_ms": ["Watch time must be between 0 and 6 hours."]})
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            View.objects.create(
+                video=video, viewer=viewer, watched_ms=watched_ms, completed=completed, first_at=now, last_at=now
+            )
+    except IntegrityError:
+        newly_completed = (
+            completed and View.objects.filter(video=video, viewer=viewer, completed=False).update(completed=True) == 1
+        )
+        View.objects.filter(video=video, viewer=viewer).update(
+            plays=F("plays") + 1, watched_ms=F("watched_ms") + watched_ms, last_at=now
+        )
+        if newly_completed:
+            _bump(video.pk, completed_view_count=1)
+        return
+    _bump(video.pk, view_count=1, **({"completed_view_count": 1} if completed else {}))
+
+
+@transaction.atomic
+def report_create(*, reporter: User, video: Video, reason: str, detail: str = "") -> Report:
+    """One report per person and video; reporting again updates the reason and reopens it."""
+    report, _ = Report.objects.update_or_create(
+        video=video,
+        reporter=reporter,
+        defaults={"reason": reason, "detail": detail.strip(), "status": Report.Status.OPEN},
+    )
+    return report
+
+
+# --- erasure ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def user_feed_erase(*, user: User) -> None:
+    """Everything of `user` in the feed, before the account row goes: their videos and files, and
+    their likes, comments and views taken off other people's counters."""
+    videos = list(Video.objects.filter(author=user).only("pk", "media", "poster", "status", "remix_of_id"))
+    remixed = [v.remix_of_id for v in videos if v.status == PUBLISHED and v.remix_of_id]
+    files = _files_of(videos)
+    Video.objects.filter(author=user).delete()
+    for source in remixed:
+        _bump(source, remix_count=-1)
+    _delete_unreferenced(files)
+
+    liked = list(Like.objects.filter(user=user).values_list("video_id", flat=True))
+    Like.objects.filter(user=user).delete()
+    _bump(liked, like_count=-1)
+    per_video = Comment.objects.filter(author=user).values("video_id").annotate(n=Count("*"))
+    for row in per_video:
+        _bump(row["video_id"], comment_count=-row["n"])
+    Comment.objects.filter(author=user).delete()
+    views = list(View.objects.filter(viewer=user).values_list("video_id", "completed"))
+    _bump([v for v, _ in views], view_count=-1)
+    _bump([v for v, done in views if done], completed_view_count=-1)
+    View.objects.filter(viewer=user).delete()
+    Report.objects.filter(reporter=user).delete()
+    VideoPerson.objects.filter(user=user).delete()

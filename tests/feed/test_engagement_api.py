@@ -1,0 +1,233 @@
+"""Likes, comments, views and reports: idempotent where they should be, never double-counted."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from accounts import services as accounts_services
+from feed import services
+from feed.models import Comment, Like, Report, Video, View
+
+pytestmark = pytest.mark.django_db
+
+
+def url(video_id, action=""):
+    return f"/api/v1/videos/{video_id}" + (f"/{action}" if action else "")
+
+
+def counts(api, video):
+    return api.get(url(video.pk)).json()["counts"]
+
+
+# --- likes -----------------------------------------------------------------------------------------
+
+
+def test_like_twice_counts_once_and_unlike_twice_is_fine(api, me, other, make_video):
+    video = make_video(other)
+    assert api.put(url(video.pk, "like")).status_code == 204
+    assert api.put(url(video.pk, "like")).status_code == 204
+    body = api.get(url(video.pk)).json()
+    assert body["counts"]["likes"] == 1
+    assert body["liked"] is True
+    assert api.delete(url(video.pk, "like")).status_code == 204
+    assert api.delete(url(video.pk, "like")).status_code == 204
+    assert counts(api, video)["likes"] == 0
+    assert not Like.objects.exists()
+
+
+def test_likes_raise_the_rank(api, me, other, make_video):
+    video = make_video(other)
+    before = Video.objects.get(pk=video.pk).hot_score
+    api.put(url(video.pk, "like"))
+    assert Video.objects.get(pk=video.pk).hot_score > before
+
+
+def test_like_needs_a_visible_published_video(client_of, anon, me, other, make_video):
+    draft = make_video(other, publish=False, people=(me,))
+    response = client_of(me).put(url(draft.pk, "like"))
+    assert response.status_code == 409
+    assert response.json()["error"] == "not_published"
+    assert client_of(me).put(url(999999, "like")).status_code == 404
+    assert anon.put(url(draft.pk, "like")).status_code == 401
+    hidden = make_video(other, publish=False)
+    assert client_of(me).put(url(hidden.pk, "like")).status_code == 404
+    assert not Like.objects.exists()
+
+
+def test_a_blocked_person_cannot_like(client_of, me, other, make_video):
+    video = make_video(other)
+    accounts_services.block_create(blocker=other, blocked=me)
+    assert client_of(me).put(url(video.pk, "like")).status_code == 404
+    assert Video.objects.get(pk=video.pk).like_count == 0
+
+
+@pytest.mark.postgres  # real concurrent writers (SQLite serialises whole transactions)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_likes_are_never_lost(make_user, make_video):
+    author = make_user("author")
+    video = make_video(author)
+    fans = [make_user(f"fan{i}") for i in range(16)]
+    barrier = threading.Barrier(len(fans))
+    failures = []
+
+    def like(user):
+        try:
+            barrier.wait()
+            services.like_create(user=user, video=video)
+            services.like_create(user=user, video=video)  # and a double tap
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=like, args=(fan,)) for fan in fans]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    video.refresh_from_db()
+    assert video.like_count == 16 == Like.objects.filter(video=video).count()
+
+
+# --- comments --------------------------------------------------------------------------------------
+
+
+def test_comment_list_and_delete_own(api, anon, me, other, make_video):
+    video = make_video(other)
+    response = api.post(url(video.pk, "comments"), {"text": "  love it  "}, format="json")
+    assert response.status_code == 201
+    comment = response.json()
+    assert comment["text"] == "love it"
+    assert comment["author"]["handle"] == "me.myself"
+    listing = anon.get(url(video.pk, "comments")).json()
+    assert [c["id"] for c in listing["results"]] == [comment["id"]]
+    assert counts(api, video)["comments"] == 1
+    assert api.delete(f"/api/v1/comments/{comment['id']}").status_code == 204
+    assert counts(api, video)["comments"] == 0
+    assert api.delete(f"/api/v1/comments/{comment['id']}").status_code == 404
+
+
+def test_the_video_author_can_delete_any_comment_on_it_others_cannot(client_of, me, other, make_user, make_video):
+    video = make_video(other)
+    comment = services.comment_create(author=me, video=video, text="hm")
+    stranger = client_of(make_user())
+    assert stranger.delete(f"/api/v1/comments/{comment.pk}").status_code == 403
+    assert client_of(other).delete(f"/api/v1/comments/{comment.pk}").status_code == 204
+    assert not Comment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"text": ""},
+        {"text": "   "},
+        {"text": "x" * 501},
+        {},
+        {"text": None},
+        {"text": "ok", "extra": 1},
+        {"text": ["a"]},
+    ],
+)
+def test_bad_comments_are_400_and_store_nothing(api, other, make_video, body):
+    video = make_video(other)
+    response = api.post(url(video.pk, "comments"), body, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid"
+    assert not Comment.objects.exists()
+    assert counts(api, video)["comments"] == 0
+
+
+def test_comments_on_a_draft_or_unknown_video(client_of, me, other, make_video):
+    draft = make_video(other, publish=False, people=(me,))
+    assert client_of(me).post(url(draft.pk, "comments"), {"text": "hi"}, format="json").status_code == 409
+    assert client_of(me).post(url(424242, "comments"), {"text": "hi"}, format="json").status_code == 404
+    assert client_of(me).get(url(424242, "comments")).status_code == 404
+
+
+def test_comments_are_rate_limited(api, other, make_video, settings):
+    settings.CASTFEED_THROTTLE_RATES = {**settings.CASTFEED_THROTTLE_RATES, "comments": "2/hour"}
+    video = make_video(other)
+    statuses = [api.post(url(video.pk, "comments"), {"text": f"c{i}"}, format="json").status_code for i in range(3)]
+    assert statuses == [201, 201, 429]
+    assert api.get(url(video.pk, "comments")).status_code == 200  # reading is not limited by it
+
+
+def test_comment_pages(anon, me, other, make_video):
+    video = make_video(other)
+    for i in range(7):
+        services.comment_create(author=me, video=video, text=f"comment {i}")
+    first = anon.get(url(video.pk, "comments"), {"limit": 5}).json()
+    second = anon.get(url(video.pk, "comments"), {"limit": 5, "cursor": first["next"]}).json()
+    texts = [c["text"] for c in first["results"] + second["results"]]
+    assert texts == [f"comment {i}" for i in reversed(range(7))]
+    assert second["next"] is None
+
+
+# --- views -----------------------------------------------------------------------------------------
+
+
+def test_views_count_once_per_person_and_completion_once(api, me, other, make_video):
+    video = make_video(other)
+    for completed in (False, True, True):
+        response = api.post(url(video.pk, "views"), {"watched_ms": 400, "completed": completed}, format="json")
+        assert response.status_code == 204
+    video.refresh_from_db()
+    assert (video.view_count, video.completed_view_count) == (1, 1)
+    view = View.objects.get()
+    assert (view.plays, view.watched_ms, view.completed) == (3, 1200, True)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"watched_ms": -1, "completed": False},
+        {"watched_ms": 10**12, "completed": True},
+        {"watched_ms": "long", "completed": False},
+        {"watched_ms": 100},
+        {"completed": True},
+        {"watched_ms": 100, "completed": "maybe"},
+        {"watched_ms": 1.5, "completed": False},
+    ],
+)
+def test_bad_view_events_are_400_and_count_nothing(api, other, make_video, body):
+    video = make_video(other)
+    response = api.post(url(video.pk, "views"), body, format="json")
+    assert response.status_code == 400
+    assert not View.objects.exists()
+    video.refresh_from_db()
+    assert video.view_count == 0
+
+
+def test_anonymous_views_are_not_recorded(anon, other, make_video):
+    video = make_video(other)
+    assert anon.post(url(video.pk, "views"), {"watched_ms": 1, "completed": False}, format="json").status_code == 401
+
+
+# --- reports ---------------------------------------------------------------------------------------
+
+
+def test_report_a_video_once_per_person(api, me, other, make_video):
+    video = make_video(other)
+    response = api.post(url(video.pk, "report"), {"reason": "harassment", "detail": "mocks me"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["status"] == "open"
+    again = api.post(url(video.pk, "report"), {"reason": "my_likeness"}, format="json")
+    assert again.status_code == 201
+    report = Report.objects.get()
+    assert (report.reason, report.reporter_id) == ("my_likeness", me.pk)
+
+
+def test_a_person_shown_in_a_draft_can_report_it(client_of, me, other, make_video):
+    draft = make_video(other, publish=False, people=(me,))
+    assert client_of(me).post(url(draft.pk, "report"), {"reason": "my_likeness"}, format="json").status_code == 201
+
+
+@pytest.mark.parametrize(
+    "body", [{"reason": "boring"}, {}, {"reason": "spam", "detail": "x" * 1001}, {"reason": "spam", "why": "x"}]
+)
+def test_bad_reports_are_400(api, other, make_video, body):
+    video = make_video(other)
+    assert api.post(url(video.pk, "report"), body, format="json").status_code == 400
+    assert not Report.objects.exists()

@@ -1,0 +1,180 @@
+"""A single video: who sees it, its media URLs, deletion with its files."""
+
+import time
+
+import pytest
+from django.core.files.storage import default_storage
+from django.test import Client
+
+from accounts import services as accounts_services
+from feed import services
+from feed.models import Comment, Like, Video, VideoPerson, View
+from tests.media import tiny_mp4
+
+pytestmark = pytest.mark.django_db
+
+
+def url(video_id, action=""):
+    return f"/api/v1/videos/{video_id}" + (f"/{action}" if action else "")
+
+
+def test_a_published_video_as_everyone_sees_it(api, anon, me, other, make_video):
+    video = make_video(other, people=(me,), caption="sunset")
+    body = api.get(url(video.pk)).json()
+    assert body["id"] == video.pk
+    assert body["author"] == {"handle": "other.person", "display_name": "Other Person"}
+    assert body["status"] == "published"
+    assert body["caption"] == "sunset"
+    assert body["cameos"] == ["me.myself"]
+    assert body["counts"] == {"likes": 0, "comments": 0, "views": 0, "remixes": 0}
+    assert (body["duration_ms"], body["width"], body["height"]) == (500, 64, 112)
+    assert body["media_url"] == f"/media/v/{video.media_key}/video.mp4"
+    assert body["poster_url"] == f"/media/v/{video.media_key}/poster.jpg"
+    assert body["liked"] is False
+    assert anon.get(url(video.pk)).status_code == 200
+
+
+def test_published_media_is_served_at_a_stable_url(anon, other, make_video):
+    video = make_video(other)
+    media_url = anon.get(url(video.pk)).json()["media_url"]
+    response = Client().get(media_url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "video/mp4"
+    assert b"".join(response.streaming_content) == tiny_mp4()
+    assert "public" in response["Cache-Control"]
+    assert anon.get(url(video.pk)).json()["media_url"] == media_url
+
+
+def test_media_supports_byte_ranges(other, make_video):
+    video = make_video(other)
+    path = f"/media/v/{video.media_key}/video.mp4"
+    response = Client().get(path, HTTP_RANGE="bytes=10-19")
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes 10-19/{len(tiny_mp4())}"
+    assert b"".join(response.streaming_content) == tiny_mp4()[10:20]
+    tail = Client().get(path, HTTP_RANGE="bytes=-5")
+    assert b"".join(tail.streaming_content) == tiny_mp4()[-5:]
+    assert Client().get(path, HTTP_RANGE="bytes=999999-").status_code == 416
+    assert Client().get(path, HTTP_RANGE="chunks=1-2").status_code == 416
+    assert Client().post(path).status_code == 405
+
+
+def test_a_draft_is_seen_by_its_author_and_the_people_in_it_only(client_of, me, other, make_user, make_video):
+    shown, stranger = make_user("shown.person"), make_user("stranger")
+    draft = make_video(me, publish=False, people=(shown,))
+    assert client_of(me).get(url(draft.pk)).json()["status"] == "draft"
+    assert client_of(shown).get(url(draft.pk)).status_code == 200
+    for outsider in (client_of(stranger), client_of(other), Client()):
+        response = outsider.get(url(draft.pk))
+        assert response.status_code == 404
+        assert response.json()["error"] == "not_found"
+
+
+def test_draft_media_only_at_signed_expiring_urls(client_of, me, make_video, settings):
+    draft = make_video(me, publish=False)
+    media_url = client_of(me).get(url(draft.pk)).json()["media_url"]
+    assert "?t=" in media_url
+    assert Client().get(media_url).status_code == 200
+    bare = media_url.split("?")[0]
+    assert Client().get(bare).status_code == 404
+    assert Client().get(bare + "?t=forged").status_code == 404
+    poster_token_on_video = client_of(me).get(url(draft.pk)).json()["poster_url"].split("?")[1]
+    assert Client().get(f"{bare}?{poster_token_on_video}").status_code == 404
+    settings.CASTFEED_DRAFT_MEDIA_URL_SECONDS = -1
+    expired = client_of(me).get(url(draft.pk)).json()["media_url"]
+    assert Client().get(expired).status_code == 404
+
+
+def test_media_of_unknown_or_removed_videos_is_404(other, make_video):
+    video = make_video(other)
+    assert Client().get("/media/v/nope/video.mp4").status_code == 404
+    assert Client().get(f"/media/v/{video.media_key}/secret.txt").status_code == 404
+    services.video_take_down(video=video, reason="reported")
+    assert Client().get(f"/media/v/{video.media_key}/video.mp4").status_code == 404
+
+
+def test_blocked_either_way_cannot_see_the_video(client_of, me, other, make_video):
+    video = make_video(other)
+    accounts_services.block_create(blocker=other, blocked=me)
+    assert client_of(me).get(url(video.pk)).status_code == 404
+    accounts_services.block_delete(blocker=other, blocked=me)
+    accounts_services.block_create(blocker=me, blocked=other)
+    assert client_of(me).get(url(video.pk)).status_code == 404
+
+
+@pytest.mark.parametrize("video_id", ["999999", "0", "99999999999999999999999", "abc", "-1", "1.5"])
+def test_unknown_videos_are_404(api, video_id):
+    response = api.get(f"/api/v1/videos/{video_id}")
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
+
+
+def test_a_removed_video_is_gone_for_everyone_but_its_author(client_of, anon, me, other, make_video):
+    video = make_video(me)
+    services.video_take_down(video=video, reason="broke the rules")
+    assert anon.get(url(video.pk)).status_code == 404
+    assert client_of(other).get(url(video.pk)).status_code == 404
+    body = client_of(me).get(url(video.pk)).json()
+    assert body["status"] == "removed"
+    assert body["media_url"] is None
+
+
+def test_the_author_deletes_a_video_with_its_files_and_everything_on_it(
+    api, me, other, make_video, django_capture_on_commit_callbacks
+):
+    video = make_video(me)
+    remix = make_video(other, remix_of=video)
+    services.like_create(user=other, video=video)
+    services.comment_create(author=other, video=video, text="nice")
+    services.view_record(viewer=other, video=video, watched_ms=500, completed=True)
+    files = [video.media.name, video.poster.name]
+    assert all(default_storage.exists(f) for f in files)
+    media_url = f"/media/v/{video.media_key}/video.mp4"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.delete(url(video.pk))
+    assert response.status_code == 204
+    assert not Video.objects.filter(pk=video.pk).exists()
+    assert not any(default_storage.exists(f) for f in files)
+    assert Client().get(media_url).status_code == 404
+    assert not Like.objects.filter(video_id=video.pk).exists()
+    assert not Comment.objects.filter(video_id=video.pk).exists()
+    assert not View.objects.filter(video_id=video.pk).exists()
+    remix.refresh_from_db()
+    assert remix.remix_of is None  # the remix lives on without the link
+    assert api.delete(url(video.pk)).status_code == 404
+
+
+def test_deleting_a_remix_lowers_the_source_remix_count(api, client_of, me, other, make_video):
+    source = make_video(other)
+    remix = make_video(me, remix_of=source)
+    assert client_of(other).get(url(source.pk)).json()["counts"]["remixes"] == 1
+    assert api.get(url(remix.pk)).json()["remix_of"] == source.pk
+    api.delete(url(remix.pk))
+    assert client_of(other).get(url(source.pk)).json()["counts"]["remixes"] == 0
+
+
+def test_nobody_else_can_delete_a_video(client_of, anon, me, other, make_user, make_video):
+    video = make_video(me, people=(other,))
+    assert client_of(other).delete(url(video.pk)).status_code == 403
+    assert client_of(make_user()).delete(url(video.pk)).status_code == 403
+    assert anon.delete(url(video.pk)).status_code == 401
+    draft = make_video(me, publish=False)
+    assert client_of(other).delete(url(draft.pk)).status_code == 404
+    assert Video.objects.count() == 2
+
+
+def test_publish_only_a_draft(me, make_video):
+    video = make_video(me)
+    with pytest.raises(services.NotPublished):
+        services.video_publish(video=video)
+
+
+def test_people_rows_follow_the_video_rank(me, other, make_video):
+    video = make_video(other, people=(me,))
+    services.like_create(user=me, video=video)
+    video.refresh_from_db()
+    row = VideoPerson.objects.get(video=video)
+    assert row.published is True
+    assert row.hot_score == pytest.approx(video.hot_score)
+    assert video.hot_score == pytest.approx(services.hot_score(time=video.time_score, bonus=video.bonus, likes=1))
+    assert video.time_score == pytest.approx(time.time() / 28800, abs=1)
