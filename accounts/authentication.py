@@ -6,6 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from accounts.models import AuthToken, token_digest
+from accounts.selectors import token_owner
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -21,10 +22,10 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             token = header[1].decode("ascii")
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed("The token is not valid.") from exc
-        found = AuthToken.objects.select_related("user").filter(digest=token_digest(token)).first()
-        if found is None or not found.user.is_active:
+        found = token_owner(token_digest(token))
+        if found is None:
             raise exceptions.AuthenticationFailed("The token is not valid; sign in again.")
-        return found.user, found
+        return found
 
     def authenticate_header(self, request: Any) -> str:
         return f'{self.keyword} realm="api"'

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from accounts.models import HANDLE_PATTERN, Block, Follow, User, normalize_handle
+from accounts.models import HANDLE_PATTERN, AuthToken, Block, Follow, User, normalize_handle
 from core.exceptions import NotFound
 
 
@@ -88,6 +88,33 @@ def _valid_handle(handle: str) -> str:
     if not re.fullmatch(HANDLE_PATTERN, value):
         raise NotFound("No one has this handle.")
     return value
+
+
+def token_owner(digest: str) -> tuple[User, AuthToken] | None:
+    """The active user holding the token with this digest, and the token. Runs on every
+    authenticated request: one prepared statement, no ORM query building (~1 ms of Python saved)."""
+    columns = [f.column for f in User._meta.concrete_fields]
+    select = ", ".join(f"u.{connection.ops.quote_name(c)}" for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT t.id, t.created_at, {select} FROM {AuthToken._meta.db_table} t "  # noqa: S608 - names are ours
+            f"JOIN {User._meta.db_table} u ON u.id = t.user_id WHERE t.digest = %s AND u.is_active",
+            [digest],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    user = User.from_db(
+        connection.alias,
+        columns,
+        [
+            f.from_db_value(v, None, connection) if hasattr(f, "from_db_value") else v
+            for f, v in zip(User._meta.concrete_fields, row[2:], strict=True)
+        ],
+    )
+    token = AuthToken(pk=row[0], user=user, digest=digest, created_at=row[1])
+    token._state.adding, token._state.db = False, connection.alias
+    return user, token
 
 
 def user_by_handle(handle: str) -> User:

@@ -10,6 +10,7 @@ is guessable. Other storages (S3): the storage's own URLs, signed and expiring (
 from __future__ import annotations
 
 import time
+from functools import cache
 
 from django.conf import settings
 from django.core import signing
@@ -22,9 +23,9 @@ FILES = {"video.mp4": ("media", "video/mp4"), "poster.jpg": ("poster", "image/jp
 _SALT = "castfeed.draft-media"
 
 
-def _token(video: Video, filename: str) -> str:
+def _token(media_key: str, filename: str) -> str:
     expires = int(time.time()) + settings.CASTFEED_DRAFT_MEDIA_URL_SECONDS
-    return signing.dumps([video.media_key, filename, expires], salt=_SALT)
+    return signing.dumps([media_key, filename, expires], salt=_SALT)
 
 
 def token_valid(token: str, media_key: str, filename: str) -> bool:
@@ -35,14 +36,19 @@ def token_valid(token: str, media_key: str, filename: str) -> bool:
     return key == media_key and name == filename and int(expires) >= time.time()
 
 
-def file_url(video: Video, filename: str) -> str | None:
-    field, _ = FILES[filename]
-    stored = getattr(video, field)
-    if not stored or video.status == Video.Status.REMOVED:
+@cache
+def _url_prefix() -> str:
+    """`/media/v/` as routed (reverse() costs ~50 µs; a page renders 40 URLs)."""
+    return reverse("media-file", kwargs={"media_key": "KEY", "filename": "video.mp4"}).removesuffix("KEY/video.mp4")
+
+
+def file_url(*, media_key: str, status: str, name: str, filename: str) -> str | None:
+    """The URL a client fetches `filename` (video.mp4, poster.jpg) of a video at, or None."""
+    if not name or status == Video.Status.REMOVED:
         return None
     if not isinstance(default_storage, FileSystemStorage):
-        return default_storage.url(stored.name)
-    url = reverse("media-file", kwargs={"media_key": video.media_key, "filename": filename})
-    if video.status != Video.Status.PUBLISHED:
-        url += f"?t={_token(video, filename)}"
+        return default_storage.url(name)
+    url = f"{_url_prefix()}{media_key}/{filename}"
+    if status != Video.Status.PUBLISHED:
+        url += f"?t={_token(media_key, filename)}"
     return url

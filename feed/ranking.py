@@ -9,7 +9,7 @@ hot_score order; as the boost is constant within a stream, merging the streams' 
 `hot_score + boost` yields the whole order. A video is emitted only by the stream of its largest
 boost, so it appears once. The cursor keeps each stream's position, so a page costs the same at
 depth 1 and depth 500: one SQL statement for the candidates (all streams, with the viewer's follows,
-blocks and completed views applied inside it) and three to hydrate the page.
+blocks, completed views and likes applied inside it), then one to render the page (feed.selectors).
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ class Row:
     id: int
     author_id: int
     hot: float
+    liked: bool = False  # by the viewer: the page needs it and it costs nothing here
 
 
 @dataclass
@@ -44,12 +45,14 @@ class Pick:
     id: int
     author_id: int
     rank: float
+    liked: bool = False
 
 
 @dataclass
 class ForYouPage:
     ids: list[int]
     next: str | None
+    liked: set[int] = field(default_factory=set)
 
 
 def _boosts() -> dict[str, float]:
@@ -151,18 +154,19 @@ def _fetch(active: list[str], positions: dict[str, Any], n: int, viewer_id: int 
     not come back through another stream."""
     lateral = connection.vendor == "postgresql"
     parts, params = [], [viewer_id] * 5 if viewer_id else []
+    liked = "EXISTS (SELECT 1 FROM feed_like l WHERE l.user_id = %s AND l.video_id = q.id)" if viewer_id else "FALSE"
     for stream in active:
         sql, p = _stream_sql(
             stream, positions.get(stream), n, streams=list(positions), viewer_id=viewer_id, lateral=lateral
         )
-        parts.append(f"SELECT '{stream}' AS s, q.* FROM ({sql}) AS q")
-        params += p
+        parts.append(f"SELECT '{stream}' AS s, q.*, {liked} AS liked FROM ({sql}) AS q")
+        params += ([viewer_id] if viewer_id else []) + p  # the liked test comes first in the text
     ctes = _VIEWER_CTES if viewer_id else _ANONYMOUS_CTES
     rows: dict[str, list[Row]] = {s: [] for s in active}
     with connection.cursor() as cursor:
         cursor.execute(ctes + "\nUNION ALL\n".join(parts), params)
-        for s, vid, author, hot in cursor.fetchall():
-            rows[s].append(Row(s, vid, author, hot))
+        for s, vid, author, hot, liked in cursor.fetchall():
+            rows[s].append(Row(s, vid, author, hot, bool(liked)))
     return rows
 
 
@@ -191,14 +195,14 @@ class _Session:
         return cls(
             float(snapshot),
             dict(positions),
-            [Pick(int(i), int(a), float(r)) for i, a, r in held],
+            [Pick(int(i), int(a), float(r), bool(k)) for i, a, r, k in held],
             [int(a) for a in recent],
         )
 
     def encode(self) -> str | None:
         if all(p == EXHAUSTED for p in self.positions.values()) and not self.held:
             return None
-        held = [[h.id, h.author_id, h.rank] for h in self.held]
+        held = [[h.id, h.author_id, h.rank, h.liked] for h in self.held]
         return encode_cursor([self.snapshot, self.positions, held, self.recent], salt=SALT)
 
 
@@ -214,6 +218,7 @@ class _Merge:
         # A stream that filled its LIMIT has more rows than we read; one that did not is used up.
         self.truncated = {s for s, rows in fetched.items() if len(rows) == n}
         self.picks: list[int] = []
+        self.liked: set[int] = set()
 
     def repeats(self, author_id: int) -> bool:
         recent = self.session.recent
@@ -221,12 +226,14 @@ class _Merge:
 
     def emit(self, pick: Pick) -> None:
         self.picks.append(pick.id)
+        if pick.liked:
+            self.liked.add(pick.id)
         self.session.recent = [*self.session.recent, pick.author_id][-self.max_in_a_row :]
 
     def take_head(self, stream: str, rank: float) -> None:
         row = self.queues[stream].popleft()
         self.session.positions[stream] = [row.hot, row.id]
-        pick = Pick(row.id, row.author_id, rank)
+        pick = Pick(row.id, row.author_id, rank, row.liked)
         if self.repeats(row.author_id) and len(self.session.held) < 4 * self.size:
             self.session.held.append(pick)  # one too many in a row from this author: after someone else
         else:
@@ -265,5 +272,6 @@ def for_you_page(viewer_id: int | None, *, cursor: str | None = None, limit: int
     active = [s for s in STREAMS if s in session.positions and session.positions[s] != EXHAUSTED]
     n = size * settings.CASTFEED_FEED["OVERFETCH"]
     fetched = _fetch(active, session.positions, n, viewer_id) if active else {}
-    picks = _Merge(session, fetched, n, size).run()
-    return ForYouPage(ids=picks, next=session.encode())
+    merge = _Merge(session, fetched, n, size)
+    picks = merge.run()
+    return ForYouPage(ids=picks, next=session.encode(), liked=merge.liked)

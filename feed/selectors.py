@@ -1,11 +1,13 @@
-"""Reads for the feed: who may see a video, lists in keyset order, and batch hydration for output
-(a fixed number of queries per page)."""
+"""Reads for the feed: who may see a video, lists in keyset order, and video cards for output
+(one query for a whole page)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from accounts.models import Follow, User
@@ -37,40 +39,79 @@ def video_visible_to(video_id: int, viewer: User | None) -> Video:
     return video
 
 
-def hydrate(videos: Sequence[Video], viewer: User | None) -> list[Video]:
-    """Attach `people_handles` and `liked` (by the viewer) to loaded videos: two queries at most."""
-    ids = [v.pk for v in videos]
-    people: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        rows = (
-            VideoPerson.objects.filter(video_id__in=ids)
-            .order_by("user__handle")
-            .values_list("video_id", "user__handle")
+@dataclass(frozen=True)
+class VideoCard:
+    """What a client sees of a video, read in one query for any number of videos (list pages render
+    twenty at a time: building model instances for them cost more than ranking them)."""
+
+    id: int
+    author_id: int
+    author_handle: str
+    author_display_name: str
+    status: str
+    caption: str
+    media_key: str
+    media: str
+    poster: str
+    duration_ms: int
+    width: int
+    height: int
+    likes: int
+    comments: int
+    views: int
+    remixes: int
+    remix_of_id: int | None
+    created_at: dt.datetime
+    published_at: dt.datetime | None
+    people: tuple[str, ...]
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    return value.replace(tzinfo=dt.UTC) if value is not None and value.tzinfo is None else value
+
+
+def video_cards(ids: Sequence[int]) -> list[VideoCard]:
+    """Cards of the videos with these ids, in the order of `ids` (missing ones left out)."""
+    wanted = [int(i) for i in ids]
+    if not wanted:
+        return []
+    if connection.vendor == "postgresql":
+        people, match, params = "string_agg(pu.handle, ',' ORDER BY pu.handle)", "v.id = ANY(%s)", [wanted]
+    else:
+        people, match, params = "group_concat(pu.handle, ',')", f"v.id IN ({', '.join(['%s'] * len(wanted))})", wanted
+    sql = (
+        "SELECT v.id, v.author_id, u.handle, u.display_name, v.status, v.caption, v.media_key, v.media, v.poster, "
+        "v.duration_ms, v.width, v.height, v.like_count, v.comment_count, v.view_count, v.remix_count, "
+        f"v.remix_of_id, v.created_at, v.published_at, (SELECT {people} FROM feed_videoperson vp "
+        "JOIN accounts_user pu ON pu.id = vp.user_id WHERE vp.video_id = v.id) "
+        f"FROM feed_video v JOIN accounts_user u ON u.id = v.author_id WHERE {match}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    cards = {}
+    for row in rows:
+        *head, created, published, names = row
+        cards[row[0]] = VideoCard(
+            *head, _aware(created), _aware(published), tuple(sorted(names.split(","))) if names else ()
         )
-        for video_id, handle in rows:
-            people[video_id].append(handle)
-    liked: set[int] = set()
-    if ids and viewer is not None:
-        liked = set(Like.objects.filter(user=viewer, video_id__in=ids).values_list("video_id", flat=True))
-    for video in videos:
-        video.people_handles = people.get(video.pk, [])  # type: ignore[attr-defined]
-        video.liked = video.pk in liked  # type: ignore[attr-defined]
-    return list(videos)
+    return [cards[i] for i in wanted if i in cards]
 
 
-def videos_by_ids(ids: Sequence[int], viewer: User | None) -> list[Video]:
-    """Videos in the order of `ids`, hydrated for output (three queries)."""
-    found = {v.pk: v for v in Video.objects.select_related("author").filter(pk__in=ids)}
-    return hydrate([found[i] for i in ids if i in found], viewer)
+def liked_ids(viewer: User | None, video_ids: Sequence[int]) -> set[int]:
+    if viewer is None or not video_ids:
+        return set()
+    return set(Like.objects.filter(user=viewer, video_id__in=video_ids).values_list("video_id", flat=True))
 
 
 def following_feed(viewer: User) -> QuerySet[Video]:
+    """Published videos of the people `viewer` follows (ids and keys only; render with video_cards)."""
     followees = Follow.objects.filter(follower=viewer).values("followee_id")
-    return Video.objects.select_related("author").filter(status=PUBLISHED, author_id__in=followees)
+    return Video.objects.filter(status=PUBLISHED, author_id__in=followees).only("id", "published_at")
 
 
 def videos_of(author: User) -> QuerySet[Video]:
-    return Video.objects.select_related("author").filter(status=PUBLISHED, author=author)
+    return Video.objects.filter(status=PUBLISHED, author=author).only("id", "published_at")
 
 
 def comments_of(video: Video) -> QuerySet[Comment]:
@@ -82,7 +123,3 @@ def comment_get(comment_id: int) -> Comment:
     if comment is None:
         raise NotFound("This comment does not exist.")
     return comment
-
-
-def liked_by(viewer: User, video: Video) -> bool:
-    return Like.objects.filter(user=viewer, video=video).exists()

@@ -48,7 +48,10 @@ def _media_root(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
 def _fresh_cache() -> None:
     from django.core.cache import cache
 
+    from core import memo
+
     cache.clear()  # throttling counters never leak from one test to another
+    memo.clear_all()
 
 
 _handles = itertools.count(1)

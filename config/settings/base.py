@@ -84,7 +84,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.boo
     # Server-side binding lets PostgreSQL keep the plans of repeated statements (the For You query
     # plans in ~4 ms and runs in less). Turn off behind PgBouncer in transaction mode.
     DATABASES["default"].setdefault("OPTIONS", {}).update({"server_side_binding": True, "prepare_threshold": 3})
-DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A health check is a round trip (SELECT 1) at the start of every request; off by default, as in
+# Django. Turn it on where connections die under the app (a restarting pooler).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("DATABASE_CONN_HEALTH_CHECKS", default=False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while the worker writes; a busy timeout instead of
     # "database is locked" errors when both write at once.
@@ -110,7 +112,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # --- Cache (throttling, feed pages) ----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -254,6 +256,9 @@ CASTFEED_FEED = {
     # Rows read per stream per page, as a multiple of the page size (room for de-duplication and
     # author diversity without a second round trip).
     "OVERFETCH": 2,
+    # How long a rendered video body is reused across viewers' For You pages, per process (counts
+    # and captions may lag this much; who sees what is always decided fresh).
+    "BODY_CACHE_SECONDS": env.float("FEED_BODY_CACHE_SECONDS", default=10.0),
 }
 # Lifetime of a signed URL to a draft's media (drafts are never at a stable or guessable URL).
 CASTFEED_DRAFT_MEDIA_URL_SECONDS = env.int("DRAFT_MEDIA_URL_SECONDS", default=600)

@@ -182,3 +182,36 @@ def test_a_fixed_number_of_queries_whatever_the_page_size_or_depth(
         with django_assert_max_num_queries(5):
             body = api.get(FEED, {"limit": 5, **({"cursor": cursor} if cursor else {})}).json()
         cursor = body["next"]
+
+
+def test_new_videos_carry_a_freshness_bonus_until_the_periodic_task_expires_it(me, other, make_video, settings):
+    video = make_video(other, people=(me,))
+    assert video.bonus == settings.CASTFEED_FEED["BOOST_FRESH"]
+    before = video.hot_score
+    assert services.expire_fresh() == 0  # still new
+    later = timezone.now() + dt.timedelta(seconds=settings.CASTFEED_FEED["FRESH_SECONDS"] + 60)
+    assert services.expire_fresh(now=later) == 1
+    video.refresh_from_db()
+    assert video.bonus == 0
+    assert video.hot_score == pytest.approx(before - settings.CASTFEED_FEED["BOOST_FRESH"])
+    assert video.person_rows.get().hot_score == pytest.approx(video.hot_score)
+    assert services.expire_fresh(now=later) == 0
+    assert "feed.expire_fresh" in {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+
+
+def test_liked_is_right_on_every_page(api, me, authors, make_video):
+    videos = [make_video(authors[i % 2]) for i in range(9)]
+    for i, v in enumerate(videos):
+        engage(v, likes=20 - i)
+    liked = {v.pk for v in videos[::3]}
+    for video in videos:
+        if video.pk in liked:
+            services.like_create(user=me, video=video)
+    seen, cursor = {}, None
+    while True:
+        body = api.get(FEED, {"limit": 2} | ({"cursor": cursor} if cursor else {})).json()
+        seen.update({v["id"]: v["liked"] for v in body["results"]})
+        cursor = body["next"]
+        if not cursor:
+            break
+    assert seen == {v.pk: v.pk in liked for v in videos}
