@@ -171,7 +171,7 @@ def start_gunicorn(workers: int) -> subprocess.Popen[bytes]:
     )
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)  # noqa: S310 - our own server
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
             return process
         except OSError:
             time.sleep(0.2)
