@@ -93,7 +93,7 @@ def _valid_handle(handle: str) -> str:
 def token_owner(digest: str) -> tuple[User, AuthToken] | None:
     """The active user holding the token with this digest, and the token. Runs on every
     authenticated request: one prepared statement, no ORM query building (~1 ms of Python saved)."""
-    columns = [f.column for f in User._meta.concrete_fields]
+    columns: list[str] = [f.column for f in User._meta.concrete_fields if f.column]
     select = ", ".join(f"u.{connection.ops.quote_name(c)}" for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(
