@@ -11,6 +11,7 @@ register_converter(IdConverter, "id")
 api_v1 = [
     path("", include("accounts.urls")),
     path("", include("feed.urls")),
+    path("", include("cameos.urls")),
 ]
 
 urlpatterns = [

@@ -91,7 +91,7 @@ def _validation_body(detail: Any) -> dict[str, Any]:
     return {"error": "invalid", "detail": " ".join(str(m) for m in messages) or "Invalid input."}
 
 
-def error_body(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str]] | None:  # noqa: PLR0911
+def error_body(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str]] | None:
     """(status, body, headers) for an exception we know, or None for a real server error."""
     headers: dict[str, str] = {}
     if isinstance(exc, ApplicationError):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -75,6 +76,7 @@ def video_cards(ids: Sequence[int]) -> list[VideoCard]:
     wanted = [int(i) for i in ids]
     if not wanted:
         return []
+    params: list[Any]
     if connection.vendor == "postgresql":
         people, match, params = "string_agg(pu.handle, ',' ORDER BY pu.handle)", "v.id = ANY(%s)", [wanted]
     else:
@@ -92,8 +94,11 @@ def video_cards(ids: Sequence[int]) -> list[VideoCard]:
     cards = {}
     for row in rows:
         *head, created, published, names = row
-        cards[row[0]] = VideoCard(
-            *head, _aware(created), _aware(published), tuple(sorted(names.split(","))) if names else ()
+        cards[row[0]] = VideoCard(  # type: ignore[call-arg]  # the columns above, in the dataclass's order
+            *head,
+            _aware(created),
+            _aware(published),
+            tuple(sorted(names.split(","))) if names else (),
         )
     return [cards[i] for i in wanted if i in cards]
 

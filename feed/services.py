@@ -129,7 +129,7 @@ def video_create(
     try:
         video.save()
     except Exception:
-        delete_after_commit([video.media.name, video.poster.name])  # no orphan files
+        delete_after_commit([name for name in (video.media.name, video.poster.name) if name])  # no orphans
         raise
     video_set_people(video=video, users=people)
     return video

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "feed",
+    "cameos",
 ]
 
 MIDDLEWARE = [
@@ -190,6 +191,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "feed-expire-fresh": {"task": "feed.expire_fresh", "schedule": 60.0},
+    "cameos-expire-enrollments": {"task": "cameos.expire_enrollments", "schedule": 300.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 
@@ -215,6 +217,7 @@ CASTFEED_THROTTLE_RATES = {
     "social": env.str("THROTTLE_SOCIAL", default="300/hour"),
     "comments": env.str("THROTTLE_COMMENTS", default="60/hour"),
     "reports": env.str("THROTTLE_REPORTS", default="30/hour"),
+    "enrollment": env.str("THROTTLE_ENROLLMENT", default="20/hour"),
 }
 CASTFEED_PAGE_SIZE = 20
 CASTFEED_MAX_PAGE_SIZE = 100
@@ -264,6 +267,33 @@ CASTFEED_FEED = {
 CASTFEED_DRAFT_MEDIA_URL_SECONDS = env.int("DRAFT_MEDIA_URL_SECONDS", default=600)
 # Ceilings for view events: a report beyond these is refused as absurd.
 CASTFEED_MAX_WATCH_MS = 6 * 3600 * 1000
+
+# --- Cameos (docs/liveness.md) ----------------------------------------------------------------------
+CASTFEED_ENROLLMENT = {
+    "CHALLENGE_SECONDS": 180,
+    "MAX_BYTES": 20 * 1024 * 1024,
+    "MIN_SECONDS": 2.0,
+    "MAX_SECONDS": 15.0,
+    "MAX_SIDE": 1920,
+    "SAMPLE_FPS": 8.0,  # frames examined per second of video
+    "STALE_SECONDS": 3600,  # a verification not finished by then is rejected and its upload deleted
+    "REQUEST_COOLDOWN_SECONDS": 7 * 86400,  # before asking again after a denial or a revocation
+    "RESTRICTIONS": {"MAX_ITEMS": 10, "MAX_LENGTH": 80},
+    "RULES": {},  # overrides of cameos.likeness.enrollment.Rules (thresholds of the check)
+}
+CASTFEED_FACES = {
+    # SFace cosine similarity. Its published same-person threshold is 0.363 on LFW pairs (1:1). A
+    # 1:N search expects gallery size × false-match rate false hits per probe, so a stricter point:
+    # on our impostor pairs the highest score was far below 0.5 (BENCHMARKS.md § Likeness); 0.5 keeps
+    # the measured false-match rate at 0 while genuine pairs across poses stay above it.
+    "MATCH_THRESHOLD": env.float("FACE_MATCH_THRESHOLD", default=0.5),
+    # An enrollment whose template matches another account's active cameo this closely is refused.
+    "DUPLICATE_THRESHOLD": env.float("FACE_DUPLICATE_THRESHOLD", default=0.5),
+    # pgvector HNSW candidates per query (recall vs. latency: BENCHMARKS.md § Gallery).
+    "EF_SEARCH": env.int("FACE_EF_SEARCH", default=100),
+}
+# Fernet keys for reference crops at rest (comma-separated; the first encrypts, all decrypt).
+CASTFEED_CROP_KEYS = env.list("CAMEO_CROP_KEYS", default=[])
 
 # --- Accounts -------------------------------------------------------------------------------------
 CASTFEED_ADULT_AGE = 18

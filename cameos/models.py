@@ -1,0 +1,141 @@
+"""Cameos: a person's verified likeness, who may use it, and how it was enrolled.
+
+What is biometric here is minimal and erasable (DESIGN.md §1.3): a 128-number face template in the
+gallery and a few aligned reference crops, encrypted, in storage. The enrollment video is deleted
+after verification whatever the outcome.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from pgvector.django import VectorField
+
+EMBEDDING_DIMENSIONS = 128
+
+
+class Audience(models.TextChoices):
+    ONLY_ME = "only_me", "Only me"
+    APPROVED = "approved", "People I approve"
+    MUTUALS = "mutuals", "Mutuals and people I approve"
+    EVERYONE = "everyone", "Everyone"
+
+
+class Cameo(models.Model):
+    """One per person, created when their first enrollment is accepted."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cameo")
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.APPROVED)
+    instructions = models.CharField(max_length=300, blank=True)
+    restrictions = models.JSONField(default=list, blank=True)
+    protect_name = models.BooleanField(default=False)
+    # Encrypted aligned crops in storage, for generation ("cameos/<random>/ref<n>.bin").
+    reference_names = models.JSONField(default=list, blank=True)
+    enrolled_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(audience__in=["only_me", "approved", "mutuals", "everyone"]), name="cameos_audience_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"cameo of {self.owner_id}"
+
+
+class GalleryEntry(models.Model):
+    """The face template of an active cameo, searched 1:N (cameos.gallery). PostgreSQL: pgvector with
+    an HNSW index (cosine), made by migration 0002; elsewhere the column is text and search is exact."""
+
+    cameo = models.OneToOneField(Cameo, on_delete=models.CASCADE, primary_key=True, related_name="gallery_entry")
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+
+    def __str__(self) -> str:
+        return f"template of cameo {self.cameo_id}"
+
+
+class EnrollmentChallenge(models.Model):
+    """A random sequence of head poses to perform in the enrollment video; single use, short-lived."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    steps = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="cameos_challenge_user")]
+
+    def __str__(self) -> str:
+        return f"challenge {self.id}"
+
+
+class Enrollment(models.Model):
+    """One attempt: the uploaded video (until verified), and the outcome."""
+
+    class Status(models.TextChoices):
+        VERIFYING = "verifying"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    challenge = models.OneToOneField(EnrollmentChallenge, on_delete=models.CASCADE, related_name="enrollment")
+    upload_name = models.CharField(max_length=200, blank=True)  # emptied when the upload is deleted
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VERIFYING)
+    reason_code = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-created_at"], name="cameos_enrollment_user")]
+
+    def __str__(self) -> str:
+        return f"enrollment {self.id} ({self.status})"
+
+
+class IdentityConflict(models.Model):
+    """An enrollment refused because the face is already the active cameo of another account;
+    kept for review (the admin lists them). Holds no biometric data, only who and how similar."""
+
+    enrollment = models.OneToOneField(Enrollment, on_delete=models.CASCADE, related_name="conflict")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    existing_owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    similarity = models.FloatField()
+    created_at = models.DateTimeField(default=timezone.now)
+    reviewed = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} looks like {self.existing_owner_id} ({self.similarity:.2f})"
+
+
+class CameoGrant(models.Model):
+    """Someone asking to use a cameo, and the owner's answer. One row per (cameo, grantee)."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested"
+        APPROVED = "approved"
+        DENIED = "denied"
+        REVOKED = "revoked"
+
+    cameo = models.ForeignKey(Cameo, on_delete=models.CASCADE, related_name="grants", db_index=False)
+    grantee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cameo", "grantee"], name="cameos_grant_unique")]
+        indexes = [
+            models.Index(fields=["cameo", "status", "-id"], name="cameos_grant_cameo_status"),
+            models.Index(fields=["grantee", "status"], name="cameos_grant_grantee"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grantee_id} → cameo {self.cameo_id}: {self.status}"

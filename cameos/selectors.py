@@ -1,0 +1,109 @@
+"""Reads for cameos: who may use a cameo, the owner's view of theirs, requests and grants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.db.models import QuerySet
+
+from accounts.models import User
+from accounts.selectors import relation_between
+from cameos import crypto
+from cameos.models import Audience, Cameo, CameoGrant, Enrollment
+from core.exceptions import NotFound
+
+
+@dataclass(frozen=True)
+class Access:
+    """May `user` put this cameo in a video, and if not, may they ask? `reason` is for logs and the
+    consent gate; the API shows only the two booleans (a block is never revealed)."""
+
+    available: bool
+    can_request: bool
+    reason: str
+    request: str | None = None  # the caller's own request: requested, denied, revoked
+
+
+NOT_AVAILABLE = Access(False, False, "not_available")
+
+
+def active_cameo(user: User) -> Cameo | None:
+    return Cameo.objects.filter(owner=user).select_related("owner").first()
+
+
+def cameo_access(cameo: Cameo | None, user: User | None) -> Access:
+    if cameo is None:
+        return Access(False, False, "no_cameo")
+    if user is None:
+        return NOT_AVAILABLE
+    if user.pk == cameo.owner_id:
+        return Access(True, False, "owner")
+    relation = relation_between(user.pk, cameo.owner_id)
+    if relation.blocked_either_way:
+        return Access(False, False, "blocked")
+    if cameo.audience == Audience.ONLY_ME:
+        return Access(False, False, "only_me")
+    grant = CameoGrant.objects.filter(cameo=cameo, grantee=user).values_list("status", flat=True).first()
+    if grant == CameoGrant.Status.APPROVED:
+        return Access(True, False, "granted")
+    if cameo.audience == Audience.EVERYONE:
+        return Access(True, False, "everyone")
+    if cameo.audience == Audience.MUTUALS and relation.is_mutual:
+        return Access(True, False, "mutuals")
+    return Access(False, grant != CameoGrant.Status.REQUESTED, "needs_approval", request=grant)
+
+
+def cameo_for_handle(handle: str, viewer: User) -> tuple[User, Cameo | None]:
+    from accounts.selectors import user_by_handle
+
+    owner = user_by_handle(handle)
+    return owner, Cameo.objects.filter(owner=owner).first()
+
+
+def my_cameo(user: User) -> dict[str, Any]:
+    """The owner's view: the cameo's settings and where their latest enrollment stands."""
+    cameo = active_cameo(user)
+    latest = Enrollment.objects.filter(user=user).order_by("-created_at").first()
+    if latest is not None and latest.status == Enrollment.Status.VERIFYING:
+        status, reason = "verifying", ""
+    elif cameo is not None:
+        status, reason = "active", ""
+    elif latest is not None and latest.status == Enrollment.Status.REJECTED:
+        status, reason = "rejected", latest.reason
+    else:
+        status, reason = "none", ""
+    return {
+        "status": status,
+        "reason": reason,
+        "reason_code": latest.reason_code if latest is not None and status == "rejected" else "",
+        "cameo": cameo,
+        "last_enrollment": latest,
+    }
+
+
+def requests_for(owner: User) -> QuerySet[CameoGrant]:
+    return CameoGrant.objects.filter(cameo__owner=owner, status=CameoGrant.Status.REQUESTED).select_related("grantee")
+
+
+def grants_for(owner: User) -> QuerySet[CameoGrant]:
+    return CameoGrant.objects.filter(cameo__owner=owner, status=CameoGrant.Status.APPROVED).select_related("grantee")
+
+
+def reference_image(owner: User, index: int) -> bytes:
+    """The owner's own reference crop `index` (JPEG), decrypted. Nobody else's, ever."""
+    cameo = active_cameo(owner)
+    if cameo is None or not 0 <= index < len(cameo.reference_names):
+        raise NotFound("No such reference image.")
+    with default_storage.open(cameo.reference_names[index], "rb") as handle:
+        return crypto.decrypt(handle.read())
+
+
+def reference_images(cameo: Cameo) -> list[bytes]:
+    """All reference crops of a cameo (JPEG bytes), for the generation worker."""
+    out = []
+    for name in cameo.reference_names:
+        with default_storage.open(name, "rb") as handle:
+            out.append(crypto.decrypt(handle.read()))
+    return out

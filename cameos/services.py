@@ -1,0 +1,358 @@
+"""Writes for cameos: challenges, enrollment and its verification, settings, grants, erasure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from accounts.selectors import relation_between
+from cameos import crypto, gallery
+from cameos.models import Audience, Cameo, CameoGrant, Enrollment, EnrollmentChallenge, IdentityConflict
+from cameos.signals import audience_narrowed, cameo_erased, grant_revoked
+from core.exceptions import ApplicationError, Conflict, Forbidden, InvalidInput, NotFound
+from core.storage import delete_after_commit
+from feed import services as feed_services
+from feed.models import Video, VideoPerson
+
+logger = logging.getLogger(__name__)
+
+STEPS = ("center", "turn_left", "turn_right", "look_up", "look_down")
+AUDIENCE_ORDER = {Audience.ONLY_ME: 0, Audience.APPROVED: 1, Audience.MUTUALS: 2, Audience.EVERYONE: 3}
+
+
+class InvalidUpload(ApplicationError):
+    code = "invalid_upload"
+    default_detail = "This file is not a video we can use."
+
+
+class ChallengeInvalid(ApplicationError):
+    code = "invalid_challenge"
+    default_detail = "This challenge is unknown, used or expired: ask for a new one."
+
+
+def _rules() -> dict[str, Any]:
+    return settings.CASTFEED_ENROLLMENT
+
+
+# --- enrollment ------------------------------------------------------------------------------------
+
+
+def challenge_create(*, user: User) -> EnrollmentChallenge:
+    """A random sequence of 3–4 steps, always starting at `center`, that expires in 3 minutes."""
+    rng = secrets.SystemRandom()
+    others = rng.sample(STEPS[1:], k=rng.choice((2, 3)))
+    now = timezone.now()
+    return EnrollmentChallenge.objects.create(
+        user=user,
+        steps=["center", *others],
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=_rules()["CHALLENGE_SECONDS"]),
+    )
+
+
+def check_upload(upload: UploadedFile) -> str:
+    """The video's container ("mp4" or "webm") if the file is one we accept, by content: size,
+    a real container and decodable frames, duration and resolution; InvalidUpload otherwise."""
+    from cameos.likeness.video import UnreadableVideo, probe  # PyAV: loaded only when a video arrives
+
+    rules = _rules()
+    if upload.size is None or upload.size == 0:
+        raise InvalidUpload("The file is empty.", fields={"video": ["The file is empty."]})
+    if upload.size > rules["MAX_BYTES"]:
+        limit = rules["MAX_BYTES"] // (1024 * 1024)
+        raise InvalidUpload(f"Videos are limited to {limit} MB.", fields={"video": [f"At most {limit} MB."]})
+    with tempfile.NamedTemporaryFile(suffix=".video") as copy:
+        upload.seek(0)
+        shutil.copyfileobj(upload, copy)
+        copy.flush()
+        try:
+            found = probe(copy.name)
+        except UnreadableVideo as exc:
+            raise InvalidUpload(
+                "This file is not a video we can read (MP4, WebM or MOV).",
+                fields={"video": ["Not a readable MP4, WebM or MOV video."]},
+            ) from exc
+    if not rules["MIN_SECONDS"] <= found.duration_s <= rules["MAX_SECONDS"]:
+        text = f"Record {rules['MIN_SECONDS']}–{rules['MAX_SECONDS']} seconds (this one is {found.duration_s:.1f})."
+        raise InvalidUpload(text, fields={"video": [text]})
+    if max(found.width, found.height) > rules["MAX_SIDE"]:
+        text = f"The video may be at most {rules['MAX_SIDE']} pixels on its long side."
+        raise InvalidUpload(text, fields={"video": [text]})
+    upload.seek(0)
+    return found.container
+
+
+@transaction.atomic
+def enrollment_submit(*, user: User, challenge_id: Any, video: UploadedFile) -> Enrollment:
+    """Store the video privately and queue its verification. The challenge is spent only by an
+    upload that passed the checks (a bad file stores nothing and can be retried)."""
+    container = check_upload(video)
+    challenge = EnrollmentChallenge.objects.select_for_update().filter(pk=challenge_id, user=user).first()
+    if challenge is None or challenge.used_at is not None or challenge.expires_at <= timezone.now():
+        raise ChallengeInvalid(fields={"challenge": ["Unknown, used or expired: ask for a new challenge."]})
+    challenge.used_at = timezone.now()
+    challenge.save(update_fields=["used_at"])
+    name = default_storage.save(f"enrollments/{secrets.token_urlsafe(16)}.{container}", video)
+    enrollment = Enrollment.objects.create(user=user, challenge=challenge, upload_name=name)
+    from cameos.tasks import verify_enrollment  # tasks import this module
+
+    transaction.on_commit(lambda: verify_enrollment.delay(str(enrollment.pk)))
+    return enrollment
+
+
+def _references_save(crops: Sequence[Any]) -> list[str]:
+    """Encrypt and store the aligned reference crops (JPEG); their storage names."""
+    import cv2  # worker-side
+
+    folder = f"cameos/{secrets.token_urlsafe(16)}"
+    names = []
+    for i, crop in enumerate(crops):
+        ok, jpeg = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 92])
+        if ok:
+            names.append(default_storage.save(f"{folder}/ref{i}.bin", ContentFile(crypto.encrypt(jpeg.tobytes()))))
+    return names
+
+
+def enrollment_verify(*, enrollment_id: Any) -> Enrollment | None:
+    """Verify a queued enrollment (the Celery task's body). Idempotent: an enrollment no longer
+    verifying is left alone. The upload is deleted whatever the outcome."""
+    from cameos.likeness.enrollment import Rules, verify
+    from cameos.likeness.faces import engine
+    from cameos.likeness.video import UnreadableVideo, sample_frames
+
+    enrollment = Enrollment.objects.select_related("challenge").filter(pk=enrollment_id).first()
+    if enrollment is None or enrollment.status != Enrollment.Status.VERIFYING:
+        return enrollment
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            local = Path(folder) / "upload"
+            with default_storage.open(enrollment.upload_name, "rb") as source, local.open("wb") as target:
+                shutil.copyfileobj(source, target)
+            frames = sample_frames(local, fps=_rules()["SAMPLE_FPS"])
+        verdict = verify(frames, enrollment.challenge.steps, engine=engine(), rules=Rules(**_rules()["RULES"]))
+    except (UnreadableVideo, FileNotFoundError) as exc:
+        logger.info("enrollment %s: unreadable video: %s", enrollment.pk, exc)
+        return _finish(
+            enrollment, accepted=False, code="video_unreadable", reason="We could not read this video. Record it again."
+        )
+    if not verdict.accepted:
+        return _finish(enrollment, accepted=False, code=verdict.code, reason=verdict.reason)
+    threshold = settings.CASTFEED_FACES["DUPLICATE_THRESHOLD"]
+    if verdict.template is None:  # an accepted verdict always has one
+        raise RuntimeError("accepted verdict without a template")
+    others = [
+        m
+        for m in gallery.search(verdict.template, k=5, min_similarity=threshold)
+        if not Cameo.objects.filter(pk=m.cameo_id, owner=enrollment.user).exists()
+    ]
+    if others:
+        owner_id = Cameo.objects.filter(pk=others[0].cameo_id).values_list("owner_id", flat=True).first()
+        with transaction.atomic():
+            done = _finish(
+                enrollment,
+                accepted=False,
+                code="duplicate_identity",
+                reason="This face is already the cameo of another account. If it is yours, contact support.",
+            )
+            if owner_id is not None:
+                IdentityConflict.objects.create(
+                    enrollment=enrollment,
+                    user=enrollment.user,
+                    existing_owner_id=owner_id,
+                    similarity=others[0].similarity,
+                )
+        logger.warning(
+            "enrollment %s refused: matches cameo %s (%.3f); logged for review",
+            enrollment.pk,
+            others[0].cameo_id,
+            others[0].similarity,
+        )
+        return done
+    names = _references_save(verdict.references)
+    return _finish(
+        enrollment, accepted=True, code="accepted", reason=verdict.reason, template=verdict.template, references=names
+    )
+
+
+@transaction.atomic
+def _finish(
+    enrollment: Enrollment,
+    *,
+    accepted: bool,
+    code: str,
+    reason: str,
+    template: Any = None,
+    references: Sequence[str] = (),
+) -> Enrollment:
+    status = Enrollment.Status.ACCEPTED if accepted else Enrollment.Status.REJECTED
+    changed = Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.VERIFYING).update(
+        status=status, reason_code=code, reason=reason[:300], finished_at=timezone.now(), upload_name=""
+    )
+    delete_after_commit([enrollment.upload_name])
+    if changed != 1:  # finished by another run of the task meanwhile
+        delete_after_commit(references)
+        return Enrollment.objects.get(pk=enrollment.pk)
+    if accepted:
+        cameo, created = Cameo.objects.select_for_update().get_or_create(owner=enrollment.user)
+        old = [] if created else list(cameo.reference_names)
+        cameo.reference_names = list(references)
+        cameo.enrolled_at = timezone.now()
+        cameo.save(update_fields=["reference_names", "enrolled_at", "updated_at"])
+        gallery.put(cameo.pk, template)  # the new template replaces the old one
+        delete_after_commit(old)  # nothing of the old enrollment remains
+    enrollment.refresh_from_db()
+    return enrollment
+
+
+def enrollments_expire(*, older_than: dt.timedelta | None = None) -> int:
+    """Reject enrollments stuck in `verifying` (a lost task) and delete their uploads."""
+    cutoff = timezone.now() - (older_than or dt.timedelta(seconds=_rules()["STALE_SECONDS"]))
+    stale = list(Enrollment.objects.filter(status=Enrollment.Status.VERIFYING, created_at__lt=cutoff))
+    for enrollment in stale:
+        _finish(enrollment, accepted=False, code="timed_out", reason="Verification took too long. Please try again.")
+    return len(stale)
+
+
+# --- settings and grants ---------------------------------------------------------------------------
+
+
+def _clean_restrictions(values: Sequence[Any]) -> list[str]:
+    limits = _rules()["RESTRICTIONS"]
+    cleaned: list[str] = []
+    for value in values:
+        text = " ".join(str(value).split())
+        if not 2 <= len(text) <= limits["MAX_LENGTH"]:
+            raise InvalidInput({"restrictions": [f"Each restriction is 2–{limits['MAX_LENGTH']} characters."]})
+        if text.lower() not in (c.lower() for c in cleaned):
+            cleaned.append(text)
+    if len(cleaned) > limits["MAX_ITEMS"]:
+        raise InvalidInput({"restrictions": [f"At most {limits['MAX_ITEMS']} restrictions."]})
+    return cleaned
+
+
+@transaction.atomic
+def cameo_update(
+    *,
+    owner: User,
+    audience: str | None = None,
+    instructions: str | None = None,
+    restrictions: Sequence[str] | None = None,
+    protect_name: bool | None = None,
+) -> Cameo:
+    cameo = Cameo.objects.select_for_update().filter(owner=owner).first()
+    if cameo is None:
+        raise NotFound("You have no cameo yet: enroll first.")
+    previous = cameo.audience
+    if audience is not None:
+        if audience == Audience.EVERYONE and owner.is_minor:
+            raise InvalidInput({"audience": ["A cameo of someone under 18 cannot be open to everyone."]})
+        cameo.audience = audience
+    if instructions is not None:
+        cameo.instructions = " ".join(instructions.split())
+    if restrictions is not None:
+        cameo.restrictions = _clean_restrictions(restrictions)
+    if protect_name is not None:
+        cameo.protect_name = protect_name
+    cameo.save()
+    if AUDIENCE_ORDER[Audience(cameo.audience)] < AUDIENCE_ORDER[Audience(previous)]:
+        audience_narrowed.send(sender=Cameo, cameo=cameo, previous=previous)
+    return cameo
+
+
+@transaction.atomic
+def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
+    """Erase the cameo at once: gallery entry, reference crops (files after commit), settings and
+    grants. With delete_appearances, every video that shows the person is deleted too."""
+    cameo = Cameo.objects.select_for_update().filter(owner=owner).first()
+    if cameo is None:
+        raise NotFound("You have no cameo.")
+    names = list(cameo.reference_names)
+    gallery.remove(cameo.pk)
+    cameo.delete()
+    delete_after_commit(names)
+    if delete_appearances:
+        for video in Video.objects.filter(pk__in=VideoPerson.objects.filter(user=owner).values("video_id")):
+            feed_services.video_delete(video=video)
+    cameo_erased.send(sender=Cameo, owner=owner)
+
+
+def grant_request(*, requester: User, owner: User) -> CameoGrant:
+    """Ask to use `owner`'s cameo. Idempotent while a request or approval stands; a denied or
+    revoked request can be asked again after a cool-down."""
+    from cameos.selectors import cameo_access
+
+    cameo = Cameo.objects.filter(owner=owner).first()
+    access = cameo_access(cameo, requester)
+    if cameo is not None and access.request == CameoGrant.Status.REQUESTED and access.reason == "needs_approval":
+        return CameoGrant.objects.get(cameo=cameo, grantee=requester)  # asked already: the same request
+    if cameo is None or not access.can_request:
+        if access.available:
+            raise Conflict("You can already use this cameo.", code="already_available")
+        raise Forbidden("This cameo is not available.", code="not_available")
+    grant, created = CameoGrant.objects.get_or_create(cameo=cameo, grantee=requester)
+    if not created and grant.status in (CameoGrant.Status.DENIED, CameoGrant.Status.REVOKED):
+        cool_down = dt.timedelta(seconds=_rules()["REQUEST_COOLDOWN_SECONDS"])
+        if grant.decided_at and timezone.now() - grant.decided_at < cool_down:
+            raise Conflict("You asked recently; you can ask again later.", code="request_cooldown")
+        CameoGrant.objects.filter(pk=grant.pk).update(
+            status=CameoGrant.Status.REQUESTED, requested_at=timezone.now(), decided_at=None
+        )
+        grant.refresh_from_db()
+    return grant
+
+
+def _own_grant(owner: User, grant_id: int) -> CameoGrant:
+    grant = CameoGrant.objects.select_for_update().filter(pk=grant_id, cameo__owner=owner).first()
+    if grant is None:
+        raise NotFound("No such request.")
+    return grant
+
+
+@transaction.atomic
+def grant_decide(*, owner: User, grant_id: int, approve: bool) -> CameoGrant:
+    grant = _own_grant(owner, grant_id)
+    if grant.status != CameoGrant.Status.REQUESTED:
+        raise Conflict(f"This request was already {grant.status}.", code="already_decided")
+    if approve and relation_between(owner.pk, grant.grantee_id).blocked_either_way:
+        raise Conflict("Unblock this person before approving them.", code="blocked")
+    grant.status = CameoGrant.Status.APPROVED if approve else CameoGrant.Status.DENIED
+    grant.decided_at = timezone.now()
+    grant.save(update_fields=["status", "decided_at"])
+    return grant
+
+
+@transaction.atomic
+def grant_revoke(*, owner: User, grant_id: int) -> CameoGrant:
+    """Take back an approval. The consent cascade (stop unpublished jobs) hooks grant_revoked."""
+    grant = _own_grant(owner, grant_id)
+    if grant.status != CameoGrant.Status.APPROVED:
+        raise NotFound("No such grant.")
+    grant.status, grant.decided_at = CameoGrant.Status.REVOKED, timezone.now()
+    grant.save(update_fields=["status", "decided_at"])
+    grant_revoked.send(sender=CameoGrant, grant=grant)
+    return grant
+
+
+# --- erasure ---------------------------------------------------------------------------------------
+
+
+def user_cameo_erase(*, user: User) -> None:
+    """Everything biometric of `user`, before their account goes: cameo, template, crops, uploads."""
+    if Cameo.objects.filter(owner=user).exists():
+        cameo_delete(owner=user)
+    uploads = list(Enrollment.objects.filter(user=user).exclude(upload_name="").values_list("upload_name", flat=True))
+    delete_after_commit(uploads)

@@ -1,0 +1,26 @@
+"""Celery entry points for cameos: take ids, call a service."""
+
+from celery import shared_task
+from django.db import OperationalError
+
+from cameos import services
+
+
+@shared_task(
+    name="cameos.verify_enrollment",
+    acks_late=True,
+    soft_time_limit=120,
+    time_limit=180,
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    retry_backoff_max=60,
+    max_retries=3,
+)
+def verify_enrollment(enrollment_id: str) -> str | None:
+    enrollment = services.enrollment_verify(enrollment_id=enrollment_id)
+    return enrollment.status if enrollment else None
+
+
+@shared_task(name="cameos.expire_enrollments", acks_late=True, soft_time_limit=50, time_limit=60)
+def expire_enrollments() -> int:
+    return services.enrollments_expire()

@@ -1,0 +1,22 @@
+from django.urls import path
+
+from cameos import apis
+
+urlpatterns = [
+    path("cameo", apis.MyCameoApi.as_view(), name="cameo"),
+    path("cameo/challenges", apis.ChallengeApi.as_view(), name="cameo-challenges"),
+    path("cameo/references/<int:index>", apis.ReferenceImageApi.as_view(), name="cameo-reference"),
+    path("cameo/requests", apis.RequestsApi.as_view(), name="cameo-requests"),
+    path(
+        "cameo/requests/<id:grant_id>/approve",
+        apis.RequestDecisionApi.as_view(approve=True),
+        name="cameo-request-approve",
+    ),
+    path(
+        "cameo/requests/<id:grant_id>/deny", apis.RequestDecisionApi.as_view(approve=False), name="cameo-request-deny"
+    ),
+    path("cameo/grants", apis.GrantsApi.as_view(), name="cameo-grants"),
+    path("cameo/grants/<id:grant_id>", apis.GrantDetailApi.as_view(), name="cameo-grant"),
+    path("cameos/<str:handle>", apis.CameoAccessApi.as_view(), name="cameos-access"),
+    path("cameos/<str:handle>/requests", apis.CameoRequestApi.as_view(), name="cameos-requests"),
+]

@@ -1,0 +1,294 @@
+"""Audience, preferences, requests and grants, and deleting a cameo, for every persona."""
+
+import pytest
+from django.core.files.storage import default_storage
+from django.dispatch import receiver
+from django.utils import timezone
+
+from accounts import services as accounts_services
+from cameos import services
+from cameos.models import Cameo, CameoGrant, GalleryEntry
+from cameos.signals import audience_narrowed, cameo_erased, grant_revoked
+from feed.models import Video
+
+pytestmark = pytest.mark.django_db
+CAMEO = "/api/v1/cameo"
+
+
+def access(client, handle="me.myself"):
+    response = client.get(f"/api/v1/cameos/{handle}")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    return body["available"], body["can_request"]
+
+
+@pytest.fixture
+def friend(make_user, me, activate_cameo):
+    """Someone `me` approved."""
+    person = make_user("friend")
+    activate_cameo(me)
+    grant = services.grant_request(requester=person, owner=me)
+    services.grant_decide(owner=me, grant_id=grant.pk, approve=True)
+    return person
+
+
+# --- settings --------------------------------------------------------------------------------------
+
+
+def test_update_preferences(api, me, activate_cameo):
+    activate_cameo(me)
+    response = api.patch(
+        CAMEO,
+        {
+            "audience": "mutuals",
+            "instructions": "  always wearing a blue cap ",
+            "restrictions": ["no politics", "never drinking alcohol", "No Politics"],
+            "protect_name": True,
+        },
+        format="json",
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["audience"] == "mutuals"
+    assert body["instructions"] == "always wearing a blue cap"
+    assert body["restrictions"] == ["no politics", "never drinking alcohol"]
+    assert body["protect_name"] is True
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"audience": "friends"}, "audience"),
+        ({"instructions": "x" * 301}, "instructions"),
+        ({"restrictions": ["x"]}, "restrictions"),
+        ({"restrictions": ["a" * 81]}, "restrictions"),
+        ({"restrictions": [f"rule {i}" for i in range(11)]}, "restrictions"),
+        ({"restrictions": "no politics"}, "restrictions"),
+        ({"protect_name": "maybe"}, "protect_name"),
+        ({"owner": 3}, "owner"),
+    ],
+)
+def test_bad_preferences_are_400_and_change_nothing(api, me, activate_cameo, body, field):
+    activate_cameo(me)
+    response = api.patch(CAMEO, body, format="json")
+    assert response.status_code == 400
+    assert field in response.json()["fields"]
+    cameo = Cameo.objects.get(owner=me)
+    assert (cameo.audience, cameo.instructions, cameo.restrictions) == ("approved", "", [])
+
+
+def test_a_minors_cameo_cannot_be_open_to_everyone(client_of, make_user, activate_cameo):
+    today = timezone.localdate()
+    teen = make_user("teen", birthdate=today.replace(year=today.year - 15))
+    activate_cameo(teen)
+    response = client_of(teen).patch(CAMEO, {"audience": "everyone"}, format="json")
+    assert response.status_code == 400
+    assert "audience" in response.json()["fields"]
+    assert client_of(teen).patch(CAMEO, {"audience": "mutuals"}, format="json").status_code == 200
+
+
+def test_narrowing_the_audience_is_announced(api, me, activate_cameo):
+    activate_cameo(me, audience="everyone")
+    heard = []
+
+    @receiver(audience_narrowed)
+    def listen(sender, cameo, previous, **kwargs):
+        heard.append((previous, cameo.audience))
+
+    try:
+        api.patch(CAMEO, {"audience": "approved"}, format="json")
+        api.patch(CAMEO, {"audience": "mutuals"}, format="json")  # wider: nothing to stop
+    finally:
+        audience_narrowed.disconnect(listen)
+    assert heard == [("everyone", "approved")]
+
+
+def test_settings_need_a_cameo(api):
+    assert api.patch(CAMEO, {"audience": "everyone"}, format="json").status_code == 404
+    assert api.delete(CAMEO).status_code == 404
+
+
+# --- who may use it --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("audience", "expected"),
+    [
+        # self, approved friend, mutual, one-way follower, stranger, blocked, blocker
+        (
+            "only_me",
+            [
+                (True, False),
+                (False, False),
+                (False, False),
+                (False, False),
+                (False, False),
+                (False, False),
+                (False, False),
+            ],
+        ),
+        (
+            "approved",
+            [(True, False), (True, False), (False, True), (False, True), (False, True), (False, False), (False, False)],
+        ),
+        (
+            "mutuals",
+            [(True, False), (True, False), (True, False), (False, True), (False, True), (False, False), (False, False)],
+        ),
+        (
+            "everyone",
+            [(True, False), (True, False), (True, False), (True, False), (True, False), (False, False), (False, False)],
+        ),
+    ],
+)
+def test_access_for_each_persona(client_of, me, friend, make_user, audience, expected):
+    services.cameo_update(owner=me, audience=audience)
+    mutual, follower, stranger, blocked, blocker = (
+        make_user(h) for h in ("mutual", "follower", "stranger", "blocked", "blocker2")
+    )
+    accounts_services.follow_create(follower=mutual, followee=me)
+    accounts_services.follow_create(follower=me, followee=mutual)
+    accounts_services.follow_create(follower=follower, followee=me)
+    accounts_services.block_create(blocker=me, blocked=blocked)
+    accounts_services.block_create(blocker=blocker, blocked=me)
+    people = [me, friend, mutual, follower, stranger, blocked, blocker]
+    assert [access(client_of(p)) for p in people] == expected
+
+
+def test_a_block_hides_everything_even_an_old_grant(client_of, me, friend):
+    accounts_services.block_create(blocker=friend, blocked=me)
+    assert access(client_of(friend)) == (False, False)
+    assert client_of(friend).get("/api/v1/cameos/me.myself").json()["request"] is None
+
+
+def test_anonymous_and_unknown(anon, api):
+    assert anon.get("/api/v1/cameos/me.myself").status_code == 401
+    assert api.get("/api/v1/cameos/nobody.here").status_code == 404
+    assert access(api, "me.myself") == (False, False)  # no cameo yet
+
+
+# --- requests and grants ---------------------------------------------------------------------------
+
+
+def test_request_approve_and_revoke(client_of, api, me, other, activate_cameo):
+    activate_cameo(me)
+    asker = client_of(other)
+    response = asker.post("/api/v1/cameos/me.myself/requests")
+    assert response.status_code == 201
+    assert response.json()["status"] == "requested"
+    assert asker.post("/api/v1/cameos/me.myself/requests").status_code == 201  # idempotent
+    assert access(asker) == (False, False)  # already asked
+    requests = api.get("/api/v1/cameo/requests").json()["results"]
+    assert [(r["person"]["handle"], r["status"]) for r in requests] == [("other.person", "requested")]
+    grant_id = requests[0]["id"]
+    assert api.post(f"/api/v1/cameo/requests/{grant_id}/approve").json()["status"] == "approved"
+    assert access(asker) == (True, False)
+    assert api.get("/api/v1/cameo/requests").json()["results"] == []
+    assert [g["person"]["handle"] for g in api.get("/api/v1/cameo/grants").json()["results"]] == ["other.person"]
+    revoked = []
+
+    @receiver(grant_revoked)
+    def listen(sender, grant, **kwargs):
+        revoked.append(grant.grantee_id)
+
+    try:
+        assert api.delete(f"/api/v1/cameo/grants/{grant_id}").status_code == 204
+    finally:
+        grant_revoked.disconnect(listen)
+    assert revoked == [other.pk]
+    assert access(asker) == (False, True)
+    assert api.delete(f"/api/v1/cameo/grants/{grant_id}").status_code == 404
+    response = asker.post("/api/v1/cameos/me.myself/requests")  # asking again right away
+    assert response.status_code == 409
+    assert response.json()["error"] == "request_cooldown"
+
+
+def test_deny(client_of, api, me, other, activate_cameo):
+    activate_cameo(me)
+    grant_id = client_of(other).post("/api/v1/cameos/me.myself/requests").json()["id"]
+    assert api.post(f"/api/v1/cameo/requests/{grant_id}/deny").json()["status"] == "denied"
+    assert access(client_of(other)) == (False, True)
+    assert api.post(f"/api/v1/cameo/requests/{grant_id}/approve").status_code == 409
+    assert CameoGrant.objects.get().status == "denied"
+
+
+def test_only_the_owner_decides(client_of, me, other, make_user, activate_cameo):
+    activate_cameo(me)
+    grant_id = client_of(other).post("/api/v1/cameos/me.myself/requests").json()["id"]
+    for person in (other, make_user()):
+        client = client_of(person)
+        assert client.post(f"/api/v1/cameo/requests/{grant_id}/approve").status_code == 404
+        assert client.delete(f"/api/v1/cameo/grants/{grant_id}").status_code == 404
+    assert CameoGrant.objects.get().status == "requested"
+
+
+def test_requests_that_make_no_sense(client_of, api, me, other, make_user, activate_cameo):
+    assert client_of(other).post("/api/v1/cameos/me.myself/requests").status_code == 403  # no cameo
+    activate_cameo(me, audience="only_me")
+    assert client_of(other).post("/api/v1/cameos/me.myself/requests").json()["error"] == "not_available"
+    services.cameo_update(owner=me, audience="everyone")
+    assert client_of(other).post("/api/v1/cameos/me.myself/requests").json()["error"] == "already_available"
+    assert api.post("/api/v1/cameos/me.myself/requests").status_code == 409  # my own
+    services.cameo_update(owner=me, audience="approved")
+    accounts_services.block_create(blocker=me, blocked=other)
+    response = client_of(other).post("/api/v1/cameos/me.myself/requests")
+    assert (response.status_code, response.json()["detail"]) == (403, "This cameo is not available.")
+    assert api.post("/api/v1/cameo/requests/999999/approve").status_code == 404
+    assert not CameoGrant.objects.exists()
+
+
+# --- deleting a cameo ------------------------------------------------------------------------------
+
+
+def test_delete_erases_template_crops_and_grants(api, me, friend, settings, django_capture_on_commit_callbacks):
+    from django.core.files.base import ContentFile
+
+    cameo = Cameo.objects.get(owner=me)
+    crop = default_storage.save("cameos/test/ref0.bin", ContentFile(b"encrypted"))
+    Cameo.objects.filter(pk=cameo.pk).update(reference_names=[crop])
+    erased = []
+
+    @receiver(cameo_erased)
+    def listen(sender, owner, **kwargs):
+        erased.append(owner.pk)
+
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert api.delete(CAMEO).status_code == 204
+    finally:
+        cameo_erased.disconnect(listen)
+    assert erased == [me.pk]
+    assert not Cameo.objects.exists()
+    assert not GalleryEntry.objects.exists()
+    assert not CameoGrant.objects.exists()
+    assert not default_storage.exists(crop)
+    assert api.get(CAMEO).json()["status"] != "active"
+
+
+def test_delete_with_appearances_deletes_every_video_that_shows_me(
+    api, me, other, activate_cameo, make_video, django_capture_on_commit_callbacks
+):
+    activate_cameo(me)
+    showing = make_video(other, people=(me,))
+    draft = make_video(other, publish=False, people=(me,))
+    unrelated = make_video(other)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete(CAMEO + "?appearances=delete").status_code == 204
+    assert list(Video.objects.values_list("pk", flat=True)) == [unrelated.pk]
+    assert not default_storage.exists(showing.media.name)
+    assert not default_storage.exists(draft.media.name)
+
+
+def test_delete_keeps_appearances_by_default(api, me, other, activate_cameo, make_video):
+    activate_cameo(me)
+    make_video(other, people=(me,))
+    assert api.delete(CAMEO + "?appearances=keep").status_code == 204
+    assert Video.objects.count() == 1
+    assert api.delete(CAMEO + "?appearances=maybe").status_code in (400, 404)
+
+
+def test_erasing_the_account_erases_the_cameo(api, me, activate_cameo):
+    activate_cameo(me)
+    assert api.delete("/api/v1/me").status_code == 204
+    assert not Cameo.objects.exists()
+    assert not GalleryEntry.objects.exists()

@@ -1,0 +1,37 @@
+"""The gallery: one interface, exact on SQLite, pgvector HNSW on PostgreSQL; the same tests for both."""
+
+import numpy as np
+import pytest
+
+from cameos import gallery
+from tests.cameos.conftest import unit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_search_finds_the_nearest_templates_most_similar_first(make_user, activate_cameo):
+    people = [make_user() for _ in range(12)]
+    cameos = [activate_cameo(p) for p in people]
+    probe = unit(people[3].pk) * 0.9 + unit(999) * 0.1
+    probe /= np.linalg.norm(probe)
+    matches = gallery.search(probe, k=3)
+    assert matches[0].cameo_id == cameos[3].pk
+    assert matches[0].similarity > 0.9
+    assert [m.similarity for m in matches] == sorted((m.similarity for m in matches), reverse=True)
+    assert len(matches) == 3
+
+
+def test_threshold_and_empty_gallery(make_user, activate_cameo):
+    assert gallery.search(unit(1), k=5) == []
+    activate_cameo(make_user())
+    assert gallery.search(unit(424242), k=5, min_similarity=0.5) == []  # random vectors are far apart
+
+
+def test_re_enrolling_replaces_the_template(make_user, activate_cameo):
+    person = make_user()
+    cameo = activate_cameo(person, template=unit(1))
+    activate_cameo(person, template=unit(2))
+    assert gallery.search(unit(2), k=1)[0].cameo_id == cameo.pk
+    assert gallery.search(unit(1), k=1)[0].similarity < 0.5
+    gallery.remove(cameo.pk)
+    assert gallery.search(unit(2), k=1) == []
