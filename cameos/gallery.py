@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 
-from cameos.models import GalleryEntry
+from cameos.models import GalleryEntry, VideoFace
 
 
 @dataclass(frozen=True)
@@ -27,12 +28,18 @@ def _literal(vector: np.ndarray) -> str:
     return "[" + ",".join(f"{float(v):.7g}" for v in vector) + "]"
 
 
-def search(embedding: np.ndarray, k: int = 5, *, min_similarity: float = -1.0) -> list[Match]:
-    """The `k` most similar templates, most similar first, at least `min_similarity`."""
+def search(embedding: np.ndarray, k: int = 5, *, min_similarity: float = -1.0, exact: bool = False) -> list[Match]:
+    """The `k` most similar templates, most similar first, at least `min_similarity`.
+
+    `exact=True` compares the probe with every template (on PostgreSQL a parallel sequential scan
+    instead of the HNSW index): for decisions that must not miss and can wait (an enrollment's
+    duplicate check, scans in workers), since the approximate index can miss (BENCHMARKS.md)."""
     vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
     if connection.vendor == "postgresql":
         table = GalleryEntry._meta.db_table
         with transaction.atomic(), connection.cursor() as cursor:
+            if exact:
+                cursor.execute("SET LOCAL enable_indexscan = off")
             cursor.execute(f"SET LOCAL hnsw.ef_search = {int(settings.CASTFEED_FACES['EF_SEARCH'])}")
             cursor.execute(
                 f"SELECT cameo_id, 1 - (embedding <=> %s::vector) FROM {table} "  # noqa: S608 - our table
@@ -47,6 +54,44 @@ def search(embedding: np.ndarray, k: int = 5, *, min_similarity: float = -1.0) -
     scores = matrix @ vector
     best = np.argsort(-scores)[:k]
     return [Match(ids[i], float(scores[i])) for i in best if scores[i] >= min_similarity]
+
+
+def best_matches(vectors: np.ndarray, *, min_similarity: float) -> list[Match | None]:
+    """For each probe, its most similar template if at least `min_similarity`, comparing every
+    template (one pass over the table for all probes on PostgreSQL). For decisions that must not miss:
+    the output scan, a worker's re-check of an uploaded image (the HNSW index can miss: BENCHMARKS.md)."""
+    probes = np.asarray(vectors, dtype=np.float32).reshape(-1, 128)
+    if not len(probes):
+        return []
+    best: list[Match | None] = [None] * len(probes)
+    if connection.vendor == "postgresql":
+        table = GalleryEntry._meta.db_table
+        values = ", ".join(["(%s, %s::vector)"] * len(probes))
+        params: list[Any] = []
+        for i, probe in enumerate(probes):
+            params += [i, _literal(probe)]
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_indexscan = off")
+            cursor.execute(
+                f"SELECT q.i, g.cameo_id, 1 - (g.embedding <=> q.v) FROM {table} g, (VALUES {values}) AS q(i, v) "  # noqa: S608
+                f"WHERE 1 - (g.embedding <=> q.v) >= %s",
+                [*params, min_similarity],
+            )
+            rows = cursor.fetchall()
+        for i, cameo_id, score in rows:
+            current = best[int(i)]
+            if current is None or score > current.similarity:
+                best[int(i)] = Match(int(cameo_id), float(score))
+        return best
+    ids, matrix = _all()
+    if not ids:
+        return best
+    scores = probes @ matrix.T
+    for i, row in enumerate(scores):
+        j = int(np.argmax(row))
+        if row[j] >= min_similarity:
+            best[i] = Match(ids[j], float(row[j]))
+    return best
 
 
 def _all() -> tuple[list[int], np.ndarray]:
@@ -66,3 +111,43 @@ def put(cameo_id: int, embedding: np.ndarray) -> None:
 
 def remove(cameo_id: int) -> None:
     GalleryEntry.objects.filter(cameo_id=cameo_id).delete()
+
+
+# --- the video face index (one template per face track of a generated video) ----------------------
+
+
+def video_faces_put(video_id: int, tracks: list[tuple[np.ndarray, int, int, int]]) -> None:
+    """Replace a video's face rows: (template, first_ms, last_ms, frames) per track."""
+    VideoFace.objects.filter(video_id=video_id).delete()
+    VideoFace.objects.bulk_create(
+        VideoFace(
+            video_id=video_id,
+            embedding=np.asarray(t, dtype=np.float32).tolist(),
+            first_ms=first,
+            last_ms=last,
+            frames=frames,
+        )
+        for t, first, last, frames in tracks
+    )
+
+
+def videos_with_face(embedding: np.ndarray, *, min_similarity: float, limit: int = 1000) -> list[tuple[int, float]]:
+    """(video id, best similarity) of every indexed video with a face this like `embedding`, most
+    similar first. Exact (every row compared): it decides what a person is shown as appearing in."""
+    vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
+    if connection.vendor == "postgresql":
+        table = VideoFace._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT video_id, max(1 - (embedding <=> %s::vector)) AS s FROM {table} "  # noqa: S608 - our table
+                f"WHERE 1 - (embedding <=> %s::vector) >= %s GROUP BY video_id ORDER BY s DESC LIMIT %s",
+                [_literal(vector), _literal(vector), min_similarity, limit],
+            )
+            return [(int(v), float(s)) for v, s in cursor.fetchall()]
+    best: dict[int, float] = {}
+    for video_id, stored in VideoFace.objects.values_list("video_id", "embedding").iterator():
+        row = np.asarray(stored if isinstance(stored, (list, np.ndarray)) else json.loads(stored), dtype=np.float32)
+        score = float(row @ vector)
+        if score >= min_similarity and score > best.get(video_id, -2.0):
+            best[video_id] = score
+    return sorted(best.items(), key=lambda item: -item[1])[:limit]

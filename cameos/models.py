@@ -139,3 +139,22 @@ class CameoGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.grantee_id} → cameo {self.cameo_id}: {self.status}"
+
+
+class VideoFace(models.Model):
+    """One face track of a generated video: its mean template, found by the output scan. Kept so a
+    cameo enrolled later can be matched against existing videos (DESIGN.md §1.2); erased with the
+    video. PostgreSQL: pgvector with an HNSW index (migration 0004)."""
+
+    video = models.ForeignKey("feed.Video", on_delete=models.CASCADE, related_name="+", db_index=False)
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
+    first_ms = models.PositiveIntegerField(default=0)
+    last_ms = models.PositiveIntegerField(default=0)
+    frames = models.PositiveIntegerField(default=0)  # sampled frames the face was seen in
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["video"], name="cameos_videoface_video")]
+
+    def __str__(self) -> str:
+        return f"a face in video {self.video_id}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 
 from accounts.models import User
-from accounts.selectors import relation_between
+from accounts.selectors import NO_RELATION, relations_from
 from cameos import crypto
 from cameos.models import Audience, Cameo, CameoGrant, Enrollment
 from core.exceptions import NotFound
@@ -38,21 +39,45 @@ def cameo_access(cameo: Cameo | None, user: User | None) -> Access:
         return Access(False, False, "no_cameo")
     if user is None:
         return NOT_AVAILABLE
-    if user.pk == cameo.owner_id:
-        return Access(True, False, "owner")
-    relation = relation_between(user.pk, cameo.owner_id)
-    if relation.blocked_either_way:
-        return Access(False, False, "blocked")
-    if cameo.audience == Audience.ONLY_ME:
-        return Access(False, False, "only_me")
-    grant = CameoGrant.objects.filter(cameo=cameo, grantee=user).values_list("status", flat=True).first()
-    if grant == CameoGrant.Status.APPROVED:
-        return Access(True, False, "granted")
-    if cameo.audience == Audience.EVERYONE:
-        return Access(True, False, "everyone")
-    if cameo.audience == Audience.MUTUALS and relation.is_mutual:
-        return Access(True, False, "mutuals")
-    return Access(False, grant != CameoGrant.Status.REQUESTED, "needs_approval", request=grant)
+    return cameo_access_many(user, [cameo])[cameo.pk]
+
+
+def cameo_access_many(user: User, cameos: Iterable[Cameo]) -> dict[int, Access]:
+    """May `user` use each of these cameos (owner loaded), in two queries whatever their number: the
+    consent gate's hot path (DESIGN.md §5). Rules, first match wins: the owner always; a block either
+    way never ("not available", never "blocked"); `only_me` never; a minor's cameo only with an
+    approved grant; an approved grant; `everyone`; `mutuals` when both follow each other."""
+    cameos = list(cameos)
+    others = [c for c in cameos if c.owner_id != user.pk]
+    relations = relations_from(user.pk, [c.owner_id for c in others]) if others else {}
+    grants = (
+        dict(CameoGrant.objects.filter(cameo__in=others, grantee=user).values_list("cameo_id", "status"))
+        if others
+        else {}
+    )
+    out: dict[int, Access] = {}
+    for cameo in cameos:
+        if cameo.owner_id == user.pk:
+            out[cameo.pk] = Access(True, False, "owner")
+            continue
+        relation = relations.get(cameo.owner_id, NO_RELATION)
+        grant = grants.get(cameo.pk)
+        if relation.blocked_either_way:
+            out[cameo.pk] = Access(False, False, "blocked")
+        elif cameo.audience == Audience.ONLY_ME:
+            out[cameo.pk] = Access(False, False, "only_me")
+        elif grant == CameoGrant.Status.APPROVED:
+            out[cameo.pk] = Access(True, False, "granted")
+        elif cameo.owner.is_minor:
+            # Someone under 18 is shown only by people they approved one by one (DESIGN.md §5).
+            out[cameo.pk] = Access(False, grant != CameoGrant.Status.REQUESTED, "minor_needs_approval", request=grant)
+        elif cameo.audience == Audience.EVERYONE:
+            out[cameo.pk] = Access(True, False, "everyone")
+        elif cameo.audience == Audience.MUTUALS and relation.is_mutual:
+            out[cameo.pk] = Access(True, False, "mutuals")
+        else:
+            out[cameo.pk] = Access(False, grant != CameoGrant.Status.REQUESTED, "needs_approval", request=grant)
+    return out
 
 
 def cameo_for_handle(handle: str, viewer: User) -> tuple[User, Cameo | None]:

@@ -22,7 +22,7 @@ from accounts.models import User
 from accounts.selectors import relation_between
 from cameos import crypto, gallery
 from cameos.models import Audience, Cameo, CameoGrant, Enrollment, EnrollmentChallenge, IdentityConflict
-from cameos.signals import audience_narrowed, cameo_erased, grant_revoked
+from cameos.signals import audience_narrowed, cameo_erased, grant_decided, grant_revoked
 from core.exceptions import ApplicationError, Conflict, Forbidden, InvalidInput, NotFound
 from core.storage import delete_after_commit
 from feed import services as feed_services
@@ -156,7 +156,7 @@ def enrollment_verify(*, enrollment_id: Any) -> Enrollment | None:
         raise RuntimeError("accepted verdict without a template")
     others = [
         m
-        for m in gallery.search(verdict.template, k=5, min_similarity=threshold)
+        for m in gallery.search(verdict.template, k=5, min_similarity=threshold, exact=True)
         if not Cameo.objects.filter(pk=m.cameo_id, owner=enrollment.user).exists()
     ]
     if others:
@@ -297,7 +297,7 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
 
     cameo = Cameo.objects.filter(owner=owner).first()
     access = cameo_access(cameo, requester)
-    if cameo is not None and access.request == CameoGrant.Status.REQUESTED and access.reason == "needs_approval":
+    if cameo is not None and access.request == CameoGrant.Status.REQUESTED and access.reason.endswith("needs_approval"):
         return CameoGrant.objects.get(cameo=cameo, grantee=requester)  # asked already: the same request
     if cameo is None or not access.can_request:
         if access.available:
@@ -332,6 +332,7 @@ def grant_decide(*, owner: User, grant_id: int, approve: bool) -> CameoGrant:
     grant.status = CameoGrant.Status.APPROVED if approve else CameoGrant.Status.DENIED
     grant.decided_at = timezone.now()
     grant.save(update_fields=["status", "decided_at"])
+    grant_decided.send(sender=CameoGrant, grant=grant)
     return grant
 
 
@@ -345,6 +346,12 @@ def grant_revoke(*, owner: User, grant_id: int) -> CameoGrant:
     grant.save(update_fields=["status", "decided_at"])
     grant_revoked.send(sender=CameoGrant, grant=grant)
     return grant
+
+
+def video_faces_record(*, video_id: int, tracks: list[tuple[Any, int, int, int]]) -> None:
+    """Keep the face tracks of a generated video (template, first_ms, last_ms, frames) in the video
+    face index, replacing any earlier scan of it."""
+    gallery.video_faces_put(video_id, tracks)
 
 
 # --- erasure ---------------------------------------------------------------------------------------

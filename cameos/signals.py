@@ -8,3 +8,5 @@ grant_revoked = Signal()
 audience_narrowed = Signal()
 # The cameo was deleted (template and crops erased). Args: owner.
 cameo_erased = Signal()
+# The owner approved or denied a request (the audit log records it). Args: grant.
+grant_decided = Signal()

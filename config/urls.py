@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("feed.urls")),
     path("", include("cameos.urls")),
+    path("", include("moderation.urls")),
 ]
 
 urlpatterns = [

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -128,3 +128,17 @@ def comment_get(comment_id: int) -> Comment:
     if comment is None:
         raise NotFound("This comment does not exist.")
     return comment
+
+
+def people_in(video_id: int) -> list[int]:
+    """Ids of the people whose likeness a video shows (tagged or detected), for the consent gate."""
+    return list(VideoPerson.objects.filter(video_id=video_id).values_list("user_id", flat=True))
+
+
+def unpublished_showing(person_id: int, authors: Iterable[int] | None = None) -> QuerySet[Video]:
+    """Drafts that show `person_id`, of these authors (all when None): what a withdrawal of consent
+    must stop before they can be published."""
+    videos = Video.objects.filter(
+        status=Video.Status.DRAFT, pk__in=VideoPerson.objects.filter(user_id=person_id).values("video_id")
+    )
+    return videos if authors is None else videos.filter(author_id__in=list(authors))

@@ -22,6 +22,7 @@ from accounts.models import User
 from core.exceptions import ApplicationError, Forbidden, InvalidInput, NotFound
 from core.storage import delete_after_commit
 from feed.models import Comment, Like, Report, Video, VideoPerson, View
+from feed.signals import video_deleted, video_taken_down
 
 PUBLISHED = Video.Status.PUBLISHED
 
@@ -192,6 +193,7 @@ def video_take_down(*, video: Video, reason: str) -> Video:
         _bump(video.remix_of_id, remix_count=-1)
     _sync_people([video.pk])
     video.refresh_from_db()
+    video_taken_down.send(sender=Video, video_id=video.pk, author_id=video.author_id, reason=reason)
     return video
 
 
@@ -209,8 +211,10 @@ def video_delete(*, video: Video) -> None:
     if locked.status == PUBLISHED and locked.remix_of_id:
         _bump(locked.remix_of_id, remix_count=-1)
     files = _files_of([locked])
+    pk, author_id, status = locked.pk, locked.author_id, locked.status
     locked.delete()
     _delete_unreferenced(files)
+    video_deleted.send(sender=Video, video_id=pk, author_id=author_id, status=status)
 
 
 def _delete_unreferenced(names: set[str]) -> None:
@@ -324,6 +328,14 @@ def report_create(*, reporter: User, video: Video, reason: str, detail: str = ""
         defaults={"reason": reason, "detail": detail.strip(), "status": Report.Status.OPEN},
     )
     return report
+
+
+@transaction.atomic
+def report_resolve(*, video: Video, status: str) -> int:
+    """Close every open report of a video as `actioned` or `dismissed`; how many were open."""
+    if status not in (Report.Status.ACTIONED, Report.Status.DISMISSED):
+        raise ValueError(status)
+    return Report.objects.filter(video=video, status=Report.Status.OPEN).update(status=status)
 
 
 # --- erasure ---------------------------------------------------------------------------------------

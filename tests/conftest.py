@@ -49,9 +49,11 @@ def _fresh_cache() -> None:
     from django.core.cache import cache
 
     from core import memo
+    from moderation.selectors import forget_name_index
 
     cache.clear()  # throttling counters never leak from one test to another
     memo.clear_all()
+    forget_name_index()
 
 
 _handles = itertools.count(1)

@@ -203,3 +203,73 @@ def scene_video(seconds: float = 3.0, fps: int = 15, size: tuple[int, int] = POR
     """A video with no face in it."""
     image = cv2.resize(photo("scene"), size)
     return write_video([np.roll(image, i * 4, axis=1) for i in range(int(seconds * fps))], fps)
+
+
+@cache
+def template(name: str) -> np.ndarray:
+    """The real SFace template of the largest face in photo `name` (what enrollment would store)."""
+    found = engine()
+    image = photo(name)
+    face = found.detect(image)[0]
+    return found.embed([found.align(image, face)])[0]
+
+
+@cache
+def face_patch(name: str, width: int) -> np.ndarray:
+    """The face of photo `name` with some margin, scaled to `width` pixels wide."""
+    image = photo(name)
+    x, y, w, h = engine().detect(image)[0].box
+    cx, cy, side = x + w / 2, y + h / 2, max(w, h) * 1.5
+    x0, y0 = max(0, int(cx - side / 2)), max(0, int(cy - side / 2))
+    crop = image[y0 : int(y0 + side), x0 : int(x0 + side)]
+    return cv2.resize(crop, (width, round(width * crop.shape[0] / crop.shape[1])), interpolation=cv2.INTER_AREA)
+
+
+def paste_faces(background: np.ndarray, faces: list[tuple[str, int, int]], width: int) -> np.ndarray:
+    """Blend real faces into `background` at (name, centre x, centre y), with cv2.seamlessClone."""
+    out = background.copy()
+    for name, cx, cy in faces:
+        patch = face_patch(name, width)
+        mask = np.zeros(patch.shape[:2], np.uint8)
+        cv2.ellipse(
+            mask,
+            (patch.shape[1] // 2, patch.shape[0] // 2),
+            (int(patch.shape[1] * 0.42), int(patch.shape[0] * 0.47)),
+            0,
+            0,
+            360,
+            255,
+            -1,
+        )
+        out = cv2.seamlessClone(patch, out, mask, (cx, cy), cv2.NORMAL_CLONE)
+    return out
+
+
+def scene(size: tuple[int, int]) -> np.ndarray:
+    """A real photo with no face in it, as a backdrop of `size` (width, height)."""
+    return cv2.resize(photo("scene"), size, interpolation=cv2.INTER_AREA)
+
+
+def group_photo(names: list[str], size: tuple[int, int] = (1920, 1080)) -> np.ndarray:
+    """An image of `size` with the faces of `names` side by side in a real scene (e.g. a 1080p upload)."""
+    width, height = size
+    step = width // (len(names) + 1)
+    face_w = min(step - 20, height // 3)
+    return paste_faces(scene(size), [(n, step * (i + 1), height // 2) for i, n in enumerate(names)], face_w)
+
+
+def cameo_video(names: list[str], *, seconds: float = 2.0, fps: int = 24, size: tuple[int, int] = (576, 1024)) -> bytes:
+    """A generated-looking clip: the faces of `names` drifting across a real backdrop."""
+    width, height = size
+    backdrop = scene(size)
+    face_w = width // 4
+    frames = []
+    total = int(seconds * fps)
+    for i in range(total):
+        drift = int((i / max(1, total - 1) - 0.5) * width * 0.1)
+        spots = [
+            (n, width * (k + 1) // (len(names) + 1) + drift, height // 2 + (k % 2) * height // 6)
+            for k, n in enumerate(names)
+        ]
+        frames.append(paste_faces(np.roll(backdrop, i * 2, axis=1), spots, face_w))
+    return write_video(frames, fps)

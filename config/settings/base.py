@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "accounts",
     "feed",
     "cameos",
+    "moderation",
 ]
 
 MIDDLEWARE = [
@@ -218,6 +219,7 @@ CASTFEED_THROTTLE_RATES = {
     "comments": env.str("THROTTLE_COMMENTS", default="60/hour"),
     "reports": env.str("THROTTLE_REPORTS", default="30/hour"),
     "enrollment": env.str("THROTTLE_ENROLLMENT", default="20/hour"),
+    "consent_check": env.str("THROTTLE_CONSENT_CHECK", default="600/hour"),
 }
 CASTFEED_PAGE_SIZE = 20
 CASTFEED_MAX_PAGE_SIZE = 100
@@ -291,6 +293,22 @@ CASTFEED_FACES = {
     "DUPLICATE_THRESHOLD": env.float("FACE_DUPLICATE_THRESHOLD", default=0.5),
     # pgvector HNSW candidates per query (recall vs. latency: BENCHMARKS.md § Gallery).
     "EF_SEARCH": env.int("FACE_EF_SEARCH", default=100),
+}
+CASTFEED_CONSENT = {
+    "MAX_CAMEOS": env.int("CONSENT_MAX_CAMEOS", default=3),  # people (cameos) in one video
+    # A face in an uploaded image that is no cameo is a real, unenrolled person: refused.
+    "REFUSE_UNKNOWN_FACES": env.bool("CONSENT_REFUSE_UNKNOWN_FACES", default=True),
+    # Workers: a prompt breaks a restriction when all-MiniLM-L6-v2 puts it closer to "someone <the
+    # restriction's subject>" than to any neutral sentence about someone by this much (BENCHMARKS.md).
+    "RESTRICTION_LIFT": 0.02,
+    "SCAN_FPS": 4.0,  # frames per second the output scan looks at
+    "SCAN_MAX_SIDE": 640,
+}
+CASTFEED_POLICY = {
+    # The meaning-based pass (workers): a category is flagged when the prompt is at least this close to
+    # one of its descriptions, and closer by MARGIN than to any everyday prompt (BENCHMARKS.md).
+    "SEMANTIC_THRESHOLD": 0.40,
+    "SEMANTIC_MARGIN": 0.05,
 }
 # Fernet keys for reference crops at rest (comma-separated; the first encrypts, all decrypt).
 CASTFEED_CROP_KEYS = env.list("CAMEO_CROP_KEYS", default=[])

@@ -1,0 +1,89 @@
+"""Faces across the frames of a video, grouped into tracks (one per person on screen).
+
+A face joins the track whose running mean template it resembles (cosine at least `same_person`), or,
+failing that, the track whose last box it overlaps closely in the previous sampled frame (a face that
+turns away for a moment keeps its track). Each track ends as one L2-normalised mean template. Pure
+numpy/OpenCV: frames in, dataclasses out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from cameos.likeness.faces import FaceEngine, normalise
+from cameos.likeness.video import Frame
+
+
+@dataclass
+class Track:
+    embeddings: list[np.ndarray] = field(default_factory=list)
+    boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
+    times: list[float] = field(default_factory=list)
+    last_index: int = -1
+
+    @property
+    def template(self) -> np.ndarray:
+        return normalise(np.mean(self.embeddings, axis=0))
+
+    @property
+    def first_ms(self) -> int:
+        return round(self.times[0] * 1000)
+
+    @property
+    def last_ms(self) -> int:
+        return round(self.times[-1] * 1000)
+
+
+def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    ax2, ay2, bx2, by2 = a[0] + a[2], a[1] + a[3], b[0] + b[2], b[1] + b[3]
+    w, h = max(0.0, min(ax2, bx2) - max(a[0], b[0])), max(0.0, min(ay2, by2) - max(a[1], b[1]))
+    inter = w * h
+    union = a[2] * a[3] + b[2] * b[3] - inter
+    return inter / union if union > 0 else 0.0
+
+
+def face_tracks(
+    frames: Sequence[Frame],
+    *,
+    engine: FaceEngine,
+    same_person: float = 0.45,
+    min_face_px: float = 24.0,
+    overlap: float = 0.4,
+) -> list[Track]:
+    tracks: list[Track] = []
+    for index, frame in enumerate(frames):
+        faces = [f for f in engine.detect(frame.image) if f.size >= min_face_px]
+        if not faces:
+            continue
+        vectors = engine.embed([engine.align(frame.image, f) for f in faces])
+        taken: set[int] = set()
+        for face, vector in zip(faces, vectors, strict=True):
+            best, best_score = None, same_person
+            for number, track in enumerate(tracks):
+                if number in taken:
+                    continue
+                score = float(track.template @ vector)
+                if score >= best_score:
+                    best, best_score = number, score
+            if best is None:  # not like anyone so far: the same place as a face just before?
+                for number, track in enumerate(tracks):
+                    if (
+                        number not in taken
+                        and track.last_index == index - 1
+                        and _iou(track.boxes[-1], face.box) >= overlap
+                    ):
+                        best = number
+                        break
+            if best is None:
+                tracks.append(Track())
+                best = len(tracks) - 1
+            track = tracks[best]
+            track.embeddings.append(vector)
+            track.boxes.append(face.box)
+            track.times.append(frame.t)
+            track.last_index = index
+            taken.add(best)
+    return tracks

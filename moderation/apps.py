@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ModerationConfig(AppConfig):
+    name = "moderation"
+    verbose_name = "Moderation: consent gate, prompt policy, protected names, reports, audit log"
+
+    def ready(self) -> None:
+        from moderation import receivers  # noqa: F401 - connects to accounts', feed's and cameos' hooks

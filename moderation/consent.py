@@ -1,0 +1,382 @@
+"""The consent gate: the one place that decides whose likeness a video may show (DESIGN.md §1, §5).
+
+    decision = consent.check(author, prompt, reference_image=..., remix_of=..., output_faces=..., stage=...)
+
+Every person the request would show is a *subject*, found from each source: `@handle` mentions,
+names of protected people, faces in an uploaded image, the people of a remixed video, and faces found
+in generated frames. Each gets a verdict and a reason code; the decision is allowed only when every
+subject is. It is recorded in the audit log, and the caller stores it on the job.
+
+The same function runs at submit (in the request: words and patterns only), when a worker starts the
+job and on the output (`semantic=True` adds the meaning-based check of each cameo's restrictions), and
+at publish. What the author is told never reveals a block: a blocked author reads "not available".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+
+from accounts.models import User, normalize_handle
+from cameos import gallery
+from cameos.models import Cameo
+from cameos.selectors import Access, cameo_access_many
+from feed.selectors import people_in
+from moderation import restrictions as restriction_rules
+from moderation.selectors import name_index
+
+SOURCES = ("mention", "name", "reference_face", "remix", "output_face")
+STAGES = ("submit", "start", "output", "publish", "preflight")
+
+MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.]{3,30})")
+
+# Reason codes an author sees, and what they say. Internal reasons map onto these (a block and
+# `only_me` both read "not_available").
+PUBLIC_REASONS = {
+    "owner": "Your own cameo.",
+    "granted": "They approved you.",
+    "everyone": "Their cameo is open to everyone.",
+    "mutuals": "You follow each other.",
+    "not_available": "This person's cameo is not available.",
+    "needs_approval": "Ask this person for permission first.",
+    "no_cameo": "This person has no cameo.",
+    "unknown_handle": "No one has this handle.",
+    "protected_person": "This is a real person whose likeness cannot be used.",
+    "unknown_face": "The image shows a real person who has no cameo you may use.",
+    "restriction": "The prompt breaks a rule this person set for their cameo.",
+    "too_many_cameos": "Too many people in one video.",
+}
+_PUBLIC = {
+    "blocked": "not_available",
+    "only_me": "not_available",
+    "minor_needs_approval": "needs_approval",
+}
+
+
+@dataclass(frozen=True)
+class Subject:
+    source: str
+    allowed: bool
+    why: str  # the internal reason: kept in the audit log, never shown as such
+    user_id: int | None = None
+    handle: str | None = None  # shown to the author only when they named it themselves
+    cameo_id: int | None = None
+    label: str = ""  # the matched words of a name, for the author's message
+    instructions: str = ""
+    similarity: float | None = None
+
+    @property
+    def reason(self) -> str:
+        return _PUBLIC.get(self.why, self.why)
+
+    def public(self) -> dict[str, Any]:
+        detail = PUBLIC_REASONS[self.reason]
+        if self.label:
+            detail = f"“{self.label}”: {detail}"
+        return {
+            "handle": self.handle,
+            "source": self.source,
+            "verdict": "allowed" if self.allowed else "refused",
+            "reason": self.reason,
+            "detail": detail,
+        }
+
+    def audit(self) -> dict[str, Any]:
+        row: dict[str, Any] = {"user_id": self.user_id, "source": self.source, "allowed": self.allowed, "why": self.why}
+        if self.similarity is not None:
+            row["similarity"] = round(self.similarity, 3)
+        return row
+
+
+@dataclass(frozen=True)
+class CameoUse:
+    """A cameo the generator may use: whose, and the instructions its owner added to every prompt."""
+
+    user_id: int
+    cameo_id: int
+    handle: str
+    instructions: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    stage: str
+    subjects: tuple[Subject, ...]
+    cameos: tuple[CameoUse, ...] = ()
+    audit_id: int | None = None
+
+    @property
+    def refused(self) -> list[Subject]:
+        return [s for s in self.subjects if not s.allowed]
+
+    def public(self) -> list[dict[str, Any]]:
+        return [s.public() for s in self.subjects]
+
+    def as_record(self) -> dict[str, Any]:
+        """What a job stores: the verdicts, without anything biometric."""
+        return {"allowed": self.allowed, "stage": self.stage, "subjects": self.public()}
+
+
+@dataclass(frozen=True)
+class FaceMatch:
+    """A face found in an image or a generated video, and the cameo it matched (None: nobody)."""
+
+    cameo_id: int | None
+    similarity: float
+    embedding: np.ndarray | None = field(default=None, compare=False, repr=False)
+
+
+def _rules() -> dict[str, Any]:
+    return settings.CASTFEED_CONSENT
+
+
+def mentioned_handles(prompt: str) -> list[str]:
+    """`@handle`s in order of first appearance (a trailing full stop is punctuation, not the handle)."""
+    seen: dict[str, None] = {}
+    for raw in MENTION.findall(prompt):
+        seen.setdefault(normalize_handle(raw.rstrip(".")), None)
+    return list(seen)
+
+
+class _Resolver:
+    """Looks people up in batches and applies the access rules to them (cameos.selectors)."""
+
+    def __init__(self, author: User) -> None:
+        self.author = author
+
+    def by_handles(self, handles: Sequence[str]) -> dict[str, User]:
+        if not handles:
+            return {}
+        users = User.objects.filter(handle__in=handles, is_active=True).select_related("cameo")
+        return {u.handle: u for u in users}
+
+    def cameos_of(self, user_ids: Iterable[int]) -> dict[int, Cameo]:
+        ids = set(user_ids)
+        if not ids:
+            return {}
+        return {c.owner_id: c for c in Cameo.objects.filter(owner_id__in=ids).select_related("owner")}
+
+    def cameos_by_id(self, cameo_ids: Iterable[int]) -> dict[int, Cameo]:
+        ids = set(cameo_ids)
+        if not ids:
+            return {}
+        return {c.pk: c for c in Cameo.objects.filter(pk__in=ids).select_related("owner")}
+
+    def access(self, cameos: Iterable[Cameo]) -> dict[int, Access]:
+        return cameo_access_many(self.author, cameos)
+
+
+def _cameo_subject(source: str, cameo: Cameo, access: Access, *, handle: str | None, **extra: Any) -> Subject:
+    return Subject(
+        source=source,
+        allowed=access.available,
+        why=access.reason,
+        user_id=cameo.owner_id,
+        handle=handle,
+        cameo_id=cameo.pk,
+        instructions=cameo.instructions if access.available else "",
+        **extra,
+    )
+
+
+def check(
+    author: User,
+    prompt: str,
+    *,
+    reference_image: np.ndarray | None = None,
+    reference_faces: Sequence[FaceMatch] | None = None,
+    remix_of: int | None = None,
+    output_faces: Sequence[FaceMatch] | None = None,
+    stage: str = "submit",
+    semantic: bool = False,
+    record: bool = True,
+    job: str = "",
+) -> Decision:
+    """Who the request would show, and may it. `reference_image` is a decoded BGR image (its faces
+    are found and matched here); a caller that matched them already passes `reference_faces`."""
+    if stage not in STAGES:
+        raise ValueError(f"unknown stage {stage!r}")
+    resolver = _Resolver(author)
+    mentions, users = _mention_subjects(prompt, resolver)
+    subjects = mentions + _name_subjects(prompt, resolver, {s.user_id for s in mentions if s.user_id is not None})
+    if reference_image is not None and reference_faces is None:
+        reference_faces = faces_in_image(reference_image, exact=stage != "submit")
+    subjects += _face_subjects("reference_face", reference_faces or (), resolver, refuse_unknown=True)
+    if remix_of is not None:
+        subjects += _remix_subjects(remix_of, resolver)
+    # 5. faces found in the generated frames
+    subjects += _face_subjects("output_face", output_faces or (), resolver, refuse_unknown=False)
+
+    subjects = _apply_restrictions(subjects, prompt, author, semantic=semantic)
+    subjects = _apply_limit(subjects, author)
+    allowed = all(s.allowed for s in subjects)
+    uses = _uses(subjects, users)
+    decision = Decision(allowed=allowed, stage=stage, subjects=tuple(subjects), cameos=uses)
+    if record:
+        from moderation.services import audit_decision
+
+        decision = audit_decision(author=author, prompt=prompt, decision=decision, job=job)
+    return decision
+
+
+def _mention_subjects(prompt: str, resolver: _Resolver) -> tuple[list[Subject], dict[str, User]]:
+    handles = mentioned_handles(prompt)
+    users = resolver.by_handles(handles)
+    cameos: dict[int, Cameo] = {}
+    for user in users.values():
+        cameo = getattr(user, "cameo", None)
+        if cameo is not None:
+            cameo.owner = user
+            cameos[cameo.pk] = cameo
+    access = resolver.access(cameos.values())
+    subjects = []
+    for handle in handles:
+        found = users.get(handle)
+        cameo = getattr(found, "cameo", None) if found is not None else None
+        if found is None:
+            subjects.append(Subject("mention", False, "unknown_handle", handle=handle))
+        elif cameo is None:
+            subjects.append(Subject("mention", False, "no_cameo", user_id=found.pk, handle=handle))
+        else:
+            subjects.append(_cameo_subject("mention", cameo, access[cameo.pk], handle=handle))
+    return subjects, users
+
+
+def _name_subjects(prompt: str, resolver: _Resolver, shown: set[int]) -> list[Subject]:
+    """Protected people named in the prompt (one pass): registry entries are always refused; a cameo
+    owner who protects their name is a subject like a mention (unless mentioned already)."""
+    hits = name_index().find(prompt)
+    subjects = [
+        Subject("name", False, "protected_person", label=hit.person.label)
+        for hit in hits
+        if hit.person.kind == "registry"
+    ]
+    owner_ids = [h.person.id for h in hits if h.person.kind == "cameo" and h.person.id not in shown]
+    named = resolver.cameos_of(owner_ids)
+    access = resolver.access(named.values())
+    for hit in hits:
+        cameo = named.get(hit.person.id) if hit.person.kind == "cameo" else None
+        if cameo is None or hit.person.id in shown:
+            continue  # mentioned already, or the cameo went since the index was built
+        shown.add(hit.person.id)
+        subjects.append(_cameo_subject("name", cameo, access[cameo.pk], handle=None, label=hit.person.label))
+    return subjects
+
+
+def _remix_subjects(video_id: int, resolver: _Resolver) -> list[Subject]:
+    """Everyone a remixed video shows must allow the remixer now."""
+    people = people_in(video_id)
+    cameos = resolver.cameos_of(people)
+    access = resolver.access(cameos.values())
+    return [
+        _cameo_subject("remix", cameos[p], access[cameos[p].pk], handle=None)
+        if p in cameos
+        else Subject("remix", False, "no_cameo", user_id=p)
+        for p in people
+    ]
+
+
+def _face_subjects(
+    source: str, faces: Sequence[FaceMatch], resolver: _Resolver, *, refuse_unknown: bool
+) -> list[Subject]:
+    if not faces:
+        return []
+    cameos = resolver.cameos_by_id(f.cameo_id for f in faces if f.cameo_id is not None)
+    access = resolver.access(cameos.values())
+    subjects: list[Subject] = []
+    seen: set[int] = set()
+    for face in faces:
+        cameo = cameos.get(face.cameo_id) if face.cameo_id is not None else None
+        if cameo is None:
+            # A real face that is nobody's cameo. In an upload that is an unenrolled real person; in
+            # generated frames it is a made-up face (a match would have named its cameo).
+            if refuse_unknown and _rules()["REFUSE_UNKNOWN_FACES"]:
+                subjects.append(Subject(source, False, "unknown_face", similarity=face.similarity))
+            continue
+        if cameo.pk in seen:
+            continue
+        seen.add(cameo.pk)
+        subjects.append(_cameo_subject(source, cameo, access[cameo.pk], handle=None, similarity=face.similarity))
+    return subjects
+
+
+def _apply_restrictions(subjects: list[Subject], prompt: str, author: User, *, semantic: bool) -> list[Subject]:
+    """A cameo's restrictions refuse prompts that break them (not for its owner's own videos)."""
+    wanted = {s.cameo_id for s in subjects if s.allowed and s.cameo_id is not None and s.user_id != author.pk}
+    if not wanted:
+        return subjects
+    rules = dict(Cameo.objects.filter(pk__in=wanted).values_list("pk", "restrictions"))
+    broken: set[int] = set()
+    for cameo_id, items in rules.items():
+        if items and restriction_rules.broken(prompt, items, semantic=semantic):
+            broken.add(cameo_id)
+    return [
+        Subject(**{**s.__dict__, "allowed": False, "why": "restriction", "instructions": ""})
+        if s.allowed and s.cameo_id in broken and s.user_id != author.pk
+        else s
+        for s in subjects
+    ]
+
+
+def _apply_limit(subjects: list[Subject], author: User) -> list[Subject]:
+    limit = _rules()["MAX_CAMEOS"]
+    people: list[int] = []
+    out = []
+    for s in subjects:
+        if s.allowed and s.user_id is not None and s.user_id not in people:
+            if len(people) >= limit:
+                out.append(Subject(**{**s.__dict__, "allowed": False, "why": "too_many_cameos", "instructions": ""}))
+                continue
+            people.append(s.user_id)
+        out.append(s)
+    return out
+
+
+def _uses(subjects: list[Subject], users: dict[str, User]) -> tuple[CameoUse, ...]:
+    handles = {u.pk: u.handle for u in users.values()}
+    missing = {s.user_id for s in subjects if s.allowed and s.user_id is not None and s.user_id not in handles}
+    if missing:
+        handles.update(User.objects.filter(pk__in=missing).values_list("pk", "handle"))
+    uses: dict[int, CameoUse] = {}
+    for s in subjects:
+        if s.allowed and s.cameo_id is not None and s.user_id is not None and s.user_id not in uses:
+            uses[s.user_id] = CameoUse(s.user_id, s.cameo_id, handles.get(s.user_id, ""), s.instructions)
+    return tuple(uses.values())
+
+
+def faces_in_image(image: np.ndarray, *, exact: bool = False) -> list[FaceMatch]:
+    """Detect every face in a BGR image and match each against the gallery."""
+    from cameos.likeness.faces import engine
+
+    found = engine()
+    faces = found.detect(image)
+    if not faces:
+        return []
+    vectors = found.embed([found.align(image, f) for f in faces])
+    return match_faces(vectors, exact=exact)
+
+
+def match_faces(vectors: np.ndarray, *, exact: bool = True) -> list[FaceMatch]:
+    """The cameo each face is, if any. `exact=False` (the request path) searches the HNSW index: a
+    miss there makes an uploaded face "unknown", which is refused, so it can only cost a false
+    refusal; workers and the output scan compare with every template."""
+    threshold = settings.CASTFEED_FACES["MATCH_THRESHOLD"]
+    if exact:
+        matches = gallery.best_matches(vectors, min_similarity=threshold)
+    else:
+        matches = [next(iter(gallery.search(v, k=1, min_similarity=threshold)), None) for v in vectors]
+    return [
+        FaceMatch(m.cameo_id, m.similarity, v) if m is not None else FaceMatch(None, 0.0, v)
+        for m, v in zip(matches, vectors, strict=True)
+    ]
+
+
+def prompt_digest(prompt: str) -> str:
+    return hashlib.sha256(prompt.encode()).hexdigest()[:16]

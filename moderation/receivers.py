@@ -1,0 +1,122 @@
+"""Thin receivers: the consent cascade and the audit log, hooked to what accounts, feed and cameos do.
+
+The cascade runs inside the transaction of the change that caused it (a revoked grant, a block...):
+when that commits, no draft that the gate would now refuse is left, and the generation app has been
+told to stop the jobs; nothing can be published in between.
+"""
+
+from typing import Any
+
+from django.db.models.signals import post_delete, post_save, pre_save
+from django.dispatch import receiver
+
+from accounts.models import User
+from accounts.signals import account_erasing, user_blocked
+from cameos.models import Cameo
+from cameos.signals import audience_narrowed, cameo_erased, grant_decided, grant_revoked
+from feed.signals import video_deleted, video_taken_down
+from moderation import services
+from moderation.models import AuditEvent, ProtectedName
+
+Kind = AuditEvent.Kind
+
+
+@receiver(grant_decided, dispatch_uid="moderation.grant_decided")
+def on_grant_decided(sender: Any, grant: Any, **kwargs: Any) -> None:
+    services.audit(
+        Kind.GRANT_CHANGED,
+        actor_id=grant.cameo.owner_id,
+        subject_id=grant.grantee_id,
+        object_type="grant",
+        object_id=grant.pk,
+        status=grant.status,
+    )
+
+
+@receiver(grant_revoked, dispatch_uid="moderation.grant_revoked")
+def on_grant_revoked(sender: Any, grant: Any, **kwargs: Any) -> None:
+    owner_id = grant.cameo.owner_id
+    services.audit(
+        Kind.GRANT_CHANGED,
+        actor_id=owner_id,
+        subject_id=grant.grantee_id,
+        object_type="grant",
+        object_id=grant.pk,
+        status=grant.status,
+    )
+    services.consent_recheck(owner_id=owner_id, author_ids=[grant.grantee_id], reason="grant_revoked")
+
+
+@receiver(audience_narrowed, dispatch_uid="moderation.audience_narrowed")
+def on_audience_narrowed(sender: Any, cameo: Any, previous: str, **kwargs: Any) -> None:
+    services.audit(
+        Kind.AUDIENCE_NARROWED,
+        actor_id=cameo.owner_id,
+        subject_id=cameo.owner_id,
+        previous=previous,
+        audience=cameo.audience,
+    )
+    services.consent_recheck(owner_id=cameo.owner_id, author_ids=None, reason="audience_narrowed")
+
+
+@receiver(cameo_erased, dispatch_uid="moderation.cameo_erased")
+def on_cameo_erased(sender: Any, owner: Any, **kwargs: Any) -> None:
+    services.audit(Kind.CAMEO_ERASED, actor_id=owner.pk, subject_id=owner.pk)
+    services.consent_recheck(owner_id=owner.pk, author_ids=None, reason="cameo_erased")
+
+
+@receiver(user_blocked, dispatch_uid="moderation.user_blocked")
+def on_user_blocked(sender: Any, blocker: Any, blocked: Any, **kwargs: Any) -> None:
+    services.audit(Kind.BLOCK, actor_id=blocker.pk, subject_id=blocked.pk)
+    services.consent_recheck(owner_id=blocker.pk, author_ids=[blocked.pk], reason="blocked")
+    services.consent_recheck(owner_id=blocked.pk, author_ids=[blocker.pk], reason="blocked")
+
+
+@receiver(account_erasing, dispatch_uid="moderation.account_erasing")
+def on_account_erasing(sender: Any, user: Any, **kwargs: Any) -> None:
+    services.audit(Kind.ACCOUNT_ERASED, actor_id=user.pk, subject_id=user.pk)
+
+
+@receiver(video_deleted, dispatch_uid="moderation.video_deleted")
+def on_video_deleted(sender: Any, video_id: int, author_id: int, status: str, **kwargs: Any) -> None:
+    services.audit(Kind.VIDEO_DELETED, subject_id=author_id, object_type="video", object_id=video_id, status=status)
+
+
+@receiver(video_taken_down, dispatch_uid="moderation.video_taken_down")
+def on_video_taken_down(sender: Any, video_id: int, author_id: int, reason: str, **kwargs: Any) -> None:
+    services.audit(Kind.VIDEO_TAKEN_DOWN, subject_id=author_id, object_type="video", object_id=video_id, reason=reason)
+
+
+# --- the protected-names index: every process rebuilds it when the version moves -------------------
+
+
+@receiver([post_save, post_delete], sender=ProtectedName, dispatch_uid="moderation.names_registry")
+def on_registry_change(sender: Any, **kwargs: Any) -> None:
+    services.names_changed()
+
+
+@receiver(pre_save, sender=Cameo, dispatch_uid="moderation.cameo_pre_save")
+def remember_protection(sender: Any, instance: Cameo, **kwargs: Any) -> None:
+    instance._protected_before = bool(  # type: ignore[attr-defined]
+        instance.pk and Cameo.objects.filter(pk=instance.pk, protect_name=True).exists()
+    )
+
+
+@receiver(post_save, sender=Cameo, dispatch_uid="moderation.cameo_saved")
+def on_cameo_saved(sender: Any, instance: Cameo, **kwargs: Any) -> None:
+    if instance.protect_name != getattr(instance, "_protected_before", False):
+        services.names_changed()
+
+
+@receiver(post_delete, sender=Cameo, dispatch_uid="moderation.cameo_deleted")
+def on_cameo_deleted(sender: Any, instance: Cameo, **kwargs: Any) -> None:
+    if instance.protect_name:
+        services.names_changed()
+
+
+@receiver(post_save, sender=User, dispatch_uid="moderation.user_saved")
+def on_user_saved(sender: Any, instance: User, update_fields: Any = None, created: bool = False, **kwargs: Any) -> None:
+    if created or (update_fields is not None and "display_name" not in update_fields):
+        return
+    if Cameo.objects.filter(owner=instance, protect_name=True).exists():
+        services.names_changed()

@@ -1,0 +1,76 @@
+"""The output scan: who appears in a generated video, and may the author show them?
+
+Frames are sampled (a few per second), faces detected and embedded, grouped into tracks (one per
+person on screen), and each track's mean template compared with every cameo's (exact search: a miss
+here would publish someone's likeness). The caller (the generation pipeline) gets every match, to
+record appearances, and the consent decision on them; the track templates go to the video face index
+so that a cameo enrolled later can be found in this video.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+from accounts.models import User
+from moderation import consent
+
+
+@dataclass(frozen=True)
+class TrackMatch:
+    template: np.ndarray
+    first_ms: int
+    last_ms: int
+    frames: int
+    cameo_id: int | None
+    similarity: float
+
+
+@dataclass(frozen=True)
+class Scan:
+    tracks: tuple[TrackMatch, ...]
+    frames_sampled: int
+
+    @property
+    def faces(self) -> list[consent.FaceMatch]:
+        return [consent.FaceMatch(t.cameo_id, t.similarity, t.template) for t in self.tracks]
+
+    @property
+    def cameo_ids(self) -> list[int]:
+        return sorted({t.cameo_id for t in self.tracks if t.cameo_id is not None})
+
+
+def scan_video(path: str | Path) -> Scan:
+    from cameos.likeness.faces import engine
+    from cameos.likeness.tracks import face_tracks
+    from cameos.likeness.video import sample_frames
+
+    knobs = settings.CASTFEED_CONSENT
+    frames = sample_frames(path, fps=knobs["SCAN_FPS"], max_side=knobs["SCAN_MAX_SIDE"])
+    tracks = face_tracks(frames, engine=engine())
+    if not tracks:
+        return Scan((), len(frames))
+    templates = np.stack([t.template for t in tracks])
+    matches = consent.match_faces(templates, exact=True)
+    return Scan(
+        tuple(
+            TrackMatch(t.template, t.first_ms, t.last_ms, len(t.embeddings), m.cameo_id, m.similarity)
+            for t, m in zip(tracks, matches, strict=True)
+        ),
+        len(frames),
+    )
+
+
+def check_output(
+    author: User, prompt: str, path: str | Path, *, remix_of: int | None = None, job: str = ""
+) -> tuple[consent.Decision, Scan]:
+    """Scan a finished video and run the gate on everything: the prompt's subjects again, the remix's
+    people, and every face found. The video may become a draft only if the decision allows it."""
+    found = scan_video(path)
+    decision = consent.check(
+        author, prompt, remix_of=remix_of, output_faces=found.faces, stage="output", semantic=True, job=job
+    )
+    return decision, found

@@ -1,0 +1,146 @@
+"""Writes for moderation: the audit log, the consent cascade, reports' review, the names registry."""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import User
+from cameos.models import Cameo
+from cameos.selectors import cameo_access_many
+from core.exceptions import Conflict, NotFound
+from feed import services as feed_services
+from feed.models import Report, Video
+from feed.selectors import unpublished_showing
+from moderation.consent import Decision, prompt_digest
+from moderation.models import AuditEvent, NamesVersion
+from moderation.signals import consent_withdrawn
+
+
+def audit(
+    kind: str,
+    *,
+    actor_id: int | None = None,
+    subject_id: int | None = None,
+    object_type: str = "",
+    object_id: Any = "",
+    allowed: bool | None = None,
+    **data: Any,
+) -> AuditEvent:
+    return AuditEvent.objects.create(
+        kind=kind,
+        actor_id=actor_id,
+        subject_id=subject_id,
+        object_type=object_type,
+        object_id=str(object_id or ""),
+        allowed=allowed,
+        data=data,
+    )
+
+
+def audit_decision(*, author: User, prompt: str, decision: Decision, job: str = "") -> Decision:
+    """Record a gate decision: who asked, at which stage, every subject's verdict and internal reason
+    (user ids only), and a digest of the prompt (the prompt itself stays on the job)."""
+    refused = next((s.user_id for s in decision.subjects if not s.allowed and s.user_id), None)
+    event = audit(
+        AuditEvent.Kind.CONSENT_DECISION,
+        actor_id=author.pk,
+        subject_id=refused,
+        object_type="job" if job else "",
+        object_id=job,
+        allowed=decision.allowed,
+        stage=decision.stage,
+        prompt_sha256=prompt_digest(prompt),
+        subjects=[s.audit() for s in decision.subjects],
+    )
+    return dataclasses.replace(decision, audit_id=event.pk)
+
+
+# --- the consent cascade ---------------------------------------------------------------------------
+
+
+def consent_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: str) -> list[int]:
+    """Someone may have lost the right to show `owner_id`. Drafts of theirs that show this person
+    and that the gate would now refuse are deleted (a draft is an unpublished job's output); the
+    generation app is told (moderation.signals.consent_withdrawn) to stop unpublished jobs. Returns
+    the ids of the drafts deleted."""
+    authors = None if author_ids is None else sorted(set(author_ids) - {owner_id})
+    if authors is not None and not authors:
+        return []
+    cameo = Cameo.objects.filter(owner_id=owner_id).select_related("owner").first()
+    drafts = list(unpublished_showing(owner_id, authors).exclude(author_id=owner_id).select_related("author"))
+    deleted = []
+    for draft in drafts:
+        allowed = cameo is not None and cameo_access_many(draft.author, [cameo])[cameo.pk].available
+        if not allowed:
+            feed_services.video_delete(video=draft)
+            deleted.append(draft.pk)
+    audit(
+        AuditEvent.Kind.CONSENT_WITHDRAWN,
+        subject_id=owner_id,
+        reason=reason,
+        authors=authors,
+        drafts_deleted=deleted,
+    )
+    consent_withdrawn.send(sender=Cameo, owner_id=owner_id, author_ids=authors, reason=reason)
+    return deleted
+
+
+# --- reports ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_take_down(*, report_id: int, moderator: User, reason: str = "") -> Video:
+    """Act on a report: the video leaves every feed (status removed, files kept for review), and every
+    open report of it is closed as actioned."""
+    report = Report.objects.select_related("video").filter(pk=report_id).first()
+    if report is None:
+        raise NotFound("No such report.")
+    if report.video.status == Video.Status.REMOVED:
+        raise Conflict("This video was already taken down.", code="already_removed")
+    video = feed_services.video_take_down(video=report.video, reason=reason or report.get_reason_display())
+    closed = feed_services.report_resolve(video=video, status=Report.Status.ACTIONED)
+    audit(
+        AuditEvent.Kind.REPORT_REVIEWED,
+        actor_id=moderator.pk,
+        subject_id=video.author_id,
+        object_type="video",
+        object_id=video.pk,
+        outcome="taken_down",
+        report_reason=report.reason,
+        reports_closed=closed,
+    )
+    return video
+
+
+@transaction.atomic
+def report_dismiss(*, report_id: int, moderator: User) -> int:
+    report = Report.objects.select_related("video").filter(pk=report_id).first()
+    if report is None:
+        raise NotFound("No such report.")
+    closed = feed_services.report_resolve(video=report.video, status=Report.Status.DISMISSED)
+    audit(
+        AuditEvent.Kind.REPORT_REVIEWED,
+        actor_id=moderator.pk,
+        subject_id=report.video.author_id,
+        object_type="video",
+        object_id=report.video_id,
+        outcome="dismissed",
+        report_reason=report.reason,
+        reports_closed=closed,
+    )
+    return closed
+
+
+# --- protected names -------------------------------------------------------------------------------
+
+
+def names_changed() -> None:
+    """Every process rebuilds its name index at its next check (moderation.selectors.name_index)."""
+    token = uuid.uuid4().hex
+    if not NamesVersion.objects.filter(pk=1).update(token=token):
+        NamesVersion.objects.update_or_create(pk=1, defaults={"token": token})

@@ -1,0 +1,9 @@
+"""Hooks moderation offers to the apps above it (generation connects; moderation never imports it)."""
+
+from django.dispatch import Signal
+
+# Someone may no longer be allowed to show `owner_id` (a grant revoked, an audience narrowed, a cameo
+# deleted, a block). Every unpublished job of `author_ids` (None: of anyone) that shows this person
+# must be checked again and stopped (status `blocked`) if the gate now refuses it. Args: owner_id,
+# author_ids, reason.
+consent_withdrawn = Signal()

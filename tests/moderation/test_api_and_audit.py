@@ -1,0 +1,139 @@
+"""The preflight endpoint, reports' review queue in the admin, and the append-only audit log."""
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test import Client
+
+from accounts import services as accounts
+from feed.models import Report, Video
+from moderation.models import AuditEvent
+
+URL = "/api/v1/consent/check"
+
+
+def test_preflight_lists_who_the_prompt_would_show_and_records_nothing(api, make_user, activate_cameo, registry):
+    friend = make_user("surfer.jo")
+    activate_cameo(friend, audience="everyone")
+    registry("Taylor Swift")
+    response = api.post(URL, {"prompt": "@surfer.jo and taylor swift surfing"}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["allowed"] is False and body["categories"] == []
+    assert [(s["handle"], s["source"], s["verdict"], s["reason"]) for s in body["subjects"]] == [
+        ("surfer.jo", "mention", "allowed", "everyone"),
+        (None, "name", "refused", "protected_person"),
+    ]
+    assert set(body["subjects"][0]) == {"handle", "source", "verdict", "reason", "detail"}  # no similarity
+    assert not AuditEvent.objects.filter(kind="consent_decision").exists()
+
+
+def test_preflight_reports_policy_categories(api):
+    body = api.post(URL, {"prompt": "a gunman shooting people in a mall"}, format="json").json()
+    assert body == {"allowed": False, "subjects": [], "categories": ["violence"]}
+
+
+def test_a_blocked_author_reads_not_available(api, me, make_user, activate_cameo):
+    owner = make_user("private.pat")
+    activate_cameo(owner, audience="everyone")
+    accounts.block_create(blocker=owner, blocked=me)
+    subject = api.post(URL, {"prompt": "@private.pat dancing"}, format="json").json()["subjects"][0]
+    assert subject["reason"] == "not_available" and "block" not in subject["detail"].lower()
+
+
+def test_remix_preflight_checks_the_source_videos_people(api, me, make_user, activate_cameo, make_video):
+    owner = make_user("in.the.video")
+    activate_cameo(owner, audience="approved")
+    video = make_video(owner, people=(owner,))
+    body = api.post(URL, {"prompt": "same but at night", "remix_of": video.pk}, format="json").json()
+    assert [(s["source"], s["reason"]) for s in body["subjects"]] == [("remix", "needs_approval")]
+
+
+def test_someone_elses_draft_cannot_be_remixed_even_by_a_person_in_it(api, me, make_user, make_video):
+    author = make_user("drafter")
+    draft = make_video(author, publish=False, people=(me,))
+    response = api.post(URL, {"prompt": "again", "remix_of": draft.pk}, format="json")
+    assert response.status_code == 400 and response.json()["error"] == "invalid"
+    hidden = make_video(author, publish=False)
+    assert api.post(URL, {"prompt": "again", "remix_of": hidden.pk}, format="json").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "prompt"),
+        ({"prompt": ""}, "prompt"),
+        ({"prompt": "x" * 2001}, "prompt"),
+        ({"prompt": "x", "nope": 1}, "nope"),
+    ],
+)
+def test_bad_input_is_a_400_naming_the_field(api, body, field):
+    response = api.post(URL, body, format="json")
+    assert response.status_code == 400
+    assert field in str(response.json())
+
+
+def test_preflight_needs_a_signed_in_user(anon):
+    assert anon.post(URL, {"prompt": "x"}, format="json").status_code == 401
+
+
+@pytest.fixture
+def moderator(make_user):  # type: ignore[no-untyped-def]
+    user = make_user("mod.erator")
+    user.is_staff = user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser"])
+    client = Client()
+    client.force_login(user)
+    return user, client
+
+
+def test_the_review_queue_takes_a_reported_video_down(api, me, make_user, make_video, moderator):
+    mod, client = moderator
+    author = make_user("poster")
+    video = make_video(author)
+    assert api.post(f"/api/v1/videos/{video.pk}/report", {"reason": "violence"}, format="json").status_code == 201
+    report = Report.objects.get(video=video)
+
+    page = client.get("/admin/feed/report/")
+    assert page.status_code == 200 and "violence" in page.content.decode().lower()
+    response = client.post("/admin/feed/report/", {"action": "take_down", "_selected_action": [report.pk]}, follow=True)
+    assert response.status_code == 200
+    video.refresh_from_db()
+    report.refresh_from_db()
+    assert video.status == Video.Status.REMOVED and report.status == Report.Status.ACTIONED
+    assert api.get(f"/api/v1/videos/{video.pk}").status_code == 404
+    reviewed = AuditEvent.objects.get(kind="report_reviewed")
+    assert (reviewed.actor_id, reviewed.subject_id, reviewed.data["outcome"]) == (mod.pk, author.pk, "taken_down")
+    assert AuditEvent.objects.filter(kind="video_taken_down", object_id=str(video.pk)).exists()
+
+
+def test_dismissing_reports_leaves_the_video_up(api, make_user, make_video, moderator):
+    _, client = moderator
+    video = make_video(make_user("poster"))
+    api.post(f"/api/v1/videos/{video.pk}/report", {"reason": "spam"}, format="json")
+    report = Report.objects.get(video=video)
+    client.post("/admin/feed/report/", {"action": "dismiss", "_selected_action": [report.pk]})
+    report.refresh_from_db()
+    video.refresh_from_db()
+    assert report.status == Report.Status.DISMISSED and video.status == Video.Status.PUBLISHED
+
+
+def test_the_audit_log_is_visible_to_moderators_and_read_only(me, moderator):
+    _, client = moderator
+    event = AuditEvent.objects.create(kind="block", actor_id=me.pk, subject_id=1)
+    assert client.get("/admin/moderation/auditevent/").status_code == 200
+    assert client.get(f"/admin/moderation/auditevent/{event.pk}/delete/").status_code == 403
+    event.kind = "something_else"
+    with pytest.raises(RuntimeError, match="append-only"):
+        event.save()
+    with pytest.raises(RuntimeError, match="append-only"):
+        event.delete()
+
+
+def test_the_database_itself_refuses_to_change_the_audit_log(me):
+    event = AuditEvent.objects.create(kind="block", actor_id=me.pk)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("UPDATE moderation_auditevent SET kind = 'x' WHERE id = %s", [event.pk])
+    if connection.vendor == "postgresql":
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM moderation_auditevent WHERE id = %s", [event.pk])
+    assert AuditEvent.objects.get(pk=event.pk).kind == "block"

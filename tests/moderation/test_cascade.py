@@ -1,0 +1,109 @@
+"""Withdrawing consent (revoking a grant, narrowing an audience, deleting a cameo, blocking) stops
+what is not yet published: drafts the gate would now refuse are deleted with their files, the
+generation app is told, and the audit log says why."""
+
+import os
+
+import pytest
+from django.core.files.storage import default_storage
+
+from accounts import services as accounts
+from cameos import services as cameos
+from feed.models import Video
+from moderation.models import AuditEvent
+from moderation.signals import consent_withdrawn
+
+
+@pytest.fixture
+def withdrawn():  # type: ignore[no-untyped-def]
+    calls = []
+
+    def listen(sender, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append((kwargs["owner_id"], kwargs["author_ids"], kwargs["reason"]))
+
+    consent_withdrawn.connect(listen, dispatch_uid="test.withdrawn")
+    yield calls
+    consent_withdrawn.disconnect(dispatch_uid="test.withdrawn")
+
+
+def grant(owner, grantee):  # type: ignore[no-untyped-def]
+    request = cameos.grant_request(requester=grantee, owner=owner)
+    return cameos.grant_decide(owner=owner, grant_id=request.pk, approve=True)
+
+
+def exists(video):  # type: ignore[no-untyped-def]
+    return Video.objects.filter(pk=video.pk).exists()
+
+
+def test_revoking_a_grant_deletes_the_grantees_drafts_of_that_person_only(
+    make_user, activate_cameo, make_video, withdrawn, django_capture_on_commit_callbacks
+):
+    owner, friend, third = make_user("owner"), make_user("friend"), make_user("third")
+    activate_cameo(owner, audience="approved")
+    approval = grant(owner, friend)
+    grant(owner, third)
+    draft = make_video(friend, publish=False, people=(owner,))
+    published = make_video(friend, people=(owner,))
+    others_draft = make_video(third, publish=False, people=(owner,))
+    own_draft = make_video(owner, publish=False, people=(owner,))
+    unrelated = make_video(friend, publish=False)
+    media = draft.media.name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cameos.grant_revoke(owner=owner, grant_id=approval.pk)
+
+    assert not exists(draft)
+    assert not default_storage.exists(media)
+    assert all(exists(v) for v in (published, others_draft, own_draft, unrelated))
+    assert withdrawn == [(owner.pk, [friend.pk], "grant_revoked")]
+    event = AuditEvent.objects.filter(kind="consent_withdrawn").get()
+    assert event.subject_id == owner.pk and event.data["drafts_deleted"] == [draft.pk]
+    assert AuditEvent.objects.filter(kind="video_deleted", object_id=str(draft.pk)).exists()
+
+
+def test_narrowing_the_audience_keeps_drafts_of_people_still_allowed(make_user, activate_cameo, make_video, withdrawn):
+    owner, mutual, approved = make_user("owner"), make_user("mutual"), make_user("approved")
+    activate_cameo(owner, audience="mutuals")
+    accounts.follow_create(follower=owner, followee=mutual)
+    accounts.follow_create(follower=mutual, followee=owner)
+    grant(owner, approved)
+    mutuals_draft = make_video(mutual, publish=False, people=(owner,))
+    approved_draft = make_video(approved, publish=False, people=(owner,))
+
+    cameos.cameo_update(owner=owner, audience="approved")
+
+    assert not exists(mutuals_draft) and exists(approved_draft)
+    assert withdrawn == [(owner.pk, None, "audience_narrowed")]
+    cameos.cameo_update(owner=owner, audience="only_me")
+    assert not exists(approved_draft)
+
+
+def test_deleting_a_cameo_stops_every_draft_of_others_that_shows_it(make_user, activate_cameo, make_video, withdrawn):
+    owner, friend = make_user("owner"), make_user("friend")
+    activate_cameo(owner, audience="everyone")
+    draft = make_video(friend, publish=False, people=(owner,))
+    own = make_video(owner, publish=False, people=(owner,))
+    cameos.cameo_delete(owner=owner)
+    assert not exists(draft) and exists(own)
+    assert withdrawn == [(owner.pk, None, "cameo_erased")]
+
+
+def test_a_block_either_way_stops_drafts_in_both_directions(make_user, activate_cameo, make_video, withdrawn):
+    a, b = make_user("alpha"), make_user("bravo")
+    activate_cameo(a, audience="everyone")
+    activate_cameo(b, audience="everyone")
+    a_of_b = make_video(a, publish=False, people=(b,))
+    b_of_a = make_video(b, publish=False, people=(a,))
+    accounts.block_create(blocker=b, blocked=a)
+    assert not exists(a_of_b) and not exists(b_of_a)
+    assert sorted(withdrawn) == sorted([(b.pk, [a.pk], "blocked"), (a.pk, [b.pk], "blocked")])
+    assert AuditEvent.objects.filter(kind="block", actor_id=b.pk, subject_id=a.pk).exists()
+
+
+def test_a_draft_of_someone_who_still_allows_the_author_is_kept(make_user, activate_cameo, make_video):
+    owner, friend = make_user("owner"), make_user("friend")
+    activate_cameo(owner, audience="everyone")
+    draft = make_video(friend, publish=False, people=(owner,))
+    accounts.block_create(blocker=friend, blocked=make_user("someone.else"))
+    assert exists(draft)
+    assert os.path.exists(draft.media.path)

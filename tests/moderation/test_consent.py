@@ -1,0 +1,173 @@
+"""The gate beyond the matrix: unknown people, the cameo limit, protected names, faces in uploads,
+restrictions, instructions, and what is recorded."""
+
+import numpy as np
+import pytest
+
+from cameos import services as cameos
+from cameos.models import CameoGrant
+from moderation import consent
+from moderation.models import AuditEvent
+from tests import synthetic_faces as faces
+from tests.moderation.conftest import photo_of, video_tracks
+
+
+def reasons(decision):  # type: ignore[no-untyped-def]
+    return [(s["source"], s["handle"], s["reason"]) for s in decision.public()]
+
+
+def test_a_prompt_with_nobody_in_it_is_allowed_and_recorded(me):
+    decision = consent.check(me, "a lighthouse in a storm, cinematic")
+    assert decision.allowed and decision.subjects == ()
+    event = AuditEvent.objects.get(pk=decision.audit_id)
+    assert event.kind == "consent_decision" and event.allowed is True and event.actor_id == me.pk
+    assert "lighthouse" not in str(event.data)  # a digest of the prompt, not the prompt
+
+
+def test_unknown_handles_and_people_without_a_cameo_are_refused_with_reasons(me, other):
+    decision = consent.check(me, "@nobody.here and @other.person dancing. Then @Other.Person again.")
+    assert not decision.allowed
+    assert reasons(decision) == [
+        ("mention", "nobody.here", "unknown_handle"),
+        ("mention", "other.person", "no_cameo"),
+    ]
+
+
+def test_a_trailing_full_stop_and_emails_are_not_mentions(me, make_user, activate_cameo):
+    friend = make_user("sam_k")
+    activate_cameo(friend, audience="everyone")
+    decision = consent.check(me, "me and @sam_k. Mail me at me@example.com")
+    assert reasons(decision) == [("mention", "sam_k", "everyone")]
+
+
+def test_at_most_three_cameos_in_one_video(me, make_user, activate_cameo, settings):
+    people = [make_user(f"friend{i}") for i in range(4)]
+    for person in people:
+        activate_cameo(person, audience="everyone")
+    decision = consent.check(me, " ".join(f"@{p.handle}" for p in people) + " at the beach")
+    assert [s["reason"] for s in decision.public()] == ["everyone"] * 3 + ["too_many_cameos"]
+    assert not decision.allowed
+    settings.CASTFEED_CONSENT = {**settings.CASTFEED_CONSENT, "MAX_CAMEOS": 4}
+    assert consent.check(me, " ".join(f"@{p.handle}" for p in people)).allowed
+
+
+def test_protected_names_match_without_case_accents_or_possessives_on_word_boundaries(me, registry):
+    registry("Beyoncé Knowles", "Beyoncé", "Queen Bey")
+    for prompt in ("BEYONCE dancing", "beyoncé's concert", "Queen  Bey on stage", "a photo of Beyonce-Knowles"):
+        decision = consent.check(me, prompt)
+        assert [(s["source"], s["reason"]) for s in decision.public()] == [("name", "protected_person")], prompt
+        assert not decision.allowed
+    for prompt in ("beyonced the dance", "a queen bee on a flower", "queen beyond the wall"):
+        assert consent.check(me, prompt).allowed, prompt
+
+
+def test_the_registry_takes_effect_at_once_in_this_and_every_process(me, registry):
+    assert consent.check(me, "greta garbo waving").allowed
+    registry("Greta Garbo", kind="estate")
+    assert not consent.check(me, "greta garbo waving").allowed
+
+
+def test_an_owner_who_protects_their_name_is_a_subject_like_a_mention(me, make_user, activate_cameo):
+    owner = make_user("dana.k", display_name="Dana Kowalski")
+    activate_cameo(owner, audience="approved")
+    assert consent.check(me, "Dana Kowalski skydiving").allowed  # not protected yet
+    cameos.cameo_update(owner=owner, protect_name=True)
+    decision = consent.check(me, "dana kowalski skydiving")
+    assert reasons(decision) == [("name", None, "needs_approval")]
+    single = make_user("mono", display_name="Dana")
+    activate_cameo(single)
+    cameos.cameo_update(owner=single, protect_name=True)
+    assert reasons(consent.check(me, "dana skydiving")) == []  # one word is no one in particular
+    cameos.cameo_update(owner=owner, protect_name=False)
+    assert consent.check(me, "dana kowalski skydiving").allowed
+
+
+def test_a_mention_and_the_same_persons_name_make_one_subject(me, make_user, activate_cameo):
+    owner = make_user("dana.k", display_name="Dana Kowalski")
+    activate_cameo(owner, audience="everyone")
+    cameos.cameo_update(owner=owner, protect_name=True)
+    assert reasons(consent.check(me, "@dana.k (Dana Kowalski) skydiving")) == [("mention", "dana.k", "everyone")]
+
+
+def test_an_unenrolled_real_face_in_an_upload_is_refused_and_the_authors_own_face_allowed(
+    me, make_user, activate_cameo, settings
+):
+    activate_cameo(me, template=faces.template("hopper"))
+    decision = consent.check(me, "us at the beach", reference_image=photo_of(("hopper", "camera")))
+    assert sorted((s["source"], s["reason"]) for s in decision.public()) == [
+        ("reference_face", "owner"),
+        ("reference_face", "unknown_face"),
+    ]
+    assert not decision.allowed
+    settings.CASTFEED_CONSENT = {**settings.CASTFEED_CONSENT, "REFUSE_UNKNOWN_FACES": False}
+    assert consent.check(me, "us at the beach", reference_image=photo_of(("hopper", "camera"))).allowed
+
+
+def test_an_upload_with_no_face_has_no_subjects(me):
+    decision = consent.check(me, "this landscape at dusk", reference_image=faces.scene((960, 540)))
+    assert decision.allowed and decision.subjects == ()
+
+
+def test_a_face_in_an_upload_is_checked_like_a_mention(me, make_user, activate_cameo):
+    owner = make_user("astro")
+    cameo = activate_cameo(owner, template=faces.template("astronaut"), audience="approved")
+    image = photo_of(("astronaut",))
+    for stage in ("submit", "start"):  # the request path (HNSW) and the worker (exact)
+        assert reasons(consent.check(me, "x", reference_image=image, stage=stage)) == [
+            ("reference_face", None, "needs_approval")
+        ]
+    CameoGrant.objects.create(cameo=cameo, grantee=me, status=CameoGrant.Status.APPROVED)
+    assert consent.check(me, "x", reference_image=image).allowed
+
+
+def test_generated_faces_that_match_no_cameo_are_made_up_people(me, make_user, activate_cameo):
+    found = consent.match_faces(np.stack(video_tracks(("camera",))), exact=True)
+    assert [f.cameo_id for f in found] == [None]
+    assert consent.check(me, "a crowd", output_faces=found, stage="output").allowed
+
+
+def test_restrictions_refuse_prompts_that_break_them_but_not_the_owners_own(me, make_user, activate_cameo):
+    owner = make_user("ria")
+    activate_cameo(owner, audience="everyone")
+    cameos.cameo_update(owner=owner, restrictions=["No drinking", "never political content"])
+    assert reasons(consent.check(me, "@ria drinking beer on a boat")) == [("mention", "ria", "restriction")]
+    assert reasons(consent.check(me, "@ria at a Political rally")) == [("mention", "ria", "restriction")]
+    assert consent.check(me, "@ria surfing").allowed
+    assert consent.check(owner, "@ria drinking beer on a boat").allowed
+
+
+def test_restrictions_are_matched_by_meaning_in_workers(me, make_user, activate_cameo):
+    owner = make_user("ria")
+    activate_cameo(owner, audience="everyone")
+    cameos.cameo_update(owner=owner, restrictions=["no drinking", "no politics"])
+    for prompt in ("@ria chugging beers at a bar", "@ria voting for president"):
+        assert consent.check(me, prompt).allowed, prompt  # no shared word: the request lets it through
+        assert reasons(consent.check(me, prompt, stage="start", semantic=True)) == [("mention", "ria", "restriction")]
+    for prompt in ("@ria dancing at a club", "@ria at a birthday party", "@ria walking a dog"):
+        assert consent.check(me, prompt, stage="start", semantic=True).allowed, prompt
+
+
+def test_instructions_of_each_allowed_cameo_go_to_the_generator(me, make_user, activate_cameo):
+    owner = make_user("capper")
+    activate_cameo(owner, audience="everyone")
+    cameos.cameo_update(owner=owner, instructions="always wearing a blue cap")
+    decision = consent.check(me, "@capper and me on a roller coaster")
+    assert [(c.handle, c.instructions) for c in decision.cameos] == [("capper", "always wearing a blue cap")]
+
+
+def test_the_audit_records_every_subject_by_id_with_the_true_reason(me, make_user, activate_cameo):
+    owner = make_user("blocky")
+    activate_cameo(owner, audience="everyone")
+    from accounts import services as accounts
+
+    accounts.block_create(blocker=owner, blocked=me)
+    decision = consent.check(me, "@blocky juggling", job="job-42")
+    assert decision.public()[0]["reason"] == "not_available"
+    event = AuditEvent.objects.get(pk=decision.audit_id)
+    assert (event.allowed, event.subject_id, event.object_id) == (False, owner.pk, "job-42")
+    assert event.data["subjects"] == [{"user_id": owner.pk, "source": "mention", "allowed": False, "why": "blocked"}]
+
+
+def test_unknown_stage_is_a_programming_error(me):
+    with pytest.raises(ValueError, match="stage"):
+        consent.check(me, "x", stage="whenever")

@@ -1,0 +1,27 @@
+"""The policy's meaning-based pass (all-MiniLM-L6-v2 from the installed package, in the worker)."""
+
+import json
+from pathlib import Path
+
+from moderation import policy
+
+DATA = Path(__file__).parents[1] / "data"
+
+
+def test_the_meaning_pass_catches_what_words_miss_and_keeps_everyday_prompts():
+    missed_by_words = "a prisoner having his fingernails pulled out slowly"
+    assert policy.categories(missed_by_words) == []
+    assert "violence" in policy.categories(missed_by_words, semantic=True)
+    for prompt in ("friends surfing at sunset", "a boxing training montage", "a birthday party with cake"):
+        assert policy.categories(prompt, semantic=True) == [], prompt
+
+
+def test_on_held_out_prompts_both_passes_together_catch_more_than_words_alone():
+    rows = [json.loads(line) for line in (DATA / "prompts_holdout.jsonl").read_text().splitlines()]
+    bad = [r for r in rows if r["categories"]]
+    words = sum(bool(set(policy.categories(r["prompt"])) & set(r["categories"])) for r in bad)
+    both = sum(bool(set(policy.categories(r["prompt"], semantic=True)) & set(r["categories"])) for r in bad)
+    benign_flagged = sum(bool(policy.categories(r["prompt"], semantic=True)) for r in rows if not r["categories"])
+    assert both > words
+    assert both / len(bad) >= 0.8
+    assert benign_flagged / sum(not r["categories"] for r in rows) <= 0.15
