@@ -1,0 +1,78 @@
+"""Prompt policy quality and cost: precision and recall per category on the labelled prompt sets.
+
+    .venv/bin/python benchmarks/policy.py
+
+tests/data/prompts.jsonl is the development set (the patterns and thresholds were chosen on it);
+tests/data/prompts_holdout.jsonl was written with it but only ever used to measure. For each set:
+the word-and-pattern pass alone (what the request runs) and both passes (what the worker runs).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+
+def evaluate(rows: list[dict], predict) -> tuple[dict[str, tuple[float, float, int]], float, list[float]]:  # type: ignore[no-untyped-def]
+    from moderation.policy import CATEGORIES
+
+    counts = {c: [0, 0, 0] for c in CATEGORIES}  # tp, fp, fn
+    benign_flagged, times = 0, []
+    for row in rows:
+        t = time.perf_counter()
+        got = set(predict(row["prompt"]))
+        times.append((time.perf_counter() - t) * 1000)
+        want = set(row["categories"])
+        benign_flagged += bool(got) and not want
+        for c in CATEGORIES:
+            counts[c][0] += c in got and c in want
+            counts[c][1] += c in got and c not in want
+            counts[c][2] += c not in got and c in want
+    out = {}
+    for c, (tp, fp, fn) in counts.items():
+        out[c] = (tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0, tp + fn)
+    benign = sum(not r["categories"] for r in rows)
+    return out, benign_flagged / benign, times
+
+
+def main() -> None:
+    import django
+
+    django.setup()
+    from moderation import policy, semantic
+
+    semantic.model()
+    semantic.scores("warm up")
+    for name in ("prompts.jsonl", "prompts_holdout.jsonl"):
+        rows = [json.loads(line) for line in (ROOT / "tests" / "data" / name).read_text().splitlines()]
+        print(f"\n{name}: {len(rows)} prompts, {sum(not r['categories'] for r in rows)} benign")
+        results = {}
+        for label, predict in (
+            ("words", policy.categories),
+            ("words+meaning", lambda p: policy.categories(p, semantic=True)),
+        ):
+            results[label] = evaluate(rows, predict)
+            _, benign_rate, times = results[label]
+            print(
+                f"  {label}: benign prompts flagged {benign_rate:.1%}; per prompt p50 "
+                f"{statistics.median(times):.2f} ms, max {max(times):.1f} ms"
+            )
+        print("  | category | n | words: precision / recall | words+meaning: precision / recall |")
+        print("  |---|---|---|---|")
+        for category in policy.CATEGORIES:
+            p1, r1, n = results["words"][0][category]
+            p2, r2, _ = results["words+meaning"][0][category]
+            print(f"  | {category} | {n} | {p1:.2f} / {r1:.2f} | {p2:.2f} / {r2:.2f} |")
+
+
+if __name__ == "__main__":
+    main()
