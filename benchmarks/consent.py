@@ -150,7 +150,7 @@ def bench_gate(users: int, runs: int) -> None:
         allowed += decision.allowed
     connection.force_debug_cursor = False
     print(
-        f"gate, 3 mentions + a protected name, no image: {summary(times)}; "
+        f"gate, 3 mentions, no image: {summary(times)}; "
         f"{statistics.median(queries):.0f} queries; {allowed}/{runs} allowed"
     )
     started = time.perf_counter()

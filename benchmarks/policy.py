@@ -44,6 +44,47 @@ def evaluate(rows: list[dict], predict) -> tuple[dict[str, tuple[float, float, i
     return out, benign_flagged / benign, times
 
 
+# (prompt, restriction, breaks it?) — written by hand, before the threshold was chosen.
+RESTRICTION_PAIRS = [
+    ("@x doing a keg stand at a frat party", "no drinking", True),
+    ("@x chugging beers at a bar", "never drinking alcohol", True),
+    ("@x surfing at sunset", "no drinking", False),
+    ("@x giving a speech at a campaign rally", "no political content", True),
+    ("@x baking cookies", "no political content", False),
+    ("@x smoking a cigarette", "no smoking", True),
+    ("@x in a swimsuit at the beach", "no swimwear", True),
+    ("@x riding a horse", "no animals", True),
+    ("@x eating a burger", "I'm vegan, no meat", True),
+    ("@x doing shots of tequila", "no drinking", True),
+    ("@x walking a dog", "no drinking", False),
+    ("@x at a birthday party", "no politics", False),
+    ("@x at a birthday party", "no drinking", False),
+    ("@x kissing a girl", "no romance", True),
+    ("@x playing guitar", "no romance", False),
+    ("@x in a suit at the office", "no swimwear", False),
+    ("@x eating a salad", "I'm vegan, no meat", False),
+    ("@x voting for president", "no politics", True),
+    ("@x dancing at a club", "no drinking", False),
+    ("@x at a bar", "no drinking", True),
+    ("@x at a wedding", "no drinking", False),
+    ("@x surfing", "no drinking", False),
+]
+
+
+def restrictions() -> None:
+    from moderation import restrictions as rules
+    from moderation import semantic
+
+    print("\nrestrictions by meaning (lift over a neutral sentence; RESTRICTION_LIFT 0.02):")
+    wrong = 0
+    for prompt, restriction, breaks in RESTRICTION_PAIRS:
+        lift = semantic.lift(rules._without_mentions(prompt), [f"someone {rules.subject_of(restriction)}"])
+        found = rules.broken(prompt, [restriction], semantic=True)
+        wrong += found != breaks
+        print(f"  {'ok ' if found == breaks else 'NO '} {lift:+.3f} {prompt!r} vs {restriction!r} (breaks: {breaks})")
+    print(f"  {len(RESTRICTION_PAIRS) - wrong}/{len(RESTRICTION_PAIRS)} right")
+
+
 def main() -> None:
     import django
 
@@ -72,6 +113,7 @@ def main() -> None:
             p1, r1, n = results["words"][0][category]
             p2, r2, _ = results["words+meaning"][0][category]
             print(f"  | {category} | {n} | {p1:.2f} / {r1:.2f} | {p2:.2f} / {r2:.2f} |")
+    restrictions()
 
 
 if __name__ == "__main__":

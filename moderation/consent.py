@@ -150,6 +150,7 @@ class _Resolver:
 
     def __init__(self, author: User) -> None:
         self.author = author
+        self.restrictions: dict[int, list[str]] = {}  # of every cameo looked at, by cameo id
 
     def by_handles(self, handles: Sequence[str]) -> dict[str, User]:
         if not handles:
@@ -170,6 +171,8 @@ class _Resolver:
         return {c.pk: c for c in Cameo.objects.filter(pk__in=ids).select_related("owner")}
 
     def access(self, cameos: Iterable[Cameo]) -> dict[int, Access]:
+        cameos = list(cameos)
+        self.restrictions.update((c.pk, list(c.restrictions or [])) for c in cameos)
         return cameo_access_many(self.author, cameos)
 
 
@@ -214,7 +217,7 @@ def check(
     # 5. faces found in the generated frames
     subjects += _face_subjects("output_face", output_faces or (), resolver, refuse_unknown=False)
 
-    subjects = _apply_restrictions(subjects, prompt, author, semantic=semantic)
+    subjects = _apply_restrictions(subjects, prompt, author, resolver.restrictions, semantic=semantic)
     subjects = _apply_limit(subjects, author)
     allowed = all(s.allowed for s in subjects)
     uses = _uses(subjects, users)
@@ -307,14 +310,14 @@ def _face_subjects(
     return subjects
 
 
-def _apply_restrictions(subjects: list[Subject], prompt: str, author: User, *, semantic: bool) -> list[Subject]:
+def _apply_restrictions(
+    subjects: list[Subject], prompt: str, author: User, rules: dict[int, list[str]], *, semantic: bool
+) -> list[Subject]:
     """A cameo's restrictions refuse prompts that break them (not for its owner's own videos)."""
     wanted = {s.cameo_id for s in subjects if s.allowed and s.cameo_id is not None and s.user_id != author.pk}
-    if not wanted:
-        return subjects
-    rules = dict(Cameo.objects.filter(pk__in=wanted).values_list("pk", "restrictions"))
     broken: set[int] = set()
-    for cameo_id, items in rules.items():
+    for cameo_id in wanted:
+        items = rules.get(cameo_id) or []
         if items and restriction_rules.broken(prompt, items, semantic=semantic):
             broken.add(cameo_id)
     return [

@@ -124,7 +124,9 @@ def model():  # type: ignore[no-untyped-def]
 def embed(texts: Sequence[str]) -> np.ndarray:
     """L2-normalised 384-d embeddings, one row per text."""
     with _lock:
-        vectors = model().encode(list(texts), batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+        vectors = model().encode(
+            list(texts), batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
     return np.asarray(vectors, dtype=np.float32)
 
 
