@@ -81,7 +81,7 @@ def bench_pipeline(runs: int) -> None:
     from generation.models import GenerationJob
 
     call_command("migrate", verbosity=0)
-    author = accounts.user_register(handle="bench.author", password="a-long-password-1", birthdate=None)
+    author = accounts.user_register(handle="bench.author", password="a-long-password-1", birthdate=None)  # noqa: S106 - a bench account
     author.birthdate = __import__("datetime").date(1990, 1, 1)
     author.save(update_fields=["birthdate"])
     _enroll(author, "astronaut")
@@ -119,7 +119,7 @@ def bench_queue(jobs: int) -> None:
     url = os.environ.get("DATABASE_URL", "")
     broker = os.environ.get("CELERY_BROKER_URL", "")
     if not url.startswith("postgres") or not broker.startswith("redis"):
-        raise SystemExit("needs PostgreSQL and Redis: eval \"$(.ci/services.sh start)\"")
+        raise SystemExit('needs PostgreSQL and Redis: eval "$(.ci/services.sh start)"')
     import psycopg
 
     base, name = url.rsplit("/", 1)
@@ -141,10 +141,11 @@ def bench_queue(jobs: int) -> None:
 
     call_command("migrate", verbosity=0)
     author = User.objects.filter(handle="queue.author").first() or User.objects.create_user(
-        handle="queue.author", password="a-long-password-1"
+        handle="queue.author",
+        password="a-long-password-1",  # noqa: S106 - a bench account
     )
     GenerationJob.objects.filter(author=author).delete()
-    worker = subprocess.Popen(  # noqa: S603
+    worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "generation,default", "--concurrency", "1",
          "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=ROOT,
@@ -178,8 +179,12 @@ def bench_queue(jobs: int) -> None:
                 running.append(now * 1000)
             time.sleep(0.8)  # the worker stops at its next heartbeat and is idle again
         print(f"{jobs} jobs, one idle worker, Redis broker, PostgreSQL:")
-        print(f"  submit → claimed (checking): p50 {statistics.median(claimed):.1f} ms, p99 {pct(claimed, 0.99):.1f} ms")
-        print(f"  submit → running:            p50 {statistics.median(running):.1f} ms, p99 {pct(running, 0.99):.1f} ms")
+        print(
+            f"  submit → claimed (checking): p50 {statistics.median(claimed):.1f} ms, p99 {pct(claimed, 0.99):.1f} ms"
+        )
+        print(
+            f"  submit → running:            p50 {statistics.median(running):.1f} ms, p99 {pct(running, 0.99):.1f} ms"
+        )
     finally:
         worker.terminate()
         worker.wait(timeout=30)

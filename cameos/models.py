@@ -158,3 +158,25 @@ class VideoFace(models.Model):
 
     def __str__(self) -> str:
         return f"a face in video {self.video_id}"
+
+
+class Appearance(models.Model):
+    """A person shown in a video: tagged (their cameo was used) or detected (the output scan, or a
+    later scan, found their face). What "videos of me" lists (DESIGN.md §1.2)."""
+
+    class Source(models.TextChoices):
+        TAGGED = "tagged"
+        DETECTED = "detected"
+
+    video = models.ForeignKey("feed.Video", on_delete=models.CASCADE, related_name="+", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    similarity = models.FloatField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["video", "user"], name="cameos_appearance_unique")]
+        indexes = [models.Index(fields=["user", "-created_at"], name="cameos_appearance_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in video {self.video_id} ({self.source})"

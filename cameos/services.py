@@ -21,7 +21,15 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import relation_between
 from cameos import crypto, gallery
-from cameos.models import Audience, Cameo, CameoGrant, Enrollment, EnrollmentChallenge, IdentityConflict
+from cameos.models import (
+    Appearance,
+    Audience,
+    Cameo,
+    CameoGrant,
+    Enrollment,
+    EnrollmentChallenge,
+    IdentityConflict,
+)
 from cameos.signals import audience_narrowed, cameo_erased, grant_decided, grant_revoked
 from core.exceptions import ApplicationError, Conflict, Forbidden, InvalidInput, NotFound
 from core.storage import delete_after_commit
@@ -346,6 +354,19 @@ def grant_revoke(*, owner: User, grant_id: int) -> CameoGrant:
     grant.save(update_fields=["status", "decided_at"])
     grant_revoked.send(sender=CameoGrant, grant=grant)
     return grant
+
+
+def appearances_record(*, video: Video, tagged: Sequence[int], detected: dict[int, float]) -> None:
+    """Who a generated video shows: the cameos it was made with (tagged) and the people the output
+    scan found (detected, with the similarity). The feed learns them as the video's people."""
+    rows = {uid: Appearance(video=video, user_id=uid, source=Appearance.Source.TAGGED) for uid in tagged}
+    for uid, similarity in detected.items():
+        if uid in rows:
+            rows[uid].similarity = similarity
+        else:
+            rows[uid] = Appearance(video=video, user_id=uid, source=Appearance.Source.DETECTED, similarity=similarity)
+    Appearance.objects.bulk_create(rows.values(), ignore_conflicts=True)
+    feed_services.video_set_people(video=video, users=User.objects.filter(pk__in=list(rows)))
 
 
 def video_faces_record(*, video_id: int, tracks: list[tuple[Any, int, int, int]]) -> None:

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("feed.urls")),
     path("", include("cameos.urls")),
     path("", include("moderation.urls")),
+    path("", include("generation.urls")),
 ]
 
 urlpatterns = [

@@ -62,6 +62,17 @@ class Conflict(ApplicationError):
     default_detail = "This conflicts with the current state."
 
 
+class TooManyRequests(ApplicationError):
+    """Over a quota: the body and the Retry-After header say when to try again."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    code = "quota_exceeded"
+
+    def __init__(self, detail: str, *, retry_after: int, **extra: Any) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(detail, retry_after=self.retry_after, **extra)
+
+
 class PayloadTooLarge(drf.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_code = "payload_too_large"
@@ -95,6 +106,8 @@ def error_body(exc: Exception) -> tuple[int, dict[str, Any], dict[str, str]] | N
     """(status, body, headers) for an exception we know, or None for a real server error."""
     headers: dict[str, str] = {}
     if isinstance(exc, ApplicationError):
+        if isinstance(exc, TooManyRequests):
+            headers["Retry-After"] = str(exc.retry_after)
         return exc.status_code, exc.as_body(), headers
     if isinstance(exc, (Http404, ObjectDoesNotExist)):
         return 404, {"error": "not_found", "detail": "Not found."}, headers

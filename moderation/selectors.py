@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from cameos.models import Cameo
@@ -17,7 +18,12 @@ _cache: dict[str, tuple[str, NameIndex]] = {}
 
 
 def names_version() -> str:
-    return NamesVersion.objects.filter(pk=1).values_list("token", flat=True).first() or ""
+    """The registry's current token (raw SQL: read on every gate decision, where the ORM's query
+    building would cost more than the query)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token FROM {NamesVersion._meta.db_table} WHERE id = 1")  # noqa: S608 - our table
+        row = cursor.fetchone()
+    return row[0] if row else ""
 
 
 def _entries():  # type: ignore[no-untyped-def]

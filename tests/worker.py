@@ -41,6 +41,12 @@ class Worker:
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
+    def kill_all(self) -> None:
+        """SIGKILL the worker and its pool processes at once: a machine dying mid-job."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=20)
+
     def stop(self, sig: int = 15) -> None:
         if self.process.poll() is None:
             self.process.send_signal(sig)
@@ -64,9 +70,8 @@ def wait_for(
     raise AssertionError(f"condition not met within {timeout}s{log}")
 
 
-@pytest.fixture
-def celery_worker(transactional_db: None, tmp_path: Path, settings) -> Iterator[Worker]:  # type: ignore[no-untyped-def]
-    """Start a worker serving every queue; tasks sent during the test go through the broker to it."""
+def start_worker(settings, log: Path, **extra_env: str) -> Worker:  # type: ignore[no-untyped-def]
+    """A worker process (in its own process group, so a test can kill it with its children)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
@@ -74,11 +79,8 @@ def celery_worker(transactional_db: None, tmp_path: Path, settings) -> Iterator[
         "CASTFEED_VAR_DIR": str(settings.VAR_DIR),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        **extra_env,
     }
-    with celery_app.connection_for_write() as conn:  # nothing left over from an earlier test
-        for queue in ("default", "generation", "media"):
-            conn.default_channel.queue_purge(queue) if _queue_exists(conn, queue) else None
-    log = tmp_path / "worker.log"
     process = subprocess.Popen(  # noqa: S603 - our own worker
         [
             sys.executable,
@@ -105,18 +107,34 @@ def celery_worker(transactional_db: None, tmp_path: Path, settings) -> Iterator[
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     worker = Worker(process, log)
+    wait_for(lambda: " ready." in worker.output() or process.poll() is not None, timeout=60, worker=worker)
+    if process.poll() is not None:
+        raise AssertionError(f"worker failed to start:\n{worker.output()[-4000:]}")
+    return worker
+
+
+@pytest.fixture
+def celery_worker(transactional_db: None, tmp_path: Path, settings) -> Iterator[Worker]:  # type: ignore[no-untyped-def]
+    """Start a worker serving every queue; tasks sent during the test go through the broker to it."""
+    purge_queues()
+    worker = start_worker(settings, tmp_path / "worker.log")
     eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
     try:
-        wait_for(lambda: " ready." in worker.output() or process.poll() is not None, timeout=60, worker=worker)
-        if process.poll() is not None:
-            raise AssertionError(f"worker failed to start:\n{worker.output()[-4000:]}")
         yield worker
     finally:
         celery_app.conf.task_always_eager = eager
         worker.stop(signal.SIGQUIT)  # cold shutdown: the test is over, nothing to finish
+
+
+def purge_queues() -> None:
+    """Nothing left over from an earlier test."""
+    with celery_app.connection_for_write() as conn:
+        for queue in ("default", "generation", "media"):
+            conn.default_channel.queue_purge(queue) if _queue_exists(conn, queue) else None
 
 
 def _queue_exists(conn, queue: str) -> bool:  # type: ignore[no-untyped-def]

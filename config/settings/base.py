@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "feed",
     "cameos",
     "moderation",
+    "generation",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +194,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "feed-expire-fresh": {"task": "feed.expire_fresh", "schedule": 60.0},
     "cameos-expire-enrollments": {"task": "cameos.expire_enrollments", "schedule": 300.0},
+    "generation-requeue-stale": {"task": "generation.requeue_stale", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 
@@ -220,6 +222,7 @@ CASTFEED_THROTTLE_RATES = {
     "reports": env.str("THROTTLE_REPORTS", default="30/hour"),
     "enrollment": env.str("THROTTLE_ENROLLMENT", default="20/hour"),
     "consent_check": env.str("THROTTLE_CONSENT_CHECK", default="600/hour"),
+    "generation": env.str("THROTTLE_GENERATION", default="120/hour"),
 }
 CASTFEED_PAGE_SIZE = 20
 CASTFEED_MAX_PAGE_SIZE = 100
@@ -309,6 +312,42 @@ CASTFEED_POLICY = {
     # one of its descriptions, and closer by MARGIN than to any everyday prompt (BENCHMARKS.md).
     "SEMANTIC_THRESHOLD": 0.40,
     "SEMANTIC_MARGIN": 0.05,
+}
+CASTFEED_GENERATION = {
+    "BACKEND": env.str("GENERATION_BACKEND", default="composite"),  # composite | diffusers
+    "FPS": 24,
+    # Output size per aspect (width, height): at least 576×1024 for 9:16.
+    "SIZES": {"9:16": (576, 1024), "1:1": (768, 768), "16:9": (1024, 576)},
+    "MIN_SECONDS": 2,
+    "MAX_SECONDS": 10,
+    "MAX_PROMPT_CHARS": 1000,
+    # Uploaded image (image-to-video): bytes, pixels (decompression bombs are refused before decoding).
+    "IMAGE_MAX_BYTES": 10 * 1024 * 1024,
+    "IMAGE_MAX_PIXELS": 24_000_000,
+    "DAILY_JOBS": env.int("GENERATION_DAILY_JOBS", default=50),
+    "CONCURRENT_JOBS": env.int("GENERATION_CONCURRENT_JOBS", default=3),
+    "X264_PRESET": env.str("GENERATION_X264_PRESET", default="veryfast"),
+    "X264_CRF": env.int("GENERATION_X264_CRF", default=23),
+    # A job whose worker stopped reporting for this long is handed to another worker.
+    "STALE_SECONDS": env.int("GENERATION_STALE_SECONDS", default=120),
+    "TASK_TIME_LIMIT": env.int("GENERATION_TASK_TIME_LIMIT", default=900),
+}
+# diffusers backend: a pipeline saved with save_pretrained() in a local folder (never downloaded).
+CASTFEED_DIFFUSERS = {
+    "PATH": env.str("DIFFUSERS_PIPELINE_PATH", default=""),
+    "DEVICE": env.str("DIFFUSERS_DEVICE", default="cpu"),  # cuda on GPU workers
+    "STEPS": env.int("DIFFUSERS_STEPS", default=25),
+    "DTYPE": env.str("DIFFUSERS_DTYPE", default="float32"),  # float16 / bfloat16 on GPU
+}
+# C2PA Content Credentials: a certificate chain (PEM, leaf first) and its private key. Unset: a
+# development CA and signing certificate are made on first use under var/c2pa/ (not trusted by
+# anyone else; readers must be given the CA as a trust anchor).
+CASTFEED_C2PA = {
+    "CERT_CHAIN": env.str("C2PA_CERT_CHAIN", default=""),
+    "PRIVATE_KEY": env.str("C2PA_PRIVATE_KEY", default=""),
+    "TRUST_ANCHORS": env.str("C2PA_TRUST_ANCHORS", default=""),
+    "DEV_DIR": VAR_DIR / "c2pa",
+    "CLAIM_GENERATOR": "castfeed/0.1",
 }
 # Fernet keys for reference crops at rest (comma-separated; the first encrypts, all decrypt).
 CASTFEED_CROP_KEYS = env.list("CAMEO_CROP_KEYS", default=[])

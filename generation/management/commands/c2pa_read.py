@@ -1,0 +1,33 @@
+"""Read and verify the Content Credentials of a video (against this deployment's trust anchors)."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+class Command(BaseCommand):
+    help = "Read the C2PA manifest of an MP4 and say whether its signature is valid and trusted."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--json", action="store_true", help="print the whole manifest store")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from generation.media.provenance import read_manifest
+
+        path: Path = options["path"]
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        manifest = read_manifest(path)
+        if options["json"]:
+            self.stdout.write(json.dumps(manifest.raw, indent=2))
+        self.stdout.write(
+            f"valid: {manifest.valid}\n"
+            f"digital source type: {manifest.digital_source_type}\n"
+            f"job: {manifest.job_id}\nmodel: {manifest.model}\n"
+            + (f"problems: {', '.join(manifest.validation_errors)}\n" if manifest.validation_errors else "")
+        )
+        if not manifest.valid:
+            raise CommandError("the Content Credentials are missing or invalid")

@@ -1,0 +1,19 @@
+"""Thin receivers: the consent cascade reaches jobs; an erased account takes its jobs along."""
+
+from typing import Any
+
+from django.dispatch import receiver
+
+from accounts.signals import account_erasing
+from generation import services
+from moderation.signals import consent_withdrawn
+
+
+@receiver(consent_withdrawn, dispatch_uid="generation.consent_withdrawn")
+def stop_jobs(sender: Any, owner_id: int, author_ids: Any, reason: str, **kwargs: Any) -> None:
+    services.jobs_recheck(owner_id=owner_id, author_ids=author_ids, reason=reason)
+
+
+@receiver(account_erasing, dispatch_uid="generation.erase")
+def erase_jobs(sender: Any, user: Any, **kwargs: Any) -> None:
+    services.user_generation_erase(user=user)

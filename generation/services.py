@@ -1,0 +1,415 @@
+"""Writes for generation: submit, the guarded transitions of a job, cancel, publish, the cascade.
+
+Every change of status is one conditional UPDATE (`_move`): it succeeds only from the states it
+names, so a worker, a second worker after a crash, the consent cascade and the author can race and
+the job still moves forward exactly once. The consent gate runs here at submit and at publish, and in
+the pipeline when a worker starts the job and on the output (generation.pipeline).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from accounts.models import User
+from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
+from core.storage import delete_after_commit
+from feed import services as feed_services
+from feed.models import Video
+from generation.models import GenerationJob
+from generation.uploads import check_image
+from moderation import consent, policy
+from moderation.apis import remix_source
+
+Status = GenerationJob.Status
+
+
+class PolicyViolation(ApplicationError):
+    code = "policy_violation"
+    default_detail = "This prompt is not allowed."
+
+
+class ConsentRequired(ApplicationError):
+    status_code = 403
+    code = "consent_required"
+    default_detail = "Someone this video would show has not allowed you."
+
+
+def _knobs() -> dict[str, Any]:
+    return settings.CASTFEED_GENERATION
+
+
+def refuse_policy(categories: list[str]) -> PolicyViolation:
+    labels = ", ".join(policy.LABELS[c] for c in categories)
+    return PolicyViolation(f"This prompt is not allowed: {labels}.", categories=categories)
+
+
+def refuse_consent(decision: consent.Decision) -> ConsentRequired:
+    refused = decision.refused[0].public()
+    return ConsentRequired(f"Not allowed: {refused['detail']}", subjects=decision.public())
+
+
+# --- submit ----------------------------------------------------------------------------------------
+
+
+def _validate(prompt: str, duration_s: Any, aspect: str, seed: Any) -> tuple[str, int, str, int]:
+    knobs, errors = _knobs(), {}
+    prompt = " ".join((prompt or "").split())
+    if not prompt:
+        errors["prompt"] = ["Describe the video."]
+    elif len(prompt) > knobs["MAX_PROMPT_CHARS"]:
+        errors["prompt"] = [f"At most {knobs['MAX_PROMPT_CHARS']} characters."]
+    if not isinstance(duration_s, int) or not knobs["MIN_SECONDS"] <= duration_s <= knobs["MAX_SECONDS"]:
+        errors["duration_s"] = [f"A whole number of seconds from {knobs['MIN_SECONDS']} to {knobs['MAX_SECONDS']}."]
+    if aspect not in GenerationJob.Aspect.values:
+        errors["aspect"] = [f"One of {', '.join(GenerationJob.Aspect.values)}."]
+    if seed is None:
+        seed = random.SystemRandom().randrange(2**31)
+    elif not isinstance(seed, int) or not 0 <= seed < 2**31:
+        errors["seed"] = ["A whole number from 0 to 2147483647."]
+    if errors:
+        raise InvalidInput(errors)
+    return prompt, duration_s, aspect, seed
+
+
+def _check_quota(author: User) -> None:
+    knobs, now = _knobs(), timezone.now()
+    active = GenerationJob.objects.filter(author=author, status__in=GenerationJob.ACTIVE).count()
+    if active >= knobs["CONCURRENT_JOBS"]:
+        raise TooManyRequests(
+            f"You have {active} videos in progress; wait for one to finish.", retry_after=15, code="quota_exceeded"
+        )
+    window = now - dt.timedelta(days=1)
+    recent = list(
+        GenerationJob.objects.filter(author=author, created_at__gte=window)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)[: knobs["DAILY_JOBS"]]
+    )
+    if len(recent) >= knobs["DAILY_JOBS"]:
+        wait = (recent[0] + dt.timedelta(days=1) - now).total_seconds()
+        raise TooManyRequests(f"You made {knobs['DAILY_JOBS']} videos in the last 24 hours.", retry_after=int(wait) + 1)
+
+
+def job_submit(
+    *,
+    author: User,
+    prompt: str,
+    duration_s: Any,
+    aspect: str = GenerationJob.Aspect.PORTRAIT,
+    seed: Any = None,
+    image: Any = None,
+    remix_of: int | None = None,
+    idempotency_key: str = "",
+) -> tuple[GenerationJob, bool]:
+    """Check everything that can be checked now, then queue the job. Returns (job, created): a retry
+    with the same Idempotency-Key returns the first job and queues nothing."""
+    key = (idempotency_key or "").strip()
+    if len(key) > 100:
+        raise InvalidInput({"Idempotency-Key": ["At most 100 characters."]})
+    if key:
+        existing = GenerationJob.objects.filter(author=author, idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+    prompt, duration_s, aspect, seed = _validate(prompt, duration_s, aspect, seed)
+    checked = check_image(image) if image is not None else None
+    source = remix_source(remix_of, author) if remix_of is not None else None
+    _check_quota(author)
+    categories = policy.categories(prompt)
+    if categories:
+        raise refuse_policy(categories)
+    job_id = uuid.uuid4()
+    decision = consent.check(
+        author,
+        prompt,
+        reference_image=checked.bgr if checked else None,
+        remix_of=source.pk if source else None,
+        stage="submit",
+        job=str(job_id),
+    )
+    if not decision.allowed:
+        raise refuse_consent(decision)
+    job = GenerationJob(
+        id=job_id,
+        author=author,
+        prompt=prompt,
+        duration_s=duration_s,
+        aspect=aspect,
+        seed=seed,
+        remix_of=source,
+        idempotency_key=key,
+        consent=decision.as_record(),
+        cameos=[{"user_id": c.user_id, "handle": c.handle} for c in decision.cameos],
+        people=sorted({c.user_id for c in decision.cameos}),
+        backend=_knobs()["BACKEND"],
+    )
+    try:
+        with transaction.atomic():
+            if checked is not None:
+                job.image.save(f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.data), save=False)
+            job.save(force_insert=True)
+    except IntegrityError:
+        delete_after_commit([job.image.name] if job.image and job.image.name else [])
+        existing = GenerationJob.objects.filter(author=author, idempotency_key=key).first()
+        if key and existing is not None:
+            return existing, False  # a concurrent retry won the race
+        raise
+    _enqueue(job.pk)
+    return job, True
+
+
+def _enqueue(job_id: Any) -> None:
+    from generation.tasks import run_job
+
+    transaction.on_commit(lambda: run_job.apply_async(args=[str(job_id)], queue="generation"))
+
+
+# --- transitions -----------------------------------------------------------------------------------
+
+
+def _move(job_id: Any, sources: Iterable[str], target: str, **fields: Any) -> bool:
+    """job: any of `sources` → `target`, with `fields`; False when it was in no such state."""
+    return bool(
+        GenerationJob.objects.filter(pk=job_id, status__in=list(sources)).update(
+            status=target, updated_at=timezone.now(), **fields
+        )
+    )
+
+
+def job_claim(job_id: Any, *, lease_seconds: int) -> GenerationJob | None:
+    """A worker takes the job: queued (or active with an expired lease: its worker died) → checking.
+    None when another worker holds it, or it is finished."""
+    now = timezone.now()
+    claimed = GenerationJob.objects.filter(
+        Q(status=Status.QUEUED) | Q(status__in=GenerationJob.ACTIVE, lease_until__lt=now), pk=job_id
+    ).update(
+        status=Status.CHECKING,
+        lease_until=now + dt.timedelta(seconds=lease_seconds),
+        started_at=now,
+        progress=0,
+        attempts=F("attempts") + 1,
+        updated_at=now,
+    )
+    if not claimed:
+        return None
+    return GenerationJob.objects.select_related("author").get(pk=job_id)
+
+
+def job_heartbeat(job_id: Any, *, lease_seconds: int, progress: int | None = None) -> str:
+    """Extend the lease (and record progress) while working; the job's status, so the worker can
+    stop at the next boundary when it was cancelled or blocked."""
+    fields: dict[str, Any] = {"lease_until": timezone.now() + dt.timedelta(seconds=lease_seconds)}
+    if progress is not None:
+        fields["progress"] = max(0, min(99, progress))
+    GenerationJob.objects.filter(pk=job_id, status__in=GenerationJob.ACTIVE).update(**fields)
+    return GenerationJob.objects.filter(pk=job_id).values_list("status", flat=True).first() or ""
+
+
+def job_advance(job_id: Any, source: str, target: str, **fields: Any) -> bool:
+    return _move(job_id, [source], target, **fields)
+
+
+def job_block(job_id: Any, *, reason: str, code: str = "consent_required", decision: dict | None = None) -> bool:
+    """Stop a job that may not go on (consent or policy): nothing of it is published, its draft (if
+    any) is deleted."""
+    with transaction.atomic():
+        job = GenerationJob.objects.select_for_update().filter(pk=job_id).first()
+        if job is None or job.status not in GenerationJob.UNPUBLISHED:
+            return False
+        fields: dict[str, Any] = {"error_code": code, "error": reason[:500], "finished_at": timezone.now()}
+        if decision is not None:
+            fields["consent"] = decision
+        _move(job_id, GenerationJob.UNPUBLISHED, Status.BLOCKED, lease_until=None, **fields)
+        if job.video_id is not None:
+            video = Video.objects.filter(pk=job.video_id, status=Video.Status.DRAFT).first()
+            if video is not None:
+                feed_services.video_delete(video=video)
+        _discard_image(job)
+    return True
+
+
+def job_fail(job_id: Any, *, reason: str, code: str = "generation_failed") -> bool:
+    job = GenerationJob.objects.filter(pk=job_id).first()
+    moved = _move(
+        job_id,
+        GenerationJob.ACTIVE,
+        Status.FAILED,
+        error_code=code,
+        error=reason[:500],
+        finished_at=timezone.now(),
+        lease_until=None,
+    )
+    if moved and job is not None:
+        _discard_image(job)
+    return moved
+
+
+def _discard_image(job: GenerationJob) -> None:
+    if job.image and job.image.name:
+        delete_after_commit([job.image.name])
+        GenerationJob.objects.filter(pk=job.pk).update(image="")
+
+
+@transaction.atomic
+def job_finish(
+    job_id: Any,
+    *,
+    media: bytes,
+    poster: bytes,
+    duration_ms: int,
+    width: int,
+    height: int,
+    tagged: list[int],
+    detected: dict[int, float],
+    faces: list[tuple[Any, int, int, int]],
+    decision: dict[str, Any],
+    timings: dict[str, float],
+) -> Video | None:
+    """scanning → ready: the draft video, its appearances and face index rows, in one transaction.
+    None (and nothing kept) when the job is no longer scanning: cancelled or blocked meanwhile."""
+    from cameos import services as cameo_services
+
+    job = (
+        GenerationJob.objects.select_for_update(of=("self",))
+        .select_related("author", "remix_of")
+        .filter(pk=job_id)
+        .first()
+    )
+    if job is None or job.status != Status.SCANNING:
+        return None
+    video = feed_services.video_create(
+        author=job.author,
+        media=ContentFile(media),
+        poster=ContentFile(poster),
+        duration_ms=duration_ms,
+        width=width,
+        height=height,
+        caption="",
+        remix_of=job.remix_of,
+    )
+    cameo_services.appearances_record(video=video, tagged=tagged, detected=detected)
+    cameo_services.video_faces_record(video_id=video.pk, tracks=faces)
+    people = sorted({*tagged, *detected})
+    _move(
+        job_id,
+        [Status.SCANNING],
+        Status.READY,
+        video=video,
+        progress=100,
+        people=people,
+        consent=decision,
+        finished_at=timezone.now(),
+        lease_until=None,
+        timings=timings,
+    )
+    _discard_image(job)
+    return video
+
+
+# --- the author's actions --------------------------------------------------------------------------
+
+
+def _own(author: User, job_id: Any) -> GenerationJob:
+    job = GenerationJob.objects.filter(pk=job_id, author=author).select_related("video").first()
+    if job is None:
+        raise NotFound("No such job.")
+    return job
+
+
+def job_cancel(*, author: User, job_id: Any) -> GenerationJob:
+    """Stop a job before it is ready: the worker stops at its next step. A ready draft is deleted."""
+    job = _own(author, job_id)
+    with transaction.atomic():
+        if not _move(job.pk, GenerationJob.UNPUBLISHED, Status.CANCELLED, finished_at=timezone.now(), lease_until=None):
+            raise Conflict(f"This job is already {job.status}.", code="not_cancellable")
+        if job.video_id is not None and job.video is not None and job.video.status == Video.Status.DRAFT:
+            feed_services.video_delete(video=job.video)
+        _discard_image(job)
+    job.refresh_from_db()
+    return job
+
+
+def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Video:
+    """ready → published, after the gate once more on everything the video shows: the prompt's
+    people, the remixed video's, and the faces the output scan found."""
+    job = _own(author, job_id)
+    if job.status != Status.READY or job.video is None:
+        raise Conflict("Only a ready video can be published.", code="not_ready")
+    if caption is not None and len(caption) > 300:
+        raise InvalidInput({"caption": ["At most 300 characters."]})
+    from cameos.models import VideoFace
+
+    templates = list(VideoFace.objects.filter(video=job.video).values_list("embedding", flat=True))
+    import numpy as np
+
+    faces = consent.match_faces(np.array(templates, dtype=np.float32), exact=True) if templates else []
+    decision = consent.check(
+        author,
+        job.prompt,
+        remix_of=job.remix_of_id,
+        output_faces=faces,
+        stage="publish",
+        job=str(job.pk),
+    )
+    if not decision.allowed:
+        job_block(job.pk, reason=decision.refused[0].public()["detail"], decision=decision.as_record())
+        raise refuse_consent(decision)
+    with transaction.atomic():
+        if not _move(job.pk, [Status.READY], Status.PUBLISHED):
+            raise Conflict("This job changed meanwhile; reload it.", code="not_ready")
+        video = feed_services.video_publish(video=job.video, caption=caption)
+    return video
+
+
+# --- the consent cascade ---------------------------------------------------------------------------
+
+
+def jobs_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: str) -> list[str]:
+    """Stop every unpublished job of these authors (None: anyone's) that shows `owner_id` and that
+    the author may no longer make. Runs inside the transaction of the change (a revoked grant...)."""
+    from cameos.models import Cameo
+    from cameos.selectors import cameo_access_many
+
+    jobs = GenerationJob.objects.filter(status__in=GenerationJob.UNPUBLISHED).select_related("author")
+    if author_ids is not None:
+        jobs = jobs.filter(author_id__in=list(author_ids))
+    cameo = Cameo.objects.filter(owner_id=owner_id).select_related("owner").first()
+    stopped = []
+    for job in jobs:
+        if owner_id not in (job.people or []) or job.author_id == owner_id:
+            continue
+        if cameo is not None and cameo_access_many(job.author, [cameo])[cameo.pk].available:
+            continue
+        if job_block(job.pk, reason="Someone in this video no longer allows it.", code="consent_withdrawn"):
+            stopped.append(str(job.pk))
+    return stopped
+
+
+def stale_jobs_requeue() -> int:
+    """Hand jobs whose worker stopped reporting (crash, lost broker message) to a worker again."""
+    now = timezone.now()
+    stale_queued = now - dt.timedelta(seconds=_knobs()["STALE_SECONDS"])
+    ids = list(
+        GenerationJob.objects.filter(
+            Q(status__in=GenerationJob.ACTIVE, lease_until__lt=now)
+            | Q(status=Status.QUEUED, lease_until__isnull=True, created_at__lt=stale_queued)
+        ).values_list("pk", flat=True)[:500]
+    )
+    for job_id in ids:
+        _enqueue(job_id)
+    return len(ids)
+
+
+def user_generation_erase(*, user: User) -> None:
+    """An account's jobs and their uploaded images (their videos go with the feed's erasure)."""
+    images = list(GenerationJob.objects.filter(author=user).exclude(image="").values_list("image", flat=True))
+    GenerationJob.objects.filter(author=user).delete()
+    delete_after_commit(images)

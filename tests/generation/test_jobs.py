@@ -1,0 +1,303 @@
+"""Jobs through the API: submit, the whole pipeline (composite backend, real media, real faces),
+progress, publish, the gate at every stage, cancel, quotas, idempotency, and bad input."""
+
+import io
+import json
+import threading
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+from django.conf import settings as django_settings
+from PIL import Image
+
+from cameos import services as cameos
+from cameos.models import Appearance, CameoGrant, VideoFace
+from feed.models import Video
+from generation import pipeline, services
+from generation.media.provenance import read_manifest
+from generation.models import GenerationJob
+
+URL = "/api/v1/generations"
+
+
+def stored_files() -> list[Path]:
+    return [p for p in Path(django_settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+
+
+@pytest.fixture(autouse=True)
+def _c2pa_dev_dir(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+    settings.CASTFEED_C2PA = {**settings.CASTFEED_C2PA, "DEV_DIR": tmp_path_factory.mktemp("c2pa")}
+
+
+@pytest.fixture
+def owner(make_user, enroll):  # type: ignore[no-untyped-def]
+    user = make_user("astro.owner")
+    enroll(user, "astronaut", audience="approved")
+    return user
+
+
+def approve(owner, grantee):  # type: ignore[no-untyped-def]
+    request = cameos.grant_request(requester=grantee, owner=owner)
+    cameos.grant_decide(owner=owner, grant_id=request.pk, approve=True)
+
+
+def submit(api, prompt, **extra):  # type: ignore[no-untyped-def]
+    headers = {}
+    if "key" in extra:
+        headers["HTTP_IDEMPOTENCY_KEY"] = extra.pop("key")
+    return api.post(URL, {"prompt": prompt, "duration_s": 2, **extra}, format="json", **headers)
+
+
+def test_a_friend_makes_a_video_with_an_approved_cameo_and_publishes_it(
+    api, me, owner, django_capture_on_commit_callbacks
+):
+    approve(owner, me)
+    with django_capture_on_commit_callbacks(execute=True):  # the worker runs in-process (eager)
+        response = submit(api, "@astro.owner surfing at sunset")
+    assert response.status_code == 202
+    job_id = response.json()["id"]
+    assert response["Location"] == f"/api/v1/generations/{job_id}"
+
+    job = api.get(f"{URL}/{job_id}").json()
+    assert (job["status"], job["progress"], job["cameos"]) == ("ready", 100, ["astro.owner"])
+    video = Video.objects.get(pk=job["video"]["id"])
+    assert video.status == Video.Status.DRAFT and video.author == me
+    # A playable H.264 MP4 of the right length, with valid Content Credentials naming the job.
+    with av.open(video.media.path) as container:
+        stream = container.streams.video[0]
+        frames = sum(1 for _ in container.decode(stream))
+        assert (stream.codec_context.name, stream.width, stream.height) == ("h264", 576, 1024)
+    assert frames == 2 * 24
+    manifest = read_manifest(Path(video.media.path))
+    assert manifest.valid and manifest.job_id == job_id
+    assert manifest.digital_source_type.endswith("trainedAlgorithmicMedia")
+    # The output scan found the cameo in the frames: tagged and detected, face rows kept.
+    appearance = Appearance.objects.get(video=video, user=owner)
+    assert appearance.source == "tagged" and appearance.similarity > 0.6
+    assert VideoFace.objects.filter(video=video).count() >= 1
+    # The draft's media is only at a signed, expiring URL, which serves the MP4.
+    media_url = job["video"]["media_url"]
+    assert "?t=" in media_url
+    assert api.get(media_url.split("?")[0]).status_code == 404
+    served = api.get(media_url)
+    assert served.status_code == 200 and b"".join(served.streaming_content)[4:8] == b"ftyp"
+
+    published = api.post(f"{URL}/{job_id}/publish", {"caption": "sunset!"}, format="json")
+    assert published.status_code == 200 and published.json()["caption"] == "sunset!"
+    assert api.get(f"{URL}/{job_id}").json()["status"] == "published"
+    assert api.get("/api/v1/users/me.myself/videos").json()["results"][0]["id"] == video.pk
+
+
+def test_the_same_prompt_from_a_stranger_is_refused_before_anything_is_queued(client_of, make_user, owner):
+    stranger = client_of(make_user("stranger"))
+    response = submit(stranger, "@astro.owner surfing at sunset")
+    assert response.status_code == 403
+    body = response.json()
+    assert body["error"] == "consent_required"
+    assert body["subjects"] == [
+        {
+            "handle": "astro.owner",
+            "source": "mention",
+            "verdict": "refused",
+            "reason": "needs_approval",
+            "detail": "Ask this person for permission first.",
+        }
+    ]
+    assert not GenerationJob.objects.exists()
+
+
+def test_a_prompt_breaking_the_policy_is_refused_with_its_categories(api):
+    response = submit(api, "a gunman shooting people in a mall")
+    assert response.status_code == 400
+    assert response.json()["error"] == "policy_violation" and response.json()["categories"] == ["violence"]
+    assert not GenerationJob.objects.exists()
+
+
+def test_the_worker_blocks_what_only_the_meaning_pass_catches(api, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit(api, "a prisoner having his fingernails pulled out slowly")
+    assert response.status_code == 202
+    job = api.get(f"{URL}/{response.json()['id']}").json()
+    assert job["status"] == "blocked" and job["error"]["code"] == "policy_violation"
+    assert job["video"] is None and not Video.objects.exists()
+
+
+def test_an_uploaded_image_of_a_cameo_the_author_may_use_is_animated_and_the_person_recorded(
+    api, me, owner, django_capture_on_commit_callbacks
+):
+    approve(owner, me)
+    from tests import synthetic_faces as faces
+
+    _, jpeg = __import__("cv2").imencode(".jpg", faces.group_photo(["astronaut"], size=(960, 540)))
+    upload = io.BytesIO(jpeg.tobytes())
+    upload.name = "me.jpg"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(URL, {"prompt": "this, animated", "duration_s": 2, "image": upload}, format="multipart")
+    assert response.status_code == 202, response.json()
+    job = GenerationJob.objects.get(pk=response.json()["id"])
+    assert job.status == "ready"
+    assert not job.image  # the upload is deleted once the job is done
+    appearance = Appearance.objects.get(video=job.video, user=owner)  # found again in the frames
+    assert appearance.similarity is not None and appearance.similarity > 0.6
+
+
+def test_bad_input_answers_4xx_and_stores_nothing(api, me, make_user, make_video, settings):
+    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "IMAGE_MAX_PIXELS": 24_000_000}
+
+    def image_file(data: bytes, name: str = "x.png") -> io.BytesIO:
+        handle = io.BytesIO(data)
+        handle.name = name
+        return handle
+
+    def png(width: int, height: int) -> bytes:
+        out = io.BytesIO()
+        Image.new("RGB", (width, height), (200, 100, 50)).save(out, "PNG", compress_level=9)
+        return out.getvalue()
+
+    bomb = png(4096, 4096)  # then claim a huge size in the header: the pixel cap refuses it unread
+    bomb = bomb[:16] + (100_000).to_bytes(4, "big") + (100_000).to_bytes(4, "big") + bomb[24:]
+    other_draft = make_video(make_user("someone"), publish=False, people=(me,))
+    cases = [
+        ({"prompt": "", "duration_s": 2}, "prompt"),
+        ({"prompt": "x" * 1001, "duration_s": 2}, "prompt"),
+        ({"prompt": "a cat", "duration_s": 1}, "duration_s"),
+        ({"prompt": "a cat", "duration_s": 11}, "duration_s"),
+        ({"prompt": "a cat", "duration_s": "five"}, "duration_s"),
+        ({"prompt": "a cat", "duration_s": 2, "aspect": "4:3"}, "aspect"),
+        ({"prompt": "a cat", "duration_s": 2, "seed": -1}, "seed"),
+        ({"prompt": "a cat", "duration_s": 2, "colour": "red"}, "colour"),
+        ({"prompt": "a cat", "duration_s": 2, "remix_of": other_draft.pk}, "remix_of"),
+    ]
+    for body, field in cases:
+        response = api.post(URL, body, format="json")
+        assert response.status_code == 400, (body, response.json())
+        assert field in json.dumps(response.json()), (body, response.json())
+    uploads = [
+        image_file(b"%PDF-1.4 not an image", "x.jpg"),
+        image_file(bomb),
+        image_file(png(8000, 5000)),  # 40 megapixels
+        image_file(b""),
+    ]
+    for upload in uploads:
+        response = api.post(URL, {"prompt": "this", "duration_s": 2, "image": upload}, format="multipart")
+        assert response.status_code == 400, response.json()
+        assert response.json()["error"] == "invalid" and "image" in response.json()["fields"]
+    assert api.post(URL, "{not json", content_type="application/json").status_code == 400
+    assert not GenerationJob.objects.exists()
+    assert not [p for p in stored_files() if "generation" in p.parts]
+    assert submit(api, "a cat", remix_of=999_999).status_code == 404
+
+
+def test_idempotency_key_returns_the_same_job(api, django_capture_on_commit_callbacks):
+    first = submit(api, "a lighthouse in a storm", key="abc-123")
+    again = submit(api, "a lighthouse in a storm", key="abc-123")
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert first.json()["id"] == again.json()["id"] and GenerationJob.objects.count() == 1
+
+
+def test_quotas_answer_429_with_when_to_retry(api, settings):
+    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "CONCURRENT_JOBS": 1, "DAILY_JOBS": 2}
+    assert submit(api, "a cat").status_code == 202  # queued (no worker in this test)
+    busy = submit(api, "a dog")
+    assert busy.status_code == 429 and int(busy["Retry-After"]) >= 1 and busy.json()["retry_after"] >= 1
+    GenerationJob.objects.update(status="ready")
+    assert submit(api, "a dog").status_code == 202
+    GenerationJob.objects.update(status="ready")
+    daily = submit(api, "a bird")
+    assert daily.status_code == 429 and int(daily["Retry-After"]) > 80_000
+
+
+def test_cancel_stops_a_queued_job_and_only_the_author_may(api, client_of, make_user):
+    job_id = submit(api, "a cat").json()["id"]
+    stranger = client_of(make_user("nosy"))
+    assert stranger.post(f"{URL}/{job_id}/cancel").status_code == 404
+    assert stranger.get(f"{URL}/{job_id}").status_code == 404
+    cancelled = api.post(f"{URL}/{job_id}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    assert pipeline.run(job_id) == "skipped"  # a worker picking it up later does nothing
+    assert api.post(f"{URL}/{job_id}/cancel").status_code == 409
+    assert api.post(f"{URL}/{job_id}/publish", {}, format="json").status_code == 409
+    assert not Video.objects.exists()
+
+
+def test_revoking_consent_while_queued_blocks_the_job(api, me, owner):
+    approve(owner, me)
+    job_id = submit(api, "@astro.owner on a roller coaster").json()["id"]
+    grant = CameoGrant.objects.get(grantee=me)
+    cameos.grant_revoke(owner=owner, grant_id=grant.pk)
+    job = api.get(f"{URL}/{job_id}").json()
+    assert job["status"] == "blocked" and job["error"]["code"] == "consent_withdrawn"
+    assert pipeline.run(job_id) == "skipped"
+    assert not Video.objects.exists()
+
+
+def test_revoking_consent_of_a_ready_draft_deletes_it_and_publish_is_refused(
+    api, me, owner, django_capture_on_commit_callbacks
+):
+    approve(owner, me)
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = submit(api, "@astro.owner juggling").json()["id"]
+    video_id = api.get(f"{URL}/{job_id}").json()["video"]["id"]
+    cameos.cameo_update(owner=owner, audience="only_me")
+    assert not Video.objects.filter(pk=video_id).exists()
+    assert api.get(f"{URL}/{job_id}").json()["status"] == "blocked"
+    assert api.post(f"{URL}/{job_id}/publish", {}, format="json").status_code == 409
+
+
+@pytest.mark.django_db(transaction=True)
+def test_revoking_consent_while_the_job_runs_ends_blocked_never_published(me, make_user, enroll, settings):
+    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "STALE_SECONDS": 30}
+    owner = make_user("astro.owner")
+    enroll(owner, "astronaut", audience="approved")
+    approve(owner, me)
+    from config.celery import app as celery_app
+
+    eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False  # queued on the broker, unconsumed: the thread below runs it
+    try:
+        job, _ = services.job_submit(author=me, prompt="@astro.owner dancing in the rain", duration_s=10)
+    finally:
+        celery_app.conf.task_always_eager = eager
+    outcome: list[str] = []
+    worker = threading.Thread(target=lambda: outcome.append(pipeline.run(str(job.pk))))
+    worker.start()
+    from tests.worker import wait_for
+
+    wait_for(lambda: GenerationJob.objects.get(pk=job.pk).status == "running" or outcome, timeout=60, interval=0.02)
+    assert not outcome, (outcome, GenerationJob.objects.get(pk=job.pk).error)
+    cameos.grant_revoke(owner=owner, grant_id=CameoGrant.objects.get(grantee=me).pk)
+    worker.join(timeout=120)
+    job.refresh_from_db()
+    assert job.status == "blocked" and outcome == ["blocked"]
+    assert not Video.objects.exists()
+
+
+def test_jobs_list_is_mine_only_newest_first(api, client_of, make_user):
+    ids = [submit(api, f"a cat number {i}").json()["id"] for i in range(3)]
+    submit(client_of(make_user("else")), "not mine")
+    body = api.get(URL).json()
+    assert [j["id"] for j in body["results"]] == ids[::-1]
+
+
+def test_anonymous_callers_get_401(anon):
+    assert anon.get(URL).status_code == 401
+    assert anon.post(URL, {"prompt": "x", "duration_s": 2}, format="json").status_code == 401
+
+
+def test_progress_moves_during_the_run(api, me, django_capture_on_commit_callbacks, monkeypatch, settings):
+    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "STALE_SECONDS": 1}  # beat every 0.25 s
+    seen: list[int] = []
+    real = services.job_heartbeat
+
+    def spy(job_id, **kwargs):  # type: ignore[no-untyped-def]
+        status = real(job_id, **kwargs)
+        seen.append(GenerationJob.objects.get(pk=job_id).progress)
+        return status
+
+    monkeypatch.setattr(services, "job_heartbeat", spy)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(api, "a red balloon over a city", duration_s=4)
+    assert len(set(seen)) >= 3 and seen == sorted(seen) and max(seen) >= 80
+    assert np.all(np.diff(seen) >= 0)
