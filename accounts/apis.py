@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -10,8 +10,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from accounts.models import User
+from accounts.models import Notification, User
 from core.apis import errors, page_body, page_query, paginated
+from core.exceptions import InvalidInput
 from core.pagination import keyset_page
 from core.serializers import StrictSerializer
 
@@ -218,10 +219,16 @@ class BlockApi(APIView):
     @extend_schema(
         operation_id="users_block",
         request=None,
+        parameters=[OpenApiParameter("videos", str, enum=["keep", "delete"], required=False)],
         responses={204: OpenApiResponse(description="Blocked; follows both ways removed."), **errors(400, 401, 404)},
     )
     def put(self, request: Request, handle: str) -> Response:
-        services.block_create(blocker=request.user, blocked=selectors.user_by_handle(handle))
+        choice = request.query_params.get("videos", "keep")
+        if choice not in ("keep", "delete"):
+            raise InvalidInput({"videos": ["keep or delete"]})
+        services.block_create(
+            blocker=request.user, blocked=selectors.user_by_handle(handle), delete_videos=choice == "delete"
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -252,3 +259,50 @@ class FollowingApi(APIView):
         user = selectors.user_visible_to(handle, viewer_of(request))
         page = keyset_page(selectors.following_of(user), ordering=("-id",), salt="following", **page_query(request))
         return Response(page_body(page, FollowingOutput))
+
+
+class NotificationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=Notification.Kind.choices)
+    data = serializers.DictField()
+    created_at = serializers.DateTimeField()
+    read = serializers.SerializerMethodField()
+
+    def get_read(self, notification: Notification) -> bool:
+        return notification.read_at is not None
+
+
+class NotificationsApi(APIView):
+    """Things to know: your cameo was used, a draft of you was made, someone asked to use your
+    cameo, a video of you was found, a video of yours was removed by a person in it."""
+
+    @extend_schema(
+        operation_id="notifications_list", responses={200: paginated(NotificationOutput), **errors(400, 401)}
+    )
+    def get(self, request: Request) -> Response:
+        page = keyset_page(
+            Notification.objects.filter(user=request.user),
+            ordering=("-id",),
+            salt="notifications",
+            **page_query(request),
+        )
+        return Response(page_body(page, NotificationOutput))
+
+
+class NotificationsReadApi(APIView):
+    @extend_schema(
+        operation_id="notifications_read", request=None, responses={200: OpenApiResponse(description="{read: n}")}
+    )
+    def post(self, request: Request) -> Response:
+        return Response({"read": services.notifications_read(user=request.user)})  # type: ignore[arg-type]
+
+
+class ExportApi(APIView):
+    throttle_scope = "register"
+
+    @extend_schema(
+        operation_id="me_export",
+        responses={200: OpenApiResponse(description="Everything of mine, as JSON (no face template)."), **errors(401)},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(services.account_export(user=request.user))  # type: ignore[arg-type]

@@ -125,3 +125,28 @@ class Block(models.Model):
 
     def __str__(self) -> str:
         return f"{self.blocker_id} blocked {self.blocked_id}"
+
+
+class Notification(models.Model):
+    """Something a person should know: their cameo was used, a draft of them was made, someone asked
+    to use their cameo, a video of them was found, a video of theirs was removed by a person in it.
+    Lives here, at the bottom of the import order, so that every app can notify."""
+
+    class Kind(models.TextChoices):
+        CAMEO_USED = "cameo_used"
+        DRAFT_OF_YOU = "draft_of_you"
+        CAMEO_REQUESTED = "cameo_requested"
+        VIDEO_OF_YOU_FOUND = "video_of_you_found"
+        VIDEO_REMOVED = "video_removed"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    data = models.JSONField(default=dict, blank=True)  # ids and handles only; never a face or a prompt of others
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "-id"], name="accounts_notification_user")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}"

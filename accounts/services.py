@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import password_validation
@@ -17,13 +18,14 @@ from accounts.models import (
     AuthToken,
     Block,
     Follow,
+    Notification,
     User,
     age_on,
     normalize_handle,
     token_digest,
 )
 from accounts.selectors import relation_between
-from accounts.signals import account_erasing, user_blocked
+from accounts.signals import account_erasing, account_exporting, user_blocked
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
 
 
@@ -160,17 +162,53 @@ def follow_delete(*, follower: User, followee: User) -> None:
 
 
 @transaction.atomic
-def block_create(*, blocker: User, blocked: User) -> None:
+def block_create(*, blocker: User, blocked: User, delete_videos: bool = False) -> None:
     """Block `blocked`: follows both ways end, and every consent rule treats them as strangers and
-    worse (user_blocked lets cameos and generation cascade). Idempotent."""
+    worse (user_blocked lets cameos and generation cascade). Idempotent. `delete_videos`: their
+    published videos that show the blocker go too (the receivers do it)."""
     if blocker.pk == blocked.pk:
         raise InvalidInput({"handle": ["You cannot block yourself."]}, detail="You cannot block yourself.")
     _, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
     Follow.objects.filter(follower=blocker, followee=blocked).delete()
     Follow.objects.filter(follower=blocked, followee=blocker).delete()
-    if created:
-        user_blocked.send(sender=User, blocker=blocker, blocked=blocked)
+    if created or delete_videos:
+        user_blocked.send(sender=User, blocker=blocker, blocked=blocked, delete_videos=delete_videos)
 
 
 def block_delete(*, blocker: User, blocked: User) -> None:
     Block.objects.filter(blocker=blocker, blocked=blocked).delete()
+
+
+def notify(*, user_id: int, kind: str, **data: Any) -> None:
+    """Tell someone something (GET /notifications). Never about themselves acting."""
+    Notification.objects.create(user_id=user_id, kind=kind, data=data)
+
+
+def notifications_read(*, user: User) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def account_export(*, user: User) -> dict[str, Any]:
+    """The person's data: profile, graph, and what every app adds (account_exporting)."""
+
+    def when(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    out: dict[str, Any] = {
+        "exported_at": when(timezone.now()),
+        "account": {
+            "handle": user.handle,
+            "display_name": user.display_name,
+            "birthdate": when(user.birthdate),
+            "date_joined": when(user.date_joined),
+        },
+        "following": list(Follow.objects.filter(follower=user).values_list("followee__handle", flat=True)),
+        "followers": list(Follow.objects.filter(followee=user).values_list("follower__handle", flat=True)),
+        "blocked": list(Block.objects.filter(blocker=user).values_list("blocked__handle", flat=True)),
+        "notifications": [
+            {"kind": n.kind, "data": n.data, "created_at": when(n.created_at)}
+            for n in Notification.objects.filter(user=user).order_by("id")
+        ],
+    }
+    account_exporting.send(sender=User, user=user, out=out)
+    return out

@@ -13,3 +13,7 @@ account_erasing = Signal()
 # Sent inside the transaction that creates a block, with `blocker` and `blocked`: consent
 # cascades (stop jobs that use the blocker's cameo) hook in here.
 user_blocked = Signal()
+
+# GET /me/export: sent with `user` and `out` (a dict); each app adds its section of the person's
+# data (never a face template), e.g. out["videos"] = [...].
+account_exporting = Signal()

@@ -17,8 +17,10 @@ from accounts.apis import UserSummaryOutput
 from cameos import selectors, services
 from cameos.models import Audience, CameoGrant
 from core.apis import errors, page_body, page_query, paginated
+from core.exceptions import InvalidInput, NotFound
 from core.pagination import keyset_page
 from core.serializers import StrictSerializer
+from feed.apis import VideoOutput, video_bodies
 
 
 class ChallengeOutput(serializers.Serializer):
@@ -248,10 +250,101 @@ class GrantsApi(APIView):
         return Response(page_body(page, GrantOutput))
 
 
+def _videos_choice(request: Request) -> bool:
+    """`?videos=delete` also deletes that person's published videos that show me; `keep` (default) not."""
+    choice = request.query_params.get("videos", "keep")
+    if choice not in ("keep", "delete"):
+        raise InvalidInput({"videos": ["keep or delete"]})
+    return choice == "delete"
+
+
 class GrantDetailApi(APIView):
     @extend_schema(
-        operation_id="cameo_grants_revoke", responses={204: OpenApiResponse(description="Revoked."), **errors(401, 404)}
+        operation_id="cameo_grants_revoke",
+        parameters=[OpenApiParameter("videos", str, enum=["keep", "delete"], required=False)],
+        responses={204: OpenApiResponse(description="Revoked, with its cascade."), **errors(400, 401, 404)},
     )
     def delete(self, request: Request, grant_id: int) -> Response:
-        services.grant_revoke(owner=request.user, grant_id=grant_id)
+        services.grant_revoke(owner=request.user, grant_id=grant_id, delete_videos=_videos_choice(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- videos of me ----------------------------------------------------------------------------------
+
+
+class AppearanceOutput(serializers.Serializer):
+    video = VideoOutput()
+    source = serializers.ChoiceField(choices=["tagged", "detected"])
+    similarity = serializers.FloatField(allow_null=True, help_text="Face match, 0–1, when detected.")
+    found_at = serializers.DateTimeField()
+
+    def to_representation(self, row: selectors.AppearanceRow) -> dict[str, Any]:
+        bodies = self.context["bodies"]
+        return {
+            "video": bodies[row.video.pk],
+            "source": row.source,
+            "similarity": round(row.similarity, 3) if row.similarity is not None else None,
+            "found_at": row.created_at.isoformat().replace("+00:00", "Z"),
+        }
+
+
+class AppearancesApi(APIView):
+    @extend_schema(
+        operation_id="cameo_appearances_list", responses={200: paginated(AppearanceOutput), **errors(400, 401)}
+    )
+    def get(self, request: Request) -> Response:
+        page = keyset_page(
+            selectors.appearances_of(request.user), ordering=("-id",), salt="appearances", **page_query(request)
+        )
+        rows = selectors.appearance_rows(list(page.items))
+        ids = [r.video.pk for r in rows]
+        bodies = dict(zip(ids, video_bodies(ids, request.user), strict=True))
+        return Response(
+            {"results": AppearanceOutput(rows, many=True, context={"bodies": bodies}).data, "next": page.next}
+        )
+
+    @extend_schema(
+        operation_id="cameo_appearances_delete_many",
+        parameters=[
+            OpenApiParameter("author", str, required=False, description="only the videos by this handle"),
+            OpenApiParameter("all", bool, required=False, description="every video that shows me"),
+        ],
+        responses={200: OpenApiResponse(description="{deleted: n}"), **errors(400, 401, 404)},
+    )
+    def delete(self, request: Request) -> Response:
+        handle = request.query_params.get("author")
+        if handle:
+            from accounts.selectors import user_by_handle
+
+            deleted = services.appearances_delete(person=request.user, author=user_by_handle(handle))
+        elif request.query_params.get("all") in ("1", "true"):
+            deleted = services.appearances_delete(person=request.user)
+        else:
+            raise InvalidInput({"author": ["Say whose videos (?author=handle) or ?all=true."]})
+        return Response({"deleted": deleted})
+
+
+class AppearanceDetailApi(APIView):
+    @extend_schema(
+        operation_id="cameo_appearances_delete",
+        responses={204: OpenApiResponse(description="The video is deleted everywhere."), **errors(401, 404)},
+    )
+    def delete(self, request: Request, video_id: int) -> Response:
+        services.appearance_delete(person=request.user, video_id=video_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ScanApi(APIView):
+    throttle_scope = "enrollment"
+
+    @extend_schema(
+        operation_id="cameo_scan",
+        request=None,
+        responses={202: OpenApiResponse(description="Scanning existing videos for my face."), **errors(401, 404)},
+    )
+    def post(self, request: Request) -> Response:
+        cameo = selectors.active_cameo(request.user)
+        if cameo is None:
+            raise NotFound("You have no cameo yet: enroll first.")
+        services.schedule_scan(cameo.pk)
+        return Response({"status": "scanning"}, status=status.HTTP_202_ACCEPTED)

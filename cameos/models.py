@@ -144,7 +144,7 @@ class CameoGrant(models.Model):
 class VideoFace(models.Model):
     """One face track of a generated video: its mean template, found by the output scan. Kept so a
     cameo enrolled later can be matched against existing videos (DESIGN.md §1.2); erased with the
-    video. PostgreSQL: pgvector with an HNSW index (migration 0004)."""
+    video. Searched exactly (gallery.videos_with_face): a person must not miss a video of themselves."""
 
     video = models.ForeignKey("feed.Video", on_delete=models.CASCADE, related_name="+", db_index=False)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)

@@ -13,8 +13,9 @@ from django.db.models import QuerySet
 from accounts.models import User
 from accounts.selectors import NO_RELATION, relations_from
 from cameos import crypto
-from cameos.models import Audience, Cameo, CameoGrant, Enrollment
+from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment
 from core.exceptions import NotFound
+from feed.models import VideoPerson
 
 
 @dataclass(frozen=True)
@@ -142,3 +143,40 @@ def reference_images(cameo: Cameo) -> list[bytes]:
         with default_storage.open(name, "rb") as handle:
             out.append(crypto.decrypt(handle.read()))
     return out
+
+
+@dataclass(frozen=True)
+class AppearanceRow:
+    id: int  # keyset position (the VideoPerson row)
+    video: Any
+    source: str
+    similarity: float | None
+    created_at: Any
+
+
+def appearances_of(user: User) -> QuerySet[VideoPerson]:
+    """Every video, by anyone, draft or published, that shows `user` (newest first); removed ones
+    (taken down by moderation) too, so the person can still delete them."""
+    return VideoPerson.objects.filter(user=user).select_related("video", "video__author")
+
+
+def appearance_rows(people: list[VideoPerson]) -> list[AppearanceRow]:
+    sources = {
+        a.video_id: a
+        for a in Appearance.objects.filter(
+            user_id__in={p.user_id for p in people}, video_id__in=[p.video_id for p in people]
+        )
+    }
+    rows = []
+    for person in people:
+        appearance = sources.get(person.video_id)
+        rows.append(
+            AppearanceRow(
+                id=person.pk,
+                video=person.video,
+                source=appearance.source if appearance else Appearance.Source.TAGGED,
+                similarity=appearance.similarity if appearance else None,
+                created_at=appearance.created_at if appearance else person.video.created_at,
+            )
+        )
+    return rows

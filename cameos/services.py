@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import secrets
 import shutil
@@ -11,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -18,8 +20,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Notification, User
 from accounts.selectors import relation_between
+from accounts.services import notify
 from cameos import crypto, gallery
 from cameos.models import (
     Appearance,
@@ -222,6 +225,7 @@ def _finish(
         cameo.save(update_fields=["reference_names", "enrolled_at", "updated_at"])
         gallery.put(cameo.pk, template)  # the new template replaces the old one
         delete_after_commit(old)  # nothing of the old enrollment remains
+        schedule_scan(cameo.pk)  # videos made before this enrollment that show this face
     enrollment.refresh_from_db()
     return enrollment
 
@@ -312,6 +316,7 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
             raise Conflict("You can already use this cameo.", code="already_available")
         raise Forbidden("This cameo is not available.", code="not_available")
     grant, created = CameoGrant.objects.get_or_create(cameo=cameo, grantee=requester)
+    notify(user_id=owner.pk, kind=Notification.Kind.CAMEO_REQUESTED, handle=requester.handle)
     if not created and grant.status in (CameoGrant.Status.DENIED, CameoGrant.Status.REVOKED):
         cool_down = dt.timedelta(seconds=_rules()["REQUEST_COOLDOWN_SECONDS"])
         if grant.decided_at and timezone.now() - grant.decided_at < cool_down:
@@ -345,14 +350,17 @@ def grant_decide(*, owner: User, grant_id: int, approve: bool) -> CameoGrant:
 
 
 @transaction.atomic
-def grant_revoke(*, owner: User, grant_id: int) -> CameoGrant:
-    """Take back an approval. The consent cascade (stop unpublished jobs) hooks grant_revoked."""
+def grant_revoke(*, owner: User, grant_id: int, delete_videos: bool = False) -> CameoGrant:
+    """Take back an approval. The consent cascade (stop unpublished jobs) hooks grant_revoked; with
+    `delete_videos`, the grantee's published videos that show the owner go too."""
     grant = _own_grant(owner, grant_id)
     if grant.status != CameoGrant.Status.APPROVED:
         raise NotFound("No such grant.")
     grant.status, grant.decided_at = CameoGrant.Status.REVOKED, timezone.now()
     grant.save(update_fields=["status", "decided_at"])
     grant_revoked.send(sender=CameoGrant, grant=grant)
+    if delete_videos:
+        appearances_delete(person=owner, author=grant.grantee)
     return grant
 
 
@@ -367,6 +375,70 @@ def appearances_record(*, video: Video, tagged: Sequence[int], detected: dict[in
             rows[uid] = Appearance(video=video, user_id=uid, source=Appearance.Source.DETECTED, similarity=similarity)
     Appearance.objects.bulk_create(rows.values(), ignore_conflicts=True)
     feed_services.video_set_people(video=video, users=User.objects.filter(pk__in=list(rows)))
+
+
+# --- videos of me ----------------------------------------------------------------------------------
+
+
+def schedule_scan(cameo_id: int) -> None:
+    from cameos.tasks import scan_existing_videos
+
+    transaction.on_commit(lambda: scan_existing_videos.delay(cameo_id))
+
+
+def existing_videos_scan(*, cameo_id: int) -> list[int]:
+    """Search the video face index for this cameo's face: every video found becomes a `detected`
+    appearance of its owner (who can then see and delete it), and they are told. Returns the new
+    video ids. Exact search: a person must not miss a video of themselves."""
+    cameo = Cameo.objects.filter(pk=cameo_id).select_related("owner", "gallery_entry").first()
+    if cameo is None or not hasattr(cameo, "gallery_entry"):
+        return []
+    stored = cameo.gallery_entry.embedding
+    template = np.asarray(json.loads(stored) if isinstance(stored, str) else stored, dtype=np.float32)
+    found = gallery.videos_with_face(template, min_similarity=settings.CASTFEED_FACES["MATCH_THRESHOLD"])
+    known = set(VideoPerson.objects.filter(user=cameo.owner).values_list("video_id", flat=True))
+    new = {video_id: score for video_id, score in found if video_id not in known}
+    with transaction.atomic():
+        videos = Video.objects.filter(pk__in=list(new)).exclude(status=Video.Status.REMOVED)
+        for video in videos:
+            Appearance.objects.get_or_create(
+                video=video,
+                user=cameo.owner,
+                defaults={"source": Appearance.Source.DETECTED, "similarity": new[video.pk]},
+            )
+            feed_services.video_add_person(video=video, user=cameo.owner)
+        ids = [v.pk for v in videos]
+        if ids:
+            notify(user_id=cameo.owner_id, kind=Notification.Kind.VIDEO_OF_YOU_FOUND, video_ids=ids)
+    return ids
+
+
+def appearance_delete(*, person: User, video_id: int) -> None:
+    """A person deletes a video that shows them, whoever made it, draft or published: gone
+    everywhere at once (feed.services.video_delete), and its author is told who it was not."""
+    if not VideoPerson.objects.filter(user=person, video_id=video_id).exists():
+        raise NotFound("No video of you with this id.")  # someone else's business does not exist for you
+    video = Video.objects.filter(pk=video_id).first()
+    if video is None:
+        raise NotFound("No video of you with this id.")
+    author_id = video.author_id
+    feed_services.video_delete(video=video, by=person)
+    if author_id != person.pk:
+        notify(user_id=author_id, kind=Notification.Kind.VIDEO_REMOVED, video_id=video_id, by="a person in it")
+
+
+def appearances_delete(*, person: User, author: User | None = None) -> int:
+    """Delete every video that shows `person` (by `author` only, when given). How many."""
+    rows = VideoPerson.objects.filter(user=person)
+    if author is not None:
+        rows = rows.filter(author=author)
+    ids = list(rows.values_list("video_id", flat=True))
+    for video_id in ids:
+        try:
+            appearance_delete(person=person, video_id=video_id)
+        except NotFound:
+            continue  # deleted meanwhile
+    return len(ids)
 
 
 def video_faces_record(*, video_id: int, tracks: list[tuple[Any, int, int, int]]) -> None:
@@ -384,3 +456,33 @@ def user_cameo_erase(*, user: User) -> None:
         cameo_delete(owner=user)
     uploads = list(Enrollment.objects.filter(user=user).exclude(upload_name="").values_list("upload_name", flat=True))
     delete_after_commit(uploads)
+
+
+def user_cameo_export(*, user: User) -> dict[str, Any]:
+    """The person's cameo settings, requests and grants, and the videos that show them; never the
+    face template or the crops (the owner downloads crops one by one: GET /cameo/references/{n})."""
+    cameo = Cameo.objects.filter(owner=user).first()
+    return {
+        "cameo": None
+        if cameo is None
+        else {
+            "audience": cameo.audience,
+            "instructions": cameo.instructions,
+            "restrictions": cameo.restrictions,
+            "protect_name": cameo.protect_name,
+            "enrolled_at": cameo.enrolled_at.isoformat(),
+            "reference_images": len(cameo.reference_names),
+        },
+        "grants_given": [
+            {"handle": h, "status": st}
+            for h, st in CameoGrant.objects.filter(cameo__owner=user).values_list("grantee__handle", "status")
+        ],
+        "grants_received": [
+            {"handle": h, "status": st}
+            for h, st in CameoGrant.objects.filter(grantee=user).values_list("cameo__owner__handle", "status")
+        ],
+        "appearances": [
+            {"video_id": v, "source": src, "similarity": sim}
+            for v, src, sim in Appearance.objects.filter(user=user).values_list("video_id", "source", "similarity")
+        ],
+    }

@@ -24,3 +24,8 @@ def verify_enrollment(enrollment_id: str) -> str | None:
 @shared_task(name="cameos.expire_enrollments", acks_late=True, soft_time_limit=50, time_limit=60)
 def expire_enrollments() -> int:
     return services.enrollments_expire()
+
+
+@shared_task(name="cameos.scan_existing_videos", acks_late=True, soft_time_limit=300, time_limit=360)
+def scan_existing_videos(cameo_id: int) -> int:
+    return len(services.existing_videos_scan(cameo_id=cameo_id))

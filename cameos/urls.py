@@ -17,6 +17,9 @@ urlpatterns = [
     ),
     path("cameo/grants", apis.GrantsApi.as_view(), name="cameo-grants"),
     path("cameo/grants/<id:grant_id>", apis.GrantDetailApi.as_view(), name="cameo-grant"),
+    path("cameo/appearances", apis.AppearancesApi.as_view(), name="cameo-appearances"),
+    path("cameo/appearances/<id:video_id>", apis.AppearanceDetailApi.as_view(), name="cameo-appearance"),
+    path("cameo/scan", apis.ScanApi.as_view(), name="cameo-scan"),
     path("cameos/<str:handle>", apis.CameoAccessApi.as_view(), name="cameos-access"),
     path("cameos/<str:handle>/requests", apis.CameoRequestApi.as_view(), name="cameos-requests"),
 ]

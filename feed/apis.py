@@ -185,7 +185,7 @@ class VideoDetailApi(APIView):
         video = selectors.video_visible_to(video_id, request.user)
         if video.author_id != request.user.pk:
             raise Forbidden("Only the author can delete this video.")
-        services.video_delete(video=video)
+        services.video_delete(video=video, by=request.user)  # type: ignore[arg-type]
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

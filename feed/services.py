@@ -156,6 +156,15 @@ def video_set_people(*, video: Video, users: Iterable[User]) -> None:
     )
 
 
+def video_add_person(*, video: Video, user: User) -> None:
+    """Someone more is shown in this video (found later by a scan of existing videos)."""
+    VideoPerson.objects.get_or_create(
+        video=video,
+        user=user,
+        defaults={"author_id": video.author_id, "published": video.is_published, "hot_score": video.hot_score},
+    )
+
+
 @transaction.atomic
 def video_publish(*, video: Video, caption: str | None = None) -> Video:
     """draft → published: it enters the feeds with a rank fixed by its publish time."""
@@ -202,9 +211,10 @@ def _files_of(videos: Iterable[Video]) -> set[str]:
 
 
 @transaction.atomic
-def video_delete(*, video: Video) -> None:
+def video_delete(*, video: Video, by: User | None = None) -> None:
     """Delete the video everywhere: its row and everything hanging off it (likes, comments, views,
-    people, reports cascade), its files once that commits; remixes keep existing without the link."""
+    people, reports cascade), its files once that commits; remixes keep existing without the link.
+    `by`: who asked (the author, a person in it); None for the system (a consent cascade)."""
     locked = Video.objects.select_for_update().filter(pk=video.pk).first()
     if locked is None:
         raise NotFound("This video does not exist.")
@@ -214,7 +224,9 @@ def video_delete(*, video: Video) -> None:
     pk, author_id, status = locked.pk, locked.author_id, locked.status
     locked.delete()
     _delete_unreferenced(files)
-    video_deleted.send(sender=Video, video_id=pk, author_id=author_id, status=status)
+    video_deleted.send(
+        sender=Video, video_id=pk, author_id=author_id, status=status, by_id=by.pk if by is not None else None
+    )
 
 
 def _delete_unreferenced(names: set[str]) -> None:
@@ -241,7 +253,15 @@ def expire_fresh(*, now: dt.datetime | None = None) -> int:
 
 
 def _require_published(video: Video) -> None:
+    """The video is published and stays so until this transaction ends: its row is locked (as the
+    counter update would lock it anyway), so a deletion running at the same time either happens
+    first (and this is a 404) or waits (and removes what this adds). Never a 500, never a resurrection."""
     if not video.is_published:
+        raise NotPublished
+    status = Video.objects.select_for_update(no_key=True).filter(pk=video.pk).values_list("status", flat=True).first()
+    if status is None:
+        raise NotFound("This video does not exist.")
+    if status != Video.Status.PUBLISHED:
         raise NotPublished
 
 
@@ -252,9 +272,7 @@ def like_create(*, user: User, video: Video) -> None:
     try:
         with transaction.atomic():
             Like.objects.create(user=user, video=video)
-    except IntegrityError as exc:
-        if not Video.objects.filter(pk=video.pk).exists():
-            raise NotFound("This video does not exist.") from exc
+    except IntegrityError:
         return  # already liked
     _bump(video.pk, like_count=1)
 
@@ -366,3 +384,35 @@ def user_feed_erase(*, user: User) -> None:
     View.objects.filter(viewer=user).delete()
     Report.objects.filter(reporter=user).delete()
     VideoPerson.objects.filter(user=user).delete()
+
+
+def user_feed_export(*, user: User) -> dict[str, Any]:
+    """The person's videos (with their file URLs), likes, comments and views, for GET /me/export."""
+    from feed import media
+
+    def when(value: Any) -> str | None:
+        return value.isoformat() if value is not None else None
+
+    videos = [
+        {
+            "id": v.pk,
+            "status": v.status,
+            "caption": v.caption,
+            "created_at": when(v.created_at),
+            "published_at": when(v.published_at),
+            "media_url": media.file_url(
+                media_key=v.media_key, status=v.status, name=v.media.name or "", filename="video.mp4"
+            ),
+            "remix_of": v.remix_of_id,
+        }
+        for v in Video.objects.filter(author=user).order_by("id")
+    ]
+    return {
+        "videos": videos,
+        "likes": list(Like.objects.filter(user=user).values_list("video_id", flat=True)),
+        "comments": [
+            {"video_id": c.video_id, "text": c.text, "created_at": when(c.created_at)}
+            for c in Comment.objects.filter(author=user).order_by("id")
+        ],
+        "views": View.objects.filter(viewer=user).count(),
+    }

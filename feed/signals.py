@@ -3,7 +3,7 @@
 from django.dispatch import Signal
 
 # A video was deleted (by its author, a person it showed, an erasure, a consent cascade). Args:
-# video_id, author_id, status (what it was: draft, published, removed).
+# video_id, author_id, status (what it was: draft, published, removed), by_id (who asked; None: the system).
 video_deleted = Signal()
 # A video was taken down by moderation. Args: video_id, author_id, reason.
 video_taken_down = Signal()

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from accounts.signals import account_erasing
+from accounts.signals import account_erasing, account_exporting
 from generation import services
 from moderation.signals import consent_withdrawn
 
@@ -17,3 +17,11 @@ def stop_jobs(sender: Any, owner_id: int, author_ids: Any, reason: str, **kwargs
 @receiver(account_erasing, dispatch_uid="generation.erase")
 def erase_jobs(sender: Any, user: Any, **kwargs: Any) -> None:
     services.user_generation_erase(user=user)
+
+
+@receiver(account_exporting, dispatch_uid="generation.export")
+def export_jobs(sender: Any, user: Any, out: dict, **kwargs: Any) -> None:
+    out["generations"] = [
+        {"id": str(j.pk), "prompt": j.prompt, "status": j.status, "created_at": j.created_at.isoformat()}
+        for j in services.jobs_of_author(user)
+    ]

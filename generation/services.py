@@ -20,7 +20,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Notification, User
+from accounts.services import notify
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
 from core.storage import delete_after_commit
 from feed import services as feed_services
@@ -311,6 +312,9 @@ def job_finish(
         timings=timings,
     )
     _discard_image(job)
+    for person in people:
+        if person != job.author_id:
+            notify(user_id=person, kind=Notification.Kind.DRAFT_OF_YOU, video_id=video.pk, author=job.author.handle)
     return video
 
 
@@ -366,6 +370,9 @@ def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Vid
         if not _move(job.pk, [Status.READY], Status.PUBLISHED):
             raise Conflict("This job changed meanwhile; reload it.", code="not_ready")
         video = feed_services.video_publish(video=job.video, caption=caption)
+        for person in job.people or []:
+            if person != author.pk:
+                notify(user_id=person, kind=Notification.Kind.CAMEO_USED, video_id=video.pk, author=author.handle)
     return video
 
 
@@ -413,3 +420,7 @@ def user_generation_erase(*, user: User) -> None:
     images = list(GenerationJob.objects.filter(author=user).exclude(image="").values_list("image", flat=True))
     GenerationJob.objects.filter(author=user).delete()
     delete_after_commit(images)
+
+
+def jobs_of_author(user: User) -> list[GenerationJob]:
+    return list(GenerationJob.objects.filter(author=user).order_by("created_at"))

@@ -66,10 +66,14 @@ def on_cameo_erased(sender: Any, owner: Any, **kwargs: Any) -> None:
 
 
 @receiver(user_blocked, dispatch_uid="moderation.user_blocked")
-def on_user_blocked(sender: Any, blocker: Any, blocked: Any, **kwargs: Any) -> None:
-    services.audit(Kind.BLOCK, actor_id=blocker.pk, subject_id=blocked.pk)
+def on_user_blocked(sender: Any, blocker: Any, blocked: Any, delete_videos: bool = False, **kwargs: Any) -> None:
+    services.audit(Kind.BLOCK, actor_id=blocker.pk, subject_id=blocked.pk, delete_videos=delete_videos)
     services.consent_recheck(owner_id=blocker.pk, author_ids=[blocked.pk], reason="blocked")
     services.consent_recheck(owner_id=blocked.pk, author_ids=[blocker.pk], reason="blocked")
+    if delete_videos:
+        from cameos.services import appearances_delete
+
+        appearances_delete(person=blocker, author=blocked)
 
 
 @receiver(account_erasing, dispatch_uid="moderation.account_erasing")
@@ -79,7 +83,16 @@ def on_account_erasing(sender: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(video_deleted, dispatch_uid="moderation.video_deleted")
 def on_video_deleted(sender: Any, video_id: int, author_id: int, status: str, **kwargs: Any) -> None:
-    services.audit(Kind.VIDEO_DELETED, subject_id=author_id, object_type="video", object_id=video_id, status=status)
+    by = kwargs.get("by_id")
+    services.audit(
+        Kind.VIDEO_DELETED,
+        actor_id=by,
+        subject_id=author_id,
+        object_type="video",
+        object_id=video_id,
+        status=status,
+        by="author" if by == author_id else ("person_in_it" if by else "system"),
+    )
 
 
 @receiver(video_taken_down, dispatch_uid="moderation.video_taken_down")

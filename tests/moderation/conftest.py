@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from tests import synthetic_faces as faces
-from tests.cameos.conftest import activate_cameo  # noqa: F401 - shared fixture
 
 
 @cache

@@ -1,0 +1,170 @@
+"""Videos of me at scale: the scan of existing videos, and deleting a busy video.
+
+    eval "$(.ci/services.sh start)"
+    .venv/bin/python manage.py seed ...            # the feed benchmark's data set (1M videos, 100k users)
+    .venv/bin/python benchmarks/appearances.py scan --tracks 1000000
+    .venv/bin/python benchmarks/appearances.py delete --videos 20
+
+Works in the database of DATABASE_URL (the seeded one). `scan` fills the video face index with one
+face-like template per video (from the distribution of real SFace templates, as in
+benchmarks/likeness.py) and times `cameos.services.existing_videos_scan` for cameos whose face is in
+some of those videos. `delete` makes videos with 10,000 likes and 1,000 comments each and times
+`DELETE /api/v1/cameo/appearances/{id}` by a person in them, through Django's request handling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+
+def pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+def bench_scan(tracks: int, probes: int) -> None:
+    from django.db import connection, transaction
+
+    from accounts.models import User
+    from cameos import gallery
+    from cameos import services as cameos
+    from cameos.models import Appearance, Cameo, GalleryEntry, VideoFace
+    from core.bulk import insert_rows
+    from feed.models import Video, VideoPerson
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import likeness
+
+    video_ids = np.array(Video.objects.order_by("pk").values_list("pk", flat=True)[:tracks])
+    if len(video_ids) < tracks:
+        raise SystemExit(f"only {len(video_ids)} videos: seed more (manage.py seed --videos ...)")
+    if VideoFace.objects.count() < tracks:
+        started = time.perf_counter()
+        VideoFace.objects.all().delete()
+        with transaction.atomic():
+
+            def rows():  # type: ignore[no-untyped-def]
+                for chunk in np.array_split(video_ids, max(1, tracks // 50_000)):
+                    for video_id, vector in zip(chunk.tolist(), likeness._centres(chunk), strict=True):
+                        yield (video_id, gallery._literal(vector), 0, 5000, 20, "2026-01-01T00:00:00Z")
+
+            insert_rows(VideoFace, ["video_id", "embedding", "first_ms", "last_ms", "frames", "created_at"], rows())
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE cameos_videoface")
+        print(f"loaded {tracks:,} face tracks in {time.perf_counter() - started:.0f} s")
+    print(f"{VideoFace.objects.count():,} face tracks in the video face index")
+    rng = np.random.default_rng(4)
+    owners = list(User.objects.order_by("pk").values_list("pk", flat=True)[:probes])
+    times, found = [], []
+    for owner_id in owners:
+        target = int(rng.choice(video_ids))
+        # This person's template: the same identity as the track in `target`, seen again (cosine ~0.7).
+        centre = likeness._centres(np.array([target]))[0]
+        noisy = centre + rng.normal(size=128).astype(np.float32) / np.sqrt(128)
+        template = noisy / np.linalg.norm(noisy)
+        cameo, _ = Cameo.objects.get_or_create(owner_id=owner_id)
+        GalleryEntry.objects.update_or_create(cameo=cameo, defaults={"embedding": template.tolist()})
+        Appearance.objects.filter(user_id=owner_id).delete()
+        VideoPerson.objects.filter(user_id=owner_id, video_id=target).delete()
+        t = time.perf_counter()
+        new = cameos.existing_videos_scan(cameo_id=cameo.pk)
+        times.append((time.perf_counter() - t) * 1000)
+        found.append(target in new)
+    print(
+        f"scan of existing videos ({probes} cameos): p50 {statistics.median(times):.0f} ms, "
+        f"p99 {pct(times, 0.99):.0f} ms; the planted video found {sum(found)}/{len(found)}"
+    )
+
+
+def bench_delete(videos: int, likes: int, comments: int) -> None:
+    from django.test import Client
+
+    from accounts import services as accounts
+    from accounts.models import User
+    from cameos.models import Appearance
+    from core.bulk import insert_rows
+    from feed.models import Comment, Like, Video, VideoPerson
+
+    user_ids = list(User.objects.order_by("pk").values_list("pk", flat=True)[: likes + 2])
+    if len(user_ids) < likes + 2:
+        raise SystemExit("seed at least likes + 2 users")
+    person = User.objects.get(pk=user_ids[0])
+    token = accounts.token_issue(user=person)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    source = Video.objects.filter(status="published").exclude(author=person).order_by("pk").first()
+    if source is None:
+        raise SystemExit("seed some videos first")
+    times = []
+    for _ in range(videos):
+        video = Video.objects.create(
+            author_id=source.author_id,
+            status="published",
+            media=source.media.name,
+            poster=source.poster.name,
+            duration_ms=source.duration_ms,
+            width=source.width,
+            height=source.height,
+            like_count=likes,
+            comment_count=comments,
+        )
+        VideoPerson.objects.create(video=video, user=person, author_id=video.author_id, published=True)
+        Appearance.objects.create(video=video, user=person, source="tagged")
+        insert_rows(Like, ["video_id", "user_id", "created_at"], ((video.pk, u, "2026-01-01") for u in user_ids[2:]))
+        insert_rows(
+            Comment,
+            ["video_id", "author_id", "text", "created_at"],
+            ((video.pk, user_ids[2 + i], "so good", "2026-01-01") for i in range(comments)),
+        )
+        t = time.perf_counter()
+        response = client.delete(f"/api/v1/cameo/appearances/{video.pk}")
+        times.append((time.perf_counter() - t) * 1000)
+        if response.status_code != 204:
+            raise SystemExit(f"delete answered {response.status_code}: {response.content[:200]!r}")
+        if Like.objects.filter(video_id=video.pk).exists():
+            raise SystemExit("likes left behind")
+    print(
+        f"DELETE /cameo/appearances/{{id}} of a video with {likes:,} likes and {comments:,} comments "
+        f"({videos} videos): p50 {statistics.median(times):.0f} ms, p99 {pct(times, 0.99):.0f} ms, "
+        f"max {max(times):.0f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="what", required=True)
+    scan = sub.add_parser("scan")
+    scan.add_argument("--tracks", type=int, default=1_000_000)
+    scan.add_argument("--probes", type=int, default=20)
+    delete = sub.add_parser("delete")
+    delete.add_argument("--videos", type=int, default=20)
+    delete.add_argument("--likes", type=int, default=10_000)
+    delete.add_argument("--comments", type=int, default=1_000)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise SystemExit('needs PostgreSQL: eval "$(.ci/services.sh start)"')
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    if args.what == "scan":
+        bench_scan(args.tracks, args.probes)
+    else:
+        bench_delete(args.videos, args.likes, args.comments)
+
+
+if __name__ == "__main__":
+    main()
