@@ -89,12 +89,14 @@ def bench_scan(tracks: int, probes: int) -> None:
 
 
 def bench_delete(videos: int, likes: int, comments: int) -> None:
+    from django.core.files.base import ContentFile
     from django.test import Client
 
     from accounts import services as accounts
     from accounts.models import User
     from cameos.models import Appearance
     from core.bulk import insert_rows
+    from feed import services as feed
     from feed.models import Comment, Like, Video, VideoPerson
 
     user_ids = list(User.objects.order_by("pk").values_list("pk", flat=True)[: likes + 2])
@@ -106,19 +108,23 @@ def bench_delete(videos: int, likes: int, comments: int) -> None:
     source = Video.objects.filter(status="published").exclude(author=person).order_by("pk").first()
     if source is None:
         raise SystemExit("seed some videos first")
+    with source.media.open("rb") as handle:
+        clip = handle.read()
+    with source.poster.open("rb") as handle:
+        poster = handle.read()
     times = []
     for _ in range(videos):
-        video = Video.objects.create(
-            author_id=source.author_id,
-            status="published",
-            media=source.media.name,
-            poster=source.poster.name,
+        # Its own files, in its own folder, as a generated video has.
+        video = feed.video_create(
+            author=source.author,
+            media=ContentFile(clip, name="video.mp4"),
+            poster=ContentFile(poster, name="poster.jpg"),
             duration_ms=source.duration_ms,
             width=source.width,
             height=source.height,
-            like_count=likes,
-            comment_count=comments,
         )
+        feed.video_publish(video=video)
+        Video.objects.filter(pk=video.pk).update(like_count=likes, comment_count=comments)
         VideoPerson.objects.create(video=video, user=person, author_id=video.author_id, published=True)
         Appearance.objects.create(video=video, user=person, source="tagged")
         insert_rows(Like, ["video_id", "user_id", "created_at"], ((video.pk, u, "2026-01-01") for u in user_ids[2:]))
@@ -134,6 +140,8 @@ def bench_delete(videos: int, likes: int, comments: int) -> None:
             raise SystemExit(f"delete answered {response.status_code}: {response.content[:200]!r}")
         if Like.objects.filter(video_id=video.pk).exists():
             raise SystemExit("likes left behind")
+        if client.get(f"/media/v/{video.media_key}/video.mp4").status_code != 404:
+            raise SystemExit("the media URL still answers")
     print(
         f"DELETE /cameo/appearances/{{id}} of a video with {likes:,} likes and {comments:,} comments "
         f"({videos} videos): p50 {statistics.median(times):.0f} ms, p99 {pct(times, 0.99):.0f} ms, "

@@ -230,11 +230,17 @@ def video_delete(*, video: Video, by: User | None = None) -> None:
 
 
 def _delete_unreferenced(names: set[str]) -> None:
-    # Seeded rows share a few small files; only delete what no remaining video points at.
-    still_used = set(Video.objects.filter(media__in=names).values_list("media", flat=True)) | set(
-        Video.objects.filter(poster__in=names).values_list("poster", flat=True)
-    )
-    delete_after_commit(names - still_used)
+    """Delete these files after the commit. A video's own files live in its own random folder
+    (`videos/<media_key>/`, video_create) and go at once; anything else (the seed's few shared
+    clips) only when no remaining video points at it (a scan of the table, so only for those)."""
+    own = {n for n in names if n.startswith("videos/")}
+    shared = names - own
+    still_used: set[str] = set()
+    if shared:
+        still_used = set(Video.objects.filter(media__in=shared).values_list("media", flat=True)) | set(
+            Video.objects.filter(poster__in=shared).values_list("poster", flat=True)
+        )
+    delete_after_commit(own | (shared - still_used))
 
 
 def expire_fresh(*, now: dt.datetime | None = None) -> int:
