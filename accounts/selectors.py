@@ -4,8 +4,9 @@ any number of people."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
@@ -36,6 +37,34 @@ class Relation:
 NO_RELATION = Relation()
 
 
+def relations_query(me_id: int, others: list[int]) -> tuple[str, list[int]]:
+    """The SQL of relations_from: rows (kind 0 follow / 1 block, source, target, NULL). Other apps
+    may UNION ALL their own rows onto it (4 columns, kind ≥ 2) to save a round trip."""
+    marks = ", ".join(["%s"] * len(others))
+    follow, block = Follow._meta.db_table, Block._meta.db_table
+    sql = (
+        f"SELECT 0, follower_id, followee_id, CAST(NULL AS text) FROM {follow} "  # noqa: S608 - table names are ours
+        f"WHERE (follower_id = %s AND followee_id IN ({marks})) OR (followee_id = %s AND follower_id IN ({marks})) "
+        f"UNION ALL SELECT 1, blocker_id, blocked_id, CAST(NULL AS text) FROM {block} "
+        f"WHERE (blocker_id = %s AND blocked_id IN ({marks})) OR (blocked_id = %s AND blocker_id IN ({marks}))"
+    )
+    return sql, [me_id, *others, me_id, *others] * 2
+
+
+def relations_parse(me_id: int, others: list[int], rows: Iterable[Sequence[Any]]) -> dict[int, Relation]:
+    flags: dict[int, dict[str, bool]] = {i: {} for i in others}
+    for kind, source, target, *_ in rows:
+        if kind not in (0, 1):
+            continue
+        outgoing = source == me_id
+        other = target if outgoing else source
+        if kind == 0:
+            flags[other]["i_follow" if outgoing else "follows_me"] = True
+        else:
+            flags[other]["blocked_by_me" if outgoing else "blocked_by_them"] = True
+    return {i: Relation(**f) if f else NO_RELATION for i, f in flags.items()}
+
+
 def relations_from(me_id: int, other_ids: Iterable[int]) -> dict[int, Relation]:
     """Relations between `me_id` and each of `other_ids`, in one query: a UNION of the follow and
     block edges touching both sides, each read from its (a, b) unique index.
@@ -46,26 +75,11 @@ def relations_from(me_id: int, other_ids: Iterable[int]) -> dict[int, Relation]:
     others = sorted({int(i) for i in other_ids if i is not None and int(i) != me_id})
     if not others:
         return {}
-    marks = ", ".join(["%s"] * len(others))
-    follow, block = Follow._meta.db_table, Block._meta.db_table
-    sql = (
-        f"SELECT 0, follower_id, followee_id FROM {follow} "  # noqa: S608 - table names are ours
-        f"WHERE (follower_id = %s AND followee_id IN ({marks})) OR (followee_id = %s AND follower_id IN ({marks})) "
-        f"UNION ALL SELECT 1, blocker_id, blocked_id FROM {block} "
-        f"WHERE (blocker_id = %s AND blocked_id IN ({marks})) OR (blocked_id = %s AND blocker_id IN ({marks}))"
-    )
+    sql, params = relations_query(me_id, others)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [me_id, *others, me_id, *others] * 2)
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
-    flags: dict[int, dict[str, bool]] = {i: {} for i in others}
-    for kind, source, target in rows:
-        outgoing = source == me_id
-        other = target if outgoing else source
-        if kind == 0:
-            flags[other]["i_follow" if outgoing else "follows_me"] = True
-        else:
-            flags[other]["blocked_by_me" if outgoing else "blocked_by_them"] = True
-    return {i: Relation(**f) if f else NO_RELATION for i, f in flags.items()}
+    return relations_parse(me_id, others, rows)
 
 
 def relation_between(me_id: int, other_id: int) -> Relation:
