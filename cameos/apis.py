@@ -153,7 +153,7 @@ class MyCameoApi(APIView):
     def patch(self, request: Request) -> Response:
         data = self.CameoUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.cameo_update(owner=request.user, **data.validated_data)
+        services.cameo_update(owner=request.user, delete_videos=_videos_choice(request), **data.validated_data)
         return Response(MyCameoOutput(selectors.my_cameo(request.user)).data)
 
     @extend_schema(

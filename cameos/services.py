@@ -264,7 +264,10 @@ def cameo_update(
     instructions: str | None = None,
     restrictions: Sequence[str] | None = None,
     protect_name: bool | None = None,
+    delete_videos: bool = False,
 ) -> Cameo:
+    """Change the cameo's settings. Narrowing the audience runs the consent cascade; with
+    `delete_videos`, published videos of the owner by people no longer allowed are deleted too."""
     cameo = Cameo.objects.select_for_update().filter(owner=owner).first()
     if cameo is None:
         raise NotFound("You have no cameo yet: enroll first.")
@@ -282,7 +285,18 @@ def cameo_update(
     cameo.save()
     if AUDIENCE_ORDER[Audience(cameo.audience)] < AUDIENCE_ORDER[Audience(previous)]:
         audience_narrowed.send(sender=Cameo, cameo=cameo, previous=previous)
+        if delete_videos:
+            _delete_videos_of_people_no_longer_allowed(owner, cameo)
     return cameo
+
+
+def _delete_videos_of_people_no_longer_allowed(owner: User, cameo: Cameo) -> None:
+    from cameos.selectors import cameo_access_many
+
+    authors = set(VideoPerson.objects.filter(user=owner).exclude(author=owner).values_list("author_id", flat=True))
+    for author in User.objects.filter(pk__in=authors):
+        if not cameo_access_many(author, [cameo])[cameo.pk].available:
+            appearances_delete(person=owner, author=author)
 
 
 @transaction.atomic

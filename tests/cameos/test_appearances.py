@@ -257,3 +257,20 @@ def test_erasing_my_account_leaves_no_row_that_points_at_me_and_none_of_my_files
         assert api.delete("/api/v1/me").status_code == 204
     assert referencing(User, me.pk) == {}
     assert my_files and not any(f.exists() for f in my_files)
+
+
+def test_narrowing_the_audience_can_delete_the_videos_of_people_no_longer_allowed(
+    api, me, make_user, make_video, activate_cameo
+):
+    activate_cameo(me, audience="approved")
+    approved, stranger = make_user("approved.one"), make_user("stranger")
+    request = cameos.grant_request(requester=approved, owner=me)
+    cameos.grant_decide(owner=me, grant_id=request.pk, approve=True)
+    cameos.cameo_update(owner=me, audience="everyone")
+    kept = make_video(approved, people=(me,))
+    gone = make_video(stranger, people=(me,))
+    mine = make_video(me, people=(me,))
+    response = api.patch("/api/v1/cameo?videos=delete", {"audience": "approved"}, format="json")
+    assert response.status_code == 200 and response.json()["audience"] == "approved"
+    assert not Video.objects.filter(pk=gone.pk).exists()
+    assert Video.objects.filter(pk__in=[kept.pk, mine.pk]).count() == 2
