@@ -35,34 +35,6 @@ def pct(samples: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
-def _enroll(user, photo: str) -> None:  # type: ignore[no-untyped-def]
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from cameos import services
-    from cameos.likeness.enrollment import reference_crop
-    from cameos.likeness.faces import engine
-    from cameos.models import Enrollment, EnrollmentChallenge
-    from tests import synthetic_faces as faces
-
-    image = faces.photo(photo)
-    crop = reference_crop(image, engine().detect(image)[0], 256)
-    now = timezone.now()
-    challenge = EnrollmentChallenge.objects.create(
-        user=user, steps=["center"], used_at=now, expires_at=now + dt.timedelta(minutes=1)
-    )
-    enrollment = Enrollment.objects.create(user=user, challenge=challenge)
-    services._finish(
-        enrollment,
-        accepted=True,
-        code="accepted",
-        reason="ok",
-        template=faces.template(photo),
-        references=services._references_save([crop]),
-    )
-
-
 def bench_pipeline(runs: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="castfeed-bench-"))
     os.environ.update(
@@ -84,7 +56,10 @@ def bench_pipeline(runs: int) -> None:
     author = accounts.user_register(handle="bench.author", password="a-long-password-1", birthdate=None)  # noqa: S106 - a bench account
     author.birthdate = __import__("datetime").date(1990, 1, 1)
     author.save(update_fields=["birthdate"])
-    _enroll(author, "astronaut")
+    from tests import synthetic_faces as faces
+    from tests.enroll import finish_enrollment
+
+    finish_enrollment(author, template=faces.template("astronaut"), photo="astronaut")
     pipeline.run  # noqa: B018 - imported: the first run below loads models (measured apart)
     totals, submits, shares = [], [], {}
     for i in range(runs + 1):

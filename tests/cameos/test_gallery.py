@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from cameos import gallery
-from tests.cameos.conftest import unit
+from tests.enroll import random_template as unit
 
 pytestmark = pytest.mark.django_db
 
