@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -22,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Notification, User
 from accounts.services import notify
+from cameos.models import VideoFace
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
 from core.storage import delete_after_commit
 from feed import services as feed_services
@@ -349,11 +351,7 @@ def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Vid
         raise Conflict("Only a ready video can be published.", code="not_ready")
     if caption is not None and len(caption) > 300:
         raise InvalidInput({"caption": ["At most 300 characters."]})
-    from cameos.models import VideoFace
-
     templates = list(VideoFace.objects.filter(video=job.video).values_list("embedding", flat=True))
-    import numpy as np
-
     faces = consent.match_faces(np.array(templates, dtype=np.float32), exact=True) if templates else []
     decision = consent.check(
         author,
