@@ -211,6 +211,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2000)
     parser.add_argument("--image-runs", type=int, default=20)
     parser.add_argument("--scan-runs", type=int, default=5)
+    parser.add_argument("--only", choices=["gate", "image", "scan"], help="measure one part")
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = bench_database()
     import django
@@ -226,9 +227,12 @@ def main() -> None:
         print(f"note: the bench database holds {users:,} cameos (run benchmarks/likeness.py gallery first for 1M)")
     print(f"{users:,} cameos; machine: {os.cpu_count()} cores")
     seed(users)
-    bench_gate(users, args.runs)
-    bench_image(args.image_runs)
-    bench_scan(args.scan_runs)
+    if args.only in (None, "gate"):
+        bench_gate(users, args.runs)
+    if args.only in (None, "image"):
+        bench_image(args.image_runs)
+    if args.only in (None, "scan"):
+        bench_scan(args.scan_runs)
 
 
 if __name__ == "__main__":
