@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "cameos",
     "moderation",
     "generation",
-    "web",
 ]
 
 MIDDLEWARE = [
