@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "cameos",
     "moderation",
     "generation",
+    "web",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,38 @@
+"""Steps the browser tests share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.web.conftest import Person
+
+PASSWORD = "a-long-passphrase-for-tests"
+
+
+def expect(locator: Any, **kwargs: Any) -> Any:
+    from playwright.sync_api import expect as playwright_expect  # a dev dependency: imported when used
+
+    return playwright_expect(locator, **kwargs)
+
+
+def tab(page: Any, name: str) -> Any:
+    """A link of the tab bar."""
+    return page.get_by_role("navigation", name="Main").get_by_role("link", name=name)
+
+
+def sign_up(person: Person, handle: str, display_name: str, *, screenshots: bool = True) -> None:
+    page = person.page
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Short videos, made from a prompt")
+    if screenshots:
+        person.shot("welcome")
+    page.get_by_role("tab", name="Create account").click()
+    page.get_by_label("Handle").fill(handle)
+    page.get_by_label("Display name").fill(display_name)
+    page.get_by_label("Birthdate").fill("1990-12-10")
+    page.get_by_label("Password").fill(PASSWORD)
+    if screenshots:
+        person.shot("sign-up")
+    page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("feed")).to_be_visible()
+    person.handle = handle

@@ -1,0 +1,78 @@
+"""The feed in a real browser, on a seeded app: full-height slides that snap one at a time, only the
+visible video playing (muted, looped), the next page loaded before the end, keyboard control."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import MOBILE
+from tests.web.pages import expect, sign_up
+
+pytestmark = pytest.mark.browser
+
+STATE = """() => {
+  const feed = document.querySelector('[role=feed]');
+  const slides = [...feed.querySelectorAll('article.slide')];
+  const active = feed.querySelector('article.slide.active');
+  return {
+    count: slides.length,
+    active: active ? Number(active.getAttribute('aria-posinset')) : null,
+    playing: slides.filter((s) => !s.querySelector('video').paused).map((s) => Number(s.getAttribute('aria-posinset'))),
+    muted: slides.every((s) => s.querySelector('video').muted && s.querySelector('video').loop),
+    scrollTop: feed.scrollTop,
+    height: feed.clientHeight,
+    slideHeight: slides[0].getBoundingClientRect().height,
+  };
+}"""
+
+
+def wait_playing(page: Any, position: int) -> dict[str, Any]:
+    page.wait_for_function(
+        """(n) => {
+          const slide = document.querySelector(`article.slide.active[aria-posinset="${n}"]`);
+          const video = slide && slide.querySelector('video');
+          return video && !video.paused && video.currentTime > 0;
+        }""",
+        arg=position,
+        timeout=15_000,
+    )
+    return page.evaluate(STATE)
+
+
+def test_the_feed_snaps_plays_the_visible_video_and_loads_more(people: Any, seeded_app: Any) -> None:
+    viewer = people("viewer", MOBILE, seeded_app, reduced_motion="reduce")
+    sign_up(viewer, "viewer", "Vic Viewer", screenshots=False)
+    page = viewer.page
+    feed = page.get_by_role("feed", name="Videos for you")
+    expect(feed.locator("article.slide").first).to_be_visible()
+
+    state = wait_playing(page, 1)
+    page_size = state["count"]
+    assert page_size == 20, state
+    assert state["playing"] == [1] and state["muted"], state
+    assert state["slideHeight"] == state["height"], state  # one video fills the screen
+    viewer.shot("feed-seeded")
+
+    feed.focus()
+    loaded_early = False
+    for position in range(2, page_size + 3):
+        page.keyboard.press("ArrowDown")
+        state = wait_playing(page, position)
+        assert state["playing"] == [position], state  # the others are paused
+        assert abs(state["scrollTop"] - (position - 1) * state["height"]) <= 1, state  # snapped to it
+        if state["count"] > page_size and position <= page_size - 1:
+            loaded_early = True
+    assert loaded_early, "the next page was not loaded before the end of the first"
+    viewer.shot("feed-second-page")
+
+    page.keyboard.press("ArrowUp")
+    state = wait_playing(page, page_size + 1)
+    assert state["playing"] == [page_size + 1], state
+    page.keyboard.press(" ")
+    active = page.locator("article.slide.active")
+    expect(active.get_by_role("button", name="Play video")).to_be_visible()
+    assert page.evaluate(STATE)["playing"] == []
+    viewer.shot("feed-paused")
+    viewer.check()

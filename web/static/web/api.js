@@ -1,0 +1,196 @@
+// The castfeed HTTP API (shared/API.md): fetch with the Bearer token, and one error shape.
+//
+// Every call resolves with the parsed JSON body (null for 204) or rejects with an ApiError that
+// carries the server's `{error, detail, ...}` body. A 401 on a signed-in call ends the session.
+
+const ROOT = document.getElementById("app")?.dataset.apiRoot || "/api/v1";
+const TOKEN_KEY = "castfeed.token";
+
+export class ApiError extends Error {
+  constructor(status, body, headers) {
+    super(body?.detail || `The request failed (${status}).`);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = body?.error || (status === 0 ? "network" : "error");
+    this.body = body || {};
+    this.retryAfter = Number(headers?.get?.("Retry-After")) || null;
+  }
+
+  /** Validation messages by field name: {handle: ["…"], …}. */
+  get fields() {
+    return this.body.fields || {};
+  }
+}
+
+const listeners = new Set();
+
+export const session = {
+  get token() {
+    return localStorage.getItem(TOKEN_KEY);
+  },
+  get signedIn() {
+    return Boolean(localStorage.getItem(TOKEN_KEY));
+  },
+  start(token) {
+    localStorage.setItem(TOKEN_KEY, token);
+    listeners.forEach((fn) => fn("signed-in"));
+  },
+  end(reason = "signed-out") {
+    localStorage.removeItem(TOKEN_KEY);
+    listeners.forEach((fn) => fn(reason));
+  },
+  onChange(fn) {
+    listeners.add(fn);
+    return () => listeners.delete(fn);
+  },
+};
+
+async function readBody(response) {
+  const text = await response.text();
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { error: "bad_response", detail: `The server answered ${response.status} in a form we cannot read.` };
+  }
+}
+
+function idempotencyKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * One API call. `json` is sent as a JSON body, `form` (FormData) as multipart; `query` adds
+ * search parameters (null and "" are left out).
+ */
+export async function request(method, path, { json, form, query, headers = {}, signal } = {}) {
+  const url = new URL(ROOT + path, location.origin);
+  for (const [key, value] of Object.entries(query || {})) {
+    if (value !== null && value !== undefined && value !== "") url.searchParams.set(key, value);
+  }
+  const init = { method, headers: { Accept: "application/json", ...headers }, signal, credentials: "omit" };
+  const token = session.token;
+  if (token) init.headers.Authorization = `Bearer ${token}`;
+  if (json !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(json);
+  } else if (form) {
+    init.body = form;
+  }
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new ApiError(0, { error: "network", detail: "We can't reach castfeed. Check your connection and try again." });
+  }
+  const body = response.status === 204 ? null : await readBody(response);
+  if (!response.ok) {
+    if (response.status === 401 && token) session.end("expired");
+    throw new ApiError(response.status, body, response.headers);
+  }
+  return body;
+}
+
+/** The same call, answering a Blob (reference images, the data export). */
+export async function requestBlob(path, { signal } = {}) {
+  const headers = {};
+  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  let response;
+  try {
+    response = await fetch(new URL(ROOT + path, location.origin), { headers, signal, credentials: "omit" });
+  } catch (error) {
+    if (error.name === "AbortError") throw error;
+    throw new ApiError(0, { error: "network", detail: "We can't reach castfeed. Check your connection and try again." });
+  }
+  if (!response.ok) throw new ApiError(response.status, await readBody(response), response.headers);
+  return response.blob();
+}
+
+const enc = encodeURIComponent;
+const put = (on) => (on ? "PUT" : "DELETE");
+const page = (cursor, limit) => ({ cursor, limit });
+
+export const api = {
+  // accounts
+  register: (data) => request("POST", "/auth/register", { json: data }),
+  signIn: (handle, password) => request("POST", "/auth/token", { json: { handle, password } }),
+  signOut: () => request("DELETE", "/auth/token"),
+  me: () => request("GET", "/me"),
+  updateMe: (data) => request("PATCH", "/me", { json: data }),
+  deleteMe: () => request("DELETE", "/me"),
+  exportMe: () => request("GET", "/me/export"),
+  myBlocks: (cursor) => request("GET", "/me/blocks", { query: page(cursor) }),
+  user: (handle) => request("GET", `/users/${enc(handle)}`),
+  follow: (handle, on = true) => request(put(on), `/users/${enc(handle)}/follow`),
+  block: (handle, on = true, { deleteVideos = false } = {}) =>
+    request(put(on), `/users/${enc(handle)}/block`, { query: on ? { videos: deleteVideos ? "delete" : "keep" } : {} }),
+  followers: (handle, cursor, limit) => request("GET", `/users/${enc(handle)}/followers`, { query: page(cursor, limit) }),
+  following: (handle, cursor, limit) => request("GET", `/users/${enc(handle)}/following`, { query: page(cursor, limit) }),
+  notifications: (cursor) => request("GET", "/notifications", { query: page(cursor) }),
+  readNotifications: () => request("POST", "/notifications/read"),
+
+  // feed and videos
+  feed: (kind, cursor) => request("GET", kind === "following" ? "/feed/following" : "/feed", { query: page(cursor) }),
+  userVideos: (handle, cursor) => request("GET", `/users/${enc(handle)}/videos`, { query: page(cursor) }),
+  video: (id) => request("GET", `/videos/${id}`),
+  deleteVideo: (id) => request("DELETE", `/videos/${id}`),
+  like: (id, on = true) => request(put(on), `/videos/${id}/like`),
+  comments: (id, cursor) => request("GET", `/videos/${id}/comments`, { query: page(cursor) }),
+  comment: (id, text) => request("POST", `/videos/${id}/comments`, { json: { text } }),
+  deleteComment: (id) => request("DELETE", `/comments/${id}`),
+  view: (id, watchedMs, completed) =>
+    request("POST", `/videos/${id}/views`, { json: { watched_ms: Math.round(watchedMs), completed } }),
+  report: (id, reason, detail) => request("POST", `/videos/${id}/report`, { json: { reason, detail } }),
+
+  // cameos
+  challenge: () => request("POST", "/cameo/challenges"),
+  enroll: (video, challengeId, filename) => {
+    const form = new FormData();
+    form.append("video", video, filename);
+    form.append("challenge", challengeId);
+    return request("POST", "/cameo", { form });
+  },
+  cameo: () => request("GET", "/cameo"),
+  updateCameo: (data) => request("PATCH", "/cameo", { json: data }),
+  deleteCameo: ({ deleteVideos = false } = {}) =>
+    request("DELETE", "/cameo", { query: { appearances: deleteVideos ? "delete" : "keep" } }),
+  referenceImage: (index) => requestBlob(`/cameo/references/${index}`),
+  cameoAccess: (handle, { signal } = {}) => request("GET", `/cameos/${enc(handle)}`, { signal }),
+  requestCameo: (handle) => request("POST", `/cameos/${enc(handle)}/requests`),
+  cameoRequests: (cursor) => request("GET", "/cameo/requests", { query: page(cursor) }),
+  decideRequest: (id, approve) => request("POST", `/cameo/requests/${id}/${approve ? "approve" : "deny"}`),
+  grants: (cursor) => request("GET", "/cameo/grants", { query: page(cursor) }),
+  revokeGrant: (id, { deleteVideos = false } = {}) =>
+    request("DELETE", `/cameo/grants/${id}`, { query: { videos: deleteVideos ? "delete" : "keep" } }),
+  appearances: (cursor) => request("GET", "/cameo/appearances", { query: page(cursor) }),
+  deleteAppearance: (videoId) => request("DELETE", `/cameo/appearances/${videoId}`),
+  deleteAppearancesBy: (handle) => request("DELETE", "/cameo/appearances", { query: { author: handle } }),
+  deleteAllAppearances: () => request("DELETE", "/cameo/appearances", { query: { all: "true" } }),
+  scanForMe: () => request("POST", "/cameo/scan"),
+
+  // consent and generation
+  consentCheck: (prompt, remixOf, { signal } = {}) =>
+    request("POST", "/consent/check", { json: remixOf ? { prompt, remix_of: remixOf } : { prompt }, signal }),
+  generate: ({ prompt, durationS, aspect, remixOf, image }) => {
+    const headers = { "Idempotency-Key": idempotencyKey() };
+    if (image) {
+      const form = new FormData();
+      form.append("prompt", prompt);
+      form.append("duration_s", String(durationS));
+      form.append("aspect", aspect);
+      if (remixOf) form.append("remix_of", String(remixOf));
+      form.append("image", image, image.name || "image");
+      return request("POST", "/generations", { form, headers });
+    }
+    const json = { prompt, duration_s: durationS, aspect };
+    if (remixOf) json.remix_of = remixOf;
+    return request("POST", "/generations", { json, headers });
+  },
+  jobs: (cursor) => request("GET", "/generations", { query: page(cursor) }),
+  job: (id, { signal } = {}) => request("GET", `/generations/${id}`, { signal }),
+  cancelJob: (id) => request("POST", `/generations/${id}/cancel`),
+  publish: (id, caption) => request("POST", `/generations/${id}/publish`, { json: { caption } }),
+};

@@ -1,0 +1,178 @@
+// castfeed in the browser: the shell (tab bar, router, sign-in gate) around one module per screen.
+
+import { ApiError, session } from "./api.js";
+import { h, replace, toast } from "./dom.js";
+import { icon } from "./icons.js";
+import { navigate, Router } from "./router.js";
+import * as auth from "./screens/auth.js";
+import * as cameo from "./screens/cameo.js";
+import * as create from "./screens/create.js";
+import * as enroll from "./screens/enroll.js";
+import * as feed from "./screens/feed.js";
+import * as ofme from "./screens/ofme.js";
+import * as profile from "./screens/profile.js";
+import * as video from "./screens/video.js";
+import { forgetMe, loadMe, onStateChange, refreshUnread, state } from "./state.js";
+
+const ROUTES = [
+  { path: "/welcome", render: auth.render, title: "Welcome", public: true, bare: true },
+  { path: "/", render: feed.render, title: "For you", tab: "home", full: true },
+  { path: "/following", render: feed.render, title: "Following", tab: "home", full: true },
+  { path: "/create", render: create.render, title: "Create", tab: "create" },
+  { path: "/cameo", render: cameo.render, title: "Your cameo", tab: "cameo" },
+  { path: "/cameo/record", render: enroll.renderRecord, title: "Record your cameo", tab: "cameo" },
+  { path: "/cameo/upload", render: enroll.renderUpload, title: "Upload a cameo video", tab: "cameo" },
+  { path: "/of-me", render: ofme.renderVideos, title: "Videos of me", tab: "ofme" },
+  { path: "/notifications", render: ofme.renderNotifications, title: "Notifications", tab: "ofme" },
+  { path: "/profile", render: profile.renderMe, title: "Profile", tab: "profile" },
+  { path: "/u/:handle", render: profile.renderUser, title: "Profile" },
+  { path: "/u/:handle/:list", render: profile.renderList, title: "People" },
+  { path: "/v/:id", render: video.render, title: "Video", full: true },
+  { path: "*", render: renderNotFound, title: "Not found" },
+];
+
+const TABS = [
+  { id: "home", path: "/", label: "For you", icon: "home" },
+  { id: "create", path: "/create", label: "Create", icon: "create" },
+  { id: "cameo", path: "/cameo", label: "Cameo", icon: "cameo" },
+  { id: "ofme", path: "/of-me", label: "Of me", icon: "ofme" },
+  { id: "profile", path: "/profile", label: "Profile", icon: "profile" },
+];
+
+const main = document.getElementById("main");
+const tabbar = document.getElementById("tabbar");
+let leaving = null; // {controller, cleanups} of the screen on show
+let badge = null;
+
+function renderTabbar() {
+  badge = h("span", { class: "badge", hidden: true });
+  replace(tabbar, h("ul", {},
+    TABS.map((tab) => h("li", {},
+      h("a", { href: `#${tab.path}`, class: "tab", dataset: { tab: tab.id } },
+        icon(tab.icon), h("span", { class: "tab-label" }, tab.label), tab.id === "ofme" ? badge : null)))));
+}
+
+function updateBadge() {
+  if (!badge) return;
+  badge.hidden = !state.unread;
+  badge.textContent = state.unread > 9 ? "9+" : String(state.unread);
+  const link = badge.closest("a");
+  link.setAttribute("aria-label", state.unread ? `Of me, ${state.unread} unread notifications` : "Of me");
+}
+
+function markTab(route) {
+  for (const link of tabbar.querySelectorAll("a.tab")) {
+    if (link.dataset.tab === route.tab) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+function renderNotFound({ main: root }) {
+  root.append(h("section", { class: "page" },
+    h("h1", { tabindex: "-1" }, "Nothing here"),
+    h("p", {}, "This page does not exist."),
+    h("a", { href: "#/", class: "btn primary" }, "Go to the feed")));
+}
+
+export function renderFailure(root, error) {
+  const offline = error instanceof ApiError && error.status === 0;
+  replace(root, h("section", { class: "page" },
+    h("h1", { tabindex: "-1" }, offline ? "You're offline" : "Something went wrong"),
+    h("p", { role: "alert" }, error.message),
+    h("button", { type: "button", class: "btn primary", onclick: () => navigate(location.hash.slice(1) || "/") },
+      "Try again")));
+}
+
+async function show(route, { params, query, path }) {
+  if (!route.public && !session.signedIn) {
+    const next = path === "/" ? "" : `?next=${encodeURIComponent(location.hash.slice(1))}`;
+    navigate(`/welcome${next}`, { replace: true });
+    return;
+  }
+  if (route.path === "/welcome" && session.signedIn) {
+    navigate("/", { replace: true });
+    return;
+  }
+  if (leaving) {
+    leaving.controller.abort();
+    for (const fn of leaving.cleanups) fn();
+  }
+  const controller = new AbortController();
+  const cleanups = [];
+  leaving = { controller, cleanups };
+
+  if (session.signedIn && !state.me) {
+    try {
+      await loadMe();
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      if (!(error instanceof ApiError) || error.status !== 401) {
+        renderFailure(main, error);
+        return;
+      }
+      return; // 401: the session listener sends the person to sign in
+    }
+  }
+  if (controller.signal.aborted) return;
+
+  document.title = `${route.title} · castfeed`;
+  main.className = ["screen", route.full && "screen-full", route.bare && "screen-bare"].filter(Boolean).join(" ");
+  main.replaceChildren();
+  main.scrollTop = 0;
+  tabbar.hidden = Boolean(route.bare);
+  markTab(route);
+
+  const ctx = {
+    main,
+    params,
+    query,
+    path,
+    signal: controller.signal,
+    get me() {
+      return state.me;
+    },
+    onLeave: (fn) => cleanups.push(fn),
+    setTitle: (title) => {
+      document.title = `${title} · castfeed`;
+    },
+  };
+  try {
+    await route.render(ctx);
+  } catch (error) {
+    if (error.name === "AbortError" || controller.signal.aborted) return;
+    if (error instanceof ApiError) {
+      if (error.status === 401) return;
+      renderFailure(main, error);
+    } else {
+      throw error;
+    }
+  }
+  if (controller.signal.aborted) return;
+  // Move focus to the new screen's heading so keyboard and screen reader users start there.
+  const heading = main.querySelector("h1");
+  if (heading && !main.contains(document.activeElement)) {
+    if (!heading.hasAttribute("tabindex")) heading.setAttribute("tabindex", "-1");
+    heading.focus({ preventScroll: true });
+  }
+  refreshUnread();
+}
+
+function boot() {
+  renderTabbar();
+  onStateChange(updateBadge);
+  session.onChange((reason) => {
+    if (reason === "signed-in") return;
+    forgetMe();
+    if (reason === "expired") toast("Your session ended. Please sign in again.");
+    navigate("/welcome", { replace: true });
+  });
+  document.querySelector("[data-skip-link]")?.addEventListener("click", (event) => {
+    event.preventDefault();
+    (main.querySelector("h1") || main).focus();
+  });
+  const router = new Router(ROUTES, show);
+  setInterval(() => refreshUnread({ minMs: 30000 }), 30000);
+  router.resolve();
+}
+
+boot();

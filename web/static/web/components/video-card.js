@@ -1,0 +1,200 @@
+// One full-height video with its author, caption and actions (like, comment, remix, report):
+// the feed's slides and the single video screen are made of these.
+
+import { api } from "../api.js";
+import { busy, confirmDialog, count, h, srOnly, toast } from "../dom.js";
+import { icon } from "../icons.js";
+import { openComments } from "./comments.js";
+import { openReport } from "./report.js";
+
+function describe(video) {
+  const parts = [`Generated video by @${video.author.handle}`];
+  if (video.caption) parts.push(`: ${video.caption}`);
+  if (video.cameos?.length) parts.push(`. With ${video.cameos.map((c) => `@${c}`).join(", ")}`);
+  return parts.join("");
+}
+
+function actionButton(name, label, text, props = {}) {
+  return h("button", { type: "button", class: "action", "aria-label": label, ...props },
+    icon(name, { size: 28 }), h("span", { class: "action-count", "aria-hidden": "true" }, text));
+}
+
+/**
+ * Build a slide for `video`. Returns {el, activate, deactivate, dispose}: the feed activates the
+ * slide that is on screen (plays it, muted and looped) and deactivates the others (pauses them).
+ */
+export function videoCard(video, { me, position, onDeleted } = {}) {
+  const player = h("video", {
+    class: "slide-video",
+    muted: true,
+    loop: true,
+    playsinline: true,
+    preload: "none",
+    poster: video.poster_url || undefined,
+    "aria-label": describe(video),
+    dataset: { videoId: video.id },
+  });
+  if (video.height > video.width) player.classList.add("portrait"); // fills a phone screen; others letterbox
+  player.muted = true;
+  player.defaultMuted = true;
+  player.setAttribute("muted", "");
+  player.setAttribute("playsinline", "");
+  if (video.media_url) player.dataset.src = video.media_url;
+
+  const toggle = h("button", { type: "button", class: "play-toggle", "aria-label": "Pause video" },
+    h("span", { class: "play-glyph", "aria-hidden": "true" }, icon("play", { size: 56 })));
+  toggle.addEventListener("click", () => (player.paused ? play() : player.pause()));
+  player.addEventListener("play", () => {
+    toggle.setAttribute("aria-label", "Pause video");
+    toggle.classList.remove("paused");
+  });
+  player.addEventListener("pause", () => {
+    toggle.setAttribute("aria-label", "Play video");
+    toggle.classList.add("paused");
+  });
+
+  // Watch time: counted while on screen and playing; reported when the slide leaves the screen.
+  let watchedMs = 0;
+  let playingSince = null;
+  let completed = false;
+  let lastTime = 0;
+  player.addEventListener("playing", () => {
+    playingSince = performance.now();
+  });
+  player.addEventListener("pause", () => {
+    if (playingSince !== null) watchedMs += performance.now() - playingSince;
+    playingSince = null;
+  });
+  player.addEventListener("timeupdate", () => {
+    if (player.currentTime + 0.25 < lastTime) completed = true; // it looped: watched to the end
+    lastTime = player.currentTime;
+  });
+
+  let liked = Boolean(video.liked);
+  let likes = video.counts?.likes || 0;
+  const likeButton = actionButton("heart", "", count(likes), { "aria-pressed": String(liked) });
+  const paintLike = () => {
+    likeButton.setAttribute("aria-pressed", String(liked));
+    likeButton.setAttribute("aria-label", `${liked ? "Unlike" : "Like"} (${likes} ${likes === 1 ? "like" : "likes"})`);
+    likeButton.querySelector(".action-count").textContent = count(likes);
+    likeButton.classList.toggle("on", liked);
+  };
+  paintLike();
+  likeButton.addEventListener("click", () => busy(likeButton, async () => {
+    await api.like(video.id, !liked);
+    liked = !liked;
+    likes += liked ? 1 : -1;
+    paintLike();
+  }));
+
+  let comments = video.counts?.comments || 0;
+  const commentButton = actionButton("comment", "", count(comments));
+  const paintComments = () => {
+    commentButton.setAttribute("aria-label", `Comments (${comments})`);
+    commentButton.querySelector(".action-count").textContent = count(comments);
+  };
+  paintComments();
+  commentButton.addEventListener("click", () => openComments(video, me, (n) => {
+    comments = n;
+    paintComments();
+  }));
+
+  const published = video.status === "published";
+  const mine = me && video.author.handle === me.handle;
+  const actions = h("div", { class: "slide-actions" },
+    h("a", { class: "action author-avatar", href: `#/u/${video.author.handle}`, "aria-label": `Open @${video.author.handle}'s profile` },
+      h("span", { class: "avatar", "aria-hidden": "true" }, (video.author.display_name || video.author.handle)[0].toUpperCase())),
+    published ? likeButton : null,
+    published ? commentButton : null,
+    published || mine
+      ? h("a", { class: "action", href: `#/create?remix=${video.id}`, "aria-label": "Remix this video" },
+        icon("remix", { size: 28 }), h("span", { class: "action-count", "aria-hidden": "true" }, "Remix"))
+      : null,
+    published && !mine ? actionButton("flag", "Report this video", "Report", { onclick: () => openReport(video) }) : null,
+    mine ? actionButton("trash", "Delete this video", "Delete", {
+      onclick: async (event) => {
+        const button = event.currentTarget;
+        const { confirmed } = await confirmDialog({
+          title: "Delete this video?",
+          body: "It is removed from every feed, with its files. This cannot be undone.",
+          confirmLabel: "Delete",
+          danger: true,
+        });
+        if (!confirmed) return;
+        await busy(button, async () => {
+          await api.deleteVideo(video.id);
+          toast("Video deleted.");
+          onDeleted?.(video);
+        });
+      },
+    }) : null);
+
+  const info = h("div", { class: "slide-info" },
+    h("a", { class: "slide-author", href: `#/u/${video.author.handle}` },
+      h("strong", {}, `@${video.author.handle}`),
+      video.author.display_name ? h("span", {}, ` · ${video.author.display_name}`) : null),
+    video.caption ? h("p", { class: "slide-caption" }, video.caption) : null,
+    video.cameos?.length
+      ? h("p", { class: "slide-with" }, "With ", video.cameos.map((handle, i) => [i ? ", " : "",
+        h("a", { href: `#/u/${handle}` }, `@${handle}`)]))
+      : null,
+    h("p", { class: "slide-badges" },
+      h("span", { class: "pill" }, icon("spark", { size: 14 }), "AI-generated"),
+      video.status !== "published" ? h("span", { class: "pill warn" }, "Draft") : null));
+
+  const el = h("article", {
+    class: "slide",
+    "aria-label": `Video by @${video.author.handle}${video.caption ? `: ${video.caption}` : ""}`,
+    "aria-posinset": position || undefined,
+    "aria-setsize": position ? "-1" : undefined,
+    dataset: { videoId: video.id },
+  }, player, toggle, srOnly(describe(video)), info, actions);
+
+  function play() {
+    if (!player.src && player.dataset.src) player.src = player.dataset.src;
+    const attempt = player.play();
+    attempt?.catch(() => {
+      // Autoplay refused or interrupted by a pause: the play button stays available.
+      toggle.classList.add("paused");
+    });
+  }
+
+  function report() {
+    if (playingSince !== null) {
+      watchedMs += performance.now() - playingSince;
+      playingSince = performance.now();
+    }
+    if (watchedMs >= 500 && published && me) {
+      api.view(video.id, Math.min(watchedMs, 6 * 3600 * 1000), completed).catch(() => {});
+    }
+    watchedMs = 0;
+    completed = false;
+  }
+
+  return {
+    el,
+    video,
+    activate() {
+      el.classList.add("active");
+      player.preload = "auto";
+      play();
+    },
+    /** Load the file ahead of time (the next slide). */
+    preload() {
+      if (!player.src && player.dataset.src) {
+        player.preload = "auto";
+        player.src = player.dataset.src;
+      }
+    },
+    deactivate() {
+      el.classList.remove("active");
+      if (!player.paused) player.pause();
+      report();
+    },
+    dispose() {
+      this.deactivate();
+      player.removeAttribute("src");
+      player.load();
+    },
+  };
+}

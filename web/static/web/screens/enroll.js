@@ -1,0 +1,260 @@
+// Enrolling a cameo: a random head-pose challenge, performed in front of the webcam
+// (getUserMedia + MediaRecorder, one step at a time with a countdown) or in an uploaded video.
+
+import { api } from "../api.js";
+import { busy, errorBox, h, replace, showError, sleep } from "../dom.js";
+import { icon } from "../icons.js";
+import { navigate } from "../router.js";
+import { fixWebmDuration } from "../webm.js";
+import { STEP_ICONS, STEP_WORDS } from "../words.js";
+
+export const COUNTDOWN_MS = 3000; // "get ready" before the recording starts
+export const STEP_MS = 2000; // each pose is shown (and should be held) this long
+export const TAIL_MS = 500; // recorded after the last step
+const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+const RECORDING_TYPES = ["video/mp4;codecs=avc1", "video/mp4", "video/webm;codecs=vp9", "video/webm;codecs=vp8", "video/webm"];
+
+function stepsList(steps) {
+  return h("ol", { class: "challenge-steps", dataset: { challengeSteps: steps.join(",") } },
+    steps.map((step) => h("li", { dataset: { step } }, icon(STEP_ICONS[step], { size: 22 }), h("span", {}, STEP_WORDS[step]))));
+}
+
+function expiresLine(challenge) {
+  const at = new Date(challenge.expires_at);
+  return h("p", { class: "muted small" },
+    `These steps are yours until ${at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}.`);
+}
+
+function isChallengeError(error) {
+  return Boolean(error.fields?.challenge);
+}
+
+async function submit(file, challenge, filename) {
+  await api.enroll(file, challenge.id, filename);
+  navigate("/cameo", { replace: true });
+}
+
+// --- the webcam ----------------------------------------------------------------------------------
+
+export async function renderRecord({ main, signal, onLeave }) {
+  const body = h("div", { class: "stack" });
+  main.append(h("section", { class: "page enroll" }, h("h1", {}, "Record your cameo"), body));
+
+  if (!navigator.mediaDevices?.getUserMedia || !window.MediaRecorder) {
+    replace(body,
+      h("p", { role: "alert" }, "This browser can't record from the camera here. You can upload a video instead."),
+      h("a", { class: "btn primary", href: "#/cameo/upload" }, "Upload a video"));
+    return;
+  }
+
+  let stream = null;
+  let recorder = null;
+  const urls = [];
+  const stopCamera = () => {
+    if (recorder && recorder.state !== "inactive") recorder.stop();
+    stream?.getTracks().forEach((track) => track.stop());
+    stream = null;
+  };
+  onLeave(() => {
+    stopCamera();
+    urls.forEach((url) => URL.revokeObjectURL(url));
+  });
+
+  let challenge = await api.challenge();
+  if (signal.aborted) return;
+
+  function intro() {
+    const start = h("button", { type: "button", class: "btn primary wide" }, icon("camera", { size: 20 }), "Start camera and record");
+    const failure = errorBox();
+    replace(body,
+      h("p", {}, "Follow these steps, in order. Each one appears on screen with a countdown: hold the pose until it ends."),
+      stepsList(challenge.steps),
+      expiresLine(challenge),
+      h("ul", { class: "tips" },
+        h("li", {}, "Good light on your face; no bright window behind you."),
+        h("li", {}, "Only you in the picture: no other people, photos or screens."),
+        h("li", {}, "Hold the phone at arm's length, your face filling about a third of the frame.")),
+      h("p", { class: "muted small" }, "The preview is mirrored. The recording is only used to verify you, and deleted once checked."),
+      failure,
+      start,
+      h("a", { class: "btn ghost wide", href: "#/cameo/upload" }, icon("upload", { size: 18 }), "Upload a video instead"));
+    start.addEventListener("click", () => busy(start, record, { onError: (error) => showError(failure, cameraError(error)) }));
+  }
+
+  function cameraError(error) {
+    if (error.name === "NotAllowedError") return new Error("Camera access was blocked. Allow the camera for this site in your browser's settings, then try again.");
+    if (error.name === "NotFoundError" || error.name === "OverconstrainedError") return new Error("No camera was found. You can upload a video instead.");
+    if (error.name === "NotReadableError") return new Error("The camera is in use by another app. Close it and try again.");
+    return error;
+  }
+
+  async function record() {
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: "user", width: { ideal: 1280 }, height: { ideal: 720 } },
+      audio: false,
+    });
+    if (signal.aborted) return stopCamera();
+    const preview = h("video", { class: "camera-preview", muted: true, playsinline: true, autoplay: true, srcObject: stream,
+      "aria-label": "Your camera, mirrored" });
+    preview.muted = true;
+    const cueIcon = h("span", { class: "cue-icon", "aria-hidden": "true" });
+    const cueText = h("p", { class: "cue-text" }, "Get ready");
+    const cueCount = h("p", { class: "cue-count", "aria-hidden": "true" });
+    const announce = h("p", { class: "sr-only", "aria-live": "assertive" });
+    const dots = h("ol", { class: "step-dots", "aria-hidden": "true" }, challenge.steps.map(() => h("li", {})));
+    const cancel = h("button", { type: "button", class: "btn ghost" }, "Cancel");
+    const stage = h("div", {
+      class: "camera-stage",
+      dataset: { phase: "countdown", countdownMs: COUNTDOWN_MS, stepMs: STEP_MS, tailMs: TAIL_MS },
+    }, preview, h("div", { class: "cue", role: "group", "aria-label": "Instructions" }, cueIcon, cueText, cueCount), dots, announce);
+    replace(body, stage, cancel);
+    let cancelled = false;
+    cancel.addEventListener("click", () => {
+      cancelled = true;
+      stopCamera();
+      intro();
+    });
+    await new Promise((resolve) => {
+      if (preview.readyState >= 2) resolve();
+      else preview.addEventListener("loadeddata", resolve, { once: true });
+    });
+    await preview.play().catch(() => {});
+
+    const countDown = async (ms) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end && !cancelled) {
+        cueCount.textContent = String(Math.ceil((end - performance.now()) / 1000));
+        await sleep(100, signal);
+      }
+    };
+    announce.textContent = "Get ready. Recording starts in 3 seconds.";
+    await countDown(COUNTDOWN_MS);
+    if (cancelled) return;
+
+    const mimeType = RECORDING_TYPES.find((type) => MediaRecorder.isTypeSupported(type)) || "";
+    recorder = new MediaRecorder(stream, mimeType ? { mimeType, videoBitsPerSecond: 2_500_000 } : {});
+    const chunks = [];
+    recorder.addEventListener("dataavailable", (event) => event.data.size && chunks.push(event.data));
+    const stopped = new Promise((resolve) => recorder.addEventListener("stop", resolve, { once: true }));
+    const started = new Promise((resolve) => recorder.addEventListener("start", resolve, { once: true }));
+    recorder.start(250);
+    await started;
+    const startedAt = performance.now();
+    stage.dataset.phase = "recording";
+    stage.classList.add("recording");
+
+    for (const [i, step] of challenge.steps.entries()) {
+      stage.dataset.step = step;
+      dots.children[i].classList.add("current");
+      replace(cueIcon, icon(STEP_ICONS[step], { size: 64 }));
+      cueText.textContent = STEP_WORDS[step];
+      announce.textContent = `Step ${i + 1} of ${challenge.steps.length}: ${STEP_WORDS[step]}`;
+      await countDown(STEP_MS);
+      if (cancelled) return;
+      dots.children[i].classList.replace("current", "done");
+    }
+    cueText.textContent = "Hold still";
+    cueCount.textContent = "";
+    await sleep(TAIL_MS, signal);
+    if (cancelled) return;
+    recorder.stop();
+    await stopped;
+    const durationMs = performance.now() - startedAt;
+    stopCamera();
+    const type = (recorder.mimeType || mimeType || "video/webm").split(";")[0];
+    const blob = await fixWebmDuration(new Blob(chunks, { type }), durationMs);
+    review(blob, durationMs);
+  }
+
+  function review(blob, durationMs) {
+    const url = URL.createObjectURL(blob);
+    urls.push(url);
+    const extension = blob.type.includes("mp4") ? "mp4" : "webm";
+    const use = h("button", { type: "button", class: "btn primary wide" }, icon("check", { size: 20 }), "Use this video");
+    const again = h("button", { type: "button", class: "btn ghost wide" }, "Record again");
+    const failure = errorBox();
+    replace(body,
+      h("h2", {}, "Check your recording"),
+      h("video", { class: "review-video", src: url, controls: true, playsinline: true, muted: true,
+        "aria-label": "Your recording", dataset: { recorded: extension } }),
+      h("p", { class: "muted small" }, `${(durationMs / 1000).toFixed(1)} s, ${(blob.size / 1024 / 1024).toFixed(1)} MB.`),
+      h("p", {}, "Did you do each step, in order, until its countdown ended?"),
+      stepsList(challenge.steps),
+      failure,
+      use,
+      again);
+    again.addEventListener("click", intro);
+    use.addEventListener("click", () => busy(use, () => submit(blob, challenge, `cameo.${extension}`), {
+      onError: (error) => {
+        showError(failure, error);
+        if (isChallengeError(error)) {
+          use.hidden = true;
+          again.textContent = "Get new steps and record again";
+          again.addEventListener("click", async () => {
+            challenge = await api.challenge();
+            intro();
+          }, { once: true });
+        }
+      },
+    }));
+    use.focus();
+  }
+
+  intro();
+}
+
+// --- an uploaded video ----------------------------------------------------------------------------
+
+export async function renderUpload({ main, signal, onLeave }) {
+  const body = h("div", { class: "stack" });
+  main.append(h("section", { class: "page enroll" }, h("h1", {}, "Upload a cameo video"), body));
+  let challenge = await api.challenge();
+  if (signal.aborted) return;
+  let previewUrl = null;
+  onLeave(() => previewUrl && URL.revokeObjectURL(previewUrl));
+
+  const input = h("input", { type: "file", id: "enroll-file", name: "video", accept: "video/mp4,video/webm,video/quicktime",
+    "aria-describedby": "enroll-file-hint" });
+  const preview = h("video", { class: "review-video", controls: true, muted: true, playsinline: true, hidden: true, "aria-label": "The video you chose" });
+  const failure = errorBox();
+  const upload = h("button", { type: "submit", class: "btn primary wide" }, icon("upload", { size: 20 }), "Upload and verify");
+  const stepsBox = h("div", {}, stepsList(challenge.steps), expiresLine(challenge));
+  const form = h("form", { class: "stack", novalidate: true },
+    h("p", {}, "Record a selfie video of yourself doing these steps, in this order, holding each pose for about a second:"),
+    stepsBox,
+    h("div", { class: "field" },
+      h("label", { for: "enroll-file" }, "Your video"),
+      input,
+      h("p", { class: "hint", id: "enroll-file-hint" }, "MP4, WebM or MOV; 2 to 15 seconds; at most 20 MB.")),
+    preview,
+    failure,
+    upload,
+    h("a", { class: "btn ghost wide", href: "#/cameo/record" }, icon("camera", { size: 18 }), "Use the camera instead"));
+  body.append(form);
+
+  input.addEventListener("change", () => {
+    failure.hidden = true;
+    if (previewUrl) URL.revokeObjectURL(previewUrl);
+    const file = input.files[0];
+    preview.hidden = !file;
+    if (!file) return;
+    previewUrl = URL.createObjectURL(file);
+    preview.src = previewUrl;
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const file = input.files[0];
+    if (!file) return showError(failure, new Error("Choose a video first."));
+    if (file.size > MAX_UPLOAD_BYTES) return showError(failure, new Error("This video is larger than 20 MB."));
+    return busy(upload, () => submit(file, challenge, file.name), {
+      onError: async (error) => {
+        showError(failure, error);
+        if (isChallengeError(error)) {
+          challenge = await api.challenge();
+          replace(stepsBox, stepsList(challenge.steps), expiresLine(challenge));
+          failure.textContent = `${error.message} Here are new steps: record them and upload again.`;
+        }
+      },
+    });
+  });
+}

@@ -1,0 +1,149 @@
+// Videos of me (every video that shows the person, other people's drafts included, each deletable
+// in one tap, or all by one author) and notifications.
+
+import { api } from "../api.js";
+import { busy, confirmDialog, h, moreButton, timeAgo, toast } from "../dom.js";
+import { icon } from "../icons.js";
+import { setUnread } from "../state.js";
+import { notificationLink, notificationText } from "../words.js";
+
+function tabs(current) {
+  return h("nav", { class: "segmented links", "aria-label": "Of me" },
+    h("a", { href: "#/of-me", "aria-current": current === "videos" ? "page" : undefined }, "Videos of me"),
+    h("a", { href: "#/notifications", "aria-current": current === "notifications" ? "page" : undefined }, "Notifications"));
+}
+
+function foundHow(row) {
+  if (row.source === "tagged") return "Tagged: made with your cameo";
+  const similarity = row.similarity !== null && row.similarity !== undefined ? ` (${Math.round(row.similarity * 100)}% match)` : "";
+  return `Found by face matching${similarity}`;
+}
+
+export async function renderVideos({ main, signal }) {
+  const list = h("ul", { class: "appearances", "aria-labelledby": "of-me-title" });
+  const empty = h("div", { class: "empty", hidden: true, dataset: { empty: "" } },
+    icon("shield", { size: 40 }),
+    h("p", { class: "empty-title" }, "No videos show you"),
+    h("p", {}, "When someone puts your cameo in a video, or we find your face in one, it appears here — drafts included."));
+  const more = h("div", {});
+  const scan = h("button", { type: "button", class: "btn ghost small" }, icon("search", { size: 18 }), "Scan for videos of me");
+  scan.addEventListener("click", () => busy(scan, async () => {
+    await api.scanForMe();
+    toast("Scanning existing videos for your face. New finds appear here and in your notifications.");
+  }));
+  const deleteAll = h("button", { type: "button", class: "btn danger small", hidden: true }, icon("trash", { size: 18 }), "Delete every video of me");
+  deleteAll.addEventListener("click", async () => {
+    const { confirmed } = await confirmDialog({
+      title: "Delete every video that shows you?",
+      body: "Every video listed here is deleted for everyone, drafts included. This cannot be undone.",
+      confirmLabel: "Delete all",
+      danger: true,
+    });
+    if (!confirmed) return;
+    await busy(deleteAll, async () => {
+      const { deleted } = await api.deleteAllAppearances();
+      toast(`${deleted} ${deleted === 1 ? "video" : "videos"} deleted.`);
+      list.replaceChildren();
+      refreshEmpty();
+    });
+  });
+
+  main.append(h("section", { class: "page of-me" },
+    h("h1", { id: "of-me-title" }, "Videos of me"),
+    tabs("videos"),
+    h("p", { class: "muted" }, "Every video that shows you — tagged or found by face matching — including other people's drafts. Deleting one removes it everywhere."),
+    h("div", { class: "row wrap" }, scan),
+    empty,
+    list,
+    more,
+    deleteAll));
+
+  function refreshEmpty() {
+    empty.hidden = list.children.length > 0;
+    deleteAll.hidden = list.children.length === 0;
+  }
+
+  function removeRows(predicate) {
+    for (const item of [...list.children]) if (predicate(item)) item.remove();
+    refreshEmpty();
+  }
+
+  function row(appearance) {
+    const { video } = appearance;
+    const author = video.author.handle;
+    const removeOne = h("button", { type: "button", class: "btn danger small", "aria-label": `Delete this video by @${author} everywhere` },
+      icon("trash", { size: 18 }), "Delete");
+    // One tap: it is your likeness. (The author is told that a person in it removed it.)
+    removeOne.addEventListener("click", () => busy(removeOne, async () => {
+      await api.deleteAppearance(video.id);
+      toast(`The video by @${author} is deleted everywhere.`);
+      removeRows((item) => item.dataset.videoId === String(video.id));
+      list.closest("section").querySelector("h1").focus();
+    }));
+    const removeAuthor = h("button", { type: "button", class: "btn ghost small danger-text" }, `Delete all by @${author}`);
+    removeAuthor.addEventListener("click", async () => {
+      const { confirmed } = await confirmDialog({
+        title: `Delete every video of you by @${author}?`,
+        body: `Every video by @${author} that shows you is deleted for everyone, drafts included.`,
+        confirmLabel: "Delete all",
+        danger: true,
+      });
+      if (!confirmed) return;
+      await busy(removeAuthor, async () => {
+        const { deleted } = await api.deleteAppearancesBy(author);
+        toast(`${deleted} ${deleted === 1 ? "video" : "videos"} by @${author} deleted.`);
+        removeRows((item) => item.dataset.author === author);
+      });
+    });
+    const poster = video.poster_url
+      ? h("img", { class: "thumb", src: video.poster_url, alt: `Poster of the video by @${author}`, loading: "lazy" })
+      : h("div", { class: "thumb", "aria-hidden": "true" }, icon("ofme"));
+    return h("li", { class: "appearance", dataset: { videoId: video.id, author } },
+      h("a", { class: "thumb-link", href: `#/v/${video.id}`, "aria-label": `Play the video by @${author}` }, poster,
+        h("span", { class: "thumb-play", "aria-hidden": "true" }, icon("play", { size: 22 }))),
+      h("div", { class: "appearance-info" },
+        h("p", {}, h("a", { href: `#/u/${author}` }, `@${author}`),
+          video.status === "published" ? null : h("span", { class: "pill warn" }, "Draft")),
+        video.caption ? h("p", { class: "small" }, video.caption) : null,
+        h("p", { class: "muted small" }, `${foundHow(appearance)} · ${timeAgo(appearance.found_at)}`),
+        h("div", { class: "row wrap" }, removeOne, removeAuthor)));
+  }
+
+  async function load(cursor) {
+    const page = await api.appearances(cursor);
+    if (signal.aborted) return;
+    list.append(...page.results.map(row));
+    more.replaceChildren(page.next ? moreButton("More videos", () => load(page.next)) : "");
+    refreshEmpty();
+  }
+  await load();
+}
+
+export async function renderNotifications({ main, signal }) {
+  const list = h("ul", { class: "notifications", "aria-labelledby": "notifications-title" });
+  const empty = h("p", { class: "muted", hidden: true }, "Nothing yet. We'll tell you when someone uses your cameo or asks to.");
+  const more = h("div", {});
+  main.append(h("section", { class: "page notifications-page" },
+    h("h1", { id: "notifications-title" }, "Notifications"),
+    tabs("notifications"),
+    empty,
+    list,
+    more));
+
+  async function load(cursor) {
+    const page = await api.notifications(cursor);
+    if (signal.aborted) return;
+    for (const item of page.results) {
+      const text = notificationText(item);
+      const target = notificationLink(item);
+      list.append(h("li", { class: ["notification", item.read ? "" : "unread"], dataset: { kind: item.kind } },
+        item.read ? null : h("span", { class: "sr-only" }, "New: "),
+        target ? h("a", { href: `#${target}` }, text) : h("span", {}, text),
+        h("span", { class: "muted small" }, timeAgo(item.created_at))));
+    }
+    empty.hidden = list.children.length > 0;
+    more.replaceChildren(page.next ? moreButton("Older", () => load(page.next)) : "");
+  }
+  await load();
+  api.readNotifications().then(() => setUnread(0)).catch(() => {});
+}
