@@ -117,6 +117,7 @@ def running_app(var: Path, *, worker: bool = True, setup: tuple[list[str], ...] 
         "web": [
             str(bin_dir / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
             "--threads", "4", "--graceful-timeout", "5", "--worker-tmp-dir", "/dev/shm",  # noqa: S108 (as bin/run)
+            "--access-logfile", "-", "--access-logformat", '%(m)s %(U)s%(q)s %(s)s %(B)s %(M)sms',
         ],
         "worker": [
             str(bin_dir / "celery"), "-A", "config", "worker", "--queues", "default,generation,media",
@@ -200,6 +201,7 @@ def browser(chromium: str, camera_file: Path) -> Iterator[Any]:
                 "--use-fake-device-for-media-stream",
                 "--use-fake-ui-for-media-stream",
                 f"--use-file-for-fake-video-capture={camera_file}",
+                "--disable-dev-shm-usage",  # CI containers often have a small /dev/shm
             ],
         )
         yield browser
@@ -293,16 +295,35 @@ def people(browser: Any, artifacts: Path, request: pytest.FixtureRequest) -> Ite
     """make(name, viewport, app) → a Person on a page of their own (contexts share no storage), on
     `app` (default: live_app)."""
     contexts = []
+    apps: list[LiveApp] = []
 
     def make(name: str, viewport: dict[str, int] = MOBILE, app: LiveApp | None = None, **options: Any) -> Person:
         app = app or request.getfixturevalue("live_app")
         context = browser.new_context(viewport=viewport, permissions=["camera"], base_url=app.url, **options)
         context.set_default_timeout(20_000)
         contexts.append(context)
+        apps.append(app)
         person = Person(name, context.new_page(), app, artifacts, _shots, viewport)
         person.watch()
         return person
 
     yield make
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        # What each person's screen showed when the test failed, and what the app logged.
+        for number, context in enumerate(contexts, 1):
+            for page in context.pages:
+                with contextlib.suppress(Exception):
+                    page.screenshot(path=str(artifacts / f"FAILED-{request.node.name}-{number}.png"))
+        for app in {id(app): app for app in apps}.values():
+            print(f"\n--- logs of the app at {app.url} at the failure ---\n{app.log_tail(6000)}")
     for context in contexts:
         context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: Any) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.report_call = report  # type: ignore[attr-defined]

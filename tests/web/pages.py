@@ -9,9 +9,15 @@ from tests.web.conftest import Person
 PASSWORD = "a-long-passphrase-for-tests"
 
 
+# How long an assertion waits for the page by default. Playwright's own default (5 s) is too short for a
+# busy 2-core CI machine running the app, its worker and three browser pages at once.
+EXPECT_TIMEOUT_MS = 20_000
+
+
 def expect(locator: Any, **kwargs: Any) -> Any:
     from playwright.sync_api import expect as playwright_expect  # a dev dependency: imported when used
 
+    playwright_expect.set_options(timeout=EXPECT_TIMEOUT_MS)
     return playwright_expect(locator, **kwargs)
 
 

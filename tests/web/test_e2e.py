@@ -117,6 +117,10 @@ def test_two_people_a_cameo_a_video_and_its_deletion(people: Any, live_app: Any,
     ben.shot("create-allowed", show=page.locator(".preflight"))
     page.get_by_role("button", name="Generate").click()
     job = page.locator("li.job").first
+    # The job's row, or the refusal or error the form shows instead (which fails with its words).
+    refused = page.locator(".create-form [data-refusal]:visible, .create-form .error-box:visible")
+    expect(job.or_(refused).first).to_be_visible(timeout=60_000)
+    assert not refused.count(), f"Generate was refused: {refused.first.inner_text()}\n{live_app.log_tail()}"
     expect(job.locator("progress")).to_be_visible()
     seen = set()
     deadline = time.monotonic() + 120
