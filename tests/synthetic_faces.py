@@ -127,9 +127,15 @@ POSES = {
 
 
 def choreography(steps: list[str], *, hold: float = 0.9, move: float = 0.35) -> list[tuple[float, str]]:
-    """(seconds, pose) keyframes: each step held `hold` s, `move` s to get from one to the next."""
-    keys, t = [], 0.0
-    for step in steps:
+    """(seconds, pose) keyframes: each step held `hold` s, `move` s to get from one to the next, and
+    through `center` between two turned poses, as people do (this head model's face changes too much
+    between two sampled frames in a swing straight from looking up to looking down)."""
+    keys: list[tuple[float, str]] = []
+    t = 0.0
+    for i, step in enumerate(steps):
+        if i and "center" not in (steps[i - 1], step):
+            keys.append((t, "center"))
+            t += move
         keys += [(t, step), (t + hold, step)]
         t += hold + move
     return keys
