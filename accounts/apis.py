@@ -158,7 +158,7 @@ class MeApi(APIView):
     def patch(self, request: Request) -> Response:
         data = self.MeUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_update(user=request.user, **data.validated_data)
+        user = services.user_update(user=request.user, keep_token=request.auth, **data.validated_data)
         return Response(MeOutput(selectors.me_with_counts(user)).data)
 
     @extend_schema(

@@ -108,7 +108,10 @@ def user_update(
     birthdate: dt.date | None = None,
     password: str | None = None,
     current_password: str | None = None,
+    keep_token: AuthToken | None = None,
 ) -> User:
+    """Change the profile. A new password signs every device out but `keep_token`'s (the one that
+    asked for the change)."""
     fields: list[str] = []
     if display_name is not None:
         user.display_name = display_name.strip()
@@ -125,8 +128,10 @@ def user_update(
         _check_password(password, user)
         user.set_password(password)
         fields.append("password")
-        # A new password signs every other device out.
-        AuthToken.objects.filter(user=user).delete()
+        others = AuthToken.objects.filter(user=user)
+        if keep_token is not None:
+            others = others.exclude(pk=keep_token.pk)
+        others.delete()
     if fields:
         user.save(update_fields=fields)
     return user

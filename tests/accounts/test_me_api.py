@@ -65,6 +65,7 @@ def test_password_change_needs_the_current_one_and_signs_out_other_devices(clien
     response = laptop.patch(ME, {"password": "a-brand-new-passphrase", "current_password": PASSWORD}, format="json")
     assert response.status_code == 200
     assert phone.get(ME).status_code == 401
+    assert laptop.get(ME).status_code == 200  # the device that changed it stays signed in
     ok = anon.post("/api/v1/auth/token", {"handle": "me.myself", "password": "a-brand-new-passphrase"}, format="json")
     assert ok.status_code == 200
 
