@@ -162,7 +162,9 @@ class UserVideosApi(APIView):
     @extend_schema(operation_id="users_videos_list", responses={200: paginated(VideoOutput), **errors(400, 404)})
     def get(self, request: Request, handle: str) -> Response:
         author = user_visible_to(handle, viewer_of(request))
-        return Response(_videos_page(request, selectors.videos_of(author), f"videos-of-{author.pk}"))
+        # Someone I blocked keeps a profile page (to unblock them), without videos: they would 404.
+        videos = selectors.videos_of(author) if not author.relation.blocked_by_me else Video.objects.none()
+        return Response(_videos_page(request, videos, f"videos-of-{author.pk}"))
 
 
 # --- one video -------------------------------------------------------------------------------------

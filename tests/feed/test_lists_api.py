@@ -51,6 +51,18 @@ def test_a_persons_published_videos(api, anon, me, other, make_video):
     assert anon.get("/api/v1/users/nobody.here/videos").status_code == 404
 
 
+def test_someone_i_blocked_has_a_profile_but_no_videos_listed(api, me, other, make_video):
+    from accounts import services as accounts
+
+    video = make_video(other)
+    accounts.block_create(blocker=me, blocked=other)
+    assert api.get("/api/v1/users/other.person").status_code == 200
+    assert api.get("/api/v1/users/other.person/videos").json()["results"] == []
+    assert api.get(f"/api/v1/videos/{video.pk}").status_code == 404
+    accounts.block_delete(blocker=me, blocked=other)
+    assert [v["id"] for v in api.get("/api/v1/users/other.person/videos").json()["results"]] == [video.pk]
+
+
 def test_videos_of_someone_who_blocked_me_are_404(api, blocker, make_video):
     make_video(blocker)
     assert api.get("/api/v1/users/the.blocker/videos").status_code == 404
