@@ -55,7 +55,8 @@ export function showFormErrors(form, error, summary) {
   clearFormErrors(form);
   const fields = error.fields || {};
   const leftover = [];
-  for (const [name, messages] of Object.entries(fields)) {
+  for (const [name, given] of Object.entries(fields)) {
+    const messages = flatMessages(given);
     const control = form.elements.namedItem(name);
     const slot = control && form.querySelector(`#${CSS.escape(control.id)}-error`);
     if (slot) {
@@ -74,6 +75,17 @@ export function showFormErrors(form, error, summary) {
   const first = form.querySelector("[aria-invalid=true]");
   if (first) first.focus();
   else if (summary && text) summary.focus();
+}
+
+/** A field's messages as a flat list: a list field's errors come per item ({"0": ["…"]}). */
+function flatMessages(given) {
+  if (typeof given === "string") return [given];
+  if (Array.isArray(given)) return given.flatMap(flatMessages);
+  if (given && typeof given === "object") {
+    return Object.entries(given).flatMap(([key, inner]) =>
+      flatMessages(inner).map((message) => (/^\d+$/.test(key) ? `Line ${Number(key) + 1}: ${message}` : message)));
+  }
+  return [];
 }
 
 export function clearFormErrors(form) {

@@ -101,6 +101,9 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
 
   const published = video.status === "published";
   const mine = me && video.author.handle === me.handle;
+  // Someone else's video that shows me: tagged, or a draft (a draft is shown only to its author and
+  // the people in it). I may delete it everywhere, as from "videos of me".
+  const showsMe = me && !mine && (video.cameos?.includes(me.handle) || !published);
   const actions = h("div", { class: "slide-actions" },
     h("a", { class: "action author-avatar", href: `#/u/${video.author.handle}`, "aria-label": `Open @${video.author.handle}'s profile` },
       h("span", { class: "avatar", "aria-hidden": "true" }, (video.author.display_name || video.author.handle)[0].toUpperCase())),
@@ -111,6 +114,23 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
         icon("remix", { size: 28 }), h("span", { class: "action-count", "aria-hidden": "true" }, "Remix"))
       : null,
     published && !mine ? actionButton("flag", "Report this video", "Report", { onclick: () => openReport(video) }) : null,
+    showsMe ? actionButton("trash", `Delete this video of me by @${video.author.handle}`, "Delete", {
+      onclick: async (event) => {
+        const button = event.currentTarget;
+        const { confirmed } = await confirmDialog({
+          title: "Delete this video of you?",
+          body: `You are in it, so you may delete it: it is removed from every feed and from @${video.author.handle}'s drafts, with its files.`,
+          confirmLabel: "Delete",
+          danger: true,
+        });
+        if (!confirmed) return;
+        await busy(button, async () => {
+          await api.deleteAppearance(video.id);
+          toast("Video deleted.");
+          onDeleted?.(video);
+        });
+      },
+    }) : null,
     mine ? actionButton("trash", "Delete this video", "Delete", {
       onclick: async (event) => {
         const button = event.currentTarget;

@@ -3,7 +3,7 @@
 // with a caption or delete.
 
 import { api, ApiError } from "../api.js";
-import { busy, clearFormErrors, confirmDialog, debounce, errorBox, field, h, replace, showFormErrors, sleep, timeAgo, toast, uid } from "../dom.js";
+import { busy, clearFormErrors, confirmDialog, debounce, errorBox, field, h, moreButton, replace, showFormErrors, sleep, timeAgo, toast, uid } from "../dom.js";
 import { icon } from "../icons.js";
 import { navigate } from "../router.js";
 import { AccessBook, accessAction, mentionAutocomplete } from "../components/mentions.js";
@@ -74,6 +74,18 @@ function jobRow(job, { book, onChange }) {
       "aria-label": `Your draft: ${job.prompt}`,
     });
     player.muted = true;
+    // A draft's URL is signed for a few minutes: when it has expired, ask for a fresh one, once.
+    player.addEventListener("error", async () => {
+      if (player.dataset.refreshed) return;
+      player.dataset.refreshed = "1";
+      try {
+        const fresh = await api.job(job.id);
+        if (fresh.video?.media_url) player.src = fresh.video.media_url;
+        else onChange(fresh);
+      } catch {
+        // the row stays as it is; a reload of the screen shows the job as it is now
+      }
+    });
     const captionId = uid("caption");
     const failure = errorBox();
     const form = h("form", { class: "publish-form" },
@@ -89,7 +101,16 @@ function jobRow(job, { book, onChange }) {
         const published = await api.publish(job.id, form.elements.caption.value.trim());
         toast("Published. It's in the feed now.");
         onChange({ ...job, status: "published", video: published });
-      }, { onError: (error) => {
+      }, { onError: async (error) => {
+        if (error.code === "consent_required" || error.status === 409) {
+          // Refused at publish: the job is blocked and its draft deleted; the row shows why.
+          try {
+            onChange(await api.job(job.id));
+            return;
+          } catch {
+            // fall through: show the error where the form is
+          }
+        }
         failure.hidden = false;
         failure.replaceChildren(error.message);
         if (error.body?.subjects) failure.append(subjectsList(error.body.subjects, book, { refusedOnly: true }));
@@ -103,8 +124,17 @@ function jobRow(job, { book, onChange }) {
       if (confirmed) await busy(button, async () => onChange(await api.cancelJob(job.id)));
     });
     row.append(player, form);
+  } else if (job.status === "ready") {
+    // Its draft is gone: a person in it deleted it.
+    row.append(
+      h("p", { class: "job-error" }, "A person in this video deleted the draft."),
+      h("button", { type: "button", class: "btn ghost small", onclick: (event) => busy(event.currentTarget, async () => {
+        onChange(await api.cancelJob(job.id));
+      }) }, "Remove"));
   } else if (job.status === "published" && job.video) {
     row.append(h("a", { class: "btn ghost small", href: `#/v/${job.video.id}` }, "Watch"));
+  } else if (job.status === "published") {
+    row.append(h("p", { class: "muted small" }, "This video has been deleted."));
   } else if (job.error || job.subjects?.some((s) => s.verdict === "refused")) {
     row.append(h("p", { class: "job-error" }, job.error?.detail || "Someone in it does not allow you."));
     const refused = (job.subjects || []).filter((s) => s.verdict === "refused");
@@ -287,6 +317,24 @@ export async function render({ main, query, me, signal, onLeave }) {
   const jobs = await api.jobs();
   if (signal.aborted) return;
   for (const job of jobs.results.slice().reverse()) showJob(job);
+  // Older jobs, a page at a time, below the others.
+  const olderSlot = h("div", {});
+  jobsList.after(olderSlot);
+  const showOlder = (cursor) => {
+    if (!cursor) return replace(olderSlot);
+    replace(olderSlot, moreButton("Older drafts", async () => {
+      const page = await api.jobs(cursor);
+      for (const job of page.results) {
+        if (rows.has(job.id)) continue;
+        const row = jobRow(job, { book, onChange: showJob });
+        jobsList.append(row);
+        rows.set(job.id, row);
+        if (ACTIVE_JOB.has(job.status)) poll();
+      }
+      showOlder(page.next);
+    }));
+  };
+  showOlder(jobs.next);
 
   // --- submit ----------------------------------------------------------------------------------------
   form.addEventListener("submit", (event) => {

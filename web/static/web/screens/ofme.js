@@ -44,6 +44,7 @@ export async function renderVideos({ main, signal }) {
       const { deleted } = await api.deleteAllAppearances();
       toast(`${deleted} ${deleted === 1 ? "video" : "videos"} deleted.`);
       list.replaceChildren();
+      more.replaceChildren();
       refreshEmpty();
     });
   });

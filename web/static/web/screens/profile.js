@@ -73,7 +73,7 @@ export async function renderUser({ main, params, me, signal, setTitle }) {
     if (person.is_blocked) {
       await busy(block, async () => {
         await api.block(person.handle, false);
-        await reload();
+        navigate(`/u/${person.handle}`, { replace: true }); // their videos and cameo, as they are now
       });
       return;
     }
@@ -88,7 +88,7 @@ export async function renderUser({ main, params, me, signal, setTitle }) {
     await busy(block, async () => {
       await api.block(person.handle, true, { deleteVideos: checked });
       toast(`@${person.handle} is blocked.`);
-      await reload();
+      navigate(`/u/${person.handle}`, { replace: true }); // nothing of theirs is shown any more
     });
   });
   paint();
@@ -160,7 +160,9 @@ function editForm(me) {
     if (birthdate.value) body.birthdate = birthdate.value;
     busy(form.querySelector("button[type=submit]"), async () => {
       await api.updateMe(body);
-      await loadMe();
+      const fresh = await loadMe();
+      const heading = form.closest(".profile")?.querySelector("h1");
+      if (heading) heading.textContent = fresh.display_name || `@${fresh.handle}`;
       toast("Profile saved.");
     }, { onError: (error) => showFormErrors(form, error, summary) });
   });
@@ -182,7 +184,7 @@ function passwordForm() {
     busy(form.querySelector("button[type=submit]"), async () => {
       await api.updateMe(data);
       form.reset();
-      toast("Password changed.");
+      toast("Password changed. Your other devices are signed out.");
     }, { onError: (error) => showFormErrors(form, error, summary) });
   });
   return form;

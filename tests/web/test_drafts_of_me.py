@@ -1,0 +1,127 @@
+"""Other people's drafts of me in the browser: I delete one from the video's own screen, and its author
+sees why it is gone; a draft whose publish is refused (I narrowed my audience meanwhile) shows the
+refusal instead of a dead player. Also the settings forms: a too long restriction is explained
+line by line, and changing the password keeps this device signed in."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from tests.web.camera import selfie_video
+from tests.web.conftest import DESKTOP, MOBILE, LiveApp, running_app
+from tests.web.pages import PASSWORD, expect, sign_up, tab
+from tests.web.test_enrollment import upload_screen
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    """An app of its own: the astronaut's face is Ana's cameo here, whatever the other tests enroll."""
+    with running_app(tmp_path_factory.mktemp("web-drafts")) as app:
+        yield app
+
+
+def token_of(app: LiveApp, handle: str, password: str = PASSWORD) -> str:
+    return app.call("POST", "/auth/token", {"handle": handle, "password": password})["token"]
+
+
+def generate_ready(app: LiveApp, token: str, prompt: str) -> dict[str, Any]:
+    job = app.call("POST", "/generations", {"prompt": prompt, "duration_s": 2, "aspect": "9:16"}, token)
+    deadline = time.monotonic() + 120
+    while job["status"] != "ready":
+        assert job["status"] in {"queued", "checking", "running", "scanning"}, job
+        assert time.monotonic() < deadline, f"the job did not finish:\n{app.log_tail()}"
+        time.sleep(0.5)
+        job = app.call("GET", f"/generations/{job['id']}", token=token)
+    return job
+
+
+def test_drafts_of_me_deleted_or_refused_and_what_their_author_sees(people: Any, app: LiveApp) -> None:
+    ana = people("ana", MOBILE, app=app)
+    ben = people("ben", DESKTOP, app=app)
+    sign_up(ana, "ana", "Ana Silva", screenshots=False)
+    sign_up(ben, "ben", "Ben Okafor", screenshots=False)
+    ana_token, ben_token = token_of(app, "ana"), token_of(app, "ben")
+
+    # Ana enrolls by upload and lets everyone use her cameo; Ben makes two drafts with her.
+    steps = upload_screen(ana)
+    ana.page.get_by_label("Your video").set_input_files(
+        {"name": "me.mp4", "mimeType": "video/mp4", "buffer": selfie_video(steps, person="astronaut")}
+    )
+    ana.page.get_by_role("button", name="Upload and verify").click()
+    expect(ana.page.get_by_role("heading", name="Your cameo is active")).to_be_visible(timeout=60_000)
+    app.call("PATCH", "/cameo", {"audience": "everyone"}, ana_token)
+    beach = generate_ready(app, ben_token, "@ana at the beach")
+    snow = generate_ready(app, ben_token, "@ana in the snow")
+
+    # Ben has both drafts on his Create screen.
+    tab(ben.page, "Create").click()
+    beach_row = ben.page.locator(f"li.job[data-job-id='{beach['id']}']")
+    snow_row = ben.page.locator(f"li.job[data-job-id='{snow['id']}']")
+    expect(snow_row.get_by_role("button", name="Publish")).to_be_visible()
+    expect(beach_row.locator("video.draft-video")).to_be_visible()
+
+    # Ana opens the beach draft (as from her notification) and deletes it from there.
+    ana.go(f"/v/{beach['video']['id']}")
+    ana.page.get_by_role("button", name="Delete this video of me by @ben").click()
+    ana.shot("draft-of-me-delete", show=ana.page.get_by_role("dialog"))
+    ana.page.get_by_role("dialog", name="Delete this video of you?").get_by_role("button", name="Delete").click()
+    expect(ana.page.get_by_text("Video deleted.")).to_be_visible()
+    assert app.call("GET", f"/generations/{beach['id']}", token=ben_token)["video"] is None
+    left = app.call("GET", "/cameo/appearances", token=ana_token)["results"]
+    assert [a["video"]["id"] for a in left] == [snow["video"]["id"]]
+
+    # Ben's screen, reloaded, says why the draft is gone, and lets him clear the row.
+    ben.page.reload()
+    expect(beach_row).to_contain_text("A person in this video deleted the draft.")
+    ben.shot("draft-deleted-by-person-in-it", show=beach_row)
+    beach_row.get_by_role("button", name="Remove").click()
+    expect(beach_row).to_have_count(0)
+
+    # Ana now lets only herself use her cameo. Ben, whose screen still offers to publish the snow
+    # draft, presses Publish: the row shows the refusal instead of a player that no longer plays.
+    app.call("PATCH", "/cameo", {"audience": "only_me"}, ana_token)
+    snow_row.get_by_label("Caption").fill("snow day")
+    publish = f"/api/v1/generations/{snow['id']}/publish"
+    # 403 when the publish itself finds the refusal; 409 when the worker's re-check blocked it first.
+    with ben.expecting_http_error(403, publish), ben.expecting_http_error(409, publish):
+        snow_row.get_by_role("button", name="Publish").click()
+        expect(snow_row).to_have_attribute("data-status", "blocked")
+    expect(snow_row.locator("video")).to_have_count(0)
+    # Why, in the job's words: "does not allow you" (refused at publish) or "no longer allows it"
+    # (the worker's re-check after her change came first).
+    expect(snow_row.locator(".job-error")).to_contain_text("allow")
+    ben.shot("publish-refused", show=snow_row)
+    assert app.call("GET", f"/generations/{snow['id']}", token=ben_token)["status"] == "blocked"
+    assert app.call("GET", "/feed")["results"] == []
+
+    # A restriction over 200 characters: the form says which line and why, and saves nothing.
+    ana.go("/cameo")
+    restrictions = ana.page.get_by_label("Restrictions")
+    restrictions.fill("no politics\n" + "x" * 201)
+    with ana.expecting_http_error(400, "/api/v1/cameo"):
+        ana.page.get_by_role("button", name="Save settings").click()
+        expect(ana.page.locator("[aria-invalid=true]")).to_have_count(1)
+    expect(ana.page.get_by_text("Line 2:")).to_be_visible()
+    ana.shot("restriction-too-long", show=restrictions)
+    assert app.call("GET", "/cameo", token=ana_token)["restrictions"] == []
+
+    # A new password signs Ana's other devices out, not this one.
+    ana.go("/profile")
+    ana.page.get_by_label("Current password").fill(PASSWORD)
+    ana.page.get_by_label("New password").fill("another-long-passphrase")
+    ana.page.get_by_role("button", name="Change password").click()
+    expect(ana.page.get_by_text("Password changed.")).to_be_visible()
+    with pytest.raises(Exception, match="401"):
+        app.call("GET", "/me", token=ana_token)
+    ana.page.reload()
+    tab(ana.page, "Cameo").click()
+    expect(ana.page.get_by_role("heading", name="Your cameo is active")).to_be_visible()
+
+    for person in (ana, ben):
+        person.check()
