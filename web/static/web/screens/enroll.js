@@ -188,12 +188,14 @@ export async function renderRecord({ main, signal, onLeave }) {
       onError: (error) => {
         showError(failure, error);
         if (isChallengeError(error)) {
+          // These steps can't be used again: only new ones (a failure to get them is a toast).
           use.hidden = true;
-          again.textContent = "Get new steps and record again";
-          again.addEventListener("click", async () => {
+          const fresh = h("button", { type: "button", class: "btn primary wide" }, "Get new steps and record again");
+          fresh.addEventListener("click", () => busy(fresh, async () => {
             challenge = await api.challenge();
             intro();
-          }, { once: true });
+          }));
+          again.replaceWith(fresh);
         }
       },
     }));
@@ -250,7 +252,12 @@ export async function renderUpload({ main, signal, onLeave }) {
       onError: async (error) => {
         showError(failure, error);
         if (isChallengeError(error)) {
-          challenge = await api.challenge();
+          try {
+            challenge = await api.challenge();
+          } catch (again) {
+            showError(failure, again);
+            return;
+          }
           replace(stepsBox, stepsList(challenge.steps), expiresLine(challenge));
           failure.textContent = `${error.message} Here are new steps: record them and upload again.`;
         }
