@@ -99,6 +99,20 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
     paintComments();
   }));
 
+  /** A trash button that asks first, deletes with `remove`, and tells the screen. */
+  const deleteButton = (label, question, remove) => actionButton("trash", label, "Delete", {
+    onclick: async (event) => {
+      const button = event.currentTarget;
+      const { confirmed } = await confirmDialog({ ...question, confirmLabel: "Delete", danger: true });
+      if (!confirmed) return;
+      await busy(button, async () => {
+        await remove();
+        toast("Video deleted.");
+        onDeleted?.(video);
+      });
+    },
+  });
+
   const published = video.status === "published";
   const mine = me && video.author.handle === me.handle;
   // Someone else's video that shows me: tagged, or a draft (a draft is shown only to its author and
@@ -114,40 +128,14 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
         icon("remix", { size: 28 }), h("span", { class: "action-count", "aria-hidden": "true" }, "Remix"))
       : null,
     published && !mine ? actionButton("flag", "Report this video", "Report", { onclick: () => openReport(video) }) : null,
-    showsMe ? actionButton("trash", `Delete this video of me by @${video.author.handle}`, "Delete", {
-      onclick: async (event) => {
-        const button = event.currentTarget;
-        const { confirmed } = await confirmDialog({
-          title: "Delete this video of you?",
-          body: `You are in it, so you may delete it: it is removed from every feed and from @${video.author.handle}'s drafts, with its files.`,
-          confirmLabel: "Delete",
-          danger: true,
-        });
-        if (!confirmed) return;
-        await busy(button, async () => {
-          await api.deleteAppearance(video.id);
-          toast("Video deleted.");
-          onDeleted?.(video);
-        });
-      },
-    }) : null,
-    mine ? actionButton("trash", "Delete this video", "Delete", {
-      onclick: async (event) => {
-        const button = event.currentTarget;
-        const { confirmed } = await confirmDialog({
-          title: "Delete this video?",
-          body: "It is removed from every feed, with its files. This cannot be undone.",
-          confirmLabel: "Delete",
-          danger: true,
-        });
-        if (!confirmed) return;
-        await busy(button, async () => {
-          await api.deleteVideo(video.id);
-          toast("Video deleted.");
-          onDeleted?.(video);
-        });
-      },
-    }) : null);
+    showsMe ? deleteButton(`Delete this video of me by @${video.author.handle}`, {
+      title: "Delete this video of you?",
+      body: `You are in it, so you may delete it: it is removed from every feed and from @${video.author.handle}'s drafts, with its files.`,
+    }, () => api.deleteAppearance(video.id)) : null,
+    mine ? deleteButton("Delete this video", {
+      title: "Delete this video?",
+      body: "It is removed from every feed, with its files. This cannot be undone.",
+    }, () => api.deleteVideo(video.id)) : null);
 
   const info = h("div", { class: "slide-info" },
     h("a", { class: "slide-author", href: `#/u/${video.author.handle}` },
