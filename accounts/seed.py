@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import Block, Follow, User
 from core.bulk import insert_rows, next_id
 from core.seeding import pair_keys, popularity, unique_pairs
+from core.text import skeleton
 
 SEED_PASSWORD = "castfeed-seed-password"  # noqa: S105 - documented password of seeded accounts
 
@@ -78,13 +79,21 @@ def run(ctx: Any) -> None:
     ages = np.clip(rng.normal(29, 9, size=n), 13.2, 80)  # about 11% are 13–17
     joined = rng.integers(0, 3 * 365 * 86400, size=n)
 
+    skeletons = set(User.objects.exclude(handle_skeleton=None).values_list("handle_skeleton", flat=True))
+
     def users() -> Any:
         for i, uid in enumerate(ids.tolist()):
             first, last = _FIRST[i % len(_FIRST)], _LAST[(i // len(_FIRST)) % len(_LAST)]
             birth = today - dt.timedelta(days=int(ages[i] * 365.25))
+            handle = f"{first}.{last}{uid}"[:30]
+            shape = skeleton(handle)
+            # A look-alike of a handle already there keeps no skeleton, as the migration leaves old ones.
+            shape_or_none = None if shape in skeletons else shape
+            skeletons.add(shape)
             yield (
                 uid,
-                f"{first}.{last}{uid}"[:30],
+                handle,
+                shape_or_none,
                 f"{first.title()} {last.title()}",
                 birth,
                 password,
@@ -99,6 +108,7 @@ def run(ctx: Any) -> None:
         [
             "id",
             "handle",
+            "handle_skeleton",
             "display_name",
             "birthdate",
             "password",

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import (
@@ -27,6 +28,7 @@ from accounts.models import (
 from accounts.selectors import relation_between
 from accounts.signals import account_erasing, account_exporting, user_blocked
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
+from core.text import skeleton
 
 
 class InvalidCredentials(ApplicationError):
@@ -68,16 +70,24 @@ def user_register(*, handle: str, password: str, display_name: str = "", birthda
     user = User(handle=handle, display_name=display_name.strip(), birthdate=birthdate)
     _check_password(password, user)
     user.set_password(password)
-    if User.objects.filter(handle=handle).exists():
-        raise Conflict("This handle is taken.", code="handle_taken", fields={"handle": ["This handle is taken."]})
+    if User.objects.filter(Q(handle=handle) | Q(handle_skeleton=skeleton(handle))).exists():
+        raise _handle_unavailable(handle)
     try:
         with transaction.atomic():
             user.save()
-    except IntegrityError as exc:  # two registrations of the same handle at once
-        raise Conflict(
-            "This handle is taken.", code="handle_taken", fields={"handle": ["This handle is taken."]}
-        ) from exc
+    except IntegrityError as exc:  # two registrations of the same (or a look-alike) handle at once
+        raise _handle_unavailable(handle) from exc
     return user
+
+
+def _handle_unavailable(handle: str) -> Conflict:
+    """Taken, or so like a taken handle ("rnike" for "mike") that others would mistake one for the other."""
+    message = (
+        "This handle is taken."
+        if User.objects.filter(handle=handle).exists()
+        else "This handle is too similar to an existing one."
+    )
+    return Conflict(message, code="handle_taken", fields={"handle": [message]})
 
 
 def token_issue(*, user: User) -> str:

@@ -26,6 +26,7 @@ from accounts.services import notify
 from cameos.models import VideoFace
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
 from core.storage import delete_after_commit
+from core.text import MixedScript, canonical
 from feed import services as feed_services
 from feed.models import Video
 from generation.models import GenerationJob
@@ -66,11 +67,16 @@ def refuse_consent(decision: consent.Decision) -> ConsentRequired:
 
 def _validate(prompt: str, duration_s: Any, aspect: str, seed: Any) -> tuple[str, int, str, int]:
     knobs, errors = _knobs(), {}
-    prompt = " ".join((prompt or "").split())
-    if not prompt:
-        errors["prompt"] = ["Describe the video."]
-    elif len(prompt) > knobs["MAX_PROMPT_CHARS"]:
-        errors["prompt"] = [f"At most {knobs['MAX_PROMPT_CHARS']} characters."]
+    try:
+        # What is stored, checked and read by the model: one text (core.text.canonical).
+        prompt = canonical(prompt or "")
+    except MixedScript as exc:
+        errors["prompt"] = [exc.message]
+    else:
+        if not prompt:
+            errors["prompt"] = ["Describe the video."]
+        elif len(prompt) > knobs["MAX_PROMPT_CHARS"]:
+            errors["prompt"] = [f"At most {knobs['MAX_PROMPT_CHARS']} characters."]
     if not isinstance(duration_s, int) or not knobs["MIN_SECONDS"] <= duration_s <= knobs["MAX_SECONDS"]:
         errors["duration_s"] = [f"A whole number of seconds from {knobs['MIN_SECONDS']} to {knobs['MAX_SECONDS']}."]
     if aspect not in GenerationJob.Aspect.values:

@@ -14,6 +14,7 @@ from accounts.models import User
 from core.apis import errors
 from core.exceptions import InvalidInput
 from core.serializers import StrictSerializer
+from core.text import MixedScript, canonical
 from feed.models import Video
 from feed.selectors import video_visible_to
 from moderation import consent, policy
@@ -62,7 +63,13 @@ class ConsentCheckApi(APIView):
     def post(self, request: Request) -> Response:
         body = ConsentCheckInput(data=request.data)
         body.is_valid(raise_exception=True)
-        prompt = body.validated_data["prompt"]
+        try:
+            # The same text submit would store and check (generation.services._validate).
+            prompt = canonical(body.validated_data["prompt"])
+        except MixedScript as exc:
+            raise InvalidInput({"prompt": [exc.message]}) from exc
+        if not prompt:
+            raise InvalidInput({"prompt": ["Describe the video."]})
         remix = body.validated_data.get("remix_of")
         if remix is not None:
             remix_source(remix, request.user)

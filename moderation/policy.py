@@ -10,8 +10,9 @@ prompt set: BENCHMARKS.md § Prompt policy.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from core.text import fold
 
 CATEGORIES = ("sexual", "minors", "violence", "self_harm", "hate", "harassment", "impersonation")
 
@@ -27,9 +28,8 @@ LABELS = {
 
 
 def _text(prompt: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", prompt)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    plain = re.sub(r"[’`]", "'", plain)
+    # fold: case, accents and look-alike letters of any alphabet ("kіll" with a Cyrillic і) as ASCII.
+    plain = re.sub(r"[’`]", "'", fold(prompt))
     return " " + re.sub(r"\s+", " ", plain) + " "
 
 

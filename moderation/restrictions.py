@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from django.conf import settings
 
+from core.text import fold
 from moderation.names import normalise
 
 # Words that say "not" or carry no subject: "no political content" is about "political".
@@ -38,10 +39,12 @@ def subject_of(restriction: str) -> str:
 
 
 def broken_by_words(prompt: str, restriction: str) -> bool:
-    wanted = {stem(w) for w in subject_of(restriction).split() if len(w) >= 3}
+    # Both sides folded: a look-alike letter of any alphabet ("аlcohol" with a Cyrillic а) reads as
+    # the letter it mimics.
+    wanted = {stem(w) for w in subject_of(fold(restriction)).split() if len(w) >= 3}
     if not wanted:
         return False
-    have = {stem(w) for w in normalise(prompt).split()}
+    have = {stem(w) for w in normalise(fold(prompt)).split()}
     return bool(wanted & have)
 
 
