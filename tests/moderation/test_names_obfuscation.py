@@ -1,0 +1,282 @@
+"""Protected names whatever the spelling (issue 12): the labelled sets and each technique on its own.
+
+tests/data/names_adversarial.jsonl names or describes real people (one category per technique);
+tests/data/names_benign.jsonl is everyday prompts full of words that are also names; the registry is
+tests/data/names_people.csv. Every prompt goes through core.text.canonical first, as on submit.
+benchmarks/names.py measures the same sets against 150k names.
+"""
+
+import csv
+import json
+import statistics
+import time
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from core.text import canonical
+from moderation.names import HOWS, NameIndex, Person
+
+DATA = Path(__file__).parents[1] / "data"
+TECHNIQUES = (
+    "plain",
+    "possessive",
+    "case",
+    "fullwidth",
+    "homoglyph",
+    "invisible",
+    "leet",
+    "spaced",
+    "joined",
+    "typo1",
+    "typo2",
+    "alias",
+)
+
+
+def _rows(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
+
+
+ADVERSARIAL = _rows("names_adversarial.jsonl")
+BENIGN = _rows("names_benign.jsonl")
+
+
+def _people() -> list[tuple[str, list[str], str]]:
+    with (DATA / "names_people.csv").open(newline="", encoding="utf-8") as f:
+        return [(r["name"], [a for a in r["aliases"].split("|") if a], r["description"]) for r in csv.DictReader(f)]
+
+
+def _entries(people, first_id=1):
+    out = []
+    for n, (name, aliases, _) in enumerate(people, start=first_id):
+        person = Person("registry", n, name)
+        out += [(name, person), *((alias, person) for alias in aliases)]
+    return out
+
+
+@pytest.fixture(scope="module")
+def index():
+    return NameIndex(_entries(_people()))
+
+
+def found(index, prompt):
+    return [h.person.label for h in index.find(canonical(prompt, strict=False))]
+
+
+# --- the data sets ---------------------------------------------------------------------------------
+
+
+def test_the_data_sets_are_well_formed():
+    people = {name for name, _, _ in _people()}
+    assert all(r["category"] in (*TECHNIQUES, "description") for r in ADVERSARIAL)
+    assert all(r["person"] in people for r in ADVERSARIAL)
+    counts = Counter(r["category"] for r in ADVERSARIAL)
+    assert len(ADVERSARIAL) >= 320
+    assert counts["description"] >= 40
+    assert all(counts[c] >= 20 for c in TECHNIQUES), counts
+    assert len({r["person"] for r in ADVERSARIAL}) >= 60
+    assert len(BENIGN) >= 320
+    assert len({r["category"] for r in BENIGN}) >= 6
+    assert all(description for _, _, description in _people())
+
+    def has(category, test):
+        return all(any(test(c) for c in r["prompt"]) for r in ADVERSARIAL if r["category"] == category)
+
+    assert has("invisible", lambda c: unicodedata.category(c) == "Cf" or c == "\u00ad")
+    assert has("fullwidth", lambda c: "\uff01" <= c <= "\uff5e")
+    assert has("homoglyph", lambda c: c.isalpha() and not c.isascii() and unicodedata.name(c).split()[0] != "LATIN")
+
+
+@pytest.mark.parametrize("category", TECHNIQUES)
+def test_each_technique_names_the_person(index, category):
+    rows = [r for r in ADVERSARIAL if r["category"] == category]
+    missed = [r["prompt"] for r in rows if r["person"] not in found(index, r["prompt"])]
+    assert 1 - len(missed) / len(rows) >= 0.97, missed
+
+
+def test_no_everyday_prompt_is_refused(index):
+    refused = {r["prompt"]: found(index, r["prompt"]) for r in BENIGN}
+    assert {p: who for p, who in refused.items() if who} == {}
+
+
+def test_descriptions_are_left_to_the_meaning_match(index):
+    """They name nobody: the fast pass finds no one in them (the worker matches them by meaning)."""
+    rows = [r for r in ADVERSARIAL if r["category"] == "description"]
+    assert [r["prompt"] for r in rows if found(index, r["prompt"])] == []
+
+
+# --- each technique on its own ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("prompt", "who", "how"),
+    [
+        ("Barack Obama surfing", "Barack Obama", "exact"),
+        ("Obama's dog on the lawn", "Barack Obama", "alias"),
+        ("Beyoncé’s face on stage", "Beyoncé", "exact"),
+        ("BARACK OBAMA and a swift tailor", "Barack Obama", "exact"),
+        ("Ｔａｙｌｏｒ　Ｓｗｉｆｔ singing", "Taylor Swift", "exact"),
+        ("T\u0430ylor Sw\u0456ft singing", "Taylor Swift", "exact"),  # Cyrillic а and і
+        ("a concert by \u039cadonna", "Madonna Ciccone", "alias"),  # Greek capital Mu
+        ("Tay\u200blor Sw\u00adift on a boat", "Taylor Swift", "exact"),
+        ("B4r4ck 0b4m4 surfing", "Barack Obama", "leet"),
+        ("T@yl0r $w1ft singing", "Taylor Swift", "leet"),
+        ("Elon Mu5k on Mars", "Elon Musk", "leet"),
+        ("Bi11ie Ei1ish whispering", "Billie Eilish", "leet"),  # 1 read as i or l
+        ("L3Br0n J4m35 dunking", "LeBron James", "leet"),  # trailing 35 is letters, not a number
+        ("T a y l o r S w i f t on stage", "Taylor Swift", "spaced"),
+        ("a T a y l o r S w i f t concert", "Taylor Swift", "spaced"),
+        ("O.b.a.m.a eating", "Barack Obama", "spaced"),
+        ("O-b-a-m-a eating", "Barack Obama", "spaced"),
+        ("TaylorSwift concert", "Taylor Swift", "joined"),
+        ("#BarackObama rally", "Barack Obama", "joined"),
+        ("@kanyewest in a studio", "Kanye West", "joined"),
+        ("taylor_swift baking", "Taylor Swift", "exact"),
+        ("I love #TaylorSwift2024", "Taylor Swift", "joined"),
+        ("robert deniro driving a taxi", "Robert De Niro", "joined"),
+        ("leonardo di caprio on a ship", "Leonardo DiCaprio", "exact"),
+        ("JK Rowling writing", "J. K. Rowling", "joined"),
+        ("Barak Obama surfing", "Barack Obama", "fuzzy"),
+        ("Tayler Swfit on a yacht", "Taylor Swift", "fuzzy"),
+        ("Elon Muks on a tractor", "Elon Musk", "fuzzy"),
+        ("Elon Mask on a tractor", "Elon Musk", "fuzzy"),  # "mask" is a word, but capitalised here
+        ("Arnold Swarzenegger lifting", "Arnold Schwarzenegger", "fuzzy"),
+        ("#TaylerSwfit concert", "Taylor Swift", "fuzzy"),
+        ("taylerswift concert", "Taylor Swift", "fuzzy"),
+        ("Rihana dancing", "Rihanna", "fuzzy"),
+        ("Elon 2024 Musk", "Elon Musk", "exact"),  # numbers are no words, and no gap
+        ("dancing with Trump at a rally", "Donald Trump", "alias"),
+        ("the singer Drake on stage", "Aubrey Drake Graham", "alias"),
+        ("Dr4k3 in Toronto", "Aubrey Drake Graham", "leet"),
+        ("bill gates giving a talk", "Bill Gates", "exact"),
+        ("Kid Rock singing at a fair", "Kid Rock", "exact"),
+        ("Xi Jin Ping walking", "Xi Jinping", "spaced"),  # a word in capitalised parts
+        ("dinner with the Obamas", "Barack Obama", "alias"),  # a one-word name in the plural
+        ("Mr. Bean driving a mini", "Rowan Atkinson", "alias"),  # "Mr." ends no sentence
+        ("Former President Trump golfing", "Donald Trump", "alias"),  # capitals, but no Title Case
+    ],
+)
+def test_technique(prompt, who, how):
+    people = [*_people(), ("J. K. Rowling", [], ""), ("Kid Rock", [], ""), ("Rowan Atkinson", ["Mr. Bean"], "")]
+    idx = _index_of(people)
+    hits = idx.find(canonical(prompt, strict=False))
+    assert [(h.person.label, h.how) for h in hits] == [(who, how)]
+    assert how in HOWS
+
+
+_INDEXES: dict[tuple[str, ...], NameIndex] = {}
+
+
+def _index_of(people):
+    key = tuple(name for name, _, _ in people)
+    if key not in _INDEXES:
+        _INDEXES[key] = NameIndex(_entries(people))
+    return _INDEXES[key]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        # a word of a multi-word name is no one, nor are they in another order
+        "Swift",
+        "a girl named Taylor",
+        "Jordan",
+        "a swift taylor sewing",
+        "the Jordan river",
+        "a young king",
+        "a bush in the garden",
+        "a swift jordan dunk",
+        # never inside a longer word
+        "swiftness and obamacare",
+        "a messy room",
+        # ordinary words that are stage names, and phrases that are names
+        "pink flowers",
+        "a drake on a pond",
+        "Drake feathers on a pond",  # capitalised, but first in the sentence
+        "a trump card",
+        "an ice cube melting",
+        "a kid rock climbing",
+        "the Rock Formations Of Monument Valley",  # Title Case: capitals say nothing
+        "washington apples",
+        # a one-word typo needs a capital and 7 letters: not "a merkle tree", not "Malaga"
+        "a merkle tree",
+        "sunset over Malaga",
+        "a breakfast buffet",
+        # a whole name as one plain lower-case token needs 8 letters
+        "a bowl of kimchi",
+        # another alphabet is not read as look-alike Latin: снег is "snow", not Cher
+        "Москва зимой, снег падает на улицы",
+    ],
+)
+def test_ordinary_prompts_name_no_one(prompt):
+    extra = [("Kim Chi", [], ""), ("Ice Cube", [], ""), ("Kid Rock", [], ""), ("Cher", [], "")]
+    idx = _index_of([*_people(), *extra])
+    assert idx.find(canonical(prompt, strict=False)) == []
+
+
+def test_a_name_in_another_alphabet_is_found_as_written():
+    idx = NameIndex([("Владимир Путин", Person("registry", 1, "Vladimir Putin"))])
+    assert [(h.how, h.text) for h in idx.find("Владимир Путин на коне")] == [("alias", "владимир путин")]
+
+
+def test_word_breaks_must_be_the_names():
+    idx = NameIndex([("Ina Garten", Person("registry", 1, "Ina Garten"))])
+    assert idx.find("in a garten") == []
+    assert idx.find("In A Garten") == []  # a part of one letter is no part of a name
+    assert [h.how for h in idx.find("InaGarten cooking")] == ["joined"]
+    assert [h.how for h in idx.find("ina garten cooking")] == ["exact"]
+
+
+def test_a_joined_word_of_ordinary_letters_needs_a_sign_it_was_joined():
+    idx = NameIndex([("Kim Chi", Person("registry", 1, "Kim Chi"))])
+    assert idx.find("kimchi") == []
+    assert [h.how for h in idx.find("#kimchi")] == ["joined"]
+    assert [h.how for h in idx.find("KimChi")] == ["joined"]
+
+
+def test_the_registry_wins_and_each_hit_says_how():
+    idx = NameIndex(
+        [
+            ("Taylor Swift", Person("cameo", 7, "Taylor Swift")),
+            ("Taylor Swift", Person("registry", 1, "Taylor Swift")),
+            ("Tay Tay", Person("registry", 1, "Taylor Swift")),
+        ]
+    )
+    assert len(idx) == 2
+    hits = idx.find("T@yl0r $w1ft and Tay Tay")
+    assert [(h.person.kind, h.how, h.text) for h in hits] == [
+        ("registry", "leet", "taylor swift"),
+        ("registry", "alias", "tay tay"),
+    ]
+
+
+def test_names_with_digits_match_as_written():
+    idx = NameIndex([("Person Number7 Surname9", Person("registry", 1, "x")), ("CR7", Person("registry", 2, "CR7"))])
+    assert [h.person.id for h in idx.find("person number7 surname9 with CR7")] == [1, 2]
+    assert idx.find("person number8 surname9") == []
+
+
+def test_find_is_fast_and_does_not_loop_over_the_names():
+    """50k names: a 25-word prompt well under a millisecond once its words were seen (the gate's
+    budget is 5 ms at p99 for the whole decision). Loose bounds: CI machines are shared."""
+    firsts = [f"{a}{b}{c}" for a in "bcdfgklmnprstvz" for b in "aeiou" for c in ("ra", "lo", "nie", "vek")]
+    lasts = [f"{a}{b}{c}{d}" for a in "bdgkmprst" for b in "aeiou" for c in "lnrst" for d in ("ova", "ing", "as")]
+    names = [f"{firsts[i % len(firsts)]} {lasts[i // len(firsts)]}" for i in range(50_000)]
+    t = time.perf_counter()
+    idx = NameIndex([*_entries(_people()), *((n, Person("registry", -i, n)) for i, n in enumerate(names))])
+    assert time.perf_counter() - t < 30
+    assert len(idx) > 50_000
+    prompt = canonical(
+        "a young woman in a red dress dancing on the beach at sunset with her golden retriever while "
+        "T@yl0r $w1ft plays guitar, cinematic photorealistic 4k"
+    )
+    assert found(idx, prompt) == ["Taylor Swift"]
+    times = []
+    for _ in range(30):
+        t = time.perf_counter()
+        idx.find(prompt)
+        times.append(time.perf_counter() - t)
+    assert statistics.median(times) < 0.005
