@@ -66,25 +66,8 @@ def best_matches(vectors: np.ndarray, *, min_similarity: float) -> list[Match | 
         return []
     best: list[Match | None] = [None] * len(probes)
     if connection.vendor == "postgresql":
-        table = GalleryEntry._meta.db_table
-        values = ", ".join(["(%s, %s::vector)"] * len(probes))
-        params: list[Any] = []
-        for i, probe in enumerate(probes):
-            params += [i, _literal(probe)]
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_indexscan = off")
-            cursor.execute("SET LOCAL jit = off")  # compiling costs more than the scan saves
-            cursor.execute(
-                f"SELECT q.i, g.cameo_id, 1 - (g.embedding <=> q.v) FROM {table} g, (VALUES {values}) AS q(i, v) "  # noqa: S608
-                f"WHERE 1 - (g.embedding <=> q.v) >= %s",
-                [*params, min_similarity],
-            )
-            rows = cursor.fetchall()
-        for i, cameo_id, score in rows:
-            current = best[int(i)]
-            if current is None or score > current.similarity:
-                best[int(i)] = Match(int(cameo_id), float(score))
-        return best
+        found = nearest_rows(GalleryEntry._meta.db_table, "cameo_id", probes, min_similarity=min_similarity)
+        return [Match(*row) if row is not None else None for row in found]
     ids, matrix = _all()
     if not ids:
         return best
@@ -93,6 +76,34 @@ def best_matches(vectors: np.ndarray, *, min_similarity: float) -> list[Match | 
         j = int(np.argmax(row))
         if row[j] >= min_similarity:
             best[i] = Match(ids[j], float(row[j]))
+    return best
+
+
+def nearest_rows(table: str, key: str, probes: np.ndarray, *, min_similarity: float) -> list[tuple[int, float] | None]:
+    """PostgreSQL: for each probe, (`key`, similarity) of the most similar `embedding` of `table` if at
+    least `min_similarity`, comparing every row in one pass for all probes (index scans off: the
+    HNSW index can miss). `table` and `key` are our own identifiers, never input."""
+    queries = np.asarray(probes, dtype=np.float32).reshape(-1, 128)
+    best: list[tuple[int, float] | None] = [None] * len(queries)
+    if not len(queries):
+        return best
+    values = ", ".join(["(%s, %s::vector)"] * len(queries))
+    params: list[Any] = []
+    for i, probe in enumerate(queries):
+        params += [i, _literal(probe)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("SET LOCAL jit = off")  # compiling costs more than the scan saves
+        cursor.execute(
+            f"SELECT q.i, g.{key}, 1 - (g.embedding <=> q.v) FROM {table} g, (VALUES {values}) AS q(i, v) "  # noqa: S608
+            f"WHERE 1 - (g.embedding <=> q.v) >= %s",
+            [*params, min_similarity],
+        )
+        rows = cursor.fetchall()
+    for i, found, score in rows:
+        current = best[int(i)]
+        if current is None or score > current[1]:
+            best[int(i)] = (int(found), float(score))
     return best
 
 

@@ -1,22 +1,245 @@
-"""The moderators' side: the protected-names registry, the review queue of reports, the audit log."""
+"""The moderators' side: the protected-person registry (with reference faces), the review queue of
+reports, the audit log."""
+
+from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.core.files.storage import default_storage
+from django.db.models import Count, Q, QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, InvalidInput
 from feed.models import Report
-from moderation import services
-from moderation.models import AuditEvent, ProtectedName
+from moderation import registry, services
+from moderation.models import AuditEvent, ProtectedFace, ProtectedPerson
+
+FACES_PREFIX = "faces"  # the inline formset's prefix (the foreign key's related name)
 
 
-@admin.register(ProtectedName)
-class ProtectedNameAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "aliases", "updated_at")
-    list_filter = ("kind",)
-    search_fields = ("name", "note")
+class ProtectedFaceForm(forms.ModelForm):
+    """A new face is an uploaded photo; an existing one is shown, and can only be removed."""
+
+    upload = forms.FileField(
+        required=False,
+        label="New photo",
+        help_text="A photo where the person's face is clearly visible (the largest face is used).",
+    )
+
+    class Meta:
+        model = ProtectedFace
+        fields = ()
+
+    def __init__(self, *args: Any, prepared: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.prepared_photos = prepared or {}
+        self.prepared: registry.PreparedPhoto | None = None
+        if self.instance.pk:  # an existing face: shown (thumbnail), never replaced
+            self.fields["upload"].disabled = True
+            self.fields["upload"].widget = forms.HiddenInput()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        upload = cleaned.get("upload")
+        if self.instance.pk or upload is None:
+            return cleaned
+        # Prepared before the admin's transaction opened (ProtectedPersonAdmin.changeform_view).
+        result = self.prepared_photos.get(self.add_prefix("upload")) or _prepare(upload)
+        if isinstance(result, ApplicationError):
+            self.add_error("upload", result.detail)
+        elif (
+            self.instance.person_id
+            and ProtectedFace.objects.filter(
+                Q(sha256=result.sha256) | Q(stored_sha256=result.sha256), person_id=self.instance.person_id
+            ).exists()
+        ):
+            self.add_error("upload", registry.DuplicateFace.default_detail)
+        else:
+            self.prepared = result
+        return cleaned
+
+
+def _prepare(upload: Any) -> registry.PreparedPhoto | ApplicationError:
+    if upload.size > registry.MAX_PHOTO_BYTES:
+        return registry.UnreadableImage(f"The photo is larger than {registry.MAX_PHOTO_BYTES // 2**20} MB.")
+    upload.seek(0)
+    data = upload.read()
+    upload.seek(0)
+    try:
+        return registry.photo_prepare(data=data)
+    except ApplicationError as exc:
+        return exc
+
+
+class ProtectedFaceInline(admin.TabularInline):
+    model = ProtectedFace
+    form = ProtectedFaceForm
+    extra = 1
+    readonly_fields = ("thumbnail", "source", "created_at")
+
+    @admin.display(description="photo")
+    def thumbnail(self, face: ProtectedFace) -> str:
+        if not face.pk:
+            return ""
+        url = reverse("admin:moderation_protectedface_photo", args=[face.pk])
+        return format_html('<a href="{}"><img src="{}" alt="" style="max-height:96px"></a>', url, url)
+
+
+class ProtectedPersonForm(forms.ModelForm):
+    aliases_text = forms.CharField(
+        label="Aliases",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Other names, one per line (nicknames, stage names, common misspellings).",
+    )
+
+    class Meta:
+        model = ProtectedPerson
+        fields = ("name", "aliases_text", "description", "kind", "deceased", "note", "account")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["aliases_text"].initial = "\n".join(self.instance.aliases or [])
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        cleaned["aliases"] = [line for line in cleaned.get("aliases_text", "").splitlines() if line.strip()]
+        name = cleaned.get("name")
+        if not name:
+            return cleaned
+        others = ProtectedPerson.objects.filter(name_key=registry.name_key(name)).exclude(pk=self.instance.pk)
+        if others.exists():
+            self.add_error("name", "Someone with this name is already registered.")
+        for field, problem in registry.name_clashes(name=name, aliases=cleaned["aliases"], exclude=self.instance.pk):
+            self.add_error("name" if field == "name" else "aliases_text", problem)
+        return cleaned
+
+
+@admin.register(ProtectedPerson)
+class ProtectedPersonAdmin(admin.ModelAdmin):
+    """People nobody may generate, with reference photos. Saving goes through moderation.registry:
+    a photo's face template is computed before the admin's transaction opens."""
+
+    form = ProtectedPersonForm
+    inlines = (ProtectedFaceInline,)
+    list_display = ("name", "kind", "deceased", "description", "face_count", "account", "updated_at")
+    list_filter = ("kind", "deceased")
+    search_fields = ("name", "aliases", "description", "note")
+    raw_id_fields = ("account",)
+    ordering = ("name_key",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ProtectedPerson]:
+        return super().get_queryset(request).select_related("account").annotate(face_total=Count("faces"))
+
+    @admin.display(description="faces", ordering="face_total")
+    def face_count(self, person: ProtectedPerson) -> int:
+        return getattr(person, "face_total", 0)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[ProtectedPerson], search_term: str
+    ) -> tuple[QuerySet[ProtectedPerson], bool]:
+        """Also by the normalised name: "beyonce" finds Beyoncé."""
+        found, duplicates = super().get_search_results(request, queryset, search_term)
+        key = registry.name_key(search_term)
+        if key:
+            found |= queryset.filter(name_key__contains=key)
+        return found, duplicates
+
+    # --- saving through the registry's services --------------------------------------------------
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        if request.method == "POST":
+            # Heavy (detection and embedding): done here, before the transaction the admin opens.
+            request._prepared_faces = {  # type: ignore[attr-defined]
+                key: _prepare(upload)
+                for key, upload in request.FILES.items()
+                if key.startswith(f"{FACES_PREFIX}-") and key.endswith("-upload")
+            }
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_formset_kwargs(self, request: HttpRequest, obj: Any, inline: Any, prefix: str) -> dict[str, Any]:
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, ProtectedFaceInline):
+            kwargs["form_kwargs"] = {"prepared": getattr(request, "_prepared_faces", {})}
+        return kwargs
+
+    def save_model(self, request: HttpRequest, obj: ProtectedPerson, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        fields = {
+            "name": data["name"],
+            "aliases": data["aliases"],
+            "description": data.get("description", ""),
+            "kind": data["kind"],
+            "deceased": data.get("deceased", False),
+            "note": data.get("note", ""),
+        }
+        try:
+            if change:
+                person = registry.person_update(person=ProtectedPerson.objects.get(pk=obj.pk), **fields)
+            else:
+                person, _ = registry.person_upsert(**fields)
+            registry.person_link_account(person=person, account=data.get("account"))
+        except InvalidInput as exc:  # the form checked these; a concurrent change can still get here
+            raise forms.ValidationError(exc.detail) from exc
+        obj.pk = person.pk
+        obj.refresh_from_db()
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not ProtectedFace:
+            super().save_formset(request, form, formset, change)
+            return
+        person = form.instance
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for face_form in formset.forms:
+            face = face_form.instance
+            if face.pk and face_form in formset.deleted_forms:
+                registry.face_remove(face=face)
+                formset.deleted_objects.append(face)
+            elif not face.pk and face_form.prepared is not None and face_form not in formset.deleted_forms:
+                upload = face_form.cleaned_data["upload"]
+                try:
+                    added = registry.face_add(person=person, data=b"", source=upload.name, prepared=face_form.prepared)
+                except registry.DuplicateFace:
+                    self.message_user(request, f"{upload.name}: {registry.DuplicateFace.default_detail}", messages.INFO)
+                    continue
+                formset.new_objects.append(added)
+
+    def delete_model(self, request: HttpRequest, obj: ProtectedPerson) -> None:
+        registry.person_delete(person=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProtectedPerson]) -> None:
+        for person in queryset:
+            registry.person_delete(person=person)
+
+    # --- reference photos, to staff only ---------------------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        photo = path(
+            "face/<int:face_id>/photo/",
+            self.admin_site.admin_view(self.face_photo),
+            name="moderation_protectedface_photo",
+        )
+        return [photo, *super().get_urls()]
+
+    def face_photo(self, request: HttpRequest, face_id: int) -> HttpResponseBase:
+        """A reference photo, for the staff who may view the registry; never cached by anyone else."""
+        if not self.has_view_permission(request):
+            return HttpResponse(status=403)
+        face = get_object_or_404(ProtectedFace, pk=face_id)
+        name = face.photo.name or ""
+        if not name or not default_storage.exists(name):
+            return HttpResponse(status=404)
+        response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 @admin.register(Report)

@@ -29,9 +29,10 @@ def photo_of(names: tuple[str, ...]) -> np.ndarray:
 
 @pytest.fixture
 def registry(db):  # type: ignore[no-untyped-def]
-    from moderation.models import ProtectedName
+    from moderation.models import ProtectedPerson
+    from moderation.registry import person_upsert
 
-    def add(name: str, *aliases: str, kind: str = ProtectedName.Kind.PUBLIC_FIGURE) -> ProtectedName:
-        return ProtectedName.objects.create(name=name, aliases=list(aliases), kind=kind)
+    def add(name: str, *aliases: str, kind: str = ProtectedPerson.Kind.PUBLIC_FIGURE, **more) -> ProtectedPerson:  # type: ignore[no-untyped-def]
+        return person_upsert(name=name, aliases=aliases, kind=kind, **more)[0]
 
     return add

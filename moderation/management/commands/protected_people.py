@@ -1,0 +1,65 @@
+"""`manage.py protected_people import FILE.csv` and `manage.py protected_people export [FILE.csv|-]`.
+
+The CSV format is moderation.registry's: `name,aliases,description,photos` (optional `kind`,
+`deceased`, `note`), several aliases or photos separated by `|`, photo paths relative to the CSV.
+An import is all or nothing: every problem is reported with its line number and nothing changes.
+An export to a file copies the photos into a folder next to it (`FILE-photos/`, or `--photos-dir`),
+so the file re-imports faces included; an export to `-` (standard output) lists no photos unless
+`--photos-dir` is given (then with absolute paths).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from moderation import registry
+
+
+class Command(BaseCommand):
+    help = "Import or export the protected-person registry (CSV: name,aliases,description,photos)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("action", choices=["import", "export"])
+        parser.add_argument("file", nargs="?", help="the CSV file (export: - or nothing for standard output)")
+        parser.add_argument("--photos-dir", help="export: where to copy the photos (default for a file: FILE-photos/)")
+        parser.add_argument("--no-photos", action="store_true", help="export: list no photos (people only)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["action"] == "import":
+            if not options["file"]:
+                raise CommandError("Which file? manage.py protected_people import FILE.csv")
+            self.load(options["file"])
+        else:
+            self.dump(options["file"] or "-", photos_dir=options["photos_dir"], no_photos=options["no_photos"])
+
+    def load(self, file: str) -> None:
+        try:
+            result = registry.registry_import(Path(file))
+        except registry.RegistryImportError as exc:
+            lines = [f"{file}:{line}: {message}" if line else f"{file}: {message}" for line, message in exc.errors]
+            count = len(exc.errors)
+            problems = f"{count} problem{'s' if count != 1 else ''}"
+            raise CommandError(f"{problems}; nothing was imported.\n" + "\n".join(lines)) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.created} created, {result.updated} updated, {result.unchanged} unchanged, "
+                f"{result.faces_added} face{'s' if result.faces_added != 1 else ''} added."
+            )
+        )
+
+    def dump(self, file: str, *, photos_dir: str | None, no_photos: bool) -> None:
+        if file == "-":
+            folder = None if no_photos or not photos_dir else Path(photos_dir)
+            registry.registry_export(self.stdout, photos_dir=folder)  # type: ignore[arg-type]
+            return
+        target = Path(file)
+        if not target.parent.is_dir():
+            raise CommandError(f"{target.parent}: no such folder.")
+        folder = None if no_photos else Path(photos_dir) if photos_dir else target.with_name(f"{target.stem}-photos")
+        with target.open("w", encoding="utf-8", newline="") as stream:
+            count = registry.registry_export(stream, photos_dir=folder, csv_dir=target.parent)
+        where = f" (photos in {folder})" if folder is not None else ""
+        self.stdout.write(self.style.SUCCESS(f"{count} people written to {target}{where}."))

@@ -1,0 +1,575 @@
+"""The protected-person registry: people with faces, the CSV import (all or nothing) and export, the
+management command, the starter list, the face gallery search and the admin. Real photos, real faces."""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.urls import reverse
+
+from moderation.models import NamesVersion, ProtectedFace, ProtectedPerson
+from moderation.registry import (
+    DuplicateFace,
+    ImportResult,
+    RegistryImportError,
+    face_add,
+    face_remove,
+    face_template,
+    name_key,
+    person_delete,
+    person_link_account,
+    registry_export,
+    registry_import,
+)
+from moderation.selectors import protected_face_matches
+from tests import synthetic_faces as faces
+
+HEADER = "name,aliases,description,photos\n"
+starter = importlib.import_module("moderation.migrations.0004_starter_list")
+
+
+def jpeg(name: str, *, scale: float = 1.0, quality: int = 95) -> bytes:
+    image = faces.photo(name)
+    if scale != 1.0:
+        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return data.tobytes()
+
+
+def stored_files() -> list[Path]:
+    return sorted(p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file())
+
+
+def snapshot() -> tuple[int, int, int, str]:
+    """What an operator would see change: people, faces, files, and the registry's version."""
+    return (
+        ProtectedPerson.objects.count(),
+        ProtectedFace.objects.count(),
+        len(stored_files()),
+        NamesVersion.objects.get(pk=1).token if NamesVersion.objects.filter(pk=1).exists() else "",
+    )
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A folder with photos as an operator would have them: two people, a scene, and a text file."""
+    (tmp_path / "photos").mkdir()
+    (tmp_path / "photos" / "hopper.jpg").write_bytes(jpeg("hopper"))
+    (tmp_path / "astronaut.png").write_bytes(cv2.imencode(".png", faces.photo("astronaut"))[1].tobytes())
+    (tmp_path / "coffee.jpg").write_bytes(jpeg("scene"))
+    (tmp_path / "notes.jpg").write_text("not a photo at all")
+    return tmp_path
+
+
+def write_csv(folder: Path, text: str, name: str = "people.csv") -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def good_csv(folder: Path) -> Path:
+    return write_csv(
+        folder,
+        HEADER
+        + 'Amelia Quist,"Mia Q|The Admiral",a computer scientist who wrote the first compiler,photos/hopper.jpg\n'
+        + f"Bartholomew Ferrante,,an astronaut who flew four missions,{folder / 'astronaut.png'}\n"
+        + "Célestine Marrow,Cel,,\n",
+    )
+
+
+# --- import, re-import, export ---------------------------------------------------------------------
+
+
+def test_import_creates_people_with_aliases_and_faces_and_a_second_import_changes_nothing(db, folder):
+    people, faces_before, files_before, _ = snapshot()
+
+    result = registry_import(good_csv(folder))
+
+    assert result == ImportResult(created=3, updated=0, unchanged=0, faces_added=2)
+    amelia = ProtectedPerson.objects.get(name="Amelia Quist")
+    assert amelia.aliases == ["Mia Q", "The Admiral"]
+    assert amelia.description == "a computer scientist who wrote the first compiler"
+    assert amelia.name_key == "amelia quist"
+    assert ProtectedPerson.objects.get(name_key="celestine marrow").aliases == ["Cel"]
+    face = amelia.faces.get()
+    assert face.source == "hopper.jpg"
+    assert face.photo.name.startswith("protected/") and face.photo.name.endswith(".jpg")
+    assert "hopper" not in face.photo.name and "amelia" not in face.photo.name.lower()
+    assert ProtectedPerson.objects.get(name="Bartholomew Ferrante").faces.count() == 1
+    files = stored_files()
+    assert len(files) == files_before + 2
+    assert all(cv2.imread(str(f)) is not None for f in files)  # the stored photos are real JPEGs
+    after = snapshot()
+    assert after[:3] == (people + 3, faces_before + 2, files_before + 2)
+
+    again = registry_import(good_csv(folder))
+
+    assert again == ImportResult(created=0, updated=0, unchanged=3, faces_added=0)
+    assert snapshot() == after  # not even the version moved: every process keeps its index
+
+
+def test_a_changed_row_updates_its_entry_and_a_new_photo_is_added(db, folder):
+    registry_import(good_csv(folder))
+    (folder / "hopper-small.jpg").write_bytes(jpeg("hopper", scale=0.7, quality=80))
+    path = write_csv(
+        folder,
+        "name,aliases,description,photos,kind,deceased\n"
+        "AMELIA  QUIST,Mia Q,the inventor of COBOL,photos/hopper.jpg|hopper-small.jpg,estate,yes\n",
+    )
+
+    result = registry_import(path)
+
+    assert result == ImportResult(created=0, updated=1, unchanged=0, faces_added=1)
+    amelia = ProtectedPerson.objects.get(name_key="amelia quist")
+    assert (amelia.name, amelia.aliases, amelia.description) == ("AMELIA QUIST", ["Mia Q"], "the inventor of COBOL")
+    assert (amelia.kind, amelia.deceased) == ("estate", True)
+    assert amelia.faces.count() == 2
+
+
+def test_export_then_import_round_trips(db, folder, tmp_path_factory):
+    registry_import(good_csv(folder))
+    out = tmp_path_factory.mktemp("export")
+    with (out / "registry.csv").open("w", encoding="utf-8", newline="") as stream:
+        count = registry_export(stream, photos_dir=out / "photos", csv_dir=out)
+    assert count == ProtectedPerson.objects.count()
+    rows = list(csv.DictReader((out / "registry.csv").open(encoding="utf-8")))
+    amelia = next(r for r in rows if r["name"] == "Amelia Quist")
+    assert amelia["aliases"] == "Mia Q|The Admiral"
+    assert amelia["photos"].startswith("photos/") and (out / amelia["photos"]).is_file()
+
+    before = snapshot()
+    again = registry_import(out / "registry.csv")  # into the same registry: nothing changes
+    assert (again.created, again.updated, again.faces_added) == (0, 0, 0)
+    assert snapshot() == before
+
+    # Into a registry without them: the same people, the same faces.
+    templates = {
+        p.name: np.array(p.faces.get().embedding)
+        for p in ProtectedPerson.objects.filter(name__in=["Amelia Quist", "Bartholomew Ferrante"])
+    }
+    wanted = {
+        p.name: (p.aliases, p.description, p.kind, p.deceased)
+        for p in ProtectedPerson.objects.filter(
+            name_key__in=["amelia quist", "bartholomew ferrante", "celestine marrow"]
+        )
+    }
+    for person in ProtectedPerson.objects.filter(name__in=wanted):
+        person_delete(person=person)
+
+    result = registry_import(out / "registry.csv")
+
+    assert (result.created, result.faces_added) == (3, 2)
+    got = {
+        p.name: (p.aliases, p.description, p.kind, p.deceased) for p in ProtectedPerson.objects.filter(name__in=wanted)
+    }
+    assert got == wanted
+    for name, template in templates.items():
+        face = ProtectedPerson.objects.get(name=name).faces.get()
+        assert float(np.array(face.embedding) @ template) > 0.95  # the same face, through one more JPEG
+
+
+# --- bad files: every problem named by its line, nothing written -----------------------------------
+
+BAD = {
+    "no header": ("Amelia Quist,Mia,someone,\n", 1, "The first line must be the header"),
+    "wrong columns": ("nom,alias\nAmelia Quist,Mia\n", 1, "it is “nom,alias”"),
+    "unknown column": ("name,aliases,colour\nAmelia Quist,Mia,blue\n", 1, "Unknown column 'colour'"),
+    "bad quoting": (HEADER + 'Amelia Quist,,,\n"Bart "the" Ferrante",,,\n', 3, "Malformed CSV"),
+    "unterminated quote": (HEADER + 'Amelia Quist,,,\n"Bart Ferrante,,,\n', 3, "Malformed CSV"),
+    "too many values": (HEADER + "Amelia Quist,,,,,\n", 2, "6 values for 4 columns"),
+    "empty name": (HEADER + "Amelia Quist,,,\n ,Mia,,\n", 3, "A name is required"),
+    "over-long name": (HEADER + "Amelia Quist,,,\n" + "B" * 121 + ",,,\n", 3, "At most 120 characters"),
+    "over-long description": (HEADER + "Amelia Quist,," + "d" * 301 + ",\n", 2, "At most 300 characters"),
+    "same name twice": (HEADER + "Amelia Quist,,,\nBart Ferrante,,,\namelia  QUÏST,,,\n", 4, "already on line 2"),
+    "a name that is another row's alias": (HEADER + "Amelia Quist,Mia|Ami,,\nAMI,,,\n", 3, "alias of “Amelia Quist”"),
+    "missing photo": (HEADER + "Amelia Quist,,,photos/nobody.jpg\n", 2, "photo “photos/nobody.jpg”: no such file"),
+    "faceless photo": (HEADER + "Amelia Quist,,,coffee.jpg\n", 2, "No face was found"),
+    "not an image": (HEADER + "Amelia Quist,,,notes.jpg\n", 2, "not an image we can read"),
+}
+
+
+@pytest.mark.parametrize("case", BAD)
+def test_a_bad_file_names_the_line_and_writes_nothing(db, folder, case):
+    text, line, message = BAD[case]
+    # A good row with a good photo first, where the file has a header: it must not be written either.
+    before = snapshot()
+
+    with pytest.raises(RegistryImportError) as caught:
+        registry_import(write_csv(folder, text.replace("Amelia Quist,,,\n", "Amelia Quist,,,photos/hopper.jpg\n")))
+
+    assert any(found == line and message in text_ for found, text_ in caught.value.errors), caught.value.errors
+    assert snapshot() == before
+    assert not ProtectedPerson.objects.filter(name_key="amelia quist").exists()
+
+
+def test_every_problem_is_reported_at_once(db, folder):
+    text = HEADER + "Amelia Quist,,,coffee.jpg\n" + "X" * 130 + ",,,\nBart Ferrante,,,notes.jpg|gone.jpg\n"
+
+    with pytest.raises(RegistryImportError) as caught:
+        registry_import(write_csv(folder, text))
+
+    assert [line for line, _ in caught.value.errors] == [2, 3, 4, 4]
+
+
+def test_an_alias_that_is_a_registered_persons_name_is_refused(db, folder, registry):
+    registry("Amelia Quist", "Mia")
+    before = snapshot()
+
+    with pytest.raises(RegistryImportError) as caught:
+        registry_import(write_csv(folder, HEADER + "Bart Ferrante,Amelia Quist,,\nMia,,,\n"))
+
+    assert caught.value.errors == [
+        (2, "The alias “Amelia Quist” is the name of another registered person (Amelia Quist)."),
+        (3, "“Mia” is already an alias of Amelia Quist."),
+    ]
+    assert snapshot() == before
+
+
+def test_a_failed_write_leaves_no_files(db, folder, monkeypatch):
+    """Photos are stored before the transaction; if it fails they are deleted again."""
+    before = snapshot()
+
+    def fail(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(ProtectedFace.objects, "bulk_create", fail)
+    with pytest.raises(RuntimeError):
+        registry_import(good_csv(folder))
+
+    assert snapshot() == before
+
+
+# --- the management command ------------------------------------------------------------------------
+
+
+def test_command_imports_and_prints_the_counts(db, folder):
+    out = io.StringIO()
+
+    call_command("protected_people", "import", str(good_csv(folder)), stdout=out)
+
+    assert "3 created, 0 updated, 0 unchanged, 2 faces added." in out.getvalue()
+    assert ProtectedPerson.objects.filter(name="Bartholomew Ferrante").exists()
+
+
+def test_command_refuses_a_bad_file_with_each_line(db, folder):
+    path = write_csv(folder, HEADER + "Amelia Quist,,,photos/hopper.jpg\nBart,,,coffee.jpg\n" + "Y" * 121 + ",,,\n")
+    before = snapshot()
+
+    with pytest.raises(CommandError) as caught:
+        call_command("protected_people", "import", str(path))
+
+    text = str(caught.value)
+    assert text.startswith("2 problems; nothing was imported.")
+    assert f"{path}:3: photo “coffee.jpg”: No face was found" in text
+    assert f"{path}:4: name: At most 120 characters" in text
+    assert snapshot() == before
+
+
+def test_command_refuses_a_missing_file(db, tmp_path):
+    with pytest.raises(CommandError, match="No such file"):
+        call_command("protected_people", "import", str(tmp_path / "nothing.csv"))
+
+
+def test_command_exports_to_a_file_with_its_photos_and_to_standard_output(db, folder, tmp_path_factory):
+    call_command("protected_people", "import", str(good_csv(folder)), stdout=io.StringIO())
+    out = tmp_path_factory.mktemp("out")
+    said = io.StringIO()
+
+    call_command("protected_people", "export", str(out / "all.csv"), stdout=said)
+
+    assert f"people written to {out / 'all.csv'} (photos in {out / 'all-photos'})" in said.getvalue()
+    assert len(list((out / "all-photos").glob("*.jpg"))) == 2
+    printed = io.StringIO()
+    call_command("protected_people", "export", "-", stdout=printed)
+    rows = list(csv.DictReader(io.StringIO(printed.getvalue())))
+    assert {"name": "Bartholomew Ferrante", "photos": ""}.items() <= next(
+        r for r in rows if r["name"] == "Bartholomew Ferrante"
+    ).items()
+    before = snapshot()
+    call_command("protected_people", "import", str(out / "all.csv"), stdout=io.StringIO())
+    assert snapshot() == before
+
+
+# --- the starter list ------------------------------------------------------------------------------
+
+
+def test_the_starter_list_is_loaded_by_migrate(db):
+    files = sorted(starter.STARTER_DIR.glob("*.csv"))
+    if not files:
+        pytest.skip("no starter CSV in moderation/data/starter yet")
+    with files[0].open(encoding="utf-8-sig", newline="") as handle:
+        known = next(csv.DictReader(handle))["name"]
+    if not ProtectedPerson.objects.exists():  # a transactional test earlier emptied every table
+        from django.apps import apps
+
+        starter.load(apps, starter.STARTER_DIR)
+    count = ProtectedPerson.objects.count()
+
+    assert count > 0
+    assert ProtectedPerson.objects.filter(name_key=name_key(known)).exists()
+    from django.apps import apps
+
+    assert starter.load(apps, starter.STARTER_DIR) == (0, 0)  # migrating again adds nothing
+    assert ProtectedPerson.objects.count() == count
+
+
+def test_the_starter_migration_merges_files_and_upserts(db, tmp_path, registry):
+    from django.apps import apps
+
+    registry("Zora Quillfeather", "ZQ")  # an operator's entry, already there
+    (tmp_path / "a.csv").write_text(
+        HEADER + "Zora Quillfeather,Zee,,\nOrin Vale,O. Vale,,\n"
+        "Ysolde Brann,,a violinist who played at the opening of the games,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "b.csv").write_text(
+        "name,aliases,description\nORIN VALE,Orin|O. Vale,the first mayor of the floating city\n"
+        "Ysolde Brann,Brann,someone else\n",
+        encoding="utf-8",
+    )
+    before = ProtectedPerson.objects.count()
+    version = NamesVersion.objects.get(pk=1).token
+
+    assert starter.load(apps, tmp_path) == (2, 1)
+
+    assert ProtectedPerson.objects.count() == before + 2
+    zora = ProtectedPerson.objects.get(name_key="zora quillfeather")
+    assert zora.aliases == ["ZQ", "Zee"]
+    orin = ProtectedPerson.objects.get(name_key="orin vale")
+    assert (orin.name, orin.aliases, orin.description) == (
+        "Orin Vale",
+        ["O. Vale", "Orin"],
+        "the first mayor of the floating city",
+    )
+    ysolde = ProtectedPerson.objects.get(name_key="ysolde brann")
+    assert (ysolde.aliases, ysolde.description) == (["Brann"], "a violinist who played at the opening of the games")
+    assert NamesVersion.objects.get(pk=1).token != version  # every process rebuilds its name index
+    assert starter.load(apps, tmp_path) == (0, 0)
+
+
+def test_the_rename_migration_keys_existing_names_and_merges_the_same_person(db):
+    """Rows from before the key existed: each gets its normalised name; two spellings of one name
+    become one entry with both spellings' aliases."""
+    from django.apps import apps
+
+    renamed = importlib.import_module("moderation.migrations.0003_protected_people")
+    first = ProtectedPerson.objects.create(name="Zoë Quillfeather", name_key="old-1", aliases=["ZQ"])
+    ProtectedPerson.objects.create(name="ZOE  QUILLFEATHER", name_key="old-2", aliases=["Zee", "zq"])
+
+    renamed.fill_keys(apps, None)
+
+    [merged] = ProtectedPerson.objects.filter(name__icontains="quillfeather")
+    assert (merged.pk, merged.name_key) == (first.pk, "zoe quillfeather")
+    assert merged.aliases == ["ZQ", "Zee"]
+
+
+# --- the face gallery ------------------------------------------------------------------------------
+
+
+def test_protected_face_matches_finds_the_person_in_a_rescaled_recompressed_copy(db, registry):
+    threshold = settings.CASTFEED_FACES["PROTECTED_THRESHOLD"]
+    person = registry("Amelia Quist")
+    face = face_add(person=person, data=jpeg("hopper"), source="hopper.jpg")
+    copy = cv2.imdecode(np.frombuffer(jpeg("hopper", scale=0.55, quality=40), np.uint8), cv2.IMREAD_COLOR)
+    probes = np.stack([face_template(copy), face_template(faces.photo("astronaut"))])
+
+    hopper, astronaut = protected_face_matches(probes, min_similarity=threshold)
+
+    assert hopper is not None and astronaut is None
+    assert (hopper.person_id, hopper.name, hopper.account_id) == (person.pk, "Amelia Quist", None)
+    assert threshold <= hopper.similarity <= 1.0
+
+    face_remove(face=face)  # the version moves: no process keeps searching the old faces
+    assert protected_face_matches(probes, min_similarity=threshold) == [None, None]
+
+
+def test_protected_face_matches_reports_the_verified_account(db, registry, make_user):
+    person = registry("Bartholomew Ferrante")
+    face_add(person=person, data=jpeg("astronaut"), source="astronaut.jpg")
+    own = make_user("bart.ferrante")
+    person_link_account(person=person, account=own)
+
+    [match] = protected_face_matches(face_template(faces.photo("astronaut"))[None, :], min_similarity=0.5)
+
+    assert match is not None and match.account_id == own.pk
+    assert protected_face_matches(np.zeros((0, 128), dtype=np.float32), min_similarity=0.5) == []
+
+
+def test_the_face_gallery_follows_every_change_in_this_process(db, registry):
+    """The cached matrix (off PostgreSQL) is rebuilt when the registry's version moves: a face added
+    after it was built is found, and a face id reused after a rollback is not taken for the old face."""
+    hopper_probe = face_template(faces.photo("hopper"))[None, :]
+    astronaut_probe = face_template(faces.photo("astronaut"))[None, :]
+    amelia, bart = registry("Amelia Quist"), registry("Bartholomew Ferrante")
+    assert protected_face_matches(hopper_probe, min_similarity=0.5) == [None]  # built, empty
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), transaction.atomic():
+        face_add(person=amelia, data=jpeg("hopper"), source="hopper.jpg")
+        [seen] = protected_face_matches(hopper_probe, min_similarity=0.5)
+        assert seen is not None and seen.person_id == amelia.pk
+        raise Undo
+    face_add(person=bart, data=jpeg("astronaut"), source="astronaut.jpg")  # may get the same face id
+
+    assert protected_face_matches(hopper_probe, min_similarity=0.5) == [None]
+    [found] = protected_face_matches(astronaut_probe, min_similarity=0.5)
+    assert found is not None and found.person_id == bart.pk
+
+
+def test_deleting_a_person_deletes_their_photos_after_commit(db, registry, django_capture_on_commit_callbacks):
+    person = registry("Amelia Quist")
+    face_add(person=person, data=jpeg("hopper"), source="hopper.jpg")
+    face_add(person=person, data=jpeg("hopper", scale=0.8), source="hopper-2.jpg")
+    assert len(stored_files()) == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        person_delete(person=person)
+
+    assert stored_files() == []
+    assert not ProtectedFace.objects.exists()
+
+
+def test_a_photo_already_registered_for_the_person_is_refused(db, registry):
+    person = registry("Amelia Quist")
+    face_add(person=person, data=jpeg("hopper"), source="hopper.jpg")
+
+    with pytest.raises(DuplicateFace):
+        face_add(person=person, data=jpeg("hopper"), source="again.jpg")
+    assert person.faces.count() == 1 and len(stored_files()) == 1
+
+
+# --- the admin -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staff(make_user, client):  # type: ignore[no-untyped-def]
+    user = make_user("the.moderator")
+    user.is_staff = user.is_superuser = True
+    user.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(user)
+    return client
+
+
+def admin_add(client, photo: bytes, name: str = "Amelia Quist"):  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        reverse("admin:moderation_protectedperson_add"),
+        {
+            "name": name,
+            "aliases_text": "Mia Q\nThe Admiral",
+            "description": "a computer scientist",
+            "kind": "public_figure",
+            "note": "",
+            "account": "",
+            "faces-TOTAL_FORMS": "1",
+            "faces-INITIAL_FORMS": "0",
+            "faces-MIN_NUM_FORMS": "0",
+            "faces-MAX_NUM_FORMS": "1000",
+            "faces-0-id": "",
+            "faces-0-person": "",
+            "faces-0-upload": SimpleUploadedFile("portrait.jpg", photo, content_type="image/jpeg"),
+            "_save": "Save",
+        },
+    )
+
+
+def test_staff_add_a_person_with_a_photo_in_the_admin(db, staff, client):
+    response = admin_add(staff, jpeg("hopper"))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person = ProtectedPerson.objects.get(name_key="amelia quist")
+    assert person.aliases == ["Mia Q", "The Admiral"]
+    face = person.faces.get()
+    assert face.source == "portrait.jpg" and len(stored_files()) == 1
+    # The photo is shown to staff through the admin only, never at a public URL.
+    url = reverse("admin:moderation_protectedface_photo", args=[face.pk])
+    page = staff.get(reverse("admin:moderation_protectedperson_change", args=[person.pk]))
+    assert url in page.content.decode()
+    shown = staff.get(url)
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/jpeg"
+    assert b"".join(shown.streaming_content) == Path(settings.MEDIA_ROOT, face.photo.name).read_bytes()
+    client.logout()
+    assert client.get(url).status_code == 302  # to the admin's login
+    assert client.get(f"/media/{face.photo.name}").status_code == 404
+
+
+def test_a_faceless_photo_is_a_form_error_and_stores_nothing(db, staff):
+    before = snapshot()
+
+    response = admin_add(staff, jpeg("scene"))
+
+    assert response.status_code == 200
+    assert "No face was found in this photo" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_a_name_that_is_another_persons_alias_is_a_form_error(db, staff, registry):
+    registry("Amelia Quist", "Mia")
+    before = snapshot()
+
+    response = admin_add(staff, jpeg("hopper"), name="MIA")
+
+    assert response.status_code == 200
+    assert "“MIA” is already an alias of Amelia Quist." in response.content.decode()
+    assert snapshot() == before
+
+
+def test_admin_search_finds_a_name_whatever_the_accents(db, staff, registry):
+    registry("Célestine Marrow", "Cel")
+
+    page = staff.get(reverse("admin:moderation_protectedperson_changelist"), {"q": "celestine"})
+
+    assert "Célestine Marrow" in page.content.decode()
+
+
+def test_staff_replace_a_photo_in_the_change_view(db, staff, registry, django_capture_on_commit_callbacks):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    person = registry("Amelia Quist", "Mia Q")
+    old = face_add(person=person, data=jpeg("hopper"), source="hopper.jpg")
+    url = reverse("admin:moderation_protectedperson_change", args=[person.pk])
+    form = {
+        "name": "Amelia Quist",
+        "aliases_text": "Mia Q",
+        "description": "",
+        "kind": "estate",
+        "deceased": "on",
+        "note": "",
+        "account": "",
+        "faces-TOTAL_FORMS": "2",
+        "faces-INITIAL_FORMS": "1",
+        "faces-MIN_NUM_FORMS": "0",
+        "faces-MAX_NUM_FORMS": "1000",
+        "faces-0-id": str(old.pk),
+        "faces-0-person": str(person.pk),
+        "faces-1-id": "",
+        "faces-1-person": str(person.pk),
+        "_save": "Save",
+    }
+
+    same = staff.post(url, {**form, "faces-1-upload": SimpleUploadedFile("same.jpg", jpeg("hopper"))})
+    assert same.status_code == 200 and "already one of this person&#x27;s faces" in same.content.decode()
+
+    new_photo = SimpleUploadedFile("smaller.jpg", jpeg("hopper", scale=0.7))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff.post(url, {**form, "faces-0-DELETE": "on", "faces-1-upload": new_photo})
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person.refresh_from_db()
+    assert (person.kind, person.deceased) == ("estate", True)
+    [face] = person.faces.all()
+    assert face.source == "smaller.jpg"
+    assert stored_files() == [Path(settings.MEDIA_ROOT, face.photo.name)]  # the old photo's file is gone
