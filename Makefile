@@ -15,6 +15,10 @@ $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	# Tests only: a small real DCGAN that draws faces of nobody (its weights ship in the package). Its
+	# declared dependencies (torchvision, wandb) serve its training and plotting scripts, which we never
+	# run, and the torchvision they pull does not match the CPU torch build: install it alone.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps gan-face-generate==1.1.1
 	@touch $@
 
 install: $(BIN)/.installed

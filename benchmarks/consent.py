@@ -6,12 +6,13 @@
 
 It works in the gallery benchmark's database (`<DATABASE_URL name>_gallery_bench`, 1M users each with
 a cameo and a face template in the HNSW index) and adds, once: 10M grants (10 per cameo, 85% approved),
-2M follows (half of them mutual pairs), 100k protected names with an alias each, and 10k cameo owners
-who protect their two-word name. Then it measures:
+2M follows (half of them mutual pairs), 100k protected names with an alias each, 10k cameo owners
+who protect their two-word name, and 50k protected faces (10k registry people × 5 photos). Then it
+measures:
 
 - the gate for a prompt with 3 mentions and no image (`consent.check`, audit row included);
-- the reference-image check of a 1080p photo with two real faces (the request path: HNSW; and the
-  worker's exact re-check);
+- the reference-image check of a 1080p photo with two real faces (the request path: HNSW over the
+  cameos and an exact scan of the 50k protected faces; and the worker's exact re-check);
 - the output scan of a 5 s, 24 fps, 576×1024 clip with two real faces (decode, detect, track, exact
   match against 1M templates, gate).
 """
@@ -34,6 +35,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 GRANTS_PER_CAMEO = 10
+FACES = 50_000  # protected people's photos (10k people × 5)
 OFFSETS = [7, 31, 97, 211, 401, 809, 1601, 3203, 6421, 12853]  # grantee = owner + offset (mod N)
 
 
@@ -59,7 +61,7 @@ def seed(users: int) -> None:
     from accounts.models import Follow
     from cameos.models import CameoGrant
     from core.bulk import indexes_deferred, insert_rows
-    from moderation.models import ProtectedName
+    from moderation.models import ProtectedPerson
     from moderation.services import names_changed
 
     rng = np.random.default_rng(11)
@@ -90,21 +92,29 @@ def seed(users: int) -> None:
         with transaction.atomic(), indexes_deferred(Follow):
             insert_rows(Follow, ["follower_id", "followee_id", "created_at"], follows())
         print(f"seeded {Follow.objects.count():,} follows in {time.perf_counter() - started:.0f} s")
-    if ProtectedName.objects.count() < 100_000:
+    if ProtectedPerson.objects.count() < 100_000:
         started = time.perf_counter()
-        ProtectedName.objects.all().delete()
+        ProtectedPerson.objects.all().delete()
         syllables = ["ka", "lo", "mi", "ra", "ten", "vo", "shi", "ul", "bren", "dor", "fa", "gi", "zu", "mar", "el"]
 
         def word(n: int) -> str:
             return "".join(syllables[int(i)] for i in rng.integers(0, len(syllables), n)).capitalize()
 
         def names():  # type: ignore[no-untyped-def]
-            for i in range(1, 100_001):
+            keys: set[str] = set()
+            while len(keys) < 100_000:
                 first, last = word(2), word(3)
-                yield (i, f"{first} {last}", f'["{first[0]}. {last}"]', "public_figure", "", "2026-01-01", "2026-01-01")
+                name = f"{first} {last}"
+                if name.lower() in keys:
+                    continue  # the normalised name is unique (ASCII: its key is its lower case)
+                keys.add(name.lower())
+                aliases = f'["{first[0]}. {last}"]'
+                created = updated = "2026-01-01"
+                yield (len(keys), name, name.lower(), aliases, "", "public_figure", False, "", created, updated)
 
+        columns = ["id", "name", "name_key", "aliases", "description", "kind", "deceased", "note"]
         with transaction.atomic():
-            insert_rows(ProtectedName, ["id", "name", "aliases", "kind", "note", "created_at", "updated_at"], names())
+            insert_rows(ProtectedPerson, [*columns, "created_at", "updated_at"], names())
             with connection.cursor() as cursor:
                 cursor.execute(
                     "UPDATE accounts_user SET display_name = 'Bench Person' || id WHERE id <= 10000;"
@@ -113,6 +123,31 @@ def seed(users: int) -> None:
                 )
             names_changed()
         print(f"seeded 100,000 protected names in {time.perf_counter() - started:.0f} s")
+    from moderation.models import ProtectedFace
+
+    if ProtectedFace.objects.count() < FACES:
+        # The registry's face gallery: 10k people with 5 photos each. Face-like templates: each person
+        # a random direction, each photo that direction plus noise (same-person cosine ~0.7, as SFace
+        # gives across photos), so the exact scan does the work a real gallery of this size costs.
+        started = time.perf_counter()
+        ProtectedFace.objects.all().delete()
+
+        def faces():  # type: ignore[no-untyped-def]
+            for person in range(1, FACES // 5 + 1):
+                centre = rng.normal(size=128)
+                centre /= np.linalg.norm(centre)
+                for k in range(5):
+                    v = centre + rng.normal(scale=0.07, size=128)
+                    v /= np.linalg.norm(v)
+                    literal = "[" + ",".join(f"{x:.6f}" for x in v) + "]"
+                    digest = f"{person:08d}{k:056d}"
+                    yield (person, f"protected/bench-{person}-{k}.jpg", literal, "bench", digest, "", "2026-01-01")
+
+        columns = ["person_id", "photo", "embedding", "source", "sha256", "stored_sha256", "created_at"]
+        with transaction.atomic():
+            insert_rows(ProtectedFace, columns, faces())
+            names_changed()
+        print(f"seeded {FACES:,} protected faces of {FACES // 5:,} people in {time.perf_counter() - started:.0f} s")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
 

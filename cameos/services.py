@@ -33,7 +33,7 @@ from cameos.models import (
     EnrollmentChallenge,
     IdentityConflict,
 )
-from cameos.signals import audience_narrowed, cameo_erased, grant_decided, grant_revoked
+from cameos.signals import audience_narrowed, cameo_erased, enrollment_checking, grant_decided, grant_revoked
 from core.exceptions import ApplicationError, Conflict, Forbidden, InvalidInput, NotFound
 from core.storage import delete_after_commit
 from feed import services as feed_services
@@ -193,6 +193,10 @@ def enrollment_verify(*, enrollment_id: Any) -> Enrollment | None:
             others[0].similarity,
         )
         return done
+    for _, refusal in enrollment_checking.send(sender=Enrollment, user=enrollment.user, template=verdict.template):
+        if refusal:
+            code, reason = refusal  # type: ignore[str-unpack]  # receivers return (code, reason)
+            return _finish(enrollment, accepted=False, code=code, reason=reason)
     names = _references_save(verdict.references)
     return _finish(
         enrollment, accepted=True, code="accepted", reason=verdict.reason, template=verdict.template, references=names

@@ -10,3 +10,7 @@ audience_narrowed = Signal()
 cameo_erased = Signal()
 # The owner approved or denied a request (the audit log records it). Args: grant.
 grant_decided = Signal()
+# A verified enrollment is about to be accepted: moderation may still refuse it (a protected person's
+# face: nobody enrolls as a public figure). Receivers return None, or (code, reason) to refuse.
+# Args: user, template (the enrollment's L2-normalised face template).
+enrollment_checking = Signal()

@@ -29,11 +29,12 @@ from accounts.models import User, normalize_handle
 from cameos import gallery
 from cameos.models import Cameo
 from cameos.selectors import Access, cameo_access_many
+from core.text import canonical
 from feed.selectors import people_in
 from moderation import restrictions as restriction_rules
-from moderation.selectors import name_index
+from moderation.selectors import ProtectedMatch, name_index, protected_accounts, protected_face_matches
 
-SOURCES = ("mention", "name", "reference_face", "remix", "output_face")
+SOURCES = ("mention", "name", "description", "reference_face", "remix", "output_face")
 STAGES = ("submit", "start", "output", "publish", "preflight")
 
 MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.]{3,30})")
@@ -50,6 +51,7 @@ PUBLIC_REASONS = {
     "no_cameo": "This person has no cameo.",
     "unknown_handle": "No one has this handle.",
     "protected_person": "This is a real person whose likeness cannot be used.",
+    "impersonation": "This looks like a protected person.",
     "unknown_face": "The image shows a real person who has no cameo you may use.",
     "restriction": "The prompt breaks a rule this person set for their cameo.",
     "too_many_cameos": "Too many people in one video.",
@@ -128,11 +130,13 @@ class Decision:
 
 @dataclass(frozen=True)
 class FaceMatch:
-    """A face found in an image or a generated video, and the cameo it matched (None: nobody)."""
+    """A face found in an image or a generated video, the cameo it matched (None: nobody), and the
+    protected person (the registry's faces) it matched, if any."""
 
     cameo_id: int | None
     similarity: float
     embedding: np.ndarray | None = field(default=None, compare=False, repr=False)
+    protected: ProtectedMatch | None = None
 
 
 def _rules() -> dict[str, Any]:
@@ -140,9 +144,11 @@ def _rules() -> dict[str, Any]:
 
 
 def mentioned_handles(prompt: str) -> list[str]:
-    """`@handle`s in order of first appearance (a trailing full stop is punctuation, not the handle)."""
+    """`@handle`s in order of first appearance (a trailing full stop is punctuation, not the handle).
+    Read on the canonical text, so '@аna' with a Cyrillic а and '＠ana' both mention @ana (callers pass
+    canonical text already; canonicalising again changes nothing, and keeps a raw caller honest)."""
     seen: dict[str, None] = {}
-    for raw in MENTION.findall(prompt):
+    for raw in MENTION.findall(canonical(prompt, strict=False)):
         seen.setdefault(normalize_handle(raw.rstrip(".")), None)
     return list(seen)
 
@@ -236,7 +242,11 @@ def check(
         raise ValueError(f"unknown stage {stage!r}")
     resolver = _Resolver(author)
     mentions, users = _mention_subjects(prompt, resolver)
-    subjects = mentions + _name_subjects(prompt, resolver, {s.user_id for s in mentions if s.user_id is not None})
+    shown = {s.user_id for s in mentions if s.user_id is not None}
+    named: set[int] = set()  # registry people found so far, each reported once
+    subjects = mentions + _name_subjects(prompt, resolver, shown, named)
+    if semantic:
+        subjects += _description_subjects(prompt, resolver, shown, named)
     if reference_image is not None and reference_faces is None:
         reference_faces = faces_in_image(reference_image, exact=stage != "submit")
     subjects += _face_subjects("reference_face", reference_faces or (), resolver, refuse_unknown=True)
@@ -275,25 +285,73 @@ def _mention_subjects(prompt: str, resolver: _Resolver) -> tuple[list[Subject], 
     return subjects, users
 
 
-def _name_subjects(prompt: str, resolver: _Resolver, shown: set[int]) -> list[Subject]:
-    """Protected people named in the prompt (one pass): registry entries are always refused; a cameo
-    owner who protects their name is a subject like a mention (unless mentioned already)."""
+def _name_subjects(prompt: str, resolver: _Resolver, shown: set[int], named: set[int]) -> list[Subject]:
+    """Protected people named in the prompt (one pass over its words, whatever the spelling): a
+    registry entry is refused, unless it is the verified account of someone with a cameo, who is then
+    a subject like a mention; so is a cameo owner who protects their name (unless mentioned already)."""
     hits = name_index().find(prompt)
-    subjects = [
-        Subject("name", False, "protected_person", label=hit.person.label)
-        for hit in hits
-        if hit.person.kind == "registry"
-    ]
-    owner_ids = [h.person.id for h in hits if h.person.kind == "cameo" and h.person.id not in shown]
-    named = resolver.cameos_of(owner_ids)
-    access = resolver.access(named.values())
-    for hit in hits:
-        cameo = named.get(hit.person.id) if hit.person.kind == "cameo" else None
-        if cameo is None or hit.person.id in shown:
-            continue  # mentioned already, or the cameo went since the index was built
-        shown.add(hit.person.id)
-        subjects.append(_cameo_subject("name", cameo, access[cameo.pk], handle=None, label=hit.person.label))
+    if not hits:
+        return []
+    registry = [h.person for h in hits if h.person.kind == "registry"]
+    owners = protected_accounts([p.id for p in registry]) if registry else {}
+    people: list[tuple[str, int, int | None]] = [(p.label, owners[p.id], p.id) for p in registry if p.id in owners]
+    people += [(h.person.label, h.person.id, None) for h in hits if h.person.kind == "cameo"]
+    subjects: list[Subject] = []
+    for person in registry:
+        if person.id not in owners and person.id not in named:
+            named.add(person.id)
+            subjects.append(Subject("name", False, "protected_person", label=person.label))
+    return subjects + _people_subjects("name", people, resolver, shown, named)
+
+
+def _people_subjects(
+    source: str,
+    people: Sequence[tuple[str, int, int | None]],
+    resolver: _Resolver,
+    shown: set[int],
+    named: set[int],
+    *,
+    similarity: dict[int, float] | None = None,
+) -> list[Subject]:
+    """(label, user id, registry id or None) of people found by name, description or a protected
+    face, who have an account: each is a subject like a mention when they have a cameo. A registry
+    entry's verified account without a cameo is still a real person who did not allow anyone."""
+    wanted = [user_id for _, user_id, _ in people if user_id not in shown]
+    cameos = resolver.cameos_of(wanted)
+    access = resolver.access(cameos.values())
+    subjects: list[Subject] = []
+    for label, user_id, registry_id in people:
+        if user_id in shown:
+            continue  # mentioned already, or found by another source first
+        shown.add(user_id)
+        if registry_id is not None:
+            named.add(registry_id)
+        cameo = cameos.get(user_id)
+        score = (similarity or {}).get(user_id)
+        if cameo is not None:
+            subjects.append(_cameo_subject(source, cameo, access[cameo.pk], handle=None, label=label, similarity=score))
+        elif registry_id is not None:
+            subjects.append(Subject(source, False, "protected_person", user_id=user_id, label=label))
+        # a name-protecting owner whose cameo went since the index was built: nobody to show
     return subjects
+
+
+def _description_subjects(prompt: str, resolver: _Resolver, shown: set[int], named: set[int]) -> list[Subject]:
+    """Protected people the prompt describes without naming them ("the 44th president of the United
+    States"), by meaning (moderation.descriptions: MiniLM, workers only)."""
+    from moderation import descriptions
+
+    found = [d for d in descriptions.described(prompt) if d.person_id not in named]
+    if not found:
+        return []
+    owners = protected_accounts([d.person_id for d in found])
+    subjects: list[Subject] = []
+    for d in found:
+        if d.person_id not in owners:
+            named.add(d.person_id)
+            subjects.append(Subject("description", False, "protected_person", label=d.name, similarity=d.similarity))
+    people = [(d.name, owners[d.person_id], d.person_id) for d in found if d.person_id in owners]
+    return subjects + _people_subjects("description", people, resolver, shown, named)
 
 
 def _remix_subjects(video_id: int, resolver: _Resolver) -> list[Subject]:
@@ -314,12 +372,36 @@ def _face_subjects(
 ) -> list[Subject]:
     if not faces:
         return []
-    cameos = resolver.cameos_by_id(f.cameo_id for f in faces if f.cameo_id is not None)
+    # A protected person's face (the registry's photos) is refused, unless that person verified their
+    # own account: then it is their cameo like any other. It wins over a cameo match: nobody may
+    # enroll as a protected person (cameos.services refuses it), so such a cameo is a look-alike.
+    protected = [f.protected for f in faces if f.protected is not None]
+    owners = protected_accounts([p.person_id for p in protected]) if protected else {}
+    own_cameos = resolver.cameos_of(owners.values())
+    cameos = resolver.cameos_by_id(
+        [f.cameo_id for f in faces if f.cameo_id is not None and f.protected is None]
+        + [c.pk for c in own_cameos.values()]
+    )
     access = resolver.access(cameos.values())
     subjects: list[Subject] = []
     seen: set[int] = set()
+    refused: set[int] = set()
     for face in faces:
-        cameo = cameos.get(face.cameo_id) if face.cameo_id is not None else None
+        cameo_id = face.cameo_id
+        label = ""
+        if face.protected is not None:
+            person = face.protected
+            label = person.name
+            own = own_cameos.get(owners[person.person_id]) if person.person_id in owners else None
+            if own is None:
+                if person.person_id not in refused:
+                    refused.add(person.person_id)
+                    subjects.append(
+                        Subject(source, False, "protected_person", label=label, similarity=person.similarity)
+                    )
+                continue
+            cameo_id = own.pk
+        cameo = cameos.get(cameo_id) if cameo_id is not None else None
         if cameo is None:
             # A real face that is nobody's cameo. In an upload that is an unenrolled real person; in
             # generated frames it is a made-up face (a match would have named its cameo).
@@ -329,7 +411,9 @@ def _face_subjects(
         if cameo.pk in seen:
             continue
         seen.add(cameo.pk)
-        subjects.append(_cameo_subject(source, cameo, access[cameo.pk], handle=None, similarity=face.similarity))
+        subjects.append(
+            _cameo_subject(source, cameo, access[cameo.pk], handle=None, label=label, similarity=face.similarity)
+        )
     return subjects
 
 
@@ -390,17 +474,20 @@ def faces_in_image(image: np.ndarray, *, exact: bool = False) -> list[FaceMatch]
 
 
 def match_faces(vectors: np.ndarray, *, exact: bool = True) -> list[FaceMatch]:
-    """The cameo each face is, if any. `exact=False` (the request path) searches the HNSW index: a
-    miss there makes an uploaded face "unknown", which is refused, so it can only cost a false
-    refusal; workers and the output scan compare with every template."""
-    threshold = settings.CASTFEED_FACES["MATCH_THRESHOLD"]
+    """The cameo each face is, if any, and the protected person it is, if any. `exact=False` (the
+    request path) searches the cameos' HNSW index: a miss there makes an uploaded face "unknown",
+    which is refused, so it can only cost a false refusal; workers and the output scan compare with
+    every template. Protected faces are always compared with every photo's template."""
+    faces = settings.CASTFEED_FACES
+    threshold = faces["MATCH_THRESHOLD"]
     if exact:
         matches = gallery.best_matches(vectors, min_similarity=threshold)
     else:
         matches = [next(iter(gallery.search(v, k=1, min_similarity=threshold)), None) for v in vectors]
+    protected = protected_face_matches(vectors, min_similarity=faces["PROTECTED_THRESHOLD"])
     return [
-        FaceMatch(m.cameo_id, m.similarity, v) if m is not None else FaceMatch(None, 0.0, v)
-        for m, v in zip(matches, vectors, strict=True)
+        FaceMatch(m.cameo_id if m else None, m.similarity if m else 0.0, v, p)
+        for m, v, p in zip(matches, vectors, protected, strict=True)
     ]
 
 

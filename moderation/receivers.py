@@ -13,10 +13,11 @@ from django.dispatch import receiver
 from accounts.models import User
 from accounts.signals import account_erasing, user_blocked
 from cameos.models import Cameo
-from cameos.signals import audience_narrowed, cameo_erased, grant_decided, grant_revoked
+from cameos.signals import audience_narrowed, cameo_erased, enrollment_checking, grant_decided, grant_revoked
+from core.storage import delete_after_commit
 from feed.signals import video_deleted, video_taken_down
 from moderation import services
-from moderation.models import AuditEvent, ProtectedName
+from moderation.models import AuditEvent, ProtectedFace, ProtectedPerson
 
 Kind = AuditEvent.Kind
 
@@ -65,6 +66,33 @@ def on_cameo_erased(sender: Any, owner: Any, **kwargs: Any) -> None:
     services.consent_recheck(owner_id=owner.pk, author_ids=None, reason="cameo_erased")
 
 
+@receiver(enrollment_checking, dispatch_uid="moderation.enrollment_checking")
+def refuse_impersonation(sender: Any, user: Any, template: Any, **kwargs: Any) -> tuple[str, str] | None:
+    """Nobody enrolls with a protected person's face, except that person's own account, once an
+    operator verified it (ProtectedPerson.account, in the admin)."""
+    import numpy as np
+    from django.conf import settings
+
+    from moderation.selectors import protected_face_matches
+
+    threshold = settings.CASTFEED_FACES["PROTECTED_THRESHOLD"]
+    match = protected_face_matches(np.asarray([template], dtype=np.float32), min_similarity=threshold)[0]
+    if match is None or match.account_id == user.pk:
+        return None
+    services.audit(
+        Kind.IMPERSONATION_REFUSED,
+        actor_id=user.pk,
+        object_type="protected_person",
+        object_id=match.person_id,
+        similarity=round(match.similarity, 3),
+    )
+    return (
+        "protected_person",
+        "This face matches a public figure or a person whose likeness is protected. If this is you, "
+        "contact support to have your account verified, then enroll again.",
+    )
+
+
 @receiver(user_blocked, dispatch_uid="moderation.user_blocked")
 def on_user_blocked(sender: Any, blocker: Any, blocked: Any, delete_videos: bool = False, **kwargs: Any) -> None:
     services.audit(Kind.BLOCK, actor_id=blocker.pk, subject_id=blocked.pk, delete_videos=delete_videos)
@@ -103,9 +131,17 @@ def on_video_taken_down(sender: Any, video_id: int, author_id: int, reason: str,
 # --- the protected-names index: every process rebuilds it when the version moves -------------------
 
 
-@receiver([post_save, post_delete], sender=ProtectedName, dispatch_uid="moderation.names_registry")
+@receiver([post_save, post_delete], sender=ProtectedPerson, dispatch_uid="moderation.names_registry")
+@receiver([post_save, post_delete], sender=ProtectedFace, dispatch_uid="moderation.faces_registry")
 def on_registry_change(sender: Any, **kwargs: Any) -> None:
     services.names_changed()
+
+
+@receiver(post_delete, sender=ProtectedFace, dispatch_uid="moderation.face_deleted")
+def on_face_deleted(sender: Any, instance: ProtectedFace, **kwargs: Any) -> None:
+    """A face's photo goes with its row, however the row went (a person deleted with their faces,
+    the admin), once the deletion commits."""
+    delete_after_commit([instance.photo.name or ""])
 
 
 @receiver(pre_save, sender=Cameo, dispatch_uid="moderation.cameo_pre_save")

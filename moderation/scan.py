@@ -1,10 +1,11 @@
 """The output scan: who appears in a generated video, and may the author show them?
 
 Frames are sampled (a few per second), faces detected and embedded, grouped into tracks (one per
-person on screen), and each track's mean template compared with every cameo's (exact search: a miss
-here would publish someone's likeness). The caller (the generation pipeline) gets every match, to
-record appearances, and the consent decision on them; the track templates go to the video face index
-so that a cameo enrolled later can be found in this video.
+person on screen), and each track's mean template compared with every cameo's and every protected
+person's photo (exact search: a miss here would publish someone's likeness). The caller (the
+generation pipeline) gets every match, to record appearances, and the consent decision on them;
+the track templates go to the video face index so that a cameo enrolled later can be found in this
+video.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from django.conf import settings
 
 from accounts.models import User
 from moderation import consent
+from moderation.selectors import ProtectedMatch
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class TrackMatch:
     frames: int
     cameo_id: int | None
     similarity: float
+    protected: ProtectedMatch | None = None  # a protected person's face (the registry's photos)
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,7 @@ class Scan:
 
     @property
     def faces(self) -> list[consent.FaceMatch]:
-        return [consent.FaceMatch(t.cameo_id, t.similarity, t.template) for t in self.tracks]
+        return [consent.FaceMatch(t.cameo_id, t.similarity, t.template, t.protected) for t in self.tracks]
 
     @property
     def cameo_ids(self) -> list[int]:
@@ -57,7 +60,7 @@ def scan_video(path: str | Path) -> Scan:
     matches = consent.match_faces(templates, exact=True)
     return Scan(
         tuple(
-            TrackMatch(t.template, t.first_ms, t.last_ms, len(t.embeddings), m.cameo_id, m.similarity)
+            TrackMatch(t.template, t.first_ms, t.last_ms, len(t.embeddings), m.cameo_id, m.similarity, m.protected)
             for t, m in zip(tracks, matches, strict=True)
         ),
         len(frames),

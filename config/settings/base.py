@@ -295,6 +295,10 @@ CASTFEED_FACES = {
     "MATCH_THRESHOLD": env.float("FACE_MATCH_THRESHOLD", default=0.5),
     # An enrollment whose template matches another account's active cameo this closely is refused.
     "DUPLICATE_THRESHOLD": env.float("FACE_DUPLICATE_THRESHOLD", default=0.5),
+    # A face this similar to a protected person's reference photo is theirs (moderation.selectors.
+    # protected_face_matches: uploads, generated frames, enrollments). The same operating point as a
+    # cameo match: the registry is searched 1:N like the gallery, with a few photos per person.
+    "PROTECTED_THRESHOLD": env.float("FACE_PROTECTED_THRESHOLD", default=0.5),
     # pgvector HNSW candidates per query (recall vs. latency: BENCHMARKS.md § Gallery).
     "EF_SEARCH": env.int("FACE_EF_SEARCH", default=100),
 }
@@ -305,6 +309,11 @@ CASTFEED_CONSENT = {
     # Workers: a prompt breaks a restriction when all-MiniLM-L6-v2 puts it closer to "someone <the
     # restriction's subject>" than to any neutral sentence about someone by this much (BENCHMARKS.md).
     "RESTRICTION_LIFT": 0.02,
+    # Workers: a prompt describes a protected person when some window of it is at least this similar
+    # to their registry description (MiniLM), and closer by the margin than to any generic role ("a
+    # president", "a singer"); chosen on tests/data/names_*.jsonl (BENCHMARKS.md § Protected people).
+    "DESCRIPTION_THRESHOLD": env.float("CONSENT_DESCRIPTION_THRESHOLD", default=0.65),
+    "DESCRIPTION_MARGIN": env.float("CONSENT_DESCRIPTION_MARGIN", default=0.1),
     "SCAN_FPS": 4.0,  # frames per second the output scan looks at
     "SCAN_MAX_SIDE": 640,
 }

@@ -62,9 +62,9 @@ def test_protected_names_match_without_case_accents_or_possessives_on_word_bound
 
 
 def test_the_registry_takes_effect_at_once_in_this_and_every_process(me, registry):
-    assert consent.check(me, "greta garbo waving").allowed
-    registry("Greta Garbo", kind="estate")
-    assert not consent.check(me, "greta garbo waving").allowed
+    assert consent.check(me, "wilhelmina stroud waving").allowed  # nobody in the starter list
+    registry("Wilhelmina Stroud", kind="estate")
+    assert not consent.check(me, "wilhelmina stroud waving").allowed
 
 
 def test_an_owner_who_protects_their_name_is_a_subject_like_a_mention(me, make_user, activate_cameo):

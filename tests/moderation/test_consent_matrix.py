@@ -10,7 +10,7 @@ import pytest
 from accounts import services as accounts
 from cameos import services as cameos
 from cameos.models import CameoGrant
-from moderation import consent
+from moderation import consent, registry
 from tests import synthetic_faces as faces
 from tests.moderation.conftest import photo_of, video_tracks
 
@@ -73,6 +73,9 @@ def arrange(make_user, activate_cameo, make_video, audience: str, relation: str)
     return owner, author, source_video
 
 
+FEAT = "the first woman to sail a solar kite around the rings of Saturn"
+
+
 def ask(source: str, owner, author, source_video) -> consent.Decision:  # type: ignore[no-untyped-def]
     if source == "mention":
         return consent.check(author, f"@{owner.handle} surfing at sunset")
@@ -80,6 +83,10 @@ def ask(source: str, owner, author, source_video) -> consent.Decision:  # type: 
         return consent.check(author, "astra nautica surfing at sunset")
     if source == "reference_face":
         return consent.check(author, "this person surfing at sunset", reference_image=photo_of(("astronaut",)))
+    if source == "description":  # a protected person whose verified account is the owner's
+        person, _ = registry.person_upsert(name="Vega Starling", description=FEAT)
+        registry.person_link_account(person=person, account=owner)
+        return consent.check(author, f"{FEAT} surfing at sunset", stage="start", semantic=True)
     if source == "remix":
         return consent.check(author, "the same, but at night", remix_of=source_video.pk)
     faces_found = consent.match_faces(np.stack(video_tracks(("astronaut",))), exact=True)

@@ -1,0 +1,177 @@
+"""Protected people against a model that knows them: recall and false refusals, pass by pass.
+
+    .venv/bin/python benchmarks/protected.py            # ~10 min on 2 cores (renders every prompt that passes)
+    .venv/bin/python benchmarks/protected.py --limit 40  # a quick look
+
+On tests/data/names_adversarial.jsonl (prompts that name or describe registry people, by category)
+and tests/data/names_benign.jsonl (ordinary words that are also names), in a fresh SQLite database
+with the shipped starter registry (migrations) where every person the adversarial set targets gets a
+face: a GAN face of nobody (tests/gan_faces.py) stands in for their real photo. Three passes:
+
+- fast: the request path (`canonical` + `consent.check(stage="submit")`: mentions, names whatever the
+  spelling);
+- worker: `consent.check(stage="start", semantic=True)`: adds descriptions by meaning (MiniLM);
+- output: the prompt rendered by the stand-in for a model that knows people (tests/knows_people.py:
+  draws the registry face of whoever it thinks the prompt means), encoded to H.264, and the output
+  scan (`moderation.scan.check_output`) on the file.
+
+A prompt counts as refused by the first pass that refuses it; "full" is all three.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORK = Path(tempfile.mkdtemp(prefix="castfeed-protected-"))
+os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'db.sqlite3'}"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+os.environ.setdefault("DJANGO_DEBUG", "1")
+for name in ("CELERY_BROKER_URL", "REDIS_URL"):
+    os.environ.pop(name, None)
+
+
+def pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
+
+
+def load(name: str) -> list[dict]:
+    with (ROOT / "tests" / "data" / name).open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def setup_registry(targets: set[str]) -> int:
+    import cv2
+
+    from moderation import registry
+    from moderation.models import ProtectedPerson
+    from moderation.registry import name_key
+    from tests import gan_faces
+
+    people = {p.name_key: p for p in ProtectedPerson.objects.all()}
+    wanted = []
+    for target in sorted(targets):
+        person = people.get(name_key(target))
+        if person is None:
+            raise SystemExit(f"{target!r} is not in the starter registry")
+        wanted.append(person)
+    for person, face in zip(wanted, gan_faces.faces(len(wanted)), strict=True):
+        ok, data = cv2.imencode(".jpg", face, [cv2.IMWRITE_JPEG_QUALITY, 95])
+        if not ok:
+            raise SystemExit("could not encode a GAN face")
+        registry.face_add(person=person, data=data.tobytes(), source=f"gan-face-of-nobody-for-{person.pk}.jpg")
+    return len(wanted)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--limit", type=int, default=0, help="at most this many prompts of each set")
+    parser.add_argument("--seconds", type=float, default=1.0, help="length of each rendered clip")
+    args = parser.parse_args()
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.MEDIA_ROOT = str(WORK / "media")
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    print(f"migrated (with the starter registry) in {time.perf_counter() - started:.0f} s")
+
+    from accounts.models import User
+    from core.text import MixedScript, canonical
+    from generation.backends.base import RenderRequest
+    from generation.media.encode import encode_mp4
+    from moderation import consent, scan
+    from moderation.models import ProtectedPerson
+    from tests.knows_people import KnowsPeopleBackend
+
+    adversarial, benign = load("names_adversarial.jsonl"), load("names_benign.jsonl")
+    if args.limit:
+        adversarial, benign = adversarial[: args.limit], benign[: args.limit]
+    started = time.perf_counter()
+    faces = setup_registry({row["person"] for row in adversarial})
+    print(
+        f"registry: {ProtectedPerson.objects.count():,} people, {faces} with a face, "
+        f"set up in {time.perf_counter() - started:.0f} s"
+    )
+    author = User.objects.create_user(handle="bench.author", password="x" * 12)
+    model = KnowsPeopleBackend.from_registry()
+    consent.check(author, "warming up MiniLM", stage="start", semantic=True, record=False)
+
+    timings: dict[str, list[float]] = collections.defaultdict(list)
+
+    def verdict(prompt: str) -> str:
+        """The first pass that refuses the prompt: fast, worker, output; or "allowed"."""
+        t = time.perf_counter()
+        try:
+            text = canonical(prompt)
+        except MixedScript:
+            return "fast"
+        fast = consent.check(author, text, stage="submit", record=False)
+        timings["fast"].append((time.perf_counter() - t) * 1000)
+        if not fast.allowed:
+            return "fast"
+        t = time.perf_counter()
+        worker = consent.check(author, text, stage="start", semantic=True, record=False)
+        timings["worker"].append((time.perf_counter() - t) * 1000)
+        if not worker.allowed:
+            return "worker"
+        t = time.perf_counter()
+        request = RenderRequest(
+            prompt=text, cameos=[], image=None, duration_s=args.seconds, width=256, height=448, fps=8, seed=1
+        )
+        path = WORK / "clip.mp4"
+        encode_mp4(model.render(request, lambda fraction: None), path, fps=request.fps)
+        output, _ = scan.check_output(author, text, path)
+        timings["output"].append((time.perf_counter() - t) * 1000)
+        return "allowed" if output.allowed else "output"
+
+    results: dict[tuple[str, str], collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    for kind, rows in (("adversarial", adversarial), ("benign", benign)):
+        for i, row in enumerate(rows, 1):
+            results[(kind, row["category"])][verdict(row["prompt"])] += 1
+            if i % 50 == 0:
+                print(f"  {kind}: {i}/{len(rows)}", flush=True)
+
+    def table(kind: str) -> None:
+        label = "recall" if kind == "adversarial" else "refused (false refusals)"
+        print(f"\n{kind}: {label} by category")
+        print("| category | prompts | fast pass | + worker (meaning) | + output scan (full) |")
+        print("|---|---|---|---|---|")
+        total: collections.Counter[str] = collections.Counter()
+        for (k, category), counts in sorted(results.items()):
+            if k != kind:
+                continue
+            total += counts
+            n = sum(counts.values())
+            fast, worker, output = counts["fast"], counts["fast"] + counts["worker"], n - counts["allowed"]
+            print(f"| {category} | {n} | {fast / n:.3f} | {worker / n:.3f} | {output / n:.3f} |")
+        n = sum(total.values())
+        fast, worker, output = total["fast"], total["fast"] + total["worker"], n - total["allowed"]
+        print(f"| **all** | {n} | {fast / n:.3f} | {worker / n:.3f} | {output / n:.3f} |")
+
+    table("adversarial")
+    table("benign")
+    print("\ntime each pass adds, per prompt that reaches it")
+    print("| pass | prompts | p50 | p99 |")
+    print("|---|---|---|---|")
+    for name in ("fast", "worker", "output"):
+        samples = timings[name]
+        print(f"| {name} | {len(samples)} | {statistics.median(samples):.1f} ms | {pct(samples, 0.99):.1f} ms |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""Protected people described without their names ("the 44th president of the United States"), by meaning.
+
+Workers only (torch, through moderation.semantic's MiniLM). Each registry entry's one-line description is
+embedded once per process and registry version. A prompt is embedded whole and in overlapping windows
+of its words (a description is usually a phrase inside a longer prompt: "the singer of Shake It Off
+dancing in the rain"). A person is described when a window is at least DESCRIPTION_THRESHOLD similar
+to their description and closer to it, by DESCRIPTION_MARGIN, than to any generic role ("a president",
+"a singer"): without the margin every prompt about *a* president would be about the 44th. Both
+numbers were chosen on tests/data/names_*.jsonl (BENCHMARKS.md § Protected people).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+from moderation.selectors import names_version, registry_descriptions
+
+# What a description says about someone, minus who they are: the roles public figures have. A prompt
+# window that is as close to one of these as to a description is about the role, not the person.
+GENERIC: tuple[str, ...] = (
+    "a president",
+    "a president giving a speech",
+    "a prime minister",
+    "a politician",
+    "a king",
+    "a queen",
+    "a prince",
+    "a pope",
+    "a priest",
+    "a singer",
+    "a pop star singing on stage",
+    "a rapper",
+    "a rock band",
+    "a guitarist",
+    "an actor",
+    "an actress",
+    "a movie star",
+    "a film director",
+    "a comedian",
+    "a tv host",
+    "a news anchor",
+    "a footballer",
+    "a soccer player scoring a goal",
+    "a basketball player",
+    "a tennis player",
+    "a golfer",
+    "a boxer",
+    "a sprinter",
+    "a racing driver",
+    "a baseball player",
+    "a swimmer",
+    "an athlete",
+    "a businessman",
+    "a tech billionaire",
+    "a ceo",
+    "a scientist",
+    "an astronaut",
+    "a writer",
+    "an activist",
+    "a model on a runway",
+    "someone famous",
+)
+
+_lock = threading.Lock()
+_cache: dict[str, tuple[str, list[tuple[int, str]], np.ndarray]] = {}
+
+
+@dataclass(frozen=True)
+class Described:
+    person_id: int
+    name: str
+    similarity: float
+
+
+def windows(prompt: str, sizes: tuple[int, ...] = (4, 7, 10), stride: int = 2) -> list[str]:
+    """The prompt and its overlapping word windows (each once)."""
+    words = prompt.split()
+    found: dict[str, None] = {prompt: None}
+    for size in sizes:
+        if size >= len(words):
+            continue
+        for start in range(0, len(words) - size + 1, stride):
+            found.setdefault(" ".join(words[start : start + size]), None)
+        found.setdefault(" ".join(words[-size:]), None)
+    return list(found)
+
+
+def _index() -> tuple[list[tuple[int, str]], np.ndarray]:
+    """(id, name) of every registry entry with a description, and their embeddings, for the
+    registry's current version. A change embeds only the descriptions not seen before."""
+    version = names_version()
+    cached = _cache.get("index")
+    if cached is not None and cached[0] == version:
+        return cached[1], cached[2]
+    with _lock:
+        cached = _cache.get("index")
+        if cached is not None and cached[0] == version:
+            return cached[1], cached[2]
+        rows = registry_descriptions()
+        people = [(pk, name) for pk, name, _ in rows]
+        vectors = _embedded([d for _, _, d in rows])
+        matrix = np.stack(vectors) if vectors else np.zeros((0, DIMENSIONS), dtype=np.float32)
+        _cache["index"] = (version, people, matrix)
+        return people, matrix
+
+
+DIMENSIONS = 384
+# The starter registry's descriptions, embedded ahead (`manage.py protected_people embed` rewrites the
+# file): float16, keyed by the first 16 hex digits of each description's SHA-256.
+SHIPPED = Path(__file__).resolve().parent / "data" / "starter" / "descriptions.npz"
+_known: dict[str, np.ndarray] = {}  # description digest → embedding, for this process
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(" ".join(text.split()).encode()).hexdigest()[:16]
+
+
+@lru_cache(maxsize=1)
+def _shipped() -> dict[str, np.ndarray]:
+    if not SHIPPED.exists():
+        return {}
+    with np.load(SHIPPED) as data:
+        return dict(zip(data["keys"].tolist(), data["vectors"].astype(np.float32), strict=True))
+
+
+def _embedded(texts: list[str]) -> list[np.ndarray]:
+    """Embeddings of `texts`: shipped with the starter list, else from this process's memory, then the
+    shared cache (Redis when configured, so a new worker does not embed them again), then MiniLM for
+    the rest (~20 descriptions a second on 2 cores), which are stored in both."""
+    from django.core.cache import cache
+
+    from moderation import semantic
+
+    keys = [digest(t) for t in texts]
+    shipped = _shipped()
+    missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in shipped and k not in _known}
+    if missing:
+        stored = cache.get_many([f"castfeed:description:{k}" for k in missing])
+        for k in list(missing):
+            data = stored.get(f"castfeed:description:{k}")
+            if data is not None:
+                _known[k] = np.frombuffer(data, dtype=np.float32)
+                del missing[k]
+        if missing:
+            vectors = semantic.embed(list(missing.values()))
+            cache.set_many(
+                {f"castfeed:description:{k}": v.tobytes() for k, v in zip(missing, vectors, strict=True)}, timeout=None
+            )
+            _known.update(zip(missing, vectors, strict=True))
+    return [shipped[k] if k in shipped else _known[k] for k in keys]
+
+
+def embed_all(texts: list[str], path: Path) -> int:
+    """Embed `texts` and write them as a file of the SHIPPED kind; the number written."""
+    from moderation import semantic
+
+    unique = list(dict.fromkeys(" ".join(t.split()) for t in texts if t.strip()))
+    vectors = semantic.embed(unique) if unique else np.zeros((0, DIMENSIONS), dtype=np.float32)
+    np.savez_compressed(path, keys=np.array([digest(t) for t in unique]), vectors=vectors.astype(np.float16))
+    return len(unique)
+
+
+@lru_cache(maxsize=1)
+def _generic() -> np.ndarray:
+    from moderation import semantic
+
+    return semantic.embed(list(GENERIC))
+
+
+def scores(prompt: str) -> tuple[list[tuple[int, str]], np.ndarray]:
+    """Per registry entry with a description, the best (similarity − best generic similarity, similarity)
+    over the prompt's windows: rows of (margin, similarity)."""
+    from moderation import semantic
+
+    people, matrix = _index()
+    if not people:
+        return people, np.zeros((0, 2), dtype=np.float32)
+    vectors = semantic.embed(windows(prompt))
+    similarity = vectors @ matrix.T  # windows × people
+    generic = (vectors @ _generic().T).max(axis=1, keepdims=True)  # windows × 1
+    margin = similarity - generic
+    best = margin.argmax(axis=0)
+    columns = np.arange(len(people))
+    return people, np.stack([margin[best, columns], similarity[best, columns]], axis=1)
+
+
+def described(prompt: str) -> list[Described]:
+    """The protected people the prompt describes, most similar first."""
+    knobs = settings.CASTFEED_CONSENT
+    people, rows = scores(prompt)
+    hits = [
+        Described(pk, name, float(similarity))
+        for (pk, name), (margin, similarity) in zip(people, rows, strict=True)
+        if similarity >= knobs["DESCRIPTION_THRESHOLD"] and margin >= knobs["DESCRIPTION_MARGIN"]
+    ]
+    return sorted(hits, key=lambda d: -d.similarity)
+
+
+def forget() -> None:
+    _cache.clear()

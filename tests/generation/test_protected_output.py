@@ -1,0 +1,78 @@
+"""The output scan stops what the text checks miss: a model that knows a protected person by a name the
+registry does not list draws their face, and the job ends blocked, with nothing kept.
+
+The model is tests/knows_people.py's stand-in (tests only, never selectable in settings); the face is a
+GAN face of nobody (tests/gan_faces.py) registered as the protected person's photo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import pytest
+from django.conf import settings as django_settings
+
+from feed.models import Video
+from generation.models import GenerationJob
+from moderation import consent, registry
+from tests import gan_faces
+from tests.knows_people import KnownPerson, KnowsPeopleBackend, crop_from_photo
+
+URL = "/api/v1/generations"
+PROMPT = "the Puppet Queen riding a bicycle through a park"
+
+
+@pytest.fixture(autouse=True)
+def _c2pa_dev_dir(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+    settings.CASTFEED_C2PA = {**settings.CASTFEED_C2PA, "DEV_DIR": tmp_path_factory.mktemp("c2pa")}
+
+
+@pytest.fixture
+def tess(db):  # type: ignore[no-untyped-def]
+    person, _ = registry.person_upsert(
+        name="Tess Example", description="the presenter of a late-night science quiz on public radio"
+    )
+    face = gan_faces.face(0)
+    ok, data = cv2.imencode(".jpg", face, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    registry.face_add(person=person, data=data.tobytes(), source="gan-0.jpg")
+    return person, face
+
+
+@pytest.fixture
+def model_that_knows_tess(tess, monkeypatch):  # type: ignore[no-untyped-def]
+    """A model that knows Tess by a nickname the registry does not list."""
+    person, face = tess
+    crop = crop_from_photo(face)
+    assert crop is not None
+    backend = KnowsPeopleBackend(
+        [KnownPerson(person.pk, ["Tess Example", "Puppet Queen"], "", [crop])], description_threshold=None
+    )
+    monkeypatch.setattr("generation.backends.get_backend", lambda name: backend)
+    return backend
+
+
+def test_the_text_checks_do_not_see_who_the_nickname_means(tess, me):
+    assert consent.check(me, PROMPT, record=False).allowed
+    assert consent.check(me, PROMPT, stage="start", semantic=True, record=False).allowed
+
+
+def test_a_protected_face_drawn_by_the_model_blocks_the_job_and_nothing_is_kept(
+    api, me, tess, model_that_knows_tess, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the worker runs in-process
+        response = api.post(URL, {"prompt": PROMPT, "duration_s": 2}, format="json")
+    assert response.status_code == 202, response.json()
+    assert [p.person_id for p in model_that_knows_tess.last_recognised] == [tess[0].pk]
+
+    job = api.get(f"{URL}/{response.json()['id']}").json()
+    assert job["status"] == "blocked"
+    assert job["error"]["code"] == "consent_required"
+    assert "Tess Example" in job["error"]["detail"]
+    refused = [s for s in job["subjects"] if s["verdict"] == "refused"]
+    assert [(s["source"], s["reason"]) for s in refused] == [("output_face", "protected_person")]
+    assert job["video"] is None
+    assert not Video.objects.exists()
+    assert GenerationJob.objects.get().video_id is None
+    stored = [p for p in Path(django_settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+    assert all("protected/" in str(p) for p in stored)  # only the registry's photo: no draft, no poster

@@ -1,0 +1,154 @@
+"""Protected people as a video model would see them: their faces in uploads and at enrollment, their
+descriptions in the worker, and an operator-verified account that lends the likeness like a cameo.
+
+Real faces: scikit-image's astronaut photo is Eileen Collins, a real astronaut; here she is a protected
+person whose photo is in the registry. Matplotlib's photo of Grace Hopper stands for an estate.
+"""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from cameos import services as cameos
+from cameos.models import Cameo, GalleryEntry
+from generation.models import GenerationJob
+from moderation import consent, registry
+from moderation.models import AuditEvent
+from tests import synthetic_faces as faces
+from tests.cameos import videos
+from tests.cameos.test_enrollment_api import challenge, enroll, files_under
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/generations"
+
+
+def jpeg(image, quality=90) -> bytes:  # type: ignore[no-untyped-def]
+    ok, data = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return data.tobytes()
+
+
+@pytest.fixture
+def collins(db):  # type: ignore[no-untyped-def]
+    person, _ = registry.person_upsert(
+        name="Eileen Collins",
+        aliases=["Eileen Marie Collins"],
+        description="the first woman to command a Space Shuttle mission",
+    )
+    registry.face_add(person=person, data=jpeg(faces.photo("astronaut")), source="astronaut.jpg")
+    return person
+
+
+def group_photo_upload(names, name="photo.png"):  # type: ignore[no-untyped-def]
+    image = faces.group_photo(list(names), size=(1280, 720))
+    buffer = io.BytesIO()
+    Image.fromarray(image[:, :, ::-1]).save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def test_an_uploaded_photo_of_a_protected_person_is_refused_and_nothing_is_stored(api, collins):
+    response = api.post(
+        URL,
+        {"prompt": "this woman surfing at sunset", "duration_s": 2, "image": group_photo_upload(["astronaut"])},
+        format="multipart",
+    )
+    assert response.status_code == 403, response.json()
+    body = response.json()
+    assert body["error"] == "consent_required"
+    refused = [s for s in body["subjects"] if s["verdict"] == "refused"]
+    assert [(s["source"], s["reason"]) for s in refused] == [("reference_face", "protected_person")]
+    assert "Eileen Collins" in refused[0]["detail"]
+    assert not GenerationJob.objects.exists()
+    assert "embedding" not in str(body) and "similarity" not in str(body)
+
+
+def test_a_photo_of_someone_not_in_the_registry_is_not_called_protected(api, collins):
+    response = api.post(
+        URL,
+        {"prompt": "this woman surfing", "duration_s": 2, "image": group_photo_upload(["hopper"])},
+        format="multipart",
+    )
+    assert response.status_code == 403
+    assert [s["reason"] for s in response.json()["subjects"]] == ["unknown_face"]
+
+
+def test_the_protected_face_check_reads_every_face_of_a_group_photo(collins, make_user):
+    author = make_user("author")
+    image = faces.group_photo(["hopper", "astronaut"], size=(1920, 1080))
+    decision = consent.check(author, "two friends at the beach", reference_image=image, record=False)
+    reasons = sorted(s.reason for s in decision.subjects)
+    assert reasons == ["protected_person", "unknown_face"]
+
+
+def test_nobody_enrolls_with_a_protected_persons_face(api, me, settings, collins, django_capture_on_commit_callbacks):
+    response = enroll(api, videos.video(), challenge(api), capture=django_capture_on_commit_callbacks)
+    assert response.status_code == 202
+    body = api.get("/api/v1/cameo").json()
+    assert body["status"] == "rejected"
+    assert body["reason_code"] == "protected_person"
+    assert "verified" in body["reason"]
+    assert not Cameo.objects.exists() and not GalleryEntry.objects.exists()
+    assert files_under(settings, "enrollments") == [] and files_under(settings, "cameos") == []
+    event = AuditEvent.objects.get(kind=AuditEvent.Kind.IMPERSONATION_REFUSED)
+    assert (event.actor_id, event.object_id) == (me.pk, str(collins.pk))
+
+
+def test_an_operator_verified_account_enrolls_and_lends_the_likeness_like_a_cameo(
+    api, me, collins, make_user, client_of, django_capture_on_commit_callbacks
+):
+    registry.person_link_account(person=collins, account=me)
+    enroll(api, videos.video(), challenge(api), capture=django_capture_on_commit_callbacks)
+    assert api.get("/api/v1/cameo").json()["status"] == "active"
+
+    # Her name and her face are now hers to lend: a stranger needs her approval, a friend gets it.
+    stranger = make_user("stranger")
+    named = consent.check(stranger, "Eileen Collins floating in orbit", record=False)
+    assert [(s.source, s.reason, s.allowed) for s in named.subjects] == [("name", "needs_approval", False)]
+    shown = consent.check(stranger, "a woman in orbit", reference_image=faces.photo("astronaut"), record=False)
+    assert [(s.source, s.reason) for s in shown.subjects] == [("reference_face", "needs_approval")]
+
+    friend = make_user("friend")
+    grant = cameos.grant_request(requester=friend, owner=me)
+    cameos.grant_decide(owner=me, grant_id=grant.pk, approve=True)
+    allowed = consent.check(friend, "Eileen Collins floating in orbit", record=False)
+    assert allowed.allowed and [c.user_id for c in allowed.cameos] == [me.pk]
+
+
+def test_an_estate_registers_a_deceased_person_by_photo(api, make_user):
+    person, _ = registry.person_upsert(  # the starter list has her already: this updates her entry
+        name="Grace Hopper",
+        aliases=["Rear Admiral Grace Hopper"],
+        description="the computer scientist who invented the first compiler",
+        kind="estate",
+        deceased=True,
+    )
+    registry.face_add(person=person, data=jpeg(faces.photo("hopper"), quality=70), source="hopper.jpg")
+    author = make_user("author")
+    decision = consent.check(author, "an old photo come to life", reference_image=faces.photo("hopper"), record=False)
+    assert [(s.source, s.reason, s.label) for s in decision.refused] == [
+        ("reference_face", "protected_person", "Grace Hopper")
+    ]
+    # Her name, with the spelling tricks of the name matcher, is refused on the request path as well.
+    for prompt in ("Grace Hopper coding", "Gr4ce H0pper coding", "GraceHopper coding", "Grace Hoper coding"):
+        assert [s.reason for s in consent.check(author, prompt, record=False).refused] == ["protected_person"]
+
+
+def test_descriptions_are_matched_by_meaning_in_the_worker(make_user):
+    author = make_user("author")
+    # The starter registry (loaded by the migrations) describes Barack Obama this way.
+    described = "the 44th president of the United States giving a speech in the rain"
+    fast = consent.check(author, described, record=False)
+    assert fast.allowed  # the request path reads names only
+    full = consent.check(author, described, stage="start", semantic=True, record=False)
+    refused = [(s.source, s.reason, s.label) for s in full.refused]
+    assert ("description", "protected_person", "Barack Obama") in refused
+    assert {source for source, _, _ in refused} == {"description"}
+    benign = consent.check(
+        author, "a president giving a speech in the rain", stage="start", semantic=True, record=False
+    )
+    assert benign.allowed, benign.public()
