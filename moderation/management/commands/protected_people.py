@@ -1,11 +1,13 @@
-"""`manage.py protected_people import FILE.csv` and `manage.py protected_people export [FILE.csv|-]`.
+"""`manage.py protected_people import FILE.csv`, `export [FILE.csv|-]` and `embed`.
 
 The CSV format is moderation.registry's: `name,aliases,description,photos` (optional `kind`,
 `deceased`, `note`), several aliases or photos separated by `|`, photo paths relative to the CSV.
 An import is all or nothing: every problem is reported with its line number and nothing changes.
 An export to a file copies the photos into a folder next to it (`FILE-photos/`, or `--photos-dir`),
 so the file re-imports faces included; an export to `-` (standard output) lists no photos unless
-`--photos-dir` is given (then with absolute paths).
+`--photos-dir` is given (then with absolute paths). `embed` (workers' side: it loads MiniLM) embeds
+the starter list's descriptions into the file shipped next to it, so that no worker embeds 2,000
+descriptions when it starts (moderation.descriptions); run it after editing the starter CSVs.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ class Command(BaseCommand):
     help = "Import or export the protected-person registry (CSV: name,aliases,description,photos)."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("action", choices=["import", "export"])
+        parser.add_argument("action", choices=["import", "export", "embed"])
         parser.add_argument("file", nargs="?", help="the CSV file (export: - or nothing for standard output)")
         parser.add_argument("--photos-dir", help="export: where to copy the photos (default for a file: FILE-photos/)")
         parser.add_argument("--no-photos", action="store_true", help="export: list no photos (people only)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] == "import":
+        if options["action"] == "embed":
+            self.embed()
+        elif options["action"] == "import":
             if not options["file"]:
                 raise CommandError("Which file? manage.py protected_people import FILE.csv")
             self.load(options["file"])
@@ -63,3 +67,16 @@ class Command(BaseCommand):
             count = registry.registry_export(stream, photos_dir=folder, csv_dir=target.parent)
         where = f" (photos in {folder})" if folder is not None else ""
         self.stdout.write(self.style.SUCCESS(f"{count} people written to {target}{where}."))
+
+    def embed(self) -> None:
+        import csv
+
+        from moderation import descriptions
+
+        folder = descriptions.SHIPPED.parent
+        texts = []
+        for path in sorted(folder.glob("*.csv")):
+            with path.open(encoding="utf-8", newline="") as handle:
+                texts += [row.get("description") or "" for row in csv.DictReader(handle)]
+        count = descriptions.embed_all(texts, descriptions.SHIPPED)
+        self.stdout.write(self.style.SUCCESS(f"{count} descriptions embedded into {descriptions.SHIPPED}."))
