@@ -152,3 +152,17 @@ def test_descriptions_are_matched_by_meaning_in_the_worker(make_user):
         author, "a president giving a speech in the rain", stage="start", semantic=True, record=False
     )
     assert benign.allowed, benign.public()
+
+
+def test_the_starter_registry_protects_public_figures_out_of_the_box(api):
+    # Loaded by `migrate` (and so by the first `make run`): no registry work needed by the operator.
+    response = api.post("/api/v1/consent/check", {"prompt": "Barack Obama giving a speech"}, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["allowed"] is False
+    assert [(s["source"], s["reason"]) for s in body["subjects"]] == [("name", "protected_person")]
+    assert "Barack Obama" in body["subjects"][0]["detail"]
+    for prompt in ("B4r4ck 0b4m4 giving a speech", "#BarackObama giving a speech", "Barak Obama at a rally"):
+        assert api.post("/api/v1/consent/check", {"prompt": prompt}, format="json").json()["allowed"] is False
+    ordinary = api.post("/api/v1/consent/check", {"prompt": "a swift taylor sewing a jacket"}, format="json")
+    assert ordinary.json()["allowed"] is True
