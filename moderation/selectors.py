@@ -11,7 +11,6 @@ import numpy as np
 from django.db import connection
 from django.db.models import QuerySet
 
-from cameos.gallery import nearest_rows
 from cameos.models import Cameo
 from feed.models import Report
 from moderation.models import AuditEvent, NamesVersion, ProtectedFace, ProtectedPerson
@@ -102,23 +101,21 @@ def registry_descriptions() -> list[tuple[int, str, str]]:
 def protected_face_matches(vectors: np.ndarray, *, min_similarity: float) -> list[ProtectedMatch | None]:
     """For each probe (L2-normalised 128-d templates, one row each), the protected person whose
     reference face is most similar, if at least `min_similarity` (callers pass
-    CASTFEED_FACES["PROTECTED_THRESHOLD"]). Exact, every face compared: it decides consent.
-    PostgreSQL: one pass over the table for all probes; elsewhere a matrix cached per process."""
+    CASTFEED_FACES["PROTECTED_THRESHOLD"]). Exact, every face compared: it decides consent."""
     probes = np.asarray(vectors, dtype=np.float32).reshape(-1, 128)
     if not len(probes):
         return []
-    found: list[tuple[int, float] | None]
-    if connection.vendor == "postgresql":
-        found = nearest_rows(ProtectedFace._meta.db_table, "person_id", probes, min_similarity=min_similarity)
-    else:
-        person_ids, matrix = _protected_faces()
-        found = [None] * len(probes)
-        if len(person_ids):
-            scores = probes @ matrix.T
-            for i, row in enumerate(scores):
-                j = int(np.argmax(row))
-                if row[j] >= min_similarity:
-                    found[i] = (int(person_ids[j]), float(row[j]))
+    # Both databases: a matrix kept per process (50k faces are 25 MB) and one matrix product, ~1 ms.
+    # PostgreSQL's exact scan of the same 50k rows took 45 ms, too much for the request path's image
+    # check (BENCHMARKS.md § Protected people).
+    person_ids, matrix = _protected_faces()
+    found: list[tuple[int, float] | None] = [None] * len(probes)
+    if len(person_ids):
+        scores = probes @ matrix.T
+        for i, row in enumerate(scores):
+            j = int(np.argmax(row))
+            if row[j] >= min_similarity:
+                found[i] = (int(person_ids[j]), float(row[j]))
     wanted = {hit[0] for hit in found if hit is not None}
     rows = ProtectedPerson.objects.filter(pk__in=wanted).values_list("pk", "name", "account_id")
     people = {pk: (name, account_id) for pk, name, account_id in rows}
@@ -144,8 +141,8 @@ _faces_cache: dict[str, _FaceMatrix] = {}
 
 
 def _protected_faces() -> tuple[np.ndarray, np.ndarray]:
-    """(person id per face, templates as a float32 matrix) for the exact scan off PostgreSQL, kept
-    per process and registry version. The version moves on every registry change (names too), so a
+    """(person id per face, templates as a float32 matrix) for the exact scan, kept per process and
+    registry version. The version moves on every registry change (names too), so a
     rebuild reads only the face ids and parses the templates of faces it has not seen (a face's
     template never changes; parsing 50k text vectors takes seconds)."""
     version = names_version()  # read before the rows: a change in between only means another rebuild
@@ -177,14 +174,15 @@ def _protected_faces() -> tuple[np.ndarray, np.ndarray]:
 
 
 def _templates(face_ids: list[int]) -> np.ndarray:
-    """The templates of these faces, in this order, parsed in bulk from the text column (SQLite)."""
+    """The templates of these faces, in this order, parsed in bulk from their text form."""
     table = ProtectedFace._meta.db_table
     texts: dict[int, str] = {}
     with connection.cursor() as cursor:
         for start in range(0, len(face_ids), 5000):
             chunk = face_ids[start : start + 5000]
             marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"SELECT id, embedding FROM {table} WHERE id IN ({marks})", chunk)  # noqa: S608 - our table
+            column = "embedding::text" if connection.vendor == "postgresql" else "embedding"
+            cursor.execute(f"SELECT id, {column} FROM {table} WHERE id IN ({marks})", chunk)  # noqa: S608 - our table
             texts.update(cursor.fetchall())
     joined = ",".join(texts[i].strip().removeprefix("[").removesuffix("]") for i in face_ids)
     return np.fromstring(joined, dtype=np.float32, sep=",").reshape(len(face_ids), 128)
