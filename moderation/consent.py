@@ -51,7 +51,6 @@ PUBLIC_REASONS = {
     "no_cameo": "This person has no cameo.",
     "unknown_handle": "No one has this handle.",
     "protected_person": "This is a real person whose likeness cannot be used.",
-    "impersonation": "This looks like a protected person.",
     "unknown_face": "The image shows a real person who has no cameo you may use.",
     "restriction": "The prompt breaks a rule this person set for their cameo.",
     "too_many_cameos": "Too many people in one video.",
@@ -310,8 +309,6 @@ def _people_subjects(
     resolver: _Resolver,
     shown: set[int],
     named: set[int],
-    *,
-    similarity: dict[int, float] | None = None,
 ) -> list[Subject]:
     """(label, user id, registry id or None) of people found by name, description or a protected
     face, who have an account: each is a subject like a mention when they have a cameo. A registry
@@ -327,9 +324,8 @@ def _people_subjects(
         if registry_id is not None:
             named.add(registry_id)
         cameo = cameos.get(user_id)
-        score = (similarity or {}).get(user_id)
         if cameo is not None:
-            subjects.append(_cameo_subject(source, cameo, access[cameo.pk], handle=None, label=label, similarity=score))
+            subjects.append(_cameo_subject(source, cameo, access[cameo.pk], handle=None, label=label))
         elif registry_id is not None:
             subjects.append(Subject(source, False, "protected_person", user_id=user_id, label=label))
         # a name-protecting owner whose cameo went since the index was built: nobody to show
