@@ -127,6 +127,19 @@ class _Person:
     deceased: bool
     note: str
 
+    def new(self, **extra: Any) -> ProtectedPerson:
+        """An unsaved entry with these values."""
+        return ProtectedPerson(
+            name=self.name,
+            name_key=self.key,
+            aliases=list(self.aliases),
+            description=self.description,
+            kind=self.kind,
+            deceased=self.deceased,
+            note=self.note,
+            **extra,
+        )
+
 
 def _clean_person(
     *, name: str, aliases: Iterable[str], description: str, kind: str, deceased: bool, note: str
@@ -252,15 +265,8 @@ def person_upsert(
         raise _invalid(problems)
     person = ProtectedPerson.objects.select_for_update().filter(name_key=values.key).first()
     if person is None:
-        person = ProtectedPerson.objects.create(
-            name=values.name,
-            name_key=values.key,
-            aliases=list(values.aliases),
-            description=values.description,
-            kind=values.kind,
-            deceased=values.deceased,
-            note=values.note,
-        )
+        person = values.new()
+        person.save(force_insert=True)
         return person, True
     changed = _changes(person, values)
     if changed:
@@ -637,19 +643,7 @@ def _write(rows: list[_Row], faces: list[_NewFace], *, existing_keys: set[str]) 
     for row in rows:
         person = existing.get(row.person.key)
         if person is None:
-            values = row.person
-            added.append(
-                ProtectedPerson(
-                    name=values.name,
-                    name_key=values.key,
-                    aliases=list(values.aliases),
-                    description=values.description,
-                    kind=values.kind,
-                    deceased=values.deceased,
-                    note=values.note,
-                    created_at=now,
-                )
-            )
+            added.append(row.person.new(created_at=now))
             continue
         names = _changes(person, row.person, row.columns)
         if names:
