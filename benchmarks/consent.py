@@ -174,15 +174,18 @@ def bench_gate(users: int, runs: int) -> None:
     users_by_id = User.objects.in_bulk([int(a) for a in authors])
     for author, prompt in list(zip(authors.tolist(), prompts, strict=True))[:50]:  # warm up
         consent.check(users_by_id[author], prompt)
-    times, allowed, queries = [], 0, []
-    connection.force_debug_cursor = True
+    times, allowed = [], 0
     for author, prompt in list(zip(authors.tolist(), prompts, strict=True))[50:]:
-        reset_queries()
         t = time.perf_counter()
         decision = consent.check(users_by_id[author], prompt)
         times.append((time.perf_counter() - t) * 1000)
-        queries.append(len(connection.queries))
         allowed += decision.allowed
+    queries = []  # counted apart, on 100 of the same requests
+    connection.force_debug_cursor = True
+    for author, prompt in list(zip(authors.tolist(), prompts, strict=True))[50:150]:
+        reset_queries()
+        consent.check(users_by_id[author], prompt, record=True)
+        queries.append(len(connection.queries))
     connection.force_debug_cursor = False
     print(
         f"gate, 3 mentions, no image: {summary(times)}; "
@@ -273,7 +276,12 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
+
+    # Measured as in production: DEBUG off, so Django neither records nor formats each query (with
+    # DJANGO_DEBUG=1's debug cursor the gate took 3.4 ms p50 / 6.6 ms p99 instead of 2.0 / 3.1).
+    settings.DEBUG = False
 
     from cameos.models import Cameo
 

@@ -4,10 +4,12 @@ changes), the review queue and the audit log."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -18,15 +20,30 @@ from moderation.names import NameIndex, Person
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[str, NameIndex]] = {}
+_version_read: tuple[str, float] = ("", float("-inf"))  # the token, and when this process read it
 
 
 def names_version() -> str:
-    """The registry's current token (raw SQL: read on every gate decision, where the ORM's query
-    building would cost more than the query)."""
+    """The registry's current token, read from the database at most every REGISTRY_POLL_S seconds per
+    process (a change reaches other processes within that time; this one at once: expire_names_version).
+    Raw SQL: the ORM's query building would cost more than the query."""
+    global _version_read
+    token, read_at = _version_read
+    now = time.monotonic()
+    if now - read_at < settings.CASTFEED_CONSENT["REGISTRY_POLL_S"]:
+        return token
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT token FROM {NamesVersion._meta.db_table} WHERE id = 1")  # noqa: S608 - our table
         row = cursor.fetchone()
-    return row[0] if row else ""
+    token = row[0] if row else ""
+    _version_read = (token, now)
+    return token
+
+
+def expire_names_version() -> None:
+    """The next names_version() reads the database (this process changed the registry)."""
+    global _version_read
+    _version_read = ("", float("-inf"))
 
 
 def _entries():  # type: ignore[no-untyped-def]

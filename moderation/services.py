@@ -17,6 +17,7 @@ from feed import services as feed_services
 from feed.models import Report, Video
 from feed.selectors import unpublished_showing
 from moderation.consent import Decision, prompt_digest
+from moderation import selectors
 from moderation.models import AuditEvent, NamesVersion
 from moderation.signals import consent_withdrawn
 
@@ -144,3 +145,4 @@ def names_changed() -> None:
     token = uuid.uuid4().hex
     if not NamesVersion.objects.filter(pk=1).update(token=token):
         NamesVersion.objects.update_or_create(pk=1, defaults={"token": token})
+    selectors.expire_names_version()

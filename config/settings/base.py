@@ -314,6 +314,9 @@ CASTFEED_CONSENT = {
     # president", "a singer"); chosen on tests/data/names_*.jsonl (BENCHMARKS.md § Protected people).
     "DESCRIPTION_THRESHOLD": env.float("CONSENT_DESCRIPTION_THRESHOLD", default=0.65),
     "DESCRIPTION_MARGIN": env.float("CONSENT_DESCRIPTION_MARGIN", default=0.1),
+    # How often a process re-reads the registry's version (names, descriptions, faces): a change made
+    # elsewhere applies within this many seconds; saves a query on every gate decision.
+    "REGISTRY_POLL_S": env.float("CONSENT_REGISTRY_POLL_S", default=1.0),
     "SCAN_FPS": 4.0,  # frames per second the output scan looks at
     "SCAN_MAX_SIDE": 640,
 }

@@ -9,7 +9,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-castfeed-0123456789-abcdefg
 os.environ.setdefault("CASTFEED_VAR_DIR", tempfile.mkdtemp(prefix="castfeed-test-"))
 
 from .base import *  # noqa: F403
-from .base import DATABASES, VAR_DIR, env
+from .base import CASTFEED_CONSENT, DATABASES, VAR_DIR, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in base
 SECURE_SSL_REDIRECT = False
@@ -18,5 +18,7 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not ":memory:", so a real worker process started by a test can open the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+# Every decision reads the registry's version: a test's rolled-back registry must not linger.
+CASTFEED_CONSENT = {**CASTFEED_CONSENT, "REGISTRY_POLL_S": 0.0}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

@@ -166,3 +166,21 @@ def test_the_starter_registry_protects_public_figures_out_of_the_box(api):
         assert api.post("/api/v1/consent/check", {"prompt": prompt}, format="json").json()["allowed"] is False
     ordinary = api.post("/api/v1/consent/check", {"prompt": "a swift taylor sewing a jacket"}, format="json")
     assert ordinary.json()["allowed"] is True
+
+
+def test_a_process_reads_the_registry_version_at_most_once_per_poll_interval_and_at_once_after_its_own_change(
+    api, settings, django_assert_num_queries
+):
+    from moderation.models import NamesVersion
+    from moderation.selectors import expire_names_version, names_version
+
+    settings.CASTFEED_CONSENT = {**settings.CASTFEED_CONSENT, "REGISTRY_POLL_S": 3600.0}
+    expire_names_version()
+    first = names_version()
+    NamesVersion.objects.filter(pk=1).update(token="changed-by-another-process")
+    with django_assert_num_queries(0):
+        assert names_version() == first  # within the interval: not read again
+    registry.person_upsert(name="Tess Example", aliases=[], description="")  # this process's own change
+    assert names_version() not in (first, "changed-by-another-process")
+    refused = api.post("/api/v1/consent/check", {"prompt": "Tess Example waving"}, format="json").json()
+    assert refused["allowed"] is False
