@@ -20,15 +20,14 @@ from moderation.names import NameIndex, Person
 
 _lock = threading.Lock()
 _cache: dict[str, tuple[str, NameIndex]] = {}
-_version_read: tuple[str, float] = ("", float("-inf"))  # the token, and when this process read it
+_version_read: dict[str, tuple[str, float]] = {}  # "token": the token, and when this process read it
 
 
 def names_version() -> str:
     """The registry's current token, read from the database at most every REGISTRY_POLL_S seconds per
     process (a change reaches other processes within that time; this one at once: expire_names_version).
     Raw SQL: the ORM's query building would cost more than the query."""
-    global _version_read
-    token, read_at = _version_read
+    token, read_at = _version_read.get("token", ("", float("-inf")))
     now = time.monotonic()
     if now - read_at < settings.CASTFEED_CONSENT["REGISTRY_POLL_S"]:
         return token
@@ -36,14 +35,13 @@ def names_version() -> str:
         cursor.execute(f"SELECT token FROM {NamesVersion._meta.db_table} WHERE id = 1")  # noqa: S608 - our table
         row = cursor.fetchone()
     token = row[0] if row else ""
-    _version_read = (token, now)
+    _version_read["token"] = (token, now)
     return token
 
 
 def expire_names_version() -> None:
     """The next names_version() reads the database (this process changed the registry)."""
-    global _version_read
-    _version_read = ("", float("-inf"))
+    _version_read.clear()
 
 
 def _entries():  # type: ignore[no-untyped-def]

@@ -16,8 +16,8 @@ from core.exceptions import Conflict, NotFound
 from feed import services as feed_services
 from feed.models import Report, Video
 from feed.selectors import unpublished_showing
-from moderation.consent import Decision, prompt_digest
 from moderation import selectors
+from moderation.consent import Decision, prompt_digest
 from moderation.models import AuditEvent, NamesVersion
 from moderation.signals import consent_withdrawn
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import cv2
@@ -125,20 +126,15 @@ def normalise(vectors: np.ndarray) -> np.ndarray:
 _local = threading.local()
 
 
-_blas_limited = False
-
-
+@lru_cache(maxsize=1)
 def _limit_blas() -> None:
     """One BLAS thread in a process that runs faces. OpenBLAS's idle threads spin for a while after
     each matrix product (the galleries' exact scans) and take the cores OpenCV's DNN needs next: a
     1080p image with two faces took 121 ms instead of 75 (BENCHMARKS.md § Protected people). Numpy's
     products then run on one core, which costs the 50k-photo scan 3 ms."""
-    global _blas_limited
-    if not _blas_limited:
-        from threadpoolctl import threadpool_limits
+    from threadpoolctl import threadpool_limits
 
-        threadpool_limits(limits=1, user_api="blas")
-        _blas_limited = True
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def engine() -> FaceEngine:
