@@ -77,6 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--limit", type=int, default=0, help="at most this many prompts of each set")
     parser.add_argument("--seconds", type=float, default=1.0, help="length of each rendered clip")
+    parser.add_argument("--category", action="append", default=[], help="only prompts of this category (repeatable)")
     args = parser.parse_args()
 
     import django
@@ -99,6 +100,9 @@ def main() -> None:
     from tests.knows_people import KnowsPeopleBackend
 
     adversarial, benign = load("names_adversarial.jsonl"), load("names_benign.jsonl")
+    if args.category:
+        adversarial = [row for row in adversarial if row["category"] in args.category]
+        benign = [row for row in benign if row["category"] in args.category]
     if args.limit:
         adversarial, benign = adversarial[: args.limit], benign[: args.limit]
     started = time.perf_counter()
@@ -140,9 +144,13 @@ def main() -> None:
         return "allowed" if output.allowed else "output"
 
     results: dict[tuple[str, str], collections.Counter[str]] = collections.defaultdict(collections.Counter)
+    wrong: list[str] = []
     for kind, rows in (("adversarial", adversarial), ("benign", benign)):
         for i, row in enumerate(rows, 1):
-            results[(kind, row["category"])][verdict(row["prompt"])] += 1
+            outcome = verdict(row["prompt"])
+            results[(kind, row["category"])][outcome] += 1
+            if (outcome == "allowed") == (kind == "adversarial"):
+                wrong.append(f"  {kind} {row['category']}: {row['prompt']!r} → {outcome}")
             if i % 50 == 0:
                 print(f"  {kind}: {i}/{len(rows)}", flush=True)
 
@@ -160,11 +168,15 @@ def main() -> None:
             fast, worker, output = counts["fast"], counts["fast"] + counts["worker"], n - counts["allowed"]
             print(f"| {category} | {n} | {fast / n:.3f} | {worker / n:.3f} | {output / n:.3f} |")
         n = sum(total.values())
+        if not n:
+            return
         fast, worker, output = total["fast"], total["fast"] + total["worker"], n - total["allowed"]
         print(f"| **all** | {n} | {fast / n:.3f} | {worker / n:.3f} | {output / n:.3f} |")
 
     table("adversarial")
     table("benign")
+    print("\nmissed (adversarial allowed) and false refusals (benign refused):")
+    print("\n".join(wrong) or "  none")
     print("\ntime each pass adds, per prompt that reaches it")
     print("| pass | prompts | p50 | p99 |")
     print("|---|---|---|---|")
