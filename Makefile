@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+FFMPEG_PC := libavdevice libavfilter libavformat libavcodec libswresample libswscale libavutil
+FFMPEG_DEV := $(addsuffix -dev,$(FFMPEG_PC))
 
 .PHONY: install run test check seed clean
 
@@ -12,6 +14,10 @@ PYTEST_ARGS ?=
 run seed: export DJANGO_DEBUG ?= 1
 
 $(BIN)/.installed: pyproject.toml
+	# vpdq (video fingerprints) ships as source only and builds against Debian's FFmpeg libraries.
+	@pkg-config --exists $(FFMPEG_PC) 2>/dev/null || { SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq \
+	  --no-install-recommends pkg-config cmake g++ $(FFMPEG_DEV) >/dev/null; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'

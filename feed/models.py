@@ -35,6 +35,9 @@ class Video(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     published_at = models.DateTimeField(null=True, blank=True)
     removed_reason = models.CharField(max_length=200, blank=True)
+    # vPDQ fingerprint (feed.fingerprints), computed by the worker from the MP4; null for videos made
+    # without one (seeded). Never in an API body; kept in RemovedFingerprint when the video is removed.
+    fingerprint = models.BinaryField(null=True, blank=True, editable=False)
 
     # Counters, changed only by conditional UPDATEs with F() in feed.services (no lost updates).
     like_count = models.PositiveIntegerField(default=0)
@@ -197,3 +200,24 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"report {self.pk} on {self.video_id}: {self.reason}"
+
+
+class RemovedFingerprint(models.Model):
+    """The fingerprint of a video removed for someone's sake (taken down by moderation, or deleted by
+    a person shown in it), kept after the video and its files are gone so that a copy of it cannot be
+    published (feed.services.video_publish). Only the hash: no media, no caption, no people."""
+
+    class Reason(models.TextChoices):
+        TAKEN_DOWN = "taken_down"
+        DELETED_BY_PERSON = "deleted_by_person"
+
+    video_id = models.PositiveBigIntegerField(unique=True)  # a plain id: the video row may be gone
+    fingerprint = models.BinaryField()
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    removed_at = models.DateTimeField(default=timezone.now)
+
+    # No index beyond the keys: publish compares against every removed fingerprint, exactly, from a
+    # matrix each process keeps and reloads when the table changes (feed.selectors.removed_copy_of).
+
+    def __str__(self) -> str:
+        return f"fingerprint of removed video {self.video_id} ({self.reason})"

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Count, Max, QuerySet
 
 from accounts.models import Follow, User
 from accounts.selectors import relation_between
 from core.exceptions import NotFound
-from feed.models import Comment, Like, Video, VideoPerson
+from core.memo import TTLCache
+from feed.fingerprints import CopyIndex, Fingerprint
+from feed.models import Comment, Like, RemovedFingerprint, Video, VideoPerson
 
 PUBLISHED = Video.Status.PUBLISHED
 
@@ -142,3 +144,26 @@ def unpublished_showing(person_id: int, authors: Iterable[int] | None = None) ->
         status=Video.Status.DRAFT, pk__in=VideoPerson.objects.filter(user_id=person_id).values("video_id")
     )
     return videos if authors is None else videos.filter(author_id__in=list(authors))
+
+
+# --- copies of removed videos ----------------------------------------------------------------------
+
+# Each process keeps every removed fingerprint in one matrix (feed.fingerprints.CopyIndex) under the
+# table's row count and highest id. Rows are only ever added, never changed, so a removal anywhere
+# changes the key and the next publish reloads; otherwise a publish costs one aggregate query and a
+# scan of the matrix in memory.
+_copy_index = TTLCache(ttl=3600, max_items=1)
+
+
+def removed_copy_of(fingerprint: bytes | memoryview | None) -> int | None:
+    """The id of a removed video this fingerprint is a copy of (feed.fingerprints.is_copy), or None.
+    A video without a fingerprint (made before there were any) is a copy of nothing."""
+    if not fingerprint:
+        return None
+    version = RemovedFingerprint.objects.aggregate(rows=Count("id"), last=Max("id"))
+    key = ("removed", version["rows"], version["last"])
+    index = _copy_index.get_many([key]).get(key)
+    if index is None:
+        index = CopyIndex(RemovedFingerprint.objects.values_list("video_id", "fingerprint").iterator(chunk_size=5000))
+        _copy_index.set_many({key: index})
+    return index.find(Fingerprint.from_bytes(fingerprint))

@@ -21,7 +21,8 @@ from django.utils import timezone
 from accounts.models import User
 from core.exceptions import ApplicationError, Forbidden, InvalidInput, NotFound
 from core.storage import delete_after_commit
-from feed.models import Comment, Like, Report, Video, VideoPerson, View
+from feed import selectors
+from feed.models import Comment, Like, RemovedFingerprint, Report, Video, VideoPerson, View
 from feed.signals import video_deleted, video_taken_down
 
 PUBLISHED = Video.Status.PUBLISHED
@@ -31,6 +32,15 @@ class NotPublished(ApplicationError):
     status_code = 409
     code = "not_published"
     default_detail = "This video is not published."
+
+
+class CopyOfRemovedVideo(ApplicationError):
+    status_code = 409
+    code = "copy_of_removed_video"
+    default_detail = (
+        "This video is a copy of a video that was removed (taken down, or deleted by a person shown in it), "
+        "so it cannot be published."
+    )
 
 
 # --- ranking arithmetic (docs/feed-ranking.md) ----------------------------------------------------
@@ -118,11 +128,20 @@ def video_create(
     caption: str = "",
     remix_of: Video | None = None,
     people: Iterable[User] = (),
+    fingerprint: bytes | None = None,
 ) -> Video:
     """A new draft. Its files go under a random folder (`videos/<media_key>/`); a draft's media is
-    served only at signed, expiring URLs (feed.media)."""
+    served only at signed, expiring URLs (feed.media). `fingerprint`: its vPDQ fingerprint
+    (feed.fingerprints, computed by the worker), which keeps it from being published if it is a copy
+    of a removed video and is kept if it is itself removed."""
     video = Video(
-        author=author, caption=caption.strip(), duration_ms=duration_ms, width=width, height=height, remix_of=remix_of
+        author=author,
+        caption=caption.strip(),
+        duration_ms=duration_ms,
+        width=width,
+        height=height,
+        remix_of=remix_of,
+        fingerprint=fingerprint,
     )
     video.media.save(f"videos/{video.media_key}/video.mp4", media, save=False)
     if poster is not None:
@@ -167,7 +186,10 @@ def video_add_person(*, video: Video, user: User) -> None:
 
 @transaction.atomic
 def video_publish(*, video: Video, caption: str | None = None) -> Video:
-    """draft → published: it enters the feeds with a rank fixed by its publish time."""
+    """draft → published: it enters the feeds with a rank fixed by its publish time. A copy of a
+    removed video (its fingerprint matches one in RemovedFingerprint) is refused and stays a draft."""
+    if selectors.removed_copy_of(video.fingerprint) is not None:
+        raise CopyOfRemovedVideo
     now = timezone.now()
     t, bonus = time_score(now), _knobs()["BOOST_FRESH"]
     fields: dict[str, Any] = {
@@ -202,6 +224,7 @@ def video_take_down(*, video: Video, reason: str) -> Video:
         _bump(video.remix_of_id, remix_count=-1)
     _sync_people([video.pk])
     video.refresh_from_db()
+    _remember_removed(video.pk, video.fingerprint, RemovedFingerprint.Reason.TAKEN_DOWN)
     video_taken_down.send(sender=Video, video_id=video.pk, author_id=video.author_id, reason=reason)
     return video
 
@@ -214,7 +237,9 @@ def _files_of(videos: Iterable[Video]) -> set[str]:
 def video_delete(*, video: Video, by: User | None = None) -> None:
     """Delete the video everywhere: its row and everything hanging off it (likes, comments, views,
     people, reports cascade), its files once that commits; remixes keep existing without the link.
-    `by`: who asked (the author, a person in it); None for the system (a consent cascade)."""
+    `by`: who asked (the author, a person in it); None for the system (a consent cascade). When
+    someone other than the author asks, the video's fingerprint is kept so that no copy of it can be
+    published; an author deleting their own video may make it again."""
     locked = Video.objects.select_for_update().filter(pk=video.pk).first()
     if locked is None:
         raise NotFound("This video does not exist.")
@@ -222,11 +247,23 @@ def video_delete(*, video: Video, by: User | None = None) -> None:
         _bump(locked.remix_of_id, remix_count=-1)
     files = _files_of([locked])
     pk, author_id, status = locked.pk, locked.author_id, locked.status
+    if by is not None and by.pk != author_id:
+        _remember_removed(pk, locked.fingerprint, RemovedFingerprint.Reason.DELETED_BY_PERSON)
     locked.delete()
     _delete_unreferenced(files)
     video_deleted.send(
         sender=Video, video_id=pk, author_id=author_id, status=status, by_id=by.pk if by is not None else None
     )
+
+
+def _remember_removed(video_id: int, fingerprint: bytes | memoryview | None, reason: str) -> None:
+    """Keep the fingerprint of a video removed for someone's sake (only the hash: no media). Once per
+    video: a video taken down and later deleted by a person in it keeps its first reason."""
+    if fingerprint:
+        RemovedFingerprint.objects.bulk_create(
+            [RemovedFingerprint(video_id=video_id, fingerprint=bytes(fingerprint), reason=reason)],
+            ignore_conflicts=True,
+        )
 
 
 def _delete_unreferenced(names: set[str]) -> None:

@@ -219,6 +219,7 @@ def _scan_and_keep(
     job: GenerationJob, decision: consent.Decision, made: _Made, timings: dict[str, float], started: float
 ) -> str:
     """scanning: who is in the frames and may the author show them; then the draft, once."""
+    from generation.media.fingerprint import fingerprint_mp4
     from moderation import scan
 
     t = time.perf_counter()
@@ -230,6 +231,10 @@ def _scan_and_keep(
     detected = {
         s.user_id: float(s.similarity or 0.0) for s in output.subjects if s.source == "output_face" and s.user_id
     }
+    t = time.perf_counter()
+    # Here, outside job_finish's transaction: decoding and hashing the MP4 takes a fraction of a second.
+    fingerprint = fingerprint_mp4(made.path).to_bytes()
+    timings["fingerprint"] = time.perf_counter() - t
     t = time.perf_counter()
     video = services.job_finish(
         job.pk,
@@ -243,6 +248,7 @@ def _scan_and_keep(
         faces=[(tr.template, tr.first_ms, tr.last_ms, tr.frames) for tr in found.tracks],
         decision=output.as_record(),
         timings=timings,
+        fingerprint=fingerprint,
     )
     if video is None:
         raise Stopped(GenerationJob.objects.get(pk=job.pk).status)

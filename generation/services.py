@@ -281,9 +281,11 @@ def job_finish(
     faces: list[tuple[Any, int, int, int]],
     decision: dict[str, Any],
     timings: dict[str, float],
+    fingerprint: bytes | None = None,
 ) -> Video | None:
     """scanning → ready: the draft video, its appearances and face index rows, in one transaction.
-    None (and nothing kept) when the job is no longer scanning: cancelled or blocked meanwhile."""
+    None (and nothing kept) when the job is no longer scanning: cancelled or blocked meanwhile.
+    `fingerprint`: the MP4's vPDQ fingerprint, computed by the worker before this transaction."""
     from cameos import services as cameo_services
 
     job = (
@@ -303,6 +305,7 @@ def job_finish(
         height=height,
         caption="",
         remix_of=job.remix_of,
+        fingerprint=fingerprint,
     )
     cameo_services.appearances_record(video=video, tagged=tagged, detected=detected)
     cameo_services.video_faces_record(video_id=video.pk, tracks=faces)
