@@ -53,7 +53,8 @@ class GenerationJob(models.Model):
     # The latest consent decision (public form: subjects, verdicts, reasons) and who the video shows.
     consent = models.JSONField(default=dict, blank=True)
     cameos = models.JSONField(default=list, blank=True)  # [{"user_id", "handle"}] allowed at submit
-    people = models.JSONField(default=list, blank=True)  # user ids shown (tagged + detected), for the cascade
+    # User ids shown (tagged + detected): the job's record. The consent cascade reads JobPerson.
+    people = models.JSONField(default=list, blank=True)
     video = models.OneToOneField(
         "feed.Video", on_delete=models.SET_NULL, null=True, blank=True, related_name="generation_job"
     )
@@ -87,3 +88,22 @@ class GenerationJob(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in self.ACTIVE
+
+
+class JobPerson(models.Model):
+    """A person an unpublished job shows: the consent cascade's index (person → jobs, by author).
+    Written with the job (the cameos the gate allowed at submit) and when its output is scanned (the
+    faces found); deleted when the job ends (published, blocked, failed, cancelled)."""
+
+    job = models.ForeignKey(GenerationJob, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # Plain ids, not foreign keys: the row outlives an erased account, whose cascade (after the
+    # commit that erased it) must still find and block the jobs showing them.
+    person_id = models.BigIntegerField()
+    author_id = models.BigIntegerField()  # the job's author, copied so the cascade reads one index
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "person_id"], name="generation_jobperson_unique")]
+        indexes = [models.Index(fields=["person_id", "author_id"], name="generation_jobperson_person")]
+
+    def __str__(self) -> str:
+        return f"job {self.job_id} shows {self.person_id}"

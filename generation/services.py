@@ -29,12 +29,13 @@ from core.storage import delete_after_commit
 from core.text import MixedScript, canonical
 from feed import services as feed_services
 from feed.models import Video
-from generation.models import GenerationJob
+from generation.models import GenerationJob, JobPerson
 from generation.uploads import check_image
 from moderation import consent, policy
 from moderation.apis import remix_source
 
 Status = GenerationJob.Status
+ENDED = (Status.PUBLISHED, Status.BLOCKED, Status.FAILED, Status.CANCELLED)
 
 
 class PolicyViolation(ApplicationError):
@@ -165,6 +166,7 @@ def job_submit(
             if checked is not None:
                 job.image.save(f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.data), save=False)
             job.save(force_insert=True)
+            _people_add(job, job.people)
     except IntegrityError:
         delete_after_commit([job.image.name] if job.image and job.image.name else [])
         existing = GenerationJob.objects.filter(author=author, idempotency_key=key).first()
@@ -185,11 +187,22 @@ def _enqueue(job_id: Any) -> None:
 
 
 def _move(job_id: Any, sources: Iterable[str], target: str, **fields: Any) -> bool:
-    """job: any of `sources` → `target`, with `fields`; False when it was in no such state."""
-    return bool(
+    """job: any of `sources` → `target`, with `fields`; False when it was in no such state. A job
+    that ends leaves the cascade's index."""
+    moved = bool(
         GenerationJob.objects.filter(pk=job_id, status__in=list(sources)).update(
             status=target, updated_at=timezone.now(), **fields
         )
+    )
+    if moved and target in ENDED:
+        JobPerson.objects.filter(job_id=job_id).delete()
+    return moved
+
+
+def _people_add(job: GenerationJob, people: Iterable[int]) -> None:
+    """Index who the job shows, for the consent cascade (jobs_recheck)."""
+    JobPerson.objects.bulk_create(
+        [JobPerson(job_id=job.pk, person_id=p, author_id=job.author_id) for p in set(people)], ignore_conflicts=True
     )
 
 
@@ -310,6 +323,7 @@ def job_finish(
     cameo_services.appearances_record(video=video, tagged=tagged, detected=detected)
     cameo_services.video_faces_record(video_id=video.pk, tracks=faces)
     people = sorted({*tagged, *detected})
+    _people_add(job, people)
     _move(
         job_id,
         [Status.SCANNING],
@@ -387,24 +401,63 @@ def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Vid
 
 
 def jobs_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: str) -> list[str]:
-    """Stop every unpublished job of these authors (None: anyone's) that shows `owner_id` and that
-    the author may no longer make. Runs inside the transaction of the change (a revoked grant...)."""
+    """Block every unpublished job of these authors (None: anyone's) that shows `owner_id` and whose
+    author may no longer use that person (cameos.selectors.cameo_access_by_authors, the gate's own
+    rule). Runs in the consent cascade's worker task (moderation.tasks.consent_cascade), after the
+    change committed: the jobs come from JobPerson's (person, author) index, the access is decided
+    once per author, and the jobs are blocked in batches. Returns the ids of the jobs blocked."""
     from cameos.models import Cameo
-    from cameos.selectors import cameo_access_many
+    from cameos.selectors import cameo_access_by_authors
 
-    jobs = GenerationJob.objects.filter(status__in=GenerationJob.UNPUBLISHED).select_related("author")
+    rows = JobPerson.objects.filter(person_id=owner_id).exclude(author_id=owner_id)
     if author_ids is not None:
-        jobs = jobs.filter(author_id__in=list(author_ids))
+        rows = rows.filter(author_id__in=list(author_ids))
+    jobs_by_author: dict[int, list[Any]] = {}
+    for job_id, author_id in rows.values_list("job_id", "author_id").iterator(chunk_size=5000):
+        jobs_by_author.setdefault(author_id, []).append(job_id)
+    if not jobs_by_author:
+        return []
     cameo = Cameo.objects.filter(owner_id=owner_id).select_related("owner").first()
-    stopped = []
-    for job in jobs:
-        if owner_id not in (job.people or []) or job.author_id == owner_id:
-            continue
-        if cameo is not None and cameo_access_many(job.author, [cameo])[cameo.pk].available:
-            continue
-        if job_block(job.pk, reason="Someone in this video no longer allows it.", code="consent_withdrawn"):
-            stopped.append(str(job.pk))
-    return stopped
+    access = cameo_access_by_authors(cameo, jobs_by_author) if cameo is not None else {}
+    denied = [
+        job
+        for author, jobs in jobs_by_author.items()
+        if not (a := access.get(author)) or not a.available
+        for job in jobs
+    ]
+    return jobs_block_many(denied, reason="Someone in this video no longer allows it.", code="consent_withdrawn")
+
+
+def jobs_block_many(job_ids: list[Any], *, reason: str, code: str, batch: int = 500) -> list[str]:
+    """Block these jobs if still unpublished, `batch` at a time (one transaction each): their drafts
+    deleted, their uploaded images discarded, their index rows gone. Returns the ids blocked."""
+    blocked: list[str] = []
+    for start in range(0, len(job_ids), batch):
+        with transaction.atomic():
+            rows = list(
+                GenerationJob.objects.select_for_update()
+                .filter(pk__in=job_ids[start : start + batch], status__in=GenerationJob.UNPUBLISHED)
+                .values_list("pk", "video_id", "image")
+            )
+            if not rows:
+                continue
+            ids = [pk for pk, _, _ in rows]
+            GenerationJob.objects.filter(pk__in=ids).update(
+                status=Status.BLOCKED,
+                error_code=code,
+                error=reason[:500],
+                finished_at=timezone.now(),
+                lease_until=None,
+                image="",
+                updated_at=timezone.now(),
+            )
+            JobPerson.objects.filter(job_id__in=ids).delete()
+            drafts = Video.objects.filter(pk__in=[v for _, v, _ in rows if v], status=Video.Status.DRAFT)
+            for video in drafts:
+                feed_services.video_delete(video=video)
+            delete_after_commit([image for _, _, image in rows if image])
+            blocked += [str(pk) for pk in ids]
+    return blocked
 
 
 def stale_jobs_requeue() -> int:

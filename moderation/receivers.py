@@ -1,8 +1,8 @@
 """Thin receivers: the consent cascade and the audit log, hooked to what accounts, feed and cameos do.
 
-The cascade runs inside the transaction of the change that caused it (a revoked grant, a block...):
-when that commits, no draft that the gate would now refuse is left, and the generation app has been
-told to stop the jobs; nothing can be published in between.
+A change that withdraws consent (a revoked grant, a narrowed audience, an erased cameo, a block) is
+audited in its own transaction and queues the cascade (moderation.tasks.consent_cascade) for when it
+commits; nothing can be published in between, because the gate runs again at every later stage.
 """
 
 from typing import Any
@@ -45,7 +45,7 @@ def on_grant_revoked(sender: Any, grant: Any, **kwargs: Any) -> None:
         object_id=grant.pk,
         status=grant.status,
     )
-    services.consent_recheck(owner_id=owner_id, author_ids=[grant.grantee_id], reason="grant_revoked")
+    services.consent_cascade_after_commit(owner_id=owner_id, author_ids=[grant.grantee_id], reason="grant_revoked")
 
 
 @receiver(audience_narrowed, dispatch_uid="moderation.audience_narrowed")
@@ -57,13 +57,13 @@ def on_audience_narrowed(sender: Any, cameo: Any, previous: str, **kwargs: Any) 
         previous=previous,
         audience=cameo.audience,
     )
-    services.consent_recheck(owner_id=cameo.owner_id, author_ids=None, reason="audience_narrowed")
+    services.consent_cascade_after_commit(owner_id=cameo.owner_id, author_ids=None, reason="audience_narrowed")
 
 
 @receiver(cameo_erased, dispatch_uid="moderation.cameo_erased")
 def on_cameo_erased(sender: Any, owner: Any, **kwargs: Any) -> None:
     services.audit(Kind.CAMEO_ERASED, actor_id=owner.pk, subject_id=owner.pk)
-    services.consent_recheck(owner_id=owner.pk, author_ids=None, reason="cameo_erased")
+    services.consent_cascade_after_commit(owner_id=owner.pk, author_ids=None, reason="cameo_erased")
 
 
 @receiver(enrollment_checking, dispatch_uid="moderation.enrollment_checking")
@@ -96,8 +96,8 @@ def refuse_impersonation(sender: Any, user: Any, template: Any, **kwargs: Any) -
 @receiver(user_blocked, dispatch_uid="moderation.user_blocked")
 def on_user_blocked(sender: Any, blocker: Any, blocked: Any, delete_videos: bool = False, **kwargs: Any) -> None:
     services.audit(Kind.BLOCK, actor_id=blocker.pk, subject_id=blocked.pk, delete_videos=delete_videos)
-    services.consent_recheck(owner_id=blocker.pk, author_ids=[blocked.pk], reason="blocked")
-    services.consent_recheck(owner_id=blocked.pk, author_ids=[blocker.pk], reason="blocked")
+    services.consent_cascade_after_commit(owner_id=blocker.pk, author_ids=[blocked.pk], reason="blocked")
+    services.consent_cascade_after_commit(owner_id=blocked.pk, author_ids=[blocker.pk], reason="blocked")
     if delete_videos:
         from cameos.services import appearances_delete
 

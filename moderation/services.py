@@ -11,7 +11,7 @@ from django.db import transaction
 
 from accounts.models import User
 from cameos.models import Cameo
-from cameos.selectors import cameo_access_many
+from cameos.selectors import cameo_access_by_authors
 from core.exceptions import Conflict, NotFound
 from feed import services as feed_services
 from feed.models import Report, Video
@@ -65,19 +65,22 @@ def audit_decision(*, author: User, prompt: str, decision: Decision, job: str = 
 
 
 def consent_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: str) -> list[int]:
-    """Someone may have lost the right to show `owner_id`. Drafts of theirs that show this person
-    and that the gate would now refuse are deleted (a draft is an unpublished job's output); the
-    generation app is told (moderation.signals.consent_withdrawn) to stop unpublished jobs. Returns
+    """Someone may have lost the right to show `owner_id`: the consent cascade, run by the worker
+    task moderation.tasks.consent_cascade after the change committed (consent_cascade_after_commit).
+    Drafts of theirs that show this person and whose author may no longer use them (the gate's own
+    rule, cameos.selectors.cameo_access_by_authors, decided once per author) are deleted; the
+    generation app is told (moderation.signals.consent_withdrawn) to block unpublished jobs. Returns
     the ids of the drafts deleted."""
     authors = None if author_ids is None else sorted(set(author_ids) - {owner_id})
     if authors is not None and not authors:
         return []
     cameo = Cameo.objects.filter(owner_id=owner_id).select_related("owner").first()
-    drafts = list(unpublished_showing(owner_id, authors).exclude(author_id=owner_id).select_related("author"))
+    drafts = list(unpublished_showing(owner_id, authors).exclude(author_id=owner_id))
+    access = cameo_access_by_authors(cameo, {d.author_id for d in drafts}) if cameo is not None else {}
     deleted = []
     for draft in drafts:
-        allowed = cameo is not None and cameo_access_many(draft.author, [cameo])[cameo.pk].available
-        if not allowed:
+        allowed = access.get(draft.author_id)
+        if allowed is None or not allowed.available:
             feed_services.video_delete(video=draft)
             deleted.append(draft.pk)
     audit(
@@ -89,6 +92,16 @@ def consent_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: 
     )
     consent_withdrawn.send(sender=Cameo, owner_id=owner_id, author_ids=authors, reason=reason)
     return deleted
+
+
+def consent_cascade_after_commit(*, owner_id: int, author_ids: Iterable[int] | None, reason: str) -> None:
+    """Queue the consent cascade (moderation.tasks.consent_cascade) for when the change commits: the
+    request only records the change. Until the cascade has run (≤ 2 s, BENCHMARKS.md) nothing slips
+    through, because the gate runs again when a worker starts a job, on its output and at publish."""
+    from moderation.tasks import consent_cascade
+
+    authors = None if author_ids is None else sorted(set(author_ids))
+    transaction.on_commit(lambda: consent_cascade.delay(owner_id=owner_id, author_ids=authors, reason=reason))
 
 
 # --- reports ---------------------------------------------------------------------------------------

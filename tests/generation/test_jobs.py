@@ -222,11 +222,12 @@ def test_cancel_stops_a_queued_job_and_only_the_author_may(api, client_of, make_
     assert not Video.objects.exists()
 
 
-def test_revoking_consent_while_queued_blocks_the_job(api, me, owner):
+def test_revoking_consent_while_queued_blocks_the_job(api, me, owner, django_capture_on_commit_callbacks):
     approve(owner, me)
     job_id = submit(api, "@astro.owner on a roller coaster").json()["id"]
     grant = CameoGrant.objects.get(grantee=me)
-    cameos.grant_revoke(owner=owner, grant_id=grant.pk)
+    with django_capture_on_commit_callbacks(execute=True):  # the cascade task runs after the commit
+        cameos.grant_revoke(owner=owner, grant_id=grant.pk)
     job = api.get(f"{URL}/{job_id}").json()
     assert job["status"] == "blocked" and job["error"]["code"] == "consent_withdrawn"
     assert pipeline.run(job_id) == "skipped"
@@ -240,7 +241,8 @@ def test_revoking_consent_of_a_ready_draft_deletes_it_and_publish_is_refused(
     with django_capture_on_commit_callbacks(execute=True):
         job_id = submit(api, "@astro.owner juggling").json()["id"]
     video_id = api.get(f"{URL}/{job_id}").json()["video"]["id"]
-    cameos.cameo_update(owner=owner, audience="only_me")
+    with django_capture_on_commit_callbacks(execute=True):
+        cameos.cameo_update(owner=owner, audience="only_me")
     assert not Video.objects.filter(pk=video_id).exists()
     assert api.get(f"{URL}/{job_id}").json()["status"] == "blocked"
     assert api.post(f"{URL}/{job_id}/publish", {}, format="json").status_code == 409

@@ -1,0 +1,29 @@
+"""Thin Celery entry points for moderation."""
+
+from celery import shared_task
+
+from moderation import services
+
+
+@shared_task(name="moderation.consent_cascade", acks_late=True, soft_time_limit=300, time_limit=360)
+def consent_cascade(*, owner_id: int, author_ids: list[int] | None, reason: str) -> int:
+    """Stop what `owner_id` no longer allows these authors (None: anyone) to make: drafts deleted,
+    unpublished jobs blocked (moderation.services.consent_recheck). Idempotent: a retry finds nothing
+    left to stop. Returns the number of drafts deleted."""
+    return len(services.consent_recheck(owner_id=owner_id, author_ids=author_ids, reason=reason))
+
+
+@shared_task(name="moderation.verify_takedown", acks_late=True, soft_time_limit=300, time_limit=360)
+def verify_takedown(request_id: int) -> str | None:
+    """Check a takedown selfie's liveness, match its face, hide matching published videos."""
+    from moderation import takedowns
+
+    request = takedowns.request_verify(request_id=request_id)
+    return request.status if request is not None else None
+
+
+@shared_task(name="moderation.expire_takedowns", acks_late=True, soft_time_limit=50, time_limit=60)
+def expire_takedowns() -> int:
+    from moderation import takedowns
+
+    return takedowns.requests_expire()
