@@ -280,6 +280,45 @@ def _delete_unreferenced(names: set[str]) -> None:
     delete_after_commit(own | (shared - still_used))
 
 
+@transaction.atomic
+def video_hide(*, video: Video, reason: str) -> bool:
+    """published → removed, pending a review (a takedown request): gone from every feed and every
+    page, files kept. False when it was not published. `video_unhide` puts it back."""
+    if (
+        Video.objects.filter(pk=video.pk, status=PUBLISHED).update(
+            status=Video.Status.REMOVED, removed_reason=reason[:200]
+        )
+        != 1
+    ):
+        return False
+    if video.remix_of_id:
+        _bump(video.remix_of_id, remix_count=-1)
+    _sync_people([video.pk])
+    return True
+
+
+@transaction.atomic
+def video_unhide(*, video: Video) -> bool:
+    """removed (hidden pending review) → published again, with the rank it had."""
+    if Video.objects.filter(pk=video.pk, status=Video.Status.REMOVED).update(status=PUBLISHED, removed_reason="") != 1:
+        return False
+    if video.remix_of_id:
+        _bump(video.remix_of_id, remix_count=1)
+    _sync_people([video.pk])
+    return True
+
+
+@transaction.atomic
+def video_remove(*, video: Video, reason: str) -> None:
+    """Delete the video everywhere for someone's sake (a confirmed takedown): as video_delete, and its
+    fingerprint is kept so that no copy of it can be published."""
+    locked = Video.objects.select_for_update().filter(pk=video.pk).first()
+    if locked is None:
+        raise NotFound("This video does not exist.")
+    _remember_removed(locked.pk, locked.fingerprint, RemovedFingerprint.Reason.TAKEN_DOWN)
+    video_delete(video=locked)
+
+
 def expire_fresh(*, now: dt.datetime | None = None) -> int:
     """Take the freshness bonus off videos older than FRESH_SECONDS (run every minute by Celery
     beat). Returns how many videos it changed."""

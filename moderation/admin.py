@@ -1,5 +1,5 @@
-"""The moderators' side: the protected-person registry (with reference faces), the review queue of
-reports, the audit log."""
+"""The moderators' side: the protected-person registry (with reference faces), the review queues of
+reports and takedown requests, the audit log."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.files.storage import default_storage
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
@@ -16,8 +16,8 @@ from django.utils.html import format_html
 
 from core.exceptions import ApplicationError, InvalidInput
 from feed.models import Report
-from moderation import registry, services
-from moderation.models import AuditEvent, ProtectedFace, ProtectedPerson
+from moderation import registry, services, takedowns
+from moderation.models import AuditEvent, ProtectedFace, ProtectedPerson, TakedownMatch, TakedownRequest
 
 FACES_PREFIX = "faces"  # the inline formset's prefix (the foreign key's related name)
 
@@ -280,6 +280,61 @@ class ReportQueueAdmin(admin.ModelAdmin):
         for report in queryset:
             closed += services.report_dismiss(report_id=report.pk, moderator=request.user)  # type: ignore[arg-type]
         self.message_user(request, f"{closed} report(s) dismissed.")
+
+
+class TakedownMatchInline(admin.TabularInline):
+    model = TakedownMatch
+    fields = ("video", "video_ref", "source", "similarity", "was_published")
+    readonly_fields = fields
+    raw_id_fields = ("video",)
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(TakedownRequest)
+class TakedownQueueAdmin(admin.ModelAdmin):
+    """Requests waiting for review first, the soonest due first (48 hours from receipt). Actions:
+    confirm (every matched video removed everywhere, copies blocked) or dismiss (hidden videos back).
+    The selfie is never shown here: it is deleted when the request closes."""
+
+    list_display = ("tracking", "status", "received_at", "due_at", "videos_hidden", "videos_removed", "email")
+    list_filter = ("status",)
+    search_fields = ("=tracking", "=email")
+    fields = (
+        "tracking", "status", "reason_code", "reason", "email", "address", "videos_named",
+        "videos_hidden", "videos_removed", "received_at", "due_at", "verified_at", "closed_at", "reviewer",
+    )  # fmt: skip
+    readonly_fields = fields
+    inlines = (TakedownMatchInline,)
+    ordering = (F("closed_at").asc(nulls_first=True), "due_at")  # open ones (not closed) first
+    actions = ("confirm", "dismiss")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description="Confirm: remove the matched videos everywhere")
+    def confirm(self, request: HttpRequest, queryset: QuerySet[TakedownRequest]) -> None:
+        self._decide(request, queryset, takedowns.request_confirm, "confirmed")
+
+    @admin.action(description="Dismiss: put the hidden videos back")
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[TakedownRequest]) -> None:
+        self._decide(request, queryset, takedowns.request_dismiss, "dismissed")
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[TakedownRequest], decide: Any, done_word: str) -> None:
+        done = 0
+        for item in queryset:
+            try:
+                decide(request_id=item.pk, reviewer=request.user)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{item.tracking}: {exc.detail}", messages.WARNING)
+        self.message_user(request, f"{done} request(s) {done_word}.")
 
 
 @admin.register(AuditEvent)

@@ -5,19 +5,22 @@ from __future__ import annotations
 from typing import cast
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from core.apis import errors
-from core.exceptions import InvalidInput
+from core.exceptions import InvalidInput, NotFound
 from core.serializers import StrictSerializer
 from core.text import MixedScript, canonical
 from feed.models import Video
 from feed.selectors import video_visible_to
-from moderation import consent, policy
+from moderation import consent, policy, takedowns
+from moderation.models import TakedownRequest
 
 
 class ConsentCheckInput(StrictSerializer):
@@ -83,3 +86,82 @@ class ConsentCheckApi(APIView):
                 "categories": categories,
             }
         )
+
+
+# --- takedown requests (no account needed) ---------------------------------------------------------
+
+
+class TakedownChallengeOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    steps = serializers.ListField(child=serializers.CharField())
+    expires_at = serializers.DateTimeField()
+
+
+class TakedownOutput(serializers.Serializer):
+    """What the requester sees: never anything about anyone else (no video, no author, no draft)."""
+
+    tracking = serializers.CharField()
+    status = serializers.ChoiceField(choices=TakedownRequest.Status.choices)
+    reason = serializers.CharField(help_text="When rejected or not matched: what happened.")
+    received_at = serializers.DateTimeField()
+    videos_hidden = serializers.IntegerField()
+    videos_removed = serializers.IntegerField()
+
+
+class TakedownChallengeApi(APIView):
+    permission_classes = [AllowAny]
+    throttle_scope = "takedowns"
+
+    @extend_schema(
+        operation_id="takedown_challenge_create", request=None, responses={201: TakedownChallengeOutput, **errors(429)}
+    )
+    def post(self, request: Request) -> Response:
+        challenge = takedowns.challenge_create()
+        return Response(TakedownChallengeOutput(challenge).data, status=status.HTTP_201_CREATED)
+
+
+class TakedownsApi(APIView):
+    permission_classes = [AllowAny]
+    parser_classes = [MultiPartParser]
+    throttle_scope = "takedowns"
+
+    class TakedownInput(StrictSerializer):
+        video = serializers.FileField(help_text="A selfie video answering the challenge: MP4, WebM or MOV, 2–15 s.")
+        challenge = serializers.UUIDField()
+        email = serializers.EmailField(max_length=254, help_text="Where we write about this request.")
+        videos = serializers.ListField(
+            child=serializers.CharField(max_length=300), required=False, max_length=50, help_text="Ids or links."
+        )
+
+    @extend_schema(
+        operation_id="takedown_create",
+        request={"multipart/form-data": TakedownInput},
+        responses={202: TakedownOutput, **errors(400, 413, 429)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.TakedownInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        created = takedowns.request_submit(
+            challenge_id=data.validated_data["challenge"],
+            video=data.validated_data["video"],
+            email=data.validated_data["email"],
+            videos=data.validated_data.get("videos", []),
+            address=request.META.get("REMOTE_ADDR"),
+        )
+        return Response(
+            TakedownOutput(created).data,
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/api/v1/takedowns/{created.tracking}"},
+        )
+
+
+class TakedownApi(APIView):
+    permission_classes = [AllowAny]
+    throttle_scope = "takedowns_status"
+
+    @extend_schema(operation_id="takedown_status", responses={200: TakedownOutput, **errors(404, 429)})
+    def get(self, request: Request, tracking: str) -> Response:
+        found = TakedownRequest.objects.filter(tracking=tracking.strip().upper()).first()
+        if found is None:
+            raise NotFound("No takedown request has this tracking number.")
+        return Response(TakedownOutput(found).data)

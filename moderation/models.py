@@ -5,6 +5,7 @@ can outlive an account without keeping anything personal but the fact that a dec
 """
 
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -104,6 +105,7 @@ class AuditEvent(models.Model):
         REPORT_REVIEWED = "report_reviewed"
         ACCOUNT_ERASED = "account_erased"
         IMPERSONATION_REFUSED = "impersonation_refused"  # an enrollment with a protected person's face
+        TAKEDOWN = "takedown"  # a takedown request verified, matched, confirmed or dismissed
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
     actor_id = models.BigIntegerField(null=True, blank=True)  # who did it (a user id; null: the system)
@@ -143,3 +145,96 @@ class NamesVersion(models.Model):
 
     def __str__(self) -> str:
         return f"names {self.token}"
+
+
+# --- takedown requests: anyone, with or without an account, asks for videos of their face to go -----
+
+
+def takedown_tracking() -> str:
+    """A tracking number to give a person: 16 random characters, unguessable, easy to read out."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+    raw = "".join(secrets.choice(alphabet) for _ in range(16))
+    return "TD-" + "-".join(raw[i : i + 4] for i in range(0, 16, 4))
+
+
+class TakedownChallenge(models.Model):
+    """The head poses a takedown selfie must perform (as for enrollment, with its own short expiry):
+    single use, no account."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    steps = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"takedown challenge {self.id}"
+
+
+class TakedownRequest(models.Model):
+    """A person asks for every video of their face to be taken down (US TAKE IT DOWN Act): a verified
+    selfie, a tracking number, matching videos hidden at once, a reviewer's decision within 48 hours.
+    The selfie and its template are deleted when the request closes."""
+
+    class Status(models.TextChoices):
+        VERIFYING = "verifying"  # the selfie waits for the worker
+        REJECTED = "rejected"  # not a live face answering the challenge (closed)
+        NO_MATCH = "no_match"  # a live face that is in no video (closed)
+        HIDDEN = "hidden"  # matching published videos hidden, waiting for review
+        REMOVED = "removed"  # confirmed: the videos and their copies are gone (closed)
+        DISMISSED = "dismissed"  # the reviewer found no grounds: hidden videos back (closed)
+
+    OPEN = (Status.VERIFYING, Status.HIDDEN)
+
+    tracking = models.CharField(max_length=24, unique=True, default=takedown_tracking, editable=False)
+    email = models.EmailField()
+    address = models.GenericIPAddressField(null=True, blank=True)
+    challenge = models.OneToOneField(TakedownChallenge, on_delete=models.PROTECT, related_name="request")
+    videos_named = models.JSONField(default=list, blank=True)  # ids the person gave (shown to reviewers)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.VERIFYING)
+    reason_code = models.CharField(max_length=40, blank=True)
+    reason = models.CharField(max_length=300, blank=True)
+    # Biometric data, kept only while the request is open: the selfie (private storage) and its template.
+    upload_name = models.CharField(max_length=200, blank=True)
+    template = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
+    videos_hidden = models.PositiveIntegerField(default=0)
+    videos_removed = models.PositiveIntegerField(default=0)
+    received_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()  # received + 48 hours: removal must be decided by then
+    verified_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["due_at"], name="moderation_takedown_open", condition=Q(status__in=["verifying", "hidden"])
+            ),
+            models.Index(fields=["email", "-received_at"], name="moderation_takedown_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking} ({self.status})"
+
+
+class TakedownMatch(models.Model):
+    """A video a takedown request's face matched: hidden if it was published, kept for the reviewer."""
+
+    class Source(models.TextChoices):
+        FACE = "face"  # a face track of the video matched the selfie
+        CAMEO = "cameo"  # the selfie matched a cameo the video was made with
+
+    request = models.ForeignKey(TakedownRequest, on_delete=models.CASCADE, related_name="matches")
+    video = models.ForeignKey("feed.Video", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    video_ref = models.BigIntegerField()  # the video's id, kept after it is deleted
+    source = models.CharField(max_length=5, choices=Source.choices)
+    similarity = models.FloatField()
+    was_published = models.BooleanField(default=False)  # hidden by this request; put back on dismissal
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["request", "video_ref"], name="moderation_takedown_match")]
+
+    def __str__(self) -> str:
+        return f"{self.request_id} → video {self.video_ref}"

@@ -195,6 +195,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "feed-expire-fresh": {"task": "feed.expire_fresh", "schedule": 60.0},
     "cameos-expire-enrollments": {"task": "cameos.expire_enrollments", "schedule": 300.0},
+    "moderation-expire-takedowns": {"task": "moderation.expire_takedowns", "schedule": 300.0},
     "generation-requeue-stale": {"task": "generation.requeue_stale", "schedule": 60.0},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
@@ -224,6 +225,8 @@ CASTFEED_THROTTLE_RATES = {
     "enrollment": env.str("THROTTLE_ENROLLMENT", default="20/hour"),
     "consent_check": env.str("THROTTLE_CONSENT_CHECK", default="600/hour"),
     "generation": env.str("THROTTLE_GENERATION", default="120/hour"),
+    "takedowns": env.str("THROTTLE_TAKEDOWNS", default="20/hour"),  # per client address, no account
+    "takedowns_status": env.str("THROTTLE_TAKEDOWNS_STATUS", default="300/hour"),
 }
 CASTFEED_PAGE_SIZE = 20
 CASTFEED_MAX_PAGE_SIZE = 100
@@ -286,6 +289,14 @@ CASTFEED_ENROLLMENT = {
     "REQUEST_COOLDOWN_SECONDS": 7 * 86400,  # before asking again after a denial or a revocation
     "RESTRICTIONS": {"MAX_ITEMS": 10, "MAX_LENGTH": 80},
     "RULES": {},  # overrides of cameos.likeness.enrollment.Rules (thresholds of the check)
+}
+CASTFEED_TAKEDOWNS = {
+    "CHALLENGE_SECONDS": 300,  # the selfie's head poses must be answered within this
+    "DUE_HOURS": 48,  # a reviewer decides within this (the TAKE IT DOWN Act's 48 hours)
+    "PER_EMAIL": env.str("TAKEDOWN_PER_EMAIL", default="5/day"),  # requests per contact address
+    # A selfie matches a video's face track or a cameo at this cosine (SFace); matched published
+    # videos are only hidden until a person reviews them, so a false match costs a short delay.
+    "MATCH_THRESHOLD": env.float("TAKEDOWN_MATCH_THRESHOLD", default=0.5),
 }
 CASTFEED_FACES = {
     # SFace cosine similarity. Its published same-person threshold is 0.363 on LFW pairs (1:1). A

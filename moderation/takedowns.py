@@ -1,0 +1,288 @@
+"""Writes for takedown requests: anyone, with or without an account, asks for the videos of their face
+to be taken down (DESIGN.md §1.6; the US TAKE IT DOWN Act).
+
+1. `challenge_create`: head poses to perform, as for enrollment, with their own short expiry.
+2. `request_submit`: the selfie video answering it, a contact email and optionally the videos the
+   person means (ids or links). Checked as an enrollment upload, stored privately, queued; the
+   person gets a tracking number.
+3. `request_verify` (worker, moderation.tasks.verify_takedown): the selfie passes the enrollment's own
+   liveness check or the request is closed `rejected`; its face is matched against the video face
+   index (cameos.VideoFace: faces found in generated videos) and the cameos (videos made with a cameo
+   whose template it matches). Matching published videos are hidden at once, pending review; drafts
+   are kept for the reviewer and never shown to the requester. No match: closed `no_match`.
+4. `request_confirm` / `request_dismiss` (reviewers, in the admin): every matched video deleted
+   everywhere with its fingerprint kept so no copy can be published (feed.services.video_remove), or
+   the hidden videos put back.
+
+The selfie and its template are deleted whenever a request closes. The person sees the status and
+two counts (`GET /api/v1/takedowns/{tracking}`), never anything about anyone else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import re
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from cameos import gallery
+from cameos.models import Cameo
+from cameos.services import STEPS, ChallengeInvalid, check_upload
+from core.exceptions import Conflict, InvalidInput, NotFound, TooManyRequests
+from core.storage import delete_after_commit
+from core.throttling import count_hit, parse_rate
+from feed import services as feed_services
+from feed.models import Video, VideoPerson
+from moderation.models import AuditEvent, TakedownChallenge, TakedownMatch, TakedownRequest
+from moderation.services import audit
+
+logger = logging.getLogger(__name__)
+Status = TakedownRequest.Status
+VIDEO_LINK = re.compile(r"(?:^|/videos/)(\d{1,18})/?(?:[?#].*)?$")
+
+
+def _rules() -> dict[str, Any]:
+    return settings.CASTFEED_TAKEDOWNS
+
+
+def challenge_create() -> TakedownChallenge:
+    """3–4 head poses starting at `center`, valid for CHALLENGE_SECONDS."""
+    rng = secrets.SystemRandom()
+    now = timezone.now()
+    return TakedownChallenge.objects.create(
+        steps=["center", *rng.sample(STEPS[1:], k=rng.choice((2, 3)))],
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=_rules()["CHALLENGE_SECONDS"]),
+    )
+
+
+def parse_videos(values: list[str]) -> list[int]:
+    """Video ids from ids or links (`.../videos/123`); InvalidInput naming the ones that are neither."""
+    ids: list[int] = []
+    bad: list[str] = []
+    for value in values:
+        found = VIDEO_LINK.search(value.strip())
+        if found:
+            ids.append(int(found.group(1)))
+        else:
+            bad.append(value)
+    if bad:
+        raise InvalidInput({"videos": [f"Not a video id or link: {bad[0][:80]!r}."]})
+    return sorted(set(ids))
+
+
+def _limit_email(email: str) -> None:
+    """At most TAKEDOWN_EMAIL requests per email address per period (the address is hashed: the
+    counter's key says nothing), across processes (the shared cache)."""
+    limit, period = parse_rate(_rules()["PER_EMAIL"])
+    key = "takedown:email:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    if count_hit(f"{key}:{int(timezone.now().timestamp() // period)}", ttl=period) > limit:
+        raise TooManyRequests("Too many takedown requests for this email address; try again later.", retry_after=period)
+
+
+@transaction.atomic
+def request_submit(
+    *, challenge_id: Any, video: UploadedFile, email: str, videos: list[str], address: str | None
+) -> TakedownRequest:
+    """Store the selfie privately and queue its verification. Nothing is stored for a bad file, an
+    unknown, used or expired challenge, or malformed video links; the challenge is spent only by a
+    request that was accepted."""
+    container = check_upload(video)
+    named = parse_videos(videos)
+    challenge = TakedownChallenge.objects.select_for_update().filter(pk=challenge_id).first()
+    if challenge is None or challenge.used_at is not None or challenge.expires_at <= timezone.now():
+        raise ChallengeInvalid(fields={"challenge": ["Unknown, used or expired: ask for a new challenge."]})
+    _limit_email(email)
+    now = timezone.now()
+    challenge.used_at = now
+    challenge.save(update_fields=["used_at"])
+    name = default_storage.save(f"takedowns/{secrets.token_urlsafe(16)}.{container}", video)
+    request = TakedownRequest.objects.create(
+        email=email.strip(),
+        address=address,
+        challenge=challenge,
+        videos_named=named,
+        upload_name=name,
+        received_at=now,
+        due_at=now + dt.timedelta(hours=_rules()["DUE_HOURS"]),
+    )
+    from moderation.tasks import verify_takedown  # tasks import this module
+
+    transaction.on_commit(lambda: verify_takedown.delay(request.pk))
+    return request
+
+
+def _close(request: TakedownRequest, status: str, *, code: str = "", reason: str = "", **fields: Any) -> None:
+    """The request ends: the selfie and its template are deleted."""
+    TakedownRequest.objects.filter(pk=request.pk).update(
+        status=status,
+        reason_code=code,
+        reason=reason[:300],
+        upload_name="",
+        template=None,
+        closed_at=timezone.now(),
+        **fields,
+    )
+    delete_after_commit([request.upload_name] if request.upload_name else [])
+
+
+def request_verify(*, request_id: int) -> TakedownRequest | None:
+    """The worker's part (idempotent: a request no longer verifying is left alone): liveness, then
+    matching, then published matches hidden."""
+    from cameos.likeness.enrollment import Rules, verify
+    from cameos.likeness.faces import engine
+    from cameos.likeness.video import UnreadableVideo, sample_frames
+
+    request = TakedownRequest.objects.select_related("challenge").filter(pk=request_id).first()
+    if request is None or request.status != Status.VERIFYING:
+        return request
+    enrollment: dict[str, Any] = settings.CASTFEED_ENROLLMENT
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            local = Path(folder) / "selfie"
+            with default_storage.open(request.upload_name, "rb") as stored, local.open("wb") as target:
+                shutil.copyfileobj(stored, target)
+            frames = sample_frames(local, fps=enrollment["SAMPLE_FPS"])
+        verdict = verify(frames, request.challenge.steps, engine=engine(), rules=Rules(**enrollment["RULES"]))
+    except (UnreadableVideo, FileNotFoundError):
+        with transaction.atomic():
+            _close(request, Status.REJECTED, code="video_unreadable", reason="We could not read this video.")
+        return TakedownRequest.objects.get(pk=request.pk)
+    if not verdict.accepted or verdict.template is None:
+        with transaction.atomic():
+            _close(request, Status.REJECTED, code=verdict.code, reason=verdict.reason)
+            audit(AuditEvent.Kind.TAKEDOWN, object_type="takedown", object_id=request.pk, outcome="rejected")
+        return TakedownRequest.objects.get(pk=request.pk)
+    matches = _matches(verdict.template)
+    with transaction.atomic():
+        locked = TakedownRequest.objects.select_for_update().filter(pk=request.pk, status=Status.VERIFYING).first()
+        if locked is None:
+            return TakedownRequest.objects.get(pk=request.pk)
+        if not matches:
+            _close(locked, Status.NO_MATCH, code="no_match", reason="This face is in none of our videos.")
+            audit(AuditEvent.Kind.TAKEDOWN, object_type="takedown", object_id=locked.pk, outcome="no_match")
+            return TakedownRequest.objects.get(pk=request.pk)
+        hidden = 0
+        videos = Video.objects.in_bulk(list(matches))
+        for video_id, (source, similarity) in matches.items():
+            video = videos.get(video_id)
+            if video is None:
+                continue
+            was_published = feed_services.video_hide(video=video, reason=f"takedown request {locked.tracking}")
+            hidden += was_published
+            TakedownMatch.objects.create(
+                request=locked,
+                video=video,
+                video_ref=video_id,
+                source=source,
+                similarity=similarity,
+                was_published=was_published,
+            )
+        TakedownRequest.objects.filter(pk=locked.pk).update(
+            status=Status.HIDDEN, template=verdict.template.tolist(), verified_at=timezone.now(), videos_hidden=hidden
+        )
+        audit(
+            AuditEvent.Kind.TAKEDOWN,
+            object_type="takedown",
+            object_id=locked.pk,
+            outcome="hidden",
+            matched=len(matches),
+            hidden=hidden,
+        )
+    return TakedownRequest.objects.get(pk=request.pk)
+
+
+def _matches(template: Any) -> dict[int, tuple[str, float]]:
+    """Video id → (how it matched, similarity), for the videos that show this face: a face track
+    of the video (the video face index), or a cameo the video shows (tagged or detected) whose
+    template is this face. Exact comparisons, at the threshold for published videos."""
+    threshold = _rules()["MATCH_THRESHOLD"]
+    found: dict[int, tuple[str, float]] = {
+        video_id: (TakedownMatch.Source.FACE, similarity)
+        for video_id, similarity in gallery.videos_with_face(template, min_similarity=threshold)
+    }
+    cameos = gallery.search(template, k=3, min_similarity=threshold, exact=True)
+    owners = dict(Cameo.objects.filter(pk__in=[m.cameo_id for m in cameos]).values_list("pk", "owner_id"))
+    for match in cameos:
+        owner = owners.get(match.cameo_id)
+        if owner is None:
+            continue
+        for video_id in VideoPerson.objects.filter(user_id=owner).values_list("video_id", flat=True):
+            if video_id not in found:
+                found[video_id] = (TakedownMatch.Source.CAMEO, match.similarity)
+    return found
+
+
+def _open(request_id: int) -> TakedownRequest:
+    request = TakedownRequest.objects.select_for_update().filter(pk=request_id).first()
+    if request is None:
+        raise NotFound("No such takedown request.")
+    if request.status != Status.HIDDEN:
+        raise Conflict(f"This request is {request.status}; only a request waiting for review can be decided.")
+    return request
+
+
+@transaction.atomic
+def request_confirm(*, request_id: int, reviewer: User) -> TakedownRequest:
+    """Remove every matched video everywhere (rows, files, index rows), its fingerprint kept so that
+    no copy of it can be published; close the request."""
+    request = _open(request_id)
+    removed = 0
+    for match in TakedownMatch.objects.filter(request=request).select_related("video"):
+        if match.video is not None:
+            feed_services.video_remove(video=match.video, reason=f"takedown request {request.tracking}")
+            removed += 1
+    _close(request, Status.REMOVED, reviewer=reviewer, videos_removed=removed)
+    audit(
+        AuditEvent.Kind.TAKEDOWN,
+        actor_id=reviewer.pk,
+        object_type="takedown",
+        object_id=request.pk,
+        outcome="removed",
+        removed=removed,
+    )
+    request.refresh_from_db()
+    return request
+
+
+@transaction.atomic
+def request_dismiss(*, request_id: int, reviewer: User) -> TakedownRequest:
+    """No grounds: the videos this request hid are published again; close the request."""
+    request = _open(request_id)
+    for match in TakedownMatch.objects.filter(request=request, was_published=True).select_related("video"):
+        if match.video is not None:
+            feed_services.video_unhide(video=match.video)
+    _close(request, Status.DISMISSED, reviewer=reviewer, videos_hidden=0)
+    audit(
+        AuditEvent.Kind.TAKEDOWN,
+        actor_id=reviewer.pk,
+        object_type="takedown",
+        object_id=request.pk,
+        outcome="dismissed",
+    )
+    request.refresh_from_db()
+    return request
+
+
+def requests_expire(*, older_than: dt.timedelta | None = None) -> int:
+    """Close requests stuck in `verifying` (a lost task): their selfies are deleted."""
+    rules: dict[str, Any] = settings.CASTFEED_ENROLLMENT
+    stale_seconds = float(rules["STALE_SECONDS"])
+    cutoff = timezone.now() - (older_than or dt.timedelta(seconds=stale_seconds))
+    stale = list(TakedownRequest.objects.filter(status=Status.VERIFYING, received_at__lt=cutoff))
+    for request in stale:
+        with transaction.atomic():
+            _close(request, Status.REJECTED, code="expired", reason="We could not check this request in time.")
+    return len(stale)

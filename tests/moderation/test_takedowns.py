@@ -1,0 +1,258 @@
+"""Takedown requests (no account): a live selfie answering a challenge, a tracking number, matching
+published videos hidden at once, a reviewer's decision; the selfie deleted when the request closes.
+
+The person in the videos is the astronaut (Eileen Collins, scikit-image's photo): her face is in the
+video face index as the output scan would have stored it, and her selfie is rendered from the same
+photo acting out the challenge (tests/synthetic_faces.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from cameos import services as cameos
+from cameos.models import VideoFace
+from feed.models import Video
+from moderation import takedowns
+from moderation.models import AuditEvent, TakedownChallenge, TakedownRequest
+from tests import synthetic_faces as faces
+from tests.cameos import videos
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/takedowns"
+
+
+def challenge(client, steps=videos.STEPS):  # type: ignore[no-untyped-def]
+    response = client.post(f"{URL}/challenges")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["steps"][0] == "center" and body["expires_at"]
+    TakedownChallenge.objects.filter(pk=body["id"]).update(steps=list(steps))  # the video acts these out
+    return body["id"]
+
+
+def submit(client, data, challenge_id, *, email="eileen@example.org", videos_named=(), capture=None):  # type: ignore[no-untyped-def]
+    body = {"video": SimpleUploadedFile("selfie.mp4", data, content_type="video/mp4"), "challenge": challenge_id}
+    body["email"] = email
+    if videos_named:
+        body["videos"] = list(videos_named)
+    if capture is None:
+        return client.post(URL, body, format="multipart")
+    with capture(execute=True):  # the commit: the worker's task runs (eagerly here)
+        return client.post(URL, body, format="multipart")
+
+
+def with_face(video: Video, name: str) -> Video:
+    """The video's face track, as the output scan stores it."""
+    cameos.video_faces_record(video_id=video.pk, tracks=[(faces.template(name), 0, 900, 8)])
+    return video
+
+
+def selfies(settings) -> list[Path]:  # type: ignore[no-untyped-def]
+    root = Path(settings.MEDIA_ROOT) / "takedowns"
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+@pytest.fixture
+def published_of_her(make_user, make_video):  # type: ignore[no-untyped-def]
+    return with_face(make_video(make_user("uploader")), "astronaut")
+
+
+def test_a_person_without_an_account_takes_down_a_published_video_of_their_face(
+    anon, client_of, make_user, make_video, published_of_her, settings, django_capture_on_commit_callbacks
+):
+    author = published_of_her.author
+    draft = with_face(make_video(author, publish=False), "astronaut")
+    other = with_face(make_video(author), "hopper")  # someone else's face: untouched
+    media = published_of_her.media.name
+
+    response = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks)
+    assert response.status_code == 202, response.content
+    tracking = response.json()["tracking"]
+    assert tracking.startswith("TD-") and response["Location"] == f"{URL}/{tracking}"
+
+    # Hidden at once: gone from every public page, files kept for the reviewer.
+    status = anon.get(f"{URL}/{tracking}").json()
+    assert (status["status"], status["videos_hidden"], status["videos_removed"]) == ("hidden", 1, 0)
+    assert set(status) == {"tracking", "status", "reason", "received_at", "videos_hidden", "videos_removed"}
+    published_of_her.refresh_from_db()
+    assert published_of_her.status == "removed"
+    viewer = client_of(make_user("viewer"))
+    assert viewer.get(f"/api/v1/videos/{published_of_her.pk}").status_code == 404
+    assert default_storage.exists(media)
+    assert Video.objects.get(pk=other.pk).status == "published"
+    # The selfie and its template are kept for the reviewer while the request is open.
+    request = TakedownRequest.objects.get(tracking=tracking)
+    assert len(selfies(settings)) == 1 and request.template is not None
+    reviewer = make_user("reviewer")
+    with django_capture_on_commit_callbacks(execute=True):  # files go after the commit
+        takedowns.request_confirm(request_id=request.pk, reviewer=reviewer)
+
+    # Removed everywhere: rows, files, face index rows; the draft too; the template deleted.
+    assert not Video.objects.filter(pk__in=[published_of_her.pk, draft.pk]).exists()
+    assert not VideoFace.objects.filter(video_id__in=[published_of_her.pk, draft.pk]).exists()
+    assert not default_storage.exists(media) and selfies(settings) == []
+    assert Video.objects.filter(pk=other.pk).exists()
+    status = anon.get(f"{URL}/{tracking}").json()
+    assert (status["status"], status["videos_hidden"], status["videos_removed"]) == ("removed", 1, 2)
+    request.refresh_from_db()
+    assert request.template is None and request.closed_at is not None and request.reviewer == reviewer
+    assert AuditEvent.objects.filter(kind="takedown", object_id=str(request.pk)).count() == 2
+
+
+def test_the_requester_never_learns_about_drafts_or_other_people(
+    anon, make_user, make_video, django_capture_on_commit_callbacks
+):
+    author = make_user("drafter")
+    draft = with_face(make_video(author, publish=False), "astronaut")
+    response = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks)
+    body = anon.get(f"{URL}/{response.json()['tracking']}").json()
+    # A matched draft is kept for the reviewer but counts nowhere the requester sees.
+    assert (body["status"], body["videos_hidden"]) == ("hidden", 0)
+    assert set(body) == {"tracking", "status", "reason", "received_at", "videos_hidden", "videos_removed"}
+    assert "drafter" not in str(body) and draft.media_key not in str(body)
+
+
+def test_a_dismissed_request_puts_the_hidden_video_back(
+    anon, make_user, published_of_her, django_capture_on_commit_callbacks
+):
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    request = TakedownRequest.objects.get(tracking=tracking)
+    takedowns.request_dismiss(request_id=request.pk, reviewer=make_user("reviewer"))
+    published_of_her.refresh_from_db()
+    assert published_of_her.status == "published"
+    assert anon.get(f"{URL}/{tracking}").json()["status"] == "dismissed"
+    assert TakedownRequest.objects.get(pk=request.pk).template is None
+    with pytest.raises(Exception, match="dismissed"):
+        takedowns.request_confirm(request_id=request.pk, reviewer=make_user("late"))
+
+
+@pytest.mark.parametrize(
+    ("variant", "code"),
+    [
+        ({"static": True}, "step_missing"),  # a photo held up to the camera (or on a screen): it never moves
+        ({"switch_to": "hopper"}, None),  # someone else halfway through
+    ],
+)
+def test_a_selfie_that_fails_liveness_is_rejected_and_nothing_is_kept(
+    anon, published_of_her, settings, variant, code, django_capture_on_commit_callbacks
+):
+    data = videos.video(**variant)
+    tracking = submit(anon, data, challenge(anon), capture=django_capture_on_commit_callbacks).json()["tracking"]
+    body = anon.get(f"{URL}/{tracking}").json()
+    assert body["status"] == "rejected" and body["reason"]
+    request = TakedownRequest.objects.get(tracking=tracking)
+    assert code is None or request.reason_code == code
+    assert request.template is None and request.upload_name == "" and selfies(settings) == []
+    published_of_her.refresh_from_db()
+    assert published_of_her.status == "published"  # nothing hidden
+
+
+def test_a_face_that_matches_nothing_is_told_so_and_nothing_is_kept(
+    anon, make_user, make_video, settings, django_capture_on_commit_callbacks
+):
+    with_face(make_video(make_user("uploader")), "hopper")
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    body = anon.get(f"{URL}/{tracking}").json()
+    assert (body["status"], body["videos_hidden"]) == ("no_match", 0)
+    request = TakedownRequest.objects.get(tracking=tracking)
+    assert request.template is None and selfies(settings) == []
+
+
+def test_a_video_made_with_her_cameo_is_found_through_the_cameo(
+    anon, make_user, make_video, activate_cameo, django_capture_on_commit_callbacks
+):
+    # She has a cameo (an account), but asks without signing in; the video shows her as a tagged cameo.
+    her = make_user("eileen")
+    activate_cameo(her, faces.template("astronaut"), audience="everyone")
+    tagged = make_video(make_user("fan"), people=(her,))
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    assert anon.get(f"{URL}/{tracking}").json()["videos_hidden"] == 1
+    tagged.refresh_from_db()
+    assert tagged.status == "removed"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"videos": ["https://elsewhere.example/watch?v=1"]}, "videos"),
+        ({"challenge": "00000000-0000-0000-0000-000000000000"}, "challenge"),
+        ({"video": b"not a video"}, "video"),
+    ],
+)
+def test_bad_requests_are_400_and_store_nothing(anon, settings, fields, field):  # type: ignore[no-untyped-def]
+    body = {
+        "video": SimpleUploadedFile("selfie.mp4", videos.video(), content_type="video/mp4"),
+        "challenge": challenge(anon),
+        "email": "eileen@example.org",
+    }
+    for key, value in fields.items():
+        body[key] = SimpleUploadedFile("x.mp4", value, content_type="video/mp4") if key == "video" else value
+    response = anon.post(URL, body, format="multipart")
+    assert response.status_code == 400, response.content
+    assert field in response.json()["fields"]
+    assert not TakedownRequest.objects.exists() and selfies(settings) == []
+
+
+def test_a_challenge_is_single_use_and_unknown_tracking_numbers_are_404(anon, django_capture_on_commit_callbacks):
+    used = challenge(anon)
+    assert submit(anon, videos.video(), used, capture=django_capture_on_commit_callbacks).status_code == 202
+    again = submit(anon, videos.video(), used)
+    assert again.status_code == 400 and again.json()["error"] == "invalid_challenge"
+    assert anon.get(f"{URL}/TD-AAAA-BBBB-CCCC-DDDD").status_code == 404
+
+
+def test_requests_are_limited_per_address_and_per_email(anon, settings, django_capture_on_commit_callbacks):
+    settings.CASTFEED_TAKEDOWNS = {**settings.CASTFEED_TAKEDOWNS, "PER_EMAIL": "2/day"}
+    for _ in range(2):
+        assert (
+            submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).status_code == 202
+        )
+    third = submit(anon, videos.video(), challenge(anon))
+    assert third.status_code == 429 and int(third["Retry-After"]) > 0
+    assert TakedownRequest.objects.count() == 2
+    other = submit(
+        anon, videos.video(), challenge(anon), email="someone@example.org", capture=django_capture_on_commit_callbacks
+    )
+    assert other.status_code == 202
+    settings.CASTFEED_THROTTLE_RATES = {**settings.CASTFEED_THROTTLE_RATES, "takedowns": "1/hour"}
+    assert anon.post(f"{URL}/challenges").status_code == 429
+
+
+def test_reviewers_work_the_queue_in_the_admin(anon, make_user, published_of_her, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    reviewer = make_user("reviewer")
+    reviewer.is_staff = reviewer.is_superuser = True
+    reviewer.save()
+    admin = Client()
+    admin.force_login(reviewer)
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    page = admin.get("/admin/moderation/takedownrequest/")
+    assert page.status_code == 200 and tracking in page.content.decode()
+    request = TakedownRequest.objects.get(tracking=tracking)
+    detail = admin.get(f"/admin/moderation/takedownrequest/{request.pk}/change/")
+    assert detail.status_code == 200 and str(published_of_her.pk) in detail.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(
+            "/admin/moderation/takedownrequest/", {"action": "confirm", "_selected_action": [request.pk]}, follow=True
+        )
+    assert response.status_code == 200
+    assert anon.get(f"{URL}/{tracking}").json()["status"] == "removed"
+    assert not Video.objects.filter(pk=published_of_her.pk).exists()
+    # Someone who is not staff gets the login page, not the queue.
+    outsider = Client()
+    outsider.force_login(make_user("outsider"))
+    assert outsider.get("/admin/moderation/takedownrequest/").status_code == 302
