@@ -63,15 +63,16 @@ function idempotencyKey() {
 
 /**
  * One API call. `json` is sent as a JSON body, `form` (FormData) as multipart; `query` adds
- * search parameters (null and "" are left out).
+ * search parameters (null and "" are left out). `anonymous` sends no token even when signed in (the
+ * call needs none, and what it makes must not be tied to the account).
  */
-export async function request(method, path, { json, form, query, headers = {}, signal } = {}) {
+export async function request(method, path, { json, form, query, headers = {}, signal, anonymous = false } = {}) {
   const url = new URL(ROOT + path, location.origin);
   for (const [key, value] of Object.entries(query || {})) {
     if (value !== null && value !== undefined && value !== "") url.searchParams.set(key, value);
   }
   const init = { method, headers: { Accept: "application/json", ...headers }, signal, credentials: "omit" };
-  const token = session.token;
+  const token = anonymous ? null : session.token;
   if (token) init.headers.Authorization = `Bearer ${token}`;
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
@@ -193,4 +194,17 @@ export const api = {
   job: (id, { signal } = {}) => request("GET", `/generations/${id}`, { signal }),
   cancelJob: (id) => request("POST", `/generations/${id}/cancel`),
   publish: (id, caption) => request("POST", `/generations/${id}/publish`, { json: { caption } }),
+
+  // takedown requests: no account, and never the token (a request belongs to its tracking number only)
+  takedownChallenge: () => request("POST", "/takedowns/challenges", { anonymous: true }),
+  takedown: ({ video, filename, challengeId, email, videos = [] }) => {
+    const form = new FormData();
+    form.append("video", video, filename);
+    form.append("challenge", challengeId);
+    form.append("email", email);
+    for (const item of videos) form.append("videos", item);
+    return request("POST", "/takedowns", { form, anonymous: true });
+  },
+  takedownStatus: (tracking, { signal } = {}) =>
+    request("GET", `/takedowns/${enc(tracking)}`, { signal, anonymous: true }),
 };

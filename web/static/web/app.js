@@ -11,11 +11,15 @@ import * as enroll from "./screens/enroll.js";
 import * as feed from "./screens/feed.js";
 import * as ofme from "./screens/ofme.js";
 import * as profile from "./screens/profile.js";
+import * as removal from "./screens/removal.js";
 import * as video from "./screens/video.js";
 import { forgetMe, loadMe, onStateChange, refreshUnread, state } from "./state.js";
 
 const ROUTES = [
   { path: "/welcome", render: auth.render, title: "Welcome", public: true, bare: true },
+  // Anyone may ask for a video of their face to be taken down: no account needed (docs/takedowns.md).
+  { path: "/removal", render: removal.render, title: "Request removal", public: true },
+  { path: "/removal/:tracking", render: removal.renderStatus, title: "Removal request", public: true },
   { path: "/", render: feed.render, title: "For you", tab: "home", full: true },
   { path: "/following", render: feed.render, title: "Following", tab: "home", full: true },
   { path: "/create", render: create.render, title: "Create", tab: "create" },
@@ -116,10 +120,12 @@ async function show(route, { params, query, path }) {
   if (controller.signal.aborted) return;
 
   document.title = `${route.title} · castfeed`;
-  main.className = ["screen", route.full && "screen-full", route.bare && "screen-bare"].filter(Boolean).join(" ");
+  // A public screen seen signed out has no tab bar: every tab would lead to sign-in.
+  const bare = Boolean(route.bare || (route.public && !session.signedIn));
+  main.className = ["screen", route.full && "screen-full", bare && "screen-bare"].filter(Boolean).join(" ");
   main.replaceChildren();
   main.scrollTop = 0;
-  tabbar.hidden = Boolean(route.bare);
+  tabbar.hidden = bare;
   markTab(route);
 
   const ctx = {

@@ -120,3 +120,24 @@ export function notificationLink(item) {
   if (item.kind === "video_removed") return null;
   return data.video_id ? `/v/${data.video_id}` : null;
 }
+
+// A takedown request's status (GET /takedowns/{tracking}), as the page's heading.
+export function takedownHeadline(request) {
+  const videos = (n) => `${n} ${n === 1 ? "video" : "videos"}`;
+  switch (request.status) {
+    case "verifying":
+      return "Checking your video…";
+    case "rejected":
+      return "We could not verify your video";
+    case "no_match":
+      return "No video here shows your face";
+    case "hidden":
+      return request.videos_hidden ? `${videos(request.videos_hidden)} hidden, waiting for review` : "Waiting for review";
+    case "removed":
+      return request.videos_removed ? `${videos(request.videos_removed)} removed` : "Request closed: removed";
+    case "dismissed":
+      return "Request dismissed";
+    default:
+      return request.status;
+  }
+}

@@ -95,6 +95,8 @@ export function render({ main, query }) {
     h("p", { class: "lead" },
       "Put yourself and your friends in generated videos — only the people who said yes, and you can delete any video that shows you."),
     tabs,
-    panel));
+    panel,
+    h("p", { class: "muted small removal-link" }, "Is your face in a video here? ",
+      h("a", { href: "#/removal" }, "Request removal"), ", no account needed.")));
   show(mode);
 }

@@ -1,5 +1,6 @@
 // Enrolling a cameo: a random head-pose challenge, performed in front of the webcam
 // (getUserMedia + MediaRecorder, one step at a time with a countdown) or in an uploaded video.
+// The challenge's pieces (its steps, the recorder) are shared with the removal request (removal.js).
 
 import { api } from "../api.js";
 import { busy, errorBox, h, replace, showError, sleep } from "../dom.js";
@@ -11,21 +12,24 @@ import { STEP_ICONS, STEP_WORDS } from "../words.js";
 export const COUNTDOWN_MS = 3000; // "get ready" before the recording starts
 export const STEP_MS = 2000; // each pose is shown (and should be held) this long
 export const TAIL_MS = 500; // recorded after the last step
-const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
+export const VIDEO_TYPES = "video/mp4,video/webm,video/quicktime";
 const RECORDING_TYPES = ["video/mp4;codecs=avc1", "video/mp4", "video/webm;codecs=vp9", "video/webm;codecs=vp8", "video/webm"];
 
-function stepsList(steps) {
+/** The challenge's steps, in order (the page's `data-challenge-steps` lists them for tests). */
+export function stepsList(steps) {
   return h("ol", { class: "challenge-steps", dataset: { challengeSteps: steps.join(",") } },
     steps.map((step) => h("li", { dataset: { step } }, icon(STEP_ICONS[step], { size: 22 }), h("span", {}, STEP_WORDS[step]))));
 }
 
-function expiresLine(challenge) {
+export function expiresLine(challenge) {
   const at = new Date(challenge.expires_at);
   return h("p", { class: "muted small" },
     `These steps are yours until ${at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}.`);
 }
 
-function isChallengeError(error) {
+/** The challenge was unknown, used or expired: only new steps will do. */
+export function isChallengeError(error) {
   return Boolean(error.fields?.challenge);
 }
 
@@ -36,29 +40,142 @@ async function submit(file, challenge, filename) {
 
 // --- the webcam ----------------------------------------------------------------------------------
 
+export const canRecord = () => Boolean(navigator.mediaDevices?.getUserMedia && window.MediaRecorder);
+export const recordingExtension = (blob) => (blob.type.includes("mp4") ? "mp4" : "webm");
+
+/** A camera failure in words (getUserMedia's errors). */
+export function cameraError(error) {
+  if (error.name === "NotAllowedError") return new Error("Camera access was blocked. Allow the camera for this site in your browser's settings, then try again.");
+  if (error.name === "NotFoundError" || error.name === "OverconstrainedError") return new Error("No camera was found. You can upload a video instead.");
+  if (error.name === "NotReadableError") return new Error("The camera is in use by another app. Close it and try again.");
+  return error;
+}
+
+/**
+ * The webcam of one screen. record(box, steps, {onCancel}) opens the camera in `box` (a mirrored
+ * preview), counts down COUNTDOWN_MS, shows each step alone for STEP_MS while MediaRecorder records,
+ * and resolves {blob, durationMs}; or null when the person pressed Cancel (`onCancel` has run) or
+ * left. url(blob) is an object URL freed by dispose(), which also closes the camera (on leaving).
+ */
+export function webcam(signal) {
+  let stream = null;
+  let recorder = null;
+  const urls = [];
+  const stop = () => {
+    if (recorder && recorder.state !== "inactive") recorder.stop();
+    stream?.getTracks().forEach((track) => track.stop());
+    stream = null;
+  };
+
+  async function record(box, steps, { onCancel }) {
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: "user", width: { ideal: 1280 }, height: { ideal: 720 } },
+      audio: false,
+    });
+    if (signal.aborted) {
+      stop();
+      return null;
+    }
+    const preview = h("video", { class: "camera-preview", muted: true, playsinline: true, autoplay: true, srcObject: stream,
+      "aria-label": "Your camera, mirrored" });
+    preview.muted = true;
+    const cueIcon = h("span", { class: "cue-icon", "aria-hidden": "true" });
+    const cueText = h("p", { class: "cue-text" }, "Get ready");
+    const cueCount = h("p", { class: "cue-count", "aria-hidden": "true" });
+    const announce = h("p", { class: "sr-only", "aria-live": "assertive" });
+    const dots = h("ol", { class: "step-dots", "aria-hidden": "true" }, steps.map(() => h("li", {})));
+    const cancel = h("button", { type: "button", class: "btn ghost" }, "Cancel");
+    const stage = h("div", {
+      class: "camera-stage",
+      dataset: { phase: "countdown", countdownMs: COUNTDOWN_MS, stepMs: STEP_MS, tailMs: TAIL_MS },
+    }, preview, h("div", { class: "cue", role: "group", "aria-label": "Instructions" }, cueIcon, cueText, cueCount), dots, announce);
+    replace(box, stage, cancel);
+    let cancelled = false;
+    cancel.addEventListener("click", () => {
+      cancelled = true;
+      stop();
+      onCancel();
+    });
+    await new Promise((resolve) => {
+      if (preview.readyState >= 2) resolve();
+      else preview.addEventListener("loadeddata", resolve, { once: true });
+    });
+    await preview.play().catch(() => {});
+
+    const countDown = async (ms) => {
+      const end = performance.now() + ms;
+      while (performance.now() < end && !cancelled) {
+        cueCount.textContent = String(Math.ceil((end - performance.now()) / 1000));
+        await sleep(100, signal);
+      }
+    };
+    announce.textContent = "Get ready. Recording starts in 3 seconds.";
+    await countDown(COUNTDOWN_MS);
+    if (cancelled) return null;
+
+    const mimeType = RECORDING_TYPES.find((type) => MediaRecorder.isTypeSupported(type)) || "";
+    recorder = new MediaRecorder(stream, mimeType ? { mimeType, videoBitsPerSecond: 2_500_000 } : {});
+    const chunks = [];
+    recorder.addEventListener("dataavailable", (event) => event.data.size && chunks.push(event.data));
+    const stopped = new Promise((resolve) => recorder.addEventListener("stop", resolve, { once: true }));
+    const started = new Promise((resolve) => recorder.addEventListener("start", resolve, { once: true }));
+    recorder.start(250);
+    await started;
+    const startedAt = performance.now();
+    stage.dataset.phase = "recording";
+    stage.classList.add("recording");
+
+    for (const [i, step] of steps.entries()) {
+      stage.dataset.step = step;
+      dots.children[i].classList.add("current");
+      replace(cueIcon, icon(STEP_ICONS[step], { size: 64 }));
+      cueText.textContent = STEP_WORDS[step];
+      announce.textContent = `Step ${i + 1} of ${steps.length}: ${STEP_WORDS[step]}`;
+      await countDown(STEP_MS);
+      if (cancelled) return null;
+      dots.children[i].classList.replace("current", "done");
+    }
+    cueText.textContent = "Hold still";
+    cueCount.textContent = "";
+    await sleep(TAIL_MS, signal);
+    if (cancelled) return null;
+    recorder.stop();
+    await stopped;
+    const durationMs = performance.now() - startedAt;
+    stop();
+    const type = (recorder.mimeType || mimeType || "video/webm").split(";")[0];
+    const blob = await fixWebmDuration(new Blob(chunks, { type }), durationMs);
+    return { blob, durationMs };
+  }
+
+  return {
+    record,
+    stop,
+    url(blob) {
+      const url = URL.createObjectURL(blob);
+      urls.push(url);
+      return url;
+    },
+    dispose() {
+      stop();
+      urls.forEach((url) => URL.revokeObjectURL(url));
+    },
+  };
+}
+
 export async function renderRecord({ main, signal, onLeave }) {
   const body = h("div", { class: "stack" });
   main.append(h("section", { class: "page enroll" }, h("h1", {}, "Record your cameo"), body));
 
-  if (!navigator.mediaDevices?.getUserMedia || !window.MediaRecorder) {
+  if (!canRecord()) {
     replace(body,
       h("p", { role: "alert" }, "This browser can't record from the camera here. You can upload a video instead."),
       h("a", { class: "btn primary", href: "#/cameo/upload" }, "Upload a video"));
     return;
   }
 
-  let stream = null;
-  let recorder = null;
-  const urls = [];
-  const stopCamera = () => {
-    if (recorder && recorder.state !== "inactive") recorder.stop();
-    stream?.getTracks().forEach((track) => track.stop());
-    stream = null;
-  };
-  onLeave(() => {
-    stopCamera();
-    urls.forEach((url) => URL.revokeObjectURL(url));
-  });
+  const camera = webcam(signal);
+  onLeave(camera.dispose);
 
   let challenge = await api.challenge();
   if (signal.aborted) return;
@@ -78,98 +195,15 @@ export async function renderRecord({ main, signal, onLeave }) {
       failure,
       start,
       h("a", { class: "btn ghost wide", href: "#/cameo/upload" }, icon("upload", { size: 18 }), "Upload a video instead"));
-    start.addEventListener("click", () => busy(start, record, { onError: (error) => showError(failure, cameraError(error)) }));
-  }
-
-  function cameraError(error) {
-    if (error.name === "NotAllowedError") return new Error("Camera access was blocked. Allow the camera for this site in your browser's settings, then try again.");
-    if (error.name === "NotFoundError" || error.name === "OverconstrainedError") return new Error("No camera was found. You can upload a video instead.");
-    if (error.name === "NotReadableError") return new Error("The camera is in use by another app. Close it and try again.");
-    return error;
-  }
-
-  async function record() {
-    stream = await navigator.mediaDevices.getUserMedia({
-      video: { facingMode: "user", width: { ideal: 1280 }, height: { ideal: 720 } },
-      audio: false,
-    });
-    if (signal.aborted) return stopCamera();
-    const preview = h("video", { class: "camera-preview", muted: true, playsinline: true, autoplay: true, srcObject: stream,
-      "aria-label": "Your camera, mirrored" });
-    preview.muted = true;
-    const cueIcon = h("span", { class: "cue-icon", "aria-hidden": "true" });
-    const cueText = h("p", { class: "cue-text" }, "Get ready");
-    const cueCount = h("p", { class: "cue-count", "aria-hidden": "true" });
-    const announce = h("p", { class: "sr-only", "aria-live": "assertive" });
-    const dots = h("ol", { class: "step-dots", "aria-hidden": "true" }, challenge.steps.map(() => h("li", {})));
-    const cancel = h("button", { type: "button", class: "btn ghost" }, "Cancel");
-    const stage = h("div", {
-      class: "camera-stage",
-      dataset: { phase: "countdown", countdownMs: COUNTDOWN_MS, stepMs: STEP_MS, tailMs: TAIL_MS },
-    }, preview, h("div", { class: "cue", role: "group", "aria-label": "Instructions" }, cueIcon, cueText, cueCount), dots, announce);
-    replace(body, stage, cancel);
-    let cancelled = false;
-    cancel.addEventListener("click", () => {
-      cancelled = true;
-      stopCamera();
-      intro();
-    });
-    await new Promise((resolve) => {
-      if (preview.readyState >= 2) resolve();
-      else preview.addEventListener("loadeddata", resolve, { once: true });
-    });
-    await preview.play().catch(() => {});
-
-    const countDown = async (ms) => {
-      const end = performance.now() + ms;
-      while (performance.now() < end && !cancelled) {
-        cueCount.textContent = String(Math.ceil((end - performance.now()) / 1000));
-        await sleep(100, signal);
-      }
-    };
-    announce.textContent = "Get ready. Recording starts in 3 seconds.";
-    await countDown(COUNTDOWN_MS);
-    if (cancelled) return;
-
-    const mimeType = RECORDING_TYPES.find((type) => MediaRecorder.isTypeSupported(type)) || "";
-    recorder = new MediaRecorder(stream, mimeType ? { mimeType, videoBitsPerSecond: 2_500_000 } : {});
-    const chunks = [];
-    recorder.addEventListener("dataavailable", (event) => event.data.size && chunks.push(event.data));
-    const stopped = new Promise((resolve) => recorder.addEventListener("stop", resolve, { once: true }));
-    const started = new Promise((resolve) => recorder.addEventListener("start", resolve, { once: true }));
-    recorder.start(250);
-    await started;
-    const startedAt = performance.now();
-    stage.dataset.phase = "recording";
-    stage.classList.add("recording");
-
-    for (const [i, step] of challenge.steps.entries()) {
-      stage.dataset.step = step;
-      dots.children[i].classList.add("current");
-      replace(cueIcon, icon(STEP_ICONS[step], { size: 64 }));
-      cueText.textContent = STEP_WORDS[step];
-      announce.textContent = `Step ${i + 1} of ${challenge.steps.length}: ${STEP_WORDS[step]}`;
-      await countDown(STEP_MS);
-      if (cancelled) return;
-      dots.children[i].classList.replace("current", "done");
-    }
-    cueText.textContent = "Hold still";
-    cueCount.textContent = "";
-    await sleep(TAIL_MS, signal);
-    if (cancelled) return;
-    recorder.stop();
-    await stopped;
-    const durationMs = performance.now() - startedAt;
-    stopCamera();
-    const type = (recorder.mimeType || mimeType || "video/webm").split(";")[0];
-    const blob = await fixWebmDuration(new Blob(chunks, { type }), durationMs);
-    review(blob, durationMs);
+    start.addEventListener("click", () => busy(start, async () => {
+      const take = await camera.record(body, challenge.steps, { onCancel: intro });
+      if (take) review(take.blob, take.durationMs);
+    }, { onError: (error) => showError(failure, cameraError(error)) }));
   }
 
   function review(blob, durationMs) {
-    const url = URL.createObjectURL(blob);
-    urls.push(url);
-    const extension = blob.type.includes("mp4") ? "mp4" : "webm";
+    const url = camera.url(blob);
+    const extension = recordingExtension(blob);
     const use = h("button", { type: "button", class: "btn primary wide" }, icon("check", { size: 20 }), "Use this video");
     const again = h("button", { type: "button", class: "btn ghost wide" }, "Record again");
     const failure = errorBox();
@@ -215,7 +249,7 @@ export async function renderUpload({ main, signal, onLeave }) {
   let previewUrl = null;
   onLeave(() => previewUrl && URL.revokeObjectURL(previewUrl));
 
-  const input = h("input", { type: "file", id: "enroll-file", name: "video", accept: "video/mp4,video/webm,video/quicktime",
+  const input = h("input", { type: "file", id: "enroll-file", name: "video", accept: VIDEO_TYPES,
     "aria-describedby": "enroll-file-hint" });
   const preview = h("video", { class: "review-video", controls: true, muted: true, playsinline: true, hidden: true, "aria-label": "The video you chose" });
   const failure = errorBox();

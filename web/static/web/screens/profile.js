@@ -250,6 +250,8 @@ function accountActions(me) {
   return h("section", { class: "card stack", "aria-labelledby": "account-title" },
     h("h2", { id: "account-title" }, "Account"),
     h("div", { class: "row wrap" }, signOut, exportData),
+    h("p", { class: "muted small" }, "A video shows your face without your consent? ",
+      h("a", { href: "#/removal" }, "Request removal"), " (anyone can, with or without an account)."),
     erase);
 }
 
