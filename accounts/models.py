@@ -155,6 +155,8 @@ class Notification(models.Model):
         CAMEO_REQUESTED = "cameo_requested"
         VIDEO_OF_YOU_FOUND = "video_of_you_found"
         VIDEO_REMOVED = "video_removed"
+        # To a video's author: a face in it may be this person's (a possible match): confirm or remove.
+        APPEARANCE_TO_CONFIRM = "appearance_to_confirm"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=30, choices=Kind.choices)

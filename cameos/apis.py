@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.apis import UserSummaryOutput
 from cameos import selectors, services
-from cameos.models import Audience, CameoGrant
+from cameos.models import Appearance, Audience, CameoGrant
 from core.apis import errors, page_body, page_query, paginated
 from core.exceptions import InvalidInput, NotFound
 from core.pagination import keyset_page
@@ -273,18 +273,37 @@ class GrantDetailApi(APIView):
 
 
 class AppearanceOutput(serializers.Serializer):
-    video = VideoOutput()
+    match = serializers.ChoiceField(
+        choices=["confirmed", "possible"],
+        help_text="confirmed: the video is shown and you may delete it. possible: a face that may be yours, "
+        "below the bar that reveals a video (docs/videos-of-me.md): nothing of the video is shown, its author "
+        "is asked to confirm or remove you.",
+    )
+    video = VideoOutput(allow_null=True, help_text="null for a possible match.")
+    description = serializers.CharField(help_text='For a possible match: "A video by someone".')
     source = serializers.ChoiceField(choices=["tagged", "detected"])
-    similarity = serializers.FloatField(allow_null=True, help_text="Face match, 0–1, when detected.")
+    similarity = serializers.FloatField(allow_null=True, help_text="Face match, 0–1, when detected and confirmed.")
     found_at = serializers.DateTimeField()
 
     def to_representation(self, row: selectors.AppearanceRow) -> dict[str, Any]:
+        found_at = row.created_at.isoformat().replace("+00:00", "Z")
+        if row.match != Appearance.Match.CONFIRMED:
+            return {
+                "match": "possible",
+                "video": None,
+                "description": "A video by someone",
+                "source": row.source,
+                "similarity": None,
+                "found_at": found_at,
+            }
         bodies = self.context["bodies"]
         return {
+            "match": "confirmed",
             "video": bodies[row.video.pk],
+            "description": "",
             "source": row.source,
             "similarity": round(row.similarity, 3) if row.similarity is not None else None,
-            "found_at": row.created_at.isoformat().replace("+00:00", "Z"),
+            "found_at": found_at,
         }
 
 
@@ -293,14 +312,11 @@ class AppearancesApi(APIView):
         operation_id="cameo_appearances_list", responses={200: paginated(AppearanceOutput), **errors(400, 401)}
     )
     def get(self, request: Request) -> Response:
-        page = keyset_page(
-            selectors.appearances_of(request.user), ordering=("-id",), salt="appearances", **page_query(request)
-        )
-        rows = selectors.appearance_rows(list(page.items))
-        ids = [r.video.pk for r in rows]
+        page = selectors.appearances_page(request.user, **page_query(request))
+        ids = [r.video.pk for r in page.items if r.match == Appearance.Match.CONFIRMED]
         bodies = dict(zip(ids, video_bodies(ids, request.user), strict=True))
         return Response(
-            {"results": AppearanceOutput(rows, many=True, context={"bodies": bodies}).data, "next": page.next}
+            {"results": AppearanceOutput(page.items, many=True, context={"bodies": bodies}).data, "next": page.next}
         )
 
     @extend_schema(
@@ -331,6 +347,48 @@ class AppearanceDetailApi(APIView):
     )
     def delete(self, request: Request, video_id: int) -> Response:
         services.appearance_delete(person=request.user, video_id=video_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PossibleMatchOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    video_id = serializers.IntegerField()
+    person = serializers.SerializerMethodField()
+    found_at = serializers.DateTimeField(source="created_at")
+
+    def get_person(self, appearance: Appearance) -> dict[str, str]:
+        return UserSummaryOutput(appearance.user).data  # type: ignore[return-value]
+
+
+class PossibleMatchesApi(APIView):
+    """The author's side of a possible match: a face in one of my videos may be this person's."""
+
+    @extend_schema(
+        operation_id="cameo_possible_matches_list",
+        responses={200: paginated(PossibleMatchOutput), **errors(400, 401)},
+    )
+    def get(self, request: Request) -> Response:
+        page = keyset_page(
+            selectors.possible_matches_on_videos_of(request.user),
+            ordering=("-id",),
+            salt="possible-matches",
+            **page_query(request),
+        )
+        return Response(page_body(page, PossibleMatchOutput))
+
+
+class PossibleMatchDecisionApi(APIView):
+    confirm = True
+
+    @extend_schema(
+        request=None,
+        responses={
+            204: OpenApiResponse(description="confirm: the person sees the video and may delete it; remove: dropped."),
+            **errors(401, 404),
+        },
+    )
+    def post(self, request: Request, match_id: int) -> Response:
+        services.possible_match_decide(author=request.user, match_id=match_id, confirm=self.confirm)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

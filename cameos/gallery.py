@@ -79,10 +79,13 @@ def best_matches(vectors: np.ndarray, *, min_similarity: float) -> list[Match | 
     return best
 
 
-def nearest_rows(table: str, key: str, probes: np.ndarray, *, min_similarity: float) -> list[tuple[int, float] | None]:
+def nearest_rows(
+    table: str, key: str, probes: np.ndarray, *, min_similarity: float, exclude: int | None = None
+) -> list[tuple[int, float] | None]:
     """PostgreSQL: for each probe, (`key`, similarity) of the most similar `embedding` of `table` if at
     least `min_similarity`, comparing every row in one pass for all probes (index scans off: the
-    HNSW index can miss). `table` and `key` are our own identifiers, never input."""
+    HNSW index can miss); rows whose `key` is `exclude` are skipped. `table` and `key` are our own
+    identifiers, never input."""
     queries = np.asarray(probes, dtype=np.float32).reshape(-1, 128)
     best: list[tuple[int, float] | None] = [None] * len(queries)
     if not len(queries):
@@ -91,13 +94,14 @@ def nearest_rows(table: str, key: str, probes: np.ndarray, *, min_similarity: fl
     params: list[Any] = []
     for i, probe in enumerate(queries):
         params += [i, _literal(probe)]
+    skip = f" AND g.{key} <> %s" if exclude is not None else ""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_indexscan = off")
         cursor.execute("SET LOCAL jit = off")  # compiling costs more than the scan saves
         cursor.execute(
             f"SELECT q.i, g.{key}, 1 - (g.embedding <=> q.v) FROM {table} g, (VALUES {values}) AS q(i, v) "  # noqa: S608
-            f"WHERE 1 - (g.embedding <=> q.v) >= %s",
-            [*params, min_similarity],
+            f"WHERE 1 - (g.embedding <=> q.v) >= %s{skip}",
+            [*params, min_similarity, *([exclude] if exclude is not None else [])],
         )
         rows = cursor.fetchall()
     for i, found, score in rows:
@@ -105,6 +109,25 @@ def nearest_rows(table: str, key: str, probes: np.ndarray, *, min_similarity: fl
         if current is None or score > current[1]:
             best[int(i)] = (int(found), float(score))
     return best
+
+
+def best_other(vectors: np.ndarray, *, exclude_cameo_id: int, min_similarity: float) -> list[float]:
+    """For each probe, the similarity of the most similar template of any cameo but
+    `exclude_cameo_id`, or -1.0 when none is at least `min_similarity`. Exact (every template): the
+    reveal margin of "videos of me" (a track must be closer to the person than to anyone else)."""
+    probes = np.asarray(vectors, dtype=np.float32).reshape(-1, 128)
+    if not len(probes):
+        return []
+    if connection.vendor == "postgresql":
+        table = GalleryEntry._meta.db_table
+        found = nearest_rows(table, "cameo_id", probes, min_similarity=min_similarity, exclude=exclude_cameo_id)
+        return [row[1] if row is not None else -1.0 for row in found]
+    ids, matrix = _all()
+    keep = [i for i, cameo_id in enumerate(ids) if cameo_id != exclude_cameo_id]
+    if not keep:
+        return [-1.0] * len(probes)
+    best = (probes @ matrix[keep].T).max(axis=1)
+    return [float(b) if b >= min_similarity else -1.0 for b in best]
 
 
 def _all() -> tuple[list[int], np.ndarray]:
@@ -172,3 +195,47 @@ def videos_with_face(embedding: np.ndarray, *, min_similarity: float, limit: int
         if score >= min_similarity and score > best.get(video_id, -2.0):
             best[video_id] = score
     return sorted(best.items(), key=lambda item: -item[1])[:limit]
+
+
+@dataclass(frozen=True)
+class TrackHit:
+    """A face track of an indexed video like a probe: the reveal bar judges each track."""
+
+    video_id: int
+    similarity: float
+    frames: int  # sampled frames the face was seen in (the quality gate)
+    embedding: np.ndarray
+
+
+def video_tracks_like(embedding: np.ndarray, *, min_similarity: float, limit: int = 5000) -> list[TrackHit]:
+    """Every face track (not only each video's best) at least `min_similarity` like `embedding`, most
+    similar first, with its length and template. Exact (every row compared), like videos_with_face."""
+    vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
+    found: list[tuple[int, int, float, int]] = []  # (face id, video id, similarity, frames)
+    if connection.vendor == "postgresql":
+        table = VideoFace._meta.db_table
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute(
+                f"SELECT id, video_id, 1 - (embedding <=> %s::vector), frames FROM {table} "  # noqa: S608 - our table
+                f"WHERE 1 - (embedding <=> %s::vector) >= %s",
+                [_literal(vector), _literal(vector), min_similarity],
+            )
+            found = [(int(i), int(v), float(s), int(f)) for i, v, s, f in cursor.fetchall()]
+        found = sorted(found, key=lambda row: -row[2])[:limit]
+        stored = dict(VideoFace.objects.filter(pk__in=[row[0] for row in found]).values_list("id", "embedding"))
+        vectors = {
+            i: np.asarray(json.loads(e) if isinstance(e, str) else e, dtype=np.float32) for i, e in stored.items()
+        }
+        return [TrackHit(v, s, f, vectors[i]) for i, v, s, f in found if i in vectors]
+    hits: list[TrackHit] = []
+    rows = VideoFace.objects.values_list("video_id", "embedding", "frames").iterator()
+    for video_id, stored_vector, frames in rows:
+        row = np.asarray(
+            stored_vector if isinstance(stored_vector, (list, np.ndarray)) else json.loads(stored_vector),
+            dtype=np.float32,
+        )
+        score = float(row @ vector)
+        if score >= min_similarity:
+            hits.append(TrackHit(int(video_id), score, int(frames), row))
+    return sorted(hits, key=lambda hit: -hit.similarity)[:limit]

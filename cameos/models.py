@@ -162,15 +162,27 @@ class VideoFace(models.Model):
 
 class Appearance(models.Model):
     """A person shown in a video: tagged (their cameo was used) or detected (the output scan, or a
-    later scan, found their face). What "videos of me" lists (DESIGN.md §1.2)."""
+    later scan, found their face). What "videos of me" lists (DESIGN.md §1.2).
+
+    A detected face is `confirmed` only when its track passes the reveal bar (CASTFEED_FACES
+    REVEAL_*: docs/videos-of-me.md § Possible matches); then the person is one of the video's people
+    (feed.VideoPerson): they see it, media and all, and may delete it. Below the bar it is `possible`:
+    no VideoPerson row, so nothing of the video is shown to them and they cannot delete it; its
+    author is asked to confirm (→ confirmed) or remove (→ removed, never raised again) the person."""
 
     class Source(models.TextChoices):
         TAGGED = "tagged"
         DETECTED = "detected"
 
+    class Match(models.TextChoices):
+        CONFIRMED = "confirmed"
+        POSSIBLE = "possible"
+        REMOVED = "removed"
+
     video = models.ForeignKey("feed.Video", on_delete=models.CASCADE, related_name="+", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     source = models.CharField(max_length=10, choices=Source.choices)
+    match = models.CharField(max_length=10, choices=Match.choices, default=Match.CONFIRMED)
     similarity = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -15,6 +15,7 @@ from accounts.selectors import NO_RELATION, Relation, relations_parse, relations
 from cameos import crypto
 from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment
 from core.exceptions import NotFound
+from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, keyset_page, page_limit
 from feed.models import VideoPerson
 
 
@@ -166,11 +167,12 @@ def reference_images(cameo: Cameo) -> list[bytes]:
 
 @dataclass(frozen=True)
 class AppearanceRow:
-    id: int  # keyset position (the VideoPerson row)
+    id: int  # keyset position (the VideoPerson row; the Appearance row of a possible match)
     video: Any
     source: str
     similarity: float | None
     created_at: Any
+    match: str = Appearance.Match.CONFIRMED  # possible: show nothing of the video (docs/videos-of-me.md)
 
 
 def appearances_of(user: User) -> QuerySet[VideoPerson]:
@@ -199,3 +201,60 @@ def appearance_rows(people: list[VideoPerson]) -> list[AppearanceRow]:
             )
         )
     return rows
+
+
+POSSIBLE_SALT = "appearances-possible"
+_FROM_THE_START = 2**62  # a possible-matches cursor "after" every id: the segment's first page
+
+
+def possible_matches_of(user: User) -> QuerySet[Appearance]:
+    """Faces in videos that may be `user`'s, below the reveal bar: listed without the video."""
+    return Appearance.objects.filter(user=user, match=Appearance.Match.POSSIBLE)
+
+
+def appearances_page(user: User, *, cursor: str | None, limit: int | None) -> Page[AppearanceRow]:
+    """One page of "videos of me": the confirmed ones (appearances_of, newest first), then the
+    possible matches (newest first). One cursor walks both: a confirmed-list cursor as before, or a
+    possible-matches cursor (its own salt) once the confirmed ones are exhausted."""
+    size = page_limit(limit)
+    possible_cursor: str | None = None
+    if cursor:
+        try:
+            decode_cursor(cursor, salt=POSSIBLE_SALT, length=1)
+            possible_cursor = cursor
+        except InvalidCursor:
+            possible_cursor = None  # a confirmed-list cursor (keyset_page checks it)
+    rows: list[AppearanceRow] = []
+    if possible_cursor is None:
+        page = keyset_page(appearances_of(user), ordering=("-id",), salt="appearances", cursor=cursor, limit=size)
+        rows = appearance_rows(list(page.items))
+        if page.next is not None:
+            return Page(rows, page.next)
+        start = encode_cursor([_FROM_THE_START], salt=POSSIBLE_SALT)
+        if len(rows) == size:
+            return Page(rows, start if possible_matches_of(user).exists() else None)
+        possible_cursor = start
+    page = keyset_page(
+        possible_matches_of(user), ordering=("-id",), salt=POSSIBLE_SALT, cursor=possible_cursor, limit=size - len(rows)
+    )
+    rows += [
+        AppearanceRow(
+            id=a.pk,
+            video=None,
+            source=a.source,
+            similarity=None,
+            created_at=a.created_at,
+            match=Appearance.Match.POSSIBLE,
+        )
+        for a in page.items
+    ]
+    return Page(rows, page.next)
+
+
+def possible_matches_on_videos_of(author: User) -> QuerySet[Appearance]:
+    """The open possible matches on `author`'s videos, for them to confirm or remove (newest first)."""
+    return (
+        Appearance.objects.filter(video__author=author, match=Appearance.Match.POSSIBLE)
+        .exclude(user=author)
+        .select_related("user")
+    )

@@ -20,6 +20,17 @@ urlpatterns = [
     path("cameo/appearances", apis.AppearancesApi.as_view(), name="cameo-appearances"),
     path("cameo/appearances/<id:video_id>", apis.AppearanceDetailApi.as_view(), name="cameo-appearance"),
     path("cameo/scan", apis.ScanApi.as_view(), name="cameo-scan"),
+    path("cameo/possible-matches", apis.PossibleMatchesApi.as_view(), name="cameo-possible-matches"),
+    path(
+        "cameo/possible-matches/<id:match_id>/confirm",
+        apis.PossibleMatchDecisionApi.as_view(confirm=True),
+        name="cameo-possible-match-confirm",
+    ),
+    path(
+        "cameo/possible-matches/<id:match_id>/remove",
+        apis.PossibleMatchDecisionApi.as_view(confirm=False),
+        name="cameo-possible-match-remove",
+    ),
     path("cameos/<str:handle>", apis.CameoAccessApi.as_view(), name="cameos-access"),
     path("cameos/<str:handle>/requests", apis.CameoRequestApi.as_view(), name="cameos-requests"),
 ]

@@ -28,7 +28,7 @@ from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, 
 from core.storage import delete_after_commit
 from core.text import MixedScript, canonical
 from feed import services as feed_services
-from feed.models import Video
+from feed.models import Video, VideoPerson
 from generation.models import GenerationJob, JobPerson
 from generation.uploads import check_image
 from moderation import consent, policy
@@ -322,8 +322,11 @@ def job_finish(
     )
     cameo_services.appearances_record(video=video, tagged=tagged, detected=detected)
     cameo_services.video_faces_record(video_id=video.pk, tracks=faces)
-    people = sorted({*tagged, *detected})
-    _people_add(job, people)
+    # Who the video shows, after the reveal bar (a possible match is not told, nor shown the author):
+    # the feed's people of the video. The cascade's index keeps everyone found, possible matches too:
+    # withdrawing consent stops the job either way.
+    people = sorted(VideoPerson.objects.filter(video=video).values_list("user_id", flat=True))
+    _people_add(job, {*tagged, *detected})
     _move(
         job_id,
         [Status.SCANNING],

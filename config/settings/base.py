@@ -310,6 +310,26 @@ CASTFEED_FACES = {
     # protected_face_matches: uploads, generated frames, enrollments). The same operating point as a
     # cameo match: the registry is searched 1:N like the gallery, with a few photos per person.
     "PROTECTED_THRESHOLD": env.float("FACE_PROTECTED_THRESHOLD", default=0.5),
+    # "Videos of me" (DESIGN.md §1 promise 7; docs/videos-of-me.md § Possible matches, which has the
+    # derivation; benchmarks/false_match.py measures it). A face track at MATCH_THRESHOLD or above is
+    # only a possible match (shown without anything of the video, not deletable, its author asked);
+    # it reveals the video (media, poster, author) and lets the person delete it only when it passes
+    # all four. Expected false hits of one scan of N tracks = N × FMR(t); the promise is at most 0.01
+    # at 1M tracks, so FMR(t) ≤ 1e-8, read from a generalized-Pareto fit of the impostor tail (644k
+    # pairs of rendered track templates; the fit's 95% bootstrap upper bound): 845 per scan at 0.5.
+    # Published: 0.80 → 0.0048 per scan (0.0089 with an exponential tail): a false hit there gives
+    # delete rights on a public video. Drafts, stricter (private media, and model-proof): 0.82 →
+    # 0.0021 (exponential tail 0.0041). A genuine track misses (stays a possible match) at 0.80/0.82:
+    # real faces 4%/6%, the blurrier rendered GAN faces 29%/34%.
+    "REVEAL_PUBLISHED_THRESHOLD": env.float("FACE_REVEAL_PUBLISHED_THRESHOLD", default=0.8),
+    "REVEAL_DRAFT_THRESHOLD": env.float("FACE_REVEAL_DRAFT_THRESHOLD", default=0.82),
+    # Closer to the person than to any other enrolled cameo by this much: with the face's owner
+    # enrolled, no impostor pair of the benchmark passed it, even at 0.5; it costs < 0.5% of genuine
+    # tracks at the bars above.
+    "REVEAL_MARGIN": env.float("FACE_REVEAL_MARGIN", default=0.1),
+    # The quality gate: a track seen in fewer sampled frames (SCAN_FPS 4: under a second) never
+    # reveals; single frames score genuine faces lower (p10 0.68 vs 0.70 for whole tracks).
+    "TRACK_MIN_FRAMES": env.int("FACE_TRACK_MIN_FRAMES", default=4),
     # pgvector HNSW candidates per query (recall vs. latency: BENCHMARKS.md § Gallery).
     "EF_SEARCH": env.int("FACE_EF_SEARCH", default=100),
 }

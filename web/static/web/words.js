@@ -104,8 +104,13 @@ export function notificationText(item) {
       return `${who} asked to use your cameo.`;
     case "video_of_you_found": {
       const n = (data.video_ids || []).length;
-      return n === 1 ? "We found a video that shows you." : `We found ${n} videos that show you.`;
+      const possible = data.possible || 0;
+      const found = n === 1 ? "We found a video that shows you." : n ? `We found ${n} videos that show you.` : "";
+      const maybe = possible ? `${possible === 1 ? "A video" : `${possible} videos`} may show you; the author is asked to confirm.` : "";
+      return [found, maybe].filter(Boolean).join(" ") || "We looked for videos of you.";
     }
+    case "appearance_to_confirm":
+      return "A face in your video may be someone else's cameo: confirm or remove them.";
     case "video_removed":
       return "A video of yours was removed by a person in it.";
     default:

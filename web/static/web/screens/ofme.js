@@ -69,7 +69,20 @@ export async function renderVideos({ main, signal }) {
     refreshEmpty();
   }
 
+  // A possible match (a face like yours, below the bar that shows a video to you): nothing of the
+  // video, and nothing to delete; its author is asked to confirm or remove you.
+  function possibleRow(appearance) {
+    return h("li", { class: "appearance possible" },
+      h("div", { class: "thumb", "aria-hidden": "true" }, icon("ofme")),
+      h("div", { class: "appearance-info" },
+        h("p", {}, appearance.description || "A video by someone", " ", h("span", { class: "pill" }, "Possible match")),
+        h("p", { class: "muted small" },
+          `A face like yours · ${timeAgo(appearance.found_at)}. Its author is asked to confirm or remove you; `,
+          h("a", { href: "#/removal" }, "request removal"), " if it is you.")));
+  }
+
   function row(appearance) {
+    if (!appearance.video) return possibleRow(appearance);
     const { video } = appearance;
     const author = video.author.handle;
     const removeOne = h("button", { type: "button", class: "btn danger small", "aria-label": `Delete this video by @${author} everywhere` },
