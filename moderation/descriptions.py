@@ -44,6 +44,8 @@ GENERIC: tuple[str, ...] = (
     "a movie star",
     "a film director",
     "a comedian",
+    "a dancer",
+    "someone dancing",  # "@ana dancing in the rain" is not Gene Kelly (Singin' in the Rain)
     "a tv host",
     "a news anchor",
     "a footballer",
