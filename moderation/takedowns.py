@@ -176,11 +176,16 @@ def request_verify(*, request_id: int) -> TakedownRequest | None:
             return TakedownRequest.objects.get(pk=request.pk)
         hidden = 0
         videos = Video.objects.in_bulk(list(matches))
+        sure = float(settings.CASTFEED_FACES["REVEAL_PUBLISHED_THRESHOLD"])
         for video_id, (source, similarity) in matches.items():
             video = videos.get(video_id)
             if video is None:
                 continue
-            was_published = feed_services.video_hide(video=video, reason=f"takedown request {locked.tracking}")
+            # Hidden at once only above the bar that reveals a published video to its person (the
+            # false-match budget: docs/videos-of-me.md); a weaker match waits for the reviewer.
+            was_published = similarity >= sure and feed_services.video_hide(
+                video=video, reason=f"takedown request {locked.tracking}"
+            )
             hidden += was_published
             TakedownMatch.objects.create(
                 request=locked,
@@ -236,13 +241,24 @@ def _open(request_id: int) -> TakedownRequest:
 
 @transaction.atomic
 def request_confirm(*, request_id: int, reviewer: User) -> TakedownRequest:
-    """Remove every matched video everywhere (rows, files, index rows), its fingerprint kept so that
-    no copy of it can be published; close the request."""
+    """Remove every surely matched video everywhere (rows, files, index rows), its fingerprint kept so
+    that no copy of it can be published; close the request."""
     request = _open(request_id)
     removed = 0
+    faces = settings.CASTFEED_FACES
     for match in TakedownMatch.objects.filter(request=request).select_related("video"):
-        if match.video is not None:
-            feed_services.video_remove(video=match.video, reason=f"takedown request {request.tracking}")
+        video = match.video
+        if video is None:
+            continue
+        # Only the sure matches (the reveal bar, stricter for drafts); a weaker one stays, for the
+        # reviewer to take down from the video's own page if it really is the person.
+        bar = (
+            faces["REVEAL_PUBLISHED_THRESHOLD"]
+            if match.was_published or video.is_published
+            else faces["REVEAL_DRAFT_THRESHOLD"]
+        )
+        if match.similarity >= float(bar):
+            feed_services.video_remove(video=video, reason=f"takedown request {request.tracking}")
             removed += 1
     _close(request, Status.REMOVED, reviewer=reviewer, videos_removed=removed)
     audit(
