@@ -649,6 +649,9 @@ def user_cameo_export(*, user: User) -> dict[str, Any]:
         ],
         "appearances": [
             {"video_id": v, "source": src, "similarity": sim}
-            for v, src, sim in Appearance.objects.filter(user=user).values_list("video_id", "source", "similarity")
+            # Possible matches are not theirs to see (a look-alike must learn nothing of a stranger's video).
+            for v, src, sim in Appearance.objects.filter(user=user, match=Appearance.Match.CONFIRMED).values_list(
+                "video_id", "source", "similarity"
+            )
         ],
     }

@@ -83,6 +83,9 @@ def test_a_look_alike_below_the_bar_never_sees_a_strangers_draft(api, me, strang
     assert api.delete(f"{URL}?all=true").json() == {"deleted": 0}
     assert api.delete(f"{URL}?author={stranger.handle}").json() == {"deleted": 0}
     assert Video.objects.filter(pk=draft.pk, status=Video.Status.DRAFT).exists()
+    # My data export lists only what shows me: not the stranger's draft.
+    exported = api.get("/api/v1/me/export")
+    assert exported.status_code == 200 and exported.json()["appearances"] == []
     # I am told something may show me, with no video and no author.
     note = Notification.objects.get(user=me)
     assert (note.kind, note.data) == ("video_of_you_found", {"video_ids": [], "possible": 1})
