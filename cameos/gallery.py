@@ -170,30 +170,9 @@ def video_faces_put(video_id: int, tracks: list[tuple[np.ndarray, int, int, int]
 def videos_with_face(embedding: np.ndarray, *, min_similarity: float, limit: int = 1000) -> list[tuple[int, float]]:
     """(video id, best similarity) of every indexed video with a face this like `embedding`, most
     similar first. Exact (every row compared): it decides what a person is shown as appearing in."""
-    vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
-    if connection.vendor == "postgresql":
-        table = VideoFace._meta.db_table
-        # A plain filter (no GROUP BY, which the planner serves by walking the video_id index) lets
-        # PostgreSQL use a parallel sequential scan; the few matches are grouped here. No JIT: its
-        # compile time is longer than the scan.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute(
-                f"SELECT video_id, 1 - (embedding <=> %s::vector) FROM {table} "  # noqa: S608 - our table
-                f"WHERE 1 - (embedding <=> %s::vector) >= %s",
-                [_literal(vector), _literal(vector), min_similarity],
-            )
-            rows = cursor.fetchall()
-        grouped: dict[int, float] = {}
-        for video_id, score in rows:
-            grouped[int(video_id)] = max(float(score), grouped.get(int(video_id), -2.0))
-        return sorted(grouped.items(), key=lambda item: -item[1])[:limit]
     best: dict[int, float] = {}
-    for video_id, stored in VideoFace.objects.values_list("video_id", "embedding").iterator():
-        row = np.asarray(stored if isinstance(stored, (list, np.ndarray)) else json.loads(stored), dtype=np.float32)
-        score = float(row @ vector)
-        if score >= min_similarity and score > best.get(video_id, -2.0):
-            best[video_id] = score
+    for hit in video_tracks_like(embedding, min_similarity=min_similarity):
+        best[hit.video_id] = max(hit.similarity, best.get(hit.video_id, -2.0))
     return sorted(best.items(), key=lambda item: -item[1])[:limit]
 
 
@@ -208,8 +187,10 @@ class TrackHit:
 
 
 def video_tracks_like(embedding: np.ndarray, *, min_similarity: float, limit: int = 5000) -> list[TrackHit]:
-    """Every face track (not only each video's best) at least `min_similarity` like `embedding`, most
-    similar first, with its length and template. Exact (every row compared), like videos_with_face."""
+    """Every face track at least `min_similarity` like `embedding`, most similar first, with its length
+    and template. Exact (every row compared). On PostgreSQL a plain filter (no GROUP BY, which the
+    planner serves by walking the video_id index) lets it use a parallel sequential scan; no JIT: its
+    compile time is longer than the scan."""
     vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
     found: list[tuple[int, int, float, int]] = []  # (face id, video id, similarity, frames)
     if connection.vendor == "postgresql":

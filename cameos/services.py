@@ -62,14 +62,18 @@ def _rules() -> dict[str, Any]:
 # --- enrollment ------------------------------------------------------------------------------------
 
 
-def challenge_create(*, user: User) -> EnrollmentChallenge:
-    """A random sequence of 3–4 steps, always starting at `center`, that expires in 3 minutes."""
+def challenge_steps() -> list[str]:
+    """A random sequence of 3–4 head poses, always starting at `center` (enrollment, takedowns)."""
     rng = secrets.SystemRandom()
-    others = rng.sample(STEPS[1:], k=rng.choice((2, 3)))
+    return ["center", *rng.sample(STEPS[1:], k=rng.choice((2, 3)))]
+
+
+def challenge_create(*, user: User) -> EnrollmentChallenge:
+    """challenge_steps, for this user, expiring in 3 minutes."""
     now = timezone.now()
     return EnrollmentChallenge.objects.create(
         user=user,
-        steps=["center", *others],
+        steps=challenge_steps(),
         created_at=now,
         expires_at=now + dt.timedelta(seconds=_rules()["CHALLENGE_SECONDS"]),
     )

@@ -39,7 +39,7 @@ from django.utils import timezone
 from accounts.models import User
 from cameos import gallery
 from cameos.models import Cameo
-from cameos.services import STEPS, ChallengeInvalid, check_upload
+from cameos.services import ChallengeInvalid, challenge_steps, check_upload
 from core.exceptions import Conflict, InvalidInput, NotFound, TooManyRequests
 from core.storage import delete_after_commit
 from core.throttling import count_hit, parse_rate
@@ -58,11 +58,10 @@ def _rules() -> dict[str, Any]:
 
 
 def challenge_create() -> TakedownChallenge:
-    """3–4 head poses starting at `center`, valid for CHALLENGE_SECONDS."""
-    rng = secrets.SystemRandom()
+    """The enrollment's head poses (cameos.services.challenge_steps), valid for CHALLENGE_SECONDS."""
     now = timezone.now()
     return TakedownChallenge.objects.create(
-        steps=["center", *rng.sample(STEPS[1:], k=rng.choice((2, 3)))],
+        steps=challenge_steps(),
         created_at=now,
         expires_at=now + dt.timedelta(seconds=_rules()["CHALLENGE_SECONDS"]),
     )
