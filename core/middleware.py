@@ -1,9 +1,95 @@
-"""Refuse oversized request bodies before anything reads them."""
+"""Request guards and the API's error shape for everything that does not pass through a DRF view.
 
+- `ApiErrorMiddleware`: every error answer under /api/ and /healthz is JSON in the error shape
+  (`{"error", "detail"}`), whatever DEBUG says: unmatched routes, Django's own 405s, uncaught
+  exceptions (a 500 with no traceback or paths in the body; the traceback goes to the log).
+- `RequestBodyLimitMiddleware`: oversized request bodies are refused before anything reads them.
+- `CommonMiddleware`: Django's, without the trailing-slash redirect under /api/ (API paths are exact:
+  a redirect would drop a POST's body, and under DEBUG Django raises instead of redirecting one).
+"""
+
+import logging
 from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware import common
+
+from core.exceptions import error_body
+
+logger = logging.getLogger("core.errors")
+
+# The error code of a status that reached us without a body in the error shape.
+STATUS_ERRORS = {
+    400: ("bad_request", "The request was malformed."),
+    401: ("not_authenticated", "Authentication credentials were not provided."),
+    403: ("permission_denied", "You may not do this."),
+    404: ("not_found", "Not found."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    406: ("not_acceptable", "This endpoint answers application/json only."),
+    408: ("request_timeout", "The request took too long to arrive."),
+    409: ("conflict", "This conflicts with the current state."),
+    413: ("payload_too_large", "The request body is too large."),
+    414: ("uri_too_long", "The request line is too long."),
+    415: ("unsupported_media_type", "Unsupported media type."),
+    429: ("throttled", "Too many requests."),
+    500: ("server_error", "Something went wrong on our side."),
+    503: ("unavailable", "The service is unavailable; try again later."),
+}
+# Headers of the original answer that still mean something on the JSON one.
+KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Cache-Control", "Vary")
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith("/api/") or path == "/healthz" or path.startswith("/healthz/")
+
+
+def status_error(status: int) -> JsonResponse:
+    """A JSON answer in the error shape for a bare status code."""
+    fallback = ("server_error", "Something went wrong on our side.") if status >= 500 else ("error", "Request failed.")
+    code, detail = STATUS_ERRORS.get(status, fallback)
+    return JsonResponse({"error": code, "detail": detail}, status=status)
+
+
+def _is_json(response: HttpResponse) -> bool:
+    content_type = response.get("Content-Type", "").split(";")[0].strip().lower()
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+class ApiErrorMiddleware:
+    """First in MIDDLEWARE: it sees every answer, including the ones other middleware make."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code < 400 or not is_api_path(request.path_info) or _is_json(response):
+            return response
+        # Django's HTML pages (debug 404/500, an empty 405 from require_GET...) become the error shape.
+        converted = status_error(response.status_code)
+        for header in KEPT_HEADERS:
+            if header in response:
+                converted[header] = response[header]
+        return converted
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """An exception out of a view: a known one answers its status; anything else is a logged 500."""
+        if not is_api_path(request.path_info):
+            return None  # the admin and the web client keep Django's own handling
+        known = error_body(exception)
+        if known is not None:
+            status, body, headers = known
+            response = JsonResponse(body, status=status)
+            for name, value in headers.items():
+                response[name] = value
+            return response
+        if isinstance(exception, RecursionError):
+            # Input nested so deeply that handling it ran out of stack: the client's doing, not ours.
+            logger.warning("Input nested too deeply: %s %s", request.method, request.path_info)
+            return JsonResponse({"error": "parse_error", "detail": "The input is nested too deeply."}, status=400)
+        logger.exception("Internal Server Error: %s %s", request.method, request.path_info)
+        return status_error(500)
 
 
 class RequestBodyLimitMiddleware:
@@ -25,3 +111,8 @@ class RequestBodyLimitMiddleware:
                 status=413,
             )
         return self.get_response(request)
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    def should_redirect_with_slash(self, request: HttpRequest) -> bool:
+        return not is_api_path(request.path_info) and super().should_redirect_with_slash(request)

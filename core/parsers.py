@@ -1,6 +1,12 @@
-"""A JSON parser with a size cap and strict JSON (no NaN/Infinity): bad bodies are 4xx, never 500."""
+"""A JSON parser with a size cap and strict JSON: bad bodies are 4xx, never 500.
+
+Refused with 400 `parse_error`: malformed JSON, invalid UTF-8, NaN/Infinity, numbers that do not fit
+(integers beyond 64 bits (no column holds them), floats that overflow to infinity), lone surrogates (no database
+can store them) and nesting deeper than MAX_DEPTH.
+"""
 
 import json
+import math
 from typing import Any
 
 from django.conf import settings
@@ -9,9 +15,43 @@ from rest_framework.parsers import JSONParser
 
 from core.exceptions import PayloadTooLarge
 
+# No request of the API nests anywhere near this deep; well below Python's recursion limit, so
+# nothing that walks the parsed value later (serializers, error messages) can run out of stack.
+MAX_DEPTH = 32
+
 
 def _reject_constant(value: str) -> Any:
     raise ValueError(f"{value} is not valid JSON")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is too large a number")
+    return value
+
+
+def _int64(text: str) -> int:
+    if len(text.lstrip("-")) > 19 or not -(2**63) <= (value := int(text)) < 2**63:
+        raise ValueError(f"{text[:20]}... is too large a number")
+    return value
+
+
+def _check(value: Any) -> None:
+    """Depth and lone surrogates, walked without recursion (the value may be deep)."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("a string holds a lone surrogate (\\ud800-\\udfff)") from None
+        elif isinstance(item, (list, dict)):
+            if depth > MAX_DEPTH:
+                raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children)
 
 
 class LimitedJSONParser(JSONParser):
@@ -23,6 +63,12 @@ class LimitedJSONParser(JSONParser):
         if len(raw) > limit:
             raise PayloadTooLarge(f"JSON bodies are limited to {limit} bytes.")
         try:
-            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            data = json.loads(
+                raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_int64
+            )
+            _check(data)
+        except RecursionError:
+            raise ParseError(f"Malformed JSON: nested deeper than {MAX_DEPTH} levels.") from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"Malformed JSON: {exc}") from exc
+        return data

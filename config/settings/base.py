@@ -49,11 +49,13 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every error under /api/ and /healthz leaves in the JSON error shape, whatever DEBUG says.
+    "core.middleware.ApiErrorMiddleware",
     "core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "core.middleware.CommonMiddleware",  # Django's, with no trailing-slash redirect under /api/
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -136,24 +138,56 @@ STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-# S3-compatible storage (AWS, MinIO, R2...) when a bucket is named.
-AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
-if AWS_STORAGE_BUCKET_NAME:
-    STORAGES["default"] = {
+# S3-compatible storage (AWS, MinIO, R2...) when a bucket is named (docs/configuration.md § S3;
+# tests/core/test_s3_media.py runs it against a real S3-compatible server).
+
+
+def s3_storage(
+    *,
+    bucket: str,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    access_key: str | None = None,
+    secret_key: str | None = None,
+    addressing_style: str | None = None,
+    expire_seconds: int = 600,
+) -> dict[str, Any]:
+    """The STORAGES["default"] entry for a private bucket: every object private (the bucket's own
+    ACL), served only at SigV4-signed URLs that expire (published after `expire_seconds`, drafts after
+    CASTFEED_DRAFT_MEDIA_URL_SECONDS: feed.media); no object is ever overwritten."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default=None),
-            "region_name": env.str("AWS_S3_REGION_NAME", default=None),
-            "access_key": env.str("AWS_ACCESS_KEY_ID", default=None),
-            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=None),
-            "custom_domain": env.str("AWS_S3_CUSTOM_DOMAIN", default=None),
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "region_name": region,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "addressing_style": addressing_style,
+            "signature_version": "s3v4",  # SigV2 presigning is refused by newer regions and MinIO
             "default_acl": None,
             "querystring_auth": True,  # private objects: signed, expiring URLs
-            "querystring_expire": env.int("MEDIA_URL_EXPIRE_SECONDS", default=600),
+            "querystring_expire": expire_seconds,
             "file_overwrite": False,
         },
     }
+
+
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    if env.str("AWS_S3_CUSTOM_DOMAIN", default=""):
+        # django-storages signs nothing on a custom domain without a CloudFront key pair: every
+        # draft would sit at a permanent, unsigned URL.
+        raise ImproperlyConfigured("AWS_S3_CUSTOM_DOMAIN is not supported: media URLs must be signed.")
+    STORAGES["default"] = s3_storage(
+        bucket=AWS_STORAGE_BUCKET_NAME,
+        endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=None),
+        region=env.str("AWS_S3_REGION_NAME", default=None),
+        access_key=env.str("AWS_ACCESS_KEY_ID", default=None),
+        secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=None),
+        addressing_style=env.str("AWS_S3_ADDRESSING_STYLE", default=None),
+        expire_seconds=env.int("MEDIA_URL_EXPIRE_SECONDS", default=600),
+    )
 # Upload handling: files above this spill to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -196,7 +230,15 @@ CELERY_BEAT_SCHEDULE = {
     "feed-expire-fresh": {"task": "feed.expire_fresh", "schedule": 60.0},
     "cameos-expire-enrollments": {"task": "cameos.expire_enrollments", "schedule": 300.0},
     "moderation-expire-takedowns": {"task": "moderation.expire_takedowns", "schedule": 300.0},
-    "generation-requeue-stale": {"task": "generation.requeue_stale", "schedule": 60.0},
+    # Rate-limit counters of windows that have ended (database store; Redis expires its own).
+    "core-sweep-rate-counters": {"task": "core.sweep_rate_counters", "schedule": 600.0},
+    # Jobs whose worker died (lease run out) are queued again, and dead attempts' folders removed:
+    # cheap (the partial index on status, lease_until), so often enough that a job is retaken in < 30 s.
+    "generation-requeue-stale": {
+        "task": "generation.requeue_stale",
+        "schedule": env.float("GENERATION_REQUEUE_EVERY", default=5.0),
+        "options": {"expires": 30},
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 
@@ -246,6 +288,9 @@ SPECTACULAR_SETTINGS = {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
     },
     "SECURITY": [{"bearer": []}],
+    # Every operation documents the errors any request can get (401, 429, 404, 400/413/415), all in
+    # the error shape (core.apis.error_responses); views declare only their own.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.apis.error_responses"],
 }
 
 # --- Feed (docs/feed-ranking.md explains each knob) -------------------------------------------------
@@ -284,6 +329,13 @@ CASTFEED_ENROLLMENT = {
     "MIN_SECONDS": 2.0,
     "MAX_SECONDS": 15.0,
     "MAX_SIDE": 1920,
+    # Caps on decoding an upload (enrollment video, takedown selfie), checked from the headers before
+    # any frame is decoded, then again while the worker decodes (cameos.likeness.video.Caps: the
+    # decoder may not allocate a frame over MAX_SIDE², every frame's long side ≤ MAX_SIDE, at most
+    # MAX_FRAMES frames, a wall-clock deadline). Over a cap: 400 at upload, `rejected` in the worker.
+    "MAX_FRAMES": 1000,  # 15 s at 60 fps, with room
+    "DECODE_SECONDS": 60.0,  # under verify_enrollment's soft time limit (120 s)
+    "CODECS": ["h264", "hevc", "vp8", "vp9", "av1"],  # what phones and browsers' MediaRecorder send
     "SAMPLE_FPS": 8.0,  # frames examined per second of video
     "STALE_SECONDS": 3600,  # a verification not finished by then is rejected and its upload deleted
     "REQUEST_COOLDOWN_SECONDS": 7 * 86400,  # before asking again after a denial or a revocation
@@ -372,8 +424,14 @@ CASTFEED_GENERATION = {
     "CONCURRENT_JOBS": env.int("GENERATION_CONCURRENT_JOBS", default=3),
     "X264_PRESET": env.str("GENERATION_X264_PRESET", default="veryfast"),
     "X264_CRF": env.int("GENERATION_X264_CRF", default=23),
-    # A job whose worker stopped reporting for this long is handed to another worker.
-    "STALE_SECONDS": env.int("GENERATION_STALE_SECONDS", default=120),
+    # A worker's lease on its job, renewed every third of it by a background thread while it works: a
+    # job whose worker died is handed to another after this (plus the requeue sweep, every 5 s).
+    "STALE_SECONDS": env.int("GENERATION_STALE_SECONDS", default=15),
+    # A job queued this long with no worker taking it (a lost broker message) is sent again.
+    "QUEUED_RESEND_SECONDS": env.int("GENERATION_QUEUED_RESEND_SECONDS", default=120),
+    # Workers' scratch space: each attempt's folder (jobs/<job>.<attempt>) and each worker process's
+    # temporary files (worker-<host>-<pid>/), removed when done and, after a crash, by the sweep.
+    "WORK_DIR": Path(env.str("CASTFEED_WORK_DIR", default=str(VAR_DIR / "tmp"))),
     "TASK_TIME_LIMIT": env.int("GENERATION_TASK_TIME_LIMIT", default=900),
 }
 # diffusers backend: a pipeline saved with save_pretrained() in a local folder (never downloaded).
