@@ -18,3 +18,11 @@ from core import storage
 def delete_stored_files(names: list[str]) -> int:
     """Delete files from the default storage; a file already gone is not an error (idempotent)."""
     return storage.delete_now(names)
+
+
+@shared_task(name="core.sweep_rate_counters", acks_late=True, soft_time_limit=60, time_limit=90)
+def sweep_rate_counters() -> int:
+    """Delete rate-limit counters whose window has ended (Celery beat; database store only)."""
+    from core.throttling import sweep_counters
+
+    return sweep_counters()

@@ -1,23 +1,34 @@
-"""Rate limits per user (or per client address when anonymous).
+"""Rate limits per user (or per client address when anonymous), and the counters behind them.
 
-Fixed-window counters in the cache: one atomic increment per request and scope (Redis INCR when
-REDIS_URL is set), instead of DRF's default of reading and rewriting the list of every recent
-request's timestamp. A window allows at most twice the rate across its edge, which is fine for abuse
-control. Rates come from settings at request time (`CASTFEED_THROTTLE_RATES`), so an operator or a
-test can change them at once.
+Fixed-window counters: one atomic increment per request and scope, instead of DRF's default of
+reading and rewriting the list of every recent request's timestamp. A window allows at most twice
+the rate across its edge, which is fine for abuse control. Rates come from settings at request time
+(`CASTFEED_THROTTLE_RATES`), so an operator or a test can change them at once.
+
+The counters live where every process sees them and a restart keeps them (never in the per-process
+cache, whatever CACHES says): in Redis when REDIS_URL is set (INCR and EXPIRE NX in one round trip),
+otherwise in the database (`core.RateCounter`: one upsert that adds one and returns the count,
+`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, atomic on SQLite and PostgreSQL). A counter's key
+names its window, so a window past is a row no one reads again: the beat task
+`core.sweep_rate_counters` deletes them. A database counter hit inside a transaction that rolls back
+is undone with it.
 """
 
 from __future__ import annotations
 
 import time
+from functools import cache
 from typing import Any
 
+import redis
 from django.conf import settings
-from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
+from django.db import connection
 from rest_framework.throttling import BaseThrottle
 
+from core.models import RateCounter
+
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+REDIS_PREFIX = "castfeed:limit:"
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -26,23 +37,49 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return int(count), _PERIODS[period[0]]
 
 
+@cache
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url)  # one connection pool per process (and URL)
+
+
+# One statement: add one, or start the row (again, once past its expiry: a key reused across windows
+# starts at 1, as in Redis); the new count. Double-quoted names: the same SQL on SQLite and PostgreSQL.
+_UPSERT = """
+INSERT INTO "core_ratecounter" ("key", "count", "expires") VALUES (%s, 1, %s)
+ON CONFLICT ("key") DO UPDATE SET
+  "count" = CASE WHEN "core_ratecounter"."expires" <= %s THEN 1 ELSE "core_ratecounter"."count" + 1 END,
+  "expires" = CASE WHEN "core_ratecounter"."expires" <= %s THEN excluded."expires" ELSE "core_ratecounter"."expires" END
+RETURNING "count"
+"""
+
+
 def count_hit(key: str, *, ttl: int) -> int:
-    """Add one to a counter that expires `ttl` seconds after its first hit; the new count.
-    On Redis: INCR and EXPIRE NX in one round trip. Elsewhere: the cache's add and incr."""
-    backend = caches["default"]
-    if isinstance(backend, RedisCache):
-        redis_key = backend.make_and_validate_key(key)
-        with backend._cache.get_client(write=True).pipeline() as pipe:
-            pipe.incr(redis_key)
-            pipe.expire(redis_key, ttl, nx=True)
+    """Add one to a counter that expires `ttl` seconds after its first hit; the new count, as seen
+    by every process."""
+    if settings.REDIS_URL:
+        with _redis(settings.REDIS_URL).pipeline() as pipe:
+            pipe.incr(REDIS_PREFIX + key)
+            pipe.expire(REDIS_PREFIX + key, ttl, nx=True)
             return int(pipe.execute()[0])
-    if backend.add(key, 1, timeout=ttl):
-        return 1
-    try:
-        return backend.incr(key)
-    except ValueError:  # expired between add and incr: a new window
-        backend.add(key, 1, timeout=ttl)
-        return 1
+    now = int(time.time())
+    with connection.cursor() as cursor:
+        cursor.execute(_UPSERT, [key, now + ttl, now, now])
+        return int(cursor.fetchone()[0])
+
+
+def sweep_counters() -> int:
+    """Delete the database's counters whose window has ended; how many (Redis expires its own)."""
+    deleted, _ = RateCounter.objects.filter(expires__lte=int(time.time())).delete()
+    return deleted
+
+
+def forget_redis_counters() -> None:
+    """Delete every counter kept in Redis (tests: the database's roll back with each test)."""
+    if settings.REDIS_URL:
+        client = _redis(settings.REDIS_URL)
+        keys = list(client.scan_iter(match=REDIS_PREFIX + "*", count=1000))
+        if keys:
+            client.delete(*keys)
 
 
 class _FixedWindowThrottle(BaseThrottle):

@@ -25,7 +25,7 @@ from accounts.models import Notification, User
 from accounts.services import notify
 from cameos.models import VideoFace
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
-from core.storage import delete_after_commit
+from core.storage import delete_after_commit, delete_now
 from core.text import MixedScript, canonical
 from feed import services as feed_services
 from feed.models import Video, VideoPerson
@@ -92,6 +92,8 @@ def _validate(prompt: str, duration_s: Any, aspect: str, seed: Any) -> tuple[str
 
 
 def _check_quota(author: User) -> None:
+    """429 `quota_exceeded` when `author` has CONCURRENT_JOBS jobs in progress or made DAILY_JOBS
+    in 24 hours. Decisive only under the author's lock (job_submit)."""
     knobs, now = _knobs(), timezone.now()
     active = GenerationJob.objects.filter(author=author, status__in=GenerationJob.ACTIVE).count()
     if active >= knobs["CONCURRENT_JOBS"]:
@@ -132,7 +134,7 @@ def job_submit(
     prompt, duration_s, aspect, seed = _validate(prompt, duration_s, aspect, seed)
     checked = check_image(image) if image is not None else None
     source = remix_source(remix_of, author) if remix_of is not None else None
-    _check_quota(author)
+    _check_quota(author)  # early, before the gate's work; decided again under the lock below
     categories = policy.categories(prompt)
     if categories:
         raise refuse_policy(categories)
@@ -163,6 +165,13 @@ def job_submit(
     )
     try:
         with transaction.atomic():
+            # Lock, count, insert in one transaction, so N submits at once leave at most the quota:
+            # the author's row FOR NO KEY UPDATE on PostgreSQL; on SQLite the IMMEDIATE transaction
+            # (settings) holds the database's write lock from BEGIN.
+            list(User.objects.select_for_update(no_key=True).filter(pk=author.pk).values_list("pk", flat=True))
+            if key and (existing := GenerationJob.objects.filter(author=author, idempotency_key=key).first()):
+                return existing, False  # a concurrent retry with this key committed first
+            _check_quota(author)
             if checked is not None:
                 job.image.save(f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.data), save=False)
             job.save(force_insert=True)
@@ -225,14 +234,21 @@ def job_claim(job_id: Any, *, lease_seconds: int) -> GenerationJob | None:
     return GenerationJob.objects.select_related("author").get(pk=job_id)
 
 
-def job_heartbeat(job_id: Any, *, lease_seconds: int, progress: int | None = None) -> str:
+def job_heartbeat(job_id: Any, *, lease_seconds: int, progress: int | None = None, attempt: int | None = None) -> str:
     """Extend the lease (and record progress) while working; the job's status, so the worker can
-    stop at the next boundary when it was cancelled or blocked."""
+    stop at the next boundary when it was cancelled or blocked. With `attempt`: only while that
+    attempt holds the job ("" once the sweep or another worker took it)."""
     fields: dict[str, Any] = {"lease_until": timezone.now() + dt.timedelta(seconds=lease_seconds)}
     if progress is not None:
         fields["progress"] = max(0, min(99, progress))
-    GenerationJob.objects.filter(pk=job_id, status__in=GenerationJob.ACTIVE).update(**fields)
-    return GenerationJob.objects.filter(pk=job_id).values_list("status", flat=True).first() or ""
+    held = GenerationJob.objects.filter(pk=job_id, status__in=GenerationJob.ACTIVE)
+    if attempt is not None:
+        held = held.filter(attempts=attempt).exclude(status=Status.QUEUED)
+    held.update(**fields)
+    now = GenerationJob.objects.filter(pk=job_id).values_list("status", "attempts").first()
+    if now is None or (attempt is not None and (now[1] != attempt or now[0] == Status.QUEUED)):
+        return ""
+    return now[0]
 
 
 def job_advance(job_id: Any, source: str, target: str, **fields: Any) -> bool:
@@ -280,7 +296,6 @@ def _discard_image(job: GenerationJob) -> None:
         GenerationJob.objects.filter(pk=job.pk).update(image="")
 
 
-@transaction.atomic
 def job_finish(
     job_id: Any,
     *,
@@ -298,7 +313,49 @@ def job_finish(
 ) -> Video | None:
     """scanning → ready: the draft video, its appearances and face index rows, in one transaction.
     None (and nothing kept) when the job is no longer scanning: cancelled or blocked meanwhile.
-    `fingerprint`: the MP4's vPDQ fingerprint, computed by the worker before this transaction."""
+    `fingerprint`: the MP4's vPDQ fingerprint, computed by the worker before this transaction. The
+    files are stored first, outside it (no upload holds a database lock); they are deleted when
+    the transaction does not keep them (the job moved on meanwhile, or it failed)."""
+    if not GenerationJob.objects.filter(pk=job_id, status=Status.SCANNING).exists():
+        return None  # decided again under the lock below; this only saves storing for nothing
+    stored = feed_services.video_files_store(media=ContentFile(media), poster=ContentFile(poster))
+    try:
+        video = _job_finish(
+            job_id,
+            stored=stored,
+            duration_ms=duration_ms,
+            width=width,
+            height=height,
+            tagged=tagged,
+            detected=detected,
+            faces=faces,
+            decision=decision,
+            timings=timings,
+            fingerprint=fingerprint,
+        )
+    except BaseException:
+        delete_now([stored["media"], stored["poster"]])
+        raise
+    if video is None:
+        delete_now([stored["media"], stored["poster"]])
+    return video
+
+
+@transaction.atomic
+def _job_finish(
+    job_id: Any,
+    *,
+    stored: dict[str, str],
+    duration_ms: int,
+    width: int,
+    height: int,
+    tagged: list[int],
+    detected: dict[int, float],
+    faces: list[tuple[Any, int, int, int]],
+    decision: dict[str, Any],
+    timings: dict[str, float],
+    fingerprint: bytes | None,
+) -> Video | None:
     from cameos import services as cameo_services
 
     job = (
@@ -311,8 +368,7 @@ def job_finish(
         return None
     video = feed_services.video_create(
         author=job.author,
-        media=ContentFile(media),
-        poster=ContentFile(poster),
+        stored=stored,
         duration_ms=duration_ms,
         width=width,
         height=height,
@@ -464,18 +520,30 @@ def jobs_block_many(job_ids: list[Any], *, reason: str, code: str, batch: int = 
 
 
 def stale_jobs_requeue() -> int:
-    """Hand jobs whose worker stopped reporting (crash, lost broker message) to a worker again."""
+    """Hand jobs whose worker stopped renewing its lease (it died) to a worker again: queued again
+    at once, one message each. A job queued this long without a worker taking it (a lost broker
+    message) is sent again, at most once per QUEUED_RESEND_SECONDS. Both read the partial index on
+    (status, lease_until). How many were sent."""
     now = timezone.now()
-    stale_queued = now - dt.timedelta(seconds=_knobs()["STALE_SECONDS"])
-    ids = list(
-        GenerationJob.objects.filter(
-            Q(status__in=GenerationJob.ACTIVE, lease_until__lt=now)
-            | Q(status=Status.QUEUED, lease_until__isnull=True, created_at__lt=stale_queued)
-        ).values_list("pk", flat=True)[:500]
+    running = [Status.CHECKING, Status.RUNNING, Status.SCANNING]
+    expired = list(
+        GenerationJob.objects.filter(status__in=running, lease_until__lt=now).values_list("pk", flat=True)[:500]
     )
-    for job_id in ids:
+    if expired:
+        GenerationJob.objects.filter(pk__in=expired, status__in=running, lease_until__lt=now).update(
+            status=Status.QUEUED, lease_until=None, updated_at=now
+        )
+    resend = now - dt.timedelta(seconds=_knobs()["QUEUED_RESEND_SECONDS"])
+    lost = list(
+        GenerationJob.objects.filter(status=Status.QUEUED, lease_until__isnull=True, updated_at__lt=resend)
+        .exclude(pk__in=expired)
+        .values_list("pk", flat=True)[:500]
+    )
+    if lost:
+        GenerationJob.objects.filter(pk__in=lost, status=Status.QUEUED).update(updated_at=now)
+    for job_id in [*expired, *lost]:
         _enqueue(job_id)
-    return len(ids)
+    return len(expired) + len(lost)
 
 
 def user_generation_erase(*, user: User) -> None:

@@ -32,10 +32,33 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.longrepr = f"skipped while CASTFEED_REQUIRE_SERVICES=1: {report.longrepr}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """CASTFEED_DB_TESTS_ONLY=1 (CI's second pass, on another database and broker) keeps only the
+    tests that touch the database: the others (pure media, ML and text code) cannot behave
+    differently there, and the first pass ran them already."""
+    if os.environ.get("CASTFEED_DB_TESTS_ONLY") != "1":
+        return
+    keep, drop = [], []
+    for item in items:
+        uses_db = {"db", "transactional_db"} & set(getattr(item, "fixturenames", ())) or item.get_closest_marker(
+            "django_db"
+        )
+        (keep if uses_db else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(autouse=True)
 def _postgres_only(request: pytest.FixtureRequest) -> None:
     if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture(autouse=True)
+def _s3_only(request: pytest.FixtureRequest) -> None:
+    if request.node.get_closest_marker("s3") and not os.environ.get("CASTFEED_TEST_S3_ENDPOINT"):
+        pytest.skip("needs an S3-compatible server (set CASTFEED_TEST_S3_ENDPOINT; .ci/services.sh start)")
 
 
 @pytest.fixture(autouse=True)
@@ -48,10 +71,11 @@ def _media_root(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
 def _fresh_cache() -> None:
     from django.core.cache import cache
 
-    from core import memo
+    from core import memo, throttling
     from moderation.selectors import forget_name_index
 
-    cache.clear()  # throttling counters never leak from one test to another
+    cache.clear()
+    throttling.forget_redis_counters()  # rate-limit counters never leak from one test to another
     memo.clear_all()
     forget_name_index()
 

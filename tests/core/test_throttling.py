@@ -1,13 +1,16 @@
-"""Rate limits on the real cache backends: local memory by default, Redis in production."""
+"""Rate limits and their counters on the real stores: the database by default, Redis when REDIS_URL is
+set; never the per-process cache (the tests keep LocMemCache, whatever REDIS_URL says)."""
 
 import os
+import threading
+import time
 
 import pytest
-from django.core.cache import caches
+from django.db import connections
 
-from core.throttling import count_hit, parse_rate
-
-pytestmark = pytest.mark.django_db
+from core.models import RateCounter
+from core.tasks import sweep_rate_counters
+from core.throttling import REDIS_PREFIX, _redis, count_hit, parse_rate
 
 
 def test_parse_rate():
@@ -16,18 +19,68 @@ def test_parse_rate():
     assert parse_rate("100/day") == (100, 86400)
 
 
-@pytest.mark.redis
-def test_limits_hold_on_redis_with_one_counter_per_window(api, settings):
+@pytest.fixture
+def database_store(settings):  # type: ignore[no-untyped-def]
+    settings.REDIS_URL = ""
+
+
+@pytest.fixture
+def redis_store(settings):  # type: ignore[no-untyped-def]
     url = os.environ.get("REDIS_URL")
     if not url:
         pytest.skip("needs Redis (set REDIS_URL)")
-    settings.CACHES = {"default": {"BACKEND": "core.cache.RedisCache", "LOCATION": url}}
-    settings.CASTFEED_THROTTLE_RATES = {**settings.CASTFEED_THROTTLE_RATES, "default": "2/minute"}
-    caches["default"].clear()
-    try:
-        assert [api.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 429]
-        assert [count_hit("probe", ttl=7) for _ in range(2)] == [1, 2]
-        backend = caches["default"]
-        assert 0 < backend._cache.get_client().ttl(backend.make_and_validate_key("probe")) <= 7
-    finally:
-        caches["default"].clear()
+    settings.REDIS_URL = url
+    return _redis(url)
+
+
+@pytest.mark.django_db
+def test_limits_hold_in_the_database_with_one_row_per_window(api, me, settings, database_store):
+    settings.CASTFEED_THROTTLE_RATES = {**settings.CASTFEED_THROTTLE_RATES, "default": "2/day"}
+    start = int(time.time())
+    assert [api.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 429]
+    row = RateCounter.objects.get(key=f"throttle:default:u{me.pk}:{start // 86400}")
+    assert row.count == 3 and start + 86401 <= row.expires <= int(time.time()) + 86401  # from the first hit
+
+
+@pytest.mark.django_db
+def test_a_counter_past_its_expiry_starts_again_and_the_sweep_deletes_ended_windows(database_store):
+    now = int(time.time())
+    RateCounter.objects.create(key="ended", count=7, expires=now - 1)
+    RateCounter.objects.create(key="old.window", count=3, expires=now - 60)
+    assert [count_hit("ended", ttl=60) for _ in range(2)] == [1, 2]
+    assert now + 59 <= RateCounter.objects.get(key="ended").expires <= now + 61
+    assert [count_hit("live", ttl=60) for _ in range(3)] == [1, 2, 3]
+
+    assert sweep_rate_counters.delay().get() == 1
+    assert sorted(RateCounter.objects.values_list("key", "count")) == [("ended", 2), ("live", 3)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_hits_on_the_database_count_each_once(database_store):
+    seen: list[int] = []
+
+    def hit() -> None:
+        try:
+            seen.extend(count_hit("crowded", ttl=60) for _ in range(25))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=hit) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(seen) == list(range(1, 201))
+    assert RateCounter.objects.get(key="crowded").count == 200
+
+
+@pytest.mark.redis
+@pytest.mark.django_db
+def test_limits_hold_on_redis_with_one_counter_per_window(api, me, settings, redis_store):
+    settings.CASTFEED_THROTTLE_RATES = {**settings.CASTFEED_THROTTLE_RATES, "default": "2/day"}
+    assert [api.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 429]
+    window = int(time.time() // 86400)
+    assert int(redis_store.get(f"{REDIS_PREFIX}throttle:default:u{me.pk}:{window}")) == 3
+    assert [count_hit("probe", ttl=7) for _ in range(2)] == [1, 2]
+    assert 0 < redis_store.ttl(REDIS_PREFIX + "probe") <= 7
+    assert not RateCounter.objects.exists()  # nothing in the database while Redis holds them
