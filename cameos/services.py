@@ -10,7 +10,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from django.conf import settings
@@ -35,9 +35,12 @@ from cameos.models import (
 )
 from cameos.signals import audience_narrowed, cameo_erased, enrollment_checking, grant_decided, grant_revoked
 from core.exceptions import ApplicationError, Conflict, Forbidden, InvalidInput, NotFound
-from core.storage import delete_after_commit
+from core.storage import delete_after_commit, delete_now
 from feed import services as feed_services
 from feed.models import Video, VideoPerson
+
+if TYPE_CHECKING:
+    from cameos.likeness.video import Caps
 
 logger = logging.getLogger(__name__)
 
@@ -79,53 +82,93 @@ def challenge_create(*, user: User) -> EnrollmentChallenge:
     )
 
 
-def check_upload(upload: UploadedFile) -> str:
-    """The video's container ("mp4" or "webm") if the file is one we accept, by content: size,
-    a real container and decodable frames, duration and resolution; InvalidUpload otherwise."""
-    from cameos.likeness.video import UnreadableVideo, probe  # PyAV: loaded only when a video arrives
+def upload_caps() -> Caps:
+    """cameos.likeness.video.Caps of an uploaded video (enrollment, takedown selfie), from settings."""
+    from cameos.likeness.video import Caps
 
     rules = _rules()
+    return Caps(
+        max_side=int(rules["MAX_SIDE"]),
+        max_frames=int(rules["MAX_FRAMES"]),
+        max_seconds=float(rules["MAX_SECONDS"]),
+        decode_seconds=float(rules["DECODE_SECONDS"]),
+        codecs=frozenset(rules["CODECS"]),
+    )
+
+
+def _refuse(text: str) -> InvalidUpload:
+    return InvalidUpload(text, fields={"video": [text]})
+
+
+def check_upload(upload: UploadedFile) -> str:
+    """The video's container ("mp4" or "webm") if the file is one we accept, by content: size; then
+    from its headers alone, before any frame is decoded: a real container, an accepted codec,
+    duration, resolution and frame count; then its first frames decoded under the caps (a
+    decoder may not allocate a frame over the pixel cap); InvalidUpload otherwise."""
+    from cameos.likeness.video import UnreadableVideo, VideoOverCap, probe, read_header  # PyAV: loaded only here
+
+    rules, caps = _rules(), upload_caps()
     if upload.size is None or upload.size == 0:
         raise InvalidUpload("The file is empty.", fields={"video": ["The file is empty."]})
     if upload.size > rules["MAX_BYTES"]:
         limit = rules["MAX_BYTES"] // (1024 * 1024)
         raise InvalidUpload(f"Videos are limited to {limit} MB.", fields={"video": [f"At most {limit} MB."]})
+    too_large = f"The video may be at most {rules['MAX_SIDE']} pixels on its long side."
     with tempfile.NamedTemporaryFile(suffix=".video") as copy:
         upload.seek(0)
         shutil.copyfileobj(upload, copy)
         copy.flush()
         try:
-            found = probe(copy.name)
+            header = read_header(copy.name, caps=caps)
+            if not rules["MIN_SECONDS"] <= header.duration_s <= rules["MAX_SECONDS"]:
+                raise _refuse(
+                    f"Record {rules['MIN_SECONDS']}–{rules['MAX_SECONDS']} seconds "
+                    f"(this one is {header.duration_s:.1f})."
+                )
+            if max(header.width, header.height) > rules["MAX_SIDE"]:
+                raise _refuse(too_large)
+            if header.frames > rules["MAX_FRAMES"]:
+                frames = f"{rules['MAX_FRAMES']} frames (this one has {header.frames})"
+                raise _refuse(f"The video may have at most {frames}.")
+            found = probe(copy.name, caps=caps)
+        except VideoOverCap as exc:
+            raise _refuse(too_large if exc.code == "video_too_large" else "This video takes too long to read.") from exc
         except UnreadableVideo as exc:
+            codecs = ", ".join(c.upper() for c in rules["CODECS"])
             raise InvalidUpload(
                 "This file is not a video we can read (MP4, WebM or MOV).",
-                fields={"video": ["Not a readable MP4, WebM or MOV video."]},
+                fields={"video": [f"Not a readable MP4, WebM or MOV video ({codecs})."]},
             ) from exc
-    if not rules["MIN_SECONDS"] <= found.duration_s <= rules["MAX_SECONDS"]:
-        text = f"Record {rules['MIN_SECONDS']}–{rules['MAX_SECONDS']} seconds (this one is {found.duration_s:.1f})."
-        raise InvalidUpload(text, fields={"video": [text]})
-    if max(found.width, found.height) > rules["MAX_SIDE"]:
-        text = f"The video may be at most {rules['MAX_SIDE']} pixels on its long side."
-        raise InvalidUpload(text, fields={"video": [text]})
     upload.seek(0)
     return found.container
 
 
-@transaction.atomic
 def enrollment_submit(*, user: User, challenge_id: Any, video: UploadedFile) -> Enrollment:
     """Store the video privately and queue its verification. The challenge is spent only by an
-    upload that passed the checks (a bad file stores nothing and can be retried)."""
+    upload that passed the checks (a bad file stores nothing and can be retried). The file is
+    checked and stored before the short transaction that spends the challenge and creates the row
+    (no decode or upload holds a database lock); if that transaction fails, the file is deleted."""
     container = check_upload(video)
-    challenge = EnrollmentChallenge.objects.select_for_update().filter(pk=challenge_id, user=user).first()
-    if challenge is None or challenge.used_at is not None or challenge.expires_at <= timezone.now():
+    usable = EnrollmentChallenge.objects.filter(
+        pk=challenge_id, user=user, used_at=None, expires_at__gt=timezone.now()
+    ).exists()
+    if not usable:  # checked again, locked, below: this only saves storing a file for nothing
         raise ChallengeInvalid(fields={"challenge": ["Unknown, used or expired: ask for a new challenge."]})
-    challenge.used_at = timezone.now()
-    challenge.save(update_fields=["used_at"])
     name = default_storage.save(f"enrollments/{secrets.token_urlsafe(16)}.{container}", video)
-    enrollment = Enrollment.objects.create(user=user, challenge=challenge, upload_name=name)
-    from cameos.tasks import verify_enrollment  # tasks import this module
+    try:
+        with transaction.atomic():
+            challenge = EnrollmentChallenge.objects.select_for_update().filter(pk=challenge_id, user=user).first()
+            if challenge is None or challenge.used_at is not None or challenge.expires_at <= timezone.now():
+                raise ChallengeInvalid(fields={"challenge": ["Unknown, used or expired: ask for a new challenge."]})
+            challenge.used_at = timezone.now()
+            challenge.save(update_fields=["used_at"])
+            enrollment = Enrollment.objects.create(user=user, challenge=challenge, upload_name=name)
+            from cameos.tasks import verify_enrollment  # tasks import this module
 
-    transaction.on_commit(lambda: verify_enrollment.delay(str(enrollment.pk)))
+            transaction.on_commit(lambda: verify_enrollment.delay(str(enrollment.pk)))
+    except BaseException:
+        delete_now([name])
+        raise
     return enrollment
 
 
@@ -144,10 +187,39 @@ def _references_save(crops: Sequence[Any]) -> list[str]:
 
 def enrollment_verify(*, enrollment_id: Any) -> Enrollment | None:
     """Verify a queued enrollment (the Celery task's body). Idempotent: an enrollment no longer
-    verifying is left alone. The upload is deleted whatever the outcome."""
+    verifying is left alone. The upload is deleted whatever the outcome, the task's soft time limit
+    included (rejected, `timed_out`)."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    try:
+        return _verify(enrollment_id)
+    except SoftTimeLimitExceeded:
+        enrollment = Enrollment.objects.filter(pk=enrollment_id, status=Enrollment.Status.VERIFYING).first()
+        if enrollment is None:
+            return Enrollment.objects.filter(pk=enrollment_id).first()
+        logger.warning("enrollment %s: verification reached its time limit", enrollment.pk)
+        return _finish(
+            enrollment, accepted=False, code="timed_out", reason="Verification took too long. Please try again."
+        )
+
+
+UPLOAD_REFUSALS = {  # VideoOverCap.code → what the person is told
+    "video_too_large": "This video is too large: record it again at most {side} pixels on its long side.",
+    "video_too_long": "This video is too long: record {seconds:g} seconds at most.",
+    "video_too_slow": "This video takes too long to read. Record it again.",
+}
+
+
+def upload_refusal(code: str) -> str:
+    """What a person is told of an upload over a cap (VideoOverCap.code), in the worker."""
+    rules = _rules()
+    return UPLOAD_REFUSALS[code].format(side=rules["MAX_SIDE"], seconds=rules["MAX_SECONDS"])
+
+
+def _verify(enrollment_id: Any) -> Enrollment | None:
     from cameos.likeness.enrollment import Rules, verify
     from cameos.likeness.faces import engine
-    from cameos.likeness.video import UnreadableVideo, sample_frames
+    from cameos.likeness.video import UnreadableVideo, VideoOverCap, sample_frames
 
     enrollment = Enrollment.objects.select_related("challenge").filter(pk=enrollment_id).first()
     if enrollment is None or enrollment.status != Enrollment.Status.VERIFYING:
@@ -157,8 +229,11 @@ def enrollment_verify(*, enrollment_id: Any) -> Enrollment | None:
             local = Path(folder) / "upload"
             with default_storage.open(enrollment.upload_name, "rb") as source, local.open("wb") as target:
                 shutil.copyfileobj(source, target)
-            frames = sample_frames(local, fps=_rules()["SAMPLE_FPS"])
+            frames = sample_frames(local, fps=_rules()["SAMPLE_FPS"], caps=upload_caps())
         verdict = verify(frames, enrollment.challenge.steps, engine=engine(), rules=Rules(**_rules()["RULES"]))
+    except VideoOverCap as exc:
+        logger.info("enrollment %s: refused, over a cap: %s", enrollment.pk, exc)
+        return _finish(enrollment, accepted=False, code=exc.code, reason=upload_refusal(exc.code))
     except (UnreadableVideo, FileNotFoundError) as exc:
         logger.info("enrollment %s: unreadable video: %s", enrollment.pk, exc)
         return _finish(
@@ -338,15 +413,17 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
             raise Conflict("You can already use this cameo.", code="already_available")
         raise Forbidden("This cameo is not available.", code="not_available")
     grant, created = CameoGrant.objects.get_or_create(cameo=cameo, grantee=requester)
-    notify(user_id=owner.pk, kind=Notification.Kind.CAMEO_REQUESTED, handle=requester.handle)
     if not created and grant.status in (CameoGrant.Status.DENIED, CameoGrant.Status.REVOKED):
         cool_down = dt.timedelta(seconds=_rules()["REQUEST_COOLDOWN_SECONDS"])
         if grant.decided_at and timezone.now() - grant.decided_at < cool_down:
+            # Refused before anything is stored or anyone is told: asking again and again is no way
+            # to flood the owner's notifications.
             raise Conflict("You asked recently; you can ask again later.", code="request_cooldown")
         CameoGrant.objects.filter(pk=grant.pk).update(
             status=CameoGrant.Status.REQUESTED, requested_at=timezone.now(), decided_at=None
         )
         grant.refresh_from_db()
+    notify(user_id=owner.pk, kind=Notification.Kind.CAMEO_REQUESTED, handle=requester.handle)
     return grant
 
 
@@ -360,9 +437,12 @@ def _own_grant(owner: User, grant_id: int) -> CameoGrant:
 @transaction.atomic
 def grant_decide(*, owner: User, grant_id: int, approve: bool) -> CameoGrant:
     grant = _own_grant(owner, grant_id)
+    relation = relation_between(owner.pk, grant.grantee_id)
+    if relation.blocked_by_them:
+        raise NotFound("No such request.")  # they blocked the owner: as gone as an unknown request
     if grant.status != CameoGrant.Status.REQUESTED:
         raise Conflict(f"This request was already {grant.status}.", code="already_decided")
-    if approve and relation_between(owner.pk, grant.grantee_id).blocked_either_way:
+    if approve and relation.blocked_by_me:
         raise Conflict("Unblock this person before approving them.", code="blocked")
     grant.status = CameoGrant.Status.APPROVED if approve else CameoGrant.Status.DENIED
     grant.decided_at = timezone.now()

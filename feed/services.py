@@ -116,11 +116,27 @@ def _sync_people(video_ids: list[int]) -> None:
 # --- videos ----------------------------------------------------------------------------------------
 
 
+def video_files_store(*, media: File, poster: File | None = None) -> dict[str, str]:
+    """Store a new video's files under a fresh random folder, before the transaction that creates
+    its row (video_create(stored=...)): no upload to storage holds a database lock. Its media_key
+    and the names of its media and poster ("" for none)."""
+    from django.core.files.storage import default_storage
+
+    from feed.models import new_media_key
+
+    key = new_media_key()
+    return {
+        "media_key": key,
+        "media": default_storage.save(f"videos/{key}/video.mp4", media),
+        "poster": default_storage.save(f"videos/{key}/poster.jpg", poster) if poster is not None else "",
+    }
+
+
 @transaction.atomic
 def video_create(
     *,
     author: User,
-    media: File,
+    media: File | None = None,
     duration_ms: int,
     width: int,
     height: int,
@@ -129,11 +145,13 @@ def video_create(
     remix_of: Video | None = None,
     people: Iterable[User] = (),
     fingerprint: bytes | None = None,
+    stored: dict[str, str] | None = None,
 ) -> Video:
     """A new draft. Its files go under a random folder (`videos/<media_key>/`); a draft's media is
     served only at signed, expiring URLs (feed.media). `fingerprint`: its vPDQ fingerprint
     (feed.fingerprints, computed by the worker), which keeps it from being published if it is a copy
-    of a removed video and is kept if it is itself removed."""
+    of a removed video and is kept if it is itself removed. `stored`: its files, already stored by
+    video_files_store (instead of `media` and `poster`)."""
     video = Video(
         author=author,
         caption=caption.strip(),
@@ -143,8 +161,13 @@ def video_create(
         remix_of=remix_of,
         fingerprint=fingerprint,
     )
-    video.media.save(f"videos/{video.media_key}/video.mp4", media, save=False)
-    if poster is not None:
+    if stored is not None:
+        video.media_key, video.media.name, video.poster.name = stored["media_key"], stored["media"], stored["poster"]
+    elif media is None:
+        raise TypeError("video_create needs `media` or `stored`")
+    else:
+        video.media.save(f"videos/{video.media_key}/video.mp4", media, save=False)
+    if poster is not None and stored is None:
         video.poster.save(f"videos/{video.media_key}/poster.jpg", poster, save=False)
     try:
         video.save()

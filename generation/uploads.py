@@ -58,7 +58,9 @@ def check_image(upload) -> CheckedImage:  # type: ignore[no-untyped-def]
             rgb = ImageOps.exif_transpose(image).convert("RGB")
     except InvalidInput:
         raise
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:  # Pillow's own header check
+        raise _refuse(f"The image has too many pixels; at most {knobs['IMAGE_MAX_PIXELS'] / 1e6:.0f} million.") from exc
+    except (OSError, ValueError, SyntaxError) as exc:
         raise _refuse("This file is not an image we can read.") from exc
     array = np.asarray(rgb)[:, :, ::-1].copy()
     return CheckedImage(data=data, extension=FORMATS[str(image.format)], width=width, height=height, bgr=array)

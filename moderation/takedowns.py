@@ -91,15 +91,23 @@ def _limit_email(email: str) -> None:
         raise TooManyRequests("Too many takedown requests for this email address; try again later.", retry_after=period)
 
 
-@transaction.atomic
 def request_submit(
     *, challenge_id: Any, video: UploadedFile, email: str, videos: list[str], address: str | None
 ) -> TakedownRequest:
     """Store the selfie privately and queue its verification. Nothing is stored for a bad file, an
     unknown, used or expired challenge, or malformed video links; the challenge is spent only by a
-    request that was accepted."""
+    request that was accepted. The selfie is checked (decoded) outside any transaction."""
     container = check_upload(video)
     named = parse_videos(videos)
+    with transaction.atomic():
+        return _request_create(
+            challenge_id=challenge_id, video=video, container=container, email=email, named=named, address=address
+        )
+
+
+def _request_create(
+    *, challenge_id: Any, video: UploadedFile, container: str, email: str, named: list[int], address: str | None
+) -> TakedownRequest:
     challenge = TakedownChallenge.objects.select_for_update().filter(pk=challenge_id).first()
     if challenge is None or challenge.used_at is not None or challenge.expires_at <= timezone.now():
         raise ChallengeInvalid(fields={"challenge": ["Unknown, used or expired: ask for a new challenge."]})
@@ -140,9 +148,12 @@ def _close(request: TakedownRequest, status: str, *, code: str = "", reason: str
 def request_verify(*, request_id: int) -> TakedownRequest | None:
     """The worker's part (idempotent: a request no longer verifying is left alone): liveness, then
     matching, then published matches hidden."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
     from cameos.likeness.enrollment import Rules, verify
     from cameos.likeness.faces import engine
-    from cameos.likeness.video import UnreadableVideo, sample_frames
+    from cameos.likeness.video import UnreadableVideo, VideoOverCap, sample_frames
+    from cameos.services import upload_caps, upload_refusal
 
     request = TakedownRequest.objects.select_related("challenge").filter(pk=request_id).first()
     if request is None or request.status != Status.VERIFYING:
@@ -153,8 +164,15 @@ def request_verify(*, request_id: int) -> TakedownRequest | None:
             local = Path(folder) / "selfie"
             with default_storage.open(request.upload_name, "rb") as stored, local.open("wb") as target:
                 shutil.copyfileobj(stored, target)
-            frames = sample_frames(local, fps=enrollment["SAMPLE_FPS"])
+            # The enrollment's caps: pixel cap in the decoder, long side, frames, a deadline.
+            frames = sample_frames(local, fps=enrollment["SAMPLE_FPS"], caps=upload_caps())
         verdict = verify(frames, request.challenge.steps, engine=engine(), rules=Rules(**enrollment["RULES"]))
+    except (VideoOverCap, SoftTimeLimitExceeded) as exc:
+        code = exc.code if isinstance(exc, VideoOverCap) else "timed_out"
+        reason = upload_refusal(code) if code != "timed_out" else "Verification took too long. Please try again."
+        with transaction.atomic():
+            _close(request, Status.REJECTED, code=code, reason=reason)
+        return TakedownRequest.objects.get(pk=request.pk)
     except (UnreadableVideo, FileNotFoundError):
         with transaction.atomic():
             _close(request, Status.REJECTED, code="video_unreadable", reason="We could not read this video.")

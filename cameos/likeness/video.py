@@ -1,7 +1,10 @@
-"""Reading videos with PyAV: probe what a file is, and sample frames without converting them all."""
+"""Reading videos with PyAV: read what a file claims from its headers, check a few frames, and sample
+frames without converting them all, always under caps (an upload is hostile until decoded safely)."""
 
 from __future__ import annotations
 
+import math
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,10 +12,53 @@ import av
 import numpy as np
 
 ACCEPTED_CONTAINERS = {"mov,mp4,m4a,3gp,3g2,mj2": "mp4", "matroska,webm": "webm"}
+# What phones (MP4/MOV: H.264, HEVC) and browsers' MediaRecorder (WebM: VP8, VP9, AV1; MP4: H.264) send.
+ACCEPTED_CODECS = frozenset({"h264", "hevc", "vp8", "vp9", "av1"})
 
 
 class UnreadableVideo(ValueError):
     """The file is not a video we can decode."""
+
+
+class VideoOverCap(UnreadableVideo):
+    """The file is over one of the caps (`code`: video_too_large, video_too_long, video_too_slow)."""
+
+    def __init__(self, message: str, *, code: str = "video_too_large") -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Caps:
+    """What a decode of an uploaded video may cost: the long side of every frame, the frames decoded,
+    the seconds of video and the wall-clock seconds spent decoding."""
+
+    max_side: int = 1920
+    max_frames: int = 1000
+    max_seconds: float = 15.0
+    decode_seconds: float = 60.0
+    codecs: frozenset[str] = ACCEPTED_CODECS
+
+    @property
+    def max_pixels(self) -> int:
+        """FFmpeg's `max_pixels`: the decoder refuses to allocate a bigger frame (the long side
+        squared, plus the decoders' row alignment)."""
+        return (self.max_side + 64) ** 2
+
+    def options(self) -> dict[str, str]:
+        return {"max_pixels": str(self.max_pixels)}
+
+
+@dataclass(frozen=True)
+class Header:
+    """What the container's headers claim, read without decoding a frame."""
+
+    container: str  # "mp4" (MP4 or MOV) or "webm"
+    codec: str
+    duration_s: float
+    width: int
+    height: int
+    frames: int  # counted by the container, else duration × average rate; 0 when unknown
 
 
 @dataclass(frozen=True)
@@ -35,53 +81,123 @@ def _rotation(frame: av.VideoFrame) -> int:
     return round(getattr(frame, "rotation", 0) or 0) % 360
 
 
-def probe(path: str | Path, *, decode_frames: int = 3) -> Probe:
-    """What the file really is, decoding its first frames (a header alone proves nothing)."""
+def _open(path: str | Path, caps: Caps) -> av.container.InputContainer:
+    # `options` reach avformat_find_stream_info too, which decodes a frame of some files to learn
+    # their format: with max_pixels it cannot allocate a huge one (a 16000×16000 frame: 0.6 GB).
+    return av.open(str(path), metadata_errors="ignore", options=caps.options())
+
+
+def read_header(path: str | Path, *, caps: Caps | None = None) -> Header:
+    """Container, codec, duration, size and frame count from the headers alone; UnreadableVideo if
+    the file is not an accepted container with a video stream of an accepted codec."""
+    caps = caps or Caps()
     try:
-        with av.open(str(path), metadata_errors="ignore") as container:
+        with _open(path, caps) as container:
             kind = ACCEPTED_CONTAINERS.get(container.format.name)
             if kind is None:
                 raise UnreadableVideo(f"unsupported container {container.format.name}")
             if not container.streams.video:
                 raise UnreadableVideo("no video stream")
             stream = container.streams.video[0]
+            context = stream.codec_context
+            codec = context.codec.canonical_name if context is not None else "?"  # libdav1d → av1
+            if codec not in caps.codecs:
+                raise UnreadableVideo(f"unsupported codec {codec}")
             duration = float(container.duration / av.time_base) if container.duration else 0.0
             if not duration and stream.duration and stream.time_base:
                 duration = float(stream.duration * stream.time_base)
-            decoded, width, height = 0, stream.codec_context.width, stream.codec_context.height
+            width = max(context.width, getattr(context, "coded_width", 0) or 0)
+            height = max(context.height, getattr(context, "coded_height", 0) or 0)
+            if not width or not height:
+                # FFmpeg zeroes the size when opening the decoder refused it (over max_pixels).
+                raise VideoOverCap("a size over the pixel cap, or none")
+            frames = int(stream.frames or 0)
+            if not frames and duration and stream.average_rate:
+                frames = math.ceil(duration * float(stream.average_rate))
+            return Header(container=kind, codec=codec, duration_s=duration, width=width, height=height, frames=frames)
+    except UnreadableVideo:
+        raise
+    except (av.FFmpegError, ValueError, IndexError, OSError) as exc:
+        raise UnreadableVideo(str(exc)) from exc
+
+
+def _check_frame(frame: av.VideoFrame, decoded: int, deadline: float, caps: Caps) -> None:
+    if max(frame.width, frame.height) > caps.max_side:
+        raise VideoOverCap(f"a frame of {frame.width}×{frame.height} (at most {caps.max_side} on its long side)")
+    if decoded > caps.max_frames:
+        raise VideoOverCap(f"more than {caps.max_frames} frames")
+    if time.monotonic() > deadline:
+        raise VideoOverCap(f"not decoded within {caps.decode_seconds:g} s", code="video_too_slow")
+
+
+def _decode_error(exc: Exception) -> UnreadableVideo:
+    # EINVAL from the decoder (avcodec_open2 / avcodec_send_packet): a frame over max_pixels. A
+    # corrupt stream gives AVERROR_INVALIDDATA instead.
+    if isinstance(exc, av.error.ArgumentError):
+        return VideoOverCap(f"a frame over the pixel cap: {exc}")
+    return UnreadableVideo(str(exc))
+
+
+def probe(path: str | Path, *, caps: Caps | None = None, decode_frames: int = 3) -> Probe:
+    """What the file really is: its headers (read_header), then its first frames decoded under the
+    caps (a header alone proves nothing). The caller checks the header before calling this."""
+    caps = caps or Caps()
+    header = read_header(path, caps=caps)
+    deadline = time.monotonic() + caps.decode_seconds
+    decoded, width, height = 0, header.width, header.height
+    try:
+        with _open(path, caps) as container:
+            stream = container.streams.video[0]
+            stream.codec_context.options = caps.options()
             for frame in container.decode(stream):
+                decoded += 1
+                _check_frame(frame, decoded, deadline, caps)
                 width, height = (
                     (frame.height, frame.width) if _rotation(frame) in (90, 270) else (frame.width, frame.height)
                 )
-                decoded += 1
                 if decoded >= decode_frames:
                     break
     except UnreadableVideo:
         raise
     except (av.FFmpegError, ValueError, IndexError, OSError) as exc:
-        raise UnreadableVideo(str(exc)) from exc
+        raise _decode_error(exc) from exc
     if decoded == 0:
         raise UnreadableVideo("no frame could be decoded")
-    return Probe(container=kind, duration_s=duration, width=width, height=height, frames_decoded=decoded)
+    return Probe(
+        container=header.container, duration_s=header.duration_s, width=width, height=height, frames_decoded=decoded
+    )
 
 
-def sample_frames(path: str | Path, *, fps: float = 8.0, max_side: int = 640) -> list[Frame]:
+def sample_frames(path: str | Path, *, fps: float = 8.0, max_side: int = 640, caps: Caps | None = None) -> list[Frame]:
     """Frames at about `fps` per second, scaled so their long side is at most `max_side`. Every
-    frame is decoded (that is cheap), but only the kept ones are scaled and converted."""
+    frame is decoded (that is cheap), but only the kept ones are scaled and converted. With `caps`
+    (an uploaded video), the decoder may not allocate a frame over the pixel cap, and the decode stops
+    with VideoOverCap at the first frame over the long-side cap, past the frame cap, past the
+    video's length or past the wall-clock deadline."""
     frames: list[Frame] = []
     next_t = 0.0
+    deadline = time.monotonic() + (caps.decode_seconds if caps else math.inf)
+    keep = math.ceil(caps.max_seconds * fps) + 1 if caps else math.inf
+    decoded = 0
     try:
-        with av.open(str(path), metadata_errors="ignore") as container:
+        with av.open(str(path), metadata_errors="ignore", options=caps.options() if caps else {}) as container:
             stream = container.streams.video[0]
+            if caps is not None:
+                stream.codec_context.options = caps.options()
             stream.thread_type = "AUTO"
             base = stream.time_base or 1
             start = stream.start_time * base if stream.start_time is not None else 0
             for frame in container.decode(stream):
+                decoded += 1
+                if caps is not None:
+                    _check_frame(frame, decoded, deadline, caps)
                 if frame.pts is None:
                     continue
                 t = float(frame.pts * base - start)
                 if t + 1e-6 < next_t:
                     continue
+                if len(frames) >= keep:
+                    raise VideoOverCap(f"longer than {caps.max_seconds:g} s", code="video_too_long")  # type: ignore[union-attr]
                 next_t = t + 1.0 / fps
                 scale = min(1.0, max_side / max(frame.width, frame.height))
                 width, height = max(2, round(frame.width * scale)), max(2, round(frame.height * scale))
@@ -92,8 +208,10 @@ def sample_frames(path: str | Path, *, fps: float = 8.0, max_side: int = 640) ->
                 if rotation:
                     image = np.ascontiguousarray(np.rot90(image, k=rotation // 90))
                 frames.append(Frame(t=t, image=image))
+    except UnreadableVideo:
+        raise
     except (av.FFmpegError, ValueError, IndexError, OSError) as exc:
-        raise UnreadableVideo(str(exc)) from exc
+        raise (_decode_error(exc) if caps is not None else UnreadableVideo(str(exc))) from exc
     if not frames:
         raise UnreadableVideo("no frame could be decoded")
     return frames

@@ -1,0 +1,90 @@
+"""An uploaded image (image-to-video) is bounded by its pixel count before it is decoded: a header
+that claims a huge size, or a real decompression bomb (a small file of many pixels), is refused with
+a 400 that says so, and nothing is stored."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import pytest
+from PIL import Image
+
+from generation.models import GenerationJob
+from tests.generation.test_jobs import URL, stored_files
+
+pytestmark = pytest.mark.django_db
+
+
+def upload(data: bytes, name: str = "x.png") -> io.BytesIO:
+    handle = io.BytesIO(data)
+    handle.name = name
+    return handle
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A valid PNG signature and IHDR (its CRC right) claiming `width`×`height`, then one tiny
+    compressed row: what a decoder would have to allocate is what the header says."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
+    )
+
+
+def bomb(width: int, height: int) -> bytes:
+    """A real, complete PNG of one colour: tens of megapixels in a few kilobytes."""
+    out = io.BytesIO()
+    Image.new("L", (width, height), 0).save(out, "PNG", optimize=True)
+    return out.getvalue()
+
+
+def jpeg_claiming(width: int, height: int) -> bytes:
+    """A real small JPEG whose frame header (SOF0) is rewritten to claim `width`×`height`."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (10, 20, 30)).save(out, "JPEG")
+    data = bytearray(out.getvalue())
+    sof = data.index(b"\xff\xc0")
+    data[sof + 5 : sof + 9] = struct.pack(">HH", height, width)
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "megapixels"),
+    [
+        (png_claiming(50_000, 50_000), None),  # past Pillow's own bomb limit: refused by Pillow at open
+        (png_claiming(6_000, 6_000), "36 megapixels"),  # under Pillow's limit, over ours
+        (bomb(6_000, 6_000), "36 megapixels"),  # a real decompression bomb, about 40 kB
+        (jpeg_claiming(8_000, 5_000), "40 megapixels"),
+    ],
+    ids=["png-header-50000", "png-header-6000", "png-bomb", "jpeg-header"],
+)
+def test_an_image_with_too_many_pixels_is_refused_before_decoding_and_nothing_is_stored(
+    api, settings, data, megapixels
+):
+    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "IMAGE_MAX_PIXELS": 24_000_000}
+    assert len(data) < 100_000
+    response = api.post(URL, {"prompt": "this", "duration_s": 2, "image": upload(data)}, format="multipart")
+    assert response.status_code == 400, response.json()
+    body = response.json()
+    assert body["error"] == "invalid"
+    message = body["fields"]["image"][0]
+    assert "pixels" in message and "at most" in message and "24" in message, message
+    if megapixels:
+        assert megapixels in message
+    assert not GenerationJob.objects.exists()
+    assert not [p for p in stored_files() if "generation" in p.parts]
+
+
+def test_an_image_within_the_cap_is_decoded(settings):
+    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "IMAGE_MAX_PIXELS": 1_000_000}
+    out = io.BytesIO()
+    Image.new("RGB", (1000, 1000), (200, 100, 50)).save(out, "PNG")
+    from generation.uploads import check_image
+
+    checked = check_image(upload(out.getvalue()))
+    assert (checked.width, checked.height, checked.bgr.shape) == (1000, 1000, (1000, 1000, 3))
