@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
-# Smoke test of the embedded default: `make run` in the background, /healthz answers, register and
-# sign in work, then stop it (the whole process group: make, gunicorn, the Celery worker).
+# Smoke test of the embedded default: `make run` in the background prints its URL (once the web
+# server and the worker answer), /healthz answers, register and sign in work; then stop it (SIGTERM to
+# the process group: make, bin/run, supervisord, which stops gunicorn, the worker and beat) and check
+# that no process of it is left.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${SMOKE_PORT:-8765}
 VAR=$(mktemp -d)
 LOG="$VAR/run.log"
-export CASTFEED_VAR_DIR="$VAR"
 
-env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL -u CASTFEED_REQUIRE_SERVICES \
+env -u DATABASE_URL -u CELERY_BROKER_URL -u REDIS_URL -u CASTFEED_REQUIRE_SERVICES CASTFEED_VAR_DIR="$VAR" \
   setsid make run PORT="$PORT" >"$LOG" 2>&1 &
 RUN_PID=$!
+leftovers() {  # processes started for this run: they carry its var/ folder in their environment
+  grep -lsxF "CASTFEED_VAR_DIR=$VAR" --null-data /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3 || true
+}
 stop() {
   kill -TERM -- "-$RUN_PID" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 "$RUN_PID" 2>/dev/null || break; sleep 0.2; done
-  kill -KILL -- "-$RUN_PID" 2>/dev/null || true
+  for _ in $(seq 200); do [ -z "$(leftovers)" ] && break; sleep 0.25; done  # a worker's warm shutdown: <= 20 s
+  left=$(leftovers)
+  if [ -n "$left" ]; then
+    ps -o pid,args -p "$(echo $left | tr ' ' ,)" >&2 || true
+    kill -KILL $left 2>/dev/null || true
+    rm -rf "$VAR"
+    echo "smoke test failed: processes left after stopping make run" >&2
+    exit 1
+  fi
   rm -rf "$VAR"
 }
 trap stop EXIT
@@ -36,24 +47,14 @@ def call(method, path, body=None, token=None):
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read() or b"null")
 
-deadline = time.monotonic() + 180
-while True:
-    try:
-        status, body = call("GET", "/healthz")
-        if status == 200:
-            break
-    except (urllib.error.URLError, ConnectionError, OSError):
-        pass
-    if time.monotonic() > deadline:
-        sys.exit("make run did not answer /healthz in 180 s:\n" + open(log).read()[-4000:])
+deadline = time.monotonic() + 600  # a first run migrates and collects static files
+# The URL line comes once /healthz answers 200 and the worker answers a ping.
+while f"castfeed is running at http://127.0.0.1:{port}/" not in open(log).read():
+    if time.monotonic() > deadline or "did not come up" in open(log).read():
+        sys.exit("make run did not print its URL in 600 s:\n" + open(log).read()[-4000:])
     time.sleep(0.5)
-assert body == {"status": "ok", "database": "ok", "broker": "ok"}, body
-for _ in range(20):  # the URL line is printed right after the first healthy answer
-    if "castfeed is running at http://127.0.0.1:" in open(log).read():
-        break
-    time.sleep(0.25)
-else:
-    sys.exit("make run did not print its URL")
+status, body = call("GET", "/healthz")
+assert status == 200 and body == {"status": "ok", "database": "ok", "broker": "ok"}, (status, body)
 status, body = call("POST", "/api/v1/auth/register", {"handle": "smoke.test", "password": "a-smoke-test-passphrase"})
 assert status == 201, (status, body)
 status, body = call("POST", "/api/v1/auth/token", {"handle": "smoke.test", "password": "a-smoke-test-passphrase"})

@@ -7,23 +7,31 @@
     scanning → ready           the draft video, appearances and face index rows, in one transaction
 
 Every step boundary re-reads the job's status: a cancel or a consent cascade stops the work there.
-A worker that dies holds a lease that runs out; the job is then claimed again from the start (the
-rendering is deterministic for the seed), and the final transition only happens once, so a job never
-makes two videos. Heavy imports stay inside the functions: the web process imports this module's
-siblings, never torch.
+The worker holds the job with a short lease (STALE_SECONDS, 15 s) that a background thread renews
+for the whole attempt; a worker that dies stops renewing it, the requeue sweep (every 5 s) queues the
+job again and another worker claims it from the start (the rendering is deterministic for the seed).
+The final transition only happens once, so a job never makes two videos. Each attempt works in its
+own folder under WORK_DIR (named by job and attempt), removed when the attempt ends; a dead attempt's
+folder goes when the job is claimed again, or with the sweep. Heavy imports stay inside the
+functions: the web process imports this module's siblings, never torch.
 """
 
 from __future__ import annotations
 
 import logging
-import tempfile
+import shutil
+import threading
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
+from django.utils import timezone
 
 from generation import services
 from generation.models import GenerationJob
@@ -38,11 +46,11 @@ class Stopped(Exception):
 
 
 class _Heartbeat:
-    """Progress and lease renewal, at most every `interval` seconds; raises Stopped when the job
-    left the state the worker expects."""
+    """Progress (and lease renewal), at most every `interval` seconds; raises Stopped when the job
+    left the state the worker expects, or another attempt took it."""
 
-    def __init__(self, job_id: Any, lease: int, expected: str) -> None:
-        self.job_id, self.lease, self.expected = job_id, lease, expected
+    def __init__(self, job_id: Any, lease: int, expected: str, attempt: int | None = None) -> None:
+        self.job_id, self.lease, self.expected, self.attempt = job_id, lease, expected, attempt
         self.interval = max(0.2, min(1.0, lease / 4))
         self.last = 0.0
 
@@ -51,9 +59,109 @@ class _Heartbeat:
         if not force and now - self.last < self.interval:
             return
         self.last = now
-        status = services.job_heartbeat(self.job_id, lease_seconds=self.lease, progress=int(percent))
+        status = services.job_heartbeat(
+            self.job_id, lease_seconds=self.lease, progress=int(percent), attempt=self.attempt
+        )
         if status != self.expected:
             raise Stopped(status)
+
+
+class _Lease(threading.Thread):
+    """Renews the attempt's lease every lease/3 seconds in the background for as long as the attempt
+    runs, so a long step that reports no progress (a slow render, the scan) keeps the job; a dead
+    worker stops renewing and loses it within one lease. Its own database connection."""
+
+    def __init__(self, job_id: Any, attempt: int, lease: int) -> None:
+        super().__init__(name=f"lease-{job_id}", daemon=True)
+        self.job_id, self.attempt, self.lease = job_id, attempt, lease
+        self.interval = max(0.2, lease / 3)
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            while not self.done.wait(self.interval):
+                try:
+                    status = services.job_heartbeat(self.job_id, lease_seconds=self.lease, attempt=self.attempt)
+                except (DatabaseError, InterfaceError) as exc:  # try again at the next beat
+                    log.warning("generation job %s: lease not renewed: %s", self.job_id, exc)
+                    connection.close()
+                    continue
+                if status not in GenerationJob.ACTIVE:
+                    return  # ended, or another attempt holds it: nothing left to keep
+        finally:
+            connection.close()
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join(timeout=30)
+
+
+@contextmanager
+def _leased(job: GenerationJob, lease: int) -> Iterator[None]:
+    """The background lease renewal, for the block. Not inside a transaction (a test's): another
+    connection cannot see, nor update, a row that is not committed."""
+    renewer = None if connection.in_atomic_block else _Lease(job.pk, job.attempts, lease)
+    if renewer is not None:
+        renewer.start()
+    try:
+        yield
+    finally:
+        if renewer is not None:
+            renewer.stop()
+
+
+def work_root() -> Path:
+    return Path(settings.CASTFEED_GENERATION["WORK_DIR"]) / "jobs"
+
+
+@contextmanager
+def _work_folder(job: GenerationJob) -> Iterator[Path]:
+    """The attempt's working folder, `<job>.<attempt>`: earlier attempts' leftovers (a worker that
+    died) are removed first, this one when the attempt ends, however it ends."""
+    root = work_root()
+    root.mkdir(parents=True, exist_ok=True)
+    for old in root.glob(f"{job.pk}.*"):
+        shutil.rmtree(old, ignore_errors=True)
+    folder = root / f"{job.pk}.{job.attempts}"
+    folder.mkdir()
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def work_folders_sweep() -> int:
+    """Remove working folders no live attempt owns (its job ended, or was claimed again, or its lease
+    ran out); how many. The requeue sweep runs it."""
+    root = work_root()
+    if not root.is_dir():
+        return 0
+    folders = {}
+    for entry in root.iterdir():
+        job_id, _, attempt = entry.name.partition(".")
+        folders[entry] = (job_id, int(attempt) if attempt.isdigit() else -1)
+    held = {
+        (str(pk), attempts)
+        for pk, attempts in GenerationJob.objects.filter(
+            pk__in=[job_id for job_id, _ in folders.values() if _is_uuid(job_id)],
+            status__in=GenerationJob.ACTIVE,
+            lease_until__gte=timezone.now(),
+        ).values_list("pk", "attempts")
+    }
+    removed = 0
+    for entry, key in folders.items():
+        if key not in held:
+            shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+            removed += 1
+    return removed
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _decode(data: bytes) -> Any:
@@ -87,16 +195,21 @@ def run(job_id: str) -> str:
     if job is None:
         return "skipped"  # another worker holds it, or it is finished: never make a second video
     try:
-        return _run(job, lease)
+        with _leased(job, lease):
+            return _run(job, lease)
     except Stopped as stopped:
         return str(stopped)
-    except (DatabaseError, InterfaceError):
+    except (OperationalError, InterfaceError):
         # The database went away: give the job back so a retry (or the requeue sweep) claims it again.
+        # Other database errors (integrity, data) would fail again: they fail the job, below.
         services._move(job.pk, GenerationJob.ACTIVE, Status.QUEUED, lease_until=None)
         raise
     except Exception as exc:
         from generation.backends.base import BackendError
 
+        if services.job_heartbeat(job.pk, lease_seconds=lease, attempt=job.attempts) not in GenerationJob.ACTIVE:
+            log.warning("generation job %s: attempt %s lost the job, then failed: %s", job.pk, job.attempts, exc)
+            return "lost"  # another attempt holds it now: its outcome, not this one's
         if isinstance(exc, BackendError):
             services.job_fail(job.pk, reason=str(exc), code="backend_error")
             return Status.FAILED
@@ -115,8 +228,8 @@ def _run(job: GenerationJob, lease: int) -> str:
     timings["checking"] = time.perf_counter() - started
     if not services.job_advance(job.pk, Status.CHECKING, Status.RUNNING, progress=5):
         raise Stopped(GenerationJob.objects.get(pk=job.pk).status)
-    with tempfile.TemporaryDirectory(prefix="castfeed-job-") as folder:
-        made = _make(job, decision, image, Path(folder), lease=lease, timings=timings)
+    with _work_folder(job) as folder:
+        made = _make(job, decision, image, folder, lease=lease, timings=timings)
         if not services.job_advance(job.pk, Status.RUNNING, Status.SCANNING, progress=85):
             raise Stopped(GenerationJob.objects.get(pk=job.pk).status)
         return _scan_and_keep(job, decision, made, timings, started)
@@ -182,7 +295,7 @@ def _make(
         seed=int(job.seed),
     )
     backend = get_backend(job.backend or knobs["BACKEND"])
-    beat = _Heartbeat(job.pk, lease, Status.RUNNING)
+    beat = _Heartbeat(job.pk, lease, Status.RUNNING, attempt=job.attempts)
     spent = {"render": 0.0, "watermark": 0.0}
 
     def frames():  # type: ignore[no-untyped-def]

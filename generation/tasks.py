@@ -2,7 +2,7 @@
 
 from celery import shared_task
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError
+from django.db import InterfaceError, OperationalError
 
 from generation import pipeline, services
 
@@ -13,7 +13,9 @@ from generation import pipeline, services
     reject_on_worker_lost=True,
     soft_time_limit=settings.CASTFEED_GENERATION["TASK_TIME_LIMIT"],
     time_limit=settings.CASTFEED_GENERATION["TASK_TIME_LIMIT"] + 60,
-    autoretry_for=(DatabaseError, InterfaceError),
+    # Only what can succeed on a retry (the database unreachable, a lost connection, a lock timeout):
+    # an integrity, data or programming error would fail again; the pipeline fails the job instead.
+    autoretry_for=(OperationalError, InterfaceError),
     retry_backoff=5,
     retry_backoff_max=120,
     max_retries=5,
@@ -24,4 +26,11 @@ def run_job(job_id: str) -> str:
 
 @shared_task(name="generation.requeue_stale", acks_late=True, soft_time_limit=50, time_limit=60)
 def requeue_stale() -> int:
-    return services.stale_jobs_requeue()
+    """Every few seconds (beat): jobs whose worker died go to another; dead attempts' and dead
+    worker processes' scratch folders are removed."""
+    from config.celery import worker_tmp_sweep
+
+    requeued = services.stale_jobs_requeue()
+    pipeline.work_folders_sweep()
+    worker_tmp_sweep()
+    return requeued

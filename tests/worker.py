@@ -70,17 +70,41 @@ def wait_for(
     raise AssertionError(f"condition not met within {timeout}s{log}")
 
 
-def start_worker(settings, log: Path, **extra_env: str) -> Worker:  # type: ignore[no-untyped-def]
-    """A worker process (in its own process group, so a test can kill it with its children)."""
-    env = {
+def _env(settings, extra_env: dict[str, str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": _database_url(),
         "CASTFEED_VAR_DIR": str(settings.VAR_DIR),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        "PYTHONUNBUFFERED": "1",
         **extra_env,
     }
+
+
+def start_beat(settings, log: Path, **extra_env: str) -> Worker:  # type: ignore[no-untyped-def]
+    """The project's Celery beat (the periodic tasks, the requeue sweep among them), as `make run`
+    starts it; its schedule file next to its log."""
+    process = subprocess.Popen(  # noqa: S603 - our own scheduler
+        [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
+         "--schedule", str(log.with_suffix(".schedule"))],
+        cwd=ROOT,
+        env=_env(settings, extra_env),
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )  # fmt: skip
+    beat = Worker(process, log)
+    wait_for(lambda: "Sending due task" in beat.output() or process.poll() is not None, timeout=60, worker=beat)
+    if process.poll() is not None:
+        raise AssertionError(f"beat failed to start:\n{beat.output()[-4000:]}")
+    return beat
+
+
+def start_worker(settings, log: Path, **extra_env: str) -> Worker:  # type: ignore[no-untyped-def]
+    """A worker process (in its own process group, so a test can kill it with its children)."""
+    env = _env(settings, extra_env)
     process = subprocess.Popen(  # noqa: S603 - our own worker
         [
             sys.executable,
