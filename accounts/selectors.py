@@ -138,6 +138,22 @@ def user_by_handle(handle: str) -> User:
     return user
 
 
+def user_by_handle_for(handle: str, viewer: User | None) -> User:
+    """`user_by_handle` as `viewer` may look it up: someone who blocked the viewer does not exist for
+    them (the same 404, word for word, as an unknown handle). The blocker still finds the people they
+    blocked, as on their profile."""
+    user = user_by_handle(handle)
+    viewer_id = getattr(viewer, "pk", None)
+    if viewer_id is not None and viewer_id != user.pk and relation_between(viewer_id, user.pk).blocked_by_them:
+        raise NotFound("No one has this handle.")
+    return user
+
+
+def blockers_of(user: User) -> QuerySet[Block, Any]:
+    """The ids (`blocker_id`) of the people who blocked `user`, as a subquery."""
+    return Block.objects.filter(blocked=user).values("blocker_id")
+
+
 def users_by_handles(handles: Iterable[str]) -> dict[str, User]:
     wanted = {h for h in map(normalize_handle, handles) if re.fullmatch(HANDLE_PATTERN, h)}
     return {u.handle: u for u in User.objects.filter(handle__in=wanted, is_active=True)}

@@ -173,6 +173,9 @@ def follow_create(*, follower: User, followee: User) -> None:
 
 
 def follow_delete(*, follower: User, followee: User) -> None:
+    """Idempotent; someone who blocked the follower is nobody to them (404, as follow_create)."""
+    if relation_between(follower.pk, followee.pk).blocked_by_them:
+        raise NotFound("No one has this handle.")
     Follow.objects.filter(follower=follower, followee=followee).delete()
 
 

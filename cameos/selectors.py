@@ -112,9 +112,11 @@ def _relations_and_grants(user_id: int, cameos: list[Cameo]) -> tuple[dict[int, 
 
 
 def cameo_for_handle(handle: str, viewer: User) -> tuple[User, Cameo | None]:
-    from accounts.selectors import user_by_handle
+    """The person with this handle and their cameo, as `viewer` may look them up: someone who blocked
+    the viewer is an unknown handle to them (404, the same body), never "not available"."""
+    from accounts.selectors import user_by_handle_for
 
-    owner = user_by_handle(handle)
+    owner = user_by_handle_for(handle, viewer)
     return owner, Cameo.objects.filter(owner=owner).first()
 
 
@@ -140,7 +142,15 @@ def my_cameo(user: User) -> dict[str, Any]:
 
 
 def requests_for(owner: User) -> QuerySet[CameoGrant]:
-    return CameoGrant.objects.filter(cameo__owner=owner, status=CameoGrant.Status.REQUESTED).select_related("grantee")
+    """Open requests for the owner's cameo; one from someone who has since blocked the owner is gone
+    (grant_decide answers 404 for it), so the list never reveals the block."""
+    from accounts.selectors import blockers_of
+
+    return (
+        CameoGrant.objects.filter(cameo__owner=owner, status=CameoGrant.Status.REQUESTED)
+        .exclude(grantee_id__in=blockers_of(owner))
+        .select_related("grantee")
+    )
 
 
 def grants_for(owner: User) -> QuerySet[CameoGrant]:

@@ -53,7 +53,11 @@ class JobOutput(serializers.Serializer):
 
     def to_representation(self, job: GenerationJob) -> dict[str, Any]:
         viewer = self.context.get("viewer")
-        video = video_bodies([job.video_id], viewer)[0] if job.video_id else None
+        bodies = self.context.get("videos")  # a page's video bodies, looked up once for all its jobs
+        if bodies is not None:
+            video = bodies.get(job.video_id) if job.video_id else None
+        else:
+            video = video_bodies([job.video_id], viewer)[0] if job.video_id else None
         return {
             "id": str(job.pk),
             "status": job.status,
@@ -88,7 +92,9 @@ class GenerationsApi(APIView):
         page = keyset_page(
             selectors.jobs_of(request.user), ordering=("-created_at", "-id"), salt="generations", **page_query(request)
         )
-        return Response(page_body(page, JobOutput, viewer=request.user))
+        ids = [job.video_id for job in page.items if job.video_id]
+        videos = {body["id"]: body for body in video_bodies(ids, request.user)} if ids else {}  # type: ignore[arg-type]
+        return Response(page_body(page, JobOutput, viewer=request.user, videos=videos))
 
     @extend_schema(
         operation_id="generations_create",

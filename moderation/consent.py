@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db import connection
 
 from accounts.models import User, normalize_handle
+from accounts.selectors import blockers_of
 from cameos import gallery
 from cameos.models import Cameo
 from cameos.selectors import Access, cameo_access_many
@@ -73,10 +74,13 @@ class Subject:
     label: str = ""  # the matched words of a name, for the author's message
     instructions: str = ""
     similarity: float | None = None
+    # A mentioned person who blocked the author: to the author their handle names no one, word for
+    # word as an unknown handle (as their profile is a 404); the audit keeps who and why.
+    as_unknown: bool = False
 
     @property
     def reason(self) -> str:
-        return _PUBLIC.get(self.why, self.why)
+        return "unknown_handle" if self.as_unknown else _PUBLIC.get(self.why, self.why)
 
     def public(self) -> dict[str, Any]:
         detail = PUBLIC_REASONS[self.reason]
@@ -271,12 +275,17 @@ def _mention_subjects(prompt: str, resolver: _Resolver) -> tuple[list[Subject], 
     users = resolver.by_handles(handles)
     cameos = {u.cameo_or_none.pk: u.cameo_or_none for u in users.values() if u.cameo_or_none is not None}  # type: ignore[attr-defined]
     access = resolver.access(cameos.values())
+    blockers = {
+        row["blocker_id"] for row in blockers_of(resolver.author).filter(blocker_id__in=[u.pk for u in users.values()])
+    }
     subjects = []
     for handle in handles:
         found = users.get(handle)
         cameo = found.cameo_or_none if found is not None else None  # type: ignore[attr-defined]
         if found is None:
             subjects.append(Subject("mention", False, "unknown_handle", handle=handle))
+        elif found.pk in blockers:
+            subjects.append(Subject("mention", False, "blocked", user_id=found.pk, handle=handle, as_unknown=True))
         elif cameo is None:
             subjects.append(Subject("mention", False, "no_cameo", user_id=found.pk, handle=handle))
         else:

@@ -272,6 +272,15 @@ FAKE_ACT = _any(
 COSTUME = r"(?:dressed (?:up )?as|costume|cosplay\w*|playing|impression of|like a|pretending to be|as if (?:he|she|they) (?:were|was)|toy|cartoon|puppet|cat|dog)"
 
 
+def _around(words: str, n: int = 2, *, commas: bool = True) -> str:
+    """An exception that is context, not the matched words themselves ("a cartoon", "a snowman"): it
+    covers up to `n` words either side of it within the sentence, so that it excuses "a cartoon zombie
+    bloodbath" or "beheading a snowman" but not "a halloween party, then he was beheaded". `commas=False`
+    keeps it inside the clause."""
+    comma = ",?" if commas else ""
+    return rf"(?:[\w'-]+{comma} ){{0,{n}}}\b(?:{words})\b(?:{comma} [\w'-]+){{0,{n}}}"
+
+
 @dataclass(frozen=True)
 class Rule:
     category: str
@@ -292,8 +301,10 @@ RULES = (
     _rule(
         "minors",
         rf"\b{ABUSE}\b[^.]{{0,40}}\b{MINOR}\b|\b{MINOR}\b[^.]{{0,40}}\b{ABUSE}\b",
-        unless=r"\b(?:pillow fight|snowball|water balloon|tickl\w*|cartoon|toy|video game|fake|piñata|pinata|"
-        r"burn(?:s|ed|ing)? (?:a|the) (?:cake|toast|cookies|pancakes|marshmallows?)|"
+        unless=_around(
+            r"pillow fights?|snowballs?|water balloons?|tickl\w*|cartoon|toys?|video game|fake|piñata|pinata"
+        )
+        + r"|\b(?:burn(?:s|ed|ing)? (?:a|the) (?:cake|toast|cookies|pancakes|marshmallows?)|"
         r"kick(?:s|ed|ing)? (?:a|the) (?:ball|football|soccer|can)|beat(?:s|ing)? (?:their|his|her|the) (?:dad|mom|record|high score|time)|"
         r"hit(?:s|ting)? (?:a|the) (?:ball|piñata|pinata|drum|home run|target|high note))\b",
     ),
@@ -319,8 +330,11 @@ RULES = (
         r"(?:plow|plough)(?:s|ed|ing)? into (?:a|the) crowd|stabbing each other|smash(?:es|ed|ing)? (?:in|into)? ?"
         r"(?:her|his|their|someone's) (?:face|head|skull)|(?:her|his|their) face smashed|beat(?:s|ing|en)? (?:\w+ ){0,3}bloody|"
         r"burn(?:s|ed|ing)? (?:a |the )?(?:man|woman|person|people|child|kid|prisoner) alive|being tortured|tortur(?:e|es|ing) (?:a |the )?\w+|slit(?:s|ting)? (?:his|her|their|the) throat|skinned alive)\b",
-        unless=r"\b(?:fake blood|cartoon|zombie costume|halloween|ketchup|movie prop|documentary|paintball|nerf|"
-        r"video game|lego|claymation|toy|snowman|no gore|no blood)\b",
+        unless=r"\b(?:fake blood|no gore|no blood)\b|"
+        + _around(
+            r"cartoon|zombie costume|halloween|ketchup|movie prop|documentary|paintball|nerf|video game|lego|"
+            r"claymation|toys?|snowman|snowmen"
+        ),
     ),
     # self-harm and suicide
     _rule(
@@ -352,7 +366,8 @@ RULES = (
         rf"\b(?:kill(?:ing)?|exterminat\w*|gas(?:sing)?|wipe out|wiping out|eradicat\w*|deport(?:ing)?|get rid of|"
         rf"ban(?:ning)?|hunt(?:ing)?(?: down)?|lynch\w*|burn(?:ing)?|beat(?:ing)? up|attack(?:ing)?|"
         rf"purge|purging|remove) (?:all |the |every |those )*{GROUP}\b",
-        unless=r"\bbugs?\b",
+        # pests that share a word with a group ("asian hornets", "indian meal moths")
+        unless=rf"\b{GROUP}(?: [a-z-]+){{0,2}} (?:bugs?|beetles?|hornets?|wasps?|ladybugs?|moths?|carp|ants?)\b",
     ),
     _rule(
         "hate",
@@ -369,7 +384,7 @@ RULES = (
     # harassment of a real person: a named or @-mentioned target, humiliated, threatened or hurt.
     _rule(
         "harassment",
-        rf"{TARGET}.{{0,60}}\b(?:humiliat\w*|mock(?:ed|ing)?|bull(?:y|ied|ying)|(?:look|looking|looks) (?:like an? )?"
+        rf"{TARGET}.{{0,60}}\b(?P<act>humiliat\w*|mock(?:ed|ing)?|bull(?:y|ied|ying)|(?:look|looking|looks) (?:like an? )?"
         rf"(?:stupid|dumb|ugly|fat|pathetic|retarded|idiot|moron|loser|disgusting|like a clown)|crying (?:and|while|as)|"
         rf"getting (?:beaten|beat|punched|slapped|kicked|spat on|laughed at|dumped|bullied|humiliated|pantsed|arrested)|"
         rf"beaten up|beat up|spat on|peeing (?:his|her|their)self|pee(?:s|ing)? (?:his|her|their) pants|"
@@ -383,7 +398,7 @@ RULES = (
         rf"puk(?:e|es|ing) on (?:himself|herself|themselves)|"
         rf"stalk\w*|crash(?:es|ing)? (?:his|her|their) car on purpose|"
         rf"(?:slap|punch|kick|spit on|trip)(?:s|ped|ping|ed|ing)? (?:him|her|them))\b",
-        unless=r"\bpillow fight\b|\bsurprise party\b|\bfake (?:mustache|beard)\b|\blaughing together\b",
+        unless=_around(r"pillow fights?|surprise party|fake (?:mustache|beard)|laughing together", 3),
     ),
     _rule(
         "harassment",
@@ -395,7 +410,7 @@ RULES = (
     _rule(
         "impersonation",
         rf"\b{PUBLIC_ROLE}\b[^.]{{0,50}}\b{FAKE_ACT}",
-        unless=rf"\b{COSTUME}\b",
+        unless=_around(COSTUME, 3, commas=False),
     ),
     _rule(
         "impersonation",
@@ -411,6 +426,26 @@ class Flag:
     evidence: str  # the words that matched (for the audit log and moderators; not shown to authors)
 
 
+def _unexcused(rule: Rule, text: str) -> re.Match[str] | None:
+    """The first match of the rule that no exception excuses. An exception excuses only a match its
+    own words overlap ("kill it" the "kill" in it, "fake blood" the "blood" in it), never one
+    elsewhere in the prompt ("a pillow fight, then he stabs his neighbour to death"). Every start
+    position is tried, so a long excused match cannot hide a shorter one inside or after it."""
+    found = rule.pattern.search(text)
+    if found is None or rule.unless is None:
+        return found
+    excused = [m.span() for m in rule.unless.finditer(text)]
+    while found is not None:
+        start, end = found.span()
+        # A rule whose match spans filler words ("@x ... humiliated") names the act it is about: the
+        # exception has to overlap that.
+        a, b = found.span("act") if "act" in rule.pattern.groupindex else (start, end)
+        if not any(lo < b and a < hi for lo, hi in excused):
+            return found
+        found = rule.pattern.search(text, start + 1)
+    return None
+
+
 def scan(prompt: str) -> list[Flag]:
     """The policy categories a prompt breaks, by words and patterns; [] when none."""
     text = _text(prompt)
@@ -418,10 +453,8 @@ def scan(prompt: str) -> list[Flag]:
     for rule in RULES:
         if rule.category in flags:
             continue
-        found = rule.pattern.search(text)
+        found = _unexcused(rule, text)
         if found is None:
-            continue
-        if rule.unless is not None and rule.unless.search(text):
             continue
         flags[rule.category] = Flag(rule.category, found.group(0).strip()[:80])
     return [flags[c] for c in CATEGORIES if c in flags]

@@ -114,7 +114,7 @@ def test_settings_need_a_cameo(api):
 @pytest.mark.parametrize(
     ("audience", "expected"),
     [
-        # self, approved friend, mutual, one-way follower, stranger, blocked, blocker
+        # self, approved friend, mutual, one-way follower, stranger, blocked (None: 404), blocker
         (
             "only_me",
             [
@@ -123,21 +123,21 @@ def test_settings_need_a_cameo(api):
                 (False, False),
                 (False, False),
                 (False, False),
-                (False, False),
+                None,
                 (False, False),
             ],
         ),
         (
             "approved",
-            [(True, False), (True, False), (False, True), (False, True), (False, True), (False, False), (False, False)],
+            [(True, False), (True, False), (False, True), (False, True), (False, True), None, (False, False)],
         ),
         (
             "mutuals",
-            [(True, False), (True, False), (True, False), (False, True), (False, True), (False, False), (False, False)],
+            [(True, False), (True, False), (True, False), (False, True), (False, True), None, (False, False)],
         ),
         (
             "everyone",
-            [(True, False), (True, False), (True, False), (True, False), (True, False), (False, False), (False, False)],
+            [(True, False), (True, False), (True, False), (True, False), (True, False), None, (False, False)],
         ),
     ],
 )
@@ -152,7 +152,11 @@ def test_access_for_each_persona(client_of, me, friend, make_user, audience, exp
     accounts_services.block_create(blocker=me, blocked=blocked)
     accounts_services.block_create(blocker=blocker, blocked=me)
     people = [me, friend, mutual, follower, stranger, blocked, blocker]
-    assert [access(client_of(p)) for p in people] == expected
+    got = [
+        None if client_of(p).get("/api/v1/cameos/me.myself").status_code == 404 else access(client_of(p))
+        for p in people
+    ]
+    assert got == expected
 
 
 def test_a_block_hides_everything_even_an_old_grant(client_of, me, friend):
@@ -231,8 +235,8 @@ def test_requests_that_make_no_sense(client_of, api, me, other, make_user, activ
     assert api.post("/api/v1/cameos/me.myself/requests").status_code == 409  # my own
     services.cameo_update(owner=me, audience="approved")
     accounts_services.block_create(blocker=me, blocked=other)
-    response = client_of(other).post("/api/v1/cameos/me.myself/requests")
-    assert (response.status_code, response.json()["detail"]) == (403, "This cameo is not available.")
+    response = client_of(other).post("/api/v1/cameos/me.myself/requests")  # blocked: as if nobody
+    assert (response.status_code, response.json()["detail"]) == (404, "No one has this handle.")
     assert api.post("/api/v1/cameo/requests/999999/approve").status_code == 404
     assert not CameoGrant.objects.exists()
 
@@ -292,3 +296,44 @@ def test_erasing_the_account_erases_the_cameo(api, me, activate_cameo):
     assert api.delete("/api/v1/me").status_code == 204
     assert not Cameo.objects.exists()
     assert not GalleryEntry.objects.exists()
+
+
+# --- asking again after a refusal ------------------------------------------------------------------
+
+
+def test_asking_again_during_the_cooldown_tells_the_owner_nothing_and_stores_nothing(
+    client_of, api, me, other, activate_cameo
+):
+    from accounts.models import Notification
+
+    activate_cameo(me)
+    asker = client_of(other)
+    grant_id = asker.post("/api/v1/cameos/me.myself/requests").json()["id"]
+    assert api.post(f"/api/v1/cameo/requests/{grant_id}/deny").status_code == 200
+    told = Notification.objects.filter(user=me, kind=Notification.Kind.CAMEO_REQUESTED).count()
+    assert told == 1
+    before = list(CameoGrant.objects.values_list("id", "status", "requested_at", "decided_at"))
+    for _ in range(10):
+        response = asker.post("/api/v1/cameos/me.myself/requests")
+        assert response.status_code == 409
+        assert response.json()["error"] == "request_cooldown"
+    assert Notification.objects.filter(user=me).count() == told
+    assert api.get("/api/v1/notifications").json()["results"][0]["kind"] == "cameo_requested"
+    assert len(api.get("/api/v1/notifications").json()["results"]) == told
+    assert list(CameoGrant.objects.values_list("id", "status", "requested_at", "decided_at")) == before
+    assert api.get("/api/v1/cameo/requests").json()["results"] == []
+
+
+def test_asking_again_after_the_cooldown_tells_the_owner_once(client_of, api, me, other, activate_cameo):
+    import datetime as dt
+
+    from accounts.models import Notification
+
+    activate_cameo(me)
+    asker = client_of(other)
+    grant_id = asker.post("/api/v1/cameos/me.myself/requests").json()["id"]
+    api.post(f"/api/v1/cameo/requests/{grant_id}/deny")
+    CameoGrant.objects.filter(pk=grant_id).update(decided_at=timezone.now() - dt.timedelta(days=365))
+    response = asker.post("/api/v1/cameos/me.myself/requests")
+    assert (response.status_code, response.json()["status"]) == (201, "requested")
+    assert Notification.objects.filter(user=me, kind=Notification.Kind.CAMEO_REQUESTED).count() == 2

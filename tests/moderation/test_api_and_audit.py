@@ -32,11 +32,24 @@ def test_preflight_reports_policy_categories(api):
     assert body == {"allowed": False, "subjects": [], "categories": ["violence"]}
 
 
-def test_a_blocked_author_reads_not_available(api, me, make_user, activate_cameo):
+def test_a_blocked_author_reads_the_handle_as_unknown_word_for_word(api, me, make_user, activate_cameo):
     owner = make_user("private.pat")
     activate_cameo(owner, audience="everyone")
     accounts.block_create(blocker=owner, blocked=me)
-    subject = api.post(URL, {"prompt": "@private.pat dancing"}, format="json").json()["subjects"][0]
+    blocked = api.post(URL, {"prompt": "@private.pat dancing"}, format="json")
+    unknown = api.post(URL, {"prompt": "@private.pxt dancing"}, format="json")
+    assert blocked.status_code == unknown.status_code
+    assert blocked.content.replace(b"private.pat", b"private.pxt") == unknown.content
+    assert blocked.json()["subjects"][0]["reason"] == "unknown_handle"
+    # The person who blocked reads as "not available" to the author only where no handle is involved
+    # (a face or a remix), like a cameo kept to its owner.
+
+
+def test_an_author_who_blocked_someone_reads_not_available(api, me, make_user, activate_cameo):
+    owner = make_user("blocked.by.me")
+    activate_cameo(owner, audience="everyone")
+    accounts.block_create(blocker=me, blocked=owner)
+    subject = api.post(URL, {"prompt": "@blocked.by.me dancing"}, format="json").json()["subjects"][0]
     assert subject["reason"] == "not_available" and "block" not in subject["detail"].lower()
 
 

@@ -162,7 +162,7 @@ def test_the_audit_records_every_subject_by_id_with_the_true_reason(me, make_use
 
     accounts.block_create(blocker=owner, blocked=me)
     decision = consent.check(me, "@blocky juggling", job="job-42")
-    assert decision.public()[0]["reason"] == "not_available"
+    assert decision.public()[0]["reason"] == "unknown_handle"  # the author is not told of the block
     event = AuditEvent.objects.get(pk=decision.audit_id)
     assert (event.allowed, event.subject_id, event.object_id) == (False, owner.pk, "job-42")
     assert event.data["subjects"] == [{"user_id": owner.pk, "source": "mention", "allowed": False, "why": "blocked"}]

@@ -1,0 +1,94 @@
+"""Someone who blocked me does not exist for me: every endpoint that looks a handle (or a request of
+theirs) up answers exactly as it does for a handle nobody has, status and body byte for byte, and
+stores nothing. The blocker still finds the people they blocked (as on GET /users/{handle})."""
+
+import pytest
+
+from accounts import services as accounts_services
+from accounts.models import Follow, Notification
+from cameos import services
+from cameos.models import CameoGrant
+
+pytestmark = pytest.mark.django_db
+UNKNOWN = "nobody.here"
+
+
+@pytest.fixture
+def owner(make_user, me, activate_cameo):
+    """Someone with a cameo open to requests, who has blocked `me`."""
+    person = make_user("the.owner")
+    activate_cameo(person, audience="approved")
+    accounts_services.block_create(blocker=person, blocked=me)
+    return person
+
+
+def same_as_unknown(client, method, path, **kwargs):
+    """`path` with the blocker's handle answers as with an unknown one; the answer."""
+    blocked = getattr(client, method)(path.format(handle="the.owner"), **kwargs)
+    unknown = getattr(client, method)(path.format(handle=UNKNOWN), **kwargs)
+    assert blocked.status_code == unknown.status_code == 404, blocked.content
+    assert blocked.content == unknown.content
+    assert blocked.json() == {"error": "not_found", "detail": "No one has this handle."}
+    return blocked
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/cameos/{handle}"),
+        ("post", "/api/v1/cameos/{handle}/requests"),
+        ("get", "/api/v1/users/{handle}"),
+        ("get", "/api/v1/users/{handle}/videos"),
+        ("get", "/api/v1/users/{handle}/followers"),
+        ("get", "/api/v1/users/{handle}/following"),
+        ("put", "/api/v1/users/{handle}/follow"),
+        ("delete", "/api/v1/users/{handle}/follow"),
+        ("delete", "/api/v1/cameo/appearances?author={handle}"),
+    ],
+)
+def test_a_blocker_looks_like_an_unknown_handle(api, me, owner, method, path):
+    same_as_unknown(api, method, path)
+    assert not CameoGrant.objects.exists()
+    assert not Follow.objects.exists()
+    assert not Notification.objects.filter(user=owner).exists()
+
+
+def test_the_blocker_still_sees_the_person_they_blocked(client_of, me, owner, activate_cameo):
+    activate_cameo(me)
+    response = client_of(owner).get("/api/v1/cameos/me.myself")
+    assert response.status_code == 200
+    assert (response.json()["available"], response.json()["can_request"]) == (False, False)
+    response = client_of(owner).post("/api/v1/cameos/me.myself/requests")
+    assert (response.status_code, response.json()["error"]) == (403, "not_available")
+
+
+def test_a_request_from_someone_who_then_blocked_the_owner_is_gone(client_of, make_user, me, activate_cameo):
+    activate_cameo(me)
+    asker = make_user("the.asker")
+    grant = services.grant_request(requester=asker, owner=me)
+    accounts_services.block_create(blocker=asker, blocked=me)
+    api = client_of(me)
+    assert api.get("/api/v1/cameo/requests").json()["results"] == []
+    for action in ("approve", "deny"):
+        blocked = api.post(f"/api/v1/cameo/requests/{grant.pk}/{action}")
+        unknown = api.post(f"/api/v1/cameo/requests/999999/{action}")
+        assert blocked.status_code == unknown.status_code == 404
+        assert blocked.content == unknown.content
+    assert CameoGrant.objects.get().status == "requested"
+
+
+def test_approving_someone_i_blocked_says_so(client_of, make_user, me, activate_cameo):
+    activate_cameo(me)
+    asker = make_user("the.asker")
+    grant = services.grant_request(requester=asker, owner=me)
+    accounts_services.block_create(blocker=me, blocked=asker)
+    response = client_of(me).post(f"/api/v1/cameo/requests/{grant.pk}/approve")
+    assert (response.status_code, response.json()["error"]) == (409, "blocked")
+
+
+def test_videos_of_me_by_a_blocker_can_still_be_deleted_by_author(client_of, make_user, me, make_video):
+    author = make_user("the.author")
+    make_video(author, people=(me,))
+    accounts_services.block_create(blocker=author, blocked=me)
+    response = client_of(me).delete("/api/v1/cameo/appearances?author=the.author")
+    assert (response.status_code, response.json()) == (200, {"deleted": 1})
