@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # Install (if missing), start and stop the real services the full test suite runs against:
-# PostgreSQL 15 with pgvector, and Redis, both on loopback only, in a private data folder.
-#   .ci/services.sh install   apt packages + pgvector built from Debian 13's source package
-#   .ci/services.sh start     prints the env vars to export (DATABASE_URL, CELERY_BROKER_URL, REDIS_URL)
+# PostgreSQL 15 with pgvector, Redis, and an S3-compatible server (moto in server mode), all on
+# loopback only, in a private data folder.
+#   .ci/services.sh install   apt packages + pgvector built from Debian 13's source package + moto in
+#                             its own venv (not the project's: services start before `make install`)
+#   .ci/services.sh start     prints the env vars to export (DATABASE_URL, CELERY_BROKER_URL, REDIS_URL,
+#                             CASTFEED_TEST_S3_ENDPOINT: only the S3 tests use it, each with its own
+#                             bucket; the rest of the suite keeps the local media folder)
 #   .ci/services.sh stop      stops what start started
 set -euo pipefail
 
 STATE_DIR=${CASTFEED_SERVICES_DIR:-/tmp/castfeed-services}
 PG_PORT=${CASTFEED_PG_PORT:-55432}
 REDIS_PORT=${CASTFEED_REDIS_PORT:-56379}
+S3_PORT=${CASTFEED_S3_PORT:-59000}
+MOTO_VENV=${CASTFEED_MOTO_VENV:-$STATE_DIR/moto-venv}
+MOTO_PIN="moto[server]==5.2.5"  # the S3-compatible server the S3 tests run against (tests/core/test_s3_media.py)
 PG_BIN=/usr/lib/postgresql/15/bin
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -28,6 +35,7 @@ install_packages() {
   command -v redis-server >/dev/null || need+=(redis-server)
   command -v dpkg-source >/dev/null || need+=(dpkg-dev)
   command -v make >/dev/null || need+=(make gcc)
+  [ -x "$MOTO_VENV/bin/moto_server" ] || python3 -c "import ensurepip" 2>/dev/null || need+=(python3-venv)
   if [ ${#need[@]} -gt 0 ]; then
     log "apt-get install ${need[*]}"
     $SUDO apt-get update -qq
@@ -59,7 +67,28 @@ install_packages() {
     $SUDO rm -f "$src_list"
     rm -rf "$build"
   fi
+  if [ ! -x "$MOTO_VENV/bin/moto_server" ]; then
+    log "installing $MOTO_PIN in $MOTO_VENV"
+    mkdir -p "$(dirname "$MOTO_VENV")"
+    python3 -m venv "$MOTO_VENV"
+    "$MOTO_VENV/bin/pip" install -q --disable-pip-version-check "$MOTO_PIN"
+  fi
   log "packages ready"
+}
+
+s3_answers() {
+  "$MOTO_VENV/bin/python" -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" \
+    "http://127.0.0.1:$S3_PORT/" >/dev/null 2>&1
+}
+
+start_s3() {
+  [ -x "$MOTO_VENV/bin/moto_server" ] || { log "moto missing: run $0 install"; exit 1; }
+  s3_answers && return 0
+  nohup "$MOTO_VENV/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT" </dev/null >"$STATE_DIR/moto.log" 2>&1 &
+  echo $! >"$STATE_DIR/moto.pid"
+  for _ in $(seq 100); do s3_answers && return 0; sleep 0.1; done
+  log "moto did not answer on 127.0.0.1:$S3_PORT (see $STATE_DIR/moto.log)"
+  exit 1
 }
 
 start() {
@@ -88,10 +117,12 @@ start() {
       --dir "$STATE_DIR" --pidfile "$STATE_DIR/redis.pid" --logfile "$STATE_DIR/redis.log"
     for _ in $(seq 50); do redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.1; done
   fi
-  log "PostgreSQL on 127.0.0.1:$PG_PORT, Redis on 127.0.0.1:$REDIS_PORT"
+  start_s3
+  log "PostgreSQL on 127.0.0.1:$PG_PORT, Redis on 127.0.0.1:$REDIS_PORT, S3 (moto) on 127.0.0.1:$S3_PORT"
   echo "export DATABASE_URL=postgres://postgres@127.0.0.1:$PG_PORT/castfeed"
   echo "export CELERY_BROKER_URL=redis://127.0.0.1:$REDIS_PORT/0"
   echo "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT/1"
+  echo "export CASTFEED_TEST_S3_ENDPOINT=http://127.0.0.1:$S3_PORT"
 }
 
 stop() {
@@ -99,6 +130,10 @@ stop() {
     as_postgres "$PG_BIN/pg_ctl" -D "$STATE_DIR/pg" -m fast stop >/dev/null 2>&1 || true
   fi
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true
+  if [ -f "$STATE_DIR/moto.pid" ]; then
+    kill "$(cat "$STATE_DIR/moto.pid")" >/dev/null 2>&1 || true
+    rm -f "$STATE_DIR/moto.pid"
+  fi
   log "stopped"
 }
 

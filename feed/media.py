@@ -4,7 +4,8 @@ Local storage: `/media/v/<media_key>/video.mp4` and `/poster.jpg`, served by `fe
 after a look-up of the video: a published video's URL is stable; a draft's works only with a signed
 token that expires (CASTFEED_DRAFT_MEDIA_URL_SECONDS); a deleted or removed video's URL is a 404 the
 moment its row changes, even before its files are gone. The media key is 128 random bits, so no URL
-is guessable. Other storages (S3): the storage's own URLs, signed and expiring (querystring_auth).
+is guessable. Other storages (S3): the storage's own URLs, signed and expiring (querystring_auth),
+a draft's after CASTFEED_DRAFT_MEDIA_URL_SECONDS.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ def file_url(*, media_key: str, status: str, name: str, filename: str) -> str | 
     if not name or status == Video.Status.REMOVED:
         return None
     if not isinstance(default_storage, FileSystemStorage):
+        if status != Video.Status.PUBLISHED:  # a draft's URL lives no longer than on local storage
+            return default_storage.url(name, expire=settings.CASTFEED_DRAFT_MEDIA_URL_SECONDS)  # type: ignore[call-arg]
         return default_storage.url(name)
     url = f"{_url_prefix()}{media_key}/{filename}"
     if status != Video.Status.PUBLISHED:
