@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 FFMPEG_PC := libavdevice libavfilter libavformat libavcodec libswresample libswscale libavutil
 FFMPEG_DEV := $(addsuffix -dev,$(FFMPEG_PC))
 
-.PHONY: install run test check seed clean
+.PHONY: install run test test-fast check seed clean
 
 # Local runs use development settings unless the environment says otherwise.
 run seed: export DJANGO_DEBUG ?= 1
@@ -37,10 +37,15 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The quick loop while working: leaves out the `slow` tests and those that start a worker or a browser.
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow and not worker and not browser" $(PYTEST_ARGS)
+
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/mypy
+	$(BIN)/lint-imports --no-cache
 
 seed: install
 	$(BIN)/python manage.py migrate --noinput

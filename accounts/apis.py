@@ -10,16 +10,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import selectors, services
-from accounts.models import Notification, User
+from accounts.models import Notification
+from accounts.presenters import UserSummaryOutput, viewer_of
 from core.apis import errors, page_body, page_query, paginated
 from core.exceptions import InvalidInput
 from core.pagination import keyset_page
 from core.serializers import StrictSerializer
-
-
-def viewer_of(request: Request) -> User | None:
-    return request.user if request.user.is_authenticated else None  # type: ignore[return-value]
-
 
 # --- output shapes ---------------------------------------------------------------------------------
 
@@ -56,11 +52,6 @@ class ProfileOutput(serializers.Serializer):
 
     def get_is_blocked(self, user: Any) -> bool:
         return user.relation.blocked_by_me
-
-
-class UserSummaryOutput(serializers.Serializer):
-    handle = serializers.CharField()
-    display_name = serializers.CharField()
 
 
 class FollowerOutput(UserSummaryOutput):

@@ -13,14 +13,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.apis import UserSummaryOutput
+from accounts.presenters import UserSummaryOutput
 from cameos import selectors, services
 from cameos.models import Appearance, Audience, CameoGrant
 from core.apis import errors, page_body, page_query, paginated
 from core.exceptions import InvalidInput, NotFound
 from core.pagination import keyset_page
 from core.serializers import StrictSerializer
-from feed.apis import VideoOutput, video_bodies
+from feed.presenters import VideoOutput, video_bodies
 
 
 class ChallengeOutput(serializers.Serializer):

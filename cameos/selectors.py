@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from accounts.models import User
 from accounts.selectors import NO_RELATION, Relation, relations_parse, relations_query
 from cameos import crypto
-from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment
+from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, VideoFace
 from core.exceptions import NotFound
 from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, keyset_page, page_limit
 from feed.models import VideoPerson
@@ -268,3 +268,8 @@ def possible_matches_on_videos_of(author: User) -> QuerySet[Appearance]:
         .exclude(user=author)
         .select_related("user")
     )
+
+
+def face_templates(video_id: int) -> list[Any]:
+    """The face templates the output scan found in a video (one per face track), for the consent gate."""
+    return list(VideoFace.objects.filter(video_id=video_id).values_list("embedding", flat=True))

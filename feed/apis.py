@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -17,8 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.apis import viewer_of
-from accounts.models import User
+from accounts.presenters import viewer_of
 from accounts.selectors import user_visible_to
 from core.apis import errors, page_body, page_query, paginated
 from core.exceptions import Forbidden
@@ -28,74 +26,8 @@ from core.pagination import keyset_page
 from core.serializers import StrictSerializer
 from feed import media, selectors, services
 from feed.models import Report, Video
+from feed.presenters import AuthorOutput, VideoOutput, video_bodies, video_body
 from feed.ranking import for_you_page
-
-
-def _when(value: dt.datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-def video_body(card: selectors.VideoCard, *, liked: bool = False) -> dict[str, Any]:
-    """A video as clients see it (VideoOutput documents the shape)."""
-    return {
-        "id": card.id,
-        "author": {"handle": card.author_handle, "display_name": card.author_display_name},
-        "caption": card.caption,
-        "status": card.status,
-        "media_url": media.file_url(
-            media_key=card.media_key, status=card.status, name=card.media, filename="video.mp4"
-        ),
-        "poster_url": media.file_url(
-            media_key=card.media_key, status=card.status, name=card.poster, filename="poster.jpg"
-        ),
-        "duration_ms": card.duration_ms,
-        "width": card.width,
-        "height": card.height,
-        "counts": {"likes": card.likes, "comments": card.comments, "views": card.views, "remixes": card.remixes},
-        "cameos": list(card.people),
-        "remix_of": card.remix_of_id,
-        "created_at": _when(card.created_at),
-        "published_at": _when(card.published_at),
-        "liked": liked,
-    }
-
-
-def video_bodies(ids: list[int], viewer: User | None) -> list[dict[str, Any]]:
-    """Bodies of the videos with these ids, in order: two queries for a whole page."""
-    liked = selectors.liked_ids(viewer, ids)
-    return [video_body(card, liked=card.id in liked) for card in selectors.video_cards(ids)]
-
-
-class AuthorOutput(serializers.Serializer):
-    handle = serializers.CharField()
-    display_name = serializers.CharField()
-
-
-class CountsOutput(serializers.Serializer):
-    likes = serializers.IntegerField()
-    comments = serializers.IntegerField()
-    views = serializers.IntegerField()
-    remixes = serializers.IntegerField()
-
-
-class VideoOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    author = AuthorOutput()
-    caption = serializers.CharField()
-    status = serializers.ChoiceField(choices=Video.Status.choices)
-    media_url = serializers.CharField(
-        allow_null=True, help_text="Stable when published; signed and expiring for a draft; null when removed."
-    )
-    poster_url = serializers.CharField(allow_null=True)
-    duration_ms = serializers.IntegerField()
-    width = serializers.IntegerField()
-    height = serializers.IntegerField()
-    counts = CountsOutput()
-    cameos = serializers.ListField(child=serializers.CharField(), help_text="Handles of the people shown.")
-    remix_of = serializers.IntegerField(allow_null=True)
-    created_at = serializers.DateTimeField()
-    published_at = serializers.DateTimeField(allow_null=True)
-    liked = serializers.BooleanField(help_text="The caller likes it.")
 
 
 class CommentOutput(serializers.Serializer):

@@ -16,7 +16,7 @@ from core.apis import errors, page_body, page_query, paginated
 from core.pagination import keyset_page
 from core.parsers import LimitedJSONParser
 from core.serializers import StrictSerializer
-from feed.apis import VideoOutput, video_bodies
+from feed.presenters import VideoOutput, video_bodies
 from generation import selectors, services
 from generation.models import GenerationJob
 

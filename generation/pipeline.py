@@ -202,7 +202,7 @@ def run(job_id: str) -> str:
     except (OperationalError, InterfaceError):
         # The database went away: give the job back so a retry (or the requeue sweep) claims it again.
         # Other database errors (integrity, data) would fail again: they fail the job, below.
-        services._move(job.pk, GenerationJob.ACTIVE, Status.QUEUED, lease_until=None)
+        services.job_release(job.pk)
         raise
     except Exception as exc:
         from generation.backends.base import BackendError
@@ -367,5 +367,5 @@ def _scan_and_keep(
         raise Stopped(GenerationJob.objects.get(pk=job.pk).status)
     timings["store"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
-    GenerationJob.objects.filter(pk=job.pk).update(timings={k: round(v, 4) for k, v in timings.items()})
+    services.job_timings_record(job.pk, timings=timings)
     return Status.READY

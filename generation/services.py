@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Notification, User
 from accounts.services import notify
-from cameos.models import VideoFace
+from cameos.selectors import face_templates
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
 from core.storage import delete_after_commit, delete_now
 from core.text import MixedScript, canonical
@@ -32,7 +32,7 @@ from feed.models import Video, VideoPerson
 from generation.models import GenerationJob, JobPerson
 from generation.uploads import check_image
 from moderation import consent, policy
-from moderation.apis import remix_source
+from moderation.selectors import remix_source
 
 Status = GenerationJob.Status
 ENDED = (Status.PUBLISHED, Status.BLOCKED, Status.FAILED, Status.CANCELLED)
@@ -255,6 +255,17 @@ def job_advance(job_id: Any, source: str, target: str, **fields: Any) -> bool:
     return _move(job_id, [source], target, **fields)
 
 
+def job_release(job_id: Any) -> bool:
+    """Give an active job back to the queue, without a lease (its worker lost the database): a retry
+    or the requeue sweep claims it again. False when it was no longer active."""
+    return _move(job_id, GenerationJob.ACTIVE, Status.QUEUED, lease_until=None)
+
+
+def job_timings_record(job_id: Any, *, timings: dict[str, float]) -> None:
+    """Keep how long each step of the attempt that made the video took (seconds)."""
+    GenerationJob.objects.filter(pk=job_id).update(timings={k: round(v, 4) for k, v in timings.items()})
+
+
 def job_block(job_id: Any, *, reason: str, code: str = "consent_required", decision: dict | None = None) -> bool:
     """Stop a job that may not go on (consent or policy): nothing of it is published, its draft (if
     any) is deleted."""
@@ -433,7 +444,7 @@ def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Vid
         raise Conflict("Only a ready video can be published.", code="not_ready")
     if caption is not None and len(caption) > 300:
         raise InvalidInput({"caption": ["At most 300 characters."]})
-    templates = list(VideoFace.objects.filter(video=job.video).values_list("embedding", flat=True))
+    templates = face_templates(job.video.pk)
     faces = consent.match_faces(np.array(templates, dtype=np.float32), exact=True) if templates else []
     decision = consent.check(
         author,

@@ -17,10 +17,9 @@ from core.apis import errors
 from core.exceptions import InvalidInput, NotFound
 from core.serializers import StrictSerializer
 from core.text import MixedScript, canonical
-from feed.models import Video
-from feed.selectors import video_visible_to
 from moderation import consent, policy, takedowns
 from moderation.models import TakedownRequest
+from moderation.selectors import remix_source
 
 
 class ConsentCheckInput(StrictSerializer):
@@ -42,14 +41,6 @@ class ConsentCheckOutput(serializers.Serializer):
     )
     subjects = SubjectOutput(many=True)
     categories = serializers.ListField(child=serializers.ChoiceField(choices=policy.CATEGORIES))
-
-
-def remix_source(video_id: int, author: object) -> Video:
-    """A video one may remix: published, or one's own (a draft of someone else is not)."""
-    video = video_visible_to(video_id, author)  # type: ignore[arg-type]
-    if video.status != Video.Status.PUBLISHED and video.author_id != getattr(author, "pk", None):
-        raise InvalidInput({"remix_of": ["Only published videos can be remixed."]})
-    return video
 
 
 class ConsentCheckApi(APIView):

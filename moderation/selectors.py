@@ -14,7 +14,9 @@ from django.db import connection
 from django.db.models import QuerySet
 
 from cameos.models import Cameo
-from feed.models import Report
+from core.exceptions import InvalidInput
+from feed.models import Report, Video
+from feed.selectors import video_visible_to
 from moderation.models import AuditEvent, NamesVersion, ProtectedFace, ProtectedPerson
 from moderation.names import NameIndex, Person
 
@@ -201,3 +203,11 @@ def _templates(face_ids: list[int]) -> np.ndarray:
             texts.update(cursor.fetchall())
     joined = ",".join(texts[i].strip().removeprefix("[").removesuffix("]") for i in face_ids)
     return np.fromstring(joined, dtype=np.float32, sep=",").reshape(len(face_ids), 128)
+
+
+def remix_source(video_id: int, author: object) -> Video:
+    """A video one may remix: published, or one's own (a draft of someone else is not)."""
+    video = video_visible_to(video_id, author)  # type: ignore[arg-type]
+    if video.status != Video.Status.PUBLISHED and video.author_id != getattr(author, "pk", None):
+        raise InvalidInput({"remix_of": ["Only published videos can be remixed."]})
+    return video

@@ -1,0 +1,80 @@
+"""How a video looks to clients: the one place that renders a video body and declares its schema
+serializer. Other apps' views (cameos, generation) render videos through here, never feed.apis."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.models import User
+from feed import media, selectors
+from feed.models import Video
+
+
+def _when(value: dt.datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def video_body(card: selectors.VideoCard, *, liked: bool = False) -> dict[str, Any]:
+    """A video as clients see it (VideoOutput documents the shape)."""
+    return {
+        "id": card.id,
+        "author": {"handle": card.author_handle, "display_name": card.author_display_name},
+        "caption": card.caption,
+        "status": card.status,
+        "media_url": media.file_url(
+            media_key=card.media_key, status=card.status, name=card.media, filename="video.mp4"
+        ),
+        "poster_url": media.file_url(
+            media_key=card.media_key, status=card.status, name=card.poster, filename="poster.jpg"
+        ),
+        "duration_ms": card.duration_ms,
+        "width": card.width,
+        "height": card.height,
+        "counts": {"likes": card.likes, "comments": card.comments, "views": card.views, "remixes": card.remixes},
+        "cameos": list(card.people),
+        "remix_of": card.remix_of_id,
+        "created_at": _when(card.created_at),
+        "published_at": _when(card.published_at),
+        "liked": liked,
+    }
+
+
+def video_bodies(ids: list[int], viewer: User | None) -> list[dict[str, Any]]:
+    """Bodies of the videos with these ids, in order: two queries for a whole page."""
+    liked = selectors.liked_ids(viewer, ids)
+    return [video_body(card, liked=card.id in liked) for card in selectors.video_cards(ids)]
+
+
+class AuthorOutput(serializers.Serializer):
+    handle = serializers.CharField()
+    display_name = serializers.CharField()
+
+
+class CountsOutput(serializers.Serializer):
+    likes = serializers.IntegerField()
+    comments = serializers.IntegerField()
+    views = serializers.IntegerField()
+    remixes = serializers.IntegerField()
+
+
+class VideoOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = AuthorOutput()
+    caption = serializers.CharField()
+    status = serializers.ChoiceField(choices=Video.Status.choices)
+    media_url = serializers.CharField(
+        allow_null=True, help_text="Stable when published; signed and expiring for a draft; null when removed."
+    )
+    poster_url = serializers.CharField(allow_null=True)
+    duration_ms = serializers.IntegerField()
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    counts = CountsOutput()
+    cameos = serializers.ListField(child=serializers.CharField(), help_text="Handles of the people shown.")
+    remix_of = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    liked = serializers.BooleanField(help_text="The caller likes it.")

@@ -1,0 +1,97 @@
+"""The import rules of DESIGN.md, as `make check` enforces them: import-linter's contracts
+([tool.importlinter] in pyproject.toml) hold on the tree, and fail on a deliberately wrong import
+added to a copy of it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ["accounts", "cameos", "core", "feed", "generation", "moderation", "web", "config"]
+LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
+
+
+def lint_imports(cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`make check`'s step, run in `cwd` with the pyproject.toml found there."""
+    return subprocess.run(  # noqa: S603
+        [str(LINT_IMPORTS), "--no-cache", "--no-logo", "pyproject.toml"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(cwd)},
+    )
+
+
+def _python_only(folder: str, names: list[str]) -> list[str]:
+    return [n for n in names if n == "__pycache__" or not (n.endswith(".py") or Path(folder, n).is_dir())]
+
+
+@pytest.fixture
+def tree_copy(tmp_path: Path) -> Path:
+    """The project's packages (Python files only) and its pyproject.toml, in a temporary folder."""
+    for package in PACKAGES:
+        shutil.copytree(ROOT / package, tmp_path / package, ignore=_python_only)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
+def test_the_contracts_hold_on_the_tree():
+    result = lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def test_a_copy_of_the_tree_passes_too(tree_copy: Path):
+    # The copy is what the failing cases below change: unchanged, it passes.
+    result = lint_imports(tree_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "contract", "chain"),
+    [
+        (  # against the direction: feed is below generation
+            "feed/wrong.py",
+            "from generation import services\n",
+            "Apps import one way: generation → moderation → cameos → feed → accounts → core BROKEN",
+            "feed.wrong -> generation.services",
+        ),
+        (  # inside a function: lazy imports are checked too
+            "accounts/wrong.py",
+            "def later():\n    from cameos import selectors\n\n    return selectors\n",
+            "Apps import one way: generation → moderation → cameos → feed → accounts → core BROKEN",
+            "accounts.wrong -> cameos.selectors",
+        ),
+        (  # the right direction, but another app's views
+            "cameos/wrong.py",
+            "from feed.apis import video_bodies\n",
+            "Only feed and config.urls import feed.apis BROKEN",
+            "cameos.wrong -> feed.apis",
+        ),
+        (
+            "generation/wrong.py",
+            "from moderation.apis import ConsentCheckApi\n",
+            "Only moderation imports moderation.apis BROKEN",
+            "generation.wrong -> moderation.apis",
+        ),
+        (
+            "feed/wrong.py",
+            "from accounts import apis\n",
+            "Only accounts imports accounts.apis BROKEN",
+            "feed.wrong -> accounts.apis",
+        ),
+    ],
+)
+def test_a_wrong_import_breaks_a_contract(tree_copy: Path, module: str, source: str, contract: str, chain: str):
+    (tree_copy / module).write_text(source)
+    result = lint_imports(tree_copy)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert contract in result.stdout
+    assert chain in result.stdout
