@@ -33,14 +33,12 @@ import json
 import os
 import random
 import statistics
-import sys
 import time
 import tracemalloc
 from collections import Counter
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import ROOT
+
 DATA = ROOT / "tests" / "data"
 
 
@@ -54,7 +52,7 @@ def name_lists() -> tuple[list[str], list[str]]:
     import faker
 
     from core.text import fold
-    from moderation.names import _ORDINARY
+    from moderation.names.words import _ORDINARY
 
     first: set[str] = set()
     last: set[str] = set()

@@ -1,0 +1,559 @@
+"""The index of names (moderation.names).
+
+Matching (`NameIndex.find`), per view, at each token, with no loop over the names
+-------------------------------------------------------------------------------
+- Exactly: the joined form of the next 1…`longest` tokens is looked up in a dict of every name's
+  joined form ("taylorswift"); it is that name when the window's word breaks are some of the name's:
+  "taylor swift", "taylorswift" and "robert deniro" name Robert De Niro or Taylor Swift, while
+  "in a garten" has a break that "Ina Garten" has not (a name written in capitalised parts may have
+  more: "Xi Jin Ping"). A capitalised one-word name in the plural is that name ("the Obamas").
+- With letters wrong, word by word ("Barak Obama", "Tayler Swfit"): each token's candidate name words
+  come from a symmetric-delete index of the distinct words of all names (every word with up to 1
+  letter deleted, 2 from 9 letters), verified with rapidfuzz's OSA distance (a swap of neighbours is
+  one edit); the candidates of consecutive tokens are extended only along prefixes of real names,
+  and the word-id tuple is a dict lookup. A name allows 0 edits below 6 letters, 1 from 6, 2 from 11;
+  one of its words 0 below 4 letters, 1 from 4, 2 from 9. Tokens are only ever compared whole with
+  whole words, so a name is never found inside a longer ordinary word.
+- A whole name as one token with letters wrong ("taylorswfit", "Rihana"): the same kind of index over
+  every name's joined form with 1 letter deleted (a token's forms have up to 2 deleted). A one-word
+  name allows 1 edit from 7 letters, not from 6: six-letter words are one letter from too many
+  capitalised places and words ("Malaga" and Malala, "Merkle" and Merkel).
+- The delete keys of both indexes are 64-bit polynomial hashes of the code points, computed for all
+  names at once from prefix sums (numpy) and kept in one sorted uint64 array; a prompt's deleted forms
+  are hashed in one vectorised call and found with one np.searchsorted. What each distinct word of
+  the prompts could be a typo of is cached (a process sees the same words again and again; at most
+  `_CACHE_SIZE` words, then the cache starts over).
+- Overlapping finds: the longest at each position, then the fewest letters wrong, left to right.
+
+Cost (benchmarks/names.py: 150k names, 697 prompts, 2-core machine): building takes 2–3 s of
+CPU and keeps about 100 MiB (190 MiB at the peak): the dicts of joined forms and word tuples and
+2.7M delete keys of 12 bytes. `find` takes 0.08 ms at the median and 0.19 ms at p99 once the prompt's
+words were seen, 0.20 ms and 0.42 ms when every word is new, whatever the number of names; it grows
+with the prompt (the longest allowed, 5,000 characters: 10–17 ms). moderation.selectors builds the
+index once per process and registry version (the request that first sees a new version pays the
+build). Pure Python + numpy + rapidfuzz: no ORM here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from rapidfuzz.distance import OSA
+
+from core.text import canonical
+from moderation.names.common import Hit, Person
+from moderation.names.reading import _LEET, _PIECE, _camel_parts, _fold, _numbers, _Reader, _Tok
+from moderation.names.words import _GIVEN, _ORDINARY
+
+
+def _name_edits(letters: int) -> int:
+    """Letters a multi-word name may have wrong: 0 below 6 letters, 1 from 6, 2 from 11."""
+    return 0 if letters < 6 else 1 if letters < 11 else 2
+
+
+def _single_edits(letters: int) -> int:
+    """Letters a one-word name may have wrong: 1 from 7 letters (module docstring)."""
+    return 1 if letters >= 7 else 0
+
+
+def _word_edits(letters: int) -> int:
+    """Letters one word of a name may have wrong: 0 below 4 ("Jay"), 1 from 4 ("Muks"), 2 from 9."""
+    return 0 if letters < 4 else 1 if letters < 9 else 2
+
+
+def _deletes(word: str, k: int) -> set[str]:
+    """The word with every choice of up to k letters deleted: two words within k edits share one."""
+    out = {word}
+    edge = {word}
+    for _ in range(k):
+        edge = {w[:j] + w[j + 1 :] for w in edge for j in range(len(w))}
+        out |= edge
+    return out
+
+
+# H(s) = Σ s[i]·P^i mod 2^64 over the code points: every deleted form of every name comes from
+# prefix sums, C[k] = H(s[:k]), without making the strings: H(s without letter j) =
+# C[j] + (C[L] − C[j+1])·P⁻¹, and with letters j1 < j2 deleted C[j1] + (C[j2] − C[j1+1])·P⁻¹ +
+# (C[L] − C[j2+1])·P⁻². Collisions only add candidates, which are verified.
+_P = 0x100000001B3  # odd (the FNV prime), so invertible mod 2^64
+_PINV = np.uint64(pow(_P, -1, 1 << 64))
+_PINV2 = np.uint64(pow(_P, -2, 1 << 64))
+_POW = np.cumprod(np.array([1] + [_P] * 127, dtype=np.uint64), dtype=np.uint64)  # P^0 … P^127
+
+
+def _codes(strings: list[str]) -> np.ndarray:
+    """(n, width) code points, zero-padded (a zero adds nothing to a hash)."""
+    return np.array(strings, dtype=str).view(np.uint32).reshape(len(strings), -1).astype(np.uint64)
+
+
+def _hashes(strings: list[str]) -> np.ndarray:
+    codes = _codes(strings)
+    return (codes * _POW[: codes.shape[1]]).sum(axis=1, dtype=np.uint64)
+
+
+def _delete_hashes(strings: list[str], edits: int) -> tuple[np.ndarray, np.ndarray]:
+    """The hash of each string with every choice of up to `edits` (1 or 2) letters deleted, and the
+    position of the string each came from."""
+    codes = _codes(strings)
+    n, width = codes.shape
+    lengths = np.array([len(s) for s in strings])[:, None]
+    prefix = np.zeros((n, width + 1), dtype=np.uint64)
+    np.cumsum(codes * _POW[:width], axis=1, dtype=np.uint64, out=prefix[:, 1:])
+    total = prefix[:, width : width + 1]
+    one = prefix[:, :width] + (total - prefix[:, 1:]) * _PINV
+    valid = np.arange(width)[None, :] < lengths
+    hashes = [total[:, 0], one[valid]]
+    rows = [np.arange(n, dtype=np.int32), np.nonzero(valid)[0].astype(np.int32)]
+    for j1 in range(width - 1) if edits >= 2 else ():
+        two = (
+            prefix[:, j1 : j1 + 1]
+            + (prefix[:, j1 + 1 : width] - prefix[:, j1 + 1 : j1 + 2]) * _PINV
+            + (total - prefix[:, j1 + 2 : width + 1]) * _PINV2
+        )
+        valid = np.arange(j1 + 1, width)[None, :] < lengths
+        hashes.append(two[valid])
+        rows.append(np.nonzero(valid)[0].astype(np.int32))
+    return np.concatenate(hashes), np.concatenate(rows)
+
+
+_NAME_BREAK = re.compile(r"[\W_]+")
+_ASCII_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z][A-Z][a-z]")
+_LEETISH = re.compile(r"[\d@$+!|]")
+
+
+def _name_words(text: str) -> list[tuple[str, ...]]:
+    """The word sequences a name may be written as, the first as folded ("leonardo dicaprio"): split
+    at its capitals ("leonardo di caprio"), with its initials run together ("jk rowling"), and read as
+    leetspeak where a word has symbols or digits inside ("A$AP Rocky" → "asap rocky"). Pure numbers
+    are no words ("50 Cent" is "cent")."""
+    if text.isascii():  # the usual case
+        plain = [w for w in _NAME_BREAK.split(text.lower()) if w and not w.isdigit()]
+    else:
+        plain = [w for w in (_fold(p) for p in _NAME_BREAK.split(text) if p) if w and not w.isdigit()]
+    # capitals inside a word ("DiCaprio"); for other alphabets, anything not in Title Case
+    camel = _ASCII_CAMEL.search(text) is not None if text.isascii() else text != text.title()
+    leetspeak = _LEETISH.search(text) is not None
+    if not plain:
+        return []
+    variants = [tuple(plain)]
+    initials = any(len(w) == 1 for w in plain)
+    if not (camel or leetspeak or initials):
+        return variants
+
+    def add(words: list[str]) -> None:
+        words = [w for w in words if w and not w.isdigit()]
+        if words and tuple(words) not in variants:
+            variants.append(tuple(words))
+
+    if camel:  # "DiCaprio"
+        add([_fold(part) for p in _NAME_BREAK.split(text) if p for part in _camel_parts(p)])
+    if initials:  # "J. K. Rowling" is also "JK Rowling"
+        merged: list[str] = []
+        run = False  # the last word is an initial, or initials run together
+        for w in plain:
+            if len(w) == 1 and run:
+                merged[-1] += w
+            else:
+                merged.append(w)
+                run = len(w) == 1
+        add(merged)
+    if leetspeak:  # "A$AP Rocky", "CR7"
+        leet = [_fold(_numbers(m.group())[1]) for m in _PIECE.finditer(text)]
+        read = [w.translate(_LEET) if not w.isalpha() and any(c.isalpha() for c in w) else w for w in leet]
+        if read != leet:
+            add(read)
+    return variants
+
+
+_SINGLE, _ALIAS, _ORDINARY_ONE, _ORDINARY_ALL, _NO_FUZZY = 1, 2, 4, 8, 16
+_Finding = tuple[int, int, int, int, str, str]  # start, end, name id, letters wrong, how, words read
+_CACHE_SIZE = 100_000  # distinct prompt words whose candidates are kept
+_FUZZY_MAX = 64  # letters: a longer word or name is only matched exactly (and hashes stay in _POW)
+
+
+@dataclass(frozen=True)
+class _Near:
+    """What one word of a prompt could be a typo of."""
+
+    words: tuple[tuple[int, int], ...]  # (name word id, letters wrong)
+    names: tuple[tuple[int, int], ...]  # (name id, letters wrong), the whole name as this one token
+
+
+class NameIndex:
+    """Every name of `entries` ((name, Person) pairs: the registry's names and aliases, protected cameo
+    owners' display names), found in prompts by `find` (module docstring)."""
+
+    def __init__(self, entries: Iterable[tuple[str, Person]], *, min_chars: int = 3) -> None:
+        self._people: list[Person] = []
+        self._joined: list[str] = []  # each name's words run together, as folded
+        self._base_mask: list[int] = []  # bit i: a word break before letter i of the joined form
+        self._flags = bytearray()  # _SINGLE | _ALIAS | _ORDINARY_ONE | _ORDINARY_ALL | _NO_FUZZY
+        self._keys: dict[str, int] = {}  # a name's words, space-separated → its id
+        # joined form with l read as i → (name id, word breaks of every way of writing it, joined form)
+        self._exact: dict[str, tuple[int, int, str] | list[tuple[int, int, str]]] = {}
+        self._seq: dict[tuple[int, ...], int | list[int]] = {}  # word ids → the multi-word names
+        self._prefix: set[tuple[int, ...]] = set()  # every proper prefix of those
+        self._vocab: dict[str, int] = {}  # the words of multi-word names → word id
+        self._vocab_cls: dict[str, int | list[int]] = {}  # the same with l read as i
+        self._words: list[str] = []
+        self._words_with_digits: set[str] = set()  # as written ("number7", "cr7"): see _digits_view
+        self.longest = 1  # words in the longest way of writing a name
+        self._max_len = 0  # letters in the longest
+        labels: dict[tuple[str, int], str] = {}  # each person's name as folded words (what is an alias)
+        for name, person in entries:
+            self._add(name, person, labels, min_chars)
+        self._digit_words = frozenset(self._words_with_digits)
+        self._keys_h, self._keys_id = self._delete_keys()
+        # What each word of the prompts could be a typo of: prompts share most of their words.
+        self._near_cache: dict[tuple[str, bool], _Near] = {}
+
+    def _add(self, name: str, person: Person, labels: dict[tuple[str, int], str], min_chars: int) -> None:
+        variants = _name_words(name)
+        if not variants:
+            return
+        base = variants[0]
+        key = " ".join(base)
+        if len(key) < min_chars:
+            return  # "Al", "Jo": too short to mean one person
+        alias = False
+        if person.label != name:
+            label_key = labels.get((person.kind, person.id))
+            if label_key is None:
+                label_words = _name_words(person.label) if person.label else []
+                label_key = labels[(person.kind, person.id)] = " ".join(label_words[0]) if label_words else key
+            alias = key != label_key
+        known = self._keys.get(key)
+        if known is not None:
+            # The registry wins a clash with a cameo owner's name: a public figure stays protected.
+            if person.kind == "registry" and self._people[known].kind != "registry":
+                self._people[known] = person
+                self._flags[known] = (self._flags[known] & ~_ALIAS) | (_ALIAS if alias else 0)
+            return
+        nid = len(self._people)
+        self._keys[key] = nid
+        self._people.append(person)
+        joined = "".join(base)
+        self._joined.append(joined)
+        mask = _boundaries(base)
+        self._base_mask.append(mask)
+        breaks = {joined: mask}  # each way of writing it run together → its word breaks
+        for words in variants:
+            if words is not base:
+                form = "".join(words)
+                breaks[form] = breaks.get(form, 0) | _boundaries(words)
+            self.longest = max(self.longest, len(words))
+            if len(words) > 1:
+                ids = tuple(map(self._word_id, words))
+                _put(self._seq, ids, nid)
+                for k in range(1, len(ids)):
+                    self._prefix.add(ids[:k])
+        for form, breaks_of in breaks.items():
+            self._max_len = max(self._max_len, len(form))
+            _put(self._exact, form.replace("l", "i"), (nid, breaks_of, form))
+        self._flags.append(_flags_of(base, alias=alias))
+        if not joined.isalpha():
+            self._words_with_digits.update(w for w in base if not w.isalpha())
+
+    def _word_id(self, word: str) -> int:
+        wid = self._vocab.get(word)
+        if wid is None:  # a new word
+            wid = self._vocab[word] = len(self._words)
+            self._words.append(word)
+            _put(self._vocab_cls, word.replace("l", "i"), wid)
+        return wid
+
+    def _delete_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """One sorted array of the delete keys of the name words (id ≥ 0: a word id) and of the
+        joined names (id < 0: ~name id), for np.searchsorted."""
+        keys: list[np.ndarray] = []
+        ids: list[np.ndarray] = []
+        words = [
+            (wid, w.replace("l", "i")) for wid, w in enumerate(self._words) if w.isalpha() and 4 <= len(w) <= _FUZZY_MAX
+        ]
+        for edits in (1, 2):
+            group = [(wid, cls) for wid, cls in words if _word_edits(len(cls)) == edits]
+            if group:
+                h, rows = _delete_hashes([cls for _, cls in group], edits)
+                keys.append(h)
+                ids.append(np.array([wid for wid, _ in group], dtype=np.int32)[rows])
+        names = [
+            i
+            for i, joined in enumerate(self._joined)
+            if 6 <= len(joined) <= _FUZZY_MAX and not self._flags[i] & _NO_FUZZY
+        ]
+        for start in range(0, len(names), 20_000):  # in slices: each one's prefix sums are (n, 35)
+            chunk = names[start : start + 20_000]
+            h, rows = _delete_hashes([self._joined[i].replace("l", "i") for i in chunk], 1)
+            keys.append(h)
+            ids.append(~np.array(chunk, dtype=np.int32)[rows])
+        if not keys:
+            return np.zeros(0, np.uint64), np.zeros(0, np.int32)
+        h, i = np.concatenate(keys), np.concatenate(ids)
+        order = np.argsort(h)
+        return h[order], i[order]
+
+    def __len__(self) -> int:
+        return len(self._people)
+
+    # --- finding -------------------------------------------------------------------------------
+
+    def find(self, text: str) -> list[Hit]:
+        """Every name in `text`, longest match first at each position, left to right."""
+        prompt = _Reader(self._digit_words).read(canonical(text, strict=False))
+        views = [(prompt.base, True)]
+        if prompt.camel is not None:
+            views.append((prompt.camel, True))
+        if prompt.digits is not None:
+            views.append((prompt.digits, False))
+        near = self._near([t for view, fuzzy in views if fuzzy for t in view])
+        found: list[_Finding] = []
+        for tokens, fuzzy in views:
+            for i in range(len(tokens)):
+                self._exact_at(tokens, i, prompt.titled, found)
+                if fuzzy:
+                    self._fuzzy_at(tokens, i, near, prompt.titled, found)
+        found.sort(key=lambda f: (f[0], -f[1], f[3], self._people[f[2]].kind != "registry"))
+        hits: list[Hit] = []
+        end = -1
+        for start, stop, nid, _edits, how, words in found:
+            if start >= end:
+                hits.append(Hit(self._people[nid], words, how))
+                end = stop
+        return hits
+
+    def _exact_at(self, toks: list[_Tok], i: int, titled: bool, found: list[_Finding]) -> None:
+        """Whole names from token i: the window's joined form, its word breaks some of the name's."""
+        cls = form = ""
+        mask = 0
+        amb = False
+        for k in range(min(self.longest, len(toks) - i)):
+            t = toks[i + k]
+            if k:
+                if toks[i + k - 1].brk:
+                    return
+                mask |= 1 << len(cls)
+            cls += t.cls
+            form += t.form
+            amb = amb or t.amb
+            if len(cls) > self._max_len:
+                return
+            got = self._exact.get(cls)
+            for nid, breaks, joined in () if got is None else (got,) if isinstance(got, tuple) else got:
+                window = toks[i : i + k + 1]
+                # A break the name has not ("in a garten") only in a name written in capitalised parts:
+                # "Xi Jin Ping".
+                split = bool(mask & ~breaks)
+                if split and not (not titled and all(t.upper and len(t.form) >= 2 for t in window)):
+                    continue
+                if (amb or form == joined) and self._allowed(nid, window, (), titled):
+                    found.append(self._found(nid, window, 0, -2 if split else mask))
+            if k == 0 and got is None and t.upper and len(t.form) >= 5 and t.form[-1] == "s" and not titled:
+                self._plural_at(t, found)
+
+    def _plural_at(self, t: _Tok, found: list[_Finding]) -> None:
+        """A one-word name in the plural, capitalised: "the Obamas", "the Kennedys"."""
+        got = self._exact.get(t.cls[:-1])
+        for nid, _breaks, joined in () if got is None else (got,) if isinstance(got, tuple) else got:
+            if self._flags[nid] & _SINGLE and not self._flags[nid] & _ORDINARY_ONE and joined == t.form[:-1]:
+                found.append(self._found(nid, [t], 0, 0))
+
+    def _fuzzy_at(
+        self, toks: list[_Tok], i: int, near: dict[tuple[str, bool], _Near], titled: bool, found: list[_Finding]
+    ) -> None:
+        t = toks[i]
+        close = near.get((t.form, t.amb))
+        # a whole name as this one token, with letters wrong ("taylorswfit", "Rihana")
+        for nid, d in close.names if close else ():
+            # one word with a typo is weak evidence: a capitalised word, no other name's word
+            if self._flags[nid] & _SINGLE and (
+                t.form in self._vocab or not (t.leet or t.spaced or (t.upper and not titled))
+            ):
+                continue
+            if self._allowed(nid, [t], [t], titled):
+                found.append(self._found(nid, [t], d, 0))
+        # a multi-word name word by word, letters wrong in some ("Barak Obama", "Tayler Swfit"):
+        # (word ids so far, letters wrong, which tokens have some), along prefixes of real names
+        level: list[tuple[tuple[int, ...], int, int]] = [
+            ((w,), d, int(d > 0)) for w, d in self._candidates(t, close) if (w,) in self._prefix
+        ]
+        for k in range(1, self.longest):
+            if not level or i + k >= len(toks) or toks[i + k - 1].brk:
+                return
+            nxt = toks[i + k]
+            following: list[tuple[tuple[int, ...], int, int]] = []
+            for w, dw in self._candidates(nxt, near.get((nxt.form, nxt.amb))):
+                for key, d, edited in level:
+                    if d + dw > 2:
+                        continue
+                    ids = (*key, w)
+                    marks = edited | (1 << k if dw else 0)
+                    if d + dw and ids in self._seq:
+                        self._words_found(
+                            ids, toks[i : i + k + 1], edits=d + dw, marks=marks, titled=titled, found=found
+                        )
+                    if ids in self._prefix:
+                        following.append((ids, d + dw, marks))
+            level = following
+
+    def _words_found(
+        self,
+        ids: tuple[int, ...],
+        window: list[_Tok],
+        *,
+        edits: int,
+        marks: int,
+        titled: bool,
+        found: list[_Finding],
+    ) -> None:
+        got = self._seq.get(ids)
+        for nid in () if got is None else (got,) if isinstance(got, int) else got:
+            if self._flags[nid] & _NO_FUZZY or edits > _name_edits(len(self._joined[nid])):
+                continue
+            if self._allowed(nid, window, [t for b, t in enumerate(window) if marks >> b & 1], titled):
+                found.append(self._found(nid, window, edits, -1))
+
+    def _candidates(self, t: _Tok, close: _Near | None) -> list[tuple[int, int]]:
+        """Name words this token is (0 letters wrong) or could be a typo of."""
+        if t.amb:
+            got = self._vocab_cls.get(t.cls)
+            exact = [] if got is None else [got] if isinstance(got, int) else got
+        else:
+            wid = self._vocab.get(t.form)
+            exact = [] if wid is None else [wid]
+        return [(w, 0) for w in exact] + list(close.words if close else ())
+
+    def _near(self, tokens: list[_Tok]) -> dict[tuple[str, bool], _Near]:
+        """For each distinct token: the name words and whole names it could be a typo of."""
+        out: dict[tuple[str, bool], _Near] = {}
+        todo: dict[tuple[str, bool], _Tok] = {}
+        for t in tokens:
+            key = (t.form, t.amb)
+            if key in out or key in todo:
+                continue
+            if not 3 <= len(t.cls) <= min(self._max_len + 2, _FUZZY_MAX) or (t.form in _ORDINARY and not t.upper):
+                continue  # too short for a typo or too long for a name; an ordinary word is that word
+            got = self._near_cache.get(key)
+            if got is None:
+                todo[key] = t
+            else:
+                out[key] = got
+        if todo:
+            if len(self._near_cache) > _CACHE_SIZE:
+                self._near_cache.clear()
+            for key, close in self._lookup(list(todo.values())).items():
+                out[key] = self._near_cache[key] = close
+        return out
+
+    def _lookup(self, tokens: list[_Tok]) -> dict[tuple[str, bool], _Near]:
+        """The delete keys of the tokens in the index, one search for all; then verified."""
+        forms: list[str] = []
+        owner: list[int] = []
+        for n, t in enumerate(tokens):
+            deleted = _deletes(t.cls, _word_edits(len(t.cls)))
+            forms.extend(deleted)
+            owner.extend([n] * len(deleted))
+        found: list[tuple[set[int], set[int]]] = [(set(), set()) for _ in tokens]
+        h, ids = self._keys_h, self._keys_id
+        if len(h):
+            q = _hashes(forms)
+            order = np.argsort(q)  # sorted needles: numpy's search narrows from the previous one
+            needles = q[order]
+            lo = np.searchsorted(h, needles)
+            hits = np.flatnonzero(h[np.minimum(lo, len(h) - 1)] == needles)
+            hi = np.searchsorted(h, needles[hits], "right")
+            for j, start, end in zip(order[hits].tolist(), lo[hits].tolist(), hi.tolist(), strict=True):
+                words, names = found[owner[j]]
+                for i in ids[start:end].tolist():
+                    if i >= 0:
+                        words.add(i)
+                    else:
+                        names.add(~i)
+        out = {}
+        for t, (word_ids, name_ids) in zip(tokens, found, strict=True):
+            words = ((w, _distance(t, self._words[w], _word_edits(len(self._words[w])))) for w in word_ids)
+            names = ((nid, _distance(t, self._joined[nid], self._name_limit(nid))) for nid in name_ids)
+            out[(t.form, t.amb)] = _Near(tuple(x for x in words if x[1]), tuple(x for x in names if x[1]))
+        return out
+
+    def _name_limit(self, nid: int) -> int:
+        letters = len(self._joined[nid])
+        return _single_edits(letters) if self._flags[nid] & _SINGLE else _name_edits(letters)
+
+    def _allowed(self, nid: int, window: list[_Tok], edited: Iterable[_Tok], titled: bool) -> bool:
+        """The ordinary-word rules (module docstring)."""
+        flags = self._flags[nid]
+        if flags & _ORDINARY_ONE:
+            t = window[0]
+            if not (t.leet or t.spaced or (t.upper and not t.initial and not titled)):
+                return False
+        elif flags & _ORDINARY_ALL and not all(t.leet or t.spaced or (t.anyupper and not titled) for t in window):
+            return False
+        if len(window) == 1 and not flags & _SINGLE:  # a multi-word name as one token
+            t = window[0]
+            plain = len(t.form) >= 8 and t.form not in self._vocab and t.form not in _ORDINARY
+            if not (t.joined or t.leet or t.spaced or plain):
+                return False
+        return all(t.form not in _ORDINARY or (t.upper and not titled) for t in edited)
+
+    def _found(self, nid: int, window: list[_Tok], edits: int, mask: int) -> _Finding:
+        flags = self._flags[nid]
+        base = self._base_mask[nid]
+        if edits:
+            how = "fuzzy"
+        elif any(t.leet for t in window):
+            how = "leet"
+        elif mask == -2 or any(t.spaced for t in window):
+            how = "spaced"  # letters spaced out, or a word of the name written in parts
+        elif not flags & _SINGLE and (any(t.joined for t in window) or (mask >= 0 and mask & base != base)):
+            how = "joined"
+        else:
+            how = "alias" if flags & _ALIAS else "exact"
+        return (window[0].start, window[-1].end, nid, edits, how, " ".join(t.form for t in window))
+
+
+def _flags_of(words: tuple[str, ...], *, alias: bool) -> int:
+    flags = _ALIAS if alias else 0
+    if len(words) == 1:
+        flags |= _SINGLE | (_ORDINARY_ONE if words[0] in _ORDINARY else 0)
+    elif _ORDINARY.issuperset(words) and _GIVEN.isdisjoint(words):
+        flags |= _ORDINARY_ALL
+    if not all(w.isalpha() for w in words):
+        flags |= _NO_FUZZY  # a name with digits ("Number99999"): exactly as written
+    return flags
+
+
+def _distance(t: _Tok, target: str, limit: int) -> int:
+    """Letters wrong (OSA: a swap of neighbours is one) between a token and a name or word, when
+    more than 0 and at most `limit`; else 0. A token with a 1, ! or | is compared in the i/l class."""
+    if limit <= 0:
+        return 0
+    if t.amb:
+        d = OSA.distance(t.cls, target.replace("l", "i"), score_cutoff=limit)
+    else:
+        d = OSA.distance(t.form, target, score_cutoff=limit)
+    return d if d <= limit else 0
+
+
+def _boundaries(words: tuple[str, ...] | list[str]) -> int:
+    """Bit i set: a word break before letter i of the words run together."""
+    mask, at = 0, 0
+    for w in words[:-1]:
+        at += len(w)
+        mask |= 1 << at
+    return mask
+
+
+def _put(d: dict[Any, Any], key: object, value: object) -> None:
+    """Adds `value` under `key`: the value itself for the usual one, a list when several share it."""
+    got = d.get(key)
+    if got is None:
+        d[key] = value
+    elif isinstance(got, list):
+        if value not in got:
+            got.append(value)
+    elif got != value:
+        d[key] = [got, value]

@@ -1,0 +1,355 @@
+"""Reading a prompt into words (moderation.names).
+
+Reading a prompt (`_Reader`)
+----------------------------
+1. Tokens. The canonical prompt is cut into pieces of letters and digits (any script) and the symbols
+   used as letters (@ $ + ! |); everything else (space . - _ # ' …) cuts. A piece is folded
+   (core.text.fold: lower case, no accents, look-alikes as ASCII; a piece with no Latin letter only
+   loses case and accents, see `_fold`). A piece that mixes letters with digits or those symbols is
+   leetspeak: 4 @→a 3→e 0→o 5 $→s 7 +→t 8→b 9→g, and 1 ! |→i, where i and l are one class on both
+   sides since "1" may be either. Pure numbers ("23", "2024", the "2024" of
+   "Swift2024") are no words: they are skipped, so "Elon 2024 Musk" is still Elon Musk. A window
+   ends at a sentence's end (not at the full stop of an initial or of "Mr."). The "s" of a
+   possessive is dropped. A run of three or more one-letter tokens is one word ("O.b.a.m.a" → obama).
+2. Views. The base view keeps each piece whole ("TaylorSwift" → taylorswift). A second view, made only
+   when the prompt has one, splits camelCase pieces and spaced-out runs at their capitals (taylor
+   swift). A third, exact only, keeps digits as written, made only when the prompt has a word of a
+   name with digits ("Number7", "CR7").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from itertools import pairwise
+
+from core.text import fold
+
+# A piece: letters and digits of any script, and the symbols that stand for letters in leetspeak.
+_PIECE = re.compile(r"(?:[^\W_]|[@$+!|])+")
+_LEET_MAP = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}
+_LEET_MAP |= {"@": "a", "$": "s", "+": "t", "!": "i", "|": "i"}
+_LEET = str.maketrans(_LEET_MAP)
+_LEET_CHARS = frozenset(_LEET_MAP)
+_AMBIGUOUS = frozenset("1!|")  # i or l: compared in the i/l class
+_APOSTROPHES = frozenset("'’ʼ`´")
+_STOPS = frozenset(".!?;")
+# Words whose full stop ends no sentence ("Mr. Bean", "Dr. Dre", "St. Vincent").
+_ABBREVIATIONS = frozenset(
+    {
+        "mr",
+        "mrs",
+        "ms",
+        "dr",
+        "st",
+        "jr",
+        "sr",
+        "prof",
+        "rev",
+        "gen",
+        "gov",
+        "sen",
+        "rep",
+        "capt",
+        "col",
+        "lt",
+        "sgt",
+        "mt",
+        "ft",
+        "vs",
+        "no",
+    }
+)
+
+
+def _fold(piece: str) -> str:
+    """core.text.fold for a piece with Latin letters. A piece in another alphabet only loses case
+    and accents: canonical() already wrote in Latin the look-alike words of a Latin prompt, so one
+    left in Cyrillic is Russian, and fold's look-alikes would make words of it ("снег" → "cher")."""
+    if piece.isascii():
+        return piece.lower()
+    if any(c.isascii() or unicodedata.name(c, "").startswith("LATIN") for c in piece if c.isalpha()):
+        return fold(piece)
+    decomposed = unicodedata.normalize("NFKD", piece)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+class _Tok:
+    """One word of the prompt as read. `cls` is `form` with l read as i, the class leetspeak's 1 falls
+    in; `amb` says the token had a 1, ! or |, so it is compared in that class."""
+
+    __slots__ = (
+        "amb",
+        "anyupper",
+        "brk",
+        "cls",
+        "end",
+        "form",
+        "initial",
+        "joined",
+        "leet",
+        "lone",
+        "spaced",
+        "start",
+        "upper",
+    )
+
+    def __init__(self, form: str, start: int, end: int, raw: str = "") -> None:
+        self.form = form
+        self.cls = form.replace("l", "i")
+        self.start = start
+        self.end = end
+        self.upper = raw[:1].isupper()  # a capital first letter
+        self.anyupper = raw != raw.lower()
+        self.amb = False
+        self.leet = False  # letters read from digits or symbols
+        self.spaced = False  # one-letter tokens run together
+        self.joined = False  # written joined on purpose: a hashtag, a handle, camelCase
+        self.lone = False  # a lone digit or symbol: a letter only inside a spaced-out run
+        self.initial = False  # the first word of a sentence (its capital says nothing)
+        self.brk = False  # a sentence or a number ends after it: no window goes on
+
+
+def _numbers(raw: str) -> tuple[str, str, str]:
+    """Splits leading and trailing numbers off a piece: 'Swift2024' → ('', 'Swift', '2024'). Two
+    digits that could both be letters stay ('J4m35' is James), and so does one ('2Pac', '0b4m4')."""
+    i = 0
+    while i < len(raw) and raw[i].isdigit():
+        i += 1
+    j = len(raw)
+    while j > i and raw[j - 1].isdigit():
+        j -= 1
+    lead, core, trail = raw[:i], raw[i:j], raw[j:]
+    if lead and not _is_number(lead):
+        lead, core = "", lead + core
+    if trail and not _is_number(trail):
+        core, trail = core + trail, ""
+    return lead, core, trail
+
+
+def _is_number(run: str) -> bool:
+    return len(run) >= 3 or (len(run) == 2 and any(c not in _LEET_CHARS for c in run))
+
+
+def _camel_parts(raw: str) -> list[str]:
+    """'TaylorSwift' → ['Taylor', 'Swift'], 'ILoveNY' → ['I', 'Love', 'NY'], 'taylor' → ['taylor']."""
+    cuts = [0]
+    for j in range(1, len(raw)):
+        if raw[j].isupper():
+            before = raw[j - 1]
+            after = raw[j + 1] if j + 1 < len(raw) else ""
+            if before.islower() or before.isdigit() or (before.isupper() and after.islower()):
+                cuts.append(j)
+    cuts.append(len(raw))
+    return [raw[a:b] for a, b in pairwise(cuts)]
+
+
+def _word(raw: str, start: int) -> _Tok | None:
+    """A piece (or a camelCase part) as a token; None for a number or symbols alone."""
+    folded = _fold(raw)
+    if folded.isalpha():
+        return _Tok(folded, start, start + len(raw), raw)
+    if not any(c.isalpha() for c in folded):
+        if len(folded) != 1 or folded not in _LEET_CHARS:
+            return None
+        tok = _Tok(folded.translate(_LEET), start, start + len(raw))  # "T 4 y l 0 r"
+        tok.lone = tok.leet = True
+        tok.amb = folded in _AMBIGUOUS
+        return tok
+    form = folded.translate(_LEET)
+    tok = _Tok(form, start, start + len(raw), raw)
+    tok.leet = form != folded
+    tok.amb = any(c in _AMBIGUOUS for c in folded)
+    return tok
+
+
+def _merge(run: list[_Tok]) -> _Tok:
+    """One-letter tokens as the word they spell."""
+    t = _Tok("".join(x.form for x in run), run[0].start, run[-1].end)
+    t.upper = run[0].upper
+    t.anyupper = any(x.anyupper for x in run)
+    t.amb = any(x.amb for x in run)
+    t.cls = "".join(x.cls for x in run)
+    t.leet = any(x.leet for x in run)
+    t.spaced = True
+    t.initial = run[0].initial
+    t.brk = run[-1].brk
+    return t
+
+
+def _run_end(tokens: list[_Tok], i: int) -> int:
+    """The end of the run of one-letter tokens from i (i + 1 for a longer word)."""
+    j = i + 1
+    if len(tokens[i].form) == 1:
+        while j < len(tokens) and len(tokens[j].form) == 1 and not tokens[j - 1].brk:
+            j += 1
+    return j
+
+
+def _runs(tokens: list[_Tok], *, split_case: bool) -> list[_Tok]:
+    """Runs of three or more one-letter tokens as words; lone digits left over are numbers (dropped)."""
+    out: list[_Tok] = []
+    i = 0
+    while i < len(tokens):
+        j = _run_end(tokens, i)
+        run = tokens[i:j]
+        if len(run) >= 3 and sum(not t.lone for t in run) >= 2:
+            _collapse(run, out, split_case=split_case)
+        else:
+            out.extend(t for t in run if not t.lone)  # a lone digit left over is a number
+        i = j
+    return out
+
+
+def _collapse(run: list[_Tok], out: list[_Tok], *, split_case: bool) -> None:
+    letters = [t for t in run if not t.lone]
+    if split_case and any(t.upper for t in letters) and not all(t.upper for t in letters):
+        groups = [[run[0]]]  # "T a y l o r S w i f t" → taylor swift
+        for t in run[1:]:
+            if t.upper:
+                groups.append([t])
+            else:
+                groups[-1].append(t)
+    elif run[0].form in ("a", "i") and not run[0].upper and run[1].upper:
+        groups = [[run[0]], run[1:]]  # "a T a y l o r …": the article is a word of its own
+    else:
+        groups = [run]
+    for group in groups:
+        if len(group) >= 2:
+            out.append(_merge(group))
+        elif not group[0].lone:
+            out.append(group[0])
+
+
+@dataclass
+class _Prompt:
+    base: list[_Tok]
+    camel: list[_Tok] | None  # only when a piece is camelCase or letters are spaced out in mixed case
+    digits: list[_Tok] | None  # only when the prompt has a word of a name with digits
+    titled: bool  # most words capitalised: capitals say nothing
+
+
+class _Reader:
+    """Reads a canonical prompt into its views (module docstring: reading a prompt)."""
+
+    def __init__(self, digit_words: frozenset[str] = frozenset()) -> None:
+        self.base: list[_Tok] = []
+        self.camel: list[_Tok] = []
+        self.digit_words = digit_words  # the index's words with digits ("cr7")
+        self.has_camel = self.has_digit_word = False
+        self.words = self.capitals = 0
+        self.initial = True
+
+    def read(self, text: str) -> _Prompt:
+        """`text` is canonical: words separated by single spaces."""
+        last_end = 0
+        last = ""  # the previous piece
+        sigil = False
+        for m in _PIECE.finditer(text):
+            raw, start = m.group(), m.start()
+            gap = text[last_end:start]
+            last_end = m.end()
+            space = gap.find(" ")
+            first = space >= 0 or not last  # the first piece of a word of the prompt
+            if first:
+                # a sentence ended before it: "." after a word (not after an initial, "J.K.", nor
+                # "Mr."), ! ? ;
+                end = gap[space - 1] if space > 0 else ""
+                if end in _STOPS and (end != "." or (len(last) >= 2 and last.lower() not in _ABBREVIATIONS)):
+                    self._break(self.base, self.camel)
+                    self.initial = True
+                elif last:
+                    self.initial = False
+                sigil = gap[-1:] in ("#", "@")  # a hashtag or a handle: joined on purpose
+                if raw[0] == "@":  # a mention's sigil, not a letter
+                    raw = raw.lstrip("@")
+                    start = last_end - len(raw)
+                    sigil = True
+            elif raw in ("s", "S") and any(c in _APOSTROPHES for c in gap):
+                continue  # a possessive's s ("Obama's")
+            raw = raw.rstrip("!")  # "Obama!": punctuation ("P!nk" keeps its inner one)
+            if raw:
+                last = raw
+                if raw.isalpha():
+                    self._letters(raw, start, sigil=sigil, initial=self.initial and first)
+                else:
+                    self._mixed(raw, start, sigil=sigil, initial=self.initial and first)
+        return _Prompt(
+            base=_runs(self.base, split_case=False),
+            camel=_runs(self.camel, split_case=True) if self.has_camel else None,
+            digits=_digits_view(text) if self.has_digit_word else None,
+            # Title Case: most words capitalised that need not be (the first of a sentence need be)
+            titled=self.words >= 3 and self.capitals >= 0.75 * self.words,
+        )
+
+    @staticmethod
+    def _break(*views: list[_Tok]) -> None:
+        for view in views:
+            if view:
+                view[-1].brk = True
+
+    def _count(self, raw: str, *, initial: bool) -> None:
+        if len(raw) >= 2 and not initial:
+            self.words += 1
+            self.capitals += raw[0].isupper()
+
+    def _letters(self, raw: str, at: int, *, sigil: bool, initial: bool) -> None:
+        """A piece of letters only: the usual case."""
+        tok = _Tok(_fold(raw), at, at + len(raw), raw)
+        self._count(raw, initial=initial)
+        if len(raw) == 1 and tok.upper and self.base and len(self.base[-1].form) == 1:
+            self.has_camel = True  # letters spaced out in mixed case: "T a y l o r S w i f t"
+        tok.initial = initial
+        tok.joined = sigil
+        self._add(tok, raw)
+
+    def _mixed(self, raw: str, at: int, *, sigil: bool, initial: bool) -> None:
+        """A piece with digits or symbols: leetspeak, numbers, or a name with digits."""
+        if self.digit_words and _fold(raw) in self.digit_words:
+            self.has_digit_word = True  # a name's word with digits: read the digits view too
+        # Numbers are no words of a name, and no gap in one either ("Elon 2024 Musk" is Elon Musk).
+        lead, core, _trail = _numbers(raw)
+        word = _word(core, at + len(lead)) if core else None
+        if word is not None:
+            self._count(core, initial=initial)
+            word.initial = initial
+            word.joined = sigil
+            self._add(word, core)
+
+    def _add(self, tok: _Tok, raw: str) -> None:
+        self.base.append(tok)
+        parts = _camel_parts(raw) if tok.anyupper and len(raw) > 1 and not raw[1:].islower() else [raw]
+        if len(parts) < 2:
+            self.camel.append(tok)
+            return
+        self.has_camel = True
+        tok.joined = True
+        at = tok.start
+        for n, part in enumerate(parts):
+            word = _word(part, at)
+            at += len(part)
+            if word is not None:
+                word.joined = True
+                word.initial = tok.initial and n == 0
+                self.camel.append(word)
+
+
+def _digits_view(text: str) -> list[_Tok]:
+    """The prompt's words as written, digits kept, for names with digits ("Number7", "CR7")."""
+    out: list[_Tok] = []
+    last_end = 0
+    for m in _PIECE.finditer(text):
+        gap = text[last_end : m.start()]
+        last_end = m.end()
+        if out and any(c in _STOPS for c in gap):
+            out[-1].brk = True
+        raw = m.group().lstrip("@")
+        if raw in ("s", "S") and " " not in gap and any(c in _APOSTROPHES for c in gap):
+            continue
+        folded = _fold(raw.rstrip("!"))
+        if any(c.isalpha() for c in folded):
+            out.append(_Tok(folded, last_end - len(raw), last_end, raw))
+        elif out:
+            out[-1].brk = True  # a number
+    return out

@@ -1,0 +1,84 @@
+"""Writes for the protected-person registry: people, their reference faces, and CSV import and export.
+
+A face's template is computed before any transaction opens (detection and embedding take tens of
+milliseconds a photo, and SQLite holds its write lock for a whole transaction), and photo files
+written to storage are deleted again when their rows are not committed.
+
+The CSV format (import and export): a header line, then one person a line.
+
+    name,aliases,description,photos[,kind,deceased,note]
+
+`name` is required; the other columns are optional. `aliases` and `photos` hold several values
+separated by `|`; a photo is a file path, relative to the CSV's folder or absolute. An import
+upserts by the normalised name (`name_key`): a row is the whole truth for the columns it has (its
+aliases replace the entry's), and its photos are added as faces unless the same file (by SHA-256)
+already is one of that person's. Either the whole file is imported, or nothing is.
+
+The package: `people` (entries, their names and aliases), `faces` (reference photos and their
+templates), `transfer` (the CSV import and export).
+"""
+
+from __future__ import annotations
+
+from moderation.registry.faces import (
+    JPEG_QUALITY,
+    MAX_PHOTO_BYTES,
+    MAX_PHOTO_PIXELS,
+    MAX_SOURCE,
+    MIN_FACE_PX,
+    STORED_MAX_SIDE,
+    DuplicateFace,
+    NoFace,
+    PreparedPhoto,
+    UnreadableImage,
+    face_add,
+    face_remove,
+    face_template,
+    photo_prepare,
+)
+from moderation.registry.people import (
+    COLUMNS,
+    MAX_DESCRIPTION,
+    MAX_NAME,
+    MAX_NOTE,
+    SEPARATOR,
+    name_clashes,
+    name_key,
+    person_delete,
+    person_link_account,
+    person_update,
+    person_upsert,
+)
+from moderation.registry.transfer import ImportResult, RegistryImportError, registry_export, registry_import
+
+__all__ = [
+    "COLUMNS",
+    "JPEG_QUALITY",
+    "MAX_DESCRIPTION",
+    "MAX_NAME",
+    "MAX_NOTE",
+    "MAX_PHOTO_BYTES",
+    "MAX_PHOTO_PIXELS",
+    "MAX_SOURCE",
+    "MIN_FACE_PX",
+    "SEPARATOR",
+    "STORED_MAX_SIDE",
+    "DuplicateFace",
+    "ImportResult",
+    "NoFace",
+    "PreparedPhoto",
+    "RegistryImportError",
+    "UnreadableImage",
+    "face_add",
+    "face_remove",
+    "face_template",
+    "name_clashes",
+    "name_key",
+    "person_delete",
+    "person_link_account",
+    "person_update",
+    "person_upsert",
+    "photo_prepare",
+    "registry_export",
+    "registry_import",
+]

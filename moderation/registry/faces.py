@@ -1,0 +1,150 @@
+"""The registry's faces (moderation.registry): reference photos, checked, re-encoded and embedded."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from core.exceptions import ApplicationError, Conflict
+from core.storage import delete_now
+from moderation.models import ProtectedFace, ProtectedPerson, protected_photo_name
+from moderation.registry.people import _one_line
+
+MAX_SOURCE = 300
+MAX_PHOTO_BYTES = 20 * 1024 * 1024
+MAX_PHOTO_PIXELS = 50_000_000  # decoded size cap (a small file can decode to a huge image)
+STORED_MAX_SIDE = 1600  # photos are stored at most this large: enough for a template, minimal to keep
+MIN_FACE_PX = 40  # smaller faces give unreliable templates
+JPEG_QUALITY = 92
+
+
+class UnreadableImage(ApplicationError):
+    code = "image_unreadable"
+    default_detail = "This file is not an image we can read (JPEG, PNG or WebP)."
+
+
+class NoFace(ApplicationError):
+    code = "no_face"
+    default_detail = "No face was found in this photo: use a photo where the person's face is clearly visible."
+
+
+class DuplicateFace(Conflict):
+    code = "duplicate_face"
+    default_detail = "This photo is already one of this person's faces."
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A photo checked, re-encoded and embedded, ready to be stored (photo_prepare)."""
+
+    jpeg: bytes
+    template: np.ndarray  # (128,), L2-normalised
+    sha256: str  # of the file as given
+    stored_sha256: str  # of `jpeg`
+
+
+# --- faces -----------------------------------------------------------------------------------------
+
+
+def face_template(image_bgr: np.ndarray) -> np.ndarray:
+    """The L2-normalised 128-d SFace template of the largest face in a BGR image (the likeness
+    engine's own detection, alignment and embedding). Raises UnreadableImage or NoFace."""
+    from cameos.likeness.faces import engine, normalise
+
+    image = np.asarray(image_bgr) if image_bgr is not None else None
+    if image is None or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3 or not image.size:
+        raise UnreadableImage()
+    faces = engine().detect(image)
+    if not faces:
+        raise NoFace()
+    face = faces[0]  # largest first
+    if face.size < MIN_FACE_PX:
+        raise NoFace(
+            f"The face in this photo is too small ({face.size:.0f} pixels; at least {MIN_FACE_PX}).",
+            code="face_too_small",
+        )
+    crop = engine().align(image, face)
+    return normalise(engine().embed([crop]))[0].astype(np.float32)
+
+
+def photo_prepare(*, data: bytes) -> PreparedPhoto:
+    """Check a photo by its content, re-encode it as JPEG (no metadata kept) at most STORED_MAX_SIDE
+    pixels, and compute its face template. Heavy: call it outside any transaction."""
+    import cv2  # worker-side and admin-only: never at import time
+
+    if len(data) > MAX_PHOTO_BYTES:
+        raise UnreadableImage(
+            f"The photo is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB.", code="image_too_large"
+        )
+    try:
+        image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR) if data else None
+    except cv2.error:
+        image = None
+    if image is None:
+        raise UnreadableImage()
+    height, width = image.shape[:2]
+    if height * width > MAX_PHOTO_PIXELS:
+        raise UnreadableImage(f"The photo is larger than {MAX_PHOTO_PIXELS:,} pixels.", code="image_too_large")
+    scale = STORED_MAX_SIDE / max(height, width)
+    if scale < 1.0:
+        image = cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    template = face_template(image)
+    ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise UnreadableImage()
+    jpeg = encoded.tobytes()
+    return PreparedPhoto(
+        jpeg=jpeg,
+        template=template,
+        sha256=hashlib.sha256(data).hexdigest(),
+        stored_sha256=hashlib.sha256(jpeg).hexdigest(),
+    )
+
+
+def _has_photo(person_id: int, digest: str) -> bool:
+    return ProtectedFace.objects.filter(Q(sha256=digest) | Q(stored_sha256=digest), person_id=person_id).exists()
+
+
+def face_add(
+    *, person: ProtectedPerson, data: bytes, source: str, prepared: PreparedPhoto | None = None
+) -> ProtectedFace:
+    """Add a reference photo of `person`: re-encoded, stored under a random name, its template
+    searched from now on. `prepared` (photo_prepare of the same `data`) skips the heavy work when
+    the caller did it already, outside its transaction. Raises UnreadableImage, NoFace, DuplicateFace.
+
+    Not atomic as a whole on purpose: the template is computed before the row's transaction."""
+    digest = prepared.sha256 if prepared is not None else hashlib.sha256(data).hexdigest()
+    if _has_photo(person.pk, digest):
+        raise DuplicateFace()
+    if prepared is None:
+        prepared = photo_prepare(data=data)
+    name = default_storage.save(protected_photo_name(None, ""), ContentFile(prepared.jpeg))
+    try:
+        with transaction.atomic():
+            face = ProtectedFace.objects.create(
+                person=person,
+                photo=name,
+                embedding=prepared.template.tolist(),
+                source=_one_line(source)[-MAX_SOURCE:],
+                sha256=prepared.sha256,
+                stored_sha256=prepared.stored_sha256,
+            )
+    except IntegrityError as exc:  # the same photo added at the same moment
+        delete_now([name])
+        raise DuplicateFace() from exc
+    except BaseException:
+        delete_now([name])
+        raise
+    return face
+
+
+@transaction.atomic
+def face_remove(*, face: ProtectedFace) -> None:
+    """Remove a reference photo; its file goes after commit (moderation.receivers)."""
+    face.delete()

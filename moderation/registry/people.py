@@ -1,0 +1,234 @@
+"""The registry's people (moderation.registry): their names and aliases, checked and kept unique."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from accounts.models import User
+from core.exceptions import InvalidInput
+from core.text import fold
+from moderation.models import ProtectedPerson
+
+MAX_NAME = 120
+MAX_DESCRIPTION = 300
+MAX_NOTE = 300
+SEPARATOR = "|"
+COLUMNS = ("name", "aliases", "description", "photos", "kind", "deceased", "note")
+
+
+# --- names -----------------------------------------------------------------------------------------
+
+
+def name_key(name: str) -> str:
+    """The key a name is registered under: folded (case, accents, look-alike letters) and with its
+    whitespace collapsed, so "Beyoncé", "BEYONCE" and "Beyoncе" (a Cyrillic e) are one person."""
+    return " ".join(fold(name).split())
+
+
+def _one_line(text: Any) -> str:
+    return " ".join(str(text or "").split())
+
+
+@dataclass(frozen=True)
+class _Person:
+    name: str
+    key: str
+    aliases: tuple[str, ...]
+    description: str
+    kind: str
+    deceased: bool
+    note: str
+
+    def new(self, **extra: Any) -> ProtectedPerson:
+        """An unsaved entry with these values."""
+        return ProtectedPerson(
+            name=self.name,
+            name_key=self.key,
+            aliases=list(self.aliases),
+            description=self.description,
+            kind=self.kind,
+            deceased=self.deceased,
+            note=self.note,
+            **extra,
+        )
+
+
+def _clean_person(
+    *, name: str, aliases: Iterable[str], description: str, kind: str, deceased: bool, note: str
+) -> tuple[_Person | None, dict[str, list[str]]]:
+    """The values as stored, or the problems by field."""
+    problems: dict[str, list[str]] = {}
+    name = _one_line(name)
+    key = name_key(name)
+    if not key:
+        problems.setdefault("name", []).append("A name is required.")
+    elif len(name) > MAX_NAME:
+        problems.setdefault("name", []).append(f"At most {MAX_NAME} characters (this one has {len(name)}).")
+    if SEPARATOR in name:
+        problems.setdefault("name", []).append(f"A name may not contain “{SEPARATOR}”.")
+    kept: list[str] = []
+    seen = {key}
+    for given in [aliases] if isinstance(aliases, str) else aliases:
+        alias = _one_line(given)
+        alias_key = name_key(alias)
+        if not alias_key or alias_key in seen:
+            continue  # blank, the name itself, or said twice
+        if len(alias) > MAX_NAME:
+            problems.setdefault("aliases", []).append(f"“{alias[:40]}…”: at most {MAX_NAME} characters.")
+        if SEPARATOR in alias:
+            problems.setdefault("aliases", []).append(f"“{alias}”: an alias may not contain “{SEPARATOR}”.")
+        seen.add(alias_key)
+        kept.append(alias)
+    description = _one_line(description)
+    if len(description) > MAX_DESCRIPTION:
+        problems.setdefault("description", []).append(
+            f"At most {MAX_DESCRIPTION} characters (this one has {len(description)})."
+        )
+    note = _one_line(note)
+    if len(note) > MAX_NOTE:
+        problems.setdefault("note", []).append(f"At most {MAX_NOTE} characters.")
+    if kind not in ProtectedPerson.Kind.values:
+        problems.setdefault("kind", []).append(f"One of {', '.join(ProtectedPerson.Kind.values)}.")
+    if problems:
+        return None, problems
+    return _Person(name, key, tuple(kept), description, kind, bool(deceased), note), {}
+
+
+def _names_taken(exclude: set[int]) -> tuple[dict[str, str], dict[str, str]]:
+    """The registry's names and aliases, by key: (name key → name, alias key → whose name), leaving
+    out the entries in `exclude`."""
+    names: dict[str, str] = {}
+    aliases: dict[str, str] = {}
+    rows = ProtectedPerson.objects.values_list("pk", "name_key", "name", "aliases")
+    for pk, key, name, person_aliases in rows.iterator(chunk_size=5000):
+        if pk in exclude:
+            continue
+        names[key] = name
+        for alias in person_aliases or []:
+            aliases.setdefault(name_key(alias), name)
+    return names, aliases
+
+
+def _clashes(person: _Person, names: dict[str, str], aliases: dict[str, str]) -> list[tuple[str, str]]:
+    """(field, message): a name must not be someone else's alias, nor an alias someone else's name
+    (which entry a prompt naming it means would depend on the order they were added)."""
+    found = []
+    if person.key in aliases:
+        found.append(("name", f"“{person.name}” is already an alias of {aliases[person.key]}."))
+    for alias in person.aliases:
+        other = names.get(name_key(alias))
+        if other is not None:
+            found.append(("aliases", f"The alias “{alias}” is the name of another registered person ({other})."))
+    return found
+
+
+def name_clashes(*, name: str, aliases: Iterable[str], exclude: int | None = None) -> list[tuple[str, str]]:
+    """(field, message) for `name` or an alias that would be ambiguous in the registry (another
+    entry's alias, or another entry's name), leaving out entry `exclude`; empty when none. The import
+    refuses such rows, the admin such forms; the services accept them (both entries are refused)."""
+    values, _ = _clean_person(name=name, aliases=aliases, description="", kind="public_figure", deceased=False, note="")
+    if values is None:
+        return []
+    return _clashes(values, *_names_taken({exclude} if exclude is not None else set()))
+
+
+def _invalid(problems: dict[str, list[str]]) -> InvalidInput:
+    first_field, messages = next(iter(problems.items()))
+    return InvalidInput(problems, detail=f"{first_field}: {messages[0]}")
+
+
+def _changes(person: ProtectedPerson, values: _Person, columns: Iterable[str] = COLUMNS) -> list[str]:
+    """Set `values` on `person` for the given columns; the names of the fields that changed."""
+    wanted: dict[str, Any] = {"name": values.name}
+    if "aliases" in columns:
+        wanted["aliases"] = list(values.aliases)
+    if "description" in columns:
+        wanted["description"] = values.description
+    if "kind" in columns:
+        wanted["kind"] = values.kind
+    if "deceased" in columns:
+        wanted["deceased"] = values.deceased
+    if "note" in columns:
+        wanted["note"] = values.note
+    changed = [name for name, value in wanted.items() if getattr(person, name) != value]
+    for name in changed:
+        setattr(person, name, wanted[name])
+    return changed
+
+
+# --- people ----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def person_upsert(
+    *,
+    name: str,
+    aliases: Sequence[str] = (),
+    description: str = "",
+    kind: str = ProtectedPerson.Kind.PUBLIC_FIGURE,
+    deceased: bool = False,
+    note: str = "",
+) -> tuple[ProtectedPerson, bool]:
+    """Register a person, or update the entry with the same normalised name. (person, created)."""
+    values, problems = _clean_person(
+        name=name, aliases=aliases, description=description, kind=kind, deceased=deceased, note=note
+    )
+    if values is None:
+        raise _invalid(problems)
+    person = ProtectedPerson.objects.select_for_update().filter(name_key=values.key).first()
+    if person is None:
+        person = values.new()
+        person.save(force_insert=True)
+        return person, True
+    changed = _changes(person, values)
+    if changed:
+        person.save(update_fields=[*changed, "updated_at"])
+    return person, False
+
+
+@transaction.atomic
+def person_update(
+    *,
+    person: ProtectedPerson,
+    name: str,
+    aliases: Sequence[str],
+    description: str,
+    kind: str,
+    deceased: bool,
+    note: str,
+) -> ProtectedPerson:
+    """Change an entry (its name too: the key follows). Refuses a name another entry has."""
+    values, problems = _clean_person(
+        name=name, aliases=aliases, description=description, kind=kind, deceased=deceased, note=note
+    )
+    if values is None:
+        raise _invalid(problems)
+    if ProtectedPerson.objects.filter(name_key=values.key).exclude(pk=person.pk).exists():
+        raise InvalidInput({"name": ["Someone with this name is already registered."]})
+    changed = _changes(person, values)
+    if person.name_key != values.key:
+        person.name_key = values.key
+        changed.append("name_key")
+    if changed:
+        person.save(update_fields=[*changed, "updated_at"])
+    return person
+
+
+@transaction.atomic
+def person_link_account(*, person: ProtectedPerson, account: User | None) -> ProtectedPerson:
+    """Record that an operator verified `account` as this person's own (None: no longer): that
+    account may then use the person's likeness like any cameo owner."""
+    if person.account_id != (account.pk if account else None):
+        person.account = account
+        person.save(update_fields=["account", "updated_at"])
+    return person
+
+
+@transaction.atomic
+def person_delete(*, person: ProtectedPerson) -> None:
+    """Remove a person with their faces; the photo files go after commit (moderation.receivers)."""
+    person.delete()
