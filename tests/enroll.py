@@ -19,8 +19,8 @@ def finish_enrollment(user: Any, *, template: np.ndarray, photo: str | None = No
     tests.synthetic_faces), also store a real aligned reference crop of that face, encrypted."""
     from django.utils import timezone
 
-    from cameos import services
     from cameos.models import Cameo, Enrollment, EnrollmentChallenge
+    from cameos.services import enrollment as services
 
     references: list[str] = []
     if photo is not None:

@@ -1,0 +1,213 @@
+"""Writes for cameos: the cameo's settings and audience, grants and requests, erasure and export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Notification, User
+from accounts.selectors import relation_between
+from accounts.services import notify
+from cameos import gallery
+from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment
+from cameos.services._common import rules as _rules
+from cameos.services.appearances import appearances_delete
+from cameos.signals import audience_narrowed, cameo_erased, grant_decided, grant_revoked
+from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from core.storage import delete_after_commit
+from feed import services as feed_services
+from feed.models import Video, VideoPerson
+
+AUDIENCE_ORDER = {Audience.ONLY_ME: 0, Audience.APPROVED: 1, Audience.MUTUALS: 2, Audience.EVERYONE: 3}
+
+
+# --- settings and grants ---------------------------------------------------------------------------
+
+
+def _clean_restrictions(values: Sequence[Any]) -> list[str]:
+    limits = _rules()["RESTRICTIONS"]
+    cleaned: list[str] = []
+    for value in values:
+        text = " ".join(str(value).split())
+        if not 2 <= len(text) <= limits["MAX_LENGTH"]:
+            raise InvalidInput({"restrictions": [f"Each restriction is 2–{limits['MAX_LENGTH']} characters."]})
+        if text.lower() not in (c.lower() for c in cleaned):
+            cleaned.append(text)
+    if len(cleaned) > limits["MAX_ITEMS"]:
+        raise InvalidInput({"restrictions": [f"At most {limits['MAX_ITEMS']} restrictions."]})
+    return cleaned
+
+
+@transaction.atomic
+def cameo_update(
+    *,
+    owner: User,
+    audience: str | None = None,
+    instructions: str | None = None,
+    restrictions: Sequence[str] | None = None,
+    protect_name: bool | None = None,
+    delete_videos: bool = False,
+) -> Cameo:
+    """Change the cameo's settings. Narrowing the audience runs the consent cascade; with
+    `delete_videos`, published videos of the owner by people no longer allowed are deleted too."""
+    cameo = Cameo.objects.select_for_update().filter(owner=owner).first()
+    if cameo is None:
+        raise NotFound("You have no cameo yet: enroll first.")
+    previous = cameo.audience
+    if audience is not None:
+        if audience == Audience.EVERYONE and owner.is_minor:
+            raise InvalidInput({"audience": ["A cameo of someone under 18 cannot be open to everyone."]})
+        cameo.audience = audience
+    if instructions is not None:
+        cameo.instructions = " ".join(instructions.split())
+    if restrictions is not None:
+        cameo.restrictions = _clean_restrictions(restrictions)
+    if protect_name is not None:
+        cameo.protect_name = protect_name
+    cameo.save()
+    if AUDIENCE_ORDER[Audience(cameo.audience)] < AUDIENCE_ORDER[Audience(previous)]:
+        audience_narrowed.send(sender=Cameo, cameo=cameo, previous=previous)
+        if delete_videos:
+            _delete_videos_of_people_no_longer_allowed(owner, cameo)
+    return cameo
+
+
+def _delete_videos_of_people_no_longer_allowed(owner: User, cameo: Cameo) -> None:
+    from cameos.selectors import cameo_access_many
+
+    authors = set(VideoPerson.objects.filter(user=owner).exclude(author=owner).values_list("author_id", flat=True))
+    for author in User.objects.filter(pk__in=authors):
+        if not cameo_access_many(author, [cameo])[cameo.pk].available:
+            appearances_delete(person=owner, author=author)
+
+
+@transaction.atomic
+def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
+    """Erase the cameo at once: gallery entry, reference crops (files after commit), settings and
+    grants. With delete_appearances, every video that shows the person is deleted too."""
+    cameo = Cameo.objects.select_for_update().filter(owner=owner).first()
+    if cameo is None:
+        raise NotFound("You have no cameo.")
+    names = list(cameo.reference_names)
+    gallery.remove(cameo.pk)
+    cameo.delete()
+    delete_after_commit(names)
+    if delete_appearances:
+        for video in Video.objects.filter(pk__in=VideoPerson.objects.filter(user=owner).values("video_id")):
+            feed_services.video_delete(video=video)
+    cameo_erased.send(sender=Cameo, owner=owner)
+
+
+def grant_request(*, requester: User, owner: User) -> CameoGrant:
+    """Ask to use `owner`'s cameo. Idempotent while a request or approval stands; a denied or
+    revoked request can be asked again after a cool-down."""
+    from cameos.selectors import cameo_access
+
+    cameo = Cameo.objects.filter(owner=owner).first()
+    access = cameo_access(cameo, requester)
+    if cameo is not None and access.request == CameoGrant.Status.REQUESTED and access.reason.endswith("needs_approval"):
+        return CameoGrant.objects.get(cameo=cameo, grantee=requester)  # asked already: the same request
+    if cameo is None or not access.can_request:
+        if access.available:
+            raise Conflict("You can already use this cameo.", code="already_available")
+        raise Forbidden("This cameo is not available.", code="not_available")
+    grant, created = CameoGrant.objects.get_or_create(cameo=cameo, grantee=requester)
+    if not created and grant.status in (CameoGrant.Status.DENIED, CameoGrant.Status.REVOKED):
+        cool_down = dt.timedelta(seconds=_rules()["REQUEST_COOLDOWN_SECONDS"])
+        if grant.decided_at and timezone.now() - grant.decided_at < cool_down:
+            # Refused before anything is stored or anyone is told: asking again and again is no way
+            # to flood the owner's notifications.
+            raise Conflict("You asked recently; you can ask again later.", code="request_cooldown")
+        CameoGrant.objects.filter(pk=grant.pk).update(
+            status=CameoGrant.Status.REQUESTED, requested_at=timezone.now(), decided_at=None
+        )
+        grant.refresh_from_db()
+    notify(user_id=owner.pk, kind=Notification.Kind.CAMEO_REQUESTED, handle=requester.handle)
+    return grant
+
+
+def _own_grant(owner: User, grant_id: int) -> CameoGrant:
+    grant = CameoGrant.objects.select_for_update().filter(pk=grant_id, cameo__owner=owner).first()
+    if grant is None:
+        raise NotFound("No such request.")
+    return grant
+
+
+@transaction.atomic
+def grant_decide(*, owner: User, grant_id: int, approve: bool) -> CameoGrant:
+    grant = _own_grant(owner, grant_id)
+    relation = relation_between(owner.pk, grant.grantee_id)
+    if relation.blocked_by_them:
+        raise NotFound("No such request.")  # they blocked the owner: as gone as an unknown request
+    if grant.status != CameoGrant.Status.REQUESTED:
+        raise Conflict(f"This request was already {grant.status}.", code="already_decided")
+    if approve and relation.blocked_by_me:
+        raise Conflict("Unblock this person before approving them.", code="blocked")
+    grant.status = CameoGrant.Status.APPROVED if approve else CameoGrant.Status.DENIED
+    grant.decided_at = timezone.now()
+    grant.save(update_fields=["status", "decided_at"])
+    grant_decided.send(sender=CameoGrant, grant=grant)
+    return grant
+
+
+@transaction.atomic
+def grant_revoke(*, owner: User, grant_id: int, delete_videos: bool = False) -> CameoGrant:
+    """Take back an approval. The consent cascade (stop unpublished jobs) hooks grant_revoked; with
+    `delete_videos`, the grantee's published videos that show the owner go too."""
+    grant = _own_grant(owner, grant_id)
+    if grant.status != CameoGrant.Status.APPROVED:
+        raise NotFound("No such grant.")
+    grant.status, grant.decided_at = CameoGrant.Status.REVOKED, timezone.now()
+    grant.save(update_fields=["status", "decided_at"])
+    grant_revoked.send(sender=CameoGrant, grant=grant)
+    if delete_videos:
+        appearances_delete(person=owner, author=grant.grantee)
+    return grant
+
+
+# --- erasure ---------------------------------------------------------------------------------------
+
+
+def user_cameo_erase(*, user: User) -> None:
+    """Everything biometric of `user`, before their account goes: cameo, template, crops, uploads."""
+    if Cameo.objects.filter(owner=user).exists():
+        cameo_delete(owner=user)
+    uploads = list(Enrollment.objects.filter(user=user).exclude(upload_name="").values_list("upload_name", flat=True))
+    delete_after_commit(uploads)
+
+
+def user_cameo_export(*, user: User) -> dict[str, Any]:
+    """The person's cameo settings, requests and grants, and the videos that show them; never the
+    face template or the crops (the owner downloads crops one by one: GET /cameo/references/{n})."""
+    cameo = Cameo.objects.filter(owner=user).first()
+    return {
+        "cameo": None
+        if cameo is None
+        else {
+            "audience": cameo.audience,
+            "instructions": cameo.instructions,
+            "restrictions": cameo.restrictions,
+            "protect_name": cameo.protect_name,
+            "enrolled_at": cameo.enrolled_at.isoformat(),
+            "reference_images": len(cameo.reference_names),
+        },
+        "grants_given": [
+            {"handle": h, "status": st}
+            for h, st in CameoGrant.objects.filter(cameo__owner=user).values_list("grantee__handle", "status")
+        ],
+        "grants_received": [
+            {"handle": h, "status": st}
+            for h, st in CameoGrant.objects.filter(grantee=user).values_list("cameo__owner__handle", "status")
+        ],
+        "appearances": [
+            {"video_id": v, "source": src, "similarity": sim}
+            # Possible matches are not theirs to see (a look-alike must learn nothing of a stranger's video).
+            for v, src, sim in Appearance.objects.filter(user=user, match=Appearance.Match.CONFIRMED).values_list(
+                "video_id", "source", "similarity"
+            )
+        ],
+    }

@@ -1,0 +1,250 @@
+"""Writes for cameos: who a video shows (appearances, possible matches), videos of me and their deletion."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import Notification, User
+from accounts.services import notify
+from cameos import gallery
+from cameos.models import Appearance, Cameo
+from core.exceptions import NotFound
+from feed import services as feed_services
+from feed.models import Video, VideoPerson
+
+
+def appearances_record(*, video: Video, tagged: Sequence[int], detected: dict[int, float]) -> list[int]:
+    """Who a generated video shows: the cameos it was made with (tagged) and the people the output
+    scan found (detected, with the similarity). The feed learns the tagged people and the detected
+    ones whose similarity reaches the reveal bar for the video's status (a new video is a draft) as
+    the video's people; a detected face below the bar is a possible match: recorded, never shown to
+    that person, and its author is asked to confirm or remove them. video_faces_record then holds the
+    rest of the bar (track length, margin) once it has the tracks. Returns the ids of the people the
+    video shows (tagged and confirmed), for whoever tells them."""
+    rows = {uid: Appearance(video=video, user_id=uid, source=Appearance.Source.TAGGED) for uid in tagged}
+    bar = _reveal_bar(published=video.is_published)
+    for uid, similarity in detected.items():
+        if uid in rows:
+            rows[uid].similarity = similarity
+            continue
+        sure = uid == video.author_id or similarity >= bar
+        rows[uid] = Appearance(
+            video=video,
+            user_id=uid,
+            source=Appearance.Source.DETECTED,
+            similarity=similarity,
+            match=Appearance.Match.CONFIRMED if sure else Appearance.Match.POSSIBLE,
+        )
+    Appearance.objects.bulk_create(rows.values(), ignore_conflicts=True)
+    shown = [uid for uid, row in rows.items() if row.match == Appearance.Match.CONFIRMED]
+    feed_services.video_set_people(video=video, users=User.objects.filter(pk__in=shown))
+    for uid, row in rows.items():
+        if row.match == Appearance.Match.POSSIBLE:
+            _possible_match_found(video, uid)
+    return shown
+
+
+def _reveal_bar(*, published: bool) -> float:
+    faces = settings.CASTFEED_FACES
+    return float(faces["REVEAL_PUBLISHED_THRESHOLD"] if published else faces["REVEAL_DRAFT_THRESHOLD"])
+
+
+def track_reveals(*, similarity: float, frames: int, runner_up: float, published: bool) -> bool:
+    """Whether a face track this like a person's template shows them surely enough to reveal its video
+    to them (media, poster, author) and let them delete it (docs/videos-of-me.md § Possible matches,
+    benchmarks/false_match.py): at least the reveal threshold for the video's status (stricter for a
+    draft), seen in at least TRACK_MIN_FRAMES sampled frames (the quality gate), and closer to them
+    than to any other enrolled cameo (`runner_up`, -1.0 if none) by REVEAL_MARGIN."""
+    faces = settings.CASTFEED_FACES
+    return (
+        similarity >= _reveal_bar(published=published)
+        and frames >= int(faces["TRACK_MIN_FRAMES"])
+        and similarity - runner_up >= float(faces["REVEAL_MARGIN"])
+    )
+
+
+def _possible_match_found(video: Video, user_id: int) -> None:
+    """Ask the author of `video` to confirm or remove a person it may show (a possible match)."""
+    if video.author_id == user_id:
+        return
+    match = Appearance.objects.filter(video=video, user_id=user_id, match=Appearance.Match.POSSIBLE).first()
+    handle = User.objects.filter(pk=user_id).values_list("handle", flat=True).first()
+    if match is not None and handle is not None:
+        notify(
+            user_id=video.author_id,
+            kind=Notification.Kind.APPEARANCE_TO_CONFIRM,
+            video_id=video.pk,
+            match_id=match.pk,
+            handle=handle,
+        )
+
+
+@transaction.atomic
+def possible_match_decide(*, author: User, match_id: int, confirm: bool) -> Appearance:
+    """The author of a video answers a possible match: `confirm` (it is that person: they see the
+    video and may delete it, and are told) or remove (it is not them: never raised again). 404 for a
+    match that is not on one of the author's videos or is no longer open."""
+    appearance = (
+        Appearance.objects.select_for_update()
+        .filter(pk=match_id, video__author=author, match=Appearance.Match.POSSIBLE)
+        .select_related("video", "user")
+        .first()
+    )
+    if appearance is None:
+        raise NotFound("No such possible match.")
+    appearance.match = Appearance.Match.CONFIRMED if confirm else Appearance.Match.REMOVED
+    appearance.save(update_fields=["match"])
+    if confirm:
+        feed_services.video_add_person(video=appearance.video, user=appearance.user)
+        notify(user_id=appearance.user_id, kind=Notification.Kind.VIDEO_OF_YOU_FOUND, video_ids=[appearance.video_id])
+    return appearance
+
+
+# --- videos of me ----------------------------------------------------------------------------------
+
+
+def schedule_scan(cameo_id: int) -> None:
+    from cameos.tasks import scan_existing_videos
+
+    transaction.on_commit(lambda: scan_existing_videos.delay(cameo_id))
+
+
+def existing_videos_scan(*, cameo_id: int) -> list[int]:
+    """Search the video face index for this cameo's face (exact: a person must not miss a video of
+    themselves). Every video with a track at MATCH_THRESHOLD or above becomes a `detected` appearance
+    of the owner: confirmed, so they see it and may delete it, when one of its tracks passes the
+    reveal bar (track_reveals); otherwise a possible match: they are told a video may show them,
+    without anything of it, and its author is asked to confirm or remove them. A possible match that
+    now passes (its video was published since) is confirmed. Returns the ids of the videos newly
+    revealed to the owner."""
+    cameo = Cameo.objects.filter(pk=cameo_id).select_related("owner", "gallery_entry").first()
+    if cameo is None or not hasattr(cameo, "gallery_entry"):
+        return []
+    faces = settings.CASTFEED_FACES
+    stored = cameo.gallery_entry.embedding
+    template = np.asarray(json.loads(stored) if isinstance(stored, str) else stored, dtype=np.float32)
+    hits = gallery.video_tracks_like(template, min_similarity=float(faces["MATCH_THRESHOLD"]))
+    if not hits:
+        return []
+    others = gallery.best_other(
+        np.stack([h.embedding for h in hits]),
+        exclude_cameo_id=cameo.pk,
+        min_similarity=min(h.similarity for h in hits) - float(faces["REVEAL_MARGIN"]),
+    )
+    by_video: dict[int, list[tuple[gallery.TrackHit, float]]] = {}
+    for hit, other in zip(hits, others, strict=True):
+        by_video.setdefault(hit.video_id, []).append((hit, other))
+    owner = cameo.owner
+    known = set(VideoPerson.objects.filter(user=owner, video_id__in=list(by_video)).values_list("video_id", flat=True))
+    revealed: list[int] = []
+    possible: list[Video] = []
+    with transaction.atomic():
+        earlier = {a.video_id: a for a in Appearance.objects.filter(user=owner, video_id__in=list(by_video))}
+        videos = Video.objects.filter(pk__in=[v for v in by_video if v not in known]).exclude(
+            status=Video.Status.REMOVED
+        )
+        for video in videos:
+            found = by_video[video.pk]
+            similarity = max(hit.similarity for hit, _ in found)
+            sure = video.author_id == owner.pk or any(
+                track_reveals(
+                    similarity=hit.similarity, frames=hit.frames, runner_up=other, published=video.is_published
+                )
+                for hit, other in found
+            )
+            before = earlier.get(video.pk)
+            if before is not None and (before.match == Appearance.Match.REMOVED or not sure):
+                continue  # its author said it is not them, or still only a possible match
+            match = Appearance.Match.CONFIRMED if sure else Appearance.Match.POSSIBLE
+            Appearance.objects.update_or_create(
+                video=video,
+                user=owner,
+                defaults={"source": Appearance.Source.DETECTED, "similarity": similarity, "match": match},
+            )
+            if sure:
+                feed_services.video_add_person(video=video, user=owner)
+                revealed.append(video.pk)
+            else:
+                possible.append(video)
+        for video in possible:
+            _possible_match_found(video, owner.pk)
+        if revealed or possible:
+            extra = {"possible": len(possible)} if possible else {}
+            notify(user_id=owner.pk, kind=Notification.Kind.VIDEO_OF_YOU_FOUND, video_ids=revealed, **extra)
+    return revealed
+
+
+def appearance_delete(*, person: User, video_id: int) -> None:
+    """A person deletes a video that shows them, whoever made it, draft or published: gone
+    everywhere at once (feed.services.video_delete), and its author is told who it was not."""
+    if not VideoPerson.objects.filter(user=person, video_id=video_id).exists():
+        raise NotFound("No video of you with this id.")  # someone else's business does not exist for you
+    video = Video.objects.filter(pk=video_id).first()
+    if video is None:
+        raise NotFound("No video of you with this id.")
+    author_id = video.author_id
+    feed_services.video_delete(video=video, by=person)
+    if author_id != person.pk:
+        notify(user_id=author_id, kind=Notification.Kind.VIDEO_REMOVED, video_id=video_id, by="a person in it")
+
+
+def appearances_delete(*, person: User, author: User | None = None) -> int:
+    """Delete every video that shows `person` (by `author` only, when given). How many."""
+    rows = VideoPerson.objects.filter(user=person)
+    if author is not None:
+        rows = rows.filter(author=author)
+    ids = list(rows.values_list("video_id", flat=True))
+    for video_id in ids:
+        try:
+            appearance_delete(person=person, video_id=video_id)
+        except NotFound:
+            continue  # deleted meanwhile
+    return len(ids)
+
+
+def video_faces_record(*, video_id: int, tracks: list[tuple[Any, int, int, int]]) -> None:
+    """Keep the face tracks of a generated video (template, first_ms, last_ms, frames) in the video
+    face index, replacing any earlier scan of it; then hold the people the output scan detected in it
+    (appearances_record) to the whole reveal bar: one whose track is too short, or not closer to them
+    than to every other cameo by the margin, becomes a possible match."""
+    gallery.video_faces_put(video_id, tracks)
+    detected = list(
+        Appearance.objects.filter(
+            video_id=video_id, source=Appearance.Source.DETECTED, match=Appearance.Match.CONFIRMED
+        ).select_related("video")
+    )
+    if not detected or not tracks:
+        return
+    video = detected[0].video
+    templates = np.stack([np.asarray(t[0], dtype=np.float32).reshape(-1) for t in tracks])
+    frames = [int(t[3]) for t in tracks]
+    entries = {
+        owner: (cameo, np.asarray(json.loads(e) if isinstance(e, str) else e, dtype=np.float32))
+        for owner, cameo, e in Cameo.objects.filter(owner_id__in=[a.user_id for a in detected])
+        .exclude(gallery_entry=None)
+        .values_list("owner_id", "pk", "gallery_entry__embedding")
+    }
+    demoted = []
+    for appearance in detected:
+        if appearance.user_id == video.author_id or appearance.user_id not in entries:
+            continue
+        cameo_id, template = entries[appearance.user_id]
+        scores = templates @ template
+        best = int(np.argmax(scores))
+        similarity = float(scores[best])
+        margin = float(settings.CASTFEED_FACES["REVEAL_MARGIN"])
+        other = gallery.best_other(templates[best], exclude_cameo_id=cameo_id, min_similarity=similarity - margin)[0]
+        if not track_reveals(similarity=similarity, frames=frames[best], runner_up=other, published=video.is_published):
+            demoted.append(appearance.user_id)
+    if demoted:
+        Appearance.objects.filter(video_id=video_id, user_id__in=demoted).update(match=Appearance.Match.POSSIBLE)
+        keep = set(VideoPerson.objects.filter(video_id=video_id).values_list("user_id", flat=True)) - set(demoted)
+        feed_services.video_set_people(video=video, users=User.objects.filter(pk__in=keep))
+        for user_id in demoted:
+            _possible_match_found(video, user_id)

@@ -1,0 +1,305 @@
+"""Writes for cameos: enrollment challenges, upload checks, submission, verification and expiry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from cameos import crypto, gallery
+from cameos.models import Cameo, Enrollment, EnrollmentChallenge, IdentityConflict
+from cameos.services._common import rules as _rules
+from cameos.services.appearances import schedule_scan
+from cameos.signals import enrollment_checking
+from core.exceptions import ApplicationError
+from core.storage import delete_after_commit, delete_now
+
+if TYPE_CHECKING:
+    from cameos.likeness.video import Caps
+
+logger = logging.getLogger(__name__)
+
+STEPS = ("center", "turn_left", "turn_right", "look_up", "look_down")
+
+
+class InvalidUpload(ApplicationError):
+    code = "invalid_upload"
+    default_detail = "This file is not a video we can use."
+
+
+class ChallengeInvalid(ApplicationError):
+    code = "invalid_challenge"
+    default_detail = "This challenge is unknown, used or expired: ask for a new one."
+
+
+# --- enrollment ------------------------------------------------------------------------------------
+
+
+def challenge_steps() -> list[str]:
+    """A random sequence of 3–4 head poses, always starting at `center` (enrollment, takedowns)."""
+    rng = secrets.SystemRandom()
+    return ["center", *rng.sample(STEPS[1:], k=rng.choice((2, 3)))]
+
+
+def challenge_create(*, user: User) -> EnrollmentChallenge:
+    """challenge_steps, for this user, expiring in 3 minutes."""
+    now = timezone.now()
+    return EnrollmentChallenge.objects.create(
+        user=user,
+        steps=challenge_steps(),
+        created_at=now,
+        expires_at=now + dt.timedelta(seconds=_rules()["CHALLENGE_SECONDS"]),
+    )
+
+
+def upload_caps() -> Caps:
+    """cameos.likeness.video.Caps of an uploaded video (enrollment, takedown selfie), from settings."""
+    from cameos.likeness.video import Caps
+
+    rules = _rules()
+    return Caps(
+        max_side=int(rules["MAX_SIDE"]),
+        max_frames=int(rules["MAX_FRAMES"]),
+        max_seconds=float(rules["MAX_SECONDS"]),
+        decode_seconds=float(rules["DECODE_SECONDS"]),
+        codecs=frozenset(rules["CODECS"]),
+    )
+
+
+def _refuse(text: str) -> InvalidUpload:
+    return InvalidUpload(text, fields={"video": [text]})
+
+
+def check_upload(upload: UploadedFile) -> str:
+    """The video's container ("mp4" or "webm") if the file is one we accept, by content: size; then
+    from its headers alone, before any frame is decoded: a real container, an accepted codec,
+    duration, resolution and frame count; then its first frames decoded under the caps (a
+    decoder may not allocate a frame over the pixel cap); InvalidUpload otherwise."""
+    from cameos.likeness.video import UnreadableVideo, VideoOverCap, probe, read_header  # PyAV: loaded only here
+
+    rules, caps = _rules(), upload_caps()
+    if upload.size is None or upload.size == 0:
+        raise InvalidUpload("The file is empty.", fields={"video": ["The file is empty."]})
+    if upload.size > rules["MAX_BYTES"]:
+        limit = rules["MAX_BYTES"] // (1024 * 1024)
+        raise InvalidUpload(f"Videos are limited to {limit} MB.", fields={"video": [f"At most {limit} MB."]})
+    too_large = f"The video may be at most {rules['MAX_SIDE']} pixels on its long side."
+    with tempfile.NamedTemporaryFile(suffix=".video") as copy:
+        upload.seek(0)
+        shutil.copyfileobj(upload, copy)
+        copy.flush()
+        try:
+            header = read_header(copy.name, caps=caps)
+            if not rules["MIN_SECONDS"] <= header.duration_s <= rules["MAX_SECONDS"]:
+                raise _refuse(
+                    f"Record {rules['MIN_SECONDS']}–{rules['MAX_SECONDS']} seconds "
+                    f"(this one is {header.duration_s:.1f})."
+                )
+            if max(header.width, header.height) > rules["MAX_SIDE"]:
+                raise _refuse(too_large)
+            if header.frames > rules["MAX_FRAMES"]:
+                frames = f"{rules['MAX_FRAMES']} frames (this one has {header.frames})"
+                raise _refuse(f"The video may have at most {frames}.")
+            found = probe(copy.name, caps=caps)
+        except VideoOverCap as exc:
+            raise _refuse(too_large if exc.code == "video_too_large" else "This video takes too long to read.") from exc
+        except UnreadableVideo as exc:
+            codecs = ", ".join(c.upper() for c in rules["CODECS"])
+            raise InvalidUpload(
+                "This file is not a video we can read (MP4, WebM or MOV).",
+                fields={"video": [f"Not a readable MP4, WebM or MOV video ({codecs})."]},
+            ) from exc
+    upload.seek(0)
+    return found.container
+
+
+def enrollment_submit(*, user: User, challenge_id: Any, video: UploadedFile) -> Enrollment:
+    """Store the video privately and queue its verification. The challenge is spent only by an
+    upload that passed the checks (a bad file stores nothing and can be retried). The file is
+    checked and stored before the short transaction that spends the challenge and creates the row
+    (no decode or upload holds a database lock); if that transaction fails, the file is deleted."""
+    container = check_upload(video)
+    usable = EnrollmentChallenge.objects.filter(
+        pk=challenge_id, user=user, used_at=None, expires_at__gt=timezone.now()
+    ).exists()
+    if not usable:  # checked again, locked, below: this only saves storing a file for nothing
+        raise ChallengeInvalid(fields={"challenge": ["Unknown, used or expired: ask for a new challenge."]})
+    name = default_storage.save(f"enrollments/{secrets.token_urlsafe(16)}.{container}", video)
+    try:
+        with transaction.atomic():
+            challenge = EnrollmentChallenge.objects.select_for_update().filter(pk=challenge_id, user=user).first()
+            if challenge is None or challenge.used_at is not None or challenge.expires_at <= timezone.now():
+                raise ChallengeInvalid(fields={"challenge": ["Unknown, used or expired: ask for a new challenge."]})
+            challenge.used_at = timezone.now()
+            challenge.save(update_fields=["used_at"])
+            enrollment = Enrollment.objects.create(user=user, challenge=challenge, upload_name=name)
+            from cameos.tasks import verify_enrollment  # tasks import this module
+
+            transaction.on_commit(lambda: verify_enrollment.delay(str(enrollment.pk)))
+    except BaseException:
+        delete_now([name])
+        raise
+    return enrollment
+
+
+def _references_save(crops: Sequence[Any]) -> list[str]:
+    """Encrypt and store the aligned reference crops (JPEG); their storage names."""
+    import cv2  # worker-side
+
+    folder = f"cameos/{secrets.token_urlsafe(16)}"
+    names = []
+    for i, crop in enumerate(crops):
+        ok, jpeg = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 92])
+        if ok:
+            names.append(default_storage.save(f"{folder}/ref{i}.bin", ContentFile(crypto.encrypt(jpeg.tobytes()))))
+    return names
+
+
+def enrollment_verify(*, enrollment_id: Any) -> Enrollment | None:
+    """Verify a queued enrollment (the Celery task's body). Idempotent: an enrollment no longer
+    verifying is left alone. The upload is deleted whatever the outcome, the task's soft time limit
+    included (rejected, `timed_out`)."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    try:
+        return _verify(enrollment_id)
+    except SoftTimeLimitExceeded:
+        enrollment = Enrollment.objects.filter(pk=enrollment_id, status=Enrollment.Status.VERIFYING).first()
+        if enrollment is None:
+            return Enrollment.objects.filter(pk=enrollment_id).first()
+        logger.warning("enrollment %s: verification reached its time limit", enrollment.pk)
+        return _finish(
+            enrollment, accepted=False, code="timed_out", reason="Verification took too long. Please try again."
+        )
+
+
+UPLOAD_REFUSALS = {  # VideoOverCap.code → what the person is told
+    "video_too_large": "This video is too large: record it again at most {side} pixels on its long side.",
+    "video_too_long": "This video is too long: record {seconds:g} seconds at most.",
+    "video_too_slow": "This video takes too long to read. Record it again.",
+}
+
+
+def upload_refusal(code: str) -> str:
+    """What a person is told of an upload over a cap (VideoOverCap.code), in the worker."""
+    rules = _rules()
+    return UPLOAD_REFUSALS[code].format(side=rules["MAX_SIDE"], seconds=rules["MAX_SECONDS"])
+
+
+def _verify(enrollment_id: Any) -> Enrollment | None:
+    from cameos.likeness.enrollment import Rules, verify
+    from cameos.likeness.faces import engine
+    from cameos.likeness.video import UnreadableVideo, VideoOverCap, sample_frames
+
+    enrollment = Enrollment.objects.select_related("challenge").filter(pk=enrollment_id).first()
+    if enrollment is None or enrollment.status != Enrollment.Status.VERIFYING:
+        return enrollment
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            local = Path(folder) / "upload"
+            with default_storage.open(enrollment.upload_name, "rb") as source, local.open("wb") as target:
+                shutil.copyfileobj(source, target)
+            frames = sample_frames(local, fps=_rules()["SAMPLE_FPS"], caps=upload_caps())
+        verdict = verify(frames, enrollment.challenge.steps, engine=engine(), rules=Rules(**_rules()["RULES"]))
+    except VideoOverCap as exc:
+        logger.info("enrollment %s: refused, over a cap: %s", enrollment.pk, exc)
+        return _finish(enrollment, accepted=False, code=exc.code, reason=upload_refusal(exc.code))
+    except (UnreadableVideo, FileNotFoundError) as exc:
+        logger.info("enrollment %s: unreadable video: %s", enrollment.pk, exc)
+        return _finish(
+            enrollment, accepted=False, code="video_unreadable", reason="We could not read this video. Record it again."
+        )
+    if not verdict.accepted:
+        return _finish(enrollment, accepted=False, code=verdict.code, reason=verdict.reason)
+    threshold = settings.CASTFEED_FACES["DUPLICATE_THRESHOLD"]
+    if verdict.template is None:  # an accepted verdict always has one
+        raise RuntimeError("accepted verdict without a template")
+    others = [
+        m
+        for m in gallery.search(verdict.template, k=5, min_similarity=threshold, exact=True)
+        if not Cameo.objects.filter(pk=m.cameo_id, owner=enrollment.user).exists()
+    ]
+    if others:
+        owner_id = Cameo.objects.filter(pk=others[0].cameo_id).values_list("owner_id", flat=True).first()
+        with transaction.atomic():
+            done = _finish(
+                enrollment,
+                accepted=False,
+                code="duplicate_identity",
+                reason="This face is already the cameo of another account. If it is yours, contact support.",
+            )
+            if owner_id is not None:
+                IdentityConflict.objects.create(
+                    enrollment=enrollment,
+                    user=enrollment.user,
+                    existing_owner_id=owner_id,
+                    similarity=others[0].similarity,
+                )
+        logger.warning(
+            "enrollment %s refused: matches cameo %s (%.3f); logged for review",
+            enrollment.pk,
+            others[0].cameo_id,
+            others[0].similarity,
+        )
+        return done
+    for _, refusal in enrollment_checking.send(sender=Enrollment, user=enrollment.user, template=verdict.template):
+        if refusal:
+            code, reason = refusal  # type: ignore[str-unpack]  # receivers return (code, reason)
+            return _finish(enrollment, accepted=False, code=code, reason=reason)
+    names = _references_save(verdict.references)
+    return _finish(
+        enrollment, accepted=True, code="accepted", reason=verdict.reason, template=verdict.template, references=names
+    )
+
+
+@transaction.atomic
+def _finish(
+    enrollment: Enrollment,
+    *,
+    accepted: bool,
+    code: str,
+    reason: str,
+    template: Any = None,
+    references: Sequence[str] = (),
+) -> Enrollment:
+    status = Enrollment.Status.ACCEPTED if accepted else Enrollment.Status.REJECTED
+    changed = Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.VERIFYING).update(
+        status=status, reason_code=code, reason=reason[:300], finished_at=timezone.now(), upload_name=""
+    )
+    delete_after_commit([enrollment.upload_name])
+    if changed != 1:  # finished by another run of the task meanwhile
+        delete_after_commit(references)
+        return Enrollment.objects.get(pk=enrollment.pk)
+    if accepted:
+        cameo, created = Cameo.objects.select_for_update().get_or_create(owner=enrollment.user)
+        old = [] if created else list(cameo.reference_names)
+        cameo.reference_names = list(references)
+        cameo.enrolled_at = timezone.now()
+        cameo.save(update_fields=["reference_names", "enrolled_at", "updated_at"])
+        gallery.put(cameo.pk, template)  # the new template replaces the old one
+        delete_after_commit(old)  # nothing of the old enrollment remains
+        schedule_scan(cameo.pk)  # videos made before this enrollment that show this face
+    enrollment.refresh_from_db()
+    return enrollment
+
+
+def enrollments_expire(*, older_than: dt.timedelta | None = None) -> int:
+    """Reject enrollments stuck in `verifying` (a lost task) and delete their uploads."""
+    cutoff = timezone.now() - (older_than or dt.timedelta(seconds=_rules()["STALE_SECONDS"]))
+    stale = list(Enrollment.objects.filter(status=Enrollment.Status.VERIFYING, created_at__lt=cutoff))
+    for enrollment in stale:
+        _finish(enrollment, accepted=False, code="timed_out", reason="Verification took too long. Please try again.")
+    return len(stale)
