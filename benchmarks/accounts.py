@@ -11,18 +11,13 @@ Seeds (unless --no-seed) and times:
 import argparse
 import os
 import platform
-import statistics
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+from _common import p50_p99, setup_django
+
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
-import django
-
-django.setup()
+setup_django()
 
 import numpy as np
 from django.core.management import call_command
@@ -33,9 +28,8 @@ from accounts.models import Follow, User
 
 
 def percentiles(samples: list[float]) -> str:
-    ms = sorted(s * 1000 for s in samples)
-    p99 = ms[min(len(ms) - 1, int(len(ms) * 0.99))]
-    return f"p50 {statistics.median(ms):.3f} ms, p99 {p99:.3f} ms (n={len(ms)})"
+    ms = [s * 1000 for s in samples]
+    return f"{p50_p99(ms, digits=3)} (n={len(ms)})"
 
 
 def main() -> None:

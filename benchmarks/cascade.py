@@ -26,29 +26,21 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from _common import ROOT, p50_p99, setup_django
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 JOBS = 1_000_000
 
 
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
-
-
 def summary(samples: list[float]) -> str:
-    return f"p50 {statistics.median(samples):.1f} ms, p99 {pct(samples, 0.99):.1f} ms, max {max(samples):.1f} ms"
+    return f"{p50_p99(samples)}, max {max(samples):.1f} ms"
 
 
 def bench_database() -> str:
@@ -195,9 +187,7 @@ def main() -> None:
     parser.add_argument("--old", action="store_true", help="also time the previous implementation's scan once")
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = bench_database()
-    import django
-
-    django.setup()
+    setup_django()
     from django.conf import settings
     from django.core.management import call_command
     from django.test import Client

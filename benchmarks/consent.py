@@ -22,16 +22,12 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
+from _common import p50_p99, setup_django
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 GRANTS_PER_CAMEO = 10
@@ -39,13 +35,8 @@ FACES = 50_000  # protected people's photos (10k people × 5)
 OFFSETS = [7, 31, 97, 211, 401, 809, 1601, 3203, 6421, 12853]  # grantee = owner + offset (mod N)
 
 
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
-
-
 def summary(samples: list[float]) -> str:
-    return f"p50 {statistics.median(samples):.2f} ms, p99 {pct(samples, 0.99):.2f} ms (n={len(samples)})"
+    return f"{p50_p99(samples, digits=2)} (n={len(samples)})"
 
 
 def bench_database() -> str:
@@ -273,9 +264,7 @@ def main() -> None:
     parser.add_argument("--only", choices=["gate", "image", "scan"], help="measure one part")
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = bench_database()
-    import django
-
-    django.setup()
+    setup_django()
     from django.conf import settings
     from django.core.management import call_command
 

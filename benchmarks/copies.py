@@ -21,17 +21,14 @@ import argparse
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from _common import pct, setup_django
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 SIZE = (576, 1024)
@@ -53,11 +50,6 @@ PROMPTS = [
     "snowfall over a quiet forest",
 ]
 Frame = np.ndarray
-
-
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
 def render(path: Path, prompt: str, seed: int, seconds: float = 5.0) -> Path:
@@ -153,16 +145,13 @@ def random_fingerprints(n: int, seed: int = 0) -> list:  # type: ignore[type-arg
 def database() -> None:
     """A throwaway SQLite database, migrated, unless DATABASE_URL names one."""
     if os.environ.get("DATABASE_URL"):
-        import django
-
-        django.setup()
+        setup_django()
         return
     folder = tempfile.mkdtemp(prefix="copies-bench-")
     os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
-    import django
+    setup_django()
     from django.core.management import call_command
 
-    django.setup()
     call_command("migrate", verbosity=0)
 
 

@@ -14,16 +14,12 @@ import argparse
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 PRESETS = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium"]

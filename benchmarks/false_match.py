@@ -52,17 +52,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from _common import setup_django
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 CACHE = Path(tempfile.gettempdir()) / "castfeed-false-match"
@@ -212,10 +209,7 @@ def _render_one(job: tuple[str, np.ndarray, int, bool]) -> Rendered | None:
 
 
 def _worker_init() -> None:
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    setup_django()
 
 
 def identities(gan: int, probes: int, workers: int) -> list[Rendered]:
@@ -566,9 +560,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
+    setup_django()
     from django.conf import settings
 
     faces = settings.CASTFEED_FACES

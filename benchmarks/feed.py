@@ -24,14 +24,13 @@ import random
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import ROOT, setup_django
+
 SECRET = "benchmark-secret-key-" + "x" * 40
 ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.base",
@@ -45,9 +44,7 @@ ENV = {
 }
 os.environ.update(ENV)
 
-import django
-
-django.setup()
+setup_django()
 
 from django.core.management import call_command
 from django.db import connection

@@ -24,15 +24,9 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+from _common import ROOT, pct, setup_django
+
 os.environ.setdefault("DJANGO_DEBUG", "1")
-
-
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
 def bench_pipeline(runs: int) -> None:
@@ -43,9 +37,7 @@ def bench_pipeline(runs: int) -> None:
         MEDIA_ROOT=str(folder / "media"),
         CELERY_TASK_ALWAYS_EAGER="0",  # the message goes to a local folder; this process runs the job
     )
-    import django
-
-    django.setup()
+    setup_django()
     from django.core.management import call_command
 
     from accounts import services as accounts
@@ -105,9 +97,7 @@ def bench_queue(jobs: int) -> None:
     os.environ["DATABASE_URL"] = f"{base}/{bench}"
     folder = Path(tempfile.mkdtemp(prefix="castfeed-queue-"))
     os.environ.update(CASTFEED_VAR_DIR=str(folder / "var"), MEDIA_ROOT=str(folder / "media"))
-    import django
-
-    django.setup()
+    setup_django()
     from django.core.management import call_command
 
     from accounts.models import User

@@ -15,16 +15,12 @@ import argparse
 import os
 import platform
 import statistics
-import sys
 import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
+from _common import pct, setup_django
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 
@@ -32,18 +28,11 @@ def machine() -> str:
     return f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores"
 
 
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
-
-
 # --- verification ----------------------------------------------------------------------------------
 
 
 def bench_verify(runs: int) -> None:
-    import django
-
-    django.setup()
+    setup_django()
     from cameos.likeness import faces
     from cameos.likeness.enrollment import Rules, verify
     from cameos.likeness.video import probe, sample_frames
@@ -178,9 +167,7 @@ def _bench_database(*, fresh: bool) -> str:
 
 def bench_gallery(sizes: list[int], probes: int, ef_values: list[int], *, fresh: bool) -> None:
     os.environ["DATABASE_URL"] = _bench_database(fresh=fresh)
-    import django
-
-    django.setup()
+    setup_django()
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
@@ -361,9 +348,7 @@ def main() -> None:
     if args.what == "verify":
         bench_verify(args.runs)
     elif args.what == "accuracy":
-        import django
-
-        django.setup()
+        setup_django()
         bench_accuracy()
     else:
         DATA["kind"] = args.data

@@ -12,13 +12,10 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+from _common import ROOT, setup_django
+
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 
@@ -86,9 +83,7 @@ def restrictions() -> None:
 
 
 def main() -> None:
-    import django
-
-    django.setup()
+    setup_django()
     from moderation import policy, semantic
 
     semantic.model()

@@ -25,24 +25,18 @@ import collections
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from _common import ROOT, pct, setup_django
+
 WORK = Path(tempfile.mkdtemp(prefix="castfeed-protected-"))
 os.environ["DATABASE_URL"] = f"sqlite:///{WORK / 'db.sqlite3'}"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 os.environ.setdefault("DJANGO_DEBUG", "1")
 for name in ("CELERY_BROKER_URL", "REDIS_URL"):
     os.environ.pop(name, None)
-
-
-def pct(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
 
 
 def load(name: str) -> list[dict]:
@@ -80,9 +74,7 @@ def main() -> None:
     parser.add_argument("--category", action="append", default=[], help="only prompts of this category (repeatable)")
     args = parser.parse_args()
 
-    import django
-
-    django.setup()
+    setup_django()
     from django.conf import settings
     from django.core.management import call_command
 

@@ -23,9 +23,8 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+from _common import ROOT, setup_django
+
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 
@@ -82,9 +81,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = bench_database()
-    import django
-
-    django.setup()
+    setup_django()
     from django.conf import settings
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.core.management import call_command

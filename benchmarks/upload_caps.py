@@ -26,17 +26,14 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from _common import ROOT, setup_django
+
 CACHE = ROOT / "var" / "bench"
 
 
 def _django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
     os.environ.setdefault("DJANGO_DEBUG", "1")
-    import django
-
-    django.setup()
+    setup_django()
 
 
 # --- files -----------------------------------------------------------------------------------------
@@ -89,7 +86,6 @@ def huge(side: int = 16000) -> Path:
 
 
 def growing(side: int = 4096) -> Path:
-    sys.path.insert(0, str(ROOT))
     from tests.cameos.test_upload_caps import encode
 
     path = CACHE / f"growing_{side}.webm"
@@ -105,8 +101,8 @@ def run_case(case: str, path: str) -> dict[str, object]:
     _django()
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from cameos import services
     from cameos.likeness.video import UnreadableVideo, sample_frames
+    from cameos.services import enrollment as services
 
     started = time.perf_counter()
     outcome = "accepted"

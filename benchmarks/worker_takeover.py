@@ -26,9 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+from _common import ROOT, setup_django
+
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 
@@ -77,9 +76,7 @@ def bench(runs: int) -> None:
     os.environ.update(CASTFEED_VAR_DIR=str(folder / "var"), MEDIA_ROOT=str(folder / "media"))
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'db.sqlite3'}")
     os.environ.update(GENERATION_DAILY_JOBS="100000", GENERATION_CONCURRENT_JOBS="1000")
-    import django
-
-    django.setup()
+    setup_django()
     from django.conf import settings
     from django.core.management import call_command
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
+import shutil
 from collections.abc import Callable
 
 import pytest
@@ -32,10 +33,51 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.longrepr = f"skipped while CASTFEED_REQUIRE_SERVICES=1: {report.longrepr}"
 
 
+# --- which tests run here --------------------------------------------------------------------------
+# Each marker names something a test needs from its surroundings. Whether it is here is decided from the
+# environment, once, in pytest_collection_modifyitems below: a test whose needs are not met is skipped
+# with the reason (a failure under CASTFEED_REQUIRE_SERVICES=1, see pytest_runtest_makereport).
+
+CHROMIUM = os.environ.get("CASTFEED_CHROMIUM", "/usr/bin/chromium")
+
+
+def _is_redis(url: str) -> bool:
+    return url.startswith(("redis://", "rediss://"))
+
+
+def unmet_needs() -> dict[str, str]:
+    """marker -> why its tests cannot run here; a marker not listed has what it needs."""
+    unmet: dict[str, str] = {}
+    if connection.vendor != "postgresql":
+        unmet["postgres"] = "needs PostgreSQL (set DATABASE_URL=postgres://...)"
+    if not _is_redis(os.environ.get("REDIS_URL", "")):
+        unmet["redis"] = "needs Redis (set REDIS_URL=redis://...)"
+    if os.environ.get("CASTFEED_TEST_NO_WORKER") == "1":
+        unmet["worker"] = "starts a Celery worker process (CASTFEED_TEST_NO_WORKER=1 says not here)"
+    if shutil.which(CHROMIUM) is None:
+        unmet["browser"] = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+    if not os.environ.get("CASTFEED_TEST_S3_ENDPOINT"):
+        unmet["s3"] = "needs an S3-compatible server (set CASTFEED_TEST_S3_ENDPOINT; .ci/services.sh start)"
+    return unmet
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """CASTFEED_DB_TESTS_ONLY=1 (CI's second pass, on another database and broker) keeps only the
-    tests that touch the database: the others (pure media, ML and text code) cannot behave
-    differently there, and the first pass ran them already."""
+    """The one place that decides which collected tests run here.
+
+    A test marked with a need the environment does not meet (postgres, redis, worker, browser, s3) is
+    skipped with the reason; a test that uses the `celery_worker` fixture counts as marked `worker`
+    (and `slow`). CASTFEED_DB_TESTS_ONLY=1 (CI's second pass, on another database and
+    broker) keeps only the tests that touch the database: the others (pure media, ML and text code)
+    cannot behave differently there, and the first pass ran them already."""
+    unmet = unmet_needs()
+    for item in items:
+        if "celery_worker" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("worker"):
+            item.add_marker(pytest.mark.worker)  # a test that starts a worker needs one, marked or not
+            item.add_marker(pytest.mark.slow)
+        for marker, reason in unmet.items():
+            if item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.skip(reason=reason))
+                break
     if os.environ.get("CASTFEED_DB_TESTS_ONLY") != "1":
         return
     keep, drop = [], []
@@ -47,18 +89,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only(request: pytest.FixtureRequest) -> None:
-    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (set DATABASE_URL)")
-
-
-@pytest.fixture(autouse=True)
-def _s3_only(request: pytest.FixtureRequest) -> None:
-    if request.node.get_closest_marker("s3") and not os.environ.get("CASTFEED_TEST_S3_ENDPOINT"):
-        pytest.skip("needs an S3-compatible server (set CASTFEED_TEST_S3_ENDPOINT; .ci/services.sh start)")
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from cameos.models import Cameo, Enrollment, EnrollmentChallenge
 from tests.cameos import videos
 from tests.worker import wait_for
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
 
 def test_the_worker_verifies_and_deletes_the_upload(celery_worker, client_of, make_user, settings):

@@ -18,7 +18,7 @@ import pytest
 
 from tests.worker import ROOT, wait_for
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
 
 class Run:

@@ -8,7 +8,7 @@ from django.db import transaction
 from core import storage
 from tests.worker import wait_for
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
 
 def test_files_are_deleted_by_the_worker_after_commit(celery_worker):

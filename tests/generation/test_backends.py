@@ -349,6 +349,7 @@ def tiny(**overrides) -> RenderRequest:  # type: ignore[no-untyped-def]
     return RenderRequest(prompt="a cat surfing at sunset", cameos=[], **values)
 
 
+@pytest.mark.slow  # runs a (tiny) diffusers pipeline on the CPU
 def test_text_to_video_pipeline_renders_exact_deterministic_frames(text_to_video_folder: Path, settings) -> None:  # type: ignore[no-untyped-def]
     from generation.backends.diffusers_backend import DiffusersBackend
 
@@ -371,6 +372,7 @@ def test_text_to_video_pipeline_renders_exact_deterministic_frames(text_to_video
     assert all(f.shape == (40, 96, 3) for f in wide)
 
 
+@pytest.mark.slow  # runs a (tiny) diffusers pipeline on the CPU
 def test_image_to_video_pipeline_animates_the_image_or_the_cameo(
     image_to_video_folder: Path, crops: dict[str, np.ndarray]
 ) -> None:

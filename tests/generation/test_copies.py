@@ -22,6 +22,8 @@ from generation.models import GenerationJob
 from moderation import services as moderation
 from tests.media import reencode_mp4
 
+pytestmark = pytest.mark.slow  # renders, fingerprints and re-encodes full-size clips
+
 URL = "/api/v1/generations"
 SUNSET = "surfing at sunset on the beach"
 

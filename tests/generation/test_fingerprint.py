@@ -19,6 +19,8 @@ from generation.media.watermark import watermark
 from tests import synthetic_faces as faces
 from tests.media import reencode_mp4
 
+pytestmark = pytest.mark.slow  # renders and re-encodes full-size clips
+
 SIZE = (576, 1024)
 
 

@@ -17,7 +17,7 @@ from generation import services, tasks
 from generation.models import GenerationJob
 from tests.worker import purge_queues, start_beat, start_worker, wait_for
 
-pytestmark = pytest.mark.worker
+pytestmark = [pytest.mark.worker, pytest.mark.slow]
 
 # Today's defaults: a 15 s lease renewed in the background and a sweep every 5 s retake a dead
 # worker's job in about 20 s; the old 120 s lease and 60 s sweep took 2-3 minutes. benchmarks/

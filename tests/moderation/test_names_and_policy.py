@@ -16,6 +16,7 @@ def test_normalise_folds_case_accents_and_punctuation():
     assert normalise("STRAßE Ångström") == "strasse angstrom"
 
 
+@pytest.mark.slow  # builds and scans a hundred thousand names
 def test_a_hundred_thousand_names_are_found_in_one_pass_longest_first():
     index = NameIndex(
         [

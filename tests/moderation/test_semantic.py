@@ -3,6 +3,8 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from moderation import policy
 
 DATA = Path(__file__).parents[1] / "data"
@@ -16,6 +18,7 @@ def test_the_meaning_pass_catches_what_words_miss_and_keeps_everyday_prompts():
         assert policy.categories(prompt, semantic=True) == [], prompt
 
 
+@pytest.mark.slow  # loads the sentence model and embeds every held-out prompt
 def test_on_held_out_prompts_both_passes_together_catch_more_than_words_alone():
     rows = [json.loads(line) for line in (DATA / "prompts_holdout.jsonl").read_text().splitlines()]
     bad = [r for r in rows if r["categories"]]

@@ -17,7 +17,7 @@ from tests.web.conftest import DESKTOP, MOBILE, LiveApp, running_app
 from tests.web.pages import PASSWORD, expect, sign_up, tab
 from tests.web.test_enrollment import upload_screen
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from tests.web.camera import write_camera
 from tests.web.conftest import DESKTOP, MOBILE
 from tests.web.pages import PASSWORD, expect, sign_up, tab
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PROMPT = "@ana surfing at sunset"
 

@@ -14,7 +14,7 @@ from tests.web.camera import selfie_video
 from tests.web.conftest import MOBILE
 from tests.web.pages import expect, sign_up
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def upload_screen(person: Any, *, avoid: str | None = None) -> list[str]:

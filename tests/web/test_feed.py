@@ -10,7 +10,7 @@ import pytest
 from tests.web.conftest import MOBILE
 from tests.web.pages import expect, sign_up
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 STATE = """() => {
   const feed = document.querySelector('[role=feed]');

@@ -24,7 +24,7 @@ from tests.cameos import videos
 from tests.web.conftest import MOBILE, NOT_INHERITED, ROOT, LiveApp, running_app
 from tests.web.pages import expect
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 VIDEO_OF_HER = """
 import datetime as dt
