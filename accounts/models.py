@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.conf import conf
 from core.text import skeleton
 
 HANDLE_PATTERN = r"^[a-z0-9_.]{3,30}$"
@@ -87,7 +88,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         """Under 18, or age unknown: likeness rules for minors apply until a birthdate says otherwise."""
         if self.birthdate is None:
             return True
-        return age_on(self.birthdate, timezone.localdate()) < settings.CASTFEED_ADULT_AGE
+        return age_on(self.birthdate, timezone.localdate()) < conf().adult_age
 
 
 def token_digest(token: str) -> str:

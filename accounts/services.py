@@ -7,13 +7,13 @@ import re
 import secrets
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.conf import conf
 from accounts.models import (
     HANDLE_PATTERN,
     AuthToken,
@@ -28,6 +28,7 @@ from accounts.models import (
 from accounts.selectors import relation_between
 from accounts.signals import account_erasing, account_exporting, user_blocked
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
+from core.presenters import timestamp
 from core.text import skeleton
 
 
@@ -41,7 +42,7 @@ def check_handle(handle: str) -> str:
     value = normalize_handle(handle)
     if not re.fullmatch(HANDLE_PATTERN, value):
         raise InvalidInput({"handle": ["Use 3–30 characters: letters, digits, _ and ."]})
-    if value in settings.CASTFEED_RESERVED_HANDLES:
+    if value in conf().reserved_handles:
         raise InvalidInput({"handle": ["This handle is reserved."]})
     return value
 
@@ -50,8 +51,9 @@ def check_birthdate(birthdate: dt.date) -> dt.date:
     today = timezone.localdate()
     if birthdate > today or birthdate.year < 1900:
         raise InvalidInput({"birthdate": ["Enter your real date of birth."]})
-    if age_on(birthdate, today) < settings.CASTFEED_MINIMUM_AGE:
-        raise InvalidInput({"birthdate": [f"You must be at least {settings.CASTFEED_MINIMUM_AGE} to join."]})
+    minimum = conf().minimum_age
+    if age_on(birthdate, today) < minimum:
+        raise InvalidInput({"birthdate": [f"You must be at least {minimum} to join."]})
     return birthdate
 
 
@@ -208,23 +210,19 @@ def notifications_read(*, user: User) -> int:
 
 def account_export(*, user: User) -> dict[str, Any]:
     """The person's data: profile, graph, and what every app adds (account_exporting)."""
-
-    def when(value: Any) -> str | None:
-        return value.isoformat() if value is not None else None
-
     out: dict[str, Any] = {
-        "exported_at": when(timezone.now()),
+        "exported_at": timestamp(timezone.now()),
         "account": {
             "handle": user.handle,
             "display_name": user.display_name,
-            "birthdate": when(user.birthdate),
-            "date_joined": when(user.date_joined),
+            "birthdate": user.birthdate.isoformat() if user.birthdate else None,
+            "date_joined": timestamp(user.date_joined),
         },
         "following": list(Follow.objects.filter(follower=user).values_list("followee__handle", flat=True)),
         "followers": list(Follow.objects.filter(followee=user).values_list("follower__handle", flat=True)),
         "blocked": list(Block.objects.filter(blocker=user).values_list("blocked__handle", flat=True)),
         "notifications": [
-            {"kind": n.kind, "data": n.data, "created_at": when(n.created_at)}
+            {"kind": n.kind, "data": n.data, "created_at": timestamp(n.created_at)}
             for n in Notification.objects.filter(user=user).order_by("id")
         ],
     }

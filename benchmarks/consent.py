@@ -211,12 +211,11 @@ def bench_image(runs: int) -> None:
     print(f"  of which YuNet detection: {detect:.1f} ms ({len(found)} faces)")
     # The registry's face check alone (what a protected face costs an upload): detect, align and embed
     # every face, then the exact scan of the protected faces (a matrix kept per process).
-    from django.conf import settings
-
+    from cameos.conf import conf
     from moderation.models import ProtectedFace
     from moderation.selectors import protected_face_matches
 
-    threshold = settings.CASTFEED_FACES["PROTECTED_THRESHOLD"]
+    threshold = conf().protected_threshold
     times, scans = [], []
     for _ in range(runs):
         t = time.perf_counter()

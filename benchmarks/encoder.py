@@ -133,13 +133,13 @@ def bench_c2pa(frames: list[np.ndarray], fps: int, runs: int) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         conf = {
-            **settings.CASTFEED_C2PA,
-            "CERT_CHAIN": "",
-            "PRIVATE_KEY": "",
-            "TRUST_ANCHORS": "",
-            "DEV_DIR": Path(tmp) / "c2pa",
+            **settings.CASTFEED_GENERATION,
+            "C2PA_CERT_CHAIN": "",
+            "C2PA_PRIVATE_KEY": "",
+            "C2PA_TRUST_ANCHORS": "",
+            "C2PA_DEV_DIR": Path(tmp) / "c2pa",
         }
-        with override_settings(CASTFEED_C2PA=conf):
+        with override_settings(CASTFEED_GENERATION=conf):
             t0 = time.perf_counter()
             signing_material()
             make_chain = time.perf_counter() - t0

@@ -561,15 +561,15 @@ def main() -> None:
     args = parser.parse_args()
 
     setup_django()
-    from django.conf import settings
+    from cameos.conf import conf
 
-    faces = settings.CASTFEED_FACES
+    faces = conf()
     knobs = Knobs(
-        old=float(faces["MATCH_THRESHOLD"]),
-        published=float(faces["REVEAL_PUBLISHED_THRESHOLD"]),
-        draft=float(faces["REVEAL_DRAFT_THRESHOLD"]),
-        margin=float(faces["REVEAL_MARGIN"]),
-        min_frames=int(faces["TRACK_MIN_FRAMES"]),
+        old=faces.match_threshold,
+        published=faces.reveal_published_threshold,
+        draft=faces.reveal_draft_threshold,
+        margin=faces.reveal_margin,
+        min_frames=faces.track_min_frames,
     )
     started = time.perf_counter()
     data = Data.of(identities(args.gan, max(args.gan, args.probes), args.workers))

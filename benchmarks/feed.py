@@ -39,7 +39,8 @@ ENV = {
     "DJANGO_SECURE_SSL_REDIRECT": "0",
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "DJANGO_ROOT_URLCONF": "benchmarks.stock_feed",
-    "THROTTLE_DEFAULT": "100000/minute",  # the throttle still runs (and costs); it just never refuses
+    # The throttle still runs (and costs); it just never refuses.
+    "CASTFEED_CORE_THROTTLE_RATES": '{"default": "100000/minute"}',
     "LOG_LEVEL": "WARNING",
 }
 os.environ.update(ENV)

@@ -112,9 +112,9 @@ def bench_accuracy() -> None:
     scores = matrix @ matrix.T
     pairs = scores[np.triu_indices(len(matrix), 1)]
 
-    from django.conf import settings
+    from cameos.conf import conf
 
-    threshold = settings.CASTFEED_FACES["MATCH_THRESHOLD"]
+    threshold = conf().match_threshold
     g = np.array(genuine)
     print(f"machine: {machine()}")
     print(
@@ -171,6 +171,7 @@ def bench_gallery(sizes: list[int], probes: int, ef_values: list[int], *, fresh:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
+    from django.test import override_settings
 
     from accounts.models import User
     from cameos import gallery
@@ -258,7 +259,8 @@ def bench_gallery(sizes: list[int], probes: int, ef_values: list[int], *, fresh:
         genuine = float(np.median(np.sum(queries * centres, axis=1)))
         print(f"{size:,} templates, {probes} probes (median genuine cosine {genuine:.2f}):")
         for ef in ef_values:
-            settings.CASTFEED_FACES["EF_SEARCH"] = ef
+            # override_settings (not an assignment) refreshes the typed settings (cameos.conf).
+            override_settings(CASTFEED_CAMEOS={**settings.CASTFEED_CAMEOS, "EF_SEARCH": ef}).enable()
             for q in queries[:20]:
                 gallery.search(q, k=1)  # warm the index into memory
             times, hits, found_true = [], 0, 0

@@ -1,4 +1,4 @@
-"""What an uploaded video can cost a web process and a worker under the caps (CASTFEED_ENROLLMENT:
+"""What an uploaded video can cost a web process and a worker under the caps (cameos.conf:
 MAX_SIDE, MAX_FRAMES, MAX_SECONDS, DECODE_SECONDS; docs/liveness.md § Upload caps), and how fast the
 old hostile files are refused.
 
@@ -101,6 +101,7 @@ def run_case(case: str, path: str) -> dict[str, object]:
     _django()
     from django.core.files.uploadedfile import SimpleUploadedFile
 
+    from cameos.conf import conf
     from cameos.likeness.video import UnreadableVideo, sample_frames
     from cameos.services import enrollment as services
 
@@ -121,10 +122,10 @@ def run_case(case: str, path: str) -> dict[str, object]:
             from cameos.likeness.enrollment import Rules, verify
             from cameos.likeness.faces import engine
 
-            frames = sample_frames(path, fps=services._rules()["SAMPLE_FPS"], caps=services.upload_caps())
+            frames = sample_frames(path, fps=conf().sample_fps, caps=services.upload_caps())
             verify(frames, ["center", "turn_left", "look_up"], engine=engine(), rules=Rules())
         elif case == "worker-uncapped":
-            sample_frames(path, fps=services._rules()["SAMPLE_FPS"])
+            sample_frames(path, fps=conf().sample_fps)
     except services.InvalidUpload as exc:
         outcome = f"400: {str(exc)[:60]}"
     except UnreadableVideo as exc:
@@ -151,21 +152,21 @@ def measure(case: str, path: Path) -> dict[str, object]:
 def make_files(skip_huge: bool) -> dict[str, object]:
     """In a child process (it takes GBs to make the 16000×16000 file)."""
     _django()
-    from django.conf import settings
+    from cameos.conf import conf
 
-    rules = settings.CASTFEED_ENROLLMENT
+    rules = conf()
     CACHE.mkdir(parents=True, exist_ok=True)
-    side, frames, seconds = rules["MAX_SIDE"], rules["MAX_FRAMES"], rules["MAX_SECONDS"]
+    side, frames, seconds = rules.max_side, rules.max_frames, rules.max_seconds
     files = [
         (
             f"worst accepted {side}×{side}, {frames} frames, {seconds:g} s",
-            str(worst_accepted(side, frames, seconds, rules["MAX_BYTES"])),
+            str(worst_accepted(side, frames, seconds, rules.max_bytes)),
         ),
         ("WebM growing to 4096×4096 after 2.5 s", str(growing())),
     ]
     if not skip_huge:
         files.append(("16000×16000 H.264 MOV, 25 frames", str(huge())))
-    caps = f"MAX_SIDE {side}, MAX_FRAMES {frames}, MAX_SECONDS {seconds:g}, DECODE_SECONDS {rules['DECODE_SECONDS']:g}"
+    caps = f"MAX_SIDE {side}, MAX_FRAMES {frames}, MAX_SECONDS {seconds:g}, DECODE_SECONDS {rules.decode_seconds:g}"
     return {"files": files, "caps": caps}
 
 

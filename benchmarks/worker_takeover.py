@@ -75,7 +75,7 @@ def bench(runs: int) -> None:
     folder = Path(tempfile.mkdtemp(prefix="castfeed-takeover-"))
     os.environ.update(CASTFEED_VAR_DIR=str(folder / "var"), MEDIA_ROOT=str(folder / "media"))
     os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'db.sqlite3'}")
-    os.environ.update(GENERATION_DAILY_JOBS="100000", GENERATION_CONCURRENT_JOBS="1000")
+    os.environ.update(CASTFEED_GENERATION_DAILY_JOBS="100000", CASTFEED_GENERATION_CONCURRENT_JOBS="1000")
     setup_django()
     from django.conf import settings
     from django.core.management import call_command
@@ -83,6 +83,7 @@ def bench(runs: int) -> None:
     from accounts import services as accounts
     from accounts.models import User
     from generation import services
+    from generation.conf import conf
     from generation.models import GenerationJob
 
     call_command("migrate", verbosity=0)
@@ -93,10 +94,9 @@ def bench(runs: int) -> None:
     )
     User.objects.filter(pk=author.pk).update(birthdate=dt.date(1990, 1, 1))
     author.refresh_from_db()
-    knobs = settings.CASTFEED_GENERATION
     beat_every = settings.CELERY_BEAT_SCHEDULE["generation-requeue-stale"]["schedule"]
     print(f"broker {settings.CELERY_BROKER_URL.split('://')[0]}, database {settings.DATABASES['default']['ENGINE']}")
-    lease = knobs["STALE_SECONDS"]
+    lease = conf().stale_seconds
     print(f"lease {lease} s (renewed every {lease / 3:.0f} s), sweep every {beat_every} s")
 
     from config.celery import app

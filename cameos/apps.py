@@ -7,3 +7,6 @@ class CameosConfig(AppConfig):
 
     def ready(self) -> None:
         from cameos import receivers  # noqa: F401 - connects to accounts' hooks
+        from cameos.conf import conf
+
+        conf()  # a bad CASTFEED_CAMEOS value stops start-up

@@ -1,6 +1,6 @@
 """Encryption at rest for reference crops (Fernet: AES-128-CBC + HMAC-SHA256, via `cryptography`).
 
-Keys come from settings (CASTFEED_CROP_KEYS, env CAMEO_CROP_KEYS, comma-separated Fernet keys): the
+Keys come from settings (cameos.conf `crop_keys`, env CASTFEED_CAMEOS_CROP_KEYS, comma-separated Fernet keys): the
 first encrypts, all decrypt, so keys can be rotated. Without them, one key is derived from
 SECRET_KEY (HKDF), which is fine for development and ties the crops to that secret.
 """
@@ -15,6 +15,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 
+from cameos.conf import conf
+
 
 @cache
 def _fernet(keys: tuple[str, ...], secret: str) -> MultiFernet:
@@ -25,7 +27,7 @@ def _fernet(keys: tuple[str, ...], secret: str) -> MultiFernet:
 
 
 def _current() -> MultiFernet:
-    return _fernet(tuple(settings.CASTFEED_CROP_KEYS), settings.SECRET_KEY)
+    return _fernet(conf().crop_keys, settings.SECRET_KEY)
 
 
 def encrypt(data: bytes) -> bytes:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.db import connection, transaction
 
+from cameos.conf import conf
 from cameos.models import GalleryEntry, VideoFace
 
 
@@ -41,7 +41,7 @@ def search(embedding: np.ndarray, k: int = 5, *, min_similarity: float = -1.0, e
             if exact:
                 cursor.execute("SET LOCAL enable_indexscan = off")
                 cursor.execute("SET LOCAL jit = off")  # compiling costs more than the scan saves
-            cursor.execute(f"SET LOCAL hnsw.ef_search = {int(settings.CASTFEED_FACES['EF_SEARCH'])}")
+            cursor.execute(f"SET LOCAL hnsw.ef_search = {conf().ef_search:d}")
             cursor.execute(
                 f"SELECT cameo_id, 1 - (embedding <=> %s::vector) FROM {table} "  # noqa: S608 - our table
                 f"ORDER BY embedding <=> %s::vector LIMIT %s",

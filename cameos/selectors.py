@@ -162,17 +162,19 @@ def reference_image(owner: User, index: int) -> bytes:
     cameo = active_cameo(owner)
     if cameo is None or not 0 <= index < len(cameo.reference_names):
         raise NotFound("No such reference image.")
-    with default_storage.open(cameo.reference_names[index], "rb") as handle:
+    return _read_crop(cameo.reference_names[index])
+
+
+def reference_images_of(cameo_ids: Iterable[int]) -> dict[int, list[bytes]]:
+    """cameo id -> all its reference crops (JPEG bytes), for the generation worker; a cameo that no
+    longer exists is absent."""
+    cameos = Cameo.objects.in_bulk(list(cameo_ids))
+    return {pk: [_read_crop(name) for name in cameo.reference_names] for pk, cameo in cameos.items()}
+
+
+def _read_crop(name: str) -> bytes:
+    with default_storage.open(name, "rb") as handle:
         return crypto.decrypt(handle.read())
-
-
-def reference_images(cameo: Cameo) -> list[bytes]:
-    """All reference crops of a cameo (JPEG bytes), for the generation worker."""
-    out = []
-    for name in cameo.reference_names:
-        with default_storage.open(name, "rb") as handle:
-            out.append(crypto.decrypt(handle.read()))
-    return out
 
 
 @dataclass(frozen=True)

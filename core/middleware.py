@@ -11,10 +11,10 @@
 import logging
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware import common
 
+from core.conf import conf
 from core.exceptions import error_body
 
 logger = logging.getLogger("core.errors")
@@ -104,7 +104,7 @@ class RequestBodyLimitMiddleware:
             return JsonResponse({"error": "bad_request", "detail": "Invalid Content-Length."}, status=400)
         if length < 0:
             return JsonResponse({"error": "bad_request", "detail": "Invalid Content-Length."}, status=400)
-        limit = settings.CASTFEED_MAX_REQUEST_BYTES
+        limit = conf().max_request_bytes
         if length > limit:
             return JsonResponse(
                 {"error": "payload_too_large", "detail": f"Request bodies are limited to {limit} bytes."},

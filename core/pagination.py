@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from django.conf import settings
 from django.core import signing
 from django.db.models import Q, QuerySet
 
+from core.conf import conf
 from core.exceptions import ApplicationError
 
 T = TypeVar("T")
@@ -57,7 +57,8 @@ def decode_cursor(token: str, *, salt: str, length: int) -> list[Any]:
 
 
 def page_limit(limit: int | None) -> int:
-    return min(limit or settings.CASTFEED_PAGE_SIZE, settings.CASTFEED_MAX_PAGE_SIZE)
+    sizes = conf()
+    return min(limit or sizes.page_size, sizes.max_page_size)
 
 
 def after(ordering: Sequence[str], values: Sequence[Any]) -> Q:

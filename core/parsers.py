@@ -9,10 +9,10 @@ import json
 import math
 from typing import Any
 
-from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 
+from core.conf import conf
 from core.exceptions import PayloadTooLarge
 
 # No request of the API nests anywhere near this deep; well below Python's recursion limit, so
@@ -56,7 +56,7 @@ def _check(value: Any) -> None:
 
 class LimitedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
-        limit = settings.CASTFEED_MAX_JSON_BYTES
+        limit = conf().max_json_bytes
         if stream is None:
             return {}
         raw = stream.read(limit + 1)

@@ -3,7 +3,7 @@
 Fixed-window counters: one atomic increment per request and scope, instead of DRF's default of
 reading and rewriting the list of every recent request's timestamp. A window allows at most twice
 the rate across its edge, which is fine for abuse control. Rates come from settings at request time
-(`CASTFEED_THROTTLE_RATES`), so an operator or a test can change them at once.
+(`core.conf`: THROTTLE_RATES), so an operator or a test can change them at once.
 
 The counters live where every process sees them and a restart keeps them (never in the per-process
 cache, whatever CACHES says): in Redis when REDIS_URL is set (INCR and EXPIRE NX in one round trip),
@@ -25,6 +25,7 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.throttling import BaseThrottle
 
+from core.conf import conf
 from core.models import RateCounter
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -88,7 +89,7 @@ class _FixedWindowThrottle(BaseThrottle):
 
     def allow_request(self, request: Any, view: Any) -> bool:
         scope = self.scope_for(view)
-        rate = settings.CASTFEED_THROTTLE_RATES.get(scope) if scope else None
+        rate = conf().throttle_rates.get(scope) if scope else None
         if not rate:
             return True
         limit, period = parse_rate(rate)

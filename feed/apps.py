@@ -7,3 +7,6 @@ class FeedConfig(AppConfig):
 
     def ready(self) -> None:
         from feed import receivers  # noqa: F401 - connects to accounts' hooks
+        from feed.conf import conf
+
+        conf()  # a bad CASTFEED_FEED_* value stops start-up

@@ -2,10 +2,10 @@
 
 Local storage: `/media/v/<media_key>/video.mp4` and `/poster.jpg`, served by `feed.apis.MediaApi`
 after a look-up of the video: a published video's URL is stable; a draft's works only with a signed
-token that expires (CASTFEED_DRAFT_MEDIA_URL_SECONDS); a deleted or removed video's URL is a 404 the
+token that expires (feed.conf: DRAFT_MEDIA_URL_SECONDS); a deleted or removed video's URL is a 404 the
 moment its row changes, even before its files are gone. The media key is 128 random bits, so no URL
 is guessable. Other storages (S3): the storage's own URLs, signed and expiring (querystring_auth),
-a draft's after CASTFEED_DRAFT_MEDIA_URL_SECONDS.
+a draft's after DRAFT_MEDIA_URL_SECONDS.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from __future__ import annotations
 import time
 from functools import cache
 
-from django.conf import settings
 from django.core import signing
 from django.core.files.storage import FileSystemStorage, default_storage
 from django.urls import reverse
 
+from feed.conf import conf
 from feed.models import Video
 
 FILES = {"video.mp4": ("media", "video/mp4"), "poster.jpg": ("poster", "image/jpeg")}
@@ -25,7 +25,7 @@ _SALT = "castfeed.draft-media"
 
 
 def _token(media_key: str, filename: str) -> str:
-    expires = int(time.time()) + settings.CASTFEED_DRAFT_MEDIA_URL_SECONDS
+    expires = int(time.time()) + conf().draft_media_url_seconds
     return signing.dumps([media_key, filename, expires], salt=_SALT)
 
 
@@ -49,7 +49,7 @@ def file_url(*, media_key: str, status: str, name: str, filename: str) -> str | 
         return None
     if not isinstance(default_storage, FileSystemStorage):
         if status != Video.Status.PUBLISHED:  # a draft's URL lives no longer than on local storage
-            return default_storage.url(name, expire=settings.CASTFEED_DRAFT_MEDIA_URL_SECONDS)  # type: ignore[call-arg]
+            return default_storage.url(name, expire=conf().draft_media_url_seconds)  # type: ignore[call-arg]
         return default_storage.url(name)
     url = f"{_url_prefix()}{media_key}/{filename}"
     if status != Video.Status.PUBLISHED:

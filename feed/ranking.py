@@ -18,11 +18,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from core.pagination import decode_cursor, encode_cursor, page_limit
+from feed.conf import conf
 
 # Stream names; on equal boosts the earlier one wins.
 MUTUAL, FOLLOWING, SHOWS, GLOBAL = "m", "f", "p", "g"
@@ -56,8 +56,8 @@ class ForYouPage:
 
 
 def _boosts() -> dict[str, float]:
-    k = settings.CASTFEED_FEED
-    return {GLOBAL: 0.0, MUTUAL: k["BOOST_MUTUAL"], FOLLOWING: k["BOOST_FOLLOWING"], SHOWS: k["BOOST_SHOWS_FOLLOWED"]}
+    k = conf()
+    return {GLOBAL: 0.0, MUTUAL: k.boost_mutual, FOLLOWING: k.boost_following, SHOWS: k.boost_shows_followed}
 
 
 def precedence(streams: list[str], boosts: dict[str, float]) -> list[str]:
@@ -105,6 +105,14 @@ def _bound(position: Any, hot: str, key: str) -> tuple[str, list[Any]]:
     return f" AND ({hot}, {key}) < (%s, %s)", [float(position[0]), int(position[1])]
 
 
+def _per_followed(outer: str, cols: str, rows: str, order: str, n: int) -> str:
+    """SELECT `outer` and, laterally for each of its rows, the top `n` of `rows`; the top `n` of all."""
+    return (
+        f"SELECT {outer} CROSS JOIN LATERAL (SELECT {cols} FROM {rows} {order} LIMIT {n}) x "
+        f"ORDER BY x.hot_score DESC, x.id DESC LIMIT {n}"
+    )
+
+
 def _stream_sql(
     stream: str, position: Any, n: int, *, streams: list[str], viewer_id: int | None, lateral: bool
 ) -> tuple[str, list[Any]]:
@@ -114,12 +122,8 @@ def _stream_sql(
         bound, bparams = _bound(position, "vp.hot_score", "vp.video_id")
         cols, order = "vp.video_id AS id, vp.author_id, vp.hot_score", "ORDER BY vp.hot_score DESC, vp.video_id DESC"
         if lateral:  # one index probe per followed person, in rank order
-            return (
-                f"SELECT DISTINCT x.* FROM fol CROSS JOIN LATERAL (SELECT {cols} FROM feed_videoperson vp "
-                f"WHERE vp.user_id = fol.uid AND vp.published{where}{bound} {order} LIMIT {n}) x "
-                f"ORDER BY x.hot_score DESC, x.id DESC LIMIT {n}",
-                params + bparams,
-            )
+            rows = f"feed_videoperson vp WHERE vp.user_id = fol.uid AND vp.published{where}{bound}"
+            return _per_followed("DISTINCT x.* FROM fol", cols, rows, order, n), params + bparams
         return (
             f"SELECT DISTINCT {cols} FROM feed_videoperson vp WHERE vp.user_id IN (SELECT uid FROM fol) "
             f"AND vp.published{where}{bound} {order} LIMIT {n}",
@@ -135,12 +139,8 @@ def _stream_sql(
         )
     authors = "SELECT uid FROM fol WHERE " + ("mutual" if stream == MUTUAL else "NOT mutual")
     if lateral:  # one index probe per followed author, in rank order
-        return (
-            f"SELECT x.* FROM ({authors}) a CROSS JOIN LATERAL (SELECT {cols} FROM feed_video v "
-            f"WHERE v.author_id = a.uid AND v.status = 'published'{where}{bound} {order} LIMIT {n}) x "
-            f"ORDER BY x.hot_score DESC, x.id DESC LIMIT {n}",
-            params + bparams,
-        )
+        rows = f"feed_video v WHERE v.author_id = a.uid AND v.status = 'published'{where}{bound}"
+        return _per_followed(f"x.* FROM ({authors}) a", cols, rows, order, n), params + bparams
     return (
         f"SELECT {cols} FROM feed_video v WHERE v.author_id IN ({authors}) AND v.status = 'published'"
         f"{where}{bound} {order} LIMIT {n}",
@@ -213,7 +213,7 @@ class _Merge:
     def __init__(self, session: _Session, fetched: dict[str, list[Row]], n: int, size: int) -> None:
         self.session, self.size = session, size
         self.boosts = _boosts()
-        self.max_in_a_row = settings.CASTFEED_FEED["MAX_IN_A_ROW"]
+        self.max_in_a_row = conf().max_in_a_row
         self.queues = {s: deque(rows) for s, rows in fetched.items()}
         # A stream that filled its LIMIT has more rows than we read; one that did not is used up.
         self.truncated = {s for s, rows in fetched.items() if len(rows) == n}
@@ -270,7 +270,7 @@ def for_you_page(viewer_id: int | None, *, cursor: str | None = None, limit: int
     size = page_limit(limit)
     session = _Session.decode(cursor) if cursor else _Session.start(viewer_id)
     active = [s for s in STREAMS if s in session.positions and session.positions[s] != EXHAUSTED]
-    n = size * settings.CASTFEED_FEED["OVERFETCH"]
+    n = size * conf().overfetch
     fetched = _fetch(active, session.positions, n, viewer_id) if active else {}
     merge = _Merge(session, fetched, n, size)
     picks = merge.run()

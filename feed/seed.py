@@ -9,7 +9,6 @@ import io
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -17,6 +16,7 @@ from django.utils import timezone
 from core.bulk import indexes_deferred, insert_rows, next_id
 from core.seeding import popularity, unique_pairs
 from feed import services
+from feed.conf import conf
 from feed.models import Comment, Like, Video, VideoPerson, View
 
 CLIPS = 6
@@ -113,7 +113,7 @@ def run(ctx: Any) -> None:
     comment_n = np.bincount(comment_video - start, minlength=n_videos)
 
     times = np.array([services.time_score(p) for p in published])
-    bonus = np.where(age_s < settings.CASTFEED_FEED["FRESH_SECONDS"], settings.CASTFEED_FEED["BOOST_FRESH"], 0.0)
+    bonus = np.where(age_s < conf().fresh_seconds, conf().boost_fresh, 0.0)
     engagement = services.engagement(likes=like_n, completed_views=done_n, comments=comment_n, remixes=0)
     hot = np.log1p(engagement) + times + bonus
 

@@ -11,7 +11,6 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, FloatField, OuterRef, Subquery, Value
@@ -20,8 +19,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.exceptions import ApplicationError, Forbidden, InvalidInput, NotFound
+from core.presenters import timestamp
 from core.storage import delete_after_commit
 from feed import selectors
+from feed.conf import FeedSettings, conf
 from feed.models import Comment, Like, RemovedFingerprint, Report, Video, VideoPerson, View
 from feed.signals import video_deleted, video_taken_down
 
@@ -46,22 +47,22 @@ class CopyOfRemovedVideo(ApplicationError):
 # --- ranking arithmetic (docs/feed-ranking.md) ----------------------------------------------------
 
 
-def _knobs() -> dict[str, Any]:
-    return settings.CASTFEED_FEED
+def _knobs() -> FeedSettings:
+    return conf()
 
 
 def time_score(published_at: dt.datetime) -> float:
-    return published_at.timestamp() / _knobs()["TAU_SECONDS"]
+    return published_at.timestamp() / _knobs().tau_seconds
 
 
 def engagement(*, likes: Any, completed_views: Any, comments: Any, remixes: Any) -> Any:
     """Weighted engagement; works on numbers and on query expressions alike."""
     k = _knobs()
     return (
-        likes * k["WEIGHT_LIKE"]
-        + completed_views * k["WEIGHT_COMPLETED_VIEW"]
-        + comments * k["WEIGHT_COMMENT"]
-        + remixes * k["WEIGHT_REMIX"]
+        likes * k.weight_like
+        + completed_views * k.weight_completed_view
+        + comments * k.weight_comment
+        + remixes * k.weight_remix
     )
 
 
@@ -214,7 +215,7 @@ def video_publish(*, video: Video, caption: str | None = None) -> Video:
     if selectors.removed_copy_of(video.fingerprint) is not None:
         raise CopyOfRemovedVideo
     now = timezone.now()
-    t, bonus = time_score(now), _knobs()["BOOST_FRESH"]
+    t, bonus = time_score(now), _knobs().boost_fresh
     fields: dict[str, Any] = {
         "status": PUBLISHED,
         "published_at": now,
@@ -345,7 +346,7 @@ def video_remove(*, video: Video, reason: str) -> None:
 def expire_fresh(*, now: dt.datetime | None = None) -> int:
     """Take the freshness bonus off videos older than FRESH_SECONDS (run every minute by Celery
     beat). Returns how many videos it changed."""
-    cutoff = (now or timezone.now()) - dt.timedelta(seconds=_knobs()["FRESH_SECONDS"])
+    cutoff = (now or timezone.now()) - dt.timedelta(seconds=_knobs().fresh_seconds)
     ids = list(Video.objects.filter(bonus__gt=0, published_at__lt=cutoff).values_list("pk", flat=True)[:5000])
     if ids:
         with transaction.atomic():
@@ -421,7 +422,7 @@ def view_record(*, viewer: User, video: Video, watched_ms: int, completed: bool)
     """A play of the video. The first play by a viewer counts a view; the first completed play
     counts a completed view (which ranks). Later plays add watch time only."""
     _require_published(video)
-    if watched_ms < 0 or watched_ms > settings.CASTFEED_MAX_WATCH_MS:
+    if watched_ms < 0 or watched_ms > _knobs().max_watch_ms:
         raise InvalidInput({"watched_ms": ["Watch time must be between 0 and 6 hours."]})
     now = timezone.now()
     try:
@@ -495,16 +496,13 @@ def user_feed_export(*, user: User) -> dict[str, Any]:
     """The person's videos (with their file URLs), likes, comments and views, for GET /me/export."""
     from feed import media
 
-    def when(value: Any) -> str | None:
-        return value.isoformat() if value is not None else None
-
     videos = [
         {
             "id": v.pk,
             "status": v.status,
             "caption": v.caption,
-            "created_at": when(v.created_at),
-            "published_at": when(v.published_at),
+            "created_at": timestamp(v.created_at),
+            "published_at": timestamp(v.published_at),
             "media_url": media.file_url(
                 media_key=v.media_key, status=v.status, name=v.media.name or "", filename="video.mp4"
             ),
@@ -516,7 +514,7 @@ def user_feed_export(*, user: User) -> dict[str, Any]:
         "videos": videos,
         "likes": list(Like.objects.filter(user=user).values_list("video_id", flat=True)),
         "comments": [
-            {"video_id": c.video_id, "text": c.text, "created_at": when(c.created_at)}
+            {"video_id": c.video_id, "text": c.text, "created_at": timestamp(c.created_at)}
             for c in Comment.objects.filter(author=user).order_by("id")
         ],
         "views": View.objects.filter(viewer=user).count(),

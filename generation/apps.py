@@ -7,3 +7,6 @@ class GenerationConfig(AppConfig):
 
     def ready(self) -> None:
         from generation import receivers  # noqa: F401 - connects to moderation's consent cascade
+        from generation.conf import conf
+
+        conf()  # a bad CASTFEED_GENERATION value stops start-up (ImproperlyConfigured)

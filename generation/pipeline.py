@@ -29,11 +29,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.utils import timezone
 
 from generation import services
+from generation.conf import conf
 from generation.models import GenerationJob
 from moderation import consent, policy
 
@@ -111,7 +111,7 @@ def _leased(job: GenerationJob, lease: int) -> Iterator[None]:
 
 
 def work_root() -> Path:
-    return Path(settings.CASTFEED_GENERATION["WORK_DIR"]) / "jobs"
+    return conf().work_folder / "jobs"
 
 
 @contextmanager
@@ -172,15 +172,13 @@ def _decode(data: bytes) -> Any:
 
 
 def _cameo_refs(decision: consent.Decision) -> list[Any]:
-    from cameos.models import Cameo
-    from cameos.selectors import reference_images
+    from cameos.selectors import reference_images_of
     from generation.backends.base import CameoRef
 
-    cameos = Cameo.objects.in_bulk([c.cameo_id for c in decision.cameos])
+    images = reference_images_of(c.cameo_id for c in decision.cameos)
     refs = []
     for use in decision.cameos:
-        cameo = cameos.get(use.cameo_id)
-        crops = [_decode(b) for b in reference_images(cameo)] if cameo is not None else []
+        crops = [_decode(b) for b in images.get(use.cameo_id, [])]
         refs.append(
             CameoRef(handle=use.handle, instructions=use.instructions, crops=[c for c in crops if c is not None])
         )
@@ -189,8 +187,7 @@ def _cameo_refs(decision: consent.Decision) -> list[Any]:
 
 def run(job_id: str) -> str:
     """Work on one job as far as it can go; returns the status it ended in (or "skipped")."""
-    knobs = settings.CASTFEED_GENERATION
-    lease = int(knobs["STALE_SECONDS"])
+    lease = conf().stale_seconds
     job = services.job_claim(job_id, lease_seconds=lease)
     if job is None:
         return "skipped"  # another worker holds it, or it is finished: never make a second video
@@ -281,9 +278,9 @@ def _make(
     from generation.media.provenance import sign_mp4
     from generation.media.watermark import watermark
 
-    knobs = settings.CASTFEED_GENERATION
-    width, height = knobs["SIZES"][job.aspect]
-    fps = int(knobs["FPS"])
+    knobs = conf()
+    width, height = knobs.sizes[job.aspect]
+    fps = knobs.fps
     request = RenderRequest(
         prompt=job.prompt,
         cameos=_cameo_refs(decision),
@@ -294,7 +291,7 @@ def _make(
         fps=fps,
         seed=int(job.seed),
     )
-    backend = get_backend(job.backend or knobs["BACKEND"])
+    backend = get_backend(job.backend or knobs.backend)
     beat = _Heartbeat(job.pk, lease, Status.RUNNING, attempt=job.attempts)
     spent = {"render": 0.0, "watermark": 0.0}
 
@@ -316,7 +313,7 @@ def _make(
     raw, signed = folder / "raw.mp4", folder / "video.mp4"
     t = time.perf_counter()
     encoded = encode_mp4(
-        frames(), raw, fps=fps, preset=knobs["X264_PRESET"], crf=knobs["X264_CRF"], frame_count=request.frame_count
+        frames(), raw, fps=fps, preset=knobs.x264_preset, crf=knobs.x264_crf, frame_count=request.frame_count
     )
     timings.update(spent)
     timings["encode"] = time.perf_counter() - t - spent["render"] - spent["watermark"]

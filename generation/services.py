@@ -12,10 +12,9 @@ import datetime as dt
 import random
 import uuid
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 import numpy as np
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -29,9 +28,11 @@ from core.storage import delete_after_commit, delete_now
 from core.text import MixedScript, canonical
 from feed import services as feed_services
 from feed.models import Video, VideoPerson
+from generation.conf import conf
 from generation.models import GenerationJob, JobPerson
 from generation.uploads import check_image
 from moderation import consent, policy
+from moderation.conf import conf as moderation_conf
 from moderation.selectors import remix_source
 
 Status = GenerationJob.Status
@@ -49,10 +50,6 @@ class ConsentRequired(ApplicationError):
     default_detail = "Someone this video would show has not allowed you."
 
 
-def _knobs() -> dict[str, Any]:
-    return settings.CASTFEED_GENERATION
-
-
 def refuse_policy(categories: list[str]) -> PolicyViolation:
     labels = ", ".join(policy.LABELS[c] for c in categories)
     return PolicyViolation(f"This prompt is not allowed: {labels}.", categories=categories)
@@ -67,7 +64,8 @@ def refuse_consent(decision: consent.Decision) -> ConsentRequired:
 
 
 def _validate(prompt: str, duration_s: Any, aspect: str, seed: Any) -> tuple[str, int, str, int]:
-    knobs, errors = _knobs(), {}
+    knobs, errors = conf(), {}
+    max_chars = moderation_conf().max_prompt_chars
     try:
         # What is stored, checked and read by the model: one text (core.text.canonical).
         prompt = canonical(prompt or "")
@@ -76,10 +74,10 @@ def _validate(prompt: str, duration_s: Any, aspect: str, seed: Any) -> tuple[str
     else:
         if not prompt:
             errors["prompt"] = ["Describe the video."]
-        elif len(prompt) > knobs["MAX_PROMPT_CHARS"]:
-            errors["prompt"] = [f"At most {knobs['MAX_PROMPT_CHARS']} characters."]
-    if not isinstance(duration_s, int) or not knobs["MIN_SECONDS"] <= duration_s <= knobs["MAX_SECONDS"]:
-        errors["duration_s"] = [f"A whole number of seconds from {knobs['MIN_SECONDS']} to {knobs['MAX_SECONDS']}."]
+        elif len(prompt) > max_chars:
+            errors["prompt"] = [f"At most {max_chars} characters."]
+    if not isinstance(duration_s, int) or not knobs.min_seconds <= duration_s <= knobs.max_seconds:
+        errors["duration_s"] = [f"A whole number of seconds from {knobs.min_seconds} to {knobs.max_seconds}."]
     if aspect not in GenerationJob.Aspect.values:
         errors["aspect"] = [f"One of {', '.join(GenerationJob.Aspect.values)}."]
     if seed is None:
@@ -94,9 +92,9 @@ def _validate(prompt: str, duration_s: Any, aspect: str, seed: Any) -> tuple[str
 def _check_quota(author: User) -> None:
     """429 `quota_exceeded` when `author` has CONCURRENT_JOBS jobs in progress or made DAILY_JOBS
     in 24 hours. Decisive only under the author's lock (job_submit)."""
-    knobs, now = _knobs(), timezone.now()
+    knobs, now = conf(), timezone.now()
     active = GenerationJob.objects.filter(author=author, status__in=GenerationJob.ACTIVE).count()
-    if active >= knobs["CONCURRENT_JOBS"]:
+    if active >= knobs.concurrent_jobs:
         raise TooManyRequests(
             f"You have {active} videos in progress; wait for one to finish.", retry_after=15, code="quota_exceeded"
         )
@@ -104,11 +102,11 @@ def _check_quota(author: User) -> None:
     recent = list(
         GenerationJob.objects.filter(author=author, created_at__gte=window)
         .order_by("created_at")
-        .values_list("created_at", flat=True)[: knobs["DAILY_JOBS"]]
+        .values_list("created_at", flat=True)[: knobs.daily_jobs]
     )
-    if len(recent) >= knobs["DAILY_JOBS"]:
+    if len(recent) >= knobs.daily_jobs:
         wait = (recent[0] + dt.timedelta(days=1) - now).total_seconds()
-        raise TooManyRequests(f"You made {knobs['DAILY_JOBS']} videos in the last 24 hours.", retry_after=int(wait) + 1)
+        raise TooManyRequests(f"You made {knobs.daily_jobs} videos in the last 24 hours.", retry_after=int(wait) + 1)
 
 
 def job_submit(
@@ -161,7 +159,7 @@ def job_submit(
         consent=decision.as_record(),
         cameos=[{"user_id": c.user_id, "handle": c.handle} for c in decision.cameos],
         people=sorted({c.user_id for c in decision.cameos}),
-        backend=_knobs()["BACKEND"],
+        backend=conf().backend,
     )
     try:
         with transaction.atomic():
@@ -307,21 +305,21 @@ def _discard_image(job: GenerationJob) -> None:
         GenerationJob.objects.filter(pk=job.pk).update(image="")
 
 
-def job_finish(
-    job_id: Any,
-    *,
-    media: bytes,
-    poster: bytes,
-    duration_ms: int,
-    width: int,
-    height: int,
-    tagged: list[int],
-    detected: dict[int, float],
-    faces: list[tuple[Any, int, int, int]],
-    decision: dict[str, Any],
-    timings: dict[str, float],
-    fingerprint: bytes | None = None,
-) -> Video | None:
+class Rendered(TypedDict):
+    """What the worker made of a job, besides the files: job_finish's keyword arguments."""
+
+    duration_ms: int
+    width: int
+    height: int
+    tagged: list[int]
+    detected: dict[int, float]
+    faces: list[tuple[Any, int, int, int]]
+    decision: dict[str, Any]
+    timings: dict[str, float]
+    fingerprint: NotRequired[bytes | None]
+
+
+def job_finish(job_id: Any, *, media: bytes, poster: bytes, **rendered: Unpack[Rendered]) -> Video | None:
     """scanning → ready: the draft video, its appearances and face index rows, in one transaction.
     None (and nothing kept) when the job is no longer scanning: cancelled or blocked meanwhile.
     `fingerprint`: the MP4's vPDQ fingerprint, computed by the worker before this transaction. The
@@ -331,19 +329,7 @@ def job_finish(
         return None  # decided again under the lock below; this only saves storing for nothing
     stored = feed_services.video_files_store(media=ContentFile(media), poster=ContentFile(poster))
     try:
-        video = _job_finish(
-            job_id,
-            stored=stored,
-            duration_ms=duration_ms,
-            width=width,
-            height=height,
-            tagged=tagged,
-            detected=detected,
-            faces=faces,
-            decision=decision,
-            timings=timings,
-            fingerprint=fingerprint,
-        )
+        video = _job_finish(job_id, stored=stored, **rendered)
     except BaseException:
         delete_now([stored["media"], stored["poster"]])
         raise
@@ -353,21 +339,10 @@ def job_finish(
 
 
 @transaction.atomic
-def _job_finish(
-    job_id: Any,
-    *,
-    stored: dict[str, str],
-    duration_ms: int,
-    width: int,
-    height: int,
-    tagged: list[int],
-    detected: dict[int, float],
-    faces: list[tuple[Any, int, int, int]],
-    decision: dict[str, Any],
-    timings: dict[str, float],
-    fingerprint: bytes | None,
-) -> Video | None:
+def _job_finish(job_id: Any, *, stored: dict[str, str], **rendered: Unpack[Rendered]) -> Video | None:
     from cameos import services as cameo_services
+
+    tagged, detected = rendered["tagged"], rendered["detected"]
 
     job = (
         GenerationJob.objects.select_for_update(of=("self",))
@@ -380,15 +355,15 @@ def _job_finish(
     video = feed_services.video_create(
         author=job.author,
         stored=stored,
-        duration_ms=duration_ms,
-        width=width,
-        height=height,
+        duration_ms=rendered["duration_ms"],
+        width=rendered["width"],
+        height=rendered["height"],
         caption="",
         remix_of=job.remix_of,
-        fingerprint=fingerprint,
+        fingerprint=rendered.get("fingerprint"),
     )
     cameo_services.appearances_record(video=video, tagged=tagged, detected=detected)
-    cameo_services.video_faces_record(video_id=video.pk, tracks=faces)
+    cameo_services.video_faces_record(video_id=video.pk, tracks=rendered["faces"])
     # Who the video shows, after the reveal bar (a possible match is not told, nor shown the author):
     # the feed's people of the video. The cascade's index keeps everyone found, possible matches too:
     # withdrawing consent stops the job either way.
@@ -401,10 +376,10 @@ def _job_finish(
         video=video,
         progress=100,
         people=people,
-        consent=decision,
+        consent=rendered["decision"],
         finished_at=timezone.now(),
         lease_until=None,
-        timings=timings,
+        timings=rendered["timings"],
     )
     _discard_image(job)
     for person in people:
@@ -544,7 +519,7 @@ def stale_jobs_requeue() -> int:
         GenerationJob.objects.filter(pk__in=expired, status__in=running, lease_until__lt=now).update(
             status=Status.QUEUED, lease_until=None, updated_at=now
         )
-    resend = now - dt.timedelta(seconds=_knobs()["QUEUED_RESEND_SECONDS"])
+    resend = now - dt.timedelta(seconds=conf().queued_resend_seconds)
     lost = list(
         GenerationJob.objects.filter(status=Status.QUEUED, lease_until__isnull=True, updated_at__lt=resend)
         .exclude(pk__in=expired)

@@ -1,18 +1,22 @@
 """Celery entry points for generation: take ids, call the pipeline or a service."""
 
 from celery import shared_task
-from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
 from generation import pipeline, services
+from generation.conf import conf
+from generation.worker_tmp import worker_tmp_sweep  # also connects each worker process's temporary folder
+
+# Read once, when the task is declared: a change needs a worker restart.
+TIME_LIMIT = conf().task_time_limit
 
 
 @shared_task(
     name="generation.run_job",
     acks_late=True,
     reject_on_worker_lost=True,
-    soft_time_limit=settings.CASTFEED_GENERATION["TASK_TIME_LIMIT"],
-    time_limit=settings.CASTFEED_GENERATION["TASK_TIME_LIMIT"] + 60,
+    soft_time_limit=TIME_LIMIT,
+    time_limit=TIME_LIMIT + 60,
     # Only what can succeed on a retry (the database unreachable, a lost connection, a lock timeout):
     # an integrity, data or programming error would fail again; the pipeline fails the job instead.
     autoretry_for=(OperationalError, InterfaceError),
@@ -28,8 +32,6 @@ def run_job(job_id: str) -> str:
 def requeue_stale() -> int:
     """Every few seconds (beat): jobs whose worker died go to another; dead attempts' and dead
     worker processes' scratch folders are removed."""
-    from config.celery import worker_tmp_sweep
-
     requeued = services.stale_jobs_requeue()
     pipeline.work_folders_sweep()
     worker_tmp_sweep()

@@ -8,10 +8,10 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from django.conf import settings
 from PIL import Image, ImageOps
 
 from core.exceptions import InvalidInput
+from generation.conf import conf
 
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
 
@@ -31,13 +31,13 @@ def _refuse(message: str) -> InvalidInput:
 
 def check_image(upload) -> CheckedImage:  # type: ignore[no-untyped-def]
     """An uploaded file that must be a JPEG, PNG or WebP image within the byte and pixel caps."""
-    knobs = settings.CASTFEED_GENERATION
+    knobs = conf()
     size = getattr(upload, "size", None)
-    if size is not None and size > knobs["IMAGE_MAX_BYTES"]:
-        raise _refuse(f"The image is larger than {knobs['IMAGE_MAX_BYTES'] // (1024 * 1024)} MB.")
-    data = upload.read(knobs["IMAGE_MAX_BYTES"] + 1)
-    if len(data) > knobs["IMAGE_MAX_BYTES"]:
-        raise _refuse(f"The image is larger than {knobs['IMAGE_MAX_BYTES'] // (1024 * 1024)} MB.")
+    if size is not None and size > knobs.image_max_bytes:
+        raise _refuse(f"The image is larger than {knobs.image_max_bytes // (1024 * 1024)} MB.")
+    data = upload.read(knobs.image_max_bytes + 1)
+    if len(data) > knobs.image_max_bytes:
+        raise _refuse(f"The image is larger than {knobs.image_max_bytes // (1024 * 1024)} MB.")
     if not data:
         raise _refuse("The image is empty.")
     try:
@@ -47,10 +47,10 @@ def check_image(upload) -> CheckedImage:  # type: ignore[no-untyped-def]
             if image.format not in FORMATS:
                 raise _refuse("Send a JPEG, PNG or WebP image.")
             width, height = image.size
-            if width * height > knobs["IMAGE_MAX_PIXELS"]:  # before decoding: a bomb never expands
+            if width * height > knobs.image_max_pixels:  # before decoding: a bomb never expands
                 raise _refuse(
                     f"The image has {width * height / 1e6:.0f} megapixels; at most "
-                    f"{knobs['IMAGE_MAX_PIXELS'] / 1e6:.0f} are accepted."
+                    f"{knobs.image_max_pixels / 1e6:.0f} are accepted."
                 )
             if min(width, height) < 64:
                 raise _refuse("The image is too small (at least 64 pixels on each side).")
@@ -59,7 +59,7 @@ def check_image(upload) -> CheckedImage:  # type: ignore[no-untyped-def]
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:  # Pillow's own header check
-        raise _refuse(f"The image has too many pixels; at most {knobs['IMAGE_MAX_PIXELS'] / 1e6:.0f} million.") from exc
+        raise _refuse(f"The image has too many pixels; at most {knobs.image_max_pixels / 1e6:.0f} million.") from exc
     except (OSError, ValueError, SyntaxError) as exc:
         raise _refuse("This file is not an image we can read.") from exc
     array = np.asarray(rgb)[:, :, ::-1].copy()

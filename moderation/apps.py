@@ -7,3 +7,6 @@ class ModerationConfig(AppConfig):
 
     def ready(self) -> None:
         from moderation import receivers  # noqa: F401 - connects to accounts', feed's and cameos' hooks
+        from moderation.conf import conf
+
+        conf()  # a bad CASTFEED_MODERATION value stops start-up

@@ -22,17 +22,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.db import connection
 
 from accounts.models import User, normalize_handle
 from accounts.selectors import blockers_of
 from cameos import gallery
+from cameos.conf import conf as cameos_conf
 from cameos.models import Cameo
 from cameos.selectors import Access, cameo_access_many
 from core.text import canonical
 from feed.selectors import people_in
 from moderation import restrictions as restriction_rules
+from moderation.conf import conf
 from moderation.selectors import ProtectedMatch, name_index, protected_accounts, protected_face_matches
 
 SOURCES = ("mention", "name", "description", "reference_face", "remix", "output_face")
@@ -140,10 +141,6 @@ class FaceMatch:
     similarity: float
     embedding: np.ndarray | None = field(default=None, compare=False, repr=False)
     protected: ProtectedMatch | None = None
-
-
-def _rules() -> dict[str, Any]:
-    return settings.CASTFEED_CONSENT
 
 
 def mentioned_handles(prompt: str) -> list[str]:
@@ -410,7 +407,7 @@ def _face_subjects(
         if cameo is None:
             # A real face that is nobody's cameo. In an upload that is an unenrolled real person; in
             # generated frames it is a made-up face (a match would have named its cameo).
-            if refuse_unknown and _rules()["REFUSE_UNKNOWN_FACES"]:
+            if refuse_unknown and conf().refuse_unknown_faces:
                 subjects.append(Subject(source, False, "unknown_face", similarity=face.similarity))
             continue
         if cameo.pk in seen:
@@ -441,7 +438,7 @@ def _apply_restrictions(
 
 
 def _apply_limit(subjects: list[Subject], author: User) -> list[Subject]:
-    limit = _rules()["MAX_CAMEOS"]
+    limit = conf().max_cameos
     people: list[int] = []
     out = []
     for s in subjects:
@@ -483,13 +480,13 @@ def match_faces(vectors: np.ndarray, *, exact: bool = True) -> list[FaceMatch]:
     request path) searches the cameos' HNSW index: a miss there makes an uploaded face "unknown",
     which is refused, so it can only cost a false refusal; workers and the output scan compare with
     every template. Protected faces are always compared with every photo's template."""
-    faces = settings.CASTFEED_FACES
-    threshold = faces["MATCH_THRESHOLD"]
+    faces = cameos_conf()
+    threshold = faces.match_threshold
     if exact:
         matches = gallery.best_matches(vectors, min_similarity=threshold)
     else:
         matches = [next(iter(gallery.search(v, k=1, min_similarity=threshold)), None) for v in vectors]
-    protected = protected_face_matches(vectors, min_similarity=faces["PROTECTED_THRESHOLD"])
+    protected = protected_face_matches(vectors, min_similarity=faces.protected_threshold)
     return [
         FaceMatch(m.cameo_id if m else None, m.similarity if m else 0.0, v, p)
         for m, v, p in zip(matches, vectors, protected, strict=True)

@@ -18,8 +18,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from django.conf import settings
 
+from moderation.conf import conf
 from moderation.selectors import names_version, registry_descriptions
 
 # What a description says about someone, minus who they are: the roles public figures have. A prompt
@@ -195,12 +195,12 @@ def scores(prompt: str) -> tuple[list[tuple[int, str]], np.ndarray]:
 
 def described(prompt: str) -> list[Described]:
     """The protected people the prompt describes, most similar first."""
-    knobs = settings.CASTFEED_CONSENT
+    knobs = conf()
     people, rows = scores(prompt)
     hits = [
         Described(pk, name, float(similarity))
         for (pk, name), (margin, similarity) in zip(people, rows, strict=True)
-        if similarity >= knobs["DESCRIPTION_THRESHOLD"] and margin >= knobs["DESCRIPTION_MARGIN"]
+        if similarity >= knobs.description_threshold and margin >= knobs.description_margin
     ]
     return sorted(hits, key=lambda d: -d.similarity)
 

@@ -71,11 +71,11 @@ def refuse_impersonation(sender: Any, user: Any, template: Any, **kwargs: Any) -
     """Nobody enrolls with a protected person's face, except that person's own account, once an
     operator verified it (ProtectedPerson.account, in the admin)."""
     import numpy as np
-    from django.conf import settings
 
+    from cameos.conf import conf as cameos_conf
     from moderation.selectors import protected_face_matches
 
-    threshold = settings.CASTFEED_FACES["PROTECTED_THRESHOLD"]
+    threshold = cameos_conf().protected_threshold
     match = protected_face_matches(np.asarray([template], dtype=np.float32), min_similarity=threshold)[0]
     if match is None or match.account_id == user.pk:
         return None

@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from django.conf import settings
-
 from core.text import fold
+from moderation.conf import conf
 from moderation.names import normalise
 
 # Words that say "not" or carry no subject: "no political content" is about "political".
@@ -57,7 +56,7 @@ def broken(prompt: str, restrictions: Sequence[str], *, semantic: bool = False) 
 
     # "someone <subject>" reads like a prompt, which puts the two in the same part of the space.
     subjects = [f"someone {s}" for s in (subject_of(r) for r in restrictions) if s]
-    threshold = settings.CASTFEED_CONSENT["RESTRICTION_LIFT"]
+    threshold = conf().restriction_lift
     return bool(subjects) and meaning.lift(_without_mentions(prompt), subjects) >= threshold
 
 

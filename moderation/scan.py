@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from django.conf import settings
 
 from accounts.models import User
 from moderation import consent
+from moderation.conf import conf
 from moderation.selectors import ProtectedMatch
 
 
@@ -51,8 +51,8 @@ def scan_video(path: str | Path) -> Scan:
     from cameos.likeness.tracks import face_tracks
     from cameos.likeness.video import sample_frames
 
-    knobs = settings.CASTFEED_CONSENT
-    frames = sample_frames(path, fps=knobs["SCAN_FPS"], max_side=knobs["SCAN_MAX_SIDE"])
+    knobs = conf()
+    frames = sample_frames(path, fps=knobs.scan_fps, max_side=knobs.scan_max_side)
     tracks = face_tracks(frames, engine=engine())
     if not tracks:
         return Scan((), len(frames))

@@ -9,7 +9,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from django.conf import settings
 from django.db import connection
 from django.db.models import QuerySet
 
@@ -17,6 +16,7 @@ from cameos.models import Cameo
 from core.exceptions import InvalidInput
 from feed.models import Report, Video
 from feed.selectors import video_visible_to
+from moderation.conf import conf
 from moderation.models import AuditEvent, NamesVersion, ProtectedFace, ProtectedPerson
 from moderation.names import NameIndex, Person
 
@@ -31,7 +31,7 @@ def names_version() -> str:
     Raw SQL: the ORM's query building would cost more than the query."""
     token, read_at = _version_read.get("token", ("", float("-inf")))
     now = time.monotonic()
-    if now - read_at < settings.CASTFEED_CONSENT["REGISTRY_POLL_S"]:
+    if now - read_at < conf().registry_poll_s:
         return token
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT token FROM {NamesVersion._meta.db_table} WHERE id = 1")  # noqa: S608 - our table
@@ -118,7 +118,7 @@ def registry_descriptions() -> list[tuple[int, str, str]]:
 def protected_face_matches(vectors: np.ndarray, *, min_similarity: float) -> list[ProtectedMatch | None]:
     """For each probe (L2-normalised 128-d templates, one row each), the protected person whose
     reference face is most similar, if at least `min_similarity` (callers pass
-    CASTFEED_FACES["PROTECTED_THRESHOLD"]). Exact, every face compared: it decides consent."""
+    cameos.conf `protected_threshold`). Exact, every face compared: it decides consent."""
     probes = np.asarray(vectors, dtype=np.float32).reshape(-1, 128)
     if not len(probes):
         return []

@@ -30,7 +30,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -38,6 +37,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from cameos import gallery
+from cameos.conf import conf as cameos_conf
 from cameos.models import Cameo
 from cameos.services import ChallengeInvalid, challenge_steps, check_upload
 from core.exceptions import Conflict, InvalidInput, NotFound, TooManyRequests
@@ -45,6 +45,7 @@ from core.storage import delete_after_commit
 from core.throttling import count_hit, parse_rate
 from feed import services as feed_services
 from feed.models import Video, VideoPerson
+from moderation.conf import conf
 from moderation.models import AuditEvent, TakedownChallenge, TakedownMatch, TakedownRequest
 from moderation.services import audit
 
@@ -53,17 +54,13 @@ Status = TakedownRequest.Status
 VIDEO_LINK = re.compile(r"(?:^|/videos/)(\d{1,18})/?(?:[?#].*)?$")
 
 
-def _rules() -> dict[str, Any]:
-    return settings.CASTFEED_TAKEDOWNS
-
-
 def challenge_create() -> TakedownChallenge:
-    """The enrollment's head poses (cameos.services.challenge_steps), valid for CHALLENGE_SECONDS."""
+    """The enrollment's head poses (cameos.services.challenge_steps), valid for TAKEDOWN_CHALLENGE_SECONDS."""
     now = timezone.now()
     return TakedownChallenge.objects.create(
         steps=challenge_steps(),
         created_at=now,
-        expires_at=now + dt.timedelta(seconds=_rules()["CHALLENGE_SECONDS"]),
+        expires_at=now + dt.timedelta(seconds=conf().takedown_challenge_seconds),
     )
 
 
@@ -83,9 +80,9 @@ def parse_videos(values: list[str]) -> list[int]:
 
 
 def _limit_email(email: str) -> None:
-    """At most TAKEDOWN_EMAIL requests per email address per period (the address is hashed: the
+    """At most TAKEDOWN_PER_EMAIL requests per email address per period (the address is hashed: the
     counter's key says nothing), across processes (the shared cache)."""
-    limit, period = parse_rate(_rules()["PER_EMAIL"])
+    limit, period = parse_rate(conf().takedown_per_email)
     key = "takedown:email:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
     if count_hit(f"{key}:{int(timezone.now().timestamp() // period)}", ttl=period) > limit:
         raise TooManyRequests("Too many takedown requests for this email address; try again later.", retry_after=period)
@@ -123,7 +120,7 @@ def _request_create(
         videos_named=named,
         upload_name=name,
         received_at=now,
-        due_at=now + dt.timedelta(hours=_rules()["DUE_HOURS"]),
+        due_at=now + dt.timedelta(hours=conf().takedown_due_hours),
     )
     from moderation.tasks import verify_takedown  # tasks import this module
 
@@ -145,6 +142,24 @@ def _close(request: TakedownRequest, status: str, *, code: str = "", reason: str
     delete_after_commit([request.upload_name] if request.upload_name else [])
 
 
+def _reviewed(
+    request: TakedownRequest, status: str, *, reviewer: User, fields: dict[str, Any], **audited: Any
+) -> TakedownRequest:
+    """A reviewer's decision: the request closes (with `fields`), is audited (outcome: the status,
+    with `audited`) and read again."""
+    _close(request, status, reviewer=reviewer, **fields)
+    audit(
+        AuditEvent.Kind.TAKEDOWN,
+        actor_id=reviewer.pk,
+        object_type="takedown",
+        object_id=request.pk,
+        outcome=str(status),
+        **audited,
+    )
+    request.refresh_from_db()
+    return request
+
+
 def request_verify(*, request_id: int) -> TakedownRequest | None:
     """The worker's part (idempotent: a request no longer verifying is left alone): liveness, then
     matching, then published matches hidden."""
@@ -158,15 +173,15 @@ def request_verify(*, request_id: int) -> TakedownRequest | None:
     request = TakedownRequest.objects.select_related("challenge").filter(pk=request_id).first()
     if request is None or request.status != Status.VERIFYING:
         return request
-    enrollment: dict[str, Any] = settings.CASTFEED_ENROLLMENT
+    enrollment = cameos_conf()
     try:
         with tempfile.TemporaryDirectory() as folder:
             local = Path(folder) / "selfie"
             with default_storage.open(request.upload_name, "rb") as stored, local.open("wb") as target:
                 shutil.copyfileobj(stored, target)
             # The enrollment's caps: pixel cap in the decoder, long side, frames, a deadline.
-            frames = sample_frames(local, fps=enrollment["SAMPLE_FPS"], caps=upload_caps())
-        verdict = verify(frames, request.challenge.steps, engine=engine(), rules=Rules(**enrollment["RULES"]))
+            frames = sample_frames(local, fps=enrollment.sample_fps, caps=upload_caps())
+        verdict = verify(frames, request.challenge.steps, engine=engine(), rules=Rules(**enrollment.rules))
     except (VideoOverCap, SoftTimeLimitExceeded) as exc:
         code = exc.code if isinstance(exc, VideoOverCap) else "timed_out"
         reason = upload_refusal(code) if code != "timed_out" else "Verification took too long. Please try again."
@@ -193,7 +208,7 @@ def request_verify(*, request_id: int) -> TakedownRequest | None:
             return TakedownRequest.objects.get(pk=request.pk)
         hidden = 0
         videos = Video.objects.in_bulk(list(matches))
-        sure = float(settings.CASTFEED_FACES["REVEAL_PUBLISHED_THRESHOLD"])
+        sure = cameos_conf().reveal_published_threshold
         for video_id, (source, similarity) in matches.items():
             video = videos.get(video_id)
             if video is None:
@@ -230,7 +245,7 @@ def _matches(template: Any) -> dict[int, tuple[str, float]]:
     """Video id → (how it matched, similarity), for the videos that show this face: a face track
     of the video (the video face index), or a cameo the video shows (tagged or detected) whose
     template is this face. Exact comparisons, at the threshold for published videos."""
-    threshold = _rules()["MATCH_THRESHOLD"]
+    threshold = conf().takedown_match_threshold
     found: dict[int, tuple[str, float]] = {
         video_id: (TakedownMatch.Source.FACE, similarity)
         for video_id, similarity in gallery.videos_with_face(template, min_similarity=threshold)
@@ -262,7 +277,7 @@ def request_confirm(*, request_id: int, reviewer: User) -> TakedownRequest:
     that no copy of it can be published; close the request."""
     request = _open(request_id)
     removed = 0
-    faces = settings.CASTFEED_FACES
+    faces = cameos_conf()
     for match in TakedownMatch.objects.filter(request=request).select_related("video"):
         video = match.video
         if video is None:
@@ -270,24 +285,14 @@ def request_confirm(*, request_id: int, reviewer: User) -> TakedownRequest:
         # Only the sure matches (the reveal bar, stricter for drafts); a weaker one stays, for the
         # reviewer to take down from the video's own page if it really is the person.
         bar = (
-            faces["REVEAL_PUBLISHED_THRESHOLD"]
+            faces.reveal_published_threshold
             if match.was_published or video.is_published
-            else faces["REVEAL_DRAFT_THRESHOLD"]
+            else faces.reveal_draft_threshold
         )
-        if match.similarity >= float(bar):
+        if match.similarity >= bar:
             feed_services.video_remove(video=video, reason=f"takedown request {request.tracking}")
             removed += 1
-    _close(request, Status.REMOVED, reviewer=reviewer, videos_removed=removed)
-    audit(
-        AuditEvent.Kind.TAKEDOWN,
-        actor_id=reviewer.pk,
-        object_type="takedown",
-        object_id=request.pk,
-        outcome="removed",
-        removed=removed,
-    )
-    request.refresh_from_db()
-    return request
+    return _reviewed(request, Status.REMOVED, reviewer=reviewer, fields={"videos_removed": removed}, removed=removed)
 
 
 @transaction.atomic
@@ -297,23 +302,12 @@ def request_dismiss(*, request_id: int, reviewer: User) -> TakedownRequest:
     for match in TakedownMatch.objects.filter(request=request, was_published=True).select_related("video"):
         if match.video is not None:
             feed_services.video_unhide(video=match.video)
-    _close(request, Status.DISMISSED, reviewer=reviewer, videos_hidden=0)
-    audit(
-        AuditEvent.Kind.TAKEDOWN,
-        actor_id=reviewer.pk,
-        object_type="takedown",
-        object_id=request.pk,
-        outcome="dismissed",
-    )
-    request.refresh_from_db()
-    return request
+    return _reviewed(request, Status.DISMISSED, reviewer=reviewer, fields={"videos_hidden": 0})
 
 
 def requests_expire(*, older_than: dt.timedelta | None = None) -> int:
     """Close requests stuck in `verifying` (a lost task): their selfies are deleted."""
-    rules: dict[str, Any] = settings.CASTFEED_ENROLLMENT
-    stale_seconds = float(rules["STALE_SECONDS"])
-    cutoff = timezone.now() - (older_than or dt.timedelta(seconds=stale_seconds))
+    cutoff = timezone.now() - (older_than or dt.timedelta(seconds=cameos_conf().stale_seconds))
     stale = list(TakedownRequest.objects.filter(status=Status.VERIFYING, received_at__lt=cutoff))
     for request in stale:
         with transaction.atomic():

@@ -34,7 +34,7 @@ CANONICAL_112 = np.array(
 
 @dataclass(frozen=True)
 class Rules:
-    """Thresholds of the check (from settings: CASTFEED_ENROLLMENT)."""
+    """Thresholds of the check (overridden by settings: cameos.conf `rules`)."""
 
     min_face_px: float = 90.0  # face's smaller side in a frame scaled to 640 px: ~1/7 of the frame
     min_sharpness: float = 25.0  # variance of the Laplacian of the 112×112 crop

@@ -13,11 +13,12 @@ from accounts.models import Notification, User
 from accounts.selectors import relation_between
 from accounts.services import notify
 from cameos import gallery
+from cameos.conf import conf
 from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment
-from cameos.services._common import rules as _rules
 from cameos.services.appearances import appearances_delete
 from cameos.signals import audience_narrowed, cameo_erased, grant_decided, grant_revoked
 from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
+from core.presenters import timestamp
 from core.storage import delete_after_commit
 from feed import services as feed_services
 from feed.models import Video, VideoPerson
@@ -29,16 +30,16 @@ AUDIENCE_ORDER = {Audience.ONLY_ME: 0, Audience.APPROVED: 1, Audience.MUTUALS: 2
 
 
 def _clean_restrictions(values: Sequence[Any]) -> list[str]:
-    limits = _rules()["RESTRICTIONS"]
+    limits = conf()
     cleaned: list[str] = []
     for value in values:
         text = " ".join(str(value).split())
-        if not 2 <= len(text) <= limits["MAX_LENGTH"]:
-            raise InvalidInput({"restrictions": [f"Each restriction is 2–{limits['MAX_LENGTH']} characters."]})
+        if not 2 <= len(text) <= limits.restriction_max_length:
+            raise InvalidInput({"restrictions": [f"Each restriction is 2–{limits.restriction_max_length} characters."]})
         if text.lower() not in (c.lower() for c in cleaned):
             cleaned.append(text)
-    if len(cleaned) > limits["MAX_ITEMS"]:
-        raise InvalidInput({"restrictions": [f"At most {limits['MAX_ITEMS']} restrictions."]})
+    if len(cleaned) > limits.restriction_max_items:
+        raise InvalidInput({"restrictions": [f"At most {limits.restriction_max_items} restrictions."]})
     return cleaned
 
 
@@ -117,7 +118,7 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
         raise Forbidden("This cameo is not available.", code="not_available")
     grant, created = CameoGrant.objects.get_or_create(cameo=cameo, grantee=requester)
     if not created and grant.status in (CameoGrant.Status.DENIED, CameoGrant.Status.REVOKED):
-        cool_down = dt.timedelta(seconds=_rules()["REQUEST_COOLDOWN_SECONDS"])
+        cool_down = dt.timedelta(seconds=conf().request_cooldown_seconds)
         if grant.decided_at and timezone.now() - grant.decided_at < cool_down:
             # Refused before anything is stored or anyone is told: asking again and again is no way
             # to flood the owner's notifications.
@@ -192,7 +193,7 @@ def user_cameo_export(*, user: User) -> dict[str, Any]:
             "instructions": cameo.instructions,
             "restrictions": cameo.restrictions,
             "protect_name": cameo.protect_name,
-            "enrolled_at": cameo.enrolled_at.isoformat(),
+            "enrolled_at": timestamp(cameo.enrolled_at),
             "reference_images": len(cameo.reference_names),
         },
         "grants_given": [

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.db import transaction
 
 from accounts.models import Notification, User
 from accounts.services import notify
 from cameos import gallery
+from cameos.conf import conf
 from cameos.models import Appearance, Cameo
 from core.exceptions import NotFound
 from feed import services as feed_services
@@ -51,8 +51,8 @@ def appearances_record(*, video: Video, tagged: Sequence[int], detected: dict[in
 
 
 def _reveal_bar(*, published: bool) -> float:
-    faces = settings.CASTFEED_FACES
-    return float(faces["REVEAL_PUBLISHED_THRESHOLD"] if published else faces["REVEAL_DRAFT_THRESHOLD"])
+    faces = conf()
+    return faces.reveal_published_threshold if published else faces.reveal_draft_threshold
 
 
 def track_reveals(*, similarity: float, frames: int, runner_up: float, published: bool) -> bool:
@@ -61,11 +61,11 @@ def track_reveals(*, similarity: float, frames: int, runner_up: float, published
     benchmarks/false_match.py): at least the reveal threshold for the video's status (stricter for a
     draft), seen in at least TRACK_MIN_FRAMES sampled frames (the quality gate), and closer to them
     than to any other enrolled cameo (`runner_up`, -1.0 if none) by REVEAL_MARGIN."""
-    faces = settings.CASTFEED_FACES
+    faces = conf()
     return (
         similarity >= _reveal_bar(published=published)
-        and frames >= int(faces["TRACK_MIN_FRAMES"])
-        and similarity - runner_up >= float(faces["REVEAL_MARGIN"])
+        and frames >= faces.track_min_frames
+        and similarity - runner_up >= faces.reveal_margin
     )
 
 
@@ -126,16 +126,16 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
     cameo = Cameo.objects.filter(pk=cameo_id).select_related("owner", "gallery_entry").first()
     if cameo is None or not hasattr(cameo, "gallery_entry"):
         return []
-    faces = settings.CASTFEED_FACES
+    faces = conf()
     stored = cameo.gallery_entry.embedding
     template = np.asarray(json.loads(stored) if isinstance(stored, str) else stored, dtype=np.float32)
-    hits = gallery.video_tracks_like(template, min_similarity=float(faces["MATCH_THRESHOLD"]))
+    hits = gallery.video_tracks_like(template, min_similarity=faces.match_threshold)
     if not hits:
         return []
     others = gallery.best_other(
         np.stack([h.embedding for h in hits]),
         exclude_cameo_id=cameo.pk,
-        min_similarity=min(h.similarity for h in hits) - float(faces["REVEAL_MARGIN"]),
+        min_similarity=min(h.similarity for h in hits) - faces.reveal_margin,
     )
     by_video: dict[int, list[tuple[gallery.TrackHit, float]]] = {}
     for hit, other in zip(hits, others, strict=True):
@@ -238,7 +238,7 @@ def video_faces_record(*, video_id: int, tracks: list[tuple[Any, int, int, int]]
         scores = templates @ template
         best = int(np.argmax(scores))
         similarity = float(scores[best])
-        margin = float(settings.CASTFEED_FACES["REVEAL_MARGIN"])
+        margin = conf().reveal_margin
         other = gallery.best_other(templates[best], exclude_cameo_id=cameo_id, min_similarity=similarity - margin)[0]
         if not track_reveals(similarity=similarity, frames=frames[best], runner_up=other, published=video.is_published):
             demoted.append(appearance.user_id)

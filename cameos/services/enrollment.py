@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
@@ -20,8 +19,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from cameos import crypto, gallery
+from cameos.conf import conf
 from cameos.models import Cameo, Enrollment, EnrollmentChallenge, IdentityConflict
-from cameos.services._common import rules as _rules
 from cameos.services.appearances import schedule_scan
 from cameos.signals import enrollment_checking
 from core.exceptions import ApplicationError
@@ -61,7 +60,7 @@ def challenge_create(*, user: User) -> EnrollmentChallenge:
         user=user,
         steps=challenge_steps(),
         created_at=now,
-        expires_at=now + dt.timedelta(seconds=_rules()["CHALLENGE_SECONDS"]),
+        expires_at=now + dt.timedelta(seconds=conf().challenge_seconds),
     )
 
 
@@ -69,13 +68,13 @@ def upload_caps() -> Caps:
     """cameos.likeness.video.Caps of an uploaded video (enrollment, takedown selfie), from settings."""
     from cameos.likeness.video import Caps
 
-    rules = _rules()
+    rules = conf()
     return Caps(
-        max_side=int(rules["MAX_SIDE"]),
-        max_frames=int(rules["MAX_FRAMES"]),
-        max_seconds=float(rules["MAX_SECONDS"]),
-        decode_seconds=float(rules["DECODE_SECONDS"]),
-        codecs=frozenset(rules["CODECS"]),
+        max_side=rules.max_side,
+        max_frames=rules.max_frames,
+        max_seconds=rules.max_seconds,
+        decode_seconds=rules.decode_seconds,
+        codecs=frozenset(rules.codecs),
     )
 
 
@@ -90,34 +89,34 @@ def check_upload(upload: UploadedFile) -> str:
     decoder may not allocate a frame over the pixel cap); InvalidUpload otherwise."""
     from cameos.likeness.video import UnreadableVideo, VideoOverCap, probe, read_header  # PyAV: loaded only here
 
-    rules, caps = _rules(), upload_caps()
+    rules, caps = conf(), upload_caps()
     if upload.size is None or upload.size == 0:
         raise InvalidUpload("The file is empty.", fields={"video": ["The file is empty."]})
-    if upload.size > rules["MAX_BYTES"]:
-        limit = rules["MAX_BYTES"] // (1024 * 1024)
+    if upload.size > rules.max_bytes:
+        limit = rules.max_bytes // (1024 * 1024)
         raise InvalidUpload(f"Videos are limited to {limit} MB.", fields={"video": [f"At most {limit} MB."]})
-    too_large = f"The video may be at most {rules['MAX_SIDE']} pixels on its long side."
+    too_large = f"The video may be at most {rules.max_side} pixels on its long side."
     with tempfile.NamedTemporaryFile(suffix=".video") as copy:
         upload.seek(0)
         shutil.copyfileobj(upload, copy)
         copy.flush()
         try:
             header = read_header(copy.name, caps=caps)
-            if not rules["MIN_SECONDS"] <= header.duration_s <= rules["MAX_SECONDS"]:
+            if not rules.min_seconds <= header.duration_s <= rules.max_seconds:
                 raise _refuse(
-                    f"Record {rules['MIN_SECONDS']}–{rules['MAX_SECONDS']} seconds "
+                    f"Record {rules.min_seconds}–{rules.max_seconds} seconds "
                     f"(this one is {header.duration_s:.1f})."
                 )
-            if max(header.width, header.height) > rules["MAX_SIDE"]:
+            if max(header.width, header.height) > rules.max_side:
                 raise _refuse(too_large)
-            if header.frames > rules["MAX_FRAMES"]:
-                frames = f"{rules['MAX_FRAMES']} frames (this one has {header.frames})"
+            if header.frames > rules.max_frames:
+                frames = f"{rules.max_frames} frames (this one has {header.frames})"
                 raise _refuse(f"The video may have at most {frames}.")
             found = probe(copy.name, caps=caps)
         except VideoOverCap as exc:
             raise _refuse(too_large if exc.code == "video_too_large" else "This video takes too long to read.") from exc
         except UnreadableVideo as exc:
-            codecs = ", ".join(c.upper() for c in rules["CODECS"])
+            codecs = ", ".join(c.upper() for c in rules.codecs)
             raise InvalidUpload(
                 "This file is not a video we can read (MP4, WebM or MOV).",
                 fields={"video": [f"Not a readable MP4, WebM or MOV video ({codecs})."]},
@@ -195,8 +194,8 @@ UPLOAD_REFUSALS = {  # VideoOverCap.code → what the person is told
 
 def upload_refusal(code: str) -> str:
     """What a person is told of an upload over a cap (VideoOverCap.code), in the worker."""
-    rules = _rules()
-    return UPLOAD_REFUSALS[code].format(side=rules["MAX_SIDE"], seconds=rules["MAX_SECONDS"])
+    rules = conf()
+    return UPLOAD_REFUSALS[code].format(side=rules.max_side, seconds=rules.max_seconds)
 
 
 def _verify(enrollment_id: Any) -> Enrollment | None:
@@ -212,8 +211,8 @@ def _verify(enrollment_id: Any) -> Enrollment | None:
             local = Path(folder) / "upload"
             with default_storage.open(enrollment.upload_name, "rb") as source, local.open("wb") as target:
                 shutil.copyfileobj(source, target)
-            frames = sample_frames(local, fps=_rules()["SAMPLE_FPS"], caps=upload_caps())
-        verdict = verify(frames, enrollment.challenge.steps, engine=engine(), rules=Rules(**_rules()["RULES"]))
+            frames = sample_frames(local, fps=conf().sample_fps, caps=upload_caps())
+        verdict = verify(frames, enrollment.challenge.steps, engine=engine(), rules=Rules(**conf().rules))
     except VideoOverCap as exc:
         logger.info("enrollment %s: refused, over a cap: %s", enrollment.pk, exc)
         return _finish(enrollment, accepted=False, code=exc.code, reason=upload_refusal(exc.code))
@@ -224,7 +223,7 @@ def _verify(enrollment_id: Any) -> Enrollment | None:
         )
     if not verdict.accepted:
         return _finish(enrollment, accepted=False, code=verdict.code, reason=verdict.reason)
-    threshold = settings.CASTFEED_FACES["DUPLICATE_THRESHOLD"]
+    threshold = conf().duplicate_threshold
     if verdict.template is None:  # an accepted verdict always has one
         raise RuntimeError("accepted verdict without a template")
     others = [
@@ -298,7 +297,7 @@ def _finish(
 
 def enrollments_expire(*, older_than: dt.timedelta | None = None) -> int:
     """Reject enrollments stuck in `verifying` (a lost task) and delete their uploads."""
-    cutoff = timezone.now() - (older_than or dt.timedelta(seconds=_rules()["STALE_SECONDS"]))
+    cutoff = timezone.now() - (older_than or dt.timedelta(seconds=conf().stale_seconds))
     stale = list(Enrollment.objects.filter(status=Enrollment.Status.VERIFYING, created_at__lt=cutoff))
     for enrollment in stale:
         _finish(enrollment, accepted=False, code="timed_out", reason="Verification took too long. Please try again.")

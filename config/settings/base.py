@@ -11,12 +11,15 @@ from typing import Any
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from core.typed_settings import env_group
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else None
 
+# Made at start-up (core.apps.CoreConfig.ready), with the folders below it: importing settings
+# creates nothing.
 VAR_DIR = Path(env.str("CASTFEED_VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 if DEBUG:
@@ -130,8 +133,7 @@ USE_TZ = True
 
 # --- Static and media ------------------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise expects it before the first collectstatic
+STATIC_ROOT = VAR_DIR / "static"  # made at start-up: whitenoise expects it before the first collectstatic
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 STORAGES: dict[str, dict[str, Any]] = {
@@ -154,7 +156,7 @@ def s3_storage(
 ) -> dict[str, Any]:
     """The STORAGES["default"] entry for a private bucket: every object private (the bucket's own
     ACL), served only at SigV4-signed URLs that expire (published after `expire_seconds`, drafts after
-    CASTFEED_DRAFT_MEDIA_URL_SECONDS: feed.media); no object is ever overwritten."""
+    feed.conf's DRAFT_MEDIA_URL_SECONDS: feed.media); no object is ever overwritten."""
     return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -186,23 +188,20 @@ if AWS_STORAGE_BUCKET_NAME:
         access_key=env.str("AWS_ACCESS_KEY_ID", default=None),
         secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=None),
         addressing_style=env.str("AWS_S3_ADDRESSING_STYLE", default=None),
-        expire_seconds=env.int("MEDIA_URL_EXPIRE_SECONDS", default=600),
+        # Lifetime of a published video's signed URL (django-storages' own name for it).
+        expire_seconds=env.int("AWS_QUERYSTRING_EXPIRE", default=600),
     )
 # Upload handling: files above this spill to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-# Whole request bodies above this are refused with 413 before anything reads them; JSON bodies
-# have their own, smaller cap (core.parsers).
-CASTFEED_MAX_REQUEST_BYTES = env.int("CASTFEED_MAX_REQUEST_BYTES", default=25 * 1024 * 1024)
-CASTFEED_MAX_JSON_BYTES = env.int("CASTFEED_MAX_JSON_BYTES", default=64 * 1024)
 
 # --- Celery ---------------------------------------------------------------------------------------
 # Default: the filesystem broker under var/, so one machine needs no broker server.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
 if CELERY_BROKER_URL.startswith("filesystem"):
+    # The folders are made at start-up (core.apps.CoreConfig.ready).
     _broker_dir = VAR_DIR / "celery" / "broker"
-    (_broker_dir / "processed").mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
@@ -210,7 +209,6 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "store_processed": False,
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
-    (VAR_DIR / "celery" / "control").mkdir(parents=True, exist_ok=True)
 else:
     # Unacked tasks come back after this long if their worker died (acks_late); longer than any task.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
@@ -236,7 +234,7 @@ CELERY_BEAT_SCHEDULE = {
     # cheap (the partial index on status, lease_until), so often enough that a job is retaken in < 30 s.
     "generation-requeue-stale": {
         "task": "generation.requeue_stale",
-        "schedule": env.float("GENERATION_REQUEUE_EVERY", default=5.0),
+        "schedule": env.float("CASTFEED_REQUEUE_EVERY", default=5.0),
         "options": {"expires": 30},
     },
 }
@@ -255,23 +253,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_PAGINATION_CLASS": None,
 }
-# Requests per period for each throttle scope ("<n>/<second|minute|hour|day>"). Read at request
-# time, so tests and operators can change them without a restart of the class machinery.
-CASTFEED_THROTTLE_RATES = {
-    "default": env.str("THROTTLE_DEFAULT", default="1200/minute"),
-    "register": env.str("THROTTLE_REGISTER", default="20/hour"),
-    "sign_in": env.str("THROTTLE_SIGN_IN", default="30/minute"),
-    "social": env.str("THROTTLE_SOCIAL", default="300/hour"),
-    "comments": env.str("THROTTLE_COMMENTS", default="60/hour"),
-    "reports": env.str("THROTTLE_REPORTS", default="30/hour"),
-    "enrollment": env.str("THROTTLE_ENROLLMENT", default="20/hour"),
-    "consent_check": env.str("THROTTLE_CONSENT_CHECK", default="600/hour"),
-    "generation": env.str("THROTTLE_GENERATION", default="120/hour"),
-    "takedowns": env.str("THROTTLE_TAKEDOWNS", default="20/hour"),  # per client address, no account
-    "takedowns_status": env.str("THROTTLE_TAKEDOWNS_STATUS", default="300/hour"),
-}
-CASTFEED_PAGE_SIZE = 20
-CASTFEED_MAX_PAGE_SIZE = 100
+# Every castfeed knob lives in its app's `conf.py` (a typed dataclass: type, default, meaning; see
+# core.typed_settings and docs/configuration.md). Settings hold one dictionary of overrides per app,
+# read from the environment as CASTFEED_<APP>_<FIELD>; a bad or unknown one stops start-up.
+CASTFEED_CORE = env_group("CORE")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "castfeed API",
@@ -293,195 +278,21 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.apis.error_responses"],
 }
 
-# --- Feed (docs/feed-ranking.md explains each knob) -------------------------------------------------
-CASTFEED_FEED = {
-    # hot_score = ln(1 + engagement) + published_epoch / TAU: a video needs e times the engagement
-    # to rank level with one TAU seconds younger.
-    "TAU_SECONDS": env.float("FEED_TAU_SECONDS", default=8 * 3600),
-    "WEIGHT_LIKE": 1.0,
-    "WEIGHT_COMPLETED_VIEW": 2.0,
-    "WEIGHT_COMMENT": 3.0,
-    "WEIGHT_REMIX": 4.0,
-    # Closeness and freshness, in the same log units (a boost of 1.0 = e times the engagement).
-    "BOOST_MUTUAL": 2.0,
-    "BOOST_FOLLOWING": 1.5,
-    "BOOST_SHOWS_FOLLOWED": 1.0,
-    # Freshness is a bonus stored in hot_score while a video is new; feed.expire_fresh removes it.
-    "BOOST_FRESH": 1.0,
-    "FRESH_SECONDS": 24 * 3600,
-    "MAX_IN_A_ROW": 2,
-    # Rows read per stream per page, as a multiple of the page size (room for de-duplication and
-    # author diversity without a second round trip).
-    "OVERFETCH": 2,
-    # How long a rendered video body is reused across viewers' For You pages, per process (counts
-    # and captions may lag this much; who sees what is always decided fresh).
-    "BODY_CACHE_SECONDS": env.float("FEED_BODY_CACHE_SECONDS", default=10.0),
-}
-# Lifetime of a signed URL to a draft's media (drafts are never at a stable or guessable URL).
-CASTFEED_DRAFT_MEDIA_URL_SECONDS = env.int("DRAFT_MEDIA_URL_SECONDS", default=600)
-# Ceilings for view events: a report beyond these is refused as absurd.
-CASTFEED_MAX_WATCH_MS = 6 * 3600 * 1000
+# --- Feed (feed/conf.py; docs/feed-ranking.md explains the ranking knobs) ---------------------------
+CASTFEED_FEED = env_group("FEED")
 
-# --- Cameos (docs/liveness.md) ----------------------------------------------------------------------
-CASTFEED_ENROLLMENT = {
-    "CHALLENGE_SECONDS": 180,
-    "MAX_BYTES": 20 * 1024 * 1024,
-    "MIN_SECONDS": 2.0,
-    "MAX_SECONDS": 15.0,
-    "MAX_SIDE": 1920,
-    # Caps on decoding an upload (enrollment video, takedown selfie), checked from the headers before
-    # any frame is decoded, then again while the worker decodes (cameos.likeness.video.Caps: the
-    # decoder may not allocate a frame over MAX_SIDE², every frame's long side ≤ MAX_SIDE, at most
-    # MAX_FRAMES frames, a wall-clock deadline). Over a cap: 400 at upload, `rejected` in the worker.
-    "MAX_FRAMES": 1000,  # 15 s at 60 fps, with room
-    "DECODE_SECONDS": 60.0,  # under verify_enrollment's soft time limit (120 s)
-    "CODECS": ["h264", "hevc", "vp8", "vp9", "av1"],  # what phones and browsers' MediaRecorder send
-    "SAMPLE_FPS": 8.0,  # frames examined per second of video
-    "STALE_SECONDS": 3600,  # a verification not finished by then is rejected and its upload deleted
-    "REQUEST_COOLDOWN_SECONDS": 7 * 86400,  # before asking again after a denial or a revocation
-    "RESTRICTIONS": {"MAX_ITEMS": 10, "MAX_LENGTH": 80},
-    "RULES": {},  # overrides of cameos.likeness.enrollment.Rules (thresholds of the check)
-}
-CASTFEED_TAKEDOWNS = {
-    "CHALLENGE_SECONDS": 300,  # the selfie's head poses must be answered within this
-    "DUE_HOURS": 48,  # a reviewer decides within this (the TAKE IT DOWN Act's 48 hours)
-    "PER_EMAIL": env.str("TAKEDOWN_PER_EMAIL", default="5/day"),  # requests per contact address
-    # A selfie matches a video's face track or a cameo at this cosine (SFace); matched published
-    # videos are only hidden until a person reviews them, so a false match costs a short delay.
-    "MATCH_THRESHOLD": env.float("TAKEDOWN_MATCH_THRESHOLD", default=0.5),
-}
-CASTFEED_FACES = {
-    # SFace cosine similarity. Its published same-person threshold is 0.363 on LFW pairs (1:1). A
-    # 1:N search expects gallery size × false-match rate false hits per probe, so a stricter point:
-    # on our impostor pairs the highest score was far below 0.5 (BENCHMARKS.md § Likeness); 0.5 keeps
-    # the measured false-match rate at 0 while genuine pairs across poses stay above it.
-    "MATCH_THRESHOLD": env.float("FACE_MATCH_THRESHOLD", default=0.5),
-    # An enrollment whose template matches another account's active cameo this closely is refused.
-    "DUPLICATE_THRESHOLD": env.float("FACE_DUPLICATE_THRESHOLD", default=0.5),
-    # A face this similar to a protected person's reference photo is theirs (moderation.selectors.
-    # protected_face_matches: uploads, generated frames, enrollments). The same operating point as a
-    # cameo match: the registry is searched 1:N like the gallery, with a few photos per person.
-    "PROTECTED_THRESHOLD": env.float("FACE_PROTECTED_THRESHOLD", default=0.5),
-    # "Videos of me" (DESIGN.md §1 promise 7; docs/videos-of-me.md § Possible matches, which has the
-    # derivation; benchmarks/false_match.py measures it). A face track at MATCH_THRESHOLD or above is
-    # only a possible match (shown without anything of the video, not deletable, its author asked);
-    # it reveals the video (media, poster, author) and lets the person delete it only when it passes
-    # all four. Expected false hits of one scan of N tracks = N × FMR(t); the promise is at most 0.01
-    # at 1M tracks, so FMR(t) ≤ 1e-8, read from a generalized-Pareto fit of the impostor tail (644k
-    # pairs of rendered track templates; the fit's 95% bootstrap upper bound): 845 per scan at 0.5.
-    # Published: 0.80 → 0.0048 per scan (0.0089 with an exponential tail): a false hit there gives
-    # delete rights on a public video. Drafts, stricter (private media, and model-proof): 0.82 →
-    # 0.0021 (exponential tail 0.0041). A genuine track misses (stays a possible match) at 0.80/0.82:
-    # real faces 4%/6%, the blurrier rendered GAN faces 29%/34%.
-    "REVEAL_PUBLISHED_THRESHOLD": env.float("FACE_REVEAL_PUBLISHED_THRESHOLD", default=0.8),
-    "REVEAL_DRAFT_THRESHOLD": env.float("FACE_REVEAL_DRAFT_THRESHOLD", default=0.82),
-    # Closer to the person than to any other enrolled cameo by this much: with the face's owner
-    # enrolled, no impostor pair of the benchmark passed it, even at 0.5; it costs < 0.5% of genuine
-    # tracks at the bars above.
-    "REVEAL_MARGIN": env.float("FACE_REVEAL_MARGIN", default=0.1),
-    # The quality gate: a track seen in fewer sampled frames (SCAN_FPS 4: under a second) never
-    # reveals; single frames score genuine faces lower (p10 0.68 vs 0.70 for whole tracks).
-    "TRACK_MIN_FRAMES": env.int("FACE_TRACK_MIN_FRAMES", default=4),
-    # pgvector HNSW candidates per query (recall vs. latency: BENCHMARKS.md § Gallery).
-    "EF_SEARCH": env.int("FACE_EF_SEARCH", default=100),
-}
-CASTFEED_CONSENT = {
-    "MAX_CAMEOS": env.int("CONSENT_MAX_CAMEOS", default=3),  # people (cameos) in one video
-    # A face in an uploaded image that is no cameo is a real, unenrolled person: refused.
-    "REFUSE_UNKNOWN_FACES": env.bool("CONSENT_REFUSE_UNKNOWN_FACES", default=True),
-    # Workers: a prompt breaks a restriction when all-MiniLM-L6-v2 puts it closer to "someone <the
-    # restriction's subject>" than to any neutral sentence about someone by this much (BENCHMARKS.md).
-    "RESTRICTION_LIFT": 0.02,
-    # Workers: a prompt describes a protected person when some window of it is at least this similar
-    # to their registry description (MiniLM), and closer by the margin than to any generic role ("a
-    # president", "a singer"); chosen on tests/data/names_*.jsonl (BENCHMARKS.md § Protected people).
-    "DESCRIPTION_THRESHOLD": env.float("CONSENT_DESCRIPTION_THRESHOLD", default=0.65),
-    "DESCRIPTION_MARGIN": env.float("CONSENT_DESCRIPTION_MARGIN", default=0.1),
-    # How often a process re-reads the registry's version (names, descriptions, faces): a change made
-    # elsewhere applies within this many seconds; saves a query on every gate decision.
-    "REGISTRY_POLL_S": env.float("CONSENT_REGISTRY_POLL_S", default=1.0),
-    "SCAN_FPS": 4.0,  # frames per second the output scan looks at
-    "SCAN_MAX_SIDE": 640,
-}
-CASTFEED_POLICY = {
-    # The meaning-based pass (workers): a category is flagged when the prompt is at least this close to
-    # one of its descriptions, and closer by MARGIN than to any everyday prompt (BENCHMARKS.md).
-    "SEMANTIC_THRESHOLD": 0.40,
-    "SEMANTIC_MARGIN": 0.05,
-}
-CASTFEED_GENERATION = {
-    "BACKEND": env.str("GENERATION_BACKEND", default="composite"),  # composite | diffusers
-    "FPS": 24,
-    # Output size per aspect (width, height): at least 576×1024 for 9:16.
-    "SIZES": {"9:16": (576, 1024), "1:1": (768, 768), "16:9": (1024, 576)},
-    "MIN_SECONDS": 2,
-    "MAX_SECONDS": 10,
-    "MAX_PROMPT_CHARS": 1000,
-    # Uploaded image (image-to-video): bytes, pixels (decompression bombs are refused before decoding).
-    "IMAGE_MAX_BYTES": 10 * 1024 * 1024,
-    "IMAGE_MAX_PIXELS": 24_000_000,
-    "DAILY_JOBS": env.int("GENERATION_DAILY_JOBS", default=50),
-    "CONCURRENT_JOBS": env.int("GENERATION_CONCURRENT_JOBS", default=3),
-    "X264_PRESET": env.str("GENERATION_X264_PRESET", default="veryfast"),
-    "X264_CRF": env.int("GENERATION_X264_CRF", default=23),
-    # A worker's lease on its job, renewed every third of it by a background thread while it works: a
-    # job whose worker died is handed to another after this (plus the requeue sweep, every 5 s).
-    "STALE_SECONDS": env.int("GENERATION_STALE_SECONDS", default=15),
-    # A job queued this long with no worker taking it (a lost broker message) is sent again.
-    "QUEUED_RESEND_SECONDS": env.int("GENERATION_QUEUED_RESEND_SECONDS", default=120),
-    # Workers' scratch space: each attempt's folder (jobs/<job>.<attempt>) and each worker process's
-    # temporary files (worker-<host>-<pid>/), removed when done and, after a crash, by the sweep.
-    "WORK_DIR": Path(env.str("CASTFEED_WORK_DIR", default=str(VAR_DIR / "tmp"))),
-    "TASK_TIME_LIMIT": env.int("GENERATION_TASK_TIME_LIMIT", default=900),
-}
-# diffusers backend: a pipeline saved with save_pretrained() in a local folder (never downloaded).
-CASTFEED_DIFFUSERS = {
-    "PATH": env.str("DIFFUSERS_PIPELINE_PATH", default=""),
-    "DEVICE": env.str("DIFFUSERS_DEVICE", default="cpu"),  # cuda on GPU workers
-    "STEPS": env.int("DIFFUSERS_STEPS", default=25),
-    "DTYPE": env.str("DIFFUSERS_DTYPE", default="float32"),  # float16 / bfloat16 on GPU
-}
-# C2PA Content Credentials: a certificate chain (PEM, leaf first) and its private key. Unset: a
-# development CA and signing certificate are made on first use under var/c2pa/ (not trusted by
-# anyone else; readers must be given the CA as a trust anchor).
-CASTFEED_C2PA = {
-    "CERT_CHAIN": env.str("C2PA_CERT_CHAIN", default=""),
-    "PRIVATE_KEY": env.str("C2PA_PRIVATE_KEY", default=""),
-    "TRUST_ANCHORS": env.str("C2PA_TRUST_ANCHORS", default=""),
-    "DEV_DIR": VAR_DIR / "c2pa",
-    "CLAIM_GENERATOR": "castfeed/0.1",
-}
-# Fernet keys for reference crops at rest (comma-separated; the first encrypts, all decrypt).
-CASTFEED_CROP_KEYS = env.list("CAMEO_CROP_KEYS", default=[])
+# --- Cameos (cameos/conf.py; docs/liveness.md, docs/videos-of-me.md) ------------------------------
+CASTFEED_CAMEOS = env_group("CAMEOS")
 
-# --- Accounts -------------------------------------------------------------------------------------
-CASTFEED_ADULT_AGE = 18
-CASTFEED_MINIMUM_AGE = 13
-# Handles that would read as the product or a route, never given to a person.
-CASTFEED_RESERVED_HANDLES = frozenset(
-    env.list(
-        "CASTFEED_RESERVED_HANDLES",
-        default=[
-            "admin",
-            "administrator",
-            "api",
-            "castfeed",
-            "support",
-            "help",
-            "me",
-            "root",
-            "staff",
-            "system",
-            "moderator",
-            "security",
-            "official",
-            "null",
-            "undefined",
-            "settings",
-            "about",
-        ],
-    )
-)
+# --- Moderation (moderation/conf.py; docs/consent.md, docs/takedowns.md) --------------------------
+CASTFEED_MODERATION = env_group("MODERATION")
+
+# Generation (generation/conf.py): jobs, quotas, the worker's lease and scratch space, the encoder, the
+# diffusers backend and the C2PA signing material.
+CASTFEED_GENERATION = env_group("GENERATION")
+
+# --- Accounts (accounts/conf.py) ------------------------------------------------------------------
+CASTFEED_ACCOUNTS = env_group("ACCOUNTS")
 
 # --- Security (production) ------------------------------------------------------------------------
 if not DEBUG:

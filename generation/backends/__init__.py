@@ -15,7 +15,7 @@ BACKENDS = ("composite", "diffusers")
 
 def get_backend(name: str) -> Backend:
     """The backend called `name`: "composite" (default, CPU) or "diffusers" (a local pipeline folder,
-    configured by settings.CASTFEED_DIFFUSERS). Unknown names and bad configuration raise BackendError."""
+    configured by generation.conf's DIFFUSERS_* fields). Unknown names and bad configuration raise BackendError."""
     if name == "composite":
         from generation.backends.composite import CompositeBackend
 

@@ -11,9 +11,10 @@ Pointing a GPU worker at real weights
 
    (or load any pipeline once and `pipeline.save_pretrained("/models/name")`), and copy the folder to
    the GPU host. It must contain `model_index.json`.
-2. Set on that host: `GENERATION_BACKEND=diffusers`, `DIFFUSERS_PIPELINE_PATH=/models/<name>`,
-   `DIFFUSERS_DEVICE=cuda`, `DIFFUSERS_DTYPE=float16` (or `bfloat16`: CogVideoX and ConsisID are
-   trained in bfloat16), optionally `DIFFUSERS_STEPS` (default 25).
+2. Set on that host (generation/conf.py): `CASTFEED_GENERATION_BACKEND=diffusers`,
+   `CASTFEED_GENERATION_DIFFUSERS_PIPELINE_PATH=/models/<name>`, `CASTFEED_GENERATION_DIFFUSERS_DEVICE=cuda`,
+   `CASTFEED_GENERATION_DIFFUSERS_DTYPE=float16` (or `bfloat16`: CogVideoX and ConsisID are trained in
+   bfloat16), optionally `CASTFEED_GENERATION_DIFFUSERS_STEPS` (default 25).
 3. Run the worker for the generation queue there: `celery -A config worker -Q generation`.
 
 ConsisID (`ConsisIDPipeline`) also needs the face models its authors ship in the repository's
@@ -139,16 +140,18 @@ class DiffusersBackend:
         `size`: generate at this width × height instead of the model's native pixel count."""
         if not str(path):
             raise BackendError(
-                "The diffusers backend needs a pipeline folder: set DIFFUSERS_PIPELINE_PATH "
+                "The diffusers backend needs a pipeline folder: set CASTFEED_GENERATION_DIFFUSERS_PIPELINE_PATH "
                 "(see generation/backends/diffusers_backend.py for how to get one)."
             )
         self.path = Path(path).expanduser().resolve()
         if not self.path.is_dir():
-            raise BackendError(f"DIFFUSERS_PIPELINE_PATH {self.path} is not a folder.")
+            raise BackendError(f"CASTFEED_GENERATION_DIFFUSERS_PIPELINE_PATH {self.path} is not a folder.")
         if str(dtype).lower() not in DTYPES:
-            raise BackendError(f"Unknown DIFFUSERS_DTYPE {dtype!r}: use float32, float16 or bfloat16.")
+            raise BackendError(
+                f"Unknown CASTFEED_GENERATION_DIFFUSERS_DTYPE {dtype!r}: use float32, float16 or bfloat16."
+            )
         if steps < 1:
-            raise BackendError("DIFFUSERS_STEPS must be at least 1.")
+            raise BackendError("CASTFEED_GENERATION_DIFFUSERS_STEPS must be at least 1.")
         self.device, self.steps, self.dtype, self.size = device, int(steps), str(dtype).lower(), size
         self.pipeline_class = pipeline_class(self.path)
         if self.pipeline_class not in SUPPORTED:
@@ -163,24 +166,17 @@ class DiffusersBackend:
 
     @classmethod
     def from_settings(cls) -> DiffusersBackend:
-        """The backend configured by settings.CASTFEED_DIFFUSERS (PATH, DEVICE, STEPS, DTYPE; optional
-        SIZE as "720x480")."""
-        from django.conf import settings
+        """The backend configured by generation.conf (DIFFUSERS_PIPELINE_PATH, DIFFUSERS_DEVICE,
+        DIFFUSERS_STEPS, DIFFUSERS_DTYPE; optional DIFFUSERS_SIZE as "720x480")."""
+        from generation.conf import conf
 
-        conf = settings.CASTFEED_DIFFUSERS
-        size = conf.get("SIZE") or None
-        if isinstance(size, str):
-            try:
-                width, height = (int(v) for v in size.lower().split("x"))
-            except ValueError as error:
-                raise BackendError(f"CASTFEED_DIFFUSERS SIZE {size!r} is not WIDTHxHEIGHT.") from error
-            size = (width, height)
+        knobs = conf()
         return cls(
-            conf.get("PATH", ""),
-            device=conf.get("DEVICE", "cpu"),
-            steps=int(conf.get("STEPS", 25)),
-            dtype=conf.get("DTYPE", "float32"),
-            size=size,
+            knobs.diffusers_pipeline_path,
+            device=knobs.diffusers_device,
+            steps=knobs.diffusers_steps,
+            dtype=knobs.diffusers_dtype,
+            size=knobs.diffusers_frame_size,
         )
 
     # -- loading -----------------------------------------------------------------------------------

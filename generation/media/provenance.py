@@ -4,8 +4,9 @@
 (IPTC digitalSourceType trainedAlgorithmicMedia), by which model, for which job and author.
 `read_manifest` reads it back and says whether it is intact and signed by a trusted certificate.
 
-Signing material comes from CASTFEED_C2PA (a PEM chain, key and trust anchors); without them a
-development CA and leaf are made once under DEV_DIR and reused, and that CA is the trust anchor.
+Signing material comes from generation.conf's C2PA_* fields (a PEM chain, key and trust anchors);
+without them a development CA and leaf are made once under C2PA_DEV_DIR and reused, and that CA is the
+trust anchor.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from django.conf import settings
+
+from generation.conf import conf
 
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
 GENERATION_LABEL = "castfeed.generation"
@@ -54,26 +56,26 @@ class Manifest:
 def signing_material() -> tuple[bytes, bytes, bytes]:
     """(certificate chain PEM, leaf first; private key PEM; trust anchors PEM).
 
-    From the files CASTFEED_C2PA names when CERT_CHAIN and PRIVATE_KEY are set; otherwise the
-    development chain under DEV_DIR, made on first use.
+    From the files generation.conf names when C2PA_CERT_CHAIN and C2PA_PRIVATE_KEY are set; otherwise
+    the development chain under C2PA_DEV_DIR, made on first use.
     """
-    conf = settings.CASTFEED_C2PA
-    if conf["CERT_CHAIN"] and conf["PRIVATE_KEY"]:
-        return Path(conf["CERT_CHAIN"]).read_bytes(), Path(conf["PRIVATE_KEY"]).read_bytes(), trust_anchors()
-    return _dev_material(Path(conf["DEV_DIR"]))
+    knobs = conf()
+    if knobs.c2pa_cert_chain and knobs.c2pa_private_key:
+        return knobs.c2pa_cert_chain.read_bytes(), knobs.c2pa_private_key.read_bytes(), trust_anchors()
+    return _dev_material(knobs.c2pa_dev_folder)
 
 
 def trust_anchors() -> bytes:
     """The CA certificates (PEM) a manifest's signer must chain to: TRUST_ANCHORS when set, else the
     root (last certificate) of CERT_CHAIN when set, else the development CA. Needs no private key, so
     a process that only verifies can call it."""
-    conf = settings.CASTFEED_C2PA
-    if conf["TRUST_ANCHORS"]:
-        return Path(conf["TRUST_ANCHORS"]).read_bytes()
-    if conf["CERT_CHAIN"]:
-        root = x509.load_pem_x509_certificates(Path(conf["CERT_CHAIN"]).read_bytes())[-1]
+    knobs = conf()
+    if knobs.c2pa_trust_anchors:
+        return knobs.c2pa_trust_anchors.read_bytes()
+    if knobs.c2pa_cert_chain:
+        root = x509.load_pem_x509_certificates(knobs.c2pa_cert_chain.read_bytes())[-1]
         return root.public_bytes(serialization.Encoding.PEM)
-    return _dev_material(Path(conf["DEV_DIR"]))[2]
+    return _dev_material(knobs.c2pa_dev_folder)[2]
 
 
 def _dev_material(folder: Path) -> tuple[bytes, bytes, bytes]:
@@ -213,7 +215,7 @@ def sign_mp4(
     if Path(source).resolve() == Path(dest).resolve():
         raise ValueError("sign_mp4 writes a new file: source and dest must differ")
     chain, key, anchors = signing_material()
-    name, _, version = settings.CASTFEED_C2PA["CLAIM_GENERATOR"].partition("/")
+    name, _, version = conf().c2pa_claim_generator.partition("/")
     manifest = {
         # Claims v2 keep only claim_generator_info (the old claim_generator string is dropped).
         "claim_generator_info": [{"name": name, "version": version or "0"}],

@@ -219,10 +219,9 @@ def categories(prompt: str, *, semantic: bool = False) -> list[str]:
     """The categories a prompt breaks. `semantic=True` (workers only: torch) adds the meaning-based pass."""
     found = {flag.category for flag in scan(prompt)}
     if semantic:
-        from django.conf import settings
-
         from moderation import semantic as meaning
+        from moderation.conf import conf
 
-        knobs = settings.CASTFEED_POLICY
-        found |= set(meaning.categories(prompt, threshold=knobs["SEMANTIC_THRESHOLD"], margin=knobs["SEMANTIC_MARGIN"]))
+        knobs = conf()
+        found |= set(meaning.categories(prompt, threshold=knobs.semantic_threshold, margin=knobs.semantic_margin))
     return [c for c in CATEGORIES if c in found]

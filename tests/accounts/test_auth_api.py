@@ -137,7 +137,7 @@ def test_a_disabled_account_cannot_use_its_token(client_of, me):
 
 
 def test_registration_is_throttled(anon, settings):
-    settings.CASTFEED_THROTTLE_RATES = {**settings.CASTFEED_THROTTLE_RATES, "register": "2/hour"}
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"register": "2/hour"}}
     assert register(anon, handle="first.one").status_code == 201
     assert register(anon, handle="second.one").status_code == 201
     response = register(anon, handle="third.one")

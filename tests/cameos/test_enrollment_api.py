@@ -154,11 +154,11 @@ def test_an_over_long_video_is_refused(api, settings):
 
 
 def test_an_over_large_upload_is_refused(api, settings):
-    settings.CASTFEED_ENROLLMENT = {**settings.CASTFEED_ENROLLMENT, "MAX_BYTES": 10_000}
+    settings.CASTFEED_CAMEOS = {**settings.CASTFEED_CAMEOS, "MAX_BYTES": 10_000}
     response = enroll(api, videos.video(), challenge(api))
     assert response.status_code == 400
     assert "MB" in response.json()["detail"] or "at most" in str(response.json()).lower()
-    settings.CASTFEED_MAX_REQUEST_BYTES = 1000
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "MAX_REQUEST_BYTES": 1000}
     assert enroll(api, videos.video(), challenge(api)).status_code == 413
 
 

@@ -8,10 +8,10 @@ import json
 from unittest.mock import ANY
 
 import pytest
-from django.conf import settings as django_settings
 
 from accounts.models import Notification
 from cameos import services as cameos
+from cameos.conf import conf
 from cameos.models import Appearance
 from feed import services as feed
 from feed.models import Video, VideoPerson
@@ -23,7 +23,7 @@ MATCHES = "/api/v1/cameo/possible-matches"
 
 
 def knob(name: str) -> float:
-    return float(django_settings.CASTFEED_FACES[name])
+    return float(getattr(conf(), name.lower()))
 
 
 @pytest.fixture
@@ -225,8 +225,8 @@ def test_published_videos_have_a_lower_bar_than_drafts(
 ):
     template, _ = lookalikes.track(FACE)
     score = float(template @ lookalikes.template(FACE))
-    settings.CASTFEED_FACES = {
-        **settings.CASTFEED_FACES,
+    settings.CASTFEED_CAMEOS = {
+        **settings.CASTFEED_CAMEOS,
         "REVEAL_PUBLISHED_THRESHOLD": score - 0.01,
         "REVEAL_DRAFT_THRESHOLD": score + 0.01,
     }

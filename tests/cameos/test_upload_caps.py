@@ -34,8 +34,8 @@ SIDE = 400  # MAX_SIDE in these tests: a frame of 480×480 is "too large"
 
 @pytest.fixture
 def caps(settings):  # type: ignore[no-untyped-def]
-    settings.CASTFEED_ENROLLMENT = {**settings.CASTFEED_ENROLLMENT, "MAX_SIDE": SIDE}
-    return settings.CASTFEED_ENROLLMENT
+    settings.CASTFEED_CAMEOS = {**settings.CASTFEED_CAMEOS, "MAX_SIDE": SIDE}
+    return settings.CASTFEED_CAMEOS
 
 
 def encode(
@@ -103,7 +103,7 @@ def test_a_video_too_large_is_refused_from_its_headers_before_any_frame_is_decod
 
 
 def test_too_many_frames_by_the_headers_is_refused(api, caps, settings):
-    settings.CASTFEED_ENROLLMENT = {**caps, "MAX_FRAMES": 20}
+    settings.CASTFEED_CAMEOS = {**caps, "MAX_FRAMES": 20}
     cid = challenge(api)
     refused(enroll(api, encode("libx264", "mp4", [(64, 64, 30)]), cid), "at most 20 frames (this one has 30)")
     nothing_kept(settings, cid)
@@ -171,11 +171,11 @@ def test_the_decoder_never_allocates_a_frame_over_the_pixel_cap(tmp_path):
 
 
 def test_a_decode_past_its_deadline_gets_the_enrollment_rejected(api, settings, django_capture_on_commit_callbacks):
-    caps = settings.CASTFEED_ENROLLMENT
+    caps = settings.CASTFEED_CAMEOS
     cid = challenge(api)
     with django_capture_on_commit_callbacks() as queued:
         assert enroll(api, videos.video(), cid).status_code == 202
-    settings.CASTFEED_ENROLLMENT = {**caps, "DECODE_SECONDS": 0.0}  # the worker's deadline, already past
+    settings.CASTFEED_CAMEOS = {**caps, "DECODE_SECONDS": 0.0}  # the worker's deadline, already past
     with django_capture_on_commit_callbacks(execute=True):
         for callback in queued:
             callback()

@@ -59,7 +59,7 @@ def test_unknown_fields_are_named(anon):
 
 
 def test_oversized_json_body_is_413(anon, settings):
-    settings.CASTFEED_MAX_JSON_BYTES = 1024
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "MAX_JSON_BYTES": 1024}
     body = b'{"handle": "someone", "password": "' + b"x" * 2000 + b'"}'
     response = anon.generic("POST", REGISTER, body, content_type="application/json")
     assert_error(response, 413, "payload_too_large")
@@ -67,7 +67,7 @@ def test_oversized_json_body_is_413(anon, settings):
 
 
 def test_oversized_request_is_refused_before_it_is_read(anon, settings):
-    settings.CASTFEED_MAX_REQUEST_BYTES = 100
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "MAX_REQUEST_BYTES": 100}
     response = anon.generic("POST", REGISTER, b"{" + b" " * 200 + b"}", content_type="application/json")
     assert_error(response, 413, "payload_too_large")
 
@@ -96,7 +96,7 @@ def test_service_keeps_working_after_bad_input(anon):
 
 
 def test_default_rate_limit_applies_to_every_endpoint(api, settings):
-    settings.CASTFEED_THROTTLE_RATES = {**settings.CASTFEED_THROTTLE_RATES, "default": "3/minute"}
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"default": "3/minute"}}
     statuses = [api.get("/api/v1/me").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
 

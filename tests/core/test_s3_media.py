@@ -2,7 +2,7 @@
 `.ci/services.sh start` runs it and exports CASTFEED_TEST_S3_ENDPOINT). Each test gets a fresh bucket
 and the production storage settings (config.settings.base.s3_storage), then goes through the API as a
 person would: a generated video's files land in the bucket, the URLs clients get are signed (a draft's
-for CASTFEED_DRAFT_MEDIA_URL_SECONDS) and serve the bytes and byte ranges from the server, and every
+for feed.conf's DRAFT_MEDIA_URL_SECONDS) and serve the bytes and byte ranges from the server, and every
 path that deletes media leaves none of it in the bucket.
 
 moto does not check presigned URLs (it serves a URL with a stale or no signature), so a refusal after
@@ -88,7 +88,7 @@ def bucket(settings) -> Iterator[Bucket]:  # type: ignore[no-untyped-def]
             expire_seconds=PUBLISHED_SECONDS,
         ),
     }
-    settings.CASTFEED_DRAFT_MEDIA_URL_SECONDS = DRAFT_SECONDS
+    settings.CASTFEED_FEED = {**settings.CASTFEED_FEED, "DRAFT_MEDIA_URL_SECONDS": DRAFT_SECONDS}
     assert default_storage.__class__.__name__ == "S3Storage"  # the lazy default re-made from STORAGES
     yield made
     for key in made.names():

@@ -23,6 +23,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from accounts import services
+from core.conf import conf
 from tests.conftest import PASSWORD
 
 CONFIG = SchemathesisConfig.from_path(".ci/schemathesis.toml")  # the same expectations as the CLI run
@@ -43,7 +44,8 @@ _people = itertools.count(1)
 def _generous_limits(settings):  # type: ignore[no-untyped-def]
     """Rate limits out of the way: a 429 is documented, but it would stop the other answers from
     being checked."""
-    settings.CASTFEED_THROTTLE_RATES = dict.fromkeys(settings.CASTFEED_THROTTLE_RATES, "100000/minute")
+    rates = dict.fromkeys(conf().throttle_rates, "100000/minute")
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": rates}
 
 
 @pytest.fixture

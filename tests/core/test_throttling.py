@@ -33,7 +33,7 @@ def redis_store(settings):  # type: ignore[no-untyped-def]
 
 @pytest.mark.django_db
 def test_limits_hold_in_the_database_with_one_row_per_window(api, me, settings, database_store):
-    settings.CASTFEED_THROTTLE_RATES = {**settings.CASTFEED_THROTTLE_RATES, "default": "2/day"}
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"default": "2/day"}}
     start = int(time.time())
     assert [api.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 429]
     row = RateCounter.objects.get(key=f"throttle:default:u{me.pk}:{start // 86400}")
@@ -75,7 +75,7 @@ def test_concurrent_hits_on_the_database_count_each_once(database_store):
 @pytest.mark.redis
 @pytest.mark.django_db
 def test_limits_hold_on_redis_with_one_counter_per_window(api, me, settings, redis_store):
-    settings.CASTFEED_THROTTLE_RATES = {**settings.CASTFEED_THROTTLE_RATES, "default": "2/day"}
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"default": "2/day"}}
     assert [api.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 429]
     window = int(time.time() // 86400)
     assert int(redis_store.get(f"{REDIS_PREFIX}throttle:default:u{me.pk}:{window}")) == 3

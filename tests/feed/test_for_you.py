@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts import services as accounts_services
 from feed import services
+from feed.conf import conf
 from feed.models import Video
 
 pytestmark = pytest.mark.django_db
@@ -186,14 +187,14 @@ def test_a_fixed_number_of_queries_whatever_the_page_size_or_depth(
 
 def test_new_videos_carry_a_freshness_bonus_until_the_periodic_task_expires_it(me, other, make_video, settings):
     video = make_video(other, people=(me,))
-    assert video.bonus == settings.CASTFEED_FEED["BOOST_FRESH"]
+    assert video.bonus == conf().boost_fresh
     before = video.hot_score
     assert services.expire_fresh() == 0  # still new
-    later = timezone.now() + dt.timedelta(seconds=settings.CASTFEED_FEED["FRESH_SECONDS"] + 60)
+    later = timezone.now() + dt.timedelta(seconds=conf().fresh_seconds + 60)
     assert services.expire_fresh(now=later) == 1
     video.refresh_from_db()
     assert video.bonus == 0
-    assert video.hot_score == pytest.approx(before - settings.CASTFEED_FEED["BOOST_FRESH"])
+    assert video.hot_score == pytest.approx(before - conf().boost_fresh)
     assert video.person_rows.get().hot_score == pytest.approx(video.hot_score)
     assert services.expire_fresh(now=later) == 0
     assert "feed.expire_fresh" in {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}

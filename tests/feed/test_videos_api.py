@@ -80,7 +80,7 @@ def test_draft_media_only_at_signed_expiring_urls(client_of, me, make_video, set
     assert Client().get(bare + "?t=forged").status_code == 404
     poster_token_on_video = client_of(me).get(url(draft.pk)).json()["poster_url"].split("?")[1]
     assert Client().get(f"{bare}?{poster_token_on_video}").status_code == 404
-    settings.CASTFEED_DRAFT_MEDIA_URL_SECONDS = -1
+    settings.CASTFEED_FEED = {**settings.CASTFEED_FEED, "DRAFT_MEDIA_URL_SECONDS": -1}
     expired = client_of(me).get(url(draft.pk)).json()["media_url"]
     assert Client().get(expired).status_code == 404
 

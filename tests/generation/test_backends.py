@@ -53,7 +53,13 @@ def test_get_backend_by_name(settings) -> None:  # type: ignore[no-untyped-def]
     assert get_backend("composite").name == "composite"
     with pytest.raises(BackendError, match="Unknown generation backend"):
         get_backend("sora")
-    settings.CASTFEED_DIFFUSERS = {"PATH": "", "DEVICE": "cpu", "STEPS": 2, "DTYPE": "float32"}
+    settings.CASTFEED_GENERATION = {
+        **settings.CASTFEED_GENERATION,
+        "DIFFUSERS_PIPELINE_PATH": "",
+        "DIFFUSERS_DEVICE": "cpu",
+        "DIFFUSERS_STEPS": 2,
+        "DIFFUSERS_DTYPE": "float32",
+    }
     with pytest.raises(BackendError, match="DIFFUSERS_PIPELINE_PATH"):
         get_backend("diffusers")
 
@@ -353,7 +359,13 @@ def tiny(**overrides) -> RenderRequest:  # type: ignore[no-untyped-def]
 def test_text_to_video_pipeline_renders_exact_deterministic_frames(text_to_video_folder: Path, settings) -> None:  # type: ignore[no-untyped-def]
     from generation.backends.diffusers_backend import DiffusersBackend
 
-    settings.CASTFEED_DIFFUSERS = {"PATH": str(text_to_video_folder), "DEVICE": "cpu", "STEPS": 2, "DTYPE": "float32"}
+    settings.CASTFEED_GENERATION = {
+        **settings.CASTFEED_GENERATION,
+        "DIFFUSERS_PIPELINE_PATH": str(text_to_video_folder),
+        "DIFFUSERS_DEVICE": "cpu",
+        "DIFFUSERS_STEPS": 2,
+        "DIFFUSERS_DTYPE": "float32",
+    }
     backend = get_backend("diffusers")
     assert isinstance(backend, DiffusersBackend)
     assert backend.name == "diffusers:TextToVideoSDPipeline"

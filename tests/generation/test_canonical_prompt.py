@@ -67,7 +67,7 @@ def test_a_policy_word_with_a_look_alike_letter_is_still_refused(api):
 
 
 def test_the_length_limit_applies_to_the_canonical_text(api, settings):
-    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "MAX_PROMPT_CHARS": 20}
+    settings.CASTFEED_MODERATION = {**settings.CASTFEED_MODERATION, "MAX_PROMPT_CHARS": 20}
     assert submit(api, "a cat" + "\u200b" * 100 + " on a beach").status_code == 202  # 16 characters stored
     assert submit(api, "a cat on a beach at sunset").status_code == 400
 

@@ -28,7 +28,7 @@ def stored_files() -> list[Path]:
 
 @pytest.fixture(autouse=True)
 def _c2pa_dev_dir(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
-    settings.CASTFEED_C2PA = {**settings.CASTFEED_C2PA, "DEV_DIR": tmp_path_factory.mktemp("c2pa")}
+    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "C2PA_DEV_DIR": tmp_path_factory.mktemp("c2pa")}
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from django.conf import settings
 
+from cameos.conf import conf
 from generation.backends.base import RenderRequest
 from generation.media.encode import encode_mp4
 from moderation.registry import face_add, person_upsert
@@ -52,7 +52,7 @@ def _scan(backend: KnowsPeopleBackend, prompt: str, folder: Path) -> list[int]:
     scan = scan_video(path)
     if not scan.tracks:
         return []
-    threshold = settings.CASTFEED_FACES["PROTECTED_THRESHOLD"]
+    threshold = conf().protected_threshold
     matches = protected_face_matches(np.stack([t.template for t in scan.tracks]), min_similarity=threshold)
     return sorted({m.person_id for m in matches if m is not None})
 

@@ -241,12 +241,12 @@ def test_poster_is_a_progressive_rgb_jpeg_of_the_right_size() -> None:
 def c2pa_dir(settings: SettingsWrapper, tmp_path: Path) -> Path:
     """Content Credentials signed with a development chain made under this test's tmp_path."""
     folder = tmp_path / "c2pa"
-    settings.CASTFEED_C2PA = {
-        **settings.CASTFEED_C2PA,
-        "CERT_CHAIN": "",
-        "PRIVATE_KEY": "",
-        "TRUST_ANCHORS": "",
-        "DEV_DIR": folder,
+    settings.CASTFEED_GENERATION = {
+        **settings.CASTFEED_GENERATION,
+        "C2PA_CERT_CHAIN": "",
+        "C2PA_PRIVATE_KEY": "",
+        "C2PA_TRUST_ANCHORS": "",
+        "C2PA_DEV_DIR": folder,
     }
     return folder
 
@@ -316,7 +316,7 @@ def test_manifest_signed_by_an_untrusted_ca_reads_invalid(
     signed = tmp_path / "signed.mp4"
     sign_mp4(clip, signed, job_id="job-42", model="composite", author="ana")
     # Another deployment's development CA is not ours.
-    settings.CASTFEED_C2PA = {**settings.CASTFEED_C2PA, "DEV_DIR": tmp_path / "other"}
+    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "C2PA_DEV_DIR": tmp_path / "other"}
 
     manifest = read_manifest(signed)
 
@@ -332,11 +332,11 @@ def test_configured_chain_is_used(settings: SettingsWrapper, c2pa_dir: Path, cli
     for name, data in (("chain.pem", chain), ("key.pem", key), ("ca.pem", ca)):
         (conf / name).write_bytes(data)
     shutil.rmtree(c2pa_dir)
-    settings.CASTFEED_C2PA = {
-        **settings.CASTFEED_C2PA,
-        "CERT_CHAIN": str(conf / "chain.pem"),
-        "PRIVATE_KEY": str(conf / "key.pem"),
-        "TRUST_ANCHORS": str(conf / "ca.pem"),
+    settings.CASTFEED_GENERATION = {
+        **settings.CASTFEED_GENERATION,
+        "C2PA_CERT_CHAIN": str(conf / "chain.pem"),
+        "C2PA_PRIVATE_KEY": str(conf / "key.pem"),
+        "C2PA_TRUST_ANCHORS": str(conf / "ca.pem"),
     }
     signed = tmp_path / "signed.mp4"
 

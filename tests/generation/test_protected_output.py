@@ -24,7 +24,7 @@ PROMPT = "the Puppet Queen riding a bicycle through a park"
 
 @pytest.fixture(autouse=True)
 def _c2pa_dev_dir(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
-    settings.CASTFEED_C2PA = {**settings.CASTFEED_C2PA, "DEV_DIR": tmp_path_factory.mktemp("c2pa")}
+    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "C2PA_DEV_DIR": tmp_path_factory.mktemp("c2pa")}
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from django.db import connection
 from config.celery import app as celery_app
 from feed.models import Video
 from generation import services, tasks
+from generation.conf import conf
 from generation.models import GenerationJob
 from tests.worker import purge_queues, start_beat, start_worker, wait_for
 
@@ -36,10 +37,10 @@ def _worker_folders(work_dir: Path) -> list[str]:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_job_is_replaced_within_seconds_and_makes_one_video(make_user, enroll, settings, tmp_path):
-    settings.CASTFEED_C2PA = {**settings.CASTFEED_C2PA, "DEV_DIR": tmp_path / "c2pa"}
-    knobs = settings.CASTFEED_GENERATION
-    assert knobs["STALE_SECONDS"] <= 15  # the defaults, as `make run` has them
-    work_dir = Path(knobs["WORK_DIR"])
+    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "C2PA_DEV_DIR": tmp_path / "c2pa"}
+    knobs = conf()
+    assert knobs.stale_seconds <= 15  # the defaults, as `make run` has them
+    work_dir = knobs.work_folder
     in_tmp = set(Path(tempfile.gettempdir()).glob("castfeed-job-*"))
     author = make_user("astro.self")
     enroll(author, "astronaut")

@@ -47,7 +47,7 @@ def test_at_most_three_cameos_in_one_video(me, make_user, activate_cameo, settin
     decision = consent.check(me, " ".join(f"@{p.handle}" for p in people) + " at the beach")
     assert [s["reason"] for s in decision.public()] == ["everyone"] * 3 + ["too_many_cameos"]
     assert not decision.allowed
-    settings.CASTFEED_CONSENT = {**settings.CASTFEED_CONSENT, "MAX_CAMEOS": 4}
+    settings.CASTFEED_MODERATION = {**settings.CASTFEED_MODERATION, "MAX_CAMEOS": 4}
     assert consent.check(me, " ".join(f"@{p.handle}" for p in people)).allowed
 
 
@@ -99,7 +99,7 @@ def test_an_unenrolled_real_face_in_an_upload_is_refused_and_the_authors_own_fac
         ("reference_face", "unknown_face"),
     ]
     assert not decision.allowed
-    settings.CASTFEED_CONSENT = {**settings.CASTFEED_CONSENT, "REFUSE_UNKNOWN_FACES": False}
+    settings.CASTFEED_MODERATION = {**settings.CASTFEED_MODERATION, "REFUSE_UNKNOWN_FACES": False}
     assert consent.check(me, "us at the beach", reference_image=photo_of(("hopper", "camera"))).allowed
 
 

@@ -174,7 +174,7 @@ def test_a_process_reads_the_registry_version_at_most_once_per_poll_interval_and
     from moderation.models import NamesVersion
     from moderation.selectors import expire_names_version, names_version
 
-    settings.CASTFEED_CONSENT = {**settings.CASTFEED_CONSENT, "REGISTRY_POLL_S": 3600.0}
+    settings.CASTFEED_MODERATION = {**settings.CASTFEED_MODERATION, "REGISTRY_POLL_S": 3600.0}
     expire_names_version()
     first = names_version()
     NamesVersion.objects.filter(pk=1).update(token="changed-by-another-process")

@@ -16,6 +16,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
 
+from cameos.conf import conf
 from moderation.models import NamesVersion, ProtectedFace, ProtectedPerson
 from moderation.registry import (
     DuplicateFace,
@@ -377,7 +378,7 @@ def test_the_rename_migration_keys_existing_names_and_merges_the_same_person(db)
 
 
 def test_protected_face_matches_finds_the_person_in_a_rescaled_recompressed_copy(db, registry):
-    threshold = settings.CASTFEED_FACES["PROTECTED_THRESHOLD"]
+    threshold = conf().protected_threshold
     person = registry("Amelia Quist")
     face = face_add(person=person, data=jpeg("hopper"), source="hopper.jpg")
     copy = cv2.imdecode(np.frombuffer(jpeg("hopper", scale=0.55, quality=40), np.uint8), cv2.IMREAD_COLOR)

@@ -213,7 +213,7 @@ def test_a_challenge_is_single_use_and_unknown_tracking_numbers_are_404(anon, dj
 
 
 def test_requests_are_limited_per_address_and_per_email(anon, settings, django_capture_on_commit_callbacks):
-    settings.CASTFEED_TAKEDOWNS = {**settings.CASTFEED_TAKEDOWNS, "PER_EMAIL": "2/day"}
+    settings.CASTFEED_MODERATION = {**settings.CASTFEED_MODERATION, "TAKEDOWN_PER_EMAIL": "2/day"}
     for _ in range(2):
         assert (
             submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).status_code == 202
@@ -225,7 +225,7 @@ def test_requests_are_limited_per_address_and_per_email(anon, settings, django_c
         anon, videos.video(), challenge(anon), email="someone@example.org", capture=django_capture_on_commit_callbacks
     )
     assert other.status_code == 202
-    settings.CASTFEED_THROTTLE_RATES = {**settings.CASTFEED_THROTTLE_RATES, "takedowns": "1/hour"}
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"takedowns": "1/hour"}}
     assert anon.post(f"{URL}/challenges").status_code == 429
 
 

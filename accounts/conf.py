@@ -1,0 +1,49 @@
+"""accounts' settings (core.typed_settings): ages and the handles no person may take.
+
+Environment: `CASTFEED_ACCOUNTS_<FIELD>`, e.g. CASTFEED_ACCOUNTS_MINIMUM_AGE=16 or
+CASTFEED_ACCOUNTS_RESERVED_HANDLES=admin,api,support (a comma list: replaces the default list).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from core.typed_settings import loader, require
+
+# Handles that would read as the product or a route, never given to a person.
+RESERVED_HANDLES = frozenset(
+    {
+        "admin",
+        "administrator",
+        "api",
+        "castfeed",
+        "support",
+        "help",
+        "me",
+        "root",
+        "staff",
+        "system",
+        "moderator",
+        "security",
+        "official",
+        "null",
+        "undefined",
+        "settings",
+        "about",
+    }
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class AccountsSettings:
+    # A person younger than this is a minor (stricter defaults: User.is_minor).
+    adult_age: int = 18
+    # Nobody younger than this may register.
+    minimum_age: int = 13
+    reserved_handles: frozenset[str] = RESERVED_HANDLES
+
+    def __post_init__(self) -> None:
+        require(0 < self.minimum_age <= self.adult_age, "MINIMUM_AGE must be positive and at most ADULT_AGE")
+
+
+conf = loader("ACCOUNTS", AccountsSettings)

@@ -1,0 +1,70 @@
+"""moderation's settings (core.typed_settings): the consent gate, the prompt policy, takedowns and the
+longest prompt (docs/consent.md, docs/takedowns.md). The face thresholds are cameos' (cameos.conf).
+
+Environment: `CASTFEED_MODERATION_<FIELD>`, e.g. CASTFEED_MODERATION_MAX_CAMEOS=4,
+CASTFEED_MODERATION_REFUSE_UNKNOWN_FACES=off or CASTFEED_MODERATION_TAKEDOWN_PER_EMAIL=10/day.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from core.typed_settings import loader, require
+
+
+@dataclasses.dataclass(frozen=True)
+class ModerationSettings:
+    # The longest prompt, in characters: the consent preflight and generation's submit both refuse
+    # a longer one (400).
+    max_prompt_chars: int = 1000
+
+    # --- Consent (docs/consent.md) ---
+    max_cameos: int = 3  # people (cameos) in one video
+    # A face in an uploaded image that is no cameo is a real, unenrolled person: refused.
+    refuse_unknown_faces: bool = True
+    # Workers: a prompt breaks a restriction when all-MiniLM-L6-v2 puts it closer to "someone <the
+    # restriction's subject>" than to any neutral sentence about someone by this much (BENCHMARKS.md).
+    restriction_lift: float = 0.02
+    # Workers: a prompt describes a protected person when some window of it is at least this similar
+    # to their registry description (MiniLM), and closer by the margin than to any generic role ("a
+    # president", "a singer"); chosen on tests/data/names_*.jsonl (BENCHMARKS.md § Protected people).
+    description_threshold: float = 0.65
+    description_margin: float = 0.1
+    # How often a process re-reads the registry's version (names, descriptions, faces): a change made
+    # elsewhere applies within this many seconds; saves a query on every gate decision.
+    registry_poll_s: float = 1.0
+    scan_fps: float = 4.0  # frames per second the output scan looks at
+    scan_max_side: int = 640
+
+    # --- Prompt policy ---
+    # The meaning-based pass (workers): a category is flagged when the prompt is at least this close to
+    # one of its descriptions, and closer by MARGIN than to any everyday prompt (BENCHMARKS.md).
+    semantic_threshold: float = 0.40
+    semantic_margin: float = 0.05
+
+    # --- Takedowns (docs/takedowns.md) ---
+    takedown_challenge_seconds: int = 300  # the selfie's head poses must be answered within this
+    takedown_due_hours: int = 48  # a reviewer decides within this (the TAKE IT DOWN Act's 48 hours)
+    takedown_per_email: str = "5/day"  # requests per contact address ("<n>/<second|minute|hour|day>")
+    # A selfie matches a video's face track or a cameo at this cosine (SFace); matched published
+    # videos are only hidden until a person reviews them, so a false match costs a short delay.
+    takedown_match_threshold: float = 0.5
+
+    def __post_init__(self) -> None:
+        for name in ("max_prompt_chars", "max_cameos", "scan_max_side", "takedown_challenge_seconds"):
+            require(getattr(self, name) > 0, f"{name.upper()} must be positive")
+        require(self.takedown_due_hours > 0, "TAKEDOWN_DUE_HOURS must be positive")
+        require(self.scan_fps > 0, "SCAN_FPS must be positive")
+        require(self.registry_poll_s >= 0, "REGISTRY_POLL_S must not be negative")
+        for name in ("description_threshold", "semantic_threshold", "takedown_match_threshold"):
+            require(-1.0 <= getattr(self, name) <= 1.0, f"{name.upper()} is a cosine: between -1 and 1")
+        for name in ("restriction_lift", "description_margin", "semantic_margin"):
+            require(0.0 <= getattr(self, name) <= 2.0, f"{name.upper()} is a difference of cosines: between 0 and 2")
+        count, _, period = self.takedown_per_email.partition("/")
+        require(  # core.throttling.parse_rate reads the period's first letter
+            count.isdigit() and int(count) > 0 and period[:1] in {"s", "m", "h", "d"},
+            f"TAKEDOWN_PER_EMAIL {self.takedown_per_email!r} is not <n>/<second|minute|hour|day>",
+        )
+
+
+conf = loader("MODERATION", ModerationSettings)
