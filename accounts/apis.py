@@ -2,75 +2,30 @@
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import selectors, services
+from accounts import presenters, selectors, services
 from accounts.models import Notification
-from accounts.presenters import UserSummaryOutput, viewer_of
+from accounts.presenters import (
+    REGISTER_OUTPUT,
+    TOKEN_OUTPUT,
+    BlockedOutput,
+    FollowerOutput,
+    FollowingOutput,
+    MeOutput,
+    NotificationOutput,
+    ProfileOutput,
+    viewer_of,
+)
 from core.apis import errors, page_body, page_query, paginated
 from core.exceptions import InvalidInput
 from core.pagination import keyset_page
 from core.serializers import StrictSerializer
-
-# --- output shapes ---------------------------------------------------------------------------------
-
-
-class MeOutput(serializers.Serializer):
-    handle = serializers.CharField()
-    display_name = serializers.CharField()
-    birthdate = serializers.DateField(allow_null=True)
-    is_minor = serializers.BooleanField(help_text="Under 18 or no birthdate given: minors' likeness rules apply.")
-    followers_count = serializers.IntegerField()
-    following_count = serializers.IntegerField()
-    date_joined = serializers.DateTimeField()
-
-
-class ProfileOutput(serializers.Serializer):
-    handle = serializers.CharField()
-    display_name = serializers.CharField()
-    followers_count = serializers.IntegerField()
-    following_count = serializers.IntegerField()
-    is_following = serializers.SerializerMethodField(help_text="The caller follows this person.")
-    follows_you = serializers.SerializerMethodField(help_text="This person follows the caller.")
-    is_mutual = serializers.SerializerMethodField(help_text="Both follow each other.")
-    is_blocked = serializers.SerializerMethodField(help_text="The caller has blocked this person.")
-    date_joined = serializers.DateTimeField()
-
-    def get_is_following(self, user: Any) -> bool:
-        return user.relation.i_follow
-
-    def get_follows_you(self, user: Any) -> bool:
-        return user.relation.follows_me
-
-    def get_is_mutual(self, user: Any) -> bool:
-        return user.relation.is_mutual
-
-    def get_is_blocked(self, user: Any) -> bool:
-        return user.relation.blocked_by_me
-
-
-class FollowerOutput(UserSummaryOutput):
-    def to_representation(self, instance: Any) -> Any:
-        return super().to_representation(instance.follower)
-
-
-class FollowingOutput(UserSummaryOutput):
-    def to_representation(self, instance: Any) -> Any:
-        return super().to_representation(instance.followee)
-
-
-class BlockedOutput(UserSummaryOutput):
-    def to_representation(self, instance: Any) -> Any:
-        return super().to_representation(instance.blocked)
-
-
-TOKEN_OUTPUT = inline_serializer("TokenOutput", {"token": serializers.CharField()})
-
 
 # --- auth ------------------------------------------------------------------------------------------
 
@@ -88,17 +43,14 @@ class RegisterApi(APIView):
     @extend_schema(
         operation_id="auth_register",
         request=RegisterInput,
-        responses={
-            201: inline_serializer("RegisterOutput", {"user": MeOutput(), "token": serializers.CharField()}),
-            **errors(400, 409, 429),
-        },
+        responses={201: REGISTER_OUTPUT, **errors(400, 409, 429)},
     )
     def post(self, request: Request) -> Response:
         data = self.RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_register(**data.validated_data)
         token = services.token_issue(user=user)
-        body = {"user": MeOutput(selectors.me_with_counts(user)).data, "token": token}
+        body = presenters.registered_body(selectors.me_with_counts(user), token)
         return Response(body, status=status.HTTP_201_CREATED)
 
 
@@ -119,7 +71,7 @@ class TokenApi(APIView):
         data = self.SignInInput(data=request.data)
         data.is_valid(raise_exception=True)
         _, token = services.token_sign_in(**data.validated_data)
-        return Response({"token": token})
+        return Response(presenters.token_body(token))
 
     @extend_schema(
         operation_id="auth_token_revoke",
@@ -143,14 +95,14 @@ class MeApi(APIView):
 
     @extend_schema(operation_id="me_retrieve", responses={200: MeOutput, **errors(401)})
     def get(self, request: Request) -> Response:
-        return Response(MeOutput(selectors.me_with_counts(request.user)).data)
+        return Response(presenters.me_body(selectors.me_with_counts(request.user)))
 
     @extend_schema(operation_id="me_update", request=MeUpdateInput, responses={200: MeOutput, **errors(400, 401)})
     def patch(self, request: Request) -> Response:
         data = self.MeUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         user = services.user_update(user=request.user, keep_token=request.auth, **data.validated_data)
-        return Response(MeOutput(selectors.me_with_counts(user)).data)
+        return Response(presenters.me_body(selectors.me_with_counts(user)))
 
     @extend_schema(
         operation_id="me_erase",
@@ -179,7 +131,7 @@ class UserDetailApi(APIView):
 
     @extend_schema(operation_id="users_retrieve", responses={200: ProfileOutput, **errors(404)})
     def get(self, request: Request, handle: str) -> Response:
-        return Response(ProfileOutput(selectors.user_visible_to(handle, viewer_of(request))).data)
+        return Response(presenters.profile_body(selectors.user_visible_to(handle, viewer_of(request))))
 
 
 class FollowApi(APIView):
@@ -250,17 +202,6 @@ class FollowingApi(APIView):
         user = selectors.user_visible_to(handle, viewer_of(request))
         page = keyset_page(selectors.following_of(user), ordering=("-id",), salt="following", **page_query(request))
         return Response(page_body(page, FollowingOutput))
-
-
-class NotificationOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    kind = serializers.ChoiceField(choices=Notification.Kind.choices)
-    data = serializers.DictField()
-    created_at = serializers.DateTimeField()
-    read = serializers.SerializerMethodField()
-
-    def get_read(self, notification: Notification) -> bool:
-        return notification.read_at is not None
 
 
 class NotificationsApi(APIView):

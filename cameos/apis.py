@@ -13,84 +13,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.presenters import UserSummaryOutput
-from cameos import selectors, services
-from cameos.models import Appearance, Audience, CameoGrant
+from cameos import presenters, selectors, services
+from cameos.conf import conf
+from cameos.models import Audience
+from cameos.presenters import (
+    AccessOutput,
+    AppearanceOutput,
+    ChallengeOutput,
+    GrantOutput,
+    MyCameoOutput,
+    MyRequestOutput,
+    PossibleMatchOutput,
+)
 from core.apis import errors, page_body, page_query, paginated
 from core.exceptions import InvalidInput, NotFound
 from core.pagination import keyset_page
 from core.serializers import StrictSerializer
-from feed.presenters import VideoOutput, video_bodies
-
-
-class ChallengeOutput(serializers.Serializer):
-    id = serializers.UUIDField()
-    steps = serializers.ListField(child=serializers.ChoiceField(choices=services.STEPS))
-    expires_at = serializers.DateTimeField()
-
-
-class EnrollmentOutput(serializers.Serializer):
-    id = serializers.UUIDField()
-    status = serializers.CharField()
-    reason_code = serializers.CharField()
-    reason = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    finished_at = serializers.DateTimeField(allow_null=True)
-
-
-class MyCameoOutput(serializers.Serializer):
-    status = serializers.ChoiceField(choices=["none", "verifying", "active", "rejected"])
-    reason = serializers.CharField(help_text="When rejected: what to do differently.")
-    reason_code = serializers.CharField()
-    audience = serializers.ChoiceField(choices=Audience.choices, allow_null=True)
-    instructions = serializers.CharField(allow_null=True)
-    restrictions = serializers.ListField(child=serializers.CharField(), allow_null=True)
-    protect_name = serializers.BooleanField(allow_null=True)
-    references = serializers.IntegerField(help_text="How many reference images; GET /cameo/references/{n}.")
-    enrolled_at = serializers.DateTimeField(allow_null=True)
-    last_enrollment = EnrollmentOutput(allow_null=True)
-
-    def to_representation(self, view: dict[str, Any]) -> dict[str, Any]:
-        cameo, latest = view["cameo"], view["last_enrollment"]
-        return {
-            "status": view["status"],
-            "reason": view["reason"],
-            "reason_code": view["reason_code"],
-            "audience": cameo.audience if cameo else None,
-            "instructions": cameo.instructions if cameo else None,
-            "restrictions": list(cameo.restrictions) if cameo else None,
-            "protect_name": cameo.protect_name if cameo else None,
-            "references": len(cameo.reference_names) if cameo else 0,
-            "enrolled_at": serializers.DateTimeField().to_representation(cameo.enrolled_at) if cameo else None,
-            "last_enrollment": EnrollmentOutput(latest).data if latest else None,
-        }
-
-
-class AccessOutput(serializers.Serializer):
-    handle = serializers.CharField()
-    available = serializers.BooleanField(help_text="The caller may put this person in a video now.")
-    can_request = serializers.BooleanField(help_text="The caller may ask for permission.")
-    request = serializers.CharField(
-        allow_null=True, help_text="The caller's own request: requested, denied, revoked, or null."
-    )
-
-
-class GrantOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    person = serializers.SerializerMethodField()
-    status = serializers.CharField()
-    requested_at = serializers.DateTimeField()
-    decided_at = serializers.DateTimeField(allow_null=True)
-
-    def get_person(self, grant: CameoGrant) -> dict[str, str]:
-        return UserSummaryOutput(grant.grantee).data  # type: ignore[return-value]
-
-
-class MyRequestOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    status = serializers.CharField()
-    requested_at = serializers.DateTimeField()
-
 
 # --- enrollment ------------------------------------------------------------------------------------
 
@@ -103,7 +41,7 @@ class ChallengeApi(APIView):
     )
     def post(self, request: Request) -> Response:
         challenge = services.challenge_create(user=request.user)
-        return Response(ChallengeOutput(challenge).data, status=status.HTTP_201_CREATED)
+        return Response(presenters.challenge_body(challenge), status=status.HTTP_201_CREATED)
 
 
 class MyCameoApi(APIView):
@@ -123,15 +61,25 @@ class MyCameoApi(APIView):
     class CameoUpdateInput(StrictSerializer):
         audience = serializers.ChoiceField(choices=Audience.choices, required=False)
         instructions = serializers.CharField(max_length=300, required=False, allow_blank=True)
-        restrictions = serializers.ListField(child=serializers.CharField(max_length=200), required=False, max_length=50)
+        restrictions = serializers.ListField(child=serializers.CharField(), required=False)
         protect_name = serializers.BooleanField(required=False)
+
+        def get_fields(self) -> dict[str, serializers.Field]:
+            fields = super().get_fields()
+            limits = conf()  # the same limits as cameos.services.cameo_update's check
+            fields["restrictions"] = serializers.ListField(
+                child=serializers.CharField(max_length=limits.restriction_max_length),
+                required=False,
+                max_length=limits.restriction_max_items,
+            )
+            return fields
 
     class DeleteQuery(serializers.Serializer):
         appearances = serializers.ChoiceField(choices=["keep", "delete"], default="keep")
 
     @extend_schema(operation_id="cameo_retrieve", responses={200: MyCameoOutput, **errors(401)})
     def get(self, request: Request) -> Response:
-        return Response(MyCameoOutput(selectors.my_cameo(request.user)).data)
+        return Response(presenters.my_cameo_body(selectors.my_cameo(request.user)))
 
     @extend_schema(
         operation_id="cameo_enroll",
@@ -144,7 +92,7 @@ class MyCameoApi(APIView):
         services.enrollment_submit(
             user=request.user, challenge_id=data.validated_data["challenge"], video=data.validated_data["video"]
         )
-        body = MyCameoOutput(selectors.my_cameo(request.user)).data
+        body = presenters.my_cameo_body(selectors.my_cameo(request.user))
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": "/api/v1/cameo"})
 
     @extend_schema(
@@ -154,7 +102,7 @@ class MyCameoApi(APIView):
         data = self.CameoUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.cameo_update(owner=request.user, delete_videos=_videos_choice(request), **data.validated_data)
-        return Response(MyCameoOutput(selectors.my_cameo(request.user)).data)
+        return Response(presenters.my_cameo_body(selectors.my_cameo(request.user)))
 
     @extend_schema(
         operation_id="cameo_destroy",
@@ -196,14 +144,7 @@ class CameoAccessApi(APIView):
     def get(self, request: Request, handle: str) -> Response:
         owner, cameo = selectors.cameo_for_handle(handle, request.user)
         access = selectors.cameo_access(cameo, request.user)
-        return Response(
-            {
-                "handle": owner.handle,
-                "available": access.available,
-                "can_request": access.can_request,
-                "request": access.request,
-            }
-        )
+        return Response(presenters.access_body(owner, access))
 
 
 class CameoRequestApi(APIView):
@@ -217,7 +158,7 @@ class CameoRequestApi(APIView):
     def post(self, request: Request, handle: str) -> Response:
         owner, _ = selectors.cameo_for_handle(handle, request.user)
         grant = services.grant_request(requester=request.user, owner=owner)
-        return Response(MyRequestOutput(grant).data, status=status.HTTP_201_CREATED)
+        return Response(presenters.my_request_body(grant), status=status.HTTP_201_CREATED)
 
 
 # --- the owner's requests and grants ---------------------------------------------------------------
@@ -238,7 +179,7 @@ class RequestDecisionApi(APIView):
     @extend_schema(request=None, responses={200: GrantOutput, **errors(401, 404, 409)})
     def post(self, request: Request, grant_id: int) -> Response:
         grant = services.grant_decide(owner=request.user, grant_id=grant_id, approve=self.approve)
-        return Response(GrantOutput(grant).data)
+        return Response(presenters.grant_body(grant))
 
 
 class GrantsApi(APIView):
@@ -272,52 +213,13 @@ class GrantDetailApi(APIView):
 # --- videos of me ----------------------------------------------------------------------------------
 
 
-class AppearanceOutput(serializers.Serializer):
-    match = serializers.ChoiceField(
-        choices=["confirmed", "possible"],
-        help_text="confirmed: the video is shown and you may delete it. possible: a face that may be yours, "
-        "below the bar that reveals a video (docs/videos-of-me.md): nothing of the video is shown, its author "
-        "is asked to confirm or remove you.",
-    )
-    video = VideoOutput(allow_null=True, help_text="null for a possible match.")
-    description = serializers.CharField(help_text='For a possible match: "A video by someone".')
-    source = serializers.ChoiceField(choices=["tagged", "detected"])
-    similarity = serializers.FloatField(allow_null=True, help_text="Face match, 0–1, when detected and confirmed.")
-    found_at = serializers.DateTimeField()
-
-    def to_representation(self, row: selectors.AppearanceRow) -> dict[str, Any]:
-        found_at = row.created_at.isoformat().replace("+00:00", "Z")
-        if row.match != Appearance.Match.CONFIRMED:
-            return {
-                "match": "possible",
-                "video": None,
-                "description": "A video by someone",
-                "source": row.source,
-                "similarity": None,
-                "found_at": found_at,
-            }
-        bodies = self.context["bodies"]
-        return {
-            "match": "confirmed",
-            "video": bodies[row.video.pk],
-            "description": "",
-            "source": row.source,
-            "similarity": round(row.similarity, 3) if row.similarity is not None else None,
-            "found_at": found_at,
-        }
-
-
 class AppearancesApi(APIView):
     @extend_schema(
         operation_id="cameo_appearances_list", responses={200: paginated(AppearanceOutput), **errors(400, 401)}
     )
     def get(self, request: Request) -> Response:
         page = selectors.appearances_page(request.user, **page_query(request))
-        ids = [r.video.pk for r in page.items if r.match == Appearance.Match.CONFIRMED]
-        bodies = dict(zip(ids, video_bodies(ids, request.user), strict=True))
-        return Response(
-            {"results": AppearanceOutput(page.items, many=True, context={"bodies": bodies}).data, "next": page.next}
-        )
+        return Response(presenters.appearances_page(page, request.user))
 
     @extend_schema(
         operation_id="cameo_appearances_delete_many",
@@ -352,16 +254,6 @@ class AppearanceDetailApi(APIView):
     def delete(self, request: Request, video_id: int) -> Response:
         services.appearance_delete(person=request.user, video_id=video_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class PossibleMatchOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    video_id = serializers.IntegerField()
-    person = serializers.SerializerMethodField()
-    found_at = serializers.DateTimeField(source="created_at")
-
-    def get_person(self, appearance: Appearance) -> dict[str, str]:
-        return UserSummaryOutput(appearance.user).data  # type: ignore[return-value]
 
 
 class PossibleMatchesApi(APIView):

@@ -4,11 +4,11 @@ schemas for the OpenAPI document."""
 from functools import cache
 from typing import Any
 
-from django.conf import settings
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 
+from core.conf import conf
 from core.pagination import Page
 
 # A field's messages: a list of texts, or for a list field, the texts of each item by its index.
@@ -40,6 +40,11 @@ class ErrorSerializer(serializers.Serializer):
 def errors(*status_codes: int) -> dict[int, type[serializers.Serializer]]:
     """Error answers particular to an operation; `error_responses` adds the ones every operation has."""
     return dict.fromkeys(status_codes, ErrorSerializer)
+
+
+def no_content(description: str, *status_codes: int) -> dict[int, Any]:
+    """A 204 answer with what it means, and the error answers particular to an operation (`errors`)."""
+    return {204: OpenApiResponse(description=description), **errors(*status_codes)}
 
 
 ERROR_COMPONENT = "Error"
@@ -121,7 +126,7 @@ def error_responses(result: dict[str, Any], generator: Any, request: Any, public
 
 class PageQuerySerializer(serializers.Serializer):
     cursor = serializers.CharField(required=False, max_length=4000, help_text="`next` of the previous page.")
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=settings.CASTFEED_MAX_PAGE_SIZE)
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=conf().max_page_size)
 
 
 def page_query(request: Request) -> dict[str, Any]:

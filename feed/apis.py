@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -18,30 +17,25 @@ from rest_framework.views import APIView
 
 from accounts.presenters import viewer_of
 from accounts.selectors import user_visible_to
-from core.apis import errors, page_body, page_query, paginated
+from core.apis import errors, no_content, page_query, paginated
 from core.exceptions import Forbidden
 from core.files import serve_file
 from core.memo import TTLCache
 from core.pagination import keyset_page
 from core.serializers import StrictSerializer
 from feed import media, selectors, services
+from feed.conf import conf
 from feed.models import Report, Video
-from feed.presenters import AuthorOutput, VideoOutput, video_bodies, video_body
+from feed.presenters import (
+    CommentOutput,
+    ReportOutput,
+    VideoOutput,
+    comment_body,
+    report_body,
+    video_bodies,
+    video_body,
+)
 from feed.ranking import for_you_page
-
-
-class CommentOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    author = AuthorOutput()
-    text = serializers.CharField()
-    created_at = serializers.DateTimeField()
-
-
-class ReportOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    reason = serializers.CharField()
-    status = serializers.CharField()
-    created_at = serializers.DateTimeField()
 
 
 def _videos_page(request: Request, queryset: Any, salt: str) -> dict[str, Any]:
@@ -55,7 +49,7 @@ def _videos_page(request: Request, queryset: Any, salt: str) -> dict[str, Any]:
 # Rendered bodies of published videos, shared by every viewer's For You page for a few seconds.
 # The page's ids always come fresh from the database (a deleted or removed video is never a
 # candidate); only counts and captions may lag by up to the TTL.
-_feed_bodies = TTLCache(ttl=settings.CASTFEED_FEED["BODY_CACHE_SECONDS"], max_items=50_000)
+_feed_bodies = TTLCache(ttl=conf().body_cache_seconds, max_items=50_000)
 
 
 def for_you_bodies(ids: list[int], liked: set[int]) -> list[dict[str, Any]]:
@@ -111,10 +105,7 @@ class VideoDetailApi(APIView):
         video = selectors.video_visible_to(video_id, viewer_of(request))
         return Response(video_bodies([video.pk], viewer_of(request))[0])
 
-    @extend_schema(
-        operation_id="videos_destroy",
-        responses={204: OpenApiResponse(description="Deleted with its files."), **errors(401, 403, 404)},
-    )
+    @extend_schema(operation_id="videos_destroy", responses=no_content("Deleted with its files.", 401, 403, 404))
     def delete(self, request: Request, video_id: int) -> Response:
         video = selectors.video_visible_to(video_id, request.user)
         if video.author_id != request.user.pk:
@@ -126,20 +117,12 @@ class VideoDetailApi(APIView):
 class LikeApi(APIView):
     throttle_scope = "social"
 
-    @extend_schema(
-        operation_id="videos_like",
-        request=None,
-        responses={204: OpenApiResponse(description="Liked."), **errors(401, 404, 409)},
-    )
+    @extend_schema(operation_id="videos_like", request=None, responses=no_content("Liked.", 401, 404, 409))
     def put(self, request: Request, video_id: int) -> Response:
         services.like_create(user=request.user, video=selectors.video_visible_to(video_id, request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        operation_id="videos_unlike",
-        request=None,
-        responses={204: OpenApiResponse(description="Not liked."), **errors(401, 404)},
-    )
+    @extend_schema(operation_id="videos_unlike", request=None, responses=no_content("Not liked.", 401, 404))
     def delete(self, request: Request, video_id: int) -> Response:
         services.like_delete(user=request.user, video=selectors.video_visible_to(video_id, request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -162,7 +145,7 @@ class CommentsApi(APIView):
         page = keyset_page(
             selectors.comments_of(video), ordering=("-id",), salt=f"comments-{video.pk}", **page_query(request)
         )
-        return Response(page_body(page, CommentOutput))
+        return Response({"results": [comment_body(c) for c in page.items], "next": page.next})
 
     @extend_schema(
         operation_id="videos_comments_create",
@@ -174,14 +157,11 @@ class CommentsApi(APIView):
         data = self.CommentInput(data=request.data)
         data.is_valid(raise_exception=True)
         comment = services.comment_create(author=request.user, video=video, text=data.validated_data["text"])
-        return Response(CommentOutput(comment).data, status=status.HTTP_201_CREATED)
+        return Response(comment_body(comment), status=status.HTTP_201_CREATED)
 
 
 class CommentDetailApi(APIView):
-    @extend_schema(
-        operation_id="comments_destroy",
-        responses={204: OpenApiResponse(description="Deleted."), **errors(401, 403, 404)},
-    )
+    @extend_schema(operation_id="comments_destroy", responses=no_content("Deleted.", 401, 403, 404))
     def delete(self, request: Request, comment_id: int) -> Response:
         comment = selectors.comment_get(comment_id)
         selectors.video_visible_to(comment.video_id, request.user)
@@ -199,7 +179,7 @@ class ViewsApi(APIView):
     @extend_schema(
         operation_id="videos_views_create",
         request=ViewInput,
-        responses={204: OpenApiResponse(description="Recorded."), **errors(400, 401, 404, 409)},
+        responses=no_content("Recorded.", 400, 401, 404, 409),
     )
     def post(self, request: Request, video_id: int) -> Response:
         video = selectors.video_visible_to(video_id, request.user)
@@ -224,7 +204,7 @@ class ReportApi(APIView):
         data = self.ReportInput(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.report_create(reporter=request.user, video=video, **data.validated_data)
-        return Response(ReportOutput(report).data, status=status.HTTP_201_CREATED)
+        return Response(report_body(report), status=status.HTTP_201_CREATED)
 
 
 # --- media files -----------------------------------------------------------------------------------

@@ -1,20 +1,18 @@
-"""How a video looks to clients: the one place that renders a video body and declares its schema
-serializer. Other apps' views (cameos, generation) render videos through here, never feed.apis."""
+"""How the feed looks to clients: the one place that renders a video, comment or report body and
+declares its schema serializer. Other apps' views (cameos, generation) render videos through here,
+never feed.apis."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.presenters import UserSummaryOutput
+from core.presenters import timestamp
 from feed import media, selectors
-from feed.models import Video
-
-
-def _when(value: dt.datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None
+from feed.models import Comment, Report, Video
 
 
 def video_body(card: selectors.VideoCard, *, liked: bool = False) -> dict[str, Any]:
@@ -36,8 +34,8 @@ def video_body(card: selectors.VideoCard, *, liked: bool = False) -> dict[str, A
         "counts": {"likes": card.likes, "comments": card.comments, "views": card.views, "remixes": card.remixes},
         "cameos": list(card.people),
         "remix_of": card.remix_of_id,
-        "created_at": _when(card.created_at),
-        "published_at": _when(card.published_at),
+        "created_at": timestamp(card.created_at),
+        "published_at": timestamp(card.published_at),
         "liked": liked,
     }
 
@@ -48,9 +46,8 @@ def video_bodies(ids: list[int], viewer: User | None) -> list[dict[str, Any]]:
     return [video_body(card, liked=card.id in liked) for card in selectors.video_cards(ids)]
 
 
-class AuthorOutput(serializers.Serializer):
-    handle = serializers.CharField()
-    display_name = serializers.CharField()
+class AuthorOutput(UserSummaryOutput):  # who made a video or wrote a comment (no docstring: it would enter the schema)
+    pass
 
 
 class CountsOutput(serializers.Serializer):
@@ -78,3 +75,38 @@ class VideoOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
     published_at = serializers.DateTimeField(allow_null=True)
     liked = serializers.BooleanField(help_text="The caller likes it.")
+
+
+def comment_body(comment: Comment) -> dict[str, Any]:
+    """A comment as clients see it (CommentOutput documents the shape)."""
+    author = comment.author
+    return {
+        "id": comment.pk,
+        "author": {"handle": author.handle, "display_name": author.display_name},
+        "text": comment.text,
+        "created_at": timestamp(comment.created_at),
+    }
+
+
+class CommentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    author = AuthorOutput()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+def report_body(report: Report) -> dict[str, Any]:
+    """A report as its reporter sees it (ReportOutput documents the shape)."""
+    return {
+        "id": report.pk,
+        "reason": report.reason,
+        "status": report.status,
+        "created_at": timestamp(report.created_at),
+    }
+
+
+class ReportOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    reason = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()

@@ -5,7 +5,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from accounts.signals import account_erasing, account_exporting
-from generation import services
+from generation import presenters, services
 from moderation.signals import consent_withdrawn
 
 
@@ -21,7 +21,4 @@ def erase_jobs(sender: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(account_exporting, dispatch_uid="generation.export")
 def export_jobs(sender: Any, user: Any, out: dict, **kwargs: Any) -> None:
-    out["generations"] = [
-        {"id": str(j.pk), "prompt": j.prompt, "status": j.status, "created_at": j.created_at.isoformat()}
-        for j in services.jobs_of_author(user)
-    ]
+    out["generations"] = [presenters.job_export_body(job) for job in services.jobs_of_author(user)]

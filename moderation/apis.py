@@ -17,30 +17,22 @@ from core.apis import errors
 from core.exceptions import InvalidInput, NotFound
 from core.serializers import StrictSerializer
 from core.text import MixedScript, canonical
-from moderation import consent, policy, takedowns
+from moderation import consent, policy, presenters, takedowns
+from moderation.conf import conf
 from moderation.models import TakedownRequest
+from moderation.presenters import ConsentCheckOutput, TakedownChallengeOutput, TakedownOutput
 from moderation.selectors import remix_source
 
 
 class ConsentCheckInput(StrictSerializer):
-    prompt = serializers.CharField(max_length=2000, trim_whitespace=True)
+    prompt = serializers.CharField(trim_whitespace=True)
     remix_of = serializers.IntegerField(required=False, min_value=1)
 
-
-class SubjectOutput(serializers.Serializer):
-    handle = serializers.CharField(allow_null=True)
-    source = serializers.ChoiceField(choices=consent.SOURCES)  # type: ignore[assignment]
-    verdict = serializers.ChoiceField(choices=["allowed", "refused"])
-    reason = serializers.CharField()
-    detail = serializers.CharField()
-
-
-class ConsentCheckOutput(serializers.Serializer):
-    allowed = serializers.BooleanField(
-        help_text="Every person the prompt would show allows you, and no policy is broken."
-    )
-    subjects = SubjectOutput(many=True)
-    categories = serializers.ListField(child=serializers.ChoiceField(choices=policy.CATEGORIES))
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        # The one prompt limit (moderation.conf), which generation's submit reads too.
+        fields["prompt"] = serializers.CharField(max_length=conf().max_prompt_chars, trim_whitespace=True)
+        return fields
 
 
 class ConsentCheckApi(APIView):
@@ -70,33 +62,10 @@ class ConsentCheckApi(APIView):
         author = cast(User, request.user)  # IsAuthenticated is the default permission
         decision = consent.check(author, prompt, remix_of=remix, stage="preflight", record=False)
         categories = policy.categories(prompt)
-        return Response(
-            {
-                "allowed": decision.allowed and not categories,
-                "subjects": decision.public(),
-                "categories": categories,
-            }
-        )
+        return Response(presenters.consent_check_body(decision, categories))
 
 
 # --- takedown requests (no account needed) ---------------------------------------------------------
-
-
-class TakedownChallengeOutput(serializers.Serializer):
-    id = serializers.UUIDField()
-    steps = serializers.ListField(child=serializers.CharField())
-    expires_at = serializers.DateTimeField()
-
-
-class TakedownOutput(serializers.Serializer):
-    """What the requester sees: never anything about anyone else (no video, no author, no draft)."""
-
-    tracking = serializers.CharField()
-    status = serializers.ChoiceField(choices=TakedownRequest.Status.choices)
-    reason = serializers.CharField(help_text="When rejected or not matched: what happened.")
-    received_at = serializers.DateTimeField()
-    videos_hidden = serializers.IntegerField()
-    videos_removed = serializers.IntegerField()
 
 
 class TakedownChallengeApi(APIView):
@@ -108,7 +77,7 @@ class TakedownChallengeApi(APIView):
     )
     def post(self, request: Request) -> Response:
         challenge = takedowns.challenge_create()
-        return Response(TakedownChallengeOutput(challenge).data, status=status.HTTP_201_CREATED)
+        return Response(presenters.takedown_challenge_body(challenge), status=status.HTTP_201_CREATED)
 
 
 class TakedownsApi(APIView):
@@ -140,7 +109,7 @@ class TakedownsApi(APIView):
             address=request.META.get("REMOTE_ADDR"),
         )
         return Response(
-            TakedownOutput(created).data,
+            presenters.takedown_body(created),
             status=status.HTTP_202_ACCEPTED,
             headers={"Location": f"/api/v1/takedowns/{created.tracking}"},
         )
@@ -155,4 +124,4 @@ class TakedownApi(APIView):
         found = TakedownRequest.objects.filter(tracking=tracking.strip().upper()).first()
         if found is None:
             raise NotFound("No takedown request has this tracking number.")
-        return Response(TakedownOutput(found).data)
+        return Response(presenters.takedown_body(found))

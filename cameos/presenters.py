@@ -1,0 +1,168 @@
+"""How cameos look to clients: the one place that renders the bodies of cameos/apis.py (enrollment,
+access, grants, videos of me, possible matches) and declares their schema serializers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.models import User
+from accounts.presenters import user_summary
+from cameos import selectors, services
+from cameos.models import Appearance, Audience, CameoGrant
+from core.pagination import Page
+from core.presenters import timestamp
+from feed.presenters import VideoOutput, video_bodies
+
+# --- enrollment ------------------------------------------------------------------------------------
+
+
+class ChallengeOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    steps = serializers.ListField(child=serializers.ChoiceField(choices=services.STEPS))
+    expires_at = serializers.DateTimeField()
+
+
+def challenge_body(challenge: Any) -> dict[str, Any]:
+    """A liveness challenge: the head poses to film and until when (ChallengeOutput); the takedown
+    selfie's challenge (moderation) has the same body."""
+    return ChallengeOutput(challenge).data
+
+
+class EnrollmentOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.CharField()
+    reason_code = serializers.CharField()
+    reason = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class MyCameoOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["none", "verifying", "active", "rejected"])
+    reason = serializers.CharField(help_text="When rejected: what to do differently.")
+    reason_code = serializers.CharField()
+    audience = serializers.ChoiceField(choices=Audience.choices, allow_null=True)
+    instructions = serializers.CharField(allow_null=True)
+    restrictions = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    protect_name = serializers.BooleanField(allow_null=True)
+    references = serializers.IntegerField(help_text="How many reference images; GET /cameo/references/{n}.")
+    enrolled_at = serializers.DateTimeField(allow_null=True)
+    last_enrollment = EnrollmentOutput(allow_null=True)
+
+
+def my_cameo_body(view: dict[str, Any]) -> dict[str, Any]:
+    """The owner's cameo and latest enrollment (MyCameoOutput), from cameos.selectors.my_cameo."""
+    cameo, latest = view["cameo"], view["last_enrollment"]
+    return {
+        "status": view["status"],
+        "reason": view["reason"],
+        "reason_code": view["reason_code"],
+        "audience": cameo.audience if cameo else None,
+        "instructions": cameo.instructions if cameo else None,
+        "restrictions": list(cameo.restrictions) if cameo else None,
+        "protect_name": cameo.protect_name if cameo else None,
+        "references": len(cameo.reference_names) if cameo else 0,
+        "enrolled_at": timestamp(cameo.enrolled_at) if cameo else None,
+        "last_enrollment": EnrollmentOutput(latest).data if latest else None,
+    }
+
+
+# --- someone else's cameo, requests and grants -----------------------------------------------------
+
+
+class AccessOutput(serializers.Serializer):
+    handle = serializers.CharField()
+    available = serializers.BooleanField(help_text="The caller may put this person in a video now.")
+    can_request = serializers.BooleanField(help_text="The caller may ask for permission.")
+    request = serializers.CharField(
+        allow_null=True, help_text="The caller's own request: requested, denied, revoked, or null."
+    )
+
+
+def access_body(owner: User, access: selectors.Access) -> dict[str, Any]:
+    """Whether the caller may show the owner (AccessOutput)."""
+    return {
+        "handle": owner.handle,
+        "available": access.available,
+        "can_request": access.can_request,
+        "request": access.request,
+    }
+
+
+class GrantOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    person = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+    def get_person(self, grant: CameoGrant) -> dict[str, str]:
+        return user_summary(grant.grantee)
+
+
+def grant_body(grant: CameoGrant) -> dict[str, Any]:
+    """A request or grant as the cameo's owner sees it (GrantOutput)."""
+    return GrantOutput(grant).data
+
+
+class MyRequestOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    requested_at = serializers.DateTimeField()
+
+
+def my_request_body(grant: CameoGrant) -> dict[str, Any]:
+    """The caller's own request to use someone's cameo (MyRequestOutput)."""
+    return MyRequestOutput(grant).data
+
+
+# --- videos of me ----------------------------------------------------------------------------------
+
+
+class AppearanceOutput(serializers.Serializer):
+    match = serializers.ChoiceField(
+        choices=["confirmed", "possible"],
+        help_text="confirmed: the video is shown and you may delete it. possible: a face that may be yours, "
+        "below the bar that reveals a video (docs/videos-of-me.md): nothing of the video is shown, its author "
+        "is asked to confirm or remove you.",
+    )
+    video = VideoOutput(allow_null=True, help_text="null for a possible match.")
+    description = serializers.CharField(help_text='For a possible match: "A video by someone".')
+    source = serializers.ChoiceField(choices=["tagged", "detected"])  # type: ignore[assignment]
+    similarity = serializers.FloatField(allow_null=True, help_text="Face match, 0–1, when detected and confirmed.")
+    found_at = serializers.DateTimeField()
+
+
+def appearance_body(row: selectors.AppearanceRow, video: dict[str, Any] | None) -> dict[str, Any]:
+    """A video of me (AppearanceOutput): a possible match shows nothing of the video."""
+    confirmed = row.match == Appearance.Match.CONFIRMED
+    return {
+        "match": "confirmed" if confirmed else "possible",
+        "video": video if confirmed else None,
+        "description": "" if confirmed else "A video by someone",
+        "source": row.source,
+        "similarity": round(row.similarity, 3) if confirmed and row.similarity is not None else None,
+        "found_at": timestamp(row.created_at),
+    }
+
+
+def appearances_page(page: Page[selectors.AppearanceRow], viewer: User) -> dict[str, Any]:
+    """A page of videos of me, the confirmed ones' video bodies looked up at once."""
+    ids = [r.video.pk for r in page.items if r.match == Appearance.Match.CONFIRMED]
+    bodies = dict(zip(ids, video_bodies(ids, viewer), strict=True))
+    results = [
+        appearance_body(r, bodies[r.video.pk] if r.match == Appearance.Match.CONFIRMED else None) for r in page.items
+    ]
+    return {"results": results, "next": page.next}
+
+
+class PossibleMatchOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    video_id = serializers.IntegerField()
+    person = serializers.SerializerMethodField()
+    found_at = serializers.DateTimeField(source="created_at")
+
+    def get_person(self, appearance: Appearance) -> dict[str, str]:
+        return user_summary(appearance.user)

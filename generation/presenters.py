@@ -1,0 +1,67 @@
+"""How a generation job looks to clients: the one place that renders a job body and declares its
+schema serializer (the views and GET /me/export render jobs through here)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from accounts.models import User
+from core.presenters import timestamp
+from feed.presenters import VideoOutput, video_bodies
+from generation.models import GenerationJob
+
+
+class JobErrorOutput(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+def job_body(job: GenerationJob, *, video: dict[str, Any] | None) -> dict[str, Any]:
+    """A job as its author sees it, with its video's body (JobOutput documents the shape)."""
+    return {
+        "id": str(job.pk),
+        "status": job.status,
+        "progress": job.progress,
+        "prompt": job.prompt,
+        "duration_s": job.duration_s,
+        "aspect": job.aspect,
+        "seed": job.seed,
+        "cameos": [c["handle"] for c in job.cameos],
+        "remix_of": job.remix_of_id,
+        "error": {"code": job.error_code, "detail": job.error} if job.error_code else None,
+        "subjects": (job.consent or {}).get("subjects", []),
+        "video": video,
+        "created_at": timestamp(job.created_at),
+        "finished_at": timestamp(job.finished_at),
+    }
+
+
+def job_bodies(jobs: list[GenerationJob], viewer: User | None) -> list[dict[str, Any]]:
+    """Bodies of these jobs, in order: their videos are looked up once for the whole list."""
+    ids = [job.video_id for job in jobs if job.video_id]
+    videos = {body["id"]: body for body in video_bodies(ids, viewer)} if ids else {}
+    return [job_body(job, video=videos.get(job.video_id) if job.video_id else None) for job in jobs]
+
+
+class JobOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    status = serializers.ChoiceField(choices=GenerationJob.Status.choices)
+    progress = serializers.IntegerField(help_text="0–100")
+    prompt = serializers.CharField()
+    duration_s = serializers.IntegerField()
+    aspect = serializers.CharField()
+    seed = serializers.IntegerField()
+    cameos = serializers.ListField(child=serializers.CharField(), help_text="Handles of the cameos used.")
+    remix_of = serializers.IntegerField(allow_null=True)
+    error = JobErrorOutput(allow_null=True)
+    subjects = serializers.ListField(child=serializers.DictField(), help_text="The latest consent decision.")
+    video = VideoOutput(allow_null=True, help_text="When ready or published.")
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+def job_export_body(job: GenerationJob) -> dict[str, Any]:
+    """A job in the person's data export (GET /me/export)."""
+    return {"id": str(job.pk), "prompt": job.prompt, "status": job.status, "created_at": timestamp(job.created_at)}
