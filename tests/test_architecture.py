@@ -1,6 +1,7 @@
 """The import rules of DESIGN.md, as `make check` enforces them: import-linter's contracts
-([tool.importlinter] in pyproject.toml) hold on the tree, and fail on a deliberately wrong import
-added to a copy of it."""
+([tool.importlinter] in pyproject.toml) and bin/check-boundaries (no other app's private names, no
+writes through another app's models) hold on the tree, and fail on a deliberately wrong import added
+to a copy of it."""
 
 from __future__ import annotations
 
@@ -95,3 +96,59 @@ def test_a_wrong_import_breaks_a_contract(tree_copy: Path, module: str, source: 
     assert result.returncode == 1, result.stdout + result.stderr
     assert contract in result.stdout
     assert chain in result.stdout
+
+
+def check_boundaries(cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`make check`'s other step: bin/check-boundaries over the tree in `cwd`."""
+    return subprocess.run(  # noqa: S603
+        [sys.executable, str(ROOT / "bin" / "check-boundaries"), str(cwd)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_boundaries_hold_on_the_tree():
+    result = check_boundaries(ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 breaches" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("module", "source", "breach"),
+    [
+        (
+            "generation/wrong.py",
+            "from feed.services import _move\n",
+            "generation.wrong imports the private feed.services._move",
+        ),
+        (
+            "moderation/wrong.py",
+            "from cameos.services._common import enrollment_settings\n",
+            "moderation.wrong imports the private cameos.services._common.enrollment_settings",
+        ),
+        (  # a private function reached through a module of another app
+            "generation/wrong.py",
+            "from feed import services\n\n\ndef later():\n    return services._move(1)\n",
+            "generation.wrong uses the private feed.services._move",
+        ),
+        (  # a write through another app's model, not its services
+            "cameos/wrong.py",
+            "from feed.models import Video\n\n\ndef hide():\n    Video.objects.filter(pk=1).update(status='removed')\n",
+            "cameos.wrong writes feed.models.Video rows (update)",
+        ),
+    ],
+)
+def test_a_private_name_or_a_foreign_write_is_a_breach(tree_copy: Path, module: str, source: str, breach: str):
+    assert check_boundaries(tree_copy).returncode == 0
+    (tree_copy / module).write_text(source)
+    result = check_boundaries(tree_copy)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert breach in result.stdout
+
+
+def test_reading_another_apps_models_is_allowed(tree_copy: Path):
+    (tree_copy / "cameos" / "fine.py").write_text(
+        "from feed.models import Video\n\n\ndef count():\n    return Video.objects.filter(pk=1).count()\n"
+    )
+    assert check_boundaries(tree_copy).returncode == 0
