@@ -37,15 +37,17 @@ run: install
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-# The quick loop while working: leaves out the `slow` tests and those that start a worker or a browser.
+# The quick loop while working: leaves out the `slow` tests and those that start a worker or a browser,
+# and runs the rest on two processes (pytest-xdist; each has its own var/ and test database).
 test-fast: install
-	$(BIN)/python -m pytest -m "not slow and not worker and not browser" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not slow and not worker and not browser" -n 2 $(PYTEST_ARGS)
 
 check: install
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
+	$(BIN)/python bin/check-boundaries
 
 seed: install
 	$(BIN)/python manage.py migrate --noinput

@@ -43,6 +43,7 @@ def test_openapi_schema_has_no_warnings():
     assert "Warning" not in result.stderr
 
 
+@pytest.mark.slow  # runs `manage.py check --deploy` in a subprocess
 def test_check_deploy_is_clean_with_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -20,7 +20,8 @@ from tests.worker import _database_url
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# slow: starts web processes; the counting itself is covered in-process (tests/core/test_throttling.py)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 REGISTER = """
 import json
@@ -87,7 +88,7 @@ def test_two_web_processes_share_one_registration_budget(settings, store):
             settings,
             REGISTER.replace("TAG", repr(tag)).replace("ATTEMPTS", str(attempts)),
             store,
-            THROTTLE_REGISTER=f"{limit}/day",
+            CASTFEED_CORE_THROTTLE_RATES=json.dumps({"register": f"{limit}/day"}),
         )
         for tag in ("a", "b")
     ]

@@ -50,6 +50,7 @@ def submit(api, prompt, **extra):  # type: ignore[no-untyped-def]
     return api.post(URL, {"prompt": prompt, "duration_s": 2, **extra}, format="json", **headers)
 
 
+@pytest.mark.slow  # the whole flow, with a real render: `make test` (test-fast renders in the tests below)
 def test_a_friend_makes_a_video_with_an_approved_cameo_and_publishes_it(
     api, me, owner, django_capture_on_commit_callbacks
 ):
