@@ -3,6 +3,9 @@
 Receivers must be thin: call the receiving app's service, which does the work.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.dispatch import Signal
 
 # Sent inside the erasure transaction, before the user row is deleted, with `user`. Each app
@@ -17,3 +20,17 @@ user_blocked = Signal()
 # GET /me/export: sent with `user` and `out` (a dict); each app adds its section of the person's
 # data (never a face template), e.g. out["videos"] = [...].
 account_exporting = Signal()
+
+
+def connect_person_data(app: str, *, erase: Callable[..., Any], export: Callable[..., dict[str, Any]]) -> None:
+    """An app's thin receivers: `erase(user=)` on account_erasing, and `export(user=)`'s sections
+    added to the export on account_exporting (dispatch_uid "<app>.erase" and "<app>.export")."""
+
+    def on_erasing(sender: Any, user: Any, **kwargs: Any) -> None:
+        erase(user=user)
+
+    def on_exporting(sender: Any, user: Any, out: dict[str, Any], **kwargs: Any) -> None:
+        out.update(export(user=user))
+
+    account_erasing.connect(on_erasing, weak=False, dispatch_uid=f"{app}.erase")
+    account_exporting.connect(on_exporting, weak=False, dispatch_uid=f"{app}.export")

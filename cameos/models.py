@@ -164,8 +164,8 @@ class Appearance(models.Model):
     """A person shown in a video: tagged (their cameo was used) or detected (the output scan, or a
     later scan, found their face). What "videos of me" lists (DESIGN.md §1.2).
 
-    A detected face is `confirmed` only when its track passes the reveal bar (CASTFEED_FACES
-    REVEAL_*: docs/videos-of-me.md § Possible matches); then the person is one of the video's people
+    A detected face is `confirmed` only when its track passes the reveal bar (cameos.conf
+    reveal_*: docs/videos-of-me.md § Possible matches); then the person is one of the video's people
     (feed.VideoPerson): they see it, media and all, and may delete it. Below the bar it is `possible`:
     no VideoPerson row, so nothing of the video is shown to them and they cannot delete it; its
     author is asked to confirm (→ confirmed) or remove (→ removed, never raised again) the person."""

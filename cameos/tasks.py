@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from cameos import services
+from core.tasks import retrying
 
 
 @shared_task(
@@ -11,10 +12,7 @@ from cameos import services
     acks_late=True,
     soft_time_limit=120,
     time_limit=180,
-    autoretry_for=(OperationalError,),
-    retry_backoff=5,
-    retry_backoff_max=60,
-    max_retries=3,
+    **retrying(OperationalError, backoff_max=60, retries=3),
 )
 def verify_enrollment(enrollment_id: str) -> str | None:
     enrollment = services.enrollment_verify(enrollment_id=enrollment_id)

@@ -1,8 +1,21 @@
-"""Background storage work shared by every app."""
+"""Background storage work shared by every app, and the retry policy every app's tasks use."""
+
+from typing import Any
 
 from celery import shared_task
 
 from core import storage
+
+
+def retrying(*errors: type[BaseException], backoff_max: int, retries: int) -> dict[str, Any]:
+    """shared_task options: retry on these errors only (what can succeed on a retry), waiting 5 s, then
+    twice as long each time up to `backoff_max` seconds (with jitter), at most `retries` times."""
+    return {
+        "autoretry_for": errors,
+        "retry_backoff": 5,
+        "retry_backoff_max": backoff_max,
+        "max_retries": retries,
+    }
 
 
 @shared_task(
@@ -10,10 +23,7 @@ from core import storage
     acks_late=True,
     soft_time_limit=60,
     time_limit=90,
-    autoretry_for=(OSError,),
-    retry_backoff=5,
-    retry_backoff_max=300,
-    max_retries=5,
+    **retrying(OSError, backoff_max=300, retries=5),
 )
 def delete_stored_files(names: list[str]) -> int:
     """Delete files from the default storage; a file already gone is not an error (idempotent)."""

@@ -3,6 +3,7 @@
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from core.tasks import retrying
 from generation import pipeline, services
 from generation.conf import conf
 from generation.worker_tmp import worker_tmp_sweep  # also connects each worker process's temporary folder
@@ -19,10 +20,7 @@ TIME_LIMIT = conf().task_time_limit
     time_limit=TIME_LIMIT + 60,
     # Only what can succeed on a retry (the database unreachable, a lost connection, a lock timeout):
     # an integrity, data or programming error would fail again; the pipeline fails the job instead.
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=5,
-    retry_backoff_max=120,
-    max_retries=5,
+    **retrying(OperationalError, InterfaceError, backoff_max=120, retries=5),
 )
 def run_job(job_id: str) -> str:
     return pipeline.run(job_id)

@@ -118,16 +118,7 @@ def report_take_down(*, report_id: int, moderator: User, reason: str = "") -> Vi
         raise Conflict("This video was already taken down.", code="already_removed")
     video = feed_services.video_take_down(video=report.video, reason=reason or report.get_reason_display())
     closed = feed_services.report_resolve(video=video, status=Report.Status.ACTIONED)
-    audit(
-        AuditEvent.Kind.REPORT_REVIEWED,
-        actor_id=moderator.pk,
-        subject_id=video.author_id,
-        object_type="video",
-        object_id=video.pk,
-        outcome="taken_down",
-        report_reason=report.reason,
-        reports_closed=closed,
-    )
+    _audit_review(report, video, moderator=moderator, outcome="taken_down", closed=closed)
     return video
 
 
@@ -137,17 +128,21 @@ def report_dismiss(*, report_id: int, moderator: User) -> int:
     if report is None:
         raise NotFound("No such report.")
     closed = feed_services.report_resolve(video=report.video, status=Report.Status.DISMISSED)
+    _audit_review(report, report.video, moderator=moderator, outcome="dismissed", closed=closed)
+    return closed
+
+
+def _audit_review(report: Report, video: Video, *, moderator: User, outcome: str, closed: int) -> None:
     audit(
         AuditEvent.Kind.REPORT_REVIEWED,
         actor_id=moderator.pk,
-        subject_id=report.video.author_id,
+        subject_id=video.author_id,
         object_type="video",
-        object_id=report.video_id,
-        outcome="dismissed",
+        object_id=video.pk,
+        outcome=outcome,
         report_reason=report.reason,
         reports_closed=closed,
     )
-    return closed
 
 
 # --- protected names -------------------------------------------------------------------------------

@@ -49,24 +49,24 @@ class Caps:
         return {"max_pixels": str(self.max_pixels)}
 
 
-@dataclass(frozen=True)
-class Header:
-    """What the container's headers claim, read without decoding a frame."""
-
+@dataclass(frozen=True, kw_only=True)
+class _Clip:
     container: str  # "mp4" (MP4 or MOV) or "webm"
-    codec: str
     duration_s: float
     width: int
     height: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Header(_Clip):
+    """What the container's headers claim, read without decoding a frame."""
+
+    codec: str
     frames: int  # counted by the container, else duration × average rate; 0 when unknown
 
 
-@dataclass(frozen=True)
-class Probe:
-    container: str  # "mp4" (MP4 or MOV) or "webm"
-    duration_s: float
-    width: int
-    height: int
+@dataclass(frozen=True, kw_only=True)
+class Probe(_Clip):
     frames_decoded: int
 
 

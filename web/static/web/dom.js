@@ -175,6 +175,28 @@ export async function confirmDialog({ title, body, confirmLabel = "Confirm", dan
   return result || { confirmed: false, checked: false };
 }
 
+/** A click on `button` asks first (confirmDialog, as a danger); once confirmed, `work` runs with it busy. */
+export function confirmThen(button, dialog, work) {
+  button.addEventListener("click", async () => {
+    const { confirmed } = await confirmDialog({ ...dialog, danger: true });
+    if (!confirmed) return;
+    await busy(button, work);
+  });
+}
+
+/** Submitting `form` sends its fields (an object) through `send`, its submit button busy; a refusal
+ * shows on the fields and in `summary`. */
+export function onSubmit(form, summary, send) {
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    clearFormErrors(form);
+    const data = Object.fromEntries(new FormData(form));
+    busy(form.querySelector("button[type=submit]"), () => send(data), {
+      onError: (error) => showFormErrors(form, error, summary),
+    });
+  });
+}
+
 export function debounce(fn, ms) {
   let timer;
   const wrapped = (...args) => {

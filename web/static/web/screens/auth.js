@@ -1,7 +1,7 @@
 // Welcome: sign in, or create an account.
 
 import { api, session } from "../api.js";
-import { busy, clearFormErrors, errorBox, field, h, replace, showFormErrors } from "../dom.js";
+import { errorBox, field, h, onSubmit, replace } from "../dom.js";
 import { icon } from "../icons.js";
 import { navigate } from "../router.js";
 import { loadMe } from "../state.js";
@@ -23,14 +23,9 @@ function signInForm(next) {
     field("Password", input("password", { type: "password", autocomplete: "current-password", required: true })),
     summary,
     h("button", { type: "submit", class: "btn primary wide" }, "Sign in"));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    clearFormErrors(form);
-    const data = Object.fromEntries(new FormData(form));
-    busy(form.querySelector("button[type=submit]"), async () => {
-      const { token } = await api.signIn(data.handle.trim().replace(/^@/, ""), data.password);
-      await finish(token, next);
-    }, { onError: (error) => showFormErrors(form, error, summary) });
+  onSubmit(form, summary, async (data) => {
+    const { token } = await api.signIn(data.handle.trim().replace(/^@/, ""), data.password);
+    await finish(token, next);
   });
   return form;
 }
@@ -48,17 +43,12 @@ function signUpForm(next) {
       { hint: "At least 8 characters; not a common password." }),
     summary,
     h("button", { type: "submit", class: "btn primary wide" }, "Create account"));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    clearFormErrors(form);
-    const data = Object.fromEntries(new FormData(form));
+  onSubmit(form, summary, async (data) => {
     const body = { handle: data.handle.trim().replace(/^@/, "").toLowerCase(), password: data.password };
     if (data.display_name.trim()) body.display_name = data.display_name.trim();
     if (data.birthdate) body.birthdate = data.birthdate;
-    busy(form.querySelector("button[type=submit]"), async () => {
-      const { token } = await api.register(body);
-      await finish(token, next);
-    }, { onError: (error) => showFormErrors(form, error, summary) });
+    const { token } = await api.register(body);
+    await finish(token, next);
   });
   return form;
 }

@@ -2,7 +2,7 @@
 // deny, grants to revoke, and deleting it.
 
 import { api } from "../api.js";
-import { append, busy, clearFormErrors, confirmDialog, errorBox, field, h, moreButton, replace, showFormErrors, sleep, timeAgo, toast, uid } from "../dom.js";
+import { append, busy, confirmDialog, errorBox, field, h, moreButton, onSubmit, replace, sleep, timeAgo, toast, uid } from "../dom.js";
 import { icon } from "../icons.js";
 import { AUDIENCES } from "../words.js";
 
@@ -91,19 +91,14 @@ function settingsForm(cameo, me) {
       h("label", { for: protect.id }, "Protect my name: prompts that use my display name count as using my cameo")),
     summary,
     h("button", { type: "submit", class: "btn primary" }, "Save settings"));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    clearFormErrors(form);
-    const data = new FormData(form);
-    busy(form.querySelector("button[type=submit]"), async () => {
-      await api.updateCameo({
-        audience: data.get("audience"),
-        instructions: String(data.get("instructions") || "").trim(),
-        restrictions: String(data.get("restrictions") || "").split("\n").map((s) => s.trim()).filter(Boolean),
-        protect_name: protect.checked,
-      });
-      toast("Settings saved.");
-    }, { onError: (error) => showFormErrors(form, error, summary) });
+  onSubmit(form, summary, async (data) => {
+    await api.updateCameo({
+      audience: data.audience ?? null,
+      instructions: String(data.instructions || "").trim(),
+      restrictions: String(data.restrictions || "").split("\n").map((s) => s.trim()).filter(Boolean),
+      protect_name: protect.checked,
+    });
+    toast("Settings saved.");
   });
   return form;
 }
@@ -114,77 +109,80 @@ function personLabel(person) {
     person.display_name ? h("span", { class: "muted" }, ` ${person.display_name}`) : null);
 }
 
-function requestsSection(reload) {
-  const list = h("ul", { class: "people-list", "aria-labelledby": "requests-title" });
-  const empty = h("p", { class: "muted" }, "No one is waiting for an answer.");
+/** A card listing people a page at a time: `fetch(cursor)` gives a page, `row(item)` an item's row. */
+function peopleSection({ id, title, emptyText, moreLabel, fetch, row }) {
+  const list = h("ul", { class: "people-list", "aria-labelledby": id });
+  const empty = h("p", { class: "muted" }, emptyText);
   const more = h("div", {});
   const load = async (cursor) => {
-    const page = await api.cameoRequests(cursor);
-    for (const grant of page.results) {
-      const pending = grant.status === "requested";
-      const row = h("li", { class: "person-row", dataset: { requestFrom: grant.person.handle } },
-        personLabel(grant.person),
-        h("span", { class: "muted small" }, pending ? `asked ${timeAgo(grant.requested_at)}` : grant.status));
-      if (pending) {
-        const actions = h("div", { class: "row" });
-        for (const approve of [true, false]) {
-          const button = h("button", {
-            type: "button", class: ["btn", "small", approve ? "primary" : "ghost"],
-            "aria-label": `${approve ? "Approve" : "Deny"} @${grant.person.handle}`,
-          }, approve ? "Approve" : "Deny");
-          button.addEventListener("click", () => busy(button, async () => {
-            await api.decideRequest(grant.id, approve);
-            toast(approve ? `@${grant.person.handle} can now put you in videos.` : `You said no to @${grant.person.handle}.`);
-            reload();
-          }));
-          actions.append(button);
-        }
-        row.append(actions);
-      }
-      list.append(row);
-    }
+    const page = await fetch(cursor);
+    for (const item of page.results) list.append(row(item));
     empty.hidden = list.children.length > 0;
-    more.replaceChildren(page.next ? moreButton("More requests", () => load(page.next)) : "");
+    more.replaceChildren(page.next ? moreButton(moreLabel, () => load(page.next)) : "");
   };
-  const section = h("section", { class: "card", "aria-labelledby": "requests-title" },
-    h("h2", { id: "requests-title" }, "Requests"), empty, list, more);
+  const section = h("section", { class: "card", "aria-labelledby": id }, h("h2", { id }, title), empty, list, more);
   return { section, load };
 }
 
-function grantsSection(reload) {
-  const list = h("ul", { class: "people-list", "aria-labelledby": "grants-title" });
-  const empty = h("p", { class: "muted" }, "You haven't approved anyone.");
-  const more = h("div", {});
-  const load = async (cursor) => {
-    const page = await api.grants(cursor);
-    for (const grant of page.results) {
-      const revoke = h("button", { type: "button", class: "btn small ghost danger-text", "aria-label": `Revoke @${grant.person.handle}'s access` }, "Revoke");
-      revoke.addEventListener("click", async () => {
-        const { confirmed, checked } = await confirmDialog({
-          title: `Revoke @${grant.person.handle}'s access?`,
-          body: "Their drafts and unfinished videos of you are deleted and stopped. They can't put you in new videos.",
-          confirmLabel: "Revoke",
-          danger: true,
-          option: { label: `Also delete @${grant.person.handle}'s published videos of me` },
-        });
-        if (!confirmed) return;
-        await busy(revoke, async () => {
-          await api.revokeGrant(grant.id, { deleteVideos: checked });
-          toast(`@${grant.person.handle} can no longer use your cameo.`);
-          reload();
-        });
-      });
-      list.append(h("li", { class: "person-row", dataset: { grantTo: grant.person.handle } },
-        personLabel(grant.person),
-        h("span", { class: "muted small" }, `approved ${timeAgo(grant.decided_at || grant.requested_at)}`),
-        revoke));
+function requestRow(grant, reload) {
+  const pending = grant.status === "requested";
+  const row = h("li", { class: "person-row", dataset: { requestFrom: grant.person.handle } },
+    personLabel(grant.person),
+    h("span", { class: "muted small" }, pending ? `asked ${timeAgo(grant.requested_at)}` : grant.status));
+  if (pending) {
+    const actions = h("div", { class: "row" });
+    for (const approve of [true, false]) {
+      const button = h("button", {
+        type: "button", class: ["btn", "small", approve ? "primary" : "ghost"],
+        "aria-label": `${approve ? "Approve" : "Deny"} @${grant.person.handle}`,
+      }, approve ? "Approve" : "Deny");
+      button.addEventListener("click", () => busy(button, async () => {
+        await api.decideRequest(grant.id, approve);
+        toast(approve ? `@${grant.person.handle} can now put you in videos.` : `You said no to @${grant.person.handle}.`);
+        reload();
+      }));
+      actions.append(button);
     }
-    empty.hidden = list.children.length > 0;
-    more.replaceChildren(page.next ? moreButton("More people", () => load(page.next)) : "");
-  };
-  const section = h("section", { class: "card", "aria-labelledby": "grants-title" },
-    h("h2", { id: "grants-title" }, "People who may use your cameo"), empty, list, more);
-  return { section, load };
+    row.append(actions);
+  }
+  return row;
+}
+
+function requestsSection(reload) {
+  return peopleSection({
+    id: "requests-title", title: "Requests", emptyText: "No one is waiting for an answer.", moreLabel: "More requests",
+    fetch: (cursor) => api.cameoRequests(cursor), row: (grant) => requestRow(grant, reload),
+  });
+}
+
+function grantRow(grant, reload) {
+  const revoke = h("button", { type: "button", class: "btn small ghost danger-text", "aria-label": `Revoke @${grant.person.handle}'s access` }, "Revoke");
+  revoke.addEventListener("click", async () => {
+    const { confirmed, checked } = await confirmDialog({
+      title: `Revoke @${grant.person.handle}'s access?`,
+      body: "Their drafts and unfinished videos of you are deleted and stopped. They can't put you in new videos.",
+      confirmLabel: "Revoke",
+      danger: true,
+      option: { label: `Also delete @${grant.person.handle}'s published videos of me` },
+    });
+    if (!confirmed) return;
+    await busy(revoke, async () => {
+      await api.revokeGrant(grant.id, { deleteVideos: checked });
+      toast(`@${grant.person.handle} can no longer use your cameo.`);
+      reload();
+    });
+  });
+  return h("li", { class: "person-row", dataset: { grantTo: grant.person.handle } },
+    personLabel(grant.person),
+    h("span", { class: "muted small" }, `approved ${timeAgo(grant.decided_at || grant.requested_at)}`),
+    revoke);
+}
+
+function grantsSection(reload) {
+  return peopleSection({
+    id: "grants-title", title: "People who may use your cameo", emptyText: "You haven't approved anyone.",
+    moreLabel: "More people", fetch: (cursor) => api.grants(cursor), row: (grant) => grantRow(grant, reload),
+  });
 }
 
 function dangerZone() {

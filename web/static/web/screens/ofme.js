@@ -2,7 +2,7 @@
 // in one tap, or all by one author) and notifications.
 
 import { api } from "../api.js";
-import { busy, confirmDialog, h, moreButton, timeAgo, toast } from "../dom.js";
+import { busy, confirmDialog, confirmThen, h, moreButton, timeAgo, toast } from "../dom.js";
 import { icon } from "../icons.js";
 import { setUnread } from "../state.js";
 import { notificationLink, notificationText } from "../words.js";
@@ -32,21 +32,16 @@ export async function renderVideos({ main, signal }) {
     toast("Scanning existing videos for your face. New finds appear here and in your notifications.");
   }));
   const deleteAll = h("button", { type: "button", class: "btn danger small", hidden: true }, icon("trash", { size: 18 }), "Delete every video of me");
-  deleteAll.addEventListener("click", async () => {
-    const { confirmed } = await confirmDialog({
-      title: "Delete every video that shows you?",
-      body: "Every video listed here is deleted for everyone, drafts included. This cannot be undone.",
-      confirmLabel: "Delete all",
-      danger: true,
-    });
-    if (!confirmed) return;
-    await busy(deleteAll, async () => {
-      const { deleted } = await api.deleteAllAppearances();
-      toast(`${deleted} ${deleted === 1 ? "video" : "videos"} deleted.`);
-      list.replaceChildren();
-      more.replaceChildren();
-      refreshEmpty();
-    });
+  confirmThen(deleteAll, {
+    title: "Delete every video that shows you?",
+    body: "Every video listed here is deleted for everyone, drafts included. This cannot be undone.",
+    confirmLabel: "Delete all",
+  }, async () => {
+    const { deleted } = await api.deleteAllAppearances();
+    toast(`${deleted} ${deleted === 1 ? "video" : "videos"} deleted.`);
+    list.replaceChildren();
+    more.replaceChildren();
+    refreshEmpty();
   });
 
   main.append(h("section", { class: "page of-me" },

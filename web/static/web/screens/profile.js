@@ -2,7 +2,7 @@
 // followers and following, and your own profile (edit, sign out, blocked people, your data).
 
 import { api, ApiError, session } from "../api.js";
-import { busy, clearFormErrors, confirmDialog, count, errorBox, field, h, moreButton, replace, showFormErrors, toast } from "../dom.js";
+import { busy, confirmDialog, confirmThen, count, errorBox, field, h, moreButton, onSubmit, replace, toast } from "../dom.js";
 import { icon } from "../icons.js";
 import { navigate } from "../router.js";
 import { AccessBook, accessAction } from "../components/mentions.js";
@@ -153,18 +153,14 @@ function editForm(me) {
     field("Birthdate", birthdate, { hint: me.is_minor ? "Minors' likeness rules apply to your cameo." : "" }),
     summary,
     h("button", { type: "submit", class: "btn primary" }, "Save profile"));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    clearFormErrors(form);
+  onSubmit(form, summary, async () => {
     const body = { display_name: name.value.trim() };
     if (birthdate.value) body.birthdate = birthdate.value;
-    busy(form.querySelector("button[type=submit]"), async () => {
-      await api.updateMe(body);
-      const fresh = await loadMe();
-      const heading = form.closest(".profile")?.querySelector("h1");
-      if (heading) heading.textContent = fresh.display_name || `@${fresh.handle}`;
-      toast("Profile saved.");
-    }, { onError: (error) => showFormErrors(form, error, summary) });
+    await api.updateMe(body);
+    const fresh = await loadMe();
+    const heading = form.closest(".profile")?.querySelector("h1");
+    if (heading) heading.textContent = fresh.display_name || `@${fresh.handle}`;
+    toast("Profile saved.");
   });
   return form;
 }
@@ -177,15 +173,10 @@ function passwordForm() {
     field("New password", h("input", { name: "password", type: "password", autocomplete: "new-password", required: true, minlength: "8" })),
     summary,
     h("button", { type: "submit", class: "btn ghost" }, "Change password"));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    clearFormErrors(form);
-    const data = Object.fromEntries(new FormData(form));
-    busy(form.querySelector("button[type=submit]"), async () => {
-      await api.updateMe(data);
-      form.reset();
-      toast("Password changed. Your other devices are signed out.");
-    }, { onError: (error) => showFormErrors(form, error, summary) });
+  onSubmit(form, summary, async (data) => {
+    await api.updateMe(data);
+    form.reset();
+    toast("Password changed. Your other devices are signed out.");
   });
   return form;
 }
@@ -234,18 +225,13 @@ function accountActions(me) {
     setTimeout(() => URL.revokeObjectURL(url), 10000);
   }));
   const erase = h("button", { type: "button", class: "btn danger" }, icon("trash", { size: 18 }), "Delete my account");
-  erase.addEventListener("click", async () => {
-    const { confirmed } = await confirmDialog({
-      title: "Delete your account?",
-      body: "Your profile, videos, cameo and everything else of yours are erased. This cannot be undone.",
-      confirmLabel: "Delete my account",
-      danger: true,
-    });
-    if (!confirmed) return;
-    await busy(erase, async () => {
-      await api.deleteMe();
-      session.end("signed-out");
-    });
+  confirmThen(erase, {
+    title: "Delete your account?",
+    body: "Your profile, videos, cameo and everything else of yours are erased. This cannot be undone.",
+    confirmLabel: "Delete my account",
+  }, async () => {
+    await api.deleteMe();
+    session.end("signed-out");
   });
   return h("section", { class: "card stack", "aria-labelledby": "account-title" },
     h("h2", { id: "account-title" }, "Account"),
