@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 
 from accounts.models import HANDLE_PATTERN, AuthToken, Block, Follow, User, normalize_handle
 from core.exceptions import NotFound
+from core.pagination import Page, decode_cursor, encode_cursor, page_limit
 
 
 @dataclass(frozen=True)
@@ -197,3 +198,129 @@ def following_of(user: User) -> QuerySet[Follow]:
 
 def blocks_of(user: User) -> QuerySet[Block]:
     return Block.objects.filter(blocker=user).select_related("blocked")
+
+
+# --- people search ---------------------------------------------------------------------------------
+# Two steps, one interface: the database's own engine picks a bounded set of candidates (PostgreSQL:
+# pg_trgm on the handle and display name, GIN-indexed; SQLite: the FTS5 table accounts_user_fts with
+# prefix queries; both also take every name starting with the query's first two letters, so a typo
+# after them is still found), then one Python ranking (rapidfuzz) orders them, the same on both.
+
+SEARCH_CANDIDATES = 300  # the most people one query considers, so results and cost are bounded
+_FUZZY_FLOOR = 70  # rapidfuzz ratio (0–100) below which a candidate is not a match
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """A person found, with how close their names are to the query (0–100) and their followers."""
+
+    user: User
+    closeness: int
+    followers: int
+
+    @property
+    def key(self) -> tuple[int, int, int]:
+        """The ranking, best first when sorted ascending: closeness, then followers, then newest."""
+        return (-self.closeness, -self.followers, -self.user.pk)
+
+
+def search_text(q: str) -> str:
+    """The query as names are compared: lower case, no leading `@`, single spaces."""
+    return " ".join(q.strip().lower().lstrip("@").split())
+
+
+def _like_prefix(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _candidates_postgresql(q: str) -> list[int]:
+    table = User._meta.db_table
+    head = _like_prefix(q[:2])
+    sql = (
+        f"SELECT id FROM {table} WHERE is_active AND ("  # noqa: S608 - the table name is ours
+        "handle %% %s OR %s <%% lower(display_name) OR handle LIKE %s "
+        "OR lower(display_name) LIKE %s OR lower(display_name) LIKE %s) "
+        "ORDER BY GREATEST(similarity(handle, %s), word_similarity(%s, lower(display_name))) DESC, id DESC "
+        "LIMIT %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [q, q, head, head, "% " + head, q, q, SEARCH_CANDIDATES])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _candidates_sqlite(q: str) -> list[int]:
+    words = re.findall(r"[^\W_]+", q)
+    if not words:
+        return []
+    match = " AND ".join(f'"{w}"*' for w in words) + f' OR "{words[0][:2]}"*'
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT rowid FROM accounts_user_fts WHERE accounts_user_fts MATCH %s ORDER BY rank LIMIT %s",
+            [match, SEARCH_CANDIDATES],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def closeness(q: str, handle: str, display_name: str) -> int:
+    """How close a person's names are to the query, 0–100 (0: no match): the exact handle 100, the
+    exact display name 95, a handle starting with it 90, a word of either starting with it 85, else
+    rapidfuzz's ratio against the handle, the display name or a word (less 3), or their beginnings
+    (less 6): a typo, at most 84."""
+    from rapidfuzz import fuzz
+
+    name = " ".join(display_name.lower().split())
+    if handle == q:
+        return 100
+    if name == q:
+        return 95
+    if handle.startswith(q):
+        return 90
+    words = [w for w in re.split(r"[^\w]+|_", f"{handle} {name}") if w]
+    if name.startswith(q) or any(w.startswith(q) for w in words):
+        return 85
+    # The whole handle counts most, then the display name or one word, then a beginning.
+    best = max(
+        fuzz.ratio(q, handle),
+        max(fuzz.ratio(q, text) for text in [name, *words] if text) - 3 if name or words else 0,
+        max(fuzz.ratio(q, text[: len(q)]) for text in [handle, name, *words] if text) - 6,
+    )
+    return min(84, int(best)) if best >= _FUZZY_FLOOR else 0
+
+
+def people_ranked(q: str, viewer: User, *, among: QuerySet[Any] | None = None) -> list[SearchHit]:
+    """Everyone whose handle or display name matches `q` (prefix or a typo), best first: closest,
+    then most followed. People in a block with `viewer`, either way, never appear. `among` (a
+    queryset of user ids) narrows the people considered, e.g. the owners of cameos."""
+    text = search_text(q)
+    if not text:
+        return []
+    ids = _candidates_postgresql(text) if connection.vendor == "postgresql" else _candidates_sqlite(text)
+    people = (
+        User.objects.filter(pk__in=ids, is_active=True)
+        .exclude(pk__in=Block.objects.filter(blocker=viewer).values("blocked_id"))
+        .exclude(pk__in=blockers_of(viewer))
+        .annotate(followers_count=_count(Follow, "followee"))
+    )
+    if among is not None:
+        people = people.filter(pk__in=among)
+    hits = [SearchHit(u, closeness(text, u.handle, u.display_name), u.followers_count) for u in people]
+    return sorted((h for h in hits if h.closeness), key=lambda h: h.key)
+
+
+def hits_page(hits: Sequence[Any], *, cursor: str | None, limit: int | None, salt: str) -> Page[Any]:
+    """One page of ranked hits (each with a `key`, unique, ascending): a signed cursor holds the last
+    key, so the next page starts after it, as core.pagination's keyset cursors do."""
+    size = page_limit(limit)
+    if cursor:
+        last = tuple(decode_cursor(cursor, salt=salt, length=3))
+        hits = [h for h in hits if h.key > last]
+    rows = list(hits[: size + 1])
+    if len(rows) <= size:
+        return Page(items=rows, next=None)
+    return Page(items=rows[:size], next=encode_cursor(list(rows[size - 1].key), salt=salt))
+
+
+def people_search(q: str, viewer: User, *, cursor: str | None, limit: int | None) -> Page[User]:
+    """GET /search?type=people: a page of the people matching `q` (people_ranked)."""
+    page = hits_page(people_ranked(q, viewer), cursor=cursor, limit=limit, salt=f"search-people:{search_text(q)}")
+    return Page(items=[h.user for h in page.items], next=page.next)

@@ -6,13 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import User
+from accounts.presenters import UserSummaryOutput, user_summary
+from accounts.selectors import people_search
 from cameos import presenters, selectors, services
 from cameos.conf import conf
 from cameos.models import Audience
@@ -25,10 +34,12 @@ from cameos.presenters import (
     MyRequestOutput,
     PossibleMatchOutput,
 )
-from core.apis import errors, page_body, page_query, paginated
+from core.apis import PageQuerySerializer, errors, page_body, page_query, paginated
 from core.exceptions import InvalidInput, NotFound
 from core.pagination import keyset_page
 from core.serializers import StrictSerializer
+from feed.presenters import VideoOutput, video_bodies
+from feed.selectors import videos_search
 
 # --- enrollment ------------------------------------------------------------------------------------
 
@@ -302,3 +313,65 @@ class ScanApi(APIView):
             raise NotFound("You have no cameo yet: enroll first.")
         services.schedule_scan(cameo.pk)
         return Response({"status": "scanning"}, status=status.HTTP_202_ACCEPTED)
+
+
+# --- search ----------------------------------------------------------------------------------------
+
+
+def _search_people(q: str, viewer: User, cursor: str | None, limit: int | None) -> dict[str, Any]:
+    page = people_search(q, viewer, cursor=cursor, limit=limit)
+    return {"results": [user_summary(u) for u in page.items], "next": page.next}
+
+
+def _search_cameos(q: str, viewer: User, cursor: str | None, limit: int | None) -> dict[str, Any]:
+    page = selectors.cameos_search(q, viewer, cursor=cursor, limit=limit)
+    return {"results": [presenters.access_body(owner, access) for owner, access in page.items], "next": page.next}
+
+
+def _search_videos(q: str, viewer: User, cursor: str | None, limit: int | None) -> dict[str, Any]:
+    page = videos_search(q, viewer, cursor=cursor, limit=limit)
+    return {"results": video_bodies(page.items, viewer), "next": page.next}
+
+
+# type -> (q, viewer, cursor, limit) -> a page body; one line a type.
+SEARCHES = {
+    "people": _search_people,
+    "cameos": _search_cameos,
+    "videos": _search_videos,
+}
+# The result shape of each type, for the OpenAPI document.
+SEARCH_RESULTS = [UserSummaryOutput, AccessOutput, VideoOutput]
+
+
+class SearchApi(APIView):
+    """People by handle and display name (prefix and typo tolerant), videos, or cameos one may use."""
+
+    throttle_scope = "search"
+
+    class SearchQuery(serializers.Serializer):
+        q = serializers.CharField(min_length=1, max_length=100, help_text="1–100 characters.")
+        type = serializers.ChoiceField(choices=list(SEARCHES), default="people")
+
+    @extend_schema(
+        operation_id="search",
+        parameters=[SearchQuery, PageQuerySerializer],
+        responses={
+            200: inline_serializer(
+                "SearchPage",
+                {
+                    # Each result in one of the shapes (an empty page fits them all, so not oneOf the pages).
+                    "results": PolymorphicProxySerializer(
+                        "SearchResult", serializers=SEARCH_RESULTS, resource_type_field_name=None, many=True
+                    ),
+                    "next": serializers.CharField(allow_null=True, help_text="Cursor of the next page, or null."),
+                },
+            ),
+            **errors(400, 401, 429),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        query = self.SearchQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        page = page_query(request)
+        search = SEARCHES[query.validated_data["type"]]
+        return Response(search(query.validated_data["q"], request.user, page["cursor"], page["limit"]))

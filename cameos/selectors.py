@@ -275,3 +275,32 @@ def possible_matches_on_videos_of(author: User) -> QuerySet[Appearance]:
 def face_templates(video_id: int) -> list[Any]:
     """The face templates the output scan found in a video (one per face track), for the consent gate."""
     return list(VideoFace.objects.filter(video_id=video_id).values_list("embedding", flat=True))
+
+
+def cameos_search(q: str, viewer: User, *, cursor: str | None, limit: int | None) -> Page[tuple[User, Access]]:
+    """GET /search?type=cameos: the people matching `q` (accounts' people search, same ranking) whose
+    cameo `viewer` may use now or may ask for (or has asked for: `request` says so), by the consent
+    gate's own rules (cameo_access_many): a block either way or an `only_me` cameo leaves them out."""
+    from accounts.selectors import hits_page, people_ranked, search_text
+
+    hits = people_ranked(q, viewer, among=Cameo.objects.values("owner_id"))
+    cameos = {c.owner_id: c for c in Cameo.objects.filter(owner_id__in=[h.user.pk for h in hits])}
+    for hit in hits:
+        cameos[hit.user.pk].owner = hit.user
+    access = cameo_access_many(viewer, cameos.values())
+    usable = [(h, access[cameos[h.user.pk].pk]) for h in hits]
+    usable = [(h, a) for h, a in usable if a.available or a.can_request or a.request == CameoGrant.Status.REQUESTED]
+    page = hits_page(
+        [_Found(h.key, h.user, a) for h, a in usable],
+        cursor=cursor,
+        limit=limit,
+        salt=f"search-cameos:{search_text(q)}",
+    )
+    return Page(items=[(f.user, f.access) for f in page.items], next=page.next)
+
+
+@dataclass(frozen=True)
+class _Found:
+    key: tuple[int, int, int]
+    user: User
+    access: Access

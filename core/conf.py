@@ -23,6 +23,7 @@ THROTTLE_RATES = {
     "generation": "120/hour",
     "takedowns": "20/hour",  # per client address: no account
     "takedowns_status": "300/hour",
+    "search": "120/minute",
 }
 
 

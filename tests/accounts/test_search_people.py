@@ -1,0 +1,126 @@
+"""GET /api/v1/search?type=people: by handle and display name, prefix and typo tolerant, closest first
+then most followed; never anyone in a block with the caller; bad queries are 400 in the error shape.
+The same tests run on SQLite (FTS5) and PostgreSQL (pg_trgm)."""
+
+import pytest
+
+from accounts import services
+
+pytestmark = pytest.mark.django_db
+SEARCH = "/api/v1/search"
+
+
+def handles(response):
+    assert response.status_code == 200, response.content
+    return [person["handle"] for person in response.json()["results"]]
+
+
+@pytest.fixture
+def astra(make_user):
+    return make_user("astra", display_name="Astra Nova")
+
+
+def test_the_exact_handle_comes_first_then_the_most_followed(api, make_user, astra):
+    popular = make_user("astra.fan", display_name="Fan Club")
+    make_user("astral_plane")
+    for n in range(3):
+        services.follow_create(follower=make_user(f"follower{n}"), followee=popular)
+    make_user("bob", display_name="Bob")
+    assert handles(api.get(SEARCH, {"q": "astra"})) == ["astra", "astra.fan", "astral_plane"]
+    assert handles(api.get(SEARCH, {"q": "@Astra", "type": "people"}))[0] == "astra"
+
+
+def test_a_person_is_found_by_a_prefix_of_their_handle_or_display_name(api, make_user, astra):
+    make_user("zed")
+    assert handles(api.get(SEARCH, {"q": "ast"})) == ["astra"]
+    assert handles(api.get(SEARCH, {"q": "nov"})) == ["astra"]
+    assert api.get(SEARCH, {"q": "ast"}).json()["results"] == [{"handle": "astra", "display_name": "Astra Nova"}]
+
+
+def test_a_typo_still_finds_them(api, make_user, astra):
+    make_user("asterix.gaul", display_name="Gaul")
+    assert handles(api.get(SEARCH, {"q": "asrta"}))[0] == "astra"
+    assert handles(api.get(SEARCH, {"q": "astar nova"}))[0] == "astra"
+
+
+def test_nobody_matches_nonsense(api, astra):
+    assert handles(api.get(SEARCH, {"q": "qqqqzzzz"})) == []
+
+
+def test_blocks_hide_people_both_ways(api, me, make_user, astra):
+    blocked_by_me = make_user("astra.blocked")
+    blocker = make_user("astra.blocker")
+    services.block_create(blocker=me, blocked=blocked_by_me)
+    services.block_create(blocker=blocker, blocked=me)
+    assert handles(api.get(SEARCH, {"q": "astra"})) == ["astra"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"q": ""}, "q"),
+        ({"q": "   "}, "q"),
+        ({"q": "a" * 101}, "q"),
+        ({}, "q"),
+        ({"q": "astra", "type": "songs"}, "type"),
+    ],
+)
+def test_bad_queries_are_400_in_the_error_shape(api, params, field):
+    response = api.get(SEARCH, params)
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid"
+    assert field in response.json()["fields"]
+
+
+def test_a_query_of_100_characters_is_fine(api):
+    assert handles(api.get(SEARCH, {"q": "a" * 100})) == []
+
+
+def test_anonymous_is_401(anon):
+    response = anon.get(SEARCH, {"q": "astra"})
+    assert response.status_code == 401
+    assert "error" in response.json()
+
+
+def test_pages_follow_the_cursor_to_the_end(api, make_user):
+    for n in range(5):
+        make_user(f"comet{n}")
+    first = api.get(SEARCH, {"q": "comet", "limit": 2}).json()
+    second = api.get(SEARCH, {"q": "comet", "limit": 2, "cursor": first["next"]}).json()
+    third = api.get(SEARCH, {"q": "comet", "limit": 2, "cursor": second["next"]}).json()
+    seen = [p["handle"] for page in (first, second, third) for p in page["results"]]
+    assert sorted(seen) == [f"comet{n}" for n in range(5)]
+    assert len(set(seen)) == 5
+    assert third["next"] is None
+
+
+def test_a_cursor_of_another_query_is_refused(api, make_user):
+    for n in range(3):
+        make_user(f"comet{n}")
+    first = api.get(SEARCH, {"q": "comet", "limit": 1}).json()
+    response = api.get(SEARCH, {"q": "come", "cursor": first["next"]})
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_cursor"
+
+
+def test_searches_are_rate_limited(api, settings, astra):
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"search": "2/minute"}}
+    assert [api.get(SEARCH, {"q": "astra"}).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_renamed_person_is_found_by_the_new_name(api, me, astra):
+    services.user_update(user=astra, display_name="Polaris")
+    assert handles(api.get(SEARCH, {"q": "polaris"})) == ["astra"]
+    assert handles(api.get(SEARCH, {"q": "nova"})) == []
+
+
+@pytest.mark.postgres
+def test_postgresql_searches_with_trigram_indexes(db):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'accounts_user' AND indexname LIKE '%trgm'")
+        assert sorted(r[0] for r in cursor.fetchall()) == [
+            "accounts_user_display_name_trgm",
+            "accounts_user_handle_trgm",
+        ]

@@ -1,0 +1,89 @@
+"""GET /api/v1/search?type=cameos: the people matching the query whose cameo the caller may use now or
+may ask for, in the cameo-access shape, by the consent gate's rules: `only_me` cameos, people without
+a cameo and blocks either way never appear."""
+
+import pytest
+
+from accounts import services as accounts_services
+from cameos import services
+
+pytestmark = pytest.mark.django_db
+SEARCH = "/api/v1/search"
+
+
+def found(client, q, **params):
+    response = client.get(SEARCH, {"q": q, "type": "cameos", **params})
+    assert response.status_code == 200, response.content
+    return response.json()["results"]
+
+
+@pytest.fixture
+def cast(make_user, me, activate_cameo):
+    """astra (everyone), astra.mutual (mutuals, a mutual of me), astra.asks (approved), astra.private
+    (only_me), astra.none (no cameo)."""
+    people = {}
+    for handle, audience in [
+        ("astra", "everyone"),
+        ("astra.mutual", "mutuals"),
+        ("astra.asks", "approved"),
+        ("astra.private", "only_me"),
+    ]:
+        people[handle] = make_user(handle)
+        activate_cameo(people[handle], audience=audience)
+    people["astra.none"] = make_user("astra.none")
+    accounts_services.follow_create(follower=me, followee=people["astra.mutual"])
+    accounts_services.follow_create(follower=people["astra.mutual"], followee=me)
+    return people
+
+
+def test_cameos_one_may_use_or_ask_for(api, cast):
+    results = found(api, "astra")
+    assert results[0] == {"handle": "astra", "available": True, "can_request": False, "request": None}
+    assert {r["handle"]: (r["available"], r["can_request"]) for r in results} == {
+        "astra": (True, False),
+        "astra.mutual": (True, False),
+        "astra.asks": (False, True),
+    }
+
+
+def test_a_stranger_never_sees_an_only_me_cameo_but_its_owner_does(client_of, make_user, activate_cameo):
+    owner = make_user("secret.star")
+    activate_cameo(owner, audience="only_me")
+    assert found(client_of(make_user("curious")), "secret") == []
+    assert found(client_of(owner), "secret") == [
+        {"handle": "secret.star", "available": True, "can_request": False, "request": None}
+    ]
+
+
+def test_a_request_waiting_is_shown_as_requested(api, me, cast):
+    services.grant_request(requester=me, owner=cast["astra.asks"])
+    assert found(api, "astra.asks") == [
+        {"handle": "astra.asks", "available": False, "can_request": False, "request": "requested"}
+    ]
+
+
+def test_prefix_and_typo(api, cast):
+    assert {r["handle"] for r in found(api, "ast")} == {"astra", "astra.mutual", "astra.asks"}
+    assert found(api, "asrta")[0]["handle"] == "astra"
+
+
+def test_blocks_hide_cameos_both_ways(api, me, cast):
+    accounts_services.block_create(blocker=me, blocked=cast["astra"])
+    accounts_services.block_create(blocker=cast["astra.asks"], blocked=me)
+    assert [r["handle"] for r in found(api, "astra")] == ["astra.mutual"]
+
+
+def test_bad_queries_are_400_and_anonymous_is_401(api, anon, cast):
+    for params in ({"q": "", "type": "cameos"}, {"q": "x" * 101, "type": "cameos"}, {"q": "astra", "type": "x"}):
+        response = api.get(SEARCH, params)
+        assert response.status_code == 400
+        assert response.json()["error"] == "invalid"
+    assert anon.get(SEARCH, {"q": "astra", "type": "cameos"}).status_code == 401
+
+
+def test_pages_follow_the_cursor(api, cast):
+    first = api.get(SEARCH, {"q": "astra", "type": "cameos", "limit": 2}).json()
+    second = api.get(SEARCH, {"q": "astra", "type": "cameos", "limit": 2, "cursor": first["next"]}).json()
+    assert [r["handle"] for r in first["results"] + second["results"]] == [r["handle"] for r in found(api, "astra")]
+    assert len(first["results"]) == 2
+    assert second["next"] is None
