@@ -40,12 +40,16 @@ class FeedSettings:
     draft_media_url_seconds: int = 600
     # Ceiling for view events: a report of a longer watch is refused as absurd.
     max_watch_ms: int = 6 * 3600 * 1000
+    # Video search ranks by hot_score (engagement and freshness) + this × the text match (0..1:
+    # ts_rank on PostgreSQL, bm25 on SQLite, both as r / (1 + r)), in the same log units as the boosts.
+    search_relevance_weight: float = 8.0
 
     def __post_init__(self) -> None:
         require(self.tau_seconds > 0, "TAU_SECONDS must be positive")
         require(self.fresh_seconds >= 0 and self.body_cache_seconds >= 0, "durations must not be negative")
         require(self.max_in_a_row >= 1 and self.overfetch >= 1, "MAX_IN_A_ROW and OVERFETCH must be at least 1")
         require(self.max_watch_ms > 0, "MAX_WATCH_MS must be positive")
+        require(self.search_relevance_weight >= 0, "SEARCH_RELEVANCE_WEIGHT must not be negative")
 
 
 conf = loader("FEED", FeedSettings)

@@ -122,6 +122,7 @@ def run(ctx: Any) -> None:
         "author_id": lambda i: int(authors[i]),
         "status": lambda i: "published",
         "caption": lambda i: f"seeded video {video_ids[i]}",
+        "search_text": lambda i: "",  # the prompt's words (feed.selectors.videos_search): seeded videos have none
         "media_key": lambda i: f"s{video_ids[i]:x}",
         "media": lambda i: files[i % CLIPS][0],
         "poster": lambda i: files[i % CLIPS][1],

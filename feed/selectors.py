@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,8 @@ from accounts.models import Follow, User
 from accounts.selectors import relation_between
 from core.exceptions import NotFound
 from core.memo import TTLCache
+from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, page_limit
+from feed.conf import conf
 from feed.fingerprints import CopyIndex, Fingerprint
 from feed.models import Comment, Like, RemovedFingerprint, Video, VideoPerson
 
@@ -167,3 +170,73 @@ def removed_copy_of(fingerprint: bytes | memoryview | None) -> int | None:
         index = CopyIndex(RemovedFingerprint.objects.values_list("video_id", "fingerprint").iterator(chunk_size=5000))
         _copy_index.set_many({key: index})
     return index.find(Fingerprint.from_bytes(fingerprint))
+
+
+# --- search ----------------------------------------------------------------------------------------
+
+# The weighted tsvector of migration 0003's GIN index, character for character (else no index).
+_PG_VECTOR = (
+    "(setweight(to_tsvector('english'::regconfig, v.caption), 'A') "
+    "|| setweight(to_tsvector('english'::regconfig, v.search_text), 'B'))"
+)
+# bm25 weights of the FTS5 columns (caption, search_text): a caption match counts more, as 'A' > 'B'.
+_FTS_WEIGHTS = "2.5, 1.0"
+_NOT_BLOCKED = (
+    "v.author_id NOT IN (SELECT b.blocked_id FROM accounts_block b WHERE b.blocker_id = %s "
+    "UNION SELECT b.blocker_id FROM accounts_block b WHERE b.blocked_id = %s)"
+)
+_MAX_WORDS = 16
+
+
+def _search_words(q: str) -> list[str]:
+    """The words of a query (letters and digits), lower case: never operators of either engine."""
+    return re.findall(r"[^\W_]+", q.lower())[:_MAX_WORDS]
+
+
+def videos_search(q: str, viewer: User | None, *, cursor: str | None = None, limit: int | None = None) -> Page[int]:
+    """Ids of the published videos whose caption or prompt words match every word of `q` (the last
+    also as a prefix), best first: hot_score (engagement and freshness) + SEARCH_RELEVANCE_WEIGHT ×
+    the text match (PostgreSQL full-text search with ts_rank, SQLite FTS5 with bm25, both as
+    r / (1 + r)). Drafts and removed videos are never found, nor anyone's in a block relation with
+    the viewer. Keyset pages on (score, id) under a signed cursor (core.pagination)."""
+    size = page_limit(limit)
+    words = _search_words(q)
+    if not words:
+        return Page(items=[], next=None)
+    salt = "search.videos"
+    after_sql, after_params = "", []
+    if cursor:
+        score, last = decode_cursor(cursor, salt=salt, length=2)
+        if not isinstance(score, (int, float)) or not isinstance(last, int):
+            raise InvalidCursor
+        after_sql, after_params = " WHERE score < %s OR (score = %s AND id < %s)", [score, score, last]
+    weight = conf().search_relevance_weight
+    params: list[Any] = [weight]
+    if connection.vendor == "postgresql":
+        query = " & ".join([*words[:-1], f"{words[-1]}:*"])
+        inner = (
+            f"SELECT v.id AS id, v.hot_score + %s * ts_rank({_PG_VECTOR}, query, 32)::float8 AS score "
+            "FROM feed_video v, to_tsquery('english'::regconfig, %s) query "
+            f"WHERE v.status = 'published' AND {_PG_VECTOR} @@ query"
+        )
+    else:
+        query = " ".join([f'"{w}"' for w in words[:-1]] + [f'"{words[-1]}"*'])
+        rank = f"(-bm25(feed_video_fts, {_FTS_WEIGHTS}))"
+        inner = (
+            f"SELECT v.id AS id, v.hot_score + %s * ({rank} / (1.0 + {rank})) AS score "
+            "FROM feed_video_fts JOIN feed_video v ON v.id = feed_video_fts.rowid "
+            "WHERE feed_video_fts MATCH %s AND v.status = 'published'"
+        )
+    params.append(query)
+    if viewer is not None:
+        inner += f" AND {_NOT_BLOCKED}"
+        params += [viewer.pk, viewer.pk]
+    sql = f"SELECT id, score FROM ({inner}) found{after_sql} ORDER BY score DESC, id DESC LIMIT %s"
+    with connection.cursor() as db:
+        db.execute(sql, [*params, *after_params, size + 1])
+        rows = db.fetchall()
+    next_cursor = None
+    if len(rows) > size:
+        rows = rows[:size]
+        next_cursor = encode_cursor([float(rows[-1][1]), rows[-1][0]], salt=salt)
+    return Page(items=[row[0] for row in rows], next=next_cursor)

@@ -147,15 +147,18 @@ def video_create(
     people: Iterable[User] = (),
     fingerprint: bytes | None = None,
     stored: dict[str, str] | None = None,
+    prompt: str = "",
 ) -> Video:
     """A new draft. Its files go under a random folder (`videos/<media_key>/`); a draft's media is
     served only at signed, expiring URLs (feed.media). `fingerprint`: its vPDQ fingerprint
     (feed.fingerprints, computed by the worker), which keeps it from being published if it is a copy
     of a removed video and is kept if it is itself removed. `stored`: its files, already stored by
-    video_files_store (instead of `media` and `poster`)."""
+    video_files_store (instead of `media` and `poster`). `prompt`: the canonical prompt it was made
+    from, which search finds it by once it is published (feed.selectors.videos_search)."""
     video = Video(
         author=author,
         caption=caption.strip(),
+        search_text=prompt.strip(),
         duration_ms=duration_ms,
         width=width,
         height=height,

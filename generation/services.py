@@ -361,6 +361,7 @@ def _job_finish(job_id: Any, *, stored: dict[str, str], **rendered: Unpack[Rende
         caption="",
         remix_of=job.remix_of,
         fingerprint=rendered.get("fingerprint"),
+        prompt=job.prompt,
     )
     cameo_services.appearances_record(video=video, tagged=tagged, detected=detected)
     cameo_services.video_faces_record(video_id=video.pk, tracks=rendered["faces"])

@@ -1,0 +1,162 @@
+"""Video search (GET /api/v1/search?type=videos): published videos by caption and prompt words, best
+match first, never drafts, removed videos or anyone in a block relation; on SQLite (FTS5) and
+PostgreSQL (full-text search) alike."""
+
+import pytest
+from django.core.files.base import ContentFile
+
+from accounts import services as accounts_services
+from feed import services
+from tests.media import tiny_jpeg, tiny_mp4
+
+pytestmark = pytest.mark.django_db
+
+
+def search(client, q, **params):
+    response = client.get("/api/v1/search", {"q": q, "type": "videos", **params})
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def found(client, q, **params):
+    return [v["id"] for v in search(client, q, **params)["results"]]
+
+
+@pytest.fixture
+def fillers(other, make_video):
+    """Videos that match nothing searched here, so each searched word is rare (as in a real catalogue)."""
+    return [make_video(other, caption=f"a quiet walk number {i} along the river") for i in range(8)]
+
+
+def made_from(author, prompt, caption=""):
+    """A published video made from `prompt`, as the generation app makes its draft."""
+    video = services.video_create(
+        author=author,
+        media=ContentFile(tiny_mp4()),
+        poster=ContentFile(tiny_jpeg()),
+        duration_ms=500,
+        width=64,
+        height=112,
+        caption=caption,
+        prompt=prompt,
+    )
+    return services.video_publish(video=video)
+
+
+def test_the_video_whose_caption_matches_best_comes_first(api, other, make_video, fillers):
+    # Published in the order worst-last, so freshness alone would put the weakest match first.
+    best = make_video(other, caption="Pasta, more pasta, and pasta with pasta sauce")
+    once = make_video(other, caption="pasta night")
+    prompt_only = made_from(other, "a bowl of pasta on a table", caption="dinner time")
+    assert found(api, "pasta") == [best.pk, once.pk, prompt_only.pk]
+    body = search(api, "pasta")["results"][0]
+    assert body["caption"] == "Pasta, more pasta, and pasta with pasta sauce"
+    assert body["author"]["handle"] == "other.person"
+    assert "search_text" not in body and "prompt" not in body
+
+
+def test_a_prompt_word_finds_the_video(api, other, fillers):
+    video = made_from(other, "a corgi surfing a giant wave at sunset")
+    assert found(api, "corgi") == [video.pk]
+    assert found(api, "surfing corgi") == [video.pk]
+    assert found(api, "corgi skiing") == []
+
+
+def test_the_last_word_matches_as_a_prefix(api, other, make_video, fillers):
+    video = make_video(other, caption="volcano eruption timelapse")
+    assert found(api, "volc") == [video.pk]
+
+
+def test_engagement_ranks_equal_matches(api, me, other, make_user, make_video, fillers):
+    quiet = make_video(other, caption="origami crane")
+    liked = make_video(other, caption="origami crane")
+    quiet_again = make_video(other, caption="origami crane")
+    for fan in [make_user() for _ in range(3)]:
+        services.like_create(user=fan, video=liked)
+    assert found(api, "origami") == [liked.pk, quiet_again.pk, quiet.pk]
+
+
+def test_drafts_and_removed_videos_are_never_found(api, me, other, make_video, fillers):
+    draft = services.video_create(
+        author=other,
+        media=ContentFile(tiny_mp4()),
+        duration_ms=500,
+        width=64,
+        height=112,
+        caption="lighthouse draft",
+        prompt="a lighthouse in a storm",
+    )
+    own_draft = make_video(me, publish=False, caption="my lighthouse draft")
+    removed = make_video(other, caption="lighthouse removed")
+    services.video_take_down(video=removed, reason="spam")
+    published = make_video(other, caption="lighthouse at dawn")
+    assert found(api, "lighthouse") == [published.pk]
+    assert draft.pk not in found(api, "storm") and own_draft.pk not in found(api, "draft")
+
+
+def test_blocked_people_are_hidden_both_ways(api, me, other, make_user, make_video, fillers):
+    blocked_by_me = make_user("blocked.by.me")
+    blocks_me = make_user("blocks.me")
+    accounts_services.block_create(blocker=me, blocked=blocked_by_me)
+    accounts_services.block_create(blocker=blocks_me, blocked=me)
+    make_video(blocked_by_me, caption="kayak trip")
+    make_video(blocks_me, caption="kayak race")
+    visible = make_video(other, caption="kayak lesson")
+    assert found(api, "kayak") == [visible.pk]
+
+
+def test_a_video_found_later_by_an_edited_caption(api, other, make_video, fillers):
+    draft = make_video(other, publish=False)
+    assert found(api, "marathon") == []
+    services.video_publish(video=draft, caption="my first marathon")
+    assert found(api, "marathon") == [draft.pk]
+
+
+def test_pages_follow_the_ranking_without_gaps_or_repeats(api, other, make_video, fillers):
+    videos = [make_video(other, caption=f"sunset number {i}") for i in range(7)]
+    whole = found(api, "sunset", limit=100)
+    assert sorted(whole) == sorted(v.pk for v in videos)
+    seen, cursor = [], None
+    while True:
+        body = search(api, "sunset", limit=3, **({"cursor": cursor} if cursor else {}))
+        assert len(body["results"]) <= 3
+        seen += [v["id"] for v in body["results"]]
+        cursor = body["next"]
+        if not cursor:
+            break
+    assert seen == whole
+
+
+def test_a_changed_cursor_is_a_400(api, other, make_video, fillers):
+    for i in range(3):
+        make_video(other, caption=f"meadow {i}")
+    cursor = search(api, "meadow", limit=1)["next"]
+    response = api.get("/api/v1/search", {"q": "meadow", "type": "videos", "cursor": cursor[:-2] + "xx"})
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_cursor"
+
+
+def test_a_query_of_operators_only_finds_nothing_and_breaks_nothing(api, other, make_video, fillers):
+    make_video(other, caption="rainbow")
+    for q in ['"', "*", "-", "a AND OR NOT", ":*", "'", "rainbow)"]:
+        response = api.get("/api/v1/search", {"q": q, "type": "videos"})
+        assert response.status_code == 200, (q, response.content)
+    assert found(api, "rainbow)") != []
+
+
+def test_a_generated_video_is_found_by_its_prompt_once_published(
+    api, settings, tmp_path, fillers, django_capture_on_commit_callbacks
+):
+    """The generation app hands the job's canonical prompt to the feed with the draft."""
+    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "C2PA_DEV_DIR": tmp_path}
+    with django_capture_on_commit_callbacks(execute=True):  # the worker runs in-process (eager)
+        submitted = api.post(
+            "/api/v1/generations", {"prompt": "a corgi juggling oranges", "duration_s": 2}, format="json"
+        )
+    assert submitted.status_code == 202, submitted.content
+    job = api.get(f"/api/v1/generations/{submitted.json()['id']}").json()
+    assert job["status"] == "ready", job
+    assert found(api, "juggling") == []  # still a draft
+    published = api.post(f"/api/v1/generations/{job['id']}/publish", {"caption": "fruit"}, format="json")
+    assert published.status_code == 200, published.content
+    assert found(api, "juggling corgi") == [job["video"]["id"]]
