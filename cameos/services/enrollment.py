@@ -104,8 +104,7 @@ def check_upload(upload: UploadedFile) -> str:
             header = read_header(copy.name, caps=caps)
             if not rules.min_seconds <= header.duration_s <= rules.max_seconds:
                 raise _refuse(
-                    f"Record {rules.min_seconds}–{rules.max_seconds} seconds "
-                    f"(this one is {header.duration_s:.1f})."
+                    f"Record {rules.min_seconds}–{rules.max_seconds} seconds (this one is {header.duration_s:.1f})."
                 )
             if max(header.width, header.height) > rules.max_side:
                 raise _refuse(too_large)
