@@ -84,9 +84,10 @@ def restrictions() -> None:
 
 def main() -> None:
     setup_django()
+    from core.sentences import model
     from moderation import policy, semantic
 
-    semantic.model()
+    model()
     semantic.scores("warm up")
     for name in ("prompts.jsonl", "prompts_holdout.jsonl"):
         rows = [json.loads(line) for line in (ROOT / "tests" / "data" / name).read_text().splitlines()]

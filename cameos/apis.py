@@ -15,12 +15,13 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from accounts.presenters import UserSummaryOutput, user_summary
+from accounts.presenters import UserSummaryOutput, user_summary, viewer_of
 from accounts.selectors import people_search
 from cameos import presenters, selectors, services
 from cameos.conf import conf
@@ -375,3 +376,15 @@ class SearchApi(APIView):
         page = page_query(request)
         search = SEARCHES[query.validated_data["type"]]
         return Response(search(query.validated_data["q"], request.user, page["cursor"], page["limit"]))
+
+
+class TrendingApi(APIView):
+    """Today's rising videos and the most-used cameos (docs/feed-ranking.md § Trending); the same for
+    everyone, less anyone in a block with the caller. Anonymous callers too, like For You."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(operation_id="trending", responses={200: presenters.TrendingOutput})
+    def get(self, request: Request) -> Response:
+        viewer = viewer_of(request)
+        return Response(presenters.trending_body(selectors.trending_for(viewer), viewer))

@@ -8,12 +8,13 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.models import User
-from accounts.presenters import user_summary
+from accounts.presenters import UserSummaryOutput, user_summary
 from cameos import selectors, services
 from cameos.models import Appearance, Audience, CameoGrant
 from core.pagination import Page
 from core.presenters import timestamp
 from feed.presenters import VideoOutput, video_bodies
+from feed.selectors import PUBLISHED
 
 # --- enrollment ------------------------------------------------------------------------------------
 
@@ -166,3 +167,25 @@ class PossibleMatchOutput(serializers.Serializer):
 
     def get_person(self, appearance: Appearance) -> dict[str, str]:
         return user_summary(appearance.user)
+
+
+# --- trending --------------------------------------------------------------------------------------
+
+
+class TrendingCameoOutput(serializers.Serializer):
+    user = UserSummaryOutput()
+    uses = serializers.IntegerField(help_text="Published videos showing them in the last TRENDING_CAMEO_DAYS.")
+
+
+class TrendingOutput(serializers.Serializer):
+    videos = VideoOutput(many=True, help_text="Rising videos, fastest first (at most 20).")
+    cameos = TrendingCameoOutput(many=True, help_text="Most-used cameos shown to everyone, most first (at most 20).")
+
+
+def trending_body(trending: selectors.Trending, viewer: User | None) -> dict[str, Any]:
+    """GET /trending (TrendingOutput). A video removed or deleted since the lists were cached is left out."""
+    bodies = [body for body in video_bodies(trending.video_ids, viewer) if body["status"] == PUBLISHED]
+    return {
+        "videos": bodies[: selectors.TRENDING_SIZE],
+        "cameos": [{"user": user_summary(user), "uses": uses} for user, uses in trending.people],
+    }

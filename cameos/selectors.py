@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import NO_RELATION, Relation, relations_parse, relations_query
+from accounts.selectors import NO_RELATION, Relation, relations_from, relations_parse, relations_query
 from cameos import crypto
 from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, VideoFace
 from core.exceptions import NotFound
 from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, keyset_page, page_limit
+from feed.conf import conf as feed_conf
 from feed.models import VideoPerson
+from feed.selectors import most_shown_people, rising_video_ids
 
 
 @dataclass(frozen=True)
@@ -304,3 +309,59 @@ class _Found:
     key: tuple[int, int, int]
     user: User
     access: Access
+
+
+# --- trending --------------------------------------------------------------------------------------
+
+TRENDING_SIZE = 20  # items in each list of GET /trending
+# Items kept in the shared cache: more than shown, so the per-viewer block filter still leaves a full list.
+_TRENDING_POOL = 50
+_TRENDING_KEY = "cameos:trending:v1"
+
+
+def trending_cameos(*, since: dt.datetime, limit: int) -> list[tuple[int, int]]:
+    """(owner id, uses) of the people shown in the most videos published since `since`, among those
+    whose cameo's audience is `everyone` (their consent to be shown off there; a minor's never is)."""
+    everyone = Cameo.objects.filter(audience=Audience.EVERYONE).values("owner_id")
+    return most_shown_people(since, limit, among=everyone)
+
+
+@dataclass(frozen=True)
+class Trending:
+    video_ids: list[int]
+    people: list[tuple[User, int]]  # (person, uses)
+
+
+def _trending_lists() -> dict[str, list[tuple[int, int]]]:
+    """The lists that are the same for everyone, from the Django cache (TRENDING_CACHE_SECONDS)."""
+    lists = cache.get(_TRENDING_KEY)
+    if lists is None:
+        k, now = feed_conf(), timezone.now()
+        lists = {
+            "videos": rising_video_ids(now=now, limit=_TRENDING_POOL),
+            "cameos": trending_cameos(since=now - dt.timedelta(days=k.trending_cameo_days), limit=_TRENDING_POOL),
+        }
+        if k.trending_cache_seconds > 0:
+            cache.set(_TRENDING_KEY, lists, k.trending_cache_seconds)
+    return lists
+
+
+def trending_for(viewer: User | None) -> Trending:
+    """GET /trending for `viewer`: the shared lists less anyone in a block with the viewer (either
+    way) and their videos; the viewer's own may appear. People are re-read now, so a cameo no longer
+    shown to `everyone` (or gone, or a deactivated account) drops out at once, cache or not; the
+    videos' status is re-checked when they are rendered (cameos.presenters.trending_body)."""
+    lists = _trending_lists()
+    videos, shown = lists["videos"], lists["cameos"]
+    blocked: set[int] = set()
+    if viewer is not None:
+        others = {author for _, author in videos} | {person for person, _ in shown}
+        blocked = {i for i, relation in relations_from(viewer.pk, others).items() if relation.blocked_either_way}
+    # All of them: trending_body drops any no longer published, then keeps TRENDING_SIZE.
+    video_ids = [video for video, author in videos if author not in blocked]
+    wanted = [(person, uses) for person, uses in shown if person not in blocked]
+    consenting = User.objects.filter(
+        pk__in=[person for person, _ in wanted], is_active=True, cameo__audience=Audience.EVERYONE
+    )
+    people = {user.pk: user for user in consenting}
+    return Trending(video_ids, [(people[p], uses) for p, uses in wanted if p in people][:TRENDING_SIZE])

@@ -34,4 +34,5 @@ urlpatterns = [
     path("cameos/<str:handle>", apis.CameoAccessApi.as_view(), name="cameos-access"),
     path("cameos/<str:handle>/requests", apis.CameoRequestApi.as_view(), name="cameos-requests"),
     path("search", apis.SearchApi.as_view(), name="search"),
+    path("trending", apis.TrendingApi.as_view(), name="trending"),
 ]

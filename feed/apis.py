@@ -23,15 +23,17 @@ from core.files import serve_file
 from core.memo import TTLCache
 from core.pagination import keyset_page
 from core.serializers import StrictSerializer
-from feed import media, selectors, services
+from feed import media, selectors, services, steering
 from feed.conf import conf
 from feed.models import Report, Video
 from feed.presenters import (
     CommentOutput,
     ReportOutput,
+    SteerOutput,
     VideoOutput,
     comment_body,
     report_body,
+    steer_body,
     video_bodies,
     video_body,
 )
@@ -71,9 +73,39 @@ class ForYouApi(APIView):
         description="Ranked published videos (docs/feed-ranking.md); anonymous callers get the global ranking.",
     )
     def get(self, request: Request) -> Response:
-        viewer = viewer_of(request)
-        page = for_you_page(viewer.pk if viewer else None, **page_query(request))
+        viewer_id = viewer.pk if (viewer := viewer_of(request)) else None
+        page = for_you_page(viewer_id, steering=steering.steering_for(viewer_id), **page_query(request))
         return Response({"results": for_you_bodies(page.ids, page.liked), "next": page.next})
+
+
+class SteerApi(APIView):
+    """The standing preference that steers the caller's For You, in their own words."""
+
+    class SteerInput(StrictSerializer):
+        text = serializers.CharField(
+            max_length=200, help_text="What to see more and less of, e.g. “more cooking and animals, less sports”."
+        )
+
+    def get_throttles(self) -> list[Any]:
+        self.throttle_scope = "social" if self.request.method == "PUT" else None  # type: ignore[assignment]
+        return super().get_throttles()
+
+    @extend_schema(operation_id="feed_steer_retrieve", responses={200: SteerOutput, **errors(401)})
+    def get(self, request: Request) -> Response:
+        return Response(steer_body(steering.steer_of(request.user)))
+
+    @extend_schema(
+        operation_id="feed_steer_update", request=SteerInput, responses={200: SteerOutput, **errors(400, 401, 429)}
+    )
+    def put(self, request: Request) -> Response:
+        data = self.SteerInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(steer_body(steering.steer_set(user=request.user, text=data.validated_data["text"])))
+
+    @extend_schema(operation_id="feed_steer_destroy", responses=no_content("Removed; For You is unsteered.", 401))
+    def delete(self, request: Request) -> Response:
+        steering.steer_clear(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class FollowingFeedApi(APIView):

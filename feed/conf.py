@@ -43,6 +43,23 @@ class FeedSettings:
     # Video search ranks by hot_score (engagement and freshness) + this × the text match (0..1:
     # ts_rank on PostgreSQL, bm25 on SQLite, both as r / (1 + r)), in the same log units as the boosts.
     search_relevance_weight: float = 8.0
+    # Steering (feed.steering): a steered page is the best of this many pages' worth of the unsteered
+    # order (plus what the last page left over), ranked by rank + the steering term: STEER_MORE ×
+    # (closeness to what was asked for − STEER_FLOOR) − STEER_LESS × (closeness to what was asked
+    # against − STEER_FLOOR), closeness being MiniLM cosine (unrelated short texts: 0–0.2).
+    steer_window: int = 10
+    steer_more: float = 6.0
+    steer_less: float = 8.0
+    steer_floor: float = 0.15
+    steer_max_chars: int = 200
+    # Whether the worker embeds each video when it is published (the steering term needs it). Off
+    # where workers cannot load torch; `manage.py embed_videos` catches up on what is missing.
+    embed_videos: bool = True
+    # GET /trending (docs/feed-ranking.md § Trending): rising = engagement / (age_h + 2) ** GRAVITY
+    # over fresh videos; most-used cameos over the last CAMEO_DAYS; both lists cached this long.
+    trending_gravity: float = 1.5
+    trending_cameo_days: int = 7
+    trending_cache_seconds: float = 60.0
 
     def __post_init__(self) -> None:
         require(self.tau_seconds > 0, "TAU_SECONDS must be positive")
@@ -50,6 +67,13 @@ class FeedSettings:
         require(self.max_in_a_row >= 1 and self.overfetch >= 1, "MAX_IN_A_ROW and OVERFETCH must be at least 1")
         require(self.max_watch_ms > 0, "MAX_WATCH_MS must be positive")
         require(self.search_relevance_weight >= 0, "SEARCH_RELEVANCE_WEIGHT must not be negative")
+        require(self.steer_window >= 1, "STEER_WINDOW must be at least 1")
+        require(min(self.steer_more, self.steer_less) >= 0, "STEER_MORE and STEER_LESS must not be negative")
+        require(-1 <= self.steer_floor < 1, "STEER_FLOOR is a cosine: -1 to below 1")
+        require(1 <= self.steer_max_chars <= 200, "STEER_MAX_CHARS must be 1 to 200 (the column's size)")
+        require(self.trending_gravity >= 0, "TRENDING_GRAVITY must not be negative")
+        require(self.trending_cameo_days >= 1, "TRENDING_CAMEO_DAYS must be at least 1")
+        require(self.trending_cache_seconds >= 0, "TRENDING_CACHE_SECONDS must not be negative")
 
 
 conf = loader("FEED", FeedSettings)

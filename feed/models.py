@@ -7,6 +7,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from pgvector.django import VectorField
+
+from core.sentences import DIMENSIONS
 
 
 def new_media_key() -> str:
@@ -225,3 +228,32 @@ class RemovedFingerprint(models.Model):
 
     def __str__(self) -> str:
         return f"fingerprint of removed video {self.video_id} ({self.reason})"
+
+
+class VideoEmbedding(models.Model):
+    """What a published video is about: its caption and prompt embedded with MiniLM by the worker when
+    it is published (feed.tasks.embed_video). pgvector on PostgreSQL; elsewhere the same column holds
+    the vector as text and closeness is computed in numpy (feed.steering)."""
+
+    video = models.OneToOneField(Video, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    embedding = VectorField(dimensions=DIMENSIONS)
+
+    def __str__(self) -> str:
+        return f"embedding of video {self.video_id}"
+
+
+class Steer(models.Model):
+    """A person's standing preference for their For You, in their own words (PUT /api/v1/feed/steer),
+    parsed into what to show more of and less of. The worker embeds each part (feed.tasks.embed_steer);
+    until it has, `vectors` is null and For You is not steered."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    text = models.CharField(max_length=200)
+    more = models.JSONField(default=list)
+    less = models.JSONField(default=list)
+    # float32 rows, one per part: `more` first, then `less` (never in an API body).
+    vectors = models.BinaryField(null=True, editable=False)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"steer of {self.user_id}: {self.text}"

@@ -12,7 +12,7 @@ from accounts.models import User
 from accounts.presenters import UserSummaryOutput
 from core.presenters import timestamp
 from feed import media, selectors
-from feed.models import Comment, Report, Video
+from feed.models import Comment, Report, Steer, Video
 
 
 def video_body(card: selectors.VideoCard, *, liked: bool = False) -> dict[str, Any]:
@@ -110,3 +110,24 @@ class ReportOutput(serializers.Serializer):
     reason = serializers.CharField()
     status = serializers.CharField()
     created_at = serializers.DateTimeField()
+
+
+def steer_body(steer: Steer | None) -> dict[str, Any]:
+    """A person's steering of their For You (SteerOutput documents the shape); empty when unset."""
+    if steer is None:
+        return {"text": None, "more": [], "less": [], "applied": False, "updated_at": None}
+    return {
+        "text": steer.text,
+        "more": list(steer.more),
+        "less": list(steer.less),
+        "applied": steer.vectors is not None,
+        "updated_at": timestamp(steer.updated_at),
+    }
+
+
+class SteerOutput(serializers.Serializer):
+    text = serializers.CharField(allow_null=True, help_text="In the person's words; null when unset.")
+    more = serializers.ListField(child=serializers.CharField(), help_text="What to show more of, as read.")
+    less = serializers.ListField(child=serializers.CharField(), help_text="What to show less of, as read.")
+    applied = serializers.BooleanField(help_text="Embedded by the worker and steering For You (a second after PUT).")
+    updated_at = serializers.DateTimeField(allow_null=True)

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from core.pagination import decode_cursor, encode_cursor, page_limit
 from feed.conf import conf
+from feed.steering import Steering
 
 # Stream names; on equal boosts the earlier one wins.
 MUTUAL, FOLLOWING, SHOWS, GLOBAL = "m", "f", "p", "g"
@@ -176,13 +177,14 @@ def _fetch(active: list[str], positions: dict[str, Any], n: int, viewer_id: int 
 @dataclass
 class _Session:
     """What the cursor carries: when the session started (the fresh window is fixed to it), each
-    stream's last (hot_score, id) or EXHAUSTED, videos held back for author diversity, and the
-    authors of the last videos shown."""
+    stream's last (hot_score, id) or EXHAUSTED, videos held back for author diversity, the authors
+    of the last videos shown, and (steered) the best candidates the last page left over."""
 
     snapshot: float
     positions: dict[str, Any]
     held: list[Pick] = field(default_factory=list)
     recent: list[int] = field(default_factory=list)
+    pool: list[Pick] = field(default_factory=list)
 
     @classmethod
     def start(cls, viewer_id: int | None) -> _Session:
@@ -191,19 +193,18 @@ class _Session:
 
     @classmethod
     def decode(cls, cursor: str) -> _Session:
-        snapshot, positions, held, recent = decode_cursor(cursor, salt=SALT, length=4)
-        return cls(
-            float(snapshot),
-            dict(positions),
-            [Pick(int(i), int(a), float(r), bool(k)) for i, a, r, k in held],
-            [int(a) for a in recent],
-        )
+        snapshot, positions, held, recent, pool = decode_cursor(cursor, salt=SALT, length=5)
+        return cls(float(snapshot), dict(positions), _picks(held), [int(a) for a in recent], _picks(pool))
 
     def encode(self) -> str | None:
-        if all(p == EXHAUSTED for p in self.positions.values()) and not self.held:
+        if all(p == EXHAUSTED for p in self.positions.values()) and not self.held and not self.pool:
             return None
-        held = [[h.id, h.author_id, h.rank, h.liked] for h in self.held]
-        return encode_cursor([self.snapshot, self.positions, held, self.recent], salt=SALT)
+        held, pool = ([[p.id, p.author_id, p.rank, p.liked] for p in picks] for picks in (self.held, self.pool))
+        return encode_cursor([self.snapshot, self.positions, held, self.recent, pool], salt=SALT)
+
+
+def _picks(rows: list[Any]) -> list[Pick]:
+    return [Pick(int(i), int(a), float(r), bool(k)) for i, a, r, k in rows]
 
 
 class _Merge:
@@ -217,17 +218,14 @@ class _Merge:
         self.queues = {s: deque(rows) for s, rows in fetched.items()}
         # A stream that filled its LIMIT has more rows than we read; one that did not is used up.
         self.truncated = {s for s, rows in fetched.items() if len(rows) == n}
-        self.picks: list[int] = []
-        self.liked: set[int] = set()
+        self.picks: list[Pick] = []
 
     def repeats(self, author_id: int) -> bool:
         recent = self.session.recent
         return len(recent) >= self.max_in_a_row and all(a == author_id for a in recent[-self.max_in_a_row :])
 
     def emit(self, pick: Pick) -> None:
-        self.picks.append(pick.id)
-        if pick.liked:
-            self.liked.add(pick.id)
+        self.picks.append(pick)
         self.session.recent = [*self.session.recent, pick.author_id][-self.max_in_a_row :]
 
     def take_head(self, stream: str, rank: float) -> None:
@@ -239,7 +237,7 @@ class _Merge:
         else:
             self.emit(pick)
 
-    def run(self) -> list[int]:
+    def run(self) -> list[Pick]:
         held = self.session.held
         while len(self.picks) < self.size:
             # A stream cut off by its LIMIT and used up: what follows it is unknown, so stop here.
@@ -265,13 +263,39 @@ class _Merge:
         return self.picks
 
 
-def for_you_page(viewer_id: int | None, *, cursor: str | None = None, limit: int | None = None) -> ForYouPage:
-    """One page of the viewer's For You feed (anonymous: None) and the cursor of the next."""
+def _steer(session: _Session, picks: list[Pick], steering: Steering, size: int, recent: list[int]) -> list[Pick]:
+    """The page out of the window (`picks`) and the carried-over pool, by rank + steering term
+    (feed.steering); the next best two pages' worth are carried over, the rest passed over."""
+    candidates = session.pool + picks
+    terms = steering.terms([c.id for c in candidates])
+    ordered = sorted(candidates, key=lambda c: (c.rank + terms.get(c.id, 0.0), c.id), reverse=True)
+    max_in_a_row = conf().max_in_a_row
+    page: list[Pick] = []
+    rest: list[Pick] = []
+    for c in ordered:
+        repeats = len(recent) >= max_in_a_row and all(a == c.author_id for a in recent[-max_in_a_row:])
+        if len(page) < size and not repeats:
+            page.append(c)
+            recent = [*recent, c.author_id][-max_in_a_row:]
+        else:
+            rest.append(c)
+    session.pool, session.recent = rest[: 2 * size], recent
+    return page
+
+
+def for_you_page(
+    viewer_id: int | None, *, cursor: str | None = None, limit: int | None = None, steering: Steering | None = None
+) -> ForYouPage:
+    """One page of the viewer's For You feed (anonymous: None) and the cursor of the next; steered by
+    the viewer's own words when `steering` is given (feed.steering)."""
     size = page_limit(limit)
     session = _Session.decode(cursor) if cursor else _Session.start(viewer_id)
+    window = size * conf().steer_window if steering is not None else size
     active = [s for s in STREAMS if s in session.positions and session.positions[s] != EXHAUSTED]
-    n = size * conf().overfetch
+    n = window * conf().overfetch
     fetched = _fetch(active, session.positions, n, viewer_id) if active else {}
-    merge = _Merge(session, fetched, n, size)
-    picks = merge.run()
-    return ForYouPage(ids=picks, next=session.encode(), liked=merge.liked)
+    recent = list(session.recent)
+    picks = _Merge(session, fetched, n, window).run()
+    if steering is not None:
+        picks = _steer(session, picks, steering, size, recent)
+    return ForYouPage(ids=[p.id for p in picks], next=session.encode(), liked={p.id for p in picks if p.liked})

@@ -4,13 +4,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
 
 from accounts.models import Follow, User
 from accounts.selectors import relation_between
@@ -240,3 +242,48 @@ def videos_search(q: str, viewer: User | None, *, cursor: str | None = None, lim
         rows = rows[:size]
         next_cursor = encode_cursor([float(rows[-1][1]), rows[-1][0]], salt=salt)
     return Page(items=[row[0] for row in rows], next=next_cursor)
+
+
+# --- trending --------------------------------------------------------------------------------------
+
+_RISING_OFFSET_HOURS = 2.0  # a video minutes old is not divided by almost nothing
+
+
+def rising_video_ids(*, now: dt.datetime | None = None, limit: int = 20) -> list[tuple[int, int]]:
+    """(video id, author id) of the published videos still in their fresh window (FRESH_SECONDS:
+    the few rows of the partial index feed_video_fresh), fastest rising first: velocity =
+    e / (age_h + 2) ** TRENDING_GRAVITY, where e is the hot score's weighted engagement (likes,
+    completed views, comments, remixes) and age_h the hours since publishing. A video nobody engaged
+    with is not rising. Ties: the newer first. The same for everyone: callers filter per viewer."""
+    k = conf()
+    now = now or timezone.now()
+    fresh = Video.objects.filter(status=PUBLISHED, published_at__gte=now - dt.timedelta(seconds=k.fresh_seconds))
+    if k.boost_fresh > 0:
+        fresh = fresh.filter(bonus__gt=0)  # the partial index's condition (feed.expire_fresh clears it)
+    engaged = Q(like_count__gt=0) | Q(completed_view_count__gt=0) | Q(comment_count__gt=0) | Q(remix_count__gt=0)
+    rows = fresh.filter(engaged).values_list(
+        "id", "author_id", "published_at", "like_count", "completed_view_count", "comment_count", "remix_count"
+    )
+    scored = []
+    for video_id, author_id, published_at, likes, completed, comments, remixes in rows.iterator(chunk_size=2000):
+        e = (
+            likes * k.weight_like
+            + completed * k.weight_completed_view
+            + comments * k.weight_comment
+            + remixes * k.weight_remix
+        )
+        if e <= 0 or published_at is None:
+            continue
+        age_h = max(0.0, (now - published_at).total_seconds() / 3600)
+        scored.append((e / (age_h + _RISING_OFFSET_HOURS) ** k.trending_gravity, video_id, author_id))
+    return [(video_id, author_id) for _, video_id, author_id in heapq.nlargest(limit, scored)]
+
+
+def most_shown_people(since: dt.datetime, limit: int, *, among: QuerySet[Any] | None = None) -> list[tuple[int, int]]:
+    """(user id, uses) of the people shown in the most videos published since `since` (and still
+    published), most first, ties by handle; only people in `among` (a subquery of user ids) when given."""
+    rows = VideoPerson.objects.filter(video__status=PUBLISHED, video__published_at__gte=since, user__is_active=True)
+    if among is not None:
+        rows = rows.filter(user_id__in=among)
+    counted = rows.values("user_id", "user__handle").annotate(uses=Count("id")).order_by("-uses", "user__handle")
+    return [(row["user_id"], row["uses"]) for row in counted[:limit]]

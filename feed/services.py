@@ -233,6 +233,11 @@ def video_publish(*, video: Video, caption: str | None = None) -> Video:
     _bump(video.pk)  # rank from whatever engagement the draft already has
     if video.remix_of_id:
         _bump(video.remix_of_id, remix_count=1)
+    if _knobs().embed_videos:  # what it is about, for steered For You pages (feed.steering)
+        from feed.tasks import embed_video
+
+        video_id = video.pk
+        transaction.on_commit(lambda: embed_video.delay(video_id))
     video.refresh_from_db()
     return video
 

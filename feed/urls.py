@@ -4,6 +4,7 @@ from feed import apis
 
 urlpatterns = [
     path("feed", apis.ForYouApi.as_view(), name="feed-for-you"),
+    path("feed/steer", apis.SteerApi.as_view(), name="feed-steer"),
     path("feed/following", apis.FollowingFeedApi.as_view(), name="feed-following"),
     path("users/<str:handle>/videos", apis.UserVideosApi.as_view(), name="user-videos"),
     path("videos/<id:video_id>", apis.VideoDetailApi.as_view(), name="video-detail"),

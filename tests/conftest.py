@@ -181,7 +181,15 @@ def make_video(db: None):  # type: ignore[no-untyped-def]
     from feed import services as feed_services
     from tests.media import tiny_jpeg, tiny_mp4
 
-    def make(author: User, *, publish: bool = True, people: tuple[User, ...] = (), caption: str = "", remix_of=None):  # type: ignore[no-untyped-def]
+    def make(  # type: ignore[no-untyped-def]
+        author: User,
+        *,
+        publish: bool = True,
+        people: tuple[User, ...] = (),
+        caption: str = "",
+        prompt: str = "",
+        remix_of=None,
+    ):
         video = feed_services.video_create(
             author=author,
             media=ContentFile(tiny_mp4()),
@@ -190,6 +198,7 @@ def make_video(db: None):  # type: ignore[no-untyped-def]
             width=64,
             height=112,
             caption=caption,
+            prompt=prompt,
             remix_of=remix_of,
             people=people,
         )

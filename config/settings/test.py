@@ -13,7 +13,7 @@ if os.environ.get("PYTEST_XDIST_WORKER", "") != os.environ.get("CASTFEED_TEST_VA
 os.environ.setdefault("CASTFEED_VAR_DIR", tempfile.mkdtemp(prefix="castfeed-test-"))
 
 from .base import *  # noqa: F403
-from .base import CASTFEED_MODERATION, DATABASES, VAR_DIR, env
+from .base import CASTFEED_FEED, CASTFEED_MODERATION, DATABASES, VAR_DIR, env
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in base
 SECURE_SSL_REDIRECT = False
@@ -24,5 +24,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
 # Every decision reads the registry's version: a test's rolled-back registry must not linger.
 CASTFEED_MODERATION = {**CASTFEED_MODERATION, "REGISTRY_POLL_S": "0"}  # parsed as the field's float
+# Publishing does not embed the video (MiniLM) unless a test turns it on (tests/feed/test_steer.py):
+# hundreds of tests publish, and only steering reads embeddings.
+CASTFEED_FEED = {**CASTFEED_FEED, "EMBED_VIDEOS": "false"}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}

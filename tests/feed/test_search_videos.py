@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 
 from accounts import services as accounts_services
 from feed import services
-from tests.media import tiny_jpeg, tiny_mp4
+from tests.media import tiny_mp4
 
 pytestmark = pytest.mark.django_db
 
@@ -28,26 +28,11 @@ def fillers(other, make_video):
     return [make_video(other, caption=f"a quiet walk number {i} along the river") for i in range(8)]
 
 
-def made_from(author, prompt, caption=""):
-    """A published video made from `prompt`, as the generation app makes its draft."""
-    video = services.video_create(
-        author=author,
-        media=ContentFile(tiny_mp4()),
-        poster=ContentFile(tiny_jpeg()),
-        duration_ms=500,
-        width=64,
-        height=112,
-        caption=caption,
-        prompt=prompt,
-    )
-    return services.video_publish(video=video)
-
-
 def test_the_video_whose_caption_matches_best_comes_first(api, other, make_video, fillers):
     # Published in the order worst-last, so freshness alone would put the weakest match first.
     best = make_video(other, caption="Pasta, more pasta, and pasta with pasta sauce")
     once = make_video(other, caption="pasta night")
-    prompt_only = made_from(other, "a bowl of pasta on a table", caption="dinner time")
+    prompt_only = make_video(other, prompt="a bowl of pasta on a table", caption="dinner time")
     assert found(api, "pasta") == [best.pk, once.pk, prompt_only.pk]
     body = search(api, "pasta")["results"][0]
     assert body["caption"] == "Pasta, more pasta, and pasta with pasta sauce"
@@ -55,8 +40,8 @@ def test_the_video_whose_caption_matches_best_comes_first(api, other, make_video
     assert "search_text" not in body and "prompt" not in body
 
 
-def test_a_prompt_word_finds_the_video(api, other, fillers):
-    video = made_from(other, "a corgi surfing a giant wave at sunset")
+def test_a_prompt_word_finds_the_video(api, other, make_video, fillers):
+    video = make_video(other, prompt="a corgi surfing a giant wave at sunset")
     assert found(api, "corgi") == [video.pk]
     assert found(api, "surfing corgi") == [video.pk]
     assert found(api, "corgi skiing") == []
