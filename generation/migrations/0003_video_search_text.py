@@ -1,0 +1,21 @@
+"""Videos made before search knew prompts (feed 0003 added Video.search_text, filled by generation
+from then on): copy each job's canonical prompt onto its video, so search finds them too."""
+
+from django.db import migrations
+
+
+def copy_prompts(apps, schema_editor):  # type: ignore[no-untyped-def]
+    Job = apps.get_model("generation", "GenerationJob")
+    Video = apps.get_model("feed", "Video")
+    jobs = Job.objects.filter(video__isnull=False, video__search_text="").values_list("video_id", "prompt")
+    for video_id, prompt in jobs.iterator(chunk_size=2000):
+        Video.objects.filter(pk=video_id, search_text="").update(search_text=prompt.strip())
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("generation", "0002_job_person"),
+        ("feed", "0003_video_search"),
+    ]
+
+    operations = [migrations.RunPython(copy_prompts, migrations.RunPython.noop, elidable=True)]
