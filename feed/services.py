@@ -23,7 +23,7 @@ from core.presenters import timestamp
 from core.storage import delete_after_commit
 from feed import selectors
 from feed.conf import FeedSettings, conf
-from feed.models import Comment, Like, RemovedFingerprint, Report, Video, VideoPerson, View
+from feed.models import Comment, Like, RemovedFingerprint, Report, Steer, Video, VideoPerson, View
 from feed.signals import video_deleted, video_taken_down
 
 PUBLISHED = Video.Status.PUBLISHED
@@ -501,7 +501,8 @@ def user_feed_erase(*, user: User) -> None:
 
 
 def user_feed_export(*, user: User) -> dict[str, Any]:
-    """The person's videos (with their file URLs), likes, comments and views, for GET /me/export."""
+    """The person's videos (with their file URLs), likes, comments, views and For You steering, for
+    GET /me/export."""
     from feed import media
 
     videos = [
@@ -526,4 +527,5 @@ def user_feed_export(*, user: User) -> dict[str, Any]:
             for c in Comment.objects.filter(author=user).order_by("id")
         ],
         "views": View.objects.filter(viewer=user).count(),
+        "steer": Steer.objects.filter(user=user).values_list("text", flat=True).first(),
     }

@@ -221,3 +221,10 @@ def test_one_person_steering_does_not_steer_another(
 def test_embed_videos_refuses_a_bad_batch():
     with pytest.raises(CommandError, match="--batch"):
         call_command("embed_videos", batch=0)
+
+
+def test_the_preference_is_in_the_export_and_goes_with_the_account(api, me):
+    api.put(URL, {"text": "more cooking"}, format="json")
+    assert api.get("/api/v1/me/export").json()["steer"] == "more cooking"
+    me.delete()
+    assert not Steer.objects.exists()
