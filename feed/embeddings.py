@@ -3,10 +3,13 @@ was made from, embedded with MiniLM (core.sentences) by the worker. Workers only
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import numpy as np
+from django.db import IntegrityError, transaction
 
+from core.bulk import insert_rows
 from core.sentences import embed
 from feed.models import Video, VideoEmbedding
 
@@ -45,20 +48,31 @@ def missing(batch: int) -> Iterator[list[tuple[int, str, str]]]:
         yield rows
 
 
-def embed_missing(*, batch: int = 2000, cache: dict[str, np.ndarray] | None = None) -> int:
+def literal(vector: np.ndarray) -> str:
+    """A vector as pgvector's text form (what the column holds on either database)."""
+    return "[" + ",".join(f"{float(v):.6g}" for v in vector) + "]"
+
+
+def embed_missing(*, batch: int = 2000, cache: dict[str, str] | None = None) -> int:
     """Embed every published video that has no embedding yet (videos published while no worker could
-    embed, or before steering existed); each distinct text once. Returns how many were stored."""
-    cache = {} if cache is None else cache
+    embed, or before steering existed): each distinct text once, rows written in bulk (COPY on
+    PostgreSQL). Returns how many were stored."""
+    cache = {} if cache is None else cache  # text -> vector literal
     stored = 0
     for rows in missing(batch):
         texts = [text_of(caption, prompt) for _, caption, prompt in rows]
         new = sorted({t for t in texts if t not in cache})
         for text, vector in zip(new, embed(new), strict=True):
-            cache[text] = vector
-        VideoEmbedding.objects.bulk_create(
-            [VideoEmbedding(video_id=vid, embedding=cache[t]) for (vid, _, _), t in zip(rows, texts, strict=True)],
-            ignore_conflicts=True,
-        )
+            cache[text] = literal(vector)
+        values = [(vid, cache[t]) for (vid, _, _), t in zip(rows, texts, strict=True)]
+        try:
+            with transaction.atomic():
+                insert_rows(VideoEmbedding, ("video_id", "embedding"), values)
+        except IntegrityError:  # a worker embedded some of them meanwhile: keep theirs
+            VideoEmbedding.objects.bulk_create(
+                [VideoEmbedding(video_id=vid, embedding=json.loads(text)) for vid, text in values],
+                ignore_conflicts=True,
+            )
         stored += len(rows)
         if len(cache) > 100_000:
             cache.clear()
