@@ -46,11 +46,12 @@ class FeedSettings:
     # Steering (feed.steering): a steered page is the best of this many pages' worth of the unsteered
     # order (plus what the last page left over), ranked by rank + the steering term: STEER_MORE ×
     # (closeness to what was asked for − STEER_FLOOR) − STEER_LESS × (closeness to what was asked
-    # against − STEER_FLOOR), closeness being MiniLM cosine (unrelated short texts: 0–0.2).
+    # against − STEER_FLOOR), closeness being MiniLM cosine (unrelated short texts: 0–0.25). The
+    # weights are large on purpose: within the window, what matches comes first (BENCHMARKS.md).
     steer_window: int = 10
-    steer_more: float = 6.0
-    steer_less: float = 8.0
-    steer_floor: float = 0.15
+    steer_more: float = 30.0
+    steer_less: float = 30.0
+    steer_floor: float = 0.25
     steer_max_chars: int = 200
     # Whether the worker embeds each video when it is published (the steering term needs it). Off
     # where workers cannot load torch; `manage.py embed_videos` catches up on what is missing.

@@ -10,7 +10,7 @@ it, plus the best candidates left over from the page before (carried in the curs
     rank + steer_more × max(0, closeness to the closest "more" part − steer_floor)
          − steer_less × max(0, closeness to the closest "less" part − steer_floor)
 
-(closeness: cosine of the MiniLM embeddings; short unrelated texts score 0–0.2, related ones 0.3–0.6),
+(closeness: cosine of the MiniLM embeddings; short unrelated texts score 0–0.25, related ones 0.3–0.6),
 and the page is the best of them, at most `max_in_a_row` of one author in a row. Up to two pages'
 worth of the rest are carried to the next page; the others are passed over for this scroll, which is
 how "less X" empties the feed of X. A video not embedded yet is neither lifted nor pushed down.

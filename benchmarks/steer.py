@@ -1,0 +1,179 @@
+"""Steered For You at a million videos (figures in BENCHMARKS.md § Discovery).
+
+    eval "$(.ci/services.sh start)"              # PostgreSQL + Redis on loopback
+    apt-get install wrk nginx-light              # load generator, and the proxy gunicorn runs behind
+    .venv/bin/python benchmarks/steer.py --seed  # the million-video seed (benchmarks/feed.py's), then measures
+    .venv/bin/python benchmarks/steer.py         # measures again on the same data
+
+In one run:
+1. Embedding: published videos without an embedding are embedded first (`manage.py embed_videos`:
+   each distinct caption + prompt once, COPY); then the time the worker takes to embed one published
+   video (feed.embeddings.embed_video, model loaded): median and p99 over 200 videos, and the first
+   call of a fresh process (loads MiniLM).
+2. What steering does to page 1, in-process: for 200 viewers, the share of cooking and of sports
+   videos on their first page, unsteered and steered "more cooking, less sports".
+3. For You page 1 served by gunicorn behind nginx, 50 clients pausing ~400 ms, for the same 2,000
+   viewers unsteered and then steered (each with one of five preferences), alternated twice: p50,
+   p99, and the ratio of steered p99 to unsteered p99 (target ≤ 1.5).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from _common import SERVED_ENV, pct, row, seed, setup_django, start_gunicorn, start_nginx, viewers, write_lines, wrk
+
+os.environ.update(SERVED_ENV)
+setup_django()
+
+import numpy as np
+from django.db import connection
+from django.utils import timezone
+
+from core.sentences import embed
+from feed import embeddings, steering
+from feed.models import Steer, Video
+from feed.ranking import for_you_page
+from feed.seed import TOPICS
+
+PREFERENCES = (
+    "more cooking, less sports",
+    "more animals and nature",
+    "less gaming, more music",
+    "more travel",
+    "no sports, more dance",
+)
+
+
+def stored_steer(text: str) -> tuple[dict[str, object], bytes]:
+    """The Steer row fields for `text`, embedded as the worker does."""
+    parts = steering.parse(text)
+    vectors = embed([*parts.more, *parts.less])
+    return {"text": text, "more": parts.more, "less": parts.less}, vectors.astype(np.float32).tobytes()
+
+
+def set_steers(people: list[tuple[int, str]]) -> None:
+    rows = {text: stored_steer(text) for text in PREFERENCES}
+    Steer.objects.filter(user_id__in=[uid for uid, _ in people]).delete()
+    Steer.objects.bulk_create(
+        [
+            Steer(user_id=uid, vectors=rows[text][1], updated_at=timezone.now(), **rows[text][0])
+            for i, (uid, _) in enumerate(people)
+            for text in (PREFERENCES[i % len(PREFERENCES)],)
+        ]
+    )
+
+
+def topic_of(caption: str) -> str | None:
+    text = caption.lower()
+    return next((t for t, subjects in TOPICS.items() if any(s in text for s in subjects)), None)
+
+
+def page_mix(people: list[tuple[int, str]], steer: steering.Steering | None) -> dict[str, float]:
+    """Share of cooking and sports videos on these viewers' first pages."""
+    counts = {"cooking": 0, "sports": 0, "all": 0}
+    for uid, _ in people:
+        ids = for_you_page(uid, steering=steer).ids
+        for caption in Video.objects.filter(pk__in=ids).values_list("caption", flat=True):
+            topic = topic_of(caption)
+            counts["all"] += 1
+            if topic in counts:
+                counts[topic] += 1
+    return {t: counts[t] / max(1, counts["all"]) for t in ("cooking", "sports")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seed", action="store_true", help="flush and seed first (~10 min)")
+    parser.add_argument("--viewers", type=int, default=2000)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=3)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        raise SystemExit("run against PostgreSQL: export DATABASE_URL (see .ci/services.sh)")
+    if not shutil.which("wrk") or not shutil.which("nginx"):
+        raise SystemExit("wrk and nginx are needed: apt-get install wrk nginx-light")
+    if args.seed:
+        seed()
+
+    started = time.perf_counter()
+    cold = time.perf_counter()
+    any_id = Video.objects.filter(status="published").values_list("pk", flat=True).first()
+    if any_id is None:
+        raise SystemExit("no published videos: seed first (--seed)")
+    embeddings.embed_video(any_id)
+    cold = time.perf_counter() - cold
+    backfilled = embeddings.embed_missing(batch=20_000)
+    backfill_s = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute("SELECT count(*) FILTER (WHERE status = 'published') FROM feed_video")
+        n_videos = cursor.fetchone()[0]
+        cursor.execute("SELECT (SELECT count(*) FROM accounts_user), (SELECT count(*) FROM feed_videoembedding)")
+        n_users, n_embedded = cursor.fetchone()
+    print(
+        f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores; data: {n_users} users, "
+        f"{n_videos} published videos, {n_embedded} embedded"
+    )
+    if backfilled:
+        print(f"embed_videos: {backfilled} videos in {backfill_s:.0f} s ({backfilled / backfill_s:.0f}/s)")
+
+    ids = list(Video.objects.filter(status="published").order_by("?").values_list("pk", flat=True)[:200])
+    times = []
+    for vid in ids:
+        t = time.perf_counter()
+        embeddings.embed_video(vid)
+        times.append((time.perf_counter() - t) * 1000)
+    embed_figures = {"p50_ms": statistics.median(times), "p99_ms": pct(times, 0.99), "first_call_s": cold}
+    print(
+        f"embed one published video (worker): p50 {embed_figures['p50_ms']:.1f} ms, p99 "
+        f"{embed_figures['p99_ms']:.1f} ms; first call of a process (loads MiniLM) {cold:.1f} s"
+    )
+
+    people = viewers(args.viewers)
+    fields, blob = stored_steer(PREFERENCES[0])
+    cooking = steering.Steering.from_blob(blob, len(fields["more"]))  # type: ignore[arg-type]
+    sample = people[:200]
+    mix = {"unsteered": page_mix(sample, None), "more cooking, less sports": page_mix(sample, cooking)}
+    for name, shares in mix.items():
+        print(f"page 1 of 200 viewers, {name}: {shares['cooking']:.0%} cooking, {shares['sports']:.0%} sports")
+
+    folder = Path(tempfile.mkdtemp(prefix="castfeed-steer-"))
+    page1 = write_lines(folder, "page1.txt", [f"{t}\t/api/v1/feed" for _, t in people])
+    server = start_gunicorn(args.workers)
+    nginx = start_nginx(folder)
+    results: dict[str, dict[str, float]] = {}
+    try:
+        Steer.objects.filter(user_id__in=[uid for uid, _ in people]).delete()
+        wrk(page1, connections=20, seconds=5)  # warm-up
+        for round_ in (1, 2):
+            Steer.objects.filter(user_id__in=[uid for uid, _ in people]).delete()
+            results[f"unsteered, round {round_}"] = wrk(page1, connections=50, seconds=args.seconds, think_ms=400)
+            set_steers(people)
+            results[f"steered, round {round_}"] = wrk(page1, connections=50, seconds=args.seconds, think_ms=400)
+    finally:
+        Steer.objects.filter(user_id__in=[uid for uid, _ in people]).delete()
+        subprocess.run(["nginx", "-c", str(nginx), "-s", "quit"], check=False)
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait()
+    print("\n| For You page 1, 50 clients pausing ~400 ms | p50 ms | p90 ms | p99 ms | req/s | non-2xx |")
+    print("|---|---|---|---|---|---|")
+    for name, result in results.items():
+        print(row(name, result))
+    ratios = [results[f"steered, round {r}"]["p99_ms"] / results[f"unsteered, round {r}"]["p99_ms"] for r in (1, 2)]
+    print(f"\nsteered p99 / unsteered p99: {' and '.join(f'{r:.2f}' for r in ratios)} (target <= 1.5)")
+    print(json.dumps({"embed": embed_figures, "mix": mix, "served": results, "ratios": ratios}))
+
+
+if __name__ == "__main__":
+    main()
