@@ -146,6 +146,13 @@ export const api = {
     request("POST", `/videos/${id}/views`, { json: { watched_ms: Math.round(watchedMs), completed } }),
   report: (id, reason, detail) => request("POST", `/videos/${id}/report`, { json: { reason, detail } }),
 
+  // search, trending and steering the feed
+  search: (q, type, cursor, { signal } = {}) => request("GET", "/search", { query: { q, type, cursor }, signal }),
+  trending: ({ signal } = {}) => request("GET", "/trending", { signal }),
+  steer: ({ signal } = {}) => request("GET", "/feed/steer", { signal }),
+  setSteer: (text) => request("PUT", "/feed/steer", { json: { text } }),
+  clearSteer: () => request("DELETE", "/feed/steer"),
+
   // cameos
   challenge: () => request("POST", "/cameo/challenges"),
   enroll: (video, challengeId, filename) => {

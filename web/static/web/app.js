@@ -12,6 +12,7 @@ import * as feed from "./screens/feed.js";
 import * as ofme from "./screens/ofme.js";
 import * as profile from "./screens/profile.js";
 import * as removal from "./screens/removal.js";
+import * as search from "./screens/search.js";
 import * as video from "./screens/video.js";
 import { forgetMe, loadMe, onStateChange, refreshUnread, state } from "./state.js";
 
@@ -22,6 +23,7 @@ const ROUTES = [
   { path: "/removal/:tracking", render: removal.renderStatus, title: "Removal request", public: true },
   { path: "/", render: feed.render, title: "For you", tab: "home", full: true },
   { path: "/following", render: feed.render, title: "Following", tab: "home", full: true },
+  { path: "/search", render: search.render, title: "Search", tab: "search" },
   { path: "/create", render: create.render, title: "Create", tab: "create" },
   { path: "/cameo", render: cameo.render, title: "Your cameo", tab: "cameo" },
   { path: "/cameo/record", render: enroll.renderRecord, title: "Record your cameo", tab: "cameo" },
@@ -37,6 +39,7 @@ const ROUTES = [
 
 const TABS = [
   { id: "home", path: "/", label: "For you", icon: "home" },
+  { id: "search", path: "/search", label: "Search", icon: "search" },
   { id: "create", path: "/create", label: "Create", icon: "create" },
   { id: "cameo", path: "/cameo", label: "Cameo", icon: "cameo" },
   { id: "ofme", path: "/of-me", label: "Of me", icon: "ofme" },

@@ -1,15 +1,15 @@
 // "@" autocomplete for the prompt box: people whose cameo the author may use, and a "request
-// access" action for those they may not.
+// access" action for those they may ask.
 //
-// There is no user search in the API, so candidates are the people the author follows and who
-// follow them (plus themselves); a handle typed in full is looked up too. Whether a cameo is
-// available comes from GET /cameos/{handle} (cached for the screen's life).
+// Candidates come from the cameo search (GET /search?type=cameos&q=<what follows "@">, prefix and
+// typo tolerant, anyone's cameo the author may use or ask for), which also says whether each is
+// available; that goes into the AccessBook, which otherwise asks GET /cameos/{handle} (cached for
+// the screen's life).
 
 import { api, ApiError } from "../api.js";
 import { debounce, h, toast, uid } from "../dom.js";
 import { ACCESS_WORDS } from "../words.js";
 
-const HANDLE = /^[a-z0-9_.]{3,30}$/;
 const TOKEN_BEFORE_CARET = /(?:^|[^\w@.])@([A-Za-z0-9_.]{0,30})$/;
 const MAX_SHOWN = 6;
 
@@ -59,6 +59,11 @@ export class AccessBook {
     toast(`Request sent to @${handle}. You'll be able to use their cameo once they approve.`);
   }
 
+  /** What a search already said about `handle`'s cameo ({available, can_request, request}). */
+  remember(handle, access) {
+    this.known.set(handle, { value: access, promise: Promise.resolve(access) });
+  }
+
   forget(handle) {
     this.known.delete(handle);
   }
@@ -98,8 +103,30 @@ export function accessAction(book, handle) {
 }
 
 /**
+ * The cameos matching what follows "@" ([{handle, available, can_request, request}]), searched once
+ * per text for the screen's life; what each says goes into `book`.
+ */
+export function cameoSearch(book, signal) {
+  const found = new Map();
+  return (q) => {
+    if (!q) return Promise.resolve([]);
+    if (!found.has(q)) {
+      found.set(q, api.search(q, "cameos", null, { signal }).then((page) => {
+        for (const access of page.results) book.remember(access.handle, access);
+        return page.results;
+      }).catch((error) => {
+        found.delete(q); // asked again next time
+        if (error.name !== "AbortError") toast(error.message, "error");
+        return [];
+      }));
+    }
+    return found.get(q);
+  };
+}
+
+/**
  * Wire the autocomplete to `textarea`; returns the popup element to place right after it.
- * `people()` resolves the candidates [{handle, display_name}].
+ * `people(query)` resolves the candidates for the text after "@" ([{handle, display_name?}]).
  */
 export function mentionAutocomplete(textarea, { book, people, onPick }) {
   const listId = uid("mentions");
@@ -156,22 +183,13 @@ export function mentionAutocomplete(textarea, { book, people, onPick }) {
     if (index < 0) textarea.removeAttribute("aria-activedescendant");
   }
 
-  const probeTyped = debounce((handle) => {
-    book.lookup(handle);
-  }, 300);
-
   async function paint() {
     if (query === null) return;
-    const everyone = await people();
-    if (query === null) return;
-    const matches = everyone
-      .filter((p) => p.handle.startsWith(query) || (query && p.display_name?.toLowerCase().includes(query)))
-      .slice(0, MAX_SHOWN);
-    if (HANDLE.test(query) && !matches.some((p) => p.handle === query)) {
-      matches.unshift({ handle: query, display_name: "", typed: true });
-      if (!book.known.has(query)) probeTyped(query);
-    }
-    for (const person of matches) if (!person.typed) book.lookup(person.handle);
+    const asked = query;
+    const found = await people(asked);
+    if (query !== asked) return; // typed on meanwhile: that text's answer paints
+    const matches = found.slice(0, MAX_SHOWN);
+    for (const person of matches) book.lookup(person.handle);
 
     options = [];
     const usableRows = [];
@@ -186,8 +204,6 @@ export function mentionAutocomplete(textarea, { book, people, onPick }) {
         option.addEventListener("mousedown", (event) => event.preventDefault());
         option.addEventListener("click", () => pick(person.handle));
         usableRows.push(option);
-      } else if (access?.missing && person.typed) {
-        otherRows.push(h("li", {}, label, h("span", { class: "muted" }, "No one has this handle")));
       } else {
         otherRows.push(h("li", { dataset: { handle: person.handle } }, label, accessAction(book, person.handle)));
       }
@@ -198,7 +214,7 @@ export function mentionAutocomplete(textarea, { book, people, onPick }) {
     usable.hidden = !usableRows.length;
     othersTitle.hidden = !otherRows.length;
     others.hidden = !otherRows.length;
-    status.textContent = matches.length ? "" : query ? `No one you follow matches “${query}”. Type the whole handle.` : "Type a handle.";
+    status.textContent = matches.length ? "" : query ? `No cameo you may use or ask for matches “${query}”.` : "Type a name or handle.";
     popup.hidden = false;
     textarea.setAttribute("aria-expanded", String(usableRows.length > 0));
     setActive(options.length ? Math.min(Math.max(activeIndex, 0), options.length - 1) : -1);
@@ -212,8 +228,9 @@ export function mentionAutocomplete(textarea, { book, people, onPick }) {
     }
     if (token !== query) activeIndex = 0;
     query = token;
-    paint();
+    paintSoon(); // once typing pauses: a search each pause, not each key
   }
+  const paintSoon = debounce(paint, 250);
 
   book.onChange(() => {
     if (query !== null) paint();

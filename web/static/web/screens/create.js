@@ -2,32 +2,16 @@
 // the video would show and whether they allow it; live progress of jobs; drafts to play, publish
 // with a caption or delete. The parts are in create/: form, preflight, jobs, drafts, subjects.
 
-import { api } from "../api.js";
 import { h, replace, toast } from "../dom.js";
-import { AccessBook, accessAction } from "../components/mentions.js";
+import { AccessBook, accessAction, cameoSearch } from "../components/mentions.js";
 import { createForm, onSubmit, showRemix } from "./create/form.js";
 import { jobsBoard } from "./create/jobs.js";
 import { watchPrompt } from "./create/preflight.js";
 
-/** The people the author knows: themselves, whom they follow and who follows them. */
-function peopleLoader(me) {
-  let loaded = null;
-  return () => {
-    loaded ||= Promise.all([
-      api.following(me.handle, null, 100).catch(() => ({ results: [] })),
-      api.followers(me.handle, null, 100).catch(() => ({ results: [] })),
-    ]).then(([following, followers]) => {
-      const people = new Map([[me.handle, { handle: me.handle, display_name: `${me.display_name || ""} (you)`.trim() }]]);
-      for (const person of [...following.results, ...followers.results]) people.set(person.handle, person);
-      return [...people.values()];
-    });
-    return loaded;
-  };
-}
-
-export async function render({ main, query, me, signal, onLeave }) {
+export async function render({ main, query, signal, onLeave }) {
   const book = new AccessBook(signal);
-  const parts = createForm({ book, people: peopleLoader(me), onLeave });
+  // The "@" autocomplete offers the cameos the search finds: available ones, and ones to ask for.
+  const parts = createForm({ book, people: cameoSearch(book, signal), onLeave });
   const jobs = jobsBoard({ book, signal });
   main.append(h("section", { class: "page create" },
     h("h1", {}, "Create"),

@@ -4,6 +4,7 @@
 import { api } from "../api.js";
 import { errorBox, h, showError } from "../dom.js";
 import { icon } from "../icons.js";
+import { steerButton } from "../components/steer.js";
 import { videoCard } from "../components/video-card.js";
 
 const PREFETCH_WHEN_LEFT = 3; // load the next page when this many videos are left below
@@ -25,7 +26,9 @@ export async function render({ main, path, me, signal, onLeave }) {
   const help = h("p", { id: "feed-help", class: "sr-only" },
     "Use the up and down arrow keys to move between videos, and space to pause or play.");
   const failure = errorBox();
-  main.append(h("section", { class: "feed-screen" }, title, tabs, help, failure, feed));
+  // For You can be steered in words ("more cooking, less sports"); a change reloads it.
+  const steer = kind === "for-you" ? steerButton({ onChange: () => reload() }) : null;
+  main.append(h("section", { class: "feed-screen" }, title, tabs, steer, help, failure, feed));
 
   const cards = [];
   const byElement = new Map();
@@ -90,6 +93,24 @@ export async function render({ main, path, me, signal, onLeave }) {
       }
     })();
     return loading;
+  }
+
+  /** Start again from the first page (after the feed was steered). */
+  async function reload() {
+    await loading;
+    if (signal.aborted) return;
+    for (const card of cards) {
+      card.dispose();
+      observer.unobserve(card.el);
+    }
+    cards.length = 0;
+    byElement.clear();
+    active = -1;
+    next = null;
+    finished = false;
+    feed.replaceChildren();
+    feed.scrollTop = 0;
+    await loadMore();
   }
 
   function removeCard(card) {
