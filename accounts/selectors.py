@@ -233,18 +233,30 @@ def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+# Each arm is its own bounded, indexed read (migrations 0005 and 0006); %(n)s is SEARCH_CANDIDATES.
+_PG_CANDIDATES = """SELECT id FROM (
+(SELECT id, 2.0 AS s FROM accounts_user WHERE is_active AND handle LIKE %(prefix)s ORDER BY handle LIMIT %(n)s)
+UNION ALL (SELECT id, 2.0 FROM accounts_user WHERE is_active AND lower(display_name) LIKE %(prefix)s
+           ORDER BY lower(display_name) LIMIT %(n)s)
+UNION ALL (SELECT id, similarity(handle, %(q)s) FROM accounts_user WHERE is_active AND handle %% %(q)s
+           ORDER BY 2 DESC LIMIT %(n)s)
+UNION ALL (SELECT id, word_similarity(%(q)s, lower(display_name)) FROM accounts_user
+           WHERE is_active AND %(q)s <%% lower(display_name) ORDER BY 2 DESC LIMIT %(n)s)
+UNION ALL (SELECT id, similarity(handle, %(q)s) FROM accounts_user WHERE is_active AND handle LIKE %(head)s
+           ORDER BY 2 DESC LIMIT %(n)s)
+UNION ALL (SELECT id, similarity(lower(display_name), %(q)s) FROM accounts_user
+           WHERE is_active AND lower(display_name) LIKE %(head)s ORDER BY 2 DESC LIMIT %(n)s)
+) found GROUP BY id ORDER BY max(s) DESC, id DESC LIMIT %(n)s"""
+
+
 def _candidates_postgresql(q: str) -> list[int]:
-    table = User._meta.db_table
-    head = _like_prefix(q[:2])
-    sql = (
-        f"SELECT id FROM {table} WHERE is_active AND ("  # noqa: S608 - the table name is ours
-        "handle %% %s OR %s <%% lower(display_name) OR handle LIKE %s "
-        "OR lower(display_name) LIKE %s OR lower(display_name) LIKE %s) "
-        "ORDER BY GREATEST(similarity(handle, %s), word_similarity(%s, lower(display_name))) DESC, id DESC "
-        "LIMIT %s"
-    )
+    """Names starting with the query (btree, pattern ops), similar handles and display-name words
+    (pg_trgm GIN), and the names starting with the query's first two letters, closest first (a typo
+    after them): each read is bounded, so a two-letter query that begins thousands of names costs no
+    more than a rare one."""
+    params = {"q": q, "prefix": _like_prefix(q), "head": _like_prefix(q[:2]), "n": SEARCH_CANDIDATES}
     with connection.cursor() as cursor:
-        cursor.execute(sql, [q, q, head, head, "% " + head, q, q, SEARCH_CANDIDATES])
+        cursor.execute(_PG_CANDIDATES, params)
         return [row[0] for row in cursor.fetchall()]
 
 

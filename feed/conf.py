@@ -43,6 +43,9 @@ class FeedSettings:
     # Video search ranks by hot_score (engagement and freshness) + this × the text match (0..1:
     # ts_rank on PostgreSQL, bm25 on SQLite, both as r / (1 + r)), in the same log units as the boosts.
     search_relevance_weight: float = 8.0
+    # Video search on PostgreSQL ranks by relevance only the matches with the best hot_score, this
+    # many: a common word costs no more than a rare one (BENCHMARKS.md § Discovery).
+    search_candidates: int = 1000
     # Steering (feed.steering): a steered page is the best of this many pages' worth of the unsteered
     # order (plus what the last page left over), ranked by rank + the steering term: STEER_MORE ×
     # (closeness to what was asked for − STEER_FLOOR) − STEER_LESS × (closeness to what was asked
@@ -68,6 +71,7 @@ class FeedSettings:
         require(self.max_in_a_row >= 1 and self.overfetch >= 1, "MAX_IN_A_ROW and OVERFETCH must be at least 1")
         require(self.max_watch_ms > 0, "MAX_WATCH_MS must be positive")
         require(self.search_relevance_weight >= 0, "SEARCH_RELEVANCE_WEIGHT must not be negative")
+        require(self.search_candidates >= 1, "SEARCH_CANDIDATES must be at least 1")
         require(self.steer_window >= 1, "STEER_WINDOW must be at least 1")
         require(min(self.steer_more, self.steer_less) >= 0, "STEER_MORE and STEER_LESS must not be negative")
         require(-1 <= self.steer_floor < 1, "STEER_FLOOR is a cosine: -1 to below 1")
