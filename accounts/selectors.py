@@ -254,7 +254,12 @@ def _candidates_postgresql(q: str) -> list[int]:
     (pg_trgm GIN), and the names starting with the query's first two letters, closest first (a typo
     after them): each read is bounded, so a two-letter query that begins thousands of names costs no
     more than a rare one."""
-    params = {"q": q, "prefix": _like_prefix(q), "head": _like_prefix(q[:2]), "n": SEARCH_CANDIDATES}
+    params: dict[str, str | int] = {
+        "q": q,
+        "prefix": _like_prefix(q),
+        "head": _like_prefix(q[:2]),
+        "n": SEARCH_CANDIDATES,
+    }
     with connection.cursor() as cursor:
         cursor.execute(_PG_CANDIDATES, params)
         return [row[0] for row in cursor.fetchall()]
