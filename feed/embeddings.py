@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import numpy as np
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 
 from core.bulk import insert_rows
 from core.sentences import embed
@@ -38,7 +39,7 @@ def missing(batch: int) -> Iterator[list[tuple[int, str, str]]]:
     while True:
         rows = list(
             Video.objects.filter(status=Video.Status.PUBLISHED, pk__gt=last)
-            .exclude(pk__in=VideoEmbedding.objects.values("video_id"))
+            .exclude(Exists(VideoEmbedding.objects.filter(video_id=OuterRef("pk"))))  # an anti-join, not NOT IN
             .order_by("pk")
             .values_list("pk", "caption", "search_text")[:batch]
         )
