@@ -233,36 +233,52 @@ def _like_prefix(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-# Each arm is its own bounded, indexed read (migrations 0005 and 0006); %(n)s is SEARCH_CANDIDATES.
-_PG_CANDIDATES = """SELECT id FROM (
-(SELECT id, 2.0 AS s FROM accounts_user WHERE is_active AND handle LIKE %(prefix)s ORDER BY handle LIMIT %(n)s)
-UNION ALL (SELECT id, 2.0 FROM accounts_user WHERE is_active AND lower(display_name) LIKE %(prefix)s
-           ORDER BY lower(display_name) LIMIT %(n)s)
-UNION ALL (SELECT id, similarity(handle, %(q)s) FROM accounts_user WHERE is_active AND handle %% %(q)s
-           ORDER BY 2 DESC LIMIT %(n)s)
-UNION ALL (SELECT id, word_similarity(%(q)s, lower(display_name)) FROM accounts_user
-           WHERE is_active AND %(q)s <%% lower(display_name) ORDER BY 2 DESC LIMIT %(n)s)
-UNION ALL (SELECT id, similarity(handle, %(q)s) FROM accounts_user WHERE is_active AND handle LIKE %(head)s
-           ORDER BY 2 DESC LIMIT %(n)s)
-UNION ALL (SELECT id, similarity(lower(display_name), %(q)s) FROM accounts_user
-           WHERE is_active AND lower(display_name) LIKE %(head)s ORDER BY 2 DESC LIMIT %(n)s)
-) found GROUP BY id ORDER BY max(s) DESC, id DESC LIMIT %(n)s"""
+# Each arm is a bounded read of one index (migrations 0005 and 0006). A prefix is a range of the
+# btree pattern-ops indexes (`~>=~`, `~<~`: PostgreSQL uses them only through these operators); %(n)s
+# is SEARCH_CANDIDATES. The final order is rapidfuzz's (people_ranked), not these arms'.
+_PG_PREFIX = """(SELECT id, 2.0 AS s FROM accounts_user WHERE is_active
+    AND handle ~>=~ %(lo)s AND handle ~<~ %(hi)s ORDER BY handle USING ~<~ LIMIT %(n)s)
+UNION ALL (SELECT id, 2.0 FROM accounts_user WHERE is_active
+    AND lower(display_name) ~>=~ %(lo)s AND lower(display_name) ~<~ %(hi)s
+    ORDER BY lower(display_name) USING ~<~ LIMIT %(n)s)"""
+# Three letters or more, when fewer names start with the query than a search shows: a word of the
+# display name like the query (pg_trgm), and the names that start with its first two letters,
+# closest first (a typo after them).
+_PG_TYPO = """(SELECT id, word_similarity(%(q)s, lower(display_name)) AS s FROM accounts_user
+    WHERE is_active AND %(q)s <%% lower(display_name) LIMIT %(n)s)
+UNION ALL (SELECT id, similarity(handle, %(q)s) FROM accounts_user WHERE is_active
+    AND handle ~>=~ %(head_lo)s AND handle ~<~ %(head_hi)s ORDER BY 2 DESC LIMIT %(n)s)
+UNION ALL (SELECT id, similarity(lower(display_name), %(q)s) FROM accounts_user WHERE is_active
+    AND lower(display_name) ~>=~ %(head_lo)s AND lower(display_name) ~<~ %(head_hi)s ORDER BY 2 DESC LIMIT %(n)s)"""
+
+
+def _after(prefix: str) -> str:
+    """The first string after every string that starts with `prefix` (in byte order)."""
+    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
 def _candidates_postgresql(q: str) -> list[int]:
-    """Names starting with the query (btree, pattern ops), similar handles and display-name words
-    (pg_trgm GIN), and the names starting with the query's first two letters, closest first (a typo
-    after them): each read is bounded, so a two-letter query that begins thousands of names costs no
-    more than a rare one."""
-    params: dict[str, str | int] = {
-        "q": q,
-        "prefix": _like_prefix(q),
-        "head": _like_prefix(q[:2]),
-        "n": SEARCH_CANDIDATES,
-    }
+    """Names starting with the query; from three letters on, also display-name words like it and the
+    names starting with its first two letters, closest first (a typo after them). Every read is
+    bounded, so a two-letter query that begins thousands of names costs little more than a rare one."""
+    params: dict[str, str | int] = {"q": q, "lo": q, "hi": _after(q), "n": SEARCH_CANDIDATES}
+    found: list[int] = []
     with connection.cursor() as cursor:
-        cursor.execute(_PG_CANDIDATES, params)
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT DISTINCT id FROM ({_PG_PREFIX}) found LIMIT %(n)s", params)  # noqa: S608
+        found = [row[0] for row in cursor.fetchall()]
+        # As many names start with the query as one search shows: a typo's match would rank below
+        # every one of them (people_ranked), so it is not looked for.
+        if len(q) < 3 or len(found) >= SEARCH_CANDIDATES:
+            return found
+        params.update(head_lo=q[:2], head_hi=_after(q[:2]))
+        cursor.execute(
+            f"SELECT id FROM ({_PG_TYPO}) typos "  # noqa: S608
+            "GROUP BY id ORDER BY max(s) DESC, id DESC LIMIT %(n)s",
+            params,
+        )
+        seen = set(found)
+        typos = [row[0] for row in cursor.fetchall() if row[0] not in seen]
+    return found + typos[: SEARCH_CANDIDATES - len(found)]
 
 
 def _candidates_sqlite(q: str) -> list[int]:

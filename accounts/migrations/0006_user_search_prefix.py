@@ -6,9 +6,12 @@ for a prefix of two or three letters they return every name with those trigrams 
 from django.db import migrations
 
 FORWARDS = [
-    "CREATE INDEX IF NOT EXISTS accounts_user_handle_prefix ON accounts_user (handle text_pattern_ops)",
+    # INCLUDE: what the search reads of each row, so thousands of rows sharing a two-letter start
+    # are read from the index alone (an index-only scan), never from the table.
+    "CREATE INDEX IF NOT EXISTS accounts_user_handle_prefix ON accounts_user (handle text_pattern_ops) "
+    "INCLUDE (is_active)",
     "CREATE INDEX IF NOT EXISTS accounts_user_display_name_prefix ON accounts_user "
-    "(lower(display_name) text_pattern_ops)",
+    "(lower(display_name) text_pattern_ops) INCLUDE (is_active, display_name)",
 ]
 BACKWARDS = [
     "DROP INDEX IF EXISTS accounts_user_display_name_prefix",
