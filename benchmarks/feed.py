@@ -20,82 +20,22 @@ import argparse
 import json
 import os
 import platform
-import random
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
-from _common import ROOT, setup_django
+from _common import SERVED_ENV, row, seed, setup_django, start_gunicorn, start_nginx, viewers, write_lines, wrk
 
-SECRET = "benchmark-secret-key-" + "x" * 40
-ENV = {
-    "DJANGO_SETTINGS_MODULE": "config.settings.base",
-    "DJANGO_DEBUG": "0",
-    "SECRET_KEY": SECRET,
-    "DJANGO_SECURE_SSL_REDIRECT": "0",
-    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-    "DJANGO_ROOT_URLCONF": "benchmarks.stock_feed",
-    # The throttle still runs (and costs); it just never refuses.
-    "CASTFEED_CORE_THROTTLE_RATES": '{"default": "100000/minute"}',
-    "LOG_LEVEL": "WARNING",
-}
-os.environ.update(ENV)
+os.environ.update(SERVED_ENV)
 
 setup_django()
 
-from django.core.management import call_command
 from django.db import connection
 
-from accounts.models import Follow, User
-from accounts.services import token_issue
 from feed.ranking import for_you_page
-
-PORT = 8811  # gunicorn
-PROXY_PORT = 8810  # nginx in front of it, buffering requests as gunicorn's sync workers need
-BASE = f"http://127.0.0.1:{PROXY_PORT}"
-NGINX_CONF = """worker_processes 1;
-pid {dir}/nginx.pid;
-error_log {dir}/error.log warn;
-events {{ worker_connections 2048; }}
-http {{
-  access_log off;
-  client_body_temp_path {dir}/body;
-  proxy_temp_path {dir}/proxy;
-  upstream app {{ server 127.0.0.1:{port}; }}
-  server {{
-    listen 127.0.0.1:{proxy_port};
-    location / {{ proxy_pass http://app; proxy_set_header Host $host; proxy_buffering on; }}
-  }}
-}}
-"""
-
-
-def seed() -> None:
-    call_command("flush", "--noinput", verbosity=0)
-    started = time.perf_counter()
-    call_command(
-        "seed",
-        users=100_000,
-        follows=2_000_000,
-        videos=1_000_000,
-        likes=10_000_000,
-        views=3_000_000,
-        comments=1_000_000,
-    )
-    print(f"seeded in {time.perf_counter() - started:.0f} s")
-
-
-def viewers(count: int) -> list[tuple[int, str]]:
-    """Random people who follow someone (the realistic case: closeness streams are not empty)."""
-    ids = list(Follow.objects.order_by("?").values_list("follower_id", flat=True).distinct()[: count * 2])
-    rng = random.Random(7)
-    rng.shuffle(ids)
-    chosen = list(dict.fromkeys(ids))[:count]
-    return [(uid, token_issue(user=User.objects.get(pk=uid))) for uid in chosen]
 
 
 def deep_cursors(people: list[tuple[int, str]], pages: tuple[int, ...]) -> dict[int, list[tuple[str, str]]]:
@@ -111,82 +51,6 @@ def deep_cursors(people: list[tuple[int, str]], pages: tuple[int, ...]) -> dict[
             if not cursor:
                 break
     return out
-
-
-def write_lines(folder: Path, name: str, lines: list[str]) -> Path:
-    path = folder / name
-    path.write_text("\n".join(lines) + "\n")
-    return path
-
-
-def wrk(lines: Path, *, connections: int, seconds: int, think_ms: int = 0) -> dict[str, float]:
-    script = ROOT / "benchmarks" / "wrk_feed.lua"
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t2",
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--timeout",
-            "10s",
-            "-s",
-            str(script),
-            BASE,
-            "--",
-            str(lines),
-            str(think_ms),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
-    result["rps"] = result["requests"] / result["duration_s"]
-    return result
-
-
-def start_gunicorn(workers: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        [
-            str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--workers",
-            str(workers),
-            "--worker-class",
-            "sync",
-            "--backlog",
-            "2048",
-            "--log-level",
-            "warning",
-            "--worker-tmp-dir",
-            "/dev/shm",  # noqa: S108 - gunicorn's heartbeat file off the disk (its docs' advice for VMs)
-        ],
-        cwd=ROOT,
-        env={**os.environ, **ENV},
-        start_new_session=True,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/healthz", timeout=1)
-            return process
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
-
-
-def start_nginx(folder: Path) -> Path:
-    conf = folder / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(dir=folder, port=PORT, proxy_port=PROXY_PORT))
-    subprocess.run(["nginx", "-c", str(conf)], check=True)
-    return conf
-
-
-def row(name: str, r: dict[str, float]) -> str:
-    return (
-        f"| {name} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {r['rps']:.0f} | {int(r['non_2xx'])} |"
-    )
 
 
 def main() -> None:

@@ -33,6 +33,160 @@ _COMMENTS = [
     "10/10",
 ]
 
+# The words seeded videos are about: topic -> subjects. Captions and prompts come from a bounded set of
+# distinct strings (DISTINCT), deterministic in the video's index (caption_and_prompt), so that search
+# finds real words and each string can be embedded once.
+TOPICS: dict[str, tuple[str, ...]] = {
+    "cooking": (
+        "pasta from scratch",
+        "sourdough bread",
+        "spicy ramen",
+        "chocolate cake",
+        "street tacos",
+        "sushi rolls",
+        "pancakes",
+        "curry",
+    ),
+    "sports": (
+        "basketball trick shot",
+        "football goal",
+        "tennis rally",
+        "skateboard kickflip",
+        "surfing wave",
+        "marathon finish",
+        "boxing training",
+        "climbing wall",
+    ),
+    "animals": ("puppy", "cat", "parrot", "horse", "baby goat", "otter", "hamster", "golden retriever"),
+    "travel": (
+        "train ride",
+        "hidden beach",
+        "night market",
+        "mountain village",
+        "old town walk",
+        "ferry crossing",
+        "road trip",
+        "desert camp",
+    ),
+    "music": ("guitar solo", "piano cover", "drum loop", "violin duet", "beatbox", "choir", "jazz trio", "synth jam"),
+    "dance": (
+        "hip hop routine",
+        "ballet turn",
+        "salsa couple",
+        "breakdance battle",
+        "tap dance",
+        "kpop cover",
+        "tango",
+        "line dance",
+    ),
+    "comedy": (
+        "prank",
+        "sketch",
+        "bad impression",
+        "stand up bit",
+        "awkward date",
+        "office joke",
+        "cat fail",
+        "lip sync",
+    ),
+    "gaming": (
+        "speedrun",
+        "boss fight",
+        "retro console",
+        "minecraft castle",
+        "racing game",
+        "chess blunder",
+        "esports clutch",
+        "pinball",
+    ),
+    "art": (
+        "watercolor painting",
+        "charcoal portrait",
+        "pottery wheel",
+        "graffiti mural",
+        "origami crane",
+        "clay figure",
+        "calligraphy",
+        "stained glass",
+    ),
+    "science": (
+        "volcano experiment",
+        "rocket launch",
+        "microscope slime",
+        "magnet trick",
+        "chemistry color change",
+        "telescope moon",
+        "robot arm",
+        "solar panel",
+    ),
+    "fashion": (
+        "outfit change",
+        "thrift haul",
+        "sneaker unboxing",
+        "runway walk",
+        "hair braid",
+        "vintage jacket",
+        "makeup look",
+        "knitted sweater",
+    ),
+    "cars": ("vintage car", "drift", "electric car", "engine rebuild", "car wash", "motorbike", "rally car", "go kart"),
+    "nature": (
+        "waterfall",
+        "thunderstorm",
+        "northern lights",
+        "forest trail",
+        "sunset",
+        "tide pool",
+        "snowfall",
+        "wildflowers",
+    ),
+}
+SETTINGS: tuple[str, ...] = (
+    "at home",
+    "in the kitchen",
+    "at the beach",
+    "in the park",
+    "in tokyo",
+    "in the rain",
+    "at night",
+    "in slow motion",
+    "with friends",
+    "in the snow",
+)
+_STYLES = ("handheld", "cinematic", "cartoon")
+_CAPTIONS = ("{subject} {setting}", "{subject} {setting} #{topic}")
+_TOPIC_NAMES = tuple(TOPICS)
+_COMBOS = len(_TOPIC_NAMES) * 8 * len(SETTINGS)
+
+
+def caption_and_prompt(i: int) -> tuple[str, str, str]:
+    """(caption, prompt, topic) of seeded video number i: deterministic, drawn from DISTINCT."""
+    k = (i * 2654435761 + 12345) % 4294967291  # scatter neighbouring indexes over the vocabulary
+    topic = _TOPIC_NAMES[k % len(_TOPIC_NAMES)]
+    k //= len(_TOPIC_NAMES)
+    subject = TOPICS[topic][k % 8]
+    k //= 8
+    setting = SETTINGS[k % len(SETTINGS)]
+    k //= len(SETTINGS)
+    caption = _CAPTIONS[k % len(_CAPTIONS)].format(subject=subject, setting=setting, topic=topic)
+    k //= len(_CAPTIONS)
+    prompt = f"{_STYLES[k % len(_STYLES)]} video of {subject} {setting}, {topic}"
+    return caption, prompt, topic
+
+
+DISTINCT: list[str] = sorted(
+    {
+        text
+        for topic, subjects in TOPICS.items()
+        for subject in subjects
+        for setting in SETTINGS
+        for text in (
+            *(form.format(subject=subject, setting=setting, topic=topic) for form in _CAPTIONS),
+            *(f"{style} video of {subject} {setting}, {topic}" for style in _STYLES),
+        )
+    }
+)
+
 
 def add_arguments(parser: Any) -> None:
     parser.add_argument("--videos", type=int, default=5000, help="published videos")
@@ -117,12 +271,13 @@ def run(ctx: Any) -> None:
     engagement = services.engagement(likes=like_n, completed_views=done_n, comments=comment_n, remixes=0)
     hot = np.log1p(engagement) + times + bonus
 
+    texts = [caption_and_prompt(int(v)) for v in video_ids]
     columns = {  # column: value for video i
         "id": lambda i: int(video_ids[i]),
         "author_id": lambda i: int(authors[i]),
         "status": lambda i: "published",
-        "caption": lambda i: f"seeded video {video_ids[i]}",
-        "search_text": lambda i: "",  # the prompt's words (feed.selectors.videos_search): seeded videos have none
+        "caption": lambda i: texts[i][0],
+        "search_text": lambda i: texts[i][1],  # the prompt it was "made from" (feed.selectors.videos_search)
         "media_key": lambda i: f"s{video_ids[i]:x}",
         "media": lambda i: files[i % CLIPS][0],
         "poster": lambda i: files[i % CLIPS][1],

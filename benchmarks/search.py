@@ -1,0 +1,272 @@
+"""Search benchmark: GET /api/v1/search for people, videos and cameos, served by gunicorn behind nginx
+and measured with wrk on loopback, on the same million-video data set as benchmarks/feed.py (figures
+in BENCHMARKS.md, "Discovery: search at a million videos").
+
+    eval "$(.ci/services.sh start)"              # PostgreSQL + Redis on loopback
+    apt-get install wrk nginx-light              # the load generator and the proxy
+    .venv/bin/python benchmarks/search.py --seed # seed if the database has no videos yet, then measure
+    .venv/bin/python benchmarks/search.py        # measure again on the same data
+
+The seed (feed/seed.py) gives every video a caption and a prompt drawn from a bounded vocabulary of
+topics × subjects × settings (feed.seed.caption_and_prompt). It makes no cameos: when the database has
+none, this script adds --cameos of them (popular and unknown people alike, mixed audiences) so that
+type=cameos has something to find; it says so.
+
+Queries, each request a random one with a random viewer's token (benchmarks/wrk_search.lua):
+- people: prefixes (2–6 letters) of real handles and display names, and one-typo versions of them;
+- videos: 1–3 words of one seeded caption or prompt (so they occur together somewhere);
+- cameos: prefixes (2–6 letters) of the handles of people whose cameo others may use or ask for;
+- videos, page 2: the same video queries opened at the cursor of their first page.
+Each alone (1 client, no pause: the time one search takes) and at a light load (--clients clients
+pausing ~--think-ms between requests): p50, p90, p99, req/s; target p99 <= 30 ms per type. Before
+the load, one sequential pass over the queries says how many find anything. A markdown table is
+printed and the figures written to var/bench-search.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from _common import BASE, ROOT, SERVED_ENV, row, seed, setup_django, start_gunicorn, start_nginx, viewers, wrk
+
+os.environ.update(SERVED_ENV)
+
+setup_django()
+
+from django.db import connection
+
+from accounts.models import User
+from cameos.models import Audience, Cameo
+from feed.seed import caption_and_prompt
+from feed.selectors import videos_search
+
+TARGET_P99_MS = 30.0
+# Search has its own throttle scope (120/minute a person); like the feed benchmark's, it never refuses here.
+RATES = {"CASTFEED_CORE_THROTTLE_RATES": json.dumps({"default": "100000/minute", "search": "100000/minute"})}
+_STOP = {"a", "at", "in", "of", "on", "the", "to", "with", "video", "from"}
+
+
+def ensure_cameos(count: int, rng: random.Random) -> int:
+    """Cameos for `count` random people when there are none (the seed makes none); their number."""
+    if Cameo.objects.exists():
+        return Cameo.objects.count()
+    ids = list(User.objects.values_list("id", flat=True))
+    owners = rng.sample(ids, min(count, len(ids)))
+    audiences = [Audience.EVERYONE] * 4 + [Audience.APPROVED] * 3 + [Audience.MUTUALS] * 2 + [Audience.ONLY_ME]
+    Cameo.objects.bulk_create([Cameo(owner_id=uid, audience=rng.choice(audiences)) for uid in owners], batch_size=2000)
+    print(f"the seed made no cameos: added {len(owners)} (40% everyone, 30% approved, 20% mutuals, 10% only_me)")
+    return len(owners)
+
+
+def _prefix(rng: random.Random, text: str) -> str:
+    return text[: rng.randint(2, min(6, max(2, len(text))))]
+
+
+def _typo(rng: random.Random, text: str) -> str:
+    """One edit (a letter changed, dropped, doubled or swapped with the next) after the first two."""
+    if len(text) < 4:
+        return text
+    i = rng.randrange(2, len(text) - 1)
+    kind = rng.randrange(4)
+    if kind == 0:
+        return text[:i] + rng.choice("abcdefghijklmnopqrstuvwxyz") + text[i + 1 :]
+    if kind == 1:
+        return text[:i] + text[i + 1 :]
+    if kind == 2:
+        return text[:i] + text[i] + text[i:]
+    return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+
+
+def people_queries(rng: random.Random, count: int) -> list[str]:
+    people = list(User.objects.order_by("?").values_list("handle", "display_name")[: count // 2])
+    out = []
+    for handle, name in people:
+        out.append(_prefix(rng, rng.choice([handle, name.lower(), name.split()[-1].lower()])))
+        whole = rng.choice([handle.rstrip("0123456789"), name.lower(), name.split()[-1].lower()])
+        out.append(_typo(rng, whole))
+    return out
+
+
+def video_queries(rng: random.Random, count: int) -> list[str]:
+    out = []
+    for _ in range(count):
+        caption, prompt, _topic = caption_and_prompt(rng.randrange(10**6))
+        text = rng.choice([caption, prompt]).replace(",", " ").replace("#", " ")
+        words = list(dict.fromkeys(w for w in text.split() if w not in _STOP))
+        out.append(" ".join(rng.sample(words, min(len(words), rng.choice([1, 1, 2, 2, 3])))))
+    return out
+
+
+def cameo_queries(rng: random.Random, count: int) -> list[str]:
+    handles = list(
+        Cameo.objects.exclude(audience=Audience.ONLY_ME).order_by("?").values_list("owner__handle", flat=True)[:count]
+    )
+    return [_prefix(rng, h) for h in handles]
+
+
+def path(kind: str, q: str, cursor: str | None = None) -> str:
+    params = {"type": kind, "q": q, **({"cursor": cursor} if cursor else {})}
+    return "/api/v1/search?" + urllib.parse.urlencode(params)
+
+
+def found(paths: list[str], token: str) -> tuple[float, float]:
+    """One request after another: the share of queries that find anything, and the mean results."""
+    hits, total = 0, 0
+    for p in paths:
+        request = urllib.request.Request(BASE + p, headers={"Authorization": f"Bearer {token}"})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - our loopback server
+            results = json.load(response)["results"]
+        hits += bool(results)
+        total += len(results)
+    return hits / len(paths), total / len(paths)
+
+
+def drain(limit_s: float = 120) -> None:
+    """Wait until the server has finished the requests a previous run left queued (wrk stops waiting
+    for them, gunicorn does not), so that they do not count against the next run."""
+    deadline, idle = time.monotonic() + limit_s, 0
+    while idle < 2 and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state = 'active' AND pid <> pg_backend_pid()"
+            )
+            idle = idle + 1 if cursor.fetchone()[0] == 0 else 0
+        time.sleep(0.5)
+
+
+def prepare(args: argparse.Namespace, rng: random.Random) -> tuple[str, str]:
+    """The data set there (seeded with --seed when missing, cameos added when none): machine, data."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXISTS (SELECT 1 FROM feed_video)")
+        seeded = cursor.fetchone()[0]
+    if not seeded:
+        if not args.seed:
+            raise SystemExit("no videos: run with --seed (or benchmarks/feed.py --seed) first")
+        seed()
+    n_cameos = ensure_cameos(args.cameos, rng)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM accounts_user), (SELECT count(*) FROM feed_video "
+            "WHERE status = 'published'), (SELECT count(DISTINCT caption) FROM feed_video)"
+        )
+        n_users, n_videos, n_captions = cursor.fetchone()
+    data = (
+        f"{n_users} users, {n_videos} published videos ({n_captions} distinct captions), {n_cameos} cameos "
+        f"({Cameo.objects.exclude(audience=Audience.ONLY_ME).count()} usable or requestable by others)"
+    )
+    machine = f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores"
+    return machine, data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", action="store_true", help="seed the million-video data set if it is missing")
+    parser.add_argument("--viewers", type=int, default=500)
+    parser.add_argument("--queries", type=int, default=400, help="distinct queries per type")
+    parser.add_argument("--cameos", type=int, default=5000, help="cameos to add when the database has none")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--think-ms", type=int, default=500)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=3)  # as benchmarks/feed.py: 2 cores shared with PostgreSQL
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        raise SystemExit("run against PostgreSQL: export DATABASE_URL (see .ci/services.sh)")
+    if not shutil.which("wrk") or not shutil.which("nginx"):
+        raise SystemExit("wrk and nginx are needed: apt-get install wrk nginx-light")
+    rng = random.Random(16)
+    machine, data = prepare(args, rng)
+    print(f"machine: {machine}; data: {data}")
+
+    people = viewers(args.viewers)
+    queries = {
+        "people": [path("people", q) for q in people_queries(rng, args.queries)],
+        "videos": [path("videos", q) for q in video_queries(rng, args.queries)],
+        "cameos": [path("cameos", q) for q in cameo_queries(rng, args.queries)],
+    }
+    viewer = User.objects.get(pk=people[0][0])
+    page2 = []
+    for q in video_queries(random.Random(17), 20):
+        cursor = videos_search(q, viewer, limit=20).next
+        if cursor:
+            page2.append(path("videos", q, cursor))
+    queries["videos, page 2"] = page2
+
+    folder = Path(tempfile.mkdtemp(prefix="castfeed-bench-search-"))
+    tokens = folder / "tokens.txt"
+    tokens.write_text("\n".join(t for _, t in people) + "\n")
+    files = {}
+    for kind, paths in queries.items():
+        files[kind] = folder / f"{kind.replace(', ', '-').replace(' ', '')}.txt"
+        files[kind].write_text("\n".join(paths) + "\n")
+
+    server = start_gunicorn(args.workers, RATES)
+    nginx = start_nginx(folder)
+    results: dict[str, dict[str, float]] = {}
+    verdict: dict[str, bool] = {}
+    try:
+        for kind, paths in queries.items():
+            share, mean = found(rng.sample(paths, min(10, len(paths))), people[0][1])
+            print(f"{kind}: {len(paths)} queries; of 10 tried, {share:.0%} find something ({mean:.1f} results a page)")
+        loads = {
+            "1 client": (1, 0),
+            f"{args.clients} clients pausing ~{args.think_ms} ms": (args.clients, args.think_ms),
+        }
+        for kind in queries:
+            wrk(tokens, files[kind], connections=1, seconds=2, script="wrk_search.lua")  # warm-up
+            for load, (clients, think) in loads.items():
+                drain()
+                results[f"{kind}, {load}"] = wrk(
+                    tokens,
+                    files[kind],
+                    connections=clients,
+                    seconds=args.seconds,
+                    think_ms=think,
+                    script="wrk_search.lua",
+                )
+                verdict[f"{kind}, {load}"] = results[f"{kind}, {load}"]["p99_ms"] <= TARGET_P99_MS
+    finally:
+        subprocess.run(["nginx", "-c", str(nginx), "-s", "quit"], check=False)
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait()
+
+    print("\n| search | p50 ms | p90 ms | p99 ms | req/s | non-2xx |\n|---|---|---|---|---|---|")
+    for name, result in results.items():
+        print(row(name, result))
+    print(
+        f"\np99 <= {TARGET_P99_MS:.0f} ms: "
+        + "; ".join(f"{k}: {'met' if ok else 'not met'}" for k, ok in verdict.items())
+    )
+    out = ROOT / "var" / "bench-search.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(
+        json.dumps(
+            {
+                "machine": machine,
+                "data": data,
+                "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "target_p99_ms": TARGET_P99_MS,
+                "results": results,
+                "met": verdict,
+            },
+            indent=2,
+        )
+    )
+    print(f"written to {out}")
+
+
+if __name__ == "__main__":
+    main()
