@@ -292,7 +292,8 @@ def for_you_page(
     session = _Session.decode(cursor) if cursor else _Session.start(viewer_id)
     window = size * conf().steer_window if steering is not None else size
     active = [s for s in STREAMS if s in session.positions and session.positions[s] != EXHAUSTED]
-    n = window * conf().overfetch
+    # A steered window is many pages deep: room enough for de-duplication and author diversity.
+    n = window if steering is not None else window * conf().overfetch
     fetched = _fetch(active, session.positions, n, viewer_id) if active else {}
     recent = list(session.recent)
     picks = _Merge(session, fetched, n, window).run()
