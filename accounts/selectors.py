@@ -13,6 +13,7 @@ from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from accounts.models import HANDLE_PATTERN, AuthToken, Block, Follow, User, normalize_handle
+from core.conf import conf as core_conf
 from core.exceptions import NotFound
 from core.pagination import Page, decode_cursor, encode_cursor, page_limit
 
@@ -241,7 +242,7 @@ _PG_PREFIX = """(SELECT id, 2.0 AS s FROM accounts_user WHERE is_active
 UNION ALL (SELECT id, 2.0 FROM accounts_user WHERE is_active
     AND lower(display_name) ~>=~ %(lo)s AND lower(display_name) ~<~ %(hi)s
     ORDER BY lower(display_name) USING ~<~ LIMIT %(n)s)"""
-# Three letters or more, when fewer names start with the query than a search shows: a word of the
+# Three letters or more, when fewer than a page of names start with the query: a word of the
 # display name like the query (pg_trgm), and the names that start with its first two letters,
 # closest first (a typo after them).
 _PG_TYPO = """(SELECT id, word_similarity(%(q)s, lower(display_name)) AS s FROM accounts_user
@@ -266,9 +267,9 @@ def _candidates_postgresql(q: str) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT DISTINCT id FROM ({_PG_PREFIX}) found LIMIT %(n)s", params)  # noqa: S608
         found = [row[0] for row in cursor.fetchall()]
-        # As many names start with the query as one search shows: a typo's match would rank below
-        # every one of them (people_ranked), so it is not looked for.
-        if len(q) < 3 or len(found) >= SEARCH_CANDIDATES:
+        # A page's worth of names start with the query: a typo's match would rank below every one
+        # of them (people_ranked), so it is not looked for.
+        if len(q) < 3 or len(found) >= core_conf().page_size:
             return found
         params.update(head_lo=q[:2], head_hi=_after(q[:2]))
         cursor.execute(
