@@ -236,20 +236,21 @@ def _like_prefix(text: str) -> str:
 
 # Each arm is a bounded read of one index (migrations 0005 and 0006). A prefix is a range of the
 # btree pattern-ops indexes (`~>=~`, `~<~`: PostgreSQL uses them only through these operators); %(n)s
-# is SEARCH_CANDIDATES. The final order is rapidfuzz's (people_ranked), not these arms'.
-_PG_PREFIX = """(SELECT id, 2.0 AS s FROM accounts_user WHERE is_active
+# is SEARCH_CANDIDATES; {among} narrows to the people a caller considers (e.g. cameo owners) before
+# the bound. The final order is rapidfuzz's (people_ranked), not these arms'.
+_PG_PREFIX = """(SELECT id, 2.0 AS s FROM accounts_user WHERE is_active{among}
     AND handle ~>=~ %(lo)s AND handle ~<~ %(hi)s ORDER BY handle USING ~<~ LIMIT %(n)s)
-UNION ALL (SELECT id, 2.0 FROM accounts_user WHERE is_active
+UNION ALL (SELECT id, 2.0 FROM accounts_user WHERE is_active{among}
     AND lower(display_name) ~>=~ %(lo)s AND lower(display_name) ~<~ %(hi)s
     ORDER BY lower(display_name) USING ~<~ LIMIT %(n)s)"""
 # Three letters or more, when fewer than a page of names start with the query: a word of the
 # display name like the query (pg_trgm), and the names that start with its first two letters,
 # closest first (a typo after them).
 _PG_TYPO = """(SELECT id, word_similarity(%(q)s, lower(display_name)) AS s FROM accounts_user
-    WHERE is_active AND %(q)s <%% lower(display_name) LIMIT %(n)s)
-UNION ALL (SELECT id, similarity(handle, %(q)s) FROM accounts_user WHERE is_active
+    WHERE is_active{among} AND %(q)s <%% lower(display_name) LIMIT %(n)s)
+UNION ALL (SELECT id, similarity(handle, %(q)s) FROM accounts_user WHERE is_active{among}
     AND handle ~>=~ %(head_lo)s AND handle ~<~ %(head_hi)s ORDER BY 2 DESC LIMIT %(n)s)
-UNION ALL (SELECT id, similarity(lower(display_name), %(q)s) FROM accounts_user WHERE is_active
+UNION ALL (SELECT id, similarity(lower(display_name), %(q)s) FROM accounts_user WHERE is_active{among}
     AND lower(display_name) ~>=~ %(head_lo)s AND lower(display_name) ~<~ %(head_hi)s ORDER BY 2 DESC LIMIT %(n)s)"""
 
 
@@ -258,14 +259,33 @@ def _after(prefix: str) -> str:
     return prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _candidates_postgresql(q: str) -> list[int]:
+def _among(among: QuerySet[Any] | None) -> tuple[str, list[Any]]:
+    """` AND id IN (<the ids of `among`>)` and its parameters, or nothing."""
+    if among is None:
+        return "", []
+    sql, params = among.query.sql_with_params()
+    return f" AND id IN ({sql})", list(params)
+
+
+def _named(sql: str, params: list[Any]) -> tuple[str, dict[str, Any]]:
+    """`sql`'s positional %s parameters as named ones (the candidate statements use names)."""
+    parts = sql.split("%s")
+    names = [f"among{i}" for i in range(len(params))]
+    return parts[0] + "".join(f"%({n})s{p}" for n, p in zip(names, parts[1:], strict=True)), dict(
+        zip(names, params, strict=True)
+    )
+
+
+def _candidates_postgresql(q: str, among: QuerySet[Any] | None = None) -> list[int]:
     """Names starting with the query; from three letters on, also display-name words like it and the
     names starting with its first two letters, closest first (a typo after them). Every read is
     bounded, so a two-letter query that begins thousands of names costs little more than a rare one."""
-    params: dict[str, str | int] = {"q": q, "lo": q, "hi": _after(q), "n": SEARCH_CANDIDATES}
+    among_sql, among_params = _named(*_among(among))
+    params: dict[str, Any] = {"q": q, "lo": q, "hi": _after(q), "n": SEARCH_CANDIDATES, **among_params}
+    prefix, typo = _PG_PREFIX.replace("{among}", among_sql), _PG_TYPO.replace("{among}", among_sql)
     found: list[int] = []
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT DISTINCT id FROM ({_PG_PREFIX}) found LIMIT %(n)s", params)  # noqa: S608
+        cursor.execute(f"SELECT DISTINCT id FROM ({prefix}) found LIMIT %(n)s", params)  # noqa: S608
         found = [row[0] for row in cursor.fetchall()]
         # A page's worth of names start with the query: a typo's match would rank below every one
         # of them (people_ranked), so it is not looked for.
@@ -273,7 +293,7 @@ def _candidates_postgresql(q: str) -> list[int]:
             return found
         params.update(head_lo=q[:2], head_hi=_after(q[:2]))
         cursor.execute(
-            f"SELECT id FROM ({_PG_TYPO}) typos "  # noqa: S608
+            f"SELECT id FROM ({typo}) typos "  # noqa: S608
             "GROUP BY id ORDER BY max(s) DESC, id DESC LIMIT %(n)s",
             params,
         )
@@ -282,16 +302,15 @@ def _candidates_postgresql(q: str) -> list[int]:
     return found + typos[: SEARCH_CANDIDATES - len(found)]
 
 
-def _candidates_sqlite(q: str) -> list[int]:
+def _candidates_sqlite(q: str, among: QuerySet[Any] | None = None) -> list[int]:
     words = re.findall(r"[^\W_]+", q)
     if not words:
         return []
     match = " AND ".join(f'"{w}"*' for w in words) + f' OR "{words[0][:2]}"*'
+    among_sql, among_params = _among(among)
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT rowid FROM accounts_user_fts WHERE accounts_user_fts MATCH %s ORDER BY rank LIMIT %s",
-            [match, SEARCH_CANDIDATES],
-        )
+        sql = "SELECT rowid FROM accounts_user_fts WHERE accounts_user_fts MATCH %s{} ORDER BY rank LIMIT %s"
+        cursor.execute(sql.format(among_sql.replace(" id IN", " rowid IN")), [match, *among_params, SEARCH_CANDIDATES])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -328,7 +347,8 @@ def people_ranked(q: str, viewer: User, *, among: QuerySet[Any] | None = None) -
     text = search_text(q)
     if not text:
         return []
-    ids = _candidates_postgresql(text) if connection.vendor == "postgresql" else _candidates_sqlite(text)
+    find = _candidates_postgresql if connection.vendor == "postgresql" else _candidates_sqlite
+    ids = find(text, among)  # `among` inside: candidates are bounded, so it narrows before the bound
     people = (
         User.objects.filter(pk__in=ids, is_active=True)
         .exclude(pk__in=Block.objects.filter(blocker=viewer).values("blocked_id"))

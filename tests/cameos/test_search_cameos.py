@@ -87,3 +87,15 @@ def test_pages_follow_the_cursor(api, cast):
     assert [r["handle"] for r in first["results"] + second["results"]] == [r["handle"] for r in found(api, "astra")]
     assert len(first["results"]) == 2
     assert second["next"] is None
+
+
+def test_a_cameo_is_found_among_more_namesakes_than_one_search_considers(api, make_user, activate_cameo):
+    """More people match than one search considers (SEARCH_CANDIDATES), none of them with a cameo:
+    the one who has one is still found."""
+    from accounts.models import User
+    from accounts.selectors import SEARCH_CANDIDATES
+
+    User.objects.bulk_create([User(handle=f"vega{n:03d}", display_name="Vega") for n in range(SEARCH_CANDIDATES + 5)])
+    owner = make_user("vega_cam", display_name="Vega")
+    activate_cameo(owner, audience="everyone")
+    assert [r["handle"] for r in found(api, "vega")] == ["vega_cam"]
