@@ -10,8 +10,9 @@ In one run:
    each distinct caption + prompt once, COPY); then the time the worker takes to embed one published
    video (feed.embeddings.embed_video, model loaded): median and p99 over 200 videos, and the first
    call of a fresh process (loads MiniLM).
-2. What steering does to page 1, in-process: for 200 viewers, the share of cooking and of sports
-   videos on their first page, unsteered and steered "more cooking, less sports".
+2. Steering: the time the worker takes to match one preference against the best-ranked videos, and
+   what it does to page 1, in-process: for 200 viewers, the share of cooking and of sports videos on
+   their first page, unsteered and steered "more cooking, less sports".
 3. For You page 1 served by gunicorn behind nginx, 20 and then 50 clients pausing ~400 ms, for the
    same 2,000 viewers unsteered and then steered (each with one of five preferences), alternated
    twice: p50, p99, and the ratio of steered p99 to unsteered p99 (target ≤ 1.5).
@@ -40,9 +41,11 @@ import numpy as np
 from django.db import connection
 from django.utils import timezone
 
+from core.bulk import insert_rows
 from core.sentences import embed
 from feed import embeddings, steering
-from feed.models import Steer, Video
+from feed.conf import conf
+from feed.models import Steer, SteerVideo, Video
 from feed.ranking import for_you_page
 from feed.seed import TOPICS
 
@@ -62,16 +65,35 @@ def stored_steer(text: str) -> tuple[dict[str, object], bytes]:
     return {"text": text, "more": parts.more, "less": parts.less}, vectors.astype(np.float32).tobytes()
 
 
-def set_steers(people: list[tuple[int, str]]) -> None:
-    rows = {text: stored_steer(text) for text in PREFERENCES}
-    Steer.objects.filter(user_id__in=[uid for uid, _ in people]).delete()
-    Steer.objects.bulk_create(
-        [
-            Steer(user_id=uid, vectors=rows[text][1], updated_at=timezone.now(), **rows[text][0])
-            for i, (uid, _) in enumerate(people)
-            for text in (PREFERENCES[i % len(PREFERENCES)],)
-        ]
-    )
+def set_steers(people: list[tuple[int, str]]) -> float:
+    """Give each viewer one of PREFERENCES, embedded and matched as the worker does (one match per
+    preference, copied to its viewers: the same videos would match). Returns the seconds one match
+    took (steering.steer_match, the worker's part)."""
+    ids = [uid for uid, _ in people]
+    SteerVideo.objects.filter(user_id__in=ids).delete()
+    Steer.objects.filter(user_id__in=ids).delete()
+    groups = {
+        text: [uid for i, uid in enumerate(ids) if PREFERENCES[i % len(PREFERENCES)] == text] for text in PREFERENCES
+    }
+    match_s = []
+    for text, members in groups.items():
+        fields, blob = stored_steer(text)
+        Steer.objects.bulk_create(
+            [Steer(user_id=uid, vectors=blob, updated_at=timezone.now(), **fields) for uid in members]
+        )
+        started = time.perf_counter()
+        steering.steer_match(user_id=members[0])
+        match_s.append(time.perf_counter() - started)
+        matched = list(
+            SteerVideo.objects.filter(user_id=members[0]).values_list("video_id", "kind", "author_id", "hot_score")
+        )
+        insert_rows(
+            SteerVideo,
+            ("user_id", "video_id", "kind", "author_id", "hot_score"),
+            ((uid, *row) for uid in members[1:] for row in matched),
+        )
+        Steer.objects.filter(user_id__in=members).update(matched_at=timezone.now())
+    return statistics.median(match_s)
 
 
 def topic_of(caption: str) -> str | None:
@@ -79,11 +101,11 @@ def topic_of(caption: str) -> str | None:
     return next((t for t, subjects in TOPICS.items() if any(s in text for s in subjects)), None)
 
 
-def page_mix(people: list[tuple[int, str]], steer: steering.Steering | None) -> dict[str, float]:
+def page_mix(people: list[tuple[int, str]], steered: bool) -> dict[str, float]:
     """Share of cooking and sports videos on these viewers' first pages."""
     counts = {"cooking": 0, "sports": 0, "all": 0}
     for uid, _ in people:
-        ids = for_you_page(uid, steering=steer).ids
+        ids = for_you_page(uid, steered=steered).ids
         for caption in Video.objects.filter(pk__in=ids).values_list("caption", flat=True):
             topic = topic_of(caption)
             counts["all"] += 1
@@ -141,12 +163,15 @@ def main() -> None:
     )
 
     people = viewers(args.viewers)
-    fields, blob = stored_steer(PREFERENCES[0])
-    cooking = steering.Steering.from_blob(blob, len(fields["more"]))  # type: ignore[arg-type]
-    sample = people[:200]
-    mix = {"unsteered": page_mix(sample, None), "more cooking, less sports": page_mix(sample, cooking)}
+    sample = [p for i, p in enumerate(people) if PREFERENCES[i % len(PREFERENCES)] == PREFERENCES[0]][:200]
+    unsteered_mix = page_mix(sample, steered=False)
+    match_s = set_steers(people)
+    print(f"match one preference against the {conf().steer_candidates} best-ranked videos (worker): {match_s:.2f} s")
+    mix = {"unsteered": unsteered_mix, PREFERENCES[0]: page_mix(sample, steered=True)}
     for name, shares in mix.items():
-        print(f"page 1 of 200 viewers, {name}: {shares['cooking']:.0%} cooking, {shares['sports']:.0%} sports")
+        print(
+            f"page 1 of {len(sample)} viewers, {name}: {shares['cooking']:.0%} cooking, {shares['sports']:.0%} sports"
+        )
 
     folder = Path(tempfile.mkdtemp(prefix="castfeed-steer-"))
     page1 = write_lines(folder, "page1.txt", [f"{t}\t/api/v1/feed" for _, t in people])
@@ -154,19 +179,20 @@ def main() -> None:
     nginx = start_nginx(folder)
     results: dict[str, dict[str, float]] = {}
     try:
-        Steer.objects.filter(user_id__in=[uid for uid, _ in people]).delete()
         wrk(page1, connections=20, seconds=5)  # warm-up
+        ids = [uid for uid, _ in people]
         for clients in (20, 50):
             for round_ in (1, 2):
-                Steer.objects.filter(user_id__in=[uid for uid, _ in people]).delete()
+                Steer.objects.filter(user_id__in=ids).update(matched_at=None)  # unsteered: not read
                 results[f"unsteered, {clients} clients, round {round_}"] = wrk(
                     page1, connections=clients, seconds=args.seconds, think_ms=400
                 )
-                set_steers(people)
+                Steer.objects.filter(user_id__in=ids).update(matched_at=timezone.now())
                 results[f"steered, {clients} clients, round {round_}"] = wrk(
                     page1, connections=clients, seconds=args.seconds, think_ms=400
                 )
     finally:
+        SteerVideo.objects.filter(user_id__in=[uid for uid, _ in people]).delete()
         Steer.objects.filter(user_id__in=[uid for uid, _ in people]).delete()
         subprocess.run(["nginx", "-c", str(nginx), "-s", "quit"], check=False)
         os.killpg(server.pid, signal.SIGTERM)
@@ -184,7 +210,7 @@ def main() -> None:
     print("\nsteered p99 / unsteered p99 (target <= 1.5):")
     for name, ratio in ratios.items():
         print(f"  {name}: {ratio:.2f}")
-    print(json.dumps({"embed": embed_figures, "mix": mix, "served": results, "ratios": ratios}))
+    print(json.dumps({"embed": embed_figures, "match_s": match_s, "mix": mix, "served": results, "ratios": ratios}))
 
 
 if __name__ == "__main__":

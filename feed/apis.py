@@ -74,7 +74,9 @@ class ForYouApi(APIView):
     )
     def get(self, request: Request) -> Response:
         viewer_id = viewer.pk if (viewer := viewer_of(request)) else None
-        page = for_you_page(viewer_id, steering=steering.steering_for(viewer_id), **page_query(request))
+        query = page_query(request)
+        steered = not query.get("cursor") and steering.is_steered(viewer_id)  # a cursor carries it
+        page = for_you_page(viewer_id, steered=steered, **query)
         return Response({"results": for_you_bodies(page.ids, page.liked), "next": page.next})
 
 

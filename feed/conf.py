@@ -46,17 +46,19 @@ class FeedSettings:
     # Video search on PostgreSQL ranks by relevance only the matches with the best hot_score, this
     # many: a common word costs no more than a rare one (BENCHMARKS.md § Discovery).
     search_candidates: int = 1000
-    # Steering (feed.steering): a steered page is the best of this many pages' worth of the unsteered
-    # order (plus what the last page left over), ranked by rank + the steering term: STEER_MORE ×
-    # (closeness to what was asked for − STEER_FLOOR) − STEER_LESS × (closeness to what was asked
-    # against − STEER_FLOOR), closeness being MiniLM cosine (unrelated short texts: 0–0.25). The
-    # weights are large on purpose: within the window, what matches comes first (BENCHMARKS.md).
-    steer_window: int = 10
-    steer_more: float = 30.0
-    steer_less: float = 30.0
-    steer_floor: float = 0.25
+    # Steering (feed.steering): the worker matches the STEER_CANDIDATES best-ranked published videos
+    # against what a person asked for and against (MiniLM cosine at least STEER_MORE_CLOSENESS /
+    # STEER_LESS_CLOSENESS; unrelated short texts score 0–0.25), again every STEER_REFRESH_SECONDS so
+    # new videos join. For You reads the matches as two more streams: what was asked for with
+    # STEER_BOOST, what was asked against with −STEER_PENALTY (whatever else applies to it).
+    steer_candidates: int = 5000
+    steer_more_closeness: float = 0.3
+    steer_less_closeness: float = 0.25
+    steer_boost: float = 3.0
+    steer_penalty: float = 3.0
+    steer_refresh_seconds: int = 600
     steer_max_chars: int = 200
-    # Whether the worker embeds each video when it is published (the steering term needs it). Off
+    # Whether the worker embeds each video when it is published (steering matches need it). Off
     # where workers cannot load torch; `manage.py embed_videos` catches up on what is missing.
     embed_videos: bool = True
     # GET /trending (docs/feed-ranking.md § Trending): rising = engagement / (age_h + 2) ** GRAVITY
@@ -72,9 +74,14 @@ class FeedSettings:
         require(self.max_watch_ms > 0, "MAX_WATCH_MS must be positive")
         require(self.search_relevance_weight >= 0, "SEARCH_RELEVANCE_WEIGHT must not be negative")
         require(self.search_candidates >= 1, "SEARCH_CANDIDATES must be at least 1")
-        require(self.steer_window >= 1, "STEER_WINDOW must be at least 1")
-        require(min(self.steer_more, self.steer_less) >= 0, "STEER_MORE and STEER_LESS must not be negative")
-        require(-1 <= self.steer_floor < 1, "STEER_FLOOR is a cosine: -1 to below 1")
+        require(self.steer_candidates >= 1, "STEER_CANDIDATES must be at least 1")
+        require(
+            min(self.steer_more_closeness, self.steer_less_closeness) >= -1
+            and max(self.steer_more_closeness, self.steer_less_closeness) <= 1,
+            "STEER_MORE_CLOSENESS and STEER_LESS_CLOSENESS are cosines: -1 to 1",
+        )
+        require(min(self.steer_boost, self.steer_penalty) >= 0, "STEER_BOOST and STEER_PENALTY must not be negative")
+        require(self.steer_refresh_seconds >= 1, "STEER_REFRESH_SECONDS must be at least 1")
         require(1 <= self.steer_max_chars <= 200, "STEER_MAX_CHARS must be 1 to 200 (the column's size)")
         require(self.trending_gravity >= 0, "TRENDING_GRAVITY must not be negative")
         require(self.trending_cameo_days >= 1, "TRENDING_CAMEO_DAYS must be at least 1")

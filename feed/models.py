@@ -254,6 +254,42 @@ class Steer(models.Model):
     # float32 rows, one per part: `more` first, then `less` (never in an API body).
     vectors = models.BinaryField(null=True, editable=False)
     updated_at = models.DateTimeField(default=timezone.now)
+    # When the worker last matched the best-ranked videos against it (SteerVideo); null: not yet.
+    matched_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        indexes = [models.Index(fields=["matched_at"], name="feed_steer_matched")]
 
     def __str__(self) -> str:
         return f"steer of {self.user_id}: {self.text}"
+
+
+class SteerVideo(models.Model):
+    """A video among the best-ranked ones that is close to what a person asked their For You for
+    (`more`) or against (`less`), as the worker matched it (feed.steering.steer_match). For You reads
+    these as two more streams (feed.ranking)."""
+
+    class Kind(models.TextChoices):
+        MORE = "more"
+        LESS = "less"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+", db_index=False)
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    # The video's author and rank when matched, copied here so a stream reads this index alone in
+    # rank order (as VideoPerson's copies); the rank is as fresh as the last match (STEER_REFRESH_SECONDS).
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    hot_score = models.FloatField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "video"], name="feed_steervideo_unique")]
+        indexes = [
+            models.Index(
+                fields=["user", "kind", "-hot_score", "-video"], name="feed_steervideo_hot", include=["author"]
+            ),
+            models.Index(fields=["video"], name="feed_steervideo_video"),
+            models.Index(fields=["author"], name="feed_steervideo_author"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} asked {self.kind} like video {self.video_id}"

@@ -120,7 +120,7 @@ def steer_body(steer: Steer | None) -> dict[str, Any]:
         "text": steer.text,
         "more": list(steer.more),
         "less": list(steer.less),
-        "applied": steer.vectors is not None,
+        "applied": steer.matched_at is not None,
         "updated_at": timestamp(steer.updated_at),
     }
 
@@ -129,5 +129,7 @@ class SteerOutput(serializers.Serializer):
     text = serializers.CharField(allow_null=True, help_text="In the person's words; null when unset.")
     more = serializers.ListField(child=serializers.CharField(), help_text="What to show more of, as read.")
     less = serializers.ListField(child=serializers.CharField(), help_text="What to show less of, as read.")
-    applied = serializers.BooleanField(help_text="Embedded by the worker and steering For You (a second after PUT).")
+    applied = serializers.BooleanField(
+        help_text="Embedded and matched by the worker, and steering For You (a second or so after PUT)."
+    )
     updated_at = serializers.DateTimeField(allow_null=True)

@@ -7,9 +7,12 @@ closeness that applies to the viewer: the author is a mutual, the viewer follows
 video shows someone the viewer follows. Each boost class is a *stream* read from an index in
 hot_score order; as the boost is constant within a stream, merging the streams' heads by
 `hot_score + boost` yields the whole order. A video is emitted only by the stream of its largest
-boost, so it appears once. The cursor keeps each stream's position, so a page costs the same at
-depth 1 and depth 500: one SQL statement for the candidates (all streams, with the viewer's follows,
-blocks, completed views and likes applied inside it), then one to render the page (feed.selectors).
+boost, so it appears once. A steered viewer (feed.steering) has two more streams: the videos
+matched to what they asked for (boost STEER_BOOST) and to what they asked against (-STEER_PENALTY,
+which owns its videos whatever else applies to them). The cursor keeps each stream's position, so a
+page costs the same at depth 1 and depth 500: one SQL statement for the candidates (all streams,
+with the viewer's follows, blocks, completed views and likes applied inside it), then one to render
+the page (feed.selectors).
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from django.utils import timezone
 
 from core.pagination import decode_cursor, encode_cursor, page_limit
 from feed.conf import conf
-from feed.steering import Steering
 
 # Stream names; on equal boosts the earlier one wins.
 MUTUAL, FOLLOWING, SHOWS, GLOBAL = "m", "f", "p", "g"
-STREAMS = (MUTUAL, FOLLOWING, SHOWS, GLOBAL)
+# Steered (feed.steering): videos close to what the viewer asked for, and to what they asked against.
+ASKED, AVOIDED = "s", "l"
+STREAMS = (ASKED, MUTUAL, FOLLOWING, SHOWS, GLOBAL, AVOIDED)
 SALT = "for-you"
 EXHAUSTED = "x"
 
@@ -58,7 +62,14 @@ class ForYouPage:
 
 def _boosts() -> dict[str, float]:
     k = conf()
-    return {GLOBAL: 0.0, MUTUAL: k.boost_mutual, FOLLOWING: k.boost_following, SHOWS: k.boost_shows_followed}
+    return {
+        GLOBAL: 0.0,
+        MUTUAL: k.boost_mutual,
+        FOLLOWING: k.boost_following,
+        SHOWS: k.boost_shows_followed,
+        ASKED: k.steer_boost,
+        AVOIDED: -k.steer_penalty,
+    }
 
 
 def precedence(streams: list[str], boosts: dict[str, float]) -> list[str]:
@@ -75,8 +86,11 @@ _VIEWER_CTES = """WITH fol AS (
     FROM accounts_follow f WHERE f.follower_id = %s),
 blk AS (SELECT b.blocked_id AS uid FROM accounts_block b WHERE b.blocker_id = %s
         UNION SELECT b.blocker_id FROM accounts_block b WHERE b.blocked_id = %s),
-seen AS (SELECT w.video_id FROM feed_view w WHERE w.viewer_id = %s AND w.completed)
+seen AS (SELECT w.video_id FROM feed_view w WHERE w.viewer_id = %s AND w.completed),
+asked AS (SELECT sv.video_id FROM feed_steervideo sv WHERE sv.user_id = %s AND sv.kind = 'more'),
+avoided AS (SELECT sv.video_id FROM feed_steervideo sv WHERE sv.user_id = %s AND sv.kind = 'less')
 """
+_VIEWER_CTE_PARAMS = 7
 _ANONYMOUS_CTES = "WITH fol AS (SELECT 0 AS uid, FALSE AS mutual WHERE 1 = 0)\n"
 # When a stream's boost applies to the video with id {vid} by author {author}.
 _APPLIES = {
@@ -84,15 +98,20 @@ _APPLIES = {
     FOLLOWING: "{author} IN (SELECT uid FROM fol WHERE NOT mutual)",
     SHOWS: "EXISTS (SELECT 1 FROM feed_videoperson vx "
     "WHERE vx.video_id = {vid} AND vx.user_id IN (SELECT uid FROM fol))",
+    ASKED: "{vid} IN (SELECT video_id FROM asked)",
+    AVOIDED: "{vid} IN (SELECT video_id FROM avoided)",
 }
 # What the viewer never sees: their own videos, anyone in a block relation, what they finished.
 _VIEWER_FILTER = "{author} <> %s AND {author} NOT IN (SELECT uid FROM blk) AND {vid} NOT IN (SELECT video_id FROM seen)"
 
 
 def _conditions(stream: str, streams: list[str], viewer_id: int | None, vid: str, author: str) -> tuple[str, list[Any]]:
-    """The stream's own filters: not owned by a stream of higher precedence, and fit for the viewer."""
-    order = precedence(streams, _boosts())
-    terms = [f"NOT ({_APPLIES[o]})" for o in order[: order.index(stream)] if o in _APPLIES]
+    """The stream's own filters: not owned by a stream of higher precedence, and fit for the viewer.
+    What the viewer asked against is owned by its own stream whatever else applies to it: its
+    penalty outweighs every boost."""
+    order = [o for o in precedence(streams, _boosts()) if o != AVOIDED]
+    ahead = [] if stream == AVOIDED else order[: order.index(stream)] + ([AVOIDED] if AVOIDED in streams else [])
+    terms = [f"NOT ({_APPLIES[o]})" for o in ahead if o in _APPLIES]
     params: list[Any] = []
     if viewer_id:
         terms.append(_VIEWER_FILTER)
@@ -130,6 +149,16 @@ def _stream_sql(
             f"AND vp.published{where}{bound} {order} LIMIT {n}",
             params + bparams,
         )
+    if stream in (ASKED, AVOIDED):  # the videos the worker matched, read in rank order from their index
+        where, params = _conditions(stream, streams, viewer_id, "sv.video_id", "sv.author_id")
+        bound, bparams = _bound(position, "sv.hot_score", "sv.video_id")
+        return (
+            "SELECT sv.video_id AS id, sv.author_id, sv.hot_score FROM feed_steervideo sv "
+            "JOIN feed_video v ON v.id = sv.video_id AND v.status = 'published' "
+            f"WHERE sv.user_id = %s AND sv.kind = %s{where}{bound} "
+            f"ORDER BY sv.hot_score DESC, sv.video_id DESC LIMIT {n}",
+            [viewer_id, "more" if stream == ASKED else "less", *params, *bparams],
+        )
     where, params = _conditions(stream, streams, viewer_id, "v.id", "v.author_id")
     bound, bparams = _bound(position, "v.hot_score", "v.id")
     cols, order = "v.id, v.author_id, v.hot_score", "ORDER BY v.hot_score DESC, v.id DESC"
@@ -154,7 +183,7 @@ def _fetch(active: list[str], positions: dict[str, Any], n: int, viewer_id: int 
     session's streams (`positions`), exhausted ones included: their videos were all emitted and must
     not come back through another stream."""
     lateral = connection.vendor == "postgresql"
-    parts, params = [], [viewer_id] * 5 if viewer_id else []
+    parts, params = [], [viewer_id] * _VIEWER_CTE_PARAMS if viewer_id else []
     liked = "EXISTS (SELECT 1 FROM feed_like l WHERE l.user_id = %s AND l.video_id = q.id)" if viewer_id else "FALSE"
     for stream in active:
         sql, p = _stream_sql(
@@ -177,34 +206,37 @@ def _fetch(active: list[str], positions: dict[str, Any], n: int, viewer_id: int 
 @dataclass
 class _Session:
     """What the cursor carries: when the session started (the fresh window is fixed to it), each
-    stream's last (hot_score, id) or EXHAUSTED, videos held back for author diversity, the authors
-    of the last videos shown, and (steered) the best candidates the last page left over."""
+    stream's last (hot_score, id) or EXHAUSTED, videos held back for author diversity, and the
+    authors of the last videos shown."""
 
     snapshot: float
     positions: dict[str, Any]
     held: list[Pick] = field(default_factory=list)
     recent: list[int] = field(default_factory=list)
-    pool: list[Pick] = field(default_factory=list)
 
     @classmethod
-    def start(cls, viewer_id: int | None) -> _Session:
-        streams = STREAMS if viewer_id else (GLOBAL,)  # nobody to be close to: the global ranking
+    def start(cls, viewer_id: int | None, steered: bool = False) -> _Session:
+        if not viewer_id:
+            streams: tuple[str, ...] = (GLOBAL,)  # nobody to be close to: the global ranking
+        else:
+            streams = STREAMS if steered else tuple(s for s in STREAMS if s not in (ASKED, AVOIDED))
         return cls(timezone.now().timestamp(), dict.fromkeys(streams))
 
     @classmethod
     def decode(cls, cursor: str) -> _Session:
-        snapshot, positions, held, recent, pool = decode_cursor(cursor, salt=SALT, length=5)
-        return cls(float(snapshot), dict(positions), _picks(held), [int(a) for a in recent], _picks(pool))
+        snapshot, positions, held, recent = decode_cursor(cursor, salt=SALT, length=4)
+        return cls(
+            float(snapshot),
+            dict(positions),
+            [Pick(int(i), int(a), float(r), bool(k)) for i, a, r, k in held],
+            [int(a) for a in recent],
+        )
 
     def encode(self) -> str | None:
-        if all(p == EXHAUSTED for p in self.positions.values()) and not self.held and not self.pool:
+        if all(p == EXHAUSTED for p in self.positions.values()) and not self.held:
             return None
-        held, pool = ([[p.id, p.author_id, p.rank, p.liked] for p in picks] for picks in (self.held, self.pool))
-        return encode_cursor([self.snapshot, self.positions, held, self.recent, pool], salt=SALT)
-
-
-def _picks(rows: list[Any]) -> list[Pick]:
-    return [Pick(int(i), int(a), float(r), bool(k)) for i, a, r, k in rows]
+        held = [[h.id, h.author_id, h.rank, h.liked] for h in self.held]
+        return encode_cursor([self.snapshot, self.positions, held, self.recent], salt=SALT)
 
 
 class _Merge:
@@ -263,40 +295,16 @@ class _Merge:
         return self.picks
 
 
-def _steer(session: _Session, picks: list[Pick], steering: Steering, size: int, recent: list[int]) -> list[Pick]:
-    """The page out of the window (`picks`) and the carried-over pool, by rank + steering term
-    (feed.steering); the next best two pages' worth are carried over, the rest passed over."""
-    candidates = session.pool + picks
-    terms = steering.terms([c.id for c in candidates])
-    ordered = sorted(candidates, key=lambda c: (c.rank + terms.get(c.id, 0.0), c.id), reverse=True)
-    max_in_a_row = conf().max_in_a_row
-    page: list[Pick] = []
-    rest: list[Pick] = []
-    for c in ordered:
-        repeats = len(recent) >= max_in_a_row and all(a == c.author_id for a in recent[-max_in_a_row:])
-        if len(page) < size and not repeats:
-            page.append(c)
-            recent = [*recent, c.author_id][-max_in_a_row:]
-        else:
-            rest.append(c)
-    session.pool, session.recent = rest[: 2 * size], recent
-    return page
-
-
 def for_you_page(
-    viewer_id: int | None, *, cursor: str | None = None, limit: int | None = None, steering: Steering | None = None
+    viewer_id: int | None, *, cursor: str | None = None, limit: int | None = None, steered: bool = False
 ) -> ForYouPage:
-    """One page of the viewer's For You feed (anonymous: None) and the cursor of the next; steered by
-    the viewer's own words when `steering` is given (feed.steering)."""
+    """One page of the viewer's For You feed (anonymous: None) and the cursor of the next; a session
+    started `steered` also reads the videos matched to what the viewer asked for and against
+    (feed.steering)."""
     size = page_limit(limit)
-    session = _Session.decode(cursor) if cursor else _Session.start(viewer_id)
-    window = size * conf().steer_window if steering is not None else size
+    session = _Session.decode(cursor) if cursor else _Session.start(viewer_id, steered)
     active = [s for s in STREAMS if s in session.positions and session.positions[s] != EXHAUSTED]
-    # A steered window is many pages deep: room enough for de-duplication and author diversity.
-    n = window if steering is not None else window * conf().overfetch
+    n = size * conf().overfetch
     fetched = _fetch(active, session.positions, n, viewer_id) if active else {}
-    recent = list(session.recent)
-    picks = _Merge(session, fetched, n, window).run()
-    if steering is not None:
-        picks = _steer(session, picks, steering, size, recent)
+    picks = _Merge(session, fetched, n, size).run()
     return ForYouPage(ids=[p.id for p in picks], next=session.encode(), liked={p.id for p in picks if p.liked})

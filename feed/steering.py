@@ -2,25 +2,20 @@
 
 The text is read as parts to show more of and parts to show less of ("more cooking and animals, less
 sports" → more: cooking, animals; less: sports). The worker embeds each part with MiniLM
-(core.sentences), as it embeds every published video's caption and prompt (feed.tasks).
-
-A steered page re-ranks a window of the unsteered order: the next `steer_window` × page size videos of
-it, plus the best candidates left over from the page before (carried in the cursor). Each gets
-
-    rank + steer_more × max(0, closeness to the closest "more" part − steer_floor)
-         − steer_less × max(0, closeness to the closest "less" part − steer_floor)
-
-(closeness: cosine of the MiniLM embeddings; short unrelated texts score 0–0.25, related ones 0.3–0.6),
-and the page is the best of them, at most `max_in_a_row` of one author in a row. Up to two pages'
-worth of the rest are carried to the next page; the others are passed over for this scroll, which is
-how "less X" empties the feed of X. A video not embedded yet is neither lifted nor pushed down.
+(core.sentences), as it embeds every published video's caption and prompt (feed.tasks), and matches
+the STEER_CANDIDATES best-ranked published videos against them: those at least STEER_MORE_CLOSENESS
+(cosine) to a "more" part, and those at least STEER_LESS_CLOSENESS to a "less" part, are stored as
+SteerVideo rows, again every STEER_REFRESH_SECONDS so that new videos join. For You reads them as
+two more streams (feed.ranking): what was asked for ranks STEER_BOOST higher, what was asked against
+STEER_PENALTY lower, whatever else applies to it. A steered page costs what an unsteered one does,
+plus two small indexed reads.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,7 +26,7 @@ from accounts.models import User
 from core.exceptions import InvalidInput
 from core.sentences import DIMENSIONS
 from feed.conf import conf
-from feed.models import Steer, VideoEmbedding
+from feed.models import Steer, SteerVideo, Video, VideoEmbedding
 
 MAX_PARTS = 8
 # Words that open a part and say which way it steers; the polarity carries to the parts after it
@@ -76,57 +71,83 @@ def parse(text: str) -> Parts:
     return Parts(more[:MAX_PARTS], less[: max(0, MAX_PARTS - len(more[:MAX_PARTS]))])
 
 
-@dataclass(frozen=True)
-class Steering:
-    """The embedded parts of a person's preference, as For You applies them."""
-
-    more: np.ndarray  # (m, 384), L2-normalised
-    less: np.ndarray  # (l, 384)
-
-    @classmethod
-    def from_blob(cls, blob: bytes | memoryview, n_more: int) -> Steering:
-        matrix = np.frombuffer(bytes(blob), dtype=np.float32).reshape(-1, DIMENSIONS)
-        return cls(matrix[:n_more], matrix[n_more:])
-
-    def terms(self, video_ids: Sequence[int]) -> dict[int, float]:
-        """The steering term of each video that has an embedding (the others: none)."""
-        if not video_ids:
-            return {}
-        k = conf()
-        closeness = _closeness(list(video_ids), self.more, self.less)
-        return {
-            vid: k.steer_more * max(0.0, more - k.steer_floor) - k.steer_less * max(0.0, less - k.steer_floor)
-            for vid, (more, less) in closeness.items()
-        }
-
-
 def _literal(vector: np.ndarray) -> str:
     return "[" + ",".join(f"{float(v):.6g}" for v in vector) + "]"
 
 
-def _closeness(ids: list[int], more: np.ndarray, less: np.ndarray) -> dict[int, tuple[float, float]]:
-    """Per video: the highest cosine to any `more` part and to any `less` part (-1 when none)."""
+def _closeness(more: np.ndarray, less: np.ndarray, top: int) -> list[tuple[int, int, float, float, float]]:
+    """(video id, author id, hot score, closest "more" part, closest "less" part) for the `top`
+    best-ranked published videos that have an embedding; -1 where there is no part of that kind."""
     if connection.vendor == "postgresql":
         vectors = [*more, *less]
-        sims = ["1 - (embedding <=> %s::vector)" for _ in vectors]
-        m, n = len(more), len(less)
-        best_more = f"GREATEST({', '.join(sims[:m])})" if m else "-1"
-        best_less = f"GREATEST({', '.join(sims[m:])})" if n else "-1"
+        sims = ["1 - (e.embedding <=> %s::vector)" for _ in vectors]
+        best_more = f"GREATEST({', '.join(sims[: len(more)])})" if len(more) else "-1"
+        best_less = f"GREATEST({', '.join(sims[len(more) :])})" if len(less) else "-1"
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT video_id, {best_more}, {best_less} FROM {VideoEmbedding._meta.db_table} "  # noqa: S608
-                "WHERE video_id = ANY(%s)",
-                [*(_literal(v) for v in vectors), ids],
+                f"SELECT c.id, c.author_id, c.hot_score, {best_more}, {best_less} "  # noqa: S608
+                "FROM (SELECT id, author_id, hot_score FROM feed_video "
+                "WHERE status = 'published' ORDER BY hot_score DESC, id DESC LIMIT %s) c "
+                f"JOIN {VideoEmbedding._meta.db_table} e ON e.video_id = c.id",
+                [*(_literal(v) for v in vectors), top],
             )
-            return {int(v): (float(a), float(b)) for v, a, b in cursor.fetchall()}
-    rows = list(VideoEmbedding.objects.filter(video_id__in=ids).values_list("video_id", "embedding"))
+            return [(int(v), int(u), float(h), float(a), float(b)) for v, u, h, a, b in cursor.fetchall()]
+    videos = {
+        pk: (author, hot)
+        for pk, author, hot in Video.objects.filter(status=Video.Status.PUBLISHED)
+        .order_by("-hot_score", "-id")
+        .values_list("pk", "author_id", "hot_score")[:top]
+    }
+    rows = list(VideoEmbedding.objects.filter(video_id__in=list(videos)).values_list("video_id", "embedding"))
     if not rows:
-        return {}
+        return []
     matrix = np.stack([np.asarray(e, dtype=np.float32) for _, e in rows])
     none = np.full(len(rows), -1.0)
     closest_more = (matrix @ more.T).max(axis=1) if len(more) else none
     closest_less = (matrix @ less.T).max(axis=1) if len(less) else none
-    return {int(vid): (float(a), float(b)) for (vid, _), a, b in zip(rows, closest_more, closest_less, strict=True)}
+    return [
+        (int(v), videos[v][0], videos[v][1], float(a), float(b))
+        for (v, _), a, b in zip(rows, closest_more, closest_less, strict=True)
+    ]
+
+
+def steer_match(*, user_id: int) -> int:
+    """Worker: match the best-ranked videos against the person's embedded preference (SteerVideo),
+    replacing the last match. Returns how many videos matched."""
+    k = conf()
+    steer = Steer.objects.filter(user_id=user_id, vectors__isnull=False).first()
+    if steer is None or steer.vectors is None:
+        return 0
+    matrix = np.frombuffer(bytes(steer.vectors), dtype=np.float32).reshape(-1, DIMENSIONS)
+    n_more = len(steer.more)
+    rows = []
+    for video_id, author_id, hot, more, less in _closeness(matrix[:n_more], matrix[n_more:], k.steer_candidates):
+        if less >= k.steer_less_closeness:  # asked against wins over asked for
+            kind = SteerVideo.Kind.LESS
+        elif more >= k.steer_more_closeness:
+            kind = SteerVideo.Kind.MORE
+        else:
+            continue
+        rows.append(SteerVideo(user_id=user_id, video_id=video_id, kind=kind, author_id=author_id, hot_score=hot))
+    with transaction.atomic():
+        if not Steer.objects.select_for_update().filter(user_id=user_id, updated_at=steer.updated_at).exists():
+            return 0  # replaced or removed meanwhile: its own task matches the new one
+        SteerVideo.objects.filter(user_id=user_id).delete()
+        SteerVideo.objects.bulk_create(rows, batch_size=2000)
+        Steer.objects.filter(user_id=user_id).update(matched_at=timezone.now())
+    return len(rows)
+
+
+def refresh_due(*, limit: int = 200) -> int:
+    """Worker (every minute): match again the preferences last matched STEER_REFRESH_SECONDS ago or
+    more, oldest first, so that videos published since join. Returns how many it matched."""
+    due = timezone.now() - dt.timedelta(seconds=conf().steer_refresh_seconds)
+    users = list(
+        Steer.objects.filter(matched_at__lt=due).order_by("matched_at").values_list("user_id", flat=True)[:limit]
+    )
+    for user_id in users:
+        steer_match(user_id=user_id)
+    return len(users)
 
 
 # --- the person's preference -------------------------------------------------------------------------
@@ -136,12 +157,9 @@ def steer_of(user: User) -> Steer | None:
     return Steer.objects.filter(user=user).first()
 
 
-def steering_for(viewer_id: int | None) -> Steering | None:
-    """What For You applies for this viewer: None when unsteered or not embedded yet."""
-    if viewer_id is None:
-        return None
-    row = Steer.objects.filter(user_id=viewer_id, vectors__isnull=False).values_list("vectors", "more").first()
-    return Steering.from_blob(row[0], len(row[1])) if row and row[0] is not None else None
+def is_steered(viewer_id: int | None) -> bool:
+    """Whether For You reads the viewer's matched streams: their preference is embedded and matched."""
+    return viewer_id is not None and Steer.objects.filter(user_id=viewer_id, matched_at__isnull=False).exists()
 
 
 @transaction.atomic
@@ -157,8 +175,16 @@ def steer_set(*, user: User, text: str) -> Steer:
         raise InvalidInput({"text": [str(exc)]}) from exc
     steer, _ = Steer.objects.update_or_create(
         user=user,
-        defaults={"text": text, "more": parts.more, "less": parts.less, "vectors": None, "updated_at": timezone.now()},
+        defaults={
+            "text": text,
+            "more": parts.more,
+            "less": parts.less,
+            "vectors": None,
+            "matched_at": None,
+            "updated_at": timezone.now(),
+        },
     )
+    SteerVideo.objects.filter(user=user).delete()  # the old preference's matches
     from feed.tasks import embed_steer
 
     stamp = steer.updated_at.isoformat()
@@ -167,19 +193,22 @@ def steer_set(*, user: User, text: str) -> Steer:
 
 
 def steer_clear(*, user: User) -> None:
+    SteerVideo.objects.filter(user=user).delete()
     Steer.objects.filter(user=user).delete()
 
 
 def steer_embed(*, user_id: int, stamp: str) -> bool:
-    """Worker: embed the preference set at `stamp` (a newer one supersedes it). True when stored."""
+    """Worker: embed the preference set at `stamp` (a newer one supersedes it) and match the videos
+    against it. True when stored."""
     from core.sentences import embed
 
     steer = Steer.objects.filter(user_id=user_id).first()
     if steer is None or steer.updated_at.isoformat() != stamp:
         return False
     vectors = embed([*steer.more, *steer.less])
-    return bool(
-        Steer.objects.filter(user_id=user_id, updated_at=steer.updated_at).update(
-            vectors=np.ascontiguousarray(vectors, dtype=np.float32).tobytes()
-        )
+    stored = Steer.objects.filter(user_id=user_id, updated_at=steer.updated_at).update(
+        vectors=np.ascontiguousarray(vectors, dtype=np.float32).tobytes()
     )
+    if stored:
+        steer_match(user_id=user_id)
+    return bool(stored)

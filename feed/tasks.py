@@ -25,3 +25,11 @@ def embed_steer(user_id: int, stamp: str) -> bool:
     from feed import steering
 
     return steering.steer_embed(user_id=user_id, stamp=stamp)
+
+
+@shared_task(name="feed.refresh_steers", acks_late=True, soft_time_limit=50, time_limit=60, ignore_result=True)
+def refresh_steers() -> int:
+    """Runs every minute (CELERY_BEAT_SCHEDULE): steered For You pages take in new videos."""
+    from feed import steering
+
+    return steering.refresh_due()

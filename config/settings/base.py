@@ -226,6 +226,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "feed-expire-fresh": {"task": "feed.expire_fresh", "schedule": 60.0},
+    # Steered For You pages take in new videos (CASTFEED_FEED_STEER_REFRESH_SECONDS).
+    "feed-refresh-steers": {"task": "feed.refresh_steers", "schedule": 60.0},
     "cameos-expire-enrollments": {"task": "cameos.expire_enrollments", "schedule": 300.0},
     "moderation-expire-takedowns": {"task": "moderation.expire_takedowns", "schedule": 300.0},
     # Rate-limit counters of windows that have ended (database store; Redis expires its own).

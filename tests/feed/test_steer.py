@@ -3,14 +3,16 @@ person asked for is embedded with MiniLM, as are the published videos, and the f
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts import services as accounts_services
 from feed import steering
-from feed.models import Steer, VideoEmbedding
+from feed.models import Steer, SteerVideo, VideoEmbedding
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/feed/steer"
@@ -99,7 +101,7 @@ def test_less_alone_pushes_a_topic_down(api, catalogue, django_capture_on_commit
     steer(api, "no sports please", django_capture_on_commit_callbacks)
     page = first_page(api, 18)
     # Cooking takes their place. Captions MiniLM hardly relates to the word "sports" (closeness under
-    # the floor: a marathon, golf, formula one, baseball) may stay; at least two thirds go.
+    # STEER_LESS_CLOSENESS: a marathon, golf, formula one, baseball) may stay; at least two thirds go.
     assert len(page) == 18 and len(set(page) & catalogue["sports"]) <= 4
 
 
@@ -119,6 +121,32 @@ def test_steered_pages_never_repeat_and_show_only_published_videos(
     assert len(seen) == len(set(seen))
     assert draft.pk not in seen
     assert set(seen[:5]) <= catalogue["cooking"]
+
+
+def test_what_was_asked_against_comes_after_everything_else(api, catalogue, django_capture_on_commit_callbacks):
+    steer(api, "less sports", django_capture_on_commit_callbacks)
+    avoided = set(SteerVideo.objects.filter(kind="less").values_list("video_id", flat=True))
+    assert len(avoided) >= 8 and avoided <= catalogue["sports"]
+    seen, cursor = [], None
+    while True:
+        body = api.get("/api/v1/feed", {"limit": 7, **({"cursor": cursor} if cursor else {})}).json()
+        seen += [v["id"] for v in body["results"]]
+        if not (cursor := body["next"]):
+            break
+    assert sorted(seen) == sorted(set().union(*catalogue.values()))  # every video, once
+    assert set(seen[-len(avoided) :]) == avoided  # a penalty, not a filter: they come last
+
+
+def test_videos_published_after_steering_join_when_the_match_is_refreshed(
+    api, me, other, catalogue, make_video, django_capture_on_commit_callbacks
+):
+    steer(api, "more cooking", django_capture_on_commit_callbacks)
+    fresh = make_video(other, caption="a chef cooking a pasta dinner")
+    call_command("embed_videos", verbosity=0)
+    assert first_page(api)[0] != fresh.pk  # not matched yet: below every matched video
+    Steer.objects.filter(user=me).update(matched_at=timezone.now() - dt.timedelta(hours=1))
+    assert steering.refresh_due() == 1
+    assert first_page(api)[0] == fresh.pk  # matched, and the newest of them
 
 
 def test_blocked_people_stay_hidden_from_a_steered_feed(
@@ -170,7 +198,7 @@ def test_the_preference_reads_back_and_clears(api, me, django_capture_on_commit_
 def test_until_the_worker_embeds_it_the_feed_is_unsteered(api, me):
     response = api.put(URL, {"text": "more cooking"}, format="json")  # the on-commit task never runs here
     assert response.status_code == 200 and response.json()["applied"] is False
-    assert steering.steering_for(me.pk) is None
+    assert steering.is_steered(me.pk) is False
 
 
 def test_a_superseded_preference_is_not_overwritten_by_a_late_embedding(api, me):
