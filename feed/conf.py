@@ -54,7 +54,7 @@ class FeedSettings:
     steer_candidates: int = 5000
     steer_more_closeness: float = 0.3
     steer_less_closeness: float = 0.25
-    steer_boost: float = 3.0
+    steer_boost: float = 5.0
     steer_penalty: float = 3.0
     steer_refresh_seconds: int = 600
     steer_max_chars: int = 200
