@@ -26,6 +26,7 @@ from accounts.models import User
 from core.exceptions import InvalidInput
 from core.sentences import DIMENSIONS
 from feed.conf import conf
+from feed.embeddings import literal
 from feed.models import Steer, SteerVideo, Video, VideoEmbedding
 
 MAX_PARTS = 8
@@ -71,10 +72,6 @@ def parse(text: str) -> Parts:
     return Parts(more[:MAX_PARTS], less[: max(0, MAX_PARTS - len(more[:MAX_PARTS]))])
 
 
-def _literal(vector: np.ndarray) -> str:
-    return "[" + ",".join(f"{float(v):.6g}" for v in vector) + "]"
-
-
 def _closeness(more: np.ndarray, less: np.ndarray, top: int) -> list[tuple[int, int, float, float, float]]:
     """(video id, author id, hot score, closest "more" part, closest "less" part) for the `top`
     best-ranked published videos that have an embedding; -1 where there is no part of that kind."""
@@ -89,7 +86,7 @@ def _closeness(more: np.ndarray, less: np.ndarray, top: int) -> list[tuple[int, 
                 "FROM (SELECT id, author_id, hot_score FROM feed_video "
                 "WHERE status = 'published' ORDER BY hot_score DESC, id DESC LIMIT %s) c "
                 f"JOIN {VideoEmbedding._meta.db_table} e ON e.video_id = c.id",
-                [*(_literal(v) for v in vectors), top],
+                [*(literal(v) for v in vectors), top],
             )
             return [(int(v), int(u), float(h), float(a), float(b)) for v, u, h, a, b in cursor.fetchall()]
     videos = {
