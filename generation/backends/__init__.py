@@ -6,9 +6,19 @@ torch, diffusers) is imported only when that backend is asked for, in a worker.
 
 from __future__ import annotations
 
-from generation.backends.base import Backend, BackendError, CameoRef, Progress, RenderRequest
+from generation.backends.base import Audio, Backend, BackendError, CameoRef, Progress, Rendering, RenderRequest
 
-__all__ = ["BACKENDS", "Backend", "BackendError", "CameoRef", "Progress", "RenderRequest", "get_backend"]
+__all__ = [
+    "BACKENDS",
+    "Audio",
+    "Backend",
+    "BackendError",
+    "CameoRef",
+    "Progress",
+    "RenderRequest",
+    "Rendering",
+    "get_backend",
+]
 
 BACKENDS = ("composite", "diffusers")
 

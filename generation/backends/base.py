@@ -1,13 +1,14 @@
 """The one interface every video backend implements (DESIGN.md §6).
 
-Pure: numpy arrays and dataclasses in, frames out; no ORM, no Django models. The pipeline
-(generation/pipeline.py) builds a RenderRequest from a job and streams the frames into the media
-pipeline (generation/media/).
+Pure: numpy arrays and dataclasses in, frames (and optionally sound) out; no ORM, no Django models.
+The pipeline (generation/pipeline.py) builds a RenderRequest from a job and streams the frames into
+the media pipeline (generation/media/); the sound a backend returns (or, when it returns none, an
+ambience bed) is muxed next to them as AAC.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -25,6 +26,22 @@ class CameoRef:
     handle: str
     instructions: str
     crops: list[np.ndarray] = field(default_factory=list)
+    # The owner's voice template (a speaker embedding), for backends that take a reference voice; set
+    # only for a cameo the consent gate allowed, like the crops, and None when no voice was enrolled.
+    voice: np.ndarray | None = None
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: comparing sample arrays with == is ambiguous
+class Audio:
+    """A clip's sound: float32 samples in [-1, 1], shape (n,) for mono or (channels, n), at `rate` Hz.
+    The pipeline resamples it, fits it to the video's length and normalises its loudness."""
+
+    samples: np.ndarray
+    rate: int
+
+    @property
+    def seconds(self) -> float:
+        return self.samples.shape[-1] / self.rate
 
 
 @dataclass(frozen=True)
@@ -49,13 +66,18 @@ class RenderRequest:
         return self.prompt if not extra else f"{self.prompt}. " + ". ".join(extra)
 
 
+# What render() gives: the frames, one at a time; the generator's return value is the clip's sound.
+Rendering = Generator[np.ndarray, None, "Audio | None"]
+
+
 class Backend(Protocol):
     name: str  # recorded on the job and in the Content Credentials ("composite", "diffusers:<class>")
 
-    def render(self, request: RenderRequest, progress: Progress) -> Iterator[np.ndarray]:
+    def render(self, request: RenderRequest, progress: Progress) -> Rendering:
         """Yield exactly request.frame_count BGR uint8 frames of request.height × request.width,
-        calling progress() as work is done. Deterministic for a given request (same seed, same frames)
-        where the backend can be."""
+        calling progress() as work is done, then return the clip's Audio, or None when the backend
+        makes no sound (the generator's return value: `return Audio(...)`). Deterministic for a given
+        request (same seed, same frames and sound) where the backend can be."""
         ...
 
 

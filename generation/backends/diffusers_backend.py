@@ -55,7 +55,7 @@ import cv2
 import numpy as np
 import torch
 
-from generation.backends.base import BackendError, Progress, RenderRequest
+from generation.backends.base import BackendError, Progress, Rendering, RenderRequest
 from generation.backends.composite import CompositeBackend, cover_crop, make_figure
 
 TEXT_TO_VIDEO = frozenset(
@@ -209,7 +209,7 @@ class DiffusersBackend:
 
     # -- rendering ---------------------------------------------------------------------------------
 
-    def render(self, request: RenderRequest, progress: Progress) -> Iterator[np.ndarray]:
+    def render(self, request: RenderRequest, progress: Progress) -> Rendering:
         """Yield exactly request.frame_count BGR uint8 frames of request.height × request.width."""
         pipe = self.pipeline()
         parameters = inspect.signature(pipe.__call__).parameters
@@ -243,6 +243,7 @@ class DiffusersBackend:
         for index, frame in enumerate(resample(video, count, request.width, request.height)):
             progress(STEP_SHARE + (1 - STEP_SHARE) * (index + 1) / count)
             yield frame
+        return None
 
     def _start_image(self, request: RenderRequest, width: int, height: int) -> Any:
         """The first frame an image-to-video model animates (PIL RGB, width × height)."""

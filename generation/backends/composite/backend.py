@@ -4,13 +4,12 @@ composed frame by frame.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from generation.backends.base import BackendError, Progress, RenderRequest
+from generation.backends.base import BackendError, Progress, Rendering, RenderRequest
 from generation.backends.composite.camera import (
     Camera,
     _camera_path,
@@ -147,7 +146,7 @@ class CompositeBackend:
 
     name = "composite"
 
-    def render(self, request: RenderRequest, progress: Progress) -> Iterator[np.ndarray]:
+    def render(self, request: RenderRequest, progress: Progress) -> Rendering:
         """Yield exactly request.frame_count BGR uint8 frames of request.height × request.width."""
         width, height, fps, count = request.width, request.height, request.fps, request.frame_count
         if width < 16 or height < 16 or fps < 1:
@@ -162,3 +161,4 @@ class CompositeBackend:
             frame = compose(shot, index, width, height, fps)
             progress((index + 1) / count)
             yield frame
+        return None
