@@ -35,6 +35,14 @@ What the backend does with a request
   resamples the clip in time to exactly `request.frame_count` frames and cover-crops each frame to
   `request.width × request.height`. A `torch.Generator` seeded with `request.seed` makes the result
   reproducible on one machine.
+- Sound: `LTX2Pipeline`, `LTX2ImageToVideoPipeline` and `Kandinsky6TI2VAPipeline` make the video and
+  its audio together. For them the backend asks for the request's duration (and 0.1 s more) at the
+  model's own frame rate instead of its native length, keeps the frames up to the request's last
+  one, and returns the model's waveform as `Audio` at the rate of its vocoder (LTX-2) or audio VAE
+  (Kandinsky 6), not resampled: the generation pipeline resamples it and fits it to the video.
+  Kandinsky 6 takes the uploaded image (or the first cameo's face on a plain figure) when there is
+  one, else the prompt alone. Loading Kandinsky 6 needs `accelerate` (pinned). Every other pipeline
+  returns no sound (None).
 - Progress: each denoising step reports `step / steps × 0.9` (through `callback_on_step_end`, or the
   pipeline's progress bar for pipelines without it); the last 10 % are the output frames.
 """
@@ -55,6 +63,7 @@ import cv2
 import numpy as np
 import torch
 
+from generation.backends import diffusers_audio as sound
 from generation.backends.base import BackendError, Progress, Rendering, RenderRequest
 from generation.backends.composite import CompositeBackend, cover_crop, make_figure
 
@@ -69,6 +78,8 @@ TEXT_TO_VIDEO = frozenset(
         "AnimateDiffPipeline",
         "AllegroPipeline",
     }
+    | sound.SOUND_TEXT_TO_VIDEO
+    | sound.OPTIONAL_IMAGE  # text and, when there is one, an image
 )
 IMAGE_TO_VIDEO = frozenset(
     {
@@ -78,6 +89,7 @@ IMAGE_TO_VIDEO = frozenset(
         "WanImageToVideoPipeline",
         "LTXImageToVideoPipeline",
     }
+    | sound.SOUND_IMAGE_TO_VIDEO
 )
 IDENTITY = frozenset({"ConsisIDPipeline"})
 SUPPORTED = TEXT_TO_VIDEO | IMAGE_TO_VIDEO | IDENTITY
@@ -118,6 +130,10 @@ def pipeline_class(path: Path) -> str:
     except (ValueError, KeyError) as error:
         raise BackendError(f"{index} names no pipeline class ({error}).") from error
     return str(name)
+
+
+def _cameo_crop(request: RenderRequest) -> bool:
+    return bool(request.cameos and request.cameos[0].crops)
 
 
 def _missing_consisid_modules() -> list[str]:
@@ -210,12 +226,19 @@ class DiffusersBackend:
     # -- rendering ---------------------------------------------------------------------------------
 
     def render(self, request: RenderRequest, progress: Progress) -> Rendering:
-        """Yield exactly request.frame_count BGR uint8 frames of request.height × request.width."""
+        """Yield exactly request.frame_count BGR uint8 frames of request.height × request.width; return
+        the model's sound (pipelines that make video and audio) or None."""
         pipe = self.pipeline()
         parameters = inspect.signature(pipe.__call__).parameters
         width, height = self.size or generation_size(pipe, parameters, request.width, request.height)
-        width, height = _round_size(width, height, size_multiple(pipe))
-        frames = native_frames(pipe, parameters)
+        multiple = max(size_multiple(pipe), sound.SIZE_MULTIPLE.get(self.pipeline_class, 1))
+        width, height = _round_size(width, height, multiple)
+        with_sound, frame_rate = self.pipeline_class in sound.SOUND, 0.0
+        frames: int | None
+        if with_sound:  # video and audio together: the request's duration at the model's frame rate
+            frames, frame_rate = sound.clip_length(pipe, parameters, request.duration_s)
+        else:
+            frames = native_frames(pipe, parameters)
         arguments: dict[str, Any] = {
             "prompt": request.full_prompt,
             "height": height,
@@ -226,9 +249,13 @@ class DiffusersBackend:
         }
         if frames:
             arguments["num_frames"] = frames
+        if with_sound:
+            arguments["frame_rate"] = frame_rate
+            arguments["sample_audio"] = sound.has_sound(pipe)
         if "decode_chunk_size" in parameters and parameters["decode_chunk_size"].default is None:
             arguments["decode_chunk_size"] = 8
-        if self.pipeline_class in IMAGE_TO_VIDEO:
+        optional = self.pipeline_class in sound.OPTIONAL_IMAGE
+        if self.pipeline_class in IMAGE_TO_VIDEO or (optional and (request.image is not None or _cameo_crop(request))):
             arguments["image"] = self._start_image(request, width, height)
         elif self.pipeline_class in IDENTITY:
             arguments.update(self._identity_inputs(request))
@@ -240,10 +267,14 @@ class DiffusersBackend:
             output = pipe(**{k: v for k, v in arguments.items() if k in parameters})
         video = video_frames(output)
         count = request.frame_count
+        audio = None
+        if with_sound:
+            video = sound.covering(video, frame_rate, count, request.fps)
+            audio = sound.read_audio(output, sound.audio_rate(pipe)) if sound.has_sound(pipe) else None
         for index, frame in enumerate(resample(video, count, request.width, request.height)):
             progress(STEP_SHARE + (1 - STEP_SHARE) * (index + 1) / count)
             yield frame
-        return None
+        return audio
 
     def _start_image(self, request: RenderRequest, width: int, height: int) -> Any:
         """The first frame an image-to-video model animates (PIL RGB, width × height)."""
@@ -251,7 +282,7 @@ class DiffusersBackend:
 
         if request.image is not None:
             start = cover_crop(request.image, width, height)
-        elif request.cameos and request.cameos[0].crops:
+        elif _cameo_crop(request):
             start = portrait_card(request.cameos[0].crops[0], width, height)
         else:  # no picture at all: the composite backend's take on the prompt
             still = RenderRequest(request.full_prompt, [], None, 1 / 24, width, height, 24, request.seed)
