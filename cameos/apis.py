@@ -48,11 +48,26 @@ from feed.selectors import videos_search
 class ChallengeApi(APIView):
     throttle_scope = "enrollment"
 
+    class ChallengeInput(StrictSerializer):
+        voice = serializers.BooleanField(
+            required=False, default=False, help_text="Add digits to read aloud (the voice step): say_digits."
+        )
+
+        def to_internal_value(self, data: Any) -> Any:
+            voice = data.get("voice") if hasattr(data, "get") else None
+            if voice is not None and not isinstance(voice, bool):  # "yes", 1, "true": not a JSON boolean
+                raise serializers.ValidationError({"voice": ["true or false."]})
+            return super().to_internal_value(data)
+
     @extend_schema(
-        operation_id="cameo_challenge_create", request=None, responses={201: ChallengeOutput, **errors(401, 429)}
+        operation_id="cameo_challenge_create",
+        request=ChallengeInput,
+        responses={201: ChallengeOutput, **errors(400, 401, 429)},
     )
     def post(self, request: Request) -> Response:
-        challenge = services.challenge_create(user=request.user)
+        data = self.ChallengeInput(data=request.data if request.data else {})
+        data.is_valid(raise_exception=True)
+        challenge = services.challenge_create(user=request.user, voice=data.validated_data["voice"])
         return Response(presenters.challenge_body(challenge), status=status.HTTP_201_CREATED)
 
 

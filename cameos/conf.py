@@ -74,6 +74,20 @@ class CameosSettings:
     # pgvector HNSW candidates per query (recall vs. latency: BENCHMARKS.md § Gallery).
     ef_search: int = 100
 
+    # --- The voice step of an enrollment (docs/liveness.md § Voice step; BENCHMARKS.md § Sound: the
+    # voice step in enrollment, which measured the thresholds) ---
+    voice_digits_min: int = 4  # digits to read aloud: a random count in this range
+    voice_digits_max: int = 6
+    voice_min_speech_seconds: float = 0.5  # less speech than this is "no digits heard"
+    # The general language model's reading must be at least this share of digit words (or their
+    # homophones): other speech, which the digits grammar forces into digits, is rejected.
+    voice_min_digit_share: float = 0.5
+    # resemblyzer cosine: a new recording below this against the enrolled voice is someone else. On
+    # 7 synthetic voices × 5 pitches, short digit strings: the same voice at the same pitch scored
+    # ≥ 0.650 (none rejected at 0.65); different voices (and shifts of 4 semitones) median 0.53, and
+    # 18% of them pass 0.65: a deterrent, not an identification (BENCHMARKS.md § Sound: the voice step).
+    voice_same_threshold: float = 0.65
+
     # Fernet keys for reference crops at rest (the first encrypts, all decrypt; none: one derived
     # from SECRET_KEY, cameos.crypto).
     crop_keys: tuple[str, ...] = ()
@@ -97,6 +111,10 @@ class CameosSettings:
         ):
             require(-1.0 <= getattr(self, name) <= 1.0, f"{name.upper()} is a cosine: between -1 and 1")
         require(0.0 <= self.reveal_margin <= 2.0, "REVEAL_MARGIN must be between 0 and 2")
+        require(1 <= self.voice_digits_min <= self.voice_digits_max <= 12, "VOICE_DIGITS_MIN ≤ VOICE_DIGITS_MAX ≤ 12")
+        require(self.voice_min_speech_seconds >= 0, "VOICE_MIN_SPEECH_SECONDS must not be negative")
+        require(0.0 <= self.voice_min_digit_share <= 1.0, "VOICE_MIN_DIGIT_SHARE must be between 0 and 1")
+        require(-1.0 <= self.voice_same_threshold <= 1.0, "VOICE_SAME_THRESHOLD is a cosine: between -1 and 1")
         for key, value in self.rules.items():
             require(
                 isinstance(value, int | float) and not isinstance(value, bool),

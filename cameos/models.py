@@ -1,7 +1,8 @@
 """Cameos: a person's verified likeness, who may use it, and how it was enrolled.
 
 What is biometric here is minimal and erasable (DESIGN.md §1.3): a 128-number face template in the
-gallery and a few aligned reference crops, encrypted, in storage. The enrollment video is deleted
+gallery and a few aligned reference crops, encrypted, in storage; with the voice step, a 256-number
+voice template, encrypted, in the database. The enrollment video is deleted
 after verification whatever the outcome.
 """
 
@@ -58,6 +59,19 @@ class GalleryEntry(models.Model):
         return f"template of cameo {self.cameo_id}"
 
 
+class Voice(models.Model):
+    """The voice template of a cameo (the voice step of its enrollment): 256 float32 numbers,
+    encrypted at rest (cameos.crypto), replaced by each accepted enrollment, erased with the cameo.
+    Never in a response or an export (the cameo body says only whether there is one)."""
+
+    cameo = models.OneToOneField(Cameo, on_delete=models.CASCADE, primary_key=True, related_name="voice")
+    template = models.BinaryField()  # Fernet token of the float32 bytes
+    enrolled_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"voice of cameo {self.cameo_id}"
+
+
 class EnrollmentChallenge(models.Model):
     """A random sequence of head poses to perform in the enrollment video; single use, short-lived."""
 
@@ -67,6 +81,8 @@ class EnrollmentChallenge(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # Digits to read aloud in the video (the voice step, docs/liveness.md), or null without it.
+    say_digits = models.CharField(max_length=12, null=True, blank=True)  # noqa: DJ001 - null: no voice step
 
     class Meta:
         indexes = [models.Index(fields=["user", "-created_at"], name="cameos_challenge_user")]

@@ -22,13 +22,20 @@ from feed.selectors import PUBLISHED
 class ChallengeOutput(serializers.Serializer):
     id = serializers.UUIDField()
     steps = serializers.ListField(child=serializers.ChoiceField(choices=services.STEPS))
+    say_digits = serializers.CharField(
+        allow_null=True, help_text="Digits to read aloud in the video (the voice step), or null without it."
+    )
     expires_at = serializers.DateTimeField()
 
 
 def challenge_body(challenge: Any) -> dict[str, Any]:
-    """A liveness challenge: the head poses to film and until when (ChallengeOutput); the takedown
-    selfie's challenge (moderation) has the same body."""
-    return ChallengeOutput(challenge).data
+    """A liveness challenge: the head poses to film, the digits to read aloud (null without the voice
+    step) and until when (ChallengeOutput); the takedown selfie's challenge (moderation) has the same
+    body without digits."""
+    body: dict[str, Any] = {"id": str(challenge.id), "steps": list(challenge.steps)}
+    if hasattr(challenge, "say_digits"):  # an enrollment challenge (a takedown's has no voice step)
+        body["say_digits"] = challenge.say_digits or None
+    return {**body, "expires_at": serializers.DateTimeField().to_representation(challenge.expires_at)}
 
 
 class EnrollmentOutput(serializers.Serializer):
@@ -49,6 +56,7 @@ class MyCameoOutput(serializers.Serializer):
     restrictions = serializers.ListField(child=serializers.CharField(), allow_null=True)
     protect_name = serializers.BooleanField(allow_null=True)
     references = serializers.IntegerField(help_text="How many reference images; GET /cameo/references/{n}.")
+    voice = serializers.BooleanField(help_text="A voice template is enrolled (the voice step); never the template.")
     enrolled_at = serializers.DateTimeField(allow_null=True)
     last_enrollment = EnrollmentOutput(allow_null=True)
 
@@ -65,6 +73,7 @@ def my_cameo_body(view: dict[str, Any]) -> dict[str, Any]:
         "restrictions": list(cameo.restrictions) if cameo else None,
         "protect_name": cameo.protect_name if cameo else None,
         "references": len(cameo.reference_names) if cameo else 0,
+        "voice": view["voice"],
         "enrolled_at": timestamp(cameo.enrolled_at) if cameo else None,
         "last_enrollment": EnrollmentOutput(latest).data if latest else None,
     }

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -16,7 +17,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.selectors import NO_RELATION, Relation, relations_from, relations_parse, relations_query
 from cameos import crypto
-from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, VideoFace
+from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, VideoFace, Voice
 from core.exceptions import NotFound
 from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, keyset_page, page_limit
 from feed.conf import conf as feed_conf
@@ -142,8 +143,16 @@ def my_cameo(user: User) -> dict[str, Any]:
         "reason": reason,
         "reason_code": latest.reason_code if latest is not None and status == "rejected" else "",
         "cameo": cameo,
+        "voice": cameo is not None and Voice.objects.filter(cameo=cameo).exists(),
         "last_enrollment": latest,
     }
+
+
+def voice_templates_of(cameo_ids: Iterable[int]) -> dict[int, np.ndarray]:
+    """cameo id -> its voice template (256 float32, decrypted), for the generation worker: called only
+    for cameos the consent gate allowed; a cameo without a voice is absent."""
+    rows = Voice.objects.filter(cameo_id__in=list(cameo_ids)).values_list("cameo_id", "template")
+    return {pk: np.frombuffer(crypto.decrypt(bytes(token)), dtype="<f4").astype(np.float32) for pk, token in rows}
 
 
 def requests_for(owner: User) -> QuerySet[CameoGrant]:

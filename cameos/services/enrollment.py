@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from cameos import crypto, gallery
 from cameos.conf import conf
-from cameos.models import Cameo, Enrollment, EnrollmentChallenge, IdentityConflict
+from cameos.models import Cameo, Enrollment, EnrollmentChallenge, IdentityConflict, Voice
 from cameos.services.appearances import schedule_scan
 from cameos.signals import enrollment_checking
 from core.exceptions import ApplicationError
@@ -53,12 +53,20 @@ def challenge_steps() -> list[str]:
     return ["center", *rng.sample(STEPS[1:], k=rng.choice((2, 3)))]
 
 
-def challenge_create(*, user: User) -> EnrollmentChallenge:
-    """challenge_steps, for this user, expiring in 3 minutes."""
+def challenge_digits() -> str:
+    """VOICE_DIGITS_MIN–VOICE_DIGITS_MAX random digits to read aloud (the voice step)."""
+    rules = conf()
+    count = rules.voice_digits_min + secrets.randbelow(rules.voice_digits_max - rules.voice_digits_min + 1)
+    return "".join(str(secrets.randbelow(10)) for _ in range(count))
+
+
+def challenge_create(*, user: User, voice: bool = False) -> EnrollmentChallenge:
+    """challenge_steps, for this user, expiring in 3 minutes; with `voice`, digits to read aloud too."""
     now = timezone.now()
     return EnrollmentChallenge.objects.create(
         user=user,
         steps=challenge_steps(),
+        say_digits=challenge_digits() if voice else None,
         created_at=now,
         expires_at=now + dt.timedelta(seconds=conf().challenge_seconds),
     )
@@ -205,12 +213,16 @@ def _verify(enrollment_id: Any) -> Enrollment | None:
     enrollment = Enrollment.objects.select_related("challenge").filter(pk=enrollment_id).first()
     if enrollment is None or enrollment.status != Enrollment.Status.VERIFYING:
         return enrollment
+    digits = enrollment.challenge.say_digits
+    sound: Any = None
     try:
         with tempfile.TemporaryDirectory() as folder:
             local = Path(folder) / "upload"
             with default_storage.open(enrollment.upload_name, "rb") as source, local.open("wb") as target:
                 shutil.copyfileobj(source, target)
             frames = sample_frames(local, fps=conf().sample_fps, caps=upload_caps())
+            if digits:
+                sound = _read_sound(local)
         verdict = verify(frames, enrollment.challenge.steps, engine=engine(), rules=Rules(**conf().rules))
     except VideoOverCap as exc:
         logger.info("enrollment %s: refused, over a cap: %s", enrollment.pk, exc)
@@ -222,6 +234,11 @@ def _verify(enrollment_id: Any) -> Enrollment | None:
         )
     if not verdict.accepted:
         return _finish(enrollment, accepted=False, code=verdict.code, reason=verdict.reason)
+    voice_template = None
+    if digits:
+        voice_refusal, voice_template = _check_voice(enrollment, sound, digits)
+        if voice_refusal is not None:
+            return _finish(enrollment, accepted=False, code=voice_refusal[0], reason=voice_refusal[1])
     threshold = conf().duplicate_threshold
     if verdict.template is None:  # an accepted verdict always has one
         raise RuntimeError("accepted verdict without a template")
@@ -259,8 +276,63 @@ def _verify(enrollment_id: Any) -> Enrollment | None:
             return _finish(enrollment, accepted=False, code=code, reason=reason)
     names = _references_save(verdict.references)
     return _finish(
-        enrollment, accepted=True, code="accepted", reason=verdict.reason, template=verdict.template, references=names
+        enrollment,
+        accepted=True,
+        code="accepted",
+        reason=verdict.reason,
+        template=verdict.template,
+        references=names,
+        voice=voice_template,
     )
+
+
+VOICE_REFUSALS = {  # code → what the person is told
+    "no_audio": "This video has no sound. Record it again with the microphone on, reading the digits aloud.",
+    "digits_missing": "We did not hear the digits. Record it again, reading the digits aloud clearly.",
+    "digits_wrong": "We heard other digits than the ones shown. Record it again, reading the digits shown.",
+    "voice_mismatch": "This voice is not the one enrolled with this cameo. Record it again in your own voice.",
+}
+
+
+def _read_sound(path: Path) -> Any:
+    """The upload's sound track (mono 16 kHz samples), or None when it has none."""
+    from cameos.likeness.voice import NoAudio, read_audio
+
+    rules = conf()
+    try:
+        return read_audio(path, max_seconds=rules.max_seconds, decode_seconds=rules.decode_seconds)
+    except NoAudio:
+        return None
+
+
+def _check_voice(enrollment: Enrollment, sound: Any, digits: str) -> tuple[tuple[str, str] | None, Any]:
+    """The voice step, after the face checks passed: ((code, reason) of a refusal, or None; the
+    voice template of an accepted recording)."""
+    from cameos.likeness.voice import digits_heard, digits_match, similarity, voice_template
+
+    rules = conf()
+    if sound is None:
+        return ("no_audio", VOICE_REFUSALS["no_audio"]), None
+    heard = digits_heard(sound)
+    if heard.speech_s < rules.voice_min_speech_seconds or not heard.digits:
+        return ("digits_missing", VOICE_REFUSALS["digits_missing"]), None
+    if heard.digit_share < rules.voice_min_digit_share:  # other speech, forced into digits by the grammar
+        logger.info("enrollment %s: speech that is not digits (%s)", enrollment.pk, " ".join(heard.words))
+        return ("digits_missing", VOICE_REFUSALS["digits_missing"]), None
+    if not digits_match(heard.digits, digits):
+        return ("digits_wrong", VOICE_REFUSALS["digits_wrong"]), None
+    template = voice_template(sound)
+    enrolled = _enrolled_voice(enrollment.user)
+    if enrolled is not None and similarity(template, enrolled) < rules.voice_same_threshold:
+        return ("voice_mismatch", VOICE_REFUSALS["voice_mismatch"]), None
+    return None, template
+
+
+def _enrolled_voice(user: User) -> Any:
+    import numpy as np
+
+    token = Voice.objects.filter(cameo__owner=user).values_list("template", flat=True).first()
+    return None if token is None else np.frombuffer(crypto.decrypt(bytes(token)), dtype=np.float32)
 
 
 @transaction.atomic
@@ -272,6 +344,7 @@ def _finish(
     reason: str,
     template: Any = None,
     references: Sequence[str] = (),
+    voice: Any = None,
 ) -> Enrollment:
     status = Enrollment.Status.ACCEPTED if accepted else Enrollment.Status.REJECTED
     changed = Enrollment.objects.filter(pk=enrollment.pk, status=Enrollment.Status.VERIFYING).update(
@@ -288,6 +361,10 @@ def _finish(
         cameo.enrolled_at = timezone.now()
         cameo.save(update_fields=["reference_names", "enrolled_at", "updated_at"])
         gallery.put(cameo.pk, template)  # the new template replaces the old one
+        Voice.objects.filter(cameo=cameo).delete()  # an enrollment without the voice step keeps no old voice
+        if voice is not None:
+            token = crypto.encrypt(voice.astype("<f4").tobytes())
+            Voice.objects.create(cameo=cameo, template=token, enrolled_at=timezone.now())
         delete_after_commit(old)  # nothing of the old enrollment remains
         schedule_scan(cameo.pk)  # videos made before this enrollment that show this face
     enrollment.refresh_from_db()

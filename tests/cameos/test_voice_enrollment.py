@@ -1,0 +1,157 @@
+"""The voice step of enrollment (issue 17): digits read aloud in the video, heard by the verifier, and
+a voice template kept as biometric data (encrypted, erased with the cameo, never in a response).
+
+The recordings are the synthetic enrollment videos with piper's joe voice muxed in as AAC (tests/enroll.py).
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from cameos import selectors
+from cameos.models import Cameo, EnrollmentChallenge, Voice
+from tests import enroll as sound
+from tests.cameos import videos
+
+pytestmark = pytest.mark.django_db
+CAMEO = "/api/v1/cameo"
+DIGITS = "48213"
+
+
+@cache
+def recording(text: str | None) -> bytes:
+    """The test enrollment video with `text` spoken by joe (None: a silent sound track)."""
+    if text is None:
+        return sound.with_audio(videos.video(), np.zeros(16000, dtype=np.float32), 16000)
+    samples, rate = sound.speak(text)
+    return sound.with_audio(videos.video(), samples, rate)
+
+
+def voice_challenge(client, digits: str | None = DIGITS) -> str:
+    response = client.post("/api/v1/cameo/challenges", {"voice": True}, format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert set(body) == {"id", "steps", "say_digits", "expires_at"}
+    EnrollmentChallenge.objects.filter(pk=body["id"]).update(steps=list(videos.STEPS), say_digits=digits)
+    return body["id"]
+
+
+def enroll(client, data: bytes, challenge_id: str, capture) -> dict:
+    upload = SimpleUploadedFile("me.mp4", data, content_type="video/mp4")
+    with capture(execute=True):
+        response = client.post(CAMEO, {"video": upload, "challenge": challenge_id}, format="multipart")
+    assert response.status_code == 202, response.content
+    return client.get(CAMEO).json()
+
+
+def test_a_voice_challenge_has_4_to_6_random_digits(api):
+    seen = set()
+    for _ in range(12):
+        body = api.post("/api/v1/cameo/challenges", {"voice": True}, format="json").json()
+        assert body["say_digits"].isdigit() and 4 <= len(body["say_digits"]) <= 6
+        assert body["steps"][0] == "center"
+        seen.add(body["say_digits"])
+    assert len(seen) > 1
+    plain = api.post("/api/v1/cameo/challenges").json()
+    assert plain["say_digits"] is None
+    assert api.post("/api/v1/cameo/challenges", {"voice": False}, format="json").json()["say_digits"] is None
+
+
+@pytest.mark.parametrize("body", [{"voice": "yes"}, {"voice": 1}, {"voice": None}, {"voices": True}, [True]])
+def test_a_bad_challenge_body_is_refused(api, me, body):
+    before = EnrollmentChallenge.objects.count()
+    response = api.post("/api/v1/cameo/challenges", body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]
+    assert EnrollmentChallenge.objects.count() == before
+    assert api.post("/api/v1/cameo/challenges", {"voice": True}, format="json").status_code == 201
+
+
+def test_the_right_digits_enroll_a_voice_kept_encrypted(api, me, django_capture_on_commit_callbacks):
+    body = enroll(api, recording(sound.spoken_digits(DIGITS)), voice_challenge(api), django_capture_on_commit_callbacks)
+    assert body["status"] == "active", body
+    assert body["voice"] is True
+    cameo = Cameo.objects.get(owner=me)
+    stored = bytes(Voice.objects.get(cameo=cameo).template)
+    template = selectors.voice_templates_of([cameo.pk])[cameo.pk]
+    assert template.shape == (256,) and abs(float(np.linalg.norm(template)) - 1) < 1e-3
+    assert template.tobytes() not in stored and len(stored) > 1024  # a Fernet token, not the floats
+    # never in a response nor in the export
+    shown = str(body) + api.get("/api/v1/me/export").content.decode()
+    assert stored.decode() not in shown
+    assert f"{template[0]:.4f}"[:-1] not in shown and "template" not in shown
+
+
+def test_wrong_digits_are_rejected(api, me, django_capture_on_commit_callbacks):
+    wrong = recording(sound.spoken_digits("97560"))
+    body = enroll(api, wrong, voice_challenge(api), django_capture_on_commit_callbacks)
+    assert body["status"] == "rejected"
+    assert body["reason_code"] == "digits_wrong"
+    assert "digits" in body["reason"]
+    assert body["voice"] is False
+    assert not Cameo.objects.filter(owner=me).exists() and not Voice.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        (None, "digits_missing"),  # a silent sound track
+        ("this water is freezing today", "digits_missing"),  # speech the grammar would force into digits
+    ],
+)
+def test_no_digits_heard_is_rejected(api, me, django_capture_on_commit_callbacks, text, code):
+    body = enroll(api, recording(text), voice_challenge(api), django_capture_on_commit_callbacks)
+    assert body["status"] == "rejected", body
+    assert body["reason_code"] == code
+    assert body["reason"]
+    assert not Voice.objects.exists()
+
+
+def test_a_video_without_sound_is_rejected(api, me, django_capture_on_commit_callbacks):
+    body = enroll(api, videos.video(), voice_challenge(api), django_capture_on_commit_callbacks)
+    assert body["status"] == "rejected"
+    assert body["reason_code"] == "no_audio"
+    assert "sound" in body["reason"]
+
+
+def test_without_the_voice_step_a_silent_video_enrolls_and_the_old_voice_goes(
+    api, me, django_capture_on_commit_callbacks
+):
+    enroll(api, recording(sound.spoken_digits(DIGITS)), voice_challenge(api), django_capture_on_commit_callbacks)
+    assert Voice.objects.filter(cameo__owner=me).exists()
+    plain = api.post("/api/v1/cameo/challenges").json()["id"]
+    EnrollmentChallenge.objects.filter(pk=plain).update(steps=list(videos.STEPS))
+    body = enroll(api, videos.video(), plain, django_capture_on_commit_callbacks)
+    assert body["status"] == "active" and body["last_enrollment"]["status"] == "accepted"
+    assert body["voice"] is False
+    assert not Voice.objects.exists()  # nothing of the old enrollment remains
+
+
+@pytest.mark.parametrize("erase", ["cameo", "account"])
+def test_erasure_removes_the_voice(api, me, django_capture_on_commit_callbacks, erase):
+    enroll(api, recording(sound.spoken_digits(DIGITS)), voice_challenge(api), django_capture_on_commit_callbacks)
+    assert Voice.objects.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        if erase == "cameo":
+            assert api.delete(CAMEO).status_code == 204
+        else:
+            assert api.delete("/api/v1/me").status_code == 204
+    assert not Voice.objects.exists()
+
+
+def test_a_voice_below_the_same_voice_threshold_cannot_replace_the_enrolled_one(
+    api, me, settings, django_capture_on_commit_callbacks
+):
+    enroll(api, recording(sound.spoken_digits(DIGITS)), voice_challenge(api), django_capture_on_commit_callbacks)
+    before = bytes(Voice.objects.get(cameo__owner=me).template)
+    # At a threshold of 1.0 no other recording is the same voice: the check compares against the enrolled one.
+    settings.CASTFEED_CAMEOS = {**settings.CASTFEED_CAMEOS, "VOICE_SAME_THRESHOLD": 1.0}
+    again = recording(sound.spoken_digits("97560"))
+    body = enroll(api, again, voice_challenge(api, "97560"), django_capture_on_commit_callbacks)
+    assert body["last_enrollment"]["status"] == "rejected"
+    assert body["reason_code"] == "" and body["last_enrollment"]["reason_code"] == "voice_mismatch"
+    assert body["voice"] is True and bytes(Voice.objects.get(cameo__owner=me).template) == before
