@@ -2,7 +2,8 @@
 
     claim (queued → checking)  policy by meaning, consent gate again (restrictions by meaning, faces exact)
     checking → running         the backend renders frames; each is watermarked and encoded as it comes
-                               (H.264), then the MP4 gets signed Content Credentials and a poster
+                               (H.264); its sound (or an ambience bed) is muxed as AAC; then the MP4
+                               gets signed Content Credentials and a poster
     running → scanning         the output scan: faces tracked and matched, the gate on everything found
     scanning → ready           the draft video, appearances and face index rows, in one transaction
 
@@ -172,15 +173,23 @@ def _decode(data: bytes) -> Any:
 
 
 def _cameo_refs(decision: consent.Decision) -> list[Any]:
-    from cameos.selectors import reference_images_of
+    """What the backend gets of each cameo the gate allowed (and of no one else): the reference crops
+    and, when one was enrolled, the voice template. The cameo's permissions cover both."""
+    from cameos.selectors import reference_images_of, voice_templates_of
     from generation.backends.base import CameoRef
 
-    images = reference_images_of(c.cameo_id for c in decision.cameos)
+    allowed = [c.cameo_id for c in decision.cameos]
+    images, voices = reference_images_of(allowed), voice_templates_of(allowed)
     refs = []
     for use in decision.cameos:
         crops = [_decode(b) for b in images.get(use.cameo_id, [])]
         refs.append(
-            CameoRef(handle=use.handle, instructions=use.instructions, crops=[c for c in crops if c is not None])
+            CameoRef(
+                handle=use.handle,
+                instructions=use.instructions,
+                crops=[c for c in crops if c is not None],
+                voice=voices.get(use.cameo_id),
+            )
         )
     return refs
 
@@ -273,6 +282,7 @@ def _make(
     """running: render → watermark → encode, streamed; then Content Credentials and the poster."""
     from generation.backends import get_backend
     from generation.backends.base import RenderRequest
+    from generation.media.audio import mux_audio
     from generation.media.encode import encode_mp4
     from generation.media.poster import poster_jpeg
     from generation.media.provenance import sign_mp4
@@ -294,13 +304,18 @@ def _make(
     backend = get_backend(job.backend or knobs.backend)
     beat = _Heartbeat(job.pk, lease, Status.RUNNING, attempt=job.attempts)
     spent = {"render": 0.0, "watermark": 0.0}
+    sound: list[Any] = []  # the backend's Audio (or None), once its frames are done
 
     def frames():  # type: ignore[no-untyped-def]
-        rendered = iter(backend.render(request, lambda fraction: beat(5 + 75 * fraction)))
+        rendered = backend.render(request, lambda fraction: beat(5 + 75 * fraction))
         index = 0
         while True:
             t = time.perf_counter()
-            frame = next(rendered, None)
+            try:
+                frame = next(rendered)
+            except StopIteration as done:
+                sound.append(done.value)
+                frame = None
             spent["render"] += time.perf_counter() - t
             if frame is None:
                 return
@@ -310,19 +325,34 @@ def _make(
             index += 1
             yield marked
 
-    raw, signed = folder / "raw.mp4", folder / "video.mp4"
+    silent, raw, signed = folder / "frames.mp4", folder / "raw.mp4", folder / "video.mp4"
     t = time.perf_counter()
     encoded = encode_mp4(
-        frames(), raw, fps=fps, preset=knobs.x264_preset, crf=knobs.x264_crf, frame_count=request.frame_count
+        frames(), silent, fps=fps, preset=knobs.x264_preset, crf=knobs.x264_crf, frame_count=request.frame_count
     )
     timings.update(spent)
     timings["encode"] = time.perf_counter() - t - spent["render"] - spent["watermark"]
+    t = time.perf_counter()
+    mux_audio(silent, _soundtrack(sound[0] if sound else None, request, encoded.frames / fps), raw)
+    timings["sound"] = time.perf_counter() - t
     beat(82, force=True)
     t = time.perf_counter()
     sign_mp4(raw, signed, job_id=str(job.pk), model=backend.name, author=job.author.handle)
     poster = poster_jpeg(encoded.poster_frame)
     timings["provenance"] = time.perf_counter() - t
     return _Made(signed, poster, encoded.duration_ms, encoded.width, encoded.height)
+
+
+def _soundtrack(audio: Any, request: Any, seconds: float) -> Any:
+    """The clip's track: the backend's sound, or (a backend that makes none) the ambience bed of the
+    scene the prompt describes; fitted to the video's length and normalised (generation.media.audio)."""
+    from generation.backends.composite import ambience, plan_scene
+    from generation.media.audio import soundtrack
+
+    if audio is None:
+        bed = ambience.bed(plan_scene(request.prompt, request.seed), seconds, request.seed)
+        return soundtrack(bed, ambience.RATE, seconds)
+    return soundtrack(audio.samples, audio.rate, seconds)
 
 
 def _scan_and_keep(

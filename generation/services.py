@@ -78,6 +78,8 @@ def _validate(prompt: str, duration_s: Any, aspect: str, seed: Any) -> tuple[str
             errors["prompt"] = [f"At most {max_chars} characters."]
     if not isinstance(duration_s, int) or not knobs.min_seconds <= duration_s <= knobs.max_seconds:
         errors["duration_s"] = [f"A whole number of seconds from {knobs.min_seconds} to {knobs.max_seconds}."]
+    elif "prompt" not in errors and _lines_too_long(prompt, duration_s):
+        errors["prompt"] = [f"The quoted lines are too long to say in {duration_s} seconds: shorten them."]
     if aspect not in GenerationJob.Aspect.values:
         errors["aspect"] = [f"One of {', '.join(GenerationJob.Aspect.values)}."]
     if seed is None:
@@ -87,6 +89,12 @@ def _validate(prompt: str, duration_s: Any, aspect: str, seed: Any) -> tuple[str
     if errors:
         raise InvalidInput(errors)
     return prompt, duration_s, aspect, seed
+
+
+def _lines_too_long(prompt: str, seconds: int) -> bool:
+    from generation.backends.composite.speech import too_long  # the composite backend's pace
+
+    return too_long(prompt, seconds)
 
 
 def _check_quota(author: User) -> None:

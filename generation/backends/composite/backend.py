@@ -4,12 +4,14 @@ composed frame by frame.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from generation.backends.base import BackendError, Progress, Rendering, RenderRequest
+from generation.backends.base import Audio, BackendError, Progress, Rendering, RenderRequest
+from generation.backends.composite import ambience
 from generation.backends.composite.camera import (
     Camera,
     _camera_path,
@@ -34,6 +36,7 @@ from generation.backends.composite.painting import Ctx, Layer
 from generation.backends.composite.particles import Particles, _particles
 from generation.backends.composite.plan import plan_scene
 from generation.backends.composite.scenes import SETTINGS
+from generation.backends.composite.speech import Speech, speak
 
 
 def _cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -77,6 +80,7 @@ class Shot:
     particles: Particles | None
     cameras: list[Camera]  # one per frame
     figures: list[Figure]
+    openings: np.ndarray | None = None  # (figures, frames): mouth openings while a figure speaks
 
 
 def _figures(request: RenderRequest, light: Light) -> list[Figure]:
@@ -137,6 +141,7 @@ def compose(shot: Shot, index: int, width: int, height: int, fps: int) -> np.nda
         direction=shot.scene.direction,
         seconds=seconds,
         t=index / max(1, len(shot.cameras) - 1),
+        openings=None if shot.openings is None else shot.openings[:, min(index, shot.openings.shape[1] - 1)],
     )
     return frame
 
@@ -157,8 +162,37 @@ class CompositeBackend:
             if not cameo.crops:
                 raise BackendError(f"Cameo @{cameo.handle} has no reference crop.")
         shot = plan_shot(request)
+        seconds = count / fps
+        speech = speak(request.prompt, [c.handle for c in request.cameos], seconds=seconds, fps=fps)
+        if speech is not None and len(speech.openings):
+            shot = dataclasses.replace(shot, openings=speech.openings)
         for index in range(count):
             frame = compose(shot, index, width, height, fps)
             progress((index + 1) / count)
             yield frame
-        return None
+        return Audio(mix(ambience.bed(shot.scene, seconds, request.seed), speech), ambience.RATE)
+
+
+def mix(bed: np.ndarray, speech: Speech | None) -> np.ndarray:
+    """The ambience bed under the speech: BED_UNDER_DB below the spoken lines (by RMS), and ducked by
+    half more while someone speaks. Without speech, the bed alone (the pipeline sets its loudness)."""
+    out = bed.astype(np.float32)
+    if speech is None:
+        return out
+    voice = speech.samples[: len(out)]
+    spoken, level = _rms(voice[np.abs(voice) > 1e-4]), _rms(out)
+    if level > 0 and spoken > 0:
+        out *= np.float32(spoken * 10 ** (-BED_UNDER_DB / 20) / level)
+    # The ducking envelope: the speech's loudness smoothed over 50 ms, so the bed dips and recovers softly.
+    window = max(1, int(0.05 * ambience.RATE))
+    envelope = np.convolve(np.abs(voice), np.ones(window, np.float32) / window, mode="same")
+    duck = 1.0 - 0.5 * np.clip(envelope / (float(envelope.max()) or 1.0) * 3.0, 0.0, 1.0)
+    out[: len(voice)] = out[: len(voice)] * duck + voice
+    return out
+
+
+def _rms(samples: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))) if len(samples) else 0.0
+
+
+BED_UNDER_DB = 14.0  # the ambience under speech, by RMS: a dialogue mix's usual 12–18 dB

@@ -22,6 +22,7 @@ class Figure:
     sprite: np.ndarray
     face: tuple[float, float]
     pivot: tuple[float, float]
+    mouth: tuple[float, float, float] = (0.0, 0.0, 0.0)  # centre x, y and half its width, on the sprite
 
 
 def _square(crop: np.ndarray) -> np.ndarray:
@@ -85,7 +86,10 @@ def make_figure(crop: np.ndarray, face_px: int, clothes: BGR, tint: np.ndarray, 
     alpha = np.maximum(p.alpha, placed)
     alpha = cv2.GaussianBlur(alpha, (0, 0), 0.8)
     image = np.clip(image.astype(np.float32) * tint, 0, 255).astype(np.uint8)
-    return Figure(np.dstack([image, alpha]), (cx, face_cy), (cx, face_cy + reach * 0.55))
+    # The mouth of the aligned reference crop (cameos.likeness: SFace's landmark layout scaled by 0.8
+    # around the centre) puts the corners at 39.7% and 60.5% of its width, 76% of its height.
+    mouth = (x0 + 0.501 * f, pad + 0.76 * f, 0.104 * f)
+    return Figure(np.dstack([image, alpha]), (cx, face_cy), (cx, face_cy + reach * 0.55), mouth)
 
 
 def _clothes(cameo: CameoRef, rng: np.random.Generator) -> BGR:
@@ -131,9 +135,11 @@ def _draw_figures(
     direction: int,
     seconds: float,
     t: float,
+    openings: np.ndarray | None = None,
 ) -> None:
     """The cameos side by side, walking, bobbing and swaying, seen through the camera (which follows
-    them: they move with its zoom and shake but only partly with its pan)."""
+    them: they move with its zoom and shake but only partly with its pan). A figure that speaks
+    (`openings[k]` > 0, its mouth opening in this frame) opens its mouth and nods with the speech."""
     height, width = frame.shape[:2]
     scale, dx, dy = camera.transform(FIGURE_DEPTH, width, height)
     cx, cy = width / 2, height / 2
@@ -145,6 +151,26 @@ def _draw_figures(
         drift = direction * motion.drift * width * math.sin(2 * math.pi * 0.25 * seconds)
     for k, figure in enumerate(figures):
         bob = -abs(math.sin(math.pi * motion.steps * (seconds + 0.13 * k))) * motion.bob * height
+        opening = float(openings[k]) if openings is not None and k < len(openings) else 0.0
+        nod = opening * SPEECH_NOD * height  # the head dips a little on loud syllables
         x = width * (k + 0.5) / len(figures) + drift
-        matrix = view @ _figure_matrix(figure, x, height * HEAD_Y + bob, sway)
+        matrix = view @ _figure_matrix(figure, x, height * HEAD_Y + bob + nod, sway)
         _draw_sprite(frame, figure.sprite, matrix[:2])
+        if opening > 0.05:
+            _draw_mouth(frame, figure, matrix, opening)
+
+
+SPEECH_NOD = 0.006  # of the frame height, at the loudest
+MOUTH = (38, 28, 52)  # BGR: the dark inside of an open mouth
+
+
+def _draw_mouth(frame: np.ndarray, figure: Figure, matrix: np.ndarray, opening: float) -> None:
+    """An open mouth on the figure's face: an ellipse between the lips whose height follows the
+    speech (`opening`, 0–1), a jaw dropping by up to 7% of the face."""
+    mx, my, half = figure.mouth
+    x, y, _ = matrix @ np.array([mx, my, 1.0])
+    scale = math.sqrt(abs(np.linalg.det(matrix[:2, :2])))
+    face = half / 0.104  # the face crop's size on the sprite
+    axes = (max(1, round(half * 0.75 * scale)), max(1, round(0.035 * face * opening * scale)))
+    centre = (round(x), round(y + axes[1] * 0.4))
+    cv2.ellipse(frame, centre, axes, 0, 0, 360, MOUTH, -1, cv2.LINE_AA)
