@@ -59,7 +59,8 @@ def content_security_policy() -> str:
 def shell(request: HttpRequest) -> HttpResponse:
     response = render(request, "web/index.html")
     response["Content-Security-Policy"] = content_security_policy()
-    # The camera is used by the cameo enrollment on this origin only; nothing else is needed.
-    response["Permissions-Policy"] = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
+    # The camera (and, for the optional voice step, the microphone) is used by the cameo enrollment
+    # on this origin only; nothing else is needed.
+    response["Permissions-Policy"] = "camera=(self), microphone=(self), geolocation=(), payment=(), usb=()"
     response["Cross-Origin-Opener-Policy"] = "same-origin"
     return response

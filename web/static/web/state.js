@@ -50,3 +50,51 @@ export function setUnread(n) {
   lastUnreadCheck = Date.now();
   changed();
 }
+
+// --- the feed's sound ------------------------------------------------------------------------------
+// Videos start muted (browsers only autoplay muted videos). After the person's first tap on a video
+// in this page, the visible one plays with sound, unless they muted the feed: that choice is kept
+// in localStorage, for every card and across reloads.
+
+const SOUND_KEY = "castfeed.sound";
+const soundListeners = new Set();
+let soundUnlocked = false; // a tap happened in this page: browsers now allow sound
+let soundChoice = null; // "on" / "off" where localStorage is unavailable
+
+function soundWanted() {
+  try {
+    return (localStorage.getItem(SOUND_KEY) ?? soundChoice) !== "off";
+  } catch {
+    return soundChoice !== "off";
+  }
+}
+
+/** Whether the visible video plays with sound now. */
+export function soundOn() {
+  return soundUnlocked && soundWanted();
+}
+
+/** Whether sound has been allowed in this page by a tap. */
+export function soundAllowed() {
+  return soundUnlocked;
+}
+
+/** The person tapped: sound may play (with `on`, also their choice, kept for next time). */
+export function allowSound({ on } = {}) {
+  const before = soundOn();
+  soundUnlocked = true;
+  if (on !== undefined) {
+    soundChoice = on ? "on" : "off";
+    try {
+      localStorage.setItem(SOUND_KEY, on ? "on" : "off");
+    } catch {
+      // Private mode without storage: the choice holds for this page only.
+    }
+  }
+  if (soundOn() !== before || on !== undefined) soundListeners.forEach((fn) => fn(soundOn()));
+}
+
+export function onSoundChange(fn) {
+  soundListeners.add(fn);
+  return () => soundListeners.delete(fn);
+}

@@ -2,8 +2,9 @@
 // the feed's slides and the single video screen are made of these.
 
 import { api } from "../api.js";
-import { busy, confirmDialog, count, h, srOnly, toast } from "../dom.js";
+import { busy, confirmDialog, count, h, replace, srOnly, toast } from "../dom.js";
 import { icon } from "../icons.js";
+import { allowSound, onSoundChange, soundAllowed, soundOn } from "../state.js";
 import { openComments } from "./comments.js";
 import { openReport } from "./report.js";
 
@@ -21,7 +22,8 @@ function actionButton(name, label, text, props = {}) {
 
 /**
  * Build a slide for `video`. Returns {el, activate, deactivate, dispose}: the feed activates the
- * slide that is on screen (plays it, muted and looped) and deactivates the others (pauses them).
+ * slide that is on screen (plays it, looped; muted until the person's first tap, then with sound
+ * unless they muted the feed) and deactivates the others (pauses and mutes them).
  */
 export function videoCard(video, { me, position, onDeleted } = {}) {
   const player = h("video", {
@@ -52,6 +54,34 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
     toggle.setAttribute("aria-label", "Play video");
     toggle.classList.add("paused");
   });
+
+  // Sound: one choice for the whole feed (state.js); only the active slide is ever unmuted.
+  let isActive = false;
+  const soundButton = h("button", { type: "button", class: "action sound-toggle" },
+    h("span", { class: "sound-glyph", "aria-hidden": "true" }),
+    h("span", { class: "action-count", "aria-hidden": "true" }));
+  const paintSound = (on) => {
+    soundButton.setAttribute("aria-label", on ? "Mute" : "Unmute");
+    soundButton.setAttribute("aria-pressed", String(!on)); // pressed: the feed is muted
+    replace(soundButton.firstElementChild, icon(on ? "sound" : "muted", { size: 28 }));
+    soundButton.lastElementChild.textContent = on ? "Sound" : "Muted";
+    if (isActive) player.muted = !on;
+    else player.muted = true;
+  };
+  paintSound(soundOn());
+  const stopListening = onSoundChange(paintSound);
+  soundButton.addEventListener("click", () => allowSound({ on: !soundOn() }));
+  // The first tap anywhere on a slide lets sound play; a first tap on the video itself only turns
+  // the sound on (it does not also pause), as on phones. Keys (space pauses) leave the sound alone:
+  // from the keyboard, the Unmute button turns it on.
+  const firstTap = (event) => {
+    if (soundAllowed() || event.detail === 0 || event.target.closest(".sound-toggle")) return;
+    allowSound();
+    if (soundOn() && event.target.closest(".play-toggle") && !player.paused) {
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  };
 
   // Watch time: counted while on screen and playing; reported when the slide leaves the screen.
   let watchedMs = 0;
@@ -121,6 +151,7 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
   const actions = h("div", { class: "slide-actions" },
     h("a", { class: "action author-avatar", href: `#/u/${video.author.handle}`, "aria-label": `Open @${video.author.handle}'s profile` },
       h("span", { class: "avatar", "aria-hidden": "true" }, (video.author.display_name || video.author.handle)[0].toUpperCase())),
+    soundButton,
     published ? likeButton : null,
     published ? commentButton : null,
     published || mine
@@ -157,11 +188,18 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
     "aria-setsize": position ? "-1" : undefined,
     dataset: { videoId: video.id },
   }, player, toggle, srOnly(describe(video)), info, actions);
+  el.addEventListener("click", firstTap, { capture: true });
 
   function play() {
     if (!player.src && player.dataset.src) player.src = player.dataset.src;
     const attempt = player.play();
-    attempt?.catch(() => {
+    attempt?.catch((error) => {
+      if (error.name === "NotAllowedError" && !player.muted) {
+        // Sound refused by the browser's autoplay policy: play muted, as before the first tap.
+        player.muted = true;
+        play();
+        return;
+      }
       // Autoplay refused or interrupted by a pause: the play button stays available.
       toggle.classList.add("paused");
     });
@@ -184,6 +222,8 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
     video,
     activate() {
       el.classList.add("active");
+      isActive = true;
+      player.muted = !soundOn();
       player.preload = "auto";
       play();
     },
@@ -196,11 +236,14 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
     },
     deactivate() {
       el.classList.remove("active");
+      isActive = false;
+      player.muted = true;
       if (!player.paused) player.pause();
       report();
     },
     dispose() {
       this.deactivate();
+      stopListening();
       player.removeAttribute("src");
       player.load();
     },

@@ -40,6 +40,10 @@ function statusCard(cameo) {
     append(card,
       h("h2", { id: "cameo-status-title" }, icon("shield", { size: 22 }), " Your cameo is active"),
       h("p", { class: "muted" }, cameo.enrolled_at ? `Verified ${timeAgo(cameo.enrolled_at)}.` : "Verified."),
+      cameo.voice === undefined ? null : h("p", { class: "voice-line", dataset: { voice: String(Boolean(cameo.voice)) } },
+        icon("mic", { size: 18 }), cameo.voice
+          ? " Your voice is enrolled: videos of you can speak with it."
+          : " No voice enrolled: record again with \u201cAdd my voice\u201d to add it."),
       retryRejected ? h("p", { class: "reason" }, `Your latest recording was not accepted: ${latest.reason}`) : null,
       refs,
       h("details", {}, h("summary", {}, "Record it again"),
@@ -190,7 +194,7 @@ function dangerZone() {
   button.addEventListener("click", async () => {
     const { confirmed, checked } = await confirmDialog({
       title: "Delete your cameo?",
-      body: "Your face template and reference images are erased now, and no one can put you in new videos.",
+      body: "Your face template (and voice template, if any) and reference images are erased now, and no one can put you in new videos.",
       confirmLabel: "Delete cameo",
       danger: true,
       option: { label: "Also delete every video that shows me", checked: false },

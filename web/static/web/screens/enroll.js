@@ -1,8 +1,10 @@
 // Enrolling a cameo: a random head-pose challenge, performed in front of the webcam
 // (getUserMedia + MediaRecorder, one step at a time with a countdown) or in an uploaded video.
+// Optionally with the person's voice: the challenge then has digits to read aloud while recording,
+// and the microphone is recorded with the camera.
 // The challenge's pieces (its steps, the recorder) are shared with the removal request (removal.js).
 
-import { api } from "../api.js";
+import { api, request } from "../api.js";
 import { busy, errorBox, h, replace, showError, sleep } from "../dom.js";
 import { icon } from "../icons.js";
 import { navigate } from "../router.js";
@@ -15,6 +17,22 @@ export const TAIL_MS = 500; // recorded after the last step
 export const MAX_UPLOAD_BYTES = 20 * 1024 * 1024;
 export const VIDEO_TYPES = "video/mp4,video/webm,video/quicktime";
 const RECORDING_TYPES = ["video/mp4;codecs=avc1", "video/mp4", "video/webm;codecs=vp9", "video/webm;codecs=vp8", "video/webm"];
+// With the voice step: the same containers, with a sound track.
+const RECORDING_TYPES_WITH_SOUND = ["video/mp4;codecs=avc1,mp4a.40.2", "video/mp4;codecs=avc1,opus",
+  "video/webm;codecs=vp9,opus", "video/webm;codecs=vp8,opus", "video/webm"];
+
+/** A new enrollment challenge; with `voice`, it has `say_digits` to read aloud. */
+export function newChallenge({ voice = false } = {}) {
+  return voice ? request("POST", "/cameo/challenges", { json: { voice: true } }) : api.challenge();
+}
+
+/** "4 8 2 1 3": the digits spaced, to read one at a time. */
+export const spacedDigits = (digits) => [...String(digits)].join(" ");
+
+/** The digits to read aloud, large (`data-say-digits` holds them for tests). */
+export function digitsLine(digits) {
+  return h("p", { class: "say-digits", dataset: { sayDigits: digits } }, `Say: ${spacedDigits(digits)}`);
+}
 
 /** The challenge's steps, in order (the page's `data-challenge-steps` lists them for tests). */
 export function stepsList(steps) {
@@ -43,8 +61,11 @@ async function submit(file, challenge, filename) {
 export const canRecord = () => Boolean(navigator.mediaDevices?.getUserMedia && window.MediaRecorder);
 export const recordingExtension = (blob) => (blob.type.includes("mp4") ? "mp4" : "webm");
 
-/** A camera failure in words (getUserMedia's errors). */
-export function cameraError(error) {
+/** A camera failure in words (getUserMedia's errors); with `voice`, the microphone was asked for too. */
+export function cameraError(error, { voice = false } = {}) {
+  if (voice && ["NotAllowedError", "NotFoundError", "NotReadableError"].includes(error.name)) {
+    return new Error("The camera or the microphone could not be opened. Allow both for this site, or untick \u201cAdd my voice\u201d to record without sound.");
+  }
   if (error.name === "NotAllowedError") return new Error("Camera access was blocked. Allow the camera for this site in your browser's settings, then try again.");
   if (error.name === "NotFoundError" || error.name === "OverconstrainedError") return new Error("No camera was found. You can upload a video instead.");
   if (error.name === "NotReadableError") return new Error("The camera is in use by another app. Close it and try again.");
@@ -52,10 +73,12 @@ export function cameraError(error) {
 }
 
 /**
- * The webcam of one screen. record(box, steps, {onCancel}) opens the camera in `box` (a mirrored
- * preview), counts down COUNTDOWN_MS, shows each step alone for STEP_MS while MediaRecorder records,
- * and resolves {blob, durationMs}; or null when the person pressed Cancel (`onCancel` has run) or
- * left. url(blob) is an object URL freed by dispose(), which also closes the camera (on leaving).
+ * The webcam of one screen. record(box, steps, {onCancel, voice, digits}) opens the camera in `box`
+ * (a mirrored preview), counts down COUNTDOWN_MS, shows each step alone for STEP_MS while
+ * MediaRecorder records, and resolves {blob, durationMs}; or null when the person pressed Cancel
+ * (`onCancel` has run) or left. With `voice`, the microphone is recorded too (a sound track), and
+ * `digits` are shown throughout, to read aloud; without it no microphone is asked for. url(blob) is
+ * an object URL freed by dispose(), which also closes the camera (on leaving).
  */
 export function webcam(signal) {
   let stream = null;
@@ -67,10 +90,10 @@ export function webcam(signal) {
     stream = null;
   };
 
-  async function record(box, steps, { onCancel }) {
+  async function record(box, steps, { onCancel, voice = false, digits = null }) {
     stream = await navigator.mediaDevices.getUserMedia({
       video: { facingMode: "user", width: { ideal: 1280 }, height: { ideal: 720 } },
-      audio: false,
+      audio: voice, // the microphone only for the voice step
     });
     if (signal.aborted) {
       stop();
@@ -88,7 +111,8 @@ export function webcam(signal) {
     const stage = h("div", {
       class: "camera-stage",
       dataset: { phase: "countdown", countdownMs: COUNTDOWN_MS, stepMs: STEP_MS, tailMs: TAIL_MS },
-    }, preview, h("div", { class: "cue", role: "group", "aria-label": "Instructions" }, cueIcon, cueText, cueCount), dots, announce);
+    }, preview, digits ? digitsLine(digits) : null,
+    h("div", { class: "cue", role: "group", "aria-label": "Instructions" }, cueIcon, cueText, cueCount), dots, announce);
     replace(box, stage, cancel);
     let cancelled = false;
     cancel.addEventListener("click", () => {
@@ -109,12 +133,17 @@ export function webcam(signal) {
         await sleep(100, signal);
       }
     };
-    announce.textContent = "Get ready. Recording starts in 3 seconds.";
+    announce.textContent = digits
+      ? `Get ready. Recording starts in 3 seconds. While you do the steps, say aloud: ${spacedDigits(digits)}.`
+      : "Get ready. Recording starts in 3 seconds.";
     await countDown(COUNTDOWN_MS);
     if (cancelled) return null;
 
-    const mimeType = RECORDING_TYPES.find((type) => MediaRecorder.isTypeSupported(type)) || "";
-    recorder = new MediaRecorder(stream, mimeType ? { mimeType, videoBitsPerSecond: 2_500_000 } : {});
+    const types = voice ? RECORDING_TYPES_WITH_SOUND : RECORDING_TYPES;
+    const mimeType = types.find((type) => MediaRecorder.isTypeSupported(type)) || "";
+    const rates = voice ? { videoBitsPerSecond: 2_500_000, audioBitsPerSecond: 96_000 } : { videoBitsPerSecond: 2_500_000 };
+    recorder = new MediaRecorder(stream, mimeType ? { mimeType, ...rates } : {});
+    stage.dataset.mimeType = recorder.mimeType || mimeType;
     const chunks = [];
     recorder.addEventListener("dataavailable", (event) => event.data.size && chunks.push(event.data));
     const stopped = new Promise((resolve) => recorder.addEventListener("stop", resolve, { once: true }));
@@ -177,15 +206,44 @@ export async function renderRecord({ main, signal, onLeave }) {
   const camera = webcam(signal);
   onLeave(camera.dispose);
 
-  let challenge = await api.challenge();
+  let voice = false; // "Add my voice": the challenge has digits to read, the microphone is recorded
+  let challenge = await newChallenge();
   if (signal.aborted) return;
+
+  function voiceChoice(failure) {
+    const box = h("input", { type: "checkbox", id: "enroll-voice", checked: voice, "aria-describedby": "enroll-voice-hint" });
+    box.addEventListener("change", async () => {
+      // A voice challenge has digits (and the server then wants them spoken): fetch the right kind.
+      box.disabled = true;
+      try {
+        challenge = await newChallenge({ voice: box.checked });
+        voice = box.checked;
+        if (!signal.aborted) {
+          intro();
+          document.getElementById("enroll-voice")?.focus();
+        }
+      } catch (error) {
+        box.checked = voice;
+        box.disabled = false;
+        showError(failure, error);
+      }
+    });
+    return h("div", { class: "check voice-choice" }, box,
+      h("div", {},
+        h("label", { for: "enroll-voice" }, icon("mic", { size: 18 }), " Add my voice"),
+        h("p", { class: "hint", id: "enroll-voice-hint" }, "Read a few digits aloud so your cameo can have your voice.")));
+  }
 
   function intro() {
     const start = h("button", { type: "button", class: "btn primary wide" }, icon("camera", { size: 20 }), "Start camera and record");
     const failure = errorBox();
+    const digits = voice ? challenge.say_digits : null;
     replace(body,
       h("p", {}, "Follow these steps, in order. Each one appears on screen with a countdown: hold the pose until it ends."),
       stepsList(challenge.steps),
+      voiceChoice(failure),
+      digits ? h("p", {}, "While you do the steps, read these digits aloud, clearly, one at a time:") : null,
+      digits ? digitsLine(digits) : null,
       expiresLine(challenge),
       h("ul", { class: "tips" },
         h("li", {}, "Good light on your face; no bright window behind you."),
@@ -196,9 +254,9 @@ export async function renderRecord({ main, signal, onLeave }) {
       start,
       h("a", { class: "btn ghost wide", href: "#/cameo/upload" }, icon("upload", { size: 18 }), "Upload a video instead"));
     start.addEventListener("click", () => busy(start, async () => {
-      const take = await camera.record(body, challenge.steps, { onCancel: intro });
+      const take = await camera.record(body, challenge.steps, { onCancel: intro, voice, digits });
       if (take) review(take.blob, take.durationMs);
-    }, { onError: (error) => showError(failure, cameraError(error)) }));
+    }, { onError: (error) => showError(failure, cameraError(error, { voice })) }));
   }
 
   function review(blob, durationMs) {
@@ -209,10 +267,12 @@ export async function renderRecord({ main, signal, onLeave }) {
     const failure = errorBox();
     replace(body,
       h("h2", {}, "Check your recording"),
-      h("video", { class: "review-video", src: url, controls: true, playsinline: true, muted: true,
+      h("video", { class: "review-video", src: url, controls: true, playsinline: true, muted: !voice,
         "aria-label": "Your recording", dataset: { recorded: extension } }),
       h("p", { class: "muted small" }, `${(durationMs / 1000).toFixed(1)} s, ${(blob.size / 1024 / 1024).toFixed(1)} MB.`),
-      h("p", {}, "Did you do each step, in order, until its countdown ended?"),
+      h("p", {}, voice && challenge.say_digits
+        ? `Did you do each step, in order, until its countdown ended, and say ${spacedDigits(challenge.say_digits)}?`
+        : "Did you do each step, in order, until its countdown ended?"),
       stepsList(challenge.steps),
       failure,
       use,
@@ -226,7 +286,7 @@ export async function renderRecord({ main, signal, onLeave }) {
           use.hidden = true;
           const fresh = h("button", { type: "button", class: "btn primary wide" }, "Get new steps and record again");
           fresh.addEventListener("click", () => busy(fresh, async () => {
-            challenge = await api.challenge();
+            challenge = await newChallenge({ voice });
             intro();
           }));
           again.replaceWith(fresh);

@@ -1,5 +1,6 @@
 // For You and Following: a full-height vertical feed that snaps one video at a time, plays the
-// visible one (muted, looped), pauses the others and loads the next page before the end.
+// visible one (looped; muted until the first tap, then with sound unless the person muted the feed:
+// video-card.js and state.js), pauses the others and loads the next page before the end.
 
 import { api } from "../api.js";
 import { errorBox, h, showError } from "../dom.js";
