@@ -14,7 +14,7 @@ from accounts.selectors import relation_between
 from accounts.services import notify
 from cameos import gallery
 from cameos.conf import conf
-from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment
+from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, Voice
 from cameos.services.appearances import appearances_delete
 from cameos.signals import audience_narrowed, cameo_erased, grant_decided, grant_revoked
 from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
@@ -183,8 +183,10 @@ def user_cameo_erase(*, user: User) -> None:
 
 def user_cameo_export(*, user: User) -> dict[str, Any]:
     """The person's cameo settings, requests and grants, and the videos that show them; never the
-    face template or the crops (the owner downloads crops one by one: GET /cameo/references/{n})."""
+    face or voice template or the crops (the owner downloads crops one by one: GET
+    /cameo/references/{n}); that a voice is held, and since when, is said."""
     cameo = Cameo.objects.filter(owner=user).first()
+    voice = None if cameo is None else Voice.objects.filter(cameo=cameo).values_list("enrolled_at", flat=True).first()
     return {
         "cameo": None
         if cameo is None
@@ -195,6 +197,7 @@ def user_cameo_export(*, user: User) -> dict[str, Any]:
             "protect_name": cameo.protect_name,
             "enrolled_at": timestamp(cameo.enrolled_at),
             "reference_images": len(cameo.reference_names),
+            "voice_enrolled_at": None if voice is None else timestamp(voice),
         },
         "grants_given": [
             {"handle": h, "status": st}

@@ -65,7 +65,8 @@ import torch
 
 from generation.backends import diffusers_audio as sound
 from generation.backends.base import BackendError, Progress, Rendering, RenderRequest
-from generation.backends.composite import CompositeBackend, cover_crop, make_figure
+from generation.backends.composite import cover_crop, make_figure
+from generation.backends.composite.backend import compose, plan_shot
 
 TEXT_TO_VIDEO = frozenset(
     {
@@ -286,7 +287,7 @@ class DiffusersBackend:
             start = portrait_card(request.cameos[0].crops[0], width, height)
         else:  # no picture at all: the composite backend's take on the prompt
             still = RenderRequest(request.full_prompt, [], None, 1 / 24, width, height, 24, request.seed)
-            start = next(iter(CompositeBackend().render(still, lambda _: None)))
+            start = compose(plan_shot(still), 0, width, height, 24)  # the first frame only: no sound
         return Image.fromarray(cv2.cvtColor(start, cv2.COLOR_BGR2RGB))
 
     def _identity_inputs(self, request: RenderRequest) -> dict[str, Any]:

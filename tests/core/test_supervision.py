@@ -139,7 +139,8 @@ def test_make_run_restarts_a_killed_worker_keeps_one_beat_and_stops_everything(r
     assert run.healthy() and run.pid("web") == web
     restarted = run.pid("worker")
     wait_for(lambda: run.output().count(" ready.") >= 2, timeout=120)  # the new worker consumes again
-    assert "RUNNING" in run.ctl("status", "worker")
+    # supervisord calls it RUNNING once it has stayed up `startsecs`, which may come after " ready.".
+    wait_for(lambda: "RUNNING" in run.ctl("status", "worker"), timeout=30)
     assert run.pid("worker") == restarted
 
     # The scheduler dies: exactly one again, never two.

