@@ -65,7 +65,7 @@ class ChallengeApi(APIView):
         responses={201: ChallengeOutput, **errors(400, 401, 429)},
     )
     def post(self, request: Request) -> Response:
-        data = self.ChallengeInput(data=request.data if request.data else {})
+        data = self.ChallengeInput(data=request.data)  # no body: {}; a JSON null, list or scalar: 400
         data.is_valid(raise_exception=True)
         challenge = services.challenge_create(user=request.user, voice=data.validated_data["voice"])
         return Response(presenters.challenge_body(challenge), status=status.HTTP_201_CREATED)

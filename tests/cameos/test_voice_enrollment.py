@@ -6,6 +6,7 @@ The recordings are the synthetic enrollment videos with piper's joe voice muxed 
 
 from __future__ import annotations
 
+import json
 from functools import cache
 
 import numpy as np
@@ -61,10 +62,12 @@ def test_a_voice_challenge_has_4_to_6_random_digits(api):
     assert api.post("/api/v1/cameo/challenges", {"voice": False}, format="json").json()["say_digits"] is None
 
 
-@pytest.mark.parametrize("body", [{"voice": "yes"}, {"voice": 1}, {"voice": None}, {"voices": True}, [True]])
+@pytest.mark.parametrize(
+    "body", [{"voice": "yes"}, {"voice": 1}, {"voice": None}, {"voices": True}, [True], [], None, False, 0]
+)
 def test_a_bad_challenge_body_is_refused(api, me, body):
     before = EnrollmentChallenge.objects.count()
-    response = api.post("/api/v1/cameo/challenges", body, format="json")
+    response = api.post("/api/v1/cameo/challenges", json.dumps(body), content_type="application/json")
     assert response.status_code == 400, response.content
     assert response.json()["error"]
     assert EnrollmentChallenge.objects.count() == before
