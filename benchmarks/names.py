@@ -221,5 +221,108 @@ def main() -> None:
         print(f"  {line}")
 
 
+# --- the index of a process: build, overlay and finds during a rebuild (--incremental) -------------
+
+
+def _find_ms(index, prompts: list[str]) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for prompt in prompts:
+        t = time.perf_counter()
+        index.find(prompt)
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def _renamed(items: list, k: int) -> tuple[list, frozenset]:  # type: ignore[type-arg]
+    """An overlay of k registry people of `items`, each renamed (their new names), and who they are."""
+    people = list(dict.fromkeys(person for _, person in items if person.kind == "registry"))[:k]
+    return [(f"{p.label} Junior", p) for p in people], frozenset((p.kind, p.id) for p in people)
+
+
+def incremental(args: argparse.Namespace) -> None:
+    """(1) a full build at the starter's size and at the gallery database's (~145k names); (2) one
+    change applied (the overlay: its rows read, a NameIndex of them) and find() with 0/100/500
+    people in the overlay; (3) find() p99 in one thread while another rebuilds the base."""
+    import threading
+
+    from _common import pct, setup_django
+
+    setup_django()
+    from core.text import canonical
+    from moderation import selectors
+    from moderation.names import NameIndex
+
+    adversarial = [json.loads(line) for line in (DATA / "names_adversarial.jsonl").read_text().splitlines()]
+    benign = [json.loads(line) for line in (DATA / "names_benign.jsonl").read_text().splitlines()]
+    prompts = [canonical(r["prompt"], strict=False) for r in adversarial + benign]
+    starter = entries(registry(), [])
+    t = time.perf_counter()
+    big = list(selectors._entries())  # the gallery database's names: SELECTs only
+    read_s = time.perf_counter() - t
+    rows: list[tuple[str, str, str]] = []
+
+    def runs(label: str, fn, unit: str = "ms") -> None:  # type: ignore[no-untyped-def]
+        values = [fn() for _ in range(args.runs)]
+        spread = f"{min(values):.2f}–{max(values):.2f}"
+        rows.append((label, " / ".join(f"{v:.2f}" for v in values), f"{spread} {unit}"))
+
+    def build_s(items: list) -> float:  # type: ignore[type-arg]
+        gc.collect()
+        t = time.perf_counter()
+        NameIndex(items)
+        return time.perf_counter() - t
+
+    runs(f"full build, starter ({len(starter):,} names)", lambda: build_s(starter), "s")
+    runs(f"full build, gallery db ({len(big):,} names)", lambda: build_s(big), "s")
+    base = NameIndex(big)
+    some = list(dict.fromkeys(p.id for _, p in big if p.kind == "registry"))[:1]
+
+    def one_change_ms() -> float:  # what a request pays when the version moved: the rows, the overlay
+        t = time.perf_counter()
+        overlay = NameIndex(list(selectors._entries(registry=some, owners=[])))
+        selectors.CombinedNameIndex(base, overlay, frozenset(("registry", i) for i in some))
+        return (time.perf_counter() - t) * 1000
+
+    runs("one change applied (read 1 person, overlay index)", one_change_ms)
+    for k in (0, 100, 500):
+        renamed, changed = _renamed(big, k)
+        combined = selectors.CombinedNameIndex(base, NameIndex(renamed) if k else None, changed)
+        _find_ms(combined, prompts)  # the per-word caches filled, as in a running process
+        runs(f"find p99, overlay of {k} people", lambda c=combined: pct(_find_ms(c, prompts), 0.99))
+    renamed, changed = _renamed(big, 100)
+    combined = selectors.CombinedNameIndex(base, NameIndex(renamed), changed)
+    _find_ms(combined, prompts)
+
+    def during_rebuild_p99() -> float:
+        done = threading.Event()
+
+        def rebuild() -> None:
+            NameIndex(big)
+            done.set()
+
+        builder = threading.Thread(target=rebuild)
+        builder.start()
+        samples: list[float] = []
+        while not done.is_set():
+            samples += _find_ms(combined, prompts[:50])
+        builder.join()
+        return pct(samples, 0.99)
+
+    runs("find p99 while another thread rebuilds (same process)", during_rebuild_p99)
+    print(f"\nGallery database names read in {read_s:.2f} s; {args.runs} runs each (figures in run order)\n")
+    print("| figure | runs | spread |")
+    print("|---|---|---|")
+    for label, values, spread in rows:
+        print(f"| {label} | {values} | {spread} |")
+
+
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if "--incremental" in sys.argv:
+        parser = argparse.ArgumentParser(description=incremental.__doc__)
+        parser.add_argument("--incremental", action="store_true")
+        parser.add_argument("--runs", type=int, default=3)
+        incremental(parser.parse_args())
+    else:
+        main()

@@ -136,15 +136,35 @@ class AuditEvent(models.Model):
 
 
 class NamesVersion(models.Model):
-    """One row, given a new random token whenever a protected name changes (the registry, a cameo's
-    protect_name, a protected owner's display name): every process rebuilds its name index when it
-    sees a token it did not build from. Random, not a counter: a rolled-back change's value never
-    comes back to mean something else."""
+    """One row, given a new random token whenever the registry changes (a name, a face, a cameo's
+    protect_name, a protected owner's display name): a process that sees a token it has not seen
+    applies the changes (NamesChange) to its name index and re-reads the faces. Random, not a
+    counter: a rolled-back change's value never comes back to mean something else."""
 
     token = models.CharField(max_length=32, default="")
 
     def __str__(self) -> str:
         return f"names {self.token}"
+
+
+class NamesChange(models.Model):
+    """Append-only: whose names changed (a registry entry, or a cameo owner's protection or display
+    name), written with every new NamesVersion token that changes names. A process's name index is a
+    base built at some position of this log plus the current names of the people changed since,
+    read on the request path in milliseconds (moderation.selectors.name_index)."""
+
+    class Kind(models.TextChoices):
+        REGISTRY = "registry"  # a ProtectedPerson's id
+        CAMEO = "cameo"  # a cameo owner's user id
+        ALL = "all"  # anyone (a bulk write that named nobody): every process rebuilds its index
+
+    id = models.BigAutoField(primary_key=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    person_id = models.BigIntegerField()
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.person_id} at {self.at}"
 
 
 # --- takedown requests: anyone, with or without an account, asks for videos of their face to go -----

@@ -128,13 +128,17 @@ def on_video_taken_down(sender: Any, video_id: int, author_id: int, reason: str,
     services.audit(Kind.VIDEO_TAKEN_DOWN, subject_id=author_id, object_type="video", object_id=video_id, reason=reason)
 
 
-# --- the protected-names index: every process rebuilds it when the version moves -------------------
+# --- the protected-names index: every process applies the people whose names changed -------------
 
 
 @receiver([post_save, post_delete], sender=ProtectedPerson, dispatch_uid="moderation.names_registry")
+def on_registry_change(sender: Any, instance: ProtectedPerson, **kwargs: Any) -> None:
+    services.names_changed(registry=[instance.pk])
+
+
 @receiver([post_save, post_delete], sender=ProtectedFace, dispatch_uid="moderation.faces_registry")
-def on_registry_change(sender: Any, **kwargs: Any) -> None:
-    services.names_changed()
+def on_registry_face_change(sender: Any, **kwargs: Any) -> None:
+    services.names_changed(faces_only=True)  # the faces (and their matrix) change, no name
 
 
 @receiver(post_delete, sender=ProtectedFace, dispatch_uid="moderation.face_deleted")
@@ -154,13 +158,13 @@ def remember_protection(sender: Any, instance: Cameo, **kwargs: Any) -> None:
 @receiver(post_save, sender=Cameo, dispatch_uid="moderation.cameo_saved")
 def on_cameo_saved(sender: Any, instance: Cameo, **kwargs: Any) -> None:
     if instance.protect_name != getattr(instance, "_protected_before", False):
-        services.names_changed()
+        services.names_changed(owners=[instance.owner_id])
 
 
 @receiver(post_delete, sender=Cameo, dispatch_uid="moderation.cameo_deleted")
 def on_cameo_deleted(sender: Any, instance: Cameo, **kwargs: Any) -> None:
     if instance.protect_name:
-        services.names_changed()
+        services.names_changed(owners=[instance.owner_id])
 
 
 @receiver(post_save, sender=User, dispatch_uid="moderation.user_saved")
@@ -168,4 +172,4 @@ def on_user_saved(sender: Any, instance: User, update_fields: Any = None, create
     if created or (update_fields is not None and "display_name" not in update_fields):
         return
     if Cameo.objects.filter(owner=instance, protect_name=True).exists():
-        services.names_changed()
+        services.names_changed(owners=[instance.pk])

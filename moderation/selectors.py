@@ -1,27 +1,29 @@
-"""Reads for moderation: the index of protected names (cached per process, rebuilt when the registry
-changes), the review queue and the audit log."""
+"""Reads for moderation: the index of protected names (per process: a base built once, plus the
+current names of the people changed since; rebuilt in the background, never on a request), the review
+queue and the audit log."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from cameos.models import Cameo
 from core.exceptions import InvalidInput
 from feed.models import Report, Video
 from feed.selectors import video_visible_to
 from moderation.conf import conf
-from moderation.models import AuditEvent, NamesVersion, ProtectedFace, ProtectedPerson
-from moderation.names import NameIndex, Person
+from moderation.models import AuditEvent, NamesChange, NamesVersion, ProtectedFace, ProtectedPerson
+from moderation.names import Hit, NameIndex, Person
+from moderation.names.index import resolve
 
-_lock = threading.Lock()
-_cache: dict[str, tuple[str, NameIndex]] = {}
 _version_read: dict[str, tuple[str, float]] = {}  # "token": the token, and when this process read it
 
 
@@ -46,37 +48,162 @@ def expire_names_version() -> None:
     _version_read.clear()
 
 
-def _entries():  # type: ignore[no-untyped-def]
-    for pk, name, aliases in ProtectedPerson.objects.values_list("pk", "name", "aliases").iterator(chunk_size=5000):
+def _entries(*, registry: Collection[int] | None = None, owners: Collection[int] | None = None):  # type: ignore[no-untyped-def]
+    """(name, Person) of every protected name, or (with `registry`/`owners`) of only these people."""
+    people = ProtectedPerson.objects.all() if registry is None else ProtectedPerson.objects.filter(pk__in=registry)
+    for pk, name, aliases in people.values_list("pk", "name", "aliases").iterator(chunk_size=5000):
         person = Person("registry", pk, name)
         yield name, person
         for alias in aliases or []:
             yield alias, person
     # Owners who protect their name: their display name, when it is at least two words (a first name
     # alone would refuse every prompt that mentions anyone called the same).
-    owners = Cameo.objects.filter(protect_name=True).values_list("owner_id", "owner__display_name")
-    for owner_id, display_name in owners.iterator(chunk_size=5000):
+    cameos = Cameo.objects.filter(protect_name=True)
+    if owners is not None:
+        cameos = cameos.filter(owner_id__in=owners)
+    for owner_id, display_name in cameos.values_list("owner_id", "owner__display_name").iterator(chunk_size=5000):
         if len((display_name or "").split()) >= 2:
             yield display_name, Person("cameo", owner_id, display_name)
 
 
-def name_index() -> NameIndex:
-    """The current index: one small query to check the version, a rebuild only when it moved."""
+# The name index of a process: a base NameIndex built from every name at a position of the change
+# log (NamesChange), plus an overlay: the current names of the people changed since, whose entries in
+# the base are ignored. A registry change reaches the next check through the overlay (one query of
+# the log, one of those people, a NameIndex of a few names: milliseconds); one background thread
+# per process rebuilds the base when the overlay grows past OVERLAY_MAX_PEOPLE people or
+# BASE_MAX_AGE_S seconds, and requests go on with the old base and its overlay meanwhile. Only a
+# process's first check builds (or waits for) a base.
+OVERLAY_MAX_PEOPLE = 500
+BASE_MAX_AGE_S = 600.0
+# A change the base's snapshot may have missed: the log's ids are handed out at insert, so one
+# written by a transaction still open when the base was read can have a lower id than the base's
+# position; every change logged this long before the snapshot is applied again (a transaction that
+# writes names and stays open longer than this can be missed until the next rebuild).
+_SLACK = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class _Base:
+    index: NameIndex
+    position: int  # the log's last id when the rows were read
+    read_at: datetime  # and the time (the database's clock is not needed: _SLACK is wide)
+    built: float  # time.monotonic()
+
+
+class CombinedNameIndex:
+    """A base index with an overlay: `find` as NameIndex.find, over both."""
+
+    def __init__(self, base: NameIndex, overlay: NameIndex | None, changed: frozenset[tuple[str, int]]) -> None:
+        self.base = base
+        self.overlay = overlay
+        self.changed = changed
+
+    def find(self, text: str) -> list[Hit]:
+        found = self.base.findings(text, ignore=self.changed)
+        if self.overlay is not None:
+            found += self.overlay.findings(text)
+        return resolve(found)
+
+    def __len__(self) -> int:
+        return len(self.base) + (len(self.overlay) if self.overlay is not None else 0)
+
+
+@dataclass(frozen=True)
+class _State:
+    base: _Base
+    version: str
+    index: CombinedNameIndex
+
+
+_state: list[_State] = []  # [] or [the current state]: replaced whole, never changed in place
+_first_lock = threading.Lock()  # only a process's first build
+_rebuilding = threading.Lock()  # held by the one background rebuild; requests only try it
+_build_index = NameIndex  # tests and benchmarks count or hold builds through it
+
+
+def _log_position() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(id) FROM {NamesChange._meta.db_table}")  # noqa: S608 - our table
+        row = cursor.fetchone()
+    return int(row[0] or 0) if row else 0
+
+
+def _build_base() -> _Base:
+    position, read_at, built = _log_position(), timezone.now(), time.monotonic()
+    return _Base(_build_index(_entries()), position, read_at, built)
+
+
+def _with_overlay(base: _Base, version: str) -> _State | None:
+    """The base plus the current names of everyone changed since its snapshot; None when a change
+    since did not say whom it changed (NamesChange.Kind.ALL: only a new base will do)."""
+    since = NamesChange.objects.filter(
+        Q(id__gt=base.position) | (Q(at__gte=base.read_at - _SLACK) & ~Q(kind=NamesChange.Kind.ALL))
+    )
+    changed = frozenset((kind, int(pk)) for kind, pk in since.values_list("kind", "person_id").distinct())
+    if (NamesChange.Kind.ALL, 0) in changed:
+        return None
+    if not changed:
+        return _State(base, version, CombinedNameIndex(base.index, None, changed))
+    registry = [pk for kind, pk in changed if kind == NamesChange.Kind.REGISTRY]
+    owners = [pk for kind, pk in changed if kind == NamesChange.Kind.CAMEO]
+    overlay = NameIndex(_entries(registry=registry, owners=owners))
+    return _State(base, version, CombinedNameIndex(base.index, overlay, changed))
+
+
+def name_index() -> CombinedNameIndex:
+    """The current index: one small query to check the version; when it moved, two small queries and
+    a small overlay index. A full build only at a process's first check, and after a change that did
+    not say whom it changed (services.names_changed with nobody: a bulk write)."""
     version = names_version()
-    cached = _cache.get("index")
-    if cached is not None and cached[0] == version:
-        return cached[1]
-    with _lock:
-        cached = _cache.get("index")
-        if cached is not None and cached[0] == version:
-            return cached[1]
-        index = NameIndex(_entries())
-        _cache["index"] = (version, index)
-        return index
+    state = _state[0] if _state else None
+    if state is not None and state.version != version:
+        # Two threads may both do this (milliseconds); neither waits for the other.
+        state = _with_overlay(state.base, version)
+        if state is not None and _state and _state[0].base is state.base:
+            _state[:] = [state]
+    while state is None:  # the process's first check, or a change that named nobody
+        with _first_lock:
+            state = _state[0] if _state else None
+            if state is not None and state.version != version:
+                state = _with_overlay(state.base, version)  # another thread built a base meanwhile
+            if state is None:
+                state = _with_overlay(_build_base(), version)
+            _state[:] = [state] if state is not None else []
+    if len(state.index.changed) > OVERLAY_MAX_PEOPLE or (
+        state.index.changed and time.monotonic() - state.base.built > BASE_MAX_AGE_S
+    ):
+        start_rebuild()
+    return state.index
+
+
+def start_rebuild() -> threading.Thread | None:
+    """Rebuilds the base in a background thread unless one is already at it (never waits)."""
+    if not _rebuilding.acquire(blocking=False):
+        return None
+    thread = threading.Thread(target=_rebuild_then_release, name="name-index-rebuild", daemon=True)
+    thread.start()
+    return thread
+
+
+def _rebuild_then_release() -> None:
+    try:
+        rebuild_name_index()
+    finally:
+        connection.close()  # this thread's own connection
+        _rebuilding.release()
+
+
+def rebuild_name_index() -> None:
+    """A new base from every name, then swapped in with its overlay (requests use the old meanwhile)."""
+    base = _build_base()
+    expire_names_version()
+    state = _with_overlay(base, names_version())
+    if state is not None:
+        _state[:] = [state]
 
 
 def forget_name_index() -> None:
-    _cache.clear()
+    _state.clear()
 
 
 def open_reports() -> QuerySet[Report]:

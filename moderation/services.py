@@ -18,7 +18,7 @@ from feed.models import Report, Video
 from feed.selectors import unpublished_showing
 from moderation import selectors
 from moderation.consent import Decision, prompt_digest
-from moderation.models import AuditEvent, NamesVersion
+from moderation.models import AuditEvent, NamesChange, NamesVersion
 from moderation.signals import consent_withdrawn
 
 
@@ -148,8 +148,18 @@ def _audit_review(report: Report, video: Video, *, moderator: User, outcome: str
 # --- protected names -------------------------------------------------------------------------------
 
 
-def names_changed() -> None:
-    """Every process rebuilds its name index at its next check (moderation.selectors.name_index)."""
+def names_changed(*, registry: Iterable[int] = (), owners: Iterable[int] = (), faces_only: bool = False) -> None:
+    """Moves the registry's version: every process re-reads names, descriptions and faces at its
+    next check. `registry` (ProtectedPerson ids) and `owners` (cameo owners' user ids) are the people
+    whose names changed: logged (NamesChange), so that a process's name index adds their current
+    names to its base in milliseconds (moderation.selectors.name_index) instead of rebuilding it.
+    Neither (a bulk write that does not say whom it changed): every process rebuilds its index at its
+    next check, on the request path. `faces_only`: no name changed (a face was added or removed)."""
+    changes = [NamesChange(kind=NamesChange.Kind.REGISTRY, person_id=pk) for pk in sorted(set(registry))]
+    changes += [NamesChange(kind=NamesChange.Kind.CAMEO, person_id=pk) for pk in sorted(set(owners))]
+    if not changes and not faces_only:
+        changes = [NamesChange(kind=NamesChange.Kind.ALL, person_id=0)]
+    NamesChange.objects.bulk_create(changes, batch_size=1000)
     token = uuid.uuid4().hex
     if not NamesVersion.objects.filter(pk=1).update(token=token):
         NamesVersion.objects.update_or_create(pk=1, defaults={"token": token})

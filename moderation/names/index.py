@@ -30,14 +30,16 @@ CPU and keeps about 100 MiB (190 MiB at the peak): the dicts of joined forms and
 2.7M delete keys of 12 bytes. `find` takes 0.08 ms at the median and 0.19 ms at p99 once the prompt's
 words were seen, 0.20 ms and 0.42 ms when every word is new, whatever the number of names; it grows
 with the prompt (the longest allowed, 5,000 characters: 10–17 ms). moderation.selectors builds the
-index once per process and registry version (the request that first sees a new version pays the
-build). Pure Python + numpy + rapidfuzz: no ORM here.
+index once per process and then keeps a small second index of the people changed since, whose
+entries here `find(ignore=...)` leaves out (someone else of the same name is found in their place);
+`findings` and `resolve` pick the longest match over both. Pure Python + numpy + rapidfuzz: no ORM
+here.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -201,6 +203,7 @@ class NameIndex:
         self._vocab_cls: dict[str, int | list[int]] = {}  # the same with l read as i
         self._words: list[str] = []
         self._words_with_digits: set[str] = set()  # as written ("number7", "cr7"): see _digits_view
+        self._others: dict[int, list[Person]] = {}  # name id → the other people of the same name
         self.longest = 1  # words in the longest way of writing a name
         self._max_len = 0  # letters in the longest
         labels: dict[tuple[str, int], str] = {}  # each person's name as folded words (what is an alias)
@@ -228,10 +231,7 @@ class NameIndex:
             alias = key != label_key
         known = self._keys.get(key)
         if known is not None:
-            # The registry wins a clash with a cameo owner's name: a public figure stays protected.
-            if person.kind == "registry" and self._people[known].kind != "registry":
-                self._people[known] = person
-                self._flags[known] = (self._flags[known] & ~_ALIAS) | (_ALIAS if alias else 0)
+            self._clash(known, person, alias=alias)
             return
         nid = len(self._people)
         self._keys[key] = nid
@@ -257,6 +257,17 @@ class NameIndex:
         self._flags.append(_flags_of(base, alias=alias))
         if not joined.isalpha():
             self._words_with_digits.update(w for w in base if not w.isalpha())
+
+    def _clash(self, known: int, person: Person, *, alias: bool) -> None:
+        """A name someone has already. The registry wins a clash with a cameo owner's name: a public
+        figure stays protected. The other is kept aside: found in their place when `find` ignores
+        the one kept."""
+        if person.kind == "registry" and self._people[known].kind != "registry":
+            self._others.setdefault(known, []).insert(0, self._people[known])
+            self._people[known] = person
+            self._flags[known] = (self._flags[known] & ~_ALIAS) | (_ALIAS if alias else 0)
+        elif person != self._people[known]:
+            self._others.setdefault(known, []).append(person)
 
     def _word_id(self, word: str) -> int:
         wid = self._vocab.get(word)
@@ -301,8 +312,14 @@ class NameIndex:
 
     # --- finding -------------------------------------------------------------------------------
 
-    def find(self, text: str) -> list[Hit]:
-        """Every name in `text`, longest match first at each position, left to right."""
+    def find(self, text: str, *, ignore: Collection[tuple[str, int]] = ()) -> list[Hit]:
+        """Every name in `text`, longest match first at each position, left to right; none of the
+        people in `ignore` ((kind, id) pairs)."""
+        return resolve(self.findings(text, ignore=ignore))
+
+    def findings(self, text: str, *, ignore: Collection[tuple[str, int]] = ()) -> list[Finding]:
+        """Every candidate match in `text`, overlapping, unsorted (`resolve` picks among them, also
+        among those of several indexes: moderation.selectors' base and overlay)."""
         prompt = _Reader(self._digit_words).read(canonical(text, strict=False))
         views = [(prompt.base, True)]
         if prompt.camel is not None:
@@ -316,14 +333,17 @@ class NameIndex:
                 self._exact_at(tokens, i, prompt.titled, found)
                 if fuzzy:
                     self._fuzzy_at(tokens, i, near, prompt.titled, found)
-        found.sort(key=lambda f: (f[0], -f[1], f[3], self._people[f[2]].kind != "registry"))
-        hits: list[Hit] = []
-        end = -1
-        for start, stop, nid, _edits, how, words in found:
-            if start >= end:
-                hits.append(Hit(self._people[nid], words, how))
-                end = stop
-        return hits
+        out: list[Finding] = []
+        for start, stop, nid, edits, how, words in found:
+            who = self._people[nid]
+            person = who if not ignore or (who.kind, who.id) not in ignore else self._other(nid, ignore)
+            if person is not None:
+                out.append((start, stop, person, edits, how, words))
+        return out
+
+    def _other(self, nid: int, ignore: Collection[tuple[str, int]]) -> Person | None:
+        """Someone else of this name, not ignored (see _clash)."""
+        return next((p for p in self._others.get(nid, ()) if (p.kind, p.id) not in ignore), None)
 
     def _exact_at(self, toks: list[_Tok], i: int, titled: bool, found: list[_Finding]) -> None:
         """Whole names from token i: the window's joined form, its word breaks some of the name's."""
@@ -513,6 +533,22 @@ class NameIndex:
         else:
             how = "alias" if flags & _ALIAS else "exact"
         return (window[0].start, window[-1].end, nid, edits, how, " ".join(t.form for t in window))
+
+
+Finding = tuple[int, int, Person, int, str, str]  # start, end, who, letters wrong, how, words read
+
+
+def resolve(found: list[Finding]) -> list[Hit]:
+    """Overlapping finds: the longest at each position, then the fewest letters wrong, the registry
+    before a cameo owner, left to right."""
+    found = sorted(found, key=lambda f: (f[0], -f[1], f[3], f[2].kind != "registry"))
+    hits: list[Hit] = []
+    end = -1
+    for start, stop, person, _edits, how, words in found:
+        if start >= end:
+            hits.append(Hit(person, words, how))
+            end = stop
+    return hits
 
 
 def _flags_of(words: tuple[str, ...], *, alias: bool) -> int:

@@ -312,7 +312,7 @@ def _write(rows: list[_Row], faces: list[_NewFace], *, existing_keys: set[str]) 
     )
     touched = {p.name_key for p in changed} | {face.key for face in faces}
     if added or touched:
-        services.names_changed()  # bulk writes send no signals
+        services.names_changed(registry=[ids[key] for key in touched | {p.name_key for p in added}])  # no signals
     updated = len(touched & set(existing))
     return ImportResult(created=len(added), updated=updated, unchanged=len(existing) - updated, faces_added=len(faces))
 
