@@ -57,6 +57,36 @@ def search(embedding: np.ndarray, k: int = 5, *, min_similarity: float = -1.0, e
     return [Match(ids[i], float(scores[i])) for i in best if scores[i] >= min_similarity]
 
 
+def nearest(vectors: np.ndarray, *, min_similarity: float) -> list[Match | None]:
+    """For each probe, its most similar template by the HNSW index (as `search(..., k=1)`), if at
+    least `min_similarity`: one statement for all probes (a lateral join on PostgreSQL; each probe
+    was a transaction of its own, four round trips). The request path's image check."""
+    probes = np.asarray(vectors, dtype=np.float32).reshape(-1, 128)
+    if not len(probes):
+        return []
+    if connection.vendor != "postgresql":
+        return [next(iter(search(p, k=1, min_similarity=min_similarity)), None) for p in probes]
+    table = GalleryEntry._meta.db_table
+    values = ", ".join(["(%s, %s::vector)"] * len(probes))
+    params: list[Any] = []
+    for i, probe in enumerate(probes):
+        params += [i, _literal(probe)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL hnsw.ef_search = {conf().ef_search:d}")
+        cursor.execute(
+            f"SELECT q.i, m.cameo_id, m.similarity FROM (VALUES {values}) AS q(i, v) CROSS JOIN LATERAL "  # noqa: S608
+            f"(SELECT cameo_id, 1 - (embedding <=> q.v) AS similarity FROM {table} "
+            f"ORDER BY embedding <=> q.v LIMIT 1) AS m",
+            params,
+        )
+        rows = cursor.fetchall()
+    best: list[Match | None] = [None] * len(probes)
+    for i, cameo_id, similarity in rows:
+        if similarity >= min_similarity:
+            best[int(i)] = Match(int(cameo_id), float(similarity))
+    return best
+
+
 def best_matches(vectors: np.ndarray, *, min_similarity: float) -> list[Match | None]:
     """For each probe, its most similar template if at least `min_similarity`, comparing every
     template (one pass over the table for all probes on PostgreSQL). For decisions that must not miss:

@@ -24,8 +24,7 @@ from typing import Any
 import numpy as np
 from django.db import connection
 
-from accounts.models import User, normalize_handle
-from accounts.selectors import blockers_of
+from accounts.models import Block, User, normalize_handle
 from cameos import gallery
 from cameos.conf import conf as cameos_conf
 from cameos.models import Cameo
@@ -159,25 +158,32 @@ class _Resolver:
     def __init__(self, author: User) -> None:
         self.author = author
         self.restrictions: dict[int, list[str]] = {}  # of every cameo looked at, by cameo id
+        self.handles: dict[int, str] = {}  # of every user loaded, by user id (the generator's cameo list)
+        self.blockers: set[int] = set()  # of the users looked up by handle, those who blocked the author
 
     def by_handles(self, handles: Sequence[str]) -> dict[str, User]:
-        """Active users by handle, each with `.cameo` (or None) loaded: one query, written out because
-        it runs on every request (the ORM's query building cost more than the query itself)."""
+        """Active users by handle, each with `.cameo` (or None) loaded, and whether they blocked the
+        author (`self.blockers`): one query, written out because it runs on every request (the ORM's
+        query building cost more than the query itself; the blocks were a round trip of their own)."""
         if not handles:
             return {}
         marks = ", ".join(["%s"] * len(handles))
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT u.id, u.handle, u.birthdate, c.id, c.audience, c.instructions, c.restrictions "  # noqa: S608
+                f"SELECT u.id, u.handle, u.birthdate, c.id, c.audience, c.instructions, c.restrictions, "  # noqa: S608
+                f"EXISTS (SELECT 1 FROM {Block._meta.db_table} b WHERE b.blocker_id = u.id AND b.blocked_id = %s) "
                 f"FROM {User._meta.db_table} u LEFT JOIN {Cameo._meta.db_table} c ON c.owner_id = u.id "
                 f"WHERE u.handle IN ({marks}) AND u.is_active",
-                list(handles),
+                [self.author.pk, *handles],
             )
             rows = cursor.fetchall()
         found: dict[str, User] = {}
-        for user_id, handle, birthdate, cameo_id, audience, instructions, stored in rows:
+        for user_id, handle, birthdate, cameo_id, audience, instructions, stored, blocked in rows:
             user = User(id=user_id, handle=handle, birthdate=birthdate)
             user.cameo_or_none = None  # type: ignore[attr-defined]
+            self.handles[user_id] = handle
+            if blocked:
+                self.blockers.add(user_id)
             if cameo_id is not None:
                 restrictions = json.loads(stored) if isinstance(stored, str) else stored
                 cameo = Cameo(
@@ -196,13 +202,17 @@ class _Resolver:
         ids = set(user_ids)
         if not ids:
             return {}
-        return {c.owner_id: c for c in Cameo.objects.filter(owner_id__in=ids).select_related("owner")}
+        return self._remember({c.owner_id: c for c in Cameo.objects.filter(owner_id__in=ids).select_related("owner")})
 
     def cameos_by_id(self, cameo_ids: Iterable[int]) -> dict[int, Cameo]:
         ids = set(cameo_ids)
         if not ids:
             return {}
-        return {c.pk: c for c in Cameo.objects.filter(pk__in=ids).select_related("owner")}
+        return self._remember({c.pk: c for c in Cameo.objects.filter(pk__in=ids).select_related("owner")})
+
+    def _remember(self, cameos: dict[int, Cameo]) -> dict[int, Cameo]:
+        self.handles.update((c.owner_id, c.owner.handle) for c in cameos.values())
+        return cameos
 
     def access(self, cameos: Iterable[Cameo]) -> dict[int, Access]:
         cameos = list(cameos)
@@ -241,7 +251,7 @@ def check(
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}")
     resolver = _Resolver(author)
-    mentions, users = _mention_subjects(prompt, resolver)
+    mentions = _mention_subjects(prompt, resolver)
     shown = {s.user_id for s in mentions if s.user_id is not None}
     named: set[int] = set()  # registry people found so far, each reported once
     subjects = mentions + _name_subjects(prompt, resolver, shown, named)
@@ -258,7 +268,7 @@ def check(
     subjects = _apply_restrictions(subjects, prompt, author, resolver.restrictions, semantic=semantic)
     subjects = _apply_limit(subjects, author)
     allowed = all(s.allowed for s in subjects)
-    uses = _uses(subjects, users)
+    uses = _uses(subjects, resolver.handles)
     decision = Decision(allowed=allowed, stage=stage, subjects=tuple(subjects), cameos=uses)
     if record:
         from moderation.services import audit_decision
@@ -267,14 +277,12 @@ def check(
     return decision
 
 
-def _mention_subjects(prompt: str, resolver: _Resolver) -> tuple[list[Subject], dict[str, User]]:
+def _mention_subjects(prompt: str, resolver: _Resolver) -> list[Subject]:
     handles = mentioned_handles(prompt)
     users = resolver.by_handles(handles)
     cameos = {u.cameo_or_none.pk: u.cameo_or_none for u in users.values() if u.cameo_or_none is not None}  # type: ignore[attr-defined]
     access = resolver.access(cameos.values())
-    blockers = {
-        row["blocker_id"] for row in blockers_of(resolver.author).filter(blocker_id__in=[u.pk for u in users.values()])
-    }
+    blockers = resolver.blockers
     subjects = []
     for handle in handles:
         found = users.get(handle)
@@ -287,7 +295,7 @@ def _mention_subjects(prompt: str, resolver: _Resolver) -> tuple[list[Subject], 
             subjects.append(Subject("mention", False, "no_cameo", user_id=found.pk, handle=handle))
         else:
             subjects.append(_cameo_subject("mention", cameo, access[cameo.pk], handle=handle))
-    return subjects, users
+    return subjects
 
 
 def _name_subjects(prompt: str, resolver: _Resolver, shown: set[int], named: set[int]) -> list[Subject]:
@@ -451,8 +459,9 @@ def _apply_limit(subjects: list[Subject], author: User) -> list[Subject]:
     return out
 
 
-def _uses(subjects: list[Subject], users: dict[str, User]) -> tuple[CameoUse, ...]:
-    handles = {u.pk: u.handle for u in users.values()}
+def _uses(subjects: list[Subject], known: dict[int, str]) -> tuple[CameoUse, ...]:
+    """The cameos the generator may use, with their owners' handles (loaded with them already)."""
+    handles = dict(known)
     missing = {s.user_id for s in subjects if s.allowed and s.user_id is not None and s.user_id not in handles}
     if missing:
         handles.update(User.objects.filter(pk__in=missing).values_list("pk", "handle"))
@@ -485,7 +494,7 @@ def match_faces(vectors: np.ndarray, *, exact: bool = True) -> list[FaceMatch]:
     if exact:
         matches = gallery.best_matches(vectors, min_similarity=threshold)
     else:
-        matches = [next(iter(gallery.search(v, k=1, min_similarity=threshold)), None) for v in vectors]
+        matches = gallery.nearest(vectors, min_similarity=threshold)
     protected = protected_face_matches(vectors, min_similarity=faces.protected_threshold)
     return [
         FaceMatch(m.cameo_id if m else None, m.similarity if m else 0.0, v, p)

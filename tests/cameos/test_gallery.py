@@ -35,3 +35,17 @@ def test_re_enrolling_replaces_the_template(make_user, activate_cameo):
     assert gallery.search(unit(1), k=1)[0].similarity < 0.5
     gallery.remove(cameo.pk)
     assert gallery.search(unit(2), k=1) == []
+
+
+def test_nearest_finds_each_probes_cameo_in_one_pass_and_none_below_the_threshold(make_user, activate_cameo):
+    people = [make_user() for _ in range(6)]
+    cameos = [activate_cameo(p) for p in people]
+    probes = []
+    for person in (people[4], people[1]):
+        probe = unit(person.pk) * 0.9 + unit(777) * 0.1
+        probes.append(probe / np.linalg.norm(probe))
+    probes.append(unit(424242))  # nobody's face
+    found = gallery.nearest(np.stack(probes), min_similarity=0.5)
+    assert [m.cameo_id if m else None for m in found] == [cameos[4].pk, cameos[1].pk, None]
+    assert found[0] is not None and found[0].similarity > 0.9
+    assert gallery.nearest(np.zeros((0, 128), np.float32), min_similarity=0.5) == []

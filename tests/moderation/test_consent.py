@@ -171,3 +171,44 @@ def test_the_audit_records_every_subject_by_id_with_the_true_reason(me, make_use
 def test_unknown_stage_is_a_programming_error(me):
     with pytest.raises(ValueError, match="stage"):
         consent.check(me, "x", stage="whenever")
+
+
+def test_the_smallest_faces_found_in_a_1080p_upload_are_still_checked(me, make_user, activate_cameo):
+    """Faces about 110 pixels tall in a 1920×1080 photo (patches 200 pixels wide; at 180 detection
+    on the 640-pixel copy starts to miss them) are found and decided like large ones: the author's own
+    face allowed, a stranger's refused."""
+    activate_cameo(me, template=faces.template("hopper"))
+    image = faces.paste_faces(faces.scene((1920, 1080)), [("hopper", 600, 540), ("astronaut", 1300, 540)], 200)
+    decision = consent.check(me, "us at the beach", reference_image=image)
+    assert sorted((s["source"], s["reason"]) for s in decision.public()) == [
+        ("reference_face", "owner"),
+        ("reference_face", "unknown_face"),
+    ]
+
+
+def test_a_cameo_found_by_face_goes_to_the_generator_with_its_owners_handle(me, make_user, activate_cameo):
+    owner = make_user("astro")
+    activate_cameo(owner, template=faces.template("astronaut"), audience="everyone")
+    cameos.cameo_update(owner=owner, instructions="in a white suit")
+    decision = consent.check(me, "x", reference_image=photo_of(("astronaut",)))
+    assert decision.allowed
+    assert [(c.handle, c.instructions) for c in decision.cameos] == [("astro", "in a white suit")]
+
+
+def test_a_mention_of_someone_who_blocked_the_author_reads_unknown_whatever_else_is_mentioned(
+    me, make_user, activate_cameo
+):
+    from accounts import services as accounts
+
+    blocker, open_owner, no_cameo = make_user("blocker1"), make_user("open1"), make_user("plain1")
+    activate_cameo(blocker, audience="everyone")
+    activate_cameo(open_owner, audience="everyone")
+    accounts.block_create(blocker=blocker, blocked=me)
+    accounts.block_create(blocker=me, blocked=no_cameo)  # the author's own block is not theirs
+    decision = consent.check(me, "@open1 @blocker1 @plain1 @nobody99 dancing")
+    assert reasons(decision) == [
+        ("mention", "open1", "everyone"),
+        ("mention", "blocker1", "unknown_handle"),
+        ("mention", "plain1", "no_cameo"),
+        ("mention", "nobody99", "unknown_handle"),
+    ]
