@@ -2,14 +2,55 @@
 
 Each worker process keeps its temporary files in its own folder under generation's WORK_DIR, never in
 /tmp (generation.worker_tmp, connected when the worker imports generation's tasks).
+
+When a pool process starts it (1) limits torch to `CASTFEED_WORKER_TORCH_THREADS` threads (1 by
+default: one process per core; with torch's default of one thread per core, two processes on 2 cores
+oversubscribe them and a one-sentence embedding takes 0.1-0.7 s instead of 25 ms while another job
+renders), and (2) starts loading the model a job's checking step needs (MiniLM, core.sentences, for
+the policy and restrictions by meaning; `CASTFEED_WORKER_WARMUP`, on by default), not on its first
+job: a job that lands on a fresh process starts without the 10 s load. The cost is memory: every pool
+process holds torch and the model from the start (docs/configuration.md § Processes).
 """
 
+import logging
 import os
+import sys
+import threading
+from typing import Any
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("castfeed")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+log = logging.getLogger(__name__)
+
+
+@worker_process_init.connect
+def warm_up(**_: Any) -> None:
+    """A new pool process: its torch threads, then the checking step's model (MiniLM, for the policy
+    and restrictions by meaning) loaded in a background thread, so the process takes tasks at once and
+    a job that needs it waits only for what is left of the load (core.sentences' lock)."""
+    from django.conf import settings
+
+    threads = getattr(settings, "CASTFEED_WORKER_TORCH_THREADS", 1)
+    if threads > 0:
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(threads)
+        else:  # read by OpenMP when torch loads, for every thread (set_num_threads is per thread)
+            os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
+    if getattr(settings, "CASTFEED_WORKER_WARMUP", True):
+        threading.Thread(target=_load_models, name="warm-up", daemon=True).start()
+
+
+def _load_models() -> None:
+    try:
+        from core.sentences import embed
+
+        embed(["a warm-up prompt"])  # loads MiniLM and runs it once
+    except Exception:  # a warm-up never stops the worker: the first job loads it then, as before
+        log.exception("worker warm-up failed; models load on the first job")

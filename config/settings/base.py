@@ -217,6 +217,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Each pool process (config/celery.py warm_up): torch limited to this many threads (0: torch's own
+# default, one per core), and the checking step's model (MiniLM) loaded when it starts, not on its first job.
+CASTFEED_WORKER_TORCH_THREADS = env.int("CASTFEED_WORKER_TORCH_THREADS", default=1)
+CASTFEED_WORKER_WARMUP = env.bool("CASTFEED_WORKER_WARMUP", default=True)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -1,0 +1,53 @@
+"""Each Celery pool process (config/celery.py warm_up, on worker_process_init): torch limited to
+CASTFEED_WORKER_TORCH_THREADS threads, and the checking step's model (MiniLM) loaded when it starts
+rather than on its first job. Run in a fresh interpreter, as a pool process is: torch not yet imported."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.worker import ROOT
+
+pytestmark = [pytest.mark.slow]
+
+# What a pool process does when it starts, then what it holds once its warm-up thread is done.
+PROBE = """
+import json, threading, django
+django.setup()
+from celery.signals import worker_process_init
+import config.celery
+worker_process_init.send(sender=None)
+for thread in threading.enumerate():
+    if thread.name == "warm-up":
+        thread.join(120)
+import torch
+from core.sentences import model
+print(json.dumps({"threads": torch.get_num_threads(), "model": model.cache_info().currsize}))
+"""
+
+
+def _pool_process(**env: str) -> dict[str, int]:
+    result = subprocess.run(  # noqa: S603 - our own interpreter
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test", **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_a_pool_process_starts_with_its_thread_limit_and_the_model_loaded():
+    # torch's own default is one thread per core (2 in CI); torch never goes above the core count.
+    held = _pool_process(CASTFEED_WORKER_TORCH_THREADS="1", CASTFEED_WORKER_WARMUP="1")
+    assert held == {"threads": 1, "model": 1}
+
+
+def test_without_warm_up_the_model_waits_for_the_first_job():
+    held = _pool_process(CASTFEED_WORKER_TORCH_THREADS="1", CASTFEED_WORKER_WARMUP="0")
+    assert held == {"threads": 1, "model": 0}
