@@ -12,6 +12,7 @@ nginx on loopback (SERVED_ENV, start_gunicorn, start_nginx) and wrk driven by a 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -147,6 +148,17 @@ def wrk(
     return result
 
 
+def openloop(
+    requests: Path, *, rate: float, seconds: float, timeout: float = 2.0, poisson: bool = False
+) -> dict[str, float]:
+    """One open-loop run (benchmarks/openloop.py, its own process) against nginx: `rate` requests per
+    second scheduled, latency from the scheduled time, a request unanswered after `timeout` s a failure."""
+    command = [sys.executable, str(ROOT / "benchmarks" / "openloop.py"), "--url", BASE, "--rate", str(rate)]
+    command += ["--seconds", str(seconds), "--requests", str(requests), "--timeout", str(timeout)]
+    out = subprocess.run(command + (["--poisson"] if poisson else []), capture_output=True, text=True, check=True)
+    return json.loads(next(line for line in out.stdout.splitlines() if line.startswith("RESULT "))[7:])
+
+
 def start_gunicorn(workers: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """gunicorn serving the project on PORT with SERVED_ENV (and `env` over it), once it answers."""
     process = subprocess.Popen(
@@ -190,3 +202,166 @@ def row(name: str, r: dict[str, float]) -> str:
     return (
         f"| {name} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {r['rps']:.0f} | {int(r['non_2xx'])} |"
     )
+
+
+# --- a worker busy on generation, on the same machine (the realistic single-host case) ---------------
+
+SUPERVISORD_CONF = ROOT / "config" / "supervisord.conf"
+BUSY_AUTHOR = "bench.busy"
+
+
+def worker_commands(env: dict[str, str]) -> list[list[str]]:
+    """The command line of every `[program:worker...]` in config/supervisord.conf, its %(ENV_X)s
+    filled from `env` (bin/run's defaults where `env` has none): the benchmarks start the worker exactly
+    as `make run` does, with the same queues, concurrency and priority."""
+    import configparser
+    import re
+    import shlex
+
+    defaults = {"CASTFEED_BIN": str(ROOT / ".venv" / "bin"), "WORKER_CONCURRENCY": "2", "WORKER_NICE": "10"}
+    defaults["WORKER_LOGLEVEL"] = "WARNING"
+    values = {**defaults, **env}
+    parser = configparser.RawConfigParser(inline_comment_prefixes=None)
+    parser.read(SUPERVISORD_CONF)
+    commands = []
+    for section in parser.sections():
+        if section.startswith("program:worker"):
+            line = " ".join(parser.get(section, "command").split())
+            line = re.sub(r"%\(ENV_(\w+)\)s", lambda m: values[m.group(1)], line).replace("%%", "%")
+            commands.append(shlex.split(line))
+    if not commands:
+        raise SystemExit(f"no [program:worker...] in {SUPERVISORD_CONF}")
+    return commands
+
+
+class BusyWorker:
+    """A real Celery worker started as config/supervisord.conf starts it, kept rendering 5 s generation
+    jobs back to back (a feeder process keeps two in progress) until stopped. `renders` after stop():
+    how many jobs reached ready meanwhile (proof that it was busy)."""
+
+    def __init__(self, database_url: str, broker_url: str) -> None:
+        import tempfile
+
+        self.folder = Path(tempfile.mkdtemp(prefix="castfeed-busy-"))
+        self.env = {
+            **os.environ,
+            **SERVED_ENV,
+            "DJANGO_ROOT_URLCONF": "config.urls",
+            "DATABASE_URL": database_url,
+            "CELERY_BROKER_URL": broker_url,
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "MEDIA_ROOT": str(self.folder / "media"),
+            "CASTFEED_VAR_DIR": str(self.folder / "var"),
+            "CASTFEED_GENERATION_DAILY_JOBS": "100000",
+        }
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.renders = self.ready_before = 0
+
+    def start(self) -> BusyWorker:
+        self._fail_leftovers()
+        self.ready_before = self._ready_count()
+        log = open(self.folder / "worker.log", "wb")  # noqa: SIM115 - closed with the process
+        for command in worker_commands({}):
+            self.processes.append(
+                subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
+            )
+        self.feeder = subprocess.Popen(
+            [sys.executable, __file__, "feed-busy-worker"], cwd=ROOT, env=self.env, start_new_session=True
+        )
+        self.processes.append(self.feeder)
+        self._wait_until_rendering()
+        return self
+
+    def _count(self, statuses: tuple[str, ...]) -> int:
+        """The bench author's jobs in these statuses (psycopg directly: no Django set-up needed here)."""
+        import psycopg
+
+        with psycopg.connect(self.env["DATABASE_URL"]) as db:
+            row = db.execute(
+                "SELECT count(*) FROM generation_generationjob j JOIN accounts_user u ON u.id = j.author_id "
+                "WHERE u.handle = %s AND j.status = ANY(%s)",
+                [BUSY_AUTHOR, list(statuses)],
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _fail_leftovers(self) -> None:
+        """Jobs an earlier run's killed worker left in progress would hold the quota and look busy."""
+        import psycopg
+
+        with psycopg.connect(self.env["DATABASE_URL"]) as db:
+            db.execute(
+                "UPDATE generation_generationjob SET status = 'failed' WHERE status = ANY(%s) AND author_id IN "
+                "(SELECT id FROM accounts_user WHERE handle = %s)",
+                [["queued", "checking", "running", "scanning"], BUSY_AUTHOR],
+            )
+
+    def _ready_count(self) -> int:
+        return self._count(("ready",))
+
+    def _wait_until_rendering(self) -> None:
+        """Until a job has reached `running` (the models are loaded, a render is under way)."""
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if self.feeder.poll() is not None:
+                self.stop()
+                raise SystemExit("the busy worker's feeder failed (its error is above)")
+            if self._count(("running", "scanning")) or self._ready_count() > self.ready_before:
+                return
+            time.sleep(0.2)
+        self.stop()
+        raise SystemExit(f"the busy worker never started rendering (see {self.folder / 'worker.log'})")
+
+    def stop(self) -> None:
+        import signal
+
+        for process in self.processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        self.renders = self._ready_count() - self.ready_before
+
+    def __enter__(self) -> BusyWorker:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def busy_worker(database_url: str, broker_url: str) -> BusyWorker:
+    """`with busy_worker(db, broker): ...`: the block runs while a worker renders on this machine."""
+    return BusyWorker(database_url, broker_url)
+
+
+def _busy_author():  # type: ignore[no-untyped-def]
+    import datetime
+
+    from accounts.models import User
+
+    author, _ = User.objects.get_or_create(
+        handle=BUSY_AUTHOR, defaults={"display_name": "Busy Bench", "birthdate": datetime.date(1990, 1, 1)}
+    )
+    return author
+
+
+def _feed_busy_worker() -> None:
+    """Keep two jobs of the bench author in progress, forever (killed by BusyWorker.stop)."""
+    setup_django()
+    from generation import services
+    from generation.models import GenerationJob
+
+    author = _busy_author()
+    n = 0
+    while True:
+        active = GenerationJob.objects.filter(author=author, status__in=GenerationJob.ACTIVE).count()
+        for _ in range(max(0, 2 - active)):
+            n += 1
+            services.job_submit(author=author, prompt=f"a dog surfing at sunset, take {n}", duration_s=5, seed=n)
+        time.sleep(0.5)
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["feed-busy-worker"]:  # BusyWorker's feeder process
+    _feed_busy_worker()

@@ -1,9 +1,9 @@
-"""The For You page the way a stock DRF project serves it, for comparison only (never in the
-product): a ModelViewSet with a ModelSerializer, page-number (offset) pagination with its COUNT,
-ordered by a score computed in the query (engagement over age, Hacker-News style)."""
+"""The ranked feed the way a competent stock DRF project serves it, for comparison only (never in the
+product): a ReadOnlyModelViewSet with a ModelSerializer, ordered by the stored, indexed `hot_score`
+column (the same one For You ranks by) with DRF's CursorPagination, so a deep page costs what page 1
+does. What it lacks is what For You adds: nothing personal (follows, mutuals, people shown, blocks,
+finished videos, likes) and no author diversity."""
 
-from django.db.models import ExpressionWrapper, F, FloatField
-from django.db.models.expressions import RawSQL
 from django.urls import include, path
 from rest_framework import pagination, serializers, viewsets
 from rest_framework.permissions import AllowAny
@@ -37,8 +37,9 @@ class StockVideoSerializer(serializers.ModelSerializer):
         ]
 
 
-class StockPagination(pagination.PageNumberPagination):
+class StockPagination(pagination.CursorPagination):
     page_size = 20
+    ordering = ("-hot_score", "-id")  # the index feed_video_hot (published videos)
 
 
 class StockFeedViewSet(viewsets.ReadOnlyModelViewSet):
@@ -47,15 +48,7 @@ class StockFeedViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [AllowAny]
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
-        engagement = F("like_count") + 2 * F("completed_view_count") + 3 * F("comment_count") + 4 * F("remix_count")
-        age_hours = RawSQL("EXTRACT(EPOCH FROM (NOW() - published_at)) / 3600.0", [])
-        score = ExpressionWrapper(engagement / (age_hours + 2.0) ** 1.5, output_field=FloatField())
-        return (
-            Video.objects.filter(status="published")
-            .select_related("author")
-            .annotate(score=score)
-            .order_by("-score", "-id")
-        )
+        return Video.objects.filter(status="published").select_related("author")
 
 
 router = SimpleRouter()

@@ -131,6 +131,8 @@ class PageQuerySerializer(serializers.Serializer):
 
 def page_query(request: Request) -> dict[str, Any]:
     """Validated `cursor` and `limit` query parameters (400 when malformed)."""
+    if not request.query_params:  # a first page with the default size: nothing to validate
+        return {"cursor": None, "limit": None}
     query = PageQuerySerializer(data=request.query_params.dict())
     query.is_valid(raise_exception=True)
     return {"cursor": query.validated_data.get("cursor"), "limit": query.validated_data.get("limit")}

@@ -58,7 +58,7 @@ def count_hit(key: str, *, ttl: int) -> int:
     """Add one to a counter that expires `ttl` seconds after its first hit; the new count, as seen
     by every process."""
     if settings.REDIS_URL:
-        with _redis(settings.REDIS_URL).pipeline() as pipe:
+        with _redis(settings.REDIS_URL).pipeline(transaction=False) as pipe:  # one round trip, no MULTI
             pipe.incr(REDIS_PREFIX + key)
             pipe.expire(REDIS_PREFIX + key, ttl, nx=True)
             return int(pipe.execute()[0])

@@ -74,9 +74,7 @@ class ForYouApi(APIView):
     )
     def get(self, request: Request) -> Response:
         viewer_id = viewer.pk if (viewer := viewer_of(request)) else None
-        query = page_query(request)
-        steered = not query.get("cursor") and steering.is_steered(viewer_id)  # a cursor carries it
-        page = for_you_page(viewer_id, steered=steered, **query)
+        page = for_you_page(viewer_id, **page_query(request))  # steered or not: found out in its statement
         return Response({"results": for_you_bodies(page.ids, page.liked), "next": page.next})
 
 

@@ -30,9 +30,12 @@ class FeedSettings:
     fresh_seconds: int = 24 * 3600
     # At most this many videos of one author in a row on a For You page.
     max_in_a_row: int = 2
-    # Rows read per stream per page, as a multiple of the page size (room for de-duplication and
-    # author diversity without a second round trip).
-    overfetch: int = 2
+    # Rows read per stream per page, as a multiple of the page size. 1 is enough: the merge is exact
+    # whatever the number, and a stream that runs out before the page is full (only when author
+    # diversity holds many of its videos back) ends the page early; the cursor goes on from there.
+    # 2 read twice the rows for the same pages (no short page in 1,500 pages of the 1M-video seed
+    # either way) and cost ~1 ms more of PostgreSQL per page (BENCHMARKS.md § Feed).
+    overfetch: int = 1
     # How long a rendered video body is reused across viewers' For You pages, per process (counts
     # and captions may lag this much; who sees what is always decided fresh). Read once, at start-up.
     body_cache_seconds: float = 10.0

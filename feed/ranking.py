@@ -178,7 +178,18 @@ def _stream_sql(
     )
 
 
-def _fetch(active: list[str], positions: dict[str, Any], n: int, viewer_id: int | None) -> dict[str, list[Row]]:
+# With `ask_steered`, the statement also says (as a row of stream STEERED_MARK) whether the viewer's
+# For You is steered, so a first page costs one round trip whether it is or not.
+STEERED_MARK = "*"
+_STEERED_ROW = (
+    f"SELECT '{STEERED_MARK}' AS s, 0 AS id, 0 AS author_id, 0.0 AS hot_score, FALSE AS liked WHERE EXISTS "
+    "(SELECT 1 FROM feed_steer st WHERE st.user_id = %s AND st.matched_at IS NOT NULL)"
+)
+
+
+def _fetch(
+    active: list[str], positions: dict[str, Any], n: int, viewer_id: int | None, *, ask_steered: bool = False
+) -> dict[str, list[Row]]:
     """The next rows of every active stream, in one statement. Ownership is decided among all the
     session's streams (`positions`), exhausted ones included: their videos were all emitted and must
     not come back through another stream."""
@@ -191,12 +202,15 @@ def _fetch(active: list[str], positions: dict[str, Any], n: int, viewer_id: int 
         )
         parts.append(f"SELECT '{stream}' AS s, q.*, {liked} AS liked FROM ({sql}) AS q")
         params += ([viewer_id] if viewer_id else []) + p  # the liked test comes first in the text
+    if ask_steered and viewer_id:
+        parts.append(_STEERED_ROW)
+        params.append(viewer_id)
     ctes = _VIEWER_CTES if viewer_id else _ANONYMOUS_CTES
     rows: dict[str, list[Row]] = {s: [] for s in active}
     with connection.cursor() as cursor:
         cursor.execute(ctes + "\nUNION ALL\n".join(parts), params)
         for s, vid, author, hot, liked in cursor.fetchall():
-            rows[s].append(Row(s, vid, author, hot, bool(liked)))
+            rows.setdefault(s, []).append(Row(s, vid, author, hot, bool(liked)))
     return rows
 
 
@@ -296,15 +310,19 @@ class _Merge:
 
 
 def for_you_page(
-    viewer_id: int | None, *, cursor: str | None = None, limit: int | None = None, steered: bool = False
+    viewer_id: int | None, *, cursor: str | None = None, limit: int | None = None, steered: bool | None = None
 ) -> ForYouPage:
     """One page of the viewer's For You feed (anonymous: None) and the cursor of the next; a session
     started `steered` also reads the videos matched to what the viewer asked for and against
-    (feed.steering)."""
+    (feed.steering). A first page with `steered` None finds out in the same statement whether the
+    viewer is steered (feed.steering.is_steered); a cursor carries it."""
     size = page_limit(limit)
-    session = _Session.decode(cursor) if cursor else _Session.start(viewer_id, steered)
+    session = _Session.decode(cursor) if cursor else _Session.start(viewer_id, bool(steered))
     active = [s for s in STREAMS if s in session.positions and session.positions[s] != EXHAUSTED]
     n = size * conf().overfetch
-    fetched = _fetch(active, session.positions, n, viewer_id) if active else {}
+    ask = cursor is None and steered is None and viewer_id is not None
+    fetched = _fetch(active, session.positions, n, viewer_id, ask_steered=ask) if active else {}
+    if fetched.pop(STEERED_MARK, None):  # steered after all: read its streams too (a second statement)
+        return for_you_page(viewer_id, limit=limit, steered=True)
     picks = _Merge(session, fetched, n, size).run()
     return ForYouPage(ids=[p.id for p in picks], next=session.encode(), liked={p.id for p in picks if p.liked})
