@@ -155,7 +155,11 @@ def openloop(
     second scheduled, latency from the scheduled time, a request unanswered after `timeout` s a failure."""
     command = [sys.executable, str(ROOT / "benchmarks" / "openloop.py"), "--url", BASE, "--rate", str(rate)]
     command += ["--seconds", str(seconds), "--requests", str(requests), "--timeout", str(timeout)]
-    out = subprocess.run(command + (["--poisson"] if poisson else []), capture_output=True, text=True, check=True)
+    # In a session of its own, as clients are another machine's: with autogroup scheduling a session
+    # shares the CPU evenly with the others, so the generator neither takes from nor gives to the server's.
+    out = subprocess.run(
+        command + (["--poisson"] if poisson else []), capture_output=True, text=True, check=True, start_new_session=True
+    )
     return json.loads(next(line for line in out.stdout.splitlines() if line.startswith("RESULT "))[7:])
 
 
@@ -180,7 +184,7 @@ def start_gunicorn(workers: int, env: dict[str, str] | None = None) -> subproces
         ],
         cwd=ROOT,
         env={**os.environ, **SERVED_ENV, **(env or {})},
-        start_new_session=True,
+        process_group=0,  # its own group (stopped with os.killpg), in this session: see _same_session
     )
     for _ in range(100):
         try:
@@ -234,6 +238,13 @@ def worker_commands(env: dict[str, str]) -> list[list[str]]:
     return commands
 
 
+# The web server and the busy worker run in this process's session, each in a process group of its
+# own (stopped with os.killpg), as supervisord runs them in its session. It matters: with the
+# kernel's autogroup scheduling (Debian's default) nice orders processes only within a session, and
+# between sessions the CPU is split evenly whatever their nice, so a worker started in a session of
+# its own would take an even share however low its priority.
+
+
 class BusyWorker:
     """A real Celery worker started as config/supervisord.conf starts it, kept rendering 5 s generation
     jobs back to back (a feeder process keeps two in progress) until stopped. `renders` after stop():
@@ -262,11 +273,10 @@ class BusyWorker:
         self.ready_before = self._ready_count()
         log = open(self.folder / "worker.log", "wb")  # noqa: SIM115 - closed with the process
         for command in worker_commands({}):
-            self.processes.append(
-                subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True)
-            )
+            process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log, process_group=0)
+            self.processes.append(process)
         self.feeder = subprocess.Popen(
-            [sys.executable, __file__, "feed-busy-worker"], cwd=ROOT, env=self.env, start_new_session=True
+            [sys.executable, __file__, "feed-busy-worker"], cwd=ROOT, env=self.env, process_group=0
         )
         self.processes.append(self.feeder)
         self._wait_until_rendering()

@@ -35,9 +35,10 @@ import subprocess
 import tempfile
 import time
 import urllib.parse
+import urllib.request
 from pathlib import Path
 
-from _common import SERVED_ENV, busy_worker, openloop, seed, setup_django, start_gunicorn, start_nginx, viewers
+from _common import BASE, SERVED_ENV, busy_worker, openloop, seed, setup_django, start_gunicorn, start_nginx, viewers
 
 os.environ.update(SERVED_ENV)
 
@@ -93,9 +94,19 @@ def show(label: str, r: dict[str, float]) -> str:
 
 
 def settle() -> None:
-    """Let requests queued by an overloaded run drain (gunicorn still answers what nginx handed it)
-    before the next run, so one run's backlog is not the next one's latency."""
-    time.sleep(3)
+    """Wait until requests queued by an overloaded run have drained (gunicorn still answers what nginx
+    handed it, its clients long gone) before the next run, so one run's backlog is not the next one's
+    latency: until /healthz, queued behind them, answers within 100 ms (at most 3 minutes)."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        started = time.monotonic()
+        try:
+            urllib.request.urlopen(f"{BASE}/healthz", timeout=30).read()  # noqa: S310 - our loopback URL
+        except OSError:
+            continue
+        if time.monotonic() - started < 0.1:
+            return
 
 
 def meets(r: dict[str, float]) -> bool:

@@ -18,3 +18,21 @@ limit_request_line = 8190
 # Headers (bearer tokens, cookies) keep gunicorn's defaults.
 limit_request_fields = 100
 limit_request_field_size = 8190
+
+
+def post_worker_init(worker: object) -> None:
+    """A web process builds its protected-name index before it takes its first request, so no prompt
+    check waits for a full build (seconds at 100k+ names); changes later only add an overlay
+    (moderation.selectors.name_index)."""
+    import logging
+
+    from django.db import connection
+
+    from moderation.selectors import name_index
+
+    try:
+        name_index()
+    except Exception:  # a database not migrated yet: the first check builds it, as before
+        logging.getLogger(__name__).exception("name index not built at start")
+    finally:
+        connection.close()  # the worker opens its own when it serves
