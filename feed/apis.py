@@ -74,7 +74,7 @@ class ForYouApi(APIView):
     )
     def get(self, request: Request) -> Response:
         viewer_id = viewer.pk if (viewer := viewer_of(request)) else None
-        page = for_you_page(viewer_id, **page_query(request))  # steered or not: found out in its statement
+        page = for_you_page(viewer_id, **page_query(request))
         return Response({"results": for_you_bodies(page.ids, page.liked), "next": page.next})
 
 

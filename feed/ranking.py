@@ -87,10 +87,13 @@ _VIEWER_CTES = """WITH fol AS (
 blk AS (SELECT b.blocked_id AS uid FROM accounts_block b WHERE b.blocker_id = %s
         UNION SELECT b.blocker_id FROM accounts_block b WHERE b.blocked_id = %s),
 seen AS (SELECT w.video_id FROM feed_view w WHERE w.viewer_id = %s AND w.completed),
-asked AS (SELECT sv.video_id FROM feed_steervideo sv WHERE sv.user_id = %s AND sv.kind = 'more'),
-avoided AS (SELECT sv.video_id FROM feed_steervideo sv WHERE sv.user_id = %s AND sv.kind = 'less')
+steered AS (SELECT 1 FROM feed_steer st WHERE st.user_id = %s AND st.matched_at IS NOT NULL),
+asked AS (SELECT sv.video_id FROM feed_steervideo sv WHERE sv.user_id = %s AND sv.kind = 'more'
+          AND EXISTS (SELECT 1 FROM steered)),
+avoided AS (SELECT sv.video_id FROM feed_steervideo sv WHERE sv.user_id = %s AND sv.kind = 'less'
+            AND EXISTS (SELECT 1 FROM steered))
 """
-_VIEWER_CTE_PARAMS = 7
+_VIEWER_CTE_PARAMS = 8
 _ANONYMOUS_CTES = "WITH fol AS (SELECT 0 AS uid, FALSE AS mutual WHERE 1 = 0)\n"
 # When a stream's boost applies to the video with id {vid} by author {author}.
 _APPLIES = {
@@ -155,7 +158,7 @@ def _stream_sql(
         return (
             "SELECT sv.video_id AS id, sv.author_id, sv.hot_score FROM feed_steervideo sv "
             "JOIN feed_video v ON v.id = sv.video_id AND v.status = 'published' "
-            f"WHERE sv.user_id = %s AND sv.kind = %s{where}{bound} "
+            f"WHERE sv.user_id = %s AND sv.kind = %s AND EXISTS (SELECT 1 FROM steered){where}{bound} "
             f"ORDER BY sv.hot_score DESC, sv.video_id DESC LIMIT {n}",
             [viewer_id, "more" if stream == ASKED else "less", *params, *bparams],
         )
@@ -178,18 +181,7 @@ def _stream_sql(
     )
 
 
-# With `ask_steered`, the statement also says (as a row of stream STEERED_MARK) whether the viewer's
-# For You is steered, so a first page costs one round trip whether it is or not.
-STEERED_MARK = "*"
-_STEERED_ROW = (
-    f"SELECT '{STEERED_MARK}' AS s, 0 AS id, 0 AS author_id, 0.0 AS hot_score, FALSE AS liked WHERE EXISTS "
-    "(SELECT 1 FROM feed_steer st WHERE st.user_id = %s AND st.matched_at IS NOT NULL)"
-)
-
-
-def _fetch(
-    active: list[str], positions: dict[str, Any], n: int, viewer_id: int | None, *, ask_steered: bool = False
-) -> dict[str, list[Row]]:
+def _fetch(active: list[str], positions: dict[str, Any], n: int, viewer_id: int | None) -> dict[str, list[Row]]:
     """The next rows of every active stream, in one statement. Ownership is decided among all the
     session's streams (`positions`), exhausted ones included: their videos were all emitted and must
     not come back through another stream."""
@@ -202,9 +194,6 @@ def _fetch(
         )
         parts.append(f"SELECT '{stream}' AS s, q.*, {liked} AS liked FROM ({sql}) AS q")
         params += ([viewer_id] if viewer_id else []) + p  # the liked test comes first in the text
-    if ask_steered and viewer_id:
-        parts.append(_STEERED_ROW)
-        params.append(viewer_id)
     ctes = _VIEWER_CTES if viewer_id else _ANONYMOUS_CTES
     rows: dict[str, list[Row]] = {s: [] for s in active}
     with connection.cursor() as cursor:
@@ -229,11 +218,11 @@ class _Session:
     recent: list[int] = field(default_factory=list)
 
     @classmethod
-    def start(cls, viewer_id: int | None, steered: bool = False) -> _Session:
-        if not viewer_id:
-            streams: tuple[str, ...] = (GLOBAL,)  # nobody to be close to: the global ranking
-        else:
-            streams = STREAMS if steered else tuple(s for s in STREAMS if s not in (ASKED, AVOIDED))
+    def start(cls, viewer_id: int | None) -> _Session:
+        # Anonymous: nobody to be close to, the global ranking. A viewer who is not steered gets
+        # nothing from the steered streams (their rows are read only while the viewer's preference is
+        # matched), and a stream that yields nothing on the first page leaves the session (_Merge).
+        streams = STREAMS if viewer_id else (GLOBAL,)
         return cls(timezone.now().timestamp(), dict.fromkeys(streams))
 
     @classmethod
@@ -305,24 +294,23 @@ class _Merge:
             self.emit(best_held)
         for s, queue in self.queues.items():
             if not queue and s not in self.truncated:
-                self.session.positions[s] = EXHAUSTED
+                if self.session.positions[s] is None:
+                    # Empty from the start (e.g. the steered streams of a viewer who is not steered):
+                    # it owns no video, so later pages neither read it nor test against it.
+                    del self.session.positions[s]
+                else:
+                    self.session.positions[s] = EXHAUSTED
         return self.picks
 
 
-def for_you_page(
-    viewer_id: int | None, *, cursor: str | None = None, limit: int | None = None, steered: bool | None = None
-) -> ForYouPage:
-    """One page of the viewer's For You feed (anonymous: None) and the cursor of the next; a session
-    started `steered` also reads the videos matched to what the viewer asked for and against
-    (feed.steering). A first page with `steered` None finds out in the same statement whether the
-    viewer is steered (feed.steering.is_steered); a cursor carries it."""
+def for_you_page(viewer_id: int | None, *, cursor: str | None = None, limit: int | None = None) -> ForYouPage:
+    """One page of the viewer's For You feed (anonymous: None) and the cursor of the next. A viewer's
+    first page also reads the videos matched to what they asked for and against (feed.steering), in
+    the same statement, when their preference is matched; a cursor carries the streams it read."""
     size = page_limit(limit)
-    session = _Session.decode(cursor) if cursor else _Session.start(viewer_id, bool(steered))
+    session = _Session.decode(cursor) if cursor else _Session.start(viewer_id)
     active = [s for s in STREAMS if s in session.positions and session.positions[s] != EXHAUSTED]
     n = size * conf().overfetch
-    ask = cursor is None and steered is None and viewer_id is not None
-    fetched = _fetch(active, session.positions, n, viewer_id, ask_steered=ask) if active else {}
-    if fetched.pop(STEERED_MARK, None):  # steered after all: read its streams too (a second statement)
-        return for_you_page(viewer_id, limit=limit, steered=True)
+    fetched = _fetch(active, session.positions, n, viewer_id) if active else {}
     picks = _Merge(session, fetched, n, size).run()
     return ForYouPage(ids=[p.id for p in picks], next=session.encode(), liked={p.id for p in picks if p.liked})

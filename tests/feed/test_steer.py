@@ -8,6 +8,8 @@ import itertools
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts import services as accounts_services
@@ -94,6 +96,18 @@ def test_more_cooking_less_sports_makes_a_cooking_page(api, catalogue, django_ca
     assert len(after) == 10
     assert len(set(after) & catalogue["cooking"]) >= 8
     assert not set(after) & catalogue["sports"]
+
+
+def test_a_steered_first_page_takes_as_many_queries_as_an_unsteered_one(
+    api, catalogue, django_capture_on_commit_callbacks
+):
+    with CaptureQueriesContext(connection) as unsteered:
+        first_page(api)
+    steer(api, "more cooking", django_capture_on_commit_callbacks)
+    with CaptureQueriesContext(connection) as steered:
+        after = first_page(api)
+    assert len(set(after) & catalogue["cooking"]) >= 8  # steered, in the same one ranking statement
+    assert len(steered) == len(unsteered)
 
 
 def test_less_alone_pushes_a_topic_down(api, catalogue, django_capture_on_commit_callbacks):
