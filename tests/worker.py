@@ -72,6 +72,10 @@ def wait_for(
 
 def _env(settings, extra_env: dict[str, str]) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {
+        # A pool process does not load MiniLM when it starts (config/celery.py; tested alone in
+        # tests/core/test_worker_warmup.py): a job that needs it loads it, and the many tests whose jobs
+        # do not are spared seconds of CPU each.
+        "CASTFEED_WORKER_WARMUP": "0",
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": _database_url(),
