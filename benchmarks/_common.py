@@ -6,8 +6,10 @@ A script run as `python benchmarks/<name>.py` has benchmarks/ on sys.path, so it
 environment already does). A script sets whatever else it needs in os.environ (DATABASE_URL, ...) and
 then calls `setup_django()`.
 
-The served benchmarks (feed.py, search.py) share the rest: the million-video seed, gunicorn behind
-nginx on loopback (SERVED_ENV, start_gunicorn, start_nginx) and wrk driven by a Lua script (wrk, row).
+The served benchmarks (feed.py, search.py, steer.py) share the rest: the million-video seed, gunicorn
+behind nginx on loopback (SERVED_ENV, start_gunicorn, start_nginx), the open-loop load generator
+(openloop, benchmarks/openloop.py) and its report (show, spread, settle), and a Celery worker busy
+rendering on the same machine (busy_worker).
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def p50_p99(samples: list[float], *, digits: int = 1, unit: str = "ms") -> str:
     return f"p50 {statistics.median(samples):.{digits}f} {unit}, p99 {pct(samples, 0.99):.{digits}f} {unit}"
 
 
-# --- served benchmarks: gunicorn behind nginx, driven by wrk -----------------------------------------
+# --- served benchmarks: gunicorn behind nginx, under open-loop load ----------------------------------
 
 SECRET = "benchmark-secret-key-" + "x" * 40
 SERVED_ENV = {
@@ -113,39 +115,11 @@ def viewers(count: int) -> list[tuple[int, str]]:
     return [(uid, token_issue(user=User.objects.get(pk=uid))) for uid in chosen]
 
 
-def write_lines(folder: Path, name: str, lines: list[str]) -> Path:
+def request_lines(folder: Path, name: str, entries: list[tuple[str, str]]) -> Path:
+    """A file of "token<TAB>path" lines, the open-loop generator's requests (one picked at random each)."""
     path = folder / name
-    path.write_text("\n".join(lines) + "\n")
+    path.write_text("".join(f"{token}\t{url}\n" for token, url in entries))
     return path
-
-
-def wrk(
-    *files: Path, connections: int, seconds: int, think_ms: int = 0, script: str = "wrk_feed.lua"
-) -> dict[str, float]:
-    """One wrk run against nginx: `script` (in benchmarks/) gets `files` then the think time (ms) and
-    prints a RESULT line; its figures, plus req/s."""
-    out = subprocess.run(
-        [
-            "wrk",
-            f"-t{min(2, connections)}",  # wrk wants no more threads than connections
-            f"-c{connections}",
-            f"-d{seconds}s",
-            "--timeout",
-            "10s",
-            "-s",
-            str(ROOT / "benchmarks" / script),
-            BASE,
-            "--",
-            *map(str, files),
-            str(think_ms),
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
-    result["rps"] = result["requests"] / result["duration_s"]
-    return result
 
 
 def openloop(
@@ -202,10 +176,40 @@ def start_nginx(folder: Path) -> Path:
     return conf
 
 
-def row(name: str, r: dict[str, float]) -> str:
+def show(label: str, r: dict[str, float]) -> str:
+    """One markdown row of an open-loop run: rate, p50, p90, p99, max, answered/s, failed of sent."""
+    failed = int(r["non_2xx"] + r["timeouts"] + r["errors"])
     return (
-        f"| {name} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | {r['rps']:.0f} | {int(r['non_2xx'])} |"
+        f"| {label} | {r['rate']:.0f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | "
+        f"{r['max_ms']:.0f} | {r['rps']:.0f} | {failed} of {int(r['sent'])} |"
     )
+
+
+SHOW_HEADER = (
+    "| scenario | rate req/s | p50 ms | p90 ms | p99 ms | max ms | answered/s | failed |\n"
+    "|---|---|---|---|---|---|---|---|"
+)
+
+
+def spread(values: list[float]) -> str:
+    """'min–max (median m)' of runs."""
+    return f"{min(values):.1f}–{max(values):.1f} (median {statistics.median(values):.1f})"
+
+
+def settle() -> None:
+    """Wait until requests queued by an overloaded run have drained (gunicorn still answers what nginx
+    handed it, its clients long gone) before the next run, so one run's backlog is not the next one's
+    latency: until /healthz, queued behind them, answers within 100 ms (at most 3 minutes)."""
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        started = time.monotonic()
+        try:
+            urllib.request.urlopen(f"{BASE}/healthz", timeout=30).read()  # noqa: S310 - our loopback URL
+        except OSError:
+            continue
+        if time.monotonic() - started < 0.1:
+            return
 
 
 # --- a worker busy on generation, on the same machine (the realistic single-host case) ---------------

@@ -30,7 +30,6 @@ import os
 import platform
 import shutil
 import signal
-import statistics
 import subprocess
 import tempfile
 import time
@@ -38,7 +37,21 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from _common import BASE, SERVED_ENV, busy_worker, openloop, seed, setup_django, start_gunicorn, start_nginx, viewers
+from _common import (
+    SERVED_ENV,
+    SHOW_HEADER,
+    busy_worker,
+    openloop,
+    request_lines,
+    seed,
+    settle,
+    setup_django,
+    show,
+    spread,
+    start_gunicorn,
+    start_nginx,
+    viewers,
+)
 
 os.environ.update(SERVED_ENV)
 
@@ -79,36 +92,6 @@ def stock_cursor(page: int) -> str:
     return url
 
 
-def lines(folder: Path, name: str, entries: list[tuple[str, str]]) -> Path:
-    path = folder / name
-    path.write_text("".join(f"{token}\t{url}\n" for token, url in entries))
-    return path
-
-
-def show(label: str, r: dict[str, float]) -> str:
-    failed = int(r["non_2xx"] + r["timeouts"] + r["errors"])
-    return (
-        f"| {label} | {r['rate']:.0f} | {r['p50_ms']:.1f} | {r['p90_ms']:.1f} | {r['p99_ms']:.1f} | "
-        f"{r['max_ms']:.0f} | {r['rps']:.0f} | {failed} of {int(r['sent'])} |"
-    )
-
-
-def settle() -> None:
-    """Wait until requests queued by an overloaded run have drained (gunicorn still answers what nginx
-    handed it, its clients long gone) before the next run, so one run's backlog is not the next one's
-    latency: until /healthz, queued behind them, answers within 100 ms (at most 3 minutes)."""
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        time.sleep(1)
-        started = time.monotonic()
-        try:
-            urllib.request.urlopen(f"{BASE}/healthz", timeout=30).read()  # noqa: S310 - our loopback URL
-        except OSError:
-            continue
-        if time.monotonic() - started < 0.1:
-            return
-
-
 def meets(r: dict[str, float]) -> bool:
     return r["p99_ms"] <= SLO_MS and r["failed_share"] <= 0.01
 
@@ -124,10 +107,6 @@ def highest_rate(requests: Path, rates: list[int], seconds: float, log: list[str
             break
         best = rate
     return best
-
-
-def spread(values: list[float]) -> str:
-    return f"{min(values):.1f}–{max(values):.1f} (median {statistics.median(values):.1f})"
 
 
 def verdicts(quiet: list[dict[str, float]], busy: list[dict[str, float]]) -> None:
@@ -173,7 +152,7 @@ def main() -> None:  # noqa: PLR0912 - one run of every scenario, in order
     )
     people = viewers(args.viewers)
     folder = Path(tempfile.mkdtemp(prefix="castfeed-bench-"))
-    page1 = lines(folder, "page1.txt", [(t, "/api/v1/feed") for _, t in people])
+    page1 = request_lines(folder, "page1.txt", [(t, "/api/v1/feed") for _, t in people])
     deep_people = people[: args.deep_viewers]
     if "deep" not in args.skip or "stock" not in args.skip:
         started = time.perf_counter()
@@ -181,10 +160,10 @@ def main() -> None:  # noqa: PLR0912 - one run of every scenario, in order
         print(f"walked {len(deep_people)} feeds to page 300 in-process in {time.perf_counter() - started:.0f} s")
         tokens = [t for _, t in deep_people]
         q = urllib.parse.quote
-        page1_deep = lines(folder, "page1-deep.txt", [(t, "/api/v1/feed") for t in tokens])
-        page100 = lines(folder, "page100.txt", [(t, f"/api/v1/feed?cursor={q(c)}") for t, c in deep[100]])
-        page300 = lines(folder, "page300.txt", [(t, f"/api/v1/feed?cursor={q(c)}") for t, c in deep[300]])
-        stock100 = lines(folder, "stock100.txt", [(t, stock_cursor(100)) for t in tokens])
+        page1_deep = request_lines(folder, "page1-deep.txt", [(t, "/api/v1/feed") for t in tokens])
+        page100 = request_lines(folder, "page100.txt", [(t, f"/api/v1/feed?cursor={q(c)}") for t, c in deep[100]])
+        page300 = request_lines(folder, "page300.txt", [(t, f"/api/v1/feed?cursor={q(c)}") for t, c in deep[300]])
+        stock100 = request_lines(folder, "stock100.txt", [(t, stock_cursor(100)) for t in tokens])
 
     server = start_gunicorn(args.workers)
     nginx = start_nginx(folder)
@@ -223,8 +202,7 @@ def main() -> None:  # noqa: PLR0912 - one run of every scenario, in order
         os.killpg(server.pid, signal.SIGTERM)
         server.wait()
 
-    print("\n| scenario | rate req/s | p50 ms | p90 ms | p99 ms | max ms | answered/s | failed |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n" + SHOW_HEADER)
     print("\n".join(log))
     print()
     verdicts(quiet, busy)

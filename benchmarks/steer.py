@@ -1,7 +1,7 @@
 """Steered For You at a million videos (figures in BENCHMARKS.md § Discovery).
 
     eval "$(.ci/services.sh start)"              # PostgreSQL + Redis on loopback
-    apt-get install wrk nginx-light              # load generator, and the proxy gunicorn runs behind
+    apt-get install nginx-light                  # the proxy gunicorn's sync workers run behind
     .venv/bin/python benchmarks/steer.py --seed  # the million-video seed (benchmarks/feed.py's), then measures
     .venv/bin/python benchmarks/steer.py         # measures again on the same data
 
@@ -13,9 +13,11 @@ In one run:
 2. Steering: the time the worker takes to match one preference against the best-ranked videos, and
    what it does to page 1, in-process: for 200 viewers, the share of cooking and of sports videos on
    their first page, unsteered and steered "more cooking, less sports".
-3. For You page 1 served by gunicorn behind nginx, 20 and then 50 clients pausing ~400 ms, for the
-   same 2,000 viewers unsteered and then steered (each with one of five preferences), alternated
-   twice: p50, p99, and the ratio of steered p99 to unsteered p99 (target ≤ 1.5).
+3. For You page 1 served by gunicorn behind nginx under open-loop load (benchmarks/openloop.py), at
+   each --rates, for the same 2,000 viewers unsteered and then steered (each with one of five
+   preferences), alternated --runs times; then the same at the first rate with a Celery worker busy
+   rendering on the same machine: p50, p99, and the ratio of steered p99 to unsteered p99 in each
+   pair of runs (target ≤ 1.5).
 """
 
 from __future__ import annotations
@@ -32,7 +34,22 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import SERVED_ENV, pct, row, seed, setup_django, start_gunicorn, start_nginx, viewers, write_lines, wrk
+from _common import (
+    SERVED_ENV,
+    SHOW_HEADER,
+    busy_worker,
+    openloop,
+    pct,
+    request_lines,
+    seed,
+    settle,
+    setup_django,
+    show,
+    spread,
+    start_gunicorn,
+    start_nginx,
+    viewers,
+)
 
 os.environ.update(SERVED_ENV)
 setup_django()
@@ -101,11 +118,11 @@ def topic_of(caption: str) -> str | None:
     return next((t for t, subjects in TOPICS.items() if any(s in text for s in subjects)), None)
 
 
-def page_mix(people: list[tuple[int, str]], steered: bool) -> dict[str, float]:
+def page_mix(people: list[tuple[int, str]]) -> dict[str, float]:
     """Share of cooking and sports videos on these viewers' first pages."""
     counts = {"cooking": 0, "sports": 0, "all": 0}
     for uid, _ in people:
-        ids = for_you_page(uid, steered=steered).ids
+        ids = for_you_page(uid).ids
         for caption in Video.objects.filter(pk__in=ids).values_list("caption", flat=True):
             topic = topic_of(caption)
             counts["all"] += 1
@@ -118,13 +135,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seed", action="store_true", help="flush and seed first (~10 min)")
     parser.add_argument("--viewers", type=int, default=2000)
-    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--rates", type=float, nargs="+", default=[50, 100], help="requests per second, scheduled")
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:56379/0"))
+    parser.add_argument("--skip-busy", action="store_true", help="quiet runs only")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("run against PostgreSQL: export DATABASE_URL (see .ci/services.sh)")
-    if not shutil.which("wrk") or not shutil.which("nginx"):
-        raise SystemExit("wrk and nginx are needed: apt-get install wrk nginx-light")
+    if not shutil.which("nginx"):
+        raise SystemExit("nginx is needed: apt-get install nginx-light")
     if args.seed:
         seed()
 
@@ -164,53 +185,55 @@ def main() -> None:
 
     people = viewers(args.viewers)
     sample = [p for i, p in enumerate(people) if PREFERENCES[i % len(PREFERENCES)] == PREFERENCES[0]][:200]
-    unsteered_mix = page_mix(sample, steered=False)
+    unsteered_mix = page_mix(sample)
     match_s = set_steers(people)
     print(f"match one preference against the {conf().steer_candidates} best-ranked videos (worker): {match_s:.2f} s")
-    mix = {"unsteered": unsteered_mix, PREFERENCES[0]: page_mix(sample, steered=True)}
+    mix = {"unsteered": unsteered_mix, PREFERENCES[0]: page_mix(sample)}
     for name, shares in mix.items():
         print(
             f"page 1 of {len(sample)} viewers, {name}: {shares['cooking']:.0%} cooking, {shares['sports']:.0%} sports"
         )
 
     folder = Path(tempfile.mkdtemp(prefix="castfeed-steer-"))
-    page1 = write_lines(folder, "page1.txt", [f"{t}\t/api/v1/feed" for _, t in people])
+    page1 = request_lines(folder, "page1.txt", [(t, "/api/v1/feed") for _, t in people])
     server = start_gunicorn(args.workers)
     nginx = start_nginx(folder)
-    results: dict[str, dict[str, float]] = {}
+    ids = [uid for uid, _ in people]
+    log: list[str] = []
+    ratios: dict[str, list[float]] = {}
+
+    def pairs(rate: float, mode: str) -> None:
+        """--runs pairs of runs at `rate`: unsteered (the preferences not read), then steered."""
+        for _ in range(args.runs):
+            pair = {}
+            for steered in (False, True):
+                Steer.objects.filter(user_id__in=ids).update(matched_at=timezone.now() if steered else None)
+                pair[steered] = openloop(page1, rate=rate, seconds=args.seconds)
+                settle()
+                log.append(show(f"{'steered' if steered else 'unsteered'}, {mode}", pair[steered]))
+            ratios.setdefault(f"{rate:.0f} req/s, {mode}", []).append(pair[True]["p99_ms"] / pair[False]["p99_ms"])
+
     try:
-        wrk(page1, connections=20, seconds=5)  # warm-up
-        ids = [uid for uid, _ in people]
-        for clients in (20, 50):
-            for round_ in (1, 2):
-                Steer.objects.filter(user_id__in=ids).update(matched_at=None)  # unsteered: not read
-                results[f"unsteered, {clients} clients, round {round_}"] = wrk(
-                    page1, connections=clients, seconds=args.seconds, think_ms=400
-                )
-                Steer.objects.filter(user_id__in=ids).update(matched_at=timezone.now())
-                results[f"steered, {clients} clients, round {round_}"] = wrk(
-                    page1, connections=clients, seconds=args.seconds, think_ms=400
-                )
+        openloop(page1, rate=50, seconds=5)  # warm-up: connections, prepared statements
+        for rate in args.rates:
+            pairs(rate, "quiet")
+        if not args.skip_busy:
+            with busy_worker(os.environ["DATABASE_URL"], args.broker) as worker:
+                pairs(args.rates[0], "busy")
+            print(f"the busy worker finished {worker.renders} renders during the busy runs")
     finally:
-        SteerVideo.objects.filter(user_id__in=[uid for uid, _ in people]).delete()
-        Steer.objects.filter(user_id__in=[uid for uid, _ in people]).delete()
+        SteerVideo.objects.filter(user_id__in=ids).delete()
+        Steer.objects.filter(user_id__in=ids).delete()
         subprocess.run(["nginx", "-c", str(nginx), "-s", "quit"], check=False)
         os.killpg(server.pid, signal.SIGTERM)
         server.wait()
-    print("\n| For You page 1, clients pausing ~400 ms | p50 ms | p90 ms | p99 ms | req/s | non-2xx |")
-    print("|---|---|---|---|---|---|")
-    for name, result in results.items():
-        print(row(name, result))
-    ratios = {
-        f"{c} clients, round {r}": results[f"steered, {c} clients, round {r}"]["p99_ms"]
-        / results[f"unsteered, {c} clients, round {r}"]["p99_ms"]
-        for c in (20, 50)
-        for r in (1, 2)
-    }
-    print("\nsteered p99 / unsteered p99 (target <= 1.5):")
-    for name, ratio in ratios.items():
-        print(f"  {name}: {ratio:.2f}")
-    print(json.dumps({"embed": embed_figures, "match_s": match_s, "mix": mix, "served": results, "ratios": ratios}))
+    print("\nFor You page 1, open-loop\n" + SHOW_HEADER)
+    print("\n".join(log))
+    print("\nsteered p99 / unsteered p99 of each pair of runs (target <= 1.5):")
+    for name, values in ratios.items():
+        verdict = "met" if all(v <= 1.5 for v in values) else "not met"
+        print(f"  {name}: {', '.join(f'{v:.2f}' for v in values)}; spread {spread(values)}: {verdict}")
+    print(json.dumps({"embed": embed_figures, "match_s": match_s, "mix": mix, "ratios": ratios}))
 
 
 if __name__ == "__main__":
