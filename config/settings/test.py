@@ -2,6 +2,7 @@
 
 import os
 import tempfile
+from urllib.parse import urlsplit
 
 os.environ.setdefault("DJANGO_DEBUG", "0")
 os.environ.setdefault("SECRET_KEY", "test-secret-key-castfeed-0123456789-abcdefghijklmnopqrstuvwxyz")
@@ -11,9 +12,18 @@ if os.environ.get("PYTEST_XDIST_WORKER", "") != os.environ.get("CASTFEED_TEST_VA
     os.environ["CASTFEED_VAR_DIR"] = tempfile.mkdtemp(prefix="castfeed-test-")
     os.environ["CASTFEED_TEST_VAR_OF"] = os.environ.get("PYTEST_XDIST_WORKER", "")
 os.environ.setdefault("CASTFEED_VAR_DIR", tempfile.mkdtemp(prefix="castfeed-test-"))
+# Likewise on Redis: each pytest-xdist worker (gwN) has its own two databases (broker 2 + 2N, cache
+# 3 + 2N), so the queues and keys of one worker's tests, and of the Celery workers they start (which
+# inherit this environment), never meet the other's. (pytest-django gives each its own test database.)
+_xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _xdist.startswith("gw"):
+    for _var, _first in (("CELERY_BROKER_URL", 2), ("REDIS_URL", 3)):
+        _url = os.environ.get(_var, "")
+        if _url.startswith("redis://"):
+            os.environ[_var] = urlsplit(_url)._replace(path=f"/{_first + 2 * int(_xdist[2:])}").geturl()
 
-from .base import *  # noqa: F403
-from .base import CASTFEED_FEED, CASTFEED_MODERATION, DATABASES, VAR_DIR, env
+from .base import *  # noqa: F403, E402 - after the environment is set up above
+from .base import CASTFEED_FEED, CASTFEED_MODERATION, DATABASES, VAR_DIR, env  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in base
 SECURE_SSL_REDIRECT = False
