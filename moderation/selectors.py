@@ -293,7 +293,13 @@ def _protected_faces() -> tuple[np.ndarray, np.ndarray]:
     cached = _faces_cache.get("faces")
     if cached is not None and cached.version == version:
         return cached.person_ids, cached.matrix
-    with _faces_lock:
+    if cached is not None and not _faces_lock.acquire(blocking=False):
+        # Another thread is bringing the matrix up to date (tens of ms at 50k faces): check against
+        # the one it replaces rather than wait; a face added this instant applies from the next check.
+        return cached.person_ids, cached.matrix
+    if cached is None:
+        _faces_lock.acquire()  # the process's first build: there is nothing to check against meanwhile
+    try:
         cached = _faces_cache.get("faces")
         if cached is not None and cached.version == version:
             return cached.person_ids, cached.matrix
@@ -315,6 +321,8 @@ def _protected_faces() -> tuple[np.ndarray, np.ndarray]:
             matrix[~known] = _templates([int(i) for i in missing])
         _faces_cache["faces"] = _FaceMatrix(version, face_ids, person_ids, digests, matrix)
         return person_ids, matrix
+    finally:
+        _faces_lock.release()
 
 
 def _templates(face_ids: list[int]) -> np.ndarray:

@@ -8,10 +8,12 @@ person whose photo is in the registry. Matplotlib's photo of Grace Hopper stands
 from __future__ import annotations
 
 import io
+import threading
 
 import cv2
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from PIL import Image
 
 from cameos import services as cameos
@@ -184,3 +186,38 @@ def test_a_process_reads_the_registry_version_at_most_once_per_poll_interval_and
     assert names_version() not in (first, "changed-by-another-process")
     refused = api.post("/api/v1/consent/check", {"prompt": "Tess Example waving"}, format="json").json()
     assert refused["allowed"] is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_check_while_another_thread_updates_the_face_matrix_uses_the_one_it_replaces(collins, make_user):
+    from moderation import selectors
+
+    author = make_user("author")
+    image = faces.group_photo(["hopper", "astronaut"], size=(1280, 720))
+
+    def reasons() -> list[str]:
+        decision = consent.check(author, "two friends", reference_image=image, record=False)
+        return sorted(s.reason for s in decision.subjects)
+
+    assert reasons() == ["protected_person", "unknown_face"]  # this process's matrix: Collins only
+    hopper, _ = registry.person_upsert(name="Grace Hopper", aliases=[], description="")
+    registry.face_add(person=hopper, data=jpeg(faces.photo("hopper")), source="hopper.jpg")
+    decided: list[list[str]] = []
+
+    def check() -> None:
+        try:
+            decided.append(reasons())
+        finally:
+            connection.close()
+
+    assert selectors._faces_lock.acquire(timeout=10)  # another thread is bringing the matrix up to date
+    try:
+        checker = threading.Thread(target=check)
+        checker.start()
+        checker.join(60)  # a deadlock detector: the lock is held until the check is done
+        finished = not checker.is_alive()
+    finally:
+        selectors._faces_lock.release()
+    checker.join(60)
+    assert finished and decided == [["protected_person", "unknown_face"]]  # no wait: the matrix it replaces
+    assert reasons() == ["protected_person", "protected_person"]  # the next check: Hopper's face too
