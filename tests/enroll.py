@@ -102,3 +102,11 @@ def with_audio(video: bytes, samples: np.ndarray, rate: int, *, start_s: float =
             target.mux(packet)
     source.close()
     return buffer.getvalue()
+
+
+def approve(owner: Any, grantee: Any) -> Any:
+    """`grantee` asks `owner` for their cameo and `owner` approves, through the services."""
+    from cameos import services
+
+    asked = services.grant_request(requester=grantee, owner=owner)
+    return services.grant_decide(owner=owner, grant_id=asked.pk, approve=True)

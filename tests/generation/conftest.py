@@ -19,3 +19,9 @@ def enroll(db, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-d
         return cameo
 
     return make
+
+
+@pytest.fixture
+def c2pa_dev_dir(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A development C2PA chain of the test's own, made on first use (generation.media.provenance)."""
+    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "C2PA_DEV_DIR": tmp_path_factory.mktemp("c2pa")}

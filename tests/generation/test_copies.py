@@ -22,15 +22,11 @@ from generation.models import GenerationJob
 from moderation import services as moderation
 from tests.media import reencode_mp4
 
-pytestmark = pytest.mark.slow  # renders, fingerprints and re-encodes full-size clips
+# slow: renders, fingerprints and re-encodes full-size clips
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("c2pa_dev_dir")]
 
 URL = "/api/v1/generations"
 SUNSET = "surfing at sunset on the beach"
-
-
-@pytest.fixture(autouse=True)
-def _c2pa_dev_dir(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
-    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "C2PA_DEV_DIR": tmp_path_factory.mktemp("c2pa")}
 
 
 @pytest.fixture

@@ -18,6 +18,9 @@ from feed.models import Video
 from generation import pipeline, services
 from generation.media.provenance import read_manifest
 from generation.models import GenerationJob
+from tests.enroll import approve
+
+pytestmark = pytest.mark.usefixtures("c2pa_dev_dir")
 
 URL = "/api/v1/generations"
 
@@ -26,21 +29,11 @@ def stored_files() -> list[Path]:
     return [p for p in Path(django_settings.MEDIA_ROOT).rglob("*") if p.is_file()]
 
 
-@pytest.fixture(autouse=True)
-def _c2pa_dev_dir(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
-    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "C2PA_DEV_DIR": tmp_path_factory.mktemp("c2pa")}
-
-
 @pytest.fixture
 def owner(make_user, enroll):  # type: ignore[no-untyped-def]
     user = make_user("astro.owner")
     enroll(user, "astronaut", audience="approved")
     return user
-
-
-def approve(owner, grantee):  # type: ignore[no-untyped-def]
-    request = cameos.grant_request(requester=grantee, owner=owner)
-    cameos.grant_decide(owner=owner, grant_id=request.pk, approve=True)
 
 
 def submit(api, prompt, **extra):  # type: ignore[no-untyped-def]

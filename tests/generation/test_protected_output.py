@@ -18,13 +18,10 @@ from moderation import consent, registry
 from tests import gan_faces
 from tests.knows_people import KnownPerson, KnowsPeopleBackend, crop_from_photo
 
+pytestmark = pytest.mark.usefixtures("c2pa_dev_dir")
+
 URL = "/api/v1/generations"
 PROMPT = "the Puppet Queen riding a bicycle through a park"
-
-
-@pytest.fixture(autouse=True)
-def _c2pa_dev_dir(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
-    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "C2PA_DEV_DIR": tmp_path_factory.mktemp("c2pa")}
 
 
 @pytest.fixture

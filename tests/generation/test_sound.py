@@ -12,7 +12,6 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from cameos import services as cameos
 from cameos.likeness.enrollment import reference_crop
 from cameos.likeness.faces import engine
 from feed.models import Video
@@ -24,14 +23,12 @@ from generation.media.encode import encode_mp4
 from generation.media.provenance import read_manifest, sign_mp4
 from generation.models import GenerationJob
 from tests import synthetic_faces as faces
+from tests.enroll import approve
+
+pytestmark = pytest.mark.usefixtures("c2pa_dev_dir")
 
 URL = "/api/v1/generations"
 FPS = 24
-
-
-@pytest.fixture(autouse=True)
-def _c2pa_dev_dir(settings, tmp_path_factory):  # type: ignore[no-untyped-def]
-    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "C2PA_DEV_DIR": tmp_path_factory.mktemp("c2pa")}
 
 
 def decode_audio(path: Path) -> tuple[np.ndarray, float, float]:
@@ -170,11 +167,6 @@ def owner(make_user, enroll):  # type: ignore[no-untyped-def]
     user = make_user("ana")
     enroll(user, "astronaut", audience="approved")
     return user
-
-
-def approve(owner, grantee):  # type: ignore[no-untyped-def]
-    asked = cameos.grant_request(requester=grantee, owner=owner)
-    cameos.grant_decide(owner=owner, grant_id=asked.pk, approve=True)
 
 
 @pytest.mark.slow

@@ -42,3 +42,19 @@ def sign_up(person: Person, handle: str, display_name: str, *, screenshots: bool
     page.get_by_role("button", name="Create account").click()
     expect(page.get_by_role("feed")).to_be_visible()
     person.handle = handle
+
+
+# --- test instrumentation, not stand-ins: the page's own calls go through --------------------------
+# The Blobs the page makes URLs for, kept to read the recording it sends (the page's CSP rightly
+# forbids fetching blob: URLs, and Playwright does not expose multipart bodies).
+KEEP_BLOBS = """(() => {
+  const create = URL.createObjectURL;
+  window.__blobs = [];
+  URL.createObjectURL = (blob) => { window.__blobs.push(blob); return create.call(URL, blob); };
+})()"""
+# The last of them, base64.
+READ_LAST_BLOB = """() => new Promise((resolve) => {
+  const reader = new FileReader();
+  reader.onload = () => resolve(reader.result.split(",")[1]);
+  reader.readAsDataURL(window.__blobs.at(-1));
+})"""

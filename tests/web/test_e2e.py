@@ -13,25 +13,11 @@ import pytest
 
 from tests.web.camera import write_camera
 from tests.web.conftest import DESKTOP, MOBILE
-from tests.web.pages import PASSWORD, expect, sign_up, tab
+from tests.web.pages import KEEP_BLOBS, PASSWORD, READ_LAST_BLOB, expect, sign_up, tab
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 PROMPT = "@ana surfing at sunset"
-
-
-# Test instrumentation: keep the Blobs the page makes URLs for, to save the recording as an artifact
-# (the page's CSP rightly forbids fetching blob: URLs, and Playwright does not expose multipart bodies).
-KEEP_BLOBS = """(() => {
-  const create = URL.createObjectURL;
-  window.__blobs = [];
-  URL.createObjectURL = (blob) => { window.__blobs.push(blob); return create.call(URL, blob); };
-})()"""
-READ_LAST_BLOB = """() => new Promise((resolve) => {
-  const reader = new FileReader();
-  reader.onload = () => resolve(reader.result.split(",")[1]);
-  reader.readAsDataURL(window.__blobs.at(-1));
-})"""
 
 
 def test_two_people_a_cameo_a_video_and_its_deletion(people: Any, live_app: Any, camera_file: Any) -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from tests.web.camera import write_camera, write_spoken_digits
 from tests.web.conftest import MOBILE, LiveApp, running_app
-from tests.web.pages import expect, sign_up
+from tests.web.pages import KEEP_BLOBS, READ_LAST_BLOB, expect, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -101,7 +101,7 @@ def test_the_feed_plays_sound_after_the_first_tap_and_remembers_mute(people: Any
 # --- enrollment with the voice step ----------------------------------------------------------------
 
 # Test instrumentation, not a stand-in: what the page asks getUserMedia for (the call goes through),
-# and the Blobs it makes URLs for (the recording under review is the file that is sent).
+# and the Blobs it makes URLs for (pages.KEEP_BLOBS: the recording under review is the file sent).
 WATCH_MEDIA = """(() => {
   window.__asked = [];
   const devices = navigator.mediaDevices;
@@ -110,15 +110,7 @@ WATCH_MEDIA = """(() => {
     window.__asked.push(JSON.parse(JSON.stringify(constraints)));
     return open(constraints);
   };
-  const create = URL.createObjectURL;
-  window.__blobs = [];
-  URL.createObjectURL = (blob) => { window.__blobs.push(blob); return create.call(URL, blob); };
 })()"""
-READ_LAST_BLOB = """() => new Promise((resolve) => {
-  const reader = new FileReader();
-  reader.onload = () => resolve(reader.result.split(",")[1]);
-  reader.readAsDataURL(window.__blobs.at(-1));
-})"""
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +173,7 @@ def test_enrollment_with_voice_shows_the_digits_and_records_sound(
     page = vera.page
     page.context.grant_permissions(["camera", "microphone"])
     page.add_init_script(WATCH_MEDIA)
+    page.add_init_script(KEEP_BLOBS)
     sign_up(vera, "vera", "Vera Voss", screenshots=False)
     token = page.evaluate("() => localStorage.getItem('castfeed.token')")
     status = page.locator(".status-card")
