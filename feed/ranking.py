@@ -221,7 +221,7 @@ class _Session:
     def start(cls, viewer_id: int | None) -> _Session:
         # Anonymous: nobody to be close to, the global ranking. A viewer who is not steered gets
         # nothing from the steered streams (their rows are read only while the viewer's preference is
-        # matched), and a stream that yields nothing on the first page leaves the session (_Merge).
+        # matched), and a steered stream that yields nothing on the first page leaves the session (_Merge).
         streams = STREAMS if viewer_id else (GLOBAL,)
         return cls(timezone.now().timestamp(), dict.fromkeys(streams))
 
@@ -294,9 +294,10 @@ class _Merge:
             self.emit(best_held)
         for s, queue in self.queues.items():
             if not queue and s not in self.truncated:
-                if self.session.positions[s] is None:
-                    # Empty from the start (e.g. the steered streams of a viewer who is not steered):
-                    # it owns no video, so later pages neither read it nor test against it.
+                if s in (ASKED, AVOIDED) and self.session.positions[s] is None:
+                    # A steered stream empty from the start (a viewer who is not steered): later pages
+                    # neither read it nor test against it. (Not the closeness streams: a follow-back
+                    # mid-scroll would move an author's videos into a stream no longer excluded.)
                     del self.session.positions[s]
                 else:
                     self.session.positions[s] = EXHAUSTED

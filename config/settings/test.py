@@ -15,6 +15,7 @@ os.environ.setdefault("CASTFEED_VAR_DIR", tempfile.mkdtemp(prefix="castfeed-test
 # Likewise on Redis: each pytest-xdist worker (gwN) has its own two databases (broker 2 + 2N, cache
 # 3 + 2N), so the queues and keys of one worker's tests, and of the Celery workers they start (which
 # inherit this environment), never meet the other's. (pytest-django gives each its own test database.)
+# Redis's default 16 databases hold gw0 to gw6.
 _xdist = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _xdist.startswith("gw"):
     for _var, _first in (("CELERY_BROKER_URL", 2), ("REDIS_URL", 3)):

@@ -149,6 +149,21 @@ def test_pages_cover_every_video_exactly_once(api, me, authors, make_video):
         assert len(feed) == len(set(feed)) == 37, limit
 
 
+def test_a_follow_back_while_scrolling_shows_no_video_twice(api, me, authors, make_video):
+    accounts_services.follow_create(follower=me, followee=authors[0])  # followed, not yet mutual
+    for i in range(40):
+        make_video(authors[i % 2])
+    body = api.get(FEED, {"limit": 3}).json()
+    shown = [v["id"] for v in body["results"]]
+    accounts_services.follow_create(follower=authors[0], followee=me)  # mutual from now on
+    cursor = body["next"]
+    while cursor:
+        body = api.get(FEED, {"limit": 3, "cursor": cursor}).json()
+        shown += [v["id"] for v in body["results"]]
+        cursor = body["next"]
+    assert len(shown) == len(set(shown))
+
+
 def test_anonymous_gets_the_global_ranking(anon, authors, make_video):
     videos = [make_video(authors[i]) for i in range(3)]
     for i, v in enumerate(videos):
