@@ -47,8 +47,9 @@ class FeedSettings:
     # ts_rank on PostgreSQL, bm25 on SQLite, both as r / (1 + r)), in the same log units as the boosts.
     search_relevance_weight: float = 8.0
     # Video search on PostgreSQL ranks by relevance only the matches with the best hot_score, this
-    # many: a common word costs no more than a rare one (BENCHMARKS.md § Discovery).
-    search_candidates: int = 1000
+    # many: a common word costs no more than a rare one. More finds a strong text match among less
+    # engaging videos; each costs the index entries read to find it (BENCHMARKS.md § Discovery).
+    search_candidates: int = 300
     # Steering (feed.steering): the worker matches the STEER_CANDIDATES best-ranked published videos
     # against what a person asked for and against (MiniLM cosine at least STEER_MORE_CLOSENESS /
     # STEER_LESS_CLOSENESS; unrelated short texts score 0–0.25), again every STEER_REFRESH_SECONDS so

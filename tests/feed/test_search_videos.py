@@ -145,3 +145,23 @@ def test_a_generated_video_is_found_by_its_prompt_once_published(
     published = api.post(f"/api/v1/generations/{job['id']}/publish", {"caption": "fruit"}, format="json")
     assert published.status_code == 200, published.content
     assert found(api, "juggling corgi") == [job["video"]["id"]]
+
+
+def _distinct_words(count: int, *, offset: int = 0) -> str:
+    """`count` distinct two-letter words: the longest search vector a text of its length can make."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    return " ".join(letters[(i // 26) % 26] + letters[i % 26] for i in range(offset, offset + count))
+
+
+def test_videos_with_the_longest_prompts_publish_and_are_found(api, other, make_video, fillers):
+    """On PostgreSQL a short vector is read from a covering btree index, whose entries hold at most
+    2,704 bytes, and a long one from a GIN index (feed migration 0007): a video of either kind is
+    published and found, and so is one whose vector is just under the covered size."""
+    made = []
+    for words in (150, 170, 180, 190, 333):  # vectors of about 1,850 to 3,700 characters as text
+        prompt = _distinct_words(words, offset=50)[:1000]
+        made.append(make_video(other, caption=f"{_distinct_words(50)} marathon{words}", prompt=prompt))
+    for video in made:
+        assert found(api, video.caption.split()[-1]) == [video.pk]
+    assert found(api, "marathon150 zz") == []  # every word must match
+    assert sorted(found(api, "bz")) == sorted(v.pk for v in made)  # both indexes at once
