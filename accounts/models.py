@@ -126,6 +126,19 @@ class Follow(models.Model):
         return f"{self.follower_id} follows {self.followee_id}"
 
 
+class FollowerCount(models.Model):
+    """How many follow a person (follows by deactivated accounts included, as in their profile),
+    kept by database triggers on Follow (migration 0007), whatever inserts or deletes the rows: a
+    service, a block, a cascade or the seed. A table of its own, never saved by the ORM, so that no
+    save of a stale User can write an old count back. People search ranks by it."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    followers = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.followers} followers"
+
+
 class Block(models.Model):
     blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)
     blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+", db_index=False)

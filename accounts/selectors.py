@@ -12,7 +12,7 @@ from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from accounts.models import HANDLE_PATTERN, AuthToken, Block, Follow, User, normalize_handle
+from accounts.models import HANDLE_PATTERN, AuthToken, Block, Follow, FollowerCount, User, normalize_handle
 from core.conf import conf as core_conf
 from core.exceptions import NotFound
 from core.pagination import Page, decode_cursor, encode_cursor, page_limit
@@ -340,6 +340,11 @@ def closeness(q: str, handle: str, display_name: str) -> int:
     return min(84, int(best)) if best >= _FUZZY_FLOOR else 0
 
 
+# The stored count (FollowerCount, kept by triggers): one row a candidate, where counting the
+# follows read every one of them.
+_FOLLOWERS = Coalesce(Subquery(FollowerCount.objects.filter(user_id=OuterRef("pk")).values("followers")), 0)
+
+
 def people_ranked(q: str, viewer: User, *, among: QuerySet[Any] | None = None) -> list[SearchHit]:
     """Everyone whose handle or display name matches `q` (prefix or a typo), best first: closest,
     then most followed. People in a block with `viewer`, either way, never appear. `among` (a
@@ -353,7 +358,7 @@ def people_ranked(q: str, viewer: User, *, among: QuerySet[Any] | None = None) -
         User.objects.filter(pk__in=ids, is_active=True)
         .exclude(pk__in=Block.objects.filter(blocker=viewer).values("blocked_id"))
         .exclude(pk__in=blockers_of(viewer))
-        .annotate(followers_count=_count(Follow, "followee"))
+        .annotate(followers_count=_FOLLOWERS)
     )
     if among is not None:
         people = people.filter(pk__in=among)
@@ -361,14 +366,19 @@ def people_ranked(q: str, viewer: User, *, among: QuerySet[Any] | None = None) -
     return sorted((h for h in hits if h.closeness), key=lambda h: h.key)
 
 
+def hits_after(hits: Sequence[Any], *, cursor: str | None, salt: str) -> Sequence[Any]:
+    """The ranked hits (each with a `key`, unique, ascending) after a page's signed cursor."""
+    if not cursor:
+        return hits
+    last = tuple(decode_cursor(cursor, salt=salt, length=3))
+    return [h for h in hits if h.key > last]
+
+
 def hits_page(hits: Sequence[Any], *, cursor: str | None, limit: int | None, salt: str) -> Page[Any]:
     """One page of ranked hits (each with a `key`, unique, ascending): a signed cursor holds the last
     key, so the next page starts after it, as core.pagination's keyset cursors do."""
     size = page_limit(limit)
-    if cursor:
-        last = tuple(decode_cursor(cursor, salt=salt, length=3))
-        hits = [h for h in hits if h.key > last]
-    rows = list(hits[: size + 1])
+    rows = list(hits_after(hits, cursor=cursor, salt=salt)[: size + 1])
     if len(rows) <= size:
         return Page(items=rows, next=None)
     return Page(items=rows[:size], next=encode_cursor(list(rows[size - 1].key), salt=salt))

@@ -294,22 +294,28 @@ def face_templates(video_id: int) -> list[Any]:
 def cameos_search(q: str, viewer: User, *, cursor: str | None, limit: int | None) -> Page[tuple[User, Access]]:
     """GET /search?type=cameos: the people matching `q` (accounts' people search, same ranking) whose
     cameo `viewer` may use now or may ask for (or has asked for: `request` says so), by the consent
-    gate's own rules (cameo_access_many): a block either way or an `only_me` cameo leaves them out."""
-    from accounts.selectors import hits_page, people_ranked, search_text
+    gate's own rules (cameo_access_many): a block either way or an `only_me` cameo leaves them out.
+    Access is decided in ranking order, a page's worth at a time, until the page is full: not for
+    every candidate."""
+    from accounts.selectors import hits_after, hits_page, people_ranked, search_text
 
-    hits = people_ranked(q, viewer, among=Cameo.objects.values("owner_id"))
-    cameos = {c.owner_id: c for c in Cameo.objects.filter(owner_id__in=[h.user.pk for h in hits])}
-    for hit in hits:
-        cameos[hit.user.pk].owner = hit.user
-    access = cameo_access_many(viewer, cameos.values())
-    usable = [(h, access[cameos[h.user.pk].pk]) for h in hits]
-    usable = [(h, a) for h, a in usable if a.available or a.can_request or a.request == CameoGrant.Status.REQUESTED]
-    page = hits_page(
-        [_Found(h.key, h.user, a) for h, a in usable],
-        cursor=cursor,
-        limit=limit,
-        salt=f"search-cameos:{search_text(q)}",
-    )
+    salt = f"search-cameos:{search_text(q)}"
+    size = page_limit(limit)
+    hits = hits_after(people_ranked(q, viewer, among=Cameo.objects.values("owner_id")), cursor=cursor, salt=salt)
+    found: list[_Found] = []
+    for start in range(0, len(hits), size + 1):
+        chunk = hits[start : start + size + 1]
+        cameos = {c.owner_id: c for c in Cameo.objects.filter(owner_id__in=[h.user.pk for h in chunk])}
+        for hit in chunk:
+            cameos[hit.user.pk].owner = hit.user
+        access = cameo_access_many(viewer, cameos.values())
+        for hit in chunk:
+            a = access[cameos[hit.user.pk].pk]
+            if a.available or a.can_request or a.request == CameoGrant.Status.REQUESTED:
+                found.append(_Found(hit.key, hit.user, a))
+        if len(found) > size:
+            break
+    page = hits_page(found, cursor=None, limit=size, salt=salt)
     return Page(items=[(f.user, f.access) for f in page.items], next=page.next)
 
 

@@ -30,6 +30,28 @@ def test_the_exact_handle_comes_first_then_the_most_followed(api, make_user, ast
     assert handles(api.get(SEARCH, {"q": "@Astra", "type": "people"}))[0] == "astra"
 
 
+def test_the_ranking_counts_follows_however_they_start_or_end(api, make_user):
+    """Follower counts are kept by the database (accounts.models.FollowerCount): a follow, an
+    unfollow, a block (which ends follows both ways), an erased follower and a bulk insert all
+    count, so the most followed of equally close people come first."""
+    from accounts.models import Follow, FollowerCount
+
+    first, second = make_user("vela.one"), make_user("vela.two")
+    fans = [make_user(f"fan{n}") for n in range(4)]
+    for fan in fans[:3]:
+        services.follow_create(follower=fan, followee=first)
+    services.follow_create(follower=fans[0], followee=first)  # again: changes nothing
+    services.follow_create(follower=fans[3], followee=second)
+    assert handles(api.get(SEARCH, {"q": "vela"})) == ["vela.one", "vela.two"]
+    services.follow_delete(follower=fans[0], followee=first)
+    services.block_create(blocker=first, blocked=fans[1])
+    services.account_erase(user=fans[2])
+    Follow.objects.bulk_create([Follow(follower=f, followee=second) for f in (make_user("fan4"), make_user("fan5"))])
+    assert handles(api.get(SEARCH, {"q": "vela"})) == ["vela.two", "vela.one"]
+    counts = dict(FollowerCount.objects.filter(user__in=[first, second]).values_list("user_id", "followers"))
+    assert counts == {first.pk: 0, second.pk: 3}
+
+
 def test_a_person_is_found_by_a_prefix_of_their_handle_or_display_name(api, make_user, astra):
     make_user("zed")
     assert handles(api.get(SEARCH, {"q": "ast"})) == ["astra"]
