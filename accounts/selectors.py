@@ -202,10 +202,13 @@ def blocks_of(user: User) -> QuerySet[Block]:
 
 
 # --- people search ---------------------------------------------------------------------------------
-# Two steps, one interface: the database's own engine picks a bounded set of candidates (PostgreSQL:
-# pg_trgm on the handle and display name, GIN-indexed; SQLite: the FTS5 table accounts_user_fts with
-# prefix queries; both also take every name starting with the query's first two letters, so a typo
-# after them is still found), then one Python ranking (rapidfuzz) orders them, the same on both.
+# Two steps, one interface: the database's own engine picks a bounded set of candidates, then one
+# Python ranking (rapidfuzz) orders them, the same on both. PostgreSQL: the names starting with the
+# query (btree prefix ranges), and when fewer than a page do, the people with the query's words as
+# typed or as the closest words anyone has (pg_trgm over a dictionary of name words, then full-text
+# search: accounts migration 0008), so a typo anywhere in a word is found. SQLite: the FTS5 table
+# accounts_user_fts with prefix queries, and every name starting with the query's first two letters
+# (a typo after them).
 
 SEARCH_CANDIDATES = 300  # the most people one query considers, so results and cost are bounded
 _FUZZY_FLOOR = 70  # rapidfuzz ratio (0–100) below which a candidate is not a match
@@ -213,16 +216,17 @@ _FUZZY_FLOOR = 70  # rapidfuzz ratio (0–100) below which a candidate is not a 
 
 @dataclass(frozen=True)
 class SearchHit:
-    """A person found, with how close their names are to the query (0–100) and their followers."""
+    """A person found (by id: a page's people are loaded once ranked), with how close their names
+    are to the query (0–100) and their followers."""
 
-    user: User
+    user_id: int
     closeness: int
     followers: int
 
     @property
     def key(self) -> tuple[int, int, int]:
         """The ranking, best first when sorted ascending: closeness, then followers, then newest."""
-        return (-self.closeness, -self.followers, -self.user.pk)
+        return (-self.closeness, -self.followers, -self.user_id)
 
 
 def search_text(q: str) -> str:
@@ -243,15 +247,30 @@ _PG_PREFIX = """(SELECT id, 2.0 AS s FROM accounts_user WHERE is_active{among}
 UNION ALL (SELECT id, 2.0 FROM accounts_user WHERE is_active{among}
     AND lower(display_name) ~>=~ %(lo)s AND lower(display_name) ~<~ %(hi)s
     ORDER BY lower(display_name) USING ~<~ LIMIT %(n)s)"""
-# Three letters or more, when fewer than a page of names start with the query: a word of the
-# display name like the query (pg_trgm), and the names that start with its first two letters,
-# closest first (a typo after them).
-_PG_TYPO = """(SELECT id, word_similarity(%(q)s, lower(display_name)) AS s FROM accounts_user
-    WHERE is_active{among} AND %(q)s <%% lower(display_name) LIMIT %(n)s)
-UNION ALL (SELECT id, similarity(handle, %(q)s) FROM accounts_user WHERE is_active{among}
-    AND handle ~>=~ %(head_lo)s AND handle ~<~ %(head_hi)s ORDER BY 2 DESC LIMIT %(n)s)
-UNION ALL (SELECT id, similarity(lower(display_name), %(q)s) FROM accounts_user WHERE is_active{among}
-    AND lower(display_name) ~>=~ %(head_lo)s AND lower(display_name) ~<~ %(head_hi)s ORDER BY 2 DESC LIMIT %(n)s)"""
+# When fewer than a page of names start with the query: its words, each also as its closest
+# spellings among the words people have (accounts migration 0008: pg_trgm similarity, `%%`, over a
+# dictionary of name words, and the words one edit away by a symmetric-delete table), and the people
+# whose handle or display name has every word, the last as a prefix, from a full-text index.
+_PG_CORRECTIONS = """SELECT i, word FROM (
+    SELECT q.i, c.word, row_number() OVER (PARTITION BY q.i ORDER BY similarity(c.word, q.w) DESC, c.word) AS r
+    FROM unnest(%(words)s::text[]) WITH ORDINALITY q(w, i)
+    CROSS JOIN LATERAL (
+        (SELECT word FROM accounts_nameword WHERE word %% q.w LIMIT 50)
+        UNION (SELECT word FROM accounts_namedelete WHERE variant = ANY(ARRAY(
+            SELECT overlay(q.w placing '' from n for 1) FROM generate_series(1, length(q.w)) n) || q.w) LIMIT 50)
+    ) c WHERE length(q.w) >= 3
+) corrected WHERE r <= %(k)s"""
+_PG_WORDS = """SELECT id FROM accounts_user WHERE is_active{among} AND to_tsvector('simple'::regconfig,
+    regexp_replace(lower(handle || ' ' || display_name), '[^[:alpha:]]+', ' ', 'g'))
+    @@ to_tsquery('simple'::regconfig, %(query)s) LIMIT %(n)s"""
+_CORRECTIONS = 3  # spellings tried for each query word besides its own
+_MAX_WORDS = 8
+
+
+def _words_query(words: list[str], corrections: dict[int, list[str]]) -> str:
+    """A tsquery: every word (1-based position in `corrections`), as a prefix or one of its closest
+    spellings. Words are runs of letters, so none is an operator."""
+    return " & ".join("(" + " | ".join([f"{w}:*", *corrections.get(i, [])]) + ")" for i, w in enumerate(words, start=1))
 
 
 def _after(prefix: str) -> str:
@@ -277,26 +296,27 @@ def _named(sql: str, params: list[Any]) -> tuple[str, dict[str, Any]]:
 
 
 def _candidates_postgresql(q: str, among: QuerySet[Any] | None = None) -> list[int]:
-    """Names starting with the query; from three letters on, also display-name words like it and the
-    names starting with its first two letters, closest first (a typo after them). Every read is
-    bounded, so a two-letter query that begins thousands of names costs little more than a rare one."""
+    """Names starting with the query; when fewer than a page do, also the people with its words
+    spelled as typed or as the closest words anyone has (a typo anywhere, the first letters too).
+    Every read is bounded, so a two-letter query that begins thousands of names costs little more
+    than a rare one."""
     among_sql, among_params = _named(*_among(among))
     params: dict[str, Any] = {"q": q, "lo": q, "hi": _after(q), "n": SEARCH_CANDIDATES, **among_params}
-    prefix, typo = _PG_PREFIX.replace("{among}", among_sql), _PG_TYPO.replace("{among}", among_sql)
-    found: list[int] = []
+    prefix = _PG_PREFIX.replace("{among}", among_sql)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT DISTINCT id FROM ({prefix}) found LIMIT %(n)s", params)  # noqa: S608
         found = [row[0] for row in cursor.fetchall()]
         # A page's worth of names start with the query: a typo's match would rank below every one
         # of them (people_ranked), so it is not looked for.
-        if len(q) < 3 or len(found) >= core_conf().page_size:
+        words = re.findall(r"[^\W\d_]+", q)[:_MAX_WORDS]
+        if len(found) >= core_conf().page_size or not words or len("".join(words)) < 2:
             return found
-        params.update(head_lo=q[:2], head_hi=_after(q[:2]))
-        cursor.execute(
-            f"SELECT id FROM ({typo}) typos "  # noqa: S608
-            "GROUP BY id ORDER BY max(s) DESC, id DESC LIMIT %(n)s",
-            params,
-        )
+        cursor.execute(_PG_CORRECTIONS, {"words": words, "k": _CORRECTIONS})
+        corrections: dict[int, list[str]] = {}
+        for i, word in cursor.fetchall():
+            corrections.setdefault(i, []).append(word)
+        params["query"] = _words_query(words, corrections)
+        cursor.execute(_PG_WORDS.replace("{among}", among_sql), params)
         seen = set(found)
         typos = [row[0] for row in cursor.fetchall() if row[0] not in seen]
     return found + typos[: SEARCH_CANDIDATES - len(found)]
@@ -362,7 +382,8 @@ def people_ranked(q: str, viewer: User, *, among: QuerySet[Any] | None = None) -
     )
     if among is not None:
         people = people.filter(pk__in=among)
-    hits = [SearchHit(u, closeness(text, u.handle, u.display_name), u.followers_count) for u in people]
+    rows = people.values_list("id", "handle", "display_name", "followers_count")
+    hits = [SearchHit(pk, closeness(text, handle, name), followers) for pk, handle, name, followers in rows]
     return sorted((h for h in hits if h.closeness), key=lambda h: h.key)
 
 
@@ -387,4 +408,5 @@ def hits_page(hits: Sequence[Any], *, cursor: str | None, limit: int | None, sal
 def people_search(q: str, viewer: User, *, cursor: str | None, limit: int | None) -> Page[User]:
     """GET /search?type=people: a page of the people matching `q` (people_ranked)."""
     page = hits_page(people_ranked(q, viewer), cursor=cursor, limit=limit, salt=f"search-people:{search_text(q)}")
-    return Page(items=[h.user for h in page.items], next=page.next)
+    people = User.objects.in_bulk([h.user_id for h in page.items])
+    return Page(items=[people[h.user_id] for h in page.items if h.user_id in people], next=page.next)

@@ -305,14 +305,17 @@ def cameos_search(q: str, viewer: User, *, cursor: str | None, limit: int | None
     found: list[_Found] = []
     for start in range(0, len(hits), size + 1):
         chunk = hits[start : start + size + 1]
-        cameos = {c.owner_id: c for c in Cameo.objects.filter(owner_id__in=[h.user.pk for h in chunk])}
-        for hit in chunk:
-            cameos[hit.user.pk].owner = hit.user
+        cameos = {
+            c.owner_id: c for c in Cameo.objects.filter(owner_id__in=[h.user_id for h in chunk]).select_related("owner")
+        }
         access = cameo_access_many(viewer, cameos.values())
         for hit in chunk:
-            a = access[cameos[hit.user.pk].pk]
+            cameo = cameos.get(hit.user_id)
+            if cameo is None:  # deleted since the search read it
+                continue
+            a = access[cameo.pk]
             if a.available or a.can_request or a.request == CameoGrant.Status.REQUESTED:
-                found.append(_Found(hit.key, hit.user, a))
+                found.append(_Found(hit.key, cameo.owner, a))
         if len(found) > size:
             break
     page = hits_page(found, cursor=None, limit=size, salt=salt)

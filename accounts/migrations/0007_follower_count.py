@@ -4,7 +4,8 @@ cascade of an erased account, the seed's bulk insert. Counting a candidate's fol
 read tens of thousands of index entries for the most followed (8–13 ms for a search's 300
 candidates, BENCHMARKS.md § Discovery); a stored count is one row. PostgreSQL counts per statement
 (transition tables), so a bulk insert of two million follows is one update per person followed;
-SQLite per row."""
+SQLite per row. A later migration that makes SQLite rebuild accounts_follow drops SQLite's triggers:
+it must create them again."""
 
 import django.db.models.deletion
 from django.conf import settings

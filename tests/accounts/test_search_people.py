@@ -137,12 +137,38 @@ def test_a_renamed_person_is_found_by_the_new_name(api, me, astra):
 
 
 @pytest.mark.postgres
-def test_postgresql_searches_with_trigram_indexes(db):
+def test_a_typo_in_the_first_letters_is_found_on_postgresql(api, make_user, astra):
+    """PostgreSQL corrects each word against the words people have (trigrams, any position); SQLite's
+    FTS5 path needs the first two letters right."""
+    make_user("mila.rossi", display_name="Mila Rossi")
+    make_user("milo.berg", display_name="Milo Berg")
+    assert handles(api.get(SEARCH, {"q": "mlia"}))[0] == "mila.rossi"
+    assert handles(api.get(SEARCH, {"q": "mila rsosi"}))[0] == "mila.rossi"
+    assert handles(api.get(SEARCH, {"q": "brg"})) == ["milo.berg"]  # a letter left out
+    assert handles(api.get(SEARCH, {"q": "rossi"})) == ["mila.rossi"]  # a later word, by its prefix too
+
+
+@pytest.mark.postgres
+def test_a_new_name_is_corrected_too_on_postgresql(api, astra):
+    """The word dictionary follows renames and new people (database triggers)."""
+    services.user_update(user=astra, display_name="Polaris Vantablack")
+    assert handles(api.get(SEARCH, {"q": "vantabalck"})) == ["astra"]
+    services.user_register(handle="orion.quasar", password="a long enough password 1")
+    assert handles(api.get(SEARCH, {"q": "qusar"})) == ["orion.quasar"]
+
+
+@pytest.mark.postgres
+def test_postgresql_searches_with_its_own_indexes(db):
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'accounts_user' AND indexname LIKE '%trgm'")
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename IN ('accounts_user', 'accounts_nameword') "
+            "AND indexname NOT LIKE '%pkey' AND indexname NOT LIKE '%key' AND indexname NOT LIKE '%like'"
+        )
         assert sorted(r[0] for r in cursor.fetchall()) == [
-            "accounts_user_display_name_trgm",
-            "accounts_user_handle_trgm",
+            "accounts_nameword_trgm",
+            "accounts_user_display_name_prefix",
+            "accounts_user_handle_prefix",
+            "accounts_user_words",
         ]
