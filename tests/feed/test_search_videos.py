@@ -90,6 +90,25 @@ def test_blocked_people_are_hidden_both_ways(api, me, other, make_user, make_vid
     assert found(api, "kayak") == [visible.pk]
 
 
+def test_a_phrase_many_videos_share_is_found_in_rank_order(api, me, other, make_user, make_video, fillers):
+    """On PostgreSQL a phrase found in many of the best-ranked videos is read in rank order rather
+    than from the GIN index (feed.selectors._common_among_the_best); the same videos, in the same
+    order, never a draft or a blocked person's, whichever way it is read."""
+    from feed.selectors import _COMMON
+
+    shared = [make_video(other, caption=f"street tacos night {n}") for n in range(_COMMON + 4)]
+    liked = shared[3]
+    for fan in [make_user() for _ in range(3)]:
+        services.like_create(user=fan, video=liked)
+    make_video(other, publish=False, caption="street tacos draft")
+    blocked = make_user("blocked.taco")
+    accounts_services.block_create(blocker=me, blocked=blocked)
+    make_video(blocked, caption="street tacos stand")
+    expected = [liked.pk, *[v.pk for v in reversed(shared) if v is not liked]]
+    assert found(api, "street tacos", limit=50) == expected
+    assert found(api, "tacos street", limit=50) == expected
+
+
 def test_a_video_found_later_by_an_edited_caption(api, other, make_video, fillers):
     draft = make_video(other, publish=False)
     assert found(api, "marathon") == []
