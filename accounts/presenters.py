@@ -26,8 +26,9 @@ class UserSummaryOutput(serializers.Serializer):
 
 
 def user_summary(user: User) -> dict[str, Any]:
-    """A person in a list or beside something of theirs (UserSummaryOutput)."""
-    return UserSummaryOutput(user).data
+    """A person in a list or beside something of theirs (UserSummaryOutput's shape, written out: a
+    serializer a person deep-copies its fields, 0.1 ms each, twenty times a page)."""
+    return {"handle": user.handle, "display_name": user.display_name}
 
 
 class FollowerOutput(UserSummaryOutput):
