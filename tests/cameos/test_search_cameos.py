@@ -99,3 +99,18 @@ def test_a_cameo_is_found_among_more_namesakes_than_one_search_considers(api, ma
     owner = make_user("vega_cam", display_name="Vega")
     activate_cameo(owner, audience="everyone")
     assert [r["handle"] for r in found(api, "vega")] == ["vega_cam"]
+
+
+def test_cameos_ranked_after_many_left_out_are_still_found(api, make_user, activate_cameo):
+    """Access is decided a few dozen hits at a time (cameos.selectors.cameos_search): usable cameos
+    ranked after more `only_me` ones than one round decides are still found, and only they."""
+    from accounts.models import User
+    from cameos.models import Audience, Cameo
+
+    usable = [make_user(f"lyra.open{n}", display_name="Lyra") for n in range(3)]
+    for person in usable:
+        activate_cameo(person, audience="everyone")
+    # Newer, so ranked first among equally close and equally followed people.
+    private = User.objects.bulk_create([User(handle=f"lyra{n:03d}", display_name="Lyra") for n in range(60)])
+    Cameo.objects.bulk_create([Cameo(owner=p, audience=Audience.ONLY_ME) for p in private])
+    assert sorted(r["handle"] for r in found(api, "lyra")) == ["lyra.open0", "lyra.open1", "lyra.open2"]
