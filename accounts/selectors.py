@@ -210,7 +210,7 @@ def blocks_of(user: User) -> QuerySet[Block]:
 # accounts_user_fts with prefix queries, and every name starting with the query's first two letters
 # (a typo after them).
 
-SEARCH_CANDIDATES = 300  # the most people one query considers, so results and cost are bounded
+SEARCH_CANDIDATES = 100  # the most people one query ranks (among more prefix matches, the first by name): bounded cost
 _FUZZY_FLOOR = 70  # rapidfuzz ratio (0–100) below which a candidate is not a match
 
 
