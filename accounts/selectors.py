@@ -4,6 +4,7 @@ any number of people."""
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -251,31 +252,39 @@ UNION ALL (SELECT id, 2.0 FROM accounts_user WHERE is_active{among}
 # spellings among the words people have (accounts migration 0008: pg_trgm similarity, `%%`, over a
 # dictionary of name words, and the words one edit away by a symmetric-delete table), and the people
 # whose handle or display name has every word, the last as a prefix, from a full-text index.
-_PG_CORRECTIONS = """SELECT i, word FROM (
-    SELECT q.i, c.word, row_number() OVER (PARTITION BY q.i ORDER BY similarity(c.word, q.w) DESC, c.word) AS r
-    FROM unnest(%(words)s::text[]) WITH ORDINALITY q(w, i)
-    CROSS JOIN LATERAL (
-        (SELECT word FROM accounts_nameword WHERE word %% q.w LIMIT 50)
-        UNION (SELECT word FROM accounts_namedelete WHERE variant = ANY(ARRAY(
+_PG_CORRECTIONS = """SELECT q.i, q.w, c.word FROM (
+    SELECT w, i FROM regexp_split_to_table(lower(%(q)s), '[^[:alnum:]]+') WITH ORDINALITY t(w, i)
+    WHERE w <> '' ORDER BY i LIMIT %(words)s
+) q LEFT JOIN LATERAL (
+    SELECT word FROM (
+        (SELECT word FROM accounts_nameword WHERE length(q.w) >= 3 AND word %% q.w LIMIT 50)
+        UNION (SELECT word FROM accounts_namedelete WHERE length(q.w) >= 3 AND variant = ANY(ARRAY(
             SELECT overlay(q.w placing '' from n for 1) FROM generate_series(1, length(q.w)) n) || q.w) LIMIT 50)
-    ) c WHERE length(q.w) >= 3
-) corrected WHERE r <= %(k)s"""
+    ) found ORDER BY similarity(word, q.w) DESC, word LIMIT %(k)s
+) c ON true ORDER BY q.i"""
+# The index expression of accounts migration 0008, word for word, so that the planner uses it.
 _PG_WORDS = """SELECT id FROM accounts_user WHERE is_active{among} AND to_tsvector('simple'::regconfig,
-    regexp_replace(lower(handle || ' ' || display_name), '[^[:alpha:]]+', ' ', 'g'))
+    regexp_replace(lower(handle || ' ' || display_name), '[^[:alnum:]]+', ' ', 'g'))
     @@ to_tsquery('simple'::regconfig, %(query)s) LIMIT %(n)s"""
 _CORRECTIONS = 3  # spellings tried for each query word besides its own
 _MAX_WORDS = 8
 
 
-def _words_query(words: list[str], corrections: dict[int, list[str]]) -> str:
-    """A tsquery: every word (1-based position in `corrections`), as a prefix or one of its closest
-    spellings. Words are runs of letters, so none is an operator."""
-    return " & ".join("(" + " | ".join([f"{w}:*", *corrections.get(i, [])]) + ")" for i, w in enumerate(words, start=1))
+def _words_query(words: dict[int, str], corrections: dict[int, list[str]]) -> str:
+    """A tsquery: every word (by its position), as a prefix or one of its closest spellings."""
+    return " & ".join("(" + " | ".join([f"{w}:*", *corrections.get(i, [])]) + ")" for i, w in words.items())
 
 
 def _after(prefix: str) -> str:
-    """The first string after every string that starts with `prefix` (in byte order)."""
-    return prefix[:-1] + chr(ord(prefix[-1]) + 1)
+    """The first string after every string that starts with `prefix` (in code point order): its
+    last character's successor, past the surrogates (no text holds them), or, after the last code
+    point, the successor of what comes before it."""
+    last = ord(prefix[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF:
+        last = 0xE000
+    if last > 0x10FFFF:
+        return _after(prefix[:-1]) if len(prefix) > 1 else "\U0010ffff" * 8
+    return prefix[:-1] + chr(last)
 
 
 def _among(among: QuerySet[Any] | None) -> tuple[str, list[Any]]:
@@ -295,7 +304,7 @@ def _named(sql: str, params: list[Any]) -> tuple[str, dict[str, Any]]:
     )
 
 
-def _candidates_postgresql(q: str, among: QuerySet[Any] | None = None) -> list[int]:
+def _candidates_postgresql(q: str, among: QuerySet[Any] | None = None, *, typed: str = "") -> list[int]:
     """Names starting with the query; when fewer than a page do, also the people with its words
     spelled as typed or as the closest words anyone has (a typo anywhere, the first letters too).
     Every read is bounded, so a two-letter query that begins thousands of names costs little more
@@ -308,13 +317,20 @@ def _candidates_postgresql(q: str, among: QuerySet[Any] | None = None) -> list[i
         found = [row[0] for row in cursor.fetchall()]
         # A page's worth of names start with the query: a typo's match would rank below every one
         # of them (people_ranked), so it is not looked for.
-        words = re.findall(r"[^\W\d_]+", q)[:_MAX_WORDS]
-        if len(found) >= core_conf().page_size or not words or len("".join(words)) < 2:
+        if len(found) >= core_conf().page_size:
             return found
-        cursor.execute(_PG_CORRECTIONS, {"words": words, "k": _CORRECTIONS})
+        # The query's words as the index has them (PostgreSQL splits both), each with its closest
+        # spellings; runs of letters and digits, so none is a tsquery operator.
+        # PostgreSQL lowers what was typed itself, as it lowered the names ("İnce": "ince").
+        cursor.execute(_PG_CORRECTIONS, {"q": typed or q, "words": _MAX_WORDS, "k": _CORRECTIONS})
+        words: dict[int, str] = {}
         corrections: dict[int, list[str]] = {}
-        for i, word in cursor.fetchall():
-            corrections.setdefault(i, []).append(word)
+        for i, word, correction in cursor.fetchall():
+            words[i] = word
+            if correction is not None:
+                corrections.setdefault(i, []).append(correction)
+        if len("".join(words.values())) < 2:
+            return found
         params["query"] = _words_query(words, corrections)
         cursor.execute(_PG_WORDS.replace("{among}", among_sql), params)
         seen = set(found)
@@ -322,7 +338,7 @@ def _candidates_postgresql(q: str, among: QuerySet[Any] | None = None) -> list[i
     return found + typos[: SEARCH_CANDIDATES - len(found)]
 
 
-def _candidates_sqlite(q: str, among: QuerySet[Any] | None = None) -> list[int]:
+def _candidates_sqlite(q: str, among: QuerySet[Any] | None = None, *, typed: str = "") -> list[int]:
     words = re.findall(r"[^\W_]+", q)
     if not words:
         return []
@@ -332,6 +348,12 @@ def _candidates_sqlite(q: str, among: QuerySet[Any] | None = None) -> list[int]:
         sql = "SELECT rowid FROM accounts_user_fts WHERE accounts_user_fts MATCH %s{} ORDER BY rank LIMIT %s"
         cursor.execute(sql.format(among_sql.replace(" id IN", " rowid IN")), [match, *among_params, SEARCH_CANDIDATES])
         return [row[0] for row in cursor.fetchall()]
+
+
+def _words_of(text: str) -> list[str]:
+    """Runs of letters, marks and digits, in every script (a vowel sign stays in its word, as in
+    PostgreSQL's `[:alnum:]`); dots, underscores, spaces and other signs separate them."""
+    return "".join(c if unicodedata.category(c)[0] in "LMN" else " " for c in text).split()
 
 
 def closeness(q: str, handle: str, display_name: str) -> int:
@@ -348,7 +370,7 @@ def closeness(q: str, handle: str, display_name: str) -> int:
         return 95
     if handle.startswith(q):
         return 90
-    words = [w for w in re.split(r"[^\w]+|_", f"{handle} {name}") if w]
+    words = _words_of(f"{handle} {name}")
     if name.startswith(q) or any(w.startswith(q) for w in words):
         return 85
     # The whole handle counts most, then the display name or one word, then a beginning.
@@ -373,7 +395,8 @@ def people_ranked(q: str, viewer: User, *, among: QuerySet[Any] | None = None) -
     if not text:
         return []
     find = _candidates_postgresql if connection.vendor == "postgresql" else _candidates_sqlite
-    ids = find(text, among)  # `among` inside: candidates are bounded, so it narrows before the bound
+    # `among` inside: candidates are bounded, so it narrows before the bound.
+    ids = find(text, among, typed=q.strip().lstrip("@"))
     people = (
         User.objects.filter(pk__in=ids, is_active=True)
         .exclude(pk__in=Block.objects.filter(blocker=viewer).values("blocked_id"))

@@ -21,17 +21,32 @@ POSTGRESQL = [
     END $$""",
     """CREATE FUNCTION accounts_follow_counted_delete() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
+        -- The rows locked in one order, so two erasures with followees in common cannot deadlock.
+        PERFORM 1 FROM accounts_followercount WHERE user_id IN (SELECT followee_id FROM ended)
+            ORDER BY user_id FOR UPDATE;
         UPDATE accounts_followercount c SET followers = c.followers - ended.n
             FROM (SELECT followee_id, count(*) AS n FROM ended GROUP BY followee_id) ended
             WHERE c.user_id = ended.followee_id;
         RETURN NULL;
     END $$""",
+    # A follow moved to someone else (the admin can edit one): one less for the old, one more for the new.
+    """CREATE FUNCTION accounts_follow_counted_move() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        UPDATE accounts_followercount SET followers = followers - 1 WHERE user_id = OLD.followee_id;
+        INSERT INTO accounts_followercount (user_id, followers) VALUES (NEW.followee_id, 1)
+        ON CONFLICT (user_id) DO UPDATE SET followers = accounts_followercount.followers + 1;
+        RETURN NULL;
+    END $$""",
+    "CREATE TRIGGER accounts_follow_counted_move AFTER UPDATE OF followee_id ON accounts_follow FOR EACH ROW "
+    "WHEN (OLD.followee_id IS DISTINCT FROM NEW.followee_id) EXECUTE FUNCTION accounts_follow_counted_move()",
     "CREATE TRIGGER accounts_follow_counted_insert AFTER INSERT ON accounts_follow REFERENCING NEW TABLE AS made "
     "FOR EACH STATEMENT EXECUTE FUNCTION accounts_follow_counted_insert()",
     "CREATE TRIGGER accounts_follow_counted_delete AFTER DELETE ON accounts_follow REFERENCING OLD TABLE AS ended "
     "FOR EACH STATEMENT EXECUTE FUNCTION accounts_follow_counted_delete()",
 ]
 POSTGRESQL_BACKWARDS = [
+    "DROP TRIGGER IF EXISTS accounts_follow_counted_move ON accounts_follow",
+    "DROP FUNCTION IF EXISTS accounts_follow_counted_move()",
     "DROP TRIGGER IF EXISTS accounts_follow_counted_insert ON accounts_follow",
     "DROP TRIGGER IF EXISTS accounts_follow_counted_delete ON accounts_follow",
     "DROP FUNCTION IF EXISTS accounts_follow_counted_insert()",
@@ -43,8 +58,14 @@ SQLITE = [
     "ON CONFLICT (user_id) DO UPDATE SET followers = followers + 1; END",
     "CREATE TRIGGER accounts_follow_counted_delete AFTER DELETE ON accounts_follow BEGIN "
     "UPDATE accounts_followercount SET followers = followers - 1 WHERE user_id = OLD.followee_id; END",
+    "CREATE TRIGGER accounts_follow_counted_move AFTER UPDATE OF followee_id ON accounts_follow "
+    "WHEN OLD.followee_id IS NOT NEW.followee_id BEGIN "
+    "UPDATE accounts_followercount SET followers = followers - 1 WHERE user_id = OLD.followee_id; "
+    "INSERT INTO accounts_followercount (user_id, followers) VALUES (NEW.followee_id, 1) "
+    "ON CONFLICT (user_id) DO UPDATE SET followers = followers + 1; END",
 ]
 SQLITE_BACKWARDS = [
+    "DROP TRIGGER IF EXISTS accounts_follow_counted_move",
     "DROP TRIGGER IF EXISTS accounts_follow_counted_insert",
     "DROP TRIGGER IF EXISTS accounts_follow_counted_delete",
 ]
@@ -55,7 +76,10 @@ COUNT_EXISTING = (
 
 
 def forwards(apps, schema_editor):  # type: ignore[no-untyped-def]
-    statements = POSTGRESQL if schema_editor.connection.vendor == "postgresql" else SQLITE
+    postgresql = schema_editor.connection.vendor == "postgresql"
+    if postgresql:  # no follow made or ended between the count and the triggers (the migration's transaction)
+        schema_editor.execute("LOCK TABLE accounts_follow IN SHARE ROW EXCLUSIVE MODE")
+    statements = POSTGRESQL if postgresql else SQLITE
     schema_editor.execute(COUNT_EXISTING)
     for sql in statements:
         schema_editor.execute(sql)

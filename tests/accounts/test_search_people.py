@@ -52,6 +52,29 @@ def test_the_ranking_counts_follows_however_they_start_or_end(api, make_user):
     assert counts == {first.pk: 0, second.pk: 3}
 
 
+def test_a_follow_moved_to_someone_else_moves_the_count(db, make_user):
+    """The admin can edit a follow's followee: the count follows it (a database trigger)."""
+    from accounts.models import Follow, FollowerCount
+
+    fan, first, second = make_user("fan"), make_user("first"), make_user("second")
+    services.follow_create(follower=fan, followee=first)
+    Follow.objects.filter(follower=fan).update(followee=second)
+    counts = dict(FollowerCount.objects.filter(user__in=[first, second]).values_list("user_id", "followers"))
+    assert counts == {first.pk: 0, second.pk: 1}
+
+
+def test_digits_in_a_name_find_the_person(api, make_user):
+    make_user("neo.one", display_name="Neo 1999")
+    assert handles(api.get(SEARCH, {"q": "1999"})) == ["neo.one"]
+
+
+@pytest.mark.parametrize("q", ["\U0010ffff", "a\ud7ff", "\U0010ffff\U0010ffff"])
+def test_a_query_ending_in_the_last_code_points_is_answered(api, astra, q):
+    response = api.get(SEARCH, {"q": q})
+    assert response.status_code == 200, response.content
+    assert response.json()["results"] == []
+
+
 def test_a_person_is_found_by_a_prefix_of_their_handle_or_display_name(api, make_user, astra):
     make_user("zed")
     assert handles(api.get(SEARCH, {"q": "ast"})) == ["astra"]
@@ -155,6 +178,34 @@ def test_a_new_name_is_corrected_too_on_postgresql(api, astra):
     assert handles(api.get(SEARCH, {"q": "vantabalck"})) == ["astra"]
     services.user_register(handle="orion.quasar", password="a long enough password 1")
     assert handles(api.get(SEARCH, {"q": "qusar"})) == ["orion.quasar"]
+
+
+@pytest.mark.postgres
+def test_a_later_word_in_any_script_is_found_on_postgresql(api, make_user):
+    """PostgreSQL splits the query as it split the names (letters and digits of every script), so a
+    surname with vowel signs or a Turkish dotted capital is found."""
+    make_user("rahul.k", display_name="Rahul कुमार")
+    make_user("deniz.i", display_name="Deniz İnce")
+    assert handles(api.get(SEARCH, {"q": "कुमार"})) == ["rahul.k"]
+    assert handles(api.get(SEARCH, {"q": "İnce"})) == ["deniz.i"]
+
+
+@pytest.mark.postgres
+def test_an_erased_persons_words_leave_the_dictionary_on_postgresql(db, make_user):
+    """The typo dictionary keeps only words someone active has: an erased account's rare surname goes,
+    a word someone else still has stays."""
+    from django.db import connection
+
+    def words():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT word FROM accounts_nameword WHERE word IN ('quixotic', 'zebulon', 'vane')")
+            return sorted(r[0] for r in cursor.fetchall())
+
+    leaving = make_user("zebulon.q", display_name="Zebulon Quixotic")
+    make_user("other.z", display_name="Zebulon Vane")
+    assert words() == ["quixotic", "vane", "zebulon"]
+    services.account_erase(user=leaving)
+    assert words() == ["vane", "zebulon"]
 
 
 @pytest.mark.postgres

@@ -90,11 +90,18 @@ def test_blocked_people_are_hidden_both_ways(api, me, other, make_user, make_vid
     assert found(api, "kayak") == [visible.pk]
 
 
-def test_a_phrase_many_videos_share_is_found_in_rank_order(api, me, other, make_user, make_video, fillers):
+@pytest.mark.parametrize("rank_order_read", [75_000, 3])
+def test_a_phrase_many_videos_share_is_found_in_rank_order(
+    api, me, other, make_user, make_video, fillers, monkeypatch, rank_order_read
+):
     """On PostgreSQL a phrase found in many of the best-ranked videos is read in rank order rather
-    than from the GIN index (feed.selectors._common_among_the_best); the same videos, in the same
+    than from the GIN index (feed.selectors._common_among_the_best), over a bounded number of index
+    entries, then from the GIN index if those held too few (3: always); the same videos, in the same
     order, never a draft or a blocked person's, whichever way it is read."""
+    from feed import selectors
     from feed.selectors import _COMMON
+
+    monkeypatch.setattr(selectors, "_RANK_ORDER_READ", rank_order_read)
 
     shared = [make_video(other, caption=f"street tacos night {n}") for n in range(_COMMON + 4)]
     liked = shared[3]
