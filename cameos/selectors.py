@@ -295,8 +295,8 @@ def cameos_search(q: str, viewer: User, *, cursor: str | None, limit: int | None
     """GET /search?type=cameos: the people matching `q` (accounts' people search, same ranking) whose
     cameo `viewer` may use now or may ask for (or has asked for: `request` says so), by the consent
     gate's own rules (cameo_access_many): a block either way or an `only_me` cameo leaves them out.
-    Access is decided in ranking order, a page's worth at a time, until the page is full: not for
-    every candidate."""
+    Access is decided in ranking order, twice a page's worth at a time, until the page is full: not
+    for every candidate."""
     from accounts.selectors import hits_after, hits_page, people_ranked, search_text
 
     salt = f"search-cameos:{search_text(q)}"

@@ -23,6 +23,11 @@ WORDS = "regexp_split_to_table(lower({handle} || ' ' || {name}), '[^[:alnum:]]+'
 DOCUMENT = (
     "to_tsvector('simple'::regconfig, regexp_replace(lower({handle} || ' ' || {name}), '[^[:alnum:]]+', ' ', 'g'))"
 )
+# The words of the rows in {source} (a FROM list naming the words `w`) added to the dictionary.
+ADD_WORDS = (
+    "INSERT INTO accounts_nameword (word) SELECT DISTINCT w FROM {source} "
+    "WHERE w <> '' AND w !~ '[[:digit:]]' ORDER BY w ON CONFLICT DO NOTHING"
+)
 FORWARDS = [
     "CREATE TABLE IF NOT EXISTS accounts_nameword (word text PRIMARY KEY)",
     "CREATE INDEX IF NOT EXISTS accounts_nameword_trgm ON accounts_nameword USING gin (word gin_trgm_ops)",
@@ -44,18 +49,12 @@ FORWARDS = [
     "FOR EACH STATEMENT EXECUTE FUNCTION accounts_nameword_deletes()",
     f"""CREATE FUNCTION accounts_user_words_insert() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        INSERT INTO accounts_nameword (word)
-            SELECT DISTINCT w FROM made, {WORDS.format(handle="made.handle", name="made.display_name")} w
-            WHERE w <> '' AND w !~ '[[:digit:]]' ORDER BY w
-        ON CONFLICT DO NOTHING;
+        {ADD_WORDS.format(source="made, " + WORDS.format(handle="made.handle", name="made.display_name") + " w")};
         RETURN NULL;
     END $$""",
     f"""CREATE FUNCTION accounts_user_words_update() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        INSERT INTO accounts_nameword (word)
-            SELECT DISTINCT w FROM {WORDS.format(handle="NEW.handle", name="NEW.display_name")} w
-            WHERE w <> '' AND w !~ '[[:digit:]]' ORDER BY w
-        ON CONFLICT DO NOTHING;
+        {ADD_WORDS.format(source=WORDS.format(handle="NEW.handle", name="NEW.display_name") + " w")};
         RETURN NULL;
     END $$""",
     f"""CREATE FUNCTION accounts_user_words_prune() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -75,8 +74,7 @@ FORWARDS = [
     "FOR EACH STATEMENT EXECUTE FUNCTION accounts_user_words_insert()",
     "CREATE TRIGGER accounts_user_words_update AFTER UPDATE OF handle, display_name ON accounts_user "
     "FOR EACH ROW EXECUTE FUNCTION accounts_user_words_update()",
-    f"INSERT INTO accounts_nameword (word) SELECT DISTINCT w FROM accounts_user u, "
-    f"{WORDS.format(handle='u.handle', name='u.display_name')} w WHERE w <> '' AND w !~ '[[:digit:]]' ON CONFLICT DO NOTHING",
+    ADD_WORDS.format(source="accounts_user u, " + WORDS.format(handle="u.handle", name="u.display_name") + " w"),
     # The same words as a full-text document ('simple': no stemming, no stop words), for the people
     # who have them.
     "CREATE INDEX IF NOT EXISTS accounts_user_words ON accounts_user USING gin "
