@@ -32,6 +32,8 @@ install_packages() {
   local need=()
   [ -x "$PG_BIN/postgres" ] || need+=(postgresql-15)
   [ -x "$PG_BIN/pg_config" ] && [ -d /usr/include/postgresql/15/server ] || need+=(postgresql-server-dev-15)
+  # RUM: video search reads a rare phrase in rank order from it (feed migration 0008).
+  [ -f /usr/share/postgresql/15/extension/rum.control ] || need+=(postgresql-15-rum)
   command -v redis-server >/dev/null || need+=(redis-server)
   command -v dpkg-source >/dev/null || need+=(dpkg-dev)
   command -v make >/dev/null || need+=(make gcc)

@@ -90,18 +90,21 @@ def test_blocked_people_are_hidden_both_ways(api, me, other, make_user, make_vid
     assert found(api, "kayak") == [visible.pk]
 
 
-@pytest.mark.parametrize("rank_order_read", [75_000, 3])
+@pytest.mark.parametrize("read", ["rum", "rank order", "rank order, then gin"])
 def test_a_phrase_many_videos_share_is_found_in_rank_order(
-    api, me, other, make_user, make_video, fillers, monkeypatch, rank_order_read
+    api, me, other, make_user, make_video, fillers, monkeypatch, read
 ):
-    """On PostgreSQL a phrase found in many of the best-ranked videos is read in rank order rather
-    than from the GIN index (feed.selectors._common_among_the_best), over a bounded number of index
-    entries, then from the GIN index if those held too few (3: always); the same videos, in the same
-    order, never a draft or a blocked person's, whichever way it is read."""
+    """On PostgreSQL a phrase found in many of the best-ranked videos is read from the RUM index in
+    rank order (feed migration 0008), or, without it, from the hot-score index in rank order
+    (feed.selectors._among_the_best) over a bounded number of index entries, then from the GIN
+    index if those held too few (3: always); the same videos, in the same order, never a draft or a
+    blocked person's, whichever way it is read."""
     from feed import selectors
     from feed.selectors import _COMMON
 
-    monkeypatch.setattr(selectors, "_RANK_ORDER_READ", rank_order_read)
+    if read != "rum":
+        monkeypatch.setattr(selectors, "_rum_read", lambda words: None)
+    monkeypatch.setattr(selectors, "_RANK_ORDER_READ", 3 if read.endswith("gin") else 75_000)
 
     shared = [make_video(other, caption=f"street tacos night {n}") for n in range(_COMMON + 4)]
     liked = shared[3]
@@ -114,6 +117,7 @@ def test_a_phrase_many_videos_share_is_found_in_rank_order(
     expected = [liked.pk, *[v.pk for v in reversed(shared) if v is not liked]]
     assert found(api, "street tacos", limit=50) == expected
     assert found(api, "tacos street", limit=50) == expected
+    assert found(api, "tacos stre", limit=50) == expected
 
 
 def test_a_video_found_later_by_an_edited_caption(api, other, make_video, fillers):
