@@ -1,0 +1,96 @@
+"""What video search's write-side upkeep costs (feed migration 0008): the RUM index and the word
+counts kept by statement-level triggers, on every write to feed_video. Each write is timed as one
+statement, on the million-video database of benchmarks/search.py, with the upkeep and without it
+(index and triggers dropped inside a transaction), side by side in one run; every change is rolled
+back, so the database is left as it was.
+
+    eval "$(bash .ci/services.sh start)"
+    DATABASE_URL=postgres://postgres@127.0.0.1:55432/castfeed_bench .venv/bin/python benchmarks/search_writes.py
+
+Writes: publishing a video (an INSERT of a published row with a caption and a prompt), a like
+(feed.services' UPDATE of the counters and the hot score of one video), a take-down (status to
+removed), and a deletion.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+
+from _common import SERVED_ENV, p50_p99, setup_django
+
+N = 300
+UPKEEP = [
+    "DROP INDEX feed_video_search_rum",
+    "DROP TRIGGER feed_videoword_insert ON feed_video",
+    "DROP TRIGGER feed_videoword_update ON feed_video",
+    "DROP TRIGGER feed_videoword_delete ON feed_video",
+]
+
+
+def measure(db, ids: list[int], author: int) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
+    times: dict[str, list[float]] = {"publish": [], "like": [], "take down": [], "delete": []}
+    rng = random.Random(7)
+    words = ["harbor", "seal", "sunset", "kitchen", "tokyo", "cat", "dance", "rain", "bike", "opera", "cello"]
+    for i in range(N):
+        caption = " ".join(rng.sample(words, 4)) + f" take{i}"
+        statements = {
+            "publish": (
+                "INSERT INTO feed_video (author_id, status, caption, media_key, media, poster, duration_ms, width, "
+                "height, created_at, published_at, removed_reason, search_text, like_count, comment_count, "
+                "view_count, completed_view_count, remix_count, time_score, bonus, hot_score) VALUES "
+                "(%s, 'published', %s, %s, 'v/x.mp4', '', 5000, 576, 1024, now(), now(), '', %s, 0, 0, 0, 0, 0, "
+                "62000, 0, 62000)",
+                [author, caption, f"bench{os.getpid()}x{i}", "a cinematic shot of " + caption],
+            ),
+            "like": (
+                "UPDATE feed_video SET like_count = like_count + 1, hot_score = hot_score + 0.01 WHERE id = %s",
+                [ids[i]],
+            ),
+            "take down": ("UPDATE feed_video SET status = 'removed' WHERE id = %s", [ids[N + i]]),
+            "delete": ("DELETE FROM feed_video WHERE id = %s", [ids[2 * N + i]]),
+        }
+        for name, (sql, params) in statements.items():
+            db.execute("SAVEPOINT s")
+            start = time.perf_counter()
+            db.execute(sql, params)
+            times[name].append((time.perf_counter() - start) * 1000)
+            db.execute("ROLLBACK TO SAVEPOINT s")
+    return times
+
+
+def main() -> None:
+    for key, value in SERVED_ENV.items():  # production settings (DEBUG off); DATABASE_URL from the caller
+        os.environ.setdefault(key, value)
+    setup_django()
+    from django.db import connection, transaction
+
+    with connection.cursor() as db:
+        db.execute("SELECT to_regclass('feed_video_search_rum') IS NOT NULL")
+        if not db.fetchone()[0]:
+            raise SystemExit("no RUM index: install the rum extension, then migrate feed (docs/configuration.md)")
+        db.execute(
+            "SELECT id, author_id FROM feed_video WHERE status = 'published' ORDER BY random() LIMIT %s", [3 * N]
+        )
+        rows = db.fetchall()
+    ids, author = [r[0] for r in rows], rows[0][1]
+    results = {}
+    for label in ["with upkeep", "without", "with upkeep (again)"]:
+        with transaction.atomic(), connection.cursor() as db:
+            if label == "without":
+                for sql in UPKEEP:
+                    db.execute(sql)
+            measure(db, ids, author)  # warm
+            results[label] = measure(db, ids, author)
+            transaction.set_rollback(True)
+    print(f"feed_video writes, one statement each, {N} of each kind a pass (the second timed), rolled back:")
+    for name in results["without"]:
+        base = sorted(results["without"][name])[N // 2]
+        for label, times in results.items():
+            ratio = sorted(times[name])[N // 2] / base
+            print(f"  {name:10s} {label:20s} {p50_p99(times[name], digits=2)}  (p50 {ratio:.2f}× without)")
+
+
+if __name__ == "__main__":
+    main()
