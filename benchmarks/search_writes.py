@@ -9,7 +9,8 @@ back, so the database is left as it was.
 
 Writes: publishing a video (an INSERT of a published row with a caption and a prompt), a like
 (feed.services' UPDATE of the counters and the hot score of one video), a take-down (status to
-removed), and a deletion.
+removed), and a deletion. Then the minute's fold (feed.fold_video_words) after 1,000 and 10,000
+publishes, each a statement of its own.
 """
 
 from __future__ import annotations
@@ -84,12 +85,30 @@ def main() -> None:
             measure(db, ids, author)  # warm
             results[label] = measure(db, ids, author)
             transaction.set_rollback(True)
+    folds = []
+    for published in [1000, 10000]:
+        with transaction.atomic(), connection.cursor() as db:
+            for i in range(published):
+                db.execute(
+                    "INSERT INTO feed_video (author_id, status, caption, media_key, media, poster, duration_ms, "
+                    "width, height, created_at, published_at, removed_reason, search_text, like_count, "
+                    "comment_count, view_count, completed_view_count, remix_count, time_score, bonus, hot_score) "
+                    "VALUES (%s, 'published', %s, %s, 'v/x.mp4', '', 5000, 576, 1024, now(), now(), '', %s, "
+                    "0, 0, 0, 0, 0, 62000, 0, 62000)",
+                    [author, f"harbor seal opera {i}", f"fold{os.getpid()}x{i}", "a cinematic shot of a seal"],
+                )
+            start = time.perf_counter()
+            db.execute("SELECT feed_videoword_fold()")
+            taken = db.fetchone()[0]
+            folds.append(f"{published} publishes ({taken} changes): {(time.perf_counter() - start) * 1000:.1f} ms")
+            transaction.set_rollback(True)
     print(f"feed_video writes, one statement each, {N} of each kind a pass (the second timed), rolled back:")
     for name in results["without"]:
         base = sorted(results["without"][name])[N // 2]
         for label, times in results.items():
             ratio = sorted(times[name])[N // 2] / base
             print(f"  {name:10s} {label:20s} {p50_p99(times[name], digits=2)}  (p50 {ratio:.2f}× without)")
+    print("the fold, after:", "; ".join(folds))
 
 
 if __name__ == "__main__":

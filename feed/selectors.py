@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import re
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -191,7 +192,7 @@ _COVERED_VECTOR_CHARS = 2000
 _SAMPLE, _COMMON = 2000, 8
 _RANK_ORDER_READ = 75_000  # entries (~15 ms) a phrase is looked for in rank order before the GIN index
 _RUM_COMPLETIONS = 32  # words a last word may begin for the RUM index's read; more: the GIN index
-_rum_index: dict[str, bool] = {}  # database name → whether it has the RUM index (once a process)
+_rum_index: dict[str, tuple[bool, float]] = {}  # database name → (has the RUM index, when asked)
 
 
 def _search_words(q: str) -> list[str]:
@@ -253,6 +254,9 @@ def _pg_ranked(words: list[str], viewer: User | None) -> tuple[str, list[Any]]:
             "SELECT v.id, v.hot_score, v.search_vector FROM feed_video v WHERE v.status = 'published' "
             "AND v.hot_score > '-Infinity'::float8 AND v.search_vector @@ "
             f"(to_tsquery('english'::regconfig, {rum.head}) && %s::tsquery){not_blocked} "
+            # By hot score alone: a second key would make PostgreSQL read every match and sort them.
+            # So where videos tie in hot score at the n-th place, the ones kept are RUM's (the same
+            # for the same index), not the highest ids as in the other reads.
             "ORDER BY v.hot_score <=| (SELECT max(hot_score) FROM feed_video WHERE status = 'published') LIMIT %s"
         )
         inner = (
@@ -282,38 +286,64 @@ class _RumRead:
 
 
 def _rum_read(words: list[str]) -> _RumRead | None:
-    """The phrase for the RUM index's ordered read, or None where the index is not installed, the
-    last word is a stop word, or it begins more than _RUM_COMPLETIONS words. RUM reads a prefix by
-    gathering every entry of every word it begins, so it is given those words (feed_videoword)."""
+    """The phrase for the RUM index's ordered read, or None where the index is not installed, a
+    word is no lexeme or several (a stop word, or one PostgreSQL splits: "x½y"), or the last word
+    begins more than _RUM_COMPLETIONS words. RUM reads a prefix by gathering every entry of every
+    word it begins, so it is given those words: the counted ones (feed_videoword) and those of
+    changes not yet counted (feed_videoword_change), so a video is found as soon as it is published."""
     if not _rum_installed():
         return None
     with connection.cursor() as db:
-        db.execute(
-            "SELECT true, s.s, w.word, w.videos FROM (SELECT s FROM unnest(tsvector_to_array("
-            "to_tsvector('english'::regconfig, %s))) s LIMIT 1) s LEFT JOIN LATERAL (SELECT word, videos "
-            "FROM feed_videoword WHERE word >= s.s AND word < s.s || chr(1114111) ORDER BY word LIMIT %s) w ON true "
-            "UNION ALL SELECT false, s, s, coalesce(d.videos, 0) FROM unnest(tsvector_to_array("
-            "to_tsvector('english'::regconfig, %s))) s LEFT JOIN feed_videoword d ON d.word = s",
-            [words[-1], _RUM_COMPLETIONS + 1, " ".join(words[:-1])],
-        )
+        db.execute(_RUM_WORDS, [words, _RUM_COMPLETIONS + 1, _RUM_COMPLETIONS + 1, _RUM_COMPLETIONS + 1, len(words)])
         rows = db.fetchall()
-    last = [(stem, word, videos) for is_last, stem, word, videos in rows if is_last]
-    if not last or len(last) > _RUM_COMPLETIONS:
+    lexemes: dict[int, list[tuple[str, int]]] = {}  # a word's index → its lexemes and their videos
+    completions: dict[str, int] = {}  # the words the last one begins → their videos
+    for i, lexeme, completion, videos in rows:
+        if completion is None:
+            lexemes.setdefault(i, []).append((lexeme, videos))
+        else:
+            completions[completion] = videos
+    last = lexemes.get(len(words), [])
+    if len(last) != 1 or any(len(found) > 1 for found in lexemes.values()) or len(completions) > _RUM_COMPLETIONS:
         return None
-    lexemes = sorted({last[0][0], *(word for _, word, _ in last if word is not None)})
-    quoted = " | ".join("'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in lexemes)
-    counts = [sum(videos or 0 for _, _, videos in last), *(videos for is_last, _, _, videos in rows if not is_last)]
-    return _RumRead(head="'" + " & ".join(words[:-1]) + "'", last=quoted, entries=min(counts))
+    alternatives = sorted({last[0][0], *completions})
+    quoted = " | ".join("'" + w.replace("\\", "\\\\").replace("'", "''") + "'" for w in alternatives)
+    heads = [found[0][1] for i, found in lexemes.items() if i != len(words)]
+    return _RumRead(
+        head="'" + " & ".join(words[:-1]) + "'", last=quoted, entries=min([sum(completions.values()), *heads])
+    )
+
+
+# Each query word's lexemes (its index, the lexeme, NULL, its counted videos), and the words of
+# published videos the last one's lexeme begins (its index, the lexeme, the word, the word's videos
+# counted and not yet counted), at most a bound of each kind.
+_RUM_WORDS = """WITH q AS (
+    SELECT i, l FROM unnest(%s::text[]) WITH ORDINALITY u(w, i),
+        unnest(tsvector_to_array(to_tsvector('english'::regconfig, u.w))) l
+)
+SELECT q.i, q.l, NULL::text, coalesce(d.videos, 0) FROM q LEFT JOIN feed_videoword d ON d.word = q.l
+UNION ALL
+SELECT q.i, q.l, c.word, c.videos FROM q CROSS JOIN LATERAL (
+    SELECT word, sum(videos)::bigint AS videos FROM (
+        (SELECT word, videos FROM feed_videoword WHERE word >= q.l AND word < q.l || chr(1114111)
+         ORDER BY word LIMIT %s)
+        UNION ALL
+        (SELECT word, sum(delta) FROM feed_videoword_change WHERE word >= q.l AND word < q.l || chr(1114111)
+         GROUP BY word ORDER BY word LIMIT %s)
+    ) found GROUP BY word HAVING sum(videos) > 0 ORDER BY word LIMIT %s
+) c WHERE q.i = %s"""
 
 
 def _rum_installed() -> bool:
-    """Whether this database has migration 0008's RUM index (the `rum` extension was available)."""
+    """Whether this database has migration 0008's RUM index (the `rum` extension was available) and
+    is in UTF-8 (the completions' ranges end at the last code point); asked again after a minute."""
     name = connection.settings_dict["NAME"]
-    if name not in _rum_index:
+    known = _rum_index.get(name)
+    if known is None or time.monotonic() - known[1] > 60:
         with connection.cursor() as db:
-            db.execute("SELECT to_regclass('feed_video_search_rum') IS NOT NULL")
-            _rum_index[name] = bool(db.fetchone()[0])
-    return _rum_index[name]
+            db.execute("SELECT to_regclass('feed_video_search_rum') IS NOT NULL AND getdatabaseencoding() = 'UTF8'")
+            known = _rum_index[name] = (bool(db.fetchone()[0]), time.monotonic())
+    return known[0]
 
 
 def _among_the_best(tsquery: str) -> int:

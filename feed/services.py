@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, FloatField, OuterRef, Subquery, Value
 from django.db.models.functions import Cast, Ln
 from django.utils import timezone
@@ -361,6 +361,17 @@ def expire_fresh(*, now: dt.datetime | None = None) -> int:
             Video.objects.filter(pk__in=ids, bonus__gt=0).update(hot_score=F("hot_score") - F("bonus"), bonus=0)
             _sync_people(ids)
     return len(ids)
+
+
+def fold_video_words() -> int:
+    """Add the changes to the words of published videos to their counts, which video search reads
+    (feed migration 0008; run every minute by Celery beat). PostgreSQL only; how many changes it
+    took."""
+    if connection.vendor != "postgresql":
+        return 0
+    with transaction.atomic(), connection.cursor() as db:
+        db.execute("SELECT feed_videoword_fold()")
+        return int(db.fetchone()[0])
 
 
 # --- likes, comments, views, reports ---------------------------------------------------------------

@@ -11,6 +11,12 @@ def expire_fresh() -> int:
     return services.expire_fresh()
 
 
+@shared_task(name="feed.fold_video_words", acks_late=True, soft_time_limit=50, time_limit=60, ignore_result=True)
+def fold_video_words() -> int:
+    """Runs every minute (CELERY_BEAT_SCHEDULE): the counts of the words video search completes."""
+    return services.fold_video_words()
+
+
 @shared_task(name="feed.embed_video", acks_late=True, soft_time_limit=50, time_limit=60, ignore_result=True)
 def embed_video(video_id: int) -> bool:
     """After a video is published: what it is about, for steered For You pages (feed.embeddings)."""

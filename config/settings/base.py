@@ -232,6 +232,8 @@ CELERY_BEAT_SCHEDULE = {
     "feed-expire-fresh": {"task": "feed.expire_fresh", "schedule": 60.0},
     # Steered For You pages take in new videos (CASTFEED_FEED_STEER_REFRESH_SECONDS).
     "feed-refresh-steers": {"task": "feed.refresh_steers", "schedule": 60.0},
+    # The counts of the words video search completes a last word to (feed migration 0008).
+    "feed-fold-video-words": {"task": "feed.fold_video_words", "schedule": 60.0},
     "cameos-expire-enrollments": {"task": "cameos.expire_enrollments", "schedule": 300.0},
     "moderation-expire-takedowns": {"task": "moderation.expire_takedowns", "schedule": 300.0},
     # Rate-limit counters of windows that have ended (database store; Redis expires its own).

@@ -9,25 +9,25 @@ RUM reads a prefix (`car:*`) by gathering every entry of every word it begins (2
 one), so the query's last word, which is matched as a prefix, is given as the words it begins:
 accounts_nameword's counterpart for videos, feed_videoword, holds each word (lexeme) of the published
 videos' search vectors with the number of published videos that have it. Statement-level triggers
-keep the counts (one statement's changes applied in word order, so concurrent statements lock the
-same rows in the same order); a word no published video has any longer is deleted, so a removed or
-erased video's words do not stay behind.
+append each statement's changes to feed_videoword_change (inserts only: writers never wait on one
+another or lock a shared row), and feed_videoword_fold(), run every minute by the beat
+(feed.fold_video_words) and one at a time, adds them to the counts and deletes the words no
+published video has any longer, so a removed or erased video's words do not stay behind. Search
+reads the counts and the changes not yet folded together, so a word is found the moment its video
+is published. A TRUNCATE of feed_video empties both.
 
 The index's predicate, `hot_score > '-Infinity'`, is stated only by the statement that reads it in
 order: the planner would otherwise take it for a plain match, prefix included, and pay the 200 ms.
 
-Where the extension is not installed (or may not be created by this role) the index is left out and
-the search reads GIN as before; the word counts are kept either way."""
+Where the extension is not installed (or may not be created by this role, or fails to load) the index
+is left out, with a warning, and search reads GIN as before; the word counts are kept either way.
+An update's changes pair the rows before and after by id: a statement that changed a video's id
+and its words at once would be miscounted (nothing does; Django never changes a primary key)."""
 
 from django.db import migrations
 
-# The changes of a statement to feed_videoword: (word, delta) rows, in word order.
-APPLY = """
-    SELECT array_agg(w ORDER BY w), array_agg(n ORDER BY w) INTO ws, ds FROM ({changes}) c(w, n) WHERE n <> 0;
-    IF ws IS NOT NULL THEN
-        PERFORM feed_videoword_apply(ws, ds);
-    END IF;
-    RETURN NULL;"""
+# A statement's changes to the counts, (word, delta) rows, appended for the fold.
+APPEND = "INSERT INTO feed_videoword_change (word, delta) SELECT w, n FROM ({changes}) c(w, n) WHERE n <> 0"
 WORDS = "unnest(tsvector_to_array({rows}.search_vector)) w"
 INSERTED = f"SELECT w, count(*) FROM made r, {WORDS.format(rows='r')} WHERE r.status = 'published' GROUP BY w"
 DELETED = f"SELECT w, -count(*) FROM gone o, {WORDS.format(rows='o')} WHERE o.status = 'published' GROUP BY w"
@@ -51,6 +51,7 @@ TRANSITIONS = {
     "update": "OLD TABLE AS gone NEW TABLE AS made",
     "delete": "OLD TABLE AS gone",
 }
+FOLD_LOCK = 0x76776F7264  # pg_advisory_xact_lock's key for the fold ("vword")
 RUM_INDEX = (
     "CREATE INDEX IF NOT EXISTS feed_video_search_rum ON feed_video "
     "USING rum (search_vector rum_tsvector_addon_ops, hot_score) WITH (attach = 'hot_score', to = 'search_vector') "
@@ -58,47 +59,69 @@ RUM_INDEX = (
 )
 FORWARDS = [
     # C order: a prefix is a range of the primary key.
-    "CREATE TABLE IF NOT EXISTS feed_videoword (word text COLLATE \"C\" PRIMARY KEY, videos bigint NOT NULL)",
-    # Upserts in word order (row locks in one order), then drops the words no video has.
-    """CREATE FUNCTION feed_videoword_apply(ws text[], ds bigint[]) RETURNS void LANGUAGE sql AS $$
-        INSERT INTO feed_videoword (word, videos) SELECT w, d FROM unnest(ws, ds) c(w, d) ORDER BY w
-        ON CONFLICT (word) DO UPDATE SET videos = feed_videoword.videos + EXCLUDED.videos;
-        DELETE FROM feed_videoword WHERE word = ANY(ws) AND videos <= 0;
-    $$""",
+    'CREATE TABLE IF NOT EXISTS feed_videoword (word text COLLATE "C" PRIMARY KEY, videos bigint NOT NULL)',
+    "CREATE TABLE IF NOT EXISTS feed_videoword_change "
+    '(id bigserial PRIMARY KEY, word text COLLATE "C" NOT NULL, delta bigint NOT NULL)',
+    "CREATE INDEX IF NOT EXISTS feed_videoword_change_word ON feed_videoword_change (word)",
     *[
-        f"""CREATE FUNCTION feed_videoword_{op}() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE ws text[]; ds bigint[];
-        BEGIN {APPLY.format(changes=changes)}
+        f"""CREATE OR REPLACE FUNCTION feed_videoword_{op}() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            {APPEND.format(changes=changes)};
+            RETURN NULL;
         END $$"""
         for op, changes in COUNTED.items()
     ],
     *[
-        f"CREATE TRIGGER feed_videoword_{op} AFTER {op.upper()} ON feed_video REFERENCING {TRANSITIONS[op]} "
-        f"FOR EACH STATEMENT EXECUTE FUNCTION feed_videoword_{op}()"
+        f"CREATE OR REPLACE TRIGGER feed_videoword_{op} AFTER {op.upper()} ON feed_video "
+        f"REFERENCING {TRANSITIONS[op]} FOR EACH STATEMENT EXECUTE FUNCTION feed_videoword_{op}()"
         for op in COUNTED
     ],
+    """CREATE OR REPLACE FUNCTION feed_videoword_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        TRUNCATE feed_videoword, feed_videoword_change;
+        RETURN NULL;
+    END $$""",
+    "CREATE OR REPLACE TRIGGER feed_videoword_truncate AFTER TRUNCATE ON feed_video "
+    "FOR EACH STATEMENT EXECUTE FUNCTION feed_videoword_truncate()",
+    # One fold at a time (a transaction-level advisory lock): the changes taken, summed by word,
+    # upserted in word order, and the words left with no video deleted. How many changes it took.
+    f"""CREATE OR REPLACE FUNCTION feed_videoword_fold() RETURNS bigint LANGUAGE plpgsql AS $$
+    DECLARE ws text[]; ds bigint[]; taken bigint;
+    BEGIN
+        PERFORM pg_advisory_xact_lock({FOLD_LOCK});
+        WITH gone AS (DELETE FROM feed_videoword_change RETURNING word, delta),
+             summed AS (SELECT word, sum(delta) AS n, count(*) AS k FROM gone GROUP BY word)
+        SELECT array_agg(word ORDER BY word) FILTER (WHERE n <> 0), array_agg(n ORDER BY word) FILTER (WHERE n <> 0),
+               coalesce(sum(k), 0)
+        INTO ws, ds, taken FROM summed;
+        IF ws IS NOT NULL THEN
+            INSERT INTO feed_videoword (word, videos) SELECT w, d FROM unnest(ws, ds) c(w, d) ORDER BY w
+            ON CONFLICT (word) DO UPDATE SET videos = feed_videoword.videos + EXCLUDED.videos;
+            DELETE FROM feed_videoword WHERE word = ANY(ws) AND videos <= 0;
+        END IF;
+        RETURN taken;
+    END $$""",
     "LOCK TABLE feed_video IN SHARE MODE",  # no video changes between the count and the triggers
     "INSERT INTO feed_videoword (word, videos) SELECT w, count(*) FROM feed_video v, "
-    "unnest(tsvector_to_array(v.search_vector)) w WHERE v.status = 'published' GROUP BY w",
-    """DO $$ BEGIN
+    "unnest(tsvector_to_array(v.search_vector)) w WHERE v.status = 'published' GROUP BY w "
+    "ON CONFLICT (word) DO NOTHING",
+    # Optional: a database without the extension (or a role that may not create it, or an
+    # extension that fails to load) gets no index, and search reads GIN.
+    f"""DO $$ BEGIN
         IF EXISTS (SELECT 1 FROM pg_available_extensions WHERE name = 'rum') THEN
             CREATE EXTENSION IF NOT EXISTS rum;
-        END IF;
-    EXCEPTION WHEN insufficient_privilege THEN
-        RAISE WARNING 'the rum extension may not be created by this role: video search reads GIN only';
-    END $$""",
-    f"""DO $$ BEGIN
-        IF EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'rum') THEN
             EXECUTE $i${RUM_INDEX}$i$;
         END IF;
+    EXCEPTION WHEN OTHERS THEN
+        RAISE WARNING 'no RUM index (%%): video search reads GIN only', SQLERRM;  -- %% for psycopg
     END $$""",
     "ANALYZE feed_videoword",
 ]
 BACKWARDS = [
     "DROP INDEX IF EXISTS feed_video_search_rum",
-    *[f"DROP TRIGGER IF EXISTS feed_videoword_{op} ON feed_video" for op in COUNTED],
-    *[f"DROP FUNCTION IF EXISTS feed_videoword_{op}()" for op in COUNTED],
-    "DROP FUNCTION IF EXISTS feed_videoword_apply(text[], bigint[])",
+    *[f"DROP TRIGGER IF EXISTS feed_videoword_{op} ON feed_video" for op in [*COUNTED, "truncate"]],
+    *[f"DROP FUNCTION IF EXISTS feed_videoword_{op}()" for op in [*COUNTED, "truncate", "fold"]],
+    "DROP TABLE IF EXISTS feed_videoword_change",
     "DROP TABLE IF EXISTS feed_videoword",
 ]
 

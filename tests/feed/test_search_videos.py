@@ -4,6 +4,8 @@ PostgreSQL (full-text search) alike."""
 
 import pytest
 from django.core.files.base import ContentFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts import services as accounts_services
 from feed import services
@@ -115,7 +117,10 @@ def test_a_phrase_many_videos_share_is_found_in_rank_order(
     accounts_services.block_create(blocker=me, blocked=blocked)
     make_video(blocked, caption="street tacos stand")
     expected = [liked.pk, *[v.pk for v in reversed(shared) if v is not liked]]
-    assert found(api, "street tacos", limit=50) == expected
+    with CaptureQueriesContext(connection) as statements:
+        assert found(api, "street tacos", limit=50) == expected
+    if connection.vendor == "postgresql" and read == "rum" and selectors._rum_installed():
+        assert any("<=|" in c["sql"] for c in statements.captured_queries)  # the RUM read ran
     assert found(api, "tacos street", limit=50) == expected
     assert found(api, "tacos stre", limit=50) == expected
 
