@@ -30,7 +30,8 @@ UPKEEP = [
 ]
 
 
-def measure(db, ids: list[int], author: int) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
+def measure(db, ids: list[int], author: int, wal: dict[str, int]) -> dict[str, list[float]]:  # type: ignore[no-untyped-def]
+    """The statements' times by kind; `wal` gets the bytes of write-ahead log each kind wrote."""
     times: dict[str, list[float]] = {"publish": [], "like": [], "take down": [], "delete": []}
     rng = random.Random(7)
     words = ["harbor", "seal", "sunset", "kitchen", "tokyo", "cat", "dance", "rain", "bike", "opera", "cello"]
@@ -54,9 +55,13 @@ def measure(db, ids: list[int], author: int) -> dict[str, list[float]]:  # type:
         }
         for name, (sql, params) in statements.items():
             db.execute("SAVEPOINT s")
+            db.execute("SELECT pg_current_wal_insert_lsn()")
+            before = db.fetchone()[0]
             start = time.perf_counter()
             db.execute(sql, params)
             times[name].append((time.perf_counter() - start) * 1000)
+            db.execute("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), %s)", [before])
+            wal[name] = wal.get(name, 0) + int(db.fetchone()[0])
             db.execute("ROLLBACK TO SAVEPOINT s")
     return times
 
@@ -76,14 +81,15 @@ def main() -> None:
         )
         rows = db.fetchall()
     ids, author = [r[0] for r in rows], rows[0][1]
-    results = {}
+    results, wals = {}, {}
     for label in ["with upkeep", "without", "with upkeep (again)"]:
         with transaction.atomic(), connection.cursor() as db:
             if label == "without":
                 for sql in UPKEEP:
                     db.execute(sql)
-            measure(db, ids, author)  # warm
-            results[label] = measure(db, ids, author)
+            measure(db, ids, author, {})  # warm
+            wals[label] = {}
+            results[label] = measure(db, ids, author, wals[label])
             transaction.set_rollback(True)
     folds = []
     for published in [1000, 10000]:
@@ -107,7 +113,11 @@ def main() -> None:
         base = sorted(results["without"][name])[N // 2]
         for label, times in results.items():
             ratio = sorted(times[name])[N // 2] / base
-            print(f"  {name:10s} {label:20s} {p50_p99(times[name], digits=2)}  (p50 {ratio:.2f}× without)")
+            wal = wals[label][name] / N
+            print(
+                f"  {name:10s} {label:20s} {p50_p99(times[name], digits=2)}  "
+                f"(p50 {ratio:.2f}× without), WAL {wal:,.0f} B"
+            )
     print("the fold, after:", "; ".join(folds))
 
 
