@@ -30,6 +30,25 @@ def test_the_exact_handle_comes_first_then_the_most_followed(api, make_user, ast
     assert handles(api.get(SEARCH, {"q": "@Astra", "type": "people"}))[0] == "astra"
 
 
+def test_the_most_followed_of_many_namesakes_comes_first(api, make_user):
+    """More names start with the query than one search ranks (SEARCH_CANDIDATES, the first by name),
+    and the most followed of them sorts last by name: still first on page 1, as are the followed
+    ones after it (the most followed people are always candidates: accounts.selectors._POPULAR)."""
+    from accounts.models import User
+    from accounts.selectors import SEARCH_CANDIDATES
+
+    User.objects.bulk_create(
+        [User(handle=f"jonas.a{i:03d}", display_name=f"Jonas A{i:03d}") for i in range(SEARCH_CANDIDATES + 10)]
+    )
+    star, runner_up = make_user("jonas.zeta", display_name="Jonas Zeta"), make_user("jonas.yara")
+    fans = [make_user(f"fan{n}") for n in range(3)]
+    for fan in fans:
+        services.follow_create(follower=fan, followee=star)
+    services.follow_create(follower=fans[0], followee=runner_up)
+    assert handles(api.get(SEARCH, {"q": "jonas"}))[:2] == ["jonas.zeta", "jonas.yara"]
+    assert handles(api.get(SEARCH, {"q": "Jon"}))[:2] == ["jonas.zeta", "jonas.yara"]
+
+
 def test_the_ranking_counts_follows_however_they_start_or_end(api, make_user):
     """Follower counts are kept by the database (accounts.models.FollowerCount): a follow, an
     unfollow, a block (which ends follows both ways), an erased follower and a bulk insert all
