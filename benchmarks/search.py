@@ -176,6 +176,23 @@ def prepare(args: argparse.Namespace, rng: random.Random) -> tuple[str, str]:
     return machine, data
 
 
+def popular_on_page_one(viewer: User, top: int = 40) -> tuple[int, int]:
+    """Of the `top` most followed people, queried by their first name, its first three letters and
+    their handle's first four letters: how many queries show them on page 1 (of how many)."""
+    from accounts.models import FollowerCount
+    from accounts.selectors import people_search
+
+    rows = FollowerCount.objects.filter(user__is_active=True).order_by("-followers", "user_id")
+    queries = set()
+    for handle, name in rows.values_list("user__handle", "user__display_name")[:top]:
+        first = name.split()[0].lower() if name.split() else handle
+        queries |= {(q, handle) for q in (first, first[:3], handle[:4])}
+    shown = sum(
+        handle in {u.handle for u in people_search(q, viewer, cursor=None, limit=20).items} for q, handle in queries
+    )
+    return shown, len(queries)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", action="store_true", help="seed the million-video data set if it is missing")
@@ -204,6 +221,11 @@ def main() -> None:
         "cameos": [path("cameos", q) for q in cameo_queries(rng, args.queries)],
     }
     viewer = User.objects.get(pk=people[0][0])
+    shown, asked = popular_on_page_one(viewer)
+    print(
+        "people: the 40 most followed on page 1 by their first name, its first 3 letters or 4 of the handle: "
+        f"{shown} of {asked} queries"
+    )
     page2 = []
     for q in video_queries(random.Random(17), 20):
         cursor = videos_search(q, viewer, limit=20).next
