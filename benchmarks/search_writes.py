@@ -10,7 +10,9 @@ back, so the database is left as it was.
 Writes: publishing a video (an INSERT of a published row with a caption and a prompt), a like
 (feed.services' UPDATE of the counters and the hot score of one video), a take-down (status to
 removed), and a deletion. Then the minute's fold (feed.fold_video_words) after 1,000 and 10,000
-publishes, each a statement of its own.
+publishes, each a statement of its own. And people search's upkeep: a follow (the followee's count,
+kept by triggers, moves in the index of the most followed, accounts migration 0009), with and
+without that index.
 """
 
 from __future__ import annotations
@@ -66,6 +68,35 @@ def measure(db, ids: list[int], author: int, wal: dict[str, int]) -> dict[str, l
     return times
 
 
+def measure_follows() -> dict[str, list[float]]:
+    """A follow's time (the INSERT, its count's trigger and index) with and without the index of the
+    most followed; the second of two passes, each rolled back."""
+    from django.db import connection, transaction
+
+    follows: dict[str, list[float]] = {}
+    with connection.cursor() as db:
+        db.execute("SELECT id FROM accounts_user ORDER BY random() LIMIT %s", [2 * N + 1])
+        users = [r[0] for r in db.fetchall()]
+    for label in ["with the index", "without", "with the index (again)"]:
+        with transaction.atomic(), connection.cursor() as db:
+            if label == "without":
+                db.execute("DROP INDEX accounts_followercount_most")
+            for _ in range(2):  # the first pass warms
+                follows[label] = []
+                for i in range(N):
+                    db.execute("SAVEPOINT s")
+                    start = time.perf_counter()
+                    db.execute(
+                        "INSERT INTO accounts_follow (follower_id, followee_id, created_at) VALUES (%s, %s, now()) "
+                        "ON CONFLICT DO NOTHING",
+                        [users[N + 1 + i], users[i]],
+                    )
+                    follows[label].append((time.perf_counter() - start) * 1000)
+                    db.execute("ROLLBACK TO SAVEPOINT s")
+            transaction.set_rollback(True)
+    return follows
+
+
 def main() -> None:
     for key, value in SERVED_ENV.items():  # production settings (DEBUG off); DATABASE_URL from the caller
         os.environ.setdefault(key, value)
@@ -108,6 +139,7 @@ def main() -> None:
             taken = db.fetchone()[0]
             folds.append(f"{published} publishes ({taken} changes): {(time.perf_counter() - start) * 1000:.1f} ms")
             transaction.set_rollback(True)
+    follows = measure_follows()
     print(f"feed_video writes, one statement each, {N} of each kind a pass (the second timed), rolled back:")
     for name in results["without"]:
         base = sorted(results["without"][name])[N // 2]
@@ -119,6 +151,9 @@ def main() -> None:
                 f"(p50 {ratio:.2f}× without), WAL {wal:,.0f} B"
             )
     print("the fold, after:", "; ".join(folds))
+    print(f"a follow, {N} (the second pass timed), rolled back:")
+    for label, times in follows.items():
+        print(f"  {label:24s} {p50_p99(times, digits=2)}")
 
 
 if __name__ == "__main__":
