@@ -124,7 +124,8 @@ SAY_WHEN_RECORDING = """(() => {
     const stream = await open(constraints);
     const device = stream.getAudioTracks()[0];
     if (!device || !window.__say) return stream;
-    const context = new AudioContext({ sampleRate: 48000 });
+    // The longest buffers ("playback"): fewer glitches when the machine is busy.
+    const context = new AudioContext({ sampleRate: 48000, latencyHint: "playback" });
     await context.resume();
     const wav = Uint8Array.from(atob(window.__say), (c) => c.charCodeAt(0)).buffer;
     const phrase = await context.decodeAudioData(wav);
@@ -215,15 +216,24 @@ def test_enrollment_with_voice_shows_the_digits_and_records_sound(
 
     # The digits shown, read aloud by the fake microphone: the file sent has a sound track (and the
     # video), and the cameo is accepted with a voice. (Wrong or missing digits, and the reasons the
-    # screen then shows, are tests/cameos/test_voice_enrollment.py's.)
-    vera.go("/cameo/record")
-    recording = voice_take(vera, camera_file, speak=lambda d: d)
-    path = tmp_path / "vera-voice.bin"
-    path.write_bytes(recording)
-    with av.open(str(path)) as container:
-        assert container.streams.video and container.streams.audio, container.streams
-    (vera.folder / "vera-voice-recording.bin").write_bytes(recording)  # an artifact: what the verifier judged
-    expect(status).to_have_attribute("data-cameo-status", "active", timeout=90_000)
+    # screen then shows, are tests/cameos/test_voice_enrollment.py's.) A loaded CI machine can
+    # garble sound rendered in real time (a failed run's recording: ~80 ms of repeats and gaps in
+    # 1.8 s of speech, read as "3883176" for 383176): the person then records again, as the screen
+    # asks, with new digits; twice garbled fails.
+    for take in (1, 2):
+        vera.go("/cameo/record")
+        recording = voice_take(vera, camera_file, speak=lambda d: d)
+        path = tmp_path / f"vera-voice-{take}.bin"
+        path.write_bytes(recording)
+        with av.open(str(path)) as container:
+            assert container.streams.video and container.streams.audio, container.streams
+        (vera.folder / f"vera-voice-recording-{take}.bin").write_bytes(recording)  # what the verifier judged
+        expect(status).not_to_have_attribute("data-cameo-status", "verifying", timeout=90_000)
+        if take == 1 and status.get_attribute("data-cameo-status") == "rejected":
+            expect(status.get_by_role("alert")).to_contain_text("digits")  # only the sound may be retaken
+            continue
+        break
+    expect(status).to_have_attribute("data-cameo-status", "active")
     assert app.call("GET", "/cameo", token=token)["voice"] is True
     expect(page.locator("[data-voice]")).to_have_attribute("data-voice", "true")
     expect(page.locator("[data-voice]")).to_contain_text("Your voice is enrolled")
