@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import re
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -192,7 +191,7 @@ _COVERED_VECTOR_CHARS = 2000
 _SAMPLE, _COMMON = 2000, 8
 _RANK_ORDER_READ = 75_000  # entries (~15 ms) a phrase is looked for in rank order before the GIN index
 _RUM_COMPLETIONS = 32  # words a last word may begin for the RUM index's read; more: the GIN index
-_rum_index: dict[str, tuple[bool, float]] = {}  # database name → (has the RUM index, when asked)
+_rum_index = TTLCache(ttl=60, max_items=4)  # database name → whether it has the RUM index, asked once a minute
 
 
 def _search_words(q: str) -> list[str]:
@@ -338,12 +337,13 @@ def _rum_installed() -> bool:
     """Whether this database has migration 0008's RUM index (the `rum` extension was available) and
     is in UTF-8 (the completions' ranges end at the last code point); asked again after a minute."""
     name = connection.settings_dict["NAME"]
-    known = _rum_index.get(name)
-    if known is None or time.monotonic() - known[1] > 60:
+    known = _rum_index.get_many([name]).get(name)
+    if known is None:
         with connection.cursor() as db:
             db.execute("SELECT to_regclass('feed_video_search_rum') IS NOT NULL AND getdatabaseencoding() = 'UTF8'")
-            known = _rum_index[name] = (bool(db.fetchone()[0]), time.monotonic())
-    return known[0]
+            known = bool(db.fetchone()[0])
+        _rum_index.set_many({name: known})
+    return known
 
 
 def _among_the_best(tsquery: str) -> int:
