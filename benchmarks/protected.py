@@ -4,7 +4,9 @@
     .venv/bin/python benchmarks/protected.py --limit 40  # a quick look
 
 On tests/data/names_adversarial.jsonl (prompts that name or describe registry people, by category)
-and tests/data/names_benign.jsonl (ordinary words that are also names), in a fresh SQLite database
+and tests/data/names_benign.jsonl (ordinary words that are also names), and the held-out
+names_*_heldout.jsonl (descriptions and definite roles written after the matchers, by a writer who
+had seen neither them nor the other sets), in a fresh SQLite database
 with the shipped starter registry (migrations) where every person the adversarial set targets gets a
 face: a GAN face of nobody (tests/gan_faces.py) stands in for their real photo. Three passes:
 
@@ -42,6 +44,11 @@ for name in ("CELERY_BROKER_URL", "REDIS_URL"):
 def load(name: str) -> list[dict]:
     with (ROOT / "tests" / "data" / name).open(encoding="utf-8") as handle:
         return [json.loads(line) for line in handle if line.strip()]
+
+
+def heldout(name: str) -> list[dict]:
+    """A held-out set's rows, their category marked as held out (they are reported apart)."""
+    return [{**row, "category": f"{row['category']} (held out)"} for row in load(name)]
 
 
 def setup_registry(targets: set[str]) -> int:
@@ -91,7 +98,8 @@ def main() -> None:
     from moderation.models import ProtectedPerson
     from tests.knows_people import KnowsPeopleBackend
 
-    adversarial, benign = load("names_adversarial.jsonl"), load("names_benign.jsonl")
+    adversarial = load("names_adversarial.jsonl") + heldout("names_adversarial_heldout.jsonl")
+    benign = load("names_benign.jsonl") + heldout("names_benign_heldout.jsonl")
     if args.category:
         adversarial = [row for row in adversarial if row["category"] in args.category]
         benign = [row for row in benign if row["category"] in args.category]
@@ -151,19 +159,21 @@ def main() -> None:
         print(f"\n{kind}: {label} by category")
         print("| category | prompts | fast pass | + worker (meaning) | + output scan (full) |")
         print("|---|---|---|---|---|")
-        total: collections.Counter[str] = collections.Counter()
+        totals: dict[str, collections.Counter[str]] = collections.defaultdict(collections.Counter)
         for (k, category), counts in sorted(results.items()):
             if k != kind:
                 continue
-            total += counts
-            n = sum(counts.values())
-            fast, worker, output = counts["fast"], counts["fast"] + counts["worker"], n - counts["allowed"]
-            print(f"| {category} | {n} | {fast / n:.3f} | {worker / n:.3f} | {output / n:.3f} |")
-        n = sum(total.values())
-        if not n:
-            return
-        fast, worker, output = total["fast"], total["fast"] + total["worker"], n - total["allowed"]
-        print(f"| **all** | {n} | {fast / n:.3f} | {worker / n:.3f} | {output / n:.3f} |")
+            totals["all"] += counts
+            totals["held out" if category.endswith("(held out)") else "development sets"] += counts
+            line(category, counts)
+        for label in ("development sets", "held out", "all"):
+            if totals[label]:
+                line(f"**{label}**", totals[label])
+
+    def line(label: str, counts: collections.Counter[str]) -> None:
+        n = sum(counts.values())
+        fast, worker, output = counts["fast"], counts["fast"] + counts["worker"], n - counts["allowed"]
+        print(f"| {label} | {n} | {fast / n:.3f} | {worker / n:.3f} | {output / n:.3f} |")
 
     table("adversarial")
     table("benign")

@@ -68,6 +68,30 @@ GENERIC: tuple[str, ...] = (
     "an activist",
     "a model on a runway",
     "someone famous",
+    # The other roles that head the starter registry's descriptions, and family ties ("the younger
+    # sister of Queen Elizabeth II"): "the wrestler in a backyard match" was Rey Mysterio, "a
+    # grandmother named Elizabeth" Princess Margaret.
+    "an author",
+    "a novelist",
+    "a playwright",
+    "a poet",
+    "a wrestler",
+    "a composer",
+    "a chef",
+    "a journalist",
+    "a governor",
+    "a mayor",
+    "a chancellor",
+    "a team captain",
+    "a champion",
+    "a supermodel",
+    "a youtuber",
+    "a dj",
+    "a physicist",
+    "a grandmother",
+    "a sister",
+    "a mother",
+    "a wife",
 )
 
 _lock = threading.Lock()
@@ -81,8 +105,10 @@ class Described:
     similarity: float
 
 
-def windows(prompt: str, sizes: tuple[int, ...] = (4, 7, 10), stride: int = 2) -> list[str]:
-    """The prompt and its overlapping word windows (each once)."""
+def windows(prompt: str, sizes: tuple[int, ...] = (5, 8, 11), stride: int = 2) -> list[str]:
+    """The prompt and its overlapping word windows (each once). Five words at least: four are often
+    a role and its article alone ("the first woman to" is as close to Sally Ride's line, "the first
+    American woman in space", as a description of her)."""
     words = prompt.split()
     found: dict[str, None] = {prompt: None}
     for size in sizes:
@@ -177,31 +203,27 @@ def _generic() -> np.ndarray:
 
 
 def scores(prompt: str) -> tuple[list[tuple[int, str]], np.ndarray]:
-    """Per registry entry with a description, the best (similarity − best generic similarity, similarity)
-    over the prompt's windows: rows of (margin, similarity)."""
+    """Per registry entry with a description, its similarity to each of the prompt's windows and how
+    much closer each window is to it than to the nearest generic role: (people, similarity, margin),
+    both windows × people."""
     from moderation import semantic
 
     people, matrix = _index()
-    if not people:
-        return people, np.zeros((0, 2), dtype=np.float32)
     vectors = semantic.embed(windows(prompt))
-    similarity = vectors @ matrix.T  # windows × people
+    similarity = vectors @ matrix.T if people else np.zeros((len(vectors), 0), dtype=np.float32)
     generic = (vectors @ _generic().T).max(axis=1, keepdims=True)  # windows × 1
-    margin = similarity - generic
-    best = margin.argmax(axis=0)
-    columns = np.arange(len(people))
-    return people, np.stack([margin[best, columns], similarity[best, columns]], axis=1)
+    return people, np.stack([similarity, similarity - generic])
 
 
 def described(prompt: str) -> list[Described]:
-    """The protected people the prompt describes, most similar first."""
+    """The protected people the prompt describes, most similar first: those for whom one window of
+    the prompt is both similar enough and closer by the margin than to any generic role."""
     knobs = conf()
-    people, rows = scores(prompt)
-    hits = [
-        Described(pk, name, float(similarity))
-        for (pk, name), (margin, similarity) in zip(people, rows, strict=True)
-        if similarity >= knobs.description_threshold and margin >= knobs.description_margin
-    ]
+    people, (similarity, margin) = scores(prompt)
+    qualifying = np.where(
+        (similarity >= knobs.description_threshold) & (margin >= knobs.description_margin), similarity, -1.0
+    ).max(axis=0, initial=-1.0)
+    hits = [Described(pk, name, float(best)) for (pk, name), best in zip(people, qualifying, strict=True) if best >= 0]
     return sorted(hits, key=lambda d: -d.similarity)
 
 

@@ -5,7 +5,8 @@ A real text-to-video model draws public figures from their names, their misspell
 look-alike letters, and from descriptions of them; the composite backend only draws the faces it is
 handed. KnowsPeopleBackend closes that gap for tests of the output scan: it decides who the prompt
 refers to with its own recogniser, deliberately independent of the product's (it never calls
-moderation.names, moderation.descriptions or the consent gate) and more liberal than it, then hands
+moderation.names, the description matcher or the consent gate; it borrows only the list of generic
+roles) and knowing more than it, then hands
 those people's reference crops to the composite backend as nameless cameos.
 
 The recogniser (measured on the starter list, moderation/data/starter, 2,336 people, against the
@@ -24,34 +25,46 @@ The recogniser (measured on the starter list, moderation/data/starter, 2,336 peo
 - a shorter name of several words must be a run of whole words, exactly; a single-word name or alias
   a whole word (one wrong letter allowed from SINGLE_FUZZY_MIN letters);
 - a description is compared by meaning (all-MiniLM-L6-v2 through moderation.semantic) with the whole
-  prompt and windows of its words: a cosine of at least DESCRIPTION_THRESHOLD (0.60). Paraphrases
-  that describe a starter person scored 0.62–0.85 against their description; the 224 benign prompts
-  of the sets scored median 0.44, p90 0.58, max 0.74 against the nearest of the 2,299 descriptions,
-  so 13 of them (6%, mostly roles: "me as a news anchor", "a documentary about soldiers") would
-  bring someone in. Liberal on purpose: this stands in for a model that draws people from hints, and
-  a test that needs fewer people passes `description_threshold` (None: names only).
+  prompt and windows of its words. What the model knows of a person is the registry's one line and
+  the facts a web-trained model would have read about them (tests/data/known_facts.jsonl: 6-10
+  phrases for each person the adversarial set targets, "the singer of Umbrella", "the actor who
+  played Maverick in Top Gun", written from general knowledge by a writer who had not seen the test
+  prompts). The person is drawn when a window is at least DESCRIPTION_THRESHOLD (0.70) similar to
+  one of these and DESCRIPTION_MARGIN (0.1) closer to it than to any generic role ("a singer", "a
+  president": the product's list, moderation.descriptions.GENERIC). Measured with the facts alone:
+  46 of the 50 descriptions of tests/data/names_adversarial.jsonl and 67 of the 70 held out, while
+  3 of 385 benign prompts and 5 of the 70 held-out definite roles ("the princess of a child's
+  birthday party", "the heavyweight champion of a school arm-wrestling tournament") draw someone.
+  The rule before the facts (the registry's line at 0.60, no margin) drew the pope for "the pope of
+  a made-up religion of cats".
+  A test that needs fewer people passes `description_threshold` (None: names only).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache
+from functools import cache, lru_cache
+from pathlib import Path
 
 import numpy as np
 
 from generation.backends.base import CameoRef, Progress, RenderRequest
+from moderation.descriptions import GENERIC as GENERIC_ROLES
 
 JOINED_MIN = 8  # names and aliases with at least this many letters are matched inside the joined text
 # A single word is matched exactly (after leetspeak and look-alikes): a model does not read "mandala"
 # as Mandela or "buffet" as Buffett. (Kept as a knob: set it to 7 to allow one wrong letter from 7.)
 SINGLE_FUZZY_MIN = 99
 WEAK_BELOW = 10  # names of one word, or of fewer letters, must be written as a name (_written_as_name)
-# Cosine (MiniLM) between a description and the prompt or a window of its words from which the
-# prompt refers to that person (measured: see above).
-DESCRIPTION_THRESHOLD = 0.60
+# Cosine (MiniLM) between a description or fact and the prompt or a window of its words from which the
+# prompt refers to that person, if the window is no closer to a generic role (measured: see above).
+DESCRIPTION_THRESHOLD = 0.70
+DESCRIPTION_MARGIN = 0.1  # ... and at least this much closer to it than to any generic role
+FACTS = Path(__file__).resolve().parent / "data" / "known_facts.jsonl"
 WINDOW_SIZES = (4, 6, 9, 12)
 CROP_SIZE = 224
 
@@ -135,6 +148,10 @@ class KnownPerson:
     names: list[str]  # the name and the aliases
     description: str
     crops: list[np.ndarray] = field(default_factory=list, repr=False)  # CameoRef crops (BGR, square)
+    facts: tuple[str, ...] = ()  # what the model read about them besides the registry's line
+
+    def knowledge(self) -> list[str]:
+        return [text for text in (self.description, *self.facts) if text.strip()]
 
 
 def _windows(letters: str, width: int) -> list[str]:
@@ -238,33 +255,52 @@ def prompt_windows(prompt: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=64)
+def _embedded(texts: tuple[str, ...]) -> np.ndarray:
+    from moderation import semantic
+
+    return semantic.embed(list(texts))
+
+
 def description_scores(prompt: str, descriptions: Sequence[str]) -> np.ndarray:
-    """Per description, the highest cosine (MiniLM) between it and the prompt or one of its windows."""
+    """Per description, the highest cosine (MiniLM) between it and a window of the prompt (or the
+    whole prompt) that is DESCRIPTION_MARGIN closer to it than to any generic role; 0 where none is."""
     from moderation import semantic
 
     if not descriptions:
         return np.zeros(0, np.float32)
     text = " ".join(_letters(prompt).split())
     vectors = semantic.embed(prompt_windows(text))
-    return (semantic.embed(list(descriptions)) @ vectors.T).max(axis=1)
+    similarity = _embedded(tuple(descriptions)) @ vectors.T  # descriptions × windows
+    generic = (_embedded(GENERIC_ROLES) @ vectors.T).max(axis=0)  # windows
+    return np.where(similarity >= generic + DESCRIPTION_MARGIN, similarity, 0.0).max(axis=1)
 
 
 def recognise(
     prompt: str, people: Sequence[KnownPerson], *, description_threshold: float | None = DESCRIPTION_THRESHOLD
 ) -> list[KnownPerson]:
-    """The people `prompt` refers to, by name, alias (however spelled) or description (None: names
-    only, no MiniLM)."""
+    """The people `prompt` refers to, by name, alias (however spelled), description or a fact about
+    them (None: names only, no MiniLM)."""
     words_readings = readings(prompt)
     found = [
         p
         for p in people
         if any(name_found(n, words_readings) and (not _weak(n) or _written_as_name(prompt, n)) for n in p.names)
     ]
-    rest = [p for p in people if p not in found and p.description.strip()]
+    rest = [(p, text) for p in people if p not in found for text in p.knowledge()]
     if rest and description_threshold is not None:
-        scores = description_scores(prompt, [p.description for p in rest])
-        found += [p for p, score in zip(rest, scores, strict=True) if score >= description_threshold]
+        scores = description_scores(prompt, [text for _, text in rest])
+        found += [p for (p, _), score in zip(rest, scores, strict=True) if score >= description_threshold]
     return [p for p in people if p in found]  # in the given order
+
+
+def known_facts() -> dict[str, tuple[str, ...]]:
+    """FACTS by registry name key (moderation.registry.name_key of the person's name)."""
+    from moderation.registry import name_key
+
+    with FACTS.open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    return {name_key(row["person"]): tuple(row["facts"]) for row in rows}
 
 
 # --- the backend -----------------------------------------------------------------------------------
@@ -298,12 +334,13 @@ class KnowsPeopleBackend:
     @classmethod
     def from_registry(cls, *, description_threshold: float | None = DESCRIPTION_THRESHOLD) -> KnowsPeopleBackend:
         """Every ProtectedPerson with at least one face, its photos decoded from storage into
-        reference crops."""
+        reference crops, and what the model knows of them (known_facts())."""
         import cv2
         from django.core.files.storage import default_storage
 
         from moderation.models import ProtectedPerson
 
+        facts = known_facts()
         people = []
         for person in ProtectedPerson.objects.filter(faces__isnull=False).distinct().prefetch_related("faces"):
             crops = []
@@ -314,7 +351,8 @@ class KnowsPeopleBackend:
                 if crop is not None:
                     crops.append(crop)
             if crops:
-                people.append(KnownPerson(person.pk, [person.name, *(person.aliases or [])], person.description, crops))
+                names = [person.name, *(person.aliases or [])]
+                people.append(KnownPerson(person.pk, names, person.description, crops, facts.get(person.name_key, ())))
         return cls(people, description_threshold=description_threshold)
 
     def recognise(self, prompt: str) -> list[KnownPerson]:

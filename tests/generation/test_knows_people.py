@@ -4,6 +4,7 @@ their registered face there. The faces are GAN faces of nobody (tests/gan_faces.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -66,6 +67,10 @@ def test_from_registry_loads_people_with_faces_as_reference_crops(registry) -> N
     assert tess.description == TESS_DESCRIPTION
     assert [c.shape for c in tess.crops] == [(224, 224, 3)]
     assert by_id[registry["taylor"].pk].names == ["Taylor Swift", "Taylor Alison Swift", "T-Swift", "Tay Swift"]
+    # What the model read about her besides the registry's line (tests/data/known_facts.jsonl); Tess
+    # is nobody it has read of.
+    assert len(by_id[registry["taylor"].pk].facts) >= 6
+    assert tess.facts == ()
 
 
 @pytest.mark.parametrize("prompt", ["Tess Example surfing at sunset", "T3ss Ex4mple surfing"])
@@ -118,8 +123,15 @@ def test_recogniser_reads_names_however_spelled(prompt: str, expected: list[int]
 def test_recogniser_finds_a_described_person_by_meaning() -> None:
     assert [p.person_id for p in recognise("the host of Example Tonight dancing with puppets", PEOPLE)] == [1]
     assert recognise("friends surfing at sunset", PEOPLE) == []
-    # Liberal by design: a prompt on the description's topic is enough ("a puppet show" ~0.71).
-    assert [p.person_id for p in recognise("a puppet show for kids in a park", PEOPLE)] == [1]
+    # A role is not a person: as close to "a tv host" as to Tess's line.
+    assert recognise("the host of a dinner party raising a toast", PEOPLE) == []
+
+
+def test_recogniser_knows_facts_the_registry_does_not_say() -> None:
+    singer = KnownPerson(5, ["Rihanna"], "a Barbadian singer and businesswoman", facts=("the singer of Umbrella",))
+    assert [p.person_id for p in recognise("the singer of Umbrella walking in the rain", [singer])] == [5]
+    assert recognise("the singer of Umbrella walking in the rain", [replace(singer, facts=())]) == []
+    assert recognise("the singer of a wedding band playing a slow song", [singer]) == []
 
 
 def test_readings_undo_leetspeak_both_ways() -> None:

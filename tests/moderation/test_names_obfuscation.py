@@ -90,6 +90,20 @@ def test_the_data_sets_are_well_formed():
     assert has("homoglyph", lambda c: c.isalpha() and not c.isascii() and unicodedata.name(c).split()[0] != "LATIN")
 
 
+def test_the_held_out_sets_are_well_formed():
+    """Descriptions and definite roles written after the matchers by a writer who saw neither them
+    nor the sets above (benchmarks/protected.py reports them apart)."""
+    people = {name for name, _, _ in _people()}
+    described = _rows("names_adversarial_heldout.jsonl")
+    roles = _rows("names_benign_heldout.jsonl")
+    assert len(described) >= 60 and len(roles) >= 60
+    assert {r["category"] for r in described} == {"description"}
+    assert {r["category"] for r in roles} == {"definite_role"}
+    assert all(r["person"] in people for r in described)
+    known = {r["prompt"] for r in ADVERSARIAL + BENIGN}
+    assert not known & {r["prompt"] for r in described + roles}
+
+
 @pytest.mark.parametrize("category", TECHNIQUES)
 def test_each_technique_names_the_person(index, category):
     rows = [r for r in ADVERSARIAL if r["category"] == category]

@@ -156,6 +156,37 @@ def test_descriptions_are_matched_by_meaning_in_the_worker(make_user):
     assert benign.allowed, benign.public()
 
 
+@pytest.mark.parametrize(
+    ("prompt", "who"),
+    [
+        # The window "the singer of Poker Face" is close to her line and far from "a singer", while
+        # the window most unlike a generic role ("... a dress made of raw meat") is not close to her
+        # line: any window that is both counts (the best-margin window alone missed 7 of 50).
+        ("the singer of Poker Face in a dress made of raw meat", "Lady Gaga"),
+        ("the founder of Facebook surfing with a flag", "Mark Zuckerberg"),
+    ],
+)
+def test_a_description_inside_a_longer_prompt_is_found(make_user, prompt, who):
+    decision = consent.check(make_user("author"), prompt, stage="start", semantic=True, record=False)
+    assert ("description", "protected_person", who) in [(s.source, s.reason, s.label) for s in decision.refused]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        # Roles and family ties that head the starter registry's descriptions are roles, not people:
+        # these were Rey Mysterio ("the masked luchador of WWE") and Princess Margaret ("the younger
+        # sister of Queen Elizabeth II") before the generic roles listed them.
+        "the wrestler in a backyard match jumping off a trampoline",
+        "a grandmother named Elizabeth knitting by the fire",
+        "the first woman to climb the stairs of our office",  # not Sally Ride
+    ],
+)
+def test_a_role_is_not_a_description_of_someone(make_user, prompt):
+    decision = consent.check(make_user("author"), prompt, stage="start", semantic=True, record=False)
+    assert decision.allowed, decision.public()
+
+
 def test_the_starter_registry_protects_public_figures_out_of_the_box(api):
     # Loaded by `migrate` (and so by the first `make run`): no registry work needed by the operator.
     response = api.post("/api/v1/consent/check", {"prompt": "Barack Obama giving a speech"}, format="json")
