@@ -6,8 +6,7 @@ look-alike letters, and from descriptions of them; the composite backend only dr
 handed. KnowsPeopleBackend closes that gap for tests of the output scan: it decides who the prompt
 refers to with its own recogniser, deliberately independent of the product's (it never calls
 moderation.names, the description matcher or the consent gate; it borrows only the list of generic
-roles) and knowing more than it, then hands
-those people's reference crops to the composite backend as nameless cameos.
+roles) and knowing more than it, then hands those people's reference crops to the composite backend as nameless cameos.
 
 The recogniser (measured on the starter list, moderation/data/starter, 2,336 people, against the
 510 prompts of tests/data/prompts*.jsonl):
@@ -47,7 +46,7 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -61,7 +60,7 @@ JOINED_MIN = 8  # names and aliases with at least this many letters are matched 
 SINGLE_FUZZY_MIN = 99
 WEAK_BELOW = 10  # names of one word, or of fewer letters, must be written as a name (_written_as_name)
 # Cosine (MiniLM) between a description or fact and the prompt or a window of its words from which the
-# prompt refers to that person, if the window is no closer to a generic role (measured: see above).
+# prompt refers to that person (measured: see above).
 DESCRIPTION_THRESHOLD = 0.70
 DESCRIPTION_MARGIN = 0.1  # ... and at least this much closer to it than to any generic role
 FACTS = Path(__file__).resolve().parent / "data" / "known_facts.jsonl"
@@ -255,11 +254,18 @@ def prompt_windows(prompt: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=64)
-def _embedded(texts: tuple[str, ...]) -> np.ndarray:
+_vectors: dict[str, np.ndarray] = {}  # text → its MiniLM embedding, for this process
+
+
+def _embedded(texts: Sequence[str]) -> np.ndarray:
+    """The texts' embeddings, each text embedded once per process (which texts a prompt compares
+    depends on whom its names already found)."""
     from moderation import semantic
 
-    return semantic.embed(list(texts))
+    missing = list(dict.fromkeys(t for t in texts if t not in _vectors))
+    if missing:
+        _vectors.update(zip(missing, semantic.embed(missing), strict=True))
+    return np.stack([_vectors[t] for t in texts])
 
 
 def description_scores(prompt: str, descriptions: Sequence[str]) -> np.ndarray:
@@ -271,7 +277,7 @@ def description_scores(prompt: str, descriptions: Sequence[str]) -> np.ndarray:
         return np.zeros(0, np.float32)
     text = " ".join(_letters(prompt).split())
     vectors = semantic.embed(prompt_windows(text))
-    similarity = _embedded(tuple(descriptions)) @ vectors.T  # descriptions × windows
+    similarity = _embedded(descriptions) @ vectors.T  # descriptions × windows
     generic = (_embedded(GENERIC_ROLES) @ vectors.T).max(axis=0)  # windows
     return np.where(similarity >= generic + DESCRIPTION_MARGIN, similarity, 0.0).max(axis=1)
 
