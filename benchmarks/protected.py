@@ -4,9 +4,11 @@
     .venv/bin/python benchmarks/protected.py --limit 40  # a quick look
 
 On tests/data/names_adversarial.jsonl (prompts that name or describe registry people, by category)
-and tests/data/names_benign.jsonl (ordinary words that are also names), and the held-out
+and tests/data/names_benign.jsonl (ordinary words that are also names), the held-out
 names_*_heldout.jsonl (descriptions and definite roles written after the matchers, by a writer who
-had seen neither them nor the other sets), in a fresh SQLite database
+had seen neither them nor the other sets) and the blind names_*_blind.jsonl (written later still, by
+another writer who saw none of them, before the model that tells someone from anyone was fitted: the
+only sets no choice was made on), in a fresh SQLite database
 with the shipped starter registry (migrations) where every person the adversarial set targets gets a
 face: a GAN face of nobody (tests/gan_faces.py) stands in for their real photo. Three passes:
 
@@ -46,9 +48,9 @@ def load(name: str) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def heldout(name: str) -> list[dict]:
-    """A held-out set's rows, their category marked as held out (they are reported apart)."""
-    return [{**row, "category": f"{row['category']} (held out)"} for row in load(name)]
+def apart(name: str, mark: str) -> list[dict]:
+    """A held-out or blind set's rows, their category marked (they are reported apart)."""
+    return [{**row, "category": f"{row['category']} ({mark})"} for row in load(name)]
 
 
 def setup_registry(targets: set[str]) -> int:
@@ -98,8 +100,16 @@ def main() -> None:
     from moderation.models import ProtectedPerson
     from tests.knows_people import KnowsPeopleBackend
 
-    adversarial = load("names_adversarial.jsonl") + heldout("names_adversarial_heldout.jsonl")
-    benign = load("names_benign.jsonl") + heldout("names_benign_heldout.jsonl")
+    adversarial = (
+        load("names_adversarial.jsonl")
+        + apart("names_adversarial_heldout.jsonl", "held out")
+        + apart("names_adversarial_blind.jsonl", "blind")
+    )
+    benign = (
+        load("names_benign.jsonl")
+        + apart("names_benign_heldout.jsonl", "held out")
+        + apart("names_benign_blind.jsonl", "blind")
+    )
     if args.category:
         adversarial = [row for row in adversarial if row["category"] in args.category]
         benign = [row for row in benign if row["category"] in args.category]
@@ -164,9 +174,10 @@ def main() -> None:
             if k != kind:
                 continue
             totals["all"] += counts
-            totals["held out" if category.endswith("(held out)") else "development sets"] += counts
+            mark = category.rpartition("(")[2].rstrip(")") if category.endswith(")") else "development sets"
+            totals[mark] += counts
             line(category, counts)
-        for label in ("development sets", "held out", "all"):
+        for label in ("development sets", "held out", "blind", "all"):
             if totals[label]:
                 line(f"**{label}**", totals[label])
 

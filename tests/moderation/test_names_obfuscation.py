@@ -90,17 +90,20 @@ def test_the_data_sets_are_well_formed():
     assert has("homoglyph", lambda c: c.isalpha() and not c.isascii() and unicodedata.name(c).split()[0] != "LATIN")
 
 
-def test_the_held_out_sets_are_well_formed():
-    """Descriptions and definite roles written after the matchers by a writer who saw neither them
-    nor the sets above (benchmarks/protected.py reports them apart)."""
+@pytest.mark.parametrize("kind", ["heldout", "blind"])
+def test_the_held_out_sets_are_well_formed(kind):
+    """Descriptions and definite roles written after the matchers by writers who saw neither them nor
+    the other sets: held out, and blind (written later, before the model that tells someone from anyone
+    was fitted; benchmarks/protected.py reports both apart)."""
     people = {name for name, _, _ in _people()}
-    described = _rows("names_adversarial_heldout.jsonl")
-    roles = _rows("names_benign_heldout.jsonl")
+    described = _rows(f"names_adversarial_{kind}.jsonl")
+    roles = _rows(f"names_benign_{kind}.jsonl")
     assert len(described) >= 60 and len(roles) >= 60
     assert {r["category"] for r in described} == {"description"}
     assert {r["category"] for r in roles} == {"definite_role"}
     assert all(r["person"] in people for r in described)
-    known = {r["prompt"] for r in ADVERSARIAL + BENIGN}
+    others = [r for name in ("heldout", "blind") if name != kind for r in _rows(f"names_adversarial_{name}.jsonl")]
+    known = {r["prompt"] for r in ADVERSARIAL + BENIGN + others}
     assert not known & {r["prompt"] for r in described + roles}
 
 
