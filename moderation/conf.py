@@ -30,6 +30,9 @@ class ModerationSettings:
     # president", "a singer"); chosen on tests/data/names_*.jsonl (BENCHMARKS.md § Protected people).
     description_threshold: float = 0.65
     description_margin: float = 0.1
+    # ... and that window reads as a description of someone in particular, not of anyone with the
+    # role ("the gymnast from a local club"), with at least this probability (moderation.descriptions).
+    description_specific: float = 0.6
     # How often a process re-reads the registry's version (names, descriptions, faces): a change made
     # elsewhere applies within this many seconds; saves a query on every gate decision.
     registry_poll_s: float = 1.0
@@ -56,6 +59,7 @@ class ModerationSettings:
         require(self.takedown_due_hours > 0, "TAKEDOWN_DUE_HOURS must be positive")
         require(self.scan_fps > 0, "SCAN_FPS must be positive")
         require(self.registry_poll_s >= 0, "REGISTRY_POLL_S must not be negative")
+        require(0.0 <= self.description_specific <= 1.0, "DESCRIPTION_SPECIFIC is a probability: between 0 and 1")
         for name in ("description_threshold", "semantic_threshold", "takedown_match_threshold"):
             require(-1.0 <= getattr(self, name) <= 1.0, f"{name.upper()} is a cosine: between -1 and 1")
         for name in ("restriction_lift", "description_margin", "semantic_margin"):

@@ -7,6 +7,15 @@ dancing in the rain"). A person is described when a window is at least DESCRIPTI
 to their description and closer to it, by DESCRIPTION_MARGIN, than to any generic role ("a president",
 "a singer"): without the margin every prompt about *a* president would be about the 44th. Both
 numbers were chosen on tests/data/names_*.jsonl (BENCHMARKS.md § Protected people).
+
+A window that passes both must also read as a description of one specific famous person, not of an
+ordinary one with the same role: "the gymnast from a local club" is as close to Simone Biles' line as
+"the most decorated gymnast in history" is. A logistic regression over the window's embedding says
+which (`specific()`), reading the window with the words after it ("the heavyweight boxing champion
+of" is Tyson Fury's line until "a village fair" follows). It is fitted by `manage.py protected_people
+embed` on the starter registry's lines (people who are someone) against data/ordinary_roles.txt (600
+lines of the same form about nobody in particular, "the mayor of a small farming town in Iowa"), each
+also set in random scenes; the window counts when the model gives it at least DESCRIPTION_SPECIFIC.
 """
 
 from __future__ import annotations
@@ -105,19 +114,24 @@ class Described:
     similarity: float
 
 
-def windows(prompt: str, sizes: tuple[int, ...] = (5, 8, 11), stride: int = 2) -> list[str]:
-    """The prompt and its overlapping word windows (each once). Five words at least: four are often
-    a role and its article alone ("the first woman to" is as close to Sally Ride's line, "the first
-    American woman in space", as a description of her)."""
+CONTEXT = 6  # words after a window that the model behind specific() reads with it
+
+
+def windows(prompt: str, sizes: tuple[int, ...] = (5, 8, 11), stride: int = 2) -> dict[str, str]:
+    """The prompt and its overlapping word windows (each once), each with its context: the window and
+    the CONTEXT words after it, which say whom a role belongs to ("the heavyweight boxing champion of"
+    ... "a village fair"). Five words at least: four are often a role and its article alone ("the
+    first woman to" is as close to Sally Ride's line, "the first American woman in space", as a
+    description of her)."""
     words = prompt.split()
-    found: dict[str, None] = {prompt: None}
+    found: dict[str, str] = {prompt: prompt}
     for size in sizes:
         if size >= len(words):
             continue
-        for start in range(0, len(words) - size + 1, stride):
-            found.setdefault(" ".join(words[start : start + size]), None)
-        found.setdefault(" ".join(words[-size:]), None)
-    return list(found)
+        starts = [*range(0, len(words) - size + 1, stride), len(words) - size]
+        for start in starts:
+            found.setdefault(" ".join(words[start : start + size]), " ".join(words[start : start + size + CONTEXT]))
+    return found
 
 
 def _index() -> tuple[list[tuple[int, str]], np.ndarray]:
@@ -209,20 +223,143 @@ def scores(prompt: str) -> tuple[list[tuple[int, str]], np.ndarray]:
     from moderation import semantic
 
     people, matrix = _index()
-    vectors = semantic.embed(windows(prompt))
+    vectors = semantic.embed(list(windows(prompt)))
     similarity = vectors @ matrix.T if people else np.zeros((len(vectors), 0), dtype=np.float32)
     generic = (vectors @ _generic().T).max(axis=1, keepdims=True)  # windows × 1
     return people, np.stack([similarity, similarity - generic])
 
 
+# --- someone in particular, or anyone with the role -------------------------------------------------
+
+SPECIFIC = SHIPPED.with_name("specific.npz")  # the fitted model: `coef` (DIMENSIONS), `intercept`
+ORDINARY = Path(__file__).resolve().parent / "data" / "ordinary_roles.txt"
+# What a prompt does with a description ("the singer of X dancing in the rain"): when fitting, each
+# line is also set in a few of these scenes, drawn at random for both kinds alike, so that what
+# someone is doing and where says nothing about who they are.
+ACTIONS: tuple[str, ...] = (
+    "walking",
+    "dancing",
+    "laughing",
+    "giving a speech",
+    "eating noodles",
+    "drinking coffee",
+    "reading a newspaper",
+    "riding a bicycle",
+    "waving",
+    "cooking dinner",
+    "sleeping",
+    "painting a wall",
+    "playing the piano",
+    "shaking hands",
+    "signing autographs",
+    "fishing",
+    "running",
+    "taking a selfie",
+    "feeding ducks",
+    "singing",
+    "crying",
+    "arguing",
+    "posing for photographers",
+    "driving a convertible",
+    "surfing",
+    "building a snowman",
+    "opening a present",
+    "juggling",
+    "climbing a ladder",
+    "answering questions",
+)
+PLACES: tuple[str, ...] = (
+    "on a beach at sunset",
+    "in a busy market",
+    "in a park",
+    "on a rainy street at night",
+    "in a kitchen",
+    "on a stage",
+    "in front of a crowd",
+    "on a boat",
+    "in a garden",
+    "on a rooftop",
+    "in an office",
+    "in the desert",
+    "in a forest",
+    "at an airport",
+    "in a stadium",
+    "in a classroom",
+    "on the moon",
+    "in a hospital corridor",
+    "in a train station",
+    "at a wedding",
+    "in the snow",
+    "in a library",
+    "on a red carpet",
+    "in a diner",
+    "in slow motion",
+    "in the style of a watercolor painting",
+    "shot on 35mm film",
+    "as a claymation figure",
+    "in black and white",
+    "as an anime character",
+)
+
+
+@lru_cache(maxsize=1)
+def _specific_model() -> tuple[np.ndarray, float]:
+    with np.load(SPECIFIC) as data:
+        return data["coef"].astype(np.float32), float(data["intercept"])
+
+
+def specific(vectors: np.ndarray) -> np.ndarray:
+    """For each embedded window, the probability that it describes one specific famous person rather
+    than anyone with that role (the model in SPECIFIC)."""
+    coef, intercept = _specific_model()
+    return 1.0 / (1.0 + np.exp(-(vectors @ coef + intercept)))
+
+
+def fit_specific(someone: list[str], ordinary: list[str], path: Path, *, seed: int = 0) -> float:
+    """Fit the model behind `specific()` on descriptions of people who are someone (the registry's
+    lines) and of ordinary people (ORDINARY), each also set in scenes, and write it to `path`; the
+    share of the training texts it classifies right."""
+    import random
+
+    from sklearn.linear_model import LogisticRegression
+
+    from moderation import semantic
+
+    rng = random.Random(seed)  # noqa: S311 (which scene, for fitting: nothing secret)
+
+    def staged(texts: list[str], copies: int) -> list[str]:
+        out = []
+        for text in texts:
+            out.append(text)
+            for _ in range(copies):
+                scene = f"{rng.choice(ACTIONS)} {rng.choice(PLACES)}"
+                out.append(f"{text} {scene}" if rng.random() < 0.6 else f"{scene}, {text}")
+        return out
+
+    positive, negative = staged(someone, 2), staged(ordinary, 2)  # as many scenes each: a scene says nothing
+    vectors = semantic.embed(positive + negative)
+    labels = np.array([1] * len(positive) + [0] * len(negative))
+    weights = np.where(labels == 1, len(negative) / len(positive), 1.0)  # the two classes weigh the same
+    model = LogisticRegression(C=1.0, max_iter=2000).fit(vectors, labels, sample_weight=weights)
+    np.savez_compressed(path, coef=model.coef_[0].astype(np.float32), intercept=np.float32(model.intercept_[0]))
+    _specific_model.cache_clear()
+    return float(model.score(vectors, labels, sample_weight=weights))
+
+
 def described(prompt: str) -> list[Described]:
     """The protected people the prompt describes, most similar first: those for whom one window of
-    the prompt is both similar enough and closer by the margin than to any generic role."""
+    the prompt is similar enough, closer by the margin than to any generic role, and reads as a
+    description of someone in particular (`specific`)."""
     knobs = conf()
     people, (similarity, margin) = scores(prompt)
-    qualifying = np.where(
-        (similarity >= knobs.description_threshold) & (margin >= knobs.description_margin), similarity, -1.0
-    ).max(axis=0, initial=-1.0)
+    close = (similarity >= knobs.description_threshold) & (margin >= knobs.description_margin)
+    if close.any():  # whether the windows that are close describe someone, read with their context
+        from moderation import semantic
+
+        contexts = list(windows(prompt).values())
+        rows = np.nonzero(close.any(axis=1))[0]
+        close[rows] &= (specific(semantic.embed([contexts[i] for i in rows])) >= knobs.description_specific)[:, None]
+    qualifying = np.where(close, similarity, -1.0).max(axis=0, initial=-1.0)
     hits = [Described(pk, name, float(best)) for (pk, name), best in zip(people, qualifying, strict=True) if best >= 0]
     return sorted(hits, key=lambda d: -d.similarity)
 

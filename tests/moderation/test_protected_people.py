@@ -187,6 +187,48 @@ def test_a_role_is_not_a_description_of_someone(make_user, prompt):
     assert decision.allowed, decision.public()
 
 
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        # A famous role with whom it belongs to right after it: each window that ends at "of" was as
+        # close to a famous holder's line as a description (Tyson Fury, Oprah Winfrey, Ronda Rousey,
+        # Magnus Carlsen) until the window was read with the words after it by a model that tells
+        # someone in particular from anyone with the role.
+        "the heavyweight boxing champion of a village fair posing with a trophy",
+        "the talk show host of a hospital radio station chatting with patients",
+        "the first woman to win the village pie contest holding her pie",
+        "the chess champion of the retirement home moving a knight",
+    ],
+)
+def test_a_famous_role_held_by_someone_ordinary_is_not_a_description(make_user, prompt):
+    decision = consent.check(make_user("author"), prompt, stage="start", semantic=True, record=False)
+    assert decision.allowed, decision.public()
+
+
+def test_the_shipped_model_tells_the_registry_lines_from_ordinary_roles():
+    """moderation/data/starter/specific.npz is the model `manage.py protected_people embed` fits on the
+    starter lines and data/ordinary_roles.txt: it must still tell them apart (a stale or damaged file
+    would not)."""
+    import csv
+    import random
+
+    from moderation import descriptions, semantic
+    from moderation.conf import conf
+
+    lines = []
+    for path in sorted(descriptions.SHIPPED.parent.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            lines += [row["description"] for row in csv.DictReader(handle) if row["description"].strip()]
+    ordinary = [line for line in descriptions.ORDINARY.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(ordinary) >= 500
+    rng = random.Random(7)
+    someone, anyone = rng.sample(lines, 60), rng.sample(ordinary, 60)
+    probability = descriptions.specific(semantic.embed(someone + anyone))
+    threshold = conf().description_specific
+    assert (probability[:60] >= threshold).mean() >= 0.9
+    assert (probability[60:] < threshold).mean() >= 0.9
+
+
 def test_the_starter_registry_protects_public_figures_out_of_the_box(api):
     # Loaded by `migrate` (and so by the first `make run`): no registry work needed by the operator.
     response = api.post("/api/v1/consent/check", {"prompt": "Barack Obama giving a speech"}, format="json")

@@ -7,7 +7,9 @@ An export to a file copies the photos into a folder next to it (`FILE-photos/`, 
 so the file re-imports faces included; an export to `-` (standard output) lists no photos unless
 `--photos-dir` is given (then with absolute paths). `embed` (workers' side: it loads MiniLM) embeds
 the starter list's descriptions into the file shipped next to it, so that no worker embeds 2,000
-descriptions when it starts (moderation.descriptions); run it after editing the starter CSVs.
+descriptions when it starts, and fits on them the model that tells a description of someone in
+particular from one of anyone with the role (moderation.descriptions.specific); run it after editing
+the starter CSVs or moderation/data/ordinary_roles.txt.
 """
 
 from __future__ import annotations
@@ -80,3 +82,13 @@ class Command(BaseCommand):
                 texts += [row.get("description") or "" for row in csv.DictReader(handle)]
         count = descriptions.embed_all(texts, descriptions.SHIPPED)
         self.stdout.write(self.style.SUCCESS(f"{count} descriptions embedded into {descriptions.SHIPPED}."))
+        someone = list(dict.fromkeys(" ".join(t.split()) for t in texts if t.strip()))
+        ordinary = [line.strip() for line in descriptions.ORDINARY.read_text(encoding="utf-8").splitlines()]
+        ordinary = [line for line in ordinary if line]
+        accuracy = descriptions.fit_specific(someone, ordinary, descriptions.SPECIFIC)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Fitted on {len(someone)} descriptions of someone and {len(ordinary)} of anyone "
+                f"(training accuracy {accuracy:.3f}) into {descriptions.SPECIFIC}."
+            )
+        )
