@@ -30,9 +30,11 @@ class ModerationSettings:
     # president", "a singer"); chosen on tests/data/names_*.jsonl (BENCHMARKS.md § Protected people).
     description_threshold: float = 0.65
     description_margin: float = 0.1
-    # ... and that window reads as a description of someone in particular, not of anyone with the
-    # role ("the gymnast from a local club"), with at least this probability (moderation.descriptions).
-    description_specific: float = 0.6
+    # ... and that window, read with the words after it, describes someone in particular rather than
+    # anyone with the role ("the gymnast from a local club") with at least this probability
+    # (moderation.descriptions.specific): the highest that lost no description of the development and
+    # held-out sets (0.6 refused none of their ordinary roles but missed 6 of 70 blind descriptions more).
+    description_specific: float = 0.3
     # How often a process re-reads the registry's version (names, descriptions, faces): a change made
     # elsewhere applies within this many seconds; saves a query on every gate decision.
     registry_poll_s: float = 1.0

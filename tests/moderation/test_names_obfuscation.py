@@ -90,11 +90,11 @@ def test_the_data_sets_are_well_formed():
     assert has("homoglyph", lambda c: c.isalpha() and not c.isascii() and unicodedata.name(c).split()[0] != "LATIN")
 
 
-@pytest.mark.parametrize("kind", ["heldout", "blind"])
+@pytest.mark.parametrize("kind", ["heldout", "blind", "blind2"])
 def test_the_held_out_sets_are_well_formed(kind):
     """Descriptions and definite roles written after the matchers by writers who saw neither them nor
-    the other sets: held out, and blind (written later, before the model that tells someone from anyone
-    was fitted; benchmarks/protected.py reports both apart)."""
+    the other sets: held out; blind, written before the model that tells someone from anyone was
+    fitted; blind 2, after its threshold was chosen (benchmarks/protected.py reports each apart)."""
     people = {name for name, _, _ in _people()}
     described = _rows(f"names_adversarial_{kind}.jsonl")
     roles = _rows(f"names_benign_{kind}.jsonl")
@@ -102,7 +102,12 @@ def test_the_held_out_sets_are_well_formed(kind):
     assert {r["category"] for r in described} == {"description"}
     assert {r["category"] for r in roles} == {"definite_role"}
     assert all(r["person"] in people for r in described)
-    others = [r for name in ("heldout", "blind") if name != kind for r in _rows(f"names_adversarial_{name}.jsonl")]
+    others = [
+        r
+        for name in ("heldout", "blind", "blind2")
+        if name != kind
+        for r in [*_rows(f"names_adversarial_{name}.jsonl"), *_rows(f"names_benign_{name}.jsonl")]
+    ]
     known = {r["prompt"] for r in ADVERSARIAL + BENIGN + others}
     assert not known & {r["prompt"] for r in described + roles}
 
