@@ -33,7 +33,8 @@ class ModerationSettings:
     # ... and that window, read with the words after it, describes someone in particular rather than
     # anyone with the role ("the gymnast from a local club") with at least this probability
     # (moderation.descriptions.specific): the highest that lost no description of the development and
-    # held-out sets (0.6 refused none of their ordinary roles but missed 6 of 70 blind descriptions more).
+    # held-out sets (at 0.6 the worker refused none of their ordinary roles, but the full check missed
+    # 4 of 70 blind descriptions more: BENCHMARKS.md § Protected people).
     description_specific: float = 0.3
     # How often a process re-reads the registry's version (names, descriptions, faces): a change made
     # elsewhere applies within this many seconds; saves a query on every gate decision.

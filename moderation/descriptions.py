@@ -15,12 +15,15 @@ which (`specific()`), reading the window with the words after it ("the heavyweig
 of" is Tyson Fury's line until "a village fair" follows). It is fitted by `manage.py protected_people
 embed` on the starter registry's lines (people who are someone) against data/ordinary_roles.txt (600
 lines of the same form about nobody in particular, "the mayor of a small farming town in Iowa"), each
-also set in random scenes; the window counts when the model gives it at least DESCRIPTION_SPECIFIC.
+also set in random scenes; the window counts when the model gives it at least DESCRIPTION_SPECIFIC,
+or when the model reads the person's own line as anyone's (a private person an estate registered).
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,6 +33,8 @@ import numpy as np
 
 from moderation.conf import conf
 from moderation.selectors import names_version, registry_descriptions
+
+logger = logging.getLogger(__name__)
 
 # What a description says about someone, minus who they are: the roles public figures have. A prompt
 # window that is as close to one of these as to a description is about the role, not the person.
@@ -117,21 +122,21 @@ class Described:
 CONTEXT = 6  # words after a window that the model behind specific() reads with it
 
 
-def windows(prompt: str, sizes: tuple[int, ...] = (5, 8, 11), stride: int = 2) -> dict[str, str]:
-    """The prompt and its overlapping word windows (each once), each with its context: the window and
-    the CONTEXT words after it, which say whom a role belongs to ("the heavyweight boxing champion of"
-    ... "a village fair"). Five words at least: four are often a role and its article alone ("the
-    first woman to" is as close to Sally Ride's line, "the first American woman in space", as a
-    description of her)."""
+def windows(prompt: str, sizes: tuple[int, ...] = (5, 8, 11), stride: int = 2) -> list[tuple[str, str]]:
+    """The prompt and its overlapping word windows, each with its context: the window and the CONTEXT
+    words after it, which say whom a role belongs to ("the heavyweight boxing champion of" ... "a
+    village fair"). The same words at two places are two windows, each with its own context. Five
+    words at least: four are often a role and its article alone ("the first woman to" is as close to
+    Sally Ride's line, "the first American woman in space", as a description of her)."""
     words = prompt.split()
-    found: dict[str, str] = {prompt: prompt}
+    found: dict[tuple[str, str], None] = {(prompt, prompt): None}
     for size in sizes:
         if size >= len(words):
             continue
-        starts = [*range(0, len(words) - size + 1, stride), len(words) - size]
-        for start in starts:
-            found.setdefault(" ".join(words[start : start + size]), " ".join(words[start : start + size + CONTEXT]))
-    return found
+        for start in dict.fromkeys([*range(0, len(words) - size + 1, stride), len(words) - size]):
+            window = " ".join(words[start : start + size])
+            found.setdefault((window, " ".join(words[start : start + size + CONTEXT])), None)
+    return list(found)
 
 
 def _index() -> tuple[list[tuple[int, str]], np.ndarray]:
@@ -205,8 +210,17 @@ def embed_all(texts: list[str], path: Path) -> int:
 
     unique = list(dict.fromkeys(" ".join(t.split()) for t in texts if t.strip()))
     vectors = semantic.embed(unique) if unique else np.zeros((0, DIMENSIONS), dtype=np.float32)
-    np.savez_compressed(path, keys=np.array([digest(t) for t in unique]), vectors=vectors.astype(np.float16))
+    save(path, keys=np.array([digest(t) for t in unique]), vectors=vectors.astype(np.float16))
     return len(unique)
+
+
+def save(path: Path, **arrays: np.ndarray) -> None:
+    """np.savez_compressed to a file beside `path`, then renamed over it: a worker loading it meanwhile
+    reads the old file or the new one, never half of one."""
+    partial = path.with_name(f".{path.name}.partial")
+    with partial.open("wb") as handle:
+        np.savez_compressed(handle, **arrays)  # type: ignore[arg-type]
+    os.replace(partial, path)
 
 
 @lru_cache(maxsize=1)
@@ -223,7 +237,7 @@ def scores(prompt: str) -> tuple[list[tuple[int, str]], np.ndarray]:
     from moderation import semantic
 
     people, matrix = _index()
-    vectors = semantic.embed(list(windows(prompt)))
+    vectors = semantic.embed([window for window, _ in windows(prompt)])
     similarity = vectors @ matrix.T if people else np.zeros((len(vectors), 0), dtype=np.float32)
     generic = (vectors @ _generic().T).max(axis=1, keepdims=True)  # windows × 1
     return people, np.stack([similarity, similarity - generic])
@@ -303,16 +317,42 @@ PLACES: tuple[str, ...] = (
 
 
 @lru_cache(maxsize=1)
-def _specific_model() -> tuple[np.ndarray, float]:
-    with np.load(SPECIFIC) as data:
-        return data["coef"].astype(np.float32), float(data["intercept"])
+def _specific_model() -> tuple[np.ndarray, float] | None:
+    """The model in SPECIFIC, or None (logged) when the file is missing or unreadable: then every
+    close window counts, as before the model (more refusals, never fewer)."""
+    try:
+        with np.load(SPECIFIC) as data:
+            return data["coef"].astype(np.float32).reshape(DIMENSIONS), float(data["intercept"])
+    except (OSError, KeyError, ValueError) as exc:
+        logger.error("%s is missing or unreadable (%s): descriptions are matched without it", SPECIFIC, exc)
+        return None
 
 
 def specific(vectors: np.ndarray) -> np.ndarray:
     """For each embedded window, the probability that it describes one specific famous person rather
-    than anyone with that role (the model in SPECIFIC)."""
-    coef, intercept = _specific_model()
+    than anyone with that role (the model in SPECIFIC; 1 for every window without it)."""
+    model = _specific_model()
+    if model is None:
+        return np.ones(len(vectors), dtype=np.float32)
+    coef, intercept = model
     return 1.0 / (1.0 + np.exp(-(vectors @ coef + intercept)))
+
+
+def _own_specific() -> np.ndarray | None:
+    """specific() of each registry entry's own line (people order of _index()), for this registry
+    version; None without the model."""
+    if _specific_model() is None:
+        return None
+    _, matrix = _index()
+    cached = _own.get("own")
+    if cached is not None and cached[0] is matrix:
+        return cached[1]
+    own = specific(matrix)
+    _own["own"] = (matrix, own)
+    return own
+
+
+_own: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # the index's matrix → specific() of each line
 
 
 def fit_specific(someone: list[str], ordinary: list[str], path: Path, *, seed: int = 0) -> float:
@@ -341,7 +381,7 @@ def fit_specific(someone: list[str], ordinary: list[str], path: Path, *, seed: i
     labels = np.array([1] * len(positive) + [0] * len(negative))
     weights = np.where(labels == 1, len(negative) / len(positive), 1.0)  # the two classes weigh the same
     model = LogisticRegression(C=1.0, max_iter=2000).fit(vectors, labels, sample_weight=weights)
-    np.savez_compressed(path, coef=model.coef_[0].astype(np.float32), intercept=np.float32(model.intercept_[0]))
+    save(path, coef=model.coef_[0].astype(np.float32), intercept=np.array(model.intercept_[0], dtype=np.float32))
     _specific_model.cache_clear()
     return float(model.score(vectors, labels, sample_weight=weights))
 
@@ -349,16 +389,20 @@ def fit_specific(someone: list[str], ordinary: list[str], path: Path, *, seed: i
 def described(prompt: str) -> list[Described]:
     """The protected people the prompt describes, most similar first: those for whom one window of
     the prompt is similar enough, closer by the margin than to any generic role, and reads as a
-    description of someone in particular (`specific`)."""
+    description of someone in particular (`specific`), unless their own line does not (a private
+    person an estate registered, "the late owner of a bakery in Naples", is described as such)."""
     knobs = conf()
     people, (similarity, margin) = scores(prompt)
     close = (similarity >= knobs.description_threshold) & (margin >= knobs.description_margin)
-    if close.any():  # whether the windows that are close describe someone, read with their context
+    if close.any() and knobs.description_specific > 0:
         from moderation import semantic
 
-        contexts = list(windows(prompt).values())
-        rows = np.nonzero(close.any(axis=1))[0]
-        close[rows] &= (specific(semantic.embed([contexts[i] for i in rows])) >= knobs.description_specific)[:, None]
+        own = _own_specific()
+        if own is not None:
+            contexts = [context for _, context in windows(prompt)]
+            rows = np.nonzero(close.any(axis=1))[0]
+            particular = specific(semantic.embed([contexts[i] for i in rows])) >= knobs.description_specific
+            close[rows] &= particular[:, None] | (own < knobs.description_specific)[None, :]
     qualifying = np.where(close, similarity, -1.0).max(axis=0, initial=-1.0)
     hits = [Described(pk, name, float(best)) for (pk, name), best in zip(people, qualifying, strict=True) if best >= 0]
     return sorted(hits, key=lambda d: -d.similarity)
@@ -366,3 +410,4 @@ def described(prompt: str) -> list[Described]:
 
 def forget() -> None:
     _cache.clear()
+    _own.clear()

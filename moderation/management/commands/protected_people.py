@@ -80,12 +80,19 @@ class Command(BaseCommand):
         for path in sorted(folder.glob("*.csv")):
             with path.open(encoding="utf-8", newline="") as handle:
                 texts += [row.get("description") or "" for row in csv.DictReader(handle)]
-        count = descriptions.embed_all(texts, descriptions.SHIPPED)
-        self.stdout.write(self.style.SUCCESS(f"{count} descriptions embedded into {descriptions.SHIPPED}."))
         someone = list(dict.fromkeys(" ".join(t.split()) for t in texts if t.strip()))
+        if not descriptions.ORDINARY.exists():
+            raise CommandError(f"{descriptions.ORDINARY}: no such file; nothing was written.")
         ordinary = [line.strip() for line in descriptions.ORDINARY.read_text(encoding="utf-8").splitlines()]
         ordinary = [line for line in ordinary if line]
+        if not someone or not ordinary:
+            raise CommandError(
+                f"No descriptions in {folder}/*.csv or no lines in {descriptions.ORDINARY}; nothing was written."
+            )
+        # The model first: if fitting fails, neither file has changed. Each file is replaced whole.
         accuracy = descriptions.fit_specific(someone, ordinary, descriptions.SPECIFIC)
+        count = descriptions.embed_all(texts, descriptions.SHIPPED)
+        self.stdout.write(self.style.SUCCESS(f"{count} descriptions embedded into {descriptions.SHIPPED}."))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Fitted on {len(someone)} descriptions of someone and {len(ordinary)} of anyone "
