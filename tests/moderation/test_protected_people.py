@@ -164,6 +164,10 @@ def test_descriptions_are_matched_by_meaning_in_the_worker(make_user):
         # line: any window that is both counts (the best-margin window alone missed 7 of 50).
         ("the singer of Poker Face in a dress made of raw meat", "Lady Gaga"),
         ("the founder of Facebook surfing with a flag", "Mark Zuckerberg"),
+        # Starter lines the model behind descriptions.specific reads as anyone's (0.10-0.20): a person
+        # whose own line is not "someone in particular" to it is matched on similarity alone.
+        ("the legal thriller author of The Firm signing books in a shop", "John Grisham"),
+        ("the environmental activist whose story became a 2000 film, at a protest", "Erin Brockovich"),
     ],
 )
 def test_a_description_inside_a_longer_prompt_is_found(make_user, prompt, who):
@@ -203,20 +207,6 @@ def test_a_role_is_not_a_description_of_someone(make_user, prompt):
 def test_a_famous_role_held_by_someone_ordinary_is_not_a_description(make_user, prompt):
     decision = consent.check(make_user("author"), prompt, stage="start", semantic=True, record=False)
     assert decision.allowed, decision.public()
-
-
-@pytest.mark.parametrize(
-    ("prompt", "who"),
-    [
-        # Starter lines the model reads as anyone's (0.10-0.20): a person whose own line is not
-        # "someone in particular" to it is matched on similarity alone, as before the model.
-        ("the legal thriller author of The Firm signing books in a shop", "John Grisham"),
-        ("the environmental activist whose story became a 2000 film, at a protest", "Erin Brockovich"),
-    ],
-)
-def test_a_person_whose_own_line_reads_as_anyones_is_still_described(make_user, prompt, who):
-    decision = consent.check(make_user("author"), prompt, stage="start", semantic=True, record=False)
-    assert ("description", "protected_person", who) in [(s.source, s.reason, s.label) for s in decision.refused]
 
 
 def test_without_the_model_every_close_window_counts(make_user, monkeypatch, tmp_path):
