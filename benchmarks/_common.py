@@ -138,10 +138,18 @@ def openloop(
 
 
 def start_gunicorn(workers: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """gunicorn serving the project on PORT with SERVED_ENV (and `env` over it), once it answers."""
+    """gunicorn serving the project on PORT with SERVED_ENV (and `env` over it), once it answers. With
+    the production settings file (config/gunicorn.py: the name index built and the start-up frozen
+    out of the garbage collector before the first request), its access log off and sync workers."""
     process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
+            "--config",
+            "config/gunicorn.py",
+            "--access-logfile",
+            "/dev/null",
+            "--threads",
+            "1",  # config/gunicorn.py's 4 would make the workers gthread ones
             "config.wsgi",
             "--bind",
             f"127.0.0.1:{PORT}",

@@ -23,10 +23,19 @@ limit_request_field_size = 8190
 def post_worker_init(worker: object) -> None:
     """A web process builds its protected-name index before it takes its first request, so no prompt
     check waits for a full build (seconds at 100k+ names); changes later only add an overlay
-    (moderation.selectors.name_index)."""
+    (moderation.selectors.name_index).
+
+    Then it imports every view (the URLconf), and everything loaded so far (Django, the apps, the
+    views, the index) is moved out of the garbage
+    collector's reach (gc.freeze): a full collection walked all of it, ~120,000 objects, and held the
+    process for 70-95 ms every half minute or so under load, a request's whole budget; after the
+    freeze it walks what requests leave behind (5-11 ms). Frozen objects are still freed when nothing
+    refers to them; only a reference cycle among them would stay (BENCHMARKS.md § Discovery)."""
+    import gc
     import logging
 
     from django.db import connection
+    from django.urls import get_resolver
 
     from moderation.selectors import name_index
 
@@ -36,3 +45,6 @@ def post_worker_init(worker: object) -> None:
         logging.getLogger(__name__).exception("name index not built at start")
     finally:
         connection.close()  # the worker opens its own when it serves
+    get_resolver().url_patterns  # noqa: B018 - imports every view now, so that they are frozen too
+    gc.collect()  # what start-up left as garbage is freed now, not frozen with the rest
+    gc.freeze()
