@@ -259,10 +259,11 @@ def worker_commands(env: dict[str, str]) -> list[list[str]]:
 
 class BusyWorker:
     """A real Celery worker started as config/supervisord.conf starts it, kept rendering 5 s generation
-    jobs back to back (a feeder process keeps two in progress) until stopped. `renders` after stop():
-    how many jobs reached ready meanwhile (proof that it was busy)."""
+    jobs back to back (a feeder process keeps two in progress) until stopped. After stop(): `renders`,
+    how many jobs reached ready meanwhile (proof that it was busy), and `taken_again`, how many were
+    started a second time because their lease expired (a lease renewal starved of CPU)."""
 
-    def __init__(self, database_url: str, broker_url: str) -> None:
+    def __init__(self, database_url: str, broker_url: str, env: dict[str, str] | None = None) -> None:
         import tempfile
 
         self.folder = Path(tempfile.mkdtemp(prefix="castfeed-busy-"))
@@ -276,13 +277,15 @@ class BusyWorker:
             "MEDIA_ROOT": str(self.folder / "media"),
             "CASTFEED_VAR_DIR": str(self.folder / "var"),
             "CASTFEED_GENERATION_DAILY_JOBS": "100000",
+            **(env or {}),
         }
         self.processes: list[subprocess.Popen[bytes]] = []
-        self.renders = self.ready_before = 0
+        self.renders = self.ready_before = self.taken_again = self.taken_again_before = 0
 
     def start(self) -> BusyWorker:
         self._fail_leftovers()
         self.ready_before = self._ready_count()
+        self.taken_again_before = self._taken_again_count()
         log = open(self.folder / "worker.log", "wb")  # noqa: SIM115 - closed with the process
         for command in worker_commands({}):
             process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log, process_group=0)
@@ -320,6 +323,19 @@ class BusyWorker:
     def _ready_count(self) -> int:
         return self._count(("ready",))
 
+    def _taken_again_count(self) -> int:
+        """The bench author's jobs started more than once: a lease that expired (its renewal starved
+        of CPU, or a worker killed) and the job taken again (generation.pipeline)."""
+        import psycopg
+
+        with psycopg.connect(self.env["DATABASE_URL"]) as db:
+            row = db.execute(
+                "SELECT count(*) FROM generation_generationjob j JOIN accounts_user u ON u.id = j.author_id "
+                "WHERE u.handle = %s AND j.attempts > 1",
+                [BUSY_AUTHOR],
+            ).fetchone()
+        return int(row[0]) if row else 0
+
     def _wait_until_rendering(self) -> None:
         """Until a job has reached `running` (the models are loaded, a render is under way)."""
         deadline = time.monotonic() + 300
@@ -345,6 +361,7 @@ class BusyWorker:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         self.renders = self._ready_count() - self.ready_before
+        self.taken_again = self._taken_again_count() - self.taken_again_before
 
     def __enter__(self) -> BusyWorker:
         return self.start()
@@ -353,9 +370,11 @@ class BusyWorker:
         self.stop()
 
 
-def busy_worker(database_url: str, broker_url: str) -> BusyWorker:
-    """`with busy_worker(db, broker): ...`: the block runs while a worker renders on this machine."""
-    return BusyWorker(database_url, broker_url)
+def busy_worker(database_url: str, broker_url: str, *, idle: bool = True) -> BusyWorker:
+    """`with busy_worker(db, broker): ...`: the block runs while a worker renders on this machine.
+    `idle=False`: the worker keeps the ordinary scheduling policy (CASTFEED_WORKER_IDLE_PRIORITY off),
+    with supervisord's nice only: what `make run` did before SCHED_IDLE, for a side-by-side figure."""
+    return BusyWorker(database_url, broker_url, env={} if idle else {"CASTFEED_WORKER_IDLE_PRIORITY": "0"})
 
 
 def _busy_author():  # type: ignore[no-untyped-def]

@@ -316,7 +316,7 @@ def _busy(args: argparse.Namespace) -> Iterator[str]:
 
     with busy_worker(args.worker_database, args.broker) as worker:
         yield "a Celery worker rendering generation jobs"
-    print(f"  (the busy worker finished {worker.renders} renders meanwhile)")
+    print(f"  (the busy worker finished {worker.renders} renders meanwhile, {worker.taken_again} taken again)")
 
 
 def _p99(samples: list[float]) -> float:

@@ -130,6 +130,9 @@ def main() -> None:  # noqa: PLR0912 - one run of every scenario, in order
     parser.add_argument("--workers", type=int, default=3)  # best of 2-6 here: 2 cores shared with PostgreSQL
     parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:56379/0"))
     parser.add_argument("--skip", nargs="*", default=[], choices=["busy", "curve", "deep", "stock"])
+    parser.add_argument(
+        "--busy-nice", action="store_true", help="also busy runs with the worker at nice 10 only (no SCHED_IDLE)"
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("run against PostgreSQL: export DATABASE_URL (see .ci/services.sh)")
@@ -170,6 +173,7 @@ def main() -> None:  # noqa: PLR0912 - one run of every scenario, in order
     log: list[str] = []
     quiet: list[dict[str, float]] = []
     busy: list[dict[str, float]] = []
+    nice_only: list[dict[str, float]] = []
     try:
         openloop(page1, rate=100, seconds=5)  # warm-up: connections, prepared statements
         for _ in range(args.runs):
@@ -196,7 +200,17 @@ def main() -> None:  # noqa: PLR0912 - one run of every scenario, in order
                     busy.append(openloop(page1, rate=TARGET_RATE, seconds=args.seconds))
                     settle()
                     log.append(show("page 1, busy worker", busy[-1]))
-            print(f"the busy worker finished {worker.renders} renders during the busy runs")
+            print(
+                f"the busy worker finished {worker.renders} renders during the busy runs "
+                f"({worker.taken_again} taken again)"
+            )
+        if args.busy_nice:
+            with busy_worker(os.environ["DATABASE_URL"], args.broker, idle=False) as worker:
+                for _ in range(args.runs):
+                    nice_only.append(openloop(page1, rate=TARGET_RATE, seconds=args.seconds))
+                    settle()
+                    log.append(show("page 1, busy worker at nice 10 only", nice_only[-1]))
+            print(f"the worker at nice 10 only finished {worker.renders} renders ({worker.taken_again} taken again)")
     finally:
         subprocess.run(["nginx", "-c", str(nginx), "-s", "quit"], check=False)
         os.killpg(server.pid, signal.SIGTERM)

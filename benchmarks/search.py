@@ -205,6 +205,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)  # as benchmarks/feed.py: 2 cores shared with PostgreSQL
     parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:56379/0"))
     parser.add_argument("--skip-busy", action="store_true", help="quiet runs only")
+    parser.add_argument(
+        "--busy-nice",
+        action="store_true",
+        help="also busy runs with the worker at nice 10 only (no SCHED_IDLE), after the busy ones",
+    )
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("run against PostgreSQL: export DATABASE_URL (see .ci/services.sh)")
@@ -244,7 +249,8 @@ def main() -> None:
 
     server = start_gunicorn(args.workers, RATES)
     nginx = start_nginx(folder)
-    runs: dict[str, dict[str, list[dict[str, float]]]] = {kind: {"quiet": [], "busy": []} for kind in queries}
+    modes = ["quiet", "busy", "busy, nice only"]
+    runs: dict[str, dict[str, list[dict[str, float]]]] = {kind: {m: [] for m in modes} for kind in queries}
     log: list[str] = []
 
     def measure(mode: str) -> None:
@@ -264,7 +270,17 @@ def main() -> None:
         if not args.skip_busy:
             with busy_worker(os.environ["DATABASE_URL"], args.broker) as worker:
                 measure("busy")
-            print(f"the busy worker finished {worker.renders} renders during the busy runs")
+            print(
+                f"the busy worker finished {worker.renders} renders during the busy runs "
+                f"({worker.taken_again} taken again)"
+            )
+            if args.busy_nice:
+                with busy_worker(os.environ["DATABASE_URL"], args.broker, idle=False) as worker:
+                    measure("busy, nice only")
+                print(
+                    f"the busy worker at nice 10 only finished {worker.renders} renders during its runs "
+                    f"({worker.taken_again} taken again)"
+                )
     finally:
         subprocess.run(["nginx", "-c", str(nginx), "-s", "quit"], check=False)
         os.killpg(server.pid, signal.SIGTERM)

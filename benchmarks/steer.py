@@ -220,7 +220,10 @@ def main() -> None:
         if not args.skip_busy:
             with busy_worker(os.environ["DATABASE_URL"], args.broker) as worker:
                 pairs(args.rates[0], "busy")
-            print(f"the busy worker finished {worker.renders} renders during the busy runs")
+            print(
+                f"the busy worker finished {worker.renders} renders during the busy runs "
+                f"({worker.taken_again} taken again)"
+            )
     finally:
         SteerVideo.objects.filter(user_id__in=ids).delete()
         Steer.objects.filter(user_id__in=ids).delete()

@@ -10,6 +10,14 @@ renders), and (2) starts loading the model a job's checking step needs (MiniLM, 
 the policy and restrictions by meaning; `CASTFEED_WORKER_WARMUP`, on by default), not on its first
 job: a job that lands on a fresh process starts without the 10 s load. The cost is memory: every pool
 process holds torch and the model from the start (docs/configuration.md § Processes).
+
+Before the pool starts, the worker puts itself under Linux's SCHED_IDLE scheduling policy
+(`CASTFEED_WORKER_IDLE_PRIORITY`, on by default), which its pool processes and their threads inherit:
+a render then runs only on a core that no ordinary process wants, and a web request or a PostgreSQL
+backend that wakes up takes the core from it at once. nice (supervisord's `nice -n 10`) only lowers
+a process's share: with a worker rendering on 2 cores, search's p99 was 10-20 ms higher at nice 10
+than under SCHED_IDLE, which left it as in quiet runs, with as many renders done (BENCHMARKS.md
+§ Discovery; docs/configuration.md § Processes has the trade-off).
 """
 
 import logging
@@ -19,7 +27,7 @@ import threading
 from typing import Any
 
 from celery import Celery
-from celery.signals import worker_process_init
+from celery.signals import worker_init, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -28,6 +36,20 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 log = logging.getLogger(__name__)
+
+
+@worker_init.connect
+def lowest_priority(**_: Any) -> None:
+    """The worker's main process, before it forks its pool: SCHED_IDLE, inherited by every process
+    and thread it starts (Linux only; elsewhere, or when refused, the worker keeps its nice)."""
+    from django.conf import settings
+
+    if not getattr(settings, "CASTFEED_WORKER_IDLE_PRIORITY", True) or not hasattr(os, "SCHED_IDLE"):
+        return
+    try:
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+    except OSError:
+        log.warning("could not put the worker under SCHED_IDLE; it keeps its nice", exc_info=True)
 
 
 @worker_process_init.connect

@@ -221,6 +221,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # default, one per core), and the checking step's model (MiniLM) loaded when it starts, not on its first job.
 CASTFEED_WORKER_TORCH_THREADS = env.int("CASTFEED_WORKER_TORCH_THREADS", default=1)
 CASTFEED_WORKER_WARMUP = env.bool("CASTFEED_WORKER_WARMUP", default=True)
+# The worker runs under Linux's SCHED_IDLE (config/celery.py lowest_priority): it gets a core only when
+# no ordinary process (web, PostgreSQL) wants it. Off: the worker keeps supervisord's nice only.
+CASTFEED_WORKER_IDLE_PRIORITY = env.bool("CASTFEED_WORKER_IDLE_PRIORITY", default=True)
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
