@@ -140,7 +140,8 @@ def openloop(
 def start_gunicorn(workers: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     """gunicorn serving the project on PORT with SERVED_ENV (and `env` over it), once it answers. With
     the production settings file (config/gunicorn.py: the name index built and the start-up frozen
-    out of the garbage collector before the first request), its access log off and sync workers."""
+    out of the garbage collector before the first request), its access log written to /dev/null (as
+    production formats and writes a line a request) and sync workers."""
     process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
@@ -260,8 +261,10 @@ def worker_commands(env: dict[str, str]) -> list[list[str]]:
 class BusyWorker:
     """A real Celery worker started as config/supervisord.conf starts it, kept rendering 5 s generation
     jobs back to back (a feeder process keeps two in progress) until stopped. After stop(): `renders`,
-    how many jobs reached ready meanwhile (proof that it was busy), and `taken_again`, how many were
-    started a second time because their lease expired (a lease renewal starved of CPU)."""
+    how many jobs reached ready meanwhile (proof that it was busy), and `lease_left_s`, the least time
+    left on a rendering job's lease that the feeder saw (every 0.5 s, at normal priority): a lease is
+    15 s, renewed every 5 s, so ~10 s when renewals are on time and below 0 when one lapsed (another
+    worker's sweep could then take the job again)."""
 
     def __init__(self, database_url: str, broker_url: str, env: dict[str, str] | None = None) -> None:
         import tempfile
@@ -280,12 +283,12 @@ class BusyWorker:
             **(env or {}),
         }
         self.processes: list[subprocess.Popen[bytes]] = []
-        self.renders = self.ready_before = self.taken_again = self.taken_again_before = 0
+        self.renders = self.ready_before = 0
+        self.lease_left_s: float | None = None
 
     def start(self) -> BusyWorker:
         self._fail_leftovers()
         self.ready_before = self._ready_count()
-        self.taken_again_before = self._taken_again_count()
         log = open(self.folder / "worker.log", "wb")  # noqa: SIM115 - closed with the process
         for command in worker_commands({}):
             process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log, process_group=0)
@@ -323,19 +326,6 @@ class BusyWorker:
     def _ready_count(self) -> int:
         return self._count(("ready",))
 
-    def _taken_again_count(self) -> int:
-        """The bench author's jobs started more than once: a lease that expired (its renewal starved
-        of CPU, or a worker killed) and the job taken again (generation.pipeline)."""
-        import psycopg
-
-        with psycopg.connect(self.env["DATABASE_URL"]) as db:
-            row = db.execute(
-                "SELECT count(*) FROM generation_generationjob j JOIN accounts_user u ON u.id = j.author_id "
-                "WHERE u.handle = %s AND j.attempts > 1",
-                [BUSY_AUTHOR],
-            ).fetchone()
-        return int(row[0]) if row else 0
-
     def _wait_until_rendering(self) -> None:
         """Until a job has reached `running` (the models are loaded, a render is under way)."""
         deadline = time.monotonic() + 300
@@ -361,7 +351,8 @@ class BusyWorker:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
         self.renders = self._ready_count() - self.ready_before
-        self.taken_again = self._taken_again_count() - self.taken_again_before
+        margin = self.folder / LEASE_LEFT_FILE
+        self.lease_left_s = float(margin.read_text()) if margin.exists() else None
 
     def __enter__(self) -> BusyWorker:
         return self.start()
@@ -388,19 +379,34 @@ def _busy_author():  # type: ignore[no-untyped-def]
     return author
 
 
+LEASE_LEFT_FILE = "lease-left"  # in BusyWorker.folder: the feeder's least lease time left seen, seconds
+
+
 def _feed_busy_worker() -> None:
-    """Keep two jobs of the bench author in progress, forever (killed by BusyWorker.stop)."""
+    """Keep two jobs of the bench author in progress, forever (killed by BusyWorker.stop), and write
+    down the least time left on a leased job's lease seen so far."""
     setup_django()
+    from django.db.models import Min
+    from django.utils import timezone
+
     from generation import services
     from generation.models import GenerationJob
 
     author = _busy_author()
+    out = Path(os.environ["CASTFEED_VAR_DIR"]).parent / LEASE_LEFT_FILE
+    least: float | None = None
     n = 0
     while True:
-        active = GenerationJob.objects.filter(author=author, status__in=GenerationJob.ACTIVE).count()
-        for _ in range(max(0, 2 - active)):
+        active = GenerationJob.objects.filter(author=author, status__in=GenerationJob.ACTIVE)
+        for _ in range(max(0, 2 - active.count())):
             n += 1
             services.job_submit(author=author, prompt=f"a dog surfing at sunset, take {n}", duration_s=5, seed=n)
+        until = active.filter(lease_until__isnull=False).aggregate(m=Min("lease_until"))["m"]
+        if until is not None:
+            left = (until - timezone.now()).total_seconds()
+            if least is None or left < least:
+                least = left
+                out.write_text(f"{least:.3f}")
         time.sleep(0.5)
 
 

@@ -316,7 +316,10 @@ def _busy(args: argparse.Namespace) -> Iterator[str]:
 
     with busy_worker(args.worker_database, args.broker) as worker:
         yield "a Celery worker rendering generation jobs"
-    print(f"  (the busy worker finished {worker.renders} renders meanwhile, {worker.taken_again} taken again)")
+    print(
+        f"  (the busy worker finished {worker.renders} renders meanwhile, "
+        f"least lease left {worker.lease_left_s} s of 15)"
+    )
 
 
 def _p99(samples: list[float]) -> float:

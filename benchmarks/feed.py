@@ -202,7 +202,7 @@ def main() -> None:  # noqa: PLR0912 - one run of every scenario, in order
                     log.append(show("page 1, busy worker", busy[-1]))
             print(
                 f"the busy worker finished {worker.renders} renders during the busy runs "
-                f"({worker.taken_again} taken again)"
+                f"(least lease left {worker.lease_left_s} s of 15)"
             )
         if args.busy_nice:
             with busy_worker(os.environ["DATABASE_URL"], args.broker, idle=False) as worker:
@@ -210,7 +210,10 @@ def main() -> None:  # noqa: PLR0912 - one run of every scenario, in order
                     nice_only.append(openloop(page1, rate=TARGET_RATE, seconds=args.seconds))
                     settle()
                     log.append(show("page 1, busy worker at nice 10 only", nice_only[-1]))
-            print(f"the worker at nice 10 only finished {worker.renders} renders ({worker.taken_again} taken again)")
+            print(
+                f"the worker at nice 10 only finished {worker.renders} renders "
+                f"(least lease left {worker.lease_left_s} s of 15)"
+            )
     finally:
         subprocess.run(["nginx", "-c", str(nginx), "-s", "quit"], check=False)
         os.killpg(server.pid, signal.SIGTERM)

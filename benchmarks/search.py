@@ -272,14 +272,14 @@ def main() -> None:
                 measure("busy")
             print(
                 f"the busy worker finished {worker.renders} renders during the busy runs "
-                f"({worker.taken_again} taken again)"
+                f"(least lease left {worker.lease_left_s} s of 15)"
             )
             if args.busy_nice:
                 with busy_worker(os.environ["DATABASE_URL"], args.broker, idle=False) as worker:
                     measure("busy, nice only")
                 print(
                     f"the busy worker at nice 10 only finished {worker.renders} renders during its runs "
-                    f"({worker.taken_again} taken again)"
+                    f"(least lease left {worker.lease_left_s} s of 15)"
                 )
     finally:
         subprocess.run(["nginx", "-c", str(nginx), "-s", "quit"], check=False)

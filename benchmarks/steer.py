@@ -222,7 +222,7 @@ def main() -> None:
                 pairs(args.rates[0], "busy")
             print(
                 f"the busy worker finished {worker.renders} renders during the busy runs "
-                f"({worker.taken_again} taken again)"
+                f"(least lease left {worker.lease_left_s} s of 15)"
             )
     finally:
         SteerVideo.objects.filter(user_id__in=ids).delete()

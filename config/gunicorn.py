@@ -27,10 +27,11 @@ def post_worker_init(worker: object) -> None:
 
     Then it imports every view (the URLconf), and everything loaded so far (Django, the apps, the
     views, the index) is moved out of the garbage
-    collector's reach (gc.freeze): a full collection walked all of it, ~120,000 objects, and held the
+    collector's reach (gc.freeze): a full collection walked all of it, ~118,000 objects, and held the
     process for 70-95 ms every half minute or so under load, a request's whole budget; after the
-    freeze it walks what requests leave behind (5-11 ms). Frozen objects are still freed when nothing
-    refers to them; only a reference cycle among them would stay (BENCHMARKS.md § Discovery)."""
+    freeze it walks what requests have left since (5-11 ms over a 70 s run; caches filled later are
+    walked again). Frozen objects are still freed when nothing refers to them; only a reference cycle
+    among them would stay (BENCHMARKS.md § Discovery)."""
     import gc
     import logging
 

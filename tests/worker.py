@@ -76,6 +76,10 @@ def _env(settings, extra_env: dict[str, str]) -> dict[str, str]:  # type: ignore
         # tests/core/test_worker_warmup.py): a job that needs it loads it, and the many tests whose jobs
         # do not are spared seconds of CPU each.
         "CASTFEED_WORKER_WARMUP": "0",
+        # The ordinary scheduling policy, not make run's SCHED_IDLE (config/celery.py; tested alone in
+        # tests/core/test_worker.py): a test waits on its worker while other tests' processes may hold
+        # both cores, and a worker that runs only on idle cores would make those waits flaky.
+        "CASTFEED_WORKER_IDLE_PRIORITY": "0",
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": _database_url(),
