@@ -301,9 +301,10 @@ def _run_child(part: str, runs: int, *, first: bool) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def _busy(args: argparse.Namespace) -> Iterator[str]:
-    """The busy condition: a real Celery worker rendering (benchmarks/_common.busy_worker), or with
-    --busy-stand-in one process spinning on a core (for trying the script; not the published figure)."""
+def _busy(args: argparse.Namespace, *, idle: bool = True) -> Iterator[str]:
+    """The busy condition: a real Celery worker rendering (benchmarks/_common.busy_worker; `idle`
+    False: at nice 10 only, not under SCHED_IDLE), or with --busy-stand-in one process spinning on a
+    core (for trying the script; not the published figure)."""
     if args.busy_stand_in:
         spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
         try:
@@ -314,8 +315,8 @@ def _busy(args: argparse.Namespace) -> Iterator[str]:
         return
     from _common import busy_worker
 
-    with busy_worker(args.worker_database, args.broker) as worker:
-        yield "a Celery worker rendering generation jobs"
+    with busy_worker(args.worker_database, args.broker, idle=idle) as worker:
+        yield "a Celery worker rendering generation jobs" + ("" if idle else " at nice 10 only")
     print(
         f"  (the busy worker finished {worker.renders} renders meanwhile, "
         f"least lease left {worker.lease_left_s} s of 15)"
@@ -341,6 +342,12 @@ def measure(args: argparse.Namespace) -> None:
         with _busy(args) as busy_label:
             for part in parts:
                 results[(part, "busy")] = [_run_child(part, runs[part], first=False) for _ in range(args.repeats)]
+        if args.busy_nice:
+            with _busy(args, idle=False):
+                for part in parts:
+                    results[(part, "busy, nice only")] = [
+                        _run_child(part, runs[part], first=False) for _ in range(args.repeats)
+                    ]
     for (part, condition), found in results.items():
         for n, r in enumerate(found, 1):
             samples = r[part]
@@ -363,6 +370,9 @@ def measure(args: argparse.Namespace) -> None:
         cells = [", ".join(f"{v:.1f}" for v in xs) or "—" for xs in (quiet, busy)]
         met = "met" if busy and max(quiet + busy) <= target else "not met" if busy else "quiet only"
         print(f"| {label} (ms) | {first:.1f} | {cells[0]} | {cells[1]} | ≤ {target:g} | {met} |")
+        nice_only = [_p99(r[part]) for r in results.get((part, "busy, nice only"), [])]
+        if nice_only:
+            print(f"  {label}, busy with the worker at nice 10 only: p99 {', '.join(f'{v:.1f}' for v in nice_only)} ms")
 
 
 def main() -> None:
@@ -373,6 +383,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per condition (quiet, busy)")
     parser.add_argument("--only", choices=["gate", "image", "recheck", "scan"], help="measure one part")
     parser.add_argument("--quiet-only", action="store_true", help="skip the busy runs")
+    parser.add_argument(
+        "--busy-nice", action="store_true", help="also busy runs with the worker at nice 10 only (no SCHED_IDLE)"
+    )
     parser.add_argument("--busy-stand-in", action="store_true", help="busy = a spinning process, not a worker")
     parser.add_argument(
         "--worker-database",
