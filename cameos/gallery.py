@@ -33,10 +33,18 @@ def search(embedding: np.ndarray, k: int = 5, *, min_similarity: float = -1.0, e
 
     `exact=True` compares the probe with every template (on PostgreSQL a parallel sequential scan
     instead of the HNSW index): for decisions that must not miss and can wait (an enrollment's
-    duplicate check, scans in workers), since the approximate index can miss (BENCHMARKS.md)."""
+    duplicate check, a takedown's cameos), since the approximate index can miss (BENCHMARKS.md).
+
+    The exact statement orders by the similarity column, an order the HNSW index cannot give, so no
+    plan can read the index. `SET LOCAL enable_indexscan = off` alone was not enough: with prepared
+    statements (DATABASE_PREPARED_STATEMENTS) both searches were one statement, and once PostgreSQL
+    kept its generic plan (the index scan, planned for approximate searches) it reused that plan for
+    exact ones, which then missed as the index does (BENCHMARKS.md § Likeness)."""
     vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
     if connection.vendor == "postgresql":
         table = GalleryEntry._meta.db_table
+        order = "2 DESC" if exact else "embedding <=> %s::vector"
+        params = [_literal(vector)] if exact else [_literal(vector), _literal(vector)]
         with transaction.atomic(), connection.cursor() as cursor:
             if exact:
                 cursor.execute("SET LOCAL enable_indexscan = off")
@@ -44,8 +52,8 @@ def search(embedding: np.ndarray, k: int = 5, *, min_similarity: float = -1.0, e
             cursor.execute(f"SET LOCAL hnsw.ef_search = {conf().ef_search:d}")
             cursor.execute(
                 f"SELECT cameo_id, 1 - (embedding <=> %s::vector) FROM {table} "  # noqa: S608 - our table
-                f"ORDER BY embedding <=> %s::vector LIMIT %s",
-                [_literal(vector), _literal(vector), k],
+                f"ORDER BY {order} LIMIT %s",
+                [*params, k],
             )
             rows = cursor.fetchall()
         return [Match(int(c), float(s)) for c, s in rows if s >= min_similarity]
