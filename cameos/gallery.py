@@ -35,16 +35,17 @@ def search(embedding: np.ndarray, k: int = 5, *, min_similarity: float = -1.0, e
     instead of the HNSW index): for decisions that must not miss and can wait (an enrollment's
     duplicate check, a takedown's cameos), since the approximate index can miss (BENCHMARKS.md).
 
-    The exact statement orders by the similarity column, an order the HNSW index cannot give, so no
-    plan can read the index. `SET LOCAL enable_indexscan = off` alone was not enough: with prepared
-    statements (DATABASE_PREPARED_STATEMENTS) both searches were one statement, and once PostgreSQL
-    kept its generic plan (the index scan, planned for approximate searches) it reused that plan for
-    exact ones, which then missed as the index does (BENCHMARKS.md § Likeness)."""
+    The exact statement orders by an expression the HNSW index cannot give, so no plan of it can read
+    the index. `SET LOCAL enable_indexscan = off` alone was not enough: with prepared statements
+    (DATABASE_PREPARED_STATEMENTS) both searches were one statement, and PostgreSQL's generic plan of
+    it (the index scan, planned during approximate searches) was used for exact ones too once it
+    looked cheaper than their own plans, which then missed as the index does (BENCHMARKS.md
+    § Likeness)."""
     vector = np.asarray(embedding, dtype=np.float32).reshape(-1)
     if connection.vendor == "postgresql":
         table = GalleryEntry._meta.db_table
-        order = "2 DESC" if exact else "embedding <=> %s::vector"
-        params = [_literal(vector)] if exact else [_literal(vector), _literal(vector)]
+        # `+ 0`: the same order, as an expression the index cannot give (so no plan of it reads the index).
+        order = "(embedding <=> %s::vector) + 0" if exact else "embedding <=> %s::vector"
         with transaction.atomic(), connection.cursor() as cursor:
             if exact:
                 cursor.execute("SET LOCAL enable_indexscan = off")
@@ -53,7 +54,7 @@ def search(embedding: np.ndarray, k: int = 5, *, min_similarity: float = -1.0, e
             cursor.execute(
                 f"SELECT cameo_id, 1 - (embedding <=> %s::vector) FROM {table} "  # noqa: S608 - our table
                 f"ORDER BY {order} LIMIT %s",
-                [*params, k],
+                [_literal(vector), _literal(vector), k],
             )
             rows = cursor.fetchall()
         return [Match(int(c), float(s)) for c, s in rows if s >= min_similarity]
