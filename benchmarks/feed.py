@@ -173,7 +173,6 @@ def main() -> None:  # noqa: PLR0912 - one run of every scenario, in order
     log: list[str] = []
     quiet: list[dict[str, float]] = []
     busy: list[dict[str, float]] = []
-    nice_only: list[dict[str, float]] = []
     try:
         openloop(page1, rate=100, seconds=5)  # warm-up: connections, prepared statements
         for _ in range(args.runs):
@@ -194,26 +193,23 @@ def main() -> None:  # noqa: PLR0912 - one run of every scenario, in order
             rates = [25, 50, 100, 150, 200, 250, 300, 400]
             ours_best = highest_rate(page100, rates, args.seconds / 2, log, "page 100, ours")
             stock_best = highest_rate(stock100, rates, args.seconds / 2, log, "page 100, stock DRF")
+
+        def busy_runs(label: str, *, idle: bool) -> list[dict[str, float]]:
+            """`--runs` runs of page 1 at TARGET_RATE while a worker renders (`idle`: as make run
+            starts it, under SCHED_IDLE; otherwise at nice 10 only)."""
+            found = []
+            with busy_worker(os.environ["DATABASE_URL"], args.broker, idle=idle) as worker:
+                for _ in range(args.runs):
+                    found.append(openloop(page1, rate=TARGET_RATE, seconds=args.seconds))
+                    settle()
+                    log.append(show(f"page 1, {label}", found[-1]))
+            print(f"the {label} finished {worker.renders} renders (least lease left {worker.lease_left_s} s of 15)")
+            return found
+
         if "busy" not in args.skip:
-            with busy_worker(os.environ["DATABASE_URL"], args.broker) as worker:
-                for _ in range(args.runs):
-                    busy.append(openloop(page1, rate=TARGET_RATE, seconds=args.seconds))
-                    settle()
-                    log.append(show("page 1, busy worker", busy[-1]))
-            print(
-                f"the busy worker finished {worker.renders} renders during the busy runs "
-                f"(least lease left {worker.lease_left_s} s of 15)"
-            )
+            busy = busy_runs("busy worker", idle=True)
         if args.busy_nice:
-            with busy_worker(os.environ["DATABASE_URL"], args.broker, idle=False) as worker:
-                for _ in range(args.runs):
-                    nice_only.append(openloop(page1, rate=TARGET_RATE, seconds=args.seconds))
-                    settle()
-                    log.append(show("page 1, busy worker at nice 10 only", nice_only[-1]))
-            print(
-                f"the worker at nice 10 only finished {worker.renders} renders "
-                f"(least lease left {worker.lease_left_s} s of 15)"
-            )
+            busy_runs("busy worker at nice 10 only", idle=False)  # its runs go to the log, side by side
     finally:
         subprocess.run(["nginx", "-c", str(nginx), "-s", "quit"], check=False)
         os.killpg(server.pid, signal.SIGTERM)
