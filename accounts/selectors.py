@@ -20,6 +20,7 @@ from core.conf import conf as core_conf
 from core.exceptions import NotFound
 from core.memo import TTLCache
 from core.pagination import Page, decode_cursor, encode_cursor, page_limit
+from core.sql import one_of
 
 
 @dataclass(frozen=True)
@@ -43,18 +44,21 @@ class Relation:
 NO_RELATION = Relation()
 
 
-def relations_query(me_id: int, others: list[int]) -> tuple[str, list[int]]:
+def relations_query(me_id: int, others: list[int]) -> tuple[str, list[Any]]:
     """The SQL of relations_from: rows (kind 0 follow / 1 block, source, target, NULL). Other apps
-    may UNION ALL their own rows onto it (4 columns, kind ≥ 2) to save a round trip."""
-    marks = ", ".join(["%s"] * len(others))
+    may UNION ALL their own rows onto it (4 columns, kind ≥ 2) to save a round trip. The others are
+    one array parameter on PostgreSQL (core.sql.one_of): one statement text whatever their number."""
     follow, block = Follow._meta.db_table, Block._meta.db_table
+    (followee, ids), (follower, _), (blocked, _), (blocker, _) = (
+        one_of(column, others) for column in ("followee_id", "follower_id", "blocked_id", "blocker_id")
+    )
     sql = (
         f"SELECT 0, follower_id, followee_id, CAST(NULL AS text) FROM {follow} "  # noqa: S608 - table names are ours
-        f"WHERE (follower_id = %s AND followee_id IN ({marks})) OR (followee_id = %s AND follower_id IN ({marks})) "
+        f"WHERE (follower_id = %s AND {followee}) OR (followee_id = %s AND {follower}) "
         f"UNION ALL SELECT 1, blocker_id, blocked_id, CAST(NULL AS text) FROM {block} "
-        f"WHERE (blocker_id = %s AND blocked_id IN ({marks})) OR (blocked_id = %s AND blocker_id IN ({marks}))"
+        f"WHERE (blocker_id = %s AND {blocked}) OR (blocked_id = %s AND {blocker})"
     )
-    return sql, [me_id, *others, me_id, *others] * 2
+    return sql, [me_id, *ids, me_id, *ids] * 2
 
 
 def relations_parse(me_id: int, others: list[int], rows: Iterable[Sequence[Any]]) -> dict[int, Relation]:
@@ -426,9 +430,14 @@ def _popular_starting_with(text: str) -> list[int]:
     return sorted(found, key=found.__getitem__)[: core_conf().page_size]
 
 
-# The stored count (FollowerCount, kept by triggers): one row a candidate, where counting the
-# follows read every one of them.
-_FOLLOWERS = Coalesce(Subquery(FollowerCount.objects.filter(user_id=OuterRef("pk")).values("followers")), 0)
+# A candidate's names and stored follower count (FollowerCount, kept by triggers: one row a candidate,
+# where counting the follows read every one of them), unless they are inactive or in a block with
+# the viewer either way. Hand-written: the same query built through the ORM cost ~1.5 ms of Python a
+# search. {ids} is the candidates (core.sql.one_of), {among} narrows them.
+_PEOPLE = """SELECT u.id, u.handle, u.display_name, COALESCE(f.followers, 0) FROM accounts_user u
+    LEFT JOIN accounts_followercount f ON f.user_id = u.id
+    WHERE {ids} AND u.is_active{among} AND NOT EXISTS (SELECT 1 FROM accounts_block b
+        WHERE (b.blocker_id = %s AND b.blocked_id = u.id) OR (b.blocked_id = %s AND b.blocker_id = u.id))"""
 
 
 def people_ranked(q: str, viewer: User, *, among: QuerySet[Any] | None = None) -> list[SearchHit]:
@@ -441,16 +450,15 @@ def people_ranked(q: str, viewer: User, *, among: QuerySet[Any] | None = None) -
     find = _candidates_postgresql if connection.vendor == "postgresql" else _candidates_sqlite
     # `among` inside: candidates are bounded, so it narrows before the bound. The most followed
     # namesakes besides (`among` applies to them below).
-    ids = [*_popular_starting_with(text), *find(text, among, typed=q.strip().lstrip("@"))]
-    people = (
-        User.objects.filter(pk__in=ids, is_active=True)
-        .exclude(pk__in=Block.objects.filter(blocker=viewer).values("blocked_id"))
-        .exclude(pk__in=blockers_of(viewer))
-        .annotate(followers_count=_FOLLOWERS)
-    )
-    if among is not None:
-        people = people.filter(pk__in=among)
-    rows = people.values_list("id", "handle", "display_name", "followers_count")
+    ids = list(dict.fromkeys([*_popular_starting_with(text), *find(text, among, typed=q.strip().lstrip("@"))]))
+    if not ids:
+        return []
+    ids_sql, ids_params = one_of("u.id", ids)
+    among_sql, among_params = _among(among)
+    sql = _PEOPLE.format(ids=ids_sql, among=among_sql.replace(" id IN", " u.id IN"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids_params, *among_params, viewer.pk, viewer.pk])
+        rows = cursor.fetchall()
     hits = [SearchHit(pk, closeness(text, handle, name), followers) for pk, handle, name, followers in rows]
     return sorted((h for h in hits if h.closeness), key=lambda h: h.key)
 

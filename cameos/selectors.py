@@ -20,6 +20,7 @@ from cameos import crypto
 from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, VideoFace, Voice
 from core.exceptions import NotFound
 from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, keyset_page, page_limit
+from core.sql import one_of
 from feed.conf import conf as feed_conf
 from feed.models import VideoPerson
 from feed.selectors import most_shown_people, rising_video_ids
@@ -105,13 +106,13 @@ def _relations_and_grants(user_id: int, cameos: list[Cameo]) -> tuple[dict[int, 
     (accounts' relations query with the grants UNIONed on). The consent gate's hot path."""
     owners = sorted({c.owner_id for c in cameos})
     sql, params = relations_query(user_id, owners)
-    marks = ", ".join(["%s"] * len(cameos))
+    asked, asked_params = one_of("cameo_id", [c.pk for c in cameos])
     sql += (
         f" UNION ALL SELECT 2, cameo_id, 0, status FROM {CameoGrant._meta.db_table} "  # noqa: S608 - our table
-        f"WHERE grantee_id = %s AND cameo_id IN ({marks})"
+        f"WHERE grantee_id = %s AND {asked}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, user_id, *(c.pk for c in cameos)])
+        cursor.execute(sql, [*params, user_id, *asked_params])
         rows = cursor.fetchall()
     grants = {int(cameo_id): status for kind, cameo_id, _, status in rows if kind == 2}
     return relations_parse(user_id, owners, rows), grants
@@ -306,9 +307,10 @@ def cameos_search(q: str, viewer: User, *, cursor: str | None, limit: int | None
     step = 2 * (size + 1)  # about a quarter are left out (only_me, mutuals): one round is the usual
     for start in range(0, len(hits), step):
         chunk = hits[start : start + step]
-        cameos = {
-            c.owner_id: c for c in Cameo.objects.filter(owner_id__in=[h.user_id for h in chunk]).select_related("owner")
-        }
+        loaded = Cameo.objects.filter(owner_id__any=[h.user_id for h in chunk]).select_related("owner")
+        # What may_use and the result read: no more (a row's every field and its owner's cost ~1 ms).
+        loaded = loaded.only("owner_id", "audience", "owner__handle", "owner__birthdate")
+        cameos = {c.owner_id: c for c in loaded}
         access = cameo_access_many(viewer, cameos.values())
         for hit in chunk:
             cameo = cameos.get(hit.user_id)

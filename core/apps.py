@@ -9,6 +9,7 @@ class CoreConfig(AppConfig):
     verbose_name = "castfeed core (API conventions, storage, seeding)"
 
     def ready(self) -> None:
+        import core.sql  # noqa: F401 - registers the `any` lookup
         from core.conf import conf
 
         conf()  # a bad CASTFEED_CORE_* value stops start-up
