@@ -19,6 +19,7 @@ from accounts.selectors import relation_between
 from core.exceptions import NotFound
 from core.memo import TTLCache
 from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, page_limit
+from core.sql import one_of
 from feed.conf import conf
 from feed.fingerprints import CopyIndex, Fingerprint
 from feed.models import Comment, Like, RemovedFingerprint, Video, VideoPerson
@@ -83,11 +84,11 @@ def video_cards(ids: Sequence[int]) -> list[VideoCard]:
     wanted = [int(i) for i in ids]
     if not wanted:
         return []
-    params: list[Any]
+    match, params = one_of("v.id", wanted)
     if connection.vendor == "postgresql":
-        people, match, params = "string_agg(pu.handle, ',' ORDER BY pu.handle)", "v.id = ANY(%s)", [wanted]
+        people = "string_agg(pu.handle, ',' ORDER BY pu.handle)"
     else:
-        people, match, params = "group_concat(pu.handle, ',')", f"v.id IN ({', '.join(['%s'] * len(wanted))})", wanted
+        people = "group_concat(pu.handle, ',')"
     sql = (
         "SELECT v.id, v.author_id, u.handle, u.display_name, v.status, v.caption, v.media_key, v.media, v.poster, "
         "v.duration_ms, v.width, v.height, v.like_count, v.comment_count, v.view_count, v.remix_count, "

@@ -29,6 +29,7 @@ from cameos import gallery
 from cameos.conf import conf as cameos_conf
 from cameos.models import Cameo
 from cameos.selectors import Access, cameo_access_many
+from core.sql import one_of
 from core.text import canonical
 from feed.selectors import people_in
 from moderation import restrictions as restriction_rules
@@ -167,14 +168,14 @@ class _Resolver:
         query building cost more than the query itself; the blocks were a round trip of their own)."""
         if not handles:
             return {}
-        marks = ", ".join(["%s"] * len(handles))
+        named, params = one_of("u.handle", handles)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT u.id, u.handle, u.birthdate, c.id, c.audience, c.instructions, c.restrictions, "  # noqa: S608
                 f"EXISTS (SELECT 1 FROM {Block._meta.db_table} b WHERE b.blocker_id = u.id AND b.blocked_id = %s) "
                 f"FROM {User._meta.db_table} u LEFT JOIN {Cameo._meta.db_table} c ON c.owner_id = u.id "
-                f"WHERE u.handle IN ({marks}) AND u.is_active",
-                [self.author.pk, *handles],
+                f"WHERE {named} AND u.is_active",
+                [self.author.pk, *params],
             )
             rows = cursor.fetchall()
         found: dict[str, User] = {}

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cameos.models import Cameo
 from core.exceptions import InvalidInput
+from core.sql import one_of
 from feed.models import Report, Video
 from feed.selectors import video_visible_to
 from moderation.conf import conf
@@ -332,9 +333,9 @@ def _templates(face_ids: list[int]) -> np.ndarray:
     with connection.cursor() as cursor:
         for start in range(0, len(face_ids), 5000):
             chunk = face_ids[start : start + 5000]
-            marks = ", ".join(["%s"] * len(chunk))
+            wanted, params = one_of("id", chunk)
             column = "embedding::text" if connection.vendor == "postgresql" else "embedding"
-            cursor.execute(f"SELECT id, {column} FROM {table} WHERE id IN ({marks})", chunk)  # noqa: S608 - our table
+            cursor.execute(f"SELECT id, {column} FROM {table} WHERE {wanted}", params)  # noqa: S608 - our table
             texts.update(cursor.fetchall())
     joined = ",".join(texts[i].strip().removeprefix("[").removesuffix("]") for i in face_ids)
     return np.fromstring(joined, dtype=np.float32, sep=",").reshape(len(face_ids), 128)
