@@ -294,12 +294,12 @@ def _after(prefix: str) -> str:
     return prefix[:-1] + chr(last)
 
 
-def _among(among: QuerySet[Any] | None) -> tuple[str, list[Any]]:
-    """` AND id IN (<the ids of `among`>)` and its parameters, or nothing."""
+def _among(among: QuerySet[Any] | None, column: str = "id") -> tuple[str, list[Any]]:
+    """` AND <column> IN (<the ids of `among`>)` and its parameters, or nothing."""
     if among is None:
         return "", []
     sql, params = among.query.sql_with_params()
-    return f" AND id IN ({sql})", list(params)
+    return f" AND {column} IN ({sql})", list(params)
 
 
 def _named(sql: str, params: list[Any]) -> tuple[str, dict[str, Any]]:
@@ -350,10 +350,10 @@ def _candidates_sqlite(q: str, among: QuerySet[Any] | None = None, *, typed: str
     if not words:
         return []
     match = " AND ".join(f'"{w}"*' for w in words) + f' OR "{words[0][:2]}"*'
-    among_sql, among_params = _among(among)
+    among_sql, among_params = _among(among, "rowid")
     with connection.cursor() as cursor:
         sql = "SELECT rowid FROM accounts_user_fts WHERE accounts_user_fts MATCH %s{} ORDER BY rank LIMIT %s"
-        cursor.execute(sql.format(among_sql.replace(" id IN", " rowid IN")), [match, *among_params, SEARCH_CANDIDATES])
+        cursor.execute(sql.format(among_sql), [match, *among_params, SEARCH_CANDIDATES])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -454,8 +454,8 @@ def people_ranked(q: str, viewer: User, *, among: QuerySet[Any] | None = None) -
     if not ids:
         return []
     ids_sql, ids_params = one_of("u.id", ids)
-    among_sql, among_params = _among(among)
-    sql = _PEOPLE.format(ids=ids_sql, among=among_sql.replace(" id IN", " u.id IN"))
+    among_sql, among_params = _among(among, "u.id")
+    sql = _PEOPLE.format(ids=ids_sql, among=among_sql)
     with connection.cursor() as cursor:
         cursor.execute(sql, [*ids_params, *among_params, viewer.pk, viewer.pk])
         rows = cursor.fetchall()

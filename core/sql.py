@@ -18,22 +18,40 @@ from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
 
 
+def _array(values: list[Any]) -> list[Any]:
+    """The list as psycopg should send it: whole numbers always as int8 (left alone, psycopg picks
+    int2[], int4[] or int8[] by the largest value: three prepared statements for one text)."""
+    from psycopg.types.numeric import Int8
+
+    if values and all(type(v) is int for v in values):
+        return [Int8(v) for v in values]
+    return values
+
+
 def one_of(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
-    """`column` is one of `values`, as SQL and its parameters (`values` not empty)."""
+    """`column` is one of `values`, as SQL and its parameters (an empty list matches nothing)."""
     values = list(values)
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s)", [values]
+        return f"{column} = ANY(%s)", [_array(values)]
+    if not values:
+        return "1 = 0", []
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
 def _as_array(lookup: In, compiler: Any, connection: Any) -> tuple[str, Sequence[Any]]:
-    """`lhs = ANY(%s)` with the values as one list; a subquery as `in` writes it (IN (SELECT …))."""
-    if not lookup.rhs_is_direct_value():
+    """`lhs = ANY(%s)` with the values as one list. As `in` writes it: a subquery (IN (SELECT …)),
+    and a list holding an expression (F(), …) or values that cannot be hashed."""
+    rhs = lookup.rhs
+    if not lookup.rhs_is_direct_value() or any(hasattr(v, "resolve_expression") for v in rhs):
+        return lookup.as_sql(compiler, connection)
+    try:
+        values = [v for v in dict.fromkeys(rhs) if v is not None]
+    except TypeError:  # unhashable values (JSON, arrays)
         return lookup.as_sql(compiler, connection)
     lhs, params = lookup.process_lhs(compiler, connection)
     field = lookup.lhs.output_field
-    values = [v for v in dict.fromkeys(lookup.rhs) if v is not None]
-    return f"{lhs} = ANY(%s)", [*params, [field.get_db_prep_value(v, connection) for v in values]]
+    prepared = [field.get_db_prep_value(v, connection, prepared=True) for v in values]
+    return f"{lhs} = ANY(%s)", [*params, _array(prepared)]
 
 
 @Field.register_lookup

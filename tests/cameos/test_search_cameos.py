@@ -114,3 +114,42 @@ def test_cameos_ranked_after_many_left_out_are_still_found(api, make_user, activ
     private = User.objects.bulk_create([User(handle=f"lyra{n:03d}", display_name="Lyra") for n in range(60)])
     Cameo.objects.bulk_create([Cameo(owner=p, audience=Audience.ONLY_ME) for p in private])
     assert sorted(r["handle"] for r in found(api, "lyra")) == ["lyra.open0", "lyra.open1", "lyra.open2"]
+
+
+def test_a_deactivated_person_is_found_no_more(api, cast):
+    from accounts.models import User
+
+    User.objects.filter(pk=cast["astra"].pk).update(is_active=False)  # as the admin deactivates
+    assert "astra" not in [r["handle"] for r in found(api, "astra")]
+    assert "astra" not in [r["handle"] for r in api.get(SEARCH, {"q": "astra"}).json()["results"]]
+
+
+def test_a_minors_cameo_is_asked_for_never_available(api, me, make_user, activate_cameo):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    teen = make_user("young.star", birthdate=dt.date(timezone.localdate().year - 15, 1, 1))
+    activate_cameo(teen, audience="mutuals")  # and mutuals below: for an adult, available
+    accounts_services.follow_create(follower=me, followee=teen)
+    accounts_services.follow_create(follower=teen, followee=me)
+    assert found(api, "young") == [{"handle": "young.star", "available": False, "can_request": True, "request": None}]
+
+
+def test_the_queries_do_not_grow_with_the_results(api, make_user, activate_cameo):
+    """One round of access decisions (cameos_search) costs the same statements for 2 results as for
+    12: nothing is read row by row (a field the cameo load leaves out would be)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(q):
+        with CaptureQueriesContext(connection) as queries:
+            found(api, q)
+        return len(queries.captured_queries)
+
+    for n in range(12):
+        activate_cameo(make_user(f"nova{n:02d}", display_name="Nova"), audience="everyone" if n % 2 else "mutuals")
+    for n in range(2):
+        activate_cameo(make_user(f"rigel{n}"), audience="everyone")
+    assert len(found(api, "rigel")) == 2 and len(found(api, "nova")) == 12
+    assert statements("rigel") == statements("nova")

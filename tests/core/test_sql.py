@@ -74,3 +74,22 @@ def test_relations_of_many_people_at_once(people):
         for pk, r in relations.items()
         if pk not in flagged
     )
+
+
+@pytest.mark.postgres
+def test_small_and_large_ids_share_one_prepared_statement(people):
+    """psycopg picks an array's type by its largest value (int2[], int4[], int8[]): ids are sent as
+    int8 always, so one statement text is one prepared statement, whatever the ids."""
+    connection.ensure_connection()
+    if connection.connection.prepare_threshold is None:
+        pytest.skip("prepared statements are off (DATABASE_PREPARED_STATEMENTS)")
+    me = people[0].pk
+    for others in ([people[1].pk, people[2].pk], [40_000, 50_000], [3_000_000_000]) * 4:
+        relations_from(me, others)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT parameter_types FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["SELECT 0, follower_id, followee_id%"],
+        )
+        (types,) = [row[0] for row in cursor.fetchall()]  # one prepared statement (without the int8: three)
+    assert types[1::2] == ["bigint[]"] * 4
