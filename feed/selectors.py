@@ -191,6 +191,11 @@ _COVERED_VECTOR_CHARS = 2000
 # 300 matches then cost at most ~75,000 index entries, about as much as reading 3,000 rows from the table.
 _SAMPLE, _COMMON = 2000, 8
 _RANK_ORDER_READ = 75_000  # entries (~15 ms) a phrase is looked for in rank order before the GIN index
+# What an entry of the rank-order read costs against one of the RUM read: the rank order tests each
+# video's vector (ts_match_vq), RUM's posting lists hold the matches in order. Measured on phrases
+# of the search benchmark (BENCHMARKS.md § Discovery): with 1, a phrase whose sample overstated it
+# walked the whole read and fell back to GIN (50-80 ms, where RUM took 10-14).
+_RANK_ORDER_COST = 3
 _RUM_COMPLETIONS = 32  # words a last word may begin for the RUM index's read; more: the GIN index
 _rum_index = TTLCache(ttl=60, max_items=4)  # database name → whether it has the RUM index, asked once a minute
 
@@ -227,10 +232,11 @@ def _pg_ranked(words: list[str], viewer: User | None) -> tuple[str, list[Any]]:
     )
     covered_params: list[Any] = [*blocked, n]
     # Where the RUM index is (migration 0008), a phrase is read from it unless rank order would find
-    # the candidates in fewer entries: n × _SAMPLE / (the matches among the _SAMPLE best).
+    # the candidates for less: n × _SAMPLE / (the matches among the _SAMPLE best) entries, each
+    # _RANK_ORDER_COST of RUM's.
     rum = _rum_read(words) if len(words) > 1 else None
     best = _among_the_best(tsquery) if len(words) > 1 else 0
-    if best >= _COMMON and (rum is None or n * _SAMPLE / best < rum.entries):
+    if best >= _COMMON and (rum is None or _RANK_ORDER_COST * n * _SAMPLE / best < rum.entries):
         # The planner multiplies the words' frequencies, as if independent; words searched
         # together go together, so it takes a common phrase for a rare one and reads every match
         # from the GIN index (9,600 rows, 28 ms, where rank order finds 300 in 5 ms). So: rank
