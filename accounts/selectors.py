@@ -61,6 +61,15 @@ def relations_query(me_id: int, others: list[int]) -> tuple[str, list[Any]]:
     return sql, [me_id, *ids, me_id, *ids] * 2
 
 
+def not_blocked_sql(column: str) -> str:
+    """SQL: the user id in `column` is in no block with the viewer, either way. Two parameters: the
+    viewer's id, twice."""
+    return (
+        f"{column} NOT IN (SELECT b.blocked_id FROM accounts_block b WHERE b.blocker_id = %s "  # noqa: S608 - ours
+        "UNION SELECT b.blocker_id FROM accounts_block b WHERE b.blocked_id = %s)"
+    )
+
+
 def relations_parse(me_id: int, others: list[int], rows: Iterable[Sequence[Any]]) -> dict[int, Relation]:
     flags: dict[int, dict[str, bool]] = {i: {} for i in others}
     for kind, source, target, *_ in rows:
@@ -433,11 +442,10 @@ def _popular_starting_with(text: str) -> list[int]:
 # A candidate's names and stored follower count (FollowerCount, kept by triggers: one row a candidate,
 # where counting the follows read every one of them), unless they are inactive or in a block with
 # the viewer either way. Hand-written: the same query built through the ORM cost ~1.5 ms of Python a
-# search. {ids} is the candidates (core.sql.one_of), {among} narrows them.
+# search. {ids} is the candidates (core.sql.one_of), {among} narrows them, {not_blocked} the blocks.
 _PEOPLE = """SELECT u.id, u.handle, u.display_name, COALESCE(f.followers, 0) FROM accounts_user u
     LEFT JOIN accounts_followercount f ON f.user_id = u.id
-    WHERE {ids} AND u.is_active{among} AND NOT EXISTS (SELECT 1 FROM accounts_block b
-        WHERE (b.blocker_id = %s AND b.blocked_id = u.id) OR (b.blocked_id = %s AND b.blocker_id = u.id))"""
+    WHERE {ids} AND u.is_active{among} AND {not_blocked}"""
 
 
 def people_ranked(q: str, viewer: User, *, among: QuerySet[Any] | None = None) -> list[SearchHit]:
@@ -455,7 +463,7 @@ def people_ranked(q: str, viewer: User, *, among: QuerySet[Any] | None = None) -
         return []
     ids_sql, ids_params = one_of("u.id", ids)
     among_sql, among_params = _among(among, "u.id")
-    sql = _PEOPLE.format(ids=ids_sql, among=among_sql)
+    sql = _PEOPLE.format(ids=ids_sql, among=among_sql, not_blocked=not_blocked_sql("u.id"))
     with connection.cursor() as cursor:
         cursor.execute(sql, [*ids_params, *among_params, viewer.pk, viewer.pk])
         rows = cursor.fetchall()

@@ -14,6 +14,7 @@ rendering on the same machine (busy_worker).
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -359,6 +360,13 @@ class BusyWorker:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def add_busy_nice_option(parser: argparse.ArgumentParser) -> None:
+    """--busy-nice: busy runs with the worker at nice 10 only too (busy_worker(idle=False)), side by side."""
+    parser.add_argument(
+        "--busy-nice", action="store_true", help="also busy runs with the worker at nice 10 only (no SCHED_IDLE)"
+    )
 
 
 def busy_worker(database_url: str, broker_url: str, *, idle: bool = True) -> BusyWorker:

@@ -39,7 +39,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from _common import p50_p99, pct, setup_django
+from _common import add_busy_nice_option, p50_p99, pct, setup_django
 
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
@@ -383,9 +383,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="runs per condition (quiet, busy)")
     parser.add_argument("--only", choices=["gate", "image", "recheck", "scan"], help="measure one part")
     parser.add_argument("--quiet-only", action="store_true", help="skip the busy runs")
-    parser.add_argument(
-        "--busy-nice", action="store_true", help="also busy runs with the worker at nice 10 only (no SCHED_IDLE)"
-    )
+    add_busy_nice_option(parser)
     parser.add_argument("--busy-stand-in", action="store_true", help="busy = a spinning process, not a worker")
     parser.add_argument(
         "--worker-database",

@@ -40,6 +40,7 @@ from pathlib import Path
 from _common import (
     SERVED_ENV,
     SHOW_HEADER,
+    add_busy_nice_option,
     busy_worker,
     openloop,
     request_lines,
@@ -130,9 +131,7 @@ def main() -> None:  # noqa: PLR0912 - one run of every scenario, in order
     parser.add_argument("--workers", type=int, default=3)  # best of 2-6 here: 2 cores shared with PostgreSQL
     parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:56379/0"))
     parser.add_argument("--skip", nargs="*", default=[], choices=["busy", "curve", "deep", "stock"])
-    parser.add_argument(
-        "--busy-nice", action="store_true", help="also busy runs with the worker at nice 10 only (no SCHED_IDLE)"
-    )
+    add_busy_nice_option(parser)
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("run against PostgreSQL: export DATABASE_URL (see .ci/services.sh)")

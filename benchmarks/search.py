@@ -46,6 +46,7 @@ from _common import (
     ROOT,
     SERVED_ENV,
     SHOW_HEADER,
+    add_busy_nice_option,
     busy_worker,
     openloop,
     request_lines,
@@ -205,11 +206,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=3)  # as benchmarks/feed.py: 2 cores shared with PostgreSQL
     parser.add_argument("--broker", default=os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:56379/0"))
     parser.add_argument("--skip-busy", action="store_true", help="quiet runs only")
-    parser.add_argument(
-        "--busy-nice",
-        action="store_true",
-        help="also busy runs with the worker at nice 10 only (no SCHED_IDLE), after the busy ones",
-    )
+    add_busy_nice_option(parser)
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         raise SystemExit("run against PostgreSQL: export DATABASE_URL (see .ci/services.sh)")

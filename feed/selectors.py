@@ -15,7 +15,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Follow, User
-from accounts.selectors import relation_between
+from accounts.selectors import not_blocked_sql, relation_between
 from core.exceptions import NotFound
 from core.memo import TTLCache
 from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, page_limit
@@ -179,10 +179,7 @@ def removed_copy_of(fingerprint: bytes | memoryview | None) -> int | None:
 
 # bm25 weights of the FTS5 columns (caption, search_text): a caption match counts more, as 'A' > 'B'.
 _FTS_WEIGHTS = "2.5, 1.0"
-_NOT_BLOCKED = (
-    "v.author_id NOT IN (SELECT b.blocked_id FROM accounts_block b WHERE b.blocker_id = %s "
-    "UNION SELECT b.blocker_id FROM accounts_block b WHERE b.blocked_id = %s)"
-)
+_NOT_BLOCKED = not_blocked_sql("v.author_id")
 _MAX_WORDS = 16
 # A search vector whose text form is at most this long fits the covering btree index of migration
 # 0007 (an entry holds at most 2,704 bytes; the stored form is at most ~1.2× the text's).
