@@ -1,18 +1,24 @@
-"""A list of values in SQL whose statement text does not depend on the list's length.
+"""Hand-written SQL: lists of values, and a planner setting for one statement.
+
+A list of values whose statement text does not depend on the list's length:
 
 `x IN (%s, %s, …)` is a different statement for every length: psycopg parses each afresh (it caches
 the parsing only of statements with at most 50 parameters), PostgreSQL plans each afresh, and each
 length takes a slot of the connection's prepared statements, pushing out the hot ones (the consent
 gate's). On PostgreSQL a list is one array parameter instead, `x = ANY(%s)`; SQLite has no arrays and
 keeps `IN`. `one_of` is for hand-written SQL; the `any` lookup (`pk__any=ids`) for the ORM.
+
+`planner_setting` plans the statements inside it with one PostgreSQL planner setting changed, and
+only them, where the code knows something about the data that the planner's statistics cannot say.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Field, ForeignObject
 from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
@@ -36,6 +42,23 @@ def one_of(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
     if not values:
         return "1 = 0", []
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+@contextmanager
+def planner_setting(name: str, value: str) -> Iterator[None]:
+    """The statements run inside planned with the PostgreSQL setting `name` at `value` (SET LOCAL):
+    in a transaction of their own, or, inside the caller's, set back to what it was afterwards.
+    Nothing on SQLite."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    outer = connection.in_atomic_block
+    with transaction.atomic(savepoint=False), connection.cursor() as db:
+        db.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
+        before = db.fetchone()[0]
+        yield
+        if outer:
+            db.execute("SELECT set_config(%s, %s, true)", [name, before])
 
 
 def _as_array(lookup: In, compiler: Any, connection: Any) -> tuple[str, Sequence[Any]]:

@@ -93,3 +93,38 @@ def test_small_and_large_ids_share_one_prepared_statement(people):
         )
         (types,) = [row[0] for row in cursor.fetchall()]  # one prepared statement (without the int8: three)
     assert types[1::2] == ["bigint[]"] * 4
+
+
+def _setting(name):
+    with connection.cursor() as db:
+        db.execute(f"SHOW {name}")
+        return db.fetchone()[0]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_planner_setting_holds_for_the_statements_inside_only():
+    from django.db import transaction
+
+    from core.sql import planner_setting
+
+    with planner_setting("enable_bitmapscan", "off"):
+        assert _setting("enable_bitmapscan") == "off"
+    assert _setting("enable_bitmapscan") == "on"
+    with transaction.atomic():  # inside the caller's transaction: set back to what it was there
+        with connection.cursor() as db:
+            db.execute("SET LOCAL enable_seqscan = off")
+        with planner_setting("enable_seqscan", "on"), planner_setting("enable_bitmapscan", "off"):
+            assert (_setting("enable_seqscan"), _setting("enable_bitmapscan")) == ("on", "off")
+        assert (_setting("enable_seqscan"), _setting("enable_bitmapscan")) == ("off", "on")
+    assert _setting("enable_seqscan") == "on"
+
+
+@pytest.mark.django_db
+def test_a_planner_setting_is_nothing_on_sqlite():
+    from core.sql import planner_setting
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite only")
+    with planner_setting("enable_bitmapscan", "off"):
+        assert User.objects.count() == 0

@@ -145,3 +145,23 @@ def test_ties_at_the_candidate_bound_keep_pages_whole(api, other, make_video, ru
     assert set(first + second) <= {v.pk for v in videos}
     assert min(first) > max(second)  # equal scores: by id, as the cursor walks them
     assert pages() == (first, second)  # the same again
+
+
+def test_a_phrase_common_among_the_best_is_read_in_order_with_no_bitmap(api, catalogue, rum_index, monkeypatch):
+    """The planner takes words that go together for a rare phrase and would read every match from
+    GIN to sort them; where the sample finds the phrase common, the RUM read runs with bitmap reads
+    ruled out for its statement alone, and finds the same videos."""
+    with CaptureQueriesContext(connection) as read:
+        rare = found(api, "seal swim")  # 4 of the 12: fewer than _COMMON among the best
+    assert not any("enable_bitmapscan" in c["sql"] for c in read.captured_queries)
+    monkeypatch.setattr(selectors, "_COMMON", 2)
+    with CaptureQueriesContext(connection) as read:
+        common = found(api, "seal swim")
+    statements = [c["sql"] for c in read.captured_queries]
+    setting = next(i for i, sql in enumerate(statements) if "enable_bitmapscan" in sql)
+    ranked = next(i for i, sql in enumerate(statements) if "<=|" in sql)
+    assert setting < ranked
+    assert common == rare and set(common) == {catalogue[i].pk for i in (3, 4, 9, 10)}
+    with connection.cursor() as db:  # only that statement: the test's transaction has it back
+        db.execute("SHOW enable_bitmapscan")
+        assert db.fetchone()[0] == "on"
