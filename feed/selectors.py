@@ -23,7 +23,7 @@ from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, p
 from core.sql import one_of, planner_setting
 from feed.conf import conf
 from feed.fingerprints import CopyIndex, Fingerprint
-from feed.models import Comment, Like, RemovedFingerprint, Video, VideoPerson
+from feed.models import Comment, RemovedFingerprint, Video, VideoPerson
 
 PUBLISHED = Video.Status.PUBLISHED
 
@@ -113,9 +113,14 @@ def video_cards(ids: Sequence[int]) -> list[VideoCard]:
 
 
 def liked_ids(viewer: User | None, video_ids: Sequence[int]) -> set[int]:
+    """Which of these videos `viewer` likes (hand-written: every page of videos asks, and the ORM
+    took twice as long as the statement to build it)."""
     if viewer is None or not video_ids:
         return set()
-    return set(Like.objects.filter(user=viewer, video_id__in=video_ids).values_list("video_id", flat=True))
+    match, params = one_of("video_id", [int(i) for i in video_ids])
+    with connection.cursor() as db:
+        db.execute(f"SELECT video_id FROM feed_like WHERE user_id = %s AND {match}", [viewer.pk, *params])
+        return {row[0] for row in db.fetchall()}
 
 
 def following_feed(viewer: User) -> QuerySet[Video]:
