@@ -80,7 +80,10 @@ http {{
   upstream app {{ server 127.0.0.1:{port}; }}
   server {{
     listen 127.0.0.1:{proxy_port};
-    location / {{ proxy_pass http://app; proxy_set_header Host $host; proxy_buffering on; }}
+    location / {{
+      proxy_pass http://app; proxy_set_header Host $host; proxy_buffering on;
+      proxy_set_header X-Request-Start "t=${{msec}}";  # queue time, for core.middleware.ShedLateRequests
+    }}
   }}
 }}
 """

@@ -1,4 +1,5 @@
-"""core's settings (core.typed_settings): request and JSON size caps, page sizes, rate limits.
+"""core's settings (core.typed_settings): request and JSON size caps, page sizes, rate limits, the
+queue budget.
 
 Environment: `CASTFEED_CORE_<FIELD>`, e.g. CASTFEED_CORE_MAX_JSON_BYTES=131072 or
 CASTFEED_CORE_THROTTLE_RATES='{"default": "600/minute"}' (merged over the defaults scope by scope).
@@ -36,10 +37,15 @@ class CoreSettings:
     page_size: int = 20
     max_page_size: int = 100
     throttle_rates: dict[str, str] = dataclasses.field(default_factory=lambda: dict(THROTTLE_RATES))
+    # A request that waited longer than this between the proxy and the app (the proxy's
+    # X-Request-Start) is answered 503 at once, not worked on (core.middleware.ShedLateRequests);
+    # 0: never. Below the clients' timeout, so that what is served under overload still arrives.
+    queue_budget_ms: int = 1000
 
     def __post_init__(self) -> None:
         require(self.max_request_bytes > 0 and self.max_json_bytes > 0, "size caps must be positive")
         require(1 <= self.page_size <= self.max_page_size, "PAGE_SIZE must be between 1 and MAX_PAGE_SIZE")
+        require(self.queue_budget_ms >= 0, "QUEUE_BUDGET_MS must be 0 (off) or more")
         for scope, rate in self.throttle_rates.items():
             count, _, period = rate.partition("/")
             require(

@@ -3,12 +3,16 @@
 - `ApiErrorMiddleware`: every error answer under /api/ and /healthz is JSON in the error shape
   (`{"error", "detail"}`), whatever DEBUG says: unmatched routes, Django's own 405s, uncaught
   exceptions (a 500 with no traceback or paths in the body; the traceback goes to the log).
+- `ShedLateRequests`: a request that waited in the queue longer than QUEUE_BUDGET_MS is answered
+  503 at once: under overload the app serves what can still arrive in time instead of working on
+  requests whose clients have given up.
 - `RequestBodyLimitMiddleware`: oversized request bodies are refused before anything reads them.
 - `CommonMiddleware`: Django's, without the trailing-slash redirect under /api/ (API paths are exact:
   a redirect would drop a POST's body, and under DEBUG Django raises instead of redirecting one).
 """
 
 import logging
+import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -90,6 +94,46 @@ class ApiErrorMiddleware:
             return JsonResponse({"error": "parse_error", "detail": "The input is nested too deeply."}, status=400)
         logger.exception("Internal Server Error: %s %s", request.method, request.path_info)
         return status_error(500)
+
+
+def queued_since(header: str) -> float | None:
+    """The time (epoch seconds) in an X-Request-Start header: `t=<seconds>` as nginx's `${msec}`
+    writes it, or bare; milliseconds and microseconds are told apart by their size, as HAProxy and
+    others write them. None when it is no number."""
+    try:
+        value = float(header.strip().removeprefix("t="))
+    except ValueError:
+        return None
+    if not value > 0 or value == float("inf"):
+        return None
+    while value > 1e11:  # milliseconds or microseconds since the epoch
+        value /= 1000
+    return value
+
+
+class ShedLateRequests:
+    """Load shedding by queue time. Under overload a request waits for a free worker; once it has
+    waited longer than its client does, working on it only delays the ones behind it, and every
+    answer comes too late (on 2 cores, offered 300–350 a second, For You answered 38–145 requests
+    a second in time; 178–249 with this: BENCHMARKS.md § Feed). The proxy stamps when it passed a
+    request on (nginx: `proxy_set_header X-Request-Start "t=${msec}";`); a request that waited more
+    than QUEUE_BUDGET_MS is answered 503 with Retry-After before anything else runs: no session, no
+    database, no body read. Without the header (no such proxy) nothing changes. The proxy and the
+    app must share a clock; a stamp from the future is taken as no wait."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        budget = conf().queue_budget_ms
+        header = request.META.get("HTTP_X_REQUEST_START")
+        if budget and header:
+            since = queued_since(header)
+            if since is not None and (time.time() - since) * 1000 > budget:
+                response = status_error(503)
+                response["Retry-After"] = "1"
+                return response
+        return self.get_response(request)
 
 
 class RequestBodyLimitMiddleware:

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every error under /api/ and /healthz leaves in the JSON error shape, whatever DEBUG says.
     "core.middleware.ApiErrorMiddleware",
+    # A request that waited past QUEUE_BUDGET_MS for a worker is refused before any work (overload).
+    "core.middleware.ShedLateRequests",
     "core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
