@@ -12,6 +12,7 @@
 """
 
 import logging
+import random
 import time
 from collections.abc import Callable
 
@@ -99,41 +100,65 @@ class ApiErrorMiddleware:
 def queued_since(header: str) -> float | None:
     """The time (epoch seconds) in an X-Request-Start header: `t=<seconds>` as nginx's `${msec}`
     writes it, or bare; milliseconds and microseconds are told apart by their size, as HAProxy and
-    others write them. None when it is no number."""
+    others write them. Of several comma-separated stamps the last (a proxy that appends rather than
+    sets), and None when it is no number."""
     try:
-        value = float(header.strip().removeprefix("t="))
+        value = float(header.rsplit(",", 1)[-1].strip().removeprefix("t="))
     except ValueError:
         return None
-    if not value > 0 or value == float("inf"):
+    if not 0 < value < float("inf"):
         return None
     while value > 1e11:  # milliseconds or microseconds since the epoch
         value /= 1000
     return value
 
 
+# A wait longer than this is no queue but clocks apart (or no stamp at all: "t=5"): served, and said.
+_IMPLAUSIBLE_WAIT_S = 60.0
+
+
 class ShedLateRequests:
     """Load shedding by queue time. Under overload a request waits for a free worker; once it has
     waited longer than its client does, working on it only delays the ones behind it, and every
-    answer comes too late (on 2 cores, offered 300–350 a second, For You answered 38–145 requests
-    a second in time; 178–249 with this: BENCHMARKS.md § Feed). The proxy stamps when it passed a
-    request on (nginx: `proxy_set_header X-Request-Start "t=${msec}";`); a request that waited more
-    than QUEUE_BUDGET_MS is answered 503 with Retry-After before anything else runs: no session, no
-    database, no body read. Without the header (no such proxy) nothing changes. The proxy and the
-    app must share a clock; a stamp from the future is taken as no wait."""
+    answer comes too late (on 2 cores, where the host could not serve 250–350 requests a second,
+    For You answered 38–163 in time; 178–249 with this: BENCHMARKS.md § Feed). The proxy stamps
+    when it passed a request on (nginx: `proxy_set_header X-Request-Start "t=${msec}";`); a request
+    that waited more than QUEUE_BUDGET_MS is answered 503 with a Retry-After of 1–5 s (spread, so
+    the refused do not all come back at once) before sessions, the database or the body. Static
+    files (WhiteNoise, before this) and /healthz are never refused: a probe should see a busy
+    process as alive. Without the header nothing changes. The proxy and the app must share a clock:
+    a stamp from the future is taken as no wait, and one more than a minute old as clocks apart
+    (served, with a warning at most once a minute), not as a wait."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.skew_warned_at = -60.0
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         budget = conf().queue_budget_ms
         header = request.META.get("HTTP_X_REQUEST_START")
-        if budget and header:
+        if budget and header and request.path_info != "/healthz":
             since = queued_since(header)
-            if since is not None and (time.time() - since) * 1000 > budget:
-                response = status_error(503)
-                response["Retry-After"] = "1"
+            waited = time.time() - since if since is not None else 0.0
+            if waited > _IMPLAUSIBLE_WAIT_S:
+                self.warn_skew(waited)
+            elif waited * 1000 > budget:
+                retry = random.randint(1, 5)  # noqa: S311 - a spread, not a secret
+                response = JsonResponse(
+                    {"error": "unavailable", "detail": "The service is overloaded; try again.", "retry_after": retry},
+                    status=503,
+                )
+                response["Retry-After"] = str(retry)
                 return response
         return self.get_response(request)
+
+    def warn_skew(self, waited: float) -> None:
+        now = time.monotonic()
+        if now - self.skew_warned_at >= 60:
+            self.skew_warned_at = now
+            logger.warning(
+                "X-Request-Start %.0f s old: the proxy's clock and this host's are apart (not shedding on it)", waited
+            )
 
 
 class RequestBodyLimitMiddleware:

@@ -47,13 +47,17 @@ def one_of(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
 @contextmanager
 def planner_setting(name: str, value: str) -> Iterator[None]:
     """The statements run inside planned with the PostgreSQL setting `name` at `value` (SET LOCAL):
-    in a transaction of their own, or, inside the caller's, set back to what it was afterwards.
-    Nothing on SQLite."""
+    in a transaction of their own, or, inside the caller's, in a savepoint and set back to what it
+    was afterwards (an error inside rolls back to the savepoint, which undoes the setting too, and
+    leaves the caller's transaction usable). Nothing on SQLite.
+
+    A prepared statement keeps the plan it was first given whatever the settings later, so a
+    statement run both with and without a setting should differ in its text (a comment will do)."""
     if connection.vendor != "postgresql":
         yield
         return
-    outer = connection.in_atomic_block
-    with transaction.atomic(savepoint=False), connection.cursor() as db:
+    outer = connection.in_atomic_block or not connection.get_autocommit()
+    with transaction.atomic(), connection.cursor() as db:
         db.execute("SELECT current_setting(%s), set_config(%s, %s, true)", [name, name, value])
         before = db.fetchone()[0]
         yield

@@ -411,6 +411,8 @@ def videos_search(q: str, viewer: User | None, *, cursor: str | None = None, lim
             inner += f" AND {_NOT_BLOCKED}"
             params += [viewer.pk, viewer.pk]
     sql = f"SELECT id, score FROM ({inner}) found{after_sql} ORDER BY score DESC, id DESC LIMIT %s"
+    if ordered:  # its own text: a prepared statement keeps the plan of the settings it was first run with
+        sql = "/* no bitmap */ " + sql
     with planner_setting("enable_bitmapscan", "off") if ordered else nullcontext(), connection.cursor() as db:
         db.execute(sql, [*params, *after_params, size + 1])
         rows = db.fetchall()

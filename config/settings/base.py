@@ -54,11 +54,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every error under /api/ and /healthz leaves in the JSON error shape, whatever DEBUG says.
     "core.middleware.ApiErrorMiddleware",
-    # A request that waited past QUEUE_BUDGET_MS for a worker is refused before any work (overload).
-    "core.middleware.ShedLateRequests",
     "core.middleware.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A request that waited past QUEUE_BUDGET_MS for a worker is refused before sessions, the
+    # database or the body (overload); static files above are served whatever the wait.
+    "core.middleware.ShedLateRequests",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "core.middleware.CommonMiddleware",  # Django's, with no trailing-slash redirect under /api/
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -161,6 +161,7 @@ def test_a_phrase_common_among_the_best_is_read_in_order_with_no_bitmap(api, cat
     setting = next(i for i, sql in enumerate(statements) if "enable_bitmapscan" in sql)
     ranked = next(i for i, sql in enumerate(statements) if "<=|" in sql)
     assert setting < ranked
+    assert statements[ranked].startswith("/* no bitmap */")  # its own prepared statement and plan
     assert common == rare and set(common) == {catalogue[i].pk for i in (3, 4, 9, 10)}
     with connection.cursor() as db:  # only that statement: the test's transaction has it back
         db.execute("SHOW enable_bitmapscan")
