@@ -1,13 +1,15 @@
-"""Lists of values as one parameter (core.sql): the same rows as `IN`, on both databases, and on
-PostgreSQL one statement text whatever the list's length."""
+"""core.sql: lists of values as one parameter (the same rows as `IN`, on both databases, and on
+PostgreSQL one statement text whatever the list's length), and a planner setting that holds for the
+statements inside it only."""
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.models import User
 from accounts.selectors import relations_from
 from accounts.services import block_create, follow_create
 from cameos.models import Audience, Cameo
+from core.sql import planner_setting
 
 
 @pytest.fixture
@@ -104,10 +106,6 @@ def _setting(name):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_planner_setting_holds_for_the_statements_inside_only():
-    from django.db import transaction
-
-    from core.sql import planner_setting
-
     with planner_setting("enable_bitmapscan", "off"):
         assert _setting("enable_bitmapscan") == "off"
     assert _setting("enable_bitmapscan") == "on"
@@ -122,8 +120,6 @@ def test_a_planner_setting_holds_for_the_statements_inside_only():
 
 @pytest.mark.postgres
 def test_an_error_inside_a_planner_setting_leaves_the_callers_transaction_usable(people):
-    from core.sql import planner_setting
-
     with pytest.raises(ZeroDivisionError), planner_setting("enable_bitmapscan", "off"):
         1 / 0  # noqa: B018 - the error is the point
     assert _setting("enable_bitmapscan") == "on"
@@ -132,8 +128,6 @@ def test_an_error_inside_a_planner_setting_leaves_the_callers_transaction_usable
 
 def test_statements_inside_a_planner_setting_answer_as_outside(people):
     """On both databases (on SQLite the setting is nothing)."""
-    from core.sql import planner_setting
-
     with planner_setting("enable_bitmapscan", "off"):
         assert User.objects.filter(handle__startswith="person").count() == len(people)
     assert User.objects.filter(handle__startswith="person").count() == len(people)
