@@ -97,19 +97,33 @@ class ProtectedPersonForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Other names, one per line (nicknames, stage names, common misspellings).",
     )
+    known_for_text = forms.CharField(
+        label="Known for",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5, "cols": 60}),
+        help_text=(
+            "What they are best known for, one short description a line, as people would describe them "
+            "without their name: “the singer of Umbrella”, “the first woman in space”. Prompts are "
+            "matched against each line by meaning, as against the description."
+        ),
+    )
 
     class Meta:
         model = ProtectedPerson
-        fields = ("name", "aliases_text", "description", "kind", "deceased", "note", "account")
+        fields = ("name", "aliases_text", "description", "known_for_text", "kind", "deceased", "note", "account")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["aliases_text"].initial = "\n".join(self.instance.aliases or [])
+            self.fields["known_for_text"].initial = "\n".join(self.instance.known_for or [])
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         cleaned["aliases"] = [line for line in cleaned.get("aliases_text", "").splitlines() if line.strip()]
+        cleaned["known_for"], problems = registry.clean_known_for(cleaned.get("known_for_text", "").splitlines())
+        for problem in problems:
+            self.add_error("known_for_text", problem)
         name = cleaned.get("name")
         if not name:
             return cleaned
@@ -130,7 +144,7 @@ class ProtectedPersonAdmin(admin.ModelAdmin):
     inlines = (ProtectedFaceInline,)
     list_display = ("name", "kind", "deceased", "description", "face_count", "account", "updated_at")
     list_filter = ("kind", "deceased")
-    search_fields = ("name", "aliases", "description", "note")
+    search_fields = ("name", "aliases", "description", "known_for", "note")
     raw_id_fields = ("account",)
     ordering = ("name_key",)
 
@@ -177,6 +191,7 @@ class ProtectedPersonAdmin(admin.ModelAdmin):
             "name": data["name"],
             "aliases": data["aliases"],
             "description": data.get("description", ""),
+            "known_for": data.get("known_for", []),
             "kind": data["kind"],
             "deceased": data.get("deceased", False),
             "note": data.get("note", ""),

@@ -36,6 +36,13 @@ class ModerationSettings:
     # held-out sets (at 0.6 the worker refused none of their ordinary roles, but the full check missed
     # 4 of 70 blind descriptions more: BENCHMARKS.md § Protected people).
     description_specific: float = 0.3
+    # ... and for a window close to one of the things someone is known for ("the singer of Umbrella"),
+    # at least this, with no exception for a phrase that reads as anyone's: a short phrase is close
+    # to ordinary prompts more often than a whole line is ("the goalkeeper of a sunday league team"
+    # and a famous goalkeeper's). Chosen on the development and held-out sets: at 0.6 the worker
+    # refused 1.3% and 7.1% of their benign prompts, at 0.7 1.0% and 5.7% for the same descriptions
+    # found, at 0.75 two held-out descriptions fewer (BENCHMARKS.md § Protected people).
+    known_for_specific: float = 0.7
     # How often a process re-reads the registry's version (names, descriptions, faces): a change made
     # elsewhere applies within this many seconds; saves a query on every gate decision.
     registry_poll_s: float = 1.0
@@ -62,7 +69,8 @@ class ModerationSettings:
         require(self.takedown_due_hours > 0, "TAKEDOWN_DUE_HOURS must be positive")
         require(self.scan_fps > 0, "SCAN_FPS must be positive")
         require(self.registry_poll_s >= 0, "REGISTRY_POLL_S must not be negative")
-        require(0.0 <= self.description_specific <= 1.0, "DESCRIPTION_SPECIFIC is a probability: between 0 and 1")
+        for name in ("description_specific", "known_for_specific"):
+            require(0.0 <= getattr(self, name) <= 1.0, f"{name.upper()} is a probability: between 0 and 1")
         for name in ("description_threshold", "semantic_threshold", "takedown_match_threshold"):
             require(-1.0 <= getattr(self, name) <= 1.0, f"{name.upper()} is a cosine: between -1 and 1")
         for name in ("restriction_lift", "description_margin", "semantic_margin"):

@@ -1,12 +1,14 @@
 """Protected people described without their names ("the 44th president of the United States"), by meaning.
 
-Workers only (torch, through moderation.semantic's MiniLM). Each registry entry's one-line description is
-embedded once per process and registry version. A prompt is embedded whole and in overlapping windows
-of its words (a description is usually a phrase inside a longer prompt: "the singer of Shake It Off
-dancing in the rain"). A person is described when a window is at least DESCRIPTION_THRESHOLD similar
-to their description and closer to it, by DESCRIPTION_MARGIN, than to any generic role ("a president",
-"a singer"): without the margin every prompt about *a* president would be about the 44th. Both
-numbers were chosen on tests/data/names_*.jsonl (BENCHMARKS.md § Protected people).
+Workers only (torch, through moderation.semantic's MiniLM). Each registry entry's one-line description,
+and each of the things they are known for (`known_for`: "the singer of Umbrella", which is far from a
+line that lists several facts), is embedded once per process and registry version. A prompt is
+embedded whole and in overlapping windows of its words (a description is usually a phrase inside a
+longer prompt: "the singer of Shake It Off dancing in the rain"). A person is described when a window
+is at least DESCRIPTION_THRESHOLD similar to one of their texts and closer to it, by
+DESCRIPTION_MARGIN, than to any generic role ("a president", "a singer"): without the margin every
+prompt about *a* president would be about the 44th. Both numbers were chosen on
+tests/data/names_*.jsonl (BENCHMARKS.md § Protected people).
 
 A window that passes both must also read as a description of one specific famous person, not of an
 ordinary one with the same role: "the gymnast from a local club" is as close to Simone Biles' line as
@@ -17,6 +19,8 @@ embed` on the starter registry's lines (people who are someone) against data/ord
 lines of the same form about nobody in particular, "the mayor of a small farming town in Iowa"), each
 also set in random scenes; the window counts when the model gives it at least DESCRIPTION_SPECIFIC,
 or when the model reads the person's own line as anyone's (a private person an estate registered).
+A window close to a known_for phrase needs KNOWN_FOR_SPECIFIC, higher, and has no such exception: a
+short phrase is close to more ordinary prompts than a whole line is.
 """
 
 from __future__ import annotations
@@ -109,7 +113,16 @@ GENERIC: tuple[str, ...] = (
 )
 
 _lock = threading.Lock()
-_cache: dict[str, tuple[str, list[tuple[int, str]], np.ndarray]] = {}
+_cache: dict[str, tuple[str, list[Text], np.ndarray]] = {}
+
+
+@dataclass(frozen=True)
+class Text:
+    """One text of a registry entry: their description, or one thing they are known for."""
+
+    person_id: int
+    name: str
+    phrase: bool  # a known_for phrase (False: the description)
 
 
 @dataclass(frozen=True)
@@ -139,9 +152,9 @@ def windows(prompt: str, sizes: tuple[int, ...] = (5, 8, 11), stride: int = 2) -
     return list(found)
 
 
-def _index() -> tuple[list[tuple[int, str]], np.ndarray]:
-    """(id, name) of every registry entry with a description, and their embeddings, for the
-    registry's current version. A change embeds only the descriptions not seen before."""
+def _index() -> tuple[list[Text], np.ndarray]:
+    """Every registry entry's description and known_for phrases (one Text a row), and their
+    embeddings, for the registry's current version. A change embeds only the texts not seen before."""
     version = names_version()
     cached = _cache.get("index")
     if cached is not None and cached[0] == version:
@@ -151,8 +164,8 @@ def _index() -> tuple[list[tuple[int, str]], np.ndarray]:
         if cached is not None and cached[0] == version:
             return cached[1], cached[2]
         rows = registry_descriptions()
-        people = [(pk, name) for pk, name, _ in rows]
-        vectors = _embedded([d for _, _, d in rows])
+        people = [Text(pk, name, phrase) for pk, name, _, phrase in rows]
+        vectors = _embedded([text for _, _, text, _ in rows])
         matrix = np.stack(vectors) if vectors else np.zeros((0, DIMENSIONS), dtype=np.float32)
         _cache["index"] = (version, people, matrix)
         return people, matrix
@@ -230,10 +243,10 @@ def _generic() -> np.ndarray:
     return semantic.embed(list(GENERIC))
 
 
-def scores(prompt: str) -> tuple[list[tuple[int, str]], np.ndarray]:
-    """Per registry entry with a description, its similarity to each of the prompt's windows and how
-    much closer each window is to it than to the nearest generic role: (people, similarity, margin),
-    both windows × people."""
+def scores(prompt: str) -> tuple[list[Text], np.ndarray]:
+    """Per registry text (_index), its similarity to each of the prompt's windows and how much closer
+    each window is to it than to the nearest generic role: (texts, similarity, margin), both
+    windows × texts."""
     from moderation import semantic
 
     people, matrix = _index()
@@ -339,8 +352,8 @@ def specific(vectors: np.ndarray) -> np.ndarray:
 
 
 def _own_specific() -> np.ndarray | None:
-    """specific() of each registry entry's own line (people order of _index()), for this registry
-    version; None without the model."""
+    """specific() of each registry text (the order of _index()), for this registry version; None
+    without the model."""
     if _specific_model() is None:
         return None
     _, matrix = _index()
@@ -388,24 +401,31 @@ def fit_specific(someone: list[str], ordinary: list[str], path: Path, *, seed: i
 
 def described(prompt: str) -> list[Described]:
     """The protected people the prompt describes, most similar first: those for whom one window of
-    the prompt is similar enough, closer by the margin than to any generic role, and reads as a
-    description of someone in particular (`specific`), unless their own line does not (a private
-    person an estate registered, "the late owner of a bakery in Naples", is described as such)."""
+    the prompt is similar enough to their description or to one thing they are known for, closer by
+    the margin than to any generic role, and reads as a description of someone in particular
+    (`specific`: at least DESCRIPTION_SPECIFIC for a description, KNOWN_FOR_SPECIFIC for a known_for
+    phrase). A description the model itself reads as anyone's (a private person an estate
+    registered, "the late owner of a bakery in Naples") is matched on similarity alone."""
     knobs = conf()
-    people, (similarity, margin) = scores(prompt)
+    texts, (similarity, margin) = scores(prompt)
     close = (similarity >= knobs.description_threshold) & (margin >= knobs.description_margin)
-    if close.any() and knobs.description_specific > 0:
+    own = _own_specific() if close.any() else None
+    if own is not None:
         from moderation import semantic
 
-        own = _own_specific()
-        if own is not None:
-            contexts = [context for _, context in windows(prompt)]
-            rows = np.nonzero(close.any(axis=1))[0]
-            particular = specific(semantic.embed([contexts[i] for i in rows])) >= knobs.description_specific
-            close[rows] &= particular[:, None] | (own < knobs.description_specific)[None, :]
+        phrase = np.array([t.phrase for t in texts], dtype=bool)
+        needed = np.where(phrase, knobs.known_for_specific, knobs.description_specific)
+        anyones = ~phrase & (own < knobs.description_specific)
+        contexts = [context for _, context in windows(prompt)]
+        rows = np.nonzero(close.any(axis=1))[0]
+        particular = specific(semantic.embed([contexts[i] for i in rows]))
+        close[rows] &= (particular[:, None] >= needed[None, :]) | anyones[None, :]
     qualifying = np.where(close, similarity, -1.0).max(axis=0, initial=-1.0)
-    hits = [Described(pk, name, float(best)) for (pk, name), best in zip(people, qualifying, strict=True) if best >= 0]
-    return sorted(hits, key=lambda d: -d.similarity)
+    hits: dict[int, Described] = {}  # a person has a row for each of their texts: the closest counts
+    for text, best in zip(texts, qualifying, strict=True):
+        if best >= 0 and (text.person_id not in hits or best > hits[text.person_id].similarity):
+            hits[text.person_id] = Described(text.person_id, text.name, float(best))
+    return sorted(hits.values(), key=lambda d: -d.similarity)
 
 
 def forget() -> None:

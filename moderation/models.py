@@ -42,6 +42,13 @@ class ProtectedPerson(models.Model):
         blank=True,
         help_text='One line that identifies them: "the 44th president of the United States".',
     )
+    # Matched like the description, each on its own: a prompt that says one thing someone is known for
+    # ("the singer of Umbrella") is far from a line that lists several (moderation.descriptions).
+    known_for = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='What they are best known for, one short description each: "the singer of Umbrella".',
+    )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.PUBLIC_FIGURE)
     deceased = models.BooleanField(default=False)
     note = models.CharField(max_length=300, blank=True)

@@ -238,9 +238,16 @@ def protected_accounts(person_ids: Iterable[int]) -> dict[int, int]:
     return dict(rows)
 
 
-def registry_descriptions() -> list[tuple[int, str, str]]:
-    """(id, name, description) of every registry entry that has a description."""
-    return list(ProtectedPerson.objects.exclude(description="").values_list("pk", "name", "description"))
+def registry_descriptions() -> list[tuple[int, str, str, bool]]:
+    """(id, name, text, is a known_for phrase) for each registry entry's description and each thing
+    it is known for: one row a text, so a person has several."""
+    rows = ProtectedPerson.objects.values_list("pk", "name", "description", "known_for")
+    return [
+        (pk, name, text, phrase)
+        for pk, name, description, known_for in rows.iterator(chunk_size=5000)
+        for text, phrase in [(description, False), *((p, True) for p in known_for or [])]
+        if text.strip()
+    ]
 
 
 def protected_face_matches(vectors: np.ndarray, *, min_similarity: float) -> list[ProtectedMatch | None]:

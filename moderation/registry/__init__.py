@@ -6,10 +6,12 @@ written to storage are deleted again when their rows are not committed.
 
 The CSV format (import and export): a header line, then one person a line.
 
-    name,aliases,description,photos[,kind,deceased,note]
+    name,aliases,description,photos[,kind,deceased,note,known_for]
 
-`name` is required; the other columns are optional. `aliases` and `photos` hold several values
-separated by `|`; a photo is a file path, relative to the CSV's folder or absolute. An import
+`name` is required; the other columns are optional. `aliases`, `photos` and `known_for` hold several
+values separated by `|`; a photo is a file path, relative to the CSV's folder or absolute;
+`known_for` lists what the person is best known for, one short description each ("the singer of
+Umbrella"), matched by meaning like the description. An import
 upserts by the normalised name (`name_key`): a row is the whole truth for the columns it has (its
 aliases replace the entry's), and its photos are added as faces unless the same file (by SHA-256)
 already is one of that person's. Either the whole file is imported, or nothing is.
@@ -39,9 +41,11 @@ from moderation.registry.faces import (
 from moderation.registry.people import (
     COLUMNS,
     MAX_DESCRIPTION,
+    MAX_KNOWN_FOR,
     MAX_NAME,
     MAX_NOTE,
     SEPARATOR,
+    clean_known_for,
     name_clashes,
     name_key,
     person_delete,
@@ -55,6 +59,7 @@ __all__ = [
     "COLUMNS",
     "JPEG_QUALITY",
     "MAX_DESCRIPTION",
+    "MAX_KNOWN_FOR",
     "MAX_NAME",
     "MAX_NOTE",
     "MAX_PHOTO_BYTES",
@@ -69,6 +74,7 @@ __all__ = [
     "PreparedPhoto",
     "RegistryImportError",
     "UnreadableImage",
+    "clean_known_for",
     "face_add",
     "face_remove",
     "face_template",

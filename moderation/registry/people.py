@@ -16,8 +16,10 @@ from moderation.models import ProtectedPerson
 MAX_NAME = 120
 MAX_DESCRIPTION = 300
 MAX_NOTE = 300
+MAX_KNOWN_FOR = 20  # phrases a person
+MAX_PHRASE = 200  # characters a phrase
 SEPARATOR = "|"
-COLUMNS = ("name", "aliases", "description", "photos", "kind", "deceased", "note")
+COLUMNS = ("name", "aliases", "description", "photos", "kind", "deceased", "note", "known_for")
 
 
 # --- names -----------------------------------------------------------------------------------------
@@ -42,6 +44,7 @@ class _Person:
     kind: str
     deceased: bool
     note: str
+    known_for: tuple[str, ...] = ()
 
     def new(self, **extra: Any) -> ProtectedPerson:
         """An unsaved entry with these values."""
@@ -50,6 +53,7 @@ class _Person:
             name_key=self.key,
             aliases=list(self.aliases),
             description=self.description,
+            known_for=list(self.known_for),
             kind=self.kind,
             deceased=self.deceased,
             note=self.note,
@@ -57,8 +61,30 @@ class _Person:
         )
 
 
+def clean_known_for(known_for: Iterable[str]) -> tuple[list[str], list[str]]:
+    """The phrases as stored (one line each, blanks and repeats dropped), and the problems."""
+    given = [known_for] if isinstance(known_for, str) else known_for
+    phrases = [p for p in dict.fromkeys(_one_line(p) for p in given) if p]
+    problems = []
+    for phrase in phrases:
+        if len(phrase) > MAX_PHRASE:
+            problems.append(f"“{phrase[:40]}…”: at most {MAX_PHRASE} characters.")
+        if SEPARATOR in phrase:
+            problems.append(f"“{phrase[:40]}”: a phrase may not contain “{SEPARATOR}”.")
+    if len(phrases) > MAX_KNOWN_FOR:
+        problems.append(f"At most {MAX_KNOWN_FOR} phrases (these are {len(phrases)}).")
+    return phrases, problems
+
+
 def _clean_person(
-    *, name: str, aliases: Iterable[str], description: str, kind: str, deceased: bool, note: str
+    *,
+    name: str,
+    aliases: Iterable[str],
+    description: str,
+    kind: str,
+    deceased: bool,
+    note: str,
+    known_for: Iterable[str] = (),
 ) -> tuple[_Person | None, dict[str, list[str]]]:
     """The values as stored, or the problems by field."""
     problems: dict[str, list[str]] = {}
@@ -88,6 +114,9 @@ def _clean_person(
         problems.setdefault("description", []).append(
             f"At most {MAX_DESCRIPTION} characters (this one has {len(description)})."
         )
+    phrases, phrase_problems = clean_known_for(known_for)
+    if phrase_problems:
+        problems["known_for"] = phrase_problems
     note = _one_line(note)
     if len(note) > MAX_NOTE:
         problems.setdefault("note", []).append(f"At most {MAX_NOTE} characters.")
@@ -95,7 +124,7 @@ def _clean_person(
         problems.setdefault("kind", []).append(f"One of {', '.join(ProtectedPerson.Kind.values)}.")
     if problems:
         return None, problems
-    return _Person(name, key, tuple(kept), description, kind, bool(deceased), note), {}
+    return _Person(name, key, tuple(kept), description, kind, bool(deceased), note, tuple(phrases)), {}
 
 
 def _names_taken(exclude: set[int]) -> tuple[dict[str, str], dict[str, str]]:
@@ -148,6 +177,8 @@ def _changes(person: ProtectedPerson, values: _Person, columns: Iterable[str] = 
         wanted["aliases"] = list(values.aliases)
     if "description" in columns:
         wanted["description"] = values.description
+    if "known_for" in columns:
+        wanted["known_for"] = list(values.known_for)
     if "kind" in columns:
         wanted["kind"] = values.kind
     if "deceased" in columns:
@@ -172,10 +203,17 @@ def person_upsert(
     kind: str = ProtectedPerson.Kind.PUBLIC_FIGURE,
     deceased: bool = False,
     note: str = "",
+    known_for: Sequence[str] = (),
 ) -> tuple[ProtectedPerson, bool]:
     """Register a person, or update the entry with the same normalised name. (person, created)."""
     values, problems = _clean_person(
-        name=name, aliases=aliases, description=description, kind=kind, deceased=deceased, note=note
+        name=name,
+        aliases=aliases,
+        description=description,
+        kind=kind,
+        deceased=deceased,
+        note=note,
+        known_for=known_for,
     )
     if values is None:
         raise _invalid(problems)
@@ -200,10 +238,17 @@ def person_update(
     kind: str,
     deceased: bool,
     note: str,
+    known_for: Sequence[str] = (),
 ) -> ProtectedPerson:
     """Change an entry (its name too: the key follows). Refuses a name another entry has."""
     values, problems = _clean_person(
-        name=name, aliases=aliases, description=description, kind=kind, deceased=deceased, note=note
+        name=name,
+        aliases=aliases,
+        description=description,
+        kind=kind,
+        deceased=deceased,
+        note=note,
+        known_for=known_for,
     )
     if values is None:
         raise _invalid(problems)

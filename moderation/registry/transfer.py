@@ -161,6 +161,7 @@ def _parse_rows(
             kind=kind,
             deceased=deceased_text in _TRUE,
             note=cell.get("note", ""),
+            known_for=_split(cell.get("known_for", "")),
         )
         errors += [(line, f"{name}: {message}") for name, messages in problems.items() for message in messages]
         photos: list[tuple[str, Path]] = []
@@ -357,6 +358,7 @@ def registry_export(stream: IO[str], *, photos_dir: str | Path | None = None, cs
                 person.kind,
                 "yes" if person.deceased else "no",
                 person.note,
+                SEPARATOR.join(person.known_for or []),
             ]
         )
         count += 1

@@ -40,6 +40,7 @@ def test_the_test_settings_read_the_registry_every_time():
         ({"MAX_PROMPT_CHARS": "0"}, "MAX_PROMPT_CHARS"),
         ({"MAX_CAMEOS": -1}, "MAX_CAMEOS"),
         ({"DESCRIPTION_THRESHOLD": "2"}, "DESCRIPTION_THRESHOLD"),
+        ({"KNOWN_FOR_SPECIFIC": "1.5"}, "KNOWN_FOR_SPECIFIC"),
         ({"REGISTRY_POLL_S": "-1"}, "REGISTRY_POLL_S"),
         ({"TAKEDOWN_PER_EMAIL": "often"}, "TAKEDOWN_PER_EMAIL"),
         ({"REFUSE_UNKNOWN_FACES": "perhaps"}, "REFUSE_UNKNOWN_FACES"),

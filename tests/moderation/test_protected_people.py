@@ -164,6 +164,10 @@ def test_descriptions_are_matched_by_meaning_in_the_worker(make_user):
         # line: any window that is both counts (the best-margin window alone missed 7 of 50).
         ("the singer of Poker Face in a dress made of raw meat", "Lady Gaga"),
         ("the founder of Facebook surfing with a flag", "Mark Zuckerberg"),
+        # Missed while only the one-line descriptions were matched (they list several facts, or none
+        # of these): found by the starter list's known_for phrases.
+        ("the singer of Umbrella on a yacht at sunset", "Rihanna"),
+        ("the queen famous for her corgis walking in the rain", "Queen Elizabeth II"),
         # Starter lines the model behind descriptions.specific reads as anyone's (0.10-0.20): a person
         # whose own line is not "someone in particular" to it is matched on similarity alone.
         ("the legal thriller author of The Firm signing books in a shop", "John Grisham"),
@@ -173,6 +177,23 @@ def test_descriptions_are_matched_by_meaning_in_the_worker(make_user):
 def test_a_description_inside_a_longer_prompt_is_found(make_user, prompt, who):
     decision = consent.check(make_user("author"), prompt, stage="start", semantic=True, record=False)
     assert ("description", "protected_person", who) in [(s.source, s.reason, s.label) for s in decision.refused]
+
+
+def test_what_someone_is_known_for_is_matched_like_their_description(make_user, registry):
+    """A prompt that says one thing a person is known for is far from a line that says another (or
+    lists several); each known_for phrase is matched on its own, and a change reaches the worker's
+    next check."""
+    author = make_user("author")
+    person = registry("Ysolde Brannholm", description="a Norwegian sculptor, painter and stage designer")
+    prompt = "the first woman to sail alone around Antarctica feeding seagulls at dawn"
+    assert consent.check(author, prompt, stage="start", semantic=True, record=False).allowed
+
+    registry(person.name, description=person.description, known_for=["the first woman to sail alone around Antarctica"])
+
+    decision = consent.check(author, prompt, stage="start", semantic=True, record=False)
+    assert [(s.source, s.label) for s in decision.refused] == [("description", "Ysolde Brannholm")]
+    ordinary = "a woman sailing a small boat around a lake feeding seagulls at dawn"
+    assert consent.check(author, ordinary, stage="start", semantic=True, record=False).allowed
 
 
 @pytest.mark.parametrize(
@@ -241,6 +262,23 @@ def test_the_same_words_twice_are_read_with_their_own_contexts():
     twice = "a b c d e " * 3
     pairs = [pair for pair in descriptions.windows(twice.strip()) if pair[0] == "a b c d e"]
     assert len(pairs) == 2 and len({context for _, context in pairs}) == 2
+
+
+def test_every_starter_description_and_phrase_ships_embedded():
+    """`manage.py protected_people embed` was run after the starter CSVs last changed: no worker embeds
+    thousands of texts (about a minute on 2 cores) when it starts."""
+    import csv
+
+    from moderation import descriptions
+
+    texts = []
+    for path in sorted(descriptions.SHIPPED.parent.glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle):
+                texts += [row["description"], *(row.get("known_for") or "").split("|")]
+    wanted = {descriptions.digest(t) for t in texts if t.strip()}
+    assert len(wanted) > 10_000
+    assert wanted <= set(descriptions._shipped())
 
 
 def test_the_shipped_model_tells_the_registry_lines_from_ordinary_roles():

@@ -36,6 +36,7 @@ from tests import synthetic_faces as faces
 
 HEADER = "name,aliases,description,photos\n"
 starter = importlib.import_module("moderation.migrations.0004_starter_list")
+known_for_migration = importlib.import_module("moderation.migrations.0008_known_for")
 
 
 def jpeg(name: str, *, scale: float = 1.0, quality: int = 95) -> bytes:
@@ -137,6 +138,34 @@ def test_a_changed_row_updates_its_entry_and_a_new_photo_is_added(db, folder):
     assert amelia.faces.count() == 2
 
 
+def test_known_for_phrases_are_imported_exported_and_kept_by_a_file_without_them(db, folder, tmp_path):
+    path = write_csv(
+        folder,
+        "name,aliases,description,photos,known_for\n"
+        'Amelia Quist,,a computer scientist,,"the inventor of COBOL | the admiral who found the first bug|'
+        'the inventor of COBOL"\n',
+    )
+    assert registry_import(path).created == 1
+    amelia = ProtectedPerson.objects.get(name_key="amelia quist")
+    assert amelia.known_for == ["the inventor of COBOL", "the admiral who found the first bug"]  # trimmed, once
+
+    with (tmp_path / "out.csv").open("w", encoding="utf-8", newline="") as stream:
+        registry_export(stream)
+    row = next(r for r in csv.DictReader((tmp_path / "out.csv").open(encoding="utf-8")) if r["name"] == "Amelia Quist")
+    assert row["known_for"] == "the inventor of COBOL|the admiral who found the first bug"
+    before = snapshot()
+    assert registry_import(tmp_path / "out.csv").updated == 0
+    assert snapshot() == before
+
+    # A file without the column leaves the phrases as they are; an empty cell clears them.
+    registry_import(write_csv(folder, HEADER + "Amelia Quist,,the inventor of COBOL,\n"))
+    amelia.refresh_from_db()
+    assert (amelia.description, len(amelia.known_for)) == ("the inventor of COBOL", 2)
+    registry_import(write_csv(folder, "name,known_for\nAmelia Quist,\n"))
+    amelia.refresh_from_db()
+    assert amelia.known_for == []
+
+
 def test_export_then_import_round_trips(db, folder, tmp_path_factory):
     registry_import(good_csv(folder))
     out = tmp_path_factory.mktemp("export")
@@ -191,6 +220,18 @@ BAD = {
     "empty name": (HEADER + "Amelia Quist,,,\n ,Mia,,\n", 3, "A name is required"),
     "over-long name": (HEADER + "Amelia Quist,,,\n" + "B" * 121 + ",,,\n", 3, "At most 120 characters"),
     "over-long description": (HEADER + "Amelia Quist,," + "d" * 301 + ",\n", 2, "At most 300 characters"),
+    "over-long known_for phrase": (
+        "name,aliases,description,photos,known_for\nAmelia Quist,,,,\nBart Ferrante,,,,the " + "x" * 200 + "\n",
+        3,
+        "known_for: “the xxx",
+    ),
+    "too many known_for phrases": (
+        "name,aliases,description,photos,known_for\nAmelia Quist,,,,\nBart Ferrante,,,,"
+        + "|".join(f"the winner of race {i}" for i in range(21))
+        + "\n",
+        3,
+        "At most 20 phrases (these are 21)",
+    ),
     "same name twice": (HEADER + "Amelia Quist,,,\nBart Ferrante,,,\namelia  QUÏST,,,\n", 4, "already on line 2"),
     "a name that is another row's alias": (HEADER + "Amelia Quist,Mia|Ami,,\nAMI,,,\n", 3, "alias of “Amelia Quist”"),
     "missing photo": (HEADER + "Amelia Quist,,,photos/nobody.jpg\n", 2, "photo “photos/nobody.jpg”: no such file"),
@@ -358,6 +399,47 @@ def test_the_starter_migration_merges_files_and_upserts(db, tmp_path, registry):
     assert starter.load(apps, tmp_path) == (0, 0)
 
 
+def test_the_known_for_migration_fills_starter_people_and_keeps_an_operators_phrases(db, tmp_path, registry):
+    from django.apps import apps
+
+    registry("Zora Quillfeather", known_for=["the pilot of the first glider over the bay"])  # an operator's
+    registry("Orin Vale")
+    (tmp_path / "a.csv").write_text(
+        "name,aliases,description,known_for\n"
+        "Zora Quillfeather,,,the starter's phrase\n"
+        "ORIN VALE,,,the first mayor of the floating city|the mayor who flooded the square\n"
+        "Nobody Registered,,,the man who is not there\n",
+        encoding="utf-8",
+    )
+    version = NamesVersion.objects.get(pk=1).token
+
+    assert known_for_migration.load(apps, tmp_path) == 1
+
+    assert ProtectedPerson.objects.get(name_key="zora quillfeather").known_for == [
+        "the pilot of the first glider over the bay"
+    ]
+    assert ProtectedPerson.objects.get(name_key="orin vale").known_for == [
+        "the first mayor of the floating city",
+        "the mayor who flooded the square",
+    ]
+    assert not ProtectedPerson.objects.filter(name_key="nobody registered").exists()
+    assert NamesVersion.objects.get(pk=1).token != version  # every process reloads the descriptions
+    assert known_for_migration.load(apps, tmp_path) == 0
+
+
+def test_the_starter_list_says_what_people_are_known_for(db):
+    """The starter CSVs' known_for column reaches the registry through the migrations."""
+    if not ProtectedPerson.objects.exists():  # a transactional test earlier emptied every table
+        from django.apps import apps
+
+        starter.load(apps, starter.STARTER_DIR)
+        known_for_migration.load(apps, starter.STARTER_DIR)
+    with_phrases = ProtectedPerson.objects.exclude(known_for=[]).count()
+    assert with_phrases >= 0.9 * ProtectedPerson.objects.count()
+    phrases = ProtectedPerson.objects.get(name_key="barack obama").known_for
+    assert len(phrases) >= 3 and all("obama" not in p.lower() for p in phrases)
+
+
 def test_the_rename_migration_keys_existing_names_and_merges_the_same_person(db):
     """Rows from before the key existed: each gets its normalised name; two spellings of one name
     become one entry with both spellings' aliases."""
@@ -463,7 +545,7 @@ def staff(make_user, client):  # type: ignore[no-untyped-def]
     return client
 
 
-def admin_add(client, photo: bytes, name: str = "Amelia Quist"):  # type: ignore[no-untyped-def]
+def admin_add(client, photo: bytes, name: str = "Amelia Quist", known_for: str = ""):  # type: ignore[no-untyped-def]
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return client.post(
@@ -472,6 +554,7 @@ def admin_add(client, photo: bytes, name: str = "Amelia Quist"):  # type: ignore
             "name": name,
             "aliases_text": "Mia Q\nThe Admiral",
             "description": "a computer scientist",
+            "known_for_text": known_for,
             "kind": "public_figure",
             "note": "",
             "account": "",
@@ -505,6 +588,26 @@ def test_staff_add_a_person_with_a_photo_in_the_admin(db, staff, client):
     client.logout()
     assert client.get(url).status_code == 302  # to the admin's login
     assert client.get(f"/media/{face.photo.name}").status_code == 404
+
+
+def test_staff_say_what_a_person_is_known_for_in_the_admin(db, staff):
+    response = admin_add(staff, jpeg("hopper"), known_for="the inventor of COBOL\n\n  the admiral who found a bug \n")
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    person = ProtectedPerson.objects.get(name_key="amelia quist")
+    assert person.known_for == ["the inventor of COBOL", "the admiral who found a bug"]
+    page = staff.get(reverse("admin:moderation_protectedperson_change", args=[person.pk])).content.decode()
+    assert "the inventor of COBOL\nthe admiral who found a bug" in page
+
+
+def test_an_over_long_known_for_phrase_is_a_form_error_and_stores_nothing(db, staff):
+    before = snapshot()
+
+    response = admin_add(staff, jpeg("hopper"), known_for="the " + "x" * 200)
+
+    assert response.status_code == 200
+    assert "at most 200 characters" in response.content.decode()
+    assert snapshot() == before
 
 
 def test_a_faceless_photo_is_a_form_error_and_stores_nothing(db, staff):

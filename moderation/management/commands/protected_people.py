@@ -1,13 +1,14 @@
 """`manage.py protected_people import FILE.csv`, `export [FILE.csv|-]` and `embed`.
 
 The CSV format is moderation.registry's: `name,aliases,description,photos` (optional `kind`,
-`deceased`, `note`), several aliases or photos separated by `|`, photo paths relative to the CSV.
+`deceased`, `note`, `known_for`), several aliases, photos or known_for phrases separated by `|`,
+photo paths relative to the CSV.
 An import is all or nothing: every problem is reported with its line number and nothing changes.
 An export to a file copies the photos into a folder next to it (`FILE-photos/`, or `--photos-dir`),
 so the file re-imports faces included; an export to `-` (standard output) lists no photos unless
 `--photos-dir` is given (then with absolute paths). `embed` (workers' side: it loads MiniLM) embeds
-the starter list's descriptions into the file shipped next to it, so that no worker embeds 2,000
-descriptions when it starts, and fits on them the model that tells a description of someone in
+the starter list's descriptions and known_for phrases into the file shipped next to it, so that no
+worker embeds thousands of them when it starts, and fits on them the model that tells a description of someone in
 particular from one of anyone with the role (moderation.descriptions.specific); run it after editing
 the starter CSVs or moderation/data/ordinary_roles.txt.
 """
@@ -23,7 +24,7 @@ from moderation import registry
 
 
 class Command(BaseCommand):
-    help = "Import or export the protected-person registry (CSV: name,aliases,description,photos)."
+    help = "Import or export the protected-person registry (CSV: name,aliases,description,photos[,...,known_for])."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("action", choices=["import", "export", "embed"])
@@ -76,11 +77,15 @@ class Command(BaseCommand):
         from moderation import descriptions
 
         folder = descriptions.SHIPPED.parent
-        texts = []
+        lines: list[str] = []
+        phrases: list[str] = []
         for path in sorted(folder.glob("*.csv")):
             with path.open(encoding="utf-8", newline="") as handle:
-                texts += [row.get("description") or "" for row in csv.DictReader(handle)]
-        someone = list(dict.fromkeys(" ".join(t.split()) for t in texts if t.strip()))
+                for row in csv.DictReader(handle):
+                    lines.append(row.get("description") or "")
+                    phrases += (row.get("known_for") or "").split(registry.SEPARATOR)
+        texts = lines + phrases
+        someone = list(dict.fromkeys(" ".join(t.split()) for t in lines if t.strip()))
         if not descriptions.ORDINARY.exists():
             raise CommandError(f"{descriptions.ORDINARY}: no such file; nothing was written.")
         ordinary = [line.strip() for line in descriptions.ORDINARY.read_text(encoding="utf-8").splitlines()]
@@ -92,7 +97,7 @@ class Command(BaseCommand):
         # The model first: if fitting fails, neither file has changed. Each file is replaced whole.
         accuracy = descriptions.fit_specific(someone, ordinary, descriptions.SPECIFIC)
         count = descriptions.embed_all(texts, descriptions.SHIPPED)
-        self.stdout.write(self.style.SUCCESS(f"{count} descriptions embedded into {descriptions.SHIPPED}."))
+        self.stdout.write(self.style.SUCCESS(f"{count} descriptions and phrases embedded into {descriptions.SHIPPED}."))
         self.stdout.write(
             self.style.SUCCESS(
                 f"Fitted on {len(someone)} descriptions of someone and {len(ordinary)} of anyone "
