@@ -8,8 +8,10 @@ and tests/data/names_benign.jsonl (ordinary words that are also names), the held
 names_*_heldout.jsonl (descriptions and definite roles written after the matchers, by a writer who
 had seen neither them nor the other sets) and the blind names_*_blind.jsonl (written later still, by
 another writer who saw none of them, before the model that tells someone from anyone was fitted) and
-names_*_blind2.jsonl (written by a third writer after its threshold was chosen: the only sets no
-choice was made on), in a fresh SQLite database
+names_*_blind2.jsonl (written by a third writer after its threshold was chosen) and
+names_*_blind3.jsonl (written by a fourth writer, who saw none of the other sets nor the registry's
+known_for phrases, after those phrases and their threshold were chosen: the only sets no choice was
+made on), in a fresh SQLite database
 with the shipped starter registry (migrations) where every person the adversarial set targets gets a
 face: a GAN face of nobody (tests/gan_faces.py) stands in for their real photo. Three passes:
 
@@ -106,12 +108,14 @@ def main() -> None:
         + apart("names_adversarial_heldout.jsonl", "held out")
         + apart("names_adversarial_blind.jsonl", "blind")
         + apart("names_adversarial_blind2.jsonl", "blind 2")
+        + apart("names_adversarial_blind3.jsonl", "blind 3")
     )
     benign = (
         load("names_benign.jsonl")
         + apart("names_benign_heldout.jsonl", "held out")
         + apart("names_benign_blind.jsonl", "blind")
         + apart("names_benign_blind2.jsonl", "blind 2")
+        + apart("names_benign_blind3.jsonl", "blind 3")
     )
     if args.category:
         adversarial = [row for row in adversarial if row["category"] in args.category]
@@ -180,7 +184,7 @@ def main() -> None:
             mark = category.rpartition("(")[2].rstrip(")") if category.endswith(")") else "development sets"
             totals[mark] += counts
             line(category, counts)
-        for label in ("development sets", "held out", "blind", "blind 2", "all"):
+        for label in ("development sets", "held out", "blind", "blind 2", "blind 3", "all"):
             if totals[label]:
                 line(f"**{label}**", totals[label])
 
