@@ -104,7 +104,9 @@ class ProtectedPersonForm(forms.ModelForm):
         help_text=(
             "What they are best known for, one short description a line, as people would describe them "
             "without their name: “the singer of Umbrella”, “the first woman in space”. Prompts are "
-            "matched against each line by meaning, as against the description."
+            "matched against each line by meaning, as against the description, but only where the "
+            "prompt reads as being about someone in particular: for a private person (an estate's), "
+            "put what identifies them in the description."
         ),
     )
 

@@ -40,8 +40,10 @@ class ModerationSettings:
     # at least this, with no exception for a phrase that reads as anyone's: a short phrase is close
     # to ordinary prompts more often than a whole line is ("the goalkeeper of a sunday league team"
     # and a famous goalkeeper's). Chosen on the development and held-out sets: at 0.6 the worker
-    # refused 1.3% and 7.1% of their benign prompts, at 0.7 1.0% and 5.7% for the same descriptions
-    # found, at 0.75 two held-out descriptions fewer (BENCHMARKS.md § Protected people).
+    # refused 1.3% and 7.1% of their benign prompts, at 0.7 1.0% and 5.7% for one description fewer
+    # found in each set, at 0.75 two held-out descriptions fewer still (BENCHMARKS.md § Protected
+    # people). A private person's phrases read as anyone's and rarely pass: their identifying line
+    # belongs in the description, which has the exception.
     known_for_specific: float = 0.7
     # How often a process re-reads the registry's version (names, descriptions, faces): a change made
     # elsewhere applies within this many seconds; saves a query on every gate decision.

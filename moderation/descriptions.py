@@ -172,10 +172,10 @@ def _index() -> tuple[list[Text], np.ndarray]:
 
 
 DIMENSIONS = 384
-# The starter registry's descriptions, embedded ahead (`manage.py protected_people embed` rewrites the
-# file): float16, keyed by the first 16 hex digits of each description's SHA-256.
+# The starter registry's descriptions and known_for phrases, embedded ahead (`manage.py protected_people
+# embed` rewrites the file): float16, keyed by the first 16 hex digits of each text's SHA-256.
 SHIPPED = Path(__file__).resolve().parent / "data" / "starter" / "descriptions.npz"
-_known: dict[str, np.ndarray] = {}  # description digest → embedding, for this process
+_known: dict[str, np.ndarray] = {}  # text digest → embedding, for this process
 
 
 def digest(text: str) -> str:
@@ -193,7 +193,7 @@ def _shipped() -> dict[str, np.ndarray]:
 def _embedded(texts: list[str]) -> list[np.ndarray]:
     """Embeddings of `texts`: shipped with the starter list, else from this process's memory, then the
     shared cache (Redis when configured, so a new worker does not embed them again), then MiniLM for
-    the rest (~20 descriptions a second on 2 cores), which are stored in both."""
+    the rest (~250 short texts a second on 2 cores, in batches), which are stored in both."""
     from django.core.cache import cache
 
     from moderation import semantic
@@ -243,17 +243,16 @@ def _generic() -> np.ndarray:
     return semantic.embed(list(GENERIC))
 
 
-def scores(prompt: str) -> tuple[list[Text], np.ndarray]:
-    """Per registry text (_index), its similarity to each of the prompt's windows and how much closer
-    each window is to it than to the nearest generic role: (texts, similarity, margin), both
-    windows × texts."""
+def scores(prompt: str, texts: list[Text], matrix: np.ndarray) -> np.ndarray:
+    """Per registry text (`texts` and their embeddings `matrix`, from _index()), its similarity to
+    each of the prompt's windows and how much closer each window is to it than to the nearest generic
+    role: (similarity, margin), both windows × texts."""
     from moderation import semantic
 
-    people, matrix = _index()
     vectors = semantic.embed([window for window, _ in windows(prompt)])
-    similarity = vectors @ matrix.T if people else np.zeros((len(vectors), 0), dtype=np.float32)
+    similarity = vectors @ matrix.T if texts else np.zeros((len(vectors), 0), dtype=np.float32)
     generic = (vectors @ _generic().T).max(axis=1, keepdims=True)  # windows × 1
-    return people, np.stack([similarity, similarity - generic])
+    return np.stack([similarity, similarity - generic])
 
 
 # --- someone in particular, or anyone with the role -------------------------------------------------
@@ -351,12 +350,10 @@ def specific(vectors: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(vectors @ coef + intercept)))
 
 
-def _own_specific() -> np.ndarray | None:
-    """specific() of each registry text (the order of _index()), for this registry version; None
-    without the model."""
+def _own_specific(matrix: np.ndarray) -> np.ndarray | None:
+    """specific() of each registry text (the rows of _index()'s `matrix`); None without the model."""
     if _specific_model() is None:
         return None
-    _, matrix = _index()
     cached = _own.get("own")
     if cached is not None and cached[0] is matrix:
         return cached[1]
@@ -365,7 +362,7 @@ def _own_specific() -> np.ndarray | None:
     return own
 
 
-_own: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # the index's matrix → specific() of each line
+_own: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # the index's matrix → specific() of each text
 
 
 def fit_specific(someone: list[str], ordinary: list[str], path: Path, *, seed: int = 0) -> float:
@@ -407,9 +404,10 @@ def described(prompt: str) -> list[Described]:
     phrase). A description the model itself reads as anyone's (a private person an estate
     registered, "the late owner of a bakery in Naples") is matched on similarity alone."""
     knobs = conf()
-    texts, (similarity, margin) = scores(prompt)
+    texts, matrix = _index()  # once: a registry change meanwhile must not mix two versions' rows
+    similarity, margin = scores(prompt, texts, matrix)
     close = (similarity >= knobs.description_threshold) & (margin >= knobs.description_margin)
-    own = _own_specific() if close.any() else None
+    own = _own_specific(matrix) if close.any() else None
     if own is not None:
         from moderation import semantic
 

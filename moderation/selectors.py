@@ -241,13 +241,18 @@ def protected_accounts(person_ids: Iterable[int]) -> dict[int, int]:
 def registry_descriptions() -> list[tuple[int, str, str, bool]]:
     """(id, name, text, is a known_for phrase) for each registry entry's description and each thing
     it is known for: one row a text, so a person has several."""
-    rows = ProtectedPerson.objects.values_list("pk", "name", "description", "known_for")
-    return [
-        (pk, name, text, phrase)
-        for pk, name, description, known_for in rows.iterator(chunk_size=5000)
-        for text, phrase in [(description, False), *((p, True) for p in known_for or [])]
-        if text.strip()
-    ]
+    rows = (
+        ProtectedPerson.objects.exclude(description="", known_for=[])
+        .order_by("pk")
+        .values_list("pk", "name", "description", "known_for")
+    )
+    found = []
+    for pk, name, description, known_for in rows.iterator(chunk_size=5000):
+        phrases = known_for if isinstance(known_for, list) else []  # written through the registry's checks
+        for text, phrase in [(description, False), *((p, True) for p in phrases)]:
+            if isinstance(text, str) and text.strip():
+                found.append((pk, name, text, phrase))
+    return found
 
 
 def protected_face_matches(vectors: np.ndarray, *, min_similarity: float) -> list[ProtectedMatch | None]:

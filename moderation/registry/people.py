@@ -44,7 +44,7 @@ class _Person:
     kind: str
     deceased: bool
     note: str
-    known_for: tuple[str, ...] = ()
+    known_for: tuple[str, ...] | None = None  # None: not given (an update leaves the entry's as they are)
 
     def new(self, **extra: Any) -> ProtectedPerson:
         """An unsaved entry with these values."""
@@ -53,7 +53,7 @@ class _Person:
             name_key=self.key,
             aliases=list(self.aliases),
             description=self.description,
-            known_for=list(self.known_for),
+            known_for=list(self.known_for or ()),
             kind=self.kind,
             deceased=self.deceased,
             note=self.note,
@@ -64,6 +64,8 @@ class _Person:
 def clean_known_for(known_for: Iterable[str]) -> tuple[list[str], list[str]]:
     """The phrases as stored (one line each, blanks and repeats dropped), and the problems."""
     given = [known_for] if isinstance(known_for, str) else known_for
+    if not isinstance(given, (list, tuple)) or not all(isinstance(p, str) for p in given):
+        return [], ["A list of phrases (text), one thing each that the person is known for."]
     phrases = [p for p in dict.fromkeys(_one_line(p) for p in given) if p]
     problems = []
     for phrase in phrases:
@@ -84,7 +86,7 @@ def _clean_person(
     kind: str,
     deceased: bool,
     note: str,
-    known_for: Iterable[str] = (),
+    known_for: Iterable[str] | None = None,
 ) -> tuple[_Person | None, dict[str, list[str]]]:
     """The values as stored, or the problems by field."""
     problems: dict[str, list[str]] = {}
@@ -114,7 +116,7 @@ def _clean_person(
         problems.setdefault("description", []).append(
             f"At most {MAX_DESCRIPTION} characters (this one has {len(description)})."
         )
-    phrases, phrase_problems = clean_known_for(known_for)
+    phrases, phrase_problems = clean_known_for(known_for) if known_for is not None else (None, [])
     if phrase_problems:
         problems["known_for"] = phrase_problems
     note = _one_line(note)
@@ -124,7 +126,8 @@ def _clean_person(
         problems.setdefault("kind", []).append(f"One of {', '.join(ProtectedPerson.Kind.values)}.")
     if problems:
         return None, problems
-    return _Person(name, key, tuple(kept), description, kind, bool(deceased), note, tuple(phrases)), {}
+    known = tuple(phrases) if phrases is not None else None
+    return _Person(name, key, tuple(kept), description, kind, bool(deceased), note, known), {}
 
 
 def _names_taken(exclude: set[int]) -> tuple[dict[str, str], dict[str, str]]:
@@ -177,7 +180,7 @@ def _changes(person: ProtectedPerson, values: _Person, columns: Iterable[str] = 
         wanted["aliases"] = list(values.aliases)
     if "description" in columns:
         wanted["description"] = values.description
-    if "known_for" in columns:
+    if "known_for" in columns and values.known_for is not None:
         wanted["known_for"] = list(values.known_for)
     if "kind" in columns:
         wanted["kind"] = values.kind
@@ -203,9 +206,10 @@ def person_upsert(
     kind: str = ProtectedPerson.Kind.PUBLIC_FIGURE,
     deceased: bool = False,
     note: str = "",
-    known_for: Sequence[str] = (),
+    known_for: Sequence[str] | None = None,
 ) -> tuple[ProtectedPerson, bool]:
-    """Register a person, or update the entry with the same normalised name. (person, created)."""
+    """Register a person, or update the entry with the same normalised name. (person, created).
+    `known_for` None leaves an existing entry's phrases as they are."""
     values, problems = _clean_person(
         name=name,
         aliases=aliases,
@@ -238,9 +242,10 @@ def person_update(
     kind: str,
     deceased: bool,
     note: str,
-    known_for: Sequence[str] = (),
+    known_for: Sequence[str] | None = None,
 ) -> ProtectedPerson:
-    """Change an entry (its name too: the key follows). Refuses a name another entry has."""
+    """Change an entry (its name too: the key follows). Refuses a name another entry has. `known_for`
+    None leaves its phrases as they are."""
     values, problems = _clean_person(
         name=name,
         aliases=aliases,

@@ -196,6 +196,62 @@ def test_what_someone_is_known_for_is_matched_like_their_description(make_user, 
     assert consent.check(author, ordinary, stage="start", semantic=True, record=False).allowed
 
 
+def test_the_worker_reads_every_line_and_phrase_and_no_entry_without_either(registry):
+    from moderation.selectors import registry_descriptions
+
+    phrases_only = registry("Ysolde Brannholm", known_for=["the sculptor of the bronze whale", "the painter of fog"])
+    both = registry("Orin Vale", description="the mayor of the floating city", known_for=["the mayor of mud"])
+    neither = registry("Pell Marrow")
+
+    rows = [row for row in registry_descriptions() if row[0] in {phrases_only.pk, both.pk, neither.pk}]
+
+    assert rows == [
+        (phrases_only.pk, "Ysolde Brannholm", "the sculptor of the bronze whale", True),
+        (phrases_only.pk, "Ysolde Brannholm", "the painter of fog", True),
+        (both.pk, "Orin Vale", "the mayor of the floating city", False),
+        (both.pk, "Orin Vale", "the mayor of mud", True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("particular", "expected"),
+    [
+        # How strongly the prompt's window reads as someone in particular (descriptions.specific):
+        (0.8, [("Ann", 0.9), ("Bo", 0.8), ("Di", 0.8), ("Cy", 0.7)]),  # every close text counts
+        (0.5, [("Ann", 0.7), ("Cy", 0.7)]),  # lines only (0.3 ≤ 0.5 < 0.7): Ann by her line, not her phrase
+        (0.2, [("Cy", 0.7)]),  # only the line the model reads as anyone's; never a phrase that does (Di)
+    ],
+)
+def test_the_rules_for_lines_and_phrases(monkeypatch, particular, expected):
+    """descriptions.described with the model's numbers fixed: a line needs DESCRIPTION_SPECIFIC (0.3)
+    unless the model reads the line itself as anyone's; a phrase needs KNOWN_FOR_SPECIFIC (0.7), with no
+    such exception; a person with phrases only is found; each person once, at their closest text."""
+    import numpy as np
+
+    from moderation import descriptions, semantic
+    from moderation.descriptions import Text
+
+    texts = [
+        Text(1, "Ann", False),
+        Text(1, "Ann", True),
+        Text(2, "Bo", True),
+        Text(3, "Cy", False),
+        Text(4, "Di", True),
+    ]
+    similarity = np.array([[0.7, 0.9, 0.8, 0.7, 0.8]], dtype=np.float32)  # one window: a short prompt
+    own = np.array([0.9, 0.9, 0.9, 0.1, 0.1], dtype=np.float32)  # Cy's line and Di's phrase read as anyone's
+    monkeypatch.setattr(descriptions, "_index", lambda: (texts, np.zeros((5, 384), dtype=np.float32)))
+    monkeypatch.setattr(descriptions, "scores", lambda prompt, t, m: np.stack([similarity, similarity - 0.5]))
+    monkeypatch.setattr(descriptions, "_own_specific", lambda matrix: own)
+    monkeypatch.setattr(descriptions, "specific", lambda vectors: np.full(len(vectors), particular, dtype=np.float32))
+    monkeypatch.setattr(semantic, "embed", lambda batch: np.zeros((len(batch), 384), dtype=np.float32))
+
+    found = descriptions.described("someone in a hat")
+
+    assert [(d.name, round(d.similarity, 2)) for d in found] == expected
+    assert len({d.person_id for d in found}) == len(found)
+
+
 @pytest.mark.parametrize(
     "prompt",
     [
@@ -266,7 +322,7 @@ def test_the_same_words_twice_are_read_with_their_own_contexts():
 
 def test_every_starter_description_and_phrase_ships_embedded():
     """`manage.py protected_people embed` was run after the starter CSVs last changed: no worker embeds
-    thousands of texts (about a minute on 2 cores) when it starts."""
+    thousands of texts (about 50 s on 2 cores) when it starts."""
     import csv
 
     from moderation import descriptions

@@ -166,6 +166,32 @@ def test_known_for_phrases_are_imported_exported_and_kept_by_a_file_without_them
     assert amelia.known_for == []
 
 
+def test_the_services_check_known_for_and_leave_it_alone_when_not_given(db, registry):
+    from core.exceptions import InvalidInput
+    from moderation.registry import person_update, person_upsert
+
+    person = registry("Amelia Quist", description="a computer scientist", known_for=["the inventor of COBOL"])
+    person_update(
+        person=person,
+        name="Amelia Quist",
+        aliases=[],
+        description="an admiral",
+        kind=person.kind,
+        deceased=False,
+        note="",
+    )
+    person.refresh_from_db()
+    assert (person.description, person.known_for) == ("an admiral", ["the inventor of COBOL"])
+    before = snapshot()
+    for bad in (["the inventor of COBOL|and of FLOW-MATIC"], [1, 2], {"a": "b"}, ["the " + "x" * 200]):
+        with pytest.raises(InvalidInput) as caught:
+            person_upsert(name="Amelia Quist", known_for=bad)
+        assert "known_for" in caught.value.extra["fields"]
+    assert snapshot() == before
+    person.refresh_from_db()
+    assert person.known_for == ["the inventor of COBOL"]
+
+
 def test_export_then_import_round_trips(db, folder, tmp_path_factory):
     registry_import(good_csv(folder))
     out = tmp_path_factory.mktemp("export")
@@ -221,12 +247,14 @@ BAD = {
     "over-long name": (HEADER + "Amelia Quist,,,\n" + "B" * 121 + ",,,\n", 3, "At most 120 characters"),
     "over-long description": (HEADER + "Amelia Quist,," + "d" * 301 + ",\n", 2, "At most 300 characters"),
     "over-long known_for phrase": (
-        "name,aliases,description,photos,known_for\nAmelia Quist,,,,\nBart Ferrante,,,,the " + "x" * 200 + "\n",
+        "name,aliases,description,photos,known_for\nAmelia Quist,,,photos/hopper.jpg,\nBart Ferrante,,,,the "
+        + "x" * 200
+        + "\n",
         3,
         "known_for: “the xxx",
     ),
     "too many known_for phrases": (
-        "name,aliases,description,photos,known_for\nAmelia Quist,,,,\nBart Ferrante,,,,"
+        "name,aliases,description,photos,known_for\nAmelia Quist,,,photos/hopper.jpg,\nBart Ferrante,,,,"
         + "|".join(f"the winner of race {i}" for i in range(21))
         + "\n",
         3,
@@ -404,10 +432,13 @@ def test_the_known_for_migration_fills_starter_people_and_keeps_an_operators_phr
 
     registry("Zora Quillfeather", known_for=["the pilot of the first glider over the bay"])  # an operator's
     registry("Orin Vale")
+    # An estate registered someone else with a starter person's name: their own line, no phrases.
+    registry("Pell Marrow", description="the baker of our village", kind=ProtectedPerson.Kind.ESTATE)
     (tmp_path / "a.csv").write_text(
         "name,aliases,description,known_for\n"
         "Zora Quillfeather,,,the starter's phrase\n"
         "ORIN VALE,,,the first mayor of the floating city|the mayor who flooded the square\n"
+        "Pell Marrow,,the famous composer,the composer of the floating opera\n"
         "Nobody Registered,,,the man who is not there\n",
         encoding="utf-8",
     )
@@ -422,6 +453,7 @@ def test_the_known_for_migration_fills_starter_people_and_keeps_an_operators_phr
         "the first mayor of the floating city",
         "the mayor who flooded the square",
     ]
+    assert ProtectedPerson.objects.get(name_key="pell marrow").known_for == []
     assert not ProtectedPerson.objects.filter(name_key="nobody registered").exists()
     assert NamesVersion.objects.get(pk=1).token != version  # every process reloads the descriptions
     assert known_for_migration.load(apps, tmp_path) == 0
