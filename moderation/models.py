@@ -24,7 +24,8 @@ def protected_photo_name(instance: "ProtectedFace | None", filename: str) -> str
 class ProtectedPerson(models.Model):
     """A real person whose likeness nobody may generate: a public figure, or a deceased person whose
     estate registered them. Found in prompts by name or alias (whatever the spelling), by description
-    (workers, by meaning), and by face (`faces`) in uploads, generated frames and enrollments.
+    or what they are known for (workers, by meaning), and by face (`faces`) in uploads, generated
+    frames and enrollments.
 
     Written through moderation.registry (which fills `name_key`), not directly."""
 
