@@ -10,8 +10,9 @@ had seen neither them nor the other sets) and the blind names_*_blind.jsonl (wri
 another writer who saw none of them, before the model that tells someone from anyone was fitted) and
 names_*_blind2.jsonl (written by a third writer after its threshold was chosen) and
 names_*_blind3.jsonl (written by a fourth writer, who saw none of the other sets nor the registry's
-known_for phrases, after those phrases and their threshold were chosen: the only sets no choice was
-made on), in a fresh SQLite database
+known_for phrases, after those phrases and their threshold were chosen) and names_*_blind4.jsonl
+(written by a fifth writer likewise, after the rule that a phrase naming something needs the prompt
+to say it was chosen: the only sets no choice was made on), in a fresh SQLite database
 with the shipped starter registry (migrations) where every person the adversarial set targets gets a
 face: a GAN face of nobody (tests/gan_faces.py) stands in for their real photo. Three passes:
 
@@ -109,6 +110,7 @@ def main() -> None:
         + apart("names_adversarial_blind.jsonl", "blind")
         + apart("names_adversarial_blind2.jsonl", "blind 2")
         + apart("names_adversarial_blind3.jsonl", "blind 3")
+        + apart("names_adversarial_blind4.jsonl", "blind 4")
     )
     benign = (
         load("names_benign.jsonl")
@@ -116,6 +118,7 @@ def main() -> None:
         + apart("names_benign_blind.jsonl", "blind")
         + apart("names_benign_blind2.jsonl", "blind 2")
         + apart("names_benign_blind3.jsonl", "blind 3")
+        + apart("names_benign_blind4.jsonl", "blind 4")
     )
     if args.category:
         adversarial = [row for row in adversarial if row["category"] in args.category]
@@ -184,7 +187,7 @@ def main() -> None:
             mark = category.rpartition("(")[2].rstrip(")") if category.endswith(")") else "development sets"
             totals[mark] += counts
             line(category, counts)
-        for label in ("development sets", "held out", "blind", "blind 2", "blind 3", "all"):
+        for label in ("development sets", "held out", "blind", "blind 2", "blind 3", "blind 4", "all"):
             if totals[label]:
                 line(f"**{label}**", totals[label])
 

@@ -105,8 +105,9 @@ class ProtectedPersonForm(forms.ModelForm):
             "What they are best known for, one short description a line, as people would describe them "
             "without their name: “the singer of Umbrella”, “the first woman in space”. Prompts are "
             "matched against each line by meaning, as against the description, but only where the "
-            "prompt reads as being about someone in particular: for a private person (an estate's), "
-            "put what identifies them in the description."
+            "prompt reads as being about someone in particular, and a line that names something "
+            "(“Umbrella”, “1975”) only where the prompt names it too. For a private person (an "
+            "estate's), put what identifies them in the description."
         ),
     )
 

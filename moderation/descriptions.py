@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -35,6 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
+from core.text import fold
 from moderation.conf import conf
 from moderation.selectors import names_version, registry_descriptions
 
@@ -123,6 +125,38 @@ class Text:
     person_id: int
     name: str
     phrase: bool  # a known_for phrase (False: the description)
+    named: frozenset[str] = frozenset()  # a phrase's named things (named()): one must be in the prompt
+
+
+# Capitalised words that are titles or articles, not names: "the Queen of Soul" names Soul, not Queen;
+# "The Wolf of Wall Street" names Wolf, Wall and Street.
+TITLES = frozenset(
+    {
+        *("queen", "king", "president", "prime", "minister", "pope", "prince", "princess", "duke", "duchess"),
+        *("sir", "dame", "lady", "lord", "saint", "st", "mr", "mrs", "the", "a", "an", "of"),
+    }
+)
+
+
+def _stems(text: str) -> set[str]:
+    """Each word's first four letters, folded: a crude stem ("British" and "Britain", "Singles" and
+    "Single")."""
+    return {fold(word)[:4] for word in re.findall(r"[\w'’-]+", text)}
+
+
+def named(phrase: str) -> frozenset[str]:
+    """The stems of what a known_for phrase names: its capitalised words after the first, titles aside,
+    and any word with a digit ("the singer of Umbrella" → umbr; "the 44th president" → 44th; "the
+    first woman in space" → none). A window close to a phrase that names something counts only if
+    its words (with their context) include one of them: "the queen of hearts from a deck of cards" is
+    as close to "the Queen of Soul" as a description of her, and "the president of the chess club"
+    to "the reclusive chess genius who forfeited his title in 1975"."""
+    words = re.findall(r"[\w'’-]+", phrase)
+    return frozenset(
+        fold(word)[:4]
+        for i, word in enumerate(words)
+        if any(c.isdigit() for c in word) or (i > 0 and word[:1].isupper() and word.lower() not in TITLES)
+    )
 
 
 @dataclass(frozen=True)
@@ -164,7 +198,7 @@ def _index() -> tuple[list[Text], np.ndarray]:
         if cached is not None and cached[0] == version:
             return cached[1], cached[2]
         rows = registry_descriptions()
-        people = [Text(pk, name, phrase) for pk, name, _, phrase in rows]
+        people = [Text(pk, name, phrase, named(text) if phrase else frozenset()) for pk, name, text, phrase in rows]
         vectors = _embedded([text for _, _, text, _ in rows])
         matrix = np.stack(vectors) if vectors else np.zeros((0, DIMENSIONS), dtype=np.float32)
         _cache["index"] = (version, people, matrix)
@@ -408,16 +442,20 @@ def described(prompt: str) -> list[Described]:
     similarity, margin = scores(prompt, texts, matrix)
     close = (similarity >= knobs.description_threshold) & (margin >= knobs.description_margin)
     own = _own_specific(matrix) if close.any() else None
+    contexts = [context for _, context in windows(prompt)]
     if own is not None:
         from moderation import semantic
 
         phrase = np.array([t.phrase for t in texts], dtype=bool)
         needed = np.where(phrase, knobs.known_for_specific, knobs.description_specific)
         anyones = ~phrase & (own < knobs.description_specific)
-        contexts = [context for _, context in windows(prompt)]
         rows = np.nonzero(close.any(axis=1))[0]
         particular = specific(semantic.embed([contexts[i] for i in rows]))
         close[rows] &= (particular[:, None] >= needed[None, :]) | anyones[None, :]
+    for window, column in zip(*np.nonzero(close), strict=True):
+        wanted = texts[column].named
+        if wanted and not wanted & _stems(contexts[window]):
+            close[window, column] = False
     qualifying = np.where(close, similarity, -1.0).max(axis=0, initial=-1.0)
     hits: dict[int, Described] = {}  # a person has a row for each of their texts: the closest counts
     for text, best in zip(texts, qualifying, strict=True):

@@ -252,6 +252,32 @@ def test_the_rules_for_lines_and_phrases(monkeypatch, particular, expected):
     assert len({d.person_id for d in found}) == len(found)
 
 
+def test_a_phrase_that_names_something_counts_only_when_the_prompt_says_it(monkeypatch):
+    """ "The Queen of Soul" names Soul: "the queen of hearts" is as close to it by meaning, but says no Soul."""
+    import numpy as np
+
+    from moderation import descriptions, semantic
+    from moderation.descriptions import Text, named
+
+    assert named("the Queen of Soul") == {"soul"}
+    assert named("the 44th president of the United States") == {"44th", "unit", "stat"}
+    assert named("the first woman in space") == frozenset()
+    assert named("the actress of The Wolf of Wall Street") == {"wolf", "wall", "stre"}
+    texts = [
+        Text(1, "Ann", True, named("the singer of Umbrella")),
+        Text(2, "Bo", True, named("the first woman in space")),
+    ]
+    similarity = np.array([[0.9, 0.9]], dtype=np.float32)
+    monkeypatch.setattr(descriptions, "_index", lambda: (texts, np.zeros((2, 384), dtype=np.float32)))
+    monkeypatch.setattr(descriptions, "scores", lambda prompt, t, m: np.stack([similarity, similarity - 0.5]))
+    monkeypatch.setattr(descriptions, "_own_specific", lambda matrix: np.ones(2, dtype=np.float32))
+    monkeypatch.setattr(descriptions, "specific", lambda vectors: np.ones(len(vectors), dtype=np.float32))
+    monkeypatch.setattr(semantic, "embed", lambda batch: np.zeros((len(batch), 384), dtype=np.float32))
+
+    assert [d.name for d in descriptions.described("a singer in rain")] == ["Bo"]
+    assert [d.name for d in descriptions.described("UMBRELLA's singer in rain")] == ["Ann", "Bo"]
+
+
 @pytest.mark.parametrize(
     "prompt",
     [
@@ -279,6 +305,10 @@ def test_a_role_is_not_a_description_of_someone(make_user, prompt):
         "the heavyweight boxing champion of a village fair posing with a trophy",
         "the first woman to win the village pie contest holding her pie",
         "the host of a kids' baking show in a bunny costume",
+        # Close by meaning to a known_for phrase that names what the prompt does not ("the Queen of
+        # Soul", Bobby Fischer's "the reclusive chess genius who forfeited his title in 1975").
+        "the queen of hearts from a deck of cards painting roses red",
+        "the president of the chess club moving a pawn",
     ],
 )
 def test_a_famous_role_held_by_someone_ordinary_is_not_a_description(make_user, prompt):
