@@ -138,10 +138,13 @@ TITLES = frozenset(
 )
 
 
+_WORD = re.compile(r"[\w'’-]+")
+
+
 def _stems(text: str) -> set[str]:
     """Each word's first four letters, folded: a crude stem ("British" and "Britain", "Singles" and
     "Single")."""
-    return {fold(word)[:4] for word in re.findall(r"[\w'’-]+", text)}
+    return {fold(word)[:4] for word in _WORD.findall(text)}
 
 
 def named(phrase: str) -> frozenset[str]:
@@ -151,7 +154,7 @@ def named(phrase: str) -> frozenset[str]:
     its words (with their context) include one of them: "the queen of hearts from a deck of cards" is
     as close to "the Queen of Soul" as a description of her, and "the president of the chess club"
     to "the reclusive chess genius who forfeited his title in 1975"."""
-    words = re.findall(r"[\w'’-]+", phrase)
+    words = _WORD.findall(phrase)
     return frozenset(
         fold(word)[:4]
         for i, word in enumerate(words)
