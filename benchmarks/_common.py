@@ -294,7 +294,8 @@ class BusyWorker:
         self._fail_leftovers()
         self.ready_before = self._ready_count()
         log = open(self.folder / "worker.log", "wb")  # noqa: SIM115 - closed with the process
-        for command in worker_commands({}):
+        # As bin/run: its WORKER_* environment variables (e.g. WORKER_CONCURRENCY=1) where they are set.
+        for command in worker_commands({k: v for k, v in os.environ.items() if k.startswith("WORKER_")}):
             process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log, process_group=0)
             self.processes.append(process)
         self.feeder = subprocess.Popen(
