@@ -61,13 +61,17 @@ def relations_query(me_id: int, others: list[int]) -> tuple[str, list[Any]]:
     return sql, [me_id, *ids, me_id, *ids] * 2
 
 
+# SQL: the ids of the people in a block with the viewer, either way. Two parameters: the viewer's id, twice.
+BLOCK_PARTNERS_SQL = (
+    "SELECT b.blocked_id FROM accounts_block b WHERE b.blocker_id = %s "
+    "UNION SELECT b.blocker_id FROM accounts_block b WHERE b.blocked_id = %s"
+)
+
+
 def not_blocked_sql(column: str) -> str:
     """SQL: the user id in `column` is in no block with the viewer, either way. Two parameters: the
     viewer's id, twice."""
-    return (
-        f"{column} NOT IN (SELECT b.blocked_id FROM accounts_block b WHERE b.blocker_id = %s "  # noqa: S608 - ours
-        "UNION SELECT b.blocker_id FROM accounts_block b WHERE b.blocked_id = %s)"
-    )
+    return f"{column} NOT IN ({BLOCK_PARTNERS_SQL})"
 
 
 def relations_parse(me_id: int, others: list[int], rows: Iterable[Sequence[Any]]) -> dict[int, Relation]:

@@ -16,7 +16,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Follow, User
-from accounts.selectors import not_blocked_sql, relation_between
+from accounts.selectors import BLOCK_PARTNERS_SQL, not_blocked_sql, relation_between
 from core.exceptions import NotFound
 from core.memo import TTLCache
 from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, page_limit
@@ -190,15 +190,25 @@ _MAX_WORDS = 16
 # A search vector whose text form is at most this long fits the covering btree index of migration
 # 0007 (an entry holds at most 2,704 bytes; the stored form is at most ~1.2× the text's).
 _COVERED_VECTOR_CHARS = 2000
-# A phrase found in at least 0.4% of the best-ranked videos is read in rank order (_among_the_best):
-# 300 matches then cost at most ~75,000 index entries, about as much as reading 3,000 rows from the table.
+# How many of the _SAMPLE best-ranked videos have a phrase (_among_the_best) tells how far a read in
+# rank order goes to find its matches. Where at least _COMMON do, the RUM read is planned with no
+# bitmap scans.
 _SAMPLE, _COMMON = 2000, 8
-_RANK_ORDER_READ = 75_000  # entries (~15 ms) a phrase is looked for in rank order before the GIN index
-# What an entry of the rank-order read costs against one of the RUM read: the rank order tests each
-# video's vector (ts_match_vq), RUM's posting lists hold the matches in order. Measured on phrases
-# of the search benchmark (BENCHMARKS.md § Discovery): with 1, a phrase whose sample overstated it
-# walked the whole read and fell back to GIN (50-80 ms, where RUM took 10-14).
-_RANK_ORDER_COST = 3
+# ts_rank(vector, query, 32) is r / (1 + r). For an AND of two distinct lexemes or more PostgreSQL
+# ranks by calc_rank_and, where r is at most 1 (each pair of positions adds 1 - (1 - r)(1 - w) with
+# w at most 1): the text match then adds at most half the weight. Otherwise (one lexeme, calc_rank_or)
+# r may exceed 1, and the bound is the whole weight.
+_AND_RANK_BOUND = 0.5
+# The matches a best-first read is expected to take, as a multiple of the rows its page needs
+# (measured on the search benchmark's phrases: a median of 1.05, 1.7 at the 90th percentile).
+_BEST_FIRST_MATCHES = 2
+_RANK_ORDER_READ = 75_000  # index entries a best-first read may take before the planner's way
+# What an entry of the best-first read costs against one of the RUM read's estimate (the fewest
+# videos of any of the phrase's words). Measured on the search benchmark's 218 phrases, each read
+# both ways: best first takes 3–8 ms where the sample finds the phrase at all, RUM 5–10 ms for words
+# in 9,600 videos, 17–22 ms in 77,000, 36–64 ms in 100,000. Choosing with 0.5 gave the lowest mean
+# and p99 (5.5 and 10.3 ms); anything from 0.5 to 2 was within 0.4 ms of them, 3 had a p99 of 14.4.
+_RANK_ORDER_COST = 0.5
 _RUM_COMPLETIONS = 32  # words a last word may begin for the RUM index's read; more: the GIN index
 _rum_index = TTLCache(ttl=60, max_items=4)  # database name → whether it has the RUM index, asked once a minute
 
@@ -208,55 +218,80 @@ def _search_words(q: str) -> list[str]:
     return re.findall(r"[^\W_]+", q.lower())[:_MAX_WORDS]
 
 
-def _pg_ranked(words: list[str], viewer: User | None) -> tuple[str, list[Any], bool]:
-    """The PostgreSQL statement of videos_search's ranked matches (id, score; its first parameter
-    the relevance weight), its other parameters, and whether it must be planned without bitmap scans.
+def _pg_ranked(
+    words: list[str], viewer: User | None, *, k: int, below: tuple[float, int] | None
+) -> tuple[str, list[Any], bool]:
+    """The PostgreSQL statement of videos_search's ranked matches (id, score) for a page of k rows
+    below the cursor's (score, id) (None: the first page), its parameters, and whether it must be
+    planned without bitmap scans.
 
     The stored, GIN-indexed search_vector (migration 0005). The query is written into the statement
     (words are letters and digits only) so that each is planned with its own statistics: a common
     word is read in rank order, a rare one from the index. Only the best-ranked SEARCH_CANDIDATES
     matches are ordered by relevance too: a word found in 77,000 videos costs the same as one found
-    in a thousand. Two arms (migration 0007): a vector that fits a btree entry is read from the
-    covering hot-score index alone, in rank order, with no visit to the table; the few longer ones
-    from their own small GIN index. A phrase of several words, where the RUM index is (migration
-    0008), is read from it in hot-score order unless the covering index's rank order is cheaper: a
-    phrase of common words that only a few videos share costs 5–15 ms there, where GIN intersected
-    the words' lists and sorted every match from the table (20–40 ms)."""
+    in a thousand; every page of a search considers the same ones. Two arms (migration 0007): a vector that fits
+    a btree entry is read from the covering hot-score index alone, in rank order, with no visit to
+    the table; the few longer ones from their own small GIN index.
+
+    A phrase of several words is read one of two more ways:
+    - where many of the best-ranked videos have it, best first (migration 0010): the covering index
+      in rank order, stopping once no match further down can reach the page (its hot score plus the
+      text match's bound is below the page's k-th score): the page is the same, from ~20–40 matches
+      instead of SEARCH_CANDIDATES;
+    - where the RUM index is (migration 0008) and the best-first read would cost more, from it in
+      hot-score order. GIN would intersect the words' lists and sort every match from the table
+      (20–40 ms for a phrase of common words that only a few videos share)."""
+    weight = conf().search_relevance_weight
+    n = conf().search_candidates
     query = "'" + " & ".join([*words[:-1], f"{words[-1]}:*"]) + "'"
     tsquery = f"to_tsquery('english'::regconfig, {query})"
     not_blocked = f" AND {_NOT_BLOCKED}" if viewer is not None else ""
     blocked = [viewer.pk, viewer.pk] if viewer is not None else []
-    n = conf().search_candidates
-    covered_where = f"v.status = 'published' AND octet_length(v.search_vector::text) <= {_COVERED_VECTOR_CHARS}"
-    # The covered matches, best hot score first, read as the planner sees fit.
-    covered = (
-        f"SELECT v.id, v.hot_score, v.search_vector FROM feed_video v WHERE {covered_where} "
-        f"AND v.search_vector @@ {tsquery}{not_blocked} ORDER BY v.hot_score DESC, v.id DESC LIMIT %s"
-    )
-    covered_params: list[Any] = [*blocked, n]
-    # Where the RUM index is (migration 0008), a phrase is read from it unless rank order would find
-    # the candidates for less: n × _SAMPLE / (the matches among the _SAMPLE best) entries, each
-    # _RANK_ORDER_COST of RUM's.
-    rum = _rum_read(words) if len(words) > 1 else None
-    best = _among_the_best(tsquery) if len(words) > 1 else 0
-    if best >= _COMMON and (rum is None or _RANK_ORDER_COST * n * _SAMPLE / best < rum.entries):
-        # The planner multiplies the words' frequencies, as if independent; words searched
-        # together go together, so it takes a common phrase for a rare one and reads every match
-        # from the GIN index (9,600 rows, 28 ms, where rank order finds 300 in 5 ms). So: rank
-        # order (the function form of @@ is no index condition), over at most _RANK_ORDER_READ
-        # entries; if those hold fewer than n matches (a phrase common only among the very best),
-        # the planner's way after all.
-        covered = (
-            "WITH ordered AS MATERIALIZED (SELECT v.id, v.hot_score, v.search_vector FROM ("
-            f"SELECT v.id, v.hot_score, v.search_vector, v.author_id FROM feed_video v WHERE {covered_where} "
-            "ORDER BY v.hot_score DESC, v.id DESC LIMIT %s) v "
-            f"WHERE ts_match_vq(v.search_vector, {tsquery}){not_blocked} "
-            "ORDER BY v.hot_score DESC, v.id DESC LIMIT %s) "
-            "SELECT id, hot_score, search_vector FROM ordered WHERE (SELECT count(*) FROM ordered) >= %s "
-            f"UNION ALL ({covered.replace(' ORDER BY', ' AND (SELECT count(*) FROM ordered) < %s ORDER BY', 1)})"
+
+    def scored(rows: str) -> str:
+        return (
+            f"SELECT c.id AS id, c.hot_score + %s * ts_rank(c.search_vector, {tsquery}, 32)::float8 AS score "
+            f"FROM ({rows}) c"
         )
-        covered_params = [_RANK_ORDER_READ, *blocked, n, n, *blocked, n, n]
-    elif rum is not None:
+
+    def arm(size: str) -> str:
+        return (
+            "SELECT v.id, v.hot_score, v.search_vector FROM feed_video v WHERE v.status = 'published' "
+            f"AND octet_length(v.search_vector::text) {size} {_COVERED_VECTOR_CHARS} "
+            f"AND v.search_vector @@ {tsquery}{not_blocked} ORDER BY v.hot_score DESC, v.id DESC LIMIT %s"
+        )
+
+    arm_params = [*blocked, n]
+    long = arm(">")
+    planners = scored(f"({arm('<=')}) UNION ALL ({long}) ORDER BY hot_score DESC, id DESC LIMIT %s")
+    planners_params = [weight, *arm_params, *arm_params, n]
+    if len(words) == 1:
+        return planners, planners_params, False
+    rum = _rum_read(words)
+    best, lexemes = _among_the_best(tsquery, words)
+    # The index entries the best-first read is expected to take, against RUM's (or, without it, the
+    # read's own bound: past it, the planner's way after all). A page after the first reads the
+    # matches of the pages before it too: at least as many again.
+    matches = _BEST_FIRST_MATCHES * k * (2 if below else 1)
+    best_first = _RANK_ORDER_COST * matches * _SAMPLE / best if best else None
+    if best_first is not None and best_first < (rum.entries if rum is not None else _RANK_ORDER_READ):
+        # The planner multiplies the words' frequencies, as if independent; words searched together
+        # go together, so it takes a common phrase for a rare one and reads every match from the
+        # GIN index (9,600 rows, 28 ms). The function reads at most _RANK_ORDER_READ entries; where
+        # it could not be sure in those (a phrase common only among the very best), the planner's way.
+        hidden = f"ARRAY({BLOCK_PARTNERS_SQL})" if viewer is not None else "'{}'::bigint[]"
+        unsure = "EXISTS (SELECT FROM best WHERE id IS NULL)"
+        sql = (
+            f"WITH best AS MATERIALIZED (SELECT id, score FROM feed_video_search_best_first({tsquery}, "
+            f"%s::float8, %s::float8, %s::int, %s::int, %s::int, %s::float8, %s::bigint, {hidden})) "
+            f"SELECT id, score FROM best WHERE id IS NOT NULL AND NOT {unsure} "
+            f"UNION ALL SELECT id, score FROM ({scored(long)}) l WHERE NOT {unsure} "
+            f"UNION ALL SELECT id, score FROM ({planners}) p WHERE {unsure}"
+        )
+        bound = weight * (_AND_RANK_BOUND if lexemes > 1 else 1.0)
+        first = [weight, bound, k, n, _RANK_ORDER_READ, *(below or (None, None)), *blocked]
+        return sql, [*first, weight, *arm_params, *planners_params], False
+    if rum is not None:
         # A phrase few of the best have: the RUM index (migration 0008) reads its matches in
         # hot-score order, the last word as the words it begins.
         candidates = (
@@ -268,25 +303,12 @@ def _pg_ranked(words: list[str], viewer: User | None) -> tuple[str, list[Any], b
             # for the same index), not the highest ids as in the other reads.
             "ORDER BY v.hot_score <=| (SELECT max(hot_score) FROM feed_video WHERE status = 'published') LIMIT %s"
         )
-        inner = (
-            f"SELECT c.id AS id, c.hot_score + %s * ts_rank(c.search_vector, {tsquery}, 32)::float8 AS score "
-            f"FROM ({candidates}) c"
-        )
         # The planner takes the words as independent, so it expects a few dozen matches of words
         # that go together (`go kart`: 9,613 videos each, and together) and, for so few, reads them
         # all from the GIN index and sorts them: 25-35 ms, where RUM's ordered read stops at n
         # (5-7 ms). Where the sample found the phrase common (_COMMON), bitmap reads are ruled out.
-        return inner, [rum.last, *blocked, n], best >= _COMMON
-    long = (
-        "SELECT v.id, v.hot_score, v.search_vector FROM feed_video v WHERE v.status = 'published' "
-        f"AND octet_length(v.search_vector::text) > {_COVERED_VECTOR_CHARS} "
-        f"AND v.search_vector @@ {tsquery}{not_blocked} ORDER BY v.hot_score DESC, v.id DESC LIMIT %s"
-    )
-    inner = (
-        f"SELECT c.id AS id, c.hot_score + %s * ts_rank(c.search_vector, {tsquery}, 32)::float8 AS score "
-        f"FROM (({covered}) UNION ALL ({long}) ORDER BY hot_score DESC, id DESC LIMIT %s) c"
-    )
-    return inner, [*covered_params, *blocked, n, n], False
+        return scored(candidates), [weight, rum.last, *blocked, n], best >= _COMMON
+    return planners, planners_params, False
 
 
 @dataclass(frozen=True)
@@ -364,18 +386,22 @@ def _rum_installed() -> bool:
     return known
 
 
-def _among_the_best(tsquery: str) -> int:
+def _among_the_best(tsquery: str, words: list[str]) -> tuple[int, int]:
     """How many of the _SAMPLE best-ranked videos match (read from the covering index alone, ~1 ms):
-    where enough do, the SEARCH_CANDIDATES best matches are found soonest in rank order."""
+    where enough do, a page's matches are found soonest in rank order; and how many distinct lexemes
+    the words have (the bound of the text match: _AND_RANK_BOUND)."""
     sample = (
-        "SELECT count(*) FROM (SELECT v.search_vector FROM feed_video v WHERE v.status = 'published' "
+        "SELECT count(*), (SELECT count(DISTINCT l) FROM unnest(%s::text[]) w, "
+        "unnest(tsvector_to_array(to_tsvector('english'::regconfig, w))) l) "
+        "FROM (SELECT v.search_vector FROM feed_video v WHERE v.status = 'published' "
         f"AND octet_length(v.search_vector::text) <= {_COVERED_VECTOR_CHARS} "
         "ORDER BY v.hot_score DESC, v.id DESC LIMIT %s) best "
         f"WHERE best.search_vector @@ {tsquery}"
     )
     with connection.cursor() as db:
-        db.execute(sample, [_SAMPLE])
-        return int(db.fetchone()[0])
+        db.execute(sample, [words, _SAMPLE])
+        found, lexemes = db.fetchone()
+        return int(found), int(lexemes)
 
 
 def videos_search(q: str, viewer: User | None, *, cursor: str | None = None, limit: int | None = None) -> Page[int]:
@@ -383,26 +409,28 @@ def videos_search(q: str, viewer: User | None, *, cursor: str | None = None, lim
     also as a prefix), best first: hot_score (engagement and freshness) + SEARCH_RELEVANCE_WEIGHT ×
     the text match (PostgreSQL full-text search with ts_rank, SQLite FTS5 with bm25, both as
     r / (1 + r)). On PostgreSQL only the SEARCH_CANDIDATES matches with the best hot_score are
-    considered. Drafts and removed videos are never found, nor anyone's in a block relation with
-    the viewer. Keyset pages on (score, id) under a signed cursor (core.pagination)."""
+    considered. Drafts and removed videos are never found, nor
+    anyone's in a block relation with the viewer. Keyset pages on (score, id) under a signed cursor
+    (core.pagination)."""
     size = page_limit(limit)
     words = _search_words(q)
     if not words:
         return Page(items=[], next=None)
     salt = "search.videos"
     after_sql, after_params = "", []
+    below: tuple[float, int] | None = None  # the cursor's (score, id)
     if cursor:
         score, last = decode_cursor(cursor, salt=salt, length=2)
         if not isinstance(score, (int, float)) or not isinstance(last, int):
             raise InvalidCursor
+        below = (float(score), last)
         after_sql, after_params = " WHERE score < %s OR (score = %s AND id < %s)", [score, score, last]
-    weight = conf().search_relevance_weight
-    params: list[Any] = [weight]
     ordered = False  # whether only an ordered read may find the candidates (_pg_ranked)
+    params: list[Any]
     if connection.vendor == "postgresql":
-        inner, more, ordered = _pg_ranked(words, viewer)
-        params += more
+        inner, params, ordered = _pg_ranked(words, viewer, k=size + 1, below=below)
     else:
+        params = [conf().search_relevance_weight]
         query = " ".join([f'"{w}"' for w in words[:-1]] + [f'"{words[-1]}"*'])
         rank = f"(-bm25(feed_video_fts, {_FTS_WEIGHTS}))"
         inner = (

@@ -169,24 +169,25 @@ def test_a_phrase_common_among_the_best_is_read_in_order_with_no_bitmap(api, cat
 
 
 def test_a_phrase_is_read_the_same_way_before_beat_folds_its_words(api, catalogue, rum_index, monkeypatch, settings):
-    """Where rank order finds a phrase's candidates for less than RUM, it is read in rank order, also
+    """Where the best-first read finds a phrase's page for less than RUM, it is read best first, also
     before beat's fold has counted the words of the videos just published: those are counted from
     the changes not yet folded. Otherwise the words would look rare, and RUM would read every match
     of common words (36-66 ms at a million videos, where rank order takes under 20)."""
     settings.CASTFEED_FEED = {**settings.CASTFEED_FEED, "SEARCH_CANDIDATES": 5}
-    # At this scale: rank order reads 5 × 12 / 12 entries (the 12 videos all match), RUM about 12.
+    # At this scale: best first reads 0.1 × 2 × 51 rows × 12 / 12 entries (the 12 videos all match),
+    # RUM about 12.
     monkeypatch.setattr(selectors, "_SAMPLE", 12)
-    monkeypatch.setattr(selectors, "_RANK_ORDER_COST", 1)
+    monkeypatch.setattr(selectors, "_RANK_ORDER_COST", 0.1)
 
     def read(q):
         with CaptureQueriesContext(connection) as queries:
             ids = found(api, q)
         statements = " ".join(c["sql"] for c in queries.captured_queries)
-        return ids, "ts_match_vq" in statements, "<=|" in statements
+        return ids, "feed_video_search_best_first" in statements, "<=|" in statements
 
     assert counts("harbor", "seal") == {}  # not folded yet
     before = read("harbor seal")
-    assert before[1:] == (True, False)  # rank order, not RUM
+    assert before[1:] == (True, False)  # best first, not RUM
     assert services.fold_video_words() > 0
     assert read("harbor seal") == before
     assert len(before[0]) == 5 and set(before[0]) <= {v.pk for v in catalogue}  # the 5 candidates
