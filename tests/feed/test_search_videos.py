@@ -92,15 +92,15 @@ def test_blocked_people_are_hidden_both_ways(api, me, other, make_user, make_vid
     assert found(api, "kayak") == [visible.pk]
 
 
-@pytest.mark.parametrize("read", ["rum", "rank order", "rank order, then gin"])
+@pytest.mark.parametrize("read", ["rum", "best first", "best first, then gin"])
 def test_a_phrase_many_videos_share_is_found_in_rank_order(
     api, me, other, make_user, make_video, fillers, monkeypatch, read
 ):
     """On PostgreSQL a phrase found in many of the best-ranked videos is read from the RUM index in
-    rank order (feed migration 0008), or, without it, from the hot-score index in rank order
-    (feed.selectors._among_the_best) over a bounded number of index entries, then from the GIN
-    index if those held too few (3: always); the same videos, in the same order, never a draft or a
-    blocked person's, whichever way it is read."""
+    rank order (feed migration 0008), or, without it, best first from the hot-score index (feed
+    migration 0010, feed.selectors._among_the_best) over a bounded number of index entries, then
+    from the GIN index if those were too few to be sure (3: always); the same videos, in the same
+    order, never a draft or a blocked person's, whichever way it is read."""
     from feed import selectors
     from feed.selectors import _COMMON
 
