@@ -16,7 +16,9 @@ planner's way."""
 
 from django.db import migrations
 
-COVERED = "v.status = 'published' AND octet_length(v.search_vector::text) <= 2000"  # migration 0007's
+# Migration 0007's two arms: the vectors its covering index holds, and the longer ones.
+COVERED = "v.status = 'published' AND octet_length(v.search_vector::text) <= 2000"
+LONG = "v.status = 'published' AND octet_length(v.search_vector::text) > 2000"
 FORWARDS = f"""
 CREATE OR REPLACE FUNCTION feed_video_search_best_first(
     query tsquery, weight float8, bound float8, k int, most int, entries int,
@@ -28,13 +30,23 @@ DECLARE
     kept float8[] := '{{}}';  -- the best scores below the cursor so far, at most k, best first
     seen int := 0;          -- matches read, those above the cursor too
 BEGIN
+    -- The two arms of migration 0007 merged in hot-score order: the covered vectors from the
+    -- covering index (at most `entries` of its entries), the few long ones from their GIN index.
     OPEN matches NO SCROLL FOR
-        SELECT v.id, v.hot_score, v.hot_score + weight * ts_rank(v.search_vector, query, 32)::float8 AS score
-        FROM (SELECT v.id, v.hot_score, v.search_vector, v.author_id FROM feed_video v
-              WHERE {COVERED}
-              ORDER BY v.hot_score DESC, v.id DESC LIMIT entries) v
-        WHERE ts_match_vq(v.search_vector, query) AND v.author_id <> ALL (hidden)
-        ORDER BY v.hot_score DESC, v.id DESC;
+        SELECT m.id, m.hot_score, m.hot_score + weight * ts_rank(m.search_vector, query, 32)::float8 AS score
+        FROM (
+            (SELECT v.id, v.hot_score, v.search_vector
+             FROM (SELECT v.id, v.hot_score, v.search_vector, v.author_id FROM feed_video v
+                   WHERE {COVERED}
+                   ORDER BY v.hot_score DESC, v.id DESC LIMIT entries) v
+             WHERE ts_match_vq(v.search_vector, query) AND v.author_id <> ALL (hidden)
+             ORDER BY v.hot_score DESC, v.id DESC)
+            UNION ALL
+            (SELECT v.id, v.hot_score, v.search_vector FROM feed_video v
+             WHERE {LONG} AND v.search_vector @@ query AND v.author_id <> ALL (hidden)
+             ORDER BY v.hot_score DESC, v.id DESC)
+        ) m
+        ORDER BY m.hot_score DESC, m.id DESC;
     LOOP
         FETCH matches INTO r;
         IF NOT FOUND THEN  -- every match in the entries read: all there are, or not sure
