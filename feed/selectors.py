@@ -229,9 +229,9 @@ def _pg_ranked(
     (words are letters and digits only) so that each is planned with its own statistics: a common
     word is read in rank order, a rare one from the index. Only the best-ranked SEARCH_CANDIDATES
     matches are ordered by relevance too: a word found in 77,000 videos costs the same as one found
-    in a thousand; every page of a search considers the same ones. Two arms (migration 0007): a vector that fits
-    a btree entry is read from the covering hot-score index alone, in rank order, with no visit to
-    the table; the few longer ones from their own small GIN index.
+    in a thousand; every page of a search considers the same ones. Two arms (migration 0007): a
+    vector that fits a btree entry is read from the covering hot-score index alone, in rank order,
+    with no visit to the table; the few longer ones from their own small GIN index.
 
     A phrase of several words is read one of two more ways:
     - where many of the best-ranked videos have it, best first (migration 0010): the covering index
@@ -411,9 +411,8 @@ def videos_search(q: str, viewer: User | None, *, cursor: str | None = None, lim
     also as a prefix), best first: hot_score (engagement and freshness) + SEARCH_RELEVANCE_WEIGHT ×
     the text match (PostgreSQL full-text search with ts_rank, SQLite FTS5 with bm25, both as
     r / (1 + r)). On PostgreSQL only the SEARCH_CANDIDATES matches with the best hot_score are
-    considered. Drafts and removed videos are never found, nor
-    anyone's in a block relation with the viewer. Keyset pages on (score, id) under a signed cursor
-    (core.pagination)."""
+    considered. Drafts and removed videos are never found, nor anyone's in a block relation with
+    the viewer. Keyset pages on (score, id) under a signed cursor (core.pagination)."""
     size = page_limit(limit)
     words = _search_words(q)
     if not words:

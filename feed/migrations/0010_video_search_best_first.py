@@ -9,8 +9,8 @@ for its first page instead of the 25,000–75,000 that its best 300 matches took
 The read runs in feed_video_search_best_first(), a PL/pgSQL function: it fetches the matches one at a
 time from an ordered scan and decides after each whether to go on, in one round trip. Its arguments:
 the tsquery; the weight of the text match and its bound; k, the rows the page needs; at most `most`
-matches read (SEARCH_CANDIDATES, the page's candidates) and `entries` index entries; the cursor's (score, id) to read below,
-or NULLs; the authors never to return (blocks). It returns (id, score) rows, and a last row of NULLs
+matches read (SEARCH_CANDIDATES, the page's candidates) and `entries` index entries; the cursor's
+(score, id) to read below, or NULLs; the authors never to return (blocks). It returns (id, score) rows, and a last row of NULLs
 where the entries it was allowed ran out before it could be sure: the caller then reads the
 planner's way."""
 
