@@ -68,3 +68,29 @@ def test_production_settings_require_a_secret_key():
 def test_models_and_migrations_agree():
     result = manage("makemigrations", "--check", "--dry-run", env={"DJANGO_SETTINGS_MODULE": "config.settings.test"})
     assert result.returncode == 0, result.stdout
+
+
+@pytest.mark.parametrize(("value", "kept"), [(None, "None"), ("none", "None"), ("30", "30"), ("0", "0")])
+def test_database_connections_are_kept_for_the_life_of_the_process_unless_told(value, kept):
+    # An age made every web process reconnect at the same moment under load (BENCHMARKS.md § Feed).
+    env = {**PRODUCTION, "DATABASE_URL": "postgres://castfeed@127.0.0.1:5432/castfeed"}
+    if value is not None:
+        env["DATABASE_CONN_MAX_AGE"] = value
+    code = "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**{k: v for k, v in os.environ.items() if k != "DATABASE_CONN_MAX_AGE"}, **env},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == kept
+
+
+@pytest.mark.parametrize("value", ["soon", "-5", "1.5", ""])
+def test_a_bad_connection_age_stops_start_up_with_a_clear_message(value):
+    result = manage("check", env={**PRODUCTION, "DATABASE_CONN_MAX_AGE": value})
+    assert result.returncode != 0
+    assert "DATABASE_CONN_MAX_AGE must be a number of seconds or 'none'" in result.stderr

@@ -87,9 +87,24 @@ TEMPLATES = [
     },
 ]
 
+
 # --- Database -------------------------------------------------------------------------------------
+def _conn_max_age(value: str) -> int | None:
+    """DATABASE_CONN_MAX_AGE: seconds a connection is kept, or "none" (the default) for as long as its
+    process lives. A new connection costs its first requests a new PostgreSQL backend, cold caches and
+    the plans of the prepared statements made again (15 ms for the first For You page, 5-6 ms for the
+    next few, against 2.7): with an age, every web process's connection expired at the same moment
+    under load, and For You's p99 at 300 req/s went from 9 to 50 ms once a minute (BENCHMARKS.md
+    § Feed). A connection that fails is still closed and made again at the end of its request."""
+    if value.strip().lower() == "none":
+        return None
+    if not value.strip().isdigit():
+        raise ImproperlyConfigured(f"DATABASE_CONN_MAX_AGE must be a number of seconds or 'none', not {value!r}")
+    return int(value)
+
+
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'castfeed.sqlite3'}")}
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_MAX_AGE", _conn_max_age(env.str("DATABASE_CONN_MAX_AGE", default="none")))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
     "DATABASE_PREPARED_STATEMENTS", default=True
 ):
