@@ -128,11 +128,15 @@ class ShedLateRequests:
     files (WhiteNoise, before this) and /healthz are never refused: a probe should see a busy
     process as alive. Without the header nothing changes. The proxy and the app must share a clock:
     a stamp from the future is taken as no wait, and one more than a minute old as clocks apart
-    (served, with a warning at most once a minute), not as a wait."""
+    (served, with a warning at most once a minute), not as a wait. Refusals are logged as one
+    warning a minute with their count, not as Django's error line per 503 (hundreds a second under
+    overload: a flood of the log, written while the process has the least time for it)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
         self.skew_warned_at = -60.0
+        self.shed_since_report = 0
+        self.shed_reported_at = -60.0
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         budget = conf().queue_budget_ms
@@ -149,8 +153,22 @@ class ShedLateRequests:
                     status=503,
                 )
                 response["Retry-After"] = str(retry)
+                # Django's request log skips a response marked logged: report_shed counts it instead.
+                response._has_been_logged = True  # type: ignore[attr-defined]
+                self.report_shed(budget)
                 return response
         return self.get_response(request)
+
+    def report_shed(self, budget: int) -> None:
+        self.shed_since_report += 1
+        now = time.monotonic()
+        if now - self.shed_reported_at >= 60:
+            logger.warning(
+                "overloaded: %d requests refused (503) since the last report, each having waited over %d ms",
+                self.shed_since_report,
+                budget,
+            )
+            self.shed_reported_at, self.shed_since_report = now, 0
 
     def warn_skew(self, waited: float) -> None:
         now = time.monotonic()

@@ -2,6 +2,7 @@
 ago than QUEUE_BUDGET_MS is refused with 503 before any work; a fresh one, one without the stamp and
 one with a stamp that is no time are served as before."""
 
+import logging
 import time
 
 import pytest
@@ -68,3 +69,12 @@ def test_seconds_milliseconds_and_microseconds_are_read_alike():
     assert queued_since("1764700000250") == pytest.approx(now)
     assert queued_since("t=1764700000250000") == pytest.approx(now)
     assert queued_since("t=") is None
+
+
+def test_refusals_are_counted_in_one_warning_a_minute_not_an_error_line_each(api, caplog):
+    with caplog.at_level(logging.INFO):
+        for _ in range(5):
+            assert api.get("/api/v1/me", HTTP_X_REQUEST_START=stamp(5)).status_code == 503
+    assert not [r for r in caplog.records if r.name == "django.request"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "core.errors"]
+    assert len(warnings) == 1 and "1 requests refused (503)" in warnings[0], warnings
