@@ -268,7 +268,8 @@ class BusyWorker:
     how many jobs reached ready meanwhile (proof that it was busy), and `lease_left_s`, the least time
     left on a rendering job's lease that the feeder saw (every 0.5 s, at normal priority): a lease is
     15 s, renewed every 5 s, so ~10 s when renewals are on time and below 0 when one lapsed (another
-    worker's sweep could then take the job again)."""
+    worker's sweep could then take the job again). With BENCH_WORKER_CGROUP set to a cgroup's folder
+    (made beforehand, e.g. with a CPU quota: BENCHMARKS.md § Feed), the worker runs in that cgroup."""
 
     def __init__(self, database_url: str, broker_url: str, env: dict[str, str] | None = None) -> None:
         import tempfile
@@ -298,6 +299,8 @@ class BusyWorker:
         for command in worker_commands({k: v for k, v in os.environ.items() if k.startswith("WORKER_")}):
             process = subprocess.Popen(command, cwd=ROOT, env=self.env, stdout=log, stderr=log, process_group=0)
             self.processes.append(process)
+            if cgroup := os.environ.get("BENCH_WORKER_CGROUP"):  # before it forks its pool: they inherit it
+                (Path(cgroup) / "cgroup.procs").write_text(str(process.pid))
         self.feeder = subprocess.Popen(
             [sys.executable, __file__, "feed-busy-worker"], cwd=ROOT, env=self.env, process_group=0
         )
