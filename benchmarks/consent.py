@@ -114,9 +114,9 @@ def seed(users: int) -> None:
                 keys.add(name.lower())
                 aliases = f'["{first[0]}. {last}"]'
                 created = updated = "2026-01-01"
-                yield (len(keys), name, name.lower(), aliases, "", "public_figure", False, "", created, updated)
+                yield (len(keys), name, name.lower(), aliases, "", "[]", "public_figure", False, "", created, updated)
 
-        columns = ["id", "name", "name_key", "aliases", "description", "kind", "deceased", "note"]
+        columns = ["id", "name", "name_key", "aliases", "description", "known_for", "kind", "deceased", "note"]
         with transaction.atomic():
             insert_rows(ProtectedPerson, [*columns, "created_at", "updated_at"], names())
             with connection.cursor() as cursor:
