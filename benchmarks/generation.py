@@ -16,7 +16,8 @@ and before it renders (submit → `running`, after the worker's policy and conse
 again as soon as the last one ends; measured jobs are submitted only while it renders). Each
 `--variant` starts its workers as config/supervisord.conf does (VARIANTS: `now` is what `make run`
 starts, `before` the configuration before issue 18, `threads` only the torch thread limit, `split` a
-worker for `generation` and another for `default,media`) and ends with a table: figure | variant |
+worker for `generation` and another for `default,media`, `capped` the `now` worker in the cgroup
+named by BENCH_WORKER_CGROUP) and ends with a table: figure | variant |
 quiet runs | busy runs (p50, p99 per run) | target | met?; then each variant's first job on fresh
 workers and its pool processes' memory.
 """
@@ -104,6 +105,8 @@ VARIANTS: dict[str, tuple[list[tuple[str, int]], dict[str, str]]] = {
     "threads": ([("default,generation,media", 2)], {"CASTFEED_WORKER_WARMUP": "0"}),
     "now": ([("default,generation,media", 2)], {}),
     "split": ([("generation", 2), ("default,media", 1)], {}),
+    # `now` in the cgroup named by BENCH_WORKER_CGROUP (made beforehand: half a core, BENCHMARKS.md § Feed)
+    "capped": ([("default,generation,media", 2)], {}),
 }
 TARGET_MS = 200.0  # submit → running p99 while another job renders (issue 18)
 DONE = ("ready", "blocked", "failed", "cancelled")
@@ -114,6 +117,9 @@ def _start_workers(variant: str) -> list[subprocess.Popen[bytes]]:
     from config.celery import app
 
     layout, extra = VARIANTS[variant]
+    cgroup = os.environ.get("BENCH_WORKER_CGROUP", "") if variant == "capped" else ""
+    if variant == "capped" and not cgroup:
+        raise SystemExit("variant capped: set BENCH_WORKER_CGROUP to a cgroup's folder (BENCHMARKS.md § Feed)")
     # A 3 s lease: a cancelled job stops within 0.75 s (its next heartbeat) and its process is free again.
     env = {**os.environ, "CASTFEED_GENERATION_STALE_SECONDS": "3", **extra}
     workers = []
@@ -123,6 +129,8 @@ def _start_workers(variant: str) -> list[subprocess.Popen[bytes]]:
             *("--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--hostname", f"bench{i}@%h"),
         ]
         workers.append(subprocess.Popen(command, cwd=ROOT, env=env))
+        if cgroup:  # before it forks its pool: the pool processes inherit it
+            (Path(cgroup) / "cgroup.procs").write_text(str(workers[-1].pid))
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if len(app.control.inspect(timeout=1).ping() or {}) >= len(workers):
