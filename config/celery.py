@@ -18,6 +18,11 @@ backend that wakes up takes the core from it at once. nice (supervisord's `nice 
 a process's share: with a worker rendering on 2 cores, search's p99 was 10-20 ms higher at nice 10
 than under SCHED_IDLE, which left it as in quiet runs, with as many renders done (BENCHMARKS.md
 § Discovery; docs/configuration.md § Processes has the trade-off).
+
+Each pool process also sets its floor of host idle time (`CASTFEED_WORKER_HOST_IDLE`, core.pacing):
+a render's frames and the output scan pause while the machine's CPUs are busier than that, so a
+worker under SCHED_IDLE no longer fills every idle moment (on a shared-core VM the host then takes a
+vCPU away now and then, which even SCHED_IDLE cannot schedule around).
 """
 
 import logging
@@ -54,9 +59,10 @@ def lowest_priority(**_: Any) -> None:
 
 @worker_process_init.connect
 def warm_up(**_: Any) -> None:
-    """A new pool process: its torch threads, then the checking step's model (MiniLM, for the policy
-    and restrictions by meaning) loaded in a background thread, so the process takes tasks at once and
-    a job that needs it waits only for what is left of the load (core.sentences' lock)."""
+    """A new pool process: its torch threads, its floor of host idle time, then the checking step's
+    model (MiniLM, for the policy and restrictions by meaning) loaded in a background thread, so the
+    process takes tasks at once and a job that needs it waits only for what is left of the load
+    (core.sentences' lock)."""
     from django.conf import settings
 
     threads = getattr(settings, "CASTFEED_WORKER_TORCH_THREADS", 1)
@@ -65,6 +71,9 @@ def warm_up(**_: Any) -> None:
             sys.modules["torch"].set_num_threads(threads)
         else:  # read by OpenMP when torch loads, for every thread (set_num_threads is per thread)
             os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(threads)
+    from core import pacing
+
+    pacing.configure(getattr(settings, "CASTFEED_WORKER_HOST_IDLE", 0.0))
     if getattr(settings, "CASTFEED_WORKER_WARMUP", True):
         threading.Thread(target=_load_models, name="warm-up", daemon=True).start()
 

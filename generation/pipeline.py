@@ -33,6 +33,7 @@ from typing import Any
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.utils import timezone
 
+from core.pacing import pace
 from generation import services
 from generation.conf import conf
 from generation.models import GenerationJob
@@ -303,7 +304,7 @@ def _make(
     )
     backend = get_backend(job.backend or knobs.backend)
     beat = _Heartbeat(job.pk, lease, Status.RUNNING, attempt=job.attempts)
-    spent = {"render": 0.0, "watermark": 0.0}
+    spent = {"render": 0.0, "watermark": 0.0, "paused": 0.0}
     sound: list[Any] = []  # the backend's Audio (or None), once its frames are done
 
     def frames():  # type: ignore[no-untyped-def]
@@ -319,6 +320,7 @@ def _make(
             spent["render"] += time.perf_counter() - t
             if frame is None:
                 return
+            spent["paused"] += pace()  # the host's idle time first (core.pacing); not the render's
             t = time.perf_counter()
             marked = watermark(frame, index, fps, job.author.handle)
             spent["watermark"] += time.perf_counter() - t
@@ -331,7 +333,7 @@ def _make(
         frames(), silent, fps=fps, preset=knobs.x264_preset, crf=knobs.x264_crf, frame_count=request.frame_count
     )
     timings.update(spent)
-    timings["encode"] = time.perf_counter() - t - spent["render"] - spent["watermark"]
+    timings["encode"] = time.perf_counter() - t - spent["render"] - spent["watermark"] - spent["paused"]
     t = time.perf_counter()
     mux_audio(silent, _soundtrack(sound[0] if sound else None, request, encoded.frames / fps), raw)
     timings["sound"] = time.perf_counter() - t

@@ -94,3 +94,11 @@ def test_a_bad_connection_age_stops_start_up_with_a_clear_message(value):
     result = manage("check", env={**PRODUCTION, "DATABASE_CONN_MAX_AGE": value})
     assert result.returncode != 0
     assert "DATABASE_CONN_MAX_AGE must be a number of seconds or 'none'" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["-0.1", "1", "2.5"])
+def test_a_host_idle_share_out_of_range_stops_start_up_with_a_clear_message(value):
+    # 1 or more would pause every render for good; below 0 reads as a typo, not as "off" (that is 0).
+    result = manage("check", env={**PRODUCTION, "CASTFEED_WORKER_HOST_IDLE": value})
+    assert result.returncode != 0
+    assert "CASTFEED_WORKER_HOST_IDLE must be a share of the CPUs from 0 (never pause) to below 1" in result.stderr

@@ -80,6 +80,9 @@ def _env(settings, extra_env: dict[str, str]) -> dict[str, str]:  # type: ignore
         # tests/core/test_worker.py): a test waits on its worker while other tests' processes may hold
         # both cores, and a worker that runs only on idle cores would make those waits flaky.
         "CASTFEED_WORKER_IDLE_PRIORITY": "0",
+        # For the same reason no pausing for the host's idle time (core.pacing; tested in
+        # tests/core/test_pacing.py and tests/core/test_worker_warmup.py).
+        "CASTFEED_WORKER_HOST_IDLE": "0",
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": _database_url(),

@@ -15,6 +15,7 @@ import numpy as np
 
 from cameos.likeness.faces import FaceEngine, normalise
 from cameos.likeness.video import Frame
+from core.pacing import pace
 
 
 @dataclass
@@ -55,6 +56,7 @@ def face_tracks(
 ) -> list[Track]:
     tracks: list[Track] = []
     for index, frame in enumerate(frames):
+        pace()  # a worker's scan leaves the host idle time (core.pacing); elsewhere a no-op
         faces = [f for f in engine.detect(frame.image) if f.size >= min_face_px]
         if not faces:
             continue

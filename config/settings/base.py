@@ -242,6 +242,15 @@ CASTFEED_WORKER_WARMUP = env.bool("CASTFEED_WORKER_WARMUP", default=True)
 # The worker runs under Linux's SCHED_IDLE (config/celery.py lowest_priority): it gets a core only when
 # no ordinary process (web, PostgreSQL) wants it. Off: the worker keeps supervisord's nice only.
 CASTFEED_WORKER_IDLE_PRIORITY = env.bool("CASTFEED_WORKER_IDLE_PRIORITY", default=True)
+# A render's frames and the output scan's pause while the machine's CPUs are less idle than this share
+# and others than the worker (requests) are using them (core.pacing, set in each pool process by
+# config/celery.py): a saturated VM has vCPUs taken away by its host. 0: never pause.
+CASTFEED_WORKER_HOST_IDLE = env.float("CASTFEED_WORKER_HOST_IDLE", default=0.3)
+if not 0 <= CASTFEED_WORKER_HOST_IDLE < 1:
+    raise ImproperlyConfigured(
+        f"CASTFEED_WORKER_HOST_IDLE must be a share of the CPUs from 0 (never pause) to below 1, "
+        f"not {CASTFEED_WORKER_HOST_IDLE}"
+    )
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -1,6 +1,7 @@
 """Each Celery pool process (config/celery.py warm_up, on worker_process_init): torch limited to
-CASTFEED_WORKER_TORCH_THREADS threads, and the checking step's model (MiniLM) loaded when it starts
-rather than on its first job. Run in a fresh interpreter, as a pool process is: torch not yet imported."""
+CASTFEED_WORKER_TORCH_THREADS threads, the checking step's model (MiniLM) loaded when it starts
+rather than on its first job, and its batch loops pausing below CASTFEED_WORKER_HOST_IDLE (core.pacing).
+Run in a fresh interpreter, as a pool process is: torch not yet imported."""
 
 import json
 import os
@@ -24,12 +25,14 @@ for thread in threading.enumerate():
     if thread.name == "warm-up":
         thread.join(120)
 import torch
+from core import pacing
 from core.sentences import model
-print(json.dumps({"threads": torch.get_num_threads(), "model": model.cache_info().currsize}))
+held = {"threads": torch.get_num_threads(), "model": model.cache_info().currsize, "host_idle": pacing._pacer.min_idle}
+print(json.dumps(held))
 """
 
 
-def _pool_process(**env: str) -> dict[str, int]:
+def _pool_process(**env: str) -> dict[str, float]:
     result = subprocess.run(  # noqa: S603 - our own interpreter
         [sys.executable, "-c", PROBE],
         cwd=ROOT,
@@ -44,10 +47,12 @@ def _pool_process(**env: str) -> dict[str, int]:
 
 def test_a_pool_process_starts_with_its_thread_limit_and_the_model_loaded():
     # torch's own default is one thread per core (2 in CI); torch never goes above the core count.
-    held = _pool_process(CASTFEED_WORKER_TORCH_THREADS="1", CASTFEED_WORKER_WARMUP="1")
-    assert held == {"threads": 1, "model": 1}
+    held = _pool_process(
+        CASTFEED_WORKER_TORCH_THREADS="1", CASTFEED_WORKER_WARMUP="1", CASTFEED_WORKER_HOST_IDLE="0.25"
+    )
+    assert held == {"threads": 1, "model": 1, "host_idle": 0.25}
 
 
 def test_without_warm_up_the_model_waits_for_the_first_job():
-    held = _pool_process(CASTFEED_WORKER_TORCH_THREADS="1", CASTFEED_WORKER_WARMUP="0")
-    assert held == {"threads": 1, "model": 0}
+    held = _pool_process(CASTFEED_WORKER_TORCH_THREADS="1", CASTFEED_WORKER_WARMUP="0", CASTFEED_WORKER_HOST_IDLE="0")
+    assert held == {"threads": 1, "model": 0, "host_idle": 0.0}

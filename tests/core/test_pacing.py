@@ -1,0 +1,134 @@
+"""Batch loops that leave the host idle time (core.pacing): a worker's render pauses while the machine's
+CPUs are nearly all busy with others' work (requests), moves on once they have room, never waits longer
+than max_pause in a row, never pauses for its own load, and a process that was not configured (a web
+process) never pauses."""
+
+import os
+import time
+
+import psutil
+
+from core import pacing
+
+
+class Machine:
+    """A clock and the machine's CPU counters: while time passes, `others` of the CPUs are busy with
+    others' work and `ours` with the worker's (shares, 0–1), on `cpus` CPUs; sleeping passes time."""
+
+    def __init__(self, others: float, ours: float = 0.0, cpus: int = 2) -> None:
+        self.now, self.cpus, self.others, self.ours = 100.0, cpus, others, ours
+        self.counters = pacing.Counters(idle=0.0, total=0.0, ours=0.0)
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float, *, ours: float | None = None) -> None:
+        own = self.ours if ours is None else ours
+        self.now += seconds
+        capacity = seconds * self.cpus
+        self.counters = pacing.Counters(
+            idle=self.counters.idle + capacity * max(0.0, 1 - self.others - own),
+            total=self.counters.total + capacity,
+            ours=self.counters.ours + capacity * own,
+        )
+
+    def sleep(self, seconds: float) -> None:  # the render sleeps: the worker uses nothing meanwhile
+        self.sleeps.append(seconds)
+        self.advance(seconds, ours=0.0)
+
+    def cpu(self) -> pacing.Counters:
+        return self.counters
+
+
+def pacer(machine: Machine, min_idle: float = 0.3, max_pause: float = 1.0) -> pacing.Pacer:
+    pace = pacing.Pacer(
+        min_idle, window=0.05, max_pause=max_pause, clock=machine.clock, sleep=machine.sleep, cpu=machine.cpu
+    )
+    assert pace() == 0.0  # the first call takes a first look
+    return pace
+
+
+def test_a_render_that_takes_what_requests_leave_runs_half_the_time():
+    machine = Machine(others=0.6, ours=0.4)  # together they fill the CPUs; asleep, it leaves 40% idle
+    pace = pacer(machine)
+    paused = 0.0
+    for _ in range(20):
+        machine.advance(0.06)  # a window of frames
+        paused += pace()
+    assert machine.sleeps == [0.05] * 20 and pace.paused == paused
+
+
+def test_a_render_beside_light_requests_never_pauses():
+    machine = Machine(others=0.3, ours=0.3)
+    pace = pacer(machine)
+    for _ in range(50):  # frames of 20 ms
+        machine.advance(0.02)
+        assert pace() == 0.0
+    assert machine.sleeps == [] and pace.paused == 0.0
+
+
+def test_a_render_alone_never_pauses_however_busy_it_keeps_the_cpus():
+    machine = Machine(others=0.02, ours=0.98)
+    pace = pacer(machine)
+    for _ in range(50):
+        machine.advance(0.02)
+        assert pace() == 0.0
+    assert machine.sleeps == []
+
+
+def test_a_render_beside_busy_requests_pauses_until_the_cpus_have_room_again():
+    machine = Machine(others=0.8, ours=0.2)
+    pace = pacer(machine)
+    machine.advance(0.06)
+    # Asleep, the render leaves the CPUs 20% idle: not enough. The requests ease off after it has
+    # slept two windows: then it moves on.
+    original = machine.sleep
+
+    def sleep(seconds: float) -> None:
+        original(seconds)
+        if len(machine.sleeps) == 2:
+            machine.others = 0.5
+
+    pace.sleep = sleep
+    paused = pace()
+    assert machine.sleeps == [0.05, 0.05, 0.05]  # the third window was the first with room
+    assert paused == pace.paused == 3 * 0.05
+
+
+def test_a_pause_lasts_at_most_max_pause_so_a_render_under_sustained_load_still_moves_on():
+    machine = Machine(others=0.9, ours=0.1)
+    pace = pacer(machine, max_pause=0.5)
+    machine.advance(0.06)
+    assert pace() == 10 * 0.05
+    assert len(machine.sleeps) == 10
+
+
+def test_it_looks_at_the_cpus_at_most_once_a_window():
+    machine = Machine(others=0.9, ours=0.1)
+    pace = pacer(machine)
+    machine.advance(0.01)
+    assert pace() == 0.0  # 10 ms since the last look: too soon to judge, and no pause
+    assert machine.sleeps == []
+
+
+def test_a_floor_of_zero_never_pauses():
+    machine = Machine(others=1.0)
+    pace = pacer(machine, min_idle=0.0)
+    machine.advance(1.0)
+    assert pace() == 0.0 and machine.sleeps == []
+
+
+def test_a_process_never_configured_never_pauses():
+    start = time.monotonic()
+    assert pacing.pace() == 0.0  # the test process is a web process: no floor
+    assert time.monotonic() - start < 0.05
+
+
+def test_the_real_counters_count_the_machine_and_this_process_family():
+    counters = pacing._Machine()()
+    assert 0 < counters.idle < counters.total
+    mine = psutil.Process().cpu_times()
+    if os.getppid() > 1:  # this process is one of its parent's children, as a pool process is
+        assert counters.ours >= mine.user + mine.system
+    assert counters.ours <= counters.total
