@@ -52,8 +52,11 @@ class _Machine:
         now = time.monotonic()
         if now - self.family_at >= FAMILY_EVERY:
             me = psutil.Process()
-            parent = me.parent() if os.getppid() > 1 else None
-            self.family = [parent, *parent.children()] if parent is not None else [me]
+            try:
+                parent = me.parent() if os.getppid() > 1 else None
+                self.family = [parent, *parent.children()] if parent is not None else [me]
+            except psutil.Error:  # the parent ended (a pool process then ends too): count this one
+                self.family = [me]
             self.family_at = now
         return self.family
 
