@@ -95,7 +95,6 @@ class Pacer:
             raise ValueError("a pacer's window must be positive and its longest pause at least 0")
         self.min_idle, self.window, self.max_pause = min_idle, window, max_pause
         self.clock, self.sleep, self.cpu = clock, sleep, cpu or _Machine()
-        self.paused = 0.0  # seconds, in all: what the host's idle time cost this process
         self._at = clock()
         self._last: Counters | None = None  # the first call only takes a first look
 
@@ -117,7 +116,6 @@ class Pacer:
         while windows < most and self._crowded():
             self.sleep(self.window)
             windows += 1
-        self.paused += windows * self.window
         return windows * self.window
 
 

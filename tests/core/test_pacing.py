@@ -7,6 +7,7 @@ import os
 import time
 
 import psutil
+import pytest
 
 from core import pacing
 
@@ -56,7 +57,7 @@ def test_a_render_that_takes_what_requests_leave_runs_half_the_time():
     for _ in range(20):
         machine.advance(0.06)  # a window of frames
         paused += pace()
-    assert machine.sleeps == [0.05] * 20 and pace.paused == paused
+    assert machine.sleeps == [0.05] * 20 and paused == pytest.approx(20 * 0.05)
 
 
 def test_a_render_beside_light_requests_never_pauses():
@@ -65,7 +66,7 @@ def test_a_render_beside_light_requests_never_pauses():
     for _ in range(50):  # frames of 20 ms
         machine.advance(0.02)
         assert pace() == 0.0
-    assert machine.sleeps == [] and pace.paused == 0.0
+    assert machine.sleeps == []
 
 
 def test_a_render_alone_never_pauses_however_busy_it_keeps_the_cpus():
@@ -93,7 +94,7 @@ def test_a_render_beside_busy_requests_pauses_until_the_cpus_have_room_again():
     pace.sleep = sleep
     paused = pace()
     assert machine.sleeps == [0.05, 0.05, 0.05]  # the third window was the first with room
-    assert paused == pace.paused == 3 * 0.05
+    assert paused == 3 * 0.05
 
 
 def test_a_pause_lasts_at_most_max_pause_so_a_render_under_sustained_load_still_moves_on():
