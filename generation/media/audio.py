@@ -20,6 +20,8 @@ TARGET_LUFS = -16.0
 PEAK = 10 ** (-1.0 / 20)  # −1 dBFS
 FADE_S = 0.01  # edges faded so a cut sample never clicks
 _AAC_FRAME = 1024
+LOUDNESS_TOLERANCE = 0.2  # LU: what a listener cannot tell apart
+_PASSES = 4
 
 
 def to_mono(samples: np.ndarray) -> np.ndarray:
@@ -56,16 +58,24 @@ def fit(samples: np.ndarray, length: int) -> np.ndarray:
 
 
 def normalise(samples: np.ndarray, rate: int = RATE, target_lufs: float = TARGET_LUFS) -> np.ndarray:
-    """Gain to `target_lufs` integrated loudness, then peaks limited to −1 dBFS. Silence, or a clip too
-    short for the meter (under 0.4 s), is only peak-limited."""
+    """Gain to `target_lufs` integrated loudness with peaks limited to −1 dBFS. The limiter lowers the
+    loudness of a peaky mix (up to ~2 LU for a shouted line over surf), so the loudness is measured
+    again after it and the gain corrected, until within `LOUDNESS_TOLERANCE` (a few passes). Silence,
+    or a clip too short for the meter (under 0.4 s), is only peak-limited."""
     import pyloudnorm
 
-    out = samples.astype(np.float32, copy=True)
-    if len(out) >= int(0.4 * rate) and np.any(out):
-        loudness = pyloudnorm.Meter(rate).integrated_loudness(out.astype(np.float64))
-        if np.isfinite(loudness):
-            out *= np.float32(10 ** ((target_lufs - loudness) / 20))
-    return limit(out)
+    source = samples.astype(np.float32, copy=False)
+    out = limit(source)
+    if len(out) < int(0.4 * rate) or not np.any(out):
+        return out
+    meter, gain = pyloudnorm.Meter(rate), 1.0
+    for _ in range(_PASSES):
+        loudness = meter.integrated_loudness(out.astype(np.float64))
+        if not np.isfinite(loudness) or abs(loudness - target_lufs) <= LOUDNESS_TOLERANCE:
+            break
+        gain *= 10 ** ((target_lufs - loudness) / 20)
+        out = limit(source * np.float32(gain))
+    return out
 
 
 def limit(samples: np.ndarray, ceiling: float = PEAK) -> np.ndarray:

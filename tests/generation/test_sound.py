@@ -63,6 +63,18 @@ def test_any_backend_sound_becomes_a_track_as_long_as_the_video_at_minus_16_lufs
     assert abs(loudness - (-16.0)) < 1.0
 
 
+def test_a_peaky_mix_still_reaches_minus_16_lufs_after_its_peaks_are_limited() -> None:
+    # Quiet noise with a loud click every 20 ms (a shouted line over surf, at its worst): the gain that
+    # brings it to −16 LUFS pushes the clicks far over −1 dBFS, and limiting them takes loudness away.
+    rng = np.random.default_rng(3)
+    peaky = 0.02 * rng.standard_normal(4 * RATE).astype(np.float32)
+    peaky[:: RATE // 50] += 0.9
+    track = soundtrack(peaky, RATE, 4.0)
+    assert np.max(np.abs(track)) <= 10 ** (-1 / 20) + 1e-6
+    loudness = pyloudnorm.Meter(RATE).integrated_loudness(track.astype(np.float64))
+    assert abs(loudness - (-16.0)) <= 0.2
+
+
 def test_the_muxed_mp4_has_aac_as_long_as_the_video_and_the_moov_in_front(tmp_path: Path) -> None:
     frames = [np.full((128, 96, 3), i * 2, np.uint8) for i in range(5 * FPS)]
     encode_mp4(iter(frames), tmp_path / "frames.mp4", fps=FPS)
