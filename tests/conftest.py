@@ -7,6 +7,7 @@ import datetime as dt
 import itertools
 import os
 import shutil
+import time
 from collections.abc import Callable
 
 import pytest
@@ -111,6 +112,17 @@ def _fresh_cache() -> None:
 
 
 _handles = itertools.count(1)
+
+
+@pytest.fixture
+def mid_window(monkeypatch: pytest.MonkeyPatch) -> float:
+    """The rate limits' clock held in the middle of a minute (and of an hour), so a short burst of
+    requests never straddles two fixed windows (core.throttling counts per window). Returns it."""
+    import types
+
+    now = float(int(time.time()) // 3600 * 3600 + 1830)
+    monkeypatch.setattr("core.throttling.time", types.SimpleNamespace(time=lambda: now))
+    return now
 
 
 @pytest.fixture

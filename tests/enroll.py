@@ -54,7 +54,10 @@ def speak(text: str) -> tuple[np.ndarray, int]:
         from piper import PiperVoice
 
         _VOICE.append(PiperVoice.load(joe.model_path(), config_path=joe.config_path()))
-    chunks = list(_VOICE[0].synthesize(text))
+    from piper import SynthesisConfig
+
+    # No sampling noise: the same text is the same sound in every run (piper's default draws noise).
+    chunks = list(_VOICE[0].synthesize(text, SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)))
     return np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32), chunks[0].sample_rate
 
 

