@@ -4,6 +4,7 @@ from celery import shared_task
 from django.db import OperationalError
 
 from cameos import services
+from core import pacing
 from core.tasks import retrying
 
 
@@ -15,7 +16,8 @@ from core.tasks import retrying
     **retrying(OperationalError, backoff_max=60, retries=3),
 )
 def verify_enrollment(enrollment_id: str) -> str | None:
-    enrollment = services.enrollment_verify(enrollment_id=enrollment_id)
+    with pacing.waited_on():  # the person's camera screen waits for it: sibling renders pause
+        enrollment = services.enrollment_verify(enrollment_id=enrollment_id)
     return enrollment.status if enrollment else None
 
 

@@ -6,10 +6,11 @@ Each worker process keeps its temporary files in its own folder under generation
 When a pool process starts it (1) limits torch to `CASTFEED_WORKER_TORCH_THREADS` threads (1 by
 default: one process per core; with torch's default of one thread per core, two processes on 2 cores
 oversubscribe them and a one-sentence embedding takes 0.1-0.7 s instead of 25 ms while another job
-renders), and (2) starts loading the model a job's checking step needs (MiniLM, core.sentences, for
-the policy and restrictions by meaning; `CASTFEED_WORKER_WARMUP`, on by default), not on its first
-job: a job that lands on a fresh process starts without the 10 s load. The cost is memory: every pool
-process holds torch and the model from the start (docs/configuration.md § Processes).
+renders), and (2) starts loading what a job's checking step needs (MiniLM, core.sentences, for the
+policy and restrictions by meaning, and the protected-name index; `CASTFEED_WORKER_WARMUP`, on by
+default), not on its first job: a job that lands on a fresh process starts without the 10 s load and
+the index's 6 s build at a million names. The cost is memory: every pool process holds torch, the
+model and the index from the start (docs/configuration.md § Processes).
 
 Before the pool starts, the worker puts itself under Linux's SCHED_IDLE scheduling policy
 (`CASTFEED_WORKER_IDLE_PRIORITY`, on by default), which its pool processes and their threads inherit:
@@ -22,7 +23,9 @@ than under SCHED_IDLE, which left it as in quiet runs, with as many renders done
 Each pool process also sets its floor of host idle time (`CASTFEED_WORKER_HOST_IDLE`, core.pacing):
 a render's frames and the output scan pause while the machine's CPUs are busier than that, so a
 worker under SCHED_IDLE no longer fills every idle moment (on a shared-core VM the host then takes a
-vCPU away now and then, which even SCHED_IDLE cannot schedule around).
+vCPU away now and then, which even SCHED_IDLE cannot schedule around). They pause likewise while a
+sibling pool process verifies an enrollment (a person waits on it): the main process makes the board
+they share before it forks the pool.
 """
 
 import logging
@@ -57,12 +60,23 @@ def lowest_priority(**_: Any) -> None:
         log.warning("could not put the worker under SCHED_IDLE; it keeps its nice", exc_info=True)
 
 
+@worker_init.connect
+def share_pacing_board(**_: Any) -> None:
+    """The worker's main process, before it forks its pool: the board where a pool process marks work
+    a person waits on, for its siblings' renders to pause (core.pacing.waited_on)."""
+    from core import pacing
+
+    pacing.share()
+
+
 @worker_process_init.connect
 def warm_up(**_: Any) -> None:
-    """A new pool process: its torch threads, its floor of host idle time, then the checking step's
-    model (MiniLM, for the policy and restrictions by meaning) loaded in a background thread, so the
-    process takes tasks at once and a job that needs it waits only for what is left of the load
-    (core.sentences' lock)."""
+    """A new pool process: its torch threads, its floor of host idle time, then what a job's checking
+    step loads on first use, in a background thread (core.warmup, the apps' registered steps): the
+    model (MiniLM, for the policy and restrictions by meaning, with the policy's vectors) and the
+    protected-name index (6 s at a million names, BENCHMARKS.md § End to end). The process takes tasks
+    at once, and a job that needs either waits only for what is left of the load (core.sentences'
+    lock, the index's first-build lock)."""
     from django.conf import settings
 
     threads = getattr(settings, "CASTFEED_WORKER_TORCH_THREADS", 1)
@@ -79,9 +93,6 @@ def warm_up(**_: Any) -> None:
 
 
 def _load_models() -> None:
-    try:
-        from core.sentences import embed
+    from core import warmup
 
-        embed(["a warm-up prompt"])  # loads MiniLM and runs it once
-    except Exception:  # a warm-up never stops the worker: the first job loads it then, as before
-        log.exception("worker warm-up failed; models load on the first job")
+    warmup.run()  # each app's steps (moderation: MiniLM with the policy, the protected-name index)

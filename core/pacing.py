@@ -17,13 +17,22 @@ least `OTHERS` of them (requests are being served), it sleeps a window at a time
 holds, at most `max_pause` in a row, so a render under sustained load still moves on. A render on an
 otherwise idle machine never pauses, however busy it keeps the CPUs. Only the loops that call it
 pause: a job's checking step and the worker's lease renewals never do.
+
+Work a person waits on in the worker itself (an enrollment's verification: the camera screen spins
+until it ends) runs `with waited_on():`. While it does, a render in a sibling pool process pauses
+(a window at a time, at most `max_pause` in a row, as above), whatever the CPUs: a render beside a
+verification on 2 cores nearly doubled it (1.7 → 3.2 s, BENCHMARKS.md § End to end), and one that ran
+whenever a core looked idle would take back the cores the verification's threads use a moment later.
+The worker's main process makes the board the pool shares (`share()`, before it forks the pool); a
+slot left by a process that died expires after `longest` seconds.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import psutil
@@ -77,9 +86,60 @@ class _Machine:
         return Counters(idle, idle + busy, ours)
 
 
+# --- work someone waits on ----------------------------------------------------------------------------
+
+
+class _Board:
+    cells: Any = None  # (pid, until) pairs in shared memory, one pair a slot; made by share()
+
+
+_board = _Board()
+
+
+def share(slots: int = 16) -> None:
+    """In a worker's main process, before it forks its pool: the board its pool processes mark work
+    someone waits on (`waited_on`). Without it (web processes, tests), `waited_on` marks nothing."""
+    import multiprocessing
+
+    _board.cells = multiprocessing.Array("d", 2 * slots)
+
+
+@contextmanager
+def waited_on(longest: float = 180.0) -> Iterator[None]:
+    """Marks this process's work as waited on by a person for as long as it runs (at most `longest`
+    seconds: a slot of a process killed meanwhile expires then): sibling renders pause for it."""
+    board, pid, slot = _board.cells, float(os.getpid()), None
+    if board is not None:
+        with board.get_lock():
+            cells, now = board.get_obj(), time.monotonic()  # CLOCK_MONOTONIC: one clock for every process
+            slot = next((i for i in range(0, len(cells), 2) if cells[i + 1] <= now), None)
+            if slot is not None:
+                cells[slot], cells[slot + 1] = pid, now + longest
+    try:
+        yield
+    finally:
+        if slot is not None:
+            with board.get_lock():
+                cells = board.get_obj()
+                if cells[slot] == pid:
+                    cells[slot + 1] = 0.0
+
+
+def sibling_waited_on() -> bool:
+    """Does another process of this worker run work someone waits on now?"""
+    board = _board.cells
+    if board is None:
+        return False
+    with board.get_lock():
+        cells = board.get_obj()[:]
+    now, me = time.monotonic(), float(os.getpid())
+    return any(cells[i + 1] > now and cells[i] != me for i in range(0, len(cells), 2))
+
+
 class Pacer:
     """Sleeps while the machine's CPUs were less than `min_idle` idle (a share, 0–1) and others than the
-    worker used at least OTHERS of them, since the last look."""
+    worker used at least OTHERS of them since the last look, or while a sibling pool process runs work
+    someone waits on (whatever the CPUs: it is short, and it shares its cores with nothing then)."""
 
     def __init__(
         self,
@@ -90,11 +150,13 @@ class Pacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Any] = time.sleep,
         cpu: Callable[[], Counters] | None = None,
+        waited: Callable[[], bool] | None = None,
     ) -> None:
         if window <= 0 or max_pause < 0:
             raise ValueError("a pacer's window must be positive and its longest pause at least 0")
         self.min_idle, self.window, self.max_pause = min_idle, window, max_pause
         self.clock, self.sleep, self.cpu = clock, sleep, cpu or _Machine()
+        self.waited = waited or sibling_waited_on
         self._at = clock()
         self._last: Counters | None = None  # the first call only takes a first look
 
@@ -113,7 +175,7 @@ class Pacer:
         if self.min_idle <= 0 or (self._last is not None and self.clock() - self._at < self.window):
             return 0.0
         windows, most = 0, max(1, round(self.max_pause / self.window))
-        while windows < most and self._crowded():
+        while windows < most and (self._crowded() | self.waited()):  # both: the look starts the next
             self.sleep(self.window)
             windows += 1
         return windows * self.window

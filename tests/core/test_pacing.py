@@ -1,9 +1,12 @@
 """Batch loops that leave the host idle time (core.pacing): a worker's render pauses while the machine's
 CPUs are nearly all busy with others' work (requests), moves on once they have room, never waits longer
 than max_pause in a row, never pauses for its own load, and a process that was not configured (a web
-process) never pauses."""
+process) never pauses. It pauses likewise while a sibling pool process runs work a person waits on
+(an enrollment's verification), marked on a board the worker's processes share."""
 
+import multiprocessing
 import os
+import time
 
 import psutil
 import pytest
@@ -43,7 +46,13 @@ class Machine:
 
 def pacer(machine: Machine, min_idle: float = 0.3, max_pause: float = 1.0) -> pacing.Pacer:
     pace = pacing.Pacer(
-        min_idle, window=0.05, max_pause=max_pause, clock=machine.clock, sleep=machine.sleep, cpu=machine.cpu
+        min_idle,
+        window=0.05,
+        max_pause=max_pause,
+        clock=machine.clock,
+        sleep=machine.sleep,
+        cpu=machine.cpu,
+        waited=lambda: False,
     )
     assert pace() == 0.0  # the first call takes a first look
     return pace
@@ -134,3 +143,96 @@ def test_the_real_counters_count_the_machine_and_this_process_family():
     if os.getppid() > 1:  # this process is one of its parent's children, as a pool process is
         assert counters.ours >= mine.user + mine.system
     assert counters.ours <= counters.total
+
+
+# --- work a person waits on in a sibling pool process ---------------------------------------------------
+
+
+def test_a_render_pauses_while_a_sibling_runs_work_a_person_waits_on_then_moves_on():
+    # The render and a sibling's verification fill both CPUs; no request anywhere.
+    machine = Machine(others=0.0, ours=1.0)
+    waiting = [False]
+    pace = pacing.Pacer(
+        0.3, window=0.05, max_pause=1.0, clock=machine.clock, sleep=machine.sleep, cpu=machine.cpu,
+        waited=lambda: waiting[0],
+    )  # fmt: skip
+    assert pace() == 0.0  # the first look
+    machine.advance(0.06)
+    assert pace() == 0.0  # a render alone: never pauses
+    waiting[0] = True  # a sibling starts verifying an enrollment
+    machine.advance(0.06)
+    assert pace() == pytest.approx(1.0)  # paused, though its pause left the CPUs idle; max_pause
+    machine.advance(0.06)
+    assert pace() == pytest.approx(1.0)  # still waited on: paused again after a window of frames
+    waiting[0] = False
+    machine.advance(0.06)
+    assert pace() == 0.0  # the verification ended: a render alone never pauses
+
+
+def test_a_process_with_no_floor_never_pauses_for_a_sibling():
+    machine = Machine(others=0.0, ours=1.0)
+    pace = pacing.Pacer(0.0, clock=machine.clock, sleep=machine.sleep, cpu=machine.cpu, waited=lambda: True)
+    machine.advance(0.06)
+    assert pace() == 0.0
+
+
+def _mark_then(seconds: float, started: object, release: object, *, die: bool = False) -> None:
+    with pacing.waited_on(longest=seconds):
+        assert not pacing.sibling_waited_on()  # its own mark is not a sibling's
+        started.set()  # type: ignore[attr-defined]
+        release.wait(30)  # type: ignore[attr-defined]
+        if die:
+            os._exit(0)  # killed mid-task: the mark stays until it expires
+
+
+@pytest.fixture
+def board(monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(pacing._board, "cells", None)
+    pacing.share()
+    return multiprocessing.get_context("fork")  # as Celery's prefork pool starts its processes
+
+
+def test_pool_processes_see_a_sibling_mark_its_work_waited_on_until_it_ends(board):
+    started, release = board.Event(), board.Event()
+    sibling = board.Process(target=_mark_then, args=(60.0, started, release))
+    sibling.start()
+    try:
+        assert started.wait(30)
+        assert pacing.sibling_waited_on()
+    finally:
+        release.set()
+        sibling.join(30)
+    assert sibling.exitcode == 0
+    assert not pacing.sibling_waited_on()
+
+
+def test_the_mark_of_a_process_killed_mid_task_expires(board):
+    started, release = board.Event(), board.Event()
+    sibling = board.Process(target=_mark_then, args=(0.5, started, release), kwargs={"die": True})
+    sibling.start()
+    assert started.wait(30)
+    release.set()
+    sibling.join(30)
+    assert pacing.sibling_waited_on()  # its slot was never cleared
+    time.sleep(0.6)
+    assert not pacing.sibling_waited_on()
+
+
+def test_without_a_board_nothing_is_marked(monkeypatch):
+    monkeypatch.setattr(pacing._board, "cells", None)
+    with pacing.waited_on():
+        assert not pacing.sibling_waited_on()
+
+
+def test_an_enrollment_verification_runs_marked_waited_on(board, monkeypatch):
+    from cameos import services, tasks
+
+    def marked_by_me() -> bool:
+        cells, now = pacing._board.cells.get_obj()[:], time.monotonic()
+        return any(cells[i] == os.getpid() and cells[i + 1] > now for i in range(0, len(cells), 2))
+
+    seen: list[bool] = []
+    monkeypatch.setattr(services, "enrollment_verify", lambda enrollment_id: seen.append(marked_by_me()))
+    tasks.verify_enrollment.run("0f8fad5b-d9cb-469f-a165-70867728950e")
+    assert seen == [True]
+    assert not marked_by_me()  # and unmarked once it ends
