@@ -246,7 +246,7 @@ def bench_enrollment(client: Any, runs: int, *, busy: bool = False) -> tuple[byt
 
     videos: dict[tuple[str, ...], bytes] = {}
     posts, totals = [], []
-    for i in range(runs + 1):
+    for i in range(runs + (not busy)):  # busy: the models are loaded, every run counts
         challenge = client.post("/api/v1/cameo/challenges", {}, content_type="application/json").json()
         steps = tuple(challenge["steps"])
         if steps not in videos:  # made before the clock starts: the person films it
@@ -267,7 +267,7 @@ def bench_enrollment(client: Any, runs: int, *, busy: bool = False) -> tuple[byt
         )
         if body["status"] != "active" or body["last_enrollment"]["status"] != "accepted":
             raise SystemExit(f"enrollment ended {body['status']}: {body['reason_code']} {body['reason']}")
-        if i:
+        if i or busy:
             posts.append(t1 - t0)
             totals.append(t2 - t0)
         else:
@@ -343,7 +343,7 @@ def bench_generation(client: Any, runs: int, *, busy: bool = False) -> tuple[lis
     totals: list[float] = []
     posts: list[float] = []
     shares: dict[str, list[float]] = {}
-    for i in range(runs + 1):
+    for i in range(runs + (not busy)):  # busy: the models are loaded, every run counts
         t0 = time.perf_counter()
         response = client.post(
             "/api/v1/generations",
@@ -363,7 +363,7 @@ def bench_generation(client: Any, runs: int, *, busy: bool = False) -> tuple[lis
         if body["status"] != "ready":
             raise SystemExit(f"generation ended {body['status']}: {body}")
         job = GenerationJob.objects.get(pk=job_id)
-        if i:
+        if i or busy:
             posts.append(t1 - t0)
             totals.append(t2 - t0)
             for stage, seconds in (job.timings or {}).items():
