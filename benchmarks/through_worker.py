@@ -28,9 +28,10 @@ included), so each run is a quiet one.
 With `--busy`, the same runs follow again while the same worker renders another person's 5 s videos
 back to back, one at a time (a thread here submits the next when one is ready): the single-host case
 of `make run`, where an enrollment or a generation shares the worker's two pool processes, and the
-machine's two cores, with someone else's render. Renders pause for web requests (`core.pacing`), never
-for their sibling pool process, so nothing here makes room for the counted runs. Between busy runs the
-script waits for the database to be idle but for the render's own job updates.
+machine's two cores, with someone else's render. A render pauses for a sibling's enrollment
+verification (`core.pacing.waited_on`; `CASTFEED_WORKER_HOST_IDLE=0` turns that off, with the pauses
+for web requests), not for a sibling's generation. Between busy runs the script waits for the database
+to be idle but for the render's own job updates.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ does nothing), it looks at the machine's CPUs since its last look (psutil, every
 most). When they were less idle than the floor *and* others than the worker's own processes used at
 least `OTHERS` of them (requests are being served), it sleeps a window at a time until that no longer
 holds, at most `max_pause` in a row, so a render under sustained load still moves on. A render on an
-otherwise idle machine never pauses, however busy it keeps the CPUs. Only the loops that call it
+otherwise idle machine never pauses for its own load, however busy it keeps the CPUs. Only the loops that call it
 pause: a job's checking step and the worker's lease renewals never do.
 
 Work a person waits on in the worker itself (an enrollment's verification: the camera screen spins
@@ -23,12 +23,13 @@ until it ends) runs `with waited_on():`. While it does, a render in a sibling po
 (a window at a time, at most `max_pause` in a row, as above), whatever the CPUs: a render beside a
 verification on 2 cores nearly doubled it (1.7 → 3.2 s, BENCHMARKS.md § End to end), and one that ran
 whenever a core looked idle would take back the cores the verification's threads use a moment later.
-The worker's main process makes the board the pool shares (`share()`, before it forks the pool); a
-slot left by a process that died expires after `longest` seconds.
+The worker's main process makes the board the pool shares (`share()`, before it forks the pool); the
+mark of a process that died is ignored, and any mark expires after `longest` seconds.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +37,8 @@ from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 import psutil
+
+log = logging.getLogger(__name__)
 
 OTHERS = 0.25  # the share of the CPUs others must be using for a render to pause: requests, not noise
 FAMILY_EVERY = 10.0  # seconds between two looks at which processes are the worker's (its pool changes rarely)
@@ -90,7 +93,12 @@ class _Machine:
 
 
 class _Board:
-    cells: Any = None  # (pid, until) pairs in shared memory, one pair a slot; made by share()
+    """(pid, until) pairs in shared memory, one pair a slot, and the lock that claims a free slot.
+    Readers never take the lock, and a claim waits for it 50 ms at most: a process killed while it
+    held the lock then leaves work unmarked, never a render or a verification stuck."""
+
+    cells: Any = None
+    claim: Any = None
 
 
 _board = _Board()
@@ -101,39 +109,52 @@ def share(slots: int = 16) -> None:
     someone waits on (`waited_on`). Without it (web processes, tests), `waited_on` marks nothing."""
     import multiprocessing
 
-    _board.cells = multiprocessing.Array("d", 2 * slots)
+    forked = multiprocessing.get_context("fork")  # Celery's prefork pool forks: its processes inherit it
+    _board.cells, _board.claim = forked.RawArray("d", 2 * slots), forked.Lock()
 
 
 @contextmanager
 def waited_on(longest: float = 180.0) -> Iterator[None]:
     """Marks this process's work as waited on by a person for as long as it runs (at most `longest`
-    seconds: a slot of a process killed meanwhile expires then): sibling renders pause for it."""
-    board, pid, slot = _board.cells, float(os.getpid()), None
-    if board is not None:
-        with board.get_lock():
-            cells, now = board.get_obj(), time.monotonic()  # CLOCK_MONOTONIC: one clock for every process
-            slot = next((i for i in range(0, len(cells), 2) if cells[i + 1] <= now), None)
-            if slot is not None:
-                cells[slot], cells[slot + 1] = pid, now + longest
+    seconds): sibling renders pause for it. The mark of a process that died is ignored."""
+    cells, pid, slot = _board.cells, float(os.getpid()), None
+    if cells is not None:
+        if _board.claim.acquire(timeout=0.05):
+            try:
+                now = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process of the machine
+                slot = next((i for i in range(0, len(cells), 2) if cells[i + 1] <= now), None)
+                if slot is not None:
+                    cells[slot], cells[slot + 1] = pid, now + longest
+            finally:
+                _board.claim.release()
+        else:
+            log.warning("the pacing board's lock is held: this work is not marked waited on")
     try:
         yield
     finally:
-        if slot is not None:
-            with board.get_lock():
-                cells = board.get_obj()
-                if cells[slot] == pid:
-                    cells[slot + 1] = 0.0
+        if slot is not None and cells[slot] == pid:  # its slot is its own until it expires
+            cells[slot + 1] = 0.0
 
 
 def sibling_waited_on() -> bool:
-    """Does another process of this worker run work someone waits on now?"""
-    board = _board.cells
-    if board is None:
+    """Does another live process of this worker run work someone waits on now?"""
+    cells = _board.cells
+    if cells is None:
         return False
-    with board.get_lock():
-        cells = board.get_obj()[:]
-    now, me = time.monotonic(), float(os.getpid())
-    return any(cells[i + 1] > now and cells[i] != me for i in range(0, len(cells), 2))
+    values, now, me = cells[:], time.monotonic(), os.getpid()
+    return any(
+        values[i + 1] > now and int(values[i]) != me and _alive(int(values[i])) for i in range(0, len(values), 2)
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process now has that pid: not ours, but alive
+        return True
+    return True
 
 
 class Pacer:

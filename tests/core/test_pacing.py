@@ -182,7 +182,7 @@ def _mark_then(seconds: float, started: object, release: object, *, die: bool = 
         started.set()  # type: ignore[attr-defined]
         release.wait(30)  # type: ignore[attr-defined]
         if die:
-            os._exit(0)  # killed mid-task: the mark stays until it expires
+            os._exit(0)  # killed mid-task: its mark stays on the board
 
 
 @pytest.fixture
@@ -206,16 +206,40 @@ def test_pool_processes_see_a_sibling_mark_its_work_waited_on_until_it_ends(boar
     assert not pacing.sibling_waited_on()
 
 
-def test_the_mark_of_a_process_killed_mid_task_expires(board):
+def test_the_mark_of_a_process_killed_mid_task_is_ignored(board):
     started, release = board.Event(), board.Event()
-    sibling = board.Process(target=_mark_then, args=(0.5, started, release), kwargs={"die": True})
+    sibling = board.Process(target=_mark_then, args=(60.0, started, release), kwargs={"die": True})
     sibling.start()
     assert started.wait(30)
+    assert pacing.sibling_waited_on()
     release.set()
     sibling.join(30)
-    assert pacing.sibling_waited_on()  # its slot was never cleared
-    time.sleep(0.6)
-    assert not pacing.sibling_waited_on()
+    cells = pacing._board.cells[:]
+    assert any(cells[i] == sibling.pid and cells[i + 1] > time.monotonic() for i in range(0, len(cells), 2))
+    assert not pacing.sibling_waited_on()  # its slot was never cleared, but no process has that pid
+
+
+def test_a_mark_expires_after_its_longest(board, monkeypatch):
+    started, release = board.Event(), board.Event()
+    sibling = board.Process(target=_mark_then, args=(30.0, started, release))
+    sibling.start()
+    try:
+        assert started.wait(30)
+        assert pacing.sibling_waited_on()
+        later = time.monotonic() + 31  # CLOCK_MONOTONIC is the machine's: the sibling's clock too
+        monkeypatch.setattr(pacing.time, "monotonic", lambda: later)
+        assert not pacing.sibling_waited_on()
+        monkeypatch.undo()
+    finally:
+        release.set()
+        sibling.join(30)
+
+
+def test_a_claim_that_finds_the_lock_held_marks_nothing_and_does_not_wait(board):
+    assert pacing._board.claim.acquire()  # a process killed while it held the lock
+    with pacing.waited_on():
+        cells = pacing._board.cells[:]
+        assert not any(cells[i + 1] > time.monotonic() for i in range(0, len(cells), 2))
 
 
 def test_without_a_board_nothing_is_marked(monkeypatch):
@@ -228,7 +252,7 @@ def test_an_enrollment_verification_runs_marked_waited_on(board, monkeypatch):
     from cameos import services, tasks
 
     def marked_by_me() -> bool:
-        cells, now = pacing._board.cells.get_obj()[:], time.monotonic()
+        cells, now = pacing._board.cells[:], time.monotonic()
         return any(cells[i] == os.getpid() and cells[i + 1] > now for i in range(0, len(cells), 2))
 
     seen: list[bool] = []
