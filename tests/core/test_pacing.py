@@ -7,6 +7,8 @@ process) never pauses. It pauses likewise while a sibling pool process runs work
 import multiprocessing
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import psutil
 import pytest
@@ -192,54 +194,53 @@ def board(monkeypatch):  # type: ignore[no-untyped-def]
     return multiprocessing.get_context("fork")  # as Celery's prefork pool starts its processes
 
 
-def test_pool_processes_see_a_sibling_mark_its_work_waited_on_until_it_ends(board):
-    started, release = board.Event(), board.Event()
-    sibling = board.Process(target=_mark_then, args=(60.0, started, release))
-    sibling.start()
+def _live_marks() -> list[int]:
+    """The pids of the board's marks that have not expired."""
+    cells, now = pacing._board.cells[:], time.monotonic()
+    return [int(cells[i]) for i in range(0, len(cells), 2) if cells[i + 1] > now]
+
+
+@contextmanager
+def _sibling(context, longest: float, *, die: bool = False) -> Iterator[multiprocessing.process.BaseProcess]:  # type: ignore[no-untyped-def]
+    """A forked pool process marking its work waited on, until the block ends (then it ends, or dies)."""
+    started, release = context.Event(), context.Event()
+    process = context.Process(target=_mark_then, args=(longest, started, release), kwargs={"die": die})
+    process.start()
     try:
         assert started.wait(30)
-        assert pacing.sibling_waited_on()
+        yield process
     finally:
         release.set()
-        sibling.join(30)
+        process.join(30)
+
+
+def test_pool_processes_see_a_sibling_mark_its_work_waited_on_until_it_ends(board):
+    with _sibling(board, 60.0) as sibling:
+        assert pacing.sibling_waited_on()
     assert sibling.exitcode == 0
     assert not pacing.sibling_waited_on()
 
 
 def test_the_mark_of_a_process_killed_mid_task_is_ignored(board):
-    started, release = board.Event(), board.Event()
-    sibling = board.Process(target=_mark_then, args=(60.0, started, release), kwargs={"die": True})
-    sibling.start()
-    assert started.wait(30)
-    assert pacing.sibling_waited_on()
-    release.set()
-    sibling.join(30)
-    cells = pacing._board.cells[:]
-    assert any(cells[i] == sibling.pid and cells[i + 1] > time.monotonic() for i in range(0, len(cells), 2))
-    assert not pacing.sibling_waited_on()  # its slot was never cleared, but no process has that pid
+    with _sibling(board, 60.0, die=True) as sibling:
+        assert pacing.sibling_waited_on()
+    assert sibling.pid in _live_marks()  # its slot was never cleared...
+    assert not pacing.sibling_waited_on()  # ...but no process has that pid
 
 
 def test_a_mark_expires_after_its_longest(board, monkeypatch):
-    started, release = board.Event(), board.Event()
-    sibling = board.Process(target=_mark_then, args=(30.0, started, release))
-    sibling.start()
-    try:
-        assert started.wait(30)
+    with _sibling(board, 30.0):
         assert pacing.sibling_waited_on()
         later = time.monotonic() + 31  # CLOCK_MONOTONIC is the machine's: the sibling's clock too
-        monkeypatch.setattr(pacing.time, "monotonic", lambda: later)
-        assert not pacing.sibling_waited_on()
-        monkeypatch.undo()
-    finally:
-        release.set()
-        sibling.join(30)
+        with monkeypatch.context() as clock:
+            clock.setattr(pacing.time, "monotonic", lambda: later)
+            assert not pacing.sibling_waited_on()
 
 
 def test_a_claim_that_finds_the_lock_held_marks_nothing_and_does_not_wait(board):
     assert pacing._board.claim.acquire()  # a process killed while it held the lock
     with pacing.waited_on():
-        cells = pacing._board.cells[:]
-        assert not any(cells[i + 1] > time.monotonic() for i in range(0, len(cells), 2))
+        assert _live_marks() == []
 
 
 def test_without_a_board_nothing_is_marked(monkeypatch):
@@ -251,12 +252,8 @@ def test_without_a_board_nothing_is_marked(monkeypatch):
 def test_an_enrollment_verification_runs_marked_waited_on(board, monkeypatch):
     from cameos import services, tasks
 
-    def marked_by_me() -> bool:
-        cells, now = pacing._board.cells[:], time.monotonic()
-        return any(cells[i] == os.getpid() and cells[i + 1] > now for i in range(0, len(cells), 2))
-
     seen: list[bool] = []
-    monkeypatch.setattr(services, "enrollment_verify", lambda enrollment_id: seen.append(marked_by_me()))
+    monkeypatch.setattr(services, "enrollment_verify", lambda enrollment_id: seen.append(os.getpid() in _live_marks()))
     tasks.verify_enrollment.run("0f8fad5b-d9cb-469f-a165-70867728950e")
     assert seen == [True]
-    assert not marked_by_me()  # and unmarked once it ends
+    assert os.getpid() not in _live_marks()  # and unmarked once it ends
