@@ -116,8 +116,9 @@ _handles = itertools.count(1)
 
 @pytest.fixture
 def mid_window(monkeypatch: pytest.MonkeyPatch) -> float:
-    """The rate limits' clock held in the middle of a minute (and of an hour), so a short burst of
-    requests never straddles two fixed windows (core.throttling counts per window). Returns it."""
+    """The rate limits' clock held in the middle of a minute and of an hour (so of a day too), so a
+    short burst of requests never straddles two fixed windows (core.throttling counts per window).
+    Returns it."""
     import types
 
     now = float(int(time.time()) // 3600 * 3600 + 1830)

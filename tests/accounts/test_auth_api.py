@@ -136,7 +136,7 @@ def test_a_disabled_account_cannot_use_its_token(client_of, me):
     assert client.get("/api/v1/me").status_code == 401
 
 
-def test_registration_is_throttled(anon, settings):
+def test_registration_is_throttled(anon, settings, mid_window):
     settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"register": "2/hour"}}
     assert register(anon, handle="first.one").status_code == 201
     assert register(anon, handle="second.one").status_code == 201

@@ -146,7 +146,7 @@ def test_comments_on_a_draft_or_unknown_video(client_of, me, other, make_video):
     assert client_of(me).get(url(424242, "comments")).status_code == 404
 
 
-def test_comments_are_rate_limited(api, other, make_video, settings):
+def test_comments_are_rate_limited(api, other, make_video, settings, mid_window):
     settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"comments": "2/hour"}}
     video = make_video(other)
     statuses = [api.post(url(video.pk, "comments"), {"text": f"c{i}"}, format="json").status_code for i in range(3)]

@@ -212,7 +212,7 @@ def test_a_challenge_is_single_use_and_unknown_tracking_numbers_are_404(anon, dj
     assert anon.get(f"{URL}/TD-AAAA-BBBB-CCCC-DDDD").status_code == 404
 
 
-def test_requests_are_limited_per_address_and_per_email(anon, settings, django_capture_on_commit_callbacks):
+def test_requests_are_limited_per_address_and_per_email(anon, settings, django_capture_on_commit_callbacks, mid_window):
     settings.CASTFEED_MODERATION = {**settings.CASTFEED_MODERATION, "TAKEDOWN_PER_EMAIL": "2/day"}
     for _ in range(2):
         assert (
