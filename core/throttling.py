@@ -68,6 +68,14 @@ def count_hit(key: str, *, ttl: int) -> int:
         return int(cursor.fetchone()[0])
 
 
+def hit_window(key: str, period: int) -> tuple[int, float]:
+    """One hit on `key` in the current fixed window of `period` seconds (its counter is
+    `<key>:<window number>`): the window's count so far, and the seconds until the window ends."""
+    now = time.time()
+    window = int(now // period)
+    return count_hit(f"{key}:{window}", ttl=period + 1), (window + 1) * period - now
+
+
 def sweep_counters() -> int:
     """Delete the database's counters whose window has ended; how many (Redis expires its own)."""
     deleted, _ = RateCounter.objects.filter(expires__lte=int(time.time())).delete()
@@ -93,12 +101,9 @@ class _FixedWindowThrottle(BaseThrottle):
         if not rate:
             return True
         limit, period = parse_rate(rate)
-        now = time.time()
-        window = int(now // period)
         user = request.user
         ident = f"u{user.pk}" if user and user.is_authenticated else f"ip{self.get_ident(request)}"
-        count = count_hit(f"throttle:{scope}:{ident}:{window}", ttl=period + 1)
-        self.wait_seconds = (window + 1) * period - now
+        count, self.wait_seconds = hit_window(f"throttle:{scope}:{ident}", period)
         return count <= limit
 
     def wait(self) -> float | None:

@@ -42,7 +42,7 @@ from cameos.models import Cameo
 from cameos.services import ChallengeInvalid, challenge_steps, check_upload
 from core.exceptions import Conflict, InvalidInput, NotFound, TooManyRequests
 from core.storage import delete_after_commit
-from core.throttling import count_hit, parse_rate
+from core.throttling import hit_window, parse_rate
 from feed import services as feed_services
 from feed.models import Video, VideoPerson
 from moderation.conf import conf
@@ -84,7 +84,7 @@ def _limit_email(email: str) -> None:
     counter's key says nothing), across processes (the shared cache)."""
     limit, period = parse_rate(conf().takedown_per_email)
     key = "takedown:email:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    if count_hit(f"{key}:{int(timezone.now().timestamp() // period)}", ttl=period) > limit:
+    if hit_window(key, period)[0] > limit:
         raise TooManyRequests("Too many takedown requests for this email address; try again later.", retry_after=period)
 
 
