@@ -142,19 +142,8 @@ def sibling_waited_on() -> bool:
     if cells is None:
         return False
     values, now, me = cells[:], time.monotonic(), os.getpid()
-    return any(
-        values[i + 1] > now and int(values[i]) != me and _alive(int(values[i])) for i in range(0, len(values), 2)
-    )
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process now has that pid: not ours, but alive
-        return True
-    return True
+    marked = {int(values[i]) for i in range(0, len(values), 2) if values[i + 1] > now} - {me}
+    return any(psutil.pid_exists(pid) for pid in marked)  # a dead process's mark is ignored
 
 
 class Pacer:
