@@ -226,8 +226,10 @@ class _Session:
         return cls(timezone.now().timestamp(), dict.fromkeys(streams))
 
     @classmethod
-    def decode(cls, cursor: str) -> _Session:
-        snapshot, positions, held, recent = decode_cursor(cursor, salt=SALT, length=4)
+    def decode(cls, cursor: str, viewer_id: int | None) -> _Session:
+        # A cursor is the viewer's own: it names their streams and the videos held back for them, so
+        # one made for someone else (or before signing in or out) is refused as invalid.
+        snapshot, positions, held, recent = decode_cursor(cursor, salt=_salt(viewer_id), length=4)
         return cls(
             float(snapshot),
             dict(positions),
@@ -235,11 +237,15 @@ class _Session:
             [int(a) for a in recent],
         )
 
-    def encode(self) -> str | None:
+    def encode(self, viewer_id: int | None) -> str | None:
         if all(p == EXHAUSTED for p in self.positions.values()) and not self.held:
             return None
         held = [[h.id, h.author_id, h.rank, h.liked] for h in self.held]
-        return encode_cursor([self.snapshot, self.positions, held, self.recent], salt=SALT)
+        return encode_cursor([self.snapshot, self.positions, held, self.recent], salt=_salt(viewer_id))
+
+
+def _salt(viewer_id: int | None) -> str:
+    return f"{SALT}.{viewer_id or 'anonymous'}"
 
 
 class _Merge:
@@ -309,9 +315,9 @@ def for_you_page(viewer_id: int | None, *, cursor: str | None = None, limit: int
     first page also reads the videos matched to what they asked for and against (feed.steering), in
     the same statement, when their preference is matched; a cursor carries the streams it read."""
     size = page_limit(limit)
-    session = _Session.decode(cursor) if cursor else _Session.start(viewer_id)
+    session = _Session.decode(cursor, viewer_id) if cursor else _Session.start(viewer_id)
     active = [s for s in STREAMS if s in session.positions and session.positions[s] != EXHAUSTED]
     n = size * conf().overfetch
     fetched = _fetch(active, session.positions, n, viewer_id) if active else {}
     picks = _Merge(session, fetched, n, size).run()
-    return ForYouPage(ids=[p.id for p in picks], next=session.encode(), liked={p.id for p in picks if p.liked})
+    return ForYouPage(ids=[p.id for p in picks], next=session.encode(viewer_id), liked={p.id for p in picks if p.liked})

@@ -137,6 +137,19 @@ def test_steered_pages_never_repeat_and_show_only_published_videos(
     assert set(seen[:5]) <= catalogue["cooking"]
 
 
+def test_a_steered_cursor_is_its_viewers_only(
+    api, anon, other, client_of, catalogue, django_capture_on_commit_callbacks
+):
+    steer(api, "more cooking", django_capture_on_commit_callbacks)
+    cursor = api.get("/api/v1/feed", {"limit": 5}).json()["next"]
+    assert api.get("/api/v1/feed", {"cursor": cursor}).status_code == 200
+    for stranger in (anon, client_of(other)):  # signed out, or handed to someone else
+        response = stranger.get("/api/v1/feed", {"cursor": cursor})
+        assert response.status_code == 400, response.content
+        assert response.json()["error"] == "invalid_cursor"
+        assert stranger.get("/api/v1/feed").status_code == 200  # their own first page still works
+
+
 def test_what_was_asked_against_comes_after_everything_else(api, catalogue, django_capture_on_commit_callbacks):
     steer(api, "less sports", django_capture_on_commit_callbacks)
     avoided = set(SteerVideo.objects.filter(kind="less").values_list("video_id", flat=True))
