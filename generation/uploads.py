@@ -55,7 +55,13 @@ def check_image(upload) -> CheckedImage:  # type: ignore[no-untyped-def]
             if min(width, height) < 64:
                 raise _refuse("The image is too small (at least 64 pixels on each side).")
             image.load()
-            rgb = ImageOps.exif_transpose(image).convert("RGB")
+            try:
+                upright = ImageOps.exif_transpose(image)
+            except Exception as exc:  # Pillow's EXIF parser raises struct.error, KeyError, TypeError...
+                # Refused rather than used unturned: the render decodes the same bytes and would
+                # read the orientation its own way, and the consent check must see what is rendered.
+                raise _refuse("The image's orientation data (EXIF) is damaged; save the image again.") from exc
+            rgb = upright.convert("RGB")
     except InvalidInput:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:  # Pillow's own header check

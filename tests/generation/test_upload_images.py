@@ -88,3 +88,38 @@ def test_an_image_within_the_cap_is_decoded(settings):
 
     checked = check_image(upload(out.getvalue()))
     assert (checked.width, checked.height, checked.bgr.shape) == (1000, 1000, (1000, 1000, 3))
+
+
+def jpeg_with_damaged_exif() -> bytes:
+    """A real JPEG whose EXIF names ImageWidth (0x0100) as text: Pillow's EXIF reader fails on it
+    (struct.error) though the pixels decode."""
+    exif = Image.Exif()
+    exif[0x010F] = "Cam"  # Make, text; the byte below turns it into ImageWidth, which must be a number
+    exif[0x0112] = 6  # rotated
+    out = io.BytesIO()
+    Image.new("RGB", (100, 100), (1, 2, 3)).save(out, "JPEG", exif=exif.tobytes())
+    data = bytearray(out.getvalue())
+    tag = data.index(b"Exif\0\0") + 6 + 8 + 2  # past the TIFF header and the entry count
+    assert data[tag : tag + 2] == b"\x01\x0f"
+    data[tag + 1] = 0x00
+    return bytes(data)
+
+
+def test_an_image_whose_exif_is_damaged_is_refused_and_nothing_is_stored(api):
+    response = api.post(
+        URL, {"prompt": "this", "duration_s": 2, "image": upload(jpeg_with_damaged_exif(), "x.jpg")}, format="multipart"
+    )
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["error"] == "invalid"
+    assert "EXIF" in body["fields"]["image"][0]
+    assert not GenerationJob.objects.exists()
+    assert not [p for p in stored_files() if "generation" in p.parts]
+    ok = io.BytesIO()
+    Image.new("RGB", (100, 100), (1, 2, 3)).save(ok, "JPEG")
+    assert (
+        api.post(
+            URL, {"prompt": "this", "duration_s": 2, "image": upload(ok.getvalue(), "x.jpg")}, format="multipart"
+        ).status_code
+        == 202
+    )
