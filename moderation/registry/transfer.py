@@ -166,9 +166,14 @@ def _parse_rows(
         errors += [(line, f"{name}: {message}") for name, messages in problems.items() for message in messages]
         photos: list[tuple[str, Path]] = []
         for written in _split(cell.get("photos", "")):
-            path = Path(written).expanduser()
-            path = path if path.is_absolute() else base_dir / path
-            if not path.is_file():
+            try:
+                path = Path(written).expanduser()  # "~someone/…" of no such user: RuntimeError
+                path = path if path.is_absolute() else base_dir / path
+                found = path.is_file()  # a name too long for the file system: OSError
+            except (OSError, RuntimeError, ValueError):
+                errors.append((line, f"photo “{written}”: not a path that can be read."))
+                continue
+            if not found:
                 errors.append((line, f"photo “{written}”: no such file ({path})."))
             else:
                 photos.append((written, path))

@@ -350,6 +350,50 @@ def test_command_refuses_a_missing_file(db, tmp_path):
         call_command("protected_people", "import", str(tmp_path / "nothing.csv"))
 
 
+def test_command_refuses_photo_paths_that_cannot_be_read_and_imports_nothing(db, folder):
+    path = write_csv(
+        folder, HEADER + "Amelia Quist,,,~no-such-user-here/face.jpg\nBart Lowe,,," + "x" * 5000 + ".jpg\n"
+    )
+    before = snapshot()
+
+    with pytest.raises(CommandError) as caught:
+        call_command("protected_people", "import", str(path))
+
+    text = str(caught.value)
+    assert text.startswith("2 problems; nothing was imported.")
+    assert f"{path}:2: photo “~no-such-user-here/face.jpg”: not a path that can be read." in text
+    assert f"{path}:3: photo “" in text
+    assert snapshot() == before
+
+
+def test_command_export_refuses_a_folder_or_a_file_for_photos_and_keeps_the_old_file(db, folder, tmp_path_factory):
+    call_command("protected_people", "import", str(good_csv(folder)), stdout=io.StringIO())
+    out = tmp_path_factory.mktemp("out")
+    with pytest.raises(CommandError, match="a folder; name the CSV file"):
+        call_command("protected_people", "export", str(out), stdout=io.StringIO())
+    kept = out / "keep.csv"
+    kept.write_text("the operator's last export\n", encoding="utf-8")
+    (out / "afile").write_text("x", encoding="utf-8")
+
+    with pytest.raises(CommandError, match="not a folder"):
+        call_command("protected_people", "export", str(kept), "--photos-dir", str(out / "afile"), stdout=io.StringIO())
+
+    assert kept.read_text(encoding="utf-8") == "the operator's last export\n"
+    (out / "ro").mkdir()
+    (out / "ro" / "afile").write_text("x", encoding="utf-8")
+    with pytest.raises(CommandError, match="not written"):  # a photo folder under a file: fails midway
+        call_command(
+            "protected_people",
+            "export",
+            str(kept),
+            "--photos-dir",
+            str(out / "ro" / "afile" / "sub"),
+            stdout=io.StringIO(),
+        )
+    assert kept.read_text(encoding="utf-8") == "the operator's last export\n"
+    assert sorted(p.name for p in out.iterdir()) == ["afile", "keep.csv", "ro"]  # no partial file left
+
+
 def test_command_exports_to_a_file_with_its_photos_and_to_standard_output(db, folder, tmp_path_factory):
     call_command("protected_people", "import", str(good_csv(folder)), stdout=io.StringIO())
     out = tmp_path_factory.mktemp("out")

@@ -65,9 +65,20 @@ class Command(BaseCommand):
         target = Path(file)
         if not target.parent.is_dir():
             raise CommandError(f"{target.parent}: no such folder.")
+        if target.is_dir():
+            raise CommandError(f"{target}: a folder; name the CSV file to write.")
         folder = None if no_photos else Path(photos_dir) if photos_dir else target.with_name(f"{target.stem}-photos")
-        with target.open("w", encoding="utf-8", newline="") as stream:
-            count = registry.registry_export(stream, photos_dir=folder, csv_dir=target.parent)
+        if folder is not None and folder.exists() and not folder.is_dir():
+            raise CommandError(f"{folder}: not a folder; the photos go into a folder (--photos-dir).")
+        # Written beside the target and renamed over it at the end: a failure leaves the old file whole.
+        partial = target.with_name(f".{target.name}.partial")
+        try:
+            with partial.open("w", encoding="utf-8", newline="") as stream:
+                count = registry.registry_export(stream, photos_dir=folder, csv_dir=target.parent)
+            partial.replace(target)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise CommandError(f"{target}: not written ({exc.strerror or exc}).") from exc
         where = f" (photos in {folder})" if folder is not None else ""
         self.stdout.write(self.style.SUCCESS(f"{count} people written to {target}{where}."))
 
