@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Block, Follow, User
 from core.bulk import insert_rows, next_id
-from core.seeding import pair_keys, popularity, unique_pairs
+from core.seeding import count, pair_keys, popularity, unique_pairs
 from core.text import skeleton
 
 SEED_PASSWORD = "castfeed-seed-password"  # noqa: S105 - documented password of seeded accounts
@@ -64,9 +64,9 @@ _LAST = [
 
 
 def add_arguments(parser: Any) -> None:
-    parser.add_argument("--users", type=int, default=1000, help="people to create")
-    parser.add_argument("--follows", type=int, default=10_000, help="follow edges to create")
-    parser.add_argument("--blocks", type=int, default=None, help="block edges (default: users / 100)")
+    parser.add_argument("--users", type=count, default=1000, help="people to create")
+    parser.add_argument("--follows", type=count, default=10_000, help="follow edges to create")
+    parser.add_argument("--blocks", type=count, default=None, help="block edges (default: users / 100)")
 
 
 def run(ctx: Any) -> None:

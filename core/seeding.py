@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
+
 import numpy as np
+
+
+def count(text: str) -> int:
+    """The argparse type of a seed step's sizes: a whole number, 0 or more."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}” is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is below 0")
+    return value
 
 
 def popularity(rng: np.random.Generator, n: int, exponent: float = 0.9) -> np.ndarray:
@@ -21,10 +34,14 @@ def unique_pairs(
     *,
     allow_same: bool = True,
 ) -> np.ndarray:
-    """`count` distinct (l, r) id pairs: l uniform over `left`, r drawn by `right_weights`.
-    With allow_same=False, pairs with l == r are left out (someone following themself)."""
+    """`count` distinct (l, r) id pairs (as many as there are, if fewer): l uniform over `left`, r
+    drawn by `right_weights`. With allow_same=False, pairs with l == r are left out (someone following
+    themself). The ids in `left` and in `right` are each distinct."""
     n_left, n_right = len(left), len(right)
-    count = min(count, n_left * n_right)
+    possible = n_left * n_right - (0 if allow_same else len(np.intersect1d(left, right)))
+    count = min(count, possible)  # more than there are would never be found
+    if count <= 0:
+        return np.empty((0, 2), dtype=np.int64)
     found = np.empty(0, dtype=np.int64)
     while len(found) < count:
         want = int((count - len(found)) * 1.3) + 16

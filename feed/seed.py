@@ -11,10 +11,11 @@ from typing import Any
 import numpy as np
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.management.base import CommandError
 from django.utils import timezone
 
 from core.bulk import indexes_deferred, insert_rows, next_id
-from core.seeding import popularity, unique_pairs
+from core.seeding import count, popularity, unique_pairs
 from feed import services
 from feed.conf import conf
 from feed.models import Comment, Like, Video, VideoPerson, View
@@ -189,11 +190,11 @@ DISTINCT: list[str] = sorted(
 
 
 def add_arguments(parser: Any) -> None:
-    parser.add_argument("--videos", type=int, default=5000, help="published videos")
-    parser.add_argument("--likes", type=int, default=50_000)
-    parser.add_argument("--views", type=int, default=30_000, help="viewers' plays (40%% watched to the end)")
-    parser.add_argument("--comments", type=int, default=5000)
-    parser.add_argument("--days", type=int, default=90, help="videos are spread over this many past days")
+    parser.add_argument("--videos", type=count, default=5000, help="published videos")
+    parser.add_argument("--likes", type=count, default=50_000)
+    parser.add_argument("--views", type=count, default=30_000, help="viewers' plays (40%% watched to the end)")
+    parser.add_argument("--comments", type=count, default=5000)
+    parser.add_argument("--days", type=count, default=90, help="videos are spread over this many past days")
 
 
 def sample_clip(index: int, width: int = 144, height: int = 256, frames: int = 48, fps: int = 24) -> bytes:
@@ -242,6 +243,10 @@ def run(ctx: Any) -> None:
     rng, opts = ctx.rng, ctx.options
     users, weights = ctx.data["user_ids"], ctx.data["popularity"]
     n_videos = opts["videos"]
+    if not n_videos:
+        return  # no video: nothing to like, view or comment on
+    if not len(users):
+        raise CommandError("Videos need authors: give --users more than 0.")
     now = timezone.now()
     files = _files()
 

@@ -1,9 +1,10 @@
 """`manage.py seed` makes a skewed, consistent data set that people can sign in to."""
 
 import io
+import signal
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 from django.test import Client
 
@@ -81,3 +82,44 @@ def test_seeded_videos_have_true_counters_real_files_and_a_skew(anon, settings):
     media = Client().get(body["results"][0]["media_url"])
     assert media.status_code == 200
     assert b"ftyp" in b"".join(media.streaming_content)[:32]  # a real MP4
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--users", "-5"], "argument --users: -5 is below 0"),
+        (["--seed", "-1"], "argument --seed: -1 is below 0"),
+        (["--videos", "ten"], "argument --videos: “ten” is not a whole number"),
+        (["--users", "0", "--videos", "5"], "Videos need authors: give --users more than 0."),
+    ],
+)
+def test_bad_sizes_are_refused_with_a_message_and_store_nothing(args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("seed", *args, "--follows", "3", stdout=io.StringIO())
+    assert not User.objects.exists() and not Video.objects.exists()
+
+
+def test_a_step_that_fails_leaves_no_earlier_steps_rows(monkeypatch):
+    import feed.seed
+
+    def broken(ctx):
+        raise RuntimeError("the feed step failed")
+
+    monkeypatch.setattr(feed.seed, "run", broken)
+    with pytest.raises(RuntimeError):
+        call_command("seed", "--users", "5", "--follows", "4", stdout=io.StringIO())
+    assert not User.objects.exists() and not Follow.objects.exists()
+
+
+def test_more_follows_than_a_few_people_can_make_is_as_many_as_there_are():
+    def too_long(signum, frame):
+        raise TimeoutError("the seed did not end: it looks for follows that cannot exist")
+
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(60)
+    try:
+        call_command("seed", "--users", "3", "--follows", "100", "--blocks", "0", "--videos", "0", stdout=io.StringIO())
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert Follow.objects.count() == 6  # each of 3 follows the 2 others; asking for more used to never end

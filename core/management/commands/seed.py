@@ -1,4 +1,5 @@
-"""`manage.py seed`: a realistic data set, fast (bulk inserts), built by every app in turn.
+"""`manage.py seed`: a realistic data set, fast (bulk inserts), built by every app in turn, in one
+transaction.
 
 Each app may ship a `seed` module with `add_arguments(parser)` and `run(ctx)`; they run in
 INSTALLED_APPS order (accounts before feed before cameos...), sharing `ctx`, so later apps build
@@ -15,6 +16,8 @@ import numpy as np
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+
+from core.seeding import count
 
 
 @dataclass
@@ -40,7 +43,7 @@ class Command(BaseCommand):
     help = "Fill the database with a realistic, skewed data set (users, follows, blocks, and more)."
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--seed", type=int, default=42, help="random seed (the data set is reproducible)")
+        parser.add_argument("--seed", type=count, default=42, help="random seed (the data set is reproducible)")
         for module in _seed_modules():
             module.add_arguments(parser)
 
@@ -51,9 +54,9 @@ class Command(BaseCommand):
 
         ctx = SeedContext(options=options, rng=np.random.default_rng(options["seed"]), log=log)
         started = time.perf_counter()
-        for module in _seed_modules():
-            step = time.perf_counter()
-            with transaction.atomic():
+        with transaction.atomic():  # all or nothing: a step that fails leaves no earlier step's rows
+            for module in _seed_modules():
+                step = time.perf_counter()
                 module.run(ctx)
-            log(f"{module.__name__}: {time.perf_counter() - step:.1f}s")
+                log(f"{module.__name__}: {time.perf_counter() - step:.1f}s")
         log(f"seeded in {time.perf_counter() - started:.1f}s")
