@@ -271,7 +271,8 @@ def video_delete(*, video: Video, by: User | None = None) -> None:
     people, reports cascade), its files once that commits; remixes keep existing without the link.
     `by`: who asked (the author, a person in it); None for the system (a consent cascade). When
     someone other than the author asks, the video's fingerprint is kept so that no copy of it can be
-    published; an author deleting their own video may make it again."""
+    published; an author deleting their own video may make it again, unless it was taken down or is
+    hidden pending a takedown review (then deleting it is no way around the review)."""
     locked = Video.objects.select_for_update().filter(pk=video.pk).first()
     if locked is None:
         raise NotFound("This video does not exist.")
@@ -281,6 +282,8 @@ def video_delete(*, video: Video, by: User | None = None) -> None:
     pk, author_id, status = locked.pk, locked.author_id, locked.status
     if by is not None and by.pk != author_id:
         _remember_removed(pk, locked.fingerprint, RemovedFingerprint.Reason.DELETED_BY_PERSON)
+    elif status == Video.Status.REMOVED:
+        _remember_removed(pk, locked.fingerprint, RemovedFingerprint.Reason.TAKEN_DOWN)
     locked.delete()
     _delete_unreferenced(files)
     video_deleted.send(
@@ -327,6 +330,15 @@ def video_hide(*, video: Video, reason: str) -> bool:
         _bump(video.remix_of_id, remix_count=-1)
     _sync_people([video.pk])
     return True
+
+
+def removed_fingerprints_forget(*, video_ids: Iterable[int]) -> int:
+    """Forget the fingerprints kept for these deleted videos' takedown (a takedown dismissed after the
+    author deleted the hidden video): copies of them may be published again."""
+    deleted, _ = RemovedFingerprint.objects.filter(
+        video_id__in=list(video_ids), reason=RemovedFingerprint.Reason.TAKEN_DOWN
+    ).delete()
+    return deleted
 
 
 @transaction.atomic

@@ -297,11 +297,20 @@ def request_confirm(*, request_id: int, reviewer: User) -> TakedownRequest:
 
 @transaction.atomic
 def request_dismiss(*, request_id: int, reviewer: User) -> TakedownRequest:
-    """No grounds: the videos this request hid are published again; close the request."""
+    """No grounds: the videos this request hid are published again; close the request. One its author
+    deleted while it was hidden is gone, but copies of it may be published again (unless another
+    request still holds it, or confirmed it)."""
     request = _open(request_id)
+    gone = []
     for match in TakedownMatch.objects.filter(request=request, was_published=True).select_related("video"):
         if match.video is not None:
             feed_services.video_unhide(video=match.video)
+        else:
+            gone.append(match.video_ref)
+    held = TakedownMatch.objects.filter(
+        video_ref__in=gone, request__status__in=[Status.HIDDEN, Status.REMOVED]
+    ).exclude(request=request)
+    feed_services.removed_fingerprints_forget(video_ids=set(gone) - set(held.values_list("video_ref", flat=True)))
     return _reviewed(request, Status.DISMISSED, reviewer=reviewer, fields={"videos_hidden": 0})
 
 

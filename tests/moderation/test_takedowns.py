@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cameos import services as cameos
 from cameos.models import VideoFace
+from feed import services as feed_services
+from feed.fingerprints import Fingerprint
 from feed.models import Video
 from moderation import takedowns
 from moderation.models import AuditEvent, TakedownChallenge, TakedownRequest
@@ -130,6 +133,33 @@ def test_a_dismissed_request_puts_the_hidden_video_back(
     assert TakedownRequest.objects.get(pk=request.pk).template is None
     with pytest.raises(Exception, match="dismissed"):
         takedowns.request_confirm(request_id=request.pk, reviewer=make_user("late"))
+
+
+def test_the_author_deleting_a_hidden_video_does_not_get_around_the_review(
+    anon, client_of, make_user, make_video, published_of_her, django_capture_on_commit_callbacks
+):
+    """The video is hidden pending review; its author deletes it. A copy of it (the same vPDQ
+    fingerprint) cannot be published while the request stands; once it is dismissed, it can."""
+    rng = np.random.default_rng(3)
+    fingerprint = Fingerprint(rng.integers(0, 256, size=(6, 32), dtype=np.uint8), np.full(6, 100, np.uint8))
+    Video.objects.filter(pk=published_of_her.pk).update(fingerprint=fingerprint.to_bytes())
+    author = published_of_her.author
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    assert anon.get(f"{URL}/{tracking}").json()["videos_hidden"] == 1
+
+    assert client_of(author).delete(f"/api/v1/videos/{published_of_her.pk}").status_code == 204
+    copy = make_video(author, publish=False)
+    Video.objects.filter(pk=copy.pk).update(fingerprint=fingerprint.to_bytes())
+    copy.refresh_from_db()
+    with pytest.raises(feed_services.CopyOfRemovedVideo):  # what publishing the job answers with a 409
+        feed_services.video_publish(video=copy)
+
+    takedowns.request_dismiss(
+        request_id=TakedownRequest.objects.get(tracking=tracking).pk, reviewer=make_user("reviewer")
+    )
+    assert feed_services.video_publish(video=copy).status == "published"
 
 
 @pytest.mark.parametrize(
