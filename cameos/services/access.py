@@ -20,8 +20,7 @@ from cameos.signals import audience_narrowed, cameo_erased, grant_decided, grant
 from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from core.presenters import timestamp
 from core.storage import delete_after_commit
-from feed import services as feed_services
-from feed.models import Video, VideoPerson
+from feed.models import VideoPerson
 
 AUDIENCE_ORDER = {Audience.ONLY_ME: 0, Audience.APPROVED: 1, Audience.MUTUALS: 2, Audience.EVERYONE: 3}
 
@@ -89,7 +88,8 @@ def _delete_videos_of_people_no_longer_allowed(owner: User, cameo: Cameo) -> Non
 @transaction.atomic
 def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
     """Erase the cameo at once: gallery entry, reference crops (files after commit), settings and
-    grants. With delete_appearances, every video that shows the person is deleted too."""
+    grants. With delete_appearances, every video that shows the person is deleted too, as if they
+    deleted each one (appearances_delete)."""
     cameo = Cameo.objects.select_for_update().filter(owner=owner).first()
     if cameo is None:
         raise NotFound("You have no cameo.")
@@ -97,9 +97,8 @@ def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
     gallery.remove(cameo.pk)
     cameo.delete()
     delete_after_commit(names)
-    if delete_appearances:
-        for video in Video.objects.filter(pk__in=VideoPerson.objects.filter(user=owner).values("video_id")):
-            feed_services.video_delete(video=video)
+    if delete_appearances:  # as the person deleting each (copies of others' blocked, authors told)
+        appearances_delete(person=owner)
     cameo_erased.send(sender=Cameo, owner=owner)
 
 

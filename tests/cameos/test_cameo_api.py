@@ -1,15 +1,18 @@
 """Audience, preferences, requests and grants, and deleting a cameo, for every persona."""
 
+import numpy as np
 import pytest
 from django.core.files.storage import default_storage
 from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts import services as accounts_services
+from accounts.models import Notification
 from cameos import services
 from cameos.models import Cameo, CameoGrant, GalleryEntry
 from cameos.signals import audience_narrowed, cameo_erased, grant_revoked
-from feed.models import Video
+from feed.fingerprints import Fingerprint
+from feed.models import RemovedFingerprint, Video
 
 pytestmark = pytest.mark.django_db
 CAMEO = "/api/v1/cameo"
@@ -274,6 +277,8 @@ def test_delete_with_appearances_deletes_every_video_that_shows_me(
 ):
     activate_cameo(me)
     showing = make_video(other, people=(me,))
+    fingerprint = Fingerprint(np.full((2, 32), 7, np.uint8), np.full(2, 100, np.uint8))  # vPDQ's shape
+    Video.objects.filter(pk=showing.pk).update(fingerprint=fingerprint.to_bytes())
     draft = make_video(other, publish=False, people=(me,))
     unrelated = make_video(other)
     with django_capture_on_commit_callbacks(execute=True):
@@ -281,6 +286,10 @@ def test_delete_with_appearances_deletes_every_video_that_shows_me(
     assert list(Video.objects.values_list("pk", flat=True)) == [unrelated.pk]
     assert not default_storage.exists(showing.media.name)
     assert not default_storage.exists(draft.media.name)
+    # As if I deleted each: no copy of another's video of me can be published, and its author is told.
+    assert list(RemovedFingerprint.objects.values_list("video_id", "reason")) == [(showing.pk, "deleted_by_person")]
+    told = Notification.objects.filter(user=other, kind=Notification.Kind.VIDEO_REMOVED)
+    assert sorted(n.data["video_id"] for n in told) == sorted([showing.pk, draft.pk])
 
 
 def test_delete_keeps_appearances_by_default(api, me, other, activate_cameo, make_video):
