@@ -173,7 +173,8 @@ class ProtectedPersonAdmin(admin.ModelAdmin):
     def changeform_view(
         self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
-        if request.method == "POST":
+        may_save = self.has_change_permission(request) if object_id else self.has_add_permission(request)
+        if request.method == "POST" and may_save:
             # Heavy (detection and embedding): done here, before the transaction the admin opens.
             request._prepared_faces = {  # type: ignore[attr-defined]
                 key: _prepare(upload)
@@ -262,7 +263,8 @@ class ProtectedPersonAdmin(admin.ModelAdmin):
 
 @admin.register(Report)
 class ReportQueueAdmin(admin.ModelAdmin):
-    """Open reports first, oldest first. Actions: take the video down, or dismiss."""
+    """Open reports first, oldest first. Actions (to staff who may change reports): take the video
+    down, or dismiss."""
 
     list_display = ("created_at", "reason", "video", "video_status", "reporter", "status")
     list_filter = ("status", "reason")
@@ -281,7 +283,7 @@ class ReportQueueAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.action(description="Take the reported videos down")
+    @admin.action(description="Take the reported videos down", permissions=("change",))
     def take_down(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         done = 0
         for report in queryset:
@@ -292,7 +294,7 @@ class ReportQueueAdmin(admin.ModelAdmin):
                 self.message_user(request, f"Report {report.pk}: {exc.detail}", messages.WARNING)
         self.message_user(request, f"{done} video(s) taken down.")
 
-    @admin.action(description="Dismiss the reports")
+    @admin.action(description="Dismiss the reports", permissions=("change",))
     def dismiss(self, request: HttpRequest, queryset: QuerySet[Report]) -> None:
         closed = 0
         for report in queryset:
@@ -314,9 +316,9 @@ class TakedownMatchInline(admin.TabularInline):
 
 @admin.register(TakedownRequest)
 class TakedownQueueAdmin(admin.ModelAdmin):
-    """Requests waiting for review first, the soonest due first (48 hours from receipt). Actions:
-    confirm (every matched video removed everywhere, copies blocked) or dismiss (hidden videos back).
-    The selfie is never shown here: it is deleted when the request closes."""
+    """Requests waiting for review first, the soonest due first (48 hours from receipt). Actions (to
+    staff who may change requests): confirm (every matched video removed everywhere, copies blocked)
+    or dismiss (hidden videos back). The selfie is never shown here: it is deleted when the request closes."""
 
     list_display = ("tracking", "status", "received_at", "due_at", "videos_hidden", "videos_removed", "email")
     list_filter = ("status",)
@@ -336,11 +338,11 @@ class TakedownQueueAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    @admin.action(description="Confirm: remove the matched videos everywhere")
+    @admin.action(description="Confirm: remove the matched videos everywhere", permissions=("change",))
     def confirm(self, request: HttpRequest, queryset: QuerySet[TakedownRequest]) -> None:
         self._decide(request, queryset, takedowns.request_confirm, "confirmed")
 
-    @admin.action(description="Dismiss: put the hidden videos back")
+    @admin.action(description="Dismiss: put the hidden videos back", permissions=("change",))
     def dismiss(self, request: HttpRequest, queryset: QuerySet[TakedownRequest]) -> None:
         self._decide(request, queryset, takedowns.request_dismiss, "dismissed")
 

@@ -130,6 +130,27 @@ def test_dismissing_reports_leaves_the_video_up(api, make_user, make_video, mode
     assert report.status == Report.Status.DISMISSED and video.status == Video.Status.PUBLISHED
 
 
+@pytest.mark.parametrize("action", ["take_down", "dismiss"])
+def test_staff_who_may_only_view_reports_cannot_act_on_them(api, make_user, make_video, action):
+    from django.contrib.auth.models import Permission
+
+    video = make_video(make_user("poster"))
+    api.post(f"/api/v1/videos/{video.pk}/report", {"reason": "spam"}, format="json")
+    report = Report.objects.get(video=video)
+    viewer = make_user("read.only")
+    viewer.is_staff = True
+    viewer.save(update_fields=["is_staff"])
+    viewer.user_permissions.add(Permission.objects.get(codename="view_report"))
+    client = Client()
+    client.force_login(viewer)
+    page = client.get("/admin/feed/report/")
+    assert page.status_code == 200 and f'value="{action}"' not in page.content.decode()
+    client.post("/admin/feed/report/", {"action": action, "_selected_action": [report.pk]})
+    report.refresh_from_db()
+    video.refresh_from_db()
+    assert report.status == Report.Status.OPEN and video.status == Video.Status.PUBLISHED
+
+
 def test_the_audit_log_is_visible_to_moderators_and_read_only(me, moderator):
     _, client = moderator
     event = AuditEvent.objects.create(kind="block", actor_id=me.pk, subject_id=1)

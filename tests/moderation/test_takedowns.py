@@ -288,6 +288,32 @@ def test_reviewers_work_the_queue_in_the_admin(anon, make_user, published_of_her
     assert outsider.get("/admin/moderation/takedownrequest/").status_code == 302
 
 
+@pytest.mark.parametrize("action", ["confirm", "dismiss"])
+def test_staff_who_may_only_view_the_queue_cannot_decide(
+    anon, make_user, published_of_her, django_capture_on_commit_callbacks, action
+):
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    viewer = make_user("viewer")
+    viewer.is_staff = True
+    viewer.save(update_fields=["is_staff"])
+    viewer.user_permissions.add(Permission.objects.get(codename="view_takedownrequest"))
+    admin = Client()
+    admin.force_login(viewer)
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    page = admin.get("/admin/moderation/takedownrequest/")
+    assert page.status_code == 200 and tracking in page.content.decode()
+    assert f'value="{action}"' not in page.content.decode()  # not offered
+    request = TakedownRequest.objects.get(tracking=tracking)
+    with django_capture_on_commit_callbacks(execute=True):
+        admin.post("/admin/moderation/takedownrequest/", {"action": action, "_selected_action": [request.pk]})
+    assert anon.get(f"{URL}/{tracking}").json()["status"] == "hidden"  # still waiting for a reviewer
+    assert Video.objects.get(pk=published_of_her.pk).status == "removed"  # hidden, not deleted or back
+
+
 def test_a_weaker_match_is_listed_for_the_reviewer_but_not_hidden(
     anon, make_user, make_video, published_of_her, django_capture_on_commit_callbacks
 ):
