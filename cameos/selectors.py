@@ -14,8 +14,15 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import User
-from accounts.selectors import NO_RELATION, Relation, relations_from, relations_parse, relations_query
+from accounts.models import Block, User
+from accounts.selectors import (
+    NO_RELATION,
+    Relation,
+    blockers_of,
+    relations_from,
+    relations_parse,
+    relations_query,
+)
 from cameos import crypto
 from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, VideoFace, Voice
 from core.exceptions import NotFound
@@ -279,10 +286,14 @@ def appearances_page(user: User, *, cursor: str | None, limit: int | None) -> Pa
 
 
 def possible_matches_on_videos_of(author: User) -> QuerySet[Appearance]:
-    """The open possible matches on `author`'s videos, for them to confirm or remove (newest first)."""
+    """The open possible matches on `author`'s videos, for them to confirm or remove (newest first).
+    Not those of people in a block with the author, either way: that would name someone who does
+    not exist for them (the person's recourse is deleting a confirmed video, or a takedown)."""
     return (
         Appearance.objects.filter(video__author=author, match=Appearance.Match.POSSIBLE)
         .exclude(user=author)
+        .exclude(user__in=blockers_of(author))
+        .exclude(user__in=Block.objects.filter(blocker=author).values("blocked_id"))
         .select_related("user")
     )
 

@@ -10,6 +10,7 @@ import numpy as np
 from django.db import transaction
 
 from accounts.models import Notification, User
+from accounts.selectors import is_blocked_between
 from accounts.services import notify
 from cameos import gallery
 from cameos.conf import conf
@@ -70,8 +71,9 @@ def track_reveals(*, similarity: float, frames: int, runner_up: float, published
 
 
 def _possible_match_found(video: Video, user_id: int) -> None:
-    """Ask the author of `video` to confirm or remove a person it may show (a possible match)."""
-    if video.author_id == user_id:
+    """Ask the author of `video` to confirm or remove a person it may show (a possible match); not
+    when the two are in a block, either way (the author is never told who blocked them)."""
+    if video.author_id == user_id or is_blocked_between(video.author_id, user_id):
         return
     match = Appearance.objects.filter(video=video, user_id=user_id, match=Appearance.Match.POSSIBLE).first()
     handle = User.objects.filter(pk=user_id).values_list("handle", flat=True).first()
@@ -90,11 +92,10 @@ def possible_match_decide(*, author: User, match_id: int, confirm: bool) -> Appe
     """The author of a video answers a possible match: `confirm` (it is that person: they see the
     video and may delete it, and are told) or remove (it is not them: never raised again). 404 for a
     match that is not on one of the author's videos or is no longer open."""
+    from cameos.selectors import possible_matches_on_videos_of
+
     appearance = (
-        Appearance.objects.select_for_update()
-        .filter(pk=match_id, video__author=author, match=Appearance.Match.POSSIBLE)
-        .select_related("video", "user")
-        .first()
+        possible_matches_on_videos_of(author).select_for_update().filter(pk=match_id).select_related("video").first()
     )
     if appearance is None:
         raise NotFound("No such possible match.")

@@ -9,6 +9,7 @@ from unittest.mock import ANY
 
 import pytest
 
+from accounts import services as accounts_services
 from accounts.models import Notification
 from cameos import services as cameos
 from cameos.conf import conf
@@ -133,6 +134,25 @@ def test_the_author_confirms_a_possible_match(api, me, stranger, make_video, act
     assert api.get(rows[0]["video"]["media_url"]).status_code == 200
     assert Notification.objects.filter(user=me, kind="video_of_you_found", data={"video_ids": [draft.pk]}).exists()
     assert api.delete(f"{URL}/{draft.pk}").status_code == 204
+
+
+@pytest.mark.parametrize("who_blocks", ["me", "the author"])
+def test_the_author_is_never_asked_about_someone_in_a_block_with_them(
+    api, me, stranger, make_video, activate_cameo, client_of, who_blocks
+):
+    blocker, blocked = (me, stranger) if who_blocks == "me" else (stranger, me)
+    accounts_services.block_create(blocker=blocker, blocked=blocked)
+    draft = video_showing(stranger, make_video)
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE))
+    match_id = Appearance.objects.get(video=draft, user=me, match="possible").pk
+
+    author = client_of(stranger)
+    assert author.get(MATCHES).json()["results"] == []  # my handle is not shown to them
+    assert not Notification.objects.filter(user=stranger).exists()
+    assert author.post(f"{MATCHES}/{match_id}/confirm").status_code == 404
+    assert author.post(f"{MATCHES}/{match_id}/remove").status_code == 404
+    # I am still told that something may show me (no video, no author).
+    assert [r["match"] for r in api.get(URL).json()["results"]] == ["possible"]
 
 
 def test_the_author_removes_a_possible_match_and_a_new_scan_does_not_raise_it_again(
