@@ -115,6 +115,25 @@ def test_unmatched_routes_are_json_404(client, url):
     assert_error(client.get(url), 404, "not_found")
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/takedowns/%00",  # PostgreSQL text cannot hold a NUL: these lookups were 500s there
+        "/api/v1/takedowns/TD-%00ABC",
+        "/media/v/%00/video.mp4",
+        "/media/v/ab%00cd/poster.jpg",
+        "/api/v1/users/a%00b",
+        "/api/v1/search?q=a%00b",
+        "/api/v1/cameo/appearances?author=%00",
+    ],
+)
+def test_a_nul_character_in_the_url_is_a_json_400(client, url):
+    response = client.get(url)
+    assert_error(response, 400, "bad_request")
+    assert response.json()["detail"] == "The URL contains a NUL character."
+    assert client.get("/healthz").status_code == 200
+
+
 def test_a_path_missing_its_trailing_slash_is_a_json_404_not_a_redirect(client):
     """Under DEBUG Django raises (a 500) rather than redirect a POST to the slashed path."""
     assert_error(client.post("/api/schema", {"a": 1}, content_type="application/json"), 404, "not_found")
