@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import cast
 
 from drf_spectacular.utils import extend_schema
@@ -106,7 +107,7 @@ class TakedownsApi(APIView):
             video=data.validated_data["video"],
             email=data.validated_data["email"],
             videos=data.validated_data.get("videos", []),
-            address=request.META.get("REMOTE_ADDR"),
+            address=_client_address(request),
         )
         return Response(
             presenters.takedown_body(created),
@@ -125,3 +126,11 @@ class TakedownApi(APIView):
         if found is None:
             raise NotFound("No takedown request has this tracking number.")
         return Response(presenters.takedown_body(found))
+
+
+def _client_address(request: Request) -> str | None:
+    """The peer's IP address, or None where there is none (a unix socket gives "")."""
+    try:
+        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR") or ""))
+    except ValueError:
+        return None

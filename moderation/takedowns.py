@@ -113,15 +113,19 @@ def _request_create(
     challenge.used_at = now
     challenge.save(update_fields=["used_at"])
     name = default_storage.save(f"takedowns/{secrets.token_urlsafe(16)}.{container}", video)
-    request = TakedownRequest.objects.create(
-        email=email.strip(),
-        address=address,
-        challenge=challenge,
-        videos_named=named,
-        upload_name=name,
-        received_at=now,
-        due_at=now + dt.timedelta(hours=conf().takedown_due_hours),
-    )
+    try:
+        request = TakedownRequest.objects.create(
+            email=email.strip(),
+            address=address,
+            challenge=challenge,
+            videos_named=named,
+            upload_name=name,
+            received_at=now,
+            due_at=now + dt.timedelta(hours=conf().takedown_due_hours),
+        )
+    except Exception:
+        default_storage.delete(name)  # no selfie is kept for a request that was not made
+        raise
     from moderation.tasks import verify_takedown  # tasks import this module
 
     transaction.on_commit(lambda: verify_takedown.delay(request.pk))

@@ -259,6 +259,18 @@ def test_requests_are_limited_per_address_and_per_email(anon, settings, django_c
     assert anon.post(f"{URL}/challenges").status_code == 429
 
 
+@pytest.mark.parametrize(
+    ("peer", "kept"), [("", None), ("unix:/run/castfeed.sock", None), ("2001:db8::1", "2001:db8::1")]
+)
+def test_a_request_from_a_peer_with_no_ip_address_is_accepted(anon, settings, peer, kept):
+    """Behind a proxy on a unix socket the peer address is empty: the request is taken all the same."""
+    anon.defaults["REMOTE_ADDR"] = peer
+    response = submit(anon, videos.video(), challenge(anon))
+    assert response.status_code == 202, response.content
+    assert TakedownRequest.objects.get(tracking=response.json()["tracking"]).address == kept
+    assert len(selfies(settings)) == 1
+
+
 def test_reviewers_work_the_queue_in_the_admin(anon, make_user, published_of_her, django_capture_on_commit_callbacks):
     from django.test import Client
 
