@@ -7,8 +7,8 @@
   503 at once: under overload the app serves what can still arrive in time instead of working on
   requests whose clients have given up.
 - `RequestBodyLimitMiddleware`: oversized request bodies are refused before anything reads them, and
-  a URL with a NUL character in its path or query is a 400 (no route or parameter has one, and
-  PostgreSQL text cannot hold one: a lookup would fail as a 500).
+  a NUL character in the URL is a 404 in the path (no route has one), a 400 in the query (no
+  parameter has one): PostgreSQL text cannot hold one, so a lookup would fail as a 500.
 - `CommonMiddleware`: Django's, without the trailing-slash redirect under /api/ (API paths are exact:
   a redirect would drop a POST's body, and under DEBUG Django raises instead of redirecting one).
 """
@@ -186,8 +186,10 @@ class RequestBodyLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
-            return JsonResponse({"error": "bad_request", "detail": "The URL contains a NUL character."}, status=400)
+        if "\x00" in request.path:  # no route has one
+            return JsonResponse({"error": "not_found", "detail": "Not found."}, status=404)
+        if "%00" in request.META.get("QUERY_STRING", ""):
+            return JsonResponse({"error": "bad_request", "detail": "The query contains a NUL character."}, status=400)
         raw = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(raw)

@@ -116,21 +116,19 @@ def test_unmatched_routes_are_json_404(client, url):
 
 
 @pytest.mark.parametrize(
-    "url",
+    ("url", "status", "code"),
     [
-        "/api/v1/takedowns/%00",  # PostgreSQL text cannot hold a NUL: these lookups were 500s there
-        "/api/v1/takedowns/TD-%00ABC",
-        "/media/v/%00/video.mp4",
-        "/media/v/ab%00cd/poster.jpg",
-        "/api/v1/users/a%00b",
-        "/api/v1/search?q=a%00b",
-        "/api/v1/cameo/appearances?author=%00",
+        ("/api/v1/takedowns/%00", 404, "not_found"),  # PostgreSQL text cannot hold a NUL: 500s there
+        ("/api/v1/takedowns/TD-%00ABC", 404, "not_found"),
+        ("/media/v/%00/video.mp4", 404, "not_found"),
+        ("/media/v/ab%00cd/poster.jpg", 404, "not_found"),
+        ("/api/v1/users/a%00b", 404, "not_found"),
+        ("/api/v1/search?q=a%00b", 400, "bad_request"),
+        ("/api/v1/cameo/appearances?author=%00", 400, "bad_request"),
     ],
 )
-def test_a_nul_character_in_the_url_is_a_json_400(client, url):
-    response = client.get(url)
-    assert_error(response, 400, "bad_request")
-    assert response.json()["detail"] == "The URL contains a NUL character."
+def test_a_nul_character_in_the_url_is_a_json_404_or_400(client, url, status, code):
+    assert_error(client.get(url), status, code)
     assert client.get("/healthz").status_code == 200
 
 
