@@ -16,6 +16,7 @@ from cameos import gallery
 from cameos.conf import conf
 from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, Voice
 from cameos.services.appearances import appearances_delete
+from cameos.services.enrollment import enrollments_cancel
 from cameos.signals import audience_narrowed, cameo_erased, grant_decided, grant_revoked
 from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from core.presenters import timestamp
@@ -88,15 +89,20 @@ def _delete_videos_of_people_no_longer_allowed(owner: User, cameo: Cameo) -> Non
 @transaction.atomic
 def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
     """Erase the cameo at once: gallery entry, reference crops (files after commit), settings and
-    grants. With delete_appearances, every video that shows the person is deleted too, as if they
-    deleted each one (appearances_delete)."""
+    grants, an enrollment still being checked (its upload; it will create nothing), and the possible
+    matches its face raised (authors are no longer asked about them). With delete_appearances, every
+    video that shows the person is deleted too, as if they deleted each one (appearances_delete)."""
+    cancelled = enrollments_cancel(user=owner)
     cameo = Cameo.objects.select_for_update().filter(owner=owner).first()
     if cameo is None:
+        if cancelled:
+            return
         raise NotFound("You have no cameo.")
     names = list(cameo.reference_names)
     gallery.remove(cameo.pk)
     cameo.delete()
     delete_after_commit(names)
+    _possible_matches_forget(owner)
     if delete_appearances:  # as the person deleting each (copies of others' blocked, authors told)
         appearances_delete(person=owner)
     cameo_erased.send(sender=Cameo, owner=owner)
@@ -172,10 +178,21 @@ def grant_revoke(*, owner: User, grant_id: int, delete_videos: bool = False) -> 
 # --- erasure ---------------------------------------------------------------------------------------
 
 
+def _possible_matches_forget(person: User) -> None:
+    """The possible matches of this person's face, and the authors' notifications naming them."""
+    matches = Appearance.objects.filter(user=person, match=Appearance.Match.POSSIBLE)
+    ids = list(matches.values_list("pk", flat=True))
+    if ids:
+        Notification.objects.filter(kind=Notification.Kind.APPEARANCE_TO_CONFIRM, data__match_id__in=ids).delete()
+        matches.delete()
+
+
 def user_cameo_erase(*, user: User) -> None:
-    """Everything biometric of `user`, before their account goes: cameo, template, crops, uploads."""
+    """Everything biometric of `user`, before their account goes: cameo, template, crops, uploads,
+    and the possible matches of their face (with the authors' notifications naming them)."""
     if Cameo.objects.filter(owner=user).exists():
         cameo_delete(owner=user)
+    _possible_matches_forget(user)
     uploads = list(Enrollment.objects.filter(user=user).exclude(upload_name="").values_list("upload_name", flat=True))
     delete_after_commit(uploads)
 

@@ -227,8 +227,8 @@ def _verify(enrollment_id: Any) -> Enrollment | None:
     except VideoOverCap as exc:
         logger.info("enrollment %s: refused, over a cap: %s", enrollment.pk, exc)
         return _finish(enrollment, accepted=False, code=exc.code, reason=upload_refusal(exc.code))
-    except (UnreadableVideo, FileNotFoundError) as exc:
-        logger.info("enrollment %s: unreadable video: %s", enrollment.pk, exc)
+    except (UnreadableVideo, FileNotFoundError) as exc:  # the message may name private paths: not logged
+        logger.info("enrollment %s: unreadable video (%s)", enrollment.pk, type(exc).__name__)
         return _finish(
             enrollment, accepted=False, code="video_unreadable", reason="We could not read this video. Record it again."
         )
@@ -274,16 +274,24 @@ def _verify(enrollment_id: Any) -> Enrollment | None:
         if refusal:
             code, reason = refusal  # type: ignore[str-unpack]  # receivers return (code, reason)
             return _finish(enrollment, accepted=False, code=code, reason=reason)
+    return _accept(enrollment, verdict, voice_template)
+
+
+def _accept(enrollment: Enrollment, verdict: Any, voice_template: Any) -> Enrollment:
     names = _references_save(verdict.references)
-    return _finish(
-        enrollment,
-        accepted=True,
-        code="accepted",
-        reason=verdict.reason,
-        template=verdict.template,
-        references=names,
-        voice=voice_template,
-    )
+    try:
+        return _finish(
+            enrollment,
+            accepted=True,
+            code="accepted",
+            reason=verdict.reason,
+            template=verdict.template,
+            references=names,
+            voice=voice_template,
+        )
+    except BaseException:
+        delete_now(names)  # the face crops of a finish that rolled back (a retry saves its own)
+        raise
 
 
 VOICE_REFUSALS = {  # code → what the person is told
@@ -351,9 +359,9 @@ def _finish(
         status=status, reason_code=code, reason=reason[:300], finished_at=timezone.now(), upload_name=""
     )
     delete_after_commit([enrollment.upload_name])
-    if changed != 1:  # finished by another run of the task meanwhile
+    if changed != 1:  # finished by another run of the task meanwhile, cancelled, or the account erased
         delete_after_commit(references)
-        return Enrollment.objects.get(pk=enrollment.pk)
+        return Enrollment.objects.filter(pk=enrollment.pk).first() or enrollment
     if accepted:
         cameo, created = Cameo.objects.select_for_update().get_or_create(owner=enrollment.user)
         old = [] if created else list(cameo.reference_names)
@@ -369,6 +377,15 @@ def _finish(
         schedule_scan(cameo.pk)  # videos made before this enrollment that show this face
     enrollment.refresh_from_db()
     return enrollment
+
+
+def enrollments_cancel(*, user: User) -> int:
+    """Reject the person's enrollments still being checked (they erased their cameo meanwhile): their
+    uploads are deleted, and a check that ends later creates nothing. How many."""
+    pending = list(Enrollment.objects.filter(user=user, status=Enrollment.Status.VERIFYING))
+    for enrollment in pending:
+        _finish(enrollment, accepted=False, code="cancelled", reason="Cancelled: you erased your cameo.")
+    return len(pending)
 
 
 def enrollments_expire(*, older_than: dt.timedelta | None = None) -> int:

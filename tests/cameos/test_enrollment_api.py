@@ -215,3 +215,50 @@ def test_stuck_verifications_expire_and_lose_their_upload(api, settings, django_
     assert Enrollment.objects.get().status == "rejected"
     assert files_under(settings, "enrollments") == []
     assert api.get(CAMEO).json()["reason_code"] == "timed_out"
+
+
+@pytest.mark.parametrize("enrolled_before", [False, True])
+def test_erasing_the_cameo_while_an_enrollment_is_checked_cancels_it(
+    api, me, settings, enrolled_before, django_capture_on_commit_callbacks
+):
+    if enrolled_before:
+        enroll(api, videos.video(), challenge(api), capture=django_capture_on_commit_callbacks)
+        assert api.get(CAMEO).json()["status"] == "active"
+    enroll(api, videos.video(), challenge(api))  # queued: the worker has not checked it yet
+    pending = Enrollment.objects.get(status="verifying")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete(CAMEO).status_code == 204
+    assert files_under(settings, "enrollments") == []  # the selfie video is gone at once
+    body = api.get(CAMEO).json()
+    assert (body["status"], body["reason_code"]) == ("rejected", "cancelled"), body
+    # The worker's check of it arrives late: it creates nothing.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrollment_verify(enrollment_id=pending.pk)
+    assert not Cameo.objects.exists() and not GalleryEntry.objects.exists()
+    assert files_under(settings, "cameos") == []
+    assert api.delete(CAMEO).status_code == 404  # nothing left to erase
+
+
+def test_a_check_whose_last_step_fails_keeps_no_face_crops(
+    api, me, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import OperationalError
+
+    from cameos import gallery
+
+    enroll(api, videos.video(), challenge(api))
+    pending = Enrollment.objects.get()
+
+    def database_gone(*args, **kwargs):
+        raise OperationalError("the database went away")
+
+    monkeypatch.setattr(gallery, "put", database_gone)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(OperationalError):
+        services.enrollment_verify(enrollment_id=pending.pk)
+    assert files_under(settings, "cameos") == []  # the crops it had saved are deleted
+    assert Enrollment.objects.get().status == "verifying"  # for the task's retry
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.enrollment_verify(enrollment_id=pending.pk)
+    assert api.get(CAMEO).json()["status"] == "active"
+    assert len(files_under(settings, "cameos")) == api.get(CAMEO).json()["references"]

@@ -155,6 +155,25 @@ def test_the_author_is_never_asked_about_someone_in_a_block_with_them(
     assert [r["match"] for r in api.get(URL).json()["results"]] == ["possible"]
 
 
+@pytest.mark.parametrize("erase", ["/api/v1/cameo", "/api/v1/cameo?appearances=delete", "/api/v1/me"])
+def test_erasing_my_face_withdraws_the_possible_matches_it_raised(
+    api, me, stranger, make_video, activate_cameo, client_of, erase, django_capture_on_commit_callbacks
+):
+    draft = video_showing(stranger, make_video)
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE))
+    author = client_of(stranger)
+    assert [m["person"]["handle"] for m in author.get(MATCHES).json()["results"]] == [me.handle]
+    assert "appearance_to_confirm" in str(author.get("/api/v1/notifications").json())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete(erase).status_code == 204
+
+    assert author.get(MATCHES).json()["results"] == []  # the author is no longer asked about my face
+    assert me.handle not in str(author.get("/api/v1/notifications").json())
+    assert not Appearance.objects.filter(match="possible").exists()
+    assert Video.objects.filter(pk=draft.pk).exists()  # a possible match was never a video of me
+
+
 def test_the_author_removes_a_possible_match_and_a_new_scan_does_not_raise_it_again(
     api, me, stranger, make_video, activate_cameo, client_of, django_capture_on_commit_callbacks
 ):
