@@ -524,8 +524,8 @@ def user_feed_erase(*, user: User) -> None:
 
 
 def user_feed_export(*, user: User) -> dict[str, Any]:
-    """The person's videos (with their file URLs), likes, comments, views and For You steering, for
-    GET /me/export."""
+    """The person's videos (with their file URLs), likes, comments, views, For You steering and the
+    reports they made, for GET /me/export."""
     from feed import media
 
     videos = [
@@ -551,4 +551,14 @@ def user_feed_export(*, user: User) -> dict[str, Any]:
         ],
         "views": View.objects.filter(viewer=user).count(),
         "steer": Steer.objects.filter(user=user).values_list("text", flat=True).first(),
+        "reports": [
+            {
+                "video_id": r.video_id,
+                "reason": r.reason,
+                "detail": r.detail,
+                "status": r.status,
+                "created_at": timestamp(r.created_at),
+            }
+            for r in Report.objects.filter(reporter=user).order_by("id")
+        ],
     }

@@ -1,4 +1,5 @@
-"""GET /me/export writes every time as the API does: ISO 8601 in UTC ending in `Z`, never `+00:00`."""
+"""GET /me/export writes every time as the API does (ISO 8601 in UTC ending in `Z`, never `+00:00`), and
+holds what the person wrote, reports included."""
 
 import re
 
@@ -30,3 +31,19 @@ def test_export_times_end_in_z_like_the_api(api, me, make_video, activate_cameo)
     assert {name: t for name, t in times.items() if not IN_UTC_WITH_Z.match(t or "")} == {}
     shown = api.get(f"/api/v1/videos/{video.pk}").json()
     assert (times["video created_at"], times["video published_at"]) == (shown["created_at"], shown["published_at"])
+
+
+def test_the_reports_i_made_are_in_my_export_and_not_in_anyone_elses(api, me, other, client_of, make_video):
+    video = make_video(other)
+    response = api.post(
+        f"/api/v1/videos/{video.pk}/report", {"reason": "my_likeness", "detail": "that is me"}, format="json"
+    )
+    assert response.status_code == 201
+
+    mine = api.get("/api/v1/me/export").json()["reports"]
+
+    assert [(r["video_id"], r["reason"], r["detail"], r["status"]) for r in mine] == [
+        (video.pk, "my_likeness", "that is me", "open")
+    ]
+    assert IN_UTC_WITH_Z.match(mine[0]["created_at"])
+    assert client_of(other).get("/api/v1/me/export").json()["reports"] == []  # the author never learns who
