@@ -26,7 +26,7 @@ from accounts.models import (
     token_digest,
 )
 from accounts.selectors import relation_between
-from accounts.signals import account_erasing, account_exporting, user_blocked
+from accounts.signals import account_erasing, account_exporting, mutual_follow_ended, user_blocked
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
 from core.presenters import timestamp
 from core.text import skeleton
@@ -178,7 +178,9 @@ def follow_delete(*, follower: User, followee: User) -> None:
     """Idempotent; someone who blocked the follower is nobody to them (404, as follow_create)."""
     if relation_between(follower.pk, followee.pk).blocked_by_them:
         raise NotFound("No one has this handle.")
-    Follow.objects.filter(follower=follower, followee=followee).delete()
+    deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
+    if deleted and Follow.objects.filter(follower=followee, followee=follower).exists():
+        mutual_follow_ended.send(sender=User, follower=follower, followee=followee)
 
 
 @transaction.atomic

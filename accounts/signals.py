@@ -17,6 +17,10 @@ account_erasing = Signal()
 # cascades (stop jobs that use the blocker's cameo) hook in here.
 user_blocked = Signal()
 
+# Sent when an unfollow ends a mutual follow (`follower`, `followee`): a cameo shared with mutuals is
+# no longer shared between them, so the consent cascade rechecks their jobs.
+mutual_follow_ended = Signal()
+
 # GET /me/export: sent with `user` and `out` (a dict); each app adds its section of the person's
 # data (never a face template), e.g. out["videos"] = [...].
 account_exporting = Signal()

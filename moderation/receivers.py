@@ -1,6 +1,7 @@
 """Thin receivers: the consent cascade and the audit log, hooked to what accounts, feed and cameos do.
 
-A change that withdraws consent (a revoked grant, a narrowed audience, an erased cameo, a block) is
+A change that withdraws consent (a revoked grant, a narrowed audience, an erased cameo, a block, an
+unfollow that ends a mutual follow) is
 audited in its own transaction and queues the cascade (moderation.tasks.consent_cascade) for when it
 commits; nothing can be published in between, because the gate runs again at every later stage.
 """
@@ -11,8 +12,8 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from accounts.models import User
-from accounts.signals import account_erasing, user_blocked
-from cameos.models import Cameo
+from accounts.signals import account_erasing, mutual_follow_ended, user_blocked
+from cameos.models import Audience, Cameo
 from cameos.signals import audience_narrowed, cameo_erased, enrollment_checking, grant_decided, grant_revoked
 from core.storage import delete_after_commit
 from feed.signals import video_deleted, video_taken_down
@@ -102,6 +103,15 @@ def on_user_blocked(sender: Any, blocker: Any, blocked: Any, delete_videos: bool
         from cameos.services import appearances_delete
 
         appearances_delete(person=blocker, author=blocked)
+
+
+@receiver(mutual_follow_ended, dispatch_uid="moderation.mutual_follow_ended")
+def on_mutual_follow_ended(sender: Any, follower: Any, followee: Any, **kwargs: Any) -> None:
+    """No longer mutuals: a cameo shared with mutuals no longer reaches the other."""
+    shared = Cameo.objects.filter(owner_id__in=[follower.pk, followee.pk], audience=Audience.MUTUALS)
+    for owner_id in shared.values_list("owner_id", flat=True):
+        other = followee.pk if owner_id == follower.pk else follower.pk
+        services.consent_cascade_after_commit(owner_id=owner_id, author_ids=[other], reason="unfollowed")
 
 
 @receiver(account_erasing, dispatch_uid="moderation.account_erasing")

@@ -1,6 +1,6 @@
-"""Withdrawing consent (revoking a grant, narrowing an audience, deleting a cameo, blocking) stops
-what is not yet published: drafts the gate would now refuse are deleted with their files, the
-generation app is told, and the audit log says why."""
+"""Withdrawing consent (revoking a grant, narrowing an audience, deleting a cameo, blocking, ending a
+mutual follow) stops what is not yet published: drafts the gate would now refuse are deleted with
+their files, the generation app is told, and the audit log says why."""
 
 import os
 
@@ -108,6 +108,31 @@ def test_a_block_either_way_stops_drafts_in_both_directions(
     assert not exists(a_of_b) and not exists(b_of_a)
     assert sorted(withdrawn) == sorted([(b.pk, [a.pk], "blocked"), (a.pk, [b.pk], "blocked")])
     assert AuditEvent.objects.filter(kind="block", actor_id=b.pk, subject_id=a.pk).exists()
+
+
+@pytest.mark.parametrize("who_unfollows", ["owner", "friend"])
+def test_an_unfollow_that_ends_a_mutual_follow_stops_drafts_of_a_mutuals_cameo(
+    make_user, activate_cameo, make_video, withdrawn, django_capture_on_commit_callbacks, who_unfollows
+):
+    owner, friend, fan = make_user("owner"), make_user("friend"), make_user("fan")
+    activate_cameo(owner, audience="mutuals")
+    accounts.follow_create(follower=owner, followee=friend)
+    accounts.follow_create(follower=friend, followee=owner)
+    draft = make_video(friend, publish=False, people=(owner,))
+    published = make_video(friend, people=(owner,))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts.follow_create(follower=fan, followee=owner)  # a new follow changes nothing
+        accounts.follow_delete(follower=fan, followee=owner)  # nor the end of a one-way follow
+    assert withdrawn == [] and exists(draft)
+
+    unfollower, unfollowed = (owner, friend) if who_unfollows == "owner" else (friend, owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts.follow_delete(follower=unfollower, followee=unfollowed)
+
+    assert not exists(draft)  # no longer mutuals: the friend's draft of the owner goes
+    assert exists(published)  # what is published stays
+    assert withdrawn == [(owner.pk, [friend.pk], "unfollowed")]
 
 
 def test_a_draft_of_someone_who_still_allows_the_author_is_kept(
