@@ -422,7 +422,7 @@ def job_cancel(*, author: User, job_id: Any) -> GenerationJob:
 
 def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Video:
     """ready → published, after the gate once more on everything the video shows: the prompt's
-    people, the remixed video's, and the faces the output scan found."""
+    people, the remixed video's, the faces the output scan found and everyone the draft shows."""
     job = _own(author, job_id)
     if job.status != Status.READY or job.video is None:
         raise Conflict("Only a ready video can be published.", code="not_ready")
@@ -435,6 +435,7 @@ def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Vid
         job.prompt,
         remix_of=job.remix_of_id,
         output_faces=faces,
+        draft=job.video.pk,
         stage="publish",
         job=str(job.pk),
     )

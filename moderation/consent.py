@@ -242,13 +242,15 @@ def check(
     reference_faces: Sequence[FaceMatch] | None = None,
     remix_of: int | None = None,
     output_faces: Sequence[FaceMatch] | None = None,
+    draft: int | None = None,
     stage: str = "submit",
     semantic: bool = False,
     record: bool = True,
     job: str = "",
 ) -> Decision:
     """Who the request would show, and may it. `reference_image` is a decoded BGR image (its faces
-    are found and matched here); a caller that matched them already passes `reference_faces`."""
+    are found and matched here); a caller that matched them already passes `reference_faces`.
+    `draft`: the id of the video about to be published, whose people must all allow the author."""
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}")
     resolver = _Resolver(author)
@@ -262,9 +264,13 @@ def check(
         reference_faces = faces_in_image(reference_image, exact=stage != "submit")
     subjects += _face_subjects("reference_face", reference_faces or (), resolver, refuse_unknown=True)
     if remix_of is not None:
-        subjects += _remix_subjects(remix_of, resolver)
-    # 5. faces found in the generated frames
+        subjects += _video_subjects("remix", remix_of, resolver, leave_out=set())
+    # 5. faces found in the generated frames, and everyone the draft shows (tagged or found: the
+    # people it was made with, whose consent may have gone since, their cascade still on its way)
     subjects += _face_subjects("output_face", output_faces or (), resolver, refuse_unknown=False)
+    if draft is not None:
+        already = {s.user_id for s in subjects if s.user_id is not None}
+        subjects += _video_subjects("output_face", draft, resolver, leave_out=already | {author.pk})
 
     subjects = _apply_restrictions(subjects, prompt, author, resolver.restrictions, semantic=semantic)
     subjects = _apply_limit(subjects, author)
@@ -365,15 +371,16 @@ def _description_subjects(prompt: str, resolver: _Resolver, shown: set[int], nam
     return subjects + _people_subjects("description", people, resolver, shown, named)
 
 
-def _remix_subjects(video_id: int, resolver: _Resolver) -> list[Subject]:
-    """Everyone a remixed video shows must allow the remixer now."""
-    people = people_in(video_id)
+def _video_subjects(source: str, video_id: int, resolver: _Resolver, *, leave_out: set[int]) -> list[Subject]:
+    """Everyone a video shows must allow the author now (a remixed video; a draft about to be
+    published), but for those in `leave_out`."""
+    people = [p for p in people_in(video_id) if p not in leave_out]
     cameos = resolver.cameos_of(people)
     access = resolver.access(cameos.values())
     return [
-        _cameo_subject("remix", cameos[p], access[cameos[p].pk], handle=None)
+        _cameo_subject(source, cameos[p], access[cameos[p].pk], handle=None)
         if p in cameos
-        else Subject("remix", False, "no_cameo", user_id=p)
+        else Subject(source, False, "no_cameo", user_id=p)
         for p in people
     ]
 

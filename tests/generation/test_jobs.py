@@ -137,6 +137,37 @@ def test_an_uploaded_image_of_a_cameo_the_author_may_use_is_animated_and_the_per
     assert appearance.similarity is not None and appearance.similarity > 0.6
 
 
+def test_a_draft_made_from_a_photo_of_someone_whose_cameo_then_went_is_never_published(
+    api, me, owner, django_capture_on_commit_callbacks
+):
+    """Her cameo is erased and the cascade that would delete the draft has not run yet (it is on the
+    broker, or was lost). Her face in the frames now matches no cameo, as a made-up face would; the
+    publish check still refuses, because the draft shows her."""
+    approve(owner, me)
+    from tests import synthetic_faces as faces
+
+    _, jpeg = __import__("cv2").imencode(".jpg", faces.group_photo(["astronaut"], size=(960, 540)))
+    upload = io.BytesIO(jpeg.tobytes())
+    upload.name = "her.jpg"
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = api.post(
+            URL, {"prompt": "this, animated", "duration_s": 2, "image": upload}, format="multipart"
+        ).json()["id"]
+    assert api.get(f"{URL}/{job_id}").json()["status"] == "ready"
+    with django_capture_on_commit_callbacks(execute=False):  # the cascade is queued, not run
+        cameos.cameo_delete(owner=owner)
+
+    response = api.post(f"{URL}/{job_id}/publish", {}, format="json")
+
+    assert response.status_code == 403, response.content
+    assert response.json()["error"] == "consent_required"
+    assert [(s["source"], s["reason"]) for s in response.json()["subjects"] if s["verdict"] == "refused"] == [
+        ("output_face", "no_cameo")
+    ]
+    assert api.get(f"{URL}/{job_id}").json()["status"] == "blocked"
+    assert not Video.objects.filter(status="published").exists()
+
+
 def test_bad_input_answers_4xx_and_stores_nothing(api, me, make_user, make_video, settings):
     settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "IMAGE_MAX_PIXELS": 24_000_000}
 
