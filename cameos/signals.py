@@ -14,3 +14,7 @@ grant_decided = Signal()
 # face: nobody enrolls as a public figure). Receivers return None, or (code, reason) to refuse.
 # Args: user, template (the enrollment's L2-normalised face template).
 enrollment_checking = Signal()
+# The owner is saving instructions that every video using their cameo will add to its prompt:
+# moderation may refuse them (what no prompt may say, or anyone else named). Receivers return None,
+# or a message saying why. Args: owner, text (already canonical).
+instructions_checking = Signal()

@@ -14,7 +14,14 @@ from django.dispatch import receiver
 from accounts.models import User
 from accounts.signals import account_erasing, mutual_follow_ended, user_blocked
 from cameos.models import Audience, Cameo
-from cameos.signals import audience_narrowed, cameo_erased, enrollment_checking, grant_decided, grant_revoked
+from cameos.signals import (
+    audience_narrowed,
+    cameo_erased,
+    enrollment_checking,
+    grant_decided,
+    grant_revoked,
+    instructions_checking,
+)
 from core.storage import delete_after_commit
 from feed.signals import video_deleted, video_taken_down
 from moderation import services
@@ -92,6 +99,13 @@ def refuse_impersonation(sender: Any, user: Any, template: Any, **kwargs: Any) -
         "This face matches a public figure or a person whose likeness is protected. If this is you, "
         "contact support to have your account verified, then enroll again.",
     )
+
+
+@receiver(instructions_checking, dispatch_uid="moderation.instructions_checking")
+def check_instructions(sender: Any, owner: Any, text: str, **kwargs: Any) -> str | None:
+    """A cameo's instructions go into every prompt that uses it: nothing a prompt may not say, and
+    nobody but the owner (a mention, a protected person's name, someone described)."""
+    return services.instructions_refusal(owner=owner, text=text)
 
 
 @receiver(user_blocked, dispatch_uid="moderation.user_blocked")

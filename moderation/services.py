@@ -16,7 +16,7 @@ from core.exceptions import Conflict, NotFound
 from feed import services as feed_services
 from feed.models import Report, Video
 from feed.selectors import unpublished_showing
-from moderation import selectors
+from moderation import consent, policy, selectors
 from moderation.consent import Decision, prompt_digest
 from moderation.models import AuditEvent, NamesChange, NamesVersion
 from moderation.signals import consent_withdrawn
@@ -59,6 +59,23 @@ def audit_decision(*, author: User, prompt: str, decision: Decision, job: str = 
         subjects=[s.audit() for s in decision.subjects],
     )
     return dataclasses.replace(decision, audit_id=event.pk)
+
+
+# --- cameo instructions ----------------------------------------------------------------------------
+
+
+def instructions_refusal(*, owner: User, text: str) -> str | None:
+    """Why a cameo owner may not save these instructions, or None. They are added to the prompt of
+    every video that uses the cameo, by anyone: so what no prompt may say is refused, and so is anyone
+    they would show but the owner."""
+    categories = policy.categories(text)
+    if categories:
+        return "Instructions may not ask for " + ", ".join(policy.LABELS[c] for c in categories) + "."
+    decision = consent.check(owner, text, stage="preflight", record=False)
+    others = [s for s in decision.subjects if s.user_id != owner.pk]
+    if others:
+        return "Instructions may not name or mention anyone else: " + others[0].public()["detail"]
+    return None
 
 
 # --- the consent cascade ---------------------------------------------------------------------------

@@ -17,10 +17,11 @@ from cameos.conf import conf
 from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, Voice
 from cameos.services.appearances import appearances_delete
 from cameos.services.enrollment import enrollments_cancel
-from cameos.signals import audience_narrowed, cameo_erased, grant_decided, grant_revoked
+from cameos.signals import audience_narrowed, cameo_erased, grant_decided, grant_revoked, instructions_checking
 from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from core.presenters import timestamp
 from core.storage import delete_after_commit
+from core.text import MixedScript, canonical
 from feed.models import VideoPerson
 
 AUDIENCE_ORDER = {Audience.ONLY_ME: 0, Audience.APPROVED: 1, Audience.MUTUALS: 2, Audience.EVERYONE: 3}
@@ -40,6 +41,21 @@ def _clean_restrictions(values: Sequence[Any]) -> list[str]:
             cleaned.append(text)
     if len(cleaned) > limits.restriction_max_items:
         raise InvalidInput({"restrictions": [f"At most {limits.restriction_max_items} restrictions."]})
+    return cleaned
+
+
+def _checked_instructions(owner: User, text: str) -> str:
+    """The instructions as the model will read them (core.text.canonical, as prompts are), unless
+    moderation refuses them (instructions_checking): they reach the model with every prompt that uses
+    this cameo, and no gate reads them there."""
+    try:
+        cleaned = " ".join(canonical(text).split())
+    except MixedScript as exc:
+        raise InvalidInput({"instructions": [exc.message]}) from exc
+    if cleaned:
+        for _, refusal in instructions_checking.send(sender=Cameo, owner=owner, text=cleaned):
+            if refusal:
+                raise InvalidInput({"instructions": [str(refusal)]})
     return cleaned
 
 
@@ -64,7 +80,7 @@ def cameo_update(
             raise InvalidInput({"audience": ["A cameo of someone under 18 cannot be open to everyone."]})
         cameo.audience = audience
     if instructions is not None:
-        cameo.instructions = " ".join(instructions.split())
+        cameo.instructions = _checked_instructions(owner, instructions)
     if restrictions is not None:
         cameo.restrictions = _clean_restrictions(restrictions)
     if protect_name is not None:

@@ -80,6 +80,31 @@ def test_bad_preferences_are_400_and_change_nothing(api, me, activate_cameo, bod
     assert (cameo.audience, cameo.instructions, cameo.restrictions) == ("approved", "", [])
 
 
+@pytest.mark.parametrize(
+    ("instructions", "says"),
+    [
+        ("always arm in arm with Zora Quillfeather", "“Zora Quillfeather”: This is a real person"),
+        ("always next to @other.person, kissing them", "may not name or mention anyone else"),
+        ("always naked in bed", "may not ask for sexual content"),
+    ],
+)
+def test_instructions_that_would_show_someone_else_or_break_the_rules_are_refused(
+    api, me, make_user, activate_cameo, instructions, says
+):
+    """They are added to every prompt that uses my cameo, where no gate reads them."""
+    from moderation.registry import person_upsert
+
+    person_upsert(name="Zora Quillfeather", aliases=[], kind="public_figure")
+    make_user("other.person")
+    activate_cameo(me)
+    response = api.patch(CAMEO, {"instructions": instructions}, format="json")
+    assert response.status_code == 400, response.content
+    assert says in response.json()["fields"]["instructions"][0]
+    assert Cameo.objects.get(owner=me).instructions == ""
+    fine = api.patch(CAMEO, {"instructions": "@me.myself, always in a red scarf"}, format="json")
+    assert fine.status_code == 200 and fine.json()["instructions"] == "@me.myself, always in a red scarf"
+
+
 def test_a_minors_cameo_cannot_be_open_to_everyone(client_of, make_user, activate_cameo):
     today = timezone.localdate()
     teen = make_user("teen", birthdate=today.replace(year=today.year - 15))
