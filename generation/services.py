@@ -50,9 +50,9 @@ class ConsentRequired(ApplicationError):
     default_detail = "Someone this video would show has not allowed you."
 
 
-def refuse_policy(categories: list[str]) -> PolicyViolation:
+def refuse_policy(categories: list[str], *, what: str = "prompt") -> PolicyViolation:
     labels = ", ".join(policy.LABELS[c] for c in categories)
-    return PolicyViolation(f"This prompt is not allowed: {labels}.", categories=categories)
+    return PolicyViolation(f"This {what} is not allowed: {labels}.", categories=categories)
 
 
 def refuse_consent(decision: consent.Decision) -> ConsentRequired:
@@ -420,14 +420,34 @@ def job_cancel(*, author: User, job_id: Any) -> GenerationJob:
     return job
 
 
+def _checked_caption(author: User, caption: str, *, job: str) -> str:
+    """A caption names people and says things as a prompt does, in the feed under the video: the
+    same text checks (what no prompt may say; every person mentioned or named must allow the author)."""
+    try:
+        caption = canonical(caption)
+    except MixedScript as exc:
+        raise InvalidInput({"caption": [exc.message]}) from exc
+    if len(caption) > 300:
+        raise InvalidInput({"caption": ["At most 300 characters."]})
+    if caption:
+        categories = policy.categories(caption)
+        if categories:
+            raise refuse_policy(categories, what="caption")
+        decision = consent.check(author, caption, stage="publish", job=job)
+        if not decision.allowed:
+            raise refuse_consent(decision)
+    return caption
+
+
 def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Video:
     """ready → published, after the gate once more on everything the video shows: the prompt's
-    people, the remixed video's, the faces the output scan found and everyone the draft shows."""
+    people, the remixed video's, the faces the output scan found and everyone the draft shows; and on
+    the caption, as on a prompt."""
     job = _own(author, job_id)
     if job.status != Status.READY or job.video is None:
         raise Conflict("Only a ready video can be published.", code="not_ready")
-    if caption is not None and len(caption) > 300:
-        raise InvalidInput({"caption": ["At most 300 characters."]})
+    if caption is not None:
+        caption = _checked_caption(author, caption, job=str(job.pk))
     templates = face_templates(job.video.pk)
     faces = consent.match_faces(np.array(templates, dtype=np.float32), exact=True) if templates else []
     decision = consent.check(

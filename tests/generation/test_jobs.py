@@ -137,6 +137,31 @@ def test_an_uploaded_image_of_a_cameo_the_author_may_use_is_animated_and_the_per
     assert appearance.similarity is not None and appearance.similarity > 0.6
 
 
+@pytest.mark.parametrize(
+    ("caption", "error"),
+    [
+        ("@astro.owner passed out drunk", "consent_required"),  # she allows no one but approved people
+        ("with Zora Quillfeather at the bar", "consent_required"),  # a protected person, named
+        ("nude on the beach", "policy_violation"),
+    ],
+)
+def test_a_caption_is_checked_as_a_prompt_is(api, me, owner, django_capture_on_commit_callbacks, caption, error):
+    from moderation.registry import person_upsert
+
+    person_upsert(name="Zora Quillfeather", aliases=[], kind="public_figure")
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = submit(api, "a woman asleep on a park bench").json()["id"]
+    assert api.get(f"{URL}/{job_id}").json()["status"] == "ready"
+
+    response = api.post(f"{URL}/{job_id}/publish", {"caption": caption}, format="json")
+
+    assert response.status_code in (400, 403), response.content
+    assert response.json()["error"] == error
+    assert api.get(f"{URL}/{job_id}").json()["status"] == "ready"  # the draft stays: another caption may do
+    fine = api.post(f"{URL}/{job_id}/publish", {"caption": "a nap in the sun"}, format="json")
+    assert fine.status_code == 200 and fine.json()["caption"] == "a nap in the sun"
+
+
 def test_a_draft_made_from_a_photo_of_someone_whose_cameo_then_went_is_never_published(
     api, me, owner, django_capture_on_commit_callbacks
 ):
