@@ -481,15 +481,16 @@ def _uses(subjects: list[Subject], known: dict[int, str]) -> tuple[CameoUse, ...
 
 
 def faces_in_image(image: np.ndarray, *, exact: bool = False) -> list[FaceMatch]:
-    """Detect every face in a BGR image and match each against the gallery."""
+    """Detect every face in a BGR image, however it is turned (a photo uploaded sideways would
+    otherwise show nobody, and the model animate the person in it), and match each against the
+    gallery."""
     from cameos.likeness.faces import engine
 
     found = engine()
-    faces = found.detect(image)
+    faces = found.detect_any_way_up(image)
     if not faces:
         return []
-    vectors = found.embed([found.align(image, f) for f in faces])
-    return match_faces(vectors, exact=exact)
+    return match_faces(found.embed([found.align(view, face) for view, face in faces]), exact=exact)
 
 
 def match_faces(vectors: np.ndarray, *, exact: bool = True) -> list[FaceMatch]:

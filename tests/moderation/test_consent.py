@@ -120,6 +120,28 @@ def test_a_face_in_an_upload_is_checked_like_a_mention(me, make_user, activate_c
     assert consent.check(me, "x", reference_image=image).allowed
 
 
+@pytest.mark.parametrize("turn", ["quarter clockwise", "quarter counterclockwise", "upside down"])
+def test_a_face_in_an_upload_however_it_is_turned_is_checked_too(me, make_user, activate_cameo, turn):
+    """A photo uploaded sideways or upside down: the model animates the person in it as it is."""
+    import cv2
+
+    owner = make_user("astro")
+    activate_cameo(owner, template=faces.template("astronaut"), audience="only_me")
+    rotation = {
+        "quarter clockwise": cv2.ROTATE_90_CLOCKWISE,
+        "quarter counterclockwise": cv2.ROTATE_90_COUNTERCLOCKWISE,
+        "upside down": cv2.ROTATE_180,
+    }[turn]
+    image = cv2.rotate(photo_of(("astronaut",)), rotation)
+    for stage in ("submit", "start"):
+        decision = consent.check(me, "this, animated", reference_image=image, stage=stage)
+        assert ("reference_face", None, "not_available") in reasons(decision), (stage, reasons(decision))
+        assert not decision.allowed
+    activate_cameo(me, template=faces.template("hopper"))
+    own = cv2.rotate(photo_of(("hopper",)), rotation)  # my own face, turned: found, and mine
+    assert ("reference_face", None, "owner") in reasons(consent.check(me, "me, animated", reference_image=own))
+
+
 def test_generated_faces_that_match_no_cameo_are_made_up_people(me, make_user, activate_cameo):
     found = consent.match_faces(np.stack(video_tracks(("camera",))), exact=True)
     assert [f.cameo_id for f in found] == [None]
