@@ -37,6 +37,7 @@ from core.pacing import pace
 from generation import services
 from generation.conf import conf
 from generation.models import GenerationJob
+from generation.uploads import as_rendered
 from moderation import consent, policy
 
 log = logging.getLogger(__name__)
@@ -256,7 +257,7 @@ def _check(job: GenerationJob) -> tuple[consent.Decision, Any] | None:
     decision = consent.check(
         job.author,
         job.prompt,
-        reference_image=image,
+        reference_image=None if image is None else as_rendered(image, job.aspect),
         remix_of=job.remix_of_id,
         stage="start",
         semantic=True,

@@ -30,7 +30,7 @@ from feed import services as feed_services
 from feed.models import Video, VideoPerson
 from generation.conf import conf
 from generation.models import GenerationJob, JobPerson
-from generation.uploads import check_image
+from generation.uploads import as_rendered, check_image
 from moderation import consent, policy
 from moderation.conf import conf as moderation_conf
 from moderation.selectors import remix_source
@@ -148,7 +148,7 @@ def job_submit(
     decision = consent.check(
         author,
         prompt,
-        reference_image=checked.bgr if checked else None,
+        reference_image=as_rendered(checked.bgr, aspect) if checked else None,
         remix_of=source.pk if source else None,
         stage="submit",
         job=str(job_id),

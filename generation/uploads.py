@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from core.exceptions import InvalidInput
+from generation.backends.composite import cover_crop
 from generation.conf import conf
 
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -70,3 +71,11 @@ def check_image(upload) -> CheckedImage:  # type: ignore[no-untyped-def]
         raise _refuse("This file is not an image we can read.") from exc
     array = np.asarray(rgb)[:, :, ::-1].copy()
     return CheckedImage(data=data, extension=FORMATS[str(image.format)], width=width, height=height, bgr=array)
+
+
+def as_rendered(image: np.ndarray, aspect: str) -> np.ndarray:
+    """The uploaded image as every backend starts from it: cover-cropped to the video's size. The
+    gate looks for faces in this, not in the upload: a face too small to find in a 6,000 px wide
+    panorama fills the frame once the panorama is cropped to it, and one cropped away is not shown."""
+    width, height = conf().sizes[aspect]
+    return cover_crop(image, width, height)

@@ -193,6 +193,25 @@ def test_a_draft_made_from_a_photo_of_someone_whose_cameo_then_went_is_never_pub
     assert not Video.objects.filter(status="published").exists()
 
 
+@pytest.mark.parametrize("aspect", ["16:9", "9:16"])
+def test_a_face_too_small_to_find_in_a_wide_upload_is_found_as_the_video_will_show_it(api, me, aspect):
+    """A real person with no cameo, 150 px wide in the middle of a 6,000 px panorama: looked for in
+    the whole upload (at 640 px) the face is 16 px and nobody; cropped to the video, as every backend
+    crops it, it fills the frame."""
+    from tests import synthetic_faces as faces
+
+    panorama = faces.paste_faces(faces.scene((6000, 1000)), [("hopper", 3000, 500)], 150)
+    _, jpeg = __import__("cv2").imencode(".jpg", panorama)
+    upload = io.BytesIO(jpeg.tobytes())
+    upload.name = "panorama.jpg"
+    response = api.post(
+        URL, {"prompt": "this, animated", "duration_s": 2, "aspect": aspect, "image": upload}, format="multipart"
+    )
+    assert response.status_code == 403, response.content
+    assert [s["reason"] for s in response.json()["subjects"]] == ["unknown_face"]
+    assert not GenerationJob.objects.exists()
+
+
 def test_bad_input_answers_4xx_and_stores_nothing(api, me, make_user, make_video, settings):
     settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "IMAGE_MAX_PIXELS": 24_000_000}
 
