@@ -18,3 +18,6 @@ enrollment_checking = Signal()
 # moderation may refuse them (what no prompt may say, or anyone else named). Receivers return None,
 # or a message saying why. Args: owner, text (already canonical).
 instructions_checking = Signal()
+# The owner added restrictions ("no drinking"): unpublished videos of them by others that break one
+# must stop. Args: cameo, added (the new restrictions).
+restrictions_added = Signal()

@@ -1,10 +1,13 @@
-"""Thin receivers: the consent cascade reaches jobs; an erased account takes its jobs along."""
+"""Thin receivers: the consent cascade reaches jobs (and a cameo's new restrictions, in the worker);
+an erased account takes its jobs along."""
 
 from typing import Any
 
+from django.db import transaction
 from django.dispatch import receiver
 
 from accounts.signals import account_erasing, account_exporting
+from cameos.signals import restrictions_added
 from generation import presenters, services
 from moderation.signals import consent_withdrawn
 
@@ -12,6 +15,14 @@ from moderation.signals import consent_withdrawn
 @receiver(consent_withdrawn, dispatch_uid="generation.consent_withdrawn")
 def stop_jobs(sender: Any, owner_id: int, author_ids: Any, reason: str, **kwargs: Any) -> None:
     services.jobs_recheck(owner_id=owner_id, author_ids=author_ids, reason=reason)
+
+
+@receiver(restrictions_added, dispatch_uid="generation.restrictions_added")
+def recheck_restrictions(sender: Any, cameo: Any, **kwargs: Any) -> None:
+    from generation.tasks import recheck_restrictions as task
+
+    owner_id = cameo.owner_id
+    transaction.on_commit(lambda: task.delay(owner_id=owner_id))
 
 
 @receiver(account_erasing, dispatch_uid="generation.erase")

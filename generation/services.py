@@ -503,6 +503,25 @@ def jobs_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: str
     return jobs_block_many(denied, reason="Someone in this video no longer allows it.", code="consent_withdrawn")
 
 
+def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:
+    """The owner added restrictions: each unpublished job of someone else that shows them is checked
+    again as the worker checks it (restrictions by meaning), and blocked, its draft deleted, if it
+    breaks one of theirs. Runs in the worker (generation.tasks.recheck_restrictions). Returns the ids
+    of the jobs blocked."""
+    rows = JobPerson.objects.filter(person_id=owner_id).exclude(author_id=owner_id).values_list("job_id", flat=True)
+    jobs = GenerationJob.objects.filter(pk__in=list(rows), status__in=GenerationJob.UNPUBLISHED).select_related(
+        "author"
+    )
+    broken = []
+    for job in jobs.iterator(chunk_size=500):
+        decision = consent.check(
+            job.author, job.prompt, remix_of=job.remix_of_id, stage="start", semantic=True, job=str(job.pk)
+        )
+        if any(s.why == "restriction" and s.user_id == owner_id for s in decision.refused):
+            broken.append(job.pk)
+    return jobs_block_many(broken, reason="Someone in this video set a rule it breaks.", code="consent_withdrawn")
+
+
 def jobs_block_many(job_ids: list[Any], *, reason: str, code: str, batch: int = 500) -> list[str]:
     """Block these jobs if still unpublished, `batch` at a time (one transaction each): their drafts
     deleted, their uploaded images discarded, their index rows gone. Returns the ids blocked."""

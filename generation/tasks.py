@@ -26,6 +26,13 @@ def run_job(job_id: str) -> str:
     return pipeline.run(job_id)
 
 
+@shared_task(name="generation.recheck_restrictions", acks_late=True, soft_time_limit=300, time_limit=360)
+def recheck_restrictions(*, owner_id: int) -> int:
+    """Block the unpublished jobs of others that show `owner_id` and break a restriction they added
+    (read by meaning: MiniLM, here in the worker). Idempotent. Returns how many were blocked."""
+    return len(services.jobs_recheck_restrictions(owner_id=owner_id))
+
+
 @shared_task(name="generation.requeue_stale", acks_late=True, soft_time_limit=50, time_limit=60)
 def requeue_stale() -> int:
     """Every few seconds (beat): jobs whose worker died go to another; dead attempts' and dead

@@ -17,7 +17,14 @@ from cameos.conf import conf
 from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, Voice
 from cameos.services.appearances import appearances_delete
 from cameos.services.enrollment import enrollments_cancel
-from cameos.signals import audience_narrowed, cameo_erased, grant_decided, grant_revoked, instructions_checking
+from cameos.signals import (
+    audience_narrowed,
+    cameo_erased,
+    grant_decided,
+    grant_revoked,
+    instructions_checking,
+    restrictions_added,
+)
 from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from core.presenters import timestamp
 from core.storage import delete_after_commit
@@ -81,11 +88,16 @@ def cameo_update(
         cameo.audience = audience
     if instructions is not None:
         cameo.instructions = _checked_instructions(owner, instructions)
+    added: list[str] = []
     if restrictions is not None:
+        before = {r.casefold() for r in cameo.restrictions or []}
         cameo.restrictions = _clean_restrictions(restrictions)
+        added = [r for r in cameo.restrictions if r.casefold() not in before]
     if protect_name is not None:
         cameo.protect_name = protect_name
     cameo.save()
+    if added:
+        restrictions_added.send(sender=Cameo, cameo=cameo, added=added)
     if AUDIENCE_ORDER[Audience(cameo.audience)] < AUDIENCE_ORDER[Audience(previous)]:
         audience_narrowed.send(sender=Cameo, cameo=cameo, previous=previous)
         if delete_videos:

@@ -317,6 +317,27 @@ def test_revoking_consent_of_a_ready_draft_deletes_it_and_publish_is_refused(
     assert api.post(f"{URL}/{job_id}/publish", {}, format="json").status_code == 409
 
 
+def test_a_restriction_added_after_the_render_stops_the_drafts_that_break_it(
+    api, me, make_user, enroll, django_capture_on_commit_callbacks
+):
+    ria = make_user("ria")
+    enroll(ria, "astronaut", audience="everyone")
+    with django_capture_on_commit_callbacks(execute=True):
+        beers = submit(api, "@ria chugging beers at a bar").json()["id"]
+        hike = submit(api, "@ria hiking up a mountain at dawn").json()["id"]
+    assert [api.get(f"{URL}/{j}").json()["status"] for j in (beers, hike)] == ["ready", "ready"]
+    draft = api.get(f"{URL}/{beers}").json()["video"]["id"]
+
+    with django_capture_on_commit_callbacks(execute=True):  # the recheck runs in the worker, after commit
+        cameos.cameo_update(owner=ria, restrictions=["no drinking"])
+
+    job = api.get(f"{URL}/{beers}").json()
+    assert job["status"] == "blocked" and job["error"]["code"] == "consent_withdrawn"
+    assert not Video.objects.filter(pk=draft).exists()
+    assert api.post(f"{URL}/{beers}/publish", {}, format="json").status_code == 409
+    assert api.post(f"{URL}/{hike}/publish", {}, format="json").status_code == 200  # breaks no rule of hers
+
+
 @pytest.mark.django_db(transaction=True)
 def test_revoking_consent_while_the_job_runs_ends_blocked_never_published(me, make_user, enroll, settings):
     settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "STALE_SECONDS": 30}
