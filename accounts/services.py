@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -204,6 +205,13 @@ def block_delete(*, blocker: User, blocked: User) -> None:
 def notify(*, user_id: int, kind: str, **data: Any) -> None:
     """Tell someone something (GET /notifications). Never about themselves acting."""
     Notification.objects.create(user_id=user_id, kind=kind, data=data)
+
+
+def notifications_withdraw(*, kind: str, key: str, values: Iterable[Any]) -> int:
+    """Take back the notifications of this kind whose `key` is one of `values` (what they were about
+    is gone, e.g. a possible match of an erased face). How many."""
+    deleted, _ = Notification.objects.filter(kind=kind, **{f"data__{key}__in": list(values)}).delete()
+    return deleted
 
 
 def notifications_read(*, user: User) -> int:

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Notification, User
 from accounts.selectors import relation_between
-from accounts.services import notify
+from accounts.services import notifications_withdraw, notify
 from cameos import gallery
 from cameos.conf import conf
 from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, Voice
@@ -211,7 +211,7 @@ def _possible_matches_forget(person: User) -> None:
     matches = Appearance.objects.filter(user=person, match=Appearance.Match.POSSIBLE)
     ids = list(matches.values_list("pk", flat=True))
     if ids:
-        Notification.objects.filter(kind=Notification.Kind.APPEARANCE_TO_CONFIRM, data__match_id__in=ids).delete()
+        notifications_withdraw(kind=Notification.Kind.APPEARANCE_TO_CONFIRM, key="match_id", values=ids)
         matches.delete()
 
 
