@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from anyascii import anyascii
 from django.db import connection
 
 from accounts.models import Block, User, normalize_handle
@@ -310,6 +311,11 @@ def _name_subjects(prompt: str, resolver: _Resolver, shown: set[int], named: set
     registry entry is refused, unless it is the verified account of someone with a cameo, who is then
     a subject like a mention; so is a cameo owner who protects their name (unless mentioned already)."""
     hits = name_index().find(prompt)
+    if not prompt.isascii():
+        # A name in another alphabet ("Барак Обама", "バラク・オバマ") is read in Latin letters too
+        # (anyascii: each character's usual romanisation), where the index's spellings find it.
+        found = {h.person for h in hits}
+        hits += [h for h in name_index().find(_romanized(prompt)) if h.person not in found]
     if not hits:
         return []
     registry = [h.person for h in hits if h.person.kind == "registry"]
@@ -322,6 +328,15 @@ def _name_subjects(prompt: str, resolver: _Resolver, shown: set[int], named: set
             named.add(person.id)
             subjects.append(Subject("name", False, "protected_person", label=person.label))
     return subjects + _people_subjects("name", people, resolver, shown, named)
+
+
+_KATAKANA = re.compile(r"([\u30a0-\u30ff]+)")  # Japanese writes foreign names in katakana
+
+
+def _romanized(text: str) -> str:
+    """The text in Latin letters (anyascii), a katakana run kept a word of its own: Japanese puts no
+    space between a name and the particle after it ("オバマが" is "obama ga", not "obamaga")."""
+    return anyascii(_KATAKANA.sub(r" \1 ", text))
 
 
 def _people_subjects(

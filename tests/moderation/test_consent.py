@@ -6,6 +6,7 @@ import pytest
 
 from cameos import services as cameos
 from cameos.models import CameoGrant
+from core.text import canonical
 from moderation import consent
 from moderation.models import AuditEvent
 from tests import synthetic_faces as faces
@@ -140,6 +141,19 @@ def test_a_face_in_an_upload_however_it_is_turned_is_checked_too(me, make_user, 
     activate_cameo(me, template=faces.template("hopper"))
     own = cv2.rotate(photo_of(("hopper",)), rotation)  # my own face, turned: found, and mine
     assert ("reference_face", None, "owner") in reasons(consent.check(me, "me, animated", reference_image=own))
+
+
+@pytest.mark.parametrize("prompt", ["Барак Обама dancing", "バラク・オバマが踊る", "Барак Обама танцует на крыше"])
+def test_a_protected_name_written_in_another_alphabet_is_refused(me, registry, prompt):
+    registry("Barack Obama", "Obama")
+    decision = consent.check(me, canonical(prompt))
+    assert [(s["source"], s["reason"]) for s in decision.public()] == [("name", "protected_person")]
+
+
+@pytest.mark.parametrize("prompt", ["кошка спит на крыше", "猫が屋根の上で寝ている", "Ο γάτος κοιμάται"])
+def test_prompts_in_another_alphabet_that_name_no_one_pass(me, registry, prompt):
+    registry("Barack Obama", "Obama")
+    assert consent.check(me, canonical(prompt)).allowed
 
 
 def test_generated_faces_that_match_no_cameo_are_made_up_people(me, make_user, activate_cameo):
