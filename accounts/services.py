@@ -175,6 +175,7 @@ def follow_create(*, follower: User, followee: User) -> None:
     Follow.objects.get_or_create(follower=follower, followee=followee)
 
 
+@transaction.atomic  # two people unfollowing each other at once: each still sees the other's follow
 def follow_delete(*, follower: User, followee: User) -> None:
     """Idempotent; someone who blocked the follower is nobody to them (404, as follow_create)."""
     if relation_between(follower.pk, followee.pk).blocked_by_them:

@@ -514,8 +514,14 @@ def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:
     )
     broken = []
     for job in jobs.iterator(chunk_size=500):
-        decision = consent.check(
-            job.author, job.prompt, remix_of=job.remix_of_id, stage="start", semantic=True, job=str(job.pk)
+        decision = consent.check(  # the draft's people too: one shown only by an uploaded photo, since deleted
+            job.author,
+            job.prompt,
+            remix_of=job.remix_of_id,
+            draft=job.video_id,
+            stage="start",
+            semantic=True,
+            job=str(job.pk),
         )
         if any(s.why == "restriction" and s.user_id == owner_id for s in decision.refused):
             broken.append(job.pk)

@@ -315,7 +315,7 @@ def _name_subjects(prompt: str, resolver: _Resolver, shown: set[int], named: set
         # A name in another alphabet ("Барак Обама", "バラク・オバマ") is read in Latin letters too
         # (anyascii: each character's usual romanisation), where the index's spellings find it.
         found = {h.person for h in hits}
-        hits += [h for h in name_index().find(_romanized(prompt)) if h.person not in found]
+        hits += [h for h in name_index().find(_romanized(prompt)) if h.person not in found and _romanized_name(h)]
     if not hits:
         return []
     registry = [h.person for h in hits if h.person.kind == "registry"]
@@ -331,12 +331,20 @@ def _name_subjects(prompt: str, resolver: _Resolver, shown: set[int], named: set
 
 
 _KATAKANA = re.compile(r"([\u30a0-\u30ff]+)")  # Japanese writes foreign names in katakana
+# Han characters, left out: their syllables romanised ("猫", cat, is "Mao") are one-word names.
+_HAN = re.compile(r"[\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
 def _romanized(text: str) -> str:
     """The text in Latin letters (anyascii), a katakana run kept a word of its own: Japanese puts no
     space between a name and the particle after it ("オバマが" is "obama ga", not "obamaga")."""
-    return anyascii(_KATAKANA.sub(r" \1 ", text))
+    return anyascii(_KATAKANA.sub(r" \1 ", _HAN.sub(" ", text)))
+
+
+def _romanized_name(hit: Any) -> bool:
+    """A name read in a romanised prompt counts from five letters: a short syllable of another
+    language romanised ("Mao", "Li") is too often a one-word alias by chance."""
+    return sum(c.isalpha() for c in hit.text) >= 5
 
 
 def _people_subjects(

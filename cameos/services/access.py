@@ -31,6 +31,7 @@ from core.storage import delete_after_commit
 from core.text import MixedScript, canonical
 from feed.models import VideoPerson
 
+INSTRUCTIONS_MAX_CHARS = 300  # the column's size
 AUDIENCE_ORDER = {Audience.ONLY_ME: 0, Audience.APPROVED: 1, Audience.MUTUALS: 2, Audience.EVERYONE: 3}
 
 
@@ -59,6 +60,8 @@ def _checked_instructions(owner: User, text: str) -> str:
         cleaned = " ".join(canonical(text).split())
     except MixedScript as exc:
         raise InvalidInput({"instructions": [exc.message]}) from exc
+    if len(cleaned) > INSTRUCTIONS_MAX_CHARS:  # NFKC can lengthen text ("㍻" is four letters)
+        raise InvalidInput({"instructions": [f"At most {INSTRUCTIONS_MAX_CHARS} characters."]})
     if cleaned:
         for _, refusal in instructions_checking.send(sender=Cameo, owner=owner, text=cleaned):
             if refusal:

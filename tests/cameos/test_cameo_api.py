@@ -86,6 +86,7 @@ def test_bad_preferences_are_400_and_change_nothing(api, me, activate_cameo, bod
         ("always arm in arm with Zora Quillfeather", "“Zora Quillfeather”: This is a real person"),
         ("always next to @other.person, kissing them", "may not name or mention anyone else"),
         ("always naked in bed", "may not ask for sexual content"),
+        ("㍻" * 300, "At most 300 characters."),  # 300 characters sent, 1,200 once normalised (NFKC)
     ],
 )
 def test_instructions_that_would_show_someone_else_or_break_the_rules_are_refused(

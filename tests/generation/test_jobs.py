@@ -338,6 +338,29 @@ def test_a_restriction_added_after_the_render_stops_the_drafts_that_break_it(
     assert api.post(f"{URL}/{hike}/publish", {}, format="json").status_code == 200  # breaks no rule of hers
 
 
+def test_a_restriction_added_after_the_render_stops_a_draft_made_from_a_photo_of_her(
+    api, me, make_user, enroll, django_capture_on_commit_callbacks
+):
+    """She is in the draft only through the uploaded photo (deleted once the job is done)."""
+    from tests import synthetic_faces as faces
+
+    ria = make_user("ria")
+    enroll(ria, "astronaut", audience="everyone")
+    _, jpeg = __import__("cv2").imencode(".jpg", faces.group_photo(["astronaut"], size=(960, 540)))
+    upload = io.BytesIO(jpeg.tobytes())
+    upload.name = "ria.jpg"
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = api.post(
+            URL, {"prompt": "this, chugging beers at a bar", "duration_s": 2, "image": upload}, format="multipart"
+        ).json()["id"]
+    assert api.get(f"{URL}/{job_id}").json()["status"] == "ready"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cameos.cameo_update(owner=ria, restrictions=["no drinking"])
+
+    assert api.get(f"{URL}/{job_id}").json()["status"] == "blocked"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_revoking_consent_while_the_job_runs_ends_blocked_never_published(me, make_user, enroll, settings):
     settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "STALE_SECONDS": 30}

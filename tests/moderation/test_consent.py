@@ -150,9 +150,20 @@ def test_a_protected_name_written_in_another_alphabet_is_refused(me, registry, p
     assert [(s["source"], s["reason"]) for s in decision.public()] == [("name", "protected_person")]
 
 
-@pytest.mark.parametrize("prompt", ["кошка спит на крыше", "猫が屋根の上で寝ている", "Ο γάτος κοιμάται"])
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "кошка спит на крыше",
+        "猫が屋根の上で寝ている",
+        "Ο γάτος κοιμάται",
+        "一只猫在公园里玩",  # a cat playing in the park
+        "我的猫在睡觉",
+        "고양이가 잔다",
+    ],
+)
 def test_prompts_in_another_alphabet_that_name_no_one_pass(me, registry, prompt):
     registry("Barack Obama", "Obama")
+    registry("Mao Zedong", "Mao")  # 猫, cat, romanised is "Mao": Han characters are not read romanised
     assert consent.check(me, canonical(prompt)).allowed
 
 
