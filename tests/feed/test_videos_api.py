@@ -45,6 +45,14 @@ def test_published_media_is_served_at_a_stable_url(anon, other, make_video):
     assert anon.get(url(video.pk)).json()["media_url"] == media_url
 
 
+def test_a_deleted_video_leaves_shared_caches_within_five_minutes(anon, other, make_video):
+    """No purge reaches a CDN or a proxy: what it may keep is bounded by max-age (DESIGN.md §1, 2)."""
+    video = make_video(other)
+    response = Client().get(anon.get(url(video.pk)).json()["media_url"])
+    max_age = int(response["Cache-Control"].split("max-age=")[1].split(",")[0])
+    assert 0 < max_age <= 300
+
+
 def test_media_supports_byte_ranges(other, make_video):
     video = make_video(other)
     path = f"/media/v/{video.media_key}/video.mp4"
