@@ -1,13 +1,11 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from core.admin import ReadOnlyAdmin
 from generation.models import GenerationJob
 
 
 @admin.register(GenerationJob)
-class GenerationJobAdmin(admin.ModelAdmin):
+class GenerationJobAdmin(ReadOnlyAdmin):
     """Jobs, to look at: they are made, checked and ended by generation.services only (an edit here
     would skip the consent checks), and the uploaded image is private: only whether there is one."""
 
@@ -21,12 +19,3 @@ class GenerationJobAdmin(admin.ModelAdmin):
     @admin.display(boolean=True, description="image uploaded")
     def has_image(self, job: GenerationJob) -> bool:
         return bool(job.image)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

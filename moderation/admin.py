@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 
+from core.admin import ReadOnlyAdmin
 from core.exceptions import ApplicationError, InvalidInput
 from feed.models import Report
 from moderation import registry, services, takedowns
@@ -358,19 +359,10 @@ class TakedownQueueAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the log is append-only."""
 
     list_display = ("created_at", "kind", "actor_id", "subject_id", "object_type", "object_id", "allowed")
     list_filter = ("kind", "allowed")
     search_fields = ("=actor_id", "=subject_id", "=object_id")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

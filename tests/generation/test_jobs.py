@@ -43,6 +43,21 @@ def submit(api, prompt, **extra):  # type: ignore[no-untyped-def]
     return api.post(URL, {"prompt": prompt, "duration_s": 2, **extra}, format="json", **headers)
 
 
+def jpeg_upload(image, name: str) -> io.BytesIO:  # type: ignore[no-untyped-def]
+    """A BGR image as an uploaded JPEG file."""
+    _, jpeg = __import__("cv2").imencode(".jpg", image)
+    upload = io.BytesIO(jpeg.tobytes())
+    upload.name = name
+    return upload
+
+
+def photo_of_her(name: str) -> io.BytesIO:
+    """A real photo of the astronaut (the cameo `enroll` gives), as an upload."""
+    from tests import synthetic_faces as faces
+
+    return jpeg_upload(faces.group_photo(["astronaut"], size=(960, 540)), name)
+
+
 @pytest.mark.slow  # the whole flow, with a real render: `make test` (test-fast renders in the tests below)
 def test_a_friend_makes_a_video_with_an_approved_cameo_and_publishes_it(
     api, me, owner, django_capture_on_commit_callbacks
@@ -122,11 +137,8 @@ def test_an_uploaded_image_of_a_cameo_the_author_may_use_is_animated_and_the_per
     api, me, owner, django_capture_on_commit_callbacks
 ):
     approve(owner, me)
-    from tests import synthetic_faces as faces
 
-    _, jpeg = __import__("cv2").imencode(".jpg", faces.group_photo(["astronaut"], size=(960, 540)))
-    upload = io.BytesIO(jpeg.tobytes())
-    upload.name = "me.jpg"
+    upload = photo_of_her("me.jpg")
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(URL, {"prompt": "this, animated", "duration_s": 2, "image": upload}, format="multipart")
     assert response.status_code == 202, response.json()
@@ -169,11 +181,8 @@ def test_a_draft_made_from_a_photo_of_someone_whose_cameo_then_went_is_never_pub
     broker, or was lost). Her face in the frames now matches no cameo, as a made-up face would; the
     publish check still refuses, because the draft shows her."""
     approve(owner, me)
-    from tests import synthetic_faces as faces
 
-    _, jpeg = __import__("cv2").imencode(".jpg", faces.group_photo(["astronaut"], size=(960, 540)))
-    upload = io.BytesIO(jpeg.tobytes())
-    upload.name = "her.jpg"
+    upload = photo_of_her("her.jpg")
     with django_capture_on_commit_callbacks(execute=True):
         job_id = api.post(
             URL, {"prompt": "this, animated", "duration_s": 2, "image": upload}, format="multipart"
@@ -201,9 +210,7 @@ def test_a_face_too_small_to_find_in_a_wide_upload_is_found_as_the_video_will_sh
     from tests import synthetic_faces as faces
 
     panorama = faces.paste_faces(faces.scene((6000, 1000)), [("hopper", 3000, 500)], 150)
-    _, jpeg = __import__("cv2").imencode(".jpg", panorama)
-    upload = io.BytesIO(jpeg.tobytes())
-    upload.name = "panorama.jpg"
+    upload = jpeg_upload(panorama, "panorama.jpg")
     response = api.post(
         URL, {"prompt": "this, animated", "duration_s": 2, "aspect": aspect, "image": upload}, format="multipart"
     )
@@ -342,13 +349,10 @@ def test_a_restriction_added_after_the_render_stops_a_draft_made_from_a_photo_of
     api, me, make_user, enroll, django_capture_on_commit_callbacks
 ):
     """She is in the draft only through the uploaded photo (deleted once the job is done)."""
-    from tests import synthetic_faces as faces
 
     ria = make_user("ria")
     enroll(ria, "astronaut", audience="everyone")
-    _, jpeg = __import__("cv2").imencode(".jpg", faces.group_photo(["astronaut"], size=(960, 540)))
-    upload = io.BytesIO(jpeg.tobytes())
-    upload.name = "ria.jpg"
+    upload = photo_of_her("ria.jpg")
     with django_capture_on_commit_callbacks(execute=True):
         job_id = api.post(
             URL, {"prompt": "this, chugging beers at a bar", "duration_s": 2, "image": upload}, format="multipart"
