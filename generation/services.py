@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NotRequired, TypedDict, Unpack
 
 import numpy as np
@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Notification, User
 from accounts.services import notify
+from cameos import services as cameo_services
 from cameos.selectors import face_templates
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
 from core.storage import delete_after_commit, delete_now
@@ -34,6 +35,7 @@ from generation.uploads import as_rendered, check_image
 from moderation import consent, policy
 from moderation.conf import conf as moderation_conf
 from moderation.selectors import remix_source
+from moderation.services import audit_decision
 
 Status = GenerationJob.Status
 ENDED = (Status.PUBLISHED, Status.BLOCKED, Status.FAILED, Status.CANCELLED)
@@ -420,56 +422,77 @@ def job_cancel(*, author: User, job_id: Any) -> GenerationJob:
     return job
 
 
-def _checked_caption(author: User, caption: str, *, job: str) -> str:
-    """A caption names people and says things as a prompt does, in the feed under the video: the
-    same text checks (what no prompt may say; every person mentioned or named must allow the author)."""
+def _caption(caption: str) -> str:
+    """A caption as the feed will show it: canonical text, at most 300 characters, nothing no prompt
+    may say. Who it names is checked at publish with the video's people (job_publish)."""
     try:
         caption = canonical(caption)
     except MixedScript as exc:
         raise InvalidInput({"caption": [exc.message]}) from exc
     if len(caption) > 300:
         raise InvalidInput({"caption": ["At most 300 characters."]})
-    if caption:
-        categories = policy.categories(caption)
-        if categories:
-            raise refuse_policy(categories, what="caption")
-        decision = consent.check(author, caption, stage="publish", job=job)
-        if not decision.allowed:
-            raise refuse_consent(decision)
+    categories = policy.categories(caption) if caption else []
+    if categories:
+        raise refuse_policy(categories, what="caption")
     return caption
 
 
+def _decided_with_consent_held(author: User, decide: Callable[[], list[consent.Decision]]) -> list[consent.Decision]:
+    """`decide()` (the gate, not recorded) with the cameo rows of everyone it shows held until the
+    transaction ends (cameos.services.consent_hold): a revocation that commits while a publish decides
+    would otherwise be lost (the cascade then finds the job published). Decided again once the rows
+    are held, and again if that showed someone more; the final decisions are recorded."""
+    held: set[int] = set()
+    while True:
+        decisions = decide()
+        people = {s.user_id for d in decisions for s in d.subjects if s.user_id is not None} - {author.pk}
+        if people <= held:
+            return decisions
+        cameo_services.consent_hold(owner_ids=people - held)
+        held |= people
+
+
 def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Video:
-    """ready → published, after the gate once more on everything the video shows: the prompt's
-    people, the remixed video's, the faces the output scan found and everyone the draft shows; and on
-    the caption, as on a prompt."""
+    """ready → published, after the gate once more on everything the video shows (the prompt's
+    people, the remixed video's, the faces the output scan found and everyone the draft shows) and on
+    the caption, as on a prompt, with the consent of all of them held until it is published."""
     job = _own(author, job_id)
     if job.status != Status.READY or job.video is None:
         raise Conflict("Only a ready video can be published.", code="not_ready")
-    if caption is not None:
-        caption = _checked_caption(author, caption, job=str(job.pk))
-    templates = face_templates(job.video.pk)
+    caption = _caption(caption) if caption is not None else None
+    draft = job.video
+    templates = face_templates(draft.pk)
     faces = consent.match_faces(np.array(templates, dtype=np.float32), exact=True) if templates else []
-    decision = consent.check(
-        author,
-        job.prompt,
-        remix_of=job.remix_of_id,
-        output_faces=faces,
-        draft=job.video.pk,
-        stage="publish",
-        job=str(job.pk),
-    )
-    if not decision.allowed:
-        job_block(job.pk, reason=decision.refused[0].public()["detail"], decision=decision.as_record())
-        raise refuse_consent(decision)
+
+    def decide() -> list[consent.Decision]:
+        shown = consent.check(
+            author,
+            job.prompt,
+            remix_of=job.remix_of_id,
+            output_faces=faces,
+            draft=draft.pk,
+            stage="publish",
+            record=False,
+        )
+        said = [consent.check(author, caption, stage="publish", record=False)] if caption else []
+        return [shown, *said]
+
     with transaction.atomic():
-        if not _move(job.pk, [Status.READY], Status.PUBLISHED):
-            raise Conflict("This job changed meanwhile; reload it.", code="not_ready")
-        video = feed_services.video_publish(video=job.video, caption=caption)
-        for person in job.people or []:
-            if person != author.pk:
-                notify(user_id=person, kind=Notification.Kind.CAMEO_USED, video_id=video.pk, author=author.handle)
-    return video
+        shown, *said = _decided_with_consent_held(author, decide)
+        shown = audit_decision(author=author, prompt=job.prompt, decision=shown, job=str(job.pk))
+        said = [audit_decision(author=author, prompt=caption or "", decision=d, job=str(job.pk)) for d in said]
+        refused = next((d for d in (shown, *said) if not d.allowed), None)
+        if refused is None:
+            if not _move(job.pk, [Status.READY], Status.PUBLISHED):
+                raise Conflict("This job changed meanwhile; reload it.", code="not_ready")
+            video = feed_services.video_publish(video=draft, caption=caption)
+            for person in job.people or []:
+                if person != author.pk:
+                    notify(user_id=person, kind=Notification.Kind.CAMEO_USED, video_id=video.pk, author=author.handle)
+            return video
+    if refused is shown:
+        job_block(job.pk, reason=shown.refused[0].public()["detail"], decision=shown.as_record())
+    raise refuse_consent(refused)  # the caption's: the draft stays, to be published without it
 
 
 # --- the consent cascade ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 
 from accounts.models import User
+from cameos import services as cameo_services
 from cameos.models import Cameo
 from cameos.selectors import cameo_access_by_authors
 from core.exceptions import Conflict, NotFound
@@ -114,9 +115,12 @@ def consent_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: 
 def consent_cascade_after_commit(*, owner_id: int, author_ids: Iterable[int] | None, reason: str) -> None:
     """Queue the consent cascade (moderation.tasks.consent_cascade) for when the change commits: the
     request only records the change. Until the cascade has run (≤ 2 s, BENCHMARKS.md) nothing slips
-    through, because the gate runs again when a worker starts a job, on its output and at publish."""
+    through, because the gate runs again when a worker starts a job, on its output and at publish.
+    The person's cameo row is held until the change commits (cameos.services.consent_hold): a
+    publish deciding meanwhile finishes first, or waits and sees the change."""
     from moderation.tasks import consent_cascade
 
+    cameo_services.consent_hold(owner_ids=[owner_id])
     authors = None if author_ids is None else sorted(set(author_ids))
     transaction.on_commit(lambda: consent_cascade.delay(owner_id=owner_id, author_ids=authors, reason=reason))
 

@@ -1,0 +1,116 @@
+"""A revocation that commits while a publish is under way is never lost: either the publish finished
+first (the video was published before consent went), or the publish sees the revocation and is
+refused. Two threads, each with its own database connection, against committed data (SQLite with
+IMMEDIATE transactions by default; PostgreSQL when DATABASE_URL says so)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.db import connections
+
+from accounts import services as accounts
+from accounts.models import Block
+from cameos import services as cameos
+from cameos.models import CameoGrant
+from config.celery import app as celery_app
+from feed import services as feed_services
+from feed.models import Video
+from generation import services
+from moderation import consent
+from tests.enroll import approve
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("c2pa_dev_dir")]
+
+URL = "/api/v1/generations"
+PAUSE_S = 1.5  # how long the publish stays paused: time enough for an unhindered revocation to commit
+
+
+def in_thread(work: Any) -> threading.Thread:
+    def run() -> None:
+        try:
+            work()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+@pytest.fixture
+def cascade_waits_for_a_worker() -> Any:
+    """Call it to send the tasks queued from then on (the consent cascade) to the broker, unconsumed,
+    as in production they wait for a worker: the publish cannot count on the cascade having run."""
+    eager = celery_app.conf.task_always_eager
+    yield lambda: setattr(celery_app.conf, "task_always_eager", False)
+    celery_app.conf.task_always_eager = eager
+
+
+# How consent is taken back, and how anyone can tell it was (once committed).
+REVOCATIONS = {
+    "grant revoked": (
+        lambda owner, me: cameos.grant_revoke(owner=owner, grant_id=CameoGrant.objects.get(grantee=me).pk),
+        lambda owner, me: CameoGrant.objects.filter(grantee=me, status=CameoGrant.Status.REVOKED).exists(),
+    ),
+    "author blocked": (
+        lambda owner, me: accounts.block_create(blocker=owner, blocked=me),
+        lambda owner, me: Block.objects.filter(blocker=owner, blocked=me).exists(),
+    ),
+}
+
+
+@pytest.mark.parametrize("revocation", REVOCATIONS)
+@pytest.mark.parametrize("paused_in", ["the consent check", "the move to published"])
+def test_consent_taken_back_while_a_draft_is_being_published_is_never_lost(
+    paused_in, revocation, me, make_user, enroll, client_of, monkeypatch, cascade_waits_for_a_worker
+):
+    owner = make_user("astro.owner")
+    enroll(owner, "astronaut", audience="approved")
+    approve(owner, me)
+    job, _ = services.job_submit(author=me, prompt="@astro.owner juggling on a unicycle", duration_s=2)
+    job.refresh_from_db()
+    assert job.status == "ready"
+    cascade_waits_for_a_worker()
+
+    paused, go_on = threading.Event(), threading.Event()
+
+    def pausing(real: Any, when: Any = lambda *args, **kwargs: True) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            out = real(*args, **kwargs)
+            if when(*args, **kwargs):
+                paused.set()
+                go_on.wait(timeout=30)
+            return out
+
+        return wrapper
+
+    if paused_in == "the consent check":
+        monkeypatch.setattr(consent, "check", pausing(consent.check, lambda *a, **k: k.get("stage") == "publish"))
+    else:
+        monkeypatch.setattr(feed_services, "video_publish", pausing(feed_services.video_publish))
+
+    answer: list[Any] = []
+    publishing = in_thread(lambda: answer.append(client_of(me).post(f"{URL}/{job.pk}/publish", {}, format="json")))
+    assert paused.wait(timeout=60)
+    take_back, taken_back = REVOCATIONS[revocation]
+    revoking = in_thread(lambda: take_back(owner, me))
+    revoking.join(timeout=PAUSE_S)
+    revoked_meanwhile = taken_back(owner, me)  # what anyone else sees while the publish is paused
+    go_on.set()
+    publishing.join(timeout=60)
+    revoking.join(timeout=60)
+    assert not publishing.is_alive() and not revoking.is_alive()
+
+    assert taken_back(owner, me)
+    published = Video.objects.filter(pk=job.video_id, status=Video.Status.PUBLISHED).exists()
+    if revoked_meanwhile:  # consent went before the video was published: it must not be
+        assert answer[0].status_code == 403, answer[0].json()
+        assert answer[0].json()["error"] == "consent_required"
+        assert not published and not Video.objects.filter(pk=job.video_id).exists()
+        assert client_of(me).get(f"{URL}/{job.pk}").json()["status"] == "blocked"
+    else:  # the revocation waited for the publish: the video was published while still allowed
+        assert answer[0].status_code == 200, answer[0].json()
+        assert published
