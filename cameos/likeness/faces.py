@@ -21,6 +21,10 @@ import numpy as np
 cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_ERROR)  # YuNet's "targets not supported" notes
 
 DETECT_MAX_SIDE = 640  # frames are detected at most this large (faster; faces we need are big)
+# Candidate boxes YuNet keeps before merging them (OpenCV's default). Each face gives several: at 50,
+# an upload of 71 copies of the author's own face kept 22 faces, and the 72nd, someone else's, was
+# never checked.
+DETECT_TOP_K = 5000
 TURNED_MAX_SIDE = 320  # an upload turned a quarter or a half is looked at this large (detect_any_way_up)
 EMBED_SIZE = 112
 SFACE_INPUT = "data"  # the SFace file's image input
@@ -83,7 +87,7 @@ class FaceEngine:
     def __init__(self, *, min_score: float = 0.75) -> None:
         folder = models_dir()
         self.detector = cv2.FaceDetectorYN.create(
-            str(folder / "face_detection_yunet_2023mar_int8bq.onnx"), "", (320, 320), min_score, 0.3, 50
+            str(folder / "face_detection_yunet_2023mar_int8bq.onnx"), "", (320, 320), min_score, 0.3, DETECT_TOP_K
         )
         recognizer_path = str(folder / "face_recognition_sface_2021dec_int8bq.onnx")
         self.aligner = cv2.FaceRecognizerSF.create(recognizer_path, "")

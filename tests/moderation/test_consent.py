@@ -233,6 +233,18 @@ def test_the_smallest_faces_found_in_a_1080p_upload_are_still_checked(me, make_u
     ]
 
 
+def test_a_face_hidden_in_a_crowd_of_the_authors_own_faces_is_still_checked(me, make_user, activate_cameo):
+    """71 copies of my own face and one of hers, who shares her cameo with nobody: each face is
+    checked, so hers is found and refused (the detector kept only its 50 best boxes, 22 faces)."""
+    activate_cameo(me, template=faces.template("hopper"))
+    activate_cameo(make_user("astro"), template=faces.template("astronaut"), audience="only_me")
+    spots = [("hopper", 100 + 200 * (i % 9), 100 + 200 * (i // 9)) for i in range(71)] + [("astronaut", 1700, 1500)]
+    image = faces.paste_faces(faces.scene((1800, 1600)), spots, 190)
+    decision = consent.check(me, "all of us, animated", reference_image=image)
+    assert ("reference_face", None, "not_available") in reasons(decision)
+    assert not decision.allowed
+
+
 def test_a_cameo_found_by_face_goes_to_the_generator_with_its_owners_handle(me, make_user, activate_cameo):
     owner = make_user("astro")
     activate_cameo(owner, template=faces.template("astronaut"), audience="everyone")
