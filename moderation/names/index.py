@@ -23,6 +23,8 @@ Matching (`NameIndex.find`), per view, at each token, with no loop over the name
   are hashed in one vectorised call and found with one np.searchsorted. What each distinct word of
   the prompts could be a typo of is cached (a process sees the same words again and again; at most
   `_CACHE_SIZE` words, then the cache starts over).
+- Surname first, with a comma ("Musk, Elon"): a two-word name's joined form read the other way
+  round, exactly spelt, under the same ordinary-word rules.
 - Overlapping finds: the longest at each position, then the fewest letters wrong, left to right.
 
 Cost (benchmarks/names.py: 150k names, 697 prompts, 2-core machine): building takes 2–3 s of
@@ -38,6 +40,7 @@ here.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -320,7 +323,8 @@ class NameIndex:
     def findings(self, text: str, *, ignore: Collection[tuple[str, int]] = ()) -> list[Finding]:
         """Every candidate match in `text`, overlapping, unsorted (`resolve` picks among them, also
         among those of several indexes: moderation.selectors' base and overlay)."""
-        prompt = _Reader(self._digit_words).read(canonical(text, strict=False))
+        read = canonical(text, strict=False)
+        prompt = _Reader(self._digit_words).read(read)
         views = [(prompt.base, True)]
         if prompt.camel is not None:
             views.append((prompt.camel, True))
@@ -333,6 +337,7 @@ class NameIndex:
                 self._exact_at(tokens, i, prompt.titled, found)
                 if fuzzy:
                     self._fuzzy_at(tokens, i, near, prompt.titled, found)
+        self._reversed(prompt.base, read, prompt.titled, found)
         out: list[Finding] = []
         for start, stop, nid, edits, how, words in found:
             who = self._people[nid]
@@ -373,6 +378,24 @@ class NameIndex:
                     found.append(self._found(nid, window, 0, -2 if split else mask))
             if k == 0 and got is None and t.upper and len(t.form) >= 5 and t.form[-1] == "s" and not titled:
                 self._plural_at(t, found)
+
+    def _reversed(self, toks: list[_Tok], text: str, titled: bool, found: list[_Finding]) -> None:
+        """A two-word name written surname first, with a comma, as lists and forms write it: "Musk,
+        Elon", "Swift, Taylor". Exactly spelt, under the ordinary-word rules of the name in order,
+        and an ordinary word of it capitalised: "the bird was swift, taylor made the nest" names no
+        one, "Swift, Taylor" does."""
+        for first, second in itertools.pairwise(toks):
+            if first.brk or "," not in text[first.end : second.start]:
+                continue
+            cls = second.cls + first.cls
+            got = self._exact.get(cls)
+            for nid, _breaks, joined in () if got is None else (got,) if isinstance(got, tuple) else got:
+                two_words = self._base_mask[nid] == 1 << len(second.cls)
+                spelt = second.amb or first.amb or second.form + first.form == joined
+                window = [second, first]
+                if two_words and spelt and self._allowed(nid, window, window, titled):
+                    words = f"{first.form}, {second.form}"
+                    found.append((first.start, second.end, nid, 0, "reversed", words))
 
     def _plural_at(self, t: _Tok, found: list[_Finding]) -> None:
         """A one-word name in the plural, capitalised: "the Obamas", "the Kennedys"."""

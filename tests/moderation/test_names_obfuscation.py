@@ -33,6 +33,7 @@ TECHNIQUES = (
     "typo1",
     "typo2",
     "alias",
+    "reversed",
 )
 
 
@@ -181,6 +182,10 @@ def test_descriptions_are_left_to_the_meaning_match(index):
         ("dinner with the Obamas", "Barack Obama", "alias"),  # a one-word name in the plural
         ("Mr. Bean driving a mini", "Rowan Atkinson", "alias"),  # "Mr." ends no sentence
         ("Former President Trump golfing", "Donald Trump", "alias"),  # capitals, but no Title Case
+        ("Musk, Elon on Mars", "Elon Musk", "reversed"),  # surname first, as lists write it
+        ("a portrait of musk, elon", "Elon Musk", "reversed"),
+        ("Swift, Taylor singing", "Taylor Swift", "reversed"),
+        ("Obama,Barack giving a speech", "Barack Obama", "reversed"),
     ],
 )
 def test_technique(prompt, who, how):
@@ -213,6 +218,7 @@ def _index_of(people):
         "a young king",
         "a bush in the garden",
         "a swift jordan dunk",
+        "the bird was swift, taylor made the nest",  # ordinary words in another order, lower case
         # never inside a longer word
         "swiftness and obamacare",
         "a messy room",
