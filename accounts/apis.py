@@ -189,8 +189,10 @@ class FollowersApi(APIView):
 
     @extend_schema(operation_id="users_followers_list", responses={200: paginated(FollowerOutput), **errors(400, 404)})
     def get(self, request: Request, handle: str) -> Response:
-        user = selectors.user_visible_to(handle, viewer_of(request))
-        page = keyset_page(selectors.followers_of(user), ordering=("-id",), salt="followers", **page_query(request))
+        viewer = viewer_of(request)
+        user = selectors.user_visible_to(handle, viewer)
+        followers = selectors.followers_of(user, viewer)
+        page = keyset_page(followers, ordering=("-id",), salt="followers", **page_query(request))
         return Response(page_body(page, FollowerOutput))
 
 
@@ -199,8 +201,10 @@ class FollowingApi(APIView):
 
     @extend_schema(operation_id="users_following_list", responses={200: paginated(FollowingOutput), **errors(400, 404)})
     def get(self, request: Request, handle: str) -> Response:
-        user = selectors.user_visible_to(handle, viewer_of(request))
-        page = keyset_page(selectors.following_of(user), ordering=("-id",), salt="following", **page_query(request))
+        viewer = viewer_of(request)
+        user = selectors.user_visible_to(handle, viewer)
+        following = selectors.following_of(user, viewer)
+        page = keyset_page(following, ordering=("-id",), salt="following", **page_query(request))
         return Response(page_body(page, FollowingOutput))
 
 

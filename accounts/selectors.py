@@ -210,12 +210,24 @@ def me_with_counts(user: User) -> User:
     return with_follow_counts(User.objects.filter(pk=user.pk)).get()
 
 
-def followers_of(user: User) -> QuerySet[Follow]:
-    return Follow.objects.filter(followee=user, follower__is_active=True).select_related("follower")
+def without_block_partners(queryset: QuerySet[Any], column: str, viewer: User | None) -> QuerySet[Any]:
+    """`queryset` without the rows whose `column` (a user id) is someone in a block with the viewer,
+    either way: a list shows neither the people one blocked nor those who blocked one."""
+    if viewer is None or not viewer.is_authenticated:
+        return queryset
+    blocked = Block.objects.filter(blocker_id=viewer.pk).values("blocked_id")
+    blockers = Block.objects.filter(blocked_id=viewer.pk).values("blocker_id")
+    return queryset.exclude(**{f"{column}__in": blocked}).exclude(**{f"{column}__in": blockers})
 
 
-def following_of(user: User) -> QuerySet[Follow]:
-    return Follow.objects.filter(follower=user, followee__is_active=True).select_related("followee")
+def followers_of(user: User, viewer: User | None = None) -> QuerySet[Follow]:
+    followers = Follow.objects.filter(followee=user, follower__is_active=True).select_related("follower")
+    return without_block_partners(followers, "follower_id", viewer)
+
+
+def following_of(user: User, viewer: User | None = None) -> QuerySet[Follow]:
+    following = Follow.objects.filter(follower=user, followee__is_active=True).select_related("followee")
+    return without_block_partners(following, "followee_id", viewer)
 
 
 def blocks_of(user: User) -> QuerySet[Block]:

@@ -173,9 +173,10 @@ class CommentsApi(APIView):
 
     @extend_schema(operation_id="videos_comments_list", responses={200: paginated(CommentOutput), **errors(400, 404)})
     def get(self, request: Request, video_id: int) -> Response:
-        video = selectors.video_visible_to(video_id, viewer_of(request))
+        viewer = viewer_of(request)
+        video = selectors.video_visible_to(video_id, viewer)
         page = keyset_page(
-            selectors.comments_of(video), ordering=("-id",), salt=f"comments-{video.pk}", **page_query(request)
+            selectors.comments_of(video, viewer), ordering=("-id",), salt=f"comments-{video.pk}", **page_query(request)
         )
         return Response({"results": [comment_body(c) for c in page.items], "next": page.next})
 

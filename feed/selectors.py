@@ -16,7 +16,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Follow, User
-from accounts.selectors import BLOCK_PARTNERS_SQL, not_blocked_sql, relation_between
+from accounts.selectors import BLOCK_PARTNERS_SQL, not_blocked_sql, relation_between, without_block_partners
 from core.exceptions import NotFound
 from core.memo import TTLCache
 from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, page_limit
@@ -133,8 +133,9 @@ def videos_of(author: User) -> QuerySet[Video]:
     return Video.objects.filter(status=PUBLISHED, author=author).only("id", "published_at")
 
 
-def comments_of(video: Video) -> QuerySet[Comment]:
-    return Comment.objects.select_related("author").filter(video=video)
+def comments_of(video: Video, viewer: User | None = None) -> QuerySet[Comment]:
+    """The video's comments, but for those of people in a block with the viewer, either way."""
+    return without_block_partners(Comment.objects.select_related("author").filter(video=video), "author_id", viewer)
 
 
 def comment_get(comment_id: int) -> Comment:

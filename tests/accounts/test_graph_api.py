@@ -64,6 +64,23 @@ def test_someone_who_blocked_me_does_not_exist_for_me(api, blocker):
         assert response.json() == {"error": "not_found", "detail": "No one has this handle."}
 
 
+def test_follower_lists_leave_out_the_people_in_a_block_with_me(api, anon, me, other, make_user, blocker):
+    """Someone I blocked, or who blocked me, is in nobody's lists as I see them; others still see them."""
+    troll, fan = make_user("the.troll"), make_user("the.fan")
+    services.block_create(blocker=me, blocked=troll)
+    for person in (troll, fan, blocker):
+        services.follow_create(follower=person, followee=other)
+        services.follow_create(follower=other, followee=person)
+
+    def handles(client, action):  # type: ignore[no-untyped-def]
+        body = client.get(url("other.person", action)).json()
+        return sorted(person["handle"] for person in body["results"])
+
+    for action in ("followers", "following"):
+        assert handles(api, action) == ["the.fan"]
+        assert handles(anon, action) == ["the.blocker", "the.fan", "the.troll"]
+
+
 def test_someone_i_blocked_shows_as_blocked(api, me, other):
     assert api.put(url("other.person", "block")).status_code == 204
     assert api.get(url("other.person")).json()["is_blocked"] is True

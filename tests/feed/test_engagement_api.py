@@ -109,6 +109,23 @@ def test_comment_list_and_delete_own(api, anon, me, other, make_video):
     assert api.delete(f"/api/v1/comments/{comment['id']}").status_code == 404
 
 
+def test_comments_of_people_in_a_block_with_me_are_left_out_for_me(
+    api, anon, client_of, me, other, make_user, make_video
+):
+    troll, fan, hater = make_user("the.troll"), make_user("the.fan"), make_user("the.hater")
+    video = make_video(other)
+    for person in (troll, fan, hater):
+        assert client_of(person).post(url(video.pk, "comments"), {"text": "hi"}, format="json").status_code == 201
+    accounts_services.block_create(blocker=me, blocked=troll)
+    accounts_services.block_create(blocker=hater, blocked=me)
+
+    def authors(client):  # type: ignore[no-untyped-def]
+        return sorted(c["author"]["handle"] for c in client.get(url(video.pk, "comments")).json()["results"])
+
+    assert authors(api) == ["the.fan"]
+    assert authors(anon) == ["the.fan", "the.hater", "the.troll"]
+
+
 def test_the_video_author_can_delete_any_comment_on_it_others_cannot(client_of, me, other, make_user, make_video):
     video = make_video(other)
     comment = services.comment_create(author=me, video=video, text="hm")
