@@ -27,7 +27,13 @@ from accounts.models import (
     token_digest,
 )
 from accounts.selectors import relation_between
-from accounts.signals import account_erasing, account_exporting, mutual_follow_ended, user_blocked
+from accounts.signals import (
+    account_erase_starting,
+    account_erasing,
+    account_exporting,
+    mutual_follow_ended,
+    user_blocked,
+)
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
 from core.presenters import timestamp
 from core.text import skeleton
@@ -155,6 +161,7 @@ def account_erase(*, user: User) -> None:
     """Erase the person and everything that is theirs. Apps that keep data of a person connect to
     `account_erasing` (accounts.signals); their rows and files go in this same transaction (files
     after it commits). Rows with a foreign key to the user cascade."""
+    account_erase_starting.send(sender=User, user=user)
     locked = User.objects.select_for_update().filter(pk=user.pk).first()
     if locked is None:
         return  # already erased

@@ -13,6 +13,11 @@ from django.dispatch import Signal
 # core.storage.delete_after_commit) so that nothing of them remains once the transaction commits.
 account_erasing = Signal()
 
+# Sent inside the erasure transaction before anything is locked, the user row included, with `user`:
+# what must be locked before the account row is. (A publish holds the cameo rows of the people it
+# shows, then needs their user rows at commit: an erasure that locked the user row first deadlocked.)
+account_erase_starting = Signal()
+
 # Sent inside the transaction that creates a block, with `blocker` and `blocked`: consent
 # cascades (stop jobs that use the blocker's cameo) hook in here.
 user_blocked = Signal()
