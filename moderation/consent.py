@@ -41,6 +41,10 @@ SOURCES = ("mention", "name", "description", "reference_face", "remix", "output_
 STAGES = ("submit", "start", "output", "publish", "preflight")
 
 MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.]{3,30})")
+# Faces an uploaded image may show and still be checked face by face (each is embedded, ~8 ms). More
+# is refused unlooked (`too_many_faces`): a video shows at most MAX_CAMEOS people, so only copies of
+# the same few could pass, and a tiled image of hundreds of faces cost a submit 11 s.
+REFERENCE_FACES_MAX = 24
 
 # Reason codes an author sees, and what they say. Internal reasons map onto these (a block and
 # `only_me` both read "not_available").
@@ -57,6 +61,7 @@ PUBLIC_REASONS = {
     "unknown_face": "The image shows a real person who has no cameo you may use.",
     "restriction": "The prompt breaks a rule this person set for their cameo.",
     "too_many_cameos": "Too many people in one video.",
+    "too_many_faces": f"The image shows more than {REFERENCE_FACES_MAX} faces.",
 }
 _PUBLIC = {
     "blocked": "not_available",
@@ -262,7 +267,10 @@ def check(
     if semantic:
         subjects += _description_subjects(prompt, resolver, shown, named)
     if reference_image is not None and reference_faces is None:
-        reference_faces = faces_in_image(reference_image, exact=stage != "submit")
+        try:
+            reference_faces = faces_in_image(reference_image, exact=stage != "submit")
+        except TooManyFaces:
+            subjects.append(Subject("reference_face", False, "too_many_faces"))
     subjects += _face_subjects("reference_face", reference_faces or (), resolver, refuse_unknown=True)
     if remix_of is not None:
         subjects += _video_subjects("remix", remix_of, resolver, leave_out=set())
@@ -503,16 +511,22 @@ def _uses(subjects: list[Subject], known: dict[int, str]) -> tuple[CameoUse, ...
     return tuple(uses.values())
 
 
+class TooManyFaces(Exception):
+    """An image shows more than REFERENCE_FACES_MAX faces."""
+
+
 def faces_in_image(image: np.ndarray, *, exact: bool = False) -> list[FaceMatch]:
     """Detect every face in a BGR image, however it is turned (a photo uploaded sideways would
     otherwise show nobody, and the model animate the person in it), and match each against the
-    gallery."""
+    gallery. TooManyFaces past REFERENCE_FACES_MAX, before any is embedded."""
     from cameos.likeness.faces import engine
 
     found = engine()
     faces = found.detect_any_way_up(image)
     if not faces:
         return []
+    if len(faces) > REFERENCE_FACES_MAX:
+        raise TooManyFaces
     return match_faces(found.embed([found.align(view, face) for view, face in faces]), exact=exact)
 
 

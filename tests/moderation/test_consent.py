@@ -143,6 +143,24 @@ def test_a_face_in_an_upload_however_it_is_turned_is_checked_too(me, make_user, 
     assert ("reference_face", None, "owner") in reasons(consent.check(me, "me, animated", reference_image=own))
 
 
+@pytest.mark.parametrize(
+    "display, prompt",
+    [("Taylor Brooks", "Brooks, Taylor Swift on stage"), ("Jordan Taylor", "Jordan Taylor Swift on stage")],
+)
+def test_a_name_that_overlaps_a_protected_name_does_not_hide_it(
+    me, make_user, activate_cameo, registry, display, prompt
+):
+    """A friend whose protected name shares a word with a public figure's: both are subjects, and the
+    public figure is refused (the friend's name, found first, hid it)."""
+    registry("Taylor Swift")
+    friend = make_user("tbrooks", display_name=display)
+    activate_cameo(friend, audience="everyone")
+    cameos.cameo_update(owner=friend, protect_name=True)
+    decision = consent.check(me, prompt)
+    assert ("name", None, "protected_person") in reasons(decision)
+    assert not decision.allowed
+
+
 @pytest.mark.parametrize("prompt", ["Барак Обама dancing", "バラク・オバマが踊る", "Барак Обама танцует на крыше"])
 def test_a_protected_name_written_in_another_alphabet_is_refused(me, registry, prompt):
     registry("Barack Obama", "Obama")
@@ -233,16 +251,39 @@ def test_the_smallest_faces_found_in_a_1080p_upload_are_still_checked(me, make_u
     ]
 
 
+def crowd(copies: int, *, columns: int, hers: bool) -> np.ndarray:
+    """`copies` of my face (hopper's) in a grid, 190 px each, and one of hers (the astronaut's) last."""
+    spots = [("hopper", 100 + 200 * (i % columns), 100 + 200 * (i // columns)) for i in range(copies)]
+    if hers:
+        spots.append(("astronaut", 100 + 200 * (copies % columns), 100 + 200 * (copies // columns)))
+    rows = (len(spots) + columns - 1) // columns
+    return faces.paste_faces(faces.scene((200 * columns, 200 * rows)), spots, 190)
+
+
 def test_a_face_hidden_in_a_crowd_of_the_authors_own_faces_is_still_checked(me, make_user, activate_cameo):
-    """71 copies of my own face and one of hers, who shares her cameo with nobody: each face is
-    checked, so hers is found and refused (the detector kept only its 50 best boxes, 22 faces)."""
+    """23 copies of my own face and one of hers, who shares her cameo with nobody: each face is
+    checked, so hers is found and refused (the detector kept only its 50 best boxes, and missed hers)."""
     activate_cameo(me, template=faces.template("hopper"))
     activate_cameo(make_user("astro"), template=faces.template("astronaut"), audience="only_me")
-    spots = [("hopper", 100 + 200 * (i % 9), 100 + 200 * (i // 9)) for i in range(71)] + [("astronaut", 1700, 1500)]
-    image = faces.paste_faces(faces.scene((1800, 1600)), spots, 190)
-    decision = consent.check(me, "all of us, animated", reference_image=image)
+    decision = consent.check(me, "all of us, animated", reference_image=crowd(23, columns=8, hers=True))
     assert ("reference_face", None, "not_available") in reasons(decision)
     assert not decision.allowed
+    assert consent.check(me, "all of me, animated", reference_image=crowd(24, columns=8, hers=False)).allowed
+
+
+def test_an_image_of_more_faces_than_can_be_checked_is_refused_before_any_is_matched(me, activate_cameo, monkeypatch):
+    """Past REFERENCE_FACES_MAX faces (each one embedded costs ~8 ms; a tiled image of hundreds cost a
+    submit 11 s), the image is refused, even all of them mine, and none is embedded."""
+    from cameos.likeness.faces import FaceEngine
+
+    activate_cameo(me, template=faces.template("hopper"))
+    embedded: list[int] = []
+    real = FaceEngine.embed
+    monkeypatch.setattr(FaceEngine, "embed", lambda self, crops: embedded.append(len(crops)) or real(self, crops))
+    decision = consent.check(me, "all of me, animated", reference_image=crowd(36, columns=9, hers=False))
+    assert reasons(decision) == [("reference_face", None, "too_many_faces")]
+    assert decision.public()[0]["detail"] == f"The image shows more than {consent.REFERENCE_FACES_MAX} faces."
+    assert not decision.allowed and embedded == []
 
 
 def test_a_cameo_found_by_face_goes_to_the_generator_with_its_owners_handle(me, make_user, activate_cameo):
