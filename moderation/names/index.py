@@ -563,12 +563,15 @@ Finding = tuple[int, int, Person, int, str, str]  # start, end, who, letters wro
 
 def resolve(found: list[Finding]) -> list[Hit]:
     """Overlapping finds: the longest at each position, then the fewest letters wrong, the registry
-    before a cameo owner, left to right."""
+    before a cameo owner, left to right; a later find that reaches past the one kept is kept too."""
     found = sorted(found, key=lambda f: (f[0], -f[1], f[3], f[2].kind != "registry"))
     hits: list[Hit] = []
     end = -1
     for start, stop, person, _edits, how, words in found:
-        if start >= end:
+        # a find that starts inside the one before and ends after it ("Jordan Taylor Swift", "Brooks,
+        # Taylor Swift": someone's name, then Taylor Swift) is another name sharing a word: kept, or
+        # the first would hide it
+        if start >= end or stop > end:
             hits.append(Hit(person, words, how))
             end = stop
     return hits
