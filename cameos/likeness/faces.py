@@ -25,7 +25,10 @@ DETECT_MAX_SIDE = 640  # frames are detected at most this large (faster; faces w
 # an upload of 71 copies of the author's own face kept 22 faces, and the 72nd, someone else's, was
 # never checked.
 DETECT_TOP_K = 5000
-TURNED_MAX_SIDE = 320  # an upload turned a quarter or a half is looked at this large (detect_any_way_up)
+# A face found only in a turned view must score this much (YuNet's own bar is 0.75): turned, a
+# photo's background shows YuNet more face-like shapes (the astronaut's helmet upside down scored
+# 0.750), while a real face in the view that shows it upright scores as upright ones do (0.84-0.93).
+TURNED_MIN_SCORE = 0.8
 EMBED_SIZE = 112
 SFACE_INPUT = "data"  # the SFace file's image input
 # Depth of the nose tip in front of the eyes, as a share of the distance between the eyes (adult
@@ -117,18 +120,19 @@ class FaceEngine:
         """Faces in a BGR image however it is turned, each with the view of the image it was found
         in (for `align`). YuNet finds upright faces, and a face lying on its side or upside down
         poorly or not at all (its landmarks then come out as if upright: the crop is wrong). So the
-        image is also looked at turned a quarter either way and half (at TURNED_MAX_SIDE: faces from
-        about 30 px in a 1,000 px photo, for 4 ms: one copy shrunk, then turned), and of the views
-        that found the same face, the one where it scored best, its upright one, is kept."""
+        image is also looked at turned a quarter either way and half, as large as upright (the copy
+        shrunk to DETECT_MAX_SIDE, turned: a face is found from the same size however it lies; at
+        half that size a 110 px face in a 1080p photo turned sideways went unchecked), and of the
+        views that found the same face, the one where it scored best, its upright one, is kept."""
         height, width = image.shape[:2]
-        found = [(image, face, face.center) for face in self.detect(image)]
-        small, scale = _shrunk(image, TURNED_MAX_SIDE)
+        small, scale = _shrunk(image, DETECT_MAX_SIDE)
+        found = [(image, face, face.center) for face in self._detect(small, scale)]
         for turn, back in (
             (cv2.ROTATE_90_CLOCKWISE, lambda x, y: (y, height - 1 - x)),
             (cv2.ROTATE_90_COUNTERCLOCKWISE, lambda x, y: (width - 1 - y, x)),
             (cv2.ROTATE_180, lambda x, y: (width - 1 - x, height - 1 - y)),
         ):
-            faces = self._detect(cv2.rotate(small, turn), scale)
+            faces = [f for f in self._detect(cv2.rotate(small, turn), scale) if f.score >= TURNED_MIN_SCORE]
             if faces:  # aligned from the whole image, turned the same way
                 view = cv2.rotate(image, turn)
                 found += [(view, face, back(*face.center)) for face in faces]

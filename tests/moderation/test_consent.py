@@ -238,12 +238,23 @@ def test_unknown_stage_is_a_programming_error(me):
         consent.check(me, "x", stage="whenever")
 
 
-def test_the_smallest_faces_found_in_a_1080p_upload_are_still_checked(me, make_user, activate_cameo):
+@pytest.mark.parametrize("turn", [None, "quarter clockwise", "quarter counterclockwise", "upside down"])
+def test_the_smallest_faces_found_in_a_1080p_upload_are_still_checked(me, make_user, activate_cameo, turn):
     """Faces about 110 pixels tall in a 1920×1080 photo (patches 200 pixels wide; at 180 detection
-    on the 640-pixel copy starts to miss them) are found and decided like large ones: the author's own
-    face allowed, a stranger's refused."""
+    on the 640-pixel copy starts to miss them) are found and decided like large ones, however the
+    photo is turned (the turned views were looked at half as large, and missed them): the author's
+    own face allowed, a stranger's refused."""
+    import cv2
+
     activate_cameo(me, template=faces.template("hopper"))
     image = faces.paste_faces(faces.scene((1920, 1080)), [("hopper", 600, 540), ("astronaut", 1300, 540)], 200)
+    if turn is not None:
+        rotation = {
+            "quarter clockwise": cv2.ROTATE_90_CLOCKWISE,
+            "quarter counterclockwise": cv2.ROTATE_90_COUNTERCLOCKWISE,
+            "upside down": cv2.ROTATE_180,
+        }[turn]
+        image = cv2.rotate(image, rotation)
     decision = consent.check(me, "us at the beach", reference_image=image)
     assert sorted((s["source"], s["reason"]) for s in decision.public()) == [
         ("reference_face", "owner"),
