@@ -483,16 +483,27 @@ def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Vid
         said = [audit_decision(author=author, prompt=caption or "", decision=d, job=str(job.pk)) for d in said]
         refused = next((d for d in (shown, *said) if not d.allowed), None)
         if refused is None:
-            if not _move(job.pk, [Status.READY], Status.PUBLISHED):
-                raise Conflict("This job changed meanwhile; reload it.", code="not_ready")
-            video = feed_services.video_publish(video=draft, caption=caption)
-            for person in job.people or []:
-                if person != author.pk:
-                    notify(user_id=person, kind=Notification.Kind.CAMEO_USED, video_id=video.pk, author=author.handle)
-            return video
+            try:
+                with transaction.atomic():  # a refusal here (a copy of a removed video) keeps the audit rows
+                    return _publish(author, job, draft, caption)
+            except ApplicationError as exc:
+                failed = exc
+    if refused is None:
+        raise failed
     if refused is shown:
         job_block(job.pk, reason=shown.refused[0].public()["detail"], decision=shown.as_record())
     raise refuse_consent(refused)  # the caption's: the draft stays, to be published without it
+
+
+def _publish(author: User, job: GenerationJob, draft: Video, caption: str | None) -> Video:
+    """ready → published, the draft into the feed (unless a copy of a removed video), people told."""
+    if not _move(job.pk, [Status.READY], Status.PUBLISHED):
+        raise Conflict("This job changed meanwhile; reload it.", code="not_ready")
+    video = feed_services.video_publish(video=draft, caption=caption)
+    for person in job.people or []:
+        if person != author.pk:
+            notify(user_id=person, kind=Notification.Kind.CAMEO_USED, video_id=video.pk, author=author.handle)
+    return video
 
 
 # --- the consent cascade ---------------------------------------------------------------------------

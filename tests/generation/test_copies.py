@@ -20,6 +20,7 @@ from feed.models import RemovedFingerprint, Video
 from generation.backends.base import Progress, RenderRequest
 from generation.models import GenerationJob
 from moderation import services as moderation
+from moderation.models import AuditEvent
 from tests.media import reencode_mp4
 
 # slow: renders, fingerprints and re-encodes full-size clips
@@ -56,6 +57,9 @@ def assert_refused_as_copy(api, job) -> None:  # type: ignore[no-untyped-def]
     assert "copy of a video that was removed" in body["detail"]
     assert Video.objects.get(pk=job["video"]["id"]).status == Video.Status.DRAFT
     assert api.get(f"{URL}/{job['id']}").json()["status"] == "ready"
+    # the publish's consent decision is in the audit log, though the publish then failed
+    decisions = AuditEvent.objects.filter(kind=AuditEvent.Kind.CONSENT_DECISION, object_id=job["id"])
+    assert [e.data["stage"] for e in decisions.order_by("pk")][-1] == "publish"
 
 
 class Replay:
