@@ -58,6 +58,15 @@ def photo_of_her(name: str) -> io.BytesIO:
     return jpeg_upload(faces.group_photo(["astronaut"], size=(960, 540)), name)
 
 
+def ready_from_photo_of_her(api, prompt: str, capture) -> str:  # type: ignore[no-untyped-def]
+    """A job made from photo_of_her, run through the worker in-process; its id, once ready."""
+    with capture(execute=True):
+        body = {"prompt": prompt, "duration_s": 2, "image": photo_of_her("her.jpg")}
+        job_id = api.post(URL, body, format="multipart").json()["id"]
+    assert api.get(f"{URL}/{job_id}").json()["status"] == "ready"
+    return job_id
+
+
 @pytest.mark.slow  # the whole flow, with a real render: `make test` (test-fast renders in the tests below)
 def test_a_friend_makes_a_video_with_an_approved_cameo_and_publishes_it(
     api, me, owner, django_capture_on_commit_callbacks
@@ -182,12 +191,7 @@ def test_a_draft_made_from_a_photo_of_someone_whose_cameo_then_went_is_never_pub
     publish check still refuses, because the draft shows her."""
     approve(owner, me)
 
-    upload = photo_of_her("her.jpg")
-    with django_capture_on_commit_callbacks(execute=True):
-        job_id = api.post(
-            URL, {"prompt": "this, animated", "duration_s": 2, "image": upload}, format="multipart"
-        ).json()["id"]
-    assert api.get(f"{URL}/{job_id}").json()["status"] == "ready"
+    job_id = ready_from_photo_of_her(api, "this, animated", django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=False):  # the cascade is queued, not run
         cameos.cameo_delete(owner=owner)
 
@@ -352,12 +356,7 @@ def test_a_restriction_added_after_the_render_stops_a_draft_made_from_a_photo_of
 
     ria = make_user("ria")
     enroll(ria, "astronaut", audience="everyone")
-    upload = photo_of_her("ria.jpg")
-    with django_capture_on_commit_callbacks(execute=True):
-        job_id = api.post(
-            URL, {"prompt": "this, chugging beers at a bar", "duration_s": 2, "image": upload}, format="multipart"
-        ).json()["id"]
-    assert api.get(f"{URL}/{job_id}").json()["status"] == "ready"
+    job_id = ready_from_photo_of_her(api, "this, chugging beers at a bar", django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True):
         cameos.cameo_update(owner=ria, restrictions=["no drinking"])

@@ -138,6 +138,21 @@ def held_then_paused(monkeypatch: Any, thread: str) -> tuple[threading.Event, th
     return paused, go_on
 
 
+def erased_while_held(work: Any, name: str, owner: Any, paused: threading.Event, go_on: threading.Event) -> list[Any]:
+    """`work` in a thread called `name`, paused once it holds consent (held_then_paused); `owner`'s
+    account erased meanwhile; both let finish. What either raised (a deadlock, for one)."""
+    errors: list[Any] = []
+    holding = in_thread(work, name=name, errors=errors)
+    assert paused.wait(timeout=60)
+    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=owner.pk)), name="erase", errors=errors)
+    erasing.join(timeout=PAUSE_S)
+    go_on.set()
+    holding.join(timeout=60)
+    erasing.join(timeout=60)
+    assert not holding.is_alive() and not erasing.is_alive()
+    return errors
+
+
 def test_erasing_someone_while_a_draft_of_them_is_published_is_no_deadlock(
     me, make_user, enroll, client_of, monkeypatch
 ):
@@ -150,24 +165,12 @@ def test_erasing_someone_while_a_draft_of_them_is_published_is_no_deadlock(
     job, _ = services.job_submit(author=me, prompt="@astro.owner juggling on a unicycle", duration_s=2)
     paused, go_on = held_then_paused(monkeypatch, "publish")
 
-    errors: list[Any] = []
     answer: list[Any] = []
 
     def publish() -> None:
         answer.append(client_of(me).post(f"{URL}/{job.pk}/publish", {}, format="json"))
 
-    def erase() -> None:
-        accounts.account_erase(user=User.objects.get(pk=owner.pk))
-
-    publishing = in_thread(publish, name="publish", errors=errors)
-    assert paused.wait(timeout=60)
-    erasing = in_thread(erase, name="erase", errors=errors)
-    erasing.join(timeout=PAUSE_S)
-    go_on.set()
-    publishing.join(timeout=60)
-    erasing.join(timeout=60)
-
-    assert not publishing.is_alive() and not erasing.is_alive() and errors == []
+    assert erased_while_held(publish, "publish", owner, paused, go_on) == []
     assert not User.objects.filter(pk=owner.pk).exists()
     assert answer[0].status_code in (200, 403), answer[0].json()
 
@@ -177,14 +180,8 @@ def test_blocking_someone_whose_account_is_being_erased_is_no_deadlock(me, make_
     enroll(owner, "astronaut", audience="approved")
     paused, go_on = held_then_paused(monkeypatch, "block")
 
-    errors: list[Any] = []
-    blocking = in_thread(lambda: accounts.block_create(blocker=me, blocked=owner), name="block", errors=errors)
-    assert paused.wait(timeout=60)
-    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=owner.pk)), name="erase", errors=errors)
-    erasing.join(timeout=PAUSE_S)
-    go_on.set()
-    blocking.join(timeout=60)
-    erasing.join(timeout=60)
+    def block() -> None:
+        accounts.block_create(blocker=me, blocked=owner)
 
-    assert not blocking.is_alive() and not erasing.is_alive() and errors == []
+    assert erased_while_held(block, "block", owner, paused, go_on) == []
     assert not User.objects.filter(pk=owner.pk).exists()
