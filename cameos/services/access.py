@@ -40,12 +40,13 @@ AUDIENCE_ORDER = {Audience.ONLY_ME: 0, Audience.APPROVED: 1, Audience.MUTUALS: 2
 
 def consent_hold(*, owner_ids: Iterable[int]) -> None:
     """Lock these people's cameo rows until the transaction ends (in id order: no deadlock between two
-    holders). Every change that can take consent away holds the row of the person it concerns (the
-    cameo's own updates and deletion lock it; the consent cascade's queueing,
-    moderation.services.consent_cascade_after_commit, locks it for grants, blocks and unfollows),
-    and publish holds the rows of everyone a video shows while it decides and publishes. So a
-    revocation either waits for a publish in progress or is seen by it: never lost between the two.
-    A person with no cameo has nothing to hold (nobody may show them)."""
+    holders). Every change that can take consent away holds the row of the person it concerns: the
+    cameo's own updates and deletion lock it; the consent cascade's queueing
+    (moderation.services.consent_cascade_after_commit) locks it for grants, blocks and unfollows; an
+    account erasure locks it before the account row (cameos.receivers). Publish holds the rows of
+    everyone a video shows while it decides and publishes. So a revocation either waits for a publish
+    in progress or is seen by it: never lost between the two. A person with no cameo has nothing to
+    hold (nobody may show them)."""
     ids = sorted({int(i) for i in owner_ids})
     if ids:
         list(Cameo.objects.select_for_update(no_key=True).filter(owner_id__in=ids).order_by("pk").values_list("pk"))
