@@ -441,15 +441,20 @@ def _decided_with_consent_held(author: User, decide: Callable[[], list[consent.D
     """`decide()` (the gate, not recorded) with the cameo rows of everyone it shows held until the
     transaction ends (cameos.services.consent_hold): a revocation that commits while a publish decides
     would otherwise be lost (the cascade then finds the job published). Decided again once the rows
-    are held, and again if that showed someone more; the final decisions are recorded."""
-    held: set[int] = set()
+    are held. If that shows someone more, the rows are let go (a savepoint rolled back) and all of
+    them held again at once, in order: holding the newcomer after the others could deadlock with a
+    publish holding them the other way round."""
+    people: set[int] = set()
     while True:
+        round_ = transaction.savepoint()
+        cameo_services.consent_hold(owner_ids=people)
         decisions = decide()
-        people = {s.user_id for d in decisions for s in d.subjects if s.user_id is not None} - {author.pk}
-        if people <= held:
+        shown = {s.user_id for d in decisions for s in d.subjects if s.user_id is not None} - {author.pk}
+        if shown <= people:
+            transaction.savepoint_commit(round_)
             return decisions
-        cameo_services.consent_hold(owner_ids=people - held)
-        held |= people
+        transaction.savepoint_rollback(round_)
+        people |= shown
 
 
 def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Video:

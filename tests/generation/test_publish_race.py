@@ -9,7 +9,7 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 
 from accounts import services as accounts
 from accounts.models import Block, User
@@ -130,7 +130,7 @@ def held_then_paused(monkeypatch: Any, thread: str) -> tuple[threading.Event, th
 
     def hold_then_pause(*, owner_ids: Any) -> None:
         real(owner_ids=owner_ids)
-        if threading.current_thread().name == thread and not paused.is_set():
+        if owner_ids and threading.current_thread().name == thread and not paused.is_set():
             paused.set()
             go_on.wait(timeout=30)
 
@@ -185,3 +185,46 @@ def test_blocking_someone_whose_account_is_being_erased_is_no_deadlock(me, make_
 
     assert erased_while_held(block, "block", owner, paused, go_on) == []
     assert not User.objects.filter(pk=owner.pk).exists()
+
+
+@pytest.mark.postgres
+def test_a_publish_that_sees_someone_more_on_its_second_look_is_no_deadlock(make_user, activate_cameo, me):
+    """The second look of a publish's gate shows someone the first did not (here the person added to
+    what it shows while it held the first person), while another change holds that newcomer and
+    waits for the first person. Holding the newcomer after the first person deadlocked (PostgreSQL
+    broke it, one side answering 500); letting go and holding both in order is none."""
+    first, newcomer = make_user("first.person"), make_user("new.person")
+    activate_cameo(first)
+    activate_cameo(newcomer)
+    a_holds_first, errors = threading.Event(), []
+    looks = iter([{first.pk}, {first.pk, newcomer.pk}, {first.pk, newcomer.pk}, {first.pk, newcomer.pk}])
+
+    def decide() -> list[consent.Decision]:
+        people = next(looks)
+        if people == {first.pk, newcomer.pk} and not a_holds_first.is_set():
+            a_holds_first.set()
+            threading.Event().wait(PAUSE_S)  # time for the other change to hold the newcomer and wait
+        subjects = tuple(consent.Subject("mention", True, "granted", user_id=p) for p in sorted(people))
+        return [consent.Decision(allowed=True, stage="publish", subjects=subjects)]
+
+    def publish() -> None:
+        with transaction.atomic():
+            decisions = services._decided_with_consent_held(me, decide)
+        assert {s.user_id for s in decisions[0].subjects} == {first.pk, newcomer.pk}
+
+    newcomer_held = threading.Event()
+
+    def change() -> None:
+        with transaction.atomic():
+            cameos.consent_hold(owner_ids=[newcomer.pk])
+            newcomer_held.set()
+            assert a_holds_first.wait(timeout=30)
+            cameos.consent_hold(owner_ids=[first.pk])
+
+    other = in_thread(change, name="change", errors=errors)
+    assert newcomer_held.wait(timeout=30)
+    publishing = in_thread(publish, name="publish", errors=errors)
+    publishing.join(timeout=60)
+    other.join(timeout=60)
+    assert not publishing.is_alive() and not other.is_alive()
+    assert errors == []
