@@ -1,11 +1,30 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import UserChangeForm
+from django.http import HttpRequest
 
+from accounts import services
 from accounts.models import Block, Follow, User
+from core.exceptions import InvalidInput
+
+
+class UserForm(UserChangeForm):
+    def clean_birthdate(self) -> Any:
+        birthdate = self.cleaned_data.get("birthdate")
+        if birthdate is not None:
+            try:
+                services.check_birthdate(birthdate)
+            except InvalidInput as exc:
+                raise forms.ValidationError(exc.extra["fields"]["birthdate"]) from exc
+        return birthdate
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    form = UserForm
     ordering = ("-date_joined",)
     list_display = ("handle", "display_name", "birthdate", "is_staff", "is_active", "date_joined")
     search_fields = ("handle", "display_name")
@@ -17,14 +36,34 @@ class UserAdmin(BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("handle", "password1", "password2")}),)
 
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
+        if change and "birthdate" in form.changed_data:
+            # Through the service, so that someone it makes a minor stops the jobs they did not approve.
+            services.user_birthdate_correct(user=obj, birthdate=obj.birthdate)
+        super().save_model(request, obj, form, change)
+
+
+class ReadOnly(admin.ModelAdmin):
+    """Follows and blocks are people's own choices, made through the API (accounts.services), whose
+    consent cascade an edit here would skip: support may look, not change."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 @admin.register(Follow)
-class FollowAdmin(admin.ModelAdmin):
+class FollowAdmin(ReadOnly):
     list_display = ("follower", "followee", "created_at")
     raw_id_fields = ("follower", "followee")
 
 
 @admin.register(Block)
-class BlockAdmin(admin.ModelAdmin):
+class BlockAdmin(ReadOnly):
     list_display = ("blocker", "blocked", "created_at")
     raw_id_fields = ("blocker", "blocked")

@@ -31,6 +31,7 @@ from accounts.signals import (
     account_erase_starting,
     account_erasing,
     account_exporting,
+    became_minor,
     mutual_follow_ended,
     user_blocked,
 )
@@ -153,6 +154,22 @@ def user_update(
         others.delete()
     if fields:
         user.save(update_fields=fields)
+    return user
+
+
+@transaction.atomic
+def user_birthdate_correct(*, user: User, birthdate: dt.date | None) -> User:
+    """Support corrects a date of birth (a person cannot change theirs once set: user_update), or
+    clears it. If that makes them a minor (DESIGN.md §5), became_minor lets the consent cascade stop
+    what people they did not approve one by one were making with them, before the row is saved."""
+    if birthdate is not None:
+        birthdate = check_birthdate(birthdate)
+    stored = User.objects.filter(pk=user.pk).values_list("birthdate", flat=True).first()
+    was_minor = User(birthdate=stored).is_minor
+    user.birthdate = birthdate
+    if user.is_minor and not was_minor:
+        became_minor.send(sender=User, user=user)
+    user.save(update_fields=["birthdate"])
     return user
 
 

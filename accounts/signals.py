@@ -26,6 +26,11 @@ user_blocked = Signal()
 # no longer shared between them, so the consent cascade rechecks their jobs.
 mutual_follow_ended = Signal()
 
+# Sent inside the transaction in which support corrects a date of birth so that the person counts
+# as a minor (`user`, before the row is saved): only people they approved one by one may show them
+# from then on, so the consent cascade hooks in here.
+became_minor = Signal()
+
 # GET /me/export: sent with `user` and `out` (a dict); each app adds its section of the person's
 # data (never a face template), e.g. out["videos"] = [...].
 account_exporting = Signal()

@@ -12,7 +12,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from accounts.models import User
-from accounts.signals import account_erasing, mutual_follow_ended, user_blocked
+from accounts.signals import account_erasing, became_minor, mutual_follow_ended, user_blocked
 from cameos import services as cameo_services
 from cameos.models import Audience, Cameo
 from cameos.signals import (
@@ -127,6 +127,12 @@ def on_mutual_follow_ended(sender: Any, follower: Any, followee: Any, **kwargs: 
     for owner_id in shared.values_list("owner_id", flat=True):
         other = followee.pk if owner_id == follower.pk else follower.pk
         services.consent_cascade_after_commit(owner_id=owner_id, author_ids=[other], reason="unfollowed")
+
+
+@receiver(became_minor, dispatch_uid="moderation.became_minor")
+def on_became_minor(sender: Any, user: Any, **kwargs: Any) -> None:
+    """A minor is shown only by people they approved one by one: everyone else's jobs stop."""
+    services.consent_cascade_after_commit(owner_id=user.pk, author_ids=None, reason="became_minor")
 
 
 @receiver(account_erasing, dispatch_uid="moderation.account_erasing")

@@ -1,0 +1,111 @@
+"""The accounts' admin: support corrects a date of birth through the service, so that someone it makes
+a minor stops the videos people they never approved were making with them; follows and blocks are
+people's own choices, which support may look at and never change."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import Block, Follow
+from cameos import services as cameos
+from feed.models import Video
+from moderation.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def support(make_user):  # type: ignore[no-untyped-def]
+    staff = make_user("support.one")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+def change(support, user, **fields):  # type: ignore[no-untyped-def]
+    """Post the user's change form as support would: every field as it stands, `fields` changed."""
+    data = {
+        "handle": user.handle,
+        "display_name": user.display_name,
+        "birthdate": user.birthdate.isoformat() if user.birthdate else "",
+        "is_active": "on",
+        "date_joined_0": user.date_joined.date().isoformat(),
+        "date_joined_1": user.date_joined.time().strftime("%H:%M:%S"),
+        **fields,
+    }
+    return support.post(f"/admin/accounts/user/{user.pk}/change/", data)
+
+
+def test_support_making_someone_a_minor_stops_the_drafts_of_people_she_never_approved(
+    support, make_user, activate_cameo, make_video, django_capture_on_commit_callbacks
+):
+    her, stranger, approved = make_user("her"), make_user("stranger"), make_user("approved")
+    activate_cameo(her, audience="approved")
+    request = cameos.grant_request(requester=approved, owner=her)
+    cameos.grant_decide(owner=her, grant_id=request.pk, approve=True)
+    cameos.cameo_update(owner=her, audience="everyone")
+    strangers_draft = make_video(stranger, publish=False, people=(her,))
+    approved_draft = make_video(approved, publish=False, people=(her,))
+    published = make_video(stranger, people=(her,))
+    a_minor = (timezone.localdate() - dt.timedelta(days=365 * 15)).isoformat()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = change(support, her, birthdate=a_minor)
+
+    assert page.status_code == 302, page.content.decode()[:2000]
+    her.refresh_from_db()
+    assert her.birthdate.isoformat() == a_minor and her.is_minor
+    assert not Video.objects.filter(pk=strangers_draft.pk).exists()
+    assert Video.objects.filter(pk__in=[approved_draft.pk, published.pk]).count() == 2
+    event = AuditEvent.objects.get(kind="consent_withdrawn", subject_id=her.pk)
+    assert event.data["reason"] == "became_minor" and event.data["drafts_deleted"] == [strangers_draft.pk]
+
+
+def test_correcting_an_adults_birthdate_to_another_adults_stops_nothing(
+    support, make_user, activate_cameo, make_video, django_capture_on_commit_callbacks
+):
+    her, stranger = make_user("her"), make_user("stranger")
+    activate_cameo(her, audience="everyone")
+    draft = make_video(stranger, publish=False, people=(her,))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert change(support, her, birthdate="1985-01-02").status_code == 302
+
+    her.refresh_from_db()
+    assert her.birthdate == dt.date(1985, 1, 2)
+    assert Video.objects.filter(pk=draft.pk).exists()
+    assert not AuditEvent.objects.filter(kind="consent_withdrawn").exists()
+
+
+@pytest.mark.parametrize("birthdate", ["2999-01-01", "1850-01-01", "today"])
+def test_support_cannot_save_a_birthdate_no_one_may_join_with(support, make_user, birthdate):
+    her = make_user("her")
+    if birthdate == "today":  # too young to join
+        birthdate = timezone.localdate().isoformat()
+
+    page = change(support, her, birthdate=birthdate)
+
+    assert page.status_code == 200  # the form again, with the error
+    assert "errorlist" in page.content.decode()
+    her.refresh_from_db()
+    assert her.birthdate == dt.date(1990, 5, 17)
+
+
+def test_support_may_look_at_follows_and_blocks_but_not_change_them(support, make_user):
+    a, b = make_user("alpha"), make_user("bravo")
+    follow = Follow.objects.create(follower=a, followee=b)
+    block = Block.objects.create(blocker=b, blocked=a)
+
+    for model, row in (("follow", follow), ("block", block)):
+        assert support.get(f"/admin/accounts/{model}/").status_code == 200
+        assert support.get(f"/admin/accounts/{model}/{row.pk}/change/").status_code == 200  # a view
+        assert support.get(f"/admin/accounts/{model}/add/").status_code == 403
+        assert support.post(f"/admin/accounts/{model}/{row.pk}/delete/", {"post": "yes"}).status_code == 403
+        bulk = {"action": "delete_selected", "_selected_action": [row.pk], "post": "yes"}
+        support.post(f"/admin/accounts/{model}/", bulk)
+
+    assert Follow.objects.filter(pk=follow.pk).exists() and Block.objects.filter(pk=block.pk).exists()
