@@ -8,5 +8,14 @@ class CameosConfig(AppConfig):
     def ready(self) -> None:
         from cameos import receivers  # noqa: F401 - connects to accounts' hooks
         from cameos.conf import conf
+        from core import warmup
 
         conf()  # a bad CASTFEED_CAMEOS value stops start-up
+        # What a worker's enrollment check loads (core.warmup): the voice step's decoders and encoder.
+        warmup.register("the voice step's models", _voice_models)
+
+
+def _voice_models() -> None:
+    from cameos.likeness import voice
+
+    voice.load()

@@ -71,12 +71,12 @@ def share_pacing_board(**_: Any) -> None:
 
 @worker_process_init.connect
 def warm_up(**_: Any) -> None:
-    """A new pool process: its torch threads, its floor of host idle time, then what a job's checking
-    step loads on first use, in a background thread (core.warmup, the apps' registered steps): the
-    model (MiniLM, for the policy and restrictions by meaning, with the policy's vectors) and the
-    protected-name index (6 s at a million names, BENCHMARKS.md § End to end). The process takes tasks
-    at once, and a job that needs either waits only for what is left of the load (core.sentences'
-    lock, the index's first-build lock)."""
+    """A new pool process: its torch threads, its floor of host idle time, then what its jobs load on
+    first use, in a background thread (core.warmup, the apps' registered steps): an enrollment's voice
+    models (the digit readers, the speaker encoder), the checking step's model (MiniLM, for the policy
+    and restrictions by meaning, with the policy's vectors) and the protected-name index (6 s at a
+    million names, BENCHMARKS.md § End to end). The process takes tasks at once, and a job that needs
+    one of them waits only for what is left of its load (each one's lock)."""
     from django.conf import settings
 
     threads = getattr(settings, "CASTFEED_WORKER_TORCH_THREADS", 1)

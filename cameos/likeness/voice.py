@@ -5,7 +5,8 @@ Digits are read by pocketsphinx twice (docs/liveness.md § Voice step): a JSGF g
 gives the digits, but forces any speech into digits ("this water is freezing today" → "2 4 8 3 0 2 2
 8"); a second pass with the general en-US language model says whether the speech was digits at all
 (it reads spoken digits as digit words or their homophones). The decoders and the speaker encoder
-(resemblyzer, CPU) are built once per process.
+(resemblyzer, CPU) are built once per process: a worker's pool process builds them when it starts
+(`load`, core.warmup), not on its first enrollment.
 """
 
 from __future__ import annotations
@@ -134,8 +135,8 @@ def digits_heard(samples: np.ndarray) -> Heard:
         return Heard("", (), 0.0, 0.0)
     peak = float(np.max(np.abs(samples))) or 1.0
     pcm = (np.clip(samples / peak * 0.9, -1, 1) * 32767).astype(np.int16).tobytes()  # level the gain
-    digits_decoder, general_decoder = _decoders()
     with _lock:
+        digits_decoder, general_decoder = _decoders()
         digit_words = _decode(digits_decoder, pcm)
         general = [w for w in _decode(general_decoder, pcm) if w not in _FILLERS and not w.startswith("+")]
     digits = "".join(DIGIT_WORDS[w] for w in digit_words if w in DIGIT_WORDS)
@@ -171,13 +172,27 @@ def _encoder() -> Any:
 def voice_template(samples: np.ndarray) -> np.ndarray:
     """resemblyzer's 256-number speaker embedding (L2-normalised, float32) of the speech in
     `samples` (mono float32, 16 kHz)."""
-    from resemblyzer import preprocess_wav
+    with _encoding:
+        encoder = _encoder()  # first: it imports resemblyzer with its import-time warning silenced
+        from resemblyzer import preprocess_wav
 
-    wav = preprocess_wav(samples.astype(np.float32), source_sr=RATE)
-    if wav.size < RATE // 2:  # its voice detector trimmed nearly everything: use the whole
-        wav = samples.astype(np.float32)
-    embedding = np.asarray(_encoder().embed_utterance(wav), dtype=np.float32)
+        wav = preprocess_wav(samples.astype(np.float32), source_sr=RATE)
+        if wav.size < RATE // 2:  # its voice detector trimmed nearly everything: use the whole
+            wav = samples.astype(np.float32)
+        embedding = np.asarray(encoder.embed_utterance(wav), dtype=np.float32)
     return embedding / (np.linalg.norm(embedding) or 1.0)
+
+
+_encoding = threading.Lock()  # a job and the warm-up: one builds the encoder, the other waits for it
+
+
+def load() -> None:
+    """Build the decoders and the speaker encoder, and make one template (torch's first call): 2.8 s
+    that a worker's first enrollment waited for (BENCHMARKS.md § End to end). A job that needs them
+    meanwhile waits only for what is left (the two locks)."""
+    with _lock:
+        _decoders()
+    voice_template(np.random.default_rng(0).normal(0.0, 0.1, RATE).astype(np.float32))
 
 
 def similarity(a: np.ndarray, b: np.ndarray) -> float:

@@ -6,8 +6,12 @@ import logging
 from core import warmup
 
 
-def test_the_apps_register_the_checking_steps_loads():
-    assert [what for what, _ in warmup._steps] == ["the checking step's model", "the protected-name index"]
+def test_the_apps_register_what_a_workers_first_jobs_load():
+    assert [what for what, _ in warmup._steps] == [
+        "the voice step's models",
+        "the checking step's model",
+        "the protected-name index",
+    ]
 
 
 def test_a_failing_step_is_logged_and_the_next_still_runs(monkeypatch, caplog):

@@ -1,8 +1,9 @@
 """Each Celery pool process (config/celery.py warm_up, on worker_process_init): torch limited to
-CASTFEED_WORKER_TORCH_THREADS threads, the checking step's model (MiniLM) loaded when it starts
-rather than on its first job, and its batch loops pausing below CASTFEED_WORKER_HOST_IDLE (core.pacing),
-on the board the worker's main process shares with its pool (work a person waits on).
-Run in a fresh interpreter, as a pool process is: torch not yet imported."""
+CASTFEED_WORKER_TORCH_THREADS threads, the checking step's model (MiniLM) and the enrollment's voice
+models (the digit readers, the speaker encoder) loaded when it starts rather than on its first job,
+and its batch loops pausing below CASTFEED_WORKER_HOST_IDLE (core.pacing), on the board the worker's
+main process shares with its pool (work a person waits on). Run in a fresh interpreter, as a pool
+process is: torch not yet imported."""
 
 import json
 import os
@@ -30,7 +31,9 @@ import torch
 from core import pacing
 from moderation import selectors
 from core.sentences import model
+from cameos.likeness import voice
 held = {"threads": torch.get_num_threads(), "model": model.cache_info().currsize, "host_idle": pacing._pacer.min_idle,
+        "voice": voice._decoders.cache_info().currsize + voice._encoder.cache_info().currsize,
         "board": pacing._board.cells is not None, "names": bool(selectors._state)}
 print(json.dumps(held))
 """
@@ -62,7 +65,7 @@ def test_a_pool_process_starts_with_its_thread_limit_and_the_model_loaded(tmp_pa
         CASTFEED_WORKER_HOST_IDLE="0.25",
         DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}",  # no tables: the index's step fails alone
     )
-    assert held == {"threads": 1, "model": 1, "host_idle": 0.25, "board": True, "names": False}
+    assert held == {"threads": 1, "model": 1, "voice": 2, "host_idle": 0.25, "board": True, "names": False}
 
 
 def test_without_warm_up_the_model_waits_for_the_first_job(tmp_path):
@@ -72,7 +75,7 @@ def test_without_warm_up_the_model_waits_for_the_first_job(tmp_path):
         CASTFEED_WORKER_HOST_IDLE="0",
         DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}",
     )
-    assert held == {"threads": 1, "model": 0, "host_idle": 0.0, "board": True, "names": False}
+    assert held == {"threads": 1, "model": 0, "voice": 0, "host_idle": 0.0, "board": True, "names": False}
 
 
 def test_a_pool_process_builds_the_protected_name_index_when_it_starts(transactional_db):
