@@ -14,8 +14,9 @@ from django.dispatch import Signal
 account_erasing = Signal()
 
 # Sent inside the erasure transaction before anything is locked, the user row included, with `user`:
-# what must be locked before the account row is. (A publish holds the cameo rows of the people it
-# shows, then needs their user rows at commit: an erasure that locked the user row first deadlocked.)
+# what must be locked before the account row and the person's videos are. (A publish holds the cameo
+# rows of the people it shows, then needs their user rows at commit; a publish of the person's own
+# holds its job, then updates the video: an erasure that locked those first deadlocked with either.)
 account_erase_starting = Signal()
 
 # Sent inside the transaction that creates a block, with `blocker` and `blocked`: consent

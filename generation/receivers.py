@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import receiver
 
-from accounts.signals import account_erasing, account_exporting
+from accounts.signals import account_erase_starting, account_erasing, account_exporting
 from cameos.signals import restrictions_added
 from generation import presenters, services
 from moderation.signals import consent_withdrawn
@@ -23,6 +23,11 @@ def recheck_restrictions(sender: Any, cameo: Any, **kwargs: Any) -> None:
 
     owner_id = cameo.owner_id
     transaction.on_commit(lambda: task.delay(owner_id=owner_id))
+
+
+@receiver(account_erase_starting, dispatch_uid="generation.account_erase_starting")
+def hold_jobs_first(sender: Any, user: Any, **kwargs: Any) -> None:
+    services.jobs_hold(author=user)
 
 
 @receiver(account_erasing, dispatch_uid="generation.erase")

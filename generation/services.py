@@ -626,6 +626,14 @@ def stale_jobs_requeue() -> int:
     return len(expired) + len(lost)
 
 
+def jobs_hold(*, author: User) -> None:
+    """Lock the author's jobs until the transaction ends, in id order: an account erasure does it
+    before it touches their videos or their account (accounts.signals.account_erase_starting). A
+    publish of theirs holds its job's row, then updates the video: an erasure that deleted the videos
+    first and then came to the jobs deadlocked with it on PostgreSQL."""
+    list(GenerationJob.objects.select_for_update().filter(author=author).order_by("pk").values_list("pk", flat=True))
+
+
 def user_generation_erase(*, user: User) -> None:
     """An account's jobs and their uploaded images (their videos go with the feed's erasure)."""
     images = list(GenerationJob.objects.filter(author=user).exclude(image="").values_list("image", flat=True))

@@ -228,3 +228,44 @@ def test_a_publish_that_sees_someone_more_on_its_second_look_is_no_deadlock(make
     other.join(timeout=60)
     assert not publishing.is_alive() and not other.is_alive()
     assert errors == []
+
+
+def test_an_author_erasing_their_account_while_their_draft_is_published_is_no_deadlock(
+    me, make_user, enroll, client_of, monkeypatch
+):
+    """The publish holds the job's row once it moves it to published; an erasure that locked the
+    account row first and then came to delete that job waited for the publish, which waited for the
+    account row (on PostgreSQL: a deadlock, the publish answering 500)."""
+    owner = make_user("astro.owner")
+    enroll(owner, "astronaut", audience="approved")
+    approve(owner, me)
+    job, _ = services.job_submit(author=me, prompt="@astro.owner juggling on a unicycle", duration_s=2)
+    paused, go_on = threading.Event(), threading.Event()
+    real = feed_services.video_publish
+
+    def publish_paused(**kwargs: Any) -> Any:  # the job's row is held (moved to published) by now
+        paused.set()
+        go_on.wait(timeout=30)
+        return real(**kwargs)
+
+    monkeypatch.setattr(feed_services, "video_publish", publish_paused)
+    answer: list[Any] = []
+    errors: list[Any] = []
+    token_client = client_of(me)
+    publishing = in_thread(
+        lambda: answer.append(token_client.post(f"{URL}/{job.pk}/publish", {}, format="json")),
+        name="publish",
+        errors=errors,
+    )
+    assert paused.wait(timeout=60)
+    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)), name="erase", errors=errors)
+    erasing.join(timeout=PAUSE_S)
+    go_on.set()
+    publishing.join(timeout=60)
+    erasing.join(timeout=60)
+    assert not publishing.is_alive() and not erasing.is_alive()
+
+    assert errors == []
+    assert answer[0].status_code in (200, 401, 404, 409), answer[0].content[:300]
+    assert not User.objects.filter(pk=me.pk).exists()
+    assert not Video.objects.filter(pk=job.video_id).exists()  # the author's video went with them
