@@ -23,7 +23,8 @@ limit_request_field_size = 8190
 def post_worker_init(worker: object) -> None:
     """A web process builds its protected-name index before it takes its first request, so no prompt
     check waits for a full build (seconds at 100k+ names); changes later only add an overlay
-    (moderation.selectors.name_index).
+    (moderation.selectors.name_index). It reads the protected faces too, which a reference image's
+    check compares every face with (1.1 s at 50k faces, once per process).
 
     Then it imports every view (the URLconf), and everything loaded so far (Django, the apps, the
     views, the index) is moved out of the garbage
@@ -38,12 +39,14 @@ def post_worker_init(worker: object) -> None:
     from django.db import connection
     from django.urls import get_resolver
 
-    from moderation.selectors import name_index
+    from moderation.selectors import load_protected_faces, name_index
 
     try:
-        name_index()
-    except Exception:  # a database not migrated yet: the first check builds it, as before
-        logging.getLogger(__name__).exception("name index not built at start")
+        for load in (name_index, load_protected_faces):
+            try:
+                load()
+            except Exception:  # a database not migrated yet: the first check loads it, as before
+                logging.getLogger(__name__).exception("%s: not loaded at start", load.__name__)
     finally:
         connection.close()  # the worker opens its own when it serves
     get_resolver().url_patterns  # noqa: B018 - imports every view now, so that they are frozen too

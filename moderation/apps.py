@@ -11,8 +11,10 @@ class ModerationConfig(AppConfig):
         from moderation.conf import conf
 
         conf()  # a bad CASTFEED_MODERATION value stops start-up
-        # What a worker's checking step loads (core.warmup): MiniLM with the policy's vectors, and the
+        # What a worker's jobs load on first use (core.warmup): the protected faces (an enrollment's and
+        # an output scan's check, 1.1 s at 50k faces), MiniLM with the policy's vectors, and the
         # protected-name index (6 s at a million names: a fresh process's first job waited for it).
+        warmup.register("the protected faces", _protected_faces)
         warmup.register("the checking step's model", _policy_by_meaning)
         warmup.register("the protected-name index", _name_index)
 
@@ -21,6 +23,12 @@ def _policy_by_meaning() -> None:
     from moderation.policy import categories
 
     categories("a warm-up prompt", semantic=True)
+
+
+def _protected_faces() -> None:
+    from moderation.selectors import load_protected_faces
+
+    load_protected_faces()
 
 
 def _name_index() -> None:

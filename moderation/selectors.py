@@ -297,6 +297,13 @@ _faces_lock = threading.Lock()
 _faces_cache: dict[str, _FaceMatrix] = {}
 
 
+def load_protected_faces() -> int:
+    """Read the protected faces into this process now (when a worker's pool process or a web process
+    starts), not on the first check that needs them (1.1 s at 50k faces: a process's first enrollment
+    or image check waited for it, BENCHMARKS.md § End to end). How many faces."""
+    return len(_protected_faces()[0])
+
+
 def _protected_faces() -> tuple[np.ndarray, np.ndarray]:
     """(person id per face, templates as a float32 matrix) for the exact scan, kept per process and
     registry version. The version moves on every registry change (names too), so a

@@ -1,5 +1,5 @@
 """What a web process does before its first request (config/gunicorn.py post_worker_init): the
-protected-name index is built, every view imported, and all of it frozen out of the garbage
+protected-name index is built, the protected faces read, every view imported, and all of it frozen out of the garbage
 collector's full collections. Run in a fresh interpreter, as a gunicorn worker is."""
 
 import json
@@ -17,6 +17,7 @@ PROBE = """
 import gc, json, sys, django
 django.setup()
 from config import gunicorn
+from moderation import selectors
 before = len(gc.get_objects())
 gunicorn.post_worker_init(None)
 print(json.dumps({
@@ -24,6 +25,8 @@ print(json.dumps({
     "frozen": gc.get_freeze_count(),
     "walked": len(gc.get_objects()),
     "views": "cameos.apis" in sys.modules and "feed.apis" in sys.modules,
+    "index": bool(selectors._state),
+    "faces": "faces" in selectors._faces_cache,
 }))
 """
 
@@ -44,6 +47,7 @@ def test_a_web_process_freezes_what_it_loaded_before_its_first_request(transacti
     )
     assert result.returncode == 0, result.stderr[-3000:]
     state = json.loads(result.stdout.strip().splitlines()[-1])
+    assert state["index"] and state["faces"]  # read before the first request needs them
     assert state["views"]  # imported before the first request, so frozen with the rest
     assert state["frozen"] > state["before"]  # the views and the index besides what django.setup loaded
     assert state["walked"] < state["frozen"] / 20  # what a full collection still walks: almost nothing

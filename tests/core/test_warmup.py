@@ -9,6 +9,7 @@ from core import warmup
 def test_the_apps_register_what_a_workers_first_jobs_load():
     assert [what for what, _ in warmup._steps] == [
         "the voice step's models",
+        "the protected faces",
         "the checking step's model",
         "the protected-name index",
     ]

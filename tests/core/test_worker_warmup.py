@@ -34,7 +34,8 @@ from core.sentences import model
 from cameos.likeness import voice
 held = {"threads": torch.get_num_threads(), "model": model.cache_info().currsize, "host_idle": pacing._pacer.min_idle,
         "voice": voice._decoders.cache_info().currsize + voice._encoder.cache_info().currsize,
-        "board": pacing._board.cells is not None, "names": bool(selectors._state)}
+        "board": pacing._board.cells is not None, "names": bool(selectors._state),
+        "faces": "faces" in selectors._faces_cache}
 print(json.dumps(held))
 """
 
@@ -65,7 +66,15 @@ def test_a_pool_process_starts_with_its_thread_limit_and_the_model_loaded(tmp_pa
         CASTFEED_WORKER_HOST_IDLE="0.25",
         DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}",  # no tables: the index's step fails alone
     )
-    assert held == {"threads": 1, "model": 1, "voice": 2, "host_idle": 0.25, "board": True, "names": False}
+    assert held == {
+        "threads": 1,
+        "model": 1,
+        "voice": 2,
+        "host_idle": 0.25,
+        "board": True,
+        "names": False,
+        "faces": False,
+    }
 
 
 def test_without_warm_up_the_model_waits_for_the_first_job(tmp_path):
@@ -75,10 +84,18 @@ def test_without_warm_up_the_model_waits_for_the_first_job(tmp_path):
         CASTFEED_WORKER_HOST_IDLE="0",
         DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}",
     )
-    assert held == {"threads": 1, "model": 0, "voice": 0, "host_idle": 0.0, "board": True, "names": False}
+    assert held == {
+        "threads": 1,
+        "model": 0,
+        "voice": 0,
+        "host_idle": 0.0,
+        "board": True,
+        "names": False,
+        "faces": False,
+    }
 
 
 def test_a_pool_process_builds_the_protected_name_index_when_it_starts(transactional_db):
     # A fresh process's first job built it in its checking step: 6 s at a million names.
     held = _pool_process(CASTFEED_WORKER_TORCH_THREADS="1", CASTFEED_WORKER_WARMUP="1", DATABASE_URL=_database_url())
-    assert held["names"] is True and held["model"] == 1
+    assert held["names"] is True and held["model"] == 1 and held["faces"] is True
