@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from accounts import services
 from accounts.models import Block, Follow, User
+from core.admin import ReadOnlyAdmin
 from core.exceptions import InvalidInput
 
 
@@ -43,27 +44,18 @@ class UserAdmin(BaseUserAdmin):
         super().save_model(request, obj, form, change)
 
 
-class ReadOnly(admin.ModelAdmin):
+class PeoplesOwnChoice(ReadOnlyAdmin):
     """Follows and blocks are people's own choices, made through the API (accounts.services), whose
     consent cascade an edit here would skip: support may look, not change."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
 
 @admin.register(Follow)
-class FollowAdmin(ReadOnly):
+class FollowAdmin(PeoplesOwnChoice):
     list_display = ("follower", "followee", "created_at")
     raw_id_fields = ("follower", "followee")
 
 
 @admin.register(Block)
-class BlockAdmin(ReadOnly):
+class BlockAdmin(PeoplesOwnChoice):
     list_display = ("blocker", "blocked", "created_at")
     raw_id_fields = ("blocker", "blocked")

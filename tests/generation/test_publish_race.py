@@ -139,8 +139,9 @@ def held_then_paused(monkeypatch: Any, thread: str) -> tuple[threading.Event, th
 
 
 def erased_while_held(work: Any, name: str, owner: Any, paused: threading.Event, go_on: threading.Event) -> list[Any]:
-    """`work` in a thread called `name`, paused once it holds consent (held_then_paused); `owner`'s
-    account erased meanwhile; both let finish. What either raised (a deadlock, for one)."""
+    """`work` in a thread called `name`, which sets `paused` and waits for `go_on` (held_then_paused:
+    once it holds consent); `owner`'s account erased meanwhile; both let finish. What either raised
+    (a deadlock, for one)."""
     errors: list[Any] = []
     holding = in_thread(work, name=name, errors=errors)
     assert paused.wait(timeout=60)
@@ -233,9 +234,9 @@ def test_a_publish_that_sees_someone_more_on_its_second_look_is_no_deadlock(make
 def test_an_author_erasing_their_account_while_their_draft_is_published_is_no_deadlock(
     me, make_user, enroll, client_of, monkeypatch
 ):
-    """The publish holds the job's row once it moves it to published; an erasure that locked the
-    account row first and then came to delete that job waited for the publish, which waited for the
-    account row (on PostgreSQL: a deadlock, the publish answering 500)."""
+    """The publish holds the job's row once it moves it to published, then updates the video; an
+    erasure that deleted the person's videos first and then came to their jobs waited for the publish,
+    which waited for the videos (on PostgreSQL: a deadlock, the publish answering 500)."""
     owner = make_user("astro.owner")
     enroll(owner, "astronaut", audience="approved")
     approve(owner, me)
@@ -250,22 +251,11 @@ def test_an_author_erasing_their_account_while_their_draft_is_published_is_no_de
 
     monkeypatch.setattr(feed_services, "video_publish", publish_paused)
     answer: list[Any] = []
-    errors: list[Any] = []
-    token_client = client_of(me)
-    publishing = in_thread(
-        lambda: answer.append(token_client.post(f"{URL}/{job.pk}/publish", {}, format="json")),
-        name="publish",
-        errors=errors,
-    )
-    assert paused.wait(timeout=60)
-    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)), name="erase", errors=errors)
-    erasing.join(timeout=PAUSE_S)
-    go_on.set()
-    publishing.join(timeout=60)
-    erasing.join(timeout=60)
-    assert not publishing.is_alive() and not erasing.is_alive()
 
-    assert errors == []
+    def publish() -> None:
+        answer.append(client_of(me).post(f"{URL}/{job.pk}/publish", {}, format="json"))
+
+    assert erased_while_held(publish, "publish", me, paused, go_on) == []
     assert answer[0].status_code in (200, 401, 404, 409), answer[0].content[:300]
     assert not User.objects.filter(pk=me.pk).exists()
     assert not Video.objects.filter(pk=job.video_id).exists()  # the author's video went with them
