@@ -15,7 +15,7 @@ from core.exceptions import InvalidInput
 class UserForm(UserChangeForm):
     def clean_birthdate(self) -> Any:
         birthdate = self.cleaned_data.get("birthdate")
-        if birthdate is not None:
+        if birthdate is not None and "birthdate" in self.changed_data:  # one that joined under older rules stays
             try:
                 services.check_birthdate(birthdate)
             except InvalidInput as exc:
@@ -42,6 +42,13 @@ class UserAdmin(BaseUserAdmin):
             # Through the service, so that someone it makes a minor stops the jobs they did not approve.
             services.user_birthdate_correct(user=obj, birthdate=obj.birthdate)
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        services.account_erase(user=obj)  # as the person would: their files, the audit, the lock order
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for user in queryset.order_by("pk"):
+            services.account_erase(user=user)
 
 
 class PeoplesOwnChoice(ReadOnlyAdmin):

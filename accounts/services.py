@@ -33,6 +33,7 @@ from accounts.signals import (
     account_exporting,
     became_minor,
     mutual_follow_ended,
+    relation_changing,
     user_blocked,
 )
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
@@ -204,6 +205,7 @@ def follow_delete(*, follower: User, followee: User) -> None:
     """Idempotent; someone who blocked the follower is nobody to them (404, as follow_create)."""
     if relation_between(follower.pk, followee.pk).blocked_by_them:
         raise NotFound("No one has this handle.")
+    relation_changing.send(sender=User, user_ids=[follower.pk, followee.pk])
     deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
     if deleted and Follow.objects.filter(follower=followee, followee=follower).exists():
         mutual_follow_ended.send(sender=User, follower=follower, followee=followee)
@@ -216,6 +218,9 @@ def block_create(*, blocker: User, blocked: User, delete_videos: bool = False) -
     published videos that show the blocker go too (the receivers do it)."""
     if blocker.pk == blocked.pk:
         raise InvalidInput({"handle": ["You cannot block yourself."]}, detail="You cannot block yourself.")
+    relation_changing.send(sender=User, user_ids=[blocker.pk, blocked.pk])
+    if not User.objects.filter(pk=blocked.pk).exists():  # erased while the hold waited for it
+        raise NotFound("No one has this handle.")
     _, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
     Follow.objects.filter(follower=blocker, followee=blocked).delete()
     Follow.objects.filter(follower=blocked, followee=blocker).delete()

@@ -19,6 +19,11 @@ account_erasing = Signal()
 # holds its job, then updates the video: an erasure that locked those first deadlocked with either.)
 account_erase_starting = Signal()
 
+# Sent first in a block and in an unfollow, inside their transaction, with `user_ids` (the two
+# people): what must be locked before their follow rows are (cameos holds their cameo rows, as an
+# account erasure does before it deletes the person's follows: the other order deadlocked).
+relation_changing = Signal()
+
 # Sent inside the transaction that creates a block, with `blocker` and `blocked`: consent
 # cascades (stop jobs that use the blocker's cameo) hook in here.
 user_blocked = Signal()

@@ -111,7 +111,6 @@ def check_instructions(sender: Any, owner: Any, text: str, **kwargs: Any) -> str
 
 @receiver(user_blocked, dispatch_uid="moderation.user_blocked")
 def on_user_blocked(sender: Any, blocker: Any, blocked: Any, delete_videos: bool = False, **kwargs: Any) -> None:
-    cameo_services.consent_hold(owner_ids=[blocker.pk, blocked.pk])  # both at once, in order (no deadlock)
     services.audit(Kind.BLOCK, actor_id=blocker.pk, subject_id=blocked.pk, delete_videos=delete_videos)
     services.consent_cascade_after_commit(owner_id=blocker.pk, author_ids=[blocked.pk], reason="blocked")
     services.consent_cascade_after_commit(owner_id=blocked.pk, author_ids=[blocker.pk], reason="blocked")
@@ -121,8 +120,8 @@ def on_user_blocked(sender: Any, blocker: Any, blocked: Any, delete_videos: bool
 
 @receiver(mutual_follow_ended, dispatch_uid="moderation.mutual_follow_ended")
 def on_mutual_follow_ended(sender: Any, follower: Any, followee: Any, **kwargs: Any) -> None:
-    """No longer mutuals: a cameo shared with mutuals no longer reaches the other."""
-    cameo_services.consent_hold(owner_ids=[follower.pk, followee.pk])  # both at once, in order (no deadlock)
+    """No longer mutuals: a cameo shared with mutuals no longer reaches the other (both cameo rows are
+    held already: accounts.signals.relation_changing)."""
     shared = Cameo.objects.filter(owner_id__in=[follower.pk, followee.pk], audience=Audience.MUTUALS)
     for owner_id in shared.values_list("owner_id", flat=True):
         other = followee.pk if owner_id == follower.pk else follower.pk

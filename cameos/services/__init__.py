@@ -5,6 +5,7 @@ tasks call them from here (`from cameos import services as cameo_services`)."""
 from cameos.services.access import (
     AUDIENCE_ORDER,
     cameo_delete,
+    cameo_minor_audience,
     cameo_update,
     consent_hold,
     grant_decide,
@@ -48,6 +49,7 @@ __all__ = [
     "appearances_delete",
     "appearances_record",
     "cameo_delete",
+    "cameo_minor_audience",
     "cameo_update",
     "challenge_create",
     "challenge_steps",

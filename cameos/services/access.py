@@ -125,6 +125,13 @@ def cameo_update(
     return cameo
 
 
+def cameo_minor_audience(*, owner: User) -> None:
+    """Someone who now counts as a minor (support corrected their date of birth): a cameo open to
+    everyone is narrowed to approved people, as a minor may not choose (cameo_update), so that trending
+    and their own page say what the gate does. The consent cascade comes from became_minor itself."""
+    Cameo.objects.filter(owner=owner, audience=Audience.EVERYONE).update(audience=Audience.APPROVED)
+
+
 def _delete_videos_of_people_no_longer_allowed(owner: User, cameo: Cameo) -> None:
     from cameos.selectors import cameo_access_many
 
@@ -185,6 +192,7 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
 
 
 def _own_grant(owner: User, grant_id: int) -> CameoGrant:
+    consent_hold(owner_ids=[owner.pk])  # the cameo row before the grant's, as an erasure locks them
     grant = CameoGrant.objects.select_for_update().filter(pk=grant_id, cameo__owner=owner).first()
     if grant is None:
         raise NotFound("No such request.")

@@ -1,15 +1,20 @@
 """The accounts' admin: support corrects a date of birth through the service, so that someone it makes
-a minor stops the videos people they never approved were making with them; follows and blocks are
-people's own choices, which support may look at and never change."""
+a minor stops the videos people they never approved were making with them; support deletes an account
+as the person would erase it; follows and blocks are people's own choices, which support may look at
+and never change."""
 
 import datetime as dt
 
 import pytest
-from django.test import Client
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.test import Client, override_settings
 from django.utils import timezone
 
-from accounts.models import Block, Follow
+from accounts.models import Block, Follow, User
 from cameos import services as cameos
+from cameos.models import Cameo
+from cameos.selectors import trending_for
 from feed.models import Video
 from moderation.models import AuditEvent
 
@@ -51,6 +56,8 @@ def test_support_making_someone_a_minor_stops_the_drafts_of_people_she_never_app
     strangers_draft = make_video(stranger, publish=False, people=(her,))
     approved_draft = make_video(approved, publish=False, people=(her,))
     published = make_video(stranger, people=(her,))
+    cache.clear()
+    assert [u.pk for u, _ in trending_for(None).people] == [her.pk]  # open to everyone, shown off
     a_minor = (timezone.localdate() - dt.timedelta(days=365 * 15)).isoformat()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -63,6 +70,25 @@ def test_support_making_someone_a_minor_stops_the_drafts_of_people_she_never_app
     assert Video.objects.filter(pk__in=[approved_draft.pk, published.pk]).count() == 2
     event = AuditEvent.objects.get(kind="consent_withdrawn", subject_id=her.pk)
     assert event.data["reason"] == "became_minor" and event.data["drafts_deleted"] == [strangers_draft.pk]
+    # A minor's cameo is never open to everyone (found by a second reader: she stayed in trending).
+    assert Cameo.objects.get(owner=her).audience == "approved"
+    cache.clear()
+    assert [u.pk for u, _ in trending_for(None).people] == []
+
+
+def test_support_clearing_a_birthdate_makes_her_a_minor_too(
+    support, make_user, activate_cameo, make_video, django_capture_on_commit_callbacks
+):
+    her, stranger = make_user("her"), make_user("stranger")
+    activate_cameo(her, audience="everyone")
+    draft = make_video(stranger, publish=False, people=(her,))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert change(support, her, birthdate="").status_code == 302
+
+    her.refresh_from_db()
+    assert her.birthdate is None and her.is_minor
+    assert not Video.objects.filter(pk=draft.pk).exists()
 
 
 def test_correcting_an_adults_birthdate_to_another_adults_stops_nothing(
@@ -109,3 +135,41 @@ def test_support_may_look_at_follows_and_blocks_but_not_change_them(support, mak
         support.post(f"/admin/accounts/{model}/", bulk)
 
     assert Follow.objects.filter(pk=follow.pk).exists() and Block.objects.filter(pk=block.pk).exists()
+
+
+def test_support_can_change_an_account_whose_birthdate_met_older_rules(support, make_user):
+    """The birthdate is checked only when support changes it (found by a second reader: someone who
+    joined at 14 under a minimum age raised since could not be deactivated)."""
+    fourteen = timezone.localdate() - dt.timedelta(days=365 * 14 + 10)
+    kid = make_user("kid", birthdate=fourteen)
+    with override_settings(CASTFEED_ACCOUNTS={"minimum_age": 16}):
+        page = change(support, kid, is_active="")
+
+    assert page.status_code == 302, page.content.decode()[:2000]
+    kid.refresh_from_db()
+    assert not kid.is_active and kid.birthdate == fourteen
+
+
+@pytest.mark.parametrize("how", ["delete page", "bulk action"])
+def test_support_deleting_an_account_erases_it_as_the_person_would(
+    how, support, make_user, activate_cameo, make_video, django_capture_on_commit_callbacks
+):
+    """Django's own delete left the person's files in storage and no erasure in the audit log (found
+    by a second reader)."""
+    her = make_user("her")
+    activate_cameo(her)
+    video = make_video(her)
+    files = [video.media.name, video.poster.name]
+    assert all(default_storage.exists(f) for f in files)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        if how == "delete page":
+            page = support.post(f"/admin/accounts/user/{her.pk}/delete/", {"post": "yes"})
+        else:
+            bulk = {"action": "delete_selected", "_selected_action": [her.pk], "post": "yes"}
+            page = support.post("/admin/accounts/user/", bulk)
+
+    assert page.status_code == 302
+    assert not User.objects.filter(pk=her.pk).exists()
+    assert not any(default_storage.exists(f) for f in files)
+    assert AuditEvent.objects.filter(kind="account_erased", subject_id=her.pk).exists()

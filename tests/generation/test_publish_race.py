@@ -259,3 +259,36 @@ def test_an_author_erasing_their_account_while_their_draft_is_published_is_no_de
     assert answer[0].status_code in (200, 401, 404, 409), answer[0].content[:300]
     assert not User.objects.filter(pk=me.pk).exists()
     assert not Video.objects.filter(pk=job.video_id).exists()  # the author's video went with them
+
+
+CHANGES = {
+    "block": lambda me, owner: accounts.block_create(blocker=me, blocked=owner),
+    "unfollow": lambda me, owner: accounts.follow_delete(follower=me, followee=owner),
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", CHANGES)
+def test_a_block_or_unfollow_while_the_other_is_being_erased_is_no_deadlock(
+    change, me, make_user, activate_cameo, monkeypatch
+):
+    """An erasure holds the person's cameo row, then deletes their follows; a block or an unfollow
+    deleted the follow rows first and then held the cameo rows (found by a second reader: on
+    PostgreSQL a deadlock, the erasure answering 500). Both now hold the cameo rows first."""
+    owner = make_user("astro.owner")
+    activate_cameo(owner, audience="mutuals")
+    accounts.follow_create(follower=me, followee=owner)
+    accounts.follow_create(follower=owner, followee=me)
+    paused, go_on = held_then_paused(monkeypatch, "erase")
+    errors: list[Any] = []
+    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=owner.pk)), name="erase", errors=errors)
+    assert paused.wait(timeout=60)
+    changing = in_thread(lambda: CHANGES[change](me, User.objects.get(pk=owner.pk)), name=change, errors=errors)
+    changing.join(timeout=PAUSE_S)
+    go_on.set()
+    erasing.join(timeout=60)
+    changing.join(timeout=60)
+    assert not erasing.is_alive() and not changing.is_alive()
+
+    assert [e for e in errors if "NotFound" not in e[1]] == []  # a block of someone erased meanwhile: 404
+    assert not User.objects.filter(pk=owner.pk).exists()
