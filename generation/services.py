@@ -576,6 +576,7 @@ def jobs_block_many(job_ids: list[Any], *, reason: str, code: str, batch: int = 
             rows = list(
                 GenerationJob.objects.select_for_update()
                 .filter(pk__in=job_ids[start : start + batch], status__in=GenerationJob.UNPUBLISHED)
+                .order_by("pk")  # in id order, as jobs_hold locks them
                 .values_list("pk", "video_id", "image")
             )
             if not rows:
