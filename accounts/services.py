@@ -28,12 +28,11 @@ from accounts.models import (
 )
 from accounts.selectors import relation_between
 from accounts.signals import (
-    account_erase_starting,
     account_erasing,
     account_exporting,
     became_minor,
     mutual_follow_ended,
-    relation_changing,
+    people_holding,
     user_blocked,
 )
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
@@ -174,12 +173,23 @@ def user_birthdate_correct(*, user: User, birthdate: dt.date | None) -> User:
     return user
 
 
+def people_hold(*, user_ids: Iterable[int]) -> set[int]:
+    """Lock these people for the rest of the transaction, in the one order every taker of consent and
+    every erasure follows (accounts.signals.people_holding): what each app holds of them, then their
+    account rows (FOR NO KEY UPDATE, in id order). Which of them still exist."""
+    ids = sorted({int(i) for i in user_ids})
+    people_holding.send(sender=User, user_ids=ids)
+    return set(
+        User.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
+    )
+
+
 @transaction.atomic
 def account_erase(*, user: User) -> None:
     """Erase the person and everything that is theirs. Apps that keep data of a person connect to
     `account_erasing` (accounts.signals); their rows and files go in this same transaction (files
     after it commits). Rows with a foreign key to the user cascade."""
-    account_erase_starting.send(sender=User, user=user)
+    people_holding.send(sender=User, user_ids=[user.pk])
     locked = User.objects.select_for_update().filter(pk=user.pk).first()
     if locked is None:
         return  # already erased
@@ -205,7 +215,7 @@ def follow_delete(*, follower: User, followee: User) -> None:
     """Idempotent; someone who blocked the follower is nobody to them (404, as follow_create)."""
     if relation_between(follower.pk, followee.pk).blocked_by_them:
         raise NotFound("No one has this handle.")
-    relation_changing.send(sender=User, user_ids=[follower.pk, followee.pk])
+    people_hold(user_ids=[follower.pk, followee.pk])  # before their follow rows, as an erasure
     deleted, _ = Follow.objects.filter(follower=follower, followee=followee).delete()
     if deleted and Follow.objects.filter(follower=followee, followee=follower).exists():
         mutual_follow_ended.send(sender=User, follower=follower, followee=followee)
@@ -218,8 +228,7 @@ def block_create(*, blocker: User, blocked: User, delete_videos: bool = False) -
     published videos that show the blocker go too (the receivers do it)."""
     if blocker.pk == blocked.pk:
         raise InvalidInput({"handle": ["You cannot block yourself."]}, detail="You cannot block yourself.")
-    relation_changing.send(sender=User, user_ids=[blocker.pk, blocked.pk])
-    if not User.objects.filter(pk=blocked.pk).exists():  # erased while the hold waited for it
+    if blocked.pk not in people_hold(user_ids=[blocker.pk, blocked.pk]):  # erased while the hold waited
         raise NotFound("No one has this handle.")
     _, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
     Follow.objects.filter(follower=blocker, followee=blocked).delete()

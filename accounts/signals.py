@@ -13,16 +13,14 @@ from django.dispatch import Signal
 # core.storage.delete_after_commit) so that nothing of them remains once the transaction commits.
 account_erasing = Signal()
 
-# Sent inside the erasure transaction before anything is locked, the user row included, with `user`:
-# what must be locked before the account row and the person's videos are. (A publish holds the cameo
-# rows of the people it shows, then needs their user rows at commit; a publish of the person's own
-# holds its job, then updates the video: an erasure that locked those first deadlocked with either.)
-account_erase_starting = Signal()
-
-# Sent first in a block and in an unfollow, inside their transaction, with `user_ids` (the two
-# people): what must be locked before their follow rows are (cameos holds their cameo rows, as an
-# account erasure does before it deletes the person's follows: the other order deadlocked).
-relation_changing = Signal()
+# Sent by accounts.services.people_hold, inside the caller's transaction, with `user_ids` (in id
+# order): each app locks what it must lock of these people before their account rows, in the order of
+# the apps (cameos: their cameo rows; generation: their jobs). Everything that takes consent away from
+# two people at once (a block, an unfollow, a grant's decision) or erases one holds the people so, and
+# so in the same order: a publish holds the cameo rows of the people it shows, then needs their user
+# rows at commit; a publish of a person's own holds its job, then updates the video; an erasure deletes
+# their follows, grants and videos. Any other order deadlocked with one of those on PostgreSQL.
+people_holding = Signal()
 
 # Sent inside the transaction that creates a block, with `blocker` and `blocked`: consent
 # cascades (stop jobs that use the blocker's cameo) hook in here.

@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 from django.dispatch import receiver
 
-from accounts.signals import account_erase_starting, account_erasing, account_exporting
+from accounts.signals import account_erasing, account_exporting, people_holding
 from cameos.signals import restrictions_added
 from generation import presenters, services
 from moderation.signals import consent_withdrawn
@@ -25,9 +25,9 @@ def recheck_restrictions(sender: Any, cameo: Any, **kwargs: Any) -> None:
     transaction.on_commit(lambda: task.delay(owner_id=owner_id))
 
 
-@receiver(account_erase_starting, dispatch_uid="generation.account_erase_starting")
-def hold_jobs_first(sender: Any, user: Any, **kwargs: Any) -> None:
-    services.jobs_hold(author=user)
+@receiver(people_holding, dispatch_uid="generation.people_holding")
+def hold_jobs(sender: Any, user_ids: Any, **kwargs: Any) -> None:
+    services.jobs_hold(author_ids=user_ids)
 
 
 @receiver(account_erasing, dispatch_uid="generation.erase")

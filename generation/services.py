@@ -627,12 +627,15 @@ def stale_jobs_requeue() -> int:
     return len(expired) + len(lost)
 
 
-def jobs_hold(*, author: User) -> None:
-    """Lock the author's jobs until the transaction ends, in id order: an account erasure does it
-    before it touches their videos or their account (accounts.signals.account_erase_starting). A
-    publish of theirs holds its job's row, then updates the video: an erasure that deleted the videos
-    first and then came to the jobs deadlocked with it on PostgreSQL."""
-    list(GenerationJob.objects.select_for_update().filter(author=author).order_by("pk").values_list("pk", flat=True))
+def jobs_hold(*, author_ids: Iterable[int]) -> None:
+    """Lock these authors' jobs until the transaction ends, in id order, after their cameo rows and
+    before their account rows (accounts.signals.people_holding): a publish of theirs holds its job,
+    then updates the video, and an erasure that deleted the videos first and then came to the jobs
+    deadlocked with it on PostgreSQL."""
+    ids = sorted({int(i) for i in author_ids})
+    list(
+        GenerationJob.objects.select_for_update().filter(author_id__in=ids).order_by("pk").values_list("pk", flat=True)
+    )
 
 
 def user_generation_erase(*, user: User) -> None:

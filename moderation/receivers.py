@@ -121,7 +121,7 @@ def on_user_blocked(sender: Any, blocker: Any, blocked: Any, delete_videos: bool
 @receiver(mutual_follow_ended, dispatch_uid="moderation.mutual_follow_ended")
 def on_mutual_follow_ended(sender: Any, follower: Any, followee: Any, **kwargs: Any) -> None:
     """No longer mutuals: a cameo shared with mutuals no longer reaches the other (both cameo rows are
-    held already: accounts.signals.relation_changing)."""
+    held already: accounts.services.people_hold)."""
     shared = Cameo.objects.filter(owner_id__in=[follower.pk, followee.pk], audience=Audience.MUTUALS)
     for owner_id in shared.values_list("owner_id", flat=True):
         other = followee.pk if owner_id == follower.pk else follower.pk

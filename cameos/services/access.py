@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Notification, User
 from accounts.selectors import relation_between
-from accounts.services import notifications_withdraw, notify
+from accounts.services import notifications_withdraw, notify, people_hold
 from cameos import gallery
 from cameos.conf import conf
 from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, Voice
@@ -192,7 +192,9 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
 
 
 def _own_grant(owner: User, grant_id: int) -> CameoGrant:
-    consent_hold(owner_ids=[owner.pk])  # the cameo row before the grant's, as an erasure locks them
+    grantee_id = CameoGrant.objects.filter(pk=grant_id, cameo__owner=owner).values_list("grantee_id", flat=True).first()
+    if grantee_id is not None:  # both people before the grant's row, as either one's erasure locks them
+        people_hold(user_ids=[owner.pk, grantee_id])
     grant = CameoGrant.objects.select_for_update().filter(pk=grant_id, cameo__owner=owner).first()
     if grant is None:
         raise NotFound("No such request.")

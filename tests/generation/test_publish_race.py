@@ -13,6 +13,7 @@ from django.db import connections, transaction
 
 from accounts import services as accounts
 from accounts.models import Block, User
+from accounts.signals import account_erasing
 from cameos import services as cameos
 from cameos.models import CameoGrant
 from config.celery import app as celery_app
@@ -261,6 +262,28 @@ def test_an_author_erasing_their_account_while_their_draft_is_published_is_no_de
     assert not Video.objects.filter(pk=job.video_id).exists()  # the author's video went with them
 
 
+def erasing_paused_at_the_end(person: Any, errors: list[Any]) -> tuple[threading.Thread, threading.Event]:
+    """`person`'s account erasure in a thread, paused after every app has erased what is theirs (their
+    cameo, jobs and account rows held, their videos deleted) and before the account row goes (the
+    follows and grants with it), until the returned event is set."""
+    paused, go_on = threading.Event(), threading.Event()
+
+    def pause(sender: Any, **kwargs: Any) -> None:
+        if threading.current_thread().name == "erase":
+            paused.set()
+            go_on.wait(timeout=30)
+
+    account_erasing.connect(pause, dispatch_uid="test.erasing_paused", weak=False)  # the last receiver
+    try:
+        erasing = in_thread(
+            lambda: accounts.account_erase(user=User.objects.get(pk=person.pk)), name="erase", errors=errors
+        )
+        assert paused.wait(timeout=60)
+    finally:
+        account_erasing.disconnect(dispatch_uid="test.erasing_paused")
+    return erasing, go_on
+
+
 CHANGES = {
     "block": lambda me, owner: accounts.block_create(blocker=me, blocked=owner),
     "unfollow": lambda me, owner: accounts.follow_delete(follower=me, followee=owner),
@@ -268,21 +291,22 @@ CHANGES = {
 
 
 @pytest.mark.postgres
+@pytest.mark.parametrize("has_cameo", [True, False], ids=["with a cameo", "no cameo"])
 @pytest.mark.parametrize("change", CHANGES)
 def test_a_block_or_unfollow_while_the_other_is_being_erased_is_no_deadlock(
-    change, me, make_user, activate_cameo, monkeypatch
+    change, has_cameo, me, make_user, activate_cameo
 ):
-    """An erasure holds the person's cameo row, then deletes their follows; a block or an unfollow
-    deleted the follow rows first and then held the cameo rows (found by a second reader: on
-    PostgreSQL a deadlock, the erasure answering 500). Both now hold the cameo rows first."""
+    """An erasure holds the person's cameo, jobs and account rows, then deletes their follows; a block
+    or an unfollow deleted the follow rows first and then held the cameo rows, and a block's new row
+    needs the other's account row at commit (found by two readers: on PostgreSQL a deadlock, one side
+    answering 500). Both now hold the two people first, as an erasure does (accounts.services.people_hold)."""
     owner = make_user("astro.owner")
-    activate_cameo(owner, audience="mutuals")
+    if has_cameo:
+        activate_cameo(owner, audience="mutuals")
     accounts.follow_create(follower=me, followee=owner)
     accounts.follow_create(follower=owner, followee=me)
-    paused, go_on = held_then_paused(monkeypatch, "erase")
     errors: list[Any] = []
-    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=owner.pk)), name="erase", errors=errors)
-    assert paused.wait(timeout=60)
+    erasing, go_on = erasing_paused_at_the_end(owner, errors)
     changing = in_thread(lambda: CHANGES[change](me, User.objects.get(pk=owner.pk)), name=change, errors=errors)
     changing.join(timeout=PAUSE_S)
     go_on.set()
@@ -291,4 +315,31 @@ def test_a_block_or_unfollow_while_the_other_is_being_erased_is_no_deadlock(
     assert not erasing.is_alive() and not changing.is_alive()
 
     assert [e for e in errors if "NotFound" not in e[1]] == []  # a block of someone erased meanwhile: 404
-    assert not User.objects.filter(pk=owner.pk).exists()
+    assert not User.objects.filter(pk=owner.pk).exists() and not Block.objects.exists()
+
+
+@pytest.mark.postgres
+def test_revoking_a_grant_with_its_videos_while_the_grantee_is_being_erased_is_no_deadlock(
+    me, make_user, enroll, make_video
+):
+    """The grantee's erasure deletes their videos, then (with the account) their grants; a revocation
+    with `delete_videos` locked the grant, then the grantee's videos (found by a second reader: a
+    deadlock on PostgreSQL). It now holds both people first."""
+    owner = make_user("astro.owner")
+    enroll(owner, "astronaut", audience="approved")
+    approve(owner, me)
+    make_video(me, people=(owner,))
+    grant = CameoGrant.objects.get(grantee=me)
+    errors: list[Any] = []
+    erasing, go_on = erasing_paused_at_the_end(me, errors)
+    revoking = in_thread(
+        lambda: cameos.grant_revoke(owner=owner, grant_id=grant.pk, delete_videos=True), name="revoke", errors=errors
+    )
+    revoking.join(timeout=PAUSE_S)
+    go_on.set()
+    erasing.join(timeout=60)
+    revoking.join(timeout=60)
+    assert not erasing.is_alive() and not revoking.is_alive()
+
+    assert [e for e in errors if "NotFound" not in e[1]] == []  # the grant went with the grantee: 404
+    assert not User.objects.filter(pk=me.pk).exists() and not CameoGrant.objects.exists()
