@@ -24,7 +24,7 @@ from core.storage import delete_after_commit
 from feed import selectors
 from feed.conf import FeedSettings, conf
 from feed.models import Comment, Like, RemovedFingerprint, Report, Steer, Video, VideoPerson, View
-from feed.signals import video_deleted, video_taken_down
+from feed.signals import video_deleted, video_deleting, video_taken_down
 
 PUBLISHED = Video.Status.PUBLISHED
 
@@ -273,6 +273,7 @@ def video_delete(*, video: Video, by: User | None = None) -> None:
     someone other than the author asks, the video's fingerprint is kept so that no copy of it can be
     published; an author deleting their own video may make it again, unless it was taken down or is
     hidden pending a takedown review (then deleting it is no way around the review)."""
+    video_deleting.send(sender=Video, video_id=video.pk)
     locked = Video.objects.select_for_update().filter(pk=video.pk).first()
     if locked is None:
         raise NotFound("This video does not exist.")

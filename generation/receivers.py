@@ -8,6 +8,7 @@ from django.dispatch import receiver
 
 from accounts.signals import account_erasing, account_exporting, people_holding
 from cameos.signals import restrictions_added
+from feed.signals import video_deleting
 from generation import presenters, services
 from moderation.signals import consent_withdrawn
 
@@ -23,6 +24,11 @@ def recheck_restrictions(sender: Any, cameo: Any, **kwargs: Any) -> None:
 
     owner_id = cameo.owner_id
     transaction.on_commit(lambda: task.delay(owner_id=owner_id))
+
+
+@receiver(video_deleting, dispatch_uid="generation.video_deleting")
+def hold_jobs_of_video(sender: Any, video_id: int, **kwargs: Any) -> None:
+    services.jobs_of_video_hold(video_id=video_id)
 
 
 @receiver(people_holding, dispatch_uid="generation.people_holding")

@@ -638,6 +638,14 @@ def jobs_hold(*, author_ids: Iterable[int]) -> None:
     )
 
 
+def jobs_of_video_hold(*, video_id: int) -> None:
+    """Lock the jobs that point at this video (the one that made it, remixes of it), in id order,
+    before the video's deletion locks its row (feed.signals.video_deleting): a job before its video,
+    as a publish, a block and an erasure lock them."""
+    jobs = GenerationJob.objects.select_for_update().filter(Q(video_id=video_id) | Q(remix_of_id=video_id))
+    list(jobs.order_by("pk").values_list("pk", flat=True))
+
+
 def user_generation_erase(*, user: User) -> None:
     """An account's jobs and their uploaded images (their videos go with the feed's erasure)."""
     images = list(GenerationJob.objects.filter(author=user).exclude(image="").values_list("image", flat=True))

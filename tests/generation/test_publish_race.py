@@ -343,3 +343,46 @@ def test_revoking_a_grant_with_its_videos_while_the_grantee_is_being_erased_is_n
 
     assert [e for e in errors if "NotFound" not in e[1]] == []  # the grant went with the grantee: 404
     assert not User.objects.filter(pk=me.pk).exists() and not CameoGrant.objects.exists()
+
+
+@pytest.mark.postgres
+def test_someone_deleting_a_draft_of_them_while_it_is_published_is_no_deadlock(
+    me, make_user, enroll, client_of, monkeypatch
+):
+    """A publish holds the job, then updates its video; deleting the video locked the video and then
+    the job (to unlink it): on PostgreSQL a deadlock (found by a second reader). A deletion now locks
+    the jobs that point at the video first (feed.signals.video_deleting)."""
+    owner = make_user("astro.owner")
+    enroll(owner, "astronaut", audience="approved")
+    approve(owner, me)
+    job, _ = services.job_submit(author=me, prompt="@astro.owner juggling on a unicycle", duration_s=2)
+    job.refresh_from_db()
+    paused, go_on = threading.Event(), threading.Event()
+    real = feed_services.video_publish
+
+    def publish_paused(**kwargs: Any) -> Any:  # the job's row is held (moved to published) by now
+        paused.set()
+        go_on.wait(timeout=30)
+        return real(**kwargs)
+
+    monkeypatch.setattr(feed_services, "video_publish", publish_paused)
+    answer: list[Any] = []
+    errors: list[Any] = []
+    publishing = in_thread(
+        lambda: answer.append(client_of(me).post(f"{URL}/{job.pk}/publish", {}, format="json")), name="publish"
+    )
+    assert paused.wait(timeout=60)
+    deleting = in_thread(
+        lambda: feed_services.video_delete(video=Video.objects.get(pk=job.video_id), by=owner),
+        name="delete",
+        errors=errors,
+    )
+    deleting.join(timeout=PAUSE_S)
+    go_on.set()
+    publishing.join(timeout=60)
+    deleting.join(timeout=60)
+    assert not publishing.is_alive() and not deleting.is_alive()
+
+    assert errors == []
+    assert answer[0].status_code == 200, answer[0].content[:300]  # published first, then deleted by her
+    assert not Video.objects.filter(pk=job.video_id).exists()
