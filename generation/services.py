@@ -23,7 +23,8 @@ from django.utils import timezone
 from accounts.models import Notification, User
 from accounts.services import notify
 from cameos import services as cameo_services
-from cameos.selectors import face_templates
+from cameos.models import Cameo
+from cameos.selectors import cameo_access_by_authors, face_templates
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
 from core.storage import delete_after_commit, delete_now
 from core.text import MixedScript, canonical
@@ -39,6 +40,7 @@ from moderation.services import audit_decision
 
 Status = GenerationJob.Status
 ENDED = (Status.PUBLISHED, Status.BLOCKED, Status.FAILED, Status.CANCELLED)
+WITHDRAWN = "Someone in this video no longer allows it."
 
 
 class PolicyViolation(ApplicationError):
@@ -348,12 +350,24 @@ def job_finish(job_id: Any, *, media: bytes, poster: bytes, **rendered: Unpack[R
     return video
 
 
+def _withdrawn(author_id: int, people: set[int]) -> bool:
+    """Has anyone of these (each allowed the author when the job was checked) since stopped allowing
+    them, or gone (an erasure takes the cameo)? The consent cascade's own rule (jobs_recheck)."""
+    cameos = list(Cameo.objects.filter(owner_id__in=people).select_related("owner"))
+    if len(cameos) < len(people):
+        return True
+    return not all(cameo_access_by_authors(c, [author_id])[author_id].available for c in cameos)
+
+
 @transaction.atomic
 def _job_finish(job_id: Any, *, stored: dict[str, str], **rendered: Unpack[Rendered]) -> Video | None:
-    from cameos import services as cameo_services
-
     tagged, detected = rendered["tagged"], rendered["detected"]
 
+    # The scan decided without holding anyone's consent (it takes a while), and the cascade cannot
+    # find a face it found until the job's people are recorded here: hold the cameo rows of everyone
+    # the video shows, then the job (the order every consent change takes), and ask again.
+    shown = {*tagged, *detected}
+    cameo_services.consent_hold(owner_ids=shown)
     job = (
         GenerationJob.objects.select_for_update(of=("self",))
         .select_related("author", "remix_of")
@@ -361,6 +375,19 @@ def _job_finish(job_id: Any, *, stored: dict[str, str], **rendered: Unpack[Rende
         .first()
     )
     if job is None or job.status != Status.SCANNING:
+        return None
+    if _withdrawn(job.author_id, shown - {job.author_id}):
+        _move(
+            job_id,
+            [Status.SCANNING],
+            Status.BLOCKED,
+            error_code="consent_withdrawn",
+            error=WITHDRAWN,
+            consent=rendered["decision"],
+            finished_at=timezone.now(),
+            lease_until=None,
+        )
+        _discard_image(job)
         return None
     video = feed_services.video_create(
         author=job.author,
@@ -520,9 +547,6 @@ def jobs_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: str
     rule). Runs in the consent cascade's worker task (moderation.tasks.consent_cascade), after the
     change committed: the jobs come from JobPerson's (person, author) index, the access is decided
     once per author, and the jobs are blocked in batches. Returns the ids of the jobs blocked."""
-    from cameos.models import Cameo
-    from cameos.selectors import cameo_access_by_authors
-
     rows = JobPerson.objects.filter(person_id=owner_id).exclude(author_id=owner_id)
     if author_ids is not None:
         rows = rows.filter(author_id__in=list(author_ids))
@@ -539,7 +563,7 @@ def jobs_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: str
         if not (a := access.get(author)) or not a.available
         for job in jobs
     ]
-    return jobs_block_many(denied, reason="Someone in this video no longer allows it.", code="consent_withdrawn")
+    return jobs_block_many(denied, reason=WITHDRAWN, code="consent_withdrawn")
 
 
 def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:
