@@ -20,6 +20,7 @@ from config.celery import app as celery_app
 from feed import services as feed_services
 from feed.models import Video
 from generation import services
+from generation.models import GenerationJob
 from moderation import consent
 from tests.enroll import approve
 
@@ -386,3 +387,34 @@ def test_someone_deleting_a_draft_of_them_while_it_is_published_is_no_deadlock(
     assert errors == []
     assert answer[0].status_code == 200, answer[0].content[:300]  # published first, then deleted by her
     assert not Video.objects.filter(pk=job.video_id).exists()
+
+
+@pytest.mark.postgres
+def test_two_friends_in_each_others_videos_erasing_their_accounts_at_once_is_no_deadlock(make_user, enroll, make_video):
+    """Each erasure holds its own person, then deletes the videos and drafts that show them: here the
+    other's, whose rows (and jobs) the other's erasure deletes as its own. One waits for the other."""
+    me, friend = make_user("hopper.fan"), make_user("astro.owner")
+    enroll(friend, "astronaut", audience="approved")
+    enroll(me, "hopper", audience="approved")
+    approve(friend, me)
+    approve(me, friend)
+    make_video(me, people=(friend,))
+    make_video(friend, people=(me,))
+    make_video(me, people=(me, friend))
+    mine, _ = services.job_submit(author=me, prompt="@astro.owner juggling on a unicycle", duration_s=2)
+    theirs, _ = services.job_submit(author=friend, prompt="@hopper.fan juggling on a unicycle", duration_s=2)
+    assert {j.status for j in GenerationJob.objects.filter(pk__in=[mine.pk, theirs.pk])} == {"ready"}
+    errors: list[Any] = []
+    erasing, go_on = erasing_paused_at_the_end(me, errors)
+    other = in_thread(
+        lambda: accounts.account_erase(user=User.objects.get(pk=friend.pk)), name="erase 2", errors=errors
+    )
+    other.join(timeout=PAUSE_S)
+    go_on.set()
+    erasing.join(timeout=60)
+    other.join(timeout=60)
+    assert not erasing.is_alive() and not other.is_alive()
+
+    assert errors == []
+    assert not User.objects.filter(pk__in=[me.pk, friend.pk]).exists()
+    assert not Video.objects.exists() and not CameoGrant.objects.exists() and not GenerationJob.objects.exists()
