@@ -75,7 +75,9 @@ def restrictions() -> None:
     print("\nrestrictions by meaning (lift over a neutral sentence; RESTRICTION_LIFT 0.02):")
     wrong = 0
     for prompt, restriction, breaks in RESTRICTION_PAIRS:
-        lift = semantic.lift(rules._without_mentions(prompt), [f"someone {rules.subject_of(restriction)}"])
+        lift = semantic.lift(
+            semantic.without_mentions(prompt, reading="someone"), [f"someone {rules.subject_of(restriction)}"]
+        )
         found = rules.broken(prompt, [restriction], semantic=True)
         wrong += found != breaks
         print(f"  {'ok ' if found == breaks else 'NO '} {lift:+.3f} {prompt!r} vs {restriction!r} (breaks: {breaks})")

@@ -8,7 +8,6 @@ embedded with all-MiniLM-L6-v2 (moderation.semantic), refused when the prompt is
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from core.text import fold
@@ -57,8 +56,4 @@ def broken(prompt: str, restrictions: Sequence[str], *, semantic: bool = False) 
     # "someone <subject>" reads like a prompt, which puts the two in the same part of the space.
     subjects = [f"someone {s}" for s in (subject_of(r) for r in restrictions) if s]
     threshold = conf().restriction_lift
-    return bool(subjects) and meaning.lift(_without_mentions(prompt), subjects) >= threshold
-
-
-def _without_mentions(prompt: str) -> str:
-    return re.sub(r"@[A-Za-z0-9_.]+", "someone", prompt)
+    return bool(subjects) and meaning.lift(meaning.without_mentions(prompt, reading="someone"), subjects) >= threshold

@@ -8,12 +8,15 @@ checked on the held-out set (BENCHMARKS.md § Prompt policy).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 
 from core.sentences import embed
+
+_MENTION = re.compile(r"@[A-Za-z0-9_.]+")
 
 # Short descriptions of what each category looks like in a prompt.
 PROTOTYPES: dict[str, tuple[str, ...]] = {
@@ -151,8 +154,17 @@ def scores(prompt: str) -> tuple[dict[str, float], float]:
     return {c: float(np.max(m @ vector)) for c, m in categories.items()}, float(np.max(benign @ vector))
 
 
+def without_mentions(prompt: str, *, reading: str = "Alex") -> str:
+    """Each @handle read as one neutral given name: a handle is a name its owner chose and says
+    nothing of what the scene shows ("@me.myself juggling on a unicycle" read as self-harm). A given
+    name, not "someone": the thresholds were chosen on prompts whose handles are names, and on both
+    labelled sets a name keeps their precision and recall where "someone" flagged 2 more of 68
+    held-out benign prompts (BENCHMARKS.md § Consent gate, output scan and prompt policy)."""
+    return _MENTION.sub(reading, prompt)
+
+
 def categories(prompt: str, *, threshold: float, margin: float) -> list[str]:
-    """Categories the prompt is close to in meaning: at least `threshold`, and closer by `margin` than
-    to any everyday prompt."""
-    by_category, benign = scores(prompt)
+    """Categories the prompt is close to in meaning (its handles read as a name): at least
+    `threshold`, and closer by `margin` than to any everyday prompt."""
+    by_category, benign = scores(without_mentions(prompt))
     return [c for c, s in by_category.items() if s >= threshold and s >= benign + margin]

@@ -18,6 +18,15 @@ def test_the_meaning_pass_catches_what_words_miss_and_keeps_everyday_prompts():
         assert policy.categories(prompt, semantic=True) == [], prompt
 
 
+def test_a_handle_is_read_as_a_name_not_as_what_its_words_mean():
+    """A handle is a name its owner chose: "@me.myself" read as words was self-harm."""
+    assert policy.categories("@me.myself juggling on a unicycle", semantic=True) == []
+    assert policy.categories("@astro.owner waving on a beach", semantic=True) == []
+    # What the scene shows is still read by meaning, whoever it shows (the words miss this one).
+    violent = "@dylan getting his head smashed in with a brick, lots of blood"
+    assert policy.categories(violent) == [] and "violence" in policy.categories(violent, semantic=True)
+
+
 @pytest.mark.slow  # loads the sentence model and embeds every held-out prompt
 def test_on_held_out_prompts_both_passes_together_catch_more_than_words_alone():
     rows = [json.loads(line) for line in (DATA / "prompts_holdout.jsonl").read_text().splitlines()]
