@@ -343,10 +343,15 @@ _KATAKANA = re.compile(r"([\u30a0-\u30ff]+)")  # Japanese writes foreign names i
 _HAN = re.compile(r"[\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 
 
+# Cyrillic's soft and hard signs, which anyascii writes as apostrophes: a word would be cut in two there
+# ("Дональд" is "Donal'd": "donal d"); they mark a sound, no letter of the Latin spelling.
+_SIGNS = str.maketrans("", "", "ьЬъЪ")
+
+
 def _romanized(text: str) -> str:
     """The text in Latin letters (anyascii), a katakana run kept a word of its own: Japanese puts no
     space between a name and the particle after it ("オバマが" is "obama ga", not "obamaga")."""
-    return anyascii(_KATAKANA.sub(r" \1 ", _HAN.sub(" ", text)))
+    return anyascii(_KATAKANA.sub(r" \1 ", _HAN.sub(" ", text)).translate(_SIGNS))
 
 
 def _romanized_name(hit: Any) -> bool:

@@ -168,10 +168,20 @@ def test_a_protected_name_written_in_another_alphabet_is_refused(me, registry, p
     assert [(s["source"], s["reason"]) for s in decision.public()] == [("name", "protected_person")]
 
 
+@pytest.mark.parametrize("prompt", ["Дональд Трамп играет в гольф", "Ангела Меркель", "Игорь и Дональд Трамп"])
+def test_a_name_with_a_soft_sign_is_read_whole(me, registry, prompt):
+    """Cyrillic's soft sign is an apostrophe in Latin letters ("Donal'd"), which cut the word in two."""
+    registry("Donald Trump")
+    registry("Angela Merkel")
+    decision = consent.check(me, canonical(prompt))
+    assert [(s["source"], s["reason"]) for s in decision.public()] == [("name", "protected_person")]
+
+
 @pytest.mark.parametrize(
     "prompt",
     [
         "кошка спит на крыше",
+        "Игорь гуляет в парке осенью",  # Igor' walks in the park in autumn
         "猫が屋根の上で寝ている",
         "Ο γάτος κοιμάται",
         "一只猫在公园里玩",  # a cat playing in the park
