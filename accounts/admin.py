@@ -41,6 +41,9 @@ class UserAdmin(BaseUserAdmin):
         if change and "birthdate" in form.changed_data:
             # Through the service, so that someone it makes a minor stops the jobs they did not approve.
             services.user_birthdate_correct(user=obj, birthdate=obj.birthdate)
+        if change and "is_active" in form.changed_data:
+            # Through the service, so that no one goes on making videos of someone deactivated.
+            services.user_active_set(user=obj, active=obj.is_active)
         super().save_model(request, obj, form, change)
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:

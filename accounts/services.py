@@ -28,6 +28,7 @@ from accounts.models import (
 )
 from accounts.selectors import relation_between
 from accounts.signals import (
+    account_deactivated,
     account_erasing,
     account_exporting,
     became_minor,
@@ -170,6 +171,21 @@ def user_birthdate_correct(*, user: User, birthdate: dt.date | None) -> User:
     if user.is_minor and not was_minor:
         became_minor.send(sender=User, user=user)
     user.save(update_fields=["birthdate"])
+    return user
+
+
+@transaction.atomic
+def user_active_set(*, user: User, active: bool) -> User:
+    """Support deactivates an account (or opens it again). A deactivated person cannot sign in, is
+    found by no search, profile or handle, and may be shown by no one: account_deactivated lets the
+    consent cascade stop what others were making with them. Opening it again gives back what their
+    cameo's settings allow."""
+    people_hold(user_ids=[user.pk])
+    was_active = User.objects.filter(pk=user.pk).values_list("is_active", flat=True).first()
+    user.is_active = active
+    if was_active and not active:
+        account_deactivated.send(sender=User, user=user)
+    user.save(update_fields=["is_active"])
     return user
 
 

@@ -35,6 +35,10 @@ mutual_follow_ended = Signal()
 # from then on, so the consent cascade hooks in here.
 became_minor = Signal()
 
+# Sent inside the transaction in which support deactivates an account (`user`, before the row is
+# saved): no one may show them from then on (cameos.selectors.may_use), so the consent cascade hooks in.
+account_deactivated = Signal()
+
 # GET /me/export: sent with `user` and `out` (a dict); each app adds its section of the person's
 # data (never a face template), e.g. out["videos"] = [...].
 account_exporting = Signal()

@@ -63,11 +63,13 @@ def may_use(cameo: Cameo, user_id: int, relation: Relation, grant: str | None) -
     """May `user_id` put this cameo (owner loaded) in a video, given how they and the owner stand and
     the user's request for it: the one answer the consent gate (cameo_access_many) and the consent
     cascade (cameo_access_by_authors) share (DESIGN.md §5). Rules, first match wins: the owner
-    always; a block either way never ("not available", never "blocked"); `only_me` never; a minor's
-    cameo only with an approved grant; an approved grant; `everyone`; `mutuals` when both follow
-    each other."""
+    always; an account support deactivated never; a block either way never ("not available", never
+    "blocked"); `only_me` never; a minor's cameo only with an approved grant; an approved grant;
+    `everyone`; `mutuals` when both follow each other."""
     if cameo.owner_id == user_id:
         return Access(True, False, "owner")
+    if not cameo.owner.is_active:
+        return Access(False, False, "inactive")  # support closed the account: no one may show them
     if relation.blocked_either_way:
         return Access(False, False, "blocked")
     if cameo.audience == Audience.ONLY_ME:
@@ -320,7 +322,7 @@ def cameos_search(q: str, viewer: User, *, cursor: str | None, limit: int | None
         chunk = hits[start : start + step]
         loaded = Cameo.objects.filter(owner_id__any=[h.user_id for h in chunk]).select_related("owner")
         # What may_use and the result read: no more (a row's every field and its owner's cost ~1 ms).
-        loaded = loaded.only("owner_id", "audience", "owner__handle", "owner__birthdate")
+        loaded = loaded.only("owner_id", "audience", "owner__handle", "owner__birthdate", "owner__is_active")
         cameos = {c.owner_id: c for c in loaded}
         access = cameo_access_many(viewer, cameos.values())
         for hit in chunk:

@@ -46,8 +46,8 @@ MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.]{3,30})")
 # the same few could pass, and a tiled image of hundreds of faces cost a submit 11 s.
 REFERENCE_FACES_MAX = 24
 
-# Reason codes an author sees, and what they say. Internal reasons map onto these (a block and
-# `only_me` both read "not_available").
+# Reason codes an author sees, and what they say. Internal reasons map onto these (a block, `only_me`
+# and an account support deactivated all read "not_available").
 PUBLIC_REASONS = {
     "owner": "Your own cameo.",
     "granted": "They approved you.",
@@ -65,6 +65,7 @@ PUBLIC_REASONS = {
 }
 _PUBLIC = {
     "blocked": "not_available",
+    "inactive": "not_available",
     "only_me": "not_available",
     "minor_needs_approval": "needs_approval",
 }

@@ -12,7 +12,7 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from accounts.models import User
-from accounts.signals import account_erasing, became_minor, mutual_follow_ended, user_blocked
+from accounts.signals import account_deactivated, account_erasing, became_minor, mutual_follow_ended, user_blocked
 from cameos import services as cameo_services
 from cameos.models import Audience, Cameo
 from cameos.signals import (
@@ -132,6 +132,12 @@ def on_mutual_follow_ended(sender: Any, follower: Any, followee: Any, **kwargs: 
 def on_became_minor(sender: Any, user: Any, **kwargs: Any) -> None:
     """A minor is shown only by people they approved one by one: everyone else's jobs stop."""
     services.consent_cascade_after_commit(owner_id=user.pk, author_ids=None, reason="became_minor")
+
+
+@receiver(account_deactivated, dispatch_uid="moderation.account_deactivated")
+def on_account_deactivated(sender: Any, user: Any, **kwargs: Any) -> None:
+    """Support closed the account: no one may show them any more, so everyone's jobs stop."""
+    services.consent_cascade_after_commit(owner_id=user.pk, author_ids=None, reason="deactivated")
 
 
 @receiver(account_erasing, dispatch_uid="moderation.account_erasing")

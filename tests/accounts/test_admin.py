@@ -16,6 +16,7 @@ from cameos import services as cameos
 from cameos.models import Cameo
 from cameos.selectors import trending_for
 from feed.models import Video
+from moderation import consent
 from moderation.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -105,6 +106,36 @@ def test_correcting_an_adults_birthdate_to_another_adults_stops_nothing(
     assert her.birthdate == dt.date(1985, 1, 2)
     assert Video.objects.filter(pk=draft.pk).exists()
     assert not AuditEvent.objects.filter(kind="consent_withdrawn").exists()
+
+
+def test_support_deactivating_someone_stops_every_draft_of_her_and_no_one_may_show_her(
+    support, make_user, activate_cameo, make_video, django_capture_on_commit_callbacks
+):
+    her, stranger = make_user("her"), make_user("stranger")
+    activate_cameo(her, audience="everyone")
+    draft = make_video(stranger, publish=False, people=(her,))
+    own_draft = make_video(her, publish=False, people=(her,))
+    published = make_video(stranger, people=(her,))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = change(support, her, is_active="")
+
+    assert page.status_code == 302, page.content.decode()[:2000]
+    her.refresh_from_db()
+    assert not her.is_active
+    assert not Video.objects.filter(pk=draft.pk).exists()
+    assert Video.objects.filter(pk__in=[own_draft.pk, published.pk]).count() == 2
+    event = AuditEvent.objects.get(kind="consent_withdrawn", subject_id=her.pk)
+    assert event.data["reason"] == "deactivated" and event.data["drafts_deleted"] == [draft.pk]
+    # Her cameo, open to everyone, is no one's to use now (tests/moderation/test_consent_matrix.py).
+    remix = consent.check(stranger, "the same, at night", remix_of=published.pk)
+    assert not remix.allowed and remix.public()[0]["reason"] == "not_available"
+
+    # Opened again: what her cameo's settings allow, and nothing more is stopped.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert change(support, her, is_active="on").status_code == 302
+    assert consent.check(stranger, "the same, at night", remix_of=published.pk).allowed
+    assert AuditEvent.objects.filter(kind="consent_withdrawn").count() == 1
 
 
 @pytest.mark.parametrize("birthdate", ["2999-01-01", "1850-01-01", "today"])

@@ -26,6 +26,7 @@ RELATIONS = [
     "blocked_by_author",
     "minor",
     "minor_approved",
+    "deactivated",
 ]
 SOURCES = list(consent.SOURCES)
 
@@ -34,9 +35,9 @@ def expected(audience: str, relation: str, source: str) -> str:
     """DESIGN.md §5, written out independently of the code: the reason the author should read."""
     if relation == "self":
         return "owner"
-    if relation == "blocked_by_owner" and source == "mention":
+    if relation in ("blocked_by_owner", "deactivated") and source == "mention":
         return "unknown_handle"  # the handle of someone who blocked you names no one, as their profile
-    if relation.startswith("blocked"):
+    if relation.startswith("blocked") or relation == "deactivated":  # support closed the owner's account
         return "not_available"
     if audience == "only_me":
         return "not_available"
@@ -71,6 +72,8 @@ def arrange(make_user, activate_cameo, make_video, audience: str, relation: str)
         accounts.block_create(blocker=owner, blocked=author)
     if relation == "blocked_by_author":
         accounts.block_create(blocker=author, blocked=owner)
+    if relation == "deactivated":
+        accounts.user_active_set(user=owner, active=False)
     source_video = make_video(owner, people=(owner,))
     return owner, author, source_video
 
