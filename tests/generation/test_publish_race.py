@@ -346,13 +346,21 @@ def test_revoking_a_grant_with_its_videos_while_the_grantee_is_being_erased_is_n
     assert not User.objects.filter(pk=me.pk).exists() and not CameoGrant.objects.exists()
 
 
+DELETIONS = {
+    "deleted by her": lambda video, owner: feed_services.video_delete(video=video, by=owner),
+    "taken down": lambda video, owner: feed_services.video_remove(video=video, reason="takedown confirmed"),
+}
+
+
 @pytest.mark.postgres
+@pytest.mark.parametrize("deletion", DELETIONS)
 def test_someone_deleting_a_draft_of_them_while_it_is_published_is_no_deadlock(
-    me, make_user, enroll, client_of, monkeypatch
+    deletion, me, make_user, enroll, client_of, monkeypatch
 ):
     """A publish holds the job, then updates its video; deleting the video locked the video and then
-    the job (to unlink it): on PostgreSQL a deadlock (found by a second reader). A deletion now locks
-    the jobs that point at the video first (feed.signals.video_deleting)."""
+    the job (to unlink it): on PostgreSQL a deadlock (found by a second reader; a confirmed takedown
+    the same way, found by a third). A deletion now locks the jobs that point at the video first
+    (feed.signals.video_deleting)."""
     owner = make_user("astro.owner")
     enroll(owner, "astronaut", audience="approved")
     approve(owner, me)
@@ -374,9 +382,7 @@ def test_someone_deleting_a_draft_of_them_while_it_is_published_is_no_deadlock(
     )
     assert paused.wait(timeout=60)
     deleting = in_thread(
-        lambda: feed_services.video_delete(video=Video.objects.get(pk=job.video_id), by=owner),
-        name="delete",
-        errors=errors,
+        lambda: DELETIONS[deletion](Video.objects.get(pk=job.video_id), owner), name="delete", errors=errors
     )
     deleting.join(timeout=PAUSE_S)
     go_on.set()
