@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +15,11 @@ from functools import cache
 from confusable_homoglyphs import categories
 from confusable_homoglyphs.utils import load
 
-__all__ = ["MixedScript", "canonical", "fold", "skeleton"]
+__all__ = ["MENTION", "MixedScript", "canonical", "fold", "skeleton"]
+
+# A mention as the consent gate reads it (moderation.consent): "@" and 3–30 handle characters, not
+# inside a word or an e-mail address ("ana@example.com" mentions no one). Group 1 is the handle.
+MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.]{3,30})")
 
 # Scripts that say nothing about which alphabet a word is written in (digits, punctuation, emoji,
 # combining marks); "UNKNOWN" is an unassigned code point.

@@ -8,15 +8,13 @@ checked on the held-out set (BENCHMARKS.md § Prompt policy).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
 
 from core.sentences import embed
-
-_MENTION = re.compile(r"@[A-Za-z0-9_.]+")
+from core.text import MENTION
 
 # Short descriptions of what each category looks like in a prompt.
 PROTOTYPES: dict[str, tuple[str, ...]] = {
@@ -160,7 +158,7 @@ def without_mentions(prompt: str, *, reading: str = "Alex") -> str:
     name, not "someone": the thresholds were chosen on prompts whose handles are names, and on both
     labelled sets a name keeps their precision and recall where "someone" flagged 2 more of 68
     held-out benign prompts (BENCHMARKS.md § Consent gate, output scan and prompt policy)."""
-    return _MENTION.sub(reading, prompt)
+    return MENTION.sub(reading, prompt)
 
 
 def categories(prompt: str, *, threshold: float, margin: float) -> list[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from core.text import fold
+from core.text import MENTION, fold
 from moderation.policy.vocabulary import ABUSE, COSTUME, FAKE_ACT, GROUP, MINOR, PERSON, PUBLIC_ROLE, SEXUAL, TARGET
 
 CATEGORIES = ("sexual", "minors", "violence", "self_harm", "hate", "harassment", "impersonation")
@@ -202,16 +202,18 @@ def _unexcused(rule: Rule, text: str) -> re.Match[str] | None:
 
 
 def scan(prompt: str) -> list[Flag]:
-    """The policy categories a prompt breaks, by words and patterns; [] when none."""
-    text = _text(prompt)
+    """The policy categories a prompt breaks, by words and patterns; [] when none. The words of each
+    @handle are read on their own too: "@slit.my.wrists" says what "slit my wrists" says, and a
+    video model reads it so (the meaning pass reads a handle as a name: moderation.semantic)."""
+    texts = [_text(prompt)] + [_text(re.sub(r"[._]+", " ", handle)) for handle in MENTION.findall(prompt)]
     flags: dict[str, Flag] = {}
     for rule in RULES:
-        if rule.category in flags:
-            continue
-        found = _unexcused(rule, text)
-        if found is None:
-            continue
-        flags[rule.category] = Flag(rule.category, found.group(0).strip()[:80])
+        for text in texts:
+            if rule.category in flags:
+                break
+            found = _unexcused(rule, text)
+            if found is not None:
+                flags[rule.category] = Flag(rule.category, found.group(0).strip()[:80])
     return [flags[c] for c in CATEGORIES if c in flags]
 
 

@@ -25,6 +25,11 @@ def test_a_handle_is_read_as_a_name_not_as_what_its_words_mean():
     # What the scene shows is still read by meaning, whoever it shows (the words miss this one).
     violent = "@dylan getting his head smashed in with a brick, lots of blood"
     assert policy.categories(violent) == [] and "violence" in policy.categories(violent, semantic=True)
+    # An @ inside a word mentions no one: its words stay words (found by a second reader).
+    assert "self_harm" in policy.categories("a man@slitting_his_wrists_in_the_bathtub", semantic=True)
+    # A handle's own words are read as words by the request's pass: the model reads them so.
+    assert policy.categories("@slit.my.wrists in a bathtub") == ["self_harm"]
+    assert policy.categories("@kill.all.jews at a party") == ["hate"]
 
 
 @pytest.mark.slow  # loads the sentence model and embeds every held-out prompt

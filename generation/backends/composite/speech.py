@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from core.text import MENTION
 from generation.media.audio import RATE, resample
 
 LEAD_IN_S = 0.35  # the first line starts here
@@ -25,7 +26,6 @@ MIN_LENGTH_SCALE = 0.75  # Piper's phoneme length: faster speech to fit a short 
 CHARS_PER_SECOND = 15.0  # the bundled voice's pace at length scale 1 (measured: 14–16 on short lines)
 # Quoted text: "straight" or “curly” double quotes (single quotes are apostrophes too often).
 _QUOTED = re.compile(r"\"([^\"]{1,300})\"|“([^”]{1,300})”")
-_MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.]{3,30})")  # as moderation.consent reads mentions
 # A speaker's voice: Piper's voice played faster and higher, or slower and lower (resampling ratio).
 _PITCHES = (1.0, 0.88, 1.12, 0.8)
 
@@ -52,7 +52,7 @@ def quoted_lines(prompt: str) -> list[Line]:
         text = " ".join((match.group(1) or match.group(2) or "").split())
         if not re.search(r"[^\W_]", text):
             continue  # nothing to say: punctuation only
-        mentions = _MENTION.findall(prompt[: match.start()])
+        mentions = MENTION.findall(prompt[: match.start()])
         lines.append(Line(text, mentions[-1].rstrip(".").lower() if mentions else None))
     return lines
 
