@@ -35,8 +35,9 @@ from generation.models import GenerationJob, JobPerson
 from generation.uploads import as_rendered, check_image
 from moderation import consent, policy
 from moderation.conf import conf as moderation_conf
+from moderation.models import AuditEvent
 from moderation.selectors import remix_source
-from moderation.services import audit_decision
+from moderation.services import audit, audit_decision
 
 Status = GenerationJob.Status
 ENDED = (Status.PUBLISHED, Status.BLOCKED, Status.FAILED, Status.CANCELLED)
@@ -350,13 +351,24 @@ def job_finish(job_id: Any, *, media: bytes, poster: bytes, **rendered: Unpack[R
     return video
 
 
-def _withdrawn(author_id: int, people: set[int]) -> bool:
-    """Has anyone of these (each allowed the author when the job was checked) since stopped allowing
-    them, or gone (an erasure takes the cameo)? The consent cascade's own rule (jobs_recheck)."""
-    cameos = list(Cameo.objects.filter(owner_id__in=people).select_related("owner"))
-    if len(cameos) < len(people):
-        return True
-    return not all(cameo_access_by_authors(c, [author_id])[author_id].available for c in cameos)
+def _withdrawn(job: GenerationJob, people: set[int]) -> list[int]:
+    """Who of these (each allowed the author when the job was checked) has since stopped allowing
+    them (the consent cascade's own rule, jobs_recheck), gone (an erasure takes the cameo), or set a
+    rule the prompt breaks (read by meaning, as the worker reads rules): the cascade and the rules'
+    recheck cannot find a face the scan found before the job's people are recorded."""
+    from moderation import restrictions
+
+    cameos = {c.owner_id: c for c in Cameo.objects.filter(owner_id__in=people).select_related("owner")}
+    out = []
+    for person in sorted(people):
+        cameo = cameos.get(person)
+        if (
+            cameo is None
+            or not cameo_access_by_authors(cameo, [job.author_id])[job.author_id].available
+            or (cameo.restrictions and restrictions.broken(job.prompt, cameo.restrictions, semantic=True))
+        ):
+            out.append(person)
+    return out
 
 
 @transaction.atomic
@@ -376,7 +388,18 @@ def _job_finish(job_id: Any, *, stored: dict[str, str], **rendered: Unpack[Rende
     )
     if job is None or job.status != Status.SCANNING:
         return None
-    if _withdrawn(job.author_id, shown - {job.author_id}):
+    withdrawn = _withdrawn(job, shown - {job.author_id})
+    if withdrawn:
+        for person in withdrawn:
+            audit(
+                AuditEvent.Kind.CONSENT_WITHDRAWN,
+                subject_id=person,
+                object_type="job",
+                object_id=str(job.pk),
+                reason="before_draft_kept",
+                authors=[job.author_id],
+                drafts_deleted=[],
+            )
         _move(
             job_id,
             [Status.SCANNING],

@@ -1,7 +1,8 @@
 """Consent taken back between the output scan and the draft being kept: the scan decides without
-holding anyone's consent (it takes a while), and the consent cascade cannot find a face the scan found
-until the job's people are recorded when the draft is kept. So keeping the draft asks again, with the
-cameo rows of everyone the video shows held: the job is blocked and nothing of it is kept."""
+holding anyone's consent (it takes a while), and the consent cascade (and the recheck of a new rule)
+cannot find a face the scan found until the job's people are recorded when the draft is kept. So
+keeping the draft asks again, with the cameo rows of everyone the video shows held: the job is blocked,
+nothing of it is kept, and the audit log says why."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from cameos.models import CameoGrant
 from feed.models import Video
 from generation import services
 from generation.models import GenerationJob, JobPerson
+from moderation.models import AuditEvent
 from tests.cameos.test_enrollment_api import files_under
 from tests.enroll import approve
 from tests.media import tiny_jpeg, tiny_mp4
@@ -29,6 +31,7 @@ TAKEN_BACK = {
     "author blocked": lambda owner, me: accounts.block_create(blocker=owner, blocked=me),
     "cameo deleted": lambda owner, me: cameos.cameo_delete(owner=owner),
     "account erased": lambda owner, me: accounts.account_erase(user=owner),
+    "rule set": lambda owner, me: cameos.cameo_update(owner=owner, restrictions=["no beaches"]),
 }
 
 
@@ -68,12 +71,15 @@ def test_a_face_the_scan_found_whose_consent_went_meanwhile_blocks_the_job(
         assert video is not None and job.status == "ready" and job.video_id == video.pk
         assert JobPerson.objects.filter(job=job, person_id=owner.pk).exists()
         assert len(files_under(settings, "videos")) == 2
+        assert not AuditEvent.objects.filter(kind="consent_withdrawn").exists()
         return
     assert video is None
     assert (job.status, job.error_code, job.error) == ("blocked", "consent_withdrawn", services.WITHDRAWN)
-    assert not Video.objects.exists() and not JobPerson.objects.filter(job=job).exists()
+    assert not Video.objects.exists() and not JobPerson.objects.filter(person_id=owner.pk).exists()
     assert files_under(settings, "videos") == []  # stored before the transaction, deleted when it kept nothing
     assert User.objects.filter(pk=me.pk).exists()
+    event = AuditEvent.objects.get(kind="consent_withdrawn", object_id=str(job.pk))
+    assert event.subject_id == owner.pk and event.data["reason"] == "before_draft_kept"
 
 
 def test_the_author_found_in_their_own_video_needs_no_one_else(me, enroll, settings):
