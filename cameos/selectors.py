@@ -133,7 +133,7 @@ def cameo_for_handle(handle: str, viewer: User) -> tuple[User, Cameo | None]:
     from accounts.selectors import user_by_handle_for
 
     owner = user_by_handle_for(handle, viewer)
-    return owner, Cameo.objects.filter(owner=owner).first()
+    return owner, Cameo.objects.filter(owner=owner).select_related("owner").first()
 
 
 def my_cameo(user: User) -> dict[str, Any]:
@@ -167,11 +167,12 @@ def voice_templates_of(cameo_ids: Iterable[int]) -> dict[int, np.ndarray]:
 
 def requests_for(owner: User) -> QuerySet[CameoGrant]:
     """Open requests for the owner's cameo; one from someone who has since blocked the owner is gone
-    (grant_decide answers 404 for it), so the list never reveals the block."""
+    (grant_decide answers 404 for it), so the list never reveals the block; one from an account
+    support deactivated is left out too (it is found by no handle)."""
     from accounts.selectors import blockers_of
 
     return (
-        CameoGrant.objects.filter(cameo__owner=owner, status=CameoGrant.Status.REQUESTED)
+        CameoGrant.objects.filter(cameo__owner=owner, status=CameoGrant.Status.REQUESTED, grantee__is_active=True)
         .exclude(grantee_id__in=blockers_of(owner))
         .select_related("grantee")
     )

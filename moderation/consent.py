@@ -31,7 +31,7 @@ from cameos.conf import conf as cameos_conf
 from cameos.models import Cameo
 from cameos.selectors import Access, cameo_access_many
 from core.sql import one_of
-from core.text import canonical
+from core.text import MENTION, canonical
 from feed.selectors import people_in
 from moderation import restrictions as restriction_rules
 from moderation.conf import conf
@@ -40,7 +40,6 @@ from moderation.selectors import ProtectedMatch, name_index, protected_accounts,
 SOURCES = ("mention", "name", "description", "reference_face", "remix", "output_face")
 STAGES = ("submit", "start", "output", "publish", "preflight")
 
-MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.]{3,30})")
 # Faces an uploaded image may show and still be checked face by face (each is embedded, ~8 ms). More
 # is refused unlooked (`too_many_faces`): a video shows at most MAX_CAMEOS people, so only copies of
 # the same few could pass, and a tiled image of hundreds of faces cost a submit 11 s.
@@ -187,7 +186,7 @@ class _Resolver:
             rows = cursor.fetchall()
         found: dict[str, User] = {}
         for user_id, handle, birthdate, cameo_id, audience, instructions, stored, blocked in rows:
-            user = User(id=user_id, handle=handle, birthdate=birthdate)
+            user = User(id=user_id, handle=handle, birthdate=birthdate, is_active=True)  # the query's filter
             user.cameo_or_none = None  # type: ignore[attr-defined]
             self.handles[user_id] = handle
             if blocked:
@@ -345,14 +344,17 @@ _HAN = re.compile(r"[\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3400-\u4dbf\u4e00-\
 
 
 # Cyrillic's soft and hard signs, which anyascii writes as apostrophes: a word would be cut in two there
-# ("Дональд" is "Donal'd": "donal d"); they mark a sound, no letter of the Latin spelling.
+# ("Дональд" is "Donal'd": "donal d"). The soft sign and Russian's hard one mark a sound, no letter of
+# the Latin spelling; a hard sign before a consonant is Bulgarian's vowel ("България", "Balgariya").
+_BULGARIAN_A = re.compile(r"[ъЪ](?=[бвгджзйклмнпрстфхцчшщБВГДЖЗЙКЛМНПРСТФХЦЧШЩ])")
 _SIGNS = str.maketrans("", "", "ьЬъЪ")
 
 
 def _romanized(text: str) -> str:
     """The text in Latin letters (anyascii), a katakana run kept a word of its own: Japanese puts no
     space between a name and the particle after it ("オバマが" is "obama ga", not "obamaga")."""
-    return anyascii(_KATAKANA.sub(r" \1 ", _HAN.sub(" ", text)).translate(_SIGNS))
+    text = _BULGARIAN_A.sub("а", text).translate(_SIGNS)  # a Cyrillic а
+    return anyascii(_KATAKANA.sub(r" \1 ", _HAN.sub(" ", text)))
 
 
 def _romanized_name(hit: Any) -> bool:

@@ -168,7 +168,7 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
     revoked request can be asked again after a cool-down."""
     from cameos.selectors import cameo_access
 
-    cameo = Cameo.objects.filter(owner=owner).first()
+    cameo = Cameo.objects.filter(owner=owner).select_related("owner").first()
     access = cameo_access(cameo, requester)
     if cameo is not None and access.request == CameoGrant.Status.REQUESTED and access.reason.endswith("needs_approval"):
         return CameoGrant.objects.get(cameo=cameo, grantee=requester)  # asked already: the same request

@@ -77,6 +77,17 @@ def test_a_request_from_someone_who_then_blocked_the_owner_is_gone(client_of, ma
     assert CameoGrant.objects.get().status == "requested"
 
 
+def test_a_request_from_someone_support_then_deactivated_leaves_the_list(client_of, make_user, me, activate_cameo):
+    activate_cameo(me)
+    asker, other = make_user("the.asker"), make_user("other.asker")
+    services.grant_request(requester=asker, owner=me)
+    services.grant_request(requester=other, owner=me)
+    accounts_services.user_active_set(user=asker, active=False)
+    assert [r["person"]["handle"] for r in client_of(me).get("/api/v1/cameo/requests").json()["results"]] == [
+        "other.asker"
+    ]
+
+
 def test_approving_someone_i_blocked_says_so(client_of, make_user, me, activate_cameo):
     activate_cameo(me)
     asker = make_user("the.asker")

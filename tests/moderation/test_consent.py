@@ -182,6 +182,7 @@ def test_a_name_with_a_soft_sign_is_read_whole(me, registry, prompt):
     [
         "кошка спит на крыше",
         "Игорь гуляет в парке осенью",  # Igor' walks in the park in autumn
+        "Гълъб в България",  # a dove in Bulgaria: the hard sign a vowel there
         "猫が屋根の上で寝ている",
         "Ο γάτος κοιμάται",
         "一只猫在公园里玩",  # a cat playing in the park
