@@ -205,7 +205,10 @@ def scan(prompt: str) -> list[Flag]:
     """The policy categories a prompt breaks, by words and patterns; [] when none. The words of each
     @handle are read on their own too: "@slit.my.wrists" says what "slit my wrists" says, and a
     video model reads it so (the meaning pass reads a handle as a name: moderation.semantic)."""
-    texts = [_text(prompt)] + [_text(re.sub(r"[._]+", " ", handle)) for handle in MENTION.findall(prompt)]
+    words = [re.sub(r"[._]+", " ", handle) for handle in MENTION.findall(prompt)]
+    texts = [_text(prompt)] + [_text(w) for w in words]
+    if words:  # and in place: "@slitting.his wrists" reads "slitting his wrists"
+        texts.append(_text(MENTION.sub(lambda m: re.sub(r"[._]+", " ", m.group(1)), prompt)))
     flags: dict[str, Flag] = {}
     for rule in RULES:
         for text in texts:
