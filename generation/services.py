@@ -338,8 +338,12 @@ def job_finish(job_id: Any, *, media: bytes, poster: bytes, **rendered: Unpack[R
     `fingerprint`: the MP4's vPDQ fingerprint, computed by the worker before this transaction. The
     files are stored first, outside it (no upload holds a database lock); they are deleted when
     the transaction does not keep them (the job moved on meanwhile, or it failed)."""
-    if not GenerationJob.objects.filter(pk=job_id, status=Status.SCANNING).exists():
+    job = GenerationJob.objects.filter(pk=job_id, status=Status.SCANNING).first()
+    if job is None:
         return None  # decided again under the lock below; this only saves storing for nothing
+    # Asked once outside any lock too: a rule set since the scan is embedded here, not while the rows
+    # of everyone shown are held (a worker runs at idle priority); under the lock it is then quick.
+    _withdrawn(job, {*rendered["tagged"], *rendered["detected"]} - {job.author_id})
     stored = feed_services.video_files_store(media=ContentFile(media), poster=ContentFile(poster))
     try:
         video = _job_finish(job_id, stored=stored, **rendered)

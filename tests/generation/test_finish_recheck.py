@@ -32,6 +32,8 @@ TAKEN_BACK = {
     "cameo deleted": lambda owner, me: cameos.cameo_delete(owner=owner),
     "account erased": lambda owner, me: accounts.account_erase(user=owner),
     "rule set": lambda owner, me: cameos.cameo_update(owner=owner, restrictions=["no beaches"]),
+    # Read by meaning only: no word of the rule is in the prompt ("two people at a beach in bikinis").
+    "rule set, by meaning": lambda owner, me: cameos.cameo_update(owner=owner, restrictions=["no swimwear"]),
 }
 
 
@@ -59,7 +61,7 @@ def test_a_face_the_scan_found_whose_consent_went_meanwhile_blocks_the_job(
     enroll(owner, "astronaut", audience="approved")
     approve(owner, me)
     job = GenerationJob.objects.create(
-        author=me, prompt="two people at a beach", duration_s=2, seed=1, status="scanning"
+        author=me, prompt="two people at a beach in bikinis", duration_s=2, seed=1, status="scanning"
     )
     with django_capture_on_commit_callbacks(execute=True):
         TAKEN_BACK[taken_back](owner, me)

@@ -168,11 +168,15 @@ def test_a_protected_name_written_in_another_alphabet_is_refused(me, registry, p
     assert [(s["source"], s["reason"]) for s in decision.public()] == [("name", "protected_person")]
 
 
-@pytest.mark.parametrize("prompt", ["Дональд Трамп играет в гольф", "Ангела Меркель", "Игорь и Дональд Трамп"])
+@pytest.mark.parametrize(
+    "prompt", ["Дональд Трамп играет в гольф", "Ангела Меркель", "Игорь и Дональд Трамп", "Гълъб Донев на пазара"]
+)
 def test_a_name_with_a_soft_sign_is_read_whole(me, registry, prompt):
-    """Cyrillic's soft sign is an apostrophe in Latin letters ("Donal'd"), which cut the word in two."""
+    """Cyrillic's soft sign is an apostrophe in Latin letters ("Donal'd"), which cut the word in two;
+    Bulgarian's hard sign is a vowel ("Гълъб" is Galab, not Glb)."""
     registry("Donald Trump")
     registry("Angela Merkel")
+    registry("Galab Donev")
     decision = consent.check(me, canonical(prompt))
     assert [(s["source"], s["reason"]) for s in decision.public()] == [("name", "protected_person")]
 
