@@ -282,7 +282,8 @@ def request_confirm(*, request_id: int, reviewer: User) -> TakedownRequest:
     request = _open(request_id)
     removed = 0
     faces = cameos_conf()
-    for match in TakedownMatch.objects.filter(request=request).select_related("video"):
+    # In video order: two confirmations that share videos lock them in the same order.
+    for match in TakedownMatch.objects.filter(request=request).select_related("video").order_by("video_id"):
         video = match.video
         if video is None:
             continue
