@@ -32,6 +32,7 @@ from accounts.signals import (
     account_erasing,
     account_exporting,
     became_minor,
+    handle_choosing,
     mutual_follow_ended,
     people_holding,
     user_blocked,
@@ -53,6 +54,7 @@ def check_handle(handle: str) -> str:
         raise InvalidInput({"handle": ["Use 3–30 characters: letters, digits, _ and ."]})
     if value in conf().reserved_handles:
         raise InvalidInput({"handle": ["This handle is reserved."]})
+    handle_choosing.send(sender=User, handle=value)
     return value
 
 

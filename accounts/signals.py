@@ -39,6 +39,11 @@ became_minor = Signal()
 # saved): no one may show them from then on (cameos.selectors.may_use), so the consent cascade hooks in.
 account_deactivated = Signal()
 
+# Sent when someone chooses a handle (`handle`: normalised and well formed), before anything is stored.
+# A receiver that finds it unusable raises InvalidInput({"handle": [...]}): moderation refuses a handle
+# whose words break the content policy, as every prompt that mentions it would be refused.
+handle_choosing = Signal()
+
 # GET /me/export: sent with `user` and `out` (a dict); each app adds its section of the person's
 # data (never a face template), e.g. out["videos"] = [...].
 account_exporting = Signal()

@@ -12,7 +12,14 @@ from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from accounts.models import User
-from accounts.signals import account_deactivated, account_erasing, became_minor, mutual_follow_ended, user_blocked
+from accounts.signals import (
+    account_deactivated,
+    account_erasing,
+    became_minor,
+    handle_choosing,
+    mutual_follow_ended,
+    user_blocked,
+)
 from cameos import services as cameo_services
 from cameos.models import Audience, Cameo
 from cameos.signals import (
@@ -132,6 +139,11 @@ def on_mutual_follow_ended(sender: Any, follower: Any, followee: Any, **kwargs: 
 def on_became_minor(sender: Any, user: Any, **kwargs: Any) -> None:
     """A minor is shown only by people they approved one by one: everyone else's jobs stop."""
     services.consent_cascade_after_commit(owner_id=user.pk, author_ids=None, reason="became_minor")
+
+
+@receiver(handle_choosing, dispatch_uid="moderation.handle_choosing")
+def check_handle_words(sender: Any, handle: str, **kwargs: Any) -> None:
+    services.handle_check(handle=handle)
 
 
 @receiver(account_deactivated, dispatch_uid="moderation.account_deactivated")

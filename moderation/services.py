@@ -13,7 +13,7 @@ from accounts.models import User
 from cameos import services as cameo_services
 from cameos.models import Cameo
 from cameos.selectors import cameo_access_by_authors
-from core.exceptions import Conflict, NotFound
+from core.exceptions import Conflict, InvalidInput, NotFound
 from feed import services as feed_services
 from feed.models import Report, Video
 from feed.selectors import unpublished_showing
@@ -62,7 +62,17 @@ def audit_decision(*, author: User, prompt: str, decision: Decision, job: str = 
     return dataclasses.replace(decision, audit_id=event.pk)
 
 
-# --- cameo instructions ----------------------------------------------------------------------------
+# --- handles and cameo instructions ---------------------------------------------------------------
+
+
+def handle_check(*, handle: str) -> None:
+    """A handle is read in every prompt that mentions it, by the policy's word pass too (its words on
+    their own: a video model reads them): one whose words break the policy is refused when chosen,
+    not found out later through every prompt that names its owner."""
+    categories = policy.categories(f"@{handle}")
+    if categories:
+        message = "This handle reads as " + ", ".join(policy.LABELS[c] for c in categories) + ": choose another."
+        raise InvalidInput({"handle": [message]})
 
 
 def instructions_refusal(*, owner: User, text: str) -> str | None:

@@ -46,6 +46,19 @@ def test_handle_is_case_insensitive_and_stored_lower_case(anon):
     assert User.objects.count() == 1
 
 
+def test_a_handle_whose_words_break_the_content_policy_is_refused_when_chosen(anon):
+    """Every prompt that mentions it would be refused (the policy reads a handle's words: a video model
+    reads them): the person learns it now."""
+    response = register(anon, handle="slit.my.wrists")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid"
+    assert response.json()["fields"]["handle"] == ["This handle reads as self-harm or suicide: choose another."]
+    assert not User.objects.exists()
+    # Words that are also film titles and nicknames are fine.
+    for handle in ("kill.bill.fan", "dead.pool", "die.hard.fan"):
+        assert register(anon, handle=handle).status_code == 201, handle
+
+
 def test_a_minor_and_someone_without_birthdate_are_minors(anon):
     assert register(anon, handle="teen", birthdate="2011-01-01").json()["user"]["is_minor"] is True
     response = anon.post(REGISTER, {"handle": "nobirth", "password": PASSWORD}, format="json")
