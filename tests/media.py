@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from feed.seed import sample_clip, sample_poster
 
@@ -42,3 +43,19 @@ def reencode_mp4(
         frames.append(frame)
     encode_mp4(frames, path, fps=fps, crf=crf)
     return path
+
+
+def rendered(**overrides: Any) -> dict[str, Any]:
+    """What the worker hands generation.services.job_finish for a tiny real clip that shows no one."""
+    return {
+        "media": tiny_mp4(),
+        "poster": tiny_jpeg(),
+        "duration_ms": 1000,
+        "width": 64,
+        "height": 64,
+        "tagged": [],
+        "detected": {},
+        "faces": [],
+        "decision": {},
+        "timings": {},
+    } | overrides

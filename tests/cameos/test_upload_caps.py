@@ -27,7 +27,7 @@ from generation import services as generation_services
 from generation.models import GenerationJob
 from tests.cameos import videos
 from tests.cameos.test_enrollment_api import challenge, enroll, files_under
-from tests.media import tiny_jpeg, tiny_mp4
+from tests.media import rendered
 
 SIDE = 400  # MAX_SIDE in these tests: a frame of 480×480 is "too large"
 
@@ -258,18 +258,7 @@ def test_an_enrollment_upload_is_stored_outside_any_transaction(api, recording, 
 @pytest.mark.django_db(transaction=True)
 def test_a_finished_job_stores_its_video_outside_the_transaction_and_only_once(me, recording, settings):
     job = GenerationJob.objects.create(author=me, prompt="a cat", duration_s=2, seed=1, status="scanning")
-    finish = {
-        "media": tiny_mp4(),
-        "poster": tiny_jpeg(),
-        "duration_ms": 1000,
-        "width": 64,
-        "height": 64,
-        "tagged": [],
-        "detected": {},
-        "faces": [],
-        "decision": {},
-        "timings": {},
-    }
+    finish = rendered()
     video = generation_services.job_finish(job.pk, **finish)
     assert video is not None
     assert sorted(atomic for _, atomic in recording) == [False, False]  # video.mp4 and poster.jpg
@@ -300,19 +289,7 @@ def test_a_job_cancelled_while_its_files_are_stored_keeps_none_of_them(me, recor
         **settings.STORAGES,
         "default": {"BACKEND": f"{__name__}.CancelledWhileStoring", "OPTIONS": {"location": settings.MEDIA_ROOT}},
     }
-    video = generation_services.job_finish(
-        job.pk,
-        media=tiny_mp4(),
-        poster=tiny_jpeg(),
-        duration_ms=1000,
-        width=64,
-        height=64,
-        tagged=[],
-        detected={},
-        faces=[],
-        decision={},
-        timings={},
-    )
+    video = generation_services.job_finish(job.pk, **rendered())
     assert video is None and not Video.objects.exists()
     assert len(recording) == 2  # stored, then deleted: the transaction found the job cancelled
     assert files_under(settings, "videos") == []

@@ -20,7 +20,7 @@ from generation.models import GenerationJob, JobPerson
 from moderation.models import AuditEvent
 from tests.cameos.test_enrollment_api import files_under
 from tests.enroll import approve
-from tests.media import tiny_jpeg, tiny_mp4
+from tests.media import rendered
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,19 +38,7 @@ TAKEN_BACK = {
 
 
 def finish(job: GenerationJob, *, detected: dict[int, float]) -> Any:
-    return services.job_finish(
-        job.pk,
-        media=tiny_mp4(),
-        poster=tiny_jpeg(),
-        duration_ms=1000,
-        width=64,
-        height=64,
-        tagged=[],
-        detected=detected,
-        faces=[],
-        decision={"allowed": True},
-        timings={},
-    )
+    return services.job_finish(job.pk, **rendered(detected=detected, decision={"allowed": True}))
 
 
 @pytest.mark.parametrize("taken_back", TAKEN_BACK)

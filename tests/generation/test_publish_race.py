@@ -48,6 +48,31 @@ def in_thread(work: Any, *, name: str = "", errors: list[Any] | None = None) -> 
     return thread
 
 
+def a_draft_of_someone_else(me: Any, make_user: Any, enroll: Any) -> tuple[Any, Any]:
+    """@astro.owner, who approved me, and my ready draft of her."""
+    owner = make_user("astro.owner")
+    enroll(owner, "astronaut", audience="approved")
+    approve(owner, me)
+    job, _ = services.job_submit(author=me, prompt="@astro.owner juggling on a unicycle", duration_s=2)
+    job.refresh_from_db()
+    return owner, job
+
+
+def publish_pausing_before_the_video(monkeypatch: Any) -> tuple[threading.Event, threading.Event]:
+    """A publish from then on pauses once its job's row is held (moved to published), before it
+    updates the video: the first event is set when it pauses, the second lets it go on."""
+    paused, go_on = threading.Event(), threading.Event()
+    real = feed_services.video_publish
+
+    def publish_paused(**kwargs: Any) -> Any:
+        paused.set()
+        go_on.wait(timeout=30)
+        return real(**kwargs)
+
+    monkeypatch.setattr(feed_services, "video_publish", publish_paused)
+    return paused, go_on
+
+
 @pytest.fixture
 def cascade_waits_for_a_worker() -> Any:
     """Call it to send the tasks queued from then on (the consent cascade) to the broker, unconsumed,
@@ -239,19 +264,8 @@ def test_an_author_erasing_their_account_while_their_draft_is_published_is_no_de
     """The publish holds the job's row once it moves it to published, then updates the video; an
     erasure that deleted the person's videos first and then came to their jobs waited for the publish,
     which waited for the videos (on PostgreSQL: a deadlock, the publish answering 500)."""
-    owner = make_user("astro.owner")
-    enroll(owner, "astronaut", audience="approved")
-    approve(owner, me)
-    job, _ = services.job_submit(author=me, prompt="@astro.owner juggling on a unicycle", duration_s=2)
-    paused, go_on = threading.Event(), threading.Event()
-    real = feed_services.video_publish
-
-    def publish_paused(**kwargs: Any) -> Any:  # the job's row is held (moved to published) by now
-        paused.set()
-        go_on.wait(timeout=30)
-        return real(**kwargs)
-
-    monkeypatch.setattr(feed_services, "video_publish", publish_paused)
+    _, job = a_draft_of_someone_else(me, make_user, enroll)
+    paused, go_on = publish_pausing_before_the_video(monkeypatch)
     answer: list[Any] = []
 
     def publish() -> None:
@@ -361,20 +375,8 @@ def test_someone_deleting_a_draft_of_them_while_it_is_published_is_no_deadlock(
     the job (to unlink it): on PostgreSQL a deadlock (found by a second reader; a confirmed takedown
     the same way, found by a third). A deletion now locks the jobs that point at the video first
     (feed.signals.video_deleting)."""
-    owner = make_user("astro.owner")
-    enroll(owner, "astronaut", audience="approved")
-    approve(owner, me)
-    job, _ = services.job_submit(author=me, prompt="@astro.owner juggling on a unicycle", duration_s=2)
-    job.refresh_from_db()
-    paused, go_on = threading.Event(), threading.Event()
-    real = feed_services.video_publish
-
-    def publish_paused(**kwargs: Any) -> Any:  # the job's row is held (moved to published) by now
-        paused.set()
-        go_on.wait(timeout=30)
-        return real(**kwargs)
-
-    monkeypatch.setattr(feed_services, "video_publish", publish_paused)
+    owner, job = a_draft_of_someone_else(me, make_user, enroll)
+    paused, go_on = publish_pausing_before_the_video(monkeypatch)
     answer: list[Any] = []
     errors: list[Any] = []
     publishing = in_thread(
