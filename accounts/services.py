@@ -182,7 +182,6 @@ def user_active_set(*, user: User, active: bool) -> User:
     found by no search, profile or handle, and may be shown by no one: account_deactivated lets the
     consent cascade stop what others were making with them. Opening it again gives back what their
     cameo's settings allow."""
-    people_hold(user_ids=[user.pk])
     was_active = User.objects.filter(pk=user.pk).values_list("is_active", flat=True).first()
     user.is_active = active
     if was_active and not active:

@@ -201,14 +201,18 @@ def _unexcused(rule: Rule, text: str) -> re.Match[str] | None:
     return None
 
 
+def _spaced(handle: str) -> str:
+    """A handle's words: "slit.my_wrists" → "slit my wrists"."""
+    return re.sub(r"[._]+", " ", handle)
+
+
 def scan(prompt: str) -> list[Flag]:
     """The policy categories a prompt breaks, by words and patterns; [] when none. The words of each
     @handle are read on their own too: "@slit.my.wrists" says what "slit my wrists" says, and a
     video model reads it so (the meaning pass reads a handle as a name: moderation.semantic)."""
-    words = [re.sub(r"[._]+", " ", handle) for handle in MENTION.findall(prompt)]
-    texts = [_text(prompt)] + [_text(w) for w in words]
-    if words:  # and in place: "@slitting.his wrists" reads "slitting his wrists"
-        texts.append(_text(MENTION.sub(lambda m: re.sub(r"[._]+", " ", m.group(1)), prompt)))
+    texts = [_text(prompt)]
+    if handles := MENTION.findall(prompt):  # on their own, and in place ("@slitting.his wrists")
+        texts += [_text(_spaced(h)) for h in handles] + [_text(MENTION.sub(lambda m: _spaced(m.group(1)), prompt))]
     flags: dict[str, Flag] = {}
     for rule in RULES:
         for text in texts:
