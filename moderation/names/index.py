@@ -25,6 +25,12 @@ Matching (`NameIndex.find`), per view, at each token, with no loop over the name
   `_CACHE_SIZE` words, then the cache starts over).
 - Surname first, with a comma ("Musk, Elon"): a two-word name's joined form read the other way
   round, exactly spelt, under the same ordinary-word rules.
+- Names in scripts that put no space between words (Chinese and Japanese characters, kana) or a
+  particle right after a name (Korean): such a name, usually an alias of a registry entry ("特朗普",
+  "ドナルド・トランプ", "도널드 트럼프"), is found inside a run of those scripts, with the dots and
+  spaces between its parts left out on both sides: "特朗普在跳舞", "ドナルドトランプが踊る". Exactly as
+  written, from 2 characters in Chinese characters only (most Chinese names have 2 or 3), else
+  from 3 (two kana or Hangul syllables are in too many ordinary words).
 - Overlapping finds: the longest at each position, then the fewest letters wrong, left to right.
 
 Cost (benchmarks/names.py: 150k names, 697 prompts, 2-core machine): building takes 2–3 s of
@@ -42,6 +48,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -174,6 +181,33 @@ def _name_words(text: str) -> list[tuple[str, ...]]:
     return variants
 
 
+# Scripts written without spaces between words (Han, kana) or with a particle joined to a name (Hangul),
+# and what may stand between the parts of a name in them: a space, the katakana and Chinese middle dots.
+_HAN = "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_UNSPACED = _HAN + "\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3"
+_SEPARATORS = " \u00b7\u2027\u30a0\u30fb"
+_UNSPACED_RUN = re.compile(f"[{_UNSPACED}](?:[{_UNSPACED}{_SEPARATORS}]*[{_UNSPACED}])?")
+_UNSPACED_NAME = re.compile(f"[{_UNSPACED}]+")
+_HAN_ONLY = re.compile(f"[{_HAN}]+")
+_NO_SEPARATORS = str.maketrans("", "", _SEPARATORS + "\u3000\t\n")
+
+
+def whole_name(text: str) -> bool:
+    """A name that means one person on its own: at least two words, or written in a script without
+    spaces and long enough to be found there ("王菲": a Chinese name is two or three characters, the
+    family name first). A first name alone ("Dana") would refuse every prompt about anyone called so."""
+    return len(text.split()) >= 2 or _unspaced_form(text) is not None
+
+
+def _unspaced_form(name: str) -> str | None:
+    """A name written in the scripts of _UNSPACED alone, without its separators ("ドナルド・トランプ" is
+    "ドナルドトランプ"), when it is long enough to be matched inside a run (module docstring)."""
+    form = unicodedata.normalize("NFKC", name).translate(_NO_SEPARATORS).strip()
+    if not form or not _UNSPACED_NAME.fullmatch(form):
+        return None
+    return form if len(form) >= (2 if _HAN_ONLY.fullmatch(form) else 3) else None
+
+
 _SINGLE, _ALIAS, _ORDINARY_ONE, _ORDINARY_ALL, _NO_FUZZY = 1, 2, 4, 8, 16
 _Finding = tuple[int, int, int, int, str, str]  # start, end, name id, letters wrong, how, words read
 _CACHE_SIZE = 100_000  # distinct prompt words whose candidates are kept
@@ -207,6 +241,8 @@ class NameIndex:
         self._words: list[str] = []
         self._words_with_digits: set[str] = set()  # as written ("number7", "cr7"): see _digits_view
         self._others: dict[int, list[Person]] = {}  # name id → the other people of the same name
+        self._unspaced: dict[str, int] = {}  # a name in the scripts of _UNSPACED, separators left out → id
+        self._unspaced_lengths: set[int] = set()
         self.longest = 1  # words in the longest way of writing a name
         self._max_len = 0  # letters in the longest
         labels: dict[tuple[str, int], str] = {}  # each person's name as folded words (what is an alias)
@@ -218,6 +254,10 @@ class NameIndex:
         self._near_cache: dict[tuple[str, bool], _Near] = {}
 
     def _add(self, name: str, person: Person, labels: dict[tuple[str, int], str], min_chars: int) -> None:
+        unspaced = _unspaced_form(name)
+        if unspaced is not None:
+            self._add_unspaced(unspaced, name, person)
+            return
         variants = _name_words(name)
         if not variants:
             return
@@ -260,6 +300,20 @@ class NameIndex:
         self._flags.append(_flags_of(base, alias=alias))
         if not joined.isalpha():
             self._words_with_digits.update(w for w in base if not w.isalpha())
+
+    def _add_unspaced(self, form: str, name: str, person: Person) -> None:
+        """A name found inside runs of text in scripts without spaces (`_unspaced_in`), as written."""
+        alias = name != person.label and form != _unspaced_form(person.label)
+        known = self._keys.get(form)
+        if known is not None:
+            self._clash(known, person, alias=alias)
+            return
+        self._keys[form] = self._unspaced[form] = len(self._people)
+        self._people.append(person)
+        self._joined.append(form)
+        self._base_mask.append(0)
+        self._flags.append(_flags_of((form,), alias=alias) | _NO_FUZZY)
+        self._unspaced_lengths.add(len(form))
 
     def _clash(self, known: int, person: Person, *, alias: bool) -> None:
         """A name someone has already. The registry wins a clash with a cameo owner's name: a public
@@ -338,6 +392,8 @@ class NameIndex:
                 if fuzzy:
                     self._fuzzy_at(tokens, i, near, prompt.titled, found)
         self._reversed(prompt.base, read, prompt.titled, found)
+        if self._unspaced and not read.isascii():
+            self._unspaced_in(read, found)
         out: list[Finding] = []
         for start, stop, nid, edits, how, words in found:
             who = self._people[nid]
@@ -396,6 +452,19 @@ class NameIndex:
                 if two_words and spelt and self._allowed(nid, window, window, titled):
                     words = f"{first.form}, {second.form}"
                     found.append((first.start, second.end, nid, 0, "reversed", words))
+
+    def _unspaced_in(self, text: str, found: list[_Finding]) -> None:
+        """Names in scripts without spaces, anywhere inside a run of those scripts: "特朗普在跳舞"."""
+        lengths = sorted(self._unspaced_lengths, reverse=True)
+        for run in _UNSPACED_RUN.finditer(text):
+            at = [run.start() + j for j, c in enumerate(run.group()) if c not in _SEPARATORS]
+            letters = "".join(text[j] for j in at)
+            for i in range(len(letters)):
+                for n in lengths:
+                    nid = self._unspaced.get(letters[i : i + n]) if i + n <= len(letters) else None
+                    if nid is not None:
+                        how = "alias" if self._flags[nid] & _ALIAS else "exact"
+                        found.append((at[i], at[i + n - 1] + 1, nid, 0, how, letters[i : i + n]))
 
     def _plural_at(self, t: _Tok, found: list[_Finding]) -> None:
         """A one-word name in the plural, capitalised: "the Obamas", "the Kennedys"."""

@@ -83,6 +83,18 @@ def test_an_owner_who_protects_their_name_is_a_subject_like_a_mention(me, make_u
     assert consent.check(me, "dana kowalski skydiving").allowed
 
 
+def test_an_owner_whose_name_is_written_without_spaces_protects_it_too(me, make_user, activate_cameo):
+    """A Chinese name is one "word" of two or three characters, and prompts run it into the next word."""
+    owner = make_user("wangfei", display_name="王菲")
+    activate_cameo(owner, audience="approved")
+    cameos.cameo_update(owner=owner, protect_name=True)
+    assert reasons(consent.check(me, canonical("王菲在唱歌"))) == [("name", None, "needs_approval")]
+    single = make_user("fei", display_name="菲")  # one character is no one in particular
+    activate_cameo(single)
+    cameos.cameo_update(owner=single, protect_name=True)
+    assert consent.check(me, canonical("菲律宾的海滩")).allowed  # a beach in the Philippines
+
+
 def test_a_mention_and_the_same_persons_name_make_one_subject(me, make_user, activate_cameo):
     owner = make_user("dana.k", display_name="Dana Kowalski")
     activate_cameo(owner, audience="everyone")
@@ -179,6 +191,45 @@ def test_a_name_with_a_soft_sign_is_read_whole(me, registry, prompt):
     registry("Galab Donev")
     decision = consent.check(me, canonical(prompt))
     assert [(s["source"], s["reason"]) for s in decision.public()] == [("name", "protected_person")]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "特朗普在跳舞",  # Trump is dancing
+        "一只猫和特朗普在公园里",  # a cat and Trump in the park
+        "ドナルド・トランプが踊る",
+        "ドナルドトランプが踊る",  # without the middle dot
+        "도널드 트럼프가 춤을 춘다",  # a particle joined to the name
+        "埃隆·马斯克在火星上",
+        "马云在跳舞",  # a two-character Chinese name
+    ],
+)
+def test_a_name_in_a_script_without_spaces_is_found_inside_the_text(me, registry, prompt):
+    """Chinese and Japanese put no space between a name and the next word, Korean joins a particle to
+    it: the registry's aliases in those scripts are found inside the run, however its parts are
+    separated. Romanised, "特朗普" and "ドナルド・トランプ" are "Te Lang Pu" and "donarudo toranpu",
+    which name no one."""
+    registry("Donald Trump", "特朗普", "ドナルド・トランプ", "도널드 트럼프")
+    registry("Elon Musk", "埃隆·马斯克", "イーロン・マスク")
+    registry("Jack Ma", "马云")
+    decision = consent.check(me, canonical(prompt))
+    assert [(s["source"], s["reason"]) for s in decision.public()] == [("name", "protected_person")]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "猫がマスクをしている",  # a cat wearing a mask: マスク alone is no alias
+        "트럼프 카드 게임",  # a game of cards ("trump" in Korean): the one-word alias is too short
+        "一只猫在公园里玩",
+    ],
+)
+def test_a_short_word_in_a_script_without_spaces_is_no_name(me, registry, prompt):
+    """Two kana or Hangul syllables are parts of too many ordinary words to be a name inside a run."""
+    registry("Elon Musk", "イーロン・マスク", "マス")
+    registry("Donald Trump", "트럼")
+    assert consent.check(me, canonical(prompt)).allowed
 
 
 @pytest.mark.parametrize(
