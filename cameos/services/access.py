@@ -205,8 +205,10 @@ def _own_grant(owner: User, grant_id: int) -> CameoGrant:
 def grant_decide(*, owner: User, grant_id: int, approve: bool) -> CameoGrant:
     grant = _own_grant(owner, grant_id)
     relation = relation_between(owner.pk, grant.grantee_id)
-    if relation.blocked_by_them:
-        raise NotFound("No such request.")  # they blocked the owner: as gone as an unknown request
+    if relation.blocked_by_them or not User.objects.filter(pk=grant.grantee_id, is_active=True).exists():
+        # They blocked the owner, or support closed their account: as gone as an unknown request
+        # (neither is in the owner's list).
+        raise NotFound("No such request.")
     if grant.status != CameoGrant.Status.REQUESTED:
         raise Conflict(f"This request was already {grant.status}.", code="already_decided")
     if approve and relation.blocked_by_me:

@@ -82,10 +82,16 @@ def test_a_request_from_someone_support_then_deactivated_leaves_the_list(client_
     asker, other = make_user("the.asker"), make_user("other.asker")
     services.grant_request(requester=asker, owner=me)
     services.grant_request(requester=other, owner=me)
+    grant = CameoGrant.objects.get(grantee=asker)
     accounts_services.user_active_set(user=asker, active=False)
-    assert [r["person"]["handle"] for r in client_of(me).get("/api/v1/cameo/requests").json()["results"]] == [
-        "other.asker"
-    ]
+    api = client_of(me)
+    assert [r["person"]["handle"] for r in api.get("/api/v1/cameo/requests").json()["results"]] == ["other.asker"]
+    for action in ("approve", "deny"):  # nor can it be decided by its id
+        closed = api.post(f"/api/v1/cameo/requests/{grant.pk}/{action}")
+        unknown = api.post(f"/api/v1/cameo/requests/999999/{action}")
+        assert closed.status_code == unknown.status_code == 404
+        assert closed.content == unknown.content
+    assert CameoGrant.objects.get(pk=grant.pk).status == "requested"
 
 
 def test_approving_someone_i_blocked_says_so(client_of, make_user, me, activate_cameo):
