@@ -40,10 +40,10 @@ class UserAdmin(BaseUserAdmin):
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if change and "birthdate" in form.changed_data:
             # Through the service, so that someone it makes a minor stops the jobs they did not approve.
-            services.user_birthdate_correct(user=obj, birthdate=obj.birthdate)
+            services.user_birthdate_correct(user=obj, birthdate=obj.birthdate, by=request.user)
         if change and "is_active" in form.changed_data:
             # Through the service, so that no one goes on making videos of someone deactivated.
-            services.user_active_set(user=obj, active=obj.is_active)
+            services.user_active_set(user=obj, active=obj.is_active, by=request.user)
         super().save_model(request, obj, form, change)
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:

@@ -161,31 +161,32 @@ def user_update(
 
 
 @transaction.atomic
-def user_birthdate_correct(*, user: User, birthdate: dt.date | None) -> User:
-    """Support corrects a date of birth (a person cannot change theirs once set: user_update), or
-    clears it. If that makes them a minor (DESIGN.md §5), became_minor lets the consent cascade stop
-    what people they did not approve one by one were making with them, before the row is saved."""
+def user_birthdate_correct(*, user: User, birthdate: dt.date | None, by: User | None = None) -> User:
+    """Support (`by`, the staff member) corrects a date of birth (a person cannot change theirs once
+    set: user_update), or clears it. If that makes them a minor (DESIGN.md §5), became_minor lets the
+    consent cascade stop what people they did not approve one by one were making with them, before the
+    row is saved."""
     if birthdate is not None:
         birthdate = check_birthdate(birthdate)
     stored = User.objects.filter(pk=user.pk).values_list("birthdate", flat=True).first()
     was_minor = User(birthdate=stored).is_minor
     user.birthdate = birthdate
     if user.is_minor and not was_minor:
-        became_minor.send(sender=User, user=user)
+        became_minor.send(sender=User, user=user, by_id=by.pk if by else None)
     user.save(update_fields=["birthdate"])
     return user
 
 
 @transaction.atomic
-def user_active_set(*, user: User, active: bool) -> User:
-    """Support deactivates an account (or opens it again). A deactivated person cannot sign in, is
-    found by no search, profile or handle, and may be shown by no one: account_deactivated lets the
-    consent cascade stop what others were making with them. Opening it again gives back what their
-    cameo's settings allow."""
+def user_active_set(*, user: User, active: bool, by: User | None = None) -> User:
+    """Support (`by`, the staff member) deactivates an account (or opens it again). A deactivated
+    person cannot sign in, is found by no search, profile or handle, and may be shown by no one:
+    account_deactivated lets the consent cascade stop what others were making with them. Opening it
+    again gives back what their cameo's settings allow."""
     was_active = User.objects.filter(pk=user.pk).values_list("is_active", flat=True).first()
     user.is_active = active
     if was_active and not active:
-        account_deactivated.send(sender=User, user=user)
+        account_deactivated.send(sender=User, user=user, by_id=by.pk if by else None)
     user.save(update_fields=["is_active"])
     return user
 

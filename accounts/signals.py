@@ -30,13 +30,13 @@ user_blocked = Signal()
 # no longer shared between them, so the consent cascade rechecks their jobs.
 mutual_follow_ended = Signal()
 
-# Sent inside the transaction in which support corrects a date of birth so that the person counts
-# as a minor (`user`, before the row is saved): only people they approved one by one may show them
-# from then on, so the consent cascade hooks in here.
+# Sent inside the transaction in which support (`by_id`, or None) corrects a date of birth so that the
+# person counts as a minor (`user`, before the row is saved): only people they approved one by one may
+# show them from then on, so the consent cascade hooks in here.
 became_minor = Signal()
 
-# Sent inside the transaction in which support deactivates an account (`user`, before the row is
-# saved): no one may show them from then on (cameos.selectors.may_use), so the consent cascade hooks in.
+# Sent inside the transaction in which support (`by_id`, or None) deactivates an account (`user`, before
+# the row is saved): no one may show them from then on (cameos.selectors.may_use), so the consent cascade hooks in.
 account_deactivated = Signal()
 
 # Sent when someone chooses a handle (`handle`: normalised and well formed), before anything is stored.

@@ -136,9 +136,9 @@ def on_mutual_follow_ended(sender: Any, follower: Any, followee: Any, **kwargs: 
 
 
 @receiver(became_minor, dispatch_uid="moderation.became_minor")
-def on_became_minor(sender: Any, user: Any, **kwargs: Any) -> None:
+def on_became_minor(sender: Any, user: Any, by_id: int | None = None, **kwargs: Any) -> None:
     """A minor is shown only by people they approved one by one: everyone else's jobs stop."""
-    services.consent_cascade_after_commit(owner_id=user.pk, author_ids=None, reason="became_minor")
+    services.consent_cascade_after_commit(owner_id=user.pk, author_ids=None, reason="became_minor", actor_id=by_id)
 
 
 @receiver(handle_choosing, dispatch_uid="moderation.handle_choosing")
@@ -147,9 +147,9 @@ def check_handle_words(sender: Any, handle: str, **kwargs: Any) -> None:
 
 
 @receiver(account_deactivated, dispatch_uid="moderation.account_deactivated")
-def on_account_deactivated(sender: Any, user: Any, **kwargs: Any) -> None:
+def on_account_deactivated(sender: Any, user: Any, by_id: int | None = None, **kwargs: Any) -> None:
     """Support closed the account: no one may show them any more, so everyone's jobs stop."""
-    services.consent_cascade_after_commit(owner_id=user.pk, author_ids=None, reason="deactivated")
+    services.consent_cascade_after_commit(owner_id=user.pk, author_ids=None, reason="deactivated", actor_id=by_id)
 
 
 @receiver(account_erasing, dispatch_uid="moderation.account_erasing")

@@ -92,13 +92,16 @@ def instructions_refusal(*, owner: User, text: str) -> str | None:
 # --- the consent cascade ---------------------------------------------------------------------------
 
 
-def consent_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: str) -> list[int]:
+def consent_recheck(
+    *, owner_id: int, author_ids: Iterable[int] | None, reason: str, actor_id: int | None = None
+) -> list[int]:
     """Someone may have lost the right to show `owner_id`: the consent cascade, run by the worker
     task moderation.tasks.consent_cascade after the change committed (consent_cascade_after_commit).
     Drafts of theirs that show this person and whose author may no longer use them (the gate's own
     rule, cameos.selectors.cameo_access_by_authors, decided once per author) are deleted; the
     generation app is told (moderation.signals.consent_withdrawn) to block unpublished jobs. Returns
-    the ids of the drafts deleted."""
+    the ids of the drafts deleted. `actor_id`: the staff member whose correction this follows (the
+    audit row names them), or None (the change was the person's own, audited where it was made)."""
     authors = None if author_ids is None else sorted(set(author_ids) - {owner_id})
     if authors is not None and not authors:
         return []
@@ -113,6 +116,7 @@ def consent_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: 
             deleted.append(draft.pk)
     audit(
         AuditEvent.Kind.CONSENT_WITHDRAWN,
+        actor_id=actor_id,
         subject_id=owner_id,
         reason=reason,
         authors=authors,
@@ -122,7 +126,9 @@ def consent_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: 
     return deleted
 
 
-def consent_cascade_after_commit(*, owner_id: int, author_ids: Iterable[int] | None, reason: str) -> None:
+def consent_cascade_after_commit(
+    *, owner_id: int, author_ids: Iterable[int] | None, reason: str, actor_id: int | None = None
+) -> None:
     """Queue the consent cascade (moderation.tasks.consent_cascade) for when the change commits: the
     request only records the change. Until the cascade has run (≤ 2 s, BENCHMARKS.md) nothing slips
     through, because the gate runs again when a worker starts a job, on its output and at publish.
@@ -132,7 +138,9 @@ def consent_cascade_after_commit(*, owner_id: int, author_ids: Iterable[int] | N
 
     cameo_services.consent_hold(owner_ids=[owner_id])
     authors = None if author_ids is None else sorted(set(author_ids))
-    transaction.on_commit(lambda: consent_cascade.delay(owner_id=owner_id, author_ids=authors, reason=reason))
+    transaction.on_commit(
+        lambda: consent_cascade.delay(owner_id=owner_id, author_ids=authors, reason=reason, actor_id=actor_id)
+    )
 
 
 # --- reports ---------------------------------------------------------------------------------------

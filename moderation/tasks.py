@@ -6,11 +6,12 @@ from moderation import services
 
 
 @shared_task(name="moderation.consent_cascade", acks_late=True, soft_time_limit=300, time_limit=360)
-def consent_cascade(*, owner_id: int, author_ids: list[int] | None, reason: str) -> int:
+def consent_cascade(*, owner_id: int, author_ids: list[int] | None, reason: str, actor_id: int | None = None) -> int:
     """Stop what `owner_id` no longer allows these authors (None: anyone) to make: drafts deleted,
     unpublished jobs blocked (moderation.services.consent_recheck). Idempotent: a retry finds nothing
-    left to stop. Returns the number of drafts deleted."""
-    return len(services.consent_recheck(owner_id=owner_id, author_ids=author_ids, reason=reason))
+    left to stop. Returns the number of drafts deleted. (`actor_id`: support's correction; a task
+    queued before it existed has none.)"""
+    return len(services.consent_recheck(owner_id=owner_id, author_ids=author_ids, reason=reason, actor_id=actor_id))
 
 
 @shared_task(name="moderation.verify_takedown", acks_late=True, soft_time_limit=300, time_limit=360)

@@ -71,6 +71,7 @@ def test_support_making_someone_a_minor_stops_the_drafts_of_people_she_never_app
     assert Video.objects.filter(pk__in=[approved_draft.pk, published.pk]).count() == 2
     event = AuditEvent.objects.get(kind="consent_withdrawn", subject_id=her.pk)
     assert event.data["reason"] == "became_minor" and event.data["drafts_deleted"] == [strangers_draft.pk]
+    assert event.actor_id == User.objects.get(handle="support.one").pk  # whose correction it was
     # A minor's cameo is never open to everyone (found by a second reader: she stayed in trending).
     assert Cameo.objects.get(owner=her).audience == "approved"
     cache.clear()
@@ -127,6 +128,7 @@ def test_support_deactivating_someone_stops_every_draft_of_her_and_no_one_may_sh
     assert Video.objects.filter(pk__in=[own_draft.pk, published.pk]).count() == 2
     event = AuditEvent.objects.get(kind="consent_withdrawn", subject_id=her.pk)
     assert event.data["reason"] == "deactivated" and event.data["drafts_deleted"] == [draft.pk]
+    assert event.actor_id == User.objects.get(handle="support.one").pk
     # Her cameo, open to everyone, is no one's to use now (tests/moderation/test_consent_matrix.py).
     remix = consent.check(stranger, "the same, at night", remix_of=published.pk)
     assert not remix.allowed and remix.public()[0]["reason"] == "not_available"
