@@ -22,7 +22,7 @@ from feed.models import Report, Video
 from feed.selectors import video_visible_to
 from moderation.conf import conf
 from moderation.models import AuditEvent, NamesChange, NamesVersion, ProtectedFace, ProtectedPerson
-from moderation.names import Hit, NameIndex, Person, whole_name
+from moderation.names import Hit, NameIndex, Person
 from moderation.names.index import resolve
 
 _version_read: dict[str, tuple[str, float]] = {}  # "token": the token, and when this process read it
@@ -57,13 +57,13 @@ def _entries(*, registry: Collection[int] | None = None, owners: Collection[int]
         yield name, person
         for alias in aliases or []:
             yield alias, person
-    # Owners who protect their name: their display name, when it is a whole name (a first name alone
-    # would refuse every prompt that mentions anyone called the same).
+    # Owners who protect their name: their display name, when it is at least two words (a first name
+    # alone would refuse every prompt that mentions anyone called the same).
     cameos = Cameo.objects.filter(protect_name=True)
     if owners is not None:
         cameos = cameos.filter(owner_id__in=owners)
     for owner_id, display_name in cameos.values_list("owner_id", "owner__display_name").iterator(chunk_size=5000):
-        if whole_name(display_name or ""):
+        if len((display_name or "").split()) >= 2:
             yield display_name, Person("cameo", owner_id, display_name)
 
 

@@ -8,8 +8,7 @@ characters or full-width letters (core.text.canonical and fold undo those), in l
 letter or two wrong ("Barak Obama", "Tayler Swfit"). A multi-word name is only found whole: "Swift",
 "Taylor" or "Jordan" alone name nobody. A single word is enough when it is a whole entry: a one-word
 name or alias ("Beyoncé", "Obama"); moderation.selectors passes the registry's names and aliases, and
-the display names of protected cameo owners only when they are a whole name (`whole_name`: at least
-two words, or a name in a script written without spaces, "王菲", found inside the text).
+the display names of protected cameo owners only when they have at least two words.
 
 The package: `common` (who a name means and how it was written), `reading` (a prompt read into
 words), `index` (NameIndex: matching without a loop over the names), `words` (ordinary words that
@@ -19,6 +18,6 @@ are also names).
 from __future__ import annotations
 
 from moderation.names.common import HOWS, Hit, Person, normalise
-from moderation.names.index import NameIndex, whole_name
+from moderation.names.index import NameIndex
 
-__all__ = ["HOWS", "Hit", "NameIndex", "Person", "normalise", "whole_name"]
+__all__ = ["HOWS", "Hit", "NameIndex", "Person", "normalise"]

@@ -26,12 +26,18 @@ Matching (`NameIndex.find`), per view, at each token, with no loop over the name
 - Surname first, with a comma ("Musk, Elon"): a two-word name's joined form read the other way
   round, exactly spelt, under the same ordinary-word rules.
 - Names in scripts that put no space between words (Chinese and Japanese characters, kana) or a
-  particle right after a name (Korean): such a name, usually an alias of a registry entry ("特朗普",
-  "ドナルド・トランプ", "도널드 트럼프"), is found inside a run of those scripts, with the dots and
-  spaces between its parts left out on both sides: "特朗普在跳舞", "ドナルドトランプが踊る". Exactly as
-  written, from 2 characters in Chinese characters only (most Chinese names have 2 or 3), else
-  from 3 (two kana or Hangul syllables are in too many ordinary words).
-- Overlapping finds: the longest at each position, then the fewest letters wrong, left to right.
+  particle right after a name (Korean): a registry name or alias in them ("特朗普", "ドナルド・トランプ",
+  "도널드 트럼프") is found inside a run of those scripts, the spaces, dots, hyphens, underscores and
+  "=" between its parts left out on both sides: "特朗普在跳舞", "特.朗.普", "ドナルドトランプが踊る".
+  Exactly as written, from 2 characters in Chinese characters only (most Chinese names have 2 or 3),
+  else from 3 (two kana or Hangul syllables are in too many ordinary words). Korean puts spaces
+  between words, so a name with Hangul starts a word and is broken only where the name is
+  ("도널드 트럼프가"; "아이 유치원" is no 아이유). A name of several words there is also read as words,
+  as any name (a letter wrong: "ドナルド・トランブ"). A cameo owner's display name is read as words only:
+  in these scripts it could be any ordinary word ("跳舞", dancing). The lengths looked for at a
+  position are those of the names that begin with its two letters.
+- Overlapping finds: the longest at each position, then the fewest letters wrong, left to right; a
+  registry name inside a cameo owner's name is kept too ("Donald Trump Fan" names Donald Trump).
 
 Cost (benchmarks/names.py: 150k names, 697 prompts, 2-core machine): building takes 2–3 s of
 CPU and keeps about 100 MiB (190 MiB at the peak): the dicts of joined forms and word tuples and
@@ -48,7 +54,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import unicodedata
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -182,30 +187,35 @@ def _name_words(text: str) -> list[tuple[str, ...]]:
 
 
 # Scripts written without spaces between words (Han, kana) or with a particle joined to a name (Hangul),
-# and what may stand between the parts of a name in them: a space, the katakana and Chinese middle dots.
-_HAN = "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_UNSPACED = _HAN + "\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3"
-_SEPARATORS = " \u00b7\u2027\u30a0\u30fb"
-_UNSPACED_RUN = re.compile(f"[{_UNSPACED}](?:[{_UNSPACED}{_SEPARATORS}]*[{_UNSPACED}])?")
-_UNSPACED_NAME = re.compile(f"[{_UNSPACED}]+")
+# and what may stand between the parts of a name in them: spaces, dots, hyphens, underscores, "=".
+_HAN = "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+_HANGUL = "\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3"
+_UNSPACED = _HAN + "\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff" + _HANGUL
+_SEPARATORS = frozenset(" .=_-\u00b7\u2010\u2011\u2013\u2014\u2022\u2027\u2219\u22c5\u30a0\u30fb")
+_SEP = "".join(re.escape(c) for c in sorted(_SEPARATORS))
+_UNSPACED_RUN = re.compile(f"[{_UNSPACED}](?:[{_SEP}]*[{_UNSPACED}])*")
+_UNSPACED_NAME = re.compile(f"[{_SEP}]*[{_UNSPACED}](?:[{_SEP}]*[{_UNSPACED}])*[{_SEP}]*")
 _HAN_ONLY = re.compile(f"[{_HAN}]+")
-_NO_SEPARATORS = str.maketrans("", "", _SEPARATORS + "\u3000\t\n")
+_HAS_HANGUL = re.compile(f"[{_HANGUL}]")
 
 
-def whole_name(text: str) -> bool:
-    """A name that means one person on its own: at least two words, or written in a script without
-    spaces and long enough to be found there ("王菲": a Chinese name is two or three characters, the
-    family name first). A first name alone ("Dana") would refuse every prompt about anyone called so."""
-    return len(text.split()) >= 2 or _unspaced_form(text) is not None
-
-
-def _unspaced_form(name: str) -> str | None:
-    """A name written in the scripts of _UNSPACED alone, without its separators ("ドナルド・トランプ" is
-    "ドナルドトランプ"), when it is long enough to be matched inside a run (module docstring)."""
-    form = unicodedata.normalize("NFKC", name).translate(_NO_SEPARATORS).strip()
-    if not form or not _UNSPACED_NAME.fullmatch(form):
+def _unspaced_form(name: str) -> tuple[str, int] | None:
+    """A name written in the scripts of _UNSPACED alone: its letters without the separators
+    ("ドナルド・トランプ" is "ドナルドトランプ") and where it had a break (bit i: before letter i), when it
+    is long enough to be matched inside a run (module docstring). Read as prompts are (NFKC, invisible
+    characters out)."""
+    text = canonical(name, strict=False)
+    if not _UNSPACED_NAME.fullmatch(text):
         return None
-    return form if len(form) >= (2 if _HAN_ONLY.fullmatch(form) else 3) else None
+    letters, breaks, gap = "", 0, False
+    for c in text:
+        if c in _SEPARATORS:
+            gap = True
+            continue
+        if gap and letters:
+            breaks |= 1 << len(letters)
+        letters, gap = letters + c, False
+    return (letters, breaks) if len(letters) >= (2 if _HAN_ONLY.fullmatch(letters) else 3) else None
 
 
 _SINGLE, _ALIAS, _ORDINARY_ONE, _ORDINARY_ALL, _NO_FUZZY = 1, 2, 4, 8, 16
@@ -242,7 +252,7 @@ class NameIndex:
         self._words_with_digits: set[str] = set()  # as written ("number7", "cr7"): see _digits_view
         self._others: dict[int, list[Person]] = {}  # name id → the other people of the same name
         self._unspaced: dict[str, int] = {}  # a name in the scripts of _UNSPACED, separators left out → id
-        self._unspaced_lengths: set[int] = set()
+        self._unspaced_lengths: dict[str, list[int]] = {}  # its first two letters → lengths, longest first
         self.longest = 1  # words in the longest way of writing a name
         self._max_len = 0  # letters in the longest
         labels: dict[tuple[str, int], str] = {}  # each person's name as folded words (what is an alias)
@@ -254,10 +264,11 @@ class NameIndex:
         self._near_cache: dict[tuple[str, bool], _Near] = {}
 
     def _add(self, name: str, person: Person, labels: dict[tuple[str, int], str], min_chars: int) -> None:
-        unspaced = _unspaced_form(name)
+        # The registry's (curated) names in scripts without spaces are also found inside the text; an
+        # owner's display name could be any word ("跳舞", dancing): it is read as words only.
+        unspaced = _unspaced_form(name) if person.kind == "registry" else None
         if unspaced is not None:
-            self._add_unspaced(unspaced, name, person)
-            return
+            self._add_unspaced(*unspaced, name, person)
         variants = _name_words(name)
         if not variants:
             return
@@ -301,9 +312,10 @@ class NameIndex:
         if not joined.isalpha():
             self._words_with_digits.update(w for w in base if not w.isalpha())
 
-    def _add_unspaced(self, form: str, name: str, person: Person) -> None:
-        """A name found inside runs of text in scripts without spaces (`_unspaced_in`), as written."""
-        alias = name != person.label and form != _unspaced_form(person.label)
+    def _add_unspaced(self, form: str, breaks: int, name: str, person: Person) -> None:
+        """A name found inside runs of text in scripts without spaces (`_unspaced_in`), as written. A
+        name of several words is also read as words (the rest of `_add`): a letter wrong, voicing marks."""
+        alias = name != person.label and form != (_unspaced_form(person.label) or ("",))[0]
         known = self._keys.get(form)
         if known is not None:
             self._clash(known, person, alias=alias)
@@ -311,9 +323,12 @@ class NameIndex:
         self._keys[form] = self._unspaced[form] = len(self._people)
         self._people.append(person)
         self._joined.append(form)
-        self._base_mask.append(0)
+        self._base_mask.append(breaks)
         self._flags.append(_flags_of((form,), alias=alias) | _NO_FUZZY)
-        self._unspaced_lengths.add(len(form))
+        lengths = self._unspaced_lengths.setdefault(form[:2], [])
+        if len(form) not in lengths:
+            lengths.append(len(form))
+            lengths.sort(reverse=True)
 
     def _clash(self, known: int, person: Person, *, alias: bool) -> None:
         """A name someone has already. The registry wins a clash with a cameo owner's name: a public
@@ -454,17 +469,33 @@ class NameIndex:
                     found.append((first.start, second.end, nid, 0, "reversed", words))
 
     def _unspaced_in(self, text: str, found: list[_Finding]) -> None:
-        """Names in scripts without spaces, anywhere inside a run of those scripts: "特朗普在跳舞"."""
-        lengths = sorted(self._unspaced_lengths, reverse=True)
+        """Names in scripts without spaces inside a run of those scripts, separators left out: "特朗普在跳舞",
+        "特.朗.普". Korean puts spaces between words: a name with Hangul starts a word there and is
+        broken only where the name is ("도널드 트럼프가", not "팀이 승기를" for 이승기)."""
         for run in _UNSPACED_RUN.finditer(text):
-            at = [run.start() + j for j, c in enumerate(run.group()) if c not in _SEPARATORS]
-            letters = "".join(text[j] for j in at)
-            for i in range(len(letters)):
-                for n in lengths:
-                    nid = self._unspaced.get(letters[i : i + n]) if i + n <= len(letters) else None
-                    if nid is not None:
-                        how = "alias" if self._flags[nid] & _ALIAS else "exact"
-                        found.append((at[i], at[i + n - 1] + 1, nid, 0, how, letters[i : i + n]))
+            at: list[int] = []  # each letter's offset in the text
+            gap: list[bool] = []  # a separator (or the run's start) before it
+            letters, pending = [], True
+            for j, c in enumerate(run.group()):
+                if c in _SEPARATORS:
+                    pending = True
+                else:
+                    at.append(run.start() + j)
+                    gap.append(pending)
+                    letters.append(c)
+                    pending = False
+            read = "".join(letters)
+            for i in range(len(read) - 1):
+                for n in self._unspaced_lengths.get(read[i : i + 2], ()):
+                    nid = self._unspaced.get(read[i : i + n]) if i + n <= len(read) else None
+                    if nid is None:
+                        continue
+                    if _HAS_HANGUL.search(read, i, i + n):
+                        breaks = self._base_mask[nid]
+                        if not gap[i] or any(gap[i + k] and not breaks >> k & 1 for k in range(1, n)):
+                            continue
+                    how = "alias" if self._flags[nid] & _ALIAS else "exact"
+                    found.append((at[i], at[i + n - 1] + 1, nid, 0, how, read[i : i + n]))
 
     def _plural_at(self, t: _Tok, found: list[_Finding]) -> None:
         """A one-word name in the plural, capitalised: "the Obamas", "the Kennedys"."""
@@ -636,13 +667,23 @@ def resolve(found: list[Finding]) -> list[Hit]:
     found = sorted(found, key=lambda f: (f[0], -f[1], f[3], f[2].kind != "registry"))
     hits: list[Hit] = []
     end = -1
+    covering: Person | None = None
     for start, stop, person, _edits, how, words in found:
         # a find that starts inside the one before and ends after it ("Jordan Taylor Swift", "Brooks,
         # Taylor Swift": someone's name, then Taylor Swift) is another name sharing a word: kept, or
         # the first would hide it
         if start >= end or stop > end:
             hits.append(Hit(person, words, how))
-            end = stop
+            end, covering = stop, person
+        elif (
+            person.kind == "registry"
+            and covering is not None
+            and covering.kind != "registry"
+            and all(h.person != person for h in hits)
+        ):
+            # A public figure's name inside a protected owner's ("Donald Trump Fan"): an owner's display
+            # name is no way to use someone else's.
+            hits.append(Hit(person, words, how))
     return hits
 
 
