@@ -197,6 +197,7 @@ _UNSPACED_RUN = re.compile(f"[{_UNSPACED}](?:[{_SEP}]*[{_UNSPACED}])*")
 _UNSPACED_NAME = re.compile(f"[{_SEP}]*[{_UNSPACED}](?:[{_SEP}]*[{_UNSPACED}])*[{_SEP}]*")
 _HAN_ONLY = re.compile(f"[{_HAN}]+")
 _HAS_HANGUL = re.compile(f"[{_HANGUL}]")
+_ANY_UNSPACED = re.compile(f"[{_UNSPACED}]")
 
 
 def _unspaced_form(name: str) -> tuple[str, int] | None:
@@ -204,6 +205,8 @@ def _unspaced_form(name: str) -> tuple[str, int] | None:
     ("ドナルド・トランプ" is "ドナルドトランプ") and where it had a break (bit i: before letter i), when it
     is long enough to be matched inside a run (module docstring). Read as prompts are (NFKC, invisible
     characters out)."""
+    if name.isascii() or not _ANY_UNSPACED.search(name):  # the usual case
+        return None
     text = canonical(name, strict=False)
     if not _UNSPACED_NAME.fullmatch(text):
         return None

@@ -34,6 +34,7 @@ TECHNIQUES = (
     "typo2",
     "alias",
     "reversed",
+    "other_script",  # the registry's names in Chinese characters, kana or Hangul, run into the next word
 )
 
 
