@@ -18,6 +18,7 @@ from PIL import Image
 
 from cameos import services as cameos
 from cameos.models import Cameo, GalleryEntry
+from core.text import canonical
 from generation.models import GenerationJob
 from moderation import consent, registry
 from moderation.models import AuditEvent
@@ -138,6 +139,20 @@ def test_an_estate_registers_a_deceased_person_by_photo(api, make_user):
     # Her name, with the spelling tricks of the name matcher, is refused on the request path as well.
     for prompt in ("Grace Hopper coding", "Gr4ce H0pper coding", "GraceHopper coding", "Grace Hoper coding"):
         assert [s.reason for s in consent.check(author, prompt, record=False).refused] == ["protected_person"]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "who"),
+    [
+        ("特朗普在白宫跳舞", "Donald Trump"),
+        ("イーロンマスクがロケットに乗る", "Elon Musk"),
+        ("리오넬 메시가 골을 넣는다", "Lionel Messi"),
+    ],
+)
+def test_the_starter_registry_knows_names_in_chinese_japanese_and_korean(make_user, prompt, who):
+    """The migrations add them (0009) to the starter people's aliases: romanised, they name no one."""
+    decision = consent.check(make_user("author"), canonical(prompt), record=False)
+    assert [(s.source, s.reason, s.label) for s in decision.refused] == [("name", "protected_person", who)]
 
 
 def test_descriptions_are_matched_by_meaning_in_the_worker(make_user):

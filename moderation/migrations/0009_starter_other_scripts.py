@@ -1,0 +1,45 @@
+"""The starter list's names in Chinese, Japanese and Korean (moderation/data/starter/other_scripts/):
+aliases of people already registered, found inside text written without spaces (moderation.names:
+"特朗普在跳舞"). Added to the aliases each person has, by normalised name, nothing removed; a person
+no longer registered (an operator removed them) is not brought back. In a folder of its own, which
+0004's loading of the starter list does not read.
+"""
+
+import csv
+import uuid
+from pathlib import Path
+
+from django.db import migrations
+
+NAMES = Path(__file__).resolve().parent.parent / "data" / "starter" / "other_scripts" / "names.csv"
+
+
+def forwards(apps, schema_editor):
+    from core.text import fold
+
+    def key_of(text):
+        return " ".join(fold(text).split())
+
+    Person = apps.get_model("moderation", "ProtectedPerson")
+    with NAMES.open(encoding="utf-8", newline="") as handle:
+        wanted = {
+            key_of(row["name"]): [a.strip() for a in row["aliases"].split("|") if a.strip()]
+            for row in csv.DictReader(handle)
+        }
+    changed = []
+    for person in Person.objects.filter(name_key__in=list(wanted)):
+        seen = {person.name_key} | {key_of(a) for a in person.aliases or []}
+        added = [a for a in wanted[person.name_key] if key_of(a) not in seen]
+        if added:
+            person.aliases = [*(person.aliases or []), *added]
+            changed.append(person)
+    Person.objects.bulk_update(changed, ["aliases"], batch_size=500)
+    if changed:  # every process rebuilds its name index
+        apps.get_model("moderation", "NamesVersion").objects.update_or_create(
+            pk=1, defaults={"token": uuid.uuid4().hex}
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("moderation", "0008_known_for")]
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
