@@ -1,4 +1,4 @@
-"""The starter list's names in Chinese, Japanese and Korean (moderation/data/starter/other_scripts/):
+"""The starter list's names in Chinese, Japanese, Korean and Russian (moderation/data/starter/other_scripts/):
 aliases of people already registered, found inside text written without spaces (moderation.names:
 "特朗普在跳舞"). Added to the aliases each person has, by normalised name, nothing removed; a person
 no longer registered (an operator removed them) is not brought back. In a folder of its own, which
