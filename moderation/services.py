@@ -138,9 +138,10 @@ def consent_cascade_after_commit(
 
     cameo_services.consent_hold(owner_ids=[owner_id])
     authors = None if author_ids is None else sorted(set(author_ids))
-    transaction.on_commit(
-        lambda: consent_cascade.delay(owner_id=owner_id, author_ids=authors, reason=reason, actor_id=actor_id)
-    )
+    task = {"owner_id": owner_id, "author_ids": authors, "reason": reason}
+    if actor_id is not None:  # only then: a worker of the version before takes the others during a deploy
+        task["actor_id"] = actor_id
+    transaction.on_commit(lambda: consent_cascade.delay(**task))
 
 
 # --- reports ---------------------------------------------------------------------------------------

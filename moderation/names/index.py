@@ -669,7 +669,7 @@ def resolve(found: list[Finding]) -> list[Hit]:
     before a cameo owner, left to right; a later find that reaches past the one kept is kept too."""
     found = sorted(found, key=lambda f: (f[0], -f[1], f[3], f[2].kind != "registry"))
     hits: list[Hit] = []
-    end = -1
+    end = inner_end = -1
     covering: Person | None = None
     for start, stop, person, _edits, how, words in found:
         # a find that starts inside the one before and ends after it ("Jordan Taylor Swift", "Brooks,
@@ -677,16 +677,19 @@ def resolve(found: list[Finding]) -> list[Hit]:
         # the first would hide it
         if start >= end or stop > end:
             hits.append(Hit(person, words, how))
-            end, covering = stop, person
+            end, covering, inner_end = stop, person, -1
         elif (
             person.kind == "registry"
             and covering is not None
             and covering.kind != "registry"
+            and (start >= inner_end or stop > inner_end)
             and all(h.person != person for h in hits)
         ):
             # A public figure's name inside a protected owner's ("Donald Trump Fan"): an owner's display
-            # name is no way to use someone else's.
+            # name is no way to use someone else's. Among those, the longest first as anywhere ("Mrs.
+            # Michelle Obama" names Michelle Obama, not also Barack Obama by the alias "Obama").
             hits.append(Hit(person, words, how))
+            inner_end = stop
     return hits
 
 

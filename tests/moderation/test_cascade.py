@@ -223,3 +223,25 @@ def test_a_real_worker_blocks_every_job_of_the_grantee_within_seconds(
     assert client_of(owner).delete(f"/api/v1/cameo/grants/{approval.pk}").status_code == 204
     wait_for(lambda: all(_status(j) == "blocked" for j in jobs), timeout=30, worker=celery_worker)
     assert "moderation.consent_cascade" in celery_worker.output()
+
+
+def test_a_cascade_of_someones_own_change_is_queued_as_before_support_named_anyone(
+    make_user, activate_cameo, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The task's message carries `actor_id` only for support's corrections: a worker of the version
+    before, still taking tasks during a deploy, would refuse the argument and the cascade be lost."""
+    from moderation import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.consent_cascade, "delay", lambda **kwargs: queued.append(kwargs))
+    owner, friend, staff = make_user("owner"), make_user("friend"), make_user("support.one")
+    activate_cameo(owner, audience="approved")
+    approval = grant(owner, friend)
+    with django_capture_on_commit_callbacks(execute=True):
+        cameos.grant_revoke(owner=owner, grant_id=approval.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts.user_active_set(user=owner, active=False, by=staff)
+    assert queued == [
+        {"owner_id": owner.pk, "author_ids": [friend.pk], "reason": "grant_revoked"},
+        {"owner_id": owner.pk, "author_ids": None, "reason": "deactivated", "actor_id": staff.pk},
+    ]

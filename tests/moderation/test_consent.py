@@ -93,6 +93,18 @@ def test_an_owners_display_name_is_no_way_to_use_a_public_figures_name_inside_it
     assert ("name", None, "protected_person") in reasons(consent.check(fan, "Donald Trump Fan dancing"))
 
 
+def test_inside_an_owners_display_name_the_longest_public_figures_name_counts(me, make_user, activate_cameo, registry):
+    """Found by a second reader: keeping every registry name inside an owner's name also kept Barack
+    Obama, by the alias "Obama", inside "Mrs. Michelle Obama"."""
+    registry("Barack Obama", "Obama")
+    registry("Michelle Obama")
+    owner = make_user("mrs.o", display_name="Mrs. Michelle Obama")
+    activate_cameo(owner, audience="everyone")
+    cameos.cameo_update(owner=owner, protect_name=True)
+    decision = consent.check(me, "Mrs. Michelle Obama dancing")
+    assert [(s.source, s.why, s.label) for s in decision.refused] == [("name", "protected_person", "Michelle Obama")]
+
+
 def test_an_owners_display_name_in_a_script_without_spaces_is_no_word_inside_others(me, make_user, activate_cameo):
     """An owner's display name could be any word ("跳 舞", dancing): only the registry's names are
     found inside a run of Chinese characters, kana or Hangul."""

@@ -156,6 +156,16 @@ def test_the_starter_registry_knows_names_in_chinese_japanese_korean_and_russian
     assert [(s.source, s.reason, s.label) for s in decision.refused] == [("name", "protected_person", who)]
 
 
+def test_the_migration_that_added_them_logged_whose_names_changed():
+    """Found by a second reader: a new NamesVersion token alone made running processes read the change
+    log, find no one in it and keep their index: the aliases reached no process until it restarted."""
+    from moderation.models import NamesChange, ProtectedPerson
+
+    trump = ProtectedPerson.objects.get(name="Donald Trump")
+    assert "特朗普" in trump.aliases
+    assert NamesChange.objects.filter(kind="registry", person_id=trump.pk).exists()
+
+
 def test_descriptions_are_matched_by_meaning_in_the_worker(make_user):
     author = make_user("author")
     # The starter registry (loaded by the migrations) describes Barack Obama this way.
