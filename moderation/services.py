@@ -65,14 +65,19 @@ def audit_decision(*, author: User, prompt: str, decision: Decision, job: str = 
 # --- handles and cameo instructions ---------------------------------------------------------------
 
 
+def handle_refusal(*, handle: str) -> list[str]:
+    """What the prompt policy reads this handle as (its labels), or [] when it may be used."""
+    return [policy.LABELS[c] for c in policy.categories(f"@{handle}")]
+
+
 def handle_check(*, handle: str) -> None:
     """A handle is read in every prompt that mentions it, by the policy's word pass too (its words on
     their own: a video model reads them): one whose words break the policy is refused when chosen,
-    not found out later through every prompt that names its owner."""
-    categories = policy.categories(f"@{handle}")
-    if categories:
-        message = "This handle reads as " + ", ".join(policy.LABELS[c] for c in categories) + ": choose another."
-        raise InvalidInput({"handle": [message]})
+    not found out later through every prompt that names its owner (manage.py handles_check lists the
+    handles taken before)."""
+    labels = handle_refusal(handle=handle)
+    if labels:
+        raise InvalidInput({"handle": ["This handle reads as " + ", ".join(labels) + ": choose another."]})
 
 
 def instructions_refusal(*, owner: User, text: str) -> str | None:
