@@ -495,7 +495,9 @@ def _decided_with_consent_held(author: User, decide: Callable[[], list[consent.D
     """`decide()` (the gate, not recorded) with the cameo rows of everyone it shows held until the
     transaction ends (cameos.services.consent_hold): a revocation that commits while a publish decides
     would otherwise be lost (the cascade then finds the job published). Decided again once the rows
-    are held. If that shows someone more, the rows are let go (a savepoint rolled back) and all of
+    are held. If that shows someone more, the rows are let go (a savepoint rolled back), the newcomers
+    waited for holding no one (whoever holds one of them may be waiting for one of the others: taking
+    the others back at once raced it for them, and PostgreSQL broke the deadlock), and then all of
     them held again at once, in order: holding the newcomer after the others could deadlock with a
     publish holding them the other way round."""
     people: set[int] = set()
@@ -508,6 +510,10 @@ def _decided_with_consent_held(author: User, decide: Callable[[], list[consent.D
             transaction.savepoint_commit(round_)
             return decisions
         transaction.savepoint_rollback(round_)
+        if people:
+            wait = transaction.savepoint()
+            cameo_services.consent_hold(owner_ids=shown - people)
+            transaction.savepoint_rollback(wait)
         people |= shown
 
 
