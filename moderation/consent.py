@@ -348,12 +348,44 @@ _HAN = re.compile(r"[\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3400-\u4dbf\u4e00-\
 # the Latin spelling; a hard sign before a consonant is Bulgarian's vowel ("България", "Balgariya").
 _BULGARIAN_A = re.compile(r"[ъЪ](?=[бвгджзйклмнпрстфхцчшщБВГДЖЗЙКЛМНПРСТФХЦЧШЩ])")
 _SIGNS = str.maketrans("", "", "ьЬъЪ")
+_ANY_GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
+
+
+# Greek writes the b, d, g and u of foreign names with two letters, which anyascii spells letter by
+# letter ("Μπαράκ Ομπάμα" would be "Mparak Ompama", "Πούτιν" "Poytin"): read as the sound they make.
+# A final μπ is "mp" ("Τραμπ", Trump).
+_GREEK = [
+    (re.compile(r"μπ(?!\w)", re.IGNORECASE), "mp"),
+    (re.compile(r"μπ", re.IGNORECASE), "b"),
+    (re.compile(r"ντ", re.IGNORECASE), "d"),
+    (re.compile(r"γκ", re.IGNORECASE), "g"),
+    (re.compile(r"γγ", re.IGNORECASE), "ng"),
+    (re.compile(r"τζ", re.IGNORECASE), "j"),
+    (re.compile(r"ο[υύ]", re.IGNORECASE), "u"),
+]
+
+
+def _spelt(sound: str, written: str) -> str:
+    """`sound` in the case `written` was: "ΤΡΑΜΠ", "Μπαράκ", "μπλε"."""
+    return sound.upper() if written.isupper() else sound.capitalize() if written[0].isupper() else sound
+
+
+def _greek_sounds(text: str) -> str:
+    for pattern, sound in _GREEK:
+
+        def spelt(match: re.Match[str], sound: str = sound) -> str:
+            return _spelt(sound, match.group())
+
+        text = pattern.sub(spelt, text)
+    return text
 
 
 def _romanized(text: str) -> str:
     """The text in Latin letters (anyascii), a katakana run kept a word of its own: Japanese puts no
     space between a name and the particle after it ("オバマが" is "obama ga", not "obamaga")."""
     text = _BULGARIAN_A.sub("а", text).translate(_SIGNS)  # a Cyrillic а
+    if _ANY_GREEK.search(text):
+        text = _greek_sounds(text)
     return anyascii(_KATAKANA.sub(r" \1 ", _HAN.sub(" ", text)))
 
 

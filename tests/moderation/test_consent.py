@@ -215,6 +215,25 @@ def test_a_name_with_a_soft_sign_is_read_whole(me, registry, prompt):
 @pytest.mark.parametrize(
     "prompt",
     [
+        "Ντόναλντ Τραμπ χορεύει",  # anyascii: "Ntonalnt Tramp"
+        "ΝΤΟΝΑΛΝΤ ΤΡΑΜΠ",
+        "Μπαράκ Ομπάμα στην παραλία",  # "Mparak Ompama"
+        "Βλαντίμιρ Πούτιν",  # "Vlantimir Poytin"
+        "Κριστιάνο Ρονάλντο σκοράρει",  # "Kristiano Ronalnto"
+    ],
+)
+def test_a_name_in_greek_letters_is_read_as_it_sounds(me, registry, prompt):
+    """Greek writes the b, d, g and u of foreign names with two letters (μπ, ντ, γκ, ου), which a
+    letter-by-letter romanisation leaves too far from the name."""
+    for name in ("Donald Trump", "Barack Obama", "Vladimir Putin", "Cristiano Ronaldo"):
+        registry(name)
+    decision = consent.check(me, canonical(prompt))
+    assert [(s["source"], s["reason"]) for s in decision.public()] == [("name", "protected_person")]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
         "特朗普在跳舞",  # Trump is dancing
         "一只猫和特朗普在公园里",  # a cat and Trump in the park
         "ドナルド・トランプが踊る",
@@ -270,6 +289,8 @@ def test_a_short_word_in_a_script_without_spaces_is_no_name(me, registry, prompt
         "Гълъб в България",  # a dove in Bulgaria: the hard sign a vowel there
         "猫が屋根の上で寝ている",
         "Ο γάτος κοιμάται",
+        "Μπορώ να δω το πάρκο",  # may I see the park: μπ read "b"
+        "Το τρένο μπαίνει στο τούνελ",
         "一只猫在公园里玩",  # a cat playing in the park
         "我的猫在睡觉",
         "고양이가 잔다",
