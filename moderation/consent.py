@@ -35,6 +35,7 @@ from core.text import MENTION, canonical
 from feed.selectors import people_in
 from moderation import restrictions as restriction_rules
 from moderation.conf import conf
+from moderation.names import HAN
 from moderation.selectors import ProtectedMatch, name_index, protected_accounts, protected_face_matches
 
 SOURCES = ("mention", "name", "description", "reference_face", "remix", "output_face")
@@ -340,7 +341,7 @@ def _name_subjects(prompt: str, resolver: _Resolver, shown: set[int], named: set
 
 _KATAKANA = re.compile(r"([\u30a0-\u30ff]+)")  # Japanese writes foreign names in katakana
 # Han characters, left out: their syllables romanised ("猫", cat, is "Mao") are one-word names.
-_HAN = re.compile(r"[\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_HAN = re.compile(f"[{HAN}]+")
 
 
 # Cyrillic's soft and hard signs, which anyascii writes as apostrophes: a word would be cut in two there
@@ -354,30 +355,15 @@ _ANY_GREEK = re.compile(r"[\u0370-\u03ff\u1f00-\u1fff]")
 # Greek writes the b, d, g and u of foreign names with two letters, which anyascii spells letter by
 # letter ("Μπαράκ Ομπάμα" would be "Mparak Ompama", "Πούτιν" "Poytin"): read as the sound they make.
 # A final μπ is "mp" ("Τραμπ", Trump).
-_GREEK = [
-    (re.compile(r"μπ(?!\w)", re.IGNORECASE), "mp"),
-    (re.compile(r"μπ", re.IGNORECASE), "b"),
-    (re.compile(r"ντ", re.IGNORECASE), "d"),
-    (re.compile(r"γκ", re.IGNORECASE), "g"),
-    (re.compile(r"γγ", re.IGNORECASE), "ng"),
-    (re.compile(r"τζ", re.IGNORECASE), "j"),
-    (re.compile(r"ο[υύ]", re.IGNORECASE), "u"),
-]
+_GREEK_PAIRS = re.compile(r"(?P<final>μπ)(?!\w)|μπ|ντ|γκ|γγ|τζ|ο[υύ]", re.IGNORECASE)
+_GREEK_SOUNDS = {"μπ": "b", "ντ": "d", "γκ": "g", "γγ": "ng", "τζ": "j", "ου": "u", "ού": "u"}
 
 
-def _spelt(sound: str, written: str) -> str:
-    """`sound` in the case `written` was: "ΤΡΑΜΠ", "Μπαράκ", "μπλε"."""
+def _greek_sound(match: re.Match[str]) -> str:
+    """The pair's sound, in the case it was written: "ΤΡΑΜΠ", "Μπαράκ", "μπλε"."""
+    written = match.group()
+    sound = "mp" if match.group("final") else _GREEK_SOUNDS[written.lower()]
     return sound.upper() if written.isupper() else sound.capitalize() if written[0].isupper() else sound
-
-
-def _greek_sounds(text: str) -> str:
-    for pattern, sound in _GREEK:
-
-        def spelt(match: re.Match[str], sound: str = sound) -> str:
-            return _spelt(sound, match.group())
-
-        text = pattern.sub(spelt, text)
-    return text
 
 
 def _romanized(text: str) -> str:
@@ -385,7 +371,7 @@ def _romanized(text: str) -> str:
     space between a name and the particle after it ("オバマが" is "obama ga", not "obamaga")."""
     text = _BULGARIAN_A.sub("а", text).translate(_SIGNS)  # a Cyrillic а
     if _ANY_GREEK.search(text):
-        text = _greek_sounds(text)
+        text = _GREEK_PAIRS.sub(_greek_sound, text)
     return anyascii(_KATAKANA.sub(r" \1 ", _HAN.sub(" ", text)))
 
 

@@ -18,6 +18,6 @@ are also names).
 from __future__ import annotations
 
 from moderation.names.common import HOWS, Hit, Person, normalise
-from moderation.names.index import NameIndex
+from moderation.names.index import HAN, NameIndex
 
-__all__ = ["HOWS", "Hit", "NameIndex", "Person", "normalise"]
+__all__ = ["HAN", "HOWS", "Hit", "NameIndex", "Person", "normalise"]

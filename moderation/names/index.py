@@ -188,14 +188,15 @@ def _name_words(text: str) -> list[tuple[str, ...]]:
 
 # Scripts written without spaces between words (Han, kana) or with a particle joined to a name (Hangul),
 # and what may stand between the parts of a name in them: spaces, dots, hyphens, underscores, "=".
-_HAN = "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# HAN: the Chinese characters, as a regular expression's character ranges (moderation.consent too).
+HAN = "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _HANGUL = "\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3"
-_UNSPACED = _HAN + "\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff" + _HANGUL
+_UNSPACED = HAN + "\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff" + _HANGUL
 _SEPARATORS = frozenset(" .=_-\u00b7\u2010\u2011\u2013\u2014\u2022\u2027\u2219\u22c5\u30a0\u30fb")
 _SEP = "".join(re.escape(c) for c in sorted(_SEPARATORS))
 _UNSPACED_RUN = re.compile(f"[{_UNSPACED}](?:[{_SEP}]*[{_UNSPACED}])*")
 _UNSPACED_NAME = re.compile(f"[{_SEP}]*[{_UNSPACED}](?:[{_SEP}]*[{_UNSPACED}])*[{_SEP}]*")
-_HAN_ONLY = re.compile(f"[{_HAN}]+")
+_HAN_ONLY = re.compile(f"[{HAN}]+")
 _HAS_HANGUL = re.compile(f"[{_HANGUL}]")
 _ANY_UNSPACED = re.compile(f"[{_UNSPACED}]")
 
