@@ -146,16 +146,19 @@ def digits_heard(samples: np.ndarray) -> Heard:
 
 
 def digits_match(heard: str, expected: str) -> bool:
-    """The digits heard are the expected ones; a stray "oh" (0) the grammar hears in a breath before
-    or after them is forgiven when the expected digits do not start or end with 0 themselves."""
-    if heard == expected:
-        return True
+    """The digits heard are the expected ones. Forgiven: a stray "oh" (0) the grammar hears in a
+    breath before or after them, when the expected digits do not start or end with 0 themselves; and
+    one digit heard twice in a row ("3883176" for 383176), a stutter or a glitching microphone that
+    repeats a piece of the sound. Another digit, one left out, or a second repeat is not."""
     trimmed = heard
     if trimmed.startswith("0") and not expected.startswith("0"):
         trimmed = trimmed[1:]
     if trimmed.endswith("0") and not expected.endswith("0"):
         trimmed = trimmed[:-1]
-    return trimmed == expected
+    readings = {heard, trimmed}
+    for reading in readings:
+        readings.update(reading[:i] + reading[i + 1 :] for i in range(1, len(reading)) if reading[i] == reading[i - 1])
+    return expected in readings
 
 
 @cache

@@ -328,6 +328,7 @@ def _check_voice(enrollment: Enrollment, sound: Any, digits: str) -> tuple[tuple
         logger.info("enrollment %s: speech that is not digits (%s)", enrollment.pk, " ".join(heard.words))
         return ("digits_missing", VOICE_REFUSALS["digits_missing"]), None
     if not digits_match(heard.digits, digits):
+        logger.info("enrollment %s: heard the digits %s for %s", enrollment.pk, heard.digits, digits)
         return ("digits_wrong", VOICE_REFUSALS["digits_wrong"]), None
     template = voice_template(sound)
     enrolled = _enrolled_voice(enrollment.user)

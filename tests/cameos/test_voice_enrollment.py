@@ -101,6 +101,36 @@ def test_wrong_digits_are_rejected(api, me, django_capture_on_commit_callbacks):
     assert not Cameo.objects.filter(owner=me).exists() and not Voice.objects.exists()
 
 
+def test_a_digit_said_twice_in_a_row_is_forgiven(api, me, django_capture_on_commit_callbacks):
+    # A stutter, or a microphone whose glitch repeats a piece of the sound: "four eight eight two one three".
+    stutter = recording(sound.spoken_digits("482213"))
+    body = enroll(api, stutter, voice_challenge(api), django_capture_on_commit_callbacks)
+    assert body["status"] == "active", body
+    assert body["voice"] is True
+
+
+@pytest.mark.parametrize(
+    ("heard", "matches"),
+    [
+        ("48213", True),
+        ("482213", True),  # one digit twice in a row
+        ("448213", True),
+        ("482133", True),
+        ("0482130", True),  # a stray "oh" in a breath before and after
+        ("04822130", True),
+        ("4488213", False),  # two repeats
+        ("482223", False),  # a wrong digit
+        ("4823", False),  # one left out
+        ("48231", False),  # two swapped
+        ("", False),
+    ],
+)
+def test_which_readings_count_as_the_digits(heard, matches):
+    from cameos.likeness.voice import digits_match
+
+    assert digits_match(heard, DIGITS) is matches
+
+
 @pytest.mark.parametrize(
     ("text", "code"),
     [

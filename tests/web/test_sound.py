@@ -218,9 +218,10 @@ def test_enrollment_with_voice_shows_the_digits_and_records_sound(
     # video), and the cameo is accepted with a voice. (Wrong or missing digits, and the reasons the
     # screen then shows, are tests/cameos/test_voice_enrollment.py's.) A loaded CI machine can
     # garble sound rendered in real time (a failed run's recording: ~80 ms of repeats and gaps in
-    # 1.8 s of speech, read as "3883176" for 383176): the person then records again, as the screen
-    # asks, with new digits; twice garbled fails.
-    for take in (1, 2):
+    # 1.8 s of speech, read as "3883176" for 383176, which the verifier now forgives as one digit
+    # twice; another run had both its takes refused): the person then records again, as the screen
+    # asks, with new digits; three times garbled fails.
+    for take in (1, 2, 3):
         vera.go("/cameo/record")
         recording = voice_take(vera, camera_file, speak=lambda d: d)
         path = tmp_path / f"vera-voice-{take}.bin"
@@ -229,7 +230,7 @@ def test_enrollment_with_voice_shows_the_digits_and_records_sound(
             assert container.streams.video and container.streams.audio, container.streams
         (vera.folder / f"vera-voice-recording-{take}.bin").write_bytes(recording)  # what the verifier judged
         expect(status).not_to_have_attribute("data-cameo-status", "verifying", timeout=90_000)
-        if take == 1 and status.get_attribute("data-cameo-status") == "rejected":
+        if take < 3 and status.get_attribute("data-cameo-status") == "rejected":
             expect(status.get_by_role("alert")).to_contain_text("digits")  # only the sound may be retaken
             continue
         break
