@@ -156,8 +156,7 @@ def digits_match(heard: str, expected: str) -> bool:
     if trimmed.endswith("0") and not expected.endswith("0"):
         trimmed = trimmed[:-1]
     readings = {heard, trimmed}
-    for reading in readings:
-        readings.update(reading[:i] + reading[i + 1 :] for i in range(1, len(reading)) if reading[i] == reading[i - 1])
+    readings |= {r[:i] + r[i + 1 :] for r in readings for i in range(1, len(r)) if r[i] == r[i - 1]}
     return expected in readings
 
 
