@@ -9,7 +9,8 @@ Speech comes from piper's joe voice (a pinned package) and from espeak-ng voices
 - voice templates (cameos.likeness.voice.voice_template): same-voice and different-voice cosine
   scores, and the false-accept / false-reject rates at thresholds around the chosen one;
 - digits (digits_heard + digits_match + the digit-share check, as cameos.services does): right
-  digits accepted, wrong digits and non-digit sentences rejected, over random digit strings × voices;
+  digits accepted (and with one digit said twice), wrong digits and non-digit sentences rejected,
+  over random digit strings × voices;
 - time: the voice part alone (read the sound track, digits, template) and a whole verification
   (frames, head poses, voice) of a test enrollment video with the digits muxed in.
 """
@@ -166,8 +167,8 @@ def digits(voices: list[str], strings: int) -> None:
     from tests import enroll
 
     rules, rng = conf(), secrets.SystemRandom()
-    right = wrong = sentences = 0
-    right_n = wrong_n = sentence_n = 0
+    right = wrong = sentences = stutters = 0
+    right_n = wrong_n = sentence_n = stutter_n = 0
     misses: list[str] = []
     for voice in voices:
         say = speaker(voice)
@@ -185,12 +186,22 @@ def digits(voices: list[str], strings: int) -> None:
                 other = random_digits(rng)
             wrong += not accepted(samples, other, rules, heard)[0]
             wrong_n += 1
+            k = rng.randrange(len(expected))  # one digit said twice in a row: forgiven
+            stutters += accepted(
+                padded(say(enroll.spoken_digits(expected[:k] + expected[k] + expected[k:]))), expected, rules
+            )[0]
+            stutter_n += 1
         for sentence in SENTENCES:
             sentences += not accepted(padded(say(sentence)), random_digits(rng), rules)[0]
             sentence_n += 1
-        print(f"  {voice}: right accepted {right}/{right_n}, sentences rejected {sentences}/{sentence_n}", flush=True)
+        print(
+            f"  {voice}: right accepted {right}/{right_n}, said twice accepted {stutters}/{stutter_n}, "
+            f"sentences rejected {sentences}/{sentence_n}",
+            flush=True,
+        )
     print(f"right digits accepted: {right}/{right_n} ({right / right_n:.1%})")
     print(f"wrong digits rejected: {wrong}/{wrong_n} ({wrong / wrong_n:.1%})")
+    print(f"one digit said twice, accepted: {stutters}/{stutter_n} ({stutters / stutter_n:.1%})")
     print(f"non-digit sentences rejected: {sentences}/{sentence_n} ({sentences / sentence_n:.1%})")
     print("right digits refused:", "; ".join(misses[:20]) or "none")
 
