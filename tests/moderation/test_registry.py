@@ -586,6 +586,12 @@ def test_the_face_gallery_follows_every_change_in_this_process(db, registry):
     [found] = protected_face_matches(astronaut_probe, min_similarity=0.5)
     assert found is not None and found.person_id == bart.pk
 
+    # The next rebuild keeps the faces it has (bart's, from the matrix before) and reads the new one.
+    face_add(person=amelia, data=jpeg("hopper"), source="hopper.jpg")
+    both = protected_face_matches(np.vstack([astronaut_probe, hopper_probe]), min_similarity=0.5)
+    assert [m.person_id if m else None for m in both] == [bart.pk, amelia.pk]
+    assert both[0].similarity == pytest.approx(found.similarity, abs=1e-6)
+
 
 def test_deleting_a_person_deletes_their_photos_after_commit(db, registry, django_capture_on_commit_callbacks):
     person = registry("Amelia Quist")
