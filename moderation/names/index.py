@@ -25,12 +25,13 @@ Matching (`NameIndex.find`), per view, at each token, with no loop over the name
   `_CACHE_SIZE` words, then the cache starts over).
 - Surname first, with a comma ("Musk, Elon"): a two-word name's joined form read the other way
   round, exactly spelt, under the same ordinary-word rules.
-- Names in scripts that put no space between words (Chinese and Japanese characters, kana) or a
+- Names in scripts that put no space between words (Chinese and Japanese characters, kana, Thai) or a
   particle right after a name (Korean): a registry name or alias in them ("特朗普", "ドナルド・トランプ",
   "도널드 트럼프") is found inside a run of those scripts, the spaces, dots, hyphens, underscores and
   "=" between its parts left out on both sides: "特朗普在跳舞", "特.朗.普", "ドナルドトランプが踊る".
   Exactly as written, from 2 characters in Chinese characters only (most Chinese names have 2 or 3),
-  else from 3 (two kana or Hangul syllables are in too many ordinary words). Korean puts spaces
+  from 5 code points with Thai (its letters and vowel signs are code points of their own), else from 3
+  (two kana or Hangul syllables are in too many ordinary words). Korean puts spaces
   between words, so a name with Hangul starts a word and is broken only where the name is
   ("도널드 트럼프가"; "아이 유치원" is no 아이유). A name of several words there is also read as words,
   as any name (a letter wrong: "ドナルド・トランブ"). A cameo owner's display name is read as words only:
@@ -63,7 +64,7 @@ from rapidfuzz.distance import OSA
 
 from core.text import canonical
 from moderation.names.common import Hit, Person
-from moderation.names.reading import _LEET, _PIECE, _camel_parts, _fold, _numbers, _Reader, _Tok
+from moderation.names.reading import _LEET, _MARKS, _PIECE, _camel_parts, _fold, _numbers, _Reader, _Tok
 from moderation.names.words import _GIVEN, _ORDINARY
 
 
@@ -137,7 +138,7 @@ def _delete_hashes(strings: list[str], edits: int) -> tuple[np.ndarray, np.ndarr
     return np.concatenate(hashes), np.concatenate(rows)
 
 
-_NAME_BREAK = re.compile(r"[\W_]+")
+_NAME_BREAK = re.compile(rf"(?:[^\w{_MARKS}]|_)+")  # combining marks belong to their word
 _ASCII_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z][A-Z][a-z]")
 _LEETISH = re.compile(r"[\d@$+!|]")
 
@@ -191,13 +192,15 @@ def _name_words(text: str) -> list[tuple[str, ...]]:
 # HAN: the Chinese characters, as a regular expression's character ranges (moderation.consent too).
 HAN = "\u2e80-\u2fdf\u3005\u3007\u3021-\u3029\u303b\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _HANGUL = "\u1100-\u11ff\u3131-\u318e\uac00-\ud7a3"
-_UNSPACED = HAN + "\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff" + _HANGUL
+_THAI = "\u0e01-\u0e5b"  # Thai writes no space between words either
+_UNSPACED = HAN + "\u3041-\u309f\u30a1-\u30fa\u30fc-\u30ff\u31f0-\u31ff" + _HANGUL + _THAI
 _SEPARATORS = frozenset(" .=_-\u00b7\u2010\u2011\u2013\u2014\u2022\u2027\u2219\u22c5\u30a0\u30fb")
 _SEP = "".join(re.escape(c) for c in sorted(_SEPARATORS))
 _UNSPACED_RUN = re.compile(f"[{_UNSPACED}](?:[{_SEP}]*[{_UNSPACED}])*")
 _UNSPACED_NAME = re.compile(f"[{_SEP}]*[{_UNSPACED}](?:[{_SEP}]*[{_UNSPACED}])*[{_SEP}]*")
 _HAN_ONLY = re.compile(f"[{HAN}]+")
 _HAS_HANGUL = re.compile(f"[{_HANGUL}]")
+_HAS_THAI = re.compile(f"[{_THAI}]")
 _ANY_UNSPACED = re.compile(f"[{_UNSPACED}]")
 
 
@@ -219,7 +222,9 @@ def _unspaced_form(name: str) -> tuple[str, int] | None:
         if gap and letters:
             breaks |= 1 << len(letters)
         letters, gap = letters + c, False
-    return (letters, breaks) if len(letters) >= (2 if _HAN_ONLY.fullmatch(letters) else 3) else None
+    # Thai letters and vowel signs are code points of their own: a 3- or 4-letter run is a syllable.
+    shortest = 2 if _HAN_ONLY.fullmatch(letters) else 5 if _HAS_THAI.search(letters) else 3
+    return (letters, breaks) if len(letters) >= shortest else None
 
 
 _SINGLE, _ALIAS, _ORDINARY_ONE, _ORDINARY_ALL, _NO_FUZZY = 1, 2, 4, 8, 16

@@ -26,8 +26,25 @@ from itertools import pairwise
 
 from core.text import fold
 
-# A piece: letters and digits of any script, and the symbols that stand for letters in leetspeak.
-_PIECE = re.compile(r"(?:[^\W_]|[@$+!|])+")
+
+def _marks() -> str:
+    """Unicode's combining marks (categories Mn, Mc, Me) as a character class's ranges: the vowel
+    signs of the scripts of India and South-East Asia, Hebrew's and Arabic's points among them."""
+    ranges: list[tuple[int, int]] = []
+    for code in range(0x300, 0x20000):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges)
+
+
+# A piece: letters and digits of any script, and the symbols that stand for letters in leetspeak, with
+# the combining marks after them: a regular expression's \w has no marks, so a word in Devanagari
+# ("डोनाल्ड") fell apart at each vowel sign into letters.
+_MARKS = _marks()
+_PIECE = re.compile(rf"(?:[^\W_]|[@$+!|])(?:[^\W_]|[@$+!|]|[{_MARKS}])*")
 _LEET_MAP = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g"}
 _LEET_MAP |= {"@": "a", "$": "s", "+": "t", "!": "i", "|": "i"}
 _LEET = str.maketrans(_LEET_MAP)
