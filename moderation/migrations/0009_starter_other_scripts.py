@@ -1,4 +1,5 @@
-"""The starter list's names in Chinese, Japanese, Korean and Russian (moderation/data/starter/other_scripts/):
+"""The starter list's names in other scripts (moderation/data/starter/other_scripts/: Chinese, Japanese,
+Korean and Russian when this ran first; Arabic, Persian, Hebrew, Hindi, Thai and Greek since, 0010):
 aliases of people already registered, found inside text written without spaces (moderation.names:
 "特朗普在跳舞"). Added to the aliases each person has, by normalised name, nothing removed; a person
 no longer registered (an operator removed them or renamed them) is not brought back, and an alias
@@ -37,7 +38,11 @@ def forwards(apps, schema_editor):
     changed = []
     for person in Person.objects.filter(name_key__in=list(wanted)):
         seen = {person.name_key} | {key_of(a) for a in person.aliases or []} | others
-        added = [a for a in wanted[person.name_key] if key_of(a) not in seen]
+        added = []
+        for alias in wanted[person.name_key]:  # two spellings may be one alias ("أوباما", "اوباما")
+            if key_of(alias) not in seen:
+                seen.add(key_of(alias))
+                added.append(alias)
         if added:
             person.aliases = [*(person.aliases or []), *added]
             changed.append(person)

@@ -148,12 +148,38 @@ def test_an_estate_registers_a_deceased_person_by_photo(api, make_user):
         ("イーロンマスクがロケットに乗る", "Elon Musk"),
         ("리오넬 메시가 골을 넣는다", "Lionel Messi"),
         ("Илон Маск танцует на крыше", "Elon Musk"),  # romanised "Ilon Mask": two letters off
+        # 0010: romanised, Arabic and Hebrew leave out vowels ("dwnld trmb", "tylwr swyft")
+        ("دونالد ترامب يرقص في البيت الأبيض", "Donald Trump"),
+        ("تايلور سويفت تغني تحت المطر", "Taylor Swift"),
+        ("أوباما يسبح في البحر", "Barack Obama"),
+        ("تام کروز روی موتورسیکلت", "Tom Cruise"),
+        ("ג'ו ביידן אוכל גלידה", "Joe Biden"),
+        ("אילון מאסק על מאדים", "Elon Musk"),
+        ("आर्नोल्ड श्वार्ज़नेगर जिम में", "Arnold Schwarzenegger"),
+        ("शी जिनपिंग पार्क में", "Xi Jinping"),
+        ("ปูตินขี่ม้า", "Vladimir Putin"),  # Thai puts no space after a name
+        ("Τέιλορ Σουίφτ τραγουδά στη βροχή", "Taylor Swift"),
     ],
 )
-def test_the_starter_registry_knows_names_in_chinese_japanese_korean_and_russian(make_user, prompt, who):
-    """The migrations add them (0009) to the starter people's aliases: romanised, they name no one."""
+def test_the_starter_registry_knows_names_in_other_scripts(make_user, prompt, who):
+    """The migrations add them (0009, 0010) to the starter people's aliases: romanised, they name no one."""
     decision = consent.check(make_user("author"), canonical(prompt), record=False)
     assert [(s.source, s.reason, s.label) for s in decision.refused] == [("name", "protected_person", who)]
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "او پوتین‌های نظامی پوشیده و در برف راه می‌رود",  # Persian: boots (پوتین), no Putin alone in Persian
+        "یک کاسه مسی روی میز آشپزخانه",  # Persian: a copper bowl (مسی, Messi)
+        "מסי הכנסה גבוהים השנה",  # Hebrew: income taxes (מסי)
+        "ברק וגשם מעל העיר בלילה",  # Hebrew: lightning (ברק, Barack) and rain
+        "แมวกำลังนอนหลับบนโซฟาในบ้าน",
+    ],
+)
+def test_ordinary_words_that_are_spellings_of_a_name_stay_free(make_user, prompt):
+    """One-word aliases are left out where the word is an ordinary one in that language."""
+    assert consent.check(make_user("author"), canonical(prompt), record=False).allowed
 
 
 def test_the_migration_that_added_them_logged_whose_names_changed():
