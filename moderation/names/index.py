@@ -37,6 +37,8 @@ Matching (`NameIndex.find`), per view, at each token, with no loop over the name
   as any name (a letter wrong: "ドナルド・トランブ"). A cameo owner's display name is read as words only:
   in these scripts it could be any ordinary word ("跳舞", dancing). The lengths looked for at a
   position are those of the names that begin with its two letters.
+- Arabic joins the one-letter words "and", "so", "with", "for" and "like" to the next word: a word of
+  4 letters or more starting with one is also read without it, exactly ("وأوباما", "and Obama").
 - Overlapping finds: the longest at each position, then the fewest letters wrong, left to right; a
   registry name inside a cameo owner's name is kept too ("Donald Trump Fan" names Donald Trump).
 
@@ -408,6 +410,8 @@ class NameIndex:
             views.append((prompt.camel, True))
         if prompt.digits is not None:
             views.append((prompt.digits, False))
+        if _ARABIC_PREFIXED.search(read):
+            views.append((_without_prefixes(prompt.base), False))
         near = self._near([t for view, fuzzy in views if fuzzy for t in view])
         found: list[_Finding] = []
         for tokens, fuzzy in views:
@@ -697,6 +701,23 @@ def resolve(found: list[Finding]) -> list[Hit]:
             hits.append(Hit(person, words, how))
             inner_end = stop
     return hits
+
+
+# Arabic writes "and", "so", "with", "for" and "like" (و ف ب ل ك) joined to the next word: "وأوباما" is
+# "and Obama". A word of at least 4 letters starting with one is also read without it, exactly.
+_ARABIC_PREFIXED = re.compile(r"(?<![\u0600-\u06ff])[\u0648\u0641\u0628\u0644\u0643][\u0600-\u06ff]{3}")
+
+
+def _without_prefixes(tokens: list[_Tok]) -> list[_Tok]:
+    out = []
+    for t in tokens:
+        if len(t.form) >= 4 and _ARABIC_PREFIXED.match(t.form):
+            bare = _Tok(t.form[1:], t.start + 1, t.end)
+            bare.brk, bare.initial = t.brk, t.initial
+            out.append(bare)
+        else:
+            out.append(t)
+    return out
 
 
 def _flags_of(words: tuple[str, ...], *, alias: bool) -> int:

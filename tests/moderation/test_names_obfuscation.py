@@ -253,6 +253,23 @@ def test_a_name_in_another_alphabet_is_found_as_written():
     assert [(h.how, h.text) for h in idx.find("Владимир Путин на коне")] == [("alias", "владимир путин")]
 
 
+@pytest.mark.parametrize(
+    ("prompt", "who"),
+    [
+        ("وأوباما يسبح في البحر", ["Barack Obama"]),  # "and Obama swims in the sea"
+        ("بترامب", ["Donald Trump"]),  # "with Trump"
+        ("ودونالد ترامب يرقص", ["Donald Trump"]),
+        ("وباما", []),  # a word that is not the name with a prefix
+        ("لأجل", []),
+    ],
+)
+def test_a_name_with_an_arabic_prefix_joined_to_it(prompt, who):
+    """Arabic joins "and", "so", "with", "for" and "like" to the next word."""
+    people = [("Barack Obama", ["أوباما"]), ("Donald Trump", ["دونالد ترامب", "ترامب"])]
+    index = NameIndex(_entries([(name, aliases, "") for name, aliases in people]))
+    assert found(index, prompt) == who
+
+
 def test_word_breaks_must_be_the_names():
     idx = NameIndex([("Ina Garten", Person("registry", 1, "Ina Garten"))])
     assert idx.find("in a garten") == []
