@@ -37,8 +37,9 @@ Matching (`NameIndex.find`), per view, at each token, with no loop over the name
   as any name (a letter wrong: "ドナルド・トランブ"). A cameo owner's display name is read as words only:
   in these scripts it could be any ordinary word ("跳舞", dancing). The lengths looked for at a
   position are those of the names that begin with its two letters.
-- Arabic joins the one-letter words "and", "so", "with", "for" and "like" to the next word: a word of
-  4 letters or more starting with one is also read without it, exactly ("وأوباما", "and Obama").
+- Arabic and Hebrew join some one-letter words ("and", "with", "the" …) to the next word: a word of 5
+  letters or more starting with one is also read without it, exactly, as a name's first word
+  ("وأوباما", "וטראמפ": "and Obama", "and Trump").
 - Overlapping finds: the longest at each position, then the fewest letters wrong, left to right; a
   registry name inside a cameo owner's name is kept too ("Donald Trump Fan" names Donald Trump).
 
@@ -410,8 +411,6 @@ class NameIndex:
             views.append((prompt.camel, True))
         if prompt.digits is not None:
             views.append((prompt.digits, False))
-        if _ARABIC_PREFIXED.search(read):
-            views.append((_without_prefixes(prompt.base), False))
         near = self._near([t for view, fuzzy in views if fuzzy for t in view])
         found: list[_Finding] = []
         for tokens, fuzzy in views:
@@ -420,6 +419,8 @@ class NameIndex:
                 if fuzzy:
                     self._fuzzy_at(tokens, i, near, prompt.titled, found)
         self._reversed(prompt.base, read, prompt.titled, found)
+        if not read.isascii() and _ANY_PREFIXED.search(read):
+            self._prefixed(prompt.base, prompt.titled, found)
         if self._unspaced and not read.isascii():
             self._unspaced_in(read, found)
         out: list[Finding] = []
@@ -462,6 +463,17 @@ class NameIndex:
                     found.append(self._found(nid, window, 0, -2 if split else mask))
             if k == 0 and got is None and t.upper and len(t.form) >= 5 and t.form[-1] == "s" and not titled:
                 self._plural_at(t, found)
+
+    def _prefixed(self, toks: list[_Tok], titled: bool, found: list[_Finding]) -> None:
+        """Names whose first word has an Arabic or Hebrew one-letter word joined to it (_PREFIXED),
+        exactly; only that word is read without it ("وفلاديمير بوتين" keeps the ب of بوتين)."""
+        window = list(toks)
+        for i, t in enumerate(toks):
+            bare = _without_prefix(t)
+            if bare is not None:
+                window[i] = bare
+                self._exact_at(window, i, titled, found)
+                window[i] = t
 
     def _reversed(self, toks: list[_Tok], text: str, titled: bool, found: list[_Finding]) -> None:
         """A two-word name written surname first, with a comma, as lists and forms write it: "Musk,
@@ -703,21 +715,25 @@ def resolve(found: list[Finding]) -> list[Hit]:
     return hits
 
 
-# Arabic writes "and", "so", "with", "for" and "like" (و ف ب ل ك) joined to the next word: "وأوباما" is
-# "and Obama". A word of at least 4 letters starting with one is also read without it, exactly.
-_ARABIC_PREFIXED = re.compile(r"(?<![\u0600-\u06ff])[\u0648\u0641\u0628\u0644\u0643][\u0600-\u06ff]{3}")
+# Arabic and Hebrew write some one-letter words joined to the next word: Arabic "and", "so", "with",
+# "for", "like" (و ف ب ل ك), Hebrew "and", "the", "in", "to", "as", "from", "that" (ו ה ב ל כ מ ש):
+# "وأوباما", "וטראמפ" ("and Obama", "and Trump"). A word of at least 5 letters starting with one is also
+# read without it, exactly, as the first word of a name (a 3-letter rest is in too many given names:
+# "بشير", Bashir, is no "شير", Cher).
+_PREFIXED = re.compile(
+    r"(?:[\u0648\u0641\u0628\u0644\u0643][\u0600-\u06ff]|[\u05d5\u05d4\u05d1\u05dc\u05db\u05de\u05e9][\u05d0-\u05ea])"
+    r"[\u0590-\u06ff]{3,}"
+)
+_ANY_PREFIXED = re.compile(r"(?<![\u0590-\u06ff])" + _PREFIXED.pattern)
 
 
-def _without_prefixes(tokens: list[_Tok]) -> list[_Tok]:
-    out = []
-    for t in tokens:
-        if len(t.form) >= 4 and _ARABIC_PREFIXED.match(t.form):
-            bare = _Tok(t.form[1:], t.start + 1, t.end)
-            bare.brk, bare.initial = t.brk, t.initial
-            out.append(bare)
-        else:
-            out.append(t)
-    return out
+def _without_prefix(t: _Tok) -> _Tok | None:
+    """The token without its one-letter word (_PREFIXED), or None."""
+    if not _PREFIXED.fullmatch(t.form):
+        return None
+    bare = _Tok(t.form[1:], t.start + 1, t.end)
+    bare.brk, bare.initial = t.brk, t.initial
+    return bare
 
 
 def _flags_of(words: tuple[str, ...], *, alias: bool) -> int:

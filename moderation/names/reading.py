@@ -3,7 +3,8 @@
 Reading a prompt (`_Reader`)
 ----------------------------
 1. Tokens. The canonical prompt is cut into pieces of letters and digits (any script) and the symbols
-   used as letters (@ $ + ! |); everything else (space . - _ # ' …) cuts. A piece is folded
+   used as letters (@ $ + ! |), with the combining marks of scripts that follow them (the vowel signs
+   of Devanagari or Thai); everything else (space . - _ # ' …, the generic combining marks) cuts. A piece is folded
    (core.text.fold: lower case, no accents, look-alikes as ASCII; a piece with no Latin letter only
    loses case and accents, see `_fold`). A piece that mixes letters with digits or those symbols is
    leetspeak: 4 @→a 3→e 0→o 5 $→s 7 +→t 8→b 9→g, and 1 ! |→i, where i and l are one class on both
@@ -28,11 +29,14 @@ from core.text import fold
 
 
 def _marks() -> str:
-    """Unicode's combining marks (categories Mn, Mc, Me) as a character class's ranges: the vowel
-    signs of the scripts of India and South-East Asia, Hebrew's and Arabic's points among them."""
+    """The combining marks of scripts (Unicode categories Mn, Mc, Me) as a character class's ranges:
+    the vowel signs of the scripts of India and South-East Asia, Hebrew's and Arabic's points. Not
+    the generic blocks (accents, strokes and keycaps any letter or digit can carry: "m̶a̶d̶o̶n̶n̶a̶",
+    "4️⃣"), which still cut a piece, so such a word is read as letters spaced out, as before)."""
     ranges: list[tuple[int, int]] = []
+    generic = (0x300, 0x370), (0x1AB0, 0x1B00), (0x1DC0, 0x1E00), (0x20D0, 0x2100), (0xFE20, 0xFE30)
     for code in range(0x300, 0x20000):
-        if unicodedata.category(chr(code)).startswith("M"):
+        if unicodedata.category(chr(code)).startswith("M") and not any(a <= code < b for a, b in generic):
             if ranges and ranges[-1][1] == code - 1:
                 ranges[-1] = (ranges[-1][0], code)
             else:

@@ -157,6 +157,8 @@ def test_descriptions_are_left_to_the_meaning_match(index):
         ("a T a y l o r S w i f t concert", "Taylor Swift", "spaced"),
         ("O.b.a.m.a eating", "Barack Obama", "spaced"),
         ("O-b-a-m-a eating", "Barack Obama", "spaced"),
+        ("m\u0336a\u0336d\u0336o\u0336n\u0336n\u0336a\u0336 at the pool", "Madonna Ciccone", "spaced"),  # struck
+        ("0\ufe0f\u20e3 b 4\ufe0f\u20e3 m 4\ufe0f\u20e3 dancing", "Barack Obama", "leet"),  # keycap digits
         ("TaylorSwift concert", "Taylor Swift", "joined"),
         ("#BarackObama rally", "Barack Obama", "joined"),
         ("@kanyewest in a studio", "Kanye West", "joined"),
@@ -259,13 +261,23 @@ def test_a_name_in_another_alphabet_is_found_as_written():
         ("وأوباما يسبح في البحر", ["Barack Obama"]),  # "and Obama swims in the sea"
         ("بترامب", ["Donald Trump"]),  # "with Trump"
         ("ودونالد ترامب يرقص", ["Donald Trump"]),
+        ("וטראמפ רוקד", ["Donald Trump"]),  # Hebrew: "and Trump dances"
+        ("לטראמפ", ["Donald Trump"]),  # "to Trump"
         ("وباما", []),  # a word that is not the name with a prefix
-        ("لأجل", []),
+        ("بشير يلعب كرة القدم", []),  # Bashir plays football: no "شير", Cher
+        ("كريم يأكل التفاح", []),  # Karim: no "ريم", Reem
+        ("وسام يرسم لوحة", []),  # Wisam: no "سام", Sam
     ],
 )
-def test_a_name_with_an_arabic_prefix_joined_to_it(prompt, who):
-    """Arabic joins "and", "so", "with", "for" and "like" to the next word."""
-    people = [("Barack Obama", ["أوباما"]), ("Donald Trump", ["دونالد ترامب", "ترامب"])]
+def test_a_name_with_an_arabic_or_hebrew_prefix_joined_to_it(prompt, who):
+    """Arabic and Hebrew join "and", "with", "to" … to the next word; a 3-letter rest is left alone."""
+    people = [
+        ("Barack Obama", ["أوباما"]),
+        ("Donald Trump", ["دونالد ترامب", "ترامب", "טראמפ"]),
+        ("Cher", ["شير"]),
+        ("Reem Acra", ["ريم"]),
+        ("Sam Smith", ["سام"]),
+    ]
     index = NameIndex(_entries([(name, aliases, "") for name, aliases in people]))
     assert found(index, prompt) == who
 
