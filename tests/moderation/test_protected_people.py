@@ -192,6 +192,34 @@ def test_the_migration_that_added_them_logged_whose_names_changed():
     assert NamesChange.objects.filter(kind="registry", person_id=trump.pk).exists()
 
 
+def test_0010_adds_the_names_a_database_migrated_before_lacks_and_nothing_twice(make_user):
+    """A database that ran 0009 before the file grew: 0010 adds what is missing, logged, once."""
+    import importlib
+
+    from django.apps import apps
+
+    from moderation.models import NamesChange, NamesVersion, ProtectedPerson
+
+    step = importlib.import_module("moderation.migrations.0010_starter_more_scripts").forwards
+    trump = ProtectedPerson.objects.get(name="Donald Trump")
+    before = [a for a in trump.aliases if a not in ("دونالد ترامب", "ترامب", "טראמפ")]
+    ProtectedPerson.objects.filter(pk=trump.pk).update(aliases=before)
+    NamesChange.objects.all().delete()
+    token = NamesVersion.objects.get(pk=1).token
+
+    step(apps, None)
+    trump.refresh_from_db()
+    assert trump.aliases[: len(before)] == before
+    assert sorted(trump.aliases[len(before) :]) == sorted(["دونالد ترامب", "ترامب", "טראמפ"])
+    assert list(NamesChange.objects.values_list("person_id", flat=True)) == [trump.pk]
+    assert NamesVersion.objects.get(pk=1).token != token
+    assert consent.check(make_user("author"), canonical("ترامب يرقص"), record=False).refused
+
+    step(apps, None)  # again: nothing more
+    trump.refresh_from_db()
+    assert len(trump.aliases) == len(before) + 3 and NamesChange.objects.count() == 1
+
+
 def test_descriptions_are_matched_by_meaning_in_the_worker(make_user):
     author = make_user("author")
     # The starter registry (loaded by the migrations) describes Barack Obama this way.
