@@ -9,11 +9,7 @@ import importlib
 
 from django.db import migrations
 
-_ADD = importlib.import_module("moderation.migrations.0009_starter_other_scripts").forwards
-
-
-def forwards(apps, schema_editor):
-    _ADD(apps, schema_editor)
+forwards = importlib.import_module("moderation.migrations.0009_starter_other_scripts").forwards
 
 
 class Migration(migrations.Migration):

@@ -30,10 +30,10 @@ Matching (`NameIndex.find`), per view, at each token, with no loop over the name
   "도널드 트럼프") is found inside a run of those scripts, the spaces, dots, hyphens, underscores and
   "=" between its parts left out on both sides: "特朗普在跳舞", "特.朗.普", "ドナルドトランプが踊る".
   Exactly as written, from 2 characters in Chinese characters only (most Chinese names have 2 or 3),
-  from 5 code points with Thai (its letters and vowel signs are code points of their own), else from 3
-  (two kana or Hangul syllables are in too many ordinary words). Korean puts spaces
-  between words, so a name with Hangul starts a word and is broken only where the name is
-  ("도널드 트럼프가"; "아이 유치원" is no 아이유). A name of several words there is also read as words,
+  from 5 code points with Thai (its letters, vowel signs and tone marks are each one), else from 3
+  (two kana or Hangul syllables are in too many ordinary words). Korean puts spaces between words,
+  so a name with Hangul starts a word and is broken only where the name is ("도널드 트럼프가";
+  "아이 유치원" is no 아이유). A name of several words there is also read as words,
   as any name (a letter wrong: "ドナルド・トランブ"). A cameo owner's display name is read as words only:
   in these scripts it could be any ordinary word ("跳舞", dancing). The lengths looked for at a
   position are those of the names that begin with its two letters.
@@ -225,7 +225,7 @@ def _unspaced_form(name: str) -> tuple[str, int] | None:
         if gap and letters:
             breaks |= 1 << len(letters)
         letters, gap = letters + c, False
-    # Thai letters and vowel signs are code points of their own: a 3- or 4-letter run is a syllable.
+    # Thai's letters, vowel signs and tone marks are each a code point: 3 or 4 make a short syllable.
     shortest = 2 if _HAN_ONLY.fullmatch(letters) else 5 if _HAS_THAI.search(letters) else 3
     return (letters, breaks) if len(letters) >= shortest else None
 

@@ -4,10 +4,10 @@ Reading a prompt (`_Reader`)
 ----------------------------
 1. Tokens. The canonical prompt is cut into pieces of letters and digits (any script) and the symbols
    used as letters (@ $ + ! |), with the combining marks of scripts that follow them (the vowel signs
-   of Devanagari or Thai); everything else (space . - _ # ' …, the generic combining marks) cuts. A piece is folded
-   (core.text.fold: lower case, no accents, look-alikes as ASCII; a piece with no Latin letter only
-   loses case and accents, see `_fold`). A piece that mixes letters with digits or those symbols is
-   leetspeak: 4 @→a 3→e 0→o 5 $→s 7 +→t 8→b 9→g, and 1 ! |→i, where i and l are one class on both
+   of Devanagari or Thai); everything else (space . - _ # ' …, the generic combining marks) cuts. A
+   piece is folded (core.text.fold: lower case, no accents, look-alikes as ASCII; a piece with no
+   Latin letter only loses case and accents, see `_fold`). A piece that mixes letters with digits or
+   those symbols is leetspeak: 4 @→a 3→e 0→o 5 $→s 7 +→t 8→b 9→g, and 1 ! |→i, where i and l are one class on both
    sides since "1" may be either. Pure numbers ("23", "2024", the "2024" of
    "Swift2024") are no words: they are skipped, so "Elon 2024 Musk" is still Elon Musk. A window
    ends at a sentence's end (not at the full stop of an initial or of "Mr."). The "s" of a
