@@ -34,6 +34,7 @@ TECHNIQUES = (
     "typo2",
     "alias",
     "reversed",
+    "initial",  # the first word as a capital initial: "T. Swift"
     "other_script",  # the registry's names in Chinese characters, kana or Hangul, run into the next word
 )
 
@@ -189,6 +190,10 @@ def test_descriptions_are_left_to_the_meaning_match(index):
         ("a portrait of musk, elon", "Elon Musk", "reversed"),
         ("Swift, Taylor singing", "Taylor Swift", "reversed"),
         ("Obama,Barack giving a speech", "Barack Obama", "reversed"),
+        ("T. Swift on stage", "Taylor Swift", "initial"),
+        ("E.Musk on Mars", "Elon Musk", "initial"),
+        ("tay lor swift singing", "Taylor Swift", "spaced"),  # a word of the name in pieces
+        ("taylor swi ft on a boat", "Taylor Swift", "spaced"),
     ],
 )
 def test_technique(prompt, who, how):
@@ -288,6 +293,36 @@ def test_word_breaks_must_be_the_names():
     assert idx.find("In A Garten") == []  # a part of one letter is no part of a name
     assert [h.how for h in idx.find("InaGarten cooking")] == ["joined"]
     assert [h.how for h in idx.find("ina garten cooking")] == ["exact"]
+
+
+def test_a_word_of_a_name_in_pieces_of_which_one_is_no_ordinary_word():
+    idx = NameIndex(
+        [
+            ("Ina Garten", Person("registry", 1, "Ina Garten")),
+            ("Taylor Swift", Person("registry", 2, "Taylor Swift")),
+            ("Rihanna", Person("registry", 3, "Rihanna")),
+        ]
+    )
+    assert [(h.person.id, h.how) for h in idx.find("ina gar ten and tay lor swift")] == [(1, "spaced"), (2, "spaced")]
+    assert idx.find("in a garten") == []  # both pieces ordinary words
+    assert idx.find("ta ylo r swift") == []  # a piece of one letter
+    assert idx.find("rih anna") == []  # a one-word name: two words run together too often make one
+
+
+def test_an_initial_stands_for_a_registry_name_s_first_word_when_few_share_its_surname():
+    smiths = [(f"{first} Smith", [], "") for first in ("Will", "Jaden", "Sam")]
+    people = [("Taylor Swift", [], ""), ("Elon Musk", [], ""), *smiths]
+    idx = NameIndex(_entries(people))
+    assert [(h.person.label, h.how) for h in idx.find("T. Swift and E. Musk")] == [
+        ("Taylor Swift", "initial"),
+        ("Elon Musk", "initial"),
+    ]
+    assert idx.find("J. Smith at work") == []  # three registry people are Smiths: too common a surname
+    assert idx.find("J. Swift") == []  # another first name
+    assert idx.find("a reply, T. swift and short") == []  # an ordinary word in lower case is that word
+    assert idx.find("T Swift") == []  # an initial has its full stop
+    owners = NameIndex([("Taylor Swift", Person("cameo", 1, "Taylor Swift"))])
+    assert owners.find("T. Swift") == []  # a cameo owner's name is found whole only
 
 
 def test_a_joined_word_of_ordinary_letters_needs_a_sign_it_was_joined():
