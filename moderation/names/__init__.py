@@ -2,14 +2,14 @@
 
 A registry entry (a name or one of its aliases) is found when the prompt writes it plainly or
 possessively ("Obama's"), in any case, with look-alike letters of another alphabet, invisible
-characters or full-width letters (core.text.canonical and fold undo those), in leetspeak
-("B4r4ck 0b4m4", "T@yl0r $w1ft"), spaced or dotted out ("T a y l o r S w i f t", "O.b.a.m.a"), joined
-("TaylorSwift", "#BarackObama", "taylor_swift"), a word in pieces ("tay lor swift"), surname first with
-a comma ("Musk, Elon"), the first name as an initial ("T. Swift") or with a letter or two wrong ("Barak
-Obama", "Tayler Swfit"). A multi-word name is only found whole: "Swift",
-"Taylor" or "Jordan" alone name nobody. A single word is enough when it is a whole entry: a one-word
-name or alias ("Beyoncé", "Obama"); moderation.selectors passes the registry's names and aliases, and
-the display names of protected cameo owners only when they have at least two words.
+characters or full-width letters (core.text.canonical and fold undo those), in leetspeak ("B4r4ck
+0b4m4", "T@yl0r $w1ft"), spaced or dotted out ("T a y l o r S w i f t", "O.b.a.m.a"), joined
+("TaylorSwift", "#BarackObama", "taylor_swift"), a word cut in two ("tay lor swift"), surname first
+with a comma ("Musk, Elon") or with a letter or two wrong ("Barak Obama", "Tayler Swfit"). A
+multi-word name is only found whole: "Swift", "Taylor" or "Jordan" alone name nobody. A single word
+is enough when it is a whole entry: a one-word name or alias ("Beyoncé", "Obama");
+moderation.selectors passes the registry's names and aliases, and the display names of protected
+cameo owners only when they have at least two words.
 
 The package: `common` (who a name means and how it was written), `reading` (a prompt read into
 words), `index` (NameIndex: matching without a loop over the names), `words` (ordinary words that

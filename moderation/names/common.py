@@ -26,7 +26,7 @@ class Person:
 
 
 # How a name was written, weakest evidence last: when several apply, the last that does.
-HOWS = ("exact", "alias", "joined", "reversed", "initial", "spaced", "leet", "fuzzy")
+HOWS = ("exact", "alias", "joined", "reversed", "spaced", "leet", "fuzzy")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,5 @@ class Hit:
     text: str  # the words of the prompt that matched, as read (folded, leetspeak decoded)
     # "exact"; "alias" (one of the entry's aliases); "joined" (fewer word breaks than the name:
     # "TaylorSwift", "#BarackObama"); "reversed" (surname first, with a comma: "Musk, Elon");
-    # "initial" (the first word as an initial: "T. Swift");
     # "spaced" (letters spaced or dotted out); "leet"; "fuzzy" (letters wrong).
     how: str = "exact"

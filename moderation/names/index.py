@@ -6,10 +6,11 @@ Matching (`NameIndex.find`), per view, at each token, with no loop over the name
   joined form ("taylorswift"); it is that name when the window's word breaks are some of the name's:
   "taylor swift", "taylorswift" and "robert deniro" name Robert De Niro or Taylor Swift, while
   "in a garten" has a break that "Ina Garten" has not. A name written in capitalised parts may have
-  more ("Xi Jin Ping"), and so may a name of several words in lower case, where each word cut into
-  pieces has one that is no ordinary word and none of one letter ("tay lor swift", "taylor swi ft";
-  a window may have 2 tokens more than the longest name has words). A capitalised one-word name in
-  the plural is that name ("the Obamas").
+  more ("Xi Jin Ping"), and so may a name of several words written in lower case with a word of it
+  cut in two by a space alone, into pieces of 2 letters or more that are not both ordinary words
+  ("tay lor swift", "taylor swi ft"; not "Giuseppe, con te", "emmas tone"; a window may have 2 tokens
+  more than the longest name has words). A capitalised one-word name in the plural is that name
+  ("the Obamas").
 - With letters wrong, word by word ("Barak Obama", "Tayler Swfit"): each token's candidate name words
   come from a symmetric-delete index of the distinct words of all names (every word with up to 1
   letter deleted, 2 from 9 letters), verified with rapidfuzz's OSA distance (a swap of neighbours is
@@ -28,10 +29,6 @@ Matching (`NameIndex.find`), per view, at each token, with no loop over the name
   `_CACHE_SIZE` words, then the cache starts over).
 - Surname first, with a comma ("Musk, Elon"): a two-word name's joined form read the other way
   round, exactly spelt, under the same ordinary-word rules.
-- The first word as an initial ("T. Swift", "E. Musk"): a capital letter and its full stop, then the
-  rest of a registry name exactly spelt (an ordinary word of it capitalised), when at most
-  `_INITIAL_SHARED` (2) registry people share that rest: "J. Smith" names none of many Smiths. A cameo
-  owner's name is found whole only.
 - Names in scripts that put no space between words (Chinese and Japanese characters, kana, Thai) or a
   particle right after a name (Korean): a registry name or alias in them ("特朗普", "ドナルド・トランプ",
   "도널드 트럼프") is found inside a run of those scripts, the spaces, dots, hyphens, underscores and
@@ -65,7 +62,6 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -158,11 +154,16 @@ def _name_words(text: str) -> list[tuple[str, ...]]:
     """The word sequences a name may be written as, the first as folded ("leonardo dicaprio"): split
     at its capitals ("leonardo di caprio"), with its initials run together ("jk rowling"), and read as
     leetspeak where a word has symbols or digits inside ("A$AP Rocky" → "asap rocky"). Pure numbers
-    are no words ("50 Cent" is "cent")."""
+    are no words ("Elon 2024 Musk"), unless without them one word is left: "André 3000" is "andre
+    3000" (not André, anyone's first name), "50 Cent" "50 cent", read in the prompt's digits view."""
     if text.isascii():  # the usual case
-        plain = [w for w in _NAME_BREAK.split(text.lower()) if w and not w.isdigit()]
+        words = [w for w in _NAME_BREAK.split(text.lower()) if w]
     else:
-        plain = [w for w in (_fold(p) for p in _NAME_BREAK.split(text) if p) if w and not w.isdigit()]
+        words = [w for w in (_fold(p) for p in _NAME_BREAK.split(text) if p) if w]
+    plain = [w for w in words if not w.isdigit()]
+    numbered = len(plain) == 1 and len(words) > 1  # a number is part of the name
+    if numbered:
+        return [tuple(words)]
     # capitals inside a word ("DiCaprio"); for other alphabets, anything not in Title Case
     camel = _ASCII_CAMEL.search(text) is not None if text.isascii() else text != text.title()
     leetspeak = _LEETISH.search(text) is not None
@@ -240,9 +241,6 @@ def _unspaced_form(name: str) -> tuple[str, int] | None:
 
 _SINGLE, _ALIAS, _ORDINARY_ONE, _ORDINARY_ALL, _NO_FUZZY = 1, 2, 4, 8, 16
 _Finding = tuple[int, int, int, int, str, str]  # start, end, name id, letters wrong, how, words read
-# "T. Swift" names Taylor Swift; "J. Smith" names no one, though the registry may have a J… Smith: a
-# surname more registry people share is too common to tell a person by with an initial.
-_INITIAL_SHARED = 2
 _CACHE_SIZE = 100_000  # distinct prompt words whose candidates are kept
 _FUZZY_MAX = 64  # letters: a longer word or name is only matched exactly (and hashes stay in _POW)
 
@@ -276,15 +274,11 @@ class NameIndex:
         self._others: dict[int, list[Person]] = {}  # name id → the other people of the same name
         self._unspaced: dict[str, int] = {}  # a name in the scripts of _UNSPACED, separators left out → id
         self._unspaced_lengths: dict[str, list[int]] = {}  # its first two letters → lengths, longest first
-        # a registry name of several words, its surname at most _INITIAL_SHARED registry people have:
-        # its first letter and the rest run together, l read as i ("tswift") → name id: "T. Swift"
-        self._initials: dict[str, int | list[int]] = {}
         self.longest = 1  # words in the longest way of writing a name
         self._max_len = 0  # letters in the longest
         labels: dict[tuple[str, int], str] = {}  # each person's name as folded words (what is an alias)
         for name, person in entries:
             self._add(name, person, labels, min_chars)
-        self._add_initials()
         self._digit_words = frozenset(self._words_with_digits)
         self._keys_h, self._keys_id = self._delete_keys()
         # What each word of the prompts could be a typo of: prompts share most of their words.
@@ -338,19 +332,6 @@ class NameIndex:
         self._flags.append(_flags_of(base, alias=alias))
         if not joined.isalpha():
             self._words_with_digits.update(w for w in base if not w.isalpha())
-
-    def _add_initials(self) -> None:
-        """The registry's names of several words in Latin letters by their first letter and the rest,
-        where at most _INITIAL_SHARED registry people share that rest ("T. Swift", `_initialled`)."""
-        surnames: list[tuple[str, int]] = []  # (the rest after the first word, l read as i; name id)
-        for nid, (person, joined, breaks) in enumerate(zip(self._people, self._joined, self._base_mask, strict=True)):
-            first = (breaks & -breaks).bit_length() - 1  # letters in the first word (-1: one word)
-            if person.kind == "registry" and first > 1 and joined.isascii() and joined[:first].isalpha():
-                surnames.append((joined[first:].replace("l", "i"), nid))
-        shared = Counter(rest for rest, _ in {(rest, self._people[nid]) for rest, nid in surnames})
-        for rest, nid in surnames:
-            if shared[rest] <= _INITIAL_SHARED:
-                _put(self._initials, self._joined[nid][0] + rest, nid)
 
     def _add_unspaced(self, form: str, breaks: int, name: str, person: Person) -> None:
         """A name found inside runs of text in scripts without spaces (`_unspaced_in`), as written. A
@@ -443,14 +424,12 @@ class NameIndex:
         found: list[_Finding] = []
         for tokens, fuzzy in views:
             for i in range(len(tokens)):
-                self._exact_at(tokens, i, prompt.titled, found)
+                self._exact_at(tokens, i, read, prompt.titled, found)
                 if fuzzy:
                     self._fuzzy_at(tokens, i, near, prompt.titled, found)
         self._reversed(prompt.base, read, prompt.titled, found)
-        if self._initials:
-            self._initialled(prompt.base, read, found)
         if not read.isascii() and _ANY_PREFIXED.search(read):
-            self._prefixed(prompt.base, prompt.titled, found)
+            self._prefixed(prompt.base, read, prompt.titled, found)
         if self._unspaced and not read.isascii():
             self._unspaced_in(read, found)
         out: list[Finding] = []
@@ -465,7 +444,7 @@ class NameIndex:
         """Someone else of this name, not ignored (see _clash)."""
         return next((p for p in self._others.get(nid, ()) if (p.kind, p.id) not in ignore), None)
 
-    def _exact_at(self, toks: list[_Tok], i: int, titled: bool, found: list[_Finding]) -> None:
+    def _exact_at(self, toks: list[_Tok], i: int, text: str, titled: bool, found: list[_Finding]) -> None:
         """Whole names from token i: the window's joined form, its word breaks some of the name's."""
         cls = form = ""
         mask = 0
@@ -486,13 +465,12 @@ class NameIndex:
             for nid, breaks, joined in () if got is None else (got,) if isinstance(got, tuple) else got:
                 window = toks[i : i + k + 1]
                 # A break the name has not ("in a garten") only in a name written in capitalised parts
-                # ("Xi Jin Ping"), or in a word of a name of several words cut into pieces of 2 letters
-                # or more, not all ordinary words ("tay lor swift", "taylor swi ft").
+                # ("Xi Jin Ping"), or in lower case with a word cut in two ("tay lor swift", _in_pieces).
                 split = bool(mask & ~breaks)
                 if (
                     split
                     and not (not titled and all(t.upper and len(t.form) >= 2 for t in window))
-                    and not _in_pieces(window, breaks)
+                    and not _in_pieces(window, mask, breaks, text)
                 ):
                     continue
                 if (amb or form == joined) and self._allowed(nid, window, (), titled):
@@ -500,7 +478,7 @@ class NameIndex:
             if k == 0 and got is None and t.upper and len(t.form) >= 5 and t.form[-1] == "s" and not titled:
                 self._plural_at(t, found)
 
-    def _prefixed(self, toks: list[_Tok], titled: bool, found: list[_Finding]) -> None:
+    def _prefixed(self, toks: list[_Tok], text: str, titled: bool, found: list[_Finding]) -> None:
         """Names whose first word has an Arabic or Hebrew one-letter word joined to it (_PREFIXED),
         exactly; only that word is read without it ("وفلاديمير بوتين" keeps the ب of بوتين)."""
         window = list(toks)
@@ -508,7 +486,7 @@ class NameIndex:
             bare = _without_prefix(t)
             if bare is not None:
                 window[i] = bare
-                self._exact_at(window, i, titled, found)
+                self._exact_at(window, i, text, titled, found)
                 window[i] = t
 
     def _reversed(self, toks: list[_Tok], text: str, titled: bool, found: list[_Finding]) -> None:
@@ -528,26 +506,6 @@ class NameIndex:
                 if two_words and spelt and self._allowed(nid, window, window, titled):
                     words = f"{first.form}, {second.form}"
                     found.append((first.start, second.end, nid, 0, "reversed", words))
-
-    def _initialled(self, toks: list[_Tok], text: str, found: list[_Finding]) -> None:
-        """A registry name of several words with its first word as a capital initial and a full stop,
-        the rest exactly spelt, an ordinary word of it capitalised: "T. Swift", "E. Musk" ("J. Smith"
-        names no one of the registry; "a T. swift" neither)."""
-        for i, t in enumerate(toks):
-            if len(t.form) != 1 or not t.upper or text[t.end : t.end + 1] != ".":
-                continue
-            cls = form = ""
-            amb = False
-            for k in range(1, min(self.longest, len(toks) - i)):
-                r = toks[i + k]
-                if toks[i + k - 1].brk or (r.form in _ORDINARY and not r.upper):
-                    break
-                cls, form, amb = cls + r.cls, form + r.form, amb or r.amb
-                got = self._initials.get(t.form + cls)
-                for nid in () if got is None else (got,) if isinstance(got, int) else got:
-                    if amb or self._joined[nid].endswith(form):
-                        words = " ".join(w.form for w in toks[i : i + k + 1])
-                        found.append((t.start, r.end, nid, 0, "initial", words))
 
     def _unspaced_in(self, text: str, found: list[_Finding]) -> None:
         """Names in scripts without spaces inside a run of those scripts, separators left out: "特朗普在跳舞",
@@ -714,7 +672,9 @@ class NameIndex:
             t = window[0]
             if not (t.leet or t.spaced or (t.upper and not t.initial and not titled)):
                 return False
-        elif flags & _ORDINARY_ALL and not all(t.leet or t.spaced or (t.anyupper and not titled) for t in window):
+        elif flags & _ORDINARY_ALL and not all(
+            t.leet or t.spaced or (t.anyupper and not titled) for t in window if not t.form.isdigit()
+        ):
             return False
         if len(window) == 1 and not flags & _SINGLE:  # a multi-word name as one token
             t = window[0]
@@ -792,20 +752,24 @@ def _without_prefix(t: _Tok) -> _Tok | None:
     return bare
 
 
-def _in_pieces(window: list[_Tok], breaks: int) -> bool:
-    """A name of several words (`breaks`: its word breaks) with words of it cut into pieces of 2
-    letters or more, not all of a word's pieces ordinary words: "tay lor swift" (not "in a garten")."""
-    if not breaks:
-        return False  # a one-word name: two words run together are too often one by chance
+def _in_pieces(window: list[_Tok], mask: int, breaks: int, text: str) -> bool:
+    """A name of several words (`breaks`: its word breaks; `mask`: the window's) written in lower case
+    with words of it cut in two, by a space alone, into pieces of 2 letters or more that are not both
+    ordinary words: "tay lor swift", "taylor swi ft" (not "in a garten", "emmas tone", "Giuseppe, con te",
+    "ta yl or swift")."""
+    if not breaks or breaks & ~mask:
+        return False  # a one-word name (two words run together are too often one), or a break straddled
     words: list[list[_Tok]] = []
     at = 0
-    for t in window:
+    for n, t in enumerate(window):
+        if t.anyupper or (n and text[window[n - 1].end : t.start] != " "):
+            return False
         if not words or breaks >> at & 1:
             words.append([])
         words[-1].append(t)
         at += len(t.cls)
     return all(
-        all(len(t.form) >= 2 for t in pieces) and not all(t.form in _ORDINARY for t in pieces)
+        len(pieces) == 2 and min(len(t.form) for t in pieces) >= 2 and not all(t.form in _ORDINARY for t in pieces)
         for pieces in words
         if len(pieces) > 1
     )
@@ -815,8 +779,8 @@ def _flags_of(words: tuple[str, ...], *, alias: bool) -> int:
     flags = _ALIAS if alias else 0
     if len(words) == 1:
         flags |= _SINGLE | (_ORDINARY_ONE if words[0] in _ORDINARY else 0)
-    elif _ORDINARY.issuperset(words) and _GIVEN.isdisjoint(words):
-        flags |= _ORDINARY_ALL
+    elif _ORDINARY.issuperset(w for w in words if not w.isdigit()) and _GIVEN.isdisjoint(words):
+        flags |= _ORDINARY_ALL  # numbers aside: "50 Cent" needs its capital ("a 50 cent coin")
     if not all(w.isalpha() for w in words):
         flags |= _NO_FUZZY  # a name with digits ("Number99999"): exactly as written
     return flags

@@ -15,7 +15,8 @@ Reading a prompt (`_Reader`)
 2. Views. The base view keeps each piece whole ("TaylorSwift" → taylorswift). A second view, made only
    when the prompt has one, splits camelCase pieces and spaced-out runs at their capitals (taylor
    swift). A third, exact only, keeps digits as written, made only when the prompt has a word of a
-   name with digits ("Number7", "CR7").
+   name with digits ("Number7", "CR7"), and keeps the numbers that are words of a name ("André
+   3000", "50 Cent": without the number one word is left, which is no one's name).
 """
 
 from __future__ import annotations
@@ -299,7 +300,7 @@ class _Reader:
         return _Prompt(
             base=_runs(self.base, split_case=False),
             camel=_runs(self.camel, split_case=True) if self.has_camel else None,
-            digits=_digits_view(text) if self.has_digit_word else None,
+            digits=_digits_view(text, self.digit_words) if self.has_digit_word else None,
             # Title Case: most words capitalised that need not be (the first of a sentence need be)
             titled=self.words >= 3 and self.capitals >= 0.75 * self.words,
         )
@@ -356,8 +357,9 @@ class _Reader:
                 self.camel.append(word)
 
 
-def _digits_view(text: str) -> list[_Tok]:
-    """The prompt's words as written, digits kept, for names with digits ("Number7", "CR7")."""
+def _digits_view(text: str, digit_words: frozenset[str]) -> list[_Tok]:
+    """The prompt's words as written, digits kept, for names with digits ("Number7", "CR7") and the
+    numbers that are words of a name ("André 3000")."""
     out: list[_Tok] = []
     last_end = 0
     for m in _PIECE.finditer(text):
@@ -369,7 +371,7 @@ def _digits_view(text: str) -> list[_Tok]:
         if raw in ("s", "S") and " " not in gap and any(c in _APOSTROPHES for c in gap):
             continue
         folded = _fold(raw.rstrip("!"))
-        if any(c.isalpha() for c in folded):
+        if any(c.isalpha() for c in folded) or folded in digit_words:
             out.append(_Tok(folded, last_end - len(raw), last_end, raw))
         elif out:
             out[-1].brk = True  # a number
