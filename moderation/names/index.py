@@ -72,7 +72,7 @@ from rapidfuzz.distance import OSA
 from core.text import canonical
 from moderation.names.common import Hit, Person
 from moderation.names.reading import _LEET, _MARKS, _PIECE, _camel_parts, _fold, _numbers, _Reader, _Tok
-from moderation.names.words import _GIVEN, _ORDINARY
+from moderation.names.words import _EVERYDAY_ELSEWHERE, _GIVEN, _ORDINARY
 
 
 def _name_edits(letters: int) -> int:
@@ -434,6 +434,8 @@ class NameIndex:
             self._unspaced_in(read, found)
         out: list[Finding] = []
         for start, stop, nid, edits, how, words in found:
+            if self._flags[nid] & _SINGLE and read[start:stop] in _EVERYDAY_ELSEWHERE:
+                continue  # "cuidados com a pele": a word of another language, written as that word
             who = self._people[nid]
             person = who if not ignore or (who.kind, who.id) not in ignore else self._other(nid, ignore)
             if person is not None:

@@ -323,6 +323,28 @@ def test_a_number_without_which_one_word_is_left_is_part_of_the_name():
     assert [h.person.id for h in idx.find("Elon 2024 Musk")] == [2]  # a number inside a name still no word
 
 
+@pytest.mark.parametrize(
+    ("prompt", "who"),
+    [
+        ("cuidados com a pele no inverno", []),  # Portuguese: skin care in winter
+        ("uma mão segurando uma flor", []),  # a hand holding a flower
+        ("uma mao segurando uma flor", []),  # typed without its accent
+        ("c'est trop cher pour moi", []),  # French: too dear for me
+        ("evita el sol al mediodía", []),  # Spanish: avoid the sun at noon
+        ("Pelé dancing", ["Pelé"]),  # written as a name: its accent, a capital
+        ("pelé fazendo um gol", ["Pelé"]),
+        ("a video of Pele juggling", ["Pelé"]),
+        ("p3l3 dancing", ["Pelé"]),
+        ("Cher singing on stage", ["Cher"]),
+        ("Mao in a field", ["Mao Zedong"]),
+        ("lula grelhada com arroz", ["Lula da Silva"]),  # a head of state: refused in lower case too
+    ],
+)
+def test_an_everyday_word_of_another_language_is_that_word_in_lower_case(prompt, who):
+    people = [("Pelé", [], ""), ("Cher", [], ""), ("Mao Zedong", ["Mao"], ""), ("Lula da Silva", ["Lula"], "")]
+    assert found(NameIndex(_entries(people)), prompt) == who
+
+
 def test_a_joined_word_of_ordinary_letters_needs_a_sign_it_was_joined():
     idx = NameIndex([("Kim Chi", Person("registry", 1, "Kim Chi"))])
     assert idx.find("kimchi") == []
