@@ -6,11 +6,11 @@ Matching (`NameIndex.find`), per view, at each token, with no loop over the name
   joined form ("taylorswift"); it is that name when the window's word breaks are some of the name's:
   "taylor swift", "taylorswift" and "robert deniro" name Robert De Niro or Taylor Swift, while
   "in a garten" has a break that "Ina Garten" has not. A name written in capitalised parts may have
-  more ("Xi Jin Ping"), and so may a name of several words written in lower case with a word of it
-  cut in two by a space alone, into pieces of 2 letters or more that are not both ordinary words
-  ("tay lor swift", "taylor swi ft"; not "Giuseppe, con te", "emmas tone"; a window may have 2 tokens
-  more than the longest name has words). A capitalised one-word name in the plural is that name
-  ("the Obamas").
+  more ("Xi Jin Ping"), and so may an entry's own name of several words (not an alias: "money may
+  weather") written in lower case with a word of it cut in two by a space alone, into pieces of 2
+  letters or more that are not both ordinary words ("tay lor swift", "taylor swi ft"; not "Giuseppe,
+  con te", "emmas tone"; a window may have 2 tokens more than the longest name has words). A
+  capitalised one-word name in the plural is that name ("the Obamas").
 - With letters wrong, word by word ("Barak Obama", "Tayler Swfit"): each token's candidate name words
   come from a symmetric-delete index of the distinct words of all names (every word with up to 1
   letter deleted, 2 from 9 letters), verified with rapidfuzz's OSA distance (a swap of neighbours is
@@ -434,7 +434,7 @@ class NameIndex:
             self._unspaced_in(read, found)
         out: list[Finding] = []
         for start, stop, nid, edits, how, words in found:
-            if self._flags[nid] & _SINGLE and read[start:stop] in _EVERYDAY_ELSEWHERE:
+            if self._flags[nid] & _SINGLE and _everyday_elsewhere(read, start, stop):
                 continue  # "cuidados com a pele": a word of another language, written as that word
             who = self._people[nid]
             person = who if not ignore or (who.kind, who.id) not in ignore else self._other(nid, ignore)
@@ -467,12 +467,14 @@ class NameIndex:
             for nid, breaks, joined in () if got is None else (got,) if isinstance(got, tuple) else got:
                 window = toks[i : i + k + 1]
                 # A break the name has not ("in a garten") only in a name written in capitalised parts
-                # ("Xi Jin Ping"), or in lower case with a word cut in two ("tay lor swift", _in_pieces).
+                # ("Xi Jin Ping"), or in lower case with a word cut in two ("tay lor swift", _in_pieces), in
+                # an entry's own name only: aliases are often everyday words ("money may weather the
+                # storm" is no "Money Mayweather").
                 split = bool(mask & ~breaks)
                 if (
                     split
                     and not (not titled and all(t.upper and len(t.form) >= 2 for t in window))
-                    and not _in_pieces(window, mask, breaks, text)
+                    and (self._flags[nid] & _ALIAS or not _in_pieces(window, mask, breaks, text))
                 ):
                     continue
                 if (amb or form == joined) and self._allowed(nid, window, (), titled):
@@ -752,6 +754,14 @@ def _without_prefix(t: _Tok) -> _Tok | None:
     bare = _Tok(t.form[1:], t.start + 1, t.end)
     bare.brk, bare.initial = t.brk, t.initial
     return bare
+
+
+def _everyday_elsewhere(text: str, start: int, stop: int) -> bool:
+    """text[start:stop] is one of _EVERYDAY_ELSEWHERE as written, a word on its own: not part of a
+    hashtag, a handle or a camelCase word ("#cher", "@bono", "bonoSinging" are written as names)."""
+    before = text[start - 1] if start else " "
+    after = text[stop] if stop < len(text) else " "
+    return text[start:stop] in _EVERYDAY_ELSEWHERE and not (before.isalnum() or before in "#@") and not after.isalnum()
 
 
 def _in_pieces(window: list[_Tok], mask: int, breaks: int, text: str) -> bool:

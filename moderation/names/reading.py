@@ -328,10 +328,10 @@ class _Reader:
 
     def _mixed(self, raw: str, at: int, *, sigil: bool, initial: bool) -> None:
         """A piece with digits or symbols: leetspeak, numbers, or a name with digits."""
-        if self.digit_words and _fold(raw) in self.digit_words:
-            self.has_digit_word = True  # a name's word with digits: read the digits view too
         # Numbers are no words of a name, and no gap in one either ("Elon 2024 Musk" is Elon Musk).
-        lead, core, _trail = _numbers(raw)
+        lead, core, trail = _numbers(raw)
+        if self.digit_words and not self.digit_words.isdisjoint((_fold(raw), lead, trail)):
+            self.has_digit_word = True  # a name's word with digits ("CR7", "André3000"): the digits view too
         word = _word(core, at + len(lead)) if core else None
         if word is not None:
             self._count(core, initial=initial)
@@ -362,17 +362,23 @@ def _digits_view(text: str, digit_words: frozenset[str]) -> list[_Tok]:
     numbers that are words of a name ("André 3000")."""
     out: list[_Tok] = []
     last_end = 0
+    last = ""
     for m in _PIECE.finditer(text):
         gap = text[last_end : m.start()]
         last_end = m.end()
-        if out and any(c in _STOPS for c in gap):
+        # a sentence ended ("." not after an initial nor "Mr.": "Mr. 360"), as _Reader.read reads it
+        stop = any(c in _STOPS and (c != "." or (len(last) >= 2 and last.lower() not in _ABBREVIATIONS)) for c in gap)
+        if out and stop:
             out[-1].brk = True
         raw = m.group().lstrip("@")
+        last = raw
         if raw in ("s", "S") and " " not in gap and any(c in _APOSTROPHES for c in gap):
             continue
-        folded = _fold(raw.rstrip("!"))
+        word = raw.rstrip("!")
+        folded = _fold(word)
         if any(c.isalpha() for c in folded) or folded in digit_words:
-            out.append(_Tok(folded, last_end - len(raw), last_end, raw))
+            start = last_end - len(raw)
+            out.append(_Tok(folded, start, start + len(word), raw))
         elif out:
             out[-1].brk = True  # a number
     return out

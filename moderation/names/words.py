@@ -22,10 +22,11 @@ from __future__ import annotations
 # Everyday words of other languages written in Latin letters that are one-word names or aliases of the
 # starter registry, as those languages write them in lower case: such a word written so is the word, and
 # the person only when written as a name (a capital anywhere, "Pelé" with its accent, leetspeak, spaced
-# letters): "cuidados com a pele" (skin), "c'est trop cher" (dear), "uma mão" or "uma mao" (a hand),
-# "evita el sol" (avoid), "un bono" (a voucher), "stary wóz" (a cart). Not the political figures, whom a
-# false refusal protects from election deepfakes ("lula", a squid; "modi", ways; "meloni", melons;
-# "draghi", dragons), nor the most prompted athlete ("messi", put): they stay refused in lower case too.
+# letters; a word on its own, not in a hashtag, a handle or camelCase): "cuidados com a pele" (skin),
+# "c'est trop cher" (dear), "uma mão" or "uma mao" (a hand), "evita el sol" (avoid), "un bono" (a
+# voucher), "stary wóz" (a cart). Not today's politicians, whom a false refusal protects from election
+# deepfakes ("lula", a squid; "modi", ways; "meloni", melons; "draghi", dragons), nor the most prompted
+# athlete ("messi", put): they stay refused in lower case too.
 _EVERYDAY_ELSEWHERE = frozenset({"pele", "cher", "mão", "mao", "evita", "bono", "wóz", "woz"})
 
 # Given names that are also ordinary words: a name with one of them is a name in lower case too

@@ -310,6 +310,8 @@ def test_a_word_of_a_name_cut_in_two_in_lower_case():
     assert idx.find("three emmas tone their muscles") == []  # a piece across the name's break
     assert idx.find("Tay Lor Swift On Stage Tonight Live") == []  # Title Case: capitals say nothing
     assert idx.find("Tay lor swift") == []  # in lower case only
+    nickname = NameIndex([("Money Mayweather", Person("registry", 1, "Floyd Mayweather"))])
+    assert nickname.find("money may weather the storm") == []  # an alias: often everyday words
 
 
 def test_a_number_without_which_one_word_is_left_is_part_of_the_name():
@@ -321,6 +323,9 @@ def test_a_number_without_which_one_word_is_left_is_part_of_the_name():
     assert idx.find("André cooking dinner with his kids") == []  # a first name is no one
     assert idx.find("andre and 3000 balloons") == []
     assert [h.person.id for h in idx.find("Elon 2024 Musk")] == [2]  # a number inside a name still no word
+    assert [h.person.id for h in idx.find("#Andre3000 on stage")] == [1]  # joined
+    titled = NameIndex([("Mr. 360", Person("registry", 3, "AB de Villiers"))])
+    assert [h.person.id for h in titled.find("Mr. 360 batting")] == [3]  # "Mr." ends no sentence
 
 
 @pytest.mark.parametrize(
@@ -338,10 +343,20 @@ def test_a_number_without_which_one_word_is_left_is_part_of_the_name():
         ("Cher singing on stage", ["Cher"]),
         ("Mao in a field", ["Mao Zedong"]),
         ("lula grelhada com arroz", ["Lula da Silva"]),  # a head of state: refused in lower case too
+        ("c'est trop cher! 21 euros", []),  # the digits view (21 Savage) reads "cher" without its "!"
+        ("#cher at the gala", ["Cher"]),  # a hashtag, a handle, camelCase: written as a name
+        ("@cher singing", ["Cher"]),
+        ("cherSinging live", ["Cher"]),
     ],
 )
 def test_an_everyday_word_of_another_language_is_that_word_in_lower_case(prompt, who):
-    people = [("Pelé", [], ""), ("Cher", [], ""), ("Mao Zedong", ["Mao"], ""), ("Lula da Silva", ["Lula"], "")]
+    people = [
+        ("Pelé", [], ""),
+        ("Cher", [], ""),
+        ("Mao Zedong", ["Mao"], ""),
+        ("Lula da Silva", ["Lula"], ""),
+        ("21 Savage", [], ""),
+    ]
     assert found(NameIndex(_entries(people)), prompt) == who
 
 
