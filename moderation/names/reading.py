@@ -277,8 +277,7 @@ class _Reader:
             if first:
                 # a sentence ended before it: "." after a word (not after an initial, "J.K.", nor
                 # "Mr."), ! ? ;
-                end = gap[space - 1] if space > 0 else ""
-                if end in _STOPS and (end != "." or (len(last) >= 2 and last.lower() not in _ABBREVIATIONS)):
+                if space > 0 and _ends_sentence(gap[space - 1], last):
                     self._break(self.base, self.camel)
                     self.initial = True
                 elif last:
@@ -357,6 +356,12 @@ class _Reader:
                 self.camel.append(word)
 
 
+def _ends_sentence(mark: str, last: str) -> bool:
+    """Whether `mark` after the piece `last` ends a sentence: ! ? ; and a full stop after a word, not
+    after an initial ("J.K.") nor an abbreviation ("Mr.")."""
+    return mark in _STOPS and (mark != "." or (len(last) >= 2 and last.lower() not in _ABBREVIATIONS))
+
+
 def _digits_view(text: str, digit_words: frozenset[str]) -> list[_Tok]:
     """The prompt's words as written, digits kept, for names with digits ("Number7", "CR7") and the
     numbers that are words of a name ("André 3000")."""
@@ -366,9 +371,7 @@ def _digits_view(text: str, digit_words: frozenset[str]) -> list[_Tok]:
     for m in _PIECE.finditer(text):
         gap = text[last_end : m.start()]
         last_end = m.end()
-        # a sentence ended ("." not after an initial nor "Mr.": "Mr. 360"), as _Reader.read reads it
-        stop = any(c in _STOPS and (c != "." or (len(last) >= 2 and last.lower() not in _ABBREVIATIONS)) for c in gap)
-        if out and stop:
+        if out and any(_ends_sentence(c, last) for c in gap):  # not the "." of "Mr. 360"
             out[-1].brk = True
         raw = m.group().lstrip("@")
         last = raw
