@@ -12,11 +12,12 @@ from the scheduled send time, and a request unanswered after 2 s is a failure. E
 same machine: PostgreSQL, Redis, nginx, gunicorn (3 sync workers), the load generator, and for the
 busy runs a Celery worker started as config/supervisord.conf starts it, kept rendering 5 s videos.
 
-1. For You page 1 (2,000 viewers with follows, a random one per request) at 300 req/s: 3 runs quiet,
-   3 runs busy; p50/p99 and failures of each (target p99 <= 50 ms).
-2. The same at 100, 200, 250 and 350 req/s (quiet, once): the latency curve.
-3. Page 1 and page 300 of the same 60 viewers' feeds (cursors made by walking them), 100 req/s each,
-   quiet: the p99 ratio (target <= 1.5).
+Quiet, then again with the worker busy, `--runs` (3) runs of each of 1, 3 and 4; 2 and 5 quiet, once:
+1. For You page 1 (2,000 viewers with follows, a random one per request) at 300 req/s: p50/p99 and
+   failures of each run (target p99 <= 50 ms).
+2. The same at 100, 200, 250 and 350 req/s: the latency curve.
+3. Page 1 and page 300 of the same 60 viewers' feeds (cursors made by walking them), 100 req/s each:
+   the p99 ratio (target <= 1.5).
 4. Page 100 served by ours (60 viewers' cursors) and by a stock DRF ReadOnlyModelViewSet with an
    indexed score and cursor pagination (benchmarks/stock_feed.py), each at rising rates until its p99
    passes 50 ms or 1% fail: the highest rate each sustains, and the ratio (target >= 5x).
@@ -38,6 +39,7 @@ import tempfile
 import time
 import urllib.parse
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from _common import (
@@ -68,6 +70,7 @@ from feed.ranking import for_you_page
 
 SLO_MS = 50.0
 TARGET_RATE = 300
+CAPACITY_RATES = [25, 50, 100, 150, 200, 250, 300, 400, 500, 600, 750]  # 750: 5x a stock 150
 
 
 def deep_cursors(people: list[tuple[int, str]], pages: tuple[int, ...]) -> dict[int, list[tuple[str, str]]]:
@@ -113,14 +116,32 @@ def highest_rate(requests: Path, rates: list[int], seconds: float, log: list[str
     return best
 
 
-def verdicts(quiet: list[dict[str, float]], busy: list[dict[str, float]]) -> None:
-    for label, runs in (("quiet", quiet), ("busy", busy)):
-        if runs:
-            verdict = "met" if all(meets(r) for r in runs) else "not met"
-            p50, p99 = spread([r["p50_ms"] for r in runs]), spread([r["p99_ms"] for r in runs])
+@dataclass
+class Phase:
+    """The runs of one phase (quiet, or a worker busy): page 1 at TARGET_RATE, the page 300 / page 1
+    p99 ratio, and page 100's highest rate under the SLO, ours and stock DRF's."""
+
+    page1: list[dict[str, float]] = field(default_factory=list)
+    deep: list[float] = field(default_factory=list)
+    capacity: list[tuple[int, int]] = field(default_factory=list)
+
+    def verdicts(self, label: str) -> None:
+        if self.page1:
+            verdict = "met" if all(meets(r) for r in self.page1) else "not met"
+            p50, p99 = spread([r["p50_ms"] for r in self.page1]), spread([r["p99_ms"] for r in self.page1])
             print(
-                f"page 1 at {TARGET_RATE} req/s, {label}, {len(runs)} runs: p50 {p50} ms, p99 {p99} ms; "
+                f"page 1 at {TARGET_RATE} req/s, {label}, {len(self.page1)} runs: p50 {p50} ms, p99 {p99} ms; "
                 f"p99 <= {SLO_MS:.0f} ms with <= 1% failed: {verdict}"
+            )
+        if self.deep:
+            ratios = ", ".join(f"{r:.2f}" for r in self.deep)
+            verdict = "met" if all(r <= 1.5 for r in self.deep) else "not met"
+            print(f"page 300 p99 / page 1 p99 (same viewers, 100 req/s), {label}: {ratios} (target <= 1.5): {verdict}")
+        for ours, stock in self.capacity:
+            ratio = f"{ours / stock:.1f}x" if stock else "stock sustains none of the rates"
+            print(
+                f"page 100, {label}, highest rate with p99 <= {SLO_MS:.0f} ms and <= 1% failed: ours {ours} req/s, "
+                f"stock DRF {stock} req/s: {ratio} (target >= 5x)"
             )
 
 
@@ -174,48 +195,53 @@ def main() -> None:  # noqa: PLR0912 - one run of every scenario, in order
     server = start_gunicorn(args.workers)
     nginx = start_nginx(folder)
     log: list[str] = []
-    quiet: list[dict[str, float]] = []
-    busy: list[dict[str, float]] = []
+    phases: dict[str, Phase] = {}
     try:
         openloop(page1, rate=100, seconds=5)  # warm-up: connections, prepared statements
-        for _ in range(args.runs):
-            quiet.append(openloop(page1, rate=TARGET_RATE, seconds=args.seconds))
-            settle()
-            log.append(show("page 1, quiet", quiet[-1]))
+
+        def measure(label: str) -> Phase:
+            """`--runs` runs of each target's figure, in this phase (quiet, or a worker busy)."""
+            phase = Phase()
+            for _ in range(args.runs):
+                phase.page1.append(openloop(page1, rate=TARGET_RATE, seconds=args.seconds))
+                settle()
+                log.append(show(f"page 1, {label}", phase.page1[-1]))
+            for _ in range(args.runs if "deep" not in args.skip else 0):
+                d1 = openloop(page1_deep, rate=100, seconds=args.seconds)
+                settle()
+                d300 = openloop(page300, rate=100, seconds=args.seconds)
+                settle()
+                log.append(show(f"page 1 of the deep-walk viewers, {label}", d1))
+                log.append(show(f"page 300 of the same viewers, {label}", d300))
+                phase.deep.append(d300["p99_ms"] / d1["p99_ms"])
+            for _ in range(args.runs if "stock" not in args.skip else 0):
+                ours = highest_rate(page100, CAPACITY_RATES, args.seconds / 2, log, f"page 100, ours, {label}")
+                stock = highest_rate(stock100, CAPACITY_RATES, args.seconds / 2, log, f"page 100, stock DRF, {label}")
+                phase.capacity.append((ours, stock))
+            return phase
+
+        phases["quiet"] = measure("quiet")
         if "curve" not in args.skip:
             for rate in (100, 200, 250, 350):
                 log.append(show("page 1, quiet", openloop(page1, rate=rate, seconds=args.seconds)))
                 settle()
-        if "deep" not in args.skip:
-            d1 = openloop(page1_deep, rate=100, seconds=args.seconds)
-            settle()
-            d300 = openloop(page300, rate=100, seconds=args.seconds)
-            settle()
-            log += [show("page 1 of the deep-walk viewers", d1), show("page 300 of the same viewers", d300)]
-        if "stock" not in args.skip:
-            rates = [25, 50, 100, 150, 200, 250, 300, 400, 500, 600, 750]  # 750: 5x a stock 150
-            ours_best = highest_rate(page100, rates, args.seconds / 2, log, "page 100, ours")
-            stock_best = highest_rate(stock100, rates, args.seconds / 2, log, "page 100, stock DRF")
         if "plain" not in args.skip:
             plain_rates = [100, 200, 300, 400, 500, 600, 750, 1000, 1250]  # ours' steps, then up to 5x 250
             plain_best = highest_rate(plain, plain_rates, args.seconds / 2, log, "GET /api/v1/me/blocks")
-
-        def busy_runs(label: str, *, idle: bool) -> list[dict[str, float]]:
-            """`--runs` runs of page 1 at TARGET_RATE while a worker renders (`idle`: as make run
-            starts it, under SCHED_IDLE; otherwise at nice 10 only)."""
-            found = []
-            with busy_worker(os.environ["DATABASE_URL"], args.broker, idle=idle) as worker:
+        if "busy" not in args.skip:  # as make run starts the worker, under SCHED_IDLE
+            with busy_worker(os.environ["DATABASE_URL"], args.broker) as worker:
+                phases["busy"] = measure("busy worker")
+            print(f"the busy worker finished {worker.renders} renders (least lease left {worker.lease_left_s} s of 15)")
+        if args.busy_nice:  # at nice 10 only: page 1's runs go to the log, side by side
+            with busy_worker(os.environ["DATABASE_URL"], args.broker, idle=False):
                 for _ in range(args.runs):
-                    found.append(openloop(page1, rate=TARGET_RATE, seconds=args.seconds))
+                    log.append(
+                        show(
+                            "page 1, busy worker at nice 10 only",
+                            openloop(page1, rate=TARGET_RATE, seconds=args.seconds),
+                        )
+                    )
                     settle()
-                    log.append(show(f"page 1, {label}", found[-1]))
-            print(f"the {label} finished {worker.renders} renders (least lease left {worker.lease_left_s} s of 15)")
-            return found
-
-        if "busy" not in args.skip:
-            busy = busy_runs("busy worker", idle=True)
-        if args.busy_nice:
-            busy_runs("busy worker at nice 10 only", idle=False)  # its runs go to the log, side by side
     finally:
         subprocess.run(["nginx", "-c", str(nginx), "-s", "quit"], check=False)
         os.killpg(server.pid, signal.SIGTERM)
@@ -224,22 +250,14 @@ def main() -> None:  # noqa: PLR0912 - one run of every scenario, in order
     print("\n" + SHOW_HEADER)
     print("\n".join(log))
     print()
-    verdicts(quiet, busy)
-    if "deep" not in args.skip:
-        ratio = d300["p99_ms"] / d1["p99_ms"]
-        print(f"page 300 p99 / page 1 p99 (same viewers, 100 req/s): {ratio:.2f} (target <= 1.5)")
-    if "stock" not in args.skip:
-        ratio_text = f"{ours_best / stock_best:.1f}x" if stock_best else "stock sustains none of the rates"
-        print(
-            f"page 100, highest rate with p99 <= {SLO_MS:.0f} ms and <= 1% failed: ours {ours_best} req/s, "
-            f"stock DRF {stock_best} req/s: {ratio_text} (target >= 5x)"
-        )
+    for label, phase in phases.items():
+        phase.verdicts(label)
     if "plain" not in args.skip:
         print(
             f"GET /api/v1/me/blocks, highest rate with p99 <= {SLO_MS:.0f} ms and <= 1% failed: {plain_best} req/s "
             "(an ordinary authenticated read, for comparison)"
         )
-    print(json.dumps({"quiet": quiet, "busy": busy}))
+    print(json.dumps({label: phase.page1 for label, phase in phases.items()}))
 
 
 if __name__ == "__main__":
