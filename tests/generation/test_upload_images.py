@@ -123,3 +123,25 @@ def test_an_image_whose_exif_is_damaged_is_refused_and_nothing_is_stored(api):
         ).status_code
         == 202
     )
+
+
+def test_a_thin_strip_is_cropped_to_the_frame_before_it_is_scaled():
+    """A 64 × 4,000 image within every cap, scaled to cover a 16:9 frame before cropping, became
+    1,024 × 64,000 pixels (196 MB) in the request; at 64 × 375,000 (24 megapixels) it would be 18 GB."""
+    import tracemalloc
+
+    import numpy as np
+
+    from generation.conf import conf
+    from generation.uploads import as_rendered
+
+    strip = np.full((4000, 64, 3), 128, np.uint8)
+    tracemalloc.start()
+    try:
+        frame = as_rendered(strip, "16:9")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    width, height = conf().sizes["16:9"]
+    assert frame.shape == (height, width, 3)
+    assert peak < 16 * 2**20, f"{peak / 2**20:.0f} MiB"

@@ -40,16 +40,18 @@ from generation.backends.composite.speech import Speech, speak
 
 
 def _cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    """`image` scaled to cover width × height and centre-cropped to exactly that size."""
+    """`image` centre-cropped to the aspect of width × height and scaled to exactly that size. Cropped
+    first: a 64 × 8,000 strip scaled before cropping would cover a 1024-wide frame at 128,000 rows."""
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     image = image[:, :, :3]
     h, w = image.shape[:2]
-    scale = max(width / w, height / h)
-    size = (max(width, round(w * scale)), max(height, round(h * scale)))
-    resized = cv2.resize(image, size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
-    y0, x0 = (size[1] - height) // 2, (size[0] - width) // 2
-    return np.ascontiguousarray(resized[y0 : y0 + height, x0 : x0 + width])
+    crop_w, crop_h = min(w, max(1, round(h * width / height))), min(h, max(1, round(w * height / width)))
+    y0, x0 = (h - crop_h) // 2, (w - crop_w) // 2
+    crop = image[y0 : y0 + crop_h, x0 : x0 + crop_w]
+    shrinking = width < crop_w
+    resized = cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
+    return np.ascontiguousarray(resized)
 
 
 def cover_crop(image: np.ndarray, width: int, height: int) -> np.ndarray:
