@@ -162,7 +162,8 @@ def _shrunk(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     scale = min(1.0, max_side / max(height, width))
     if scale == 1.0:
         return image, scale
-    return cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA), scale
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))  # a thin strip keeps a pixel
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
 
 
 def normalise(vectors: np.ndarray) -> np.ndarray:

@@ -91,9 +91,15 @@ def photo_prepare(*, data: bytes) -> PreparedPhoto:
     height, width = image.shape[:2]
     if height * width > MAX_PHOTO_PIXELS:
         raise UnreadableImage(f"The photo is larger than {MAX_PHOTO_PIXELS:,} pixels.", code="image_too_large")
+    if min(height, width) < MIN_FACE_PX:
+        raise UnreadableImage(
+            f"The photo is too small to show a face: at least {MIN_FACE_PX} pixels on each side.",
+            code="image_too_small",
+        )
     scale = STORED_MAX_SIDE / max(height, width)
-    if scale < 1.0:
-        image = cv2.resize(image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+    if scale < 1.0:  # a side never below 1 pixel, however thin the photo (a 40 × 200,000 strip)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     template = face_template(image)
     ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
     if not ok:

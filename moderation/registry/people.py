@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -78,6 +79,13 @@ def clean_known_for(known_for: Iterable[str]) -> tuple[list[str], list[str]]:
     return phrases, problems
 
 
+def _refuse_controls(problems: dict[str, list[str]], texts: dict[str, list[Any]]) -> None:
+    """A problem for each field with a control character (NUL and the rest of Unicode's Cc) in a text."""
+    for field, values in texts.items():
+        if any(unicodedata.category(c) == "Cc" for value in values for c in str(value)):
+            problems.setdefault(field, []).append("Control characters (such as NUL) are not allowed.")
+
+
 def _clean_person(
     *,
     name: str,
@@ -124,6 +132,9 @@ def _clean_person(
         problems.setdefault("note", []).append(f"At most {MAX_NOTE} characters.")
     if kind not in ProtectedPerson.Kind.values:
         problems.setdefault("kind", []).append(f"One of {', '.join(ProtectedPerson.Kind.values)}.")
+    phrases_given = [known_for] if isinstance(known_for, str) else list(known_for or [])
+    texts = {"name": [name], "aliases": kept, "description": [description], "note": [note], "known_for": phrases_given}
+    _refuse_controls(problems, texts)
     if problems:
         return None, problems
     known = tuple(phrases) if phrases is not None else None

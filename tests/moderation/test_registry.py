@@ -70,6 +70,8 @@ def folder(tmp_path: Path) -> Path:
     (tmp_path / "astronaut.png").write_bytes(cv2.imencode(".png", faces.photo("astronaut"))[1].tobytes())
     (tmp_path / "coffee.jpg").write_bytes(jpeg("scene"))
     (tmp_path / "notes.jpg").write_text("not a photo at all")
+    (tmp_path / "thin.png").write_bytes(cv2.imencode(".png", np.full((5000, 1, 3), 200, np.uint8))[1].tobytes())
+    (tmp_path / "strip.png").write_bytes(cv2.imencode(".png", np.full((40, 200_000, 3), 200, np.uint8))[1].tobytes())
     return tmp_path
 
 
@@ -265,6 +267,11 @@ BAD = {
     "missing photo": (HEADER + "Amelia Quist,,,photos/nobody.jpg\n", 2, "photo “photos/nobody.jpg”: no such file"),
     "faceless photo": (HEADER + "Amelia Quist,,,coffee.jpg\n", 2, "No face was found"),
     "not an image": (HEADER + "Amelia Quist,,,notes.jpg\n", 2, "not an image we can read"),
+    "a photo 1 pixel wide": (HEADER + "Amelia Quist,,,thin.png\n", 2, "too small to show a face"),
+    "a photo 40 × 200,000": (HEADER + "Amelia Quist,,,strip.png\n", 2, "No face was found"),
+    "a NUL in a name": (HEADER + "Amelia Quist,,,\nBart\x00 Ferrante,,,\n", 3, "name: Control characters"),
+    "a NUL in an alias": (HEADER + "Amelia Quist,,,\nBart Ferrante,B\x00F,,\n", 3, "aliases: Control characters"),
+    "a control in a description": (HEADER + "Amelia Quist,,,\nBart Ferrante,,a\x07b,\n", 3, "Control characters"),
 }
 
 
@@ -392,6 +399,32 @@ def test_command_export_refuses_a_folder_or_a_file_for_photos_and_keeps_the_old_
         )
     assert kept.read_text(encoding="utf-8") == "the operator's last export\n"
     assert sorted(p.name for p in out.iterdir()) == ["afile", "keep.csv", "ro"]  # no partial file left
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("a file as the photos' folder", "not a folder"),
+        ("a photos' folder under a file", "not written"),
+        ("a photos' folder in no folder", "not written"),
+        ("a file name over 255 bytes", "not written"),
+    ],
+)
+def test_command_export_to_a_path_that_cannot_be_is_a_clear_error(db, folder, tmp_path_factory, where, message):
+    call_command("protected_people", "import", str(good_csv(folder)), stdout=io.StringIO())
+    out = tmp_path_factory.mktemp("out")
+    (out / "afile").write_text("x", encoding="utf-8")
+    args = {
+        "a file as the photos' folder": ["-", "--photos-dir", str(out / "afile")],
+        "a photos' folder under a file": ["-", "--photos-dir", str(out / "afile" / "sub")],
+        "a photos' folder in no folder": ["-", "--photos-dir", "/proc/no/such/place"],
+        "a file name over 255 bytes": [str(out / ("x" * 300 + ".csv"))],
+    }[where]
+    printed = io.StringIO()
+    with pytest.raises(CommandError, match=message):
+        call_command("protected_people", "export", *args, stdout=printed)
+    assert printed.getvalue() == ""  # not a header of a CSV cut short
+    assert sorted(p.name for p in out.iterdir()) == ["afile"]
 
 
 def test_command_exports_to_a_file_with_its_photos_and_to_standard_output(db, folder, tmp_path_factory):
@@ -699,6 +732,16 @@ def test_a_faceless_photo_is_a_form_error_and_stores_nothing(db, staff):
 
     assert response.status_code == 200
     assert "No face was found in this photo" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_a_photo_too_thin_for_a_face_is_a_form_error_and_stores_nothing(db, staff):
+    before = snapshot()
+
+    response = admin_add(staff, cv2.imencode(".png", np.full((5000, 1, 3), 200, np.uint8))[1].tobytes())
+
+    assert response.status_code == 200
+    assert "too small to show a face" in response.content.decode()
     assert snapshot() == before
 
 

@@ -58,27 +58,39 @@ class Command(BaseCommand):
         )
 
     def dump(self, file: str, *, photos_dir: str | None, no_photos: bool) -> None:
-        if file == "-":
-            folder = None if no_photos or not photos_dir else Path(photos_dir)
-            registry.registry_export(self.stdout, photos_dir=folder)  # type: ignore[arg-type]
-            return
-        target = Path(file)
-        if not target.parent.is_dir():
+        try:
+            self._dump(file, photos_dir=photos_dir, no_photos=no_photos)
+        except OSError as exc:  # a path the system refuses (too long, under a file, not writable)
+            raise CommandError(f"{exc.filename or file}: not written ({exc.strerror or exc}).") from exc
+
+    def _dump(self, file: str, *, photos_dir: str | None, no_photos: bool) -> None:
+        target = None if file == "-" else Path(file)
+        if target is not None and not target.parent.is_dir():
             raise CommandError(f"{target.parent}: no such folder.")
-        if target.is_dir():
+        if target is not None and target.is_dir():
             raise CommandError(f"{target}: a folder; name the CSV file to write.")
-        folder = None if no_photos else Path(photos_dir) if photos_dir else target.with_name(f"{target.stem}-photos")
+        if no_photos:
+            folder = None
+        elif photos_dir:
+            folder = Path(photos_dir)
+        else:  # standard output lists no photos unless told where to copy them
+            folder = None if target is None else target.with_name(f"{target.stem}-photos")
         if folder is not None and folder.exists() and not folder.is_dir():
             raise CommandError(f"{folder}: not a folder; the photos go into a folder (--photos-dir).")
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)  # before a line is written anywhere
+        if target is None:
+            registry.registry_export(self.stdout, photos_dir=folder)  # type: ignore[arg-type]
+            return
         # Written beside the target and renamed over it at the end: a failure leaves the old file whole.
         partial = target.with_name(f".{target.name}.partial")
         try:
             with partial.open("w", encoding="utf-8", newline="") as stream:
                 count = registry.registry_export(stream, photos_dir=folder, csv_dir=target.parent)
             partial.replace(target)
-        except OSError as exc:
+        except OSError:
             partial.unlink(missing_ok=True)
-            raise CommandError(f"{target}: not written ({exc.strerror or exc}).") from exc
+            raise
         where = f" (photos in {folder})" if folder is not None else ""
         self.stdout.write(self.style.SUCCESS(f"{count} people written to {target}{where}."))
 
