@@ -6,16 +6,30 @@ import argparse
 
 import numpy as np
 
+MAX_COUNT = 1_000_000_000  # far above what one machine seeds; numpy's sizes overflow beyond
+MAX_DAYS = 36_500  # a hundred years back; further overflows the calendar
 
-def count(text: str) -> int:
-    """The argparse type of a seed step's sizes: a whole number, 0 or more."""
+
+def _whole(text: str, most: int) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"“{text}” is not a whole number") from None
+        raise argparse.ArgumentTypeError(f"“{text[:40]}” is not a whole number") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{value} is below 0")
+    if value > most:
+        raise argparse.ArgumentTypeError(f"{value} is above {most:,}")
     return value
+
+
+def count(text: str) -> int:
+    """The argparse type of a seed step's sizes: a whole number from 0 to MAX_COUNT."""
+    return _whole(text, MAX_COUNT)
+
+
+def days(text: str) -> int:
+    """The argparse type of a span back in time, in days: a whole number from 0 to MAX_DAYS."""
+    return _whole(text, MAX_DAYS)
 
 
 def popularity(rng: np.random.Generator, n: int, exponent: float = 0.9) -> np.ndarray:

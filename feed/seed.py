@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from core.bulk import indexes_deferred, insert_rows, next_id
-from core.seeding import count, popularity, unique_pairs
+from core.seeding import count, days, popularity, unique_pairs
 from feed import services
 from feed.conf import conf
 from feed.models import Comment, Like, Video, VideoPerson, View
@@ -194,7 +194,7 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--likes", type=count, default=50_000)
     parser.add_argument("--views", type=count, default=30_000, help="viewers' plays (40%% watched to the end)")
     parser.add_argument("--comments", type=count, default=5000)
-    parser.add_argument("--days", type=count, default=90, help="videos are spread over this many past days")
+    parser.add_argument("--days", type=days, default=90, help="videos are spread over this many past days")
 
 
 def sample_clip(index: int, width: int = 144, height: int = 256, frames: int = 48, fps: int = 24) -> bytes:

@@ -2,8 +2,10 @@
 
 import io
 import signal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db.models import Count, F
 from django.test import Client
@@ -90,6 +92,9 @@ def test_seeded_videos_have_true_counters_real_files_and_a_skew(anon, settings):
         (["--users", "-5"], "argument --users: -5 is below 0"),
         (["--seed", "-1"], "argument --seed: -1 is below 0"),
         (["--videos", "ten"], "argument --videos: “ten” is not a whole number"),
+        (["--users", "1" + "0" * 20], "argument --users: 100000000000000000000 is above 1,000,000,000"),
+        (["--comments", "99999999999999999999"], "argument --comments: 99999999999999999999 is above 1,000,000,000"),
+        (["--days", "1000000"], "argument --days: 1000000 is above 36,500"),
         (["--users", "0", "--videos", "5"], "Videos need authors: give --users more than 0."),
     ],
 )
@@ -97,6 +102,7 @@ def test_bad_sizes_are_refused_with_a_message_and_store_nothing(args, message):
     with pytest.raises(CommandError, match=message):
         call_command("seed", *args, "--follows", "3", stdout=io.StringIO())
     assert not User.objects.exists() and not Video.objects.exists()
+    assert not (Path(settings.MEDIA_ROOT) / "seed").exists()  # no clip or poster written either
 
 
 def test_a_step_that_fails_leaves_no_earlier_steps_rows(monkeypatch):
