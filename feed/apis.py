@@ -36,6 +36,7 @@ from feed.presenters import (
     steer_body,
     video_bodies,
     video_body,
+    without_block_partners_shown,
 )
 from feed.ranking import for_you_page
 
@@ -54,14 +55,15 @@ def _videos_page(request: Request, queryset: Any, salt: str) -> dict[str, Any]:
 _feed_bodies = TTLCache(ttl=conf().body_cache_seconds, max_items=50_000)
 
 
-def for_you_bodies(ids: list[int], liked: set[int]) -> list[dict[str, Any]]:
+def for_you_bodies(ids: list[int], liked: set[int], viewer_id: int | None) -> list[dict[str, Any]]:
     bodies = _feed_bodies.get_many(ids)
     missing = [i for i in ids if i not in bodies]
     if missing:
         fresh = {card.id: video_body(card) for card in selectors.video_cards(missing)}
         _feed_bodies.set_many({k: v for k, v in fresh.items() if v["status"] == Video.Status.PUBLISHED})
         bodies.update(fresh)
-    return [{**bodies[i], "liked": i in liked} for i in ids if i in bodies]
+    page = [{**bodies[i], "liked": i in liked} for i in ids if i in bodies]
+    return without_block_partners_shown(page, viewer_id)
 
 
 class ForYouApi(APIView):
@@ -75,7 +77,7 @@ class ForYouApi(APIView):
     def get(self, request: Request) -> Response:
         viewer_id = viewer.pk if (viewer := viewer_of(request)) else None
         page = for_you_page(viewer_id, **page_query(request))
-        return Response({"results": for_you_bodies(page.ids, page.liked), "next": page.next})
+        return Response({"results": for_you_bodies(page.ids, page.liked, viewer_id), "next": page.next})
 
 
 class SteerApi(APIView):
@@ -196,8 +198,7 @@ class CommentsApi(APIView):
 class CommentDetailApi(APIView):
     @extend_schema(operation_id="comments_destroy", responses=no_content("Deleted.", 401, 403, 404))
     def delete(self, request: Request, comment_id: int) -> Response:
-        comment = selectors.comment_get(comment_id)
-        selectors.video_visible_to(comment.video_id, request.user)
+        comment = selectors.comment_reachable_by(comment_id, request.user)
         services.comment_delete(comment=comment, by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

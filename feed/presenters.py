@@ -10,6 +10,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.presenters import UserSummaryOutput
+from accounts.selectors import block_partner_handles
 from core.presenters import timestamp
 from feed import media, selectors
 from feed.models import Comment, Report, Steer, Video
@@ -43,7 +44,20 @@ def video_body(card: selectors.VideoCard, *, liked: bool = False) -> dict[str, A
 def video_bodies(ids: list[int], viewer: User | None) -> list[dict[str, Any]]:
     """Bodies of the videos with these ids, in order: two queries for a whole page."""
     liked = selectors.liked_ids(viewer, ids)
-    return [video_body(card, liked=card.id in liked) for card in selectors.video_cards(ids)]
+    bodies = [video_body(card, liked=card.id in liked) for card in selectors.video_cards(ids)]
+    return without_block_partners_shown(bodies, getattr(viewer, "pk", None))
+
+
+def without_block_partners_shown(bodies: list[dict[str, Any]], viewer_id: int | None) -> list[dict[str, Any]]:
+    """The bodies without, in `cameos`, anyone in a block with the viewer: someone who blocked them
+    does not exist for them (their handle is a 404), and someone they blocked is not shown to them.
+    One query, and only for a signed-in viewer's page that shows someone."""
+    if viewer_id is None or not any(body["cameos"] for body in bodies):
+        return bodies
+    hidden = block_partner_handles(viewer_id)
+    if not hidden:
+        return bodies
+    return [{**body, "cameos": [h for h in body["cameos"] if h not in hidden]} for body in bodies]
 
 
 class AuthorOutput(UserSummaryOutput):  # who made a video or wrote a comment (no docstring: it would enter the schema)
@@ -70,7 +84,10 @@ class VideoOutput(serializers.Serializer):
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     counts = CountsOutput()
-    cameos = serializers.ListField(child=serializers.CharField(), help_text="Handles of the people shown.")
+    cameos = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Handles of the people shown, but for anyone in a block with the caller.",
+    )
     remix_of = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
     published_at = serializers.DateTimeField(allow_null=True)

@@ -145,6 +145,19 @@ def comment_get(comment_id: int) -> Comment:
     return comment
 
 
+def comment_reachable_by(comment_id: int, user: User) -> Comment:
+    """The comment as `user` may reach it to delete it: their own wherever it is (also on a video
+    whose author later blocked them), another's only on a video they can see. Else the same 404, word
+    for word, as an unknown id: whether a hidden video has comments is not revealed."""
+    comment = comment_get(comment_id)
+    if comment.author_id != user.pk:
+        try:
+            video_visible_to(comment.video_id, user)
+        except NotFound:
+            raise NotFound("This comment does not exist.") from None
+    return comment
+
+
 def people_in(video_id: int) -> list[int]:
     """Ids of the people whose likeness a video shows (tagged or detected), for the consent gate."""
     return list(VideoPerson.objects.filter(video_id=video_id).values_list("user_id", flat=True))

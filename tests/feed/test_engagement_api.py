@@ -135,6 +135,28 @@ def test_the_video_author_can_delete_any_comment_on_it_others_cannot(client_of, 
     assert not Comment.objects.exists()
 
 
+def test_a_comment_on_a_video_hidden_from_me_is_the_same_404_as_an_unknown_one(
+    client_of, me, other, make_user, make_video
+):
+    video = make_video(other)
+    comment = services.comment_create(author=make_user(), video=video, text="hello")
+    accounts_services.block_create(blocker=other, blocked=me)
+    hidden = client_of(me).delete(f"/api/v1/comments/{comment.pk}")
+    unknown = client_of(me).delete(f"/api/v1/comments/{comment.pk + 1000}")
+    assert (hidden.status_code, hidden.json()) == (unknown.status_code, unknown.json())
+    assert hidden.json() == {"error": "not_found", "detail": "This comment does not exist."}
+    assert Comment.objects.filter(pk=comment.pk).exists()
+
+
+def test_i_can_delete_my_comment_on_a_video_whose_author_blocked_me(client_of, me, other, make_video):
+    video = make_video(other)
+    comment = services.comment_create(author=me, video=video, text="mine")
+    accounts_services.block_create(blocker=other, blocked=me)
+    assert client_of(me).delete(f"/api/v1/comments/{comment.pk}").status_code == 204
+    assert not Comment.objects.filter(pk=comment.pk).exists()
+    assert counts(client_of(other), video)["comments"] == 0
+
+
 @pytest.mark.parametrize(
     "body",
     [

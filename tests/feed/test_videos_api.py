@@ -204,3 +204,18 @@ def test_people_rows_follow_the_video_rank(me, other, make_video):
     assert row.hot_score == pytest.approx(video.hot_score)
     assert video.hot_score == pytest.approx(services.hot_score(time=video.time_score, bonus=video.bonus, likes=1))
     assert video.time_score == pytest.approx(time.time() / 28800, abs=1)
+
+
+def test_a_video_names_no_one_in_a_block_with_the_viewer_among_its_cameos(client_of, make_user, make_video):
+    handles = ("the.author", "the.blocker", "the.blocked", "a.friend", "the.viewer")
+    author, blocker, blocked_one, shown, viewer = (make_user(h) for h in handles)
+    video = make_video(author, people=(blocker, blocked_one, shown))
+    accounts_services.block_create(blocker=blocker, blocked=viewer)  # they blocked the viewer
+    accounts_services.block_create(blocker=viewer, blocked=blocked_one)  # the viewer blocked them
+    mine = client_of(viewer)
+    assert mine.get(f"/api/v1/videos/{video.pk}").json()["cameos"] == ["a.friend"]
+    assert [v["cameos"] for v in mine.get("/api/v1/users/the.author/videos").json()["results"]] == [["a.friend"]]
+    assert [v["cameos"] for v in mine.get("/api/v1/feed").json()["results"] if v["id"] == video.pk] == [["a.friend"]]
+    everyone = ["a.friend", "the.blocked", "the.blocker"]
+    assert client_of(make_user("someone.else")).get(f"/api/v1/videos/{video.pk}").json()["cameos"] == everyone
+    assert client_of(None).get("/api/v1/feed").json()["results"][0]["cameos"] == everyone
