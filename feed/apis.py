@@ -38,7 +38,7 @@ from feed.presenters import (
     video_body,
     without_block_partners_shown,
 )
-from feed.ranking import for_you_page
+from feed.ranking import ForYouPage, for_you_page
 
 
 def _videos_page(request: Request, queryset: Any, salt: str) -> dict[str, Any]:
@@ -55,15 +55,16 @@ def _videos_page(request: Request, queryset: Any, salt: str) -> dict[str, Any]:
 _feed_bodies = TTLCache(ttl=conf().body_cache_seconds, max_items=50_000)
 
 
-def for_you_bodies(ids: list[int], liked: set[int], viewer_id: int | None) -> list[dict[str, Any]]:
+def for_you_bodies(page: ForYouPage, viewer_id: int | None) -> list[dict[str, Any]]:
+    ids, liked = page.ids, page.liked
     bodies = _feed_bodies.get_many(ids)
     missing = [i for i in ids if i not in bodies]
     if missing:
         fresh = {card.id: video_body(card) for card in selectors.video_cards(missing)}
         _feed_bodies.set_many({k: v for k, v in fresh.items() if v["status"] == Video.Status.PUBLISHED})
         bodies.update(fresh)
-    page = [{**bodies[i], "liked": i in liked} for i in ids if i in bodies]
-    return without_block_partners_shown(page, viewer_id)
+    shown = [{**bodies[i], "liked": i in liked} for i in ids if i in bodies]
+    return without_block_partners_shown(shown, viewer_id, page.block_partners)
 
 
 class ForYouApi(APIView):
@@ -77,7 +78,7 @@ class ForYouApi(APIView):
     def get(self, request: Request) -> Response:
         viewer_id = viewer.pk if (viewer := viewer_of(request)) else None
         page = for_you_page(viewer_id, **page_query(request))
-        return Response({"results": for_you_bodies(page.ids, page.liked, viewer_id), "next": page.next})
+        return Response({"results": for_you_bodies(page, viewer_id), "next": page.next})
 
 
 class SteerApi(APIView):

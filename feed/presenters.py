@@ -48,11 +48,14 @@ def video_bodies(ids: list[int], viewer: User | None) -> list[dict[str, Any]]:
     return without_block_partners_shown(bodies, getattr(viewer, "pk", None))
 
 
-def without_block_partners_shown(bodies: list[dict[str, Any]], viewer_id: int | None) -> list[dict[str, Any]]:
+def without_block_partners_shown(
+    bodies: list[dict[str, Any]], viewer_id: int | None, partners: set[int] | None = None
+) -> list[dict[str, Any]]:
     """The bodies without, in `cameos`, anyone in a block with the viewer: someone who blocked them
     does not exist for them (their handle is a 404), and someone they blocked is not shown to them.
-    One query, and only for a signed-in viewer's page that shows someone."""
-    if viewer_id is None or not any(body["cameos"] for body in bodies):
+    One query, for a signed-in viewer's page that shows someone, unless the caller read the ids of
+    the viewer's block partners already (`partners`) and there are none (For You: most viewers)."""
+    if viewer_id is None or partners == set() or not any(body["cameos"] for body in bodies):
         return bodies
     hidden = block_partner_handles(viewer_id)
     if not hidden:

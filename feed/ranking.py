@@ -58,6 +58,9 @@ class ForYouPage:
     ids: list[int]
     next: str | None
     liked: set[int] = field(default_factory=set)
+    # The ids of the people in a block with the viewer, either way, read in the page's statement
+    # (None: not read, as for the anonymous and past the last stream): whose handles the page hides.
+    block_partners: set[int] | None = None
 
 
 def _boosts() -> dict[str, float]:
@@ -181,8 +184,11 @@ def _stream_sql(
     )
 
 
-def _fetch(active: list[str], positions: dict[str, Any], n: int, viewer_id: int | None) -> dict[str, list[Row]]:
-    """The next rows of every active stream, in one statement. Ownership is decided among all the
+def _fetch(
+    active: list[str], positions: dict[str, Any], n: int, viewer_id: int | None
+) -> tuple[dict[str, list[Row]], set[int] | None]:
+    """The next rows of every active stream, in one statement, and the viewer's block partners (read
+    from the statement's own `blk`; None for the anonymous). Ownership is decided among all the
     session's streams (`positions`), exhausted ones included: their videos were all emitted and must
     not come back through another stream."""
     lateral = connection.vendor == "postgresql"
@@ -194,13 +200,22 @@ def _fetch(active: list[str], positions: dict[str, Any], n: int, viewer_id: int 
         )
         parts.append(f"SELECT '{stream}' AS s, q.*, {liked} AS liked FROM ({sql}) AS q")
         params += ([viewer_id] if viewer_id else []) + p  # the liked test comes first in the text
+    if viewer_id:
+        parts.append(f"SELECT '{_BLOCKS}' AS s, uid, uid, CAST(0 AS DOUBLE PRECISION), FALSE FROM blk")
     ctes = _VIEWER_CTES if viewer_id else _ANONYMOUS_CTES
     rows: dict[str, list[Row]] = {s: [] for s in active}
+    partners: set[int] | None = set() if viewer_id else None
     with connection.cursor() as cursor:
         cursor.execute(ctes + "\nUNION ALL\n".join(parts), params)
         for s, vid, author, hot, liked in cursor.fetchall():
-            rows.setdefault(s, []).append(Row(s, vid, author, hot, bool(liked)))
-    return rows
+            if s == _BLOCKS:
+                partners.add(vid)  # type: ignore[union-attr]  # only read for a viewer
+            else:
+                rows.setdefault(s, []).append(Row(s, vid, author, hot, bool(liked)))
+    return rows, partners
+
+
+_BLOCKS = "blk"  # the rows of _fetch's statement that are the viewer's block partners, not videos
 
 
 # --- the merge -------------------------------------------------------------------------------------
@@ -318,6 +333,11 @@ def for_you_page(viewer_id: int | None, *, cursor: str | None = None, limit: int
     session = _Session.decode(cursor, viewer_id) if cursor else _Session.start(viewer_id)
     active = [s for s in STREAMS if s in session.positions and session.positions[s] != EXHAUSTED]
     n = size * conf().overfetch
-    fetched = _fetch(active, session.positions, n, viewer_id) if active else {}
+    fetched, partners = _fetch(active, session.positions, n, viewer_id) if active else ({}, None)
     picks = _Merge(session, fetched, n, size).run()
-    return ForYouPage(ids=[p.id for p in picks], next=session.encode(viewer_id), liked={p.id for p in picks if p.liked})
+    return ForYouPage(
+        ids=[p.id for p in picks],
+        next=session.encode(viewer_id),
+        liked={p.id for p in picks if p.liked},
+        block_partners=partners,
+    )
