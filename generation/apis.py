@@ -58,7 +58,7 @@ class GenerationsApi(APIView):
         operation_id="generations_create",
         request={"application/json": SubmitInput, "multipart/form-data": SubmitInput},
         parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)],
-        responses={202: JobOutput, 200: JobOutput, **errors(400, 401, 403, 404, 413, 429)},
+        responses={202: JobOutput, 200: JobOutput, **errors(400, 401, 403, 404, 413, 422, 429)},
     )
     def post(self, request: Request) -> Response:
         body = SubmitInput(data=request.data)

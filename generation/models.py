@@ -45,6 +45,8 @@ class GenerationJob(models.Model):
         "feed.Video", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
     )
     idempotency_key = models.CharField(max_length=100, blank=True)
+    # What a retry with the key must repeat (services._request_digest); empty on jobs from before it.
+    request_digest = models.CharField(max_length=64, blank=True, default="")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)  # 0–100
     error_code = models.CharField(max_length=40, blank=True)

@@ -9,6 +9,8 @@ the pipeline when a worker starts the job and on the output (generation.pipeline
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import random
 import uuid
 from collections.abc import Callable, Iterable
@@ -122,6 +124,36 @@ def _check_quota(author: User) -> None:
         raise TooManyRequests(f"You made {knobs.daily_jobs} videos in the last 24 hours.", retry_after=int(wait) + 1)
 
 
+class IdempotencyKeyReused(ApplicationError):
+    status_code = 422  # as the IETF's Idempotency-Key draft says for a key sent with another payload
+    code = "idempotency_key_reused"
+    default_detail = "This Idempotency-Key came with a different request before: send a new key for a new video."
+
+
+def _request_digest(*, prompt: str, duration_s: Any, aspect: str, seed: Any, image: Any, remix_of: Any) -> str:
+    """What a retry with the same Idempotency-Key must repeat to get the first job back: the fields as
+    sent (the prompt canonical; a seed left out matches a seed left out), the image by its bytes."""
+    try:
+        text = canonical(prompt or "")
+    except MixedScript:
+        text = prompt or ""
+    picture = None
+    if image is not None:
+        image.seek(0)
+        picture = hashlib.sha256(image.read()).hexdigest()  # the body is capped by RequestBodyLimitMiddleware
+        image.seek(0)
+    fields = [text, duration_s, aspect, seed, remix_of, picture]
+    return hashlib.sha256(json.dumps(fields, default=str).encode()).hexdigest()
+
+
+def _replayed(author: User, key: str, digest: str) -> GenerationJob | None:
+    """The job first made with this key, if any; a different request with the key is refused."""
+    existing = GenerationJob.objects.filter(author=author, idempotency_key=key).first() if key else None
+    if existing is not None and existing.request_digest and existing.request_digest != digest:
+        raise IdempotencyKeyReused()
+    return existing
+
+
 def job_submit(
     *,
     author: User,
@@ -134,13 +166,17 @@ def job_submit(
     idempotency_key: str = "",
 ) -> tuple[GenerationJob, bool]:
     """Check everything that can be checked now, then queue the job. Returns (job, created): a retry
-    with the same Idempotency-Key returns the first job and queues nothing."""
+    with the same Idempotency-Key returns the first job and queues nothing; the key with a different
+    request is refused (IdempotencyKeyReused)."""
     key = (idempotency_key or "").strip()
     if len(key) > 100:
         raise InvalidInput({"Idempotency-Key": ["At most 100 characters."]})
+    digest = ""
     if key:
-        existing = GenerationJob.objects.filter(author=author, idempotency_key=key).first()
-        if existing is not None:
+        digest = _request_digest(
+            prompt=prompt, duration_s=duration_s, aspect=aspect, seed=seed, image=image, remix_of=remix_of
+        )
+        if (existing := _replayed(author, key, digest)) is not None:
             return existing, False
     prompt, duration_s, aspect, seed = _validate(prompt, duration_s, aspect, seed)
     checked = check_image(image) if image is not None else None
@@ -169,6 +205,7 @@ def job_submit(
         seed=seed,
         remix_of=source,
         idempotency_key=key,
+        request_digest=digest,
         consent=decision.as_record(),
         cameos=[{"user_id": c.user_id, "handle": c.handle} for c in decision.cameos],
         people=sorted({c.user_id for c in decision.cameos}),
@@ -180,7 +217,7 @@ def job_submit(
             # the author's row FOR NO KEY UPDATE on PostgreSQL; on SQLite the IMMEDIATE transaction
             # (settings) holds the database's write lock from BEGIN.
             list(User.objects.select_for_update(no_key=True).filter(pk=author.pk).values_list("pk", flat=True))
-            if key and (existing := GenerationJob.objects.filter(author=author, idempotency_key=key).first()):
+            if (existing := _replayed(author, key, digest)) is not None:
                 return existing, False  # a concurrent retry with this key committed first
             _check_quota(author)
             if checked is not None:
@@ -189,8 +226,7 @@ def job_submit(
             _people_add(job, job.people)
     except IntegrityError:
         delete_after_commit([job.image.name] if job.image and job.image.name else [])
-        existing = GenerationJob.objects.filter(author=author, idempotency_key=key).first()
-        if key and existing is not None:
+        if (existing := _replayed(author, key, digest)) is not None:
             return existing, False  # a concurrent retry won the race
         raise
     _enqueue(job.pk)

@@ -277,6 +277,43 @@ def test_idempotency_key_returns_the_same_job(api, django_capture_on_commit_call
     assert first.json()["id"] == again.json()["id"] and GenerationJob.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    "changed",
+    [{"prompt": "a lighthouse in the sun"}, {"duration_s": 3}, {"aspect": "16:9"}, {"seed": 7}, {"remix_of": 1}],
+    ids=["prompt", "duration", "aspect", "seed", "remix"],
+)
+def test_an_idempotency_key_sent_with_a_different_request_is_a_422_and_queues_nothing(api, changed):
+    first = submit(api, "a lighthouse in a storm", key="abc-123")
+    other = api.post(
+        URL,
+        {"prompt": "a lighthouse in a storm", "duration_s": 2, **changed},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="abc-123",
+    )
+    assert (first.status_code, other.status_code) == (202, 422)
+    assert other.json()["error"] == "idempotency_key_reused"
+    assert "different request" in other.json()["detail"]
+    assert GenerationJob.objects.count() == 1
+    assert submit(api, "a lighthouse in a storm", key="abc-123").json()["id"] == first.json()["id"]
+
+
+def test_a_retry_with_the_same_image_gets_the_first_job_and_another_image_is_a_422(api):
+    from tests.generation.test_upload_images import bomb
+
+    def send(data: bytes):  # type: ignore[no-untyped-def]
+        image = io.BytesIO(data)
+        image.name = "x.png"
+        body = {"prompt": "this place at dusk", "duration_s": 2, "image": image}
+        return api.post(URL, body, format="multipart", HTTP_IDEMPOTENCY_KEY="img-1")
+
+    first = send(bomb(200, 100))
+    assert first.status_code == 202, first.json()
+    again = send(bomb(200, 100))
+    assert (again.status_code, again.json()["id"]) == (200, first.json()["id"])
+    assert send(bomb(100, 200)).status_code == 422
+    assert GenerationJob.objects.count() == 1
+
+
 def test_quotas_answer_429_with_when_to_retry(api, settings):
     settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "CONCURRENT_JOBS": 1, "DAILY_JOBS": 2}
     assert submit(api, "a cat").status_code == 202  # queued (no worker in this test)
