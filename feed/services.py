@@ -24,7 +24,7 @@ from core.storage import delete_after_commit
 from feed import selectors
 from feed.conf import FeedSettings, conf
 from feed.models import Comment, Like, RemovedFingerprint, Report, Steer, Video, VideoPerson, View
-from feed.signals import video_deleted, video_deleting, video_taken_down
+from feed.signals import video_deleted, video_deleting, video_person_added, video_taken_down
 
 PUBLISHED = Video.Status.PUBLISHED
 
@@ -203,12 +203,15 @@ def video_set_people(*, video: Video, users: Iterable[User]) -> None:
 
 
 def video_add_person(*, video: Video, user: User) -> None:
-    """Someone more is shown in this video (found later by a scan of existing videos)."""
-    VideoPerson.objects.get_or_create(
+    """Someone more is shown in this video (found later by a scan of existing videos): the apps above
+    are told (video_person_added), so that a draft's job knows whom it shows."""
+    _, created = VideoPerson.objects.get_or_create(
         video=video,
         user=user,
         defaults={"author_id": video.author_id, "published": video.is_published, "hot_score": video.hot_score},
     )
+    if created:
+        video_person_added.send(sender=Video, video_id=video.pk, user_id=user.pk)
 
 
 @transaction.atomic
@@ -502,9 +505,13 @@ def report_resolve(*, video: Video, status: str) -> int:
 def user_feed_erase(*, user: User) -> None:
     """Everything of `user` in the feed, before the account row goes: their videos and files, and
     their likes, comments and views taken off other people's counters."""
-    videos = list(Video.objects.filter(author=user).only("pk", "media", "poster", "status", "remix_of_id"))
+    fields = ("pk", "media", "poster", "status", "remix_of_id", "fingerprint")
+    videos = list(Video.objects.filter(author=user).only(*fields))
     remixed = [v.remix_of_id for v in videos if v.status == PUBLISHED and v.remix_of_id]
     files = _files_of(videos)
+    for video in videos:  # taken down or hidden pending a review: erasing the account is no way around it
+        if video.status == Video.Status.REMOVED:
+            _remember_removed(video.pk, video.fingerprint, RemovedFingerprint.Reason.TAKEN_DOWN)
     Video.objects.filter(author=user).delete()
     for source in remixed:
         _bump(source, remix_count=-1)

@@ -11,3 +11,7 @@ video_deleted = Signal()
 video_deleting = Signal()
 # A video was taken down by moderation. Args: video_id, author_id, reason.
 video_taken_down = Signal()
+# Someone more was found in an existing video (a scan when they enrolled). Args: video_id, user_id.
+# The generation app indexes them on the draft's job, whose consent cascade must find it even after
+# their account is erased (its VideoPerson rows go with the account).
+video_person_added = Signal()

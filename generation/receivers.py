@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from accounts.signals import account_erasing, account_exporting, people_holding
 from cameos.signals import restrictions_added
-from feed.signals import video_deleting
+from feed.signals import video_deleting, video_person_added
 from generation import presenters, services
 from moderation.signals import consent_withdrawn
 
@@ -24,6 +24,11 @@ def recheck_restrictions(sender: Any, cameo: Any, **kwargs: Any) -> None:
 
     owner_id = cameo.owner_id
     transaction.on_commit(lambda: task.delay(owner_id=owner_id))
+
+
+@receiver(video_person_added, dispatch_uid="generation.video_person_added")
+def index_person_found(sender: Any, video_id: int, user_id: int, **kwargs: Any) -> None:
+    services.job_person_found(video_id=video_id, user_id=user_id)
 
 
 @receiver(video_deleting, dispatch_uid="generation.video_deleting")

@@ -262,6 +262,21 @@ def _people_add(job: GenerationJob, people: Iterable[int]) -> None:
     )
 
 
+def job_person_found(*, video_id: int, user_id: int) -> None:
+    """Someone was found in a draft after it was made (a scan when they enrolled): its unpublished job
+    indexes them as its own output scan would have, so that the consent cascade finds the job even
+    once their account, and with it the draft's record of them, is erased."""
+    job = GenerationJob.objects.filter(video_id=video_id, status__in=GenerationJob.UNPUBLISHED).first()
+    if job is not None and job.author_id != user_id:
+        _people_add(job, [user_id])
+
+
+def _erased_people(job: GenerationJob) -> list[int]:
+    """The people the job showed whose accounts are gone since (their drafts' records went with them)."""
+    shown = set(JobPerson.objects.filter(job_id=job.pk).values_list("person_id", flat=True)) - {job.author_id}
+    return sorted(shown - set(User.objects.filter(pk__in=shown).values_list("pk", flat=True)))
+
+
 def job_claim(job_id: Any, *, lease_seconds: int) -> GenerationJob | None:
     """A worker takes the job: queued (or active with an expired lease: its worker died) → checking.
     None when another worker holds it, or it is finished."""
@@ -562,6 +577,11 @@ def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Vid
         raise Conflict("Only a ready video can be published.", code="not_ready")
     caption = _caption(caption) if caption is not None else None
     draft = job.video
+    if erased := _erased_people(job):  # before the cascade that follows an erasure has reached this job
+        subjects = tuple(consent.Subject(source="output_face", allowed=False, why="erased", user_id=u) for u in erased)
+        gone = consent.Decision(allowed=False, stage="publish", subjects=subjects)
+        job_block(job.pk, reason=subjects[0].public()["detail"], decision=gone.as_record())
+        raise refuse_consent(gone)
     templates = face_templates(draft.pk)
     faces = consent.match_faces(np.array(templates, dtype=np.float32), exact=True) if templates else []
 

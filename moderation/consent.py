@@ -66,6 +66,7 @@ PUBLIC_REASONS = {
 _PUBLIC = {
     "blocked": "not_available",
     "inactive": "not_available",
+    "erased": "not_available",  # someone a draft shows erased their account
     "only_me": "not_available",
     "minor_needs_approval": "needs_approval",
 }
