@@ -302,16 +302,19 @@ def request_confirm(*, request_id: int, reviewer: User) -> TakedownRequest:
 
 @transaction.atomic
 def request_dismiss(*, request_id: int, reviewer: User) -> TakedownRequest:
-    """No grounds: the videos this request hid are published again; close the request. One its author
-    deleted while it was hidden is gone, but copies of it may be published again (unless another
-    request still holds it, or confirmed it)."""
+    """No grounds: the videos this request hid are published again, unless another request still
+    pending matched them too (it then publishes them again when dismissed); close the request. One
+    its author deleted while it was hidden is gone, but copies of it may be published again (unless
+    another request still holds it, or confirmed it)."""
     request = _open(request_id)
     gone = []
     for match in TakedownMatch.objects.filter(request=request, was_published=True).select_related("video"):
-        if match.video is not None:
-            feed_services.video_unhide(video=match.video)
-        else:
+        if match.video is None:
             gone.append(match.video_ref)
+            continue
+        pending = TakedownMatch.objects.filter(video_ref=match.video_ref, request__status=Status.HIDDEN)
+        if not pending.exclude(request=request).update(was_published=True):  # hidden until they are decided
+            feed_services.video_unhide(video=match.video)
     held = TakedownMatch.objects.filter(
         video_ref__in=gone, request__status__in=[Status.HIDDEN, Status.REMOVED]
     ).exclude(request=request)
