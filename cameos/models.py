@@ -31,6 +31,9 @@ class Cameo(models.Model):
     audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.APPROVED)
     instructions = models.CharField(max_length=300, blank=True)
     restrictions = models.JSONField(default=list, blank=True)
+    # When a restriction was last added: a job checked by meaning before then is checked again
+    # (generation.services.jobs_recheck_restrictions) before it may be published.
+    rules_added_at = models.DateTimeField(null=True, blank=True)
     protect_name = models.BooleanField(default=False)
     # Encrypted aligned crops in storage, for generation ("cameos/<random>/ref<n>.bin").
     reference_names = models.JSONField(default=list, blank=True)

@@ -47,6 +47,9 @@ class GenerationJob(models.Model):
     idempotency_key = models.CharField(max_length=100, blank=True)
     # What a retry with the key must repeat (services._request_digest); empty on jobs from before it.
     request_digest = models.CharField(max_length=64, blank=True, default="")
+    # When the job was last checked against everyone's restrictions by meaning (the worker's
+    # checking stage, a recheck after someone added one): publish waits for a newer rule's check.
+    rules_checked_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)  # 0–100
     error_code = models.CharField(max_length=40, blank=True)

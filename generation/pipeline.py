@@ -254,6 +254,7 @@ def _check(job: GenerationJob) -> tuple[consent.Decision, Any] | None:
     if job.image:
         with job.image.open("rb") as handle:
             image = _decode(handle.read())
+    checked_at = timezone.now()  # before the rules are read: one added meanwhile is newer
     decision = consent.check(
         job.author,
         job.prompt,
@@ -266,6 +267,7 @@ def _check(job: GenerationJob) -> tuple[consent.Decision, Any] | None:
     if not decision.allowed:
         services.job_block(job.pk, reason=decision.refused[0].public()["detail"], decision=decision.as_record())
         return None
+    services.job_rules_checked([job.pk], at=checked_at)
     return decision, image
 
 

@@ -600,6 +600,13 @@ def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Vid
 
     with transaction.atomic():
         shown, *said = _decided_with_consent_held(author, decide)
+        held = {s.user_id for s in shown.subjects if s.user_id is not None}
+        if _rules_added_since_checked(job, held):  # their rows held: no rule is added meanwhile
+            raise Conflict(
+                "Someone this video shows changed their rules since it was checked; it is being checked "
+                "again. Try again in a minute.",
+                code="rules_changed",
+            )
         shown = audit_decision(author=author, prompt=job.prompt, decision=shown, job=str(job.pk))
         said = [audit_decision(author=author, prompt=caption or "", decision=d, job=str(job.pk)) for d in said]
         refused = next((d for d in (shown, *said) if not d.allowed), None)
@@ -655,6 +662,20 @@ def jobs_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: str
     return jobs_block_many(denied, reason=WITHDRAWN, code="consent_withdrawn")
 
 
+def job_rules_checked(job_ids: list[Any], *, at: dt.datetime) -> None:
+    """These jobs passed everyone's restrictions by meaning, as the rules stood at `at`."""
+    GenerationJob.objects.filter(pk__in=job_ids).filter(
+        Q(rules_checked_at__isnull=True) | Q(rules_checked_at__lt=at)
+    ).update(rules_checked_at=at)
+
+
+def _rules_added_since_checked(job: GenerationJob, people: set[int]) -> bool:
+    """Someone the job shows added a restriction after the job was last checked by meaning (the
+    check that follows is the worker's; the web process reads rules by their words only)."""
+    checked = job.rules_checked_at or job.started_at or job.created_at
+    return Cameo.objects.filter(owner_id__in=people - {job.author_id}, rules_added_at__gt=checked).exists()
+
+
 def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:
     """The owner added restrictions: each unpublished job of someone else that shows them is checked
     again as the worker checks it (restrictions by meaning), and blocked, its draft deleted, if it
@@ -664,7 +685,8 @@ def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:
     jobs = GenerationJob.objects.filter(pk__in=list(rows), status__in=GenerationJob.UNPUBLISHED).select_related(
         "author"
     )
-    broken = []
+    broken, passed = [], []
+    checked_at = timezone.now()  # before the rules are read: one added meanwhile is newer
     for job in jobs.iterator(chunk_size=500):
         decision = consent.check(  # the draft's people too: one shown only by an uploaded photo, since deleted
             job.author,
@@ -677,6 +699,9 @@ def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:
         )
         if any(s.why == "restriction" and s.user_id == owner_id for s in decision.refused):
             broken.append(job.pk)
+        elif not any(s.why == "restriction" for s in decision.refused):
+            passed.append(job.pk)
+    job_rules_checked(passed, at=checked_at)
     return jobs_block_many(broken, reason="Someone in this video set a rule it breaks.", code="consent_withdrawn")
 
 

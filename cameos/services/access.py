@@ -113,6 +113,8 @@ def cameo_update(
         before = {r.casefold() for r in cameo.restrictions or []}
         cameo.restrictions = _clean_restrictions(restrictions)
         added = [r for r in cameo.restrictions if r.casefold() not in before]
+        if added:
+            cameo.rules_added_at = timezone.now()
     if protect_name is not None:
         cameo.protect_name = protect_name
     cameo.save()

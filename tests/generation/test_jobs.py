@@ -386,6 +386,31 @@ def test_a_restriction_added_after_the_render_stops_the_drafts_that_break_it(
     assert api.post(f"{URL}/{hike}/publish", {}, format="json").status_code == 200  # breaks no rule of hers
 
 
+def test_a_draft_is_not_published_before_a_rule_added_since_its_check_is_read_by_meaning(
+    api, me, make_user, enroll, django_capture_on_commit_callbacks
+):
+    """ "no drinking" is not in the words of "chugging beers": only the worker's check by meaning
+    finds it. A publish before that check ran waits for it."""
+    ria = make_user("ria")
+    enroll(ria, "astronaut", audience="everyone")
+    with django_capture_on_commit_callbacks(execute=True):
+        beers = submit(api, "@ria chugging beers at a bar").json()["id"]
+        hike = submit(api, "@ria hiking up a mountain at dawn").json()["id"]
+    with django_capture_on_commit_callbacks(execute=False) as recheck:  # queued, the worker not there yet
+        cameos.cameo_update(owner=ria, restrictions=["no drinking"])
+    assert recheck
+
+    for job_id in (beers, hike):
+        early = api.post(f"{URL}/{job_id}/publish", {}, format="json")
+        assert early.status_code == 409 and early.json()["error"] == "rules_changed", early.json()
+        assert api.get(f"{URL}/{job_id}").json()["status"] == "ready"
+
+    for callback in recheck:  # the worker reads the rule by meaning
+        callback()
+    assert api.get(f"{URL}/{beers}").json()["status"] == "blocked"
+    assert api.post(f"{URL}/{hike}/publish", {}, format="json").status_code == 200
+
+
 def test_a_restriction_added_after_the_render_stops_a_draft_made_from_a_photo_of_her(
     api, me, make_user, enroll, django_capture_on_commit_callbacks
 ):
