@@ -41,11 +41,16 @@ class CoreSettings:
     # X-Request-Start) is answered 503 at once, not worked on (core.middleware.ShedLateRequests);
     # 0: never. Below the clients' timeout, so that what is served under overload still arrives.
     queue_budget_ms: int = 1000
+    # How many proxies in front of the app append the address they saw to X-Forwarded-For (nginx:
+    # `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for`). 0: the caller is the peer
+    # (REMOTE_ADDR), and the header, which any client can write, is never read (core.throttling).
+    trusted_proxies: int = 0
 
     def __post_init__(self) -> None:
         require(self.max_request_bytes > 0 and self.max_json_bytes > 0, "size caps must be positive")
         require(1 <= self.page_size <= self.max_page_size, "PAGE_SIZE must be between 1 and MAX_PAGE_SIZE")
         require(self.queue_budget_ms >= 0, "QUEUE_BUDGET_MS must be 0 (off) or more")
+        require(0 <= self.trusted_proxies <= 10, "TRUSTED_PROXIES must be from 0 to 10")
         for scope, rate in self.throttle_rates.items():
             count, _, period = rate.partition("/")
             require(

@@ -102,12 +102,25 @@ class _FixedWindowThrottle(BaseThrottle):
             return True
         limit, period = parse_rate(rate)
         user = request.user
-        ident = f"u{user.pk}" if user and user.is_authenticated else f"ip{self.get_ident(request)}"
+        ident = f"u{user.pk}" if user and user.is_authenticated else f"ip{client_address(request)}"
         count, self.wait_seconds = hit_window(f"throttle:{scope}:{ident}", period)
         return count <= limit
 
     def wait(self) -> float | None:
         return getattr(self, "wait_seconds", None)
+
+
+def client_address(request: Any) -> str:
+    """The caller's address: the peer's (REMOTE_ADDR), or behind CASTFEED_CORE_TRUSTED_PROXIES = N
+    proxies that each append the address they saw to X-Forwarded-For, the N-th entry from the end
+    (what the outermost of them saw). Never what a client wrote in the header itself: DRF's own
+    get_ident took the whole header as the identity, so a new header a request escaped every limit."""
+    peer = request.META.get("REMOTE_ADDR") or ""
+    proxies = conf().trusted_proxies
+    if not proxies:
+        return peer
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    return hops[-min(proxies, len(hops))] if hops else peer
 
 
 class UserOrIPRateThrottle(_FixedWindowThrottle):

@@ -18,6 +18,7 @@ from core.apis import errors
 from core.exceptions import InvalidInput, NotFound
 from core.serializers import StrictSerializer
 from core.text import MixedScript, canonical
+from core.throttling import client_address
 from moderation import consent, policy, presenters, takedowns
 from moderation.conf import conf
 from moderation.models import TakedownRequest
@@ -129,8 +130,9 @@ class TakedownApi(APIView):
 
 
 def _client_address(request: Request) -> str | None:
-    """The peer's IP address, or None where there is none (a unix socket gives "")."""
+    """The caller's IP address (core.throttling.client_address), or None where there is none (a unix
+    socket gives "")."""
     try:
-        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR") or ""))
+        return str(ipaddress.ip_address(client_address(request)))
     except ValueError:
         return None

@@ -82,3 +82,44 @@ def test_limits_hold_on_redis_with_one_counter_per_window(api, me, settings, red
     assert [count_hit("probe", ttl=7) for _ in range(2)] == [1, 2]
     assert 0 < redis_store.ttl(REDIS_PREFIX + "probe") <= 7
     assert not RateCounter.objects.exists()  # nothing in the database while Redis holds them
+
+
+@pytest.mark.django_db
+def test_a_header_the_client_writes_is_no_way_around_a_limit(me, settings, database_store, mid_window):
+    """DRF's own get_ident took all of X-Forwarded-For as the caller: a new value a request and the
+    sign-in limit, which slows password guessing, never refused anyone."""
+    from django.test import Client
+
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"sign_in": "3/minute"}}
+    client = Client(REMOTE_ADDR="198.51.100.7")
+    codes = [
+        client.post(
+            "/api/v1/auth/token",
+            {"handle": me.handle, "password": f"guess{i}"},
+            content_type="application/json",
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
+        ).status_code
+        for i in range(5)
+    ]
+    assert codes == [400, 400, 400, 429, 429]
+
+
+@pytest.mark.django_db
+def test_behind_trusted_proxies_the_address_the_outermost_saw_is_the_caller(me, settings, database_store, mid_window):
+    settings.CASTFEED_CORE = {
+        **settings.CASTFEED_CORE,
+        "THROTTLE_RATES": {"sign_in": "2/minute"},
+        "TRUSTED_PROXIES": 1,
+    }
+    from django.test import Client
+
+    def sign_in(forwarded: str) -> int:
+        client = Client(REMOTE_ADDR="127.0.0.1")  # the proxy
+        body = {"handle": me.handle, "password": "wrong"}
+        return client.post(
+            "/api/v1/auth/token", body, content_type="application/json", HTTP_X_FORWARDED_FOR=forwarded
+        ).status_code
+
+    # The client's own prefix changes each time; the address nginx appended does not.
+    assert [sign_in(f"10.0.0.{i}, 203.0.113.5") for i in range(3)] == [400, 400, 429]
+    assert sign_in("203.0.113.6") == 400  # someone else behind the same proxy has their own limit
