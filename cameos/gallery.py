@@ -8,6 +8,7 @@ Elsewhere (SQLite): an exact scan in numpy. Callers pass L2-normalised 128-d vec
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -178,6 +179,21 @@ def _all() -> tuple[list[int], np.ndarray]:
         [r[1] if isinstance(r[1], (list, np.ndarray)) else json.loads(r[1]) for r in rows], dtype=np.float32
     )
     return ids, matrix
+
+
+def similar_among(embedding: np.ndarray, cameo_ids: Sequence[int], *, min_similarity: float) -> list[Match]:
+    """Of these cameos' templates, those at least `min_similarity` like the probe, most similar first
+    (exact, in Python: meant for a few rows)."""
+    rows = list(GalleryEntry.objects.filter(cameo_id__in=list(cameo_ids)).values_list("cameo_id", "embedding"))
+    if not rows:
+        return []
+    matrix = np.array(
+        [r[1] if isinstance(r[1], (list, np.ndarray)) else json.loads(r[1]) for r in rows], dtype=np.float32
+    )
+    scores = matrix @ np.asarray(embedding, dtype=np.float32)
+    found = [Match(cameo_id=r[0], similarity=float(v)) for r, v in zip(rows, scores, strict=True)]
+    found = [m for m in found if m.similarity >= min_similarity]
+    return sorted(found, key=lambda m: -m.similarity)
 
 
 def put(cameo_id: int, embedding: np.ndarray) -> None:

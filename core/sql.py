@@ -44,6 +44,15 @@ def one_of(column: str, values: Iterable[Any]) -> tuple[str, list[Any]]:
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
+def serialised(key: int) -> None:
+    """Until the caller's transaction ends, no other transaction passes this call with the same `key`
+    (PostgreSQL: a transaction-level advisory lock; SQLite holds its one write lock from BEGIN, as the
+    settings open transactions IMMEDIATE, so nothing is needed there). Call it inside an atomic block."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+
+
 @contextmanager
 def planner_setting(name: str, value: str) -> Iterator[None]:
     """The statements run inside planned with the PostgreSQL setting `name` at `value` (SET LOCAL):

@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from accounts.models import Notification, User
 from accounts.selectors import relation_between
-from accounts.services import notifications_withdraw, notify, people_hold
+from accounts.services import notify, people_hold
 from cameos import gallery
 from cameos.conf import conf
 from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, Voice
-from cameos.services.appearances import appearances_delete
+from cameos.services.appearances import appearances_delete, possible_matches_forget
 from cameos.services.enrollment import enrollments_cancel
 from cameos.signals import (
     audience_narrowed,
@@ -159,7 +159,7 @@ def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
     gallery.remove(cameo.pk)
     cameo.delete()
     delete_after_commit(names)
-    _possible_matches_forget(owner)
+    possible_matches_forget(owner)
     if delete_appearances:  # as the person deleting each (copies of others' blocked, authors told)
         appearances_delete(person=owner)
     cameo_erased.send(sender=Cameo, owner=owner)
@@ -240,21 +240,12 @@ def grant_revoke(*, owner: User, grant_id: int, delete_videos: bool = False) -> 
 # --- erasure ---------------------------------------------------------------------------------------
 
 
-def _possible_matches_forget(person: User) -> None:
-    """The possible matches of this person's face, and the authors' notifications naming them."""
-    matches = Appearance.objects.filter(user=person, match=Appearance.Match.POSSIBLE)
-    ids = list(matches.values_list("pk", flat=True))
-    if ids:
-        notifications_withdraw(kind=Notification.Kind.APPEARANCE_TO_CONFIRM, key="match_id", values=ids)
-        matches.delete()
-
-
 def user_cameo_erase(*, user: User) -> None:
     """Everything biometric of `user`, before their account goes: cameo, template, crops, uploads,
     and the possible matches of their face (with the authors' notifications naming them)."""
     if Cameo.objects.filter(owner=user).exists():
         cameo_delete(owner=user)
-    _possible_matches_forget(user)
+    possible_matches_forget(user)
     uploads = list(Enrollment.objects.filter(user=user).exclude(upload_name="").values_list("upload_name", flat=True))
     delete_after_commit(uploads)
 

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from accounts.models import Notification, User
 from accounts.selectors import is_blocked_between
-from accounts.services import notify
+from accounts.services import notifications_withdraw, notify
 from cameos import gallery
 from cameos.conf import conf
 from cameos.models import Appearance, Cameo
@@ -249,3 +249,13 @@ def video_faces_record(*, video_id: int, tracks: list[tuple[Any, int, int, int]]
         feed_services.video_set_people(video=video, users=User.objects.filter(pk__in=keep))
         for user_id in demoted:
             _possible_match_found(video, user_id)
+
+
+def possible_matches_forget(person: User) -> None:
+    """The possible matches of this person's face, and the authors' notifications naming them (their
+    cameo erased, or their face enrolled again: the matches were of the face before)."""
+    matches = Appearance.objects.filter(user=person, match=Appearance.Match.POSSIBLE)
+    ids = list(matches.values_list("pk", flat=True))
+    if ids:
+        notifications_withdraw(kind=Notification.Kind.APPEARANCE_TO_CONFIRM, key="match_id", values=ids)
+        matches.delete()

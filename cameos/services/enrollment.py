@@ -21,9 +21,10 @@ from accounts.models import User
 from cameos import crypto, gallery
 from cameos.conf import conf
 from cameos.models import Cameo, Enrollment, EnrollmentChallenge, IdentityConflict, Voice
-from cameos.services.appearances import schedule_scan
+from cameos.services.appearances import possible_matches_forget, schedule_scan
 from cameos.signals import enrollment_checking
 from core.exceptions import ApplicationError
+from core.sql import serialised
 from core.storage import delete_after_commit, delete_now
 
 if TYPE_CHECKING:
@@ -239,56 +240,83 @@ def _verify(enrollment_id: Any) -> Enrollment | None:
         voice_refusal, voice_template = _check_voice(enrollment, sound, digits)
         if voice_refusal is not None:
             return _finish(enrollment, accepted=False, code=voice_refusal[0], reason=voice_refusal[1])
-    threshold = conf().duplicate_threshold
     if verdict.template is None:  # an accepted verdict always has one
         raise RuntimeError("accepted verdict without a template")
-    others = [
-        m
-        for m in gallery.search(verdict.template, k=5, min_similarity=threshold, exact=True)
-        if not Cameo.objects.filter(pk=m.cameo_id, owner=enrollment.user).exists()
-    ]
+    searched_at = timezone.now()  # a cameo accepted from now on is looked at again in _accept
+    others = _others_with_face(enrollment, gallery.search(verdict.template, k=5, min_similarity=_same(), exact=True))
     if others:
-        owner_id = Cameo.objects.filter(pk=others[0].cameo_id).values_list("owner_id", flat=True).first()
-        with transaction.atomic():
-            done = _finish(
-                enrollment,
-                accepted=False,
-                code="duplicate_identity",
-                reason="This face is already the cameo of another account. If it is yours, contact support.",
-            )
-            if owner_id is not None:
-                IdentityConflict.objects.create(
-                    enrollment=enrollment,
-                    user=enrollment.user,
-                    existing_owner_id=owner_id,
-                    similarity=others[0].similarity,
-                )
-        logger.warning(
-            "enrollment %s refused: matches cameo %s (%.3f); logged for review",
-            enrollment.pk,
-            others[0].cameo_id,
-            others[0].similarity,
-        )
-        return done
+        return _refuse_duplicate(enrollment, others)
     for _, refusal in enrollment_checking.send(sender=Enrollment, user=enrollment.user, template=verdict.template):
         if refusal:
             code, reason = refusal  # type: ignore[str-unpack]  # receivers return (code, reason)
             return _finish(enrollment, accepted=False, code=code, reason=reason)
-    return _accept(enrollment, verdict, voice_template)
+    return _accept(enrollment, verdict, voice_template, searched_at=searched_at)
 
 
-def _accept(enrollment: Enrollment, verdict: Any, voice_template: Any) -> Enrollment:
+ACCEPTANCES = 0x63616D656F  # core.sql.serialised's key: one acceptance at a time ("cameo")
+
+
+def _same() -> float:
+    return conf().duplicate_threshold
+
+
+def _others_with_face(enrollment: Enrollment, matches: Sequence[gallery.Match]) -> list[gallery.Match]:
+    """The matches that are the cameos of other accounts."""
+    own = set(Cameo.objects.filter(owner=enrollment.user).values_list("pk", flat=True))
+    return [m for m in matches if m.cameo_id not in own]
+
+
+def _refuse_duplicate(enrollment: Enrollment, others: Sequence[gallery.Match]) -> Enrollment:
+    owner_id = Cameo.objects.filter(pk=others[0].cameo_id).values_list("owner_id", flat=True).first()
+    with transaction.atomic():
+        done = _finish(
+            enrollment,
+            accepted=False,
+            code="duplicate_identity",
+            reason="This face is already the cameo of another account. If it is yours, contact support.",
+        )
+        if owner_id is not None:
+            IdentityConflict.objects.create(
+                enrollment=enrollment, user=enrollment.user, existing_owner_id=owner_id, similarity=others[0].similarity
+            )
+    logger.warning(
+        "enrollment %s refused: matches cameo %s (%.3f); logged for review",
+        enrollment.pk,
+        others[0].cameo_id,
+        others[0].similarity,
+    )
+    return done
+
+
+def _accept(enrollment: Enrollment, verdict: Any, voice_template: Any, *, searched_at: Any) -> Enrollment:
+    """Accept, one acceptance at a time: a face accepted for another account since the search (two
+    people enrolling the same face at once) is refused as any duplicate, and an enrollment of the
+    person's own that is newer and already accepted is not replaced by this older one."""
     names = _references_save(verdict.references)
     try:
-        return _finish(
-            enrollment,
-            accepted=True,
-            code="accepted",
-            reason=verdict.reason,
-            template=verdict.template,
-            references=names,
-            voice=voice_template,
-        )
+        with transaction.atomic():
+            serialised(ACCEPTANCES)
+            since = Cameo.objects.filter(enrolled_at__gte=searched_at).exclude(owner=enrollment.user)
+            late = gallery.similar_among(verdict.template, since.values_list("pk", flat=True), min_similarity=_same())
+            newer = Enrollment.objects.filter(
+                user=enrollment.user, status=Enrollment.Status.ACCEPTED, created_at__gt=enrollment.created_at
+            )
+            if late or newer.exists():
+                delete_after_commit(names)
+            if late:
+                return _refuse_duplicate(enrollment, late)
+            if newer.exists():
+                reason = "A newer video of yours was accepted meanwhile; this one was not used."
+                return _finish(enrollment, accepted=False, code="superseded", reason=reason)
+            return _finish(
+                enrollment,
+                accepted=True,
+                code="accepted",
+                reason=verdict.reason,
+                template=verdict.template,
+                references=names,
+                voice=voice_template,
+            )
     except BaseException:
         delete_now(names)  # the face crops of a finish that rolled back (a retry saves its own)
         raise
@@ -375,6 +403,8 @@ def _finish(
             token = crypto.encrypt(voice.astype("<f4").tobytes())
             Voice.objects.create(cameo=cameo, template=token, enrolled_at=timezone.now())
         delete_after_commit(old)  # nothing of the old enrollment remains
+        if not created:
+            possible_matches_forget(enrollment.user)  # matches of the face before
         schedule_scan(cameo.pk)  # videos made before this enrollment that show this face
     enrollment.refresh_from_db()
     return enrollment

@@ -120,6 +120,72 @@ def test_the_same_face_on_another_account_is_refused_and_logged(
     assert files_under(settings, "enrollments") == []
 
 
+def test_two_accounts_enrolling_the_same_face_at_once_cannot_both_win(
+    api, client_of, make_user, settings, django_capture_on_commit_callbacks
+):
+    from cameos.signals import enrollment_checking
+
+    impostor = client_of(make_user("impostor"))
+    enroll(api, videos.video(), challenge(api))  # both wait in `verifying`: no worker ran yet
+    enroll(impostor, videos.video(), challenge(impostor))
+    mine, theirs = Enrollment.objects.order_by("created_at")
+    raced = []
+
+    def the_other_finishes_meanwhile(sender, user, template, **kwargs):  # type: ignore[no-untyped-def]
+        # Between this one's gallery search and its acceptance, the other's whole verification runs.
+        if not raced:
+            raced.append("running")  # the other's own check comes here too
+            raced[0] = services.enrollment_verify(enrollment_id=theirs.pk).status
+
+    enrollment_checking.connect(the_other_finishes_meanwhile)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            services.enrollment_verify(enrollment_id=mine.pk)
+    finally:
+        enrollment_checking.disconnect(the_other_finishes_meanwhile)
+
+    assert raced == ["accepted"]
+    mine.refresh_from_db()
+    assert (mine.status, mine.reason_code) == ("rejected", "duplicate_identity")
+    assert Cameo.objects.get().owner.handle == "impostor"
+    assert IdentityConflict.objects.get().user.handle == "me.myself"
+
+
+def test_an_older_enrollment_that_finishes_late_does_not_replace_a_newer_one(
+    api, settings, django_capture_on_commit_callbacks
+):
+    steps = ("center", "turn_right", "turn_left")
+    enroll(api, videos.video(), challenge(api))
+    enroll(api, videos.video(steps), challenge(api, steps))
+    older, newer = Enrollment.objects.order_by("created_at")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.enrollment_verify(enrollment_id=newer.pk).status == "accepted"
+    kept = files_under(settings, "cameos")
+    template = list(GalleryEntry.objects.get().embedding)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        late = services.enrollment_verify(enrollment_id=older.pk)
+
+    assert (late.status, late.reason_code) == ("rejected", "superseded")
+    assert files_under(settings, "cameos") == kept and all(p.exists() for p in kept)
+    assert list(GalleryEntry.objects.get().embedding) == template
+    assert api.get(CAMEO).json()["status"] == "active"
+
+
+def test_enrolling_again_forgets_the_possible_matches_of_the_face_before(
+    api, me, make_user, make_video, settings, django_capture_on_commit_callbacks
+):
+    from cameos.models import Appearance
+
+    enroll(api, videos.video(), challenge(api), capture=django_capture_on_commit_callbacks)
+    video = make_video(make_user("an.author"), publish=False)
+    Appearance.objects.create(video=video, user=me, source="detected", match="possible", similarity=0.6)
+    steps = ("center", "turn_right", "turn_left")
+    enroll(api, videos.video(steps), challenge(api, steps), capture=django_capture_on_commit_callbacks)
+    assert api.get(CAMEO).json()["status"] == "active"
+    assert not Appearance.objects.filter(user=me, match="possible").exists()
+
+
 @pytest.mark.parametrize(
     ("data", "name", "field"),
     [
