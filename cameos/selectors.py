@@ -24,6 +24,7 @@ from accounts.selectors import (
     relations_query,
 )
 from cameos import crypto
+from cameos.conf import conf
 from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, VideoFace, Voice
 from core.exceptions import NotFound
 from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, keyset_page, page_limit
@@ -59,13 +60,15 @@ def cameo_access(cameo: Cameo | None, user: User | None) -> Access:
     return cameo_access_many(user, [cameo])[cameo.pk]
 
 
-def may_use(cameo: Cameo, user_id: int, relation: Relation, grant: str | None) -> Access:
+def may_use(cameo: Cameo, user_id: int, relation: Relation, grant: str | None, *, cooling: bool = False) -> Access:
     """May `user_id` put this cameo (owner loaded) in a video, given how they and the owner stand and
     the user's request for it: the one answer the consent gate (cameo_access_many) and the consent
     cascade (cameo_access_by_authors) share (DESIGN.md §5). Rules, first match wins: the owner
     always; an account support deactivated never; a block either way never ("not available", never
     "blocked"); `only_me` never; a minor's cameo only with an approved grant; an approved grant;
-    `everyone`; `mutuals` when both follow each other."""
+    `everyone`; `mutuals` when both follow each other. `cooling`: their request was denied or
+    revoked within the cool-down, so they may not ask again yet."""
+    asks = grant != CameoGrant.Status.REQUESTED and not cooling
     if cameo.owner_id == user_id:
         return Access(True, False, "owner")
     if not cameo.owner.is_active:
@@ -78,12 +81,12 @@ def may_use(cameo: Cameo, user_id: int, relation: Relation, grant: str | None) -
         return Access(True, False, "granted")
     if cameo.owner.is_minor:
         # Someone under 18 is shown only by people they approved one by one (DESIGN.md §5).
-        return Access(False, grant != CameoGrant.Status.REQUESTED, "minor_needs_approval", request=grant)
+        return Access(False, asks, "minor_needs_approval", request=grant)
     if cameo.audience == Audience.EVERYONE:
         return Access(True, False, "everyone")
     if cameo.audience == Audience.MUTUALS and relation.is_mutual:
         return Access(True, False, "mutuals")
-    return Access(False, grant != CameoGrant.Status.REQUESTED, "needs_approval", request=grant)
+    return Access(False, asks, "needs_approval", request=grant)
 
 
 def cameo_access_many(user: User, cameos: Iterable[Cameo]) -> dict[int, Access]:
@@ -91,8 +94,11 @@ def cameo_access_many(user: User, cameos: Iterable[Cameo]) -> dict[int, Access]:
     consent gate's hot path. By cameo id."""
     cameos = list(cameos)
     others = [c for c in cameos if c.owner_id != user.pk]
-    relations, grants = _relations_and_grants(user.pk, others) if others else ({}, {})
-    return {c.pk: may_use(c, user.pk, relations.get(c.owner_id, NO_RELATION), grants.get(c.pk)) for c in cameos}
+    relations, grants, cooling = _relations_and_grants(user.pk, others) if others else ({}, {}, set())
+    return {
+        c.pk: may_use(c, user.pk, relations.get(c.owner_id, NO_RELATION), grants.get(c.pk), cooling=c.pk in cooling)
+        for c in cameos
+    }
 
 
 def cameo_access_by_authors(cameo: Cameo, author_ids: Iterable[int]) -> dict[int, Access]:
@@ -110,21 +116,28 @@ def cameo_access_by_authors(cameo: Cameo, author_ids: Iterable[int]) -> dict[int
     return out
 
 
-def _relations_and_grants(user_id: int, cameos: list[Cameo]) -> tuple[dict[int, Relation], dict[int, str]]:
-    """Follows and blocks with each owner, and the user's requests for each cameo: one round trip
-    (accounts' relations query with the grants UNIONed on). The consent gate's hot path."""
+def _relations_and_grants(user_id: int, cameos: list[Cameo]) -> tuple[dict[int, Relation], dict[int, str], set[int]]:
+    """Follows and blocks with each owner, the user's requests for each cameo, and the cameos whose
+    request was decided within the cool-down: one round trip (accounts' relations query with the
+    grants UNIONed on). The consent gate's hot path."""
     owners = sorted({c.owner_id for c in cameos})
     sql, params = relations_query(user_id, owners)
     asked, asked_params = one_of("cameo_id", [c.pk for c in cameos])
     sql += (
-        f" UNION ALL SELECT 2, cameo_id, 0, status FROM {CameoGrant._meta.db_table} "  # noqa: S608 - our table
-        f"WHERE grantee_id = %s AND {asked}"
+        f" UNION ALL SELECT 2, cameo_id, CASE WHEN decided_at > %s THEN 1 ELSE 0 END, status "  # noqa: S608 - ours
+        f"FROM {CameoGrant._meta.db_table} WHERE grantee_id = %s AND {asked}"
     )
+    recent = timezone.now() - dt.timedelta(seconds=conf().request_cooldown_seconds)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, user_id, *asked_params])
+        cursor.execute(sql, [*params, recent, user_id, *asked_params])
         rows = cursor.fetchall()
     grants = {int(cameo_id): status for kind, cameo_id, _, status in rows if kind == 2}
-    return relations_parse(user_id, owners, rows), grants
+    cooling = {
+        int(cameo_id)
+        for kind, cameo_id, recently, status in rows
+        if kind == 2 and recently and status in (CameoGrant.Status.DENIED, CameoGrant.Status.REVOKED)
+    }
+    return relations_parse(user_id, owners, rows), grants, cooling
 
 
 def cameo_for_handle(handle: str, viewer: User) -> tuple[User, Cameo | None]:

@@ -174,7 +174,9 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
     access = cameo_access(cameo, requester)
     if cameo is not None and access.request == CameoGrant.Status.REQUESTED and access.reason.endswith("needs_approval"):
         return CameoGrant.objects.get(cameo=cameo, grantee=requester)  # asked already: the same request
-    if cameo is None or not access.can_request:
+    decided = access.request in (CameoGrant.Status.DENIED, CameoGrant.Status.REVOKED)
+    cooling = decided and access.reason.endswith("needs_approval")  # told below when they may ask again
+    if cameo is None or not (access.can_request or cooling):
         if access.available:
             raise Conflict("You can already use this cameo.", code="already_available")
         raise Forbidden("This cameo is not available.", code="not_available")

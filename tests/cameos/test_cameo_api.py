@@ -229,7 +229,7 @@ def test_request_approve_and_revoke(client_of, api, me, other, activate_cameo):
     finally:
         grant_revoked.disconnect(listen)
     assert revoked == [other.pk]
-    assert access(asker) == (False, True)
+    assert access(asker) == (False, False)  # not before the cool-down has passed
     assert api.delete(f"/api/v1/cameo/grants/{grant_id}").status_code == 404
     response = asker.post("/api/v1/cameos/me.myself/requests")  # asking again right away
     assert response.status_code == 409
@@ -240,7 +240,7 @@ def test_deny(client_of, api, me, other, activate_cameo):
     activate_cameo(me)
     grant_id = client_of(other).post("/api/v1/cameos/me.myself/requests").json()["id"]
     assert api.post(f"/api/v1/cameo/requests/{grant_id}/deny").json()["status"] == "denied"
-    assert access(client_of(other)) == (False, True)
+    assert access(client_of(other)) == (False, False)  # may ask again once the cool-down has passed
     assert api.post(f"/api/v1/cameo/requests/{grant_id}/approve").status_code == 409
     assert CameoGrant.objects.get().status == "denied"
 
@@ -357,6 +357,12 @@ def test_asking_again_during_the_cooldown_tells_the_owner_nothing_and_stores_not
     assert len(api.get("/api/v1/notifications").json()["results"]) == told
     assert list(CameoGrant.objects.values_list("id", "status", "requested_at", "decided_at")) == before
     assert api.get("/api/v1/cameo/requests").json()["results"] == []
+    assert asker.get("/api/v1/cameos/me.myself").json() == {
+        "handle": "me.myself",
+        "available": False,
+        "can_request": False,  # what the 409s say: not yet
+        "request": "denied",
+    }
 
 
 def test_asking_again_after_the_cooldown_tells_the_owner_once(client_of, api, me, other, activate_cameo):
@@ -369,6 +375,7 @@ def test_asking_again_after_the_cooldown_tells_the_owner_once(client_of, api, me
     grant_id = asker.post("/api/v1/cameos/me.myself/requests").json()["id"]
     api.post(f"/api/v1/cameo/requests/{grant_id}/deny")
     CameoGrant.objects.filter(pk=grant_id).update(decided_at=timezone.now() - dt.timedelta(days=365))
+    assert asker.get("/api/v1/cameos/me.myself").json()["can_request"] is True
     response = asker.post("/api/v1/cameos/me.myself/requests")
     assert (response.status_code, response.json()["status"]) == (201, "requested")
     assert Notification.objects.filter(user=me, kind=Notification.Kind.CAMEO_REQUESTED).count() == 2
