@@ -368,11 +368,13 @@ def _scan_and_keep(
     from moderation import scan
 
     t = time.perf_counter()
+    checked_at = timezone.now()  # the scan reads everyone's rules by meaning, those it finds included
     output, found = scan.check_output(job.author, job.prompt, made.path, remix_of=job.remix_of_id, job=str(job.pk))
     timings["scan"] = time.perf_counter() - t
     if not output.allowed:
         services.job_block(job.pk, reason=output.refused[0].public()["detail"], decision=output.as_record())
         return Status.BLOCKED
+    services.job_rules_checked([job.pk], at=checked_at)
     detected = {
         s.user_id: float(s.similarity or 0.0) for s in output.subjects if s.source == "output_face" and s.user_id
     }

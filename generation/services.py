@@ -271,6 +271,16 @@ def job_person_found(*, video_id: int, user_id: int) -> None:
         _people_add(job, [user_id])
 
 
+def _refuse_erased(job: GenerationJob) -> None:
+    """Block the job and refuse its publish if someone it showed has erased their account since (their
+    drafts' records of them went with it, so the gate no longer sees them)."""
+    if erased := _erased_people(job):
+        subjects = tuple(consent.Subject(source="output_face", allowed=False, why="erased", user_id=u) for u in erased)
+        gone = consent.Decision(allowed=False, stage="publish", subjects=subjects)
+        job_block(job.pk, reason=subjects[0].public()["detail"], decision=gone.as_record())
+        raise refuse_consent(gone)
+
+
 def _erased_people(job: GenerationJob) -> list[int]:
     """The people the job showed whose accounts are gone since (their drafts' records went with them)."""
     shown = set(JobPerson.objects.filter(job_id=job.pk).values_list("person_id", flat=True)) - {job.author_id}
@@ -577,11 +587,7 @@ def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Vid
         raise Conflict("Only a ready video can be published.", code="not_ready")
     caption = _caption(caption) if caption is not None else None
     draft = job.video
-    if erased := _erased_people(job):  # before the cascade that follows an erasure has reached this job
-        subjects = tuple(consent.Subject(source="output_face", allowed=False, why="erased", user_id=u) for u in erased)
-        gone = consent.Decision(allowed=False, stage="publish", subjects=subjects)
-        job_block(job.pk, reason=subjects[0].public()["detail"], decision=gone.as_record())
-        raise refuse_consent(gone)
+    _refuse_erased(job)  # the cascade that follows an erasure may not have reached this job yet
     templates = face_templates(draft.pk)
     faces = consent.match_faces(np.array(templates, dtype=np.float32), exact=True) if templates else []
 
@@ -598,24 +604,31 @@ def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Vid
         said = [consent.check(author, caption, stage="publish", record=False)] if caption else []
         return [shown, *said]
 
+    stale: list[int] = []
+    erased: list[int] = []
     with transaction.atomic():
         shown, *said = _decided_with_consent_held(author, decide)
-        held = {s.user_id for s in shown.subjects if s.user_id is not None}
-        if _rules_added_since_checked(job, held):  # their rows held: no rule is added meanwhile
-            raise Conflict(
-                "Someone this video shows changed their rules since it was checked; it is being checked "
-                "again. Try again in a minute.",
-                code="rules_changed",
-            )
         shown = audit_decision(author=author, prompt=job.prompt, decision=shown, job=str(job.pk))
         said = [audit_decision(author=author, prompt=caption or "", decision=d, job=str(job.pk)) for d in said]
         refused = next((d for d in (shown, *said) if not d.allowed), None)
-        if refused is None:
+        if refused is None:  # the people it shows held: no rule is added, no account erased, meanwhile
+            stale = _rules_added_since_checked(job, {s.user_id for s in shown.subjects if s.user_id is not None})
+            erased = _erased_people(job)
+        if refused is None and not stale and not erased:
             try:
                 with transaction.atomic():  # a refusal here (a copy of a removed video) keeps the audit rows
                     return _publish(author, job, draft, caption)
             except ApplicationError as exc:
                 failed = exc
+    if refused is None and stale:
+        _recheck_rules_of(stale)  # queued again: the recheck may have run before the job showed them
+        raise Conflict(
+            "Someone this video shows changed their rules since it was checked; it is being checked again. "
+            "Try again in a minute.",
+            code="rules_changed",
+        )
+    if refused is None and erased:
+        _refuse_erased(job)
     if refused is None:
         raise failed
     if refused is shown:
@@ -669,11 +682,19 @@ def job_rules_checked(job_ids: list[Any], *, at: dt.datetime) -> None:
     ).update(rules_checked_at=at)
 
 
-def _rules_added_since_checked(job: GenerationJob, people: set[int]) -> bool:
-    """Someone the job shows added a restriction after the job was last checked by meaning (the
-    check that follows is the worker's; the web process reads rules by their words only)."""
+def _rules_added_since_checked(job: GenerationJob, people: set[int]) -> list[int]:
+    """The people the job shows who added a restriction after the job was last checked by meaning
+    (that check is the worker's; the web process reads rules by their words only)."""
     checked = job.rules_checked_at or job.started_at or job.created_at
-    return Cameo.objects.filter(owner_id__in=people - {job.author_id}, rules_added_at__gt=checked).exists()
+    newer = Cameo.objects.filter(owner_id__in=people - {job.author_id}, rules_added_at__gt=checked)
+    return list(newer.values_list("owner_id", flat=True))
+
+
+def _recheck_rules_of(owner_ids: list[int]) -> None:
+    from generation.tasks import recheck_restrictions
+
+    for owner_id in owner_ids:
+        transaction.on_commit(lambda owner_id=owner_id: recheck_restrictions.delay(owner_id=owner_id))
 
 
 def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:

@@ -312,7 +312,11 @@ def request_dismiss(*, request_id: int, reviewer: User) -> TakedownRequest:
         if match.video is None:
             gone.append(match.video_ref)
             continue
-        pending = TakedownMatch.objects.filter(video_ref=match.video_ref, request__status=Status.HIDDEN)
+        pending = TakedownMatch.objects.filter(
+            video_ref=match.video_ref,
+            request__status=Status.HIDDEN,
+            similarity__gte=cameos_conf().reveal_published_threshold,  # one that would have hidden it
+        )
         if not pending.exclude(request=request).update(was_published=True):  # hidden until they are decided
             feed_services.video_unhide(video=match.video)
     held = TakedownMatch.objects.filter(

@@ -254,6 +254,7 @@ def _verify(enrollment_id: Any) -> Enrollment | None:
 
 
 ACCEPTANCES = 0x63616D656F  # core.sql.serialised's key: one acceptance at a time ("cameo")
+LATE_MARGIN = dt.timedelta(minutes=5)  # cameos accepted this long before a search are looked at again
 
 
 def _same() -> float:
@@ -296,7 +297,9 @@ def _accept(enrollment: Enrollment, verdict: Any, voice_template: Any, *, search
     try:
         with transaction.atomic():
             serialised(ACCEPTANCES)
-            since = Cameo.objects.filter(enrolled_at__gte=searched_at).exclude(owner=enrollment.user)
+            # With a margin: a cameo's enrolled_at is taken before its transaction commits (and by
+            # another host's clock), so one committed after the search may carry an earlier time.
+            since = Cameo.objects.filter(enrolled_at__gte=searched_at - LATE_MARGIN).exclude(owner=enrollment.user)
             late = gallery.similar_among(verdict.template, since.values_list("pk", flat=True), min_similarity=_same())
             newer = Enrollment.objects.filter(
                 user=enrollment.user, status=Enrollment.Status.ACCEPTED, created_at__gt=enrollment.created_at

@@ -132,8 +132,7 @@ def _clean_person(
         problems.setdefault("note", []).append(f"At most {MAX_NOTE} characters.")
     if kind not in ProtectedPerson.Kind.values:
         problems.setdefault("kind", []).append(f"One of {', '.join(ProtectedPerson.Kind.values)}.")
-    phrases_given = [known_for] if isinstance(known_for, str) else list(known_for or [])
-    texts = {"name": [name], "aliases": kept, "description": [description], "note": [note], "known_for": phrases_given}
+    texts = {"name": [name], "aliases": kept, "description": [description], "note": [note], "known_for": phrases or []}
     _refuse_controls(problems, texts)
     if problems:
         return None, problems
