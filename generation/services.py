@@ -693,8 +693,11 @@ def _rules_added_since_checked(job: GenerationJob, people: set[int]) -> list[int
 def _recheck_rules_of(owner_ids: list[int]) -> None:
     from generation.tasks import recheck_restrictions
 
+    def queue(owner_id: int) -> None:
+        transaction.on_commit(lambda: recheck_restrictions.delay(owner_id=owner_id))
+
     for owner_id in owner_ids:
-        transaction.on_commit(lambda owner_id=owner_id: recheck_restrictions.delay(owner_id=owner_id))
+        queue(owner_id)
 
 
 def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:

@@ -300,7 +300,9 @@ def _accept(enrollment: Enrollment, verdict: Any, voice_template: Any, *, search
             # With a margin: a cameo's enrolled_at is taken before its transaction commits (and by
             # another host's clock), so one committed after the search may carry an earlier time.
             since = Cameo.objects.filter(enrolled_at__gte=searched_at - LATE_MARGIN).exclude(owner=enrollment.user)
-            late = gallery.similar_among(verdict.template, since.values_list("pk", flat=True), min_similarity=_same())
+            late = gallery.similar_among(
+                verdict.template, list(since.values_list("pk", flat=True)), min_similarity=_same()
+            )
             newer = Enrollment.objects.filter(
                 user=enrollment.user, status=Enrollment.Status.ACCEPTED, created_at__gt=enrollment.created_at
             )
