@@ -157,6 +157,26 @@ def test_a_video_two_people_asked_to_take_down_stays_hidden_until_both_are_decid
     assert video.status == "published"
 
 
+def test_a_weak_match_of_another_pending_request_keeps_nothing_hidden(
+    anon, make_user, make_video, django_capture_on_commit_callbacks
+):
+    from moderation.models import TakedownMatch
+
+    video = make_video(make_user("uploader"))
+    tracks = [(faces.template("astronaut"), 0, 900, 8), (faces.template("hopper"), 0, 900, 8)]
+    cameos.video_faces_record(video_id=video.pk, tracks=tracks)
+    capture = django_capture_on_commit_callbacks
+    grace = submit(anon, videos.video(person="hopper"), challenge(anon), email="grace@example.org", capture=capture)
+    eileen = submit(anon, videos.video(), challenge(anon), capture=capture)
+    first, second = (TakedownRequest.objects.get(tracking=r.json()["tracking"]) for r in (grace, eileen))
+    TakedownMatch.objects.filter(request=second).update(similarity=0.05)  # below the bar that hides a video
+
+    takedowns.request_dismiss(request_id=first.pk, reviewer=make_user("reviewer"))
+
+    video.refresh_from_db()
+    assert video.status == "published"
+
+
 def test_the_author_deleting_a_hidden_video_does_not_get_around_the_review(
     anon, client_of, make_user, make_video, published_of_her, django_capture_on_commit_callbacks
 ):
