@@ -10,7 +10,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import presenters, selectors, services
-from accounts.models import Notification
 from accounts.presenters import (
     REGISTER_OUTPUT,
     TOKEN_OUTPUT,
@@ -217,7 +216,7 @@ class NotificationsApi(APIView):
     )
     def get(self, request: Request) -> Response:
         page = keyset_page(
-            Notification.objects.filter(user=request.user),
+            selectors.notifications_of(request.user),  # type: ignore[arg-type]
             ordering=("-id",),
             salt="notifications",
             **page_query(request),

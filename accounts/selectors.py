@@ -15,7 +15,16 @@ from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from accounts.models import HANDLE_PATTERN, AuthToken, Block, Follow, FollowerCount, User, normalize_handle
+from accounts.models import (
+    HANDLE_PATTERN,
+    AuthToken,
+    Block,
+    Follow,
+    FollowerCount,
+    Notification,
+    User,
+    normalize_handle,
+)
 from core.conf import conf as core_conf
 from core.exceptions import NotFound
 from core.memo import TTLCache
@@ -73,6 +82,17 @@ def block_partner_handles(viewer_id: int) -> frozenset[str]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT u.handle FROM accounts_user u WHERE u.id IN ({BLOCK_PARTNERS_SQL})", [viewer_id] * 2)  # noqa: S608 - constant SQL
         return frozenset(row[0] for row in cursor.fetchall())
+
+
+def notifications_of(user: User) -> QuerySet[Notification]:
+    """The person's notifications but for those naming someone in a block with them (as requester,
+    author or the person a face may be): who blocked them does not exist for them, and whom they
+    blocked is not shown to them. Kept, not deleted: an unblock shows them again."""
+    notes = Notification.objects.filter(user=user)
+    hidden = list(block_partner_handles(user.pk))
+    if hidden:
+        notes = notes.exclude(data__handle__in=hidden).exclude(data__author__in=hidden)
+    return notes
 
 
 def not_blocked_sql(column: str) -> str:

@@ -119,6 +119,7 @@ def check_instructions(sender: Any, owner: Any, text: str, **kwargs: Any) -> str
 @receiver(user_blocked, dispatch_uid="moderation.user_blocked")
 def on_user_blocked(sender: Any, blocker: Any, blocked: Any, delete_videos: bool = False, **kwargs: Any) -> None:
     services.audit(Kind.BLOCK, actor_id=blocker.pk, subject_id=blocked.pk, delete_videos=delete_videos)
+    cameo_services.grants_end_for_block(blocker=blocker, blocked=blocked)
     services.consent_cascade_after_commit(owner_id=blocker.pk, author_ids=[blocked.pk], reason="blocked")
     services.consent_cascade_after_commit(owner_id=blocked.pk, author_ids=[blocker.pk], reason="blocked")
     if delete_videos:

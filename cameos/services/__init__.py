@@ -11,6 +11,7 @@ from cameos.services.access import (
     grant_decide,
     grant_request,
     grant_revoke,
+    grants_end_for_block,
     user_cameo_erase,
     user_cameo_export,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "grant_decide",
     "grant_request",
     "grant_revoke",
+    "grants_end_for_block",
     "possible_match_decide",
     "schedule_scan",
     "track_reveals",

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Notification, User
@@ -237,6 +238,15 @@ def grant_revoke(*, owner: User, grant_id: int, delete_videos: bool = False) -> 
     if delete_videos:
         appearances_delete(person=owner, author=grant.grantee)
     return grant
+
+
+def grants_end_for_block(*, blocker: User, blocked: User) -> int:
+    """A block ends the approvals between the two, both ways (revoked: after an unblock, either asks
+    again, once the cool-down has passed). The consent cascade the block runs stops their jobs. How
+    many ended."""
+    between = Q(cameo__owner=blocker, grantee=blocked) | Q(cameo__owner=blocked, grantee=blocker)
+    approved = CameoGrant.objects.filter(between, status=CameoGrant.Status.APPROVED)
+    return approved.update(status=CameoGrant.Status.REVOKED, decided_at=timezone.now())
 
 
 # --- erasure ---------------------------------------------------------------------------------------

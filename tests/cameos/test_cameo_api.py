@@ -379,3 +379,41 @@ def test_asking_again_after_the_cooldown_tells_the_owner_once(client_of, api, me
     response = asker.post("/api/v1/cameos/me.myself/requests")
     assert (response.status_code, response.json()["status"]) == (201, "requested")
     assert Notification.objects.filter(user=me, kind=Notification.Kind.CAMEO_REQUESTED).count() == 2
+
+
+def test_a_block_ends_an_approval_and_an_unblock_does_not_bring_it_back(client_of, api, me, other, activate_cameo):
+    import datetime as dt
+
+    from tests.enroll import approve
+
+    activate_cameo(me)
+    approve(me, other)
+    asker = client_of(other)
+    assert access(asker) == (True, False)
+
+    accounts_services.block_create(blocker=me, blocked=other)
+    assert api.get("/api/v1/cameo/grants").json()["results"] == []
+    accounts_services.block_delete(blocker=me, blocked=other)
+
+    assert asker.get("/api/v1/cameos/me.myself").json() == {
+        "handle": "me.myself",
+        "available": False,
+        "can_request": False,  # asking again waits for the cool-down, as after a revocation
+        "request": "revoked",
+    }
+    CameoGrant.objects.update(decided_at=timezone.now() - dt.timedelta(days=365))
+    assert access(asker) == (False, True)
+
+
+def test_notifications_naming_someone_in_a_block_with_me_are_hidden_until_an_unblock(
+    client_of, api, me, other, activate_cameo
+):
+    activate_cameo(me)
+    assert client_of(other).post("/api/v1/cameos/me.myself/requests").status_code == 201
+    kinds = lambda: [n["kind"] for n in api.get("/api/v1/notifications").json()["results"]]  # noqa: E731
+    assert kinds() == ["cameo_requested"]
+
+    accounts_services.block_create(blocker=other, blocked=me)  # they blocked me: they do not exist for me
+    assert kinds() == []
+    accounts_services.block_delete(blocker=other, blocked=me)
+    assert kinds() == ["cameo_requested"]
