@@ -135,9 +135,10 @@ def test_a_dismissed_request_puts_the_hidden_video_back(
         takedowns.request_confirm(request_id=request.pk, reviewer=make_user("late"))
 
 
-def test_a_video_two_people_asked_to_take_down_stays_hidden_until_both_are_decided(
-    anon, make_user, make_video, django_capture_on_commit_callbacks
-):
+@pytest.fixture
+def two_requests(anon, make_user, make_video, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """A published video showing Eileen and Grace, and a takedown request from each (Grace's first):
+    the video and the two requests."""
     video = make_video(make_user("uploader"))
     tracks = [(faces.template("astronaut"), 0, 900, 8), (faces.template("hopper"), 0, 900, 8)]
     cameos.video_faces_record(video_id=video.pk, tracks=tracks)
@@ -145,6 +146,11 @@ def test_a_video_two_people_asked_to_take_down_stays_hidden_until_both_are_decid
     grace = submit(anon, videos.video(person="hopper"), challenge(anon), email="grace@example.org", capture=capture)
     eileen = submit(anon, videos.video(), challenge(anon), capture=capture)
     first, second = (TakedownRequest.objects.get(tracking=r.json()["tracking"]) for r in (grace, eileen))
+    return video, first, second
+
+
+def test_a_video_two_people_asked_to_take_down_stays_hidden_until_both_are_decided(anon, make_user, two_requests):
+    video, first, second = two_requests
     assert (first.status, second.status) == ("hidden", "hidden")
 
     takedowns.request_dismiss(request_id=first.pk, reviewer=make_user("reviewer"))
@@ -157,18 +163,10 @@ def test_a_video_two_people_asked_to_take_down_stays_hidden_until_both_are_decid
     assert video.status == "published"
 
 
-def test_a_weak_match_of_another_pending_request_keeps_nothing_hidden(
-    anon, make_user, make_video, django_capture_on_commit_callbacks
-):
+def test_a_weak_match_of_another_pending_request_keeps_nothing_hidden(make_user, two_requests):
     from moderation.models import TakedownMatch
 
-    video = make_video(make_user("uploader"))
-    tracks = [(faces.template("astronaut"), 0, 900, 8), (faces.template("hopper"), 0, 900, 8)]
-    cameos.video_faces_record(video_id=video.pk, tracks=tracks)
-    capture = django_capture_on_commit_callbacks
-    grace = submit(anon, videos.video(person="hopper"), challenge(anon), email="grace@example.org", capture=capture)
-    eileen = submit(anon, videos.video(), challenge(anon), capture=capture)
-    first, second = (TakedownRequest.objects.get(tracking=r.json()["tracking"]) for r in (grace, eileen))
+    video, first, second = two_requests
     TakedownMatch.objects.filter(request=second).update(similarity=0.05)  # below the bar that hides a video
 
     takedowns.request_dismiss(request_id=first.pk, reviewer=make_user("reviewer"))
