@@ -170,8 +170,10 @@ def best_other(vectors: np.ndarray, *, exclude_cameo_id: int, min_similarity: fl
     return [float(b) if b >= min_similarity else -1.0 for b in best]
 
 
-def _all() -> tuple[list[int], np.ndarray]:
-    rows = list(GalleryEntry.objects.values_list("cameo_id", "embedding"))
+def _all(cameo_ids: Sequence[int] | None = None) -> tuple[list[int], np.ndarray]:
+    """The cameo ids and templates of the gallery (only these cameos', when given)."""
+    entries = GalleryEntry.objects.all() if cameo_ids is None else GalleryEntry.objects.filter(cameo_id__in=cameo_ids)
+    rows = list(entries.values_list("cameo_id", "embedding"))
     if not rows:
         return [], np.zeros((0, 128), dtype=np.float32)
     ids = [r[0] for r in rows]
@@ -184,14 +186,9 @@ def _all() -> tuple[list[int], np.ndarray]:
 def similar_among(embedding: np.ndarray, cameo_ids: Sequence[int], *, min_similarity: float) -> list[Match]:
     """Of these cameos' templates, those at least `min_similarity` like the probe, most similar first
     (exact, in Python: meant for a few rows)."""
-    rows = list(GalleryEntry.objects.filter(cameo_id__in=list(cameo_ids)).values_list("cameo_id", "embedding"))
-    if not rows:
-        return []
-    matrix = np.array(
-        [r[1] if isinstance(r[1], (list, np.ndarray)) else json.loads(r[1]) for r in rows], dtype=np.float32
-    )
+    ids, matrix = _all(list(cameo_ids))
     scores = matrix @ np.asarray(embedding, dtype=np.float32)
-    found = [Match(cameo_id=r[0], similarity=float(v)) for r, v in zip(rows, scores, strict=True)]
+    found = [Match(cameo_id=i, similarity=float(v)) for i, v in zip(ids, scores, strict=True)]
     found = [m for m in found if m.similarity >= min_similarity]
     return sorted(found, key=lambda m: -m.similarity)
 
