@@ -180,11 +180,17 @@ class Notification(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=30, choices=Kind.choices)
     data = models.JSONField(default=dict, blank=True)  # ids and handles only; never a face or a prompt of others
+    # The person it names (the requester, the author, the person a face may be), by id: a plain id,
+    # so that erasing them finds and deletes what names them (their handle may be taken again).
+    about_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["user", "-id"], name="accounts_notification_user")]
+        indexes = [
+            models.Index(fields=["user", "-id"], name="accounts_notification_user"),
+            models.Index(fields=["about_id"], name="accounts_notification_about"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}"

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from accounts.models import (
@@ -88,11 +89,8 @@ def notifications_of(user: User) -> QuerySet[Notification]:
     """The person's notifications but for those naming someone in a block with them (as requester,
     author or the person a face may be): who blocked them does not exist for them, and whom they
     blocked is not shown to them. Kept, not deleted: an unblock shows them again."""
-    notes = Notification.objects.filter(user=user)
-    hidden = list(block_partner_handles(user.pk))
-    if hidden:
-        notes = notes.exclude(data__handle__in=hidden).exclude(data__author__in=hidden)
-    return notes
+    partners = RawSQL(BLOCK_PARTNERS_SQL, [user.pk, user.pk])  # noqa: S611 - constant SQL
+    return Notification.objects.filter(user=user).exclude(about_id__in=partners)
 
 
 def not_blocked_sql(column: str) -> str:

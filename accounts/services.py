@@ -212,6 +212,8 @@ def account_erase(*, user: User) -> None:
     if locked is None:
         return  # already erased
     account_erasing.send(sender=User, user=locked)
+    # What told others about them goes too: their handle may be someone else's tomorrow.
+    Notification.objects.filter(about_id=locked.pk).delete()
     locked.delete()
 
 
@@ -259,9 +261,10 @@ def block_delete(*, blocker: User, blocked: User) -> None:
     Block.objects.filter(blocker=blocker, blocked=blocked).delete()
 
 
-def notify(*, user_id: int, kind: str, **data: Any) -> None:
-    """Tell someone something (GET /notifications). Never about themselves acting."""
-    Notification.objects.create(user_id=user_id, kind=kind, data=data)
+def notify(*, user_id: int, kind: str, about: int | None = None, **data: Any) -> None:
+    """Tell someone something (GET /notifications). Never about themselves acting. `about`: the
+    person it names, whose erasure takes it back and whom a block hides."""
+    Notification.objects.create(user_id=user_id, kind=kind, about_id=about, data=data)
 
 
 def notifications_withdraw(*, kind: str, key: str, values: Iterable[Any]) -> int:

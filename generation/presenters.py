@@ -18,8 +18,9 @@ class JobErrorOutput(serializers.Serializer):
     detail = serializers.CharField()
 
 
-def job_body(job: GenerationJob, *, video: dict[str, Any] | None) -> dict[str, Any]:
-    """A job as its author sees it, with its video's body (JobOutput documents the shape)."""
+def job_body(job: GenerationJob, *, video: dict[str, Any] | None, people: set[int]) -> dict[str, Any]:
+    """A job as its author sees it, with its video's body (JobOutput documents the shape). Its
+    cameos but for the people not in `people` (erased: their handle may be someone else's now)."""
     return {
         "id": str(job.pk),
         "status": job.status,
@@ -28,7 +29,7 @@ def job_body(job: GenerationJob, *, video: dict[str, Any] | None) -> dict[str, A
         "duration_s": job.duration_s,
         "aspect": job.aspect,
         "seed": job.seed,
-        "cameos": [c["handle"] for c in job.cameos],
+        "cameos": [c["handle"] for c in job.cameos if c["user_id"] in people],
         "remix_of": job.remix_of_id,
         "error": {"code": job.error_code, "detail": job.error} if job.error_code else None,
         "subjects": (job.consent or {}).get("subjects", []),
@@ -39,10 +40,13 @@ def job_body(job: GenerationJob, *, video: dict[str, Any] | None) -> dict[str, A
 
 
 def job_bodies(jobs: list[GenerationJob], viewer: User | None) -> list[dict[str, Any]]:
-    """Bodies of these jobs, in order: their videos are looked up once for the whole list."""
+    """Bodies of these jobs, in order: their videos and the people of their cameos are looked up once
+    for the whole list."""
     ids = [job.video_id for job in jobs if job.video_id]
     videos = {body["id"]: body for body in video_bodies(ids, viewer)} if ids else {}
-    return [job_body(job, video=videos.get(job.video_id) if job.video_id else None) for job in jobs]
+    named = {c["user_id"] for job in jobs for c in job.cameos}
+    people = set(User.objects.filter(pk__in=named).values_list("pk", flat=True)) if named else set()
+    return [job_body(job, video=videos.get(job.video_id) if job.video_id else None, people=people) for job in jobs]
 
 
 class JobOutput(serializers.Serializer):

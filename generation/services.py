@@ -510,7 +510,13 @@ def _job_finish(job_id: Any, *, stored: dict[str, str], **rendered: Unpack[Rende
     _discard_image(job)
     for person in people:
         if person != job.author_id:
-            notify(user_id=person, kind=Notification.Kind.DRAFT_OF_YOU, video_id=video.pk, author=job.author.handle)
+            notify(
+                user_id=person,
+                kind=Notification.Kind.DRAFT_OF_YOU,
+                video_id=video.pk,
+                about=job.author_id,
+                author=job.author.handle,
+            )
     return video
 
 
@@ -643,7 +649,13 @@ def _publish(author: User, job: GenerationJob, draft: Video, caption: str | None
     video = feed_services.video_publish(video=draft, caption=caption)
     for person in job.people or []:
         if person != author.pk:
-            notify(user_id=person, kind=Notification.Kind.CAMEO_USED, video_id=video.pk, author=author.handle)
+            notify(
+                user_id=person,
+                kind=Notification.Kind.CAMEO_USED,
+                video_id=video.pk,
+                about=author.pk,
+                author=author.handle,
+            )
     return video
 
 

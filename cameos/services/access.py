@@ -192,7 +192,7 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
             status=CameoGrant.Status.REQUESTED, requested_at=timezone.now(), decided_at=None
         )
         grant.refresh_from_db()
-    notify(user_id=owner.pk, kind=Notification.Kind.CAMEO_REQUESTED, handle=requester.handle)
+    notify(user_id=owner.pk, kind=Notification.Kind.CAMEO_REQUESTED, about=requester.pk, handle=requester.handle)
     return grant
 
 

@@ -83,6 +83,7 @@ def _possible_match_found(video: Video, user_id: int) -> None:
             kind=Notification.Kind.APPEARANCE_TO_CONFIRM,
             video_id=video.pk,
             match_id=match.pk,
+            about=user_id,
             handle=handle,
         )
 

@@ -1,10 +1,12 @@
 """Erasing an account reaches what other people hold of the person: drafts of them found after they
-were made, and the takedown a hidden video of theirs awaits."""
+were made, the takedown a hidden video of theirs awaits, and what names them (their handle is free
+for someone else afterwards)."""
 
 import numpy as np
 from django.core.files.base import ContentFile
 
 from cameos import gallery
+from cameos import services as cameos
 from feed import services as feed
 from feed.fingerprints import Fingerprint
 from feed.models import RemovedFingerprint, Video, VideoPerson
@@ -101,3 +103,29 @@ def test_erasing_the_account_keeps_the_fingerprint_of_a_video_hidden_for_a_taked
         raise AssertionError("a copy of a video hidden for a takedown was published after its author left")
     copy.refresh_from_db()
     assert copy.status == "draft"
+
+
+def test_what_named_me_names_no_one_after_i_erase_my_account_and_someone_takes_my_handle(
+    client_of, make_user, activate_cameo, django_capture_on_commit_callbacks
+):
+    me, owner, author = make_user("zz.me"), make_user("zz.owner"), make_user("zz.author")
+    activate_cameo(owner, audience="approved")
+    cameos.grant_request(requester=me, owner=owner)  # the owner is told "@zz.me asked"
+    job = GenerationJob.objects.create(
+        author=author,
+        prompt="@zz.me waves",
+        duration_s=2,
+        seed=1,
+        status="failed",
+        cameos=[{"user_id": me.pk, "handle": "zz.me"}, {"user_id": author.pk, "handle": "zz.author"}],
+    )
+    told = client_of(owner).get("/api/v1/notifications").json()["results"]
+    assert [(n["kind"], n["data"]) for n in told] == [("cameo_requested", {"handle": "zz.me"})]
+    assert client_of(author).get(f"/api/v1/generations/{job.pk}").json()["cameos"] == ["zz.me", "zz.author"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_of(me).delete(ME).status_code == 204
+    make_user("zz.me")  # a stranger takes the handle
+
+    assert client_of(owner).get("/api/v1/notifications").json()["results"] == []
+    assert client_of(author).get(f"/api/v1/generations/{job.pk}").json()["cameos"] == ["zz.author"]
