@@ -13,6 +13,15 @@ from core.exceptions import InvalidInput
 
 
 class UserForm(UserChangeForm):
+    def clean_display_name(self) -> Any:
+        name = self.cleaned_data.get("display_name") or ""
+        if "display_name" not in self.changed_data:  # one saved under older rules stays
+            return name
+        try:  # the rules a person's own change follows
+            return services.check_display_name(name)
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.extra["fields"]["display_name"]) from exc
+
     def clean_birthdate(self) -> Any:
         birthdate = self.cleaned_data.get("birthdate")
         if birthdate is not None and "birthdate" in self.changed_data:  # one that joined under older rules stays

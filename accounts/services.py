@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -39,7 +40,7 @@ from accounts.signals import (
 )
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
 from core.presenters import timestamp
-from core.text import skeleton
+from core.text import canonical, skeleton
 
 
 class InvalidCredentials(ApplicationError):
@@ -55,6 +56,28 @@ def check_handle(handle: str) -> str:
     if value in conf().reserved_handles:
         raise InvalidInput({"handle": ["This handle is reserved."]})
     handle_choosing.send(sender=User, handle=value)
+    return value
+
+
+# Explicit embeddings, overrides and isolates (LRE RLE PDF LRO RLO, LRI RLI FSI PDI): "\u202eevil" shows
+# as "live", and an unpaired one reorders the text around a name wherever it is shown. The marks (LRM,
+# RLM, ALM) stay: they only place neutral characters in mixed-direction names and reverse nothing.
+_BIDI_CONTROLS = frozenset({"LRE", "RLE", "PDF", "LRO", "RLO", "LRI", "RLI", "FSI", "PDI"})
+
+
+def check_display_name(display_name: str) -> str:
+    """The display name as stored: without surrounding whitespace, empty for none. InvalidInput for
+    one that shows nothing (only format characters, zero-width or default-ignorable ones, fillers and
+    spaces: a blank that passes for a name) or that holds a bidi control (a name shown reversed)."""
+    value = display_name.strip()
+    if not value:
+        return ""
+    if not canonical(value, strict=False):  # the prompts' one notion of invisible (core.text)
+        message = "Use at least one visible character, or leave the display name empty."
+        raise InvalidInput({"display_name": [message]}, detail=message)
+    if any(unicodedata.bidirectional(c) in _BIDI_CONTROLS for c in value):
+        message = "Remove the characters that change the direction of text: they can make a name read as another."
+        raise InvalidInput({"display_name": [message]}, detail=message)
     return value
 
 
@@ -80,7 +103,7 @@ def user_register(*, handle: str, password: str, display_name: str = "", birthda
     handle = check_handle(handle)
     if birthdate is not None:
         check_birthdate(birthdate)
-    user = User(handle=handle, display_name=display_name.strip(), birthdate=birthdate)
+    user = User(handle=handle, display_name=check_display_name(display_name), birthdate=birthdate)
     _check_password(password, user)
     user.set_password(password)
     if User.objects.filter(Q(handle=handle) | Q(handle_skeleton=skeleton(handle))).exists():
@@ -137,7 +160,7 @@ def user_update(
     asked for the change)."""
     fields: list[str] = []
     if display_name is not None:
-        user.display_name = display_name.strip()
+        user.display_name = check_display_name(display_name)
         fields.append("display_name")
     if birthdate is not None and birthdate != user.birthdate:
         if user.birthdate is not None:
