@@ -55,6 +55,16 @@ async function readBody(response) {
   }
 }
 
+// A path segment that is "." or "..", encoded or not, is resolved away by the URL parser
+// (/videos/../me is /me): no id or handle is one, so such a path is not sent at all.
+const DOT_SEGMENT = /(^|\/)(\.|%2e){1,2}(\/|$)/i;
+
+/** The URL of an API path whose data-made segments are already encoded (`enc`). */
+function apiUrl(path) {
+  if (DOT_SEGMENT.test(path)) throw new ApiError(404, { error: "not_found", detail: "Not found." });
+  return new URL(ROOT + path, location.origin);
+}
+
 function idempotencyKey() {
   if (crypto.randomUUID) return crypto.randomUUID();
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -67,7 +77,7 @@ function idempotencyKey() {
  * call needs none, and what it makes must not be tied to the account).
  */
 export async function request(method, path, { json, form, query, headers = {}, signal, anonymous = false } = {}) {
-  const url = new URL(ROOT + path, location.origin);
+  const url = apiUrl(path);
   for (const [key, value] of Object.entries(query || {})) {
     if (value !== null && value !== undefined && value !== "") url.searchParams.set(key, value);
   }
@@ -99,9 +109,10 @@ export async function request(method, path, { json, form, query, headers = {}, s
 export async function requestBlob(path, { signal } = {}) {
   const headers = {};
   if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  const url = apiUrl(path);
   let response;
   try {
-    response = await fetch(new URL(ROOT + path, location.origin), { headers, signal, credentials: "omit" });
+    response = await fetch(url, { headers, signal, credentials: "omit" });
   } catch (error) {
     if (error.name === "AbortError") throw error;
     throw new ApiError(0, { error: "network", detail: "We can't reach castfeed. Check your connection and try again." });
@@ -110,7 +121,9 @@ export async function requestBlob(path, { signal } = {}) {
   return response.blob();
 }
 
-const enc = encodeURIComponent;
+// Every path segment that comes from data (ids, handles, tracking numbers) goes through enc, so a
+// "/", "?" or "#" in it stays inside it; query values go through URLSearchParams (`query`).
+const enc = (value) => encodeURIComponent(String(value));
 const put = (on) => (on ? "PUT" : "DELETE");
 const page = (cursor, limit) => ({ cursor, limit });
 
@@ -136,15 +149,15 @@ export const api = {
   // feed and videos
   feed: (kind, cursor) => request("GET", kind === "following" ? "/feed/following" : "/feed", { query: page(cursor) }),
   userVideos: (handle, cursor) => request("GET", `/users/${enc(handle)}/videos`, { query: page(cursor) }),
-  video: (id) => request("GET", `/videos/${id}`),
-  deleteVideo: (id) => request("DELETE", `/videos/${id}`),
-  like: (id, on = true) => request(put(on), `/videos/${id}/like`),
-  comments: (id, cursor) => request("GET", `/videos/${id}/comments`, { query: page(cursor) }),
-  comment: (id, text) => request("POST", `/videos/${id}/comments`, { json: { text } }),
-  deleteComment: (id) => request("DELETE", `/comments/${id}`),
+  video: (id) => request("GET", `/videos/${enc(id)}`),
+  deleteVideo: (id) => request("DELETE", `/videos/${enc(id)}`),
+  like: (id, on = true) => request(put(on), `/videos/${enc(id)}/like`),
+  comments: (id, cursor) => request("GET", `/videos/${enc(id)}/comments`, { query: page(cursor) }),
+  comment: (id, text) => request("POST", `/videos/${enc(id)}/comments`, { json: { text } }),
+  deleteComment: (id) => request("DELETE", `/comments/${enc(id)}`),
   view: (id, watchedMs, completed) =>
-    request("POST", `/videos/${id}/views`, { json: { watched_ms: Math.round(watchedMs), completed } }),
-  report: (id, reason, detail) => request("POST", `/videos/${id}/report`, { json: { reason, detail } }),
+    request("POST", `/videos/${enc(id)}/views`, { json: { watched_ms: Math.round(watchedMs), completed } }),
+  report: (id, reason, detail) => request("POST", `/videos/${enc(id)}/report`, { json: { reason, detail } }),
 
   // search, trending and steering the feed
   search: (q, type, cursor, { signal } = {}) => request("GET", "/search", { query: { q, type, cursor }, signal }),
@@ -165,16 +178,16 @@ export const api = {
   updateCameo: (data) => request("PATCH", "/cameo", { json: data }),
   deleteCameo: ({ deleteVideos = false } = {}) =>
     request("DELETE", "/cameo", { query: { appearances: deleteVideos ? "delete" : "keep" } }),
-  referenceImage: (index) => requestBlob(`/cameo/references/${index}`),
+  referenceImage: (index) => requestBlob(`/cameo/references/${enc(index)}`),
   cameoAccess: (handle, { signal } = {}) => request("GET", `/cameos/${enc(handle)}`, { signal }),
   requestCameo: (handle) => request("POST", `/cameos/${enc(handle)}/requests`),
   cameoRequests: (cursor) => request("GET", "/cameo/requests", { query: page(cursor) }),
-  decideRequest: (id, approve) => request("POST", `/cameo/requests/${id}/${approve ? "approve" : "deny"}`),
+  decideRequest: (id, approve) => request("POST", `/cameo/requests/${enc(id)}/${approve ? "approve" : "deny"}`),
   grants: (cursor) => request("GET", "/cameo/grants", { query: page(cursor) }),
   revokeGrant: (id, { deleteVideos = false } = {}) =>
-    request("DELETE", `/cameo/grants/${id}`, { query: { videos: deleteVideos ? "delete" : "keep" } }),
+    request("DELETE", `/cameo/grants/${enc(id)}`, { query: { videos: deleteVideos ? "delete" : "keep" } }),
   appearances: (cursor) => request("GET", "/cameo/appearances", { query: page(cursor) }),
-  deleteAppearance: (videoId) => request("DELETE", `/cameo/appearances/${videoId}`),
+  deleteAppearance: (videoId) => request("DELETE", `/cameo/appearances/${enc(videoId)}`),
   deleteAppearancesBy: (handle) => request("DELETE", "/cameo/appearances", { query: { author: handle } }),
   deleteAllAppearances: () => request("DELETE", "/cameo/appearances", { query: { all: "true" } }),
   scanForMe: () => request("POST", "/cameo/scan"),
@@ -198,9 +211,9 @@ export const api = {
     return request("POST", "/generations", { json, headers });
   },
   jobs: (cursor) => request("GET", "/generations", { query: page(cursor) }),
-  job: (id, { signal } = {}) => request("GET", `/generations/${id}`, { signal }),
-  cancelJob: (id) => request("POST", `/generations/${id}/cancel`),
-  publish: (id, caption) => request("POST", `/generations/${id}/publish`, { json: { caption } }),
+  job: (id, { signal } = {}) => request("GET", `/generations/${enc(id)}`, { signal }),
+  cancelJob: (id) => request("POST", `/generations/${enc(id)}/cancel`),
+  publish: (id, caption) => request("POST", `/generations/${enc(id)}/publish`, { json: { caption } }),
 
   // takedown requests: no account, and never the token (a request belongs to its tracking number only)
   takedownChallenge: () => request("POST", "/takedowns/challenges", { anonymous: true }),
