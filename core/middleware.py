@@ -43,8 +43,20 @@ STATUS_ERRORS = {
     500: ("server_error", "Something went wrong on our side."),
     503: ("unavailable", "The service is unavailable; try again later."),
 }
-# Headers of the original answer that still mean something on the JSON one.
-KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate", "Cache-Control", "Vary")
+# Headers of the original answer that describe its body: every other one (Allow, Retry-After, the
+# security headers that SecurityMiddleware and XFrameOptionsMiddleware set...) still means something
+# on the JSON one and is kept.
+BODY_HEADERS = frozenset(
+    {
+        "content-type",
+        "content-length",
+        "content-encoding",
+        "content-language",
+        "content-disposition",
+        "etag",
+        "last-modified",
+    }
+)
 
 
 def is_api_path(path: str) -> bool:
@@ -75,9 +87,9 @@ class ApiErrorMiddleware:
             return response
         # Django's HTML pages (debug 404/500, an empty 405 from require_GET...) become the error shape.
         converted = status_error(response.status_code)
-        for header in KEPT_HEADERS:
-            if header in response:
-                converted[header] = response[header]
+        for header, value in response.items():
+            if header.lower() not in BODY_HEADERS:
+                converted[header] = value
         return converted
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -54,8 +54,12 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: every error under /api/ and /healthz leaves in the JSON error shape, whatever DEBUG says.
     "core.middleware.ApiErrorMiddleware",
-    "core.middleware.RequestBodyLimitMiddleware",
+    # Then the security headers (nosniff, Referrer-Policy, Cross-Origin-Opener-Policy, HSTS and
+    # X-Frame-Options), above every middleware that answers by itself: its refusals (413, 400, 503)
+    # carry them like any other answer. XFrameOptionsMiddleware only sets a header on the way out.
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "core.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A request that waited past QUEUE_BUDGET_MS for a worker is refused before sessions, the
     # database or the body (overload); static files above are served whatever the wait.
@@ -65,7 +69,6 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = env.str("DJANGO_ROOT_URLCONF", default="config.urls")  # benchmarks mount extra routes
