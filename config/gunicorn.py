@@ -4,12 +4,17 @@ Command-line flags override these; the environment variables below are read once
 """
 
 import os
+from urllib.parse import unquote_plus
+
+from gunicorn.glogging import Logger
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_WORKERS", "2"))
 threads = int(os.environ.get("WEB_THREADS", "4"))
 graceful_timeout = 5
 worker_tmp_dir = "/dev/shm"  # noqa: S108 - heartbeat files on tmpfs, as gunicorn's docs advise
+# gunicorn's combined format: the request line and the Referer keep their query strings (an operator
+# reads which page, search or filter a request asked for), all but their secrets (AccessLogger).
 accesslog = "-"
 # The request line carries the page cursor, which the API accepts up to 4000 characters (then
 # answers a JSON 400); gunicorn's default (4094) would refuse a long cursor with its own HTML 414
@@ -18,6 +23,49 @@ limit_request_line = 8190
 # Headers (bearer tokens, cookies) keep gunicorn's defaults.
 limit_request_fields = 100
 limit_request_field_size = 8190
+
+
+# Query parameters whose value is a secret: a draft's signed media URL (feed.media, `?t=`) lets
+# whoever holds it fetch the draft until it expires, and access logs are kept far longer than that.
+SECRET_PARAMETERS = frozenset({"t"})
+REDACTED = "[redacted]"
+
+
+def redact_query(query: str) -> str:
+    """`query` as sent, with the value of each secret parameter replaced (its name decoded as Django
+    decodes it, so `%74=` is `t=` too)."""
+    parts = query.split("&")
+    for i, part in enumerate(parts):
+        name, equals, _ = part.partition("=")
+        if equals and unquote_plus(name) in SECRET_PARAMETERS:
+            parts[i] = f"{name}={REDACTED}"
+    return "&".join(parts)
+
+
+def redact_url(url: str) -> str:
+    """A URL (a request target, a Referer) with its secret query parameters redacted."""
+    base, question, query = url.partition("?")
+    return f"{base}?{redact_query(query)}" if question else url
+
+
+class AccessLogger(Logger):
+    """gunicorn's logger, whose access log never shows a secret query parameter, whatever the format
+    (`access_log_format` here or `--access-logformat`): the request line (`%(r)s`), the query
+    (`%(q)s`) and the Referer (`%(f)s`, `%({referer}i)s`) are redacted; the path (`%(U)s`) has none."""
+
+    def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
+        atoms = super().atoms(resp, req, environ, request_time)
+        method, _, rest = atoms["r"].partition(" ")
+        target, _, protocol = rest.rpartition(" ")
+        atoms["r"] = f"{method} {redact_url(target)} {protocol}"
+        atoms["q"] = redact_query(atoms["q"] or "")
+        for referer in ("f", "{referer}i"):
+            if referer in atoms:
+                atoms[referer] = redact_url(atoms[referer])
+        return atoms
+
+
+logger_class = AccessLogger
 
 
 def post_worker_init(worker: object) -> None:

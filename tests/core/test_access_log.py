@@ -1,0 +1,90 @@
+"""What the web process logs of a request never holds a draft's media token (config/gunicorn.py): the
+access log that `make run` writes (gunicorn, read from config/gunicorn.py as gunicorn reads it) shows
+the path, the other query parameters and the status, and `t=[redacted]`; Django's own request log
+names the path only."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import runpy
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from django.test import Client
+from gunicorn.config import Config
+
+ROOT = Path(__file__).resolve().parents[2]
+TOKEN = "WyJrZXkiLCJ2aWRlby5tcDQiLDE3NjQ5MzAwMDBd:1uQx3e:s3cr3t-s1gnature"  # a made-up signed value
+
+
+def gunicorn_config(**overrides: str) -> Config:
+    """config/gunicorn.py as gunicorn loads it (the file run as a module, each known name set), then
+    what the command line would override."""
+    cfg = Config()
+    for name, value in runpy.run_path(str(ROOT / "config" / "gunicorn.py")).items():
+        if name in cfg.settings:
+            cfg.set(name, value)
+    for name, value in overrides.items():
+        cfg.set(name, value)
+    return cfg
+
+
+def access_line(cfg: Config, capsys: pytest.CaptureFixture[str], target: str, referer: str = "-") -> str:
+    """The access log line the web process writes for one GET of `target` that answered 200."""
+    logger = cfg.logger_class(cfg)
+    path, _, query = target.partition("?")
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": target,
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+        "HTTP_REFERER": referer,
+        "HTTP_USER_AGENT": "Mozilla/5.0",
+    }
+    request = SimpleNamespace(headers=[("HOST", "castfeed.example"), ("REFERER", referer)])
+    response = SimpleNamespace(status="200 OK", sent=48213, headers=[("Content-Type", "video/mp4")])
+    capsys.readouterr()
+    try:
+        logger.access(response, request, environ, dt.timedelta(milliseconds=12))
+    finally:
+        for handler in logger.access_log.handlers:
+            handler.flush()
+        for name in ("gunicorn.access", "gunicorn.error"):
+            logging.getLogger(name).handlers.clear()
+    return capsys.readouterr().out
+
+
+def test_the_access_log_shows_a_draft_media_request_without_its_token(capsys: pytest.CaptureFixture[str]) -> None:
+    target = f"/media/v/0f3c9a/video.mp4?t={TOKEN}"
+    line = access_line(gunicorn_config(), capsys, target, referer=f"https://castfeed.example{target}")
+    assert '"GET /media/v/0f3c9a/video.mp4?t=[redacted] HTTP/1.1" 200 48213' in line
+    assert TOKEN not in line
+    assert "s3cr3t" not in line
+
+
+def test_other_query_parameters_stay_and_a_format_given_on_the_command_line_is_redacted_too(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    cfg = gunicorn_config(access_log_format='%(m)s %(U)s?%(q)s %(s)s "%({referer}i)s"')  # as tests/web's
+    target = f"/api/v1/search?q=sunset&type=videos&%74={TOKEN}"  # `%74` is `t` to Django too
+    line = access_line(cfg, capsys, target, referer=f"/media/v/0f3c9a/poster.jpg?t={TOKEN}&x=1")
+    assert line.strip() == (
+        'GET /api/v1/search?q=sunset&type=videos&%74=[redacted] 200 "/media/v/0f3c9a/poster.jpg?t=[redacted]&x=1"'
+    )
+
+
+@pytest.mark.django_db
+def test_django_logs_a_refused_draft_url_by_its_path_only(client_of, me, make_video, settings, caplog) -> None:  # type: ignore[no-untyped-def]
+    draft = make_video(me, publish=False)
+    settings.CASTFEED_FEED = {**settings.CASTFEED_FEED, "DRAFT_MEDIA_URL_SECONDS": -1}
+    expired = client_of(me).get(f"/api/v1/videos/{draft.pk}").json()["media_url"]
+    token = expired.split("?t=")[1]
+    with caplog.at_level(logging.INFO):
+        assert Client().get(expired).status_code == 404
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert f"/media/v/{draft.media_key}/video.mp4" in logged
+    assert token not in logged
