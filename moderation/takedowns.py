@@ -211,7 +211,9 @@ def request_verify(*, request_id: int) -> TakedownRequest | None:
             audit(AuditEvent.Kind.TAKEDOWN, object_type="takedown", object_id=locked.pk, outcome="no_match")
             return TakedownRequest.objects.get(pk=request.pk)
         hidden = 0
-        videos = Video.objects.in_bulk(list(matches))
+        # Held, in id order (as a dismissal and a confirmation hold them): a dismissal of another
+        # request waits for this one's matches before it decides whether to publish a video again.
+        videos = {v.pk: v for v in Video.objects.select_for_update().filter(pk__in=list(matches)).order_by("pk")}
         sure = cameos_conf().reveal_published_threshold
         for video_id, (source, similarity) in matches.items():
             video = videos.get(video_id)
@@ -308,7 +310,11 @@ def request_dismiss(*, request_id: int, reviewer: User) -> TakedownRequest:
     another request still holds it, or confirmed it)."""
     request = _open(request_id)
     gone = []
-    for match in TakedownMatch.objects.filter(request=request, was_published=True).select_related("video"):
+    matches = TakedownMatch.objects.filter(request=request, was_published=True).select_related("video")
+    # The videos held first, in id order: a request being verified that matched one of them commits
+    # its match before this reads who else holds it (or waits for this to publish it again).
+    list(Video.objects.select_for_update().filter(pk__in=matches.values("video_id")).order_by("pk").values_list("pk"))
+    for match in matches:
         if match.video is None:
             gone.append(match.video_ref)
             continue

@@ -1,0 +1,71 @@
+"""A takedown dismissed while another request for the same video is being verified never publishes
+the video again behind the second request's back: the dismissal waits for the verification's match,
+then leaves the video hidden for it. Two threads, each with its own database connection, against
+committed data (PostgreSQL when DATABASE_URL says so; SQLite's transactions take turns anyway)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from cameos import services as cameos
+from moderation import takedowns
+from moderation.models import TakedownMatch, TakedownRequest
+from tests import synthetic_faces as faces
+from tests.cameos import videos
+from tests.generation.test_publish_race import in_thread
+from tests.moderation.test_takedowns import challenge, submit
+
+pytestmark = pytest.mark.django_db(transaction=True)
+PAUSE_S = 1.5  # how long the verification stays paused: time enough for an unhindered dismissal
+
+
+def test_a_dismissal_while_another_request_is_verified_leaves_the_video_hidden_for_it(
+    anon, make_user, make_video, monkeypatch
+):
+    video = make_video(make_user("uploader"))
+    cameos.video_faces_record(video_id=video.pk, tracks=[(faces.template("astronaut"), 0, 900, 8)])
+    first, second = (
+        TakedownRequest.objects.get(tracking=submit(anon, videos.video(), challenge(anon), email=e).json()["tracking"])
+        for e in ("eileen@example.org", "her.sister@example.org")
+    )
+    video.refresh_from_db()
+    assert (first.status, video.status) == ("hidden", "removed")
+    # The second request as it was while the worker verified it: its matches not yet written.
+    TakedownMatch.objects.filter(request=second).delete()
+    TakedownRequest.objects.filter(pk=second.pk).update(status=TakedownRequest.Status.VERIFYING)
+
+    reviewer = make_user("reviewer")
+    paused, go_on = threading.Event(), threading.Event()
+    real_audit = takedowns.audit
+
+    def audit_paused(*args: Any, **kwargs: Any) -> Any:  # the last step of its transaction
+        if kwargs.get("outcome") == "hidden":
+            paused.set()
+            go_on.wait(timeout=30)
+        return real_audit(*args, **kwargs)
+
+    monkeypatch.setattr(takedowns, "audit", audit_paused)
+    errors: list[Any] = []
+    verifying = in_thread(lambda: takedowns.request_verify(request_id=second.pk), name="verify", errors=errors)
+    assert paused.wait(timeout=120)
+    dismissing = in_thread(
+        lambda: takedowns.request_dismiss(request_id=first.pk, reviewer=reviewer), name="dismiss", errors=errors
+    )
+    dismissing.join(timeout=PAUSE_S)
+    go_on.set()
+    verifying.join(timeout=60)
+    dismissing.join(timeout=60)
+    assert not verifying.is_alive() and not dismissing.is_alive() and errors == []
+
+    video.refresh_from_db()
+    statuses = dict(TakedownRequest.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", "status"))
+    assert (statuses[first.pk], statuses[second.pk]) == ("dismissed", "hidden")
+    assert video.status == "removed"  # hidden until the second request is decided
+    assert anon.get(f"/api/v1/videos/{video.pk}").status_code == 404
+
+    takedowns.request_dismiss(request_id=second.pk, reviewer=reviewer)
+    video.refresh_from_db()
+    assert video.status == "published"
