@@ -60,6 +60,8 @@ class ProtectedFaceForm(forms.ModelForm):
             ).exists()
         ):
             self.add_error("upload", registry.DuplicateFace.default_detail)
+        elif (other := registry.face_of_another(result.template, person_id=self.instance.person_id)) is not None:
+            self.add_error("upload", registry.FaceOfAnother(other).detail)
         else:
             self.prepared = result
         return cleaned
@@ -229,6 +231,9 @@ class ProtectedPersonAdmin(admin.ModelAdmin):
                     added = registry.face_add(person=person, data=b"", source=upload.name, prepared=face_form.prepared)
                 except registry.DuplicateFace:
                     self.message_user(request, f"{upload.name}: {registry.DuplicateFace.default_detail}", messages.INFO)
+                    continue
+                except registry.FaceOfAnother as exc:  # added to the other person since the form was checked
+                    self.message_user(request, f"{upload.name}: {exc.detail} It was not added.", messages.ERROR)
                     continue
                 formset.new_objects.append(added)
 

@@ -284,6 +284,25 @@ def protected_face_matches(vectors: np.ndarray, *, min_similarity: float) -> lis
     ]
 
 
+def protected_people_with_face(vector: np.ndarray, *, min_similarity: float) -> list[ProtectedMatch]:
+    """Every protected person with a reference face at least `min_similarity` like this template
+    (L2-normalised, 128-d), most similar first: whose face a new reference photo already is (the
+    registry's faces are one person's each). Read from the registry as it is now, not as this process
+    last polled it: the same exact scan as protected_face_matches."""
+    expire_names_version()
+    person_ids, columns = _protected_faces()
+    if not len(person_ids):
+        return []
+    scores = np.asarray(vector, dtype=np.float32).reshape(128) @ columns
+    best: dict[int, float] = {}
+    for j in np.flatnonzero(scores >= min_similarity):
+        person_id = int(person_ids[j])
+        best[person_id] = max(best.get(person_id, -1.0), float(scores[j]))
+    rows = ProtectedPerson.objects.filter(pk__in=list(best)).values_list("pk", "name", "account_id")
+    found = [ProtectedMatch(pk, name, best[pk], account_id) for pk, name, account_id in rows]
+    return sorted(found, key=lambda match: -match.similarity)
+
+
 @dataclass(frozen=True)
 class _FaceMatrix:
     version: str

@@ -14,7 +14,8 @@ values separated by `|`; a photo is a file path, relative to the CSV's folder or
 Umbrella"), matched by meaning like the description. An import
 upserts by the normalised name (`name_key`): a row is the whole truth for the columns it has (its
 aliases replace the entry's), and its photos are added as faces unless the same file (by SHA-256)
-already is one of that person's. Either the whole file is imported, or nothing is.
+already is one of that person's; a photo whose face is another entry's (face_of_another) is refused.
+Either the whole file is imported, or nothing is.
 
 The package: `people` (entries, their names and aliases), `faces` (reference photos and their
 templates), `transfer` (the CSV import and export).
@@ -30,10 +31,12 @@ from moderation.registry.faces import (
     MIN_FACE_PX,
     STORED_MAX_SIDE,
     DuplicateFace,
+    FaceOfAnother,
     NoFace,
     PreparedPhoto,
     UnreadableImage,
     face_add,
+    face_of_another,
     face_remove,
     face_template,
     photo_prepare,
@@ -69,6 +72,7 @@ __all__ = [
     "SEPARATOR",
     "STORED_MAX_SIDE",
     "DuplicateFace",
+    "FaceOfAnother",
     "ImportResult",
     "NoFace",
     "PreparedPhoto",
@@ -76,6 +80,7 @@ __all__ = [
     "UnreadableImage",
     "clean_known_for",
     "face_add",
+    "face_of_another",
     "face_remove",
     "face_template",
     "name_clashes",

@@ -11,10 +11,12 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from cameos.conf import conf as cameos_conf
 from core.exceptions import ApplicationError, Conflict
 from core.storage import delete_now
 from moderation.models import ProtectedFace, ProtectedPerson, protected_photo_name
 from moderation.registry.people import _one_line
+from moderation.selectors import ProtectedMatch, protected_people_with_face
 
 MAX_SOURCE = 300
 MAX_PHOTO_BYTES = 20 * 1024 * 1024
@@ -37,6 +39,19 @@ class NoFace(ApplicationError):
 class DuplicateFace(Conflict):
     code = "duplicate_face"
     default_detail = "This photo is already one of this person's faces."
+
+
+class FaceOfAnother(Conflict):
+    """The photo's face is already another registry person's reference face."""
+
+    code = "face_of_another_person"
+
+    def __init__(self, match: ProtectedMatch) -> None:
+        self.match = match
+        super().__init__(
+            f"This face is already registered for “{match.name}” (similarity {match.similarity:.2f}): "
+            "one face cannot be two people. If this photo shows them, add it to their entry."
+        )
 
 
 @dataclass(frozen=True)
@@ -113,6 +128,16 @@ def photo_prepare(*, data: bytes) -> PreparedPhoto:
     )
 
 
+def face_of_another(template: np.ndarray, *, person_id: int | None) -> ProtectedMatch | None:
+    """The registry person other than `person_id` (None: a person not saved yet) who already has
+    this face: the most similar of those with a reference face at cameos.conf `protected_threshold`
+    or above, the point at which every check takes a face for theirs. A face registered for two
+    people would make a refusal name the wrong one, and removing it from one leave it protected."""
+    threshold = cameos_conf().protected_threshold
+    others = [m for m in protected_people_with_face(template, min_similarity=threshold) if m.person_id != person_id]
+    return others[0] if others else None
+
+
 def _has_photo(person_id: int, digest: str) -> bool:
     return ProtectedFace.objects.filter(Q(sha256=digest) | Q(stored_sha256=digest), person_id=person_id).exists()
 
@@ -122,7 +147,8 @@ def face_add(
 ) -> ProtectedFace:
     """Add a reference photo of `person`: re-encoded, stored under a random name, its template
     searched from now on. `prepared` (photo_prepare of the same `data`) skips the heavy work when
-    the caller did it already, outside its transaction. Raises UnreadableImage, NoFace, DuplicateFace.
+    the caller did it already, outside its transaction. Raises UnreadableImage, NoFace, DuplicateFace,
+    FaceOfAnother (the face is another registry person's already).
 
     Not atomic as a whole on purpose: the template is computed before the row's transaction."""
     digest = prepared.sha256 if prepared is not None else hashlib.sha256(data).hexdigest()
@@ -130,6 +156,9 @@ def face_add(
         raise DuplicateFace()
     if prepared is None:
         prepared = photo_prepare(data=data)
+    other = face_of_another(prepared.template, person_id=person.pk)
+    if other is not None:
+        raise FaceOfAnother(other)
     name = default_storage.save(protected_photo_name(None, ""), ContentFile(prepared.jpeg))
     try:
         with transaction.atomic():

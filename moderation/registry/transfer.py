@@ -17,11 +17,12 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cameos.conf import conf as cameos_conf
 from core.exceptions import ApplicationError
 from core.storage import delete_now
 from moderation import services
 from moderation.models import ProtectedFace, ProtectedPerson, protected_photo_name
-from moderation.registry.faces import MAX_SOURCE, PreparedPhoto, photo_prepare
+from moderation.registry.faces import MAX_SOURCE, FaceOfAnother, PreparedPhoto, face_of_another, photo_prepare
 from moderation.registry.people import (
     COLUMNS,
     SEPARATOR,
@@ -77,6 +78,8 @@ class _NewFace:
     source: str
     prepared: PreparedPhoto
     storage_name: str = ""
+    line: int = 0
+    written: str = ""  # the photo as the file names it
 
 
 def _read_text(source: str | Path | IO[str] | IO[bytes]) -> tuple[str, Path | None]:
@@ -214,11 +217,13 @@ def _prepare_faces(
     rows: list[_Row], existing: dict[str, ProtectedPerson]
 ) -> tuple[list[_NewFace], list[tuple[int, str]]]:
     """Read, check and embed every photo that is not already a face of its person (heavy: before
-    any transaction)."""
+    any transaction). A face that is another person's, in the registry or earlier in the file, is
+    refused: one photo is never the face of two entries."""
     known: dict[str, set[str]] = {}
     faces = ProtectedFace.objects.filter(person__in=list(existing.values()))
     for key, digest, stored in faces.values_list("person__name_key", "sha256", "stored_sha256"):
         known.setdefault(key, set()).update({digest, stored})
+    names = {row.person.key: row.person.name for row in rows}
     new: list[_NewFace] = []
     errors: list[tuple[int, str]] = []
     for row in rows:
@@ -238,8 +243,33 @@ def _prepare_faces(
             except ApplicationError as exc:
                 errors.append((row.line, f"photo “{written}”: {exc.detail}"))
                 continue
-            new.append(_NewFace(row.person.key, Path(written).name, prepared))
+            face = _NewFace(row.person.key, Path(written).name, prepared, line=row.line, written=written)
+            problem = _face_of_another(face, existing.get(row.person.key), new, names)
+            if problem:
+                errors.append((row.line, f"photo “{written}”: {problem}"))
+                continue
+            new.append(face)
     return new, errors
+
+
+def _face_of_another(
+    face: _NewFace, person: ProtectedPerson | None, earlier: list[_NewFace], names: dict[str, str]
+) -> str:
+    """Why `face` cannot be added to its row's person (`person`: the entry it updates, None for a new
+    one): its face is another entry's already, or another row's photo earlier in the file. ""
+    when it can."""
+    match = face_of_another(face.prepared.template, person_id=person.pk if person is not None else None)
+    if match is not None:
+        return FaceOfAnother(match).detail
+    threshold = cameos_conf().protected_threshold
+    for other in earlier:
+        similarity = float(face.prepared.template @ other.prepared.template)
+        if other.key != face.key and similarity >= threshold:
+            return (
+                f"The same face as photo “{other.written}” of “{names[other.key]}” on line {other.line} "
+                f"(similarity {similarity:.2f}): one face cannot be two people."
+            )
+    return ""
 
 
 def registry_import(source: str | Path | IO[str] | IO[bytes], *, base_dir: str | Path | None = None) -> ImportResult:

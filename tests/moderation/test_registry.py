@@ -20,6 +20,7 @@ from cameos.conf import conf
 from moderation.models import NamesVersion, ProtectedFace, ProtectedPerson
 from moderation.registry import (
     DuplicateFace,
+    FaceOfAnother,
     ImportResult,
     RegistryImportError,
     face_add,
@@ -802,3 +803,97 @@ def test_staff_replace_a_photo_in_the_change_view(db, staff, registry, django_ca
     [face] = person.faces.all()
     assert face.source == "smaller.jpg"
     assert stored_files() == [Path(settings.MEDIA_ROOT, face.photo.name)]  # the old photo's file is gone
+
+
+# --- one face, one person --------------------------------------------------------------------------
+# A photo whose face is already another entry's (the face matcher at PROTECTED_THRESHOLD, as every
+# check reads the registry) is refused wherever faces are added, and nothing is stored; another photo
+# of the same person is added to them.
+
+
+def other_photos_of_hopper(folder: Path) -> None:
+    """Other files of the face in photos/hopper.jpg: smaller and recompressed, and mirrored."""
+    (folder / "hopper-small.jpg").write_bytes(jpeg("hopper", scale=0.7, quality=80))
+    mirrored = cv2.flip(faces.photo("hopper"), 1)
+    (folder / "hopper-mirrored.jpg").write_bytes(cv2.imencode(".jpg", mirrored)[1].tobytes())
+
+
+@pytest.mark.parametrize("photo", ["photos/hopper.jpg", "hopper-small.jpg", "hopper-mirrored.jpg"])
+def test_command_refuses_a_face_already_registered_for_another_person_and_imports_nothing(db, folder, photo):
+    call_command("protected_people", "import", str(good_csv(folder)), stdout=io.StringIO())
+    other_photos_of_hopper(folder)
+    path = write_csv(folder, HEADER + f"Rosalind Vance,,a physicist,{photo}\nDorian Pell,,,\n")
+    before = snapshot()
+
+    with pytest.raises(CommandError) as caught:
+        call_command("protected_people", "import", str(path))
+
+    text = str(caught.value)
+    assert text.startswith("1 problem; nothing was imported.")
+    assert f"{path}:2: photo “{photo}”: This face is already registered for “Amelia Quist” (similarity " in text
+    assert "one face cannot be two people" in text
+    assert snapshot() == before
+    assert not ProtectedPerson.objects.filter(name_key__in=["rosalind vance", "dorian pell"]).exists()
+    assert ProtectedFace.objects.filter(person__name_key="amelia quist").count() == 1
+
+
+def test_command_refuses_one_face_given_to_two_people_in_the_same_file(db, folder):
+    other_photos_of_hopper(folder)
+    path = write_csv(
+        folder,
+        HEADER
+        + "Amelia Quist,,,photos/hopper.jpg\nBartholomew Ferrante,,,astronaut.png\nRosalind Vance,,,hopper-small.jpg\n",
+    )
+    before = snapshot()
+
+    with pytest.raises(CommandError) as caught:
+        call_command("protected_people", "import", str(path))
+
+    text = str(caught.value)
+    assert text.startswith("1 problem; nothing was imported.")
+    assert (
+        f"{path}:4: photo “hopper-small.jpg”: The same face as photo “photos/hopper.jpg” of “Amelia Quist” on line 2"
+        in text
+    )
+    assert snapshot() == before
+
+
+def test_another_photo_of_the_same_person_is_still_added_to_them(db, folder):
+    call_command("protected_people", "import", str(good_csv(folder)), stdout=io.StringIO())
+    other_photos_of_hopper(folder)
+    path = write_csv(folder, HEADER + "Amelia Quist,,,hopper-small.jpg|hopper-mirrored.jpg\n")
+    out = io.StringIO()
+
+    call_command("protected_people", "import", str(path), stdout=out)
+
+    assert "0 created, 1 updated, 0 unchanged, 2 faces added." in out.getvalue()
+    assert ProtectedFace.objects.filter(person__name_key="amelia quist").count() == 3
+
+
+def test_face_add_refuses_a_face_of_another_person(db, registry):
+    amelia, rosalind = registry("Amelia Quist"), registry("Rosalind Vance")
+    face_add(person=amelia, data=jpeg("hopper"), source="hopper.jpg")
+    before = snapshot()
+
+    with pytest.raises(FaceOfAnother) as caught:
+        face_add(person=rosalind, data=jpeg("hopper", scale=0.7, quality=80), source="hopper-small.jpg")
+
+    assert caught.value.match.person_id == amelia.pk
+    assert caught.value.match.similarity >= conf().protected_threshold
+    assert snapshot() == before
+    face_add(person=amelia, data=jpeg("hopper", scale=0.7, quality=80), source="hopper-small.jpg")
+    assert amelia.faces.count() == 2 and not rosalind.faces.exists()
+
+
+def test_a_face_of_another_person_is_a_form_error_in_the_admin_and_stores_nothing(db, staff, registry):
+    amelia = registry("Amelia Quist")
+    face_add(person=amelia, data=jpeg("hopper"), source="hopper.jpg")
+    before = snapshot()
+
+    response = admin_add(staff, jpeg("hopper", scale=0.7, quality=80), name="Rosalind Vance")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "This face is already registered for “Amelia Quist” (similarity " in page
+    assert snapshot() == before
+    assert not ProtectedPerson.objects.filter(name_key="rosalind vance").exists()
