@@ -1,7 +1,8 @@
 """What the web client puts in an API path stays in its segment (web/static/web/api.js): an id, a
 handle or a cursor with "/", "?", "#" or ".." in it reaches the endpoint it was meant for, never
 another one. A link like #/v/..%2Fme used to have the signed-in browser fetch /api/v1/me as a video
-(and a blank screen); a DELETE of such a "video" would have been a DELETE of the account."""
+(and a blank screen); a DELETE of such a "video" would have been a DELETE of the account. And a link
+whose escapes are broken is a page that does not exist (web/static/web/router.js)."""
 
 from __future__ import annotations
 
@@ -119,6 +120,21 @@ def test_a_link_with_a_path_in_its_id_shows_not_found_and_fetches_nothing_else(p
         expect(page.get_by_role("alert")).to_have_text("Not found.")
     assert not [path for path in sent if path.startswith("/api/") and path != "/api/v1/notifications"], sent
     ana.check()
+
+
+def test_a_link_with_a_broken_escape_is_not_found_not_a_blank_page(people: Any, app: LiveApp) -> None:
+    """A link cut short in the middle of an escape ("%E0%A4", "%") threw in the router: the screen
+    stayed as it was, and opened from outside the app never got past "Loading castfeed…"."""
+    cleo = people("cleo", MOBILE, app=app)
+    sign_up(cleo, "cleo", "Cleo Park", screenshots=False)
+    page = cleo.page
+    for route in ("#/u/%E0%A4", "#/v/%", "#/removal/TD-%ZZ"):
+        page.goto(f"{app.url}{route}")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Nothing here")
+        page.reload()  # the app starting on that link
+        expect(page.get_by_role("heading", level=1)).to_have_text("Nothing here")
+        expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+    cleo.check()
 
 
 def test_every_call_keeps_ids_handles_and_cursors_inside_their_place(people: Any, app: LiveApp) -> None:

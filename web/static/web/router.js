@@ -20,6 +20,15 @@ function compile(pattern) {
   return { regex: new RegExp(`^${source}$`), names };
 }
 
+/** A parameter as written in the link, or null where its escapes are not UTF-8 (a link cut short). */
+function decodeParam(raw) {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return null;
+  }
+}
+
 export class Router {
   /** routes: [{path: "/u/:handle", ...anything}]; onRoute(route, {params, query, path}). */
   constructor(routes, onRoute) {
@@ -32,7 +41,8 @@ export class Router {
     for (const route of this.routes) {
       const found = route.regex.exec(path);
       if (found) {
-        const params = Object.fromEntries(route.names.map((name, i) => [name, decodeURIComponent(found[i + 1])]));
+        const params = Object.fromEntries(route.names.map((name, i) => [name, decodeParam(found[i + 1])]));
+        if (Object.values(params).includes(null)) return null; // a broken escape ("%E0%A4"): no such page
         return { route, params };
       }
     }
