@@ -120,6 +120,11 @@ def cameo_update(
         cameo.protect_name = protect_name
     cameo.save()
     if added:
+        # Stamped again once committed: a check that read her rules between the first stamp and the
+        # commit did not see the new one, yet comes after the first stamp (generation's publish
+        # waits for a check later than the rule). Before the recheck is queued, which reads after this.
+        cameo_pk = cameo.pk
+        transaction.on_commit(lambda: Cameo.objects.filter(pk=cameo_pk).update(rules_added_at=timezone.now()))
         restrictions_added.send(sender=Cameo, cameo=cameo, added=added)
     if AUDIENCE_ORDER[Audience(cameo.audience)] < AUDIENCE_ORDER[Audience(previous)]:
         audience_narrowed.send(sender=Cameo, cameo=cameo, previous=previous)

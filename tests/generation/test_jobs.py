@@ -10,10 +10,12 @@ import av
 import numpy as np
 import pytest
 from django.conf import settings as django_settings
+from django.utils import timezone
 from PIL import Image
 
 from cameos import services as cameos
 from cameos.models import Appearance, CameoGrant, VideoFace
+from config.celery import app as celery_app
 from feed.models import Video
 from generation import pipeline, services
 from generation.media.provenance import read_manifest
@@ -409,6 +411,30 @@ def test_a_draft_is_not_published_before_a_rule_added_since_its_check_is_read_by
         callback()
     assert api.get(f"{URL}/{beers}").json()["status"] == "blocked"
     assert api.post(f"{URL}/{hike}/publish", {}, format="json").status_code == 200
+
+
+def test_a_check_that_read_her_rules_before_the_new_one_committed_does_not_let_the_draft_through(
+    api, me, make_user, enroll, django_capture_on_commit_callbacks
+):
+    ria = make_user("ria")
+    enroll(ria, "astronaut", audience="everyone")
+    with django_capture_on_commit_callbacks(execute=True):
+        beers = submit(api, "@ria chugging beers at a bar").json()["id"]
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        cameos.cameo_update(owner=ria, restrictions=["no drinking"])
+        # The worker checks the draft by meaning meanwhile, on the rules as committed: none yet.
+        GenerationJob.objects.filter(pk=beers).update(rules_checked_at=timezone.now())
+    eager, celery_app.conf.task_always_eager = celery_app.conf.task_always_eager, False
+    try:  # committed, the recheck queued for a worker that has not taken it yet
+        for callback in after_commit:
+            callback()
+    finally:
+        celery_app.conf.task_always_eager = eager
+
+    early = api.post(f"{URL}/{beers}/publish", {}, format="json")
+
+    assert early.status_code == 409 and early.json()["error"] == "rules_changed", early.json()
+    assert api.get(f"{URL}/{beers}").json()["status"] == "ready"
 
 
 def test_a_restriction_added_after_the_render_stops_a_draft_made_from_a_photo_of_her(
