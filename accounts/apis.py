@@ -118,7 +118,12 @@ class MyBlocksApi(APIView):
         operation_id="me_blocks_list", parameters=[], responses={200: paginated(BlockedOutput), **errors(400, 401)}
     )
     def get(self, request: Request) -> Response:
-        page = keyset_page(selectors.blocks_of(request.user), ordering=("-id",), salt="blocks", **page_query(request))
+        page = keyset_page(
+            selectors.blocks_of(request.user),
+            ordering=("-id",),
+            salt=f"blocks-{request.user.pk}",
+            **page_query(request),
+        )
         return Response(page_body(page, BlockedOutput))
 
 
@@ -191,7 +196,7 @@ class FollowersApi(APIView):
         viewer = viewer_of(request)
         user = selectors.user_visible_to(handle, viewer)
         followers = selectors.followers_of(user, viewer)
-        page = keyset_page(followers, ordering=("-id",), salt="followers", **page_query(request))
+        page = keyset_page(followers, ordering=("-id",), salt=f"followers-{user.pk}", **page_query(request))
         return Response(page_body(page, FollowerOutput))
 
 
@@ -203,7 +208,7 @@ class FollowingApi(APIView):
         viewer = viewer_of(request)
         user = selectors.user_visible_to(handle, viewer)
         following = selectors.following_of(user, viewer)
-        page = keyset_page(following, ordering=("-id",), salt="following", **page_query(request))
+        page = keyset_page(following, ordering=("-id",), salt=f"following-{user.pk}", **page_query(request))
         return Response(page_body(page, FollowingOutput))
 
 
@@ -218,7 +223,7 @@ class NotificationsApi(APIView):
         page = keyset_page(
             selectors.notifications_of(request.user),  # type: ignore[arg-type]
             ordering=("-id",),
-            salt="notifications",
+            salt=f"notifications-{request.user.pk}",
             **page_query(request),
         )
         return Response(page_body(page, NotificationOutput))

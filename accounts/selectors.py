@@ -532,6 +532,8 @@ def hits_page(hits: Sequence[Any], *, cursor: str | None, limit: int | None, sal
 
 def people_search(q: str, viewer: User, *, cursor: str | None, limit: int | None) -> Page[User]:
     """GET /search?type=people: a page of the people matching `q` (people_ranked)."""
-    page = hits_page(people_ranked(q, viewer), cursor=cursor, limit=limit, salt=f"search-people:{search_text(q)}")
+    page = hits_page(
+        people_ranked(q, viewer), cursor=cursor, limit=limit, salt=f"search-people:{viewer.pk}:{search_text(q)}"
+    )
     people = User.objects.in_bulk([h.user_id for h in page.items])
     return Page(items=[people[h.user_id] for h in page.items if h.user_id in people], next=page.next)

@@ -327,7 +327,7 @@ def cameos_search(q: str, viewer: User, *, cursor: str | None, limit: int | None
     for every candidate."""
     from accounts.selectors import hits_after, hits_page, people_ranked, search_text
 
-    salt = f"search-cameos:{search_text(q)}"
+    salt = f"search-cameos:{viewer.pk}:{search_text(q)}"  # this query's list, as this viewer may use them
     size = page_limit(limit)
     hits = hits_after(people_ranked(q, viewer, among=Cameo.objects.values("owner_id")), cursor=cursor, salt=salt)
     found: list[_Found] = []

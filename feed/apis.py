@@ -114,7 +114,9 @@ class SteerApi(APIView):
 class FollowingFeedApi(APIView):
     @extend_schema(operation_id="feed_following", responses={200: paginated(VideoOutput), **errors(400, 401)})
     def get(self, request: Request) -> Response:
-        return Response(_videos_page(request, selectors.following_feed(request.user), "following-feed"))
+        return Response(
+            _videos_page(request, selectors.following_feed(request.user), f"following-feed-{request.user.pk}")
+        )
 
 
 class UserVideosApi(APIView):

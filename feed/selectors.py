@@ -431,7 +431,9 @@ def videos_search(q: str, viewer: User | None, *, cursor: str | None = None, lim
     words = _search_words(q)
     if not words:
         return Page(items=[], next=None)
-    salt = "search.videos"
+    # A cursor is a position in this query's list for this viewer (blocks take videos out of it):
+    # one of another query, or of someone else, is refused, not read as a position here.
+    salt = f"search.videos:{getattr(viewer, 'pk', None)}:{' '.join(words)}"
     after_sql, after_params = "", []
     below: tuple[float, int] | None = None  # the cursor's (score, id)
     if cursor:
