@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
@@ -88,9 +88,11 @@ def block_partner_handles(viewer_id: int) -> frozenset[str]:
 def notifications_of(user: User) -> QuerySet[Notification]:
     """The person's notifications but for those naming someone in a block with them (as requester,
     author or the person a face may be): who blocked them does not exist for them, and whom they
-    blocked is not shown to them. Kept, not deleted: an unblock shows them again."""
+    blocked is not shown to them; nor an account support deactivated (found by no handle). Kept,
+    not deleted: an unblock, or the account opened again, shows them again."""
     partners = RawSQL(BLOCK_PARTNERS_SQL, [user.pk, user.pk])  # noqa: S611 - constant SQL
-    return Notification.objects.filter(user=user).exclude(about_id__in=partners)
+    deactivated = User.objects.filter(pk=OuterRef("about_id"), is_active=False)
+    return Notification.objects.filter(user=user).exclude(about_id__in=partners).exclude(Exists(deactivated))
 
 
 def not_blocked_sql(column: str) -> str:

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Notification, User
-from accounts.selectors import relation_between
+from accounts.selectors import blockers_of, relation_between
 from accounts.services import notify, people_hold
 from cameos import gallery
 from cameos.conf import conf
@@ -285,13 +285,19 @@ def user_cameo_export(*, user: User) -> dict[str, Any]:
             "reference_images": len(cameo.reference_names),
             "voice_enrolled_at": None if voice is None else timestamp(voice),
         },
+        # Not naming someone who blocked them (who does not exist for them) or an account support
+        # deactivated (found by no handle), as their lists of requests do not.
         "grants_given": [
             {"handle": h, "status": st}
-            for h, st in CameoGrant.objects.filter(cameo__owner=user).values_list("grantee__handle", "status")
+            for h, st in CameoGrant.objects.filter(cameo__owner=user, grantee__is_active=True)
+            .exclude(grantee_id__in=blockers_of(user))
+            .values_list("grantee__handle", "status")
         ],
         "grants_received": [
             {"handle": h, "status": st}
-            for h, st in CameoGrant.objects.filter(grantee=user).values_list("cameo__owner__handle", "status")
+            for h, st in CameoGrant.objects.filter(grantee=user, cameo__owner__is_active=True)
+            .exclude(cameo__owner_id__in=blockers_of(user))
+            .values_list("cameo__owner__handle", "status")
         ],
         "appearances": [
             {"video_id": v, "source": src, "similarity": sim}
