@@ -383,8 +383,11 @@ def _templates(face_ids: list[int]) -> np.ndarray:
 
 
 def remix_source(video_id: int, author: object) -> Video:
-    """A video one may remix: published, or one's own (a draft of someone else is not)."""
+    """A video one may remix: published, or one's own draft (a draft of someone else is not, nor a
+    removed video, one's own included: taken down or hidden pending a takedown, it is on no page)."""
     video = video_visible_to(video_id, author)  # type: ignore[arg-type]
+    if video.status == Video.Status.REMOVED:
+        raise InvalidInput({"remix_of": ["A removed video cannot be remixed."]})
     if video.status != Video.Status.PUBLISHED and video.author_id != getattr(author, "pk", None):
         raise InvalidInput({"remix_of": ["Only published videos can be remixed."]})
     return video

@@ -171,3 +171,17 @@ def test_the_database_itself_refuses_to_change_the_audit_log(me):
         with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("DELETE FROM moderation_auditevent WHERE id = %s", [event.pk])
     assert AuditEvent.objects.get(pk=event.pk).kind == "block"
+
+
+def test_a_removed_video_cannot_be_remixed_even_by_its_author(api, me, make_video):
+    """Taken down, or hidden pending a takedown: on no page, so no remix links to it or counts on it."""
+    from feed import services as feed_services
+    from generation.models import GenerationJob
+
+    mine = make_video(me)
+    assert feed_services.video_hide(video=mine, reason="takedown")
+    for url, body in ((URL, {"prompt": "again"}), ("/api/v1/generations", {"prompt": "again", "duration_s": 2})):
+        response = api.post(url, {**body, "remix_of": mine.pk}, format="json")
+        assert response.status_code == 400, response.content
+        assert response.json()["error"] == "invalid" and "remix_of" in response.json()["fields"]
+    assert not GenerationJob.objects.filter(remix_of=mine).exists()
