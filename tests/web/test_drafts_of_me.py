@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 
@@ -66,6 +67,26 @@ def test_drafts_of_me_deleted_or_refused_and_what_their_author_sees(people: Any,
     snow_row = ben.page.locator(f"li.job[data-job-id='{snow['id']}']")
     expect(snow_row.get_by_role("button", name="Publish")).to_be_visible()
     expect(beach_row.locator("video.draft-video")).to_be_visible()
+
+    # Ana opens the snow draft; its signed media URL fails as an expired one does (a screen left
+    # open), and the player asks for a fresh one and plays.
+    asked: list[str] = []
+
+    def expired_once(route: Any) -> None:
+        asked.append(route.request.url)
+        if len(asked) == 1:
+            route.fulfill(status=404, body="")
+        else:
+            route.continue_()
+
+    media = re.compile(re.escape(urlparse(snow["video"]["media_url"]).path) + r"\?t=")
+    ana.page.route(media, expired_once)
+    with ana.expecting_http_error(404, urlparse(snow["video"]["media_url"]).path):
+        ana.go(f"/v/{snow['video']['id']}")
+        player = ana.page.locator("video.slide-video")
+        ana.page.wait_for_function("el => el.readyState >= 1", arg=player.element_handle(), timeout=15_000)
+    ana.page.unroute(media)
+    assert len(asked) >= 2  # the fresh URL (the same while the clock is in the same second)
 
     # Ana opens the beach draft (as from her notification) and deletes it from there.
     ana.go(f"/v/{beach['video']['id']}")

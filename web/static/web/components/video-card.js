@@ -145,6 +145,21 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
 
   const published = video.status === "published";
   const mine = me && video.author.handle === me.handle;
+  // A draft's media URL is signed for a few minutes: a card left open longer fails to load it. Ask
+  // for the video again (a fresh URL, or the news that it is gone), once.
+  player.addEventListener("error", async () => {
+    if (published || player.dataset.refreshed) return;
+    player.dataset.refreshed = "1";
+    try {
+      const fresh = await api.video(video.id);
+      if (!fresh.media_url) return;
+      player.dataset.src = fresh.media_url;
+      player.src = fresh.media_url;
+      if (isActive) play();
+    } catch {
+      // deleted or no longer shown to me meanwhile: the card stays as it is
+    }
+  });
   // Someone else's video that shows me: tagged, or a draft (a draft is shown only to its author and
   // the people in it). I may delete it everywhere, as from "videos of me".
   const showsMe = me && !mine && (video.cameos?.includes(me.handle) || !published);
