@@ -116,7 +116,8 @@ def running_app(var: Path, *, worker: bool = True, setup: tuple[list[str], ...] 
     port = _free_port()
     commands = {
         "web": [
-            str(bin_dir / "gunicorn"), "-c", "config/gunicorn.py", "config.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+            str(bin_dir / "gunicorn"), "-c", "config/gunicorn.py", "config.wsgi",
+            "--bind", f"127.0.0.1:{port}", "--workers", "2",
             "--threads", "4", "--graceful-timeout", "5", "--worker-tmp-dir", "/dev/shm",  # noqa: S108 (as bin/run)
             "--access-logfile", "-", "--access-logformat", '%(m)s %(U)s%(q)s %(s)s %(B)s %(M)sms',
         ],
