@@ -24,7 +24,9 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from accounts.selectors import not_blocked_sql
 from core.pagination import decode_cursor, encode_cursor, page_limit
+from core.sql import one_of
 from feed.conf import conf
 
 # Stream names; on equal boosts the earlier one wins.
@@ -275,6 +277,7 @@ class _Merge:
         # A stream that filled its LIMIT has more rows than we read; one that did not is used up.
         self.truncated = {s for s, rows in fetched.items() if len(rows) == n}
         self.picks: list[Pick] = []
+        self.from_held: set[int] = set()  # picks the cursor carried from an earlier page (stale maybe)
 
     def repeats(self, author_id: int) -> bool:
         recent = self.session.recent
@@ -312,6 +315,7 @@ class _Merge:
                     break
                 best_held = max(held, key=lambda h: (h.rank, h.id))  # only one author left: show it anyway
             held.remove(best_held)
+            self.from_held.add(best_held.id)
             self.emit(best_held)
         for s, queue in self.queues.items():
             if not queue and s not in self.truncated:
@@ -325,6 +329,19 @@ class _Merge:
         return self.picks
 
 
+def _still_shown(ids: set[int], viewer_id: int | None) -> set[int]:
+    """Of these videos held back on an earlier page (the cursor carries them), those the viewer may
+    still see: published (not taken down or deleted since), by no one in a block with them now."""
+    match, params = one_of("v.id", sorted(ids))
+    sql = f"SELECT v.id FROM feed_video v WHERE {match} AND v.status = 'published'"
+    if viewer_id:
+        sql += f" AND {not_blocked_sql('v.author_id')}"
+        params = [*params, viewer_id, viewer_id]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row[0] for row in cursor.fetchall()}
+
+
 def for_you_page(viewer_id: int | None, *, cursor: str | None = None, limit: int | None = None) -> ForYouPage:
     """One page of the viewer's For You feed (anonymous: None) and the cursor of the next. A viewer's
     first page also reads the videos matched to what they asked for and against (feed.steering), in
@@ -334,7 +351,11 @@ def for_you_page(viewer_id: int | None, *, cursor: str | None = None, limit: int
     active = [s for s in STREAMS if s in session.positions and session.positions[s] != EXHAUSTED]
     n = size * conf().overfetch
     fetched, partners = _fetch(active, session.positions, n, viewer_id) if active else ({}, None)
-    picks = _Merge(session, fetched, n, size).run()
+    merge = _Merge(session, fetched, n, size)
+    picks = merge.run()
+    if merge.from_held:  # read on an earlier page: a video taken down or an author blocked since is left out
+        shown = _still_shown(merge.from_held, viewer_id)
+        picks = [p for p in picks if p.id not in merge.from_held or p.id in shown]
     return ForYouPage(
         ids=[p.id for p in picks],
         next=session.encode(viewer_id),

@@ -1,0 +1,67 @@
+"""For You holds a video back when its author already had MAX_IN_A_ROW in a row, and the cursor
+carries it to a later page. What changed in between counts on that page: a video taken down (hidden
+pending review) or deleted, or an author blocked either way, is not shown from the cursor."""
+
+import pytest
+
+from accounts import services as accounts_services
+from feed import services
+from feed.models import Video
+
+pytestmark = pytest.mark.django_db
+FEED = "/api/v1/feed"
+
+
+@pytest.fixture
+def held(me, other, make_user, make_video):
+    """Page 1 of my For You and the video of `other` it held back for page 2."""
+    third = make_user("third.one")
+    for _ in range(2):
+        make_video(third)
+    theirs = [make_video(other) for _ in range(3)]
+    Video.objects.filter(author=other).update(hot_score=100)  # far ahead: three in a row, one held
+    Video.objects.filter(author=third).update(hot_score=1)
+    return theirs[0]
+
+
+def pages(client, first_cursor):
+    seen, cursor = [], first_cursor
+    while cursor:
+        body = client.get(FEED, {"limit": 3, "cursor": cursor}).json()
+        seen += body["results"]
+        cursor = body["next"]
+    return seen
+
+
+def test_the_held_video_comes_on_the_next_page(api, held):
+    first = api.get(FEED, {"limit": 3}).json()
+    assert held.pk not in [v["id"] for v in first["results"]]
+    assert held.pk in [v["id"] for v in pages(api, first["next"])]
+
+
+def test_a_video_taken_down_since_is_not_shown_from_the_cursor(api, anon, held):
+    for client in (api, anon):
+        first = client.get(FEED, {"limit": 3}).json()
+        assert held.pk not in [v["id"] for v in first["results"]]
+        services.video_hide(video=held, reason="takedown: a face matched")
+        later = pages(client, first["next"])
+        assert held.pk not in [v["id"] for v in later]
+        assert {v["status"] for v in later} == {"published"}
+        services.video_unhide(video=held)
+
+
+def test_a_deleted_video_is_not_shown_from_the_cursor(api, other, held):
+    first = api.get(FEED, {"limit": 3}).json()
+    services.video_delete(video=held, by=other)
+    assert held.pk not in [v["id"] for v in pages(api, first["next"])]
+
+
+@pytest.mark.parametrize("who_blocks", ["me", "them"])
+def test_an_author_blocked_since_is_not_shown_from_the_cursor(api, me, other, held, who_blocks):
+    first = api.get(FEED, {"limit": 3}).json()
+    if who_blocks == "me":
+        accounts_services.block_create(blocker=me, blocked=other)
+    else:
+        accounts_services.block_create(blocker=other, blocked=me)
+    later = pages(api, first["next"])
+    assert "other.person" not in [v["author"]["handle"] for v in later]
