@@ -8,6 +8,7 @@ from typing import Any
 from rest_framework import serializers
 
 from accounts.models import User
+from accounts.selectors import without_block_partners
 from core.presenters import timestamp
 from feed.presenters import VideoOutput, video_bodies
 from generation.models import GenerationJob
@@ -20,7 +21,8 @@ class JobErrorOutput(serializers.Serializer):
 
 def job_body(job: GenerationJob, *, video: dict[str, Any] | None, people: set[int]) -> dict[str, Any]:
     """A job as its author sees it, with its video's body (JobOutput documents the shape). Its
-    cameos but for the people not in `people` (erased: their handle may be someone else's now)."""
+    cameos but for the people not in `people` (erased, whose handle may be someone else's now, or in
+    a block with the author)."""
     return {
         "id": str(job.pk),
         "status": job.status,
@@ -41,11 +43,14 @@ def job_body(job: GenerationJob, *, video: dict[str, Any] | None, people: set[in
 
 def job_bodies(jobs: list[GenerationJob], viewer: User | None) -> list[dict[str, Any]]:
     """Bodies of these jobs, in order: their videos and the people of their cameos are looked up once
-    for the whole list."""
+    for the whole list. The cameos leave out the erased and anyone in a block with the viewer."""
     ids = [job.video_id for job in jobs if job.video_id]
     videos = {body["id"]: body for body in video_bodies(ids, viewer)} if ids else {}
     named = {c["user_id"] for job in jobs for c in job.cameos}
-    people = set(User.objects.filter(pk__in=named).values_list("pk", flat=True)) if named else set()
+    people: set[int] = set()
+    if named:  # who still exists and is in no block with the viewer (a video body shows them alike)
+        shown = without_block_partners(User.objects.filter(pk__in=named), "pk", viewer)
+        people = set(shown.values_list("pk", flat=True))
     return [job_body(job, video=videos.get(job.video_id) if job.video_id else None, people=people) for job in jobs]
 
 

@@ -507,3 +507,23 @@ def test_progress_moves_during_the_run(api, me, django_capture_on_commit_callbac
         submit(api, "a red balloon over a city", duration_s=4)
     assert len(set(seen)) >= 3 and seen == sorted(seen) and max(seen) >= 80
     assert np.all(np.diff(seen) >= 0)
+
+
+def test_a_job_does_not_name_someone_who_blocked_its_author_since(api, me, make_user):
+    from accounts import services as accounts
+
+    ria = make_user("ria")
+    job = GenerationJob.objects.create(
+        author=me,
+        prompt="@ria waves",
+        duration_s=2,
+        seed=1,
+        status="failed",
+        cameos=[{"user_id": ria.pk, "handle": "ria"}, {"user_id": me.pk, "handle": me.handle}],
+    )
+    assert api.get(f"{URL}/{job.pk}").json()["cameos"] == ["ria", me.handle]
+
+    accounts.block_create(blocker=ria, blocked=me)
+
+    assert api.get(f"{URL}/{job.pk}").json()["cameos"] == [me.handle]
+    assert [j["cameos"] for j in api.get(URL).json()["results"]] == [[me.handle]]
