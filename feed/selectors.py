@@ -134,8 +134,10 @@ def videos_of(author: User) -> QuerySet[Video]:
 
 
 def comments_of(video: Video, viewer: User | None = None) -> QuerySet[Comment]:
-    """The video's comments, but for those of people in a block with the viewer, either way."""
-    return without_block_partners(Comment.objects.select_related("author").filter(video=video), "author_id", viewer)
+    """The video's comments, but for those of people in a block with the viewer, either way, and of
+    accounts support deactivated (found by no handle, as in the followers lists)."""
+    comments = Comment.objects.select_related("author").filter(video=video, author__is_active=True)
+    return without_block_partners(comments, "author_id", viewer)
 
 
 def comment_get(comment_id: int) -> Comment:
@@ -517,3 +519,15 @@ def most_shown_people(since: dt.datetime, limit: int, *, among: QuerySet[Any] | 
         rows = rows.filter(user_id__in=among)
     counted = rows.values("user_id", "user__handle").annotate(uses=Count("id")).order_by("-uses", "user__handle")
     return [(row["user_id"], row["uses"]) for row in counted[:limit]]
+
+
+def remixable_by(video_id: int, author_id: int) -> bool:
+    """May `author_id` (still) remix this video: published and its author in no block with them, or
+    their own video that is not removed."""
+    row = Video.objects.filter(pk=video_id).values_list("status", "author_id").first()
+    if row is None:
+        return False
+    status, source_author = row
+    if source_author == author_id:
+        return status != Video.Status.REMOVED
+    return status == Video.Status.PUBLISHED and not relation_between(author_id, source_author).blocked_either_way

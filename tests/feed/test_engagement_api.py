@@ -126,6 +126,20 @@ def test_comments_of_people_in_a_block_with_me_are_left_out_for_me(
     assert authors(anon) == ["the.fan", "the.hater", "the.troll"]
 
 
+def test_comments_of_an_account_support_deactivated_are_left_out(api, anon, other, make_user, make_video):
+    gone = make_user("the.gone")
+    video = make_video(other)
+    services.comment_create(author=gone, video=video, text="first")
+    services.comment_create(author=other, video=video, text="thanks")
+    accounts_services.user_active_set(user=gone, active=False)
+    for client in (api, anon):
+        listing = client.get(url(video.pk, "comments")).json()["results"]
+        assert [(c["author"]["handle"], c["text"]) for c in listing] == [("other.person", "thanks")]
+    assert anon.get("/api/v1/users/the.gone").status_code == 404  # as their handle: nobody
+    accounts_services.user_active_set(user=gone, active=True)
+    assert len(anon.get(url(video.pk, "comments")).json()["results"]) == 2
+
+
 def test_the_video_author_can_delete_any_comment_on_it_others_cannot(client_of, me, other, make_user, make_video):
     video = make_video(other)
     comment = services.comment_create(author=me, video=video, text="hm")
