@@ -217,7 +217,9 @@ def video_add_person(*, video: Video, user: User) -> None:
 @transaction.atomic
 def video_publish(*, video: Video, caption: str | None = None) -> Video:
     """draft → published: it enters the feeds with a rank fixed by its publish time. A copy of a
-    removed video (its fingerprint matches one in RemovedFingerprint) is refused and stays a draft."""
+    removed video (its fingerprint matches one in RemovedFingerprint) is refused and stays a draft. A
+    remix of a video its author may no longer remix (removed, or its author in a block with them since
+    the remix was made) is published without the link, and adds nothing to that video's count."""
     if selectors.removed_copy_of(video.fingerprint) is not None:
         raise CopyOfRemovedVideo
     now = timezone.now()
@@ -231,6 +233,8 @@ def video_publish(*, video: Video, caption: str | None = None) -> Video:
     }
     if caption is not None:
         fields["caption"] = caption.strip()
+    if video.remix_of_id and not selectors.remixable_by(video.remix_of_id, video.author_id):
+        fields["remix_of"] = video.remix_of_id = None  # the remix lives on without the link
     if Video.objects.filter(pk=video.pk, status=Video.Status.DRAFT).update(**fields) != 1:
         raise NotPublished("Only a draft can be published.", code="not_draft")
     _bump(video.pk)  # rank from whatever engagement the draft already has

@@ -179,6 +179,26 @@ def test_deleting_a_remix_lowers_the_source_remix_count(api, client_of, me, othe
     assert client_of(other).get(url(source.pk)).json()["counts"]["remixes"] == 0
 
 
+@pytest.mark.parametrize("since", ["taken down", "its author blocked me"])
+def test_a_remix_published_after_its_source_became_unremixable_is_not_linked_to_it(
+    api, client_of, me, other, make_video, since
+):
+    source = make_video(other)
+    draft = make_video(me, remix_of=source, publish=False)
+    if since == "taken down":
+        services.video_hide(video=source, reason="takedown request TD-1")
+    else:
+        accounts_services.block_create(blocker=other, blocked=me)
+
+    remix = services.video_publish(video=draft)
+
+    assert api.get(url(remix.pk)).json()["remix_of"] is None
+    assert Video.objects.get(pk=source.pk).remix_count == 0
+    if since == "taken down":
+        services.video_unhide(video=source)
+        assert client_of(other).get(url(source.pk)).json()["counts"]["remixes"] == 0
+
+
 def test_nobody_else_can_delete_a_video(client_of, anon, me, other, make_user, make_video):
     video = make_video(me, people=(other,))
     assert client_of(other).delete(url(video.pk)).status_code == 403
