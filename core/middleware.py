@@ -8,7 +8,8 @@
   requests whose clients have given up.
 - `RequestBodyLimitMiddleware`: oversized request bodies are refused before anything reads them, and
   a NUL character in the URL is a 404 in the path (no route has one), a 400 in the query (no
-  parameter has one): PostgreSQL text cannot hold one, so a lookup would fail as a 500.
+  parameter has one): PostgreSQL text cannot hold one, so a lookup would fail as a 500. A query
+  string that is not UTF-8 (a lone surrogate, a cut or stray byte) is a 400 too.
 - `CommonMiddleware`: Django's, without the trailing-slash redirect under /api/ (API paths are exact:
   a redirect would drop a POST's body, and under DEBUG Django raises instead of redirecting one).
 """
@@ -17,6 +18,7 @@ import logging
 import random
 import time
 from collections.abc import Callable
+from urllib.parse import unquote_to_bytes
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware import common
@@ -193,6 +195,23 @@ class ShedLateRequests:
             )
 
 
+def _utf8(query: str) -> bool:
+    """Whether the query string, its %-escapes decoded, is UTF-8. Django reads it with every bad
+    byte (a lone surrogate's, a cut sequence's) as U+FFFD, so a search for such a query would
+    quietly find nothing instead of saying what is wrong."""
+    if query.isascii() and "%" not in query:
+        return True
+    try:
+        raw = query.encode("latin-1")  # WSGI hands the bytes over as latin-1
+    except UnicodeEncodeError:
+        raw = query.encode("utf-8", "surrogatepass")
+    try:
+        unquote_to_bytes(raw).decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 class RequestBodyLimitMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -200,8 +219,11 @@ class RequestBodyLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if "\x00" in request.path:  # no route has one
             return JsonResponse({"error": "not_found", "detail": "Not found."}, status=404)
-        if "%00" in request.META.get("QUERY_STRING", ""):
+        query = request.META.get("QUERY_STRING", "")
+        if "%00" in query:
             return JsonResponse({"error": "bad_request", "detail": "The query contains a NUL character."}, status=400)
+        if not _utf8(query):
+            return JsonResponse({"error": "bad_request", "detail": "The query is not valid UTF-8."}, status=400)
         raw = request.META.get("CONTENT_LENGTH") or "0"
         try:
             length = int(raw)
