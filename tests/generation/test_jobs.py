@@ -527,3 +527,16 @@ def test_a_job_does_not_name_someone_who_blocked_its_author_since(api, me, make_
 
     assert api.get(f"{URL}/{job.pk}").json()["cameos"] == [me.handle]
     assert [j["cameos"] for j in api.get(URL).json()["results"]] == [[me.handle]]
+
+
+def test_my_jobs_page_by_page(api, me):
+    made = GenerationJob.objects.bulk_create(
+        [GenerationJob(author=me, prompt=f"a cat {i}", duration_s=2, seed=i, status="failed") for i in range(3)]
+    )
+    seen, cursor = [], None
+    for _ in range(3):
+        response = api.get(URL, {"limit": 1, **({"cursor": cursor} if cursor else {})})
+        assert response.status_code == 200, response.json()
+        seen += [job["id"] for job in response.json()["results"]]
+        cursor = response.json()["next"]
+    assert sorted(seen) == sorted(str(job.pk) for job in made) and cursor is None
