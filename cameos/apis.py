@@ -195,7 +195,10 @@ class RequestsApi(APIView):
     @extend_schema(operation_id="cameo_requests_list", responses={200: paginated(GrantOutput), **errors(400, 401)})
     def get(self, request: Request) -> Response:
         page = keyset_page(
-            selectors.requests_for(request.user), ordering=("-id",), salt="cameo-requests", **page_query(request)
+            selectors.requests_for(request.user),
+            ordering=("-id",),
+            salt=f"cameo-requests-{request.user.pk}",
+            **page_query(request),
         )
         return Response(page_body(page, GrantOutput))
 
@@ -213,7 +216,10 @@ class GrantsApi(APIView):
     @extend_schema(operation_id="cameo_grants_list", responses={200: paginated(GrantOutput), **errors(400, 401)})
     def get(self, request: Request) -> Response:
         page = keyset_page(
-            selectors.grants_for(request.user), ordering=("-id",), salt="cameo-grants", **page_query(request)
+            selectors.grants_for(request.user),
+            ordering=("-id",),
+            salt=f"cameo-grants-{request.user.pk}",
+            **page_query(request),
         )
         return Response(page_body(page, GrantOutput))
 

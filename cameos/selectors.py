@@ -270,22 +270,28 @@ def appearances_page(user: User, *, cursor: str | None, limit: int | None) -> Pa
     possible_cursor: str | None = None
     if cursor:
         try:
-            decode_cursor(cursor, salt=POSSIBLE_SALT, length=1)
+            decode_cursor(cursor, salt=f"{POSSIBLE_SALT}-{user.pk}", length=1)
             possible_cursor = cursor
         except InvalidCursor:
             possible_cursor = None  # a confirmed-list cursor (keyset_page checks it)
     rows: list[AppearanceRow] = []
     if possible_cursor is None:
-        page = keyset_page(appearances_of(user), ordering=("-id",), salt="appearances", cursor=cursor, limit=size)
+        page = keyset_page(
+            appearances_of(user), ordering=("-id",), salt=f"appearances-{user.pk}", cursor=cursor, limit=size
+        )
         rows = appearance_rows(list(page.items))
         if page.next is not None:
             return Page(rows, page.next)
-        start = encode_cursor([_FROM_THE_START], salt=POSSIBLE_SALT)
+        start = encode_cursor([_FROM_THE_START], salt=f"{POSSIBLE_SALT}-{user.pk}")
         if len(rows) == size:
             return Page(rows, start if possible_matches_of(user).exists() else None)
         possible_cursor = start
     page = keyset_page(
-        possible_matches_of(user), ordering=("-id",), salt=POSSIBLE_SALT, cursor=possible_cursor, limit=size - len(rows)
+        possible_matches_of(user),
+        ordering=("-id",),
+        salt=f"{POSSIBLE_SALT}-{user.pk}",
+        cursor=possible_cursor,
+        limit=size - len(rows),
     )
     rows += [
         AppearanceRow(

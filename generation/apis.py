@@ -50,7 +50,10 @@ class GenerationsApi(APIView):
     @extend_schema(operation_id="generations_list", responses={200: paginated(JobOutput), **errors(400, 401)})
     def get(self, request: Request) -> Response:
         page = keyset_page(
-            selectors.jobs_of(request.user), ordering=("-created_at", "-id"), salt="generations", **page_query(request)
+            selectors.jobs_of(request.user),
+            ordering=("-created_at", "-id"),
+            salt=f"generations-{request.user.pk}",
+            **page_query(request),
         )
         return Response({"results": job_bodies(page.items, viewer_of(request)), "next": page.next})
 

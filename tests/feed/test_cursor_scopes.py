@@ -73,3 +73,27 @@ def test_a_people_search_cursor_of_another_caller_is_refused(api, client_of, oth
     assert body["next"]
     refused(client_of(other).get("/api/v1/search", {"q": "comet", "cursor": body["next"]}))
     assert api.get("/api/v1/search", {"q": "comet", "cursor": body["next"]}).status_code == 200
+
+
+def test_a_cursor_of_someone_elses_jobs_grants_requests_or_appearances_is_refused(
+    client_of, me, other, make_user, make_video, activate_cameo
+):
+    from cameos.models import CameoGrant
+    from generation.models import GenerationJob
+
+    for person in (me, other):
+        GenerationJob.objects.bulk_create(
+            [GenerationJob(author=person, prompt="a cat", duration_s=2, seed=i, status="failed") for i in range(3)]
+        )
+        cameo = activate_cameo(person)
+        for i in range(3):
+            asker = make_user(f"asker.{person.pk}.{i}")
+            CameoGrant.objects.create(cameo=cameo, grantee=asker, status="requested")
+            CameoGrant.objects.create(cameo=cameo, grantee=make_user(f"friend.{person.pk}.{i}"), status="approved")
+            make_video(asker, people=(person,))
+    for path in ("/api/v1/generations", "/api/v1/cameo/requests", "/api/v1/cameo/grants", "/api/v1/cameo/appearances"):
+        body = client_of(other).get(path, {"limit": 1}).json()
+        theirs = body.get("next")
+        assert theirs, (path, body)
+        refused(client_of(me).get(path, {"cursor": theirs}))
+        assert client_of(other).get(path, {"cursor": theirs}).status_code == 200
