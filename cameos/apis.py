@@ -300,7 +300,7 @@ class PossibleMatchesApi(APIView):
         page = keyset_page(
             selectors.possible_matches_on_videos_of(request.user),
             ordering=("-id",),
-            salt="possible-matches",
+            salt=f"possible-matches-{request.user.pk}",  # this author's list: another's cursor is a 400
             **page_query(request),
         )
         return Response(page_body(page, PossibleMatchOutput))
