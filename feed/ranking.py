@@ -349,7 +349,9 @@ def for_you_page(viewer_id: int | None, *, cursor: str | None = None, limit: int
     size = page_limit(limit)
     session = _Session.decode(cursor, viewer_id) if cursor else _Session.start(viewer_id)
     active = [s for s in STREAMS if s in session.positions and session.positions[s] != EXHAUSTED]
-    n = size * conf().overfetch
+    # One row past the read per stream: a stream that has no more is used up on this page, so the
+    # last page's next is null (with exactly `n` rows left it was a cursor to an empty page).
+    n = size * conf().overfetch + 1
     fetched, partners = _fetch(active, session.positions, n, viewer_id) if active else ({}, None)
     merge = _Merge(session, fetched, n, size)
     picks = merge.run()
