@@ -428,7 +428,8 @@ def videos_search(q: str, viewer: User | None, *, cursor: str | None = None, lim
     the text match (PostgreSQL full-text search with ts_rank, SQLite FTS5 with bm25, both as
     r / (1 + r)). On PostgreSQL only the SEARCH_CANDIDATES matches with the best hot_score are
     considered. Drafts and removed videos are never found, nor anyone's in a block relation with
-    the viewer. Keyset pages on (score, id) under a signed cursor (core.pagination)."""
+    the viewer. Keyset pages on (score, id) under a signed cursor (core.pagination); on SQLite the
+    cursor also names the page's videos, and the next page starts after them as they rank now."""
     size = page_limit(limit)
     words = _search_words(q)
     if not words:
@@ -438,9 +439,18 @@ def videos_search(q: str, viewer: User | None, *, cursor: str | None = None, lim
     salt = f"search.videos:{getattr(viewer, 'pk', None)}:{' '.join(words)}"
     after_sql, after_params = "", []
     below: tuple[float, int] | None = None  # the cursor's (score, id)
+    shown: list[int] = []  # SQLite: the ids of the page the cursor ends
     if cursor:
-        score, last = decode_cursor(cursor, salt=salt, length=2)
-        if not isinstance(score, (int, float)) or not isinstance(last, int):
+        try:
+            score, last, shown = decode_cursor(cursor, salt=salt, length=3)
+        except InvalidCursor:
+            score, last = decode_cursor(cursor, salt=salt, length=2)
+        if (
+            not isinstance(score, (int, float))
+            or not isinstance(last, int)
+            or not isinstance(shown, list)
+            or not all(isinstance(i, int) for i in shown)
+        ):
             raise InvalidCursor
         below = (float(score), last)
         after_sql, after_params = " WHERE score < %s OR (score = %s AND id < %s)", [score, score, last]
@@ -461,6 +471,20 @@ def videos_search(q: str, viewer: User | None, *, cursor: str | None = None, lim
         if viewer is not None:
             inner += f" AND {_NOT_BLOCKED}"
             params += [viewer.pk, viewer.pk]
+        if shown:
+            # bm25 reads the whole table's statistics: a video published, made or deleted since the
+            # last page moved every score, and the cursor's score is no position any more (the next
+            # page repeated or skipped a page). So start after the last page's videos as they rank
+            # now, the one ranked lowest; the cursor's score only where none of them is found any more.
+            match, match_params = one_of("found.id", shown)
+            with connection.cursor() as db:
+                db.execute(
+                    f"SELECT score, id FROM ({inner}) found WHERE {match} ORDER BY score, id LIMIT 1",
+                    [*params, *match_params],
+                )
+                anchor = db.fetchone()
+            if anchor is not None:
+                after_params = [anchor[0], anchor[0], anchor[1]]
     sql = f"SELECT id, score FROM ({inner}) found{after_sql} ORDER BY score DESC, id DESC LIMIT %s"
     if ordered:  # its own text: a prepared statement keeps the plan of the settings it was first run with
         sql = "/* no bitmap */ " + sql
@@ -470,7 +494,10 @@ def videos_search(q: str, viewer: User | None, *, cursor: str | None = None, lim
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
-        next_cursor = encode_cursor([float(rows[-1][1]), rows[-1][0]], salt=salt)
+        position = [float(rows[-1][1]), rows[-1][0]]
+        if connection.vendor != "postgresql":  # ts_rank reads one video; bm25 the whole table (above)
+            position.append([row[0] for row in rows])
+        next_cursor = encode_cursor(position, salt=salt)
     return Page(items=[row[0] for row in rows], next=next_cursor)
 
 
