@@ -192,7 +192,11 @@ def requests_for(owner: User) -> QuerySet[CameoGrant]:
 
 
 def grants_for(owner: User) -> QuerySet[CameoGrant]:
-    return CameoGrant.objects.filter(cameo__owner=owner, status=CameoGrant.Status.APPROVED).select_related("grantee")
+    """The owner's approvals, but for those of an account support deactivated (found by no handle, as
+    in the list of requests and the export); listed again when it is opened again."""
+    return CameoGrant.objects.filter(
+        cameo__owner=owner, status=CameoGrant.Status.APPROVED, grantee__is_active=True
+    ).select_related("grantee")
 
 
 def reference_image(owner: User, index: int) -> bytes:
@@ -310,12 +314,14 @@ def appearances_page(user: User, *, cursor: str | None, limit: int | None) -> Pa
 def possible_matches_on_videos_of(author: User) -> QuerySet[Appearance]:
     """The open possible matches on `author`'s videos, for them to confirm or remove (newest first).
     Not those of people in a block with the author, either way: that would name someone who does
-    not exist for them (the person's recourse is deleting a confirmed video, or a takedown)."""
+    not exist for them (the person's recourse is deleting a confirmed video, or a takedown); nor those of
+    an account support deactivated (found by no handle, as the notification that asked is not shown)."""
     return (
         Appearance.objects.filter(video__author=author, match=Appearance.Match.POSSIBLE)
         .exclude(user=author)
         .exclude(user__in=blockers_of(author))
         .exclude(user__in=Block.objects.filter(blocker=author).values("blocked_id"))
+        .exclude(user__in=User.objects.filter(is_active=False).values("pk"))  # a subquery: decide locks no account
         .select_related("user")
     )
 
