@@ -81,7 +81,8 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 
 def video_cards(ids: Sequence[int]) -> list[VideoCard]:
-    """Cards of the videos with these ids, in the order of `ids` (missing ones left out)."""
+    """Cards of the videos with these ids, in the order of `ids` (missing ones left out). Their people
+    leave out an account support deactivated (its handle is found by nothing)."""
     wanted = [int(i) for i in ids]
     if not wanted:
         return []
@@ -94,7 +95,7 @@ def video_cards(ids: Sequence[int]) -> list[VideoCard]:
         "SELECT v.id, v.author_id, u.handle, u.display_name, v.status, v.caption, v.media_key, v.media, v.poster, "
         "v.duration_ms, v.width, v.height, v.like_count, v.comment_count, v.view_count, v.remix_count, "
         f"v.remix_of_id, v.created_at, v.published_at, (SELECT {people} FROM feed_videoperson vp "
-        "JOIN accounts_user pu ON pu.id = vp.user_id WHERE vp.video_id = v.id) "
+        "JOIN accounts_user pu ON pu.id = vp.user_id WHERE vp.video_id = v.id AND pu.is_active) "
         f"FROM feed_video v JOIN accounts_user u ON u.id = v.author_id WHERE {match}"
     )
     with connection.cursor() as cursor:

@@ -43,13 +43,14 @@ def job_body(job: GenerationJob, *, video: dict[str, Any] | None, people: set[in
 
 def job_bodies(jobs: list[GenerationJob], viewer: User | None) -> list[dict[str, Any]]:
     """Bodies of these jobs, in order: their videos and the people of their cameos are looked up once
-    for the whole list. The cameos leave out the erased and anyone in a block with the viewer."""
+    for the whole list. The cameos leave out the erased, accounts support deactivated and anyone in a
+    block with the viewer."""
     ids = [job.video_id for job in jobs if job.video_id]
     videos = {body["id"]: body for body in video_bodies(ids, viewer)} if ids else {}
     named = {c["user_id"] for job in jobs for c in job.cameos}
     people: set[int] = set()
     if named:  # who still exists and is in no block with the viewer (a video body shows them alike)
-        shown = without_block_partners(User.objects.filter(pk__in=named), "pk", viewer)
+        shown = without_block_partners(User.objects.filter(pk__in=named, is_active=True), "pk", viewer)
         people = set(shown.values_list("pk", flat=True))
     return [job_body(job, video=videos.get(job.video_id) if job.video_id else None, people=people) for job in jobs]
 
