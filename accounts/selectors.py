@@ -258,7 +258,9 @@ def following_of(user: User, viewer: User | None = None) -> QuerySet[Follow]:
 
 
 def blocks_of(user: User) -> QuerySet[Block]:
-    return Block.objects.filter(blocker=user).select_related("blocked")
+    """The people `user` blocked, but for accounts support deactivated (found by no handle, as in the
+    followers lists); listed again when opened again."""
+    return Block.objects.filter(blocker=user, blocked__is_active=True).select_related("blocked")
 
 
 # --- people search ---------------------------------------------------------------------------------

@@ -27,7 +27,7 @@ from accounts.models import (
     normalize_handle,
     token_digest,
 )
-from accounts.selectors import followers_of, following_of, notifications_of, relation_between
+from accounts.selectors import blocks_of, followers_of, following_of, notifications_of, relation_between
 from accounts.signals import (
     account_deactivated,
     account_erasing,
@@ -303,8 +303,8 @@ def notifications_read(*, user: User) -> int:
 
 def account_export(*, user: User) -> dict[str, Any]:
     """The person's data: profile, graph, and what every app adds (account_exporting). It names no
-    one the person's own lists hide: not an account support deactivated (their followers and
-    following), nor someone in a block with them in their notifications (notifications_of)."""
+    one the person's own lists hide: not an account support deactivated (their followers, following
+    and blocks), nor someone in a block with them in their notifications (notifications_of)."""
     out: dict[str, Any] = {
         "exported_at": timestamp(timezone.now()),
         "account": {
@@ -315,7 +315,7 @@ def account_export(*, user: User) -> dict[str, Any]:
         },
         "following": list(following_of(user).values_list("followee__handle", flat=True)),
         "followers": list(followers_of(user).values_list("follower__handle", flat=True)),
-        "blocked": list(Block.objects.filter(blocker=user).values_list("blocked__handle", flat=True)),
+        "blocked": list(blocks_of(user).values_list("blocked__handle", flat=True)),
         "notifications": [
             {"kind": n.kind, "data": n.data, "created_at": timestamp(n.created_at)}
             for n in notifications_of(user).order_by("id")
