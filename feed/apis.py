@@ -139,7 +139,7 @@ class VideoDetailApi(APIView):
 
     @extend_schema(operation_id="videos_retrieve", responses={200: VideoOutput, **errors(404)})
     def get(self, request: Request, video_id: int) -> Response:
-        video = selectors.video_visible_to(video_id, viewer_of(request))
+        video = selectors.video_visible_to(video_id, viewer_of(request), of_me=True)
         return Response(video_bodies([video.pk], viewer_of(request))[0])
 
     @extend_schema(operation_id="videos_destroy", responses=no_content("Deleted with its files.", 401, 403, 404))
@@ -237,7 +237,7 @@ class ReportApi(APIView):
         operation_id="videos_report", request=ReportInput, responses={201: ReportOutput, **errors(400, 401, 404, 429)}
     )
     def post(self, request: Request, video_id: int) -> Response:
-        video = selectors.video_visible_to(video_id, request.user)
+        video = selectors.video_visible_to(video_id, request.user, of_me=True)
         data = self.ReportInput(data=request.data)
         data.is_valid(raise_exception=True)
         report = services.report_create(reporter=request.user, video=video, **data.validated_data)

@@ -28,11 +28,13 @@ from feed.models import Comment, RemovedFingerprint, Video, VideoPerson
 PUBLISHED = Video.Status.PUBLISHED
 
 
-def video_visible_to(video_id: int, viewer: User | None) -> Video:
+def video_visible_to(video_id: int, viewer: User | None, *, of_me: bool = False) -> Video:
     """The video if `viewer` may see it, else 404 (never 403: a draft's existence is not revealed).
 
     Published: everyone but people in a block relation with the author. Draft: its author and the
-    people it shows. Removed: its author only."""
+    people it shows. Removed: its author only. `of_me` (watching it, reporting it): the people it
+    shows see it whatever the blocks, as they may see and delete every video of them; liking,
+    commenting and remixing across a block stay refused."""
     video = Video.objects.select_related("author").filter(pk=video_id).first()
     if video is None:
         raise NotFound("This video does not exist.")
@@ -40,11 +42,17 @@ def video_visible_to(video_id: int, viewer: User | None) -> Video:
         return video
     if video.status == Video.Status.REMOVED:
         raise NotFound("This video does not exist.")
-    if viewer is not None and relation_between(viewer.pk, video.author_id).blocked_either_way:
-        raise NotFound("This video does not exist.")
-    if video.status == Video.Status.DRAFT and (
-        viewer is None or not VideoPerson.objects.filter(video=video, user=viewer).exists()
+
+    def shows_viewer() -> bool:
+        return viewer is not None and VideoPerson.objects.filter(video=video, user=viewer).exists()
+
+    if (
+        viewer is not None
+        and relation_between(viewer.pk, video.author_id).blocked_either_way
+        and not (of_me and shows_viewer())
     ):
+        raise NotFound("This video does not exist.")
+    if video.status == Video.Status.DRAFT and not shows_viewer():
         raise NotFound("This video does not exist.")
     return video
 

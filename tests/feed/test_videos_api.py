@@ -239,3 +239,23 @@ def test_a_video_names_no_one_in_a_block_with_the_viewer_among_its_cameos(client
     everyone = ["a.friend", "the.blocked", "the.blocker"]
     assert client_of(make_user("someone.else")).get(f"/api/v1/videos/{video.pk}").json()["cameos"] == everyone
     assert client_of(None).get("/api/v1/feed").json()["results"][0]["cameos"] == everyone
+
+
+@pytest.mark.parametrize("who_blocked", ["the author", "me"])
+def test_a_video_of_me_by_someone_in_a_block_with_me_is_mine_to_watch_and_report_not_to_engage_with(
+    api, me, other, make_user, make_video, who_blocked
+):
+    video = make_video(other, people=(me,))
+    unrelated = make_video(other)
+    if who_blocked == "me":
+        accounts_services.block_create(blocker=me, blocked=other)
+    else:
+        accounts_services.block_create(blocker=other, blocked=me)
+
+    shown = api.get(url(video.pk))
+    assert shown.status_code == 200 and shown.json()["id"] == video.pk
+    report = api.post(url(video.pk, "report"), {"reason": "my_likeness"}, format="json")
+    assert report.status_code == 201, report.json()
+    assert api.put(url(video.pk, "like")).status_code == 404
+    assert api.post(url(video.pk, "comments"), {"text": "hi"}, format="json").status_code == 404
+    assert api.get(url(unrelated.pk)).status_code == 404  # not of me: the block hides it
