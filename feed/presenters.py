@@ -89,7 +89,7 @@ class VideoOutput(serializers.Serializer):
     counts = CountsOutput()
     cameos = serializers.ListField(
         child=serializers.CharField(),
-        help_text="Handles of the people shown, but for anyone in a block with the caller.",
+        help_text="Handles of the people shown, but for anyone in a block with the caller or deactivated.",
     )
     remix_of = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
