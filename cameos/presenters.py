@@ -159,11 +159,14 @@ def appearance_body(row: selectors.AppearanceRow, video: dict[str, Any] | None) 
 
 
 def appearances_page(page: Page[selectors.AppearanceRow], viewer: User) -> dict[str, Any]:
-    """A page of videos of me, the confirmed ones' video bodies looked up at once."""
+    """A page of videos of me, the confirmed ones' video bodies looked up at once (one deleted since
+    the page was read is left out)."""
     ids = [r.video.pk for r in page.items if r.match == Appearance.Match.CONFIRMED]
-    bodies = dict(zip(ids, video_bodies(ids, viewer), strict=True))
+    bodies = {body["id"]: body for body in video_bodies(ids, viewer)}
     results = [
-        appearance_body(r, bodies[r.video.pk] if r.match == Appearance.Match.CONFIRMED else None) for r in page.items
+        appearance_body(r, bodies.get(r.video.pk))
+        for r in page.items
+        if r.match != Appearance.Match.CONFIRMED or r.video.pk in bodies
     ]
     return {"results": results, "next": page.next}
 

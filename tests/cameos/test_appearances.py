@@ -79,6 +79,25 @@ def test_i_see_every_video_that_shows_me_with_its_source(api, me, make_user, mak
     assert api.get(media_url).status_code == 200
 
 
+def test_a_video_of_me_deleted_while_my_page_is_read_is_left_out(api, me, make_user, make_video, monkeypatch):
+    from cameos import selectors
+
+    author = make_user("fan")
+    kept, gone = make_video(author, people=(me,)), make_video(author, people=(me,))
+    read = selectors.appearances_page
+
+    def read_then_deleted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        page = read(*args, **kwargs)
+        feed.video_delete(video=Video.objects.get(pk=gone.pk), by=author)  # its author, meanwhile
+        return page
+
+    monkeypatch.setattr(selectors, "appearances_page", read_then_deleted)
+    response = api.get("/api/v1/cameo/appearances")
+
+    assert response.status_code == 200, response.json()
+    assert [a["video"]["id"] for a in response.json()["results"]] == [kept.pk]
+
+
 def test_deleting_a_video_of_me_removes_everything_of_it_at_once(api, me, busy_video, client_of):
     author, video, remix = busy_video
     files = files_of(video)
