@@ -72,7 +72,9 @@ def check_display_name(display_name: str) -> str:
     value = display_name.strip()
     if not value:
         return ""
-    if not canonical(value, strict=False):  # the prompts' one notion of invisible (core.text)
+    # The prompts' one notion of invisible (core.text), and the braille blank, a cell with no dots
+    # that every screen draws as a space (in a prompt it is harmless).
+    if not canonical(value, strict=False).replace("\u2800", "").strip():
         message = "Use at least one visible character, or leave the display name empty."
         raise InvalidInput({"display_name": [message]}, detail=message)
     if any(unicodedata.bidirectional(c) in _BIDI_CONTROLS for c in value):

@@ -19,6 +19,8 @@ NOTHING_VISIBLE = [
     "\u200b",  # ZERO WIDTH SPACE
     "\u200b\u200c\u200d\u2060",  # zero-width space, non-joiner, joiner, word joiner
     "\ufeff",  # ZERO WIDTH NO-BREAK SPACE (a BOM)
+    "\u2800\u2800",  # BRAILLE PATTERN BLANK, drawn as a space
+    " \u2800 ",
     "\u00ad\u00ad",  # SOFT HYPHEN
     "\u202e",  # RIGHT-TO-LEFT OVERRIDE alone
     "\u2066\u2069",  # an empty isolate
