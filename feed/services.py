@@ -14,7 +14,7 @@ from typing import Any
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Exists, F, FloatField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Ln
+from django.db.models.functions import Cast, Greatest, Ln
 from django.utils import timezone
 
 from accounts.models import User
@@ -74,7 +74,9 @@ def hot_score(
 
 
 def _plus(name: str, deltas: dict[str, Any]) -> Any:
-    return F(name) + deltas[name] if name in deltas else F(name)
+    """The counter plus its delta, never below zero: a count that two deletions both took one off
+    (a comment deleted while its author's account is erased) stays a count, not a failed write."""
+    return Greatest(F(name) + deltas[name], Value(0)) if name in deltas else F(name)
 
 
 def _bump(video_ids: int | Iterable[int], **deltas: Any) -> None:

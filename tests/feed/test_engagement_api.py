@@ -171,6 +171,19 @@ def test_i_can_delete_my_comment_on_a_video_whose_author_blocked_me(client_of, m
     assert counts(client_of(other), video)["comments"] == 0
 
 
+def test_deleting_a_comment_already_taken_off_the_count_still_works(client_of, me, other, make_video):
+    """Two deletions that both took one off (as a comment deleted while its author's account is
+    erased may): the count stays at zero, and the deletion answers as usual."""
+    from feed.models import Video
+
+    video = make_video(other)
+    comment = services.comment_create(author=me, video=video, text="mine")
+    Video.objects.filter(pk=video.pk).update(comment_count=0)  # the other deletion took it off
+
+    assert client_of(me).delete(f"/api/v1/comments/{comment.pk}").status_code == 204
+    assert counts(client_of(other), video)["comments"] == 0
+
+
 @pytest.mark.parametrize(
     "body",
     [
