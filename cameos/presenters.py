@@ -163,10 +163,11 @@ def appearances_page(page: Page[selectors.AppearanceRow], viewer: User) -> dict[
     the page was read is left out)."""
     ids = [r.video.pk for r in page.items if r.match == Appearance.Match.CONFIRMED]
     bodies = {body["id"]: body for body in video_bodies(ids, viewer)}
+    confirmed = Appearance.Match.CONFIRMED
     results = [
-        appearance_body(r, bodies.get(r.video.pk))
+        appearance_body(r, bodies[r.video.pk] if r.match == confirmed else None)
         for r in page.items
-        if r.match != Appearance.Match.CONFIRMED or r.video.pk in bodies
+        if r.match != confirmed or r.video.pk in bodies
     ]
     return {"results": results, "next": page.next}
 

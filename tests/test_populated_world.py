@@ -40,7 +40,7 @@ from cameos import services as cameos
 from cameos.models import Appearance, CameoGrant, Voice
 from feed import services as feed
 from feed import steering
-from feed.models import Video
+from feed.models import Video, VideoPerson
 from generation import services as generation
 from generation.models import GenerationJob
 from moderation import consent, takedowns
@@ -382,6 +382,12 @@ def _walk(value: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
             yield from _walk(item, f"{path}[{index}]")
 
 
+def _shows(user: Any, url: str) -> bool:
+    """`url` is a video's own page, and the video shows `user`."""
+    page = re.fullmatch(rf"{API}/videos/(\d+)", url.split("?", maxsplit=1)[0])
+    return page is not None and VideoPerson.objects.filter(video_id=int(page.group(1)), user=user).exists()
+
+
 def _without_prompts(value: Any, *, video_authors: bool = True) -> Any:
     """The body without a job's prompt (the caller's own words) and without the author of a video
     (whether a deactivated account's published videos stay up is a question of its own: the report)."""
@@ -425,8 +431,9 @@ class Reader:
         self.check_biometric(who, url, body)
         self.check_drafts(who, user, url, json.dumps(body))
         if user is not None:  # a job's prompt is the caller's own words
-            # Every video of me is listed, whoever made it (docs/videos-of-me.md): its author too.
-            mine = url.startswith(f"{API}/cameo/appearances")
+            # Every video of me is listed, and opens, whoever made it (docs/videos-of-me.md): its
+            # author too.
+            mine = url.startswith(f"{API}/cameo/appearances") or _shows(user, url)
             self.check_blocks(who, user, url, _without_prompts(body, video_authors=not mine))
         p = self.world.people
         said = json.dumps(_without_prompts(body, video_authors=False))
