@@ -141,21 +141,26 @@ def openloop(
     return json.loads(next(line for line in out.stdout.splitlines() if line.startswith("RESULT "))[7:])
 
 
-def start_gunicorn(workers: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    """gunicorn serving the project on PORT with SERVED_ENV (and `env` over it), once it answers. With
-    the production settings file (config/gunicorn.py: the name index built and the start-up frozen
-    out of the garbage collector before the first request), its access log written to /dev/null (as
-    production formats and writes a line a request) and sync workers."""
+def start_gunicorn(
+    workers: int,
+    env: dict[str, str] | None = None,
+    *,
+    app: str = "config.wsgi",
+    config: str | None = "config/gunicorn.py",
+) -> subprocess.Popen[bytes]:
+    """gunicorn serving `app` (the project) on PORT with SERVED_ENV (and `env` over it), once it
+    answers /healthz. With the production settings file (config/gunicorn.py: the name index built and
+    the start-up frozen out of the garbage collector before the first request), its access log written
+    to /dev/null (as production formats and writes a line a request) and sync workers."""
     process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
-            "--config",
-            "config/gunicorn.py",
+            *(["--config", config] if config else []),
             "--access-logfile",
             "/dev/null",
             "--threads",
             "1",  # config/gunicorn.py's 4 would make the workers gthread ones
-            "config.wsgi",
+            app,
             "--bind",
             f"127.0.0.1:{PORT}",
             "--workers",
