@@ -254,8 +254,12 @@ class _Session:
             [int(a) for a in recent],
         )
 
+    def more(self) -> bool:
+        """Whether anything may follow: a stream not used up, or a video held back."""
+        return bool(self.held) or any(p != EXHAUSTED for p in self.positions.values())
+
     def encode(self, viewer_id: int | None) -> str | None:
-        if all(p == EXHAUSTED for p in self.positions.values()) and not self.held:
+        if not self.more():
             return None
         held = [[h.id, h.author_id, h.rank, h.liked] for h in self.held]
         return encode_cursor([self.snapshot, self.positions, held, self.recent], salt=_salt(viewer_id))
@@ -342,22 +346,36 @@ def _still_shown(ids: set[int], viewer_id: int | None) -> set[int]:
         return {row[0] for row in cursor.fetchall()}
 
 
+_ROUNDS = 4  # reads at most for one page (see for_you_page)
+
+
 def for_you_page(viewer_id: int | None, *, cursor: str | None = None, limit: int | None = None) -> ForYouPage:
     """One page of the viewer's For You feed (anonymous: None) and the cursor of the next. A viewer's
     first page also reads the videos matched to what they asked for and against (feed.steering), in
     the same statement, when their preference is matched; a cursor carries the streams it read."""
     size = page_limit(limit)
     session = _Session.decode(cursor, viewer_id) if cursor else _Session.start(viewer_id)
-    active = [s for s in STREAMS if s in session.positions and session.positions[s] != EXHAUSTED]
     # One row past the read per stream: a stream that has no more is used up on this page, so the
     # last page's next is null (with exactly `n` rows left it was a cursor to an empty page).
     n = size * conf().overfetch + 1
-    fetched, partners = _fetch(active, session.positions, n, viewer_id) if active else ({}, None)
-    merge = _Merge(session, fetched, n, size)
-    picks = merge.run()
-    if merge.from_held:  # read on an earlier page: a video taken down or an author blocked since is left out
-        shown = _still_shown(merge.from_held, viewer_id)
-        picks = [p for p in picks if p.id not in merge.from_held or p.id in shown]
+    partners: set[int] | None = None
+    picks: list[Pick] = []
+    # A read can yield nothing to show while more follows: every row it read held back (one author's
+    # run, at a small limit) or gone since it was held. Read on rather than answer an empty page with
+    # a `next`, which a client takes for the end; each round moves the streams on or empties the held.
+    for _ in range(_ROUNDS):
+        active = [s for s in STREAMS if s in session.positions and session.positions[s] != EXHAUSTED]
+        if active:
+            fetched, partners = _fetch(active, session.positions, n, viewer_id)
+        else:
+            fetched = {}
+        merge = _Merge(session, fetched, n, size)
+        picks = merge.run()
+        if merge.from_held:  # read on an earlier page: a video taken down or an author blocked since is left out
+            shown = _still_shown(merge.from_held, viewer_id)
+            picks = [p for p in picks if p.id not in merge.from_held or p.id in shown]
+        if picks or not session.more():
+            break
     return ForYouPage(
         ids=[p.id for p in picks],
         next=session.encode(viewer_id),

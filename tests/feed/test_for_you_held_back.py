@@ -65,3 +65,23 @@ def test_an_author_blocked_since_is_not_shown_from_the_cursor(api, me, other, he
         accounts_services.block_create(blocker=other, blocked=me)
     later = pages(api, first["next"])
     assert "other.person" not in [v["author"]["handle"] for v in later]
+
+
+def test_no_page_is_empty_while_more_follow(api, other, make_user, make_video):
+    """One page at a time (limit=1) through one author's long run at the top: each page read from a
+    stream cut off by its LIMIT could hold all it read back (two in a row already) and come back empty
+    with a `next`, which a client takes for the end of the feed."""
+    third = make_user("third.one")
+    theirs = [make_video(other) for _ in range(8)]
+    rest = [make_video(third) for _ in range(2)]
+    Video.objects.filter(author=other).update(hot_score=100)
+    Video.objects.filter(author=third).update(hot_score=1)
+    seen, cursor, params = [], None, {"limit": 1}
+    while True:
+        body = api.get(FEED, {**params, "cursor": cursor} if cursor else params).json()
+        assert body["results"] or body["next"] is None, f"an empty page with a next after {len(seen)} videos"
+        seen += [v["id"] for v in body["results"]]
+        cursor = body["next"]
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(v.pk for v in theirs + rest)
