@@ -188,6 +188,12 @@ def user_by_handle(handle: str) -> User:
     return user
 
 
+def account_by_handle(handle: str) -> User | None:
+    """The account holding this handle, one support deactivated too (it keeps its handle and its
+    published videos); None for no one. Only for what the caller already sees under the handle."""
+    return User.objects.filter(handle=_valid_handle(handle)).first()
+
+
 def user_by_handle_for(handle: str, viewer: User | None) -> User:
     """`user_by_handle` as `viewer` may look it up: someone who blocked the viewer does not exist for
     them (the same 404, word for word, as an unknown handle). The blocker still finds the people they

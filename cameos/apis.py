@@ -265,12 +265,14 @@ class AppearancesApi(APIView):
     def delete(self, request: Request) -> Response:
         handle = request.query_params.get("author")
         if handle:
-            from accounts.selectors import user_by_handle, user_by_handle_for
+            from accounts.selectors import account_by_handle, user_by_handle_for
 
-            deleted = services.appearances_delete(person=request.user, author=user_by_handle(handle))
+            # Videos of me are mine to delete whoever made them, an author support deactivated too
+            # (their videos stay, listed under their handle); with none, someone who blocked me or
+            # who was deactivated is an unknown handle, as everywhere else.
+            author = account_by_handle(handle)
+            deleted = services.appearances_delete(person=request.user, author=author) if author else 0
             if not deleted:
-                # Videos of me are mine to delete whoever made them; with none, someone who blocked
-                # me is an unknown handle, as everywhere else.
                 user_by_handle_for(handle, request.user)  # type: ignore[arg-type]
         elif request.query_params.get("all") in ("1", "true"):
             deleted = services.appearances_delete(person=request.user)

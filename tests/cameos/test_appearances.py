@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from accounts import services as accounts
-from accounts.models import Notification
+from accounts.models import Notification, User
 from cameos import gallery
 from cameos import services as cameos
 from cameos.models import Appearance
@@ -164,6 +164,20 @@ def test_bulk_delete_by_author_and_all(api, me, make_user, make_video):
     assert api.delete(URL).status_code == 400  # say which
     assert api.delete(f"{URL}?all=true").json() == {"deleted": 1}
     assert api.get(URL).json()["results"] == []
+
+
+def test_bulk_delete_by_an_author_support_deactivated(api, me, make_user, make_video):
+    """Their videos of me stay listed under their handle (deactivation keeps what they published), so
+    deleting them by that handle works too; a deactivated account with no video of me stays unknown."""
+    gone, idle = make_user("gone.author"), make_user("idle.author")
+    theirs = make_video(gone, people=(me,))
+    make_user("bystander")
+    User.objects.filter(pk__in=[gone.pk, idle.pk]).update(is_active=False)  # as the admin deactivates
+    assert api.delete(f"{URL}?author=gone.author").json() == {"deleted": 1}
+    assert not Video.objects.filter(pk=theirs.pk).exists()
+    response = api.delete(f"{URL}?author=idle.author")
+    assert response.status_code == 404
+    assert response.json() == api.delete(f"{URL}?author=nobody.here").json()
 
 
 def test_revoking_or_blocking_can_also_delete_that_persons_published_videos_of_me(
