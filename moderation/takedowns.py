@@ -29,10 +29,13 @@ import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http.request import validate_host
 from django.utils import timezone
 
 from accounts.models import User
@@ -51,7 +54,9 @@ from moderation.services import audit
 
 logger = logging.getLogger(__name__)
 Status = TakedownRequest.Status
-VIDEO_LINK = re.compile(r"(?:^|/videos/)(\d{1,18})/?(?:[?#].*)?$")
+VIDEO_ID = re.compile(r"\d{1,18}")
+VIDEO_PATH = re.compile(r"(?:/(?:.*/)?)?videos/(\d{1,18})/?")  # the API's /api/v1/videos/<id>, or /videos/<id>
+VIDEO_ROUTE = re.compile(r"/v/(\d{1,18})/?(?:\?.*)?")  # the web client's video page: #/v/<id>
 
 
 def challenge_create() -> TakedownChallenge:
@@ -64,18 +69,38 @@ def challenge_create() -> TakedownChallenge:
     )
 
 
+def _video_id(value: str) -> int | None:
+    """The id an id or a link to one of our videos names: the web client's page (`https://<host>/#/v/123`),
+    the API's URL (`.../videos/123`), either without scheme and host; None for anything else, a link to
+    another site (a host not in ALLOWED_HOSTS) included."""
+    if VIDEO_ID.fullmatch(value):
+        return int(value)
+    try:
+        link = urlsplit(value)
+        host = link.hostname
+    except ValueError:
+        return None
+    if link.scheme or link.netloc:
+        if link.scheme not in ("http", "https") or not host or link.username is not None:
+            return None
+        if not validate_host(f"[{host}]" if ":" in host else host, settings.ALLOWED_HOSTS):
+            return None
+    found = VIDEO_ROUTE.fullmatch(link.fragment) or VIDEO_PATH.fullmatch(link.path)
+    return int(found.group(1)) if found else None
+
+
 def parse_videos(values: list[str]) -> list[int]:
-    """Video ids from ids or links (`.../videos/123`); InvalidInput naming the ones that are neither."""
+    """Video ids from ids or links to our videos; InvalidInput naming the ones that are neither."""
     ids: list[int] = []
     bad: list[str] = []
     for value in values:
-        found = VIDEO_LINK.search(value.strip())
-        if found:
-            ids.append(int(found.group(1)))
+        found = _video_id(value.strip())
+        if found is not None:
+            ids.append(found)
         else:
             bad.append(value)
     if bad:
-        raise InvalidInput({"videos": [f"Not a video id or link: {bad[0][:80]!r}."]})
+        raise InvalidInput({"videos": [f"Not a video id or a link to a video here: {bad[0][:80]!r}."]})
     return sorted(set(ids))
 
 

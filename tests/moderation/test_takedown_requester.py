@@ -1,0 +1,50 @@
+"""Takedown requests as the requester meets them beyond the main path (tests/moderation/test_takedowns.py):
+the links they paste, how often they may try, and what the counts they see say."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from moderation.models import TakedownRequest
+from tests.cameos import videos
+from tests.moderation.test_takedowns import URL, challenge, selfies
+
+pytestmark = pytest.mark.django_db
+
+
+def post(client, **fields):  # type: ignore[no-untyped-def]
+    body = {
+        "video": SimpleUploadedFile("selfie.mp4", videos.video(), content_type="video/mp4"),
+        "challenge": challenge(client),
+        "email": "eileen@example.org",
+        **fields,
+    }
+    return client.post(URL, body, format="multipart")
+
+
+def test_links_copied_from_this_site_name_their_videos(anon):
+    """The removal page asks for "a link to a video here": the address bar of the web client's video page
+    (`#/v/<id>`), the API's URL, a path, or the number."""
+    links = ["http://testserver/#/v/11", "http://testserver/api/v1/videos/12?x=1", "#/v/13", "/videos/14/", "15"]
+    response = post(anon, videos=links)
+    assert response.status_code == 202, response.content
+    assert TakedownRequest.objects.get(tracking=response.json()["tracking"]).videos_named == [11, 12, 13, 14, 15]
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://elsewhere.example/videos/5",  # another site's video 5 is not ours
+        "https://elsewhere.example/#/v/5",
+        "https://testserver.elsewhere.example/videos/5",
+        "https://testserver@elsewhere.example/videos/5",
+        "ftp://testserver/videos/5",
+        "elsewhere.example/videos/5",  # no scheme: a path that is not ours
+    ],
+)
+def test_links_to_other_sites_are_refused(anon, settings, link):  # type: ignore[no-untyped-def]
+    response = post(anon, videos=["7", link])
+    assert response.status_code == 400, response.content
+    assert "videos" in response.json()["fields"]
+    assert not TakedownRequest.objects.exists() and selfies(settings) == []
