@@ -22,7 +22,8 @@ THROTTLE_RATES = {
     "enrollment": "20/hour",
     "consent_check": "600/hour",
     "generation": "120/hour",
-    "takedowns": "20/hour",  # per client address: no account
+    "takedowns": "20/hour",  # requests per client address: no account
+    "takedown_challenges": "20/hour",  # their challenges, a budget of their own
     "takedowns_status": "300/hour",
     "search": "120/minute",
 }

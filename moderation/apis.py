@@ -72,7 +72,7 @@ class ConsentCheckApi(APIView):
 
 class TakedownChallengeApi(APIView):
     permission_classes = [AllowAny]
-    throttle_scope = "takedowns"
+    throttle_scope = "takedown_challenges"  # not the requests' own: each try takes one of each
 
     @extend_schema(
         operation_id="takedown_challenge_create", request=None, responses={201: TakedownChallengeOutput, **errors(429)}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from moderation import takedowns
 from moderation.models import TakedownRequest
 from tests.cameos import videos
 from tests.moderation.test_takedowns import URL, challenge, selfies
@@ -48,3 +49,25 @@ def test_links_to_other_sites_are_refused(anon, settings, link):  # type: ignore
     assert response.status_code == 400, response.content
     assert "videos" in response.json()["fields"]
     assert not TakedownRequest.objects.exists() and selfies(settings) == []
+
+
+def test_an_address_gets_twenty_challenges_and_twenty_requests_an_hour(anon, mid_window):
+    """docs/takedowns.md § Limits: 20 of each, so 20 tries (a challenge and its selfie each), not 10."""
+    for i in range(20):
+        response = post(anon, email=f"try{i}@example.org")  # a challenge, then the request
+        assert response.status_code == 202, (i, response.content)
+    refused = anon.post(f"{URL}/challenges")
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "throttled" and int(refused["Retry-After"]) > 0
+    spare = takedowns.challenge_create()  # asked for before the limit was reached
+    refused = anon.post(
+        URL,
+        {
+            "video": SimpleUploadedFile("selfie.mp4", videos.video(), content_type="video/mp4"),
+            "challenge": str(spare.pk),
+            "email": "one.more@example.org",
+        },
+        format="multipart",
+    )
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert TakedownRequest.objects.count() == 20

@@ -295,7 +295,7 @@ def test_requests_are_limited_per_address_and_per_email(anon, settings, django_c
         anon, videos.video(), challenge(anon), email="someone@example.org", capture=django_capture_on_commit_callbacks
     )
     assert other.status_code == 202
-    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"takedowns": "1/hour"}}
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"takedown_challenges": "1/hour"}}
     assert anon.post(f"{URL}/challenges").status_code == 429
 
 
