@@ -41,6 +41,7 @@ from generation.uploads import as_rendered
 from moderation import consent, policy
 
 log = logging.getLogger(__name__)
+BACKEND_FAILED = "This video could not be made right now; try again later."
 Status = GenerationJob.Status
 
 
@@ -219,7 +220,9 @@ def run(job_id: str) -> str:
             log.warning("generation job %s: attempt %s lost the job, then failed: %s", job.pk, job.attempts, exc)
             return "lost"  # another attempt holds it now: its outcome, not this one's
         if isinstance(exc, BackendError):
-            services.job_fail(job.pk, reason=str(exc), code="backend_error")
+            if not exc.public:  # the worker's configuration: for operators, not the job's author
+                log.error("generation job %s: backend error: %s", job.pk, exc)
+            services.job_fail(job.pk, reason=str(exc) if exc.public else BACKEND_FAILED, code="backend_error")
             return Status.FAILED
         log.exception("generation job %s failed", job.pk)
         services.job_fail(job.pk, reason="Something went wrong while making this video; try again.")

@@ -82,4 +82,10 @@ class Backend(Protocol):
 
 
 class BackendError(RuntimeError):
-    """The backend cannot render this request (bad configuration, unsupported input): not retried."""
+    """The backend cannot render this request (bad configuration, unsupported input): not retried.
+    `public`: the message is about the request, for its author to read (the job's `error.detail`);
+    otherwise it is for operators (folders, settings, the device) and goes to the worker's log only."""
+
+    def __init__(self, message: str, *, public: bool = False) -> None:
+        super().__init__(message)
+        self.public = public

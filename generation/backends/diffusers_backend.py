@@ -293,7 +293,7 @@ class DiffusersBackend:
     def _identity_inputs(self, request: RenderRequest) -> dict[str, Any]:
         """ConsisID's reference face and identity features (id_cond, id_vit_hidden, kps_cond)."""
         if not request.cameos or not request.cameos[0].crops:
-            raise BackendError("ConsisID animates a reference face: the prompt must include a cameo.")
+            raise BackendError("ConsisID animates a reference face: the prompt must include a cameo.", public=True)
         self._check_consisid()
         from diffusers.pipelines.consisid.consisid_utils import prepare_face_models, process_face_embeddings_infer
 

@@ -159,7 +159,7 @@ class CompositeBackend:
         if width < 16 or height < 16 or fps < 1:
             raise BackendError(f"Cannot render {width}×{height} at {fps} fps.")
         if len(request.cameos) > MAX_CAMEOS:
-            raise BackendError(f"The composite backend places at most {MAX_CAMEOS} cameos in a video.")
+            raise BackendError(f"The composite backend places at most {MAX_CAMEOS} cameos in a video.", public=True)
         for cameo in request.cameos:
             if not cameo.crops:
                 raise BackendError(f"Cameo @{cameo.handle} has no reference crop.")
