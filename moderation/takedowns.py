@@ -313,17 +313,15 @@ def request_confirm(*, request_id: int, reviewer: User) -> TakedownRequest:
     for match in TakedownMatch.objects.filter(request=request).select_related("video").order_by("video_id"):
         video = match.video
         if video is None:
+            removed += match.was_published  # hidden for this request, deleted by its author since: gone
             continue
         # Only the sure matches (the reveal bar, stricter for drafts); a weaker one stays, for the
         # reviewer to take down from the video's own page if it really is the person.
-        bar = (
-            faces.reveal_published_threshold
-            if match.was_published or video.is_published
-            else faces.reveal_draft_threshold
-        )
+        published = match.was_published or video.is_published
+        bar = faces.reveal_published_threshold if published else faces.reveal_draft_threshold
         if match.similarity >= bar:
             feed_services.video_remove(video=video, reason=f"takedown request {request.tracking}")
-            removed += 1
+            removed += published  # a draft goes too, but is never counted to the requester
     return _reviewed(request, Status.REMOVED, reviewer=reviewer, fields={"videos_removed": removed}, removed=removed)
 
 

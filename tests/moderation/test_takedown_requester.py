@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from feed.models import Video
 from moderation import takedowns
 from moderation.models import TakedownRequest
 from tests.cameos import videos
-from tests.moderation.test_takedowns import URL, challenge, selfies
+from tests.moderation.test_takedowns import URL, challenge, selfies, submit, with_face
 
 pytestmark = pytest.mark.django_db
 
@@ -71,3 +72,29 @@ def test_an_address_gets_twenty_challenges_and_twenty_requests_an_hour(anon, mid
     )
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert TakedownRequest.objects.count() == 20
+
+
+def test_the_removed_count_never_reveals_a_draft(
+    anon, client_of, make_user, make_video, settings, django_capture_on_commit_callbacks
+):
+    """A confirmed request removes every sure match, drafts included (design.md §1.2), but the requester
+    only ever learns about published videos (docs/takedowns.md § What happens, 4): hidden 1, then removed
+    1, whatever drafts of her there were. A hidden video its author deleted meanwhile is removed all the
+    same and counts."""
+    author = make_user("uploader")
+    published = with_face(make_video(author), "astronaut")
+    deleted = with_face(make_video(author), "astronaut")
+    drafts = [with_face(make_video(author, publish=False), "astronaut").pk for _ in range(2)]
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    assert anon.get(f"{URL}/{tracking}").json()["videos_hidden"] == 2
+    assert client_of(author).delete(f"/api/v1/videos/{deleted.pk}").status_code == 204
+
+    request = TakedownRequest.objects.get(tracking=tracking)
+    with django_capture_on_commit_callbacks(execute=True):
+        takedowns.request_confirm(request_id=request.pk, reviewer=make_user("reviewer"))
+
+    body = anon.get(f"{URL}/{tracking}").json()
+    assert (body["status"], body["videos_hidden"], body["videos_removed"]) == ("removed", 2, 2)
+    assert not Video.objects.filter(pk__in=[published.pk, deleted.pk, *drafts]).exists()
