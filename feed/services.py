@@ -282,7 +282,7 @@ def video_delete(*, video: Video, by: User | None = None) -> None:
     someone other than the author asks, the video's fingerprint is kept so that no copy of it can be
     published; an author deleting their own video may make it again, unless it was taken down or is
     hidden pending a takedown review (then deleting it is no way around the review)."""
-    video_deleting.send(sender=Video, video_id=video.pk)
+    video_deleting.send(sender=Video, video_id=video.pk, by_id=by.pk if by is not None else None)
     locked = Video.objects.select_for_update().filter(pk=video.pk).first()
     if locked is None:
         raise NotFound("This video does not exist.")
@@ -366,7 +366,7 @@ def video_unhide(*, video: Video) -> bool:
 def video_remove(*, video: Video, reason: str) -> None:
     """Delete the video everywhere for someone's sake (a confirmed takedown): as video_delete, and its
     fingerprint is kept so that no copy of it can be published."""
-    video_deleting.send(sender=Video, video_id=video.pk)  # the jobs before the video, as video_delete
+    video_deleting.send(sender=Video, video_id=video.pk, by_id=None)  # the jobs before the video, as video_delete
     locked = Video.objects.select_for_update().filter(pk=video.pk).first()
     if locked is None:
         raise NotFound("This video does not exist.")

@@ -6,8 +6,9 @@ from django.dispatch import Signal
 # video_id, author_id, status (what it was: draft, published, removed), by_id (who asked; None: the system).
 video_deleted = Signal()
 # A video is about to be deleted, inside video_delete's transaction, before its row is locked. Args:
-# video_id. The jobs that point at it (the one that made it, remixes of it) are locked first, as every
-# other path locks a job before its video (a publish, a block, an erasure): the other order deadlocked.
+# video_id, by_id (who asked, as for video_deleted). The jobs that point at it (the one that made it,
+# remixes of it) are locked first, as every other path locks a job before its video (a publish, a
+# block, an erasure): the other order deadlocked. A ready job whose draft it is ends with it.
 video_deleting = Signal()
 # A video was taken down by moderation. Args: video_id, author_id, reason.
 video_taken_down = Signal()

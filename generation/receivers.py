@@ -32,8 +32,9 @@ def index_person_found(sender: Any, video_id: int, user_id: int, **kwargs: Any) 
 
 
 @receiver(video_deleting, dispatch_uid="generation.video_deleting")
-def hold_jobs_of_video(sender: Any, video_id: int, **kwargs: Any) -> None:
+def hold_jobs_of_video(sender: Any, video_id: int, by_id: int | None = None, **kwargs: Any) -> None:
     services.jobs_of_video_hold(video_id=video_id)
+    services.job_draft_deleting(video_id=video_id, by_id=by_id)
 
 
 @receiver(people_holding, dispatch_uid="generation.people_holding")
