@@ -35,7 +35,7 @@ from feed.models import Video, VideoPerson
 from generation.conf import conf
 from generation.models import GenerationJob, JobPerson
 from generation.uploads import as_rendered, check_image
-from moderation import consent, policy
+from moderation import consent, policy, takedowns
 from moderation.conf import conf as moderation_conf
 from moderation.models import AuditEvent
 from moderation.selectors import remix_source
@@ -647,6 +647,8 @@ def _publish(author: User, job: GenerationJob, draft: Video, caption: str | None
     if not _move(job.pk, [Status.READY], Status.PUBLISHED):
         raise Conflict("This job changed meanwhile; reload it.", code="not_ready")
     video = feed_services.video_publish(video=draft, caption=caption)
+    if takedowns.published_hold(video=video):  # it shows a face a takedown request waiting for review matched
+        video.refresh_from_db()
     for person in job.people or []:
         if person != author.pk:
             notify(

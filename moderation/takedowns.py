@@ -31,10 +31,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import numpy as np
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.http.request import validate_host
 from django.utils import timezone
 
@@ -42,6 +44,7 @@ from accounts.models import User
 from cameos import gallery
 from cameos.conf import conf as cameos_conf
 from cameos.models import Cameo
+from cameos.selectors import face_templates
 from cameos.services import ChallengeInvalid, challenge_steps, check_upload
 from core.exceptions import Conflict, InvalidInput, NotFound, TooManyRequests
 from core.storage import delete_after_commit
@@ -291,6 +294,45 @@ def _matches(template: Any) -> dict[int, tuple[str, float]]:
             if video_id not in found:
                 found[video_id] = (TakedownMatch.Source.CAMEO, match.similarity)
     return found
+
+
+def published_hold(*, video: Video) -> int:
+    """A video just published (generation's publish) that shows the face of a request waiting for
+    review, surely (the bar that hid its matches): a draft it matched, or a video of that face made
+    since (the hidden one made again). Hidden at once, as its matches were, and listed on each such
+    request as hidden by it (a dismissal of the last puts it back). Returns how many requests hold it."""
+    sure = cameos_conf().reveal_published_threshold
+    held = set(
+        TakedownMatch.objects.filter(
+            video_ref=video.pk, request__status=Status.HIDDEN, similarity__gte=sure
+        ).values_list("request_id", flat=True)
+    )
+    found: dict[int, float] = {}
+    tracks = [np.asarray(t, dtype=np.float32) for t in face_templates(video.pk)]
+    if tracks:
+        faces = np.stack([t / (np.linalg.norm(t) or 1.0) for t in tracks])
+        waiting = TakedownRequest.objects.filter(status=Status.HIDDEN, template__isnull=False).exclude(pk__in=held)
+        for request_id, template in waiting.values_list("pk", "template"):
+            probe = np.asarray(template, dtype=np.float32)
+            similarity = float(np.max(faces @ (probe / (np.linalg.norm(probe) or 1.0))))
+            if similarity >= sure:
+                found[request_id] = similarity
+    if not (held or found) or not feed_services.video_hide(video=video, reason="takedown request waiting for review"):
+        return 0
+    TakedownMatch.objects.filter(video_ref=video.pk, request_id__in=held).update(was_published=True)
+    TakedownMatch.objects.bulk_create(
+        TakedownMatch(
+            request_id=request_id,
+            video=video,
+            video_ref=video.pk,
+            source=TakedownMatch.Source.FACE,
+            similarity=similarity,
+            was_published=True,
+        )
+        for request_id, similarity in found.items()
+    )
+    TakedownRequest.objects.filter(pk__in=held | set(found)).update(videos_hidden=F("videos_hidden") + 1)
+    return len(held) + len(found)
 
 
 def _open(request_id: int) -> TakedownRequest:

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from feed.models import Video
+from generation.models import GenerationJob
 from moderation import takedowns
 from moderation.models import TakedownRequest
 from tests.cameos import videos
@@ -98,3 +99,36 @@ def test_the_removed_count_never_reveals_a_draft(
     body = anon.get(f"{URL}/{tracking}").json()
     assert (body["status"], body["videos_hidden"], body["videos_removed"]) == ("removed", 2, 2)
     assert not Video.objects.filter(pk__in=[published.pk, deleted.pk, *drafts]).exists()
+
+
+def test_a_video_of_her_published_while_her_request_waits_is_hidden_too(
+    anon, api, me, make_user, make_video, django_capture_on_commit_callbacks
+):
+    """A draft her request matched, published by its author during the review, and a new video of her
+    face (the hidden one made again) published then: both are hidden at once, as the videos matched at
+    verification were (they were public until a reviewer decided); a dismissal puts them back."""
+
+    def ready(draft: Video) -> GenerationJob:
+        return GenerationJob.objects.create(
+            author=me, prompt="a walk on the beach", duration_s=2, seed=1, status="ready", progress=100, video=draft
+        )
+
+    matched = ready(with_face(make_video(me, publish=False), "astronaut"))
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    made_again = ready(with_face(make_video(me, publish=False), "astronaut"))
+    someone_else = ready(with_face(make_video(me, publish=False), "hopper"))
+    for job in (matched, made_again, someone_else):
+        assert api.post(f"/api/v1/generations/{job.pk}/publish", {}, format="json").status_code == 200
+
+    assert anon.get(f"/api/v1/videos/{matched.video_id}").status_code == 404
+    assert anon.get(f"/api/v1/videos/{made_again.video_id}").status_code == 404
+    assert anon.get(f"/api/v1/videos/{someone_else.video_id}").status_code == 200
+    assert anon.get(f"{URL}/{tracking}").json()["videos_hidden"] == 2
+
+    takedowns.request_dismiss(
+        request_id=TakedownRequest.objects.get(tracking=tracking).pk, reviewer=make_user("reviewer")
+    )
+    assert anon.get(f"/api/v1/videos/{matched.video_id}").status_code == 200
+    assert anon.get(f"/api/v1/videos/{made_again.video_id}").status_code == 200
