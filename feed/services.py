@@ -24,7 +24,7 @@ from core.storage import delete_after_commit
 from feed import selectors
 from feed.conf import FeedSettings, conf
 from feed.models import Comment, Like, RemovedFingerprint, Report, Steer, Video, VideoPerson, View
-from feed.signals import video_deleted, video_deleting, video_person_added, video_taken_down
+from feed.signals import video_deleted, video_deleting, video_person_added, video_taken_down, video_taking_down
 
 PUBLISHED = Video.Status.PUBLISHED
 
@@ -254,6 +254,7 @@ def video_publish(*, video: Video, caption: str | None = None) -> Video:
 @transaction.atomic
 def video_take_down(*, video: Video, reason: str) -> Video:
     """published or draft → removed (moderation): gone from every feed; files stay for review."""
+    video_taking_down.send(sender=Video, video_id=video.pk)  # the jobs before the video, as video_delete
     if (
         Video.objects.filter(pk=video.pk)
         .exclude(status=Video.Status.REMOVED)

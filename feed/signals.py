@@ -10,6 +10,10 @@ video_deleted = Signal()
 # remixes of it) are locked first, as every other path locks a job before its video (a publish, a
 # block, an erasure): the other order deadlocked. A ready job whose draft it is ends with it.
 video_deleting = Signal()
+# A video is about to be taken down by moderation, inside video_take_down's transaction, before its
+# row is updated. Args: video_id. As for video_deleting: its jobs are held first, and a ready job whose
+# draft it is ends with it.
+video_taking_down = Signal()
 # A video was taken down by moderation. Args: video_id, author_id, reason.
 video_taken_down = Signal()
 # Someone more was found in an existing video (a scan when they enrolled). Args: video_id, user_id.

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from accounts.signals import account_erasing, account_exporting, people_holding
 from cameos.signals import restrictions_added
-from feed.signals import video_deleting, video_person_added
+from feed.signals import video_deleting, video_person_added, video_taking_down
 from generation import presenters, services
 from moderation.signals import consent_withdrawn
 
@@ -34,7 +34,13 @@ def index_person_found(sender: Any, video_id: int, user_id: int, **kwargs: Any) 
 @receiver(video_deleting, dispatch_uid="generation.video_deleting")
 def hold_jobs_of_video(sender: Any, video_id: int, by_id: int | None = None, **kwargs: Any) -> None:
     services.jobs_of_video_hold(video_id=video_id)
-    services.job_draft_deleting(video_id=video_id, by_id=by_id)
+    services.job_draft_gone(video_id=video_id, by_id=by_id)
+
+
+@receiver(video_taking_down, dispatch_uid="generation.video_taking_down")
+def hold_jobs_of_video_taken_down(sender: Any, video_id: int, **kwargs: Any) -> None:
+    services.jobs_of_video_hold(video_id=video_id)
+    services.job_draft_gone(video_id=video_id, by_id=None, taken_down=True)
 
 
 @receiver(people_holding, dispatch_uid="generation.people_holding")

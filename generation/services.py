@@ -822,19 +822,20 @@ def jobs_of_video_hold(*, video_id: int) -> None:
     list(jobs.order_by("pk").values_list("pk", flat=True))
 
 
-def job_draft_deleting(*, video_id: int, by_id: int | None) -> None:
-    """The draft of a ready job is being deleted (feed.signals.video_deleting, its job held): the job
-    ends with it, rather than stay ready with nothing to publish. Its author deleting it cancels it;
-    a person it shows (or the system) deleting it blocks it, naming no one."""
+def job_draft_gone(*, video_id: int, by_id: int | None, taken_down: bool = False) -> None:
+    """The draft of a ready job is being deleted or taken down (feed.signals.video_deleting,
+    video_taking_down; its job held): the job ends with it, rather than stay ready with nothing to
+    publish. Its author deleting it cancels it; a person it shows, moderation or the system blocks it,
+    naming no one."""
     job = GenerationJob.objects.filter(video_id=video_id, status=Status.READY).first()
     if job is None:
         return  # none, or it ended already (cancelled, blocked by the cascade, published)
-    if by_id is not None and by_id == job.author_id:
+    if by_id is not None and by_id == job.author_id and not taken_down:
         _move(job.pk, [Status.READY], Status.CANCELLED, finished_at=timezone.now(), lease_until=None)
         return
     code, reason = ("deleted_by_person_in_it", "A person in this video deleted it.")
     if by_id is None:
-        code, reason = "video_removed", "This video was removed."
+        code, reason = "video_removed", "This video was taken down." if taken_down else "This video was removed."
     _move(job.pk, [Status.READY], Status.BLOCKED, error_code=code, error=reason, finished_at=timezone.now())
 
 

@@ -61,3 +61,20 @@ def test_deleting_a_published_video_leaves_its_job_published(api, me, make_video
     with django_capture_on_commit_callbacks(execute=True):
         assert api.delete(f"/api/v1/videos/{video.pk}").status_code == 204
     assert api.get(f"{URL}/{job.pk}").json()["status"] == "published"
+
+
+def test_a_draft_taken_down_after_a_report_ends_its_job(api, client_of, make_user, ria, ready):
+    """A person it shows reports the draft and a moderator takes it down: the job is not left ready
+    with a publish that can only be refused (it answered 409 not_draft)."""
+    from moderation import services as moderation
+
+    report = client_of(ria).post(f"/api/v1/videos/{ready.video_id}/report", {"reason": "other"}, format="json")
+    assert report.status_code == 201, report.json()
+    moderation.report_take_down(report_id=report.json()["id"], moderator=make_user("mod"))
+
+    job = api.get(f"{URL}/{ready.pk}").json()
+    assert job["status"] == "blocked" and job["error"]["code"] == "video_removed", job
+    refused = api.post(f"{URL}/{ready.pk}/publish", {}, format="json")
+    assert (refused.status_code, refused.json()["error"]) == (409, "not_ready")
+    assert Video.objects.get(pk=ready.video_id).status == "removed"  # kept for the review
+    assert not JobPerson.objects.filter(job=ready).exists()
