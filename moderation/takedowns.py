@@ -112,8 +112,11 @@ def _limit_email(email: str) -> None:
     counter's key says nothing), across processes (the shared cache)."""
     limit, period = parse_rate(conf().takedown_per_email)
     key = "takedown:email:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-    if hit_window(key, period)[0] > limit:
-        raise TooManyRequests("Too many takedown requests for this email address; try again later.", retry_after=period)
+    count, left = hit_window(key, period)
+    if count > limit:  # when the window ends, not a whole period from now
+        raise TooManyRequests(
+            "Too many takedown requests for this email address; try again later.", retry_after=int(left) + 1
+        )
 
 
 def request_submit(

@@ -132,3 +132,14 @@ def test_a_video_of_her_published_while_her_request_waits_is_hidden_too(
     )
     assert anon.get(f"/api/v1/videos/{matched.video_id}").status_code == 200
     assert anon.get(f"/api/v1/videos/{made_again.video_id}").status_code == 200
+
+
+def test_the_email_limit_says_when_its_window_ends(anon, settings, mid_window):
+    """Over the per-email limit, Retry-After is the time left in the counting window (the day ends at
+    midnight UTC), not a whole day from now whatever the hour."""
+    settings.CASTFEED_MODERATION = {**settings.CASTFEED_MODERATION, "TAKEDOWN_PER_EMAIL": "1/day"}
+    assert post(anon).status_code == 202
+    refused = post(anon)
+    assert refused.status_code == 429
+    left = (int(mid_window // 86400) + 1) * 86400 - mid_window
+    assert int(refused["Retry-After"]) == refused.json()["retry_after"] == int(left) + 1
