@@ -14,7 +14,7 @@ from django.db.models import Q
 from cameos.conf import conf as cameos_conf
 from core.exceptions import ApplicationError, Conflict
 from core.storage import delete_now
-from moderation.models import ProtectedFace, ProtectedPerson, protected_photo_name
+from moderation.models import NamesVersion, ProtectedFace, ProtectedPerson, protected_photo_name
 from moderation.registry.people import _one_line
 from moderation.selectors import ProtectedMatch, protected_people_with_face
 
@@ -138,6 +138,16 @@ def face_of_another(template: np.ndarray, *, person_id: int | None) -> Protected
     return others[0] if others else None
 
 
+def lock_faces() -> None:
+    """Inside the transaction that adds registry faces, before it checks them (face_of_another): wait
+    for any other such transaction to end, so that checking a face is nobody else's and storing it are
+    one step (two imports at once each found a face free and stored it under two names). On PostgreSQL
+    a lock on the registry's version row, which every registry change writes last (taken after the
+    people rows, in that order too); on SQLite each transaction holds the database's write lock from
+    its start (transaction_mode IMMEDIATE), and select_for_update does nothing."""
+    NamesVersion.objects.select_for_update().get_or_create(pk=1)
+
+
 def _has_photo(person_id: int, digest: str) -> bool:
     return ProtectedFace.objects.filter(Q(sha256=digest) | Q(stored_sha256=digest), person_id=person_id).exists()
 
@@ -150,7 +160,8 @@ def face_add(
     the caller did it already, outside its transaction. Raises UnreadableImage, NoFace, DuplicateFace,
     FaceOfAnother (the face is another registry person's already).
 
-    Not atomic as a whole on purpose: the template is computed before the row's transaction."""
+    Not atomic as a whole on purpose: the template is computed before the row's transaction, which
+    checks the face again under lock_faces."""
     digest = prepared.sha256 if prepared is not None else hashlib.sha256(data).hexdigest()
     if _has_photo(person.pk, digest):
         raise DuplicateFace()
@@ -162,6 +173,10 @@ def face_add(
     name = default_storage.save(protected_photo_name(None, ""), ContentFile(prepared.jpeg))
     try:
         with transaction.atomic():
+            lock_faces()
+            other = face_of_another(prepared.template, person_id=person.pk)  # again: added meanwhile?
+            if other is not None:
+                raise FaceOfAnother(other)
             face = ProtectedFace.objects.create(
                 person=person,
                 photo=name,

@@ -22,7 +22,14 @@ from core.exceptions import ApplicationError
 from core.storage import delete_now
 from moderation import services
 from moderation.models import ProtectedFace, ProtectedPerson, protected_photo_name
-from moderation.registry.faces import MAX_SOURCE, FaceOfAnother, PreparedPhoto, face_of_another, photo_prepare
+from moderation.registry.faces import (
+    MAX_SOURCE,
+    FaceOfAnother,
+    PreparedPhoto,
+    face_of_another,
+    lock_faces,
+    photo_prepare,
+)
 from moderation.registry.people import (
     COLUMNS,
     SEPARATOR,
@@ -252,13 +259,17 @@ def _prepare_faces(
     return new, errors
 
 
+def _pk(person: ProtectedPerson | None) -> int | None:
+    return person.pk if person is not None else None
+
+
 def _face_of_another(
     face: _NewFace, person: ProtectedPerson | None, earlier: list[_NewFace], names: dict[str, str]
 ) -> str:
     """Why `face` cannot be added to its row's person (`person`: the entry it updates, None for a new
     one): its face is another entry's already, or another row's photo earlier in the file. ""
     when it can."""
-    match = face_of_another(face.prepared.template, person_id=person.pk if person is not None else None)
+    match = face_of_another(face.prepared.template, person_id=_pk(person))
     if match is not None:
         return FaceOfAnother(match).detail
     threshold = cameos_conf().protected_threshold
@@ -313,6 +324,14 @@ def _write(rows: list[_Row], faces: list[_NewFace], *, existing_keys: set[str]) 
     existing = {p.name_key: p for p in ProtectedPerson.objects.select_for_update().filter(name_key__in=keys)}
     if set(existing) != existing_keys:
         raise IntegrityError("registry changed during the import")
+    lock_faces()
+    taken = [
+        (face.line, f"photo “{face.written}”: {FaceOfAnother(match).detail}")
+        for face in faces
+        if (match := face_of_another(face.prepared.template, person_id=_pk(existing.get(face.key)))) is not None
+    ]
+    if taken:  # given to another entry since _prepare_faces checked it
+        raise RegistryImportError(taken)
     now = timezone.now()
     added: list[ProtectedPerson] = []
     changed: list[ProtectedPerson] = []

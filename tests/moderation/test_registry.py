@@ -12,6 +12,7 @@ import cv2
 import numpy as np
 import pytest
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
@@ -868,6 +869,58 @@ def test_another_photo_of_the_same_person_is_still_added_to_them(db, folder):
 
     assert "0 created, 1 updated, 0 unchanged, 2 faces added." in out.getvalue()
     assert ProtectedFace.objects.filter(person__name_key="amelia quist").count() == 3
+
+
+class ImportedMeanwhile:
+    """Storage whose first save (a photo stored after its import's or face_add's checks, before its
+    write) waits while the import of `path` runs whole: what another operator's import does at the
+    same moment. Every file is stored in the real storage."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.done = path, False
+
+    def __getattr__(self, name: str):  # type: ignore[no-untyped-def]
+        return getattr(default_storage, name)
+
+    def save(self, name, content, **kwargs):  # type: ignore[no-untyped-def]
+        if not self.done:
+            self.done = True
+            call_command("protected_people", "import", str(self.path), stdout=io.StringIO())
+        return default_storage.save(name, content, **kwargs)
+
+
+def imported_meanwhile(monkeypatch, path: Path) -> None:
+    storage = ImportedMeanwhile(path)
+    monkeypatch.setattr("moderation.registry.transfer.default_storage", storage)
+    monkeypatch.setattr("moderation.registry.faces.default_storage", storage)
+
+
+def test_two_imports_at_once_never_give_one_face_to_two_people(db, folder, monkeypatch):
+    other_photos_of_hopper(folder)
+    imported_meanwhile(monkeypatch, write_csv(folder, HEADER + "Rosalind Vance,,,hopper-small.jpg\n", "other.csv"))
+    path = write_csv(folder, HEADER + "Amelia Quist,,,photos/hopper.jpg\n")
+
+    with pytest.raises(CommandError) as caught:
+        call_command("protected_people", "import", str(path))
+
+    text = str(caught.value)
+    assert text.startswith("1 problem; nothing was imported.")
+    assert f"{path}:2: photo “photos/hopper.jpg”: This face is already registered for “Rosalind Vance”" in text
+    assert list(ProtectedFace.objects.values_list("person__name", flat=True)) == ["Rosalind Vance"]
+    assert not ProtectedPerson.objects.filter(name_key="amelia quist").exists()
+    assert len(stored_files()) == 1  # the refused import's photo file is deleted again
+
+
+def test_a_face_added_while_an_import_gives_it_to_another_person_is_refused(db, folder, registry, monkeypatch):
+    amelia = registry("Amelia Quist")
+    other_photos_of_hopper(folder)
+    imported_meanwhile(monkeypatch, write_csv(folder, HEADER + "Rosalind Vance,,,hopper-small.jpg\n", "other.csv"))
+
+    with pytest.raises(FaceOfAnother, match="already registered for “Rosalind Vance”"):
+        face_add(person=amelia, data=jpeg("hopper"), source="hopper.jpg")
+
+    assert list(ProtectedFace.objects.values_list("person__name", flat=True)) == ["Rosalind Vance"]
+    assert len(stored_files()) == 1
 
 
 def test_face_add_refuses_a_face_of_another_person(db, registry):
