@@ -252,8 +252,9 @@ def request_verify(*, request_id: int) -> TakedownRequest | None:
                 continue
             # Hidden at once only above the bar that reveals a published video to its person (the
             # false-match budget: docs/videos-of-me.md); a weaker match waits for the reviewer.
-            was_published = similarity >= sure and feed_services.video_hide(
-                video=video, reason=f"takedown request {locked.tracking}"
+            was_published = similarity >= sure and (
+                feed_services.video_hide(video=video, reason=f"takedown request {locked.tracking}")
+                or _hidden_for_another(video)  # hidden already, for another person in it: for her too
             )
             hidden += was_published
             TakedownMatch.objects.create(
@@ -276,6 +277,14 @@ def request_verify(*, request_id: int) -> TakedownRequest | None:
             hidden=hidden,
         )
     return TakedownRequest.objects.get(pk=request.pk)
+
+
+def _hidden_for_another(video: Video) -> bool:
+    """The video (held) is hidden pending another request's review: published, until that decision."""
+    return (
+        video.status == Video.Status.REMOVED
+        and TakedownMatch.objects.filter(video_ref=video.pk, was_published=True, request__status=Status.HIDDEN).exists()
+    )
 
 
 def _matches(template: Any) -> dict[int, tuple[str, float]]:

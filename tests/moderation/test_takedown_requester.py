@@ -11,9 +11,11 @@ from generation.models import GenerationJob
 from moderation import takedowns
 from moderation.models import TakedownRequest
 from tests.cameos import videos
+from tests.moderation import test_takedowns
 from tests.moderation.test_takedowns import URL, challenge, selfies, submit, with_face
 
 pytestmark = pytest.mark.django_db
+two_requests = test_takedowns.two_requests  # the fixture: a video of Eileen and Grace, a request from each
 
 
 def post(client, **fields):  # type: ignore[no-untyped-def]
@@ -143,3 +145,22 @@ def test_the_email_limit_says_when_its_window_ends(anon, settings, mid_window):
     assert refused.status_code == 429
     left = (int(mid_window // 86400) + 1) * 86400 - mid_window
     assert int(refused["Retry-After"]) == refused.json()["retry_after"] == int(left) + 1
+
+
+@pytest.mark.parametrize("first_decision", ["dismiss", "confirm"])
+def test_the_second_person_in_a_hidden_video_sees_it_hidden_and_removed_for_her(
+    anon, make_user, two_requests, django_capture_on_commit_callbacks, first_decision
+):
+    """Grace's request hid the video first; it shows Eileen too. Eileen's page says 1 video hidden (it
+    said 0, and 0 removed once her request was confirmed, while the video was deleted)."""
+    video, first, second = two_requests
+    assert anon.get(f"{URL}/{second.tracking}").json()["videos_hidden"] == 1
+    reviewer = make_user("reviewer")
+    if first_decision == "dismiss":
+        takedowns.request_dismiss(request_id=first.pk, reviewer=reviewer)
+        assert Video.objects.get(pk=video.pk).status == "removed"  # still hidden, for Eileen
+    with django_capture_on_commit_callbacks(execute=True):
+        takedowns.request_confirm(request_id=second.pk, reviewer=reviewer)
+    body = anon.get(f"{URL}/{second.tracking}").json()
+    assert (body["status"], body["videos_hidden"], body["videos_removed"]) == ("removed", 1, 1)
+    assert not Video.objects.filter(pk=video.pk).exists()
