@@ -129,3 +129,26 @@ def test_more_follows_than_a_few_people_can_make_is_as_many_as_there_are():
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert Follow.objects.count() == 6  # each of 3 follows the 2 others; asking for more used to never end
+
+
+def test_likes_of_nearly_every_video_by_a_few_people_are_made_in_seconds():
+    def too_long(signum, frame):
+        raise TimeoutError("the seed did not end: it looks for the last, rarest pairs at random")
+
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.alarm(60)
+    try:  # 10 people, 5,000 videos: 50,000 likes are every pair there is, skewed by popularity
+        call_command(
+            "seed",
+            *("--users", "10", "--follows", "0", "--videos", "5000", "--likes", "50000"),
+            *("--views", "45000", "--comments", "0"),
+            stdout=io.StringIO(),
+        )
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert Like.objects.count() == 50000 and View.objects.count() == 45000
+    liked = sorted(Video.objects.values_list("like_count", flat=True))
+    assert liked[0] == liked[-1] == 10
+    viewed = sorted(Video.objects.values_list("view_count", flat=True))
+    assert viewed[0] < viewed[-1] == 10  # popular videos seen by everyone, some by fewer
