@@ -536,7 +536,9 @@ def job_cancel(*, author: User, job_id: Any) -> GenerationJob:
     with transaction.atomic():
         if not _move(job.pk, GenerationJob.UNPUBLISHED, Status.CANCELLED, finished_at=timezone.now(), lease_until=None):
             raise Conflict(f"This job is already {job.status}.", code="not_cancellable")
-        if job.video_id is not None and job.video is not None and job.video.status == Video.Status.DRAFT:
+        # Read again once moved (the row is ours now): a draft the worker kept since the read above is deleted too.
+        job = GenerationJob.objects.select_related("video").get(pk=job.pk)
+        if job.video is not None and job.video.status == Video.Status.DRAFT:
             feed_services.video_delete(video=job.video)
         _discard_image(job)
     job.refresh_from_db()
