@@ -332,17 +332,17 @@ def published_hold(*, video: Video) -> int:
     if not (held or found) or not feed_services.video_hide(video=video, reason="takedown request waiting for review"):
         return 0
     TakedownMatch.objects.filter(video_ref=video.pk, request_id__in=held).update(was_published=True)
-    TakedownMatch.objects.bulk_create(
-        TakedownMatch(
+    for request_id, similarity in found.items():  # a new match, or a weaker one listed before its faces were
+        TakedownMatch.objects.update_or_create(
             request_id=request_id,
-            video=video,
             video_ref=video.pk,
-            source=TakedownMatch.Source.FACE,
-            similarity=similarity,
-            was_published=True,
+            defaults={
+                "video": video,
+                "source": TakedownMatch.Source.FACE,
+                "similarity": similarity,
+                "was_published": True,
+            },
         )
-        for request_id, similarity in found.items()
-    )
     TakedownRequest.objects.filter(pk__in=held | set(found)).update(videos_hidden=F("videos_hidden") + 1)
     return len(held) + len(found)
 

@@ -164,3 +164,26 @@ def test_the_second_person_in_a_hidden_video_sees_it_hidden_and_removed_for_her(
     body = anon.get(f"{URL}/{second.tracking}").json()
     assert (body["status"], body["videos_hidden"], body["videos_removed"]) == ("removed", 1, 1)
     assert not Video.objects.filter(pk=video.pk).exists()
+
+
+def test_a_draft_listed_as_a_weaker_match_and_published_as_her_face_is_hidden(
+    anon, api, me, make_video, django_capture_on_commit_callbacks
+):
+    """A draft her request listed as a weaker match (found through a cameo, before its faces were
+    indexed), whose face is surely hers when it is published: hidden, its match raised (the publish
+    answered 500: the request already listed that video)."""
+    draft = with_face(make_video(me, publish=False), "astronaut")
+    job = GenerationJob.objects.create(
+        author=me, prompt="a walk on the beach", duration_s=2, seed=1, status="ready", progress=100, video=draft
+    )
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    request = TakedownRequest.objects.get(tracking=tracking)
+    request.matches.filter(video_ref=draft.pk).update(similarity=0.6, source="cameo")
+
+    assert api.post(f"/api/v1/generations/{job.pk}/publish", {}, format="json").status_code == 200
+    assert anon.get(f"/api/v1/videos/{draft.pk}").status_code == 404
+    assert anon.get(f"{URL}/{tracking}").json()["videos_hidden"] == 1
+    match = request.matches.get(video_ref=draft.pk)
+    assert match.was_published and match.similarity > 0.8
