@@ -68,8 +68,9 @@ class PreparedPhoto:
 
 
 def face_template(image_bgr: np.ndarray) -> np.ndarray:
-    """The L2-normalised 128-d SFace template of the largest face in a BGR image (the likeness
-    engine's own detection, alignment and embedding). Raises UnreadableImage or NoFace."""
+    """The L2-normalised 128-d SFace template of the one face in a BGR image (the likeness engine's
+    own detection, alignment and embedding). Raises UnreadableImage or NoFace (none, too small, or
+    more than one large enough to be the person's)."""
     from cameos.likeness.faces import engine, normalise
 
     image = np.asarray(image_bgr) if image_bgr is not None else None
@@ -79,6 +80,9 @@ def face_template(image_bgr: np.ndarray) -> np.ndarray:
     if not faces:
         raise NoFace()
     face = faces[0]  # largest first
+    shown = sum(f.size >= MIN_FACE_PX for f in faces)
+    if shown > 1:  # which one is the person? The larger was taken, whoever it was
+        raise NoFace(f"This photo shows {shown} faces: use a photo of this person alone.", code="multiple_faces")
     if face.size < MIN_FACE_PX:
         raise NoFace(
             f"The face in this photo is too small ({face.size:.0f} pixels; at least {MIN_FACE_PX}).",

@@ -291,6 +291,22 @@ def test_a_bad_file_names_the_line_and_writes_nothing(db, folder, case):
     assert not ProtectedPerson.objects.filter(name_key="amelia quist").exists()
 
 
+def test_a_photo_of_two_people_is_refused_and_nothing_is_imported(db, folder):
+    """Which face would be the person's? The larger one was taken, whoever it was."""
+    (folder / "group.jpg").write_bytes(cv2.imencode(".jpg", faces.group_photo(["astronaut", "camera"]))[1].tobytes())
+    path = write_csv(folder, HEADER + "Amelia Quist,,,photos/hopper.jpg\nBart Ferrante,,,group.jpg\n")
+    before = snapshot()
+
+    with pytest.raises(CommandError) as caught:
+        call_command("protected_people", "import", str(path))
+
+    assert str(caught.value) == (
+        "1 problem; nothing was imported.\n"
+        f"{path}:3: photo “group.jpg”: This photo shows 2 faces: use a photo of this person alone."
+    )
+    assert snapshot() == before
+
+
 def test_every_problem_is_reported_at_once(db, folder):
     text = HEADER + "Amelia Quist,,,coffee.jpg\n" + "X" * 130 + ",,,\nBart Ferrante,,,notes.jpg|gone.jpg\n"
 
