@@ -181,7 +181,12 @@ def job_submit(
     prompt, duration_s, aspect, seed = _validate(prompt, duration_s, aspect, seed)
     checked = check_image(image) if image is not None else None
     source = remix_source(remix_of, author) if remix_of is not None else None
-    _check_quota(author)  # early, before the gate's work; decided again under the lock below
+    try:
+        _check_quota(author)  # early, before the gate's work; decided again under the lock below
+    except TooManyRequests:
+        if key and (existing := _replayed(author, key, digest)) is not None:
+            return existing, False  # the first request with this key was stored meanwhile: its job filled the quota
+        raise
     categories = policy.categories(prompt)
     if categories:
         raise refuse_policy(categories)

@@ -1,0 +1,31 @@
+"""A retry with the same Idempotency-Key that arrives while the first request is still being worked
+on gets the first job once that one is stored, even when the first job filled the quota."""
+
+from generation import services
+from generation.models import GenerationJob
+
+URL = "/api/v1/generations"
+
+
+def test_a_retry_overtaken_by_the_first_request_gets_its_job_not_a_429(api, me, settings, monkeypatch):
+    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "CONCURRENT_JOBS": 1, "DAILY_JOBS": 100}
+    body = {"prompt": "a lighthouse in a storm", "duration_s": 2}
+    real_validate = services._validate
+    first: list[GenerationJob] = []
+
+    def validate_while_the_first_request_is_stored(*args, **kwargs):  # type: ignore[no-untyped-def]
+        # The retry found no job with its key yet; the first request commits its job now.
+        if not first:
+            monkeypatch.setattr(services, "_validate", real_validate)
+            first.append(services.job_submit(author=me, idempotency_key="retry-me", **body)[0])
+        return real_validate(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_validate", validate_while_the_first_request_is_stored)
+    retry = api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="retry-me")
+
+    assert retry.status_code == 200, retry.json()
+    assert retry.json()["id"] == str(first[0].pk)
+    assert GenerationJob.objects.count() == 1
+    # Another request at the quota is still refused.
+    other = api.post(URL, {**body, "prompt": "a lighthouse at noon"}, format="json", HTTP_IDEMPOTENCY_KEY="new")
+    assert (other.status_code, other.json()["error"]) == (429, "quota_exceeded")
