@@ -40,7 +40,8 @@ from django.db.models import F
 from django.http.request import validate_host
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Notification, User
+from accounts.services import notify
 from cameos import gallery
 from cameos.conf import conf as cameos_conf
 from cameos.models import Cameo
@@ -376,6 +377,10 @@ def request_confirm(*, request_id: int, reviewer: User) -> TakedownRequest:
         if match.similarity >= bar:
             feed_services.video_remove(video=video, reason=f"takedown request {request.tracking}")
             removed += published  # a draft goes too, but is never counted to the requester
+            # Its author is told as when a person in it deletes it (cameos' appearance_delete).
+            notify(
+                user_id=video.author_id, kind=Notification.Kind.VIDEO_REMOVED, video_id=video.pk, by="a person in it"
+            )
     return _reviewed(request, Status.REMOVED, reviewer=reviewer, fields={"videos_removed": removed}, removed=removed)
 
 

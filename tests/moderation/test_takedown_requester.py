@@ -187,3 +187,25 @@ def test_a_draft_listed_as_a_weaker_match_and_published_as_her_face_is_hidden(
     assert anon.get(f"{URL}/{tracking}").json()["videos_hidden"] == 1
     match = request.matches.get(video_ref=draft.pk)
     assert match.was_published and match.similarity > 0.8
+
+
+def test_the_author_of_a_video_taken_down_is_told(
+    anon, client_of, make_user, make_video, django_capture_on_commit_callbacks
+):
+    """Confirmed, the author's video is deleted everywhere: they are told, as when a person in it deletes
+    it from Videos of me (`video_removed`, "a person in it", naming no one); it just vanished before."""
+    author, bystander = make_user("uploader"), make_user("bystander")
+    hers = with_face(make_video(author), "astronaut")
+    with_face(make_video(bystander), "hopper")  # another face: nothing happens to it
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    reader = client_of(author)
+    assert reader.get("/api/v1/notifications").json()["results"] == []  # hidden, pending review: not yet
+    with django_capture_on_commit_callbacks(execute=True):
+        takedowns.request_confirm(
+            request_id=TakedownRequest.objects.get(tracking=tracking).pk, reviewer=make_user("reviewer")
+        )
+    told = reader.get("/api/v1/notifications").json()["results"]
+    assert [(n["kind"], n["data"]) for n in told] == [("video_removed", {"video_id": hers.pk, "by": "a person in it"})]
+    assert client_of(bystander).get("/api/v1/notifications").json()["results"] == []
