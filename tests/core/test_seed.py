@@ -152,3 +152,21 @@ def test_likes_of_nearly_every_video_by_a_few_people_are_made_in_seconds():
     assert liked[0] == liked[-1] == 10
     viewed = sorted(Video.objects.values_list("view_count", flat=True))
     assert viewed[0] < viewed[-1] == 10  # popular videos seen by everyone, some by fewer
+
+
+def test_sizes_beyond_the_memory_there_is_are_a_clear_error_that_stores_nothing():
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    status = Path("/proc/self/status").read_text()
+    in_use = int(next(line for line in status.splitlines() if line.startswith("VmSize:")).split()[1]) * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (in_use + 2 * 2**30, hard))  # a machine with 2 GiB to spare
+    try:
+        with pytest.raises(CommandError) as caught:
+            call_command("seed", "--users", "1000000000", stdout=io.StringIO())
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    assert str(caught.value) == (
+        "Not enough memory for these sizes; nothing was stored. Ask for fewer (--users, --follows, --likes, ...)."
+    )
+    assert not User.objects.exists()

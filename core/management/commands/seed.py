@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from core.seeding import count
@@ -54,9 +54,15 @@ class Command(BaseCommand):
 
         ctx = SeedContext(options=options, rng=np.random.default_rng(options["seed"]), log=log)
         started = time.perf_counter()
-        with transaction.atomic():  # all or nothing: a step that fails leaves no earlier step's rows
-            for module in _seed_modules():
-                step = time.perf_counter()
-                module.run(ctx)
-                log(f"{module.__name__}: {time.perf_counter() - step:.1f}s")
+        try:
+            with transaction.atomic():  # all or nothing: a step that fails leaves no earlier step's rows
+                for module in _seed_modules():
+                    step = time.perf_counter()
+                    module.run(ctx)
+                    log(f"{module.__name__}: {time.perf_counter() - step:.1f}s")
+        except MemoryError as exc:  # sizes the arguments allow, but not this machine (--users 1000000000)
+            raise CommandError(
+                "Not enough memory for these sizes; nothing was stored. "
+                "Ask for fewer (--users, --follows, --likes, ...)."
+            ) from exc
         log(f"seeded in {time.perf_counter() - started:.1f}s")
