@@ -345,6 +345,15 @@ def published_hold(*, video: Video) -> int:
             },
         )
     TakedownRequest.objects.filter(pk__in=held | set(found)).update(videos_hidden=F("videos_hidden") + 1)
+    for request_id in sorted(held | set(found)):
+        audit(
+            AuditEvent.Kind.TAKEDOWN,
+            object_type="takedown",
+            object_id=request_id,
+            outcome="hidden",
+            hidden=1,
+            video=video.pk,  # hidden on publish
+        )
     return len(held) + len(found)
 
 

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from feed.models import Video
 from generation.models import GenerationJob
 from moderation import takedowns
-from moderation.models import TakedownRequest
+from moderation.models import AuditEvent, TakedownRequest
 from tests.cameos import videos
 from tests.moderation import test_takedowns
 from tests.moderation.test_takedowns import URL, challenge, selfies, submit, with_face
@@ -128,6 +128,9 @@ def test_a_video_of_her_published_while_her_request_waits_is_hidden_too(
     assert anon.get(f"/api/v1/videos/{made_again.video_id}").status_code == 404
     assert anon.get(f"/api/v1/videos/{someone_else.video_id}").status_code == 200
     assert anon.get(f"{URL}/{tracking}").json()["videos_hidden"] == 2
+    request = TakedownRequest.objects.get(tracking=tracking)
+    hidden = AuditEvent.objects.filter(kind="takedown", object_id=str(request.pk), data__outcome="hidden")
+    assert sorted(e.data.get("video") or 0 for e in hidden) == [0, matched.video_id, made_again.video_id]
 
     takedowns.request_dismiss(
         request_id=TakedownRequest.objects.get(tracking=tracking).pk, reviewer=make_user("reviewer")
