@@ -146,9 +146,10 @@ def lock_faces() -> None:
     """Inside the transaction that adds registry faces, before it checks them (face_of_another): wait
     for any other such transaction to end, so that checking a face is nobody else's and storing it are
     one step (two imports at once each found a face free and stored it under two names). On PostgreSQL
-    a lock on the registry's version row, which every registry change writes last (taken after the
-    people rows, in that order too); on SQLite each transaction holds the database's write lock from
-    its start (transaction_mode IMMEDIATE), and select_for_update does nothing."""
+    a lock on the registry's version row, which every registry change writes last: take it after
+    locking the people the transaction writes, in that order too, or two writers wait for each other;
+    on SQLite each transaction holds the database's write lock from its start (transaction_mode
+    IMMEDIATE), and select_for_update does nothing."""
     NamesVersion.objects.select_for_update().get_or_create(pk=1)
 
 
@@ -177,6 +178,7 @@ def face_add(
     name = default_storage.save(protected_photo_name(None, ""), ContentFile(prepared.jpeg))
     try:
         with transaction.atomic():
+            ProtectedPerson.objects.select_for_update().filter(pk=person.pk).first()  # as the import does
             lock_faces()
             other = face_of_another(prepared.template, person_id=person.pk)  # again: added meanwhile?
             if other is not None:
