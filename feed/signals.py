@@ -8,7 +8,7 @@ video_deleted = Signal()
 # A video is about to be deleted, inside video_delete's transaction, before its row is locked. Args:
 # video_id, by_id (who asked, as for video_deleted). The jobs that point at it (the one that made it,
 # remixes of it) are locked first, as every other path locks a job before its video (a publish, a
-# block, an erasure): the other order deadlocked. A ready job whose draft it is ends with it.
+# block, an erasure): the other order deadlocked. A ready job whose draft someone deletes ends with it.
 video_deleting = Signal()
 # A video is about to be taken down by moderation, inside video_take_down's transaction, before its
 # row is updated. Args: video_id. As for video_deleting: its jobs are held first, and a ready job whose

@@ -832,17 +832,21 @@ def jobs_of_video_hold(*, video_id: int) -> None:
 def job_draft_gone(*, video_id: int, by_id: int | None, taken_down: bool = False) -> None:
     """The draft of a ready job is being deleted or taken down (feed.signals.video_deleting,
     video_taking_down; its job held): the job ends with it, rather than stay ready with nothing to
-    publish. Its author deleting it cancels it; a person it shows, moderation or the system blocks it,
-    naming no one."""
+    publish. Its author deleting it cancels it; a person it shows deleting it, or a moderator taking it
+    down, blocks it, naming no one. A deletion by the system (by_id None: the consent cascade) leaves
+    the job to the caller, which blocks it saying why (consent_withdrawn)."""
+    if by_id is None and not taken_down:
+        return
     job = GenerationJob.objects.filter(video_id=video_id, status=Status.READY).first()
     if job is None:
-        return  # none, or it ended already (cancelled, blocked by the cascade, published)
-    if by_id is not None and by_id == job.author_id and not taken_down:
+        return  # none, or it ended already (cancelled, blocked, published)
+    if taken_down:
+        code, reason = "video_removed", "This video was taken down."
+    elif by_id == job.author_id:
         _move(job.pk, [Status.READY], Status.CANCELLED, finished_at=timezone.now(), lease_until=None)
         return
-    code, reason = ("deleted_by_person_in_it", "A person in this video deleted it.")
-    if by_id is None:
-        code, reason = "video_removed", "This video was taken down." if taken_down else "This video was removed."
+    else:
+        code, reason = "deleted_by_person_in_it", "A person in this video deleted it."
     _move(job.pk, [Status.READY], Status.BLOCKED, error_code=code, error=reason, finished_at=timezone.now())
 
 

@@ -78,3 +78,25 @@ def test_a_draft_taken_down_after_a_report_ends_its_job(api, client_of, make_use
     assert (refused.status_code, refused.json()["error"]) == (409, "not_ready")
     assert Video.objects.get(pk=ready.video_id).status == "removed"  # kept for the review
     assert not JobPerson.objects.filter(job=ready).exists()
+
+
+def test_a_draft_deleted_by_the_consent_cascade_blocks_its_job_as_consent_withdrawn(
+    api, me, ria, make_video, activate_cameo, django_capture_on_commit_callbacks
+):
+    """The cascade deletes the draft, then blocks the job: the author reads why (not only that the
+    video went)."""
+    from cameos import services as cameos
+
+    activate_cameo(ria, audience="everyone")
+    draft = make_video(me, publish=False, people=(ria,))
+    job = GenerationJob.objects.create(
+        author=me, prompt="@ria on a swing", duration_s=2, seed=1, status="ready", progress=100, video=draft
+    )
+    JobPerson.objects.create(job=job, person_id=ria.pk, author_id=me.pk)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cameos.cameo_update(owner=ria, audience="only_me")
+
+    assert not Video.objects.exists()
+    body = api.get(f"{URL}/{job.pk}").json()
+    assert (body["status"], body["error"]["code"]) == ("blocked", "consent_withdrawn"), body
