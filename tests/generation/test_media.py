@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID
+from django.core.management import CommandError, call_command
 from PIL import Image
 from pytest_django.fixtures import Settings as SettingsWrapper
 
@@ -308,6 +309,27 @@ def test_a_file_that_is_not_an_mp4_reads_invalid_without_raising(c2pa_dir: Path,
     path.write_bytes(b"definitely not a video" * 100)
 
     assert not read_manifest(path).valid
+
+
+@pytest.mark.parametrize(
+    ("where", "message"),
+    [
+        ("nothing there", "no such file"),
+        ("a folder", "a folder, not a file"),
+        ("a file it may not read", "cannot be read (Permission denied)"),
+    ],
+)
+def test_c2pa_read_of_a_path_it_cannot_read_is_a_one_line_error(c2pa_dir: Path, tmp_path: Path, where, message) -> None:
+    # procfs refuses even root a file whose mode has no read bit (chmod 000 does not, for root)
+    unreadable = Path("/proc/sys/vm/compact_memory")
+    if where == "a file it may not read" and not unreadable.is_file():
+        pytest.skip("no unreadable file on this system")
+    path = {"nothing there": tmp_path / "gone.mp4", "a folder": tmp_path, "a file it may not read": unreadable}[where]
+
+    with pytest.raises(CommandError) as caught:
+        call_command("c2pa_read", str(path), stdout=io.StringIO())
+
+    assert str(caught.value) == f"{path}: {message}."
 
 
 def test_manifest_signed_by_an_untrusted_ca_reads_invalid(

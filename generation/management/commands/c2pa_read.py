@@ -18,9 +18,14 @@ class Command(BaseCommand):
         from generation.media.provenance import read_manifest
 
         path: Path = options["path"]
+        if path.is_dir():
+            raise CommandError(f"{path}: a folder, not a file.")
         if not path.is_file():
-            raise CommandError(f"{path}: no such file")
-        manifest = read_manifest(path)
+            raise CommandError(f"{path}: no such file.")
+        try:
+            manifest = read_manifest(path)
+        except OSError as exc:  # a file this user may not read (or a trust anchor file: named)
+            raise CommandError(f"{exc.filename or path}: cannot be read ({exc.strerror or exc}).") from exc
         if options["json"]:
             self.stdout.write(json.dumps(manifest.raw, indent=2))
         self.stdout.write(
