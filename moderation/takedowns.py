@@ -284,7 +284,7 @@ def _hidden_for_another(video: Video) -> bool:
     """The video (held) is hidden pending another request's review: published, until that decision."""
     return (
         video.status == Video.Status.REMOVED
-        and TakedownMatch.objects.filter(video_ref=video.pk, was_published=True, request__status=Status.HIDDEN).exists()
+        and TakedownMatch.objects.filter(video=video, was_published=True, request__status=Status.HIDDEN).exists()
     )
 
 
@@ -317,7 +317,9 @@ def published_hold(*, video: Video) -> int:
     sure = cameos_conf().reveal_published_threshold
     held = set(
         TakedownMatch.objects.filter(
-            video_ref=video.pk, request__status=Status.HIDDEN, similarity__gte=sure
+            video=video,  # the foreign key's index, not video_ref's scan, on every publish
+            request__status=Status.HIDDEN,
+            similarity__gte=sure,
         ).values_list("request_id", flat=True)
     )
     found: dict[int, float] = {}
@@ -332,7 +334,7 @@ def published_hold(*, video: Video) -> int:
                 found[request_id] = similarity
     if not (held or found) or not feed_services.video_hide(video=video, reason="takedown request waiting for review"):
         return 0
-    TakedownMatch.objects.filter(video_ref=video.pk, request_id__in=held).update(was_published=True)
+    TakedownMatch.objects.filter(video=video, request_id__in=held).update(was_published=True)
     for request_id, similarity in found.items():  # a new match, or a weaker one listed before its faces were
         TakedownMatch.objects.update_or_create(
             request_id=request_id,
