@@ -540,7 +540,8 @@ def job_cancel(*, author: User, job_id: Any) -> GenerationJob:
     job = _own(author, job_id)
     with transaction.atomic():
         if not _move(job.pk, GenerationJob.UNPUBLISHED, Status.CANCELLED, finished_at=timezone.now(), lease_until=None):
-            raise Conflict(f"This job is already {job.status}.", code="not_cancellable")
+            now = GenerationJob.objects.filter(pk=job.pk).values_list("status", flat=True).first() or job.status
+            raise Conflict(f"This job is already {now}.", code="not_cancellable")  # as it is now, not as read
         # Read again once moved (the row is ours now): a draft the worker kept since the read above is deleted too.
         job = GenerationJob.objects.select_related("video").get(pk=job.pk)
         if job.video is not None and job.video.status == Video.Status.DRAFT:

@@ -37,3 +37,20 @@ def test_a_cancel_racing_the_worker_keeping_the_draft_deletes_the_draft(
     assert api.get(f"{URL}/{job.pk}").json()["video"] is None
     assert not Video.objects.exists()
     assert stored_videos() == []
+
+
+def test_a_cancel_racing_a_block_says_the_job_is_blocked(api, me, monkeypatch):
+    """The job was read as scanning, then the consent cascade blocked it: the 409 says what it is now."""
+    job = GenerationJob.objects.create(author=me, prompt="a cat", duration_s=2, seed=1, status="scanning")
+    real_own = services._own
+
+    def own_then_the_cascade_blocks(author, job_id):  # type: ignore[no-untyped-def]
+        read = real_own(author, job_id)
+        assert services.job_block(job_id, reason=services.WITHDRAWN, code="consent_withdrawn")
+        return read
+
+    monkeypatch.setattr(services, "_own", own_then_the_cascade_blocks)
+    refused = api.post(f"{URL}/{job.pk}/cancel")
+
+    assert refused.status_code == 409
+    assert refused.json() == {"error": "not_cancellable", "detail": "This job is already blocked."}
