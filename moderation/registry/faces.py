@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -92,6 +94,23 @@ def face_template(image_bgr: np.ndarray) -> np.ndarray:
     return normalise(engine().embed([crop]))[0].astype(np.float32)
 
 
+def _header_pixels(data: bytes) -> int:
+    """Width × height as the image's header says, read without decoding it (a 48 KB PNG of 20,000 ×
+    20,000 pixels decoded to 1.2 GB); 0 where Pillow cannot read the header (the decode decides)."""
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+    except Image.DecompressionBombError:  # Pillow's own cap, far above ours
+        return MAX_PHOTO_PIXELS + 1
+    except (OSError, ValueError, SyntaxError):
+        return 0
+    return width * height
+
+
 def photo_prepare(*, data: bytes) -> PreparedPhoto:
     """Check a photo by its content, re-encode it as JPEG (no metadata kept) at most STORED_MAX_SIDE
     pixels, and compute its face template. Heavy: call it outside any transaction."""
@@ -101,6 +120,8 @@ def photo_prepare(*, data: bytes) -> PreparedPhoto:
         raise UnreadableImage(
             f"The photo is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB.", code="image_too_large"
         )
+    if _header_pixels(data) > MAX_PHOTO_PIXELS:  # before decoding: a bomb never expands
+        raise UnreadableImage(f"The photo is larger than {MAX_PHOTO_PIXELS:,} pixels.", code="image_too_large")
     try:
         image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR) if data else None
     except cv2.error:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import importlib
 import io
+import resource
 from pathlib import Path
 
 import cv2
@@ -304,6 +305,27 @@ def test_a_photo_of_two_people_is_refused_and_nothing_is_imported(db, folder):
         "1 problem; nothing was imported.\n"
         f"{path}:3: photo “group.jpg”: This photo shows 2 faces: use a photo of this person alone."
     )
+    assert snapshot() == before
+
+
+def test_a_photo_of_too_many_pixels_is_refused_by_its_header_before_it_is_decoded(db, folder):
+    """A 48 KB PNG of 20,000 × 20,000 pixels decoded to 1.2 GB (8 s) before its size was checked."""
+    from PIL import Image
+
+    Image.new("1", (20_000, 20_000)).save(folder / "huge.png")
+    path = write_csv(folder, HEADER + "Amelia Quist,,,huge.png\n")
+    before = snapshot()
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    status = Path("/proc/self/status").read_text()
+    in_use = int(next(line for line in status.splitlines() if line.startswith("VmSize:")).split()[1]) * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (in_use + 2**30, hard))  # a machine with 1 GiB to spare
+    try:
+        with pytest.raises(CommandError) as caught:
+            call_command("protected_people", "import", str(path))
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+    assert f"{path}:2: photo “huge.png”: The photo is larger than 50,000,000 pixels." in str(caught.value)
     assert snapshot() == before
 
 
