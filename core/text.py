@@ -1,7 +1,8 @@
 """One canonical form of a prompt, and the forms checks match over (DESIGN.md §5, "One canonical prompt").
 
 `canonical` is what a job stores and the video model reads; `fold` is what every check matches over;
-`skeleton` is the Unicode TR39 skeleton, used to refuse look-alike handles.
+`skeleton` is the Unicode TR39 skeleton, used to refuse look-alike handles; `display` is text people
+write for people to read (a caption), kept as written but for what can only hide or reorder it.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from functools import cache
 from confusable_homoglyphs import categories
 from confusable_homoglyphs.utils import load
 
-__all__ = ["MENTION", "MixedScript", "canonical", "fold", "skeleton"]
+__all__ = ["MENTION", "MixedScript", "canonical", "display", "fold", "skeleton"]
 
 # A mention as the consent gate reads it (moderation.consent): "@" and 3–30 handle characters, not
 # inside a word or an e-mail address ("ana@example.com" mentions no one). Group 1 is the handle.
@@ -123,6 +124,11 @@ def _invisible(cp: int) -> bool:
 
 
 _VISIBLE = _Lazy(lambda cp: None if _invisible(cp) else cp)
+# Invisible alone, but they decide how what is around them is drawn: the zero-width non-joiner and
+# joiner (Persian and Indic spelling, emoji sequences such as a family), the variation selectors
+# (an emoji's colour form: "❤️"), and the tag characters of subdivision flags.
+_DRAWING = frozenset([0x200C, 0x200D, *range(0xFE00, 0xFE10), *range(0xE0020, 0xE0080), *range(0xE0100, 0xE01F0)])
+_SHOWN = _Lazy(lambda cp: cp if cp in _DRAWING or not _invisible(cp) else None)
 _SCRIPTS = _Lazy(lambda cp: categories.alias(chr(cp)))
 
 
@@ -258,6 +264,15 @@ def canonical(text: str, *, strict: bool = True) -> str:
         for i in lookalike:
             out[i] = _resolve_lookalike(out[i])
     return " ".join(out)
+
+
+def display(text: str) -> str:
+    """Text as its writer wrote it, for people to read (a caption): NFC, whitespace collapsed, and
+    without the invisible characters that can only hide or reorder it (bidi overrides, control and
+    format characters, fillers); the joiners and selectors emoji and some scripts need are kept, and
+    nothing is compatibility-folded or transliterated. What it says is checked over
+    `canonical(display(text))`."""
+    return " ".join(unicodedata.normalize("NFC", text.translate(_SHOWN)).split())
 
 
 # --- matching forms --------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from cameos.models import Cameo
 from cameos.selectors import cameo_access_by_authors, face_templates
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
 from core.storage import delete_after_commit, delete_now
-from core.text import MixedScript, canonical
+from core.text import MixedScript, canonical, display
 from feed import services as feed_services
 from feed.models import Video, VideoPerson
 from generation.conf import conf
@@ -551,19 +551,22 @@ def job_cancel(*, author: User, job_id: Any) -> GenerationJob:
     return job
 
 
-def _caption(caption: str) -> str:
-    """A caption as the feed will show it: canonical text, at most 300 characters, nothing no prompt
-    may say. Who it names is checked at publish with the video's people (job_publish)."""
+def _caption(caption: str) -> tuple[str, str]:
+    """A caption as the feed will show it (as written: emoji sequences, joiners and the writer's
+    alphabet kept; nothing that hides or reorders text), at most 300 characters, and its canonical
+    form, which every check reads: nothing no prompt may say. Who it names is checked at publish with
+    the video's people (job_publish)."""
+    shown = display(caption)
     try:
-        caption = canonical(caption)
+        checked = canonical(shown)
     except MixedScript as exc:
         raise InvalidInput({"caption": [exc.message]}) from exc
-    if len(caption) > 300:
+    if len(shown) > 300:
         raise InvalidInput({"caption": ["At most 300 characters."]})
-    categories = policy.categories(caption) if caption else []
+    categories = policy.categories(checked) if checked else []
     if categories:
         raise refuse_policy(categories, what="caption")
-    return caption
+    return shown, checked
 
 
 def _decided_with_consent_held(author: User, decide: Callable[[], list[consent.Decision]]) -> list[consent.Decision]:
@@ -599,7 +602,7 @@ def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Vid
     job = _own(author, job_id)
     if job.status != Status.READY or job.video is None:
         raise Conflict("Only a ready video can be published.", code="not_ready")
-    caption = _caption(caption) if caption is not None else None
+    caption, checked = _caption(caption) if caption is not None else (None, None)
     draft = job.video
     _refuse_erased(job)  # the cascade that follows an erasure may not have reached this job yet
     templates = face_templates(draft.pk)
@@ -615,7 +618,7 @@ def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Vid
             stage="publish",
             record=False,
         )
-        said = [consent.check(author, caption, stage="publish", record=False)] if caption else []
+        said = [consent.check(author, checked, stage="publish", record=False)] if checked else []
         return [shown, *said]
 
     stale: list[int] = []
@@ -623,7 +626,7 @@ def job_publish(*, author: User, job_id: Any, caption: str | None = None) -> Vid
     with transaction.atomic():
         shown, *said = _decided_with_consent_held(author, decide)
         shown = audit_decision(author=author, prompt=job.prompt, decision=shown, job=str(job.pk))
-        said = [audit_decision(author=author, prompt=caption or "", decision=d, job=str(job.pk)) for d in said]
+        said = [audit_decision(author=author, prompt=checked or "", decision=d, job=str(job.pk)) for d in said]
         refused = next((d for d in (shown, *said) if not d.allowed), None)
         if refused is None:  # the people it shows held: no rule is added, no account erased, meanwhile
             stale = _rules_added_since_checked(job, {s.user_id for s in shown.subjects if s.user_id is not None})

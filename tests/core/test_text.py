@@ -2,7 +2,7 @@
 
 import pytest
 
-from core.text import MixedScript, canonical, fold, skeleton
+from core.text import MixedScript, canonical, display, fold, skeleton
 
 ZWSP, ZWJ, ZWNJ, SOFT_HYPHEN, RLO, VS16, BOM = "\u200b", "\u200d", "\u200c", "\u00ad", "\u202e", "\ufe0f", "\ufeff"
 
@@ -144,3 +144,20 @@ def test_skeletons_of_look_alike_handles_are_equal():
     assert skeleton("\u0430na") == skeleton("ana")  # Cyrillic а
     assert skeleton("ana") != skeleton("anna")
     assert skeleton("mike") != skeleton("mlke")
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("❤️ 👨‍👩‍👧 1️⃣ 🏴󠁧󠁢󠁳󠁣󠁴󠁿", "❤️ 👨‍👩‍👧 1️⃣ 🏴󠁧󠁢󠁳󠁣󠁴󠁿"),  # colour form, a family, a keycap, Scotland's flag
+        ("می\u200cخواهم", "می\u200cخواهم"),  # Persian: the non-joiner is part of the spelling
+        ("ага lol", "ага lol"),  # a Russian word among English ones stays Russian
+        ("ｆｕｌｌ width", "ｆｕｌｌ width"),  # not compatibility-folded
+        ("e\u0301 caf\u00e9", "\u00e9 caf\u00e9"),  # NFC
+        ("  a\n\tb  ", "a b"),
+        ("\u202eevil\u202c \u2066x\u2069", "evil x"),  # bidi overrides and isolates go
+        ("a\u0000b\u00adc\u2800d\u3164e", "abc\u2800de"),  # controls, soft hyphen, Hangul filler go
+    ],
+)
+def test_display_keeps_what_draws_text_and_drops_what_hides_it(written, shown):
+    assert display(written) == shown

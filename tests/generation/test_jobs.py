@@ -185,6 +185,31 @@ def test_a_caption_is_checked_as_a_prompt_is(api, me, owner, django_capture_on_c
     assert fine.status_code == 200 and fine.json()["caption"] == "a nap in the sun"
 
 
+def test_a_caption_is_shown_as_written_and_checked_in_its_canonical_form(
+    api, me, owner, django_capture_on_commit_callbacks
+):
+    """Emoji sequences, a Persian word's non-joiner and a Russian word among English ones are kept as
+    written (they were stored as their canonical form: a family split into three people, "❤️" losing
+    its colour form, "ага" turned into Latin "ara"); what hides or reorders text goes; and a name or a
+    mention disguised with joiners or look-alike letters is still refused."""
+    from moderation.registry import person_upsert
+
+    person_upsert(name="Zora Quillfeather", aliases=[], kind="public_figure")
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = submit(api, "a woman asleep on a park bench").json()["id"]
+    for disguised in ("with Zora Quill\u200dfeather", "\u202e@astro.owner", "hi @\u0430stro.owner"):
+        refused = api.post(f"{URL}/{job_id}/publish", {"caption": disguised}, format="json")
+        assert refused.status_code == 403 and refused.json()["error"] == "consent_required", disguised
+    written = (
+        "\u2764\ufe0f our \U0001f468\u200d\U0001f469\u200d\U0001f467 nap 1\ufe0f\u20e3 "
+        "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645 \u0430\u0433\u0430 lol"
+    )
+    response = api.post(f"{URL}/{job_id}/publish", {"caption": f"  {written}\u202e\u2066 "}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["caption"] == written
+    assert api.get(f"/api/v1/videos/{response.json()['id']}").json()["caption"] == written
+
+
 def test_a_draft_made_from_a_photo_of_someone_whose_cameo_then_went_is_never_published(
     api, me, owner, django_capture_on_commit_callbacks
 ):
