@@ -127,6 +127,8 @@ class ProtectedPersonForm(forms.ModelForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         cleaned["aliases"] = [line for line in cleaned.get("aliases_text", "").splitlines() if line.strip()]
+        for problem in registry.clean_aliases(cleaned["aliases"], name=cleaned.get("name") or "")[1]:
+            self.add_error("aliases_text", problem)
         cleaned["known_for"], problems = registry.clean_known_for(cleaned.get("known_for_text", "").splitlines())
         for problem in problems:
             self.add_error("known_for_text", problem)

@@ -45,6 +45,10 @@ class ModerationSettings:
     # people). A private person's phrases read as anyone's and rarely pass: their identifying line
     # belongs in the description, which has the exception.
     known_for_specific: float = 0.7
+    # Aliases one protected person may have (the import and the admin refuse more): every prompt
+    # check reads every name and alias (the protected-name index), and one CSV row could add
+    # tens of thousands. The starter list's most is 18. Each alias is at most 120 characters.
+    max_aliases: int = 50
     # How often a process re-reads the registry's version (names, descriptions, faces): a change made
     # elsewhere applies within this many seconds; saves a query on every gate decision.
     registry_poll_s: float = 1.0
@@ -66,7 +70,7 @@ class ModerationSettings:
     takedown_match_threshold: float = 0.5
 
     def __post_init__(self) -> None:
-        for name in ("max_prompt_chars", "max_cameos", "scan_max_side", "takedown_challenge_seconds"):
+        for name in ("max_prompt_chars", "max_cameos", "max_aliases", "scan_max_side", "takedown_challenge_seconds"):
             require(getattr(self, name) > 0, f"{name.upper()} must be positive")
         require(self.takedown_due_hours > 0, "TAKEDOWN_DUE_HOURS must be positive")
         require(self.scan_fps > 0, "SCAN_FPS must be positive")

@@ -12,6 +12,7 @@ from django.db import transaction
 from accounts.models import User
 from core.exceptions import InvalidInput
 from core.text import fold
+from moderation.conf import conf
 from moderation.models import ProtectedPerson
 
 MAX_NAME = 120
@@ -79,6 +80,30 @@ def clean_known_for(known_for: Iterable[str]) -> tuple[list[str], list[str]]:
     return phrases, problems
 
 
+def clean_aliases(aliases: Iterable[str], *, name: str = "") -> tuple[list[str], list[str]]:
+    """The aliases as stored (one line each; blanks, repeats and the name itself dropped), and the
+    problems: each at most MAX_NAME characters, at most moderation's MAX_ALIASES of them (every
+    prompt check reads every name and alias)."""
+    kept: list[str] = []
+    problems: list[str] = []
+    seen = {name_key(name)}
+    for given in [aliases] if isinstance(aliases, str) else aliases:
+        alias = _one_line(given)
+        alias_key = name_key(alias)
+        if not alias_key or alias_key in seen:
+            continue  # blank, the name itself, or said twice
+        if len(alias) > MAX_NAME:
+            problems.append(f"“{alias[:40]}…”: at most {MAX_NAME} characters.")
+        if SEPARATOR in alias:
+            problems.append(f"“{alias}”: an alias may not contain “{SEPARATOR}”.")
+        seen.add(alias_key)
+        kept.append(alias)
+    most = conf().max_aliases
+    if len(kept) > most:
+        problems.append(f"At most {most} aliases (these are {len(kept)}).")
+    return kept, problems
+
+
 def _refuse_controls(problems: dict[str, list[str]], texts: dict[str, list[Any]]) -> None:
     """A problem for each field with a control character (NUL and the rest of Unicode's Cc) in a text."""
     for field, values in texts.items():
@@ -106,19 +131,9 @@ def _clean_person(
         problems.setdefault("name", []).append(f"At most {MAX_NAME} characters (this one has {len(name)}).")
     if SEPARATOR in name:
         problems.setdefault("name", []).append(f"A name may not contain “{SEPARATOR}”.")
-    kept: list[str] = []
-    seen = {key}
-    for given in [aliases] if isinstance(aliases, str) else aliases:
-        alias = _one_line(given)
-        alias_key = name_key(alias)
-        if not alias_key or alias_key in seen:
-            continue  # blank, the name itself, or said twice
-        if len(alias) > MAX_NAME:
-            problems.setdefault("aliases", []).append(f"“{alias[:40]}…”: at most {MAX_NAME} characters.")
-        if SEPARATOR in alias:
-            problems.setdefault("aliases", []).append(f"“{alias}”: an alias may not contain “{SEPARATOR}”.")
-        seen.add(alias_key)
-        kept.append(alias)
+    kept, alias_problems = clean_aliases(aliases, name=name)
+    if alias_problems:
+        problems["aliases"] = alias_problems
     description = _one_line(description)
     if len(description) > MAX_DESCRIPTION:
         problems.setdefault("description", []).append(

@@ -39,6 +39,7 @@ def test_the_test_settings_read_the_registry_every_time():
     [
         ({"MAX_PROMPT_CHARS": "0"}, "MAX_PROMPT_CHARS"),
         ({"MAX_CAMEOS": -1}, "MAX_CAMEOS"),
+        ({"MAX_ALIASES": "0"}, "MAX_ALIASES"),
         ({"DESCRIPTION_THRESHOLD": "2"}, "DESCRIPTION_THRESHOLD"),
         ({"KNOWN_FOR_SPECIFIC": "1.5"}, "KNOWN_FOR_SPECIFIC"),
         ({"REGISTRY_POLL_S": "-1"}, "REGISTRY_POLL_S"),

@@ -272,6 +272,12 @@ BAD = {
     "not an image": (HEADER + "Amelia Quist,,,notes.jpg\n", 2, "not an image we can read"),
     "a photo 1 pixel wide": (HEADER + "Amelia Quist,,,thin.png\n", 2, "too small to show a face"),
     "a photo 40 × 200,000": (HEADER + "Amelia Quist,,,strip.png\n", 2, "No face was found"),
+    "too many aliases": (
+        HEADER + "Amelia Quist,,,\nBart Ferrante," + "|".join(f"Bart {i}" for i in range(51)) + ",,\n",
+        3,
+        "aliases: At most 50 aliases (these are 51).",
+    ),
+    "over-long alias": (HEADER + "Amelia Quist,,,\nBart Ferrante,Bart|" + "b" * 121 + ",,\n", 3, "at most 120"),
     "a NUL in a name": (HEADER + "Amelia Quist,,,\nBart\x00 Ferrante,,,\n", 3, "name: Control characters"),
     "a NUL in an alias": (HEADER + "Amelia Quist,,,\nBart Ferrante,B\x00F,,\n", 3, "aliases: Control characters"),
     "a control in a description": (HEADER + "Amelia Quist,,,\nBart Ferrante,,a\x07b,\n", 3, "Control characters"),
@@ -349,6 +355,21 @@ def test_an_alias_that_is_a_registered_persons_name_is_refused(db, folder, regis
         (2, "The alias “Amelia Quist” is the name of another registered person (Amelia Quist)."),
         (3, "“Mia” is already an alias of Amelia Quist."),
     ]
+    assert snapshot() == before
+
+
+def test_the_alias_cap_is_a_setting_and_the_command_names_the_line(db, folder, settings):
+    """Every prompt check reads every name and alias: one row could add tens of thousands."""
+    settings.CASTFEED_MODERATION = {**settings.CASTFEED_MODERATION, "MAX_ALIASES": "2"}
+    path = write_csv(folder, HEADER + "Amelia Quist,Mia|Ami,,photos/hopper.jpg\nBart Ferrante,B|Bart F|Ferrante,,\n")
+    before = snapshot()
+
+    with pytest.raises(CommandError) as caught:
+        call_command("protected_people", "import", str(path))
+
+    assert str(caught.value) == (
+        f"1 problem; nothing was imported.\n{path}:3: aliases: At most 2 aliases (these are 3)."
+    )
     assert snapshot() == before
 
 
@@ -700,14 +721,14 @@ def staff(make_user, client):  # type: ignore[no-untyped-def]
     return client
 
 
-def admin_add(client, photo: bytes, name: str = "Amelia Quist", known_for: str = ""):  # type: ignore[no-untyped-def]
+def admin_add(client, photo: bytes, name="Amelia Quist", known_for="", aliases="Mia Q\nThe Admiral"):  # type: ignore[no-untyped-def]
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return client.post(
         reverse("admin:moderation_protectedperson_add"),
         {
             "name": name,
-            "aliases_text": "Mia Q\nThe Admiral",
+            "aliases_text": aliases,
             "description": "a computer scientist",
             "known_for_text": known_for,
             "kind": "public_figure",
@@ -762,6 +783,26 @@ def test_an_over_long_known_for_phrase_is_a_form_error_and_stores_nothing(db, st
 
     assert response.status_code == 200
     assert "at most 200 characters" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_too_many_aliases_are_a_form_error_and_store_nothing(db, staff):
+    before = snapshot()
+
+    response = admin_add(staff, jpeg("hopper"), aliases="\n".join(f"Mia {i}" for i in range(51)))
+
+    assert response.status_code == 200
+    assert "At most 50 aliases (these are 51)." in response.content.decode()
+    assert snapshot() == before
+
+
+def test_an_over_long_alias_is_a_form_error_and_stores_nothing(db, staff):
+    before = snapshot()
+
+    response = admin_add(staff, jpeg("hopper"), aliases="Mia Q\n" + "m" * 121)
+
+    assert response.status_code == 200
+    assert "at most 120 characters" in response.content.decode()
     assert snapshot() == before
 
 
