@@ -49,6 +49,10 @@ class ModerationSettings:
     # check reads every name and alias (the protected-name index), and one CSV row could add
     # tens of thousands. The starter list's most is 18. Each alias is at most 120 characters.
     max_aliases: int = 50
+    # The largest CSV file `manage.py protected_people import` reads (its size on disk is checked
+    # before it is read; the file is then read whole). The starter list's 2,299 people are 0.8 MB,
+    # so this is room for about 50,000 such entries; a larger registry is imported in parts.
+    registry_csv_max_bytes: int = 20 * 1024 * 1024
     # How often a process re-reads the registry's version (names, descriptions, faces): a change made
     # elsewhere applies within this many seconds; saves a query on every gate decision.
     registry_poll_s: float = 1.0
@@ -70,7 +74,14 @@ class ModerationSettings:
     takedown_match_threshold: float = 0.5
 
     def __post_init__(self) -> None:
-        for name in ("max_prompt_chars", "max_cameos", "max_aliases", "scan_max_side", "takedown_challenge_seconds"):
+        for name in (
+            "max_prompt_chars",
+            "max_cameos",
+            "max_aliases",
+            "registry_csv_max_bytes",
+            "scan_max_side",
+            "takedown_challenge_seconds",
+        ):
             require(getattr(self, name) > 0, f"{name.upper()} must be positive")
         require(self.takedown_due_hours > 0, "TAKEDOWN_DUE_HOURS must be positive")
         require(self.scan_fps > 0, "SCAN_FPS must be positive")

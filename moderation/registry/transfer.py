@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import os
 import re
 import shutil
 from collections.abc import Iterable
@@ -21,8 +22,10 @@ from cameos.conf import conf as cameos_conf
 from core.exceptions import ApplicationError
 from core.storage import delete_now
 from moderation import services
+from moderation.conf import conf
 from moderation.models import ProtectedFace, ProtectedPerson, protected_photo_name
 from moderation.registry.faces import (
+    MAX_PHOTO_BYTES,
     MAX_SOURCE,
     FaceOfAnother,
     PreparedPhoto,
@@ -89,19 +92,53 @@ class _NewFace:
     written: str = ""  # the photo as the file names it
 
 
+class _TooLarge(Exception):
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+
+def _size(count: int) -> str:
+    if count < 2**20:
+        return f"{count:,} bytes"
+    return f"{count // 2**20:,} MB" if count % 2**20 == 0 else f"{count / 2**20:,.2f} MB"
+
+
+def _read_at_most(path: Path, limit: int) -> bytes:
+    """The file's bytes; _TooLarge (with its size) when it has more than `limit`, known from the file
+    system before reading anything, or from reading one byte more (a file that grew, a device)."""
+    with path.open("rb") as handle:
+        size = os.fstat(handle.fileno()).st_size
+        if size > limit:
+            raise _TooLarge(size)
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise _TooLarge(max(size, len(data)))
+    return data
+
+
 def _read_text(source: str | Path | IO[str] | IO[bytes]) -> tuple[str, Path | None]:
-    if isinstance(source, (str, Path)):
-        path = Path(source)
-        try:
-            data: str | bytes = path.read_bytes()
-        except FileNotFoundError as exc:
-            raise RegistryImportError([(0, "No such file.")]) from exc
-        except OSError as exc:
-            raise RegistryImportError([(0, f"The file cannot be read ({exc.strerror}).")]) from exc
-        folder: Path | None = path.resolve().parent
-    else:
-        data = source.read()
-        folder = None
+    limit = conf().registry_csv_max_bytes
+    try:
+        if isinstance(source, (str, Path)):
+            path = Path(source)
+            try:
+                data: str | bytes = _read_at_most(path, limit)
+            except FileNotFoundError as exc:
+                raise RegistryImportError([(0, "No such file.")]) from exc
+            except OSError as exc:
+                raise RegistryImportError([(0, f"The file cannot be read ({exc.strerror}).")]) from exc
+            folder: Path | None = path.resolve().parent
+        else:
+            data = source.read(limit + 1)
+            if len(data) > limit:
+                raise _TooLarge(len(data))
+            folder = None
+    except _TooLarge as exc:
+        message = (
+            f"The file is {_size(exc.size)}, larger than the {_size(limit)} an import may be "
+            "(CASTFEED_MODERATION_REGISTRY_CSV_MAX_BYTES)."
+        )
+        raise RegistryImportError([(0, message)]) from exc
     if isinstance(data, str):
         return data.removeprefix("\ufeff"), folder
     try:
@@ -237,7 +274,11 @@ def _prepare_faces(
         seen = known.setdefault(row.person.key, set())
         for written, path in row.photos:
             try:
-                data = path.read_bytes()
+                data = _read_at_most(path, MAX_PHOTO_BYTES)
+            except _TooLarge as exc:
+                message = f"{path} is {_size(exc.size)}, larger than the {_size(MAX_PHOTO_BYTES)} a photo may be."
+                errors.append((row.line, f"photo “{written}”: {message}"))
+                continue
             except OSError as exc:
                 errors.append((row.line, f"photo “{written}”: cannot be read ({exc.strerror})."))
                 continue

@@ -40,6 +40,7 @@ def test_the_test_settings_read_the_registry_every_time():
         ({"MAX_PROMPT_CHARS": "0"}, "MAX_PROMPT_CHARS"),
         ({"MAX_CAMEOS": -1}, "MAX_CAMEOS"),
         ({"MAX_ALIASES": "0"}, "MAX_ALIASES"),
+        ({"REGISTRY_CSV_MAX_BYTES": "0"}, "REGISTRY_CSV_MAX_BYTES"),
         ({"DESCRIPTION_THRESHOLD": "2"}, "DESCRIPTION_THRESHOLD"),
         ({"KNOWN_FOR_SPECIFIC": "1.5"}, "KNOWN_FOR_SPECIFIC"),
         ({"REGISTRY_POLL_S": "-1"}, "REGISTRY_POLL_S"),

@@ -335,6 +335,61 @@ def test_a_photo_of_too_many_pixels_is_refused_by_its_header_before_it_is_decode
     assert snapshot() == before
 
 
+class AddressSpace:
+    """This process may take only `spare` bytes more memory while inside: a machine without them."""
+
+    def __init__(self, spare: int) -> None:
+        self.spare = spare
+
+    def __enter__(self) -> None:
+        self.soft, self.hard = resource.getrlimit(resource.RLIMIT_AS)
+        status = Path("/proc/self/status").read_text()
+        in_use = int(next(line for line in status.splitlines() if line.startswith("VmSize:")).split()[1]) * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (in_use + self.spare, self.hard))
+
+    def __exit__(self, *exc: object) -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (self.soft, self.hard))
+
+
+def test_a_photo_over_the_size_limit_is_refused_by_its_size_on_disk_before_it_is_read(db, folder):
+    """A 2 GB photo was read whole (MemoryError, a traceback) before its 20 MB limit was checked."""
+    with (folder / "huge.jpg").open("wb") as huge:
+        huge.truncate(2 * 2**30)  # sparse: no disk, 2 GB to read
+    (folder / "big.jpg").write_bytes(jpeg("hopper").ljust(20 * 2**20 + 2**19, b"\0"))
+    path = write_csv(folder, HEADER + "Amelia Quist,,,huge.jpg\nBart Ferrante,,,big.jpg\n")
+    before = snapshot()
+
+    with AddressSpace(2**30), pytest.raises(CommandError) as caught:
+        call_command("protected_people", "import", str(path))
+
+    assert str(caught.value) == (
+        "2 problems; nothing was imported.\n"
+        f"{path}:2: photo “huge.jpg”: {folder / 'huge.jpg'} is 2,048 MB, larger than the 20 MB a photo may be.\n"
+        f"{path}:3: photo “big.jpg”: {folder / 'big.jpg'} is 20.50 MB, larger than the 20 MB a photo may be."
+    )
+    assert snapshot() == before
+
+
+def test_a_csv_over_the_size_limit_is_refused_before_it_is_read(db, folder, settings):
+    huge = folder / "huge.csv"
+    with huge.open("wb") as handle:
+        handle.truncate(2 * 2**30)
+    before = snapshot()
+
+    with AddressSpace(2**30), pytest.raises(CommandError) as caught:
+        call_command("protected_people", "import", str(huge))
+
+    assert str(caught.value) == (
+        "1 problem; nothing was imported.\n"
+        f"{huge}: The file is 2,048 MB, larger than the 20 MB an import may be "
+        "(CASTFEED_MODERATION_REGISTRY_CSV_MAX_BYTES)."
+    )
+    settings.CASTFEED_MODERATION = {**settings.CASTFEED_MODERATION, "REGISTRY_CSV_MAX_BYTES": "100"}
+    with pytest.raises(CommandError, match=r"The file is [\d,]+ bytes, larger than the 100 bytes an import may be"):
+        call_command("protected_people", "import", str(good_csv(folder)))
+    assert snapshot() == before
+
+
 def test_every_problem_is_reported_at_once(db, folder):
     text = HEADER + "Amelia Quist,,,coffee.jpg\n" + "X" * 130 + ",,,\nBart Ferrante,,,notes.jpg|gone.jpg\n"
 
