@@ -90,7 +90,9 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 def video_cards(ids: Sequence[int]) -> list[VideoCard]:
     """Cards of the videos with these ids, in the order of `ids` (missing ones left out). Their people
-    leave out an account support deactivated (its handle is found by nothing)."""
+    leave out an account support deactivated (its handle is found by nothing). `remix_of_id` is the
+    source only while it is published: a remix points at no draft or removed video (a 404 to all but
+    a few), and names its source once that is published (its remix count counts published remixes)."""
     wanted = [int(i) for i in ids]
     if not wanted:
         return []
@@ -102,12 +104,13 @@ def video_cards(ids: Sequence[int]) -> list[VideoCard]:
     sql = (
         "SELECT v.id, v.author_id, u.handle, u.display_name, v.status, v.caption, v.media_key, v.media, v.poster, "
         "v.duration_ms, v.width, v.height, v.like_count, v.comment_count, v.view_count, v.remix_count, "
-        f"v.remix_of_id, v.created_at, v.published_at, (SELECT {people} FROM feed_videoperson vp "
+        f"src.id, v.created_at, v.published_at, (SELECT {people} FROM feed_videoperson vp "
         "JOIN accounts_user pu ON pu.id = vp.user_id WHERE vp.video_id = v.id AND pu.is_active) "
-        f"FROM feed_video v JOIN accounts_user u ON u.id = v.author_id WHERE {match}"
+        "FROM feed_video v JOIN accounts_user u ON u.id = v.author_id "
+        f"LEFT JOIN feed_video src ON src.id = v.remix_of_id AND src.status = %s WHERE {match}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [PUBLISHED, *params])
         rows = cursor.fetchall()
     cards = {}
     for row in rows:

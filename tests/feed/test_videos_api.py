@@ -199,6 +199,28 @@ def test_a_remix_published_after_its_source_became_unremixable_is_not_linked_to_
         assert client_of(other).get(url(source.pk)).json()["counts"]["remixes"] == 0
 
 
+def test_a_remix_of_my_draft_published_before_it_names_no_source_until_the_source_is_published(
+    api, anon, client_of, me, other, make_video
+):
+    source = make_video(me, publish=False, caption="not out yet")
+    remix = make_video(me, remix_of=source)  # published while its source is still my draft
+
+    for viewer in (anon, client_of(other), api):
+        body = viewer.get(url(remix.pk)).json()
+        assert body["remix_of"] is None  # never the id of a video that is a 404 to them
+    assert anon.get(url(source.pk)).status_code == 404
+    assert [v["remix_of"] for v in client_of(other).get("/api/v1/users/me.myself/videos").json()["results"]] == [None]
+
+    services.video_publish(video=source)
+    assert anon.get(url(remix.pk)).json()["remix_of"] == source.pk  # linked once the source is out
+    assert anon.get(url(source.pk)).json()["counts"]["remixes"] == 1  # the published remix it links
+
+    services.video_hide(video=source, reason="takedown request TD-2")
+    assert anon.get(url(remix.pk)).json()["remix_of"] is None  # hidden: a 404 again
+    services.video_unhide(video=source)
+    assert anon.get(url(remix.pk)).json()["remix_of"] == source.pk
+
+
 def test_nobody_else_can_delete_a_video(client_of, anon, me, other, make_user, make_video):
     video = make_video(me, people=(other,))
     assert client_of(other).delete(url(video.pk)).status_code == 403
