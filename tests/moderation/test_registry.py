@@ -563,6 +563,35 @@ def test_command_exports_to_a_file_with_its_photos_and_to_standard_output(db, fo
     assert snapshot() == before
 
 
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["import", "{csv}", "--photos-dir", "{out}"], "--photos-dir is for export only"),
+        (["import", "{csv}", "--no-photos"], "--no-photos is for export only"),
+        (["embed", "{csv}"], "embed takes no file"),
+        (["embed", "--no-photos"], "--no-photos is for export only"),
+        (["export", "{out}/all.csv", "--no-photos", "--photos-dir", "{out}"], "--no-photos or --photos-dir, not both"),
+    ],
+)
+def test_an_option_or_file_the_action_does_not_use_is_an_error_and_nothing_is_done(
+    db, folder, tmp_path_factory, monkeypatch, arguments, message
+):
+    """`import FILE --no-photos` imported the photos anyway; `embed FILE` ignored the file and rewrote
+    the starter list's embeddings."""
+    from moderation import descriptions
+
+    monkeypatch.setattr(descriptions, "ORDINARY", folder / "no-such-roles.txt")  # an embed would stop here
+    out = tmp_path_factory.mktemp("out")
+    csv_path = good_csv(folder)
+    before = snapshot()
+
+    with pytest.raises(CommandError, match=message):
+        call_command("protected_people", *(a.format(csv=csv_path, out=out) for a in arguments), stdout=io.StringIO())
+
+    assert snapshot() == before
+    assert list(out.iterdir()) == []
+
+
 # --- the starter list ------------------------------------------------------------------------------
 
 

@@ -10,7 +10,8 @@ so the file re-imports faces included; an export to `-` (standard output) lists 
 the starter list's descriptions and known_for phrases into the file shipped next to it, so that no
 worker embeds thousands of them when it starts, and fits on them the model that tells a description of someone in
 particular from one of anyone with the role (moderation.descriptions.specific); run it after editing
-the starter CSVs or moderation/data/ordinary_roles.txt.
+the starter CSVs or moderation/data/ordinary_roles.txt. An option or a file the action does not use
+(`import FILE --no-photos`, `embed FILE`) is an error, and nothing is done.
 """
 
 from __future__ import annotations
@@ -33,7 +34,18 @@ class Command(BaseCommand):
         parser.add_argument("--no-photos", action="store_true", help="export: list no photos (people only)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if options["action"] == "embed":
+        action = options["action"]
+        # An option the action does not use is a mistake to say, not to ignore (`import --no-photos`).
+        for flag, given in (("--photos-dir", options["photos_dir"] is not None), ("--no-photos", options["no_photos"])):
+            if given and action != "export":
+                raise CommandError(f"{flag} is for export only; nothing was done.")
+        if options["photos_dir"] is not None and options["no_photos"]:
+            raise CommandError("--no-photos or --photos-dir, not both; nothing was done.")
+        if action == "embed" and options["file"] is not None:
+            raise CommandError(
+                "embed takes no file: it reads the starter list (moderation/data/starter/*.csv); nothing was done."
+            )
+        if action == "embed":
             self.embed()
         elif options["action"] == "import":
             if not options["file"]:
