@@ -44,6 +44,9 @@ from moderation.services import audit, audit_decision
 Status = GenerationJob.Status
 ENDED = (Status.PUBLISHED, Status.BLOCKED, Status.FAILED, Status.CANCELLED)
 WITHDRAWN = "Someone in this video no longer allows it."
+# The error codes of jobs that failed for the system's reasons (the backend, a bug in the worker):
+# their author is told to try again, and they do not count against the daily quota.
+SYSTEM_FAILURES = ("backend_error", "generation_failed")
 
 
 class PolicyViolation(ApplicationError):
@@ -106,7 +109,9 @@ def _lines_too_long(prompt: str, seconds: int) -> bool:
 
 def _check_quota(author: User) -> None:
     """429 `quota_exceeded` when `author` has CONCURRENT_JOBS jobs in progress or made DAILY_JOBS
-    in 24 hours. Decisive only under the author's lock (job_submit)."""
+    in 24 hours. A job that failed through no fault of its author (SYSTEM_FAILURES: its author was
+    told to try again) is not one of them; blocked (consent, policy) and cancelled jobs are.
+    Decisive only under the author's lock (job_submit)."""
     knobs, now = conf(), timezone.now()
     active = GenerationJob.objects.filter(author=author, status__in=GenerationJob.ACTIVE).count()
     if active >= knobs.concurrent_jobs:
@@ -116,6 +121,7 @@ def _check_quota(author: User) -> None:
     window = now - dt.timedelta(days=1)
     recent = list(
         GenerationJob.objects.filter(author=author, created_at__gte=window)
+        .exclude(status=Status.FAILED, error_code__in=SYSTEM_FAILURES)
         .order_by("created_at")
         .values_list("created_at", flat=True)[: knobs.daily_jobs]
     )
