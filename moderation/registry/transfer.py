@@ -366,6 +366,9 @@ def _write(rows: list[_Row], faces: list[_NewFace], *, existing_keys: set[str]) 
     if set(existing) != existing_keys:
         raise IntegrityError("registry changed during the import")
     lock_faces()
+    _, clashes = _check_names(rows)  # again, under the lock: a name or alias imported meanwhile
+    if clashes:
+        raise RegistryImportError(clashes)
     taken = [
         (face.line, f"photo “{face.written}”: {FaceOfAnother(match).detail}")
         for face in faces

@@ -1074,6 +1074,32 @@ def test_two_imports_at_once_never_give_one_face_to_two_people(db, folder, monke
     assert len(stored_files()) == 1  # the refused import's photo file is deleted again
 
 
+@pytest.mark.parametrize(
+    ("meanwhile", "mine", "message"),
+    [
+        ("Amelia Quist,Mia,,", "Mia,,,photos/hopper.jpg", "“Mia” is already an alias of Amelia Quist."),
+        (
+            "Mia,,,",
+            "Amelia Quist,Mia,,photos/hopper.jpg",
+            "The alias “Mia” is the name of another registered person (Mia).",
+        ),
+    ],
+)
+def test_two_imports_at_once_never_make_a_name_another_entrys_alias(db, folder, monkeypatch, meanwhile, mine, message):
+    """The names were checked before the write's lock: an import committed meanwhile went unseen, and
+    a prompt naming "Mia" then meant whichever entry the index read first."""
+    imported_meanwhile(monkeypatch, write_csv(folder, HEADER + meanwhile + "\n", "other.csv"))
+    path = write_csv(folder, HEADER + mine + "\n")
+    people = ProtectedPerson.objects.count()
+
+    with pytest.raises(CommandError) as caught:
+        call_command("protected_people", "import", str(path))
+
+    assert str(caught.value) == f"1 problem; nothing was imported.\n{path}:2: {message}"
+    assert ProtectedPerson.objects.count() == people + 1 and not ProtectedFace.objects.exists()  # the other's only
+    assert stored_files() == []  # the refused import's photo file is deleted again
+
+
 def test_a_face_added_while_an_import_gives_it_to_another_person_is_refused(db, folder, registry, monkeypatch):
     amelia = registry("Amelia Quist")
     other_photos_of_hopper(folder)
