@@ -20,6 +20,7 @@ two counts (`GET /api/v1/takedowns/{tracking}`), never anything about anyone els
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -108,11 +109,21 @@ def parse_videos(values: list[str]) -> list[int]:
     return sorted(set(ids))
 
 
+def _email_key(email: str) -> str:
+    """One mailbox however it is written: the local part lower-cased and cut at its first `+` (a tag),
+    the domain IDNA-encoded (its Unicode and punycode forms alike) and lower-cased."""
+    local, _, domain = email.strip().rpartition("@")
+    with contextlib.suppress(UnicodeError):  # a name IDNA cannot encode is counted as written
+        domain = domain.encode("idna").decode("ascii")
+    return f"{local.split('+', 1)[0].lower()}@{domain.lower()}"
+
+
 def _limit_email(email: str) -> None:
-    """At most TAKEDOWN_PER_EMAIL requests per email address per period (the address is hashed: the
-    counter's key says nothing), across processes (the shared cache)."""
+    """At most TAKEDOWN_PER_EMAIL requests per email address per period, counted under the address's
+    normal form (_email_key) hashed (the counter's key says nothing), across processes (the shared
+    store)."""
     limit, period = parse_rate(conf().takedown_per_email)
-    key = "takedown:email:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
+    key = "takedown:email:" + hashlib.sha256(_email_key(email).encode()).hexdigest()[:32]
     count, left = hit_window(key, period)
     if count > limit:  # when the window ends, not a whole period from now
         raise TooManyRequests(

@@ -150,6 +150,27 @@ def test_the_email_limit_says_when_its_window_ends(anon, settings, mid_window):
     assert int(refused["Retry-After"]) == refused.json()["retry_after"] == int(left) + 1
 
 
+@pytest.mark.parametrize(
+    "spellings",
+    [
+        ["Eileen+one@Example.org", "eileen+two@EXAMPLE.ORG", "EILEEN@example.org"],  # + tags, case
+        ["eileen@bücher.example", "Eileen+x@XN--BCHER-KVA.example", "eileen@BÜCHER.example"],  # IDNA forms
+    ],
+)
+def test_the_email_limit_counts_one_address_however_it_is_written(anon, settings, mid_window, spellings):
+    """One mailbox is one count: a `+` tag, capitals, or the Unicode and punycode forms of its domain
+    do not make it another address (each spelling got its own 5 a day). What she typed is kept."""
+    settings.CASTFEED_MODERATION = {**settings.CASTFEED_MODERATION, "TAKEDOWN_PER_EMAIL": "2/day"}
+    first, second, third = spellings
+    assert post(anon, email=first).status_code == 202
+    assert post(anon, email=second).status_code == 202
+    refused = post(anon, email=third)
+    assert refused.status_code == 429, refused.content
+    assert refused.json()["error"] == "quota_exceeded" and int(refused["Retry-After"]) > 0
+    assert sorted(TakedownRequest.objects.values_list("email", flat=True)) == sorted([first, second])
+    assert post(anon, email="grace@example.org").status_code == 202  # another mailbox: its own count
+
+
 @pytest.mark.parametrize("first_decision", ["dismiss", "confirm"])
 def test_the_second_person_in_a_hidden_video_sees_it_hidden_and_removed_for_her(
     anon, make_user, two_requests, django_capture_on_commit_callbacks, first_decision
