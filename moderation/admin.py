@@ -326,7 +326,7 @@ class TakedownMatchInline(admin.TabularInline):
 class TakedownQueueAdmin(admin.ModelAdmin):
     """Requests waiting for review first, the soonest due first (48 hours from receipt). Actions (to
     staff who may change requests): confirm (every matched video removed everywhere, copies blocked)
-    or dismiss (hidden videos back). The selfie is never shown here: it is deleted when the request closes."""
+    or dismiss (hidden videos back). The selfie is never shown here: it is deleted once verified."""
 
     list_display = ("tracking", "status", "received_at", "due_at", "videos_hidden", "videos_removed", "email")
     list_filter = ("status",)

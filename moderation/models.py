@@ -222,7 +222,8 @@ class TakedownRequest(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.VERIFYING)
     reason_code = models.CharField(max_length=40, blank=True)
     reason = models.CharField(max_length=300, blank=True)
-    # Biometric data, kept only while the request is open: the selfie (private storage) and its template.
+    # Biometric data: the selfie (private storage) until verification has made its template, and the
+    # template while the request waits for review (moderation.takedowns.published_hold).
     upload_name = models.CharField(max_length=200, blank=True)
     template = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     videos_hidden = models.PositiveIntegerField(default=0)

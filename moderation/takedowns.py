@@ -14,8 +14,9 @@ to be taken down (DESIGN.md §1.6; the US TAKE IT DOWN Act).
    everywhere with its fingerprint kept so no copy can be published (feed.services.video_remove), or
    the hidden videos put back.
 
-The selfie and its template are deleted whenever a request closes. The person sees the status and
-two counts (`GET /api/v1/takedowns/{tracking}`), never anything about anyone else.
+The selfie video is deleted once verification has made its template (or the request closes); the
+template, when the request closes. The person sees the status and two counts
+(`GET /api/v1/takedowns/{tracking}`), never anything about anyone else.
 """
 
 from __future__ import annotations
@@ -176,7 +177,7 @@ def _request_create(
 
 
 def _close(request: TakedownRequest, status: str, *, code: str = "", reason: str = "", **fields: Any) -> None:
-    """The request ends: the selfie and its template are deleted."""
+    """The request ends: the selfie (if still kept) and its template are deleted."""
     TakedownRequest.objects.filter(pk=request.pk).update(
         status=status,
         reason_code=code,
@@ -277,9 +278,16 @@ def request_verify(*, request_id: int) -> TakedownRequest | None:
                 similarity=similarity,
                 was_published=was_published,
             )
+        # The template replaces the selfie: no reviewer sees the video, so it is deleted now; the
+        # template is kept while the request waits (published_hold) and goes when it closes.
         TakedownRequest.objects.filter(pk=locked.pk).update(
-            status=Status.HIDDEN, template=verdict.template.tolist(), verified_at=timezone.now(), videos_hidden=hidden
+            status=Status.HIDDEN,
+            template=verdict.template.tolist(),
+            upload_name="",
+            verified_at=timezone.now(),
+            videos_hidden=hidden,
         )
+        delete_after_commit([locked.upload_name])
         audit(
             AuditEvent.Kind.TAKEDOWN,
             object_type="takedown",

@@ -9,6 +9,8 @@ import threading
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 
 from cameos import services as cameos
 from moderation import takedowns
@@ -33,9 +35,11 @@ def test_a_dismissal_while_another_request_is_verified_leaves_the_video_hidden_f
     )
     video.refresh_from_db()
     assert (first.status, video.status) == ("hidden", "removed")
-    # The second request as it was while the worker verified it: its matches not yet written.
+    # The second request as it was while the worker verified it: its matches not yet written, its
+    # selfie still stored (deleted once verified).
     TakedownMatch.objects.filter(request=second).delete()
-    TakedownRequest.objects.filter(pk=second.pk).update(status=TakedownRequest.Status.VERIFYING)
+    selfie = default_storage.save("takedowns/again.mp4", ContentFile(videos.video()))
+    TakedownRequest.objects.filter(pk=second.pk).update(status=TakedownRequest.Status.VERIFYING, upload_name=selfie)
 
     reviewer = make_user("reviewer")
     paused, go_on = threading.Event(), threading.Event()
