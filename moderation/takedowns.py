@@ -452,3 +452,11 @@ def requests_expire(*, older_than: dt.timedelta | None = None) -> int:
         with transaction.atomic():
             _close(request, Status.REJECTED, code="expired", reason="We could not check this request in time.")
     return len(stale)
+
+
+def challenges_expire(*, older_than: dt.timedelta = dt.timedelta(hours=1)) -> int:
+    """Delete the challenges that expired unanswered (a used one stays with its request). Only those
+    expired a while ago: a request that took one just before it expired has long been stored."""
+    cutoff = timezone.now() - older_than
+    deleted, _ = TakedownChallenge.objects.filter(used_at__isnull=True, expires_at__lt=cutoff).delete()
+    return deleted

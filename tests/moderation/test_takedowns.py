@@ -395,3 +395,26 @@ def test_a_weaker_match_is_listed_for_the_reviewer_but_not_hidden(
     takedowns.request_confirm(request_id=request.pk, reviewer=make_user("reviewer"))
     assert not Video.objects.filter(pk=published_of_her.pk).exists()
     assert Video.objects.filter(pk=weaker.pk, status="published").exists()  # a stranger's video stays
+
+
+def test_challenges_never_answered_are_deleted_once_expired(anon):
+    """The periodic moderation.expire_takedowns deletes challenges that expired unused (every visit to
+    the removal page made one, kept forever); a used one stays with its request, an unexpired one works."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from moderation.tasks import expire_takedowns
+
+    expired, fresh, used = challenge(anon), challenge(anon), challenge(anon)
+    assert submit(anon, videos.video(), used).status_code == 202
+    past = timezone.now() - dt.timedelta(hours=1, seconds=1)  # expired over an hour ago
+    TakedownChallenge.objects.filter(pk__in=[expired, used]).update(expires_at=past)
+
+    expire_takedowns.delay()
+
+    assert {str(pk) for pk in TakedownChallenge.objects.values_list("pk", flat=True)} == {fresh, used}
+    assert TakedownRequest.objects.get().challenge_id is not None
+    late = submit(anon, videos.video(), expired)
+    assert late.status_code == 400 and late.json()["error"] == "invalid_challenge"
+    assert submit(anon, videos.video(), fresh).status_code == 202
