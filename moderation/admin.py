@@ -12,6 +12,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdmin
@@ -324,16 +325,19 @@ class TakedownMatchInline(admin.TabularInline):
 
 @admin.register(TakedownRequest)
 class TakedownQueueAdmin(admin.ModelAdmin):
-    """Requests waiting for review first, the soonest due first (48 hours from receipt). Actions (to
-    staff who may change requests): confirm (every matched video removed everywhere, copies blocked)
-    or dismiss (hidden videos back). The selfie is never shown here: it is deleted once verified."""
+    """Requests waiting for review first, the soonest due first (48 hours from receipt), so those past
+    due (flagged `overdue`) lead. Actions (to staff who may change requests): confirm (every matched
+    video removed everywhere, copies blocked) or dismiss (hidden videos back). The selfie is never
+    shown here: it is deleted once verified."""
 
-    list_display = ("tracking", "status", "received_at", "due_at", "videos_hidden", "videos_removed", "email")
+    list_display = (
+        "tracking", "status", "overdue", "received_at", "due_at", "videos_hidden", "videos_removed", "email",
+    )  # fmt: skip
     list_filter = ("status",)
     search_fields = ("=tracking", "=email")
     fields = (
-        "tracking", "status", "reason_code", "reason", "email", "address", "videos_named",
-        "videos_hidden", "videos_removed", "received_at", "due_at", "verified_at", "closed_at", "reviewer",
+        "tracking", "status", "reason_code", "reason", "email", "address", "videos_named", "videos_hidden",
+        "videos_removed", "received_at", "due_at", "overdue_at", "verified_at", "closed_at", "reviewer",
     )  # fmt: skip
     readonly_fields = fields
     inlines = (TakedownMatchInline,)
@@ -345,6 +349,11 @@ class TakedownQueueAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(boolean=True, description="overdue")
+    def overdue(self, item: TakedownRequest) -> bool:
+        """Still waiting for review past its due time."""
+        return item.status == TakedownRequest.Status.HIDDEN and item.due_at <= timezone.now()
 
     @admin.action(description="Confirm: remove the matched videos everywhere", permissions=("change",))
     def confirm(self, request: HttpRequest, queryset: QuerySet[TakedownRequest]) -> None:

@@ -232,6 +232,8 @@ class TakedownRequest(models.Model):
     due_at = models.DateTimeField()  # received + 48 hours: removal must be decided by then
     verified_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the periodic task found it still waiting for review past due_at (logged and audited once).
+    overdue_at = models.DateTimeField(null=True, blank=True)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -460,3 +460,34 @@ def challenges_expire(*, older_than: dt.timedelta = dt.timedelta(hours=1)) -> in
     cutoff = timezone.now() - older_than
     deleted, _ = TakedownChallenge.objects.filter(used_at__isnull=True, expires_at__lt=cutoff).delete()
     return deleted
+
+
+def requests_overdue() -> int:
+    """Requests still waiting for review past their due time (48 hours from receipt): their videos
+    stay hidden (consent first), and each is flagged to operators once: `overdue_at` set, a WARNING
+    naming it and how late it is, an audit event (`takedown` `overdue`). Returns how many were new."""
+    now = timezone.now()
+    flagged = 0
+    late = TakedownRequest.objects.filter(status=Status.HIDDEN, due_at__lte=now, overdue_at__isnull=True)
+    for request in late.order_by("due_at"):
+        with transaction.atomic():
+            waiting = TakedownRequest.objects.filter(pk=request.pk, status=Status.HIDDEN, overdue_at__isnull=True)
+            if not waiting.update(overdue_at=now):
+                continue  # decided, or flagged by another run, meanwhile
+            overdue_s = int((now - request.due_at).total_seconds())
+            audit(
+                AuditEvent.Kind.TAKEDOWN,
+                object_type="takedown",
+                object_id=request.pk,
+                outcome="overdue",
+                overdue_s=overdue_s,
+            )
+        logger.warning(
+            "takedown request %s is overdue by %d h %d min (due %s): no reviewer decided it; its videos stay hidden",
+            request.tracking,
+            overdue_s // 3600,
+            overdue_s % 3600 // 60,
+            request.due_at.isoformat(),
+        )
+        flagged += 1
+    return flagged

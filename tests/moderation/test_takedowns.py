@@ -418,3 +418,48 @@ def test_challenges_never_answered_are_deleted_once_expired(anon):
     late = submit(anon, videos.video(), expired)
     assert late.status_code == 400 and late.json()["error"] == "invalid_challenge"
     assert submit(anon, videos.video(), fresh).status_code == 202
+
+
+def test_a_request_past_its_48_hours_is_flagged_to_operators_once_and_its_video_stays_hidden(
+    anon, make_user, two_requests, caplog
+):
+    """Nobody decided Grace's request in time: the periodic task logs a WARNING naming it and how late
+    it is, and audits `takedown` `overdue`, once; the admin queue flags it, first. Eileen's (not yet
+    due) is not flagged. The video stays hidden (consent first) and Grace's page says what it said."""
+    import datetime as dt
+    import logging
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from moderation.tasks import expire_takedowns
+
+    video, late, on_time = two_requests
+    TakedownRequest.objects.filter(pk=late.pk).update(due_at=timezone.now() - dt.timedelta(hours=3, minutes=5))
+    before = anon.get(f"{URL}/{late.tracking}").json()
+
+    with caplog.at_level(logging.WARNING, logger="moderation.takedowns"):
+        expire_takedowns.delay()
+        expire_takedowns.delay()  # the next run: already flagged, nothing again
+
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 1, warned
+    assert late.tracking in warned[0] and "overdue by 3 h 5 min" in warned[0]
+    overdue = AuditEvent.objects.filter(kind="takedown", data__outcome="overdue")
+    assert [e.object_id for e in overdue] == [str(late.pk)]
+    assert anon.get(f"{URL}/{late.tracking}").json() == before  # status "hidden", nothing added
+    assert Video.objects.get(pk=video.pk).status == "removed"  # still hidden
+    assert anon.get(f"/api/v1/videos/{video.pk}").status_code == 404
+
+    operator = make_user("operator")
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    admin = Client()
+    admin.force_login(operator)
+    page = admin.get("/admin/moderation/takedownrequest/").content.decode()
+    rows = {r.split("</tr>")[0] for r in page.split("<tr")[1:] if "TD-" in r}
+    (late_row,) = [r for r in rows if late.tracking in r]
+    (on_time_row,) = [r for r in rows if on_time.tracking in r]
+    assert 'class="field-overdue"' in late_row and 'alt="True"' in late_row
+    assert 'alt="True"' not in on_time_row
+    assert page.index(late.tracking) < page.index(on_time.tracking)  # overdue first
