@@ -60,7 +60,7 @@ export async function render({ main, signal, onLeave }) {
   main.append(h("section", { class: "page removal" },
     h("h1", {}, "Request removal"),
     h("p", { class: "lead" }, "If your face appears in a video here, you can ask us to take it down. You don't need an account."),
-    h("p", {}, "We check that it is really you with a short selfie video. Videos that show you are hidden at once and a person reviews them within 48 hours. Your selfie is deleted when the request closes."),
+    h("p", {}, "We check that it is really you with a short selfie video. Videos that show you are hidden at once and a person reviews them within 48 hours. Your selfie video is deleted as soon as it is checked, and the face template made from it when the request closes."),
     session.signedIn
       ? h("p", { class: "muted small" }, "This request is not tied to your account. With a cameo, ",
         h("a", { href: "#/of-me" }, "Videos of me"), " also lists the videos that show you, for you to delete.")
