@@ -1,5 +1,6 @@
 """Takedown requests (no account): a live selfie answering a challenge, a tracking number, matching
-published videos hidden at once, a reviewer's decision; the selfie deleted when the request closes.
+published videos hidden at once, a reviewer's decision; the selfie deleted once verified, its
+template when the request closes.
 
 The person in the videos is the astronaut (Eileen Collins, scikit-image's photo): her face is in the
 video face index as the output scan would have stored it, and her selfie is rendered from the same
