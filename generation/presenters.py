@@ -19,10 +19,26 @@ class JobErrorOutput(serializers.Serializer):
     detail = serializers.CharField()
 
 
+def _subjects(record: dict[str, Any], people: set[int]) -> list[dict[str, Any]]:
+    """The stored decision's subjects, without whose they are (`subject_ids`), and naming no one not
+    in `people` (in a block with the author, erased, deactivated): their handle is null, as a face's.
+    A handle that reads as nobody's (unknown_handle) stays as typed."""
+    subjects = record.get("subjects", [])
+    ids = record.get("subject_ids") or []
+    if len(ids) != len(subjects):
+        return subjects
+    return [
+        {**s, "handle": None}
+        if person is not None and person not in people and s.get("handle") and s.get("reason") != "unknown_handle"
+        else s
+        for s, person in zip(subjects, ids, strict=True)
+    ]
+
+
 def job_body(job: GenerationJob, *, video: dict[str, Any] | None, people: set[int]) -> dict[str, Any]:
     """A job as its author sees it, with its video's body (JobOutput documents the shape). Its
-    cameos but for the people not in `people` (erased, whose handle may be someone else's now, or in
-    a block with the author)."""
+    cameos and the handles of its subjects but for the people not in `people` (erased, whose handle
+    may be someone else's now, or in a block with the author)."""
     return {
         "id": str(job.pk),
         "status": job.status,
@@ -34,7 +50,7 @@ def job_body(job: GenerationJob, *, video: dict[str, Any] | None, people: set[in
         "cameos": [c["handle"] for c in job.cameos if c["user_id"] in people],
         "remix_of": job.remix_of_id,
         "error": {"code": job.error_code, "detail": job.error} if job.error_code else None,
-        "subjects": (job.consent or {}).get("subjects", []),
+        "subjects": _subjects(job.consent or {}, people),
         "video": video,
         "created_at": timestamp(job.created_at),
         "finished_at": timestamp(job.finished_at),
@@ -44,10 +60,11 @@ def job_body(job: GenerationJob, *, video: dict[str, Any] | None, people: set[in
 def job_bodies(jobs: list[GenerationJob], viewer: User | None) -> list[dict[str, Any]]:
     """Bodies of these jobs, in order: their videos and the people of their cameos are looked up once
     for the whole list. The cameos leave out the erased, accounts support deactivated and anyone in a
-    block with the viewer."""
+    block with the viewer, and so do the handles of their subjects."""
     ids = [job.video_id for job in jobs if job.video_id]
     videos = {body["id"]: body for body in video_bodies(ids, viewer)} if ids else {}
     named = {c["user_id"] for job in jobs for c in job.cameos}
+    named |= {p for job in jobs for p in (job.consent or {}).get("subject_ids") or [] if p is not None}
     people: set[int] = set()
     if named:  # who still exists and is in no block with the viewer (a video body shows them alike)
         shown = without_block_partners(User.objects.filter(pk__in=named, is_active=True), "pk", viewer)

@@ -447,6 +447,31 @@ def _withdrawn(job: GenerationJob, people: set[int]) -> list[int]:
     return out
 
 
+def _consent_refusing(
+    record: dict[str, Any], cameos: list[dict[str, Any]], people: Iterable[int], *, reason: str = "consent_withdrawn"
+) -> dict[str, Any]:
+    """A job's stored consent decision with these people refused for `reason` (a public reason code,
+    moderation.consent.PUBLIC_REASONS), as the job that a withdrawal blocks shows it: the subjects
+    that are them (by the record's subject ids; in a record from before those, a mention by the handle
+    its cameos had), or one more subject of the draft, with no handle, for someone it did not list
+    (found in the draft later). Nobody else's verdict changes; the presenter names no one in a block
+    with the author (generation.presenters)."""
+    refused = set(people)
+    subjects = [dict(s) for s in record.get("subjects", [])]
+    ids = list(record.get("subject_ids") or [])
+    if len(ids) != len(subjects):
+        handles = {c["handle"]: c["user_id"] for c in cameos}
+        ids = [handles.get(s.get("handle")) if s.get("source") == "mention" else None for s in subjects]
+    verdict = {"verdict": "refused", "reason": reason, "detail": consent.PUBLIC_REASONS[reason]}
+    for subject, person in zip(subjects, ids, strict=True):
+        if person in refused:
+            subject.update(verdict)
+    for person in sorted(refused - set(ids)):
+        subjects.append({"handle": None, "source": "output_face", **verdict})
+        ids.append(person)
+    return {**record, "allowed": False, "subjects": subjects, "subject_ids": ids}
+
+
 @transaction.atomic
 def _job_finish(job_id: Any, *, stored: dict[str, str], **rendered: Unpack[Rendered]) -> Video | None:
     tagged, detected = rendered["tagged"], rendered["detected"]
@@ -482,7 +507,7 @@ def _job_finish(job_id: Any, *, stored: dict[str, str], **rendered: Unpack[Rende
             Status.BLOCKED,
             error_code="consent_withdrawn",
             error=WITHDRAWN,
-            consent=rendered["decision"],
+            consent=_consent_refusing(rendered["decision"], job.cameos, withdrawn),
             finished_at=timezone.now(),
             lease_until=None,
         )
@@ -703,7 +728,7 @@ def jobs_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: str
         if not (a := access.get(author)) or not a.available
         for job in jobs
     ]
-    return jobs_block_many(denied, reason=WITHDRAWN, code="consent_withdrawn")
+    return jobs_block_many(denied, reason=WITHDRAWN, code="consent_withdrawn", person=owner_id)
 
 
 def job_rules_checked(job_ids: list[Any], *, at: dt.datetime) -> None:
@@ -757,12 +782,28 @@ def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:
         elif not any(s.why == "restriction" for s in decision.refused):
             passed.append(job.pk)
     job_rules_checked(passed, at=checked_at)
-    return jobs_block_many(broken, reason="Someone in this video set a rule it breaks.", code="consent_withdrawn")
+    return jobs_block_many(
+        broken,
+        reason="Someone in this video set a rule it breaks.",
+        code="consent_withdrawn",
+        person=owner_id,
+        person_reason="restriction",
+    )
 
 
-def jobs_block_many(job_ids: list[Any], *, reason: str, code: str, batch: int = 500) -> list[str]:
+def jobs_block_many(
+    job_ids: list[Any],
+    *,
+    reason: str,
+    code: str,
+    person: int | None = None,
+    person_reason: str = "consent_withdrawn",
+    batch: int = 500,
+) -> list[str]:
     """Block these jobs if still unpublished, `batch` at a time (one transaction each): their drafts
-    deleted, their uploaded images discarded, their index rows gone. Returns the ids blocked."""
+    deleted, their uploaded images discarded, their index rows gone, and `person` (whose consent
+    went) refused in each job's subjects for `person_reason` (_consent_refusing). Returns the ids
+    blocked."""
     blocked: list[str] = []
     for start in range(0, len(job_ids), batch):
         with transaction.atomic():
@@ -770,11 +811,19 @@ def jobs_block_many(job_ids: list[Any], *, reason: str, code: str, batch: int = 
                 GenerationJob.objects.select_for_update()
                 .filter(pk__in=job_ids[start : start + batch], status__in=GenerationJob.UNPUBLISHED)
                 .order_by("pk")  # in id order, as jobs_hold locks them
-                .values_list("pk", "video_id", "image")
+                .values_list("pk", "video_id", "image", "consent", "cameos")
             )
             if not rows:
                 continue
-            ids = [pk for pk, _, _ in rows]
+            ids = [pk for pk, *_ in rows]
+            if person is not None:
+                records = [
+                    GenerationJob(
+                        pk=pk, consent=_consent_refusing(record or {}, cameos or [], [person], reason=person_reason)
+                    )
+                    for pk, _, _, record, cameos in rows
+                ]
+                GenerationJob.objects.bulk_update(records, ["consent"])
             GenerationJob.objects.filter(pk__in=ids).update(
                 status=Status.BLOCKED,
                 error_code=code,
@@ -785,10 +834,10 @@ def jobs_block_many(job_ids: list[Any], *, reason: str, code: str, batch: int = 
                 updated_at=timezone.now(),
             )
             JobPerson.objects.filter(job_id__in=ids).delete()
-            drafts = Video.objects.filter(pk__in=[v for _, v, _ in rows if v], status=Video.Status.DRAFT)
+            drafts = Video.objects.filter(pk__in=[v for _, v, *_ in rows if v], status=Video.Status.DRAFT)
             for video in drafts:
                 feed_services.video_delete(video=video)
-            delete_after_commit([image for _, _, image in rows if image])
+            delete_after_commit([image for _, _, image, *_ in rows if image])
             blocked += [str(pk) for pk in ids]
     return blocked
 

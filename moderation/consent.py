@@ -62,6 +62,9 @@ PUBLIC_REASONS = {
     "restriction": "The prompt breaks a rule this person set for their cameo.",
     "too_many_cameos": "Too many people in one video.",
     "too_many_faces": f"The image shows more than {REFERENCE_FACES_MAX} faces.",
+    # Set on a stored job's subject by the consent cascade (generation.services), never by check():
+    # the same words whatever withdrew it (a block reads like a revoked grant).
+    "consent_withdrawn": "This person no longer allows you.",
 }
 _PUBLIC = {
     "blocked": "not_available",
@@ -136,8 +139,15 @@ class Decision:
         return [s.public() for s in self.subjects]
 
     def as_record(self) -> dict[str, Any]:
-        """What a job stores: the verdicts, without anything biometric."""
-        return {"allowed": self.allowed, "stage": self.stage, "subjects": self.public()}
+        """What a job stores: the verdicts, without anything biometric, and whose each is
+        (`subject_ids`, by position: the job's presenter never shows them; the consent cascade finds
+        the person it refuses by them)."""
+        return {
+            "allowed": self.allowed,
+            "stage": self.stage,
+            "subjects": self.public(),
+            "subject_ids": [s.user_id for s in self.subjects],
+        }
 
 
 @dataclass(frozen=True)

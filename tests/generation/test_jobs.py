@@ -378,6 +378,68 @@ def test_revoking_consent_while_queued_blocks_the_job(api, me, owner, django_cap
     assert not Video.objects.exists()
 
 
+WITHDRAWN_SUBJECT = {
+    "handle": "astro.owner",
+    "source": "mention",
+    "verdict": "refused",
+    "reason": "consent_withdrawn",
+    "detail": "This person no longer allows you.",
+}
+
+
+def test_a_job_the_cascade_blocks_shows_who_withdrew_and_keeps_the_others_allowed(
+    api, me, owner, enroll, django_capture_on_commit_callbacks
+):
+    enroll(me, "hopper")
+    approve(owner, me)
+    job_id = submit(api, "@astro.owner and @me.myself on a roller coaster").json()["id"]
+    before = api.get(f"{URL}/{job_id}").json()["subjects"]
+    assert [(s["handle"], s["verdict"]) for s in before] == [("astro.owner", "allowed"), ("me.myself", "allowed")]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cameos.grant_revoke(owner=owner, grant_id=CameoGrant.objects.get(grantee=me).pk)
+
+    job = api.get(f"{URL}/{job_id}").json()
+    assert (job["status"], job["error"]["code"]) == ("blocked", "consent_withdrawn")
+    assert job["subjects"] == [WITHDRAWN_SUBJECT, before[1]]
+    assert api.get(URL).json()["results"][0]["subjects"] == job["subjects"]
+
+
+def test_a_job_blocked_because_someone_blocked_its_author_refuses_them_without_naming_them(
+    api, me, owner, django_capture_on_commit_callbacks
+):
+    from accounts import services as accounts
+
+    approve(owner, me)
+    job_id = submit(api, "@astro.owner on a roller coaster").json()["id"]
+    with django_capture_on_commit_callbacks(execute=True):
+        accounts.block_create(blocker=owner, blocked=me)
+
+    job = api.get(f"{URL}/{job_id}").json()
+    assert (job["status"], job["error"]["code"]) == ("blocked", "consent_withdrawn")
+    assert job["subjects"] == [{**WITHDRAWN_SUBJECT, "handle": None}]  # read as any withdrawal, named by no one
+    assert job["cameos"] == []
+
+
+def test_a_ready_draft_the_cascade_deletes_leaves_its_job_listing_everyone_it_showed_as_refused(
+    api, me, owner, django_capture_on_commit_callbacks
+):
+    approve(owner, me)
+    with django_capture_on_commit_callbacks(execute=True):
+        job_id = submit(api, "@astro.owner juggling").json()["id"]
+    ready = api.get(f"{URL}/{job_id}").json()
+    assert ready["status"] == "ready" and {s["verdict"] for s in ready["subjects"]} == {"allowed"}
+    with django_capture_on_commit_callbacks(execute=True):
+        cameos.cameo_update(owner=owner, audience="only_me")
+
+    job = api.get(f"{URL}/{job_id}").json()
+    assert job["status"] == "blocked"
+    assert [(s["handle"], s["source"]) for s in job["subjects"]] == [
+        (s["handle"], s["source"]) for s in ready["subjects"]
+    ]
+    assert {(s["verdict"], s["reason"]) for s in job["subjects"]} == {("refused", "consent_withdrawn")}
+
+
 def test_revoking_consent_of_a_ready_draft_deletes_it_and_publish_is_refused(
     api, me, owner, django_capture_on_commit_callbacks
 ):
@@ -408,6 +470,7 @@ def test_a_restriction_added_after_the_render_stops_the_drafts_that_break_it(
 
     job = api.get(f"{URL}/{beers}").json()
     assert job["status"] == "blocked" and job["error"]["code"] == "consent_withdrawn"
+    assert {(s["verdict"], s["reason"]) for s in job["subjects"]} == {("refused", "restriction")}  # her rule
     assert not Video.objects.filter(pk=draft).exists()
     assert api.post(f"{URL}/{beers}/publish", {}, format="json").status_code == 409
     assert api.post(f"{URL}/{hike}/publish", {}, format="json").status_code == 200  # breaks no rule of hers
