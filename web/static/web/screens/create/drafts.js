@@ -90,7 +90,8 @@ export function draftParts(job, { book, onChange }) {
   return [draftPlayer(job, onChange), publishForm(job, { book, onChange })];
 }
 
-/** A ready job whose draft is gone: a person in it deleted it. */
+/** A ready job whose draft is gone: a person in it deleted it before such a job came to end with its
+ * draft (it is `blocked`, `deleted_by_person_in_it`, since; rows kept from before still show this). */
 export function goneDraftParts(job, { onChange }) {
   return [
     h("p", { class: "job-error" }, "A person in this video deleted the draft."),
