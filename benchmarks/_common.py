@@ -194,6 +194,15 @@ def start_nginx(folder: Path) -> Path:
     return conf
 
 
+def stop_served(server: subprocess.Popen[bytes], nginx: Path) -> None:
+    """Stop what start_gunicorn and start_nginx started: nginx first, then gunicorn's process group."""
+    import signal
+
+    subprocess.run(["nginx", "-c", str(nginx), "-s", "quit"], check=False)
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait()
+
+
 def show(label: str, r: dict[str, float]) -> str:
     """One markdown row of an open-loop run: rate, p50, p90, p99, max, answered/s, failed of sent."""
     failed = int(r["non_2xx"] + r["timeouts"] + r["errors"])

@@ -17,12 +17,10 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import signal
-import subprocess
 import tempfile
 from pathlib import Path
 
-from _common import SHOW_HEADER, openloop, request_lines, settle, show, start_gunicorn, start_nginx
+from _common import SHOW_HEADER, openloop, request_lines, settle, show, start_gunicorn, start_nginx, stop_served
 
 SLO_MS = 50.0
 RATES = [500, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000, 5000]
@@ -54,9 +52,7 @@ def main() -> None:
                 highest = rate
             best.append(highest)
     finally:
-        subprocess.run(["nginx", "-c", str(nginx), "-s", "quit"], check=False)
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait()
+        stop_served(server, nginx)
     print("\n" + SHOW_HEADER)
     print("\n".join(log))
     print(

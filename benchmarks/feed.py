@@ -33,8 +33,6 @@ import json
 import os
 import platform
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
 import urllib.parse
@@ -56,6 +54,7 @@ from _common import (
     spread,
     start_gunicorn,
     start_nginx,
+    stop_served,
     viewers,
 )
 
@@ -243,9 +242,7 @@ def main() -> None:  # noqa: PLR0912 - one run of every scenario, in order
                     )
                     settle()
     finally:
-        subprocess.run(["nginx", "-c", str(nginx), "-s", "quit"], check=False)
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait()
+        stop_served(server, nginx)
 
     print("\n" + SHOW_HEADER)
     print("\n".join(log))

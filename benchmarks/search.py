@@ -33,8 +33,6 @@ import os
 import platform
 import random
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
 import urllib.parse
@@ -57,6 +55,7 @@ from _common import (
     spread,
     start_gunicorn,
     start_nginx,
+    stop_served,
     viewers,
 )
 
@@ -286,9 +285,7 @@ def main() -> None:
                     f"(least lease left {worker.lease_left_s} s of 15)"
                 )
     finally:
-        subprocess.run(["nginx", "-c", str(nginx), "-s", "quit"], check=False)
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait()
+        stop_served(server, nginx)
 
     print("\n" + SHOW_HEADER)
     print("\n".join(log))

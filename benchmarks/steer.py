@@ -27,9 +27,7 @@ import json
 import os
 import platform
 import shutil
-import signal
 import statistics
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -48,6 +46,7 @@ from _common import (
     spread,
     start_gunicorn,
     start_nginx,
+    stop_served,
     viewers,
 )
 
@@ -227,9 +226,7 @@ def main() -> None:
     finally:
         SteerVideo.objects.filter(user_id__in=ids).delete()
         Steer.objects.filter(user_id__in=ids).delete()
-        subprocess.run(["nginx", "-c", str(nginx), "-s", "quit"], check=False)
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait()
+        stop_served(server, nginx)
     print("\nFor You page 1, open-loop\n" + SHOW_HEADER)
     print("\n".join(log))
     print("\nsteered p99 / unsteered p99 of each pair of runs (target <= 1.5):")
