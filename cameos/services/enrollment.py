@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from cameos import crypto, gallery
 from cameos.conf import conf
-from cameos.models import Cameo, Enrollment, EnrollmentChallenge, IdentityConflict, Voice
+from cameos.models import Cameo, Enrollment, EnrollmentChallenge, GalleryEntry, IdentityConflict, Voice
 from cameos.services.appearances import possible_matches_forget, schedule_scan
 from cameos.signals import enrollment_checking
 from core.exceptions import ApplicationError
@@ -267,6 +267,19 @@ def _others_with_face(enrollment: Enrollment, matches: Sequence[gallery.Match]) 
     return [m for m in matches if m.cameo_id not in own]
 
 
+FACE_MISMATCH = "This face is not the one enrolled with this cameo. To enroll another face, delete this cameo first."
+
+
+def _another_face(user: User, template: Any) -> bool:
+    """A re-enrollment shows another person than the cameo's enrolled face. Refused: the people
+    allowed to use the cameo, and its audience, were given for that face, not this one (the voice
+    step refuses another voice alike)."""
+    own = list(Cameo.objects.filter(owner=user).values_list("pk", flat=True))
+    if not GalleryEntry.objects.filter(cameo_id__in=own).exists():
+        return False  # a first enrollment (or nothing enrolled to compare with)
+    return not gallery.similar_among(template, own, min_similarity=conf().match_threshold)
+
+
 def _refuse_duplicate(enrollment: Enrollment, others: Sequence[gallery.Match]) -> Enrollment:
     owner_id = Cameo.objects.filter(pk=others[0].cameo_id).values_list("owner_id", flat=True).first()
     with transaction.atomic():
@@ -291,8 +304,10 @@ def _refuse_duplicate(enrollment: Enrollment, others: Sequence[gallery.Match]) -
 
 def _accept(enrollment: Enrollment, verdict: Any, voice_template: Any, *, searched_at: Any) -> Enrollment:
     """Accept, one acceptance at a time: a face accepted for another account since the search (two
-    people enrolling the same face at once) is refused as any duplicate, and an enrollment of the
-    person's own that is newer and already accepted is not replaced by this older one."""
+    people enrolling the same face at once) is refused as any duplicate, an enrollment of the
+    person's own that is newer and already accepted is not replaced by this older one, and a
+    re-enrollment of another face than the cameo's is refused (checked here, under the same lock, so
+    that two first enrollments of two faces at once cannot leave the second's)."""
     names = _references_save(verdict.references)
     try:
         with transaction.atomic():
@@ -306,13 +321,16 @@ def _accept(enrollment: Enrollment, verdict: Any, voice_template: Any, *, search
             newer = Enrollment.objects.filter(
                 user=enrollment.user, status=Enrollment.Status.ACCEPTED, created_at__gt=enrollment.created_at
             )
-            if late or newer.exists():
+            another = not late and _another_face(enrollment.user, verdict.template)
+            if late or newer.exists() or another:
                 delete_after_commit(names)
             if late:
                 return _refuse_duplicate(enrollment, late)
             if newer.exists():
                 reason = "A newer video of yours was accepted meanwhile; this one was not used."
                 return _finish(enrollment, accepted=False, code="superseded", reason=reason)
+            if another:
+                return _finish(enrollment, accepted=False, code="face_mismatch", reason=FACE_MISMATCH)
             return _finish(
                 enrollment,
                 accepted=True,

@@ -328,3 +328,36 @@ def test_a_check_whose_last_step_fails_keeps_no_face_crops(
         services.enrollment_verify(enrollment_id=pending.pk)
     assert api.get(CAMEO).json()["status"] == "active"
     assert len(files_under(settings, "cameos")) == api.get(CAMEO).json()["references"]
+
+
+def test_enrolling_again_with_another_persons_face_is_refused_and_keeps_the_cameo(
+    api, me, make_user, settings, django_capture_on_commit_callbacks
+):
+    """The people allowed to use a cameo were allowed that face: a re-enrollment of someone else
+    (a friend recording on my phone) would hand them another person's likeness."""
+    from cameos.models import CameoGrant
+
+    enroll(api, videos.video(), challenge(api), capture=django_capture_on_commit_callbacks)
+    friend = make_user("a.friend")
+    cameo = Cameo.objects.get(owner=me)
+    CameoGrant.objects.create(cameo=cameo, grantee=friend, status="approved")
+    template, kept = list(GalleryEntry.objects.get().embedding), files_under(settings, "cameos")
+
+    steps = ("center", "turn_right", "turn_left")
+    other = enroll(
+        api, videos.video(steps, person="hopper"), challenge(api, steps), capture=django_capture_on_commit_callbacks
+    )
+
+    assert other.status_code == 202, other.content
+    body = api.get(CAMEO).json()
+    assert body["status"] == "active"  # the enrolled face stays
+    latest = Enrollment.objects.order_by("-created_at").first()
+    assert (latest.status, latest.reason_code) == ("rejected", "face_mismatch")
+    assert "delete this cameo first" in latest.reason
+    assert list(GalleryEntry.objects.get().embedding) == template
+    assert files_under(settings, "cameos") == kept  # the refused face's crops are not kept
+    assert CameoGrant.objects.filter(cameo=cameo, grantee=friend, status="approved").exists()
+
+    again = enroll(api, videos.video(steps), challenge(api, steps), capture=django_capture_on_commit_callbacks)
+    assert again.status_code == 202
+    assert Enrollment.objects.order_by("-created_at").first().status == "accepted"  # the same person again
