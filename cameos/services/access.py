@@ -192,7 +192,10 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
         if grant.decided_at and timezone.now() - grant.decided_at < cool_down:
             # Refused before anything is stored or anyone is told: asking again and again is no way
             # to flood the owner's notifications.
-            raise Conflict("You asked recently; you can ask again later.", code="request_cooldown")
+            again = (grant.decided_at + cool_down).date().isoformat()
+            raise Conflict(
+                f"Your last request was answered recently; you can ask again from {again}.", code="request_cooldown"
+            )
         CameoGrant.objects.filter(pk=grant.pk).update(
             status=CameoGrant.Status.REQUESTED, requested_at=timezone.now(), decided_at=None
         )

@@ -1,5 +1,7 @@
 """Audience, preferences, requests and grants, and deleting a cameo, for every persona."""
 
+import datetime as dt
+
 import numpy as np
 import pytest
 from django.core.files.storage import default_storage
@@ -234,6 +236,9 @@ def test_request_approve_and_revoke(client_of, api, me, other, activate_cameo):
     response = asker.post("/api/v1/cameos/me.myself/requests")  # asking again right away
     assert response.status_code == 409
     assert response.json()["error"] == "request_cooldown"
+    # They did not ask recently (the owner revoked): the answer says when they may ask again.
+    again = (CameoGrant.objects.get(pk=grant_id).decided_at + dt.timedelta(days=7)).date().isoformat()
+    assert response.json()["detail"] == f"Your last request was answered recently; you can ask again from {again}."
 
 
 def test_deny(client_of, api, me, other, activate_cameo):
