@@ -103,13 +103,29 @@ class MeApi(APIView):
         user = services.user_update(user=request.user, keep_token=request.auth, **data.validated_data)
         return Response(presenters.me_body(selectors.me_with_counts(user)))
 
+    class EraseQuery(serializers.Serializer):
+        appearances = serializers.ChoiceField(choices=["keep", "delete"], default="keep")
+
     @extend_schema(
         operation_id="me_erase",
         request=None,
-        responses={204: OpenApiResponse(description="The account and everything of it is erased."), **errors(401)},
+        parameters=[
+            OpenApiParameter(
+                "appearances",
+                str,
+                enum=["keep", "delete"],
+                description="`delete` also deletes every video that shows you, others' too.",
+            )
+        ],
+        responses={
+            204: OpenApiResponse(description="The account and everything of it is erased."),
+            **errors(400, 401),
+        },
     )
     def delete(self, request: Request) -> Response:
-        services.account_erase(user=request.user)
+        query = self.EraseQuery(data=request.query_params.dict())
+        query.is_valid(raise_exception=True)
+        services.account_erase(user=request.user, delete_appearances=query.validated_data["appearances"] == "delete")
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

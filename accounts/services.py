@@ -29,6 +29,7 @@ from accounts.models import (
 )
 from accounts.selectors import blocks_of, followers_of, following_of, notifications_of, relation_between
 from accounts.signals import (
+    account_appearances_deleting,
     account_deactivated,
     account_erasing,
     account_exporting,
@@ -228,14 +229,17 @@ def people_hold(*, user_ids: Iterable[int]) -> set[int]:
 
 
 @transaction.atomic
-def account_erase(*, user: User) -> None:
+def account_erase(*, user: User, delete_appearances: bool = False) -> None:
     """Erase the person and everything that is theirs. Apps that keep data of a person connect to
     `account_erasing` (accounts.signals); their rows and files go in this same transaction (files
-    after it commits). Rows with a foreign key to the user cascade."""
+    after it commits). Rows with a foreign key to the user cascade. With delete_appearances, every
+    video that shows them (others' too) is deleted as well."""
     people_holding.send(sender=User, user_ids=[user.pk])
     locked = User.objects.select_for_update().filter(pk=user.pk).first()
     if locked is None:
         return  # already erased
+    if delete_appearances:
+        account_appearances_deleting.send(sender=User, user=locked)
     account_erasing.send(sender=User, user=locked)
     # What told others about them goes too: their handle may be someone else's tomorrow.
     Notification.objects.filter(about_id=locked.pk).delete()

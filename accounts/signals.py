@@ -8,6 +8,11 @@ from typing import Any
 
 from django.dispatch import Signal
 
+# Sent inside the erasure transaction, before account_erasing, with `user`, when the person asked that
+# every video that shows them go with the account (DELETE /me?appearances=delete). Before: the apps'
+# erasure deletes the rows that say where the person appears.
+account_appearances_deleting = Signal()
+
 # Sent inside the erasure transaction, before the user row is deleted, with `user`. Each app
 # deletes what is the person's (rows its foreign keys would not cascade, files via
 # core.storage.delete_after_commit) so that nothing of them remains once the transaction commits.

@@ -4,10 +4,17 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from accounts.signals import became_minor, connect_person_data, people_holding
+from accounts.signals import account_appearances_deleting, became_minor, connect_person_data, people_holding
 from cameos import services
 
 connect_person_data("cameos", erase=services.user_cameo_erase, export=services.user_cameo_export)
+
+
+@receiver(account_appearances_deleting, dispatch_uid="cameos.account_appearances_deleting")
+def delete_the_videos_of_them(sender: Any, user: Any, **kwargs: Any) -> None:
+    """DELETE /me?appearances=delete: every video that shows the person goes with the account, as if
+    they deleted each (as DELETE /cameo?appearances=delete)."""
+    services.appearances_delete(person=user)
 
 
 @receiver(people_holding, dispatch_uid="cameos.people_holding")

@@ -422,3 +422,37 @@ def test_notifications_naming_someone_in_a_block_with_me_are_hidden_until_an_unb
     assert kinds() == []
     accounts_services.block_delete(blocker=other, blocked=me)
     assert kinds() == ["cameo_requested"]
+
+
+def test_erasing_the_account_with_appearances_deletes_every_video_that_shows_me(
+    api, me, other, activate_cameo, make_video, django_capture_on_commit_callbacks
+):
+    from accounts.models import User
+
+    activate_cameo(me)
+    showing = make_video(other, people=(me,))
+    fingerprint = Fingerprint(np.full((2, 32), 7, np.uint8), np.full(2, 100, np.uint8))  # vPDQ's shape
+    Video.objects.filter(pk=showing.pk).update(fingerprint=fingerprint.to_bytes())
+    draft = make_video(other, publish=False, people=(me,))
+    unrelated = make_video(other)
+
+    refused = api.delete("/api/v1/me?appearances=maybe")
+    assert refused.status_code == 400
+    assert "appearances" in refused.json()["fields"]
+    assert User.objects.filter(pk=me.pk).exists() and Video.objects.count() == 3
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete("/api/v1/me?appearances=delete").status_code == 204
+    assert not User.objects.filter(pk=me.pk).exists()
+    assert list(Video.objects.values_list("pk", flat=True)) == [unrelated.pk]
+    assert not default_storage.exists(showing.media.name)
+    assert not default_storage.exists(draft.media.name)
+    # As if I deleted each: no copy of it can be published again.
+    assert list(RemovedFingerprint.objects.values_list("video_id", "reason")) == [(showing.pk, "deleted_by_person")]
+
+
+def test_erasing_the_account_keeps_others_videos_of_me_by_default(api, me, other, activate_cameo, make_video):
+    activate_cameo(me)
+    showing = make_video(other, people=(me,))
+    assert api.delete("/api/v1/me").status_code == 204
+    assert list(Video.objects.values_list("pk", flat=True)) == [showing.pk]

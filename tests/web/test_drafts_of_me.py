@@ -1,7 +1,8 @@
 """Other people's drafts of me in the browser: I delete one from the video's own screen, and its author
 sees why it is gone; a draft whose publish is refused (I narrowed my audience meanwhile) shows the
 refusal instead of a dead player. Also the settings forms: a too long restriction is explained
-line by line, and changing the password keeps this device signed in."""
+line by line, and changing the password keeps this device signed in; and deleting the account with
+every video of me."""
 
 from __future__ import annotations
 
@@ -145,6 +146,22 @@ def test_drafts_of_me_deleted_or_refused_and_what_their_author_sees(people: Any,
     ana.page.reload()
     tab(ana.page, "Cameo").click()
     expect(ana.page.get_by_role("heading", name="Your cameo is active")).to_be_visible()
+
+    # Ana lets everyone use her cameo again and Ben makes a draft of her; then she leaves, choosing
+    # that every video of her goes too: Ben's draft is deleted with her account.
+    ana_token = token_of(app, "ana", "another-long-passphrase")
+    app.call("PATCH", "/cameo", {"audience": "everyone"}, ana_token)
+    park = generate_ready(app, ben_token, "@ana in the park")
+    ana.go("/profile")
+    ana.page.get_by_role("button", name="Delete my account").click()
+    dialog = ana.page.get_by_role("dialog", name="Delete your account?")
+    dialog.get_by_label("Also delete every video that shows me, others' too").check()
+    ana.shot("account-delete-with-videos", show=dialog)
+    dialog.get_by_role("button", name="Delete my account").click()
+    expect(ana.page.get_by_role("tab", name="Sign in")).to_be_visible()
+    assert app.call("GET", f"/generations/{park['id']}", token=ben_token)["video"] is None
+    with pytest.raises(Exception, match="401"):
+        app.call("GET", "/me", token=ana_token)
 
     for person in (ana, ben):
         person.check()

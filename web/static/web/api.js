@@ -134,7 +134,8 @@ export const api = {
   signOut: () => request("DELETE", "/auth/token"),
   me: () => request("GET", "/me"),
   updateMe: (data) => request("PATCH", "/me", { json: data }),
-  deleteMe: () => request("DELETE", "/me"),
+  deleteMe: ({ deleteVideos = false } = {}) =>
+    request("DELETE", "/me", { query: { appearances: deleteVideos ? "delete" : "keep" } }),
   exportMe: () => request("GET", "/me/export"),
   myBlocks: (cursor) => request("GET", "/me/blocks", { query: page(cursor) }),
   user: (handle) => request("GET", `/users/${enc(handle)}`),

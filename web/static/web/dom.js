@@ -178,9 +178,9 @@ export async function confirmDialog({ title, body, confirmLabel = "Confirm", dan
 /** A click on `button` asks first (confirmDialog, as a danger); once confirmed, `work` runs with it busy. */
 export function confirmThen(button, dialog, work) {
   button.addEventListener("click", async () => {
-    const { confirmed } = await confirmDialog({ ...dialog, danger: true });
+    const { confirmed, checked } = await confirmDialog({ ...dialog, danger: true });
     if (!confirmed) return;
-    await busy(button, work);
+    await busy(button, () => work({ checked }));  // checked: the dialog's option, when it has one
   });
 }
 

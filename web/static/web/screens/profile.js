@@ -229,8 +229,9 @@ function accountActions(me) {
     title: "Delete your account?",
     body: "Your profile, videos, cameo and everything else of yours are erased. This cannot be undone.",
     confirmLabel: "Delete my account",
-  }, async () => {
-    await api.deleteMe();
+    option: { label: "Also delete every video that shows me, others' too", checked: false },
+  }, async ({ checked }) => {
+    await api.deleteMe({ deleteVideos: checked });
     session.end("signed-out");
   });
   return h("section", { class: "card stack", "aria-labelledby": "account-title" },
