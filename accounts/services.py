@@ -68,7 +68,8 @@ _BIDI_CONTROLS = frozenset({"LRE", "RLE", "PDF", "LRO", "RLO", "LRI", "RLI", "FS
 def check_display_name(display_name: str) -> str:
     """The display name as stored: without surrounding whitespace, empty for none. InvalidInput for
     one that shows nothing (only format characters, zero-width or default-ignorable ones, fillers and
-    spaces: a blank that passes for a name) or that holds a bidi control (a name shown reversed)."""
+    spaces: a blank that passes for a name), that holds a control character (C0, DEL, C1: a line
+    break, a tab, an escape) or a bidi control (a name shown reversed)."""
     value = display_name.strip()
     if not value:
         return ""
@@ -76,6 +77,11 @@ def check_display_name(display_name: str) -> str:
     # that every screen draws as a space (in a prompt it is harmless).
     if not canonical(value, strict=False).replace("\u2800", "").strip():
         message = "Use at least one visible character, or leave the display name empty."
+        raise InvalidInput({"display_name": [message]}, detail=message)
+    if any(unicodedata.category(c) == "Cc" for c in value):
+        # A line break or a tab breaks every list the name is shown in; an escape (ESC, CSI) colours
+        # the terminal or log that prints it.
+        message = "Remove the line breaks, tabs and other control characters: a name is one line of text."
         raise InvalidInput({"display_name": [message]}, detail=message)
     if any(unicodedata.bidirectional(c) in _BIDI_CONTROLS for c in value):
         message = "Remove the characters that change the direction of text: they can make a name read as another."
