@@ -306,7 +306,10 @@ def notifications_withdraw(*, kind: str, key: str, values: Iterable[Any]) -> int
 
 
 def notifications_read(*, user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+    """Mark read what GET /notifications shows (notifications_of): one hidden by a block or a
+    deactivated account is not counted (the count would tell that it is there) and shows again
+    unread once it is shown again. How many."""
+    return notifications_of(user).filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
 def account_export(*, user: User) -> dict[str, Any]:
