@@ -248,10 +248,14 @@ def account_erase(*, user: User) -> None:
     locked.delete()
 
 
+@transaction.atomic
 def follow_create(*, follower: User, followee: User) -> None:
-    """Idempotent: following someone already followed changes nothing."""
+    """Idempotent: following someone already followed changes nothing. The two are held first (as
+    a block holds them), so a block made at the same time is seen: no follow is left across it."""
     if follower.pk == followee.pk:
         raise InvalidInput({"handle": ["You cannot follow yourself."]}, detail="You cannot follow yourself.")
+    if followee.pk not in people_hold(user_ids=[follower.pk, followee.pk]):  # erased while the hold waited
+        raise NotFound("No one has this handle.")
     relation = relation_between(follower.pk, followee.pk)
     if relation.blocked_by_them:
         # Said the same way as an unknown person: a block is never revealed to the blocked.
