@@ -154,6 +154,14 @@ def token_revoke(*, token: AuthToken) -> None:
     token.delete()
 
 
+def tokens_revoke_all(*, user: User, keep: AuthToken | None = None) -> None:
+    """Sign `user` out everywhere (a new password), but on `keep`'s device (the one that changed it)."""
+    tokens = AuthToken.objects.filter(user=user)
+    if keep is not None:
+        tokens = tokens.exclude(pk=keep.pk)
+    tokens.delete()
+
+
 @transaction.atomic
 def user_update(
     *,
@@ -182,10 +190,7 @@ def user_update(
         _check_password(password, user)
         user.set_password(password)
         fields.append("password")
-        others = AuthToken.objects.filter(user=user)
-        if keep_token is not None:
-            others = others.exclude(pk=keep_token.pk)
-        others.delete()
+        tokens_revoke_all(user=user, keep=keep_token)
     if fields:
         user.save(update_fields=fields)
     return user
