@@ -217,12 +217,14 @@ def user_birthdate_correct(*, user: User, birthdate: dt.date | None, by: User | 
 def user_active_set(*, user: User, active: bool, by: User | None = None) -> User:
     """Support (`by`, the staff member) deactivates an account (or opens it again). A deactivated
     person cannot sign in, is found by no search, profile or handle, and may be shown by no one:
-    account_deactivated lets the consent cascade stop what others were making with them. Opening it
-    again gives back what their cameo's settings allow."""
+    account_deactivated lets the consent cascade stop what others were making with them. Every token
+    goes: opening it again asks its owner to sign in, and one someone else held stays dead. Opening
+    it again gives back what their cameo's settings allow."""
     was_active = User.objects.filter(pk=user.pk).values_list("is_active", flat=True).first()
     user.is_active = active
     if was_active and not active:
         account_deactivated.send(sender=User, user=user, by_id=by.pk if by else None)
+        tokens_revoke_all(user=user)
     user.save(update_fields=["is_active"])
     return user
 
