@@ -53,6 +53,10 @@ def check_handle(handle: str) -> str:
     value = normalize_handle(handle)
     if not re.fullmatch(HANDLE_PATTERN, value):
         raise InvalidInput({"handle": ["Use 3–30 characters: letters, digits, _ and ."]})
+    if value.endswith("."):
+        # "@sam." at the end of a sentence mentions @sam (moderation.consent reads mentions so): a
+        # handle ending in a dot would never be asked for consent, and its mentions go to another.
+        raise InvalidInput({"handle": ["A handle cannot end with a dot."]})
     if value in conf().reserved_handles:
         raise InvalidInput({"handle": ["This handle is reserved."]})
     handle_choosing.send(sender=User, handle=value)

@@ -100,6 +100,18 @@ def test_bad_registrations_name_the_field_and_store_nothing(anon, overrides, fie
     assert User.objects.count() == 0
 
 
+@pytest.mark.parametrize("handle", ["sam.", "sam.lee.", "..."])
+def test_a_handle_ending_in_a_dot_is_refused_as_no_one_could_mention_it(anon, make_user, handle):
+    """`@sam.` at the end of a sentence mentions @sam (moderation.consent): a handle ending in a dot
+    would never be asked for consent, and its mentions would go to someone else."""
+    make_user("sam")
+    response = register(anon, handle=handle)
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"handle": ["A handle cannot end with a dot."]}
+    assert not User.objects.filter(handle=handle).exists()
+
+
 def test_missing_fields_are_named(anon):
     response = anon.post(REGISTER, {}, format="json")
     assert response.status_code == 400
