@@ -73,7 +73,8 @@ def check_display_name(display_name: str) -> str:
     """The display name as stored: without surrounding whitespace, empty for none. InvalidInput for
     one that shows nothing (only format characters, zero-width or default-ignorable ones, fillers and
     spaces: a blank that passes for a name), that holds a control character (C0, DEL, C1: a line
-    break, a tab, an escape) or a bidi control (a name shown reversed)."""
+    break, a tab, an escape) or a line or paragraph separator, or a bidi control (a name shown
+    reversed)."""
     value = display_name.strip()
     if not value:
         return ""
@@ -82,9 +83,9 @@ def check_display_name(display_name: str) -> str:
     if not canonical(value, strict=False).replace("\u2800", "").strip():
         message = "Use at least one visible character, or leave the display name empty."
         raise InvalidInput({"display_name": [message]}, detail=message)
-    if any(unicodedata.category(c) == "Cc" for c in value):
-        # A line break or a tab breaks every list the name is shown in; an escape (ESC, CSI) colours
-        # the terminal or log that prints it.
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        # A line break (a control, or U+2028 and U+2029) or a tab breaks every list the name is shown
+        # in; an escape (ESC, CSI) colours the terminal or log that prints it.
         message = "Remove the line breaks, tabs and other control characters: a name is one line of text."
         raise InvalidInput({"display_name": [message]}, detail=message)
     if any(unicodedata.bidirectional(c) in _BIDI_CONTROLS for c in value):

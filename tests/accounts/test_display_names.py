@@ -47,6 +47,8 @@ CONTROL_CHARACTERS = [
     "Ana\x7fLima",  # DEL
     "Ana\x85Lima",  # NEXT LINE (C1)
     "Ana\x9b31mLima",  # CSI (C1)
+    "Ana\u2028Lima",  # LINE SEPARATOR
+    "Ana\u2029Lima",  # PARAGRAPH SEPARATOR
 ]
 ACCEPTED = [
     ("Zoë 👩\u200d👩\u200d👧", "Zoë 👩\u200d👩\u200d👧"),  # ZWJ joins an emoji sequence
