@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
 from django.http import HttpRequest
 
 from accounts import services
@@ -32,9 +32,20 @@ class UserForm(UserChangeForm):
         return birthdate
 
 
+class PasswordForm(AdminPasswordChangeForm):
+    def save(self, commit: bool = True) -> Any:
+        user = super().save(commit)
+        if commit:
+            # As when the person changes it: support resets the password of an account someone else
+            # got into, and their tokens must stop working too.
+            services.tokens_revoke_all(user=user)
+        return user
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = UserForm
+    change_password_form = PasswordForm
     ordering = ("-date_joined",)
     list_display = ("handle", "display_name", "birthdate", "is_staff", "is_active", "date_joined")
     search_fields = ("handle", "display_name")

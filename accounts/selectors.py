@@ -78,11 +78,15 @@ BLOCK_PARTNERS_SQL = (
 )
 
 
-def block_partner_handles(viewer_id: int) -> frozenset[str]:
-    """The handles of the people in a block with the viewer, either way (most people have none)."""
+def block_partners_of(viewer_id: int) -> dict[int, str]:
+    """The people in a block with the viewer, either way, by id, with their handles (most people
+    have none)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT u.handle FROM accounts_user u WHERE u.id IN ({BLOCK_PARTNERS_SQL})", [viewer_id] * 2)  # noqa: S608 - constant SQL
-        return frozenset(row[0] for row in cursor.fetchall())
+        cursor.execute(
+            f"SELECT u.id, u.handle FROM accounts_user u WHERE u.id IN ({BLOCK_PARTNERS_SQL})",  # noqa: S608 - constant SQL
+            [viewer_id] * 2,
+        )
+        return dict(cursor.fetchall())
 
 
 def notifications_of(user: User) -> QuerySet[Notification]:

@@ -54,6 +54,10 @@ def check_handle(handle: str) -> str:
     value = normalize_handle(handle)
     if not re.fullmatch(HANDLE_PATTERN, value):
         raise InvalidInput({"handle": ["Use 3–30 characters: letters, digits, _ and ."]})
+    if value.endswith("."):
+        # "@sam." at the end of a sentence mentions @sam (moderation.consent reads mentions so): a
+        # handle ending in a dot would never be asked for consent, and its mentions go to another.
+        raise InvalidInput({"handle": ["A handle cannot end with a dot."]})
     if value in conf().reserved_handles:
         raise InvalidInput({"handle": ["This handle is reserved."]})
     handle_choosing.send(sender=User, handle=value)
@@ -69,7 +73,9 @@ _BIDI_CONTROLS = frozenset({"LRE", "RLE", "PDF", "LRO", "RLO", "LRI", "RLI", "FS
 def check_display_name(display_name: str) -> str:
     """The display name as stored: without surrounding whitespace, empty for none. InvalidInput for
     one that shows nothing (only format characters, zero-width or default-ignorable ones, fillers and
-    spaces: a blank that passes for a name) or that holds a bidi control (a name shown reversed)."""
+    spaces: a blank that passes for a name), that holds a control character (C0, DEL, C1: a line
+    break, a tab, an escape) or a line or paragraph separator, or a bidi control (a name shown
+    reversed)."""
     value = display_name.strip()
     if not value:
         return ""
@@ -77,6 +83,11 @@ def check_display_name(display_name: str) -> str:
     # that every screen draws as a space (in a prompt it is harmless).
     if not canonical(value, strict=False).replace("\u2800", "").strip():
         message = "Use at least one visible character, or leave the display name empty."
+        raise InvalidInput({"display_name": [message]}, detail=message)
+    if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in value):
+        # A line break (a control, or U+2028 and U+2029) or a tab breaks every list the name is shown
+        # in; an escape (ESC, CSI) colours the terminal or log that prints it.
+        message = "Remove the line breaks, tabs and other control characters: a name is one line of text."
         raise InvalidInput({"display_name": [message]}, detail=message)
     if any(unicodedata.bidirectional(c) in _BIDI_CONTROLS for c in value):
         message = "Remove the characters that change the direction of text: they can make a name read as another."
@@ -149,6 +160,14 @@ def token_revoke(*, token: AuthToken) -> None:
     token.delete()
 
 
+def tokens_revoke_all(*, user: User, keep: AuthToken | None = None) -> None:
+    """Sign `user` out everywhere (a new password), but on `keep`'s device (the one that changed it)."""
+    tokens = AuthToken.objects.filter(user=user)
+    if keep is not None:
+        tokens = tokens.exclude(pk=keep.pk)
+    tokens.delete()
+
+
 @transaction.atomic
 def user_update(
     *,
@@ -177,10 +196,7 @@ def user_update(
         _check_password(password, user)
         user.set_password(password)
         fields.append("password")
-        others = AuthToken.objects.filter(user=user)
-        if keep_token is not None:
-            others = others.exclude(pk=keep_token.pk)
-        others.delete()
+        tokens_revoke_all(user=user, keep=keep_token)
     if fields:
         user.save(update_fields=fields)
     return user
@@ -207,12 +223,14 @@ def user_birthdate_correct(*, user: User, birthdate: dt.date | None, by: User | 
 def user_active_set(*, user: User, active: bool, by: User | None = None) -> User:
     """Support (`by`, the staff member) deactivates an account (or opens it again). A deactivated
     person cannot sign in, is found by no search, profile or handle, and may be shown by no one:
-    account_deactivated lets the consent cascade stop what others were making with them. Opening it
-    again gives back what their cameo's settings allow."""
+    account_deactivated lets the consent cascade stop what others were making with them. Every token
+    goes: opening it again asks its owner to sign in, and one someone else held stays dead. Opening
+    it again gives back what their cameo's settings allow."""
     was_active = User.objects.filter(pk=user.pk).values_list("is_active", flat=True).first()
     user.is_active = active
     if was_active and not active:
         account_deactivated.send(sender=User, user=user, by_id=by.pk if by else None)
+        tokens_revoke_all(user=user)
     user.save(update_fields=["is_active"])
     return user
 
@@ -246,10 +264,14 @@ def account_erase(*, user: User, delete_appearances: bool = False) -> None:
     locked.delete()
 
 
+@transaction.atomic
 def follow_create(*, follower: User, followee: User) -> None:
-    """Idempotent: following someone already followed changes nothing."""
+    """Idempotent: following someone already followed changes nothing. The two are held first (as
+    a block holds them), so a block made at the same time is seen: no follow is left across it."""
     if follower.pk == followee.pk:
         raise InvalidInput({"handle": ["You cannot follow yourself."]}, detail="You cannot follow yourself.")
+    if followee.pk not in people_hold(user_ids=[follower.pk, followee.pk]):  # erased while the hold waited
+        raise NotFound("No one has this handle.")
     relation = relation_between(follower.pk, followee.pk)
     if relation.blocked_by_them:
         # Said the same way as an unknown person: a block is never revealed to the blocked.
@@ -304,7 +326,10 @@ def notifications_withdraw(*, kind: str, key: str, values: Iterable[Any]) -> int
 
 
 def notifications_read(*, user: User) -> int:
-    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+    """Mark read what GET /notifications shows (notifications_of): one hidden by a block or a
+    deactivated account is not counted (the count would tell that it is there) and shows again
+    unread once it is shown again. How many."""
+    return notifications_of(user).filter(read_at__isnull=True).update(read_at=timezone.now())
 
 
 def account_export(*, user: User) -> dict[str, Any]:

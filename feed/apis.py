@@ -57,14 +57,15 @@ _feed_bodies = TTLCache(ttl=conf().body_cache_seconds, max_items=50_000)
 
 def for_you_bodies(page: ForYouPage, viewer_id: int | None) -> list[dict[str, Any]]:
     ids, liked = page.ids, page.liked
-    bodies = _feed_bodies.get_many(ids)
-    missing = [i for i in ids if i not in bodies]
+    cached = _feed_bodies.get_many(ids)  # id → (body, its source's author id or None)
+    missing = [i for i in ids if i not in cached]
     if missing:
-        fresh = {card.id: video_body(card) for card in selectors.video_cards(missing)}
-        _feed_bodies.set_many({k: v for k, v in fresh.items() if v["status"] == Video.Status.PUBLISHED})
-        bodies.update(fresh)
-    shown = [{**bodies[i], "liked": i in liked} for i in ids if i in bodies]
-    return without_block_partners_shown(shown, viewer_id, page.block_partners)
+        fresh = {card.id: (video_body(card), card.remix_of_author_id) for card in selectors.video_cards(missing)}
+        _feed_bodies.set_many({k: v for k, v in fresh.items() if v[0]["status"] == Video.Status.PUBLISHED})
+        cached.update(fresh)
+    shown = [{**cached[i][0], "liked": i in liked} for i in ids if i in cached]
+    sources = {i: cached[i][1] for i in ids if i in cached and cached[i][1] is not None}
+    return without_block_partners_shown(shown, viewer_id, sources, page.block_partners)
 
 
 class ForYouApi(APIView):

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.presenters import UserSummaryOutput
-from accounts.selectors import block_partner_handles
+from accounts.selectors import block_partners_of
 from core.presenters import timestamp
 from feed import media, selectors
 from feed.models import Comment, Report, Steer, Video
@@ -44,23 +44,42 @@ def video_body(card: selectors.VideoCard, *, liked: bool = False) -> dict[str, A
 def video_bodies(ids: list[int], viewer: User | None) -> list[dict[str, Any]]:
     """Bodies of the videos with these ids, in order: two queries for a whole page."""
     liked = selectors.liked_ids(viewer, ids)
-    bodies = [video_body(card, liked=card.id in liked) for card in selectors.video_cards(ids)]
-    return without_block_partners_shown(bodies, getattr(viewer, "pk", None))
+    cards = selectors.video_cards(ids)
+    bodies = [video_body(card, liked=card.id in liked) for card in cards]
+    return without_block_partners_shown(bodies, getattr(viewer, "pk", None), remix_sources(cards))
+
+
+def remix_sources(cards: list[selectors.VideoCard]) -> dict[int, int]:
+    """The remixes among these cards that name their source: remix id → the source's author id."""
+    return {card.id: card.remix_of_author_id for card in cards if card.remix_of_author_id is not None}
 
 
 def without_block_partners_shown(
-    bodies: list[dict[str, Any]], viewer_id: int | None, partners: set[int] | None = None
+    bodies: list[dict[str, Any]], viewer_id: int | None, sources: dict[int, int], partners: set[int] | None = None
 ) -> list[dict[str, Any]]:
-    """The bodies without, in `cameos`, anyone in a block with the viewer: someone who blocked them
-    does not exist for them (their handle is a 404), and someone they blocked is not shown to them.
-    One query, for a signed-in viewer's page that shows someone, unless the caller read the ids of
-    the viewer's block partners already (`partners`) and there are none (For You: most viewers)."""
-    if viewer_id is None or partners == set() or not any(body["cameos"] for body in bodies):
+    """The bodies as the viewer sees them: without, in `cameos`, anyone in a block with the viewer
+    (someone who blocked them does not exist for them: their handle is a 404; someone they blocked is
+    not shown to them), and with `remix_of` null where the source's author (`sources`: remix_sources)
+    is in a block with them: that source is a 404 to them. One query, for a signed-in viewer's page
+    that shows someone or links a source, unless the caller read the ids of the viewer's block
+    partners already (`partners`): none at all (For You: most viewers), or a page that shows no one."""
+    shows = any(body["cameos"] for body in bodies)
+    if viewer_id is None or partners == set() or not (shows or sources):
         return bodies
-    hidden = block_partner_handles(viewer_id)
-    if not hidden:
+    hidden: set[str] = set()
+    if partners is None or shows:
+        found = block_partners_of(viewer_id)
+        partners, hidden = set(found), set(found.values())
+    if not partners:
         return bodies
-    return [{**body, "cameos": [h for h in body["cameos"] if h not in hidden]} for body in bodies]
+    return [
+        {
+            **body,
+            "cameos": [h for h in body["cameos"] if h not in hidden],
+            "remix_of": None if sources.get(body["id"]) in partners else body["remix_of"],
+        }
+        for body in bodies
+    ]
 
 
 class AuthorOutput(UserSummaryOutput):  # who made a video or wrote a comment (no docstring: it would enter the schema)
@@ -91,7 +110,10 @@ class VideoOutput(serializers.Serializer):
         child=serializers.CharField(),
         help_text="Handles of the people shown, but for anyone in a block with the caller or deactivated.",
     )
-    remix_of = serializers.IntegerField(allow_null=True)
+    remix_of = serializers.IntegerField(
+        allow_null=True,
+        help_text="The source's id while it is published, but null for anyone in a block with its author.",
+    )
     created_at = serializers.DateTimeField()
     published_at = serializers.DateTimeField(allow_null=True)
     liked = serializers.BooleanField(help_text="The caller likes it.")

@@ -79,6 +79,7 @@ class VideoCard:
     views: int
     remixes: int
     remix_of_id: int | None
+    remix_of_author_id: int | None  # the source's author, never shown: whom a block hides it from
     created_at: dt.datetime
     published_at: dt.datetime | None
     people: tuple[str, ...]
@@ -92,7 +93,9 @@ def video_cards(ids: Sequence[int]) -> list[VideoCard]:
     """Cards of the videos with these ids, in the order of `ids` (missing ones left out). Their people
     leave out an account support deactivated (its handle is found by nothing). `remix_of_id` is the
     source only while it is published: a remix points at no draft or removed video (a 404 to all but
-    a few), and names its source once that is published (its remix count counts published remixes)."""
+    a few), and names its source once that is published (its remix count counts published remixes).
+    `remix_of_author_id` is that source's author (feed.presenters hides the source from whoever is
+    in a block with them)."""
     wanted = [int(i) for i in ids]
     if not wanted:
         return []
@@ -104,7 +107,7 @@ def video_cards(ids: Sequence[int]) -> list[VideoCard]:
     sql = (
         "SELECT v.id, v.author_id, u.handle, u.display_name, v.status, v.caption, v.media_key, v.media, v.poster, "
         "v.duration_ms, v.width, v.height, v.like_count, v.comment_count, v.view_count, v.remix_count, "
-        f"src.id, v.created_at, v.published_at, (SELECT {people} FROM feed_videoperson vp "
+        f"src.id, src.author_id, v.created_at, v.published_at, (SELECT {people} FROM feed_videoperson vp "
         "JOIN accounts_user pu ON pu.id = vp.user_id WHERE vp.video_id = v.id AND pu.is_active) "
         "FROM feed_video v JOIN accounts_user u ON u.id = v.author_id "
         f"LEFT JOIN feed_video src ON src.id = v.remix_of_id AND src.status = %s WHERE {match}"

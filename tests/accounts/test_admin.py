@@ -1,7 +1,7 @@
 """The accounts' admin: support corrects a date of birth through the service, so that someone it makes
 a minor stops the videos people they never approved were making with them; support deletes an account
-as the person would erase it; follows and blocks are people's own choices, which support may look at
-and never change."""
+as the person would erase it; a password support sets signs the account out everywhere; follows and
+blocks are people's own choices, which support may look at and never change."""
 
 import datetime as dt
 
@@ -206,3 +206,22 @@ def test_support_deleting_an_account_erases_it_as_the_person_would(
     assert not User.objects.filter(pk=her.pk).exists()
     assert not any(default_storage.exists(f) for f in files)
     assert AuditEvent.objects.filter(kind="account_erased", subject_id=her.pk).exists()
+
+
+def test_support_setting_a_new_password_signs_the_account_out_everywhere(support, make_user, client_of):
+    """Support resets the password of an account someone else got into: every token of it stops
+    working, as when the person changes it themselves (but for the device that asked, none here)."""
+    taken = make_user("taken.over")
+    phone = client_of(taken)
+    assert phone.get("/api/v1/me").status_code == 200
+
+    page = support.post(
+        f"/admin/accounts/user/{taken.pk}/password/",
+        {"password1": "a-fresh-start-passphrase", "password2": "a-fresh-start-passphrase", "usable_password": "true"},
+    )
+
+    assert page.status_code == 302, page.content.decode()[:2000]
+    taken.refresh_from_db()
+    assert taken.check_password("a-fresh-start-passphrase")
+    assert phone.get("/api/v1/me").status_code == 401
+    assert not taken.auth_tokens.exists()

@@ -2,6 +2,7 @@
 
 import pytest
 
+from accounts import services
 from accounts.models import AuthToken, User
 from tests.conftest import PASSWORD
 
@@ -99,6 +100,18 @@ def test_bad_registrations_name_the_field_and_store_nothing(anon, overrides, fie
     assert User.objects.count() == 0
 
 
+@pytest.mark.parametrize("handle", ["sam.", "sam.lee.", "..."])
+def test_a_handle_ending_in_a_dot_is_refused_as_no_one_could_mention_it(anon, make_user, handle):
+    """`@sam.` at the end of a sentence mentions @sam (moderation.consent): a handle ending in a dot
+    would never be asked for consent, and its mentions would go to someone else."""
+    make_user("sam")
+    response = register(anon, handle=handle)
+
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"handle": ["A handle cannot end with a dot."]}
+    assert not User.objects.filter(handle=handle).exists()
+
+
 def test_missing_fields_are_named(anon):
     response = anon.post(REGISTER, {}, format="json")
     assert response.status_code == 400
@@ -147,6 +160,22 @@ def test_a_disabled_account_cannot_use_its_token(client_of, me):
     client = client_of(me)
     User.objects.filter(pk=me.pk).update(is_active=False)
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_an_account_support_deactivates_is_signed_out_for_good(client_of, anon, me):
+    """Deactivating ends every session: opening the account again asks its owner to sign in again,
+    and a token someone else held (the reason support closed it, often) stays dead."""
+    client = client_of(me)
+    services.user_active_set(user=me, active=False)
+    assert client.get("/api/v1/me").status_code == 401
+    signing_in = {"handle": "me.myself", "password": PASSWORD}
+    assert anon.post("/api/v1/auth/token", signing_in, format="json").status_code == 400
+
+    services.user_active_set(user=me, active=True)
+
+    assert client.get("/api/v1/me").status_code == 401
+    token = anon.post("/api/v1/auth/token", signing_in, format="json").json()["token"]
+    assert anon.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
 
 
 def test_registration_is_throttled(anon, settings, mid_window):

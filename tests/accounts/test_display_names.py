@@ -1,6 +1,7 @@
 """A display name shows something and reads as written: one made only of invisible characters (a blank
-that passes for a name) or holding a bidi control (a name shown reversed) is refused wherever it is
-set, and nothing is stored. Empty stays allowed: no display name."""
+that passes for a name), holding a bidi control (a name shown reversed) or a control character (a
+line break, a tab, a terminal escape) is refused wherever it is set, and nothing is stored. Empty
+stays allowed: no display name."""
 
 import pytest
 from django.test import Client
@@ -13,6 +14,7 @@ pytestmark = pytest.mark.django_db
 REGISTER = "/api/v1/auth/register"
 ME = "/api/v1/me"
 INVISIBLE = "Use at least one visible character, or leave the display name empty."
+CONTROL = "Remove the line breaks, tabs and other control characters: a name is one line of text."
 BIDI = "Remove the characters that change the direction of text: they can make a name read as another."
 
 NOTHING_VISIBLE = [
@@ -35,6 +37,18 @@ DIRECTION_CONTROLS = [
     "Ana \u202bLima",  # RLE, unpaired
     "Ana \u2067Lima\u2069",  # RLI … PDI
     "Ana Lima\u2069",  # an unpaired PDI closes the isolate a client puts around the name
+]
+CONTROL_CHARACTERS = [
+    "Ana\nLima",  # a line break: the name takes two lines wherever it is shown
+    "Ana\r\nLima",
+    "Ana\tLima",
+    "\x1b[31mAna Lima",  # an ANSI escape: colours a terminal or a log that shows it
+    "Ana\x07",  # BEL
+    "Ana\x7fLima",  # DEL
+    "Ana\x85Lima",  # NEXT LINE (C1)
+    "Ana\x9b31mLima",  # CSI (C1)
+    "Ana\u2028Lima",  # LINE SEPARATOR
+    "Ana\u2029Lima",  # PARAGRAPH SEPARATOR
 ]
 ACCEPTED = [
     ("Zoë 👩\u200d👩\u200d👧", "Zoë 👩\u200d👩\u200d👧"),  # ZWJ joins an emoji sequence
@@ -74,6 +88,15 @@ def test_registering_with_a_bidi_control_in_the_display_name_is_refused_and_stor
     assert not User.objects.exists()
 
 
+@pytest.mark.parametrize("name", CONTROL_CHARACTERS)
+def test_registering_with_a_control_character_in_the_display_name_is_refused_and_stores_nothing(anon, name):
+    response = register(anon, name)
+
+    assert response.status_code == 400
+    assert response.json() == refused(CONTROL)
+    assert not User.objects.exists()
+
+
 @pytest.mark.parametrize(("name", "stored"), ACCEPTED)
 def test_visible_names_in_any_script_and_no_name_are_registered(anon, name, stored):
     response = register(anon, name)
@@ -84,7 +107,12 @@ def test_visible_names_in_any_script_and_no_name_are_registered(anon, name, stor
 
 
 @pytest.mark.parametrize(
-    ("name", "message"), [*((n, INVISIBLE) for n in NOTHING_VISIBLE), *((n, BIDI) for n in DIRECTION_CONTROLS)]
+    ("name", "message"),
+    [
+        *((n, INVISIBLE) for n in NOTHING_VISIBLE),
+        *((n, BIDI) for n in DIRECTION_CONTROLS),
+        *((n, CONTROL) for n in CONTROL_CHARACTERS),
+    ],
 )
 def test_changing_my_display_name_to_an_invisible_or_reversed_one_is_refused_and_keeps_mine(api, me, name, message):
     response = api.patch(ME, {"display_name": name}, format="json")

@@ -70,6 +70,24 @@ def test_password_change_needs_the_current_one_and_signs_out_other_devices(clien
     assert ok.status_code == 200
 
 
+def test_guessing_the_current_password_is_throttled_as_signing_in_is(client_of, me, settings, mid_window):
+    """A token is no way around the sign-in limit: each check of the current password counts against
+    `sign_in`, the other updates do not."""
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"sign_in": "2/minute"}}
+    api = client_of(me)
+    for name in ("One", "Two", "Three"):
+        assert api.patch(ME, {"display_name": name}, format="json").status_code == 200
+    guesses = [
+        api.patch(ME, {"password": "a-brand-new-passphrase", "current_password": guess}, format="json")
+        for guess in ("wrong-one", "wrong-two", PASSWORD)
+    ]
+
+    assert [r.status_code for r in guesses] == [400, 400, 429]
+    assert guesses[2].json()["error"] == "throttled"
+    me.refresh_from_db()
+    assert me.check_password(PASSWORD)
+
+
 @pytest.mark.parametrize(
     "body",
     [

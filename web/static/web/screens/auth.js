@@ -34,7 +34,8 @@ function signUpForm(next) {
   const summary = errorBox();
   const form = h("form", { class: "stack", novalidate: true, "aria-label": "Create account" },
     field("Handle", input("handle", { autocomplete: "username", required: true, minlength: 3, maxlength: 30,
-      pattern: "[A-Za-z0-9_.]{3,30}" }), { hint: "3–30 letters, digits, _ or . — people mention you as @handle." }),
+      pattern: "[A-Za-z0-9_.]{2,29}[A-Za-z0-9_]" }),
+      { hint: "3–30 letters, digits, _ or ., not ending in . — people mention you as @handle." }),
     field("Display name", input("display_name", { autocomplete: "name", maxlength: 50, autocapitalize: "words",
       spellcheck: "true" }), { hint: "Optional." }),
     field("Birthdate", input("birthdate", { type: "date", autocomplete: "bday" }),
