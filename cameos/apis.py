@@ -101,6 +101,22 @@ class MyCameoApi(APIView):
             )
             return fields
 
+        def to_internal_value(self, data: Any) -> Any:
+            # JSON types as written, as ChallengeInput's voice: DRF would read "yes" or 1 as true and
+            # 123 as the text "123", so a client's mistake would change a consent setting.
+            if isinstance(data, dict):
+                wrong: dict[str, list[str]] = {}
+                if data.get("protect_name") is not None and not isinstance(data["protect_name"], bool):
+                    wrong["protect_name"] = ["true or false."]
+                if data.get("instructions") is not None and not isinstance(data["instructions"], str):
+                    wrong["instructions"] = ["Not a valid string."]
+                restrictions = data.get("restrictions")
+                if isinstance(restrictions, list) and not all(isinstance(r, str) for r in restrictions):
+                    wrong["restrictions"] = ["Each restriction is a string."]
+                if wrong:
+                    raise serializers.ValidationError(wrong)
+            return super().to_internal_value(data)
+
     class DeleteQuery(serializers.Serializer):
         appearances = serializers.ChoiceField(choices=["keep", "delete"], default="keep")
 

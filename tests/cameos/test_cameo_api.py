@@ -68,6 +68,11 @@ def test_update_preferences(api, me, activate_cameo):
         ({"restrictions": [f"rule {i}" for i in range(11)]}, "restrictions"),
         ({"restrictions": "no politics"}, "restrictions"),
         ({"protect_name": "maybe"}, "protect_name"),
+        # JSON types as written: a string or a number is no boolean, a number no text (not coerced).
+        ({"protect_name": "yes"}, "protect_name"),
+        ({"protect_name": 1}, "protect_name"),
+        ({"instructions": 123}, "instructions"),
+        ({"restrictions": ["no politics", 12]}, "restrictions"),
         ({"owner": 3}, "owner"),
     ],
 )
@@ -75,9 +80,10 @@ def test_bad_preferences_are_400_and_change_nothing(api, me, activate_cameo, bod
     activate_cameo(me)
     response = api.patch(CAMEO, body, format="json")
     assert response.status_code == 400
+    assert response.json()["error"] == "invalid"
     assert field in response.json()["fields"]
     cameo = Cameo.objects.get(owner=me)
-    assert (cameo.audience, cameo.instructions, cameo.restrictions) == ("approved", "", [])
+    assert (cameo.audience, cameo.instructions, cameo.restrictions, cameo.protect_name) == ("approved", "", [], False)
 
 
 @pytest.mark.parametrize(
