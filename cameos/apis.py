@@ -212,7 +212,8 @@ class RequestsApi(APIView):
     def get(self, request: Request) -> Response:
         page = keyset_page(
             selectors.requests_for(request.user),
-            ordering=("-id",),
+            # Newest asked first: a request asked again after the cool-down keeps its row (and id).
+            ordering=("-requested_at", "-id"),
             salt=f"cameo-requests-{request.user.pk}",
             **page_query(request),
         )

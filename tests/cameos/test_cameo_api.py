@@ -387,6 +387,29 @@ def test_asking_again_after_the_cooldown_tells_the_owner_once(client_of, api, me
     assert Notification.objects.filter(user=me, kind=Notification.Kind.CAMEO_REQUESTED).count() == 2
 
 
+def test_a_request_asked_again_after_the_cooldown_is_first_in_the_owners_list(
+    client_of, api, me, other, make_user, activate_cameo
+):
+    """The owner is told someone asked again: the list shows that request first, newest asked first, not
+    where the first request of theirs once stood (page after page down for a cameo many ask for)."""
+    import datetime as dt
+
+    activate_cameo(me)
+    grant_id = client_of(other).post("/api/v1/cameos/me.myself/requests").json()["id"]
+    api.post(f"/api/v1/cameo/requests/{grant_id}/deny")
+    for person in (make_user("second"), make_user("third")):
+        assert client_of(person).post("/api/v1/cameos/me.myself/requests").status_code == 201
+    CameoGrant.objects.filter(pk=grant_id).update(decided_at=timezone.now() - dt.timedelta(days=365))
+    assert client_of(other).post("/api/v1/cameos/me.myself/requests").status_code == 201
+
+    listed = [r["person"]["handle"] for r in api.get("/api/v1/cameo/requests").json()["results"]]
+    assert listed == ["other.person", "third", "second"]
+    first = api.get("/api/v1/cameo/requests?limit=2").json()
+    rest = api.get(f"/api/v1/cameo/requests?limit=2&cursor={first['next']}").json()
+    assert [r["person"]["handle"] for r in first["results"] + rest["results"]] == listed
+    assert rest["next"] is None
+
+
 def test_a_block_ends_an_approval_and_an_unblock_does_not_bring_it_back(client_of, api, me, other, activate_cameo):
     import datetime as dt
 
