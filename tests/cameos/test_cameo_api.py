@@ -410,6 +410,35 @@ def test_a_request_asked_again_after_the_cooldown_is_first_in_the_owners_list(
     assert rest["next"] is None
 
 
+@pytest.mark.parametrize("before", [None, "denied", "denied, the row read too"])
+def test_two_asks_at_once_tell_the_owner_once(client_of, api, me, other, activate_cameo, monkeypatch, before):
+    """A double tap on Ask, as two requests that both read before either wrote (PostgreSQL's READ
+    COMMITTED; simulated here by stale reads): one request, one notification."""
+    import datetime as dt
+
+    from accounts.models import Notification
+    from cameos import selectors
+
+    activate_cameo(me)
+    if before:  # the first request, denied long ago: both asks see the cool-down over
+        grant = services.grant_request(requester=other, owner=me)
+        services.grant_decide(owner=me, grant_id=grant.pk, approve=False)
+        CameoGrant.objects.filter(pk=grant.pk).update(decided_at=timezone.now() - dt.timedelta(days=365))
+        Notification.objects.all().delete()
+    stale = selectors.cameo_access(Cameo.objects.select_related("owner").get(owner=me), other)
+    stale_row = CameoGrant.objects.filter(grantee=other).first()
+    assert stale.can_request
+    asker = client_of(other)
+    assert asker.post("/api/v1/cameos/me.myself/requests").status_code == 201  # the first one writes
+    monkeypatch.setattr(selectors, "cameo_access", lambda cameo, user: stale)  # the second read before it
+    if before == "denied, the row read too":
+        monkeypatch.setattr(CameoGrant.objects, "get_or_create", lambda **kwargs: (stale_row, False))
+    response = asker.post("/api/v1/cameos/me.myself/requests")
+    assert (response.status_code, response.json()["status"]) == (201, "requested")
+    assert CameoGrant.objects.get().status == "requested"
+    assert Notification.objects.filter(user=me, kind=Notification.Kind.CAMEO_REQUESTED).count() == 1
+
+
 def test_a_block_ends_an_approval_and_an_unblock_does_not_bring_it_back(client_of, api, me, other, activate_cameo):
     import datetime as dt
 
