@@ -42,6 +42,25 @@ from core.serializers import StrictSerializer
 from feed.presenters import VideoOutput, video_bodies
 from feed.selectors import videos_search
 
+
+class JSONString(serializers.CharField):
+    """A JSON string only: DRF's CharField takes 123 as "123", so a client's mistake became a setting."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JSONBoolean(serializers.BooleanField):
+    """true or false only: DRF's BooleanField takes "yes", "on" or 1 as true, turning a consent setting on."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 # --- enrollment ------------------------------------------------------------------------------------
 
 
@@ -87,15 +106,15 @@ class MyCameoApi(APIView):
 
     class CameoUpdateInput(StrictSerializer):
         audience = serializers.ChoiceField(choices=Audience.choices, required=False)
-        instructions = serializers.CharField(max_length=300, required=False, allow_blank=True)
-        restrictions = serializers.ListField(child=serializers.CharField(), required=False)
-        protect_name = serializers.BooleanField(required=False)
+        instructions = JSONString(max_length=300, required=False, allow_blank=True)
+        restrictions = serializers.ListField(child=JSONString(), required=False)
+        protect_name = JSONBoolean(required=False)
 
         def get_fields(self) -> dict[str, serializers.Field]:
             fields = super().get_fields()
             limits = conf()  # the same limits as cameos.services.cameo_update's check
             fields["restrictions"] = serializers.ListField(
-                child=serializers.CharField(max_length=limits.restriction_max_length),
+                child=JSONString(max_length=limits.restriction_max_length),
                 required=False,
                 max_length=limits.restriction_max_items,
             )
@@ -196,7 +215,8 @@ class RequestsApi(APIView):
     def get(self, request: Request) -> Response:
         page = keyset_page(
             selectors.requests_for(request.user),
-            ordering=("-id",),
+            # Newest asked first: a request asked again after the cool-down keeps its row (and id).
+            ordering=("-requested_at", "-id"),
             salt=f"cameo-requests-{request.user.pk}",
             **page_query(request),
         )

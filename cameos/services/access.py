@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -186,7 +186,12 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
         if access.available:
             raise Conflict("You can already use this cameo.", code="already_available")
         raise Forbidden("This cameo is not available.", code="not_available")
-    grant, created = CameoGrant.objects.get_or_create(cameo=cameo, grantee=requester)
+    try:
+        grant, created = CameoGrant.objects.get_or_create(cameo=cameo, grantee=requester)
+    except IntegrityError:  # the owner erased the cameo since it was read: nothing to ask for
+        raise Forbidden("This cameo is not available.", code="not_available") from None
+    if not created and grant.status == CameoGrant.Status.REQUESTED:
+        return grant  # a second ask that read the access before the first one wrote (a double tap): told once
     if not created and grant.status in (CameoGrant.Status.DENIED, CameoGrant.Status.REVOKED):
         cool_down = dt.timedelta(seconds=conf().request_cooldown_seconds)
         if grant.decided_at and timezone.now() - grant.decided_at < cool_down:
@@ -196,10 +201,12 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
             raise Conflict(
                 f"Your last request was answered recently; you can ask again from {again}.", code="request_cooldown"
             )
-        CameoGrant.objects.filter(pk=grant.pk).update(
+        asked = CameoGrant.objects.filter(pk=grant.pk, status=grant.status).update(
             status=CameoGrant.Status.REQUESTED, requested_at=timezone.now(), decided_at=None
         )
         grant.refresh_from_db()
+        if not asked:  # asked again by a request at the same moment, which told the owner
+            return grant
     notify(user_id=owner.pk, kind=Notification.Kind.CAMEO_REQUESTED, about=requester.pk, handle=requester.handle)
     return grant
 

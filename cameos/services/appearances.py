@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from accounts.models import Notification, User
 from accounts.selectors import is_blocked_between
@@ -146,34 +146,37 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
     known = set(VideoPerson.objects.filter(user=owner, video_id__in=list(by_video)).values_list("video_id", flat=True))
     revealed: list[int] = []
     possible: list[Video] = []
-    with transaction.atomic():
-        earlier = {a.video_id: a for a in Appearance.objects.filter(user=owner, video_id__in=list(by_video))}
-        videos = Video.objects.filter(pk__in=[v for v in by_video if v not in known]).exclude(
-            status=Video.Status.REMOVED
+    earlier = {a.video_id: a for a in Appearance.objects.filter(user=owner, video_id__in=list(by_video))}
+    videos = Video.objects.filter(pk__in=[v for v in by_video if v not in known]).exclude(status=Video.Status.REMOVED)
+    for video in videos:
+        found = by_video[video.pk]
+        similarity = max(hit.similarity for hit, _ in found)
+        sure = video.author_id == owner.pk or any(
+            track_reveals(similarity=hit.similarity, frames=hit.frames, runner_up=other, published=video.is_published)
+            for hit, other in found
         )
-        for video in videos:
-            found = by_video[video.pk]
-            similarity = max(hit.similarity for hit, _ in found)
-            sure = video.author_id == owner.pk or any(
-                track_reveals(
-                    similarity=hit.similarity, frames=hit.frames, runner_up=other, published=video.is_published
+        before = earlier.get(video.pk)
+        if before is not None and (before.match == Appearance.Match.REMOVED or not sure):
+            continue  # its author said it is not them, or still only a possible match
+        match = Appearance.Match.CONFIRMED if sure else Appearance.Match.POSSIBLE
+        try:
+            # One video at a time: a video deleted since it was read fails its foreign keys when its
+            # rows commit, and loses only itself, not every video of the scan and the notification.
+            with transaction.atomic():
+                Appearance.objects.update_or_create(
+                    video=video,
+                    user=owner,
+                    defaults={"source": Appearance.Source.DETECTED, "similarity": similarity, "match": match},
                 )
-                for hit, other in found
-            )
-            before = earlier.get(video.pk)
-            if before is not None and (before.match == Appearance.Match.REMOVED or not sure):
-                continue  # its author said it is not them, or still only a possible match
-            match = Appearance.Match.CONFIRMED if sure else Appearance.Match.POSSIBLE
-            Appearance.objects.update_or_create(
-                video=video,
-                user=owner,
-                defaults={"source": Appearance.Source.DETECTED, "similarity": similarity, "match": match},
-            )
-            if sure:
-                feed_services.video_add_person(video=video, user=owner)
-                revealed.append(video.pk)
-            else:
-                possible.append(video)
+                if sure:
+                    feed_services.video_add_person(video=video, user=owner)
+        except IntegrityError:
+            continue
+        if sure:
+            revealed.append(video.pk)
+        else:
+            possible.append(video)
+    with transaction.atomic():
         for video in possible:
             _possible_match_found(video, owner.pk)
         if revealed or possible:

@@ -307,3 +307,28 @@ def test_narrowing_the_audience_can_delete_the_videos_of_people_no_longer_allowe
     assert response.status_code == 200 and response.json()["audience"] == "approved"
     assert not Video.objects.filter(pk=gone.pk).exists()
     assert Video.objects.filter(pk__in=[kept.pk, mine.pk]).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)  # the scan's own commits, where a foreign key is checked
+def test_a_video_deleted_while_my_face_is_searched_loses_only_itself(
+    api, me, make_user, make_video, activate_cameo, monkeypatch
+):
+    """A scan of existing videos that meets a video deleted meanwhile still reveals the others and
+    tells me of them (it lost them all, no notification, a failed task)."""
+    template = faces.template("astronaut")
+    activate_cameo(me, template=template)
+    author = make_user("early.maker")
+    kept, gone = make_video(author, publish=False), make_video(author, publish=False)
+    for video in (kept, gone):
+        gallery.video_faces_put(video.pk, [(template, 0, 900, 4)])
+    add_person = feed.video_add_person
+
+    def deleted_meanwhile(*, video, user):  # the author deletes `gone` while the scan is at `kept`
+        if video.pk == kept.pk:
+            feed.video_delete(video=Video.objects.get(pk=gone.pk), by=author)
+        add_person(video=video, user=user)
+
+    monkeypatch.setattr(feed, "video_add_person", deleted_meanwhile)
+    assert cameos.existing_videos_scan(cameo_id=me.cameo.pk) == [kept.pk]
+    assert [r["video"]["id"] for r in api.get(URL).json()["results"]] == [kept.pk]
+    assert Notification.objects.get(user=me, kind="video_of_you_found").data == {"video_ids": [kept.pk]}

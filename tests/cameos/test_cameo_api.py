@@ -70,6 +70,11 @@ def test_update_preferences(api, me, activate_cameo):
         ({"restrictions": [f"rule {i}" for i in range(11)]}, "restrictions"),
         ({"restrictions": "no politics"}, "restrictions"),
         ({"protect_name": "maybe"}, "protect_name"),
+        # JSON types as written: a string or a number is no boolean, a number no text (not coerced).
+        ({"protect_name": "yes"}, "protect_name"),
+        ({"protect_name": 1}, "protect_name"),
+        ({"instructions": 123}, "instructions"),
+        ({"restrictions": ["no politics", 12]}, "restrictions"),
         ({"owner": 3}, "owner"),
     ],
 )
@@ -77,9 +82,10 @@ def test_bad_preferences_are_400_and_change_nothing(api, me, activate_cameo, bod
     activate_cameo(me)
     response = api.patch(CAMEO, body, format="json")
     assert response.status_code == 400
+    assert response.json()["error"] == "invalid"
     assert field in response.json()["fields"]
     cameo = Cameo.objects.get(owner=me)
-    assert (cameo.audience, cameo.instructions, cameo.restrictions) == ("approved", "", [])
+    assert (cameo.audience, cameo.instructions, cameo.restrictions, cameo.protect_name) == ("approved", "", [], False)
 
 
 @pytest.mark.parametrize(
@@ -384,6 +390,78 @@ def test_asking_again_after_the_cooldown_tells_the_owner_once(client_of, api, me
     response = asker.post("/api/v1/cameos/me.myself/requests")
     assert (response.status_code, response.json()["status"]) == (201, "requested")
     assert Notification.objects.filter(user=me, kind=Notification.Kind.CAMEO_REQUESTED).count() == 2
+
+
+def test_a_request_asked_again_after_the_cooldown_is_first_in_the_owners_list(
+    client_of, api, me, other, make_user, activate_cameo
+):
+    """The owner is told someone asked again: the list shows that request first, newest asked first, not
+    where the first request of theirs once stood (page after page down for a cameo many ask for)."""
+    import datetime as dt
+
+    activate_cameo(me)
+    grant_id = client_of(other).post("/api/v1/cameos/me.myself/requests").json()["id"]
+    api.post(f"/api/v1/cameo/requests/{grant_id}/deny")
+    for person in (make_user("second"), make_user("third")):
+        assert client_of(person).post("/api/v1/cameos/me.myself/requests").status_code == 201
+    CameoGrant.objects.filter(pk=grant_id).update(decided_at=timezone.now() - dt.timedelta(days=365))
+    assert client_of(other).post("/api/v1/cameos/me.myself/requests").status_code == 201
+
+    listed = [r["person"]["handle"] for r in api.get("/api/v1/cameo/requests").json()["results"]]
+    assert listed == ["other.person", "third", "second"]
+    first = api.get("/api/v1/cameo/requests?limit=2").json()
+    rest = api.get(f"/api/v1/cameo/requests?limit=2&cursor={first['next']}").json()
+    assert [r["person"]["handle"] for r in first["results"] + rest["results"]] == listed
+    assert rest["next"] is None
+
+
+@pytest.mark.parametrize("before", [None, "denied", "denied, the row read too"])
+def test_two_asks_at_once_tell_the_owner_once(client_of, api, me, other, activate_cameo, monkeypatch, before):
+    """A double tap on Ask, as two requests that both read before either wrote (PostgreSQL's READ
+    COMMITTED; simulated here by stale reads): one request, one notification."""
+    import datetime as dt
+
+    from accounts.models import Notification
+    from cameos import selectors
+
+    activate_cameo(me)
+    if before:  # the first request, denied long ago: both asks see the cool-down over
+        grant = services.grant_request(requester=other, owner=me)
+        services.grant_decide(owner=me, grant_id=grant.pk, approve=False)
+        CameoGrant.objects.filter(pk=grant.pk).update(decided_at=timezone.now() - dt.timedelta(days=365))
+        Notification.objects.all().delete()
+    stale = selectors.cameo_access(Cameo.objects.select_related("owner").get(owner=me), other)
+    stale_row = CameoGrant.objects.filter(grantee=other).first()
+    assert stale.can_request
+    asker = client_of(other)
+    assert asker.post("/api/v1/cameos/me.myself/requests").status_code == 201  # the first one writes
+    monkeypatch.setattr(selectors, "cameo_access", lambda cameo, user: stale)  # the second read before it
+    if before == "denied, the row read too":
+        monkeypatch.setattr(CameoGrant.objects, "get_or_create", lambda **kwargs: (stale_row, False))
+    response = asker.post("/api/v1/cameos/me.myself/requests")
+    assert (response.status_code, response.json()["status"]) == (201, "requested")
+    assert CameoGrant.objects.get().status == "requested"
+    assert Notification.objects.filter(user=me, kind=Notification.Kind.CAMEO_REQUESTED).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)  # the request's own commits, where the foreign key is checked
+def test_asking_while_the_owner_deletes_the_cameo_is_not_available_not_a_500(
+    client_of, me, other, activate_cameo, monkeypatch
+):
+    from cameos import selectors
+
+    activate_cameo(me)
+    read = selectors.cameo_access
+
+    def read_then_deleted(cameo, user):  # the owner's DELETE /cameo commits between the read and the write
+        access = read(cameo, user)
+        services.cameo_delete(owner=me)
+        return access
+
+    monkeypatch.setattr(selectors, "cameo_access", read_then_deleted)
+    response = client_of(other).post("/api/v1/cameos/me.myself/requests")
+    assert (response.status_code, response.json()["error"]) == (403, "not_available")
+    assert not CameoGrant.objects.exists()
 
 
 def test_a_block_ends_an_approval_and_an_unblock_does_not_bring_it_back(client_of, api, me, other, activate_cameo):
