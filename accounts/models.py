@@ -165,7 +165,8 @@ class Block(models.Model):
 
 class Notification(models.Model):
     """Something a person should know: their cameo was used, a draft of them was made, someone asked
-    to use their cameo, a video of them was found, a video of theirs was removed by a person in it.
+    to use their cameo, a video of them was found, a video of theirs was removed by a person in it,
+    hidden pending review of a takedown request, or put back when that request was dismissed.
     Lives here, at the bottom of the import order, so that every app can notify."""
 
     class Kind(models.TextChoices):
@@ -176,6 +177,10 @@ class Notification(models.Model):
         VIDEO_REMOVED = "video_removed"
         # To a video's author: a face in it may be this person's (a possible match): confirm or remove.
         APPEARANCE_TO_CONFIRM = "appearance_to_confirm"
+        # To a video's author: a takedown request hid it pending review (naming no one: not the
+        # requester, their email or tracking number); and when a dismissal publishes it again.
+        VIDEO_HIDDEN_FOR_REVIEW = "video_hidden_for_review"
+        VIDEO_RESTORED = "video_restored"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     kind = models.CharField(max_length=30, choices=Kind.choices)

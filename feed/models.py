@@ -212,11 +212,15 @@ class Report(models.Model):
 class RemovedFingerprint(models.Model):
     """The fingerprint of a video removed for someone's sake (taken down by moderation, or deleted by
     a person shown in it), kept after the video and its files are gone so that a copy of it cannot be
-    published (feed.services.video_publish). Only the hash: no media, no caption, no people."""
+    published (feed.services.video_publish). Only the hash: no media, no caption, no people. A video
+    hidden pending a takedown review (feed.services.video_hide) has one too while it stays hidden, so
+    that no copy of it is published meanwhile: gone when the video is put back, made `taken_down` (or
+    `deleted_by_person`) when it is removed for good."""
 
     class Reason(models.TextChoices):
         TAKEN_DOWN = "taken_down"
         DELETED_BY_PERSON = "deleted_by_person"
+        HIDDEN_FOR_REVIEW = "hidden_for_review"
 
     video_id = models.PositiveBigIntegerField(unique=True)  # a plain id: the video row may be gone
     fingerprint = models.BinaryField()

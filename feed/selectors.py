@@ -192,15 +192,17 @@ def unpublished_showing(person_id: int, authors: Iterable[int] | None = None) ->
 # --- copies of removed videos ----------------------------------------------------------------------
 
 # Each process keeps every removed fingerprint in one matrix (feed.fingerprints.CopyIndex) under the
-# table's row count and highest id. Rows are only ever added, never changed, so a removal anywhere
-# changes the key and the next publish reloads; otherwise a publish costs one aggregate query and a
-# scan of the matrix in memory.
+# table's row count and highest id. Rows are added (a removal, a video hidden pending a takedown
+# review) and deleted (a video put back, a dismissed takedown), never changed in what the matrix holds,
+# and ids are never reused, so any change anywhere changes the key and the next publish reloads;
+# otherwise a publish costs one aggregate query and a scan of the matrix in memory.
 _copy_index = TTLCache(ttl=3600, max_items=1)
 
 
 def removed_copy_of(fingerprint: bytes | memoryview | None) -> int | None:
-    """The id of a removed video this fingerprint is a copy of (feed.fingerprints.is_copy), or None.
-    A video without a fingerprint (made before there were any) is a copy of nothing."""
+    """The id of a removed video this fingerprint is a copy of (feed.fingerprints.is_copy), or None:
+    one removed for someone's sake, or hidden pending a takedown review (RemovedFingerprint). A video
+    without a fingerprint (made before there were any) is a copy of nothing."""
     if not fingerprint:
         return None
     version = RemovedFingerprint.objects.aggregate(rows=Count("id"), last=Max("id"))

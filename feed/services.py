@@ -219,7 +219,8 @@ def video_add_person(*, video: Video, user: User) -> None:
 @transaction.atomic
 def video_publish(*, video: Video, caption: str | None = None) -> Video:
     """draft → published: it enters the feeds with a rank fixed by its publish time. A copy of a
-    removed video (its fingerprint matches one in RemovedFingerprint) is refused and stays a draft. A
+    removed video, or of one hidden pending a takedown review (its fingerprint matches one in
+    RemovedFingerprint), is refused and stays a draft. A
     remix of a video its author may no longer remix (removed, or its author in a block with them since
     the remix was made) is published without the link, and adds nothing to that video's count."""
     if selectors.removed_copy_of(video.fingerprint) is not None:
@@ -304,8 +305,14 @@ def video_delete(*, video: Video, by: User | None = None) -> None:
 
 def _remember_removed(video_id: int, fingerprint: bytes | memoryview | None, reason: str) -> None:
     """Keep the fingerprint of a video removed for someone's sake (only the hash: no media). Once per
-    video: a video taken down and later deleted by a person in it keeps its first reason."""
+    video: a video taken down and later deleted by a person in it keeps its first reason; one hidden
+    pending a takedown review (video_hide) takes the reason it is removed for, so that a dismissal
+    (video_unhide) no longer forgets it."""
     if fingerprint:
+        if reason != RemovedFingerprint.Reason.HIDDEN_FOR_REVIEW:
+            RemovedFingerprint.objects.filter(
+                video_id=video_id, reason=RemovedFingerprint.Reason.HIDDEN_FOR_REVIEW
+            ).update(reason=reason)
         RemovedFingerprint.objects.bulk_create(
             [RemovedFingerprint(video_id=video_id, fingerprint=bytes(fingerprint), reason=reason)],
             ignore_conflicts=True,
@@ -329,7 +336,8 @@ def _delete_unreferenced(names: set[str]) -> None:
 @transaction.atomic
 def video_hide(*, video: Video, reason: str) -> bool:
     """published → removed, pending a review (a takedown request): gone from every feed and every
-    page, files kept. False when it was not published. `video_unhide` puts it back."""
+    page, files kept, and no copy of it may be published meanwhile (its fingerprint kept as
+    `hidden_for_review`). False when it was not published. `video_unhide` puts it back."""
     if (
         Video.objects.filter(pk=video.pk, status=PUBLISHED).update(
             status=Video.Status.REMOVED, removed_reason=reason[:200]
@@ -340,6 +348,7 @@ def video_hide(*, video: Video, reason: str) -> bool:
     if video.remix_of_id:
         _bump(video.remix_of_id, remix_count=-1)
     _sync_people([video.pk])
+    _remember_removed(video.pk, video.fingerprint, RemovedFingerprint.Reason.HIDDEN_FOR_REVIEW)
     return True
 
 
@@ -354,12 +363,14 @@ def removed_fingerprints_forget(*, video_ids: Iterable[int]) -> int:
 
 @transaction.atomic
 def video_unhide(*, video: Video) -> bool:
-    """removed (hidden pending review) → published again, with the rank it had."""
+    """removed (hidden pending review) → published again, with the rank it had; copies of it may be
+    published again too."""
     if Video.objects.filter(pk=video.pk, status=Video.Status.REMOVED).update(status=PUBLISHED, removed_reason="") != 1:
         return False
     if video.remix_of_id:
         _bump(video.remix_of_id, remix_count=1)
     _sync_people([video.pk])
+    RemovedFingerprint.objects.filter(video_id=video.pk, reason=RemovedFingerprint.Reason.HIDDEN_FOR_REVIEW).delete()
     return True
 
 

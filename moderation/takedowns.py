@@ -8,11 +8,12 @@ to be taken down (DESIGN.md §1.6; the US TAKE IT DOWN Act).
 3. `request_verify` (worker, moderation.tasks.verify_takedown): the selfie passes the enrollment's own
    liveness check or the request is closed `rejected`; its face is matched against the video face
    index (cameos.VideoFace: faces found in generated videos) and the cameos (videos made with a cameo
-   whose template it matches). Matching published videos are hidden at once, pending review; drafts
-   are kept for the reviewer and never shown to the requester. No match: closed `no_match`.
+   whose template it matches). Matching published videos are hidden at once, pending review (no
+   copy of them may be published meanwhile; their authors are told, naming no one); drafts are kept
+   for the reviewer and never shown to the requester. No match: closed `no_match`.
 4. `request_confirm` / `request_dismiss` (reviewers, in the admin): every matched video deleted
    everywhere with its fingerprint kept so no copy can be published (feed.services.video_remove), or
-   the hidden videos put back.
+   the hidden videos put back (their authors told).
 
 The selfie video is deleted once verification has made its template (or the request closes); the
 template, when the request closes. The person sees the status and two counts
@@ -29,6 +30,7 @@ import re
 import secrets
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +39,7 @@ import numpy as np
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import mail_admins
 from django.db import transaction
 from django.db.models import F
 from django.http.request import validate_host
@@ -266,7 +269,7 @@ def request_verify(*, request_id: int) -> TakedownRequest | None:
             # Hidden at once only above the bar that reveals a published video to its person (the
             # false-match budget: docs/videos-of-me.md); a weaker match waits for the reviewer.
             was_published = similarity >= sure and (
-                feed_services.video_hide(video=video, reason=f"takedown request {locked.tracking}")
+                _hide(video, reason=f"takedown request {locked.tracking}")
                 or _hidden_for_another(video)  # hidden already, for another person in it: for her too
             )
             hidden += was_published
@@ -297,6 +300,16 @@ def request_verify(*, request_id: int) -> TakedownRequest | None:
             hidden=hidden,
         )
     return TakedownRequest.objects.get(pk=request.pk)
+
+
+def _hide(video: Video, *, reason: str) -> bool:
+    """Hide a published video pending review (feed.services.video_hide: no copy of it may be
+    published meanwhile either) and tell its author, naming no one: not the requester, their email
+    or tracking number. False when it was not published (hidden already, drafts)."""
+    if not feed_services.video_hide(video=video, reason=reason):
+        return False
+    notify(user_id=video.author_id, kind=Notification.Kind.VIDEO_HIDDEN_FOR_REVIEW, video_id=video.pk)
+    return True
 
 
 def _hidden_for_another(video: Video) -> bool:
@@ -351,7 +364,7 @@ def published_hold(*, video: Video) -> int:
             similarity = float(np.max(faces @ (probe / (np.linalg.norm(probe) or 1.0))))
             if similarity >= sure:
                 found[request_id] = similarity
-    if not (held or found) or not feed_services.video_hide(video=video, reason="takedown request waiting for review"):
+    if not (held or found) or not _hide(video, reason="takedown request waiting for review"):
         return 0
     TakedownMatch.objects.filter(video=video, request_id__in=held).update(was_published=True)
     for request_id, similarity in found.items():  # a new match, or a weaker one listed before its faces were
@@ -435,8 +448,10 @@ def request_dismiss(*, request_id: int, reviewer: User) -> TakedownRequest:
             request__status=Status.HIDDEN,
             similarity__gte=cameos_conf().reveal_published_threshold,  # one that would have hidden it
         )
-        if not pending.exclude(request=request).update(was_published=True):  # hidden until they are decided
-            feed_services.video_unhide(video=match.video)
+        if pending.exclude(request=request).update(was_published=True):
+            continue  # hidden until they are decided
+        if feed_services.video_unhide(video=match.video):  # its author was told it was hidden: now that it is back
+            notify(user_id=match.video.author_id, kind=Notification.Kind.VIDEO_RESTORED, video_id=match.video_ref)
     held = TakedownMatch.objects.filter(
         video_ref__in=gone, request__status__in=[Status.HIDDEN, Status.REMOVED]
     ).exclude(request=request)
@@ -462,10 +477,17 @@ def challenges_expire(*, older_than: dt.timedelta = dt.timedelta(hours=1)) -> in
     return deleted
 
 
+def _duration(seconds: int) -> str:
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+
+
 def requests_overdue() -> int:
     """Requests still waiting for review past their due time (48 hours from receipt): their videos
     stay hidden (consent first), and each is flagged to operators once: `overdue_at` set, a WARNING
-    naming it and how late it is, an audit event (`takedown` `overdue`). Returns how many were new."""
+    naming it and how late it is, an audit event (`takedown` `overdue`), and a mail to the operators
+    (moderation.mail_takedown_overdue, queued after the commit). Returns how many were new."""
+    from moderation.tasks import mail_takedown_overdue  # tasks import this module
+
     now = timezone.now()
     flagged = 0
     late = TakedownRequest.objects.filter(status=Status.HIDDEN, due_at__lte=now, overdue_at__isnull=True)
@@ -482,12 +504,33 @@ def requests_overdue() -> int:
                 outcome="overdue",
                 overdue_s=overdue_s,
             )
+            # Only the run that flagged it queues the mail: once per request.
+            transaction.on_commit(partial(mail_takedown_overdue.delay, request.pk))
         logger.warning(
-            "takedown request %s is overdue by %d h %d min (due %s): no reviewer decided it; its videos stay hidden",
+            "takedown request %s is overdue by %s (due %s): no reviewer decided it; its videos stay hidden",
             request.tracking,
-            overdue_s // 3600,
-            overdue_s % 3600 // 60,
+            _duration(overdue_s),
             request.due_at.isoformat(),
         )
         flagged += 1
     return flagged
+
+
+def overdue_mail(*, request_id: int) -> bool:
+    """Mail the operators (settings.ADMINS, through Django's mail_admins and the configured
+    EMAIL_BACKEND) that this request is past its due time: its tracking number and due time, and
+    nothing else of the requester (no email, address, videos or face). Not for one decided since it
+    was flagged. Whether a mail went."""
+    request = TakedownRequest.objects.filter(pk=request_id, status=Status.HIDDEN, overdue_at__isnull=False).first()
+    if request is None:
+        return False
+    due = request.due_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    late = _duration(max(0, int((timezone.now() - request.due_at).total_seconds())))
+    mail_admins(
+        f"Takedown request {request.tracking} is overdue",
+        f"Takedown request {request.tracking} was due for review at {due} and no reviewer has decided it "
+        f"({late} late). Its videos stay hidden until someone confirms or dismisses it.\n\n"
+        f"Admin: Moderation > Takedown requests, search {request.tracking} "
+        f"(/admin/moderation/takedownrequest/?q={request.tracking}).\n",
+    )
+    return True

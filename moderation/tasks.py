@@ -2,6 +2,7 @@
 
 from celery import shared_task
 
+from core.tasks import retrying
 from moderation import services
 
 
@@ -32,3 +33,17 @@ def expire_takedowns() -> int:
     takedowns.challenges_expire()
     takedowns.requests_overdue()
     return takedowns.requests_expire()
+
+
+@shared_task(
+    name="moderation.mail_takedown_overdue",
+    acks_late=True,
+    soft_time_limit=60,
+    time_limit=90,
+    **retrying(OSError, backoff_max=300, retries=5),  # a mail server down or refusing (smtplib's errors are OSErrors)
+)
+def mail_takedown_overdue(request_id: int) -> bool:
+    """Mail the operators that a takedown request is overdue (queued once, by the run that flagged it)."""
+    from moderation import takedowns
+
+    return takedowns.overdue_mail(request_id=request_id)

@@ -90,9 +90,12 @@ def _takedown(status: str, *, template: list[float] | None = None) -> TakedownRe
 
 
 def _hidden_by_takedown(video: Video, template: list[float]) -> TakedownRequest:
-    """A verified takedown request that matched `video` and hid it, as request_verify does."""
+    """A verified takedown request that matched `video` and hid it, as request_verify does (its author
+    told so)."""
     request = _takedown("hidden", template=template)
     hidden = feed.video_hide(video=video, reason=f"takedown request {request.tracking}")
+    if hidden:
+        accounts.notify(user_id=video.author_id, kind="video_hidden_for_review", video_id=video.pk)
     TakedownMatch.objects.create(
         request=request, video=video, video_ref=video.pk, source="face", similarity=0.93, was_published=hidden
     )

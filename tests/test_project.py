@@ -102,3 +102,43 @@ def test_a_host_idle_share_out_of_range_stops_start_up_with_a_clear_message(valu
     result = manage("check", env={**PRODUCTION, "CASTFEED_WORKER_HOST_IDLE": value})
     assert result.returncode != 0
     assert "CASTFEED_WORKER_HOST_IDLE must be a share of the CPUs from 0 (never pause) to below 1" in result.stderr
+
+
+def test_operators_mail_goes_where_the_environment_says():
+    # mail_admins (an overdue takedown request) writes to ADMINS through EMAIL_URL's server.
+    env = {
+        **PRODUCTION,
+        "DJANGO_ADMINS": "Ops Team <ops@castfeed.example>, oncall@castfeed.example",
+        "DJANGO_SERVER_EMAIL": "castfeed@castfeed.example",
+        "EMAIL_URL": "smtp+tls://mailer:s3cret@mail.castfeed.example:587",
+    }
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.ADMINS, s.SERVER_EMAIL, s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, "
+        "s.EMAIL_TIMEOUT, sep='\\n')"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "[('Ops Team', 'ops@castfeed.example'), ('', 'oncall@castfeed.example')]",
+        "castfeed@castfeed.example",
+        "django.core.mail.backends.smtp.EmailBackend",
+        "mail.castfeed.example",
+        "587",
+        "True",
+        "10",
+    ]
+
+
+@pytest.mark.parametrize("value", ["ops", "ops@castfeed.example oncall@castfeed.example", "Ops <ops>"])
+def test_a_bad_admins_list_stops_start_up_with_a_clear_message(value):
+    result = manage("check", env={**PRODUCTION, "DJANGO_ADMINS": value})
+    assert result.returncode != 0
+    assert "DJANGO_ADMINS must be comma-separated email addresses" in result.stderr

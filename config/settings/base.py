@@ -5,6 +5,8 @@ filesystem broker under `var/`, media in `var/media/`. Production values (SECRET
 defaults once DJANGO_DEBUG is off. Each integration switches on when its variable is set.
 """
 
+import re
+from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
 
@@ -334,6 +336,31 @@ CASTFEED_GENERATION = env_group("GENERATION")
 
 # --- Accounts (accounts/conf.py) ------------------------------------------------------------------
 CASTFEED_ACCOUNTS = env_group("ACCOUNTS")
+
+# --- Mail to operators (Django's mail_admins: an overdue takedown request, moderation.takedowns) ------
+
+
+def _admins(value: str) -> list[tuple[str, str]]:
+    """DJANGO_ADMINS: comma-separated addresses, each `Name <address>` or a bare address, as the
+    (name, address) pairs Django's ADMINS holds. Unset: no one is mailed."""
+    admins = [(name, address) for name, address in getaddresses([value]) if name or address]
+    if not all(re.fullmatch(r"[^@\s<>,]+@[^@\s<>,]+", address) for _, address in admins):
+        raise ImproperlyConfigured(
+            f"DJANGO_ADMINS must be comma-separated email addresses ('Name <a@example.org>' or 'a@example.org'), "
+            f"not {value!r}"
+        )
+    return admins
+
+
+ADMINS = _admins(env.str("DJANGO_ADMINS", default=""))
+SERVER_EMAIL = env.str("DJANGO_SERVER_EMAIL", default="castfeed@localhost")  # the sender of operators' mail
+EMAIL_SUBJECT_PREFIX = "[castfeed] "
+# How mail leaves: EMAIL_URL (django-environ: smtp+tls://user:password@host:587, smtp+ssl://…:465,
+# consolemail://, dummymail://); unset, Django's default, SMTP on localhost:25.
+if env.str("EMAIL_URL", default=""):
+    globals().update(env.email_url("EMAIL_URL"))
+# A mail server that does not answer fails the send (retried by its task) instead of holding a worker.
+EMAIL_TIMEOUT = 10
 
 # --- Security (production) ------------------------------------------------------------------------
 if not DEBUG:

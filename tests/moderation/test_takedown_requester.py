@@ -3,6 +3,8 @@ the links they paste, how often they may try, and what the counts they see say."
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -132,11 +134,19 @@ def test_a_video_of_her_published_while_her_request_waits_is_hidden_too(
     hidden = AuditEvent.objects.filter(kind="takedown", object_id=str(request.pk), data__outcome="hidden")
     assert sorted(e.data.get("video") or 0 for e in hidden) == [0, matched.video_id, made_again.video_id]
 
+    def told() -> set[tuple[str, int]]:
+        return {(n["kind"], n["data"]["video_id"]) for n in api.get("/api/v1/notifications").json()["results"]}
+
+    # Its author, who just published it, is told why it is gone at once.
+    on_review = {("video_hidden_for_review", matched.video_id), ("video_hidden_for_review", made_again.video_id)}
+    assert told() == on_review
+
     takedowns.request_dismiss(
         request_id=TakedownRequest.objects.get(tracking=tracking).pk, reviewer=make_user("reviewer")
     )
     assert anon.get(f"/api/v1/videos/{matched.video_id}").status_code == 200
     assert anon.get(f"/api/v1/videos/{made_again.video_id}").status_code == 200
+    assert told() == on_review | {("video_restored", matched.video_id), ("video_restored", made_again.video_id)}
 
 
 def test_the_email_limit_says_when_its_window_ends(anon, settings, mid_window):
@@ -225,11 +235,44 @@ def test_the_author_of_a_video_taken_down_is_told(
         "tracking"
     ]
     reader = client_of(author)
-    assert reader.get("/api/v1/notifications").json()["results"] == []  # hidden, pending review: not yet
+    hidden = ("video_hidden_for_review", {"video_id": hers.pk})  # told at once (the next test), naming no one
+    assert [(n["kind"], n["data"]) for n in reader.get("/api/v1/notifications").json()["results"]] == [hidden]
     with django_capture_on_commit_callbacks(execute=True):
         takedowns.request_confirm(
             request_id=TakedownRequest.objects.get(tracking=tracking).pk, reviewer=make_user("reviewer")
         )
     told = reader.get("/api/v1/notifications").json()["results"]
-    assert [(n["kind"], n["data"]) for n in told] == [("video_removed", {"video_id": hers.pk, "by": "a person in it"})]
+    removed = ("video_removed", {"video_id": hers.pk, "by": "a person in it"})
+    assert [(n["kind"], n["data"]) for n in told] == [removed, hidden]
     assert client_of(bystander).get("/api/v1/notifications").json()["results"] == []
+
+
+def test_the_author_of_a_hidden_video_is_told_it_waits_for_review_and_when_it_is_back(
+    anon, client_of, make_user, two_requests
+):
+    """A video of Eileen and Grace, hidden by both their requests: its author is told once that it is
+    hidden pending review of a takedown request, naming no one (not who asked, their email or tracking
+    number); nothing when the first request is dismissed (still hidden, for the other), and that it is
+    back when the last one is. The list and the export say the same."""
+    video, first, second = two_requests
+    reader = client_of(video.author)
+
+    def told() -> list[tuple[str, dict[str, int]]]:
+        return [(n["kind"], n["data"]) for n in reader.get("/api/v1/notifications").json()["results"]]
+
+    hidden = ("video_hidden_for_review", {"video_id": video.pk})
+    assert told() == [hidden]
+    takedowns.request_dismiss(request_id=first.pk, reviewer=make_user("reviewer"))
+    assert told() == [hidden]  # still hidden, for Eileen
+    takedowns.request_dismiss(request_id=second.pk, reviewer=make_user("another"))
+    assert Video.objects.get(pk=video.pk).status == "published"
+    assert told() == [("video_restored", {"video_id": video.pk}), hidden]
+
+    export = reader.get("/api/v1/me/export").json()
+    assert [(n["kind"], n["data"]) for n in export["notifications"]] == [
+        hidden,
+        ("video_restored", {"video_id": video.pk}),
+    ]
+    seen = (reader.get("/api/v1/notifications").content.decode() + json.dumps(export)).lower()
+    for trace in (first.tracking, second.tracking, first.email, second.email, "grace", "eileen"):
+        assert trace.lower() not in seen

@@ -19,7 +19,8 @@ from cameos import services as cameos
 from cameos.models import VideoFace
 from feed import services as feed_services
 from feed.fingerprints import Fingerprint
-from feed.models import Video
+from feed.models import RemovedFingerprint, Video
+from generation.models import GenerationJob
 from moderation import takedowns
 from moderation.models import AuditEvent, TakedownChallenge, TakedownRequest
 from tests import synthetic_faces as faces
@@ -203,6 +204,56 @@ def test_the_author_deleting_a_hidden_video_does_not_get_around_the_review(
         request_id=TakedownRequest.objects.get(tracking=tracking).pk, reviewer=make_user("reviewer")
     )
     assert feed_services.video_publish(video=copy).status == "published"
+
+
+@pytest.mark.parametrize("decision", ["dismiss", "confirm"])
+def test_a_copy_of_a_video_hidden_pending_review_cannot_be_published_while_the_request_waits(
+    anon, client_of, make_user, make_video, published_of_her, django_capture_on_commit_callbacks, decision
+):
+    """Someone else's copy of the hidden video (the same frames perceptually: each PDQ hash a few bits
+    off, as a re-encode leaves it) in which no face was found: while her request waits, publishing it
+    is refused as a copy of a removed video is (409 `copy_of_removed_video`) and it stays a draft.
+    Dismissed, the copy may be published; confirmed, it never may."""
+    rng = np.random.default_rng(5)
+    original = rng.integers(0, 256, size=(8, 32), dtype=np.uint8)
+    Video.objects.filter(pk=published_of_her.pk).update(
+        fingerprint=Fingerprint(original, np.full(8, 100, np.uint8)).to_bytes()
+    )
+    moved = original.copy()
+    for row in moved:  # 12 of 256 bits flipped in every frame's hash
+        bits = rng.choice(256, size=12, replace=False)
+        np.bitwise_xor.at(row, bits // 8, (1 << (bits % 8)).astype(np.uint8))
+    copier = make_user("copier")
+    copy = make_video(copier, publish=False)
+    Video.objects.filter(pk=copy.pk).update(fingerprint=Fingerprint(moved, np.full(8, 90, np.uint8)).to_bytes())
+    job = GenerationJob.objects.create(
+        author=copier, prompt="a walk on the beach", duration_s=2, seed=1, status="ready", progress=100, video=copy
+    )
+    publish = f"/api/v1/generations/{job.pk}/publish"
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    assert anon.get(f"{URL}/{tracking}").json()["videos_hidden"] == 1
+
+    refused = client_of(copier).post(publish, {}, format="json")
+    assert refused.status_code == 409, refused.content
+    assert refused.json()["error"] == "copy_of_removed_video"
+    assert "copy of a video that was removed" in refused.json()["detail"]
+    assert Video.objects.get(pk=copy.pk).status == "draft"
+
+    request = TakedownRequest.objects.get(tracking=tracking)
+    with django_capture_on_commit_callbacks(execute=True):
+        decide = takedowns.request_dismiss if decision == "dismiss" else takedowns.request_confirm
+        decide(request_id=request.pk, reviewer=make_user("reviewer"))
+
+    again = client_of(copier).post(publish, {}, format="json")
+    if decision == "dismiss":
+        assert again.status_code == 200, again.content
+        assert Video.objects.get(pk=copy.pk).status == "published"
+        assert not RemovedFingerprint.objects.exists()
+    else:
+        assert again.status_code == 409 and again.json()["error"] == "copy_of_removed_video"
+        assert RemovedFingerprint.objects.get().reason == "taken_down"
 
 
 @pytest.mark.parametrize(
@@ -464,3 +515,61 @@ def test_a_request_past_its_48_hours_is_flagged_to_operators_once_and_its_video_
     assert 'class="field-overdue"' in late_row and 'alt="True"' in late_row
     assert 'alt="True"' not in on_time_row
     assert page.index(late.tracking) < page.index(on_time.tracking)  # overdue first
+
+
+def test_each_overdue_request_is_mailed_to_the_operators_once_with_its_tracking_number_and_due_time(
+    anon, two_requests, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """Beside the WARNING and the audit event, the operators (ADMINS, DJANGO_ADMINS) get one mail per
+    overdue request: its tracking number and due time, nothing else of the requester (not her email,
+    her address, the video, nor the other request). The next runs send nothing again."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from moderation.tasks import expire_takedowns
+
+    settings.ADMINS = [("Operators", "ops@castfeed.example")]
+    video, grace, eileen = two_requests
+    now = timezone.now().replace(second=0, microsecond=0)
+    due = {grace.pk: now - dt.timedelta(hours=3, minutes=5), eileen.pk: now - dt.timedelta(minutes=20)}
+    for pk, at in due.items():
+        TakedownRequest.objects.filter(pk=pk).update(due_at=at)
+
+    for _ in range(2):  # the next run: already flagged, nothing again
+        with django_capture_on_commit_callbacks(execute=True):
+            expire_takedowns.delay()
+
+    assert len(mailoutbox) == 2
+    expected = [(grace, eileen, "3 h 5 min"), (eileen, grace, "0 h 20 min")]  # the longest overdue first
+    for mail, (request, other, late) in zip(mailoutbox, expected, strict=True):
+        assert mail.to == ["ops@castfeed.example"]
+        assert mail.subject == f"[castfeed] Takedown request {request.tracking} is overdue"
+        assert request.tracking in mail.body and f"({late} late)" in mail.body
+        assert due[request.pk].strftime("%Y-%m-%d %H:%M UTC") in mail.body
+        text = mail.subject + mail.body
+        for personal in (request.email, request.address, other.tracking, f"videos/{video.pk}", f"/v/{video.pk}"):
+            assert personal and personal not in text
+        assert "grace" not in text.lower() and "eileen" not in text.lower()
+
+
+def test_a_request_decided_before_its_overdue_mail_goes_is_not_mailed(
+    anon, make_user, published_of_her, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The mail is queued after the flag commits (and retried while the mail server fails): a reviewer
+    who decided the request meanwhile makes it moot."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.ADMINS = [("Operators", "ops@castfeed.example")]
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    request = TakedownRequest.objects.get(tracking=tracking)
+    TakedownRequest.objects.filter(pk=request.pk).update(due_at=timezone.now() - dt.timedelta(minutes=1))
+    assert takedowns.requests_overdue() == 1  # its mail queued for after this test's transaction
+    takedowns.request_dismiss(request_id=request.pk, reviewer=make_user("reviewer"))
+
+    assert takedowns.overdue_mail(request_id=request.pk) is False
+    assert mailoutbox == []

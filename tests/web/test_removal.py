@@ -1,7 +1,8 @@
 """Request removal in the browser, signed out (docs/takedowns.md): from the welcome screen to the
 request page, a bad email explained next to its field, an expired challenge replaced by new steps,
 then a selfie that answers them, a tracking number, and the request's page reaching "hidden" on its
-own while a published video of that face disappears. An unknown tracking number says so.
+own while a published video of that face disappears, and its author told why. An unknown tracking
+number says so.
 
 The person is the astronaut (tests/cameos/videos.py renders her acting out videos.STEPS); her face is
 in the video face index of one published video, as the output scan would have stored it. The test
@@ -169,3 +170,20 @@ def test_a_signed_out_person_requests_removal_and_follows_it_to_hidden(people: A
     page.get_by_role("button", name="Check status").click()
     expect(page.locator("[data-takedown-status]")).to_have_attribute("data-takedown-status", "hidden")
     eileen.check()
+
+    # The video's author is told it is hidden pending review, naming no one (not her, nor her number).
+    uploader = people("uploader", MOBILE, app=app)
+    screen = uploader.page
+    screen.goto("/")
+    screen.get_by_role("tab", name="Sign in").click()
+    screen.get_by_label("Handle").fill("uploader")
+    screen.get_by_label("Password").fill("a-long-passphrase")
+    screen.get_by_role("button", name="Sign in").click()
+    expect(screen.get_by_role("navigation", name="Main")).to_be_visible()
+    uploader.go("/notifications")
+    told = screen.locator("li.notification[data-kind=video_hidden_for_review]")
+    expect(told).to_contain_text("A video of yours is hidden while a request to take it down is reviewed.")
+    expect(told.get_by_role("link")).to_have_attribute("href", f"#/v/{video_id}")
+    assert tracking not in told.inner_text() and "eileen" not in told.inner_text().lower()
+    uploader.shot("notification-hidden-for-review", show=told)
+    uploader.check()

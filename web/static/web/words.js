@@ -113,6 +113,10 @@ export function notificationText(item) {
       return "A face in your video may be someone else's cameo: confirm or remove them.";
     case "video_removed":
       return "A video of yours was removed by a person in it.";
+    case "video_hidden_for_review":
+      return "A video of yours is hidden while a request to take it down is reviewed.";
+    case "video_restored":
+      return "A video of yours that was hidden for review is back: the request to take it down was dismissed.";
     default:
       return "Something happened.";
   }
