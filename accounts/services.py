@@ -33,6 +33,7 @@ from accounts.signals import (
     account_deactivated,
     account_erasing,
     account_exporting,
+    account_reactivated,
     became_minor,
     handle_choosing,
     mutual_follow_ended,
@@ -222,15 +223,22 @@ def user_birthdate_correct(*, user: User, birthdate: dt.date | None, by: User | 
 @transaction.atomic
 def user_active_set(*, user: User, active: bool, by: User | None = None) -> User:
     """Support (`by`, the staff member) deactivates an account (or opens it again). A deactivated
-    person cannot sign in, is found by no search, profile or handle, and may be shown by no one:
-    account_deactivated lets the consent cascade stop what others were making with them. Every token
-    goes: opening it again asks its owner to sign in, and one someone else held stays dead. Opening
-    it again gives back what their cameo's settings allow."""
+    person cannot sign in, is found by no search, profile or handle, may be shown by no one, and
+    nothing they published is shown to anyone: account_deactivated lets the consent cascade stop what
+    others were making with them, and the feed hide their published videos. Every token goes:
+    opening it again asks its owner to sign in, and one someone else held stays dead. Opening it
+    again (account_reactivated) publishes exactly those videos again, and gives back what their
+    cameo's settings allow. The person is held first, as an erasure holds them (people_hold): the
+    feed then locks their videos, after their account row, in the order an erasure takes them."""
+    people_hold(user_ids=[user.pk])
     was_active = User.objects.filter(pk=user.pk).values_list("is_active", flat=True).first()
     user.is_active = active
+    by_id = by.pk if by else None
     if was_active and not active:
-        account_deactivated.send(sender=User, user=user, by_id=by.pk if by else None)
+        account_deactivated.send(sender=User, user=user, by_id=by_id)
         tokens_revoke_all(user=user)
+    elif active and was_active is False:
+        account_reactivated.send(sender=User, user=user, by_id=by_id)
     user.save(update_fields=["is_active"])
     return user
 

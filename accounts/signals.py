@@ -40,9 +40,16 @@ mutual_follow_ended = Signal()
 # show them from then on, so the consent cascade hooks in here.
 became_minor = Signal()
 
-# Sent inside the transaction in which support (`by_id`, or None) deactivates an account (`user`, before
-# the row is saved): no one may show them from then on (cameos.selectors.may_use), so the consent cascade hooks in.
+# Sent inside the transaction in which support (`by_id`, or None) deactivates an account (`user`, held by
+# people_hold, before the row is saved): no one may show them from then on (cameos.selectors.may_use), so
+# the consent cascade hooks in; and nothing they published is shown to anyone, so the feed hides their
+# published videos.
 account_deactivated = Signal()
+
+# Sent inside the transaction in which support (`by_id`, or None) opens a deactivated account again
+# (`user`, held by people_hold, before the row is saved): the feed publishes again exactly the videos
+# it hid for the deactivation.
+account_reactivated = Signal()
 
 # Sent when someone chooses a handle (`handle`: normalised and well formed), before anything is stored.
 # A receiver that finds it unusable raises InvalidInput({"handle": [...]}): moderation refuses a handle

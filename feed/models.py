@@ -23,6 +23,11 @@ class Video(models.Model):
         PUBLISHED = "published"
         REMOVED = "removed"
 
+    # The removed_reason of a published video hidden because support deactivated its author's account
+    # (feed.services.user_videos_hide): opening the account again publishes exactly these
+    # (user_videos_unhide), never a video removed or hidden for any other reason.
+    AUTHOR_DEACTIVATED = "hidden while its author's account is deactivated"
+
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="videos", db_index=False
     )
@@ -95,6 +100,11 @@ class Video(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def hidden_with_author(self) -> bool:
+        """Published, and hidden only while its author's account is deactivated."""
+        return self.status == self.Status.REMOVED and self.removed_reason == self.AUTHOR_DEACTIVATED
 
 
 class VideoPerson(models.Model):

@@ -1,6 +1,20 @@
 """Thin receivers of accounts' hooks; the work is in feed.services."""
 
-from accounts.signals import connect_person_data
+from typing import Any
+
+from django.dispatch import receiver
+
+from accounts.signals import account_deactivated, account_reactivated, connect_person_data
 from feed import services
 
 connect_person_data("feed", erase=services.user_feed_erase, export=services.user_feed_export)
+
+
+@receiver(account_deactivated, dispatch_uid="feed.account_deactivated")
+def hide_videos_of_deactivated(sender: Any, user: Any, **kwargs: Any) -> None:
+    services.user_videos_hide(user=user)
+
+
+@receiver(account_reactivated, dispatch_uid="feed.account_reactivated")
+def unhide_videos_of_reactivated(sender: Any, user: Any, **kwargs: Any) -> None:
+    services.user_videos_unhide(user=user)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.files import File
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, FloatField, OuterRef, Subquery, Value
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Cast, Greatest, Ln
 from django.utils import timezone
 
@@ -33,6 +33,12 @@ class NotPublished(ApplicationError):
     status_code = 409
     code = "not_published"
     default_detail = "This video is not published."
+
+
+class AuthorDeactivated(ApplicationError):
+    status_code = 403
+    code = "account_deactivated"
+    default_detail = "This account is deactivated: nothing of it can be published."
 
 
 class CopyOfRemovedVideo(ApplicationError):
@@ -109,11 +115,27 @@ def _bump(video_ids: int | Iterable[int], **deltas: Any) -> None:
 def _sync_people(video_ids: list[int]) -> None:
     """Copy status and rank onto the videos' person rows, whose index serves 'videos showing
     people I follow' in rank order."""
+    _sync_person_rows(VideoPerson.objects.filter(video_id__in=video_ids))
+
+
+def _sync_person_rows(rows: QuerySet[VideoPerson]) -> None:
+    """_sync_people for these person rows (all of an author's: one statement, however many videos)."""
     video = Video.objects.filter(pk=OuterRef("video_id"))
-    VideoPerson.objects.filter(video_id__in=video_ids).update(
+    rows.update(
         hot_score=Subquery(video.values("hot_score")[:1]),
         published=Exists(video.filter(status=PUBLISHED)),
     )
+
+
+def _remixes_count(remixes: QuerySet[Video], sign: int) -> None:
+    """Add these remixes to their sources' remix counts (sign 1), or take them off (-1): one update
+    per distinct number of them a source has, so an author's thousands of videos cost a few."""
+    sources: dict[int, list[int]] = {}
+    per_source = remixes.filter(remix_of__isnull=False).values("remix_of_id").annotate(n=Count("*")).order_by()
+    for row in per_source:
+        sources.setdefault(row["n"], []).append(row["remix_of_id"])
+    for n, ids in sorted(sources.items()):
+        _bump(ids, remix_count=sign * n)
 
 
 # --- videos ----------------------------------------------------------------------------------------
@@ -240,6 +262,10 @@ def video_publish(*, video: Video, caption: str | None = None) -> Video:
         fields["remix_of"] = video.remix_of_id = None  # the remix lives on without the link
     if Video.objects.filter(pk=video.pk, status=Video.Status.DRAFT).update(**fields) != 1:
         raise NotPublished("Only a draft can be published.", code="not_draft")
+    # Read with the row held: a deactivation holds it too (user_videos_hide), so it either committed
+    # before (refused here) or hides this video once this commits.
+    if not User.objects.filter(pk=video.author_id, is_active=True).exists():
+        raise AuthorDeactivated
     _bump(video.pk)  # rank from whatever engagement the draft already has
     if video.remix_of_id:
         _bump(video.remix_of_id, remix_count=1)
@@ -254,12 +280,13 @@ def video_publish(*, video: Video, caption: str | None = None) -> Video:
 
 @transaction.atomic
 def video_take_down(*, video: Video, reason: str) -> Video:
-    """published or draft → removed (moderation): gone from every feed; files stay for review."""
+    """published or draft → removed (moderation): gone from every feed; files stay for review. A video
+    hidden with its author's deactivated account (user_videos_hide) may be taken down too: opening the
+    account again then leaves it removed."""
     video_taking_down.send(sender=Video, video_id=video.pk)  # the jobs before the video, as video_delete
+    removable = ~Q(status=Video.Status.REMOVED) | Q(removed_reason=Video.AUTHOR_DEACTIVATED)
     if (
-        Video.objects.filter(pk=video.pk)
-        .exclude(status=Video.Status.REMOVED)
-        .update(status=Video.Status.REMOVED, removed_reason=reason[:200])
+        Video.objects.filter(removable, pk=video.pk).update(status=Video.Status.REMOVED, removed_reason=reason[:200])
         != 1
     ):
         raise NotFound
@@ -294,7 +321,7 @@ def video_delete(*, video: Video, by: User | None = None) -> None:
     pk, author_id, status = locked.pk, locked.author_id, locked.status
     if by is not None and by.pk != author_id:
         _remember_removed(pk, locked.fingerprint, RemovedFingerprint.Reason.DELETED_BY_PERSON)
-    elif status == Video.Status.REMOVED:
+    elif status == Video.Status.REMOVED and not locked.hidden_with_author:
         _remember_removed(pk, locked.fingerprint, RemovedFingerprint.Reason.TAKEN_DOWN)
     locked.delete()
     _delete_unreferenced(files)
@@ -337,17 +364,22 @@ def _delete_unreferenced(names: set[str]) -> None:
 def video_hide(*, video: Video, reason: str) -> bool:
     """published → removed, pending a review (a takedown request): gone from every feed and every
     page, files kept, and no copy of it may be published meanwhile (its fingerprint kept as
-    `hidden_for_review`). False when it was not published. `video_unhide` puts it back."""
-    if (
-        Video.objects.filter(pk=video.pk, status=PUBLISHED).update(
-            status=Video.Status.REMOVED, removed_reason=reason[:200]
+    `hidden_for_review`). A video hidden with its author's deactivated account (user_videos_hide) is
+    hidden for the review from then on (the review's reason replaces the deactivation's), so opening
+    the account again does not publish it while the review waits. False when it was neither.
+    `video_unhide` puts it back."""
+    reason = reason[:200]
+    published = Video.objects.filter(pk=video.pk, status=PUBLISHED)
+    if published.update(status=Video.Status.REMOVED, removed_reason=reason) != 1:
+        with_author = Video.objects.filter(
+            pk=video.pk, status=Video.Status.REMOVED, removed_reason=Video.AUTHOR_DEACTIVATED
         )
-        != 1
-    ):
-        return False
-    if video.remix_of_id:
-        _bump(video.remix_of_id, remix_count=-1)
-    _sync_people([video.pk])
+        if with_author.update(removed_reason=reason) != 1:
+            return False
+    else:
+        if video.remix_of_id:
+            _bump(video.remix_of_id, remix_count=-1)  # out of its source's count (one hidden with its author is)
+        _sync_people([video.pk])
     _remember_removed(video.pk, video.fingerprint, RemovedFingerprint.Reason.HIDDEN_FOR_REVIEW)
     return True
 
@@ -363,14 +395,24 @@ def removed_fingerprints_forget(*, video_ids: Iterable[int]) -> int:
 
 @transaction.atomic
 def video_unhide(*, video: Video) -> bool:
-    """removed (hidden pending review) → published again, with the rank it had; copies of it may be
-    published again too."""
-    if Video.objects.filter(pk=video.pk, status=Video.Status.REMOVED).update(status=PUBLISHED, removed_reason="") != 1:
+    """removed (hidden pending review) → published again, with the rank it had, and copies of it may
+    be published again; but while support has its author's account deactivated, hidden with it instead
+    (user_videos_unhide publishes it when the account is opened again). False when it was not
+    published again."""
+    removed = Video.objects.filter(pk=video.pk, status=Video.Status.REMOVED)
+    # The author's state is read with the row held, as a deactivation or a reactivation holds it
+    # (_hold_videos_of): whichever commits first, the other sees it.
+    if not removed.select_for_update().exists():
         return False
+    # The review is over: copies of it may be published again (a deactivation blocks no copies).
+    RemovedFingerprint.objects.filter(video_id=video.pk, reason=RemovedFingerprint.Reason.HIDDEN_FOR_REVIEW).delete()
+    if not User.objects.filter(pk=video.author_id, is_active=True).exists():
+        removed.update(removed_reason=Video.AUTHOR_DEACTIVATED)
+        return False
+    removed.update(status=PUBLISHED, removed_reason="")
     if video.remix_of_id:
         _bump(video.remix_of_id, remix_count=1)
     _sync_people([video.pk])
-    RemovedFingerprint.objects.filter(video_id=video.pk, reason=RemovedFingerprint.Reason.HIDDEN_FOR_REVIEW).delete()
     return True
 
 
@@ -384,6 +426,43 @@ def video_remove(*, video: Video, reason: str) -> None:
         raise NotFound("This video does not exist.")
     _remember_removed(locked.pk, locked.fingerprint, RemovedFingerprint.Reason.TAKEN_DOWN)
     video_delete(video=locked)
+
+
+def _hold_videos_of(user: User) -> None:
+    """Lock every video of `user` until the transaction ends, in id order (as a takedown's decision
+    holds its videos), after their account row (accounts.services.user_active_set holds it, as an
+    erasure does). A publish (video_publish) or a dismissed takedown (video_unhide) of one of them
+    meanwhile commits first and is seen here, or waits and sees the account's new state."""
+    list(Video.objects.select_for_update().filter(author=user).order_by("pk").values_list("pk", flat=True))
+
+
+@transaction.atomic
+def user_videos_hide(*, user: User) -> int:
+    """Support deactivated `user` (accounts.signals.account_deactivated): every published video of
+    theirs → removed with the reason Video.AUTHOR_DEACTIVATED, out of every feed, list, search and
+    page, as a video hidden pending a takedown is. Its files, counts, rank and people stay; the person
+    rows and the remix counts of the videos it remixed follow. In bulk: a few statements for an
+    author of thousands. How many."""
+    _hold_videos_of(user)
+    published = Video.objects.filter(author=user, status=PUBLISHED)
+    _remixes_count(published, -1)
+    hidden = published.update(status=Video.Status.REMOVED, removed_reason=Video.AUTHOR_DEACTIVATED)
+    _sync_person_rows(VideoPerson.objects.filter(author=user))
+    return hidden
+
+
+@transaction.atomic
+def user_videos_unhide(*, user: User) -> int:
+    """Support opened `user`'s account again (accounts.signals.account_reactivated): the videos
+    user_videos_hide hid (and any a dismissed takedown put back meanwhile: video_unhide) are
+    published again, with their ids, rank and counts; a video hidden or removed for another reason
+    (a takedown waiting for review, moderation) stays so. How many."""
+    _hold_videos_of(user)
+    hidden = Video.objects.filter(author=user, status=Video.Status.REMOVED, removed_reason=Video.AUTHOR_DEACTIVATED)
+    _remixes_count(hidden, 1)
+    shown = hidden.update(status=PUBLISHED, removed_reason="")
+    _sync_person_rows(VideoPerson.objects.filter(author=user))
+    return shown
 
 
 def expire_fresh(*, now: dt.datetime | None = None) -> int:
@@ -523,12 +602,12 @@ def report_resolve(*, video: Video, status: str) -> int:
 def user_feed_erase(*, user: User) -> None:
     """Everything of `user` in the feed, before the account row goes: their videos and files, and
     their likes, comments and views taken off other people's counters."""
-    fields = ("pk", "media", "poster", "status", "remix_of_id", "fingerprint")
+    fields = ("pk", "media", "poster", "status", "remix_of_id", "fingerprint", "removed_reason")
     videos = list(Video.objects.filter(author=user).only(*fields))
     remixed = [v.remix_of_id for v in videos if v.status == PUBLISHED and v.remix_of_id]
     files = _files_of(videos)
     for video in videos:  # taken down or hidden pending a review: erasing the account is no way around it
-        if video.status == Video.Status.REMOVED:
+        if video.status == Video.Status.REMOVED and not video.hidden_with_author:
             _remember_removed(video.pk, video.fingerprint, RemovedFingerprint.Reason.TAKEN_DOWN)
     Video.objects.filter(author=user).delete()
     for source in remixed:

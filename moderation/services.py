@@ -159,7 +159,7 @@ def report_take_down(*, report_id: int, moderator: User, reason: str = "") -> Vi
     report = Report.objects.select_related("video").filter(pk=report_id).first()
     if report is None:
         raise NotFound("No such report.")
-    if report.video.status == Video.Status.REMOVED:
+    if report.video.status == Video.Status.REMOVED and not report.video.hidden_with_author:
         raise Conflict("This video was already taken down.", code="already_removed")
     video = feed_services.video_take_down(video=report.video, reason=reason or report.get_reason_display())
     closed = feed_services.report_resolve(video=video, status=Report.Status.ACTIONED)

@@ -232,6 +232,7 @@ def world(make_user, make_video, activate_cameo, django_capture_on_commit_callba
     v["to_remove"] = make_video(owner, caption="a removed one")
     v["by_gone"] = make_video(gone, people=(owner,), caption="gail and olive")
     v["by_gone_draft"] = make_video(gone, publish=False, people=(friend,), caption="gail draft")
+    v["remix_of_gone"] = make_video(friend, remix_of=v["by_gone"], caption="a remix of gail's")
     v["by_blocker"] = make_video(blocker, people=(outsider,), caption="ben at the fair")
     v["by_blocked"] = make_video(blocked, caption="bea cooking pasta")
     v["blocker_of_owner"] = make_video(blocker, people=(owner,), caption="ben and olive")
@@ -339,6 +340,7 @@ def world(make_user, make_video, activate_cameo, django_capture_on_commit_callba
             w.deleted_video_ids.append(v.pop(name).pk)
             continue
         video.refresh_from_db()
+    assert v["by_gone"].hidden_with_author  # shown to no one while the account is closed
 
     # Every status of every object is there.
     assert set(GenerationJob.objects.values_list("status", flat=True)) == set(GenerationJob.Status.values)
@@ -392,8 +394,9 @@ def _shows(user: Any, url: str) -> bool:
 
 
 def _without_prompts(value: Any, *, video_authors: bool = True) -> Any:
-    """The body without a job's prompt (the caller's own words) and without the author of a video
-    (whether a deactivated account's published videos stay up is a question of its own: the report)."""
+    """The body without a job's prompt (the caller's own words) and, unless `video_authors`, without
+    the author of each video (a video of the caller is listed under its author's handle, whoever they
+    are: docs/videos-of-me.md)."""
     if isinstance(value, dict):
         drop = {"prompt"} if video_authors or "media_url" not in value else {"prompt", "author"}
         return {k: _without_prompts(v, video_authors=video_authors) for k, v in value.items() if k not in drop}
@@ -433,13 +436,14 @@ class Reader:
             return
         self.check_biometric(who, url, body)
         self.check_drafts(who, user, url, json.dumps(body))
+        # Every video of me is listed, and opens, whoever made it (docs/videos-of-me.md): its author
+        # too, one support deactivated included. Anywhere else a video names its author: one of a
+        # deactivated account is shown to no one (accounts.services.user_active_set).
+        mine = user is not None and (url.startswith(f"{API}/cameo/appearances") or _shows(user, url))
         if user is not None:  # a job's prompt is the caller's own words
-            # Every video of me is listed, and opens, whoever made it (docs/videos-of-me.md): its
-            # author too.
-            mine = url.startswith(f"{API}/cameo/appearances") or _shows(user, url)
             self.check_blocks(who, user, url, _without_prompts(body, video_authors=not mine))
         p = self.world.people
-        said = json.dumps(_without_prompts(body, video_authors=False))
+        said = json.dumps(_without_prompts(body, video_authors=not mine))
         named = _named(said, {p["gone"].handle, p["gone"].display_name})
         if named:
             self.problem(who, url, f"names the deactivated account: {sorted(named)}")

@@ -263,7 +263,8 @@ class Writer:
         if user is not None and url.startswith(f"{API}/cameo/requests/"):  # my list keeps whom I blocked
             asked |= self.reader.blocked_by(user)
         asked |= {u.display_name for u in p.values() if u.handle in asked}
-        text = json.dumps(_without_prompts(said, video_authors=False))
+        # A video names its author, but among the caller's videos of me (a deactivated one's too).
+        text = json.dumps(_without_prompts(said, video_authors=not url.startswith(f"{API}/cameo/appearances")))
         gone = _named(text, {p["gone"].handle, p["gone"].display_name}) - asked
         if gone:
             self.problem(who, what, f"{response.status_code} names the deactivated account: {sorted(gone)}")

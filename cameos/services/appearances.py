@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from accounts.models import Notification, User
 from accounts.selectors import is_blocked_between
@@ -147,12 +148,18 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
     revealed: list[int] = []
     possible: list[Video] = []
     earlier = {a.video_id: a for a in Appearance.objects.filter(user=owner, video_id__in=list(by_video))}
-    videos = Video.objects.filter(pk__in=[v for v in by_video if v not in known]).exclude(status=Video.Status.REMOVED)
+    # Not a removed video, but for one hidden only while its author's account is deactivated: it is
+    # published again when the account is opened, so its person finds it now and may delete it first.
+    videos = Video.objects.filter(
+        ~Q(status=Video.Status.REMOVED) | Q(removed_reason=Video.AUTHOR_DEACTIVATED),
+        pk__in=[v for v in by_video if v not in known],
+    )
     for video in videos:
         found = by_video[video.pk]
         similarity = max(hit.similarity for hit, _ in found)
+        published = video.is_published or video.hidden_with_author
         sure = video.author_id == owner.pk or any(
-            track_reveals(similarity=hit.similarity, frames=hit.frames, runner_up=other, published=video.is_published)
+            track_reveals(similarity=hit.similarity, frames=hit.frames, runner_up=other, published=published)
             for hit, other in found
         )
         before = earlier.get(video.pk)

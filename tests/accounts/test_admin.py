@@ -117,6 +117,7 @@ def test_support_deactivating_someone_stops_every_draft_of_her_and_no_one_may_sh
     draft = make_video(stranger, publish=False, people=(her,))
     own_draft = make_video(her, publish=False, people=(her,))
     published = make_video(stranger, people=(her,))
+    her_published = make_video(her, people=(her,))
 
     with django_capture_on_commit_callbacks(execute=True):
         page = change(support, her, is_active="")
@@ -126,6 +127,8 @@ def test_support_deactivating_someone_stops_every_draft_of_her_and_no_one_may_sh
     assert not her.is_active
     assert not Video.objects.filter(pk=draft.pk).exists()
     assert Video.objects.filter(pk__in=[own_draft.pk, published.pk]).count() == 2
+    # What she published is shown to no one while her account is closed (tests/feed/test_deactivated_author.py).
+    assert Video.objects.get(pk=her_published.pk).hidden_with_author
     event = AuditEvent.objects.get(kind="consent_withdrawn", subject_id=her.pk)
     assert event.data["reason"] == "deactivated" and event.data["drafts_deleted"] == [draft.pk]
     assert event.actor_id == User.objects.get(handle="support.one").pk
@@ -137,6 +140,7 @@ def test_support_deactivating_someone_stops_every_draft_of_her_and_no_one_may_sh
     with django_capture_on_commit_callbacks(execute=True):
         assert change(support, her, is_active="on").status_code == 302
     assert consent.check(stranger, "the same, at night", remix_of=published.pk).allowed
+    assert Video.objects.get(pk=her_published.pk).status == "published"
     assert AuditEvent.objects.filter(kind="consent_withdrawn").count() == 1
 
 

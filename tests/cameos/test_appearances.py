@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings as django_settings
 
 from accounts import services as accounts
-from accounts.models import Notification, User
+from accounts.models import Notification
 from cameos import gallery
 from cameos import services as cameos
 from cameos.models import Appearance
@@ -167,12 +167,19 @@ def test_bulk_delete_by_author_and_all(api, me, make_user, make_video):
 
 
 def test_bulk_delete_by_an_author_support_deactivated(api, me, make_user, make_video):
-    """Their videos of me stay listed under their handle (deactivation keeps what they published), so
-    deleting them by that handle works too; a deactivated account with no video of me stays unknown."""
+    """Their videos of me stay listed under their handle (hidden from everyone else while the account
+    is deactivated, as a video waiting for a takedown review: status removed, no media), so deleting
+    them by that handle works too; a deactivated account with no video of me stays unknown."""
     gone, idle = make_user("gone.author"), make_user("idle.author")
     theirs = make_video(gone, people=(me,))
     make_user("bystander")
-    User.objects.filter(pk__in=[gone.pk, idle.pk]).update(is_active=False)  # as the admin deactivates
+    for person in (gone, idle):
+        accounts.user_active_set(user=person, active=False)  # as the admin deactivates
+    listed = api.get(URL).json()["results"]
+    assert [(a["video"]["id"], a["video"]["author"]["handle"], a["video"]["status"]) for a in listed] == [
+        (theirs.pk, "gone.author", "removed")
+    ]
+    assert listed[0]["video"]["media_url"] is None
     assert api.delete(f"{URL}?author=gone.author").json() == {"deleted": 1}
     assert not Video.objects.filter(pk=theirs.pk).exists()
     response = api.delete(f"{URL}?author=idle.author")

@@ -72,9 +72,9 @@ def arrange(make_user, activate_cameo, make_video, audience: str, relation: str)
         accounts.block_create(blocker=owner, blocked=author)
     if relation == "blocked_by_author":
         accounts.block_create(blocker=author, blocked=owner)
-    if relation == "deactivated":
-        accounts.user_active_set(user=owner, active=False)
     source_video = make_video(owner, people=(owner,))
+    if relation == "deactivated":  # once published: a deactivated account publishes nothing
+        accounts.user_active_set(user=owner, active=False)
     return owner, author, source_video
 
 
