@@ -127,6 +127,19 @@ def video_cards(ids: Sequence[int]) -> list[VideoCard]:
     return [cards[i] for i in wanted if i in cards]
 
 
+def remix_sources_shown(source_ids: Iterable[int | None], viewer: User | None) -> set[int]:
+    """Of these remix sources, those that a body only `viewer` reads (their jobs, their export) names
+    as `remix_of`: a published one whose author is in no block with them, as in every video body, and
+    their own draft too (it is theirs to open, and they remixed it). Never a removed video, theirs
+    included: it is on no page, and a remix of it is published without the link. One query."""
+    ids = {i for i in source_ids if i is not None}
+    if not ids or viewer is None:
+        return set()
+    mine = Q(status=Video.Status.DRAFT, author_id=viewer.pk)
+    shown = Video.objects.filter(Q(status=PUBLISHED) | mine, pk__in=ids)
+    return set(without_block_partners(shown, "author_id", viewer).values_list("pk", flat=True))
+
+
 def liked_ids(viewer: User | None, video_ids: Sequence[int]) -> set[int]:
     """Which of these videos `viewer` likes (hand-written: every page of videos asks, and the ORM
     took twice as long as the statement to build it)."""

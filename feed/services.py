@@ -630,10 +630,13 @@ def user_feed_erase(*, user: User) -> None:
 
 
 def user_feed_export(*, user: User) -> dict[str, Any]:
-    """The person's videos (with their file URLs), likes, comments, views, For You steering and the
-    reports they made, for GET /me/export."""
+    """The person's videos (with their file URLs; `remix_of` as their job bodies show it:
+    selectors.remix_sources_shown), likes, comments, views, For You steering and the reports they
+    made, for GET /me/export."""
     from feed import media
 
+    own = list(Video.objects.filter(author=user).order_by("id"))
+    sources = selectors.remix_sources_shown([v.remix_of_id for v in own], user)  # as in their job bodies
     videos = [
         {
             "id": v.pk,
@@ -644,9 +647,9 @@ def user_feed_export(*, user: User) -> dict[str, Any]:
             "media_url": media.file_url(
                 media_key=v.media_key, status=v.status, name=v.media.name or "", filename="video.mp4"
             ),
-            "remix_of": v.remix_of_id,
+            "remix_of": v.remix_of_id if v.remix_of_id in sources else None,
         }
-        for v in Video.objects.filter(author=user).order_by("id")
+        for v in own
     ]
     return {
         "videos": videos,

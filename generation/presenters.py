@@ -11,6 +11,7 @@ from accounts.models import User
 from accounts.selectors import without_block_partners
 from core.presenters import timestamp
 from feed.presenters import VideoOutput, video_bodies
+from feed.selectors import remix_sources_shown
 from generation.models import GenerationJob
 
 
@@ -35,10 +36,13 @@ def _subjects(record: dict[str, Any], people: set[int]) -> list[dict[str, Any]]:
     ]
 
 
-def job_body(job: GenerationJob, *, video: dict[str, Any] | None, people: set[int]) -> dict[str, Any]:
+def job_body(
+    job: GenerationJob, *, video: dict[str, Any] | None, people: set[int], sources: set[int]
+) -> dict[str, Any]:
     """A job as its author sees it, with its video's body (JobOutput documents the shape). Its
     cameos and the handles of its subjects but for the people not in `people` (erased, whose handle
-    may be someone else's now, or in a block with the author)."""
+    may be someone else's now, or in a block with the author); its `remix_of` only if in `sources`
+    (feed.selectors.remix_sources_shown: a source the author may open)."""
     return {
         "id": str(job.pk),
         "status": job.status,
@@ -48,7 +52,7 @@ def job_body(job: GenerationJob, *, video: dict[str, Any] | None, people: set[in
         "aspect": job.aspect,
         "seed": job.seed,
         "cameos": [c["handle"] for c in job.cameos if c["user_id"] in people],
-        "remix_of": job.remix_of_id,
+        "remix_of": job.remix_of_id if job.remix_of_id in sources else None,
         "error": {"code": job.error_code, "detail": job.error} if job.error_code else None,
         "subjects": _subjects(job.consent or {}, people),
         "video": video,
@@ -60,7 +64,8 @@ def job_body(job: GenerationJob, *, video: dict[str, Any] | None, people: set[in
 def job_bodies(jobs: list[GenerationJob], viewer: User | None) -> list[dict[str, Any]]:
     """Bodies of these jobs, in order: their videos and the people of their cameos are looked up once
     for the whole list. The cameos leave out the erased, accounts support deactivated and anyone in a
-    block with the viewer, and so do the handles of their subjects."""
+    block with the viewer, and so do the handles of their subjects. A job names the video it remixes
+    while the viewer may open it: published and by no one in a block with them, or their own draft."""
     ids = [job.video_id for job in jobs if job.video_id]
     videos = {body["id"]: body for body in video_bodies(ids, viewer)} if ids else {}
     named = {c["user_id"] for job in jobs for c in job.cameos}
@@ -69,7 +74,11 @@ def job_bodies(jobs: list[GenerationJob], viewer: User | None) -> list[dict[str,
     if named:  # who still exists and is in no block with the viewer (a video body shows them alike)
         shown = without_block_partners(User.objects.filter(pk__in=named, is_active=True), "pk", viewer)
         people = set(shown.values_list("pk", flat=True))
-    return [job_body(job, video=videos.get(job.video_id) if job.video_id else None, people=people) for job in jobs]
+    sources = remix_sources_shown([job.remix_of_id for job in jobs], viewer)
+    return [
+        job_body(job, video=videos.get(job.video_id) if job.video_id else None, people=people, sources=sources)
+        for job in jobs
+    ]
 
 
 class JobOutput(serializers.Serializer):
@@ -81,7 +90,10 @@ class JobOutput(serializers.Serializer):
     aspect = serializers.CharField()
     seed = serializers.IntegerField()
     cameos = serializers.ListField(child=serializers.CharField(), help_text="Handles of the cameos used.")
-    remix_of = serializers.IntegerField(allow_null=True)
+    remix_of = serializers.IntegerField(
+        allow_null=True,
+        help_text="The remixed video while I may open it: published, by no one in a block with me, or my own draft.",
+    )
     error = JobErrorOutput(allow_null=True)
     subjects = serializers.ListField(child=serializers.DictField(), help_text="The latest consent decision.")
     video = VideoOutput(allow_null=True, help_text="When ready or published.")
