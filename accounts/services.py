@@ -56,8 +56,9 @@ def check_handle(handle: str) -> str:
     if not re.fullmatch(HANDLE_PATTERN, value):
         raise InvalidInput({"handle": ["Use 3–30 characters: letters, digits, _ and ."]})
     if value.endswith("."):
-        # "@sam." at the end of a sentence mentions @sam (moderation.consent reads mentions so): a
-        # handle ending in a dot would never be asked for consent, and its mentions go to another.
+        # "@sam." at the end of a sentence reads as @sam: a handle ending in a dot is one that people
+        # mean to mention and do not. moderation.consent still resolves the ones taken before ("@sam."
+        # is `sam.` where that account exists), so that no such person goes unasked for consent.
         raise InvalidInput({"handle": ["A handle cannot end with a dot."]})
     if value in conf().reserved_handles:
         raise InvalidInput({"handle": ["This handle is reserved."]})

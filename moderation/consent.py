@@ -162,12 +162,23 @@ class FaceMatch:
 
 
 def mentioned_handles(prompt: str) -> list[str]:
-    """`@handle`s in order of first appearance (a trailing full stop is punctuation, not the handle).
+    """`@handle`s in order of first appearance, as the text reads without knowing who exists (a
+    trailing full stop is punctuation, not the handle; the gate asks mention_readings).
     Read on the canonical text, so '@аna' with a Cyrillic а and '＠ana' both mention @ana (callers pass
     canonical text already; canonicalising again changes nothing, and keeps a raw caller honest)."""
-    seen: dict[str, None] = {}
+    return list(dict.fromkeys(readings[-1] for readings in mention_readings(prompt)))
+
+
+def mention_readings(prompt: str) -> list[tuple[str, ...]]:
+    """Each `@mention` in order of first appearance, as the handles it may be, longest first: as
+    typed, then without its trailing dots one at a time. "@sam." is the handle `sam.` where such an
+    account exists (sign-up refuses one now; older ones remain, and must be asked for consent like
+    anyone), else @sam at the end of a sentence."""
+    seen: dict[tuple[str, ...], None] = {}
     for raw in MENTION.findall(canonical(prompt, strict=False)):
-        seen.setdefault(normalize_handle(raw.rstrip(".")), None)
+        handle = normalize_handle(raw)
+        bare = len(handle.rstrip("."))
+        seen.setdefault(tuple(handle[:n] for n in range(len(handle), bare - 1, -1)), None)
     return list(seen)
 
 
@@ -306,8 +317,11 @@ def check(
 
 
 def _mention_subjects(prompt: str, resolver: _Resolver) -> list[Subject]:
-    handles = mentioned_handles(prompt)
-    users = resolver.by_handles(handles)
+    mentions = mention_readings(prompt)
+    users = resolver.by_handles(sorted({h for readings in mentions for h in readings}))
+    # Each mention is the longest reading that is someone's handle, else the one without its dots.
+    handles = list(dict.fromkeys(next((h for h in m if h in users), m[-1]) for m in mentions))
+    users = {h: users[h] for h in handles if h in users}  # not a shorter reading's owner as well
     cameos = {u.cameo_or_none.pk: u.cameo_or_none for u in users.values() if u.cameo_or_none is not None}  # type: ignore[attr-defined]
     access = resolver.access(cameos.values())
     blockers = resolver.blockers
