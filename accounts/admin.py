@@ -3,16 +3,36 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.contrib.auth.forms import AdminPasswordChangeForm, UserChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 from django.http import HttpRequest
 
 from accounts import services
-from accounts.models import Block, Follow, User
+from accounts.models import Block, Follow, User, normalize_handle
 from core.admin import ReadOnlyAdmin
-from core.exceptions import InvalidInput
+from core.exceptions import Conflict, InvalidInput
 
 
-class UserForm(UserChangeForm):
+class HandleChecks(forms.ModelForm):
+    def clean_handle(self) -> Any:
+        """The checks sign-up applies (format, no trailing dot, reserved, the policy's receivers of
+        handle_choosing, taken or a look-alike), so that support can give no one a handle no one may
+        choose: one no prompt could mention, or that reads as someone else's."""
+        handle = self.cleaned_data.get("handle") or ""
+        if self.instance.pk is not None and normalize_handle(handle) == self.instance.handle:
+            return self.instance.handle  # one saved under older rules stays (an old one ending in a dot)
+        try:
+            value = services.check_handle(handle)
+            services.check_handle_free(value, exclude=self.instance.pk)
+        except (InvalidInput, Conflict) as exc:
+            raise forms.ValidationError(exc.extra["fields"]["handle"]) from exc
+        return value
+
+
+class UserAddForm(HandleChecks, AdminUserCreationForm):
+    """Support's new account: its handle checked as at sign-up (Django's form checked none)."""
+
+
+class UserForm(HandleChecks, UserChangeForm):
     def clean_display_name(self) -> Any:
         name = self.cleaned_data.get("display_name") or ""
         if "display_name" not in self.changed_data:  # one saved under older rules stays
@@ -45,6 +65,7 @@ class PasswordForm(AdminPasswordChangeForm):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     form = UserForm
+    add_form = UserAddForm
     change_password_form = PasswordForm
     ordering = ("-date_joined",)
     list_display = ("handle", "display_name", "birthdate", "is_staff", "is_active", "date_joined")

@@ -122,14 +122,23 @@ def user_register(*, handle: str, password: str, display_name: str = "", birthda
     user = User(handle=handle, display_name=check_display_name(display_name), birthdate=birthdate)
     _check_password(password, user)
     user.set_password(password)
-    if User.objects.filter(Q(handle=handle) | Q(handle_skeleton=skeleton(handle))).exists():
-        raise _handle_unavailable(handle)
+    check_handle_free(handle)
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError as exc:  # two registrations of the same (or a look-alike) handle at once
         raise _handle_unavailable(handle) from exc
     return user
+
+
+def check_handle_free(handle: str, *, exclude: int | None = None) -> None:
+    """Conflict (handle_taken) if anyone but `exclude` (the account changing its handle) has this
+    handle, or one so like it that others would mistake one for the other."""
+    others = User.objects.filter(Q(handle=handle) | Q(handle_skeleton=skeleton(handle)))
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
+    if others.exists():
+        raise _handle_unavailable(handle)
 
 
 def _handle_unavailable(handle: str) -> Conflict:
