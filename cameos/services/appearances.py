@@ -213,17 +213,19 @@ def appearance_delete(*, person: User, video_id: int) -> None:
 
 
 def appearances_delete(*, person: User, author: User | None = None) -> int:
-    """Delete every video that shows `person` (by `author` only, when given). How many."""
+    """Delete every video that shows `person` (by `author` only, when given). How many this call
+    deleted: not those someone else deleted meanwhile."""
     rows = VideoPerson.objects.filter(user=person)
     if author is not None:
         rows = rows.filter(author=author)
-    ids = list(rows.values_list("video_id", flat=True))
-    for video_id in ids:
+    deleted = 0
+    for video_id in list(rows.values_list("video_id", flat=True)):
         try:
             appearance_delete(person=person, video_id=video_id)
         except NotFound:
             continue  # deleted meanwhile
-    return len(ids)
+        deleted += 1
+    return deleted
 
 
 def video_faces_record(*, video_id: int, tracks: list[tuple[Any, int, int, int]]) -> None:
