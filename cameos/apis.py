@@ -237,7 +237,8 @@ class GrantsApi(APIView):
     def get(self, request: Request) -> Response:
         page = keyset_page(
             selectors.grants_for(request.user),
-            ordering=("-id",),
+            # Newest approved first: someone approved again after a denial keeps their row (and id).
+            ordering=("-approved_at", "-id"),
             salt=f"cameo-grants-{request.user.pk}",
             **page_query(request),
         )

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Block, User
@@ -193,10 +194,14 @@ def requests_for(owner: User) -> QuerySet[CameoGrant]:
 
 def grants_for(owner: User) -> QuerySet[CameoGrant]:
     """The owner's approvals, but for those of an account support deactivated (found by no handle, as
-    in the list of requests and the export); listed again when it is opened again."""
-    return CameoGrant.objects.filter(
-        cameo__owner=owner, status=CameoGrant.Status.APPROVED, grantee__is_active=True
-    ).select_related("grantee")
+    in the list of requests and the export); listed again when it is opened again. `approved_at`: when
+    it was approved, for the newest-first list; an approval that recorded no time (an older row) counts
+    from its request, so that no row has a null to page by."""
+    return (
+        CameoGrant.objects.filter(cameo__owner=owner, status=CameoGrant.Status.APPROVED, grantee__is_active=True)
+        .annotate(approved_at=Coalesce("decided_at", "requested_at"))
+        .select_related("grantee")
+    )
 
 
 def reference_image(owner: User, index: int) -> bytes:

@@ -24,7 +24,14 @@ from core.storage import delete_after_commit
 from feed import selectors
 from feed.conf import FeedSettings, conf
 from feed.models import Comment, Like, RemovedFingerprint, Report, Steer, Video, VideoPerson, View
-from feed.signals import video_deleted, video_deleting, video_person_added, video_taken_down, video_taking_down
+from feed.signals import (
+    video_deleted,
+    video_deleting,
+    video_person_added,
+    video_person_adding,
+    video_taken_down,
+    video_taking_down,
+)
 
 PUBLISHED = Video.Status.PUBLISHED
 
@@ -226,9 +233,19 @@ def video_set_people(*, video: Video, users: Iterable[User]) -> None:
     )
 
 
+def video_hold_for_people(*, video_id: int) -> Video | None:
+    """Lock this video before someone more is added to it (video_add_person), until the transaction
+    ends: the apps above hold what of theirs points at it first (video_person_adding: its jobs), then
+    its row, in the order video_delete takes them, so that the two wait for each other rather than
+    deadlock. None if it is gone."""
+    video_person_adding.send(sender=Video, video_id=video_id)
+    return Video.objects.select_for_update().filter(pk=video_id).first()
+
+
 def video_add_person(*, video: Video, user: User) -> None:
     """Someone more is shown in this video (found later by a scan of existing videos): the apps above
-    are told (video_person_added), so that a draft's job knows whom it shows."""
+    are told (video_person_added), so that a draft's job knows whom it shows. Inside a transaction
+    that holds the video (video_hold_for_people)."""
     _, created = VideoPerson.objects.get_or_create(
         video=video,
         user=user,

@@ -20,3 +20,8 @@ video_taken_down = Signal()
 # The generation app indexes them on the draft's job, whose consent cascade must find it even after
 # their account is erased (its VideoPerson rows go with the account).
 video_person_added = Signal()
+# Someone more is about to be added to a video (a possible match confirmed, a scan of existing
+# videos), inside the caller's transaction, before the video's row is locked (video_hold_for_people).
+# Args: video_id. As for video_deleting: its jobs are held first, so that adding a person (which
+# indexes them on the job) and a deletion lock a job before its video; the other order deadlocked.
+video_person_adding = Signal()

@@ -8,7 +8,7 @@ from django.dispatch import receiver
 
 from accounts.signals import account_erasing, account_exporting, people_holding
 from cameos.signals import restrictions_added
-from feed.signals import video_deleting, video_person_added, video_taking_down
+from feed.signals import video_deleting, video_person_added, video_person_adding, video_taking_down
 from generation import presenters, services
 from moderation.signals import consent_withdrawn
 
@@ -29,6 +29,11 @@ def recheck_restrictions(sender: Any, cameo: Any, **kwargs: Any) -> None:
 @receiver(video_person_added, dispatch_uid="generation.video_person_added")
 def index_person_found(sender: Any, video_id: int, user_id: int, **kwargs: Any) -> None:
     services.job_person_found(video_id=video_id, user_id=user_id)
+
+
+@receiver(video_person_adding, dispatch_uid="generation.video_person_adding")
+def hold_jobs_of_video_gaining_a_person(sender: Any, video_id: int, **kwargs: Any) -> None:
+    services.jobs_of_video_hold(video_id=video_id)
 
 
 @receiver(video_deleting, dispatch_uid="generation.video_deleting")

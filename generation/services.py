@@ -882,8 +882,9 @@ def jobs_hold(*, author_ids: Iterable[int]) -> None:
 
 def jobs_of_video_hold(*, video_id: int) -> None:
     """Lock the jobs that point at this video (the one that made it, remixes of it), in id order,
-    before the video's deletion locks its row (feed.signals.video_deleting): a job before its video,
-    as a publish, a block and an erasure lock them."""
+    before the video's deletion locks its row (feed.signals.video_deleting), or before someone found
+    in it is added (video_person_adding): a job before its video, as a publish, a block and an
+    erasure lock them."""
     jobs = GenerationJob.objects.select_for_update().filter(Q(video_id=video_id) | Q(remix_of_id=video_id))
     list(jobs.order_by("pk").values_list("pk", flat=True))
 

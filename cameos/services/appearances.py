@@ -96,9 +96,13 @@ def possible_match_decide(*, author: User, match_id: int, confirm: bool) -> Appe
     match that is not on one of the author's videos or is no longer open."""
     from cameos.selectors import possible_matches_on_videos_of
 
-    appearance = (
-        possible_matches_on_videos_of(author).select_for_update().filter(pk=match_id).select_related("video").first()
-    )
+    open_matches = possible_matches_on_videos_of(author).filter(pk=match_id)
+    video_id = open_matches.values_list("video_id", flat=True).first()
+    # The video's jobs, then the video, then the match: the order a deletion of the video takes them
+    # (its jobs, its row, its appearances), which otherwise deadlocked with a confirm.
+    if video_id is None or feed_services.video_hold_for_people(video_id=video_id) is None:
+        raise NotFound("No such possible match.")
+    appearance = open_matches.select_for_update(of=("self",)).select_related("video").first()
     if appearance is None:
         raise NotFound("No such possible match.")
     appearance.match = Appearance.Match.CONFIRMED if confirm else Appearance.Match.REMOVED
@@ -170,6 +174,8 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
             # One video at a time: a video deleted since it was read fails its foreign keys when its
             # rows commit, and loses only itself, not every video of the scan and the notification.
             with transaction.atomic():
+                if sure and feed_services.video_hold_for_people(video_id=video.pk) is None:
+                    continue  # deleted since it was read
                 Appearance.objects.update_or_create(
                     video=video,
                     user=owner,
@@ -207,17 +213,19 @@ def appearance_delete(*, person: User, video_id: int) -> None:
 
 
 def appearances_delete(*, person: User, author: User | None = None) -> int:
-    """Delete every video that shows `person` (by `author` only, when given). How many."""
+    """Delete every video that shows `person` (by `author` only, when given). How many this call
+    deleted: not those someone else deleted meanwhile."""
     rows = VideoPerson.objects.filter(user=person)
     if author is not None:
         rows = rows.filter(author=author)
-    ids = list(rows.values_list("video_id", flat=True))
-    for video_id in ids:
+    deleted = 0
+    for video_id in list(rows.values_list("video_id", flat=True)):
         try:
             appearance_delete(person=person, video_id=video_id)
         except NotFound:
             continue  # deleted meanwhile
-    return len(ids)
+        deleted += 1
+    return deleted
 
 
 def video_faces_record(*, video_id: int, tracks: list[tuple[Any, int, int, int]]) -> None:

@@ -166,6 +166,24 @@ def test_bulk_delete_by_author_and_all(api, me, make_user, make_video):
     assert api.get(URL).json()["results"] == []
 
 
+def test_bulk_delete_counts_only_what_it_deleted(api, me, make_user, make_video, monkeypatch):
+    """A video of me its author deletes while my bulk delete runs is not counted as deleted by me."""
+    from cameos.services import appearances
+
+    author = make_user("fan")
+    videos = [make_video(author, people=(me,)), make_video(author, publish=False, people=(me,))]
+    delete_one = appearances.appearance_delete
+
+    def author_deletes_the_other_meanwhile(*, person, video_id):  # type: ignore[no-untyped-def]
+        for other in Video.objects.filter(pk__in=[v.pk for v in videos]).exclude(pk=video_id):
+            feed.video_delete(video=other, by=author)
+        delete_one(person=person, video_id=video_id)
+
+    monkeypatch.setattr(appearances, "appearance_delete", author_deletes_the_other_meanwhile)
+    assert api.delete(f"{URL}?all=true").json() == {"deleted": 1}
+    assert not Video.objects.filter(pk__in=[v.pk for v in videos]).exists()
+
+
 def test_bulk_delete_by_an_author_support_deactivated(api, me, make_user, make_video):
     """Their videos of me stay listed under their handle (hidden from everyone else while the account
     is deactivated, as a video waiting for a takedown review: status removed, no media), so deleting

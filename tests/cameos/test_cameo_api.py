@@ -415,6 +415,41 @@ def test_a_request_asked_again_after_the_cooldown_is_first_in_the_owners_list(
     assert rest["next"] is None
 
 
+def test_someone_approved_again_after_a_denial_is_first_in_the_owners_grants(
+    client_of, api, me, other, make_user, activate_cameo
+):
+    """The owner's grants are listed newest approved first: someone approved again after a denial is
+    at the top, not where their first request once stood (pages down). One approved before approvals
+    recorded a time counts from when they asked. One cursor walks them all, each once."""
+    activate_cameo(me)
+    grant_id = client_of(other).post("/api/v1/cameos/me.myself/requests").json()["id"]
+    api.post(f"/api/v1/cameo/requests/{grant_id}/deny")
+    older = make_user("older")
+    untimed = CameoGrant.objects.create(
+        cameo=me.cameo, grantee=older, status="approved", requested_at=timezone.now() - dt.timedelta(days=30)
+    )
+    for person in (make_user("second"), make_user("third")):
+        asked = client_of(person).post("/api/v1/cameos/me.myself/requests").json()["id"]
+        assert api.post(f"/api/v1/cameo/requests/{asked}/approve").status_code == 200
+    CameoGrant.objects.filter(pk=grant_id).update(decided_at=timezone.now() - dt.timedelta(days=365))
+    assert client_of(other).post("/api/v1/cameos/me.myself/requests").status_code == 201
+    assert api.post(f"/api/v1/cameo/requests/{grant_id}/approve").status_code == 200
+    assert untimed.decided_at is None
+
+    listed = [g["person"]["handle"] for g in api.get("/api/v1/cameo/grants").json()["results"]]
+    assert listed == ["other.person", "third", "second", "older"]
+    first = api.get("/api/v1/cameo/grants?limit=3").json()
+    rest = api.get(f"/api/v1/cameo/grants?limit=3&cursor={first['next']}").json()
+    assert [g["person"]["handle"] for g in first["results"] + rest["results"]] == listed
+    assert rest["next"] is None
+    first = api.get("/api/v1/cameo/grants?limit=1").json()
+    walked = [g["person"]["handle"] for g in first["results"]]
+    while first["next"]:
+        first = api.get(f"/api/v1/cameo/grants?limit=1&cursor={first['next']}").json()
+        walked += [g["person"]["handle"] for g in first["results"]]
+    assert walked == listed
+
+
 @pytest.mark.parametrize("before", [None, "denied", "denied, the row read too"])
 def test_two_asks_at_once_tell_the_owner_once(client_of, api, me, other, activate_cameo, monkeypatch, before):
     """A double tap on Ask, as two requests that both read before either wrote (PostgreSQL's READ

@@ -1,0 +1,71 @@
+"""An author who confirms a possible match on a draft while the draft is being deleted (by them in
+another tab, or by a person in it) gets an answer from both: the confirm and the deletion take the
+draft's job and the draft in the same order, so on PostgreSQL neither dies in a deadlock (a 500).
+Two threads, each with its own database connection, against committed data."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from cameos.models import Appearance
+from feed import services as feed_services
+from feed.models import Video, VideoPerson
+from generation.models import GenerationJob
+from tests.generation.test_publish_race import in_thread
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+MATCHES = "/api/v1/cameo/possible-matches"
+PAUSE_S = 1.5  # how long the confirm stays paused: time enough for the deletion to reach the draft
+
+
+def test_confirming_a_possible_match_while_its_draft_is_deleted_answers_both(
+    me, make_user, make_video, client_of, monkeypatch
+):
+    author = make_user("draft.maker")
+    draft = make_video(author, publish=False)
+    GenerationJob.objects.create(
+        author=author, prompt="two people on a beach", duration_s=2, seed=1, status="ready", progress=100, video=draft
+    )
+    match = Appearance.objects.create(
+        video=draft, user=me, source=Appearance.Source.DETECTED, similarity=0.5, match=Appearance.Match.POSSIBLE
+    )
+
+    # The confirm pauses once it holds what it holds, before it adds me to the draft (and so to its job).
+    paused, go_on = threading.Event(), threading.Event()
+    add_person = feed_services.video_add_person
+
+    def add_person_paused(**kwargs: Any) -> None:
+        paused.set()
+        go_on.wait(timeout=30)
+        add_person(**kwargs)
+
+    monkeypatch.setattr(feed_services, "video_add_person", add_person_paused)
+
+    answers: dict[str, int] = {}
+    errors: list[Any] = []
+    confirming = in_thread(
+        lambda: answers.update(confirm=client_of(author).post(f"{MATCHES}/{match.pk}/confirm").status_code),
+        name="confirm",
+        errors=errors,
+    )
+    assert paused.wait(timeout=60)
+    deleting = in_thread(
+        lambda: answers.update(delete=client_of(author).delete(f"/api/v1/videos/{draft.pk}").status_code),
+        name="delete",
+        errors=errors,
+    )
+    time.sleep(PAUSE_S)  # the deletion waits on what the confirm holds
+    go_on.set()
+    confirming.join(timeout=60)
+    deleting.join(timeout=60)
+    assert not confirming.is_alive() and not deleting.is_alive()
+
+    assert errors == []
+    assert answers == {"confirm": 204, "delete": 204}
+    assert not Video.objects.filter(pk=draft.pk).exists()
+    assert not VideoPerson.objects.filter(video_id=draft.pk).exists()
