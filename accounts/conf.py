@@ -1,4 +1,5 @@
-"""accounts' settings (core.typed_settings): ages and the handles no person may take.
+"""accounts' settings (core.typed_settings): ages, the handles no person may take, and how long an
+unused sign-in lasts.
 
 Environment: `CASTFEED_ACCOUNTS_<FIELD>`, e.g. CASTFEED_ACCOUNTS_MINIMUM_AGE=16 or
 CASTFEED_ACCOUNTS_RESERVED_HANDLES=admin,api,support (a comma list: replaces the default list).
@@ -41,9 +42,13 @@ class AccountsSettings:
     # Nobody younger than this may register.
     minimum_age: int = 13
     reserved_handles: frozenset[str] = RESERVED_HANDLES
+    # A bearer token not used for this many days is refused and deleted: a lost phone, an old
+    # browser or a leaked token stops working on its own. Use is recorded at most once a day.
+    token_idle_days: int = 60
 
     def __post_init__(self) -> None:
         require(0 < self.minimum_age <= self.adult_age, "MINIMUM_AGE must be positive and at most ADULT_AGE")
+        require(self.token_idle_days > 0, "TOKEN_IDLE_DAYS must be a positive number of days")
 
 
 conf = loader("ACCOUNTS", AccountsSettings)

@@ -96,11 +96,14 @@ def token_digest(token: str) -> str:
 
 
 class AuthToken(models.Model):
-    """A bearer token. Only its SHA-256 digest is stored: a database leak does not leak sessions."""
+    """A bearer token. Only its SHA-256 digest is stored: a database leak does not leak sessions.
+    One not used for `token_idle_days` is refused and deleted (accounts.services.token_in_use)."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="auth_tokens")
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When it was last used, to the day (token_in_use writes it at most once a day).
+    last_used_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     def __str__(self) -> str:
         return f"token of {self.user_id} from {self.created_at:%Y-%m-%d}"

@@ -4,6 +4,7 @@ any number of people."""
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import itertools
 import re
 import unicodedata
@@ -15,6 +16,8 @@ from django.db import connection
 from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import (
     HANDLE_PATTERN,
@@ -158,6 +161,14 @@ def _valid_handle(handle: str) -> str:
     return value
 
 
+def _aware(value: Any) -> dt.datetime:
+    """A timestamp read by raw SQL as Django would give it: PostgreSQL's are aware already, SQLite's
+    come naive in UTC (or as text)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return timezone.make_aware(value, dt.UTC) if timezone.is_naive(value) else value
+
+
 def token_owner(digest: str) -> tuple[User, AuthToken] | None:
     """The active user holding the token with this digest, and the token. Runs on every
     authenticated request: one prepared statement, no ORM query building (~1 ms of Python saved)."""
@@ -165,7 +176,7 @@ def token_owner(digest: str) -> tuple[User, AuthToken] | None:
     select = ", ".join(f"u.{connection.ops.quote_name(c)}" for c in columns)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT t.id, t.created_at, {select} FROM {AuthToken._meta.db_table} t "  # noqa: S608 - names are ours
+            f"SELECT t.id, t.created_at, t.last_used_at, {select} FROM {AuthToken._meta.db_table} t "  # noqa: S608 - names are ours
             f"JOIN {User._meta.db_table} u ON u.id = t.user_id WHERE t.digest = %s AND u.is_active",
             [digest],
         )
@@ -177,10 +188,11 @@ def token_owner(digest: str) -> tuple[User, AuthToken] | None:
         columns,
         [
             f.from_db_value(v, None, connection) if hasattr(f, "from_db_value") else v
-            for f, v in zip(User._meta.concrete_fields, row[2:], strict=True)
+            for f, v in zip(User._meta.concrete_fields, row[3:], strict=True)
         ],
     )
-    token = AuthToken(pk=row[0], user=user, digest=digest, created_at=row[1])
+    created_at, last_used_at = (_aware(v) for v in row[1:3])
+    token = AuthToken(pk=row[0], user=user, digest=digest, created_at=created_at, last_used_at=last_used_at)
     token._state.adding, token._state.db = False, connection.alias
     return user, token
 

@@ -171,6 +171,34 @@ def token_revoke(*, token: AuthToken) -> None:
     token.delete()
 
 
+class TokenExpired(Exception):
+    """The token was not used for `token_idle_days`: it is deleted, and its holder signs in again."""
+
+
+def token_in_use(*, token: AuthToken) -> None:
+    """A request comes with `token` (accounts.authentication): refused and deleted when it was not
+    used for `token_idle_days`, else its use recorded, at most once a day (one small UPDATE a day per
+    token, none on the other requests)."""
+    now = timezone.now()
+    if now - token.last_used_at > dt.timedelta(days=conf().token_idle_days):
+        token_revoke(token=token)
+        raise TokenExpired
+    if now - token.last_used_at > _TOKEN_USE_RESOLUTION:
+        AuthToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+
+
+_TOKEN_USE_RESOLUTION = dt.timedelta(days=1)
+
+
+def tokens_purge_idle() -> int:
+    """Delete the tokens nobody used for `token_idle_days` (beat: daily); those still held are refused
+    on their next use anyway. How many were deleted."""
+    cutoff = timezone.now() - dt.timedelta(days=conf().token_idle_days)
+    deleted, _ = AuthToken.objects.filter(last_used_at__lt=cutoff).delete()
+    return deleted
+
+
 def tokens_revoke_all(*, user: User, keep: AuthToken | None = None) -> None:
     """Sign `user` out everywhere (a new password), but on `keep`'s device (the one that changed it)."""
     tokens = AuthToken.objects.filter(user=user)

@@ -270,6 +270,8 @@ CELERY_BEAT_SCHEDULE = {
     # The counts of the words video search completes a last word to (feed migration 0008).
     "feed-fold-video-words": {"task": "feed.fold_video_words", "schedule": 60.0},
     "cameos-expire-enrollments": {"task": "cameos.expire_enrollments", "schedule": 300.0},
+    # Sign-ins unused for CASTFEED_ACCOUNTS_TOKEN_IDLE_DAYS (refused on use anyway; this clears the rest).
+    "accounts-purge-idle-tokens": {"task": "accounts.purge_idle_tokens", "schedule": 86400.0},
     "moderation-expire-takedowns": {"task": "moderation.expire_takedowns", "schedule": 300.0},
     # Rate-limit counters of windows that have ended (database store; Redis expires its own).
     "core-sweep-rate-counters": {"task": "core.sweep_rate_counters", "schedule": 600.0},
