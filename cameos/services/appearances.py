@@ -128,7 +128,8 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
     of the owner: confirmed, so they see it and may delete it, when one of its tracks passes the
     reveal bar (track_reveals); otherwise a possible match: they are told a video may show them,
     without anything of it, and its author is asked to confirm or remove them. A possible match that
-    now passes (its video was published since) is confirmed. Returns the ids of the videos newly
+    now passes (its video was published since, or a closer enrolled face is gone) is confirmed, even
+    one its author removed. Returns the ids of the videos newly
     revealed to the owner."""
     cameo = Cameo.objects.filter(pk=cameo_id).select_related("owner", "gallery_entry").first()
     if cameo is None or not hasattr(cameo, "gallery_entry"):
@@ -167,8 +168,10 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
             for hit, other in found
         )
         before = earlier.get(video.pk)
-        if before is not None and (before.match == Appearance.Match.REMOVED or not sure):
-            continue  # its author said it is not them, or still only a possible match
+        if before is not None and not sure:
+            continue  # still only a possible match, or one its author said is not them
+        # A match its author removed ("not them") and now above the bar is revealed all the same: the
+        # author's answer settles a possible match, not the person's right to find a video of them.
         match = Appearance.Match.CONFIRMED if sure else Appearance.Match.POSSIBLE
         try:
             # One video at a time: a video deleted since it was read fails its foreign keys when its

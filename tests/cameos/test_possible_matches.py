@@ -189,6 +189,30 @@ def test_the_author_removes_a_possible_match_and_a_new_scan_does_not_raise_it_ag
     assert api.delete(f"{URL}/{draft.pk}").status_code == 404
 
 
+def test_a_match_the_author_removed_is_revealed_once_a_scan_finds_it_above_the_bar(
+    api, me, stranger, make_user, make_video, activate_cameo, client_of, django_capture_on_commit_callbacks
+):
+    """The author's "not them" answers a possible match, nothing more: when a later scan finds the
+    video above the bar (here: the enrolled face that was as close as mine, so that the margin failed,
+    is gone), the person sees it and may delete it, whatever the author said."""
+    twin = make_user("the.twin")
+    activate_cameo(twin, template=lookalikes.template(FACE))
+    draft = video_showing(stranger, make_video)
+    activate_cameo(me, template=lookalikes.template(FACE))  # as close as the twin: no margin
+    match_id = Appearance.objects.get(video=draft, user=me, match="possible").pk
+    assert client_of(stranger).post(f"{MATCHES}/{match_id}/remove").status_code == 204
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_of(twin).delete("/api/v1/cameo").status_code == 204
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post("/api/v1/cameo/scan").status_code == 202
+
+    rows = api.get(URL).json()["results"]
+    assert [(r["match"], r["video"]["id"]) for r in rows] == [("confirmed", draft.pk)]
+    assert api.delete(f"{URL}/{draft.pk}").status_code == 204
+    assert not Video.objects.filter(pk=draft.pk).exists()
+
+
 def test_the_output_scan_records_a_look_alike_as_a_possible_match(api, me, stranger, make_video, activate_cameo):
     """What generation.services.job_finish does with the output scan's findings."""
     activate_cameo(me, template=lookalikes.template(LOOKALIKE))
