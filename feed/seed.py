@@ -12,6 +12,7 @@ import numpy as np
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.base import CommandError
+from django.db import transaction
 from django.utils import timezone
 
 from core.bulk import indexes_deferred, insert_rows, next_id
@@ -228,15 +229,24 @@ def sample_poster(index: int, width: int = 144, height: int = 256) -> bytes:
 
 
 def _files() -> list[tuple[str, str]]:
-    names = []
+    """The (clip, poster) names the seeded videos share. Those not in storage yet are made now and
+    written once the seed's transaction commits: a seed that fails stores no rows and no files."""
+    names, missing = [], {}
     for i in range(CLIPS):
         media, poster = f"seed/clip{i}.mp4", f"seed/poster{i}.jpg"
         if not default_storage.exists(media):
-            default_storage.save(media, ContentFile(sample_clip(i)))
+            missing[media] = sample_clip(i)
         if not default_storage.exists(poster):
-            default_storage.save(poster, ContentFile(sample_poster(i)))
+            missing[poster] = sample_poster(i)
         names.append((media, poster))
+    transaction.on_commit(lambda: _write(missing))
     return names
+
+
+def _write(files: dict[str, bytes]) -> None:
+    for name, data in files.items():
+        if not default_storage.exists(name):  # another seed may have written it since
+            default_storage.save(name, ContentFile(data))
 
 
 def run(ctx: Any) -> None:

@@ -160,6 +160,14 @@ def _replayed(author: User, key: str, digest: str) -> GenerationJob | None:
     return existing
 
 
+def _stored_meanwhile(author: User, key: str, digest: str) -> GenerationJob | None:
+    """_replayed, after waiting for a request of the author's that is storing its job now (it holds the
+    author's row until it commits, see job_submit)."""
+    with transaction.atomic():
+        list(User.objects.select_for_update(no_key=True).filter(pk=author.pk).values_list("pk", flat=True))
+        return _replayed(author, key, digest)
+
+
 def job_submit(
     *,
     author: User,
@@ -172,8 +180,9 @@ def job_submit(
     idempotency_key: str = "",
 ) -> tuple[GenerationJob, bool]:
     """Check everything that can be checked now, then queue the job. Returns (job, created): a retry
-    with the same Idempotency-Key returns the first job and queues nothing; the key with a different
-    request is refused (IdempotencyKeyReused)."""
+    with the same Idempotency-Key returns the first job and queues nothing, also when the checks would
+    refuse it now (the first request was accepted before consent or the quota changed); the key with a
+    different request is refused (IdempotencyKeyReused)."""
     key = (idempotency_key or "").strip()
     if len(key) > 100:
         raise InvalidInput({"Idempotency-Key": ["At most 100 characters."]})
@@ -184,29 +193,32 @@ def job_submit(
         )
         if (existing := _replayed(author, key, digest)) is not None:
             return existing, False
-    prompt, duration_s, aspect, seed = _validate(prompt, duration_s, aspect, seed)
-    checked = check_image(image) if image is not None else None
-    source = remix_source(remix_of, author) if remix_of is not None else None
-    try:
-        _check_quota(author)  # early, before the gate's work; decided again under the lock below
-    except TooManyRequests:
-        if key and (existing := _replayed(author, key, digest)) is not None:
-            return existing, False  # the first request with this key was stored meanwhile: its job filled the quota
-        raise
-    categories = policy.categories(prompt)
-    if categories:
-        raise refuse_policy(categories)
     job_id = uuid.uuid4()
-    decision = consent.check(
-        author,
-        prompt,
-        reference_image=as_rendered(checked.bgr, aspect) if checked else None,
-        remix_of=source.pk if source else None,
-        stage="submit",
-        job=str(job_id),
-    )
-    if not decision.allowed:
-        raise refuse_consent(decision)
+    try:
+        prompt, duration_s, aspect, seed = _validate(prompt, duration_s, aspect, seed)
+        checked = check_image(image) if image is not None else None
+        source = remix_source(remix_of, author) if remix_of is not None else None
+        _check_quota(author)  # early, before the gate's work; decided again under the lock below
+        categories = policy.categories(prompt)
+        if categories:
+            raise refuse_policy(categories)
+        decision = consent.check(
+            author,
+            prompt,
+            reference_image=as_rendered(checked.bgr, aspect) if checked else None,
+            remix_of=source.pk if source else None,
+            stage="submit",
+            job=str(job_id),
+        )
+        if not decision.allowed:
+            raise refuse_consent(decision)
+    except ApplicationError:
+        # A retry that overtook the first request with its key: once that request stored its job, the
+        # job is the answer, whatever changed in between (its job filled the quota, or someone withdrew
+        # and the cascade blocked it). A key whose request was refused stored nothing: refused again.
+        if key and (existing := _stored_meanwhile(author, key, digest)) is not None:
+            return existing, False
+        raise
     job = GenerationJob(
         id=job_id,
         author=author,

@@ -66,9 +66,12 @@ def spoken_digits(digits: str) -> str:
     return " ".join(DIGIT_NAMES[int(d)] for d in digits)
 
 
-def with_audio(video: bytes, samples: np.ndarray, rate: int, *, start_s: float = 0.5) -> bytes:
-    """The MP4 `video` (H.264, no sound) remuxed with AAC audio (48 kHz mono): `samples` from
-    `start_s`, silence around them, cut to the video's length."""
+def with_audio(
+    video: bytes, samples: np.ndarray, rate: int, *, start_s: float = 0.5, codec: str = "aac", container: str = "mp4"
+) -> bytes:
+    """The MP4 `video` (H.264, no sound) remuxed with audio in `codec` (AAC; pcm_f32le in a MOV for
+    float samples as they are, NaN included), 48 kHz mono: `samples` from `start_s`, silence around
+    them, cut to the video's length."""
     import io
 
     import av
@@ -85,10 +88,10 @@ def with_audio(video: bytes, samples: np.ndarray, rate: int, *, start_s: float =
     part = samples[: max(0, track.size - begin)]
     track[begin : begin + part.size] = part
     buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format="mp4") as target:
+    with av.open(buffer, mode="w", format=container) as target:
         vin = source.streams.video[0]
         vout = target.add_stream_from_template(vin)
-        aout = target.add_stream("aac", rate=out_rate, layout="mono")
+        aout = target.add_stream(codec, rate=out_rate, layout="mono")
         for packet in source.demux(vin):
             if packet.dts is None:
                 continue
@@ -96,7 +99,7 @@ def with_audio(video: bytes, samples: np.ndarray, rate: int, *, start_s: float =
             target.mux(packet)
         step = 1024
         for i in range(0, track.size, step):
-            frame = av.AudioFrame.from_ndarray(track[None, i : i + step], format="fltp", layout="mono")
+            frame = av.AudioFrame.from_ndarray(track[None, i : i + step], format=aout.format.name, layout="mono")
             frame.sample_rate = out_rate
             frame.pts = i
             for packet in aout.encode(frame):

@@ -50,6 +50,11 @@ class NoAudio(ValueError):
     """The file has no sound track we can read."""
 
 
+class UnreadableAudio(ValueError):
+    """The sound track decodes to samples that are not numbers (NaN or infinite, from a float track):
+    nothing can be heard in it, and no level or voice can be measured."""
+
+
 @dataclass(frozen=True)
 class Heard:
     """What the recogniser heard: the digits (grammar pass) and whether the speech was digits at all."""
@@ -62,7 +67,8 @@ class Heard:
 
 def read_audio(path: str | Path, *, max_seconds: float = 15.0, decode_seconds: float = 30.0) -> np.ndarray:
     """The first audio stream of a video (WebM/Opus, MP4/AAC, MOV), mono float32 at 16 kHz, at most
-    `max_seconds` of it, decoded within `decode_seconds`; NoAudio if there is none or it is unreadable."""
+    `max_seconds` of it, decoded within `decode_seconds`; NoAudio if there is none or it cannot be
+    decoded, UnreadableAudio if it decodes to samples that are not finite numbers."""
     deadline = time.monotonic() + decode_seconds
     chunks: list[np.ndarray] = []
     kept = 0
@@ -85,6 +91,8 @@ def read_audio(path: str | Path, *, max_seconds: float = 15.0, decode_seconds: f
     if not chunks:
         return np.zeros(0, dtype=np.float32)
     samples = np.concatenate(chunks).astype(np.float32)[:limit]
+    if not np.isfinite(samples).all():
+        raise UnreadableAudio("the sound track has samples that are not finite numbers")
     return np.clip(samples, -1.0, 1.0)
 
 

@@ -210,6 +210,7 @@ def _verify(enrollment_id: Any) -> Enrollment | None:
     from cameos.likeness.enrollment import Rules, verify
     from cameos.likeness.faces import engine
     from cameos.likeness.video import UnreadableVideo, VideoOverCap, sample_frames
+    from cameos.likeness.voice import UnreadableAudio
 
     enrollment = Enrollment.objects.select_related("challenge").filter(pk=enrollment_id).first()
     if enrollment is None or enrollment.status != Enrollment.Status.VERIFYING:
@@ -233,6 +234,9 @@ def _verify(enrollment_id: Any) -> Enrollment | None:
         return _finish(
             enrollment, accepted=False, code="video_unreadable", reason="We could not read this video. Record it again."
         )
+    except UnreadableAudio:  # a float track of NaN: refused as unreadable, not as digits unheard
+        logger.info("enrollment %s: unreadable sound track", enrollment.pk)
+        return _finish(enrollment, accepted=False, code="video_unreadable", reason=UNREADABLE_SOUND)
     if not verdict.accepted:
         return _finish(enrollment, accepted=False, code=verdict.code, reason=verdict.reason)
     voice_template = None
@@ -345,6 +349,7 @@ def _accept(enrollment: Enrollment, verdict: Any, voice_template: Any, *, search
         raise
 
 
+UNREADABLE_SOUND = "We could not read this video's sound. Record it again with the microphone on."
 VOICE_REFUSALS = {  # code → what the person is told
     "no_audio": "This video has no sound. Record it again with the microphone on, reading the digits aloud.",
     "digits_missing": "We did not hear the digits. Record it again, reading the digits aloud clearly.",
@@ -354,7 +359,8 @@ VOICE_REFUSALS = {  # code → what the person is told
 
 
 def _read_sound(path: Path) -> Any:
-    """The upload's sound track (mono 16 kHz samples), or None when it has none."""
+    """The upload's sound track (mono 16 kHz samples), or None when it has none (UnreadableAudio when it
+    decodes to samples that are not numbers)."""
     from cameos.likeness.voice import NoAudio, read_audio
 
     rules = conf()

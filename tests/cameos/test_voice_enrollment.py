@@ -153,6 +153,25 @@ def test_a_video_without_sound_is_rejected(api, me, django_capture_on_commit_cal
     assert "sound" in body["reason"]
 
 
+def test_a_sound_track_of_nan_samples_is_rejected_as_unreadable_not_as_digits_unheard(
+    api, me, django_capture_on_commit_callbacks
+):
+    # The digits read aloud, in a float sound track (pcm_f32le in a MOV) with a stretch of NaN samples.
+    samples, rate = sound.speak(sound.spoken_digits(DIGITS))
+    samples[rate // 2 : rate] = np.nan
+    broken = sound.with_audio(videos.video(), samples, rate, codec="pcm_f32le", container="mov")
+    body = enroll(api, broken, voice_challenge(api), django_capture_on_commit_callbacks)
+    assert body["status"] == "rejected", body
+    assert body["reason_code"] == "video_unreadable"
+    assert "sound" in body["reason"]
+    assert not Cameo.objects.filter(owner=me).exists() and not Voice.objects.exists()
+    # The same digits in a readable float track enroll.
+    clean = sound.with_audio(
+        videos.video(), *sound.speak(sound.spoken_digits(DIGITS)), codec="pcm_f32le", container="mov"
+    )
+    assert enroll(api, clean, voice_challenge(api), django_capture_on_commit_callbacks)["status"] == "active"
+
+
 def test_without_the_voice_step_a_silent_video_enrolls_and_the_old_voice_goes(
     api, me, django_capture_on_commit_callbacks
 ):

@@ -55,10 +55,11 @@ def test_seed_twice_adds_more_people_without_clashes():
     assert user.pk > 100
 
 
-def test_seeded_videos_have_true_counters_real_files_and_a_skew(anon, settings):
-    call_command(
-        "seed", users=300, follows=3000, videos=400, likes=6000, views=3000, comments=800, stdout=io.StringIO()
-    )
+def test_seeded_videos_have_true_counters_real_files_and_a_skew(anon, settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the files are written once the rows commit
+        call_command(
+            "seed", users=300, follows=3000, videos=400, likes=6000, views=3000, comments=800, stdout=io.StringIO()
+        )
     assert Video.objects.filter(status="published").count() == 400
     assert Like.objects.count() == 6000
     assert Comment.objects.count() == 800
@@ -170,3 +171,42 @@ def test_sizes_beyond_the_memory_there_is_are_a_clear_error_that_stores_nothing(
         "Not enough memory for these sizes; nothing was stored. Ask for fewer (--users, --follows, --likes, ...)."
     )
     assert not User.objects.exists()
+
+
+def stored_files() -> list[Path]:
+    return [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
+
+
+def test_a_seed_that_fails_in_the_feed_step_stores_no_rows_and_no_files(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    import feed.seed
+
+    real_insert = feed.seed.insert_rows
+
+    def comments_fail(model, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if model is Comment:  # the step's last insert: the clips and posters were made before it
+            raise RuntimeError("the database went away")
+        return real_insert(model, *args, **kwargs)
+
+    monkeypatch.setattr(feed.seed, "insert_rows", comments_fail)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError):
+        call_command("seed", "--users", "5", "--follows", "4", "--videos", "10", stdout=io.StringIO())
+    assert not User.objects.exists() and not Video.objects.exists()
+    assert stored_files() == []
+
+
+def test_video_sizes_beyond_the_memory_there_is_store_no_rows_and_no_files(django_capture_on_commit_callbacks):
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    status = Path("/proc/self/status").read_text()
+    in_use = int(next(line for line in status.splitlines() if line.startswith("VmSize:")).split()[1]) * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (in_use + 2 * 2**30, hard))  # a machine with 2 GiB to spare
+    try:  # the people are made, then the feed step runs out of memory for a billion videos
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(CommandError, match="nothing was stored"):
+            call_command("seed", "--users", "5", "--follows", "4", "--videos", "1000000000", stdout=io.StringIO())
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+    assert not User.objects.exists() and not Video.objects.exists()
+    assert stored_files() == []

@@ -1,5 +1,6 @@
 """A retry with the same Idempotency-Key that arrives while the first request is still being worked
-on gets the first job once that one is stored, even when the first job filled the quota."""
+on gets the first job once that one is stored, even when the first job filled the quota or consent was
+withdrawn in between; a retry of a refused request is checked again."""
 
 from generation import services
 from generation.models import GenerationJob
@@ -29,3 +30,43 @@ def test_a_retry_overtaken_by_the_first_request_gets_its_job_not_a_429(api, me, 
     # Another request at the quota is still refused.
     other = api.post(URL, {**body, "prompt": "a lighthouse at noon"}, format="json", HTTP_IDEMPOTENCY_KEY="new")
     assert (other.status_code, other.json()["error"]) == (429, "quota_exceeded")
+
+
+def test_a_retry_overtaken_by_the_first_request_gets_its_job_after_consent_was_withdrawn(
+    api, me, make_user, enroll, monkeypatch, django_capture_on_commit_callbacks
+):
+    from cameos import services as cameos
+    from cameos.models import CameoGrant
+    from tests.enroll import approve
+
+    owner = make_user("astro.owner")
+    enroll(owner, "astronaut", audience="approved")
+    approve(owner, me)
+    body = {"prompt": "@astro.owner on a roller coaster", "duration_s": 2}
+    real_validate = services._validate
+    first: list[GenerationJob] = []
+
+    def validate_while_the_first_request_is_stored_and_consent_withdrawn(*args, **kwargs):  # type: ignore[no-untyped-def]
+        # The retry found no job with its key yet; the first request commits its job now, then the
+        # owner revokes the grant and the cascade blocks that job.
+        if not first:
+            monkeypatch.setattr(services, "_validate", real_validate)
+            first.append(services.job_submit(author=me, idempotency_key="retry-me", **body)[0])
+            with django_capture_on_commit_callbacks(execute=True):
+                cameos.grant_revoke(owner=owner, grant_id=CameoGrant.objects.get(grantee=me).pk)
+        return real_validate(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_validate", validate_while_the_first_request_is_stored_and_consent_withdrawn)
+    retry = api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="retry-me")
+
+    assert retry.status_code == 200, retry.json()
+    assert retry.json()["id"] == str(first[0].pk)
+    assert (retry.json()["status"], retry.json()["error"]["code"]) == ("blocked", "consent_withdrawn")
+    assert GenerationJob.objects.count() == 1
+    # A request that was refused stored nothing: its retry is checked as a new request.
+    refused = api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="refused")
+    assert (refused.status_code, refused.json()["error"]) == (403, "consent_required")
+    cameos.cameo_update(owner=owner, audience="everyone")
+    again = api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="refused")
+    assert again.status_code == 202, again.json()
+    assert GenerationJob.objects.count() == 2
