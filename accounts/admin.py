@@ -4,7 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
-from django.http import HttpRequest
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
 
 from accounts import services
 from accounts.models import Block, Follow, User, normalize_handle
@@ -52,6 +53,11 @@ class UserForm(HandleChecks, UserChangeForm):
         return birthdate
 
 
+class HandleTakenMeanwhile(Exception):
+    """The handle was free when the form was checked and taken, or a look-alike of it, before the
+    account was saved (someone signed up with it at the same moment): the database refused it."""
+
+
 class PasswordForm(AdminPasswordChangeForm):
     def save(self, commit: bool = True) -> Any:
         user = super().save(commit)
@@ -85,7 +91,25 @@ class UserAdmin(BaseUserAdmin):
         if change and "is_active" in form.changed_data:
             # Through the service, so that no one goes on making videos of someone deactivated.
             services.user_active_set(user=obj, active=obj.is_active, by=request.user)
-        super().save_model(request, obj, form, change)
+        try:
+            with transaction.atomic():
+                super().save_model(request, obj, form, change)
+        except IntegrityError as exc:
+            try:
+                services.check_handle_free(obj.handle, exclude=obj.pk)
+            except Conflict:
+                raise HandleTakenMeanwhile from exc
+            raise  # not the handle: a real fault
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except HandleTakenMeanwhile:
+            # As sign-up answers the same race: the first try was rolled back whole, and the form,
+            # checked again, now meets the other account and shows the handle's error, saving nothing.
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def delete_model(self, request: HttpRequest, obj: User) -> None:
         services.account_erase(user=obj)  # as the person would: their files, the audit, the lock order

@@ -10,7 +10,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from pgvector.django import VectorField
 
@@ -152,7 +153,23 @@ class CameoGrant(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["cameo", "grantee"], name="cameos_grant_unique")]
         indexes = [
-            models.Index(fields=["cameo", "status", "-id"], name="cameos_grant_cameo_status"),
+            # The owner's lists, newest first and paged by keyset (cameos.apis RequestsApi, GrantsApi):
+            # open requests by when they were asked, approvals by when they were approved (an older
+            # row with no decision time by its request, as cameos.selectors.grants_for orders them).
+            models.Index(
+                "cameo",
+                F("requested_at").desc(),
+                F("id").desc(),
+                condition=Q(status="requested"),
+                name="cameos_grant_requests",
+            ),
+            models.Index(
+                "cameo",
+                Coalesce("decided_at", "requested_at").desc(),
+                F("id").desc(),
+                condition=Q(status="approved"),
+                name="cameos_grant_approvals",
+            ),
             models.Index(fields=["grantee", "status"], name="cameos_grant_grantee"),
         ]
 

@@ -11,7 +11,7 @@ import numpy as np
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -179,6 +179,13 @@ def voice_templates_of(cameo_ids: Iterable[int]) -> dict[int, np.ndarray]:
     return {pk: np.frombuffer(crypto.decrypt(bytes(token)), dtype="<f4").astype(np.float32) for pk, token in rows}
 
 
+def _cameo_of(owner: User) -> Subquery:
+    """The owner's cameo id, as a value the database reads once: the lists then walk their index
+    (cameos_grant_requests, cameos_grant_approvals) in order, newest first, and stop at a page,
+    where a join to the cameo made them read and sort every row of the owner's."""
+    return Subquery(Cameo.objects.filter(owner=owner).values("pk")[:1])
+
+
 def requests_for(owner: User) -> QuerySet[CameoGrant]:
     """Open requests for the owner's cameo; one from someone who has since blocked the owner is gone
     (grant_decide answers 404 for it), so the list never reveals the block; one from an account
@@ -186,7 +193,7 @@ def requests_for(owner: User) -> QuerySet[CameoGrant]:
     from accounts.selectors import blockers_of
 
     return (
-        CameoGrant.objects.filter(cameo__owner=owner, status=CameoGrant.Status.REQUESTED, grantee__is_active=True)
+        CameoGrant.objects.filter(cameo=_cameo_of(owner), status=CameoGrant.Status.REQUESTED, grantee__is_active=True)
         .exclude(grantee_id__in=blockers_of(owner))
         .select_related("grantee")
     )
@@ -198,7 +205,7 @@ def grants_for(owner: User) -> QuerySet[CameoGrant]:
     it was approved, for the newest-first list; an approval that recorded no time (an older row) counts
     from its request, so that no row has a null to page by."""
     return (
-        CameoGrant.objects.filter(cameo__owner=owner, status=CameoGrant.Status.APPROVED, grantee__is_active=True)
+        CameoGrant.objects.filter(cameo=_cameo_of(owner), status=CameoGrant.Status.APPROVED, grantee__is_active=True)
         .annotate(approved_at=Coalesce("decided_at", "requested_at"))
         .select_related("grantee")
     )

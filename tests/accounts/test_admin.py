@@ -4,6 +4,7 @@ as the person would erase it; a password support sets signs the account out ever
 blocks are people's own choices, which support may look at and never change."""
 
 import datetime as dt
+import threading
 
 import pytest
 from django.core.cache import cache
@@ -11,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.test import Client, override_settings
 from django.utils import timezone
 
+from accounts import services
 from accounts.models import Block, Follow, User
 from cameos import services as cameos
 from cameos.models import Cameo
@@ -18,6 +20,7 @@ from cameos.selectors import trending_for
 from feed.models import Video
 from moderation import consent
 from moderation.models import AuditEvent
+from tests.generation.test_publish_race import in_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -293,3 +296,38 @@ def test_support_changes_a_handle_to_a_free_one_and_an_old_handle_may_stay(suppo
     assert (old.handle, old.display_name) == ("sam.", "Sam")
     # Her own handle in another case is hers: neither taken nor a look-alike.
     assert change(support, her, handle="HER.NEW").status_code == 302
+
+
+@pytest.mark.postgres  # real concurrent writers (SQLite holds the whole transaction's write lock)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("page", ["add", "change"])
+def test_a_look_alike_handle_taken_while_support_saves_is_a_form_error_not_a_500(support, make_user, monkeypatch, page):
+    """Support's form found "rnike" free; someone signed up as "mike" before it was saved, and the
+    database refused the look-alike: a 500 with an IntegrityError. The page answers as sign-up does."""
+    her = make_user("her.handle")
+    paused, go_on = threading.Event(), threading.Event()
+    check_handle_free = services.check_handle_free
+
+    def checked_then_paused(handle: str, *, exclude: int | None = None) -> None:
+        check_handle_free(handle, exclude=exclude)
+        if threading.current_thread().name == "support" and not paused.is_set():
+            paused.set()  # the form's checks passed; the account is not saved yet
+            go_on.wait(timeout=30)
+
+    monkeypatch.setattr(services, "check_handle_free", checked_then_paused)
+    answers, errors = {}, []
+    saving = in_thread(
+        lambda: answers.update(page=add(support, "rnike") if page == "add" else change(support, her, handle="rnike")),
+        name="support",
+        errors=errors,
+    )
+    assert paused.wait(timeout=60)
+    services.user_register(handle="mike", password="someone-elses-passphrase")  # committed meanwhile
+    go_on.set()
+    saving.join(timeout=60)
+    assert not saving.is_alive()
+
+    assert errors == []
+    assert answers["page"].status_code == 200  # the form again, with the error
+    assert "This handle is too similar to an existing one." in answers["page"].content.decode()
+    assert sorted(User.objects.values_list("handle", flat=True)) == ["her.handle", "mike", "support.one"]

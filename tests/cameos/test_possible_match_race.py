@@ -1,7 +1,8 @@
 """An author who confirms a possible match on a draft while the draft is being deleted (by them in
 another tab, or by a person in it) gets an answer from both: the confirm and the deletion take the
 draft's job and the draft in the same order, so on PostgreSQL neither dies in a deadlock (a 500).
-Two threads, each with its own database connection, against committed data."""
+So does a scan of existing videos that confirms a possible match while its video is deleted. Two
+threads, each with its own database connection, against committed data."""
 
 from __future__ import annotations
 
@@ -11,10 +12,13 @@ from typing import Any
 
 import pytest
 
+from cameos import gallery
+from cameos import services as cameos
 from cameos.models import Appearance
 from feed import services as feed_services
 from feed.models import Video, VideoPerson
 from generation.models import GenerationJob
+from tests import synthetic_faces as faces
 from tests.generation.test_publish_race import in_thread
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -69,3 +73,57 @@ def test_confirming_a_possible_match_while_its_draft_is_deleted_answers_both(
     assert answers == {"confirm": 204, "delete": 204}
     assert not Video.objects.filter(pk=draft.pk).exists()
     assert not VideoPerson.objects.filter(video_id=draft.pk).exists()
+
+
+def test_a_scan_confirming_a_match_while_its_video_is_deleted_ends_both(
+    me, make_user, make_video, client_of, activate_cameo, monkeypatch
+):
+    """My face scan reveals a video that was only a possible match of me (published since) while its
+    author deletes it. The scan takes the video's job, then the video, then my match, as the
+    deletion does; taking my match first, it deadlocked with the deletion on PostgreSQL (one of the
+    two failed: the scan's task, or the author's DELETE with a 500)."""
+    template = faces.template("astronaut")
+    activate_cameo(me, template=template)  # its own scan finds nothing yet
+    author = make_user("the.author")
+    video = make_video(author)
+    GenerationJob.objects.create(
+        author=author, prompt="an astronaut on a beach", duration_s=2, seed=1, status="published", video=video
+    )
+    gallery.video_faces_put(video.pk, [(template, 0, 900, 4)])
+    Appearance.objects.create(
+        video=video, user=me, source=Appearance.Source.DETECTED, similarity=0.5, match=Appearance.Match.POSSIBLE
+    )
+
+    # The scan pauses once it holds what it holds, before it adds me to the video's people.
+    paused, go_on = threading.Event(), threading.Event()
+    add_person = feed_services.video_add_person
+
+    def add_person_paused(**kwargs: Any) -> None:
+        paused.set()
+        go_on.wait(timeout=30)
+        add_person(**kwargs)
+
+    monkeypatch.setattr(feed_services, "video_add_person", add_person_paused)
+
+    answers: dict[str, Any] = {}
+    errors: list[Any] = []
+    scanning = in_thread(
+        lambda: answers.update(scan=cameos.existing_videos_scan(cameo_id=me.cameo.pk)), name="scan", errors=errors
+    )
+    assert paused.wait(timeout=60)
+    deleting = in_thread(
+        lambda: answers.update(delete=client_of(author).delete(f"/api/v1/videos/{video.pk}").status_code),
+        name="delete",
+        errors=errors,
+    )
+    time.sleep(PAUSE_S)  # the deletion waits on what the scan holds
+    go_on.set()
+    scanning.join(timeout=60)
+    deleting.join(timeout=60)
+    assert not scanning.is_alive() and not deleting.is_alive()
+
+    assert errors == []
+    assert answers == {"scan": [video.pk], "delete": 204}  # the scan came first, then the deletion
+    assert not Video.objects.filter(pk=video.pk).exists()
+    assert not Appearance.objects.filter(video_id=video.pk).exists()
+    assert not VideoPerson.objects.filter(video_id=video.pk).exists()
