@@ -6,23 +6,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cameos', '0009_cameo_rules_added_at'),
+        ("cameos", "0009_cameo_rules_added_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='cameogrant',
-            name='cameos_grant_cameo_status',
+            model_name="cameogrant",
+            name="cameos_grant_cameo_status",
         ),
         migrations.AddIndex(
-            model_name='cameogrant',
-            index=models.Index(models.F('cameo'), models.OrderBy(models.F('requested_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('status', 'requested')), name='cameos_grant_requests'),
+            model_name="cameogrant",
+            index=models.Index(
+                models.F("cameo"),
+                models.OrderBy(models.F("requested_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                condition=models.Q(("status", "requested")),
+                name="cameos_grant_requests",
+            ),
         ),
         migrations.AddIndex(
-            model_name='cameogrant',
-            index=models.Index(models.F('cameo'), models.OrderBy(django.db.models.functions.comparison.Coalesce('decided_at', 'requested_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('status', 'approved')), name='cameos_grant_approvals'),
+            model_name="cameogrant",
+            index=models.Index(
+                models.F("cameo"),
+                models.OrderBy(
+                    django.db.models.functions.comparison.Coalesce("decided_at", "requested_at"), descending=True
+                ),
+                models.OrderBy(models.F("id"), descending=True),
+                condition=models.Q(("status", "approved")),
+                name="cameos_grant_approvals",
+            ),
         ),
     ]
