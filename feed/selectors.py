@@ -202,6 +202,18 @@ def unpublished_showing(person_id: int, authors: Iterable[int] | None = None) ->
     return videos if authors is None else videos.filter(author_id__in=list(authors))
 
 
+def hidden_for_now() -> Q:
+    """The removed videos that may be published again: those hidden while their author's account is
+    deactivated (Video.AUTHOR_DEACTIVATED: user_videos_unhide), and those hidden pending a takedown
+    review (video_hide: their fingerprint kept as `hidden_for_review` until video_unhide). Each was
+    published when it was hidden. A video taken down by moderation, or hidden for a review but made
+    before videos had fingerprints, is not among them."""
+    waiting = RemovedFingerprint.objects.filter(reason=RemovedFingerprint.Reason.HIDDEN_FOR_REVIEW)
+    return Q(status=Video.Status.REMOVED) & (
+        Q(removed_reason=Video.AUTHOR_DEACTIVATED) | Q(pk__in=waiting.values("video_id"))
+    )
+
+
 # --- copies of removed videos ----------------------------------------------------------------------
 
 # Each process keeps every removed fingerprint in one matrix (feed.fingerprints.CopyIndex) under the

@@ -208,7 +208,7 @@ class TakedownRequest(models.Model):
         VERIFYING = "verifying"  # the selfie waits for the worker
         REJECTED = "rejected"  # not a live face answering the challenge (closed)
         NO_MATCH = "no_match"  # a live face that is in no video (closed)
-        HIDDEN = "hidden"  # matching published videos hidden, waiting for review
+        HIDDEN = "hidden"  # waiting for review: the matching published videos hidden (none if only drafts matched)
         REMOVED = "removed"  # confirmed: the videos and their copies are gone (closed)
         DISMISSED = "dismissed"  # the reviewer found no grounds: hidden videos back (closed)
 

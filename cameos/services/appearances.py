@@ -17,6 +17,7 @@ from cameos import gallery
 from cameos.conf import conf
 from cameos.models import Appearance, Cameo
 from core.exceptions import NotFound
+from feed import selectors as feed_selectors
 from feed import services as feed_services
 from feed.models import Video, VideoPerson
 
@@ -153,16 +154,17 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
     revealed: list[int] = []
     possible: list[Video] = []
     earlier = {a.video_id: a for a in Appearance.objects.filter(user=owner, video_id__in=list(by_video))}
-    # Not a removed video, but for one hidden only while its author's account is deactivated: it is
-    # published again when the account is opened, so its person finds it now and may delete it first.
+    # Not a removed video, but for one hidden for now (with its author's deactivated account, or
+    # pending a takedown review): it may be published again, so its person finds it now and may
+    # delete it first. Such a video was published when it was hidden: held to the published bar.
     videos = Video.objects.filter(
-        ~Q(status=Video.Status.REMOVED) | Q(removed_reason=Video.AUTHOR_DEACTIVATED),
+        ~Q(status=Video.Status.REMOVED) | feed_selectors.hidden_for_now(),
         pk__in=[v for v in by_video if v not in known],
     )
     for video in videos:
         found = by_video[video.pk]
         similarity = max(hit.similarity for hit, _ in found)
-        published = video.is_published or video.hidden_with_author
+        published = video.status != Video.Status.DRAFT
         sure = video.author_id == owner.pk or any(
             track_reveals(similarity=hit.similarity, frames=hit.frames, runner_up=other, published=published)
             for hit, other in found
@@ -177,7 +179,9 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
             # One video at a time: a video deleted since it was read fails its foreign keys when its
             # rows commit, and loses only itself, not every video of the scan and the notification.
             with transaction.atomic():
-                if sure and feed_services.video_hold_for_people(video_id=video.pk) is None:
+                # Held, and read again: hidden or put back since, its person row takes its status now.
+                held = feed_services.video_hold_for_people(video_id=video.pk) if sure else video
+                if held is None:
                     continue  # deleted since it was read
                 Appearance.objects.update_or_create(
                     video=video,
@@ -185,7 +189,7 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
                     defaults={"source": Appearance.Source.DETECTED, "similarity": similarity, "match": match},
                 )
                 if sure:
-                    feed_services.video_add_person(video=video, user=owner)
+                    feed_services.video_add_person(video=held, user=owner)
         except IntegrityError:
             continue
         if sure:

@@ -15,6 +15,7 @@ import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.models import Notification
 from cameos import services as cameos
 from cameos.models import VideoFace
 from feed import services as feed_services
@@ -137,6 +138,50 @@ def test_a_dismissed_request_puts_the_hidden_video_back(
     assert TakedownRequest.objects.get(pk=request.pk).template is None
     with pytest.raises(Exception, match="dismissed"):
         takedowns.request_confirm(request_id=request.pk, reviewer=make_user("late"))
+
+
+def test_someone_enrolling_while_a_video_of_them_is_hidden_for_review_finds_it_and_may_delete_it(
+    anon, client_of, make_user, make_video, activate_cameo, django_capture_on_commit_callbacks
+):
+    """A video of Grace and Eileen, hidden for Grace's takedown request; Eileen joins and enrolls while
+    it waits. The scan of existing videos finds it (it is published again if the request is dismissed):
+    she sees it listed, removed, and once it is back, published, and deletes it everywhere."""
+    video = make_video(make_user("uploader"))
+    tracks = [(faces.template("astronaut"), 0, 900, 8), (faces.template("hopper"), 0, 900, 8)]
+    cameos.video_faces_record(video_id=video.pk, tracks=tracks)
+    rng = np.random.default_rng(11)
+    fingerprint = Fingerprint(rng.integers(0, 256, size=(6, 32), dtype=np.uint8), np.full(6, 100, np.uint8))
+    Video.objects.filter(pk=video.pk).update(fingerprint=fingerprint.to_bytes())  # as every generated video has
+    grace = submit(
+        anon,
+        videos.video(person="hopper"),
+        challenge(anon),
+        email="grace@example.org",
+        capture=django_capture_on_commit_callbacks,
+    )
+    request = TakedownRequest.objects.get(tracking=grace.json()["tracking"])
+    assert (request.status, request.videos_hidden) == ("hidden", 1)
+
+    eileen = make_user("eileen")
+    activate_cameo(eileen, template=faces.template("astronaut"))  # enrollment accepted: the scan runs
+    me = client_of(eileen)
+    listed = me.get("/api/v1/cameo/appearances").json()["results"]
+    assert [(a["match"], a["video"]["id"], a["video"]["status"]) for a in listed] == [
+        ("confirmed", video.pk, "removed")
+    ]
+    found = Notification.objects.get(user=eileen, kind="video_of_you_found")
+    assert found.data == {"video_ids": [video.pk]}
+
+    takedowns.request_dismiss(request_id=request.pk, reviewer=make_user("reviewer"))
+    assert Video.objects.get(pk=video.pk).status == "published"
+    listed = me.get("/api/v1/cameo/appearances").json()["results"]
+    assert [(a["video"]["id"], a["video"]["status"]) for a in listed] == [(video.pk, "published")]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert me.delete(f"/api/v1/cameo/appearances/{video.pk}").status_code == 204
+    assert not Video.objects.filter(pk=video.pk).exists()
+    assert anon.get(f"/api/v1/videos/{video.pk}").status_code == 404
+    assert me.get("/api/v1/cameo/appearances").json()["results"] == []
 
 
 @pytest.fixture
