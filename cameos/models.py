@@ -204,7 +204,8 @@ class Appearance(models.Model):
     reveal_*: docs/videos-of-me.md § Possible matches); then the person is one of the video's people
     (feed.VideoPerson): they see it, media and all, and may delete it. Below the bar it is `possible`:
     no VideoPerson row, so nothing of the video is shown to them and they cannot delete it; its
-    author is asked to confirm (→ confirmed) or remove (→ removed, never raised again) the person."""
+    author is asked to confirm (→ confirmed) or remove (→ removed: not raised again, unless a later
+    scan finds the video published and above the bar) the person."""
 
     class Source(models.TextChoices):
         TAGGED = "tagged"

@@ -93,8 +93,9 @@ def _possible_match_found(video: Video, user_id: int) -> None:
 @transaction.atomic
 def possible_match_decide(*, author: User, match_id: int, confirm: bool) -> Appearance:
     """The author of a video answers a possible match: `confirm` (it is that person: they see the
-    video and may delete it, and are told) or remove (it is not them: never raised again). 404 for a
-    match that is not on one of the author's videos or is no longer open."""
+    video and may delete it, and are told) or remove (it is not them: not raised again, unless a later
+    scan finds the video published and above the bar: existing_videos_scan). 404 for a match that is
+    not on one of the author's videos or is no longer open."""
     from cameos.selectors import possible_matches_on_videos_of
 
     open_matches = possible_matches_on_videos_of(author).filter(pk=match_id)
@@ -129,8 +130,8 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
     of the owner: confirmed, so they see it and may delete it, when one of its tracks passes the
     reveal bar (track_reveals); otherwise a possible match: they are told a video may show them,
     without anything of it, and its author is asked to confirm or remove them. A possible match that
-    now passes (its video was published since, or a closer enrolled face is gone) is confirmed, even
-    one its author removed. Returns the ids of the videos newly
+    now passes (its video was published since, or a closer enrolled face is gone) is confirmed, and so
+    is one its author removed once its video is published and passes. Returns the ids of the videos newly
     revealed to the owner."""
     cameo = Cameo.objects.filter(pk=cameo_id).select_related("owner", "gallery_entry").first()
     if cameo is None or not hasattr(cameo, "gallery_entry"):
@@ -170,10 +171,12 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
             for hit, other in found
         )
         before = earlier.get(video.pk)
-        if before is not None and not sure:
+        removed = before is not None and before.match == Appearance.Match.REMOVED
+        if before is not None and (not sure or (removed and not published)):
             continue  # still only a possible match, or one its author said is not them
-        # A match its author removed ("not them") and now above the bar is revealed all the same: the
-        # author's answer settles a possible match, not the person's right to find a video of them.
+        # A match its author removed ("not them") is revealed all the same once the video is public and
+        # above the published bar: the author's answer keeps their draft private, but does not hide from
+        # a person a video of them that anyone may watch.
         match = Appearance.Match.CONFIRMED if sure else Appearance.Match.POSSIBLE
         try:
             # One video at a time: a video deleted since it was read fails its foreign keys when its

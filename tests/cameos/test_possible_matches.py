@@ -189,17 +189,18 @@ def test_the_author_removes_a_possible_match_and_a_new_scan_does_not_raise_it_ag
     assert api.delete(f"{URL}/{draft.pk}").status_code == 404
 
 
-def test_a_match_the_author_removed_is_revealed_once_a_scan_finds_it_above_the_bar(
-    api, me, stranger, make_user, make_video, activate_cameo, client_of, django_capture_on_commit_callbacks
+@pytest.mark.parametrize("published", [True, False], ids=["published", "draft"])
+def test_a_match_the_author_removed_is_revealed_once_a_scan_finds_it_published_above_the_bar(
+    api, me, stranger, make_user, make_video, activate_cameo, client_of, django_capture_on_commit_callbacks, published
 ):
-    """The author's "not them" answers a possible match, nothing more: when a later scan finds the
-    video above the bar (here: the enrolled face that was as close as mine, so that the margin failed,
-    is gone), the person sees it and may delete it, whatever the author said."""
+    """The author's "not them" keeps their draft private, but does not hide a public video of me: when
+    a later scan finds it published and above the bar (here: the enrolled face that was as close as
+    mine, so that the margin failed, is gone), I see it and may delete it. A draft stays hidden."""
     twin = make_user("the.twin")
     activate_cameo(twin, template=lookalikes.template(FACE))
-    draft = video_showing(stranger, make_video)
+    video = video_showing(stranger, make_video, publish=published)
     activate_cameo(me, template=lookalikes.template(FACE))  # as close as the twin: no margin
-    match_id = Appearance.objects.get(video=draft, user=me, match="possible").pk
+    match_id = Appearance.objects.get(video=video, user=me, match="possible").pk
     assert client_of(stranger).post(f"{MATCHES}/{match_id}/remove").status_code == 204
     with django_capture_on_commit_callbacks(execute=True):
         assert client_of(twin).delete("/api/v1/cameo").status_code == 204
@@ -208,9 +209,14 @@ def test_a_match_the_author_removed_is_revealed_once_a_scan_finds_it_above_the_b
         assert api.post("/api/v1/cameo/scan").status_code == 202
 
     rows = api.get(URL).json()["results"]
-    assert [(r["match"], r["video"]["id"]) for r in rows] == [("confirmed", draft.pk)]
-    assert api.delete(f"{URL}/{draft.pk}").status_code == 204
-    assert not Video.objects.filter(pk=draft.pk).exists()
+    if not published:
+        assert rows == []
+        assert api.delete(f"{URL}/{video.pk}").status_code == 404
+        assert Video.objects.filter(pk=video.pk).exists()
+        return
+    assert [(r["match"], r["video"]["id"]) for r in rows] == [("confirmed", video.pk)]
+    assert api.delete(f"{URL}/{video.pk}").status_code == 204
+    assert not Video.objects.filter(pk=video.pk).exists()
 
 
 def test_the_output_scan_records_a_look_alike_as_a_possible_match(api, me, stranger, make_video, activate_cameo):
