@@ -94,16 +94,18 @@ def test_a_scan_confirming_a_match_while_its_video_is_deleted_ends_both(
         video=video, user=me, source=Appearance.Source.DETECTED, similarity=0.5, match=Appearance.Match.POSSIBLE
     )
 
-    # The scan pauses once it holds what it holds, before it adds me to the video's people.
+    # The scan pauses just before it takes the video's job and row, holding whatever it took before
+    # (with my match taken first, that match: the deletion then waits on it, and the scan on the video).
     paused, go_on = threading.Event(), threading.Event()
-    add_person = feed_services.video_add_person
+    hold = feed_services.video_hold_for_people
 
-    def add_person_paused(**kwargs: Any) -> None:
-        paused.set()
-        go_on.wait(timeout=30)
-        add_person(**kwargs)
+    def hold_paused(**kwargs: Any) -> Any:
+        if threading.current_thread().name == "scan":
+            paused.set()
+            go_on.wait(timeout=30)
+        return hold(**kwargs)
 
-    monkeypatch.setattr(feed_services, "video_add_person", add_person_paused)
+    monkeypatch.setattr(feed_services, "video_hold_for_people", hold_paused)
 
     answers: dict[str, Any] = {}
     errors: list[Any] = []
@@ -116,14 +118,14 @@ def test_a_scan_confirming_a_match_while_its_video_is_deleted_ends_both(
         name="delete",
         errors=errors,
     )
-    time.sleep(PAUSE_S)  # the deletion waits on what the scan holds
+    time.sleep(PAUSE_S)  # the deletion ends, or waits on what the scan holds
     go_on.set()
     scanning.join(timeout=60)
     deleting.join(timeout=60)
     assert not scanning.is_alive() and not deleting.is_alive()
 
     assert errors == []
-    assert answers == {"scan": [video.pk], "delete": 204}  # the scan came first, then the deletion
+    assert answers == {"scan": [], "delete": 204}  # the deletion went first; the scan passes over the gone video
     assert not Video.objects.filter(pk=video.pk).exists()
     assert not Appearance.objects.filter(video_id=video.pk).exists()
     assert not VideoPerson.objects.filter(video_id=video.pk).exists()
