@@ -210,7 +210,6 @@ def _verify(enrollment_id: Any) -> Enrollment | None:
     from cameos.likeness.enrollment import Rules, verify
     from cameos.likeness.faces import engine
     from cameos.likeness.video import UnreadableVideo, VideoOverCap, sample_frames
-    from cameos.likeness.voice import UnreadableAudio
 
     enrollment = Enrollment.objects.select_related("challenge").filter(pk=enrollment_id).first()
     if enrollment is None or enrollment.status != Enrollment.Status.VERIFYING:
@@ -234,9 +233,6 @@ def _verify(enrollment_id: Any) -> Enrollment | None:
         return _finish(
             enrollment, accepted=False, code="video_unreadable", reason="We could not read this video. Record it again."
         )
-    except UnreadableAudio:  # a float track of NaN: refused as unreadable, not as digits unheard
-        logger.info("enrollment %s: unreadable sound track", enrollment.pk)
-        return _finish(enrollment, accepted=False, code="video_unreadable", reason=UNREADABLE_SOUND)
     if not verdict.accepted:
         return _finish(enrollment, accepted=False, code=verdict.code, reason=verdict.reason)
     voice_template = None
@@ -358,16 +354,22 @@ VOICE_REFUSALS = {  # code → what the person is told
 }
 
 
+_UNREADABLE_SOUND = object()  # _read_sound's answer for a track of samples that are not numbers
+
+
 def _read_sound(path: Path) -> Any:
-    """The upload's sound track (mono 16 kHz samples), or None when it has none (UnreadableAudio when it
-    decodes to samples that are not numbers)."""
-    from cameos.likeness.voice import NoAudio, read_audio
+    """The upload's sound track (mono 16 kHz samples), None when it has none, _UNREADABLE_SOUND when it
+    decodes to samples that are not numbers (refused by _check_voice, after the face checks)."""
+    from cameos.likeness.voice import NoAudio, UnreadableAudio, read_audio
 
     rules = conf()
     try:
         return read_audio(path, max_seconds=rules.max_seconds, decode_seconds=rules.decode_seconds)
     except NoAudio:
         return None
+    except UnreadableAudio:  # a float track of NaN: refused as unreadable, not as digits unheard
+        logger.info("unreadable sound track (samples that are not numbers)")
+        return _UNREADABLE_SOUND
 
 
 def _check_voice(enrollment: Enrollment, sound: Any, digits: str) -> tuple[tuple[str, str] | None, Any]:
@@ -378,6 +380,8 @@ def _check_voice(enrollment: Enrollment, sound: Any, digits: str) -> tuple[tuple
     rules = conf()
     if sound is None:
         return ("no_audio", VOICE_REFUSALS["no_audio"]), None
+    if sound is _UNREADABLE_SOUND:
+        return ("video_unreadable", UNREADABLE_SOUND), None
     heard = digits_heard(sound)
     if heard.speech_s < rules.voice_min_speech_seconds or not heard.digits:
         return ("digits_missing", VOICE_REFUSALS["digits_missing"]), None
