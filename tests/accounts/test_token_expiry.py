@@ -85,3 +85,14 @@ def test_the_daily_purge_deletes_only_idle_tokens(anon, me, other):
 def test_a_new_token_starts_its_idle_time_now(me):
     services.token_issue(user=me)
     assert timezone.now() - AuthToken.objects.get(user=me).last_used_at < dt.timedelta(minutes=1)
+
+
+def test_use_is_recorded_at_most_once_a_day(anon, me):
+    """Every request reads the token; only the first of a day writes (no UPDATE per request)."""
+    header = _signed_in(anon)
+    _last_used(0.5)  # used twelve hours ago
+    before = AuthToken.objects.get(user=me).last_used_at
+
+    assert anon.get("/api/v1/me", **header).status_code == 200
+
+    assert AuthToken.objects.get(user=me).last_used_at == before
