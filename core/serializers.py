@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.http import QueryDict
 from rest_framework import serializers
 
 
@@ -15,3 +16,12 @@ class StrictSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         return super().to_internal_value(data)
+
+
+def query_values(params: QueryDict) -> dict[str, str]:
+    """A query string's parameters, one value each, for a StrictSerializer: a name given twice is
+    refused (which of the two counts would be a guess, e.g. `?appearances=delete&appearances=keep`)."""
+    repeated = sorted(name for name, values in params.lists() if len(values) > 1)
+    if repeated:
+        raise serializers.ValidationError({name: ["Given more than once."] for name in repeated})
+    return params.dict()
