@@ -1,6 +1,8 @@
 """A person's data rights, as they use them: DELETE /me (and DELETE /cameo) refuse a query they
 cannot read rather than guess, and GET /me/export holds what the service keeps of them."""
 
+import datetime as dt
+
 import pytest
 
 from accounts.models import User
@@ -37,3 +39,29 @@ def test_anonymous_has_no_export(anon):
     response = anon.get(f"{ME}/export")
     assert response.status_code == 401
     assert response.json()["error"] == "not_authenticated"
+
+
+def test_my_export_lists_each_sign_in_with_when_it_was_made_and_last_used_never_its_token(client_of, me, make_user):
+    from accounts.models import AuthToken
+
+    client_of(me)  # the phone
+    laptop = client_of(me)
+    client_of(make_user())  # someone else's sign-in is not mine
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    made = [now - dt.timedelta(days=40), now - dt.timedelta(days=5)]
+    used = [now - dt.timedelta(days=2), now - dt.timedelta(hours=1)]  # the laptop's use now is within the day
+    for token, at, last in zip(AuthToken.objects.filter(user=me).order_by("pk"), made, used, strict=True):
+        AuthToken.objects.filter(pk=token.pk).update(created_at=at, last_used_at=last)
+    digests = list(AuthToken.objects.filter(user=me).values_list("digest", flat=True))
+
+    response = laptop.get(f"{ME}/export")
+
+    assert response.status_code == 200
+    z = "%Y-%m-%dT%H:%M:%SZ"
+    assert response.json()["sign_ins"] == [
+        {"created_at": made[0].strftime(z), "last_used_at": used[0].strftime(z)},
+        {"created_at": made[1].strftime(z), "last_used_at": used[1].strftime(z)},
+    ]
+    text = response.content.decode()
+    assert not any(d in text for d in digests)
+    assert "cf_" not in text  # nor a token itself
