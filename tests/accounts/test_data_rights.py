@@ -65,3 +65,19 @@ def test_my_export_lists_each_sign_in_with_when_it_was_made_and_last_used_never_
     text = response.content.decode()
     assert not any(d in text for d in digests)
     assert "cf_" not in text  # nor a token itself
+
+
+def test_my_export_holds_what_i_watched_each_video_how_much_and_when(api, me, other, client_of, make_video):
+    watched, finished, theirs = make_video(other), make_video(other), make_video(other)
+    api.post(f"/api/v1/videos/{watched.pk}/views", {"watched_ms": 300, "completed": False}, format="json")
+    api.post(f"/api/v1/videos/{watched.pk}/views", {"watched_ms": 200, "completed": False}, format="json")
+    api.post(f"/api/v1/videos/{finished.pk}/views", {"watched_ms": 500, "completed": True}, format="json")
+    client_of(other).post(f"/api/v1/videos/{theirs.pk}/views", {"watched_ms": 500, "completed": True}, format="json")
+
+    views = api.get(f"{ME}/export").json()["views"]
+
+    assert [(v["video_id"], v["plays"], v["watched_ms"], v["completed"]) for v in views] == [
+        (watched.pk, 2, 500, False),
+        (finished.pk, 1, 500, True),
+    ]
+    assert all(v["first_at"].endswith("Z") and v["last_at"] >= v["first_at"] for v in views)
