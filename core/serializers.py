@@ -18,7 +18,7 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
-def query_values(params: QueryDict) -> dict[str, str]:
+def query_values(params: QueryDict) -> dict[str, Any]:
     """A query string's parameters, one value each, for a StrictSerializer: a name given twice is
     refused (which of the two counts would be a guess, e.g. `?appearances=delete&appearances=keep`)."""
     repeated = sorted(name for name, values in params.lists() if len(values) > 1)
