@@ -81,3 +81,29 @@ def test_my_export_holds_what_i_watched_each_video_how_much_and_when(api, me, ot
         (finished.pk, 1, 500, True),
     ]
     assert all(v["first_at"].endswith("Z") and v["last_at"] >= v["first_at"] for v in views)
+
+
+def test_my_export_holds_each_job_as_i_see_it_settings_cameos_and_outcome(api, me, other, make_user):
+    from accounts import services as accounts
+    from generation.models import GenerationJob
+
+    gone = make_user("zz.gone")
+    job = GenerationJob.objects.create(
+        author=me,
+        prompt="@other.person and @zz.gone dance",
+        duration_s=4,
+        aspect="1:1",
+        seed=42,
+        status="failed",
+        error_code="backend_failed",
+        error="The video could not be made.",
+        cameos=[{"user_id": other.pk, "handle": "other.person"}, {"user_id": gone.pk, "handle": "zz.gone"}],
+    )
+    accounts.block_create(blocker=gone, blocked=me)  # nobody to me from now on
+
+    exported = api.get(f"{ME}/export").json()["generations"]
+
+    shown = api.get(f"/api/v1/generations/{job.pk}").json()
+    assert exported == [{**shown, "image_held": False}]
+    assert (shown["duration_s"], shown["aspect"], shown["seed"], shown["cameos"]) == (4, "1:1", 42, ["other.person"])
+    assert shown["error"] == {"code": "backend_failed", "detail": "The video could not be made."}
