@@ -107,3 +107,41 @@ def test_my_export_holds_each_job_as_i_see_it_settings_cameos_and_outcome(api, m
     assert exported == [{**shown, "image_held": False}]
     assert (shown["duration_s"], shown["aspect"], shown["seed"], shown["cameos"]) == (4, "1:1", 42, ["other.person"])
     assert shown["error"] == {"code": "backend_failed", "detail": "The video could not be made."}
+
+
+def test_my_export_holds_my_enrollment_attempts_and_when_each_cameo_request_was_asked_and_decided(
+    api, me, other, make_user, activate_cameo
+):
+    from cameos import services as cameos
+    from cameos.models import Enrollment, EnrollmentChallenge, IdentityConflict
+
+    now = dt.datetime.now(dt.UTC)
+    refused = Enrollment.objects.create(
+        user=me,
+        challenge=EnrollmentChallenge.objects.create(user=me, steps=["center"], expires_at=now),
+        status="rejected",
+        reason_code="duplicate_identity",
+        reason="This face is already the cameo of another account. If it is yours, contact support.",
+        created_at=now - dt.timedelta(days=1),
+        finished_at=now - dt.timedelta(days=1),
+    )
+    IdentityConflict.objects.create(enrollment=refused, user=me, existing_owner=other, similarity=0.9)
+    activate_cameo(me, audience="approved")
+    activate_cameo(other, audience="approved")
+    asker = make_user("zz.asker")
+    cameos.grant_request(requester=asker, owner=me)
+    grant = cameos.grant_request(requester=me, owner=other)
+    cameos.grant_decide(owner=other, grant_id=grant.pk, approve=True)
+
+    body = api.get(f"{ME}/export").json()
+
+    assert [(e["status"], e["reason_code"]) for e in body["enrollments"]] == [
+        ("rejected", "duplicate_identity"),
+        ("accepted", "accepted"),
+    ]
+    assert all(e["created_at"].endswith("Z") and e["finished_at"].endswith("Z") for e in body["enrollments"])
+    assert "other.person" not in str(body["enrollments"])  # whose cameo it looked like is not mine to know
+    [given], [received] = body["grants_given"], body["grants_received"]
+    assert (given["handle"], given["status"], given["decided_at"]) == ("zz.asker", "requested", None)
+    assert (received["handle"], received["status"]) == ("other.person", "approved")
+    assert received["requested_at"] <= received["decided_at"]
