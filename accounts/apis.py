@@ -24,7 +24,7 @@ from accounts.presenters import (
 from core.apis import errors, page_body, page_query, paginated
 from core.exceptions import InvalidInput
 from core.pagination import keyset_page
-from core.serializers import StrictSerializer, query_values
+from core.serializers import StrictSerializer, no_body, query_values
 
 # --- auth ------------------------------------------------------------------------------------------
 
@@ -130,6 +130,7 @@ class MeApi(APIView):
         },
     )
     def delete(self, request: Request) -> Response:
+        no_body(request.data)
         query = self.EraseQuery(data=query_values(request.query_params))
         query.is_valid(raise_exception=True)
         services.account_erase(user=request.user, delete_appearances=query.validated_data["appearances"] == "delete")

@@ -38,7 +38,7 @@ from cameos.presenters import (
 from core.apis import PageQuerySerializer, errors, page_body, page_query, paginated
 from core.exceptions import InvalidInput, NotFound
 from core.pagination import keyset_page
-from core.serializers import StrictSerializer, query_values
+from core.serializers import StrictSerializer, no_body, query_values
 from feed.presenters import VideoOutput, video_bodies
 from feed.selectors import videos_search
 
@@ -166,6 +166,7 @@ class MyCameoApi(APIView):
         },
     )
     def delete(self, request: Request) -> Response:
+        no_body(request.data)
         query = self.DeleteQuery(data=query_values(request.query_params))
         query.is_valid(raise_exception=True)
         services.cameo_delete(owner=request.user, delete_appearances=query.validated_data["appearances"] == "delete")

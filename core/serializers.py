@@ -25,3 +25,13 @@ def query_values(params: QueryDict) -> dict[str, Any]:
     if repeated:
         raise serializers.ValidationError({name: ["Given more than once."] for name in repeated})
     return params.dict()
+
+
+def no_body(data: Any) -> None:
+    """For a request whose choices are query parameters (DELETE /me?appearances=...): a body is
+    refused, not ignored (`{"appearances": "delete"}` sent as JSON would erase with the default)."""
+    if data:
+        names = [str(name) for name in data] if isinstance(data, dict) else ["body"]
+        raise serializers.ValidationError(
+            {name: ["This request takes no body: give it in the query string."] for name in names}
+        )

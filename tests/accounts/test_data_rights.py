@@ -35,6 +35,19 @@ def test_an_erasure_with_a_query_it_cannot_read_is_a_400_and_erases_nothing(
     assert api.get(ME).status_code == 200
 
 
+@pytest.mark.parametrize("path", [ME, "/api/v1/cameo"])
+def test_an_erasure_with_its_choice_in_a_body_is_a_400_and_erases_nothing(api, me, activate_cameo, path):
+    activate_cameo(me)
+    response = api.delete(path, {"appearances": "delete"}, format="json")  # the choice is a query parameter
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "invalid"
+    assert list(body["fields"]) == ["appearances"]
+    assert User.objects.filter(pk=me.pk).exists()
+    assert Cameo.objects.filter(owner=me).exists()
+    assert api.delete(path, {}, format="json").status_code == 204  # an empty body is no body
+
+
 def test_anonymous_has_no_export(anon):
     response = anon.get(f"{ME}/export")
     assert response.status_code == 401
