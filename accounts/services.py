@@ -402,7 +402,7 @@ def account_export(*, user: User) -> dict[str, Any]:
             .values_list("created_at", "last_used_at")
         ],
         "notifications": [
-            {"kind": n.kind, "data": n.data, "created_at": timestamp(n.created_at)}
+            {"kind": n.kind, "data": n.data, "created_at": timestamp(n.created_at), "read_at": timestamp(n.read_at)}
             for n in notifications_of(user).order_by("id")
         ],
     }

@@ -670,7 +670,12 @@ def user_feed_export(*, user: User) -> dict[str, Any]:
     ]
     return {
         "videos": videos,
-        "likes": list(Like.objects.filter(user=user).values_list("video_id", flat=True)),
+        "likes": [
+            {"video_id": video, "created_at": timestamp(at)}
+            for video, at in Like.objects.filter(user=user)
+            .order_by("created_at", "pk")
+            .values_list("video_id", "created_at")
+        ],
         "comments": [
             {"video_id": c.video_id, "text": c.text, "created_at": timestamp(c.created_at)}
             for c in Comment.objects.filter(author=user).order_by("id")

@@ -158,3 +158,30 @@ def test_my_export_holds_my_enrollment_attempts_and_when_each_cameo_request_was_
     assert (given["handle"], given["status"], given["decided_at"]) == ("zz.asker", "requested", None)
     assert (received["handle"], received["status"]) == ("other.person", "approved")
     assert received["requested_at"] <= received["decided_at"]
+
+
+def test_my_export_says_when_i_liked_each_video(api, me, other, client_of, make_video):
+    first, second = make_video(other), make_video(other)
+    api.put(f"/api/v1/videos/{second.pk}/like")
+    api.put(f"/api/v1/videos/{first.pk}/like")
+    client_of(other).put(f"/api/v1/videos/{first.pk}/like")  # not mine
+
+    likes = api.get(f"{ME}/export").json()["likes"]
+
+    assert [like["video_id"] for like in likes] == [second.pk, first.pk]
+    assert likes[0]["created_at"].endswith("Z") and likes[0]["created_at"] <= likes[1]["created_at"]
+
+
+def test_my_export_says_which_notifications_i_read_and_when(api, me, other, activate_cameo):
+    from cameos import services as cameos
+
+    activate_cameo(me, audience="approved")
+    cameos.grant_request(requester=other, owner=me)
+    [unread] = api.get(f"{ME}/export").json()["notifications"]
+    assert unread["read_at"] is None
+
+    api.post("/api/v1/notifications/read")
+    [read] = api.get(f"{ME}/export").json()["notifications"]
+
+    assert read["kind"] == "cameo_requested" and read["read_at"].endswith("Z")
+    assert read["read_at"] >= read["created_at"]
