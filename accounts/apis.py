@@ -24,7 +24,7 @@ from accounts.presenters import (
 from core.apis import errors, page_body, page_query, paginated
 from core.exceptions import InvalidInput
 from core.pagination import keyset_page
-from core.serializers import StrictSerializer
+from core.serializers import StrictSerializer, no_body, query_values
 
 # --- auth ------------------------------------------------------------------------------------------
 
@@ -110,7 +110,7 @@ class MeApi(APIView):
         user = services.user_update(user=request.user, keep_token=request.auth, **data.validated_data)
         return Response(presenters.me_body(selectors.me_with_counts(user)))
 
-    class EraseQuery(serializers.Serializer):
+    class EraseQuery(StrictSerializer):  # a misspelt `appearances` must not erase with the default
         appearances = serializers.ChoiceField(choices=["keep", "delete"], default="keep")
 
     @extend_schema(
@@ -130,7 +130,8 @@ class MeApi(APIView):
         },
     )
     def delete(self, request: Request) -> Response:
-        query = self.EraseQuery(data=request.query_params.dict())
+        no_body(request.data)
+        query = self.EraseQuery(data=query_values(request.query_params))
         query.is_valid(raise_exception=True)
         services.account_erase(user=request.user, delete_appearances=query.validated_data["appearances"] == "delete")
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -379,7 +379,8 @@ def notifications_read(*, user: User) -> int:
 
 
 def account_export(*, user: User) -> dict[str, Any]:
-    """The person's data: profile, graph, and what every app adds (account_exporting). It names no
+    """The person's data: profile, graph, sign-ins, notifications, and what every app adds
+    (account_exporting). It names no
     one the person's own lists hide: not an account support deactivated (their followers, following
     and blocks), nor someone in a block with them in their notifications (notifications_of)."""
     out: dict[str, Any] = {
@@ -393,8 +394,15 @@ def account_export(*, user: User) -> dict[str, Any]:
         "following": list(following_of(user).values_list("followee__handle", flat=True)),
         "followers": list(followers_of(user).values_list("follower__handle", flat=True)),
         "blocked": list(blocks_of(user).values_list("blocked__handle", flat=True)),
+        # Each sign-in that still works: when it was made and last used (to the day); never its digest.
+        "sign_ins": [
+            {"created_at": timestamp(created), "last_used_at": timestamp(used)}
+            for created, used in AuthToken.objects.filter(user=user)
+            .order_by("created_at", "pk")
+            .values_list("created_at", "last_used_at")
+        ],
         "notifications": [
-            {"kind": n.kind, "data": n.data, "created_at": timestamp(n.created_at)}
+            {"kind": n.kind, "data": n.data, "created_at": timestamp(n.created_at), "read_at": timestamp(n.read_at)}
             for n in notifications_of(user).order_by("id")
         ],
     }

@@ -38,7 +38,7 @@ from cameos.presenters import (
 from core.apis import PageQuerySerializer, errors, page_body, page_query, paginated
 from core.exceptions import InvalidInput, NotFound
 from core.pagination import keyset_page
-from core.serializers import StrictSerializer
+from core.serializers import StrictSerializer, no_body, query_values
 from feed.presenters import VideoOutput, video_bodies
 from feed.selectors import videos_search
 
@@ -120,7 +120,7 @@ class MyCameoApi(APIView):
             )
             return fields
 
-    class DeleteQuery(serializers.Serializer):
+    class DeleteQuery(StrictSerializer):  # a misspelt `appearances` must not erase with the default
         appearances = serializers.ChoiceField(choices=["keep", "delete"], default="keep")
 
     @extend_schema(operation_id="cameo_retrieve", responses={200: MyCameoOutput, **errors(401)})
@@ -166,7 +166,8 @@ class MyCameoApi(APIView):
         },
     )
     def delete(self, request: Request) -> Response:
-        query = self.DeleteQuery(data=request.query_params.dict())
+        no_body(request.data)
+        query = self.DeleteQuery(data=query_values(request.query_params))
         query.is_valid(raise_exception=True)
         services.cameo_delete(owner=request.user, delete_appearances=query.validated_data["appearances"] == "delete")
         return Response(status=status.HTTP_204_NO_CONTENT)

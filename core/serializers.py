@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.http import QueryDict
 from rest_framework import serializers
 
 
@@ -15,3 +16,22 @@ class StrictSerializer(serializers.Serializer):
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
         return super().to_internal_value(data)
+
+
+def query_values(params: QueryDict) -> dict[str, Any]:
+    """A query string's parameters, one value each, for a StrictSerializer: a name given twice is
+    refused (which of the two counts would be a guess, e.g. `?appearances=delete&appearances=keep`)."""
+    repeated = sorted(name for name, values in params.lists() if len(values) > 1)
+    if repeated:
+        raise serializers.ValidationError({name: ["Given more than once."] for name in repeated})
+    return params.dict()
+
+
+def no_body(data: Any) -> None:
+    """For a request whose choices are query parameters (DELETE /me?appearances=...): a body is
+    refused, not ignored (`{"appearances": "delete"}` sent as JSON would erase with the default)."""
+    if data:
+        names = [str(name) for name in data] if isinstance(data, dict) else ["body"]
+        raise serializers.ValidationError(
+            {name: ["This request takes no body: give it in the query string."] for name in names}
+        )

@@ -648,8 +648,8 @@ def user_feed_erase(*, user: User) -> None:
 
 def user_feed_export(*, user: User) -> dict[str, Any]:
     """The person's videos (with their file URLs; `remix_of` as their job bodies show it:
-    selectors.remix_sources_shown), likes, comments, views, For You steering and the reports they
-    made, for GET /me/export."""
+    selectors.remix_sources_shown), likes, comments, what they watched (each video, how much, when),
+    their For You steering (its text), and the reports they made, for GET /me/export."""
     from feed import media
 
     own = list(Video.objects.filter(author=user).order_by("id"))
@@ -670,12 +670,28 @@ def user_feed_export(*, user: User) -> dict[str, Any]:
     ]
     return {
         "videos": videos,
-        "likes": list(Like.objects.filter(user=user).values_list("video_id", flat=True)),
+        "likes": [
+            {"video_id": video, "created_at": timestamp(at)}
+            for video, at in Like.objects.filter(user=user)
+            .order_by("created_at", "pk")
+            .values_list("video_id", "created_at")
+        ],
         "comments": [
             {"video_id": c.video_id, "text": c.text, "created_at": timestamp(c.created_at)}
             for c in Comment.objects.filter(author=user).order_by("id")
         ],
-        "views": View.objects.filter(viewer=user).count(),
+        # What they watched, as stored: one row per video, with how much and when.
+        "views": [
+            {
+                "video_id": v.video_id,
+                "plays": v.plays,
+                "watched_ms": v.watched_ms,
+                "completed": v.completed,
+                "first_at": timestamp(v.first_at),
+                "last_at": timestamp(v.last_at),
+            }
+            for v in View.objects.filter(viewer=user).order_by("first_at", "pk")
+        ],
         "steer": Steer.objects.filter(user=user).values_list("text", flat=True).first(),
         "reports": [
             {

@@ -101,6 +101,9 @@ class JobOutput(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
 
 
-def job_export_body(job: GenerationJob) -> dict[str, Any]:
-    """A job in the person's data export (GET /me/export)."""
-    return {"id": str(job.pk), "prompt": job.prompt, "status": job.status, "created_at": timestamp(job.created_at)}
+def job_export_bodies(jobs: list[GenerationJob], author: User) -> list[dict[str, Any]]:
+    """The author's jobs in their data export (GET /me/export): each as GET /generations/{id} shows it
+    to them (its settings, cameos, consent decision, error and video, naming no one it would not),
+    and whether an image they uploaded for it is still held (it is deleted when the job ends)."""
+    bodies = job_bodies(jobs, author)
+    return [{**body, "image_held": bool(job.image)} for job, body in zip(jobs, bodies, strict=True)]

@@ -60,4 +60,4 @@ def erase_jobs(sender: Any, user: Any, **kwargs: Any) -> None:
 
 @receiver(account_exporting, dispatch_uid="generation.export")
 def export_jobs(sender: Any, user: Any, out: dict, **kwargs: Any) -> None:
-    out["generations"] = [presenters.job_export_body(job) for job in services.jobs_of_author(user)]
+    out["generations"] = presenters.job_export_bodies(services.jobs_of_author(user), user)

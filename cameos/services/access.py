@@ -278,7 +278,8 @@ def user_cameo_erase(*, user: User) -> None:
 
 
 def user_cameo_export(*, user: User) -> dict[str, Any]:
-    """The person's cameo settings, requests and grants, and the videos that show them; never the
+    """The person's cameo settings, enrollment attempts, requests and grants (with when they were
+    asked and decided), and the videos that show them; never the
     face or voice template or the crops (the owner downloads crops one by one: GET
     /cameo/references/{n}); that a voice is held, and since when, is said."""
     cameo = Cameo.objects.filter(owner=user).first()
@@ -298,16 +299,30 @@ def user_cameo_export(*, user: User) -> dict[str, Any]:
         # Not naming someone who blocked them (who does not exist for them) or an account support
         # deactivated (found by no handle), as their lists of requests do not.
         "grants_given": [
-            {"handle": h, "status": st}
-            for h, st in CameoGrant.objects.filter(cameo__owner=user, grantee__is_active=True)
+            {"handle": h, "status": st, "requested_at": timestamp(asked), "decided_at": timestamp(decided)}
+            for h, st, asked, decided in CameoGrant.objects.filter(cameo__owner=user, grantee__is_active=True)
             .exclude(grantee_id__in=blockers_of(user))
-            .values_list("grantee__handle", "status")
+            .order_by("requested_at", "pk")
+            .values_list("grantee__handle", "status", "requested_at", "decided_at")
         ],
         "grants_received": [
-            {"handle": h, "status": st}
-            for h, st in CameoGrant.objects.filter(grantee=user, cameo__owner__is_active=True)
+            {"handle": h, "status": st, "requested_at": timestamp(asked), "decided_at": timestamp(decided)}
+            for h, st, asked, decided in CameoGrant.objects.filter(grantee=user, cameo__owner__is_active=True)
             .exclude(cameo__owner_id__in=blockers_of(user))
-            .values_list("cameo__owner__handle", "status")
+            .order_by("requested_at", "pk")
+            .values_list("cameo__owner__handle", "status", "requested_at", "decided_at")
+        ],
+        # Each enrollment attempt and its outcome, as GET /cameo told it (never the upload, which
+        # is deleted once checked, nor whose cameo a refused face looked like).
+        "enrollments": [
+            {
+                "status": e.status,
+                "reason_code": e.reason_code,
+                "reason": e.reason,
+                "created_at": timestamp(e.created_at),
+                "finished_at": timestamp(e.finished_at),
+            }
+            for e in Enrollment.objects.filter(user=user).order_by("created_at", "pk")
         ],
         "appearances": [
             {"video_id": v, "source": src, "similarity": sim}
