@@ -1,7 +1,7 @@
 // One full-height video with its author, caption and actions (like, comment, remix, report):
 // the feed's slides and the single video screen are made of these.
 
-import { api } from "../api.js";
+import { api, session } from "../api.js";
 import { busy, confirmDialog, count, h, replace, srOnly, toast } from "../dom.js";
 import { icon } from "../icons.js";
 import { allowSound, onSoundChange, soundAllowed, soundOn } from "../state.js";
@@ -225,7 +225,9 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
       watchedMs += performance.now() - playingSince;
       playingSince = performance.now();
     }
-    if (watchedMs >= 500 && published && me) {
+    // Not once the session has ended (it ends while the video is on screen): the call would go
+    // without a token and be refused.
+    if (watchedMs >= 500 && published && me && session.signedIn) {
       api.view(video.id, Math.min(watchedMs, 6 * 3600 * 1000), completed).catch(() => {});
     }
     watchedMs = 0;
