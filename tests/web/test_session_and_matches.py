@@ -1,14 +1,16 @@
-"""A sign-in that expires while it is in use, and dialogs that leave with their screen."""
+"""A sign-in that expires while it is in use, and dialogs that leave with their screen; and the author's
+side of a possible match (a face in my video may be someone's cameo: it's them, or not them)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from tests.web.conftest import MOBILE, LiveApp
 from tests.web.pages import PASSWORD, expect, sign_up
-from tests.web.test_drafts_of_me import generate_ready
+from tests.web.test_drafts_of_me import generate_ready, token_of
 from tests.web.test_removal import django
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -72,3 +74,55 @@ def test_a_dialog_leaves_with_its_screen_and_an_expired_sign_in_comes_back_where
     expect(page).to_have_url(f"{app.url}#/v/{video['id']}")
     assert app.call("GET", f"/videos/{video['id']}/comments")["results"][0]["text"] == "first light"
 
+
+def test_the_author_answers_possible_matches_from_notifications(people: Any, live_app: LiveApp) -> None:
+    app = live_app
+    kit = people("kit", MOBILE)
+    page = kit.page
+    sign_up(kit, "kit", "Kit Laurent", screenshots=False)
+    lia, max_ = register(app, "lia"), register(app, "max")
+    video = generate_ready(app, token_of(app, "kit"), "a picnic by the river")["video"]
+    # The face scan found two faces like Lia's and Max's, below the bar that shows the video to them:
+    # possible matches, and Kit asked about each (as cameos.services.appearances does).
+    django(
+        app,
+        "from accounts.models import Notification, User; from accounts.services import notify; "
+        "from cameos.models import Appearance\n"
+        "for handle in ('lia', 'max'):\n"
+        "    person = User.objects.get(handle=handle)\n"
+        f"    match = Appearance.objects.create(video_id={video['id']}, user=person, source='detected', "
+        "match='possible', similarity=0.5)\n"
+        "    notify(user_id=User.objects.get(handle='kit').pk, kind=Notification.Kind.APPEARANCE_TO_CONFIRM, "
+        f"video_id={video['id']}, match_id=match.pk, about=person.pk, handle=handle)",
+    )
+    assert app.call("GET", "/cameo/appearances", token=lia)["results"][0]["video"] is None
+
+    # Lia, on her side, sees "a video by someone" and nothing of it; with no video of her to delete,
+    # she is not offered to delete every video of her.
+    lia_page = people("lia", MOBILE)
+    lia_page.page.goto("/")
+    lia_page.page.evaluate("token => localStorage.setItem('castfeed.token', token)", lia)
+    lia_page.go("/of-me")
+    expect(lia_page.page.locator("li.appearance.possible")).to_contain_text("A video by someone")
+    expect(lia_page.page.get_by_role("button", name="Delete every video of me")).to_be_hidden()
+    expect(lia_page.page.locator("[data-empty]")).to_be_hidden()
+    lia_page.shot("possible-match-of-me")
+
+    kit.go("/notifications")
+    to_confirm = page.get_by_role("region", name="Who is in your videos?")
+    expect(to_confirm.get_by_role("listitem")).to_have_count(2)
+    expect(page.get_by_text("A face in your video may be @lia: confirm or remove them.")).to_be_visible()
+    kit.shot("possible-matches")
+
+    lia_row = to_confirm.get_by_role("listitem").filter(has_text="@lia")
+    lia_row.get_by_role("button", name="It's them").click()
+    expect(page.get_by_text("@lia can now see the video and delete it.")).to_be_visible()
+    to_confirm.get_by_role("listitem").filter(has_text="@max").get_by_role("button", name="Not them").click()
+    expect(to_confirm).to_be_hidden()
+    kit.shot("possible-matches-answered")
+
+    # Lia now sees the video among the videos of her (and may delete it); Max sees nothing of it.
+    [lia_found] = app.call("GET", "/cameo/appearances", token=lia)["results"]
+    assert lia_found["video"]["id"] == video["id"], json.dumps(lia_found)
+    assert app.call("GET", "/cameo/appearances", token=max_)["results"] == []
+    assert app.call("GET", "/cameo/possible-matches", token=token_of(app, "kit"))["results"] == []

@@ -192,6 +192,9 @@ export const api = {
   deleteAppearancesBy: (handle) => request("DELETE", "/cameo/appearances", { query: { author: handle } }),
   deleteAllAppearances: () => request("DELETE", "/cameo/appearances", { query: { all: "true" } }),
   scanForMe: () => request("POST", "/cameo/scan"),
+  possibleMatches: (cursor) => request("GET", "/cameo/possible-matches", { query: page(cursor) }),
+  decidePossibleMatch: (id, confirm) =>
+    request("POST", `/cameo/possible-matches/${enc(id)}/${confirm ? "confirm" : "remove"}`),
 
   // consent and generation
   consentCheck: (prompt, remixOf, { signal } = {}) =>
