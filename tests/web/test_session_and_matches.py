@@ -81,7 +81,8 @@ def test_the_author_answers_possible_matches_from_notifications(people: Any, liv
     page = kit.page
     sign_up(kit, "kit", "Kit Laurent", screenshots=False)
     lia, max_ = register(app, "lia"), register(app, "max")
-    video = generate_ready(app, token_of(app, "kit"), "a picnic by the river")["video"]
+    job = generate_ready(app, token_of(app, "kit"), "a picnic by the river")
+    video = app.call("POST", f"/generations/{job['id']}/publish", {"caption": "picnic"}, token_of(app, "kit"))
     # The face scan found two faces like Lia's and Max's, below the bar that shows the video to them:
     # possible matches, and Kit asked about each (as cameos.services.appearances does).
     django(
@@ -126,3 +127,21 @@ def test_the_author_answers_possible_matches_from_notifications(people: Any, liv
     assert lia_found["video"]["id"] == video["id"], json.dumps(lia_found)
     assert app.call("GET", "/cameo/appearances", token=max_)["results"] == []
     assert app.call("GET", "/cameo/possible-matches", token=token_of(app, "kit"))["results"] == []
+
+    # A takedown request hides the video pending review (as moderation.takedowns does). Kit follows
+    # the notification to it: it says the video is hidden, not that it is a draft, and offers no remix.
+    django(
+        app,
+        "from accounts.models import Notification; from accounts.services import notify; "
+        "from feed.models import Video; from feed.services import video_hide\n"
+        f"video = Video.objects.get(pk={video['id']})\n"
+        "assert video_hide(video=video, reason='takedown request')\n"
+        "notify(user_id=video.author_id, kind=Notification.Kind.VIDEO_HIDDEN_FOR_REVIEW, video_id=video.pk)",
+    )
+    page.reload()
+    page.get_by_role("link", name="A video of yours is hidden while a request to take it down is reviewed.").click()
+    slide = page.locator("article.slide")
+    expect(slide.locator(".slide-badges")).to_contain_text("Hidden from everyone")
+    expect(slide.locator(".slide-badges")).not_to_contain_text("Draft")
+    expect(slide.get_by_role("link", name="Remix this video")).to_have_count(0)
+    kit.shot("hidden-for-review")

@@ -169,7 +169,7 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
     soundButton,
     published ? likeButton : null,
     published ? commentButton : null,
-    published || mine
+    published || (mine && video.status === "draft")
       ? h("a", { class: "action", href: `#/create?remix=${video.id}`, "aria-label": "Remix this video" },
         icon("remix", { size: 28 }), h("span", { class: "action-count", "aria-hidden": "true" }, "Remix"))
       : null,
@@ -194,7 +194,9 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
       : null,
     h("p", { class: "slide-badges" },
       h("span", { class: "pill" }, icon("spark", { size: 14 }), "AI-generated"),
-      video.status !== "published" ? h("span", { class: "pill warn" }, "Draft") : null));
+      // Removed (hidden while a takedown request is reviewed): only its author still sees it.
+      video.status === "removed" ? h("span", { class: "pill warn" }, "Hidden from everyone")
+        : video.status !== "published" ? h("span", { class: "pill warn" }, "Draft") : null));
 
   const el = h("article", {
     class: "slide",
