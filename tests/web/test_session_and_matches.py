@@ -1,9 +1,11 @@
-"""A sign-in that expires while it is in use, and dialogs that leave with their screen; and the author's
-side of a possible match (a face in my video may be someone's cameo: it's them, or not them)."""
+"""A sign-in that expires while it is in use, or is signed out in another tab, and dialogs that leave with
+their screen; the author's side of a possible match (a face in my video may be someone's cameo: it's
+them, or not them), and their video hidden while a takedown request is reviewed."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -73,6 +75,24 @@ def test_a_dialog_leaves_with_its_screen_and_an_expired_sign_in_comes_back_where
     page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(f"{app.url}#/v/{video['id']}")
     assert app.call("GET", f"/videos/{video['id']}/comments")["results"][0]["text"] == "first light"
+
+
+def test_signing_out_in_one_tab_ends_the_session_in_the_others(people: Any, live_app: LiveApp) -> None:
+    noa = people("noa", MOBILE)
+    sign_up(noa, "noa", "Noa Weiss", screenshots=False)
+    other_tab = noa.page.context.new_page()
+    other_tab.goto(f"{live_app.url}#/search")
+    expect(other_tab.get_by_role("heading", level=1)).to_have_text("Search")
+
+    noa.go("/profile")
+    noa.page.get_by_role("button", name="Sign out").click()
+    expect(noa.page.get_by_role("button", name="Sign in")).to_be_visible()
+
+    # The other tab says so and offers to sign in again, back to Search; not a screen whose every
+    # call would be refused.
+    expect(other_tab.get_by_role("button", name="Sign in")).to_be_visible()
+    expect(other_tab).to_have_url(re.compile(r"#/welcome\?next=%2Fsearch"))
+    expect(other_tab.get_by_text("Your session ended. Please sign in again.")).to_be_visible()
 
 
 def test_the_author_answers_possible_matches_from_notifications(people: Any, live_app: LiveApp) -> None:

@@ -45,6 +45,12 @@ export const session = {
   },
 };
 
+// Every tab of this origin shares the token: signed out (or the session ended) in another tab, this
+// one ends its session too, instead of showing a signed-in screen whose every call is refused.
+window.addEventListener("storage", (event) => {
+  if (event.key === TOKEN_KEY && event.oldValue && !event.newValue) listeners.forEach((fn) => fn("expired"));
+});
+
 async function readBody(response) {
   const text = await response.text();
   if (!text) return null;
