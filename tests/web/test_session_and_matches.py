@@ -6,16 +6,24 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.web.conftest import MOBILE, LiveApp
+from tests.web.conftest import MOBILE, LiveApp, running_app
 from tests.web.pages import PASSWORD, expect, sign_up
 from tests.web.test_drafts_of_me import generate_ready, token_of
 from tests.web.test_removal import django
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
+    """An app of its own: the videos published here stay out of the other tests' feeds."""
+    with running_app(tmp_path_factory.mktemp("web-session")) as app:
+        yield app
 
 
 def register(app: LiveApp, handle: str) -> str:
@@ -34,10 +42,9 @@ def unused_for_61_days(app: LiveApp, handle: str) -> None:
 
 
 def test_a_dialog_leaves_with_its_screen_and_an_expired_sign_in_comes_back_where_it_was(
-    people: Any, live_app: LiveApp
+    people: Any, app: LiveApp
 ) -> None:
-    app = live_app
-    gil = people("gil", MOBILE)
+    gil = people("gil", MOBILE, app=app)
     page = gil.page
     sign_up(gil, "gil", "Gil Moreau", screenshots=False)
     hal = register(app, "hal")
@@ -77,11 +84,11 @@ def test_a_dialog_leaves_with_its_screen_and_an_expired_sign_in_comes_back_where
     assert app.call("GET", f"/videos/{video['id']}/comments")["results"][0]["text"] == "first light"
 
 
-def test_signing_out_in_one_tab_ends_the_session_in_the_others(people: Any, live_app: LiveApp) -> None:
-    noa = people("noa", MOBILE)
+def test_signing_out_in_one_tab_ends_the_session_in_the_others(people: Any, app: LiveApp) -> None:
+    noa = people("noa", MOBILE, app=app)
     sign_up(noa, "noa", "Noa Weiss", screenshots=False)
     other_tab = noa.page.context.new_page()
-    other_tab.goto(f"{live_app.url}#/search")
+    other_tab.goto(f"{app.url}#/search")
     expect(other_tab.get_by_role("heading", level=1)).to_have_text("Search")
 
     noa.go("/profile")
@@ -95,9 +102,8 @@ def test_signing_out_in_one_tab_ends_the_session_in_the_others(people: Any, live
     expect(other_tab.get_by_text("Your session ended. Please sign in again.")).to_be_visible()
 
 
-def test_the_author_answers_possible_matches_from_notifications(people: Any, live_app: LiveApp) -> None:
-    app = live_app
-    kit = people("kit", MOBILE)
+def test_the_author_answers_possible_matches_from_notifications(people: Any, app: LiveApp) -> None:
+    kit = people("kit", MOBILE, app=app)
     page = kit.page
     sign_up(kit, "kit", "Kit Laurent", screenshots=False)
     lia, max_ = register(app, "lia"), register(app, "max")
@@ -120,7 +126,7 @@ def test_the_author_answers_possible_matches_from_notifications(people: Any, liv
 
     # Lia, on her side, sees "a video by someone" and nothing of it; with no video of her to delete,
     # she is not offered to delete every video of her.
-    lia_page = people("lia", MOBILE)
+    lia_page = people("lia", MOBILE, app=app)
     lia_page.page.goto("/")
     lia_page.page.evaluate("token => localStorage.setItem('castfeed.token', token)", lia)
     lia_page.go("/of-me")
