@@ -46,6 +46,8 @@ CALLS = """async ([v, c]) => {
     revokeGrant: () => api.revokeGrant(v),
     deleteAppearance: () => api.deleteAppearance(v),
     deleteAppearancesBy: () => api.deleteAppearancesBy(v),
+    possibleMatches: () => api.possibleMatches(c),
+    decidePossibleMatch: () => api.decidePossibleMatch(v, false),
     job: () => api.job(v),
     cancelJob: () => api.cancelJob(v),
     publish: () => api.publish(v, ""),
@@ -83,6 +85,8 @@ EXPECTED = {
     "revokeGrant": ("DELETE", f"/cameo/grants/{SEGMENT}", {"videos": ["keep"]}),
     "deleteAppearance": ("DELETE", f"/cameo/appearances/{SEGMENT}", {}),
     "deleteAppearancesBy": ("DELETE", "/cameo/appearances", {"author": [DATA]}),
+    "possibleMatches": ("GET", "/cameo/possible-matches", {"cursor": [CURSOR]}),
+    "decidePossibleMatch": ("POST", f"/cameo/possible-matches/{SEGMENT}/remove", {}),
     "job": ("GET", f"/generations/{SEGMENT}", {}),
     "cancelJob": ("POST", f"/generations/{SEGMENT}/cancel", {}),
     "publish": ("POST", f"/generations/{SEGMENT}/publish", {}),
@@ -159,5 +163,9 @@ def test_every_call_keeps_ids_handles_and_cursors_inside_their_place(people: Any
     # A segment that is only dots is refused before anything is sent.
     seen.clear()
     answers = page.evaluate(CALLS, ["..", ""])
-    assert answers == {name: "sent" if name == "deleteAppearancesBy" else "refused 404" for name in EXPECTED}
-    assert [urlsplit(url).path for _, url in seen if "/notifications" not in url] == ["/api/v1/cameo/appearances"]
+    sent = {"deleteAppearancesBy", "possibleMatches"}  # the dots go in the query, not the path
+    assert answers == {name: "sent" if name in sent else "refused 404" for name in EXPECTED}
+    assert [urlsplit(url).path for _, url in seen if "/notifications" not in url] == [
+        "/api/v1/cameo/appearances",
+        "/api/v1/cameo/possible-matches",
+    ]

@@ -45,6 +45,12 @@ export const session = {
   },
 };
 
+// Every tab of this origin shares the token: signed out (or the session ended) in another tab, this
+// one ends its session too, instead of showing a signed-in screen whose every call is refused.
+window.addEventListener("storage", (event) => {
+  if (event.key === TOKEN_KEY && event.oldValue && !event.newValue) listeners.forEach((fn) => fn("expired"));
+});
+
 async function readBody(response) {
   const text = await response.text();
   if (!text) return null;
@@ -192,6 +198,9 @@ export const api = {
   deleteAppearancesBy: (handle) => request("DELETE", "/cameo/appearances", { query: { author: handle } }),
   deleteAllAppearances: () => request("DELETE", "/cameo/appearances", { query: { all: "true" } }),
   scanForMe: () => request("POST", "/cameo/scan"),
+  possibleMatches: (cursor) => request("GET", "/cameo/possible-matches", { query: page(cursor) }),
+  decidePossibleMatch: (id, confirm) =>
+    request("POST", `/cameo/possible-matches/${enc(id)}/${confirm ? "confirm" : "remove"}`),
 
   // consent and generation
   consentCheck: (prompt, remixOf, { signal } = {}) =>

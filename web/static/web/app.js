@@ -104,6 +104,9 @@ async function show(route, { params, query, path }) {
     leaving.controller.abort();
     for (const fn of leaving.cleanups) fn();
   }
+  // A dialog belongs to the screen that opened it: a link in it (a commenter's handle), Back, or a
+  // session that ended while it was open must not leave it over the next screen, modal and stale.
+  for (const dialog of document.querySelectorAll("dialog[open]")) dialog.close();
   const controller = new AbortController();
   const cleanups = [];
   leaving = { controller, cleanups };
@@ -172,8 +175,17 @@ function boot() {
   session.onChange((reason) => {
     if (reason === "signed-in") return;
     forgetMe();
-    if (reason === "expired") toast("Your session ended. Please sign in again.");
-    navigate("/welcome", { replace: true });
+    if (reason !== "expired") {
+      navigate("/welcome", { replace: true });
+      return;
+    }
+    // Ended by the server (a sign-in unused for 60 days, or signed out elsewhere): say so, once for
+    // the calls that failed together, and come back here after signing in again.
+    if (!location.hash.startsWith("#/welcome")) {
+      toast("Your session ended. Please sign in again.");
+      const here = location.hash.slice(1);
+      navigate(here && here !== "/" ? `/welcome?next=${encodeURIComponent(here)}` : "/welcome", { replace: true });
+    }
   });
   document.querySelector("[data-skip-link]")?.addEventListener("click", (event) => {
     event.preventDefault();

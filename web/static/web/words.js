@@ -110,7 +110,7 @@ export function notificationText(item) {
       return [found, maybe].filter(Boolean).join(" ") || "We looked for videos of you.";
     }
     case "appearance_to_confirm":
-      return "A face in your video may be someone else's cameo: confirm or remove them.";
+      return `A face in your video may be ${data.handle ? `@${data.handle}` : "someone else"}: confirm or remove them.`;
     case "video_removed":
       return "A video of yours was removed by a person in it.";
     case "video_hidden_for_review":

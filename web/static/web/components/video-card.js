@@ -1,7 +1,7 @@
 // One full-height video with its author, caption and actions (like, comment, remix, report):
 // the feed's slides and the single video screen are made of these.
 
-import { api } from "../api.js";
+import { api, session } from "../api.js";
 import { busy, confirmDialog, count, h, replace, srOnly, toast } from "../dom.js";
 import { icon } from "../icons.js";
 import { allowSound, onSoundChange, soundAllowed, soundOn } from "../state.js";
@@ -169,7 +169,7 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
     soundButton,
     published ? likeButton : null,
     published ? commentButton : null,
-    published || mine
+    published || (mine && video.status === "draft")
       ? h("a", { class: "action", href: `#/create?remix=${video.id}`, "aria-label": "Remix this video" },
         icon("remix", { size: 28 }), h("span", { class: "action-count", "aria-hidden": "true" }, "Remix"))
       : null,
@@ -194,7 +194,9 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
       : null,
     h("p", { class: "slide-badges" },
       h("span", { class: "pill" }, icon("spark", { size: 14 }), "AI-generated"),
-      video.status !== "published" ? h("span", { class: "pill warn" }, "Draft") : null));
+      // Removed (hidden while a takedown request is reviewed): only its author still sees it.
+      video.status === "removed" ? h("span", { class: "pill warn" }, "Hidden from everyone")
+        : video.status !== "published" ? h("span", { class: "pill warn" }, "Draft") : null));
 
   const el = h("article", {
     class: "slide",
@@ -225,7 +227,9 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
       watchedMs += performance.now() - playingSince;
       playingSince = performance.now();
     }
-    if (watchedMs >= 500 && published && me) {
+    // Not once the session has ended (it ends while the video is on screen): the call would go
+    // without a token and be refused.
+    if (watchedMs >= 500 && published && me && session.signedIn) {
       api.view(video.id, Math.min(watchedMs, 6 * 3600 * 1000), completed).catch(() => {});
     }
     watchedMs = 0;

@@ -39,9 +39,10 @@ export async function renderVideos({ main, signal }) {
   }, async () => {
     const { deleted } = await api.deleteAllAppearances();
     toast(`${deleted} ${deleted === 1 ? "video" : "videos"} deleted.`);
+    // Listed again from the start: the possible matches stay (nothing of theirs was deletable).
     list.replaceChildren();
     more.replaceChildren();
-    refreshEmpty();
+    await load();
   });
 
   main.append(h("section", { class: "page of-me" },
@@ -54,9 +55,11 @@ export async function renderVideos({ main, signal }) {
     more,
     deleteAll));
 
+  // "Delete every video of me" only with a video to delete: a possible match shows nothing of its
+  // video, and the deletion leaves it (its author decides).
   function refreshEmpty() {
     empty.hidden = list.children.length > 0;
-    deleteAll.hidden = list.children.length === 0;
+    deleteAll.hidden = !list.querySelector("li[data-video-id]");
   }
 
   function removeRows(predicate) {
@@ -132,9 +135,11 @@ export async function renderNotifications({ main, signal }) {
   const list = h("ul", { class: "notifications", "aria-labelledby": "notifications-title" });
   const empty = h("p", { class: "muted", hidden: true }, "Nothing yet. We'll tell you when someone uses your cameo or asks to.");
   const more = h("div", {});
+  const toConfirm = possibleMatches(signal);
   main.append(h("section", { class: "page notifications-page" },
     h("h1", { id: "notifications-title" }, "Notifications"),
     tabs("notifications"),
+    toConfirm,
     empty,
     list,
     more));
@@ -155,4 +160,56 @@ export async function renderNotifications({ main, signal }) {
   }
   await load();
   api.readNotifications().then(() => setUnread(0)).catch(() => {});
+}
+
+// The author's side of a possible match: a face in one of my videos may be this person's cameo. "It's
+// them" shows them the video (they may delete it) and tells them; "Not them" drops it. Shown only
+// when there is one to answer, above the notifications that ask for it.
+function possibleMatches(signal) {
+  const list = h("ul", { class: "appearances" });
+  const more = h("div", {});
+  const box = h("section", { class: "stack to-confirm", "aria-labelledby": "to-confirm-title", hidden: true },
+    h("h2", { id: "to-confirm-title" }, "Who is in your videos?"),
+    h("p", { class: "muted small" }, "A face in these videos may be someone's cameo. If it is them, they see the video and may delete it."),
+    list,
+    more);
+
+  function row(match) {
+    const who = `@${match.person.handle}`;
+    const item = h("li", { class: "appearance possible", dataset: { matchId: match.id } });
+    const decide = (confirm, label) => {
+      const button = h("button", { type: "button", class: ["btn", "small", confirm ? "primary" : "ghost"] }, label);
+      button.addEventListener("click", () => busy(button, async () => {
+        await api.decidePossibleMatch(match.id, confirm);
+        toast(confirm ? `${who} can now see the video and delete it.` : `${who} is not shown in the video.`);
+        item.remove();
+        box.hidden = list.children.length === 0 && !more.querySelector("button");
+      }));
+      return button;
+    };
+    item.append(
+      h("a", { class: "thumb-link", href: `#/v/${match.video_id}`, "aria-label": "Watch your video" },
+        h("div", { class: "thumb", "aria-hidden": "true" }, icon("play", { size: 22 }))),
+      h("div", { class: "appearance-info" },
+        h("p", {}, "Is this ", h("a", { href: `#/u/${match.person.handle}` }, who), " in ",
+          h("a", { href: `#/v/${match.video_id}` }, "your video"), "?"),
+        h("p", { class: "muted small" }, `A face like theirs · ${timeAgo(match.found_at)}`),
+        h("div", { class: "row wrap" }, decide(true, "It's them"), decide(false, "Not them"))));
+    return item;
+  }
+
+  async function load(cursor) {
+    const page = await api.possibleMatches(cursor);
+    if (signal.aborted) return;
+    list.append(...page.results.map(row));
+    more.replaceChildren(page.next ? moreButton("More to confirm", () => load(page.next)) : "");
+    box.hidden = list.children.length === 0;
+  }
+  // The notifications show even when this list fails to load; the failure is said in the box.
+  load().catch((error) => {
+    if (error.name === "AbortError" || error.status === 401) return;
+    box.hidden = false;
+    list.replaceChildren(h("li", { class: "muted", role: "alert" }, error.message));
+  });
+  return box;
 }
