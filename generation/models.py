@@ -56,6 +56,7 @@ class GenerationJob(models.Model):
     error = models.CharField(max_length=500, blank=True)
     backend = models.CharField(max_length=80, blank=True)
     # The latest consent decision (public form: subjects, verdicts, reasons) and who the video shows.
+    # An erased person keeps their place in these with no id and no handle (jobs_forget_person).
     consent = models.JSONField(default=dict, blank=True)
     cameos = models.JSONField(default=list, blank=True)  # [{"user_id", "handle"}] allowed at submit
     # User ids shown (tagged + detected): the job's record. The consent cascade reads JobPerson.

@@ -18,7 +18,7 @@ from typing import Any, NotRequired, TypedDict, Unpack
 
 import numpy as np
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -296,9 +296,10 @@ def job_person_found(*, video_id: int, user_id: int) -> None:
 
 def _refuse_erased(job: GenerationJob) -> None:
     """Block the job and refuse its publish if someone it showed has erased their account since (their
-    drafts' records of them went with it, so the gate no longer sees them)."""
+    drafts' records of them went with it, so the gate no longer sees them). The job's record names
+    them by no id: they are gone."""
     if erased := _erased_people(job):
-        subjects = tuple(consent.Subject(source="output_face", allowed=False, why="erased", user_id=u) for u in erased)
+        subjects = tuple(consent.Subject(source="output_face", allowed=False, why="erased") for _ in erased)
         gone = consent.Decision(allowed=False, stage="publish", subjects=subjects)
         job_block(job.pk, reason=subjects[0].public()["detail"], decision=gone.as_record())
         raise refuse_consent(gone)
@@ -370,7 +371,8 @@ def job_block(job_id: Any, *, reason: str, code: str = "consent_required", decis
             return False
         fields: dict[str, Any] = {"error_code": code, "error": reason[:500], "finished_at": timezone.now()}
         if decision is not None:
-            fields["consent"] = decision
+            # Decided by the worker before someone it names erased their account: stored without them.
+            fields["consent"], _, _ = _forgetting(decision, [], [], _erased_of(decision))
         _move(job_id, GenerationJob.UNPUBLISHED, Status.BLOCKED, lease_until=None, **fields)
         if job.video_id is not None:
             video = Video.objects.filter(pk=job.video_id, status=Video.Status.DRAFT).first()
@@ -470,10 +472,7 @@ def _consent_refusing(
     with the author (generation.presenters)."""
     refused = set(people)
     subjects = [dict(s) for s in record.get("subjects", [])]
-    ids = list(record.get("subject_ids") or [])
-    if len(ids) != len(subjects):
-        handles = {c["handle"]: c["user_id"] for c in cameos}
-        ids = [handles.get(s.get("handle")) if s.get("source") == "mention" else None for s in subjects]
+    ids = _subject_ids(record, cameos)
     verdict = {"verdict": "refused", "reason": reason, "detail": consent.PUBLIC_REASONS[reason]}
     for subject, person in zip(subjects, ids, strict=True):
         if person in refused:
@@ -482,6 +481,41 @@ def _consent_refusing(
         subjects.append({"handle": None, "source": "output_face", **verdict})
         ids.append(person)
     return {**record, "allowed": False, "subjects": subjects, "subject_ids": ids}
+
+
+def _subject_ids(record: dict[str, Any], cameos: list[dict[str, Any]]) -> list[int | None]:
+    """Whose each subject of a job's stored consent decision is, by position: its `subject_ids`, or in
+    a record from before those, a mention's by the handle the job's cameos had (None: unknown)."""
+    subjects = record.get("subjects", [])
+    ids = list(record.get("subject_ids") or [])
+    if len(ids) != len(subjects):
+        handles = {c["handle"]: c["user_id"] for c in cameos if c.get("handle")}
+        ids = [handles.get(s.get("handle")) if s.get("source") == "mention" else None for s in subjects]
+    return ids
+
+
+def _forgetting(
+    record: dict[str, Any], cameos: list[dict[str, Any]], people: list[int], gone: set[int]
+) -> tuple[dict[str, Any], list[dict[str, Any]], list[int]]:
+    """A job's record (consent decision, cameos, people) naming none of `gone` (erased accounts, whose
+    handles may be someone else's now): their subjects keep their place and verdict, with no handle
+    and no id, as a face no one's; their cameos their place, with neither id nor handle (a cameo of a
+    deleted account); and they leave the people."""
+    ids = _subject_ids(record, cameos)
+    if gone.intersection(ids):
+        subjects = [
+            {**s, "handle": None} if person in gone else s for s, person in zip(record["subjects"], ids, strict=True)
+        ]
+        ids = [None if person in gone else person for person in ids]
+        record = {**record, "subjects": subjects, "subject_ids": ids}
+    cameos = [{"user_id": None, "handle": None} if c.get("user_id") in gone else c for c in cameos]
+    return record, cameos, [p for p in people if p not in gone]
+
+
+def _erased_of(record: dict[str, Any]) -> set[int]:
+    """The people a stored consent decision names whose accounts are gone (erased while it was made)."""
+    named = {p for p in record.get("subject_ids") or [] if p is not None}
+    return named - set(User.objects.filter(pk__in=named).values_list("pk", flat=True)) if named else set()
 
 
 @transaction.atomic
@@ -503,6 +537,10 @@ def _job_finish(job_id: Any, *, stored: dict[str, str], **rendered: Unpack[Rende
         return None
     withdrawn = _withdrawn(job, shown - {job.author_id})
     if withdrawn:
+        # Someone the scan found may have erased their account since (their cameo went with it): they
+        # are recorded refused, by no id or handle, as the erasure left the job (jobs_forget_person).
+        record = _consent_refusing(rendered["decision"], job.cameos, withdrawn)
+        record, cameos, people = _forgetting(record, job.cameos, job.people, _erased_of(record))
         for person in withdrawn:
             audit(
                 AuditEvent.Kind.CONSENT_WITHDRAWN,
@@ -519,7 +557,9 @@ def _job_finish(job_id: Any, *, stored: dict[str, str], **rendered: Unpack[Rende
             Status.BLOCKED,
             error_code="consent_withdrawn",
             error=WITHDRAWN,
-            consent=_consent_refusing(rendered["decision"], job.cameos, withdrawn),
+            consent=record,
+            cameos=cameos,
+            people=people,
             finished_at=timezone.now(),
             lease_until=None,
         )
@@ -740,7 +780,10 @@ def jobs_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: str
         if not (a := access.get(author)) or not a.available
         for job in jobs
     ]
-    return jobs_block_many(denied, reason=WITHDRAWN, code="consent_withdrawn", person=owner_id)
+    # An erased person's erasure recorded them refused in these jobs already, by no id or handle
+    # (jobs_forget_person): nothing of them is written back.
+    person = owner_id if User.objects.filter(pk=owner_id).exists() else None
+    return jobs_block_many(denied, reason=WITHDRAWN, code="consent_withdrawn", person=person)
 
 
 def job_rules_checked(job_ids: list[Any], *, at: dt.datetime) -> None:
@@ -923,10 +966,42 @@ def job_draft_gone(*, video_id: int, by_id: int | None, taken_down: bool = False
 
 
 def user_generation_erase(*, user: User) -> None:
-    """An account's jobs and their uploaded images (their videos go with the feed's erasure)."""
+    """An account's jobs and their uploaded images (their videos go with the feed's erasure), and
+    what others' jobs recorded of them (jobs_forget_person)."""
     images = list(GenerationJob.objects.filter(author=user).exclude(image="").values_list("image", flat=True))
     GenerationJob.objects.filter(author=user).delete()
     delete_after_commit(images)
+    jobs_forget_person(person_id=user.pk)
+
+
+def jobs_forget_person(*, person_id: int) -> int:
+    """In the transaction that erases the person: every job of others keeps its record without naming
+    them (_forgetting: no id, no handle; their handle may be someone else's tomorrow). A job not
+    ended that shows them is stopped by the consent cascade once the erasure commits; its record
+    shows them refused already, as that cascade would (consent_withdrawn), and the cascade writes
+    nothing of them back (jobs_recheck). Its JobPerson rows stay: they are how that cascade, and a
+    publish before it (_refuse_erased), find the job; they go when it ends. The jobs are locked in id
+    order, as the cascade locks them. How many changed."""
+    showing = set(JobPerson.objects.filter(person_id=person_id).values_list("job_id", flat=True))
+    jobs = GenerationJob.objects.exclude(author_id=person_id)
+    if connection.vendor == "postgresql":  # SQLite (development) has no JSON containment: every job is read
+        jobs = jobs.filter(
+            Q(pk__in=showing)
+            | Q(people__contains=[person_id])
+            | Q(cameos__contains=[{"user_id": person_id}])
+            | Q(consent__subject_ids__contains=[person_id])
+        )
+    changed = []
+    for job in jobs.select_for_update().order_by("pk"):
+        record = job.consent or {}
+        if job.pk in showing and job.status in GenerationJob.UNPUBLISHED:
+            record = _consent_refusing(record, job.cameos or [], [person_id])
+        record, cameos, people = _forgetting(record, job.cameos or [], job.people or [], {person_id})
+        if (record, cameos, people) != (job.consent or {}, job.cameos or [], job.people or []):
+            job.consent, job.cameos, job.people = record, cameos, people
+            changed.append(job)
+    GenerationJob.objects.bulk_update(changed, ["consent", "cameos", "people"], batch_size=500)
+    return len(changed)
 
 
 def jobs_of_author(user: User) -> list[GenerationJob]:

@@ -15,6 +15,13 @@ from tests.enroll import random_template
 from tests.media import tiny_jpeg, tiny_mp4
 
 ME = "/api/v1/me"
+WITHDRAWN_FACE = {
+    "handle": None,
+    "source": "output_face",
+    "verdict": "refused",
+    "reason": "consent_withdrawn",
+    "detail": "This person no longer allows you.",
+}
 
 
 def draft_found_to_show(person, author, make_video, activate_cameo, capture):  # type: ignore[no-untyped-def]
@@ -46,6 +53,9 @@ def test_a_draft_found_to_show_me_after_it_was_made_goes_when_i_erase_my_account
     job.refresh_from_db()
     assert (job.status, job.error_code) == ("blocked", "consent_withdrawn")
     assert client_of(author).post(f"/api/v1/generations/{job.pk}/publish").status_code == 409
+    # The job lists the person it showed as refused, by no id: the cascade wrote nothing of me back.
+    assert job.consent["subjects"] == [WITHDRAWN_FACE]
+    assert job.consent["subject_ids"] == [None]
 
 
 def test_publishing_such_a_draft_before_the_cascade_reaches_it_is_refused(
@@ -129,3 +139,26 @@ def test_what_named_me_names_no_one_after_i_erase_my_account_and_someone_takes_m
 
     assert client_of(owner).get("/api/v1/notifications").json()["results"] == []
     assert client_of(author).get(f"/api/v1/generations/{job.pk}").json()["cameos"] == ["zz.author"]
+
+
+def test_notifications_left_naming_a_handle_without_an_id_go(client_of, make_user):
+    import importlib
+
+    from django.apps import apps
+
+    from accounts.models import Notification
+
+    migration = importlib.import_module("accounts.migrations.0013_notifications_naming_no_one")
+    owner, asker = make_user("zz.owner"), make_user("zz.asker")
+    # Left by 0010: its handle was no account's then (erased before notifications named people by id).
+    Notification.objects.create(user=owner, kind="cameo_requested", data={"handle": "zz.gone"})
+    make_user("zz.gone")  # a stranger took the handle since
+    Notification.objects.create(user=owner, kind="cameo_requested", about_id=asker.pk, data={"handle": "zz.asker"})
+    Notification.objects.create(user=owner, kind="video_restored", data={"video_id": 7})  # names no one
+    shown = client_of(owner).get("/api/v1/notifications").json()["results"]
+    assert {n["data"].get("handle") for n in shown} == {"zz.gone", "zz.asker", None}
+
+    migration.delete_naming_no_one(apps, None)
+
+    shown = client_of(owner).get("/api/v1/notifications").json()["results"]
+    assert [n["data"] for n in shown] == [{"video_id": 7}, {"handle": "zz.asker"}]

@@ -70,6 +70,9 @@ def test_a_face_the_scan_found_whose_consent_went_meanwhile_blocks_the_job(
     assert User.objects.filter(pk=me.pk).exists()
     event = AuditEvent.objects.get(kind="consent_withdrawn", object_id=str(job.pk))
     assert event.subject_id == owner.pk and event.data["reason"] == "before_draft_kept"
+    assert [(s["handle"], s["verdict"]) for s in job.consent["subjects"]] == [(None, "refused")]
+    # An erased person is recorded refused by no id (their account and its id are gone).
+    assert job.consent["subject_ids"] == [None if taken_back == "account erased" else owner.pk]
 
 
 def test_the_author_found_in_their_own_video_needs_no_one_else(me, enroll, settings):
