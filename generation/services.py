@@ -984,7 +984,7 @@ def jobs_forget_person(*, person_id: int) -> int:
     order, as the cascade locks them. How many changed."""
     showing = set(JobPerson.objects.filter(person_id=person_id).values_list("job_id", flat=True))
     jobs = GenerationJob.objects.exclude(author_id=person_id)
-    if connection.vendor == "postgresql":  # SQLite (development) has no JSON containment: every job is read
+    if connection.vendor == "postgresql":  # by the GIN indexes of migration 0007; SQLite reads every job
         jobs = jobs.filter(
             Q(pk__in=showing)
             | Q(people__contains=[person_id])
