@@ -364,10 +364,14 @@ def notify(*, user_id: int, kind: str, about: int | None = None, **data: Any) ->
     Notification.objects.create(user_id=user_id, kind=kind, about_id=about, data=data)
 
 
-def notifications_withdraw(*, kind: str, key: str, values: Iterable[Any]) -> int:
+def notifications_withdraw(*, kind: str, key: str, values: Iterable[Any], user_id: int | None = None) -> int:
     """Take back the notifications of this kind whose `key` is one of `values` (what they were about
-    is gone, e.g. a possible match of an erased face). How many."""
-    deleted, _ = Notification.objects.filter(kind=kind, **{f"data__{key}__in": list(values)}).delete()
+    is gone or settled, e.g. a possible match of an erased face, or one its author answered); only
+    `user_id`'s when given (their own notifications: an index scan, not every notification). How many."""
+    rows = Notification.objects.filter(kind=kind, **{f"data__{key}__in": list(values)})
+    if user_id is not None:
+        rows = rows.filter(user_id=user_id)
+    deleted, _ = rows.delete()
     return deleted
 
 

@@ -6,7 +6,7 @@ class CameosConfig(AppConfig):
     verbose_name = "Cameos: verified likeness, audience and grants"
 
     def ready(self) -> None:
-        from cameos import receivers  # noqa: F401 - connects to accounts' hooks
+        from cameos import receivers  # noqa: F401 - connects to accounts' and feed's hooks
         from cameos.conf import conf
         from core import warmup
 

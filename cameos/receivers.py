@@ -1,4 +1,4 @@
-"""Thin receivers of accounts' hooks; the work is in cameos.services."""
+"""Thin receivers of accounts' and feed's hooks; the work is in cameos.services."""
 
 from typing import Any
 
@@ -6,6 +6,7 @@ from django.dispatch import receiver
 
 from accounts.signals import account_appearances_deleting, became_minor, connect_person_data, people_holding
 from cameos import services
+from feed.signals import video_deleted
 
 connect_person_data("cameos", erase=services.user_cameo_erase, export=services.user_cameo_export)
 
@@ -26,3 +27,9 @@ def hold_cameos_first(sender: Any, user_ids: Any, **kwargs: Any) -> None:
 @receiver(became_minor, dispatch_uid="cameos.became_minor")
 def close_to_everyone(sender: Any, user: Any, **kwargs: Any) -> None:
     services.cameo_minor_audience(owner=user)
+
+
+@receiver(video_deleted, dispatch_uid="cameos.video_deleted")
+def withdraw_questions_about_the_video(sender: Any, video_id: int, author_id: int, **kwargs: Any) -> None:
+    """Its author is no longer asked to confirm or remove anyone in a video that is gone."""
+    services.video_questions_withdraw(video_id=video_id, author_id=author_id)

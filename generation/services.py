@@ -194,6 +194,7 @@ def job_submit(
         if (existing := _replayed(author, key, digest)) is not None:
             return existing, False
     job_id = uuid.uuid4()
+    refusal: consent.Decision | None = None
     try:
         prompt, duration_s, aspect, seed = _validate(prompt, duration_s, aspect, seed)
         checked = check_image(image) if image is not None else None
@@ -208,16 +209,22 @@ def job_submit(
             reference_image=as_rendered(checked.bgr, aspect) if checked else None,
             remix_of=source.pk if source else None,
             stage="submit",
-            job=str(job_id),
+            # Recorded below once it is known what it decided: the job it made, or a refusal (no job).
+            record=False,
         )
         if not decision.allowed:
+            refusal = decision
             raise refuse_consent(decision)
     except ApplicationError:
         # A retry that overtook the first request with its key: once that request stored its job, the
         # job is the answer, whatever changed in between (its job filled the quota, or someone withdrew
-        # and the cascade blocked it). A key whose request was refused stored nothing: refused again.
+        # and the cascade blocked it). Its own decision is not recorded: the first request's is the
+        # job's record, and no job was made from this one. A key whose request was refused stored
+        # nothing: refused again.
         if key and (existing := _stored_meanwhile(author, key, digest)) is not None:
             return existing, False
+        if refusal is not None:  # the audit log keeps every refusal, naming no job (none exists)
+            audit_decision(author=author, prompt=prompt, decision=refusal)
         raise
     job = GenerationJob(
         id=job_id,
@@ -243,6 +250,8 @@ def job_submit(
             if (existing := _replayed(author, key, digest)) is not None:
                 return existing, False  # a concurrent retry with this key committed first
             _check_quota(author)
+            # With the job, in its transaction: a decision names only a job that exists.
+            audit_decision(author=author, prompt=prompt, decision=decision, job=str(job.pk))
             if checked is not None:
                 job.image.save(f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.data), save=False)
             job.save(force_insert=True)

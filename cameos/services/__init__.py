@@ -24,6 +24,7 @@ from cameos.services.appearances import (
     schedule_scan,
     track_reveals,
     video_faces_record,
+    video_questions_withdraw,
 )
 from cameos.services.enrollment import (
     STEPS,
@@ -72,4 +73,5 @@ __all__ = [
     "user_cameo_erase",
     "user_cameo_export",
     "video_faces_record",
+    "video_questions_withdraw",
 ]

@@ -229,10 +229,10 @@ def grant_decide(*, owner: User, grant_id: int, approve: bool) -> CameoGrant:
         # They blocked the owner, or support closed their account: as gone as an unknown request
         # (neither is in the owner's list).
         raise NotFound("No such request.")
+    if approve and relation.blocked_by_me:  # before the status: the block ended their request
+        raise Conflict("Unblock this person before approving them.", code="blocked")
     if grant.status != CameoGrant.Status.REQUESTED:
         raise Conflict(f"This request was already {grant.status}.", code="already_decided")
-    if approve and relation.blocked_by_me:
-        raise Conflict("Unblock this person before approving them.", code="blocked")
     grant.status = CameoGrant.Status.APPROVED if approve else CameoGrant.Status.DENIED
     grant.decided_at = timezone.now()
     grant.save(update_fields=["status", "decided_at"])
@@ -256,12 +256,19 @@ def grant_revoke(*, owner: User, grant_id: int, delete_videos: bool = False) -> 
 
 
 def grants_end_for_block(*, blocker: User, blocked: User) -> int:
-    """A block ends the approvals between the two, both ways (revoked: after an unblock, either asks
-    again, once the cool-down has passed). The consent cascade the block runs stops their jobs. How
-    many ended."""
+    """A block ends what stands between the two, both ways: an approval (revoked) and a request still
+    waiting for an answer (denied), so that neither stays in a list the owner can do nothing with.
+    After an unblock either asks again, once the cool-down has passed. Nobody is told (the person
+    blocked reads it only after an unblock, as any denial: docs/consent.md rule 3). The consent cascade
+    the block runs stops their jobs. How many ended."""
     between = Q(cameo__owner=blocker, grantee=blocked) | Q(cameo__owner=blocked, grantee=blocker)
-    approved = CameoGrant.objects.filter(between, status=CameoGrant.Status.APPROVED)
-    return approved.update(status=CameoGrant.Status.REVOKED, decided_at=timezone.now())
+    now = timezone.now()
+    ended = CameoGrant.objects.filter(between, status=CameoGrant.Status.APPROVED).update(
+        status=CameoGrant.Status.REVOKED, decided_at=now
+    )
+    return ended + CameoGrant.objects.filter(between, status=CameoGrant.Status.REQUESTED).update(
+        status=CameoGrant.Status.DENIED, decided_at=now
+    )
 
 
 # --- erasure ---------------------------------------------------------------------------------------

@@ -109,6 +109,7 @@ def possible_match_decide(*, author: User, match_id: int, confirm: bool) -> Appe
         raise NotFound("No such possible match.")
     appearance.match = Appearance.Match.CONFIRMED if confirm else Appearance.Match.REMOVED
     appearance.save(update_fields=["match"])
+    _questions_withdraw(author_id=author.pk, match_ids=[appearance.pk])  # answered: nothing left to ask
     if confirm:
         feed_services.video_add_person(video=appearance.video, user=appearance.user)
         notify(user_id=appearance.user_id, kind=Notification.Kind.VIDEO_OF_YOU_FOUND, video_ids=[appearance.video_id])
@@ -193,6 +194,8 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
                 )
                 if sure:
                     feed_services.video_add_person(video=held, user=owner)
+                    # Confirmed by the scan: its author is no longer asked about it.
+                    _questions_withdraw(author_id=video.author_id, match_ids=[before.pk] if before else [])
         except IntegrityError:
             continue
         if sure:
@@ -280,11 +283,32 @@ def video_faces_record(*, video_id: int, tracks: list[tuple[Any, int, int, int]]
             _possible_match_found(video, user_id)
 
 
+def _questions_withdraw(*, author_id: int, match_ids: list[int]) -> None:
+    """Take back the author's `appearance_to_confirm` notifications about these possible matches, which
+    are no longer open (answered, confirmed by a scan, or gone with their video): tapping one would
+    lead to nothing."""
+    if match_ids:
+        notifications_withdraw(
+            kind=Notification.Kind.APPEARANCE_TO_CONFIRM, key="match_id", values=match_ids, user_id=author_id
+        )
+
+
+def video_questions_withdraw(*, video_id: int, author_id: int) -> None:
+    """This video was deleted, whoever asked (feed.signals.video_deleted, in the deletion's
+    transaction): its possible matches went with it, and so do its author's notifications asking
+    about them. After the deletion, not before: it has held the video's jobs and row by then, in the
+    order a confirm takes them before it withdraws its own question (possible_match_decide)."""
+    notifications_withdraw(
+        kind=Notification.Kind.APPEARANCE_TO_CONFIRM, key="video_id", values=[video_id], user_id=author_id
+    )
+
+
 def possible_matches_forget(person: User) -> None:
     """The possible matches of this person's face, and the authors' notifications naming them (their
     cameo erased, or their face enrolled again: the matches were of the face before)."""
     matches = Appearance.objects.filter(user=person, match=Appearance.Match.POSSIBLE)
     ids = list(matches.values_list("pk", flat=True))
     if ids:
-        notifications_withdraw(kind=Notification.Kind.APPEARANCE_TO_CONFIRM, key="match_id", values=ids)
+        # The matches, then the notifications: the order an author's answer takes them (no deadlock).
         matches.delete()
+        notifications_withdraw(kind=Notification.Kind.APPEARANCE_TO_CONFIRM, key="match_id", values=ids)

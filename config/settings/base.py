@@ -297,6 +297,10 @@ REST_FRAMEWORK = {
     "NON_FIELD_ERRORS_KEY": "non_field_errors",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_PAGINATION_CLASS": None,
+    # `format` is no parameter of this API: ignored as every unknown query parameter is (DRF's override
+    # answered 404 on every endpoint to a `?format=` it had no renderer for). The schema's format is
+    # chosen by Accept (docs/api-conventions.md § Schema).
+    "URL_FORMAT_OVERRIDE": None,
 }
 # Every castfeed knob lives in its app's `conf.py` (a typed dataclass: type, default, meaning; see
 # core.typed_settings and docs/configuration.md). Settings hold one dictionary of overrides per app,

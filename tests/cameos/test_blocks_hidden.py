@@ -74,7 +74,66 @@ def test_a_request_from_someone_who_then_blocked_the_owner_is_gone(client_of, ma
         unknown = api.post(f"/api/v1/cameo/requests/999999/{action}")
         assert blocked.status_code == unknown.status_code == 404
         assert blocked.content == unknown.content
-    assert CameoGrant.objects.get().status == "requested"
+    assert CameoGrant.objects.get().status == "denied"  # ended by the block, not by either answer
+
+
+@pytest.mark.parametrize("who_blocks", ["the owner", "the asker"])
+def test_a_block_ends_a_pending_request_either_way_and_tells_no_one(
+    client_of, make_user, me, activate_cameo, who_blocks
+):
+    """As it ends an approval (docs/consent.md rule 3): the owner's list no longer holds a request they
+    cannot approve, and the person blocked learns nothing until an unblock, then reads a denial."""
+    activate_cameo(me, audience="approved")
+    asker, other = make_user("the.asker"), make_user("other.asker")
+    grant = services.grant_request(requester=asker, owner=me)
+    services.grant_request(requester=other, owner=me)
+    blocker, blocked = (me, asker) if who_blocks == "the owner" else (asker, me)
+    api, theirs = client_of(me), client_of(asker)
+    listed = lambda: [r["person"]["handle"] for r in api.get("/api/v1/cameo/requests").json()["results"]]  # noqa: E731
+    assert listed() == ["other.asker", "the.asker"]
+
+    accounts_services.block_create(blocker=blocker, blocked=blocked)
+
+    assert listed() == ["other.asker"]
+    assert CameoGrant.objects.get(pk=grant.pk).status == "denied"
+    assert CameoGrant.objects.get(grantee=other).status == "requested"
+    assert not Notification.objects.filter(user=asker).exists()
+    denied = api.post(f"/api/v1/cameo/requests/{grant.pk}/deny")  # nothing left to answer
+    if who_blocks == "the owner":
+        assert (denied.status_code, denied.json()["error"]) == (409, "already_decided")
+        approved = api.post(f"/api/v1/cameo/requests/{grant.pk}/approve")
+        assert (approved.status_code, approved.json()["error"]) == (409, "blocked")
+    else:
+        assert denied.status_code == 404  # someone who blocked me: no such request
+    accounts_services.block_delete(blocker=blocker, blocked=blocked)
+    assert listed() == ["other.asker"]
+    body = theirs.get("/api/v1/cameos/me.myself").json()
+    assert (body["request"], body["can_request"]) == ("denied", False)  # asked again after the cool-down
+    assert not Notification.objects.filter(user=asker).exists()
+
+
+def test_the_migration_ends_requests_left_pending_between_people_in_a_block(make_user, me, activate_cameo):
+    import importlib
+
+    from django.apps import apps
+
+    from accounts.models import Block
+
+    migration = importlib.import_module("cameos.migrations.0012_end_requests_between_blocked")
+    activate_cameo(me)
+    blocked_by_me, blocking_me, other = make_user("blocked.asker"), make_user("blocking.asker"), make_user("other")
+    for asker in (blocked_by_me, blocking_me, other):
+        services.grant_request(requester=asker, owner=me)
+    # Blocks made before a block ended requests: rows only, as they were left.
+    Block.objects.create(blocker=me, blocked=blocked_by_me)
+    Block.objects.create(blocker=blocking_me, blocked=me)
+    Block.objects.create(blocker=other, blocked=blocked_by_me)  # a block between others ends nothing of mine
+
+    migration.end_requests_between_blocked(apps, None)
+
+    statuses = dict(CameoGrant.objects.values_list("grantee__handle", "status"))
+    assert statuses == {"blocked.asker": "denied", "blocking.asker": "denied", "other": "requested"}
+    assert CameoGrant.objects.filter(status="denied", decided_at__isnull=True).count() == 0
 
 
 def test_a_request_from_someone_support_then_deactivated_leaves_the_list(client_of, make_user, me, activate_cameo):

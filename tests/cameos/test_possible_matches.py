@@ -136,6 +136,78 @@ def test_the_author_confirms_a_possible_match(api, me, stranger, make_video, act
     assert api.delete(f"{URL}/{draft.pk}").status_code == 204
 
 
+def asked_about(author) -> list[int]:  # type: ignore[no-untyped-def]
+    """The possible matches the author's notifications ask them to confirm or remove."""
+    notes = author.get("/api/v1/notifications").json()["results"]
+    return [n["data"]["match_id"] for n in notes if n["kind"] == "appearance_to_confirm"]
+
+
+@pytest.mark.parametrize("answer", ["confirm", "remove"])
+def test_an_answered_possible_match_is_no_longer_asked_about(
+    api, me, stranger, make_video, activate_cameo, client_of, answer
+):
+    draft = video_showing(stranger, make_video)
+    other = video_showing(stranger, make_video)
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE))
+    author = client_of(stranger)
+    match_id, other_id = (Appearance.objects.get(video=v, user=me, match="possible").pk for v in (draft, other))
+    assert sorted(asked_about(author)) == sorted([match_id, other_id])
+
+    assert author.post(f"{MATCHES}/{match_id}/{answer}").status_code == 204
+
+    assert asked_about(author) == [other_id]  # the other question still stands
+    assert [m["id"] for m in author.get(MATCHES).json()["results"]] == [other_id]
+
+
+@pytest.mark.parametrize("how", ["the author deletes it", "a person in it deletes it", "a takedown removes it"])
+def test_a_possible_match_gone_with_its_video_is_no_longer_asked_about(
+    api, me, stranger, make_user, make_video, activate_cameo, client_of, how
+):
+    shown = make_user("shown.person")
+    draft = make_video(stranger, publish=False, people=(shown,))
+    template, frames = lookalikes.track(FACE)
+    cameos.video_faces_record(video_id=draft.pk, tracks=[(template, 0, 2000, frames)])
+    kept = video_showing(stranger, make_video)
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE))
+    author = client_of(stranger)
+    match_id, kept_id = (Appearance.objects.get(video=v, user=me, match="possible").pk for v in (draft, kept))
+    assert sorted(asked_about(author)) == sorted([match_id, kept_id])
+
+    if how == "the author deletes it":
+        assert author.delete(f"/api/v1/videos/{draft.pk}").status_code == 204
+    elif how == "a person in it deletes it":
+        assert client_of(shown).delete(f"{URL}/{draft.pk}").status_code == 204
+    else:
+        feed.video_remove(video=draft, reason="takedown confirmed")
+
+    assert not Video.objects.filter(pk=draft.pk).exists()
+    assert asked_about(author) == [kept_id]
+    assert author.post(f"{MATCHES}/{kept_id}/remove").status_code == 204
+
+
+def test_a_possible_match_a_scan_confirms_is_no_longer_asked_about(
+    api, me, stranger, make_user, make_video, activate_cameo, client_of, django_capture_on_commit_callbacks
+):
+    """As close to an enrolled twin as to me, so a possible match; once the twin's cameo is erased,
+    my next scan confirms it, and its author is no longer asked about it."""
+    twin = make_user("the.twin")
+    activate_cameo(twin, template=lookalikes.template(FACE))
+    video = video_showing(stranger, make_video, publish=True)
+    activate_cameo(me, template=lookalikes.template(FACE))
+    match_id = Appearance.objects.get(video=video, user=me, match="possible").pk
+    author = client_of(stranger)
+    assert asked_about(author) == [match_id]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_of(twin).delete("/api/v1/cameo").status_code == 204
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post("/api/v1/cameo/scan").status_code == 202
+
+    assert Appearance.objects.get(pk=match_id).match == "confirmed"
+    assert asked_about(author) == []
+    assert author.post(f"{MATCHES}/{match_id}/confirm").status_code == 404
+
+
 @pytest.mark.parametrize("who_blocks", ["me", "the author"])
 def test_the_author_is_never_asked_about_someone_in_a_block_with_them(
     api, me, stranger, make_video, activate_cameo, client_of, who_blocks
@@ -325,3 +397,26 @@ def test_one_cursor_walks_the_confirmed_videos_then_the_possible_matches(
     assert seen == [("confirmed", tagged[1].pk), ("confirmed", tagged[0].pk), ("possible", None)]
     assert api.get(URL, {"limit": 2}).json()["next"] is not None
     assert api.get(URL, {"cursor": "forged"}).status_code == 400
+
+
+def test_the_migration_takes_back_the_questions_about_matches_no_longer_open(
+    me, stranger, make_video, activate_cameo, client_of
+):
+    """Notifications left from before they were taken back: only the one whose match is open stays."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("cameos.migrations.0011_withdraw_settled_match_questions")
+    answered, still_open = video_showing(stranger, make_video), video_showing(stranger, make_video)
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE))
+    answered_id, open_id = (Appearance.objects.get(video=v, user=me).pk for v in (answered, still_open))
+    Appearance.objects.filter(pk=answered_id).update(match="removed")  # answered before answers withdrew
+    gone = Notification.objects.get(data__match_id=answered_id)
+    Notification.objects.create(user=stranger, kind=gone.kind, data={**gone.data, "match_id": 10**9})  # video gone
+    Notification.objects.create(user=me, kind="video_removed", data={"video_id": answered.pk})  # another kind
+
+    migration.withdraw_settled(apps, None)
+
+    assert asked_about(client_of(stranger)) == [open_id]
+    assert Notification.objects.filter(kind="video_removed").exists()

@@ -129,3 +129,24 @@ def test_schema_and_docs_are_served(anon):
     docs = anon.get("/api/docs/")
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+@pytest.mark.parametrize("value", ["csv", "json", "api", "xml", ""])
+def test_format_is_an_ordinary_query_parameter(api, me, make_video, activate_cameo, value):
+    """No format is chosen by the URL (DRF's `?format=` override answered 404 on every endpoint to one
+    it had no renderer for): each endpoint treats `format` as any parameter it does not know. A
+    read ignores it and answers JSON; the erasure, whose choices are query parameters, names it."""
+    video = make_video(me)
+    for path in ("/api/v1/me", "/api/v1/notifications", f"/api/v1/videos/{video.pk}", "/api/v1/feed"):
+        plain = api.get(path)
+        response = api.get(path, {"format": value})
+        assert response.status_code == plain.status_code == 200, (path, response.content)
+        assert response["Content-Type"].startswith("application/json")
+        assert response.json().keys() == plain.json().keys()
+    schema = api.get("/api/schema/", {"format": value}, HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200 and "/api/v1/me" in schema.json()["paths"]
+
+    activate_cameo(me)
+    body = assert_error(api.delete(f"/api/v1/cameo?format={value}"), 400, "invalid")
+    assert body["fields"] == {"format": ["Unknown field."]}
+    assert api.get("/api/v1/cameo").json()["status"] == "active"  # nothing erased

@@ -4,8 +4,20 @@ withdrawn in between; a retry of a refused request is checked again."""
 
 from generation import services
 from generation.models import GenerationJob
+from moderation import consent
+from moderation.models import AuditEvent
 
 URL = "/api/v1/generations"
+
+
+def decisions_at_submit() -> list[tuple[bool, str]]:
+    """The audit log's submit decisions, oldest first: (allowed, the job named, "" for none); each
+    job named exists."""
+    rows = AuditEvent.objects.filter(kind=AuditEvent.Kind.CONSENT_DECISION, data__stage="submit").order_by("pk")
+    named = [(allowed, object_id) for allowed, object_id in rows.values_list("allowed", "object_id")]
+    jobs = {str(pk) for pk in GenerationJob.objects.values_list("pk", flat=True)}
+    assert all(job in jobs for _, job in named if job), named  # never a job that does not exist
+    return named
 
 
 def test_a_retry_overtaken_by_the_first_request_gets_its_job_not_a_429(api, me, settings, monkeypatch):
@@ -63,6 +75,8 @@ def test_a_retry_overtaken_by_the_first_request_gets_its_job_after_consent_was_w
     assert retry.json()["id"] == str(first[0].pk)
     assert (retry.json()["status"], retry.json()["error"]["code"]) == ("blocked", "consent_withdrawn")
     assert GenerationJob.objects.count() == 1
+    # The gate refused the retry, but no job was made of it: the first job's decision is the record.
+    assert decisions_at_submit() == [(True, str(first[0].pk))]
     # A request that was refused stored nothing: its retry is checked as a new request.
     refused = api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="refused")
     assert (refused.status_code, refused.json()["error"]) == (403, "consent_required")
@@ -70,3 +84,28 @@ def test_a_retry_overtaken_by_the_first_request_gets_its_job_after_consent_was_w
     again = api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="refused")
     assert again.status_code == 202, again.json()
     assert GenerationJob.objects.count() == 2
+    # The refusal is kept, naming no job (none was made).
+    assert decisions_at_submit() == [(True, str(first[0].pk)), (False, ""), (True, again.json()["id"])]
+
+
+def test_a_retry_whose_first_request_was_stored_after_its_gate_records_no_decision_of_its_own(api, me, monkeypatch):
+    """The retry's gate allowed it, but by the time it stores its job the first request has: the
+    answer is the first job, and the audit log names no job that never was."""
+    body = {"prompt": "a lighthouse in a storm", "duration_s": 2}
+    real_check = consent.check
+    first: list[GenerationJob] = []
+
+    def check_while_the_first_request_is_stored(*args, **kwargs):  # type: ignore[no-untyped-def]
+        decision = real_check(*args, **kwargs)
+        if not first:  # the retry's gate has decided; the first request stores its job now
+            monkeypatch.setattr(consent, "check", real_check)
+            first.append(services.job_submit(author=me, idempotency_key="retry-me", **body)[0])
+        return decision
+
+    monkeypatch.setattr(consent, "check", check_while_the_first_request_is_stored)
+    retry = api.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="retry-me")
+
+    assert retry.status_code == 200, retry.json()
+    assert retry.json()["id"] == str(first[0].pk)
+    assert GenerationJob.objects.count() == 1
+    assert decisions_at_submit() == [(True, str(first[0].pk))]
