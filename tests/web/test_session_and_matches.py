@@ -102,6 +102,41 @@ def test_signing_out_in_one_tab_ends_the_session_in_the_others(people: Any, app:
     expect(other_tab.get_by_text("Your session ended. Please sign in again.")).to_be_visible()
 
 
+def test_each_possible_match_shows_the_poster_of_the_authors_video(people: Any, app: LiveApp) -> None:
+    """The author tells which of their videos is meant by its poster, a draft's at its signed URL."""
+    uma = people("uma", MOBILE, app=app)
+    page = uma.page
+    sign_up(uma, "uma", "Uma Varga", screenshots=False)
+    register(app, "vic")
+    register(app, "wen")
+    uma_token = token_of(app, "uma")
+    draft = generate_ready(app, uma_token, "a kite over the dunes")["video"]
+    job = generate_ready(app, uma_token, "a tram in the rain")
+    published = app.call("POST", f"/generations/{job['id']}/publish", {"caption": "tram"}, uma_token)
+    django(
+        app,
+        "from accounts.models import User; from cameos.models import Appearance\n"
+        f"for handle, video_id in (('vic', {draft['id']}), ('wen', {published['id']})):\n"
+        "    Appearance.objects.create(video_id=video_id, user=User.objects.get(handle=handle), "
+        "source='detected', match='possible', similarity=0.5)",
+    )
+
+    uma.go("/notifications")
+    to_confirm = page.get_by_role("region", name="Who is in your videos?")
+    expect(to_confirm.get_by_role("listitem")).to_have_count(2)
+    for handle, video, signed in (("vic", draft, True), ("wen", published, False)):
+        item = to_confirm.get_by_role("listitem").filter(has_text=f"@{handle}")
+        poster = item.get_by_role("img", name="Poster of your video")
+        expect(poster).to_be_visible()
+        expect(item.get_by_role("link", name="Watch your video")).to_have_attribute("href", f"#/v/{video['id']}")
+        # The poster the video's own body gives its author (a draft's token differs from call to call).
+        src = poster.get_attribute("src")
+        assert src.split("?")[0] == video["poster_url"].split("?")[0]
+        assert ("?t=" in src) == signed
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=poster.element_handle())
+    uma.shot("possible-matches-with-posters", show=to_confirm)
+
+
 def test_the_author_answers_possible_matches_from_notifications(people: Any, app: LiveApp) -> None:
     kit = people("kit", MOBILE, app=app)
     page = kit.page
