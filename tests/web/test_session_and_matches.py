@@ -1,6 +1,7 @@
-"""A sign-in that expires while it is in use, or is signed out in another tab, and dialogs that leave with
-their screen; the author's side of a possible match (a face in my video may be someone's cameo: it's
-them, or not them), and their video hidden while a takedown request is reviewed."""
+"""A sign-in that expires while it is in use, is signed out in another tab or changed there to someone
+else's, and dialogs that leave with their screen; the author's side of a possible match (a face in my
+video may be someone's cameo, shown beside the video's poster: it's them, or not them), and their video
+hidden while a takedown request is reviewed."""
 
 from __future__ import annotations
 
@@ -100,6 +101,42 @@ def test_signing_out_in_one_tab_ends_the_session_in_the_others(people: Any, app:
     expect(other_tab.get_by_role("button", name="Sign in")).to_be_visible()
     expect(other_tab).to_have_url(re.compile(r"#/welcome\?next=%2Fsearch"))
     expect(other_tab.get_by_text("Your session ended. Please sign in again.")).to_be_visible()
+
+
+def test_signing_in_as_someone_else_in_another_tab_switches_the_others(people: Any, app: LiveApp) -> None:
+    ora = people("ora", MOBILE, app=app)
+    page = ora.page
+    sign_up(ora, "ora", "Ora Quist", screenshots=False)
+    register(app, "pim")
+    quin = register(app, "quin")
+    ora.go("/profile")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ora Quist")
+    other_tab = page.context.new_page()
+    other_tab.goto(f"{app.url}#/profile")
+    expect(other_tab.get_by_role("heading", level=1)).to_have_text("Ora Quist")
+
+    # In the other tab Ora signs out and Pim signs in. This tab, sent to sign in when Ora signed out,
+    # follows Pim back to the profile it was on: Pim's, and says who is signed in now.
+    other_tab.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    other_tab.get_by_label("Handle").fill("pim")
+    other_tab.get_by_label("Password").fill(PASSWORD)
+    other_tab.get_by_role("button", name="Sign in").click()
+    expect(other_tab.get_by_role("feed")).to_be_visible()
+    expect(page).to_have_url(f"{app.url}#/profile")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pim")
+    expect(page.get_by_text("Signed in as @pim in another tab.")).to_be_visible()
+    ora.shot("switched-in-another-tab")
+
+    # A tab signs in as Quin over Pim's sign-in (what its sign-in form stores): this tab, on Pim's
+    # profile, shows Quin's now, not Pim's screen with Quin's calls.
+    other_tab.evaluate("token => localStorage.setItem('castfeed.token', token)", quin)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Quin")
+    expect(page.get_by_text("Signed in as @quin in another tab.")).to_be_visible()
+    # The tab that stored it (no event of its own) catches up on its next screen.
+    other_tab.goto(f"{app.url}#/profile")
+    expect(other_tab.get_by_role("heading", level=1)).to_have_text("Quin")
+    ora.check()
 
 
 def test_each_possible_match_shows_the_poster_of_the_authors_video(people: Any, app: LiveApp) -> None:
