@@ -322,7 +322,7 @@ class PossibleMatchesApi(APIView):
     )
     def get(self, request: Request) -> Response:
         page = keyset_page(
-            selectors.possible_matches_on_videos_of(request.user),
+            selectors.possible_matches_listed(request.user),
             ordering=("-id",),
             salt=f"possible-matches-{request.user.pk}",  # this author's list: another's cursor is a 400
             **page_query(request),

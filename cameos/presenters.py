@@ -13,7 +13,7 @@ from cameos import selectors, services
 from cameos.models import Appearance, Audience, CameoGrant
 from core.pagination import Page
 from core.presenters import timestamp
-from feed.presenters import VideoOutput, video_bodies
+from feed.presenters import VideoOutput, poster_url, video_bodies
 from feed.selectors import PUBLISHED
 
 # --- enrollment ------------------------------------------------------------------------------------
@@ -176,10 +176,17 @@ class PossibleMatchOutput(serializers.Serializer):
     id = serializers.IntegerField()
     video_id = serializers.IntegerField()
     person = serializers.SerializerMethodField()
+    poster_url = serializers.SerializerMethodField(
+        help_text="The poster of your video, for you to tell which one it is (signed and expiring for a "
+        "draft, as in the video's body); null for a video without one or hidden from everyone."
+    )
     found_at = serializers.DateTimeField(source="created_at")
 
     def get_person(self, appearance: Appearance) -> dict[str, str]:
         return user_summary(appearance.user)
+
+    def get_poster_url(self, appearance: Appearance) -> str | None:
+        return poster_url(appearance.video)
 
 
 # --- trending --------------------------------------------------------------------------------------

@@ -338,6 +338,16 @@ def possible_matches_on_videos_of(author: User) -> QuerySet[Appearance]:
     )
 
 
+def possible_matches_listed(author: User) -> QuerySet[Appearance]:
+    """possible_matches_on_videos_of as the author's list shows them: each with its video (for its
+    poster), read in the same query, so a page costs the same statements however long it is."""
+    return (
+        possible_matches_on_videos_of(author)
+        .select_related("video")
+        .defer("video__fingerprint", "video__search_text")  # never shown, and the largest columns
+    )
+
+
 def face_templates(video_id: int) -> list[Any]:
     """The face templates the output scan found in a video (one per face track), for the consent gate."""
     return list(VideoFace.objects.filter(video_id=video_id).values_list("embedding", flat=True))

@@ -41,6 +41,15 @@ def video_body(card: selectors.VideoCard, *, liked: bool = False) -> dict[str, A
     }
 
 
+def poster_url(video: Video) -> str | None:
+    """The URL of `video`'s poster, as its body gives it (video_body): signed and expiring for a draft,
+    none for a removed video. For lists that name a video of the caller's by its id (the author's
+    possible matches) without its whole body."""
+    return media.file_url(
+        media_key=video.media_key, status=video.status, name=video.poster.name or "", filename="poster.jpg"
+    )
+
+
 def video_bodies(ids: list[int], viewer: User | None) -> list[dict[str, Any]]:
     """Bodies of the videos with these ids, in order: two queries for a whole page."""
     liked = selectors.liked_ids(viewer, ids)

@@ -1,6 +1,7 @@
-"""A sign-in that expires while it is in use, or is signed out in another tab, and dialogs that leave with
-their screen; the author's side of a possible match (a face in my video may be someone's cameo: it's
-them, or not them), and their video hidden while a takedown request is reviewed."""
+"""A sign-in that expires while it is in use, is signed out in another tab or changed there to someone
+else's, and dialogs that leave with their screen; the author's side of a possible match (a face in my
+video may be someone's cameo, shown beside the video's poster: it's them, or not them), and their video
+hidden while a takedown request is reviewed."""
 
 from __future__ import annotations
 
@@ -100,6 +101,77 @@ def test_signing_out_in_one_tab_ends_the_session_in_the_others(people: Any, app:
     expect(other_tab.get_by_role("button", name="Sign in")).to_be_visible()
     expect(other_tab).to_have_url(re.compile(r"#/welcome\?next=%2Fsearch"))
     expect(other_tab.get_by_text("Your session ended. Please sign in again.")).to_be_visible()
+
+
+def test_signing_in_as_someone_else_in_another_tab_switches_the_others(people: Any, app: LiveApp) -> None:
+    ora = people("ora", MOBILE, app=app)
+    page = ora.page
+    sign_up(ora, "ora", "Ora Quist", screenshots=False)
+    register(app, "pim")
+    quin = register(app, "quin")
+    ora.go("/profile")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ora Quist")
+    other_tab = page.context.new_page()
+    other_tab.goto(f"{app.url}#/profile")
+    expect(other_tab.get_by_role("heading", level=1)).to_have_text("Ora Quist")
+
+    # In the other tab Ora signs out and Pim signs in. This tab, sent to sign in when Ora signed out,
+    # follows Pim back to the profile it was on: Pim's, and says who is signed in now.
+    other_tab.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    other_tab.get_by_label("Handle").fill("pim")
+    other_tab.get_by_label("Password").fill(PASSWORD)
+    other_tab.get_by_role("button", name="Sign in").click()
+    expect(other_tab.get_by_role("feed")).to_be_visible()
+    expect(page).to_have_url(f"{app.url}#/profile")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pim")
+    expect(page.get_by_text("Signed in as @pim in another tab.")).to_be_visible()
+    ora.shot("switched-in-another-tab")
+
+    # A tab signs in as Quin over Pim's sign-in (what its sign-in form stores): this tab, on Pim's
+    # profile, shows Quin's now, not Pim's screen with Quin's calls.
+    other_tab.evaluate("token => localStorage.setItem('castfeed.token', token)", quin)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Quin")
+    expect(page.get_by_text("Signed in as @quin in another tab.")).to_be_visible()
+    # The tab that stored it (no event of its own) catches up on its next screen.
+    other_tab.goto(f"{app.url}#/profile")
+    expect(other_tab.get_by_role("heading", level=1)).to_have_text("Quin")
+    ora.check()
+
+
+def test_each_possible_match_shows_the_poster_of_the_authors_video(people: Any, app: LiveApp) -> None:
+    """The author tells which of their videos is meant by its poster, a draft's at its signed URL."""
+    uma = people("uma", MOBILE, app=app)
+    page = uma.page
+    sign_up(uma, "uma", "Uma Varga", screenshots=False)
+    register(app, "vic")
+    register(app, "wen")
+    uma_token = token_of(app, "uma")
+    draft = generate_ready(app, uma_token, "a kite over the dunes")["video"]
+    job = generate_ready(app, uma_token, "a tram in the rain")
+    published = app.call("POST", f"/generations/{job['id']}/publish", {"caption": "tram"}, uma_token)
+    django(
+        app,
+        "from accounts.models import User; from cameos.models import Appearance\n"
+        f"for handle, video_id in (('vic', {draft['id']}), ('wen', {published['id']})):\n"
+        "    Appearance.objects.create(video_id=video_id, user=User.objects.get(handle=handle), "
+        "source='detected', match='possible', similarity=0.5)",
+    )
+
+    uma.go("/notifications")
+    to_confirm = page.get_by_role("region", name="Who is in your videos?")
+    expect(to_confirm.get_by_role("listitem")).to_have_count(2)
+    for handle, video, signed in (("vic", draft, True), ("wen", published, False)):
+        item = to_confirm.get_by_role("listitem").filter(has_text=f"@{handle}")
+        poster = item.get_by_role("img", name="Poster of your video")
+        expect(poster).to_be_visible()
+        expect(item.get_by_role("link", name="Watch your video")).to_have_attribute("href", f"#/v/{video['id']}")
+        # The poster the video's own body gives its author (a draft's token differs from call to call).
+        src = poster.get_attribute("src")
+        assert src.split("?")[0] == video["poster_url"].split("?")[0]
+        assert ("?t=" in src) == signed
+        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=poster.element_handle())
+    uma.shot("possible-matches-with-posters", show=to_confirm)
 
 
 def test_the_author_answers_possible_matches_from_notifications(people: Any, app: LiveApp) -> None:

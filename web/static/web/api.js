@@ -24,20 +24,43 @@ export class ApiError extends Error {
 
 const listeners = new Set();
 
+// Every tab of this origin shares the stored token, but each tab's screens were made for one
+// person: `current`, the sign-in this tab shows. When another tab changes the stored one (signs
+// out, or signs in as someone else), this tab follows (session.sync) and never sends one person's
+// token from screens made for another.
+const stored = () => localStorage.getItem(TOKEN_KEY);
+let current = stored();
+
 export const session = {
   get token() {
-    return localStorage.getItem(TOKEN_KEY);
+    return current;
   },
   get signedIn() {
-    return Boolean(localStorage.getItem(TOKEN_KEY));
+    return Boolean(current);
   },
   start(token) {
     localStorage.setItem(TOKEN_KEY, token);
+    current = token;
     listeners.forEach((fn) => fn("signed-in"));
   },
   end(reason = "signed-out") {
-    localStorage.removeItem(TOKEN_KEY);
+    // Only this tab's own sign-in: one another tab made since is not this tab's to end.
+    if (stored() === current) localStorage.removeItem(TOKEN_KEY);
+    current = null;
     listeners.forEach((fn) => fn(reason));
+  },
+  /**
+   * Catch up with the stored sign-in, which another tab may have changed: "expired" (signed out
+   * there) or "switched" (signed in there, as someone else or while this tab showed no one), told to
+   * the listeners too; null when it is still this tab's.
+   */
+  sync() {
+    const now = stored();
+    if (now === current) return null;
+    current = now;
+    const reason = now ? "switched" : "expired";
+    listeners.forEach((fn) => fn(reason));
+    return reason;
   },
   onChange(fn) {
     listeners.add(fn);
@@ -45,11 +68,23 @@ export const session = {
   },
 };
 
-// Every tab of this origin shares the token: signed out (or the session ended) in another tab, this
-// one ends its session too, instead of showing a signed-in screen whose every call is refused.
 window.addEventListener("storage", (event) => {
-  if (event.key === TOKEN_KEY && event.oldValue && !event.newValue) listeners.forEach((fn) => fn("expired"));
+  if (event.key === TOKEN_KEY || event.key === null) session.sync(); // null: the storage was cleared
 });
+
+const signInChanged = () => new DOMException("The sign-in changed in another tab.", "AbortError");
+
+/**
+ * The token a call is sent with: this tab's own. If another tab changed the stored one and this tab
+ * has not heard yet, nothing is sent (an AbortError, as for a screen left): the tab catches up first.
+ */
+function tokenToSend() {
+  if (current && stored() !== current) {
+    setTimeout(() => session.sync());
+    throw signInChanged();
+  }
+  return current;
+}
 
 async function readBody(response) {
   const text = await response.text();
@@ -88,7 +123,7 @@ export async function request(method, path, { json, form, query, headers = {}, s
     if (value !== null && value !== undefined && value !== "") url.searchParams.set(key, value);
   }
   const init = { method, headers: { Accept: "application/json", ...headers }, signal, credentials: "omit" };
-  const token = anonymous ? null : session.token;
+  const token = anonymous ? null : tokenToSend();
   if (token) init.headers.Authorization = `Bearer ${token}`;
   if (json !== undefined) {
     init.headers["Content-Type"] = "application/json";
@@ -104,6 +139,9 @@ export async function request(method, path, { json, form, query, headers = {}, s
     throw new ApiError(0, { error: "network", detail: "We can't reach castfeed. Check your connection and try again." });
   }
   const body = response.status === 204 ? null : await readBody(response);
+  // Answered for the person this tab showed before another tab changed the sign-in: not for the
+  // screens of the one it shows now.
+  if (token && token !== current) throw signInChanged();
   if (!response.ok) {
     if (response.status === 401 && token) session.end("expired");
     throw new ApiError(response.status, body, response.headers);
@@ -114,7 +152,8 @@ export async function request(method, path, { json, form, query, headers = {}, s
 /** The same call, answering a Blob (reference images, the data export). */
 export async function requestBlob(path, { signal } = {}) {
   const headers = {};
-  if (session.token) headers.Authorization = `Bearer ${session.token}`;
+  const token = tokenToSend();
+  if (token) headers.Authorization = `Bearer ${token}`;
   const url = apiUrl(path);
   let response;
   try {
@@ -123,6 +162,7 @@ export async function requestBlob(path, { signal } = {}) {
     if (error.name === "AbortError") throw error;
     throw new ApiError(0, { error: "network", detail: "We can't reach castfeed. Check your connection and try again." });
   }
+  if (token && token !== current) throw signInChanged();
   if (!response.ok) throw new ApiError(response.status, await readBody(response), response.headers);
   return response.blob();
 }

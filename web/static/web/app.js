@@ -3,7 +3,7 @@
 import { ApiError, session } from "./api.js";
 import { h, replace, toast } from "./dom.js";
 import { icon } from "./icons.js";
-import { navigate, Router } from "./router.js";
+import { navigate, parseLocation, Router } from "./router.js";
 import * as auth from "./screens/auth.js";
 import * as cameo from "./screens/cameo.js";
 import * as create from "./screens/create.js";
@@ -50,6 +50,7 @@ const main = document.getElementById("main");
 const tabbar = document.getElementById("tabbar");
 let leaving = null; // {controller, cleanups} of the screen on show
 let badge = null;
+let switched = false; // another tab signed in as someone: say so once their screen is shown
 
 function renderTabbar() {
   badge = h("span", { class: "badge", hidden: true });
@@ -91,6 +92,9 @@ export function renderFailure(root, error) {
 }
 
 async function show(route, { params, query, path }) {
+  // Another tab may have changed the sign-in before this tab heard of it: catch up first. A change
+  // renders the screen again through the session listener, for the person signed in now.
+  if (session.sync()) return;
   if (!route.public && !session.signedIn) {
     const next = path === "/" ? "" : `?next=${encodeURIComponent(location.hash.slice(1))}`;
     navigate(`/welcome${next}`, { replace: true });
@@ -115,7 +119,7 @@ async function show(route, { params, query, path }) {
     try {
       await loadMe();
     } catch (error) {
-      if (controller.signal.aborted) return;
+      if (controller.signal.aborted || error.name === "AbortError") return; // left, or the sign-in changed
       if (!(error instanceof ApiError) || error.status !== 401) {
         renderFailure(main, error);
         return;
@@ -124,6 +128,10 @@ async function show(route, { params, query, path }) {
     }
   }
   if (controller.signal.aborted) return;
+  if (switched && state.me) {
+    switched = false;
+    toast(`Signed in as @${state.me.handle} in another tab.`);
+  }
 
   document.title = `${route.title} · castfeed`;
   // A public screen seen signed out has no tab bar: every tab would lead to sign-in.
@@ -175,6 +183,14 @@ function boot() {
   session.onChange((reason) => {
     if (reason === "signed-in") return;
     forgetMe();
+    switched = reason === "switched";
+    if (switched) {
+      // Another tab signed in as someone else (or while this one showed no one): this tab shows
+      // that person now, never the screens of the one before with the new person's calls.
+      const { path, query } = parseLocation();
+      navigate(path === "/welcome" ? auth.landing(query.next) : location.hash.slice(1) || "/", { replace: true });
+      return;
+    }
     if (reason !== "expired") {
       navigate("/welcome", { replace: true });
       return;

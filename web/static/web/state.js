@@ -24,13 +24,14 @@ export async function loadMe() {
   return state.me;
 }
 
+let lastUnreadCheck = 0;
+
 export function forgetMe() {
   state.me = null;
   state.unread = 0;
+  lastUnreadCheck = 0; // the next person's count is asked for at once, not in up to 10 s
   changed();
 }
-
-let lastUnreadCheck = 0;
 
 /** Refresh the unread count (at most every `minMs`). */
 export async function refreshUnread({ minMs = 10000 } = {}) {

@@ -10,10 +10,15 @@ function input(name, props = {}) {
   return h("input", { name, autocapitalize: "none", spellcheck: "false", ...props });
 }
 
+/** Where a sign-in lands: back where the person was sent to sign in from (`next`), or the feed. */
+export function landing(next) {
+  return next && next.startsWith("/") && !next.startsWith("/welcome") ? next : "/";
+}
+
 async function finish(token, next) {
   session.start(token);
   await loadMe();
-  navigate(next && next.startsWith("/") && !next.startsWith("/welcome") ? next : "/", { replace: true });
+  navigate(landing(next), { replace: true });
 }
 
 function signInForm(next) {

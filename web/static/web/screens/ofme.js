@@ -187,9 +187,13 @@ function possibleMatches(signal) {
       }));
       return button;
     };
+    // The video's poster tells the author which of their videos is meant (none while it is hidden).
+    const poster = match.poster_url
+      ? h("img", { class: "thumb", src: match.poster_url, alt: "Poster of your video", loading: "lazy" })
+      : h("div", { class: "thumb", "aria-hidden": "true" }, icon("ofme"));
     item.append(
-      h("a", { class: "thumb-link", href: `#/v/${match.video_id}`, "aria-label": "Watch your video" },
-        h("div", { class: "thumb", "aria-hidden": "true" }, icon("play", { size: 22 }))),
+      h("a", { class: "thumb-link", href: `#/v/${match.video_id}`, "aria-label": "Watch your video" }, poster,
+        h("span", { class: "thumb-play", "aria-hidden": "true" }, icon("play", { size: 22 }))),
       h("div", { class: "appearance-info" },
         h("p", {}, "Is this ", h("a", { href: `#/u/${match.person.handle}` }, who), " in ",
           h("a", { href: `#/v/${match.video_id}` }, "your video"), "?"),
