@@ -252,8 +252,7 @@ def job_submit(
             _check_quota(author)
             # With the job, in its transaction: a decision names only a job that exists.
             audit_decision(author=author, prompt=prompt, decision=decision, job=str(job.pk))
-            if checked is not None:
-                job.image.save(f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.data), save=False)
+            _to_store(job, checked)
             job.save(force_insert=True)
             _people_add(job, job.people)
     except IntegrityError:
@@ -261,8 +260,41 @@ def job_submit(
         if (existing := _replayed(author, key, digest)) is not None:
             return existing, False  # a concurrent retry won the race
         raise
-    _enqueue(job.pk)
+    if job.status == Status.QUEUED:
+        _enqueue(job.pk)
     return job, True
+
+
+def _people_kept(ids: Iterable[int]) -> set[int]:
+    """Which of these people still exist, each held until the transaction ends so that their erasure
+    (which locks their account row FOR UPDATE) waits for the job being stored and then finds it
+    (jobs_forget_person): FOR KEY SHARE on PostgreSQL, as a foreign key to them would take, which
+    holds up nothing else (no other submit, publish or block). On SQLite the write lock serialises them."""
+    ids = sorted({int(i) for i in ids})
+    if not ids:
+        return set()
+    if connection.vendor != "postgresql":
+        return set(User.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",  # noqa: S608
+            [ids],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _to_store(job: GenerationJob, checked: Any) -> None:
+    """The submitted job as it is stored: with its uploaded image (`checked`), or, if someone the gate
+    allowed erased their account before it was stored (the erasure's sweep of others' jobs could not
+    see it), as that erasure and the consent cascade after it leave a job that showed them: blocked,
+    their place kept with neither id nor handle, no image kept, for no worker to run."""
+    if gone := set(job.people) - _people_kept(job.people):
+        record = _consent_refusing(job.consent, job.cameos, gone)
+        job.consent, job.cameos, job.people = _forgetting(record, job.cameos, job.people, gone)
+        job.status, job.error_code, job.error = Status.BLOCKED, "consent_withdrawn", WITHDRAWN
+        job.finished_at = timezone.now()
+    elif checked is not None:
+        job.image.save(f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.data), save=False)
 
 
 def _enqueue(job_id: Any) -> None:

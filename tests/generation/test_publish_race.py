@@ -468,3 +468,45 @@ def test_ending_a_draft_of_someone_while_they_erase_their_account_is_no_deadlock
     assert answer[0].status_code in (200, 204), answer[0].content[:300]
     assert not User.objects.filter(pk=owner.pk).exists()
     assert not Video.objects.filter(pk=job.video_id).exists()
+
+
+@pytest.mark.postgres
+def test_her_erasure_while_my_job_of_her_is_being_stored_leaves_it_naming_her_no_more(
+    me, make_user, enroll, monkeypatch
+):
+    """My submit's gate allowed her and my job is being stored when her erasure starts: the erasure
+    waits for it (the submit holds her account row as a foreign key would) and then finds it, rather
+    than sweep others' jobs without it and leave it holding her id and handle for good."""
+    owner = make_user("astro.owner")
+    enroll(owner, "astronaut", audience="approved")
+    approve(owner, me)
+    storing, go_on = threading.Event(), threading.Event()
+    add = services._people_add
+
+    def paused(job: Any, people: Any) -> None:
+        if threading.current_thread().name == "submit":
+            storing.set()
+            go_on.wait(timeout=30)
+        add(job, people)
+
+    monkeypatch.setattr(services, "_people_add", paused)
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # no worker: the record is what is looked at
+    errors: list[Any] = []
+    made: list[Any] = []
+    submitting = in_thread(
+        lambda: made.append(services.job_submit(author=me, prompt="@astro.owner juggling", duration_s=2)[0]),
+        name="submit",
+        errors=errors,
+    )
+    assert storing.wait(timeout=60)
+    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=owner.pk)), name="erase", errors=errors)
+    erasing.join(timeout=PAUSE_S)
+    go_on.set()
+    submitting.join(timeout=60)
+    erasing.join(timeout=60)
+    assert not submitting.is_alive() and not erasing.is_alive()
+
+    assert errors == []
+    job = GenerationJob.objects.get(pk=made[0].pk)
+    assert owner.pk not in {*job.people, *(c["user_id"] for c in job.cameos), *job.consent["subject_ids"]}
+    assert "astro.owner" not in str([job.cameos, job.consent["subjects"]])
