@@ -254,7 +254,7 @@ def job_submit(
             audit_decision(author=author, prompt=prompt, decision=decision, job=str(job.pk))
             _to_store(job, checked)
             job.save(force_insert=True)
-            _people_add(job, job.people)
+            _people_add(job, job.people if job.status == Status.QUEUED else [])  # an ended job is in no index
     except IntegrityError:
         delete_after_commit([job.image.name] if job.image and job.image.name else [])
         if (existing := _replayed(author, key, digest)) is not None:
