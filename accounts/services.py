@@ -298,7 +298,7 @@ def account_erase(*, user: User, delete_appearances: bool = False) -> None:
     `account_erasing` (accounts.signals); their rows and files go in this same transaction (files
     after it commits). Rows with a foreign key to the user cascade. With delete_appearances, every
     video that shows them (others' too) is deleted as well."""
-    people_holding.send(sender=User, user_ids=[user.pk])
+    people_holding.send(sender=User, user_ids=[user.pk], erasing=True)
     locked = User.objects.select_for_update().filter(pk=user.pk).first()
     if locked is None:
         return  # already erased

@@ -25,6 +25,8 @@ account_erasing = Signal()
 # so in the same order: a publish holds the cameo rows of the people it shows, then needs their user
 # rows at commit; a publish of a person's own holds its job, then updates the video; an erasure deletes
 # their follows, grants and videos. Any other order deadlocked with one of those on PostgreSQL.
+# `erasing` (True from an erasure): the apps hold what of others' names the person too (generation:
+# others' jobs that name them), which the erasure rewrites after deleting the person's rows.
 people_holding = Signal()
 
 # Sent inside the transaction that creates a block, with `blocker` and `blocked`: consent

@@ -252,17 +252,49 @@ def job_submit(
             _check_quota(author)
             # With the job, in its transaction: a decision names only a job that exists.
             audit_decision(author=author, prompt=prompt, decision=decision, job=str(job.pk))
-            if checked is not None:
-                job.image.save(f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.data), save=False)
+            _to_store(job, checked)
             job.save(force_insert=True)
-            _people_add(job, job.people)
+            _people_add(job, job.people if job.status == Status.QUEUED else [])  # an ended job is in no index
     except IntegrityError:
         delete_after_commit([job.image.name] if job.image and job.image.name else [])
         if (existing := _replayed(author, key, digest)) is not None:
             return existing, False  # a concurrent retry won the race
         raise
-    _enqueue(job.pk)
+    if job.status == Status.QUEUED:
+        _enqueue(job.pk)
     return job, True
+
+
+def _people_kept(ids: Iterable[int]) -> set[int]:
+    """Which of these people still exist, each held until the transaction ends so that their erasure
+    (which locks their account row FOR UPDATE) waits for the job being stored and then finds it
+    (jobs_forget_person): FOR KEY SHARE on PostgreSQL, as a foreign key to them would take, which
+    holds up nothing else (no other submit, publish or block). On SQLite the write lock serialises them."""
+    ids = sorted({int(i) for i in ids})
+    if not ids:
+        return set()
+    if connection.vendor != "postgresql":
+        return set(User.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",  # noqa: S608
+            [ids],
+        )
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _to_store(job: GenerationJob, checked: Any) -> None:
+    """The submitted job as it is stored: with its uploaded image (`checked`), or, if someone the gate
+    allowed erased their account before it was stored (the erasure's sweep of others' jobs could not
+    see it), as that erasure and the consent cascade after it leave a job that showed them: blocked,
+    their place kept with neither id nor handle, no image kept, for no worker to run."""
+    if gone := set(job.people) - _people_kept(job.people):
+        record = _consent_refusing(job.consent, job.cameos, gone)
+        job.consent, job.cameos, job.people = _forgetting(record, job.cameos, job.people, gone)
+        job.status, job.error_code, job.error = Status.BLOCKED, "consent_withdrawn", WITHDRAWN
+        job.finished_at = timezone.now()
+    elif checked is not None:
+        job.image.save(f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.data), save=False)
 
 
 def _enqueue(job_id: Any) -> None:
@@ -933,15 +965,20 @@ def stale_jobs_requeue() -> int:
     return len(expired) + len(lost)
 
 
-def jobs_hold(*, author_ids: Iterable[int]) -> None:
+def jobs_hold(*, author_ids: Iterable[int], naming: Iterable[int] = ()) -> None:
     """Lock these authors' jobs until the transaction ends, in id order, after their cameo rows and
     before their account rows (accounts.signals.people_holding): a publish of theirs holds its job,
     then updates the video, and an erasure that deleted the videos first and then came to the jobs
-    deadlocked with it on PostgreSQL."""
+    deadlocked with it on PostgreSQL. With `naming` (an erasure's person), the others' jobs that name
+    them too, in the same statement (one id order): the erasure rewrites them last
+    (jobs_forget_person), after deleting the person's rows in those jobs' videos, which an author
+    ending their draft deletes after holding its job."""
     ids = sorted({int(i) for i in author_ids})
-    list(
-        GenerationJob.objects.select_for_update().filter(author_id__in=ids).order_by("pk").values_list("pk", flat=True)
-    )
+    held = Q(author_id__in=ids)
+    if connection.vendor == "postgresql":  # SQLite has no row locks: its write lock serialises them
+        for person_id in sorted({int(i) for i in naming}):
+            held |= _naming(person_id)
+    list(GenerationJob.objects.select_for_update().filter(held).order_by("pk").values_list("pk", flat=True))
 
 
 def jobs_of_video_hold(*, video_id: int) -> None:
@@ -989,17 +1026,13 @@ def jobs_forget_person(*, person_id: int) -> int:
     ended that shows them is stopped by the consent cascade once the erasure commits; its record
     shows them refused already, as that cascade would (consent_withdrawn), and the cascade writes
     nothing of them back (jobs_recheck). Its JobPerson rows stay: they are how that cascade, and a
-    publish before it (_refuse_erased), find the job; they go when it ends. The jobs are locked in id
-    order, as the cascade locks them. How many changed."""
+    publish before it (_refuse_erased), find the job; they go when it ends. The erasure held the jobs
+    from its start (jobs_hold, naming the person); they are read here in id order, as the cascade
+    locks them. How many changed."""
     showing = set(JobPerson.objects.filter(person_id=person_id).values_list("job_id", flat=True))
     jobs = GenerationJob.objects.exclude(author_id=person_id)
     if connection.vendor == "postgresql":  # by the GIN indexes of migration 0007; SQLite reads every job
-        jobs = jobs.filter(
-            Q(pk__in=showing)
-            | Q(people__contains=[person_id])
-            | Q(cameos__contains=[{"user_id": person_id}])
-            | Q(consent__subject_ids__contains=[person_id])
-        )
+        jobs = jobs.filter(_naming(person_id))
     changed = []
     for job in jobs.select_for_update().order_by("pk"):
         record = job.consent or {}
@@ -1011,6 +1044,17 @@ def jobs_forget_person(*, person_id: int) -> int:
             changed.append(job)
     GenerationJob.objects.bulk_update(changed, ["consent", "cameos", "people"], batch_size=500)
     return len(changed)
+
+
+def _naming(person_id: int) -> Q:
+    """The jobs whose record names the person, or which the cascade's index says show them (on
+    PostgreSQL, by the GIN indexes of migration 0007)."""
+    return (
+        Q(pk__in=JobPerson.objects.filter(person_id=person_id).values("job_id"))
+        | Q(people__contains=[person_id])
+        | Q(cameos__contains=[{"user_id": person_id}])
+        | Q(consent__subject_ids__contains=[person_id])
+    )
 
 
 def jobs_of_author(user: User) -> list[GenerationJob]:

@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from accounts.models import Notification, User
 from accounts.selectors import is_blocked_between
-from accounts.services import notifications_withdraw, notify
+from accounts.services import notifications_withdraw, notify, people_hold
 from cameos import gallery
 from cameos.conf import conf
 from cameos.models import Appearance, Cameo
@@ -99,9 +99,13 @@ def possible_match_decide(*, author: User, match_id: int, confirm: bool) -> Appe
     from cameos.selectors import possible_matches_on_videos_of
 
     open_matches = possible_matches_on_videos_of(author).filter(pk=match_id)
-    video_id = open_matches.values_list("video_id", flat=True).first()
-    # The video's jobs, then the video, then the match: the order a deletion of the video takes them
-    # (its jobs, its row, its appearances), which otherwise deadlocked with a confirm.
+    video_id, person_id = open_matches.values_list("video_id", "user_id").first() or (None, None)
+    # A confirm adds a row naming the person (their account row, at commit) after holding the video:
+    # the person first, as their erasure holds them before it updates the video (their like, their
+    # comment), which otherwise deadlocked with it. Then the video's jobs, the video, the match: the
+    # order a deletion of the video takes them (its jobs, its row, its appearances).
+    if confirm and person_id is not None and person_id not in people_hold(user_ids=[person_id]):
+        raise NotFound("No such possible match.")  # erased meanwhile
     if video_id is None or feed_services.video_hold_for_people(video_id=video_id) is None:
         raise NotFound("No such possible match.")
     appearance = open_matches.select_for_update(of=("self",)).select_related("video").first()

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from accounts import services as accounts
+from accounts.models import User
 from cameos import gallery
 from cameos import services as cameos
 from cameos.models import Appearance
@@ -129,3 +131,44 @@ def test_a_scan_confirming_a_match_while_its_video_is_deleted_ends_both(
     assert not Video.objects.filter(pk=video.pk).exists()
     assert not Appearance.objects.filter(video_id=video.pk).exists()
     assert not VideoPerson.objects.filter(video_id=video.pk).exists()
+
+
+def test_confirming_a_possible_match_while_its_person_erases_their_account_answers_both(
+    me, make_user, make_video, client_of, monkeypatch
+):
+    """The confirm held the video, then added the person to it (a row naming their account, locked at
+    its insert); the person's erasure held their account row, then took back their like of the video
+    (its count): on PostgreSQL a deadlock, the confirm answering 500. The confirm holds the person
+    first, as the erasure does: the erasure waits for it."""
+    author = make_user("video.maker")
+    video = make_video(author)
+    feed_services.like_create(user=me, video=video)
+    match = Appearance.objects.create(
+        video=video, user=me, source=Appearance.Source.DETECTED, similarity=0.5, match=Appearance.Match.POSSIBLE
+    )
+    paused, go_on = threading.Event(), threading.Event()
+    add_person = feed_services.video_add_person
+
+    def add_person_paused(**kwargs: Any) -> None:
+        paused.set()
+        go_on.wait(timeout=30)
+        add_person(**kwargs)
+
+    monkeypatch.setattr(feed_services, "video_add_person", add_person_paused)
+    answers: dict[str, int] = {}
+    errors: list[Any] = []
+    confirming = in_thread(
+        lambda: answers.update(confirm=client_of(author).post(f"{MATCHES}/{match.pk}/confirm").status_code),
+        name="confirm",
+        errors=errors,
+    )
+    assert paused.wait(timeout=60)
+    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)), name="erase", errors=errors)
+    time.sleep(PAUSE_S)
+    go_on.set()
+    confirming.join(timeout=60)
+    erasing.join(timeout=60)
+    assert not confirming.is_alive() and not erasing.is_alive()
+    assert errors == []
+    assert answers == {"confirm": 204}
+    assert not User.objects.filter(pk=me.pk).exists() and not Appearance.objects.exists()

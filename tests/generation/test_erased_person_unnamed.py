@@ -9,10 +9,12 @@ import json
 import pytest
 from django.apps import apps
 
+from accounts import services as accounts
 from accounts.models import Notification, User
 from cameos import services as cameos
 from generation import services
 from generation.models import GenerationJob, JobPerson
+from moderation import consent
 from tests.enroll import approve
 
 pytestmark = pytest.mark.usefixtures("c2pa_dev_dir")
@@ -155,3 +157,33 @@ def test_jobs_stored_before_this_forget_people_erased_then(api, me, make_user):
     assert newer.cameos == [{"user_id": None, "handle": None}, {"user_id": friend.pk, "handle": "still.here"}]
     assert newer.people == [friend.pk]
     assert api.get(f"{URL}/{newer.pk}").json()["cameos"] == ["still.here"]
+
+
+def test_a_job_whose_gate_decided_just_before_she_erased_her_account_names_her_no_more(
+    api, me, client_of, make_user, enroll, monkeypatch, django_capture_on_commit_callbacks
+):
+    """My submit's gate allowed her, then her erasure committed before my job was stored: the
+    erasure's sweep of others' jobs could not see it. The job is stored as that sweep and the
+    cascade after it would have left it: blocked, her place in it kept with neither id nor handle."""
+    her = make_user(HER)
+    enroll(her, "astronaut", audience="approved")
+    approve(her, me)
+    real_check = consent.check
+
+    def check_then_she_leaves(*args, **kwargs):  # type: ignore[no-untyped-def]
+        decision = real_check(*args, **kwargs)
+        monkeypatch.setattr(consent, "check", real_check)
+        accounts.account_erase(user=User.objects.get(pk=her.pk))
+        return decision
+
+    monkeypatch.setattr(consent, "check", check_then_she_leaves)
+    with django_capture_on_commit_callbacks(execute=True):  # the worker and the cascade run in-process
+        job_id = submit(api, f"@{HER} juggling")
+    assert not User.objects.filter(pk=her.pk).exists()
+    make_user(HER)  # a stranger takes her handle
+
+    body = api.get(f"{URL}/{job_id}").json()
+    assert (body["status"], body["error"]["code"]) == ("blocked", "consent_withdrawn")
+    assert body["subjects"] == [WITHDRAWN] and body["cameos"] == []
+    assert not names(GenerationJob.objects.get(pk=job_id), her.pk)
+    assert not JobPerson.objects.filter(person_id=her.pk).exists()

@@ -426,3 +426,87 @@ def test_two_friends_in_each_others_videos_erasing_their_accounts_at_once_is_no_
     assert errors == []
     assert not User.objects.filter(pk__in=[me.pk, friend.pk]).exists()
     assert not Video.objects.exists() and not CameoGrant.objects.exists() and not GenerationJob.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("how", ["cancel", "delete"])
+def test_ending_a_draft_of_someone_while_they_erase_their_account_is_no_deadlock(
+    how, me, make_user, enroll, client_of, monkeypatch
+):
+    """The erasure deletes the person's rows in others' videos (the feed's people, the cameos'
+    matches), then comes to the others' jobs that name them (jobs_forget_person); the author ending
+    their draft of them held the job, then deleted the video and those rows with it. Locking the jobs
+    only when the erasure came to them deadlocked (PostgreSQL broke it: the erasure or the author's
+    call answered 500); the erasure holds them first, with its own (people_holding)."""
+    owner, job = a_draft_of_someone_else(me, make_user, enroll)
+    reached, go_on = threading.Event(), threading.Event()
+    forget = services.jobs_forget_person
+
+    def paused(**kwargs: Any) -> int:
+        reached.set()
+        go_on.wait(timeout=30)
+        return forget(**kwargs)
+
+    monkeypatch.setattr(services, "jobs_forget_person", paused)
+    errors: list[Any] = []
+    answer: list[Any] = []
+    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=owner.pk)), name="erase", errors=errors)
+    assert reached.wait(timeout=60)
+    if how == "cancel":
+        ending = in_thread(lambda: answer.append(client_of(me).post(f"{URL}/{job.pk}/cancel")), name=how, errors=errors)
+    else:
+        ending = in_thread(
+            lambda: answer.append(client_of(me).delete(f"/api/v1/videos/{job.video_id}")), name=how, errors=errors
+        )
+    ending.join(timeout=PAUSE_S)
+    go_on.set()
+    erasing.join(timeout=60)
+    ending.join(timeout=60)
+    assert not erasing.is_alive() and not ending.is_alive()
+
+    assert errors == []
+    assert answer[0].status_code in (200, 204), answer[0].content[:300]
+    assert not User.objects.filter(pk=owner.pk).exists()
+    assert not Video.objects.filter(pk=job.video_id).exists()
+
+
+@pytest.mark.postgres
+def test_her_erasure_while_my_job_of_her_is_being_stored_leaves_it_naming_her_no_more(
+    me, make_user, enroll, monkeypatch
+):
+    """My submit's gate allowed her and my job is being stored when her erasure starts: the erasure
+    waits for it (the submit holds her account row as a foreign key would) and then finds it, rather
+    than sweep others' jobs without it and leave it holding her id and handle for good."""
+    owner = make_user("astro.owner")
+    enroll(owner, "astronaut", audience="approved")
+    approve(owner, me)
+    storing, go_on = threading.Event(), threading.Event()
+    add = services._people_add
+
+    def paused(job: Any, people: Any) -> None:
+        if threading.current_thread().name == "submit":
+            storing.set()
+            go_on.wait(timeout=30)
+        add(job, people)
+
+    monkeypatch.setattr(services, "_people_add", paused)
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # no worker: the record is what is looked at
+    errors: list[Any] = []
+    made: list[Any] = []
+    submitting = in_thread(
+        lambda: made.append(services.job_submit(author=me, prompt="@astro.owner juggling", duration_s=2)[0]),
+        name="submit",
+        errors=errors,
+    )
+    assert storing.wait(timeout=60)
+    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=owner.pk)), name="erase", errors=errors)
+    erasing.join(timeout=PAUSE_S)
+    go_on.set()
+    submitting.join(timeout=60)
+    erasing.join(timeout=60)
+    assert not submitting.is_alive() and not erasing.is_alive()
+
+    assert errors == []
+    job = GenerationJob.objects.get(pk=made[0].pk)
+    assert owner.pk not in {*job.people, *(c["user_id"] for c in job.cameos), *job.consent["subject_ids"]}
+    assert "astro.owner" not in str([job.cameos, job.consent["subjects"]])
