@@ -338,6 +338,7 @@ class TakedownQueueAdmin(admin.ModelAdmin):
     fields = (
         "tracking", "status", "reason_code", "reason", "email", "address", "videos_named", "videos_hidden",
         "videos_removed", "received_at", "due_at", "overdue_at", "verified_at", "closed_at", "reviewer",
+        "mailed_status",
     )  # fmt: skip
     readonly_fields = fields
     inlines = (TakedownMatchInline,)

@@ -234,6 +234,9 @@ class TakedownRequest(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # When the periodic task found it still waiting for review past due_at (logged and audited once).
     overdue_at = models.DateTimeField(null=True, blank=True)
+    # The status the requester was last mailed about (moderation.takedowns.requester_mail): each status
+    # is mailed once, whatever retries or repeats its task.
+    mailed_status = models.CharField(max_length=10, choices=Status.choices, blank=True)
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

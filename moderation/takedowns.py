@@ -17,7 +17,8 @@ to be taken down (DESIGN.md §1.6; the US TAKE IT DOWN Act).
 
 The selfie video is deleted once verification has made its template (or the request closes); the
 template, when the request closes. The person sees the status and two counts
-(`GET /api/v1/takedowns/{tracking}`), never anything about anyone else.
+(`GET /api/v1/takedowns/{tracking}`), never anything about anyone else, and is mailed the same at each
+change of status (`requester_mail`, moderation.tasks.mail_takedown_requester).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ import numpy as np
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import mail_admins
+from django.core.mail import mail_admins, send_mail
 from django.db import transaction
 from django.db.models import F
 from django.http.request import validate_host
@@ -179,8 +180,22 @@ def _request_create(
     return request
 
 
+def _tell_requester(request_id: int) -> None:
+    """Once this transaction commits, mail the requester the request's new status
+    (moderation.mail_takedown_requester; only the id is queued: the address is read when the mail is
+    sent). A queue that fails (or a mail, where tasks run eagerly) is logged and never fails the change
+    that queued it: the mail is worth less than the decision."""
+    from moderation.tasks import mail_takedown_requester  # tasks import this module
+
+    def mail_requester() -> None:  # a named function: a failure is logged under its name
+        mail_takedown_requester.delay(request_id)
+
+    transaction.on_commit(mail_requester, robust=True)
+
+
 def _close(request: TakedownRequest, status: str, *, code: str = "", reason: str = "", **fields: Any) -> None:
-    """The request ends: the selfie (if still kept) and its template are deleted."""
+    """The request ends: the selfie (if still kept) and its template are deleted, and the requester is
+    mailed the outcome after the commit."""
     TakedownRequest.objects.filter(pk=request.pk).update(
         status=status,
         reason_code=code,
@@ -191,6 +206,7 @@ def _close(request: TakedownRequest, status: str, *, code: str = "", reason: str
         **fields,
     )
     delete_after_commit([request.upload_name] if request.upload_name else [])
+    _tell_requester(request.pk)
 
 
 def _reviewed(
@@ -291,6 +307,7 @@ def request_verify(*, request_id: int) -> TakedownRequest | None:
             videos_hidden=hidden,
         )
         delete_after_commit([locked.upload_name])
+        _tell_requester(locked.pk)  # received, her face verified, waiting for review
         audit(
             AuditEvent.Kind.TAKEDOWN,
             object_type="takedown",
@@ -533,4 +550,106 @@ def overdue_mail(*, request_id: int) -> bool:
         f"Admin: Moderation > Takedown requests, search {request.tracking} "
         f"(/admin/moderation/takedownrequest/?q={request.tracking}).\n",
     )
+    return True
+
+
+def _videos(count: int) -> str:
+    return f"{count} video" if count == 1 else f"{count} videos"
+
+
+def _requester_message(request: TakedownRequest) -> tuple[str, str]:
+    """The subject and text of the mail for the request's status: the tracking number, when it was
+    received, the status and the counts its tracking page shows (GET /api/v1/takedowns/{tracking}), in
+    the web client's words, and nothing about anyone else (no video, author or other request)."""
+    tracking = request.tracking
+    received = request.received_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    selfie_gone = "Your selfie video has been deleted."
+    if request.status == Status.HIDDEN:
+        subject = f"We received your takedown request {tracking}"
+        hidden = request.videos_hidden
+        waiting = (
+            f"{_videos(hidden)} showing you {'is' if hidden == 1 else 'are'} now hidden: no one can see "
+            f"{'it' if hidden == 1 else 'them'}. A person reviews your request within 48 hours of receiving it: "
+            f"{'it is' if hidden == 1 else 'they are'} then deleted for good, with any copy blocked, or put back."
+            if hidden
+            else "A person reviews your request within 48 hours of receiving it."
+        )
+        text = (
+            f"We received your takedown request {tracking} on {received} and verified that your selfie video "
+            f"shows you.\n\n{waiting} {selfie_gone}\n\nWe will write to you again when it is decided."
+        )
+    elif request.status == Status.REJECTED:
+        subject = f"We could not verify your takedown request {tracking}"
+        text = (
+            f"We received your takedown request {tracking} on {received}, but we could not verify that the "
+            f"selfie video shows a live person doing the steps asked."
+            + (f" What went wrong: {request.reason}" if request.reason else "")
+            + f"\n\nNothing was taken down, and the request is closed. {selfie_gone}\n\nWhat to do next: send "
+            f"a new request with a new selfie video, in good light, with only you in the picture, holding each "
+            f"pose for a second."
+        )
+    elif request.status == Status.NO_MATCH:
+        subject = f"Your takedown request {tracking}: no video here shows your face"
+        text = (
+            f"We received your takedown request {tracking} on {received} and verified your selfie video. We "
+            f"compared it with every video here and found none that shows you, so the request is closed. "
+            f"{selfie_gone}\n\nIf a video of you appears later, send a new request."
+        )
+    elif request.status == Status.REMOVED:
+        removed = request.videos_removed
+        subject = f"Your takedown request {tracking}: videos removed"
+        text = (
+            f"A reviewer confirmed your takedown request {tracking} (received {received}), and it is closed. "
+            + (
+                f"{_videos(removed)} showing you {'is' if removed == 1 else 'are'} deleted everywhere, and "
+                f"copies of {'it' if removed == 1 else 'them'} cannot be published."
+                if removed
+                else "The videos are deleted everywhere, and copies of them cannot be published."
+            )
+            + f" {selfie_gone}"
+        )
+    else:  # dismissed
+        subject = f"Your takedown request {tracking} was dismissed"
+        text = (
+            f"A reviewer looked at your takedown request {tracking} (received {received}) and found no grounds "
+            f"to remove the videos, so nothing was removed and the request is closed. {selfie_gone}\n\n"
+            f"If you think this is wrong, send a new request."
+        )
+    # No public address of the site is configured: the tracking number and the API's path to it.
+    follow = (
+        f"Your tracking number is {tracking}: keep it to follow your request, under Request removal on our "
+        f"site or at /api/v1/takedowns/{tracking} in our API.\n\n"
+        f"You get this mail because this address was given with the request; we write to it only about "
+        f"this request."
+    )
+    return subject, f"{text}\n\n{follow}\n"
+
+
+def requester_mail(*, request_id: int) -> bool:
+    """Mail the requester, at the address given with the request (read now: only the id is queued, so
+    a request deleted meanwhile sends nothing), its status as it is now, once per status: received and
+    her face verified (`hidden`) or not (`rejected`, `no_match`), then decided (`removed`, `dismissed`).
+    A mail queued for an earlier status tells the current one: a request decided before its "received"
+    mail went gets the decision, once. Through Django's send_mail, from DEFAULT_FROM_EMAIL. Whether a
+    mail went.
+
+    The status is marked mailed (`mailed_status`) in the transaction that sends: a second task for it
+    (a status set twice, a task run again after its mail went) waits for this one's commit and finds it
+    mailed; a send that fails rolls the mark back for the task's retry. (A worker killed after the mail
+    server took the mail but before the commit may send it again.)"""
+    with transaction.atomic():
+        request = TakedownRequest.objects.select_for_update().filter(pk=request_id).first()
+        if request is None or request.status in (Status.VERIFYING, request.mailed_status):
+            return False
+        # The mark, conditional: it also holds the row where select_for_update does not (SQLite).
+        marked = (
+            TakedownRequest.objects.filter(pk=request.pk, status=request.status)
+            .exclude(mailed_status=request.status)
+            .update(mailed_status=request.status)
+        )
+        if not marked:
+            return False
+        subject, text = _requester_message(request)
+        send_mail(subject, text, None, [request.email])
+    logger.info("takedown request %s: its requester was mailed its status %s", request.tracking, request.status)
     return True

@@ -47,3 +47,18 @@ def mail_takedown_overdue(request_id: int) -> bool:
     from moderation import takedowns
 
     return takedowns.overdue_mail(request_id=request_id)
+
+
+@shared_task(
+    name="moderation.mail_takedown_requester",
+    acks_late=True,
+    soft_time_limit=60,
+    time_limit=90,
+    **retrying(OSError, backoff_max=300, retries=5),  # a mail server down or refusing (smtplib's errors are OSErrors)
+)
+def mail_takedown_requester(request_id: int) -> bool:
+    """Mail a takedown requester their request's status (queued after each change of it; each status
+    is mailed once, however often this runs)."""
+    from moderation import takedowns
+
+    return takedowns.requester_mail(request_id=request_id)

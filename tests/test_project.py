@@ -137,6 +137,42 @@ def test_operators_mail_goes_where_the_environment_says():
     ]
 
 
+def settings_of(env: dict[str, str], *names: str) -> list[str]:
+    """The values of these Django settings in a process started with this environment."""
+    code = f"from django.conf import settings as s; print(*(getattr(s, n) for n in {names!r}), sep='\\n')"
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **env},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_takedown_requesters_mail_comes_from_the_sender_the_environment_names():
+    # Unset, the operators' sender; DJANGO_DEFAULT_FROM_EMAIL names another.
+    env = {**PRODUCTION, "DJANGO_SERVER_EMAIL": "castfeed@castfeed.example"}
+    assert settings_of(env, "DEFAULT_FROM_EMAIL") == ["castfeed@castfeed.example"]
+    env["DJANGO_DEFAULT_FROM_EMAIL"] = "Castfeed takedowns <takedowns@castfeed.example>"
+    assert settings_of(env, "DEFAULT_FROM_EMAIL") == ["Castfeed takedowns <takedowns@castfeed.example>"]
+
+
+def test_with_no_mail_server_configured_development_prints_mail_and_production_uses_local_smtp():
+    # `make run` (DJANGO_DEBUG on) on a machine with no mail server: a takedown requester's mail is
+    # printed to the worker's log, not retried against a localhost:25 nobody listens on.
+    assert settings_of({**PRODUCTION, "DJANGO_DEBUG": "1", "EMAIL_URL": ""}, "EMAIL_BACKEND") == [
+        "django.core.mail.backends.console.EmailBackend"
+    ]
+    assert settings_of({**PRODUCTION, "EMAIL_URL": ""}, "EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT") == [
+        "django.core.mail.backends.smtp.EmailBackend",
+        "localhost",
+        "25",
+    ]
+
+
 @pytest.mark.parametrize("value", ["ops", "ops@castfeed.example oncall@castfeed.example", "Ops <ops>"])
 def test_a_bad_admins_list_stops_start_up_with_a_clear_message(value):
     result = manage("check", env={**PRODUCTION, "DJANGO_ADMINS": value})

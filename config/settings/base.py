@@ -343,7 +343,8 @@ CASTFEED_GENERATION = env_group("GENERATION")
 # --- Accounts (accounts/conf.py) ------------------------------------------------------------------
 CASTFEED_ACCOUNTS = env_group("ACCOUNTS")
 
-# --- Mail to operators (Django's mail_admins: an overdue takedown request, moderation.takedowns) ------
+# --- Mail (moderation.takedowns): to operators (Django's mail_admins: an overdue takedown request) ----
+# --- and to a takedown requester (their request received, verified or not, decided) ----------------
 
 
 def _admins(value: str) -> list[tuple[str, str]]:
@@ -360,11 +361,16 @@ def _admins(value: str) -> list[tuple[str, str]]:
 
 ADMINS = _admins(env.str("DJANGO_ADMINS", default=""))
 SERVER_EMAIL = env.str("DJANGO_SERVER_EMAIL", default="castfeed@localhost")  # the sender of operators' mail
+# The sender of the mail to takedown requesters (people without an account); unset, the operators'.
+DEFAULT_FROM_EMAIL = env.str("DJANGO_DEFAULT_FROM_EMAIL", default=SERVER_EMAIL)
 EMAIL_SUBJECT_PREFIX = "[castfeed] "
 # How mail leaves: EMAIL_URL (django-environ: smtp+tls://user:password@host:587, smtp+ssl://…:465,
-# consolemail://, dummymail://); unset, Django's default, SMTP on localhost:25.
+# consolemail://, dummymail://); unset, Django's default, SMTP on localhost:25, but in development
+# (DJANGO_DEBUG, `make run`) printed to the log: a machine with no mail server sends nothing anywhere.
 if env.str("EMAIL_URL", default=""):
     globals().update(env.email_url("EMAIL_URL"))
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 # A mail server that does not answer fails the send (retried by its task) instead of holding a worker.
 EMAIL_TIMEOUT = 10
 

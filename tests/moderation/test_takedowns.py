@@ -585,9 +585,10 @@ def test_each_overdue_request_is_mailed_to_the_operators_once_with_its_tracking_
         with django_capture_on_commit_callbacks(execute=True):
             expire_takedowns.delay()
 
-    assert len(mailoutbox) == 2
+    to_operators = [m for m in mailoutbox if m.to == ["ops@castfeed.example"]]  # not the requesters' own mails
+    assert len(to_operators) == 2
     expected = [(grace, eileen, "3 h 5 min"), (eileen, grace, "0 h 20 min")]  # the longest overdue first
-    for mail, (request, other, late) in zip(mailoutbox, expected, strict=True):
+    for mail, (request, other, late) in zip(to_operators, expected, strict=True):
         assert mail.to == ["ops@castfeed.example"]
         assert mail.subject == f"[castfeed] Takedown request {request.tracking} is overdue"
         assert request.tracking in mail.body and f"({late} late)" in mail.body
@@ -617,4 +618,4 @@ def test_a_request_decided_before_its_overdue_mail_goes_is_not_mailed(
     takedowns.request_dismiss(request_id=request.pk, reviewer=make_user("reviewer"))
 
     assert takedowns.overdue_mail(request_id=request.pk) is False
-    assert mailoutbox == []
+    assert not [m for m in mailoutbox if m.to == ["ops@castfeed.example"]]  # the requester's own mails only
