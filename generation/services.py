@@ -1048,9 +1048,11 @@ def jobs_forget_person(*, person_id: int) -> int:
 
 def _naming(person_id: int) -> Q:
     """The jobs whose record names the person, or which the cascade's index says show them (on
-    PostgreSQL, by the GIN indexes of migration 0007)."""
+    PostgreSQL, by the GIN indexes of migration 0007). The index's job ids are read first: as a
+    subquery in the OR, PostgreSQL read every job (a sequential scan, 0.8 s among a million)."""
+    showing = list(JobPerson.objects.filter(person_id=person_id).values_list("job_id", flat=True))
     return (
-        Q(pk__in=JobPerson.objects.filter(person_id=person_id).values("job_id"))
+        Q(pk__in=showing)
         | Q(people__contains=[person_id])
         | Q(cameos__contains=[{"user_id": person_id}])
         | Q(consent__subject_ids__contains=[person_id])
