@@ -580,10 +580,15 @@ def _requester_message(request: TakedownRequest) -> tuple[str, str]:
         )
     elif request.status == Status.REJECTED:
         subject = f"We could not verify your takedown request {tracking}"
+        # A request whose check was lost on our side (requests_expire) is no fault of the selfie's.
+        why = (
+            "but we could not check your selfie video in time, on our side"
+            if request.reason_code == "expired"
+            else "but we could not verify that the selfie video shows a live person doing the steps asked"
+        )
         text = (
-            f"We received your takedown request {tracking} on {received}, but we could not verify that the "
-            f"selfie video shows a live person doing the steps asked."
-            + (f" What went wrong: {request.reason}" if request.reason else "")
+            f"We received your takedown request {tracking} on {received}, {why}."
+            + (f" What went wrong: {request.reason}" if request.reason and request.reason_code != "expired" else "")
             + f"\n\nNothing was taken down, and the request is closed. {selfie_gone}\n\nWhat to do next: send "
             f"a new request with a new selfie video, in good light, with only you in the picture, holding each "
             f"pose for a second."

@@ -125,6 +125,25 @@ def test_a_selfie_that_cannot_be_verified_is_mailed_with_the_reason_and_what_to_
     assert_nothing_of(text, CAPTION, "uploader_kim")
 
 
+def test_a_request_whose_check_was_lost_on_our_side_is_not_blamed_on_her_selfie(
+    anon, her_video, settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """A request stuck in `verifying` (its task lost) is closed by requests_expire: her mail says we
+    failed to check it in time, not that her selfie failed the liveness check."""
+    request = request_of(submit(anon, videos.video(), challenge(anon)))  # its check never runs
+    assert request.status == "verifying" and mailoutbox == []
+    TakedownRequest.objects.filter(pk=request.pk).update(received_at=request.received_at - dt.timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert takedowns.requests_expire() == 1
+
+    request.refresh_from_db()
+    assert len(mailoutbox) == 1
+    text = assert_hers(mailoutbox[0], request, settings)
+    assert "we could not check your selfie video in time, on our side" in text
+    assert "live person" not in text and "What went wrong" not in text
+    assert "What to do next: send a new request" in text
+
+
 def test_a_face_in_none_of_our_videos_is_mailed_that_nothing_was_found(
     anon, make_user, make_video, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
