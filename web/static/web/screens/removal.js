@@ -222,7 +222,8 @@ export async function render({ main, signal, onLeave }) {
       h("h2", { id: titleId, tabindex: "-1" }, icon("check", { size: 22 }), " Request received"),
       h("p", {}, "Your tracking number:"),
       h("p", { class: "tracking-number", dataset: { tracking: created.tracking } }, created.tracking),
-      h("p", {}, "Keep it: it is the only way to follow your request, and it shows nothing about you to anyone else."),
+      h("p", {}, "Keep it to follow your request: it shows nothing about you to anyone else. We also write to the "
+        + "email you gave once your face is checked, and again when the request is decided."),
       h("a", { class: "btn primary wide", href: link }, "Follow your request")));
     area.querySelector("h2").focus();
   }
