@@ -266,9 +266,15 @@ def grants_end_for_block(*, blocker: User, blocked: User) -> int:
     ended = CameoGrant.objects.filter(between, status=CameoGrant.Status.APPROVED).update(
         status=CameoGrant.Status.REVOKED, decided_at=now
     )
-    return ended + CameoGrant.objects.filter(between, status=CameoGrant.Status.REQUESTED).update(
-        status=CameoGrant.Status.DENIED, decided_at=now
-    )
+    asked = CameoGrant.objects.filter(between, status=CameoGrant.Status.REQUESTED)
+    asks = list(asked.values_list("cameo__owner_id", "grantee_id"))
+    for owner_id, asker_id in asks:
+        # The owner's "asked to use your cameo": hidden while the block stands, and after an unblock it
+        # would ask about a request that is no longer open.
+        Notification.objects.filter(
+            user_id=owner_id, about_id=asker_id, kind=Notification.Kind.CAMEO_REQUESTED
+        ).delete()
+    return ended + asked.update(status=CameoGrant.Status.DENIED, decided_at=now)
 
 
 # --- erasure ---------------------------------------------------------------------------------------

@@ -91,6 +91,12 @@ def test_a_block_ends_a_pending_request_either_way_and_tells_no_one(
     api, theirs = client_of(me), client_of(asker)
     listed = lambda: [r["person"]["handle"] for r in api.get("/api/v1/cameo/requests").json()["results"]]  # noqa: E731
     assert listed() == ["other.asker", "the.asker"]
+    told = lambda: sorted(  # noqa: E731 (the owner's "asked to use your cameo", by whom)
+        n["data"]["handle"]
+        for n in api.get("/api/v1/notifications").json()["results"]
+        if n["kind"] == "cameo_requested"
+    )
+    assert told() == ["other.asker", "the.asker"]
 
     accounts_services.block_create(blocker=blocker, blocked=blocked)
 
@@ -107,6 +113,7 @@ def test_a_block_ends_a_pending_request_either_way_and_tells_no_one(
         assert denied.status_code == 404  # someone who blocked me: no such request
     accounts_services.block_delete(blocker=blocker, blocked=blocked)
     assert listed() == ["other.asker"]
+    assert told() == ["other.asker"]  # not asked again about a request the block ended
     body = theirs.get("/api/v1/cameos/me.myself").json()
     assert (body["request"], body["can_request"]) == ("denied", False)  # asked again after the cool-down
     assert not Notification.objects.filter(user=asker).exists()

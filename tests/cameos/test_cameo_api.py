@@ -527,14 +527,19 @@ def test_notifications_naming_someone_in_a_block_with_me_are_hidden_until_an_unb
     client_of, api, me, other, activate_cameo
 ):
     activate_cameo(me)
+    # They used my cameo in a published video (as generation's publish tells me), then asked for more.
+    accounts_services.notify(
+        user_id=me.pk, kind=Notification.Kind.CAMEO_USED, video_id=1, about=other.pk, author=other.handle
+    )
     assert client_of(other).post("/api/v1/cameos/me.myself/requests").status_code == 201
     kinds = lambda: [n["kind"] for n in api.get("/api/v1/notifications").json()["results"]]  # noqa: E731
-    assert kinds() == ["cameo_requested"]
+    assert kinds() == ["cameo_requested", "cameo_used"]
 
     accounts_services.block_create(blocker=other, blocked=me)  # they blocked me: they do not exist for me
     assert kinds() == []
     accounts_services.block_delete(blocker=other, blocked=me)
-    assert kinds() == ["cameo_requested"]
+    # Back after the unblock, but for the request the block ended (docs/consent.md rule 3).
+    assert kinds() == ["cameo_used"]
 
 
 def test_erasing_the_account_with_appearances_deletes_every_video_that_shows_me(
