@@ -364,6 +364,13 @@ def notify(*, user_id: int, kind: str, about: int | None = None, **data: Any) ->
     Notification.objects.create(user_id=user_id, kind=kind, about_id=about, data=data)
 
 
+def notifications_about_withdraw(*, user_id: int, kind: str, about: int) -> int:
+    """Take back `user_id`'s notifications of this kind that name the person `about` (what that
+    person asked is settled, e.g. a cameo request a block ended). How many."""
+    deleted, _ = Notification.objects.filter(user_id=user_id, kind=kind, about_id=about).delete()
+    return deleted
+
+
 def notifications_withdraw(*, kind: str, key: str, values: Iterable[Any], user_id: int | None = None) -> int:
     """Take back the notifications of this kind whose `key` is one of `values` (what they were about
     is gone or settled, e.g. a possible match of an erased face, or one its author answered); only

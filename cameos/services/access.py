@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Notification, User
 from accounts.selectors import blockers_of, relation_between
-from accounts.services import notify, people_hold
+from accounts.services import notifications_about_withdraw, notify, people_hold
 from cameos import gallery
 from cameos.conf import conf
 from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, Voice
@@ -267,13 +267,10 @@ def grants_end_for_block(*, blocker: User, blocked: User) -> int:
         status=CameoGrant.Status.REVOKED, decided_at=now
     )
     asked = CameoGrant.objects.filter(between, status=CameoGrant.Status.REQUESTED)
-    asks = list(asked.values_list("cameo__owner_id", "grantee_id"))
-    for owner_id, asker_id in asks:
+    for owner_id, asker_id in asked.values_list("cameo__owner_id", "grantee_id"):
         # The owner's "asked to use your cameo": hidden while the block stands, and after an unblock it
         # would ask about a request that is no longer open.
-        Notification.objects.filter(
-            user_id=owner_id, about_id=asker_id, kind=Notification.Kind.CAMEO_REQUESTED
-        ).delete()
+        notifications_about_withdraw(user_id=owner_id, kind=Notification.Kind.CAMEO_REQUESTED, about=asker_id)
     return ended + asked.update(status=CameoGrant.Status.DENIED, decided_at=now)
 
 
