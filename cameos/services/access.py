@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -171,11 +171,16 @@ def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
     cameo_erased.send(sender=Cameo, owner=owner)
 
 
+@transaction.atomic
 def grant_request(*, requester: User, owner: User) -> CameoGrant:
     """Ask to use `owner`'s cameo. Idempotent while a request or approval stands; a denied or
-    revoked request can be asked again after a cool-down."""
+    revoked request can be asked again after a cool-down. The two are held first, as a block holds
+    them (accounts.services.people_hold), so a block made at the same time is seen: no request is left
+    across it, and the owner is never told of one."""
     from cameos.selectors import cameo_access
 
+    if owner.pk not in people_hold(user_ids=[requester.pk, owner.pk]):  # erased while the hold waited
+        raise NotFound("No one has this handle.")
     cameo = Cameo.objects.filter(owner=owner).select_related("owner").first()
     access = cameo_access(cameo, requester)
     if cameo is not None and access.request == CameoGrant.Status.REQUESTED and access.reason.endswith("needs_approval"):
@@ -186,10 +191,7 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
         if access.available:
             raise Conflict("You can already use this cameo.", code="already_available")
         raise Forbidden("This cameo is not available.", code="not_available")
-    try:
-        grant, created = CameoGrant.objects.get_or_create(cameo=cameo, grantee=requester)
-    except IntegrityError:  # the owner erased the cameo since it was read: nothing to ask for
-        raise Forbidden("This cameo is not available.", code="not_available") from None
+    grant, created = CameoGrant.objects.get_or_create(cameo=cameo, grantee=requester)  # the hold keeps the cameo
     if not created and grant.status == CameoGrant.Status.REQUESTED:
         return grant  # a second ask that read the access before the first one wrote (a double tap): told once
     if not created and grant.status in (CameoGrant.Status.DENIED, CameoGrant.Status.REVOKED):
