@@ -34,7 +34,7 @@ import tempfile
 from functools import partial
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 import numpy as np
 from django.conf import settings
@@ -44,6 +44,7 @@ from django.core.mail import mail_admins, send_mail
 from django.db import transaction
 from django.db.models import F
 from django.http.request import validate_host
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Notification, User
@@ -543,14 +544,24 @@ def overdue_mail(*, request_id: int) -> bool:
         return False
     due = request.due_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     late = _duration(max(0, int((timezone.now() - request.due_at).total_seconds())))
+    # The admin's queue searched for it (where its confirm and dismiss actions are): a link on a line
+    # of its own where the site's public address is configured, else the path.
+    queue = reverse("admin:moderation_takedownrequest_changelist") + "?" + urlencode({"q": request.tracking})
+    link = _on_site(queue)
     mail_admins(
         f"Takedown request {request.tracking} is overdue",
         f"Takedown request {request.tracking} was due for review at {due} and no reviewer has decided it "
         f"({late} late). Its videos stay hidden until someone confirms or dismisses it.\n\n"
-        f"Admin: Moderation > Takedown requests, search {request.tracking} "
-        f"(/admin/moderation/takedownrequest/?q={request.tracking}).\n",
+        f"Admin: Moderation > Takedown requests, search {request.tracking}"
+        + (f":\n{link}\n" if link else f" ({queue}).\n"),
     )
     return True
+
+
+def _on_site(path: str) -> str:
+    """The link a reader of a mail can open: the path under the site's public address
+    (CASTFEED_SITE_URL), or "" where none is configured."""
+    return settings.CASTFEED_SITE_URL + path if settings.CASTFEED_SITE_URL else ""
 
 
 def _videos(count: int) -> str:
@@ -560,7 +571,8 @@ def _videos(count: int) -> str:
 def _requester_message(request: TakedownRequest) -> tuple[str, str]:
     """The subject and text of the mail for the request's status: the tracking number, when it was
     received, the status and the counts its tracking page shows (GET /api/v1/takedowns/{tracking}), in
-    the web client's words, and nothing about anyone else (no video, author or other request)."""
+    the web client's words, a link to that page where the site's address is configured
+    (CASTFEED_SITE_URL), and nothing about anyone else (no video, author or other request)."""
     tracking = request.tracking
     received = request.received_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     selfie_gone = "Your selfie video has been deleted."
@@ -620,12 +632,15 @@ def _requester_message(request: TakedownRequest) -> tuple[str, str]:
             f"to remove the videos, so nothing was removed and the request is closed. {selfie_gone}\n\n"
             f"If you think this is wrong, send a new request."
         )
-    # No public address of the site is configured: the tracking number and the API's path to it.
+    # Its page in the web client (#/removal/<tracking>, escaped as the client escapes it), on a line
+    # of its own, where the site's public address is configured; otherwise where on the site to type
+    # the number in.
+    page = _on_site(reverse("web-shell") + "#/removal/" + quote(tracking, safe=""))
     follow = (
-        f"Your tracking number is {tracking}: keep it to follow your request, under Request removal on our "
-        f"site or at /api/v1/takedowns/{tracking} in our API.\n\n"
-        f"You get this mail because this address was given with the request; we write to it only about "
-        f"this request."
+        f"Your tracking number is {tracking}: keep it to follow your request"
+        + (f" on its page:\n{page}" if page else ", under Request removal on our site.")
+        + "\n\nYou get this mail because this address was given with the request; we write to it only "
+        "about this request."
     )
     return subject, f"{text}\n\n{follow}\n"
 

@@ -178,3 +178,33 @@ def test_a_bad_admins_list_stops_start_up_with_a_clear_message(value):
     result = manage("check", env={**PRODUCTION, "DJANGO_ADMINS": value})
     assert result.returncode != 0
     assert "DJANGO_ADMINS must be comma-separated email addresses" in result.stderr
+
+
+def test_the_sites_public_address_is_unset_in_production_and_the_dev_servers_under_make_run():
+    # Mail links a takedown requester's page (and the operators' admin page) under it.
+    assert settings_of({**PRODUCTION, "CASTFEED_SITE_URL": ""}, "CASTFEED_SITE_URL") == [""]
+    assert settings_of({**PRODUCTION, "DJANGO_DEBUG": "1", "CASTFEED_SITE_URL": ""}, "CASTFEED_SITE_URL") == [
+        "http://127.0.0.1:8000"
+    ]
+    env = {**PRODUCTION, "CASTFEED_SITE_URL": "https://castfeed.example/"}  # kept without its last slash
+    assert settings_of(env, "CASTFEED_SITE_URL") == ["https://castfeed.example"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "castfeed.example",  # no scheme
+        "ftp://castfeed.example",
+        "https://",  # no host
+        "https://castfeed.example/?ref=mail",
+        "https://castfeed.example/#/",
+        "https://ops:secret@castfeed.example",
+        "https://castfeed.example:web",
+        "https://castfeed .example",
+    ],
+)
+def test_a_bad_site_address_stops_start_up_with_a_clear_message(value):
+    result = manage("check", env={**PRODUCTION, "CASTFEED_SITE_URL": value})
+    assert result.returncode != 0
+    assert "CASTFEED_SITE_URL must be the site's public address, an http:// or https:// URL" in result.stderr
+    assert repr(value) in result.stderr

@@ -9,6 +9,7 @@ import re
 from email.utils import getaddresses
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -373,6 +374,38 @@ elif DEBUG:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 # A mail server that does not answer fails the send (retried by its task) instead of holding a worker.
 EMAIL_TIMEOUT = 10
+
+
+def _site_url(value: str) -> str:
+    """CASTFEED_SITE_URL: the address people open the site at, e.g. https://castfeed.example, which
+    mail gives links under (a takedown requester's page, an overdue request's admin page): an http(s)
+    URL with a host, and a path only if the site is served under one; no query, fragment or
+    credentials, which a link built under it would break or give away. Kept without its trailing
+    slash. Unset (""): mail names the page instead of linking it."""
+    if not value:
+        return ""
+    try:
+        parts = urlsplit(value)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # a port that is no number, an unclosed [IPv6 bracket
+        parts, port_ok = None, False
+    if (
+        parts is None
+        or not port_ok
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or "@" in parts.netloc
+        or re.search(r"[?#\s]", value)
+    ):
+        raise ImproperlyConfigured(
+            f"CASTFEED_SITE_URL must be the site's public address, an http:// or https:// URL with a host "
+            f"and no query, fragment or credentials (e.g. https://castfeed.example), not {value!r}"
+        )
+    return value.rstrip("/")
+
+
+# Unset (or empty) under `make run` (DJANGO_DEBUG): the address the development server is opened at.
+CASTFEED_SITE_URL = _site_url(env.str("CASTFEED_SITE_URL", default="") or ("http://127.0.0.1:8000" if DEBUG else ""))
 
 # --- Security (production) ------------------------------------------------------------------------
 if not DEBUG:

@@ -45,11 +45,17 @@ def received(request: TakedownRequest) -> str:
 
 
 def assert_hers(message: mail.EmailMessage, request: TakedownRequest, settings: Any) -> str:
-    """A mail to her alone, from the configured sender, naming her request: its text."""
+    """A mail to her alone, from the configured sender, naming her request and where to follow it
+    (its page's link where the site's address is set, else where on the site): its text."""
     assert message.to == [request.email] and not message.cc and not message.bcc
     assert message.from_email == settings.DEFAULT_FROM_EMAIL
     assert request.tracking in message.subject
-    assert request.tracking in message.body and f"/api/v1/takedowns/{request.tracking}" in message.body
+    assert request.tracking in message.body
+    if settings.CASTFEED_SITE_URL:
+        assert f"\n{settings.CASTFEED_SITE_URL}/#/removal/{request.tracking}\n" in message.body
+    else:
+        assert "under Request removal on our site" in message.body and "://" not in message.body
+    assert "/api/v1/" not in message.body  # a path with no host is nothing a reader of mail can open
     assert received(request) in message.body
     return message.subject + "\n" + message.body
 
@@ -89,6 +95,26 @@ def test_she_is_mailed_once_when_her_face_is_verified_and_once_when_the_videos_a
         assert mail_takedown_requester.apply(args=[request.pk]).get() is False
     assert len(mailoutbox) == 2
     assert TakedownRequest.objects.get(pk=request.pk).mailed_status == "removed"
+
+
+@pytest.mark.parametrize("site", ["https://castfeed.example", "https://example.org/castfeed"])
+def test_with_the_sites_address_set_her_mail_links_her_requests_page(
+    anon, her_video, settings, mailoutbox, site, django_capture_on_commit_callbacks
+):
+    """CASTFEED_SITE_URL set: the mail gives the web client's page of her request
+    (#/removal/<tracking>) under it, on a line of its own, which she can open from her mail."""
+    settings.CASTFEED_SITE_URL = site
+    request = request_of(submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks))
+
+    assert len(mailoutbox) == 1
+    assert_hers(mailoutbox[0], request, settings)
+    (link,) = [line for line in mailoutbox[0].body.splitlines() if "://" in line]
+    assert link == f"{site}/#/removal/{request.tracking}"
+    # The link's path is the web client, and the tracking number in its fragment is her request's.
+    path, _, route = link.removeprefix(site).partition("#")
+    assert anon.get(path).status_code == 200 and 'id="app"' in anon.get(path).content.decode()
+    assert route.startswith("/removal/")
+    assert anon.get(f"/api/v1/takedowns/{route.removeprefix('/removal/')}").json()["status"] == "hidden"
 
 
 def test_she_is_mailed_when_a_reviewer_dismisses_her_request(

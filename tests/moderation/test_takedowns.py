@@ -619,3 +619,39 @@ def test_a_request_decided_before_its_overdue_mail_goes_is_not_mailed(
 
     assert takedowns.overdue_mail(request_id=request.pk) is False
     assert not [m for m in mailoutbox if m.to == ["ops@castfeed.example"]]  # the requester's own mails only
+
+
+@pytest.mark.parametrize("site", ["", "https://castfeed.example"])
+def test_the_overdue_mail_leads_the_operator_to_the_request_in_the_admin(
+    anon, make_user, published_of_her, settings, mailoutbox, site, django_capture_on_commit_callbacks
+):
+    """With the site's address set (CASTFEED_SITE_URL), the operators' mail links the admin's queue
+    searched for the request, on a line of its own; unset, it names the path. Either way, opened by
+    staff, that page lists the request (where its confirm and dismiss actions are)."""
+    import datetime as dt
+
+    from django.test import Client
+    from django.utils import timezone
+
+    settings.ADMINS = [("Operators", "ops@castfeed.example")]
+    settings.CASTFEED_SITE_URL = site
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    TakedownRequest.objects.filter(tracking=tracking).update(due_at=timezone.now() - dt.timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert takedowns.requests_overdue() == 1
+
+    (mail,) = [m for m in mailoutbox if m.to == ["ops@castfeed.example"]]
+    queue = f"/admin/moderation/takedownrequest/?q={tracking}"
+    if site:
+        assert f"\n{site}{queue}\n" in mail.body
+    else:
+        assert f"({queue})" in mail.body and "://" not in mail.body
+    operator = make_user("operator")
+    operator.is_staff = operator.is_superuser = True
+    operator.save()
+    admin = Client()
+    admin.force_login(operator)
+    page = admin.get(queue)
+    assert page.status_code == 200 and tracking in page.content.decode()
