@@ -18,6 +18,9 @@ enrollment_checking = Signal()
 # moderation may refuse them (what no prompt may say, or anyone else named). Receivers return None,
 # or a message saying why. Args: owner, text (already canonical).
 instructions_checking = Signal()
+# The owner is saving a restriction ("no drinking"): moderation may refuse one it could never match
+# (it names nothing to keep out). Receivers return None, or a message saying why. Args: owner, text.
+restriction_checking = Signal()
 # The owner added restrictions ("no drinking"): unpublished videos of them by others that break one
 # must stop. Args: cameo, added (the new restrictions).
 restrictions_added = Signal()

@@ -29,10 +29,11 @@ from cameos.signals import (
     grant_decided,
     grant_revoked,
     instructions_checking,
+    restriction_checking,
 )
 from core.storage import delete_after_commit
 from feed.signals import video_deleted, video_taken_down
-from moderation import services
+from moderation import restrictions, services
 from moderation.models import AuditEvent, ProtectedFace, ProtectedPerson
 
 Kind = AuditEvent.Kind
@@ -114,6 +115,14 @@ def check_instructions(sender: Any, owner: Any, text: str, **kwargs: Any) -> str
     """A cameo's instructions go into every prompt that uses it: nothing a prompt may not say, and
     nobody but the owner (a mention, a protected person's name, someone described)."""
     return services.instructions_refusal(owner=owner, text=text)
+
+
+@receiver(restriction_checking, dispatch_uid="moderation.restriction_checking")
+def check_restriction(sender: Any, owner: Any, text: str, **kwargs: Any) -> str | None:
+    """A restriction the gate could never match, by words or by meaning (moderation.restrictions:
+    only words that say "not" or carry no subject, "no videos please"), is refused when saved: it
+    would keep nothing out while its owner believes it does."""
+    return restrictions.refusal(text)
 
 
 @receiver(user_blocked, dispatch_uid="moderation.user_blocked")

@@ -36,6 +36,17 @@ def subject_of(restriction: str) -> str:
     return " ".join(words)
 
 
+def refusal(restriction: str) -> str | None:
+    """Why a restriction cannot be kept, or None: one with no subject left once its filler words go
+    ("no videos please", "never anything") matches no prompt, by words or by meaning."""
+    if subject_of(fold(restriction)):
+        return None
+    return (
+        f"“{restriction}” names nothing to keep out of your videos: say what, for example “no alcohol” or "
+        f"“never political content”."
+    )
+
+
 def broken_by_words(prompt: str, restriction: str) -> bool:
     # Both sides folded: a look-alike letter of any alphabet ("аlcohol" with a Cyrillic а) reads as
     # the letter it mimics.

@@ -24,6 +24,7 @@ from cameos.signals import (
     grant_decided,
     grant_revoked,
     instructions_checking,
+    restriction_checking,
     restrictions_added,
 )
 from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
@@ -56,13 +57,19 @@ def consent_hold(*, owner_ids: Iterable[int]) -> None:
 # --- settings and grants ---------------------------------------------------------------------------
 
 
-def _clean_restrictions(values: Sequence[Any]) -> list[str]:
+def _clean_restrictions(owner: User, values: Sequence[Any]) -> list[str]:
+    """The restrictions as stored: spaces collapsed, each 2–RESTRICTION_MAX_LENGTH characters, one of
+    each (case aside), unless moderation refuses one (restriction_checking: one that names nothing to
+    keep out would never refuse anything, while the owner believes it does)."""
     limits = conf()
     cleaned: list[str] = []
     for value in values:
         text = " ".join(str(value).split())
         if not 2 <= len(text) <= limits.restriction_max_length:
             raise InvalidInput({"restrictions": [f"Each restriction is 2–{limits.restriction_max_length} characters."]})
+        for _, refusal in restriction_checking.send(sender=Cameo, owner=owner, text=text):
+            if refusal:
+                raise InvalidInput({"restrictions": [str(refusal)]})
         if text.lower() not in (c.lower() for c in cleaned):
             cleaned.append(text)
     if len(cleaned) > limits.restriction_max_items:
@@ -112,7 +119,7 @@ def cameo_update(
     added: list[str] = []
     if restrictions is not None:
         before = {r.casefold() for r in cameo.restrictions or []}
-        cameo.restrictions = _clean_restrictions(restrictions)
+        cameo.restrictions = _clean_restrictions(owner, restrictions)
         added = [r for r in cameo.restrictions if r.casefold() not in before]
         if added:
             cameo.rules_added_at = timezone.now()

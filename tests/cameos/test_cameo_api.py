@@ -88,6 +88,25 @@ def test_bad_preferences_are_400_and_change_nothing(api, me, activate_cameo, bod
     assert (cameo.audience, cameo.instructions, cameo.restrictions, cameo.protect_name) == ("approved", "", [], False)
 
 
+@pytest.mark.parametrize("rule", ["no videos please", "Never anything!", "Don't show me", "ok"])
+def test_a_restriction_that_names_nothing_to_keep_out_is_refused(api, me, activate_cameo, rule):
+    """It would refuse no prompt, by words or by meaning, while its owner believes it keeps something out."""
+    activate_cameo(me)
+    assert api.patch(CAMEO, {"restrictions": ["no politics"]}, format="json").status_code == 200
+    response = api.patch(CAMEO, {"restrictions": ["no politics", rule, "no alcohol"]}, format="json")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["error"] == "invalid"
+    assert body["fields"]["restrictions"] == [
+        f"“{rule}” names nothing to keep out of your videos: say what, for example “no alcohol” or "
+        "“never political content”."
+    ]
+    assert Cameo.objects.get(owner=me).restrictions == ["no politics"]  # as before: nothing stored
+    kept = api.patch(CAMEO, {"restrictions": ["no politics", "no TV", "nothing violent"]}, format="json")
+    assert kept.status_code == 200
+    assert kept.json()["restrictions"] == ["no politics", "no TV", "nothing violent"]
+
+
 @pytest.mark.parametrize(
     ("instructions", "says"),
     [
