@@ -14,11 +14,12 @@ import json
 import random
 import uuid
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any, NotRequired, TypedDict, Unpack
 
 import numpy as np
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -265,22 +266,49 @@ def job_submit(
     return job, True
 
 
-def _people_kept(ids: Iterable[int]) -> set[int]:
+class _PeopleBusy(Exception):
+    """Someone a record names is being erased right now: their erasure holds their account row."""
+
+    def __init__(self, ids: list[int]) -> None:
+        super().__init__(ids)
+        self.ids = ids
+
+
+def _people_kept(ids: Iterable[int], *, nowait: bool = False) -> set[int]:
     """Which of these people still exist, each held until the transaction ends so that their erasure
     (which locks their account row FOR UPDATE) waits for the job being stored and then finds it
     (jobs_forget_person): FOR KEY SHARE on PostgreSQL, as a foreign key to them would take, which
-    holds up nothing else (no other submit, publish or block). On SQLite the write lock serialises them."""
+    holds up nothing else (no other submit, publish or block). On SQLite the write lock serialises them.
+    `nowait`: _PeopleBusy, rather than wait, when an erasure of one of them holds their row."""
     ids = sorted({int(i) for i in ids})
     if not ids:
         return set()
     if connection.vendor != "postgresql":
         return set(User.objects.filter(pk__in=ids).values_list("pk", flat=True))
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE",  # noqa: S608
-            [ids],
-        )
+        try:
+            cursor.execute(
+                f"SELECT id FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE"  # noqa: S608
+                + (" NOWAIT" if nowait else ""),
+                [ids],
+            )
+        except OperationalError as exc:
+            if nowait and getattr(exc.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+                raise _PeopleBusy(ids) from exc
+            raise
         return {row[0] for row in cursor.fetchall()}
+
+
+def _after_erasures(store: Callable[[], Any]) -> Any:
+    """`store()`, one transaction that writes a record naming people (_erased_of), done again once an
+    erasure under way of someone it names has ended: waited for in a transaction of its own, holding
+    nothing else (the job `store` held may be one that erasure needs)."""
+    while True:
+        try:
+            return store()
+        except _PeopleBusy as busy:
+            with transaction.atomic():
+                _people_kept(busy.ids)
 
 
 def _to_store(job: GenerationJob, checked: Any) -> None:
@@ -405,7 +433,12 @@ def job_timings_record(job_id: Any, *, timings: dict[str, float]) -> None:
 
 def job_block(job_id: Any, *, reason: str, code: str = "consent_required", decision: dict | None = None) -> bool:
     """Stop a job that may not go on (consent or policy): nothing of it is published, its draft (if
-    any) is deleted."""
+    any) is deleted. `decision` is stored without anyone it names who erased their account, also
+    while that erasure is under way (_erased_of)."""
+    return _after_erasures(lambda: _job_block(job_id, reason=reason, code=code, decision=decision))
+
+
+def _job_block(job_id: Any, *, reason: str, code: str, decision: dict | None) -> bool:
     with transaction.atomic():
         job = GenerationJob.objects.select_for_update().filter(pk=job_id).first()
         if job is None or job.status not in GenerationJob.UNPUBLISHED:
@@ -473,7 +506,7 @@ def job_finish(job_id: Any, *, media: bytes, poster: bytes, **rendered: Unpack[R
     _withdrawn(job, {*rendered["tagged"], *rendered["detected"]} - {job.author_id})
     stored = feed_services.video_files_store(media=ContentFile(media), poster=ContentFile(poster))
     try:
-        video = _job_finish(job_id, stored=stored, **rendered)
+        video = _after_erasures(lambda: _job_finish(job_id, stored=stored, **rendered))
     except BaseException:
         delete_now([stored["media"], stored["poster"]])
         raise
@@ -554,9 +587,15 @@ def _forgetting(
 
 
 def _erased_of(record: dict[str, Any]) -> set[int]:
-    """The people a stored consent decision names whose accounts are gone (erased while it was made)."""
+    """The people a consent decision about to be stored names whose accounts are gone (erased while it
+    was made); the others held until the transaction ends (_people_kept), so that an erasure of one of
+    them that starts now waits for the record and then finds it (jobs_forget_person). Asked with the
+    job held, after it as the erasures take them (jobs_hold): an erasure under way of one of them
+    (its account row held; it swept others' jobs before this one named them, or is about to) is not
+    waited for here, where the job is held, which that erasure may need (it unlinks others' remixes of
+    the person's videos): _PeopleBusy, and the caller waits for it holding nothing (_after_erasures)."""
     named = {p for p in record.get("subject_ids") or [] if p is not None}
-    return named - set(User.objects.filter(pk__in=named).values_list("pk", flat=True)) if named else set()
+    return named - _people_kept(named, nowait=True)
 
 
 @transaction.atomic
@@ -898,44 +937,57 @@ def jobs_block_many(
 ) -> list[str]:
     """Block these jobs if still unpublished, `batch` at a time (one transaction each): their drafts
     deleted, their uploaded images discarded, their index rows gone, and `person` (whose consent
-    went) refused in each job's subjects for `person_reason` (_consent_refusing). Returns the ids
-    blocked."""
+    went) refused in each job's subjects for `person_reason` (_consent_refusing), unless they have
+    erased their account meanwhile (their erasure recorded them refused by no id: jobs_forget_person).
+    Returns the ids blocked."""
     blocked: list[str] = []
     for start in range(0, len(job_ids), batch):
-        with transaction.atomic():
-            rows = list(
-                GenerationJob.objects.select_for_update()
-                .filter(pk__in=job_ids[start : start + batch], status__in=GenerationJob.UNPUBLISHED)
-                .order_by("pk")  # in id order, as jobs_hold locks them
-                .values_list("pk", "video_id", "image", "consent", "cameos")
-            )
-            if not rows:
-                continue
-            ids = [pk for pk, *_ in rows]
-            if person is not None:
-                records = [
-                    GenerationJob(
-                        pk=pk, consent=_consent_refusing(record or {}, cameos or [], [person], reason=person_reason)
-                    )
-                    for pk, _, _, record, cameos in rows
-                ]
-                GenerationJob.objects.bulk_update(records, ["consent"])
-            GenerationJob.objects.filter(pk__in=ids).update(
-                status=Status.BLOCKED,
-                error_code=code,
-                error=reason[:500],
-                finished_at=timezone.now(),
-                lease_until=None,
-                image="",
-                updated_at=timezone.now(),
-            )
-            JobPerson.objects.filter(job_id__in=ids).delete()
-            drafts = Video.objects.filter(pk__in=[v for _, v, *_ in rows if v], status=Video.Status.DRAFT)
-            for video in drafts:
-                feed_services.video_delete(video=video)
-            delete_after_commit([image for _, _, image, *_ in rows if image])
-            blocked += [str(pk) for pk in ids]
+        ids = job_ids[start : start + batch]
+        blocked += _after_erasures(
+            partial(_jobs_block_batch, ids, reason=reason, code=code, person=person, person_reason=person_reason)
+        )
     return blocked
+
+
+def _jobs_block_batch(
+    job_ids: list[Any], *, reason: str, code: str, person: int | None, person_reason: str
+) -> list[str]:
+    with transaction.atomic():
+        rows = list(
+            GenerationJob.objects.select_for_update()
+            .filter(pk__in=job_ids, status__in=GenerationJob.UNPUBLISHED)
+            .order_by("pk")  # in id order, as jobs_hold locks them
+            .values_list("pk", "video_id", "image", "consent", "cameos")
+        )
+        if not rows:
+            return []
+        ids = [pk for pk, *_ in rows]
+        # Held as job_block holds the people its decision names (_erased_of): once their erasure has
+        # committed (it held these jobs, or the caller read them as existing before), it recorded them
+        # refused by no id, and nothing written here names them again.
+        if person is not None and person in _people_kept([person], nowait=True):
+            records = [
+                GenerationJob(
+                    pk=pk, consent=_consent_refusing(record or {}, cameos or [], [person], reason=person_reason)
+                )
+                for pk, _, _, record, cameos in rows
+            ]
+            GenerationJob.objects.bulk_update(records, ["consent"])
+        GenerationJob.objects.filter(pk__in=ids).update(
+            status=Status.BLOCKED,
+            error_code=code,
+            error=reason[:500],
+            finished_at=timezone.now(),
+            lease_until=None,
+            image="",
+            updated_at=timezone.now(),
+        )
+        JobPerson.objects.filter(job_id__in=ids).delete()
+        drafts = Video.objects.filter(pk__in=[v for _, v, *_ in rows if v], status=Video.Status.DRAFT)
+        for video in drafts:
+            feed_services.video_delete(video=video)
+        delete_after_commit([image for _, _, image, *_ in rows if image])
+    return [str(pk) for pk in ids]
 
 
 def stale_jobs_requeue() -> int:

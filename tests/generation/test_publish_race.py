@@ -13,7 +13,7 @@ from django.db import connections, transaction
 
 from accounts import services as accounts
 from accounts.models import Block, User
-from accounts.signals import account_erasing
+from accounts.signals import account_appearances_deleting, account_erasing
 from cameos import services as cameos
 from cameos.models import CameoGrant
 from config.celery import app as celery_app
@@ -510,3 +510,165 @@ def test_her_erasure_while_my_job_of_her_is_being_stored_leaves_it_naming_her_no
     job = GenerationJob.objects.get(pk=made[0].pk)
     assert owner.pk not in {*job.people, *(c["user_id"] for c in job.cameos), *job.consent["subject_ids"]}
     assert "astro.owner" not in str([job.cameos, job.consent["subjects"]])
+
+
+@pytest.mark.postgres
+def test_her_erasure_while_a_worker_blocks_my_job_naming_her_leaves_it_naming_her_no_more(
+    api, me, make_user, enroll, monkeypatch
+):
+    """My queued job named no one when I submitted it; then she protected her name, so the worker's
+    check finds her in my prompt and refuses it (she never approved me). Her erasure has swept
+    others' jobs (mine did not name her yet) and is about to commit when the worker blocks my job
+    with that decision: the block waits for her erasure and stores the decision without her, rather
+    than store her id and handle after the sweep, where nothing would ever take them out."""
+    her = make_user("astro.owner", display_name="Astro Owner")
+    enroll(her, "astronaut", audience="approved")
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # the worker is this test's thread below
+    job, _ = services.job_submit(author=me, prompt="Astro Owner juggling", duration_s=2)
+    assert her.pk not in (job.consent.get("subject_ids") or [])  # not protected yet: no one
+    cameos.cameo_update(owner=her, protect_name=True)
+    assert services.job_claim(job.pk, lease_seconds=60) is not None
+    decision = consent.check(me, job.prompt, stage="start", job=str(job.pk))
+    assert not decision.allowed and her.pk in decision.as_record()["subject_ids"]
+
+    swept, go_on = threading.Event(), threading.Event()
+    forget = services.jobs_forget_person
+
+    def sweep_then_pause(*, person_id: int) -> int:
+        changed = forget(person_id=person_id)
+        swept.set()
+        go_on.wait(timeout=30)
+        return changed
+
+    monkeypatch.setattr(services, "jobs_forget_person", sweep_then_pause)
+    errors: list[Any] = []
+    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=her.pk)), name="erase", errors=errors)
+    assert swept.wait(timeout=60)
+    blocking = in_thread(
+        lambda: services.job_block(
+            job.pk, reason=decision.refused[0].public()["detail"], decision=decision.as_record()
+        ),
+        name="worker",
+        errors=errors,
+    )
+    blocking.join(timeout=PAUSE_S)
+    go_on.set()
+    blocking.join(timeout=60)
+    erasing.join(timeout=60)
+    assert not blocking.is_alive() and not erasing.is_alive()
+
+    assert errors == []
+    assert not User.objects.filter(pk=her.pk).exists()
+    make_user("astro.owner")  # a stranger takes her handle
+    body = api.get(f"{URL}/{job.pk}").json()
+    assert (body["status"], body["error"]["code"]) == ("blocked", "consent_required")
+    assert [(s["handle"], s["verdict"]) for s in body["subjects"]] == [(None, "refused")]
+    job.refresh_from_db()
+    assert her.pk not in {*job.people, *(c["user_id"] for c in job.cameos), *job.consent["subject_ids"]}
+    assert "astro.owner" not in str([job.cameos, job.consent["subjects"]])
+
+
+@pytest.mark.postgres
+def test_her_withdrawals_cascade_running_while_she_erases_her_account_writes_her_id_back_nowhere(
+    api, me, make_user, enroll, monkeypatch, cascade_waits_for_a_worker
+):
+    """She takes back my approval and erases her account at once: the cascade of the withdrawal reads
+    her as still there, then waits for my job, which her erasure holds and rewrites naming her by no
+    id. The cascade blocks it without writing her id back, where it would stay for good."""
+    her = make_user("astro.owner")
+    enroll(her, "astronaut", audience="approved")
+    approve(her, me)
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # queued, for no worker
+    job, _ = services.job_submit(author=me, prompt="@astro.owner juggling", duration_s=2)
+    cascade_waits_for_a_worker()
+    cameos.grant_revoke(owner=her, grant_id=CameoGrant.objects.get(grantee=me).pk)
+
+    swept, go_on = threading.Event(), threading.Event()
+    forget = services.jobs_forget_person
+
+    def sweep_then_pause(*, person_id: int) -> int:
+        changed = forget(person_id=person_id)
+        swept.set()
+        go_on.wait(timeout=30)
+        return changed
+
+    monkeypatch.setattr(services, "jobs_forget_person", sweep_then_pause)
+    errors: list[Any] = []
+    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=her.pk)), name="erase", errors=errors)
+    assert swept.wait(timeout=60)
+    cascading = in_thread(
+        lambda: services.jobs_recheck(owner_id=her.pk, author_ids=[me.pk], reason="grant_revoked"),
+        name="cascade",
+        errors=errors,
+    )
+    cascading.join(timeout=PAUSE_S)
+    go_on.set()
+    cascading.join(timeout=60)
+    erasing.join(timeout=60)
+    assert not cascading.is_alive() and not erasing.is_alive()
+
+    assert errors == []
+    assert not User.objects.filter(pk=her.pk).exists()
+    body = api.get(f"{URL}/{job.pk}").json()
+    assert (body["status"], body["error"]["code"]) == ("blocked", "consent_withdrawn")
+    assert [(s["handle"], s["reason"]) for s in body["subjects"]] == [(None, "consent_withdrawn")]
+    job.refresh_from_db()
+    assert her.pk not in {*job.people, *(c["user_id"] for c in job.cameos), *job.consent["subject_ids"]}
+
+
+@pytest.mark.postgres
+def test_a_worker_blocking_my_remix_of_her_video_while_she_erases_her_account_is_no_deadlock(
+    api, me, make_user, enroll, make_video, monkeypatch
+):
+    """My queued remix of her video named no one; the worker's check finds her protected name in my
+    prompt and blocks it while her erasure, holding her account row, is about to delete her video
+    and with it unlink my remix of it. The block does not wait for her erasure holding my job (the
+    erasure would wait for it in turn: a deadlock, one of the two answered with an error); it waits
+    holding nothing, then stores the decision without her."""
+    her = make_user("astro.owner", display_name="Astro Owner")
+    enroll(her, "astronaut", audience="approved")
+    hers = make_video(her)
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # the worker is this test's thread below
+    job, _ = services.job_submit(author=me, prompt="Astro Owner juggling", duration_s=2, remix_of=hers.pk)
+    assert her.pk not in (job.consent.get("subject_ids") or [])
+    cameos.cameo_update(owner=her, protect_name=True)
+    decision = consent.check(me, job.prompt, remix_of=hers.pk, stage="start", job=str(job.pk))
+    assert not decision.allowed and her.pk in decision.as_record()["subject_ids"]
+
+    held, go_on = threading.Event(), threading.Event()
+
+    def hold_her_then_pause(sender: Any, user: Any, **kwargs: Any) -> None:  # her account row is held
+        held.set()
+        go_on.wait(timeout=30)
+
+    account_appearances_deleting.connect(hold_her_then_pause, dispatch_uid="test.pause")
+    try:
+        errors: list[Any] = []
+        erasing = in_thread(
+            lambda: accounts.account_erase(user=User.objects.get(pk=her.pk), delete_appearances=True),
+            name="erase",
+            errors=errors,
+        )
+        assert held.wait(timeout=60)
+        blocking = in_thread(
+            lambda: services.job_block(
+                job.pk, reason=decision.refused[0].public()["detail"], decision=decision.as_record()
+            ),
+            name="worker",
+            errors=errors,
+        )
+        blocking.join(timeout=PAUSE_S)
+        go_on.set()
+        blocking.join(timeout=60)
+        erasing.join(timeout=60)
+    finally:
+        account_appearances_deleting.disconnect(dispatch_uid="test.pause")
+    assert not blocking.is_alive() and not erasing.is_alive()
+
+    assert errors == []
+    assert not User.objects.filter(pk=her.pk).exists()
+    body = api.get(f"{URL}/{job.pk}").json()
+    assert body["status"] == "blocked"
+    job.refresh_from_db()
+    assert job.remix_of_id is None
+    assert her.pk not in {*job.people, *(c["user_id"] for c in job.cameos), *job.consent["subject_ids"]}
