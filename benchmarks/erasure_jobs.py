@@ -5,6 +5,12 @@ indexes of migration generation 0007 and without them (dropped inside a transact
 back, so the next call has them again), alternating, each call rolled back so every call finds the
 person's jobs as they were.
 
+Then a video's deletion among the same jobs (`feed.services.video_delete`, as `DELETE
+/api/v1/videos/{id}` by its author, and an erasure for each of the person's videos): it locks the
+jobs that made or remixed the video and unlinks the remixes. With the partial index over
+`remix_of` of migration generation 0008 and without it, the same way (`--videos` published videos,
+each remixed by one job, seeded once).
+
     eval "$(bash .ci/services.sh start)"
     createdb -h 127.0.0.1 -p 55432 -U postgres castfeed_erasure_jobs
     DATABASE_URL=postgres://postgres@127.0.0.1:55432/castfeed_erasure_jobs \\
@@ -29,6 +35,7 @@ from _common import p50_p99, setup_django
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 INDEXES = ("generation_job_people_gin", "generation_job_cameos_gin", "generation_job_subjects_gin")
+REMIX_INDEX = "generation_job_remix_of"
 
 
 def seed(people: int, jobs: int) -> None:
@@ -76,8 +83,68 @@ def seed(people: int, jobs: int) -> None:
     print(f"seeded {people:,} people and {jobs:,} jobs in {time.perf_counter() - started:.0f} s")
 
 
+def seed_videos(count: int) -> None:
+    """`count` published videos by bench people, each remixed by one of the jobs (no files: every
+    deletion timed here is rolled back, and a deletion removes files only once it commits)."""
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from accounts.models import User
+    from feed.models import Video
+
+    have = Video.objects.filter(media__startswith="bench/erasure-").count()
+    if have >= count:
+        return
+    authors = list(User.objects.filter(handle__startswith="bench.erased").values_list("pk", flat=True)[:count])
+    with transaction.atomic():
+        videos = Video.objects.bulk_create(
+            Video(
+                author_id=author,
+                status=Video.Status.PUBLISHED,
+                media=f"bench/erasure-{n}.mp4",
+                duration_ms=5000,
+                width=576,
+                height=1024,
+                published_at=timezone.now(),
+            )
+            for n, author in enumerate(authors[have:count], start=have)
+        )
+        with connection.cursor() as cursor:
+            for video in videos:  # one job remixes it (a random finished job: remixes are few)
+                cursor.execute(
+                    "UPDATE generation_generationjob SET remix_of_id = %s WHERE id = "
+                    "(SELECT id FROM generation_generationjob WHERE remix_of_id IS NULL LIMIT 1)",
+                    [video.pk],
+                )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE generation_generationjob")
+
+
 class RolledBack(Exception):
     pass
+
+
+def timed_delete(video_id: int, *, indexed: bool) -> float:
+    from django.db import connection, transaction
+
+    from accounts.models import User
+    from feed.models import Video
+    from feed.services import video_delete
+
+    try:
+        with transaction.atomic():
+            if not indexed:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"DROP INDEX {REMIX_INDEX}")
+            video = Video.objects.get(pk=video_id)
+            author = User.objects.get(pk=video.author_id)
+            started = time.perf_counter()
+            video_delete(video=video, by=author)
+            elapsed = (time.perf_counter() - started) * 1000
+            raise RolledBack
+    except RolledBack:
+        pass
+    return elapsed
 
 
 def timed_forget(person_id: int, *, indexed: bool) -> tuple[float, int]:
@@ -106,6 +173,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--jobs", type=int, default=1_000_000)
     parser.add_argument("--calls", type=int, default=30, help="erasures timed each way")
+    parser.add_argument("--videos", type=int, default=30, help="video deletions timed each way")
     args = parser.parse_args()
     setup_django()
     from django.core.management import call_command
@@ -136,6 +204,22 @@ def main() -> None:
     for indexed, label in ((True, "with the GIN indexes (0007)"), (False, "without them")):
         print(f"jobs_forget_person {label}: {p50_p99(results[indexed])}")
     ratio = statistics.median(results[False]) / statistics.median(results[True])
+    print(f"ratio of the p50s: {ratio:.0f}x")
+
+    from feed.models import Video
+
+    seed_videos(args.videos)
+    videos = list(Video.objects.filter(media__startswith="bench/erasure-").values_list("pk", flat=True))
+    timed_delete(videos[0], indexed=True)  # warm
+    timed_delete(videos[0], indexed=False)
+    deletes: dict[bool, list[float]] = {True: [], False: []}
+    for video in videos[: args.videos]:
+        for indexed in (True, False):
+            deletes[indexed].append(timed_delete(video, indexed=indexed))
+    print(f"\n{len(deletes[True])} video deletions each way, alternating, each video remixed by one job:")
+    for indexed, label in ((True, "with the remix_of index (0008)"), (False, "without it")):
+        print(f"video_delete {label}: {p50_p99(deletes[indexed])}")
+    ratio = statistics.median(deletes[False]) / statistics.median(deletes[True])
     print(f"ratio of the p50s: {ratio:.0f}x")
 
 
