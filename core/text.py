@@ -185,8 +185,19 @@ def _fold_entry(cp: int) -> int | str | None:
     if unicodedata.combining(ch) or unicodedata.category(ch) == "Me":
         return None  # accents (the text is decomposed first)
     if ch.isalpha():
-        return _ascii_twin(ch, strict=False) or cp
+        return _ascii_twin(ch, strict=False) or _small_capital(ch) or cp
     return cp
+
+
+_SMALL_CAPITAL = re.compile(r"LATIN LETTER SMALL CAPITAL ([A-Z])")
+
+
+def _small_capital(ch: str) -> str | None:
+    """The letter a Latin small capital is ('ᴍ' LATIN LETTER SMALL CAPITAL M → 'm'), by its Unicode
+    name: "small caps" text generators write names with them, and TR39 has a twin for only some ('ᴏ',
+    'ɪ'), so "ᴍᴀʀɪsᴏʟ" folded to "ᴍᴀʀisoʟ" and named no one."""
+    found = _SMALL_CAPITAL.fullmatch(unicodedata.name(ch, ""))
+    return found.group(1).lower() if found else None
 
 
 _FOLD = _Lazy(_fold_entry)

@@ -125,6 +125,7 @@ def test_canonical_text_is_its_own_canonical_form(prompt):
         ("\uff34\uff41\uff59\uff4c\uff4f\uff52", "taylor"),
         ("m1ke k1ll 0bama", "m1ke k1ll 0bama"),  # ASCII is never mapped: leetspeak is another check's
         ("rn", "rn"),
+        ("\u1d0d\u1d00\u0280\u026a\ua731\u1d0f\u029f", "marisol"),  # small capitals: ᴍᴀʀɪꜱᴏʟ
     ],
 )
 def test_fold_is_the_form_checks_match(text, folded):

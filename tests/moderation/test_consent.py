@@ -7,6 +7,7 @@ import pytest
 from cameos import services as cameos
 from cameos.models import CameoGrant
 from core.text import canonical
+from generation.models import GenerationJob
 from moderation import consent
 from moderation.models import AuditEvent
 from tests import synthetic_faces as faces
@@ -440,3 +441,40 @@ def test_a_mention_of_someone_who_blocked_the_author_reads_unknown_whatever_else
         ("mention", "plain1", "no_cameo"),
         ("mention", "nobody99", "unknown_handle"),
     ]
+
+
+# Letters drawn differently, which a video model reads as the name (found by red-teaming the gate).
+# A name of five letters or more was found in most of these by the romanised reading (anyascii reads
+# "🅼" as "M" and drops a stroke), but a short one ("Modi", "Cher", here "Quen") counts from five
+# letters there, and a letter drawn out is plain ASCII: each of these named no one before.
+DRAWN_DIFFERENTLY = [
+    "Qᴜᴇɴ on stage",  # small capitals ("small caps" text generators)
+]
+
+
+@pytest.mark.parametrize("prompt", DRAWN_DIFFERENTLY)
+def test_a_protected_name_in_letters_drawn_differently_is_refused(api, registry, prompt):
+    registry("Marisol Quenby", "Quen")
+    preflight = api.post("/api/v1/consent/check", {"prompt": prompt}, format="json").json()
+    assert preflight["allowed"] is False
+    assert [(s["source"], s["reason"]) for s in preflight["subjects"]] == [("name", "protected_person")]
+    response = api.post("/api/v1/generations", {"prompt": prompt, "duration_s": 2}, format="json")
+    assert response.status_code == 403, response.json()
+    assert response.json()["error"] == "consent_required"
+    assert not GenerationJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a marigold field at dawn",
+        "a queen on stage",
+        "ᴀ sᴍᴀʟʟ ᴄᴀᴘs sign over a bakery",
+        "a bowl of phở and bánh mì on a table",
+    ],
+)
+def test_ordinary_prompts_with_such_letters_stay_free(api, registry, prompt):
+    """Against the starter registry too (loaded by migrate): reading the letters plain names no one."""
+    registry("Marisol Quenby", "Quen")
+    body = api.post("/api/v1/consent/check", {"prompt": prompt}, format="json").json()
+    assert body["allowed"] is True, body
