@@ -35,7 +35,7 @@ from core.text import MENTION, canonical
 from feed.selectors import people_in
 from moderation import restrictions as restriction_rules
 from moderation.conf import conf
-from moderation.names import HAN
+from moderation.names import HAN, plain_readings
 from moderation.selectors import ProtectedMatch, name_index, protected_accounts, protected_face_matches
 
 SOURCES = ("mention", "name", "description", "reference_face", "remix", "output_face")
@@ -345,10 +345,15 @@ def _name_subjects(prompt: str, resolver: _Resolver, shown: set[int], named: set
     registry entry is refused, unless it is the verified account of someone with a cameo, who is then
     a subject like a mention; so is a cameo owner who protects their name (unless mentioned already)."""
     hits = name_index().find(prompt)
+    found = {h.person for h in hits}
+    for reading in plain_readings(prompt):
+        # Struck-through or stacked accents, boxed letters, a letter drawn out ("Quenbyyyy"): read plain.
+        more = [h for h in name_index().find(reading) if h.person not in found]
+        found.update(h.person for h in more)
+        hits += more
     if not prompt.isascii():
         # A name in another alphabet ("Барак Обама", "バラク・オバマ") is read in Latin letters too
         # (anyascii: each character's usual romanisation), where the index's spellings find it.
-        found = {h.person for h in hits}
         hits += [h for h in name_index().find(_romanized(prompt)) if h.person not in found and _romanized_name(h)]
     if not hits:
         return []

@@ -2,10 +2,12 @@
 
 A registry entry (a name or one of its aliases) is found when the prompt writes it plainly or
 possessively ("Obama's"), in any case, with look-alike letters of another alphabet, invisible
-characters or full-width letters (core.text.canonical and fold undo those), in leetspeak ("B4r4ck
-0b4m4", "T@yl0r $w1ft"), spaced or dotted out ("T a y l o r S w i f t", "O.b.a.m.a"), joined
-("TaylorSwift", "#BarackObama", "taylor_swift"), a word cut in two ("tay lor swift"), surname first
-with a comma ("Musk, Elon") or with a letter or two wrong ("Barak Obama", "Tayler Swfit"). A
+characters, full-width letters or small capitals (core.text.canonical and fold undo those), letters
+in boxes, struck through or drawn out ("🅼🅰🆁🅸", "M̶a̶r̶isol", "Quenbyyyy": `plain_readings`, which the
+consent gate reads too), in leetspeak ("B4r4ck 0b4m4", "T@yl0r $w1ft"), spaced or dotted out
+("T a y l o r S w i f t", "O.b.a.m.a"), joined ("TaylorSwift", "#BarackObama", "taylor_swift"), a
+word cut in two ("tay lor swift"), surname first with a comma ("Musk, Elon") or with a letter or two
+wrong ("Barak Obama", "Tayler Swfit"). A
 multi-word name is only found whole: "Swift", "Taylor" or "Jordan" alone name nobody. A single word
 is enough when it is a whole entry: a one-word name or alias ("Beyoncé", "Obama");
 moderation.selectors passes the registry's names and aliases, and the display names of protected
@@ -20,5 +22,6 @@ from __future__ import annotations
 
 from moderation.names.common import HOWS, Hit, Person, normalise
 from moderation.names.index import HAN, NameIndex
+from moderation.names.reading import plain_readings
 
-__all__ = ["HAN", "HOWS", "Hit", "NameIndex", "Person", "normalise"]
+__all__ = ["HAN", "HOWS", "Hit", "NameIndex", "Person", "normalise", "plain_readings"]

@@ -28,16 +28,20 @@ from itertools import pairwise
 
 from core.text import fold
 
+# The generic blocks of combining marks: accents, strokes, overlays and enclosing circles any letter
+# or digit can carry, in any script.
+_GENERIC = (0x300, 0x370), (0x1AB0, 0x1B00), (0x1DC0, 0x1E00), (0x20D0, 0x2100), (0xFE20, 0xFE30)
+
 
 def _marks() -> str:
     """The combining marks of scripts (Unicode categories Mn, Mc, Me) as a character class's ranges:
     the vowel signs of the scripts of India and South-East Asia, Hebrew's and Arabic's points. Not
     the generic blocks (accents, strokes and keycaps any letter or digit can carry: "m̶a̶d̶o̶n̶n̶a̶",
-    "4️⃣"), which still cut a piece, so such a word is read as letters spaced out, as before)."""
+    "4️⃣"), which still cut a piece, so such a word is read as letters spaced out, as before;
+    `plain_readings` reads the word without them too)."""
     ranges: list[tuple[int, int]] = []
-    generic = (0x300, 0x370), (0x1AB0, 0x1B00), (0x1DC0, 0x1E00), (0x20D0, 0x2100), (0xFE20, 0xFE30)
     for code in range(0x300, 0x20000):
-        if unicodedata.category(chr(code)).startswith("M") and not any(a <= code < b for a, b in generic):
+        if unicodedata.category(chr(code)).startswith("M") and not any(a <= code < b for a, b in _GENERIC):
             if ranges and ranges[-1][1] == code - 1:
                 ranges[-1] = (ranges[-1][0], code)
             else:
@@ -385,3 +389,35 @@ def _digits_view(text: str, digit_words: frozenset[str]) -> list[_Tok]:
         elif out:
             out[-1].brk = True  # a number
     return out
+
+
+# --- other readings --------------------------------------------------------------------------------
+
+_GENERIC_MARK = re.compile("[" + "".join(f"\\U{a:08x}-\\U{b - 1:08x}" for a, b in _GENERIC) + "]")
+# Letters in boxes that NFKC leaves as symbols ('🅼' NEGATIVE SQUARED LATIN CAPITAL LETTER M, '🅜',
+# the regional indicators of flags '🇲'): by their Unicode names, the letter each one shows.
+_BOXED_NAME = re.compile(
+    r"(?:NEGATIVE (?:SQUARED|CIRCLED) LATIN CAPITAL LETTER|REGIONAL INDICATOR SYMBOL LETTER) ([A-Z])"
+)
+_BOXED = {
+    code: found.group(1)
+    for low, high in ((0x1F150, 0x1F18F), (0x1F1E6, 0x1F1FF))
+    for code in range(low, high + 1)
+    if (found := _BOXED_NAME.fullmatch(unicodedata.name(chr(code), "")))
+}
+# A letter written three times or more in a row ("Quenbyyyy", "Mariiisol"): one letter drawn out.
+_DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
+
+
+def plain_readings(text: str) -> list[str]:
+    """Other readings of a canonical prompt, for letters the reader does not undo in place: the word
+    without the generic combining marks stacked or struck through some of its letters ("Má̂̃risol",
+    "M̶a̶r̶isol", which cut the word: the reader reads a word struck through whole as letters spaced
+    out), letters in boxes NFKC leaves as symbols ("🅼🅰🆁🅸🆂🅾🅻", "🅜", the regional indicators of
+    flags) as those letters, and a letter drawn out ("Quenbyyyy") once and twice (a name may have it
+    twice: "Keeeelan"). Empty when the prompt has none of these."""
+    plain = _GENERIC_MARK.sub("", text).translate(_BOXED)  # NFKC composed what has a letter of its own
+    readings = [plain] if plain != text else []
+    if _DRAWN_OUT.search(plain):
+        readings += [_DRAWN_OUT.sub(r"\1", plain), _DRAWN_OUT.sub(r"\1\1", plain)]
+    return readings

@@ -449,6 +449,14 @@ def test_a_mention_of_someone_who_blocked_the_author_reads_unknown_whatever_else
 # letters there, and a letter drawn out is plain ASCII: each of these named no one before.
 DRAWN_DIFFERENTLY = [
     "Qᴜᴇɴ on stage",  # small capitals ("small caps" text generators)
+    "🆀🆄🅴🅽 on stage",  # letters in negative squares, which NFKC leaves as symbols
+    "🅠🅤🅔🅝 on stage",  # in negative circles
+    "🇶🇺🇪🇳 on stage",  # regional indicators, the letters of flags
+    "Qu\u0301\u0302en on stage",  # accents stacked on one letter
+    "Q\u0336uen on stage",  # a letter struck through
+    "Queeeen on stage",  # a letter drawn out
+    "Marisol Quenbyyyy on stage",
+    "Mariiiisol Quenbyyy on stage",
 ]
 
 
@@ -464,11 +472,29 @@ def test_a_protected_name_in_letters_drawn_differently_is_refused(api, registry,
     assert not GenerationJob.objects.exists()
 
 
+def test_an_owners_protected_name_with_a_letter_drawn_out_is_a_subject(api, make_user, activate_cameo):
+    owner = make_user("keelan", display_name="Keelan Ostrava")
+    activate_cameo(owner, audience="approved")
+    cameos.cameo_update(owner=owner, protect_name=True)
+    for prompt in ("Keeeelan Ostravaaa waving", "Keelaaaan Ostrava waving"):
+        body = api.post("/api/v1/consent/check", {"prompt": prompt}, format="json").json()
+        assert [(s["source"], s["reason"]) for s in body["subjects"]] == [("name", "needs_approval")], prompt
+
+
 @pytest.mark.parametrize(
     "prompt",
     [
         "a marigold field at dawn",
         "a queen on stage",
+        "soooo cute, a puppy in the snow",
+        "Noooo, the marisol flowers wilted",
+        "Let's all cheeeer for the team",
+        "Goooal! a striker celebrates in the rain",
+        "Brrrr, a snowy morning in Quebec",
+        "Zzzz, a sleepy cat on a sofa",
+        "a 🅿 parking sign by the road",
+        "🇫🇷 and 🇺🇸 flags over a stadium",
+        "a t\u0336y\u0336p\u0336o\u0336 crossed out on a whiteboard",
         "ᴀ sᴍᴀʟʟ ᴄᴀᴘs sign over a bakery",
         "a bowl of phở and bánh mì on a table",
     ],
