@@ -405,18 +405,23 @@ _BOXED = {
     for code in range(low, high + 1)
     if (found := _BOXED_NAME.fullmatch(unicodedata.name(chr(code), "")))
 }
+# Words in quotes or brackets after a word and before another ('Taylor "the singer" Swift', "Elon (rocket
+# man) Musk"): a nickname or an aside put between the words of a name, which still says the name.
+_ASIDE = re.compile(r" [\"“„«‘'(\[][^\"“”„«»‘’'()\[\]]{1,40}[\"”»’')\]](?= \w)")
 # A letter written three times or more in a row ("Quenbyyyy", "Mariiisol"): one letter drawn out.
 _DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
 
 
 def plain_readings(text: str) -> list[str]:
-    """Other readings of a canonical prompt, for letters the reader does not undo in place: the word
+    """Other readings of a canonical prompt, for what the reader does not undo in place: the word
     without the generic combining marks stacked or struck through some of its letters ("Má̂̃risol",
     "M̶a̶r̶isol", which cut the word: the reader reads a word struck through whole as letters spaced
     out), letters in boxes NFKC leaves as symbols ("🅼🅰🆁🅸🆂🅾🅻", "🅜", the regional indicators of
-    flags) as those letters, and a letter drawn out ("Quenbyyyy") once and twice (a name may have it
-    twice: "Keeeelan"). Empty when the prompt has none of these."""
+    flags) as those letters, without words in quotes or brackets between two words (a nickname
+    between the words of a name: 'Elon "rocket man" Musk'), and a letter drawn out ("Quenbyyyy")
+    once and twice (a name may have it twice: "Keeeelan"). Empty when the prompt has none of these."""
     plain = _GENERIC_MARK.sub("", text).translate(_BOXED)  # NFKC composed what has a letter of its own
+    plain = _ASIDE.sub("", plain)
     readings = [plain] if plain != text else []
     if _DRAWN_OUT.search(plain):
         readings += [_DRAWN_OUT.sub(r"\1", plain), _DRAWN_OUT.sub(r"\1\1", plain)]

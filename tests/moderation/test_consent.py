@@ -504,3 +504,30 @@ def test_ordinary_prompts_with_such_letters_stay_free(api, registry, prompt):
     registry("Marisol Quenby", "Quen")
     body = api.post("/api/v1/consent/check", {"prompt": prompt}, format="json").json()
     assert body["allowed"] is True, body
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ['Marisol "the voice" Quenby on stage', "Marisol (the voice) Quenby on stage", "Marisol “la voz” Quenby on stage"],
+)
+def test_a_nickname_in_quotes_between_the_words_of_a_protected_name_is_refused(api, registry, prompt):
+    """'Elon "rocket man" Musk' still says Elon Musk to a video model; the words in between hid it."""
+    registry("Marisol Quenby", "Quen")
+    body = api.post("/api/v1/consent/check", {"prompt": prompt}, format="json").json()
+    assert [(s["source"], s["reason"]) for s in body["subjects"]] == [("name", "protected_person")]
+    response = api.post("/api/v1/generations", {"prompt": prompt, "duration_s": 2}, format="json")
+    assert response.status_code == 403 and response.json()["error"] == "consent_required"
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        'a red "stop" sign by the road, Marisol flowers behind it',
+        'Taylor, the best "tailor" in town, sewing a jacket',
+        "a swift (and quiet) taylor at work",
+        'a sign that says "open" above the door of a bakery',
+    ],
+)
+def test_words_in_quotes_between_ordinary_words_name_no_one(api, registry, prompt):
+    registry("Marisol Quenby", "Quen")
+    assert api.post("/api/v1/consent/check", {"prompt": prompt}, format="json").json()["allowed"] is True
