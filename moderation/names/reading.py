@@ -408,6 +408,8 @@ _BOXED = {
 # Words in quotes or brackets after a word and before another ('Taylor "the singer" Swift', "Elon (rocket
 # man) Musk"): a nickname or an aside put between the words of a name, which still says the name.
 _ASIDE = re.compile(r" [\"“„«‘'(\[][^\"“”„«»‘’'()\[\]]{1,40}[\"”»’')\]](?= \w)")
+# A word hyphenated across a line ("Mari-\nsol", canonical: "Mari- sol"): the word whole.
+_HYPHENATED = re.compile(r"(?<=[^\W\d_])- (?=[^\W\d_])")
 # A letter written three times or more in a row ("Quenbyyyy", "Mariiisol"): one letter drawn out.
 _DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
 
@@ -418,10 +420,11 @@ def plain_readings(text: str) -> list[str]:
     "M̶a̶r̶isol", which cut the word: the reader reads a word struck through whole as letters spaced
     out), letters in boxes NFKC leaves as symbols ("🅼🅰🆁🅸🆂🅾🅻", "🅜", the regional indicators of
     flags) as those letters, without words in quotes or brackets between two words (a nickname
-    between the words of a name: 'Elon "rocket man" Musk'), and a letter drawn out ("Quenbyyyy")
+    between the words of a name: 'Elon "rocket man" Musk'), a word hyphenated across a line whole
+    ("Mari-\nsol"), and a letter drawn out ("Quenbyyyy")
     once and twice (a name may have it twice: "Keeeelan"). Empty when the prompt has none of these."""
     plain = _GENERIC_MARK.sub("", text).translate(_BOXED)  # NFKC composed what has a letter of its own
-    plain = _ASIDE.sub("", plain)
+    plain = _HYPHENATED.sub("", _ASIDE.sub("", plain))
     readings = [plain] if plain != text else []
     if _DRAWN_OUT.search(plain):
         readings += [_DRAWN_OUT.sub(r"\1", plain), _DRAWN_OUT.sub(r"\1\1", plain)]

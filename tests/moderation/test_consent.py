@@ -457,6 +457,7 @@ DRAWN_DIFFERENTLY = [
     "Queeeen on stage",  # a letter drawn out
     "Marisol Quenbyyyy on stage",
     "Mariiiisol Quenbyyy on stage",
+    "Mari-\nsol Quenby on stage",  # a word hyphenated across a line
 ]
 
 
@@ -497,6 +498,8 @@ def test_an_owners_protected_name_with_a_letter_drawn_out_is_a_subject(api, make
         "a t\u0336y\u0336p\u0336o\u0336 crossed out on a whiteboard",
         "ᴀ sᴍᴀʟʟ ᴄᴀᴘs sign over a bakery",
         "a bowl of phở and bánh mì on a table",
+        "pre- and post-war houses on a quiet street",
+        "a two-\nor three-storey house by the sea",
     ],
 )
 def test_ordinary_prompts_with_such_letters_stay_free(api, registry, prompt):
