@@ -1024,12 +1024,21 @@ def jobs_hold(*, author_ids: Iterable[int], naming: Iterable[int] = ()) -> None:
     deadlocked with it on PostgreSQL. With `naming` (an erasure's person), the others' jobs that name
     them too, in the same statement (one id order): the erasure rewrites them last
     (jobs_forget_person), after deleting the person's rows in those jobs' videos, which an author
-    ending their draft deletes after holding its job."""
+    ending their draft deletes after holding its job. And the jobs that point at the videos it
+    deletes (the person's, and with appearances=delete those that show them), which each video's
+    deletion locks and unlinks (jobs_of_video_hold, SET_NULL): a remix of the person's video that
+    names no one was locked there, late, and someone holding its author (people_hold: a cameo
+    request, a block) who held that remix and waited for a job of theirs that names the person
+    deadlocked with the erasure."""
     ids = sorted({int(i) for i in author_ids})
     held = Q(author_id__in=ids)
     if connection.vendor == "postgresql":  # SQLite has no row locks: its write lock serialises them
         for person_id in sorted({int(i) for i in naming}):
-            held |= _naming(person_id)
+            videos = {
+                *Video.objects.filter(author_id=person_id).values_list("pk", flat=True),
+                *VideoPerson.objects.filter(user_id=person_id).values_list("video_id", flat=True),
+            }  # read first, as _naming reads the index: as a subquery in the OR, every job was read
+            held |= _naming(person_id) | Q(video_id__in=videos) | Q(remix_of_id__in=videos)
     list(GenerationJob.objects.select_for_update().filter(held).order_by("pk").values_list("pk", flat=True))
 
 

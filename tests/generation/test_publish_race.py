@@ -672,3 +672,69 @@ def test_a_worker_blocking_my_remix_of_her_video_while_she_erases_her_account_is
     job.refresh_from_db()
     assert job.remix_of_id is None
     assert her.pk not in {*job.people, *(c["user_id"] for c in job.cameos), *job.consent["subject_ids"]}
+
+
+PEOPLE_CHANGES = {
+    "cameo request": lambda me, other: cameos.grant_request(requester=me, owner=other),
+    "block": lambda me, other: accounts.block_create(blocker=me, blocked=other),
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", PEOPLE_CHANGES)
+def test_holding_me_while_she_erases_her_account_is_no_deadlock_when_i_remixed_her_video(
+    change, me, make_user, enroll, activate_cameo, make_video, monkeypatch
+):
+    """My remix of her video names no one; my later job shows her. Her erasure holds the jobs that
+    name her (my later one), then deletes her video and with it unlinks my remix. A change that holds
+    me (a cameo request to someone else, a block: accounts.services.people_hold) holds every job of
+    mine in id order: my remix, then it waited for my later job, held by her erasure, which then
+    waited for my remix (on PostgreSQL a deadlock, one of the two answered with an error). Her
+    erasure now holds the jobs that point at her videos from the start, with the others."""
+    her = make_user("astro.owner")
+    enroll(her, "astronaut", audience="approved")
+    approve(her, me)
+    hers = make_video(her)
+    someone = make_user("some.one")
+    activate_cameo(someone, audience="approved")
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # queued, for no worker
+    remix, _ = services.job_submit(author=me, prompt="a cat juggling on a unicycle", duration_s=2, remix_of=hers.pk)
+    while True:  # a job of her after my remix in id order (ids are random), as jobs are held
+        of_her, _ = services.job_submit(author=me, prompt="@astro.owner juggling on a unicycle", duration_s=2)
+        if of_her.pk > remix.pk:
+            break
+        GenerationJob.objects.filter(pk=of_her.pk).delete()
+    assert her.pk not in (remix.consent.get("subject_ids") or [])
+
+    held, go_on = threading.Event(), threading.Event()
+
+    def hold_her_then_pause(sender: Any, user: Any, **kwargs: Any) -> None:  # her cameo, jobs, account held
+        held.set()
+        go_on.wait(timeout=30)
+
+    account_appearances_deleting.connect(hold_her_then_pause, dispatch_uid="test.pause")
+    try:
+        errors: list[Any] = []
+        erasing = in_thread(
+            lambda: accounts.account_erase(user=User.objects.get(pk=her.pk), delete_appearances=True),
+            name="erase",
+            errors=errors,
+        )
+        assert held.wait(timeout=60)
+        changing = in_thread(lambda: PEOPLE_CHANGES[change](me, someone), name=change, errors=errors)
+        changing.join(timeout=PAUSE_S)
+        go_on.set()
+        changing.join(timeout=60)
+        erasing.join(timeout=60)
+    finally:
+        account_appearances_deleting.disconnect(dispatch_uid="test.pause")
+    assert not changing.is_alive() and not erasing.is_alive()
+
+    assert errors == []
+    assert not User.objects.filter(pk=her.pk).exists()
+    remix.refresh_from_db()
+    assert remix.remix_of_id is None
+    if change == "cameo request":
+        assert CameoGrant.objects.filter(grantee=me, cameo__owner=someone, status=CameoGrant.Status.REQUESTED).exists()
+    else:
+        assert Block.objects.filter(blocker=me, blocked=someone).exists()
