@@ -31,6 +31,7 @@ from feed.signals import (
     video_person_adding,
     video_taken_down,
     video_taking_down,
+    videos_deleting,
 )
 
 PUBLISHED = Video.Status.PUBLISHED
@@ -231,6 +232,15 @@ def video_set_people(*, video: Video, users: Iterable[User]) -> None:
         ],
         ignore_conflicts=True,
     )
+
+
+def videos_hold_for_deleting(*, video_ids: Iterable[int]) -> None:
+    """Before several videos are deleted in this transaction (each by video_delete): what the apps
+    above hold of theirs that points at them (videos_deleting: their jobs) is held now, all at once,
+    until the transaction ends."""
+    ids = sorted({int(i) for i in video_ids})
+    if ids:
+        videos_deleting.send(sender=Video, video_ids=ids)
 
 
 def video_hold_for_people(*, video_id: int) -> Video | None:

@@ -10,6 +10,11 @@ video_deleted = Signal()
 # remixes of it) are locked first, as every other path locks a job before its video (a publish, a
 # block, an erasure): the other order deadlocked. A ready job whose draft someone deletes ends with it.
 video_deleting = Signal()
+# Several videos are about to be deleted in one transaction (videos_hold_for_deleting). Args:
+# video_ids. The jobs that point at any of them are locked first, at once and in id order: locked
+# video by video (video_deleting) they were taken out of that order, and someone holding their
+# author (accounts.services.people_hold: every job of theirs, in id order) deadlocked with it.
+videos_deleting = Signal()
 # A video is about to be taken down by moderation, inside video_take_down's transaction, before its
 # row is updated. Args: video_id. As for video_deleting: its jobs are held first, and a ready job whose
 # draft it is ends with it.

@@ -1042,12 +1042,14 @@ def jobs_hold(*, author_ids: Iterable[int], naming: Iterable[int] = ()) -> None:
     list(GenerationJob.objects.select_for_update().filter(held).order_by("pk").values_list("pk", flat=True))
 
 
-def jobs_of_video_hold(*, video_id: int) -> None:
+def jobs_of_video_hold(*, video_id: int | None = None, video_ids: Iterable[int] = ()) -> None:
     """Lock the jobs that point at this video (the one that made it, remixes of it), in id order,
     before the video's deletion locks its row (feed.signals.video_deleting), or before someone found
     in it is added (video_person_adding): a job before its video, as a publish, a block and an
-    erasure lock them."""
-    jobs = GenerationJob.objects.select_for_update().filter(Q(video_id=video_id) | Q(remix_of_id=video_id))
+    erasure lock them. With `video_ids`, those of all of these videos in one id order, before they
+    are deleted one by one in one transaction (feed.signals.videos_deleting)."""
+    ids = sorted({int(i) for i in video_ids} | ({video_id} if video_id is not None else set()))
+    jobs = GenerationJob.objects.select_for_update().filter(Q(video_id__in=ids) | Q(remix_of_id__in=ids))
     list(jobs.order_by("pk").values_list("pk", flat=True))
 
 

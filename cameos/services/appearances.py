@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from accounts.models import Notification, User
@@ -235,8 +235,12 @@ def appearances_delete(*, person: User, author: User | None = None) -> int:
     rows = VideoPerson.objects.filter(user=person)
     if author is not None:
         rows = rows.filter(author=author)
+    video_ids = list(rows.values_list("video_id", flat=True))
+    if connection.in_atomic_block:  # deleted in one transaction (a cameo's deletion, a revocation...)
+        # Their jobs held at once, in id order, not video by video (feed.signals.videos_deleting).
+        feed_services.videos_hold_for_deleting(video_ids=video_ids)
     deleted = 0
-    for video_id in list(rows.values_list("video_id", flat=True)):
+    for video_id in video_ids:
         try:
             appearance_delete(person=person, video_id=video_id)
         except NotFound:

@@ -18,7 +18,7 @@ from cameos import services as cameos
 from cameos.models import CameoGrant
 from config.celery import app as celery_app
 from feed import services as feed_services
-from feed.models import Video
+from feed.models import Video, VideoPerson
 from generation import services
 from generation.models import GenerationJob
 from moderation import consent
@@ -734,6 +734,66 @@ def test_holding_me_while_she_erases_her_account_is_no_deadlock_when_i_remixed_h
     assert not User.objects.filter(pk=her.pk).exists()
     remix.refresh_from_db()
     assert remix.remix_of_id is None
+    if change == "cameo request":
+        assert CameoGrant.objects.filter(grantee=me, cameo__owner=someone, status=CameoGrant.Status.REQUESTED).exists()
+    else:
+        assert Block.objects.filter(blocker=me, blocked=someone).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("change", PEOPLE_CHANGES)
+def test_holding_me_while_she_deletes_her_cameo_with_my_videos_of_her_is_no_deadlock(
+    change, me, make_user, enroll, activate_cameo, make_video, monkeypatch
+):
+    """She deletes her cameo and every video that shows her (DELETE /cameo?appearances=delete), two
+    of them mine, each made by a job of mine. Each video's deletion locked its jobs, one video after
+    the other; a change that holds me (a cameo request to someone else, a block:
+    accounts.services.people_hold) holds every job of mine in id order: it held the job of her second
+    video and waited for the first one's, and her deletion then waited for the second (on PostgreSQL
+    a deadlock, one of the two answered with an error). Her deletion now holds the jobs of every
+    video it deletes at once, in id order."""
+    her = make_user("astro.owner")
+    enroll(her, "astronaut", audience="approved")
+    approve(her, me)
+    videos = [make_video(me, people=(her,)) for _ in range(2)]
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # queued, for no worker
+    jobs = sorted(
+        (services.job_submit(author=me, prompt="@astro.owner juggling", duration_s=2)[0] for _ in videos),
+        key=lambda job: job.pk,
+        reverse=True,
+    )
+    first, second = VideoPerson.objects.filter(user=her).values_list("video_id", flat=True)  # as deleted
+    for job, video_id in zip(jobs, (first, second), strict=True):  # the first deleted: the later job
+        GenerationJob.objects.filter(pk=job.pk).update(video_id=video_id, status=GenerationJob.Status.PUBLISHED)
+    someone = make_user("some.one")
+    activate_cameo(someone, audience="approved")
+
+    paused, go_on = threading.Event(), threading.Event()
+    real = feed_services.video_delete
+
+    def delete_then_pause(**kwargs: Any) -> None:
+        real(**kwargs)
+        if threading.current_thread().name == "delete" and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+
+    monkeypatch.setattr(feed_services, "video_delete", delete_then_pause)
+    errors: list[Any] = []
+    deleting = in_thread(
+        lambda: cameos.cameo_delete(owner=User.objects.get(pk=her.pk), delete_appearances=True),
+        name="delete",
+        errors=errors,
+    )
+    assert paused.wait(timeout=60)
+    changing = in_thread(lambda: PEOPLE_CHANGES[change](me, someone), name=change, errors=errors)
+    changing.join(timeout=PAUSE_S)
+    go_on.set()
+    changing.join(timeout=60)
+    deleting.join(timeout=60)
+    assert not changing.is_alive() and not deleting.is_alive()
+
+    assert errors == []
+    assert not Video.objects.filter(pk__in=[v.pk for v in videos]).exists()
     if change == "cameo request":
         assert CameoGrant.objects.filter(grantee=me, cameo__owner=someone, status=CameoGrant.Status.REQUESTED).exists()
     else:
