@@ -31,6 +31,7 @@ from core.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from core.presenters import timestamp
 from core.storage import delete_after_commit
 from core.text import MixedScript, canonical
+from feed import services as feed_services
 from feed.models import VideoPerson
 
 INSTRUCTIONS_MAX_CHARS = 300  # the column's size
@@ -151,9 +152,13 @@ def _delete_videos_of_people_no_longer_allowed(owner: User, cameo: Cameo) -> Non
     from cameos.selectors import cameo_access_many
 
     authors = set(VideoPerson.objects.filter(user=owner).exclude(author=owner).values_list("author_id", flat=True))
-    for author in User.objects.filter(pk__in=authors):
-        if not cameo_access_many(author, [cameo])[cameo.pk].available:
-            appearances_delete(person=owner, author=author)
+    denied = [a for a in User.objects.filter(pk__in=authors) if not cameo_access_many(a, [cameo])[cameo.pk].available]
+    # The jobs of all their videos held at once, in id order, not author by author: someone holding
+    # two of these authors (a follow between them: accounts.services.people_hold) deadlocked with it.
+    videos = VideoPerson.objects.filter(user=owner, author__in=denied).values_list("video_id", flat=True)
+    feed_services.videos_hold_for_deleting(video_ids=list(videos))
+    for author in denied:
+        appearances_delete(person=owner, author=author)
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ import pytest
 from django.db import connections, transaction
 
 from accounts import services as accounts
-from accounts.models import Block, User
+from accounts.models import Block, Follow, User
 from accounts.signals import account_appearances_deleting, account_erasing
 from cameos import services as cameos
 from cameos.models import CameoGrant
@@ -798,3 +798,61 @@ def test_holding_me_while_she_deletes_her_cameo_with_my_videos_of_her_is_no_dead
         assert CameoGrant.objects.filter(grantee=me, cameo__owner=someone, status=CameoGrant.Status.REQUESTED).exists()
     else:
         assert Block.objects.filter(blocker=me, blocked=someone).exists()
+
+
+@pytest.mark.postgres
+def test_two_authors_following_while_she_narrows_her_cameo_deleting_their_videos_of_her_is_no_deadlock(
+    make_user, enroll, make_video, monkeypatch
+):
+    """She narrows her cameo to approved people and deletes the videos of her by those no longer
+    allowed: one by each of two authors, each made by a job. Their videos were deleted author by
+    author, each locking its jobs; one author following the other meanwhile (people_hold: every job
+    of both, in id order) held the second author's job and waited for the first's, and her change
+    then waited for the second (on PostgreSQL a deadlock). Her change now holds the jobs of every
+    video it deletes at once, in id order."""
+    her = make_user("astro.owner")
+    enroll(her, "astronaut", audience="everyone")
+    first_author, second_author = make_user("first.author"), make_user("second.author")
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # queued, for no worker
+    while True:  # the first author's job after the second's in id order (ids are random)
+        jobs = [
+            services.job_submit(author=a, prompt="@astro.owner juggling", duration_s=2)[0]
+            for a in (first_author, second_author)
+        ]
+        if jobs[0].pk > jobs[1].pk:
+            break
+        GenerationJob.objects.filter(pk__in=[j.pk for j in jobs]).delete()
+    for author, job in zip((first_author, second_author), jobs, strict=True):
+        video = make_video(author, people=(her,))
+        GenerationJob.objects.filter(pk=job.pk).update(video_id=video.pk, status=GenerationJob.Status.PUBLISHED)
+    assert list(User.objects.filter(pk__in=[second_author.pk, first_author.pk])) == [first_author, second_author]
+
+    paused, go_on = threading.Event(), threading.Event()
+    real = feed_services.video_delete
+
+    def delete_then_pause(**kwargs: Any) -> None:
+        real(**kwargs)
+        if threading.current_thread().name == "narrow" and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+
+    monkeypatch.setattr(feed_services, "video_delete", delete_then_pause)
+    errors: list[Any] = []
+    narrowing = in_thread(
+        lambda: cameos.cameo_update(owner=User.objects.get(pk=her.pk), audience="approved", delete_videos=True),
+        name="narrow",
+        errors=errors,
+    )
+    assert paused.wait(timeout=60)
+    following = in_thread(
+        lambda: accounts.follow_create(follower=first_author, followee=second_author), name="follow", errors=errors
+    )
+    following.join(timeout=PAUSE_S)
+    go_on.set()
+    following.join(timeout=60)
+    narrowing.join(timeout=60)
+    assert not following.is_alive() and not narrowing.is_alive()
+
+    assert errors == []
+    assert not Video.objects.filter(author__in=[first_author, second_author]).exists()
+    assert Follow.objects.filter(follower=first_author, followee=second_author).exists()
