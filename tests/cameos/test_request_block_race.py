@@ -19,31 +19,37 @@ from tests.generation.test_publish_race import in_thread
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.mark.parametrize("blocker_is_owner", [True, False], ids=["owner-blocks", "requester-blocks"])
-def test_a_cameo_request_racing_a_block_leaves_no_request_across_it(
-    blocker_is_owner, me, make_user, client_of, activate_cameo, monkeypatch
-):
-    activate_cameo(me)
-    asker = make_user("the.asker")
+def _asking_slowly(asker: Any, answers: dict[str, int], errors: list[Any], monkeypatch: Any) -> threading.Thread:
+    """The asker's request for @me.myself's cameo in a thread, returned once it has read what the asker
+    may do; it goes on half a second later, while the test makes its change."""
     checked = threading.Event()
     real = selectors.cameo_access
 
     def slow_access(cameo: Any, viewer: Any) -> Any:
-        """The request has read what the asker may do; the block is made while it goes on."""
         access = real(cameo, viewer)
         checked.set()
         time.sleep(0.5)
         return access
 
     monkeypatch.setattr(selectors, "cameo_access", slow_access)
-    answers: dict[str, int] = {}
-    errors: list[Any] = []
     asking = in_thread(
-        lambda: answers.update(ask=client_of(asker).post("/api/v1/cameos/me.myself/requests").status_code),
+        lambda: answers.update(ask=asker.post("/api/v1/cameos/me.myself/requests").status_code),
         name="ask",
         errors=errors,
     )
     assert checked.wait(timeout=30)
+    return asking
+
+
+@pytest.mark.parametrize("blocker_is_owner", [True, False], ids=["owner-blocks", "requester-blocks"])
+def test_a_cameo_request_racing_a_block_leaves_no_request_across_it(
+    blocker_is_owner, me, make_user, client_of, activate_cameo, monkeypatch
+):
+    activate_cameo(me)
+    asker = make_user("the.asker")
+    answers: dict[str, int] = {}
+    errors: list[Any] = []
+    asking = _asking_slowly(client_of(asker), answers, errors, monkeypatch)
     if blocker_is_owner:
         block = lambda: answers.update(block=client_of(me).put("/api/v1/users/the.asker/block").status_code)  # noqa: E731
     else:
@@ -70,24 +76,9 @@ def test_asking_while_the_owner_deletes_the_cameo_leaves_no_request(
 
     activate_cameo(me)
     asker = make_user("the.asker")
-    checked = threading.Event()
-    real = selectors.cameo_access
-
-    def slow_access(cameo: Any, viewer: Any) -> Any:
-        access = real(cameo, viewer)
-        checked.set()
-        time.sleep(0.5)
-        return access
-
-    monkeypatch.setattr(selectors, "cameo_access", slow_access)
     answers: dict[str, int] = {}
     errors: list[Any] = []
-    asking = in_thread(
-        lambda: answers.update(ask=client_of(asker).post("/api/v1/cameos/me.myself/requests").status_code),
-        name="ask",
-        errors=errors,
-    )
-    assert checked.wait(timeout=30)
+    asking = _asking_slowly(client_of(asker), answers, errors, monkeypatch)
     deleting = in_thread(
         lambda: answers.update(delete=client_of(me).delete("/api/v1/cameo").status_code), name="delete", errors=errors
     )

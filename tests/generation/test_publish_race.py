@@ -512,6 +512,32 @@ def test_her_erasure_while_my_job_of_her_is_being_stored_leaves_it_naming_her_no
     assert "astro.owner" not in str([job.cameos, job.consent["subjects"]])
 
 
+def _while_her_erasure_pauses_after_its_sweep(her: Any, work: Any, monkeypatch: Any) -> list[Any]:
+    """Her erasure in a thread, paused once it has swept others' jobs (jobs_forget_person) and before
+    it commits; `work` in another thread meanwhile, given PAUSE_S to reach what the erasure holds;
+    then both let finish. What either raised."""
+    swept, go_on = threading.Event(), threading.Event()
+    forget = services.jobs_forget_person
+
+    def sweep_then_pause(*, person_id: int) -> int:
+        changed = forget(person_id=person_id)
+        swept.set()
+        go_on.wait(timeout=30)
+        return changed
+
+    monkeypatch.setattr(services, "jobs_forget_person", sweep_then_pause)
+    errors: list[Any] = []
+    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=her.pk)), name="erase", errors=errors)
+    assert swept.wait(timeout=60)
+    working = in_thread(work, name="work", errors=errors)
+    working.join(timeout=PAUSE_S)
+    go_on.set()
+    working.join(timeout=60)
+    erasing.join(timeout=60)
+    assert not working.is_alive() and not erasing.is_alive()
+    return errors
+
+
 @pytest.mark.postgres
 def test_her_erasure_while_a_worker_blocks_my_job_naming_her_leaves_it_naming_her_no_more(
     api, me, make_user, enroll, monkeypatch
@@ -531,31 +557,13 @@ def test_her_erasure_while_a_worker_blocks_my_job_naming_her_leaves_it_naming_he
     decision = consent.check(me, job.prompt, stage="start", job=str(job.pk))
     assert not decision.allowed and her.pk in decision.as_record()["subject_ids"]
 
-    swept, go_on = threading.Event(), threading.Event()
-    forget = services.jobs_forget_person
-
-    def sweep_then_pause(*, person_id: int) -> int:
-        changed = forget(person_id=person_id)
-        swept.set()
-        go_on.wait(timeout=30)
-        return changed
-
-    monkeypatch.setattr(services, "jobs_forget_person", sweep_then_pause)
-    errors: list[Any] = []
-    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=her.pk)), name="erase", errors=errors)
-    assert swept.wait(timeout=60)
-    blocking = in_thread(
+    errors = _while_her_erasure_pauses_after_its_sweep(
+        her,
         lambda: services.job_block(
             job.pk, reason=decision.refused[0].public()["detail"], decision=decision.as_record()
         ),
-        name="worker",
-        errors=errors,
+        monkeypatch,
     )
-    blocking.join(timeout=PAUSE_S)
-    go_on.set()
-    blocking.join(timeout=60)
-    erasing.join(timeout=60)
-    assert not blocking.is_alive() and not erasing.is_alive()
 
     assert errors == []
     assert not User.objects.filter(pk=her.pk).exists()
@@ -583,29 +591,9 @@ def test_her_withdrawals_cascade_running_while_she_erases_her_account_writes_her
     cascade_waits_for_a_worker()
     cameos.grant_revoke(owner=her, grant_id=CameoGrant.objects.get(grantee=me).pk)
 
-    swept, go_on = threading.Event(), threading.Event()
-    forget = services.jobs_forget_person
-
-    def sweep_then_pause(*, person_id: int) -> int:
-        changed = forget(person_id=person_id)
-        swept.set()
-        go_on.wait(timeout=30)
-        return changed
-
-    monkeypatch.setattr(services, "jobs_forget_person", sweep_then_pause)
-    errors: list[Any] = []
-    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=her.pk)), name="erase", errors=errors)
-    assert swept.wait(timeout=60)
-    cascading = in_thread(
-        lambda: services.jobs_recheck(owner_id=her.pk, author_ids=[me.pk], reason="grant_revoked"),
-        name="cascade",
-        errors=errors,
+    errors = _while_her_erasure_pauses_after_its_sweep(
+        her, lambda: services.jobs_recheck(owner_id=her.pk, author_ids=[me.pk], reason="grant_revoked"), monkeypatch
     )
-    cascading.join(timeout=PAUSE_S)
-    go_on.set()
-    cascading.join(timeout=60)
-    erasing.join(timeout=60)
-    assert not cascading.is_alive() and not erasing.is_alive()
 
     assert errors == []
     assert not User.objects.filter(pk=her.pk).exists()
