@@ -512,6 +512,24 @@ def test_her_erasure_while_my_job_of_her_is_being_stored_leaves_it_naming_her_no
     assert "astro.owner" not in str([job.cameos, job.consent["subjects"]])
 
 
+def _second_while_first_pauses(
+    first: Any, second: Any, paused: threading.Event, go_on: threading.Event, *, names: tuple[str, str]
+) -> list[Any]:
+    """`first` in a thread until it sets `paused` (holding what it holds), then `second` in another,
+    given PAUSE_S to reach what the first holds; then `go_on`, and both let finish (neither may hang).
+    What either raised."""
+    errors: list[Any] = []
+    first_thread = in_thread(first, name=names[0], errors=errors)
+    assert paused.wait(timeout=60)
+    second_thread = in_thread(second, name=names[1], errors=errors)
+    second_thread.join(timeout=PAUSE_S)
+    go_on.set()
+    second_thread.join(timeout=60)
+    first_thread.join(timeout=60)
+    assert not first_thread.is_alive() and not second_thread.is_alive()
+    return errors
+
+
 def _while_her_erasure_pauses_after_its_sweep(her: Any, work: Any, monkeypatch: Any) -> list[Any]:
     """Her erasure in a thread, paused once it has swept others' jobs (jobs_forget_person) and before
     it commits; `work` in another thread meanwhile, given PAUSE_S to reach what the erasure holds;
@@ -526,16 +544,8 @@ def _while_her_erasure_pauses_after_its_sweep(her: Any, work: Any, monkeypatch: 
         return changed
 
     monkeypatch.setattr(services, "jobs_forget_person", sweep_then_pause)
-    errors: list[Any] = []
-    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=her.pk)), name="erase", errors=errors)
-    assert swept.wait(timeout=60)
-    working = in_thread(work, name="work", errors=errors)
-    working.join(timeout=PAUSE_S)
-    go_on.set()
-    working.join(timeout=60)
-    erasing.join(timeout=60)
-    assert not working.is_alive() and not erasing.is_alive()
-    return errors
+    erase = lambda: accounts.account_erase(user=User.objects.get(pk=her.pk))  # noqa: E731
+    return _second_while_first_pauses(erase, work, swept, go_on, names=("erase", "work"))
 
 
 @pytest.mark.postgres
@@ -631,27 +641,17 @@ def test_a_worker_blocking_my_remix_of_her_video_while_she_erases_her_account_is
 
     account_appearances_deleting.connect(hold_her_then_pause, dispatch_uid="test.pause")
     try:
-        errors: list[Any] = []
-        erasing = in_thread(
+        errors = _second_while_first_pauses(
             lambda: accounts.account_erase(user=User.objects.get(pk=her.pk), delete_appearances=True),
-            name="erase",
-            errors=errors,
-        )
-        assert held.wait(timeout=60)
-        blocking = in_thread(
             lambda: services.job_block(
                 job.pk, reason=decision.refused[0].public()["detail"], decision=decision.as_record()
             ),
-            name="worker",
-            errors=errors,
+            held,
+            go_on,
+            names=("erase", "worker"),
         )
-        blocking.join(timeout=PAUSE_S)
-        go_on.set()
-        blocking.join(timeout=60)
-        erasing.join(timeout=60)
     finally:
         account_appearances_deleting.disconnect(dispatch_uid="test.pause")
-    assert not blocking.is_alive() and not erasing.is_alive()
 
     assert errors == []
     assert not User.objects.filter(pk=her.pk).exists()
@@ -702,21 +702,15 @@ def test_holding_me_while_she_erases_her_account_is_no_deadlock_when_i_remixed_h
 
     account_appearances_deleting.connect(hold_her_then_pause, dispatch_uid="test.pause")
     try:
-        errors: list[Any] = []
-        erasing = in_thread(
+        errors = _second_while_first_pauses(
             lambda: accounts.account_erase(user=User.objects.get(pk=her.pk), delete_appearances=True),
-            name="erase",
-            errors=errors,
+            lambda: PEOPLE_CHANGES[change](me, someone),
+            held,
+            go_on,
+            names=("erase", change),
         )
-        assert held.wait(timeout=60)
-        changing = in_thread(lambda: PEOPLE_CHANGES[change](me, someone), name=change, errors=errors)
-        changing.join(timeout=PAUSE_S)
-        go_on.set()
-        changing.join(timeout=60)
-        erasing.join(timeout=60)
     finally:
         account_appearances_deleting.disconnect(dispatch_uid="test.pause")
-    assert not changing.is_alive() and not erasing.is_alive()
 
     assert errors == []
     assert not User.objects.filter(pk=her.pk).exists()
@@ -766,19 +760,13 @@ def test_holding_me_while_she_deletes_her_cameo_with_my_videos_of_her_is_no_dead
             go_on.wait(timeout=30)
 
     monkeypatch.setattr(feed_services, "video_delete", delete_then_pause)
-    errors: list[Any] = []
-    deleting = in_thread(
+    errors = _second_while_first_pauses(
         lambda: cameos.cameo_delete(owner=User.objects.get(pk=her.pk), delete_appearances=True),
-        name="delete",
-        errors=errors,
+        lambda: PEOPLE_CHANGES[change](me, someone),
+        paused,
+        go_on,
+        names=("delete", change),
     )
-    assert paused.wait(timeout=60)
-    changing = in_thread(lambda: PEOPLE_CHANGES[change](me, someone), name=change, errors=errors)
-    changing.join(timeout=PAUSE_S)
-    go_on.set()
-    changing.join(timeout=60)
-    deleting.join(timeout=60)
-    assert not changing.is_alive() and not deleting.is_alive()
 
     assert errors == []
     assert not Video.objects.filter(pk__in=[v.pk for v in videos]).exists()
@@ -825,21 +813,13 @@ def test_two_authors_following_while_she_narrows_her_cameo_deleting_their_videos
             go_on.wait(timeout=30)
 
     monkeypatch.setattr(feed_services, "video_delete", delete_then_pause)
-    errors: list[Any] = []
-    narrowing = in_thread(
+    errors = _second_while_first_pauses(
         lambda: cameos.cameo_update(owner=User.objects.get(pk=her.pk), audience="approved", delete_videos=True),
-        name="narrow",
-        errors=errors,
+        lambda: accounts.follow_create(follower=first_author, followee=second_author),
+        paused,
+        go_on,
+        names=("narrow", "follow"),
     )
-    assert paused.wait(timeout=60)
-    following = in_thread(
-        lambda: accounts.follow_create(follower=first_author, followee=second_author), name="follow", errors=errors
-    )
-    following.join(timeout=PAUSE_S)
-    go_on.set()
-    following.join(timeout=60)
-    narrowing.join(timeout=60)
-    assert not following.is_alive() and not narrowing.is_alive()
 
     assert errors == []
     assert not Video.objects.filter(author__in=[first_author, second_author]).exists()
