@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -203,7 +203,10 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
         if access.available:
             raise Conflict("You can already use this cameo.", code="already_available")
         raise Forbidden("This cameo is not available.", code="not_available")
-    grant, created = CameoGrant.objects.get_or_create(cameo=cameo, grantee=requester)  # the hold keeps the cameo
+    try:
+        grant, created = CameoGrant.objects.get_or_create(cameo=cameo, grantee=requester)
+    except IntegrityError:  # a cameo enrolled after the hold (so not held) and deleted since it was read
+        raise Forbidden("This cameo is not available.", code="not_available") from None
     if not created and grant.status == CameoGrant.Status.REQUESTED:
         return grant  # a second ask that read the access before the first one wrote (a double tap): told once
     if not created and grant.status in (CameoGrant.Status.DENIED, CameoGrant.Status.REVOKED):
