@@ -169,3 +169,35 @@ def test_every_call_keeps_ids_handles_and_cursors_inside_their_place(people: Any
         "/api/v1/cameo/appearances",
         "/api/v1/cameo/possible-matches",
     ]
+
+
+# Wrong passwords, one after the other from one address, as fast as the page can send them.
+SPEND_SIGN_INS = """async (n) => {
+  const statuses = [];
+  for (let i = 0; i < n; i += 1) {
+    const response = await fetch("/api/v1/auth/token", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ handle: "nobody", password: "not-the-password" }) });
+    statuses.push(response.status);
+  }
+  return statuses;
+}"""
+
+
+def test_over_the_sign_in_limit_the_form_says_when_to_try_again(people: Any, app: LiveApp) -> None:
+    """Over a limit (here 30 sign-ins a minute from one address) the form said only "Too many
+    requests.", leaving the person to guess how long to wait; it now says when (the Retry-After).
+    Last in this module: it spends the address's sign-ins for a minute."""
+    dana = people("dana", MOBILE, app=app)
+    page = dana.page
+    page.goto(f"{app.url}#/welcome")
+    with dana.expecting_http_error(400, "/api/v1/auth/token"):
+        assert set(page.evaluate(SPEND_SIGN_INS, 30)) == {400}
+    with dana.expecting_http_error(429, "/api/v1/auth/token"):
+        page.get_by_label("Handle").fill("nobody")
+        page.get_by_label("Password").fill("not-the-password")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("alert")).to_have_text(
+            re.compile(r"^Too many requests\. Try again in (\d+ seconds|a minute)\.$")
+        )
+    dana.shot("sign-in-throttled")

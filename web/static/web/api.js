@@ -6,14 +6,25 @@
 const ROOT = document.getElementById("app")?.dataset.apiRoot || "/api/v1";
 const TOKEN_KEY = "castfeed.token";
 
+/** "Try again in 2 minutes.": a 429's Retry-After (seconds) in words. */
+export function waitWords(seconds) {
+  if (seconds < 60) return `Try again in ${seconds} ${seconds === 1 ? "second" : "seconds"}.`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 120) return `Try again in ${minutes === 1 ? "a minute" : `${minutes} minutes`}.`;
+  return `Try again in ${Math.ceil(minutes / 60)} hours.`;
+}
+
 export class ApiError extends Error {
   constructor(status, body, headers) {
-    super(body?.detail || `The request failed (${status}).`);
+    const retryAfter = Number(headers?.get?.("Retry-After")) || null;
+    const detail = body?.detail || "Something went wrong. Try again.";
+    // Over a limit: the server's reason ("Too many requests.") and when the person may try again.
+    super(status === 429 && retryAfter ? `${detail} ${waitWords(retryAfter)}` : detail);
     this.name = "ApiError";
     this.status = status;
     this.code = body?.error || (status === 0 ? "network" : "error");
     this.body = body || {};
-    this.retryAfter = Number(headers?.get?.("Retry-After")) || null;
+    this.retryAfter = retryAfter;
   }
 
   /** Validation messages by field name: {handle: ["…"], …}. */
@@ -92,7 +103,8 @@ async function readBody(response) {
   try {
     return JSON.parse(text);
   } catch {
-    return { error: "bad_response", detail: `The server answered ${response.status} in a form we cannot read.` };
+    // Not the API's answer (a proxy's error page, most often while the service restarts).
+    return { error: "bad_response", detail: "castfeed is not answering properly right now. Try again in a moment." };
   }
 }
 

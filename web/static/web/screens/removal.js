@@ -16,14 +16,6 @@ const POLL_MS = 2000;
 
 const normalize = (tracking) => tracking.trim().toUpperCase().replace(/\s+/g, "");
 
-/** An error with its Retry-After in words, as showFormErrors and showError take it. */
-function explained(error) {
-  if (!(error instanceof ApiError) || error.status !== 429 || !error.retryAfter) return error;
-  const minutes = Math.ceil(error.retryAfter / 60);
-  const wait = minutes <= 1 ? "a minute" : minutes < 120 ? `${minutes} minutes` : `${Math.ceil(minutes / 60)} hours`;
-  return { fields: error.fields, message: `${error.message} Try again in ${wait}.` };
-}
-
 /** "Follow a request": a tracking number → its page. */
 function lookupForm() {
   const titleId = uid("lookup");
@@ -81,7 +73,7 @@ export async function render({ main, signal, onLeave }) {
     const retry = h("button", { type: "button", class: "btn primary" }, "Try again");
     retry.addEventListener("click", () => navigate("/removal"));
     replace(area, failure, retry);
-    showError(failure, explained(error));
+    showError(failure, error);
     return;
   }
   if (signal.aborted) return;
@@ -182,7 +174,7 @@ export async function render({ main, signal, onLeave }) {
       summary.textContent = "New steps are above: record or upload a video of them, then send again.";
       summary.hidden = false;
       summary.focus();
-    }, { onError: (error) => showError(summary, explained(error)) }));
+    }, { onError: (error) => showError(summary, error) }));
 
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -204,7 +196,7 @@ export async function render({ main, signal, onLeave }) {
         received(created);
       }, {
         onError: (error) => {
-          showFormErrors(form, explained(error), summary);
+          showFormErrors(form, error, summary);
           if (isChallengeError(error)) {
             // These steps can't be used again: new ones, and a new video of them.
             send.hidden = true;
@@ -316,7 +308,7 @@ export async function renderStatus({ main, params, signal }) {
     } catch (error) {
       if (error.name === "AbortError" || signal.aborted) return;
       // Keep what the page shows and try again later (Retry-After on a 429).
-      note.textContent = `We could not refresh the status: ${explained(error).message}`;
+      note.textContent = `We could not refresh the status: ${error.message}`;
       note.hidden = false;
       wait = error.retryAfter ? error.retryAfter * 1000 : Math.min(wait * 2, 30000);
     }

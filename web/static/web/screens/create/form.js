@@ -132,10 +132,7 @@ function refusalParts(error, book) {
       h("p", {}, `It looks like ${categories.join(", ") || "content we don't allow"}. Try describing something else.`),
     ];
   }
-  if (error.status === 429) {
-    const wait = error.retryAfter ? ` Try again in ${Math.ceil(error.retryAfter / 60)} min.` : "";
-    return [h("p", {}, `${error.message}${wait}`)];
-  }
+  if (error.status === 429) return [h("p", {}, error.message)]; // with when to try again (api.js)
   return null;
 }
 
