@@ -14,6 +14,7 @@ export const STEP_ICONS = { center: "center", turn_left: "left", turn_right: "ri
 export const SOURCE_WORDS = {
   mention: "mentioned in your prompt",
   name: "named in your prompt",
+  description: "described in your prompt",
   reference_face: "a face in your image",
   remix: "in the video you are remixing",
   output_face: "a face in the generated video",
@@ -33,6 +34,8 @@ export const REASON_WORDS = {
   unknown_face: "The image shows a real person who has no cameo you may use.",
   restriction: "The prompt breaks a rule this person set for their cameo.",
   too_many_cameos: "Too many people in one video.",
+  too_many_faces: "The image shows too many faces.",
+  consent_withdrawn: "This person no longer allows you.",
 };
 
 export const CATEGORY_WORDS = {
