@@ -108,26 +108,44 @@ def test_two_people_a_cameo_a_video_and_its_deletion(people: Any, live_app: Any,
     expect(job.or_(refused).first).to_be_visible(timeout=60_000)
     assert not refused.count(), f"Generate was refused: {refused.first.inner_text()}\n{live_app.log_tail()}"
     expect(job.locator("progress")).to_be_visible()
-    seen = set()
-    deadline = time.monotonic() + 120
-    shot_progress = False
-    while True:
-        # One read of the row in the page: it is replaced when the status changes, so a bar counted
-        # first and read next may be gone by then.
-        status, value, text = job.evaluate(
-            "el => [el.dataset.status, el.querySelector('progress')?.value ?? null, el.innerText]"
-        )
-        if status == "ready":
-            break
-        assert time.monotonic() < deadline, f"the job did not finish:\n{live_app.log_tail()}"
-        assert status in {"queued", "checking", "running", "scanning"}, text
-        if value is not None:
-            seen.add(int(value))
-            if 0 < value < 100 and not shot_progress:
-                ben.shot("create-progress", show=job)
-                shot_progress = True
-        page.wait_for_timeout(150)
-    assert any(0 < v < 100 for v in seen), f"the progress bar never moved: {sorted(seen)}"
+    # One of the progress polls fails (a dropped connection, a server restarting): the screen says
+    # so and keeps following the job, which still ends ready below.
+    job_path = f"/api/v1/generations/{job.get_attribute('data-job-id')}"
+    failed: list[str] = []
+
+    def fail_once(route: Any) -> None:
+        if failed:
+            route.continue_()
+        else:
+            failed.append(route.request.url)
+            route.fulfill(status=503, json={"error": "unavailable", "detail": "The service is restarting."})
+
+    page.route(re.compile(re.escape(job_path) + "$"), fail_once)
+    with ben.expecting_http_error(503, job_path):
+        told = "We can't update your video's progress right now: The service is restarting. We'll keep trying."
+        expect(page.get_by_text(told)).to_be_visible()
+        assert failed
+        seen = set()
+        deadline = time.monotonic() + 120
+        shot_progress = False
+        while True:
+            # One read of the row in the page: it is replaced when the status changes, so a bar counted
+            # first and read next may be gone by then.
+            status, value, text = job.evaluate(
+                "el => [el.dataset.status, el.querySelector('progress')?.value ?? null, el.innerText]"
+            )
+            if status == "ready":
+                break
+            assert time.monotonic() < deadline, f"the job did not finish:\n{live_app.log_tail()}"
+            assert status in {"queued", "checking", "running", "scanning"}, text
+            if value is not None:
+                seen.add(int(value))
+                if 0 < value < 100 and not shot_progress:
+                    ben.shot("create-progress", show=job)
+                    shot_progress = True
+            page.wait_for_timeout(150)
+        assert any(0 < v < 100 for v in seen), f"the progress bar never moved: {sorted(seen)}"
+    page.unroute(re.compile(re.escape(job_path) + "$"))
     draft = job.locator("video.draft-video")
     expect(draft).to_be_visible()
     page.wait_for_function("el => el.readyState >= 1 && el.duration > 1", arg=draft.element_handle(), timeout=15_000)

@@ -90,18 +90,33 @@ export function jobsBoard({ book, signal }) {
     if (ACTIVE_JOB.has(job.status)) poll();
   }
 
+  // Every second while a job runs. A failed poll (a dropped connection, a busy server) keeps the
+  // bars as they are and asks again a little later, said once per run of failures; before, one
+  // failure stopped the polling, and the bar stood still until the page was reloaded.
   async function poll() {
     if (polling) return;
     polling = true;
+    let wait = POLL_MS;
+    let told = false;
     try {
       while (!signal.aborted) {
         const active = [...rows.values()].filter((row) => ACTIVE_JOB.has(row.dataset.status));
         if (!active.length) break;
-        await sleep(POLL_MS, signal);
-        for (const row of active) show(await api.job(row.dataset.jobId, { signal }));
+        await sleep(wait, signal);
+        try {
+          for (const row of active) show(await api.job(row.dataset.jobId, { signal }));
+          wait = POLL_MS;
+          told = false;
+        } catch (error) {
+          if (error.name === "AbortError") throw error;
+          if (!told) toast(`We can't update your video's progress right now: ${error.message} We'll keep trying.`, "error");
+          // Soon after a first failure (most are a blip), then less and less often.
+          wait = error.retryAfter ? error.retryAfter * 1000 : told ? Math.min(wait * 2, 30000) : POLL_MS;
+          told = true;
+        }
       }
-    } catch (error) {
-      if (error.name !== "AbortError") toast(`Lost track of a job: ${error.message}`, "error");
+    } catch {
+      // the screen was left (sleep and the calls end with an AbortError)
     } finally {
       polling = false;
     }
