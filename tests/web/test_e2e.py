@@ -242,6 +242,11 @@ def test_two_people_a_cameo_a_video_and_its_deletion(people: Any, live_app: Any,
     eve.page.get_by_role("dialog", name="Block @ben?").get_by_role("button", name="Block").click()
     expect(eve.page.locator(".badges")).to_contain_text("Blocked")
     expect(eve.page.get_by_role("button", name="Unblock")).to_be_visible()
+    # Why she sees none of his videos, rather than "No videos yet."
+    expect(eve.page.locator("[data-blocked-note]")).to_have_text(
+        "You blocked @ben: you don't see their videos, and they can't see yours or use your cameo."
+    )
+    expect(eve.page.get_by_text("No videos yet.")).to_have_count(0)
     eve.shot("profile-blocked")
     eve.go("/profile")
     eve.page.get_by_role("button", name="Sign out").click()

@@ -106,7 +106,12 @@ export async function renderUser({ main, params, me, signal, setTitle }) {
   book.onChange(paintCameo);
   if (!person.is_blocked) book.lookup(person.handle);
 
-  const videos = videoGrid(person.handle, signal);
+  // Someone I blocked has no videos to show me (the API lists none): say why, not "No videos yet.".
+  const videos = person.is_blocked
+    ? { el: h("p", { class: "muted", dataset: { blockedNote: "" } },
+      `You blocked @${person.handle}: you don't see their videos, and they can't see yours or use your cameo.`),
+    load: async () => {} }
+    : videoGrid(person.handle, signal);
   main.append(h("section", { class: "page profile" },
     h("header", { class: "profile-head" },
       avatar(person),
