@@ -110,8 +110,9 @@ def test_a_link_with_a_path_in_its_id_shows_not_found_and_fetches_nothing_else(p
     # "../me" is one video id that does not exist, not the way to /api/v1/me.
     with ana.expecting_http_error(404, "/api/v1/videos/..%2Fme"):
         page.goto(f"{app.url}#/v/..%2Fme")
-        expect(page.get_by_role("heading", level=1)).to_have_text("Something went wrong")
-        expect(page.get_by_role("alert")).to_have_text("Not found.")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Not available")
+        expect(page.get_by_role("alert")).to_have_text("It was deleted, or it isn't shown to you.")
+        expect(page.get_by_role("link", name="Go to the feed")).to_be_visible()
     assert "/api/v1/videos/..%2Fme" in sent
     assert "/api/v1/me" not in sent
     ana.check()
@@ -120,8 +121,8 @@ def test_a_link_with_a_path_in_its_id_shows_not_found_and_fetches_nothing_else(p
     sent.clear()
     for route in ("#/v/..", "#/u/.%2E"):
         page.goto(f"{app.url}{route}")
-        expect(page.get_by_role("heading", level=1)).to_have_text("Something went wrong")
-        expect(page.get_by_role("alert")).to_have_text("Not found.")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Not available")
+        expect(page.get_by_role("alert")).to_have_text("It was deleted, or it isn't shown to you.")
     assert not [path for path in sent if path.startswith("/api/") and path != "/api/v1/notifications"], sent
     ana.check()
 

@@ -83,6 +83,15 @@ function renderNotFound({ main: root }) {
 }
 
 export function renderFailure(root, error) {
+  // What a link leads to is gone (a deleted video, as a notification about it links to), or is not
+  // shown to this person: nothing went wrong, and trying again would not help.
+  if (error instanceof ApiError && error.status === 404) {
+    replace(root, h("section", { class: "page" },
+      h("h1", { tabindex: "-1" }, "Not available"),
+      h("p", { role: "alert" }, "It was deleted, or it isn't shown to you."),
+      h("a", { href: "#/", class: "btn primary" }, "Go to the feed")));
+    return;
+  }
   const offline = error instanceof ApiError && error.status === 0;
   replace(root, h("section", { class: "page" },
     h("h1", { tabindex: "-1" }, offline ? "You're offline" : "Something went wrong"),
