@@ -129,7 +129,7 @@ def test_a_signed_out_person_requests_removal_and_follows_it_to_hidden(people: A
     with eileen.expecting_http_error(400, "/api/v1/takedowns"):
         page.get_by_role("button", name="Send request").click()
         expect(page.get_by_role("button", name="Get new steps")).to_be_visible()
-    expect(page.get_by_role("alert").filter(has_text="ask for a new challenge")).to_be_visible()
+    expect(page.get_by_role("alert").filter(has_text="These steps have expired or were already used.")).to_be_visible()
     expect(page.get_by_role("button", name="Send request")).to_be_hidden()
     eileen.shot("challenge-expired", show=page.get_by_role("button", name="Get new steps"))
     page.get_by_role("button", name="Get new steps").click()

@@ -43,13 +43,16 @@ export function stepsList(steps) {
 export function expiresLine(challenge) {
   const at = new Date(challenge.expires_at);
   return h("p", { class: "muted small" },
-    `These steps are yours until ${at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}.`);
+    `These steps can be used until ${at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}.`);
 }
 
 /** The challenge was unknown, used or expired: only new steps will do. */
 export function isChallengeError(error) {
   return Boolean(error.fields?.challenge);
 }
+
+// A used or expired challenge, in the screens' word ("steps"; the API says "challenge").
+export const STEPS_USED = "These steps have expired or were already used.";
 
 async function submit(file, challenge, filename) {
   await api.enroll(file, challenge.id, filename);
@@ -280,7 +283,7 @@ export async function renderRecord({ main, signal, onLeave }) {
     again.addEventListener("click", intro);
     use.addEventListener("click", () => busy(use, () => submit(blob, challenge, `cameo.${extension}`), {
       onError: (error) => {
-        showError(failure, error);
+        showError(failure, isChallengeError(error) ? new Error(`${STEPS_USED} Get new steps and record again.`) : error);
         if (isChallengeError(error)) {
           // These steps can't be used again: only new ones (a failure to get them is a toast).
           use.hidden = true;
@@ -353,7 +356,7 @@ export async function renderUpload({ main, signal, onLeave }) {
             return;
           }
           replace(stepsBox, stepsList(challenge.steps), expiresLine(challenge));
-          failure.textContent = `${error.message} Here are new steps: record them and upload again.`;
+          failure.textContent = `${STEPS_USED} Here are new steps: record a video of them and upload it.`;
         }
       },
     });

@@ -9,7 +9,7 @@ import { icon } from "../icons.js";
 import { navigate } from "../router.js";
 import { takedownHeadline } from "../words.js";
 import {
-  MAX_UPLOAD_BYTES, VIDEO_TYPES, cameraError, canRecord, expiresLine, isChallengeError, recordingExtension, stepsList, webcam,
+  MAX_UPLOAD_BYTES, STEPS_USED, VIDEO_TYPES, cameraError, canRecord, expiresLine, isChallengeError, recordingExtension, stepsList, webcam,
 } from "./enroll.js";
 
 const POLL_MS = 2000;
@@ -196,7 +196,10 @@ export async function render({ main, signal, onLeave }) {
         received(created);
       }, {
         onError: (error) => {
-          showFormErrors(form, error, summary);
+          const said = isChallengeError(error)
+            ? { fields: { ...error.fields, challenge: [`${STEPS_USED} Get new steps, then record or upload a video of them.`] } }
+            : error;
+          showFormErrors(form, said, summary);
           if (isChallengeError(error)) {
             // These steps can't be used again: new ones, and a new video of them.
             send.hidden = true;
@@ -289,8 +292,7 @@ export async function renderStatus({ main, params, signal }) {
     card.dataset.takedownStatus = "unknown";
     replace(card,
       h("h2", { id: "takedown-status-title" }, "No request has this number"),
-      h("p", { role: "alert" }, error.message),
-      h("p", { class: "muted small" }, "Check the number you were given, or send a new request."),
+      h("p", { class: "muted small", role: "alert" }, "Check the number you were given, or send a new request."),
       h("a", { class: "btn ghost", href: "#/removal" }, "Request removal"));
     return;
   }
