@@ -44,7 +44,7 @@ function signUpForm(next) {
     field("Display name", input("display_name", { autocomplete: "name", maxlength: 50, autocapitalize: "words",
       spellcheck: "true" }), { hint: "Optional." }),
     field("Birthdate", input("birthdate", { type: "date", autocomplete: "bday" }),
-      { hint: "Keeps minors' likeness protected. Without it, minors' rules apply to your cameo." }),
+      { hint: "We use it to protect minors: without it, only people you approve one by one can put you in a video." }),
     field("Password", input("password", { type: "password", autocomplete: "new-password", required: true, minlength: 8 }),
       { hint: "At least 8 characters; not a common password." }),
     summary,

@@ -76,10 +76,14 @@ function settingsForm(cameo, me) {
     AUDIENCES.map((option) => {
       const id = `${name}-${option.value}`;
       const blocked = option.value === "everyone" && me.is_minor;
+      // Under 18, only people approved one by one may use the cameo (cameos.selectors), mutuals too.
+      const hint = blocked ? "Not available for people under 18."
+        : option.value === "mutuals" && me.is_minor ? "Under 18, mutuals ask first too, and you approve each one."
+          : option.hint;
       return h("div", { class: "choice" },
         h("input", { type: "radio", name: "audience", id, value: option.value, checked: cameo.audience === option.value, disabled: blocked, "aria-describedby": `${id}-hint` }),
         h("label", { for: id }, option.label),
-        h("p", { class: "hint", id: `${id}-hint` }, blocked ? "Not available for people under 18." : option.hint));
+        h("p", { class: "hint", id: `${id}-hint` }, hint));
     }));
   const instructions = h("textarea", { name: "instructions", rows: "2", maxlength: "300" });
   instructions.value = cameo.instructions || "";
