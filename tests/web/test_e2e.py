@@ -171,8 +171,19 @@ def test_two_people_a_cameo_a_video_and_its_deletion(people: Any, live_app: Any,
     eve.shot("feed-video-playing")
     slide.get_by_role("button", name=re.compile(r"^Like")).click()
     expect(slide.get_by_role("button", name=re.compile(r"^Unlike"))).to_be_visible()
+    # The comments, held on their way: "Loading comments…" meanwhile, not "No comments yet".
+    held: list[Any] = []
+    comments_path = re.compile(rf"/api/v1/videos/{video_id}/comments(\?|$)")
+    page.route(comments_path, lambda route: held.append(route) if route.request.method == "GET" else route.continue_())
     slide.get_by_role("button", name=re.compile(r"^Comments")).click()
     dialog = page.get_by_role("dialog", name="Comments")
+    expect(dialog.get_by_text("Loading comments…")).to_be_visible()
+    expect(dialog.get_by_text("No comments yet. Say something nice.")).to_be_hidden()
+    for route in held:
+        route.continue_()
+    page.unroute(comments_path)
+    expect(dialog.get_by_text("No comments yet. Say something nice.")).to_be_visible()
+    expect(dialog.get_by_text("Loading comments…")).to_have_count(0)
     dialog.get_by_label("Add a comment").fill("so good")
     dialog.get_by_role("button", name="Post").click()
     expect(dialog.locator(".comment-text")).to_have_text("so good")

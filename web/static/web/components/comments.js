@@ -8,7 +8,9 @@ export function openComments(video, me, onCount) {
   let total = video.counts?.comments || 0;
   return openDialog("Comments", () => {
     const list = h("ul", { class: "comments", "aria-live": "polite" });
-    const empty = h("p", { class: "muted" }, "No comments yet. Say something nice.");
+    // Until the first page arrives, "Loading comments…", not "No comments yet" over comments on their way.
+    const empty = h("p", { class: "muted", hidden: true }, "No comments yet. Say something nice.");
+    const loading = h("p", { class: "muted", role: "status" }, "Loading comments…");
     const more = h("div", {});
     const failure = errorBox();
 
@@ -39,7 +41,7 @@ export function openComments(video, me, onCount) {
       empty.hidden = list.children.length > 0;
       more.replaceChildren(page.next ? moreButton("Older comments", () => load(page.next).then(() => {})) : "");
     };
-    load().catch((error) => showError(failure, error));
+    load().catch((error) => showError(failure, error)).finally(() => loading.remove());
 
     const textId = uid("comment");
     const text = h("textarea", { id: textId, name: "text", rows: "2", maxlength: "500", required: true,
@@ -61,6 +63,6 @@ export function openComments(video, me, onCount) {
         onCount?.(total);
       }, { onError: (error) => showError(failure, error) });
     });
-    return h("div", { class: "stack" }, failure, form, empty, list, more);
+    return h("div", { class: "stack" }, failure, form, loading, empty, list, more);
   }, { className: "sheet" });
 }
