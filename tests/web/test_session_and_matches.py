@@ -242,4 +242,9 @@ def test_the_author_answers_possible_matches_from_notifications(people: Any, app
     expect(slide.locator(".slide-badges")).to_contain_text("Hidden from everyone")
     expect(slide.locator(".slide-badges")).not_to_contain_text("Draft")
     expect(slide.get_by_role("link", name="Remix this video")).to_have_count(0)
+    # In place of a black picture, why; and no play or sound control for a video that cannot play.
+    expect(slide.locator("[data-hidden-note]")).to_have_text(
+        "Hidden from everyone while a request to take it down is reviewed. We'll tell you when it is decided."
+    )
+    expect(slide.get_by_role("button", name=re.compile(r"^(Mute|Unmute|Play video|Pause video)$"))).to_have_count(0)
     kit.shot("hidden-for-review")

@@ -163,10 +163,13 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
   // Someone else's video that shows me: tagged, or a draft (a draft is shown only to its author and
   // the people in it). I may delete it everywhere, as from "videos of me".
   const showsMe = me && !mine && (video.cameos?.includes(me.handle) || !published);
+  // Hidden while a takedown request is reviewed: its author sees it without media (nothing plays),
+  // so no play or sound control, and a line in place of the picture that says why.
+  const hidden = video.status === "removed";
   const actions = h("div", { class: "slide-actions" },
     h("a", { class: "action author-avatar", href: `#/u/${video.author.handle}`, "aria-label": `Open @${video.author.handle}'s profile` },
       h("span", { class: "avatar", "aria-hidden": "true" }, (video.author.display_name || video.author.handle)[0].toUpperCase())),
-    soundButton,
+    hidden ? null : soundButton,
     published ? likeButton : null,
     published ? commentButton : null,
     published || (mine && video.status === "draft")
@@ -204,7 +207,10 @@ export function videoCard(video, { me, position, onDeleted } = {}) {
     "aria-posinset": position || undefined,
     "aria-setsize": position ? "-1" : undefined,
     dataset: { videoId: video.id },
-  }, player, toggle, srOnly(describe(video)), info, actions);
+  }, player,
+  hidden ? h("p", { class: "slide-note", dataset: { hiddenNote: "" } },
+    "Hidden from everyone while a request to take it down is reviewed. We'll tell you when it is decided.") : toggle,
+  srOnly(describe(video)), info, actions);
   el.addEventListener("click", firstTap, { capture: true });
 
   function play() {
