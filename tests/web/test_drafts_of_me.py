@@ -135,8 +135,14 @@ def test_drafts_of_me_deleted_or_refused_and_what_their_author_sees(people: Any,
     ana.shot("restriction-too-long", show=restrictions)
     assert app.call("GET", "/cameo", token=ana_token)["restrictions"] == []
 
-    # A new password signs Ana's other devices out, not this one.
+    # Her birthdate, given at sign-up, is shown read-only: it is set once (support corrects it).
     ana.go("/profile")
+    birthdate = ana.page.get_by_label("Birthdate")
+    expect(birthdate).to_have_value("1990-12-10")
+    expect(birthdate).not_to_be_editable()
+    expect(ana.page.get_by_text("Set once; to correct it, contact support.")).to_be_visible()
+
+    # A new password signs Ana's other devices out, not this one.
     ana.page.get_by_label("Current password").fill(PASSWORD)
     ana.page.get_by_label("New password").fill("another-long-passphrase")
     ana.page.get_by_role("button", name="Change password").click()

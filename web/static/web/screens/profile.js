@@ -151,16 +151,23 @@ export async function renderList({ main, params, signal }) {
 function editForm(me) {
   const summary = errorBox();
   const name = h("input", { name: "display_name", maxlength: "50", autocomplete: "name", value: me.display_name || "" });
-  const birthdate = h("input", { name: "birthdate", type: "date", autocomplete: "bday", value: me.birthdate || "" });
+  // A birthdate is given once (the server refuses a change: support makes it), so once set it is
+  // shown read-only rather than as a field that only fails on Save.
+  const given = Boolean(me.birthdate);
+  const birthdate = h("input", { name: "birthdate", type: "date", autocomplete: "bday", value: me.birthdate || "", readonly: given });
+  const birthdateHint = [
+    given ? "Set once; to correct it, contact support." : "",
+    me.is_minor ? "Under 18 or not given: only people you approve one by one can put you in a video." : "",
+  ].filter(Boolean).join(" ");
   const form = h("form", { class: "stack card", "aria-labelledby": "edit-title", novalidate: true },
     h("h2", { id: "edit-title" }, "Edit profile"),
     field("Display name", name),
-    field("Birthdate", birthdate, { hint: me.is_minor ? "Minors' likeness rules apply to your cameo." : "" }),
+    field("Birthdate", birthdate, { hint: birthdateHint }),
     summary,
     h("button", { type: "submit", class: "btn primary" }, "Save profile"));
   onSubmit(form, summary, async () => {
     const body = { display_name: name.value.trim() };
-    if (birthdate.value) body.birthdate = birthdate.value;
+    if (birthdate.value && !given) body.birthdate = birthdate.value;
     await api.updateMe(body);
     const fresh = await loadMe();
     const heading = form.closest(".profile")?.querySelector("h1");
