@@ -132,9 +132,7 @@ def _limit_email(email: str) -> None:
     key = "takedown:email:" + hashlib.sha256(_email_key(email).encode()).hexdigest()[:32]
     count, left = hit_window(key, period)
     if count > limit:  # when the window ends, not a whole period from now
-        raise TooManyRequests(
-            "Too many takedown requests for this email address; try again later.", retry_after=int(left) + 1
-        )
+        raise TooManyRequests("Too many takedown requests for this email address.", retry_after=int(left) + 1)
 
 
 def request_submit(
