@@ -1,6 +1,6 @@
 """An index over the jobs that remixed a video (partial: most jobs remix nothing). A video's deletion
 locks those jobs (generation.services.jobs_of_video_hold) and unlinks them (SET_NULL); without it,
-each deletion read every job: 1.2 s among a million on PostgreSQL (BENCHMARKS.md § Erasure)."""
+each deletion read every job: 0.8 s among a million on PostgreSQL (BENCHMARKS.md § Erasure)."""
 
 from django.conf import settings
 from django.db import migrations, models
