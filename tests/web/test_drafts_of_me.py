@@ -106,6 +106,30 @@ def test_drafts_of_me_deleted_or_refused_and_what_their_author_sees(people: Any,
     expect(beach_row.get_by_role("button", name="Publish")).to_have_count(0)
     ben.shot("draft-deleted-by-person-in-it", show=beach_row)
 
+    # "Videos of me" a video a page (the list's own `limit`): Ana deletes the one shown, and the next
+    # page comes in its place, not "No videos show you" beside a "More videos" button.
+    boat = generate_ready(app, ben_token, "@ana on a boat")
+
+    def one_a_page(route: Any) -> None:
+        url = route.request.url
+        if route.request.method == "GET" and "cursor=" not in url:
+            url += ("&" if "?" in url else "?") + "limit=1"
+        route.continue_(url=url)
+
+    listed = re.compile(r"/api/v1/cameo/appearances(\?.*)?$")
+    ana.page.route(listed, one_a_page)
+    ana.go("/of-me")
+    rows = ana.page.locator("li.appearance[data-video-id]")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-video-id", str(boat["video"]["id"]))
+    expect(ana.page.get_by_role("button", name="More videos")).to_be_visible()
+    rows.first.get_by_role("button", name="Delete this video by @ben everywhere").click()
+    expect(ana.page.get_by_text("The video by @ben is deleted everywhere.")).to_be_visible()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-video-id", str(snow["video"]["id"]))
+    expect(ana.page.get_by_text("No videos show you")).to_be_hidden()
+    ana.page.unroute(listed)
+
     # Ana now lets only herself use her cameo. Ben, whose screen still offers to publish the snow
     # draft, presses Publish: the row shows the refusal instead of a player that no longer plays.
     app.call("PATCH", "/cameo", {"audience": "only_me"}, ana_token)

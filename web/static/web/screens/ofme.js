@@ -58,6 +58,13 @@ export async function renderVideos({ main, signal }) {
   // "Delete every video of me" only with a video to delete: a possible match shows nothing of its
   // video, and the deletion leaves it (its author decides).
   function refreshEmpty() {
+    // Every row shown deleted while more pages follow: the next page, not "No videos show you" beside
+    // a "More videos" button.
+    const next = more.querySelector("button");
+    if (!list.children.length && next) {
+      next.click();
+      return;
+    }
     empty.hidden = list.children.length > 0;
     deleteAll.hidden = !list.querySelector("li[data-video-id]");
   }
