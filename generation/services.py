@@ -861,9 +861,8 @@ def jobs_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: str
         for job in jobs
     ]
     # An erased person's erasure recorded them refused in these jobs already, by no id or handle
-    # (jobs_forget_person): nothing of them is written back.
-    person = owner_id if User.objects.filter(pk=owner_id).exists() else None
-    return jobs_block_many(denied, reason=WITHDRAWN, code="consent_withdrawn", person=person)
+    # (jobs_forget_person): each batch holds them and writes nothing of them back once they are gone.
+    return jobs_block_many(denied, reason=WITHDRAWN, code="consent_withdrawn", person=owner_id)
 
 
 def job_rules_checked(job_ids: list[Any], *, at: dt.datetime) -> None:
