@@ -1,6 +1,8 @@
 """Operational endpoints and the JSON error pages for requests that never reach a DRF view."""
 
 import logging
+import threading
+import time
 from pathlib import Path
 
 from django.db import connection
@@ -18,7 +20,29 @@ def _check_database() -> str:
     return "ok"
 
 
+# The broker's answer is kept for this long in each process: /healthz is never refused (load
+# shedding lets it through), and a flood of it opened one broker connection a request.
+BROKER_CHECK_TTL_S = 1.0
+_broker_last: dict[str, tuple[float, str]] = {}  # "check": (its time.monotonic(), its answer)
+_broker_lock = threading.Lock()
+
+
 def _check_broker() -> str:
+    """The broker's last answer if younger than BROKER_CHECK_TTL_S, else a new check (one at a time)."""
+    with _broker_lock:
+        last = _broker_last.get("check")
+        if last is not None and time.monotonic() - last[0] < BROKER_CHECK_TTL_S:
+            return last[1]
+        try:
+            answer = _ask_broker()
+        except Exception as exc:  # a health check reports every failure instead of raising
+            logger.warning("healthz: broker failed: %s", exc)
+            answer = "unavailable"
+        _broker_last["check"] = (time.monotonic(), answer)
+        return answer
+
+
+def _ask_broker() -> str:
     from config.celery import app
 
     if app.conf.broker_url.startswith("filesystem"):

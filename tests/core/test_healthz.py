@@ -1,8 +1,25 @@
+import time
+
 import pytest
 
 from config.celery import app as celery_app
+from core import views
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def broker_not_checked_yet(monkeypatch):
+    monkeypatch.setattr(views, "_broker_last", {})
+
+
+def broker_unreachable(monkeypatch, tmp_path):
+    if celery_app.conf.broker_url.startswith("filesystem"):
+        options = {**celery_app.conf.broker_transport_options, "data_folder_in": str(tmp_path / "missing")}
+        monkeypatch.setitem(celery_app.conf, "broker_transport_options", options)
+    else:
+        for key in ("broker_url", "broker_write_url"):
+            monkeypatch.setitem(celery_app.conf, key, "redis://127.0.0.1:9/0")
 
 
 def test_healthz_checks_database_and_broker(anon):
@@ -13,12 +30,7 @@ def test_healthz_checks_database_and_broker(anon):
 
 
 def test_healthz_reports_an_unreachable_broker(anon, monkeypatch, tmp_path):
-    if celery_app.conf.broker_url.startswith("filesystem"):
-        options = {**celery_app.conf.broker_transport_options, "data_folder_in": str(tmp_path / "missing")}
-        monkeypatch.setitem(celery_app.conf, "broker_transport_options", options)
-    else:
-        for key in ("broker_url", "broker_write_url"):
-            monkeypatch.setitem(celery_app.conf, key, "redis://127.0.0.1:9/0")
+    broker_unreachable(monkeypatch, tmp_path)
     response = anon.get("/healthz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "database": "ok", "broker": "unavailable"}
@@ -26,3 +38,23 @@ def test_healthz_reports_an_unreachable_broker(anon, monkeypatch, tmp_path):
 
 def test_healthz_is_get_only(anon):
     assert anon.post("/healthz").status_code == 405
+
+
+def test_a_flood_of_healthz_asks_the_broker_once_a_second(anon, monkeypatch, tmp_path):
+    """/healthz is never refused; each call opened a broker connection. Now one a second a process,
+    and a broker lost is reported once that second has passed."""
+    asked = []
+    real = views._ask_broker
+    monkeypatch.setattr(views, "_ask_broker", lambda: asked.append(1) or real())
+    for _ in range(20):
+        assert anon.get("/healthz").status_code == 200
+    assert len(asked) == 1
+
+    monkeypatch.setattr(views, "BROKER_CHECK_TTL_S", 0.05)
+    broker_unreachable(monkeypatch, tmp_path)
+    assert anon.get("/healthz").status_code == 200  # the answer of a moment ago
+    time.sleep(0.06)
+    response = anon.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["broker"] == "unavailable"
+    assert len(asked) == 2
