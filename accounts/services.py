@@ -281,12 +281,14 @@ def user_active_set(*, user: User, active: bool, by: User | None = None) -> User
     return user
 
 
-def people_hold(*, user_ids: Iterable[int]) -> set[int]:
+def people_hold(*, user_ids: Iterable[int], deleting_videos_of: tuple[int, int] | None = None) -> set[int]:
     """Lock these people for the rest of the transaction, in the one order every taker of consent and
     every erasure follows (accounts.signals.people_holding): what each app holds of them, then their
-    account rows (FOR NO KEY UPDATE, in id order). Which of them still exist."""
+    account rows (FOR NO KEY UPDATE, in id order). `deleting_videos_of` (person, author): the
+    transaction will delete the videos by that author that show that person, and the apps hold what
+    points at them too, with the rest. Which of them still exist."""
     ids = sorted({int(i) for i in user_ids})
-    people_holding.send(sender=User, user_ids=ids)
+    people_holding.send(sender=User, user_ids=ids, deleting_videos_of=deleting_videos_of)
     return set(
         User.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
     )
@@ -345,8 +347,9 @@ def block_create(*, blocker: User, blocked: User, delete_videos: bool = False) -
     published videos that show the blocker go too (the receivers do it)."""
     if blocker.pk == blocked.pk:
         raise InvalidInput({"handle": ["You cannot block yourself."]}, detail="You cannot block yourself.")
-    if blocked.pk not in people_hold(user_ids=[blocker.pk, blocked.pk]):  # erased while the hold waited
-        raise NotFound("No one has this handle.")
+    deleting = (blocker.pk, blocked.pk) if delete_videos else None  # their videos of me (the receivers)
+    if blocked.pk not in people_hold(user_ids=[blocker.pk, blocked.pk], deleting_videos_of=deleting):
+        raise NotFound("No one has this handle.")  # erased while the hold waited
     _, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
     Follow.objects.filter(follower=blocker, followee=blocked).delete()
     Follow.objects.filter(follower=blocked, followee=blocker).delete()

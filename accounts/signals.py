@@ -27,6 +27,11 @@ account_erasing = Signal()
 # their follows, grants and videos. Any other order deadlocked with one of those on PostgreSQL.
 # `erasing` (True from an erasure): the apps hold what of others' names the person too (generation:
 # others' jobs that name them), which the erasure rewrites after deleting the person's rows.
+# `deleting_videos_of` (person id, author id), or None: the transaction then deletes the videos by
+# that author that show that person (a revocation or a block with the videos), and the apps hold what
+# of theirs points at those videos in the same order (generation: their jobs, remixes of them by
+# anyone included): taken later, a remix's author holding themselves and one of the two people
+# deadlocked with it.
 people_holding = Signal()
 
 # Sent inside the transaction that creates a block, with `blocker` and `blocked`: consent

@@ -1016,7 +1016,9 @@ def stale_jobs_requeue() -> int:
     return len(expired) + len(lost)
 
 
-def jobs_hold(*, author_ids: Iterable[int], naming: Iterable[int] = ()) -> None:
+def jobs_hold(
+    *, author_ids: Iterable[int], naming: Iterable[int] = (), videos_of: tuple[int, int] | None = None
+) -> None:
     """Lock these authors' jobs until the transaction ends, in id order, after their cameo rows and
     before their account rows (accounts.signals.people_holding): a publish of theirs holds its job,
     then updates the video, and an erasure that deleted the videos first and then came to the jobs
@@ -1028,7 +1030,10 @@ def jobs_hold(*, author_ids: Iterable[int], naming: Iterable[int] = ()) -> None:
     deletion locks and unlinks (jobs_of_video_hold, SET_NULL): a remix of the person's video that
     names no one was locked there, late, and someone holding its author (people_hold: a cameo
     request, a block) who held that remix and waited for a job of theirs that names the person
-    deadlocked with the erasure."""
+    deadlocked with the erasure. With `videos_of` (person, author: a revocation or a block that
+    deletes that author's videos of that person), the jobs that point at those videos too, for the
+    same reason: someone who remixed one, following or blocking the author, held the remix and waited
+    for the author's job that made the video."""
     ids = sorted({int(i) for i in author_ids})
     held = Q(author_id__in=ids)
     if connection.vendor == "postgresql":  # SQLite has no row locks: its write lock serialises them
@@ -1038,6 +1043,12 @@ def jobs_hold(*, author_ids: Iterable[int], naming: Iterable[int] = ()) -> None:
                 *VideoPerson.objects.filter(user_id=person_id).values_list("video_id", flat=True),
             }  # read first, as _naming reads the index: as a subquery in the OR, every job was read
             held |= _naming(person_id) | Q(video_id__in=videos) | Q(remix_of_id__in=videos)
+        if videos_of is not None:
+            person_id, author_id = videos_of
+            videos = set(
+                VideoPerson.objects.filter(user_id=person_id, author_id=author_id).values_list("video_id", flat=True)
+            )
+            held |= Q(video_id__in=videos) | Q(remix_of_id__in=videos)
     list(GenerationJob.objects.select_for_update().filter(held).order_by("pk").values_list("pk", flat=True))
 
 

@@ -228,10 +228,14 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
     return grant
 
 
-def _own_grant(owner: User, grant_id: int) -> CameoGrant:
+def _own_grant(owner: User, grant_id: int, *, deleting_videos: bool = False) -> CameoGrant:
+    """The owner's grant, locked, after both people (`deleting_videos`: with the jobs of the grantee's
+    videos of the owner, which the caller deletes: accounts.services.people_hold)."""
     grantee_id = CameoGrant.objects.filter(pk=grant_id, cameo__owner=owner).values_list("grantee_id", flat=True).first()
     if grantee_id is not None:  # both people before the grant's row, as either one's erasure locks them
-        people_hold(user_ids=[owner.pk, grantee_id])
+        people_hold(
+            user_ids=[owner.pk, grantee_id], deleting_videos_of=(owner.pk, grantee_id) if deleting_videos else None
+        )
     grant = CameoGrant.objects.select_for_update().filter(pk=grant_id, cameo__owner=owner).first()
     if grant is None:
         raise NotFound("No such request.")
@@ -261,7 +265,7 @@ def grant_decide(*, owner: User, grant_id: int, approve: bool) -> CameoGrant:
 def grant_revoke(*, owner: User, grant_id: int, delete_videos: bool = False) -> CameoGrant:
     """Take back an approval. The consent cascade (stop unpublished jobs) hooks grant_revoked; with
     `delete_videos`, the grantee's published videos that show the owner go too."""
-    grant = _own_grant(owner, grant_id)
+    grant = _own_grant(owner, grant_id, deleting_videos=delete_videos)
     if grant.status != CameoGrant.Status.APPROVED:
         raise NotFound("No such grant.")
     grant.status, grant.decided_at = CameoGrant.Status.REVOKED, timezone.now()

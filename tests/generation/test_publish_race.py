@@ -824,3 +824,70 @@ def test_two_authors_following_while_she_narrows_her_cameo_deleting_their_videos
     assert errors == []
     assert not Video.objects.filter(author__in=[first_author, second_author]).exists()
     assert Follow.objects.filter(follower=first_author, followee=second_author).exists()
+
+
+TAKINGS_BACK_WITH_VIDEOS = {
+    "revocation": lambda her, me: cameos.grant_revoke(
+        owner=her, grant_id=CameoGrant.objects.get(cameo__owner=her, grantee=me).pk, delete_videos=True
+    ),
+    "block": lambda her, me: accounts.block_create(blocker=her, blocked=me, delete_videos=True),
+}
+HOLDING_ME = {
+    "follow": lambda me, someone: accounts.follow_create(follower=someone, followee=me),
+    "block": lambda me, someone: accounts.block_create(blocker=someone, blocked=me),
+}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("holding_me", HOLDING_ME)
+@pytest.mark.parametrize("taking_back", TAKINGS_BACK_WITH_VIDEOS)
+def test_taking_back_with_my_videos_of_her_while_someone_who_remixed_one_holds_me_is_no_deadlock(
+    taking_back, holding_me, me, make_user, enroll, make_video, monkeypatch
+):
+    """She revokes my grant, or blocks me, with my videos of her deleted. That held her and me
+    (accounts.services.people_hold: every job of ours), then the jobs of the videos it deletes, a
+    remix of one by someone else among them. Someone following or blocking me at that moment holds
+    every job of theirs and mine in id order (ids are random): their remix first, then my job that
+    made the video, held by her: on PostgreSQL a deadlock, one of the two answered with an error. Her
+    change now holds the jobs of the videos it will delete with ours, in one statement."""
+    her = make_user("astro.owner")
+    enroll(her, "astronaut", audience="approved")
+    approve(her, me)
+    video = make_video(me, people=(her,))
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # queued, for no worker
+    mine, _ = services.job_submit(author=me, prompt="@astro.owner juggling", duration_s=2)
+    GenerationJob.objects.filter(pk=mine.pk).update(video_id=video.pk, status=GenerationJob.Status.PUBLISHED)
+    someone = make_user("some.one")
+    while True:  # their remix before my job in id order (ids are random), as jobs are held
+        remix, _ = services.job_submit(author=someone, prompt="a cat juggling on a unicycle", duration_s=2)
+        if remix.pk < mine.pk:
+            break
+        GenerationJob.objects.filter(pk=remix.pk).delete()
+    GenerationJob.objects.filter(pk=remix.pk).update(remix_of_id=video.pk)
+
+    held, go_on = threading.Event(), threading.Event()
+    hold_for_deleting = feed_services.videos_hold_for_deleting
+
+    def pause_then_hold(**kwargs: Any) -> None:  # her and me held; the videos' jobs not yet
+        if threading.current_thread().name == "take back" and not held.is_set():
+            held.set()
+            go_on.wait(timeout=30)
+        hold_for_deleting(**kwargs)
+
+    monkeypatch.setattr(feed_services, "videos_hold_for_deleting", pause_then_hold)
+    errors = _second_while_first_pauses(
+        lambda: TAKINGS_BACK_WITH_VIDEOS[taking_back](User.objects.get(pk=her.pk), User.objects.get(pk=me.pk)),
+        lambda: HOLDING_ME[holding_me](User.objects.get(pk=me.pk), User.objects.get(pk=someone.pk)),
+        held,
+        go_on,
+        names=("take back", holding_me),
+    )
+
+    assert errors == []
+    assert not Video.objects.filter(pk=video.pk).exists()
+    remix.refresh_from_db()
+    assert remix.remix_of_id is None
+    if holding_me == "follow":
+        assert Follow.objects.filter(follower=someone, followee=me).exists()
+    else:
+        assert Block.objects.filter(blocker=someone, blocked=me).exists()
