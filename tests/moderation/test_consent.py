@@ -175,6 +175,41 @@ def test_a_face_in_an_upload_however_it_is_turned_is_checked_too(me, make_user, 
     assert ("reference_face", None, "owner") in reasons(consent.check(me, "me, animated", reference_image=own))
 
 
+def noisy(image: np.ndarray, noise: str) -> np.ndarray:
+    rng = np.random.default_rng(7)
+    if noise == "grain":
+        return np.clip(image + rng.normal(0, 80, image.shape), 0, 255).astype(np.uint8)
+    speckled = image.copy()  # salt and pepper on three pixels in ten
+    where = rng.random(image.shape[:2])
+    speckled[where < 0.15], speckled[where > 0.85] = 0, 255
+    return speckled
+
+
+@pytest.mark.parametrize("noise", ["grain", "salt and pepper"])
+def test_a_face_in_an_upload_hidden_under_noise_is_checked_too(me, make_user, activate_cameo, noise):
+    """Noise added to a photo hid its face from the detector (nobody was in it, so it was allowed),
+    while the model, which denoises as it draws, animates the person in it. Under this much noise
+    the face may be too spoilt to tell whose it is: unknown, refused all the same. A photo of nobody
+    under the same noise is still allowed."""
+    from skimage import data
+
+    from cameos.likeness.faces import engine
+
+    owner = make_user("astro")
+    activate_cameo(owner, template=faces.template("astronaut"), audience="only_me")
+    image = noisy(photo_of(("astronaut",)), noise)
+    assert engine().detect(image) == []  # all the detector saw of it before
+    for stage in ("submit", "start"):
+        decision = consent.check(me, "this, animated", reference_image=image, stage=stage)
+        assert not decision.allowed
+        assert {(source, reason) for source, _, reason in reasons(decision)} <= {
+            ("reference_face", "not_available"),
+            ("reference_face", "unknown_face"),
+        }, (stage, reasons(decision))
+    nobody = noisy(np.ascontiguousarray(data.coffee()[:, :, ::-1]), noise)
+    assert consent.check(me, "this, animated", reference_image=nobody).allowed
+
+
 @pytest.mark.parametrize(
     "display, prompt",
     [("Taylor Brooks", "Brooks, Taylor Swift on stage"), ("Jordan Taylor", "Jordan Taylor Swift on stage")],
