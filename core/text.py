@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from confusable_homoglyphs import categories
 from confusable_homoglyphs.utils import load
@@ -185,7 +186,7 @@ def _fold_entry(cp: int) -> int | str | None:
     if unicodedata.combining(ch) or unicodedata.category(ch) == "Me":
         return None  # accents (the text is decomposed first)
     if ch.isalpha():
-        return _ascii_twin(ch, strict=False) or _small_capital(ch) or cp
+        return _ascii_twin(ch, strict=False) or _small_capital(ch) or _decorated(ch) or cp
     return cp
 
 
@@ -198,6 +199,20 @@ def _small_capital(ch: str) -> str | None:
     'ɪ'), so "ᴍᴀʀɪsᴏʟ" folded to "ᴍᴀʀisoʟ" and named no one."""
     found = _SMALL_CAPITAL.fullmatch(unicodedata.name(ch, ""))
     return found.group(1).lower() if found else None
+
+
+_DECORATED = re.compile(r"LATIN (?:SMALL|CAPITAL) LETTER ([A-Z]) WITH .+")
+
+
+def _decorated(ch: str) -> str | None:
+    """The letter a Latin letter with a hook, a tail, a curl or a stroke is, by its Unicode name
+    ('ƈ' LATIN SMALL LETTER C WITH HOOK → 'c', 'ɱ' M WITH HOOK → 'm'), in its case. Unlike an
+    accent, such a mark is part of the character (no decomposition drops it), and TR39 has a twin for
+    only some ('ɗ', 'ƙ'), so "Ƈher" folded to "ƈher" and named no one."""
+    found = _DECORATED.fullmatch(unicodedata.name(ch, ""))
+    if found is None:
+        return None
+    return found.group(1) if ch.isupper() else found.group(1).lower()
 
 
 _FOLD = _Lazy(_fold_entry)
@@ -246,17 +261,78 @@ def _resolve_lookalike(word: str) -> str:
     return unicodedata.normalize("NFC", "".join(out))
 
 
+# Bidi controls that open a span (embeddings, overrides, isolates) and what each does to the order of
+# the characters in it: R, a right-to-left override, shows them reversed; the others keep the order of
+# Latin text. PDF closes the last embedding or override, PDI the last isolate and what it holds.
+_BIDI_OPEN = {"\u202a": "", "\u202b": "", "\u202d": "", "\u202e": "R", "\u2066": "i", "\u2067": "i", "\u2068": "i"}
+_PARAGRAPH = re.compile("([\n\r\x1c-\x1e\x85\u2029])")  # closes every span
+_RTL_RUN = re.compile("([\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]+)")  # Hebrew, Arabic…: right to left anyway
+_MIRRORED = str.maketrans("()[]{}<>«»", ")(][}{><»«")  # drawn mirrored in a right-to-left span
+
+
+def _shown_order(text: str) -> str:
+    """Text with each right-to-left override (U+202E) written in the order it is shown: "\u202eamabO
+    kcaraB" shows "Barack Obama" and is stored so, or a name could be shown to people and to the
+    gate in two orders. A span ends at its PDF or at the paragraph's end; spans inside it are shown as
+    blocks in reverse order (an override inside it, a block shown the other way round once more), a
+    bracket mirrored, and a run of Hebrew or Arabic letters, right to left anyway, kept as written."""
+    if "\u202e" not in text:
+        return text
+    out = []
+    for paragraph in _PARAGRAPH.split(text):
+        root: list[Any] = []  # characters, and (kind, [what the span holds]) for a span
+        stack: list[tuple[str, list[Any]]] = [("", root)]
+        for ch in paragraph:
+            if ch in _BIDI_OPEN:
+                span: list[Any] = []
+                stack[-1][1].append((_BIDI_OPEN[ch], span))
+                stack.append((_BIDI_OPEN[ch], span))
+            elif ch == "\u202c":  # PDF: not past an isolate
+                if len(stack) > 1 and stack[-1][0] != "i":
+                    stack.pop()
+            elif ch == "\u2069":  # PDI: the last isolate and everything opened inside it
+                if any(kind == "i" for kind, _ in stack[1:]):
+                    while stack.pop()[0] != "i":
+                        pass
+            else:
+                stack[-1][1].append(ch)
+        out.append(_shown(root, reverse=False))
+    return "".join(out)
+
+
+def _shown(items: list[Any], *, reverse: bool) -> str:
+    """A span's characters and inner spans in the order shown (_shown_order)."""
+    parts: list[str] = []
+    run: list[str] = []
+    for item in [*items, None]:
+        if isinstance(item, str):
+            run.append(item)
+            continue
+        if run:
+            parts.append(_flipped("".join(run)) if reverse else "".join(run))
+            run = []
+        if item is not None:
+            parts.append(_shown(item[1], reverse=item[0] == "R"))
+    return "".join(reversed(parts) if reverse else parts)
+
+
+def _flipped(run: str) -> str:
+    pieces = _RTL_RUN.split(run)  # odd positions: Hebrew or Arabic, kept as written
+    return "".join(p if n % 2 else p[::-1].translate(_MIRRORED) for n, p in reversed(list(enumerate(pieces))))
+
+
 def canonical(text: str, *, strict: bool = True) -> str:
     """The one form of a prompt that is stored, checked and read by the video model: NFKC, invisible
-    characters removed, whitespace collapsed, and words that disguise Latin with look-alike letters of
-    other alphabets written in Latin. A prompt written in one other alphabet is left as written.
+    characters removed, whitespace collapsed, words that disguise Latin with look-alike letters of
+    other alphabets written in Latin, and text behind a right-to-left override in the order it is
+    shown (`_shown_order`). A prompt written in one other alphabet is left as written.
 
     Raises MixedScript for a word that mixes Latin with a letter that has no Latin look-alike
     (`strict=False` leaves such a word as it is)."""
     if text.isascii():
         return " ".join(text.translate(_VISIBLE).split())  # the common case: only control characters go
     # Invisibles go first too: one between a letter and its accent would keep NFKC from composing them.
-    text = unicodedata.normalize("NFKC", text.translate(_VISIBLE)).translate(_VISIBLE)
+    text = unicodedata.normalize("NFKC", _shown_order(text).translate(_VISIBLE)).translate(_VISIBLE)
     words = text.split()
     out: list[str] = []
     lookalike: list[int] = []  # words in another alphabet that may be Latin in disguise

@@ -31,7 +31,7 @@ def test_a_look_alike_letter_inside_a_latin_word_is_written_in_latin(written, st
         (f"Tay{ZWSP}lor Swift", "Taylor Swift"),
         (f"Tay{ZWJ}lor Sw{ZWNJ}ift", "Taylor Swift"),
         (f"Tay{SOFT_HYPHEN}lor", "Taylor"),
-        (f"{RLO}tfiws rolyat", "tfiws rolyat"),  # a bidi override shows one thing and stores another
+        (f"{RLO}tfiws rolyat", "taylor swift"),  # a right-to-left override: stored as it is shown
         (f"O{VS16}bama", "Obama"),
         (f"{BOM}Obama", "Obama"),
         ("Oba\u034fma", "Obama"),  # combining grapheme joiner
@@ -39,6 +39,26 @@ def test_a_look_alike_letter_inside_a_latin_word_is_written_in_latin(written, st
     ],
 )
 def test_invisible_characters_are_removed_and_spaces_collapsed(written, stored):
+    assert canonical(written) == stored
+
+
+PDF, LRO, RLE, RLI, PDI = "\u202c", "\u202d", "\u202b", "\u2067", "\u2069"
+
+
+@pytest.mark.parametrize(
+    ("written", "stored"),
+    [
+        (f"with {RLO}amabO kcaraB{PDF} surfing", "with Barack Obama surfing"),  # the span only
+        (f"{RLO}amabO{PDF} and {RLO}tfiwS{PDF}", "Obama and Swift"),
+        (f"{RLO}(amabO){PDF}", "(Obama)"),  # brackets are drawn mirrored
+        (f"{RLO}{LRO}Barack Obama{PDF}{PDF}", "Barack Obama"),  # an override inside: shown as written
+        (f"{RLO}{RLE}Barack{PDF} gniws{PDF}", "swing Barack"),  # inner spans are blocks
+        (f"{RLI}{RLO}amabO{PDI} kcaraB", "Obama kcaraB"),  # PDI closes the override inside its isolate
+        (f"{RLO}amabO\nkcaraB", "Obama kcaraB"),  # a paragraph's end closes it
+        (f"{RLO}\u05e9\u05dc\u05d5\u05dd dlrow{PDF}", "world \u05e9\u05dc\u05d5\u05dd"),  # Hebrew: as written
+    ],
+)
+def test_text_behind_a_right_to_left_override_is_stored_as_it_is_shown(written, stored):
     assert canonical(written) == stored
 
 
@@ -126,6 +146,7 @@ def test_canonical_text_is_its_own_canonical_form(prompt):
         ("m1ke k1ll 0bama", "m1ke k1ll 0bama"),  # ASCII is never mapped: leetspeak is another check's
         ("rn", "rn"),
         ("\u1d0d\u1d00\u0280\u026a\ua731\u1d0f\u029f", "marisol"),  # small capitals: ᴍᴀʀɪꜱᴏʟ
+        ("\u0187her \u0271odi \u024buen", "cher modi quen"),  # letters with a hook: Ƈ, ɱ, ɋ
     ],
 )
 def test_fold_is_the_form_checks_match(text, folded):
