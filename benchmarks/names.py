@@ -11,14 +11,17 @@ word (moderation.names._ORDINARY: "Rose", "Young", "King") is left out, as a reg
 would have few of those, and the real people's own names are never drawn.
 
 Each prompt of tests/data/names_adversarial.jsonl and names_benign.jsonl goes through
-core.text.canonical (as on submit) and NameIndex.find. Reported:
+core.text.canonical (as on submit) and NameIndex.find, and so do its plain readings
+(moderation.names.plain_readings: upside-down text, letters drawn out..., as the consent gate reads
+them; not the gate's romanised reading, which needs Django). Reported:
   - recall per category of the adversarial set: the prompt's person is among the hits. The
     `description` prompts name nobody: they are for the meaning match in the worker, and only
     listed as "needs the meaning match" (with any name the fast pass found in them anyway);
   - false refusals per category of the benign set: any hit at all (a synthetic person too);
   - find's latency per prompt, p50 and p99 (each prompt's fastest of --repeat runs, so that a busy
     machine's scheduler is not measured): cold (the per-word cache cleared before every run: every
-    word looked up for the first time) and warm (the cache filled, as in a running process);
+    word looked up for the first time) and warm (the cache filled, as in a running process); and,
+    warm, what the plain readings add (plain_readings and a find of each);
   - the time to build the index and the memory it keeps (tracemalloc, a second build).
 """
 
@@ -135,6 +138,31 @@ def timings(index, prompts: list[str], repeat: int, *, cold: bool) -> list[float
     return out
 
 
+def read(index, prompt: str, plain_readings) -> list:  # type: ignore[no-untyped-def,type-arg]
+    """The hits of a canonical prompt and of its plain readings, each person once (as the gate reads)."""
+    hits = index.find(prompt)
+    people = {h.person for h in hits}
+    for reading in plain_readings(prompt):
+        more = [h for h in index.find(reading) if h.person not in people]
+        people.update(h.person for h in more)
+        hits += more
+    return hits
+
+
+def plain_timings(index, prompts: list[str], repeat: int, plain_readings) -> list[float]:  # type: ignore[no-untyped-def]
+    """Milliseconds per prompt the plain readings add (the fastest of `repeat` runs)."""
+    out = []
+    for prompt in prompts:
+        best = float("inf")
+        for _ in range(repeat):
+            t = time.perf_counter()
+            for reading in plain_readings(prompt):
+                index.find(reading)
+            best = min(best, time.perf_counter() - t)
+        out.append(best * 1000)
+    return out
+
+
 def score(rows: list[dict], found: list, *, adversarial: bool) -> tuple[Counter[str], Counter[str], list[str]]:  # type: ignore[type-arg]
     """Per category: prompts, and those found (adversarial: its person among the hits) or refused
     (benign: any hit); and the lines worth reading (misses, refusals, descriptions with a hit)."""
@@ -165,7 +193,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from core.text import canonical
-    from moderation.names import NameIndex, normalise
+    from moderation.names import NameIndex, normalise, plain_readings
 
     people = registry()
     taken = {normalise(n) for n, aliases, _ in people for n in [n, *aliases]}
@@ -187,8 +215,9 @@ def main() -> None:
     benign = [json.loads(line) for line in (DATA / "names_benign.jsonl").read_text().splitlines()]
     prompts = [canonical(r["prompt"], strict=False) for r in adversarial + benign]
     cold = timings(index, prompts, args.repeat, cold=True)
-    found = [index.find(prompt) for prompt in prompts]
+    found = [read(index, prompt, plain_readings) for prompt in prompts]
     warm = timings(index, prompts, args.repeat, cold=False)
+    readings = plain_timings(index, prompts, args.repeat, plain_readings)
     total, caught, notes = score(adversarial, found[: len(adversarial)], adversarial=True)
     shown, refused, refusals = score(benign, found[len(adversarial) :], adversarial=False)
 
@@ -201,6 +230,11 @@ def main() -> None:
         f"find per prompt ({len(prompts)} prompts, best of {args.repeat}): "
         f"cold p50 {statistics.median(cold):.3f} ms, p99 {percentile(cold, 0.99):.3f} ms, max {max(cold):.2f} ms; "
         f"warm p50 {statistics.median(warm):.3f} ms, p99 {percentile(warm, 0.99):.3f} ms, max {max(warm):.2f} ms"
+    )
+    print(
+        f"plain readings added per prompt (warm): p50 {statistics.median(readings):.3f} ms, "
+        f"p99 {percentile(readings, 0.99):.3f} ms, max {max(readings):.2f} ms "
+        f"({sum(bool(plain_readings(p)) for p in prompts)} prompts have one)"
     )
     print("(cold: every word of the prompt looked up for the first time; warm: the per-word cache filled)\n")
     print("| set | category | prompts | found (adversarial) / refused (benign) | rate |")

@@ -346,15 +346,21 @@ def _name_subjects(prompt: str, resolver: _Resolver, shown: set[int], named: set
     a subject like a mention; so is a cameo owner who protects their name (unless mentioned already)."""
     hits = name_index().find(prompt)
     found = {h.person for h in hits}
-    for reading in plain_readings(prompt):
-        # Struck-through or stacked accents, boxed letters, a letter drawn out ("Quenbyyyy"): read plain.
+    readings = plain_readings(prompt)
+    for reading in readings:
+        # Struck-through or stacked accents, boxed letters, a letter drawn out ("Quenbyyyy"), upside-down
+        # text: read plain.
         more = [h for h in name_index().find(reading) if h.person not in found]
         found.update(h.person for h in more)
         hits += more
-    if not prompt.isascii():
-        # A name in another alphabet ("Барак Обама", "バラク・オバマ") is read in Latin letters too
-        # (anyascii: each character's usual romanisation), where the index's spellings find it.
-        hits += [h for h in name_index().find(_romanized(prompt)) if h.person not in found and _romanized_name(h)]
+    for text in (prompt, *readings):
+        if not text.isascii():
+            # A name in another alphabet ("Барак Обама", "バラク・オバマ", drawn out: "Обамааа") is read in
+            # Latin letters too (anyascii: each character's usual romanisation), where the index's
+            # spellings find it.
+            more = [h for h in name_index().find(_romanized(text)) if h.person not in found and _romanized_name(h)]
+            found.update(h.person for h in more)
+            hits += more
     if not hits:
         return []
     registry = [h.person for h in hits if h.person.kind == "registry"]

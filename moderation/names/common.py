@@ -34,6 +34,6 @@ class Hit:
     person: Person
     text: str  # the words of the prompt that matched, as read (folded, leetspeak decoded)
     # "exact"; "alias" (one of the entry's aliases); "joined" (fewer word breaks than the name:
-    # "TaylorSwift", "#BarackObama"); "reversed" (surname first, with a comma: "Musk, Elon");
+    # "TaylorSwift", "#BarackObama"); "reversed" (surname first: "Musk, Elon", "Musk Elon");
     # "spaced" (letters spaced or dotted out); "leet"; "fuzzy" (letters wrong).
     how: str = "exact"

@@ -7,9 +7,10 @@ Matching (`NameIndex.find`), per view, at each token, with no loop over the name
   "taylor swift", "taylorswift" and "robert deniro" name Robert De Niro or Taylor Swift, while
   "in a garten" has a break that "Ina Garten" has not. A name written in capitalised parts may have
   more ("Xi Jin Ping"), and so may an entry's own name of several words (not an alias: "money may
-  weather") written in lower case with a word of it cut in two by a space alone, into pieces of 2
-  letters or more that are not both ordinary words ("tay lor swift", "taylor swi ft"; not "Giuseppe,
-  con te", "emmas tone"; a window may have 2 tokens more than the longest name has words). A
+  weather") written in lower case, or with a capital only where a word of it starts, with a word of
+  it cut in two by a space alone, into pieces of 2 letters or more that are not both ordinary words
+  ("tay lor swift", "taylor swi ft", "Tay lor Swift"; not "Giuseppe, con te", "emmas tone"; a window
+  may have 2 tokens more than the longest name has words). A
   capitalised one-word name in the plural is that name ("the Obamas").
 - With letters wrong, word by word ("Barak Obama", "Tayler Swfit"): each token's candidate name words
   come from a symmetric-delete index of the distinct words of all names (every word with up to 1
@@ -28,7 +29,8 @@ Matching (`NameIndex.find`), per view, at each token, with no loop over the name
   the prompts could be a typo of is cached (a process sees the same words again and again; at most
   `_CACHE_SIZE` words, then the cache starts over).
 - Surname first, with a comma ("Musk, Elon"): a two-word name's joined form read the other way
-  round, exactly spelt, under the same ordinary-word rules.
+  round, exactly spelt, under the same ordinary-word rules; without the comma ("Musk Elon") only
+  under stricter ones (`_reversed`).
 - Names in scripts that put no space between words (Chinese and Japanese characters, kana, Thai) or a
   particle right after a name (Korean): a registry name or alias in them ("特朗普", "ドナルド・トランプ",
   "도널드 트럼프") is found inside a run of those scripts, the spaces, dots, hyphens, underscores and
@@ -275,6 +277,7 @@ class NameIndex:
         self._unspaced: dict[str, int] = {}  # a name in the scripts of _UNSPACED, separators left out → id
         self._unspaced_lengths: dict[str, list[int]] = {}  # its first two letters → lengths, longest first
         self.longest = 1  # words in the longest way of writing a name
+        self._given: set[str] = set()  # the first words of the entries' own names of several words
         self._max_len = 0  # letters in the longest
         labels: dict[tuple[str, int], str] = {}  # each person's name as folded words (what is an alias)
         for name, person in entries:
@@ -330,6 +333,7 @@ class NameIndex:
             self._max_len = max(self._max_len, len(form))
             _put(self._exact, form.replace("l", "i"), (nid, breaks_of, form))
         self._flags.append(_flags_of(base, alias=alias))
+        self._given.update(base[:1] if len(base) > 1 and not alias else ())
         if not joined.isalpha():
             self._words_with_digits.update(w for w in base if not w.isalpha())
 
@@ -497,9 +501,18 @@ class NameIndex:
         """A two-word name written surname first, with a comma, as lists and forms write it: "Musk,
         Elon", "Swift, Taylor". Exactly spelt, under the ordinary-word rules of the name in order,
         and an ordinary word of it capitalised: "the bird was swift, taylor made the nest" names no
-        one, "Swift, Taylor" does."""
-        for first, second in itertools.pairwise(toks):
-            if first.brk or "," not in text[first.end : second.start]:
+        one, "Swift, Taylor" does. Without the comma ("Musk Elon") only an entry's own name (not an
+        alias), both words capitalised outside Title Case, a surname that is no ordinary word ("we
+        met Major John", "Brown Gordon setter", and so "Swift Taylor" too) and no entry's first name
+        ("Jordan Michael" may be someone called Jordan), and the two words on their own: not after
+        "the", "a" or "an", nor beside another capitalised word ("at the Hilton Paris", "Hilton Paris
+        Opera")."""
+        for n, (first, second) in enumerate(itertools.pairwise(toks)):
+            if first.brk:
+                continue
+            gap = text[first.end : second.start]
+            comma = "," in gap
+            if not comma and (gap != " " or titled or not (first.upper and second.upper) or not self._alone(toks, n)):
                 continue
             cls = second.cls + first.cls
             got = self._exact.get(cls)
@@ -507,9 +520,20 @@ class NameIndex:
                 two_words = self._base_mask[nid] == 1 << len(second.cls)
                 spelt = second.amb or first.amb or second.form + first.form == joined
                 window = [second, first]
-                if two_words and spelt and self._allowed(nid, window, window, titled):
-                    words = f"{first.form}, {second.form}"
+                own = comma or not self._flags[nid] & _ALIAS  # without the comma, not an alias
+                if own and two_words and spelt and self._allowed(nid, window, window, titled):
+                    words = f"{first.form}{',' if comma else ''} {second.form}"
                     found.append((first.start, second.end, nid, 0, "reversed", words))
+
+    def _alone(self, toks: list[_Tok], n: int) -> bool:
+        """Tokens n and n + 1, a name surname first, stand on their own (_reversed)."""
+        first = toks[n]
+        if first.form in self._given or first.form in _ORDINARY:
+            return False
+        if n and not toks[n - 1].brk and (toks[n - 1].upper or toks[n - 1].form in ("the", "a", "an")):
+            return False
+        after = toks[n + 2] if n + 2 < len(toks) and not toks[n + 1].brk else None
+        return after is None or not after.upper
 
     def _unspaced_in(self, text: str, found: list[_Finding]) -> None:
         """Names in scripts without spaces inside a run of those scripts, separators left out: "特朗普在跳舞",
@@ -765,18 +789,23 @@ def _everyday_elsewhere(text: str, start: int, stop: int) -> bool:
 
 
 def _in_pieces(window: list[_Tok], mask: int, breaks: int, text: str) -> bool:
-    """A name of several words (`breaks`: its word breaks; `mask`: the window's) written in lower case
-    with words of it cut in two, by a space alone, into pieces of 2 letters or more that are not both
-    ordinary words: "tay lor swift", "taylor swi ft" (not "in a garten", "emmas tone", "Giuseppe, con te",
-    "ta yl or swift")."""
+    """A name of several words (`breaks`: its word breaks; `mask`: the window's) written in lower case,
+    or with a capital only where a word of it starts, with words of it cut in two, by a space alone,
+    into pieces of 2 letters or more that are not both ordinary words: "tay lor swift", "taylor swi
+    ft", "Tay lor Swift" (not "in a garten", "emmas tone", "Giuseppe, con te", "ta yl or swift", "Tay
+    Lor", which is capitalised parts)."""
     if not breaks or breaks & ~mask:
         return False  # a one-word name (two words run together are too often one), or a break straddled
     words: list[list[_Tok]] = []
     at = 0
     for n, t in enumerate(window):
-        if t.anyupper or (n and text[window[n - 1].end : t.start] != " "):
+        if n and text[window[n - 1].end : t.start] != " ":
             return False
-        if not words or breaks >> at & 1:
+        starts = not words or breaks >> at & 1
+        # a capital only where a word of the name starts, the rest in lower case ("Tay lor Swift")
+        if t.anyupper and not (starts and t.upper and text[t.start + 1 : t.end].islower()):
+            return False
+        if starts:
             words.append([])
         words[-1].append(t)
         at += len(t.cls)

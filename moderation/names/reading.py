@@ -412,6 +412,15 @@ _ASIDE = re.compile(r" [\"“„«‘'(\[][^\"“”„«»‘’'()\[\]]{1,40}[
 _HYPHENATED = re.compile(r"(?<=[^\W\d_])- (?=[^\W\d_])")
 # A letter written three times or more in a row ("Quenbyyyy", "Mariiisol"): one letter drawn out.
 _DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
+# Upside-down text: each letter turned (the letters of "upside-down text" generators), the text read
+# from its end. No library maps these: TR39 and anyascii give a turned letter's look-alike, not the
+# letter turned ('ɔ' is "o" to anyascii, 'ɥ' "y", 'ʌ' "a"), and q, p, u, n, d, b turned are other
+# ASCII letters. The letters below that no Latin text writes turned start the reading.
+_TURNED_LETTERS = "ɐɔǝɟƃɥᴉɾʞɯɹʇʌʍʎ∀ꓭƆꓷƎℲ⅁ꓘꓶԀꝹꓤꓕ∩Λ⅄"
+_TURNED = str.maketrans(
+    _TURNED_LETTERS + "qpdbunMW", "acefghijkmrtvwyABCDEFGKLPQRTUVYbdpqnuWM"
+)  # ſ (J) is s after NFKC
+_ANY_TURNED = re.compile(f"[{_TURNED_LETTERS}]")
 
 
 def plain_readings(text: str) -> list[str]:
@@ -421,11 +430,17 @@ def plain_readings(text: str) -> list[str]:
     out), letters in boxes NFKC leaves as symbols ("🅼🅰🆁🅸🆂🅾🅻", "🅜", the regional indicators of
     flags) as those letters, without words in quotes or brackets between two words (a nickname
     between the words of a name: 'Elon "rocket man" Musk'), a word hyphenated across a line whole
-    ("Mari-\nsol"), and a letter drawn out ("Quenbyyyy")
-    once and twice (a name may have it twice: "Keeeelan"). Empty when the prompt has none of these."""
+    ("Mari-\nsol"), a letter drawn out ("Quenbyyyy", "Обамааа") once and twice (a name may have it
+    twice: "Keeeelan"), "ǫ" as the q it is in small capitals ("ǫᴜᴇᴇɴ"; else it is o), and upside-down
+    text ("ɐɯɐqO ʞɔɐɹɐq") turned and read from its end (`_TURNED`). Empty when the prompt has none of
+    these."""
     plain = _GENERIC_MARK.sub("", text).translate(_BOXED)  # NFKC composed what has a letter of its own
     plain = _HYPHENATED.sub("", _ASIDE.sub("", plain))
     readings = [plain] if plain != text else []
     if _DRAWN_OUT.search(plain):
         readings += [_DRAWN_OUT.sub(r"\1", plain), _DRAWN_OUT.sub(r"\1\1", plain)]
+    if "ǫ" in plain or "Ǫ" in plain:
+        readings.append(plain.replace("ǫ", "q").replace("Ǫ", "Q"))
+    if _ANY_TURNED.search(plain):
+        readings.append(plain[::-1].translate(_TURNED))
     return readings

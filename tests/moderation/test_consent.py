@@ -569,3 +569,46 @@ def test_a_nickname_in_quotes_between_the_words_of_a_protected_name_is_refused(a
 def test_words_in_quotes_between_ordinary_words_name_no_one(api, registry, prompt):
     registry("Marisol Quenby", "Quen")
     assert api.post("/api/v1/consent/check", {"prompt": prompt}, format="json").json()["allowed"] is True
+
+
+# Evasions a red-team found after those above: each named no one before.
+RED_TEAMED = [
+    "Musk Elon dancing on Mars",  # surname first without a comma
+    "Tay lor Swift singing in the rain",  # a capitalised word cut by a space
+    "\u202eamabO kcaraB\u202c surfing",  # reversed behind a right-to-left override: shown "Barack Obama"
+    "ƃuᴉɟɹns ɐɯɐqO ʞɔɐɹɐq",  # upside down (each letter turned, read from the end): Barack Obama surfing
+    "ɯɐǝɹɔ ǝɔᴉ ƃuᴉʇɐǝ ɐɯɐqO",  # upside down alone: Obama eating ice cream
+    "ǫᴜᴇɴ on stage",  # small capitals, whose q is "ǫ"
+    "Ɋuen on stage",  # a Q with a hook tail
+    "Обамаааа на сцене",  # a letter drawn out in another alphabet
+]
+
+
+@pytest.mark.parametrize("prompt", RED_TEAMED)
+def test_a_protected_name_written_in_a_red_teamed_way_is_refused(api, registry, prompt):
+    registry("Marisol Quenby", "Quen")
+    preflight = api.post("/api/v1/consent/check", {"prompt": prompt}, format="json").json()
+    assert preflight["allowed"] is False, preflight
+    assert [(s["source"], s["reason"]) for s in preflight["subjects"]] == [("name", "protected_person")]
+    response = api.post("/api/v1/generations", {"prompt": prompt, "duration_s": 2}, format="json")
+    assert response.status_code == 403, response.json()
+    assert response.json()["error"] == "consent_required"
+    assert not GenerationJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "we met Major John at the base",
+        "a weekend at the Hilton Paris Opera",
+        "Happy Holiday Billie! a cake with candles",
+        "Jordan Michael dunking a basketball",
+        "Tay lor made suits in a shop window",
+        "Ba rack of lamb on a plate",
+        "Me din de Kofi, ɔyɛ adwuma wɔ Accra",  # Twi: letters also used upside down, read plain here
+    ],
+)
+def test_ordinary_prompts_like_those_stay_free(api, registry, prompt):
+    """Against the starter registry (Paris Hilton, Billie Holiday, John Major, Michael Jordan)."""
+    body = api.post("/api/v1/consent/check", {"prompt": prompt}, format="json").json()
+    assert body["allowed"] is True, body

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from core.text import canonical
-from moderation.names import HOWS, NameIndex, Person
+from moderation.names import HOWS, NameIndex, Person, plain_readings
 
 DATA = Path(__file__).parents[1] / "data"
 TECHNIQUES = (
@@ -65,7 +65,12 @@ def index():
 
 
 def found(index, prompt):
-    return [h.person.label for h in index.find(canonical(prompt, strict=False))]
+    """Who the prompt names, read as the consent gate reads it: canonical, then also plain."""
+    text = canonical(prompt, strict=False)
+    labels = [h.person.label for h in index.find(text)]
+    for reading in plain_readings(text):
+        labels += [h.person.label for h in index.find(reading) if h.person.label not in labels]
+    return labels
 
 
 # --- the data sets ---------------------------------------------------------------------------------
@@ -191,10 +196,22 @@ def test_descriptions_are_left_to_the_meaning_match(index):
         ("Obama,Barack giving a speech", "Barack Obama", "reversed"),
         ("tay lor swift singing", "Taylor Swift", "spaced"),  # a word of the name in pieces
         ("taylor swi ft on a boat", "Taylor Swift", "spaced"),
+        ("Tay lor Swift singing", "Taylor Swift", "spaced"),  # capitals where the name's words start
+        ("Ba rack Obama waving", "Barack Obama", "spaced"),
+        ("Musk Elon dancing", "Elon Musk", "reversed"),  # surname first without the comma
+        ("a photo of Obama Barack", "Barack Obama", "reversed"),
+        ("\u202eamabO kcaraB\u202c surfing", "Barack Obama", "exact"),  # shown "Barack Obama" (RLO)
+        ("\u0187her singing", "Cher", "exact"),  # Ƈ, C with a hook
     ],
 )
 def test_technique(prompt, who, how):
-    people = [*_people(), ("J. K. Rowling", [], ""), ("Kid Rock", [], ""), ("Rowan Atkinson", ["Mr. Bean"], "")]
+    people = [
+        *_people(),
+        ("J. K. Rowling", [], ""),
+        ("Kid Rock", [], ""),
+        ("Rowan Atkinson", ["Mr. Bean"], ""),
+        ("Cher", [], ""),
+    ]
     idx = _index_of(people)
     hits = idx.find(canonical(prompt, strict=False))
     assert [(h.person.label, h.how) for h in hits] == [(who, how)]
@@ -292,7 +309,7 @@ def test_word_breaks_must_be_the_names():
     assert [h.how for h in idx.find("ina garten cooking")] == ["exact"]
 
 
-def test_a_word_of_a_name_cut_in_two_in_lower_case():
+def test_a_word_of_a_name_cut_in_two():
     idx = NameIndex(
         [
             (name, Person("registry", n, name))
@@ -309,9 +326,33 @@ def test_a_word_of_a_name_cut_in_two_in_lower_case():
     assert idx.find("giuseppe con-te") == []  # a hyphen
     assert idx.find("three emmas tone their muscles") == []  # a piece across the name's break
     assert idx.find("Tay Lor Swift On Stage Tonight Live") == []  # Title Case: capitals say nothing
-    assert idx.find("Tay lor swift") == []  # in lower case only
+    assert [h.person.id for h in idx.find("Tay lor swift")] == [2]  # a capital where a word starts
+    assert idx.find("TAY lor swift") == []  # no other capitals
+    assert idx.find("Tay lOr swift") == []
     nickname = NameIndex([("Money Mayweather", Person("registry", 1, "Floyd Mayweather"))])
     assert nickname.find("money may weather the storm") == []  # an alias: often everyday words
+
+
+def test_a_name_surname_first_without_a_comma_needs_two_capitalised_words_on_their_own():
+    idx = _index_of(
+        [
+            *_people(),
+            ("Jordan Peterson", [], ""),
+            ("Paris Hilton", [], ""),
+            ("John Major", [], ""),
+            ("Billie Holiday", [], ""),
+        ]
+    )
+    assert found(idx, "Musk Elon dancing") == ["Elon Musk"]
+    assert found(idx, "Obama Barack giving a speech. Then rain") == ["Barack Obama"]
+    assert found(idx, "musk elon dancing") == []  # lower case
+    assert found(idx, "Jordan Michael dunking") == []  # Jordan is someone's first name: a Jordan Michael
+    assert found(idx, "Swift Taylor singing") == []  # an ordinary word as the surname: only with the comma
+    assert found(idx, "we met Major John at the base") == []
+    assert found(idx, "a weekend at the Hilton Paris") == []  # after "the"
+    assert found(idx, "Hilton Paris Opera lobby") == []  # beside another capitalised word
+    assert found(idx, "Happy Holiday Billie!") == []
+    assert found(idx, "Musk Elon On Stage Tonight Live") == []  # Title Case
 
 
 def test_a_number_without_which_one_word_is_left_is_part_of_the_name():
