@@ -531,12 +531,18 @@ def _face_subjects(
 def _apply_restrictions(
     subjects: list[Subject], prompt: str, author: User, rules: dict[int, list[str]], *, semantic: bool
 ) -> list[Subject]:
-    """A cameo's restrictions refuse prompts that break them (not for its owner's own videos)."""
+    """A cameo's restrictions refuse prompts that break them (not for its owner's own videos). The
+    prompt is read as the model reads it: with the instructions the other allowed cameos' owners add
+    to it (generation.backends.base.RenderRequest.full_prompt), each read on its own as well, so that
+    a co-star's "always drinking beer" breaks "no drinking" as the same words in the prompt do. An
+    owner's own instructions never break their own rules."""
     wanted = {s.cameo_id for s in subjects if s.allowed and s.cameo_id is not None and s.user_id != author.pk}
+    added = {s.cameo_id: s.instructions for s in subjects if s.allowed and s.cameo_id is not None and s.instructions}
     broken: set[int] = set()
     for cameo_id in wanted:
         items = rules.get(cameo_id) or []
-        if items and restriction_rules.broken(prompt, items, semantic=semantic):
+        texts = [prompt, *(text for other, text in added.items() if other != cameo_id)]
+        if items and any(restriction_rules.broken(text, items, semantic=semantic) for text in texts):
             broken.add(cameo_id)
     return [
         Subject(**{**s.__dict__, "allowed": False, "why": "restriction", "instructions": ""})

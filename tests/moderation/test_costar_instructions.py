@@ -1,0 +1,55 @@
+"""A cameo's restrictions read everything the model reads in that video: the prompt and the
+instructions the other people in it added to every prompt that uses them (the backend appends them:
+generation.backends.base.RenderRequest.full_prompt). Before, a co-star's instructions reached the
+model unread by anyone's rules: "no drinking beer" refused "@mallory and @bob drinking beer" but not
+"@mallory and @bob at a picnic" with Mallory's "always drinking beer with everyone around"."""
+
+import pytest
+
+from cameos import services as cameos
+from moderation import consent
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def picnic(make_user, activate_cameo):  # type: ignore[no-untyped-def]
+    mallory, bob = make_user("mallory"), make_user("bob")
+    activate_cameo(mallory, audience="everyone")
+    activate_cameo(bob, audience="everyone")
+    cameos.cameo_update(owner=bob, restrictions=["no drinking beer"])
+    cameos.cameo_update(owner=mallory, instructions="always drinking beer with everyone around")
+    return mallory, bob
+
+
+def test_a_co_stars_instructions_that_break_my_rule_refuse_the_video(picnic, api):
+    answer = api.post(
+        "/api/v1/generations", {"prompt": "@mallory and @bob at a picnic", "duration_s": 2}, format="json"
+    )
+    assert answer.status_code == 403, answer.json()
+    assert [(s["handle"], s["verdict"], s["reason"]) for s in answer.json()["subjects"]] == [
+        ("mallory", "allowed", "everyone"),
+        ("bob", "refused", "restriction"),
+    ]
+    check = api.post("/api/v1/consent/check", {"prompt": "@mallory and @bob at a picnic"}, format="json").json()
+    assert check["allowed"] is False
+
+
+def test_the_author_s_own_instructions_count_for_a_co_star_and_mine_never_for_me(picnic, client_of, make_user):
+    mallory, bob = picnic
+    # Mallory writes the prompt herself: her instructions still reach the model beside Bob.
+    decision = consent.check(mallory, "@mallory and @bob at a picnic", record=False)
+    assert [(s.handle, s.why) for s in decision.refused] == [("bob", "restriction")]
+    # Bob's own instructions never break his own rules, nor do they touch a video without a co-star.
+    cameos.cameo_update(owner=bob, instructions="drinking beer")
+    assert consent.check(make_user("carol"), "@bob at a picnic", record=False).allowed
+
+
+def test_the_worker_reads_a_co_stars_instructions_by_meaning(picnic, make_user):
+    mallory, bob = picnic
+    cameos.cameo_update(owner=bob, restrictions=["no alcohol"])
+    cameos.cameo_update(owner=mallory, instructions="always chugging pints of lager at the bar")
+    author = make_user("carol")
+    assert consent.check(author, "@mallory and @bob at a picnic", record=False).allowed  # no shared word
+    decision = consent.check(author, "@mallory and @bob at a picnic", stage="start", semantic=True, record=False)
+    assert [(s.handle, s.why) for s in decision.refused] == [("bob", "restriction")]
