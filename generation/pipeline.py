@@ -270,6 +270,19 @@ def _check(job: GenerationJob) -> tuple[consent.Decision, Any] | None:
     if not decision.allowed:
         services.job_block(job.pk, reason=decision.refused[0].public()["detail"], decision=decision.as_record())
         return None
+    # The instructions the backend adds to the prompt (RenderRequest.full_prompt), by meaning too: PATCH
+    # /cameo read only their words, and the model reads them in every video of the cameo.
+    said = sorted(
+        {c for use in decision.cameos if use.instructions for c in policy.categories(use.instructions, semantic=True)}
+    )
+    if said:
+        labels = ", ".join(policy.LABELS[c] for c in said)
+        services.job_block(
+            job.pk,
+            reason=f"The instructions of someone in this video are not allowed: {labels}.",
+            code="policy_violation",
+        )
+        return None
     services.job_rules_checked([job.pk], at=checked_at)
     return decision, image
 
