@@ -303,6 +303,7 @@ def check(
     if draft is not None:
         already = {s.user_id for s in subjects if s.user_id is not None}
         subjects += _video_subjects("output_face", draft, resolver, leave_out=already | {author.pk})
+    subjects += _instructions_subjects(subjects, resolver, shown, named, semantic=semantic)
 
     subjects = _apply_restrictions(subjects, prompt, author, resolver.restrictions, semantic=semantic)
     subjects = _apply_limit(subjects, author)
@@ -462,6 +463,21 @@ def _description_subjects(prompt: str, resolver: _Resolver, shown: set[int], nam
             subjects.append(Subject("description", False, "protected_person", label=d.name, similarity=d.similarity))
     people = [(d.name, owners[d.person_id], d.person_id) for d in found if d.person_id in owners]
     return subjects + _people_subjects("description", people, resolver, shown, named)
+
+
+def _instructions_subjects(
+    subjects: list[Subject], resolver: _Resolver, shown: set[int], named: set[int], *, semantic: bool
+) -> list[Subject]:
+    """Protected people named or described in the instructions of the cameos allowed so far: the
+    backend adds them to the prompt (generation.backends.base.RenderRequest.full_prompt), so they are
+    read as the prompt is, against the registry of now, by meaning too in workers. PATCH /cameo read
+    them by words only, against the registry of then."""
+    found: list[Subject] = []
+    for text in dict.fromkeys(s.instructions for s in subjects if s.allowed and s.instructions):
+        found += _name_subjects(text, resolver, shown, named)
+        if semantic:
+            found += _description_subjects(text, resolver, shown, named)
+    return found
 
 
 def _video_subjects(source: str, video_id: int, resolver: _Resolver, *, leave_out: set[int]) -> list[Subject]:

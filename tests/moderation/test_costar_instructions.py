@@ -53,3 +53,31 @@ def test_the_worker_reads_a_co_stars_instructions_by_meaning(picnic, make_user):
     assert consent.check(author, "@mallory and @bob at a picnic", record=False).allowed  # no shared word
     decision = consent.check(author, "@mallory and @bob at a picnic", stage="start", semantic=True, record=False)
     assert [(s.handle, s.why) for s in decision.refused] == [("bob", "restriction")]
+
+
+def test_the_worker_finds_a_protected_person_a_cameo_s_instructions_describe(make_user, activate_cameo):
+    """PATCH /cameo reads instructions by words only (no torch in a web process); the worker reads
+    them as it reads the prompt. Before, "standing beside the 44th president of the United States" in
+    Mallory's instructions reached the model in every video of her, and nothing read it by meaning."""
+    mallory = make_user("mallory")
+    activate_cameo(mallory, audience="everyone")
+    cameos.cameo_update(owner=mallory, instructions="always standing beside the 44th president of the United States")
+    author = make_user("carol")
+    assert consent.check(author, "@mallory at a park", record=False).allowed  # words only: nobody named
+    decision = consent.check(author, "@mallory at a park", stage="start", semantic=True, record=False)
+    refused = [(s.source, s.reason, s.label) for s in decision.refused]
+    assert ("description", "protected_person", "Barack Obama") in refused
+    assert {(source, reason) for source, reason, _ in refused} == {("description", "protected_person")}
+    cameos.cameo_update(owner=mallory, instructions="always wearing a blue cap and a yellow raincoat")
+    assert consent.check(author, "@mallory at a park", stage="start", semantic=True, record=False).allowed
+
+
+def test_a_name_added_to_the_registry_since_the_instructions_were_saved_is_found(make_user, activate_cameo, registry):
+    mallory = make_user("mallory")
+    activate_cameo(mallory, audience="everyone")
+    cameos.cameo_update(owner=mallory, instructions="always arm in arm with Quenby Marchetti")
+    registry("Quenby Marchetti")  # a person registered after the instructions were checked
+    decision = consent.check(make_user("carol"), "@mallory at a park", record=False)
+    assert [(s.source, s.reason, s.label) for s in decision.refused] == [
+        ("name", "protected_person", "Quenby Marchetti")
+    ]
