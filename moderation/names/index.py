@@ -241,7 +241,7 @@ def _unspaced_form(name: str) -> tuple[str, int] | None:
     return (letters, breaks) if len(letters) >= shortest else None
 
 
-_SINGLE, _ALIAS, _ORDINARY_ONE, _ORDINARY_ALL, _NO_FUZZY = 1, 2, 4, 8, 16
+_SINGLE, _ALIAS, _ORDINARY_ONE, _ORDINARY_ALL, _NO_FUZZY, _AS_NAME = 1, 2, 4, 8, 16, 32
 _Finding = tuple[int, int, int, int, str, str]  # start, end, name id, letters wrong, how, words read
 _CACHE_SIZE = 100_000  # distinct prompt words whose candidates are kept
 _FUZZY_MAX = 64  # letters: a longer word or name is only matched exactly (and hashes stay in _POW)
@@ -263,7 +263,7 @@ class NameIndex:
         self._people: list[Person] = []
         self._joined: list[str] = []  # each name's words run together, as folded
         self._base_mask: list[int] = []  # bit i: a word break before letter i of the joined form
-        self._flags = bytearray()  # _SINGLE | _ALIAS | _ORDINARY_ONE | _ORDINARY_ALL | _NO_FUZZY
+        self._flags = bytearray()  # _SINGLE | _ALIAS | _ORDINARY_ONE | _ORDINARY_ALL | _NO_FUZZY | _AS_NAME
         self._keys: dict[str, int] = {}  # a name's words, space-separated → its id
         # joined form with l read as i → (name id, word breaks of every way of writing it, joined form)
         self._exact: dict[str, tuple[int, int, str] | list[tuple[int, int, str]]] = {}
@@ -332,7 +332,10 @@ class NameIndex:
         for form, breaks_of in breaks.items():
             self._max_len = max(self._max_len, len(form))
             _put(self._exact, form.replace("l", "i"), (nid, breaks_of, form))
-        self._flags.append(_flags_of(base, alias=alias))
+        # A cameo owner's display name is anyone's choice of words ("Golden Retriever"): found only
+        # where it is written as a name (_allowed), or "a golden retriever on a beach" would need their
+        # consent, or show them. The registry's names are curated: found in lower case too.
+        self._flags.append(_flags_of(base, alias=alias) | (_AS_NAME if person.kind != "registry" else 0))
         self._given.update(base[:1] if len(base) > 1 and not alias else ())
         if not joined.isalpha():
             self._words_with_digits.update(w for w in base if not w.isalpha())
@@ -362,7 +365,7 @@ class NameIndex:
         if person.kind == "registry" and self._people[known].kind != "registry":
             self._others.setdefault(known, []).insert(0, self._people[known])
             self._people[known] = person
-            self._flags[known] = (self._flags[known] & ~_ALIAS) | (_ALIAS if alias else 0)
+            self._flags[known] = (self._flags[known] & ~(_ALIAS | _AS_NAME)) | (_ALIAS if alias else 0)
         elif person != self._people[known]:
             self._others.setdefault(known, []).append(person)
 
@@ -696,6 +699,10 @@ class NameIndex:
     def _allowed(self, nid: int, window: list[_Tok], edited: Iterable[_Tok], titled: bool) -> bool:
         """The ordinary-word rules (module docstring)."""
         flags = self._flags[nid]
+        if flags & _AS_NAME and not all(
+            t.leet or t.spaced or t.anyupper or t.caseless for t in window if not t.form.isdigit()
+        ):
+            return False  # a cameo owner's display name, not written as a name: each word its capital
         if flags & _ORDINARY_ONE:
             t = window[0]
             if not (t.leet or t.spaced or (t.upper and not t.initial and not titled)):

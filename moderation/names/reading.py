@@ -109,6 +109,7 @@ class _Tok:
         "amb",
         "anyupper",
         "brk",
+        "caseless",
         "cls",
         "end",
         "form",
@@ -128,6 +129,7 @@ class _Tok:
         self.end = end
         self.upper = raw[:1].isupper()  # a capital first letter
         self.anyupper = raw != raw.lower()
+        self.caseless = raw.lower() == raw.upper()  # no capital to write: Chinese, Arabic, a digit
         self.amb = False
         self.leet = False  # letters read from digits or symbols
         self.spaced = False  # one-letter tokens run together

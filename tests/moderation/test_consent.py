@@ -74,14 +74,30 @@ def test_an_owner_who_protects_their_name_is_a_subject_like_a_mention(me, make_u
     activate_cameo(owner, audience="approved")
     assert consent.check(me, "Dana Kowalski skydiving").allowed  # not protected yet
     cameos.cameo_update(owner=owner, protect_name=True)
-    decision = consent.check(me, "dana kowalski skydiving")
-    assert reasons(decision) == [("name", None, "needs_approval")]
+    for prompt in ("Dana Kowalski skydiving", "d4na k0walski skydiving", "#DanaKowalski skydiving"):
+        assert reasons(consent.check(me, prompt)) == [("name", None, "needs_approval")], prompt
     single = make_user("mono", display_name="Dana")
     activate_cameo(single)
     cameos.cameo_update(owner=single, protect_name=True)
-    assert reasons(consent.check(me, "dana skydiving")) == []  # one word is no one in particular
+    assert reasons(consent.check(me, "Dana skydiving")) == []  # one word is no one in particular
     cameos.cameo_update(owner=owner, protect_name=False)
-    assert consent.check(me, "dana kowalski skydiving").allowed
+    assert consent.check(me, "Dana Kowalski skydiving").allowed
+
+
+def test_everyday_words_taken_as_a_protected_display_name_are_no_name_in_lower_case(me, make_user, activate_cameo):
+    """Found by a red-team: anyone may call themself "Golden Retriever" and protect the name. Read in
+    any case, "a golden retriever on a sunny beach" then needed their approval (refused for everyone)
+    or, with their cameo open to everyone, put them in it. A display name is found where it is
+    written as a name, each word with its capital (the output scan still finds a cameo's face)."""
+    troll = make_user("good.boy", display_name="Golden Retriever")
+    activate_cameo(troll, audience="approved")
+    cameos.cameo_update(owner=troll, protect_name=True)
+    assert consent.check(me, "a golden retriever on a sunny beach").allowed
+    assert reasons(consent.check(me, "Golden Retriever on a sunny beach")) == [("name", None, "needs_approval")]
+    chinese = make_user("wang.fei", display_name="王 菲")  # no capitals to write: found as written
+    activate_cameo(chinese, audience="approved")
+    cameos.cameo_update(owner=chinese, protect_name=True)
+    assert reasons(consent.check(me, "王 菲 singing")) == [("name", None, "needs_approval")]
 
 
 def test_an_owners_display_name_is_no_way_to_use_a_public_figures_name_inside_it(make_user, activate_cameo, registry):

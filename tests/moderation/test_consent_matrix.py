@@ -85,7 +85,7 @@ def ask(source: str, owner, author, source_video) -> consent.Decision:  # type: 
     if source == "mention":
         return consent.check(author, f"@{owner.handle} surfing at sunset")
     if source == "name":
-        return consent.check(author, "astra nautica surfing at sunset")
+        return consent.check(author, "Astra Nautica surfing at sunset")
     if source == "reference_face":
         return consent.check(author, "this person surfing at sunset", reference_image=photo_of(("astronaut",)))
     if source == "description":  # a protected person whose verified account is the owner's
