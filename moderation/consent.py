@@ -58,7 +58,7 @@ PUBLIC_REASONS = {
     "no_cameo": "This person has no cameo.",
     "unknown_handle": "No one has this handle.",
     "protected_person": "This is a real person whose likeness cannot be used.",
-    "unknown_face": "The image shows a real person who has no cameo you may use.",
+    "unknown_face": "The image shows a real person your prompt does not @mention, or who has no cameo you may use.",
     "restriction": "The prompt breaks a rule this person set for their cameo.",
     "too_many_cameos": "Too many people in one video.",
     "too_many_faces": f"The image shows more than {REFERENCE_FACES_MAX} faces.",
@@ -72,6 +72,9 @@ _PUBLIC = {
     "erased": "not_available",  # someone a draft shows erased their account
     "only_me": "not_available",
     "minor_needs_approval": "needs_approval",
+    # A cameo's face in an upload whose prompt names them not: word for word a face with no cameo
+    # (_unnamed_faces), or an upload would tell whose face a photo is.
+    "not_named": "unknown_face",
 }
 
 
@@ -294,7 +297,8 @@ def check(
             reference_faces = faces_in_image(reference_image, exact=stage != "submit")
         except TooManyFaces:
             subjects.append(Subject("reference_face", False, "too_many_faces"))
-    subjects += _face_subjects("reference_face", reference_faces or (), resolver, refuse_unknown=True)
+    faces = _face_subjects("reference_face", reference_faces or (), resolver, refuse_unknown=True)
+    subjects += _unnamed_faces(faces, shown | {author.pk})
     if remix_of is not None:
         subjects += _video_subjects("remix", remix_of, resolver, leave_out=set())
     # 5. faces found in the generated frames, and everyone the draft shows (tagged or found: the
@@ -478,6 +482,20 @@ def _instructions_subjects(
         if semantic:
             found += _description_subjects(text, resolver, shown, named)
     return found
+
+
+def _unnamed_faces(faces: list[Subject], named: set[int]) -> list[Subject]:
+    """Faces of an upload that are cameos of people its prompt does not name (the author, someone
+    @mentioned or found by name or description): refused, reading as a face with no cameo. An upload
+    of a stranger's photo with "this, animated" answered with their cameo's audience (needs_approval,
+    not_available) or, open to everyone, a job naming them: a lookup of anyone's account by a photo.
+    What the audit keeps says who it was."""
+    return [
+        s
+        if s.user_id is None or s.user_id in named or s.why == "protected_person"
+        else Subject(s.source, False, "not_named", user_id=s.user_id, similarity=s.similarity)
+        for s in faces
+    ]
 
 
 def _video_subjects(source: str, video_id: int, resolver: _Resolver, *, leave_out: set[int]) -> list[Subject]:

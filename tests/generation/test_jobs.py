@@ -151,7 +151,9 @@ def test_an_uploaded_image_of_a_cameo_the_author_may_use_is_animated_and_the_per
 
     upload = photo_of_her("me.jpg")
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post(URL, {"prompt": "this, animated", "duration_s": 2, "image": upload}, format="multipart")
+        response = api.post(
+            URL, {"prompt": f"@{owner.handle}, animated", "duration_s": 2, "image": upload}, format="multipart"
+        )
     assert response.status_code == 202, response.json()
     job = GenerationJob.objects.get(pk=response.json()["id"])
     assert job.status == "ready"
@@ -215,10 +217,11 @@ def test_a_draft_made_from_a_photo_of_someone_whose_cameo_then_went_is_never_pub
 ):
     """Her cameo is erased and the cascade that would delete the draft has not run yet (it is on the
     broker, or was lost). Her face in the frames now matches no cameo, as a made-up face would; the
-    publish check still refuses, because the draft shows her."""
+    publish check still refuses: the prompt names her (a photo of someone counts only so), and she
+    has no cameo now."""
     approve(owner, me)
 
-    job_id = ready_from_photo_of_her(api, "this, animated", django_capture_on_commit_callbacks)
+    job_id = ready_from_photo_of_her(api, f"@{owner.handle}, animated", django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=False):  # the cascade is queued, not run
         cameos.cameo_delete(owner=owner)
 
@@ -227,7 +230,7 @@ def test_a_draft_made_from_a_photo_of_someone_whose_cameo_then_went_is_never_pub
     assert response.status_code == 403, response.content
     assert response.json()["error"] == "consent_required"
     assert [(s["source"], s["reason"]) for s in response.json()["subjects"] if s["verdict"] == "refused"] == [
-        ("output_face", "no_cameo")
+        ("mention", "no_cameo")
     ]
     assert api.get(f"{URL}/{job_id}").json()["status"] == "blocked"
     assert not Video.objects.filter(status="published").exists()
@@ -532,7 +535,7 @@ def test_a_restriction_added_after_the_render_stops_a_draft_made_from_a_photo_of
 
     ria = make_user("ria")
     enroll(ria, "astronaut", audience="everyone")
-    job_id = ready_from_photo_of_her(api, "this, chugging beers at a bar", django_capture_on_commit_callbacks)
+    job_id = ready_from_photo_of_her(api, "@ria chugging beers at a bar", django_capture_on_commit_callbacks)
 
     with django_capture_on_commit_callbacks(execute=True):
         cameos.cameo_update(owner=ria, restrictions=["no drinking"])

@@ -162,11 +162,26 @@ def test_a_face_in_an_upload_is_checked_like_a_mention(me, make_user, activate_c
     cameo = activate_cameo(owner, template=faces.template("astronaut"), audience="approved")
     image = photo_of(("astronaut",))
     for stage in ("submit", "start"):  # the request path (HNSW) and the worker (exact)
-        assert reasons(consent.check(me, "x", reference_image=image, stage=stage)) == [
-            ("reference_face", None, "needs_approval")
+        assert reasons(consent.check(me, "@astro, animated", reference_image=image, stage=stage)) == [
+            ("mention", "astro", "needs_approval"),
+            ("reference_face", None, "needs_approval"),
         ]
     CameoGrant.objects.create(cameo=cameo, grantee=me, status=CameoGrant.Status.APPROVED)
-    assert consent.check(me, "x", reference_image=image).allowed
+    assert consent.check(me, "@astro, animated", reference_image=image).allowed
+
+
+@pytest.mark.parametrize("audience", ["everyone", "approved", "only_me"])
+def test_a_photo_of_someone_the_prompt_does_not_name_tells_nothing_of_them(me, make_user, activate_cameo, audience):
+    """Found by a red-team: a stranger's photo with "this, animated" was answered with their cameo's
+    audience (needs_approval, not_available) or, open to everyone, a job naming them: anyone's account
+    found by a photo. A face counts only as someone the prompt names; any other reads as a face with
+    no cameo, and even a cameo open to everyone is not used."""
+    activate_cameo(make_user("astro"), template=faces.template("astronaut"), audience=audience)
+    for stage in ("submit", "start"):
+        decision = consent.check(me, "this, animated", reference_image=photo_of(("astronaut",)), stage=stage)
+        assert reasons(decision) == [("reference_face", None, "unknown_face")]
+        assert decision.public() == consent.check(me, "this, animated", reference_image=photo_of(("hopper",))).public()
+        assert not decision.allowed and decision.cameos == ()
 
 
 @pytest.mark.parametrize("turn", ["quarter clockwise", "quarter counterclockwise", "upside down"])
@@ -183,7 +198,7 @@ def test_a_face_in_an_upload_however_it_is_turned_is_checked_too(me, make_user, 
     }[turn]
     image = cv2.rotate(photo_of(("astronaut",)), rotation)
     for stage in ("submit", "start"):
-        decision = consent.check(me, "this, animated", reference_image=image, stage=stage)
+        decision = consent.check(me, "@astro, animated", reference_image=image, stage=stage)
         assert ("reference_face", None, "not_available") in reasons(decision), (stage, reasons(decision))
         assert not decision.allowed
     activate_cameo(me, template=faces.template("hopper"))
@@ -445,7 +460,7 @@ def test_a_face_hidden_in_a_crowd_of_the_authors_own_faces_is_still_checked(me, 
     checked, so hers is found and refused (the detector kept only its 50 best boxes, and missed hers)."""
     activate_cameo(me, template=faces.template("hopper"))
     activate_cameo(make_user("astro"), template=faces.template("astronaut"), audience="only_me")
-    decision = consent.check(me, "all of us, animated", reference_image=crowd(23, columns=8, hers=True))
+    decision = consent.check(me, "@astro and me, animated", reference_image=crowd(23, columns=8, hers=True))
     assert ("reference_face", None, "not_available") in reasons(decision)
     assert not decision.allowed
     assert consent.check(me, "all of me, animated", reference_image=crowd(24, columns=8, hers=False)).allowed
@@ -470,7 +485,7 @@ def test_a_cameo_found_by_face_goes_to_the_generator_with_its_owners_handle(me, 
     owner = make_user("astro")
     activate_cameo(owner, template=faces.template("astronaut"), audience="everyone")
     cameos.cameo_update(owner=owner, instructions="in a white suit")
-    decision = consent.check(me, "x", reference_image=photo_of(("astronaut",)))
+    decision = consent.check(me, "@astro, animated", reference_image=photo_of(("astronaut",)))
     assert decision.allowed
     assert [(c.handle, c.instructions) for c in decision.cameos] == [("astro", "in a white suit")]
 

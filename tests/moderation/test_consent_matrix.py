@@ -86,8 +86,8 @@ def ask(source: str, owner, author, source_video) -> consent.Decision:  # type: 
         return consent.check(author, f"@{owner.handle} surfing at sunset")
     if source == "name":
         return consent.check(author, "Astra Nautica surfing at sunset")
-    if source == "reference_face":
-        return consent.check(author, "this person surfing at sunset", reference_image=photo_of(("astronaut",)))
+    if source == "reference_face":  # a face counts only as someone the prompt names (here by name)
+        return consent.check(author, "Astra Nautica surfing at sunset", reference_image=photo_of(("astronaut",)))
     if source == "description":  # a protected person whose verified account is the owner's
         person, _ = registry.person_upsert(name="Vega Starling", description=FEAT)
         registry.person_link_account(person=person, account=owner)
@@ -116,8 +116,8 @@ def test_matrix(make_user, activate_cameo, make_video, audience, relation, sourc
     decision = ask(source, owner, author, source_video)
 
     want = expected(audience, relation, source)
-    assert [s.source for s in decision.subjects] == [source]
-    subject = decision.public()[0]
+    assert [s.source for s in decision.subjects] == (["name"] if source == "reference_face" else []) + [source]
+    subject = decision.public()[-1]
     assert subject["reason"] == want
     assert subject["verdict"] == ("allowed" if want in ("owner", "granted", "everyone", "mutuals") else "refused")
     assert decision.allowed is (subject["verdict"] == "allowed")

@@ -31,7 +31,7 @@ export const REASON_WORDS = {
   no_cameo: "This person has no cameo.",
   unknown_handle: "No one has this handle.",
   protected_person: "This is a real person whose likeness cannot be used.",
-  unknown_face: "The image shows a real person who has no cameo you may use.",
+  unknown_face: "The image shows a real person your prompt does not @mention, or who has no cameo you may use.",
   restriction: "The prompt breaks a rule this person set for their cameo.",
   too_many_cameos: "Too many people in one video.",
   too_many_faces: "The image shows too many faces.",
