@@ -115,14 +115,27 @@ def test_cameos_tab_and_the_at_autocomplete_come_from_the_cameo_search(people: A
     expect(page.get_by_role("tab", name="Cameos")).to_have_attribute("aria-selected", "true")
     page.get_by_role("searchbox", name="Search").fill("ana")
     row = page.get_by_role("tabpanel").locator("li[data-handle=ana]")
-    row.get_by_role("button", name="Request access to @ana").click()
-    expect(row).to_contain_text("Request sent")
+    # The button and what it says once asked read as on Create (and on a profile).
+    ask = row.get_by_role("button", name="Request access to @ana")
+    expect(ask).to_have_text("Request access")
+    ask.click()
+    expect(row.locator(".cameo-access")).to_have_text("Request sent")
+    expect(page.locator("#toasts")).to_contain_text(
+        "Request sent to @ana. You'll be able to use their cameo once they approve."
+    )
     ben.shot("search-cameos-requested", show=row)
+    ben.go("/create")
+    prompt = page.get_by_label("Describe your video")
+    prompt.press_sequentially("@an")
+    asked = page.locator("[data-mention-popup] li[data-handle=ana]")
+    expect(asked).to_contain_text("Request sent")
+    expect(asked.get_by_role("button")).to_have_count(0)
     requests = app.call("GET", "/cameo/requests", token=ana_token)["results"]
     assert [r["person"]["handle"] for r in requests] == ["ben"]
 
     # Ana lets everyone use it: Ben's "@an" on the create screen now offers her, from the search.
     app.call("PATCH", "/cameo", {"audience": "everyone"}, ana_token)
+    tab(page, "Search").click()
     tab(page, "Create").click()
     prompt = page.get_by_label("Describe your video")
     with page.expect_request(lambda r: "/api/v1/search?" in r.url and "type=cameos" in r.url):

@@ -2,8 +2,8 @@
 // time), and what is trending while the box is empty (GET /trending).
 
 import { api, ApiError } from "../api.js";
-import { busy, count, debounce, errorBox, h, moreButton, replace, showError, toast } from "../dom.js";
-import { ACCESS_WORDS } from "../words.js";
+import { count, debounce, errorBox, h, moreButton, replace, showError } from "../dom.js";
+import { AccessBook, accessAction } from "../components/mentions.js";
 
 const TYPES = [["people", "People"], ["videos", "Videos"], ["cameos", "Cameos"]];
 const TYPING_PAUSE_MS = 250; // search once typing pauses this long
@@ -27,31 +27,21 @@ function videoItem(video) {
       h("span", { class: "grid-caption" }, video.caption || "")));
 }
 
-/** Whether the caller may use a cameo ({handle, available, can_request, request}), and the way to ask. */
-function cameoRow(access) {
-  const slot = h("span", { class: "cameo-access" });
-  const paint = () => {
-    if (access.available) {
-      replace(slot, h("span", { class: "ok" }, "Can use "),
-        h("a", { class: "btn small", href: `#/create?prompt=${encodeURIComponent(`@${access.handle} `)}` }, "Make a video"));
-    } else if (access.can_request) {
-      const ask = h("button", { type: "button", class: "btn small", "aria-label": `Request access to @${access.handle}` }, "Request");
-      ask.addEventListener("click", () => busy(ask, async () => {
-        await api.requestCameo(access.handle);
-        access = { ...access, can_request: false, request: "requested" };
-        paint();
-        toast(`Request sent to @${access.handle}.`);
-      }));
-      replace(slot, ask);
-    } else {
-      replace(slot, h("span", { class: "muted" }, ACCESS_WORDS[access.request] || "Not available to you"));
-    }
-  };
-  paint();
-  return personRow(access, slot);
+/**
+ * What the caller may do with a cameo: use it, or the same "Request access" button (and the same
+ * words once asked) as on Create and a profile (accessAction).
+ */
+function cameoAccess(book, handle) {
+  if (!book.get(handle)?.available) return accessAction(book, handle);
+  return [h("span", { class: "ok" }, "Can use "),
+    h("a", { class: "btn small", href: `#/create?prompt=${encodeURIComponent(`@${handle} `)}` }, "Make a video")];
 }
 
-const ROWS = { people: (person) => personRow(person), videos: videoItem, cameos: cameoRow };
+/** A cameo the search found ({handle, available, can_request, request}), with what the caller may do. */
+function cameoRow(book, access) {
+  book.remember(access.handle, access);
+  return personRow(access, h("span", { class: "cameo-access", dataset: { handle: access.handle } }, cameoAccess(book, access.handle)));
+}
 
 /** Trending videos and cameos, or nothing when the server has none (or no such endpoint). */
 async function loadTrending(box, signal) {
@@ -76,6 +66,8 @@ async function loadTrending(box, signal) {
 
 export async function render({ main, query, signal, onLeave }) {
   let type = TYPES.some(([id]) => id === query.type) ? query.type : "people";
+  const book = new AccessBook(signal);
+  const rows = { people: (person) => personRow(person), videos: videoItem, cameos: (access) => cameoRow(book, access) };
   const box = h("input", {
     type: "search", name: "q", id: "search-q", value: query.q || "", autocomplete: "off", maxlength: "200",
     placeholder: "People, videos, cameos", enterkeyhint: "search",
@@ -86,6 +78,10 @@ export async function render({ main, query, signal, onLeave }) {
   const status = h("p", { class: "muted", role: "status" });
   const failure = errorBox();
   const list = h("ul");
+  // Asked for: the row says so, in Create's words.
+  book.onChange(() => {
+    for (const slot of list.querySelectorAll(".cameo-access")) replace(slot, cameoAccess(book, slot.dataset.handle));
+  });
   const more = h("div", {});
   const panel = h("div", { role: "tabpanel", id: "search-panel" }, failure, status, list, more);
   const trending = h("section", { class: "trending", "aria-label": "Trending" });
@@ -103,7 +99,7 @@ export async function render({ main, query, signal, onLeave }) {
   async function load(q, cursor, controller) {
     const page = await api.search(q, type, cursor, { signal: controller.signal });
     if (controller.signal.aborted) return;
-    list.append(...page.results.map(ROWS[type]));
+    list.append(...page.results.map(rows[type]));
     status.textContent = list.children.length ? "" : `Nothing found for “${q}”.`;
     more.replaceChildren(page.next ? moreButton("More results", () => load(q, page.next, controller)) : "");
   }
