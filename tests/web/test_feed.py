@@ -3,6 +3,7 @@ visible video playing (muted, looped), the next page loaded before the end, keyb
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -85,3 +86,35 @@ def test_the_feed_snaps_plays_the_visible_video_and_loads_more(people: Any, seed
     assert page.evaluate(STATE)["playing"] == []
     viewer.shot("feed-paused")
     viewer.check()
+
+
+def test_deleting_ones_own_comment_asks_first(people: Any, seeded_app: Any) -> None:
+    carla = people("carla", MOBILE, seeded_app)
+    sign_up(carla, "carla", "Carla Commenter", screenshots=False)
+    page = carla.page
+    slide = page.get_by_role("feed", name="Videos for you").locator("article.slide").first
+    slide.get_by_role("button", name=re.compile(r"^Comments \(")).click()
+    sheet = page.get_by_role("dialog", name="Comments")
+    sheet.get_by_label("Add a comment").fill("the second take is better")
+    sheet.get_by_role("button", name="Post").click()
+    mine = sheet.locator("li.comment").filter(has_text="the second take is better")
+    expect(mine).to_have_count(1)
+
+    # The bin asks first, as every other deletion does; Cancel keeps the comment.
+    mine.get_by_role("button", name="Delete your comment").click()
+    ask = page.get_by_role("dialog", name="Delete your comment?")
+    expect(ask).to_contain_text("removed for everyone")
+    carla.shot("comment-delete-asks", show=ask)
+    ask.get_by_role("button", name="Cancel").click()
+    expect(ask).to_be_hidden()
+    expect(mine).to_have_count(1)
+    expect(sheet).to_be_visible()
+
+    # Confirmed: gone from the sheet, and from the video for good.
+    mine.get_by_role("button", name="Delete your comment").click()
+    page.get_by_role("dialog", name="Delete your comment?").get_by_role("button", name="Delete").click()
+    expect(mine).to_have_count(0)
+    video_id = slide.get_attribute("data-video-id")
+    texts = [c["text"] for c in seeded_app.call("GET", f"/videos/{video_id}/comments")["results"]]
+    assert "the second take is better" not in texts
+    carla.check()

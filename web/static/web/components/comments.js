@@ -1,7 +1,7 @@
 // The comments of a video, in a dialog: read, add, delete one's own.
 
 import { api } from "../api.js";
-import { busy, errorBox, h, moreButton, openDialog, showError, timeAgo, uid } from "../dom.js";
+import { busy, confirmThen, errorBox, h, moreButton, openDialog, showError, timeAgo, uid } from "../dom.js";
 import { icon } from "../icons.js";
 
 export function openComments(video, me, onCount) {
@@ -23,13 +23,18 @@ export function openComments(video, me, onCount) {
       if (me && comment.author.handle === me.handle) {
         const remove = h("button", { type: "button", class: "icon-btn small", "aria-label": "Delete your comment" },
           icon("trash", { size: 18 }));
-        remove.addEventListener("click", () => busy(remove, async () => {
+        // Asks first, as every other deletion does: a stray tap on the bin must not lose what was written.
+        confirmThen(remove, {
+          title: "Delete your comment?",
+          body: "It is removed for everyone. This cannot be undone.",
+          confirmLabel: "Delete",
+        }, async () => {
           await api.deleteComment(comment.id);
           item.remove();
           total = Math.max(0, total - 1);
           onCount?.(total);
           empty.hidden = list.children.length > 0;
-        }));
+        });
         item.append(remove);
       }
       return item;
