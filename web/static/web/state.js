@@ -5,6 +5,7 @@ import { api } from "./api.js";
 export const state = {
   me: null, // GET /me
   unread: 0, // unread notifications, for the tab bar's badge
+  notifications: null, // the newest page of notifications, as the last refresh saw it
 };
 
 const listeners = new Set();
@@ -29,6 +30,7 @@ let lastUnreadCheck = 0;
 export function forgetMe() {
   state.me = null;
   state.unread = 0;
+  state.notifications = null;
   lastUnreadCheck = 0; // the next person's count is asked for at once, not in up to 10 s
   changed();
 }
@@ -39,6 +41,7 @@ export async function refreshUnread({ minMs = 10000 } = {}) {
   lastUnreadCheck = Date.now();
   try {
     const page = await api.notifications();
+    state.notifications = page.results;
     state.unread = page.results.filter((item) => !item.read).length;
     changed();
   } catch {

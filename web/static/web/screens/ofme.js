@@ -4,8 +4,11 @@
 import { api } from "../api.js";
 import { busy, confirmDialog, confirmThen, h, moreButton, timeAgo, toast } from "../dom.js";
 import { icon } from "../icons.js";
-import { setUnread } from "../state.js";
+import { onStateChange, refreshUnread, setUnread, state } from "../state.js";
 import { notificationLink, notificationText } from "../words.js";
+
+const SCAN_POLL_MS = 5000; // after a scan starts, notifications are asked for this often...
+const SCAN_WATCH_MS = 3 * 60 * 1000; // ...for this long (then every 30 s, as on every screen)
 
 function tabs(current) {
   return h("nav", { class: "segmented links", "aria-label": "Of me" },
@@ -19,7 +22,7 @@ function foundHow(row) {
   return `Found by face matching${similarity}`;
 }
 
-export async function renderVideos({ main, signal }) {
+export async function renderVideos({ main, signal, onLeave }) {
   const list = h("ul", { class: "appearances", "aria-labelledby": "of-me-title" });
   const empty = h("div", { class: "empty", hidden: true, dataset: { empty: "" } },
     icon("shield", { size: 40 }),
@@ -27,10 +30,26 @@ export async function renderVideos({ main, signal }) {
     h("p", {}, "When someone puts your cameo in a video, or we find your face in one, it appears here — drafts included."));
   const more = h("div", {});
   const scan = h("button", { type: "button", class: "btn ghost small" }, icon("search", { size: 18 }), "Scan for videos of me");
+  // The scan is a task the API gives no status for: it notifies only when it finds something. So the
+  // screen says what will happen, never "none found", and shows what a new notification says.
+  const scanNote = h("p", { class: "muted small", role: "status", dataset: { scanNote: "" } });
+  let scanFrom = null; // the newest notification's id when the scan started
+  let watching = null; // the timer that asks for notifications more often while a scan may run
   scan.addEventListener("click", () => busy(scan, async () => {
+    await refreshUnread({ minMs: 0 });
+    const from = newestNotification();
     await api.scanForMe();
-    toast("Scanning existing videos for your face. New finds appear here and in your notifications.");
+    scanFrom = from;
+    scanNote.textContent = "Scanning every existing video for your face. It runs in the background and can take a few "
+      + "minutes: a video that shows you appears in this list, and you get a notification. You are notified only if we find one.";
+    clearInterval(watching);
+    const until = Date.now() + SCAN_WATCH_MS;
+    watching = setInterval(() => {
+      if (Date.now() > until) clearInterval(watching);
+      else refreshUnread({ minMs: SCAN_POLL_MS - 500 });
+    }, SCAN_POLL_MS);
   }));
+  onLeave(() => clearInterval(watching));
   const deleteAll = h("button", { type: "button", class: "btn danger small", hidden: true }, icon("trash", { size: 18 }), "Delete every video of me");
   confirmThen(deleteAll, {
     title: "Delete every video that shows you?",
@@ -50,6 +69,7 @@ export async function renderVideos({ main, signal }) {
     tabs("videos"),
     h("p", { class: "muted" }, "Every video that shows you — tagged or found by face matching — including other people's drafts. Deleting one removes it everywhere."),
     h("div", { class: "row wrap" }, scan),
+    scanNote,
     empty,
     list,
     more,
@@ -135,7 +155,33 @@ export async function renderVideos({ main, signal }) {
     more.replaceChildren(page.next ? moreButton("More videos", () => load(page.next)) : "");
     refreshEmpty();
   }
+
+  // A video of me found (by a scan, or an author's "It's them") while this screen is open: the list
+  // is asked for again, and after a scan the note says what was found, in the notification's words.
+  let seenUpTo = state.notifications ? newestNotification() : null; // null: from the first refresh on
+  onLeave(onStateChange(() => {
+    if (seenUpTo === null) {
+      seenUpTo = newestNotification();
+      return;
+    }
+    const found = (state.notifications || []).filter((item) => item.kind === "video_of_you_found" && item.id > seenUpTo);
+    if (!found.length) return;
+    seenUpTo = Math.max(...found.map((item) => item.id));
+    const fromScan = scanFrom !== null ? found.find((item) => item.id > scanFrom) : null;
+    if (fromScan) {
+      scanNote.textContent = `${notificationText(fromScan)} See the list below.`;
+      clearInterval(watching);
+    }
+    list.replaceChildren();
+    more.replaceChildren();
+    load().catch((error) => toast(error.message, "error"));
+  }));
   await load();
+}
+
+/** The id of the newest notification the last refresh saw (0: none, or not asked yet). */
+function newestNotification() {
+  return Math.max(0, ...(state.notifications || []).map((item) => item.id));
 }
 
 export async function renderNotifications({ main, signal }) {
