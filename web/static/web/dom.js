@@ -46,6 +46,15 @@ export function field(label, control, { hint, id = uid("f") } = {}) {
   const hintEl = hint ? h("p", { class: "hint", id: `${control.id}-hint` }, hint) : null;
   const errorEl = h("p", { class: "field-error", id: `${control.id}-error`, hidden: true });
   control.setAttribute("aria-describedby", [hintEl?.id, errorEl.id].filter(Boolean).join(" "));
+  // Once the person changes the field, its error is about what it held before: it goes.
+  const clear = () => {
+    if (errorEl.hidden) return;
+    control.removeAttribute("aria-invalid");
+    errorEl.textContent = "";
+    errorEl.hidden = true;
+  };
+  control.addEventListener("input", clear);
+  control.addEventListener("change", clear);
   return h("div", { class: "field", dataset: { field: control.name || "" } },
     h("label", { for: control.id }, label), control, hintEl, errorEl);
 }
@@ -99,8 +108,11 @@ export function clearFormErrors(form) {
 /** An error line that screen readers announce. */
 export const errorBox = () => h("p", { class: "error-box", role: "alert", tabindex: "-1", hidden: true });
 
+/** An error in `box`: a refused field's own messages (never the API's "q: …", a field's code), else
+ * the error's message. */
 export function showError(box, error) {
-  box.textContent = error?.message || String(error);
+  const fields = Object.values(error?.fields || {}).flatMap(flatMessages);
+  box.textContent = fields.length ? fields.join(" ") : error?.message || String(error);
   box.hidden = false;
 }
 

@@ -2,7 +2,7 @@
 // in one tap, or all by one author) and notifications.
 
 import { api } from "../api.js";
-import { busy, confirmDialog, confirmThen, h, moreButton, timeAgo, toast } from "../dom.js";
+import { busy, confirmDialog, confirmThen, h, moreButton, replace, timeAgo, toast } from "../dom.js";
 import { icon } from "../icons.js";
 import { onStateChange, refreshUnread, setUnread, state } from "../state.js";
 import { notificationLink, notificationText } from "../words.js";
@@ -38,7 +38,15 @@ export async function renderVideos({ main, signal, onLeave }) {
   scan.addEventListener("click", () => busy(scan, async () => {
     await refreshUnread({ minMs: 0 });
     const from = newestNotification();
-    await api.scanForMe();
+    try {
+      await api.scanForMe();
+    } catch (error) {
+      if (error.status !== 404) throw error;
+      // No cameo: nothing to look for. Said where the button is, with the way to make one.
+      replace(scanNote, "The scan looks for your cameo's face, and you have no cameo yet. ",
+        h("a", { href: "#/cameo" }, "Set up your cameo"), " to find videos that show you.");
+      return;
+    }
     scanFrom = from;
     scanNote.textContent = "Scanning every existing video for your face. It runs in the background and can take a few "
       + "minutes: a video that shows you appears in this list, and you get a notification. You are notified only if we find one.";

@@ -1,0 +1,54 @@
+"""What the screens say when something is wrong, at phone width: a field's error goes once the field is
+changed, a refused search says why in words (not the API's field code), and "Scan for videos of me"
+without a cameo says so where the button is, with the way to make one."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import MOBILE
+from tests.web.pages import expect, sign_up
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+def test_errors_say_what_is_wrong_and_go_once_it_is_fixed(people: Any) -> None:
+    nia = people("nia", MOBILE)
+    sign_up(nia, "nia", "Nia Novak", screenshots=False)
+    page = nia.page
+
+    # Create with no prompt: the field says so; once something is typed, that error is gone.
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/generations")):  # the screen is ready
+        nia.go("/create")
+    page.get_by_role("button", name="Generate").click()
+    prompt = page.get_by_label("Describe your video")
+    error = page.locator(f"#{prompt.get_attribute('id')}-error")
+    expect(error).to_have_text("Describe your video.")
+    expect(prompt).to_have_attribute("aria-invalid", "true")
+    prompt.press_sequentially("a lighthouse in a storm")
+    expect(error).to_be_hidden()
+    expect(prompt).not_to_have_attribute("aria-invalid", "true")
+    nia.shot("create-error-cleared", show=prompt)
+
+    # A search the API refuses: its reason, without the field's code ("q: ").
+    nia.go("/search")
+    with nia.expecting_http_error(400, "/api/v1/search"):
+        page.get_by_role("searchbox", name="Search").fill("x" * 101)
+        alert = page.get_by_role("tabpanel").get_by_role("alert")
+        expect(alert).to_have_text("Ensure this field has no more than 100 characters.")
+    nia.shot("search-too-long", show=alert)
+
+    # Scanning for videos of her without a cameo: said next to the button, with the way to make one.
+    nia.go("/of-me")
+    with nia.expecting_http_error(404, "/api/v1/cameo/scan"):
+        page.get_by_role("button", name="Scan for videos of me").click()
+        note = page.locator("[data-scan-note]")
+        expect(note).to_contain_text("you have no cameo yet")
+    nia.shot("scan-without-cameo", show=note)
+    note.get_by_role("link", name="Set up your cameo").click()
+    expect(page).to_have_url(re.compile(r"#/cameo$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your cameo")
+    nia.check()
