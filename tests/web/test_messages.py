@@ -13,6 +13,7 @@ from tests.web.conftest import MOBILE
 from tests.web.pages import expect, sign_up
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PHONE = {"width": 390, "height": 844}
 
 
 def test_errors_say_what_is_wrong_and_go_once_it_is_fixed(people: Any) -> None:
@@ -52,3 +53,27 @@ def test_errors_say_what_is_wrong_and_go_once_it_is_fixed(people: Any) -> None:
     expect(page).to_have_url(re.compile(r"#/cameo$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Your cameo")
     nia.check()
+
+
+def test_a_refusal_brought_into_view_leaves_the_tab_bar_at_the_bottom(people: Any) -> None:
+    """The refusal is scrolled into view: only the screen scrolls, never the app's frame (which lifted
+    the tab bar off the bottom, a dark band under it, and cut off the top of the screen)."""
+    ola = people("ola", PHONE)
+    sign_up(ola, "ola", "Ola Nowak", screenshots=False)
+    page = ola.page
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/generations")):  # the screen is ready
+        ola.go("/create")
+    page.get_by_label("Describe your video").fill("Barack Obama dancing on the moon with @nobody_here")
+    expect(page.get_by_text("Who's in it")).to_be_visible()  # the check while typing: a longer screen
+    with ola.expecting_http_error(403, "/api/v1/generations"):
+        page.get_by_role("button", name="Generate").click()
+        expect(page.get_by_text("We can't make this video")).to_be_visible()
+    page.wait_for_timeout(500)  # the scroll into view has happened
+    frame = page.evaluate(
+        "() => ({app: document.querySelector('.app').scrollTop, innerHeight,"
+        " tabbar: document.querySelector('.tabbar').getBoundingClientRect().bottom})"
+    )
+    assert frame["app"] == 0, frame
+    assert round(frame["tabbar"]) == frame["innerHeight"], frame
+    ola.shot("create-refused", show=page.get_by_text("We can't make this video"))
+    ola.check()
