@@ -77,3 +77,35 @@ def test_a_refusal_brought_into_view_leaves_the_tab_bar_at_the_bottom(people: An
     assert round(frame["tabbar"]) == frame["innerHeight"], frame
     ola.shot("create-refused", show=page.get_by_text("We can't make this video"))
     ola.check()
+
+
+def test_generate_before_the_drafts_are_listed_makes_the_video(people: Any) -> None:
+    """Generate pressed while the screen still waits for its drafts: the video is made and listed once
+    they come (before, the browser submitted the form itself: a reload that lost the prompt)."""
+    pia = people("pia", MOBILE)
+    sign_up(pia, "pia", "Pia Park", screenshots=False)
+    page = pia.page
+    jobs = re.compile(r"/api/v1/generations$")
+    held: list[Any] = []  # the screen's GET of its drafts, answered only when the test says
+
+    def hold_the_list(route: Any) -> None:
+        if route.request.method == "GET":
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(jobs, hold_the_list)
+    pia.go("/create")
+    prompt = page.get_by_label("Describe your video")
+    prompt.fill("a lighthouse in a storm")
+    page.get_by_role("button", name="Generate").click()
+    expect(page.get_by_text("Generating your video")).to_have_count(0)
+    page.wait_for_timeout(1000)
+    assert held, "the drafts were not asked for"
+    expect(page).to_have_url(re.compile(r"#/create$"))
+    expect(prompt).to_have_value("a lighthouse in a storm")
+    for route in held:
+        route.continue_()
+    page.unroute(jobs)
+    expect(page.locator("li[data-job-id]").filter(has_text="a lighthouse in a storm")).to_have_count(1)
+    pia.check()

@@ -35,9 +35,12 @@ export async function render({ main, query, signal, onLeave }) {
     for (const slot of main.querySelectorAll(".access-slot")) replace(slot, accessAction(book, slot.dataset.handle));
   });
 
-  await jobs.load();
-  if (signal.aborted) return;
-  onSubmit(parts, { remix, book, onJob: (job) => {
+  // Generate works at once, while the drafts are still being listed; a new job's row waits for the
+  // list (show() puts a job the list already has in its place).
+  const loaded = jobs.load();
+  onSubmit(parts, { remix, book, onJob: async (job) => {
+    await loaded.catch(() => {});
+    if (signal.aborted) return;
     jobs.show(job);
     toast("Generating your video…");
     jobs.row(job.id)?.scrollIntoView({ block: "nearest" });
@@ -47,4 +50,5 @@ export async function render({ main, query, signal, onLeave }) {
     parts.promptBox.value = query.prompt;
     preflight();
   }
+  await loaded;
 }

@@ -89,6 +89,9 @@ export function createForm({ book, people, onLeave }) {
     remixBox, prompt.wrapper, check,
     h("div", { class: "row wrap" }, field("Length", duration), aspects),
     image.wrapper, refusal, summary, submit);
+  // Never the browser's own submit (a reload to "/?prompt=…" that loses the prompt), also while the
+  // screen is still loading, before onSubmit is wired.
+  form.addEventListener("submit", (event) => event.preventDefault());
   return { form, promptBox: prompt.box, duration, image: image.file, remixBox, check, refusal, summary, submit };
 }
 
