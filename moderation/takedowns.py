@@ -419,7 +419,13 @@ def _open(request_id: int) -> TakedownRequest:
 @transaction.atomic
 def request_confirm(*, request_id: int, reviewer: User) -> TakedownRequest:
     """Remove every surely matched video everywhere (rows, files, index rows), its fingerprint kept so
-    that no copy of it can be published; close the request."""
+    that no copy of it can be published; close the request. The jobs of every video it may remove are
+    held first, at once and in id order (feed.services.videos_hold_for_deleting), then the request:
+    held video by video, after the request, they deadlocked with someone holding their author
+    (accounts.services.people_hold: every job of theirs) and with a publish of a draft it matched
+    (which holds the job, then counts the video on the request)."""
+    matched = TakedownMatch.objects.filter(request_id=request_id, video__isnull=False)
+    feed_services.videos_hold_for_deleting(video_ids=matched.values_list("video_id", flat=True))
     request = _open(request_id)
     removed = 0
     faces = cameos_conf()

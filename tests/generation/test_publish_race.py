@@ -5,11 +5,13 @@ IMMEDIATE transactions by default; PostgreSQL when DATABASE_URL says so)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from typing import Any
 
 import pytest
 from django.db import connections, transaction
+from django.utils import timezone
 
 from accounts import services as accounts
 from accounts.models import Block, Follow, User
@@ -21,7 +23,8 @@ from feed import services as feed_services
 from feed.models import Video, VideoPerson
 from generation import services
 from generation.models import GenerationJob
-from moderation import consent
+from moderation import consent, takedowns
+from moderation.models import TakedownChallenge, TakedownMatch, TakedownRequest
 from tests.enroll import approve
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("c2pa_dev_dir")]
@@ -891,3 +894,112 @@ def test_taking_back_with_my_videos_of_her_while_someone_who_remixed_one_holds_m
         assert Follow.objects.filter(follower=someone, followee=me).exists()
     else:
         assert Block.objects.filter(blocker=someone, blocked=me).exists()
+
+
+def a_takedown_waiting_for_review(*videos: Any) -> TakedownRequest:
+    """A verified takedown request that surely matched these videos (above both reveal bars), the
+    published ones hidden for it, waiting for a reviewer."""
+    now = timezone.now()
+    request = TakedownRequest.objects.create(
+        email="eileen@example.org",
+        challenge=TakedownChallenge.objects.create(steps=["center"], expires_at=now),
+        status=TakedownRequest.Status.HIDDEN,
+        due_at=now + dt.timedelta(hours=48),
+        verified_at=now,
+    )
+    for video in videos:
+        published = video.is_published and feed_services.video_hide(video=video, reason="takedown request")
+        TakedownMatch.objects.create(
+            request=request,
+            video=video,
+            video_ref=video.pk,
+            source=TakedownMatch.Source.FACE,
+            similarity=0.95,
+            was_published=published,
+        )
+    return request
+
+
+def a_job_of(video: Video, *, status: str = GenerationJob.Status.PUBLISHED, after: Any = None) -> GenerationJob:
+    """The job that made `video` (its author's, naming no one; later in id order than `after` when
+    given: ids are random)."""
+    while True:
+        job, _ = services.job_submit(author=video.author, prompt="a cat juggling on a unicycle", duration_s=2)
+        if after is None or job.pk > after.pk:
+            break
+        GenerationJob.objects.filter(pk=job.pk).delete()
+    GenerationJob.objects.filter(pk=job.pk).update(video_id=video.pk, status=status)
+    return job
+
+
+@pytest.mark.postgres
+def test_a_takedown_confirmed_on_two_of_my_videos_while_i_follow_someone_is_no_deadlock(
+    me, make_user, make_video, monkeypatch
+):
+    """A reviewer confirms a takedown of two of my videos: each removal locked its video's jobs, then
+    the video, one video after the other. Following someone at that moment holds every job of mine in
+    id order (accounts.services.people_hold; ids are random): the second video's job, then it waited
+    for the first's, and the confirmation then waited for the second's (on PostgreSQL a deadlock, one
+    of the two answered with an error). The confirmation now holds the jobs of every video it may
+    remove at once, in id order, before anything else."""
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # queued, for no worker
+    first, second = make_video(me), make_video(me)  # removed in this order (by video id)
+    a_job_of(first, after=a_job_of(second))
+    request = a_takedown_waiting_for_review(first, second)
+    someone, reviewer = make_user("some.one"), make_user("reviewer")
+
+    paused, go_on = threading.Event(), threading.Event()
+    real = feed_services.video_remove
+
+    def remove_then_pause(**kwargs: Any) -> None:
+        real(**kwargs)
+        if threading.current_thread().name == "confirm" and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+
+    monkeypatch.setattr(feed_services, "video_remove", remove_then_pause)
+    errors = _second_while_first_pauses(
+        lambda: takedowns.request_confirm(request_id=request.pk, reviewer=reviewer),
+        lambda: accounts.follow_create(follower=User.objects.get(pk=me.pk), followee=someone),
+        paused,
+        go_on,
+        names=("confirm", "follow"),
+    )
+
+    assert errors == []
+    assert not Video.objects.filter(pk__in=[first.pk, second.pk]).exists()
+    request.refresh_from_db()
+    assert (request.status, request.videos_removed) == ("removed", 2)
+    assert Follow.objects.filter(follower=me, followee=someone).exists()
+
+
+@pytest.mark.postgres
+def test_a_takedown_confirmed_while_i_publish_the_draft_it_matched_is_no_deadlock(
+    me, make_user, make_video, client_of, monkeypatch
+):
+    """A takedown request waiting for review surely matched my draft. I publish it while a reviewer
+    confirms the request: my publish held the job, then (the draft matched a request waiting) hides
+    the video and counts it on the request's row; the confirmation held the request's row, then
+    waited for the draft's job to remove it (on PostgreSQL a deadlock, one of the two answered with an
+    error). The confirmation now holds the jobs of its videos before the request."""
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # queued, for no worker
+    draft = make_video(me, publish=False)
+    job = a_job_of(draft, status=GenerationJob.Status.READY)
+    request = a_takedown_waiting_for_review(draft)
+    reviewer = make_user("reviewer")
+    paused, go_on = publish_pausing_before_the_video(monkeypatch)
+    answer: list[Any] = []
+
+    errors = _second_while_first_pauses(
+        lambda: answer.append(client_of(me).post(f"{URL}/{job.pk}/publish", {}, format="json")),
+        lambda: takedowns.request_confirm(request_id=request.pk, reviewer=reviewer),
+        paused,
+        go_on,
+        names=("publish", "confirm"),
+    )
+
+    assert errors == []
+    assert answer[0].status_code == 200, answer[0].content[:300]  # published (and hidden), then removed
+    assert not Video.objects.filter(pk=draft.pk).exists()
+    request.refresh_from_db()
+    assert (request.status, request.videos_removed) == ("removed", 1)
