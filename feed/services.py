@@ -31,6 +31,7 @@ from feed.signals import (
     video_person_adding,
     video_taken_down,
     video_taking_down,
+    videos_changing,
     videos_deleting,
 )
 
@@ -241,6 +242,16 @@ def videos_hold_for_deleting(*, video_ids: Iterable[int]) -> None:
     ids = sorted({int(i) for i in video_ids})
     if ids:
         videos_deleting.send(sender=Video, video_ids=ids)
+
+
+def videos_hold_for_changing(*, video_ids: Iterable[int]) -> None:
+    """Before several videos are hidden or published again in this transaction (video_hide, video_unhide,
+    after the caller locks their rows): what the apps above hold of theirs that points at them
+    (videos_changing: their jobs, remixes of them included) is held now, all at once, until the
+    transaction ends, as a deletion of them or of a video they remix takes it first."""
+    ids = sorted({int(i) for i in video_ids})
+    if ids:
+        videos_changing.send(sender=Video, video_ids=ids)
 
 
 def video_hold_for_people(*, video_id: int) -> Video | None:

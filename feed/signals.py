@@ -15,6 +15,12 @@ video_deleting = Signal()
 # video by video (video_deleting) they were taken out of that order, and someone holding their
 # author (accounts.services.people_hold: every job of theirs, in id order) deadlocked with it.
 videos_deleting = Signal()
+# Several videos are about to be hidden or published again in one transaction (a takedown request's
+# verification or dismissal: videos_hold_for_changing), each changing the remix count of the video it
+# remixes. Args: video_ids. As for videos_deleting: the jobs that point at any of them are locked first,
+# at once and in id order. Locked after the videos, a deletion of the video one of them remixes (its
+# jobs, that remix's among them, then its row, then the remix's to unlink it) deadlocked with it.
+videos_changing = Signal()
 # A video is about to be taken down by moderation, inside video_take_down's transaction, before its
 # row is updated. Args: video_id. As for video_deleting: its jobs are held first, and a ready job whose
 # draft it is ends with it.

@@ -8,7 +8,14 @@ from django.dispatch import receiver
 
 from accounts.signals import account_erasing, account_exporting, people_holding
 from cameos.signals import restrictions_added
-from feed.signals import video_deleting, video_person_added, video_person_adding, video_taking_down, videos_deleting
+from feed.signals import (
+    video_deleting,
+    video_person_added,
+    video_person_adding,
+    video_taking_down,
+    videos_changing,
+    videos_deleting,
+)
 from generation import presenters, services
 from moderation.signals import consent_withdrawn
 
@@ -42,7 +49,7 @@ def hold_jobs_of_video(sender: Any, video_id: int, by_id: int | None = None, **k
     services.job_draft_gone(video_id=video_id, by_id=by_id)
 
 
-@receiver(videos_deleting, dispatch_uid="generation.videos_deleting")
+@receiver([videos_deleting, videos_changing], dispatch_uid="generation.videos_deleting")
 def hold_jobs_of_videos(sender: Any, video_ids: Any, **kwargs: Any) -> None:
     services.jobs_of_video_hold(video_ids=video_ids)
 

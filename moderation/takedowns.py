@@ -273,8 +273,11 @@ def request_verify(*, request_id: int) -> TakedownRequest | None:
             audit(AuditEvent.Kind.TAKEDOWN, object_type="takedown", object_id=locked.pk, outcome="no_match")
             return TakedownRequest.objects.get(pk=request.pk)
         hidden = 0
-        # Held, in id order (as a dismissal and a confirmation hold them): a dismissal of another
-        # request waits for this one's matches before it decides whether to publish a video again.
+        # Their jobs first (feed.services.videos_hold_for_changing), as a deletion of one of them, or
+        # of a video one of them remixes, takes them before the videos. Then the videos, in id order
+        # (as a dismissal and a confirmation hold them): a dismissal of another request waits for this
+        # one's matches before it decides whether to publish a video again.
+        feed_services.videos_hold_for_changing(video_ids=matches)
         videos = {v.pk: v for v in Video.objects.select_for_update().filter(pk__in=list(matches)).order_by("pk")}
         sure = cameos_conf().reveal_published_threshold
         for video_id, (source, similarity) in matches.items():
@@ -454,7 +457,10 @@ def request_dismiss(*, request_id: int, reviewer: User) -> TakedownRequest:
     """No grounds: the videos this request hid are published again, unless another request still
     pending matched them too (it then publishes them again when dismissed); close the request. One
     its author deleted while it was hidden is gone, but copies of it may be published again (unless
-    another request still holds it, or confirmed it)."""
+    another request still holds it, or confirmed it). The jobs of the videos it hid are held first
+    (feed.services.videos_hold_for_changing), before the request's row, as a confirmation holds them."""
+    hid = TakedownMatch.objects.filter(request_id=request_id, was_published=True, video__isnull=False)
+    feed_services.videos_hold_for_changing(video_ids=hid.values_list("video_id", flat=True))
     request = _open(request_id)
     gone = []
     matches = TakedownMatch.objects.filter(request=request, was_published=True).select_related("video")

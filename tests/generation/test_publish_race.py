@@ -1003,3 +1003,112 @@ def test_a_takedown_confirmed_while_i_publish_the_draft_it_matched_is_no_deadloc
     assert not Video.objects.filter(pk=draft.pk).exists()
     request.refresh_from_db()
     assert (request.status, request.videos_removed) == ("removed", 1)
+
+
+def a_takedown_being_verified() -> TakedownRequest:
+    """A takedown request whose selfie (the astronaut's face, tests.cameos.videos) the worker is about
+    to verify and match."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from tests.cameos import videos
+
+    now = timezone.now()
+    return TakedownRequest.objects.create(
+        email="eileen@example.org",
+        challenge=TakedownChallenge.objects.create(steps=list(videos.STEPS), expires_at=now + dt.timedelta(hours=1)),
+        upload_name=default_storage.save("takedowns/selfie.mp4", ContentFile(videos.video())),
+        due_at=now + dt.timedelta(hours=48),
+    )
+
+
+def a_remix_showing_her_face(make_user: Any, make_video: Any) -> tuple[Video, Video]:
+    """A video and someone else's published remix of it, made by a job, which shows the astronaut's
+    face (the output scan's track)."""
+    from tests import synthetic_faces as faces
+
+    source = make_video(make_user("uploader"))
+    remix = make_video(make_user("remixer"), remix_of=source)
+    cameos.video_faces_record(video_id=remix.pk, tracks=[(faces.template("astronaut"), 0, 900, 8)])
+    job = a_job_of(remix)
+    GenerationJob.objects.filter(pk=job.pk).update(remix_of_id=source.pk)
+    return source, remix
+
+
+@pytest.mark.postgres
+def test_a_takedown_verified_while_the_video_its_match_remixed_is_deleted_is_no_deadlock(
+    make_user, make_video, monkeypatch
+):
+    """The worker verifies a takedown request whose face is in a published remix: it held the remix,
+    then hides it and takes it off its source's remix count (the source's row). The source's author
+    deleting it at that moment held the jobs that point at it (the remix's among them), then the
+    source, then unlinks the remix (its row): on PostgreSQL a deadlock, one of the two answered with
+    an error. The verification now holds the jobs of the videos it matched first, as a deletion does."""
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # queued, for no worker
+    source, remix = a_remix_showing_her_face(make_user, make_video)
+    request = a_takedown_being_verified()
+
+    paused, go_on = threading.Event(), threading.Event()
+    real = takedowns._hide
+
+    def pause_then_hide(video: Any, **kwargs: Any) -> bool:  # the matched videos held
+        if threading.current_thread().name == "verify" and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+        return real(video, **kwargs)
+
+    monkeypatch.setattr(takedowns, "_hide", pause_then_hide)
+    errors = _second_while_first_pauses(
+        lambda: takedowns.request_verify(request_id=request.pk),
+        lambda: feed_services.video_delete(video=Video.objects.get(pk=source.pk), by=source.author),
+        paused,
+        go_on,
+        names=("verify", "delete"),
+    )
+
+    assert errors == []
+    assert not Video.objects.filter(pk=source.pk).exists()
+    remix.refresh_from_db()
+    assert (remix.status, remix.remix_of_id) == ("removed", None)  # hidden for the request, unlinked
+    request.refresh_from_db()
+    assert (request.status, request.videos_hidden) == ("hidden", 1)
+
+
+@pytest.mark.postgres
+def test_a_takedown_dismissed_while_the_video_its_match_remixed_is_deleted_is_no_deadlock(
+    make_user, make_video, monkeypatch
+):
+    """A reviewer dismisses a takedown request that hid a published remix: it held the remix, then
+    publishes it again and adds it to its source's remix count (the source's row). The source's
+    author deleting it at that moment held the jobs that point at it (the remix's among them), then
+    the source, then unlinks the remix (its row): on PostgreSQL a deadlock, one of the two answered
+    with an error. The dismissal now holds the jobs of its videos first, as a deletion does."""
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # queued, for no worker
+    source, remix = a_remix_showing_her_face(make_user, make_video)
+    request = a_takedown_waiting_for_review(remix)
+    reviewer = make_user("reviewer")
+
+    paused, go_on = threading.Event(), threading.Event()
+    real = feed_services.video_unhide
+
+    def pause_then_unhide(**kwargs: Any) -> bool:  # the videos it hid held
+        if threading.current_thread().name == "dismiss" and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+        return real(**kwargs)
+
+    monkeypatch.setattr(feed_services, "video_unhide", pause_then_unhide)
+    errors = _second_while_first_pauses(
+        lambda: takedowns.request_dismiss(request_id=request.pk, reviewer=reviewer),
+        lambda: feed_services.video_delete(video=Video.objects.get(pk=source.pk), by=source.author),
+        paused,
+        go_on,
+        names=("dismiss", "delete"),
+    )
+
+    assert errors == []
+    assert not Video.objects.filter(pk=source.pk).exists()
+    remix.refresh_from_db()
+    assert (remix.status, remix.remix_of_id) == ("published", None)  # back, unlinked
+    request.refresh_from_db()
+    assert request.status == "dismissed"
