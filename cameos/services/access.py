@@ -166,7 +166,10 @@ def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
     """Erase the cameo at once: gallery entry, reference crops (files after commit), settings and
     grants, an enrollment still being checked (its upload; it will create nothing), and the possible
     matches its face raised (authors are no longer asked about them). With delete_appearances, every
-    video that shows the person is deleted too, as if they deleted each one (appearances_delete)."""
+    video that shows the person is deleted too, as if they deleted each one (appearances_delete). The
+    cameo's row is held before the enrollments still being checked are cancelled, as an acceptance of
+    one holds it before it marks the enrollment (an erasure too)."""
+    consent_hold(owner_ids=[owner.pk])
     cancelled = enrollments_cancel(user=owner)
     cameo = Cameo.objects.select_for_update().filter(owner=owner).first()
     if cameo is None:

@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import people_hold
 from cameos import crypto, gallery
 from cameos.conf import conf
 from cameos.models import Cameo, Enrollment, EnrollmentChallenge, GalleryEntry, IdentityConflict, Voice
@@ -307,11 +308,15 @@ def _accept(enrollment: Enrollment, verdict: Any, voice_template: Any, *, search
     people enrolling the same face at once) is refused as any duplicate, an enrollment of the
     person's own that is newer and already accepted is not replaced by this older one, and a
     re-enrollment of another face than the cameo's is refused (checked here, under the same lock, so
-    that two first enrollments of two faces at once cannot leave the second's)."""
+    that two first enrollments of two faces at once cannot leave the second's). The person is held
+    before the enrollment's row (accounts.services.people_hold: their cameo, then their account row),
+    as their erasure holds them before it cancels or deletes their enrollments: the other way round,
+    an erasure at that moment deadlocked with it."""
     names = _references_save(verdict.references)
     try:
         with transaction.atomic():
             serialised(ACCEPTANCES)
+            people_hold(user_ids=[enrollment.user_id])
             # With a margin: a cameo's enrolled_at is taken before its transaction commits (and by
             # another host's clock), so one committed after the search may carry an earlier time.
             since = Cameo.objects.filter(enrolled_at__gte=searched_at - LATE_MARGIN).exclude(owner=enrollment.user)

@@ -1,0 +1,88 @@
+"""An enrollment accepted while its person erases their account or their cameo: one waits for the
+other, neither answers with an error. Each in its own thread and database connection, against
+committed data (PostgreSQL when DATABASE_URL says so)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from accounts import services as accounts
+from accounts.models import User
+from cameos import services as cameos
+from cameos.models import Cameo, Enrollment, EnrollmentChallenge
+from cameos.services import enrollment as services
+from tests.enroll import random_template
+from tests.generation.test_publish_race import _second_while_first_pauses
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _accepted_while(erase: Any, me: Any, pause_in: str, again: bool, activate_cameo: Any, monkeypatch: Any) -> list:
+    """The worker's acceptance of my enrollment (with my cameo already there when `again`) in a
+    thread, paused once `pause_in` (a function of the enrollment service) has run; `erase` in
+    another meanwhile; both let finish. What either raised."""
+    template = random_template(me.pk)
+    if again:
+        activate_cameo(me, template)
+    now = timezone.now()
+    challenge = EnrollmentChallenge.objects.create(
+        user=me, steps=["center"], used_at=now, expires_at=now + dt.timedelta(minutes=1)
+    )
+    enrollment = Enrollment.objects.create(user=me, challenge=challenge)
+    verdict = SimpleNamespace(references=[], template=template, reason="ok")
+
+    paused, go_on = threading.Event(), threading.Event()
+    real = getattr(services, pause_in)
+
+    def then_pause(*args: Any, **kwargs: Any) -> Any:
+        out = real(*args, **kwargs)
+        if threading.current_thread().name == "accept" and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+        return out
+
+    monkeypatch.setattr(services, pause_in, then_pause)
+    return _second_while_first_pauses(
+        lambda: services._accept(enrollment, verdict, None, searched_at=now),
+        erase,
+        paused,
+        go_on,
+        names=("accept", "erase"),
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("again", [False, True], ids=["first enrollment", "enrolling again"])
+def test_an_enrollment_accepted_while_its_person_erases_their_account_is_no_deadlock(
+    again, me, activate_cameo, monkeypatch
+):
+    """The worker accepts my enrollment: it marked the enrollment accepted, then creates or updates my
+    cameo. My erasure at that moment held my cameo and account rows (accounts.services.people_hold),
+    then cancels or deletes my enrollments: it waited for the acceptance, which waited for my cameo
+    row, or for my account row to create one (on PostgreSQL a deadlock, one of the two answered with
+    an error). The acceptance now holds me first, as the erasure does."""
+    erase = lambda: accounts.account_erase(user=User.objects.get(pk=me.pk))  # noqa: E731
+    # Paused once the enrollment is marked accepted (its upload then goes after the commit).
+    errors = _accepted_while(erase, me, "delete_after_commit", again, activate_cameo, monkeypatch)
+
+    assert errors == []
+    assert not User.objects.filter(pk=me.pk).exists()
+    assert not Cameo.objects.exists() and not Enrollment.objects.exists()
+
+
+@pytest.mark.postgres
+def test_my_enrollment_accepted_while_i_delete_my_cameo_is_no_deadlock(me, activate_cameo, monkeypatch):
+    """The acceptance holds me (my cameo row), then marks the enrollment accepted; deleting my cameo at
+    that moment cancelled my enrollments still being checked (that one's row), then waited for my
+    cameo row: a deadlock on PostgreSQL. The deletion now holds my cameo row first."""
+    erase = lambda: cameos.cameo_delete(owner=User.objects.get(pk=me.pk))  # noqa: E731
+    errors = _accepted_while(erase, me, "people_hold", True, activate_cameo, monkeypatch)
+
+    assert errors == []
+    assert not Cameo.objects.exists()
