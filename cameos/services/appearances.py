@@ -188,9 +188,9 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
             # rows commit, and loses only itself, not every video of the scan and the notification.
             with transaction.atomic():
                 # Held, and read again: hidden or put back since, its person row takes its status now.
-                held = feed_services.video_hold_for_people(video_id=video.pk) if sure else video
+                held = _hold_for_revealing(video.pk, owner.pk) if sure else video
                 if held is None:
-                    continue  # deleted since it was read
+                    continue  # deleted since it was read, or its person erased
                 Appearance.objects.update_or_create(
                     video=video,
                     user=owner,
@@ -213,6 +213,17 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
             extra = {"possible": len(possible)} if possible else {}
             notify(user_id=owner.pk, kind=Notification.Kind.VIDEO_OF_YOU_FOUND, video_ids=revealed, **extra)
     return revealed
+
+
+def _hold_for_revealing(video_id: int, person_id: int) -> Video | None:
+    """The person, then the video's jobs and row (feed.services.video_hold_for_people), held until the
+    transaction ends, before the person is added to the video: the order a confirmed match takes them
+    (possible_match_decide). Their erasure holds them, then takes back their like or view of the video
+    (its row): adding them (a row naming their account) after holding the video deadlocked with it.
+    None if either is gone."""
+    if person_id not in people_hold(user_ids=[person_id]):
+        return None
+    return feed_services.video_hold_for_people(video_id=video_id)
 
 
 def appearance_delete(*, person: User, video_id: int) -> None:

@@ -172,3 +172,49 @@ def test_confirming_a_possible_match_while_its_person_erases_their_account_answe
     assert errors == []
     assert answers == {"confirm": 204}
     assert not User.objects.filter(pk=me.pk).exists() and not Appearance.objects.exists()
+
+
+def test_a_scan_revealing_a_video_i_liked_while_i_erase_my_account_ends_both(
+    me, make_user, make_video, activate_cameo, monkeypatch
+):
+    """My face scan reveals a video of me that I liked while I erase my account. The scan held the
+    video's job and row, then adds me to it (a row naming my account); my erasure held my account
+    row, then took back my like of the video (its count): on PostgreSQL a deadlock, the erasure or
+    the scan's task failing. The scan holds me first, as a confirmed match does: one waits for the
+    other."""
+    template = faces.template("astronaut")
+    activate_cameo(me, template=template)  # its own scan finds nothing yet
+    author = make_user("the.author")
+    video = make_video(author)
+    GenerationJob.objects.create(
+        author=author, prompt="an astronaut on a beach", duration_s=2, seed=1, status="published", video=video
+    )
+    gallery.video_faces_put(video.pk, [(template, 0, 900, 4)])
+    feed_services.like_create(user=me, video=video)
+
+    paused, go_on = threading.Event(), threading.Event()
+    hold = feed_services.video_hold_for_people
+
+    def hold_then_pause(**kwargs: Any) -> Any:  # the video's job and row held
+        held = hold(**kwargs)
+        if threading.current_thread().name == "scan":
+            paused.set()
+            go_on.wait(timeout=30)
+        return held
+
+    monkeypatch.setattr(feed_services, "video_hold_for_people", hold_then_pause)
+    errors: list[Any] = []
+    scanning = in_thread(lambda: cameos.existing_videos_scan(cameo_id=me.cameo.pk), name="scan", errors=errors)
+    assert paused.wait(timeout=60)
+    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)), name="erase", errors=errors)
+    time.sleep(PAUSE_S)  # the erasure waits on what the scan holds
+    go_on.set()
+    scanning.join(timeout=60)
+    erasing.join(timeout=60)
+    assert not scanning.is_alive() and not erasing.is_alive()
+
+    assert errors == []
+    assert not User.objects.filter(pk=me.pk).exists()
+    video.refresh_from_db()
+    assert video.like_count == 0
+    assert not Appearance.objects.exists() and not VideoPerson.objects.filter(video=video).exists()
