@@ -281,14 +281,20 @@ def user_active_set(*, user: User, active: bool, by: User | None = None) -> User
     return user
 
 
-def people_hold(*, user_ids: Iterable[int], deleting_videos_of: tuple[int, int] | None = None) -> set[int]:
+def people_hold(
+    *, user_ids: Iterable[int], deleting_videos_of: tuple[int, int] | None = None, videos: Iterable[int] = ()
+) -> set[int]:
     """Lock these people for the rest of the transaction, in the one order every taker of consent and
     every erasure follows (accounts.signals.people_holding): what each app holds of them, then their
     account rows (FOR NO KEY UPDATE, in id order). `deleting_videos_of` (person, author): the
     transaction will delete the videos by that author that show that person, and the apps hold what
-    points at them too, with the rest. Which of them still exist."""
+    points at them too, with the rest. `videos`: the transaction will lock these videos next (to add
+    one of the people to them), and the apps hold what points at them with the rest, the same way.
+    Which of them still exist."""
     ids = sorted({int(i) for i in user_ids})
-    people_holding.send(sender=User, user_ids=ids, deleting_videos_of=deleting_videos_of)
+    people_holding.send(
+        sender=User, user_ids=ids, deleting_videos_of=deleting_videos_of, videos=sorted({int(v) for v in videos})
+    )
     return set(
         User.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
     )

@@ -32,6 +32,10 @@ account_erasing = Signal()
 # of theirs points at those videos in the same order (generation: their jobs, remixes of them by
 # anyone included): taken later, a remix's author holding themselves and one of the two people
 # deadlocked with it.
+# `videos` (video ids, maybe none): the transaction then locks these videos to add one of the people to
+# them (a possible match confirmed, a video a scan reveals), and the apps hold what of theirs points at
+# them in the same order (generation: their jobs): taken after the people's, an erasure of the videos'
+# author, which holds both in one id order, deadlocked with it.
 people_holding = Signal()
 
 # Sent inside the transaction that creates a block, with `blocker` and `blocked`: consent

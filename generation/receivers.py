@@ -61,8 +61,12 @@ def hold_jobs_of_video_taken_down(sender: Any, video_id: int, **kwargs: Any) -> 
 
 
 @receiver(people_holding, dispatch_uid="generation.people_holding")
-def hold_jobs(sender: Any, user_ids: Any, erasing: bool = False, deleting_videos_of: Any = None, **kwargs: Any) -> None:
-    services.jobs_hold(author_ids=user_ids, naming=user_ids if erasing else (), videos_of=deleting_videos_of)
+def hold_jobs(
+    sender: Any, user_ids: Any, erasing: bool = False, deleting_videos_of: Any = None, videos: Any = (), **kwargs: Any
+) -> None:
+    services.jobs_hold(
+        author_ids=user_ids, naming=user_ids if erasing else (), videos_of=deleting_videos_of, videos=videos
+    )
 
 
 @receiver(account_erasing, dispatch_uid="generation.erase")

@@ -1017,7 +1017,11 @@ def stale_jobs_requeue() -> int:
 
 
 def jobs_hold(
-    *, author_ids: Iterable[int], naming: Iterable[int] = (), videos_of: tuple[int, int] | None = None
+    *,
+    author_ids: Iterable[int],
+    naming: Iterable[int] = (),
+    videos_of: tuple[int, int] | None = None,
+    videos: Iterable[int] = (),
 ) -> None:
     """Lock these authors' jobs until the transaction ends, in id order, after their cameo rows and
     before their account rows (accounts.signals.people_holding): a publish of theirs holds its job,
@@ -1033,8 +1037,12 @@ def jobs_hold(
     deadlocked with the erasure. With `videos_of` (person, author: a revocation or a block that
     deletes that author's videos of that person), the jobs that point at those videos too, for the
     same reason: someone who remixed one, following or blocking the author, held the remix and waited
-    for the author's job that made the video."""
+    for the author's job that made the video. With `videos` (which the transaction then locks, to add
+    someone to them), the jobs that point at them too: held after these authors' jobs, an erasure of
+    their author (holding the jobs of their videos and those that name them, one of these authors'
+    among them) deadlocked with it."""
     ids = sorted({int(i) for i in author_ids})
+    adding = sorted({int(v) for v in videos})
     held = Q(author_id__in=ids)
     if connection.vendor == "postgresql":  # SQLite has no row locks: its write lock serialises them
         for person_id in sorted({int(i) for i in naming}):
@@ -1049,6 +1057,8 @@ def jobs_hold(
                 VideoPerson.objects.filter(user_id=person_id, author_id=author_id).values_list("video_id", flat=True)
             )
             held |= Q(video_id__in=videos) | Q(remix_of_id__in=videos)
+        if adding:
+            held |= Q(video_id__in=adding) | Q(remix_of_id__in=adding)
     list(GenerationJob.objects.select_for_update().filter(held).order_by("pk").values_list("pk", flat=True))
 
 

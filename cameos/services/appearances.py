@@ -103,8 +103,10 @@ def possible_match_decide(*, author: User, match_id: int, confirm: bool) -> Appe
     # A confirm adds a row naming the person (their account row, at commit) after holding the video:
     # the person first, as their erasure holds them before it updates the video (their like, their
     # comment), which otherwise deadlocked with it. Then the video's jobs, the video, the match: the
-    # order a deletion of the video takes them (its jobs, its row, its appearances).
-    if confirm and person_id is not None and person_id not in people_hold(user_ids=[person_id]):
+    # order a deletion of the video takes them (its jobs, its row, its appearances). The video's jobs
+    # with the person's, in one id order: an erasure of someone both name holds them so.
+    held = [] if video_id is None else [video_id]
+    if confirm and person_id is not None and person_id not in people_hold(user_ids=[person_id], videos=held):
         raise NotFound("No such possible match.")  # erased meanwhile
     if video_id is None or feed_services.video_hold_for_people(video_id=video_id) is None:
         raise NotFound("No such possible match.")
@@ -206,13 +208,23 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
             revealed.append(video.pk)
         else:
             possible.append(video)
+    _found_tell(owner, revealed, possible)
+    return revealed
+
+
+def _found_tell(owner: User, revealed: list[int], possible: list[Video]) -> None:
+    """Ask the authors of `possible` about the person, and tell the person what a scan found, unless
+    they erased their account meanwhile: they are held first (accounts.services.people_hold), as
+    their erasure holds them before it deletes the rows that name them."""
+    if not (revealed or possible):
+        return
     with transaction.atomic():
+        if owner.pk not in people_hold(user_ids=[owner.pk]):
+            return  # erased meanwhile: no one to tell, nothing to ask about them
         for video in possible:
             _possible_match_found(video, owner.pk)
-        if revealed or possible:
-            extra = {"possible": len(possible)} if possible else {}
-            notify(user_id=owner.pk, kind=Notification.Kind.VIDEO_OF_YOU_FOUND, video_ids=revealed, **extra)
-    return revealed
+        extra = {"possible": len(possible)} if possible else {}
+        notify(user_id=owner.pk, kind=Notification.Kind.VIDEO_OF_YOU_FOUND, video_ids=revealed, **extra)
 
 
 def _hold_for_revealing(video_id: int, person_id: int) -> Video | None:
@@ -221,7 +233,7 @@ def _hold_for_revealing(video_id: int, person_id: int) -> Video | None:
     (possible_match_decide). Their erasure holds them, then takes back their like or view of the video
     (its row): adding them (a row naming their account) after holding the video deadlocked with it.
     None if either is gone."""
-    if person_id not in people_hold(user_ids=[person_id]):
+    if person_id not in people_hold(user_ids=[person_id], videos=[video_id]):  # with the video's jobs
         return None
     return feed_services.video_hold_for_people(video_id=video_id)
 

@@ -17,6 +17,7 @@ from accounts.models import User
 from cameos import gallery
 from cameos import services as cameos
 from cameos.models import Appearance
+from cameos.services import appearances
 from feed import services as feed_services
 from feed.models import Video, VideoPerson
 from generation.models import GenerationJob
@@ -96,10 +97,11 @@ def test_a_scan_confirming_a_match_while_its_video_is_deleted_ends_both(
         video=video, user=me, source=Appearance.Source.DETECTED, similarity=0.5, match=Appearance.Match.POSSIBLE
     )
 
-    # The scan pauses just before it takes the video's job and row, holding whatever it took before
-    # (with my match taken first, that match: the deletion then waits on it, and the scan on the video).
+    # The scan pauses just before it takes me and the video's job and row, holding whatever it took
+    # before (with my match taken first, that match: the deletion then waits on it, and the scan on
+    # the video).
     paused, go_on = threading.Event(), threading.Event()
-    hold = feed_services.video_hold_for_people
+    hold = appearances.people_hold
 
     def hold_paused(**kwargs: Any) -> Any:
         if threading.current_thread().name == "scan":
@@ -107,7 +109,7 @@ def test_a_scan_confirming_a_match_while_its_video_is_deleted_ends_both(
             go_on.wait(timeout=30)
         return hold(**kwargs)
 
-    monkeypatch.setattr(feed_services, "video_hold_for_people", hold_paused)
+    monkeypatch.setattr(appearances, "people_hold", hold_paused)
 
     answers: dict[str, Any] = {}
     errors: list[Any] = []
@@ -218,3 +220,110 @@ def test_a_scan_revealing_a_video_i_liked_while_i_erase_my_account_ends_both(
     video.refresh_from_db()
     assert video.like_count == 0
     assert not Appearance.objects.exists() and not VideoPerson.objects.filter(video=video).exists()
+
+
+def test_a_scan_revealing_a_video_while_its_author_erases_their_account_ends_both(
+    me, make_user, make_video, activate_cameo, monkeypatch
+):
+    """My face scan reveals a video of me by a friend, while she erases her account; a job of mine
+    shows her. The scan holds me (every job of mine), then the video's job; her erasure holds her
+    jobs, those that name her (mine) and those of her videos, in one id order: it held her video's
+    job and waited for mine, and the scan for her video's job (on PostgreSQL a deadlock). The scan
+    holds me and the video's job in one statement."""
+    template = faces.template("astronaut")
+    activate_cameo(me, template=template)  # its own scan finds nothing yet
+    friend = make_user("the.friend")
+    video = make_video(friend)
+    hers = GenerationJob.objects.create(
+        author=friend, prompt="an astronaut on a beach", duration_s=2, seed=1, status="published", video=video
+    )
+    while True:  # my job of her after her video's job in id order (ids are random), as jobs are held
+        mine = GenerationJob.objects.create(
+            author=me, prompt="@the.friend on a beach", duration_s=2, seed=1, status="published", people=[friend.pk]
+        )
+        if mine.pk > hers.pk:
+            break
+        mine.delete()
+    gallery.video_faces_put(video.pk, [(template, 0, 900, 4)])
+
+    paused, go_on = threading.Event(), threading.Event()
+    hold = feed_services.video_hold_for_people
+
+    def pause_then_hold(**kwargs: Any) -> Any:  # I am held
+        if threading.current_thread().name == "scan":
+            paused.set()
+            go_on.wait(timeout=30)
+        return hold(**kwargs)
+
+    monkeypatch.setattr(feed_services, "video_hold_for_people", pause_then_hold)
+    errors: list[Any] = []
+    scanning = in_thread(lambda: cameos.existing_videos_scan(cameo_id=me.cameo.pk), name="scan", errors=errors)
+    assert paused.wait(timeout=60)
+    erasing = in_thread(
+        lambda: accounts.account_erase(user=User.objects.get(pk=friend.pk)), name="erase", errors=errors
+    )
+    time.sleep(PAUSE_S)  # the erasure waits on what the scan holds
+    go_on.set()
+    scanning.join(timeout=60)
+    erasing.join(timeout=60)
+    assert not scanning.is_alive() and not erasing.is_alive()
+
+    assert errors == []
+    assert not User.objects.filter(pk=friend.pk).exists() and not Video.objects.filter(pk=video.pk).exists()
+
+
+def test_confirming_a_possible_match_while_someone_in_the_video_erases_their_account_answers_both(
+    me, make_user, make_video, client_of, monkeypatch
+):
+    """An author confirms that I am in their video, which shows a friend of ours; a job of mine shows
+    her too, and she erases her account at that moment. The confirm held me (every job of mine), then
+    the video's job; her erasure holds the jobs that name her (mine, the video's) in one id order: it
+    held the video's job and waited for mine, and the confirm for the video's job (on PostgreSQL a
+    deadlock, the confirm answering 500). The confirm holds me and the video's job in one statement."""
+    author, friend = make_user("video.maker"), make_user("the.friend")
+    video = make_video(author, people=(friend,))
+    theirs = GenerationJob.objects.create(
+        author=author, prompt="@the.friend on a beach", duration_s=2, seed=1, status="published", video=video
+    )
+    GenerationJob.objects.filter(pk=theirs.pk).update(people=[friend.pk])
+    while True:  # my job of her after the video's job in id order (ids are random), as jobs are held
+        mine = GenerationJob.objects.create(
+            author=me, prompt="@the.friend on a beach", duration_s=2, seed=1, status="published", people=[friend.pk]
+        )
+        if mine.pk > theirs.pk:
+            break
+        mine.delete()
+    match = Appearance.objects.create(
+        video=video, user=me, source=Appearance.Source.DETECTED, similarity=0.5, match=Appearance.Match.POSSIBLE
+    )
+    paused, go_on = threading.Event(), threading.Event()
+    hold = feed_services.video_hold_for_people
+
+    def pause_then_hold(**kwargs: Any) -> Any:  # I am held
+        if threading.current_thread().name == "confirm":
+            paused.set()
+            go_on.wait(timeout=30)
+        return hold(**kwargs)
+
+    monkeypatch.setattr(feed_services, "video_hold_for_people", pause_then_hold)
+    answers: dict[str, int] = {}
+    errors: list[Any] = []
+    confirming = in_thread(
+        lambda: answers.update(confirm=client_of(author).post(f"{MATCHES}/{match.pk}/confirm").status_code),
+        name="confirm",
+        errors=errors,
+    )
+    assert paused.wait(timeout=60)
+    erasing = in_thread(
+        lambda: accounts.account_erase(user=User.objects.get(pk=friend.pk)), name="erase", errors=errors
+    )
+    time.sleep(PAUSE_S)  # the erasure waits on what the confirm holds
+    go_on.set()
+    confirming.join(timeout=60)
+    erasing.join(timeout=60)
+    assert not confirming.is_alive() and not erasing.is_alive()
+
+    assert errors == []
+    assert answers == {"confirm": 204}
+    assert not User.objects.filter(pk=friend.pk).exists()
+    assert VideoPerson.objects.filter(video=video, user=me).exists()
