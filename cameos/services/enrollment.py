@@ -284,6 +284,9 @@ def _another_face(user: User, template: Any) -> bool:
 def _refuse_duplicate(enrollment: Enrollment, others: Sequence[gallery.Match]) -> Enrollment:
     owner_id = Cameo.objects.filter(pk=others[0].cameo_id).values_list("owner_id", flat=True).first()
     with transaction.atomic():
+        # The person first (the conflict's row names them), as their erasure holds them before it
+        # deletes their enrollments: marking the enrollment first deadlocked with it.
+        people_hold(user_ids=[enrollment.user_id])
         done = _finish(
             enrollment,
             accepted=False,

@@ -86,3 +86,43 @@ def test_my_enrollment_accepted_while_i_delete_my_cameo_is_no_deadlock(me, activ
 
     assert errors == []
     assert not Cameo.objects.exists()
+
+
+@pytest.mark.postgres
+def test_an_enrollment_refused_as_someone_elses_face_while_its_person_erases_their_account_is_no_deadlock(
+    me, make_user, activate_cameo, monkeypatch
+):
+    """The worker refuses my enrollment (the face is another account's cameo): it marked the
+    enrollment refused, then logs the conflict for review (a row naming my account). My erasure at
+    that moment held my account row, then deletes my enrollments: it waited for the refusal, which
+    waited for my account row (on PostgreSQL a deadlock, one of the two answered with an error). The
+    refusal now holds me first, as the acceptance does."""
+    other = make_user("the.other")
+    cameo = activate_cameo(other)
+    now = timezone.now()
+    challenge = EnrollmentChallenge.objects.create(
+        user=me, steps=["center"], used_at=now, expires_at=now + dt.timedelta(minutes=1)
+    )
+    enrollment = Enrollment.objects.create(user=me, challenge=challenge)
+    match = SimpleNamespace(cameo_id=cameo.pk, similarity=0.99)
+
+    paused, go_on = threading.Event(), threading.Event()
+    real = services.delete_after_commit
+
+    def pause_once_marked(names: Any) -> None:  # the enrollment's row marked refused, held
+        real(names)
+        if threading.current_thread().name == "refuse" and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+
+    monkeypatch.setattr(services, "delete_after_commit", pause_once_marked)
+    errors = _second_while_first_pauses(
+        lambda: services._refuse_duplicate(enrollment, [match]),
+        lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)),
+        paused,
+        go_on,
+        names=("refuse", "erase"),
+    )
+
+    assert errors == []
+    assert not User.objects.filter(pk=me.pk).exists() and not Enrollment.objects.filter(user_id=me.pk).exists()
