@@ -1112,3 +1112,49 @@ def test_a_takedown_dismissed_while_the_video_its_match_remixed_is_deleted_is_no
     assert (remix.status, remix.remix_of_id) == ("published", None)  # back, unlinked
     request.refresh_from_db()
     assert request.status == "dismissed"
+
+
+@pytest.mark.postgres
+def test_a_takedown_verified_while_a_remix_of_its_match_is_published_is_no_deadlock(
+    me, make_user, make_video, client_of, monkeypatch
+):
+    """The worker verifies a takedown request whose face is in a published video and in my draft remix
+    of it, which I publish at that moment: my publish held my job and my draft, then adds it to its
+    source's remix count (the source's row); the verification held the source, then waited for my
+    draft (on PostgreSQL a deadlock, one of the two answered with an error). The verification now
+    holds the jobs of the videos it matched first (mine among them), as my publish does."""
+    from tests import synthetic_faces as faces
+
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # queued, for no worker
+    source = make_video(make_user("uploader"))
+    draft = make_video(me, publish=False, remix_of=source)
+    job = a_job_of(draft, status=GenerationJob.Status.READY)
+    GenerationJob.objects.filter(pk=job.pk).update(remix_of_id=source.pk)
+    for video in (source, draft):
+        cameos.video_faces_record(video_id=video.pk, tracks=[(faces.template("astronaut"), 0, 900, 8)])
+    request = a_takedown_being_verified()
+
+    paused, go_on = threading.Event(), threading.Event()
+    bump = feed_services._bump
+
+    def pause_before_the_source(*args: Any, **kwargs: Any) -> None:  # my job and draft held
+        if threading.current_thread().name == "publish" and "remix_count" in kwargs and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+        bump(*args, **kwargs)
+
+    monkeypatch.setattr(feed_services, "_bump", pause_before_the_source)
+    answer: list[Any] = []
+    errors = _second_while_first_pauses(
+        lambda: answer.append(client_of(me).post(f"{URL}/{job.pk}/publish", {}, format="json")),
+        lambda: takedowns.request_verify(request_id=request.pk),
+        paused,
+        go_on,
+        names=("publish", "verify"),
+    )
+
+    assert errors == []
+    assert answer[0].status_code == 200, answer[0].content[:300]
+    request.refresh_from_db()
+    assert (request.status, request.videos_hidden) == ("hidden", 2)  # both hidden, mine once published
+    assert set(Video.objects.filter(pk__in=[source.pk, draft.pk]).values_list("status", flat=True)) == {"removed"}
