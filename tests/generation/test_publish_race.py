@@ -1158,3 +1158,46 @@ def test_a_takedown_verified_while_a_remix_of_its_match_is_published_is_no_deadl
     request.refresh_from_db()
     assert (request.status, request.videos_hidden) == ("hidden", 2)  # both hidden, mine once published
     assert set(Video.objects.filter(pk__in=[source.pk, draft.pk]).values_list("status", flat=True)) == {"removed"}
+
+
+@pytest.mark.postgres
+def test_a_takedown_verified_while_the_author_of_its_match_erases_their_account_is_no_deadlock(
+    make_user, make_video, monkeypatch
+):
+    """The worker verifies a takedown request whose face is in my published video: it held the video,
+    hides it and tells me (a notification naming my account, checked at commit). My erasure at that
+    moment held my account row, then deletes my videos: it waited for the video, and the verification
+    for my account row (on PostgreSQL a deadlock, one of the two answered with an error). The
+    verification now holds the video's job first, as my erasure does."""
+    from tests import synthetic_faces as faces
+
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # queued, for no worker
+    author = make_user("uploader")
+    video = make_video(author)
+    a_job_of(video)
+    cameos.video_faces_record(video_id=video.pk, tracks=[(faces.template("astronaut"), 0, 900, 8)])
+    request = a_takedown_being_verified()
+
+    paused, go_on = threading.Event(), threading.Event()
+    real = takedowns._hide
+
+    def hide_then_pause(video: Any, **kwargs: Any) -> bool:  # hidden, its author told
+        hidden = real(video, **kwargs)
+        if threading.current_thread().name == "verify" and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+        return hidden
+
+    monkeypatch.setattr(takedowns, "_hide", hide_then_pause)
+    errors = _second_while_first_pauses(
+        lambda: takedowns.request_verify(request_id=request.pk),
+        lambda: accounts.account_erase(user=User.objects.get(pk=author.pk)),
+        paused,
+        go_on,
+        names=("verify", "erase"),
+    )
+
+    assert errors == []
+    assert not User.objects.filter(pk=author.pk).exists() and not Video.objects.filter(pk=video.pk).exists()
+    request.refresh_from_db()
+    assert (request.status, request.videos_hidden) == ("hidden", 1)
