@@ -866,10 +866,15 @@ def jobs_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: str
 
 
 def job_rules_checked(job_ids: list[Any], *, at: dt.datetime) -> None:
-    """These jobs passed everyone's restrictions by meaning, as the rules stood at `at`."""
-    GenerationJob.objects.filter(pk__in=job_ids).filter(
+    """These jobs passed everyone's restrictions by meaning, as the rules stood at `at`. Held first, in
+    id order, as jobs_hold takes them: one UPDATE of many took them in the order it read them, and
+    someone holding two of their authors (accounts.services.people_hold) deadlocked with it."""
+    stale = GenerationJob.objects.filter(pk__in=job_ids).filter(
         Q(rules_checked_at__isnull=True) | Q(rules_checked_at__lt=at)
-    ).update(rules_checked_at=at)
+    )
+    with transaction.atomic():
+        held = list(stale.select_for_update().order_by("pk").values_list("pk", flat=True))
+        stale.filter(pk__in=held).update(rules_checked_at=at)
 
 
 def _rules_added_since_checked(job: GenerationJob, people: set[int]) -> list[int]:

@@ -1,0 +1,64 @@
+"""The worker marking jobs as checked against everyone's rules by meaning while someone holds their
+authors (a follow between them): one waits for the other, neither answers with an error. Each in its
+own thread and database connection, against committed data (PostgreSQL when DATABASE_URL says so)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import services as accounts
+from accounts.models import Follow
+from generation import services
+from generation.models import GenerationJob
+from tests.generation.test_publish_race import PAUSE_S, in_thread
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.mark.postgres
+def test_jobs_marked_checked_while_their_authors_follow_each_other_is_no_deadlock(make_user):
+    """The worker marks two jobs checked (generation.services.job_rules_checked): one UPDATE took them
+    in the order it read them (the one stored first), while a follow between their authors holds every
+    job of both in id order (accounts.services.people_hold). With the other job held a moment by
+    someone else (a worker moving it, a publish), the follow waited for it and the marking for the
+    follow's first job: on PostgreSQL a deadlock, the follow answered with an error. The marking now
+    holds them in id order first."""
+    first, second = make_user("first.author"), make_user("second.author")
+    while True:  # stored first, but later in id order (ids are random)
+        later = GenerationJob.objects.create(author=first, prompt="a cat", duration_s=2, seed=1)
+        earlier = GenerationJob.objects.create(author=second, prompt="a dog", duration_s=2, seed=1)
+        if later.pk > earlier.pk:
+            break
+        GenerationJob.objects.filter(pk__in=[later.pk, earlier.pk]).delete()
+    held, go_on = threading.Event(), threading.Event()
+
+    def someone_holding_the_earlier() -> None:
+        with transaction.atomic():
+            list(GenerationJob.objects.select_for_update().filter(pk=earlier.pk).values_list("pk"))
+            held.set()
+            go_on.wait(timeout=30)
+
+    errors: list[Any] = []
+    blocker = in_thread(someone_holding_the_earlier, name="blocker", errors=errors)
+    assert held.wait(timeout=30)
+    following = in_thread(lambda: accounts.follow_create(follower=first, followee=second), name="follow", errors=errors)
+    following.join(timeout=PAUSE_S)
+    at = timezone.now() + dt.timedelta(seconds=1)
+    marking = in_thread(lambda: services.job_rules_checked([later.pk, earlier.pk], at=at), name="mark", errors=errors)
+    marking.join(timeout=PAUSE_S)
+    go_on.set()
+    for t in (blocker, following, marking):
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in (blocker, following, marking))
+
+    assert errors == []
+    assert Follow.objects.filter(follower=first, followee=second).exists()
+    assert set(
+        GenerationJob.objects.filter(pk__in=[later.pk, earlier.pk]).values_list("rules_checked_at", flat=True)
+    ) == {at}
