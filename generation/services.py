@@ -20,7 +20,7 @@ from typing import Any, NotRequired, TypedDict, Unpack
 import numpy as np
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Notification, User
@@ -866,15 +866,20 @@ def jobs_recheck(*, owner_id: int, author_ids: Iterable[int] | None, reason: str
 
 
 def job_rules_checked(job_ids: list[Any], *, at: dt.datetime) -> None:
-    """These jobs passed everyone's restrictions by meaning, as the rules stood at `at`. Held first, in
-    id order, as jobs_hold takes them: one UPDATE of many took them in the order it read them, and
-    someone holding two of their authors (accounts.services.people_hold) deadlocked with it."""
+    """These jobs passed everyone's restrictions by meaning, as the rules stood at `at` (held first:
+    _in_id_order)."""
     stale = GenerationJob.objects.filter(pk__in=job_ids).filter(
         Q(rules_checked_at__isnull=True) | Q(rules_checked_at__lt=at)
     )
     with transaction.atomic():
-        held = list(stale.select_for_update().order_by("pk").values_list("pk", flat=True))
-        stale.filter(pk__in=held).update(rules_checked_at=at)
+        stale.filter(pk__in=_in_id_order(stale)).update(rules_checked_at=at)
+
+
+def _in_id_order(jobs: QuerySet[GenerationJob]) -> list[Any]:
+    """Lock these jobs until the transaction ends, in id order, as jobs_hold takes them, before one
+    UPDATE changes them all: that UPDATE alone took them in the order it read them, and someone
+    holding two of their authors (accounts.services.people_hold) deadlocked with it. Their ids."""
+    return list(jobs.select_for_update().order_by("pk").values_list("pk", flat=True))
 
 
 def _rules_added_since_checked(job: GenerationJob, people: set[int]) -> list[int]:
@@ -1005,9 +1010,10 @@ def stale_jobs_requeue() -> int:
         GenerationJob.objects.filter(status__in=running, lease_until__lt=now).values_list("pk", flat=True)[:500]
     )
     if expired:
-        GenerationJob.objects.filter(pk__in=expired, status__in=running, lease_until__lt=now).update(
-            status=Status.QUEUED, lease_until=None, updated_at=now
-        )
+        with transaction.atomic():
+            stale = GenerationJob.objects.filter(pk__in=expired, status__in=running, lease_until__lt=now)
+            expired = _in_id_order(stale)
+            stale.filter(pk__in=expired).update(status=Status.QUEUED, lease_until=None, updated_at=now)
     resend = now - dt.timedelta(seconds=conf().queued_resend_seconds)
     lost = list(
         GenerationJob.objects.filter(status=Status.QUEUED, lease_until__isnull=True, updated_at__lt=resend)
@@ -1015,7 +1021,10 @@ def stale_jobs_requeue() -> int:
         .values_list("pk", flat=True)[:500]
     )
     if lost:
-        GenerationJob.objects.filter(pk__in=lost, status=Status.QUEUED).update(updated_at=now)
+        with transaction.atomic():
+            waiting = GenerationJob.objects.filter(pk__in=lost, status=Status.QUEUED)
+            lost = _in_id_order(waiting)
+            waiting.filter(pk__in=lost).update(updated_at=now)
     for job_id in [*expired, *lost]:
         _enqueue(job_id)
     return len(expired) + len(lost)

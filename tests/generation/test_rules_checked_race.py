@@ -1,5 +1,6 @@
-"""The worker marking jobs as checked against everyone's rules by meaning while someone holds their
-authors (a follow between them): one waits for the other, neither answers with an error. Each in its
+"""The worker marking jobs as checked against everyone's rules by meaning, or the sweep handing jobs
+back to the queue, while someone holds their authors (a follow between them): one waits for the
+other, neither answers with an error. Each in its
 own thread and database connection, against committed data (PostgreSQL when DATABASE_URL says so)."""
 
 from __future__ import annotations
@@ -62,3 +63,49 @@ def test_jobs_marked_checked_while_their_authors_follow_each_other_is_no_deadloc
     assert set(
         GenerationJob.objects.filter(pk__in=[later.pk, earlier.pk]).values_list("rules_checked_at", flat=True)
     ) == {at}
+
+
+@pytest.mark.postgres
+def test_jobs_handed_back_to_workers_while_their_authors_follow_each_other_is_no_deadlock(make_user, monkeypatch):
+    """Workers died (a crash, a deploy) while running two jobs; the sweep hands them back to the queue
+    (generation.services.stale_jobs_requeue) in one UPDATE, which took them in the order it read them,
+    while a follow between their authors holds every job of both in id order: as above, a deadlock on
+    PostgreSQL. The sweep now holds them in id order first."""
+    monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # no worker
+    first, second = make_user("first.author"), make_user("second.author")
+    gone = timezone.now() - dt.timedelta(minutes=5)
+    while True:  # stored first, but later in id order (ids are random)
+        later, earlier = (
+            GenerationJob.objects.create(
+                author=author, prompt="a cat", duration_s=2, seed=1, status="running", lease_until=gone
+            )
+            for author in (first, second)
+        )
+        if later.pk > earlier.pk:
+            break
+        GenerationJob.objects.filter(pk__in=[later.pk, earlier.pk]).delete()
+    held, go_on = threading.Event(), threading.Event()
+
+    def someone_holding_the_earlier() -> None:
+        with transaction.atomic():
+            list(GenerationJob.objects.select_for_update().filter(pk=earlier.pk).values_list("pk"))
+            held.set()
+            go_on.wait(timeout=30)
+
+    errors: list[Any] = []
+    blocker = in_thread(someone_holding_the_earlier, name="blocker", errors=errors)
+    assert held.wait(timeout=30)
+    following = in_thread(lambda: accounts.follow_create(follower=first, followee=second), name="follow", errors=errors)
+    following.join(timeout=PAUSE_S)
+    sweeping = in_thread(services.stale_jobs_requeue, name="sweep", errors=errors)
+    sweeping.join(timeout=PAUSE_S)
+    go_on.set()
+    for t in (blocker, following, sweeping):
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in (blocker, following, sweeping))
+
+    assert errors == []
+    assert Follow.objects.filter(follower=first, followee=second).exists()
+    assert set(GenerationJob.objects.filter(pk__in=[later.pk, earlier.pk]).values_list("status", flat=True)) == {
+        "queued"
+    }
