@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -298,6 +298,20 @@ def people_hold(
     return set(
         User.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
     )
+
+
+def person_keep(*, user_id: int) -> bool:
+    """Whether this person still exists, held until the transaction ends as a row naming them holds
+    them (FOR KEY SHARE on PostgreSQL; it holds up nothing but their erasure). For what a person does
+    to a shared row that their erasure changes too (a like, a comment or a view changes a video's
+    counts): held first, their erasure waits for it or is waited for; else the row naming them
+    checked their account at commit, after the video, while the erasure held the account and waited
+    for the video (a deadlock). On SQLite the write lock serialises them."""
+    if connection.vendor != "postgresql":
+        return User.objects.filter(pk=user_id).exists()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {User._meta.db_table} WHERE id = %s FOR KEY SHARE", [user_id])  # noqa: S608
+        return cursor.fetchone() is not None
 
 
 @transaction.atomic

@@ -18,6 +18,7 @@ from django.db.models.functions import Cast, Greatest, Ln
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.services import person_keep
 from core.exceptions import ApplicationError, Forbidden, InvalidInput, NotFound
 from core.presenters import timestamp
 from core.storage import delete_after_commit
@@ -543,9 +544,18 @@ def _require_published(video: Video) -> None:
 
 
 @transaction.atomic
+def _actor_held(user: User) -> None:
+    """The person who likes, comments or watches, held before the video's counts change
+    (accounts.services.person_keep): their erasure on another device waits, or is waited for."""
+    if not person_keep(user_id=user.pk):
+        raise NotFound("Your account no longer exists.")
+
+
+@transaction.atomic
 def like_create(*, user: User, video: Video) -> None:
     """Idempotent: liking twice counts once."""
     _require_published(video)
+    _actor_held(user)
     try:
         with transaction.atomic():
             Like.objects.create(user=user, video=video)
@@ -556,6 +566,7 @@ def like_create(*, user: User, video: Video) -> None:
 
 @transaction.atomic
 def like_delete(*, user: User, video: Video) -> None:
+    _actor_held(user)
     deleted, _ = Like.objects.filter(user=user, video=video).delete()
     if deleted:
         _bump(video.pk, like_count=-1)
@@ -567,6 +578,7 @@ def comment_create(*, author: User, video: Video, text: str) -> Comment:
     text = text.strip()
     if not text:
         raise InvalidInput({"text": ["Write something."]})
+    _actor_held(author)
     try:
         with transaction.atomic():
             comment = Comment.objects.create(video=video, author=author, text=text)
@@ -595,6 +607,7 @@ def view_record(*, viewer: User, video: Video, watched_ms: int, completed: bool)
     _require_published(video)
     if watched_ms < 0 or watched_ms > _knobs().max_watch_ms:
         raise InvalidInput({"watched_ms": ["Watch time must be between 0 and 6 hours."]})
+    _actor_held(viewer)
     now = timezone.now()
     try:
         with transaction.atomic():
