@@ -543,7 +543,6 @@ def _require_published(video: Video) -> None:
         raise NotPublished
 
 
-@transaction.atomic
 def _actor_held(user: User) -> None:
     """The person who likes, comments or watches, held before the video's counts change
     (accounts.services.person_keep): their erasure on another device waits, or is waited for."""
