@@ -1060,17 +1060,17 @@ def jobs_hold(
     held = Q(author_id__in=ids)
     if connection.vendor == "postgresql":  # SQLite has no row locks: its write lock serialises them
         for person_id in sorted({int(i) for i in naming}):
-            videos = {
+            theirs = {
                 *Video.objects.filter(author_id=person_id).values_list("pk", flat=True),
                 *VideoPerson.objects.filter(user_id=person_id).values_list("video_id", flat=True),
             }  # read first, as _naming reads the index: as a subquery in the OR, every job was read
-            held |= _naming(person_id) | Q(video_id__in=videos) | Q(remix_of_id__in=videos)
+            held |= _naming(person_id) | Q(video_id__in=theirs) | Q(remix_of_id__in=theirs)
         if videos_of is not None:
             person_id, author_id = videos_of
-            videos = set(
+            deleted = set(
                 VideoPerson.objects.filter(user_id=person_id, author_id=author_id).values_list("video_id", flat=True)
             )
-            held |= Q(video_id__in=videos) | Q(remix_of_id__in=videos)
+            held |= Q(video_id__in=deleted) | Q(remix_of_id__in=deleted)
         if adding:
             held |= Q(video_id__in=adding) | Q(remix_of_id__in=adding)
     list(GenerationJob.objects.select_for_update().filter(held).order_by("pk").values_list("pk", flat=True))
