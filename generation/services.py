@@ -256,14 +256,25 @@ def job_submit(
             _to_store(job, checked)
             job.save(force_insert=True)
             _people_add(job, job.people if job.status == Status.QUEUED else [])  # an ended job is in no index
-    except IntegrityError:
+    except IntegrityError as error:
         delete_after_commit([job.image.name] if job.image and job.image.name else [])
-        if (existing := _replayed(author, key, digest)) is not None:
-            return existing, False  # a concurrent retry won the race
-        raise
+        return _not_stored(author, key, digest, source, error)
     if job.status == Status.QUEUED:
         _enqueue(job.pk)
     return job, True
+
+
+def _not_stored(
+    author: User, key: str, digest: str, source: Video | None, error: IntegrityError
+) -> tuple[GenerationJob, bool]:
+    """Why a job failed to be stored (`error`), answered: a concurrent retry with its key won the race
+    (its job), or the author of the video being remixed deleted it after it was checked (the job's link
+    to it failed at commit: 404, as for a video that does not exist); else the error."""
+    if (existing := _replayed(author, key, digest)) is not None:
+        return existing, False
+    if source is not None and not Video.objects.filter(pk=source.pk).exists():
+        raise NotFound("This video does not exist.") from None
+    raise error
 
 
 class _PeopleBusy(Exception):

@@ -62,3 +62,25 @@ def test_a_job_remixing_my_own_draft_names_it_to_me(api, me, make_video):
 
     feed_services.video_take_down(video=draft, reason="moderation")  # removed: on no page, mine included
     assert remix_of(api, job) == (None, [None])
+
+
+@pytest.mark.django_db(transaction=True)  # the job's link to the video is checked when it commits
+def test_a_remix_of_a_video_its_author_deletes_while_it_is_submitted_is_a_404(api, me, other, make_video, monkeypatch):
+    """Found by a second reader: the video was checked, then deleted by its author before the job was
+    stored; the job's link to it failed at commit, and the submit answered 500."""
+    from generation import services
+    from generation.models import GenerationJob
+
+    source = make_video(other)
+    check = services.consent.check
+
+    def check_then_the_author_deletes_it(*args, **kwargs):  # type: ignore[no-untyped-def]
+        decision = check(*args, **kwargs)
+        feed_services.video_delete(video=source, by=other)
+        return decision
+
+    monkeypatch.setattr(services.consent, "check", check_then_the_author_deletes_it)
+    response = api.post(URL, {"prompt": "the same, at night", "duration_s": 2, "remix_of": source.pk}, format="json")
+    assert response.status_code == 404, response.content
+    assert response.json() == {"error": "not_found", "detail": "This video does not exist."}
+    assert not GenerationJob.objects.exists()
