@@ -286,7 +286,8 @@ def _refuse_duplicate(enrollment: Enrollment, others: Sequence[gallery.Match]) -
     with transaction.atomic():
         # The person first (the conflict's row names them), as their erasure holds them before it
         # deletes their enrollments: marking the enrollment first deadlocked with it.
-        people_hold(user_ids=[enrollment.user_id])
+        if enrollment.user_id not in people_hold(user_ids=[enrollment.user_id]):
+            return enrollment  # erased meanwhile: their enrollment went with them, no one to log
         done = _finish(
             enrollment,
             accepted=False,

@@ -126,3 +126,24 @@ def test_an_enrollment_refused_as_someone_elses_face_while_its_person_erases_the
 
     assert errors == []
     assert not User.objects.filter(pk=me.pk).exists() and not Enrollment.objects.filter(user_id=me.pk).exists()
+
+
+def test_an_enrollment_refused_as_someone_elses_face_after_its_person_erased_their_account_logs_nothing(
+    me, make_user, activate_cameo
+):
+    """The other order of the race above: the erasure commits first, while the worker compares the
+    face. The refusal then holds no one, and logged the conflict anyway, a row naming the erased
+    account and its deleted enrollment: its transaction failed at commit and the task with it."""
+    from cameos.models import IdentityConflict
+
+    cameo = activate_cameo(make_user("the.other"))
+    now = timezone.now()
+    challenge = EnrollmentChallenge.objects.create(
+        user=me, steps=["center"], used_at=now, expires_at=now + dt.timedelta(minutes=1)
+    )
+    enrollment = Enrollment.objects.create(user=me, challenge=challenge)
+    accounts.account_erase(user=User.objects.get(pk=me.pk))
+
+    services._refuse_duplicate(enrollment, [SimpleNamespace(cameo_id=cameo.pk, similarity=0.99)])
+
+    assert not IdentityConflict.objects.exists() and not Enrollment.objects.filter(user_id=me.pk).exists()
