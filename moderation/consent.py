@@ -475,12 +475,20 @@ def _instructions_subjects(
     """Protected people named or described in the instructions of the cameos allowed so far: the
     backend adds them to the prompt (generation.backends.base.RenderRequest.full_prompt), so they are
     read as the prompt is, against the registry of now, by meaning too in workers. PATCH /cameo read
-    them by words only, against the registry of then."""
+    them by words only, against the registry of then. Someone they bring in (a name-protecting
+    owner) adds their own instructions too: read in turn, until no one new is found (each person is
+    found once: `shown`)."""
     found: list[Subject] = []
-    for text in dict.fromkeys(s.instructions for s in subjects if s.allowed and s.instructions):
-        found += _name_subjects(text, resolver, shown, named)
-        if semantic:
-            found += _description_subjects(text, resolver, shown, named)
+    read: set[str] = set()
+    new = subjects
+    while texts := [t for t in dict.fromkeys(s.instructions for s in new if s.allowed) if t and t not in read]:
+        read.update(texts)
+        new = []
+        for text in texts:
+            new += _name_subjects(text, resolver, shown, named)
+            if semantic:
+                new += _description_subjects(text, resolver, shown, named)
+        found += new
     return found
 
 

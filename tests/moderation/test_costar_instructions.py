@@ -81,3 +81,26 @@ def test_a_name_added_to_the_registry_since_the_instructions_were_saved_is_found
     assert [(s.source, s.reason, s.label) for s in decision.refused] == [
         ("name", "protected_person", "Quenby Marchetti")
     ]
+
+
+def test_the_instructions_of_someone_another_cameo_s_instructions_bring_in_are_read_too(
+    make_user, activate_cameo, registry
+):
+    """Mallory's instructions put Dana (who protects her name) in every video of Mallory, and Dana's
+    own instructions then reach the model too. Before, only the first were read: "@mallory at a park"
+    made a video with Quenby Marchetti, whom Dana's instructions name, while "@dana at a park" was
+    refused for her."""
+    dana = make_user("dana", display_name="Dana Kowalski")
+    activate_cameo(dana, audience="everyone")
+    cameos.cameo_update(owner=dana, instructions="always arm in arm with Quenby Marchetti")
+    mallory = make_user("mallory")
+    activate_cameo(mallory, audience="everyone")
+    cameos.cameo_update(owner=mallory, instructions="always beside Dana Kowalski")
+    cameos.cameo_update(owner=dana, protect_name=True)
+    registry("Quenby Marchetti")  # registered after both were saved
+    author = make_user("carol")
+    for prompt in ("@dana at a park", "@mallory at a park"):
+        decision = consent.check(author, prompt, record=False)
+        assert [(s.source, s.reason, s.label) for s in decision.refused] == [
+            ("name", "protected_person", "Quenby Marchetti")
+        ], prompt
