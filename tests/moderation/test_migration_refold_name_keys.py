@@ -19,10 +19,11 @@ migration = importlib.import_module("moderation.migrations.0014_refold_name_keys
 def test_a_name_with_a_hooked_letter_is_found_again_by_an_import_and_a_taken_key_is_left_alone():
     hooked = person_upsert(name="\u0187hiara \u2c6eonti", aliases=[], description="a singer")[0]
     clash = person_upsert(name="\u0187ora Lind", aliases=[], description="a painter")[0]
-    person_upsert(name="Cora Lind", aliases=[], description="another painter")  # "cora lind" is taken
     # As registered before fold read those letters:
     ProtectedPerson.objects.filter(pk=hooked.pk).update(name_key="\u0188hiara \u0271onti")
     ProtectedPerson.objects.filter(pk=clash.pk).update(name_key="\u0188ora lind")
+    taker, created = person_upsert(name="Cora Lind", aliases=[], description="another painter")
+    assert created  # "cora lind" is now someone else's key
 
     migration.refold_keys(apps, None)
     migration.refold_keys(apps, None)  # run again: nothing more
@@ -31,3 +32,4 @@ def test_a_name_with_a_hooked_letter_is_found_again_by_an_import_and_a_taken_key
     assert (again.pk, created) == (hooked.pk, False)
     assert ProtectedPerson.objects.filter(name__endswith="onti").count() == 1
     assert ProtectedPerson.objects.get(pk=clash.pk).name_key == "\u0188ora lind"
+    assert ProtectedPerson.objects.get(pk=taker.pk).name_key == "cora lind"
