@@ -7,7 +7,6 @@ threads, each with its own database connection, against committed data."""
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -22,12 +21,11 @@ from feed import services as feed_services
 from feed.models import Video, VideoPerson
 from generation.models import GenerationJob
 from tests import synthetic_faces as faces
-from tests.generation.test_publish_race import in_thread
+from tests.generation.test_publish_race import _second_while_first_pauses
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 MATCHES = "/api/v1/cameo/possible-matches"
-PAUSE_S = 1.5  # how long the confirm stays paused: time enough for the deletion to reach the draft
 
 
 def test_confirming_a_possible_match_while_its_draft_is_deleted_answers_both(
@@ -54,23 +52,14 @@ def test_confirming_a_possible_match_while_its_draft_is_deleted_answers_both(
     monkeypatch.setattr(feed_services, "video_add_person", add_person_paused)
 
     answers: dict[str, int] = {}
-    errors: list[Any] = []
-    confirming = in_thread(
+    # the deletion waits on what the confirm holds
+    errors = _second_while_first_pauses(
         lambda: answers.update(confirm=client_of(author).post(f"{MATCHES}/{match.pk}/confirm").status_code),
-        name="confirm",
-        errors=errors,
-    )
-    assert paused.wait(timeout=60)
-    deleting = in_thread(
         lambda: answers.update(delete=client_of(author).delete(f"/api/v1/videos/{draft.pk}").status_code),
-        name="delete",
-        errors=errors,
+        paused,
+        go_on,
+        names=("confirm", "delete"),
     )
-    time.sleep(PAUSE_S)  # the deletion waits on what the confirm holds
-    go_on.set()
-    confirming.join(timeout=60)
-    deleting.join(timeout=60)
-    assert not confirming.is_alive() and not deleting.is_alive()
 
     assert errors == []
     assert answers == {"confirm": 204, "delete": 204}
@@ -112,21 +101,14 @@ def test_a_scan_confirming_a_match_while_its_video_is_deleted_ends_both(
     monkeypatch.setattr(appearances, "people_hold", hold_paused)
 
     answers: dict[str, Any] = {}
-    errors: list[Any] = []
-    scanning = in_thread(
-        lambda: answers.update(scan=cameos.existing_videos_scan(cameo_id=me.cameo.pk)), name="scan", errors=errors
-    )
-    assert paused.wait(timeout=60)
-    deleting = in_thread(
+    # the deletion ends, or waits on what the scan holds
+    errors = _second_while_first_pauses(
+        lambda: answers.update(scan=cameos.existing_videos_scan(cameo_id=me.cameo.pk)),
         lambda: answers.update(delete=client_of(author).delete(f"/api/v1/videos/{video.pk}").status_code),
-        name="delete",
-        errors=errors,
+        paused,
+        go_on,
+        names=("scan", "delete"),
     )
-    time.sleep(PAUSE_S)  # the deletion ends, or waits on what the scan holds
-    go_on.set()
-    scanning.join(timeout=60)
-    deleting.join(timeout=60)
-    assert not scanning.is_alive() and not deleting.is_alive()
 
     assert errors == []
     assert answers == {"scan": [], "delete": 204}  # the deletion went first; the scan passes over the gone video
@@ -158,19 +140,13 @@ def test_confirming_a_possible_match_while_its_person_erases_their_account_answe
 
     monkeypatch.setattr(feed_services, "video_add_person", add_person_paused)
     answers: dict[str, int] = {}
-    errors: list[Any] = []
-    confirming = in_thread(
+    errors = _second_while_first_pauses(
         lambda: answers.update(confirm=client_of(author).post(f"{MATCHES}/{match.pk}/confirm").status_code),
-        name="confirm",
-        errors=errors,
+        lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)),
+        paused,
+        go_on,
+        names=("confirm", "erase"),
     )
-    assert paused.wait(timeout=60)
-    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)), name="erase", errors=errors)
-    time.sleep(PAUSE_S)
-    go_on.set()
-    confirming.join(timeout=60)
-    erasing.join(timeout=60)
-    assert not confirming.is_alive() and not erasing.is_alive()
     assert errors == []
     assert answers == {"confirm": 204}
     assert not User.objects.filter(pk=me.pk).exists() and not Appearance.objects.exists()
@@ -205,15 +181,14 @@ def test_a_scan_revealing_a_video_i_liked_while_i_erase_my_account_ends_both(
         return held
 
     monkeypatch.setattr(feed_services, "video_hold_for_people", hold_then_pause)
-    errors: list[Any] = []
-    scanning = in_thread(lambda: cameos.existing_videos_scan(cameo_id=me.cameo.pk), name="scan", errors=errors)
-    assert paused.wait(timeout=60)
-    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)), name="erase", errors=errors)
-    time.sleep(PAUSE_S)  # the erasure waits on what the scan holds
-    go_on.set()
-    scanning.join(timeout=60)
-    erasing.join(timeout=60)
-    assert not scanning.is_alive() and not erasing.is_alive()
+    # the erasure waits on what the scan holds
+    errors = _second_while_first_pauses(
+        lambda: cameos.existing_videos_scan(cameo_id=me.cameo.pk),
+        lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)),
+        paused,
+        go_on,
+        names=("scan", "erase"),
+    )
 
     assert errors == []
     assert not User.objects.filter(pk=me.pk).exists()
@@ -256,17 +231,14 @@ def test_a_scan_revealing_a_video_while_its_author_erases_their_account_ends_bot
         return hold(**kwargs)
 
     monkeypatch.setattr(feed_services, "video_hold_for_people", pause_then_hold)
-    errors: list[Any] = []
-    scanning = in_thread(lambda: cameos.existing_videos_scan(cameo_id=me.cameo.pk), name="scan", errors=errors)
-    assert paused.wait(timeout=60)
-    erasing = in_thread(
-        lambda: accounts.account_erase(user=User.objects.get(pk=friend.pk)), name="erase", errors=errors
+    # the erasure waits on what the scan holds
+    errors = _second_while_first_pauses(
+        lambda: cameos.existing_videos_scan(cameo_id=me.cameo.pk),
+        lambda: accounts.account_erase(user=User.objects.get(pk=friend.pk)),
+        paused,
+        go_on,
+        names=("scan", "erase"),
     )
-    time.sleep(PAUSE_S)  # the erasure waits on what the scan holds
-    go_on.set()
-    scanning.join(timeout=60)
-    erasing.join(timeout=60)
-    assert not scanning.is_alive() and not erasing.is_alive()
 
     assert errors == []
     assert not User.objects.filter(pk=friend.pk).exists() and not Video.objects.filter(pk=video.pk).exists()
@@ -307,21 +279,14 @@ def test_confirming_a_possible_match_while_someone_in_the_video_erases_their_acc
 
     monkeypatch.setattr(feed_services, "video_hold_for_people", pause_then_hold)
     answers: dict[str, int] = {}
-    errors: list[Any] = []
-    confirming = in_thread(
+    # the erasure waits on what the confirm holds
+    errors = _second_while_first_pauses(
         lambda: answers.update(confirm=client_of(author).post(f"{MATCHES}/{match.pk}/confirm").status_code),
-        name="confirm",
-        errors=errors,
+        lambda: accounts.account_erase(user=User.objects.get(pk=friend.pk)),
+        paused,
+        go_on,
+        names=("confirm", "erase"),
     )
-    assert paused.wait(timeout=60)
-    erasing = in_thread(
-        lambda: accounts.account_erase(user=User.objects.get(pk=friend.pk)), name="erase", errors=errors
-    )
-    time.sleep(PAUSE_S)  # the erasure waits on what the confirm holds
-    go_on.set()
-    confirming.join(timeout=60)
-    erasing.join(timeout=60)
-    assert not confirming.is_alive() and not erasing.is_alive()
 
     assert errors == []
     assert answers == {"confirm": 204}

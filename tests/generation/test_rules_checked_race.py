@@ -22,6 +22,33 @@ from tests.generation.test_publish_race import PAUSE_S, in_thread
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+def _follow_while_held(work: Any, *, first: Any, second: Any, held: Any) -> list[Any]:
+    """Someone holds the job `held` for a moment (a worker moving it, a publish); meanwhile `first`
+    follows `second` (holding every job of both in id order, it waits for that one), then `work`
+    runs, each in a thread of its own and given PAUSE_S to reach what the others hold; then the
+    holder lets go, and all are let finish (none may hang). What any raised."""
+    holding, go_on = threading.Event(), threading.Event()
+
+    def someone_holding_it() -> None:
+        with transaction.atomic():
+            list(GenerationJob.objects.select_for_update().filter(pk=held.pk).values_list("pk"))
+            holding.set()
+            go_on.wait(timeout=30)
+
+    errors: list[Any] = []
+    threads = [in_thread(someone_holding_it, name="holder", errors=errors)]
+    assert holding.wait(timeout=30)
+    follow = lambda: accounts.follow_create(follower=first, followee=second)  # noqa: E731
+    for name, run in (("follow", follow), ("work", work)):
+        threads.append(in_thread(run, name=name, errors=errors))
+        threads[-1].join(timeout=PAUSE_S)
+    go_on.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return errors
+
+
 @pytest.mark.postgres
 def test_jobs_marked_checked_while_their_authors_follow_each_other_is_no_deadlock(make_user):
     """The worker marks two jobs checked (generation.services.job_rules_checked): one UPDATE took them
@@ -37,26 +64,10 @@ def test_jobs_marked_checked_while_their_authors_follow_each_other_is_no_deadloc
         if later.pk > earlier.pk:
             break
         GenerationJob.objects.filter(pk__in=[later.pk, earlier.pk]).delete()
-    held, go_on = threading.Event(), threading.Event()
-
-    def someone_holding_the_earlier() -> None:
-        with transaction.atomic():
-            list(GenerationJob.objects.select_for_update().filter(pk=earlier.pk).values_list("pk"))
-            held.set()
-            go_on.wait(timeout=30)
-
-    errors: list[Any] = []
-    blocker = in_thread(someone_holding_the_earlier, name="blocker", errors=errors)
-    assert held.wait(timeout=30)
-    following = in_thread(lambda: accounts.follow_create(follower=first, followee=second), name="follow", errors=errors)
-    following.join(timeout=PAUSE_S)
     at = timezone.now() + dt.timedelta(seconds=1)
-    marking = in_thread(lambda: services.job_rules_checked([later.pk, earlier.pk], at=at), name="mark", errors=errors)
-    marking.join(timeout=PAUSE_S)
-    go_on.set()
-    for t in (blocker, following, marking):
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in (blocker, following, marking))
+    errors = _follow_while_held(
+        lambda: services.job_rules_checked([later.pk, earlier.pk], at=at), first=first, second=second, held=earlier
+    )
 
     assert errors == []
     assert Follow.objects.filter(follower=first, followee=second).exists()
@@ -84,25 +95,7 @@ def test_jobs_handed_back_to_workers_while_their_authors_follow_each_other_is_no
         if later.pk > earlier.pk:
             break
         GenerationJob.objects.filter(pk__in=[later.pk, earlier.pk]).delete()
-    held, go_on = threading.Event(), threading.Event()
-
-    def someone_holding_the_earlier() -> None:
-        with transaction.atomic():
-            list(GenerationJob.objects.select_for_update().filter(pk=earlier.pk).values_list("pk"))
-            held.set()
-            go_on.wait(timeout=30)
-
-    errors: list[Any] = []
-    blocker = in_thread(someone_holding_the_earlier, name="blocker", errors=errors)
-    assert held.wait(timeout=30)
-    following = in_thread(lambda: accounts.follow_create(follower=first, followee=second), name="follow", errors=errors)
-    following.join(timeout=PAUSE_S)
-    sweeping = in_thread(services.stale_jobs_requeue, name="sweep", errors=errors)
-    sweeping.join(timeout=PAUSE_S)
-    go_on.set()
-    for t in (blocker, following, sweeping):
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in (blocker, following, sweeping))
+    errors = _follow_while_held(services.stale_jobs_requeue, first=first, second=second, held=earlier)
 
     assert errors == []
     assert Follow.objects.filter(follower=first, followee=second).exists()
