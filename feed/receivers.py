@@ -4,7 +4,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from accounts.signals import account_deactivated, account_reactivated, connect_person_data
+from accounts.signals import account_deactivated, account_reactivated, connect_person_data, user_blocked
 from feed import services
 
 connect_person_data("feed", erase=services.user_feed_erase, export=services.user_feed_export)
@@ -18,3 +18,8 @@ def hide_videos_of_deactivated(sender: Any, user: Any, **kwargs: Any) -> None:
 @receiver(account_reactivated, dispatch_uid="feed.account_reactivated")
 def unhide_videos_of_reactivated(sender: Any, user: Any, **kwargs: Any) -> None:
     services.user_videos_unhide(user=user)
+
+
+@receiver(user_blocked, dispatch_uid="feed.user_blocked")
+def end_likes_across_a_block(sender: Any, blocker: Any, blocked: Any, **kwargs: Any) -> None:
+    services.likes_end_for_block(blocker=blocker, blocked=blocked)

@@ -571,6 +571,18 @@ def like_delete(*, user: User, video: Video) -> None:
         _bump(video.pk, like_count=-1)
 
 
+def likes_end_for_block(*, blocker: User, blocked: User) -> None:
+    """A block takes each one's likes off the other's videos: those videos are a 404 to them from
+    now on, so they could never unlike them, and a like from someone the author blocked should not
+    rank the author's videos. An unblock brings none back."""
+    rows = Like.objects.filter(
+        Q(user=blocked, video__author=blocker) | Q(user=blocker, video__author=blocked)
+    ).values_list("pk", "video_id")
+    ended = sorted(rows)
+    Like.objects.filter(pk__in=[pk for pk, _ in ended]).delete()
+    _bump(sorted(video for _, video in ended), like_count=-1)
+
+
 @transaction.atomic
 def comment_create(*, author: User, video: Video, text: str) -> Comment:
     _require_published(video)

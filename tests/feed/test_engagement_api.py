@@ -62,6 +62,25 @@ def test_a_blocked_person_cannot_like(client_of, me, other, make_video):
     assert Video.objects.get(pk=video.pk).like_count == 0
 
 
+@pytest.mark.parametrize("who_blocks", ["author", "fan"])
+def test_a_block_takes_each_ones_likes_off_the_others_videos(client_of, me, other, make_user, make_video, who_blocks):
+    mine, theirs, elsewhere = make_video(me), make_video(other), make_video(make_user("third"))
+    for liker, video in ((other, mine), (me, theirs), (other, elsewhere), (me, elsewhere)):
+        assert client_of(liker).put(url(video.pk, "like")).status_code == 204
+    blocker, blocked = (me, other) if who_blocks == "author" else (other, me)
+    assert client_of(blocker).put(f"/api/v1/users/{blocked.handle}/block").status_code == 204
+    # Out of their reach once blocked (a 404 to them), so the block ends them: no count or rank keeps them.
+    assert client_of(me).get(url(mine.pk)).json()["counts"]["likes"] == 0
+    assert Video.objects.get(pk=theirs.pk).like_count == 0
+    assert not Like.objects.filter(video__in=[mine, theirs]).exists()
+    # Likes of anyone else's video stay, and unblocking brings nothing back nor breaks liking again.
+    assert client_of(me).get(url(elsewhere.pk)).json()["counts"]["likes"] == 2
+    assert client_of(blocker).delete(f"/api/v1/users/{blocked.handle}/block").status_code == 204
+    assert client_of(other).get(url(mine.pk)).json()["liked"] is False
+    assert client_of(other).put(url(mine.pk, "like")).status_code == 204
+    assert client_of(me).get(url(mine.pk)).json()["counts"]["likes"] == 1
+
+
 @pytest.mark.postgres  # real concurrent writers (SQLite serialises whole transactions)
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_likes_are_never_lost(make_user, make_video):
