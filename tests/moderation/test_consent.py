@@ -241,6 +241,52 @@ def test_a_face_in_an_upload_hidden_under_noise_is_checked_too(me, make_user, ac
     assert consent.check(me, "this, animated", reference_image=nobody).allowed
 
 
+def pixelated(image: np.ndarray, blocks: int, box: tuple[int, int, int, int] | None) -> np.ndarray:
+    """The image with `box` (x, y, width, height; all of it when None) pixelated `blocks` across."""
+    import cv2
+
+    x, y, w, h = box or (0, 0, image.shape[1], image.shape[0])
+    cell = max(2, w // blocks)
+    part = image[y : y + h, x : x + w]
+    coarse = cv2.resize(part, (max(1, w // cell), max(1, h // cell)), interpolation=cv2.INTER_AREA)
+    out = image.copy()
+    out[y : y + h, x : x + w] = cv2.resize(coarse, (w, h), interpolation=cv2.INTER_NEAREST)
+    return out
+
+
+@pytest.mark.parametrize("where", ["the face", "the whole photo"])
+@pytest.mark.parametrize(
+    "person, blocks",
+    [("astronaut", 8), ("astronaut", 12), ("hopper", 8), ("hopper", 10), ("camera", 10), ("camera", 12)],
+)
+def test_a_pixelated_face_in_an_upload_is_checked_too(me, make_user, activate_cameo, person, blocks, where):
+    """A selfie-like photo whose face is pixelated into 8-14 blocks across hid the face from
+    the detector (nobody was in it, so it was allowed), while a model draws the person from the
+    blocks. Refused like any face not named. A photo of nobody pixelated the same way is still
+    allowed."""
+    from skimage import data
+
+    from cameos.likeness.faces import engine
+
+    owner = make_user("astro")
+    activate_cameo(owner, template=faces.template("astronaut"), audience="only_me")
+    portrait = faces.portrait(person)
+    x, y, w, h = (int(v) for v in portrait.face.box)
+    box = (x, y, w, h) if where == "the face" else None
+    image = pixelated(portrait.image, blocks if box else blocks * portrait.image.shape[1] // w, box)
+    assert engine().detect(image) == []  # all the detector saw of it before
+    for stage in ("submit", "start"):
+        decision = consent.check(me, "this, animated", reference_image=image, stage=stage)
+        assert not decision.allowed
+        assert {(source, reason) for source, _, reason in reasons(decision)} <= {
+            ("reference_face", "not_available"),
+            ("reference_face", "unknown_face"),
+        }, (stage, reasons(decision))
+    coffee = np.ascontiguousarray(data.coffee()[:, :, ::-1])
+    for cells in (40, 20):
+        assert consent.check(me, "this, animated", reference_image=pixelated(coffee, cells, None)).allowed
+
+
 @pytest.mark.parametrize(
     "display, prompt",
     [("Taylor Brooks", "Brooks, Taylor Swift on stage"), ("Jordan Taylor", "Jordan Taylor Swift on stage")],
