@@ -91,6 +91,8 @@ def _validate(prompt: str, duration_s: Any, aspect: str, seed: Any) -> tuple[str
         errors["duration_s"] = [f"A whole number of seconds from {knobs.min_seconds} to {knobs.max_seconds}."]
     elif "prompt" not in errors and _lines_too_long(prompt, duration_s):
         errors["prompt"] = [f"The quoted lines are too long to say in {duration_s} seconds: shorten them."]
+    if "prompt" not in errors and _lines_in_phonemes(prompt):
+        errors["prompt"] = ["Write quoted lines in words: [[...]] would be spoken as sound codes."]
     if aspect not in GenerationJob.Aspect.values:
         errors["aspect"] = [f"One of {', '.join(GenerationJob.Aspect.values)}."]
     if seed is None:
@@ -106,6 +108,12 @@ def _lines_too_long(prompt: str, seconds: int) -> bool:
     from generation.backends.composite.speech import too_long  # the composite backend's pace
 
     return too_long(prompt, seconds)
+
+
+def _lines_in_phonemes(prompt: str) -> bool:
+    from generation.backends.composite.speech import phoneme_codes  # what the composite voice reads
+
+    return phoneme_codes(prompt)
 
 
 def _check_quota(author: User) -> None:

@@ -226,6 +226,23 @@ def test_a_quoted_line_naming_a_protected_person_is_refused_by_the_gate(api, me,
     assert not GenerationJob.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[[kˈɪl jɔːɹsˈɛlf, nˈoʊbɑːdi lˈaɪks juː]]",  # "kill yourself, nobody likes you", as phonemes
+        "hello, I am [[bəɹˈæk oʊbˈɑːmə]]",  # "Barack Obama"
+    ],
+)
+def test_a_quoted_line_in_phoneme_codes_is_refused_not_spoken_unchecked(api, me, owner, line):  # type: ignore[no-untyped-def]
+    """The bundled voice reads [[...]] as raw phonemes: the policy and the gate read codes, the
+    viewer hears the words. Before, such a line was queued and the cameo said what no check saw."""
+    approve(owner, me)
+    response = api.post(URL, {"prompt": f'@ana saying "{line}"', "duration_s": 4}, format="json")
+    assert response.status_code == 400 and response.json()["error"] == "invalid"
+    assert "in words" in response.json()["fields"]["prompt"][0]
+    assert not GenerationJob.objects.exists()
+
+
 def test_quoted_lines_too_long_for_the_clip_are_refused_before_anything_is_queued(api):  # type: ignore[no-untyped-def]
     speech = "this is a very long line that nobody could ever say in two seconds, however fast they talk"
     response = api.post(URL, {"prompt": f'a beach, a voice saying "{speech}"', "duration_s": 2}, format="json")

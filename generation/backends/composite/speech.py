@@ -26,6 +26,9 @@ MIN_LENGTH_SCALE = 0.75  # Piper's phoneme length: faster speech to fit a short 
 CHARS_PER_SECOND = 15.0  # the bundled voice's pace at length scale 1 (measured: 14–16 on short lines)
 # Quoted text: "straight" or “curly” double quotes (single quotes are apostrophes too often).
 _QUOTED = re.compile(r"\"([^\"]{1,300})\"|“([^”]{1,300})”")
+# Piper reads text between [[ and ]] as raw phonemes (piper.voice): a line written so is heard as words
+# that the policy and the consent gate never read, so it is refused at submit (`phoneme_codes`).
+_PHONEMES = re.compile(r"\[\[.*?\]\]")
 # A speaker's voice: Piper's voice played faster and higher, or slower and lower (resampling ratio).
 _PITCHES = (1.0, 0.88, 1.12, 0.8)
 
@@ -65,6 +68,12 @@ def too_long(prompt: str, seconds: float) -> bool:
         return False
     room = seconds - LEAD_IN_S - TAIL_S - GAP_S * (len(lines) - 1)
     return sum(len(line.text) for line in lines) / (CHARS_PER_SECOND / MIN_LENGTH_SCALE) > room
+
+
+def phoneme_codes(prompt: str) -> bool:
+    """Whether a quoted line of `prompt` holds [[...]], which the bundled voice would speak as raw
+    phonemes ("[[bəɹˈæk oʊbˈɑːmə]]" is heard "Barack Obama"): refused, as no check reads sounds."""
+    return any(_PHONEMES.search(line.text) for line in quoted_lines(prompt))
 
 
 @cache
