@@ -132,7 +132,8 @@ def _decode(decoder: Any, pcm: bytes) -> list[str]:
     decoder.start_utt()
     decoder.process_raw(pcm, full_utt=True)
     decoder.end_utt()
-    return [seg.word.lower().split("(")[0] for seg in decoder.seg()]
+    # No reading at all (a click in silence, for the digits grammar) gives None, not an empty list.
+    return [seg.word.lower().split("(")[0] for seg in decoder.seg() or ()]
 
 
 def digits_heard(samples: np.ndarray) -> Heard:

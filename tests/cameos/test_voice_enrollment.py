@@ -14,7 +14,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cameos import selectors
-from cameos.models import Cameo, EnrollmentChallenge, Voice
+from cameos.models import Cameo, Enrollment, EnrollmentChallenge, Voice
 from tests import enroll as sound
 from tests.cameos import videos
 
@@ -143,6 +143,20 @@ def test_no_digits_heard_is_rejected(api, me, django_capture_on_commit_callbacks
     assert body["status"] == "rejected", body
     assert body["reason_code"] == code
     assert body["reason"]
+    assert not Voice.objects.exists()
+
+
+def test_a_click_in_silence_is_rejected_as_digits_missing_not_left_verifying(
+    api, me, django_capture_on_commit_callbacks
+):
+    # One loud sample (a microphone's pop) in a silent track: the digits grammar finds no reading at all.
+    # Before, the verifier crashed on it (pocketsphinx gives no segments then, not an empty list): the
+    # enrollment stayed `verifying`, its upload kept, until the hourly sweep called it `timed_out`.
+    click = sound.with_audio(videos.video(), np.ones(1, dtype=np.float32), 16000)
+    body = enroll(api, click, voice_challenge(api), django_capture_on_commit_callbacks)
+    assert body["status"] == "rejected", body
+    assert body["reason_code"] == "digits_missing"
+    assert not Enrollment.objects.exclude(upload_name="").exists()  # the upload is gone
     assert not Voice.objects.exists()
 
 
