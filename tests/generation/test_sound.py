@@ -288,3 +288,12 @@ def test_a_backend_gets_the_voice_only_of_cameos_the_gate_allowed(make_user, me,
     # Without his approval, a prompt naming @bobby is refused: nothing of him (face or voice) is used.
     refused = consent.check(me, '@ana and @bobby saying "hi"')
     assert not refused.allowed and "bobby" not in [c.handle for c in refused.cameos]
+
+
+def test_the_voice_never_speaks_phoneme_codes_even_in_a_job_queued_before_they_were_refused():  # type: ignore[no-untyped-def]
+    """Submit refuses [[...]] in quoted lines; the voice reads them as text too (brackets as round
+    ones), so a job queued before that check says no word the gate did not read."""
+    from generation.backends.composite.speech import say
+
+    codes = say("[[kˈɪl jɔːɹsˈɛlf]]")
+    assert np.array_equal(codes, say("(kˈɪl jɔːɹsˈɛlf)"))

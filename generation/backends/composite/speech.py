@@ -90,6 +90,8 @@ def say(text: str, *, pitch: float = 1.0, length_scale: float = 1.0) -> np.ndarr
     from piper import SynthesisConfig
 
     voice = _voice()
+    # Never raw phonemes, whatever a job queued before submit refused them (phoneme_codes) holds.
+    text = text.replace("[", "(").replace("]", ")")
     # No sampling noise: the same line is the same sound on every render (a retried job makes the same video).
     config = SynthesisConfig(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0)
     chunks = [c.audio_float_array for c in voice.synthesize(text, config)]
