@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -300,18 +300,42 @@ def people_hold(
     )
 
 
-def person_keep(*, user_id: int) -> bool:
-    """Whether this person still exists, held until the transaction ends as a row naming them holds
-    them (FOR KEY SHARE on PostgreSQL; it holds up nothing but their erasure). For what a person does
-    to a shared row that their erasure changes too (a like, a comment or a view changes a video's
-    counts): held first, their erasure waits for it or is waited for; else the row naming them
-    checked their account at commit, after the video, while the erasure held the account and waited
-    for the video (a deadlock). On SQLite the write lock serialises them."""
+class PeopleBusy(Exception):
+    """Someone people_keep(nowait=True) would hold is being erased right now: their erasure holds
+    their account row."""
+
+    def __init__(self, ids: list[int]) -> None:
+        super().__init__(ids)
+        self.ids = ids
+
+
+def people_keep(user_ids: Iterable[int], *, nowait: bool = False) -> set[int]:
+    """Which of these people still exist, each held until the transaction ends as a row naming them
+    holds them (FOR KEY SHARE on PostgreSQL, in id order, as a foreign key to them would take): it
+    holds up nothing but their erasure, which locks their account row FOR UPDATE and so waits for
+    what is being written of them, then finds it. For a record naming people (a generation job), and
+    for what a person does to a shared row that their erasure changes too (a like, a comment or a view
+    changes a video's counts): held first, their erasure waits for it or is waited for; else the row
+    naming them checked their account at commit, after the video, while the erasure held the account
+    and waited for the video (a deadlock). On SQLite the write lock serialises them. `nowait`:
+    PeopleBusy, rather than wait, when an erasure of one of them holds their row."""
+    ids = sorted({int(i) for i in user_ids})
+    if not ids:
+        return set()
     if connection.vendor != "postgresql":
-        return User.objects.filter(pk=user_id).exists()
+        return set(User.objects.filter(pk__in=ids).values_list("pk", flat=True))
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {User._meta.db_table} WHERE id = %s FOR KEY SHARE", [user_id])  # noqa: S608
-        return cursor.fetchone() is not None
+        try:
+            cursor.execute(
+                f"SELECT id FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE"  # noqa: S608
+                + (" NOWAIT" if nowait else ""),
+                [ids],
+            )
+        except OperationalError as exc:
+            if nowait and getattr(exc.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+                raise PeopleBusy(ids) from exc
+            raise
+        return {row[0] for row in cursor.fetchall()}
 
 
 @transaction.atomic

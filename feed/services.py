@@ -18,7 +18,7 @@ from django.db.models.functions import Cast, Greatest, Ln
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import person_keep
+from accounts.services import people_keep
 from core.exceptions import ApplicationError, Forbidden, InvalidInput, NotFound
 from core.presenters import timestamp
 from core.storage import delete_after_commit
@@ -545,8 +545,8 @@ def _require_published(video: Video) -> None:
 
 def _actor_held(user: User) -> None:
     """The person who likes, comments or watches, held before the video's counts change
-    (accounts.services.person_keep): their erasure on another device waits, or is waited for."""
-    if not person_keep(user_id=user.pk):
+    (accounts.services.people_keep): their erasure on another device waits, or is waited for."""
+    if user.pk not in people_keep([user.pk]):
         raise NotFound("Your account no longer exists.")
 
 

@@ -19,12 +19,12 @@ from typing import Any, NotRequired, TypedDict, Unpack
 
 import numpy as np
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Notification, User
-from accounts.services import notify
+from accounts.services import PeopleBusy, notify, people_keep
 from cameos import services as cameo_services
 from cameos.models import Cameo
 from cameos.selectors import cameo_access_by_authors, face_templates
@@ -285,39 +285,6 @@ def _not_stored(
     raise error
 
 
-class _PeopleBusy(Exception):
-    """Someone a record names is being erased right now: their erasure holds their account row."""
-
-    def __init__(self, ids: list[int]) -> None:
-        super().__init__(ids)
-        self.ids = ids
-
-
-def _people_kept(ids: Iterable[int], *, nowait: bool = False) -> set[int]:
-    """Which of these people still exist, each held until the transaction ends so that their erasure
-    (which locks their account row FOR UPDATE) waits for the job being stored and then finds it
-    (jobs_forget_person): FOR KEY SHARE on PostgreSQL, as a foreign key to them would take, which
-    holds up nothing else (no other submit, publish or block). On SQLite the write lock serialises them.
-    `nowait`: _PeopleBusy, rather than wait, when an erasure of one of them holds their row."""
-    ids = sorted({int(i) for i in ids})
-    if not ids:
-        return set()
-    if connection.vendor != "postgresql":
-        return set(User.objects.filter(pk__in=ids).values_list("pk", flat=True))
-    with connection.cursor() as cursor:
-        try:
-            cursor.execute(
-                f"SELECT id FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE"  # noqa: S608
-                + (" NOWAIT" if nowait else ""),
-                [ids],
-            )
-        except OperationalError as exc:
-            if nowait and getattr(exc.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
-                raise _PeopleBusy(ids) from exc
-            raise
-        return {row[0] for row in cursor.fetchall()}
-
-
 def _after_erasures(store: Callable[[], Any]) -> Any:
     """`store()`, one transaction that writes a record naming people (_erased_of), done again once an
     erasure under way of someone it names has ended: waited for in a transaction of its own, holding
@@ -325,9 +292,9 @@ def _after_erasures(store: Callable[[], Any]) -> Any:
     while True:
         try:
             return store()
-        except _PeopleBusy as busy:
+        except PeopleBusy as busy:
             with transaction.atomic():
-                _people_kept(busy.ids)
+                people_keep(busy.ids)
 
 
 def _to_store(job: GenerationJob, checked: Any) -> None:
@@ -335,7 +302,7 @@ def _to_store(job: GenerationJob, checked: Any) -> None:
     allowed erased their account before it was stored (the erasure's sweep of others' jobs could not
     see it), as that erasure and the consent cascade after it leave a job that showed them: blocked,
     their place kept with neither id nor handle, no image kept, for no worker to run."""
-    if gone := set(job.people) - _people_kept(job.people):
+    if gone := set(job.people) - people_keep(job.people):
         record = _consent_refusing(job.consent, job.cameos, gone)
         job.consent, job.cameos, job.people = _forgetting(record, job.cameos, job.people, gone)
         job.status, job.error_code, job.error = Status.BLOCKED, "consent_withdrawn", WITHDRAWN
@@ -607,14 +574,14 @@ def _forgetting(
 
 def _erased_of(record: dict[str, Any]) -> set[int]:
     """The people a consent decision about to be stored names whose accounts are gone (erased while it
-    was made); the others held until the transaction ends (_people_kept), so that an erasure of one of
+    was made); the others held until the transaction ends (accounts.services.people_keep), so that an erasure of one of
     them that starts now waits for the record and then finds it (jobs_forget_person). Asked with the
     job held, after it as the erasures take them (jobs_hold): an erasure under way of one of them
     (its account row held; it swept others' jobs before this one named them, or is about to) is not
     waited for here, where the job is held, which that erasure may need (it unlinks others' remixes of
-    the person's videos): _PeopleBusy, and the caller waits for it holding nothing (_after_erasures)."""
+    the person's videos): PeopleBusy, and the caller waits for it holding nothing (_after_erasures)."""
     named = {p for p in record.get("subject_ids") or [] if p is not None}
-    return named - _people_kept(named, nowait=True)
+    return named - people_keep(named, nowait=True)
 
 
 @transaction.atomic
@@ -993,7 +960,7 @@ def _jobs_block_batch(
         # Held as job_block holds the people its decision names (_erased_of): once their erasure has
         # committed (it held these jobs, or the caller read them as existing before), it recorded them
         # refused by no id, and nothing written here names them again.
-        if person is not None and person in _people_kept([person], nowait=True):
+        if person is not None and person in people_keep([person], nowait=True):
             records = [
                 GenerationJob(
                     pk=pk, consent=_consent_refusing(record or {}, cameos or [], [person], reason=person_reason)

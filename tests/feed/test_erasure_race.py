@@ -32,7 +32,7 @@ def test_commenting_on_or_liking_a_video_i_watched_while_i_erase_my_account_is_n
     """My comment (or like) held the video (its count), then needed my account row at commit (the row
     names me); my erasure held my account row, then took my view off the video's count (its row): on
     PostgreSQL a deadlock, one of the two answered with an error. The comment, like or view now holds
-    me first (accounts.services.person_keep), so one waits for the other."""
+    me first (accounts.services.people_keep), so one waits for the other."""
     video = make_video(make_user("the.author"))
     feed_services.view_record(viewer=me, video=video, watched_ms=1000, completed=True)
 
