@@ -163,8 +163,11 @@ def videos_of(author: User) -> QuerySet[Video]:
 
 def comments_of(video: Video, viewer: User | None = None) -> QuerySet[Comment]:
     """The video's comments, but for those of people in a block with the viewer, either way, and of
-    accounts support deactivated (found by no handle, as in the followers lists)."""
+    accounts support deactivated (found by no handle, as in the followers lists). Nor, for anyone,
+    those of people in a block with the video's author: hidden from the author alone, they stayed up
+    under the author's video for everyone else, where the author could not find them to delete them."""
     comments = Comment.objects.select_related("author").filter(video=video, author__is_active=True)
+    comments = without_block_partners(comments, "author_id", video.author)
     return without_block_partners(comments, "author_id", viewer)
 
 

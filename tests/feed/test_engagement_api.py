@@ -145,6 +145,27 @@ def test_comments_of_people_in_a_block_with_me_are_left_out_for_me(
     assert authors(anon) == ["the.fan", "the.hater", "the.troll"]
 
 
+def test_comments_of_people_in_a_block_with_the_video_author_are_left_out_for_everyone(
+    api, anon, client_of, me, other, make_user, make_video
+):
+    """The author blocked a commenter (or a commenter blocked the author): on the author's video their
+    comments were still shown to everyone but the author, who could then neither read nor delete them."""
+    troll, fan, leaver = make_user("the.troll"), make_user("the.fan"), make_user("the.leaver")
+    video = make_video(other)
+    for person in (troll, fan, leaver):
+        services.comment_create(author=person, video=video, text="hi")
+    accounts_services.block_create(blocker=other, blocked=troll)
+    accounts_services.block_create(blocker=leaver, blocked=other)
+
+    def authors(client):  # type: ignore[no-untyped-def]
+        return sorted(c["author"]["handle"] for c in client.get(url(video.pk, "comments")).json()["results"])
+
+    for client in (api, anon, client_of(other)):
+        assert authors(client) == ["the.fan"]
+    accounts_services.block_delete(blocker=other, blocked=troll)
+    assert authors(anon) == ["the.fan", "the.troll"]
+
+
 def test_comments_of_an_account_support_deactivated_are_left_out(api, anon, other, make_user, make_video):
     gone = make_user("the.gone")
     video = make_video(other)
