@@ -36,6 +36,12 @@ ASKED, AVOIDED = "s", "l"
 STREAMS = (ASKED, MUTUAL, FOLLOWING, SHOWS, GLOBAL, AVOIDED)
 SALT = "for-you"
 EXHAUSTED = "x"
+# Videos held back for author diversity travel in the cursor, each with its rank (20-40 characters of
+# it): at most this many (4 × the default page size), whatever the page size, so that a cursor stays
+# within the 4,000 characters a request's `cursor` may have (core.apis.PageQuerySerializer). At
+# ?limit=100 it held up to 400 (7,000 characters and more): the next page was a 400. Past it, one
+# author's run is shown in a row.
+MAX_HELD = 80
 
 
 @dataclass
@@ -295,7 +301,7 @@ class _Merge:
         row = self.queues[stream].popleft()
         self.session.positions[stream] = [row.hot, row.id]
         pick = Pick(row.id, row.author_id, rank, row.liked)
-        if self.repeats(row.author_id) and len(self.session.held) < 4 * self.size:
+        if self.repeats(row.author_id) and len(self.session.held) < min(4 * self.size, MAX_HELD):
             self.session.held.append(pick)  # one too many in a row from this author: after someone else
         else:
             self.emit(pick)

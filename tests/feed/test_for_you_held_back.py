@@ -3,6 +3,7 @@ carries it to a later page. What changed in between counts on that page: a video
 pending review) or deleted, or an author blocked either way, is not shown from the cursor."""
 
 import pytest
+from django.utils import timezone
 
 from accounts import services as accounts_services
 from feed import services
@@ -85,3 +86,28 @@ def test_no_page_is_empty_while_more_follow(api, other, make_user, make_video):
         if not cursor:
             break
     assert sorted(seen) == sorted(v.pk for v in theirs + rest)
+
+
+def test_a_large_page_through_one_authors_long_run_gives_a_cursor_the_next_page_takes(api, anon, other, make_user):
+    """At ?limit=100 the cursor carried up to 400 held-back videos (4 × the page size), each with its
+    rank: over 7,000 characters, which GET /feed itself refuses (a cursor is at most 4,000), so the
+    feed ended on a 400 after two pages."""
+    import random
+
+    third = make_user("third.one")
+    ranks = random.Random(7)
+    base = {"status": "published", "published_at": timezone.now(), "duration_ms": 500, "width": 64, "height": 112}
+    Video.objects.bulk_create(  # one statement: hundreds of videos through the services take seconds
+        [Video(author=other, hot_score=100 + ranks.random(), **base) for _ in range(400)]
+        + [Video(author=third, hot_score=ranks.random(), **base) for _ in range(5)]
+    )
+    for client in (api, anon):
+        seen, cursor = [], None
+        while True:
+            response = client.get(FEED, {"limit": 100, **({"cursor": cursor} if cursor else {})})
+            assert response.status_code == 200, response.json()
+            seen += [v["id"] for v in response.json()["results"]]
+            cursor = response.json()["next"]
+            if not cursor:
+                break
+        assert sorted(seen) == sorted(Video.objects.values_list("pk", flat=True))
