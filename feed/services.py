@@ -22,6 +22,7 @@ from accounts.services import people_keep
 from core.exceptions import ApplicationError, Forbidden, InvalidInput, NotFound
 from core.presenters import timestamp
 from core.storage import delete_after_commit
+from core.text import display
 from feed import selectors
 from feed.conf import FeedSettings, conf
 from feed.models import Comment, Like, RemovedFingerprint, Report, Steer, Video, VideoPerson, View
@@ -585,10 +586,15 @@ def likes_end_for_block(*, blocker: User, blocked: User) -> None:
 
 @transaction.atomic
 def comment_create(*, author: User, video: Video, text: str) -> Comment:
+    """A comment, stored as a caption is (core.text.display): as written, without what can only hide
+    or reorder text (bidi overrides, control and other invisible characters), so that every reader
+    sees the words written, and a comment that shows nothing is refused."""
     _require_published(video)
-    text = text.strip()
-    if not text:
+    text = display(text)
+    if not text.replace("\u2800", "").strip():  # the braille blank: drawn as a space (as in display names)
         raise InvalidInput({"text": ["Write something."]})
+    if len(text) > 500:  # the column's length: NFC may lengthen what the API let through
+        raise InvalidInput({"text": ["At most 500 characters."]})
     _actor_held(author)
     try:
         with transaction.atomic():

@@ -224,6 +224,37 @@ def test_deleting_a_comment_already_taken_off_the_count_still_works(client_of, m
     assert counts(client_of(other), video)["comments"] == 0
 
 
+@pytest.mark.parametrize("text", ["\u200b", "\u2800 \u3164", "\u202e\u2066", "\x1b"])
+def test_a_comment_that_shows_nothing_is_400_and_stores_nothing(api, other, make_video, text):
+    """Invisible characters only (a zero-width space, the braille blank, a filler, bidi controls, an
+    escape): before, each was stored and listed as a blank comment."""
+    video = make_video(other)
+    response = api.post(url(video.pk, "comments"), {"text": text}, format="json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid"
+    assert not Comment.objects.exists()
+
+
+def test_a_comment_is_stored_without_what_hides_or_reorders_its_words(api, anon, other, make_video):
+    """A right-to-left override made `so \u202edab` read as "so bad" to every reader while its text
+    said otherwise; a terminal escape or a line separator went into every client and log as written."""
+    video = make_video(other)
+    response = api.post(url(video.pk, "comments"), {"text": "so \u202ebad\u202c,\u2028\x1b[2Jreally"}, format="json")
+    assert response.status_code == 201
+    assert response.json()["text"] == "so bad, [2Jreally"
+    assert [c["text"] for c in anon.get(url(video.pk, "comments")).json()["results"]] == ["so bad, [2Jreally"]
+
+
+def test_a_comment_that_normalising_makes_too_long_is_400_and_stores_nothing(api, other, make_video):
+    """A comment is stored as shown (NFC), where U+0958 is two characters: 500 of them, which the API
+    lets through, would be 1,000, past the column (a 500 on PostgreSQL)."""
+    video = make_video(other)
+    response = api.post(url(video.pk, "comments"), {"text": "\u0958" * 500}, format="json")
+    assert response.status_code == 400
+    assert response.json()["fields"] == {"text": ["At most 500 characters."]}
+    assert not Comment.objects.exists()
+
+
 @pytest.mark.parametrize(
     "body",
     [
