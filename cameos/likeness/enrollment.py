@@ -225,6 +225,7 @@ def verify(frames: Sequence[Frame], steps: Sequence[str], *, engine: FaceEngine,
     # The challenge: each step held, in order.
     segments = _held_segments(labelled, rules, step_s)
     position = -1.0
+    opening: float | None = None  # when the first step began
     for step in steps:
         found = next((s for s in segments if s[0] == step and s[1] > position), None)
         if found is None:
@@ -236,7 +237,19 @@ def verify(frames: Sequence[Frame], steps: Sequence[str], *, engine: FaceEngine,
                 )
             code, reason = _missing_step_reason(step, labelled, rules)
             return _reject(code, reason, labelled)
+        opening = found[1] if opening is None else opening
         position = found[2]
+    # Only the poses asked for, from the opening pose to the last: a pose held in between that the
+    # challenge did not ask for refuses the video. Otherwise one recording that does every pose, over
+    # and over, answered every challenge (all 36), and a random challenge stopped no replay.
+    done = [s[0] for s in segments if s[0] != "center" and opening is not None and opening <= s[1] <= position]
+    done = [label for i, label in enumerate(done) if i == 0 or done[i - 1] != label]
+    if done != [step for step in steps if step != "center"]:
+        return _reject(
+            "wrong_order",
+            "Do only the steps shown, in order: " + ", then ".join(STEP_WORDS[s] for s in steps) + ".",
+            labelled,
+        )
 
     template = normalise(embeddings.mean(axis=0))
     return Verdict(

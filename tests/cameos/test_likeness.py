@@ -126,6 +126,15 @@ def test_the_wrong_order_is_refused():
     assert (verdict.accepted, verdict.code) == (False, "wrong_order")
 
 
+def test_a_recording_of_every_pose_does_not_answer_a_challenge_asking_some_of_them():
+    """One video doing every pose would otherwise pass any challenge whose poses it does in that order
+    (a recording of each pose three times over passed all 36): a replay, not a live answer."""
+    every = videos.video(("center", "turn_left", "look_up", "turn_right", "look_down"))
+    verdict = check(every, steps=("center", "turn_left", "turn_right"))
+    assert (verdict.accepted, verdict.code) == (False, "wrong_order")
+    assert "Do only the steps shown" in verdict.reason
+
+
 def test_not_turning_far_enough_is_explained():
     video = faces.enrollment_video(list(videos.STEPS), size=videos.SIZE, fps=10)
     rules = Rules(turn_yaw=28.0)  # demand more than the video shows (its turns read as ~18°)

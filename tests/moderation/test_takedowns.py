@@ -322,6 +322,21 @@ def test_a_selfie_that_fails_liveness_is_rejected_and_nothing_is_kept(
     assert published_of_her.status == "published"  # nothing hidden
 
 
+def test_a_recording_doing_every_pose_is_no_answer_to_a_new_challenge(
+    anon, published_of_her, django_capture_on_commit_callbacks
+):
+    """Someone holding a video of her doing every pose (made for another challenge, or cut from one
+    of hers) replays it: the challenge asked for two of them, and the video does more."""
+    every = videos.video(("center", "turn_left", "look_up", "turn_right", "look_down"))
+    asked = challenge(anon, steps=("center", "turn_left", "turn_right"))
+    tracking = submit(anon, every, asked, capture=django_capture_on_commit_callbacks).json()["tracking"]
+    body = anon.get(f"{URL}/{tracking}").json()
+    assert (body["status"], body["videos_hidden"]) == ("rejected", 0)
+    assert TakedownRequest.objects.get(tracking=tracking).reason_code == "wrong_order"
+    published_of_her.refresh_from_db()
+    assert published_of_her.status == "published"  # nothing hidden
+
+
 def test_a_face_that_matches_nothing_is_told_so_and_nothing_is_kept(
     anon, make_user, make_video, settings, django_capture_on_commit_callbacks
 ):
