@@ -460,7 +460,9 @@ def video_unhide(*, video: Video) -> bool:
 def video_remove(*, video: Video, reason: str) -> None:
     """Delete the video everywhere for someone's sake (a confirmed takedown): as video_delete, and its
     fingerprint is kept so that no copy of it can be published."""
-    video_deleting.send(sender=Video, video_id=video.pk, by_id=None)  # the jobs before the video, as video_delete
+    # The jobs before the video, as video_delete; a ready job whose draft this is ends as one taken
+    # down by moderation does (blocked, video_removed), not left ready with nothing to publish.
+    video_taking_down.send(sender=Video, video_id=video.pk)
     locked = Video.objects.select_for_update().filter(pk=video.pk).first()
     if locked is None:
         raise NotFound("This video does not exist.")

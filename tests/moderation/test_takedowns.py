@@ -301,6 +301,33 @@ def test_a_copy_of_a_video_hidden_pending_review_cannot_be_published_while_the_r
         assert RemovedFingerprint.objects.get().reason == "taken_down"
 
 
+def test_a_draft_a_confirmed_takedown_removes_ends_its_job(
+    anon, client_of, make_user, make_video, django_capture_on_commit_callbacks
+):
+    """Her face in someone's draft, its job ready to publish: once a reviewer confirms her request
+    the draft is deleted everywhere, and its job says so rather than stay ready with a publish that
+    can only be refused (it answered 409 not_ready, "Only a ready video can be published")."""
+    author = make_user("drafter")
+    draft = with_face(make_video(author, publish=False), "astronaut")
+    job = GenerationJob.objects.create(
+        author=author, prompt="a walk on the beach", duration_s=2, seed=1, status="ready", progress=100, video=draft
+    )
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    request = TakedownRequest.objects.get(tracking=tracking)
+    with django_capture_on_commit_callbacks(execute=True):
+        takedowns.request_confirm(request_id=request.pk, reviewer=make_user("reviewer"))
+    assert not Video.objects.filter(pk=draft.pk).exists()
+
+    api = client_of(author)
+    body = api.get(f"/api/v1/generations/{job.pk}").json()
+    assert (body["status"], body["video"]) == ("blocked", None)
+    assert body["error"]["code"] == "video_removed"
+    refused = api.post(f"/api/v1/generations/{job.pk}/publish", {}, format="json")
+    assert (refused.status_code, refused.json()["error"]) == (409, "not_ready")
+
+
 @pytest.mark.parametrize(
     ("variant", "code"),
     [
