@@ -11,9 +11,10 @@ to be taken down (DESIGN.md §1.6; the US TAKE IT DOWN Act).
    whose template it matches). Matching published videos are hidden at once, pending review (no
    copy of them may be published meanwhile; their authors are told, naming no one); drafts are kept
    for the reviewer and never shown to the requester. No match: closed `no_match`.
-4. `request_confirm` / `request_dismiss` (reviewers, in the admin): every matched video deleted
-   everywhere with its fingerprint kept so no copy can be published (feed.services.video_remove), or
-   the hidden videos put back (their authors told).
+4. `request_confirm` / `request_dismiss` (reviewers, in the admin): every matched video (a draft of
+   the face made since verification included, matched then) deleted everywhere with its fingerprint
+   kept so no copy can be published (feed.services.video_remove), or the hidden videos put back
+   (their authors told).
 
 The selfie video is deleted once verification has made its template (or the request closes); the
 template, when the request closes. The person sees the status and two counts
@@ -419,19 +420,39 @@ def _open(request_id: int) -> TakedownRequest:
     return request
 
 
-@transaction.atomic
 def request_confirm(*, request_id: int, reviewer: User) -> TakedownRequest:
     """Remove every surely matched video everywhere (rows, files, index rows), its fingerprint kept so
-    that no copy of it can be published; close the request. The jobs of every video it may remove are
-    held first, at once and in id order (feed.services.videos_hold_for_deleting), then the request:
-    held video by video, after the request, they deadlocked with someone holding their author
-    (accounts.services.people_hold: every job of theirs) and with a publish of a draft it matched
-    (which holds the job, then counts the video on the request)."""
+    that no copy of it can be published; close the request. A draft of the face made since it was
+    verified (its author made the hidden video again, to publish once the review is over; a published
+    one was hidden on publish: published_hold) is matched now, while the template is kept, and goes
+    too: the face index is searched first, outside the transaction (an exact scan)."""
+    template = (
+        TakedownRequest.objects.filter(pk=request_id, status=Status.HIDDEN).values_list("template", flat=True).first()
+    )
+    since = _matches(np.asarray(template, dtype=np.float32)) if template is not None else {}
+    return _confirm(request_id=request_id, reviewer=reviewer, since=since)
+
+
+@transaction.atomic
+def _confirm(*, request_id: int, reviewer: User, since: dict[int, tuple[str, float]]) -> TakedownRequest:
+    """request_confirm's transaction. The jobs of every video it may remove are held first, at once
+    and in id order (feed.services.videos_hold_for_deleting), then the request: held video by video,
+    after the request, they deadlocked with someone holding their author (accounts.services.people_hold:
+    every job of theirs) and with a publish of a draft it matched (which holds the job, then counts
+    the video on the request)."""
     matched = TakedownMatch.objects.filter(request_id=request_id, video__isnull=False)
-    feed_services.videos_hold_for_deleting(video_ids=matched.values_list("video_id", flat=True))
+    feed_services.videos_hold_for_deleting(video_ids=[*matched.values_list("video_id", flat=True), *since])
     request = _open(request_id)
     removed = 0
     faces = cameos_conf()
+    known = set(TakedownMatch.objects.filter(request=request).values_list("video_ref", flat=True))
+    new = [
+        v for v, (_, similarity) in since.items() if v not in known and similarity >= faces.reveal_published_threshold
+    ]
+    TakedownMatch.objects.bulk_create(
+        TakedownMatch(request=request, video_id=v, video_ref=v, source=since[v][0], similarity=since[v][1])
+        for v in Video.objects.filter(pk__in=new).values_list("pk", flat=True)
+    )
     # In video order: two confirmations that share videos lock them in the same order.
     for match in TakedownMatch.objects.filter(request=request).select_related("video").order_by("video_id"):
         video = match.video

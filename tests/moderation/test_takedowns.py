@@ -328,6 +328,33 @@ def test_a_draft_a_confirmed_takedown_removes_ends_its_job(
     assert (refused.status_code, refused.json()["error"]) == (409, "not_ready")
 
 
+def test_a_video_of_her_made_again_during_the_review_goes_with_the_confirmed_request(
+    anon, client_of, make_user, published_of_her, make_video, django_capture_on_commit_callbacks
+):
+    """Told that his video is hidden pending review, its author makes it again (another seed: not a
+    copy by fingerprint) and keeps it a draft until the review is over. A confirmed request removes
+    it with the rest; before, it was left, and published the moment the request closed (its
+    template, which holds such a video on publish, gone with it)."""
+    author = published_of_her.author
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    again = with_face(make_video(author, publish=False), "astronaut")
+    job = GenerationJob.objects.create(
+        author=author, prompt="a walk on the beach", duration_s=2, seed=2, status="ready", progress=100, video=again
+    )
+    request = TakedownRequest.objects.get(tracking=tracking)
+    with django_capture_on_commit_callbacks(execute=True):
+        takedowns.request_confirm(request_id=request.pk, reviewer=make_user("reviewer"))
+
+    assert not Video.objects.filter(pk__in=[published_of_her.pk, again.pk]).exists()
+    assert not VideoFace.objects.filter(video_id=again.pk).exists()
+    refused = client_of(author).post(f"/api/v1/generations/{job.pk}/publish", {}, format="json")
+    assert (refused.status_code, refused.json()["error"]) == (409, "not_ready")
+    body = anon.get(f"{URL}/{tracking}").json()
+    assert (body["status"], body["videos_hidden"], body["videos_removed"]) == ("removed", 1, 1)  # no draft counted
+
+
 @pytest.mark.parametrize(
     ("variant", "code"),
     [
