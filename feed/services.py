@@ -578,10 +578,10 @@ def likes_end_for_block(*, blocker: User, blocked: User) -> None:
     """A block takes each one's likes off the other's videos: those videos are a 404 to them from
     now on, so they could never unlike them, and a like from someone the author blocked should not
     rank the author's videos. An unblock brings none back."""
-    rows = Like.objects.filter(
-        Q(user=blocked, video__author=blocker) | Q(user=blocker, video__author=blocked)
-    ).values_list("pk", "video_id")
-    ended = sorted(rows)
+    rows = Like.objects.filter(Q(user=blocked, video__author=blocker) | Q(user=blocker, video__author=blocked))
+    # Held first, and only the likes still there counted off: an unlike at the same time holds its
+    # row; once it commits, its like is no longer among these (it took its own count off).
+    ended = sorted(rows.select_for_update(of=("self",)).order_by("pk").values_list("pk", "video_id"))
     Like.objects.filter(pk__in=[pk for pk, _ in ended]).delete()
     _bump(sorted(video for _, video in ended), like_count=-1)
 

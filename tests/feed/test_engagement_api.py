@@ -110,6 +110,55 @@ def test_concurrent_likes_are_never_lost(make_user, make_video):
     assert video.like_count == 16 == Like.objects.filter(video=video).count()
 
 
+@pytest.mark.postgres  # real concurrent writers (SQLite serialises whole transactions)
+@pytest.mark.django_db(transaction=True)
+def test_an_unlike_while_the_author_blocks_the_fan_counts_the_like_off_once(make_user, make_video):
+    """The fan unlikes as the author blocks them: the unlike holds its like row until it commits, and
+    the block, which counted off every like it had read, counted this one off a second time (another
+    fan's like was lost from the count)."""
+    from django.db import transaction
+
+    author, fan = make_user("author"), make_user("fan")
+    video = make_video(author)
+    services.like_create(user=fan, video=video)
+    services.like_create(user=make_user("other_fan"), video=video)
+    unliked, go_on = threading.Event(), threading.Event()
+    failures = []
+
+    def unlike():
+        try:
+            with transaction.atomic():
+                services.like_delete(user=fan, video=video)
+                unliked.set()
+                go_on.wait(timeout=30)
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    def block():
+        try:
+            accounts_services.block_create(blocker=author, blocked=fan)
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=unlike)
+    first.start()
+    assert unliked.wait(timeout=30)
+    second = threading.Thread(target=block)
+    second.start()
+    second.join(timeout=2)  # it reaches the like the unlike holds
+    go_on.set()
+    for t in (first, second):
+        t.join(timeout=30)
+        assert not t.is_alive()
+    assert failures == []
+    video.refresh_from_db()
+    assert video.like_count == 1 == Like.objects.filter(video=video).count()
+
+
 # --- comments --------------------------------------------------------------------------------------
 
 
