@@ -1,0 +1,39 @@
+"""feed 0012: the likes across a block made before a block took them away go, each video's count and
+rank taken down as a block does now; likes of anyone else stay."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+from django.apps import apps
+
+from accounts.models import Block
+from feed import services
+from feed.models import Like, Video, VideoPerson
+
+pytestmark = pytest.mark.django_db
+migration = importlib.import_module("feed.migrations.0012_likes_across_blocks")
+
+
+def test_likes_across_a_block_made_before_go_and_counts_and_ranks_drop(api, me, other, make_user, make_video):
+    third = make_user("third")
+    mine, theirs = make_video(me, people=(third,)), make_video(other)
+    for fan, video in ((other, mine), (third, mine), (me, theirs), (third, theirs)):
+        services.like_create(user=fan, video=video)
+    liked_rank = Video.objects.get(pk=mine.pk).hot_score
+    Block.objects.create(blocker=me, blocked=other)  # as a block was stored before: the likes stayed
+
+    migration.end_likes_across_blocks(apps, None)
+    migration.end_likes_across_blocks(apps, None)  # run again: nothing more
+
+    assert set(Like.objects.values_list("user_id", "video_id")) == {(third.pk, mine.pk), (third.pk, theirs.pk)}
+    assert api.get(f"/api/v1/videos/{mine.pk}").json()["counts"]["likes"] == 1
+    assert Video.objects.get(pk=theirs.pk).like_count == 1
+    after = Video.objects.get(pk=mine.pk).hot_score
+    assert after < liked_rank
+    assert VideoPerson.objects.get(video=mine).hot_score == after
+    # The rank is the one a like taken off the live way gives.
+    services.like_delete(user=third, video=mine)
+    services.like_create(user=third, video=mine)
+    assert Video.objects.get(pk=mine.pk).hot_score == pytest.approx(after)
