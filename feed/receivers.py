@@ -21,5 +21,5 @@ def unhide_videos_of_reactivated(sender: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(user_blocked, dispatch_uid="feed.user_blocked")
-def end_likes_across_a_block(sender: Any, blocker: Any, blocked: Any, **kwargs: Any) -> None:
-    services.likes_end_for_block(blocker=blocker, blocked=blocked)
+def end_engagement_across_a_block(sender: Any, blocker: Any, blocked: Any, **kwargs: Any) -> None:
+    services.engagement_end_for_block(blocker=blocker, blocked=blocked)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -574,16 +575,25 @@ def like_delete(*, user: User, video: Video) -> None:
         _bump(video.pk, like_count=-1)
 
 
-def likes_end_for_block(*, blocker: User, blocked: User) -> None:
-    """A block takes each one's likes off the other's videos: those videos are a 404 to them from
-    now on, so they could never unlike them, and a like from someone the author blocked should not
-    rank the author's videos. An unblock brings none back."""
-    rows = Like.objects.filter(Q(user=blocked, video__author=blocker) | Q(user=blocker, video__author=blocked))
-    # Held first, and only the likes still there counted off: an unlike at the same time holds its
-    # row; once it commits, its like is no longer among these (it took its own count off).
-    ended = sorted(rows.select_for_update(of=("self",)).order_by("pk").values_list("pk", "video_id"))
+def engagement_end_for_block(*, blocker: User, blocked: User) -> None:
+    """A block takes each one's likes and comments off the other's videos (as Instagram does): those
+    videos are a 404 to them from now on, so they could never unlike them, and no one else should read
+    under the author's video what the author can neither see nor delete, nor should it rank the
+    author's videos. An unblock brings none back."""
+    likes = Like.objects.filter(Q(user=blocked, video__author=blocker) | Q(user=blocker, video__author=blocked))
+    comments = Comment.objects.filter(
+        Q(author=blocked, video__author=blocker) | Q(author=blocker, video__author=blocked)
+    )
+    # Held first, and only the rows still there counted off: an unlike or a comment's deletion at the
+    # same time holds its row; once it commits, its row is no longer among these (it took its own count off).
+    ended = sorted(likes.select_for_update(of=("self",)).order_by("pk").values_list("pk", "video_id"))
     Like.objects.filter(pk__in=[pk for pk, _ in ended]).delete()
     _bump(sorted(video for _, video in ended), like_count=-1)
+    said = sorted(comments.select_for_update(of=("self",)).order_by("pk").values_list("pk", "video_id"))
+    Comment.objects.filter(pk__in=[pk for pk, _ in said]).delete()
+    per_video = Counter(video for _, video in said)
+    for n in sorted(set(per_video.values())):  # one update per distinct number taken off
+        _bump(sorted(v for v, count in per_video.items() if count == n), comment_count=-n)
 
 
 @transaction.atomic
