@@ -71,11 +71,25 @@ def trust_anchors() -> bytes:
     a process that only verifies can call it."""
     knobs = conf()
     if knobs.c2pa_trust_anchors:
-        return knobs.c2pa_trust_anchors.read_bytes()
+        anchors = knobs.c2pa_trust_anchors.read_bytes()
+        _certificates(anchors, knobs.c2pa_trust_anchors, "C2PA_TRUST_ANCHORS")
+        return anchors
     if knobs.c2pa_cert_chain:
-        root = x509.load_pem_x509_certificates(knobs.c2pa_cert_chain.read_bytes())[-1]
+        root = _certificates(knobs.c2pa_cert_chain.read_bytes(), knobs.c2pa_cert_chain, "C2PA_CERT_CHAIN")[-1]
         return root.public_bytes(serialization.Encoding.PEM)
     return _dev_material(knobs.c2pa_dev_folder)[2]
+
+
+class CredentialsError(ValueError):
+    """A configured PEM file holds no certificate (empty, text, binary junk): said with the file and
+    its setting, where c2pa and cryptography would raise their own errors naming neither."""
+
+
+def _certificates(data: bytes, path: Path, setting: str) -> list[x509.Certificate]:
+    try:
+        return x509.load_pem_x509_certificates(data)
+    except ValueError as exc:
+        raise CredentialsError(f"{path}: no PEM certificate in it (CASTFEED_GENERATION_{setting}).") from exc
 
 
 def _dev_material(folder: Path) -> tuple[bytes, bytes, bytes]:

@@ -332,6 +332,33 @@ def test_c2pa_read_of_a_path_it_cannot_read_is_a_one_line_error(c2pa_dir: Path, 
     assert str(caught.value) == f"{path}: {message}."
 
 
+@pytest.mark.parametrize(
+    ("setting", "content"),
+    [
+        ("C2PA_TRUST_ANCHORS", b""),
+        ("C2PA_TRUST_ANCHORS", b"not a certificate\n"),
+        ("C2PA_TRUST_ANCHORS", b"\xb5\x00\xff binary junk" * 20),
+        ("C2PA_TRUST_ANCHORS", b"-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\n"),
+        ("C2PA_CERT_CHAIN", b"not a certificate\n"),
+    ],
+)
+def test_c2pa_read_with_trust_anchors_that_are_not_certificates_is_a_one_line_error(
+    settings: SettingsWrapper, c2pa_dir: Path, clip: Path, tmp_path: Path, setting: str, content: bytes
+) -> None:
+    """A trust-anchor file that is empty, text or binary junk ended c2pa_read in a traceback."""
+    pem = tmp_path / "anchors.pem"
+    pem.write_bytes(content)
+    settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, setting: str(pem)}
+    printed = io.StringIO()
+
+    with pytest.raises(CommandError) as caught:
+        call_command("c2pa_read", str(clip), stdout=printed)
+
+    assert str(caught.value) == f"{pem}: no PEM certificate in it (CASTFEED_GENERATION_{setting})."
+    assert printed.getvalue() == ""
+    assert not c2pa_dir.exists()  # no development chain made instead
+
+
 def test_manifest_signed_by_an_untrusted_ca_reads_invalid(
     settings: SettingsWrapper, c2pa_dir: Path, clip: Path, tmp_path: Path
 ) -> None:

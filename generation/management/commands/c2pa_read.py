@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print the whole manifest store")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from generation.media.provenance import read_manifest
+        from generation.media.provenance import CredentialsError, read_manifest
 
         path: Path = options["path"]
         if path.is_dir():
@@ -26,6 +26,8 @@ class Command(BaseCommand):
             manifest = read_manifest(path)
         except OSError as exc:  # a file this user may not read (or a trust anchor file: named)
             raise CommandError(f"{exc.filename or path}: cannot be read ({exc.strerror or exc}).") from exc
+        except CredentialsError as exc:  # the trust anchors configured are not certificates
+            raise CommandError(str(exc)) from exc
         if options["json"]:
             self.stdout.write(json.dumps(manifest.raw, indent=2))
         self.stdout.write(
