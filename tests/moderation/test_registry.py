@@ -592,6 +592,45 @@ def test_an_option_or_file_the_action_does_not_use_is_an_error_and_nothing_is_do
     assert list(out.iterdir()) == []
 
 
+def test_command_takes_its_options_before_the_file_too(db, folder, tmp_path_factory):
+    """`export --photos-dir DIR FILE` was refused with "unrecognized arguments: FILE" (argparse gave
+    the optional file nothing once an option came between it and the action), and `import
+    --no-photos FILE` said the same instead of what was wrong."""
+    call_command("protected_people", "import", str(good_csv(folder)), stdout=io.StringIO())
+    out = tmp_path_factory.mktemp("out")
+    said = io.StringIO()
+
+    call_command("protected_people", "export", "--photos-dir", str(out / "faces"), str(out / "all.csv"), stdout=said)
+
+    assert f"people written to {out / 'all.csv'} (photos in {out / 'faces'})" in said.getvalue()
+    assert len(list((out / "faces").glob("*.jpg"))) == 2
+    before = snapshot()
+    with pytest.raises(CommandError, match="--no-photos is for export only"):
+        call_command("protected_people", "import", "--no-photos", str(out / "all.csv"), stdout=io.StringIO())
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["export", ""], "an empty file name"),
+        (["export", "{out}/all.csv", "--photos-dir", ""], "--photos-dir: an empty folder name"),
+    ],
+)
+def test_command_export_to_an_empty_name_is_an_error(db, folder, tmp_path_factory, arguments, message):
+    """`export "$FILE"` with FILE unset printed the whole registry and said nothing wrong; `--photos-dir ""`
+    copied the photos into FILE-photos/ as if no folder were named."""
+    call_command("protected_people", "import", str(good_csv(folder)), stdout=io.StringIO())
+    out = tmp_path_factory.mktemp("out")
+    printed = io.StringIO()
+
+    with pytest.raises(CommandError, match=message):
+        call_command("protected_people", *(a.format(out=out) for a in arguments), stdout=printed)
+
+    assert printed.getvalue() == ""
+    assert list(out.iterdir()) == []
+
+
 # --- the starter list ------------------------------------------------------------------------------
 
 

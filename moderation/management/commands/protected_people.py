@@ -11,7 +11,8 @@ the starter list's descriptions and known_for phrases into the file shipped next
 worker embeds thousands of them when it starts, and fits on them the model that tells a description of someone in
 particular from one of anyone with the role (moderation.descriptions.specific); run it after editing
 the starter CSVs or moderation/data/ordinary_roles.txt. An option or a file the action does not use
-(`import FILE --no-photos`, `embed FILE`) is an error, and nothing is done.
+(`import FILE --no-photos`, `embed FILE`) is an error, and nothing is done, as is an empty file or
+folder name (`export ""`). Options may come before or after the file.
 """
 
 from __future__ import annotations
@@ -33,12 +34,23 @@ class Command(BaseCommand):
         parser.add_argument("--photos-dir", help="export: where to copy the photos (default for a file: FILE-photos/)")
         parser.add_argument("--no-photos", action="store_true", help="export: list no photos (people only)")
 
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        # `export --photos-dir DIR FILE`: argparse gives the optional file nothing once an option comes
+        # between it and the action, and refuses FILE as unrecognised; intermixed parsing takes it.
+        parser.parse_args = parser.parse_intermixed_args  # type: ignore[method-assign]
+        return parser
+
     def handle(self, *args: Any, **options: Any) -> None:
         action = options["action"]
         # An option the action does not use is a mistake to say, not to ignore (`import --no-photos`).
         for flag, given in (("--photos-dir", options["photos_dir"] is not None), ("--no-photos", options["no_photos"])):
             if given and action != "export":
                 raise CommandError(f"{flag} is for export only; nothing was done.")
+        if options["photos_dir"] == "":  # `--photos-dir "$DIR"` with DIR unset
+            raise CommandError("--photos-dir: an empty folder name; nothing was done.")
+        if action == "export" and options["file"] == "":  # `export "$FILE"` with FILE unset
+            raise CommandError("export: an empty file name; name the CSV file, or - for standard output.")
         if options["photos_dir"] is not None and options["no_photos"]:
             raise CommandError("--no-photos or --photos-dir, not both; nothing was done.")
         if action == "embed" and options["file"] is not None:
