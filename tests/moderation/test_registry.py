@@ -631,6 +631,49 @@ def test_command_export_to_an_empty_name_is_an_error(db, folder, tmp_path_factor
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        ("a starter CSV saved as Latin-1", "starter/people.csv: not UTF-8 text"),
+        ("a folder named like a starter CSV", "starter/folder.csv: cannot be read (Is a directory)"),
+        ("the ordinary roles saved as Latin-1", "ordinary_roles.txt: not UTF-8 text"),
+        ("a folder as the ordinary roles", "ordinary_roles.txt: cannot be read (Is a directory)"),
+    ],
+)
+def test_command_embed_of_a_file_it_cannot_read_is_a_one_line_error_and_writes_nothing(
+    tmp_path, monkeypatch, broken, message
+):
+    """After an operator edits the starter CSVs or ordinary_roles.txt (as the docs say to, before
+    `embed`), one saved in another encoding, or a folder in their place, ended in a traceback."""
+    from moderation import descriptions
+
+    starter = tmp_path / "starter"
+    starter.mkdir()
+    (starter / "people.csv").write_text("name,description\nAda Lovelace,the first programmer\n", encoding="utf-8")
+    ordinary = tmp_path / "ordinary_roles.txt"
+    ordinary.write_text("a programmer\n", encoding="utf-8")
+    if broken == "a starter CSV saved as Latin-1":
+        (starter / "people.csv").write_bytes("name,description\nJosé Martí,the poet\n".encode("latin-1"))
+    elif broken == "a folder named like a starter CSV":
+        (starter / "folder.csv").mkdir()
+    elif broken == "the ordinary roles saved as Latin-1":
+        ordinary.write_bytes("a café owner\n".encode("latin-1"))
+    else:
+        ordinary.unlink()
+        ordinary.mkdir()
+    monkeypatch.setattr(descriptions, "SHIPPED", starter / "descriptions.npz")
+    monkeypatch.setattr(descriptions, "SPECIFIC", starter / "specific.npz")
+    monkeypatch.setattr(descriptions, "ORDINARY", ordinary)
+    before = sorted(p.name for p in starter.iterdir())
+
+    with pytest.raises(CommandError) as caught:
+        call_command("protected_people", "embed", stdout=io.StringIO())
+
+    assert str(caught.value).startswith(f"{tmp_path}/{message}")
+    assert "nothing was written" in str(caught.value)
+    assert sorted(p.name for p in starter.iterdir()) == before  # no .npz
+
+
 # --- the starter list ------------------------------------------------------------------------------
 
 

@@ -126,16 +126,27 @@ class Command(BaseCommand):
         folder = descriptions.SHIPPED.parent
         lines: list[str] = []
         phrases: list[str] = []
-        for path in sorted(folder.glob("*.csv")):
-            with path.open(encoding="utf-8", newline="") as handle:
-                for row in csv.DictReader(handle):
-                    lines.append(row.get("description") or "")
-                    phrases += (row.get("known_for") or "").split(registry.SEPARATOR)
-        texts = lines + phrases
-        someone = list(dict.fromkeys(" ".join(t.split()) for t in lines if t.strip()))
         if not descriptions.ORDINARY.exists():
             raise CommandError(f"{descriptions.ORDINARY}: no such file; nothing was written.")
-        ordinary = [line.strip() for line in descriptions.ORDINARY.read_text(encoding="utf-8").splitlines()]
+        reading = descriptions.ORDINARY
+        # Files an operator edits before running this: one saved in another encoding, or a folder in
+        # its place, is said with its name, before anything is embedded or written.
+        try:
+            for reading in sorted(folder.glob("*.csv")):
+                with reading.open(encoding="utf-8", newline="") as handle:
+                    for row in csv.DictReader(handle):
+                        lines.append(row.get("description") or "")
+                        phrases += (row.get("known_for") or "").split(registry.SEPARATOR)
+            reading = descriptions.ORDINARY
+            ordinary = [line.strip() for line in reading.read_text(encoding="utf-8").splitlines()]
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"{reading}: not UTF-8 text; nothing was written.") from exc
+        except OSError as exc:
+            raise CommandError(f"{reading}: cannot be read ({exc.strerror or exc}); nothing was written.") from exc
+        except csv.Error as exc:
+            raise CommandError(f"{reading}: malformed CSV ({exc}); nothing was written.") from exc
+        texts = lines + phrases
+        someone = list(dict.fromkeys(" ".join(t.split()) for t in lines if t.strip()))
         ordinary = [line for line in ordinary if line]
         if not someone or not ordinary:
             raise CommandError(
