@@ -57,7 +57,13 @@ from moderation.registry.people import (
     person_update,
     person_upsert,
 )
-from moderation.registry.transfer import ImportResult, RegistryImportError, registry_export, registry_import
+from moderation.registry.transfer import (
+    ImportResult,
+    RegistryExportError,
+    RegistryImportError,
+    registry_export,
+    registry_import,
+)
 
 __all__ = [
     "COLUMNS",
@@ -77,6 +83,7 @@ __all__ = [
     "ImportResult",
     "NoFace",
     "PreparedPhoto",
+    "RegistryExportError",
     "RegistryImportError",
     "UnreadableImage",
     "clean_aliases",

@@ -63,6 +63,10 @@ class RegistryImportError(ApplicationError):
         )
 
 
+class RegistryExportError(Exception):
+    """A stored photo that cannot be read (gone from storage): the export stops, naming it."""
+
+
 @dataclass(frozen=True)
 class ImportResult:
     created: int
@@ -443,7 +447,13 @@ def registry_export(stream: IO[str], *, photos_dir: str | Path | None = None, cs
             if target is None:
                 break  # the stored files have random names in a private storage: not listed
             path = target / f"{_slug(person.name_key)}-{face.pk}.jpg"
-            with default_storage.open(face.photo.name or "", "rb") as stored, path.open("wb") as copy:
+            try:
+                stored = default_storage.open(face.photo.name or "", "rb")
+            except OSError as exc:
+                where = exc.filename or face.photo.name
+                problem = f"the photo of “{person.name}” cannot be read from storage ({exc.strerror or exc})"
+                raise RegistryExportError(f"{where}: {problem}") from exc
+            with stored, path.open("wb") as copy:
                 shutil.copyfileobj(stored, copy)
             shown = path.relative_to(relative_to) if relative_to and path.is_relative_to(relative_to) else path
             photos.append(shown.as_posix())

@@ -631,6 +631,36 @@ def test_command_export_to_an_empty_name_is_an_error(db, folder, tmp_path_factor
     assert list(out.iterdir()) == []
 
 
+@pytest.mark.parametrize("where", ["a new file", "standard output with a photos folder", "a photos folder in use"])
+def test_command_export_with_a_stored_photo_missing_says_which_and_leaves_no_copies(
+    db, folder, tmp_path_factory, where
+):
+    """A photo gone from storage stopped the export with "<the stored file>: not written", after the
+    photos before it were copied (left in FILE-photos/) and, to standard output, half the CSV printed."""
+    call_command("protected_people", "import", str(good_csv(folder)), stdout=io.StringIO())
+    gone = ProtectedFace.objects.get(person__name="Bartholomew Ferrante").photo.name  # after Amelia's, by name
+    default_storage.delete(gone)
+    out = tmp_path_factory.mktemp("out")
+    (out / "in-use").mkdir()
+    (out / "in-use" / "mine.jpg").write_bytes(b"the operator's own file")
+    args = {
+        "a new file": [str(out / "all.csv")],
+        "standard output with a photos folder": ["-", "--photos-dir", str(out / "faces")],
+        "a photos folder in use": [str(out / "all.csv"), "--photos-dir", str(out / "in-use")],
+    }[where]
+    printed = io.StringIO()
+
+    with pytest.raises(CommandError) as caught:
+        call_command("protected_people", "export", *args, stdout=printed)
+
+    assert str(caught.value) == (
+        f"{default_storage.path(gone)}: the photo of “Bartholomew Ferrante” cannot be read from storage "
+        "(No such file or directory); nothing was written."
+    )
+    assert printed.getvalue() == ""
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == ["in-use", "in-use/mine.jpg"]
+
+
 @pytest.mark.parametrize(
     ("broken", "message"),
     [

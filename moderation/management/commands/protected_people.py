@@ -17,12 +17,39 @@ folder name (`export ""`). Options may come before or after the file.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from moderation import registry
+
+
+@contextlib.contextmanager
+def _undone_on_failure(folder: Path | None) -> Iterator[None]:
+    """Make the photos' folder; if the export then fails, take away what it added: the folder it made
+    (and those above it that it made), or the copies it put into a folder already there."""
+    if folder is None:
+        yield
+        return
+    made = folder.absolute()
+    while not made.parent.exists():
+        made = made.parent
+    before = set(folder.iterdir()) if made.exists() else None  # None: this export makes the folder
+    folder.mkdir(parents=True, exist_ok=True)  # before a line is written anywhere
+    try:
+        yield
+    except BaseException:
+        if before is None:
+            shutil.rmtree(made, ignore_errors=True)
+        else:
+            for path in set(folder.iterdir()) - before:
+                path.unlink(missing_ok=True)
+        raise
 
 
 class Command(BaseCommand):
@@ -86,6 +113,8 @@ class Command(BaseCommand):
             self._dump(file, photos_dir=photos_dir, no_photos=no_photos)
         except OSError as exc:  # a path the system refuses (too long, under a file, not writable)
             raise CommandError(f"{exc.filename or file}: not written ({exc.strerror or exc}).") from exc
+        except registry.RegistryExportError as exc:  # a photo gone from storage
+            raise CommandError(f"{exc}; nothing was written.") from exc
 
     def _dump(self, file: str, *, photos_dir: str | None, no_photos: bool) -> None:
         target = None if file == "-" else Path(file)
@@ -101,22 +130,29 @@ class Command(BaseCommand):
             folder = None if target is None else target.with_name(f"{target.stem}-photos")
         if folder is not None and folder.exists() and not folder.is_dir():
             raise CommandError(f"{folder}: not a folder; the photos go into a folder (--photos-dir).")
-        if folder is not None:
-            folder.mkdir(parents=True, exist_ok=True)  # before a line is written anywhere
+        with _undone_on_failure(folder):
+            count = self._write(target, folder)
         if target is None:
-            registry.registry_export(self.stdout, photos_dir=folder)  # type: ignore[arg-type]
             return
+        where = f" (photos in {folder})" if folder is not None else ""
+        self.stdout.write(self.style.SUCCESS(f"{count} people written to {target}{where}."))
+
+    def _write(self, target: Path | None, folder: Path | None) -> int:
+        if target is None:  # printed whole or not at all
+            buffer = io.StringIO()
+            count = registry.registry_export(buffer, photos_dir=folder)
+            self.stdout.write(buffer.getvalue(), ending="")
+            return count
         # Written beside the target and renamed over it at the end: a failure leaves the old file whole.
         partial = target.with_name(f".{target.name}.partial")
         try:
             with partial.open("w", encoding="utf-8", newline="") as stream:
                 count = registry.registry_export(stream, photos_dir=folder, csv_dir=target.parent)
             partial.replace(target)
-        except OSError:
+        except BaseException:
             partial.unlink(missing_ok=True)
             raise
-        where = f" (photos in {folder})" if folder is not None else ""
-        self.stdout.write(self.style.SUCCESS(f"{count} people written to {target}{where}."))
+        return count
 
     def embed(self) -> None:
         import csv
