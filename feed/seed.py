@@ -12,11 +12,11 @@ import numpy as np
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.base import CommandError
-from django.db import transaction
 from django.utils import timezone
 
 from core.bulk import indexes_deferred, insert_rows, next_id
 from core.seeding import count, days, popularity, unique_pairs
+from core.storage import delete_now
 from feed import services
 from feed.conf import conf
 from feed.models import Comment, Like, Video, VideoPerson, View
@@ -228,25 +228,26 @@ def sample_poster(index: int, width: int = 144, height: int = 256) -> bytes:
     return buffer.getvalue()
 
 
-def _files() -> list[tuple[str, str]]:
-    """The (clip, poster) names the seeded videos share. Those not in storage yet are made now and
-    written once the seed's transaction commits: a seed that fails stores no rows and no files."""
-    names, missing = [], {}
-    for i in range(CLIPS):
-        media, poster = f"seed/clip{i}.mp4", f"seed/poster{i}.jpg"
-        if not default_storage.exists(media):
-            missing[media] = sample_clip(i)
-        if not default_storage.exists(poster):
-            missing[poster] = sample_poster(i)
-        names.append((media, poster))
-    transaction.on_commit(lambda: _write(missing))
+def _files(ctx: Any) -> list[tuple[str, str]]:
+    """The (clip, poster) names the seeded videos share, written now where not in storage yet: a
+    storage that cannot be written stops the seed before a row is stored, and a seed that fails later
+    deletes them again (ctx.undo). A seed that fails stores no rows and no files."""
+    names: list[tuple[str, str]] = []
+    written: list[str] = []
+    ctx.undo.append(lambda: delete_now(written))
+    try:
+        for i in range(CLIPS):
+            media, poster = f"seed/clip{i}.mp4", f"seed/poster{i}.jpg"
+            for name, make in ((media, sample_clip), (poster, sample_poster)):
+                if not default_storage.exists(name):
+                    written.append(default_storage.save(name, ContentFile(make(i))))
+            names.append((media, poster))
+    except OSError as exc:  # a media folder under a file, full, or not writable
+        where = exc.filename or "the media storage"
+        raise CommandError(
+            f"{where}: the seeded videos' clips cannot be written ({exc.strerror or exc}); nothing was stored."
+        ) from exc
     return names
-
-
-def _write(files: dict[str, bytes]) -> None:
-    for name, data in files.items():
-        if not default_storage.exists(name):  # another seed may have written it since
-            default_storage.save(name, ContentFile(data))
 
 
 def run(ctx: Any) -> None:
@@ -258,7 +259,7 @@ def run(ctx: Any) -> None:
     if not len(users):
         raise CommandError("Videos need authors: give --users more than 0.")
     now = timezone.now()
-    files = _files()
+    files = _files(ctx)
 
     # Popular people post more: authors drawn by their popularity, flattened a little.
     author_weights = weights**0.6 / (weights**0.6).sum()

@@ -210,3 +210,21 @@ def test_video_sizes_beyond_the_memory_there_is_store_no_rows_and_no_files(djang
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
     assert not User.objects.exists() and not Video.objects.exists()
     assert stored_files() == []
+
+
+def test_a_media_folder_that_cannot_be_written_is_a_clear_error_that_stores_nothing(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """A media folder that could not be written (here: under a file) ended the seed in a traceback
+    after its rows were committed: videos whose clips and posters were never written."""
+    (tmp_path / "a-file").write_text("not a folder")
+    settings.MEDIA_ROOT = str(tmp_path / "a-file" / "media")
+
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(CommandError) as caught:
+        call_command("seed", "--users", "5", "--follows", "4", "--videos", "10", stdout=io.StringIO())
+
+    assert str(caught.value) == (
+        f"{tmp_path / 'a-file' / 'media'}: the seeded videos' clips cannot be written (Not a directory); "
+        "nothing was stored."
+    )
+    assert not User.objects.exists() and not Video.objects.exists()

@@ -8,6 +8,7 @@ on the users and follows the earlier ones made.
 
 import importlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -26,6 +27,7 @@ class SeedContext:
     rng: np.random.Generator
     log: Any
     data: dict[str, Any] = field(default_factory=dict)  # what earlier steps made, by name
+    undo: list[Callable[[], Any]] = field(default_factory=list)  # taking away what a step stored outside the database
 
 
 def _seed_modules() -> list[ModuleType]:
@@ -60,9 +62,13 @@ class Command(BaseCommand):
                     step = time.perf_counter()
                     module.run(ctx)
                     log(f"{module.__name__}: {time.perf_counter() - step:.1f}s")
-        except MemoryError as exc:  # sizes the arguments allow, but not this machine (--users 1000000000)
-            raise CommandError(
-                "Not enough memory for these sizes; nothing was stored. "
-                "Ask for fewer (--users, --follows, --likes, ...)."
-            ) from exc
+        except BaseException as exc:
+            for undo in reversed(ctx.undo):  # the files a step wrote (feed: the shared clips)
+                undo()
+            if isinstance(exc, MemoryError):  # sizes the arguments allow, but not this machine (--users 1000000000)
+                raise CommandError(
+                    "Not enough memory for these sizes; nothing was stored. "
+                    "Ask for fewer (--users, --follows, --likes, ...)."
+                ) from exc
+            raise
         log(f"seeded in {time.perf_counter() - started:.1f}s")
