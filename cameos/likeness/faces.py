@@ -150,14 +150,23 @@ class FaceEngine:
         for view, face, center in sorted(found, key=lambda item: -item[1].score):
             if all(math.dist(center, other) > max(face.size, seen.size) / 2 for _, seen, other in kept):
                 kept.append((view, face, center))
-        tiny, tiny_scale = _shrunk(image, MOSAIC_SIDE)
+        tiny, faces = self.small_copy_faces(small, scale)
         smooth = None
-        for face in self._detect(tiny, tiny_scale) if tiny_scale < 1.0 else []:  # only the others' misses
+        for face in faces:  # only the others' misses
             if all(math.dist(face.center, other) > max(face.size, seen.size) / 2 for _, seen, other in kept):
                 if smooth is None:
                     smooth = cv2.resize(tiny, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_LINEAR)
                 kept.append((smooth, face, face.center))
         return [(view, face) for view, face, _ in kept]
+
+    def small_copy_faces(self, small: np.ndarray, scale: float) -> tuple[np.ndarray, list[Face]]:
+        """The copy at MOSAIC_SIDE, made from `small` (the image shrunk by `scale`: 9 times fewer
+        pixels to shrink than the image at 1080p), and its upright faces; none when `small` is no
+        larger."""
+        if max(small.shape[:2]) <= MOSAIC_SIDE:
+            return small, []
+        tiny, more = _shrunk(small, MOSAIC_SIDE)
+        return tiny, self._detect(tiny, scale * more)
 
     def _found_any_way_up(
         self, image: np.ndarray, small: np.ndarray, scale: float
