@@ -38,6 +38,9 @@ class GenerationSettings:
     stale_seconds: int = 15
     # A job queued this long with no worker taking it (a lost broker message) is sent again.
     queued_resend_seconds: int = 120
+    # A job whose worker died on each of this many attempts (it kills its worker: out of memory, a crash
+    # in the model) fails, "try again", instead of going to worker after worker forever.
+    max_attempts: int = 3
     # Workers' scratch space: each attempt's folder (jobs/<job>.<attempt>) and each worker process's
     # temporary files (worker-<host>-<pid>/), removed when done and, after a crash, by the sweep.
     # None: <VAR_DIR>/tmp (see `work_folder`).
@@ -73,6 +76,7 @@ class GenerationSettings:
         require(0 <= self.x264_crf <= 51, "X264_CRF must be from 0 to 51")
         require(self.stale_seconds >= 1, "STALE_SECONDS must be at least 1")
         require(self.queued_resend_seconds >= 1, "QUEUED_RESEND_SECONDS must be at least 1")
+        require(self.max_attempts >= 1, "MAX_ATTEMPTS must be at least 1")
         require(self.task_time_limit >= 1, "TASK_TIME_LIMIT must be at least 1")
         require(self.diffusers_steps >= 1, "DIFFUSERS_STEPS must be at least 1")
         self.diffusers_frame_size  # noqa: B018 - raises ValueError unless empty or WIDTHxHEIGHT

@@ -48,6 +48,7 @@ WITHDRAWN = "Someone in this video no longer allows it."
 # The error codes of jobs that failed for the system's reasons (the backend, a bug in the worker):
 # their author is told to try again, and they do not count against the daily quota.
 SYSTEM_FAILURES = ("backend_error", "generation_failed")
+GAVE_UP = "This video could not be made: it stopped the worker each time. Try again, perhaps with another seed."
 
 
 class PolicyViolation(ApplicationError):
@@ -370,9 +371,9 @@ def job_claim(job_id: Any, *, lease_seconds: int) -> GenerationJob | None:
     """A worker takes the job: queued (or active with an expired lease: its worker died) → checking.
     None when another worker holds it, or it is finished."""
     now = timezone.now()
-    claimed = GenerationJob.objects.filter(
-        Q(status=Status.QUEUED) | Q(status__in=GenerationJob.ACTIVE, lease_until__lt=now), pk=job_id
-    ).update(
+    # A dead attempt's job (its lease ran out) only while attempts are left: past them the sweep fails it.
+    retake = Q(status__in=GenerationJob.ACTIVE, lease_until__lt=now, attempts__lt=conf().max_attempts)
+    claimed = GenerationJob.objects.filter(Q(status=Status.QUEUED) | retake, pk=job_id).update(
         status=Status.CHECKING,
         lease_until=now + dt.timedelta(seconds=lease_seconds),
         started_at=now,
@@ -987,14 +988,15 @@ def _jobs_block_batch(
 
 def stale_jobs_requeue() -> int:
     """Hand jobs whose worker stopped renewing its lease (it died) to a worker again: queued again
-    at once, one message each. A job queued this long without a worker taking it (a lost broker
-    message) is sent again, at most once per QUEUED_RESEND_SECONDS. Both read the partial index on
-    (status, lease_until). How many were sent."""
+    at once, one message each, unless they had their MAX_ATTEMPTS (_spent_jobs_fail fails them). A
+    job queued this long without a worker taking it (a lost broker message) is sent again, at most
+    once per QUEUED_RESEND_SECONDS. Both read the partial index on (status, lease_until). How many
+    were sent."""
     now = timezone.now()
     running = [Status.CHECKING, Status.RUNNING, Status.SCANNING]
-    expired = list(
-        GenerationJob.objects.filter(status__in=running, lease_until__lt=now).values_list("pk", flat=True)[:500]
-    )
+    _spent_jobs_fail(now)
+    retake = GenerationJob.objects.filter(status__in=running, lease_until__lt=now, attempts__lt=conf().max_attempts)
+    expired = list(retake.values_list("pk", flat=True)[:500])
     if expired:
         with transaction.atomic():
             stale = GenerationJob.objects.filter(pk__in=expired, status__in=running, lease_until__lt=now)
@@ -1014,6 +1016,21 @@ def stale_jobs_requeue() -> int:
     for job_id in [*expired, *lost]:
         _enqueue(job_id)
     return len(expired) + len(lost)
+
+
+def _spent_jobs_fail(now: dt.datetime) -> None:
+    """Fail the jobs whose worker died on each of their MAX_ATTEMPTS attempts (a job that kills its
+    worker: out of memory, a crash in the model), as a failure of the system's the author may try
+    again (not counted in their quota): handed to worker after worker, such a job never ended."""
+    spent = GenerationJob.objects.filter(
+        status__in=[Status.CHECKING, Status.RUNNING, Status.SCANNING],
+        lease_until__lt=now,
+        attempts__gte=conf().max_attempts,
+    )
+    for job_id in list(spent.values_list("pk", flat=True)[:500]):
+        with transaction.atomic():
+            if spent.select_for_update().filter(pk=job_id).exists():  # no attempt renewed it meanwhile
+                job_fail(job_id, reason=GAVE_UP)
 
 
 def jobs_hold(
