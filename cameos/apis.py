@@ -246,12 +246,17 @@ class GrantsApi(APIView):
         return Response(page_body(page, GrantOutput))
 
 
+class VideosQuery(StrictSerializer):  # a misspelt or repeated `videos` must not act with the default
+    videos = serializers.ChoiceField(choices=["keep", "delete"], default="keep")
+
+
 def _videos_choice(request: Request) -> bool:
-    """`?videos=delete` also deletes that person's published videos that show me; `keep` (default) not."""
-    choice = request.query_params.get("videos", "keep")
-    if choice not in ("keep", "delete"):
-        raise InvalidInput({"videos": ["keep or delete"]})
-    return choice == "delete"
+    """`?videos=delete` also deletes that person's published videos that show me; `keep` (default) not.
+    Another parameter (`?video=delete`) or `videos` twice is a 400, nothing done: answered with `keep`,
+    the person thought the videos gone, and a revoked grant cannot be revoked again to delete them."""
+    query = VideosQuery(data=query_values(request.query_params))
+    query.is_valid(raise_exception=True)
+    return query.validated_data["videos"] == "delete"
 
 
 class GrantDetailApi(APIView):
@@ -261,6 +266,7 @@ class GrantDetailApi(APIView):
         responses={204: OpenApiResponse(description="Revoked, with its cascade."), **errors(400, 401, 404)},
     )
     def delete(self, request: Request, grant_id: int) -> Response:
+        no_body(request.data)  # the choice goes in the query string: `{"videos": "delete"}` is refused
         services.grant_revoke(owner=request.user, grant_id=grant_id, delete_videos=_videos_choice(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 

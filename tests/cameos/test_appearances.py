@@ -227,6 +227,33 @@ def test_revoking_or_blocking_can_also_delete_that_persons_published_videos_of_m
     assert not Video.objects.filter(pk=theirs.pk).exists()
 
 
+def test_a_revocation_or_narrowing_whose_videos_choice_is_misspelt_or_repeated_changes_nothing(
+    api, me, make_user, make_video, activate_cameo
+):
+    """`?video=delete` (a typo), `videos` twice or the choice sent as a body is refused with a 400 naming
+    it, the grant and the audience left as they were, as DELETE /cameo refuses them: answered 204 with
+    the default `keep`, the person thought the grantee's videos of them gone while they stayed published,
+    and the grant, revoked, could not be revoked again with the right spelling."""
+    activate_cameo(me, audience="approved")
+    friend = make_user("friend")
+    grant = cameos.grant_decide(owner=me, grant_id=cameos.grant_request(requester=friend, owner=me).pk, approve=True)
+    cameos.cameo_update(owner=me, audience="everyone")
+    published = make_video(friend, people=(me,))
+    for query in ("?video=delete", "?videos=delete&videos=keep"):
+        response = api.delete(f"/api/v1/cameo/grants/{grant.pk}{query}")
+        assert response.status_code == 400, query
+        assert response.json()["error"] == "invalid" and set(response.json()["fields"]) <= {"video", "videos"}
+        response = api.patch(f"/api/v1/cameo{query}", {"audience": "approved"}, format="json")
+        assert response.status_code == 400, query
+    response = api.delete(f"/api/v1/cameo/grants/{grant.pk}", {"videos": "delete"}, format="json")
+    assert response.status_code == 400 and "videos" in response.json()["fields"]
+    grant.refresh_from_db()
+    assert grant.status == "approved" and api.get("/api/v1/cameo").json()["audience"] == "everyone"
+    assert Video.objects.filter(pk=published.pk).exists()
+    assert api.delete(f"/api/v1/cameo/grants/{grant.pk}?videos=delete").status_code == 204
+    assert not Video.objects.filter(pk=published.pk).exists()
+
+
 def test_a_cameo_enrolled_later_finds_existing_videos_of_its_face(
     api,
     me,
