@@ -22,7 +22,6 @@ from accounts.presenters import (
     viewer_of,
 )
 from core.apis import errors, page_body, page_query, paginated
-from core.exceptions import InvalidInput
 from core.pagination import keyset_page
 from core.serializers import StrictSerializer, no_body, query_values
 
@@ -184,6 +183,10 @@ class FollowApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class BlockQuery(StrictSerializer):  # a misspelt or repeated `videos` must not block with the default
+    videos = serializers.ChoiceField(choices=["keep", "delete"], default="keep")
+
+
 class BlockApi(APIView):
     throttle_scope = "social"
 
@@ -194,11 +197,12 @@ class BlockApi(APIView):
         responses={204: OpenApiResponse(description="Blocked; follows both ways removed."), **errors(400, 401, 404)},
     )
     def put(self, request: Request, handle: str) -> Response:
-        choice = request.query_params.get("videos", "keep")
-        if choice not in ("keep", "delete"):
-            raise InvalidInput({"videos": ["keep or delete"]})
+        query = BlockQuery(data=query_values(request.query_params))
+        query.is_valid(raise_exception=True)
         services.block_create(
-            blocker=request.user, blocked=selectors.user_by_handle(handle), delete_videos=choice == "delete"
+            blocker=request.user,
+            blocked=selectors.user_by_handle(handle),
+            delete_videos=query.validated_data["videos"] == "delete",
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 

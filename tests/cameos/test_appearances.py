@@ -254,6 +254,22 @@ def test_a_revocation_or_narrowing_whose_videos_choice_is_misspelt_or_repeated_c
     assert not Video.objects.filter(pk=published.pk).exists()
 
 
+def test_a_block_whose_videos_choice_is_misspelt_or_repeated_blocks_no_one(api, me, make_user, make_video):
+    """`PUT /users/{handle}/block?video=delete` (a typo) or `videos` twice is a 400 naming it, nobody
+    blocked: answered 204 with the default `keep`, their videos of me stayed published while I thought
+    them deleted, and the follows and likes the block ended were gone for good."""
+    other = make_user("other")
+    theirs = make_video(other, people=(me,))
+    accounts.follow_create(follower=me, followee=other)
+    for query in ("?video=delete", "?videos=delete&videos=keep"):
+        response = api.put(f"/api/v1/users/other/block{query}")
+        assert response.status_code == 400, query
+        assert response.json()["error"] == "invalid" and set(response.json()["fields"]) <= {"video", "videos"}
+    assert api.get("/api/v1/users/other").json()["is_blocked"] is False
+    assert api.get("/api/v1/users/other").json()["is_following"] is True
+    assert Video.objects.filter(pk=theirs.pk).exists()
+
+
 def test_a_cameo_enrolled_later_finds_existing_videos_of_its_face(
     api,
     me,
