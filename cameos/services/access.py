@@ -173,9 +173,11 @@ def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
     cancelled = enrollments_cancel(user=owner)
     cameo = Cameo.objects.select_for_update().filter(owner=owner).first()
     if cameo is None:
-        if cancelled:
-            return
-        raise NotFound("You have no cameo.")
+        if not cancelled:
+            raise NotFound("You have no cameo.")
+        if delete_appearances:  # an earlier cameo's videos of me, kept when it was erased
+            appearances_delete(person=owner)
+        return
     names = list(cameo.reference_names)
     gallery.remove(cameo.pk)
     cameo.delete()

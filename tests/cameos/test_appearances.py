@@ -400,3 +400,30 @@ def test_a_video_deleted_while_my_face_is_searched_loses_only_itself(
     assert cameos.existing_videos_scan(cameo_id=me.cameo.pk) == [kept.pk]
     assert [r["video"]["id"] for r in api.get(URL).json()["results"]] == [kept.pk]
     assert Notification.objects.get(user=me, kind="video_of_you_found").data == {"video_ids": [kept.pk]}
+
+
+def test_deleting_my_cameo_with_its_videos_while_a_new_enrollment_is_checked_deletes_the_videos_too(
+    api, me, make_user, make_video, activate_cameo
+):
+    """My cameo erased keeping its videos, a new enrollment of mine still being checked: `DELETE
+    /cameo?appearances=delete` cancels that enrollment and deletes every video of me, as it says.
+    Before, it answered 204 having only cancelled the enrollment: the videos of me stayed."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from cameos.models import Enrollment, EnrollmentChallenge
+
+    activate_cameo(me)
+    theirs = make_video(make_user("maker"), people=(me,))
+    assert api.delete("/api/v1/cameo").status_code == 204  # keep
+    now = timezone.now()
+    challenge = EnrollmentChallenge.objects.create(
+        user=me, steps=["center"], used_at=now, expires_at=now + dt.timedelta(minutes=1)
+    )
+    Enrollment.objects.create(user=me, challenge=challenge)
+    assert api.get("/api/v1/cameo").json()["status"] == "verifying"
+    assert [r["video"]["id"] for r in api.get(URL).json()["results"]] == [theirs.pk]
+    assert api.delete("/api/v1/cameo?appearances=delete").status_code == 204
+    assert api.get(URL).json()["results"] == []
+    assert not Video.objects.filter(pk=theirs.pk).exists()
