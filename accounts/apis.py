@@ -23,7 +23,7 @@ from accounts.presenters import (
 )
 from core.apis import errors, page_body, page_query, paginated
 from core.pagination import keyset_page
-from core.serializers import StrictSerializer, no_body, query_values
+from core.serializers import StrictSerializer, VideosQuery, no_body, query_values
 
 # --- auth ------------------------------------------------------------------------------------------
 
@@ -183,10 +183,6 @@ class FollowApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class BlockQuery(StrictSerializer):  # a misspelt or repeated `videos` must not block with the default
-    videos = serializers.ChoiceField(choices=["keep", "delete"], default="keep")
-
-
 class BlockApi(APIView):
     throttle_scope = "social"
 
@@ -197,7 +193,7 @@ class BlockApi(APIView):
         responses={204: OpenApiResponse(description="Blocked; follows both ways removed."), **errors(400, 401, 404)},
     )
     def put(self, request: Request, handle: str) -> Response:
-        query = BlockQuery(data=query_values(request.query_params))
+        query = VideosQuery(data=query_values(request.query_params))
         query.is_valid(raise_exception=True)
         services.block_create(
             blocker=request.user,

@@ -38,7 +38,7 @@ from cameos.presenters import (
 from core.apis import PageQuerySerializer, errors, page_body, page_query, paginated
 from core.exceptions import InvalidInput, NotFound
 from core.pagination import keyset_page
-from core.serializers import StrictSerializer, no_body, query_values
+from core.serializers import StrictSerializer, VideosQuery, no_body, query_values
 from feed.presenters import VideoOutput, video_bodies
 from feed.selectors import videos_search
 
@@ -244,10 +244,6 @@ class GrantsApi(APIView):
             **page_query(request),
         )
         return Response(page_body(page, GrantOutput))
-
-
-class VideosQuery(StrictSerializer):  # a misspelt or repeated `videos` must not act with the default
-    videos = serializers.ChoiceField(choices=["keep", "delete"], default="keep")
 
 
 def _videos_choice(request: Request) -> bool:

@@ -18,6 +18,14 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class VideosQuery(StrictSerializer):
+    """`?videos=keep|delete` (keep by default), where ending someone's access may also delete their
+    videos of me (a block, a revoked grant, a narrowed audience): a misspelt or repeated choice is a
+    400, not the default, which would keep videos the person believes deleted."""
+
+    videos = serializers.ChoiceField(choices=["keep", "delete"], default="keep")
+
+
 def query_values(params: QueryDict) -> dict[str, Any]:
     """A query string's parameters, one value each, for a StrictSerializer: a name given twice is
     refused (which of the two counts would be a guess, e.g. `?appearances=delete&appearances=keep`)."""

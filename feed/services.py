@@ -142,12 +142,15 @@ def _sync_person_rows(rows: QuerySet[VideoPerson]) -> None:
 def _remixes_count(remixes: QuerySet[Video], sign: int) -> None:
     """Add these remixes to their sources' remix counts (sign 1), or take them off (-1): one update
     per distinct number of them a source has, so an author's thousands of videos cost a few."""
-    sources: dict[int, list[int]] = {}
     per_source = remixes.filter(remix_of__isnull=False).values("remix_of_id").annotate(n=Count("*")).order_by()
-    for row in per_source:
-        sources.setdefault(row["n"], []).append(row["remix_of_id"])
-    for n, ids in sorted(sources.items()):
-        _bump(ids, remix_count=sign * n)
+    _bump_each({row["remix_of_id"]: sign * row["n"] for row in per_source}, "remix_count")
+
+
+def _bump_each(deltas: dict[int, int], counter: str) -> None:
+    """Add to each video's `counter` its own delta: one update per distinct delta (_bump), not one per
+    video."""
+    for delta in sorted(set(deltas.values())):
+        _bump(sorted(v for v, d in deltas.items() if d == delta), **{counter: delta})
 
 
 # --- videos ----------------------------------------------------------------------------------------
@@ -591,9 +594,7 @@ def engagement_end_for_block(*, blocker: User, blocked: User) -> None:
     _bump(sorted(video for _, video in ended), like_count=-1)
     said = sorted(comments.select_for_update(of=("self",)).order_by("pk").values_list("pk", "video_id"))
     Comment.objects.filter(pk__in=[pk for pk, _ in said]).delete()
-    per_video = Counter(video for _, video in said)
-    for n in sorted(set(per_video.values())):  # one update per distinct number taken off
-        _bump(sorted(v for v, count in per_video.items() if count == n), comment_count=-n)
+    _bump_each({video: -n for video, n in Counter(video for _, video in said).items()}, "comment_count")
 
 
 @transaction.atomic
