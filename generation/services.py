@@ -29,6 +29,7 @@ from cameos import services as cameo_services
 from cameos.models import Cameo
 from cameos.selectors import cameo_access_by_authors, face_templates
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
+from core.spoken import PHONEME_CODES, phoneme_codes
 from core.storage import delete_after_commit, delete_now
 from core.text import MixedScript, canonical, display
 from feed import services as feed_services
@@ -92,8 +93,8 @@ def _validate(prompt: str, duration_s: Any, aspect: str, seed: Any) -> tuple[str
         errors["duration_s"] = [f"A whole number of seconds from {knobs.min_seconds} to {knobs.max_seconds}."]
     elif "prompt" not in errors and _lines_too_long(prompt, duration_s):
         errors["prompt"] = [f"The quoted lines are too long to say in {duration_s} seconds: shorten them."]
-    if "prompt" not in errors and _lines_in_phonemes(prompt):
-        errors["prompt"] = ["Write quoted lines in words: [[...]] would be spoken as sound codes."]
+    if "prompt" not in errors and phoneme_codes(prompt):  # the preflight refuses them alike
+        errors["prompt"] = [PHONEME_CODES]
     if aspect not in GenerationJob.Aspect.values:
         errors["aspect"] = [f"One of {', '.join(GenerationJob.Aspect.values)}."]
     if seed is None:
@@ -109,12 +110,6 @@ def _lines_too_long(prompt: str, seconds: int) -> bool:
     from generation.backends.composite.speech import too_long  # the composite backend's pace
 
     return too_long(prompt, seconds)
-
-
-def _lines_in_phonemes(prompt: str) -> bool:
-    from generation.backends.composite.speech import phoneme_codes  # what the composite voice reads
-
-    return phoneme_codes(prompt)
 
 
 def _check_quota(author: User) -> None:

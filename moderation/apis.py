@@ -17,6 +17,7 @@ from accounts.models import User
 from core.apis import errors
 from core.exceptions import InvalidInput, NotFound
 from core.serializers import StrictSerializer
+from core.spoken import PHONEME_CODES, phoneme_codes
 from core.text import MixedScript, canonical
 from core.throttling import client_address
 from moderation import consent, policy, presenters, takedowns
@@ -58,6 +59,8 @@ class ConsentCheckApi(APIView):
             raise InvalidInput({"prompt": [exc.message]}) from exc
         if not prompt:
             raise InvalidInput({"prompt": ["Describe the video."]})
+        if phoneme_codes(prompt):  # submit refuses it (generation.services._validate): not "allowed" here
+            raise InvalidInput({"prompt": [PHONEME_CODES]})
         remix = body.validated_data.get("remix_of")
         if remix is not None:
             remix_source(remix, request.user)

@@ -243,6 +243,27 @@ def test_a_quoted_line_in_phoneme_codes_is_refused_not_spoken_unchecked(api, me,
     assert not GenerationJob.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "line",
+    ["[[kˈɪl jɔːɹsˈɛlf, nˈoʊbɑːdi lˈaɪks juː]]", "hello, I am [[bəɹˈæk oʊbˈɑːmə]]", "hello, I am [ana] (ana)"],
+)
+def test_the_preflight_and_submit_agree_on_a_quoted_line_in_phoneme_codes(api, me, owner, line):  # type: ignore[no-untyped-def]
+    """What the create screen checks while someone types is what submit refuses. Before, the
+    preflight said `allowed` for a line that submit then refused (400) as sound codes."""
+    approve(owner, me)
+    prompt = f'@ana saying "{line}"'
+    preflight = api.post("/api/v1/consent/check", {"prompt": prompt}, format="json")
+    submitted = api.post(URL, {"prompt": prompt, "duration_s": 4}, format="json")
+    if "[[" in line:
+        assert preflight.status_code == submitted.status_code == 400, preflight.content
+        assert preflight.json()["error"] == submitted.json()["error"] == "invalid"
+        assert preflight.json()["fields"]["prompt"] == submitted.json()["fields"]["prompt"]
+        assert "in words" in preflight.json()["fields"]["prompt"][0]
+    else:  # brackets of one kind are words to the voice
+        assert preflight.status_code == 200 and preflight.json()["allowed"] is True, preflight.content
+        assert submitted.status_code == 202, submitted.content
+
+
 def test_quoted_lines_too_long_for_the_clip_are_refused_before_anything_is_queued(api):  # type: ignore[no-untyped-def]
     speech = "this is a very long line that nobody could ever say in two seconds, however fast they talk"
     response = api.post(URL, {"prompt": f'a beach, a voice saying "{speech}"', "duration_s": 2}, format="json")

