@@ -394,11 +394,23 @@ def _check_voice(enrollment: Enrollment, sound: Any, digits: str) -> tuple[tuple
     heard = digits_heard(sound)
     if heard.speech_s < rules.voice_min_speech_seconds or not heard.digits:
         return ("digits_missing", VOICE_REFUSALS["digits_missing"]), None
+    # Logged: whether it matched and counts, never the words or digits heard nor the challenge's (what a
+    # person said on camera, and the answer to a liveness challenge, are not for whoever reads the logs).
     if heard.digit_share < rules.voice_min_digit_share:  # other speech, forced into digits by the grammar
-        logger.info("enrollment %s: speech that is not digits (%s)", enrollment.pk, " ".join(heard.words))
+        logger.info(
+            "enrollment %s: speech that is not digits (%d words, %.0f%% digits)",
+            enrollment.pk,
+            len(heard.words),
+            100 * heard.digit_share,
+        )
         return ("digits_missing", VOICE_REFUSALS["digits_missing"]), None
     if not digits_match(heard.digits, digits):
-        logger.info("enrollment %s: heard the digits %s for %s", enrollment.pk, heard.digits, digits)
+        logger.info(
+            "enrollment %s: the digits heard do not match (%d heard, %d asked)",
+            enrollment.pk,
+            len(heard.digits),
+            len(digits),
+        )
         return ("digits_wrong", VOICE_REFUSALS["digits_wrong"]), None
     template = voice_template(sound)
     enrolled = _enrolled_voice(enrollment.user)

@@ -7,6 +7,8 @@ The recordings are the synthetic enrollment videos with piper's joe voice muxed 
 from __future__ import annotations
 
 import json
+import logging
+import re
 from functools import cache
 
 import numpy as np
@@ -99,6 +101,29 @@ def test_wrong_digits_are_rejected(api, me, django_capture_on_commit_callbacks):
     assert "digits" in body["reason"]
     assert body["voice"] is False
     assert not Cameo.objects.filter(owner=me).exists() and not Voice.objects.exists()
+
+
+def test_the_logs_say_whether_the_digits_matched_never_what_was_heard_or_asked(
+    api, me, caplog, tmp_path, django_capture_on_commit_callbacks
+):
+    """What a person said on camera, and the answer to their liveness challenge, stay out of the logs:
+    only that it did not match, and counts. Before, the worker logged (info) the digits it heard and
+    the challenge's, and the words of speech that was not digits."""
+    from cameos.likeness.voice import digits_heard, read_audio
+
+    caplog.set_level(logging.DEBUG)
+    wrong, other = recording(sound.spoken_digits("97560")), recording("this water is freezing today")
+    assert enroll(api, wrong, voice_challenge(api), django_capture_on_commit_callbacks)["reason_code"] == "digits_wrong"
+    assert enroll(api, other, voice_challenge(api), django_capture_on_commit_callbacks)["reason_code"] == (
+        "digits_missing"
+    )
+    logged = "\n".join(r.getMessage() for r in caplog.records if r.name.startswith("cameos"))
+    (tmp_path / "other.mp4").write_bytes(other)
+    words = [w for w in digits_heard(read_audio(tmp_path / "other.mp4")).words if len(w) > 3]
+    assert len(words) >= 2  # the general model read words in it (the ones that must not be logged)
+    assert "97560" not in logged and DIGITS not in logged and "9 7 5 6 0" not in logged
+    assert not [w for w in words if re.search(rf"\b{re.escape(w)}\b", logged)], logged
+    assert "do not match" in logged and "not digits" in logged  # support still sees why
 
 
 def test_a_digit_said_twice_in_a_row_is_forgiven(api, me, django_capture_on_commit_callbacks):
