@@ -134,17 +134,51 @@ def check_upload(upload: UploadedFile) -> str:
     return found.container
 
 
+SILENT = "We heard nothing in this video's sound. Record it again with the microphone on, reading the digits aloud."
+
+
+def check_sound(upload: UploadedFile) -> None:
+    """For a challenge with digits to read aloud (the voice step): InvalidUpload, `reason_code`
+    `no_audio`, when the video has no sound track we can read, or nothing in it above the voice
+    step's floor (silence, a faint hiss), which the worker would reject anyway (`no_audio`,
+    `digits_missing`) after the person waited for it. It reads the samples the worker reads
+    (cameos.likeness.voice.read_audio, under the same caps: tens of milliseconds); the rest
+    of the voice step, a track of samples that are not numbers included, is the worker's."""
+    from cameos.likeness.voice import NoAudio, UnreadableAudio, read_audio, speech_seconds
+
+    rules = conf()
+    with tempfile.NamedTemporaryFile(suffix=".video") as copy:
+        upload.seek(0)
+        shutil.copyfileobj(upload, copy)
+        copy.flush()
+        try:
+            samples = read_audio(copy.name, max_seconds=rules.max_seconds, decode_seconds=rules.decode_seconds)
+        except NoAudio:
+            text = VOICE_REFUSALS["no_audio"]
+            raise InvalidUpload(text, fields={"video": [text]}, reason_code="no_audio") from None
+        except UnreadableAudio:
+            samples = None  # the worker rejects it as `video_unreadable`
+    upload.seek(0)
+    if samples is not None and speech_seconds(samples) == 0.0:
+        raise InvalidUpload(SILENT, fields={"video": [SILENT]}, reason_code="no_audio")
+
+
 def enrollment_submit(*, user: User, challenge_id: Any, video: UploadedFile) -> Enrollment:
     """Store the video privately and queue its verification. The challenge is spent only by an
-    upload that passed the checks (a bad file stores nothing and can be retried). The file is
-    checked and stored before the short transaction that spends the challenge and creates the row
-    (no decode or upload holds a database lock); if that transaction fails, the file is deleted."""
+    upload that passed the checks (a bad file stores nothing and can be retried); with digits to
+    read aloud, a video without sound is one (check_sound). The file is checked and stored before
+    the short transaction that spends the challenge and creates the row (no decode or upload holds
+    a database lock); if that transaction fails, the file is deleted."""
     container = check_upload(video)
-    usable = EnrollmentChallenge.objects.filter(
-        pk=challenge_id, user=user, used_at=None, expires_at__gt=timezone.now()
-    ).exists()
-    if not usable:  # checked again, locked, below: this only saves storing a file for nothing
+    usable = (
+        EnrollmentChallenge.objects.filter(pk=challenge_id, user=user, used_at=None, expires_at__gt=timezone.now())
+        .only("say_digits")
+        .first()
+    )
+    if usable is None:  # checked again, locked, below: this only saves storing a file for nothing
         raise ChallengeInvalid(fields={"challenge": ["Unknown, used or expired: ask for a new challenge."]})
+    if usable.say_digits:
+        check_sound(video)
     name = default_storage.save(f"enrollments/{secrets.token_urlsafe(16)}.{container}", video)
     try:
         with transaction.atomic():
