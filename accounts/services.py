@@ -309,7 +309,7 @@ class PeopleBusy(Exception):
         self.ids = ids
 
 
-def people_keep(user_ids: Iterable[int], *, nowait: bool = False) -> set[int]:
+def people_keep(user_ids: Iterable[int], *, nowait: bool = False, against_blocks: bool = False) -> set[int]:
     """Which of these people still exist, each held until the transaction ends as a row naming them
     holds them (FOR KEY SHARE on PostgreSQL, in id order, as a foreign key to them would take): it
     holds up nothing but their erasure, which locks their account row FOR UPDATE and so waits for
@@ -318,7 +318,10 @@ def people_keep(user_ids: Iterable[int], *, nowait: bool = False) -> set[int]:
     changes a video's counts): held first, their erasure waits for it or is waited for; else the row
     naming them checked their account at commit, after the video, while the erasure held the account
     and waited for the video (a deadlock). On SQLite the write lock serialises them. `nowait`:
-    PeopleBusy, rather than wait, when an erasure of one of them holds their row."""
+    PeopleBusy, rather than wait, when an erasure of one of them holds their row. `against_blocks`:
+    FOR SHARE instead, which people_hold's lock (a block, a follow) waits for and is waited for by,
+    so that what is written next of them is ordered wholly before or after a block made between
+    them and someone else: a like or a comment, which must see a block committed before it."""
     ids = sorted({int(i) for i in user_ids})
     if not ids:
         return set()
@@ -327,7 +330,8 @@ def people_keep(user_ids: Iterable[int], *, nowait: bool = False) -> set[int]:
     with connection.cursor() as cursor:
         try:
             cursor.execute(
-                f"SELECT id FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE"  # noqa: S608
+                f"SELECT id FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id"  # noqa: S608
+                + (" FOR SHARE" if against_blocks else " FOR KEY SHARE")
                 + (" NOWAIT" if nowait else ""),
                 [ids],
             )

@@ -19,6 +19,7 @@ from django.db.models.functions import Cast, Greatest, Ln
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.selectors import relation_between
 from accounts.services import people_keep
 from core.exceptions import ApplicationError, Forbidden, InvalidInput, NotFound
 from core.presenters import timestamp
@@ -557,11 +558,26 @@ def _actor_held(user: User) -> None:
         raise NotFound("Your account no longer exists.")
 
 
+def _engager_held(user: User, *, author_id: int | None = None) -> None:
+    """The person who likes, unlikes, comments or deletes a comment, held before anything else
+    (people_keep against_blocks: FOR SHARE), as a block holds both of its people (people_hold) before
+    it takes their likes and comments off each other's videos (engagement_end_for_block): so the one
+    waits for the other to commit. A block that committed first is seen here: adding to the video of
+    `author_id` is then a 404, as the video is to them now. Checked only before the transaction
+    (selectors.video_visible_to), a like or comment read before the block committed and written after
+    its cleanup stayed across it for good. Held before the video and the like or comment rows, in the
+    block's order (people, then what it deletes, then the videos' counts), so neither deadlocks."""
+    if user.pk not in people_keep([user.pk], against_blocks=True):
+        raise NotFound("Your account no longer exists.")
+    if author_id is not None and author_id != user.pk and relation_between(user.pk, author_id).blocked_either_way:
+        raise NotFound("This video does not exist.")
+
+
 @transaction.atomic
 def like_create(*, user: User, video: Video) -> None:
     """Idempotent: liking twice counts once."""
+    _engager_held(user, author_id=video.author_id)
     _require_published(video)
-    _actor_held(user)
     try:
         with transaction.atomic():
             Like.objects.create(user=user, video=video)
@@ -572,7 +588,7 @@ def like_create(*, user: User, video: Video) -> None:
 
 @transaction.atomic
 def like_delete(*, user: User, video: Video) -> None:
-    _actor_held(user)
+    _engager_held(user)
     deleted, _ = Like.objects.filter(user=user, video=video).delete()
     if deleted:
         _bump(video.pk, like_count=-1)
@@ -602,13 +618,15 @@ def comment_create(*, author: User, video: Video, text: str) -> Comment:
     """A comment, stored as a caption is (core.text.display): as written, without what can only hide
     or reorder text (bidi overrides, control and other invisible characters), so that every reader
     sees the words written, and a comment that shows nothing is refused."""
-    _require_published(video)
+    if not video.is_published:
+        raise NotPublished
     text = display(text)
     if not text.replace("\u2800", "").strip():  # the braille blank: drawn as a space (as in display names)
         raise InvalidInput({"text": ["Write something."]})
     if len(text) > 500:  # the column's length: NFC may lengthen what the API let through
         raise InvalidInput({"text": ["At most 500 characters."]})
-    _actor_held(author)
+    _engager_held(author, author_id=video.author_id)
+    _require_published(video)
     try:
         with transaction.atomic():
             comment = Comment.objects.create(video=video, author=author, text=text)
@@ -621,6 +639,7 @@ def comment_create(*, author: User, video: Video, text: str) -> Comment:
 @transaction.atomic
 def comment_delete(*, comment: Comment, by: User) -> None:
     """The comment's author, or the author of the video it is on, may delete it."""
+    _engager_held(by)
     locked = Comment.objects.select_for_update().select_related("video").filter(pk=comment.pk).first()
     if locked is None:
         raise NotFound("This comment does not exist.")
