@@ -43,7 +43,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import mail_admins, send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.http.request import validate_host
 from django.urls import reverse
 from django.utils import timezone
@@ -425,12 +425,17 @@ def request_confirm(*, request_id: int, reviewer: User) -> TakedownRequest:
     that no copy of it can be published; close the request. A draft of the face made since it was
     verified (its author made the hidden video again, to publish once the review is over; a published
     one was hidden on publish: published_hold) is matched now, while the template is kept, and goes
-    too: the face index is searched first, outside the transaction (an exact scan)."""
+    too: the face index is searched first, outside the transaction (an exact scan), and once more after
+    it commits (_confirm_late), for a draft stored between that search and the commit."""
     template = (
         TakedownRequest.objects.filter(pk=request_id, status=Status.HIDDEN).values_list("template", flat=True).first()
     )
-    since = _matches(np.asarray(template, dtype=np.float32)) if template is not None else {}
-    return _confirm(request_id=request_id, reviewer=reviewer, since=since)
+    probe = np.asarray(template, dtype=np.float32) if template is not None else None
+    since = _matches(probe) if probe is not None else {}
+    request = _confirm(request_id=request_id, reviewer=reviewer, since=since)
+    if probe is None or request.status != Status.REMOVED:
+        return request
+    return _confirm_late(request_id=request.pk, reviewer=reviewer, since=_matches(probe))
 
 
 @transaction.atomic
@@ -443,18 +448,62 @@ def _confirm(*, request_id: int, reviewer: User, since: dict[int, tuple[str, flo
     matched = TakedownMatch.objects.filter(request_id=request_id, video__isnull=False)
     feed_services.videos_hold_for_deleting(video_ids=[*matched.values_list("video_id", flat=True), *since])
     request = _open(request_id)
+    _matches_add(request, since)
+    removed = _remove_sure(request, TakedownMatch.objects.filter(request=request))
+    return _reviewed(request, Status.REMOVED, reviewer=reviewer, fields={"videos_removed": removed}, removed=removed)
+
+
+@transaction.atomic
+def _confirm_late(*, request_id: int, reviewer: User, since: dict[int, tuple[str, float]]) -> TakedownRequest:
+    """After a confirmation commits: the videos of the face that its search, made before its
+    transaction, could not see (a draft that a job stored in between, which nothing would have found
+    once the template went with the request) are matched on the request and removed as its others
+    were, counted and audited the same way. `since`: the face index searched again after the commit,
+    with the template the confirmation read."""
+    known = set(TakedownMatch.objects.filter(request_id=request_id).values_list("video_ref", flat=True))
+    late = {v: m for v, m in since.items() if v not in known}
+    feed_services.videos_hold_for_deleting(video_ids=late)  # their jobs first, as _confirm holds them
+    request = TakedownRequest.objects.select_for_update().get(pk=request_id)
+    if not late or request.status != Status.REMOVED:
+        return request
+    added = _matches_add(request, late)
+    removed = _remove_sure(request, TakedownMatch.objects.filter(request=request, video_ref__in=added))
+    if removed:
+        TakedownRequest.objects.filter(pk=request.pk).update(videos_removed=F("videos_removed") + removed)
+    if added:
+        audit(
+            AuditEvent.Kind.TAKEDOWN,
+            actor_id=reviewer.pk,
+            object_type="takedown",
+            object_id=request.pk,
+            outcome=str(Status.REMOVED),
+            removed=removed,
+            late=len(added),  # made while the confirmation was searching
+        )
+    request.refresh_from_db()
+    return request
+
+
+def _matches_add(request: TakedownRequest, found: dict[int, tuple[str, float]]) -> list[int]:
+    """List on the request (held) the videos of `found` it does not list yet that match surely
+    enough to be hidden (the reveal bar for published videos) and still exist. Their ids."""
+    sure = cameos_conf().reveal_published_threshold
+    known = set(TakedownMatch.objects.filter(request=request).values_list("video_ref", flat=True))
+    new = [v for v, (_, similarity) in found.items() if v not in known and similarity >= sure]
+    ids = sorted(Video.objects.filter(pk__in=new).values_list("pk", flat=True))
+    TakedownMatch.objects.bulk_create(
+        TakedownMatch(request=request, video_id=v, video_ref=v, source=found[v][0], similarity=found[v][1]) for v in ids
+    )
+    return ids
+
+
+def _remove_sure(request: TakedownRequest, matches: QuerySet[TakedownMatch]) -> int:
+    """Remove the videos of these matches of a confirmed request (held) that match surely; how many
+    count to the requester (published ones, and those hidden for it that their author deleted since)."""
     removed = 0
     faces = cameos_conf()
-    known = set(TakedownMatch.objects.filter(request=request).values_list("video_ref", flat=True))
-    new = [
-        v for v, (_, similarity) in since.items() if v not in known and similarity >= faces.reveal_published_threshold
-    ]
-    TakedownMatch.objects.bulk_create(
-        TakedownMatch(request=request, video_id=v, video_ref=v, source=since[v][0], similarity=since[v][1])
-        for v in Video.objects.filter(pk__in=new).values_list("pk", flat=True)
-    )
     # In video order: two confirmations that share videos lock them in the same order.
-    for match in TakedownMatch.objects.filter(request=request).select_related("video").order_by("video_id"):
+    for match in matches.select_related("video").order_by("video_id"):
         video = match.video
         if video is None:
             removed += match.was_published  # hidden for this request, deleted by its author since: gone
@@ -470,7 +519,7 @@ def _confirm(*, request_id: int, reviewer: User, since: dict[int, tuple[str, flo
             notify(
                 user_id=video.author_id, kind=Notification.Kind.VIDEO_REMOVED, video_id=video.pk, by="a person in it"
             )
-    return _reviewed(request, Status.REMOVED, reviewer=reviewer, fields={"videos_removed": removed}, removed=removed)
+    return removed
 
 
 @transaction.atomic

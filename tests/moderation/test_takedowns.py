@@ -9,6 +9,7 @@ photo acting out the challenge (tests/synthetic_faces.py)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -350,6 +351,45 @@ def test_a_video_of_her_made_again_during_the_review_goes_with_the_confirmed_req
     assert not Video.objects.filter(pk__in=[published_of_her.pk, again.pk]).exists()
     assert not VideoFace.objects.filter(video_id=again.pk).exists()
     refused = client_of(author).post(f"/api/v1/generations/{job.pk}/publish", {}, format="json")
+    assert (refused.status_code, refused.json()["error"]) == (409, "not_ready")
+    body = anon.get(f"{URL}/{tracking}").json()
+    assert (body["status"], body["videos_hidden"], body["videos_removed"]) == ("removed", 1, 1)  # no draft counted
+
+
+def test_a_draft_of_her_stored_while_the_confirmation_searches_goes_with_the_confirmed_request(
+    anon, client_of, make_user, published_of_her, make_video, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A job stores its draft of her after the confirmation has searched the face index (outside its
+    transaction) and before it commits. The confirmation searches again once committed and removes
+    that draft too; before, it was left, and could be published the moment the request closed (its
+    template, which holds such a video on publish, gone with it)."""
+    author = published_of_her.author
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    request = TakedownRequest.objects.get(tracking=tracking)
+    stored: dict[str, Any] = {}
+    confirm = takedowns._confirm
+
+    def a_draft_stored_then_confirm(**kwargs):  # type: ignore[no-untyped-def]
+        draft = with_face(make_video(author, publish=False), "astronaut")
+        stored["draft"] = draft
+        stored["job"] = GenerationJob.objects.create(
+            author=author, prompt="a walk on the beach", duration_s=2, seed=3, status="ready", progress=100, video=draft
+        )
+        return confirm(**kwargs)
+
+    monkeypatch.setattr(takedowns, "_confirm", a_draft_stored_then_confirm)
+    with django_capture_on_commit_callbacks(execute=True):
+        takedowns.request_confirm(request_id=request.pk, reviewer=make_user("reviewer"))
+
+    draft, job = stored["draft"], stored["job"]
+    assert not Video.objects.filter(pk__in=[published_of_her.pk, draft.pk]).exists()
+    assert not VideoFace.objects.filter(video_id=draft.pk).exists()
+    api = client_of(author)
+    body = api.get(f"/api/v1/generations/{job.pk}").json()
+    assert (body["status"], body["error"]["code"]) == ("blocked", "video_removed")
+    refused = api.post(f"/api/v1/generations/{job.pk}/publish", {}, format="json")
     assert (refused.status_code, refused.json()["error"]) == (409, "not_ready")
     body = anon.get(f"{URL}/{tracking}").json()
     assert (body["status"], body["videos_hidden"], body["videos_removed"]) == ("removed", 1, 1)  # no draft counted
