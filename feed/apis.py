@@ -269,7 +269,9 @@ def media_file(request: HttpRequest, media_key: str, filename: str) -> HttpRespo
         return JsonResponse(_NOT_FOUND, status=404)
     if video.status == Video.Status.PUBLISHED:
         cache_control = PUBLISHED_CACHE_CONTROL
-    elif media.token_valid(request.GET.get("t", ""), media_key, filename):
+    elif media.token_valid(request.GET.get("t", ""), media_key, filename) and not selectors.draft_consent_pending(
+        video.pk
+    ):  # a withdrawal of consent from someone it shows ends the URL at once, not when the cascade runs
         cache_control = "private, no-store"
     else:
         return JsonResponse(_NOT_FOUND, status=404)

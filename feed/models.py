@@ -128,10 +128,36 @@ class VideoPerson(models.Model):
                 condition=Q(published=True),
             ),
             models.Index(fields=["author"], name="feed_videoperson_author"),
+            # The drafts that show a person (selectors.unpublished_showing): read in the request that
+            # withdraws their consent (services.drafts_consent_pending) and by its cascade. The index
+            # above holds published rows only, so this read every person row.
+            models.Index(fields=["user"], name="feed_videoperson_user_draft", condition=Q(published=False)),
         ]
 
     def __str__(self) -> str:
         return f"{self.user_id} in video {self.video_id}"
+
+
+class ConsentPending(models.Model):
+    """A draft whose author may have lost the right to show a person it shows: written in the
+    transaction that withdrew that person's consent (moderation.services.consent_cascade_after_commit),
+    deleted by the consent cascade once it finds the author still allowed (otherwise it deletes the
+    draft, and the row with it). While one stands, the draft's files are not served
+    (feed.apis.media_file): a signed URL handed out before the withdrawal dies with the consent, not
+    seconds later with the cascade. One row per person, so one person's cascade that finds the author
+    still allowed never serves a draft whose other person's withdrawal is still waiting for its own."""
+
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # A plain id, not a foreign key: the row outlives an erased account (whose VideoPerson rows go
+    # with it), so its drafts stay unserved until the cascade that follows the erasure deletes them.
+    person_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["video", "person_id"], name="feed_consentpending_unique")]
+        indexes = [models.Index(fields=["person_id"], name="feed_consentpending_person")]
+
+    def __str__(self) -> str:
+        return f"video {self.video_id} waits for {self.person_id}'s consent cascade"
 
 
 class Like(models.Model):

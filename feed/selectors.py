@@ -23,7 +23,7 @@ from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, p
 from core.sql import one_of, planner_setting
 from feed.conf import conf
 from feed.fingerprints import CopyIndex, Fingerprint
-from feed.models import Comment, RemovedFingerprint, Video, VideoPerson
+from feed.models import Comment, ConsentPending, RemovedFingerprint, Video, VideoPerson
 
 PUBLISHED = Video.Status.PUBLISHED
 
@@ -203,6 +203,11 @@ def unpublished_showing(person_id: int, authors: Iterable[int] | None = None) ->
         status=Video.Status.DRAFT, pk__in=VideoPerson.objects.filter(user_id=person_id).values("video_id")
     )
     return videos if authors is None else videos.filter(author_id__in=list(authors))
+
+
+def draft_consent_pending(video_id: int) -> bool:
+    """A withdrawal of consent from someone the draft shows waits for its cascade (ConsentPending)."""
+    return ConsentPending.objects.filter(video_id=video_id).exists()
 
 
 def hidden_for_now() -> Q:

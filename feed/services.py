@@ -27,7 +27,7 @@ from core.storage import delete_after_commit
 from core.text import display
 from feed import selectors
 from feed.conf import FeedSettings, conf
-from feed.models import Comment, Like, RemovedFingerprint, Report, Steer, Video, VideoPerson, View
+from feed.models import Comment, ConsentPending, Like, RemovedFingerprint, Report, Steer, Video, VideoPerson, View
 from feed.signals import (
     video_deleted,
     video_deleting,
@@ -283,6 +283,23 @@ def video_add_person(*, video: Video, user: User) -> None:
         video_person_added.send(sender=Video, video_id=video.pk, user_id=user.pk)
 
 
+def drafts_consent_pending(*, person_id: int, author_ids: Iterable[int] | None) -> int:
+    """In the transaction that may take `person_id`'s consent from these authors (None: anyone):
+    their drafts that show the person are not served from now on (ConsentPending), until the consent
+    cascade either deletes them or finds the author still allowed (drafts_consent_settled). How many."""
+    drafts = selectors.unpublished_showing(person_id, author_ids).exclude(author_id=person_id)
+    rows = [ConsentPending(video_id=pk, person_id=person_id) for pk in drafts.values_list("pk", flat=True)]
+    ConsentPending.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    return len(rows)
+
+
+def drafts_consent_settled(*, person_id: int, video_ids: Iterable[int]) -> None:
+    """The consent cascade found the authors of these drafts still allowed to show `person_id` (with
+    the person's consent held: a withdrawal committing meanwhile marks them again after): served again,
+    unless someone else they show withdrew too and their cascade has not settled it yet."""
+    ConsentPending.objects.filter(person_id=person_id, video_id__in=list(video_ids)).delete()
+
+
 @transaction.atomic
 def video_publish(*, video: Video, caption: str | None = None) -> Video:
     """draft → published: it enters the feeds with a rank fixed by its publish time. A copy of a
@@ -312,6 +329,9 @@ def video_publish(*, video: Video, caption: str | None = None) -> Video:
     if not User.objects.filter(pk=video.author_id, is_active=True).exists():
         raise AuthorDeactivated
     _bump(video.pk)  # rank from whatever engagement the draft already has
+    # Published with everyone it shows allowed (generation's publish decides with their consent held):
+    # a withdrawal still waiting for its cascade was decided here, and the cascade reads drafts only.
+    ConsentPending.objects.filter(video_id=video.pk).delete()
     if video.remix_of_id:
         _bump(video.remix_of_id, remix_count=1)
     if _knobs().embed_videos:  # what it is about, for steered For You pages (feed.steering)
@@ -726,6 +746,9 @@ def user_feed_erase(*, user: User) -> None:
     _bump([v for v, done in views if done], completed_view_count=-1)
     View.objects.filter(viewer=user).delete()
     Report.objects.filter(reporter=user).delete()
+    # Others' drafts of them are never served again (their person rows, which say whom a draft shows,
+    # go now; the cascade that follows the erasure deletes the drafts through their jobs).
+    drafts_consent_pending(person_id=user.pk, author_ids=None)
     VideoPerson.objects.filter(user=user).delete()
 
 

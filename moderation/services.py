@@ -110,15 +110,22 @@ def consent_recheck(
     authors = None if author_ids is None else sorted(set(author_ids) - {owner_id})
     if authors is not None and not authors:
         return []
-    cameo = Cameo.objects.filter(owner_id=owner_id).select_related("owner").first()
-    drafts = list(unpublished_showing(owner_id, authors).exclude(author_id=owner_id))
-    access = cameo_access_by_authors(cameo, {d.author_id for d in drafts}) if cameo is not None else {}
+    with transaction.atomic():
+        # The person's consent held while it is decided and the drafts still allowed are served again
+        # (feed.services.drafts_consent_settled): a withdrawal committing meanwhile waits, then marks
+        # them unserved again for its own cascade.
+        cameo_services.consent_hold(owner_ids=[owner_id])
+        cameo = Cameo.objects.filter(owner_id=owner_id).select_related("owner").first()
+        drafts = list(unpublished_showing(owner_id, authors).exclude(author_id=owner_id))
+        access = cameo_access_by_authors(cameo, {d.author_id for d in drafts}) if cameo is not None else {}
+        denied = [d for d in drafts if (a := access.get(d.author_id)) is None or not a.available]
+        feed_services.drafts_consent_settled(
+            person_id=owner_id, video_ids={d.pk for d in drafts} - {d.pk for d in denied}
+        )
     deleted = []
-    for draft in drafts:
-        allowed = access.get(draft.author_id)
-        if allowed is None or not allowed.available:
-            feed_services.video_delete(video=draft)
-            deleted.append(draft.pk)
+    for draft in denied:  # unserved until deleted
+        feed_services.video_delete(video=draft)
+        deleted.append(draft.pk)
     audit(
         AuditEvent.Kind.CONSENT_WITHDRAWN,
         actor_id=actor_id,
@@ -135,14 +142,19 @@ def consent_cascade_after_commit(
     *, owner_id: int, author_ids: Iterable[int] | None, reason: str, actor_id: int | None = None
 ) -> None:
     """Queue the consent cascade (moderation.tasks.consent_cascade) for when the change commits: the
-    request only records the change. Until the cascade has run (≤ 2 s, BENCHMARKS.md) nothing slips
-    through, because the gate runs again when a worker starts a job, on its output and at publish.
+    request only records the change, and stops serving the drafts it may concern. Until the cascade has
+    run (≤ 2 s, BENCHMARKS.md) nothing slips through, because the gate runs again when a worker starts
+    a job, on its output and at publish.
     The person's cameo row is held until the change commits (cameos.services.consent_hold): a
     publish deciding meanwhile finishes first, or waits and sees the change."""
     from moderation.tasks import consent_cascade
 
     cameo_services.consent_hold(owner_ids=[owner_id])
     authors = None if author_ids is None else sorted(set(author_ids))
+    # Their drafts of the person are not served from now on (in this transaction, so with the change),
+    # until the cascade deletes them or finds the author still allowed: a signed URL to one, handed
+    # out before, would otherwise show the person for as long as the cascade takes.
+    feed_services.drafts_consent_pending(person_id=owner_id, author_ids=authors)
     task = {"owner_id": owner_id, "author_ids": authors, "reason": reason}
     if actor_id is not None:  # only then: a worker of the version before takes the others during a deploy
         task["actor_id"] = actor_id

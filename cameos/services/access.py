@@ -135,9 +135,12 @@ def cameo_update(
         transaction.on_commit(lambda: Cameo.objects.filter(pk=cameo_pk).update(rules_added_at=timezone.now()))
         restrictions_added.send(sender=Cameo, cameo=cameo, added=added)
     if AUDIENCE_ORDER[Audience(cameo.audience)] < AUDIENCE_ORDER[Audience(previous)]:
-        audience_narrowed.send(sender=Cameo, cameo=cameo, previous=previous)
+        # The videos deleted before the cascade is queued: queueing it marks the others' drafts of the
+        # owner unserved (feed.services.drafts_consent_pending), which holds those videos' keys, and
+        # their jobs locked after that would wait on the author deleting one (its job, then its row).
         if delete_videos:
             _delete_videos_of_people_no_longer_allowed(owner, cameo)
+        audience_narrowed.send(sender=Cameo, cameo=cameo, previous=previous)
     return cameo
 
 
