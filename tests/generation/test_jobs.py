@@ -631,3 +631,23 @@ def test_my_jobs_page_by_page(api, me):
         seen += [job["id"] for job in response.json()["results"]]
         cursor = response.json()["next"]
     assert sorted(seen) == sorted(str(job.pk) for job in made) and cursor is None
+
+
+def test_a_job_names_its_cameos_by_their_handles_now_not_as_at_submit(api, me, make_user, activate_cameo):
+    """Support renamed the person after the job was submitted, and someone else took the old handle:
+    the job's cameos and consent decision show the person's new handle, never the stranger's."""
+    ria = make_user("ria")
+    activate_cameo(ria, audience="approved")
+    approve(ria, me)
+    job, _ = services.job_submit(author=me, prompt="@ria surfing at sunset", duration_s=2)
+    body = api.get(f"{URL}/{job.pk}").json()
+    assert body["cameos"] == ["ria"] and [s["handle"] for s in body["subjects"]] == ["ria"]
+
+    ria.handle = "zed.sun"
+    ria.save()  # as support's change form saves it
+    make_user("ria")
+
+    body = api.get(f"{URL}/{job.pk}").json()
+    assert body["cameos"] == ["zed.sun"]
+    assert [(s["handle"], s["verdict"]) for s in body["subjects"]] == [("zed.sun", "allowed")]  # who allowed me
+    assert [j["cameos"] for j in api.get(URL).json()["results"]] == [["zed.sun"]]
