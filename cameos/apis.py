@@ -36,7 +36,7 @@ from cameos.presenters import (
     PossibleMatchOutput,
 )
 from core.apis import PageQuerySerializer, errors, page_body, page_query, paginated
-from core.exceptions import InvalidInput, NotFound
+from core.exceptions import NotFound
 from core.pagination import keyset_page
 from core.serializers import StrictSerializer, VideosQuery, no_body, query_values
 from feed.presenters import VideoOutput, video_bodies
@@ -271,6 +271,21 @@ class GrantDetailApi(APIView):
 
 
 class AppearancesApi(APIView):
+    class DeleteQuery(StrictSerializer):
+        """Whose videos of me to delete: one author, or all. Another parameter (`?authr=`), a name given
+        twice (`?author=a&author=b`: which one counts would be a guess) or both at once is a 400, nothing
+        deleted: acting on one of them left the videos of the other, which the person thought gone."""
+
+        author = serializers.CharField(required=False)
+        all = serializers.BooleanField(required=False)
+
+        def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+            if "author" in data and data.get("all"):
+                raise serializers.ValidationError({"all": ["Give either author or all, not both."]})
+            if "author" not in data and not data.get("all"):
+                raise serializers.ValidationError({"author": ["Say whose videos (?author=handle) or ?all=true."]})
+            return data
+
     @extend_schema(
         operation_id="cameo_appearances_list", responses={200: paginated(AppearanceOutput), **errors(400, 401)}
     )
@@ -287,7 +302,10 @@ class AppearancesApi(APIView):
         responses={200: OpenApiResponse(description="{deleted: n}"), **errors(400, 401, 404)},
     )
     def delete(self, request: Request) -> Response:
-        handle = request.query_params.get("author")
+        no_body(request.data)  # the choice goes in the query string
+        query = self.DeleteQuery(data=query_values(request.query_params))
+        query.is_valid(raise_exception=True)
+        handle = query.validated_data.get("author")
         if handle:
             from accounts.selectors import account_by_handle, user_by_handle_for
 
@@ -298,10 +316,8 @@ class AppearancesApi(APIView):
             deleted = services.appearances_delete(person=request.user, author=author) if author else 0
             if not deleted:
                 user_by_handle_for(handle, request.user)  # type: ignore[arg-type]
-        elif request.query_params.get("all") in ("1", "true"):
-            deleted = services.appearances_delete(person=request.user)
         else:
-            raise InvalidInput({"author": ["Say whose videos (?author=handle) or ?all=true."]})
+            deleted = services.appearances_delete(person=request.user)
         return Response({"deleted": deleted})
 
 

@@ -166,6 +166,29 @@ def test_bulk_delete_by_author_and_all(api, me, make_user, make_video):
     assert api.get(URL).json()["results"] == []
 
 
+def test_bulk_delete_with_a_repeated_unknown_or_doubled_choice_deletes_nothing(api, me, make_user, make_video):
+    """`?author=a&author=b` acted on the last handle only, `?all=true&authr=a` (a typo) on all, and
+    `?author=a&all=true` on the one author: each a 400 in the error shape naming the parameter, nothing
+    deleted, as the person would otherwise think gone videos that stayed."""
+    one, two = make_user("one"), make_user("two")
+    videos = [make_video(one, people=(me,)), make_video(two, publish=False, people=(me,))]
+    for query, field in (
+        ("?author=one&author=two", "author"),
+        ("?all=true&all=true", "all"),
+        ("?all=true&authr=one", "authr"),
+        ("?author=one&all=true", "all"),
+        ("?author=", "author"),
+    ):
+        response = api.delete(f"{URL}{query}")
+        assert response.status_code == 400, query
+        body = response.json()
+        assert body["error"] == "invalid" and body["detail"] and field in body["fields"], query
+    response = api.delete(f"{URL}?author=one", {"author": "two"}, format="json")
+    assert response.status_code == 400 and "author" in response.json()["fields"]
+    assert Video.objects.filter(pk__in=[v.pk for v in videos]).count() == 2
+    assert api.delete(f"{URL}?author=two").json() == {"deleted": 1}
+
+
 def test_bulk_delete_counts_only_what_it_deleted(api, me, make_user, make_video, monkeypatch):
     """A video of me its author deletes while my bulk delete runs is not counted as deleted by me."""
     from cameos.services import appearances
