@@ -58,6 +58,12 @@ class ModerationSettings:
     registry_poll_s: float = 1.0
     scan_fps: float = 4.0  # frames per second the output scan looks at
     scan_max_side: int = 640
+    # Faces one sampled frame of the output may show and still be checked face by face (each is
+    # embedded and matched, ~8 ms). A frame with more refuses the video (`too_many_faces`) before any
+    # of its faces is embedded: checking only some would leave the others unchecked, and a video
+    # tiled with hundreds of small faces cost the scan seconds a frame. As for an uploaded image
+    # (consent.REFERENCE_FACES_MAX): a video shows at most MAX_CAMEOS people.
+    scan_max_faces: int = 24
 
     # --- Prompt policy ---
     # The meaning-based pass (workers): a category is flagged when the prompt is at least this close to
@@ -80,6 +86,7 @@ class ModerationSettings:
             "max_aliases",
             "registry_csv_max_bytes",
             "scan_max_side",
+            "scan_max_faces",
             "takedown_challenge_seconds",
         ):
             require(getattr(self, name) > 0, f"{name.upper()} must be positive")

@@ -62,6 +62,7 @@ PUBLIC_REASONS = {
     "restriction": "The prompt breaks a rule this person set for their cameo.",
     "too_many_cameos": "Too many people in one video.",
     "too_many_faces": f"The image shows more than {REFERENCE_FACES_MAX} faces.",
+    "too_many_faces_at_once": "The video shows more faces at once than can be checked.",
     # Set on a stored job's subject by the consent cascade (generation.services), never by check():
     # the same words whatever withdrew it (a block reads like a revoked grant).
     "consent_withdrawn": "This person no longer allows you.",
@@ -274,6 +275,7 @@ def check(
     reference_faces: Sequence[FaceMatch] | None = None,
     remix_of: int | None = None,
     output_faces: Sequence[FaceMatch] | None = None,
+    output_crowded: bool = False,
     draft: int | None = None,
     stage: str = "submit",
     semantic: bool = False,
@@ -282,7 +284,9 @@ def check(
 ) -> Decision:
     """Who the request would show, and may it. `reference_image` is a decoded BGR image (its faces
     are found and matched here); a caller that matched them already passes `reference_faces`.
-    `draft`: the id of the video about to be published, whose people must all allow the author."""
+    `draft`: the id of the video about to be published, whose people must all allow the author.
+    `output_crowded`: a frame of the generated video showed more faces than the output scan checks
+    (moderation.scan), so none of its faces was checked: refused."""
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}")
     resolver = _Resolver(author)
@@ -303,6 +307,8 @@ def check(
         subjects += _video_subjects("remix", remix_of, resolver, leave_out=set())
     # 5. faces found in the generated frames, and everyone the draft shows (tagged or found: the
     # people it was made with, whose consent may have gone since, their cascade still on its way)
+    if output_crowded:
+        subjects.append(Subject("output_face", False, "too_many_faces_at_once"))
     subjects += _face_subjects("output_face", output_faces or (), resolver, refuse_unknown=False)
     if draft is not None:
         already = {s.user_id for s in subjects if s.user_id is not None}

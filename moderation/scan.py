@@ -36,6 +36,9 @@ class TrackMatch:
 class Scan:
     tracks: tuple[TrackMatch, ...]
     frames_sampled: int
+    # A sampled frame showed more faces than SCAN_MAX_FACES: none was checked (no tracks), and the
+    # video is refused (check_output).
+    crowded: bool = False
 
     @property
     def faces(self) -> list[consent.FaceMatch]:
@@ -48,12 +51,15 @@ class Scan:
 
 def scan_video(path: str | Path) -> Scan:
     from cameos.likeness.faces import engine
-    from cameos.likeness.tracks import face_tracks
+    from cameos.likeness.tracks import CrowdedFrame, face_tracks
     from cameos.likeness.video import sample_frames
 
     knobs = conf()
     frames = sample_frames(path, fps=knobs.scan_fps, max_side=knobs.scan_max_side)
-    tracks = face_tracks(frames, engine=engine())
+    try:
+        tracks = face_tracks(frames, engine=engine(), max_faces=knobs.scan_max_faces)
+    except CrowdedFrame:
+        return Scan((), len(frames), crowded=True)
     if not tracks:
         return Scan((), len(frames))
     templates = np.stack([t.template for t in tracks])
@@ -71,9 +77,17 @@ def check_output(
     author: User, prompt: str, path: str | Path, *, remix_of: int | None = None, job: str = ""
 ) -> tuple[consent.Decision, Scan]:
     """Scan a finished video and run the gate on everything: the prompt's subjects again, the remix's
-    people, and every face found. The video may become a draft only if the decision allows it."""
+    people, and every face found. The video may become a draft only if the decision allows it: one
+    with a frame of more faces than can be checked (Scan.crowded) is refused."""
     found = scan_video(path)
     decision = consent.check(
-        author, prompt, remix_of=remix_of, output_faces=found.faces, stage="output", semantic=True, job=job
+        author,
+        prompt,
+        remix_of=remix_of,
+        output_faces=found.faces,
+        output_crowded=found.crowded,
+        stage="output",
+        semantic=True,
+        job=job,
     )
     return decision, found

@@ -46,6 +46,14 @@ def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return inter / union if union > 0 else 0.0
 
 
+class CrowdedFrame(Exception):
+    """A frame shows more faces than the caller will have checked (face_tracks' `max_faces`)."""
+
+    def __init__(self, t: float, faces: int) -> None:
+        super().__init__(f"{faces} faces in the frame at {t:.2f} s")
+        self.t, self.faces = t, faces
+
+
 def face_tracks(
     frames: Sequence[Frame],
     *,
@@ -53,13 +61,20 @@ def face_tracks(
     same_person: float = 0.45,
     min_face_px: float = 24.0,
     overlap: float = 0.4,
+    max_faces: int | None = None,
 ) -> list[Track]:
+    """The tracks of the faces in `frames`. With `max_faces`, a frame that shows more faces (of at
+    least `min_face_px`) raises CrowdedFrame before any of them is embedded: every face is embedded
+    and matched (~8 ms each), so a frame tiled with hundreds of small faces cost seconds, and
+    checking only some of them would leave the others unchecked."""
     tracks: list[Track] = []
     for index, frame in enumerate(frames):
         pace()  # a worker's scan leaves the host idle time (core.pacing); elsewhere a no-op
         faces = [f for f in engine.detect(frame.image) if f.size >= min_face_px]
         if not faces:
             continue
+        if max_faces is not None and len(faces) > max_faces:
+            raise CrowdedFrame(frame.t, len(faces))
         vectors = engine.embed([engine.align(frame.image, f) for f in faces])
         taken: set[int] = set()
         for face, vector in zip(faces, vectors, strict=True):

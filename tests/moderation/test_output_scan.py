@@ -77,3 +77,45 @@ def test_a_video_without_faces_has_no_tracks(tmp_path):
     path = tmp_path / "scene.mp4"
     path.write_bytes(faces.scene_video(seconds=1.0, fps=12))
     assert scan.scan_video(str(path)).tracks == ()
+
+
+def crowd_clip(path, strangers: int) -> str:  # type: ignore[no-untyped-def]
+    """A half-second clip whose every frame is a grid of `strangers` real faces (the cameraman's, no
+    one's cameo) and, last, the astronaut's, 200 px apart in a 1000×1000 scene."""
+    spots = [("camera", 100 + 200 * (i % 5), 100 + 200 * (i // 5)) for i in range(strangers)]
+    spots.append(("astronaut", 100 + 200 * (strangers % 5), 100 + 200 * (strangers // 5)))
+    frame = faces.paste_faces(faces.scene((1000, 1000)), spots, 190)
+    path.write_bytes(faces.write_video([frame] * 4, 8))
+    return str(path)
+
+
+def test_a_frame_of_more_faces_than_the_scan_checks_refuses_the_video_before_any_is_embedded(
+    me, make_user, activate_cameo, tmp_path, monkeypatch
+):
+    """Every face of a frame is embedded and matched (~8 ms each): a frame tiled with faces cost the
+    scan seconds, and checking only some of them would let the others through unchecked. Past
+    SCAN_MAX_FACES (24) faces in a frame the video is refused, none embedded; at 24, every face is
+    checked, hers among them."""
+    from cameos.likeness.faces import FaceEngine
+
+    activate_cameo(make_user("astro"), template=faces.template("astronaut"), audience="approved")
+    embedded: list[int] = []
+    real = FaceEngine.embed
+    monkeypatch.setattr(FaceEngine, "embed", lambda self, crops: embedded.append(len(crops)) or real(self, crops))
+
+    decision, found = scan.check_output(me, "a busy market square", crowd_clip(tmp_path / "25.mp4", 24), job="j1")
+    assert not decision.allowed and found.tracks == ()
+    assert decision.public() == [
+        {
+            "handle": None,
+            "source": "output_face",
+            "verdict": "refused",
+            "reason": "too_many_faces_at_once",
+            "detail": "The video shows more faces at once than can be checked.",
+        }
+    ]
+    assert embedded == []
+
+    decision, found = scan.check_output(me, "a busy market square", crowd_clip(tmp_path / "24.mp4", 23), job="j2")
+    assert [(s["source"], s["reason"]) for s in decision.public()] == [("output_face", "needs_approval")]
+    assert not decision.allowed and sum(embedded) >= 24
