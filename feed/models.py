@@ -47,8 +47,9 @@ class Video(models.Model):
     # without one (seeded). Never in an API body; kept in RemovedFingerprint when the video is removed.
     fingerprint = models.BinaryField(null=True, blank=True, editable=False)
     # The words search finds it by besides its caption: the canonical prompt it was made from (given
-    # by the generation app to feed.services.video_create); empty for videos made otherwise. Never in
-    # an API body. Indexed with the caption for full-text search (migration 0003, feed.selectors).
+    # by the generation app to feed.services.video_create), less its @handles (prompt_words); empty
+    # for videos made otherwise. Never in an API body. Indexed with the caption for full-text search
+    # (migration 0003, feed.selectors).
     search_text = models.TextField(blank=True, editable=False)
 
     # Counters, changed only by conditional UPDATEs with F() in feed.services (no lost updates).

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -173,6 +174,18 @@ def video_files_store(*, media: File, poster: File | None = None) -> dict[str, s
     }
 
 
+# An @handle anywhere in a prompt, inside a word too ("with@ana"): what search must not read.
+_HANDLES = re.compile(r"@[A-Za-z0-9_.]+")
+
+
+def prompt_words(prompt: str) -> str:
+    """What search and steering read of the prompt a video was made from: its words without the
+    @handles. Who a video shows is told per viewer (its `cameos` leave out anyone in a block with
+    the viewer and an account support deactivated); a video found by a handle in its prompt, which
+    no one is shown, would tell anyone who searched for the handle that the person is in it."""
+    return " ".join(_HANDLES.sub(" ", prompt).split())
+
+
 @transaction.atomic
 def video_create(
     *,
@@ -194,11 +207,12 @@ def video_create(
     (feed.fingerprints, computed by the worker), which keeps it from being published if it is a copy
     of a removed video and is kept if it is itself removed. `stored`: its files, already stored by
     video_files_store (instead of `media` and `poster`). `prompt`: the canonical prompt it was made
-    from, which search finds it by once it is published (feed.selectors.videos_search)."""
+    from, whose words but its @handles (prompt_words) search finds it by once it is published
+    (feed.selectors.videos_search)."""
     video = Video(
         author=author,
         caption=caption.strip(),
-        search_text=prompt.strip(),
+        search_text=prompt_words(prompt),
         duration_ms=duration_ms,
         width=width,
         height=height,

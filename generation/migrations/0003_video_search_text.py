@@ -1,15 +1,18 @@
 """Videos made before search knew prompts (feed 0003 added Video.search_text, filled by generation
-from then on): copy each job's canonical prompt onto its video, so search finds them too."""
+from then on): copy each job's canonical prompt onto its video, without its @handles as feed stores
+it (feed.services.prompt_words: this may run after feed 0014 took them out), so search finds them too."""
 
 from django.db import migrations
 
 
 def copy_prompts(apps, schema_editor):  # type: ignore[no-untyped-def]
+    from feed.services import prompt_words
+
     Job = apps.get_model("generation", "GenerationJob")
     Video = apps.get_model("feed", "Video")
     jobs = Job.objects.filter(video__isnull=False, video__search_text="").values_list("video_id", "prompt")
     for video_id, prompt in jobs.iterator(chunk_size=2000):
-        Video.objects.filter(pk=video_id, search_text="").update(search_text=prompt.strip())
+        Video.objects.filter(pk=video_id, search_text="").update(search_text=prompt_words(prompt))
 
 
 class Migration(migrations.Migration):

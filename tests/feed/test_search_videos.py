@@ -205,3 +205,26 @@ def test_videos_with_the_longest_prompts_publish_and_are_found(api, other, make_
         assert found(api, video.caption.split()[-1]) == [video.pk]
     assert found(api, "marathon150 zz") == []  # every word must match
     assert sorted(found(api, "bz")) == sorted(v.pk for v in made)  # both indexes at once
+
+
+def test_a_handle_mentioned_in_a_prompt_finds_nothing(api, me, other, make_user, make_video, fillers):
+    """Who a video shows is told per viewer: its `cameos` leave out anyone in a block with the viewer
+    and an account support deactivated. The @handles of its prompt, never shown, would tell it to
+    anyone who searched for the handle; so search reads the prompt's words without them."""
+    blocker = make_user("marisol")
+    accounts_services.block_create(blocker=blocker, blocked=me)
+    blocked = make_user("zed_blocked")
+    accounts_services.block_create(blocker=me, blocked=blocked)
+    closed = make_user("gone.person")
+    shows_blocker = make_video(other, prompt="@marisol surfing a giant wave", people=(blocker,))
+    shows_blocked = make_video(other, prompt="a bonfire, @zed_blocked juggling torches", people=(blocked,))
+    shows_closed = make_video(other, prompt="@gone.person skating a bowl", people=(closed,))
+    accounts_services.user_active_set(user=closed, active=False)
+    for video in (shows_blocker, shows_blocked, shows_closed):
+        assert api.get(f"/api/v1/videos/{video.pk}").json()["cameos"] == []
+    for q in ["marisol", "@marisol", "mari", "zed_blocked", "zed", "gone.person", "gone"]:
+        assert found(api, q) == [], q
+    # The rest of each prompt still finds its video.
+    assert found(api, "surfing") == [shows_blocker.pk]
+    assert found(api, "juggling torches") == [shows_blocked.pk]
+    assert found(api, "skating") == [shows_closed.pk]

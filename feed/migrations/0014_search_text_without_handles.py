@@ -1,0 +1,31 @@
+"""Videos made before search read prompts without their @handles (feed.services.prompt_words): their
+search text loses the handles too, so none of them is found by the handle of someone it shows whom
+its `cameos` hide from the viewer (a block, a deactivated account). Their embeddings, made from the
+same text, go with it: `manage.py embed_videos` embeds them again. Nothing to undo."""
+
+from django.db import migrations
+
+
+def drop_handles(apps, schema_editor):  # type: ignore[no-untyped-def]
+    from feed.services import prompt_words
+
+    Video = apps.get_model("feed", "Video")
+    VideoEmbedding = apps.get_model("feed", "VideoEmbedding")
+    last = 0
+    while True:  # in id order, a batch at a time, each read before any of it is written
+        rows = Video.objects.filter(pk__gt=last, search_text__contains="@").order_by("pk")
+        batch = list(rows.values_list("pk", "search_text")[:2000])
+        if not batch:
+            return
+        last = batch[-1][0]
+        for video_id, text in batch:
+            words = prompt_words(text)
+            if words != text:
+                Video.objects.filter(pk=video_id).update(search_text=words)
+                VideoEmbedding.objects.filter(video_id=video_id).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("feed", "0013_draft_consent_pending")]
+
+    operations = [migrations.RunPython(drop_handles, migrations.RunPython.noop, elidable=True)]
