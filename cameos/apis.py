@@ -434,7 +434,8 @@ class SearchApi(APIView):
         },
     )
     def get(self, request: Request) -> Response:
-        query = self.SearchQuery(data=request.query_params.dict())
+        # A parameter given twice is refused: `?q=ana&q=@ana.b` searched whichever came last.
+        query = self.SearchQuery(data=query_values(request.query_params))
         query.is_valid(raise_exception=True)
         page = page_query(request)
         search = SEARCHES[query.validated_data["type"]]

@@ -127,6 +127,11 @@ def test_blocks_hide_people_both_ways(api, me, make_user, astra):
         ({"q": "a" * 101}, "q"),
         ({}, "q"),
         ({"q": "astra", "type": "songs"}, "type"),
+        # Given twice: which one counts would be a guess (the last did, silently).
+        ({"q": ["astra", "nova"]}, "q"),
+        ({"q": "astra", "type": ["people", "videos"]}, "type"),
+        ({"q": "astra", "limit": ["1", "50"]}, "limit"),
+        ({"q": "astra", "cursor": ["a", "b"]}, "cursor"),
     ],
 )
 def test_bad_queries_are_400_in_the_error_shape(api, params, field):
