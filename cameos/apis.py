@@ -39,6 +39,7 @@ from core.apis import PageQuerySerializer, errors, page_body, page_query, pagina
 from core.exceptions import NotFound
 from core.pagination import keyset_page
 from core.serializers import StrictSerializer, VideosQuery, no_body, query_values
+from core.text import canonical, display
 from feed.presenters import VideoOutput, video_bodies
 from feed.selectors import videos_search
 
@@ -415,6 +416,14 @@ class SearchApi(APIView):
     class SearchQuery(serializers.Serializer):
         q = serializers.CharField(min_length=1, max_length=100, help_text="1–100 characters.")
         type = serializers.ChoiceField(choices=list(SEARCHES), default="people")
+
+        def validate_q(self, value: str) -> str:
+            """The query as captions and names are written (core.text.display): a zero-width space or a
+            BOM pasted into a word split it in two, so the word was found nowhere; a query of only such
+            characters is as blank as spaces (the prompts' one notion of invisible, core.text.canonical)."""
+            if not canonical(value, strict=False).strip():
+                raise serializers.ValidationError("Use at least one visible character.")
+            return display(value)
 
     @extend_schema(
         operation_id="search",

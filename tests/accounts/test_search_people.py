@@ -126,6 +126,9 @@ def test_blocks_hide_people_both_ways(api, me, make_user, astra):
         ({"q": "   "}, "q"),
         ({"q": "a" * 101}, "q"),
         ({}, "q"),
+        # Only invisible characters: as blank as spaces (a zero-width space, a BOM, a word joiner).
+        ({"q": "\u200b"}, "q"),
+        ({"q": " \ufeff\u2060\u200d "}, "q"),
         ({"q": "astra", "type": "songs"}, "type"),
         # Given twice: which one counts would be a guess (the last did, silently).
         ({"q": ["astra", "nova"]}, "q"),

@@ -54,6 +54,12 @@ def test_the_last_word_matches_as_a_prefix(api, other, make_video, fillers):
     assert found(api, "volc") == [video.pk]
 
 
+def test_invisible_characters_in_a_query_are_ignored(api, other, make_video, fillers):
+    video = make_video(other, caption="volcano eruption timelapse")
+    assert found(api, "vol\u200bcano") == [video.pk]
+    assert found(api, "\ufeffvolcano eruption\u2060") == [video.pk]
+
+
 def test_engagement_ranks_equal_matches(api, me, other, make_user, make_video, fillers):
     quiet = make_video(other, caption="origami crane")
     liked = make_video(other, caption="origami crane")
