@@ -38,19 +38,10 @@ from cameos.presenters import (
 from core.apis import PageQuerySerializer, errors, page_body, page_query, paginated
 from core.exceptions import NotFound
 from core.pagination import keyset_page
-from core.serializers import StrictSerializer, VideosQuery, no_body, query_values
+from core.serializers import JSONString, StrictSerializer, VideosQuery, no_body, query_values
 from core.text import canonical, display
 from feed.presenters import VideoOutput, video_bodies
 from feed.selectors import videos_search
-
-
-class JSONString(serializers.CharField):
-    """A JSON string only: DRF's CharField takes 123 as "123", so a client's mistake became a setting."""
-
-    def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 class JSONBoolean(serializers.BooleanField):

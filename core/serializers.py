@@ -18,6 +18,15 @@ class StrictSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class JSONString(serializers.CharField):
+    """A JSON string only: DRF's CharField takes 123 as "123", so a client's mistake became a setting."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class VideosQuery(StrictSerializer):
     """`?videos=keep|delete` (keep by default), where ending someone's access may also delete their
     videos of me (a block, a revoked grant, a narrowed audience): a misspelt or repeated choice is a

@@ -22,7 +22,7 @@ from core.exceptions import Forbidden
 from core.files import serve_file
 from core.memo import TTLCache
 from core.pagination import keyset_page
-from core.serializers import StrictSerializer
+from core.serializers import JSONString, StrictSerializer
 from feed import media, selectors, services, steering
 from feed.conf import conf
 from feed.models import Report, Video
@@ -86,7 +86,7 @@ class SteerApi(APIView):
     """The standing preference that steers the caller's For You, in their own words."""
 
     class SteerInput(StrictSerializer):
-        text = serializers.CharField(
+        text = JSONString(
             max_length=200, help_text="What to see more and less of, e.g. “more cooking and animals, less sports”."
         )
 

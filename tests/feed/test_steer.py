@@ -246,6 +246,9 @@ def test_a_superseded_preference_is_not_overwritten_by_a_late_embedding(api, me)
         {"text": "more"},
         {"text": "x" * 201},
         {"text": 7},
+        # Not a string: DRF's CharField took 42 as "42" and 3.14 as "3" and "14", steering by them.
+        {"text": 42},
+        {"text": 3.14},
         {"text": ["cooking"]},
         {"text": "more cooking", "extra": 1},
     ],
