@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,6 +24,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.exceptions import InvalidInput
 from core.sentences import DIMENSIONS
+from core.text import canonical, display
 from feed.conf import conf
 from feed.embeddings import literal
 from feed.models import Steer, SteerVideo, Video, VideoEmbedding
@@ -54,8 +54,10 @@ class Parts:
 
 
 def parse(text: str) -> Parts:
-    """What to show more of and less of, in the words of `text` (lower case, in order, no repeats)."""
-    text = " ".join(unicodedata.normalize("NFKC", text).lower().split())
+    """What to show more of and less of, in the words of `text` (lower case, in order, no repeats),
+    read as prompts are (core.text.canonical: NFKC, invisible characters removed): a part of only
+    zero-width spaces or joiners names nothing."""
+    text = canonical(text, strict=False).lower()
     more: list[str] = []
     less: list[str] = []
     negative = False
@@ -162,7 +164,7 @@ def is_steered(viewer_id: int | None) -> bool:
 @transaction.atomic
 def steer_set(*, user: User, text: str) -> Steer:
     """Set the person's standing preference; the worker embeds it (until then For You is unsteered)."""
-    text = " ".join(text.split())
+    text = display(text)  # as written, without what can only hide or reorder it
     limit = conf().steer_max_chars
     if len(text) > limit:
         raise InvalidInput({"text": [f"At most {limit} characters."]})

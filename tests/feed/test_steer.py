@@ -250,6 +250,10 @@ def test_a_superseded_preference_is_not_overwritten_by_a_late_embedding(api, me)
         {"text": 42},
         {"text": 3.14},
         {"text": ["cooking"]},
+        # Nothing visible to steer by: zero-width spaces, a BOM, joiners (stored as parts before).
+        {"text": "\u200b\u200b\u200b"},
+        {"text": "more \u200b\ufeff"},
+        {"text": "less \u200d\u2060, more \u200c\u200c"},
         {"text": "more cooking", "extra": 1},
     ],
 )
