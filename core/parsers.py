@@ -2,11 +2,12 @@
 
 Refused with 400 `parse_error`: malformed JSON, invalid UTF-8, NaN/Infinity, numbers that do not fit
 (integers beyond 64 bits (no column holds them), floats that overflow to infinity), lone surrogates (no database
-can store them) and nesting deeper than MAX_DEPTH.
+can store them), nesting deeper than MAX_DEPTH and a name given twice in one object.
 """
 
 import json
 import math
+from collections import Counter
 from typing import Any
 
 from rest_framework.exceptions import ParseError
@@ -37,6 +38,17 @@ def _int64(text: str) -> int:
     return value
 
 
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose every name is given once: of `{"audience": "everyone", "audience": "only_me"}`
+    Python's json kept the last, silently, where another reader of the same body (a proxy, a log,
+    the client's own check) may keep the first; which one counts would be a guess (RFC 7493 § 2.3)."""
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        twice = next(name for name, count in Counter(name for name, _ in pairs).items() if count > 1)
+        raise ValueError(f"the name {twice[:40]!r} is given twice in one object")
+    return value
+
+
 def _check(value: Any) -> None:
     """Depth and lone surrogates, walked without recursion (the value may be deep)."""
     stack: list[tuple[Any, int]] = [(value, 1)]
@@ -64,7 +76,11 @@ class LimitedJSONParser(JSONParser):
             raise PayloadTooLarge(f"JSON bodies are limited to {limit} bytes.")
         try:
             data = json.loads(
-                raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float, parse_int=_int64
+                raw.decode("utf-8"),
+                parse_constant=_reject_constant,
+                parse_float=_finite_float,
+                parse_int=_int64,
+                object_pairs_hook=_object,
             )
             _check(data)
         except RecursionError:

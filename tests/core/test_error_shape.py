@@ -89,6 +89,21 @@ def test_invalid_text_is_400(client, raw):
     assert User.objects.count() == 0
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"handle": "twice.one", "handle": "twice.two", "password": "' + PASSWORD.encode() + b'"}',
+        b'{"handle": "nested.twice", "password": "x", "display_name": [{"a": 1, "a": 2}]}',
+    ],
+    ids=["top-level", "nested"],
+)
+def test_a_name_given_twice_in_an_object_is_400(client, raw):
+    """Which value counts would be a guess: Python's json kept the last, silently."""
+    body = assert_error(post_raw(client, raw), 400, "parse_error")
+    assert "twice" in body["detail"]
+    assert User.objects.count() == 0
+
+
 def test_signed_in_json_endpoints_refuse_nesting_too(client, make_user):
     from accounts import services
 

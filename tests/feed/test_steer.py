@@ -265,6 +265,15 @@ def test_bad_input_is_a_400_and_stores_nothing(api, me, body):
     assert api.get("/api/v1/feed").status_code == 200
 
 
+def test_a_text_given_twice_is_a_400_and_stores_nothing(api, me):
+    """Which of two texts would count is a guess (Python's json kept the last, silently; another
+    reader, a proxy's or a log's, may keep the first)."""
+    response = api.put(URL, '{"text": "more cooking", "text": "less cooking"}', content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "parse_error"
+    assert not Steer.objects.filter(user=me).exists()
+
+
 def test_anonymous_callers_get_401(anon):
     assert anon.get(URL).status_code == 401
     assert anon.put(URL, {"text": "more cooking"}, format="json").status_code == 401
