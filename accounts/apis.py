@@ -23,7 +23,7 @@ from accounts.presenters import (
 )
 from core.apis import errors, page_body, page_query, paginated
 from core.pagination import keyset_page
-from core.serializers import StrictSerializer, VideosQuery, no_body, query_values
+from core.serializers import JSONString, StrictSerializer, VideosQuery, no_body, query_values
 
 # --- auth ------------------------------------------------------------------------------------------
 
@@ -33,9 +33,9 @@ class RegisterApi(APIView):
     throttle_scope = "register"
 
     class RegisterInput(StrictSerializer):
-        handle = serializers.CharField(max_length=64)
-        password = serializers.CharField(max_length=128, trim_whitespace=False, write_only=True)
-        display_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+        handle = JSONString(max_length=64)
+        password = JSONString(max_length=128, trim_whitespace=False, write_only=True)
+        display_name = JSONString(max_length=50, required=False, allow_blank=True)
         birthdate = serializers.DateField(required=False, allow_null=True)
 
     @extend_schema(
@@ -56,8 +56,8 @@ class TokenApi(APIView):
     throttle_scope = "sign_in"
 
     class SignInInput(StrictSerializer):
-        handle = serializers.CharField(max_length=64)
-        password = serializers.CharField(max_length=128, trim_whitespace=False)
+        handle = JSONString(max_length=64)
+        password = JSONString(max_length=128, trim_whitespace=False)
 
     def get_permissions(self) -> list[Any]:
         return [AllowAny()] if self.request.method == "POST" else [IsAuthenticated()]
@@ -86,10 +86,10 @@ class TokenApi(APIView):
 
 class MeApi(APIView):
     class MeUpdateInput(StrictSerializer):
-        display_name = serializers.CharField(max_length=50, required=False, allow_blank=True)
+        display_name = JSONString(max_length=50, required=False, allow_blank=True)
         birthdate = serializers.DateField(required=False)
-        password = serializers.CharField(max_length=128, required=False, trim_whitespace=False, write_only=True)
-        current_password = serializers.CharField(max_length=128, required=False, trim_whitespace=False, write_only=True)
+        password = JSONString(max_length=128, required=False, trim_whitespace=False, write_only=True)
+        current_password = JSONString(max_length=128, required=False, trim_whitespace=False, write_only=True)
 
     def get_throttles(self) -> list[Any]:
         # Checking the current password is signing in: its budget, so that a token is no way to

@@ -168,7 +168,7 @@ class LikeApi(APIView):
 
 class CommentsApi(APIView):
     class CommentInput(StrictSerializer):
-        text = serializers.CharField(max_length=500, help_text="1–500 characters.")
+        text = JSONString(max_length=500, help_text="1–500 characters.")
 
     def get_permissions(self) -> list[Any]:
         return [AllowAny()] if self.request.method == "GET" else super().get_permissions()
@@ -232,7 +232,7 @@ class ReportApi(APIView):
 
     class ReportInput(StrictSerializer):
         reason = serializers.ChoiceField(choices=Report.Reason.choices)
-        detail = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+        detail = JSONString(max_length=1000, required=False, allow_blank=True)
 
     @extend_schema(
         operation_id="videos_report", request=ReportInput, responses={201: ReportOutput, **errors(400, 401, 404, 429)}

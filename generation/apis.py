@@ -16,7 +16,7 @@ from accounts.presenters import viewer_of
 from core.apis import errors, page_query, paginated
 from core.pagination import keyset_page
 from core.parsers import LimitedJSONParser
-from core.serializers import StrictSerializer
+from core.serializers import JSONString, StrictSerializer
 from feed.presenters import VideoOutput, video_bodies
 from generation import selectors, services
 from generation.presenters import JobOutput, job_bodies
@@ -26,18 +26,16 @@ from moderation.conf import conf as moderation_conf
 class SubmitInput(StrictSerializer):
     # The longest prompt is moderation's, as for the consent check (read when this module is imported;
     # the service checks the canonical text against the current value).
-    prompt = serializers.CharField(
-        max_length=moderation_conf().max_prompt_chars, allow_blank=True, trim_whitespace=True
-    )
+    prompt = JSONString(max_length=moderation_conf().max_prompt_chars, allow_blank=True, trim_whitespace=True)
     duration_s = serializers.IntegerField(help_text="2–10 seconds.")
-    aspect = serializers.CharField(required=False, default="9:16", help_text="9:16, 1:1 or 16:9.")
+    aspect = JSONString(required=False, default="9:16", help_text="9:16, 1:1 or 16:9.")
     seed = serializers.IntegerField(required=False, allow_null=True, default=None)
     remix_of = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1)
     image = serializers.FileField(required=False, allow_null=True, default=None, help_text="multipart only")
 
 
 class PublishInput(StrictSerializer):
-    caption = serializers.CharField(required=False, allow_blank=True, max_length=300)
+    caption = JSONString(required=False, allow_blank=True, max_length=300)
 
 
 class GenerationsApi(APIView):

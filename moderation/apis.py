@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from core.apis import errors
 from core.exceptions import InvalidInput, NotFound
-from core.serializers import StrictSerializer
+from core.serializers import JSONString, StrictSerializer
 from core.spoken import PHONEME_CODES, phoneme_codes
 from core.text import MixedScript, canonical
 from core.throttling import client_address
@@ -28,13 +28,13 @@ from moderation.selectors import remix_source
 
 
 class ConsentCheckInput(StrictSerializer):
-    prompt = serializers.CharField(trim_whitespace=True)
+    prompt = JSONString(trim_whitespace=True)
     remix_of = serializers.IntegerField(required=False, min_value=1)
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()
         # The one prompt limit (moderation.conf), which generation's submit reads too.
-        fields["prompt"] = serializers.CharField(max_length=conf().max_prompt_chars, trim_whitespace=True)
+        fields["prompt"] = JSONString(max_length=conf().max_prompt_chars, trim_whitespace=True)
         return fields
 
 

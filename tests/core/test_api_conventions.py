@@ -150,3 +150,34 @@ def test_format_is_an_ordinary_query_parameter(api, me, make_video, activate_cam
     body = assert_error(api.delete(f"/api/v1/cameo?format={value}"), 400, "invalid")
     assert body["fields"] == {"format": ["Unknown field."]}
     assert api.get("/api/v1/cameo").json()["status"] == "active"  # nothing erased
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("post", REGISTER, {"handle": 12345, "password": PASSWORD}, "handle"),
+        ("post", REGISTER, {"handle": "numbers", "password": 1234567890123}, "password"),
+        ("post", REGISTER, {"handle": "numbers", "password": PASSWORD, "display_name": 7}, "display_name"),
+        ("post", "/api/v1/auth/token", {"handle": "me.myself", "password": 12345678}, "password"),
+        ("patch", "/api/v1/me", {"display_name": 42}, "display_name"),
+        ("post", "/api/v1/generations", {"prompt": 42, "duration_s": 4}, "prompt"),
+        ("post", "/api/v1/generations", {"prompt": "a cat on a sofa", "duration_s": 4, "aspect": 1}, "aspect"),
+        ("post", "/api/v1/consent/check", {"prompt": 42}, "prompt"),
+        ("post", "/api/v1/videos/{video}/comments", {"text": 123}, "text"),
+        ("post", "/api/v1/videos/{video}/report", {"reason": "spam", "detail": 3.14}, "detail"),
+    ],
+)
+def test_a_number_where_text_belongs_is_a_400_naming_it(api, me, make_video, method, path, body, field):
+    """DRF's CharField takes 42 as "42": a client's mistake became a display name, a comment "123",
+    a password of digits. Every text field of a JSON body takes a JSON string only."""
+    from feed.models import Comment, Report
+    from generation.models import GenerationJob
+
+    video = make_video(me)
+    display_name = me.display_name
+    response = getattr(api, method)(path.format(video=video.pk), body, format="json")
+    assert assert_error(response, 400, "invalid")["fields"] == {field: ["Not a valid string."]}
+    me.refresh_from_db()
+    assert me.display_name == display_name
+    assert User.objects.count() == 1
+    assert not Comment.objects.exists() and not Report.objects.exists() and not GenerationJob.objects.exists()
