@@ -30,15 +30,12 @@ def test_a_jobs_remix_of_is_null_once_the_source_is_a_404_to_its_author(api, me,
     job = remix(api, source)
     assert remix_of(api, job) == (source.pk, [source.pk])
 
-    if who_blocks.startswith("I"):
-        accounts_services.block_create(blocker=me, blocked=other)
-    else:
-        accounts_services.block_create(blocker=other, blocked=me)
+    blocker, blocked = (me, other) if who_blocks.startswith("I") else (other, me)
+    accounts_services.block_create(blocker=blocker, blocked=blocked)
     assert api.get(f"/api/v1/videos/{source.pk}").status_code == 404
     assert remix_of(api, job) == (None, [None])
 
-    accounts_services.block_delete(blocker=me, blocked=other)
-    accounts_services.block_delete(blocker=other, blocked=me)
+    accounts_services.block_delete(blocker=blocker, blocked=blocked)
     assert remix_of(api, job) == (source.pk, [source.pk])
 
 
