@@ -261,6 +261,25 @@ def test_the_author_removes_a_possible_match_and_a_new_scan_does_not_raise_it_ag
     assert api.delete(f"{URL}/{draft.pk}").status_code == 404
 
 
+@pytest.mark.parametrize("erase", ["/api/v1/cameo", "/api/v1/cameo?appearances=delete"])
+def test_erasing_my_face_drops_the_score_of_the_matches_their_authors_removed(
+    api, me, stranger, make_video, activate_cameo, client_of, django_capture_on_commit_callbacks, erase
+):
+    """A "not them" row outlives my cameo (the author's answer), but not the number my face gave it."""
+    draft = video_showing(stranger, make_video)
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE), audience="everyone")
+    match_id = Appearance.objects.get(video=draft, user=me).pk
+    assert client_of(stranger).post(f"{MATCHES}/{match_id}/remove").status_code == 204
+    assert Appearance.objects.get(pk=match_id).similarity is not None
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete(erase).status_code == 204
+
+    assert list(Appearance.objects.filter(user=me).values_list("match", "similarity")) == [("removed", None)]
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE))  # enrolled again: still not raised
+    assert api.get(URL).json()["results"] == []
+
+
 @pytest.mark.parametrize("published", [True, False], ids=["published", "draft"])
 def test_a_match_the_author_removed_is_revealed_once_a_scan_finds_it_published_above_the_bar(
     api, me, stranger, make_user, make_video, activate_cameo, client_of, django_capture_on_commit_callbacks, published
