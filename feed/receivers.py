@@ -13,11 +13,13 @@ connect_person_data("feed", erase=services.user_feed_erase, export=services.user
 @receiver(account_deactivated, dispatch_uid="feed.account_deactivated")
 def hide_videos_of_deactivated(sender: Any, user: Any, **kwargs: Any) -> None:
     services.user_videos_hide(user=user)
+    services.user_comments_count(user=user, shown=False)
 
 
 @receiver(account_reactivated, dispatch_uid="feed.account_reactivated")
 def unhide_videos_of_reactivated(sender: Any, user: Any, **kwargs: Any) -> None:
     services.user_videos_unhide(user=user)
+    services.user_comments_count(user=user, shown=True)
 
 
 @receiver(user_blocked, dispatch_uid="feed.user_blocked")

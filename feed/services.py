@@ -546,6 +546,18 @@ def user_videos_unhide(*, user: User) -> int:
     return shown
 
 
+def user_comments_count(*, user: User, shown: bool) -> None:
+    """Support deactivated `user` (shown False) or opened their account again (True): the comment lists
+    hide or show their comments (selectors.comments_of), and each video's `counts.comments` and rank
+    follow, so the count is what its list shows. Their comments are held first, as engagement_end_for_block
+    holds them: a deletion of one at the same time is counted off by one of the two, never both
+    (comment_delete counts off only the comment of an open account)."""
+    said = Comment.objects.filter(author=user).select_for_update(of=("self",)).order_by("pk")
+    per_video = Counter(said.values_list("video_id", flat=True))
+    sign = 1 if shown else -1
+    _bump_each({video: sign * n for video, n in per_video.items()}, "comment_count")
+
+
 def expire_fresh(*, now: dt.datetime | None = None) -> int:
     """Take the freshness bonus off videos older than FRESH_SECONDS (run every minute by Celery
     beat). Returns how many videos it changed."""
@@ -642,9 +654,12 @@ def engagement_end_for_block(*, blocker: User, blocked: User) -> None:
     ended = sorted(likes.select_for_update(of=("self",)).order_by("pk").values_list("pk", "video_id"))
     Like.objects.filter(pk__in=[pk for pk, _ in ended]).delete()
     _bump(sorted(video for _, video in ended), like_count=-1)
-    said = sorted(comments.select_for_update(of=("self",)).order_by("pk").values_list("pk", "video_id"))
-    Comment.objects.filter(pk__in=[pk for pk, _ in said]).delete()
-    _bump_each({video: -n for video, n in Counter(video for _, video in said).items()}, "comment_count")
+    said = sorted(
+        comments.select_for_update(of=("self",)).order_by("pk").values_list("pk", "video_id", "author__is_active")
+    )
+    Comment.objects.filter(pk__in=[pk for pk, _, _ in said]).delete()
+    counted = Counter(video for _, video, active in said if active)  # a deactivated author's are not counted
+    _bump_each({video: -n for video, n in counted.items()}, "comment_count")
 
 
 @transaction.atomic
@@ -680,7 +695,9 @@ def comment_delete(*, comment: Comment, by: User) -> None:
     if by.pk not in (locked.author_id, locked.video.author_id):
         raise Forbidden("Only its author or the video's author can delete a comment.")
     locked.delete()
-    _bump(locked.video_id, comment_count=-1)
+    # Read after the comment is held: a deactivation of its author took it off the count already.
+    if User.objects.filter(pk=locked.author_id, is_active=True).exists():
+        _bump(locked.video_id, comment_count=-1)
 
 
 @transaction.atomic
@@ -752,7 +769,8 @@ def user_feed_erase(*, user: User) -> None:
     Like.objects.filter(user=user).delete()
     _bump(liked, like_count=-1)
     per_video = Comment.objects.filter(author=user).values("video_id").annotate(n=Count("*"))
-    for row in per_video:
+    # Those of an account support deactivated were taken off the counts then (user_comments_count).
+    for row in per_video if User.objects.filter(pk=user.pk, is_active=True).exists() else ():
         _bump(row["video_id"], comment_count=-row["n"])
     Comment.objects.filter(author=user).delete()
     views = list(View.objects.filter(viewer=user).values_list("video_id", "completed"))
