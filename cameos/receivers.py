@@ -4,7 +4,13 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from accounts.signals import account_appearances_deleting, became_minor, connect_person_data, people_holding
+from accounts.signals import (
+    account_appearances_deleting,
+    became_minor,
+    connect_person_data,
+    mutual_follow_ended,
+    people_holding,
+)
 from cameos import services
 from feed.signals import video_deleted
 
@@ -27,6 +33,13 @@ def hold_cameos_first(sender: Any, user_ids: Any, **kwargs: Any) -> None:
 @receiver(became_minor, dispatch_uid="cameos.became_minor")
 def close_to_everyone(sender: Any, user: Any, **kwargs: Any) -> None:
     services.cameo_minor_audience(owner=user)
+    services.questions_withdraw_not_admitted(owners=[user])
+
+
+@receiver(mutual_follow_ended, dispatch_uid="cameos.mutual_follow_ended")
+def stop_asking_former_mutuals(sender: Any, follower: Any, followee: Any, **kwargs: Any) -> None:
+    """A cameo shared with mutuals no longer admits the other: they are no longer asked about its owner."""
+    services.questions_withdraw_not_admitted(owners=[follower, followee])
 
 
 @receiver(video_deleted, dispatch_uid="cameos.video_deleted")

@@ -325,17 +325,29 @@ def appearances_page(user: User, *, cursor: str | None, limit: int | None) -> Pa
 
 def possible_matches_on_videos_of(author: User) -> QuerySet[Appearance]:
     """The open possible matches on `author`'s videos, for them to confirm or remove (newest first).
-    Not those of people in a block with the author, either way: that would name someone who does
-    not exist for them (the person's recourse is deleting a confirmed video, or a takedown); nor those of
-    an account support deactivated (found by no handle, as the notification that asked is not shown)."""
-    return (
+    Only those of people whose cameo the author may use (may_use: its audience admits them): a match
+    names the person, and someone who does not let the author show them (`only_me`, `approved` without
+    a grant, `mutuals` when they are not) must not have their handle told to a stranger by a face
+    scan (their recourse is a takedown, or a later scan above the bar). So not those of people in a
+    block with the author, either way (that would name someone who does not exist for them), nor those
+    of an account support deactivated (found by no handle, as the notification that asked is not shown)."""
+    open_matches = (
         Appearance.objects.filter(video__author=author, match=Appearance.Match.POSSIBLE)
         .exclude(user=author)
         .exclude(user__in=blockers_of(author))
         .exclude(user__in=Block.objects.filter(blocker=author).values("blocked_id"))
         .exclude(user__in=User.objects.filter(is_active=False).values("pk"))  # a subquery: decide locks no account
-        .select_related("user")
     )
+    people = set(open_matches.values_list("user_id", flat=True).order_by())
+    return open_matches.filter(user_id__in=admitting(author, people)).select_related("user")
+
+
+def admitting(author: User, people: Iterable[int]) -> list[int]:
+    """Those of `people` whose cameo `author` may use now (the consent gate's answer): the people a
+    face found in the author's video may be named to them as. Two queries, however many people."""
+    cameos = list(Cameo.objects.filter(owner_id__in=sorted(set(people))).select_related("owner"))
+    access = cameo_access_many(author, cameos) if cameos else {}
+    return sorted(c.owner_id for c in cameos if access[c.pk].available)
 
 
 def possible_matches_listed(author: User) -> QuerySet[Appearance]:

@@ -231,9 +231,9 @@ def activate_cameo(db, django_capture_on_commit_callbacks):  # type: ignore[no-u
     def activate(user, template=None, *, audience=None):  # type: ignore[no-untyped-def]
         with django_capture_on_commit_callbacks(execute=True):
             cameo = finish_enrollment(user, template=random_template(user.pk) if template is None else template)
-        if audience:
-            services.cameo_update(owner=user, audience=audience)
-            cameo.refresh_from_db()
+            if audience:  # before the scan of existing videos runs (at commit): it asks the authors it may
+                services.cameo_update(owner=user, audience=audience)
+                cameo.refresh_from_db()
         return cameo
 
     return activate

@@ -348,6 +348,8 @@ def possible_matches(kit: Kit) -> Listing:
     faces = kit.people("face")
 
     def make(people: list[User]) -> list[Appearance]:
+        # Cameos open to everyone: a match is listed to an author only if the person's cameo admits them.
+        Cameo.objects.bulk_create([Cameo(owner=p, audience=Audience.EVERYONE) for p in people], ignore_conflicts=True)
         return Appearance.objects.bulk_create(
             [
                 Appearance(
@@ -612,6 +614,7 @@ def test_a_cursor_of_someone_elses_possible_matches_is_refused(make_user, client
         Cameo.objects.create(owner=author)
         mine = video(author)
         faces = [make_user(f"{who}.face.{i}") for i in range(3)]
+        Cameo.objects.bulk_create([Cameo(owner=f, audience=Audience.EVERYONE) for f in faces])  # admit the author
         Appearance.objects.bulk_create(
             [
                 Appearance(video=mine, user=f, source=Appearance.Source.DETECTED, match=Appearance.Match.POSSIBLE)

@@ -256,8 +256,12 @@ def world(make_user, make_video, activate_cameo, django_capture_on_commit_callba
         video_id=v["detected"].pk, tracks=[(random_template(outsider.pk), 0, 900, 8), (random_template(9), 0, 500, 4)]
     )
     v["outsider_maybe_owner"] = make_video(outsider, caption="is that olive")
-    cameos.appearances_record(video=v["outsider_maybe_owner"], tagged=[], detected={owner.pk: 0.45, friend.pk: 0.44})
-    match = Appearance.objects.get(video=v["outsider_maybe_owner"], user=owner, match="possible")
+    cameos.appearances_record(
+        video=v["outsider_maybe_owner"], tagged=[], detected={owner.pk: 0.45, friend.pk: 0.44, blocker.pk: 0.46}
+    )
+    # The outsider is asked only about the blocker, whose cameo (`everyone`) admits them; the owner's and
+    # the friend's matches stay open, never named to them.
+    match = Appearance.objects.get(video=v["outsider_maybe_owner"], user=blocker, match="possible")
     cameos.possible_match_decide(author=outsider, match_id=match.pk, confirm=True)  # video_of_you_found
     removed_by_person = make_video(owner, people=(friend,), caption="friend deletes this")
     cameos.appearance_delete(person=friend, video_id=removed_by_person.pk)  # video_removed to the owner

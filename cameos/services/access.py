@@ -16,7 +16,11 @@ from accounts.services import notifications_about_withdraw, notify, people_hold
 from cameos import gallery
 from cameos.conf import conf
 from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, Voice
-from cameos.services.appearances import appearances_delete, possible_matches_forget
+from cameos.services.appearances import (
+    appearances_delete,
+    possible_matches_forget,
+    questions_withdraw_not_admitted,
+)
 from cameos.services.enrollment import enrollments_cancel
 from cameos.signals import (
     audience_narrowed,
@@ -141,6 +145,7 @@ def cameo_update(
         if delete_videos:
             _delete_videos_of_people_no_longer_allowed(owner, cameo)
         audience_narrowed.send(sender=Cameo, cameo=cameo, previous=previous)
+        questions_withdraw_not_admitted(owners=[owner])
     return cameo
 
 
@@ -279,6 +284,7 @@ def grant_revoke(*, owner: User, grant_id: int, delete_videos: bool = False) -> 
     grant.status, grant.decided_at = CameoGrant.Status.REVOKED, timezone.now()
     grant.save(update_fields=["status", "decided_at"])
     grant_revoked.send(sender=CameoGrant, grant=grant)
+    questions_withdraw_not_admitted(owners=[owner])
     if delete_videos:
         appearances_delete(person=owner, author=grant.grantee)
     return grant

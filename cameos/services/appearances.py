@@ -11,7 +11,6 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from accounts.models import Notification, User
-from accounts.selectors import is_blocked_between
 from accounts.services import notifications_withdraw, notify, people_hold
 from cameos import gallery
 from cameos.conf import conf
@@ -73,9 +72,13 @@ def track_reveals(*, similarity: float, frames: int, runner_up: float, published
 
 
 def _possible_match_found(video: Video, user_id: int) -> None:
-    """Ask the author of `video` to confirm or remove a person it may show (a possible match); not
-    when the two are in a block, either way (the author is never told who blocked them)."""
-    if video.author_id == user_id or is_blocked_between(video.author_id, user_id):
+    """Ask the author of `video` to confirm or remove a person it may show (a possible match), naming
+    them; only when the person's cameo admits the author (cameos.selectors.admitting): not when
+    it is `only_me`, say, nor when the two are in a block, either way (the author is never told who
+    blocked them)."""
+    from cameos.selectors import admitting
+
+    if video.author_id == user_id or user_id not in admitting(video.author, [user_id]):
         return
     match = Appearance.objects.filter(video=video, user_id=user_id, match=Appearance.Match.POSSIBLE).first()
     handle = User.objects.filter(pk=user_id).values_list("handle", flat=True).first()
@@ -322,6 +325,28 @@ def _questions_withdraw(*, author_id: int, match_ids: list[int]) -> None:
         notifications_withdraw(
             kind=Notification.Kind.APPEARANCE_TO_CONFIRM, key="match_id", values=match_ids, user_id=author_id
         )
+
+
+def questions_withdraw_not_admitted(*, owners: Sequence[User]) -> None:
+    """These people let fewer use their cameo (a narrower audience, a revoked grant, a mutual follow
+    ended, a date of birth that makes them a minor): the authors it no longer admits are no longer
+    asked about their possible matches, and the notifications naming them go (the authors' list,
+    possible_matches_on_videos_of, no longer shows them either). The owners as given: a minor's
+    birthdate is read before it is saved (accounts.signals.became_minor)."""
+    from cameos.selectors import cameo_access_by_authors
+
+    given = {owner.pk: owner for owner in owners}
+    for cameo in Cameo.objects.filter(owner_id__in=sorted(given)).order_by("owner_id"):
+        cameo.owner = given[cameo.owner_id]
+        by_author: dict[int, list[int]] = {}
+        for match_id, author_id in Appearance.objects.filter(
+            user_id=cameo.owner_id, match=Appearance.Match.POSSIBLE
+        ).values_list("pk", "video__author_id"):
+            by_author.setdefault(author_id, []).append(match_id)
+        access = cameo_access_by_authors(cameo, by_author)
+        for author_id, match_ids in sorted(by_author.items()):
+            if not access[author_id].available:
+                _questions_withdraw(author_id=author_id, match_ids=match_ids)
 
 
 def video_questions_withdraw(*, video_id: int, author_id: int) -> None:

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cameos.models import Appearance
+from cameos.models import Appearance, Audience, Cameo
 from feed import services as feed
 
 MATCHES = "/api/v1/cameo/possible-matches"
@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 def possible_match(video, person):  # type: ignore[no-untyped-def]
-    """A face in `video` like `person`'s, below the bar that reveals the video (as the scans record it)."""
+    """A face in `video` like `person`'s, below the bar that reveals the video (as the scans record it);
+    their cameo is open to everyone, so that its author may be told who they are."""
+    Cameo.objects.get_or_create(owner=person, defaults={"audience": Audience.EVERYONE})
     return Appearance.objects.create(
         video=video, user=person, source=Appearance.Source.DETECTED, match=Appearance.Match.POSSIBLE, similarity=0.6
     )

@@ -29,8 +29,9 @@ MATCHES = "/api/v1/cameo/possible-matches"
 
 
 def test_confirming_a_possible_match_while_its_draft_is_deleted_answers_both(
-    me, make_user, make_video, client_of, monkeypatch
+    me, make_user, make_video, client_of, activate_cameo, monkeypatch
 ):
+    activate_cameo(me, audience="everyone")  # a cameo that admits the author: they may be asked about me
     author = make_user("draft.maker")
     draft = make_video(author, publish=False)
     GenerationJob.objects.create(
@@ -75,7 +76,7 @@ def test_a_scan_confirming_a_match_while_its_video_is_deleted_ends_both(
     deletion does; taking my match first, it deadlocked with the deletion on PostgreSQL (one of the
     two failed: the scan's task, or the author's DELETE with a 500)."""
     template = faces.template("astronaut")
-    activate_cameo(me, template=template)  # its own scan finds nothing yet
+    activate_cameo(me, template=template, audience="everyone")  # its own scan finds nothing yet; admits the author
     author = make_user("the.author")
     video = make_video(author)
     GenerationJob.objects.create(
@@ -118,12 +119,13 @@ def test_a_scan_confirming_a_match_while_its_video_is_deleted_ends_both(
 
 
 def test_confirming_a_possible_match_while_its_person_erases_their_account_answers_both(
-    me, make_user, make_video, client_of, monkeypatch
+    me, make_user, make_video, client_of, activate_cameo, monkeypatch
 ):
     """The confirm held the video, then added the person to it (a row naming their account, locked at
     its insert); the person's erasure held their account row, then took back their like of the video
     (its count): on PostgreSQL a deadlock, the confirm answering 500. The confirm holds the person
     first, as the erasure does: the erasure waits for it."""
+    activate_cameo(me, audience="everyone")  # a cameo that admits the author: they may be asked about me
     author = make_user("video.maker")
     video = make_video(author)
     feed_services.like_create(user=me, video=video)
@@ -161,7 +163,7 @@ def test_a_scan_revealing_a_video_i_liked_while_i_erase_my_account_ends_both(
     the scan's task failing. The scan holds me first, as a confirmed match does: one waits for the
     other."""
     template = faces.template("astronaut")
-    activate_cameo(me, template=template)  # its own scan finds nothing yet
+    activate_cameo(me, template=template, audience="everyone")  # its own scan finds nothing yet; admits the author
     author = make_user("the.author")
     video = make_video(author)
     GenerationJob.objects.create(
@@ -206,7 +208,7 @@ def test_a_scan_revealing_a_video_while_its_author_erases_their_account_ends_bot
     job and waited for mine, and the scan for her video's job (on PostgreSQL a deadlock). The scan
     holds me and the video's job in one statement."""
     template = faces.template("astronaut")
-    activate_cameo(me, template=template)  # its own scan finds nothing yet
+    activate_cameo(me, template=template, audience="everyone")  # its own scan finds nothing yet; admits the author
     friend = make_user("the.friend")
     video = make_video(friend)
     hers = GenerationJob.objects.create(
@@ -245,13 +247,14 @@ def test_a_scan_revealing_a_video_while_its_author_erases_their_account_ends_bot
 
 
 def test_confirming_a_possible_match_while_someone_in_the_video_erases_their_account_answers_both(
-    me, make_user, make_video, client_of, monkeypatch
+    me, make_user, make_video, client_of, activate_cameo, monkeypatch
 ):
     """An author confirms that I am in their video, which shows a friend of ours; a job of mine shows
     her too, and she erases her account at that moment. The confirm held me (every job of mine), then
     the video's job; her erasure holds the jobs that name her (mine, the video's) in one id order: it
     held the video's job and waited for mine, and the confirm for the video's job (on PostgreSQL a
     deadlock, the confirm answering 500). The confirm holds me and the video's job in one statement."""
+    activate_cameo(me, audience="everyone")  # a cameo that admits the author: they may be asked about me
     author, friend = make_user("video.maker"), make_user("the.friend")
     video = make_video(author, people=(friend,))
     theirs = GenerationJob.objects.create(

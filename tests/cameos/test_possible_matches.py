@@ -2,12 +2,14 @@
 looks like me but is below the bar that reveals a video shows me nothing of the video, cannot be
 deleted by me, and its author is asked to confirm or remove me. Real faces throughout: DCGAN faces of
 nobody rendered by the composite backend and re-detected by the output scan (tests/cameos/lookalikes.py).
+My cameo is open to `everyone`, so that its author may be told my handle, unless a test says otherwise.
 """
 
 import json
 from unittest.mock import ANY
 
 import pytest
+from django.utils import timezone
 
 from accounts import services as accounts_services
 from accounts.models import Notification
@@ -56,7 +58,9 @@ def test_the_look_alike_is_a_real_face_between_the_tagging_threshold_and_the_bar
 
 def test_a_look_alike_below_the_bar_never_sees_a_strangers_draft(api, me, stranger, make_video, activate_cameo):
     draft = video_showing(stranger, make_video)
-    activate_cameo(me, template=lookalikes.template(LOOKALIKE))  # enrollment accepted → the scan runs
+    activate_cameo(
+        me, template=lookalikes.template(LOOKALIKE), audience="everyone"
+    )  # enrollment accepted → the scan runs
 
     response = api.get(URL)
     assert response.status_code == 200
@@ -102,7 +106,7 @@ def test_a_look_alike_below_the_bar_never_sees_a_strangers_draft(api, me, strang
 
 def test_a_real_match_above_the_bar_is_listed_with_media_and_deletable(api, me, stranger, make_video, activate_cameo):
     draft = video_showing(stranger, make_video)
-    activate_cameo(me, template=lookalikes.template(FACE))
+    activate_cameo(me, template=lookalikes.template(FACE), audience="everyone")
 
     rows = api.get(URL).json()["results"]
     assert [(r["match"], r["video"]["id"], r["source"]) for r in rows] == [("confirmed", draft.pk, "detected")]
@@ -119,7 +123,7 @@ def test_a_real_match_above_the_bar_is_listed_with_media_and_deletable(api, me, 
 
 def test_the_author_confirms_a_possible_match(api, me, stranger, make_video, activate_cameo, client_of):
     draft = video_showing(stranger, make_video)
-    activate_cameo(me, template=lookalikes.template(LOOKALIKE))
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE), audience="everyone")
     author = client_of(stranger)
     listed = author.get(MATCHES).json()["results"]
     assert [(m["video_id"], m["person"]["handle"]) for m in listed] == [(draft.pk, me.handle)]
@@ -148,7 +152,7 @@ def test_an_answered_possible_match_is_no_longer_asked_about(
 ):
     draft = video_showing(stranger, make_video)
     other = video_showing(stranger, make_video)
-    activate_cameo(me, template=lookalikes.template(LOOKALIKE))
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE), audience="everyone")
     author = client_of(stranger)
     match_id, other_id = (Appearance.objects.get(video=v, user=me, match="possible").pk for v in (draft, other))
     assert sorted(asked_about(author)) == sorted([match_id, other_id])
@@ -168,7 +172,7 @@ def test_a_possible_match_gone_with_its_video_is_no_longer_asked_about(
     template, frames = lookalikes.track(FACE)
     cameos.video_faces_record(video_id=draft.pk, tracks=[(template, 0, 2000, frames)])
     kept = video_showing(stranger, make_video)
-    activate_cameo(me, template=lookalikes.template(LOOKALIKE))
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE), audience="everyone")
     author = client_of(stranger)
     match_id, kept_id = (Appearance.objects.get(video=v, user=me, match="possible").pk for v in (draft, kept))
     assert sorted(asked_about(author)) == sorted([match_id, kept_id])
@@ -193,7 +197,7 @@ def test_a_possible_match_a_scan_confirms_is_no_longer_asked_about(
     twin = make_user("the.twin")
     activate_cameo(twin, template=lookalikes.template(FACE))
     video = video_showing(stranger, make_video, publish=True)
-    activate_cameo(me, template=lookalikes.template(FACE))
+    activate_cameo(me, template=lookalikes.template(FACE), audience="everyone")
     match_id = Appearance.objects.get(video=video, user=me, match="possible").pk
     author = client_of(stranger)
     assert asked_about(author) == [match_id]
@@ -215,7 +219,7 @@ def test_the_author_is_never_asked_about_someone_in_a_block_with_them(
     blocker, blocked = (me, stranger) if who_blocks == "me" else (stranger, me)
     accounts_services.block_create(blocker=blocker, blocked=blocked)
     draft = video_showing(stranger, make_video)
-    activate_cameo(me, template=lookalikes.template(LOOKALIKE))
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE), audience="everyone")
     match_id = Appearance.objects.get(video=draft, user=me, match="possible").pk
 
     author = client_of(stranger)
@@ -227,12 +231,95 @@ def test_the_author_is_never_asked_about_someone_in_a_block_with_them(
     assert [r["match"] for r in api.get(URL).json()["results"]] == ["possible"]
 
 
+@pytest.mark.parametrize(
+    ("audience", "standing", "told"),
+    [
+        ("only_me", None, False),
+        ("approved", None, False),
+        ("approved", "granted", True),
+        ("mutuals", None, False),
+        ("mutuals", "mutuals", True),
+        ("everyone", None, True),
+    ],
+)
+def test_the_author_learns_my_handle_only_if_my_cameo_admits_them(
+    api, me, stranger, make_video, activate_cameo, client_of, audience, standing, told
+):
+    """A face scan must not tell a stranger who I am when I do not let them use my cameo: the match is
+    neither listed nor notified to them, nor theirs to answer; I am still told a video may show me."""
+    if standing == "mutuals":
+        accounts_services.follow_create(follower=me, followee=stranger)
+        accounts_services.follow_create(follower=stranger, followee=me)
+    draft = video_showing(stranger, make_video)
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE), audience=audience)
+    if standing == "granted":
+        grant = cameos.grant_request(requester=stranger, owner=me)
+        cameos.grant_decide(owner=me, grant_id=grant.pk, approve=True)
+    match_id = Appearance.objects.get(video=draft, user=me, match="possible").pk
+
+    author = client_of(stranger)
+    listed = author.get(MATCHES).json()["results"]
+    asked = Notification.objects.filter(user=stranger, kind="appearance_to_confirm")
+    assert [m["person"]["handle"] for m in listed] == ([me.handle] if told else [])
+    if not told:
+        assert me.handle not in str(author.get("/api/v1/notifications").json())
+        assert not asked.exists()
+        assert author.post(f"{MATCHES}/{match_id}/confirm").status_code == 404
+        assert author.post(f"{MATCHES}/{match_id}/remove").status_code == 404
+        assert not VideoPerson.objects.filter(video=draft, user=me).exists()
+    elif standing != "granted":  # asked when the scan found it (a grant came after: listed, not notified)
+        assert list(asked.values_list("data__handle", flat=True)) == [me.handle]
+    assert [r["match"] for r in api.get(URL).json()["results"]] == ["possible"]
+
+
+@pytest.mark.parametrize(
+    ("audience", "how"),
+    [
+        ("everyone", "narrow the audience"),
+        ("approved", "revoke the grant"),
+        ("mutuals", "unfollow"),
+        ("everyone", "support makes me a minor"),
+    ],
+)
+def test_letting_fewer_use_my_cameo_stops_naming_me_to_the_authors_no_longer_admitted(
+    api, me, stranger, make_video, activate_cameo, client_of, audience, how
+):
+    draft = video_showing(stranger, make_video)
+    activate_cameo(me, audience=audience)  # a face that matches nothing: no one asked yet
+    grant = cameos.grant_request(requester=stranger, owner=me) if how == "revoke the grant" else None
+    if grant is not None:
+        cameos.grant_decide(owner=me, grant_id=grant.pk, approve=True)
+    if how == "unfollow":
+        accounts_services.follow_create(follower=me, followee=stranger)
+        accounts_services.follow_create(follower=stranger, followee=me)
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE))  # enrolled again: the scan asks them
+    match_id = Appearance.objects.get(video=draft, user=me).pk
+    author = client_of(stranger)
+    assert [m["id"] for m in author.get(MATCHES).json()["results"]] == [match_id]
+    assert me.handle in str(author.get("/api/v1/notifications").json())
+
+    if how == "narrow the audience":
+        assert api.patch("/api/v1/cameo", {"audience": "only_me"}, format="json").status_code == 200
+    elif grant is not None:
+        assert api.delete(f"/api/v1/cameo/grants/{grant.pk}").status_code == 204
+    elif how == "unfollow":
+        assert api.delete("/api/v1/users/the.stranger/follow").status_code == 204
+    else:  # a minor's cameo admits only the people they approved one by one
+        fifteen = timezone.localdate().replace(year=timezone.localdate().year - 15, day=1)
+        accounts_services.user_birthdate_correct(user=me, birthdate=fifteen)
+
+    assert author.get(MATCHES).json()["results"] == []
+    assert me.handle not in str(author.get("/api/v1/notifications").json())
+    assert author.post(f"{MATCHES}/{match_id}/confirm").status_code == 404
+    assert [r["match"] for r in api.get(URL).json()["results"]] == ["possible"]
+
+
 @pytest.mark.parametrize("erase", ["/api/v1/cameo", "/api/v1/cameo?appearances=delete", "/api/v1/me"])
 def test_erasing_my_face_withdraws_the_possible_matches_it_raised(
     api, me, stranger, make_video, activate_cameo, client_of, erase, django_capture_on_commit_callbacks
 ):
     draft = video_showing(stranger, make_video)
-    activate_cameo(me, template=lookalikes.template(LOOKALIKE))
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE), audience="everyone")
     author = client_of(stranger)
     assert [m["person"]["handle"] for m in author.get(MATCHES).json()["results"]] == [me.handle]
     assert "appearance_to_confirm" in str(author.get("/api/v1/notifications").json())
@@ -250,7 +337,7 @@ def test_the_author_removes_a_possible_match_and_a_new_scan_does_not_raise_it_ag
     api, me, stranger, make_video, activate_cameo, client_of, django_capture_on_commit_callbacks
 ):
     draft = video_showing(stranger, make_video)
-    activate_cameo(me, template=lookalikes.template(LOOKALIKE))
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE), audience="everyone")
     match_id = Appearance.objects.get(video=draft, user=me).pk
     assert client_of(stranger).post(f"{MATCHES}/{match_id}/remove").status_code == 204
     assert api.get(URL).json()["results"] == []
@@ -276,7 +363,7 @@ def test_erasing_my_face_drops_the_score_of_the_matches_their_authors_removed(
         assert api.delete(erase).status_code == 204
 
     assert list(Appearance.objects.filter(user=me).values_list("match", "similarity")) == [("removed", None)]
-    activate_cameo(me, template=lookalikes.template(LOOKALIKE))  # enrolled again: still not raised
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE), audience="everyone")  # enrolled again: still not raised
     assert api.get(URL).json()["results"] == []
 
 
@@ -290,7 +377,7 @@ def test_a_match_the_author_removed_is_revealed_once_a_scan_finds_it_published_a
     twin = make_user("the.twin")
     activate_cameo(twin, template=lookalikes.template(FACE))
     video = video_showing(stranger, make_video, publish=published)
-    activate_cameo(me, template=lookalikes.template(FACE))  # as close as the twin: no margin
+    activate_cameo(me, template=lookalikes.template(FACE), audience="everyone")  # as close as the twin: no margin
     match_id = Appearance.objects.get(video=video, user=me, match="possible").pk
     assert client_of(stranger).post(f"{MATCHES}/{match_id}/remove").status_code == 204
     with django_capture_on_commit_callbacks(execute=True):
@@ -312,7 +399,7 @@ def test_a_match_the_author_removed_is_revealed_once_a_scan_finds_it_published_a
 
 def test_the_output_scan_records_a_look_alike_as_a_possible_match(api, me, stranger, make_video, activate_cameo):
     """What generation.services.job_finish does with the output scan's findings."""
-    activate_cameo(me, template=lookalikes.template(LOOKALIKE))
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE), audience="everyone")
     template, frames = lookalikes.track(FACE)
     score = float(template @ lookalikes.template(LOOKALIKE))
     draft = make_video(stranger, publish=False)
@@ -330,7 +417,7 @@ def test_the_output_scan_records_a_look_alike_as_a_possible_match(api, me, stran
 
 
 def test_the_output_scan_reveals_a_real_match_with_a_good_track(api, me, stranger, make_video, activate_cameo):
-    activate_cameo(me, template=lookalikes.template(FACE))
+    activate_cameo(me, template=lookalikes.template(FACE), audience="everyone")
     template, frames = lookalikes.track(FACE)
     draft = make_video(stranger, publish=False)
     shown = cameos.appearances_record(
@@ -345,7 +432,7 @@ def test_the_output_scan_reveals_a_real_match_with_a_good_track(api, me, strange
 
 def test_a_track_below_the_quality_gate_never_reveals(api, me, stranger, make_video, activate_cameo):
     """My own face, but seen in only two sampled frames (half a second): a possible match."""
-    activate_cameo(me, template=lookalikes.template(FACE))
+    activate_cameo(me, template=lookalikes.template(FACE), audience="everyone")
     template, frames = lookalikes.track(FACE, 0.5)
     assert frames < knob("TRACK_MIN_FRAMES") and float(template @ lookalikes.template(FACE)) >= knob(
         "REVEAL_DRAFT_THRESHOLD"
@@ -366,7 +453,7 @@ def test_a_face_as_close_to_someone_else_enrolled_never_reveals(
     twin = make_user("my.twin")
     twins_cameo = activate_cameo(twin, template=lookalikes.twin(FACE))
     draft = video_showing(stranger, make_video)
-    activate_cameo(me, template=lookalikes.template(FACE))
+    activate_cameo(me, template=lookalikes.template(FACE), audience="everyone")
     assert cameos.existing_videos_scan(cameo_id=twins_cameo.pk) == []  # their scan, now that I am enrolled
     template, _ = lookalikes.track(FACE)
     mine, theirs = float(template @ lookalikes.template(FACE)), float(template @ lookalikes.twin(FACE))
@@ -391,7 +478,7 @@ def test_published_videos_have_a_lower_bar_than_drafts(
         "REVEAL_DRAFT_THRESHOLD": score + 0.01,
     }
     draft = video_showing(stranger, make_video)
-    activate_cameo(me, template=lookalikes.template(FACE))
+    activate_cameo(me, template=lookalikes.template(FACE), audience="everyone")
     assert [r["match"] for r in api.get(URL).json()["results"]] == ["possible"]
     feed.video_publish(video=draft)
     with django_capture_on_commit_callbacks(execute=True):
@@ -405,7 +492,7 @@ def test_one_cursor_walks_the_confirmed_videos_then_the_possible_matches(
 ):
     tagged = [make_video(make_user(f"maker{i}"), people=(me,)) for i in range(2)]
     video_showing(stranger, make_video)
-    activate_cameo(me, template=lookalikes.template(LOOKALIKE))
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE), audience="everyone")
     seen, cursor = [], None
     for _ in range(5):
         body = api.get(URL, {"limit": 1, **({"cursor": cursor} if cursor else {})}).json()
@@ -428,7 +515,7 @@ def test_the_migration_takes_back_the_questions_about_matches_no_longer_open(
 
     migration = importlib.import_module("cameos.migrations.0011_withdraw_settled_match_questions")
     answered, still_open = video_showing(stranger, make_video), video_showing(stranger, make_video)
-    activate_cameo(me, template=lookalikes.template(LOOKALIKE))
+    activate_cameo(me, template=lookalikes.template(LOOKALIKE), audience="everyone")
     answered_id, open_id = (Appearance.objects.get(video=v, user=me).pk for v in (answered, still_open))
     Appearance.objects.filter(pk=answered_id).update(match="removed")  # answered before answers withdrew
     gone = Notification.objects.get(data__match_id=answered_id)

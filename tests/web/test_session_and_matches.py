@@ -152,8 +152,10 @@ def test_each_possible_match_shows_the_poster_of_the_authors_video(people: Any, 
     published = app.call("POST", f"/generations/{job['id']}/publish", {"caption": "tram"}, uma_token)
     django(
         app,
-        "from accounts.models import User; from cameos.models import Appearance\n"
+        "from accounts.models import User; from cameos.models import Appearance, Cameo\n"
         f"for handle, video_id in (('vic', {draft['id']}), ('wen', {published['id']})):\n"
+        # Cameos open to everyone: the author is told who a match may be only if the cameo admits them.
+        "    Cameo.objects.create(owner=User.objects.get(handle=handle), audience='everyone')\n"
         "    Appearance.objects.create(video_id=video_id, user=User.objects.get(handle=handle), "
         "source='detected', match='possible', similarity=0.5)",
     )
@@ -186,9 +188,10 @@ def test_the_author_answers_possible_matches_from_notifications(people: Any, app
     django(
         app,
         "from accounts.models import Notification, User; from accounts.services import notify; "
-        "from cameos.models import Appearance\n"
+        "from cameos.models import Appearance, Cameo\n"
         "for handle in ('lia', 'max'):\n"
         "    person = User.objects.get(handle=handle)\n"
+        "    Cameo.objects.create(owner=person, audience='everyone')\n"
         f"    match = Appearance.objects.create(video_id={video['id']}, user=person, source='detected', "
         "match='possible', similarity=0.5)\n"
         "    notify(user_id=User.objects.get(handle='kit').pk, kind=Notification.Kind.APPEARANCE_TO_CONFIRM, "
