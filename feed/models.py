@@ -118,6 +118,11 @@ class VideoPerson(models.Model):
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     published = models.BooleanField(default=False)
     hot_score = models.FloatField(default=0)
+    # Named by handle in the video's `cameos`: someone in it with consent (their cameo was used, or
+    # they were found where their cameo admits the author). False for a face found in someone else's
+    # video that the person never let its author use (a later scan, a confirmed possible match): they
+    # see it and may delete it, but nobody is told it is them.
+    credited = models.BooleanField(default=True, db_default=True)  # a database default: bulk loads leave it out
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["video", "user"], name="feed_videoperson_unique")]

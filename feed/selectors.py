@@ -91,7 +91,8 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 def video_cards(ids: Sequence[int]) -> list[VideoCard]:
     """Cards of the videos with these ids, in the order of `ids` (missing ones left out). Their people
-    leave out an account support deactivated (its handle is found by nothing). `remix_of_id` is the
+    leave out an account support deactivated (its handle is found by nothing) and anyone found in the
+    video without their consent (VideoPerson.credited). `remix_of_id` is the
     source only while it is published: a remix points at no draft or removed video (a 404 to all but
     a few), and names its source once that is published (its remix count counts published remixes).
     `remix_of_author_id` is that source's author (feed.presenters hides the source from whoever is
@@ -108,7 +109,7 @@ def video_cards(ids: Sequence[int]) -> list[VideoCard]:
         "SELECT v.id, v.author_id, u.handle, u.display_name, v.status, v.caption, v.media_key, v.media, v.poster, "
         "v.duration_ms, v.width, v.height, v.like_count, v.comment_count, v.view_count, v.remix_count, "
         f"src.id, src.author_id, v.created_at, v.published_at, (SELECT {people} FROM feed_videoperson vp "
-        "JOIN accounts_user pu ON pu.id = vp.user_id WHERE vp.video_id = v.id AND pu.is_active) "
+        "JOIN accounts_user pu ON pu.id = vp.user_id WHERE vp.video_id = v.id AND vp.credited AND pu.is_active) "
         "FROM feed_video v JOIN accounts_user u ON u.id = v.author_id "
         f"LEFT JOIN feed_video src ON src.id = v.remix_of_id AND src.status = %s WHERE {match}"
     )

@@ -284,14 +284,20 @@ def video_hold_for_people(*, video_id: int) -> Video | None:
     return Video.objects.select_for_update().filter(pk=video_id).first()
 
 
-def video_add_person(*, video: Video, user: User) -> None:
+def video_add_person(*, video: Video, user: User, credited: bool) -> None:
     """Someone more is shown in this video (found later by a scan of existing videos): the apps above
-    are told (video_person_added), so that a draft's job knows whom it shows. Inside a transaction
-    that holds the video (video_hold_for_people)."""
+    are told (video_person_added), so that a draft's job knows whom it shows. `credited`: their
+    handle is in the video's `cameos` (VideoPerson.credited). Inside a transaction that holds the
+    video (video_hold_for_people)."""
     _, created = VideoPerson.objects.get_or_create(
         video=video,
         user=user,
-        defaults={"author_id": video.author_id, "published": video.is_published, "hot_score": video.hot_score},
+        defaults={
+            "author_id": video.author_id,
+            "published": video.is_published,
+            "hot_score": video.hot_score,
+            "credited": credited,
+        },
     )
     if created:
         video_person_added.send(sender=Video, video_id=video.pk, user_id=user.pk)

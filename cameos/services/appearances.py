@@ -120,7 +120,8 @@ def possible_match_decide(*, author: User, match_id: int, confirm: bool) -> Appe
     appearance.save(update_fields=["match"])
     _questions_withdraw(author_id=author.pk, match_ids=[appearance.pk])  # answered: nothing left to ask
     if confirm:
-        feed_services.video_add_person(video=appearance.video, user=appearance.user)
+        credited = _consented(appearance.video, appearance.user_id)
+        feed_services.video_add_person(video=appearance.video, user=appearance.user, credited=credited)
         notify(user_id=appearance.user_id, kind=Notification.Kind.VIDEO_OF_YOU_FOUND, video_ids=[appearance.video_id])
     return appearance
 
@@ -202,7 +203,7 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
                     defaults={"source": Appearance.Source.DETECTED, "similarity": similarity, "match": match},
                 )
                 if sure:
-                    feed_services.video_add_person(video=held, user=owner)
+                    feed_services.video_add_person(video=held, user=owner, credited=_consented(held, owner.pk))
                     # Confirmed by the scan: its author is no longer asked about it.
                     _questions_withdraw(author_id=video.author_id, match_ids=[before.pk] if before else [])
         except IntegrityError:
@@ -228,6 +229,16 @@ def _found_tell(owner: User, revealed: list[int], possible: list[Video]) -> None
             _possible_match_found(video, owner.pk)
         extra = {"possible": len(possible)} if possible else {}
         notify(user_id=owner.pk, kind=Notification.Kind.VIDEO_OF_YOU_FOUND, video_ids=revealed, **extra)
+
+
+def _consented(video: Video, person_id: int) -> bool:
+    """Whether a person found in `video` after it was made is named in its public `cameos`: only when
+    their cameo admits its author (cameos.selectors.admitting: as if the author had tagged them), or
+    it is the author's own. A face scan must not tell everyone who is in a stranger's video; the
+    person sees it in their videos of me all the same."""
+    from cameos.selectors import admitting
+
+    return video.author_id == person_id or person_id in admitting(video.author, [person_id])
 
 
 def _hold_for_revealing(video_id: int, person_id: int) -> Video | None:

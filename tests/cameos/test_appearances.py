@@ -414,10 +414,10 @@ def test_a_video_deleted_while_my_face_is_searched_loses_only_itself(
         gallery.video_faces_put(video.pk, [(template, 0, 900, 4)])
     add_person = feed.video_add_person
 
-    def deleted_meanwhile(*, video, user):  # the author deletes `gone` while the scan is at `kept`
+    def deleted_meanwhile(*, video, user, credited):  # the author deletes `gone` while the scan is at `kept`
         if video.pk == kept.pk:
             feed.video_delete(video=Video.objects.get(pk=gone.pk), by=author)
-        add_person(video=video, user=user)
+        add_person(video=video, user=user, credited=credited)
 
     monkeypatch.setattr(feed, "video_add_person", deleted_meanwhile)
     assert cameos.existing_videos_scan(cameo_id=me.cameo.pk) == [kept.pk]

@@ -121,6 +121,23 @@ def test_a_real_match_above_the_bar_is_listed_with_media_and_deletable(api, me, 
     assert not Video.objects.filter(pk=draft.pk).exists()
 
 
+@pytest.mark.parametrize(("audience", "named"), [("approved", False), ("only_me", False), ("everyone", True)])
+def test_a_face_a_scan_finds_is_named_in_the_public_cameos_only_with_consent(
+    api, anon, me, stranger, make_video, activate_cameo, client_of, audience, named
+):
+    """The scan shows me a published video of me by a stranger; it names me in the video's `cameos`
+    to everyone only if my cameo admits its author, as if they had tagged me."""
+    video = video_showing(stranger, make_video, publish=True)
+    activate_cameo(me, template=lookalikes.template(FACE), audience=audience)
+
+    assert [r["video"]["id"] for r in api.get(URL).json()["results"]] == [video.pk]  # mine to see and delete
+    for client in (anon, client_of(stranger), api):
+        assert client.get(f"/api/v1/videos/{video.pk}").json()["cameos"] == ([me.handle] if named else [])
+    assert client_of(stranger).get(f"/api/v1/users/{stranger.handle}/videos").json()["results"][0]["cameos"] == (
+        [me.handle] if named else []
+    )
+
+
 def test_the_author_confirms_a_possible_match(api, me, stranger, make_video, activate_cameo, client_of):
     draft = video_showing(stranger, make_video)
     activate_cameo(me, template=lookalikes.template(LOOKALIKE), audience="everyone")
