@@ -16,13 +16,18 @@ from feed.signals import (
     videos_changing,
     videos_deleting,
 )
-from generation import presenters, services
-from moderation.signals import consent_withdrawn
+from generation import presenters, selectors, services
+from moderation.signals import consent_withdrawn, drafts_pending
 
 
 @receiver(consent_withdrawn, dispatch_uid="generation.consent_withdrawn")
 def stop_jobs(sender: Any, owner_id: int, author_ids: Any, reason: str, **kwargs: Any) -> None:
     services.jobs_recheck(owner_id=owner_id, author_ids=author_ids, reason=reason)
+
+
+@receiver(drafts_pending, dispatch_uid="generation.drafts_pending")
+def oldest_unfinished_job(sender: Any, **kwargs: Any) -> Any:
+    return selectors.oldest_unfinished_job_created_at()
 
 
 @receiver(restrictions_added, dispatch_uid="generation.restrictions_added")

@@ -46,6 +46,7 @@ from moderation.services import audit, audit_decision
 Status = GenerationJob.Status
 ENDED = (Status.PUBLISHED, Status.BLOCKED, Status.FAILED, Status.CANCELLED)
 WITHDRAWN = "Someone in this video no longer allows it."
+TAKEN_DOWN = "This video was taken down."
 # The error codes of jobs that failed for the system's reasons (the backend, a bug in the worker):
 # their author is told to try again, and they do not count against the daily quota.
 SYSTEM_FAILURES = ("backend_error", "generation_failed")
@@ -627,6 +628,20 @@ def _job_finish(job_id: Any, *, stored: dict[str, str], **rendered: Unpack[Rende
         )
         _discard_image(job)
         return None
+    if takedowns.draft_taken_down(tracks=rendered["faces"], since=job.created_at, job_id=job.pk):
+        # It shows the face of a takedown request confirmed while it was generating: as its draft would
+        # have gone had it been stored before (feed.services.video_remove, job_draft_gone).
+        _move(
+            job_id,
+            [Status.SCANNING],
+            Status.BLOCKED,
+            error_code="video_removed",
+            error=TAKEN_DOWN,
+            finished_at=timezone.now(),
+            lease_until=None,
+        )
+        _discard_image(job)
+        return None
     video = feed_services.video_create(
         author=job.author,
         stored=stored,
@@ -1097,7 +1112,7 @@ def job_draft_gone(*, video_id: int, by_id: int | None, taken_down: bool = False
     if job is None:
         return  # none, or it ended already (cancelled, blocked, published)
     if taken_down:
-        code, reason = "video_removed", "This video was taken down."
+        code, reason = "video_removed", TAKEN_DOWN
     elif by_id == job.author_id:
         _move(job.pk, [Status.READY], Status.CANCELLED, finished_at=timezone.now(), lease_until=None)
         return

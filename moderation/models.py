@@ -202,7 +202,8 @@ class TakedownChallenge(models.Model):
 class TakedownRequest(models.Model):
     """A person asks for every video of their face to be taken down (US TAKE IT DOWN Act): a verified
     selfie, a tracking number, matching videos hidden at once, a reviewer's decision within 48 hours.
-    The selfie and its template are deleted when the request closes."""
+    The selfie and its template are deleted when the request closes (a confirmed one's template once no
+    job under way at the confirmation can still store a draft: moderation.takedowns.templates_expire)."""
 
     class Status(models.TextChoices):
         VERIFYING = "verifying"  # the selfie waits for the worker
@@ -223,7 +224,8 @@ class TakedownRequest(models.Model):
     reason_code = models.CharField(max_length=40, blank=True)
     reason = models.CharField(max_length=300, blank=True)
     # Biometric data: the selfie (private storage) until verification has made its template, and the
-    # template while the request waits for review (moderation.takedowns.published_hold).
+    # template while the request waits for review (moderation.takedowns.published_hold) and, once
+    # confirmed, until every job under way then has ended (draft_taken_down, templates_expire).
     upload_name = models.CharField(max_length=200, blank=True)
     template = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     videos_hidden = models.PositiveIntegerField(default=0)

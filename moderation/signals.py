@@ -7,3 +7,8 @@ from django.dispatch import Signal
 # must be checked again and stopped (status `blocked`) if the gate now refuses it. Args: owner_id,
 # author_ids, reason.
 consent_withdrawn = Signal()
+
+# Asked by the takedown sweep (moderation.takedowns.templates_expire) before it erases the template of
+# a confirmed request: when the oldest job that may still store a draft (not ended, no draft yet) was
+# created. Each receiver answers a datetime, or None when it has no such job.
+drafts_pending = Signal()

@@ -17,7 +17,9 @@ to be taken down (DESIGN.md §1.6; the US TAKE IT DOWN Act).
    (their authors told).
 
 The selfie video is deleted once verification has made its template (or the request closes); the
-template, when the request closes. The person sees the status and two counts
+template, when the request closes, or, for a confirmed one, once every job that was under way at the
+confirmation has ended (`templates_expire`: until then a draft of the face such a job stores is refused,
+`draft_taken_down`). The person sees the status and two counts
 (`GET /api/v1/takedowns/{tracking}`), never anything about anyone else, and is mailed the same at each
 change of status (`requester_mail`, moderation.tasks.mail_takedown_requester).
 """
@@ -42,7 +44,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import mail_admins, send_mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.http.request import validate_host
 from django.urls import reverse
@@ -63,6 +65,7 @@ from feed.models import Video, VideoPerson
 from moderation.conf import conf
 from moderation.models import AuditEvent, TakedownChallenge, TakedownMatch, TakedownRequest
 from moderation.services import audit
+from moderation.signals import drafts_pending
 
 logger = logging.getLogger(__name__)
 Status = TakedownRequest.Status
@@ -194,15 +197,16 @@ def _tell_requester(request_id: int) -> None:
 
 
 def _close(request: TakedownRequest, status: str, *, code: str = "", reason: str = "", **fields: Any) -> None:
-    """The request ends: the selfie (if still kept) and its template are deleted, and the requester is
-    mailed the outcome after the commit."""
+    """The request ends: the selfie (if still kept) and its template are deleted (a confirmed request's
+    template a little later: templates_expire), and the requester is mailed the outcome after the
+    commit."""
     TakedownRequest.objects.filter(pk=request.pk).update(
         status=status,
         reason_code=code,
         reason=reason[:300],
         upload_name="",
-        template=None,
         closed_at=timezone.now(),
+        **({} if status == Status.REMOVED else {"template": None}),
         **fields,
     )
     delete_after_commit([request.upload_name] if request.upload_name else [])
@@ -411,6 +415,48 @@ def published_hold(*, video: Video) -> int:
     return len(held) + len(found)
 
 
+def draft_taken_down(*, tracks: list[Any], since: dt.datetime, job_id: Any) -> bool:
+    """Whether a draft a job is storing now (generation's scanning → ready, in its transaction, before
+    the video exists) shows, surely (the bar a confirmation removes a draft at), the face of a request
+    confirmed after the job was created (`since`): a job still generating at the confirmation, whose
+    draft neither of the confirmation's searches could see. Then nothing of it is to be stored, and
+    the request's audit log says so. A request waiting for review changes nothing here (its
+    confirmation's second search finds the draft). `tracks`: the draft's face tracks, as
+    cameos.services.video_faces_record takes them.
+
+    Every request still holding a template is held FOR KEY SHARE (PostgreSQL, in id order), which
+    only a decision (FOR UPDATE) waits for and is waited for by: a confirmation committed first is
+    seen here; one that comes after waits for this draft and then finds it (_confirm_late). Drafts
+    stored at once do not wait for each other."""
+    if not tracks:
+        return False
+    held = TakedownRequest.objects.filter(template__isnull=False)
+    if connection.vendor == "postgresql":  # SQLite has no row locks: its write lock serialises them
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {TakedownRequest._meta.db_table} WHERE template IS NOT NULL"  # noqa: S608
+                " ORDER BY id FOR KEY SHARE"
+            )
+            held = TakedownRequest.objects.filter(pk__in=[row[0] for row in cursor.fetchall()])
+    confirmed = held.filter(status=Status.REMOVED, closed_at__gt=since, template__isnull=False)
+    faces = np.stack([np.asarray(t[0], dtype=np.float32).reshape(-1) for t in tracks])
+    faces /= np.maximum(np.linalg.norm(faces, axis=1, keepdims=True), 1e-12)
+    bar = max(cameos_conf().reveal_published_threshold, cameos_conf().reveal_draft_threshold)
+    for request_id, template in confirmed.order_by("pk").values_list("pk", "template"):
+        probe = np.asarray(template, dtype=np.float32)
+        similarity = float(np.max(faces @ (probe / (np.linalg.norm(probe) or 1.0))))
+        if similarity >= bar:
+            audit(
+                AuditEvent.Kind.TAKEDOWN,
+                object_type="takedown",
+                object_id=request_id,
+                outcome="draft_refused",
+                job=str(job_id),  # generating when the request was confirmed: nothing of it was stored
+            )
+            return True
+    return False
+
+
 def _open(request_id: int) -> TakedownRequest:
     request = TakedownRequest.objects.select_for_update().filter(pk=request_id).first()
     if request is None:
@@ -565,6 +611,26 @@ def requests_expire(*, older_than: dt.timedelta | None = None) -> int:
         with transaction.atomic():
             _close(request, Status.REJECTED, code="expired", reason="We could not check this request in time.")
     return len(stale)
+
+
+# A job whose submit was being stored while a request was confirmed (a transaction of a moment) is
+# stored, and seen unfinished by templates_expire, well within this.
+TEMPLATE_GRACE = dt.timedelta(minutes=5)
+
+
+def templates_expire() -> int:
+    """Erase the templates of confirmed requests that no job can need any more (draft_taken_down):
+    those confirmed before every job that may still store a draft was created (generation answers
+    drafts_pending: the oldest job not ended and without its draft), and over TEMPLATE_GRACE ago.
+    With no job under way, a few minutes after the confirmation; else once those jobs have ended
+    (ready, blocked, failed: a job whose worker dies each time fails after MAX_ATTEMPTS, one whose
+    message is lost is sent again). How many were erased."""
+    cutoff: dt.datetime = timezone.now() - TEMPLATE_GRACE
+    for _, oldest in drafts_pending.send(sender=TakedownRequest):
+        if isinstance(oldest, dt.datetime):
+            cutoff = min(cutoff, oldest)
+    kept = TakedownRequest.objects.filter(status=Status.REMOVED, template__isnull=False, closed_at__lt=cutoff)
+    return kept.update(template=None)
 
 
 def challenges_expire(*, older_than: dt.timedelta = dt.timedelta(hours=1)) -> int:
@@ -738,7 +804,9 @@ def requester_mail(*, request_id: int) -> bool:
     mailed; a send that fails rolls the mark back for the task's retry. (A worker killed after the mail
     server took the mail but before the commit may send it again.)"""
     with transaction.atomic():
-        request = TakedownRequest.objects.select_for_update().filter(pk=request_id).first()
+        # FOR NO KEY UPDATE: another mail task and a decision wait for it, but not a draft being stored
+        # (draft_taken_down's FOR KEY SHARE), which would otherwise wait for the mail server.
+        request = TakedownRequest.objects.select_for_update(no_key=True).filter(pk=request_id).first()
         if request is None or request.status in (Status.VERIFYING, request.mailed_status):
             return False
         # The mark, conditional: it also holds the row where select_for_update does not (SQLite).

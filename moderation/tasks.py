@@ -27,10 +27,12 @@ def verify_takedown(request_id: int) -> str | None:
 @shared_task(name="moderation.expire_takedowns", acks_late=True, soft_time_limit=50, time_limit=60)
 def expire_takedowns() -> int:
     """Requests stuck in `verifying` closed (returns how many), challenges that expired unanswered
-    deleted, requests past their due time flagged to operators (once each)."""
+    deleted, requests past their due time flagged to operators (once each), the templates of
+    confirmed requests that no job under way can need any more erased."""
     from moderation import takedowns
 
     takedowns.challenges_expire()
+    takedowns.templates_expire()
     takedowns.requests_overdue()
     return takedowns.requests_expire()
 

@@ -1,7 +1,9 @@
 """A takedown dismissed while another request for the same video is being verified never publishes
 the video again behind the second request's back: the dismissal waits for the verification's match,
-then leaves the video hidden for it. Two threads, each with its own database connection, against
-committed data (PostgreSQL when DATABASE_URL says so; SQLite's transactions take turns anyway)."""
+then leaves the video hidden for it. A draft of the face stored while the request is confirmed goes
+with it: the confirmation waits for the draft, then finds it. Two threads, each with its own database
+connection, against committed data (PostgreSQL when DATABASE_URL says so; SQLite's transactions take
+turns anyway)."""
 
 from __future__ import annotations
 
@@ -13,11 +15,15 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
 from cameos import services as cameos
+from feed.models import Video
+from generation import services as gen_services
+from generation.models import GenerationJob
 from moderation import takedowns
 from moderation.models import TakedownMatch, TakedownRequest
 from tests import synthetic_faces as faces
 from tests.cameos import videos
 from tests.generation.test_publish_race import in_thread
+from tests.media import rendered
 from tests.moderation.test_takedowns import challenge, submit
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -73,3 +79,58 @@ def test_a_dismissal_while_another_request_is_verified_leaves_the_video_hidden_f
     takedowns.request_dismiss(request_id=second.pk, reviewer=reviewer)
     video.refresh_from_db()
     assert video.status == "published"
+
+
+def test_a_draft_of_her_stored_while_her_request_is_confirmed_goes_with_it(
+    anon, make_user, make_video, settings, monkeypatch
+):
+    """A job stores its draft of her while her request is confirmed: the draft's check of the requests
+    (still waiting for review: nothing to refuse) holds them until its transaction ends, so the
+    confirmation waits for the draft and its search after the commit finds and removes it. Unheld, the
+    confirmation decided, committed and searched again while the draft was uncommitted, so nothing
+    saw it; stored a moment later, it could be published."""
+    published = make_video(make_user("uploader"))
+    cameos.video_faces_record(video_id=published.pk, tracks=[(faces.template("astronaut"), 0, 900, 8)])
+    tracking = submit(anon, videos.video(), challenge(anon)).json()["tracking"]
+    request = TakedownRequest.objects.get(tracking=tracking)
+    assert request.status == "hidden"
+    job = GenerationJob.objects.create(
+        author=published.author, prompt="a walk on the beach", duration_s=2, seed=3, status="scanning"
+    )
+
+    reviewer = make_user("reviewer")
+    paused, go_on = threading.Event(), threading.Event()
+    real_check = takedowns.draft_taken_down
+
+    def check_then_pause(**kwargs: Any) -> bool:  # the draft is then created, in the same transaction
+        refused = real_check(**kwargs)
+        paused.set()
+        go_on.wait(timeout=30)
+        return refused
+
+    monkeypatch.setattr(takedowns, "draft_taken_down", check_then_pause)
+    errors: list[Any] = []
+    stored: dict[str, Any] = {}
+    her = [(faces.template("astronaut"), 0, 900, 8)]
+    finishing = in_thread(
+        lambda: stored.update(draft=gen_services.job_finish(job.pk, **rendered(faces=her, decision={"allowed": True}))),
+        name="finish",
+        errors=errors,
+    )
+    assert paused.wait(timeout=120)
+    confirming = in_thread(
+        lambda: takedowns.request_confirm(request_id=request.pk, reviewer=reviewer), name="confirm", errors=errors
+    )
+    confirming.join(timeout=PAUSE_S)
+    go_on.set()
+    finishing.join(timeout=60)
+    confirming.join(timeout=60)
+    assert not finishing.is_alive() and not confirming.is_alive() and errors == []
+
+    draft = stored["draft"]
+    assert draft is not None  # stored while the request waited for review, then removed with it
+    assert not Video.objects.filter(pk__in=[published.pk, draft.pk]).exists()
+    assert not default_storage.exists(draft.media.name)
+    job.refresh_from_db()
+    assert (job.status, job.error_code) == ("blocked", "video_removed")
+    assert TakedownRequest.objects.get(pk=request.pk).status == "removed"

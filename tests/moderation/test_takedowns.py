@@ -8,6 +8,7 @@ photo acting out the challenge (tests/synthetic_faces.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ import numpy as np
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts.models import Notification
 from cameos import services as cameos
@@ -22,11 +24,14 @@ from cameos.models import VideoFace
 from feed import services as feed_services
 from feed.fingerprints import Fingerprint
 from feed.models import RemovedFingerprint, Video
+from generation import services as gen_services
 from generation.models import GenerationJob
 from moderation import takedowns
 from moderation.models import AuditEvent, TakedownChallenge, TakedownRequest
+from moderation.tasks import expire_takedowns
 from tests import synthetic_faces as faces
 from tests.cameos import videos
+from tests.media import rendered
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/takedowns"
@@ -100,7 +105,8 @@ def test_a_person_without_an_account_takes_down_a_published_video_of_their_face(
     with django_capture_on_commit_callbacks(execute=True):  # files go after the commit
         takedowns.request_confirm(request_id=request.pk, reviewer=reviewer)
 
-    # Removed everywhere: rows, files, face index rows; the draft too; the template deleted.
+    # Removed everywhere: rows, files, face index rows; the draft too; the template deleted a few
+    # minutes later (test_a_confirmed_requests_template_is_kept_until_no_job_under_way_can_need_it).
     assert not Video.objects.filter(pk__in=[published_of_her.pk, draft.pk]).exists()
     assert not VideoFace.objects.filter(video_id__in=[published_of_her.pk, draft.pk]).exists()
     assert not default_storage.exists(media) and selfies(settings) == []
@@ -108,7 +114,7 @@ def test_a_person_without_an_account_takes_down_a_published_video_of_their_face(
     status = anon.get(f"{URL}/{tracking}").json()
     assert (status["status"], status["videos_hidden"], status["videos_removed"]) == ("removed", 1, 1)  # no draft
     request.refresh_from_db()
-    assert request.template is None and request.closed_at is not None and request.reviewer == reviewer
+    assert request.closed_at is not None and request.reviewer == reviewer
     assert AuditEvent.objects.filter(kind="takedown", object_id=str(request.pk)).count() == 2
 
 
@@ -393,6 +399,93 @@ def test_a_draft_of_her_stored_while_the_confirmation_searches_goes_with_the_con
     assert (refused.status_code, refused.json()["error"]) == (409, "not_ready")
     body = anon.get(f"{URL}/{tracking}").json()
     assert (body["status"], body["videos_hidden"], body["videos_removed"]) == ("removed", 1, 1)  # no draft counted
+
+
+def files_under(root: Path) -> set[Path]:
+    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+def test_a_draft_of_her_a_job_generating_at_the_confirmation_stores_later_is_refused(
+    anon, client_of, published_of_her, make_user, settings, django_capture_on_commit_callbacks
+):
+    """A job still generating when the request is confirmed stores its draft of her after both of the
+    confirmation's searches: it ends blocked `video_removed` and nothing of it is stored; before, the
+    draft was kept (the template gone with the request, nothing found it) and could be published. A
+    job submitted after the confirmation is not the request's business: the normal rules apply."""
+    author = published_of_her.author
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    request = TakedownRequest.objects.get(tracking=tracking)
+    generating = GenerationJob.objects.create(
+        author=author, prompt="a walk on the beach", duration_s=2, seed=3, status="scanning"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        takedowns.request_confirm(request_id=request.pk, reviewer=make_user("reviewer"))
+    assert not Video.objects.filter(author=author).exists()
+    afterwards = GenerationJob.objects.create(
+        author=author, prompt="a walk on the beach", duration_s=2, seed=4, status="scanning"
+    )
+    her = [(faces.template("astronaut"), 0, 900, 8)]
+    media = Path(settings.MEDIA_ROOT) / "videos"
+    before = files_under(media)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refused = gen_services.job_finish(generating.pk, **rendered(faces=her, decision={"allowed": True}))
+    assert refused is None
+    assert not Video.objects.filter(author=author).exists() and files_under(media) == before
+    api = client_of(author)
+    body = api.get(f"/api/v1/generations/{generating.pk}").json()
+    assert (body["status"], body["error"]["code"]) == ("blocked", "video_removed")
+    published = api.post(f"/api/v1/generations/{generating.pk}/publish", {}, format="json")
+    assert (published.status_code, published.json()["error"]) == (409, "not_ready")
+    assert AuditEvent.objects.filter(kind="takedown", object_id=str(request.pk), data__outcome="draft_refused").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = gen_services.job_finish(afterwards.pk, **rendered(faces=her, decision={"allowed": True}))
+    assert draft is not None and Video.objects.filter(pk=draft.pk, status="draft").exists()
+    assert api.get(f"/api/v1/generations/{afterwards.pk}").json()["status"] == "ready"
+    body = anon.get(f"{URL}/{tracking}").json()
+    assert (body["status"], body["videos_removed"]) == ("removed", 1)
+
+
+def test_a_confirmed_requests_template_is_kept_until_no_job_under_way_can_need_it(
+    anon, published_of_her, make_user, django_capture_on_commit_callbacks
+):
+    """The template of a confirmed request is kept past the confirmation while a job created before it
+    may still store a draft (a few minutes at least), then erased by the periodic sweep
+    (moderation.expire_takedowns); one waiting for review keeps its template."""
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    request = TakedownRequest.objects.get(tracking=tracking)
+    other = submit(
+        anon,
+        videos.video(),
+        challenge(anon),
+        email="her.sister@example.org",
+        capture=django_capture_on_commit_callbacks,
+    ).json()["tracking"]
+    pending = TakedownRequest.objects.get(tracking=other)  # another request, waiting for review
+    generating = GenerationJob.objects.create(
+        author=published_of_her.author, prompt="a walk on the beach", duration_s=2, seed=3, status="scanning"
+    )
+    takedowns.request_confirm(request_id=request.pk, reviewer=make_user("reviewer"))
+
+    expire_takedowns()  # just confirmed
+    assert TakedownRequest.objects.get(pk=request.pk).template is not None
+    # Ten minutes on: the job is still generating.
+    earlier = timezone.now() - dt.timedelta(minutes=10)
+    GenerationJob.objects.filter(pk=generating.pk).update(created_at=earlier - dt.timedelta(seconds=1))
+    TakedownRequest.objects.filter(pk=request.pk).update(closed_at=earlier)
+    expire_takedowns()
+    assert TakedownRequest.objects.get(pk=request.pk).template is not None
+    # It ends (here: its draft of her refused); the next sweep erases the template.
+    gen_services.job_finish(generating.pk, **rendered(faces=[(faces.template("astronaut"), 0, 900, 8)]))
+    assert GenerationJob.objects.get(pk=generating.pk).status == "blocked"
+    expire_takedowns()
+    assert TakedownRequest.objects.get(pk=request.pk).template is None
+    assert TakedownRequest.objects.get(pk=pending.pk).template is not None
 
 
 @pytest.mark.parametrize(
