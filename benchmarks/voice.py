@@ -12,7 +12,8 @@ Speech comes from piper's joe voice (a pinned package) and from espeak-ng voices
   digits accepted (and with one digit said twice), wrong digits and non-digit sentences rejected,
   over random digit strings × voices;
 - time: the voice part alone (read the sound track, digits, template) and a whole verification
-  (frames, head poses, voice) of a test enrollment video with the digits muxed in.
+  (frames, head poses, voice) of a test enrollment video with the digits muxed in; and on the
+  request path, the upload check and the sound check the voice step adds, side by side.
 """
 
 from __future__ import annotations
@@ -241,6 +242,33 @@ def timing(runs: int) -> None:
         ("whole, with the voice step", whole_s),
     ):
         print(f"{name}: median {statistics.median(values):.0f} ms, p99 {pct(values, 0.99):.0f} ms")
+    upload_timing(data, runs)
+
+
+def upload_timing(data: bytes, runs: int) -> None:
+    """The request path of an enrollment upload with the voice step, side by side in one loop: the
+    upload check every upload has (check_upload: headers, 3 frames under caps) and the sound check
+    the voice step adds (check_sound: the sound track read under the same caps, silence refused)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cameos.services.enrollment import check_sound, check_upload
+
+    upload = SimpleUploadedFile("selfie.mp4", data, content_type="video/mp4")
+    check_upload(upload)  # warm: codecs and imports
+    check_sound(upload)
+    checks, sounds = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        check_upload(upload)
+        middle = time.perf_counter()
+        check_sound(upload)
+        end = time.perf_counter()
+        checks.append((middle - start) * 1000)
+        sounds.append((end - middle) * 1000)
+    for name, values in (("upload check (check_upload)", checks), ("sound check added (check_sound)", sounds)):
+        print(f"request, {name}: median {statistics.median(values):.1f} ms, p99 {pct(values, 0.99):.1f} ms")
+    ratio = statistics.median(sounds) / statistics.median(checks)
+    print(f"request: the sound check adds {ratio:.2f}x the upload check")
 
 
 def main() -> None:
