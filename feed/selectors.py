@@ -200,9 +200,10 @@ def people_in(video_id: int) -> list[int]:
 def unpublished_showing(person_id: int, authors: Iterable[int] | None = None) -> QuerySet[Video]:
     """Drafts that show `person_id`, of these authors (all when None): what a withdrawal of consent
     must stop before they can be published."""
-    videos = Video.objects.filter(
-        status=Video.Status.DRAFT, pk__in=VideoPerson.objects.filter(user_id=person_id).values("video_id")
-    )
+    # published=False: a draft's person rows always say so, and the filter lets the planner read them
+    # from the partial index of drafts' person rows (feed_videoperson_user_draft), not every row of the person.
+    showing = VideoPerson.objects.filter(user_id=person_id, published=False).values("video_id")
+    videos = Video.objects.filter(status=Video.Status.DRAFT, pk__in=showing)
     return videos if authors is None else videos.filter(author_id__in=list(authors))
 
 
