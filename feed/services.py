@@ -55,6 +55,12 @@ class AuthorDeactivated(ApplicationError):
     default_detail = "This account is deactivated: nothing of it can be published."
 
 
+class EngagerDeactivated(ApplicationError):
+    status_code = 403
+    code = "account_deactivated"
+    default_detail = "This account is deactivated: it can no longer like or comment."
+
+
 class CopyOfRemovedVideo(ApplicationError):
     status_code = 409
     code = "copy_of_removed_video"
@@ -621,6 +627,10 @@ def _engager_held(user: User, *, author_id: int | None = None) -> None:
     block's order (people, then what it deletes, then the videos' counts), so neither deadlocks."""
     if user.pk not in people_keep([user.pk], against_blocks=True):
         raise NotFound("Your account no longer exists.")
+    # Deactivation changes the held row too, so it committed before or waits: a like or comment sent
+    # as support deactivated the account would be counted while hidden, and counted again on reactivation.
+    if not User.objects.filter(pk=user.pk, is_active=True).exists():
+        raise EngagerDeactivated
     if author_id is not None and author_id != user.pk and relation_between(user.pk, author_id).blocked_either_way:
         raise NotFound("This video does not exist.")
 

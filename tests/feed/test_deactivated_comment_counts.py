@@ -74,3 +74,27 @@ def test_the_migration_uncounts_the_comments_of_accounts_deactivated_before(anon
     assert shown(anon, video) == (1, 1)
     accounts.user_active_set(user=other, active=True)
     assert shown(anon, video) == (3, 3)
+
+
+def test_a_like_or_comment_sent_as_support_deactivates_the_account_is_refused(anon, me, make_user, make_video):
+    """The request signed in while the account was open, and the deactivation committed before its
+    write: written, the comment was counted while the list hid it, and counted again on reactivation."""
+    from core.exceptions import ApplicationError
+    from feed.models import Comment, Like
+
+    troll = make_user("the.troll")
+    video = make_video(me)
+    signed_in = User.objects.get(pk=troll.pk)  # as the request's authentication read it
+    accounts.user_active_set(user=troll, active=False)
+
+    for write in (
+        lambda: services.comment_create(author=signed_in, video=video, text="hi"),
+        lambda: services.like_create(user=signed_in, video=video),
+    ):
+        with pytest.raises(ApplicationError) as refused:
+            write()
+        assert (refused.value.status_code, refused.value.code) == (403, "account_deactivated")
+    assert not Comment.objects.exists() and not Like.objects.exists()
+    accounts.user_active_set(user=troll, active=True)
+    assert shown(anon, video) == (0, 0)
+    assert anon.get(f"/api/v1/videos/{video.pk}").json()["counts"]["likes"] == 0
