@@ -156,7 +156,10 @@ def _remixes_count(remixes: QuerySet[Video], sign: int) -> None:
 
 def _bump_each(deltas: dict[int, int], counter: str) -> None:
     """Add to each video's `counter` its own delta: one update per distinct delta (_bump), not one per
-    video."""
+    video. The videos are locked in id order first: updated group by group, two such changes (two
+    deactivations, a deactivation and a block) could each take one video of the other's and wait."""
+    if len(set(deltas.values())) > 1:
+        list(Video.objects.select_for_update(no_key=True).filter(pk__in=sorted(deltas)).order_by("pk").values("pk"))
     for delta in sorted(set(deltas.values())):
         _bump(sorted(v for v, d in deltas.items() if d == delta), **{counter: delta})
 
