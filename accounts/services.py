@@ -392,15 +392,12 @@ def follow_delete(*, follower: User, followee: User) -> None:
 def block_create(*, blocker: User, blocked: User, delete_videos: bool = False) -> None:
     """Block `blocked`: follows both ways end, and every consent rule treats them as strangers and
     worse (user_blocked lets cameos and generation cascade). Idempotent. `delete_videos`: their
-    published videos that show the blocker go too (the receivers do it). Someone who blocked the
-    blocker is nobody to them (404, as follow_create), unless the blocker blocked them first: that
-    block is theirs to keep, and they know the person from their blocks list."""
+    published videos that show the blocker go too (the receivers do it)."""
     if blocker.pk == blocked.pk:
         raise InvalidInput({"handle": ["You cannot block yourself."]}, detail="You cannot block yourself.")
     deleting = (blocker.pk, blocked.pk) if delete_videos else None  # their videos of me (the receivers)
     if blocked.pk not in people_hold(user_ids=[blocker.pk, blocked.pk], deleting_videos_of=deleting):
         raise NotFound("No one has this handle.")  # erased while the hold waited
-    _not_hidden_by_their_block(blocker, blocked)
     _, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
     Follow.objects.filter(follower=blocker, followee=blocked).delete()
     Follow.objects.filter(follower=blocked, followee=blocker).delete()
@@ -409,17 +406,7 @@ def block_create(*, blocker: User, blocked: User, delete_videos: bool = False) -
 
 
 def block_delete(*, blocker: User, blocked: User) -> None:
-    """Idempotent; 404 for someone who blocked the blocker, as block_create."""
-    _not_hidden_by_their_block(blocker, blocked)
     Block.objects.filter(blocker=blocker, blocked=blocked).delete()
-
-
-def _not_hidden_by_their_block(me: User, them: User) -> None:
-    """Blocking or unblocking someone who blocked me (and whom I have not blocked) answers as for a
-    handle nobody has: a 204 there, where their profile is a 404, told me they blocked me."""
-    relation = relation_between(me.pk, them.pk)
-    if relation.blocked_by_them and not relation.blocked_by_me:
-        raise NotFound("No one has this handle.")
 
 
 def notify(*, user_id: int, kind: str, about: int | None = None, **data: Any) -> None:

@@ -37,8 +37,10 @@ def test_remix_of_is_null_for_a_viewer_in_a_block_with_the_source_author(
     services.like_create(user=bystander, video=remix)  # engaged with: rising, in trending
     for viewer in (me, bystander):
         accounts_services.follow_create(follower=viewer, followee=remixer)
-    blocker, blocked = (me, other) if who_blocks.startswith("I") else (other, me)
-    accounts_services.block_create(blocker=blocker, blocked=blocked)
+    if who_blocks.startswith("I"):
+        accounts_services.block_create(blocker=me, blocked=other)
+    else:
+        accounts_services.block_create(blocker=other, blocked=me)
 
     assert client_of(me).get(f"/api/v1/videos/{source.pk}").status_code == 404
     mine = remix_of_everywhere(client_of(me), remix, "the.remixer")
@@ -47,7 +49,8 @@ def test_remix_of_is_null_for_a_viewer_in_a_block_with_the_source_author(
     theirs = remix_of_everywhere(client_of(bystander), remix, "the.remixer")
     assert theirs == {"video": source.pk, **{w: [source.pk] for w in theirs if w != "video"}}
 
-    accounts_services.block_delete(blocker=blocker, blocked=blocked)
+    accounts_services.block_delete(blocker=me, blocked=other)
+    accounts_services.block_delete(blocker=other, blocked=me)
     again = remix_of_everywhere(client_of(me), remix, "the.remixer")
     assert again == {"video": source.pk, **{w: [source.pk] for w in again if w != "video"}}
 

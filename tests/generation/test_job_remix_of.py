@@ -30,12 +30,15 @@ def test_a_jobs_remix_of_is_null_once_the_source_is_a_404_to_its_author(api, me,
     job = remix(api, source)
     assert remix_of(api, job) == (source.pk, [source.pk])
 
-    blocker, blocked = (me, other) if who_blocks.startswith("I") else (other, me)
-    accounts_services.block_create(blocker=blocker, blocked=blocked)
+    if who_blocks.startswith("I"):
+        accounts_services.block_create(blocker=me, blocked=other)
+    else:
+        accounts_services.block_create(blocker=other, blocked=me)
     assert api.get(f"/api/v1/videos/{source.pk}").status_code == 404
     assert remix_of(api, job) == (None, [None])
 
-    accounts_services.block_delete(blocker=blocker, blocked=blocked)
+    accounts_services.block_delete(blocker=me, blocked=other)
+    accounts_services.block_delete(blocker=other, blocked=me)
     assert remix_of(api, job) == (source.pk, [source.pk])
 
 
