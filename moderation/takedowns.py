@@ -500,7 +500,7 @@ def _confirm(*, request_id: int, reviewer: User, since: dict[int, tuple[str, flo
 
 
 @transaction.atomic
-def _confirm_late(*, request_id: int, reviewer: User, since: dict[int, tuple[str, float]]) -> TakedownRequest:
+def _confirm_late(*, request_id: int, reviewer: User | None, since: dict[int, tuple[str, float]]) -> TakedownRequest:
     """After a confirmation commits: the videos of the face that its search, made before its
     transaction, could not see (a draft that a job stored in between, which nothing would have found
     once the template went with the request) are matched on the request and removed as its others
@@ -519,7 +519,7 @@ def _confirm_late(*, request_id: int, reviewer: User, since: dict[int, tuple[str
     if added:
         audit(
             AuditEvent.Kind.TAKEDOWN,
-            actor_id=reviewer.pk,
+            actor_id=reviewer.pk if reviewer is not None else None,  # None: a reviewer since erased
             object_type="takedown",
             object_id=request.pk,
             outcome=str(Status.REMOVED),
@@ -624,13 +624,24 @@ def templates_expire() -> int:
     drafts_pending: the oldest job not ended and without its draft), and over TEMPLATE_GRACE ago.
     With no job under way, a few minutes after the confirmation; else once those jobs have ended
     (ready, blocked, failed: a job whose worker dies each time fails after MAX_ATTEMPTS, one whose
-    message is lost is sent again). How many were erased."""
+    message is lost is sent again). Before a template goes, the face index is searched with it a last
+    time and what the confirmation missed is removed as it would have (_confirm_late): its own search
+    after the commit may have failed (the reviewer then saw an error) and is not run again. How many
+    were erased."""
     cutoff: dt.datetime = timezone.now() - TEMPLATE_GRACE
     for _, oldest in drafts_pending.send(sender=TakedownRequest):
         if isinstance(oldest, dt.datetime):
             cutoff = min(cutoff, oldest)
     kept = TakedownRequest.objects.filter(status=Status.REMOVED, template__isnull=False, closed_at__lt=cutoff)
-    return kept.update(template=None)
+    erased = 0
+    for request in kept.select_related("reviewer").order_by("pk"):
+        _confirm_late(
+            request_id=request.pk,
+            reviewer=request.reviewer,
+            since=_matches(np.asarray(request.template, dtype=np.float32)),
+        )
+        erased += TakedownRequest.objects.filter(pk=request.pk, template__isnull=False).update(template=None)
+    return erased
 
 
 def challenges_expire(*, older_than: dt.timedelta = dt.timedelta(hours=1)) -> int:

@@ -401,6 +401,45 @@ def test_a_draft_of_her_stored_while_the_confirmation_searches_goes_with_the_con
     assert (body["status"], body["videos_hidden"], body["videos_removed"]) == ("removed", 1, 1)  # no draft counted
 
 
+def test_a_draft_the_failed_second_search_missed_goes_before_the_template_is_erased(
+    anon, make_user, published_of_her, make_video, django_capture_on_commit_callbacks, monkeypatch
+):
+    """The confirmation committed, then its search after the commit failed (the reviewer saw an
+    error; nothing runs it again): a draft of her stored meanwhile was left. The sweep that erases the
+    template searches with it once more first, and removes that draft as the confirmation would have;
+    before, the template went and the draft could be published."""
+    author = published_of_her.author
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    request = TakedownRequest.objects.get(tracking=tracking)
+    confirm, stored = takedowns._confirm, {}
+
+    def a_draft_stored_then_confirm(**kwargs):  # type: ignore[no-untyped-def]
+        stored["draft"] = with_face(make_video(author, publish=False), "astronaut")
+        return confirm(**kwargs)
+
+    def search_fails(**kwargs):  # type: ignore[no-untyped-def]
+        raise ConnectionError("the database went away")
+
+    monkeypatch.setattr(takedowns, "_confirm", a_draft_stored_then_confirm)
+    late = takedowns._confirm_late
+    monkeypatch.setattr(takedowns, "_confirm_late", search_fails)
+    with pytest.raises(ConnectionError), django_capture_on_commit_callbacks(execute=True):
+        takedowns.request_confirm(request_id=request.pk, reviewer=make_user("reviewer"))
+    monkeypatch.setattr(takedowns, "_confirm_late", late)
+    draft = stored["draft"]
+    assert Video.objects.filter(pk=draft.pk).exists()  # missed
+
+    TakedownRequest.objects.filter(pk=request.pk).update(closed_at=timezone.now() - dt.timedelta(minutes=10))
+    with django_capture_on_commit_callbacks(execute=True):
+        expire_takedowns()
+    assert TakedownRequest.objects.get(pk=request.pk).template is None
+    assert not Video.objects.filter(pk=draft.pk).exists()
+    body = anon.get(f"{URL}/{tracking}").json()
+    assert (body["status"], body["videos_removed"]) == ("removed", 1)  # a draft is not counted
+
+
 def files_under(root: Path) -> set[Path]:
     return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
 
