@@ -1,9 +1,12 @@
 """Videos made before search read prompts without their @handles (feed.services.prompt_words): their
 search text loses the handles too, so none of them is found by the handle of someone it shows whom
 its `cameos` hide from the viewer (a block, a deactivated account). Their embeddings, made from the
-same text, go with it: `manage.py embed_videos` embeds them again. Nothing to undo."""
+same text, go with it: `manage.py embed_videos` embeds them again. Nothing to undo. Not atomic: a
+batch of 2,000 videos a transaction, so that likes and comments on the videos it changes wait for a
+batch, not for the whole table (a migration run again resumes: a video done has no handle left).
+"""
 
-from django.db import migrations
+from django.db import migrations, transaction
 
 
 def drop_handles(apps, schema_editor):  # type: ignore[no-untyped-def]
@@ -18,14 +21,16 @@ def drop_handles(apps, schema_editor):  # type: ignore[no-untyped-def]
         if not batch:
             return
         last = batch[-1][0]
-        for video_id, text in batch:
-            words = prompt_words(text)
-            if words != text:
-                Video.objects.filter(pk=video_id).update(search_text=words)
-                VideoEmbedding.objects.filter(video_id=video_id).delete()
+        with transaction.atomic():
+            for video_id, text in batch:
+                words = prompt_words(text)
+                if words != text:
+                    Video.objects.filter(pk=video_id).update(search_text=words)
+                    VideoEmbedding.objects.filter(video_id=video_id).delete()
 
 
 class Migration(migrations.Migration):
+    atomic = False
     dependencies = [("feed", "0013_draft_consent_pending")]
 
     operations = [migrations.RunPython(drop_handles, migrations.RunPython.noop, elidable=True)]

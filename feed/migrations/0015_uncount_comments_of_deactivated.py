@@ -4,9 +4,9 @@ still count theirs: taken off here, as a deactivation takes them off now (their 
 them again). Nothing to undo."""
 
 import importlib
-from collections import Counter
 
 from django.db import migrations
+from django.db.models import Count
 
 _ranked = importlib.import_module("feed.migrations.0012_engagement_across_blocks")._ranked
 
@@ -15,7 +15,8 @@ def uncount_comments_of_deactivated(apps, schema_editor):  # type: ignore[no-unt
     Comment = apps.get_model("feed", "Comment")
     Video = apps.get_model("feed", "Video")
     VideoPerson = apps.get_model("feed", "VideoPerson")
-    per_video = Counter(Comment.objects.filter(author__is_active=False).values_list("video_id", flat=True))
+    counted = Comment.objects.filter(author__is_active=False).values("video_id").annotate(n=Count("id"))
+    per_video = {row["video_id"]: row["n"] for row in counted.order_by()}  # one row a video, counted in the database
     for n in sorted(set(per_video.values())):
         _ranked(Video, VideoPerson, sorted(v for v, c in per_video.items() if c == n), comments=n)
 
