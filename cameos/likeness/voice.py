@@ -65,10 +65,21 @@ class Heard:
     speech_s: float  # seconds of speech (energy above the floor)
 
 
-def read_audio(path: str | Path, *, max_seconds: float = 15.0, decode_seconds: float = 30.0) -> np.ndarray:
+class OtherCodec(ValueError):
+    """The sound track is in a codec the caller did not ask to decode (read_audio's `codecs`)."""
+
+
+def read_audio(
+    path: str | Path,
+    *,
+    max_seconds: float = 15.0,
+    decode_seconds: float = 30.0,
+    codecs: tuple[str, ...] | None = None,
+) -> np.ndarray:
     """The first audio stream of a video (WebM/Opus, MP4/AAC, MOV), mono float32 at 16 kHz, at most
     `max_seconds` of it, decoded within `decode_seconds`; NoAudio if there is none or it cannot be
-    decoded, UnreadableAudio if it decodes to samples that are not finite numbers."""
+    decoded, UnreadableAudio if it decodes to samples that are not finite numbers, OtherCodec if
+    `codecs` is given and the stream's codec is not one of them (nothing decoded)."""
     deadline = time.monotonic() + decode_seconds
     chunks: list[np.ndarray] = []
     kept = 0
@@ -77,6 +88,8 @@ def read_audio(path: str | Path, *, max_seconds: float = 15.0, decode_seconds: f
         with av.open(str(path), metadata_errors="ignore") as container:
             if not container.streams.audio:
                 raise NoAudio("no audio stream")
+            if codecs is not None and container.streams.audio[0].codec_context.name not in codecs:
+                raise OtherCodec(container.streams.audio[0].codec_context.name)
             resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
             for frame in container.decode(container.streams.audio[0]):
                 chunks.extend(out.to_ndarray().reshape(-1) for out in resampler.resample(frame))
@@ -84,7 +97,7 @@ def read_audio(path: str | Path, *, max_seconds: float = 15.0, decode_seconds: f
                 if kept >= limit or time.monotonic() > deadline:
                     break
             chunks.extend(out.to_ndarray().reshape(-1) for out in resampler.resample(None))
-    except NoAudio:
+    except (NoAudio, OtherCodec):
         raise
     except (av.FFmpegError, ValueError, IndexError, OSError) as exc:
         raise NoAudio(str(exc)) from exc

@@ -7,6 +7,7 @@ import logging
 import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -135,6 +136,10 @@ def check_upload(upload: UploadedFile) -> str:
 
 
 SILENT = "We heard nothing in this video's sound. Record it again with the microphone on, reading the digits aloud."
+# What check_sound decodes in the request: the codecs phones and browsers record sound in, within a
+# short time (any other, or a track slow to decode, is left to the worker, under its own limits).
+REQUEST_AUDIO_CODECS = ("aac", "opus", "vorbis", "mp3")
+REQUEST_DECODE_SECONDS = 2.0
 
 
 def check_sound(upload: UploadedFile) -> None:
@@ -142,9 +147,11 @@ def check_sound(upload: UploadedFile) -> None:
     `no_audio`, when the video has no sound track we can read, or nothing in it above the voice
     step's floor (silence, a faint hiss), which the worker would reject anyway (`no_audio`,
     `digits_missing`) after the person waited for it. It reads the samples the worker reads
-    (cameos.likeness.voice.read_audio, under the same caps: tens of milliseconds); the rest
-    of the voice step, a track of samples that are not numbers included, is the worker's."""
-    from cameos.likeness.voice import NoAudio, UnreadableAudio, read_audio, speech_seconds
+    (cameos.likeness.voice.read_audio, under the same caps: tens of milliseconds), but only in
+    REQUEST_AUDIO_CODECS and for REQUEST_DECODE_SECONDS at most (what it could not read in that time
+    is not judged silent); the rest of the voice step, a track of samples that are not numbers or in
+    another codec included, is the worker's."""
+    from cameos.likeness.voice import NoAudio, OtherCodec, UnreadableAudio, read_audio, speech_seconds
 
     rules = conf()
     with tempfile.NamedTemporaryFile(suffix=".video") as copy:
@@ -152,12 +159,20 @@ def check_sound(upload: UploadedFile) -> None:
         shutil.copyfileobj(upload, copy)
         copy.flush()
         try:
-            samples = read_audio(copy.name, max_seconds=rules.max_seconds, decode_seconds=rules.decode_seconds)
+            started = time.monotonic()
+            samples = read_audio(
+                copy.name,
+                max_seconds=rules.max_seconds,
+                decode_seconds=min(rules.decode_seconds, REQUEST_DECODE_SECONDS),
+                codecs=REQUEST_AUDIO_CODECS,
+            )
+            if time.monotonic() - started > REQUEST_DECODE_SECONDS:
+                samples = None  # cut short: what was not read may be the speech
         except NoAudio:
             text = VOICE_REFUSALS["no_audio"]
             raise InvalidUpload(text, fields={"video": [text]}, reason_code="no_audio") from None
-        except UnreadableAudio:
-            samples = None  # the worker rejects it as `video_unreadable`
+        except (UnreadableAudio, OtherCodec):
+            samples = None  # the worker's: `video_unreadable`, or a codec it decodes under its own limits
     upload.seek(0)
     if samples is not None and speech_seconds(samples) == 0.0:
         raise InvalidUpload(SILENT, fields={"video": [SILENT]}, reason_code="no_audio")

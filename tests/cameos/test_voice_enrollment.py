@@ -217,6 +217,18 @@ def test_a_video_without_sound_is_refused_at_upload_storing_nothing(
     assert spoken["status"] == "active", spoken  # the same challenge, with the digits read aloud
 
 
+def test_a_sound_track_in_a_codec_phones_do_not_record_is_left_to_the_worker(
+    api, me, django_capture_on_commit_callbacks
+):
+    """The request decodes only the codecs phones and browsers record sound in (AAC, Opus, Vorbis,
+    MP3), briefly: a silent track in any other (here PCM in a MOV) is accepted at upload and judged by
+    the worker, under its own limits, which rejects it as silent."""
+    noise = np.zeros(3 * 16000, dtype=np.float32)
+    data = sound.with_audio(videos.video(), noise, 16000, codec="pcm_f32le", container="mov")
+    body = enroll(api, data, voice_challenge(api), django_capture_on_commit_callbacks)
+    assert body["status"] == "rejected" and body["reason_code"] in ("no_audio", "digits_missing"), body
+
+
 def test_the_worker_still_rejects_a_video_without_sound(api, me, monkeypatch, django_capture_on_commit_callbacks):
     # The upload's check is a courtesy; the worker's own (no_audio) stays: say, a file stored by a web
     # process that did not check it yet.
