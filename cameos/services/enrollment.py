@@ -158,6 +158,7 @@ def check_sound(upload: UploadedFile) -> None:
         upload.seek(0)
         shutil.copyfileobj(upload, copy)
         copy.flush()
+        samples: Any = None
         try:
             started = time.monotonic()
             samples = read_audio(
