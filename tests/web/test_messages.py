@@ -59,21 +59,21 @@ def test_a_prompt_the_check_refuses_says_why_while_typing(people: Any) -> None:
     """The check while typing answers 400 for a quoted line in sound codes (submit refuses it alike):
     the screen says why under the prompt; before, the check just disappeared, and the person learnt
     only on Generate."""
-    uma = people("uma", MOBILE)
-    sign_up(uma, "uma", "Uma Ueda", screenshots=False)
-    page = uma.page
+    wren = people("wren", MOBILE)
+    sign_up(wren, "wren", "Wren Ueda", screenshots=False)
+    page = wren.page
     with page.expect_response(lambda r: r.url.endswith("/api/v1/generations")):  # the screen is ready
-        uma.go("/create")
+        wren.go("/create")
     prompt = page.get_by_label("Describe your video")
     prompt.fill("a parrot on a perch")
-    with uma.expecting_http_error(400, "/api/v1/consent/check"):
+    with wren.expecting_http_error(400, "/api/v1/consent/check"):
         prompt.fill('a parrot says "[[həlˈoʊ]]"')
         note = page.locator(".policy-note")
         expect(note).to_have_text("Write quoted lines in words: [[...]] would be spoken as sound codes.")
-    uma.shot("create-sound-codes", show=note)
+    wren.shot("create-sound-codes", show=note)
     prompt.fill('a parrot says "hello"')
     expect(note).to_be_hidden()
-    uma.check()
+    wren.check()
 
 
 def test_a_refusal_brought_into_view_leaves_the_tab_bar_at_the_bottom(people: Any) -> None:
