@@ -129,9 +129,11 @@ class VideoPerson(models.Model):
         indexes = [
             models.Index(
                 fields=["user", "-hot_score", "-video"],
-                name="feed_videoperson_user_hot",
+                name="feed_person_named_hot",
                 include=["author"],
-                condition=Q(published=True),
+                # The people it names: For You's "shows people I follow" and trending's cameos count
+                # nobody found in it without their consent (`credited`).
+                condition=Q(published=True, credited=True),
             ),
             models.Index(fields=["author"], name="feed_videoperson_author"),
             # The drafts that show a person (selectors.unpublished_showing): read in the request that

@@ -111,7 +111,7 @@ _APPLIES = {
     MUTUAL: "{author} IN (SELECT uid FROM fol WHERE mutual)",
     FOLLOWING: "{author} IN (SELECT uid FROM fol WHERE NOT mutual)",
     SHOWS: "EXISTS (SELECT 1 FROM feed_videoperson vx "
-    "WHERE vx.video_id = {vid} AND vx.user_id IN (SELECT uid FROM fol))",
+    "WHERE vx.video_id = {vid} AND vx.credited AND vx.user_id IN (SELECT uid FROM fol))",
     ASKED: "{vid} IN (SELECT video_id FROM asked)",
     AVOIDED: "{vid} IN (SELECT video_id FROM avoided)",
 }
@@ -156,11 +156,11 @@ def _stream_sql(
         bound, bparams = _bound(position, "vp.hot_score", "vp.video_id")
         cols, order = "vp.video_id AS id, vp.author_id, vp.hot_score", "ORDER BY vp.hot_score DESC, vp.video_id DESC"
         if lateral:  # one index probe per followed person, in rank order
-            rows = f"feed_videoperson vp WHERE vp.user_id = fol.uid AND vp.published{where}{bound}"
+            rows = f"feed_videoperson vp WHERE vp.user_id = fol.uid AND vp.published AND vp.credited{where}{bound}"
             return _per_followed("DISTINCT x.* FROM fol", cols, rows, order, n), params + bparams
         return (
             f"SELECT DISTINCT {cols} FROM feed_videoperson vp WHERE vp.user_id IN (SELECT uid FROM fol) "
-            f"AND vp.published{where}{bound} {order} LIMIT {n}",
+            f"AND vp.published AND vp.credited{where}{bound} {order} LIMIT {n}",
             params + bparams,
         )
     if stream in (ASKED, AVOIDED):  # the videos the worker matched, read in rank order from their index

@@ -591,8 +591,8 @@ def rising_video_ids(*, now: dt.datetime | None = None, limit: int = 20) -> list
 def most_shown_people(since: dt.datetime, limit: int, *, among: QuerySet[Any] | None = None) -> list[tuple[int, int]]:
     """(user id, uses) of the people shown in the most videos published since `since` (and still
     published), most first, ties by handle; only people in `among` (a subquery of user ids) when given."""
-    rows = VideoPerson.objects.filter(  # `published` first: the person rows' own partial index
-        published=True, video__status=PUBLISHED, video__published_at__gte=since, user__is_active=True
+    rows = VideoPerson.objects.filter(  # `published` and `credited` first: the person rows' own partial index
+        published=True, credited=True, video__status=PUBLISHED, video__published_at__gte=since, user__is_active=True
     )
     if among is not None:
         rows = rows.filter(user_id__in=among)

@@ -144,6 +144,21 @@ def test_only_active_cameos_shown_to_everyone_are_listed_with_their_uses(
     assert cameo_uses(anon) == [("amy.everyone", 1), ("bob.everyone", 1)]
 
 
+def test_videos_where_someone_was_found_without_their_consent_are_not_uses_of_their_cameo(
+    anon, author, make_user, make_video, activate_cameo
+):
+    """Found by a face scan in two videos whose author their cameo did not admit then (not named in
+    their `cameos`), and named in one: trending counts one use. Before, three, which told everyone
+    they were in videos that do not name them."""
+    bob = make_user("bob.everyone")
+    activate_cameo(bob, audience="approved")
+    for _ in range(2):
+        feed_services.video_add_person(video=make_video(author), user=bob, credited=False)
+    cameos_services.cameo_update(owner=bob, audience="everyone")
+    make_video(author, people=(bob,))
+    assert cameo_uses(anon) == [("bob.everyone", 1)]
+
+
 def test_anonymous_callers_get_the_body_shapes(anon, api, me, author, make_video, like, activate_cameo):
     activate_cameo(me, audience="everyone")
     video = like(make_video(author, people=(me,), caption="sunrise"), 1)

@@ -89,6 +89,22 @@ def test_videos_showing_people_i_follow_rank_higher(api, me, authors, make_video
     assert ids(api.get(FEED))[:2] == [showing.pk, plain.pk]
 
 
+def test_someone_found_in_a_video_without_their_consent_does_not_lift_it_for_their_followers(
+    api, me, authors, make_video
+):
+    """A face scan found authors[3] in authors[1]'s video, where their cameo does not admit its author
+    (not named in its `cameos`): following authors[3] does not rank it higher. Before, it did, which
+    told their followers where they had been found."""
+    plain, found_in = make_video(authors[0]), make_video(authors[1])
+    services.video_add_person(video=found_in, user=authors[3], credited=False)
+    engage(plain, likes=1)
+    for v in (plain, found_in):
+        age(v, 30)
+    accounts_services.follow_create(follower=me, followee=authors[3])
+    assert ids(api.get(FEED))[:2] == [plain.pk, found_in.pk]
+    assert api.get(f"/api/v1/videos/{found_in.pk}").json()["cameos"] == []
+
+
 def test_fresh_videos_get_seen(api, authors, make_video):
     veteran, newcomer = make_video(authors[0]), make_video(authors[1])
     engage(veteran, likes=8)
