@@ -29,7 +29,7 @@ from cameos import services as cameo_services
 from cameos.models import Cameo
 from cameos.selectors import cameo_access_by_authors, face_templates
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
-from core.spoken import PHONEME_CODES, phoneme_codes
+from core.spoken import PHONEME_CODES, phoneme_codes, too_long, too_long_for
 from core.storage import delete_after_commit, delete_now
 from core.text import MixedScript, canonical, display
 from feed import services as feed_services
@@ -92,8 +92,8 @@ def _validate(prompt: str, duration_s: Any, aspect: str, seed: Any) -> tuple[str
             errors["prompt"] = [f"At most {max_chars} characters."]
     if not isinstance(duration_s, int) or not knobs.min_seconds <= duration_s <= knobs.max_seconds:
         errors["duration_s"] = [f"A whole number of seconds from {knobs.min_seconds} to {knobs.max_seconds}."]
-    elif "prompt" not in errors and _lines_too_long(prompt, duration_s):
-        errors["prompt"] = [f"The quoted lines are too long to say in {duration_s} seconds: shorten them."]
+    elif "prompt" not in errors and too_long(prompt, duration_s):  # the preflight: at the longest duration
+        errors["prompt"] = [too_long_for(duration_s)]
     if "prompt" not in errors and phoneme_codes(prompt):  # the preflight refuses them alike
         errors["prompt"] = [PHONEME_CODES]
     if aspect not in GenerationJob.Aspect.values:
@@ -105,12 +105,6 @@ def _validate(prompt: str, duration_s: Any, aspect: str, seed: Any) -> tuple[str
     if errors:
         raise InvalidInput(errors)
     return prompt, duration_s, aspect, seed
-
-
-def _lines_too_long(prompt: str, seconds: int) -> bool:
-    from generation.backends.composite.speech import too_long  # the composite backend's pace
-
-    return too_long(prompt, seconds)
 
 
 def _check_quota(author: User) -> None:

@@ -15,14 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from core.spoken import Line, quoted_lines
+from core.spoken import GAP_S, LEAD_IN_S, MIN_LENGTH_SCALE, TAIL_S, Line, quoted_lines
 from generation.media.audio import RATE, resample
 
-LEAD_IN_S = 0.35  # the first line starts here
-GAP_S = 0.25  # silence between two lines
-TAIL_S = 0.2  # left free at the end
-MIN_LENGTH_SCALE = 0.75  # Piper's phoneme length: faster speech to fit a short clip, down to this
-CHARS_PER_SECOND = 15.0  # the bundled voice's pace at length scale 1 (measured: 14–16 on short lines)
+# Where lines are placed and how fast they may be said are core.spoken's: submit and the consent
+# preflight refuse lines that would not fit (core.spoken.too_long) with the same numbers.
 # A speaker's voice: Piper's voice played faster and higher, or slower and lower (resampling ratio).
 _PITCHES = (1.0, 0.88, 1.12, 0.8)
 
@@ -32,16 +29,6 @@ class Speech:
     samples: np.ndarray  # float32 mono at RATE, the clip's length; silence between lines
     lines: list[Line]
     openings: np.ndarray  # (figures, frames) mouth opening 0–1 of each figure in each frame
-
-
-def too_long(prompt: str, seconds: float) -> bool:
-    """Whether the quoted lines of `prompt` would not fit in a clip of `seconds`, even sped up: an
-    estimate from their length, cheap enough for the submit request."""
-    lines = quoted_lines(prompt)
-    if not lines:
-        return False
-    room = seconds - LEAD_IN_S - TAIL_S - GAP_S * (len(lines) - 1)
-    return sum(len(line.text) for line in lines) / (CHARS_PER_SECOND / MIN_LENGTH_SCALE) > room
 
 
 @cache
