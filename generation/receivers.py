@@ -17,7 +17,8 @@ from feed.signals import (
     videos_deleting,
 )
 from generation import presenters, selectors, services
-from moderation.signals import consent_withdrawn, drafts_pending
+from generation.conf import conf
+from moderation.signals import consent_withdrawn, drafts_pending, longest_video_s
 
 
 @receiver(consent_withdrawn, dispatch_uid="generation.consent_withdrawn")
@@ -28,6 +29,11 @@ def stop_jobs(sender: Any, owner_id: int, author_ids: Any, reason: str, **kwargs
 @receiver(drafts_pending, dispatch_uid="generation.drafts_pending")
 def oldest_unfinished_job(sender: Any, **kwargs: Any) -> Any:
     return selectors.oldest_unfinished_job_created_at()
+
+
+@receiver(longest_video_s, dispatch_uid="generation.longest_video_s")
+def longest_video(sender: Any, **kwargs: Any) -> int:
+    return conf().max_seconds
 
 
 @receiver(restrictions_added, dispatch_uid="generation.restrictions_added")

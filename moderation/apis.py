@@ -17,7 +17,7 @@ from accounts.models import User
 from core.apis import errors
 from core.exceptions import InvalidInput, NotFound
 from core.serializers import JSONString, StrictSerializer
-from core.spoken import PHONEME_CODES, phoneme_codes
+from core.spoken import PHONEME_CODES, phoneme_codes, too_long, too_long_for_any
 from core.text import MixedScript, canonical
 from core.throttling import client_address
 from moderation import consent, policy, presenters, takedowns
@@ -25,6 +25,7 @@ from moderation.conf import conf
 from moderation.models import TakedownRequest
 from moderation.presenters import ConsentCheckOutput, TakedownChallengeOutput, TakedownOutput
 from moderation.selectors import remix_source
+from moderation.signals import longest_video_s
 
 
 class ConsentCheckInput(StrictSerializer):
@@ -59,7 +60,12 @@ class ConsentCheckApi(APIView):
             raise InvalidInput({"prompt": [exc.message]}) from exc
         if not prompt:
             raise InvalidInput({"prompt": ["Describe the video."]})
-        if phoneme_codes(prompt):  # submit refuses it (generation.services._validate): not "allowed" here
+        # What submit refuses (generation.services._validate) is not "allowed" here: lines that no
+        # duration it accepts could hold (it checks the one asked for), and sound codes.
+        longest = _longest_video_s()
+        if longest is not None and too_long(prompt, longest):
+            raise InvalidInput({"prompt": [too_long_for_any(longest)]})
+        if phoneme_codes(prompt):
             raise InvalidInput({"prompt": [PHONEME_CODES]})
         remix = body.validated_data.get("remix_of")
         if remix is not None:
@@ -68,6 +74,16 @@ class ConsentCheckApi(APIView):
         decision = consent.check(author, prompt, remix_of=remix, stage="preflight", record=False)
         categories = policy.categories(prompt)
         return Response(presenters.consent_check_body(decision, categories))
+
+
+def _longest_video_s() -> int | None:
+    """The longest video submit accepts, in seconds (generation answers longest_video_s: moderation
+    never imports it), or None without generation."""
+    longest: int | None = None
+    for _, seconds in longest_video_s.send(sender=ConsentCheckApi):
+        if isinstance(seconds, int):
+            longest = seconds if longest is None else max(longest, seconds)
+    return longest
 
 
 # --- takedown requests (no account needed) ---------------------------------------------------------

@@ -12,3 +12,8 @@ consent_withdrawn = Signal()
 # a confirmed request: when the oldest job that may still store a draft (not ended, no draft yet) was
 # created. Each receiver answers a datetime, or None when it has no such job.
 drafts_pending = Signal()
+
+# Asked by the consent preflight, which has no duration: the longest video, in seconds, that a submit
+# accepts. Its quoted lines must fit in that (core.spoken.too_long). Each receiver answers an int; with
+# none answering, the lines' length is not checked.
+longest_video_s = Signal()

@@ -6,6 +6,7 @@ from django.test import Client
 
 from accounts import services as accounts
 from feed.models import Report, Video
+from generation.models import GenerationJob
 from moderation.models import AuditEvent
 
 URL = "/api/v1/consent/check"
@@ -83,6 +84,50 @@ def test_bad_input_is_a_400_naming_the_field(api, body, field):
     response = api.post(URL, body, format="json")
     assert response.status_code == 400
     assert field in str(response.json())
+
+
+# At the bundled voice's fastest pace (about 20 characters a second), SUMMIT takes about 5 seconds to
+# say: it fits a video of 10 seconds (the longest submit accepts by default), not one of 2 (the
+# shortest) or of 4. SUMMIT_AND_PICNIC takes about 12: it fits none.
+SUMMIT = "we finally made it to the top of the mountain, and the view is even better than the photos said"
+SUMMIT_AND_PICNIC = (
+    f"{SUMMIT}, so let us sit down up here for a while, eat all of our sandwiches, drink the cold tea and"
+    " watch the clouds roll by until the sun goes down"
+)
+
+
+def test_preflight_refuses_quoted_lines_too_long_for_any_video_and_records_nothing(api):
+    """The create screen checks while someone types: lines that no video submit accepts could hold are
+    refused here, as submit would refuse them at any duration. Before, the preflight said `allowed`."""
+    response = api.post(URL, {"prompt": f'a hiker saying "{SUMMIT_AND_PICNIC}"'}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "invalid"
+    assert response.json()["fields"]["prompt"] == [
+        "The quoted lines are too long to say in any video, even one of 10 seconds: shorten them."
+    ]
+    assert not AuditEvent.objects.exists() and not GenerationJob.objects.exists()
+
+
+def test_preflight_leaves_lines_that_fit_the_longest_video_to_submit(api, settings):
+    """Lines that fit the longest video but not the shortest are allowed by the preflight (it has no
+    duration); submit decides for the duration asked for. The longest is generation's MAX_SECONDS."""
+    prompt = f'a hiker saying "{SUMMIT}"'
+    assert api.post(URL, {"prompt": prompt}, format="json").json() == {
+        "allowed": True,
+        "subjects": [],
+        "categories": [],
+    }
+    short = api.post("/api/v1/generations", {"prompt": prompt, "duration_s": 2}, format="json")
+    assert short.status_code == 400, short.content
+    assert short.json()["fields"]["prompt"] == ["The quoted lines are too long to say in 2 seconds: shorten them."]
+    assert api.post("/api/v1/generations", {"prompt": prompt, "duration_s": 10}, format="json").status_code == 202
+
+    settings.CASTFEED_GENERATION = {"MAX_SECONDS": 4}
+    response = api.post(URL, {"prompt": prompt}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"]["prompt"] == [
+        "The quoted lines are too long to say in any video, even one of 4 seconds: shorten them."
+    ]
 
 
 def test_preflight_needs_a_signed_in_user(anon):
