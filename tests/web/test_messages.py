@@ -76,6 +76,34 @@ def test_a_prompt_the_check_refuses_says_why_while_typing(people: Any) -> None:
     wren.check()
 
 
+def test_quoted_lines_too_long_for_any_video_say_so_while_typing(people: Any) -> None:
+    """Lines no video could hold (submit would refuse them at any length): the check while typing
+    answers 400, and the screen says why under the prompt, with the longest video's seconds. Before,
+    the check said nothing was wrong, and Generate refused them."""
+    yara = people("yara", MOBILE)
+    sign_up(yara, "yara", "Yara Okafor", screenshots=False)
+    page = yara.page
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/generations")):  # the screen is ready
+        yara.go("/create")
+    prompt = page.get_by_label("Describe your video")
+    prompt.fill("a hiker on a summit")
+    speech = (
+        "we finally made it to the top of the mountain, and the view is even better than the photos said,"
+        " so let us sit down up here for a while, eat all of our sandwiches and watch the clouds roll by"
+        " until the sun goes down behind the hills"
+    )
+    with yara.expecting_http_error(400, "/api/v1/consent/check"):
+        prompt.fill(f'a hiker on a summit saying "{speech}"')
+        note = page.locator(".policy-note")
+        expect(note).to_have_text(
+            "The quoted lines are too long to say in any video, even one of 10 seconds: shorten them."
+        )
+    yara.shot("create-lines-too-long", show=note)
+    prompt.fill('a hiker on a summit saying "what a view"')
+    expect(note).to_be_hidden()
+    yara.check()
+
+
 def test_a_refusal_brought_into_view_leaves_the_tab_bar_at_the_bottom(people: Any) -> None:
     """The refusal is scrolled into view: only the screen scrolls, never the app's frame (which lifted
     the tab bar off the bottom, a dark band under it, and cut off the top of the screen)."""

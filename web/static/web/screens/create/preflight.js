@@ -35,8 +35,8 @@ export function watchPrompt({ promptBox, check, refusal, remix, book, signal }) 
       showCheck(check, await api.consentCheck(prompt, remix?.id, { signal: checkController.signal }), book);
     } catch (error) {
       if (error.name === "AbortError") return;
-      // A prompt the server refuses to check (a quoted line in sound codes, say) says why here, as
-      // Generate would; any other failure leaves the check out.
+      // A prompt the server refuses to check (a quoted line in sound codes, lines too long to say in
+      // any video) says why here, as Generate would; any other failure leaves the check out.
       const why = error.status === 400 ? error.fields.prompt?.[0] : null;
       replace(check, ...(why ? [h("p", { class: "policy-note" }, why)] : []));
       check.hidden = !why;
