@@ -623,8 +623,9 @@ def _job_finish(job_id: Any, *, stored: dict[str, str], **rendered: Unpack[Rende
         _discard_image(job)
         return None
     if takedowns.draft_taken_down(tracks=rendered["faces"], since=job.created_at, job_id=job.pk):
-        # It shows the face of a takedown request confirmed while it was generating: as its draft would
-        # have gone had it been stored before (feed.services.video_remove, job_draft_gone).
+        # It shows the face of a takedown request confirmed while it was generating (or, that request's
+        # template erased after TAKEDOWN_TEMPLATE_KEEP_HOURS, a face that may be hers): as its draft
+        # would have gone had it been stored before (feed.services.video_remove, job_draft_gone).
         _move(
             job_id,
             [Status.SCANNING],

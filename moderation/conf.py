@@ -78,6 +78,15 @@ class ModerationSettings:
     # A selfie matches a video's face track or a cameo at this cosine (SFace); matched published
     # videos are only hidden until a person reviews them, so a false match costs a short delay.
     takedown_match_threshold: float = 0.5
+    # The longest a confirmed request keeps its template for the jobs under way at the confirmation
+    # (takedowns.templates_expire); then it is erased however many are still unfinished, and a draft
+    # such a job stores later is refused without a comparison (takedowns.draft_taken_down). A job
+    # renders for under an hour by generation's own limits (generation.conf: each of MAX_ATTEMPTS 3
+    # attempts stops at TASK_TIME_LIMIT 900 s plus the hard minute, a dead worker's job is taken again
+    # after STALE_SECONDS 15 s, a lost message is sent again after QUEUED_RESEND_SECONDS 120 s): one
+    # still unfinished at three times that is stuck or waits for a worker that is not running, and the
+    # face of someone with no account is not kept for it.
+    takedown_template_keep_hours: int = 3
 
     def __post_init__(self) -> None:
         for name in (
@@ -91,6 +100,7 @@ class ModerationSettings:
         ):
             require(getattr(self, name) > 0, f"{name.upper()} must be positive")
         require(self.takedown_due_hours > 0, "TAKEDOWN_DUE_HOURS must be positive")
+        require(self.takedown_template_keep_hours > 0, "TAKEDOWN_TEMPLATE_KEEP_HOURS must be positive")
         require(self.scan_fps > 0, "SCAN_FPS must be positive")
         require(self.registry_poll_s >= 0, "REGISTRY_POLL_S must not be negative")
         for name in ("description_specific", "known_for_specific"):

@@ -203,7 +203,8 @@ class TakedownRequest(models.Model):
     """A person asks for every video of their face to be taken down (US TAKE IT DOWN Act): a verified
     selfie, a tracking number, matching videos hidden at once, a reviewer's decision within 48 hours.
     The selfie and its template are deleted when the request closes (a confirmed one's template once no
-    job under way at the confirmation can still store a draft: moderation.takedowns.templates_expire)."""
+    job under way at the confirmation can still store a draft, or TAKEDOWN_TEMPLATE_KEEP_HOURS after it:
+    moderation.takedowns.templates_expire)."""
 
     class Status(models.TextChoices):
         VERIFYING = "verifying"  # the selfie waits for the worker
@@ -225,7 +226,9 @@ class TakedownRequest(models.Model):
     reason = models.CharField(max_length=300, blank=True)
     # Biometric data: the selfie (private storage) until verification has made its template, and the
     # template while the request waits for review (moderation.takedowns.published_hold) and, once
-    # confirmed, until every job under way then has ended (draft_taken_down, templates_expire).
+    # confirmed, until every job under way then has ended or TAKEDOWN_TEMPLATE_KEEP_HOURS have passed
+    # (draft_taken_down, templates_expire; then closed_at, the confirmation, is what refuses such a
+    # job's draft).
     upload_name = models.CharField(max_length=200, blank=True)
     template = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     videos_hidden = models.PositiveIntegerField(default=0)
@@ -252,6 +255,9 @@ class TakedownRequest(models.Model):
             # The few requests that hold a template, which every draft being stored holds (takedowns.
             # draft_taken_down) among every request ever made.
             models.Index(fields=["id"], name="moderation_takedown_templated", condition=Q(template__isnull=False)),
+            # The confirmed requests by confirmation time: a draft being stored looks for those confirmed
+            # since its job was created whose template is gone (takedowns.draft_taken_down).
+            models.Index(fields=["closed_at"], name="moderation_takedown_confirmed", condition=Q(status="removed")),
         ]
 
     def __str__(self) -> str:

@@ -19,7 +19,8 @@ to be taken down (DESIGN.md §1.6; the US TAKE IT DOWN Act).
 The selfie video is deleted once verification has made its template (or the request closes); the
 template, when the request closes, or, for a confirmed one, once every job that was under way at the
 confirmation has ended (`templates_expire`: until then a draft of the face such a job stores is refused,
-`draft_taken_down`). The person sees the status and two counts
+`draft_taken_down`), TAKEDOWN_TEMPLATE_KEEP_HOURS after it at the latest (then any draft with a face that
+such a job stores is refused). The person sees the status and two counts
 (`GET /api/v1/takedowns/{tracking}`), never anything about anyone else, and is mailed the same at each
 change of status (`requester_mail`, moderation.tasks.mail_takedown_requester).
 """
@@ -424,6 +425,11 @@ def draft_taken_down(*, tracks: list[Any], since: dt.datetime, job_id: Any) -> b
     confirmation's second search finds the draft). `tracks`: the draft's face tracks, as
     cameos.services.video_faces_record takes them.
 
+    A request confirmed after the job was created whose template is gone (templates_expire erased it
+    TAKEDOWN_TEMPLATE_KEEP_HOURS after the confirmation, with this job still unfinished) refuses a draft
+    with any face in it, compared with nothing: its confirmation time says the job is one the template
+    was kept for, and the face may be hers.
+
     Every request still holding a template is held FOR KEY SHARE (PostgreSQL, in id order), which
     only a decision (FOR UPDATE) waits for and is waited for by: a confirmation committed first is
     seen here; one that comes after waits for this draft and then finds it (_confirm_late). Drafts
@@ -454,6 +460,24 @@ def draft_taken_down(*, tracks: list[Any], since: dt.datetime, job_id: Any) -> b
                 job=str(job_id),  # generating when the request was confirmed: nothing of it was stored
             )
             return True
+    # Read after the templates were (a sweep that erases one meanwhile is seen here, or its template
+    # was compared above).
+    gone = (
+        TakedownRequest.objects.filter(status=Status.REMOVED, closed_at__gt=since, template__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if gone is not None:
+        audit(
+            AuditEvent.Kind.TAKEDOWN,
+            object_type="takedown",
+            object_id=gone,
+            outcome="draft_refused",
+            job=str(job_id),
+            compared=False,  # its template erased after TAKEDOWN_TEMPLATE_KEEP_HOURS, the job unfinished
+        )
+        return True
     return False
 
 
@@ -624,14 +648,18 @@ def templates_expire() -> int:
     drafts_pending: the oldest job not ended and without its draft), and over TEMPLATE_GRACE ago.
     With no job under way, a few minutes after the confirmation; else once those jobs have ended
     (ready, blocked, failed: a job whose worker dies each time fails after MAX_ATTEMPTS, one whose
-    message is lost is sent again). Before a template goes, the face index is searched with it a last
-    time and what the confirmation missed is removed as it would have (_confirm_late): its own search
-    after the commit may have failed (the reviewer then saw an error) and is not run again. How many
-    were erased."""
-    cutoff: dt.datetime = timezone.now() - TEMPLATE_GRACE
+    message is lost is sent again), and TAKEDOWN_TEMPLATE_KEEP_HOURS after the confirmation whatever is
+    still unfinished: a job queued with no worker running, or stuck, would keep the face of someone
+    with no account forever (draft_taken_down then refuses such a job's draft by its creation time).
+    Before a template goes, the face index is searched with it a last time and what the confirmation
+    missed is removed as it would have (_confirm_late): its own search after the commit may have failed
+    (the reviewer then saw an error) and is not run again. How many were erased."""
+    now = timezone.now()
+    cutoff: dt.datetime = now - TEMPLATE_GRACE
     for _, oldest in drafts_pending.send(sender=TakedownRequest):
         if isinstance(oldest, dt.datetime):
             cutoff = min(cutoff, oldest)
+    cutoff = max(cutoff, now - dt.timedelta(hours=conf().takedown_template_keep_hours))
     kept = TakedownRequest.objects.filter(status=Status.REMOVED, template__isnull=False, closed_at__lt=cutoff)
     erased = 0
     for request in kept.select_related("reviewer").order_by("pk"):

@@ -19,6 +19,7 @@ def test_the_environment_names_reach_their_fields():
         "CASTFEED_MODERATION_REFUSE_UNKNOWN_FACES": "off",
         "CASTFEED_MODERATION_REGISTRY_POLL_S": "0",
         "CASTFEED_MODERATION_TAKEDOWN_PER_EMAIL": "10/day",
+        "CASTFEED_MODERATION_TAKEDOWN_TEMPLATE_KEEP_HOURS": "6",
         "CASTFEED_MODERATION_SEMANTIC_THRESHOLD": "0.45",
     }
 
@@ -26,7 +27,7 @@ def test_the_environment_names_reach_their_fields():
 
     assert knobs.max_prompt_chars == 1500 and knobs.refuse_unknown_faces is False
     assert knobs.registry_poll_s == 0.0 and knobs.takedown_per_email == "10/day"
-    assert knobs.semantic_threshold == 0.45
+    assert knobs.semantic_threshold == 0.45 and knobs.takedown_template_keep_hours == 6
     assert build(ModerationSettings, "CASTFEED_MODERATION", {}) == ModerationSettings()
 
 
@@ -45,6 +46,7 @@ def test_the_test_settings_read_the_registry_every_time():
         ({"KNOWN_FOR_SPECIFIC": "1.5"}, "KNOWN_FOR_SPECIFIC"),
         ({"REGISTRY_POLL_S": "-1"}, "REGISTRY_POLL_S"),
         ({"TAKEDOWN_PER_EMAIL": "often"}, "TAKEDOWN_PER_EMAIL"),
+        ({"TAKEDOWN_TEMPLATE_KEEP_HOURS": "0"}, "TAKEDOWN_TEMPLATE_KEEP_HOURS must be positive"),
         ({"REFUSE_UNKNOWN_FACES": "perhaps"}, "REFUSE_UNKNOWN_FACES"),
         ({"PER_EMAIL": "5/day"}, "PER_EMAIL"),  # the old name is no setting
     ],

@@ -527,6 +527,71 @@ def test_a_confirmed_requests_template_is_kept_until_no_job_under_way_can_need_i
     assert TakedownRequest.objects.get(pk=pending.pk).template is not None
 
 
+def test_a_confirmed_requests_template_goes_after_the_bound_and_an_old_jobs_later_draft_is_refused(
+    anon, client_of, published_of_her, make_user, settings, django_capture_on_commit_callbacks
+):
+    """A job created before the confirmation that never finishes (no worker, a stuck job) keeps her
+    template only TAKEDOWN_TEMPLATE_KEEP_HOURS (3): then the sweep erases it, the job still unfinished.
+    A draft that job stores later is refused, its face compared with nothing (there is no template
+    left): blocked `video_removed`, nothing stored. A job submitted after the confirmation is not the
+    request's business. Before, the template was kept as long as the old job was unfinished: with no
+    generation worker, forever."""
+    author = published_of_her.author
+    tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
+        "tracking"
+    ]
+    request = TakedownRequest.objects.get(tracking=tracking)
+    old = [
+        GenerationJob.objects.create(
+            author=author, prompt="a walk on the beach", duration_s=2, seed=seed, status=status
+        )
+        for seed, status in ((3, "scanning"), (4, "queued"))
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        takedowns.request_confirm(request_id=request.pk, reviewer=make_user("reviewer"))
+
+    def confirmed_ago(delta: dt.timedelta) -> None:
+        confirmed = timezone.now() - delta
+        TakedownRequest.objects.filter(pk=request.pk).update(closed_at=confirmed)
+        GenerationJob.objects.filter(pk__in=[j.pk for j in old]).update(created_at=confirmed - dt.timedelta(minutes=1))
+
+    confirmed_ago(dt.timedelta(hours=3) - dt.timedelta(minutes=1))  # just within the bound
+    expire_takedowns()
+    assert TakedownRequest.objects.get(pk=request.pk).template is not None
+    confirmed_ago(dt.timedelta(hours=3) + dt.timedelta(minutes=1))  # past it, the old jobs still unfinished
+    with django_capture_on_commit_callbacks(execute=True):
+        expire_takedowns()
+    assert TakedownRequest.objects.get(pk=request.pk).template is None
+    assert [GenerationJob.objects.get(pk=j.pk).status for j in old] == ["scanning", "queued"]
+
+    # The old jobs store their drafts later: one of her, one of someone else (nothing to tell them
+    # apart with): neither is stored.
+    GenerationJob.objects.filter(pk=old[1].pk).update(status="scanning")
+    media = Path(settings.MEDIA_ROOT) / "videos"
+    before = files_under(media)
+    api = client_of(author)
+    for job, face in zip(old, ("astronaut", "hopper"), strict=True):
+        with django_capture_on_commit_callbacks(execute=True):
+            refused = gen_services.job_finish(job.pk, **rendered(faces=[(faces.template(face), 0, 900, 8)]))
+        assert refused is None
+        body = api.get(f"/api/v1/generations/{job.pk}").json()
+        assert (body["status"], body["error"]["code"]) == ("blocked", "video_removed")
+    assert not Video.objects.filter(author=author).exists() and files_under(media) == before
+    refusals = AuditEvent.objects.filter(kind="takedown", object_id=str(request.pk), data__outcome="draft_refused")
+    assert sorted((e.data["job"], e.data["compared"]) for e in refusals) == sorted((str(j.pk), False) for j in old)
+
+    # A job submitted after the confirmation stores its draft of her as any other.
+    afterwards = GenerationJob.objects.create(
+        author=author, prompt="a walk on the beach", duration_s=2, seed=5, status="scanning"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = gen_services.job_finish(
+            afterwards.pk, **rendered(faces=[(faces.template("astronaut"), 0, 900, 8)], decision={"allowed": True})
+        )
+    assert draft is not None and Video.objects.filter(pk=draft.pk, status="draft").exists()
+    assert api.get(f"/api/v1/generations/{afterwards.pk}").json()["status"] == "ready"
+
+
 @pytest.mark.parametrize(
     ("variant", "code"),
     [
