@@ -3,11 +3,12 @@
 Local storage: `/media/v/<media_key>/video.mp4` and `/poster.jpg`, served by `feed.apis.MediaApi`
 after a look-up of the video: a published video's URL is stable; a draft's works only with a signed
 token that expires (feed.conf: DRAFT_MEDIA_URL_SECONDS), and not while a withdrawal of consent from
-someone it shows waits for its cascade (ConsentPending); a deleted or removed video's URL is a 404 the
+someone it shows waits for its cascade, nor a restriction they added waits for generation's recheck
+(ConsentPending); a deleted or removed video's URL is a 404 the
 moment its row changes, even before its files are gone. The media key is 128 random bits, so no URL
 is guessable. Other storages (S3): the storage's own URLs, signed and expiring (querystring_auth),
 a draft's after DRAFT_MEDIA_URL_SECONDS; the bucket cannot ask about a withdrawal, so a draft's URL
-lives until the consent cascade deletes its files.
+lives until the consent cascade (or the recheck of a restriction) deletes its files.
 """
 
 from __future__ import annotations

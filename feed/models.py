@@ -153,12 +153,18 @@ class ConsentPending(models.Model):
     draft, and the row with it). While one stands, the draft's files are not served
     (feed.apis.media_file): a signed URL handed out before the withdrawal dies with the consent, not
     seconds later with the cascade. One row per person, so one person's cascade that finds the author
-    still allowed never serves a draft whose other person's withdrawal is still waiting for its own."""
+    still allowed never serves a draft whose other person's withdrawal is still waiting for its own.
+    A restriction the person adds marks their drafts too (cameos.services.cameo_update), for generation's
+    recheck of the rules (generation.services.jobs_recheck_restrictions), which deletes the drafts that
+    break it and serves the others again."""
 
     video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+", db_index=False)
     # A plain id, not a foreign key: the row outlives an erased account (whose VideoPerson rows go
     # with it), so its drafts stay unserved until the cascade that follows the erasure deletes them.
     person_id = models.BigIntegerField()
+    # The person added a restriction the draft may break: only the rules' recheck settles the row (it
+    # decides the author's access too), as the consent cascade reads no rules.
+    rules = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["video", "person_id"], name="feed_consentpending_unique")]

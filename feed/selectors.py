@@ -208,7 +208,8 @@ def unpublished_showing(person_id: int, authors: Iterable[int] | None = None) ->
 
 
 def draft_consent_pending(video_id: int) -> bool:
-    """A withdrawal of consent from someone the draft shows waits for its cascade (ConsentPending)."""
+    """A withdrawal of consent from someone the draft shows (a restriction they added included) waits
+    for its cascade or recheck (ConsentPending)."""
     return ConsentPending.objects.filter(video_id=video_id).exists()
 
 

@@ -312,21 +312,31 @@ def video_add_person(*, video: Video, user: User, credited: bool) -> None:
         video_person_added.send(sender=Video, video_id=video.pk, user_id=user.pk)
 
 
-def drafts_consent_pending(*, person_id: int, author_ids: Iterable[int] | None) -> int:
+def drafts_consent_pending(*, person_id: int, author_ids: Iterable[int] | None, rules: bool = False) -> int:
     """In the transaction that may take `person_id`'s consent from these authors (None: anyone):
     their drafts that show the person are not served from now on (ConsentPending), until the consent
-    cascade either deletes them or finds the author still allowed (drafts_consent_settled). How many."""
+    cascade either deletes them or finds the author still allowed (drafts_consent_settled). With
+    `rules` (the person added a restriction), until generation's recheck of the rules settles them
+    (drafts_consent_settled with rules), whoever else marked them before. How many."""
     drafts = selectors.unpublished_showing(person_id, author_ids).exclude(author_id=person_id)
-    rows = [ConsentPending(video_id=pk, person_id=person_id) for pk in drafts.values_list("pk", flat=True)]
-    ConsentPending.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
+    rows = [ConsentPending(video_id=pk, person_id=person_id, rules=rules) for pk in drafts.values_list("pk", flat=True)]
+    if rules:
+        ConsentPending.objects.bulk_create(
+            rows, update_conflicts=True, unique_fields=["video", "person_id"], update_fields=["rules"], batch_size=1000
+        )
+    else:  # a row the rules marked stays theirs to settle
+        ConsentPending.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
     return len(rows)
 
 
-def drafts_consent_settled(*, person_id: int, video_ids: Iterable[int]) -> None:
+def drafts_consent_settled(*, person_id: int, video_ids: Iterable[int], rules: bool = False) -> None:
     """The consent cascade found the authors of these drafts still allowed to show `person_id` (with
     the person's consent held: a withdrawal committing meanwhile marks them again after): served again,
-    unless someone else they show withdrew too and their cascade has not settled it yet."""
-    ConsentPending.objects.filter(person_id=person_id, video_id__in=list(video_ids)).delete()
+    unless someone else they show withdrew too and their cascade has not settled it yet, or the person
+    added a restriction that the rules' recheck has not read them against yet. With `rules`: that
+    recheck found them breaking none of the person's rules, and the authors still allowed."""
+    rows = ConsentPending.objects.filter(person_id=person_id, video_id__in=list(video_ids))
+    (rows if rules else rows.filter(rules=False)).delete()
 
 
 @transaction.atomic

@@ -32,6 +32,7 @@ from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, 
 from core.spoken import PHONEME_CODES, phoneme_codes, too_long, too_long_for
 from core.storage import delete_after_commit, delete_now
 from core.text import MixedScript, canonical, display
+from feed import selectors as feed_selectors
 from feed import services as feed_services
 from feed.models import Video, VideoPerson
 from generation.conf import conf
@@ -895,13 +896,15 @@ def _recheck_rules_of(owner_ids: list[int]) -> None:
 def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:
     """The owner added restrictions: each unpublished job of someone else that shows them is checked
     again as the worker checks it (restrictions by meaning), and blocked, its draft deleted, if it
-    breaks one of theirs. Runs in the worker (generation.tasks.recheck_restrictions). Returns the ids
-    of the jobs blocked."""
+    breaks one of theirs. Runs in the worker (generation.tasks.recheck_restrictions). The others'
+    drafts of the owner that adding the rule stopped serving are served again once found breaking none
+    (_drafts_rules_settled). Returns the ids of the jobs blocked."""
+    rules_read = _rules_of(owner_id)  # before the jobs are checked: each check reads these or more
     rows = JobPerson.objects.filter(person_id=owner_id).exclude(author_id=owner_id).values_list("job_id", flat=True)
     jobs = GenerationJob.objects.filter(pk__in=list(rows), status__in=GenerationJob.UNPUBLISHED).select_related(
         "author"
     )
-    broken, passed = [], []
+    broken, passed, broken_drafts = [], [], set()
     checked_at = timezone.now()  # before the rules are read: one added meanwhile is newer
     for job in jobs.iterator(chunk_size=500):
         decision = consent.check(  # the draft's people too: one shown only by an uploaded photo, since deleted
@@ -915,16 +918,45 @@ def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:
         )
         if any(s.why == "restriction" and s.user_id == owner_id for s in decision.refused):
             broken.append(job.pk)
+            if job.video_id:
+                broken_drafts.add(job.video_id)
         elif not any(s.why == "restriction" for s in decision.refused):
             passed.append(job.pk)
     job_rules_checked(passed, at=checked_at)
-    return jobs_block_many(
+    blocked = jobs_block_many(
         broken,
         reason="Someone in this video set a rule it breaks.",
         code="consent_withdrawn",
         person=owner_id,
         person_reason="restriction",
     )
+    _drafts_rules_settled(owner_id, rules_read, broken=broken_drafts)
+    return blocked
+
+
+def _rules_of(owner_id: int) -> set[str] | None:
+    """The person's restrictions (case aside), None without a cameo."""
+    cameo = Cameo.objects.filter(owner_id=owner_id).only("restrictions").first()
+    return None if cameo is None else {r.casefold() for r in cameo.restrictions or []}
+
+
+def _drafts_rules_settled(owner_id: int, rules_read: set[str] | None, *, broken: set[Any]) -> None:
+    """The others' drafts of the owner that adding a rule stopped serving (feed.ConsentPending), but
+    for those that break it (`broken`: blocked, or no longer drafts), are served again if their authors
+    are still allowed: decided as the consent cascade decides it (moderation.services.consent_recheck),
+    with the owner's consent held, so a withdrawal committing meanwhile marks them again after and
+    one committed before is seen. Not when she has added a rule since `rules_read`, which this recheck
+    may not have read: that rule's own recheck, queued when it committed, settles them."""
+    with transaction.atomic():
+        cameo_services.consent_hold(owner_ids=[owner_id])
+        cameo = Cameo.objects.filter(owner_id=owner_id).select_related("owner").first()
+        if cameo is None or rules_read is None or not {r.casefold() for r in cameo.restrictions or []} <= rules_read:
+            return
+        drafts = feed_selectors.unpublished_showing(owner_id).exclude(author_id=owner_id).exclude(pk__in=broken)
+        authors = dict(drafts.values_list("pk", "author_id"))
+        access = cameo_access_by_authors(cameo, set(authors.values()))
+        allowed = [pk for pk, author in authors.items() if access[author].available]
+        feed_services.drafts_consent_settled(person_id=owner_id, video_ids=allowed, rules=True)
 
 
 def jobs_block_many(

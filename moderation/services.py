@@ -113,7 +113,8 @@ def consent_recheck(
     with transaction.atomic():
         # The person's consent held while it is decided and the drafts still allowed are served again
         # (feed.services.drafts_consent_settled): a withdrawal committing meanwhile waits, then marks
-        # them unserved again for its own cascade.
+        # them unserved again for its own cascade. One marked for a rule the person added stays so:
+        # this reads no rules, generation's recheck of them settles it.
         cameo_services.consent_hold(owner_ids=[owner_id])
         cameo = Cameo.objects.filter(owner_id=owner_id).select_related("owner").first()
         drafts = list(unpublished_showing(owner_id, authors).exclude(author_id=owner_id))

@@ -146,6 +146,12 @@ def cameo_update(
             _delete_videos_of_people_no_longer_allowed(owner, cameo)
         audience_narrowed.send(sender=Cameo, cameo=cameo, previous=previous)
         questions_withdraw_not_admitted(owners=[owner])
+    if added:
+        # Others' drafts of the owner are not served from now on, until generation's recheck deletes
+        # those that break the new rule and serves the others again: a signed URL handed out before
+        # would otherwise show her breaking it for as long as the recheck takes. After the videos
+        # deleted above, as the cascade's own marking comes after them.
+        feed_services.drafts_consent_pending(person_id=owner.pk, author_ids=None, rules=True)
     return cameo
 
 

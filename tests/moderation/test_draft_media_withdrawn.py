@@ -1,7 +1,7 @@
 """A draft's signed media URL dies the moment consent to show someone in it is withdrawn (a revoked
 grant, a deleted cameo, a narrowed audience, an erased account), not seconds later when the consent
 cascade deletes the draft; a draft whose author is still allowed is served again once the cascade has
-said so."""
+said so. A restriction added marks them too (tests/generation/test_draft_media_restricted.py)."""
 
 from django.test import Client
 
@@ -121,3 +121,23 @@ def test_a_draft_of_two_people_stays_unserved_while_the_second_ones_cascade_wait
 
     assert Video.objects.filter(pk=draft.pk).exists()
     assert served(links) == [404, 404]  # the second person's withdrawal still stands
+
+
+def test_only_a_restriction_not_there_before_ends_others_draft_urls(
+    make_user, activate_cameo, make_video, client_of, django_capture_on_commit_callbacks
+):
+    """Removing a restriction, or saving the same ones (case aside), only keeps or widens consent."""
+    owner, friend = make_user("owner"), make_user("friend")
+    activate_cameo(owner, audience="everyone")
+    cameos.cameo_update(owner=owner, restrictions=["no drinking", "no politics"])
+    links = urls(client_of(friend), make_video(friend, publish=False, people=(owner,)))
+
+    for restrictions in (["No Drinking", "no politics"], ["no drinking"], []):
+        with django_capture_on_commit_callbacks(execute=False):
+            response = client_of(owner).patch("/api/v1/cameo", {"restrictions": restrictions}, format="json")
+        assert response.status_code == 200
+        assert served(links) == [200, 200], restrictions
+
+    with django_capture_on_commit_callbacks(execute=False):
+        client_of(owner).patch("/api/v1/cameo", {"restrictions": ["no politics"]}, format="json")
+    assert served(links) == [404, 404]  # one she had removed is new again

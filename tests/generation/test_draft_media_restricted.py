@@ -1,0 +1,98 @@
+"""A restriction the person adds ends the signed media URLs of others' drafts of them at once, as a
+withdrawal of consent does (tests/moderation/test_draft_media_withdrawn.py), not when generation's
+recheck of the rules deletes those that break it; the recheck serves the others again."""
+
+import pytest
+from django.test import Client
+
+from cameos import services as cameos
+from feed.models import Video
+from tests.enroll import approve
+
+pytestmark = pytest.mark.usefixtures("c2pa_dev_dir")
+
+URL = "/api/v1/generations"
+
+
+def draft_of(api, prompt, capture):  # type: ignore[no-untyped-def]
+    """A ready job's draft, the worker run in-process: its id and signed media and poster URLs."""
+    with capture(execute=True):
+        job_id = api.post(URL, {"prompt": prompt, "duration_s": 2}, format="json").json()["id"]
+    video_id = api.get(f"{URL}/{job_id}").json()["video"]["id"]
+    body = api.get(f"/api/v1/videos/{video_id}").json()
+    return video_id, [body["media_url"], body["poster_url"]]
+
+
+def served(links):  # type: ignore[no-untyped-def]
+    return [Client().get(link).status_code for link in links]
+
+
+def test_a_new_restriction_ends_others_draft_urls_at_once_and_the_recheck_serves_those_that_keep_it(
+    api, me, make_user, enroll, client_of, make_video, django_capture_on_commit_callbacks
+):
+    ria = make_user("ria")
+    enroll(ria, "astronaut", audience="everyone")
+    beers, beer_links = draft_of(api, "@ria chugging beers at a bar", django_capture_on_commit_callbacks)
+    hike, hike_links = draft_of(api, "@ria hiking up a mountain at dawn", django_capture_on_commit_callbacks)
+    own = make_video(ria, publish=False, people=(ria,))
+    own_body = client_of(ria).get(f"/api/v1/videos/{own.pk}").json()
+    own_links = [own_body["media_url"], own_body["poster_url"]]
+    assert served(beer_links) == served(hike_links) == [200, 200]
+
+    with django_capture_on_commit_callbacks(execute=False) as recheck:  # queued, the worker not there yet
+        response = client_of(ria).patch("/api/v1/cameo", {"restrictions": ["no drinking"]}, format="json")
+    assert response.status_code == 200
+
+    assert Video.objects.filter(pk__in=[beers, hike]).count() == 2  # the recheck has not run
+    assert served(beer_links) == served(hike_links) == [404, 404]
+    assert served(own_links) == [200, 200]  # her own draft of herself
+    for callback in recheck:  # the worker reads the rule by meaning
+        callback()
+    assert not Video.objects.filter(pk=beers).exists() and served(beer_links) == [404, 404]
+    assert served(hike_links) == [200, 200]  # breaks no rule of hers
+
+
+def test_a_consent_cascade_that_finds_the_author_allowed_does_not_serve_a_draft_the_rules_recheck_has_not_read(
+    api, me, make_user, enroll, client_of, django_capture_on_commit_callbacks
+):
+    ria = make_user("ria")
+    enroll(ria, "astronaut", audience="approved")
+    approve(ria, me)
+    cameos.cameo_update(owner=ria, audience="everyone")
+    beers, beer_links = draft_of(api, "@ria chugging beers at a bar", django_capture_on_commit_callbacks)
+    hike, hike_links = draft_of(api, "@ria hiking up a mountain at dawn", django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=False) as recheck:
+        cameos.cameo_update(owner=ria, restrictions=["no drinking"])
+    with django_capture_on_commit_callbacks(execute=False) as cascade:
+        cameos.cameo_update(owner=ria, audience="approved")  # I am still allowed: she approved me
+    for callback in cascade:
+        callback()
+
+    assert Video.objects.filter(pk__in=[beers, hike]).count() == 2
+    assert served(beer_links) == served(hike_links) == [404, 404]  # her rule is still to be read
+    for callback in recheck:
+        callback()
+    assert not Video.objects.filter(pk=beers).exists()
+    assert served(hike_links) == [200, 200]
+
+
+def test_the_rules_recheck_does_not_serve_a_draft_whose_author_lost_consent_meanwhile(
+    api, me, make_user, enroll, client_of, django_capture_on_commit_callbacks
+):
+    ria = make_user("ria")
+    enroll(ria, "astronaut", audience="everyone")
+    hike, hike_links = draft_of(api, "@ria hiking up a mountain at dawn", django_capture_on_commit_callbacks)
+
+    with django_capture_on_commit_callbacks(execute=False) as recheck:
+        cameos.cameo_update(owner=ria, restrictions=["no drinking"])
+    assert served(hike_links) == [404, 404]
+    with django_capture_on_commit_callbacks(execute=False) as cascade:
+        cameos.cameo_update(owner=ria, audience="only_me")
+    for callback in recheck:  # the draft breaks no rule, but I may no longer show her
+        callback()
+
+    assert served(hike_links) == [404, 404]
+    for callback in cascade:
+        callback()
+    assert not Video.objects.filter(pk=hike).exists()
