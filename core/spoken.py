@@ -26,8 +26,10 @@ __all__ = [
     "too_long_for_any",
 ]
 
-# Quoted text: "straight" or “curly” double quotes (single quotes are apostrophes too often).
-_QUOTED = re.compile(r"\"([^\"]{1,300})\"|“([^”]{1,300})”")
+# Quoted text: "straight" or “curly” double quotes (single quotes are apostrophes too often), of any
+# length: a passage too long to say is refused as such (too_long). Capped at 300 characters, a longer
+# one was no line at all: neither refused nor spoken, and never read for sound codes.
+_QUOTED = re.compile(r"\"([^\"]+)\"|“([^”]+)”")
 # Piper reads text between [[ and ]] as raw phonemes (piper.voice): a line written so is heard as words
 # that the policy and the consent gate never read.
 _PHONEMES = re.compile(r"\[\[.*?\]\]")

@@ -108,6 +108,21 @@ def test_preflight_refuses_quoted_lines_too_long_for_any_video_and_records_nothi
     assert not AuditEvent.objects.exists() and not GenerationJob.objects.exists()
 
 
+def test_a_quoted_passage_of_over_300_characters_is_refused_as_too_long_to_say(api):
+    """One quoted passage too long for any video (350 characters) is refused by the preflight and by
+    submit. Before, a passage over 300 characters was not read as a line at all: allowed, and the
+    video came out without it spoken."""
+    passage = " ".join([SUMMIT] * 4)[:350]
+    response = api.post(URL, {"prompt": f'a hiker saying "{passage}"'}, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"]["prompt"] == [
+        "The quoted lines are too long to say in any video, even one of 10 seconds: shorten them."
+    ]
+    submit = api.post("/api/v1/generations", {"prompt": f'a hiker saying "{passage}"', "duration_s": 10}, format="json")
+    assert submit.status_code == 400, submit.content
+    assert not GenerationJob.objects.exists()
+
+
 def test_preflight_leaves_lines_that_fit_the_longest_video_to_submit(api, settings):
     """Lines that fit the longest video but not the shortest are allowed by the preflight (it has no
     duration); submit decides for the duration asked for. The longest is generation's MAX_SECONDS."""
