@@ -339,6 +339,13 @@ def drafts_consent_settled(*, person_id: int, video_ids: Iterable[int], rules: b
     (rows if rules else rows.filter(rules=False)).delete()
 
 
+def drafts_consent_to_cascade(*, person_id: int, video_ids: Iterable[int]) -> None:
+    """The rules' recheck found these drafts breaking none of the person's rules but their authors no
+    longer allowed: their marks are the consent cascade's from now on (which losing the access
+    queued), so that it deletes them or, the access back by then, serves them again."""
+    ConsentPending.objects.filter(person_id=person_id, video_id__in=list(video_ids), rules=True).update(rules=False)
+
+
 @transaction.atomic
 def video_publish(*, video: Video, caption: str | None = None) -> Video:
     """draft → published: it enters the feeds with a rank fixed by its publish time. A copy of a

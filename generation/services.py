@@ -48,6 +48,7 @@ Status = GenerationJob.Status
 ENDED = (Status.PUBLISHED, Status.BLOCKED, Status.FAILED, Status.CANCELLED)
 WITHDRAWN = "Someone in this video no longer allows it."
 TAKEN_DOWN = "This video was taken down."
+TOO_LATE = "This video waited too long to be made to be checked against a removal request. Try again."
 # The error codes of jobs that failed for the system's reasons (the backend, a bug in the worker):
 # their author is told to try again, and they do not count against the daily quota.
 SYSTEM_FAILURES = ("backend_error", "generation_failed")
@@ -623,16 +624,30 @@ def _job_finish(job_id: Any, *, stored: dict[str, str], **rendered: Unpack[Rende
         )
         _discard_image(job)
         return None
-    if takedowns.draft_taken_down(tracks=rendered["faces"], since=job.created_at, job_id=job.pk):
-        # It shows the face of a takedown request confirmed while it was generating (or, that request's
-        # template erased after TAKEDOWN_TEMPLATE_KEEP_HOURS, a face that may be hers): as its draft
-        # would have gone had it been stored before (feed.services.video_remove, job_draft_gone).
+    refused = takedowns.draft_taken_down(tracks=rendered["faces"], since=job.created_at, job_id=job.pk)
+    if refused == takedowns.DRAFT_TAKEN_DOWN:
+        # It shows the face of a takedown request confirmed while it was generating: as its draft would
+        # have gone had it been stored before (feed.services.video_remove, job_draft_gone).
         _move(
             job_id,
             [Status.SCANNING],
             Status.BLOCKED,
             error_code="video_removed",
             error=TAKEN_DOWN,
+            finished_at=timezone.now(),
+            lease_until=None,
+        )
+        _discard_image(job)
+        return None
+    if refused == takedowns.DRAFT_UNCHECKED:
+        # Made so late (hours after such a request, whose face is no longer kept) that it cannot be
+        # compared with it: the system's failure, not the author's, who may make it again at once.
+        _move(
+            job_id,
+            [Status.SCANNING],
+            Status.FAILED,
+            error_code="generation_failed",
+            error=TOO_LATE,
             finished_at=timezone.now(),
             lease_until=None,
         )
@@ -893,20 +908,45 @@ def _recheck_rules_of(owner_ids: list[int]) -> None:
         queue(owner_id)
 
 
+# How many jobs the rules' recheck checks before it blocks those that break a rule and serves the
+# drafts of those that pass: a task cut short by its time limit leaves the rest for the next run,
+# not every draft of the person unserved.
+_RECHECK_CHUNK = 100
+
+
 def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:
     """The owner added restrictions: each unpublished job of someone else that shows them is checked
     again as the worker checks it (restrictions by meaning), and blocked, its draft deleted, if it
     breaks one of theirs. Runs in the worker (generation.tasks.recheck_restrictions). The others'
     drafts of the owner that adding the rule stopped serving are served again once found breaking none
-    (_drafts_rules_settled). Returns the ids of the jobs blocked."""
+    (_drafts_rules_settled), a chunk of jobs at a time. Returns the ids of the jobs blocked."""
     rules_read = _rules_of(owner_id)  # before the jobs are checked: each check reads these or more
     rows = JobPerson.objects.filter(person_id=owner_id).exclude(author_id=owner_id).values_list("job_id", flat=True)
     jobs = GenerationJob.objects.filter(pk__in=list(rows), status__in=GenerationJob.UNPUBLISHED).select_related(
         "author"
     )
-    broken, passed, broken_drafts = [], [], set()
-    checked_at = timezone.now()  # before the rules are read: one added meanwhile is newer
+    blocked: list[str] = []
+    broken_drafts: set[Any] = set()
+    chunk: list[GenerationJob] = []
     for job in jobs.iterator(chunk_size=500):
+        chunk.append(job)
+        if len(chunk) == _RECHECK_CHUNK:
+            blocked += _recheck_chunk(owner_id, chunk, rules_read, broken_drafts)
+            chunk = []
+    blocked += _recheck_chunk(owner_id, chunk, rules_read, broken_drafts)
+    # The rest: drafts whose job was not among those checked here.
+    _drafts_rules_settled(owner_id, rules_read, broken=broken_drafts)
+    return blocked
+
+
+def _recheck_chunk(
+    owner_id: int, chunk: list[GenerationJob], rules_read: set[str] | None, broken_drafts: set[Any]
+) -> list[str]:
+    """jobs_recheck_restrictions for these jobs: those that break the owner's rules blocked (their
+    drafts added to `broken_drafts`), the drafts of those that pass served again."""
+    broken, passed = [], []
+    checked_at = timezone.now()  # before the rules are read: one added meanwhile is newer
+    for job in chunk:
         decision = consent.check(  # the draft's people too: one shown only by an uploaded photo, since deleted
             job.author,
             job.prompt,
@@ -921,8 +961,8 @@ def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:
             if job.video_id:
                 broken_drafts.add(job.video_id)
         elif not any(s.why == "restriction" for s in decision.refused):
-            passed.append(job.pk)
-    job_rules_checked(passed, at=checked_at)
+            passed.append(job)
+    job_rules_checked([job.pk for job in passed], at=checked_at)
     blocked = jobs_block_many(
         broken,
         reason="Someone in this video set a rule it breaks.",
@@ -930,7 +970,9 @@ def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:
         person=owner_id,
         person_reason="restriction",
     )
-    _drafts_rules_settled(owner_id, rules_read, broken=broken_drafts)
+    drafts = {job.video_id for job in passed if job.video_id}
+    if drafts:
+        _drafts_rules_settled(owner_id, rules_read, broken=broken_drafts, only=drafts)
     return blocked
 
 
@@ -940,23 +982,32 @@ def _rules_of(owner_id: int) -> set[str] | None:
     return None if cameo is None else {r.casefold() for r in cameo.restrictions or []}
 
 
-def _drafts_rules_settled(owner_id: int, rules_read: set[str] | None, *, broken: set[Any]) -> None:
-    """The others' drafts of the owner that adding a rule stopped serving (feed.ConsentPending), but
-    for those that break it (`broken`: blocked, or no longer drafts), are served again if their authors
-    are still allowed: decided as the consent cascade decides it (moderation.services.consent_recheck),
-    with the owner's consent held, so a withdrawal committing meanwhile marks them again after and
-    one committed before is seen. Not when she has added a rule since `rules_read`, which this recheck
-    may not have read: that rule's own recheck, queued when it committed, settles them."""
+def _drafts_rules_settled(
+    owner_id: int, rules_read: set[str] | None, *, broken: set[Any], only: set[Any] | None = None
+) -> None:
+    """The others' drafts of the owner (of `only`, when given) that adding a rule stopped serving
+    (feed.ConsentPending), but for those that break it (`broken`: blocked, or no longer drafts): served
+    again if their authors are still allowed, decided as the consent cascade decides it
+    (moderation.services.consent_recheck), with the owner's consent held, so a withdrawal committing
+    meanwhile marks them again after and one committed before is seen. Those whose authors are not
+    allowed now are handed to the consent cascade that losing the access queued, which deletes them or,
+    the access back by then, serves them (kept for the rules, a mark would outlive both). Not when she
+    has added a rule since `rules_read`, which this recheck may not have read: that rule's own recheck,
+    queued when it committed, settles them."""
     with transaction.atomic():
         cameo_services.consent_hold(owner_ids=[owner_id])
         cameo = Cameo.objects.filter(owner_id=owner_id).select_related("owner").first()
         if cameo is None or rules_read is None or not {r.casefold() for r in cameo.restrictions or []} <= rules_read:
             return
         drafts = feed_selectors.unpublished_showing(owner_id).exclude(author_id=owner_id).exclude(pk__in=broken)
+        if only is not None:
+            drafts = drafts.filter(pk__in=only)
         authors = dict(drafts.values_list("pk", "author_id"))
         access = cameo_access_by_authors(cameo, set(authors.values()))
         allowed = [pk for pk, author in authors.items() if access[author].available]
         feed_services.drafts_consent_settled(person_id=owner_id, video_ids=allowed, rules=True)
+        denied = [pk for pk, author in authors.items() if not access[author].available]
+        feed_services.drafts_consent_to_cascade(person_id=owner_id, video_ids=denied)
 
 
 def jobs_block_many(

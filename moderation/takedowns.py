@@ -416,26 +416,32 @@ def published_hold(*, video: Video) -> int:
     return len(held) + len(found)
 
 
-def draft_taken_down(*, tracks: list[Any], since: dt.datetime, job_id: Any) -> bool:
-    """Whether a draft a job is storing now (generation's scanning → ready, in its transaction, before
-    the video exists) shows, surely (the bar a confirmation removes a draft at), the face of a request
-    confirmed after the job was created (`since`): a job still generating at the confirmation, whose
-    draft neither of the confirmation's searches could see. Then nothing of it is to be stored, and
-    the request's audit log says so. A request waiting for review changes nothing here (its
+# What draft_taken_down says of a draft that is not to be stored: it shows the face of a request
+# confirmed while its job ran, or it could no longer be compared with that face (the job outlived the
+# template's keeping).
+DRAFT_TAKEN_DOWN, DRAFT_UNCHECKED = "taken_down", "unchecked"
+
+
+def draft_taken_down(*, tracks: list[Any], since: dt.datetime, job_id: Any) -> str | None:
+    """Whether (DRAFT_TAKEN_DOWN) a draft a job is storing now (generation's scanning → ready, in its
+    transaction, before the video exists) shows, surely (the bar a confirmation removes a draft at),
+    the face of a request confirmed after the job was created (`since`): a job still generating at
+    the confirmation, whose draft neither of the confirmation's searches could see. Then nothing of it
+    is to be stored, and the request's audit log says so. A request waiting for review changes nothing here (its
     confirmation's second search finds the draft). `tracks`: the draft's face tracks, as
     cameos.services.video_faces_record takes them.
 
     A request confirmed after the job was created whose template is gone (templates_expire erased it
     TAKEDOWN_TEMPLATE_KEEP_HOURS after the confirmation, with this job still unfinished) refuses a draft
-    with any face in it, compared with nothing: its confirmation time says the job is one the template
-    was kept for, and the face may be hers.
+    with any face in it, compared with nothing (DRAFT_UNCHECKED): its confirmation time says the job is
+    one the template was kept for, and the face may be hers. None: the draft may be stored.
 
     Every request still holding a template is held FOR KEY SHARE (PostgreSQL, in id order), which
     only a decision (FOR UPDATE) waits for and is waited for by: a confirmation committed first is
     seen here; one that comes after waits for this draft and then finds it (_confirm_late). Drafts
     stored at once do not wait for each other."""
     if not tracks:
-        return False
+        return None
     held = TakedownRequest.objects.filter(template__isnull=False)
     if connection.vendor == "postgresql":  # SQLite has no row locks: its write lock serialises them
         with connection.cursor() as cursor:
@@ -459,7 +465,7 @@ def draft_taken_down(*, tracks: list[Any], since: dt.datetime, job_id: Any) -> b
                 outcome="draft_refused",
                 job=str(job_id),  # generating when the request was confirmed: nothing of it was stored
             )
-            return True
+            return DRAFT_TAKEN_DOWN
     # Read after the templates were (a sweep that erases one meanwhile is seen here, or its template
     # was compared above).
     gone = (
@@ -477,8 +483,8 @@ def draft_taken_down(*, tracks: list[Any], since: dt.datetime, job_id: Any) -> b
             job=str(job_id),
             compared=False,  # its template erased after TAKEDOWN_TEMPLATE_KEEP_HOURS, the job unfinished
         )
-        return True
-    return False
+        return DRAFT_UNCHECKED
+    return None
 
 
 def _open(request_id: int) -> TakedownRequest:

@@ -96,3 +96,63 @@ def test_the_rules_recheck_does_not_serve_a_draft_whose_author_lost_consent_mean
     for callback in cascade:
         callback()
     assert not Video.objects.filter(pk=hike).exists()
+
+
+def test_a_draft_whose_author_loses_and_regains_access_around_the_rules_recheck_is_served_again(
+    make_user, activate_cameo, make_video, client_of, django_capture_on_commit_callbacks
+):
+    """Ria adds a rule, then narrows her audience; the rules' recheck runs while the author may not
+    show her, she opens her audience again, then the consent cascade runs and finds the author
+    allowed: the draft, which breaks no rule, is served again. Before, the rules' mark stayed, as the
+    recheck left it for an author not allowed and the cascade settles only its own marks: the draft's
+    URLs were a 404 for good."""
+    ria, maker = make_user("ria"), make_user("maker")
+    activate_cameo(ria, audience="everyone")
+    draft = make_video(maker, publish=False, people=(ria,))
+    body = client_of(maker).get(f"/api/v1/videos/{draft.pk}").json()
+    links = [body["media_url"], body["poster_url"]]
+    assert served(links) == [200, 200]
+    with django_capture_on_commit_callbacks(execute=False) as recheck:
+        cameos.cameo_update(owner=ria, restrictions=["no drinking"])
+    with django_capture_on_commit_callbacks(execute=False) as cascade:
+        cameos.cameo_update(owner=ria, audience="only_me")
+    assert served(links) == [404, 404]
+    for callback in recheck:  # the author may not show her now
+        callback()
+    cameos.cameo_update(owner=ria, audience="everyone")  # she changes her mind: widening queues nothing
+    for callback in cascade:  # finds the author allowed
+        callback()
+    assert Video.objects.filter(pk=draft.pk).exists()
+    assert served(links) == [200, 200]
+
+
+def test_a_rules_recheck_cut_short_has_served_the_drafts_it_passed(
+    api, me, make_user, enroll, client_of, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The recheck reads rules by meaning (a quarter of a second a job): one cut short by its time
+    limit, or by a lost connection, has served again the drafts of the jobs it passed before. Before,
+    it served them only at its very end: cut short, every draft of the person stayed a 404."""
+    from generation import services as gen_services
+    from moderation import consent
+
+    ria = make_user("ria")
+    enroll(ria, "astronaut", audience="everyone")
+    _, hike_links = draft_of(api, "@ria hiking up a mountain at dawn", django_capture_on_commit_callbacks)
+    _, swim_links = draft_of(api, "@ria swimming in a lake", django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):
+        cameos.cameo_update(owner=ria, restrictions=["no drinking"])
+    assert served(hike_links) == served(swim_links) == [404, 404]
+
+    monkeypatch.setattr(gen_services, "_RECHECK_CHUNK", 1)
+    check, calls = consent.check, []
+
+    def cut_short(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:
+            raise TimeoutError("the task's soft time limit")
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(consent, "check", cut_short)
+    with pytest.raises(TimeoutError):
+        gen_services.jobs_recheck_restrictions(owner_id=ria.pk)
+    assert sorted([served(hike_links), served(swim_links)]) == [[200, 200], [404, 404]]

@@ -533,9 +533,9 @@ def test_a_confirmed_requests_template_goes_after_the_bound_and_an_old_jobs_late
     """A job created before the confirmation that never finishes (no worker, a stuck job) keeps her
     template only TAKEDOWN_TEMPLATE_KEEP_HOURS (3): then the sweep erases it, the job still unfinished.
     A draft that job stores later is refused, its face compared with nothing (there is no template
-    left): blocked `video_removed`, nothing stored. A job submitted after the confirmation is not the
-    request's business. Before, the template was kept as long as the old job was unfinished: with no
-    generation worker, forever."""
+    left): failed `generation_failed` ("waited too long"), nothing stored. A job submitted after the
+    confirmation is not the request's business. Before, the template was kept as long as the old job
+    was unfinished: with no generation worker, forever."""
     author = published_of_her.author
     tracking = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks).json()[
         "tracking"
@@ -575,7 +575,10 @@ def test_a_confirmed_requests_template_goes_after_the_bound_and_an_old_jobs_late
             refused = gen_services.job_finish(job.pk, **rendered(faces=[(faces.template(face), 0, 900, 8)]))
         assert refused is None
         body = api.get(f"/api/v1/generations/{job.pk}").json()
-        assert (body["status"], body["error"]["code"]) == ("blocked", "video_removed")
+        # The system's failure (the job outlived the template's keeping), not a takedown of the
+        # author's video: failed, to be made again, and not counted against the daily quota.
+        assert (body["status"], body["error"]["code"]) == ("failed", "generation_failed"), body
+        assert "waited too long" in str(body["error"])
     assert not Video.objects.filter(author=author).exists() and files_under(media) == before
     refusals = AuditEvent.objects.filter(kind="takedown", object_id=str(request.pk), data__outcome="draft_refused")
     assert sorted((e.data["job"], e.data["compared"]) for e in refusals) == sorted((str(j.pk), False) for j in old)
