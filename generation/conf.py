@@ -78,6 +78,18 @@ class GenerationSettings:
         require(self.queued_resend_seconds >= 1, "QUEUED_RESEND_SECONDS must be at least 1")
         require(self.max_attempts >= 1, "MAX_ATTEMPTS must be at least 1")
         require(self.task_time_limit >= 1, "TASK_TIME_LIMIT must be at least 1")
+        # A job's longest life by these limits must end before a confirmed takedown request's template
+        # is erased (moderation's TAKEDOWN_TEMPLATE_KEEP_HOURS), or a job still rendering has its draft
+        # refused as too late to be compared with it (moderation.takedowns.draft_taken_down).
+        from moderation.conf import conf as moderation_conf
+
+        longest = self.max_attempts * (self.task_time_limit + 60 + self.stale_seconds) + self.queued_resend_seconds
+        keep = moderation_conf().takedown_template_keep_hours * 3600
+        require(
+            longest < keep,
+            f"MAX_ATTEMPTS x (TASK_TIME_LIMIT + 60 + STALE_SECONDS) + QUEUED_RESEND_SECONDS ({longest} s) must be "
+            f"under moderation's TAKEDOWN_TEMPLATE_KEEP_HOURS ({keep} s)",
+        )
         require(self.diffusers_steps >= 1, "DIFFUSERS_STEPS must be at least 1")
         self.diffusers_frame_size  # noqa: B018 - raises ValueError unless empty or WIDTHxHEIGHT
         require(bool(self.c2pa_claim_generator), "C2PA_CLAIM_GENERATOR must not be empty")

@@ -43,6 +43,8 @@ def test_the_environment_names_reach_their_fields(tmp_path):
         ({"SIZES": {"9:16": [0, 1024]}}, "SIZES"),
         ({"DIFFUSERS_SIZE": "big"}, "DIFFUSERS_SIZE"),
         ({"MAX_PROMPT_CHARS": 20}, "MAX_PROMPT_CHARS"),  # moderation's now (moderation.conf)
+        # A job that may still render when a takedown's template is erased (3 hours by default).
+        ({"TASK_TIME_LIMIT": 3600, "MAX_ATTEMPTS": 3}, "TAKEDOWN_TEMPLATE_KEEP_HOURS"),
     ],
 )
 def test_a_bad_value_is_refused_naming_it(raw, named):
