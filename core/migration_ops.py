@@ -16,33 +16,27 @@ from django.contrib.postgres.operations import AddIndexConcurrently, RemoveIndex
 from django.db.migrations.operations import AddIndex, RemoveIndex
 
 
-def _online(schema_editor: Any) -> bool:
-    return schema_editor.connection.vendor == "postgresql"
+class _Online:
+    """Concurrently (the parent operation) on PostgreSQL; `plain` elsewhere."""
 
+    plain: Any
 
-class AddIndexOnline(AddIndexConcurrently):
     def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
-        if _online(schema_editor):
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_forwards(app_label, schema_editor, from_state, to_state)  # type: ignore[misc]
         else:
-            AddIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+            self.plain.database_forwards(self, app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
-        if _online(schema_editor):
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)  # type: ignore[misc]
         else:
-            AddIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+            self.plain.database_backwards(self, app_label, schema_editor, from_state, to_state)
 
 
-class RemoveIndexOnline(RemoveIndexConcurrently):
-    def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
-        if _online(schema_editor):
-            super().database_forwards(app_label, schema_editor, from_state, to_state)
-        else:
-            RemoveIndex.database_forwards(self, app_label, schema_editor, from_state, to_state)
+class AddIndexOnline(_Online, AddIndexConcurrently):
+    plain = AddIndex
 
-    def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
-        if _online(schema_editor):
-            super().database_backwards(app_label, schema_editor, from_state, to_state)
-        else:
-            RemoveIndex.database_backwards(self, app_label, schema_editor, from_state, to_state)
+
+class RemoveIndexOnline(_Online, RemoveIndexConcurrently):
+    plain = RemoveIndex

@@ -625,31 +625,18 @@ def _job_finish(job_id: Any, *, stored: dict[str, str], **rendered: Unpack[Rende
         _discard_image(job)
         return None
     refused = takedowns.draft_taken_down(tracks=rendered["faces"], since=job.created_at, job_id=job.pk)
-    if refused == takedowns.DRAFT_TAKEN_DOWN:
+    if refused is not None:
         # It shows the face of a takedown request confirmed while it was generating: as its draft would
-        # have gone had it been stored before (feed.services.video_remove, job_draft_gone).
-        _move(
-            job_id,
-            [Status.SCANNING],
-            Status.BLOCKED,
-            error_code="video_removed",
-            error=TAKEN_DOWN,
-            finished_at=timezone.now(),
-            lease_until=None,
-        )
-        _discard_image(job)
-        return None
-    if refused == takedowns.DRAFT_UNCHECKED:
-        # Made so late (hours after such a request, whose face is no longer kept) that it cannot be
+        # have gone had it been stored before (feed.services.video_remove, job_draft_gone). Or it was
+        # made so late (hours after such a request, whose face is no longer kept) that it cannot be
         # compared with it: the system's failure, not the author's, who may make it again at once.
+        ended, code, error = (
+            (Status.BLOCKED, "video_removed", TAKEN_DOWN)
+            if refused == takedowns.DRAFT_TAKEN_DOWN
+            else (Status.FAILED, "generation_failed", TOO_LATE)
+        )
         _move(
-            job_id,
-            [Status.SCANNING],
-            Status.FAILED,
-            error_code="generation_failed",
-            error=TOO_LATE,
-            finished_at=timezone.now(),
-            lease_until=None,
+            job_id, [Status.SCANNING], ended, error_code=code, error=error, finished_at=timezone.now(), lease_until=None
         )
         _discard_image(job)
         return None
