@@ -907,7 +907,7 @@ def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:
     breaks one of theirs. Runs in the worker (generation.tasks.recheck_restrictions). The others'
     drafts of the owner that adding the rule stopped serving are served again once found breaking none
     (_drafts_rules_settled), a chunk of jobs at a time. Returns the ids of the jobs blocked."""
-    rules_read = _rules_of(owner_id)  # before the jobs are checked: each check reads these or more
+    rules_read = _rules_version(owner_id)  # before the jobs are checked: each check reads these or more
     rows = JobPerson.objects.filter(person_id=owner_id).exclude(author_id=owner_id).values_list("job_id", flat=True)
     jobs = GenerationJob.objects.filter(pk__in=list(rows), status__in=GenerationJob.UNPUBLISHED).select_related(
         "author"
@@ -927,7 +927,7 @@ def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:
 
 
 def _recheck_chunk(
-    owner_id: int, chunk: list[GenerationJob], rules_read: set[str] | None, broken_drafts: set[Any]
+    owner_id: int, chunk: list[GenerationJob], rules_read: tuple[Any, Any] | None, broken_drafts: set[Any]
 ) -> list[str]:
     """jobs_recheck_restrictions for these jobs: those that break the owner's rules blocked (their
     drafts added to `broken_drafts`), the drafts of those that pass served again."""
@@ -963,14 +963,14 @@ def _recheck_chunk(
     return blocked
 
 
-def _rules_of(owner_id: int) -> set[str] | None:
-    """The person's restrictions (case aside), None without a cameo."""
-    cameo = Cameo.objects.filter(owner_id=owner_id).only("restrictions").first()
-    return None if cameo is None else {r.casefold() for r in cameo.restrictions or []}
+def _rules_version(owner_id: int) -> tuple[Any, Any] | None:
+    """Which of the person's rules a recheck reads: their cameo and when it last added one
+    (Cameo.rules_added_at), None without a cameo."""
+    return Cameo.objects.filter(owner_id=owner_id).values_list("pk", "rules_added_at").first()
 
 
 def _drafts_rules_settled(
-    owner_id: int, rules_read: set[str] | None, *, broken: set[Any], only: set[Any] | None = None
+    owner_id: int, rules_read: tuple[Any, Any] | None, *, broken: set[Any], only: set[Any] | None = None
 ) -> None:
     """The others' drafts of the owner (of `only`, when given) that adding a rule stopped serving
     (feed.ConsentPending), but for those that break it (`broken`: blocked, or no longer drafts): served
@@ -979,12 +979,12 @@ def _drafts_rules_settled(
     meanwhile marks them again after and one committed before is seen. Those whose authors are not
     allowed now are handed to the consent cascade that losing the access queued, which deletes them or,
     the access back by then, serves them (kept for the rules, a mark would outlive both). Not when she
-    has added a rule since `rules_read`, which this recheck may not have read: that rule's own recheck,
+    has added a rule since `rules_read` (_rules_version), which this recheck may not have read: that rule's own recheck,
     queued when it committed, settles them."""
     with transaction.atomic():
         cameo_services.consent_hold(owner_ids=[owner_id])
         cameo = Cameo.objects.filter(owner_id=owner_id).select_related("owner").first()
-        if cameo is None or rules_read is None or not {r.casefold() for r in cameo.restrictions or []} <= rules_read:
+        if cameo is None or rules_read != (cameo.pk, cameo.rules_added_at):
             return
         drafts = feed_selectors.unpublished_showing(owner_id).exclude(author_id=owner_id).exclude(pk__in=broken)
         if only is not None:

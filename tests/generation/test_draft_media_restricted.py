@@ -156,3 +156,36 @@ def test_a_rules_recheck_cut_short_has_served_the_drafts_it_passed(
     with pytest.raises(TimeoutError):
         gen_services.jobs_recheck_restrictions(owner_id=ria.pk)
     assert sorted([served(hike_links), served(swim_links)]) == [[200, 200], [404, 404]]
+
+
+def test_a_rule_added_while_the_recheck_runs_leaves_the_drafts_to_that_rules_own_recheck(
+    api, me, make_user, enroll, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Ria adds "no hiking" just after the "no drinking" recheck has checked my hiking draft: that
+    recheck, which did not read the new rule, serves nothing; the new rule's own recheck deletes the
+    draft. Served in between, it would have shown her breaking her rule."""
+    from generation import services as gen_services
+    from moderation import consent
+
+    ria = make_user("ria")
+    enroll(ria, "astronaut", audience="everyone")
+    hike, hike_links = draft_of(api, "@ria hiking up a mountain at dawn", django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):
+        cameos.cameo_update(owner=ria, restrictions=["no drinking"])
+    check, later = consent.check, []
+
+    def a_rule_just_after(*args, **kwargs):  # type: ignore[no-untyped-def]
+        decision = check(*args, **kwargs)
+        if not later:
+            with django_capture_on_commit_callbacks(execute=False) as queued:
+                cameos.cameo_update(owner=ria, restrictions=["no drinking", "no hiking"])
+            later.extend(queued)
+        return decision
+
+    monkeypatch.setattr(consent, "check", a_rule_just_after)
+    gen_services.jobs_recheck_restrictions(owner_id=ria.pk)
+    assert served(hike_links) == [404, 404]
+    monkeypatch.setattr(consent, "check", check)
+    for callback in later:  # the new rule's recheck
+        callback()
+    assert not Video.objects.filter(pk=hike).exists()
