@@ -85,9 +85,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], how: signal.Signals = signal.SIGTERM) -> None:
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
+        os.killpg(process.pid, how)
     try:
         process.wait(timeout=15)
     except subprocess.TimeoutExpired:
@@ -178,8 +178,10 @@ def running_app(var: Path, *, worker: bool = True, setup: tuple[list[str], ...] 
             time.sleep(0.3)
         yield app
     finally:
-        for process in processes:
-            _stop(process)
+        # The worker's cold shutdown (SIGQUIT): its warm one waits 4-9 s for its pool, and what it
+        # would finish is thrown away with the app.
+        for name, process in zip(commands, processes, strict=False):
+            _stop(process, signal.SIGQUIT if name == "worker" else signal.SIGTERM)
 
 
 @pytest.fixture(scope="session")
