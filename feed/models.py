@@ -158,7 +158,12 @@ class ConsentPending(models.Model):
     recheck of the rules (generation.services.jobs_recheck_restrictions), which deletes the drafts that
     break it and serves the others again."""
 
-    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # No constraint in the database (the ORM still deletes the rows with their video): a mark written
+    # as the author deletes that draft (read before the deletion, committed after it) failed the
+    # database's check at commit, and the withdrawal or rule that wrote it answered with an error.
+    # Such a mark points at no video and serves nothing (ids are never reused); the consent cascade
+    # deletes it (services.drafts_consent_settled).
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
     # A plain id, not a foreign key: the row outlives an erased account (whose VideoPerson rows go
     # with it), so its drafts stay unserved until the cascade that follows the erasure deletes them.
     person_id = models.BigIntegerField()

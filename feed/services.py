@@ -337,6 +337,8 @@ def drafts_consent_settled(*, person_id: int, video_ids: Iterable[int], rules: b
     recheck found them breaking none of the person's rules, and the authors still allowed."""
     rows = ConsentPending.objects.filter(person_id=person_id, video_id__in=list(video_ids))
     (rows if rules else rows.filter(rules=False)).delete()
+    # Marks written as their draft was deleted, which point at no video (ConsentPending.video).
+    ConsentPending.objects.filter(~Exists(Video.objects.filter(pk=OuterRef("video_id"))), person_id=person_id).delete()
 
 
 def drafts_consent_to_cascade(*, person_id: int, video_ids: Iterable[int]) -> None:
