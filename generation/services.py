@@ -896,29 +896,33 @@ def _recheck_rules_of(owner_ids: list[int]) -> None:
 
 
 # How many jobs the rules' recheck checks before it blocks those that break a rule and serves the
-# drafts of those that pass: a task cut short by its time limit leaves the rest for the next run,
-# not every draft of the person unserved.
+# drafts of those that pass: a task cut short by its time limit has served those and queues the rest
+# (generation.tasks.recheck_restrictions), rather than leave every draft of the person unserved.
 _RECHECK_CHUNK = 100
 
 
-def jobs_recheck_restrictions(*, owner_id: int) -> list[str]:
+def jobs_recheck_restrictions(*, owner_id: int, after: Any = None, done: list[Any] | None = None) -> list[str]:
     """The owner added restrictions: each unpublished job of someone else that shows them is checked
     again as the worker checks it (restrictions by meaning), and blocked, its draft deleted, if it
     breaks one of theirs. Runs in the worker (generation.tasks.recheck_restrictions). The others'
     drafts of the owner that adding the rule stopped serving are served again once found breaking none
-    (_drafts_rules_settled), a chunk of jobs at a time. Returns the ids of the jobs blocked."""
+    (_drafts_rules_settled), a chunk of jobs at a time, in id order: `after` a job id, the jobs after
+    it only (what a run cut short left), and the last job of each chunk finished is added to `done`.
+    Returns the ids of the jobs blocked."""
     rules_read = _rules_version(owner_id)  # before the jobs are checked: each check reads these or more
     rows = JobPerson.objects.filter(person_id=owner_id).exclude(author_id=owner_id).values_list("job_id", flat=True)
-    jobs = GenerationJob.objects.filter(pk__in=list(rows), status__in=GenerationJob.UNPUBLISHED).select_related(
-        "author"
-    )
+    jobs = GenerationJob.objects.filter(pk__in=list(rows), status__in=GenerationJob.UNPUBLISHED)
+    if after is not None:
+        jobs = jobs.filter(pk__gt=after)
     blocked: list[str] = []
     broken_drafts: set[Any] = set()
     chunk: list[GenerationJob] = []
-    for job in jobs.iterator(chunk_size=500):
+    for job in jobs.select_related("author").order_by("pk").iterator(chunk_size=500):
         chunk.append(job)
         if len(chunk) == _RECHECK_CHUNK:
             blocked += _recheck_chunk(owner_id, chunk, rules_read, broken_drafts)
+            if done is not None:
+                done.append(job.pk)
             chunk = []
     blocked += _recheck_chunk(owner_id, chunk, rules_read, broken_drafts)
     # The rest: drafts whose job was not among those checked here.

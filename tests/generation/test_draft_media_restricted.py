@@ -189,3 +189,42 @@ def test_a_rule_added_while_the_recheck_runs_leaves_the_drafts_to_that_rules_own
     for callback in later:  # the new rule's recheck
         callback()
     assert not Video.objects.filter(pk=hike).exists()
+
+
+def test_a_rules_recheck_cut_short_by_its_time_limit_queues_the_rest_and_serves_every_draft_that_keeps_them(
+    api, me, make_user, enroll, client_of, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The task cut short by its soft time limit after its first chunk of jobs queues a run for the
+    jobs after it (the worker here in-process): every draft that breaks no rule is served again.
+    Before, the drafts of the jobs it had not reached stayed a 404 until a publish queued the recheck
+    again, as the task was not retried."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from generation import services as gen_services
+    from generation.tasks import recheck_restrictions
+    from moderation import consent
+
+    ria = make_user("ria")
+    enroll(ria, "astronaut", audience="everyone")
+    _, hike_links = draft_of(api, "@ria hiking up a mountain at dawn", django_capture_on_commit_callbacks)
+    _, swim_links = draft_of(api, "@ria swimming in a lake", django_capture_on_commit_callbacks)
+    beers, beer_links = draft_of(api, "@ria chugging beers at a bar", django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False):
+        cameos.cameo_update(owner=ria, restrictions=["no drinking"])
+    assert served(hike_links) == served(swim_links) == served(beer_links) == [404, 404]
+
+    monkeypatch.setattr(gen_services, "_RECHECK_CHUNK", 1)
+    check, calls = consent.check, []
+
+    def time_is_up_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 2:  # in the second chunk
+            raise SoftTimeLimitExceeded()
+        return check(*args, **kwargs)
+
+    monkeypatch.setattr(consent, "check", time_is_up_once)
+    recheck_restrictions.delay(owner_id=ria.pk)
+
+    assert len(calls) == 4  # the second job checked again by the run the first queued
+    assert served(hike_links) == served(swim_links) == [200, 200]
+    assert not Video.objects.filter(pk=beers).exists() and served(beer_links) == [404, 404]
