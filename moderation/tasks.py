@@ -1,12 +1,22 @@
 """Thin Celery entry points for moderation."""
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.db import InterfaceError, OperationalError
 
 from core.tasks import retrying
 from moderation import services
 
 
-@shared_task(name="moderation.consent_cascade", acks_late=True, soft_time_limit=300, time_limit=360)
+@shared_task(
+    name="moderation.consent_cascade",
+    acks_late=True,
+    soft_time_limit=300,
+    time_limit=360,
+    # What can succeed on a retry: the database unreachable or the connection lost, and a run cut short
+    # by its time limit (the drafts it deleted are gone, so each run has fewer left).
+    **retrying(OperationalError, InterfaceError, SoftTimeLimitExceeded, backoff_max=120, retries=5),
+)
 def consent_cascade(*, owner_id: int, author_ids: list[int] | None, reason: str, actor_id: int | None = None) -> int:
     """Stop what `owner_id` no longer allows these authors (None: anyone) to make: drafts deleted,
     unpublished jobs blocked (moderation.services.consent_recheck). Idempotent: a retry finds nothing
