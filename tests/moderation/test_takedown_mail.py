@@ -170,6 +170,32 @@ def test_a_request_whose_check_was_lost_on_our_side_is_not_blamed_on_her_selfie(
     assert "What to do next: send a new request" in text
 
 
+def test_a_stuck_request_is_closed_even_when_erasing_old_templates_runs_out_of_time(
+    anon, her_video, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The sweep (moderation.expire_takedowns, every 5 minutes) erases the templates of confirmed
+    requests with a search of the face index each: with many, its time limit cuts it short. Before,
+    it ran before closing the requests stuck in `verifying`, which then stayed open, their requester
+    unmailed, for as long as the templates took."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    from moderation.tasks import expire_takedowns
+
+    request = request_of(submit(anon, videos.video(), challenge(anon)))  # its check never runs
+    TakedownRequest.objects.filter(pk=request.pk).update(received_at=request.received_at - dt.timedelta(days=1))
+
+    def out_of_time() -> int:
+        raise SoftTimeLimitExceeded()
+
+    monkeypatch.setattr(takedowns, "templates_expire", out_of_time)
+    with pytest.raises(SoftTimeLimitExceeded), django_capture_on_commit_callbacks(execute=True):
+        expire_takedowns()
+
+    request.refresh_from_db()
+    assert request.status == "rejected"
+    assert len(mailoutbox) == 1 and "we could not check your selfie video in time" in mailoutbox[0].body
+
+
 def test_a_face_in_none_of_our_videos_is_mailed_that_nothing_was_found(
     anon, make_user, make_video, settings, mailoutbox, django_capture_on_commit_callbacks
 ):
