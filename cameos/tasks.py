@@ -1,7 +1,7 @@
 """Celery entry points for cameos: take ids, call a service."""
 
 from celery import shared_task
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 
 from cameos import services
 from core import pacing
@@ -26,6 +26,14 @@ def expire_enrollments() -> int:
     return services.enrollments_expire()
 
 
-@shared_task(name="cameos.scan_existing_videos", acks_late=True, soft_time_limit=300, time_limit=360)
+@shared_task(
+    name="cameos.scan_existing_videos",
+    acks_late=True,
+    soft_time_limit=300,
+    time_limit=360,
+    # It tells the person only what it finds: a run that failed would say nothing. Idempotent: a
+    # retry skips what the run before recorded.
+    **retrying(OperationalError, InterfaceError, backoff_max=60, retries=3),
+)
 def scan_existing_videos(cameo_id: int) -> int:
     return len(services.existing_videos_scan(cameo_id=cameo_id))

@@ -25,7 +25,15 @@ def consent_cascade(*, owner_id: int, author_ids: list[int] | None, reason: str,
     return len(services.consent_recheck(owner_id=owner_id, author_ids=author_ids, reason=reason, actor_id=actor_id))
 
 
-@shared_task(name="moderation.verify_takedown", acks_late=True, soft_time_limit=300, time_limit=360)
+@shared_task(
+    name="moderation.verify_takedown",
+    acks_late=True,
+    soft_time_limit=300,
+    time_limit=360,
+    # Idempotent (a request no longer verifying is left alone); not retried, a request stayed
+    # `verifying`, its videos up, until the sweep closed it as not checked in time.
+    **retrying(OperationalError, InterfaceError, backoff_max=60, retries=3),
+)
 def verify_takedown(request_id: int) -> str | None:
     """Check a takedown selfie's liveness, match its face, hide matching published videos."""
     from moderation import takedowns

@@ -8,7 +8,7 @@ import itertools
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import connection
@@ -109,6 +109,19 @@ def _fresh_cache() -> None:
     throttling.forget_redis_counters()  # rate-limit counters never leak from one test to another
     memo.clear_all()
     forget_name_index()
+
+
+@pytest.fixture
+def tasks_retried() -> Iterator[None]:
+    """The tasks, run in-process (eagerly), retried as a worker retries them: a task's retry runs it
+    again instead of raising out of whatever queued it. Only in-process: a retry's wait is skipped."""
+    from config.celery import app
+
+    propagates, app.conf.task_eager_propagates = app.conf.task_eager_propagates, False
+    try:
+        yield
+    finally:
+        app.conf.task_eager_propagates = propagates
 
 
 _handles = itertools.count(1)

@@ -450,3 +450,33 @@ def test_deleting_my_cameo_with_its_videos_while_a_new_enrollment_is_checked_del
     assert api.delete("/api/v1/cameo?appearances=delete").status_code == 204
     assert api.get(URL).json()["results"] == []
     assert not Video.objects.filter(pk=theirs.pk).exists()
+
+
+def test_a_scan_that_loses_its_database_connection_is_retried_and_finds_the_video(
+    api, me, make_user, make_video, activate_cameo, monkeypatch, tasks_retried, django_capture_on_commit_callbacks
+):
+    """ "Scan for videos of me" runs in the background and tells me only if it finds one: a scan that
+    lost its database connection said nothing, and found nothing, until I thought to scan again. The
+    task is now retried."""
+    from django.db import OperationalError
+
+    from cameos.services import appearances
+
+    activate_cameo(me, template=faces.template("astronaut"))
+    video = make_video(make_user("maker"))
+    cameos.video_faces_record(video_id=video.pk, tracks=[(faces.template("astronaut"), 0, 900, 8)])
+    search, calls = appearances.gallery.video_tracks_like, []
+
+    def connection_lost_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(appearances.gallery, "video_tracks_like", connection_lost_once)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post("/api/v1/cameo/scan").status_code == 202
+
+    assert len(calls) == 2
+    assert [r["video"]["id"] for r in api.get(URL).json()["results"]] == [video.pk]
+    assert Notification.objects.get(user=me).kind == "video_of_you_found"

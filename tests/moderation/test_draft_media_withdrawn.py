@@ -144,7 +144,7 @@ def test_only_a_restriction_not_there_before_ends_others_draft_urls(
 
 
 def test_a_consent_cascade_that_loses_its_database_connection_is_retried_and_deletes_the_draft(
-    make_user, activate_cameo, make_video, client_of, monkeypatch, django_capture_on_commit_callbacks
+    make_user, activate_cameo, make_video, client_of, monkeypatch, tasks_retried, django_capture_on_commit_callbacks
 ):
     """The cascade's first run loses its database connection as it deletes the draft (the worker here
     in-process, so its retry runs at once). Before, the task was not retried: the draft stayed, unserved,
@@ -152,7 +152,6 @@ def test_a_consent_cascade_that_loses_its_database_connection_is_retried_and_del
     from django.db import OperationalError
 
     from feed import services as feed
-    from moderation.tasks import consent_cascade
 
     owner, friend = make_user("owner"), make_user("friend")
     activate_cameo(owner, audience="approved")
@@ -168,14 +167,8 @@ def test_a_consent_cascade_that_loses_its_database_connection_is_retried_and_del
         return delete(**kwargs)
 
     monkeypatch.setattr(feed, "video_delete", connection_lost_once)
-    # As a worker runs it: a task's retry runs it again, rather than raise out of its caller.
-    conf = consent_cascade.app.conf
-    propagates, conf.task_eager_propagates = conf.task_eager_propagates, False
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            assert client_of(owner).delete(f"/api/v1/cameo/grants/{approval.pk}").status_code == 204
-    finally:
-        conf.task_eager_propagates = propagates
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_of(owner).delete(f"/api/v1/cameo/grants/{approval.pk}").status_code == 204
 
     assert len(calls) == 2
     assert not Video.objects.filter(pk=draft.pk).exists()

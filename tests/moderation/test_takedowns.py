@@ -964,3 +964,30 @@ def test_the_overdue_mail_leads_the_operator_to_the_request_in_the_admin(
     admin.force_login(operator)
     page = admin.get(queue)
     assert page.status_code == 200 and tracking in page.content.decode()
+
+
+def test_a_verification_that_loses_its_database_connection_is_retried_and_hides_the_video(
+    anon, published_of_her, monkeypatch, tasks_retried, django_capture_on_commit_callbacks
+):
+    """The worker's check of her selfie loses its database connection as it searches our videos for
+    her face; the task is retried and hides the video. Before, it was not: her request stayed
+    `verifying`, the video up, until the sweep closed it as not checked in time."""
+    from django.db import OperationalError
+
+    search, calls = takedowns._matches, []
+
+    def connection_lost_once(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(takedowns, "_matches", connection_lost_once)
+    response = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks)
+    assert response.status_code == 202, response.content
+
+    assert len(calls) == 2
+    status = anon.get(f"{URL}/{response.json()['tracking']}").json()
+    assert (status["status"], status["videos_hidden"]) == ("hidden", 1)
+    published_of_her.refresh_from_db()
+    assert published_of_her.status == "removed"
