@@ -30,8 +30,8 @@ def consent_cascade(*, owner_id: int, author_ids: list[int] | None, reason: str,
     acks_late=True,
     soft_time_limit=300,
     time_limit=360,
-    # Idempotent (a request no longer verifying is left alone); not retried, a request stayed
-    # `verifying`, its videos up, until the sweep closed it as not checked in time.
+    # Idempotent (a request no longer verifying is left alone). Unretried, a lost connection left the
+    # request `verifying`, its videos up, until the sweep closed it as not checked in time.
     **retrying(OperationalError, InterfaceError, backoff_max=60, retries=3),
 )
 def verify_takedown(request_id: int) -> str | None:
