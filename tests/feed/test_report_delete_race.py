@@ -1,0 +1,58 @@
+"""Someone reports a video while its author deletes it: the report read the video as there, and the
+deletion commits before the report does. Before, the report failed the database's foreign key check
+at its commit: the reporter's request answered with an error (a 500). Now the report holds the video
+first, so it waits for the deletion and answers that the video does not exist (a 404), as a like or
+a comment does. Each in its own thread and database connection, against committed data (PostgreSQL:
+SQLite lets one writer at a time, so the report would wait for the deletion before it read the video)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from feed import services as feed
+from feed.models import Report, Video
+from tests.generation.test_publish_race import PAUSE_S, in_thread
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+
+
+@pytest.mark.parametrize("published", [True, False], ids=["published", "draft"])
+def test_a_report_of_a_video_its_author_deletes_meanwhile_is_a_404(
+    make_user, make_video, client_of, published: bool
+) -> None:
+    maker, ria = make_user("maker"), make_user("ria")
+    video = make_video(maker, publish=published, people=(ria,))  # a draft: reported by a person in it
+    deleted, go_on = threading.Event(), threading.Event()
+
+    def maker_deletes_it() -> None:
+        with transaction.atomic():
+            feed.video_delete(video=video, by=maker)
+            deleted.set()
+            assert go_on.wait(timeout=30)
+
+    errors: list[Any] = []
+    answers: dict[str, Any] = {}
+    delete_thread = in_thread(maker_deletes_it, name="delete", errors=errors)
+    assert deleted.wait(timeout=30), errors
+    report_thread = in_thread(
+        lambda: answers.update(
+            report=client_of(ria).post(f"/api/v1/videos/{video.pk}/report", {"reason": "spam"}, format="json")
+        ),
+        name="report",
+        errors=errors,
+    )
+    time.sleep(PAUSE_S)  # the report reads the video, and waits for the deletion or writes its row
+    go_on.set()
+    delete_thread.join(timeout=30)
+    report_thread.join(timeout=30)
+
+    assert not delete_thread.is_alive() and not report_thread.is_alive()
+    assert errors == []
+    assert answers["report"].status_code == 404, answers["report"].content
+    assert not Video.objects.filter(pk=video.pk).exists()
+    assert not Report.objects.exists()
