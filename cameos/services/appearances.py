@@ -254,16 +254,29 @@ def _hold_for_revealing(video_id: int, person_id: int) -> Video | None:
 
 def appearance_delete(*, person: User, video_id: int) -> None:
     """A person deletes a video that shows them, whoever made it, draft or published: gone
-    everywhere at once (feed.services.video_delete), and its author is told who it was not."""
+    everywhere at once (feed.services.video_delete), and its author is told who it was not. In a
+    transaction of its own (DELETE /cameo/appearances), the author is held first, with the jobs of
+    their videos of the person (accounts.services.people_hold, in the order their erasure takes
+    them): an erasure of the author at the same time commits first (this is a 404) or waits for the
+    deletion and its notification. Unheld, the erasure waited for the video, went on once it was
+    deleted, and the notification naming the erased author failed its foreign key check (a 500). Inside
+    a caller's transaction (appearances_delete), the video's jobs, held before the videos, stand for
+    the author: their erasure holds them before the account row."""
     if not VideoPerson.objects.filter(user=person, video_id=video_id).exists():
         raise NotFound("No video of you with this id.")  # someone else's business does not exist for you
     video = Video.objects.filter(pk=video_id).first()
     if video is None:
         raise NotFound("No video of you with this id.")
     author_id = video.author_id
-    feed_services.video_delete(video=video, by=person)
-    if author_id != person.pk:
-        notify(user_id=author_id, kind=Notification.Kind.VIDEO_REMOVED, video_id=video_id, by="a person in it")
+    own = not connection.in_atomic_block  # nothing held yet: the author may be held first
+    with transaction.atomic():
+        if own and author_id != person.pk:
+            held = people_hold(user_ids=[author_id], deleting_videos_of=(person.pk, author_id))
+            if author_id not in held:  # erased meanwhile, the video with them
+                raise NotFound("No video of you with this id.")
+        feed_services.video_delete(video=video, by=person)
+        if author_id != person.pk:
+            notify(user_id=author_id, kind=Notification.Kind.VIDEO_REMOVED, video_id=video_id, by="a person in it")
 
 
 def appearances_delete(*, person: User, author: User | None = None) -> int:
