@@ -333,11 +333,18 @@ class SteerVideo(models.Model):
         LESS = "less"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
-    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The video and its author without a constraint in the database (the ORM still deletes the rows
+    # with them): the worker reads the videos, then writes its match; a video deleted or an author
+    # erased in between failed the whole match at its commit, and the minute's refresh of everyone
+    # after that person. Such a row points at nothing For You shows (its stream joins published
+    # videos) and goes with the person's next match.
+    video = models.ForeignKey(Video, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False)
     kind = models.CharField(max_length=4, choices=Kind.choices)
     # The video's author and rank when matched, copied here so a stream reads this index alone in
     # rank order (as VideoPerson's copies); the rank is as fresh as the last match (STEER_REFRESH_SECONDS).
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False, db_constraint=False
+    )
     hot_score = models.FloatField()
 
     class Meta:

@@ -300,3 +300,37 @@ def test_the_preference_is_in_the_export_and_goes_with_the_account(api, me):
     assert api.get("/api/v1/me/export").json()["steer"] == "more cooking"
     me.delete()
     assert not Steer.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)  # the match's own commit, where a foreign key was checked
+def test_a_video_deleted_while_the_worker_matches_leaves_the_refresh_going(
+    api, me, client_of, make_user, catalogue, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The minute's refresh matches my preference; the video it read closest to it is deleted before
+    it writes my match. Before, my match failed at its commit and the refresh stopped there: no one
+    after me was matched that minute. Now both are, and the deleted video is in no one's feed."""
+    from feed import services as feed
+
+    other = make_user()
+    steer(api, "more cooking", django_capture_on_commit_callbacks)
+    steer(client_of(other), "more cooking", django_capture_on_commit_callbacks)
+    due = timezone.now() - dt.timedelta(hours=1)
+    Steer.objects.filter(user=me).update(matched_at=due - dt.timedelta(minutes=1))  # mine first
+    Steer.objects.filter(user=other).update(matched_at=due)
+    closeness, gone = steering._closeness, []
+
+    def deleted_once_read(*args, **kwargs):  # type: ignore[no-untyped-def]
+        rows = closeness(*args, **kwargs)
+        if not gone:
+            closest = max(rows, key=lambda row: row[3])  # the closest to "cooking": matched
+            video = feed.Video.objects.get(pk=closest[0])
+            feed.video_delete(video=video, by=video.author)  # its author, at that moment
+            gone.append(video.pk)
+        return rows
+
+    monkeypatch.setattr(steering, "_closeness", deleted_once_read)
+    assert steering.refresh_due() == 2
+
+    assert Steer.objects.filter(matched_at__gt=due).count() == 2  # both matched again
+    assert gone[0] not in first_page(api, 30)
+    assert gone[0] not in first_page(client_of(other), 30)
