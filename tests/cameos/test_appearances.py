@@ -461,22 +461,18 @@ def test_a_scan_that_loses_its_database_connection_is_retried_and_finds_the_vide
     from django.db import OperationalError
 
     from cameos.services import appearances
+    from tests.faults import FailsOnce
 
     activate_cameo(me, template=faces.template("astronaut"))
     video = make_video(make_user("maker"))
     cameos.video_faces_record(video_id=video.pk, tracks=[(faces.template("astronaut"), 0, 900, 8)])
-    search, calls = appearances.gallery.video_tracks_like, []
-
-    def connection_lost_once(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        if len(calls) == 1:
-            raise OperationalError("server closed the connection unexpectedly")
-        return search(*args, **kwargs)
-
-    monkeypatch.setattr(appearances.gallery, "video_tracks_like", connection_lost_once)
+    search = FailsOnce(
+        appearances.gallery.video_tracks_like, OperationalError("server closed the connection unexpectedly")
+    )
+    monkeypatch.setattr(appearances.gallery, "video_tracks_like", search)
     with django_capture_on_commit_callbacks(execute=True):
         assert api.post("/api/v1/cameo/scan").status_code == 202
 
-    assert len(calls) == 2
+    assert search.calls == 2
     assert [r["video"]["id"] for r in api.get(URL).json()["results"]] == [video.pk]
     assert Notification.objects.get(user=me).kind == "video_of_you_found"

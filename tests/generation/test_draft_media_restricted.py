@@ -134,6 +134,7 @@ def test_a_rules_recheck_cut_short_has_served_the_drafts_it_passed(
     it served them only at its very end: cut short, every draft of the person stayed a 404."""
     from generation import services as gen_services
     from moderation import consent
+    from tests.faults import FailsOnce
 
     ria = make_user("ria")
     enroll(ria, "astronaut", audience="everyone")
@@ -144,15 +145,7 @@ def test_a_rules_recheck_cut_short_has_served_the_drafts_it_passed(
     assert served(hike_links) == served(swim_links) == [404, 404]
 
     monkeypatch.setattr(gen_services, "_RECHECK_CHUNK", 1)
-    check, calls = consent.check, []
-
-    def cut_short(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        if len(calls) == 2:
-            raise TimeoutError("the task's soft time limit")
-        return check(*args, **kwargs)
-
-    monkeypatch.setattr(consent, "check", cut_short)
+    monkeypatch.setattr(consent, "check", FailsOnce(consent.check, TimeoutError("the task's soft time limit"), at=2))
     with pytest.raises(TimeoutError):
         gen_services.jobs_recheck_restrictions(owner_id=ria.pk)
     assert sorted([served(hike_links), served(swim_links)]) == [[200, 200], [404, 404]]
@@ -203,6 +196,7 @@ def test_a_rules_recheck_cut_short_by_its_time_limit_queues_the_rest_and_serves_
     from generation import services as gen_services
     from generation.tasks import recheck_restrictions
     from moderation import consent
+    from tests.faults import FailsOnce
 
     ria = make_user("ria")
     enroll(ria, "astronaut", audience="everyone")
@@ -214,17 +208,10 @@ def test_a_rules_recheck_cut_short_by_its_time_limit_queues_the_rest_and_serves_
     assert served(hike_links) == served(swim_links) == served(beer_links) == [404, 404]
 
     monkeypatch.setattr(gen_services, "_RECHECK_CHUNK", 1)
-    check, calls = consent.check, []
-
-    def time_is_up_once(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        if len(calls) == 2:  # in the second chunk
-            raise SoftTimeLimitExceeded()
-        return check(*args, **kwargs)
-
-    monkeypatch.setattr(consent, "check", time_is_up_once)
+    check = FailsOnce(consent.check, SoftTimeLimitExceeded(), at=2)  # in the second chunk
+    monkeypatch.setattr(consent, "check", check)
     recheck_restrictions.delay(owner_id=ria.pk)
 
-    assert len(calls) == 4  # the second job checked again by the run the first queued
+    assert check.calls == 4  # the second job checked again by the run the first queued
     assert served(hike_links) == served(swim_links) == [200, 200]
     assert not Video.objects.filter(pk=beers).exists() and served(beer_links) == [404, 404]

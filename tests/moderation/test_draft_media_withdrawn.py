@@ -152,24 +152,18 @@ def test_a_consent_cascade_that_loses_its_database_connection_is_retried_and_del
     from django.db import OperationalError
 
     from feed import services as feed
+    from tests.faults import FailsOnce
 
     owner, friend = make_user("owner"), make_user("friend")
     activate_cameo(owner, audience="approved")
     approval = grant(owner, friend)
     draft = make_video(friend, publish=False, people=(owner,))
     links = urls(client_of(friend), draft)
-    delete, calls = feed.video_delete, []
-
-    def connection_lost_once(**kwargs):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        if len(calls) == 1:
-            raise OperationalError("server closed the connection unexpectedly")
-        return delete(**kwargs)
-
-    monkeypatch.setattr(feed, "video_delete", connection_lost_once)
+    delete = FailsOnce(feed.video_delete, OperationalError("server closed the connection unexpectedly"))
+    monkeypatch.setattr(feed, "video_delete", delete)
     with django_capture_on_commit_callbacks(execute=True):
         assert client_of(owner).delete(f"/api/v1/cameo/grants/{approval.pk}").status_code == 204
 
-    assert len(calls) == 2
+    assert delete.calls == 2
     assert not Video.objects.filter(pk=draft.pk).exists()
     assert served(links) == [404, 404]

@@ -974,19 +974,14 @@ def test_a_verification_that_loses_its_database_connection_is_retried_and_hides_
     `verifying`, the video up, until the sweep closed it as not checked in time."""
     from django.db import OperationalError
 
-    search, calls = takedowns._matches, []
+    from tests.faults import FailsOnce
 
-    def connection_lost_once(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(1)
-        if len(calls) == 1:
-            raise OperationalError("server closed the connection unexpectedly")
-        return search(*args, **kwargs)
-
-    monkeypatch.setattr(takedowns, "_matches", connection_lost_once)
+    search = FailsOnce(takedowns._matches, OperationalError("server closed the connection unexpectedly"))
+    monkeypatch.setattr(takedowns, "_matches", search)
     response = submit(anon, videos.video(), challenge(anon), capture=django_capture_on_commit_callbacks)
     assert response.status_code == 202, response.content
 
-    assert len(calls) == 2
+    assert search.calls == 2
     status = anon.get(f"{URL}/{response.json()['tracking']}").json()
     assert (status["status"], status["videos_hidden"]) == ("hidden", 1)
     published_of_her.refresh_from_db()
