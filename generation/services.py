@@ -916,25 +916,34 @@ def jobs_recheck_restrictions(*, owner_id: int, after: Any = None, done: list[An
         jobs = jobs.filter(pk__gt=after)
     blocked: list[str] = []
     broken_drafts: set[Any] = set()
+    settled: set[Any] = set()
     chunk: list[GenerationJob] = []
     for job in jobs.select_related("author").order_by("pk").iterator(chunk_size=500):
         chunk.append(job)
         if len(chunk) == _RECHECK_CHUNK:
-            blocked += _recheck_chunk(owner_id, chunk, rules_read, broken_drafts)
+            blocked += _recheck_chunk(owner_id, chunk, rules_read, broken_drafts, settled)
             if done is not None:
                 done.append(job.pk)
             chunk = []
-    blocked += _recheck_chunk(owner_id, chunk, rules_read, broken_drafts)
-    # The rest: drafts whose job was not among those checked here.
-    _drafts_rules_settled(owner_id, rules_read, broken=broken_drafts)
+    blocked += _recheck_chunk(owner_id, chunk, rules_read, broken_drafts, settled)
+    # The rest, which no chunk settled: drafts of no job checked here (none, one before `after`, one
+    # that does not name the owner) or of a job refused for someone else's rule; and the marks left
+    # pointing at no video (feed.services.drafts_consent_settled), even when there are none of those.
+    _drafts_rules_settled(owner_id, rules_read, leave=broken_drafts | settled)
     return blocked
 
 
 def _recheck_chunk(
-    owner_id: int, chunk: list[GenerationJob], rules_read: tuple[Any, Any] | None, broken_drafts: set[Any]
+    owner_id: int,
+    chunk: list[GenerationJob],
+    rules_read: tuple[Any, Any] | None,
+    broken_drafts: set[Any],
+    settled: set[Any],
 ) -> list[str]:
     """jobs_recheck_restrictions for these jobs: those that break the owner's rules blocked (their
-    drafts added to `broken_drafts`), the drafts of those that pass served again."""
+    drafts added to `broken_drafts`), the drafts of those that pass served again (added to `settled`:
+    the recheck's last step leaves them out; one that a rule added meanwhile kept from being served
+    is that rule's recheck's to settle, as it would be there)."""
     broken, passed = [], []
     checked_at = timezone.now()  # before the rules are read: one added meanwhile is newer
     for job in chunk:
@@ -963,7 +972,8 @@ def _recheck_chunk(
     )
     drafts = {job.video_id for job in passed if job.video_id}
     if drafts:
-        _drafts_rules_settled(owner_id, rules_read, broken=broken_drafts, only=drafts)
+        _drafts_rules_settled(owner_id, rules_read, leave=broken_drafts, only=drafts)
+        settled |= drafts
     return blocked
 
 
@@ -974,10 +984,11 @@ def _rules_version(owner_id: int) -> tuple[Any, Any] | None:
 
 
 def _drafts_rules_settled(
-    owner_id: int, rules_read: tuple[Any, Any] | None, *, broken: set[Any], only: set[Any] | None = None
+    owner_id: int, rules_read: tuple[Any, Any] | None, *, leave: set[Any], only: set[Any] | None = None
 ) -> None:
     """The others' drafts of the owner (of `only`, when given) that adding a rule stopped serving
-    (feed.ConsentPending), but for those that break it (`broken`: blocked, or no longer drafts): served
+    (feed.ConsentPending), but for those in `leave` (those that break it: blocked, or no longer drafts;
+    and those settled already by this recheck): served
     again if their authors are still allowed, decided as the consent cascade decides it
     (moderation.services.consent_recheck), with the owner's consent held, so a withdrawal committing
     meanwhile marks them again after and one committed before is seen. Those whose authors are not
@@ -990,7 +1001,7 @@ def _drafts_rules_settled(
         cameo = Cameo.objects.filter(owner_id=owner_id).select_related("owner").first()
         if cameo is None or rules_read != (cameo.pk, cameo.rules_added_at):
             return
-        drafts = feed_selectors.unpublished_showing(owner_id).exclude(author_id=owner_id).exclude(pk__in=broken)
+        drafts = feed_selectors.unpublished_showing(owner_id).exclude(author_id=owner_id).exclude(pk__in=leave)
         if only is not None:
             drafts = drafts.filter(pk__in=only)
         authors = dict(drafts.values_list("pk", "author_id"))
