@@ -319,7 +319,7 @@ class AppearanceDetailApi(APIView):
         responses={204: OpenApiResponse(description="The video is deleted everywhere."), **errors(401, 404)},
     )
     def delete(self, request: Request, video_id: int) -> Response:
-        services.appearance_delete(person=request.user, video_id=video_id)
+        services.appearance_delete(person=request.user, video_id=video_id, hold_author=True)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

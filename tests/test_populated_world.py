@@ -264,7 +264,9 @@ def world(make_user, make_video, activate_cameo, django_capture_on_commit_callba
     match = Appearance.objects.get(video=v["outsider_maybe_owner"], user=blocker, match="possible")
     cameos.possible_match_decide(author=outsider, match_id=match.pk, confirm=True)  # video_of_you_found
     removed_by_person = make_video(owner, people=(friend,), caption="friend deletes this")
-    cameos.appearance_delete(person=friend, video_id=removed_by_person.pk)  # video_removed to the owner
+    cameos.appearance_delete(
+        person=friend, video_id=removed_by_person.pk, hold_author=True
+    )  # video_removed to the owner
     w.deleted_video_ids.append(removed_by_person.pk)
 
     # Engagement.

@@ -252,25 +252,26 @@ def _hold_for_revealing(video_id: int, person_id: int) -> Video | None:
     return feed_services.video_hold_for_people(video_id=video_id)
 
 
-def appearance_delete(*, person: User, video_id: int) -> None:
+def appearance_delete(*, person: User, video_id: int, hold_author: bool) -> None:
     """A person deletes a video that shows them, whoever made it, draft or published: gone
-    everywhere at once (feed.services.video_delete), and its author is told who it was not. In a
-    transaction of its own (DELETE /cameo/appearances), the author is held first, with the jobs of
-    their videos of the person (accounts.services.people_hold, in the order their erasure takes
-    them): an erasure of the author at the same time commits first (this is a 404) or waits for the
-    deletion and its notification. Unheld, the erasure waited for the video, went on once it was
-    deleted, and the notification naming the erased author failed its foreign key check (a 500). Inside
-    a caller's transaction (appearances_delete), the video's jobs, held before the videos, stand for
-    the author: their erasure holds them before the account row."""
+    everywhere at once (feed.services.video_delete), and its author is told who it was not.
+    `hold_author`, from a caller that holds nothing yet (DELETE /cameo/appearances: a transaction of
+    its own): the author is held first, with the jobs of their videos of the person
+    (accounts.services.people_hold, in the order their erasure takes them): an erasure of the author
+    at the same time commits first (this is a 404) or waits for the deletion and its notification.
+    Unheld, the erasure waited for the video, went on once it was deleted, and the notification
+    naming the erased author failed its foreign key check (a 500). Not from inside a caller's
+    transaction (appearances_delete in a cameo's deletion, a revocation...), which held the videos'
+    jobs already: people held after them broke that order; the jobs stand for the author there, as
+    their erasure holds them before the account row."""
     if not VideoPerson.objects.filter(user=person, video_id=video_id).exists():
         raise NotFound("No video of you with this id.")  # someone else's business does not exist for you
     video = Video.objects.filter(pk=video_id).first()
     if video is None:
         raise NotFound("No video of you with this id.")
     author_id = video.author_id
-    own = not connection.in_atomic_block  # nothing held yet: the author may be held first
     with transaction.atomic():
-        if own and author_id != person.pk:
+        if hold_author and author_id != person.pk:
             held = people_hold(user_ids=[author_id], deleting_videos_of=(person.pk, author_id))
             if author_id not in held:  # erased meanwhile, the video with them
                 raise NotFound("No video of you with this id.")
@@ -286,13 +287,15 @@ def appearances_delete(*, person: User, author: User | None = None) -> int:
     if author is not None:
         rows = rows.filter(author=author)
     video_ids = list(rows.values_list("video_id", flat=True))
-    if connection.in_atomic_block:  # deleted in one transaction (a cameo's deletion, a revocation...)
+    one_transaction = connection.in_atomic_block  # a cameo's deletion, a revocation...: the caller's
+    if one_transaction:
         # Their jobs held at once, in id order, not video by video (feed.signals.videos_deleting).
         feed_services.videos_hold_for_deleting(video_ids=video_ids)
     deleted = 0
     for video_id in video_ids:
         try:
-            appearance_delete(person=person, video_id=video_id)
+            # Each in a transaction of its own otherwise, nothing held before it: its author first.
+            appearance_delete(person=person, video_id=video_id, hold_author=not one_transaction)
         except NotFound:
             continue  # deleted meanwhile
         deleted += 1

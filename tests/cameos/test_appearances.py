@@ -197,10 +197,10 @@ def test_bulk_delete_counts_only_what_it_deleted(api, me, make_user, make_video,
     videos = [make_video(author, people=(me,)), make_video(author, publish=False, people=(me,))]
     delete_one = appearances.appearance_delete
 
-    def author_deletes_the_other_meanwhile(*, person, video_id):  # type: ignore[no-untyped-def]
+    def author_deletes_the_other_meanwhile(*, person, video_id, hold_author):  # type: ignore[no-untyped-def]
         for other in Video.objects.filter(pk__in=[v.pk for v in videos]).exclude(pk=video_id):
             feed.video_delete(video=other, by=author)
-        delete_one(person=person, video_id=video_id)
+        delete_one(person=person, video_id=video_id, hold_author=hold_author)
 
     monkeypatch.setattr(appearances, "appearance_delete", author_deletes_the_other_meanwhile)
     assert api.delete(f"{URL}?all=true").json() == {"deleted": 1}
