@@ -282,18 +282,28 @@ def user_active_set(*, user: User, active: bool, by: User | None = None) -> User
 
 
 def people_hold(
-    *, user_ids: Iterable[int], deleting_videos_of: tuple[int, int] | None = None, videos: Iterable[int] = ()
+    *,
+    user_ids: Iterable[int],
+    deleting_videos_of: tuple[int, int] | None = None,
+    videos: Iterable[int] = (),
+    only_videos: bool = False,
 ) -> set[int]:
     """Lock these people for the rest of the transaction, in the one order every taker of consent and
     every erasure follows (accounts.signals.people_holding): what each app holds of them, then their
     account rows (FOR NO KEY UPDATE, in id order). `deleting_videos_of` (person, author): the
     transaction will delete the videos by that author that show that person, and the apps hold what
     points at them too, with the rest. `videos`: the transaction will lock these videos next (to add
-    one of the people to them), and the apps hold what points at them with the rest, the same way.
-    Which of them still exist."""
+    one of the people to them, or to delete them), and the apps hold what points at them with the
+    rest, the same way. `only_videos`: the transaction writes nothing else of the people's but rows
+    naming them (a notification), so the apps hold what points at `videos` and not the rest of what
+    is theirs (generation: not every job of theirs). Which of them still exist."""
     ids = sorted({int(i) for i in user_ids})
     people_holding.send(
-        sender=User, user_ids=ids, deleting_videos_of=deleting_videos_of, videos=sorted({int(v) for v in videos})
+        sender=User,
+        user_ids=ids,
+        deleting_videos_of=deleting_videos_of,
+        videos=sorted({int(v) for v in videos}),
+        only_videos=only_videos,
     )
     return set(
         User.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)

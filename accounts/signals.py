@@ -33,9 +33,13 @@ account_erasing = Signal()
 # anyone included): taken later, a remix's author holding themselves and one of the two people
 # deadlocked with it.
 # `videos` (video ids, maybe none): the transaction then locks these videos to add one of the people to
-# them (a possible match confirmed, a video a scan reveals), and the apps hold what of theirs points at
-# them in the same order (generation: their jobs): taken after the people's, an erasure of the videos'
-# author, which holds both in one id order, deadlocked with it.
+# them (a possible match confirmed, a video a scan reveals) or to delete them, and the apps hold what of
+# theirs points at them in the same order (generation: their jobs): taken after the people's, an erasure
+# of the videos' author, which holds both in one id order, deadlocked with it.
+# `only_videos` (True: a person deleting a video of them, holding its author): the transaction writes
+# nothing else of the people's but rows naming them (a notification); the apps hold what points at the
+# `videos` and, of the people, what comes before the jobs (cameos: their cameo rows), not the rest
+# (generation: not every job of theirs, which it never touches; still in the same order).
 people_holding = Signal()
 
 # Sent inside the transaction that creates a block, with `blocker` and `blocked`: consent

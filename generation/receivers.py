@@ -73,10 +73,20 @@ def hold_jobs_of_video_taken_down(sender: Any, video_id: int, **kwargs: Any) -> 
 
 @receiver(people_holding, dispatch_uid="generation.people_holding")
 def hold_jobs(
-    sender: Any, user_ids: Any, erasing: bool = False, deleting_videos_of: Any = None, videos: Any = (), **kwargs: Any
+    sender: Any,
+    *,
+    user_ids: Any,
+    erasing: bool = False,
+    deleting_videos_of: Any = None,
+    videos: Any = (),
+    only_videos: bool = False,
+    **kwargs: Any,
 ) -> None:
     services.jobs_hold(
-        author_ids=user_ids, naming=user_ids if erasing else (), videos_of=deleting_videos_of, videos=videos
+        author_ids=() if only_videos else user_ids,
+        naming=user_ids if erasing else (),
+        videos_of=deleting_videos_of,
+        videos=videos,
     )
 
 

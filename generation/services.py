@@ -1145,9 +1145,12 @@ def jobs_hold(
     deletes that author's videos of that person), the jobs that point at those videos too, for the
     same reason: someone who remixed one, following or blocking the author, held the remix and waited
     for the author's job that made the video. With `videos` (which the transaction then locks, to add
-    someone to them), the jobs that point at them too: held after these authors' jobs, an erasure of
-    their author (holding the jobs of their videos and those that name them, one of these authors'
-    among them) deadlocked with it."""
+    someone to them or to delete them), the jobs that point at them too: held after these authors'
+    jobs, an erasure of their author (holding the jobs of their videos and those that name them, one
+    of these authors' among them) deadlocked with it. No authors, only `videos` (people_hold's
+    only_videos: a person deleting a video of them holds its author, and touches no other job of the
+    author's): the jobs of those videos alone, which the author's erasure holds too, in the same id
+    order, before the account row both then take; every job of the author was a row lock each."""
     ids = sorted({int(i) for i in author_ids})
     adding = sorted({int(v) for v in videos})
     held = Q(author_id__in=ids)

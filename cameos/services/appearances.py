@@ -256,14 +256,14 @@ def appearance_delete(*, person: User, video_id: int, hold_author: bool) -> None
     """A person deletes a video that shows them, whoever made it, draft or published: gone
     everywhere at once (feed.services.video_delete), and its author is told who it was not.
     `hold_author`, from a caller that holds nothing yet (DELETE /cameo/appearances: a transaction of
-    its own): the author is held first, with the jobs of their videos of the person
-    (accounts.services.people_hold, in the order their erasure takes them): an erasure of the author
-    at the same time commits first (this is a 404) or waits for the deletion and its notification.
-    Unheld, the erasure waited for the video, went on once it was deleted, and the notification
-    naming the erased author failed its foreign key check (a 500). Not from inside a caller's
-    transaction (appearances_delete in a cameo's deletion, a revocation...), which held the videos'
-    jobs already: people held after them broke that order; the jobs stand for the author there, as
-    their erasure holds them before the account row."""
+    its own): the author is held first, with the jobs of this video (accounts.services.people_hold,
+    in the order their erasure takes them; only_videos: not every job of the author's, which this
+    touches none of): an erasure of the author at the same time commits first (this is a 404) or
+    waits for the deletion and its notification. Unheld, the erasure waited for the video, went on
+    once it was deleted, and the notification naming the erased author failed its foreign key check
+    (a 500). Not from inside a caller's transaction (appearances_delete in a cameo's deletion, a
+    revocation...), which held the videos' jobs already: people held after them broke that order;
+    the jobs stand for the author there, as their erasure holds them before the account row."""
     if not VideoPerson.objects.filter(user=person, video_id=video_id).exists():
         raise NotFound("No video of you with this id.")  # someone else's business does not exist for you
     video = Video.objects.filter(pk=video_id).first()
@@ -272,7 +272,7 @@ def appearance_delete(*, person: User, video_id: int, hold_author: bool) -> None
     author_id = video.author_id
     with transaction.atomic():
         if hold_author and author_id != person.pk:
-            held = people_hold(user_ids=[author_id], deleting_videos_of=(person.pk, author_id))
+            held = people_hold(user_ids=[author_id], videos=[video_id], only_videos=True)
             if author_id not in held:  # erased meanwhile, the video with them
                 raise NotFound("No video of you with this id.")
         feed_services.video_delete(video=video, by=person)

@@ -13,11 +13,14 @@ import time
 from typing import Any
 
 import pytest
+from django.db import transaction
 
 from accounts import services as accounts
 from accounts.models import User
 from feed.models import Video
 from feed.signals import video_deleted
+from generation import services as generation
+from generation.models import GenerationJob
 from tests.generation.test_publish_race import PAUSE_S, in_thread
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -59,3 +62,46 @@ def test_a_video_of_me_deleted_while_its_author_erases_their_account_is_answered
     assert answers["ria"].status_code == 204, answers["ria"].content
     assert not Video.objects.filter(pk=video.pk).exists()
     assert not User.objects.filter(pk=maker.pk).exists()
+
+
+def test_a_video_of_me_deleted_while_its_author_works_on_another_job_is_answered_at_once(
+    make_user, make_video, client_of, monkeypatch
+) -> None:
+    """Deleting a video of me holds its author and the jobs of that video, not every job of the
+    author's: a job of theirs held meanwhile (a worker keeping its draft, a recheck blocking a batch)
+    does not hold my request up. Before, the deletion locked every job of the author, one row lock
+    each, and waited for that one until it was let go."""
+    maker, ria = make_user("maker"), make_user("ria")
+    video = make_video(maker, people=(ria,))
+    monkeypatch.setattr(generation, "_enqueue", lambda job_id: None)  # queued, for no worker
+    other, _ = generation.job_submit(author=maker, prompt="a cat juggling on a unicycle", duration_s=2)
+    held, go_on = threading.Event(), threading.Event()
+
+    def hold_the_other_job() -> None:
+        with transaction.atomic():
+            list(GenerationJob.objects.select_for_update().filter(pk=other.pk).values_list("pk", flat=True))
+            held.set()
+            assert go_on.wait(timeout=30)
+
+    errors: list[Any] = []
+    answers: dict[str, Any] = {}
+    holder = in_thread(hold_the_other_job, name="holder", errors=errors)
+    try:
+        assert held.wait(timeout=30), errors
+        ria_thread = in_thread(
+            lambda: answers.update(ria=client_of(ria).delete(f"/api/v1/cameo/appearances/{video.pk}")),
+            name="ria",
+            errors=errors,
+        )
+        ria_thread.join(timeout=4 * PAUSE_S)
+        answered_while_held = not ria_thread.is_alive()
+    finally:
+        go_on.set()
+        holder.join(timeout=30)
+    ria_thread.join(timeout=30)
+
+    assert errors == []
+    assert answered_while_held
+    assert answers["ria"].status_code == 204, answers["ria"].content
+    assert not Video.objects.filter(pk=video.pk).exists()
+    assert GenerationJob.objects.filter(pk=other.pk, author=maker).exists()
