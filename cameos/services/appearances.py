@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
 from accounts.models import Notification, User
-from accounts.services import notifications_withdraw, notify, people_hold
+from accounts.services import notifications_withdraw, notify, people_hold, people_keep
 from cameos import gallery
 from cameos.conf import conf
 from cameos.models import Appearance, Cameo
@@ -75,7 +75,9 @@ def _possible_match_found(video: Video, user_id: int) -> None:
     """Ask the author of `video` to confirm or remove a person it may show (a possible match), naming
     them; only when the person's cameo admits the author (cameos.selectors.admitting): not when
     it is `only_me`, say, nor when the two are in a block, either way (the author is never told who
-    blocked them)."""
+    blocked them). The caller holds the author, whom the notification names (their account row, at
+    commit): the output scan (appearances_record, video_faces_record) holds the video's job, which
+    their erasure holds before their account row; a scan of existing videos holds them (_found_tell)."""
     from cameos.selectors import admitting
 
     if video.author_id == user_id or user_id not in admitting(video.author, [user_id]):
@@ -219,12 +221,20 @@ def existing_videos_scan(*, cameo_id: int) -> list[int]:
 def _found_tell(owner: User, revealed: list[int], possible: list[Video]) -> None:
     """Ask the authors of `possible` about the person, and tell the person what a scan found, unless
     they erased their account meanwhile: they are held first (accounts.services.people_hold), as
-    their erasure holds them before it deletes the rows that name them."""
+    their erasure holds them before it deletes the rows that name them. Then the authors, as the
+    questions to them hold them (accounts.services.people_keep: only their erasure waits, or is
+    waited for); an author erased meanwhile is not asked, nor is their video (gone with them)
+    counted. Unheld, an author's erasure that committed first failed the questions' foreign key at
+    commit, and the whole tell with it: the person was told nothing."""
     if not (revealed or possible):
         return
     with transaction.atomic():
         if owner.pk not in people_hold(user_ids=[owner.pk]):
             return  # erased meanwhile: no one to tell, nothing to ask about them
+        authors = people_keep({video.author_id for video in possible})
+        possible = [video for video in possible if video.author_id in authors]
+        if not (revealed or possible):
+            return
         for video in possible:
             _possible_match_found(video, owner.pk)
         extra = {"possible": len(possible)} if possible else {}
