@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.services import people_hold
+from accounts.services import people_hold, people_keep
 from cameos import crypto, gallery
 from cameos.conf import conf
 from cameos.models import Cameo, Enrollment, EnrollmentChallenge, GalleryEntry, IdentityConflict, Voice
@@ -332,12 +332,22 @@ def _another_face(user: User, template: Any) -> bool:
 
 
 def _refuse_duplicate(enrollment: Enrollment, others: Sequence[gallery.Match]) -> Enrollment:
+    """Refuse the enrollment as another account's face, and log the conflict for review, naming
+    both. The other account is held as the conflict's row holds it (accounts.services.people_keep):
+    its erasure waits for the refusal and then takes the conflict with it, or it was erased first and
+    nothing is logged; either way the enrollment is refused, as it would be had the erasure come just
+    after (the face was that account's when it was compared; enrolling again, it no longer is).
+    Unheld, an erasure that committed first failed the conflict's foreign key at commit, and the
+    refusal with it: the task failed, and the person waited until the enrollment expired
+    (`timed_out`, "took too long") instead of learning why."""
     owner_id = Cameo.objects.filter(pk=others[0].cameo_id).values_list("owner_id", flat=True).first()
     with transaction.atomic():
         # The person first (the conflict's row names them), as their erasure holds them before it
         # deletes their enrollments: marking the enrollment first deadlocked with it.
         if enrollment.user_id not in people_hold(user_ids=[enrollment.user_id]):
             return enrollment  # erased meanwhile: their enrollment went with them, no one to log
+        if owner_id is not None and owner_id not in people_keep([owner_id]):
+            owner_id = None  # erased meanwhile: no one to log the face against
         done = _finish(
             enrollment,
             accepted=False,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts import services as accounts
 from accounts.models import User
 from cameos import services as cameos
-from cameos.models import Cameo, Enrollment, EnrollmentChallenge
+from cameos.models import Cameo, Enrollment, EnrollmentChallenge, IdentityConflict
 from cameos.services import enrollment as services
 from tests.enroll import random_template
 from tests.generation.test_publish_race import _second_while_first_pauses
@@ -147,3 +147,50 @@ def test_an_enrollment_refused_as_someone_elses_face_after_its_person_erased_the
     services._refuse_duplicate(enrollment, [SimpleNamespace(cameo_id=cameo.pk, similarity=0.99)])
 
     assert not IdentityConflict.objects.exists() and not Enrollment.objects.filter(user_id=me.pk).exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "pause_in", ["people_hold", "delete_after_commit"], ids=["erased before it is held", "erased once refused"]
+)
+def test_an_enrollment_refused_as_someone_elses_face_while_that_someone_erases_their_account_is_refused(
+    pause_in, me, make_user, activate_cameo, monkeypatch
+):
+    """The worker refuses my enrollment (the face is another account's cameo) and logs the conflict, a
+    row naming that account, while its owner erases it. Before, the other account was not held: the
+    erasure committed first, the conflict failed its foreign key check at commit, and the refusal
+    with it (I waited for my enrollment to time out). Now the refusal holds that account as the
+    conflict would: its erasure waits and takes the conflict with it, or comes first and nothing is
+    logged; either way my enrollment is refused, saying why."""
+    other = make_user("the.other")
+    cameo = activate_cameo(other)
+    now = timezone.now()
+    challenge = EnrollmentChallenge.objects.create(
+        user=me, steps=["center"], used_at=now, expires_at=now + dt.timedelta(minutes=1)
+    )
+    enrollment = Enrollment.objects.create(user=me, challenge=challenge)
+    match = SimpleNamespace(cameo_id=cameo.pk, similarity=0.99)
+
+    paused, go_on = threading.Event(), threading.Event()
+    real = getattr(services, pause_in)
+
+    def then_pause(*args: Any, **kwargs: Any) -> Any:  # me held; or the enrollment's row marked refused
+        out = real(*args, **kwargs)
+        if threading.current_thread().name == "refuse" and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+        return out
+
+    monkeypatch.setattr(services, pause_in, then_pause)
+    errors = _second_while_first_pauses(
+        lambda: services._refuse_duplicate(enrollment, [match]),
+        lambda: accounts.account_erase(user=User.objects.get(pk=other.pk)),
+        paused,
+        go_on,
+        names=("refuse", "erase"),
+    )
+
+    assert errors == []
+    enrollment.refresh_from_db()
+    assert (enrollment.status, enrollment.reason_code) == (Enrollment.Status.REJECTED, "duplicate_identity")
+    assert not User.objects.filter(pk=other.pk).exists() and not IdentityConflict.objects.exists()
