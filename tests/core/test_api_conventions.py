@@ -181,3 +181,72 @@ def test_a_number_where_text_belongs_is_a_400_naming_it(api, me, make_video, met
     assert me.display_name == display_name
     assert User.objects.count() == 1
     assert not Comment.objects.exists() and not Report.objects.exists() and not GenerationJob.objects.exists()
+
+
+# What an anonymous caller may call (docs/api.md): signing up and in, public profiles and their lists
+# and videos, For You, trending, a published video and its comments, and a takedown request, which
+# needs no account. Every other operation of /api/v1/ is a 401.
+PUBLIC_OPERATIONS = {
+    ("POST", "auth/register"),
+    ("POST", "auth/token"),
+    ("GET", "users/{handle}"),
+    ("GET", "users/{handle}/followers"),
+    ("GET", "users/{handle}/following"),
+    ("GET", "users/{handle}/videos"),
+    ("GET", "feed"),
+    ("GET", "trending"),
+    ("GET", "videos/{video_id}"),
+    ("GET", "videos/{video_id}/comments"),
+    ("POST", "takedowns/challenges"),
+    ("POST", "takedowns"),
+    ("GET", "takedowns/{tracking}"),
+}
+
+
+def _api_operations() -> list[tuple[str, str]]:
+    """(method, route) of every view under /api/v1/, the route as the schema writes it."""
+    import re
+
+    from django.urls import URLResolver, get_resolver
+
+    def walk(patterns, prefix):  # type: ignore[no-untyped-def]
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, route)
+            elif route.startswith("api/v1/") and hasattr(pattern.callback, "view_class"):
+                view = pattern.callback.view_class
+                for method in ("get", "post", "put", "patch", "delete"):
+                    if hasattr(view, method):
+                        yield method.upper(), re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route.removeprefix("api/v1/"))
+
+    return sorted(set(walk(get_resolver().url_patterns, "")))
+
+
+def test_every_operation_but_the_public_ones_is_a_401_to_an_anonymous_caller(anon, settings):
+    """A view given AllowAny by mistake (or a permission dropped from one) would answer an anonymous
+    caller with someone's data or act for no one: each operation is called once, without a token."""
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"default": "100000/minute"}}
+    operations = _api_operations()
+    assert set(operations) >= PUBLIC_OPERATIONS  # every public one is still routed
+    values = {
+        "handle": "no.one",
+        "video_id": "1",
+        "comment_id": "1",
+        "grant_id": "1",
+        "match_id": "1",
+        "index": "0",
+        "job_id": "00000000-0000-4000-8000-000000000000",
+        "tracking": "TD-0000-0000-0000-0000",
+    }
+    public, private = [], []
+    for method, route in operations:
+        response = anon.generic(method, "/api/v1/" + route.format(**values), b"{}", content_type="application/json")
+        assert response.status_code < 500, (method, route, response.content)
+        if (method, route) in PUBLIC_OPERATIONS:
+            assert response.status_code != 401, (method, route)
+            public.append((method, route))
+        else:
+            assert_error(response, 401, "not_authenticated")
+            private.append((method, route))
+    assert len(public) == len(PUBLIC_OPERATIONS) and len(private) > 40
