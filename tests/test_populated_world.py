@@ -420,6 +420,7 @@ class Reader:
         self.world = world
         self.problems: list[str] = []
         self.requests = 0
+        self.statuses: dict[tuple[str, str], int] = {}  # (who, url) -> the first answer's status
 
     def problem(self, who: str, url: str, what: str) -> None:
         self.problems.append(f"{who} GET {url}: {what}")
@@ -427,6 +428,7 @@ class Reader:
     def check(self, who: str, user: Any, url: str, response: Any) -> None:
         self.requests += 1
         code = response.status_code
+        self.statuses.setdefault((who, url), code)
         if code >= 500:
             self.problem(who, url, f"{code} {response.content[:300]!r}")
             return
@@ -589,5 +591,31 @@ def test_every_get_as_everyone_in_a_populated_world(world, client_of):  # type: 
             assert response.status_code == 200, (role, path, response.content)
             reader.check(f"{role} (own)", user, API + path, response)
     assert gone_client.get(f"{API}/me/export").status_code == 401
+    # Who gets what, as docs/api.md says it (the rules above say what no answer may hold).
+    v, j = world.videos, world.jobs
+    expected = {
+        # A draft: its author and the people it shows; no one else learns it exists.
+        (f"/videos/{v['draft'].pk}", "friend"): 200,
+        (f"/videos/{v['draft'].pk}", "outsider"): 404,
+        (f"/videos/{v['draft'].pk}", "anonymous"): 404,
+        (f"/videos/{v['draft'].pk}/comments", "outsider"): 404,
+        # The draft's job is its author's alone: a person it shows does not see the prompt.
+        (f"/generations/{j['ready'].pk}", "friend"): 404,
+        (f"/generations/{j['ready'].pk}", "outsider"): 404,
+        # A block either way hides a video and its comments, but from a person the video shows.
+        (f"/videos/{v['published'].pk}/comments", "blocked by owner"): 404,
+        (f"/videos/{v['published'].pk}/comments", "blocker of owner"): 404,
+        (f"/videos/{v['with_blocked'].pk}", "blocked by owner"): 200,
+        (f"/videos/{v['with_blocked'].pk}/comments", "blocked by owner"): 404,
+        (f"/videos/{v['blocker_of_owner'].pk}", "owner"): 200,
+        (f"/videos/{v['by_blocker'].pk}", "owner"): 404,
+        # Someone who blocked me is an unknown handle; someone I blocked keeps a profile, to unblock.
+        ("/users/pw.owner/followers", "blocked by owner"): 404,
+        ("/cameos/pw.blocker", "owner"): 404,
+        ("/users/pw.blocked", "owner"): 200,
+        ("/cameos/pw.owner", "anonymous"): 401,
+    }
+    got = {(path, who): reader.statuses.get((who, API + path)) for path, who in expected}
+    assert got == expected
     assert reader.requests > 1000
     assert reader.problems == [], "\n".join(sorted(set(reader.problems)))

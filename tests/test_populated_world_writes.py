@@ -531,6 +531,20 @@ def test_accounts_and_feed_writes_by_everyone(scene, client_of, light_worker, dj
     writer.expect("owner", "DELETE", f"{API}/videos/{owner_video}", 204, again=404)
     writer.expect("deactivated", "PATCH", f"{API}/me", 401)
     writer.expect("anonymous", "DELETE", f"{API}/feed/steer", 401)
+    # A draft: the person it shows sees it, but only its author deletes it; to anyone else it does not
+    # exist, whatever they try on it (docs/api.md: "A draft is visible only to...").
+    draft = v["draft"].pk
+    writer.expect("friend", "DELETE", f"{API}/videos/{draft}", 403, "permission_denied")
+    for action, method in (("like", "PUT"), ("comments", "POST"), ("views", "POST"), ("report", "POST")):
+        writer.expect("outsider", method, f"{API}/videos/{draft}/{action}", 404, "not_found")
+    writer.expect("outsider", "DELETE", f"{API}/videos/{draft}", 404, "not_found")
+    # Someone in a block with the author, either way: the video, its comments and views are a 404.
+    for who in ("blocked", "blocker"):
+        writer.expect(who, "POST", f"{API}/videos/{owner_video}/comments", 404, "not_found")
+        writer.expect(who, "POST", f"{API}/videos/{owner_video}/views", 404, "not_found")
+        writer.expect(who, "DELETE", f"{API}/comments/{w.comment_ids[0]}", 404, "not_found")  # the friend's, on it
+    writer.expect("outsider", "DELETE", f"{API}/comments/{w.comment_ids[0]}", 403, "permission_denied")
+    writer.expect("owner", "DELETE", f"{API}/comments/{w.comment_ids[0]}", 204, again=404)  # on her video
     assert writer.calls > 1000
     assert writer.after_commits > 100  # the worker's cascades ran after the calls that queue them
     assert writer.problems == [], "\n".join(sorted(set(writer.problems)))
@@ -643,6 +657,21 @@ def test_cameo_and_generation_writes_by_everyone(scene, client_of, light_worker,
     writer.expect("asker", "PATCH", f"{API}/cameo", 404, "not_found")
     writer.expect("minor", "PATCH", f"{API}/cameo", 400, "invalid")  # a minor's cameo is never `everyone`
     writer.expect("deactivated", "POST", f"{API}/cameo/challenges", 401)
+    # The person a ready draft shows sees the draft, never the author's job: not its prompt, nor a
+    # way to publish or cancel it for them.
+    for action in ("publish", "cancel"):
+        writer.expect("friend", "POST", f"{API}/generations/{jobs['ready']}/{action}", 404, "not_found")
+    # Only a person a video shows deletes it as theirs: not its author, not someone else.
+    shows_friend = v["published"].pk
+    writer.expect("friend", "DELETE", f"{API}/cameo/appearances/{shows_friend}", 204, again=404)
+    for who in ("owner", "outsider", "blocked"):
+        writer.expect(who, "DELETE", f"{API}/cameo/appearances/{shows_friend}", 404, "not_found")
+    # ... whatever the blocks: a video of me by someone who blocked me is still mine to delete.
+    writer.expect("blocked", "DELETE", f"{API}/cameo/appearances/{v['with_blocked'].pk}", 204)
+    # Asking for the cameo of someone in a block with me: "not available" to the one who blocked,
+    # an unknown handle to the one blocked (docs/consent.md: never "blocked").
+    writer.expect("blocker", "POST", f"{API}/cameos/pw.owner/requests", 403, "not_available")
+    writer.expect("blocked", "POST", f"{API}/cameos/pw.owner/requests", 404, "not_found")
     assert writer.calls > 1000
     assert writer.after_commits > 100  # the worker's cascades ran after the calls that queue them
     assert writer.problems == [], "\n".join(sorted(set(writer.problems)))
