@@ -425,6 +425,7 @@ def video_delete(*, video: Video, by: User | None = None) -> None:
     published; an author deleting their own video may make it again, unless it was taken down or is
     hidden pending a takedown review (then deleting it is no way around the review)."""
     video_deleting.send(sender=Video, video_id=video.pk, by_id=by.pk if by is not None else None)
+    _engagement_hold(video.pk)
     locked = Video.objects.select_for_update().filter(pk=video.pk).first()
     if locked is None:
         raise NotFound("This video does not exist.")
@@ -441,6 +442,16 @@ def video_delete(*, video: Video, by: User | None = None) -> None:
     video_deleted.send(
         sender=Video, video_id=pk, author_id=author_id, status=status, by_id=by.pk if by is not None else None
     )
+
+
+def _engagement_hold(video_id: int) -> None:
+    """Lock the video's likes and comments until the transaction ends, in id order, before its row:
+    the order an unlike, a comment's deletion, a block (engagement_end_for_block) and an erasure take
+    them (the like or comment, then the video's count). Deleted after the video's row was held, a
+    like or comment that someone unliking or erasing their account held deadlocked with them. Views
+    are not: a play holds the video first (_require_published), then updates its view."""
+    for rows in (Like, Comment):
+        list(rows.objects.select_for_update().filter(video_id=video_id).order_by("pk").values_list("pk", flat=True))
 
 
 def _remember_removed(video_id: int, fingerprint: bytes | memoryview | None, reason: str) -> None:
@@ -536,6 +547,7 @@ def video_remove(*, video: Video, reason: str) -> None:
     # The jobs before the video, as video_delete; a ready job whose draft this is ends as one taken
     # down by moderation does (blocked, video_removed), not left ready with nothing to publish.
     video_taking_down.send(sender=Video, video_id=video.pk)
+    _engagement_hold(video.pk)
     locked = Video.objects.select_for_update().filter(pk=video.pk).first()
     if locked is None:
         raise NotFound("This video does not exist.")
@@ -808,14 +820,19 @@ def user_feed_erase(*, user: User) -> None:
         _bump(source, remix_count=-1)
     _delete_unreferenced(files)
 
+    # Each like and comment deleted before the video's count is changed (its row), as an unlike or a
+    # video's deletion takes them (_engagement_hold): the count first deadlocked with the deletion.
+    # A view after the count, as a play takes them (view_record).
     liked = list(Like.objects.filter(user=user).values_list("video_id", flat=True))
     Like.objects.filter(user=user).delete()
     _bump(liked, like_count=-1)
-    per_video = Comment.objects.filter(author=user).values("video_id").annotate(n=Count("*"))
+    # Held first, and only those still there counted off: the video's author deleting one meanwhile
+    # took it off the count itself (comment_delete).
+    said = sorted(Comment.objects.filter(author=user).select_for_update().order_by("pk").values_list("pk", "video_id"))
+    Comment.objects.filter(pk__in=[pk for pk, _ in said]).delete()
     # Those of an account support deactivated were taken off the counts then (user_comments_count).
-    for row in per_video if User.objects.filter(pk=user.pk, is_active=True).exists() else ():
-        _bump(row["video_id"], comment_count=-row["n"])
-    Comment.objects.filter(author=user).delete()
+    if User.objects.filter(pk=user.pk, is_active=True).exists():
+        _bump_each({video: -n for video, n in Counter(video for _, video in said).items()}, "comment_count")
     views = list(View.objects.filter(viewer=user).values_list("video_id", "completed"))
     _bump([v for v, _ in views], view_count=-1)
     _bump([v for v, done in views if done], completed_view_count=-1)
