@@ -75,3 +75,45 @@ def test_a_video_deleted_while_someone_who_liked_it_erases_their_account_or_unli
     assert not Video.objects.filter(pk=video.pk).exists()
     assert not Like.objects.exists() and not Comment.objects.exists()
     assert User.objects.filter(pk=fan.pk).exists() == (fan_does == "unlike")
+
+
+@pytest.mark.parametrize("pause", ["before", "after"])
+def test_my_comment_deleted_by_the_videos_author_while_i_erase_my_account_is_no_deadlock(
+    pause, make_user, make_video, client_of, monkeypatch
+):
+    """The video's author deletes my comment (its row, then the video's count) while my erasure takes
+    my comments off the counts. Before, the erasure changed the count first (the video's row) and then
+    deleted my comments: a deadlock with the author, and had it not been one, my comment counted off
+    twice."""
+    maker, fan = make_user("maker"), make_user("fan")
+    video = make_video(maker)
+    comment = feed_services.comment_create(author=fan, video=video, text="nice")
+    feed_services.comment_create(author=make_user("another"), video=video, text="hello")
+
+    paused, go_on = threading.Event(), threading.Event()
+    bump = feed_services._bump
+
+    def pause_at_bump(video_ids: Any, **deltas: Any) -> None:
+        here = threading.current_thread().name == "erase" and video_ids and not paused.is_set()
+        if here and pause == "before":
+            paused.set()
+            go_on.wait(timeout=30)
+        bump(video_ids, **deltas)
+        if here and pause == "after":
+            paused.set()
+            go_on.wait(timeout=30)
+
+    monkeypatch.setattr(feed_services, "_bump", pause_at_bump)
+    answers: dict[str, Any] = {}
+    errors = _second_while_first_pauses(
+        lambda: accounts.account_erase(user=User.objects.get(pk=fan.pk)),
+        lambda: answers.update(delete=client_of(maker).delete(f"/api/v1/comments/{comment.pk}")),
+        paused,
+        go_on,
+        names=("erase", "delete"),
+    )
+
+    assert errors == []
+    assert answers["delete"].status_code in (204, 404), answers["delete"].content
+    assert not User.objects.filter(pk=fan.pk).exists()
+    assert Video.objects.get(pk=video.pk).comment_count == 1 == Comment.objects.filter(video=video).count()
