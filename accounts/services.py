@@ -376,7 +376,10 @@ def follow_create(*, follower: User, followee: User) -> None:
     a block holds them), so a block made at the same time is seen: no follow is left across it."""
     if follower.pk == followee.pk:
         raise InvalidInput({"handle": ["You cannot follow yourself."]}, detail="You cannot follow yourself.")
-    if followee.pk not in people_hold(user_ids=[follower.pk, followee.pk]):  # erased while the hold waited
+    held = people_hold(user_ids=[follower.pk, followee.pk])  # either one erased while the hold waited
+    if follower.pk not in held:
+        raise NotFound("Your account no longer exists.")
+    if followee.pk not in held:
         raise NotFound("No one has this handle.")
     relation = relation_between(follower.pk, followee.pk)
     if relation.blocked_by_them:
@@ -406,7 +409,10 @@ def block_create(*, blocker: User, blocked: User, delete_videos: bool = False) -
     if blocker.pk == blocked.pk:
         raise InvalidInput({"handle": ["You cannot block yourself."]}, detail="You cannot block yourself.")
     deleting = (blocker.pk, blocked.pk) if delete_videos else None  # their videos of me (the receivers)
-    if blocked.pk not in people_hold(user_ids=[blocker.pk, blocked.pk], deleting_videos_of=deleting):
+    held = people_hold(user_ids=[blocker.pk, blocked.pk], deleting_videos_of=deleting)
+    if blocker.pk not in held:  # erased on another device while the hold waited
+        raise NotFound("Your account no longer exists.")
+    if blocked.pk not in held:
         raise NotFound("No one has this handle.")  # erased while the hold waited
     _, created = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
     Follow.objects.filter(follower=blocker, followee=blocked).delete()

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
 from django.db import connections
 
 from accounts import services
-from accounts.models import Block, Follow
+from accounts.models import Block, Follow, User
+from accounts.signals import account_erasing
+from tests.generation.test_publish_race import _second_while_first_pauses
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -56,3 +59,38 @@ def test_a_follow_racing_a_block_leaves_no_follow_across_the_block(make_user, cl
     assert responses["follow"].status_code in (204, 404)
     assert Block.objects.filter(blocker=other, blocked=me).exists()
     assert not Follow.objects.exists()
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("url", ["follow", "block", "block?videos=delete"])
+def test_a_follow_or_block_sent_while_my_account_is_erased_on_another_device_is_a_404(url, make_user, client_of):
+    """My erasure holds my account row while my other device follows or blocks someone: the follow or
+    block waits for it (people_hold), then finds me gone. Before, it checked only the other person and
+    wrote the follow or block of an account that no longer existed, which failed its foreign key at
+    commit: a 500."""
+    me, other = make_user("the.follower"), make_user("the.other")
+    other_device = client_of(me)  # signed in before the erasure
+    paused, go_on = threading.Event(), threading.Event()
+
+    def pause(sender: Any, user: Any, **kwargs: Any) -> None:  # my account row held
+        if threading.current_thread().name == "erase":
+            paused.set()
+            go_on.wait(timeout=30)
+
+    account_erasing.connect(pause, weak=False, dispatch_uid="test.pause_erasure")
+    answers: dict[str, Any] = {}
+    try:
+        errors = _second_while_first_pauses(
+            lambda: services.account_erase(user=User.objects.get(pk=me.pk)),
+            lambda: answers.update(answer=other_device.put(f"/api/v1/users/the.other/{url}")),
+            paused,
+            go_on,
+            names=("erase", "follow"),
+        )
+    finally:
+        account_erasing.disconnect(dispatch_uid="test.pause_erasure")
+
+    assert errors == []
+    assert answers["answer"].status_code == 404, answers["answer"].content
+    assert not User.objects.filter(pk=me.pk).exists() and User.objects.filter(pk=other.pk).exists()
+    assert not Follow.objects.exists() and not Block.objects.exists()
