@@ -449,7 +449,7 @@ def _engagement_hold(video_id: int) -> None:
     the order an unlike, a comment's deletion, a block (engagement_end_for_block) and an erasure take
     them (the like or comment, then the video's count). Deleted after the video's row was held, a
     like or comment that someone unliking or erasing their account held deadlocked with them. Views
-    are not: a play holds the video first (_require_published), then updates its view."""
+    are not: a play holds the video (_require_published), then updates its view."""
     for rows in (Like, Comment):
         list(rows.objects.select_for_update().filter(video_id=video_id).order_by("pk").values_list("pk", flat=True))
 
@@ -644,8 +644,9 @@ def _require_published(video: Video) -> None:
 
 
 def _actor_held(user: User) -> None:
-    """The person who likes, comments or watches, held before the video's counts change
-    (accounts.services.people_keep): their erasure on another device waits, or is waited for."""
+    """The person who watches, held before the video's row (accounts.services.people_keep): their
+    erasure on another device, which holds their account row and then the videos' counts, waits, or
+    is waited for."""
     if user.pk not in people_keep([user.pk]):
         raise NotFound("Your account no longer exists.")
 
@@ -753,11 +754,13 @@ def comment_delete(*, comment: Comment, by: User) -> None:
 @transaction.atomic
 def view_record(*, viewer: User, video: Video, watched_ms: int, completed: bool) -> None:
     """A play of the video. The first play by a viewer counts a view; the first completed play
-    counts a completed view (which ranks). Later plays add watch time only."""
+    counts a completed view (which ranks). Later plays add watch time only. The viewer is held before
+    the video (_actor_held), as a like holds them: the video first, the play waited for the viewer's
+    account row while their erasure held it and waited for the video's row (a deadlock)."""
+    _actor_held(viewer)
     _require_published(video)
     if watched_ms < 0 or watched_ms > _knobs().max_watch_ms:
         raise InvalidInput({"watched_ms": ["Watch time must be between 0 and 6 hours."]})
-    _actor_held(viewer)
     now = timezone.now()
     try:
         with transaction.atomic():

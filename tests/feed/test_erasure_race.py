@@ -12,7 +12,7 @@ import pytest
 from accounts import services as accounts
 from accounts.models import User
 from feed import services as feed_services
-from feed.models import Comment, Like, Video
+from feed.models import Comment, Like, Video, View
 from tests.generation.test_publish_race import _second_while_first_pauses
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -58,3 +58,46 @@ def test_commenting_on_or_liking_a_video_i_watched_while_i_erase_my_account_is_n
     assert not User.objects.filter(pk=me.pk).exists() and not Comment.objects.exists() and not Like.objects.exists()
     video = Video.objects.get(pk=video.pk)
     assert (video.comment_count, video.like_count, video.view_count) == (0, 0, 0)
+
+
+@pytest.mark.postgres
+def test_playing_a_video_while_i_erase_my_account_on_another_device_is_a_404_and_no_deadlock(
+    me, make_user, make_video, client_of, monkeypatch
+):
+    """My erasure holds my account row, then takes my like and my earlier play off the video's counts
+    (its row) while my other device plays the video again. The play held the video first
+    (_require_published), then waited for my account row (_actor_held): on PostgreSQL a deadlock, the
+    play answered with a 500 or the erasure failed. The play now holds me first, as a like does."""
+    video = make_video(make_user("the.author"))
+    feed_services.view_record(viewer=me, video=video, watched_ms=1000, completed=True)
+    feed_services.like_create(user=me, video=video)
+    other_device = client_of(me)
+
+    paused, go_on = threading.Event(), threading.Event()
+    bump = feed_services._bump
+
+    def pause_then_bump(video_ids: Any, **deltas: Any) -> None:  # my account row held, the video not yet
+        if threading.current_thread().name == "erase" and video_ids and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+        bump(video_ids, **deltas)
+
+    monkeypatch.setattr(feed_services, "_bump", pause_then_bump)
+    answers: dict[str, Any] = {}
+    errors = _second_while_first_pauses(
+        lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)),
+        lambda: answers.update(
+            play=other_device.post(
+                f"/api/v1/videos/{video.pk}/views", {"watched_ms": 500, "completed": False}, format="json"
+            )
+        ),
+        paused,
+        go_on,
+        names=("erase", "play"),
+    )
+
+    assert errors == []
+    assert answers["play"].status_code == 404, answers["play"].content
+    assert not User.objects.filter(pk=me.pk).exists() and not View.objects.exists()
+    video = Video.objects.get(pk=video.pk)
+    assert (video.like_count, video.view_count, video.completed_view_count) == (0, 0, 0)
