@@ -812,7 +812,13 @@ def user_feed_erase(*, user: User) -> None:
     """Everything of `user` in the feed, before the account row goes: their videos and files, and
     their likes, comments and views taken off other people's counters."""
     fields = ("pk", "media", "poster", "status", "remix_of_id", "fingerprint", "removed_reason")
-    videos = list(Video.objects.filter(author=user).only(*fields))
+    # Each of their videos held as video_delete holds it (its likes and comments, then its row), before
+    # anything of it is deleted: unheld, a play, like or comment of someone else committed between the
+    # deletion of its plays (likes, people) and of its row, and the erasure failed its foreign key at
+    # commit (or deadlocked with the like, which held the row and then changed the video's person rows).
+    for pk in sorted(Video.objects.filter(author=user).values_list("pk", flat=True)):
+        _engagement_hold(pk)
+    videos = list(Video.objects.filter(author=user).select_for_update().order_by("pk").only(*fields))
     remixed = [v.remix_of_id for v in videos if v.status == PUBLISHED and v.remix_of_id]
     files = _files_of(videos)
     for video in videos:  # taken down or hidden pending a review: erasing the account is no way around it

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import pytest
+from django.db.models.signals import post_delete
 
 from accounts import services as accounts
 from accounts.models import User
@@ -101,3 +102,46 @@ def test_playing_a_video_while_i_erase_my_account_on_another_device_is_a_404_and
     assert not User.objects.filter(pk=me.pk).exists() and not View.objects.exists()
     video = Video.objects.get(pk=video.pk)
     assert (video.like_count, video.view_count, video.completed_view_count) == (0, 0, 0)
+
+
+@pytest.mark.postgres
+def test_someone_playing_my_video_while_my_account_is_erased_is_a_404_and_the_erasure_goes_through(
+    me, make_user, make_video, client_of
+):
+    """My erasure deletes my video: its plays first, then its row. Someone played it in between: the
+    play held the video's row and recorded itself, and the erasure failed its foreign key at commit
+    (the play it never saw still named the video): a 500, my account left. My videos are now held
+    before anything of them is deleted, so the play waits and finds the video gone."""
+    video = make_video(me)
+    fan = make_user("the.fan")
+    feed_services.view_record(viewer=make_user("earlier.fan"), video=video, watched_ms=1000, completed=True)
+    fans_device = client_of(fan)
+
+    paused, go_on = threading.Event(), threading.Event()
+
+    def pause(sender: Any, **kwargs: Any) -> None:  # the video's plays deleted, its row not yet
+        if threading.current_thread().name == "erase" and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+
+    post_delete.connect(pause, sender=View, weak=False, dispatch_uid="test.pause_erasure")
+    answers: dict[str, Any] = {}
+    try:
+        errors = _second_while_first_pauses(
+            lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)),
+            lambda: answers.update(
+                play=fans_device.post(
+                    f"/api/v1/videos/{video.pk}/views", {"watched_ms": 500, "completed": True}, format="json"
+                )
+            ),
+            paused,
+            go_on,
+            names=("erase", "play"),
+        )
+    finally:
+        post_delete.disconnect(sender=View, dispatch_uid="test.pause_erasure")
+
+    assert errors == []
+    assert answers["play"].status_code == 404, answers["play"].content
+    assert not User.objects.filter(pk=me.pk).exists()
+    assert not Video.objects.exists() and not View.objects.exists()
