@@ -425,7 +425,7 @@ def video_delete(*, video: Video, by: User | None = None) -> None:
     published; an author deleting their own video may make it again, unless it was taken down or is
     hidden pending a takedown review (then deleting it is no way around the review)."""
     video_deleting.send(sender=Video, video_id=video.pk, by_id=by.pk if by is not None else None)
-    _engagement_hold(video.pk)
+    _engagement_hold([video.pk])
     locked = Video.objects.select_for_update().filter(pk=video.pk).first()
     if locked is None:
         raise NotFound("This video does not exist.")
@@ -444,14 +444,18 @@ def video_delete(*, video: Video, by: User | None = None) -> None:
     )
 
 
-def _engagement_hold(video_id: int) -> None:
-    """Lock the video's likes and comments until the transaction ends, in id order, before its row:
-    the order an unlike, a comment's deletion, a block (engagement_end_for_block) and an erasure take
-    them (the like or comment, then the video's count). Deleted after the video's row was held, a
-    like or comment that someone unliking or erasing their account held deadlocked with them. Views
-    are not: a play holds the video (_require_published), then updates its view."""
-    for rows in (Like, Comment):
-        list(rows.objects.select_for_update().filter(video_id=video_id).order_by("pk").values_list("pk", flat=True))
+def _engagement_hold(video_ids: Iterable[int], *, of: User | None = None) -> None:
+    """Lock the videos' likes and comments (and `of`'s, on any video) until the transaction ends, before
+    any video's row: every like in id order, then every comment in id order, whatever video they are on.
+    The order an unlike, a comment's deletion, a block (engagement_end_for_block) and an erasure take
+    them (the like or comment, then the video's count). Deleted after the video's row was held, a like
+    or comment that someone unliking or erasing their account held deadlocked with them; held video by
+    video, the likes and comments of two videos deadlocked with an erasure holding its own comments on
+    both in id order. Views are not: a play holds the video (_require_published), then updates its view."""
+    ids = sorted(set(video_ids))
+    for rows, person in ((Like, "user"), (Comment, "author")):
+        which = Q(video_id__in=ids) | (Q(**{person: of}) if of is not None else Q(pk__in=[]))
+        list(rows.objects.select_for_update().filter(which).order_by("pk").values_list("pk", flat=True))
 
 
 def _remember_removed(video_id: int, fingerprint: bytes | memoryview | None, reason: str) -> None:
@@ -547,7 +551,7 @@ def video_remove(*, video: Video, reason: str) -> None:
     # The jobs before the video, as video_delete; a ready job whose draft this is ends as one taken
     # down by moderation does (blocked, video_removed), not left ready with nothing to publish.
     video_taking_down.send(sender=Video, video_id=video.pk)
-    _engagement_hold(video.pk)
+    _engagement_hold([video.pk])
     locked = Video.objects.select_for_update().filter(pk=video.pk).first()
     if locked is None:
         raise NotFound("This video does not exist.")
@@ -812,12 +816,12 @@ def user_feed_erase(*, user: User) -> None:
     """Everything of `user` in the feed, before the account row goes: their videos and files, and
     their likes, comments and views taken off other people's counters."""
     fields = ("pk", "media", "poster", "status", "remix_of_id", "fingerprint", "removed_reason")
-    # Each of their videos held as video_delete holds it (its likes and comments, then its row), before
-    # anything of it is deleted: unheld, a play, like or comment of someone else committed between the
-    # deletion of its plays (likes, people) and of its row, and the erasure failed its foreign key at
-    # commit (or deadlocked with the like, which held the row and then changed the video's person rows).
-    for pk in sorted(Video.objects.filter(author=user).values_list("pk", flat=True)):
-        _engagement_hold(pk)
+    # Held first, as video_delete holds a video (_engagement_hold, then its row): their videos' likes and
+    # comments with their own on others' videos, each kind in one id order, then their videos' rows.
+    # Unheld, a play of one of their videos committed between the deletion of its plays and of its row
+    # failed the erasure's foreign key at commit; held video by video, or their own after a count
+    # changed, they deadlocked with another erasure or a video's deletion.
+    _engagement_hold(Video.objects.filter(author=user).values_list("pk", flat=True), of=user)
     videos = list(Video.objects.filter(author=user).select_for_update().order_by("pk").only(*fields))
     remixed = [v.remix_of_id for v in videos if v.status == PUBLISHED and v.remix_of_id]
     files = _files_of(videos)

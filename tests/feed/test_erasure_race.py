@@ -145,3 +145,41 @@ def test_someone_playing_my_video_while_my_account_is_erased_is_a_404_and_the_er
     assert answers["play"].status_code == 404, answers["play"].content
     assert not User.objects.filter(pk=me.pk).exists()
     assert not Video.objects.exists() and not View.objects.exists()
+
+
+@pytest.mark.postgres
+def test_two_people_erasing_their_accounts_one_of_whom_commented_on_the_others_videos_is_no_deadlock(
+    make_user, make_video, monkeypatch
+):
+    """Her erasure holds the likes and comments of each of her videos, video by video, before it deletes
+    them; his erasure holds his comments, which are on her two videos, in their id order: the comment on
+    her second video first. Her erasure held her first video's (his later comment) and then waited for
+    her second video's (his earlier one), which he held while waiting for his later one: on PostgreSQL a
+    deadlock, one erasure failed. The likes and comments are now held across all the videos, each kind
+    in one id order."""
+    her, him = make_user("her"), make_user("him")
+    first, second = make_video(her), make_video(her)
+    feed_services.comment_create(author=him, video=second, text="earlier")
+    feed_services.comment_create(author=him, video=first, text="later")
+
+    paused, go_on = threading.Event(), threading.Event()
+    hold = feed_services._engagement_hold
+
+    def hold_then_pause(*args: Any, **kwargs: Any) -> None:  # her first video's held (or all of them)
+        hold(*args, **kwargs)
+        if threading.current_thread().name == "her" and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+
+    monkeypatch.setattr(feed_services, "_engagement_hold", hold_then_pause)
+    errors = _second_while_first_pauses(
+        lambda: accounts.account_erase(user=User.objects.get(pk=her.pk)),
+        lambda: accounts.account_erase(user=User.objects.get(pk=him.pk)),
+        paused,
+        go_on,
+        names=("her", "him"),
+    )
+
+    assert errors == []
+    assert not User.objects.filter(pk__in=[her.pk, him.pk]).exists()
+    assert not Video.objects.exists() and not Comment.objects.exists()
