@@ -23,5 +23,7 @@ def unhide_videos_of_reactivated(sender: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(user_blocked, dispatch_uid="feed.user_blocked")
-def end_engagement_across_a_block(sender: Any, blocker: Any, blocked: Any, **kwargs: Any) -> None:
-    services.engagement_end_for_block(blocker=blocker, blocked=blocked)
+def end_engagement_across_a_block(
+    sender: Any, blocker: Any, blocked: Any, delete_videos: bool = False, **kwargs: Any
+) -> None:
+    services.engagement_end_for_block(blocker=blocker, blocked=blocked, delete_videos=delete_videos)

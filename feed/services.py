@@ -444,18 +444,19 @@ def video_delete(*, video: Video, by: User | None = None) -> None:
     )
 
 
-def _engagement_hold(video_ids: Iterable[int], *, of: User | None = None) -> None:
-    """Lock the videos' likes and comments (and `of`'s, on any video) until the transaction ends, before
-    any video's row: every like in id order, then every comment in id order, whatever video they are on.
-    The order an unlike, a comment's deletion, a block (engagement_end_for_block) and an erasure take
-    them (the like or comment, then the video's count). Deleted after the video's row was held, a like
-    or comment that someone unliking or erasing their account held deadlocked with them; held video by
-    video, the likes and comments of two videos deadlocked with an erasure holding its own comments on
-    both in id order. Views are not: a play holds the video (_require_published), then updates its view."""
+def _engagement_hold(video_ids: Iterable[int], *, likes: Q | None = None, comments: Q | None = None) -> None:
+    """Lock the videos' likes and comments (and those `likes` and `comments` select, on any video) until
+    the transaction ends, before any video's row: every like in id order, then every comment in id
+    order, whatever video they are on. The order an unlike, a comment's deletion, a block
+    (engagement_end_for_block) and an erasure take them (the like or comment, then the video's count).
+    Deleted after the video's row was held, a like or comment that someone unliking or erasing their
+    account held deadlocked with them; held video by video, the likes and comments of two videos
+    deadlocked with an erasure holding its own comments on both in id order. Views are not: a play
+    holds the video (_require_published), then updates its view."""
     ids = sorted(set(video_ids))
-    for rows, person in ((Like, "user"), (Comment, "author")):
-        which = Q(video_id__in=ids) | (Q(**{person: of}) if of is not None else Q(pk__in=[]))
-        list(rows.objects.select_for_update().filter(which).order_by("pk").values_list("pk", flat=True))
+    for rows, also in ((Like, likes), (Comment, comments)):
+        which = Q(video_id__in=ids) | also if also is not None else Q(video_id__in=ids)
+        list(rows.objects.select_for_update(of=("self",)).filter(which).order_by("pk").values_list("pk", flat=True))
 
 
 def _remember_removed(video_id: int, fingerprint: bytes | memoryview | None, reason: str) -> None:
@@ -695,15 +696,20 @@ def like_delete(*, user: User, video: Video) -> None:
         _bump(video.pk, like_count=-1)
 
 
-def engagement_end_for_block(*, blocker: User, blocked: User) -> None:
+def engagement_end_for_block(*, blocker: User, blocked: User, delete_videos: bool = False) -> None:
     """A block takes each one's likes and comments off the other's videos (as Instagram does): those
     videos are a 404 to them from now on, so they could never unlike them, and no one else should read
     under the author's video what the author can neither see nor delete, nor should it rank the
-    author's videos. An unblock brings none back."""
-    likes = Like.objects.filter(Q(user=blocked, video__author=blocker) | Q(user=blocker, video__author=blocked))
-    comments = Comment.objects.filter(
-        Q(author=blocked, video__author=blocker) | Q(author=blocker, video__author=blocked)
-    )
+    author's videos. An unblock brings none back. `delete_videos`: the blocked's videos that show the
+    blocker are deleted next in this transaction (moderation: appearances_delete); their likes and
+    comments are held with these, before any count changes, as video_delete holds them: held after
+    this changed a count (the video's row), someone's comment on one, deleted meanwhile (the comment,
+    then the row), deadlocked with the block."""
+    across_likes = Q(user=blocked, video__author=blocker) | Q(user=blocker, video__author=blocked)
+    across_comments = Q(author=blocked, video__author=blocker) | Q(author=blocker, video__author=blocked)
+    deleting = VideoPerson.objects.filter(user=blocker, author=blocked) if delete_videos else VideoPerson.objects.none()
+    _engagement_hold(deleting.values_list("video_id", flat=True), likes=across_likes, comments=across_comments)
+    likes, comments = Like.objects.filter(across_likes), Comment.objects.filter(across_comments)
     # Held first, and only the rows still there counted off: an unlike or a comment's deletion at the
     # same time holds its row; once it commits, its row is no longer among these (it took its own count off).
     ended = sorted(likes.select_for_update(of=("self",)).order_by("pk").values_list("pk", "video_id"))
@@ -821,7 +827,9 @@ def user_feed_erase(*, user: User) -> None:
     # Unheld, a play of one of their videos committed between the deletion of its plays and of its row
     # failed the erasure's foreign key at commit; held video by video, or their own after a count
     # changed, they deadlocked with another erasure or a video's deletion.
-    _engagement_hold(Video.objects.filter(author=user).values_list("pk", flat=True), of=user)
+    _engagement_hold(
+        Video.objects.filter(author=user).values_list("pk", flat=True), likes=Q(user=user), comments=Q(author=user)
+    )
     videos = list(Video.objects.filter(author=user).select_for_update().order_by("pk").only(*fields))
     remixed = [v.remix_of_id for v in videos if v.status == PUBLISHED and v.remix_of_id]
     files = _files_of(videos)

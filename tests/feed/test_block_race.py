@@ -162,3 +162,43 @@ def test_likes_unlikes_comments_and_blocks_between_two_people_at_once_never_dead
     for video in [*theirs, *mine]:
         video.refresh_from_db()
         assert (video.like_count, video.comment_count) == (0, 0)
+
+
+@pytest.mark.postgres
+def test_a_comment_deleted_from_a_video_that_a_block_deletes_with_videos_delete_is_no_deadlock(
+    make_user, make_video, client_of, monkeypatch
+):
+    """I block the author of a video that shows me, with `videos=delete`, which I liked: the block
+    takes my like off its count (its row), then deletes it. Meanwhile someone deletes their comment
+    on it: the comment, then the video's row. The block held the row, then waited for the comment to
+    delete the video; on PostgreSQL a deadlock, the block or the deletion answered with a 500. The
+    block now holds the likes and comments of the videos it deletes before any count changes."""
+    me, author, fan = make_user("me.shown"), make_user("the.author"), make_user("the.fan")
+    video = make_video(author, people=(me,))
+    feed_services.like_create(user=me, video=video)
+    comment = feed_services.comment_create(author=fan, video=video, text="nice")
+
+    paused, go_on = threading.Event(), threading.Event()
+    bump = feed_services._bump
+
+    def bump_then_pause(video_ids: Any, **deltas: Any) -> None:  # my like taken off the count
+        bump(video_ids, **deltas)
+        if threading.current_thread().name == "block" and video_ids and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+
+    monkeypatch.setattr(feed_services, "_bump", bump_then_pause)
+    answers: dict[str, Any] = {}
+    errors = _second_while_first_pauses(
+        lambda: answers.update(block=client_of(me).put(f"/api/v1/users/{author.handle}/block?videos=delete")),
+        lambda: answers.update(delete=client_of(fan).delete(f"/api/v1/comments/{comment.pk}")),
+        paused,
+        go_on,
+        names=("block", "delete"),
+    )
+
+    assert errors == []
+    assert answers["block"].status_code == 204, answers["block"].content
+    assert answers["delete"].status_code in (204, 404), answers["delete"].content
+    assert not Video.objects.filter(pk=video.pk).exists()
+    assert not Like.objects.exists() and not Comment.objects.exists()
