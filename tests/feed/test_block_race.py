@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import threading
-import time
 from typing import Any
 
 import pytest
@@ -54,14 +53,16 @@ def test_a_like_or_comment_checked_before_a_block_and_written_after_it_is_refuse
     block's cleanup had already passed by."""
     fan, author = make_user("the.fan"), make_user("the.author")
     video = make_video(author)
-    checked = threading.Event()
+    checked, blocked = threading.Event(), threading.Event()
     real = selectors.video_visible_to
 
     def slow_visible_to(*args: Any, **kwargs: Any) -> Any:
         found = real(*args, **kwargs)
         if threading.current_thread().name == "write":
             checked.set()
-            time.sleep(0.5)
+            # Until the block has committed (it waits for nothing of this request's: the check runs
+            # before the write's transaction); a fixed pause let a slow block commit after the write.
+            blocked.wait(timeout=30)
         return found
 
     monkeypatch.setattr(selectors, "video_visible_to", slow_visible_to)
@@ -73,7 +74,14 @@ def test_a_like_or_comment_checked_before_a_block_and_written_after_it_is_refuse
     )
     assert checked.wait(timeout=30)
     block = _block(blocker == "author-blocks", fan, author, client_of)
-    blocking = in_thread(lambda: answers.update(block=block().status_code), name="block", errors=errors)
+
+    def block_then_go_on() -> None:
+        try:
+            answers.update(block=block().status_code)
+        finally:
+            blocked.set()
+
+    blocking = in_thread(block_then_go_on, name="block", errors=errors)
     blocking.join(timeout=60)
     writing.join(timeout=60)
 
