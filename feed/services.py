@@ -677,14 +677,22 @@ def _engager_held(user: User, *, author_id: int | None = None) -> None:
 
 @transaction.atomic
 def like_create(*, user: User, video: Video) -> None:
-    """Idempotent: liking twice counts once."""
+    """Idempotent: liking twice counts once. The like is written before the video's row is held
+    (_require_published), in the order an unlike, a block, an erasure and a video's deletion take them
+    (the like, then the video): held first, the video's row was waited for by an unlike of the same
+    like on another device (or a quick second tap), which this waited for on the like's unique key: a
+    deadlock, one of the two a 500. Written on a video deleted or hidden meanwhile, it goes with the
+    transaction (a 404)."""
+    if not video.is_published:
+        raise NotPublished
     _engager_held(user, author_id=video.author_id)
-    _require_published(video)
     try:
         with transaction.atomic():
             Like.objects.create(user=user, video=video)
     except IntegrityError:
+        _require_published(video)
         return  # already liked
+    _require_published(video)
     _bump(video.pk, like_count=1)
 
 
