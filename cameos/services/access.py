@@ -210,7 +210,10 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
     across it, and the owner is never told of one."""
     from cameos.selectors import cameo_access
 
-    if owner.pk not in people_hold(user_ids=[requester.pk, owner.pk]):  # erased while the hold waited
+    held = people_hold(user_ids=[requester.pk, owner.pk])
+    if requester.pk not in held:  # erased on another device while the hold waited: the request would fail at commit
+        raise NotFound("Your account no longer exists.")
+    if owner.pk not in held:  # erased while the hold waited
         raise NotFound("No one has this handle.")
     cameo = Cameo.objects.filter(owner=owner).select_related("owner").first()
     access = cameo_access(cameo, requester)

@@ -1,0 +1,51 @@
+"""Someone erases their account on one device while another device of theirs follows someone, blocks
+someone or asks for someone's cameo: the erasure holds their account row until it commits, the other
+request waits for it and then finds them gone. It answers 404 ("Your account no longer exists.")
+and the erasure is done; before, the request went on without them and its new row (the follow, the
+block, the cameo request) named an account that no longer existed: on PostgreSQL its commit failed
+on the foreign key, a 500 (found by tests/generation/test_consent_stress.py). Two threads, each with
+its own database connection, against committed data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from accounts.models import Block, Follow, User
+from cameos.models import CameoGrant
+from tests.generation.test_publish_race import PAUSE_S, erasing_paused_at_the_end, in_thread
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+REQUESTS = {
+    "follow": ("put", "/api/v1/users/the.other/follow"),
+    "block": ("put", "/api/v1/users/the.other/block"),
+    "cameo request": ("post", "/api/v1/cameos/the.other/requests"),
+}
+
+
+@pytest.mark.parametrize("request_sent", REQUESTS)
+def test_a_request_sent_while_my_account_is_being_erased_answers_and_the_erasure_ends(
+    request_sent, me, make_user, client_of, activate_cameo
+):
+    other = make_user("the.other")
+    activate_cameo(other)  # open to approved people: I may ask for it
+    mine = client_of(me)  # my other device, signed in before the erasure began
+    errors: list[Any] = []
+    erasing, go_on = erasing_paused_at_the_end(me, errors)  # my account row held, not yet deleted
+
+    answer: list[Any] = []
+    method, path = REQUESTS[request_sent]
+    sending = in_thread(lambda: answer.append(getattr(mine, method)(path)), name=request_sent, errors=errors)
+    sending.join(timeout=PAUSE_S)  # waits for the erasure
+    go_on.set()
+    erasing.join(timeout=60)
+    sending.join(timeout=60)
+    assert not erasing.is_alive() and not sending.is_alive()
+
+    assert errors == []
+    assert answer[0].status_code == 404, answer[0].content[:300]
+    assert answer[0].json()["detail"] == "Your account no longer exists."
+    assert not User.objects.filter(pk=me.pk).exists()
+    assert not Follow.objects.exists() and not Block.objects.exists() and not CameoGrant.objects.exists()
