@@ -12,6 +12,7 @@ from cameos.services.access import (
     grant_request,
     grant_revoke,
     grants_end_for_block,
+    grants_hold,
     user_cameo_erase,
     user_cameo_export,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "grant_request",
     "grant_revoke",
     "grants_end_for_block",
+    "grants_hold",
     "possible_match_decide",
     "questions_withdraw_not_admitted",
     "schedule_scan",

@@ -202,6 +202,18 @@ def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
     cameo_erased.send(sender=Cameo, owner=owner)
 
 
+def grants_hold(*, grantee_ids: Iterable[int]) -> None:
+    """Lock the grants naming these people on others' cameos until the transaction ends (in id order),
+    for their erasure, which deletes them with the account row, last: right after their own cameo
+    row, before their jobs. Someone deleting their cameo (with the videos of them) deletes its grants,
+    then holds the jobs of those videos: taken last, a grant that deletion had deleted was waited for
+    while holding the job of the person's video of its owner, which the deletion waited for (on
+    PostgreSQL a deadlock). Everyone else who changes a grant holds its grantee's cameo row first."""
+    ids = sorted({int(i) for i in grantee_ids})
+    if ids:
+        list(CameoGrant.objects.select_for_update().filter(grantee_id__in=ids).order_by("pk").values_list("pk"))
+
+
 @transaction.atomic
 def grant_request(*, requester: User, owner: User) -> CameoGrant:
     """Ask to use `owner`'s cameo. Idempotent while a request or approval stands; a denied or
