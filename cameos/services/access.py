@@ -202,16 +202,20 @@ def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
     cameo_erased.send(sender=Cameo, owner=owner)
 
 
-def grants_hold(*, grantee_ids: Iterable[int]) -> None:
-    """Lock the grants naming these people on others' cameos until the transaction ends (in id order),
-    for their erasure, which deletes them with the account row, last: right after their own cameo
-    row, before their jobs. Someone deleting their cameo (with the videos of them) deletes its grants,
-    then holds the jobs of those videos: taken last, a grant that deletion had deleted was waited for
-    while holding the job of the person's video of its owner, which the deletion waited for (on
-    PostgreSQL a deadlock). Everyone else who changes a grant holds its grantee's cameo row first."""
-    ids = sorted({int(i) for i in grantee_ids})
+def grants_hold(*, user_ids: Iterable[int]) -> None:
+    """Lock the grants of these people's cameos and those naming them on others' cameos until the
+    transaction ends, all in one id order, for their erasure, which deletes them (with their cameo,
+    and with the account row, last): right after their own cameo row, before their jobs. Someone
+    deleting their cameo (with the videos of them) deletes its grants, then holds the jobs of those
+    videos: taken last, a grant that deletion had deleted was waited for while holding the job of the
+    person's video of its owner, which the deletion waited for; and two people who approved each
+    other, erased at once, each deleted their own cameo's grants and then waited for the other's (on
+    PostgreSQL, deadlocks). Everyone else who changes a grant holds both of its people's cameo rows
+    first (people_hold)."""
+    ids = sorted({int(i) for i in user_ids})
     if ids:
-        list(CameoGrant.objects.select_for_update().filter(grantee_id__in=ids).order_by("pk").values_list("pk"))
+        grants = CameoGrant.objects.filter(Q(grantee_id__in=ids) | Q(cameo__owner_id__in=ids))
+        list(grants.select_for_update(of=("self",)).order_by("pk").values_list("pk"))
 
 
 @transaction.atomic
