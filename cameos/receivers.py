@@ -25,12 +25,9 @@ def delete_the_videos_of_them(sender: Any, user: Any, **kwargs: Any) -> None:
 
 
 @receiver(people_holding, dispatch_uid="cameos.people_holding")
-def hold_cameos_first(sender: Any, user_ids: Any, erasing: bool = False, **kwargs: Any) -> None:
-    """The people's cameo rows first of all (accounts.signals.people_holding's order); for an erasure,
-    then the grants it deletes, both ways (services.grants_hold)."""
+def hold_cameos_first(sender: Any, user_ids: Any, **kwargs: Any) -> None:
+    """The people's cameo rows first of all (accounts.signals.people_holding's order)."""
     services.consent_hold(owner_ids=user_ids)
-    if erasing:
-        services.grants_hold(user_ids=user_ids)
 
 
 @receiver(became_minor, dispatch_uid="cameos.became_minor")

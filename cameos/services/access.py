@@ -184,6 +184,12 @@ def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
     cameo's row is held before the enrollments still being checked are cancelled, as an acceptance of
     one holds it before it marks the enrollment (an erasure too)."""
     consent_hold(owner_ids=[owner.pk])
+    if delete_appearances:
+        # The jobs of the videos of them before the grants go with the cameo, as anyone changing a grant
+        # holds jobs first: after them, an erasure of someone they approved, which holds its jobs and
+        # then deletes the grants naming them, deadlocked with it.
+        videos = VideoPerson.objects.filter(user=owner).values_list("video_id", flat=True)
+        feed_services.videos_hold_for_deleting(video_ids=list(videos))
     cancelled = enrollments_cancel(user=owner)
     cameo = Cameo.objects.select_for_update().filter(owner=owner).first()
     if cameo is None:
@@ -204,14 +210,11 @@ def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
 
 def grants_hold(*, user_ids: Iterable[int]) -> None:
     """Lock the grants of these people's cameos and those naming them on others' cameos until the
-    transaction ends, all in one id order, for their erasure, which deletes them (with their cameo,
-    and with the account row, last): right after their own cameo row, before their jobs. Someone
-    deleting their cameo (with the videos of them) deletes its grants, then holds the jobs of those
-    videos: taken last, a grant that deletion had deleted was waited for while holding the job of the
-    person's video of its owner, which the deletion waited for; and two people who approved each
-    other, erased at once, each deleted their own cameo's grants and then waited for the other's (on
-    PostgreSQL, deadlocks). Everyone else who changes a grant holds both of its people's cameo rows
-    first (people_hold)."""
+    transaction ends, all in one id order: for their erasure, which deletes them (with their cameo, and
+    with the account row), after their account row as anyone changing a grant holds its two people
+    first (people_hold), and before their cameo goes. Two people who approved each other, erased at
+    once, each deleted their own cameo's grants and then waited for the one naming them on the other's
+    (on PostgreSQL a deadlock)."""
     ids = sorted({int(i) for i in user_ids})
     if ids:
         grants = CameoGrant.objects.filter(Q(grantee_id__in=ids) | Q(cameo__owner_id__in=ids))
@@ -339,7 +342,9 @@ def grants_end_for_block(*, blocker: User, blocked: User) -> int:
 
 def user_cameo_erase(*, user: User) -> None:
     """Everything biometric of `user`, before their account goes: cameo, template, crops, uploads,
-    and the possible matches of their face (with the authors' notifications naming them)."""
+    and the possible matches of their face (with the authors' notifications naming them); the grants
+    of their cameo and naming them held first, all at once (grants_hold)."""
+    grants_hold(user_ids=[user.pk])
     if Cameo.objects.filter(owner=user).exists():
         cameo_delete(owner=user)
     possible_matches_forget(user)
