@@ -233,6 +233,8 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "store_processed": False,
         "control_folder": str(VAR_DIR / "celery" / "control"),
     }
+    # kombu's filesystem transport with each message written whole before a worker can take it.
+    CELERY_BROKER_TRANSPORT = "core.broker:Transport"
 else:
     # Unacked tasks come back after this long if their worker died (acks_late); longer than any task.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
