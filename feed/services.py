@@ -689,11 +689,12 @@ def like_create(*, user: User, video: Video) -> None:
     try:
         with transaction.atomic():
             Like.objects.create(user=user, video=video)
+        liked = True
     except IntegrityError:
-        _require_published(video)
-        return  # already liked
+        liked = False  # already liked: counted once
     _require_published(video)
-    _bump(video.pk, like_count=1)
+    if liked:
+        _bump(video.pk, like_count=1)
 
 
 @transaction.atomic
