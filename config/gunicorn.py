@@ -3,9 +3,12 @@
 Command-line flags override these; the environment variables below are read once at start.
 """
 
+import json
 import os
+from typing import Any
 from urllib.parse import unquote_plus
 
+from gunicorn import util
 from gunicorn.glogging import Logger
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
@@ -17,8 +20,9 @@ worker_tmp_dir = "/dev/shm"  # noqa: S108 - heartbeat files on tmpfs, as gunicor
 # reads which page, search or filter a request asked for), all but their secrets (AccessLogger).
 accesslog = "-"
 # The request line carries the page cursor, which the API accepts up to 4000 characters (then
-# answers a JSON 400); gunicorn's default (4094) would refuse a long cursor with its own HTML 414
-# before the app sees it. Room for the path and the other parameters; anything longer still gets 414.
+# answers a JSON 400); gunicorn's default (4094) would refuse a long cursor with its 414 before the
+# app sees it. Room for the path and the other parameters; anything longer still gets a 414 (as
+# gunicorn answers what it cannot read: `write_error` below).
 limit_request_line = 8190
 # Headers (bearer tokens, cookies) keep gunicorn's defaults.
 limit_request_fields = 100
@@ -66,6 +70,31 @@ class AccessLogger(Logger):
 
 
 logger_class = AccessLogger
+
+
+# What gunicorn answers itself, before the app: a request it cannot read (400), a request line or
+# headers over the limits above (414, 431), an expectation it does not meet (417), an error outside
+# the app (500). The API's error shape (API.md) rather than gunicorn's HTML page.
+ERROR_CODES = {400: "bad_request", 403: "forbidden", 414: "uri_too_long", 417: "expectation_failed"}
+ERROR_CODES |= {431: "headers_too_large", 500: "server_error", 501: "not_implemented"}
+
+
+def write_error(sock: Any, status_int: int, reason: str, mesg: str) -> None:
+    """gunicorn.util.write_error's answer as JSON: `{"error": code, "detail": text}`, the text
+    gunicorn's own ("Request Line is too large (9000 > 8190)"), or the reason when it has none."""
+    code = ERROR_CODES.get(status_int, reason.lower().replace(" ", "_"))
+    body = json.dumps({"error": code, "detail": mesg or reason}).encode()
+    head = (
+        f"HTTP/1.1 {status_int} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"X-Content-Type-Options: nosniff\r\nContent-Length: {len(body)}\r\n\r\n"
+    )
+    util.write_nonblock(sock, head.encode("latin-1") + body)
+
+
+def on_starting(server: object) -> None:
+    """Before the workers fork: gunicorn's workers answer what they cannot read with write_error (they
+    call `util.write_error` by name, so this one is theirs; gunicorn has no setting for it)."""
+    util.write_error = write_error
 
 
 def post_worker_init(worker: object) -> None:
