@@ -268,10 +268,14 @@ def video_set_people(*, video: Video, users: Iterable[User]) -> None:
 def videos_hold_for_deleting(*, video_ids: Iterable[int]) -> None:
     """Before several videos are deleted in this transaction (each by video_delete): what the apps
     above hold of theirs that points at them (videos_deleting: their jobs) is held now, all at once,
-    until the transaction ends."""
+    until the transaction ends, and then the videos' likes and comments (_engagement_hold), in the
+    order video_delete takes them for one video. Held video by video, the first video's row was held
+    before the second's likes: someone erasing their account, who holds their likes in id order, held
+    their like on the second and waited for the one on the first (a deadlock)."""
     ids = sorted({int(i) for i in video_ids})
     if ids:
         videos_deleting.send(sender=Video, video_ids=ids)
+        _engagement_hold(ids)
 
 
 def videos_hold_for_changing(*, video_ids: Iterable[int]) -> None:
@@ -448,7 +452,9 @@ def _engagement_hold(video_ids: Iterable[int], *, likes: Q | None = None, commen
     """Lock the videos' likes and comments (and those `likes` and `comments` select, on any video) until
     the transaction ends, before any video's row: every like in id order, then every comment in id
     order, whatever video they are on. The order an unlike, a comment's deletion, a block
-    (engagement_end_for_block) and an erasure take them (the like or comment, then the video's count).
+    (engagement_end_for_block) and an erasure take them (the like or comment, then the video's count);
+    several videos deleted in one transaction take those of them all at once, after their jobs and
+    before the first video's row (videos_hold_for_deleting).
     Deleted after the video's row was held, a like or comment that someone unliking or erasing their
     account held deadlocked with them; held video by video, the likes and comments of two videos
     deadlocked with an erasure holding its own comments on both in id order. Views are not: a play

@@ -13,7 +13,8 @@ video_deleting = Signal()
 # Several videos are about to be deleted in one transaction (videos_hold_for_deleting). Args:
 # video_ids. The jobs that point at any of them are locked first, at once and in id order: locked
 # video by video (video_deleting) they were taken out of that order, and someone holding their
-# author (accounts.services.people_hold: every job of theirs, in id order) deadlocked with it.
+# author (accounts.services.people_hold: every job of theirs, in id order) deadlocked with it. The
+# feed then holds the videos' likes and comments, before any video's row.
 videos_deleting = Signal()
 # Several videos are about to be hidden or published again in one transaction (a takedown request's
 # verification or dismissal: videos_hold_for_changing), each changing the remix count of the video it

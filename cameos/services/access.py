@@ -185,9 +185,10 @@ def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
     one holds it before it marks the enrollment (an erasure too)."""
     consent_hold(owner_ids=[owner.pk])
     if delete_appearances:
-        # The jobs of the videos of them before the grants go with the cameo, as anyone changing a grant
-        # holds jobs first: after them, an erasure of someone they approved, which holds its jobs and
-        # then deletes the grants naming them, deadlocked with it.
+        # The jobs of the videos of them (then their likes and comments) before the grants go with the
+        # cameo, as anyone changing a grant holds jobs first: after them, an erasure of someone they
+        # approved, which holds its jobs and then deletes the grants naming them, deadlocked with it.
+        # An erasure holds likes and comments before grants too (the feed's part comes before the cameos').
         videos = VideoPerson.objects.filter(user=owner).values_list("video_id", flat=True)
         feed_services.videos_hold_for_deleting(video_ids=list(videos))
     cancelled = enrollments_cancel(user=owner)

@@ -291,15 +291,16 @@ def appearance_delete(*, person: User, video_id: int, hold_author: bool) -> None
 
 
 def appearances_delete(*, person: User, author: User | None = None) -> int:
-    """Delete every video that shows `person` (by `author` only, when given). How many this call
-    deleted: not those someone else deleted meanwhile."""
+    """Delete every video that shows `person` (by `author` only, when given), in id order. How many
+    this call deleted: not those someone else deleted meanwhile."""
     rows = VideoPerson.objects.filter(user=person)
     if author is not None:
         rows = rows.filter(author=author)
-    video_ids = list(rows.values_list("video_id", flat=True))
+    video_ids = list(rows.order_by("video_id").values_list("video_id", flat=True))
     one_transaction = connection.in_atomic_block  # a cameo's deletion, a revocation...: the caller's
     if one_transaction:
-        # Their jobs held at once, in id order, not video by video (feed.signals.videos_deleting).
+        # Their jobs, then their likes and comments, held at once, in id order, not video by video
+        # (feed.services.videos_hold_for_deleting).
         feed_services.videos_hold_for_deleting(video_ids=video_ids)
     deleted = 0
     for video_id in video_ids:
