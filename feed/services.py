@@ -763,9 +763,12 @@ def comment_create(*, author: User, video: Video, text: str) -> Comment:
 
 @transaction.atomic
 def comment_delete(*, comment: Comment, by: User) -> None:
-    """The comment's author, or the author of the video it is on, may delete it."""
+    """The comment's author, or the author of the video it is on, may delete it. The comment alone is
+    held (`of`: a lock on a join locks every row joined on PostgreSQL), then the video's row only to
+    change its count, in the order an unlike takes them: held with the comment, the video's row held up
+    every like, comment and play of it until the deletion committed."""
     _engager_held(by)
-    locked = Comment.objects.select_for_update().select_related("video").filter(pk=comment.pk).first()
+    locked = Comment.objects.select_for_update(of=("self",)).select_related("video").filter(pk=comment.pk).first()
     if locked is None:
         raise NotFound("This comment does not exist.")
     if by.pk not in (locked.author_id, locked.video.author_id):
