@@ -21,7 +21,7 @@ connect_person_data("cameos", erase=services.user_cameo_erase, export=services.u
 def delete_the_videos_of_them(sender: Any, user: Any, **kwargs: Any) -> None:
     """DELETE /me?appearances=delete: every video that shows the person goes with the account, as if
     they deleted each (as DELETE /cameo?appearances=delete)."""
-    services.appearances_delete(person=user)
+    services.appearances_delete(person=user, erasing=True)
 
 
 @receiver(people_holding, dispatch_uid="cameos.people_holding")

@@ -265,17 +265,26 @@ def video_set_people(*, video: Video, users: Iterable[User]) -> None:
     )
 
 
-def videos_hold_for_deleting(*, video_ids: Iterable[int]) -> None:
+def videos_hold_for_deleting(*, video_ids: Iterable[int], erasing: User | None = None) -> None:
     """Before several videos are deleted in this transaction (each by video_delete): what the apps
     above hold of theirs that points at them (videos_deleting: their jobs) is held now, all at once,
     until the transaction ends, and then the videos' likes and comments (_engagement_hold), in the
     order video_delete takes them for one video. Held video by video, the first video's row was held
     before the second's likes: someone erasing their account, who holds their likes in id order, held
-    their like on the second and waited for the one on the first (a deadlock)."""
+    their like on the second and waited for the one on the first (a deadlock). `erasing`: the
+    transaction erases this person next (user_feed_erase), and what it holds of theirs (their likes and
+    comments, those on their videos) is held with these, in the same order: held after the videos were
+    deleted, their like on a fan's video was held by the fan's erasure, which waited for the fan's like
+    on one of the videos (a deadlock)."""
     ids = sorted({int(i) for i in video_ids})
-    if ids:
-        videos_deleting.send(sender=Video, video_ids=ids)
+    if not ids:
+        return
+    videos_deleting.send(sender=Video, video_ids=ids)
+    if erasing is None:
         _engagement_hold(ids)
+    else:
+        own = Video.objects.filter(author=erasing).values_list("pk", flat=True)
+        _engagement_hold([*ids, *own], likes=Q(user=erasing), comments=Q(author=erasing))
 
 
 def videos_hold_for_changing(*, video_ids: Iterable[int]) -> None:
@@ -844,7 +853,8 @@ def user_feed_erase(*, user: User) -> None:
     # comments with their own on others' videos, each kind in one id order, then their videos' rows.
     # Unheld, a play of one of their videos committed between the deletion of its plays and of its row
     # failed the erasure's foreign key at commit; held video by video, or their own after a count
-    # changed, they deadlocked with another erasure or a video's deletion.
+    # changed, they deadlocked with another erasure or a video's deletion. With every video of them
+    # (appearances=delete), held already, with those videos' (videos_hold_for_deleting's `erasing`).
     _engagement_hold(
         Video.objects.filter(author=user).values_list("pk", flat=True), likes=Q(user=user), comments=Q(author=user)
     )

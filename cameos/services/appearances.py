@@ -290,9 +290,11 @@ def appearance_delete(*, person: User, video_id: int, hold_author: bool) -> None
             notify(user_id=author_id, kind=Notification.Kind.VIDEO_REMOVED, video_id=video_id, by="a person in it")
 
 
-def appearances_delete(*, person: User, author: User | None = None) -> int:
+def appearances_delete(*, person: User, author: User | None = None, erasing: bool = False) -> int:
     """Delete every video that shows `person` (by `author` only, when given), in id order. How many
-    this call deleted: not those someone else deleted meanwhile."""
+    this call deleted: not those someone else deleted meanwhile. `erasing`: inside the person's
+    erasure, whose feed part comes next: their own likes and comments are held with the videos'
+    (feed.services.videos_hold_for_deleting's `erasing`)."""
     rows = VideoPerson.objects.filter(user=person)
     if author is not None:
         rows = rows.filter(author=author)
@@ -301,7 +303,7 @@ def appearances_delete(*, person: User, author: User | None = None) -> int:
     if one_transaction:
         # Their jobs, then their likes and comments, held at once, in id order, not video by video
         # (feed.services.videos_hold_for_deleting).
-        feed_services.videos_hold_for_deleting(video_ids=video_ids)
+        feed_services.videos_hold_for_deleting(video_ids=video_ids, erasing=person if erasing else None)
     deleted = 0
     for video_id in video_ids:
         try:

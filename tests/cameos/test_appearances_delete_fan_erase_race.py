@@ -83,3 +83,43 @@ def test_every_video_of_me_deleted_while_someone_who_liked_two_of_them_erases_th
     assert User.objects.filter(pk=me.pk).exists() == (deletion != "erasure")
     if deletion == "revocation":
         assert CameoGrant.objects.get(pk=grant.pk).status == CameoGrant.Status.REVOKED
+
+
+def test_my_erasure_with_every_video_of_me_while_someone_who_liked_one_erases_theirs_answers_both(
+    me, make_user, make_video, client_of, monkeypatch
+):
+    """My erasure with every video of me (DELETE /me?appearances=delete) while a fan erases their account:
+    they liked a video of me, and I liked a video of theirs before that. My erasure held the likes of
+    the videos of me (theirs among them), deleted those videos, and then held my own likes: the fan's
+    erasure, which holds their likes and those on their videos in one id order, held my like on their
+    video and waited for theirs on the video of me (a deadlock). Mine now holds them all at once too."""
+    maker, fan = make_user("video.maker"), make_user("fan")
+    of_me, fans_own = make_video(maker, people=(me,)), make_video(fan)
+    feed_services.like_create(user=me, video=fans_own)  # older: the fan's erasure holds it first
+    feed_services.like_create(user=fan, video=of_me)
+
+    # My erasure pauses once it has deleted the video of me, before its feed part holds my likes.
+    paused, go_on = threading.Event(), threading.Event()
+    delete = feed_services.video_delete
+
+    def delete_then_pause(*, video: Any, by: Any = None) -> None:
+        delete(video=video, by=by)
+        if threading.current_thread().name == "me" and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+
+    monkeypatch.setattr(feed_services, "video_delete", delete_then_pause)
+    answers: dict[str, Any] = {}
+    errors = _second_while_first_pauses(
+        lambda: answers.update(me=client_of(me).delete("/api/v1/me?appearances=delete")),
+        lambda: answers.update(fan=client_of(fan).delete("/api/v1/me")),
+        paused,
+        go_on,
+        names=("me", "fan"),
+    )
+
+    assert errors == []
+    assert answers["me"].status_code == 204, answers["me"].content[:300]
+    assert answers["fan"].status_code == 204, answers["fan"].content[:300]
+    assert not User.objects.filter(pk__in=[me.pk, fan.pk]).exists()
+    assert not Video.objects.filter(pk__in=[of_me.pk, fans_own.pk]).exists() and not Like.objects.exists()
