@@ -470,7 +470,9 @@ def _engagement_hold(video_ids: Iterable[int], *, likes: Q | None = None, commen
     holds the video (_require_published), then updates its view."""
     ids = sorted(set(video_ids))
     for rows, also in ((Like, likes), (Comment, comments)):
-        which = Q(video_id__in=ids) | also if also is not None else Q(video_id__in=ids)
+        which = Q(video_id__in=ids)
+        if also is not None:
+            which |= also
         list(rows.objects.select_for_update(of=("self",)).filter(which).order_by("pk").values_list("pk", flat=True))
 
 
