@@ -365,7 +365,14 @@ def account_erase(*, user: User, delete_appearances: bool = False) -> None:
     if delete_appearances:
         account_appearances_deleting.send(sender=User, user=locked)
     account_erasing.send(sender=User, user=locked)
-    # What told others about them goes too: their handle may be someone else's tomorrow.
+    # What told others about them goes too: their handle may be someone else's tomorrow. Held with their
+    # own (which go with the account row), all in one id order, before any goes: two people erased at
+    # once each deleted the other's notifications about them, then waited for their own about the
+    # other, which the other erasure had deleted (on PostgreSQL a deadlock, one erasure failed). The
+    # apps' erasures leave the notifications naming the person to this (cameos: the authors' questions
+    # about their possible matches).
+    theirs = Notification.objects.filter(Q(about_id=locked.pk) | Q(user_id=locked.pk))
+    list(theirs.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
     Notification.objects.filter(about_id=locked.pk).delete()
     locked.delete()
 

@@ -176,13 +176,14 @@ def _delete_videos_of_people_no_longer_allowed(owner: User, cameo: Cameo) -> Non
 
 
 @transaction.atomic
-def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
+def cameo_delete(*, owner: User, delete_appearances: bool = False, erasing: bool = False) -> None:
     """Erase the cameo at once: gallery entry, reference crops (files after commit), settings and
     grants, an enrollment still being checked (its upload; it will create nothing), and the possible
     matches its face raised (authors are no longer asked about them). With delete_appearances, every
     video that shows the person is deleted too, as if they deleted each one (appearances_delete). The
     cameo's row is held before the enrollments still being checked are cancelled, as an acceptance of
-    one holds it before it marks the enrollment (an erasure too)."""
+    one holds it before it marks the enrollment (an erasure too). `erasing` (their account's erasure):
+    the authors' notifications naming them are left to it (possible_matches_forget)."""
     consent_hold(owner_ids=[owner.pk])
     if delete_appearances:
         # The jobs of the videos of them (then their likes and comments) before the grants go with the
@@ -203,7 +204,7 @@ def cameo_delete(*, owner: User, delete_appearances: bool = False) -> None:
     gallery.remove(cameo.pk)
     cameo.delete()
     delete_after_commit(names)
-    possible_matches_forget(owner)
+    possible_matches_forget(owner, withdraw=not erasing)
     if delete_appearances:  # as the person deleting each (copies of others' blocked, authors told)
         appearances_delete(person=owner)
     cameo_erased.send(sender=Cameo, owner=owner)
@@ -347,8 +348,8 @@ def user_cameo_erase(*, user: User) -> None:
     of their cameo and naming them held first, all at once (grants_hold)."""
     grants_hold(user_ids=[user.pk])
     if Cameo.objects.filter(owner=user).exists():
-        cameo_delete(owner=user)
-    possible_matches_forget(user)
+        cameo_delete(owner=user, erasing=True)
+    possible_matches_forget(user, withdraw=False)
     uploads = list(Enrollment.objects.filter(user=user).exclude(upload_name="").values_list("upload_name", flat=True))
     delete_after_commit(uploads)
 

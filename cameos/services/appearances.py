@@ -399,18 +399,22 @@ def video_questions_withdraw(*, video_id: int, author_id: int) -> None:
     )
 
 
-def possible_matches_forget(person: User) -> None:
+def possible_matches_forget(person: User, *, withdraw: bool = True) -> None:
     """The possible matches of this person's face, and the authors' notifications naming them (their
     cameo erased, or their face enrolled again: the matches were of the face before); and the
     similarity of the matches their authors removed ("not them"), a number derived from that face.
     The removed rows stay, scoreless: they keep the author's answer (a draft stays private to a later
-    scan), not the face (DESIGN.md §1.3)."""
+    scan), not the face (DESIGN.md §1.3). Not `withdraw` (their account's erasure): the notifications
+    stay for the erasure, which holds every notification naming the person or theirs in one id order
+    before it deletes them (accounts.services.account_erase); deleted here first, two people erased at
+    once each held some of the other's (on PostgreSQL a deadlock)."""
     matches = Appearance.objects.filter(user=person, match=Appearance.Match.POSSIBLE)
     ids = list(matches.values_list("pk", flat=True))
     if ids:
         # The matches, then the notifications: the order an author's answer takes them (no deadlock).
         matches.delete()
-        notifications_withdraw(kind=Notification.Kind.APPEARANCE_TO_CONFIRM, key="match_id", values=ids)
+        if withdraw:
+            notifications_withdraw(kind=Notification.Kind.APPEARANCE_TO_CONFIRM, key="match_id", values=ids)
     # After the delete: a match an author removed meanwhile (it was possible until then) is among these.
     Appearance.objects.filter(user=person, match=Appearance.Match.REMOVED, similarity__isnull=False).update(
         similarity=None

@@ -46,8 +46,8 @@ def test_deleting_my_cameo_and_its_videos_while_someone_i_approved_erases_their_
     paused, go_on = threading.Event(), threading.Event()
     forget = access.possible_matches_forget
 
-    def forget_then_pause(owner: Any) -> None:
-        forget(owner)
+    def forget_then_pause(owner: Any, **kwargs: Any) -> None:
+        forget(owner, **kwargs)
         if threading.current_thread().name == "delete" and not paused.is_set():
             paused.set()
             go_on.wait(timeout=30)
