@@ -32,6 +32,7 @@ from accounts.signals import (
     account_appearances_deleting,
     account_deactivated,
     account_erasing,
+    account_erasure_naming,
     account_exporting,
     account_reactivated,
     became_minor,
@@ -352,6 +353,21 @@ def people_keep(user_ids: Iterable[int], *, nowait: bool = False, against_blocks
         return {row[0] for row in cursor.fetchall()}
 
 
+def _erasure_hold(user_id: int, *, others: set[int]) -> User | None:
+    """The erased person's account row (FOR UPDATE) and the others' (people_keep: what a row naming them
+    takes), all in one id order (accounts.signals.account_erasure_naming): another person's erasure
+    waits for this one, or this one for it, before either holds any like or video. (A like of theirs
+    committed after the receivers read and before this hold is not among them: checked at commit, as
+    before.) The person's row, or None once erased."""
+    locked = None
+    for pk in sorted(others | {user_id}):
+        if pk == user_id:
+            locked = User.objects.select_for_update().filter(pk=pk).first()
+        else:
+            people_keep([pk])
+    return locked
+
+
 @transaction.atomic
 def account_erase(*, user: User, delete_appearances: bool = False) -> None:
     """Erase the person and everything that is theirs. Apps that keep data of a person connect to
@@ -359,7 +375,8 @@ def account_erase(*, user: User, delete_appearances: bool = False) -> None:
     after it commits). Rows with a foreign key to the user cascade. With delete_appearances, every
     video that shows them (others' too) is deleted as well."""
     people_holding.send(sender=User, user_ids=[user.pk], erasing=True)
-    locked = User.objects.select_for_update().filter(pk=user.pk).first()
+    naming = account_erasure_naming.send(sender=User, user=user, delete_appearances=delete_appearances)
+    locked = _erasure_hold(user.pk, others={int(i) for _, ids in naming for i in ids or ()})
     if locked is None:
         return  # already erased
     if delete_appearances:

@@ -42,6 +42,17 @@ account_erasing = Signal()
 # (generation: not every job of theirs, which it never touches; still in the same order).
 people_holding = Signal()
 
+# Sent by an erasure after people_holding and before it holds the person's account row, with `user` and
+# `delete_appearances`: each receiver returns the ids of the other people whose account rows the
+# erasure's writes name, which PostgreSQL checks at its commit (feed: the authors of the videos whose
+# counts it changes and the people those show, a video's row and its person rows updated twice in one
+# transaction being checked again; cameos, with delete_appearances: the authors of the videos of them,
+# told that a person in it deleted it). The erasure holds them as a row naming them would
+# (accounts.services.people_keep) with the person's account row, in one id order: taken at commit,
+# after the person's row, two people erased at once each waited for the other's account row, or one
+# for the other's, which held it and waited for a like the first held (a deadlock).
+account_erasure_naming = Signal()
+
 # Sent inside the transaction that creates a block, with `blocker` and `blocked`: consent
 # cascades (stop jobs that use the blocker's cameo) hook in here.
 user_blocked = Signal()

@@ -6,6 +6,7 @@ from django.dispatch import receiver
 
 from accounts.signals import (
     account_appearances_deleting,
+    account_erasure_naming,
     became_minor,
     connect_person_data,
     mutual_follow_ended,
@@ -22,6 +23,12 @@ def delete_the_videos_of_them(sender: Any, user: Any, **kwargs: Any) -> None:
     """DELETE /me?appearances=delete: every video that shows the person goes with the account, as if
     they deleted each (as DELETE /cameo?appearances=delete)."""
     services.appearances_delete(person=user, erasing=True)
+
+
+@receiver(account_erasure_naming, dispatch_uid="cameos.account_erasure_naming")
+def authors_told_of_the_videos_deleted(sender: Any, user: Any, delete_appearances: bool = False, **kwargs: Any) -> Any:
+    """DELETE /me?appearances=delete tells the author of each video of them that it was deleted."""
+    return services.appearance_authors(person=user) if delete_appearances else ()
 
 
 @receiver(people_holding, dispatch_uid="cameos.people_holding")

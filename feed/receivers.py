@@ -4,10 +4,21 @@ from typing import Any
 
 from django.dispatch import receiver
 
-from accounts.signals import account_deactivated, account_reactivated, connect_person_data, user_blocked
+from accounts.signals import (
+    account_deactivated,
+    account_erasure_naming,
+    account_reactivated,
+    connect_person_data,
+    user_blocked,
+)
 from feed import services
 
 connect_person_data("feed", erase=services.user_feed_erase, export=services.user_feed_export)
+
+
+@receiver(account_erasure_naming, dispatch_uid="feed.account_erasure_naming")
+def people_of_videos_counted(sender: Any, user: Any, **kwargs: Any) -> set[int]:
+    return services.people_of_videos_counted_by(user=user)
 
 
 @receiver(account_deactivated, dispatch_uid="feed.account_deactivated")

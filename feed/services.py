@@ -846,6 +846,24 @@ def report_resolve(*, video: Video, status: str) -> int:
 # --- erasure ---------------------------------------------------------------------------------------
 
 
+def people_of_videos_counted_by(*, user: User) -> set[int]:
+    """The authors of the videos whose counts `user`'s erasure changes (their likes, comments and plays,
+    the sources of their published remixes) and the people those videos show, others than them: the
+    erasure holds them with its account row (accounts.signals.account_erasure_naming), as a like holds
+    the person liking first (accounts.services.people_keep). A video's row and its person rows updated
+    twice in one transaction (its likes', then its comments' count: _bump) have the people they name
+    checked again at commit: unheld, the erasure waited there for the erasure of one of them, which
+    held that account row and waited for a like this one held (a deadlock)."""
+    counted = Video.objects.filter(
+        Q(pk__in=Like.objects.filter(user=user).values("video_id"))
+        | Q(pk__in=Comment.objects.filter(author=user).values("video_id"))
+        | Q(pk__in=View.objects.filter(viewer=user).values("video_id"))
+        | Q(pk__in=Video.objects.filter(author=user, status=PUBLISHED).values("remix_of_id"))
+    )
+    shown = VideoPerson.objects.filter(video__in=counted).values_list("user_id", flat=True)
+    return ({*counted.values_list("author_id", flat=True)} | set(shown)) - {user.pk}
+
+
 @transaction.atomic
 def user_feed_erase(*, user: User) -> None:
     """Everything of `user` in the feed, before the account row goes: their videos and files, and

@@ -17,6 +17,7 @@ from cameos.services.access import (
     user_cameo_export,
 )
 from cameos.services.appearances import (
+    appearance_authors,
     appearance_delete,
     appearances_delete,
     appearances_record,
@@ -49,6 +50,7 @@ __all__ = [
     "UPLOAD_REFUSALS",
     "ChallengeInvalid",
     "InvalidUpload",
+    "appearance_authors",
     "appearance_delete",
     "appearances_delete",
     "appearances_record",

@@ -290,6 +290,14 @@ def appearance_delete(*, person: User, video_id: int, hold_author: bool) -> None
             notify(user_id=author_id, kind=Notification.Kind.VIDEO_REMOVED, video_id=video_id, by="a person in it")
 
 
+def appearance_authors(*, person: User) -> set[int]:
+    """The authors of the videos that show `person`, others than them: their erasure with the videos of
+    them (DELETE /me?appearances=delete) deletes these videos and tells each author (a notification
+    naming them, their account row checked at its commit), so it holds them first
+    (accounts.signals.account_erasure_naming)."""
+    return set(VideoPerson.objects.filter(user=person).exclude(author=person).values_list("author_id", flat=True))
+
+
 def appearances_delete(*, person: User, author: User | None = None, erasing: bool = False) -> int:
     """Delete every video that shows `person` (by `author` only, when given), in id order. How many
     this call deleted: not those someone else deleted meanwhile. `erasing`: inside the person's

@@ -12,6 +12,9 @@ from django.db.models.signals import post_delete
 
 from accounts import services as accounts
 from accounts.models import Notification, User
+from accounts.signals import account_erasing
+from feed import services as feed_services
+from feed.models import Comment, Like, Video
 from tests.generation.test_publish_race import _second_while_first_pauses
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -53,3 +56,68 @@ def test_two_people_who_asked_for_each_others_cameo_erasing_their_accounts_at_on
     assert errors == []
     assert not User.objects.filter(pk__in=[her.pk, him.pk]).exists()
     assert not Notification.objects.exists()
+
+
+def test_two_people_who_liked_and_commented_on_each_others_videos_erasing_at_once_is_no_deadlock(make_user, make_video):
+    """Her erasure took her like and then her comment off his video's counts: its row updated twice,
+    which PostgreSQL checks again at commit, with his account row it names. His erasure held his account
+    row and waited for her like on his video, which hers held; hers, at its commit, waited for his
+    account row: a deadlock, one erasure failed. Her erasure now holds the authors of the videos whose
+    counts it changes with her account row, in one id order, before anything else of theirs: his
+    erasure waits for hers (or hers for his) from the start."""
+    her, him = make_user("her"), make_user("him")
+    his_video, her_video = make_video(him), make_video(her)
+    for person, video in ((her, his_video), (him, her_video)):
+        feed_services.like_create(user=person, video=video)
+        feed_services.comment_create(author=person, video=video, text="nice")
+
+    paused, go_on = threading.Event(), threading.Event()
+
+    def pause(sender: Any, user: Any, **kwargs: Any) -> None:  # every app's rows of hers gone, not committed
+        if threading.current_thread().name == "her" and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+
+    account_erasing.connect(pause, weak=False, dispatch_uid="test.pause_erasure")
+    try:
+        errors = _both_erased_while_hers_pauses(her, him, paused, go_on)
+    finally:
+        account_erasing.disconnect(dispatch_uid="test.pause_erasure")
+
+    assert errors == []
+    assert not User.objects.filter(pk__in=[her.pk, him.pk]).exists()
+    assert not Video.objects.exists() and not Like.objects.exists() and not Comment.objects.exists()
+
+
+def test_two_people_erasing_at_once_one_with_the_videos_of_her_the_other_made_is_no_deadlock(make_user, make_video):
+    """Her erasure with the videos of her (DELETE /me?appearances=delete) deleted his video that shows
+    her, holding its likes, and told him (a notification naming him, his account row checked at
+    commit). His erasure held his account row and waited for the likes of his video: a deadlock, one
+    erasure failed. Her erasure now holds the authors of the videos of her with her account row, in one
+    id order."""
+    her, him = make_user("her"), make_user("him")
+    video = make_video(him, people=(her,))
+    feed_services.like_create(user=make_user("a.fan"), video=video)
+
+    paused, go_on = threading.Event(), threading.Event()
+
+    def pause(sender: Any, user: Any, **kwargs: Any) -> None:  # his video deleted and he told, not committed
+        if threading.current_thread().name == "her" and not paused.is_set():
+            paused.set()
+            go_on.wait(timeout=30)
+
+    account_erasing.connect(pause, weak=False, dispatch_uid="test.pause_erasure")
+    try:
+        errors = _second_while_first_pauses(
+            lambda: accounts.account_erase(user=User.objects.get(pk=her.pk), delete_appearances=True),
+            lambda: accounts.account_erase(user=User.objects.get(pk=him.pk)),
+            paused,
+            go_on,
+            names=("her", "him"),
+        )
+    finally:
+        account_erasing.disconnect(dispatch_uid="test.pause_erasure")
+
+    assert errors == []
+    assert not User.objects.filter(pk__in=[her.pk, him.pk]).exists()
+    assert not Video.objects.exists() and not Like.objects.exists() and not Notification.objects.exists()
