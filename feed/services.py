@@ -821,10 +821,15 @@ def view_record(*, viewer: User, video: Video, watched_ms: int, completed: bool)
 
 @transaction.atomic
 def report_create(*, reporter: User, video: Video, reason: str, detail: str = "") -> Report:
-    """One report per person and video; reporting again updates the reason and reopens it. The video
-    is held first, as a like holds it (_require_published): a deletion at the same time commits first
-    (this is a 404) or waits and deletes the report with the video. Unheld, the report's row failed
-    the foreign key check at its commit when the deletion had committed meanwhile (a 500)."""
+    """One report per person and video; reporting again updates the reason and reopens it. The person
+    reporting is held first, as a play holds the viewer (_actor_held): their erasure on another device
+    commits first (this is a 404) or waits for the report and deletes it; unheld, the report's row
+    waited at commit for their account row, which the erasure held, and failed once it was deleted
+    (a 500), or the erasure waited for the video the report held (a deadlock). Then the video, as a like
+    holds it (_require_published): a deletion at the same time commits first (this is a 404) or waits
+    and deletes the report with the video. Unheld, the report's row failed the foreign key check at
+    its commit when the deletion had committed meanwhile (a 500)."""
+    _actor_held(reporter)
     if not Video.objects.select_for_update(no_key=True).filter(pk=video.pk).exists():
         raise NotFound("This video does not exist.")
     report, _ = Report.objects.update_or_create(

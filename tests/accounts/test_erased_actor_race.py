@@ -14,6 +14,7 @@ import pytest
 
 from accounts.models import Block, Follow, User
 from cameos.models import CameoGrant
+from feed.models import Report
 from tests.generation.test_publish_race import PAUSE_S, erasing_paused_at_the_end, in_thread
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -49,3 +50,33 @@ def test_a_request_sent_while_my_account_is_being_erased_answers_and_the_erasure
     assert answer[0].json()["detail"] == "Your account no longer exists."
     assert not User.objects.filter(pk=me.pk).exists()
     assert not Follow.objects.exists() and not Block.objects.exists() and not CameoGrant.objects.exists()
+
+
+def test_a_report_sent_while_my_account_is_being_erased_answers_404_and_the_erasure_ends(
+    me, make_user, make_video, client_of
+):
+    """The report held the video and was stored, then its row, which names me, waited at commit for my
+    account row that my erasure held, and failed once the erasure had deleted it: a 500 (found by
+    benchmarks/engagement_stress.py). The report now holds me first, as a like or a play does."""
+    video = make_video(make_user("the.author"))
+    mine = client_of(me)
+    errors: list[Any] = []
+    erasing, go_on = erasing_paused_at_the_end(me, errors)
+
+    answer: list[Any] = []
+    body = {"reason": "spam"}
+    sending = in_thread(
+        lambda: answer.append(mine.post(f"/api/v1/videos/{video.pk}/report", body, format="json")),
+        name="report",
+        errors=errors,
+    )
+    sending.join(timeout=PAUSE_S)
+    go_on.set()
+    erasing.join(timeout=60)
+    sending.join(timeout=60)
+    assert not erasing.is_alive() and not sending.is_alive()
+
+    assert errors == []
+    assert answer[0].status_code == 404, answer[0].content[:300]
+    assert answer[0].json()["detail"] == "Your account no longer exists."
+    assert not User.objects.filter(pk=me.pk).exists() and not Report.objects.exists()
