@@ -50,10 +50,10 @@ SEEDS = [int(s) for s in os.environ.get("CASTFEED_STRESS_SEEDS", "1").split(",")
 SECONDS = float(os.environ.get("CASTFEED_STRESS_SECONDS", "3"))
 THREADS = int(os.environ.get("CASTFEED_STRESS_THREADS", "5"))
 PEOPLE = 7
-# Accounts erased, and cameos deleted, at most. One of each by default: two erasures at once can still
-# deadlock on the notifications each deletes of the other (the session note of 2026-12-07; seen once in
-# about 100 hunting runs with 4), which would make CI fail by chance; raise it to hunt.
-ERASURES = int(os.environ.get("CASTFEED_STRESS_ERASURES", "1"))
+# Accounts erased, and cameos deleted, at most: two of each by default, so that two erasures meet
+# (before, they deadlocked on the notifications each deleted of the other: one in about 100 runs with 4;
+# tests/accounts/test_two_erasures_race.py); raise it to hunt.
+ERASURES = int(os.environ.get("CASTFEED_STRESS_ERASURES", "2"))
 ROOT = f"{Path(__file__).resolve().parents[2]}/"
 AUDIENCES = ("approved", "mutuals", "everyone")
 WITHDRAWALS = [
