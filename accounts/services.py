@@ -359,12 +359,9 @@ def _erasure_hold(user_id: int, *, others: set[int]) -> User | None:
     waits for this one, or this one for it, before either holds any like or video. (A like of theirs
     committed after the receivers read and before this hold is not among them: checked at commit, as
     before.) The person's row, or None once erased."""
-    locked = None
-    for pk in sorted(others | {user_id}):
-        if pk == user_id:
-            locked = User.objects.select_for_update().filter(pk=pk).first()
-        else:
-            people_keep([pk])
+    people_keep(pk for pk in others if pk < user_id)  # one statement each side, whatever their number
+    locked = User.objects.select_for_update().filter(pk=user_id).first()
+    people_keep(pk for pk in others if pk > user_id)
     return locked
 
 
