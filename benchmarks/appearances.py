@@ -1,15 +1,20 @@
-"""Videos of me at scale: the scan of existing videos, and deleting a busy video.
+"""Videos of me at scale: the scan of existing videos, deleting a busy video, and erasing an account
+that engaged with many videos.
 
     eval "$(.ci/services.sh start)"
     .venv/bin/python manage.py seed ...            # the feed benchmark's data set (1M videos, 100k users)
     .venv/bin/python benchmarks/appearances.py scan --tracks 1000000
     .venv/bin/python benchmarks/appearances.py delete --videos 20
+    .venv/bin/python benchmarks/appearances.py erase --people 20 --engaged 300
 
 Works in the database of DATABASE_URL (the seeded one). `scan` fills the video face index with one
 face-like template per video (from the distribution of real SFace templates, as in
 benchmarks/likeness.py) and times `cameos.services.existing_videos_scan` for cameos whose face is in
 some of those videos. `delete` makes videos with 10,000 likes and 1,000 comments each and times
 `DELETE /api/v1/cameo/appearances/{id}` by a person in them, through Django's request handling.
+`erase` makes people who each liked, commented on and watched `--engaged` published videos (of as
+many authors as the seed has) and times `DELETE /api/v1/me` by each, the same way: the erasure takes
+each off those videos' counts, and holds those videos' authors and the people they show first.
 """
 
 from __future__ import annotations
@@ -146,6 +151,57 @@ def bench_delete(videos: int, likes: int, comments: int) -> None:
     )
 
 
+def bench_erase(people: int, engaged: int) -> None:
+    from django.db.models import F
+    from django.test import Client
+    from django.urls import get_resolver
+
+    from accounts import services as accounts
+    from accounts.models import User
+    from core.bulk import insert_rows
+    from feed.models import Comment, Like, Video, View
+
+    videos = list(
+        Video.objects.filter(status="published")
+        .order_by("author_id", "pk")
+        .distinct("author_id")
+        .values_list("pk", flat=True)
+    )[:engaged]
+    videos += list(Video.objects.filter(status="published").exclude(pk__in=videos).values_list("pk", flat=True))[
+        : engaged - len(videos)
+    ]
+    authors = Video.objects.filter(pk__in=videos).values("author_id").distinct().count()
+    get_resolver().url_patterns  # noqa: B018 - as a started web process (bench_delete)
+    times = []
+    for i in range(people):
+        person = User.objects.create_user(handle=f"bench.erase.{os.getpid()}.{i}", password=None)
+        token = accounts.token_issue(user=person)
+        insert_rows(Like, ["video_id", "user_id", "created_at"], ((v, person.pk, "2026-01-01") for v in videos))
+        rows = ((v, person.pk, "so good", "2026-01-01") for v in videos)
+        insert_rows(Comment, ["video_id", "author_id", "text", "created_at"], rows)
+        rows = ((v, person.pk, 1, 5000, True, "2026-01-01", "2026-01-01") for v in videos)
+        insert_rows(View, ["video_id", "viewer_id", "plays", "watched_ms", "completed", "first_at", "last_at"], rows)
+        Video.objects.filter(pk__in=videos).update(
+            like_count=F("like_count") + 1,
+            comment_count=F("comment_count") + 1,
+            view_count=F("view_count") + 1,
+            completed_view_count=F("completed_view_count") + 1,
+        )
+        client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+        t = time.perf_counter()
+        response = client.delete("/api/v1/me")
+        times.append((time.perf_counter() - t) * 1000)
+        if response.status_code != 204:
+            raise SystemExit(f"erase answered {response.status_code}: {response.content[:200]!r}")
+        if User.objects.filter(pk=person.pk).exists() or Like.objects.filter(user_id=person.pk).exists():
+            raise SystemExit("the account or its likes are still there")
+    print(
+        f"DELETE /me of a person who liked, commented on and watched {len(videos)} videos of {authors} authors "
+        f"({people} people): p50 {statistics.median(times):.0f} ms, p99 {pct(times, 0.99):.0f} ms, "
+        f"max {max(times):.0f} ms"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what", required=True)
@@ -156,6 +212,9 @@ def main() -> None:
     delete.add_argument("--videos", type=int, default=20)
     delete.add_argument("--likes", type=int, default=10_000)
     delete.add_argument("--comments", type=int, default=1_000)
+    erase = sub.add_parser("erase")
+    erase.add_argument("--people", type=int, default=20)
+    erase.add_argument("--engaged", type=int, default=300)
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit('needs PostgreSQL: eval "$(.ci/services.sh start)"')
@@ -165,8 +224,10 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if args.what == "scan":
         bench_scan(args.tracks, args.probes)
-    else:
+    elif args.what == "delete":
         bench_delete(args.videos, args.likes, args.comments)
+    else:
+        bench_erase(args.people, args.engaged)
 
 
 if __name__ == "__main__":
