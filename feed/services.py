@@ -154,12 +154,26 @@ def _remixes_count(remixes: QuerySet[Video], sign: int) -> None:
     _bump_each({row["remix_of_id"]: sign * row["n"] for row in per_source}, "remix_count")
 
 
+def _counts_hold(video_ids: Iterable[int]) -> None:
+    """Lock the rows of these videos, whose counts the transaction changes next, in id order until it
+    ends (the last step of the documented order: people, jobs, likes, comments, video rows, counts).
+    A transaction that changes the counts of several videos, in several updates (likes, then comments)
+    or in one (whose rows the database locks in no set order), holds them all first: changed update by
+    update, a block took one video's like count and then another's comment count while an erasure
+    took the two in the other order (a deadlock)."""
+    ids = sorted(set(video_ids))
+    if len(ids) > 1:
+        list(
+            Video.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
+        )
+
+
 def _bump_each(deltas: dict[int, int], counter: str) -> None:
     """Add to each video's `counter` its own delta: one update per distinct delta (_bump), not one per
-    video. The videos are locked in id order first: updated group by group, two such changes (two
-    deactivations, a deactivation and a block) could each take one video of the other's and wait."""
-    if len(set(deltas.values())) > 1:
-        list(Video.objects.select_for_update(no_key=True).filter(pk__in=sorted(deltas)).order_by("pk").values("pk"))
+    video. The videos are locked in id order first (_counts_hold): updated group by group, two such
+    changes (two deactivations, a deactivation and a block) could each take one video of the other's
+    and wait."""
+    _counts_hold(deltas)
     for delta in sorted(set(deltas.values())):
         _bump(sorted(v for v, d in deltas.items() if d == delta), **{counter: delta})
 
@@ -461,9 +475,10 @@ def _engagement_hold(video_ids: Iterable[int], *, likes: Q | None = None, commen
     """Lock the videos' likes and comments (and those `likes` and `comments` select, on any video) until
     the transaction ends, before any video's row: every like in id order, then every comment in id
     order, whatever video they are on. The order an unlike, a comment's deletion, a block
-    (engagement_end_for_block) and an erasure take them (the like or comment, then the video's count);
-    several videos deleted in one transaction take those of them all at once, after their jobs and
-    before the first video's row (videos_hold_for_deleting).
+    (engagement_end_for_block) and an erasure take them (the like or comment, then the video's count;
+    the counts of several videos in id order: _counts_hold); several videos deleted in one transaction
+    take those of them all at once, after their jobs and before the first video's row
+    (videos_hold_for_deleting).
     Deleted after the video's row was held, a like or comment that someone unliking or erasing their
     account held deadlocked with them; held video by video, the likes and comments of two videos
     deadlocked with an erasure holding its own comments on both in id order. Views are not: a play
@@ -730,7 +745,10 @@ def engagement_end_for_block(*, blocker: User, blocked: User, delete_videos: boo
     blocker are deleted next in this transaction (moderation: appearances_delete); their likes and
     comments are held with these, before any count changes, as video_delete holds them: held after
     this changed a count (the video's row), someone's comment on one, deleted meanwhile (the comment,
-    then the row), deadlocked with the block."""
+    then the row), deadlocked with the block. The videos whose counts change are held in id order
+    before any count changes (_counts_hold): the like counts changed before the comment counts, a
+    third person's erasure, taking its like off one of them and its comment off another, deadlocked
+    with the block."""
     across_likes = Q(user=blocked, video__author=blocker) | Q(user=blocker, video__author=blocked)
     across_comments = Q(author=blocked, video__author=blocker) | Q(author=blocker, video__author=blocked)
     deleting = VideoPerson.objects.filter(user=blocker, author=blocked) if delete_videos else VideoPerson.objects.none()
@@ -739,13 +757,14 @@ def engagement_end_for_block(*, blocker: User, blocked: User, delete_videos: boo
     # Held first, and only the rows still there counted off: an unlike or a comment's deletion at the
     # same time holds its row; once it commits, its row is no longer among these (it took its own count off).
     ended = sorted(likes.select_for_update(of=("self",)).order_by("pk").values_list("pk", "video_id"))
-    Like.objects.filter(pk__in=[pk for pk, _ in ended]).delete()
-    _bump(sorted(video for _, video in ended), like_count=-1)
     said = sorted(
         comments.select_for_update(of=("self",)).order_by("pk").values_list("pk", "video_id", "author__is_active")
     )
+    Like.objects.filter(pk__in=[pk for pk, _ in ended]).delete()
     Comment.objects.filter(pk__in=[pk for pk, _, _ in said]).delete()
     counted = Counter(video for _, video, active in said if active)  # a deactivated author's are not counted
+    _counts_hold([*(video for _, video in ended), *counted])
+    _bump(sorted(video for _, video in ended), like_count=-1)
     _bump_each({video: -n for video, n in counted.items()}, "comment_count")
 
 
@@ -890,24 +909,28 @@ def user_feed_erase(*, user: User) -> None:
         if video.status == Video.Status.REMOVED and not video.hidden_with_author:
             _remember_removed(video.pk, video.fingerprint, RemovedFingerprint.Reason.TAKEN_DOWN)
     Video.objects.filter(author=user).delete()
-    for source in remixed:
-        _bump(source, remix_count=-1)
     _delete_unreferenced(files)
 
-    # Each like and comment deleted before the video's count is changed (its row), as an unlike or a
+    # Each like and comment held before the video's count is changed (its row), as an unlike or a
     # video's deletion takes them (_engagement_hold): the count first deadlocked with the deletion.
-    # A view after the count, as a play takes them (view_record).
+    # A view after the count, as a play takes them (view_record). Held first, and only the comments
+    # still there counted off: the video's author deleting one meanwhile took it off the count itself
+    # (comment_delete).
     liked = list(Like.objects.filter(user=user).values_list("video_id", flat=True))
+    said = sorted(Comment.objects.filter(author=user).select_for_update().order_by("pk").values_list("pk", "video_id"))
+    views = list(View.objects.filter(viewer=user).values_list("video_id", "completed"))
+    # Every video whose counts change, in id order, before any changes (_counts_hold): count by count
+    # (remixes, likes, comments, views), a block taking likes and comments off the same videos in
+    # another order deadlocked with the erasure.
+    _counts_hold([*remixed, *liked, *(video for _, video in said), *(video for video, _ in views)])
+    for source in remixed:
+        _bump(source, remix_count=-1)
     Like.objects.filter(user=user).delete()
     _bump(liked, like_count=-1)
-    # Held first, and only those still there counted off: the video's author deleting one meanwhile
-    # took it off the count itself (comment_delete).
-    said = sorted(Comment.objects.filter(author=user).select_for_update().order_by("pk").values_list("pk", "video_id"))
     Comment.objects.filter(pk__in=[pk for pk, _ in said]).delete()
     # Those of an account support deactivated were taken off the counts then (user_comments_count).
     if User.objects.filter(pk=user.pk, is_active=True).exists():
         _bump_each({video: -n for video, n in Counter(video for _, video in said).items()}, "comment_count")
-    views = list(View.objects.filter(viewer=user).values_list("video_id", "completed"))
     _bump([v for v, _ in views], view_count=-1)
     _bump([v for v, done in views if done], completed_view_count=-1)
     View.objects.filter(viewer=user).delete()

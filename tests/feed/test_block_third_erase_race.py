@@ -1,0 +1,68 @@
+"""A block (without its videos of me) while a third person, who liked one of the blocker's videos and
+commented on another, erases their account: both take likes and comments off the same two videos'
+counts. Each changed its like counts, then its comment counts: the block took the blocked's like off
+the second video and then their comment off the first, the erasure its like off the first and then
+its comment off the second (or the other way round); each held one video's row and waited for the
+other's (a deadlock on
+PostgreSQL, one of the two a 500; found by benchmarks/engagement_stress.py seed 5). Both now hold
+every video whose counts they change in id order before changing any (feed.services._counts_hold).
+Each in its own thread and database connection, against committed data (PostgreSQL: SQLite lets one
+writer at a time)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from accounts import services as accounts
+from accounts.models import Block, User
+from feed import services as feed_services
+from feed.models import Comment, Like, Video
+from tests.generation.test_publish_race import _second_while_first_pauses
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
+
+
+@pytest.mark.parametrize("paused", ["block", "erase"])
+def test_a_block_while_a_third_person_who_engaged_with_the_same_videos_erases_their_account_is_no_deadlock(
+    paused, make_user, make_video, client_of, monkeypatch
+):
+    author, troll, fan = make_user("the.author"), make_user("the.troll"), make_user("the.fan")
+    first, second = make_video(author), make_video(author)
+    assert first.pk < second.pk
+    # The paused one takes a like off the second video, then a comment off the first; the other a like
+    # off the first, then a comment off the second (the block: the troll's, the erasure: the fan's).
+    pauses, goes = (troll, fan) if paused == "block" else (fan, troll)
+    feed_services.like_create(user=pauses, video=second)
+    feed_services.comment_create(author=pauses, video=first, text="meh")
+    feed_services.like_create(user=goes, video=first)
+    feed_services.comment_create(author=goes, video=second, text="nice")
+
+    held, go_on = threading.Event(), threading.Event()
+    bump, changed = feed_services._bump, []
+
+    def pause_at_the_second_count(video_ids: Any, **deltas: Any) -> None:  # one video's count changed
+        if threading.current_thread().name == paused and video_ids:
+            changed.append(video_ids)
+            if len(changed) == 2:
+                held.set()
+                go_on.wait(timeout=30)
+        bump(video_ids, **deltas)
+
+    monkeypatch.setattr(feed_services, "_bump", pause_at_the_second_count)
+    answers: dict[str, Any] = {}
+    block = lambda: answers.update(block=client_of(author).put(f"/api/v1/users/{troll.handle}/block"))  # noqa: E731
+    erase = lambda: accounts.account_erase(user=User.objects.get(pk=fan.pk))  # noqa: E731
+    works = {"block": block, "erase": erase}
+    other = "erase" if paused == "block" else "block"
+    errors = _second_while_first_pauses(works[paused], works[other], held, go_on, names=(paused, other))
+
+    assert errors == []
+    assert answers["block"].status_code == 204, answers["block"].content[:300]
+    assert Block.objects.filter(blocker=author, blocked=troll).exists()
+    assert not User.objects.filter(pk=fan.pk).exists()
+    assert not Like.objects.exists() and not Comment.objects.exists()
+    counts = Video.objects.filter(pk__in=[first.pk, second.pk]).values_list("like_count", "comment_count")
+    assert list(counts) == [(0, 0), (0, 0)]
