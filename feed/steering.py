@@ -22,7 +22,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from core.exceptions import InvalidInput
+from accounts.services import people_keep
+from core.exceptions import InvalidInput, NotFound
 from core.sentences import DIMENSIONS
 from core.text import canonical, display
 from feed.conf import conf
@@ -163,7 +164,11 @@ def is_steered(viewer_id: int | None) -> bool:
 
 @transaction.atomic
 def steer_set(*, user: User, text: str) -> Steer:
-    """Set the person's standing preference; the worker embeds it (until then For You is unsteered)."""
+    """Set the person's standing preference; the worker embeds it (until then For You is unsteered).
+    The person is held first (accounts.services.people_keep), as a play holds them: their erasure on
+    another device at the same time commits first (this is a 404) or waits and deletes the preference
+    with the account. Unheld, the preference's row failed its foreign key at commit when the erasure
+    had committed meanwhile (a 500)."""
     text = display(text)  # as written, without what can only hide or reorder it
     limit = conf().steer_max_chars
     if len(text) > limit:
@@ -172,6 +177,8 @@ def steer_set(*, user: User, text: str) -> Steer:
         parts = parse(text)
     except NothingToSteerBy as exc:
         raise InvalidInput({"text": [str(exc)]}) from exc
+    if user.pk not in people_keep([user.pk]):
+        raise NotFound("Your account no longer exists.")
     steer, _ = Steer.objects.update_or_create(
         user=user,
         defaults={

@@ -1,10 +1,11 @@
 """Someone erases their account on one device while another device of theirs follows someone, blocks
-someone or asks for someone's cameo: the erasure holds their account row until it commits, the other
-request waits for it and then finds them gone. It answers 404 ("Your account no longer exists.")
-and the erasure is done; before, the request went on without them and its new row (the follow, the
-block, the cameo request) named an account that no longer existed: on PostgreSQL its commit failed
-on the foreign key, a 500 (found by tests/generation/test_consent_stress.py). Two threads, each with
-its own database connection, against committed data."""
+someone, asks for someone's cameo, reports a video or sets what steers their For You: the erasure
+holds their account row until it commits, the other request waits for it and then finds them gone.
+It answers 404 ("Your account no longer exists.") and the erasure is done; before, the request went
+on without them and its new row (the follow, the block, the cameo request, the report, the
+preference) named an account that no longer existed: on PostgreSQL its commit failed on the foreign
+key, a 500 (found by tests/generation/test_consent_stress.py and benchmarks/engagement_stress.py).
+Two threads, each with its own database connection, against committed data."""
 
 from __future__ import annotations
 
@@ -14,15 +15,16 @@ import pytest
 
 from accounts.models import Block, Follow, User
 from cameos.models import CameoGrant
-from feed.models import Report
+from feed.models import Report, Steer
 from tests.generation.test_publish_race import PAUSE_S, erasing_paused_at_the_end, in_thread
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 REQUESTS = {
-    "follow": ("put", "/api/v1/users/the.other/follow"),
-    "block": ("put", "/api/v1/users/the.other/block"),
-    "cameo request": ("post", "/api/v1/cameos/the.other/requests"),
+    "follow": ("put", "/api/v1/users/the.other/follow", None),
+    "block": ("put", "/api/v1/users/the.other/block", None),
+    "cameo request": ("post", "/api/v1/cameos/the.other/requests", None),
+    "steering": ("put", "/api/v1/feed/steer", {"text": "more cooking, less sports"}),
 }
 
 
@@ -37,8 +39,10 @@ def test_a_request_sent_while_my_account_is_being_erased_answers_and_the_erasure
     erasing, go_on = erasing_paused_at_the_end(me, errors)  # my account row held, not yet deleted
 
     answer: list[Any] = []
-    method, path = REQUESTS[request_sent]
-    sending = in_thread(lambda: answer.append(getattr(mine, method)(path)), name=request_sent, errors=errors)
+    method, path, body = REQUESTS[request_sent]
+    sending = in_thread(
+        lambda: answer.append(getattr(mine, method)(path, body, format="json")), name=request_sent, errors=errors
+    )
     sending.join(timeout=PAUSE_S)  # waits for the erasure
     go_on.set()
     erasing.join(timeout=60)
@@ -50,6 +54,7 @@ def test_a_request_sent_while_my_account_is_being_erased_answers_and_the_erasure
     assert answer[0].json()["detail"] == "Your account no longer exists."
     assert not User.objects.filter(pk=me.pk).exists()
     assert not Follow.objects.exists() and not Block.objects.exists() and not CameoGrant.objects.exists()
+    assert not Steer.objects.exists()
 
 
 def test_a_report_sent_while_my_account_is_being_erased_answers_404_and_the_erasure_ends(
