@@ -25,7 +25,7 @@ from cameos.conf import conf
 from cameos.models import Cameo, Enrollment, EnrollmentChallenge, GalleryEntry, IdentityConflict, Voice
 from cameos.services.appearances import possible_matches_forget, schedule_scan
 from cameos.signals import enrollment_checking
-from core.exceptions import ApplicationError
+from core.exceptions import ApplicationError, NotFound
 from core.sql import serialised
 from core.storage import delete_after_commit, delete_now
 
@@ -63,8 +63,22 @@ def challenge_digits() -> str:
     return "".join(str(secrets.randbelow(10)) for _ in range(count))
 
 
+def _enrolling_held(user: User) -> None:
+    """The person who asks for a challenge or sends their enrollment video, held until the transaction
+    ends (accounts.services.people_keep), before the challenge: their erasure on another device, which
+    holds their account row and then deletes their challenges with it, commits first (a 404) or waits.
+    Unheld, the new row named an account the erasure deleted meanwhile and failed its foreign key at
+    commit (a 500), and an enrollment holding its challenge deadlocked with the erasure."""
+    if user.pk not in people_keep([user.pk]):
+        raise NotFound("Your account no longer exists.")
+
+
+@transaction.atomic
 def challenge_create(*, user: User, voice: bool = False) -> EnrollmentChallenge:
-    """challenge_steps, for this user, expiring in 3 minutes; with `voice`, digits to read aloud too."""
+    """challenge_steps, for this user, expiring in 3 minutes; with `voice`, digits to read aloud too.
+    The person is held first (_enrolling_held): their erasure on another device at the same time
+    commits first (this is a 404) or waits and deletes the challenge with the account."""
+    _enrolling_held(user)
     now = timezone.now()
     return EnrollmentChallenge.objects.create(
         user=user,
@@ -198,6 +212,7 @@ def enrollment_submit(*, user: User, challenge_id: Any, video: UploadedFile) -> 
     name = default_storage.save(f"enrollments/{secrets.token_urlsafe(16)}.{container}", video)
     try:
         with transaction.atomic():
+            _enrolling_held(user)  # before the challenge, which their erasure deletes after their account row
             challenge = EnrollmentChallenge.objects.select_for_update().filter(pk=challenge_id, user=user).first()
             if challenge is None or challenge.used_at is not None or challenge.expires_at <= timezone.now():
                 raise ChallengeInvalid(fields={"challenge": ["Unknown, used or expired: ask for a new challenge."]})

@@ -1,9 +1,10 @@
 """Someone erases their account on one device while another device of theirs follows someone, blocks
-someone, asks for someone's cameo, reports a video or sets what steers their For You: the erasure
-holds their account row until it commits, the other request waits for it and then finds them gone.
-It answers 404 ("Your account no longer exists.") and the erasure is done; before, the request went
-on without them and its new row (the follow, the block, the cameo request, the report, the
-preference) named an account that no longer existed: on PostgreSQL its commit failed on the foreign
+someone, asks for someone's cameo, reports a video, sets what steers their For You, or enrolls their
+own cameo (asks for a challenge, sends the video): the erasure holds their account row until it
+commits, the other request waits for it and then finds them gone. It answers 404 ("Your account no
+longer exists.") and the erasure is done; before, the request went on without them and its new row
+(the follow, the block, the cameo request, the report, the preference, the challenge, the
+enrollment) named an account that no longer existed: on PostgreSQL its commit failed on the foreign
 key, a 500 (found by tests/generation/test_consent_stress.py and benchmarks/engagement_stress.py).
 Two threads, each with its own database connection, against committed data."""
 
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 from accounts.models import Block, Follow, User
-from cameos.models import CameoGrant
+from cameos.models import CameoGrant, Enrollment, EnrollmentChallenge
 from feed.models import Report, Steer
 from tests.generation.test_publish_race import PAUSE_S, erasing_paused_at_the_end, in_thread
 
@@ -25,6 +26,7 @@ REQUESTS = {
     "block": ("put", "/api/v1/users/the.other/block", None),
     "cameo request": ("post", "/api/v1/cameos/the.other/requests", None),
     "steering": ("put", "/api/v1/feed/steer", {"text": "more cooking, less sports"}),
+    "cameo challenge": ("post", "/api/v1/cameo/challenges", None),
 }
 
 
@@ -55,6 +57,7 @@ def test_a_request_sent_while_my_account_is_being_erased_answers_and_the_erasure
     assert not User.objects.filter(pk=me.pk).exists()
     assert not Follow.objects.exists() and not Block.objects.exists() and not CameoGrant.objects.exists()
     assert not Steer.objects.exists()
+    assert not EnrollmentChallenge.objects.filter(user_id=me.pk).exists()
 
 
 def test_a_report_sent_while_my_account_is_being_erased_answers_404_and_the_erasure_ends(
@@ -85,3 +88,29 @@ def test_a_report_sent_while_my_account_is_being_erased_answers_404_and_the_eras
     assert answer[0].status_code == 404, answer[0].content[:300]
     assert answer[0].json()["detail"] == "Your account no longer exists."
     assert not User.objects.filter(pk=me.pk).exists() and not Report.objects.exists()
+
+
+def test_my_enrollment_video_sent_while_my_account_is_being_erased_answers_and_the_erasure_ends(me, client_of):
+    """The enrollment held its challenge and then named me at commit, while my erasure held my account
+    row and then deleted my challenges: a deadlock on PostgreSQL (or a foreign key failed at commit)."""
+    from tests.cameos import videos
+    from tests.cameos.test_enrollment_api import challenge, enroll
+
+    mine = client_of(me)
+    challenge_id = challenge(mine)  # asked for before the erasure began
+    errors: list[Any] = []
+    erasing, go_on = erasing_paused_at_the_end(me, errors)
+
+    answer: list[Any] = []
+    sending = in_thread(lambda: answer.append(enroll(mine, videos.video(), challenge_id)), name="enroll", errors=errors)
+    sending.join(timeout=PAUSE_S)  # waits for the erasure
+    go_on.set()
+    erasing.join(timeout=60)
+    sending.join(timeout=60)
+    assert not erasing.is_alive() and not sending.is_alive()
+
+    assert errors == []
+    assert answer[0].status_code == 404, answer[0].content[:300]
+    assert answer[0].json()["detail"] == "Your account no longer exists."
+    assert not User.objects.filter(pk=me.pk).exists()
+    assert not Enrollment.objects.exists() and not EnrollmentChallenge.objects.exists()
