@@ -219,7 +219,12 @@ def user_update(
     keep_token: AuthToken | None = None,
 ) -> User:
     """Change the profile. A new password signs every device out but `keep_token`'s (the one that
-    asked for the change)."""
+    asked for the change). The account row is held first, as an erasure holds it: the person's erasure
+    on another device at the same time commits first (this is a 404) or waits. Unheld, the change
+    found no row to update once the erasure had committed (a 500), and a new password's sign-outs,
+    deleting the tokens before the row, deadlocked with it (it deletes the tokens after the row)."""
+    if not User.objects.select_for_update(no_key=True).filter(pk=user.pk).exists():
+        raise NotFound("Your account no longer exists.")
     fields: list[str] = []
     if display_name is not None:
         user.display_name = check_display_name(display_name)

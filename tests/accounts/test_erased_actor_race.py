@@ -1,12 +1,13 @@
 """Someone erases their account on one device while another device of theirs follows someone, blocks
-someone, asks for someone's cameo, reports a video, sets what steers their For You, or enrolls their
-own cameo (asks for a challenge, sends the video): the erasure holds their account row until it
-commits, the other request waits for it and then finds them gone. It answers 404 ("Your account no
-longer exists.") and the erasure is done; before, the request went on without them and its new row
-(the follow, the block, the cameo request, the report, the preference, the challenge, the
-enrollment) named an account that no longer existed: on PostgreSQL its commit failed on the foreign
-key, a 500 (found by tests/generation/test_consent_stress.py and benchmarks/engagement_stress.py).
-Two threads, each with its own database connection, against committed data."""
+someone, asks for someone's cameo, reports a video, sets what steers their For You, enrolls their own
+cameo (asks for a challenge, sends the video), or changes their profile or password: the erasure
+holds their account row until it commits, the other request waits for it and then finds them gone.
+It answers 404 ("Your account no longer exists.") and the erasure is done; before, the request went
+on without them and its new row (the follow, the block, the cameo request, the report, the
+preference, the challenge, the enrollment) named an account that no longer existed: on PostgreSQL
+its commit failed on the foreign key, a 500 (found by tests/generation/test_consent_stress.py and
+benchmarks/engagement_stress.py); a change of the profile found no row to update, a 500 too. Two
+threads, each with its own database connection, against committed data."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from typing import Any
 
 import pytest
 
+from accounts import services as accounts
 from accounts.models import Block, Follow, User
 from cameos.models import CameoGrant, Enrollment, EnrollmentChallenge
 from feed.models import Report, Steer
+from tests.conftest import PASSWORD
 from tests.generation.test_publish_race import PAUSE_S, erasing_paused_at_the_end, in_thread
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -27,6 +30,8 @@ REQUESTS = {
     "cameo request": ("post", "/api/v1/cameos/the.other/requests", None),
     "steering": ("put", "/api/v1/feed/steer", {"text": "more cooking, less sports"}),
     "cameo challenge": ("post", "/api/v1/cameo/challenges", None),
+    "profile": ("patch", "/api/v1/me", {"display_name": "New name"}),
+    "password": ("patch", "/api/v1/me", {"password": "another-Secret-42", "current_password": PASSWORD}),
 }
 
 
@@ -37,6 +42,7 @@ def test_a_request_sent_while_my_account_is_being_erased_answers_and_the_erasure
     other = make_user("the.other")
     activate_cameo(other)  # open to approved people: I may ask for it
     mine = client_of(me)  # my other device, signed in before the erasure began
+    accounts.token_issue(user=me)  # a third device, which a new password signs out
     errors: list[Any] = []
     erasing, go_on = erasing_paused_at_the_end(me, errors)  # my account row held, not yet deleted
 
