@@ -762,10 +762,19 @@ def engagement_end_for_block(*, blocker: User, blocked: User, delete_videos: boo
     )
     Like.objects.filter(pk__in=[pk for pk, _ in ended]).delete()
     Comment.objects.filter(pk__in=[pk for pk, _, _ in said]).delete()
+    unliked = Counter(video for _, video in ended)
     counted = Counter(video for _, video, active in said if active)  # a deactivated author's are not counted
-    _counts_hold([*(video for _, video in ended), *counted])
-    _bump(sorted(video for _, video in ended), like_count=-1)
-    _bump_each({video: -n for video, n in counted.items()}, "comment_count")
+    _counts_hold([*unliked, *counted])
+    # One update of each video's counts (and of its person rows), whatever it loses: a row updated twice
+    # in one transaction has its foreign keys checked again at commit on PostgreSQL (its author, the
+    # people it shows), and the erasure of someone it shows, holding their account row and waiting for
+    # the video's, deadlocked with the block (its like count, then its comment count).
+    groups: dict[tuple[int, int], list[int]] = {}
+    for video in sorted({*unliked, *counted}):
+        groups.setdefault((unliked[video], counted[video]), []).append(video)
+    for (likes_off, comments_off), ids in sorted(groups.items()):
+        deltas = {"like_count": -likes_off, "comment_count": -comments_off}
+        _bump(ids, **{name: delta for name, delta in deltas.items() if delta})
 
 
 @transaction.atomic

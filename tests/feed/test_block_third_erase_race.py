@@ -3,11 +3,14 @@ commented on another, erases their account: both take likes and comments off the
 counts. Each changed its like counts, then its comment counts: the block took the blocked's like off
 the second video and then their comment off the first, the erasure its like off the first and then
 its comment off the second (or the other way round); each held one video's row and waited for the
-other's (a deadlock on
-PostgreSQL, one of the two a 500; found by benchmarks/engagement_stress.py seed 5). Both now hold
+other's (a deadlock on PostgreSQL, one of the two a 500; found by benchmarks/engagement_stress.py
+seed 5). Both now hold
 every video whose counts they change in id order before changing any (feed.services._counts_hold).
-Each in its own thread and database connection, against committed data (PostgreSQL: SQLite lets one
-writer at a time)."""
+And a block while someone shown in one of the blocker's videos erases their account: the block
+changed that video's counts twice, and PostgreSQL checked its person rows' foreign keys again at
+commit, the erased person's account among them (feed.services.engagement_end_for_block now changes
+each video's counts once). Each in its own thread and database connection, against committed data
+(PostgreSQL: SQLite lets one writer at a time)."""
 
 from __future__ import annotations
 
@@ -66,3 +69,43 @@ def test_a_block_while_a_third_person_who_engaged_with_the_same_videos_erases_th
     assert not Like.objects.exists() and not Comment.objects.exists()
     counts = Video.objects.filter(pk__in=[first.pk, second.pk]).values_list("like_count", "comment_count")
     assert list(counts) == [(0, 0), (0, 0)]
+
+
+def test_a_block_while_someone_shown_in_the_blockers_video_erases_their_account_is_no_deadlock(
+    make_user, make_video, client_of, monkeypatch
+):
+    """The block took the blocked's like off the video's count and then their comment: two updates of
+    the video's row and its person rows in one transaction, whose foreign keys PostgreSQL checks again
+    at commit, the account of the person it shows among them, while that person's erasure held their
+    account row and waited for the video's row (to take their own like off): a deadlock (found by
+    benchmarks/engagement_stress.py seed 5). The block now updates each video's counts once."""
+    author, troll, shown = make_user("the.author"), make_user("the.troll"), make_user("the.shown")
+    video = make_video(author, people=(shown,))
+    feed_services.like_create(user=troll, video=video)
+    feed_services.comment_create(author=troll, video=video, text="meh")
+    feed_services.like_create(user=shown, video=video)
+
+    ended, go_on = threading.Event(), threading.Event()
+    end = feed_services.engagement_end_for_block
+
+    def end_then_pause(**kwargs: Any) -> None:  # the counts changed, not yet committed
+        end(**kwargs)
+        if threading.current_thread().name == "block":
+            ended.set()
+            go_on.wait(timeout=30)
+
+    monkeypatch.setattr(feed_services, "engagement_end_for_block", end_then_pause)
+    answers: dict[str, Any] = {}
+    errors = _second_while_first_pauses(
+        lambda: answers.update(block=client_of(author).put(f"/api/v1/users/{troll.handle}/block")),
+        lambda: accounts.account_erase(user=User.objects.get(pk=shown.pk)),
+        ended,
+        go_on,
+        names=("block", "erase"),
+    )
+
+    assert errors == []
+    assert answers["block"].status_code == 204, answers["block"].content[:300]
+    assert not User.objects.filter(pk=shown.pk).exists()
+    assert not Like.objects.exists() and not Comment.objects.exists()
+    assert Video.objects.filter(pk=video.pk).values_list("like_count", "comment_count").get() == (0, 0)
