@@ -152,8 +152,15 @@ def _handle_unavailable(handle: str) -> Conflict:
     return Conflict(message, code="handle_taken", fields={"handle": [message]})
 
 
+@transaction.atomic
 def token_issue(*, user: User) -> str:
-    """A new bearer token for `user`; only its digest is stored, so it is shown once."""
+    """A new bearer token for `user`; only its digest is stored, so it is shown once. The person is
+    held first (people_keep), as the token's row holds them: their erasure on another device at the
+    same time commits first, and this is InvalidCredentials (signing in to no one: the answer of a
+    handle nobody has), or waits and deletes the token with the rest. Unheld, the token's row named
+    an account the erasure deleted meanwhile and failed its foreign key at commit (a 500)."""
+    if user.pk not in people_keep([user.pk]):
+        raise InvalidCredentials
     token = f"cf_{secrets.token_urlsafe(32)}"
     AuthToken.objects.create(user=user, digest=token_digest(token))
     return token

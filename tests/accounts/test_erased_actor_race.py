@@ -6,8 +6,10 @@ It answers 404 ("Your account no longer exists.") and the erasure is done; befor
 on without them and its new row (the follow, the block, the cameo request, the report, the
 preference, the challenge, the enrollment) named an account that no longer existed: on PostgreSQL
 its commit failed on the foreign key, a 500 (found by tests/generation/test_consent_stress.py and
-benchmarks/engagement_stress.py); a change of the profile found no row to update, a 500 too. Two
-threads, each with its own database connection, against committed data."""
+benchmarks/engagement_stress.py); a change of the profile found no row to update, a 500 too. Signing in on
+a new device at that moment waits the same way and answers as for a handle nobody has (400
+invalid_credentials); before, its token's row failed the same foreign key. Two threads, each with
+its own database connection, against committed data."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Any
 import pytest
 
 from accounts import services as accounts
-from accounts.models import Block, Follow, User
+from accounts.models import AuthToken, Block, Follow, User
 from cameos.models import CameoGrant, Enrollment, EnrollmentChallenge
 from feed.models import Report, Steer
 from tests.conftest import PASSWORD
@@ -120,3 +122,32 @@ def test_my_enrollment_video_sent_while_my_account_is_being_erased_answers_and_t
     assert answer[0].json()["detail"] == "Your account no longer exists."
     assert not User.objects.filter(pk=me.pk).exists()
     assert not Enrollment.objects.exists() and not EnrollmentChallenge.objects.exists()
+
+
+def test_signing_in_while_my_account_is_being_erased_answers_invalid_credentials_and_the_erasure_ends(me, client_of):
+    """Signing in on a new device found me (my erasure had not committed), checked my password, and
+    stored a token naming me, whose foreign key PostgreSQL checked at commit, after my erasure had
+    deleted my account row: a 500. Sign-in now holds me first; once my account is gone it answers as
+    for a handle nobody has (400 invalid_credentials, the one error POST /auth/token has), and no
+    token is left."""
+    client_of(me)  # the device that erases
+    errors: list[Any] = []
+    erasing, go_on = erasing_paused_at_the_end(me, errors)
+
+    answer: list[Any] = []
+    body = {"handle": "me.myself", "password": PASSWORD}
+    signing_in = in_thread(
+        lambda: answer.append(client_of(None).post("/api/v1/auth/token", body, format="json")),
+        name="sign in",
+        errors=errors,
+    )
+    signing_in.join(timeout=PAUSE_S)  # waits for the erasure
+    go_on.set()
+    erasing.join(timeout=60)
+    signing_in.join(timeout=60)
+    assert not erasing.is_alive() and not signing_in.is_alive()
+
+    assert errors == []
+    assert answer[0].status_code == 400, answer[0].content[:300]
+    assert answer[0].json()["error"] == "invalid_credentials"
+    assert not User.objects.filter(pk=me.pk).exists() and not AuthToken.objects.exists()
