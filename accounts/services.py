@@ -388,6 +388,12 @@ def account_erase(*, user: User, delete_appearances: bool = False) -> None:
     locked = _erasure_hold(user.pk, others={int(i) for _, ids in naming for i in ids or ()})
     if locked is None:
         return  # already erased
+    # Their follows, both ways, go first: each changes the stored follower count of the one followed (a
+    # trigger, FollowerCount), which a block or an unfollow between two others changes too, before their
+    # videos' counts (follows end before user_blocked). Left to the account row's cascade, last, after
+    # the apps had held videos, the erasure of someone who followed the blocked waited for that count's
+    # row, which the block held while it waited for a video the erasure held (a deadlock).
+    Follow.objects.filter(Q(follower_id=locked.pk) | Q(followee_id=locked.pk)).delete()
     if delete_appearances:
         account_appearances_deleting.send(sender=User, user=locked)
     account_erasing.send(sender=User, user=locked)

@@ -9,7 +9,9 @@ every video whose counts they change in id order before changing any (feed.servi
 And a block while someone shown in one of the blocker's videos erases their account: the block
 changed that video's counts twice, and PostgreSQL checked its person rows' foreign keys again at
 commit, the erased person's account among them (feed.services.engagement_end_for_block now changes
-each video's counts once). Each in its own thread and database connection, against committed data
+each video's counts once). And a block while a third person who follows the blocked erases their
+account: both changed the blocked's stored follower count, the erasure last (accounts.services.
+account_erase now ends the follows first). Each in its own thread and database connection, against committed data
 (PostgreSQL: SQLite lets one writer at a time)."""
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from typing import Any
 import pytest
 
 from accounts import services as accounts
-from accounts.models import Block, User
+from accounts.models import Block, Follow, FollowerCount, User
+from accounts.signals import account_erasing
 from feed import services as feed_services
 from feed.models import Comment, Like, Video
 from tests.generation.test_publish_race import _second_while_first_pauses
@@ -109,3 +112,50 @@ def test_a_block_while_someone_shown_in_the_blockers_video_erases_their_account_
     assert not User.objects.filter(pk=shown.pk).exists()
     assert not Like.objects.exists() and not Comment.objects.exists()
     assert Video.objects.filter(pk=video.pk).values_list("like_count", "comment_count").get() == (0, 0)
+
+
+@pytest.mark.parametrize("videos", ["keep", "delete"])
+def test_a_block_while_a_third_person_who_follows_one_of_the_two_erases_their_account_is_no_deadlock(
+    videos, make_user, make_video, client_of
+):
+    """The block ended the follow between the two, which took one off the followed one's stored follower
+    count (a trigger on accounts_follow, accounts.models.FollowerCount: that count's row held), then
+    waited to change the counts of the troll's videos the author had liked, one of which a third
+    person's erasure held (taking their own like off it). The erasure, last, deleted the account row
+    and with it their follow of the same person, whose count's row the block held: a deadlock
+    (benchmarks/engagement_stress.py, with ?videos=delete, about one run in ten). The erasure now
+    ends the person's follows right after holding their account row, before anything of the apps'."""
+    author, troll, fan = make_user("the.author"), make_user("the.troll"), make_user("the.fan")
+    accounts.follow_create(follower=author, followee=troll)
+    accounts.follow_create(follower=fan, followee=troll)  # the troll's count: the block's and the erasure's
+    first, second = make_video(troll, people=(fan,)), make_video(troll, people=(author,))
+    for video in (first, second):
+        feed_services.like_create(user=author, video=video)  # the block changes both counts
+    feed_services.like_create(user=fan, video=first)  # the erasure changes the first's
+
+    paused, go_on = threading.Event(), threading.Event()
+
+    def pause(sender: Any, **kwargs: Any) -> None:  # the fan's like taken off: the first video's row held
+        if threading.current_thread().name == "erase":
+            paused.set()
+            go_on.wait(timeout=30)
+
+    account_erasing.connect(pause, dispatch_uid="test.erasing_paused", weak=False)  # the last receiver
+    answers: dict[str, Any] = {}
+    try:
+        errors = _second_while_first_pauses(
+            lambda: accounts.account_erase(user=User.objects.get(pk=fan.pk)),
+            lambda: answers.update(block=client_of(author).put(f"/api/v1/users/{troll.handle}/block?videos={videos}")),
+            paused,
+            go_on,
+            names=("erase", "block"),
+        )
+    finally:
+        account_erasing.disconnect(dispatch_uid="test.erasing_paused")
+
+    assert errors == []
+    assert answers["block"].status_code == 204, answers["block"].content[:300]
+    assert Block.objects.filter(blocker=author, blocked=troll).exists()
+    assert not User.objects.filter(pk=fan.pk).exists()
+    assert not Like.objects.exists() and not Follow.objects.exists()
+    assert FollowerCount.objects.filter(user=troll).values_list("followers", flat=True).first() in (0, None)
