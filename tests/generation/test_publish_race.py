@@ -283,7 +283,7 @@ def test_an_author_erasing_their_account_while_their_draft_is_published_is_no_de
 def erasing_paused_at_the_end(person: Any, errors: list[Any]) -> tuple[threading.Thread, threading.Event]:
     """`person`'s account erasure in a thread, paused after every app has erased what is theirs (their
     cameo, jobs and account rows held, their videos deleted) and before the account row goes (the
-    follows and grants with it), until the returned event is set."""
+    grants with it; their follows went right after their account row was held), until the returned event is set."""
     paused, go_on = threading.Event(), threading.Event()
 
     def pause(sender: Any, **kwargs: Any) -> None:
