@@ -158,8 +158,14 @@ def token_issue(*, user: User) -> str:
     held first (people_keep), as the token's row holds them: their erasure on another device at the
     same time commits first, and this is InvalidCredentials (signing in to no one: the answer of a
     handle nobody has), or waits and deletes the token with the rest. Unheld, the token's row named
-    an account the erasure deleted meanwhile and failed its foreign key at commit (a 500)."""
-    if user.pk not in people_keep([user.pk]):
+    an account the erasure deleted meanwhile and failed its foreign key at commit (a 500). Support's
+    deactivation holds them too (people_hold) and revokes every token, so the hold is one that waits
+    for it (FOR SHARE, people_keep's `against_blocks`), and the account is read again once held: one
+    deactivated meanwhile is InvalidCredentials as well (the answer of signing in to one). Held so that
+    it did not wait (FOR KEY SHARE), the token could be stored after the deactivation had revoked them
+    all, and worked again when the account was opened, which asks its owner to sign in again."""
+    held = people_keep([user.pk], against_blocks=True)
+    if user.pk not in held or not User.objects.filter(pk=user.pk, is_active=True).exists():
         raise InvalidCredentials
     token = f"cf_{secrets.token_urlsafe(32)}"
     AuthToken.objects.create(user=user, digest=token_digest(token))

@@ -8,14 +8,17 @@ preference, the challenge, the enrollment) named an account that no longer exist
 its commit failed on the foreign key, a 500 (found by tests/generation/test_consent_stress.py and
 benchmarks/engagement_stress.py); a change of the profile found no row to update, a 500 too. Signing in on
 a new device at that moment waits the same way and answers as for a handle nobody has (400
-invalid_credentials); before, its token's row failed the same foreign key. Two threads, each with
-its own database connection, against committed data."""
+invalid_credentials); before, its token's row failed the same foreign key. So does signing in while
+support deactivates the account; before, its token was stored after the deactivation revoked them all.
+Two threads, each with its own database connection, against committed data."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
+from django.db.models.signals import post_save
 
 from accounts import services as accounts
 from accounts.models import AuthToken, Block, Follow, User
@@ -151,3 +154,51 @@ def test_signing_in_while_my_account_is_being_erased_answers_invalid_credentials
     assert answer[0].status_code == 400, answer[0].content[:300]
     assert answer[0].json()["error"] == "invalid_credentials"
     assert not User.objects.filter(pk=me.pk).exists() and not AuthToken.objects.exists()
+
+
+def test_signing_in_while_support_deactivates_my_account_answers_invalid_credentials_and_stores_no_token(
+    me, make_user, client_of
+):
+    """Signing in found me active (support's deactivation, which had revoked every token of mine, had
+    not committed yet), checked my password and stored a token the deactivation never saw: opening my
+    account again would have let that device in, where it asks me to sign in again. Sign-in now holds
+    me in a way the deactivation's hold waits for and is waited for by, reads me again once it holds
+    me, and answers as for a deactivated account."""
+    staff = make_user("support.staff")
+    paused, go_on = threading.Event(), threading.Event()
+
+    def pause(sender: Any, **kwargs: Any) -> None:
+        if threading.current_thread().name == "deactivate":
+            paused.set()
+            go_on.wait(timeout=30)
+
+    errors: list[Any] = []
+    post_save.connect(pause, sender=User, dispatch_uid="test.deactivating_paused", weak=False)
+    try:
+        deactivating = in_thread(
+            lambda: accounts.user_active_set(user=User.objects.get(pk=me.pk), active=False, by=staff),
+            name="deactivate",
+            errors=errors,
+        )
+        assert paused.wait(timeout=60)  # my account row held and saved, my tokens revoked; not committed
+    finally:
+        post_save.disconnect(sender=User, dispatch_uid="test.deactivating_paused")
+
+    answer: list[Any] = []
+    body = {"handle": "me.myself", "password": PASSWORD}
+    signing_in = in_thread(
+        lambda: answer.append(client_of(None).post("/api/v1/auth/token", body, format="json")),
+        name="sign in",
+        errors=errors,
+    )
+    signing_in.join(timeout=PAUSE_S)  # waits for the deactivation
+    go_on.set()
+    deactivating.join(timeout=60)
+    signing_in.join(timeout=60)
+    assert not deactivating.is_alive() and not signing_in.is_alive()
+
+    assert errors == []
+    assert answer[0].status_code == 400, answer[0].content[:300]
+    assert answer[0].json()["error"] == "invalid_credentials"
+    assert not User.objects.get(pk=me.pk).is_active
+    assert not AuthToken.objects.filter(user_id=me.pk).exists()
