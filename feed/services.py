@@ -922,11 +922,11 @@ def user_feed_erase(*, user: User) -> None:
 
     # Each like and comment held before the video's count is changed (its row), as an unlike or a
     # video's deletion takes them (_engagement_hold): the count first deadlocked with the deletion.
-    # A view after the count, as a play takes them (view_record). Held first, and only the comments
-    # still there counted off: the video's author deleting one meanwhile took it off the count itself
-    # (comment_delete).
+    # A view after the count, as a play takes them (view_record). The likes and comments read here are
+    # held since the start (_engagement_hold), so only those still there are counted off: the video's
+    # author deleting one before took it off the count itself (comment_delete).
     liked = list(Like.objects.filter(user=user).values_list("video_id", flat=True))
-    said = sorted(Comment.objects.filter(author=user).select_for_update().order_by("pk").values_list("pk", "video_id"))
+    said = sorted(Comment.objects.filter(author=user).values_list("pk", "video_id"))
     views = list(View.objects.filter(viewer=user).values_list("video_id", "completed"))
     # Every video whose counts change, in id order, before any changes (_counts_hold): count by count
     # (remixes, likes, comments, views), a block taking likes and comments off the same videos in
