@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.contrib.auth import password_validation
+from django.core.validators import RegexValidator
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -10,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import presenters, selectors, services
+from accounts.models import normalize_handle
 from accounts.presenters import (
     REGISTER_OUTPUT,
     TOKEN_OUTPUT,
@@ -28,15 +31,47 @@ from core.serializers import JSONString, StrictSerializer, VideosQuery, no_body,
 # --- auth ------------------------------------------------------------------------------------------
 
 
+class HandleInput(JSONString):
+    """A handle being chosen, lower-cased as it is stored, then held to what a pattern and a length can
+    say of it (services.HandleFormat): the OpenAPI document states those from this field's validators.
+    The rest (reserved, protected names, look-alikes) is services.check_handle's."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_length=3, max_length=30, validators=[services.HandleFormat()], **kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        return normalize_handle(super().to_internal_value(data))
+
+    def run_validators(self, value: Any) -> None:
+        try:
+            super().run_validators(value)
+        except serializers.ValidationError as exc:  # a handle too long is also one of the wrong form: say it once
+            raise serializers.ValidationError(exc.detail[:1]) from exc  # type: ignore[index]
+
+
+def new_password(**kwargs: Any) -> JSONString:
+    """A new password's field, held to the configured rules (AUTH_PASSWORD_VALIDATORS) that a length
+    or a pattern can say, with their messages: the OpenAPI document states those from it (minLength,
+    and a pattern: not only digits). The others (too common, too like the handle) are the service's."""
+    limits: dict[str, Any] = {}
+    patterns = []
+    for rule in password_validation.get_default_password_validators():
+        if isinstance(rule, password_validation.MinimumLengthValidator):
+            limits = {"min_length": rule.min_length, "error_messages": {"min_length": rule.get_error_message()}}
+        elif isinstance(rule, password_validation.NumericPasswordValidator):
+            patterns.append(RegexValidator(r"[^0-9]", rule.get_error_message()))
+    return JSONString(max_length=128, trim_whitespace=False, write_only=True, validators=patterns, **limits, **kwargs)
+
+
 class RegisterApi(APIView):
     permission_classes = [AllowAny]
     throttle_scope = "register"
 
     class RegisterInput(StrictSerializer):
-        handle = JSONString(max_length=64)
-        password = JSONString(max_length=128, trim_whitespace=False, write_only=True)
+        handle = HandleInput()
+        password = new_password()
         display_name = JSONString(max_length=50, required=False, allow_blank=True)
-        birthdate = serializers.DateField(required=False, allow_null=True)
+        birthdate = serializers.DateField(required=False, allow_null=True, validators=[services.BIRTHDATE_YEAR])
 
     @extend_schema(
         operation_id="auth_register",
@@ -87,8 +122,8 @@ class TokenApi(APIView):
 class MeApi(APIView):
     class MeUpdateInput(StrictSerializer):
         display_name = JSONString(max_length=50, required=False, allow_blank=True)
-        birthdate = serializers.DateField(required=False)
-        password = JSONString(max_length=128, required=False, trim_whitespace=False, write_only=True)
+        birthdate = serializers.DateField(required=False, validators=[services.BIRTHDATE_YEAR])
+        password = new_password(required=False)
         current_password = JSONString(max_length=128, required=False, trim_whitespace=False, write_only=True)
 
     def get_throttles(self) -> list[Any]:

@@ -11,13 +11,13 @@ from typing import Any
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.conf import conf
 from accounts.models import (
-    HANDLE_PATTERN,
     AuthToken,
     Block,
     Follow,
@@ -51,16 +51,30 @@ class InvalidCredentials(ApplicationError):
     default_detail = "That handle and password do not match."
 
 
+class HandleFormat(RegexValidator):
+    """What a pattern can say of a handle being chosen: 3–30 of a-z 0-9 _ . in either case (it is
+    stored lower-cased), not ending in a dot. "@sam." at the end of a sentence reads as @sam: a handle
+    ending in a dot is one that people mean to mention and do not. moderation.consent still resolves
+    the ones taken before ("@sam." is `sam.` where that account exists), so that no such person goes
+    unasked for consent. A RegexValidator, so that the API's field that carries it states the pattern
+    in the OpenAPI document (drf-spectacular reads it); the message says which rule failed."""
+
+    regex = r"^[A-Za-z0-9_.]{2,29}[A-Za-z0-9_]\Z"
+    message = "Use 3–30 characters: letters, digits, _ and ."
+
+    def __call__(self, value: Any) -> None:
+        if re.fullmatch(r"[A-Za-z0-9_.]{3,30}", str(value)) and str(value).endswith("."):
+            raise DjangoValidationError("A handle cannot end with a dot.", code=self.code)
+        super().__call__(value)
+
+
 def check_handle(handle: str) -> str:
     """The normalised handle, or InvalidInput naming what is wrong with it."""
     value = normalize_handle(handle)
-    if not re.fullmatch(HANDLE_PATTERN, value):
-        raise InvalidInput({"handle": ["Use 3–30 characters: letters, digits, _ and ."]})
-    if value.endswith("."):
-        # "@sam." at the end of a sentence reads as @sam: a handle ending in a dot is one that people
-        # mean to mention and do not. moderation.consent still resolves the ones taken before ("@sam."
-        # is `sam.` where that account exists), so that no such person goes unasked for consent.
-        raise InvalidInput({"handle": ["A handle cannot end with a dot."]})
+    try:
+        HandleFormat()(value)
+    except DjangoValidationError as exc:
+        raise InvalidInput({"handle": exc.messages}) from exc
     if value in conf().reserved_handles:
         raise InvalidInput({"handle": ["This handle is reserved."]})
     handle_choosing.send(sender=User, handle=value)
@@ -98,10 +112,16 @@ def check_display_name(display_name: str) -> str:
     return value
 
 
+# What a pattern over the ISO date can say of a real birthdate (1900 or later), for the API's field
+# that states it in the OpenAPI document; check_birthdate's other rules move with the day.
+REAL_BIRTHDATE = "Enter your real date of birth."
+BIRTHDATE_YEAR = RegexValidator(r"^(19|[2-9]\d)\d\d-", REAL_BIRTHDATE)
+
+
 def check_birthdate(birthdate: dt.date) -> dt.date:
     today = timezone.localdate()
     if birthdate > today or birthdate.year < 1900:
-        raise InvalidInput({"birthdate": ["Enter your real date of birth."]})
+        raise InvalidInput({"birthdate": [REAL_BIRTHDATE]})
     minimum = conf().minimum_age
     if age_on(birthdate, today) < minimum:
         raise InvalidInput({"birthdate": [f"You must be at least {minimum} to join."]})

@@ -11,6 +11,7 @@ A bounded, derandomized run (a few examples per operation) so the file stays fas
 
 import itertools
 import json
+import re
 
 import pytest
 import schemathesis
@@ -20,6 +21,7 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
+from rest_framework.test import APIClient
 from schemathesis.config import SchemathesisConfig
 
 from accounts import services
@@ -82,3 +84,72 @@ def test_left_out_operations_exist_and_document_their_errors():
         responses = schema.raw_schema["paths"][path][method.lower()]["responses"]
         for code in ("400", "401", "413", "415", "429"):
             assert responses[code]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
+
+
+def _request_body(path: str, method: str = "post") -> dict:
+    ref = _document["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    return _document["components"]["schemas"][ref.rsplit("/", 1)[1]]["properties"]
+
+
+# Handles around every edge of the rule (API.md: 3–30 of a-z 0-9 _ ., either case, not ending in a dot).
+HANDLES = ["abc", "a" * 30, "Sam.Smith_2", "ab", "a" * 31, "sam.", "no spaces", "émile", "sam-smith"]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_generous_limits")
+@pytest.mark.parametrize("handle", HANDLES)
+def test_registration_refuses_the_handles_the_schema_refuses(handle):
+    """Clients build their sign-up form from the document: a handle its pattern and lengths allow is
+    registered, and one they refuse is a 400 naming the handle."""
+    schema_handle = _request_body("/api/v1/auth/register")["handle"]
+    assert (schema_handle["minLength"], schema_handle["maxLength"]) == (3, 30)
+    allowed = bool(re.search(schema_handle["pattern"], handle)) and 3 <= len(handle) <= 30
+    response = APIClient().post("/api/v1/auth/register", {"handle": handle, "password": PASSWORD}, format="json")
+    assert response.status_code == (201 if allowed else 400), response.json()
+    if not allowed:
+        assert response.json()["error"] == "invalid" and list(response.json()["fields"]) == ["handle"]
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_generous_limits")
+@pytest.mark.parametrize(
+    ("password", "refusal"),
+    [
+        ("eight-ch", None),
+        ("short-7", "This password is too short. It must contain at least 8 characters."),
+        ("83920571", "This password is entirely numeric."),
+    ],
+)
+def test_registration_refuses_the_passwords_the_schema_refuses(password, refusal):
+    """The shortest password and the all-digits one, which the sign-up form and a new password in the
+    profile refuse before sending: the schema's length and pattern are the server's rules."""
+    for path, method in (("/api/v1/auth/register", "post"), ("/api/v1/me", "patch")):
+        schema_password = _request_body(path, method)["password"]
+        allowed = len(password) >= schema_password["minLength"] and bool(
+            re.search(schema_password["pattern"], password)
+        )
+        assert allowed == (refusal is None), path
+    response = APIClient().post("/api/v1/auth/register", {"handle": "newcomer", "password": password}, format="json")
+    if refusal is None:
+        assert response.status_code == 201, response.json()
+    else:
+        assert response.status_code == 400
+        assert response.json()["fields"] == {"password": [refusal]}
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("_generous_limits")
+@pytest.mark.parametrize("birthdate", ["1990-05-17", "1900-01-01", "1899-12-31", "0495-01-21"])
+def test_registration_refuses_the_birthdates_the_schema_refuses(birthdate):
+    """A birthdate before 1900 is refused by the schema as by the server (the rules that move with the
+    day, not in the future and the minimum age, are the server's alone)."""
+    for path, method in (("/api/v1/auth/register", "post"), ("/api/v1/me", "patch")):
+        schema_birthdate = _request_body(path, method)["birthdate"]
+        assert bool(re.search(schema_birthdate["pattern"], birthdate)) == (birthdate >= "1900"), path
+    body = {"handle": "newcomer", "password": PASSWORD, "birthdate": birthdate}
+    response = APIClient().post("/api/v1/auth/register", body, format="json")
+    if birthdate >= "1900":
+        assert response.status_code == 201, response.json()
+    else:
+        assert response.status_code == 400
+        assert response.json()["fields"] == {"birthdate": ["Enter your real date of birth."]}
