@@ -6,16 +6,25 @@ Nothing to undo."""
 
 from collections import Counter
 
+from django.conf import settings
 from django.db import migrations
 from django.db.models import F, FloatField, Q, Value
 from django.db.models.functions import Cast, Greatest, Ln
+
+_WEIGHTS = {"like": 1.0, "completed_view": 2.0, "comment": 3.0, "remix": 4.0}  # feed.conf's defaults
+
+
+def engagement(*, likes, completed_views, comments, remixes):  # type: ignore[no-untyped-def]
+    """feed.services.engagement as it stood on 2026-12-06 (a migration reads none of the app's code):
+    the counts weighted by the deployment's CASTFEED_FEED_WEIGHT_* (feed.conf, checked at start-up)."""
+    overrides = {str(key).lower(): value for key, value in (getattr(settings, "CASTFEED_FEED", None) or {}).items()}
+    w = {name: float(overrides.get(f"weight_{name}", default)) for name, default in _WEIGHTS.items()}
+    return likes * w["like"] + completed_views * w["completed_view"] + comments * w["comment"] + remixes * w["remix"]
 
 
 def _ranked(Video, VideoPerson, video_ids, *, likes=0, comments=0):  # noqa: N803
     """Take `likes` and `comments` off these videos' counts, and their rank recomputed as
     feed.services._bump does (the app's own weights), copied onto their person rows."""
-    from feed.services import engagement
-
     new = {
         "like_count": Greatest(F("like_count") - likes, Value(0)),
         "comment_count": Greatest(F("comment_count") - comments, Value(0)),

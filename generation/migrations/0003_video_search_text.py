@@ -2,12 +2,19 @@
 from then on): copy each job's canonical prompt onto its video, without its @handles as feed stores
 it (feed.services.prompt_words: this may run after feed 0014 took them out), so search finds them too."""
 
+import re
+
 from django.db import migrations
+
+_HANDLES = re.compile(r"@[A-Za-z0-9_.]+")
+
+
+def prompt_words(prompt):  # type: ignore[no-untyped-def]
+    """feed.services.prompt_words as it stood on 2026-12-06 (a migration reads none of the app's code)."""
+    return " ".join(_HANDLES.sub(" ", prompt).split())
 
 
 def copy_prompts(apps, schema_editor):  # type: ignore[no-untyped-def]
-    from feed.services import prompt_words
-
     Job = apps.get_model("generation", "GenerationJob")
     Video = apps.get_model("feed", "Video")
     jobs = Job.objects.filter(video__isnull=False, video__search_text="").values_list("video_id", "prompt")

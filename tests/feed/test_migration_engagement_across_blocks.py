@@ -16,11 +16,15 @@ pytestmark = pytest.mark.django_db
 migration = importlib.import_module("feed.migrations.0012_engagement_across_blocks")
 
 
+@pytest.mark.parametrize("weights", [{}, {"WEIGHT_LIKE": "5", "WEIGHT_COMMENT": "0.5"}])
 def test_likes_and_comments_across_a_block_made_before_go_and_counts_and_ranks_drop(
-    api, me, other, make_user, make_video
+    api, me, other, make_user, make_video, settings, weights
 ):
+    """The rank by the deployment's weights (CASTFEED_FEED_WEIGHT_*), as the app ranks."""
+    settings.CASTFEED_FEED = {**settings.CASTFEED_FEED, **weights}
     third = make_user("third")
     mine, theirs = make_video(me, people=(third,)), make_video(other)
+    Video.objects.filter(pk=mine.pk).update(completed_view_count=3, remix_count=2)  # ranked with the likes
     for fan, video in ((other, mine), (third, mine), (me, theirs), (third, theirs)):
         services.like_create(user=fan, video=video)
     for said, video in ((other, mine), (other, mine), (third, mine), (me, theirs)):
