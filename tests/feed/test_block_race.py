@@ -7,7 +7,6 @@ committed data (SQLite with IMMEDIATE transactions by default; PostgreSQL when D
 from __future__ import annotations
 
 import itertools
-import threading
 from typing import Any
 
 import pytest
@@ -15,7 +14,7 @@ import pytest
 from feed import selectors
 from feed import services as feed_services
 from feed.models import Comment, Like, Video
-from tests.generation.test_publish_race import _second_while_first_pauses, in_thread
+from tests.races import in_thread, pause_in, second_while_first_pauses
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -53,37 +52,20 @@ def test_a_like_or_comment_checked_before_a_block_and_written_after_it_is_refuse
     block's cleanup had already passed by."""
     fan, author = make_user("the.fan"), make_user("the.author")
     video = make_video(author)
-    checked, blocked = threading.Event(), threading.Event()
-    real = selectors.video_visible_to
-
-    def slow_visible_to(*args: Any, **kwargs: Any) -> Any:
-        found = real(*args, **kwargs)
-        if threading.current_thread().name == "write":
-            checked.set()
-            # Until the block has committed (it waits for nothing of this request's: the check runs
-            # before the write's transaction); a fixed pause let a slow block commit after the write.
-            blocked.wait(timeout=30)
-        return found
-
-    monkeypatch.setattr(selectors, "video_visible_to", slow_visible_to)
+    # The write pauses once it has found the video visible, until the block has committed (it waits
+    # for nothing of this request's: the check runs before the write's transaction); a fixed pause let
+    # a slow block commit after the write.
+    pause = pause_in(monkeypatch, selectors, "video_visible_to", after=True, thread="write")
     answers: dict[str, int] = {}
-    errors: list[Any] = []
     fan_client = client_of(fan)
-    writing = in_thread(
-        lambda: answers.update(write=WRITES[write](fan_client, video.pk).status_code), name="write", errors=errors
-    )
-    assert checked.wait(timeout=30)
     block = _block(blocker == "author-blocks", fan, author, client_of)
-
-    def block_then_go_on() -> None:
-        try:
-            answers.update(block=block().status_code)
-        finally:
-            blocked.set()
-
-    blocking = in_thread(block_then_go_on, name="block", errors=errors)
-    blocking.join(timeout=60)
-    writing.join(timeout=60)
+    errors = second_while_first_pauses(
+        lambda: answers.update(write=WRITES[write](fan_client, video.pk).status_code),
+        lambda: answers.update(block=block().status_code),
+        pause,
+        names=("write", "block"),
+        wait=30,
+    )
 
     _nothing_across_the_block(video, answers, errors)
 
@@ -99,23 +81,14 @@ def test_a_like_or_comment_made_while_a_block_commits_waits_for_it(
     read no block, wrote, and committed first, and the block's cleanup had not seen it."""
     fan, author = make_user("the.fan"), make_user("the.author")
     video = make_video(author)
-    paused, go_on = threading.Event(), threading.Event()
-    end = feed_services.engagement_end_for_block
-
-    def end_then_pause(**kwargs: Any) -> None:
-        end(**kwargs)
-        paused.set()
-        go_on.wait(timeout=30)
-
-    monkeypatch.setattr(feed_services, "engagement_end_for_block", end_then_pause)
+    pause = pause_in(monkeypatch, feed_services, "engagement_end_for_block", after=True)
     answers: dict[str, int] = {}
     block = _block(blocker == "author-blocks", fan, author, client_of)
     fan_client = client_of(fan)
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: answers.update(block=block().status_code),
         lambda: answers.update(write=WRITES[write](fan_client, video.pk).status_code),
-        paused,
-        go_on,
+        pause,
         names=("block", "write"),
     )
 
@@ -186,22 +159,15 @@ def test_a_comment_deleted_from_a_video_that_a_block_deletes_with_videos_delete_
     feed_services.like_create(user=me, video=video)
     comment = feed_services.comment_create(author=fan, video=video, text="nice")
 
-    paused, go_on = threading.Event(), threading.Event()
-    bump = feed_services._bump
-
-    def bump_then_pause(video_ids: Any, **deltas: Any) -> None:  # my like taken off the count
-        bump(video_ids, **deltas)
-        if threading.current_thread().name == "block" and video_ids and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-
-    monkeypatch.setattr(feed_services, "_bump", bump_then_pause)
+    # once my like is taken off the count
+    pause = pause_in(
+        monkeypatch, feed_services, "_bump", after=True, thread="block", when=lambda video_ids, **deltas: video_ids
+    )
     answers: dict[str, Any] = {}
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: answers.update(block=client_of(me).put(f"/api/v1/users/{author.handle}/block?videos=delete")),
         lambda: answers.update(delete=client_of(fan).delete(f"/api/v1/comments/{comment.pk}")),
-        paused,
-        go_on,
+        pause,
         names=("block", "delete"),
     )
 

@@ -16,17 +16,15 @@ account_erase now ends the follows first). Each in its own thread and database c
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
 
 from accounts import services as accounts
 from accounts.models import Block, Follow, FollowerCount, User
-from accounts.signals import account_erasing
 from feed import services as feed_services
 from feed.models import Comment, Like, Video
-from tests.generation.test_publish_race import _second_while_first_pauses
+from tests.races import pause_in, second_while_first_pauses, while_erasing_paused_at_the_end
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -46,24 +44,20 @@ def test_a_block_while_a_third_person_who_engaged_with_the_same_videos_erases_th
     feed_services.like_create(user=goes, video=first)
     feed_services.comment_create(author=goes, video=second, text="nice")
 
-    held, go_on = threading.Event(), threading.Event()
-    bump, changed = feed_services._bump, []
+    changed: list[Any] = []
 
-    def pause_at_the_second_count(video_ids: Any, **deltas: Any) -> None:  # one video's count changed
-        if threading.current_thread().name == paused and video_ids:
+    def the_second_count(video_ids: Any, **deltas: Any) -> bool:  # one video's count changed
+        if video_ids:
             changed.append(video_ids)
-            if len(changed) == 2:
-                held.set()
-                go_on.wait(timeout=30)
-        bump(video_ids, **deltas)
+        return bool(video_ids) and len(changed) == 2
 
-    monkeypatch.setattr(feed_services, "_bump", pause_at_the_second_count)
+    pause = pause_in(monkeypatch, feed_services, "_bump", thread=paused, when=the_second_count)
     answers: dict[str, Any] = {}
     block = lambda: answers.update(block=client_of(author).put(f"/api/v1/users/{troll.handle}/block"))  # noqa: E731
     erase = lambda: accounts.account_erase(user=User.objects.get(pk=fan.pk))  # noqa: E731
     works = {"block": block, "erase": erase}
     other = "erase" if paused == "block" else "block"
-    errors = _second_while_first_pauses(works[paused], works[other], held, go_on, names=(paused, other))
+    errors = second_while_first_pauses(works[paused], works[other], pause, names=(paused, other))
 
     assert errors == []
     assert answers["block"].status_code == 204, answers["block"].content[:300]
@@ -88,22 +82,13 @@ def test_a_block_while_someone_shown_in_the_blockers_video_erases_their_account_
     feed_services.comment_create(author=troll, video=video, text="meh")
     feed_services.like_create(user=shown, video=video)
 
-    ended, go_on = threading.Event(), threading.Event()
-    end = feed_services.engagement_end_for_block
-
-    def end_then_pause(**kwargs: Any) -> None:  # the counts changed, not yet committed
-        end(**kwargs)
-        if threading.current_thread().name == "block":
-            ended.set()
-            go_on.wait(timeout=30)
-
-    monkeypatch.setattr(feed_services, "engagement_end_for_block", end_then_pause)
+    # once the counts are changed, not yet committed
+    pause = pause_in(monkeypatch, feed_services, "engagement_end_for_block", after=True, thread="block")
     answers: dict[str, Any] = {}
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: answers.update(block=client_of(author).put(f"/api/v1/users/{troll.handle}/block")),
         lambda: accounts.account_erase(user=User.objects.get(pk=shown.pk)),
-        ended,
-        go_on,
+        pause,
         names=("block", "erase"),
     )
 
@@ -133,25 +118,13 @@ def test_a_block_while_a_third_person_who_follows_one_of_the_two_erases_their_ac
         feed_services.like_create(user=author, video=video)  # the block changes both counts
     feed_services.like_create(user=fan, video=first)  # the erasure changes the first's
 
-    paused, go_on = threading.Event(), threading.Event()
-
-    def pause(sender: Any, **kwargs: Any) -> None:  # the fan's like taken off: the first video's row held
-        if threading.current_thread().name == "erase":
-            paused.set()
-            go_on.wait(timeout=30)
-
-    account_erasing.connect(pause, dispatch_uid="test.erasing_paused", weak=False)  # the last receiver
     answers: dict[str, Any] = {}
-    try:
-        errors = _second_while_first_pauses(
-            lambda: accounts.account_erase(user=User.objects.get(pk=fan.pk)),
-            lambda: answers.update(block=client_of(author).put(f"/api/v1/users/{troll.handle}/block?videos={videos}")),
-            paused,
-            go_on,
-            names=("erase", "block"),
-        )
-    finally:
-        account_erasing.disconnect(dispatch_uid="test.erasing_paused")
+    # the fan's like taken off: the first video's row held
+    errors = while_erasing_paused_at_the_end(
+        fan,
+        lambda: answers.update(block=client_of(author).put(f"/api/v1/users/{troll.handle}/block?videos={videos}")),
+        names=("erase", "block"),
+    )
 
     assert errors == []
     assert answers["block"].status_code == 204, answers["block"].content[:300]

@@ -7,14 +7,13 @@ database connection, against committed data (PostgreSQL: SQLite lets one writer 
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
 
 from feed import services as feed_services
 from feed.models import Comment, Like, Video, View
-from tests.generation.test_publish_race import in_thread
+from tests.races import pause_in, second_while_first_pauses
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -30,24 +29,7 @@ def test_a_like_or_a_play_while_a_comment_on_the_video_is_being_deleted_is_answe
     comment = feed_services.comment_create(author=make_user("commenter"), video=video, text="nice")
 
     # The deletion pauses once it holds the comment, before it changes the video's count.
-    paused, go_on = threading.Event(), threading.Event()
-    bump = feed_services._bump
-
-    def pause_before_the_count(video_ids: Any, **deltas: Any) -> None:
-        if threading.current_thread().name == "delete" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-        bump(video_ids, **deltas)
-
-    monkeypatch.setattr(feed_services, "_bump", pause_before_the_count)
-    answers: dict[str, Any] = {}
-    errors: list[Any] = []
-    deleting = in_thread(
-        lambda: answers.update(delete=client_of(maker).delete(f"/api/v1/comments/{comment.pk}")),
-        name="delete",
-        errors=errors,
-    )
-    assert paused.wait(timeout=60)
+    pause = pause_in(monkeypatch, feed_services, "_bump", thread="delete")
     api = client_of(fan)
     send = {
         "like": lambda: api.put(f"/api/v1/videos/{video.pk}/like"),
@@ -55,16 +37,17 @@ def test_a_like_or_a_play_while_a_comment_on_the_video_is_being_deleted_is_answe
             f"/api/v1/videos/{video.pk}/views", {"watched_ms": 400, "completed": True}, format="json"
         ),
     }[fan_does]
-    fan_thread = in_thread(lambda: answers.update(fan=send()), name=fan_does, errors=errors)
-    fan_thread.join(timeout=WAIT_S)
-    answered_while_the_deletion_held_its_comment = not fan_thread.is_alive()
-    go_on.set()
-    fan_thread.join(timeout=60)
-    deleting.join(timeout=60)
-    assert not fan_thread.is_alive() and not deleting.is_alive()
+    answers: dict[str, Any] = {}
+    errors = second_while_first_pauses(
+        lambda: answers.update(delete=client_of(maker).delete(f"/api/v1/comments/{comment.pk}")),
+        lambda: answers.update(fan=send(), while_the_deletion_held_its_comment=not pause.go_on.is_set()),
+        pause,
+        names=("delete", fan_does),
+        wait=WAIT_S,
+    )
 
     assert errors == []
-    assert answered_while_the_deletion_held_its_comment
+    assert answers["while_the_deletion_held_its_comment"]
     assert answers["fan"].status_code == 204, answers["fan"].content[:300]
     assert answers["delete"].status_code == 204, answers["delete"].content[:300]
     video = Video.objects.get(pk=video.pk)

@@ -1,13 +1,14 @@
 """Likes, comments, views and reports: idempotent where they should be, never double-counted."""
 
 import threading
+from typing import Any
 
 import pytest
-from django.db import connection
 
 from accounts import services as accounts_services
 from feed import services
 from feed.models import Comment, Like, Report, Video, View
+from tests.races import Pause, in_thread, second_while_first_pauses
 
 pytestmark = pytest.mark.django_db
 
@@ -88,21 +89,14 @@ def test_concurrent_likes_are_never_lost(make_user, make_video):
     video = make_video(author)
     fans = [make_user(f"fan{i}") for i in range(16)]
     barrier = threading.Barrier(len(fans))
-    failures = []
+    failures: list[Any] = []
 
     def like(user):
-        try:
-            barrier.wait()
-            services.like_create(user=user, video=video)
-            services.like_create(user=user, video=video)  # and a double tap
-        except Exception as exc:
-            failures.append(exc)
-        finally:
-            connection.close()
+        barrier.wait()
+        services.like_create(user=user, video=video)
+        services.like_create(user=user, video=video)  # and a double tap
 
-    threads = [threading.Thread(target=like, args=(fan,)) for fan in fans]
-    for t in threads:
-        t.start()
+    threads = [in_thread(lambda fan=fan: like(fan), errors=failures) for fan in fans]
     for t in threads:
         t.join()
     assert failures == []
@@ -122,38 +116,21 @@ def test_an_unlike_while_the_author_blocks_the_fan_counts_the_like_off_once(make
     video = make_video(author)
     services.like_create(user=fan, video=video)
     services.like_create(user=make_user("other_fan"), video=video)
-    unliked, go_on = threading.Event(), threading.Event()
-    failures = []
+    unliked = Pause()
 
     def unlike():
-        try:
-            with transaction.atomic():
-                services.like_delete(user=fan, video=video)
-                unliked.set()
-                go_on.wait(timeout=30)
-        except Exception as exc:
-            failures.append(exc)
-        finally:
-            connection.close()
+        with transaction.atomic():
+            services.like_delete(user=fan, video=video)
+            unliked()
 
-    def block():
-        try:
-            accounts_services.block_create(blocker=author, blocked=fan)
-        except Exception as exc:
-            failures.append(exc)
-        finally:
-            connection.close()
-
-    first = threading.Thread(target=unlike)
-    first.start()
-    assert unliked.wait(timeout=30)
-    second = threading.Thread(target=block)
-    second.start()
-    second.join(timeout=2)  # it reaches the like the unlike holds
-    go_on.set()
-    for t in (first, second):
-        t.join(timeout=30)
-        assert not t.is_alive()
+    # the block reaches the like the unlike holds
+    failures = second_while_first_pauses(
+        unlike,
+        lambda: accounts_services.block_create(blocker=author, blocked=fan),
+        unliked,
+        names=("unlike", "block"),
+        wait=2,
+    )
     assert failures == []
     video.refresh_from_db()
     assert video.like_count == 1 == Like.objects.filter(video=video).count()

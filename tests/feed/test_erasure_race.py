@@ -4,7 +4,6 @@ connection, against committed data (PostgreSQL when DATABASE_URL says so)."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from accounts import services as accounts
 from accounts.models import User
 from feed import services as feed_services
 from feed.models import Comment, Like, Video, View
-from tests.generation.test_publish_race import _second_while_first_pauses
+from tests.races import pause_in, pause_on, second_while_first_pauses
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,21 +36,12 @@ def test_commenting_on_or_liking_a_video_i_watched_while_i_erase_my_account_is_n
     video = make_video(make_user("the.author"))
     feed_services.view_record(viewer=me, video=video, watched_ms=1000, completed=True)
 
-    paused, go_on = threading.Event(), threading.Event()
-    bump = feed_services._bump
-
-    def bump_then_pause(*args: Any, **kwargs: Any) -> None:  # the video held, the comment or like stored
-        bump(*args, **kwargs)
-        if threading.current_thread().name == action and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-
-    monkeypatch.setattr(feed_services, "_bump", bump_then_pause)
-    errors = _second_while_first_pauses(
+    # once the video is held, the comment or like stored
+    pause = pause_in(monkeypatch, feed_services, "_bump", after=True, thread=action)
+    errors = second_while_first_pauses(
         lambda: ACTIONS[action](User.objects.get(pk=me.pk), video),
         lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)),
-        paused,
-        go_on,
+        pause,
         names=(action, "erase"),
     )
 
@@ -74,26 +64,17 @@ def test_playing_a_video_while_i_erase_my_account_on_another_device_is_a_404_and
     feed_services.like_create(user=me, video=video)
     other_device = client_of(me)
 
-    paused, go_on = threading.Event(), threading.Event()
-    bump = feed_services._bump
-
-    def pause_then_bump(video_ids: Any, **deltas: Any) -> None:  # my account row held, the video not yet
-        if threading.current_thread().name == "erase" and video_ids and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-        bump(video_ids, **deltas)
-
-    monkeypatch.setattr(feed_services, "_bump", pause_then_bump)
+    # my account row held, the video not yet
+    pause = pause_in(monkeypatch, feed_services, "_bump", thread="erase", when=lambda video_ids, **deltas: video_ids)
     answers: dict[str, Any] = {}
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)),
         lambda: answers.update(
             play=other_device.post(
                 f"/api/v1/videos/{video.pk}/views", {"watched_ms": 500, "completed": False}, format="json"
             )
         ),
-        paused,
-        go_on,
+        pause,
         names=("erase", "play"),
     )
 
@@ -117,29 +98,19 @@ def test_someone_playing_my_video_while_my_account_is_erased_is_a_404_and_the_er
     feed_services.view_record(viewer=make_user("earlier.fan"), video=video, watched_ms=1000, completed=True)
     fans_device = client_of(fan)
 
-    paused, go_on = threading.Event(), threading.Event()
-
-    def pause(sender: Any, **kwargs: Any) -> None:  # the video's plays deleted, its row not yet
-        if threading.current_thread().name == "erase" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-
-    post_delete.connect(pause, sender=View, weak=False, dispatch_uid="test.pause_erasure")
     answers: dict[str, Any] = {}
-    try:
-        errors = _second_while_first_pauses(
+    # once the video's plays are deleted, its row not yet
+    with pause_on(post_delete, sender=View, thread="erase") as pause:
+        errors = second_while_first_pauses(
             lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)),
             lambda: answers.update(
                 play=fans_device.post(
                     f"/api/v1/videos/{video.pk}/views", {"watched_ms": 500, "completed": True}, format="json"
                 )
             ),
-            paused,
-            go_on,
+            pause,
             names=("erase", "play"),
         )
-    finally:
-        post_delete.disconnect(sender=View, dispatch_uid="test.pause_erasure")
 
     assert errors == []
     assert answers["play"].status_code == 404, answers["play"].content
@@ -162,21 +133,12 @@ def test_two_people_erasing_their_accounts_one_of_whom_commented_on_the_others_v
     feed_services.comment_create(author=him, video=second, text="earlier")
     feed_services.comment_create(author=him, video=first, text="later")
 
-    paused, go_on = threading.Event(), threading.Event()
-    hold = feed_services._engagement_hold
-
-    def hold_then_pause(*args: Any, **kwargs: Any) -> None:  # her first video's held (or all of them)
-        hold(*args, **kwargs)
-        if threading.current_thread().name == "her" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-
-    monkeypatch.setattr(feed_services, "_engagement_hold", hold_then_pause)
-    errors = _second_while_first_pauses(
+    # once her first video's likes and comments are held (or all of them)
+    pause = pause_in(monkeypatch, feed_services, "_engagement_hold", after=True, thread="her")
+    errors = second_while_first_pauses(
         lambda: accounts.account_erase(user=User.objects.get(pk=her.pk)),
         lambda: accounts.account_erase(user=User.objects.get(pk=him.pk)),
-        paused,
-        go_on,
+        pause,
         names=("her", "him"),
     )
 

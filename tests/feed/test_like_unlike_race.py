@@ -7,14 +7,13 @@ database connection, against committed data (PostgreSQL: SQLite lets one writer 
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
 
 from feed import services as feed_services
 from feed.models import Like, Video
-from tests.generation.test_publish_race import _second_while_first_pauses
+from tests.races import pause_in, second_while_first_pauses
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -25,22 +24,13 @@ def test_a_like_sent_while_the_same_like_is_being_taken_back_is_answered_and_cou
     maker, fan = make_user("maker"), make_user("fan")
     video = make_video(maker)
     feed_services.like_create(user=fan, video=video)
-    paused, go_on = threading.Event(), threading.Event()
-    bump = feed_services._bump
-
-    def pause_before_the_unlikes_count(video_ids: Any, **deltas: Any) -> None:
-        if threading.current_thread().name == "unlike" and not paused.is_set():
-            paused.set()  # the like deleted, not yet taken off the count
-            go_on.wait(timeout=30)
-        bump(video_ids, **deltas)
-
-    monkeypatch.setattr(feed_services, "_bump", pause_before_the_unlikes_count)
+    # The unlike pauses once its like is deleted, before it takes it off the count.
+    pause = pause_in(monkeypatch, feed_services, "_bump", thread="unlike")
     answers: dict[str, Any] = {}
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: answers.update(unlike=client_of(fan).delete(f"/api/v1/videos/{video.pk}/like")),
         lambda: answers.update(like=client_of(fan).put(f"/api/v1/videos/{video.pk}/like")),
-        paused,
-        go_on,
+        pause,
         names=("unlike", "like"),
     )
 

@@ -7,8 +7,6 @@ SQLite lets one writer at a time, so the report would wait for the deletion befo
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import pytest
@@ -16,7 +14,7 @@ from django.db import transaction
 
 from feed import services as feed
 from feed.models import Report, Video
-from tests.generation.test_publish_race import PAUSE_S, in_thread
+from tests.races import Pause, second_while_first_pauses
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -27,31 +25,24 @@ def test_a_report_of_a_video_its_author_deletes_meanwhile_is_a_404(
 ) -> None:
     maker, ria = make_user("maker"), make_user("ria")
     video = make_video(maker, publish=published, people=(ria,))  # a draft: reported by a person in it
-    deleted, go_on = threading.Event(), threading.Event()
+    pause = Pause()
 
     def maker_deletes_it() -> None:
         with transaction.atomic():
             feed.video_delete(video=video, by=maker)
-            deleted.set()
-            assert go_on.wait(timeout=30)
+            pause()  # deleted, not committed
 
-    errors: list[Any] = []
     answers: dict[str, Any] = {}
-    delete_thread = in_thread(maker_deletes_it, name="delete", errors=errors)
-    assert deleted.wait(timeout=30), errors
-    report_thread = in_thread(
+    # the report reads the video, and waits for the deletion or writes its row
+    errors = second_while_first_pauses(
+        maker_deletes_it,
         lambda: answers.update(
             report=client_of(ria).post(f"/api/v1/videos/{video.pk}/report", {"reason": "spam"}, format="json")
         ),
-        name="report",
-        errors=errors,
+        pause,
+        names=("delete", "report"),
     )
-    time.sleep(PAUSE_S)  # the report reads the video, and waits for the deletion or writes its row
-    go_on.set()
-    delete_thread.join(timeout=30)
-    report_thread.join(timeout=30)
 
-    assert not delete_thread.is_alive() and not report_thread.is_alive()
     assert errors == []
     assert answers["report"].status_code == 404, answers["report"].content
     assert not Video.objects.filter(pk=video.pk).exists()

@@ -7,7 +7,6 @@ connection, against committed data (PostgreSQL: SQLite lets one writer at a time
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -16,7 +15,7 @@ from accounts import services as accounts
 from accounts.models import User
 from feed import services as feed_services
 from feed.models import Comment, Like, Video
-from tests.generation.test_publish_race import _second_while_first_pauses
+from tests.races import pause_in, second_while_first_pauses
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -41,20 +40,14 @@ def test_a_video_deleted_while_someone_who_liked_it_erases_their_account_or_unli
     else:
         feed_services.comment_create(author=fan, video=video, text="nice")
 
-    paused, go_on = threading.Event(), threading.Event()
-    bump = feed_services._bump
-
-    def pause_at_bump(video_ids: Any, **deltas: Any) -> None:  # the fan's first change to a video's count
-        here = threading.current_thread().name == fan_does and video_ids and not paused.is_set()
-        if here and pause == "before":
-            paused.set()
-            go_on.wait(timeout=30)
-        bump(video_ids, **deltas)
-        if here and pause == "after":
-            paused.set()
-            go_on.wait(timeout=30)
-
-    monkeypatch.setattr(feed_services, "_bump", pause_at_bump)
+    at_the_fans_first_count = pause_in(  # the fan's first change to a video's count
+        monkeypatch,
+        feed_services,
+        "_bump",
+        after=pause == "after",
+        thread=fan_does,
+        when=lambda video_ids, **_: video_ids,
+    )
     answers: dict[str, Any] = {}
     url = f"/api/v1/cameo/appearances/{video.pk}" if by == "person_in_it" else f"/api/v1/videos/{video.pk}"
     deleter = ria if by == "person_in_it" else maker
@@ -62,11 +55,10 @@ def test_a_video_deleted_while_someone_who_liked_it_erases_their_account_or_unli
         "erase": lambda: accounts.account_erase(user=User.objects.get(pk=fan.pk)),
         "unlike": lambda: feed_services.like_delete(user=User.objects.get(pk=fan.pk), video=video),
     }[fan_does]
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         fans_change,
         lambda: answers.update(delete=client_of(deleter).delete(url)),
-        paused,
-        go_on,
+        at_the_fans_first_count,
         names=(fan_does, "delete"),
     )
 
@@ -90,26 +82,19 @@ def test_my_comment_deleted_by_the_videos_author_while_i_erase_my_account_is_no_
     comment = feed_services.comment_create(author=fan, video=video, text="nice")
     feed_services.comment_create(author=make_user("another"), video=video, text="hello")
 
-    paused, go_on = threading.Event(), threading.Event()
-    bump = feed_services._bump
-
-    def pause_at_bump(video_ids: Any, **deltas: Any) -> None:
-        here = threading.current_thread().name == "erase" and video_ids and not paused.is_set()
-        if here and pause == "before":
-            paused.set()
-            go_on.wait(timeout=30)
-        bump(video_ids, **deltas)
-        if here and pause == "after":
-            paused.set()
-            go_on.wait(timeout=30)
-
-    monkeypatch.setattr(feed_services, "_bump", pause_at_bump)
+    at_the_first_count = pause_in(
+        monkeypatch,
+        feed_services,
+        "_bump",
+        after=pause == "after",
+        thread="erase",
+        when=lambda video_ids, **_: video_ids,
+    )
     answers: dict[str, Any] = {}
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: accounts.account_erase(user=User.objects.get(pk=fan.pk)),
         lambda: answers.update(delete=client_of(maker).delete(f"/api/v1/comments/{comment.pk}")),
-        paused,
-        go_on,
+        at_the_first_count,
         names=("erase", "delete"),
     )
 
