@@ -8,8 +8,6 @@ person is answered as usual. Each in its own thread and database connection, aga
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
 import pytest
@@ -21,7 +19,7 @@ from feed.models import Video
 from feed.signals import video_deleted
 from generation import services as generation
 from generation.models import GenerationJob
-from tests.generation.test_publish_race import PAUSE_S, in_thread
+from tests.races import PAUSE_S, Pause, pause_on, second_while_first_pauses
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -32,32 +30,17 @@ def test_a_video_of_me_deleted_while_its_author_erases_their_account_is_answered
 ) -> None:
     maker, ria = make_user("maker"), make_user("ria")
     video = make_video(maker, publish=published, people=(ria,))
-    deleted, go_on = threading.Event(), threading.Event()
-
-    def pause_ria(sender: Any, by_id: Any = None, **kwargs: Any) -> None:
-        if by_id == ria.pk:  # in her deletion's transaction, the video's row deleted
-            deleted.set()
-            assert go_on.wait(timeout=30)
-
-    video_deleted.connect(pause_ria, dispatch_uid="test.pause_ria")
-    try:
-        errors: list[Any] = []
-        answers: dict[str, Any] = {}
-        ria_thread = in_thread(
+    answers: dict[str, Any] = {}
+    # in her deletion's transaction, the video's row deleted
+    with pause_on(video_deleted, when=lambda sender, by_id=None, **kwargs: by_id == ria.pk) as pause:
+        # the erasure holds what it can, and waits for the video or its author
+        errors = second_while_first_pauses(
             lambda: answers.update(ria=client_of(ria).delete(f"/api/v1/cameo/appearances/{video.pk}")),
-            name="ria",
-            errors=errors,
+            lambda: accounts.account_erase(user=maker),
+            pause,
+            names=("ria", "erase"),
         )
-        assert deleted.wait(timeout=30), errors
-        erase_thread = in_thread(lambda: accounts.account_erase(user=maker), name="erase", errors=errors)
-        time.sleep(PAUSE_S)  # the erasure holds what it can, and waits for the video or its author
-        go_on.set()
-        ria_thread.join(timeout=30)
-        erase_thread.join(timeout=30)
-    finally:
-        video_deleted.disconnect(dispatch_uid="test.pause_ria")
 
-    assert not ria_thread.is_alive() and not erase_thread.is_alive()
     assert errors == []
     assert answers["ria"].status_code == 204, answers["ria"].content
     assert not Video.objects.filter(pk=video.pk).exists()
@@ -75,33 +58,26 @@ def test_a_video_of_me_deleted_while_its_author_works_on_another_job_is_answered
     video = make_video(maker, people=(ria,))
     monkeypatch.setattr(generation, "_enqueue", lambda job_id: None)  # queued, for no worker
     other, _ = generation.job_submit(author=maker, prompt="a cat juggling on a unicycle", duration_s=2)
-    held, go_on = threading.Event(), threading.Event()
+    pause = Pause()
 
     def hold_the_other_job() -> None:
         with transaction.atomic():
             list(GenerationJob.objects.select_for_update().filter(pk=other.pk).values_list("pk", flat=True))
-            held.set()
-            assert go_on.wait(timeout=30)
+            pause()
 
-    errors: list[Any] = []
     answers: dict[str, Any] = {}
-    holder = in_thread(hold_the_other_job, name="holder", errors=errors)
-    try:
-        assert held.wait(timeout=30), errors
-        ria_thread = in_thread(
-            lambda: answers.update(ria=client_of(ria).delete(f"/api/v1/cameo/appearances/{video.pk}")),
-            name="ria",
-            errors=errors,
-        )
-        ria_thread.join(timeout=4 * PAUSE_S)
-        answered_while_held = not ria_thread.is_alive()
-    finally:
-        go_on.set()
-        holder.join(timeout=30)
-    ria_thread.join(timeout=30)
+    errors = second_while_first_pauses(
+        hold_the_other_job,
+        lambda: answers.update(
+            ria=client_of(ria).delete(f"/api/v1/cameo/appearances/{video.pk}"), while_held=not pause.go_on.is_set()
+        ),
+        pause,
+        names=("holder", "ria"),
+        wait=4 * PAUSE_S,
+    )
 
     assert errors == []
-    assert answered_while_held
+    assert answers["while_held"]
     assert answers["ria"].status_code == 204, answers["ria"].content
     assert not Video.objects.filter(pk=video.pk).exists()
     assert GenerationJob.objects.filter(pk=other.pk, author=maker).exists()

@@ -22,7 +22,7 @@ from cameos.models import CameoGrant
 from feed import services as feed_services
 from feed.models import Comment, Like, Video
 from tests.enroll import approve
-from tests.generation.test_publish_race import _second_while_first_pauses
+from tests.races import Pause, pause_in, second_while_first_pauses
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -47,17 +47,13 @@ def test_every_video_of_me_deleted_while_someone_who_liked_two_of_them_erases_th
             feed_services.comment_create(author=fan, video=video, text="nice")
 
     # The deletion pauses once it has deleted the first video, before it deletes the second.
-    paused, go_on = threading.Event(), threading.Event()
-    deleted: list[int] = []
-    delete = feed_services.video_delete
+    pause, deleted, delete = Pause(thread="delete"), [], feed_services.video_delete
 
     def delete_then_pause(*, video: Any, by: Any = None) -> None:
         delete(video=video, by=by)
         if threading.current_thread().name == "delete":
             deleted.append(video.pk)
-            if not paused.is_set():
-                paused.set()
-                go_on.wait(timeout=30)
+        pause()
 
     monkeypatch.setattr(feed_services, "video_delete", delete_then_pause)
     answers: dict[str, Any] = {}
@@ -66,11 +62,10 @@ def test_every_video_of_me_deleted_while_someone_who_liked_two_of_them_erases_th
         "erasure": "/api/v1/me?appearances=delete",
         "revocation": f"/api/v1/cameo/grants/{grant.pk}?videos=delete",
     }[deletion]
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: answers.update(delete=client_of(me).delete(url)),
         lambda: accounts.account_erase(user=User.objects.get(pk=fan.pk)),
-        paused,
-        go_on,
+        pause,
         names=("delete", "erase"),
     )
 
@@ -99,22 +94,12 @@ def test_my_erasure_with_every_video_of_me_while_someone_who_liked_one_erases_th
     feed_services.like_create(user=fan, video=of_me)
 
     # My erasure pauses once it has deleted the video of me, before its feed part holds my likes.
-    paused, go_on = threading.Event(), threading.Event()
-    delete = feed_services.video_delete
-
-    def delete_then_pause(*, video: Any, by: Any = None) -> None:
-        delete(video=video, by=by)
-        if threading.current_thread().name == "me" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-
-    monkeypatch.setattr(feed_services, "video_delete", delete_then_pause)
+    pause = pause_in(monkeypatch, feed_services, "video_delete", after=True, thread="me")
     answers: dict[str, Any] = {}
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: answers.update(me=client_of(me).delete("/api/v1/me?appearances=delete")),
         lambda: answers.update(fan=client_of(fan).delete("/api/v1/me")),
-        paused,
-        go_on,
+        pause,
         names=("me", "fan"),
     )
 

@@ -11,7 +11,6 @@ own database connection, against committed data."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -22,13 +21,8 @@ from cameos.models import Cameo, CameoGrant
 from cameos.services import access
 from feed.models import Video
 from tests.enroll import approve
-from tests.generation.test_publish_race import (
-    PAUSE_S,
-    _second_while_first_pauses,
-    a_job_of,
-    erasing_paused_at_the_end,
-    in_thread,
-)
+from tests.generation.test_publish_race import a_job_of
+from tests.races import pause_in, second_while_first_pauses, while_erasing_paused_at_the_end
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -43,22 +37,12 @@ def test_deleting_my_cameo_and_its_videos_while_someone_i_approved_erases_their_
     a_job_of(video)
 
     # My deletion pauses once my cameo and its grants are deleted, before it holds the videos' jobs.
-    paused, go_on = threading.Event(), threading.Event()
-    forget = access.possible_matches_forget
-
-    def forget_then_pause(owner: Any, **kwargs: Any) -> None:
-        forget(owner, **kwargs)
-        if threading.current_thread().name == "delete" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-
-    monkeypatch.setattr(access, "possible_matches_forget", forget_then_pause)
+    pause = pause_in(monkeypatch, access, "possible_matches_forget", after=True, thread="delete")
     answer: list[Any] = []
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: answer.append(client_of(me).delete("/api/v1/cameo?appearances=delete")),
         lambda: accounts.account_erase(user=User.objects.get(pk=maker.pk)),
-        paused,
-        go_on,
+        pause,
         names=("delete", "erase"),
     )
 
@@ -76,16 +60,10 @@ def test_two_people_who_approved_each_other_erasing_their_accounts_at_once_are_b
     activate_cameo(other)
     approve(me, other)
     approve(other, me)
-    errors: list[Any] = []
-    erasing, go_on = erasing_paused_at_the_end(me, errors)  # my cameo and its grants deleted, my account not yet
-    other_erasing = in_thread(
-        lambda: accounts.account_erase(user=User.objects.get(pk=other.pk)), name="other", errors=errors
+    # my cameo and its grants deleted, my account not yet
+    errors = while_erasing_paused_at_the_end(
+        me, lambda: accounts.account_erase(user=User.objects.get(pk=other.pk)), names=("erase", "other")
     )
-    other_erasing.join(timeout=PAUSE_S)
-    go_on.set()
-    erasing.join(timeout=60)
-    other_erasing.join(timeout=60)
-    assert not erasing.is_alive() and not other_erasing.is_alive()
 
     assert errors == []
     assert not User.objects.filter(pk__in=[me.pk, other.pk]).exists()

@@ -5,7 +5,6 @@ committed data (PostgreSQL when DATABASE_URL says so)."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,8 +16,8 @@ from accounts.models import User
 from cameos import services as cameos
 from cameos.models import Cameo, Enrollment, EnrollmentChallenge, IdentityConflict
 from cameos.services import enrollment as services
+from tests import races
 from tests.enroll import random_template
-from tests.generation.test_publish_race import _second_while_first_pauses
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,22 +36,11 @@ def _accepted_while(erase: Any, me: Any, pause_in: str, again: bool, activate_ca
     enrollment = Enrollment.objects.create(user=me, challenge=challenge)
     verdict = SimpleNamespace(references=[], template=template, reason="ok")
 
-    paused, go_on = threading.Event(), threading.Event()
-    real = getattr(services, pause_in)
-
-    def then_pause(*args: Any, **kwargs: Any) -> Any:
-        out = real(*args, **kwargs)
-        if threading.current_thread().name == "accept" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-        return out
-
-    monkeypatch.setattr(services, pause_in, then_pause)
-    return _second_while_first_pauses(
+    pause = races.pause_in(monkeypatch, services, pause_in, after=True, thread="accept")
+    return races.second_while_first_pauses(
         lambda: services._accept(enrollment, verdict, None, searched_at=now),
         erase,
-        paused,
-        go_on,
+        pause,
         names=("accept", "erase"),
     )
 
@@ -106,21 +94,12 @@ def test_an_enrollment_refused_as_someone_elses_face_while_its_person_erases_the
     enrollment = Enrollment.objects.create(user=me, challenge=challenge)
     match = SimpleNamespace(cameo_id=cameo.pk, similarity=0.99)
 
-    paused, go_on = threading.Event(), threading.Event()
-    real = services.delete_after_commit
-
-    def pause_once_marked(names: Any) -> None:  # the enrollment's row marked refused, held
-        real(names)
-        if threading.current_thread().name == "refuse" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-
-    monkeypatch.setattr(services, "delete_after_commit", pause_once_marked)
-    errors = _second_while_first_pauses(
+    # once the enrollment's row is marked refused, held
+    pause = races.pause_in(monkeypatch, services, "delete_after_commit", after=True, thread="refuse")
+    errors = races.second_while_first_pauses(
         lambda: services._refuse_duplicate(enrollment, [match]),
         lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)),
-        paused,
-        go_on,
+        pause,
         names=("refuse", "erase"),
     )
 
@@ -171,22 +150,12 @@ def test_an_enrollment_refused_as_someone_elses_face_while_that_someone_erases_t
     enrollment = Enrollment.objects.create(user=me, challenge=challenge)
     match = SimpleNamespace(cameo_id=cameo.pk, similarity=0.99)
 
-    paused, go_on = threading.Event(), threading.Event()
-    real = getattr(services, pause_in)
-
-    def then_pause(*args: Any, **kwargs: Any) -> Any:  # me held; or the enrollment's row marked refused
-        out = real(*args, **kwargs)
-        if threading.current_thread().name == "refuse" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-        return out
-
-    monkeypatch.setattr(services, pause_in, then_pause)
-    errors = _second_while_first_pauses(
+    # me held; or the enrollment's row marked refused
+    pause = races.pause_in(monkeypatch, services, pause_in, after=True, thread="refuse")
+    errors = races.second_while_first_pauses(
         lambda: services._refuse_duplicate(enrollment, [match]),
         lambda: accounts.account_erase(user=User.objects.get(pk=other.pk)),
-        paused,
-        go_on,
+        pause,
         names=("refuse", "erase"),
     )
 

@@ -8,9 +8,6 @@ database connection, against committed data (PostgreSQL: SQLite lets one writer 
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 import pytest
 
 from accounts import services as accounts
@@ -18,7 +15,7 @@ from accounts.models import Notification, User
 from cameos.models import Appearance
 from cameos.services import appearances
 from feed.models import Video
-from tests.generation.test_publish_race import _second_while_first_pauses
+from tests import races
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -40,22 +37,11 @@ def test_i_am_told_what_a_scan_found_while_a_possible_matchs_author_erases_their
     )
     possible_videos = list(Video.objects.filter(pk=draft.pk))  # as the scan read it
 
-    paused, go_on = threading.Event(), threading.Event()
-    real = getattr(appearances, pause_in)
-
-    def then_pause(*args: Any, **kwargs: Any) -> Any:
-        out = real(*args, **kwargs)
-        if threading.current_thread().name == "tell" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-        return out
-
-    monkeypatch.setattr(appearances, pause_in, then_pause)
-    errors = _second_while_first_pauses(
+    pause = races.pause_in(monkeypatch, appearances, pause_in, after=True, thread="tell")
+    errors = races.second_while_first_pauses(
         lambda: appearances._found_tell(User.objects.get(pk=me.pk), [shown.pk], possible_videos),
         lambda: accounts.account_erase(user=User.objects.get(pk=author.pk)),
-        paused,
-        go_on,
+        pause,
         names=("tell", "erase"),
     )
 

@@ -6,7 +6,6 @@ threads, each with its own database connection, against committed data."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -21,7 +20,7 @@ from feed import services as feed_services
 from feed.models import Video, VideoPerson
 from generation.models import GenerationJob
 from tests import synthetic_faces as faces
-from tests.generation.test_publish_race import _second_while_first_pauses
+from tests.races import pause_in, second_while_first_pauses
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -42,23 +41,14 @@ def test_confirming_a_possible_match_while_its_draft_is_deleted_answers_both(
     )
 
     # The confirm pauses once it holds what it holds, before it adds me to the draft (and so to its job).
-    paused, go_on = threading.Event(), threading.Event()
-    add_person = feed_services.video_add_person
-
-    def add_person_paused(**kwargs: Any) -> None:
-        paused.set()
-        go_on.wait(timeout=30)
-        add_person(**kwargs)
-
-    monkeypatch.setattr(feed_services, "video_add_person", add_person_paused)
+    pause = pause_in(monkeypatch, feed_services, "video_add_person")
 
     answers: dict[str, int] = {}
     # the deletion waits on what the confirm holds
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: answers.update(confirm=client_of(author).post(f"{MATCHES}/{match.pk}/confirm").status_code),
         lambda: answers.update(delete=client_of(author).delete(f"/api/v1/videos/{draft.pk}").status_code),
-        paused,
-        go_on,
+        pause,
         names=("confirm", "delete"),
     )
 
@@ -90,24 +80,14 @@ def test_a_scan_confirming_a_match_while_its_video_is_deleted_ends_both(
     # The scan pauses just before it takes me and the video's job and row, holding whatever it took
     # before (with my match taken first, that match: the deletion then waits on it, and the scan on
     # the video).
-    paused, go_on = threading.Event(), threading.Event()
-    hold = appearances.people_hold
-
-    def hold_paused(**kwargs: Any) -> Any:
-        if threading.current_thread().name == "scan":
-            paused.set()
-            go_on.wait(timeout=30)
-        return hold(**kwargs)
-
-    monkeypatch.setattr(appearances, "people_hold", hold_paused)
+    pause = pause_in(monkeypatch, appearances, "people_hold", thread="scan")
 
     answers: dict[str, Any] = {}
     # the deletion ends, or waits on what the scan holds
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: answers.update(scan=cameos.existing_videos_scan(cameo_id=me.cameo.pk)),
         lambda: answers.update(delete=client_of(author).delete(f"/api/v1/videos/{video.pk}").status_code),
-        paused,
-        go_on,
+        pause,
         names=("scan", "delete"),
     )
 
@@ -132,21 +112,12 @@ def test_confirming_a_possible_match_while_its_person_erases_their_account_answe
     match = Appearance.objects.create(
         video=video, user=me, source=Appearance.Source.DETECTED, similarity=0.5, match=Appearance.Match.POSSIBLE
     )
-    paused, go_on = threading.Event(), threading.Event()
-    add_person = feed_services.video_add_person
-
-    def add_person_paused(**kwargs: Any) -> None:
-        paused.set()
-        go_on.wait(timeout=30)
-        add_person(**kwargs)
-
-    monkeypatch.setattr(feed_services, "video_add_person", add_person_paused)
+    pause = pause_in(monkeypatch, feed_services, "video_add_person")
     answers: dict[str, int] = {}
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: answers.update(confirm=client_of(author).post(f"{MATCHES}/{match.pk}/confirm").status_code),
         lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)),
-        paused,
-        go_on,
+        pause,
         names=("confirm", "erase"),
     )
     assert errors == []
@@ -172,23 +143,13 @@ def test_a_scan_revealing_a_video_i_liked_while_i_erase_my_account_ends_both(
     gallery.video_faces_put(video.pk, [(template, 0, 900, 4)])
     feed_services.like_create(user=me, video=video)
 
-    paused, go_on = threading.Event(), threading.Event()
-    hold = feed_services.video_hold_for_people
-
-    def hold_then_pause(**kwargs: Any) -> Any:  # the video's job and row held
-        held = hold(**kwargs)
-        if threading.current_thread().name == "scan":
-            paused.set()
-            go_on.wait(timeout=30)
-        return held
-
-    monkeypatch.setattr(feed_services, "video_hold_for_people", hold_then_pause)
+    # once the video's job and row are held
+    pause = pause_in(monkeypatch, feed_services, "video_hold_for_people", after=True, thread="scan")
     # the erasure waits on what the scan holds
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: cameos.existing_videos_scan(cameo_id=me.cameo.pk),
         lambda: accounts.account_erase(user=User.objects.get(pk=me.pk)),
-        paused,
-        go_on,
+        pause,
         names=("scan", "erase"),
     )
 
@@ -223,22 +184,12 @@ def test_a_scan_revealing_a_video_while_its_author_erases_their_account_ends_bot
         mine.delete()
     gallery.video_faces_put(video.pk, [(template, 0, 900, 4)])
 
-    paused, go_on = threading.Event(), threading.Event()
-    hold = feed_services.video_hold_for_people
-
-    def pause_then_hold(**kwargs: Any) -> Any:  # I am held
-        if threading.current_thread().name == "scan":
-            paused.set()
-            go_on.wait(timeout=30)
-        return hold(**kwargs)
-
-    monkeypatch.setattr(feed_services, "video_hold_for_people", pause_then_hold)
+    pause = pause_in(monkeypatch, feed_services, "video_hold_for_people", thread="scan")  # I am held
     # the erasure waits on what the scan holds
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: cameos.existing_videos_scan(cameo_id=me.cameo.pk),
         lambda: accounts.account_erase(user=User.objects.get(pk=friend.pk)),
-        paused,
-        go_on,
+        pause,
         names=("scan", "erase"),
     )
 
@@ -271,23 +222,13 @@ def test_confirming_a_possible_match_while_someone_in_the_video_erases_their_acc
     match = Appearance.objects.create(
         video=video, user=me, source=Appearance.Source.DETECTED, similarity=0.5, match=Appearance.Match.POSSIBLE
     )
-    paused, go_on = threading.Event(), threading.Event()
-    hold = feed_services.video_hold_for_people
-
-    def pause_then_hold(**kwargs: Any) -> Any:  # I am held
-        if threading.current_thread().name == "confirm":
-            paused.set()
-            go_on.wait(timeout=30)
-        return hold(**kwargs)
-
-    monkeypatch.setattr(feed_services, "video_hold_for_people", pause_then_hold)
+    pause = pause_in(monkeypatch, feed_services, "video_hold_for_people", thread="confirm")  # I am held
     answers: dict[str, int] = {}
     # the erasure waits on what the confirm holds
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: answers.update(confirm=client_of(author).post(f"{MATCHES}/{match.pk}/confirm").status_code),
         lambda: accounts.account_erase(user=User.objects.get(pk=friend.pk)),
-        paused,
-        go_on,
+        pause,
         names=("confirm", "erase"),
     )
 

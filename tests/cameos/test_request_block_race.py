@@ -14,7 +14,7 @@ import pytest
 
 from cameos import selectors
 from cameos.models import CameoGrant
-from tests.generation.test_publish_race import in_thread
+from tests.races import in_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
