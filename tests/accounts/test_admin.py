@@ -4,7 +4,7 @@ as the person would erase it; a password support sets signs the account out ever
 blocks are people's own choices, which support may look at and never change."""
 
 import datetime as dt
-import threading
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -20,7 +20,7 @@ from cameos.selectors import trending_for
 from feed.models import Video
 from moderation import consent
 from moderation.models import AuditEvent
-from tests.generation.test_publish_race import in_thread
+from tests.races import pause_in, second_while_first_pauses
 
 pytestmark = pytest.mark.django_db
 
@@ -305,27 +305,16 @@ def test_a_look_alike_handle_taken_while_support_saves_is_a_form_error_not_a_500
     """Support's form found "rnike" free; someone signed up as "mike" before it was saved, and the
     database refused the look-alike: a 500 with an IntegrityError. The page answers as sign-up does."""
     her = make_user("her.handle")
-    paused, go_on = threading.Event(), threading.Event()
-    check_handle_free = services.check_handle_free
-
-    def checked_then_paused(handle: str, *, exclude: int | None = None) -> None:
-        check_handle_free(handle, exclude=exclude)
-        if threading.current_thread().name == "support" and not paused.is_set():
-            paused.set()  # the form's checks passed; the account is not saved yet
-            go_on.wait(timeout=30)
-
-    monkeypatch.setattr(services, "check_handle_free", checked_then_paused)
-    answers, errors = {}, []
-    saving = in_thread(
+    # the form's checks passed; the account is not saved yet
+    pause = pause_in(monkeypatch, services, "check_handle_free", after=True, thread="support")
+    answers: dict[str, Any] = {}
+    errors = second_while_first_pauses(
         lambda: answers.update(page=add(support, "rnike") if page == "add" else change(support, her, handle="rnike")),
-        name="support",
-        errors=errors,
+        lambda: services.user_register(handle="mike", password="someone-elses-passphrase"),  # committed meanwhile
+        pause,
+        names=("support", "sign-up"),
+        wait=60,
     )
-    assert paused.wait(timeout=60)
-    services.user_register(handle="mike", password="someone-elses-passphrase")  # committed meanwhile
-    go_on.set()
-    saving.join(timeout=60)
-    assert not saving.is_alive()
 
     assert errors == []
     assert answers["page"].status_code == 200  # the form again, with the error

@@ -14,7 +14,6 @@ Two threads, each with its own database connection, against committed data."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from accounts.models import AuthToken, Block, Follow, User
 from cameos.models import CameoGrant, Enrollment, EnrollmentChallenge
 from feed.models import Report, Steer
 from tests.conftest import PASSWORD
-from tests.generation.test_publish_race import PAUSE_S, erasing_paused_at_the_end, in_thread
+from tests.races import pause_on, second_while_first_pauses, while_erasing_paused_at_the_end
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -48,19 +47,12 @@ def test_a_request_sent_while_my_account_is_being_erased_answers_and_the_erasure
     activate_cameo(other)  # open to approved people: I may ask for it
     mine = client_of(me)  # my other device, signed in before the erasure began
     accounts.token_issue(user=me)  # a third device, which a new password signs out
-    errors: list[Any] = []
-    erasing, go_on = erasing_paused_at_the_end(me, errors)  # my account row held, not yet deleted
-
     answer: list[Any] = []
     method, path, body = REQUESTS[request_sent]
-    sending = in_thread(
-        lambda: answer.append(getattr(mine, method)(path, body, format="json")), name=request_sent, errors=errors
+    # my account row held, not yet deleted: the request waits for the erasure
+    errors = while_erasing_paused_at_the_end(
+        me, lambda: answer.append(getattr(mine, method)(path, body, format="json")), names=("erase", request_sent)
     )
-    sending.join(timeout=PAUSE_S)  # waits for the erasure
-    go_on.set()
-    erasing.join(timeout=60)
-    sending.join(timeout=60)
-    assert not erasing.is_alive() and not sending.is_alive()
 
     assert errors == []
     assert answer[0].status_code == 404, answer[0].content[:300]
@@ -79,21 +71,13 @@ def test_a_report_sent_while_my_account_is_being_erased_answers_404_and_the_eras
     benchmarks/engagement_stress.py). The report now holds me first, as a like or a play does."""
     video = make_video(make_user("the.author"))
     mine = client_of(me)
-    errors: list[Any] = []
-    erasing, go_on = erasing_paused_at_the_end(me, errors)
-
     answer: list[Any] = []
     body = {"reason": "spam"}
-    sending = in_thread(
+    errors = while_erasing_paused_at_the_end(
+        me,
         lambda: answer.append(mine.post(f"/api/v1/videos/{video.pk}/report", body, format="json")),
-        name="report",
-        errors=errors,
+        names=("erase", "report"),
     )
-    sending.join(timeout=PAUSE_S)
-    go_on.set()
-    erasing.join(timeout=60)
-    sending.join(timeout=60)
-    assert not erasing.is_alive() and not sending.is_alive()
 
     assert errors == []
     assert answer[0].status_code == 404, answer[0].content[:300]
@@ -109,16 +93,11 @@ def test_my_enrollment_video_sent_while_my_account_is_being_erased_answers_and_t
 
     mine = client_of(me)
     challenge_id = challenge(mine)  # asked for before the erasure began
-    errors: list[Any] = []
-    erasing, go_on = erasing_paused_at_the_end(me, errors)
-
     answer: list[Any] = []
-    sending = in_thread(lambda: answer.append(enroll(mine, videos.video(), challenge_id)), name="enroll", errors=errors)
-    sending.join(timeout=PAUSE_S)  # waits for the erasure
-    go_on.set()
-    erasing.join(timeout=60)
-    sending.join(timeout=60)
-    assert not erasing.is_alive() and not sending.is_alive()
+    # the enrollment waits for the erasure
+    errors = while_erasing_paused_at_the_end(
+        me, lambda: answer.append(enroll(mine, videos.video(), challenge_id)), names=("erase", "enroll")
+    )
 
     assert errors == []
     assert answer[0].status_code == 404, answer[0].content[:300]
@@ -134,21 +113,14 @@ def test_signing_in_while_my_account_is_being_erased_answers_invalid_credentials
     for a handle nobody has (400 invalid_credentials, the one error POST /auth/token has), and no
     token is left."""
     client_of(me)  # the device that erases
-    errors: list[Any] = []
-    erasing, go_on = erasing_paused_at_the_end(me, errors)
-
     answer: list[Any] = []
     body = {"handle": "me.myself", "password": PASSWORD}
-    signing_in = in_thread(
+    # the sign-in waits for the erasure
+    errors = while_erasing_paused_at_the_end(
+        me,
         lambda: answer.append(client_of(None).post("/api/v1/auth/token", body, format="json")),
-        name="sign in",
-        errors=errors,
+        names=("erase", "sign in"),
     )
-    signing_in.join(timeout=PAUSE_S)  # waits for the erasure
-    go_on.set()
-    erasing.join(timeout=60)
-    signing_in.join(timeout=60)
-    assert not erasing.is_alive() and not signing_in.is_alive()
 
     assert errors == []
     assert answer[0].status_code == 400, answer[0].content[:300]
@@ -165,37 +137,16 @@ def test_signing_in_while_support_deactivates_my_account_answers_invalid_credent
     me in a way the deactivation's hold waits for and is waited for by, reads me again once it holds
     me, and answers as for a deactivated account."""
     staff = make_user("support.staff")
-    paused, go_on = threading.Event(), threading.Event()
-
-    def pause(sender: Any, **kwargs: Any) -> None:
-        if threading.current_thread().name == "deactivate":
-            paused.set()
-            go_on.wait(timeout=30)
-
-    errors: list[Any] = []
-    post_save.connect(pause, sender=User, dispatch_uid="test.deactivating_paused", weak=False)
-    try:
-        deactivating = in_thread(
-            lambda: accounts.user_active_set(user=User.objects.get(pk=me.pk), active=False, by=staff),
-            name="deactivate",
-            errors=errors,
-        )
-        assert paused.wait(timeout=60)  # my account row held and saved, my tokens revoked; not committed
-    finally:
-        post_save.disconnect(sender=User, dispatch_uid="test.deactivating_paused")
-
     answer: list[Any] = []
     body = {"handle": "me.myself", "password": PASSWORD}
-    signing_in = in_thread(
-        lambda: answer.append(client_of(None).post("/api/v1/auth/token", body, format="json")),
-        name="sign in",
-        errors=errors,
-    )
-    signing_in.join(timeout=PAUSE_S)  # waits for the deactivation
-    go_on.set()
-    deactivating.join(timeout=60)
-    signing_in.join(timeout=60)
-    assert not deactivating.is_alive() and not signing_in.is_alive()
+    # my account row held and saved, my tokens revoked, not committed: the sign-in waits for it
+    with pause_on(post_save, sender=User, thread="deactivate") as pause:
+        errors = second_while_first_pauses(
+            lambda: accounts.user_active_set(user=User.objects.get(pk=me.pk), active=False, by=staff),
+            lambda: answer.append(client_of(None).post("/api/v1/auth/token", body, format="json")),
+            pause,
+            names=("deactivate", "sign in"),
+        )
 
     assert errors == []
     assert answer[0].status_code == 400, answer[0].content[:300]

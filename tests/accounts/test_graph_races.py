@@ -10,12 +10,10 @@ import time
 from typing import Any
 
 import pytest
-from django.db import connections
 
 from accounts import services
 from accounts.models import Block, Follow, User
-from accounts.signals import account_erasing
-from tests.generation.test_publish_race import _second_while_first_pauses
+from tests.races import in_thread, while_erasing_paused_at_the_end
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,22 +34,14 @@ def test_a_follow_racing_a_block_leaves_no_follow_across_the_block(make_user, cl
     monkeypatch.setattr(services, "relation_between", slow_relation)
     responses = {}
 
-    def follow() -> None:
-        try:
-            responses["follow"] = follower.put("/api/v1/users/the.blocker/follow")
-        finally:
-            connections.close_all()
-
     def block() -> None:
-        try:
-            checked.wait(timeout=10)
-            responses["block"] = blocker.put("/api/v1/users/the.follower/block")
-        finally:
-            connections.close_all()
+        checked.wait(timeout=10)
+        responses["block"] = blocker.put("/api/v1/users/the.follower/block")
 
-    threads = [threading.Thread(target=follow), threading.Thread(target=block)]
-    for thread in threads:
-        thread.start()
+    threads = [
+        in_thread(lambda: responses.update(follow=follower.put("/api/v1/users/the.blocker/follow"))),
+        in_thread(block),
+    ]
     for thread in threads:
         thread.join(timeout=60)
 
@@ -70,25 +60,10 @@ def test_a_follow_or_block_sent_while_my_account_is_erased_on_another_device_is_
     commit: a 500."""
     me, other = make_user("the.follower"), make_user("the.other")
     other_device = client_of(me)  # signed in before the erasure
-    paused, go_on = threading.Event(), threading.Event()
-
-    def pause(sender: Any, user: Any, **kwargs: Any) -> None:  # my account row held
-        if threading.current_thread().name == "erase":
-            paused.set()
-            go_on.wait(timeout=30)
-
-    account_erasing.connect(pause, weak=False, dispatch_uid="test.pause_erasure")
     answers: dict[str, Any] = {}
-    try:
-        errors = _second_while_first_pauses(
-            lambda: services.account_erase(user=User.objects.get(pk=me.pk)),
-            lambda: answers.update(answer=other_device.put(f"/api/v1/users/the.other/{url}")),
-            paused,
-            go_on,
-            names=("erase", "follow"),
-        )
-    finally:
-        account_erasing.disconnect(dispatch_uid="test.pause_erasure")
+    errors = while_erasing_paused_at_the_end(  # my account row held
+        me, lambda: answers.update(answer=other_device.put(f"/api/v1/users/the.other/{url}")), names=("erase", "follow")
+    )
 
     assert errors == []
     assert answers["answer"].status_code == 404, answers["answer"].content

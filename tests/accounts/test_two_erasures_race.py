@@ -4,30 +4,16 @@ data (PostgreSQL when DATABASE_URL says so)."""
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 import pytest
 from django.db.models.signals import post_delete
 
 from accounts import services as accounts
 from accounts.models import Notification, User
-from accounts.signals import account_erasing
 from feed import services as feed_services
 from feed.models import Comment, Like, Video
-from tests.generation.test_publish_race import _second_while_first_pauses
+from tests.races import pause_on, second_while_first_pauses, while_erasing_paused_at_the_end
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _both_erased_while_hers_pauses(her: User, him: User, paused: threading.Event, go_on: threading.Event) -> list[Any]:
-    return _second_while_first_pauses(
-        lambda: accounts.account_erase(user=User.objects.get(pk=her.pk)),
-        lambda: accounts.account_erase(user=User.objects.get(pk=him.pk)),
-        paused,
-        go_on,
-        names=("her", "him"),
-    )
 
 
 def test_two_people_who_asked_for_each_others_cameo_erasing_their_accounts_at_once_is_no_deadlock(make_user):
@@ -40,18 +26,14 @@ def test_two_people_who_asked_for_each_others_cameo_erasing_their_accounts_at_on
     accounts.notify(user_id=her.pk, kind=kind, about=him.pk, handle=him.handle)
     accounts.notify(user_id=him.pk, kind=kind, about=her.pk, handle=her.handle)
 
-    paused, go_on = threading.Event(), threading.Event()
-
-    def pause(sender: Any, **kwargs: Any) -> None:  # her first notification deleted, the rest not yet
-        if threading.current_thread().name == "her" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-
-    post_delete.connect(pause, sender=Notification, weak=False, dispatch_uid="test.pause_erasure")
-    try:
-        errors = _both_erased_while_hers_pauses(her, him, paused, go_on)
-    finally:
-        post_delete.disconnect(sender=Notification, dispatch_uid="test.pause_erasure")
+    # her first notification deleted, the rest not yet
+    with pause_on(post_delete, sender=Notification, thread="her") as pause:
+        errors = second_while_first_pauses(
+            lambda: accounts.account_erase(user=User.objects.get(pk=her.pk)),
+            lambda: accounts.account_erase(user=User.objects.get(pk=him.pk)),
+            pause,
+            names=("her", "him"),
+        )
 
     assert errors == []
     assert not User.objects.filter(pk__in=[her.pk, him.pk]).exists()
@@ -71,18 +53,10 @@ def test_two_people_who_liked_and_commented_on_each_others_videos_erasing_at_onc
         feed_services.like_create(user=person, video=video)
         feed_services.comment_create(author=person, video=video, text="nice")
 
-    paused, go_on = threading.Event(), threading.Event()
-
-    def pause(sender: Any, user: Any, **kwargs: Any) -> None:  # every app's rows of hers gone, not committed
-        if threading.current_thread().name == "her" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-
-    account_erasing.connect(pause, weak=False, dispatch_uid="test.pause_erasure")
-    try:
-        errors = _both_erased_while_hers_pauses(her, him, paused, go_on)
-    finally:
-        account_erasing.disconnect(dispatch_uid="test.pause_erasure")
+    # every app's rows of hers gone, not committed
+    errors = while_erasing_paused_at_the_end(
+        her, lambda: accounts.account_erase(user=User.objects.get(pk=him.pk)), names=("her", "him")
+    )
 
     assert errors == []
     assert not User.objects.filter(pk__in=[her.pk, him.pk]).exists()
@@ -99,24 +73,13 @@ def test_two_people_erasing_at_once_one_with_the_videos_of_her_the_other_made_is
     video = make_video(him, people=(her,))
     feed_services.like_create(user=make_user("a.fan"), video=video)
 
-    paused, go_on = threading.Event(), threading.Event()
-
-    def pause(sender: Any, user: Any, **kwargs: Any) -> None:  # his video deleted and he told, not committed
-        if threading.current_thread().name == "her" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-
-    account_erasing.connect(pause, weak=False, dispatch_uid="test.pause_erasure")
-    try:
-        errors = _second_while_first_pauses(
-            lambda: accounts.account_erase(user=User.objects.get(pk=her.pk), delete_appearances=True),
-            lambda: accounts.account_erase(user=User.objects.get(pk=him.pk)),
-            paused,
-            go_on,
-            names=("her", "him"),
-        )
-    finally:
-        account_erasing.disconnect(dispatch_uid="test.pause_erasure")
+    # his video deleted and he told, not committed
+    errors = while_erasing_paused_at_the_end(
+        her,
+        lambda: accounts.account_erase(user=User.objects.get(pk=him.pk)),
+        names=("her", "him"),
+        delete_appearances=True,
+    )
 
     assert errors == []
     assert not User.objects.filter(pk__in=[her.pk, him.pk]).exists()
