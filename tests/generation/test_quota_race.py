@@ -8,12 +8,12 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import connections
 from rest_framework.test import APIClient
 
 from accounts import services as accounts
 from generation import tasks
 from generation.models import GenerationJob
+from tests.races import in_thread
 
 URL = "/api/v1/generations"
 THREADS = 16
@@ -40,15 +40,10 @@ def submit_at_once(user: Any, count: int = THREADS) -> list[Any]:
     responses: list[Any] = [None] * count
 
     def post(i: int) -> None:
-        try:
-            start.wait()
-            responses[i] = clients[i].post(URL, {"prompt": f"a red kite number {i}", "duration_s": 2}, format="json")
-        finally:
-            connections.close_all()
+        start.wait()
+        responses[i] = clients[i].post(URL, {"prompt": f"a red kite number {i}", "duration_s": 2}, format="json")
 
-    threads = [threading.Thread(target=post, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
+    threads = [in_thread(lambda i=i: post(i)) for i in range(count)]
     for thread in threads:
         thread.join(timeout=120)
     return responses

@@ -6,7 +6,6 @@ own thread and database connection, against committed data (PostgreSQL when DATA
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Any
 
 import pytest
@@ -17,7 +16,7 @@ from accounts import services as accounts
 from accounts.models import Follow
 from generation import services
 from generation.models import GenerationJob
-from tests.generation.test_publish_race import PAUSE_S, in_thread
+from tests.races import PAUSE_S, Pause, in_thread
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,22 +26,21 @@ def _follow_while_held(work: Any, *, first: Any, second: Any, held: Any) -> list
     follows `second` (holding every job of both in id order, it waits for that one), then `work`
     runs, each in a thread of its own and given PAUSE_S to reach what the others hold; then the
     holder lets go, and all are let finish (none may hang). What any raised."""
-    holding, go_on = threading.Event(), threading.Event()
+    pause = Pause()
 
     def someone_holding_it() -> None:
         with transaction.atomic():
             list(GenerationJob.objects.select_for_update().filter(pk=held.pk).values_list("pk"))
-            holding.set()
-            go_on.wait(timeout=30)
+            pause()
 
     errors: list[Any] = []
     threads = [in_thread(someone_holding_it, name="holder", errors=errors)]
-    assert holding.wait(timeout=30)
+    assert pause.reached.wait(timeout=30)
     follow = lambda: accounts.follow_create(follower=first, followee=second)  # noqa: E731
     for name, run in (("follow", follow), ("work", work)):
         threads.append(in_thread(run, name=name, errors=errors))
         threads[-1].join(timeout=PAUSE_S)
-    go_on.set()
+    pause.go_on.set()
     for thread in threads:
         thread.join(timeout=60)
     assert not any(thread.is_alive() for thread in threads)

@@ -8,7 +8,6 @@ lets one writer at a time, so the deletion would wait for the change)."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from cameos import services as cameos
 from cameos.models import Cameo
 from feed import services as feed
 from feed.models import ConsentPending, Video
-from tests.generation.test_publish_race import in_thread
+from tests.races import Pause, second_while_first_pauses
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -37,24 +36,23 @@ def test_a_change_that_marks_a_draft_its_author_deletes_meanwhile_is_saved(
     ria, maker = make_user("ria"), make_user("maker")
     activate_cameo(ria, audience="everyone")
     draft = make_video(maker, publish=False, people=(ria,))
-    marked, go_on = threading.Event(), threading.Event()
+    pause = Pause()
 
     def ria_changes_her_cameo() -> None:
         with transaction.atomic():
             cameos.cameo_update(owner=ria, **change)
             assert ConsentPending.objects.filter(video_id=draft.pk, person_id=ria.pk).exists()
-            marked.set()
-            assert go_on.wait(timeout=30)
+            pause()  # marked, not committed
 
-    errors: list[Any] = []
-    change_thread = in_thread(ria_changes_her_cameo, name="change", errors=errors)
-    assert marked.wait(timeout=30), errors
-    delete_thread = in_thread(lambda: feed.video_delete(video=draft, by=maker), name="delete", errors=errors)
-    delete_thread.join(timeout=30)
-    go_on.set()
-    change_thread.join(timeout=30)
+    # the deletion does not wait for the change: it ends while the change is paused
+    errors = second_while_first_pauses(
+        ria_changes_her_cameo,
+        lambda: feed.video_delete(video=draft, by=maker),
+        pause,
+        names=("change", "delete"),
+        wait=30,
+    )
 
-    assert not change_thread.is_alive() and not delete_thread.is_alive()
     assert errors == []
     assert saved(Cameo.objects.get(owner=ria))
     assert not Video.objects.filter(pk=draft.pk).exists()

@@ -7,13 +7,13 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
 
 from accounts import services as accounts
 from cameos import services as cameos
 from moderation import consent, selectors
 from moderation.names import NameIndex
 from moderation.registry import person_delete, person_update
+from tests.races import in_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -141,15 +141,7 @@ def test_a_check_during_a_rebuild_does_not_wait_for_it_and_refuses_a_name_protec
     assert selectors.start_rebuild() is None  # one rebuild at a time
     registry("Wilhelmina Stroud")
     decided: list[bool] = []
-
-    def check() -> None:
-        try:
-            decided.append(allowed(me, "wilhelmina stroud waving"))
-        finally:
-            connection.close()
-
-    checker = threading.Thread(target=check)
-    checker.start()
+    checker = in_thread(lambda: decided.append(allowed(me, "wilhelmina stroud waving")))
     checker.join(60)  # a deadlock detector: the rebuild is held until the check is done
     finished = not checker.is_alive()
     release.set()

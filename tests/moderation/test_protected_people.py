@@ -8,12 +8,10 @@ person whose photo is in the registry. Matplotlib's photo of Grace Hopper stands
 from __future__ import annotations
 
 import io
-import threading
 
 import cv2
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from PIL import Image
 
 from cameos import services as cameos
@@ -25,6 +23,7 @@ from moderation.models import AuditEvent
 from tests import synthetic_faces as faces
 from tests.cameos import videos
 from tests.cameos.test_enrollment_api import challenge, enroll, files_under
+from tests.races import in_thread
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/generations"
@@ -520,17 +519,9 @@ def test_a_check_while_another_thread_updates_the_face_matrix_uses_the_one_it_re
     hopper, _ = registry.person_upsert(name="Grace Hopper", aliases=[], description="")
     registry.face_add(person=hopper, data=jpeg(faces.photo("hopper")), source="hopper.jpg")
     decided: list[list[str]] = []
-
-    def check() -> None:
-        try:
-            decided.append(reasons())
-        finally:
-            connection.close()
-
     assert selectors._faces_lock.acquire(timeout=10)  # another thread is bringing the matrix up to date
     try:
-        checker = threading.Thread(target=check)
-        checker.start()
+        checker = in_thread(lambda: decided.append(reasons()))
         checker.join(60)  # a deadlock detector: the lock is held until the check is done
         finished = not checker.is_alive()
     finally:

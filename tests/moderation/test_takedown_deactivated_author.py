@@ -4,9 +4,6 @@ hidden with its author's account is not published by a dismissal while the accou
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 import numpy as np
 import pytest
 
@@ -17,9 +14,9 @@ from moderation import takedowns
 from moderation.models import TakedownRequest
 from tests.cameos import videos
 from tests.moderation.test_takedowns import challenge, submit, with_face
+from tests.races import pause_on, second_while_first_pauses
 
 pytestmark = pytest.mark.django_db
-PAUSE_S = 1.5  # how long the deactivation stays paused: time enough for an unhindered dismissal
 
 
 @pytest.fixture
@@ -95,35 +92,18 @@ def test_a_dismissal_while_support_deactivates_the_author_never_publishes_the_vi
     own connection, against committed data (PostgreSQL when DATABASE_URL says so; SQLite's
     transactions take turns anyway)."""
     from accounts.signals import account_deactivated
-    from tests.generation.test_publish_race import in_thread
 
     request = request_for_her(anon, None)  # committed: the eager task verifies it at once
     assert state(hers) == ("removed", False)
     reviewer = make_user("reviewer")
-    paused, go_on = threading.Event(), threading.Event()
-
-    def pause(sender: Any, **kwargs: Any) -> None:  # after the feed hid her videos, before the commit
-        paused.set()
-        go_on.wait(timeout=30)
-
-    account_deactivated.connect(pause, dispatch_uid="test.pause")
-    errors: list[Any] = []
-    try:
-        deactivating = in_thread(
-            lambda: accounts.user_active_set(user=hers.author, active=False), name="deactivate", errors=errors
+    with pause_on(account_deactivated) as pause:  # after the feed hid her videos, before the commit
+        errors = second_while_first_pauses(
+            lambda: accounts.user_active_set(user=hers.author, active=False),
+            lambda: takedowns.request_dismiss(request_id=request.pk, reviewer=reviewer),
+            pause,
+            names=("deactivate", "dismiss"),
         )
-        assert paused.wait(timeout=60)
-        dismissing = in_thread(
-            lambda: takedowns.request_dismiss(request_id=request.pk, reviewer=reviewer), name="dismiss", errors=errors
-        )
-        dismissing.join(timeout=PAUSE_S)
-        go_on.set()
-        deactivating.join(timeout=60)
-        dismissing.join(timeout=60)
-    finally:
-        go_on.set()
-        account_deactivated.disconnect(dispatch_uid="test.pause")
-    assert not deactivating.is_alive() and not dismissing.is_alive() and errors == []
+    assert errors == []
 
     assert TakedownRequest.objects.get(pk=request.pk).status == "dismissed"
     assert state(hers) == ("removed", True)  # hidden with her account, not published

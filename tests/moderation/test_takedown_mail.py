@@ -21,6 +21,7 @@ from moderation.tasks import mail_takedown_requester
 from tests import synthetic_faces as faces
 from tests.cameos import videos
 from tests.moderation.test_takedowns import challenge, submit, with_face
+from tests.races import pause_in, second_while_first_pauses
 
 pytestmark = pytest.mark.django_db
 EILEEN = "eileen@example.org"
@@ -324,38 +325,26 @@ def test_two_runs_of_her_mail_task_at_once_send_it_once(anon, her_video, mailout
     """The same status's task twice at once (queued twice, or redelivered while the first still sends):
     the second waits for the first's commit and finds the status mailed. Two threads, each with its
     own database connection, against committed data (PostgreSQL's row lock)."""
-    import threading
-
-    from tests.generation.test_publish_race import in_thread
-
     queued: list[Any] = []
     monkeypatch.setattr(mail_takedown_requester, "delay", lambda *args: queued.append(args))
     request = request_of(submit(anon, videos.video(), challenge(anon)))
     assert request.status == "hidden" and queued == [(request.pk,)]
 
-    real_send = EmailBackend.send_messages
-    sending, go_on = threading.Event(), threading.Event()
-
-    def slow_send(self: EmailBackend, messages: list[Any]) -> int:
-        sending.set()
-        go_on.wait(timeout=30)
-        return real_send(self, messages)
-
-    monkeypatch.setattr(EmailBackend, "send_messages", slow_send)
+    sending = pause_in(monkeypatch, EmailBackend, "send_messages")
     results: dict[str, bool] = {}
-    errors: list[Any] = []
 
-    def run(name: str) -> None:
-        results[name] = takedowns.requester_mail(request_id=request.pk)
+    def second() -> None:
+        results["second"] = takedowns.requester_mail(request_id=request.pk)
+        results["second waited"] = sending.go_on.is_set()  # on the row the first holds while it sends
 
-    first = in_thread(lambda: run("first"), name="first", errors=errors)
-    assert sending.wait(timeout=30)
-    second = in_thread(lambda: run("second"), name="second", errors=errors)
-    second.join(timeout=1.0)
-    assert second.is_alive()  # waits on the row the first holds while it sends
-    go_on.set()
-    first.join(timeout=60)
-    second.join(timeout=60)
+    errors = second_while_first_pauses(
+        lambda: results.update(first=takedowns.requester_mail(request_id=request.pk)),
+        second,
+        sending,
+        names=("first", "second"),
+        wait=1.0,
+    )
 
+    assert results.pop("second waited")
     assert errors == [] and results == {"first": True, "second": False}
     assert len(mailoutbox) == 1 and mailoutbox[0].to == [EILEEN]

@@ -7,7 +7,6 @@ turns anyway)."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -22,12 +21,11 @@ from moderation import takedowns
 from moderation.models import TakedownMatch, TakedownRequest
 from tests import synthetic_faces as faces
 from tests.cameos import videos
-from tests.generation.test_publish_race import in_thread
 from tests.media import rendered
 from tests.moderation.test_takedowns import challenge, submit
+from tests.races import pause_in, second_while_first_pauses
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PAUSE_S = 1.5  # how long the verification stays paused: time enough for an unhindered dismissal
 
 
 def test_a_dismissal_while_another_request_is_verified_leaves_the_video_hidden_for_it(
@@ -48,27 +46,15 @@ def test_a_dismissal_while_another_request_is_verified_leaves_the_video_hidden_f
     TakedownRequest.objects.filter(pk=second.pk).update(status=TakedownRequest.Status.VERIFYING, upload_name=selfie)
 
     reviewer = make_user("reviewer")
-    paused, go_on = threading.Event(), threading.Event()
-    real_audit = takedowns.audit
-
-    def audit_paused(*args: Any, **kwargs: Any) -> Any:  # the last step of its transaction
-        if kwargs.get("outcome") == "hidden":
-            paused.set()
-            go_on.wait(timeout=30)
-        return real_audit(*args, **kwargs)
-
-    monkeypatch.setattr(takedowns, "audit", audit_paused)
-    errors: list[Any] = []
-    verifying = in_thread(lambda: takedowns.request_verify(request_id=second.pk), name="verify", errors=errors)
-    assert paused.wait(timeout=120)
-    dismissing = in_thread(
-        lambda: takedowns.request_dismiss(request_id=first.pk, reviewer=reviewer), name="dismiss", errors=errors
+    # the verification pauses at the last step of its transaction
+    pause = pause_in(monkeypatch, takedowns, "audit", when=lambda *args, **kwargs: kwargs.get("outcome") == "hidden")
+    errors = second_while_first_pauses(
+        lambda: takedowns.request_verify(request_id=second.pk),
+        lambda: takedowns.request_dismiss(request_id=first.pk, reviewer=reviewer),
+        pause,
+        names=("verify", "dismiss"),
     )
-    dismissing.join(timeout=PAUSE_S)
-    go_on.set()
-    verifying.join(timeout=60)
-    dismissing.join(timeout=60)
-    assert not verifying.is_alive() and not dismissing.is_alive() and errors == []
+    assert errors == []
 
     video.refresh_from_db()
     statuses = dict(TakedownRequest.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", "status"))
@@ -99,33 +85,17 @@ def test_a_draft_of_her_stored_while_her_request_is_confirmed_goes_with_it(
     )
 
     reviewer = make_user("reviewer")
-    paused, go_on = threading.Event(), threading.Event()
-    real_check = takedowns.draft_taken_down
-
-    def check_then_pause(**kwargs: Any) -> bool:  # the draft is then created, in the same transaction
-        refused = real_check(**kwargs)
-        paused.set()
-        go_on.wait(timeout=30)
-        return refused
-
-    monkeypatch.setattr(takedowns, "draft_taken_down", check_then_pause)
-    errors: list[Any] = []
+    # the draft is created after the check, in the same transaction
+    pause = pause_in(monkeypatch, takedowns, "draft_taken_down", after=True)
     stored: dict[str, Any] = {}
     her = [(faces.template("astronaut"), 0, 900, 8)]
-    finishing = in_thread(
+    errors = second_while_first_pauses(
         lambda: stored.update(draft=gen_services.job_finish(job.pk, **rendered(faces=her, decision={"allowed": True}))),
-        name="finish",
-        errors=errors,
+        lambda: takedowns.request_confirm(request_id=request.pk, reviewer=reviewer),
+        pause,
+        names=("finish", "confirm"),
     )
-    assert paused.wait(timeout=120)
-    confirming = in_thread(
-        lambda: takedowns.request_confirm(request_id=request.pk, reviewer=reviewer), name="confirm", errors=errors
-    )
-    confirming.join(timeout=PAUSE_S)
-    go_on.set()
-    finishing.join(timeout=60)
-    confirming.join(timeout=60)
-    assert not finishing.is_alive() and not confirming.is_alive() and errors == []
+    assert errors == []
 
     draft = stored["draft"]
     assert draft is not None  # stored while the request waited for review, then removed with it
