@@ -10,12 +10,12 @@ import threading
 from typing import Any
 
 import pytest
-from django.db import connections, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as accounts
 from accounts.models import Block, Follow, User
-from accounts.signals import account_appearances_deleting, account_erasing
+from accounts.signals import account_appearances_deleting
 from cameos import services as cameos
 from cameos.models import CameoGrant
 from config.celery import app as celery_app
@@ -26,29 +26,19 @@ from generation.models import GenerationJob
 from moderation import consent, takedowns
 from moderation.models import TakedownChallenge, TakedownMatch, TakedownRequest
 from tests.enroll import approve
+from tests.races import (
+    PAUSE_S,
+    Pause,
+    in_thread,
+    pause_in,
+    pause_on,
+    second_while_first_pauses,
+    while_erasing_paused_at_the_end,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("c2pa_dev_dir")]
 
 URL = "/api/v1/generations"
-PAUSE_S = 1.5  # how long the publish stays paused: time enough for an unhindered revocation to commit
-
-
-def in_thread(work: Any, *, name: str = "", errors: list[Any] | None = None) -> threading.Thread:
-    """`work` in a thread of its own, with its own database connection; what it raises goes to `errors`."""
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as exc:
-            if errors is None:
-                raise
-            errors.append((name, repr(exc)))
-        finally:
-            connections.close_all()
-
-    thread = threading.Thread(target=run, name=name)
-    thread.start()
-    return thread
 
 
 def a_draft_of_someone_else(me: Any, make_user: Any, enroll: Any) -> tuple[Any, Any]:
@@ -61,19 +51,10 @@ def a_draft_of_someone_else(me: Any, make_user: Any, enroll: Any) -> tuple[Any, 
     return owner, job
 
 
-def publish_pausing_before_the_video(monkeypatch: Any) -> tuple[threading.Event, threading.Event]:
+def publish_pausing_before_the_video(monkeypatch: Any) -> Pause:
     """A publish from then on pauses once its job's row is held (moved to published), before it
-    updates the video: the first event is set when it pauses, the second lets it go on."""
-    paused, go_on = threading.Event(), threading.Event()
-    real = feed_services.video_publish
-
-    def publish_paused(**kwargs: Any) -> Any:
-        paused.set()
-        go_on.wait(timeout=30)
-        return real(**kwargs)
-
-    monkeypatch.setattr(feed_services, "video_publish", publish_paused)
-    return paused, go_on
+    updates the video."""
+    return pause_in(monkeypatch, feed_services, "video_publish")
 
 
 @pytest.fixture
@@ -111,31 +92,19 @@ def test_consent_taken_back_while_a_draft_is_being_published_is_never_lost(
     assert job.status == "ready"
     cascade_waits_for_a_worker()
 
-    paused, go_on = threading.Event(), threading.Event()
-
-    def pausing(real: Any, when: Any = lambda *args, **kwargs: True) -> Any:
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            out = real(*args, **kwargs)
-            if when(*args, **kwargs):
-                paused.set()
-                go_on.wait(timeout=30)
-            return out
-
-        return wrapper
-
     if paused_in == "the consent check":
-        monkeypatch.setattr(consent, "check", pausing(consent.check, lambda *a, **k: k.get("stage") == "publish"))
+        pause = pause_in(monkeypatch, consent, "check", after=True, when=lambda *a, **k: k.get("stage") == "publish")
     else:
-        monkeypatch.setattr(feed_services, "video_publish", pausing(feed_services.video_publish))
+        pause = pause_in(monkeypatch, feed_services, "video_publish", after=True)
 
     answer: list[Any] = []
     publishing = in_thread(lambda: answer.append(client_of(me).post(f"{URL}/{job.pk}/publish", {}, format="json")))
-    assert paused.wait(timeout=60)
+    assert pause.reached.wait(timeout=60)
     take_back, taken_back = REVOCATIONS[revocation]
     revoking = in_thread(lambda: take_back(owner, me))
     revoking.join(timeout=PAUSE_S)
     revoked_meanwhile = taken_back(owner, me)  # what anyone else sees while the publish is paused
-    go_on.set()
+    pause.go_on.set()
     publishing.join(timeout=60)
     revoking.join(timeout=60)
     assert not publishing.is_alive() and not revoking.is_alive()
@@ -153,35 +122,16 @@ def test_consent_taken_back_while_a_draft_is_being_published_is_never_lost(
         assert published == (answer[0].status_code == 200)
 
 
-def held_then_paused(monkeypatch: Any, thread: str) -> tuple[threading.Event, threading.Event]:
+def held_then_paused(monkeypatch: Any, thread: str) -> Pause:
     """`thread` pauses once it holds someone's consent (cameos.services.consent_hold), until told."""
-    paused, go_on = threading.Event(), threading.Event()
-    real = cameos.consent_hold
-
-    def hold_then_pause(*, owner_ids: Any) -> None:
-        real(owner_ids=owner_ids)
-        if owner_ids and threading.current_thread().name == thread and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-
-    monkeypatch.setattr(cameos, "consent_hold", hold_then_pause)
-    return paused, go_on
+    return pause_in(monkeypatch, cameos, "consent_hold", after=True, thread=thread, when=lambda *, owner_ids: owner_ids)
 
 
-def erased_while_held(work: Any, name: str, owner: Any, paused: threading.Event, go_on: threading.Event) -> list[Any]:
-    """`work` in a thread called `name`, which sets `paused` and waits for `go_on` (held_then_paused:
-    once it holds consent); `owner`'s account erased meanwhile; both let finish. What either raised
-    (a deadlock, for one)."""
-    errors: list[Any] = []
-    holding = in_thread(work, name=name, errors=errors)
-    assert paused.wait(timeout=60)
-    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=owner.pk)), name="erase", errors=errors)
-    erasing.join(timeout=PAUSE_S)
-    go_on.set()
-    holding.join(timeout=60)
-    erasing.join(timeout=60)
-    assert not holding.is_alive() and not erasing.is_alive()
-    return errors
+def erased_while_held(work: Any, name: str, owner: Any, pause: Pause) -> list[Any]:
+    """`work` in a thread called `name`, until it reaches `pause`; `owner`'s account erased meanwhile
+    (second_while_first_pauses). What either raised (a deadlock, for one)."""
+    erase = lambda: accounts.account_erase(user=User.objects.get(pk=owner.pk))  # noqa: E731
+    return second_while_first_pauses(work, erase, pause, names=(name, "erase"))
 
 
 def test_erasing_someone_while_a_draft_of_them_is_published_is_no_deadlock(
@@ -194,14 +144,14 @@ def test_erasing_someone_while_a_draft_of_them_is_published_is_no_deadlock(
     enroll(owner, "astronaut", audience="approved")
     approve(owner, me)
     job, _ = services.job_submit(author=me, prompt="@astro.owner juggling on a unicycle", duration_s=2)
-    paused, go_on = held_then_paused(monkeypatch, "publish")
+    pause = held_then_paused(monkeypatch, "publish")
 
     answer: list[Any] = []
 
     def publish() -> None:
         answer.append(client_of(me).post(f"{URL}/{job.pk}/publish", {}, format="json"))
 
-    assert erased_while_held(publish, "publish", owner, paused, go_on) == []
+    assert erased_while_held(publish, "publish", owner, pause) == []
     assert not User.objects.filter(pk=owner.pk).exists()
     assert answer[0].status_code in (200, 403), answer[0].json()
 
@@ -209,12 +159,12 @@ def test_erasing_someone_while_a_draft_of_them_is_published_is_no_deadlock(
 def test_blocking_someone_whose_account_is_being_erased_is_no_deadlock(me, make_user, enroll, monkeypatch):
     owner = make_user("astro.owner")
     enroll(owner, "astronaut", audience="approved")
-    paused, go_on = held_then_paused(monkeypatch, "block")
+    pause = held_then_paused(monkeypatch, "block")
 
     def block() -> None:
         accounts.block_create(blocker=me, blocked=owner)
 
-    assert erased_while_held(block, "block", owner, paused, go_on) == []
+    assert erased_while_held(block, "block", owner, pause) == []
     assert not User.objects.filter(pk=owner.pk).exists()
 
 
@@ -268,38 +218,16 @@ def test_an_author_erasing_their_account_while_their_draft_is_published_is_no_de
     erasure that deleted the person's videos first and then came to their jobs waited for the publish,
     which waited for the videos (on PostgreSQL: a deadlock, the publish answering 500)."""
     _, job = a_draft_of_someone_else(me, make_user, enroll)
-    paused, go_on = publish_pausing_before_the_video(monkeypatch)
+    pause = publish_pausing_before_the_video(monkeypatch)
     answer: list[Any] = []
 
     def publish() -> None:
         answer.append(client_of(me).post(f"{URL}/{job.pk}/publish", {}, format="json"))
 
-    assert erased_while_held(publish, "publish", me, paused, go_on) == []
+    assert erased_while_held(publish, "publish", me, pause) == []
     assert answer[0].status_code in (200, 401, 404, 409), answer[0].content[:300]
     assert not User.objects.filter(pk=me.pk).exists()
     assert not Video.objects.filter(pk=job.video_id).exists()  # the author's video went with them
-
-
-def erasing_paused_at_the_end(person: Any, errors: list[Any]) -> tuple[threading.Thread, threading.Event]:
-    """`person`'s account erasure in a thread, paused after every app has erased what is theirs (their
-    cameo, jobs and account rows held, their videos deleted) and before the account row goes (the
-    grants with it; their follows went right after their account row was held), until the returned event is set."""
-    paused, go_on = threading.Event(), threading.Event()
-
-    def pause(sender: Any, **kwargs: Any) -> None:
-        if threading.current_thread().name == "erase":
-            paused.set()
-            go_on.wait(timeout=30)
-
-    account_erasing.connect(pause, dispatch_uid="test.erasing_paused", weak=False)  # the last receiver
-    try:
-        erasing = in_thread(
-            lambda: accounts.account_erase(user=User.objects.get(pk=person.pk)), name="erase", errors=errors
-        )
-        assert paused.wait(timeout=60)
-    finally:
-        account_erasing.disconnect(dispatch_uid="test.erasing_paused")
-    return erasing, go_on
 
 
 CHANGES = {
@@ -323,14 +251,9 @@ def test_a_block_or_unfollow_while_the_other_is_being_erased_is_no_deadlock(
         activate_cameo(owner, audience="mutuals")
     accounts.follow_create(follower=me, followee=owner)
     accounts.follow_create(follower=owner, followee=me)
-    errors: list[Any] = []
-    erasing, go_on = erasing_paused_at_the_end(owner, errors)
-    changing = in_thread(lambda: CHANGES[change](me, User.objects.get(pk=owner.pk)), name=change, errors=errors)
-    changing.join(timeout=PAUSE_S)
-    go_on.set()
-    erasing.join(timeout=60)
-    changing.join(timeout=60)
-    assert not erasing.is_alive() and not changing.is_alive()
+    errors = while_erasing_paused_at_the_end(
+        owner, lambda: CHANGES[change](me, User.objects.get(pk=owner.pk)), names=("erase", change)
+    )
 
     assert [e for e in errors if "NotFound" not in e[1]] == []  # a block of someone erased meanwhile: 404
     assert not User.objects.filter(pk=owner.pk).exists() and not Block.objects.exists()
@@ -348,16 +271,9 @@ def test_revoking_a_grant_with_its_videos_while_the_grantee_is_being_erased_is_n
     approve(owner, me)
     make_video(me, people=(owner,))
     grant = CameoGrant.objects.get(grantee=me)
-    errors: list[Any] = []
-    erasing, go_on = erasing_paused_at_the_end(me, errors)
-    revoking = in_thread(
-        lambda: cameos.grant_revoke(owner=owner, grant_id=grant.pk, delete_videos=True), name="revoke", errors=errors
+    errors = while_erasing_paused_at_the_end(
+        me, lambda: cameos.grant_revoke(owner=owner, grant_id=grant.pk, delete_videos=True), names=("erase", "revoke")
     )
-    revoking.join(timeout=PAUSE_S)
-    go_on.set()
-    erasing.join(timeout=60)
-    revoking.join(timeout=60)
-    assert not erasing.is_alive() and not revoking.is_alive()
 
     assert [e for e in errors if "NotFound" not in e[1]] == []  # the grant went with the grantee: 404
     assert not User.objects.filter(pk=me.pk).exists() and not CameoGrant.objects.exists()
@@ -379,21 +295,14 @@ def test_someone_deleting_a_draft_of_them_while_it_is_published_is_no_deadlock(
     the same way, found by a third). A deletion now locks the jobs that point at the video first
     (feed.signals.video_deleting)."""
     owner, job = a_draft_of_someone_else(me, make_user, enroll)
-    paused, go_on = publish_pausing_before_the_video(monkeypatch)
+    pause = publish_pausing_before_the_video(monkeypatch)
     answer: list[Any] = []
-    errors: list[Any] = []
-    publishing = in_thread(
-        lambda: answer.append(client_of(me).post(f"{URL}/{job.pk}/publish", {}, format="json")), name="publish"
+    errors = second_while_first_pauses(
+        lambda: answer.append(client_of(me).post(f"{URL}/{job.pk}/publish", {}, format="json")),
+        lambda: DELETIONS[deletion](Video.objects.get(pk=job.video_id), owner),
+        pause,
+        names=("publish", "delete"),
     )
-    assert paused.wait(timeout=60)
-    deleting = in_thread(
-        lambda: DELETIONS[deletion](Video.objects.get(pk=job.video_id), owner), name="delete", errors=errors
-    )
-    deleting.join(timeout=PAUSE_S)
-    go_on.set()
-    publishing.join(timeout=60)
-    deleting.join(timeout=60)
-    assert not publishing.is_alive() and not deleting.is_alive()
 
     assert errors == []
     assert answer[0].status_code == 200, answer[0].content[:300]  # published first, then deleted by her
@@ -415,16 +324,9 @@ def test_two_friends_in_each_others_videos_erasing_their_accounts_at_once_is_no_
     mine, _ = services.job_submit(author=me, prompt="@astro.owner juggling on a unicycle", duration_s=2)
     theirs, _ = services.job_submit(author=friend, prompt="@hopper.fan juggling on a unicycle", duration_s=2)
     assert {j.status for j in GenerationJob.objects.filter(pk__in=[mine.pk, theirs.pk])} == {"ready"}
-    errors: list[Any] = []
-    erasing, go_on = erasing_paused_at_the_end(me, errors)
-    other = in_thread(
-        lambda: accounts.account_erase(user=User.objects.get(pk=friend.pk)), name="erase 2", errors=errors
+    errors = while_erasing_paused_at_the_end(
+        me, lambda: accounts.account_erase(user=User.objects.get(pk=friend.pk)), names=("erase", "erase 2")
     )
-    other.join(timeout=PAUSE_S)
-    go_on.set()
-    erasing.join(timeout=60)
-    other.join(timeout=60)
-    assert not erasing.is_alive() and not other.is_alive()
 
     assert errors == []
     assert not User.objects.filter(pk__in=[me.pk, friend.pk]).exists()
@@ -442,30 +344,15 @@ def test_ending_a_draft_of_someone_while_they_erase_their_account_is_no_deadlock
     only when the erasure came to them deadlocked (PostgreSQL broke it: the erasure or the author's
     call answered 500); the erasure holds them first, with its own (people_holding)."""
     owner, job = a_draft_of_someone_else(me, make_user, enroll)
-    reached, go_on = threading.Event(), threading.Event()
-    forget = services.jobs_forget_person
-
-    def paused(**kwargs: Any) -> int:
-        reached.set()
-        go_on.wait(timeout=30)
-        return forget(**kwargs)
-
-    monkeypatch.setattr(services, "jobs_forget_person", paused)
-    errors: list[Any] = []
+    pause = pause_in(monkeypatch, services, "jobs_forget_person")
     answer: list[Any] = []
-    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=owner.pk)), name="erase", errors=errors)
-    assert reached.wait(timeout=60)
     if how == "cancel":
-        ending = in_thread(lambda: answer.append(client_of(me).post(f"{URL}/{job.pk}/cancel")), name=how, errors=errors)
+        end = lambda: answer.append(client_of(me).post(f"{URL}/{job.pk}/cancel"))  # noqa: E731
     else:
-        ending = in_thread(
-            lambda: answer.append(client_of(me).delete(f"/api/v1/videos/{job.video_id}")), name=how, errors=errors
-        )
-    ending.join(timeout=PAUSE_S)
-    go_on.set()
-    erasing.join(timeout=60)
-    ending.join(timeout=60)
-    assert not erasing.is_alive() and not ending.is_alive()
+        end = lambda: answer.append(client_of(me).delete(f"/api/v1/videos/{job.video_id}"))  # noqa: E731
+    errors = second_while_first_pauses(
+        lambda: accounts.account_erase(user=User.objects.get(pk=owner.pk)), end, pause, names=("erase", how)
+    )
 
     assert errors == []
     assert answer[0].status_code in (200, 204), answer[0].content[:300]
@@ -483,31 +370,15 @@ def test_her_erasure_while_my_job_of_her_is_being_stored_leaves_it_naming_her_no
     owner = make_user("astro.owner")
     enroll(owner, "astronaut", audience="approved")
     approve(owner, me)
-    storing, go_on = threading.Event(), threading.Event()
-    add = services._people_add
-
-    def paused(job: Any, people: Any) -> None:
-        if threading.current_thread().name == "submit":
-            storing.set()
-            go_on.wait(timeout=30)
-        add(job, people)
-
-    monkeypatch.setattr(services, "_people_add", paused)
+    storing = pause_in(monkeypatch, services, "_people_add", thread="submit")
     monkeypatch.setattr(services, "_enqueue", lambda job_id: None)  # no worker: the record is what is looked at
-    errors: list[Any] = []
     made: list[Any] = []
-    submitting = in_thread(
+    errors = second_while_first_pauses(
         lambda: made.append(services.job_submit(author=me, prompt="@astro.owner juggling", duration_s=2)[0]),
-        name="submit",
-        errors=errors,
+        lambda: accounts.account_erase(user=User.objects.get(pk=owner.pk)),
+        storing,
+        names=("submit", "erase"),
     )
-    assert storing.wait(timeout=60)
-    erasing = in_thread(lambda: accounts.account_erase(user=User.objects.get(pk=owner.pk)), name="erase", errors=errors)
-    erasing.join(timeout=PAUSE_S)
-    go_on.set()
-    submitting.join(timeout=60)
-    erasing.join(timeout=60)
-    assert not submitting.is_alive() and not erasing.is_alive()
 
     assert errors == []
     job = GenerationJob.objects.get(pk=made[0].pk)
@@ -515,40 +386,13 @@ def test_her_erasure_while_my_job_of_her_is_being_stored_leaves_it_naming_her_no
     assert "astro.owner" not in str([job.cameos, job.consent["subjects"]])
 
 
-def _second_while_first_pauses(
-    first: Any, second: Any, paused: threading.Event, go_on: threading.Event, *, names: tuple[str, str]
-) -> list[Any]:
-    """`first` in a thread until it sets `paused` (holding what it holds), then `second` in another,
-    given PAUSE_S to reach what the first holds; then `go_on`, and both let finish (neither may hang).
-    What either raised."""
-    errors: list[Any] = []
-    first_thread = in_thread(first, name=names[0], errors=errors)
-    assert paused.wait(timeout=60)
-    second_thread = in_thread(second, name=names[1], errors=errors)
-    second_thread.join(timeout=PAUSE_S)
-    go_on.set()
-    second_thread.join(timeout=60)
-    first_thread.join(timeout=60)
-    assert not first_thread.is_alive() and not second_thread.is_alive()
-    return errors
-
-
 def _while_her_erasure_pauses_after_its_sweep(her: Any, work: Any, monkeypatch: Any) -> list[Any]:
     """Her erasure in a thread, paused once it has swept others' jobs (jobs_forget_person) and before
     it commits; `work` in another thread meanwhile, given PAUSE_S to reach what the erasure holds;
     then both let finish. What either raised."""
-    swept, go_on = threading.Event(), threading.Event()
-    forget = services.jobs_forget_person
-
-    def sweep_then_pause(*, person_id: int) -> int:
-        changed = forget(person_id=person_id)
-        swept.set()
-        go_on.wait(timeout=30)
-        return changed
-
-    monkeypatch.setattr(services, "jobs_forget_person", sweep_then_pause)
+    swept = pause_in(monkeypatch, services, "jobs_forget_person", after=True)
     erase = lambda: accounts.account_erase(user=User.objects.get(pk=her.pk))  # noqa: E731
-    return _second_while_first_pauses(erase, work, swept, go_on, names=("erase", "work"))
+    return second_while_first_pauses(erase, work, swept, names=("erase", "work"))
 
 
 @pytest.mark.postgres
@@ -636,25 +480,15 @@ def test_a_worker_blocking_my_remix_of_her_video_while_she_erases_her_account_is
     decision = consent.check(me, job.prompt, remix_of=hers.pk, stage="start", job=str(job.pk))
     assert not decision.allowed and her.pk in decision.as_record()["subject_ids"]
 
-    held, go_on = threading.Event(), threading.Event()
-
-    def hold_her_then_pause(sender: Any, user: Any, **kwargs: Any) -> None:  # her account row is held
-        held.set()
-        go_on.wait(timeout=30)
-
-    account_appearances_deleting.connect(hold_her_then_pause, dispatch_uid="test.pause")
-    try:
-        errors = _second_while_first_pauses(
+    with pause_on(account_appearances_deleting) as held:  # her account row is held
+        errors = second_while_first_pauses(
             lambda: accounts.account_erase(user=User.objects.get(pk=her.pk), delete_appearances=True),
             lambda: services.job_block(
                 job.pk, reason=decision.refused[0].public()["detail"], decision=decision.as_record()
             ),
             held,
-            go_on,
             names=("erase", "worker"),
         )
-    finally:
-        account_appearances_deleting.disconnect(dispatch_uid="test.pause")
 
     assert errors == []
     assert not User.objects.filter(pk=her.pk).exists()
@@ -697,23 +531,13 @@ def test_holding_me_while_she_erases_her_account_is_no_deadlock_when_i_remixed_h
         GenerationJob.objects.filter(pk=of_her.pk).delete()
     assert her.pk not in (remix.consent.get("subject_ids") or [])
 
-    held, go_on = threading.Event(), threading.Event()
-
-    def hold_her_then_pause(sender: Any, user: Any, **kwargs: Any) -> None:  # her cameo, jobs, account held
-        held.set()
-        go_on.wait(timeout=30)
-
-    account_appearances_deleting.connect(hold_her_then_pause, dispatch_uid="test.pause")
-    try:
-        errors = _second_while_first_pauses(
+    with pause_on(account_appearances_deleting) as held:  # her cameo, jobs, account held
+        errors = second_while_first_pauses(
             lambda: accounts.account_erase(user=User.objects.get(pk=her.pk), delete_appearances=True),
             lambda: PEOPLE_CHANGES[change](me, someone),
             held,
-            go_on,
             names=("erase", change),
         )
-    finally:
-        account_appearances_deleting.disconnect(dispatch_uid="test.pause")
 
     assert errors == []
     assert not User.objects.filter(pk=her.pk).exists()
@@ -753,21 +577,11 @@ def test_holding_me_while_she_deletes_her_cameo_with_my_videos_of_her_is_no_dead
     someone = make_user("some.one")
     activate_cameo(someone, audience="approved")
 
-    paused, go_on = threading.Event(), threading.Event()
-    real = feed_services.video_delete
-
-    def delete_then_pause(**kwargs: Any) -> None:
-        real(**kwargs)
-        if threading.current_thread().name == "delete" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-
-    monkeypatch.setattr(feed_services, "video_delete", delete_then_pause)
-    errors = _second_while_first_pauses(
+    pause = pause_in(monkeypatch, feed_services, "video_delete", after=True, thread="delete")
+    errors = second_while_first_pauses(
         lambda: cameos.cameo_delete(owner=User.objects.get(pk=her.pk), delete_appearances=True),
         lambda: PEOPLE_CHANGES[change](me, someone),
-        paused,
-        go_on,
+        pause,
         names=("delete", change),
     )
 
@@ -806,21 +620,11 @@ def test_two_authors_following_while_she_narrows_her_cameo_deleting_their_videos
         GenerationJob.objects.filter(pk=job.pk).update(video_id=video.pk, status=GenerationJob.Status.PUBLISHED)
     assert list(User.objects.filter(pk__in=[second_author.pk, first_author.pk])) == [first_author, second_author]
 
-    paused, go_on = threading.Event(), threading.Event()
-    real = feed_services.video_delete
-
-    def delete_then_pause(**kwargs: Any) -> None:
-        real(**kwargs)
-        if threading.current_thread().name == "narrow" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-
-    monkeypatch.setattr(feed_services, "video_delete", delete_then_pause)
-    errors = _second_while_first_pauses(
+    pause = pause_in(monkeypatch, feed_services, "video_delete", after=True, thread="narrow")
+    errors = second_while_first_pauses(
         lambda: cameos.cameo_update(owner=User.objects.get(pk=her.pk), audience="approved", delete_videos=True),
         lambda: accounts.follow_create(follower=first_author, followee=second_author),
-        paused,
-        go_on,
+        pause,
         names=("narrow", "follow"),
     )
 
@@ -868,21 +672,12 @@ def test_taking_back_with_my_videos_of_her_while_someone_who_remixed_one_holds_m
         GenerationJob.objects.filter(pk=remix.pk).delete()
     GenerationJob.objects.filter(pk=remix.pk).update(remix_of_id=video.pk)
 
-    held, go_on = threading.Event(), threading.Event()
-    hold_for_deleting = feed_services.videos_hold_for_deleting
-
-    def pause_then_hold(**kwargs: Any) -> None:  # her and me held; the videos' jobs not yet
-        if threading.current_thread().name == "take back" and not held.is_set():
-            held.set()
-            go_on.wait(timeout=30)
-        hold_for_deleting(**kwargs)
-
-    monkeypatch.setattr(feed_services, "videos_hold_for_deleting", pause_then_hold)
-    errors = _second_while_first_pauses(
+    # her and me held; the videos' jobs not yet
+    held = pause_in(monkeypatch, feed_services, "videos_hold_for_deleting", thread="take back")
+    errors = second_while_first_pauses(
         lambda: TAKINGS_BACK_WITH_VIDEOS[taking_back](User.objects.get(pk=her.pk), User.objects.get(pk=me.pk)),
         lambda: HOLDING_ME[holding_me](User.objects.get(pk=me.pk), User.objects.get(pk=someone.pk)),
         held,
-        go_on,
         names=("take back", holding_me),
     )
 
@@ -948,21 +743,11 @@ def test_a_takedown_confirmed_on_two_of_my_videos_while_i_follow_someone_is_no_d
     request = a_takedown_waiting_for_review(first, second)
     someone, reviewer = make_user("some.one"), make_user("reviewer")
 
-    paused, go_on = threading.Event(), threading.Event()
-    real = feed_services.video_remove
-
-    def remove_then_pause(**kwargs: Any) -> None:
-        real(**kwargs)
-        if threading.current_thread().name == "confirm" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-
-    monkeypatch.setattr(feed_services, "video_remove", remove_then_pause)
-    errors = _second_while_first_pauses(
+    pause = pause_in(monkeypatch, feed_services, "video_remove", after=True, thread="confirm")
+    errors = second_while_first_pauses(
         lambda: takedowns.request_confirm(request_id=request.pk, reviewer=reviewer),
         lambda: accounts.follow_create(follower=User.objects.get(pk=me.pk), followee=someone),
-        paused,
-        go_on,
+        pause,
         names=("confirm", "follow"),
     )
 
@@ -987,14 +772,13 @@ def test_a_takedown_confirmed_while_i_publish_the_draft_it_matched_is_no_deadloc
     job = a_job_of(draft, status=GenerationJob.Status.READY)
     request = a_takedown_waiting_for_review(draft)
     reviewer = make_user("reviewer")
-    paused, go_on = publish_pausing_before_the_video(monkeypatch)
+    pause = publish_pausing_before_the_video(monkeypatch)
     answer: list[Any] = []
 
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: answer.append(client_of(me).post(f"{URL}/{job.pk}/publish", {}, format="json")),
         lambda: takedowns.request_confirm(request_id=request.pk, reviewer=reviewer),
-        paused,
-        go_on,
+        pause,
         names=("publish", "confirm"),
     )
 
@@ -1048,21 +832,11 @@ def test_a_takedown_verified_while_the_video_its_match_remixed_is_deleted_is_no_
     source, remix = a_remix_showing_her_face(make_user, make_video)
     request = a_takedown_being_verified()
 
-    paused, go_on = threading.Event(), threading.Event()
-    real = takedowns._hide
-
-    def pause_then_hide(video: Any, **kwargs: Any) -> bool:  # the matched videos held
-        if threading.current_thread().name == "verify" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-        return real(video, **kwargs)
-
-    monkeypatch.setattr(takedowns, "_hide", pause_then_hide)
-    errors = _second_while_first_pauses(
+    pause = pause_in(monkeypatch, takedowns, "_hide", thread="verify")  # the matched videos held
+    errors = second_while_first_pauses(
         lambda: takedowns.request_verify(request_id=request.pk),
         lambda: feed_services.video_delete(video=Video.objects.get(pk=source.pk), by=source.author),
-        paused,
-        go_on,
+        pause,
         names=("verify", "delete"),
     )
 
@@ -1088,21 +862,11 @@ def test_a_takedown_dismissed_while_the_video_its_match_remixed_is_deleted_is_no
     request = a_takedown_waiting_for_review(remix)
     reviewer = make_user("reviewer")
 
-    paused, go_on = threading.Event(), threading.Event()
-    real = feed_services.video_unhide
-
-    def pause_then_unhide(**kwargs: Any) -> bool:  # the videos it hid held
-        if threading.current_thread().name == "dismiss" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-        return real(**kwargs)
-
-    monkeypatch.setattr(feed_services, "video_unhide", pause_then_unhide)
-    errors = _second_while_first_pauses(
+    pause = pause_in(monkeypatch, feed_services, "video_unhide", thread="dismiss")  # the videos it hid held
+    errors = second_while_first_pauses(
         lambda: takedowns.request_dismiss(request_id=request.pk, reviewer=reviewer),
         lambda: feed_services.video_delete(video=Video.objects.get(pk=source.pk), by=source.author),
-        paused,
-        go_on,
+        pause,
         names=("dismiss", "delete"),
     )
 
@@ -1134,22 +898,13 @@ def test_a_takedown_verified_while_a_remix_of_its_match_is_published_is_no_deadl
         cameos.video_faces_record(video_id=video.pk, tracks=[(faces.template("astronaut"), 0, 900, 8)])
     request = a_takedown_being_verified()
 
-    paused, go_on = threading.Event(), threading.Event()
-    bump = feed_services._bump
-
-    def pause_before_the_source(*args: Any, **kwargs: Any) -> None:  # my job and draft held
-        if threading.current_thread().name == "publish" and "remix_count" in kwargs and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-        bump(*args, **kwargs)
-
-    monkeypatch.setattr(feed_services, "_bump", pause_before_the_source)
+    # before the source's count, my job and draft held
+    pause = pause_in(monkeypatch, feed_services, "_bump", thread="publish", when=lambda *a, **k: "remix_count" in k)
     answer: list[Any] = []
-    errors = _second_while_first_pauses(
+    errors = second_while_first_pauses(
         lambda: answer.append(client_of(me).post(f"{URL}/{job.pk}/publish", {}, format="json")),
         lambda: takedowns.request_verify(request_id=request.pk),
-        paused,
-        go_on,
+        pause,
         names=("publish", "verify"),
     )
 
@@ -1178,22 +933,11 @@ def test_a_takedown_verified_while_the_author_of_its_match_erases_their_account_
     cameos.video_faces_record(video_id=video.pk, tracks=[(faces.template("astronaut"), 0, 900, 8)])
     request = a_takedown_being_verified()
 
-    paused, go_on = threading.Event(), threading.Event()
-    real = takedowns._hide
-
-    def hide_then_pause(video: Any, **kwargs: Any) -> bool:  # hidden, its author told
-        hidden = real(video, **kwargs)
-        if threading.current_thread().name == "verify" and not paused.is_set():
-            paused.set()
-            go_on.wait(timeout=30)
-        return hidden
-
-    monkeypatch.setattr(takedowns, "_hide", hide_then_pause)
-    errors = _second_while_first_pauses(
+    pause = pause_in(monkeypatch, takedowns, "_hide", after=True, thread="verify")  # hidden, its author told
+    errors = second_while_first_pauses(
         lambda: takedowns.request_verify(request_id=request.pk),
         lambda: accounts.account_erase(user=User.objects.get(pk=author.pk)),
-        paused,
-        go_on,
+        pause,
         names=("verify", "erase"),
     )
 
