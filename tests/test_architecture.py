@@ -1,7 +1,7 @@
 """The import rules of DESIGN.md, as `make check` enforces them: import-linter's contracts
 ([tool.importlinter] in pyproject.toml) and bin/check-boundaries (no other app's private names, no
-writes through another app's models) hold on the tree, and fail on a deliberately wrong import added
-to a copy of it."""
+writes through another app's models, no app code imported by a migration's functions) hold on the
+tree, and fail on a deliberately wrong import added to a copy of it."""
 
 from __future__ import annotations
 
@@ -137,6 +137,11 @@ def test_the_boundaries_hold_on_the_tree():
             "from feed.models import Video\n\n\ndef hide():\n    Video.objects.filter(pk=1).update(status='removed')\n",
             "cameos.wrong writes feed.models.Video rows (update)",
         ),
+        (  # a migration reading the app's live models or rules instead of its state's
+            "cameos/migrations/0099_wrong.py",
+            "def forwards(apps, schema_editor):\n    from cameos.selectors import admitting\n",
+            "cameos.migrations.0099_wrong imports cameos.selectors in forwards",
+        ),
     ],
 )
 def test_a_private_name_or_a_foreign_write_is_a_breach(tree_copy: Path, module: str, source: str, breach: str):
@@ -145,6 +150,14 @@ def test_a_private_name_or_a_foreign_write_is_a_breach(tree_copy: Path, module: 
     result = check_boundaries(tree_copy)
     assert result.returncode == 1, result.stdout + result.stderr
     assert breach in result.stdout
+
+
+def test_a_migration_may_use_the_text_functions_and_its_states_models(tree_copy: Path):
+    (tree_copy / "feed" / "migrations" / "0099_fine.py").write_text(
+        "def forwards(apps, schema_editor):\n    from core.text import skeleton\n\n"
+        "    return apps.get_model('feed', 'Video'), skeleton\n"
+    )
+    assert check_boundaries(tree_copy).returncode == 0
 
 
 def test_reading_another_apps_models_is_allowed(tree_copy: Path):
