@@ -289,7 +289,9 @@ def videos_hold_for_deleting(*, video_ids: Iterable[int], erasing: User | None =
     transaction erases this person next (user_feed_erase), and what it holds of theirs (their likes and
     comments, those on their videos) is held with these, in the same order: held after the videos were
     deleted, their like on a fan's video was held by the fan's erasure, which waited for the fan's like
-    on one of the videos (a deadlock)."""
+    on one of the videos (a deadlock). video_delete still holds each video's likes and comments again,
+    before its row: the videos' rows are not held here, so likes and comments may commit on them
+    until then (_delete_held)."""
     ids = sorted({int(i) for i in video_ids})
     if not ids:
         return
@@ -456,6 +458,17 @@ def video_delete(*, video: Video, by: User | None = None) -> None:
     locked = Video.objects.select_for_update().filter(pk=video.pk).first()
     if locked is None:
         raise NotFound("This video does not exist.")
+    _delete_held(locked, by=by)
+
+
+def _delete_held(locked: Video, *, by: User | None) -> None:
+    """video_delete once the video's likes and comments and then its row (`locked`) are held in this
+    transaction (video_delete, video_remove). Its likes and comments are not held again: with its row
+    held no new one commits (a like or comment holds the row before it commits), and one that
+    committed between the two holds would be held out of order (after the row) either way. Not so for
+    videos whose likes and comments alone were held (videos_hold_for_deleting): a like committed since
+    then, which someone unliking holds before the video's count, must be held before the row, so
+    video_delete holds them again."""
     if locked.status == PUBLISHED and locked.remix_of_id:
         _bump(locked.remix_of_id, remix_count=-1)
     files = _files_of([locked])
@@ -589,7 +602,8 @@ def video_remove(*, video: Video, reason: str) -> None:
     if locked is None:
         raise NotFound("This video does not exist.")
     _remember_removed(locked.pk, locked.fingerprint, RemovedFingerprint.Reason.TAKEN_DOWN)
-    video_delete(video=locked)
+    video_deleting.send(sender=Video, video_id=locked.pk, by_id=None)
+    _delete_held(locked, by=None)
 
 
 def _hold_videos_of(user: User) -> None:
