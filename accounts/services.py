@@ -371,15 +371,25 @@ def people_keep(user_ids: Iterable[int], *, nowait: bool = False, against_blocks
     FOR SHARE instead, which people_hold's lock (a block, a follow) waits for and is waited for by,
     so that what is written next of them is ordered wholly before or after a block made between
     them and someone else: a like or a comment, which must see a block committed before it."""
+    return set(people_keep_active(user_ids, nowait=nowait, against_blocks=against_blocks))
+
+
+def people_keep_active(
+    user_ids: Iterable[int], *, nowait: bool = False, against_blocks: bool = False
+) -> dict[int, bool]:
+    """people_keep, telling of each person still there whether their account is active, read in the
+    statement that holds their row. With `against_blocks` (FOR SHARE) it stays so until the transaction
+    ends: a deactivation or a reactivation, which changes the row, committed before it (and is read)
+    or waits for it; FOR KEY SHARE holds up neither."""
     ids = sorted({int(i) for i in user_ids})
     if not ids:
-        return set()
+        return {}
     if connection.vendor != "postgresql":
-        return set(User.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        return dict(User.objects.filter(pk__in=ids).values_list("pk", "is_active"))
     with connection.cursor() as cursor:
         try:
             cursor.execute(
-                f"SELECT id FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id"  # noqa: S608
+                f"SELECT id, is_active FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id"  # noqa: S608
                 + (" FOR SHARE" if against_blocks else " FOR KEY SHARE")
                 + (" NOWAIT" if nowait else ""),
                 [ids],
@@ -388,7 +398,7 @@ def people_keep(user_ids: Iterable[int], *, nowait: bool = False, against_blocks
             if nowait and getattr(exc.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
                 raise PeopleBusy(ids) from exc
             raise
-        return {row[0] for row in cursor.fetchall()}
+        return dict(cursor.fetchall())
 
 
 def _erasure_hold(user_id: int, *, others: set[int]) -> User | None:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.selectors import relation_between
-from accounts.services import people_keep
+from accounts.services import people_keep, people_keep_active
 from core.exceptions import ApplicationError, Forbidden, InvalidInput, NotFound
 from core.presenters import timestamp
 from core.storage import delete_after_commit
@@ -711,11 +711,13 @@ def _engager_held(user: User, *, author_id: int | None = None) -> None:
     (selectors.video_visible_to), a like or comment read before the block committed and written after
     its cleanup stayed across it for good. Held before the video and the like or comment rows, in the
     block's order (people, then what it deletes, then the videos' counts), so neither deadlocks."""
-    if user.pk not in people_keep([user.pk], against_blocks=True):
+    active = people_keep_active([user.pk], against_blocks=True).get(user.pk)
+    if active is None:
         raise NotFound("Your account no longer exists.")
-    # Deactivation changes the held row too, so it committed before or waits: a like or comment sent
-    # as support deactivated the account would be counted while hidden, and counted again on reactivation.
-    if not User.objects.filter(pk=user.pk, is_active=True).exists():
+    # Read with the row held: deactivation changes the held row too, so it committed before or waits. A
+    # like or comment sent as support deactivated the account would be counted while hidden, and counted
+    # again on reactivation.
+    if not active:
         raise EngagerDeactivated
     if author_id is not None and author_id != user.pk and relation_between(user.pk, author_id).blocked_either_way:
         raise NotFound("This video does not exist.")
