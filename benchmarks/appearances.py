@@ -1,10 +1,11 @@
-"""Videos of me at scale: the scan of existing videos, deleting a busy video, and erasing an account
-that engaged with many videos.
+"""Videos of me at scale: the scan of existing videos, deleting (or removing, a takedown) a busy video,
+and erasing an account that engaged with many videos.
 
     eval "$(.ci/services.sh start)"
     .venv/bin/python manage.py seed ...            # the feed benchmark's data set (1M videos, 100k users)
     .venv/bin/python benchmarks/appearances.py scan --tracks 1000000
     .venv/bin/python benchmarks/appearances.py delete --videos 20
+    .venv/bin/python benchmarks/appearances.py remove --videos 20
     .venv/bin/python benchmarks/appearances.py erase --people 20 --engaged 300
 
 Works in the database of DATABASE_URL (the seeded one). `scan` fills the video face index with one
@@ -12,9 +13,11 @@ face-like template per video (from the distribution of real SFace templates, as 
 benchmarks/likeness.py) and times `cameos.services.existing_videos_scan` for cameos whose face is in
 some of those videos. `delete` makes videos with 10,000 likes and 1,000 comments each and times
 `DELETE /api/v1/cameo/appearances/{id}` by a person in them, through Django's request handling.
-`erase` makes people who each liked, commented on and watched `--engaged` published videos (of as
-many authors as the seed has) and times `DELETE /api/v1/me` by each, the same way: the erasure takes
-each off those videos' counts, and holds those videos' authors and the people they show first.
+`remove` makes the same videos and times `feed.services.video_remove` of each (what a confirmed
+takedown does to each video it removes), called directly. `erase` makes people who each liked,
+commented on and watched `--engaged` published videos (of as many authors as the seed has) and times
+`DELETE /api/v1/me` by each, the same way: the erasure takes each off those videos' counts, and holds
+those videos' authors and the people they show first.
 """
 
 from __future__ import annotations
@@ -151,6 +154,50 @@ def bench_delete(videos: int, likes: int, comments: int) -> None:
     )
 
 
+def bench_remove(videos: int, likes: int, comments: int) -> None:
+    from django.core.files.base import ContentFile
+
+    from accounts.models import User
+    from core.bulk import insert_rows
+    from feed import services as feed
+    from feed.models import Comment, Like, Video
+
+    user_ids = list(User.objects.order_by("pk").values_list("pk", flat=True)[: likes + 2])
+    if len(user_ids) < likes + 2:
+        raise SystemExit("seed at least likes + 2 users")
+    source = Video.objects.filter(status="published").order_by("pk").first()
+    if source is None:
+        raise SystemExit("seed some videos first")
+    with source.media.open("rb") as handle:
+        clip = handle.read()
+    times = []
+    for _ in range(videos):
+        video = feed.video_create(
+            author=source.author,
+            media=ContentFile(clip, name="video.mp4"),
+            duration_ms=source.duration_ms,
+            width=source.width,
+            height=source.height,
+        )
+        feed.video_publish(video=video)
+        Video.objects.filter(pk=video.pk).update(like_count=likes, comment_count=comments)
+        insert_rows(Like, ["video_id", "user_id", "created_at"], ((video.pk, u, "2026-01-01") for u in user_ids[2:]))
+        insert_rows(
+            Comment,
+            ["video_id", "author_id", "text", "created_at"],
+            ((video.pk, user_ids[2 + i], "so good", "2026-01-01") for i in range(comments)),
+        )
+        t = time.perf_counter()
+        feed.video_remove(video=Video.objects.get(pk=video.pk), reason="benchmark")
+        times.append((time.perf_counter() - t) * 1000)
+        if Video.objects.filter(pk=video.pk).exists() or Like.objects.filter(video_id=video.pk).exists():
+            raise SystemExit("the video or its likes are still there")
+    print(
+        f"video_remove of a video with {likes:,} likes and {comments:,} comments ({videos} videos): "
+        f"p50 {statistics.median(times):.0f} ms, p99 {pct(times, 0.99):.0f} ms, max {max(times):.0f} ms"
+    )
+
+
 def bench_erase(people: int, engaged: int) -> None:
     from django.db.models import F
     from django.test import Client
@@ -212,6 +259,10 @@ def main() -> None:
     delete.add_argument("--videos", type=int, default=20)
     delete.add_argument("--likes", type=int, default=10_000)
     delete.add_argument("--comments", type=int, default=1_000)
+    remove = sub.add_parser("remove")
+    remove.add_argument("--videos", type=int, default=20)
+    remove.add_argument("--likes", type=int, default=10_000)
+    remove.add_argument("--comments", type=int, default=1_000)
     erase = sub.add_parser("erase")
     erase.add_argument("--people", type=int, default=20)
     erase.add_argument("--engaged", type=int, default=300)
@@ -226,6 +277,8 @@ def main() -> None:
         bench_scan(args.tracks, args.probes)
     elif args.what == "delete":
         bench_delete(args.videos, args.likes, args.comments)
+    elif args.what == "remove":
+        bench_remove(args.videos, args.likes, args.comments)
     else:
         bench_erase(args.people, args.engaged)
 
