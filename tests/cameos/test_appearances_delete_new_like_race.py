@@ -10,14 +10,13 @@ answered with an error). Each in its own thread and database connection, against
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
 
 from feed import services as feed_services
 from feed.models import Comment, Like, Video
-from tests.generation.test_publish_race import PAUSE_S, in_thread
+from tests.races import PAUSE_S, in_thread, pause_in
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -30,28 +29,10 @@ def test_my_videos_deleted_while_a_fan_likes_one_not_yet_deleted_and_takes_it_ba
     maker, fan = make_user("video.maker"), make_user("fan")
     first, second = sorted((make_video(maker, people=(me,)), make_video(maker, people=(me,))), key=lambda v: v.pk)
 
-    # The deletion pauses once it has deleted the first video (every hold of it taken), before the second.
-    deleting, go_on = threading.Event(), threading.Event()
-    delete = feed_services.video_delete
-
-    def delete_then_pause(*, video: Any, by: Any = None) -> None:
-        delete(video=video, by=by)
-        if threading.current_thread().name == "delete" and not deleting.is_set():
-            deleting.set()
-            go_on.wait(timeout=30)
-
-    # The fan's take-back pauses holding the like (or comment), before the video's count.
-    taking_back, back_on = threading.Event(), threading.Event()
-    bump = feed_services._bump
-
-    def pause_then_bump(*args: Any, **kwargs: Any) -> None:
-        if threading.current_thread().name == "take back" and not taking_back.is_set():
-            taking_back.set()
-            back_on.wait(timeout=30)
-        bump(*args, **kwargs)
-
-    monkeypatch.setattr(feed_services, "video_delete", delete_then_pause)
-    monkeypatch.setattr(feed_services, "_bump", pause_then_bump)
+    # The deletion pauses once it has deleted the first video (every hold of it taken), before the second;
+    # the fan's take-back pauses holding the like (or comment), before the video's count.
+    deleting = pause_in(monkeypatch, feed_services, "video_delete", after=True, thread="delete")
+    taking_back = pause_in(monkeypatch, feed_services, "_bump", thread="take back")
     errors: list[Any] = []
     answers: dict[str, Any] = {}
     deletion = in_thread(
@@ -59,7 +40,7 @@ def test_my_videos_deleted_while_a_fan_likes_one_not_yet_deleted_and_takes_it_ba
         name="delete",
         errors=errors,
     )
-    assert deleting.wait(timeout=60)
+    assert deleting.reached.wait(timeout=60)
     if engaged == "like":
         feed_services.like_create(user=fan, video=Video.objects.get(pk=second.pk))
         take_back = lambda: feed_services.like_delete(user=fan, video=Video.objects.get(pk=second.pk))  # noqa: E731
@@ -67,10 +48,10 @@ def test_my_videos_deleted_while_a_fan_likes_one_not_yet_deleted_and_takes_it_ba
         comment = feed_services.comment_create(author=fan, video=Video.objects.get(pk=second.pk), text="nice")
         take_back = lambda: feed_services.comment_delete(comment=comment, by=fan)  # noqa: E731
     taker = in_thread(take_back, name="take back", errors=errors)
-    assert taking_back.wait(timeout=60)
-    go_on.set()
+    assert taking_back.reached.wait(timeout=60)
+    deleting.go_on.set()
     deletion.join(timeout=PAUSE_S)  # the deletion reaches the second video and waits for the like
-    back_on.set()
+    taking_back.go_on.set()
     deletion.join(timeout=60)
     taker.join(timeout=60)
     assert not deletion.is_alive() and not taker.is_alive()

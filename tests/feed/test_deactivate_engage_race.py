@@ -8,7 +8,6 @@ data (PostgreSQL: SQLite lets one writer at a time)."""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from accounts.models import User
 from core.exceptions import ApplicationError
 from feed import services
 from feed.models import Comment, Like, Video
-from tests.generation.test_publish_race import _second_while_first_pauses
+from tests.races import Pause, second_while_first_pauses
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -37,13 +36,12 @@ def test_a_like_or_comment_sent_while_support_deactivates_the_account_waits_and_
     video = make_video(me)
     signed_in = User.objects.get(pk=troll.pk)  # as the request's authentication read it: active
 
-    paused, go_on = threading.Event(), threading.Event()
+    pause = Pause()
 
     def deactivate() -> None:  # committed only once the write is waiting for the account row
         with transaction.atomic():
             accounts.user_active_set(user=User.objects.get(pk=troll.pk), active=False)
-            paused.set()
-            go_on.wait(timeout=30)
+            pause()
 
     answers: list[Any] = []
 
@@ -54,7 +52,7 @@ def test_a_like_or_comment_sent_while_support_deactivates_the_account_waits_and_
         except ApplicationError as refused:
             answers.append((refused.status_code, refused.code))
 
-    errors = _second_while_first_pauses(deactivate, engage, paused, go_on, names=("deactivate", write))
+    errors = second_while_first_pauses(deactivate, engage, pause, names=("deactivate", write))
 
     assert errors == []
     assert answers == [(403, "account_deactivated")]
