@@ -140,7 +140,27 @@ def test_the_boundaries_hold_on_the_tree():
         (  # a migration reading the app's live models or rules instead of its state's
             "cameos/migrations/0099_wrong.py",
             "def forwards(apps, schema_editor):\n    from cameos.selectors import admitting\n",
-            "cameos.migrations.0099_wrong imports cameos.selectors in forwards",
+            "cameos.migrations.0099_wrong imports cameos.selectors",
+        ),
+        (  # the same at the top of the file
+            "feed/migrations/0099_wrong.py",
+            "from feed.services import engagement\n",
+            "feed.migrations.0099_wrong imports feed.services",
+        ),
+        (
+            "feed/migrations/0099_wrong.py",
+            "from ..services import engagement\n",
+            "feed.migrations.0099_wrong imports relatively",
+        ),
+        (
+            "feed/migrations/0099_wrong.py",
+            "import importlib\n\nservices = importlib.import_module('feed.services')\n",
+            "feed.migrations.0099_wrong imports feed.services by name",
+        ),
+        (  # the app's models, inside the function that RunPython runs
+            "feed/migrations/0099_wrong.py",
+            "def forwards(apps, schema_editor):\n    from feed.models import Video\n",
+            "feed.migrations.0099_wrong imports feed.models;",
         ),
     ],
 )
@@ -154,8 +174,10 @@ def test_a_private_name_or_a_foreign_write_is_a_breach(tree_copy: Path, module: 
 
 def test_a_migration_may_use_the_text_functions_and_its_states_models(tree_copy: Path):
     (tree_copy / "feed" / "migrations" / "0099_fine.py").write_text(
-        "def forwards(apps, schema_editor):\n    from core.text import skeleton\n\n"
-        "    return apps.get_model('feed', 'Video'), skeleton\n"
+        "import importlib\n\nimport feed.models\nfrom core import migration_ops\n\n"
+        "earlier = importlib.import_module('feed.migrations.0012_engagement_across_blocks')\n\n\n"
+        "def forwards(apps, schema_editor):\n    from core import text\n    from core.text import skeleton\n\n"
+        "    return apps.get_model('feed', 'Video'), skeleton, text, feed.models, migration_ops\n"
     )
     assert check_boundaries(tree_copy).returncode == 0
 

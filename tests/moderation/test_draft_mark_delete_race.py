@@ -45,15 +45,22 @@ def test_a_change_that_marks_a_draft_its_author_deletes_meanwhile_is_saved(
             pause()  # marked, not committed
 
     # the deletion does not wait for the change: it ends while the change is paused
+    deleted_while_paused: list[bool] = []
+
+    def maker_deletes() -> None:
+        feed.video_delete(video=draft, by=maker)
+        deleted_while_paused.append(not pause.go_on.is_set())
+
     errors = second_while_first_pauses(
         ria_changes_her_cameo,
-        lambda: feed.video_delete(video=draft, by=maker),
+        maker_deletes,
         pause,
         names=("change", "delete"),
         wait=30,
     )
 
     assert errors == []
+    assert deleted_while_paused == [True]
     assert saved(Cameo.objects.get(owner=ria))
     assert not Video.objects.filter(pk=draft.pk).exists()
     # The mark, which points at no video, went with what the change queued (the consent cascade, the
