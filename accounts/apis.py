@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.contrib.auth import password_validation
-from django.core.validators import RegexValidator
+from django.core.validators import MinLengthValidator, RegexValidator
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -53,14 +53,13 @@ def new_password(**kwargs: Any) -> JSONString:
     """A new password's field, held to the configured rules (AUTH_PASSWORD_VALIDATORS) that a length
     or a pattern can say, with their messages: the OpenAPI document states those from it (minLength,
     and a pattern: not only digits). The others (too common, too like the handle) are the service's."""
-    limits: dict[str, Any] = {}
-    patterns = []
+    rules = []  # in the configured order, as the service names them
     for rule in password_validation.get_default_password_validators():
         if isinstance(rule, password_validation.MinimumLengthValidator):
-            limits = {"min_length": rule.min_length, "error_messages": {"min_length": rule.get_error_message()}}
+            rules.append(MinLengthValidator(rule.min_length, rule.get_error_message()))
         elif isinstance(rule, password_validation.NumericPasswordValidator):
-            patterns.append(RegexValidator(r"[^0-9]", rule.get_error_message()))
-    return JSONString(max_length=128, trim_whitespace=False, write_only=True, validators=patterns, **limits, **kwargs)
+            rules.append(RegexValidator(r"[^0-9]", rule.get_error_message()))
+    return JSONString(max_length=128, trim_whitespace=False, write_only=True, validators=rules, **kwargs)
 
 
 class RegisterApi(APIView):
