@@ -88,17 +88,42 @@ def bench_scan(tracks: int, probes: int) -> None:
     )
 
 
-def bench_delete(videos: int, likes: int, comments: int) -> None:
+def _busy_video(source, clip: bytes, poster: bytes | None, engagers: list[int], *, likes: int, comments: int):  # type: ignore[no-untyped-def]
+    """A published video of `source`'s author with its own copy of the files, liked by `likes` of
+    `engagers` and commented on `comments` times (inserted in bulk, counts set to match)."""
     from django.core.files.base import ContentFile
+
+    from core.bulk import insert_rows
+    from feed import services as feed
+    from feed.models import Comment, Like, Video
+
+    video = feed.video_create(  # its own files, in its own folder, as a generated video has
+        author=source.author,
+        media=ContentFile(clip, name="video.mp4"),
+        poster=ContentFile(poster, name="poster.jpg") if poster is not None else None,
+        duration_ms=source.duration_ms,
+        width=source.width,
+        height=source.height,
+    )
+    feed.video_publish(video=video)
+    Video.objects.filter(pk=video.pk).update(like_count=likes, comment_count=comments)
+    insert_rows(Like, ["video_id", "user_id", "created_at"], ((video.pk, u, "2026-01-01") for u in engagers[:likes]))
+    insert_rows(
+        Comment,
+        ["video_id", "author_id", "text", "created_at"],
+        ((video.pk, engagers[i], "so good", "2026-01-01") for i in range(comments)),
+    )
+    return video
+
+
+def bench_delete(videos: int, likes: int, comments: int) -> None:
     from django.test import Client
     from django.urls import get_resolver
 
     from accounts import services as accounts
     from accounts.models import User
     from cameos.models import Appearance
-    from core.bulk import insert_rows
-    from feed import services as feed
-    from feed.models import Comment, Like, Video, VideoPerson
+    from feed.models import Like, Video, VideoPerson
 
     user_ids = list(User.objects.order_by("pk").values_list("pk", flat=True)[: likes + 2])
     if len(user_ids) < likes + 2:
@@ -119,25 +144,9 @@ def bench_delete(videos: int, likes: int, comments: int) -> None:
     get_resolver().url_patterns  # noqa: B018
     times = []
     for _ in range(videos):
-        # Its own files, in its own folder, as a generated video has.
-        video = feed.video_create(
-            author=source.author,
-            media=ContentFile(clip, name="video.mp4"),
-            poster=ContentFile(poster, name="poster.jpg"),
-            duration_ms=source.duration_ms,
-            width=source.width,
-            height=source.height,
-        )
-        feed.video_publish(video=video)
-        Video.objects.filter(pk=video.pk).update(like_count=likes, comment_count=comments)
+        video = _busy_video(source, clip, poster, user_ids[2:], likes=likes, comments=comments)
         VideoPerson.objects.create(video=video, user=person, author_id=video.author_id, published=True)
         Appearance.objects.create(video=video, user=person, source="tagged")
-        insert_rows(Like, ["video_id", "user_id", "created_at"], ((video.pk, u, "2026-01-01") for u in user_ids[2:]))
-        insert_rows(
-            Comment,
-            ["video_id", "author_id", "text", "created_at"],
-            ((video.pk, user_ids[2 + i], "so good", "2026-01-01") for i in range(comments)),
-        )
         t = time.perf_counter()
         response = client.delete(f"/api/v1/cameo/appearances/{video.pk}")
         times.append((time.perf_counter() - t) * 1000)
@@ -155,12 +164,10 @@ def bench_delete(videos: int, likes: int, comments: int) -> None:
 
 
 def bench_remove(videos: int, likes: int, comments: int) -> None:
-    from django.core.files.base import ContentFile
 
     from accounts.models import User
-    from core.bulk import insert_rows
     from feed import services as feed
-    from feed.models import Comment, Like, Video
+    from feed.models import Like, Video
 
     user_ids = list(User.objects.order_by("pk").values_list("pk", flat=True)[: likes + 2])
     if len(user_ids) < likes + 2:
@@ -172,21 +179,7 @@ def bench_remove(videos: int, likes: int, comments: int) -> None:
         clip = handle.read()
     times = []
     for _ in range(videos):
-        video = feed.video_create(
-            author=source.author,
-            media=ContentFile(clip, name="video.mp4"),
-            duration_ms=source.duration_ms,
-            width=source.width,
-            height=source.height,
-        )
-        feed.video_publish(video=video)
-        Video.objects.filter(pk=video.pk).update(like_count=likes, comment_count=comments)
-        insert_rows(Like, ["video_id", "user_id", "created_at"], ((video.pk, u, "2026-01-01") for u in user_ids[2:]))
-        insert_rows(
-            Comment,
-            ["video_id", "author_id", "text", "created_at"],
-            ((video.pk, user_ids[2 + i], "so good", "2026-01-01") for i in range(comments)),
-        )
+        video = _busy_video(source, clip, None, user_ids[2:], likes=likes, comments=comments)
         t = time.perf_counter()
         feed.video_remove(video=Video.objects.get(pk=video.pk), reason="benchmark")
         times.append((time.perf_counter() - t) * 1000)
