@@ -117,7 +117,10 @@ class ProtectedPersonForm(forms.ModelForm):
 
     class Meta:
         model = ProtectedPerson
-        fields = ("name", "aliases_text", "description", "known_for_text", "kind", "deceased", "note", "account")
+        fields = (
+            "name", "aliases_text", "description", "known_for_text", "kind", "deceased", "note", "account",
+            "lookalikes",
+        )  # fmt: skip
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -133,6 +136,9 @@ class ProtectedPersonForm(forms.ModelForm):
         cleaned["known_for"], problems = registry.clean_known_for(cleaned.get("known_for_text", "").splitlines())
         for problem in problems:
             self.add_error("known_for_text", problem)
+        account = cleaned.get("account")
+        if account is not None and account in (cleaned.get("lookalikes") or ()):
+            self.add_error("lookalikes", registry.OWN_ACCOUNT_NOT_LOOKALIKE)
         name = cleaned.get("name")
         if not name:
             return cleaned
@@ -154,7 +160,7 @@ class ProtectedPersonAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "deceased", "description", "face_count", "account", "updated_at")
     list_filter = ("kind", "deceased")
     search_fields = ("name", "aliases", "description", "known_for", "note")
-    raw_id_fields = ("account",)
+    raw_id_fields = ("account", "lookalikes")
     ordering = ("name_key",)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProtectedPerson]:
@@ -212,10 +218,16 @@ class ProtectedPersonAdmin(admin.ModelAdmin):
             else:
                 person, _ = registry.person_upsert(**fields)
             registry.person_link_account(person=person, account=data.get("account"))
+            registry.person_set_lookalikes(person=person, accounts=data.get("lookalikes") or ())
         except InvalidInput as exc:  # the form checked these; a concurrent change can still get here
             raise forms.ValidationError(exc.detail) from exc
         obj.pk = person.pk
         obj.refresh_from_db()
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        """The faces; the look-alikes were set by save_model, through the registry (not form.save_m2m)."""
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not ProtectedFace:

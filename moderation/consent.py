@@ -36,7 +36,13 @@ from feed.selectors import people_in
 from moderation import restrictions as restriction_rules
 from moderation.conf import conf
 from moderation.names import HAN, plain_readings
-from moderation.selectors import ProtectedMatch, name_index, protected_accounts, protected_face_matches
+from moderation.selectors import (
+    ProtectedMatch,
+    name_index,
+    protected_accounts,
+    protected_face_matches,
+    protected_lookalikes,
+)
 
 SOURCES = ("mention", "name", "description", "reference_face", "remix", "output_face")
 STAGES = ("submit", "start", "output", "publish", "preflight")
@@ -533,12 +539,16 @@ def _face_subjects(
         return []
     # A protected person's face (the registry's photos) is refused, unless that person verified their
     # own account: then it is their cameo like any other. It wins over a cameo match: nobody may
-    # enroll as a protected person (cameos.services refuses it), so such a cameo is a look-alike.
+    # enroll as a protected person (cameos.services refuses it), so such a cameo is a look-alike, and
+    # refused as the person, unless an operator cleared its owner as one of theirs
+    # (ProtectedPerson.lookalikes) and the face is at least as close to that cameo as to the
+    # person's photos: then that cameo decides (a drawing of the person stays theirs).
     protected = [f.protected for f in faces if f.protected is not None]
     owners = protected_accounts([p.person_id for p in protected]) if protected else {}
+    cleared = protected_lookalikes([p.person_id for p in protected]) if protected else {}
     own_cameos = resolver.cameos_of(owners.values())
     cameos = resolver.cameos_by_id(
-        [f.cameo_id for f in faces if f.cameo_id is not None and f.protected is None]
+        [f.cameo_id for f in faces if f.cameo_id is not None and (f.protected is None or _lookalike_may(f, cleared))]
         + [c.pk for c in own_cameos.values()]
     )
     access = resolver.access(cameos.values())
@@ -548,8 +558,12 @@ def _face_subjects(
     for face in faces:
         cameo_id = face.cameo_id
         label = ""
-        if face.protected is not None:
-            person = face.protected
+        person = face.protected
+        if person is not None and _lookalike_may(face, cleared):
+            lookalike = cameos.get(face.cameo_id) if face.cameo_id is not None else None
+            if lookalike is not None and lookalike.owner_id in cleared[person.person_id]:
+                person = None  # that cameo's face, not the person's
+        if person is not None:
             label = person.name
             own = own_cameos.get(owners[person.person_id]) if person.person_id in owners else None
             if own is None:
@@ -574,6 +588,17 @@ def _face_subjects(
             _cameo_subject(source, cameo, access[cameo.pk], handle=None, label=label, similarity=face.similarity)
         )
     return subjects
+
+
+def _lookalike_may(face: FaceMatch, cleared: dict[int, set[int]]) -> bool:
+    """The face matched a protected person with cleared look-alikes, and a cameo at least as closely
+    as the person's photos (whose cameo, and whether its owner is one of them, is asked after)."""
+    return (
+        face.protected is not None
+        and face.protected.person_id in cleared
+        and face.cameo_id is not None
+        and face.similarity >= face.protected.similarity
+    )
 
 
 def _apply_restrictions(

@@ -61,6 +61,15 @@ class ProtectedPerson(models.Model):
         blank=True,
         related_name="protected_person",
     )
+    # Set by an operator who verified that these accounts are not this person, though their face
+    # matches the registry's photos: they may enroll, and their own cameo decides for a face closer to
+    # it than to these photos (moderation.consent).
+    lookalikes = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="cleared_lookalike_of",
+        help_text="Accounts an operator verified are not this person, though their face matches the registry's photos.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

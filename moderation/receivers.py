@@ -85,16 +85,19 @@ def on_cameo_erased(sender: Any, owner: Any, **kwargs: Any) -> None:
 
 @receiver(enrollment_checking, dispatch_uid="moderation.enrollment_checking")
 def refuse_impersonation(sender: Any, user: Any, template: Any, **kwargs: Any) -> tuple[str, str] | None:
-    """Nobody enrolls with a protected person's face, except that person's own account, once an
-    operator verified it (ProtectedPerson.account, in the admin)."""
+    """Nobody enrolls with a protected person's face, except that person's own account and the
+    accounts an operator verified are not that person though they look alike (ProtectedPerson.account
+    and .lookalikes, in the admin)."""
     import numpy as np
 
     from cameos.conf import conf as cameos_conf
-    from moderation.selectors import protected_face_matches
+    from moderation.selectors import protected_face_matches, protected_lookalikes
 
     threshold = cameos_conf().protected_threshold
     match = protected_face_matches(np.asarray([template], dtype=np.float32), min_similarity=threshold)[0]
     if match is None or match.account_id == user.pk:
+        return None
+    if user.pk in protected_lookalikes([match.person_id]).get(match.person_id, ()):
         return None
     services.audit(
         Kind.IMPERSONATION_REFUSED,

@@ -238,6 +238,19 @@ def protected_accounts(person_ids: Iterable[int]) -> dict[int, int]:
     return dict(rows)
 
 
+def protected_lookalikes(person_ids: Iterable[int]) -> dict[int, set[int]]:
+    """Registry entry id → the user ids an operator cleared as its look-alikes (ProtectedPerson.lookalikes),
+    for the entries that have any: one query."""
+    ids = set(person_ids)
+    if not ids:
+        return {}
+    found: dict[int, set[int]] = {}
+    rows = ProtectedPerson.lookalikes.through.objects.filter(protectedperson_id__in=ids)
+    for person_id, user_id in rows.values_list("protectedperson_id", "user_id"):
+        found.setdefault(person_id, set()).add(user_id)
+    return found
+
+
 def registry_descriptions() -> list[tuple[int, str, str, bool]]:
     """(id, name, text, is a known_for phrase) for each registry entry's description and each thing
     it is known for: one row a text, so a person has several."""

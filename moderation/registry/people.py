@@ -21,6 +21,7 @@ MAX_NOTE = 300
 MAX_KNOWN_FOR = 20  # phrases a person
 MAX_PHRASE = 200  # characters a phrase
 SEPARATOR = "|"
+OWN_ACCOUNT_NOT_LOOKALIKE = "This is the person's own account: it cannot also be a look-alike of them."
 COLUMNS = ("name", "aliases", "description", "photos", "kind", "deceased", "note", "known_for")
 
 
@@ -300,6 +301,19 @@ def person_link_account(*, person: ProtectedPerson, account: User | None) -> Pro
     if person.account_id != (account.pk if account else None):
         person.account = account
         person.save(update_fields=["account", "updated_at"])
+    return person
+
+
+@transaction.atomic
+def person_set_lookalikes(*, person: ProtectedPerson, accounts: Iterable[User]) -> ProtectedPerson:
+    """Record the accounts an operator verified are not this person, though their face matches the
+    registry's photos (the whole list: those left out are no longer cleared). Such an account may
+    enroll, and its cameo decides for a face closer to it than to these photos (moderation.consent).
+    The person's own account is not a look-alike: refused."""
+    wanted = {account.pk: account for account in accounts}
+    if person.account_id is not None and person.account_id in wanted:
+        raise _invalid({"lookalikes": [OWN_ACCOUNT_NOT_LOOKALIKE]})
+    person.lookalikes.set(list(wanted.values()))
     return person
 
 

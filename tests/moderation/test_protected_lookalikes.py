@@ -1,0 +1,202 @@
+"""Look-alikes of protected people: someone who is not the person, but whose face matches the
+registry's photos, once an operator cleared their account (ProtectedPerson.lookalikes, in the admin).
+
+Real faces. Enrollment: scikit-image's astronaut photo is Eileen Collins's registry photo, and the
+cleared account enrolls with that face (tests/moderation/test_protected_people.py). The gate: two
+DCGAN faces of nobody (tests/gan_faces.py) that look alike, SFace cosine 0.61 between their photos
+(tests/cameos/lookalikes.py): seed 491 is the protected person's photo, seed 354 the look-alike's
+face and cameo.
+"""
+
+from __future__ import annotations
+
+import cv2
+import pytest
+from django.urls import reverse
+
+from accounts import services as accounts
+from cameos import services as cameos
+from core.exceptions import InvalidInput
+from moderation import consent, registry
+from moderation.models import ProtectedPerson
+from tests import gan_faces
+from tests.cameos import videos
+from tests.cameos.lookalikes import FACE, LOOKALIKE
+from tests.cameos.test_enrollment_api import challenge, enroll
+from tests.enroll import approve
+from tests.moderation import test_protected_people, test_registry
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/generations"
+collins = test_protected_people.collins  # the fixtures: Eileen Collins, registered with her photo
+staff = test_registry.staff  # and a client signed in to the admin as staff
+
+
+def upload_of(seed: int):  # type: ignore[no-untyped-def]
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    ok, data = cv2.imencode(".png", gan_faces.face(seed))
+    assert ok
+    return SimpleUploadedFile(f"face-{seed}.png", data.tobytes(), content_type="image/png")
+
+
+@pytest.fixture
+def queen(db):  # type: ignore[no-untyped-def]
+    """A protected person whose registry photo is face FACE."""
+    person, _ = registry.person_upsert(name="Odile Marchetti", description="the presenter of a quiz show")
+    ok, data = cv2.imencode(".jpg", gan_faces.face(FACE), [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    registry.face_add(person=person, data=data.tobytes(), source="odile.jpg")
+    return person
+
+
+@pytest.fixture
+def lia(make_user, activate_cameo):  # type: ignore[no-untyped-def]
+    """The look-alike: her cameo is face LOOKALIKE, open to approved people only."""
+    user = make_user("lia.lookalike")
+    activate_cameo(user, gan_faces.template(LOOKALIKE))
+    return user
+
+
+def reasons(decision):  # type: ignore[no-untyped-def]
+    return [(s.source, s.reason) for s in decision.subjects]
+
+
+def output_of(seed: int) -> list[consent.FaceMatch]:
+    """What the output scan finds in a generated frame showing face `seed`."""
+    import numpy as np
+
+    return consent.match_faces(np.asarray([gan_faces.template(seed)]))
+
+
+# --- enrollment ------------------------------------------------------------------------------------
+
+
+def test_a_cleared_look_alike_enrolls_and_nobody_else_does(api, me, other, collins, django_capture_on_commit_callbacks):
+    registry.person_set_lookalikes(person=collins, accounts=[other])  # someone else cleared: not me
+    enroll(api, videos.video(), challenge(api), capture=django_capture_on_commit_callbacks)
+    refused = api.get("/api/v1/cameo").json()
+    assert (refused["status"], refused["reason_code"]) == ("rejected", "protected_person")
+
+    registry.person_set_lookalikes(person=collins, accounts=[other, me])
+    enroll(api, videos.video(), challenge(api), capture=django_capture_on_commit_callbacks)
+    body = api.get("/api/v1/cameo").json()
+    assert body["status"] == "active", body
+    assert "embedding" not in str(body) and "similarity" not in str(body)
+
+
+# --- the gate --------------------------------------------------------------------------------------
+
+
+def test_a_look_alikes_own_upload_and_output_are_refused_until_cleared(client_of, queen, lia, other):
+    registry.person_set_lookalikes(person=queen, accounts=[other])  # someone else cleared: not her
+    api = client_of(lia)
+    before = api.post(URL, {"prompt": "me surfing", "duration_s": 2, "image": upload_of(LOOKALIKE)}, format="multipart")
+    assert before.status_code == 403, before.json()
+    assert [(s["source"], s["reason"]) for s in before.json()["subjects"]] == [("reference_face", "protected_person")]
+    assert reasons(consent.check(lia, "me surfing", output_faces=output_of(LOOKALIKE), record=False)) == [
+        ("output_face", "protected_person")
+    ]
+
+    registry.person_set_lookalikes(person=queen, accounts=[other, lia])
+    after = api.post(URL, {"prompt": "me surfing", "duration_s": 2, "image": upload_of(LOOKALIKE)}, format="multipart")
+    assert after.status_code == 202, after.json()
+    assert [(s["source"], s["reason"]) for s in after.json()["subjects"]] == [("reference_face", "owner")]
+    assert "Odile" not in str(after.json()) and "similarity" not in str(after.json())
+    output = consent.check(lia, "me surfing", output_faces=output_of(LOOKALIKE), record=False)
+    assert output.allowed and reasons(output) == [("output_face", "owner")]
+
+
+def test_another_author_needs_the_look_alikes_consent_not_the_registrys(me, make_user, queen, lia):
+    registry.person_set_lookalikes(person=queen, accounts=[lia])
+
+    asked = consent.check(me, "@lia.lookalike surfing", reference_image=gan_faces.face(LOOKALIKE), record=False)
+    assert not asked.allowed
+    assert reasons(asked) == [("mention", "needs_approval"), ("reference_face", "needs_approval")]
+    drawn = consent.check(me, "a surfer", output_faces=output_of(LOOKALIKE), record=False)
+    assert reasons(drawn) == [("output_face", "needs_approval")]
+
+    approve(lia, me)
+    allowed = consent.check(me, "@lia.lookalike surfing", reference_image=gan_faces.face(LOOKALIKE), record=False)
+    assert allowed.allowed and [c.user_id for c in allowed.cameos] == [lia.pk]
+    assert consent.check(me, "a surfer", output_faces=output_of(LOOKALIKE), record=False).allowed
+
+    # Her blocks and restrictions decide as for any cameo.
+    cameos.cameo_update(owner=lia, restrictions=["No surfing"])
+    assert reasons(consent.check(me, "a surfer", output_faces=output_of(LOOKALIKE), record=False)) == [
+        ("output_face", "restriction")
+    ]
+
+
+def test_a_face_closer_to_the_persons_photos_stays_refused_though_it_matches_the_look_alike(me, queen, lia):
+    registry.person_set_lookalikes(person=queen, accounts=[lia])
+    approve(lia, me)
+
+    # FACE matches Lia's cameo (cosine 0.61, above the 0.5 threshold), but the registry's photo better.
+    [face] = output_of(FACE)
+    assert face.protected is not None and face.cameo_id == lia.cameo.pk and face.similarity < face.protected.similarity
+    for decision in (
+        consent.check(me, "@lia.lookalike surfing", reference_image=gan_faces.face(FACE), record=False),
+        consent.check(lia, "me surfing", reference_image=gan_faces.face(FACE), record=False),
+        consent.check(me, "a surfer", output_faces=output_of(FACE), record=False),
+    ):
+        assert not decision.allowed
+        assert [(s.source, s.reason, s.label) for s in decision.refused] == [
+            (decision.subjects[-1].source, "protected_person", "Odile Marchetti")
+        ]
+    # Her own face, in the same checks, is hers.
+    assert consent.check(lia, "me surfing", reference_image=gan_faces.face(LOOKALIKE), record=False).allowed
+
+
+def test_an_erased_look_alike_leaves_no_row(queen, lia, other):
+    registry.person_set_lookalikes(person=queen, accounts=[lia, other])
+
+    accounts.account_erase(user=lia)
+
+    assert list(queen.lookalikes.all()) == [other]
+    assert not ProtectedPerson.lookalikes.through.objects.filter(user_id=lia.pk).exists()
+
+
+# --- the admin -------------------------------------------------------------------------------------
+
+
+def change_form(person: ProtectedPerson, **fields: str) -> dict[str, str]:
+    return {
+        "name": person.name,
+        "aliases_text": "",
+        "description": person.description,
+        "known_for_text": "",
+        "kind": person.kind,
+        "note": "",
+        "account": "",
+        "lookalikes": "",
+        "faces-TOTAL_FORMS": "0",
+        "faces-INITIAL_FORMS": "0",
+        "faces-MIN_NUM_FORMS": "0",
+        "faces-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+        **fields,
+    }
+
+
+def test_staff_clear_look_alikes_in_the_admin_but_not_the_persons_own_account(staff, queen, lia, other):
+    url = reverse("admin:moderation_protectedperson_change", args=[queen.pk])
+
+    added = staff.post(url, change_form(queen, lookalikes=f"{lia.pk},{other.pk}"))
+    assert added.status_code == 302, added.content.decode()[:2000]
+    assert sorted(queen.lookalikes.values_list("pk", flat=True)) == sorted([lia.pk, other.pk])
+
+    both = staff.post(url, change_form(queen, account=str(lia.pk), lookalikes=str(lia.pk)))
+    assert both.status_code == 200
+    assert registry.OWN_ACCOUNT_NOT_LOOKALIKE.replace("'", "&#x27;") in both.content.decode()
+    queen.refresh_from_db()
+    assert queen.account_id is None  # nothing saved
+    assert sorted(queen.lookalikes.values_list("pk", flat=True)) == sorted([lia.pk, other.pk])
+
+    removed = staff.post(url, change_form(queen, lookalikes=str(other.pk)))
+    assert removed.status_code == 302
+    assert list(queen.lookalikes.all()) == [other]
+    # The service refuses it too (a concurrent change the form could not see).
+    with pytest.raises(InvalidInput):
+        linked = registry.person_link_account(person=queen, account=other)
+        registry.person_set_lookalikes(person=linked, accounts=[other])
