@@ -78,11 +78,14 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ("handle", "display_name")
     fieldsets = (
         (None, {"fields": ("handle", "password")}),
-        ("Profile", {"fields": ("display_name", "birthdate")}),
+        ("Profile", {"fields": ("display_name", "birthdate", "approval_only")}),
         ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("handle", "password1", "password2")}),)
+    # Set through a protected person's look-alikes (moderation's admin), which also stops the jobs of
+    # people the person did not approve.
+    readonly_fields = ("approval_only",)
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         if change and "birthdate" in form.changed_data:

@@ -53,6 +53,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     handle_skeleton = models.CharField(max_length=60, unique=True, null=True, blank=True, editable=False)
     display_name = models.CharField(max_length=50, blank=True)
     birthdate = models.DateField(null=True, blank=True)
+    # Set by support, never by the person: only people they approve one by one may show them, as for a
+    # minor. Moderation sets it for an operator-cleared look-alike of a protected person
+    # (moderation.registry.person_set_lookalikes), whose face people may take for that person's. A
+    # database default too: rows inserted without it (the seed's COPY, the code of the version before
+    # during a deploy) are not approval only.
+    approval_only = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Only people this person approves one by one may show them (a cleared look-alike of a "
+        "protected person). Set through the protected person's look-alikes.",
+    )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -89,6 +100,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         if self.birthdate is None:
             return True
         return age_on(self.birthdate, timezone.localdate()) < conf().adult_age
+
+    @property
+    def shown_by_approval_only(self) -> bool:
+        """Only people they approved one by one may show them (cameos.selectors.may_use), and their
+        cameo cannot be open to everyone: a minor, or someone support set `approval_only` for."""
+        return self.approval_only or self.is_minor
 
 
 def token_digest(token: str) -> str:

@@ -54,6 +54,10 @@ class MeOutput(serializers.Serializer):
     display_name = serializers.CharField()
     birthdate = serializers.DateField(allow_null=True)
     is_minor = serializers.BooleanField(help_text="Under 18 or no birthdate given: minors' likeness rules apply.")
+    approval_only = serializers.BooleanField(
+        help_text="Support set it (a look-alike of a protected person, cleared): as for a minor, only people "
+        "you approve one by one may use your cameo, which cannot be open to everyone."
+    )
     followers_count = serializers.IntegerField()
     following_count = serializers.IntegerField()
     date_joined = serializers.DateTimeField()

@@ -35,6 +35,7 @@ from accounts.signals import (
     account_erasure_naming,
     account_exporting,
     account_reactivated,
+    became_approval_only,
     became_minor,
     handle_choosing,
     mutual_follow_ended,
@@ -278,6 +279,25 @@ def user_update(
     if fields:
         user.save(update_fields=fields)
     return user
+
+
+@transaction.atomic
+def people_approval_only_set(*, user_ids: Iterable[int], approval_only: bool, by_id: int | None = None) -> list[int]:
+    """Support sets (or clears) `approval_only` on these people: only people they approve one by one
+    may show them (User.shown_by_approval_only). The people are held first, as a deactivation holds
+    them (people_hold). Those it newly restricts are announced (became_approval_only), so that their
+    cameo closes to everyone and the consent cascade stops what anyone they did not approve was making
+    with them. The ids of those it changed."""
+    held = people_hold(user_ids=user_ids)
+    changed = list(User.objects.filter(pk__in=held).exclude(approval_only=approval_only).order_by("pk"))
+    if not changed:
+        return []
+    User.objects.filter(pk__in=[u.pk for u in changed]).update(approval_only=approval_only)
+    for user in changed:
+        user.approval_only = approval_only
+    if approval_only:
+        became_approval_only.send(sender=User, users=changed, by_id=by_id)
+    return [u.pk for u in changed]
 
 
 @transaction.atomic
@@ -542,6 +562,7 @@ def account_export(*, user: User) -> dict[str, Any]:
             "handle": user.handle,
             "display_name": user.display_name,
             "birthdate": user.birthdate.isoformat() if user.birthdate else None,
+            "approval_only": user.approval_only,  # support's mark: shown only by people they approve
             "date_joined": timestamp(user.date_joined),
         },
         "following": list(following_of(user).values_list("followee__handle", flat=True)),

@@ -66,6 +66,11 @@ mutual_follow_ended = Signal()
 # show them from then on, so the consent cascade hooks in here.
 became_minor = Signal()
 
+# Sent inside the transaction in which support sets `approval_only` on these people (`users`, saved;
+# `by_id` or None): as for a minor, only people they approved one by one may show them from then on,
+# so their cameo closes to everyone and the consent cascade hooks in here.
+became_approval_only = Signal()
+
 # Sent inside the transaction in which support (`by_id`, or None) deactivates an account (`user`, held by
 # people_hold, before the row is saved): no one may show them from then on (cameos.selectors.may_use), so
 # the consent cascade hooks in; and nothing they published is shown to anyone, so the feed hides their

@@ -7,6 +7,7 @@ from django.dispatch import receiver
 from accounts.signals import (
     account_appearances_deleting,
     account_erasure_naming,
+    became_approval_only,
     became_minor,
     connect_person_data,
     mutual_follow_ended,
@@ -39,8 +40,14 @@ def hold_cameos_first(sender: Any, user_ids: Any, **kwargs: Any) -> None:
 
 @receiver(became_minor, dispatch_uid="cameos.became_minor")
 def close_to_everyone(sender: Any, user: Any, **kwargs: Any) -> None:
-    services.cameo_minor_audience(owner=user)
+    services.cameo_approval_only_audience(owners=[user])
     services.questions_withdraw_not_admitted(owners=[user])
+
+
+@receiver(became_approval_only, dispatch_uid="cameos.became_approval_only")
+def close_to_everyone_but_approved(sender: Any, users: Any, **kwargs: Any) -> None:
+    services.cameo_approval_only_audience(owners=users)
+    services.questions_withdraw_not_admitted(owners=users)
 
 
 @receiver(mutual_follow_ended, dispatch_uid="cameos.mutual_follow_ended")

@@ -66,8 +66,9 @@ def may_use(cameo: Cameo, user_id: int, relation: Relation, grant: str | None, *
     the user's request for it: the one answer the consent gate (cameo_access_many) and the consent
     cascade (cameo_access_by_authors) share (DESIGN.md §5). Rules, first match wins: the owner
     always; an account support deactivated never; a block either way never ("not available", never
-    "blocked"); `only_me` never; a minor's cameo only with an approved grant; an approved grant;
-    `everyone`; `mutuals` when both follow each other. `cooling`: their request was denied or
+    "blocked"); `only_me` never; an approved grant; a minor's cameo, or one support set
+    `approval_only` for (a cleared look-alike of a protected person), with nothing else; `everyone`;
+    `mutuals` when both follow each other. `cooling`: their request was denied or
     revoked within the cool-down, so they may not ask again yet."""
     asks = grant != CameoGrant.Status.REQUESTED and not cooling
     if cameo.owner_id == user_id:
@@ -83,6 +84,9 @@ def may_use(cameo: Cameo, user_id: int, relation: Relation, grant: str | None, *
     if cameo.owner.is_minor:
         # Someone under 18 is shown only by people they approved one by one (DESIGN.md §5).
         return Access(False, asks, "minor_needs_approval", request=grant)
+    if cameo.owner.approval_only:
+        # A face people may take for a protected person's: each author approved by the person.
+        return Access(False, asks, "approval_only", request=grant)
     if cameo.audience == Audience.EVERYONE:
         return Access(True, False, "everyone")
     if cameo.audience == Audience.MUTUALS and relation.is_mutual:
@@ -382,7 +386,9 @@ def cameos_search(q: str, viewer: User, *, cursor: str | None, limit: int | None
         chunk = hits[start : start + step]
         loaded = Cameo.objects.filter(owner_id__any=[h.user_id for h in chunk]).select_related("owner")
         # What may_use and the result read: no more (a row's every field and its owner's cost ~1 ms).
-        loaded = loaded.only("owner_id", "audience", "owner__handle", "owner__birthdate", "owner__is_active")
+        loaded = loaded.only(
+            "owner_id", "audience", "owner__handle", "owner__birthdate", "owner__is_active", "owner__approval_only"
+        )
         cameos = {c.owner_id: c for c in loaded}
         access = cameo_access_many(viewer, cameos.values())
         for hit in chunk:
@@ -415,7 +421,8 @@ _TRENDING_KEY = "cameos:trending:v1"
 
 def trending_cameos(*, since: dt.datetime, limit: int) -> list[tuple[int, int]]:
     """(owner id, uses) of the people shown in the most videos published since `since`, among those
-    whose cameo's audience is `everyone` (their consent to be shown off there; a minor's never is)."""
+    whose cameo's audience is `everyone` (their consent to be shown off there; never a minor's, nor
+    an `approval_only` person's)."""
     everyone = Cameo.objects.filter(audience=Audience.EVERYONE).values("owner_id")
     return most_shown_people(since, limit, among=everyone)
 

@@ -218,7 +218,8 @@ class ProtectedPersonAdmin(admin.ModelAdmin):
             else:
                 person, _ = registry.person_upsert(**fields)
             registry.person_link_account(person=person, account=data.get("account"))
-            registry.person_set_lookalikes(person=person, accounts=data.get("lookalikes") or ())
+            operator = request.user  # staff: the admin is for signed-in staff only
+            registry.person_set_lookalikes(person=person, accounts=data.get("lookalikes") or (), by=operator)  # type: ignore[arg-type]
         except InvalidInput as exc:  # the form checked these; a concurrent change can still get here
             raise forms.ValidationError(exc.detail) from exc
         obj.pk = person.pk

@@ -79,6 +79,7 @@ _PUBLIC = {
     "erased": "not_available",  # someone a draft shows erased their account
     "only_me": "not_available",
     "minor_needs_approval": "needs_approval",
+    "approval_only": "needs_approval",  # a cleared look-alike of a protected person: as for a minor
     # A cameo's face in an upload whose prompt names them not: word for word a face with no cameo
     # (_unnamed_faces), or an upload would tell whose face a photo is.
     "not_named": "unknown_face",
@@ -210,7 +211,8 @@ class _Resolver:
         named, params = one_of("u.handle", handles)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT u.id, u.handle, u.birthdate, c.id, c.audience, c.instructions, c.restrictions, "  # noqa: S608
+                f"SELECT u.id, u.handle, u.birthdate, u.approval_only, "  # noqa: S608
+                f"c.id, c.audience, c.instructions, c.restrictions, "
                 f"EXISTS (SELECT 1 FROM {Block._meta.db_table} b WHERE b.blocker_id = u.id AND b.blocked_id = %s) "
                 f"FROM {User._meta.db_table} u LEFT JOIN {Cameo._meta.db_table} c ON c.owner_id = u.id "
                 f"WHERE {named} AND u.is_active",
@@ -218,8 +220,9 @@ class _Resolver:
             )
             rows = cursor.fetchall()
         found: dict[str, User] = {}
-        for user_id, handle, birthdate, cameo_id, audience, instructions, stored, blocked in rows:
-            user = User(id=user_id, handle=handle, birthdate=birthdate, is_active=True)  # the query's filter
+        for user_id, handle, birthdate, approval_only, cameo_id, audience, instructions, stored, blocked in rows:
+            # is_active: the query's filter
+            user = User(id=user_id, handle=handle, birthdate=birthdate, approval_only=approval_only, is_active=True)
             user.cameo_or_none = None  # type: ignore[attr-defined]
             self.handles[user_id] = handle
             if blocked:

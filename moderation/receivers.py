@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.signals import (
     account_deactivated,
     account_erasing,
+    became_approval_only,
     became_minor,
     handle_choosing,
     mutual_follow_ended,
@@ -152,6 +153,14 @@ def on_mutual_follow_ended(sender: Any, follower: Any, followee: Any, **kwargs: 
 def on_became_minor(sender: Any, user: Any, by_id: int | None = None, **kwargs: Any) -> None:
     """A minor is shown only by people they approved one by one: everyone else's jobs stop."""
     services.consent_cascade_after_commit(owner_id=user.pk, author_ids=None, reason="became_minor", actor_id=by_id)
+
+
+@receiver(became_approval_only, dispatch_uid="moderation.became_approval_only")
+def on_became_approval_only(sender: Any, users: Any, by_id: int | None = None, **kwargs: Any) -> None:
+    """Only people they approve one by one may show them now (a cleared look-alike of a protected
+    person): everyone else's jobs stop."""
+    for user in users:
+        services.consent_cascade_after_commit(owner_id=user.pk, author_ids=None, reason="approval_only", actor_id=by_id)
 
 
 @receiver(handle_choosing, dispatch_uid="moderation.handle_choosing")

@@ -3,9 +3,10 @@ erasure) and appearances (who a video shows, possible matches, videos of me). Ot
 tasks call them from here (`from cameos import services as cameo_services`)."""
 
 from cameos.services.access import (
+    APPROVAL_ONLY_NOT_EVERYONE,
     AUDIENCE_ORDER,
+    cameo_approval_only_audience,
     cameo_delete,
-    cameo_minor_audience,
     cameo_update,
     consent_hold,
     grant_decide,
@@ -45,6 +46,7 @@ from cameos.services.enrollment import (
 )
 
 __all__ = [
+    "APPROVAL_ONLY_NOT_EVERYONE",
     "AUDIENCE_ORDER",
     "STEPS",
     "UPLOAD_REFUSALS",
@@ -54,8 +56,8 @@ __all__ = [
     "appearance_delete",
     "appearances_delete",
     "appearances_record",
+    "cameo_approval_only_audience",
     "cameo_delete",
-    "cameo_minor_audience",
     "cameo_update",
     "challenge_create",
     "challenge_steps",

@@ -38,6 +38,11 @@ from core.text import MixedScript, canonical
 from feed import services as feed_services
 from feed.models import VideoPerson
 
+APPROVAL_ONLY_NOT_EVERYONE = (
+    "Support verified that you look like someone well known: only people you approve one by one may use "
+    "your cameo, so it cannot be open to everyone."
+)
+
 INSTRUCTIONS_MAX_CHARS = 300  # the column's size
 AUDIENCE_ORDER = {Audience.ONLY_ME: 0, Audience.APPROVED: 1, Audience.MUTUALS: 2, Audience.EVERYONE: 3}
 
@@ -118,6 +123,8 @@ def cameo_update(
     if audience is not None:
         if audience == Audience.EVERYONE and owner.is_minor:
             raise InvalidInput({"audience": ["A cameo of someone under 18 cannot be open to everyone."]})
+        if audience == Audience.EVERYONE and owner.approval_only:
+            raise InvalidInput({"audience": [APPROVAL_ONLY_NOT_EVERYONE]})
         cameo.audience = audience
     if instructions is not None:
         cameo.instructions = _checked_instructions(owner, instructions)
@@ -155,11 +162,15 @@ def cameo_update(
     return cameo
 
 
-def cameo_minor_audience(*, owner: User) -> None:
-    """Someone who now counts as a minor (support corrected their date of birth): a cameo open to
-    everyone is narrowed to approved people, as a minor may not choose (cameo_update), so that trending
-    and their own page say what the gate does. The consent cascade comes from became_minor itself."""
-    Cameo.objects.filter(owner=owner, audience=Audience.EVERYONE).update(audience=Audience.APPROVED)
+def cameo_approval_only_audience(*, owners: Sequence[User]) -> None:
+    """People whom only those they approve one by one may now show (User.shown_by_approval_only:
+    support corrected a date of birth that makes them a minor, or cleared them as a protected person's
+    look-alike): a cameo open to everyone is narrowed to approved people, as they may not choose it
+    (cameo_update), so that trending and their own page say what the gate does. The consent cascade
+    comes from the signal that calls this."""
+    Cameo.objects.filter(owner__in=[o.pk for o in owners], audience=Audience.EVERYONE).update(
+        audience=Audience.APPROVED
+    )
 
 
 def _delete_videos_of_people_no_longer_allowed(owner: User, cameo: Cameo) -> None:

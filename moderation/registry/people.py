@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import transaction
 
+from accounts import services as accounts_services
 from accounts.models import User
 from core.exceptions import InvalidInput
 from core.text import fold
@@ -305,19 +306,47 @@ def person_link_account(*, person: ProtectedPerson, account: User | None) -> Pro
 
 
 @transaction.atomic
-def person_set_lookalikes(*, person: ProtectedPerson, accounts: Iterable[User]) -> ProtectedPerson:
-    """Record the accounts an operator verified are not this person, though their face matches the
-    registry's photos (the whole list: those left out are no longer cleared). Such an account may
-    enroll, and its cameo decides for a face closer to it than to these photos (moderation.consent).
-    The person's own account is not a look-alike: refused."""
+def person_set_lookalikes(
+    *, person: ProtectedPerson, accounts: Iterable[User], by: User | None = None
+) -> ProtectedPerson:
+    """Record the accounts an operator (`by`) verified are not this person, though their face matches
+    the registry's photos (the whole list: those left out are no longer cleared). Such an account may
+    enroll, and its cameo decides for a face closer to it than to these photos (moderation.consent);
+    as people may take that face for the person's, only those it approves one by one may show it
+    (User.approval_only, set here while it is any entry's look-alike: its cameo closes to everyone and
+    the consent cascade stops what others were making with it). The person's own account is not a
+    look-alike: refused."""
     wanted = {account.pk: account for account in accounts}
     if person.account_id is not None and person.account_id in wanted:
         raise _invalid({"lookalikes": [OWN_ACCOUNT_NOT_LOOKALIKE]})
-    person.lookalikes.set(list(wanted.values()))
+    before = set(person.lookalikes.values_list("pk", flat=True))
+    changed = before ^ set(wanted)
+    if changed:
+        # Held before their rows here are written, in the order an erasure holds them (its account
+        # row last), which deletes these rows too.
+        accounts_services.people_hold(user_ids=changed)
+        person.lookalikes.set(list(wanted.values()))
+        _approval_only_update(changed, by=by)
     return person
+
+
+def _approval_only_update(user_ids: set[int], *, by: User | None) -> None:
+    """`approval_only` for these people as the look-alike lists now say: set while they are any entry's."""
+    cleared = set(
+        ProtectedPerson.lookalikes.through.objects.filter(user_id__in=user_ids).values_list("user_id", flat=True)
+    )
+    by_id = by.pk if by else None
+    accounts_services.people_approval_only_set(user_ids=cleared, approval_only=True, by_id=by_id)
+    accounts_services.people_approval_only_set(user_ids=user_ids - cleared, approval_only=False, by_id=by_id)
 
 
 @transaction.atomic
 def person_delete(*, person: ProtectedPerson) -> None:
-    """Remove a person with their faces; the photo files go after commit (moderation.receivers)."""
+    """Remove a person with their faces; the photo files go after commit (moderation.receivers). Its
+    look-alikes, cleared for it alone, are no longer `approval_only`."""
+    lookalikes = set(person.lookalikes.values_list("pk", flat=True))
+    if lookalikes:
+        accounts_services.people_hold(user_ids=lookalikes)
     person.delete()
+    if lookalikes:
+        _approval_only_update(lookalikes, by=None)

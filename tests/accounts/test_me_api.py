@@ -25,6 +25,7 @@ def test_me_shows_my_account_with_counts(api, me, other, make_user):
         "display_name": "Me Myself",
         "birthdate": "1990-05-17",
         "is_minor": False,
+        "approval_only": False,
         "followers_count": 2,
         "following_count": 1,
         "date_joined": body["date_joined"],

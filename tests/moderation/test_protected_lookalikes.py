@@ -15,10 +15,12 @@ import pytest
 from django.urls import reverse
 
 from accounts import services as accounts
+from accounts.models import User
 from cameos import services as cameos
 from core.exceptions import InvalidInput
+from feed.models import Video
 from moderation import consent, registry
-from moderation.models import ProtectedPerson
+from moderation.models import AuditEvent, ProtectedPerson
 from tests import gan_faces
 from tests.cameos import videos
 from tests.cameos.lookalikes import FACE, LOOKALIKE
@@ -155,6 +157,88 @@ def test_an_erased_look_alike_leaves_no_row(queen, lia, other):
 
     assert list(queen.lookalikes.all()) == [other]
     assert not ProtectedPerson.lookalikes.through.objects.filter(user_id=lia.pk).exists()
+
+
+# --- shown by approval only ------------------------------------------------------------------------
+
+
+def test_a_cleared_look_alike_is_shown_only_by_people_she_approves_one_by_one(
+    staff, queen, lia, make_user, make_video, client_of, django_capture_on_commit_callbacks
+):
+    """Her face may be taken for the person's: as for a minor, no audience lets anyone show her, and
+    clearing her stops what people she never approved were making with her."""
+    stranger, friend, approved = make_user("stranger"), make_user("friend"), make_user("approved")
+    request = cameos.grant_request(requester=approved, owner=lia)
+    cameos.grant_decide(owner=lia, grant_id=request.pk, approve=True)
+    cameos.cameo_update(owner=lia, audience="everyone")
+    strangers_draft = make_video(stranger, publish=False, people=(lia,))
+    approved_draft = make_video(approved, publish=False, people=(lia,))
+    published = make_video(stranger, people=(lia,))
+    assert consent.check(stranger, "@lia.lookalike surfing", record=False).allowed
+    url = reverse("admin:moderation_protectedperson_change", args=[queen.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = staff.post(url, change_form(queen, lookalikes=str(lia.pk)))
+
+    assert page.status_code == 302, page.content.decode()[:2000]
+    lia.refresh_from_db()
+    assert lia.approval_only and lia.cameo.audience == "approved"
+    assert not Video.objects.filter(pk=strangers_draft.pk).exists()
+    assert Video.objects.filter(pk__in=[approved_draft.pk, published.pk]).count() == 2
+    event = AuditEvent.objects.get(kind="consent_withdrawn", subject_id=lia.pk)
+    assert event.data["reason"] == "approval_only" and event.data["drafts_deleted"] == [strangers_draft.pk]
+    assert event.actor_id == User.objects.get(handle="the.moderator").pk
+
+    # Anyone else asks, as of a minor: neither a mutual follow nor her audience lets them in.
+    accounts.follow_create(follower=friend, followee=lia)
+    accounts.follow_create(follower=lia, followee=friend)
+    api = client_of(lia)
+    assert api.patch("/api/v1/cameo", {"audience": "mutuals"}, format="json").status_code == 200
+    for person in (stranger, friend):
+        decision = consent.check(person, "@lia.lookalike surfing", record=False)
+        assert [(s["source"], s["reason"]) for s in decision.public()] == [("mention", "needs_approval")]
+        assert client_of(person).get("/api/v1/cameos/lia.lookalike").json() == {
+            "handle": "lia.lookalike",
+            "available": False,
+            "can_request": True,
+            "request": None,
+        }
+    assert consent.check(approved, "@lia.lookalike surfing", record=False).allowed
+    asked = client_of(friend).post("/api/v1/cameos/lia.lookalike/requests")
+    assert asked.status_code == 201, asked.json()
+    cameos.grant_decide(owner=lia, grant_id=asked.json()["id"], approve=True)
+    assert consent.check(friend, "@lia.lookalike surfing", record=False).allowed
+
+    # She cannot open it to everyone, and her account says why.
+    refused = api.patch("/api/v1/cameo", {"audience": "everyone"}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["fields"]["audience"] == [cameos.APPROVAL_ONLY_NOT_EVERYONE]
+    assert api.get("/api/v1/cameo").json()["audience"] == "mutuals"
+    assert api.get("/api/v1/me").json()["approval_only"] is True
+    assert api.get("/api/v1/me/export").json()["account"]["approval_only"] is True
+
+
+def test_no_longer_a_look_alike_of_any_entry_she_chooses_her_audience_again(
+    staff, queen, collins, lia, client_of, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        registry.person_set_lookalikes(person=queen, accounts=[lia])
+        registry.person_set_lookalikes(person=collins, accounts=[lia])
+    api = client_of(lia)
+
+    # Taken off one entry's list, she is still the other's look-alike.
+    staff.post(reverse("admin:moderation_protectedperson_change", args=[queen.pk]), change_form(queen))
+    lia.refresh_from_db()
+    assert list(queen.lookalikes.all()) == [] and lia.approval_only
+    assert api.patch("/api/v1/cameo", {"audience": "everyone"}, format="json").status_code == 400
+
+    # The other entry deleted: no longer.
+    registry.person_delete(person=collins)
+    lia.refresh_from_db()
+    assert not lia.approval_only
+    assert api.get("/api/v1/me").json()["approval_only"] is False
+    assert api.patch("/api/v1/cameo", {"audience": "everyone"}, format="json").status_code == 200
+    assert AuditEvent.objects.filter(kind="consent_withdrawn", subject_id=lia.pk).count() == 1  # the first clearing
 
 
 # --- the admin -------------------------------------------------------------------------------------

@@ -75,10 +75,13 @@ function settingsForm(cameo, me) {
     h("legend", {}, "Who can put you in a video"),
     AUDIENCES.map((option) => {
       const id = `${name}-${option.value}`;
-      const blocked = option.value === "everyone" && me.is_minor;
-      // Under 18, only people approved one by one may use the cameo (cameos.selectors), mutuals too.
-      const hint = blocked ? "Not available for people under 18."
-        : option.value === "mutuals" && me.is_minor ? "Under 18, mutuals ask first too, and you approve each one."
+      // Under 18, or cleared by support as a well-known person's look-alike (approval_only), only
+      // people approved one by one may use the cameo (cameos.selectors.may_use), mutuals too.
+      const byApproval = me.is_minor || me.approval_only;
+      const blocked = option.value === "everyone" && byApproval;
+      const why = me.is_minor ? "for people under 18" : "while you look like someone well known";
+      const hint = blocked ? `Not available ${why}.`
+        : option.value === "mutuals" && byApproval ? `${me.is_minor ? "Under 18" : "As you look like someone well known"}, mutuals ask first too, and you approve each one.`
           : option.hint;
       return h("div", { class: "choice" },
         h("input", { type: "radio", name: "audience", id, value: option.value, checked: cameo.audience === option.value, disabled: blocked, "aria-describedby": `${id}-hint` }),
