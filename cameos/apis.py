@@ -1,11 +1,11 @@
-"""Thin HTTP views for cameos (API.md § Cameos). No response ever carries a template or a crop of
-someone else; the owner may download their own reference crops."""
+"""Thin HTTP views for cameos (API.md § Cameos). No response ever carries a face template or a
+reference crop, the owner's own included: a crop is a real photo of their face (every video here is
+generated), which a stolen token must not fetch. GET /cameo says how many are kept."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpResponse
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -163,16 +163,6 @@ class MyCameoApi(APIView):
         query.is_valid(raise_exception=True)
         services.cameo_delete(owner=request.user, delete_appearances=query.validated_data["appearances"] == "delete")
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class ReferenceImageApi(APIView):
-    @extend_schema(
-        operation_id="cameo_reference_retrieve",
-        responses={(200, "image/jpeg"): OpenApiResponse(description="Your own reference image."), **errors(401, 404)},
-    )
-    def get(self, request: Request, index: int) -> HttpResponse:
-        image = selectors.reference_image(request.user, index)
-        return HttpResponse(image, content_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
 # --- someone else's cameo --------------------------------------------------------------------------

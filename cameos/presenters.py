@@ -55,7 +55,9 @@ class MyCameoOutput(serializers.Serializer):
     instructions = serializers.CharField(allow_null=True)
     restrictions = serializers.ListField(child=serializers.CharField(), allow_null=True)
     protect_name = serializers.BooleanField(allow_null=True)
-    references = serializers.IntegerField(help_text="How many reference images; GET /cameo/references/{n}.")
+    references = serializers.IntegerField(
+        help_text="How many reference images of my face are kept (encrypted; never sent, to me either)."
+    )
     voice = serializers.BooleanField(help_text="A voice template is enrolled (the voice step); never the template.")
     enrolled_at = serializers.DateTimeField(allow_null=True)
     last_enrollment = EnrollmentOutput(allow_null=True)

@@ -27,7 +27,6 @@ from accounts.selectors import (
 from cameos import crypto
 from cameos.conf import conf
 from cameos.models import Appearance, Audience, Cameo, CameoGrant, Enrollment, VideoFace, Voice
-from core.exceptions import NotFound
 from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, keyset_page, page_limit
 from core.sql import one_of
 from feed.conf import conf as feed_conf
@@ -213,14 +212,6 @@ def grants_for(owner: User) -> QuerySet[CameoGrant]:
         .annotate(approved_at=Coalesce("decided_at", "requested_at"))
         .select_related("grantee")
     )
-
-
-def reference_image(owner: User, index: int) -> bytes:
-    """The owner's own reference crop `index` (JPEG), decrypted. Nobody else's, ever."""
-    cameo = active_cameo(owner)
-    if cameo is None or not 0 <= index < len(cameo.reference_names):
-        raise NotFound("No such reference image.")
-    return _read_crop(cameo.reference_names[index])
 
 
 def reference_images_of(cameo_ids: Iterable[int]) -> dict[int, list[bytes]]:

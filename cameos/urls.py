@@ -5,7 +5,6 @@ from cameos import apis
 urlpatterns = [
     path("cameo", apis.MyCameoApi.as_view(), name="cameo"),
     path("cameo/challenges", apis.ChallengeApi.as_view(), name="cameo-challenges"),
-    path("cameo/references/<int:index>", apis.ReferenceImageApi.as_view(), name="cameo-reference"),
     path("cameo/requests", apis.RequestsApi.as_view(), name="cameo-requests"),
     path(
         "cameo/requests/<id:grant_id>/approve",

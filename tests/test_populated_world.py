@@ -548,7 +548,7 @@ class Reader:
             lists += [f"/videos/{video_id}", f"/videos/{video_id}/comments"]
         lists += [f"/generations/{job.pk}" for job in w.jobs.values()]
         lists += [f"/takedowns/{tracking}" for tracking in w.tracking]
-        lists += ["/cameo/references/0", "/takedowns/TD-0000-0000-0000-0000"]
+        lists += ["/takedowns/TD-0000-0000-0000-0000"]
         for path in lists:
             for url, response in _pages(client, API + path):
                 self.check(who, user, url, response)

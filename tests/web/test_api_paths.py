@@ -79,7 +79,6 @@ EXPECTED = {
     "deleteComment": ("DELETE", f"/comments/{SEGMENT}", {}),
     "view": ("POST", f"/videos/{SEGMENT}/views", {}),
     "report": ("POST", f"/videos/{SEGMENT}/report", {}),
-    "referenceImage": ("GET", f"/cameo/references/{SEGMENT}", {}),
     "cameoAccess": ("GET", f"/cameos/{SEGMENT}", {}),
     "requestCameo": ("POST", f"/cameos/{SEGMENT}/requests", {}),
     "decideRequest": ("POST", f"/cameo/requests/{SEGMENT}/approve", {}),

@@ -161,24 +161,6 @@ export async function request(method, path, { json, form, query, headers = {}, s
   return body;
 }
 
-/** The same call, answering a Blob (reference images, the data export). */
-export async function requestBlob(path, { signal } = {}) {
-  const headers = {};
-  const token = tokenToSend();
-  if (token) headers.Authorization = `Bearer ${token}`;
-  const url = apiUrl(path);
-  let response;
-  try {
-    response = await fetch(url, { headers, signal, credentials: "omit" });
-  } catch (error) {
-    if (error.name === "AbortError") throw error;
-    throw new ApiError(0, { error: "network", detail: "We can't reach castfeed. Check your connection and try again." });
-  }
-  if (token && token !== current) throw signInChanged();
-  if (!response.ok) throw new ApiError(response.status, await readBody(response), response.headers);
-  return response.blob();
-}
-
 // Every path segment that comes from data (ids, handles, tracking numbers) goes through enc, so a
 // "/", "?" or "#" in it stays inside it; query values go through URLSearchParams (`query`).
 const enc = (value) => encodeURIComponent(String(value));
@@ -237,7 +219,6 @@ export const api = {
   updateCameo: (data) => request("PATCH", "/cameo", { json: data }),
   deleteCameo: ({ deleteVideos = false } = {}) =>
     request("DELETE", "/cameo", { query: { appearances: deleteVideos ? "delete" : "keep" } }),
-  referenceImage: (index) => requestBlob(`/cameo/references/${enc(index)}`),
   cameoAccess: (handle, { signal } = {}) => request("GET", `/cameos/${enc(handle)}`, { signal }),
   requestCameo: (handle) => request("POST", `/cameos/${enc(handle)}/requests`),
   cameoRequests: (cursor) => request("GET", "/cameo/requests", { query: page(cursor) }),

@@ -34,7 +34,11 @@ function statusCard(cameo) {
       h("p", { class: "muted small" }, "Try again: good light, your face filling the frame, alone, and each pose held until the countdown ends."),
       enrollButtons());
   } else {
-    const refs = h("div", { class: "references", "aria-label": "What we keep: your reference images" });
+    // What we keep, said, never shown: the crops are real photos of her face, and no response
+    // carries them (cameos.apis).
+    const refs = h("p", { class: "references muted small" }, cameo.references === 1
+      ? "We keep 1 reference image of your face and its template, encrypted, to check videos against you. Deleting your cameo erases them."
+      : `We keep ${cameo.references} reference images of your face and its template, encrypted, to check videos against you. Deleting your cameo erases them.`);
     const latest = cameo.last_enrollment;
     const retryRejected = latest?.status === "rejected" && cameo.enrolled_at && latest.created_at > cameo.enrolled_at;
     append(card,
@@ -49,23 +53,8 @@ function statusCard(cameo) {
       h("details", {}, h("summary", {}, "Record it again"),
         h("p", { class: "muted small" }, "A new recording replaces your template and reference images."),
         enrollButtons()));
-    loadReferences(refs, cameo.references);
   }
   return card;
-}
-
-async function loadReferences(box, n) {
-  for (let i = 0; i < n; i += 1) {
-    try {
-      const blob = await api.referenceImage(i);
-      const url = URL.createObjectURL(blob);
-      const img = h("img", { src: url, alt: `Reference image ${i + 1} of ${n}`, width: "72", height: "72" });
-      img.addEventListener("load", () => URL.revokeObjectURL(url), { once: true });
-      box.append(img);
-    } catch {
-      return; // reference thumbnails are a nicety; the settings below still work
-    }
-  }
 }
 
 function settingsForm(cameo, me) {
