@@ -43,6 +43,8 @@ APPROVAL_ONLY_NOT_EVERYONE = (
     "your cameo, so it cannot be open to everyone."
 )
 
+# may_use's reasons for an author who may ask (cameos.selectors.may_use).
+ASKS_APPROVAL = ("needs_approval", "minor_needs_approval", "approval_only")
 INSTRUCTIONS_MAX_CHARS = 300  # the column's size
 AUDIENCE_ORDER = {Audience.ONLY_ME: 0, Audience.APPROVED: 1, Audience.MUTUALS: 2, Audience.EVERYONE: 3}
 
@@ -121,6 +123,11 @@ def cameo_update(
         raise NotFound("You have no cameo yet: enroll first.")
     previous = cameo.audience
     if audience is not None:
+        # Read again under the cameo's lock: a clearing or a birthdate correction that held it has
+        # committed by now, and the request's user was loaded before.
+        owner.birthdate, owner.approval_only = (
+            User.objects.filter(pk=owner.pk).values_list("birthdate", "approval_only").get()
+        )
         if audience == Audience.EVERYONE and owner.is_minor:
             raise InvalidInput({"audience": ["A cameo of someone under 18 cannot be open to everyone."]})
         if audience == Audience.EVERYONE and owner.approval_only:
@@ -249,10 +256,10 @@ def grant_request(*, requester: User, owner: User) -> CameoGrant:
         raise NotFound("No one has this handle.")
     cameo = Cameo.objects.filter(owner=owner).select_related("owner").first()
     access = cameo_access(cameo, requester)
-    if cameo is not None and access.request == CameoGrant.Status.REQUESTED and access.reason.endswith("needs_approval"):
+    if cameo is not None and access.request == CameoGrant.Status.REQUESTED and access.reason in ASKS_APPROVAL:
         return CameoGrant.objects.get(cameo=cameo, grantee=requester)  # asked already: the same request
     decided = access.request in (CameoGrant.Status.DENIED, CameoGrant.Status.REVOKED)
-    cooling = decided and access.reason.endswith("needs_approval")  # told below when they may ask again
+    cooling = decided and access.reason in ASKS_APPROVAL  # told below when they may ask again
     if cameo is None or not (access.can_request or cooling):
         if access.available:
             raise Conflict("You can already use this cameo.", code="already_available")
