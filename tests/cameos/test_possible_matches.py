@@ -18,6 +18,7 @@ from cameos.conf import conf
 from cameos.models import Appearance
 from feed import services as feed
 from feed.models import Video, VideoPerson
+from moderation import registry
 from tests.cameos import lookalikes
 from tests.cameos.lookalikes import FACE, LOOKALIKE
 
@@ -296,6 +297,7 @@ def test_the_author_learns_my_handle_only_if_my_cameo_admits_them(
         ("approved", "revoke the grant"),
         ("mutuals", "unfollow"),
         ("everyone", "support makes me a minor"),
+        ("everyone", "an operator clears me as a look-alike"),
     ],
 )
 def test_letting_fewer_use_my_cameo_stops_naming_me_to_the_authors_no_longer_admitted(
@@ -321,6 +323,9 @@ def test_letting_fewer_use_my_cameo_stops_naming_me_to_the_authors_no_longer_adm
         assert api.delete(f"/api/v1/cameo/grants/{grant.pk}").status_code == 204
     elif how == "unfollow":
         assert api.delete("/api/v1/users/the.stranger/follow").status_code == 204
+    elif how == "an operator clears me as a look-alike":  # shown by approval only, as a minor
+        person, _ = registry.person_upsert(name="Odile Marchetti", description="the presenter of a quiz show")
+        registry.person_set_lookalikes(person=person, accounts=[me])
     else:  # a minor's cameo admits only the people they approved one by one
         fifteen = timezone.localdate().replace(year=timezone.localdate().year - 15, day=1)
         accounts_services.user_birthdate_correct(user=me, birthdate=fifteen)
