@@ -40,7 +40,6 @@ CALLS = """async ([v, c]) => {
     deleteComment: () => api.deleteComment(v),
     view: () => api.view(v, 900, false),
     report: () => api.report(v, "spam", ""),
-    referenceImage: () => api.referenceImage(v),
     cameoAccess: () => api.cameoAccess(v),
     requestCameo: () => api.requestCameo(v),
     decideRequest: () => api.decideRequest(v, true),
