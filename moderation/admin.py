@@ -213,6 +213,9 @@ class ProtectedPersonAdmin(admin.ModelAdmin):
             "note": data.get("note", ""),
         }
         try:
+            # The look-alikes whose clearance changes are held before the entry is written (see
+            # registry.lookalikes_hold): person_set_lookalikes below holds them again.
+            registry.lookalikes_hold(person_id=obj.pk if change else None, accounts=data.get("lookalikes") or ())
             if change:
                 person = registry.person_update(person=ProtectedPerson.objects.get(pk=obj.pk), **fields)
             else:

@@ -305,6 +305,25 @@ def person_link_account(*, person: ProtectedPerson, account: User | None) -> Pro
     return person
 
 
+def lookalikes_hold(*, person_id: int | None, accounts: Iterable[User]) -> None:
+    """Hold the people whose clearance as this entry's look-alikes would change (person_id None: a new
+    entry), before anything of the entry is written: writing it moves the registry's version
+    (names_changed), which a look-alike's own writes (PATCH /cameo protect_name, a new display name)
+    take after holding her, so the other way round two transactions deadlock."""
+    before = (
+        set()
+        if person_id is None
+        else set(
+            ProtectedPerson.lookalikes.through.objects.filter(protectedperson_id=person_id).values_list(
+                "user_id", flat=True
+            )
+        )
+    )
+    changed = before ^ {account.pk for account in accounts}
+    if changed:
+        accounts_services.people_hold(user_ids=changed)
+
+
 @transaction.atomic
 def person_set_lookalikes(
     *, person: ProtectedPerson, accounts: Iterable[User], by: User | None = None
