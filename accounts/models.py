@@ -101,12 +101,6 @@ class User(AbstractBaseUser, PermissionsMixin):
             return True
         return age_on(self.birthdate, timezone.localdate()) < conf().adult_age
 
-    @property
-    def shown_by_approval_only(self) -> bool:
-        """Only people they approved one by one may show them (cameos.selectors.may_use), and their
-        cameo cannot be open to everyone: a minor, or someone support set `approval_only` for."""
-        return self.approval_only or self.is_minor
-
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()

@@ -284,7 +284,7 @@ def user_update(
 @transaction.atomic
 def people_approval_only_set(*, user_ids: Iterable[int], approval_only: bool, by_id: int | None = None) -> list[int]:
     """Support sets (or clears) `approval_only` on these people: only people they approve one by one
-    may show them (User.shown_by_approval_only). The people are held first, as a deactivation holds
+    may show them (cameos.selectors.may_use). The people are held first, as a deactivation holds
     them (people_hold). Those it newly restricts are announced (became_approval_only), so that their
     cameo closes to everyone and the consent cascade stops what anyone they did not approve was making
     with them. The ids of those it changed."""

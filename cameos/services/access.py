@@ -170,7 +170,7 @@ def cameo_update(
 
 
 def cameo_approval_only_audience(*, owners: Sequence[User]) -> None:
-    """People whom only those they approve one by one may now show (User.shown_by_approval_only:
+    """People whom only those they approve one by one may now show (cameos.selectors.may_use:
     support corrected a date of birth that makes them a minor, or cleared them as a protected person's
     look-alike): a cameo open to everyone is narrowed to approved people, as they may not choose it
     (cameo_update), so that trending and their own page say what the gate does. The consent cascade

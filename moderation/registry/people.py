@@ -338,6 +338,8 @@ def person_set_lookalikes(
     wanted = {account.pk: account for account in accounts}
     if person.account_id is not None and person.account_id in wanted:
         raise _invalid({"lookalikes": [OWN_ACCOUNT_NOT_LOOKALIKE]})
+    # The entry's row first: two operators saving it at once compute what changes one after the other.
+    ProtectedPerson.objects.select_for_update().filter(pk=person.pk).first()
     before = set(person.lookalikes.values_list("pk", flat=True))
     changed = before ^ set(wanted)
     if changed:

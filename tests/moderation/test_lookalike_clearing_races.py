@@ -1,6 +1,8 @@
-"""Review of e6b82a1: a look-alike's own PATCH that read her account before an operator cleared her
-(the request's user is loaded when the token is checked, before cameo_update waits on the cameo row
-the clearing holds) must not open her cameo to everyone."""
+"""A protected person's look-alike being cleared while she changes her cameo, and asking her: her own
+PATCH that read her account before an operator cleared her (the request's user is loaded when the
+token is checked, before cameo_update waits on the cameo row the clearing holds) does not open her
+cameo to everyone, and a second ask answers as for anyone shown by approval only. Two real
+connections: tests/moderation/test_lookalike_clearing_threads.py."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""Review of e6b82a1, with two connections: the look-alike's PATCH audience=everyone racing the
-operator's clearing of her. Her PATCH is authenticated (her row read, approval_only false) while the
-clearing holds her, then waits on her cameo row; once the clearing commits it must still refuse."""
+"""Two connections: a look-alike's own requests racing an operator's clearing of her. Her PATCH
+audience=everyone is authenticated (her row read, approval_only false) while the clearing holds her,
+then waits on her cameo row: once the clearing commits it still refuses. And the admin's save of the
+entry does not deadlock with her PATCH protect_name."""
 
 from __future__ import annotations
 
