@@ -220,8 +220,8 @@ class ProtectedPersonAdmin(admin.ModelAdmin):
                 person = registry.person_update(person=ProtectedPerson.objects.get(pk=obj.pk), **fields)
             else:
                 person, _ = registry.person_upsert(**fields)
-            registry.person_link_account(person=person, account=data.get("account"))
             operator = request.user  # staff: the admin is for signed-in staff only
+            registry.person_link_account(person=person, account=data.get("account"), by=operator)  # type: ignore[arg-type]
             registry.person_set_lookalikes(person=person, accounts=data.get("lookalikes") or (), by=operator)  # type: ignore[arg-type]
         except InvalidInput as exc:  # the form checked these; a concurrent change can still get here
             raise forms.ValidationError(exc.detail) from exc
@@ -257,11 +257,11 @@ class ProtectedPersonAdmin(admin.ModelAdmin):
                 formset.new_objects.append(added)
 
     def delete_model(self, request: HttpRequest, obj: ProtectedPerson) -> None:
-        registry.person_delete(person=obj)
+        registry.person_delete(person=obj, by=request.user)  # type: ignore[arg-type]
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ProtectedPerson]) -> None:
         for person in queryset:
-            registry.person_delete(person=person)
+            registry.person_delete(person=person, by=request.user)  # type: ignore[arg-type]
 
     # --- reference photos, to staff only ---------------------------------------------------------
 

@@ -123,6 +123,10 @@ class AuditEvent(models.Model):
         ACCOUNT_ERASED = "account_erased"
         IMPERSONATION_REFUSED = "impersonation_refused"  # an enrollment with a protected person's face
         TAKEDOWN = "takedown"  # a takedown request verified, matched, confirmed or dismissed
+        # An operator linked (or unlinked) a protected person's own account, or cleared (or no longer
+        # clears) an account as the person's look-alike: who may now show a face like the person's.
+        PROTECTED_ACCOUNT_LINKED = "protected_account_linked"
+        LOOKALIKE_CLEARED = "lookalike_cleared"
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
     actor_id = models.BigIntegerField(null=True, blank=True)  # who did it (a user id; null: the system)

@@ -14,7 +14,7 @@ from accounts.models import User
 from core.exceptions import InvalidInput
 from core.text import fold
 from moderation.conf import conf
-from moderation.models import ProtectedPerson
+from moderation.models import AuditEvent, ProtectedPerson
 
 MAX_NAME = 120
 MAX_DESCRIPTION = 300
@@ -296,13 +296,30 @@ def person_update(
 
 
 @transaction.atomic
-def person_link_account(*, person: ProtectedPerson, account: User | None) -> ProtectedPerson:
-    """Record that an operator verified `account` as this person's own (None: no longer): that
-    account may then use the person's likeness like any cameo owner."""
-    if person.account_id != (account.pk if account else None):
+def person_link_account(*, person: ProtectedPerson, account: User | None, by: User | None = None) -> ProtectedPerson:
+    """Record that an operator (`by`) verified `account` as this person's own (None: no longer): that
+    account may then use the person's likeness like any cameo owner. In the audit log."""
+    previous = person.account_id
+    if previous != (account.pk if account else None):
         person.account = account
         person.save(update_fields=["account", "updated_at"])
+        for user_id, linked in ((previous, False), (account.pk if account else None, True)):
+            if user_id is not None:
+                _audit_registry(AuditEvent.Kind.PROTECTED_ACCOUNT_LINKED, person, user_id, by, linked=linked)
     return person
+
+
+def _audit_registry(kind: str, person: ProtectedPerson, user_id: int, by: User | None, **data: Any) -> None:
+    from moderation.services import audit
+
+    audit(
+        kind,
+        actor_id=by.pk if by else None,
+        subject_id=user_id,
+        object_type="protected_person",
+        object_id=person.pk,
+        **data,
+    )
 
 
 def lookalikes_hold(*, person_id: int | None, accounts: Iterable[User]) -> None:
@@ -348,6 +365,8 @@ def person_set_lookalikes(
         accounts_services.people_hold(user_ids=changed)
         person.lookalikes.set(list(wanted.values()))
         _approval_only_update(changed, by=by)
+        for user_id in sorted(changed):
+            _audit_registry(AuditEvent.Kind.LOOKALIKE_CLEARED, person, user_id, by, cleared=user_id in wanted)
     return person
 
 
@@ -362,12 +381,15 @@ def _approval_only_update(user_ids: set[int], *, by: User | None) -> None:
 
 
 @transaction.atomic
-def person_delete(*, person: ProtectedPerson) -> None:
+def person_delete(*, person: ProtectedPerson, by: User | None = None) -> None:
     """Remove a person with their faces; the photo files go after commit (moderation.receivers). Its
-    look-alikes, cleared for it alone, are no longer `approval_only`."""
+    look-alikes, cleared for it alone, are no longer `approval_only` (in the audit log, with the
+    entry's id, as `by` clearing them no more)."""
     lookalikes = set(person.lookalikes.values_list("pk", flat=True))
     if lookalikes:
         accounts_services.people_hold(user_ids=lookalikes)
+    for user_id in sorted(lookalikes):
+        _audit_registry(AuditEvent.Kind.LOOKALIKE_CLEARED, person, user_id, by, cleared=False, entry_deleted=True)
     person.delete()
     if lookalikes:
-        _approval_only_update(lookalikes, by=None)
+        _approval_only_update(lookalikes, by=by)

@@ -232,8 +232,15 @@ def test_no_longer_a_look_alike_of_any_entry_she_chooses_her_audience_again(
     assert list(queen.lookalikes.all()) == [] and lia.approval_only
     assert api.patch("/api/v1/cameo", {"audience": "everyone"}, format="json").status_code == 400
 
-    # The other entry deleted: no longer.
+    # The other entry deleted: no longer (and logged so).
+    entry = str(collins.pk)
     registry.person_delete(person=collins)
+    last = AuditEvent.objects.filter(kind="lookalike_cleared").latest("pk")
+    assert (last.subject_id, last.object_id, last.data) == (
+        lia.pk,
+        entry,
+        {"cleared": False, "entry_deleted": True},
+    )
     lia.refresh_from_db()
     assert not lia.approval_only
     assert api.get("/api/v1/me").json()["approval_only"] is False
@@ -280,7 +287,37 @@ def test_staff_clear_look_alikes_in_the_admin_but_not_the_persons_own_account(st
     removed = staff.post(url, change_form(queen, lookalikes=str(other.pk)))
     assert removed.status_code == 302
     assert list(queen.lookalikes.all()) == [other]
+    # Who cleared whom, and took it back, is in the audit log (the refused save wrote nothing).
+    moderator = User.objects.get(handle="the.moderator").pk
+    assert list(
+        AuditEvent.objects.filter(kind="lookalike_cleared")
+        .order_by("pk")
+        .values_list("actor_id", "subject_id", "object_type", "object_id", "data")
+    ) == [
+        (moderator, lia.pk, "protected_person", str(queen.pk), {"cleared": True}),
+        (moderator, other.pk, "protected_person", str(queen.pk), {"cleared": True}),
+        (moderator, lia.pk, "protected_person", str(queen.pk), {"cleared": False}),
+    ]
     # The service refuses it too (a concurrent change the form could not see).
     with pytest.raises(InvalidInput):
         linked = registry.person_link_account(person=queen, account=other)
         registry.person_set_lookalikes(person=linked, accounts=[other])
+
+
+def test_linking_the_persons_own_account_in_the_admin_is_in_the_audit_log(staff, queen, other):
+    url = reverse("admin:moderation_protectedperson_change", args=[queen.pk])
+
+    assert staff.post(url, change_form(queen, account=str(other.pk))).status_code == 302
+    assert staff.post(url, change_form(queen)).status_code == 302
+
+    queen.refresh_from_db()
+    assert queen.account_id is None
+    moderator = User.objects.get(handle="the.moderator").pk
+    assert list(
+        AuditEvent.objects.filter(kind="protected_account_linked")
+        .order_by("pk")
+        .values_list("actor_id", "subject_id", "object_id", "data")
+    ) == [
+        (moderator, other.pk, str(queen.pk), {"linked": True}),
+        (moderator, other.pk, str(queen.pk), {"linked": False}),
+    ]
