@@ -128,6 +128,13 @@ def test_drafts_of_me_deleted_or_refused_and_what_their_author_sees(people: Any,
     expect(rows).to_have_count(1)
     expect(rows.first).to_have_attribute("data-video-id", str(snow["video"]["id"]))
     expect(ana.page.get_by_text("No videos show you")).to_be_hidden()
+    # Its poster is loaded lazily: let it load before her change below, after which the draft's files
+    # are refused by design (a 404 on her page; CI on 07d3aa0 saw it come after the change).
+    poster = rows.first.locator("img.thumb")
+    expect(poster).to_be_visible()
+    ana.page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=poster.element_handle(), timeout=15_000
+    )
     ana.page.unroute(listed)
 
     # Ana now lets only herself use her cameo. Ben, whose screen still offers to publish the snow
