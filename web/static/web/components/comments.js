@@ -13,6 +13,9 @@ export function openComments(video, me, onCount) {
     const loading = h("p", { class: "muted", role: "status" }, "Loading comments…");
     const more = h("div", {});
     const failure = errorBox();
+    // Each comment once: one posted while the first page is on its way may come back in that page too.
+    const shown = new Set();
+    const fresh = (comments) => comments.filter((c) => !shown.has(c.id) && shown.add(c.id));
 
     const row = (comment) => {
       const item = h("li", { class: "comment" },
@@ -42,7 +45,7 @@ export function openComments(video, me, onCount) {
 
     const load = async (cursor) => {
       const page = await api.comments(video.id, cursor);
-      list.append(...page.results.map(row));
+      list.append(...fresh(page.results).map(row));
       empty.hidden = list.children.length > 0;
       more.replaceChildren(page.next ? moreButton("Older comments", () => load(page.next).then(() => {})) : "");
     };
@@ -61,7 +64,7 @@ export function openComments(video, me, onCount) {
       if (!value) return;
       busy(form.querySelector("button"), async () => {
         const comment = await api.comment(video.id, value);
-        list.prepend(row(comment));
+        list.prepend(...fresh([comment]).map(row));
         empty.hidden = true;
         text.value = "";
         total += 1;
