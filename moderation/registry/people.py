@@ -327,18 +327,20 @@ def lookalikes_hold(*, person_id: int | None, accounts: Iterable[User]) -> None:
     entry), before anything of the entry is written: writing it moves the registry's version
     (names_changed), which a look-alike's own writes (PATCH /cameo protect_name, a new display name)
     take after holding her, so the other way round two transactions deadlock."""
+    changed = _lookalikes_changed(person_id, {account.pk for account in accounts})
+    if changed:
+        accounts_services.people_hold(user_ids=changed)
+
+
+def _lookalikes_changed(person_id: int | None, wanted: set[int]) -> set[int]:
+    """The people whose clearance as the entry's look-alikes setting `wanted` changes (None: a new entry)."""
+    through = ProtectedPerson.lookalikes.through.objects
     before = (
         set()
         if person_id is None
-        else set(
-            ProtectedPerson.lookalikes.through.objects.filter(protectedperson_id=person_id).values_list(
-                "user_id", flat=True
-            )
-        )
+        else set(through.filter(protectedperson_id=person_id).values_list("user_id", flat=True))
     )
-    changed = before ^ {account.pk for account in accounts}
-    if changed:
-        accounts_services.people_hold(user_ids=changed)
+    return before ^ wanted
 
 
 @transaction.atomic
@@ -357,8 +359,7 @@ def person_set_lookalikes(
         raise _invalid({"lookalikes": [OWN_ACCOUNT_NOT_LOOKALIKE]})
     # The entry's row first: two operators saving it at once compute what changes one after the other.
     ProtectedPerson.objects.select_for_update().filter(pk=person.pk).first()
-    before = set(person.lookalikes.values_list("pk", flat=True))
-    changed = before ^ set(wanted)
+    changed = _lookalikes_changed(person.pk, set(wanted))
     if changed:
         # Held before their rows here are written, in the order an erasure holds them (its account
         # row last), which deletes these rows too.
