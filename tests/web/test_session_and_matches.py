@@ -1,7 +1,8 @@
 """A sign-in that expires while it is in use, is signed out in another tab or changed there to someone
 else's, and dialogs that leave with their screen; the author's side of a possible match (a face in my
 video may be someone's cameo, shown beside the video's poster: it's them, or not them), and their video
-hidden while a takedown request is reviewed."""
+hidden while a takedown request is reviewed; and a cleared look-alike's cameo screen, which offers no
+"Everyone"."""
 
 from __future__ import annotations
 
@@ -251,3 +252,37 @@ def test_the_author_answers_possible_matches_from_notifications(people: Any, app
     )
     expect(slide.get_by_role("button", name=re.compile(r"^(Mute|Unmute|Play video|Pause video)$"))).to_have_count(0)
     kit.shot("hidden-for-review")
+
+
+def test_everyone_is_greyed_out_for_a_cleared_look_alike(people: Any, app: LiveApp) -> None:
+    """Support cleared Ora as a well-known person's look-alike (User.approval_only): her cameo screen
+    offers "Everyone" no more, and says why; taken off the list, she may choose it again."""
+    ora = people("ora", MOBILE, app=app)
+    page = ora.page
+    sign_up(ora, "ora", "Ora Lind", screenshots=False)
+
+    def cleared(approval_only: bool) -> None:
+        django(
+            app,
+            "from accounts.models import User; from cameos.models import Cameo\n"
+            "ora = User.objects.get(handle='ora')\n"
+            "Cameo.objects.get_or_create(owner=ora, defaults={'audience': 'approved'})\n"
+            f"User.objects.filter(pk=ora.pk).update(approval_only={approval_only})",
+        )
+
+    cleared(True)
+    assert app.call("GET", "/me", token=token_of(app, "ora"))["approval_only"] is True
+    ora.go("/cameo")
+    page.reload()  # the client reads her account when it starts
+    everyone = page.get_by_role("radio", name="Everyone")
+    expect(everyone).to_be_disabled()
+    expect(page.locator(f"#{everyone.get_attribute('id')}-hint")).to_have_text(
+        "Not available while you look like someone well known."
+    )
+    expect(page.get_by_role("radio", name="People I approve")).to_be_checked()
+    ora.shot("cameo-everyone-greyed-out")
+
+    cleared(False)
+    page.reload()
+    expect(page.get_by_role("radio", name="Everyone")).to_be_enabled()
+    ora.check()
