@@ -1,5 +1,5 @@
-"""accounts' settings (core.typed_settings): ages, the handles no person may take, and how long an
-unused sign-in lasts.
+"""accounts' settings (core.typed_settings): ages, the handles no person may take, how long an
+unused sign-in lasts, and how many wrong passwords an account takes before signing in to it waits.
 
 Environment: `CASTFEED_ACCOUNTS_<FIELD>`, e.g. CASTFEED_ACCOUNTS_MINIMUM_AGE=16 or
 CASTFEED_ACCOUNTS_RESERVED_HANDLES=admin,api,support (a comma list: replaces the default list).
@@ -45,10 +45,19 @@ class AccountsSettings:
     # A bearer token not used for this many days is refused and deleted: a lost phone, an old
     # browser or a leaked token stops working on its own. Use is recorded at most once a day.
     token_idle_days: int = 60
+    # Wrong passwords per account, from any address, per period ("<n>/<second|minute|hour|day>"):
+    # past it, signing in to that handle answers 429 until the period's window ends, whatever the
+    # password. Guessing one account's password from many addresses escapes the per-address limit.
+    sign_in_failures: str = "20/hour"
 
     def __post_init__(self) -> None:
         require(0 < self.minimum_age <= self.adult_age, "MINIMUM_AGE must be positive and at most ADULT_AGE")
         require(self.token_idle_days > 0, "TOKEN_IDLE_DAYS must be a positive number of days")
+        count, _, period = self.sign_in_failures.partition("/")
+        require(  # core.throttling.parse_rate reads the period's first letter
+            count.isdigit() and int(count) > 0 and period[:1] in {"s", "m", "h", "d"},
+            f"SIGN_IN_FAILURES {self.sign_in_failures!r} is not <n>/<second|minute|hour|day>",
+        )
 
 
 conf = loader("ACCOUNTS", AccountsSettings)

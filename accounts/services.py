@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
 import secrets
 import unicodedata
@@ -42,9 +43,10 @@ from accounts.signals import (
     people_holding,
     user_blocked,
 )
-from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound
+from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
 from core.presenters import timestamp
 from core.text import canonical, skeleton
+from core.throttling import hit_window, parse_rate, window_count
 
 
 class InvalidCredentials(ApplicationError):
@@ -194,10 +196,22 @@ def token_issue(*, user: User) -> str:
 
 
 def token_sign_in(*, handle: str, password: str) -> tuple[User, str]:
+    """A new token for the right handle and password. Wrong passwords are counted per handle, from
+    any address (accounts' SIGN_IN_FAILURES; a handle nobody has is counted alike): past the limit
+    every attempt is a 429 until the window ends, so that an account's password cannot be guessed
+    from many addresses at once. Its holder's signed-in devices keep working."""
+    key = "signin:failures:" + hashlib.sha256(normalize_handle(handle).encode()).hexdigest()[:32]
+    limit, period = parse_rate(conf().sign_in_failures)
+    failures, left = window_count(key, period)
+    if failures >= limit:
+        raise TooManyRequests(
+            "Too many wrong passwords for this account. Try again later.", retry_after=int(left) + 1, code="throttled"
+        )
     user = User.objects.filter(handle=normalize_handle(handle), is_active=True).first()
     if user is None or not user.check_password(password):
         if user is None:
             User().set_password(password)  # same work either way: no timing oracle for handles
+        hit_window(key, period)
         raise InvalidCredentials
     return user, token_issue(user=user)
 

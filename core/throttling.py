@@ -76,6 +76,20 @@ def hit_window(key: str, period: int) -> tuple[int, float]:
     return count_hit(f"{key}:{window}", ttl=period + 1), (window + 1) * period - now
 
 
+def window_count(key: str, period: int) -> tuple[int, float]:
+    """hit_window's count for `key` in the current window, without adding to it, and the seconds
+    until the window ends."""
+    now = time.time()
+    window = int(now // period)
+    name = f"{key}:{window}"
+    if settings.REDIS_URL:
+        count = int(_redis(settings.REDIS_URL).get(REDIS_PREFIX + name) or 0)
+    else:
+        row = RateCounter.objects.filter(key=name, expires__gt=int(now)).values_list("count", flat=True).first()
+        count = row or 0
+    return count, (window + 1) * period - now
+
+
 def sweep_counters() -> int:
     """Delete the database's counters whose window has ended; how many (Redis expires its own)."""
     deleted, _ = RateCounter.objects.filter(expires__lte=int(time.time())).delete()

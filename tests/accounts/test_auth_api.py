@@ -134,6 +134,46 @@ def test_sign_in_failures_look_the_same(anon, me, handle, password):
     assert AuthToken.objects.count() == 0
 
 
+def sign_in_from(anon, address, handle, password):
+    return anon.post(TOKEN, {"handle": handle, "password": password}, format="json", REMOTE_ADDR=address)
+
+
+def test_wrong_passwords_from_many_addresses_stop_signing_in_to_that_account_only(
+    anon, client_of, me, make_user, settings, mid_window
+):
+    """Each address is under its own limit, but the account counts every wrong password: past
+    SIGN_IN_FAILURES even the right one is a 429 until the window ends. Her signed-in devices and
+    other people's sign-ins are unaffected."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "3/hour"}
+    make_user("other.person")
+    phone = client_of(me)
+    guesses = [sign_in_from(anon, f"203.0.113.{n}", "me.myself", f"guess-{n}") for n in range(3)]
+    assert [r.status_code for r in guesses] == [400, 400, 400]
+
+    right = sign_in_from(anon, "198.51.100.7", "ME.MYSELF", PASSWORD)
+    assert right.status_code == 429
+    assert right.json()["error"] == "throttled"
+    assert 0 < right.json()["retry_after"] <= 1800
+    assert int(right["Retry-After"]) == right.json()["retry_after"]
+    assert AuthToken.objects.filter(user=me).count() == 1  # the phone's, made by client_of
+    assert phone.get("/api/v1/me").status_code == 200
+    assert sign_in_from(anon, "203.0.113.1", "other.person", PASSWORD).status_code == 200
+
+
+def test_a_handle_nobody_has_is_limited_alike(anon, settings, mid_window):
+    """No way to tell a taken handle from a free one by when the 429 comes."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour"}
+    codes = [sign_in_from(anon, f"203.0.113.{n}", "nobody.here", PASSWORD).status_code for n in range(3)]
+    assert codes == [400, 400, 429]
+
+
+def test_the_right_password_under_the_limit_signs_in(anon, me, settings, mid_window):
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "3/hour"}
+    for n in range(2):
+        assert sign_in_from(anon, "203.0.113.9", "me.myself", f"guess-{n}").status_code == 400
+    assert sign_in_from(anon, "203.0.113.9", "me.myself", PASSWORD).status_code == 200
+
+
 def test_sign_out_revokes_only_that_token(client_of, me):
     laptop, phone = client_of(me), client_of(me)
     assert laptop.delete(TOKEN).status_code == 204
