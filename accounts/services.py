@@ -199,7 +199,9 @@ def token_sign_in(*, handle: str, password: str) -> tuple[User, str]:
     """A new token for the right handle and password. Wrong passwords are counted per handle, from
     any address (accounts' SIGN_IN_FAILURES; a handle nobody has is counted alike): past the limit
     every attempt is a 429 until the window ends, so that an account's password cannot be guessed
-    from many addresses at once. Its holder's signed-in devices keep working."""
+    from many addresses at once. Its holder's signed-in devices keep working. The count is read
+    before the password is checked and added to after: attempts at the same moment may each pass,
+    so a burst gets at most one more check per request in progress (per gunicorn worker thread)."""
     key = "signin:failures:" + hashlib.sha256(normalize_handle(handle).encode()).hexdigest()[:32]
     limit, period = parse_rate(conf().sign_in_failures)
     failures, left = window_count(key, period)
