@@ -206,9 +206,7 @@ def token_sign_in(*, handle: str, password: str) -> tuple[User, str]:
     limit, period = parse_rate(conf().sign_in_failures)
     failures, left = window_count(key, period)
     if failures >= limit:
-        raise TooManyRequests(
-            "Too many wrong passwords for this account. Try again later.", retry_after=int(left) + 1, code="throttled"
-        )
+        raise TooManyRequests("Too many wrong passwords for this account.", retry_after=int(left) + 1, code="throttled")
     user = User.objects.filter(handle=normalize_handle(handle), is_active=True).first()
     if user is None or not user.check_password(password):
         if user is None:

@@ -153,6 +153,7 @@ def test_wrong_passwords_from_many_addresses_stop_signing_in_to_that_account_onl
     right = sign_in_from(anon, "198.51.100.7", "ME.MYSELF", PASSWORD)
     assert right.status_code == 429
     assert right.json()["error"] == "throttled"
+    assert right.json()["detail"] == "Too many wrong passwords for this account."
     assert 0 < right.json()["retry_after"] <= 1800
     assert int(right["Retry-After"]) == right.json()["retry_after"]
     assert AuthToken.objects.filter(user=me).count() == 1  # the phone's, made by client_of

@@ -171,13 +171,14 @@ def test_every_call_keeps_ids_handles_and_cursors_inside_their_place(people: Any
     ]
 
 
-# Wrong passwords, one after the other from one address, as fast as the page can send them.
+# Wrong passwords, one after the other from one address, as fast as the page can send them, each for
+# another handle (each account has a limit of its own on wrong passwords: this spends the address's).
 SPEND_SIGN_INS = """async (n) => {
   const statuses = [];
   for (let i = 0; i < n; i += 1) {
     const response = await fetch("/api/v1/auth/token", {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ handle: "nobody", password: "not-the-password" }) });
+      body: JSON.stringify({ handle: `nobody${i}`, password: "not-the-password" }) });
     statuses.push(response.status);
   }
   return statuses;
