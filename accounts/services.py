@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import re
 import secrets
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -196,24 +197,36 @@ def token_issue(*, user: User) -> str:
 
 
 def token_sign_in(*, handle: str, password: str) -> tuple[User, str]:
-    """A new token for the right handle and password. Wrong passwords are counted per handle, from
-    any address (accounts' SIGN_IN_FAILURES; a handle nobody has is counted alike): past the limit
-    every attempt is a 429 until the window ends, so that an account's password cannot be guessed
-    from many addresses at once. Its holder's signed-in devices keep working. The count is read
-    before the password is checked and added to after: attempts at the same moment may each pass,
-    so a burst gets at most one more check per request in progress (per gunicorn worker thread)."""
+    """A new token for the right handle and password, within the handle's budget of wrong passwords
+    (_password_guessed)."""
+    with _password_guessed(handle):
+        user = User.objects.filter(handle=normalize_handle(handle), is_active=True).first()
+        if user is None or not user.check_password(password):
+            if user is None:
+                User().set_password(password)  # same work either way: no timing oracle for handles
+            raise InvalidCredentials
+    return user, token_issue(user=user)
+
+
+@contextlib.contextmanager
+def _password_guessed(handle: str) -> Iterator[None]:
+    """A password checked for `handle` inside: refused with a 429 past the handle's budget of wrong
+    passwords, from any address (accounts' SIGN_IN_FAILURES; a handle nobody has is counted alike), and
+    a wrong one (the block raises) counted, so that an account's password cannot be guessed from many
+    addresses at once. Its holder's signed-in devices keep working. Outside any transaction: a count
+    kept in the database would roll back with it. The count is read before the check and added to
+    after: attempts at the same moment may each pass, so a burst gets at most one more check per
+    request in progress (per gunicorn worker thread)."""
     key = "signin:failures:" + hashlib.sha256(normalize_handle(handle).encode()).hexdigest()[:32]
     limit, period = parse_rate(conf().sign_in_failures)
     failures, left = window_count(key, period)
     if failures >= limit:
         raise TooManyRequests("Too many wrong passwords for this account.", retry_after=int(left) + 1, code="throttled")
-    user = User.objects.filter(handle=normalize_handle(handle), is_active=True).first()
-    if user is None or not user.check_password(password):
-        if user is None:
-            User().set_password(password)  # same work either way: no timing oracle for handles
+    try:
+        yield
+    except (InvalidCredentials, InvalidInput):
         hit_window(key, period)
-        raise InvalidCredentials
-    return user, token_issue(user=user)
+        raise
 
 
 def token_revoke(*, token: AuthToken) -> None:
@@ -256,7 +269,6 @@ def tokens_revoke_all(*, user: User, keep: AuthToken | None = None) -> None:
     tokens.delete()
 
 
-@transaction.atomic
 def user_update(
     *,
     user: User,
@@ -266,8 +278,28 @@ def user_update(
     current_password: str | None = None,
     keep_token: AuthToken | None = None,
 ) -> User:
-    """Change the profile. A new password signs every device out but `keep_token`'s (the one that
-    asked for the change). The account row is held first, as an erasure holds it: the person's erasure
+    """Change the profile. A new password needs the current one, checked first within the account's
+    budget of wrong passwords (as signing in: a token is no way around it), and signs every device
+    out but `keep_token`'s (the one that asked for the change)."""
+    if password is not None:
+        with _password_guessed(user.handle):
+            if not current_password or not user.check_password(current_password):
+                raise InvalidInput({"current_password": ["Enter your current password to set a new one."]})
+    return _user_update_held(
+        user=user, display_name=display_name, birthdate=birthdate, password=password, keep_token=keep_token
+    )
+
+
+@transaction.atomic
+def _user_update_held(
+    *,
+    user: User,
+    display_name: str | None,
+    birthdate: dt.date | None,
+    password: str | None,
+    keep_token: AuthToken | None,
+) -> User:
+    """user_update's writes. The account row is held first, as an erasure holds it: the person's erasure
     on another device at the same time commits first (this is a 404) or waits. Unheld, the change
     found no row to update once the erasure had committed (a 500), and a new password's sign-outs,
     deleting the tokens before the row, deadlocked with it (it deletes the tokens after the row)."""
@@ -284,8 +316,6 @@ def user_update(
         user.birthdate = check_birthdate(birthdate)
         fields.append("birthdate")
     if password is not None:
-        if not current_password or not user.check_password(current_password):
-            raise InvalidInput({"current_password": ["Enter your current password to set a new one."]})
         _check_password(password, user)
         user.set_password(password)
         fields.append("password")

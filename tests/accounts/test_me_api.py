@@ -89,6 +89,27 @@ def test_guessing_the_current_password_is_throttled_as_signing_in_is(client_of, 
     assert me.check_password(PASSWORD)
 
 
+def test_wrong_current_passwords_count_against_the_accounts_budget(anon, client_of, me, settings, mid_window):
+    """A stolen token is no way to guess the password at the token's own rate: wrong current passwords
+    count against the account's budget (SIGN_IN_FAILURES), as wrong sign-ins do, and past it neither
+    the right current password nor signing in is checked (429). Counted in the database on the
+    embedded default too: not rolled back with the refused change."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour"}
+    api = client_of(me)
+    change = {"password": "a-brand-new-passphrase"}
+    codes = [api.patch(ME, {**change, "current_password": guess}, format="json").status_code for guess in ("x1", "x2")]
+    assert codes == [400, 400]
+
+    refused = api.patch(ME, {**change, "current_password": PASSWORD}, format="json")
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "throttled"
+    sign_in = anon.post("/api/v1/auth/token", {"handle": me.handle, "password": PASSWORD}, format="json")
+    assert sign_in.status_code == 429
+    me.refresh_from_db()
+    assert me.check_password(PASSWORD)
+    assert api.patch(ME, {"display_name": "Still Me"}, format="json").status_code == 200
+
+
 @pytest.mark.parametrize(
     "body",
     [
