@@ -59,8 +59,8 @@ class ModerationSettings:
     scan_fps: float = 4.0  # frames per second the output scan looks at
     scan_max_side: int = 640
     # Faces one sampled frame of the output may show and still be checked face by face (each is
-    # embedded and matched, ~8 ms). A frame with more refuses the video (`too_many_faces`) before any
-    # of its faces is embedded: checking only some would leave the others unchecked, and a video
+    # embedded and matched, ~8 ms). A frame with more refuses the video (`too_many_faces_at_once`)
+    # before any of its faces is embedded: checking only some would leave the others unchecked, and a video
     # tiled with hundreds of small faces cost the scan seconds a frame. As for an uploaded image
     # (consent.REFERENCE_FACES_MAX): a video shows at most MAX_CAMEOS people.
     scan_max_faces: int = 24

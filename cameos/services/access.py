@@ -375,8 +375,8 @@ def user_cameo_erase(*, user: User) -> None:
 def user_cameo_export(*, user: User) -> dict[str, Any]:
     """The person's cameo settings, enrollment attempts, requests and grants (with when they were
     asked and decided), and the videos that show them; never the
-    face or voice template or the crops (the owner downloads crops one by one: GET
-    /cameo/references/{n}); that a voice is held, and since when, is said."""
+    face or voice template or the crops (no response carries them: how many crops are kept is
+    said); that a voice is held, and since when, is said."""
     cameo = Cameo.objects.filter(owner=user).first()
     voice = None if cameo is None else Voice.objects.filter(cameo=cameo).values_list("enrolled_at", flat=True).first()
     return {
