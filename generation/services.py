@@ -906,12 +906,17 @@ def jobs_recheck_restrictions(*, owner_id: int, after: Any = None, done: list[An
     again as the worker checks it (restrictions by meaning), and blocked, its draft deleted, if it
     breaks one of theirs. Runs in the worker (generation.tasks.recheck_restrictions). The others'
     drafts of the owner that adding the rule stopped serving are served again once found breaking none
-    (_drafts_rules_settled), a chunk of jobs at a time, in id order: `after` a job id, the jobs after
-    it only (what a run cut short left), and the last job of each chunk finished is added to `done`.
+    (_drafts_rules_settled; a draft with no unpublished job, none), a chunk of jobs at a time, in id
+    order: `after` a job id, the jobs after it only (what a run cut short left), and the last job of
+    each chunk finished is added to `done`.
     Returns the ids of the jobs blocked."""
     rules_read = _rules_version(owner_id)  # before the jobs are checked: each check reads these or more
     rows = JobPerson.objects.filter(person_id=owner_id).exclude(author_id=owner_id).values_list("job_id", flat=True)
-    jobs = GenerationJob.objects.filter(pk__in=list(rows), status__in=GenerationJob.UNPUBLISHED)
+    # And the jobs of the others' drafts that show them, whether or not the index names them there.
+    drafts = list(feed_selectors.unpublished_showing(owner_id).exclude(author_id=owner_id).values_list("pk", flat=True))
+    jobs = GenerationJob.objects.filter(
+        Q(pk__in=list(rows)) | Q(video_id__in=drafts), status__in=GenerationJob.UNPUBLISHED
+    )
     if after is not None:
         jobs = jobs.filter(pk__gt=after)
     blocked: list[str] = []
@@ -926,10 +931,17 @@ def jobs_recheck_restrictions(*, owner_id: int, after: Any = None, done: list[An
                 done.append(job.pk)
             chunk = []
     blocked += _recheck_chunk(owner_id, chunk, rules_read, broken_drafts, settled)
-    # The rest, which no chunk settled: drafts of no job checked here (none, one before `after`, one
-    # that does not name the owner) or of a job refused for someone else's rule; and the marks left
-    # pointing at no video (feed.services.drafts_consent_settled), even when there are none of those.
-    _drafts_rules_settled(owner_id, rules_read, leave=broken_drafts | settled)
+    # The rest, which no chunk settled: drafts of a job checked by the run this one goes on from
+    # (before `after`) or refused for someone else's rule; and the marks left pointing at no video
+    # (feed.services.drafts_consent_settled), even when there are none of those. Not a draft with no
+    # unpublished job behind it (one made outside generation): no prompt of it can be read against
+    # the rules, so it stays unserved until its author or a person it shows deletes it.
+    jobless = set(drafts) - set(
+        GenerationJob.objects.filter(video_id__in=drafts, status__in=GenerationJob.UNPUBLISHED).values_list(
+            "video_id", flat=True
+        )
+    )
+    _drafts_rules_settled(owner_id, rules_read, leave=broken_drafts | settled | jobless)
     return blocked
 
 

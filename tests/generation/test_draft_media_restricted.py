@@ -99,18 +99,16 @@ def test_the_rules_recheck_does_not_serve_a_draft_whose_author_lost_consent_mean
 
 
 def test_a_draft_whose_author_loses_and_regains_access_around_the_rules_recheck_is_served_again(
-    make_user, activate_cameo, make_video, client_of, django_capture_on_commit_callbacks
+    api, me, make_user, enroll, django_capture_on_commit_callbacks
 ):
     """Ria adds a rule, then narrows her audience; the rules' recheck runs while the author may not
     show her, she opens her audience again, then the consent cascade runs and finds the author
     allowed: the draft, which breaks no rule, is served again. Before, the rules' mark stayed, as the
     recheck left it for an author not allowed and the cascade settles only its own marks: the draft's
     URLs were a 404 for good."""
-    ria, maker = make_user("ria"), make_user("maker")
-    activate_cameo(ria, audience="everyone")
-    draft = make_video(maker, publish=False, people=(ria,))
-    body = client_of(maker).get(f"/api/v1/videos/{draft.pk}").json()
-    links = [body["media_url"], body["poster_url"]]
+    ria = make_user("ria")
+    enroll(ria, "astronaut", audience="everyone")
+    draft, links = draft_of(api, "@ria hiking up a mountain at dawn", django_capture_on_commit_callbacks)
     assert served(links) == [200, 200]
     with django_capture_on_commit_callbacks(execute=False) as recheck:
         cameos.cameo_update(owner=ria, restrictions=["no drinking"])
@@ -122,7 +120,7 @@ def test_a_draft_whose_author_loses_and_regains_access_around_the_rules_recheck_
     cameos.cameo_update(owner=ria, audience="everyone")  # she changes her mind: widening queues nothing
     for callback in cascade:  # finds the author allowed
         callback()
-    assert Video.objects.filter(pk=draft.pk).exists()
+    assert Video.objects.filter(pk=draft).exists()
     assert served(links) == [200, 200]
 
 
@@ -215,3 +213,46 @@ def test_a_rules_recheck_cut_short_by_its_time_limit_queues_the_rest_and_serves_
     assert check.calls == 4  # the second job checked again by the run the first queued
     assert served(hike_links) == served(swim_links) == [200, 200]
     assert not Video.objects.filter(pk=beers).exists() and served(beer_links) == [404, 404]
+
+
+def test_a_draft_with_no_job_behind_it_is_not_served_again_by_the_rules_recheck(
+    make_user, activate_cameo, make_video, client_of, django_capture_on_commit_callbacks
+):
+    """A draft the recheck finds no unpublished job for (made outside generation: an import, a
+    fixture) has no prompt to read Ria's new rule against: it stays unserved, to its author and to
+    her, until one of them deletes it. Before, the recheck's last step served it again with only
+    the author's access checked: a draft of her drinking, after she said "no drinking"."""
+    ria, maker = make_user("ria"), make_user("maker")
+    activate_cameo(ria, audience="everyone")
+    draft = make_video(maker, publish=False, people=(ria,), prompt="ria chugging beers at a bar")
+    body = client_of(maker).get(f"/api/v1/videos/{draft.pk}").json()
+    links = [body["media_url"], body["poster_url"]]
+    assert served(links) == [200, 200]
+    with django_capture_on_commit_callbacks(execute=False) as recheck:
+        cameos.cameo_update(owner=ria, restrictions=["no drinking"])
+    assert served(links) == [404, 404]
+    for callback in recheck:
+        callback()
+    assert served(links) == [404, 404]
+    assert Video.objects.filter(pk=draft.pk).exists()  # hers and the author's to delete
+
+
+def test_the_rules_recheck_reads_a_draft_whose_job_the_index_does_not_name_her_in(
+    api, me, make_user, enroll, django_capture_on_commit_callbacks
+):
+    """The recheck finds the jobs of the others' drafts that show Ria by the drafts too, not only by
+    the cascade's index (generation.JobPerson): a job whose index rows miss her (none written, or
+    gone) has its draft read against her rule and deleted if it breaks it. Before, it was served
+    again unread, as a draft no chunk had settled."""
+    from generation.models import JobPerson
+
+    ria = make_user("ria")
+    enroll(ria, "astronaut", audience="everyone")
+    beers, beer_links = draft_of(api, "@ria chugging beers at a bar", django_capture_on_commit_callbacks)
+    JobPerson.objects.filter(person_id=ria.pk).delete()
+    with django_capture_on_commit_callbacks(execute=False) as recheck:
+        cameos.cameo_update(owner=ria, restrictions=["no drinking"])
+    for callback in recheck:
+        callback()
+    assert not Video.objects.filter(pk=beers).exists()
+    assert served(beer_links) == [404, 404]
