@@ -4,14 +4,16 @@ never feed.apis."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import User, normalize_handle
 from accounts.presenters import UserSummaryOutput
 from accounts.selectors import block_partners_of
 from core.presenters import timestamp
+from core.text import MENTION, canonical
 from feed import media, selectors
 from feed.models import Comment, Report, Steer, Video
 
@@ -68,15 +70,18 @@ def without_block_partners_shown(
 ) -> list[dict[str, Any]]:
     """The bodies as the viewer sees them: without, in `cameos`, anyone in a block with the viewer
     (someone who blocked them does not exist for them: their handle is a 404; someone they blocked is
-    not shown to them), and with `remix_of` null where the source's author (`sources`: remix_sources)
-    is in a block with them: that source is a 404 to them. One query, for a signed-in viewer's page
-    that shows someone or links a source, unless the caller read the ids of the viewer's block
-    partners already (`partners`): none at all (For You: most viewers), or a page that shows no one."""
+    not shown to them), their @mentions in captions read `@…` (_without_mentions_of), and with
+    `remix_of` null where the source's author (`sources`: remix_sources) is in a block with them:
+    that source is a 404 to them. One query, for a signed-in viewer's page that shows someone, links
+    a source or has an at sign in a caption, unless the caller read the ids of the viewer's block
+    partners already (`partners`): none at all (For You: most viewers), or a page that shows no one and
+    mentions no one."""
     shows = any(body["cameos"] for body in bodies)
-    if viewer_id is None or partners == set() or not (shows or sources):
+    mentions = any(_AT_SIGN.search(body["caption"]) for body in bodies)
+    if viewer_id is None or partners == set() or not (shows or sources or mentions):
         return bodies
     hidden: set[str] = set()
-    if partners is None or shows:
+    if partners is None or shows or mentions:
         found = block_partners_of(viewer_id)
         partners, hidden = set(found), set(found.values())
     if not partners:
@@ -84,11 +89,38 @@ def without_block_partners_shown(
     return [
         {
             **body,
+            "caption": _without_mentions_of(body["caption"], hidden) if hidden else body["caption"],
             "cameos": [h for h in body["cameos"] if h not in hidden],
             "remix_of": None if sources.get(body["id"]) in partners else body["remix_of"],
         }
         for body in bodies
     ]
+
+
+# An at sign as typed: the fullwidth and the small one read as "@" once canonical, as the gate reads them.
+_AT_SIGN = re.compile(r"[@\uff20\ufe6b]")
+_AT_WORD = re.compile(r"[@\uff20\ufe6b][^\s@\uff20\ufe6b]+")
+_HIDDEN_MENTION = "@\u2026"
+
+
+def _without_mentions_of(caption: str, handles: set[str]) -> str:
+    """The caption with each @mention of these handles read as `@…` (what follows the handle kept): a
+    caption is the author's words as written, but the viewer is not handed a handle that `cameos`
+    hides from them. A mention is read as the consent gate reads one (core.text.canonical: a
+    look-alike letter or at sign is the handle's; with or without its trailing dots,
+    moderation.consent.mention_readings), so a spelling the gate read as the person hides them too."""
+
+    def hidden(match: re.Match[str]) -> str:
+        word = canonical(match.group(), strict=False)
+        found = MENTION.match(word)
+        if found is None:
+            return match.group()
+        handle = normalize_handle(found.group(1))
+        bare = len(handle.rstrip("."))
+        reading = next((handle[:n] for n in range(len(handle), bare - 1, -1) if handle[:n] in handles), None)
+        return match.group() if reading is None else _HIDDEN_MENTION + word[1 + len(reading) :]
+
+    return _AT_WORD.sub(hidden, caption)
 
 
 class AuthorOutput(UserSummaryOutput):  # who made a video or wrote a comment (no docstring: it would enter the schema)
@@ -105,7 +137,9 @@ class CountsOutput(serializers.Serializer):
 class VideoOutput(serializers.Serializer):
     id = serializers.IntegerField()
     author = AuthorOutput()
-    caption = serializers.CharField()
+    caption = serializers.CharField(
+        help_text="As written, but an @mention of anyone in a block with the caller reads @…."
+    )
     status = serializers.ChoiceField(choices=Video.Status.choices)
     media_url = serializers.CharField(
         allow_null=True, help_text="Stable when published; signed and expiring for a draft; null when removed."

@@ -263,6 +263,29 @@ def test_a_video_names_no_one_in_a_block_with_the_viewer_among_its_cameos(client
     assert client_of(None).get("/api/v1/feed").json()["results"][0]["cameos"] == everyone
 
 
+def test_a_caption_names_no_one_in_a_block_with_the_viewer(client_of, make_user, make_video):
+    """A caption's @mention of someone in a block with the viewer reads `@…` to them, as its
+    `cameos` leave that person out (however the mention is spelt); the others read it as written.
+    Before, the caption handed the viewer the handle that `cameos` hid."""
+    handles = ("the.author", "the.blocker", "the.blocked", "a.friend", "the.viewer")
+    author, blocker, blocked_one, shown, viewer = (make_user(h) for h in handles)
+    caption = "me, @the.blocker, @The.Blocked! and @a.friend at @the.blocker."
+    video = make_video(author, people=(blocker, blocked_one, shown), caption=caption)
+    disguised = make_video(author, caption="hi \uff20th\u0435.blocker")  # a fullwidth at, a Cyrillic е
+    accounts_services.block_create(blocker=blocker, blocked=viewer)  # they blocked the viewer
+    accounts_services.block_create(blocker=viewer, blocked=blocked_one)  # the viewer blocked them
+    mine = client_of(viewer)
+    hidden = "me, @\u2026, @\u2026! and @a.friend at @\u2026."
+    assert mine.get(f"/api/v1/videos/{video.pk}").json()["caption"] == hidden
+    assert mine.get(f"/api/v1/videos/{disguised.pk}").json()["caption"] == "hi @\u2026"
+    listed = mine.get("/api/v1/users/the.author/videos").json()["results"]
+    assert [v["caption"] for v in listed] == ["hi @\u2026", hidden]
+    for_you = {v["id"]: v["caption"] for v in mine.get("/api/v1/feed").json()["results"]}
+    assert for_you == {video.pk: hidden, disguised.pk: "hi @\u2026"}
+    assert client_of(make_user("someone.else")).get(f"/api/v1/videos/{video.pk}").json()["caption"] == caption
+    assert client_of(None).get(f"/api/v1/videos/{video.pk}").json()["caption"] == caption
+
+
 @pytest.mark.parametrize("who_blocked", ["the author", "me"])
 def test_a_video_of_me_by_someone_in_a_block_with_me_is_mine_to_watch_and_report_not_to_engage_with(
     api, me, other, make_user, make_video, who_blocked
