@@ -10,6 +10,9 @@
   a NUL character in the URL is a 404 in the path (no route has one), a 400 in the query (no
   parameter has one): PostgreSQL text cannot hold one, so a lookup would fail as a 500. A query
   string that is not UTF-8 (a lone surrogate, a cut or stray byte) is a 400 too.
+- `PrivateApiAnswers`: an API answer to a request that carries a token (`Authorization`) is the
+  caller's alone: `Cache-Control: private, no-store` unless the view chose its own, so no shared cache
+  keeps /me, the export or a draft's signed media URLs and serves them to someone else.
 - `CommonMiddleware`: Django's, without the trailing-slash redirect under /api/ (API paths are exact:
   a redirect would drop a POST's body, and under DEBUG Django raises instead of redirecting one).
 """
@@ -111,6 +114,19 @@ class ApiErrorMiddleware:
             return JsonResponse({"error": "parse_error", "detail": "The input is nested too deeply."}, status=400)
         logger.exception("Internal Server Error: %s %s", request.method, request.path_info)
         return status_error(500)
+
+
+class PrivateApiAnswers:
+    """A signed-in caller's API answers (their data, their drafts' signed URLs) are kept by no cache."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Authorization" in request.headers and is_api_path(request.path_info) and "Cache-Control" not in response:
+            response["Cache-Control"] = "private, no-store"
+        return response
 
 
 def queued_since(header: str) -> float | None:

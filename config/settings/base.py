@@ -62,6 +62,8 @@ MIDDLEWARE = [
     # carry them like any other answer. XFrameOptionsMiddleware only sets a header on the way out.
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A signed-in caller's answers (theirs alone) are kept by no cache, refusals included.
+    "core.middleware.PrivateApiAnswers",
     "core.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # A request that waited past QUEUE_BUDGET_MS for a worker is refused before sessions, the
