@@ -24,7 +24,7 @@ from accounts.presenters import (
     ProfileOutput,
     viewer_of,
 )
-from core.apis import errors, page_body, page_query, paginated
+from core.apis import PRIVATE, errors, page_body, page_query, paginated
 from core.pagination import keyset_page
 from core.serializers import JSONString, StrictSerializer, VideosQuery, no_body, query_values
 
@@ -83,7 +83,7 @@ class RegisterApi(APIView):
         user = services.user_register(**data.validated_data)
         token = services.token_issue(user=user)
         body = presenters.registered_body(selectors.me_with_counts(user), token)
-        return Response(body, status=status.HTTP_201_CREATED)
+        return Response(body, status=status.HTTP_201_CREATED, headers=PRIVATE)  # a token: never cached
 
 
 class TokenApi(APIView):
@@ -103,7 +103,7 @@ class TokenApi(APIView):
         data = self.SignInInput(data=request.data)
         data.is_valid(raise_exception=True)
         _, token = services.token_sign_in(**data.validated_data)
-        return Response(presenters.token_body(token))
+        return Response(presenters.token_body(token), headers=PRIVATE)  # a token: never cached
 
     @extend_schema(
         operation_id="auth_token_revoke",

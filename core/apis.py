@@ -11,6 +11,10 @@ from rest_framework.request import Request
 from core.conf import conf
 from core.pagination import Page
 
+# The caller's alone: kept by no cache, shared or the browser's (core.middleware.PrivateApiAnswers
+# sends it on every answer to a request with a token; an answer that hands out a token sends it too).
+PRIVATE = {"Cache-Control": "private, no-store"}
+
 # A field's messages: a list of texts, or for a list field, the texts of each item by its index.
 FIELD_MESSAGES = {
     "anyOf": [

@@ -12,7 +12,8 @@
   string that is not UTF-8 (a lone surrogate, a cut or stray byte) is a 400 too.
 - `PrivateApiAnswers`: an API answer to a request that carries a token (`Authorization`) is the
   caller's alone: `Cache-Control: private, no-store` unless the view chose its own, so no shared cache
-  keeps /me, the export or a draft's signed media URLs and serves them to someone else.
+  keeps /me, the export or a draft's signed media URLs and serves them to someone else (the answers
+  that hand out a token send it themselves: core.apis.PRIVATE).
 - `CommonMiddleware`: Django's, without the trailing-slash redirect under /api/ (API paths are exact:
   a redirect would drop a POST's body, and under DEBUG Django raises instead of redirecting one).
 """
@@ -26,6 +27,7 @@ from urllib.parse import unquote_to_bytes
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware import common
 
+from core.apis import PRIVATE
 from core.conf import conf
 from core.exceptions import error_body
 
@@ -125,7 +127,8 @@ class PrivateApiAnswers:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if "Authorization" in request.headers and is_api_path(request.path_info) and "Cache-Control" not in response:
-            response["Cache-Control"] = "private, no-store"
+            for name, value in PRIVATE.items():
+                response[name] = value
         return response
 
 

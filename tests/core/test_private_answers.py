@@ -53,3 +53,20 @@ def test_an_anonymous_answer_is_left_as_it_was(anon, other, make_video):
     response = anon.get(f"/api/v1/videos/{video.pk}")
     assert response.status_code == 200
     assert not private(response)
+
+
+def test_a_new_token_is_not_kept_by_caches(anon, make_user):
+    """A bearer token in a body is a password for the account: RFC 6749 § 5.1 asks `no-store` of any
+    answer that carries one, though the request that got it carried no token itself."""
+    registered = anon.post(
+        "/api/v1/auth/register", {"handle": "new.person", "password": "a long pass phrase"}, format="json"
+    )
+    assert registered.status_code == 201, registered.content
+    assert registered.json()["token"]
+    signed_in = anon.post(
+        "/api/v1/auth/token", {"handle": "new.person", "password": "a long pass phrase"}, format="json"
+    )
+    assert signed_in.status_code == 200, signed_in.content
+    assert signed_in.json()["token"]
+    for response in (registered, signed_in):
+        assert private(response), response.get("Cache-Control")
