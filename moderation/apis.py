@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from core.apis import errors
+from core.apis import PRIVATE, errors
 from core.exceptions import InvalidInput, NotFound
 from core.serializers import JSONString, StrictSerializer
 from core.spoken import PHONEME_CODES, phoneme_codes, too_long, too_long_for_any
@@ -132,7 +132,7 @@ class TakedownsApi(APIView):
         return Response(
             presenters.takedown_body(created),
             status=status.HTTP_202_ACCEPTED,
-            headers={"Location": f"/api/v1/takedowns/{created.tracking}"},
+            headers={"Location": f"/api/v1/takedowns/{created.tracking}", **PRIVATE},  # the tracking: a secret
         )
 
 
@@ -145,7 +145,7 @@ class TakedownApi(APIView):
         found = TakedownRequest.objects.filter(tracking=tracking.strip().upper()).first()
         if found is None:
             raise NotFound("No takedown request has this tracking number.")
-        return Response(presenters.takedown_body(found))
+        return Response(presenters.takedown_body(found), headers=PRIVATE)  # the holder's alone, no account
 
 
 def _client_address(request: Request) -> str | None:

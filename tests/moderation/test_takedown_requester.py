@@ -276,3 +276,15 @@ def test_the_author_of_a_hidden_video_is_told_it_waits_for_review_and_when_it_is
     seen = (reader.get("/api/v1/notifications").content.decode() + json.dumps(export)).lower()
     for trace in (first.tracking, second.tracking, first.email, second.email, "grace", "eileen"):
         assert trace.lower() not in seen
+
+
+def test_a_requests_tracking_number_and_status_are_kept_by_no_cache(anon):
+    """The tracking number is all it takes to read a request (no account), and its status says that
+    someone asked for videos of their face to go: the answers that carry them are kept by no shared
+    cache nor the browser's, as a signed-in person's answers are not."""
+    submitted = post(anon)
+    assert submitted.status_code == 202, submitted.content
+    status = anon.get(f"{URL}/{submitted.json()['tracking']}")
+    assert status.status_code == 200
+    for response in (submitted, status):
+        assert response.get("Cache-Control") == "private, no-store"
