@@ -121,8 +121,9 @@ class Enrollment(models.Model):
 
 
 class IdentityConflict(models.Model):
-    """An enrollment refused because the face is already the active cameo of another account;
-    kept for review (the admin lists them). Holds no biometric data, only who and how similar."""
+    """An enrollment refused because the face is already the active cameo of another account; kept for
+    support's review (cameos.admin lists them, without the similarity). Holds who and how similar,
+    and goes with either account."""
 
     enrollment = models.OneToOneField(Enrollment, on_delete=models.CASCADE, related_name="conflict")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -132,7 +133,8 @@ class IdentityConflict(models.Model):
     reviewed = models.BooleanField(default=False)
 
     def __str__(self) -> str:
-        return f"{self.user_id} looks like {self.existing_owner_id} ({self.similarity:.2f})"
+        # Not the similarity: it measures two people's faces, and this is shown in the admin.
+        return f"{self.user_id} enrolled the face of {self.existing_owner_id}'s cameo"
 
 
 class CameoGrant(models.Model):

@@ -373,12 +373,8 @@ def _refuse_duplicate(enrollment: Enrollment, others: Sequence[gallery.Match]) -
             IdentityConflict.objects.create(
                 enrollment=enrollment, user=enrollment.user, existing_owner_id=owner_id, similarity=others[0].similarity
             )
-    logger.warning(
-        "enrollment %s refused: matches cameo %s (%.3f); logged for review",
-        enrollment.pk,
-        others[0].cameo_id,
-        others[0].similarity,
-    )
+    # Who and how similar are in the conflict's row, which goes with either account; a log line stays.
+    logger.warning("enrollment %s refused: the face of another account's cameo; logged for review", enrollment.pk)
     return done
 
 
