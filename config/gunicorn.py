@@ -6,10 +6,11 @@ Command-line flags override these; the environment variables below are read once
 import json
 import os
 from typing import Any
-from urllib.parse import unquote_plus
 
 from gunicorn import util
 from gunicorn.glogging import Logger
+
+from core.redaction import redact_path, redact_query, redact_url
 
 bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_WORKERS", "2"))
@@ -29,39 +30,18 @@ limit_request_fields = 100
 limit_request_field_size = 8190
 
 
-# Query parameters whose value is a secret: a draft's signed media URL (feed.media, `?t=`) lets
-# whoever holds it fetch the draft until it expires, and access logs are kept far longer than that.
-SECRET_PARAMETERS = frozenset({"t"})
-REDACTED = "[redacted]"
-
-
-def redact_query(query: str) -> str:
-    """`query` as sent, with the value of each secret parameter replaced (its name decoded as Django
-    decodes it, so `%74=` is `t=` too)."""
-    parts = query.split("&")
-    for i, part in enumerate(parts):
-        name, equals, _ = part.partition("=")
-        if equals and unquote_plus(name) in SECRET_PARAMETERS:
-            parts[i] = f"{name}={REDACTED}"
-    return "&".join(parts)
-
-
-def redact_url(url: str) -> str:
-    """A URL (a request target, a Referer) with its secret query parameters redacted."""
-    base, question, query = url.partition("?")
-    return f"{base}?{redact_query(query)}" if question else url
-
-
 class AccessLogger(Logger):
-    """gunicorn's logger, whose access log never shows a secret query parameter, whatever the format
-    (`access_log_format` here or `--access-logformat`): the request line (`%(r)s`), the query
-    (`%(q)s`) and the Referer (`%(f)s`, `%({referer}i)s`) are redacted; the path (`%(U)s`) has none."""
+    """gunicorn's logger, whose access log never shows a secret (core.redaction: a draft's media token,
+    a takedown's tracking number), whatever the format (`access_log_format` here or
+    `--access-logformat`): the request line (`%(r)s`), the path (`%(U)s`), the query (`%(q)s`) and
+    the Referer (`%(f)s`, `%({referer}i)s`) are redacted."""
 
     def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
         atoms = super().atoms(resp, req, environ, request_time)
         method, _, rest = atoms["r"].partition(" ")
         target, _, protocol = rest.rpartition(" ")
         atoms["r"] = f"{method} {redact_url(target)} {protocol}"
+        atoms["U"] = redact_path(atoms["U"] or "")
         atoms["q"] = redact_query(atoms["q"] or "")
         for referer in ("f", "{referer}i"):
             if referer in atoms:

@@ -429,7 +429,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    # Django's request log names the path: a takedown's tracking number in it is redacted (core.redaction).
+    "filters": {"redact": {"()": "core.redaction.RedactSecretPaths"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["redact"]},
+        "django.server": {"filters": ["redact"]},
+        "core.errors": {"filters": ["redact"]},
+    },
 }

@@ -24,7 +24,7 @@ if _xdist.startswith("gw"):
             os.environ[_var] = urlsplit(_url)._replace(path=f"/{_first + 2 * int(_xdist[2:])}").geturl()
 
 from .base import *  # noqa: F403, E402 - after the environment is set up above
-from .base import CASTFEED_FEED, CASTFEED_MODERATION, DATABASES, VAR_DIR, env  # noqa: E402
+from .base import CASTFEED_FEED, CASTFEED_MODERATION, DATABASES, LOGGING, VAR_DIR, env  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only; never in base
 SECURE_SSL_REDIRECT = False
@@ -39,4 +39,11 @@ CASTFEED_MODERATION = {**CASTFEED_MODERATION, "REGISTRY_POLL_S": "0"}  # parsed 
 # hundreds of tests publish, and only steering reads embeddings.
 CASTFEED_FEED = {**CASTFEED_FEED, "EMBED_VIDEOS": "false"}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# Quieter, with the same redaction of secrets (core.redaction), which tests/core/test_access_log.py checks.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "root": {"level": "WARNING"},
+    "filters": LOGGING["filters"],
+    "loggers": {name: {"filters": ["redact"]} for name in ("django.request", "django.server", "core.errors")},
+}

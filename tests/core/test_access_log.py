@@ -1,7 +1,7 @@
-"""What the web process logs of a request never holds a draft's media token (config/gunicorn.py): the
-access log that `make run` writes (gunicorn, read from config/gunicorn.py as gunicorn reads it) shows
-the path, the other query parameters and the status, and `t=[redacted]`; Django's own request log
-names the path only."""
+"""What the web process logs of a request never holds a draft's media token or a takedown's tracking
+number (core.redaction): the access log that `make run` writes (gunicorn, read from config/gunicorn.py
+as gunicorn reads it) shows the path, the other query parameters and the status, `t=[redacted]` and
+`/takedowns/[redacted]`; Django's own request log names the path only, its tracking number redacted."""
 
 from __future__ import annotations
 
@@ -88,3 +88,27 @@ def test_django_logs_a_refused_draft_url_by_its_path_only(client_of, me, make_vi
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert f"/media/v/{draft.media_key}/video.mp4" in logged
     assert token not in logged
+
+
+TRACKING = "TD-7QX2-M4PK-Z9RB-C3VD"
+
+
+def test_a_takedowns_tracking_number_is_redacted_in_the_path(capsys: pytest.CaptureFixture[str]) -> None:
+    """The tracking number is the only key to the request of someone without an account."""
+    cfg = gunicorn_config(access_log_format='%(r)s %(U)s %(s)s "%(f)s"')
+    line = access_line(cfg, capsys, f"/api/v1/takedowns/{TRACKING}", referer=f"/api/v1/takedowns/{TRACKING}?x=1")
+    assert line.strip() == (
+        'GET /api/v1/takedowns/[redacted] HTTP/1.1 /api/v1/takedowns/[redacted] 200 "/api/v1/takedowns/[redacted]?x=1"'
+    )
+    challenges = access_line(cfg, capsys, "/api/v1/takedowns/challenges")
+    assert "/api/v1/takedowns/challenges " in challenges
+
+
+@pytest.mark.django_db
+def test_django_logs_a_refused_tracking_number_redacted(caplog) -> None:  # type: ignore[no-untyped-def]
+    with caplog.at_level(logging.INFO):
+        assert Client().delete(f"/api/v1/takedowns/{TRACKING}").status_code in (404, 405)
+        assert Client().get(f"/api/v1/takedowns/{TRACKING}").status_code == 404
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "/api/v1/takedowns/[redacted]" in logged
+    assert TRACKING not in logged

@@ -1,0 +1,53 @@
+"""What logs never hold of a request: its secrets, replaced by `[redacted]`. Pure (no Django): the web
+process's access log (config/gunicorn.py, loaded before Django) and Django's own request log
+(`RedactSecretPaths`, in LOGGING) both use it.
+
+- A query parameter whose value is a secret: a draft's signed media URL (feed.media, `?t=`) lets
+  whoever holds it fetch the draft until it expires, and logs are kept far longer than that.
+- A path segment that is a secret: a takedown request's tracking number (`/api/v1/takedowns/TD-…`)
+  is the only key to the request of someone without an account, and says that they asked for videos
+  of their face to go.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import unquote_plus
+
+SECRET_PARAMETERS = frozenset({"t"})
+REDACTED = "[redacted]"
+# The segment after /takedowns/, but the challenges' own path (POST /api/v1/takedowns/challenges).
+_SECRET_SEGMENT = re.compile(r"(/takedowns/)(?!challenges(?=[/?#]|$))[^/?#\s]+")
+
+
+def redact_query(query: str) -> str:
+    """`query` as sent, with the value of each secret parameter replaced (its name decoded as Django
+    decodes it, so `%74=` is `t=` too)."""
+    parts = query.split("&")
+    for i, part in enumerate(parts):
+        name, equals, _ = part.partition("=")
+        if equals and unquote_plus(name) in SECRET_PARAMETERS:
+            parts[i] = f"{name}={REDACTED}"
+    return "&".join(parts)
+
+
+def redact_path(path: str) -> str:
+    """`path` with each secret segment replaced."""
+    return _SECRET_SEGMENT.sub(rf"\g<1>{REDACTED}", path)
+
+
+def redact_url(url: str) -> str:
+    """A URL (a request target, a Referer) with its secret path segments and query parameters redacted."""
+    base, question, query = url.partition("?")
+    return f"{redact_path(base)}?{redact_query(query)}" if question else redact_path(url)
+
+
+class RedactSecretPaths(logging.Filter):
+    """Django's request log ("Not Found: <path>", "Too Many Requests: <path>") names the path: its
+    secret segments redacted (its query is never logged)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact_path(a) if isinstance(a, str) else a for a in record.args)
+        return True
