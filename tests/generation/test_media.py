@@ -317,6 +317,7 @@ def test_a_file_that_is_not_an_mp4_reads_invalid_without_raising(c2pa_dir: Path,
         ("nothing there", "no such file"),
         ("a folder", "a folder, not a file"),
         ("a file it may not read", "cannot be read (Permission denied)"),
+        ("a name too long", "cannot be read (File name too long)"),  # a traceback from is_dir() before
     ],
 )
 def test_c2pa_read_of_a_path_it_cannot_read_is_a_one_line_error(c2pa_dir: Path, tmp_path: Path, where, message) -> None:
@@ -324,7 +325,12 @@ def test_c2pa_read_of_a_path_it_cannot_read_is_a_one_line_error(c2pa_dir: Path, 
     unreadable = Path("/proc/sys/vm/compact_memory")
     if where == "a file it may not read" and not unreadable.is_file():
         pytest.skip("no unreadable file on this system")
-    path = {"nothing there": tmp_path / "gone.mp4", "a folder": tmp_path, "a file it may not read": unreadable}[where]
+    path = {
+        "nothing there": tmp_path / "gone.mp4",
+        "a folder": tmp_path,
+        "a file it may not read": unreadable,
+        "a name too long": tmp_path / f"{'x' * 300}.mp4",  # over the system's 255 bytes a name
+    }[where]
 
     with pytest.raises(CommandError) as caught:
         call_command("c2pa_read", str(path), stdout=io.StringIO())

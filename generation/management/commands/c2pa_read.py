@@ -18,11 +18,13 @@ class Command(BaseCommand):
         from generation.media.provenance import CredentialsError, read_manifest
 
         path: Path = options["path"]
-        if path.is_dir():
-            raise CommandError(f"{path}: a folder, not a file.")
-        if not path.is_file():
-            raise CommandError(f"{path}: no such file.")
         try:
+            # is_dir() and is_file() say False for a missing path, but raise for a name over the
+            # system's length limit (ENAMETOOLONG) or a folder this user may not search (EACCES).
+            if path.is_dir():
+                raise CommandError(f"{path}: a folder, not a file.")
+            if not path.is_file():
+                raise CommandError(f"{path}: no such file.")
             manifest = read_manifest(path)
         except OSError as exc:  # a file this user may not read (or a trust anchor file: named)
             raise CommandError(f"{exc.filename or path}: cannot be read ({exc.strerror or exc}).") from exc
