@@ -22,6 +22,10 @@ class CameosSettings:
     min_seconds: float = 2.0
     max_seconds: float = 15.0
     max_side: int = 1920
+    # The short side below which no face can be verified: the check wants a face of at least
+    # RULES min_face_px (90) px in the frame, and a frame is never scaled up. Smaller is refused at
+    # upload, before it is stored or queued (lower it with min_face_px).
+    min_side: int = 90
     # Caps on decoding an upload (enrollment video, takedown selfie), checked from the headers before
     # any frame is decoded, then again while the worker decodes (cameos.likeness.video.Caps: the
     # decoder may not allocate a frame over MAX_SIDE², every frame's long side ≤ MAX_SIDE, at most
@@ -97,6 +101,7 @@ class CameosSettings:
     def __post_init__(self) -> None:
         for name in ("challenge_seconds", "max_bytes", "max_side", "max_frames", "stale_seconds"):
             require(getattr(self, name) > 0, f"{name.upper()} must be positive")
+        require(1 <= self.min_side <= self.max_side, "MIN_SIDE must be between 1 and MAX_SIDE")
         for name in ("restriction_max_items", "restriction_max_length", "track_min_frames", "ef_search"):
             require(getattr(self, name) > 0, f"{name.upper()} must be positive")
         require(0 <= self.min_seconds <= self.max_seconds, "MIN_SECONDS must be between 0 and MAX_SECONDS")

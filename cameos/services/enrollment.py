@@ -110,8 +110,9 @@ def _refuse(text: str) -> InvalidUpload:
 def check_upload(upload: UploadedFile) -> str:
     """The video's container ("mp4" or "webm") if the file is one we accept, by content: size; then
     from its headers alone, before any frame is decoded: a real container, an accepted codec,
-    duration, resolution and frame count; then its first frames decoded under the caps (a
-    decoder may not allocate a frame over the pixel cap); InvalidUpload otherwise."""
+    duration, resolution (long side at most MAX_SIDE, short side at least MIN_SIDE) and frame count;
+    then its first frames decoded under the caps (a decoder may not allocate a frame over the pixel
+    cap); InvalidUpload otherwise."""
     from cameos.likeness.video import UnreadableVideo, VideoOverCap, probe, read_header  # PyAV: loaded only here
 
     rules, caps = conf(), upload_caps()
@@ -136,6 +137,11 @@ def check_upload(upload: UploadedFile) -> str:
             if header.frames > rules.max_frames:
                 frames = f"{rules.max_frames} frames (this one has {header.frames})"
                 raise _refuse(f"The video may have at most {frames}.")
+            if min(header.width, header.height) < rules.min_side:  # no face big enough to verify fits
+                raise _refuse(
+                    f"The video must be at least {rules.min_side} pixels on its short side "
+                    f"(this one is {header.width}×{header.height})."
+                )
             found = probe(copy.name, caps=caps)
         except VideoOverCap as exc:
             raise _refuse(too_large if exc.code == "video_too_large" else "This video takes too long to read.") from exc

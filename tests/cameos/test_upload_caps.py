@@ -102,6 +102,15 @@ def test_a_video_too_large_is_refused_from_its_headers_before_any_frame_is_decod
     nothing_kept(settings, cid)
 
 
+@pytest.mark.parametrize("size", [(2, 2), (64, 112)])  # a speck / a thumbnail: no face of 90 px fits in it
+def test_a_video_too_small_to_show_a_face_is_refused_from_its_headers(api, settings, size):
+    # Before: accepted (202), stored and queued, the challenge spent; the worker could only reject it
+    # (`no_face` or `face_too_small`: a face must be 90 px of the frame's short side) minutes later.
+    cid = challenge(api)
+    refused(enroll(api, encode("libx264", "mp4", [(*size, 30)]), cid), "at least 90 pixels on its short side")
+    nothing_kept(settings, cid)
+
+
 def test_too_many_frames_by_the_headers_is_refused(api, caps, settings):
     settings.CASTFEED_CAMEOS = {**caps, "MAX_FRAMES": 20}
     cid = challenge(api)

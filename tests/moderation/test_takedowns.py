@@ -31,6 +31,7 @@ from moderation.models import AuditEvent, TakedownChallenge, TakedownRequest
 from moderation.tasks import expire_takedowns
 from tests import synthetic_faces as faces
 from tests.cameos import videos
+from tests.cameos.test_upload_caps import encode
 from tests.media import rendered
 
 pytestmark = pytest.mark.django_db
@@ -666,6 +667,7 @@ def test_a_video_made_with_her_cameo_is_found_through_the_cameo(
         ({"videos": ["https://elsewhere.example/watch?v=1"]}, "videos"),
         ({"challenge": "00000000-0000-0000-0000-000000000000"}, "challenge"),
         ({"video": b"not a video"}, "video"),
+        ({"video": encode("libx264", "mp4", [(2, 2, 30)])}, "video"),  # 3 s of 2×2 px: no face fits (was a 202)
     ],
 )
 def test_bad_requests_are_400_and_store_nothing(anon, settings, fields, field):  # type: ignore[no-untyped-def]
