@@ -142,6 +142,9 @@ class ProtectedPersonForm(forms.ModelForm):
         name = cleaned.get("name")
         if not name:
             return cleaned
+        if (too_long := registry.key_too_long(registry.name_key(name))) is not None:
+            self.add_error("name", too_long)
+            return cleaned
         others = ProtectedPerson.objects.filter(name_key=registry.name_key(name)).exclude(pk=self.instance.pk)
         if others.exists():
             self.add_error("name", "Someone with this name is already registered.")

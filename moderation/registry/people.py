@@ -17,6 +17,9 @@ from moderation.conf import conf
 from moderation.models import AuditEvent, ProtectedPerson
 
 MAX_NAME = 120
+# The folded name is what is stored and kept unique (name_key): folding spells some ligatures out
+# ("ﷺ" is 18 letters), so a short name can fold past the column.
+MAX_KEY: int = ProtectedPerson._meta.get_field("name_key").max_length or 200
 MAX_DESCRIPTION = 300
 MAX_NOTE = 300
 MAX_KNOWN_FOR = 20  # phrases a person
@@ -33,6 +36,16 @@ def name_key(name: str) -> str:
     """The key a name is registered under: folded (case, accents, look-alike letters) and with its
     whitespace collapsed, so "Beyoncé", "BEYONCE" and "Beyoncе" (a Cyrillic e) are one person."""
     return " ".join(fold(name).split())
+
+
+def key_too_long(key: str) -> str | None:
+    """The problem with a name whose key (name_key) is longer than its column, or None."""
+    if len(key) <= MAX_KEY:
+        return None
+    return (
+        f"Too long once spelt out for matching: at most {MAX_KEY} letters (ligatures such as ﷺ count as "
+        f"several; this one has {len(key)})."
+    )
 
 
 def _one_line(text: Any) -> str:
@@ -131,6 +144,8 @@ def _clean_person(
         problems.setdefault("name", []).append("A name is required.")
     elif len(name) > MAX_NAME:
         problems.setdefault("name", []).append(f"At most {MAX_NAME} characters (this one has {len(name)}).")
+    elif (too_long := key_too_long(key)) is not None:
+        problems.setdefault("name", []).append(too_long)
     if SEPARATOR in name:
         problems.setdefault("name", []).append(f"A name may not contain “{SEPARATOR}”.")
     kept, alias_problems = clean_aliases(aliases, name=name)

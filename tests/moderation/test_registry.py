@@ -281,6 +281,9 @@ BAD = {
     "a NUL in a name": (HEADER + "Amelia Quist,,,\nBart\x00 Ferrante,,,\n", 3, "name: Control characters"),
     "a NUL in an alias": (HEADER + "Amelia Quist,,,\nBart Ferrante,B\x00F,,\n", 3, "aliases: Control characters"),
     "a control in a description": (HEADER + "Amelia Quist,,,\nBart Ferrante,,a\x07b,\n", 3, "Control characters"),
+    # 12 characters that fold to 216 (ﷺ, one ligature, is 18 letters): the key overflowed its column,
+    # a traceback on PostgreSQL (varchar 200) and a key longer than the column on SQLite
+    "a name that folds too long": (HEADER + "Amelia Quist,,,\n" + "\ufdfa" * 12 + ",,,\n", 3, "name: Too long"),
 }
 
 
@@ -999,6 +1002,17 @@ def test_an_over_long_alias_is_a_form_error_and_stores_nothing(db, staff):
 
     assert response.status_code == 200
     assert "at most 120 characters" in response.content.decode()
+    assert snapshot() == before
+
+
+def test_a_name_that_folds_too_long_is_a_form_error_and_stores_nothing(db, staff):
+    # 12 characters that fold to 216 letters: a 500 on PostgreSQL (the key's varchar 200) before.
+    before = snapshot()
+
+    response = admin_add(staff, jpeg("hopper"), name="\ufdfa" * 12, aliases="")
+
+    assert response.status_code == 200
+    assert "Too long once spelt out for matching" in response.content.decode()
     assert snapshot() == before
 
 
