@@ -134,9 +134,13 @@ class PageQuerySerializer(serializers.Serializer):
 
 
 def page_query(request: Request) -> dict[str, Any]:
-    """Validated `cursor` and `limit` query parameters (400 when malformed)."""
+    """Validated `cursor` and `limit` query parameters (400 when malformed, or given twice: which one
+    the client meant would be a guess, as core.serializers.query_values says)."""
     if not request.query_params:  # a first page with the default size: nothing to validate
         return {"cursor": None, "limit": None}
+    twice = [name for name in ("cursor", "limit") if len(request.query_params.getlist(name)) > 1]
+    if twice:  # the view's own parameters are its own to check
+        raise serializers.ValidationError({name: ["Given more than once."] for name in twice})
     query = PageQuerySerializer(data=request.query_params.dict())
     query.is_valid(raise_exception=True)
     return {"cursor": query.validated_data.get("cursor"), "limit": query.validated_data.get("limit")}

@@ -43,3 +43,18 @@ def test_cursor_is_bound_to_its_salt_and_length():
         decode_cursor(token, salt="b", length=2)
     with pytest.raises(InvalidCursor):
         decode_cursor(token, salt="a", length=3)
+
+
+@pytest.mark.parametrize("query", ["limit=1&limit=2", "limit=2&limit=2"])
+@pytest.mark.parametrize("path", ["/api/v1/feed", "/api/v1/users/me.myself/followers", "/api/v1/generations"])
+def test_a_page_parameter_given_twice_is_a_400(api, path, query):
+    # Before: the last one counted (`?limit=1&limit=2` answered a page of 2), as if the first were not
+    # there: which one the client meant is a guess (docs/api-conventions.md, as for a JSON name twice).
+    response = api.get(f"{path}?{query}")
+
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "error": "invalid",
+        "detail": "limit: Given more than once.",
+        "fields": {"limit": ["Given more than once."]},
+    }
