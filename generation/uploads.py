@@ -62,6 +62,10 @@ def check_image(upload) -> CheckedImage:  # type: ignore[no-untyped-def]
                 # Refused rather than used unturned: the render decodes the same bytes and would
                 # read the orientation its own way, and the consent check must see what is rendered.
                 raise _refuse("The image's orientation data (EXIF) is damaged; save the image again.") from exc
+            if upright.mode.startswith("I"):  # 16-bit grey (a PNG's I;16)
+                # Pillow's RGB of it clips every level over 255 to white; OpenCV, which the worker
+                # decodes and renders with, keeps the top 8 bits: the gate must see what is rendered.
+                upright = Image.fromarray((np.asarray(upright) >> 8).astype(np.uint8))
             rgb = upright.convert("RGB")
     except InvalidInput:
         raise

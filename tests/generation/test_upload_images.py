@@ -8,6 +8,7 @@ import io
 import struct
 import zlib
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -145,3 +146,26 @@ def test_a_thin_strip_is_cropped_to_the_frame_before_it_is_scaled():
     width, height = conf().sizes["16:9"]
     assert frame.shape == (height, width, 3)
     assert peak < 16 * 2**20, f"{peak / 2**20:.0f} MiB"
+
+
+def test_a_16_bit_grey_photo_of_a_real_person_is_refused_at_submit_as_the_worker_reads_it(api, settings):
+    """A 16-bit greyscale PNG: Pillow's RGB of it clipped every level over 255 to white, so the gate
+    at submit looked at a blank page and answered 202, and only the worker (OpenCV, which keeps the
+    top 8 bits) saw the face, after the job was stored and queued. The gate now reads the levels as
+    the worker does."""
+    import cv2
+
+    from tests import synthetic_faces as faces
+
+    grey = cv2.cvtColor(faces.group_photo(["hopper"], size=(960, 540)), cv2.COLOR_BGR2GRAY)
+    deep = grey.astype(np.uint16) * 257  # the same picture in 16 bits a level
+    png = cv2.imencode(".png", deep)[1].tobytes()
+    assert Image.open(io.BytesIO(png)).mode == "I;16"
+
+    response = api.post(
+        URL, {"prompt": "this, animated", "duration_s": 2, "image": upload(png, "scan.png")}, format="multipart"
+    )
+
+    assert response.status_code == 403, response.content
+    assert [s["reason"] for s in response.json()["subjects"]] == ["unknown_face"]
+    assert not GenerationJob.objects.exists() and stored_files() == []
