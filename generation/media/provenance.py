@@ -284,18 +284,29 @@ def read_manifest(path: Path) -> Manifest:
     return _summarise(raw)
 
 
+def _objects(value: Any) -> list[dict[str, Any]]:
+    """The objects in a list read from a manifest: anyone can sign one, with any JSON where an object
+    or a list is expected (a `castfeed.generation` assertion that is a list raised AttributeError)."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _summarise(raw: dict[str, Any]) -> Manifest:
     active = raw.get("manifests", {}).get(raw.get("active_manifest", ""), {})
     errors = [status.get("code", "unknown") for status in _failures(raw) if status.get("code") not in _INFORMATIONAL]
     source_type = job_id = model = None
-    for assertion in active.get("assertions", []):
-        label, data = assertion.get("label", ""), assertion.get("data", {})
+    for assertion in _objects(active.get("assertions")):
+        label, data = str(assertion.get("label", "")), assertion.get("data")
+        data = data if isinstance(data, dict) else {}
         if label.startswith("c2pa.actions"):
-            for action in data.get("actions", []):
+            for action in _objects(data.get("actions")):
                 if action.get("action") == "c2pa.created":
-                    source_type = action.get("digitalSourceType")
+                    source_type = _text(action.get("digitalSourceType"))
         elif label == GENERATION_LABEL:
-            job_id, model = data.get("job_id"), data.get("model")
+            job_id, model = _text(data.get("job_id")), _text(data.get("model"))
     valid = bool(active) and not errors and raw.get("validation_state") == "Trusted"
     return Manifest(
         valid=valid,

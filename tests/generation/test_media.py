@@ -338,6 +338,63 @@ def test_c2pa_read_of_a_path_it_cannot_read_is_a_one_line_error(c2pa_dir: Path, 
     assert str(caught.value) == f"{path}: {message}."
 
 
+def signed_elsewhere(settings: SettingsWrapper, clip: Path, dest: Path, assertions: list[dict]) -> Path:
+    """`clip` signed with a chain of its own, as anyone can sign a file with any assertions: untrusted
+    here (the test's own development chain is made afterwards, in c2pa_dir)."""
+    import c2pa
+
+    ours = settings.CASTFEED_GENERATION
+    settings.CASTFEED_GENERATION = {**ours, "C2PA_DEV_DIR": dest.parent / "elsewhere"}
+    chain, key, anchors = provenance.signing_material()
+    settings.CASTFEED_GENERATION = ours
+    manifest = {
+        "claim_generator_info": [{"name": "elsewhere", "version": "1"}],
+        "title": "not ours",
+        "format": "video/mp4",
+        "assertions": [
+            *assertions,
+            {
+                "label": "c2pa.actions",
+                "data": {
+                    "actions": [{"action": "c2pa.created", "digitalSourceType": provenance.TRAINED_ALGORITHMIC_MEDIA}]
+                },
+            },
+        ],
+    }
+    info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain, key, None)
+    with (
+        provenance._context(anchors) as context,
+        c2pa.Signer.from_info(info) as signer,
+        c2pa.Builder(manifest, context=context) as builder,
+        clip.open("rb") as source,
+        dest.open("w+b") as target,
+    ):
+        builder.sign(signer, "video/mp4", source, target)
+    return dest
+
+
+@pytest.mark.parametrize("data", [["a", "list"], "a string"], ids=["list", "string"])
+def test_c2pa_read_of_a_manifest_of_another_shape_says_invalid_without_a_traceback(
+    settings: SettingsWrapper, c2pa_dir: Path, clip: Path, tmp_path: Path, data
+) -> None:
+    """A castfeed.generation assertion that is not an object (anyone may sign one) ended c2pa_read in
+    an AttributeError traceback; a model name with a terminal escape in it was printed raw."""
+    path = signed_elsewhere(
+        settings, clip, tmp_path / "elsewhere.mp4", [{"label": provenance.GENERATION_LABEL, "data": data}]
+    )
+    escaped = signed_elsewhere(
+        settings, clip, tmp_path / "escape.mp4", [{"label": provenance.GENERATION_LABEL, "data": {"model": "m\x1b[2J"}}]
+    )
+    printed = io.StringIO()
+
+    for file in (path, escaped):
+        with pytest.raises(CommandError, match="missing or invalid"):
+            call_command("c2pa_read", str(file), stdout=printed)
+
+    assert "model: None" in printed.getvalue()
+    assert "\x1b" not in printed.getvalue() and "model: m\\x1b[2J" in printed.getvalue()
+
+
 @pytest.mark.parametrize(
     ("setting", "content"),
     [

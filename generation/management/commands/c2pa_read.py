@@ -1,10 +1,19 @@
 """Read and verify the Content Credentials of a video (against this deployment's trust anchors)."""
 
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+
+def _shown(value: str | None) -> str:
+    """A value read from the file, for the terminal: whoever signed it chose it, so a control
+    character (an escape sequence that clears the screen or rewrites the lines above) is shown
+    escaped, not sent."""
+    text = str(value)
+    return "".join(ch.encode("unicode_escape").decode() if unicodedata.category(ch) == "Cc" else ch for ch in text)
 
 
 class Command(BaseCommand):
@@ -31,12 +40,12 @@ class Command(BaseCommand):
         except CredentialsError as exc:  # the trust anchors configured are not certificates
             raise CommandError(str(exc)) from exc
         if options["json"]:
-            self.stdout.write(json.dumps(manifest.raw, indent=2))
+            self.stdout.write(json.dumps(manifest.raw, indent=2))  # JSON escapes control characters
         self.stdout.write(
             f"valid: {manifest.valid}\n"
-            f"digital source type: {manifest.digital_source_type}\n"
-            f"job: {manifest.job_id}\nmodel: {manifest.model}\n"
-            + (f"problems: {', '.join(manifest.validation_errors)}\n" if manifest.validation_errors else "")
+            f"digital source type: {_shown(manifest.digital_source_type)}\n"
+            f"job: {_shown(manifest.job_id)}\nmodel: {_shown(manifest.model)}\n"
+            + (f"problems: {_shown(', '.join(manifest.validation_errors))}\n" if manifest.validation_errors else "")
         )
         if not manifest.valid:
             raise CommandError("the Content Credentials are missing or invalid")
