@@ -103,9 +103,11 @@ def read_header(path: str | Path, *, caps: Caps | None = None) -> Header:
             codec = context.codec.canonical_name if context is not None else "?"  # libdav1d → av1
             if codec not in caps.codecs:
                 raise UnreadableVideo(f"unsupported codec {codec}")
-            duration = float(container.duration / av.time_base) if container.duration else 0.0
-            if not duration and stream.duration and stream.time_base:
-                duration = float(stream.duration * stream.time_base)
+            # The video's own duration first: the container's is its longest stream's, so a moment of
+            # picture under seconds of sound read as seconds. A WebM often gives only the container's.
+            duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else 0.0
+            if not duration and container.duration:
+                duration = float(container.duration / av.time_base)
             width = max(context.width, getattr(context, "coded_width", 0) or 0)
             height = max(context.height, getattr(context, "coded_height", 0) or 0)
             if not width or not height:

@@ -111,6 +111,38 @@ def test_a_video_too_small_to_show_a_face_is_refused_from_its_headers(api, setti
     nothing_kept(settings, cid)
 
 
+def under_sound(frames: int, *, seconds: float = 4.0, fps: int = 10) -> bytes:
+    """An MP4 of `frames` grey 360×640 frames of H.264 over `seconds` of silent AAC."""
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as out:
+        video = out.add_stream("libx264", rate=fps)
+        video.width, video.height, video.pix_fmt = 360, 640, "yuv420p"
+        sound = out.add_stream("aac", rate=44100)
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.full((640, 360, 3), 128, np.uint8), format="rgb24")
+            frame.pts = i
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        for i in range(int(seconds * 44100 / 1024)):
+            chunk = av.AudioFrame.from_ndarray(np.zeros((1, 1024), np.float32), format="fltp", layout="mono")
+            chunk.sample_rate, chunk.pts = 44100, i * 1024
+            out.mux(sound.encode(chunk))
+        out.mux(sound.encode(None))
+    return buffer.getvalue()
+
+
+def test_a_moment_of_video_under_seconds_of_sound_is_refused_from_its_headers(api, settings):
+    # The container's duration is its longest stream's: 0.3 s of picture under 4 s of sound read as
+    # 4 s, was accepted (202), stored and queued, and the worker rejected it (`too_short`) later.
+    cid = challenge(api)
+    refused(enroll(api, under_sound(3), cid), "this one is 0.3")
+    nothing_kept(settings, cid)
+
+
+def test_seconds_of_video_with_sound_are_measured_by_the_video(api, settings, django_capture_on_commit_callbacks):
+    assert enroll(api, under_sound(30, seconds=3.0), challenge(api)).status_code == 202  # 3 s of both
+
+
 def test_too_many_frames_by_the_headers_is_refused(api, caps, settings):
     settings.CASTFEED_CAMEOS = {**caps, "MAX_FRAMES": 20}
     cid = challenge(api)
