@@ -8,13 +8,23 @@ from rest_framework import serializers
 
 class StrictSerializer(serializers.Serializer):
     """An input serializer that names unknown fields instead of ignoring them (a typo in a field
-    name would otherwise look like success)."""
+    name would otherwise look like success), and, in a multipart body, a field that takes one value
+    given as several parts (the last one counted, as if the others were not there: which one the
+    client meant would be a guess, as for a name given twice in a JSON object)."""
 
     def to_internal_value(self, data: Any) -> Any:
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))
             if unknown:
                 raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        if isinstance(data, QueryDict):
+            twice = sorted(
+                name
+                for name, values in data.lists()
+                if len(values) > 1 and not isinstance(self.fields.get(name), serializers.ListField)
+            )
+            if twice:
+                raise serializers.ValidationError({name: ["Given more than once."] for name in twice})
         return super().to_internal_value(data)
 
 

@@ -8,6 +8,7 @@ from django.test import Client
 
 from accounts.models import User
 from core import views
+from generation.models import GenerationJob
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -250,3 +251,47 @@ def test_every_operation_but_the_public_ones_is_a_401_to_an_anonymous_caller(ano
             assert_error(response, 401, "not_authenticated")
             private.append((method, route))
     assert len(public) == len(PUBLIC_OPERATIONS) and len(private) > 40
+
+
+def multipart(parts: list[tuple[str, bytes]]) -> bytes:
+    body = b"".join(
+        b'--B\r\nContent-Disposition: form-data; name="' + name.encode() + b'"\r\n\r\n' + value + b"\r\n"
+        for name, value in parts
+    )
+    return body + b"--B--\r\n"
+
+
+@pytest.mark.parametrize(
+    ("path", "parts", "field"),
+    [
+        (
+            "/api/v1/generations",
+            [("prompt", b"a cat on a beach"), ("prompt", b"a dog in the snow"), ("duration_s", b"2")],
+            "prompt",
+        ),
+        (
+            "/api/v1/generations",
+            [("prompt", b"a cat on a beach"), ("duration_s", b"2"), ("duration_s", b"5")],
+            "duration_s",
+        ),
+    ],
+)
+def test_a_multipart_field_given_twice_is_a_400_naming_it(api, path, parts, field):
+    # Before: the last part counted (a job "a dog in the snow", 202), as if the first were not there;
+    # JSON refuses a name given twice in one object, and a query string a parameter given twice.
+    response = api.generic("POST", path, multipart(parts), content_type="multipart/form-data; boundary=B")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"] == {field: ["Given more than once."]}
+    assert not GenerationJob.objects.exists()
+
+
+def test_a_list_field_may_be_given_as_several_parts(anon):
+    # Takedowns name their videos one part each: that is how a list is sent in multipart.
+    parts = [("videos", b"12"), ("videos", b"13"), ("email", b"a@example.org"), ("challenge", b"x")]
+    response = anon.generic(
+        "POST", "/api/v1/takedowns", multipart(parts), content_type="multipart/form-data; boundary=B"
+    )
+
+    assert response.status_code == 400
+    assert "videos" not in response.json()["fields"]
