@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import unquote_plus
+from urllib.parse import unquote, unquote_plus
 
 SECRET_PARAMETERS = frozenset({"t"})
 REDACTED = "[redacted]"
-# The segment after /takedowns/, but the challenges' own path (POST /api/v1/takedowns/challenges).
-_SECRET_SEGMENT = re.compile(r"(/takedowns/)(?!challenges(?=[/?#]|$))[^/?#\s]+")
+# The segment after /takedowns/, but the challenges' own path (POST /api/v1/takedowns/challenges);
+# in any case and after any number of slashes (a 404 that names a live tracking number all the same).
+_SECRET_SEGMENT = re.compile(r"(/takedowns/+)(?!challenges(?=[/?#]|$))[^/?#]+", re.IGNORECASE)
 
 
 def redact_query(query: str) -> str:
@@ -33,8 +34,11 @@ def redact_query(query: str) -> str:
 
 
 def redact_path(path: str) -> str:
-    """`path` with each secret segment replaced."""
-    return _SECRET_SEGMENT.sub(rf"\g<1>{REDACTED}", path)
+    """`path` with each secret segment replaced. A path as sent (a request line, a Referer) is read
+    %-decoded too, as the server decodes it before Django routes it (`/takedown%73%2FTD-…` is that
+    request's status page): when that decoded path has a secret, it is what is shown, redacted."""
+    decoded = unquote(path)
+    return _SECRET_SEGMENT.sub(rf"\g<1>{REDACTED}", decoded if _SECRET_SEGMENT.search(decoded) else path)
 
 
 def redact_url(url: str) -> str:

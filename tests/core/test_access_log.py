@@ -10,6 +10,7 @@ import logging
 import runpy
 from pathlib import Path
 from types import SimpleNamespace
+from urllib.parse import unquote
 
 import pytest
 from django.test import Client
@@ -38,7 +39,7 @@ def access_line(cfg: Config, capsys: pytest.CaptureFixture[str], target: str, re
     environ = {
         "REQUEST_METHOD": "GET",
         "RAW_URI": target,
-        "PATH_INFO": path,
+        "PATH_INFO": unquote(path),  # as gunicorn decodes it
         "QUERY_STRING": query,
         "SERVER_PROTOCOL": "HTTP/1.1",
         "REMOTE_ADDR": "127.0.0.1",
@@ -111,4 +112,32 @@ def test_django_logs_a_refused_tracking_number_redacted(caplog) -> None:  # type
         assert Client().get(f"/api/v1/takedowns/{TRACKING}").status_code == 404
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "/api/v1/takedowns/[redacted]" in logged
+    assert TRACKING not in logged
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        f"/api/v1/takedown%73/{TRACKING}",  # Django decodes the path: the same request's status
+        f"/api/v1/takedowns%2F{TRACKING}",
+        f"/api/v1/takedowns/%20{TRACKING}",  # the view strips the number
+        f"/api/v1/takedowns//{TRACKING}",  # a 404 that still names a live tracking number
+        f"/api/v1/Takedowns/{TRACKING.lower()}",
+    ],
+)
+def test_a_tracking_number_is_redacted_however_its_path_is_spelt(
+    target: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = gunicorn_config(access_log_format='%(r)s %(U)s %(s)s "%(f)s"')
+    line = access_line(cfg, capsys, target, referer=f"https://castfeed.example{target}?x=1")
+    assert TRACKING not in line.upper()
+    assert "[redacted]" in line
+
+
+@pytest.mark.django_db
+def test_django_logs_a_tracking_number_redacted_however_its_path_is_spelt(caplog) -> None:  # type: ignore[no-untyped-def]
+    with caplog.at_level(logging.INFO):
+        assert Client().get(f"/api/v1/takedowns//{TRACKING}").status_code == 404
+        assert Client().get(f"/api/v1/TAKEDOWNS/{TRACKING}").status_code == 404
+    logged = "\n".join(record.getMessage() for record in caplog.records)
     assert TRACKING not in logged
