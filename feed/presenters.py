@@ -99,28 +99,32 @@ def without_block_partners_shown(
 
 # An at sign as typed: the fullwidth and the small one read as "@" once canonical, as the gate reads them.
 _AT_SIGN = re.compile(r"[@\uff20\ufe6b]")
-_AT_WORD = re.compile(r"[@\uff20\ufe6b][^\s@\uff20\ufe6b]+")
+# A word (what canonical reads a word by word) with an at sign in it.
+_WORD_WITH_AT = re.compile(r"\S*[@\uff20\ufe6b]\S*")
 _HIDDEN_MENTION = "@\u2026"
 
 
 def _without_mentions_of(caption: str, handles: set[str]) -> str:
     """The caption with each @mention of these handles read as `@…` (what follows the handle kept): a
     caption is the author's words as written, but the viewer is not handed a handle that `cameos`
-    hides from them. A mention is read as the consent gate reads one (core.text.canonical: a
-    look-alike letter or at sign is the handle's; with or without its trailing dots,
-    moderation.consent.mention_readings), so a spelling the gate read as the person hides them too."""
+    hides from them. A mention is read as the consent gate reads one (core.text.canonical, which reads
+    a whole word at a time: a look-alike letter or at sign is the handle's, and so are the letters
+    glued before or after it; with or without its trailing dots, moderation.consent.mention_readings),
+    so a spelling the gate read as the person hides them too. A word with such a mention is shown in
+    that canonical form; the others as written."""
+
+    def hidden_in(mention: re.Match[str]) -> str:
+        handle = normalize_handle(mention.group(1))
+        bare = len(handle.rstrip("."))
+        reading = next((handle[:n] for n in range(len(handle), bare - 1, -1) if handle[:n] in handles), None)
+        return mention.group() if reading is None else _HIDDEN_MENTION + mention.group(1)[len(reading) :]
 
     def hidden(match: re.Match[str]) -> str:
         word = canonical(match.group(), strict=False)
-        found = MENTION.match(word)
-        if found is None:
-            return match.group()
-        handle = normalize_handle(found.group(1))
-        bare = len(handle.rstrip("."))
-        reading = next((handle[:n] for n in range(len(handle), bare - 1, -1) if handle[:n] in handles), None)
-        return match.group() if reading is None else _HIDDEN_MENTION + word[1 + len(reading) :]
+        read = MENTION.sub(hidden_in, word)
+        return match.group() if read == word else read
 
-    return _AT_WORD.sub(hidden, caption)
+    return _WORD_WITH_AT.sub(hidden, caption)
 
 
 class AuthorOutput(UserSummaryOutput):  # who made a video or wrote a comment (no docstring: it would enter the schema)

@@ -286,6 +286,30 @@ def test_a_caption_names_no_one_in_a_block_with_the_viewer(client_of, make_user,
     assert client_of(None).get(f"/api/v1/videos/{video.pk}").json()["caption"] == caption
 
 
+@pytest.mark.parametrize(
+    "caption",
+    [
+        "hi \u03c9,@the.blocker\u044c!",  # the gate reads the word whole: @the.blocker, then a Cyrillic ь
+        "hi \u03c9,\uff20the.blocker\u044c!",
+    ],
+)
+def test_a_caption_hides_a_mention_the_gate_reads_within_a_longer_word(client_of, make_user, make_video, caption):
+    """The consent gate reads a mention within its whole word (core.text.canonical word by word), so
+    a caption is read the same way: a mention glued to letters of another alphabet, before or after
+    it, is hidden too. Before, `@the.blocker` was read alone from its at sign, as `@the.blockerb`,
+    and handed to the viewer as written."""
+    from moderation.consent import mention_readings
+
+    author, blocker, viewer = make_user("the.author"), make_user("the.blocker"), make_user("the.viewer")
+    assert ("the.blocker",) in mention_readings(caption)  # what the gate reads: the person
+    video = make_video(author, caption=caption)
+    accounts_services.block_create(blocker=blocker, blocked=viewer)
+    shown = client_of(viewer).get(f"/api/v1/videos/{video.pk}").json()["caption"]
+    assert "the.blocker" not in shown
+    assert shown.startswith("hi ") and "@\u2026" in shown
+    assert client_of(None).get(f"/api/v1/videos/{video.pk}").json()["caption"] == caption
+
+
 @pytest.mark.parametrize("who_blocked", ["the author", "me"])
 def test_a_video_of_me_by_someone_in_a_block_with_me_is_mine_to_watch_and_report_not_to_engage_with(
     api, me, other, make_user, make_video, who_blocked
