@@ -18,8 +18,9 @@ from urllib.parse import unquote, unquote_plus
 SECRET_PARAMETERS = frozenset({"t"})
 REDACTED = "[redacted]"
 # The segment after /takedowns/, but the challenges' own path (POST /api/v1/takedowns/challenges);
-# in any case and after any number of slashes (a 404 that names a live tracking number all the same).
-_SECRET_SEGMENT = re.compile(r"(/takedowns/+)(?!challenges(?=[/?#]|$))[^/?#]+", re.IGNORECASE)
+# in any case and after any number of slashes (a 404 that names a live tracking number all the same),
+# with the blanks before it (the view strips them); it ends at a blank too (a request line's protocol).
+_SECRET_SEGMENT = re.compile(r"(/takedowns/+)(?!challenges(?=[/?#\s]|$))\s*[^/?#\s]+", re.IGNORECASE)
 
 
 def redact_query(query: str) -> str:

@@ -141,3 +141,20 @@ def test_django_logs_a_tracking_number_redacted_however_its_path_is_spelt(caplog
         assert Client().get(f"/api/v1/TAKEDOWNS/{TRACKING}").status_code == 404
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert TRACKING not in logged
+
+
+def test_the_development_servers_request_line_keeps_its_protocol() -> None:
+    """`django.server` (runserver) logs the whole request line as one argument: only the tracking
+    number goes, the protocol after it stays, and the challenges' path is not a tracking number."""
+    from core.redaction import RedactSecretPaths
+
+    def logged(line: str) -> str:
+        record = logging.LogRecord("django.server", logging.INFO, __file__, 1, '"%s" %s %s', (line, 200, 10), None)
+        RedactSecretPaths().filter(record)
+        return record.getMessage()
+
+    assert logged(f"GET /api/v1/takedowns/{TRACKING} HTTP/1.1") == '"GET /api/v1/takedowns/[redacted] HTTP/1.1" 200 10'
+    assert (
+        logged(f"GET /api/v1/takedowns/%20{TRACKING} HTTP/1.1") == '"GET /api/v1/takedowns/[redacted] HTTP/1.1" 200 10'
+    )
+    assert logged("POST /api/v1/takedowns/challenges HTTP/1.1") == '"POST /api/v1/takedowns/challenges HTTP/1.1" 200 10'
