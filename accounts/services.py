@@ -282,9 +282,12 @@ def user_update(
     budget of wrong passwords (as signing in: a token is no way around it), and signs every device
     out but `keep_token`'s (the one that asked for the change)."""
     if password is not None:
+        wrong = InvalidInput({"current_password": ["Enter your current password to set a new one."]})
+        if not current_password:  # none given: no password guessed, nothing counted
+            raise wrong
         with _password_guessed(user.handle):
-            if not current_password or not user.check_password(current_password):
-                raise InvalidInput({"current_password": ["Enter your current password to set a new one."]})
+            if not user.check_password(current_password):
+                raise wrong
     return _user_update_held(
         user=user, display_name=display_name, birthdate=birthdate, password=password, keep_token=keep_token
     )

@@ -110,6 +110,24 @@ def test_wrong_current_passwords_count_against_the_accounts_budget(anon, client_
     assert api.patch(ME, {"display_name": "Still Me"}, format="json").status_code == 200
 
 
+def test_a_new_password_sent_without_the_current_one_is_no_wrong_password(anon, client_of, me, settings, mid_window):
+    """No password was guessed: a client that leaves out current_password is told so (400) each
+    time, and the account's budget of wrong passwords is untouched. Before, each such PATCH counted
+    as a wrong password, and a few of them made signing in a 429 for the rest of the window."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour"}
+    api = client_of(me)
+    for body in (
+        {"password": "a-brand-new-passphrase"},
+        {"password": "a-brand-new-passphrase", "current_password": ""},
+    ):
+        for _ in range(2):
+            refused = api.patch(ME, body, format="json")
+            assert refused.status_code == 400
+            assert "current_password" in refused.json()["fields"]
+    sign_in = anon.post("/api/v1/auth/token", {"handle": me.handle, "password": PASSWORD}, format="json")
+    assert sign_in.status_code == 200
+
+
 @pytest.mark.parametrize(
     "body",
     [
