@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import unquote, unquote_plus
+from urllib.parse import quote, unquote, unquote_plus
 
 SECRET_PARAMETERS = frozenset({"t"})
 REDACTED = "[redacted]"
@@ -21,6 +21,7 @@ REDACTED = "[redacted]"
 # in any case and after any number of slashes (a 404 that names a live tracking number all the same),
 # with the blanks before it (the view strips them); it ends at a blank too (a request line's protocol).
 _SECRET_SEGMENT = re.compile(r"(/takedowns/+)(?!challenges(?=[/?#\s]|$))\s*[^/?#\s]+", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # line breaks among them
 
 
 def redact_query(query: str) -> str:
@@ -39,7 +40,10 @@ def redact_path(path: str) -> str:
     %-decoded too, as the server decodes it before Django routes it (`/takedown%73%2FTD-…` is that
     request's status page): when that decoded path has a secret, it is what is shown, redacted."""
     decoded = unquote(path)
-    return _SECRET_SEGMENT.sub(rf"\g<1>{REDACTED}", decoded if _SECRET_SEGMENT.search(decoded) else path)
+    if not _SECRET_SEGMENT.search(decoded):
+        return _SECRET_SEGMENT.sub(rf"\g<1>{REDACTED}", path)
+    # Its control characters escaped again: an escaped line break is no second, forged log line.
+    return _CONTROL.sub(lambda c: quote(c.group()), _SECRET_SEGMENT.sub(rf"\g<1>{REDACTED}", decoded))
 
 
 def redact_url(url: str) -> str:

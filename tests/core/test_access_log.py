@@ -158,3 +158,14 @@ def test_the_development_servers_request_line_keeps_its_protocol() -> None:
         logged(f"GET /api/v1/takedowns/%20{TRACKING} HTTP/1.1") == '"GET /api/v1/takedowns/[redacted] HTTP/1.1" 200 10'
     )
     assert logged("POST /api/v1/takedowns/challenges HTTP/1.1") == '"POST /api/v1/takedowns/challenges HTTP/1.1" 200 10'
+
+
+def test_a_redacted_request_line_writes_no_character_its_request_escaped(capsys: pytest.CaptureFixture[str]) -> None:
+    """A path read decoded to find its tracking number is written escaped again where it must be: an
+    escaped line break in a request is no second, forged line in the log."""
+    cfg = gunicorn_config(access_log_format="%(r)s %(s)s")
+    target = f"/api/v1/takedowns/{TRACKING}%0A127.0.0.1%20-%20-%20%22GET%20/forged%22"
+    line = access_line(cfg, capsys, target)
+    assert line.count("\n") == 1 and line.endswith("\n")
+    assert TRACKING not in line
+    assert line.startswith("GET /api/v1/takedowns/[redacted]%0A127.0.0.1 - - ")
