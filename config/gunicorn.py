@@ -4,6 +4,7 @@ Command-line flags override these; the environment variables below are read once
 """
 
 import json
+import logging
 import os
 from typing import Any
 
@@ -30,11 +31,32 @@ limit_request_fields = 100
 limit_request_field_size = 8190
 
 
+class RedactedErrors(logging.Filter):
+    """gunicorn's error log names a request whose handling failed outside Django by its target
+    ("Error handling request GET /…", a file's stream cut short) and quotes a request line it could
+    not read ("Invalid request from ip=…: … 'GET /… HTP'"): each word redacted as the access log is."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and record.args:
+            record.args = tuple(redact_url(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.msg, str):
+            record.msg = " ".join(redact_url(word) for word in record.msg.split(" "))
+        return True
+
+
+_REDACTED_ERRORS = RedactedErrors()
+
+
 class AccessLogger(Logger):
     """gunicorn's logger, whose access log never shows a secret (core.redaction: a draft's media token,
     a takedown's tracking number), whatever the format (`access_log_format` here or
     `--access-logformat`): the request line (`%(r)s`), the path (`%(U)s`), the query (`%(q)s`) and
-    the Referer (`%(f)s`, `%({referer}i)s`) are redacted."""
+    the Referer (`%(f)s`, `%({referer}i)s`) are redacted; so is a request its error log names
+    (RedactedErrors)."""
+
+    def setup(self, cfg):  # type: ignore[no-untyped-def]
+        super().setup(cfg)
+        self.error_log.addFilter(_REDACTED_ERRORS)
 
     def atoms(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
         atoms = super().atoms(resp, req, environ, request_time)

@@ -169,3 +169,29 @@ def test_a_redacted_request_line_writes_no_character_its_request_escaped(capsys:
     assert line.count("\n") == 1 and line.endswith("\n")
     assert TRACKING not in line
     assert line.startswith("GET /api/v1/takedowns/[redacted]%0A127.0.0.1 - - ")
+
+
+def test_gunicorns_error_log_names_a_request_it_could_not_handle_redacted(capsys: pytest.CaptureFixture[str]) -> None:
+    """gunicorn logs a request whose handling failed outside Django (a file's stream cut short) by its
+    target, and a request line it could not read whole: redacted as the access log is."""
+    logger = gunicorn_config().logger_class(gunicorn_config())
+    capsys.readouterr()
+    try:
+        try:
+            raise OSError("the file went away")
+        except OSError:
+            logger.exception("Error handling request %s %s", "GET", f"/media/v/0f3c9a/video.mp4?t={TOKEN}")
+            logger.exception("Error handling request %s", f"/api/v1/takedowns/{TRACKING}")
+        logger.warning(
+            f"Invalid request from ip=203.0.113.9: Invalid HTTP Version: 'GET /api/v1/takedowns/{TRACKING} HTP'"
+        )
+    finally:
+        for handler in logger.error_log.handlers:
+            handler.flush()
+        for name in ("gunicorn.access", "gunicorn.error"):
+            logging.getLogger(name).handlers.clear()
+    logged = capsys.readouterr().err
+    assert "Error handling request GET /media/v/0f3c9a/video.mp4?t=[redacted]" in logged
+    assert "Error handling request /api/v1/takedowns/[redacted]" in logged
+    assert "/api/v1/takedowns/[redacted] HTP'" in logged
+    assert TOKEN not in logged and TRACKING not in logged
