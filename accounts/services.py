@@ -47,7 +47,7 @@ from accounts.signals import (
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
 from core.presenters import timestamp
 from core.text import canonical, skeleton
-from core.throttling import hit_window, parse_rate, window_count
+from core.throttling import clock, hit_window, hit_window_taken_back, parse_rate
 
 
 class InvalidCredentials(ApplicationError):
@@ -214,19 +214,24 @@ def _password_guessed(handle: str) -> Iterator[None]:
     passwords, from any address (accounts' SIGN_IN_FAILURES; a handle nobody has is counted alike), and
     a wrong one (the block raises) counted, so that an account's password cannot be guessed from many
     addresses at once. Its holder's signed-in devices keep working. Outside any transaction: a count
-    kept in the database would roll back with it. The count is read before the check and added to
-    after: attempts at the same moment may each pass, so a burst gets at most one more check per
-    request in progress (per gunicorn worker thread)."""
+    kept in the database would roll back with it. Each password is counted before it is checked and
+    taken back once right, so that attempts at the same moment see each other: together they check
+    no more wrong passwords than the budget."""
     key = "signin:failures:" + hashlib.sha256(normalize_handle(handle).encode()).hexdigest()[:32]
     limit, period = parse_rate(conf().sign_in_failures)
-    failures, left = window_count(key, period)
-    if failures >= limit:
+    now = clock()
+    failures, left = hit_window(key, period, now=now)
+    if failures > limit:
+        hit_window_taken_back(key, period, now=now)  # no password checked
         raise TooManyRequests("Too many wrong passwords for this account.", retry_after=int(left) + 1, code="throttled")
     try:
         yield
     except (InvalidCredentials, InvalidInput):
-        hit_window(key, period)
         raise
+    except BaseException:  # not a password found wrong (an error): not counted
+        hit_window_taken_back(key, period, now=now)
+        raise
+    hit_window_taken_back(key, period, now=now)  # the right password
 
 
 def token_revoke(*, token: AuthToken) -> None:

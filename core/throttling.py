@@ -23,6 +23,7 @@ from typing import Any
 import redis
 from django.conf import settings
 from django.db import connection
+from django.db.models import F
 from rest_framework.throttling import BaseThrottle
 
 from core.conf import conf
@@ -68,26 +69,32 @@ def count_hit(key: str, *, ttl: int) -> int:
         return int(cursor.fetchone()[0])
 
 
-def hit_window(key: str, period: int) -> tuple[int, float]:
-    """One hit on `key` in the current fixed window of `period` seconds (its counter is
-    `<key>:<window number>`): the window's count so far, and the seconds until the window ends."""
-    now = time.time()
+def clock() -> float:
+    """The limits' time: what hit_window's `now` is by default (held still by tests: mid_window)."""
+    return time.time()
+
+
+def hit_window(key: str, period: int, *, now: float | None = None) -> tuple[int, float]:
+    """One hit on `key` in the fixed window of `period` seconds at `now` (by default, the current one;
+    its counter is `<key>:<window number>`): the window's count so far, and the seconds until the
+    window ends."""
+    now = time.time() if now is None else now
     window = int(now // period)
     return count_hit(f"{key}:{window}", ttl=period + 1), (window + 1) * period - now
 
 
-def window_count(key: str, period: int) -> tuple[int, float]:
-    """hit_window's count for `key` in the current window, without adding to it, and the seconds
-    until the window ends."""
-    now = time.time()
-    window = int(now // period)
-    name = f"{key}:{window}"
+# Take one back from a counter that is still there (not one that expired: a new one, without expiry).
+_REDIS_TAKE_BACK = "if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end return 0"
+
+
+def hit_window_taken_back(key: str, period: int, *, now: float) -> None:
+    """Take back hit_window's hit on `key` made at `now`, in that hit's window: a hit counted before
+    what it counts was known (a password checked), which turned out not to count."""
+    name = f"{key}:{int(now // period)}"
     if settings.REDIS_URL:
-        count = int(_redis(settings.REDIS_URL).get(REDIS_PREFIX + name) or 0)
+        _redis(settings.REDIS_URL).eval(_REDIS_TAKE_BACK, 1, REDIS_PREFIX + name)
     else:
-        row = RateCounter.objects.filter(key=name, expires__gt=int(now)).values_list("count", flat=True).first()
-        count = row or 0
-    return count, (window + 1) * period - now
+        RateCounter.objects.filter(key=name, count__gt=0).update(count=F("count") - 1)
 
 
 def sweep_counters() -> int:

@@ -4,6 +4,7 @@ import pytest
 
 from accounts import services
 from accounts.models import AuthToken, User
+from core.exceptions import TooManyRequests
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -172,6 +173,43 @@ def test_the_right_password_under_the_limit_signs_in(anon, me, settings, mid_win
     settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "3/hour"}
     for n in range(2):
         assert sign_in_from(anon, "203.0.113.9", "me.myself", f"guess-{n}").status_code == 400
+    assert sign_in_from(anon, "203.0.113.9", "me.myself", PASSWORD).status_code == 200
+
+
+def test_wrong_passwords_checked_at_the_same_moment_stay_within_the_budget(me, settings, mid_window, monkeypatch):
+    """Sign-ins to one account at the same moment (here: a second one arriving while the first's
+    password is being checked) each count before their password is checked, so together they check
+    no more passwords than the budget. Before, each read the count, then checked, then counted: every
+    request in progress got a password checked past the budget."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "1/hour"}
+    checked, answers = [], []
+    check_password = User.check_password
+
+    def checking(user, raw):  # type: ignore[no-untyped-def]
+        checked.append(raw)
+        if len(checked) == 1:  # another address tries meanwhile
+            try:
+                services.token_sign_in(handle="me.myself", password="guess-2")
+            except Exception as exc:  # which refusal is the point
+                answers.append(type(exc).__name__)
+        return check_password(user, raw)
+
+    monkeypatch.setattr(User, "check_password", checking)
+    with pytest.raises(services.InvalidCredentials):
+        services.token_sign_in(handle="me.myself", password="guess-1")
+    assert checked == ["guess-1"]
+    assert answers == ["TooManyRequests"]
+    monkeypatch.setattr(User, "check_password", check_password)
+    with pytest.raises(TooManyRequests):
+        services.token_sign_in(handle="me.myself", password=PASSWORD)
+
+
+def test_the_right_password_spends_nothing_of_the_budget(anon, me, settings, mid_window):
+    """A right password is not a wrong one: signing in on many devices never meets the limit."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour"}
+    for n in range(4):
+        assert sign_in_from(anon, f"203.0.113.{n}", "me.myself", PASSWORD).status_code == 200
+    assert sign_in_from(anon, "203.0.113.9", "me.myself", "guess").status_code == 400
     assert sign_in_from(anon, "203.0.113.9", "me.myself", PASSWORD).status_code == 200
 
 
