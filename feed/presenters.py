@@ -99,8 +99,8 @@ def without_block_partners_shown(
 
 # An at sign as typed: the fullwidth and the small one read as "@" once canonical, as the gate reads them.
 _AT_SIGN = re.compile(r"[@\uff20\ufe6b]")
-# A word (what canonical reads a word by word) with an at sign in it.
-_WORD_WITH_AT = re.compile(r"\S*[@\uff20\ufe6b]\S*")
+# A word (what canonical reads a word by word) with an at sign in it; tried from a word's start only.
+_WORD_WITH_AT = re.compile(r"(?<!\S)\S*[@\uff20\ufe6b]\S*")
 _HIDDEN_MENTION = "@\u2026"
 
 
@@ -124,7 +124,7 @@ def _without_mentions_of(caption: str, handles: set[str]) -> str:
         read = MENTION.sub(hidden_in, word)
         return match.group() if read == word else read
 
-    return _WORD_WITH_AT.sub(hidden, caption)
+    return _WORD_WITH_AT.sub(hidden, caption) if _AT_SIGN.search(caption) else caption
 
 
 class AuthorOutput(UserSummaryOutput):  # who made a video or wrote a comment (no docstring: it would enter the schema)
