@@ -255,24 +255,24 @@ def test_the_author_answers_possible_matches_from_notifications(people: Any, app
 
 
 def test_everyone_is_greyed_out_for_a_cleared_look_alike(people: Any, app: LiveApp) -> None:
-    """Support cleared Ora as a well-known person's look-alike (User.approval_only): her cameo screen
+    """Support cleared Tess as a well-known person's look-alike (User.approval_only): her cameo screen
     offers "Everyone" no more, and says why; taken off the list, she may choose it again."""
-    ora = people("ora", MOBILE, app=app)
-    page = ora.page
-    sign_up(ora, "ora", "Ora Lind", screenshots=False)
+    tess = people("tess", MOBILE, app=app)
+    page = tess.page
+    sign_up(tess, "tess", "Tess Lind", screenshots=False)
 
     def cleared(approval_only: bool) -> None:
         django(
             app,
             "from accounts.models import User; from cameos.models import Cameo\n"
-            "ora = User.objects.get(handle='ora')\n"
-            "Cameo.objects.get_or_create(owner=ora, defaults={'audience': 'approved'})\n"
-            f"User.objects.filter(pk=ora.pk).update(approval_only={approval_only})",
+            "tess = User.objects.get(handle='tess')\n"
+            "Cameo.objects.get_or_create(owner=tess, defaults={'audience': 'approved'})\n"
+            f"User.objects.filter(pk=tess.pk).update(approval_only={approval_only})",
         )
 
     cleared(True)
-    assert app.call("GET", "/me", token=token_of(app, "ora"))["approval_only"] is True
-    ora.go("/cameo")
+    assert app.call("GET", "/me", token=token_of(app, "tess"))["approval_only"] is True
+    tess.go("/cameo")
     page.reload()  # the client reads her account when it starts
     everyone = page.get_by_role("radio", name="Everyone")
     expect(everyone).to_be_disabled()
@@ -280,9 +280,9 @@ def test_everyone_is_greyed_out_for_a_cleared_look_alike(people: Any, app: LiveA
         "Not available while you look like someone well known."
     )
     expect(page.get_by_role("radio", name="People I approve")).to_be_checked()
-    ora.shot("cameo-everyone-greyed-out")
+    tess.shot("cameo-everyone-greyed-out")
 
     cleared(False)
     page.reload()
     expect(page.get_by_role("radio", name="Everyone")).to_be_enabled()
-    ora.check()
+    tess.check()
