@@ -31,6 +31,7 @@ from feed.presenters import (
     ReportOutput,
     SteerOutput,
     VideoOutput,
+    comment_bodies,
     comment_body,
     report_body,
     steer_body,
@@ -184,7 +185,7 @@ class CommentsApi(APIView):
         page = keyset_page(
             selectors.comments_of(video, viewer), ordering=("-id",), salt=f"comments-{video.pk}", **page_query(request)
         )
-        return Response({"results": [comment_body(c) for c in page.items], "next": page.next})
+        return Response({"results": comment_bodies(page.items, getattr(viewer, "pk", None)), "next": page.next})
 
     @extend_schema(
         operation_id="videos_comments_create",

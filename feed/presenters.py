@@ -5,6 +5,7 @@ never feed.apis."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from rest_framework import serializers
@@ -177,10 +178,20 @@ def comment_body(comment: Comment) -> dict[str, Any]:
     }
 
 
+def comment_bodies(comments: Iterable[Comment], viewer_id: int | None) -> list[dict[str, Any]]:
+    """Comments as the viewer sees them: an @mention of anyone in a block with them reads `@…`, as in
+    captions (_without_mentions_of). One query, for a signed-in viewer's page with an at sign in it."""
+    bodies = [comment_body(comment) for comment in comments]
+    if viewer_id is None or not any(_AT_SIGN.search(body["text"]) for body in bodies):
+        return bodies
+    hidden = set(block_partners_of(viewer_id).values())
+    return [{**body, "text": _without_mentions_of(body["text"], hidden)} for body in bodies] if hidden else bodies
+
+
 class CommentOutput(serializers.Serializer):
     id = serializers.IntegerField()
     author = AuthorOutput()
-    text = serializers.CharField()
+    text = serializers.CharField(help_text="As written, but an @mention of anyone in a block with the caller reads @….")
     created_at = serializers.DateTimeField()
 
 

@@ -286,6 +286,26 @@ def test_a_caption_names_no_one_in_a_block_with_the_viewer(client_of, make_user,
     assert client_of(None).get(f"/api/v1/videos/{video.pk}").json()["caption"] == caption
 
 
+def test_a_comment_names_no_one_in_a_block_with_the_viewer(client_of, make_user, make_video):
+    """As in captions: a comment's @mention of someone in a block with the viewer reads `@…` to them,
+    however it is spelt; everyone else, and the anonymous, read it as written."""
+    handles = ("the.author", "the.blocker", "a.friend", "the.viewer")
+    author, blocker, friend, viewer = (make_user(h) for h in handles)
+    video = make_video(author)
+    text = "great one @the.blocker, and \uff20th\u0435.blocker! cc @a.friend"
+    assert (
+        client_of(friend).post(f"/api/v1/videos/{video.pk}/comments", {"text": text}, format="json").status_code == 201
+    )
+    accounts_services.block_create(blocker=blocker, blocked=viewer)
+
+    def read_by(client) -> list[str]:  # type: ignore[no-untyped-def]
+        return [c["text"] for c in client.get(f"/api/v1/videos/{video.pk}/comments").json()["results"]]
+
+    assert read_by(client_of(viewer)) == ["great one @\u2026, and @\u2026! cc @a.friend"]
+    assert read_by(client_of(make_user("someone.else"))) == [text]
+    assert read_by(client_of(None)) == [text]
+
+
 @pytest.mark.parametrize(
     "caption",
     [
