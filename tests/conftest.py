@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from django.db import connection
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts import services
@@ -156,6 +157,17 @@ def make_user(db: None) -> Callable[..., User]:
         )
 
     return make
+
+
+@pytest.fixture
+def support(make_user: Callable[..., User]) -> Client:
+    """A browser session of a support operator (staff, superuser), signed in to the admin."""
+    staff = make_user("support.one")
+    staff.is_staff = staff.is_superuser = True
+    staff.save()
+    client = Client()
+    client.force_login(staff)
+    return client
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.core.files.storage import default_storage
-from django.test import Client, override_settings
+from django.test import override_settings
 from django.utils import timezone
 
 from accounts import services
@@ -23,16 +23,6 @@ from moderation.models import AuditEvent
 from tests.races import pause_in, second_while_first_pauses
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def support(make_user):  # type: ignore[no-untyped-def]
-    staff = make_user("support.one")
-    staff.is_staff = staff.is_superuser = True
-    staff.save()
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 def change(support, user, **fields):  # type: ignore[no-untyped-def]

@@ -23,16 +23,6 @@ def conflict(api, client_of, make_user, django_capture_on_commit_callbacks):  # 
     return IdentityConflict.objects.get()
 
 
-@pytest.fixture
-def support(make_user):  # type: ignore[no-untyped-def]
-    staff = make_user("support.one")
-    staff.is_staff = staff.is_superuser = True
-    staff.save()
-    client = Client()
-    client.force_login(staff)
-    return client
-
-
 def test_support_finds_the_conflict_and_marks_it_reviewed(support, conflict):
     page = support.get(LIST)
     assert page.status_code == 200
