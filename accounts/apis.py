@@ -27,6 +27,7 @@ from accounts.presenters import (
 from core.apis import PRIVATE, errors, page_body, page_query, paginated
 from core.pagination import keyset_page
 from core.serializers import JSONString, StrictSerializer, VideosQuery, no_body, query_values
+from core.throttling import client_address
 
 # --- auth ------------------------------------------------------------------------------------------
 
@@ -80,7 +81,7 @@ class RegisterApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_register(**data.validated_data)
+        user = services.user_register(address=client_address(request), **data.validated_data)
         token = services.token_issue(user=user)
         body = presenters.registered_body(selectors.me_with_counts(user), token)
         return Response(body, status=status.HTTP_201_CREATED, headers=PRIVATE)  # a token: never cached
@@ -102,7 +103,7 @@ class TokenApi(APIView):
     def post(self, request: Request) -> Response:
         data = self.SignInInput(data=request.data)
         data.is_valid(raise_exception=True)
-        _, token = services.token_sign_in(**data.validated_data)
+        _, token = services.token_sign_in(address=client_address(request), **data.validated_data)
         return Response(presenters.token_body(token), headers=PRIVATE)  # a token: never cached
 
     @extend_schema(
@@ -140,7 +141,9 @@ class MeApi(APIView):
     def patch(self, request: Request) -> Response:
         data = self.MeUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = services.user_update(user=request.user, keep_token=request.auth, **data.validated_data)
+        user = services.user_update(
+            user=request.user, keep_token=request.auth, address=client_address(request), **data.validated_data
+        )
         return Response(presenters.me_body(selectors.me_with_counts(user)))
 
     class EraseQuery(StrictSerializer):  # a misspelt `appearances` must not erase with the default

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import ipaddress
 import re
 import secrets
 import unicodedata
@@ -17,6 +18,7 @@ from django.core.validators import RegexValidator
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.conf import conf
 from accounts.models import (
@@ -47,7 +49,7 @@ from accounts.signals import (
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
 from core.presenters import timestamp
 from core.text import canonical, skeleton
-from core.throttling import clock, hit_window, hit_window_taken_back, parse_rate
+from core.throttling import clock, hit_window, hit_window_taken_back, parse_rate, remember, remembered
 
 
 class InvalidCredentials(ApplicationError):
@@ -140,7 +142,16 @@ def _check_password(password: str, user: User) -> None:
 
 
 @transaction.atomic
-def user_register(*, handle: str, password: str, display_name: str = "", birthdate: dt.date | None = None) -> User:
+def user_register(
+    *,
+    handle: str,
+    password: str,
+    display_name: str = "",
+    birthdate: dt.date | None = None,
+    address: str | None = None,
+) -> User:
+    """A new account, its password chosen from `address` (the caller's), which is thus one it is known
+    to sign in from (_password_guessed)."""
     handle = check_handle(handle)
     if birthdate is not None:
         check_birthdate(birthdate)
@@ -153,6 +164,7 @@ def user_register(*, handle: str, password: str, display_name: str = "", birthda
             user.save()
     except IntegrityError as exc:  # two registrations of the same (or a look-alike) handle at once
         raise _handle_unavailable(handle) from exc
+    _address_known_now(_known_address(handle, address))
     return user
 
 
@@ -196,10 +208,10 @@ def token_issue(*, user: User) -> str:
     return token
 
 
-def token_sign_in(*, handle: str, password: str) -> tuple[User, str]:
+def token_sign_in(*, handle: str, password: str, address: str | None = None) -> tuple[User, str]:
     """A new token for the right handle and password, within the handle's budget of wrong passwords
-    (_password_guessed)."""
-    with _password_guessed(handle):
+    (_password_guessed). `address`: the caller's (core.throttling.client_address), None if unknown."""
+    with _password_guessed(handle, address=address):
         user = User.objects.filter(handle=normalize_handle(handle), is_active=True).first()
         if user is None or not user.check_password(password):
             if user is None:
@@ -209,29 +221,72 @@ def token_sign_in(*, handle: str, password: str) -> tuple[User, str]:
 
 
 @contextlib.contextmanager
-def _password_guessed(handle: str) -> Iterator[None]:
+def _password_guessed(handle: str, *, address: str | None) -> Iterator[None]:
     """A password checked for `handle` inside: refused with a 429 past the handle's budget of wrong
     passwords, from any address (accounts' SIGN_IN_FAILURES; a handle nobody has is counted alike), and
     a wrong one (the block raises) counted, so that an account's password cannot be guessed from many
     addresses at once. Its holder's signed-in devices keep working. Outside any transaction: a count
     kept in the database would roll back with it. Each password is counted before it is checked and
     taken back once right, so that attempts at the same moment see each other: together they check
-    no more wrong passwords than the budget."""
-    key = "signin:failures:" + hashlib.sha256(normalize_handle(handle).encode()).hexdigest()[:32]
+    no more wrong passwords than the budget.
+
+    Past the budget, a known `address` (one the right password came from lately: _known_address) is
+    still checked, within a budget of its own as large: whoever spends an account's budget from
+    elsewhere does not lock its owner out, and one who shares the owner's address (a carrier's NAT)
+    guesses no faster than the budget. Its wrong passwords count against the account's budget too."""
+    handle = normalize_handle(handle)
     limit, period = parse_rate(conf().sign_in_failures)
     now = clock()
-    failures, left = hit_window(key, period, now=now)
+    counted = ["signin:failures:" + hashlib.sha256(handle.encode()).hexdigest()[:32]]
+    failures, left = hit_window(counted[0], period, now=now)
+    known = _known_address(handle, address) if conf().known_address_days else None
     if failures > limit:
-        hit_window_taken_back(key, period, now=now)  # no password checked
-        raise TooManyRequests("Too many wrong passwords for this account.", retry_after=int(left) + 1, code="throttled")
+        # Looked up for any handle, taken or free, so that the answer and its time say nothing of it.
+        if known is not None and remembered("signin:known:" + known):
+            counted.append("signin:failures:" + known)
+            failures, left = hit_window(counted[-1], period, now=now)
+        if failures > limit:
+            _taken_back(counted, period, now)  # no password checked
+            raise TooManyRequests(
+                "Too many wrong passwords for this account.", retry_after=int(left) + 1, code="throttled"
+            )
     try:
         yield
     except (InvalidCredentials, InvalidInput):
         raise
     except BaseException:  # not a password found wrong (an error): not counted
-        hit_window_taken_back(key, period, now=now)
+        _taken_back(counted, period, now)
         raise
-    hit_window_taken_back(key, period, now=now)  # the right password
+    _taken_back(counted, period, now)  # the right password
+    _address_known_now(known)
+
+
+def _address_known_now(known: str | None) -> None:
+    """The right password came from this address (_known_address): known for KNOWN_ADDRESS_DAYS more."""
+    days = conf().known_address_days
+    if known is not None and days:  # none known (0): none remembered either
+        remember("signin:known:" + known, ttl=days * 86400)
+
+
+def _taken_back(keys: list[str], period: int, now: float) -> None:
+    for key in keys:
+        hit_window_taken_back(key, period, now=now)
+
+
+def _known_address(handle: str, address: str | None) -> str | None:
+    """The name `address` is remembered by for `handle` once the right password came from it: a keyed
+    hash (the secret key's) of both, so that what is stored names neither. An IPv6 address is taken
+    by its /64, the network one home or phone has (its last half changes every day or so). None for
+    no address (or one that is none: a unix socket's)."""
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address):
+        network = ip.ipv4_mapped or ipaddress.ip_network(f"{ip}/64", strict=False)
+    else:
+        network = ip
+    return salted_hmac("accounts.known_address", f"{handle}\n{network}", algorithm="sha256").hexdigest()
 
 
 def token_revoke(*, token: AuthToken) -> None:
@@ -282,15 +337,17 @@ def user_update(
     password: str | None = None,
     current_password: str | None = None,
     keep_token: AuthToken | None = None,
+    address: str | None = None,
 ) -> User:
     """Change the profile. A new password needs the current one, checked first within the account's
-    budget of wrong passwords (as signing in: a token is no way around it), and signs every device
-    out but `keep_token`'s (the one that asked for the change)."""
+    budget of wrong passwords as signing in from `address` is (the caller's): a token is no way
+    around it, as a stolen one is what the budget holds back here; a known address is, as it is for
+    signing in. It signs every device out but `keep_token`'s (the one that asked for the change)."""
     if password is not None:
         wrong = InvalidInput({"current_password": ["Enter your current password to set a new one."]})
         if not current_password:  # none given: no password guessed, nothing counted
             raise wrong
-        with _password_guessed(user.handle):
+        with _password_guessed(user.handle, address=address):
             if not user.check_password(current_password):
                 raise wrong
     return _user_update_held(

@@ -11,7 +11,8 @@ otherwise in the database (`core.RateCounter`: one upsert that adds one and retu
 `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, atomic on SQLite and PostgreSQL). A counter's key
 names its window, so a window past is a row no one reads again: the beat task
 `core.sweep_rate_counters` deletes them. A database counter hit inside a transaction that rolls back
-is undone with it.
+is undone with it. A key can also be remembered for a while (remember, remembered: the addresses an
+account signed in from), in the same places.
 """
 
 from __future__ import annotations
@@ -95,6 +96,30 @@ def hit_window_taken_back(key: str, period: int, *, now: float) -> None:
         _redis(settings.REDIS_URL).eval(_REDIS_TAKE_BACK, 1, REDIS_PREFIX + name)
     else:
         RateCounter.objects.filter(key=name, count__gt=0).update(count=F("count") - 1)
+
+
+def remember(key: str, *, ttl: int) -> None:
+    """Keep `key` for `ttl` seconds from now (again from now if it was kept already), where the
+    counters are. Its end is stored with it, so that remembered() reads it on the limits' clock."""
+    expires = int(time.time()) + ttl
+    if settings.REDIS_URL:
+        _redis(settings.REDIS_URL).set(REDIS_PREFIX + key, expires, ex=ttl)
+    else:
+        RateCounter.objects.bulk_create(
+            [RateCounter(key=key, count=1, expires=expires)],
+            update_conflicts=True,
+            unique_fields=["key"],
+            update_fields=["expires"],
+        )
+
+
+def remembered(key: str) -> bool:
+    """Whether `key` is kept (remember) and its time not over."""
+    now = time.time()
+    if settings.REDIS_URL:
+        expires = _redis(settings.REDIS_URL).get(REDIS_PREFIX + key)
+        return expires is not None and int(expires) > now
+    return RateCounter.objects.filter(key=key, expires__gt=now).exists()
 
 
 def sweep_counters() -> int:

@@ -1,10 +1,14 @@
 """Register, sign in, sign out: what a client sees."""
 
+import types
+
 import pytest
+import redis
 
 from accounts import services
 from accounts.models import AuthToken, User
 from core.exceptions import TooManyRequests
+from core.models import RateCounter
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -211,6 +215,128 @@ def test_the_right_password_spends_nothing_of_the_budget(anon, me, settings, mid
         assert sign_in_from(anon, f"203.0.113.{n}", "me.myself", PASSWORD).status_code == 200
     assert sign_in_from(anon, "203.0.113.9", "me.myself", "guess").status_code == 400
     assert sign_in_from(anon, "203.0.113.9", "me.myself", PASSWORD).status_code == 200
+
+
+HOME, ELSEWHERE = "198.51.100.7", "192.0.2.44"
+
+
+def spend_the_budget(anon, handle, n):
+    """`n` wrong passwords for `handle`, each from an address of its own (none of them over the
+    per-address limit): the account's budget, spent from elsewhere."""
+    assert [sign_in_from(anon, f"203.0.113.{i}", handle, f"guess-{i}").status_code for i in range(n)] == [400] * n
+
+
+def test_past_the_budget_the_right_password_from_an_address_she_signed_in_from_still_signs_in(
+    anon, me, settings, mid_window
+):
+    """Whoever spends her account's budget of wrong passwords does not lock her out: from an address
+    she signed in from lately her right password still gets a working token. From an address never
+    seen, the right password waits as before (429), and so does the one who spent it."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "3/hour"}
+    assert sign_in_from(anon, HOME, "me.myself", PASSWORD).status_code == 200
+    spend_the_budget(anon, "me.myself", 3)
+
+    again = sign_in_from(anon, HOME, "ME.MYSELF", PASSWORD)
+    assert again.status_code == 200
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {again.json()['token']}")
+    assert anon.get("/api/v1/me").json()["handle"] == "me.myself"
+    anon.credentials()
+    elsewhere = sign_in_from(anon, ELSEWHERE, "me.myself", PASSWORD)
+    assert elsewhere.status_code == 429
+    assert elsewhere.json()["detail"] == "Too many wrong passwords for this account."
+    assert sign_in_from(anon, "203.0.113.0", "me.myself", "guess-9").status_code == 429
+    assert AuthToken.objects.filter(user=me).count() == 2
+
+
+def test_the_address_she_registered_from_is_one_she_signed_in_from(anon, settings, mid_window):
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour"}
+    body = {"handle": "new.person", "password": PASSWORD, "birthdate": "1995-03-01"}
+    assert anon.post(REGISTER, body, format="json", REMOTE_ADDR=HOME).status_code == 201
+    spend_the_budget(anon, "new.person", 2)
+
+    assert sign_in_from(anon, HOME, "new.person", PASSWORD).status_code == 200
+    assert sign_in_from(anon, ELSEWHERE, "new.person", PASSWORD).status_code == 429
+
+
+def test_wrong_passwords_from_a_known_address_still_count(anon, me, settings, mid_window):
+    """A known address is no way around the budget for wrong passwords: they count against the
+    account's (signing in from elsewhere then waits), and past it the address has a budget of its own
+    as large, so that one who shares her address (a carrier's NAT, an office) guesses no faster."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour"}
+    assert sign_in_from(anon, HOME, "me.myself", PASSWORD).status_code == 200
+    assert [sign_in_from(anon, HOME, "me.myself", f"wrong-{n}").status_code for n in range(2)] == [400, 400]
+    assert sign_in_from(anon, ELSEWHERE, "me.myself", PASSWORD).status_code == 429  # the account's, spent
+
+    assert [sign_in_from(anon, HOME, "me.myself", f"wrong-{n}").status_code for n in range(2, 4)] == [400, 400]
+    refused = sign_in_from(anon, HOME, "me.myself", PASSWORD)  # the address's own, spent too
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "throttled"
+    assert AuthToken.objects.filter(user=me).count() == 1  # the first sign-in's
+
+
+def test_an_address_known_for_one_account_is_nothing_to_another_nor_to_a_free_handle(
+    anon, me, other, settings, mid_window
+):
+    """What is remembered is the account and the address together: past their budgets, another
+    account, and a handle nobody has, answer that address the same 429 as any other address."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour"}
+    assert sign_in_from(anon, HOME, "me.myself", PASSWORD).status_code == 200
+    spend_the_budget(anon, "other.person", 2)
+    spend_the_budget(anon, "nobody.here", 2)
+
+    answers = [
+        sign_in_from(anon, address, handle, PASSWORD)
+        for handle in ("other.person", "nobody.here")
+        for address in (HOME, ELSEWHERE)
+    ]
+    assert [r.status_code for r in answers] == [429] * 4
+    assert len({(r.content, r["Retry-After"]) for r in answers}) == 1
+
+
+@pytest.mark.parametrize(("days", "status"), [(29, 200), (31, 429)])
+def test_an_address_is_known_for_30_days_after_signing_in_from_it(
+    anon, me, settings, mid_window, monkeypatch, days, status
+):
+    """CASTFEED_ACCOUNTS_KNOWN_ADDRESS_DAYS (30): then it is one like any other."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour", "KNOWN_ADDRESS_DAYS": 30}
+    assert sign_in_from(anon, HOME, "me.myself", PASSWORD).status_code == 200
+    later = mid_window + days * 86400
+    monkeypatch.setattr("core.throttling.time", types.SimpleNamespace(time=lambda: later))
+    spend_the_budget(anon, "me.myself", 2)
+
+    assert sign_in_from(anon, HOME, "me.myself", PASSWORD).status_code == status
+
+
+def test_a_known_address_is_stored_naming_neither_the_address_nor_the_handle(anon, me, settings, mid_window):
+    """Only a keyed hash of the two is kept, in Redis or the database (without Redis)."""
+    assert sign_in_from(anon, HOME, "me.myself", PASSWORD).status_code == 200
+
+    keys = [str(key) for key in RateCounter.objects.values_list("key", flat=True)]
+    if settings.REDIS_URL:
+        keys += [key.decode() for key in redis.Redis.from_url(settings.REDIS_URL).keys("*")]
+    accounts = [key for key in keys if "signin:" in key]  # the per-address limit's keys name the address alone
+    assert any("known" in key for key in accounts)
+    assert not [key for key in accounts if HOME in key or "me.myself" in key]
+
+
+def test_with_no_known_address_days_every_address_waits(anon, me, settings, mid_window):
+    """KNOWN_ADDRESS_DAYS = 0 turns known addresses off, those already remembered too."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour"}
+    assert sign_in_from(anon, HOME, "me.myself", PASSWORD).status_code == 200
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour", "KNOWN_ADDRESS_DAYS": 0}
+    spend_the_budget(anon, "me.myself", 2)
+
+    assert sign_in_from(anon, HOME, "me.myself", PASSWORD).status_code == 429
+
+
+def test_an_ipv6_address_is_known_by_its_network(anon, me, settings, mid_window):
+    """A phone or home on IPv6 changes the last half of its address every day or so: its /64 is known."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour"}
+    assert sign_in_from(anon, "2001:db8:1:2::17", "me.myself", PASSWORD).status_code == 200
+    spend_the_budget(anon, "me.myself", 2)
+
+    assert sign_in_from(anon, "2001:db8:1:2:a4f1:9e2:c3:5", "me.myself", PASSWORD).status_code == 200
+    assert sign_in_from(anon, "2001:db8:1:3::17", "me.myself", PASSWORD).status_code == 429
 
 
 def test_sign_out_revokes_only_that_token(client_of, me):

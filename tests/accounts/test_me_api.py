@@ -110,6 +110,49 @@ def test_wrong_current_passwords_count_against_the_accounts_budget(anon, client_
     assert api.patch(ME, {"display_name": "Still Me"}, format="json").status_code == 200
 
 
+HOME, ELSEWHERE = "198.51.100.7", "192.0.2.44"
+
+
+def signed_in_at_home_then_budget_spent(anon, me):
+    """`me` signs in from HOME (a known address), then her 2 wrong passwords' budget is spent from elsewhere."""
+    body = {"handle": me.handle, "password": PASSWORD}
+    assert anon.post("/api/v1/auth/token", body, format="json", REMOTE_ADDR=HOME).status_code == 200
+    for n in range(2):
+        guess = {"handle": me.handle, "password": f"guess-{n}"}
+        assert anon.post("/api/v1/auth/token", guess, format="json", REMOTE_ADDR=f"203.0.113.{n}").status_code == 400
+
+
+def test_past_the_budget_her_device_at_home_changes_her_password(anon, client_of, me, settings, mid_window):
+    """A signed-in device is under the rule of signing in: from an address she signed in from
+    lately, the right current password is checked past the account's budget."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour"}
+    signed_in_at_home_then_budget_spent(anon, me)
+
+    change = {"password": "a-brand-new-passphrase", "current_password": PASSWORD}
+    assert client_of(me).patch(ME, change, format="json", REMOTE_ADDR=HOME).status_code == 200
+    me.refresh_from_db()
+    assert me.check_password("a-brand-new-passphrase")
+
+
+def test_past_the_budget_a_token_elsewhere_waits_and_wrong_passwords_count(anon, client_of, me, settings, mid_window):
+    """A token is no way around the budget: used from an address never seen (a stolen one), the right
+    current password waits (429); from the known address, its wrong ones are checked and counted
+    against that address's own budget, past which the right one waits too."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour"}
+    signed_in_at_home_then_budget_spent(anon, me)
+    phone = client_of(me)
+
+    def change(current, address):
+        body = {"password": "a-brand-new-passphrase", "current_password": current}
+        return phone.patch(ME, body, format="json", REMOTE_ADDR=address).status_code
+
+    assert change(PASSWORD, ELSEWHERE) == 429
+    assert [change("x1", HOME), change("x2", HOME)] == [400, 400]
+    assert change(PASSWORD, HOME) == 429
+    me.refresh_from_db()
+    assert me.check_password(PASSWORD)
+
+
 def test_a_new_password_sent_without_the_current_one_is_no_wrong_password(anon, client_of, me, settings, mid_window):
     """No password was guessed: a client that leaves out current_password is told so (400) each
     time, and the account's budget of wrong passwords is untouched. Before, each such PATCH counted
