@@ -53,6 +53,10 @@ class Relation:
     def blocked_either_way(self) -> bool:
         return self.blocked_by_me or self.blocked_by_them
 
+    def reversed(self) -> Relation:
+        """The same relation seen from the other person."""
+        return Relation(self.follows_me, self.i_follow, self.blocked_by_them, self.blocked_by_me)
+
 
 NO_RELATION = Relation()
 

@@ -15,7 +15,7 @@ from django.db.models import QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Block, User
+from accounts.models import Block, Follow, User
 from accounts.selectors import (
     NO_RELATION,
     Relation,
@@ -61,14 +61,16 @@ def cameo_access(cameo: Cameo | None, user: User | None) -> Access:
 
 
 def may_use(cameo: Cameo, user_id: int, relation: Relation, grant: str | None, *, cooling: bool = False) -> Access:
-    """May `user_id` put this cameo (owner loaded) in a video, given how they and the owner stand and
-    the user's request for it: the one answer the consent gate (cameo_access_many) and the consent
-    cascade (cameo_access_by_authors) share (DESIGN.md §5). Rules, first match wins: the owner
-    always; an account support deactivated never; a block either way never ("not available", never
-    "blocked"); `only_me` never; an approved grant; a minor's cameo, or one support set
-    `approval_only` for (a cleared look-alike of a protected person), with nothing else; `everyone`;
-    `mutuals` when both follow each other. `cooling`: their request was denied or
-    revoked within the cool-down, so they may not ask again yet."""
+    """May `user_id` put this cameo (owner loaded) in a video, given how they and the owner stand
+    (`relation`, seen from the user: `follows_me` is the owner following them) and the user's request
+    for it: the one answer the consent gate (cameo_access_many) and the consent cascade
+    (cameo_access_by_authors) share (DESIGN.md §5). Rules, first match wins: the owner always; an
+    account support deactivated never; a block either way never ("not available", never "blocked");
+    `only_me` never; an approved grant; a minor's cameo with nothing else, asked for only by people
+    the minor follows ("not available" to anyone else); one support set `approval_only` for (a
+    cleared look-alike of a protected person) with nothing else; `everyone`; `mutuals` when both
+    follow each other. `cooling`: their request was denied or revoked within the cool-down, so they
+    may not ask again yet."""
     asks = grant != CameoGrant.Status.REQUESTED and not cooling
     if cameo.owner_id == user_id:
         return Access(True, False, "owner")
@@ -81,7 +83,11 @@ def may_use(cameo: Cameo, user_id: int, relation: Relation, grant: str | None, *
     if grant == CameoGrant.Status.APPROVED:
         return Access(True, False, "granted")
     if cameo.owner.is_minor:
-        # Someone under 18 is shown only by people they approved one by one (DESIGN.md §5).
+        # Someone under 18 is shown only by people they approved one by one (DESIGN.md §5), and asked
+        # only by people they follow: anyone else finds the cameo as an `only_me` one, and their own
+        # old request (from before an unfollow) is not said, so a stranger has no way to reach them.
+        if not relation.follows_me:
+            return Access(False, False, "minor_not_followed")
         return Access(False, asks, "minor_needs_approval", request=grant)
     if cameo.owner.approval_only:
         # A face people may take for a protected person's: each author approved by the person.
@@ -114,9 +120,9 @@ def cameo_access_by_authors(cameo: Cameo, author_ids: Iterable[int]) -> dict[int
     out: dict[int, Access] = {}
     for start in range(0, len(authors), 5000):
         chunk = authors[start : start + 5000]
-        relations = relations_from(cameo.owner_id, chunk)
+        relations = relations_from(cameo.owner_id, chunk)  # seen from the owner: may_use reads the author's side
         grants = dict(CameoGrant.objects.filter(cameo=cameo, grantee_id__in=chunk).values_list("grantee_id", "status"))
-        out.update((a, may_use(cameo, a, relations.get(a, NO_RELATION), grants.get(a))) for a in chunk)
+        out.update((a, may_use(cameo, a, relations.get(a, NO_RELATION).reversed(), grants.get(a))) for a in chunk)
     return out
 
 
@@ -192,14 +198,17 @@ def _cameo_of(owner: User) -> Subquery:
 def requests_for(owner: User) -> QuerySet[CameoGrant]:
     """Open requests for the owner's cameo; one from someone who has since blocked the owner is gone
     (grant_decide answers 404 for it), so the list never reveals the block; one from an account
-    support deactivated is left out too (it is found by no handle)."""
+    support deactivated is left out too (it is found by no handle). A minor sees only those of people
+    they follow (may_use: no one else may ask them; grant_decide will not approve the others): one
+    asked before an unfollow is listed again if they follow the person again."""
     from accounts.selectors import blockers_of
 
-    return (
-        CameoGrant.objects.filter(cameo=_cameo_of(owner), status=CameoGrant.Status.REQUESTED, grantee__is_active=True)
-        .exclude(grantee_id__in=blockers_of(owner))
-        .select_related("grantee")
-    )
+    requests = CameoGrant.objects.filter(
+        cameo=_cameo_of(owner), status=CameoGrant.Status.REQUESTED, grantee__is_active=True
+    ).exclude(grantee_id__in=blockers_of(owner))
+    if owner.is_minor:
+        requests = requests.filter(grantee_id__in=Follow.objects.filter(follower=owner).values("followee_id"))
+    return requests.select_related("grantee")
 
 
 def grants_for(owner: User) -> QuerySet[CameoGrant]:

@@ -78,7 +78,8 @@ _PUBLIC = {
     "inactive": "not_available",
     "erased": "not_available",  # someone a draft shows erased their account
     "only_me": "not_available",
-    "minor_needs_approval": "needs_approval",
+    "minor_needs_approval": "needs_approval",  # a minor who follows the author: they may ask
+    "minor_not_followed": "not_available",  # anyone else may not ask a minor: as an `only_me` cameo
     "approval_only": "needs_approval",  # a cleared look-alike of a protected person: as for a minor
     # A cameo's face in an upload whose prompt names them not: word for word a face with no cameo
     # (_unnamed_faces), or an upload would tell whose face a photo is.

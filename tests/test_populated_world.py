@@ -184,7 +184,10 @@ def world(make_user, make_video, activate_cameo, django_capture_on_commit_callba
         w.voice_bytes.append(raw)
         Voice.objects.create(cameo=p[role].cameo, template=crypto.encrypt(raw))
 
-    # Grants on the owner's cameo: approved, requested, denied, revoked; and on others'.
+    # Grants on the owner's cameo: approved, requested, denied, revoked; and on others'. The minor is
+    # asked only by people they follow (docs/consent.md rule 6): they follow them first.
+    for followee in (owner, friend, gone):
+        accounts.follow_create(follower=minor, followee=followee)
     approve(owner, friend)
     approve(owner, gone)
     approve(friend, owner)
@@ -206,7 +209,6 @@ def world(make_user, make_video, activate_cameo, django_capture_on_commit_callba
         ("outsider", "owner"),
         ("gone", "owner"),
         ("owner", "gone"),
-        ("minor", "owner"),
         ("blocked", "owner"),
         ("owner", "blocked"),
         ("blocker", "owner"),

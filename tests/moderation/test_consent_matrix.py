@@ -26,6 +26,7 @@ RELATIONS = [
     "blocked_by_author",
     "minor",
     "minor_approved",
+    "minor_stranger",
     "deactivated",
 ]
 SOURCES = list(consent.SOURCES)
@@ -45,6 +46,8 @@ def expected(audience: str, relation: str, source: str) -> str:
         return "granted"
     if relation == "minor":
         return "needs_approval"  # a minor's cameo: only people they approved one by one
+    if relation == "minor_stranger":
+        return "not_available"  # and asked for only by people the minor follows
     if audience == "everyone":
         return "everyone"
     if audience == "mutuals" and relation == "mutual":
@@ -64,7 +67,7 @@ def arrange(make_user, activate_cameo, make_video, audience: str, relation: str)
         CameoGrant.objects.create(cameo=cameo, grantee=author, status=CameoGrant.Status.APPROVED)
     elif relation == "revoked":
         CameoGrant.objects.create(cameo=cameo, grantee=author, status=CameoGrant.Status.REVOKED)
-    if relation in ("mutual", "one_way", "minor", "minor_approved"):
+    if relation in ("mutual", "one_way", "minor", "minor_approved", "minor_stranger"):
         accounts.follow_create(follower=author, followee=owner)
     if relation in ("mutual", "minor", "minor_approved"):
         accounts.follow_create(follower=owner, followee=author)

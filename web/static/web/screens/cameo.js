@@ -69,8 +69,11 @@ function settingsForm(cameo, me) {
       const byApproval = me.is_minor || me.approval_only;
       const blocked = option.value === "everyone" && byApproval;
       const why = me.is_minor ? "for people under 18" : "while you look like someone well known";
+      // A minor is asked only by people they follow (docs/consent.md rule 6).
+      const asks = me.is_minor ? "Under 18, mutuals ask first too (only people you follow can ask)"
+        : "As you look like someone well known, mutuals ask first too";
       const hint = blocked ? `Not available ${why}.`
-        : option.value === "mutuals" && byApproval ? `${me.is_minor ? "Under 18" : "As you look like someone well known"}, mutuals ask first too, and you approve each one.`
+        : option.value === "mutuals" && byApproval ? `${asks}, and you approve each one.`
           : option.hint;
       return h("div", { class: "choice" },
         h("input", { type: "radio", name: "audience", id, value: option.value, checked: cameo.audience === option.value, disabled: blocked, "aria-describedby": `${id}-hint` }),

@@ -157,7 +157,7 @@ function editForm(me) {
   const birthdate = h("input", { name: "birthdate", type: "date", autocomplete: "bday", value: me.birthdate || "", readonly: given });
   const birthdateHint = [
     given ? "Set once; to correct it, contact support." : "",
-    me.is_minor ? "Under 18 or not given: only people you approve one by one can put you in a video." : "",
+    me.is_minor ? "Under 18 or not given: only people you approve one by one can put you in a video, and only people you follow can ask." : "",
   ].filter(Boolean).join(" ");
   const form = h("form", { class: "stack card", "aria-labelledby": "edit-title", novalidate: true },
     h("h2", { id: "edit-title" }, "Edit profile"),
