@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -99,11 +99,17 @@ def block_partners_of(viewer_id: int) -> dict[int, str]:
 def notifications_of(user: User) -> QuerySet[Notification]:
     """The person's notifications but for those naming someone in a block with them (as requester,
     author or the person a face may be): who blocked them does not exist for them, and whom they
-    blocked is not shown to them; nor an account support deactivated (found by no handle). Kept,
-    not deleted: an unblock, or the account opened again, shows them again."""
+    blocked is not shown to them; nor an account support deactivated (found by no handle). A minor is
+    not told of a request to use their cameo by someone they do not follow, as their list of requests
+    leaves it out (docs/consent.md rule 6). Kept, not deleted: an unblock, the account opened again,
+    or a follow shows them again."""
     partners = RawSQL(BLOCK_PARTNERS_SQL, [user.pk, user.pk])  # noqa: S611 - constant SQL
     deactivated = User.objects.filter(pk=OuterRef("about_id"), is_active=False)
-    return Notification.objects.filter(user=user).exclude(about_id__in=partners).exclude(Exists(deactivated))
+    shown = Notification.objects.filter(user=user).exclude(about_id__in=partners).exclude(Exists(deactivated))
+    if user.is_minor:
+        followed = Follow.objects.filter(follower=user, followee=OuterRef("about_id"))
+        shown = shown.exclude(Q(kind=Notification.Kind.CAMEO_REQUESTED) & ~Exists(followed))
+    return shown
 
 
 def not_blocked_sql(column: str) -> str:

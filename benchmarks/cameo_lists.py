@@ -20,6 +20,7 @@ them approved after being asked again, so that approval order differs from reque
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import time
 
@@ -45,7 +46,11 @@ def seed(requests: int, approvals: int, others: int) -> None:
             "FROM generate_series(1, %s) AS v",
             [people],
         )
-        owners = [User.objects.create(handle=f"bench.owner{i}" if i else "bench.owner") for i in range(others + 1)]
+        # Adults: a minor's list shows only the people they follow (docs/consent.md rule 6), none here.
+        owners = [
+            User.objects.create(handle=f"bench.owner{i}" if i else "bench.owner", birthdate=dt.date(1990, 1, 1))
+            for i in range(others + 1)
+        ]
         for owner in owners:
             cursor.execute(
                 "INSERT INTO cameos_cameo (owner_id, audience, instructions, restrictions, protect_name, "

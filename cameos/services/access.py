@@ -313,6 +313,8 @@ def grant_decide(*, owner: User, grant_id: int, approve: bool) -> CameoGrant:
         raise NotFound("No such request.")
     if approve and relation.blocked_by_me:  # before the status: the block ended their request
         raise Conflict("Unblock this person before approving them.", code="blocked")
+    if grant.status != CameoGrant.Status.REQUESTED:
+        raise Conflict(f"This request was already {grant.status}.", code="already_decided")
     if approve and owner.is_minor and not relation.i_follow:
         # Someone under 18 is asked only by people they follow (cameos.selectors.may_use): a request
         # from someone they stopped following waits, unlisted, until they follow them again. Denying
@@ -321,8 +323,6 @@ def grant_decide(*, owner: User, grant_id: int, approve: bool) -> CameoGrant:
             "Follow this person before approving them: people under 18 approve only people they follow.",
             code="not_following",
         )
-    if grant.status != CameoGrant.Status.REQUESTED:
-        raise Conflict(f"This request was already {grant.status}.", code="already_decided")
     grant.status = CameoGrant.Status.APPROVED if approve else CameoGrant.Status.DENIED
     grant.decided_at = timezone.now()
     grant.save(update_fields=["status", "decided_at"])

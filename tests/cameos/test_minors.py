@@ -29,6 +29,13 @@ def access(client, handle="young.star"):
     return response.json()
 
 
+def notified(client):
+    """Who asked to use my cameo, as GET /notifications tells it."""
+    response = client.get("/api/v1/notifications")
+    assert response.status_code == 200, response.content
+    return [n["data"]["handle"] for n in response.json()["results"] if n["kind"] == "cameo_requested"]
+
+
 def cameos_found(client, q="young"):
     response = client.get(SEARCH, {"q": q, "type": "cameos"})
     assert response.status_code == 200, response.content
@@ -76,6 +83,7 @@ def test_someone_the_minor_follows_may_ask_find_it_and_be_approved(client_of, te
     response = asker.post("/api/v1/cameos/young.star/requests")
     assert response.status_code == 201, response.content
     minor = client_of(teen)
+    assert notified(minor) == ["teen.pal"]
     listed = minor.get("/api/v1/cameo/requests").json()["results"]
     assert [(r["person"]["handle"], r["status"]) for r in listed] == [("teen.pal", "requested")]
     approved = minor.post(f"/api/v1/cameo/requests/{listed[0]['id']}/approve")
@@ -111,6 +119,7 @@ def test_a_request_from_someone_the_minor_unfollowed_waits_unlisted_and_unapprov
     accounts_services.follow_delete(follower=teen, followee=pal)
     minor = client_of(teen)
     assert minor.get("/api/v1/cameo/requests").json()["results"] == []
+    assert notified(minor) == []  # nor told of it: the notification led to a list without it
     refused = minor.post(f"/api/v1/cameo/requests/{grant_id}/approve")
     assert (refused.status_code, refused.json()["error"]) == (409, "not_following")
     assert CameoGrant.objects.get(pk=grant_id).status == CameoGrant.Status.REQUESTED
@@ -120,6 +129,7 @@ def test_a_request_from_someone_the_minor_unfollowed_waits_unlisted_and_unapprov
     # Followed again, the request is listed again and may be approved.
     accounts_services.follow_create(follower=teen, followee=pal)
     assert [r["id"] for r in minor.get("/api/v1/cameo/requests").json()["results"]] == [grant_id]
+    assert notified(minor) == ["teen.pal"]
     assert minor.post(f"/api/v1/cameo/requests/{grant_id}/approve").json()["status"] == "approved"
 
 
@@ -150,3 +160,17 @@ def test_on_their_18th_birthday_strangers_may_ask_again(client_of, me, make_user
     monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: tomorrow)
     assert access(stranger, "almost.grown")["can_request"] is True
     assert stranger.post("/api/v1/cameos/almost.grown/requests").status_code == 201
+
+
+def test_a_strangers_request_from_before_the_rule_reaches_the_minor_no_more(client_of, me, teen):
+    """Rows an older version stored: a stranger's request to a minor, and the minor's notification."""
+    from accounts.services import notify
+
+    grant = CameoGrant.objects.create(cameo=teen.cameo, grantee=me)
+    notify(user_id=teen.pk, kind=Notification.Kind.CAMEO_REQUESTED, about=me.pk, handle=me.handle)
+    minor = client_of(teen)
+    assert minor.get("/api/v1/cameo/requests").json()["results"] == []
+    assert notified(minor) == []
+    assert minor.post(f"/api/v1/cameo/requests/{grant.pk}/approve").json()["error"] == "not_following"
+    assert access(client_of(me))["request"] is None
+    assert client_of(me).post("/api/v1/cameos/young.star/requests").status_code == 403

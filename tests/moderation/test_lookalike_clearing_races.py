@@ -10,6 +10,7 @@ import contextlib
 
 import pytest
 
+from accounts import services as accounts
 from accounts.models import User
 from cameos import services as cameos
 from core.exceptions import InvalidInput
@@ -62,6 +63,7 @@ def test_asking_an_approval_only_person_again_answers_as_for_anyone_else(why, ma
         registry.person_set_lookalikes(person=person, accounts=[lia])
     else:
         User.objects.filter(pk=lia.pk).update(birthdate=None)  # a minor: the control
+        accounts.follow_create(follower=lia, followee=asker)  # a minor is asked only by people they follow
     api = client_of(asker)
 
     first = api.post("/api/v1/cameos/lia.lookalike/requests")
