@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -62,7 +63,7 @@ class Header(_Clip):
     """What the container's headers claim, read without decoding a frame."""
 
     codec: str
-    frames: int  # counted by the container, else duration × average rate; 0 when unknown
+    frames: int  # the container's count (or its packets'), else duration × average rate; 0 when unknown
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,8 +88,34 @@ def _open(path: str | Path, caps: Caps) -> av.container.InputContainer:
     return av.open(str(path), metadata_errors="ignore", options=caps.options())
 
 
+def _packet_length(container: av.container.InputContainer, stream: av.VideoStream, caps: Caps) -> tuple[float, int]:
+    """Seconds and frames of a video whose headers give no duration (a WebM recorded live: a phone's
+    or a browser's MediaRecorder writes no Duration element), from its packets' timestamps: the end of
+    the last one, nothing decoded. The read stops at the packet past `caps.max_frames` (a 20 MB file of
+    tiny packets holds some 800,000): a file that long is refused anyway, with its length so far. The
+    other streams' packets are skipped inside FFmpeg (20 MB of tiny ones: 0.3 s, not 1.1 s)."""
+    for other in container.streams:
+        if other.index != stream.index:
+            other.discard = av.stream.Discard.all
+    base = stream.time_base or Fraction(1, 1000)
+    start = stream.start_time or 0
+    # Chrome's blocks carry no duration: the last one then lasts one frame at the average rate.
+    frame = float(1 / stream.average_rate) if stream.average_rate else 0.0
+    end, frames = 0.0, 0
+    for packet in container.demux(stream):
+        if packet.pts is None:  # the demuxer's empty packet at the end
+            continue
+        frames += 1
+        lasts = float(packet.duration * base) if packet.duration else frame
+        end = max(end, float((packet.pts - start) * base) + lasts)
+        if frames > caps.max_frames:
+            break
+    return end, frames
+
+
 def read_header(path: str | Path, *, caps: Caps | None = None) -> Header:
-    """Container, codec, duration, size and frame count from the headers alone; UnreadableVideo if
+    """Container, codec, duration, size and frame count from the headers (where they give no
+    duration, from the packets' timestamps: _packet_length), no frame decoded; UnreadableVideo if
     the file is not an accepted container with a video stream of an accepted codec."""
     caps = caps or Caps()
     try:
@@ -108,12 +135,14 @@ def read_header(path: str | Path, *, caps: Caps | None = None) -> Header:
             duration = float(stream.duration * stream.time_base) if stream.duration and stream.time_base else 0.0
             if not duration and container.duration:
                 duration = float(container.duration / av.time_base)
+            frames = int(stream.frames or 0)
+            if not duration:
+                duration, frames = _packet_length(container, stream, caps)
             width = max(context.width, getattr(context, "coded_width", 0) or 0)
             height = max(context.height, getattr(context, "coded_height", 0) or 0)
             if not width or not height:
                 # FFmpeg zeroes the size when opening the decoder refused it (over max_pixels).
                 raise VideoOverCap("a size over the pixel cap, or none")
-            frames = int(stream.frames or 0)
             if not frames and duration and stream.average_rate:
                 frames = math.ceil(duration * float(stream.average_rate))
             return Header(container=kind, codec=codec, duration_s=duration, width=width, height=height, frames=frames)

@@ -25,6 +25,7 @@ from cameos.models import Enrollment, EnrollmentChallenge
 from feed.models import Video
 from generation import services as generation_services
 from generation.models import GenerationJob
+from tests import synthetic_faces as faces
 from tests.cameos import videos
 from tests.cameos.test_enrollment_api import challenge, enroll, files_under
 from tests.media import rendered
@@ -74,6 +75,21 @@ def _mux(out: av.container.OutputContainer, stream: av.VideoStream, packet: av.P
         packet = bad
     packet.stream = stream
     out.mux(packet)
+
+
+def recorded_live(webm: bytes) -> bytes:
+    """The same WebM as a MediaRecorder writes it, live: no Duration element in its header (Chrome's,
+    a phone app's); its blocks are copied as they are."""
+    source, buffer = av.open(io.BytesIO(webm)), io.BytesIO()
+    with source, av.open(buffer, "w", format="webm", options={"live": "1"}) as out:
+        stream = out.add_stream_from_template(source.streams.video[0])
+        for packet in source.demux(source.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    with av.open(io.BytesIO(buffer.getvalue())) as check:
+        assert check.duration is None and not check.streams.video[0].duration  # as recorded
+    return buffer.getvalue()
 
 
 def nothing_kept(settings, challenge_id: str) -> None:  # type: ignore[no-untyped-def]
@@ -141,6 +157,21 @@ def test_a_moment_of_video_under_seconds_of_sound_is_refused_from_its_headers(ap
 
 def test_seconds_of_video_with_sound_are_measured_by_the_video(api, settings, django_capture_on_commit_callbacks):
     assert enroll(api, under_sound(30, seconds=3.0), challenge(api)).status_code == 202  # 3 s of both
+
+
+def test_a_webm_recorded_live_without_a_duration_is_enrolled(api, settings, django_capture_on_commit_callbacks):
+    # Before: refused, "Record 2–15 seconds (this one is 0.0)": only the web client wrote a duration in.
+    webm = recorded_live(faces.enrollment_video(list(videos.STEPS), size=videos.SIZE, fps=10, fmt="webm"))
+    response = enroll(api, webm, challenge(api), name="selfie.webm", capture=django_capture_on_commit_callbacks)
+    assert response.status_code == 202, response.content
+    assert api.get("/api/v1/cameo").json()["status"] == "active"
+
+
+def test_a_webm_without_a_duration_too_long_or_too_short_is_refused(api, settings):
+    cid = challenge(api)
+    refused(enroll(api, recorded_live(encode("libvpx", "webm", [(320, 240, 200)])), cid), "(this one is 20.0)")
+    refused(enroll(api, recorded_live(encode("libvpx", "webm", [(320, 240, 10)])), cid), "(this one is 1.0)")
+    nothing_kept(settings, cid)
 
 
 def test_too_many_frames_by_the_headers_is_refused(api, caps, settings):

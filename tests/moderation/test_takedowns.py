@@ -31,7 +31,7 @@ from moderation.models import AuditEvent, TakedownChallenge, TakedownRequest
 from moderation.tasks import expire_takedowns
 from tests import synthetic_faces as faces
 from tests.cameos import videos
-from tests.cameos.test_upload_caps import encode
+from tests.cameos.test_upload_caps import encode, recorded_live
 from tests.media import rendered
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +117,17 @@ def test_a_person_without_an_account_takes_down_a_published_video_of_their_face(
     request.refresh_from_db()
     assert request.closed_at is not None and request.reviewer == reviewer
     assert AuditEvent.objects.filter(kind="takedown", object_id=str(request.pk)).count() == 2
+
+
+def test_a_selfie_recorded_as_webm_without_a_duration_takes_the_video_down(
+    anon, published_of_her, django_capture_on_commit_callbacks
+):
+    # A phone app's MediaRecorder writes no Duration: before, refused as "this one is 0.0" seconds.
+    webm = recorded_live(faces.enrollment_video(list(videos.STEPS), size=videos.SIZE, fps=10, fmt="webm"))
+    response = submit(anon, webm, challenge(anon), capture=django_capture_on_commit_callbacks)
+    assert response.status_code == 202, response.content
+    status = anon.get(f"{URL}/{response.json()['tracking']}").json()
+    assert (status["status"], status["videos_hidden"]) == ("hidden", 1)
 
 
 def test_the_requester_never_learns_about_drafts_or_other_people(
