@@ -14,7 +14,6 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -38,6 +37,7 @@ from cameos.presenters import (
 from core.apis import PageQuerySerializer, errors, page_body, page_query, paginated
 from core.exceptions import NotFound
 from core.pagination import keyset_page
+from core.parsers import StrictMultiPartParser
 from core.serializers import JSONString, StrictSerializer, VideosQuery, no_body, query_values
 from core.text import canonical, display
 from feed.presenters import VideoOutput, video_bodies
@@ -85,7 +85,7 @@ class ChallengeApi(APIView):
 class MyCameoApi(APIView):
     def get_parsers(self) -> list[Any]:
         if self.request is not None and self.request.method == "POST":
-            return [MultiPartParser()]
+            return [StrictMultiPartParser()]
         return super().get_parsers()
 
     def get_throttles(self) -> list[Any]:

@@ -1,4 +1,5 @@
-"""A JSON parser with a size cap and strict JSON: bad bodies are 4xx, never 500.
+"""A JSON parser with a size cap and strict JSON: bad bodies are 4xx, never 500; and a multipart
+parser that refuses a part Django would drop unread.
 
 Refused with 400 `parse_error`: malformed JSON, invalid UTF-8, NaN/Infinity, numbers that do not fit
 (integers beyond 64 bits (no column holds them), floats that overflow to infinity), lone surrogates (no database
@@ -7,11 +8,13 @@ can store them), nesting deeper than MAX_DEPTH and a name given twice in one obj
 
 import json
 import math
+import re
 from collections import Counter
-from typing import Any
+from typing import IO, Any, cast
 
-from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser
+from django.utils.http import parse_header_parameters
+from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.parsers import JSONParser, MultiPartParser
 
 from core.conf import conf
 from core.exceptions import PayloadTooLarge
@@ -88,3 +91,67 @@ class LimitedJSONParser(JSONParser):
         except (ValueError, UnicodeDecodeError) as exc:
             raise ParseError(f"Malformed JSON: {exc}") from exc
         return data
+
+
+class _PartHeaders:
+    """A multipart body read through as Django reads it, each part's Content-Disposition looked at
+    on the way: Django drops a header it cannot parse (a `filename*=` in a charset Python does not
+    know, bytes that are not UTF-8), and with it the whole part, silently."""
+
+    MAX_HEADERS = 64 * 1024  # a part's headers; Django itself refuses them much shorter
+
+    def __init__(self, stream: Any, boundary: bytes) -> None:
+        self._stream, self._delimiter = stream, b"--" + boundary
+        self._pending = b""
+        self.unread: dict[str, str] = {}  # part name: why its header could not be read
+
+    def read(self, size: int = -1) -> bytes:
+        chunk: bytes = self._stream.read(size)
+        data, at = self._pending + chunk, 0
+        while (at := data.find(self._delimiter, at)) != -1 and (end := data.find(b"\r\n\r\n", at)) != -1:
+            for line in data[at:end].split(b"\r\n")[1:]:
+                if line[:20].lower() == b"content-disposition:":
+                    self._check(line)
+            at = end
+        # What may begin a part whose headers end in the next chunk: from its delimiter, else the
+        # bytes that could begin a delimiter (Django splits at the delimiter wherever it is).
+        self._pending = data[at : at + self.MAX_HEADERS] if at != -1 else data[1 - len(self._delimiter) :]
+        return chunk
+
+    def _check(self, line: bytes) -> None:
+        try:
+            parse_header_parameters(line.decode())  # as django.http.multipartparser does
+        except ValueError as exc:  # UnicodeDecodeError included
+            name = re.search(rb'[; ]name="([^"]*)"', line)
+            self.unread[name[1].decode(errors="replace") if name else "body"] = str(exc)
+
+
+class StrictMultiPartParser(MultiPartParser):
+    """DRF's multipart parser, but a part whose Content-Disposition Django cannot read is a 400 naming
+    it, not left out: a small optional file so dropped (the generation's image) made the request as if
+    it had not been sent, and the image the person meant was never checked; a bigger one failed as
+    "Request max total header size exceeded" (Django read on into the file for the next headers)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
+        try:
+            boundary = parse_header_parameters(media_type or "")[1].get("boundary", "")
+        except ValueError:
+            boundary = ""
+        if stream is None or not boundary:  # Django refuses it (no boundary) or reads nothing
+            return super().parse(stream, media_type, parser_context)
+        watched = _PartHeaders(stream, boundary.encode("ascii", errors="replace"))
+        try:
+            parsed = super().parse(cast(IO[bytes], watched), media_type, parser_context)
+        except ParseError:
+            if not watched.unread:
+                raise
+        if watched.unread:
+            raise ValidationError(
+                {
+                    name: [
+                        f"This part's Content-Disposition header cannot be read ({why}): send the file name in UTF-8."
+                    ]
+                    for name, why in watched.unread.items()
+                }
+            )
+        return parsed

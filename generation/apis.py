@@ -7,7 +7,6 @@ from typing import Any
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +14,7 @@ from rest_framework.views import APIView
 from accounts.presenters import viewer_of
 from core.apis import errors, page_query, paginated
 from core.pagination import keyset_page
-from core.parsers import LimitedJSONParser
+from core.parsers import LimitedJSONParser, StrictMultiPartParser
 from core.serializers import JSONString, StrictSerializer
 from feed.presenters import VideoOutput, video_bodies
 from generation import selectors, services
@@ -39,7 +38,7 @@ class PublishInput(StrictSerializer):
 
 
 class GenerationsApi(APIView):
-    parser_classes = [LimitedJSONParser, MultiPartParser]
+    parser_classes = [LimitedJSONParser, StrictMultiPartParser]
 
     def get_throttles(self) -> list[Any]:
         self.throttle_scope = "generation" if self.request.method == "POST" else ""

@@ -7,7 +7,6 @@ from typing import cast
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -16,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from core.apis import PRIVATE, errors
 from core.exceptions import InvalidInput, NotFound
+from core.parsers import StrictMultiPartParser
 from core.serializers import JSONString, StrictSerializer
 from core.spoken import PHONEME_CODES, phoneme_codes, too_long, too_long_for_any
 from core.text import MixedScript, canonical
@@ -103,7 +103,7 @@ class TakedownChallengeApi(APIView):
 
 class TakedownsApi(APIView):
     permission_classes = [AllowAny]
-    parser_classes = [MultiPartParser]
+    parser_classes = [StrictMultiPartParser]
     throttle_scope = "takedowns"
 
     class TakedownInput(StrictSerializer):
