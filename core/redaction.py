@@ -6,7 +6,8 @@ process's access log (config/gunicorn.py, loaded before Django) and Django's own
   whoever holds it fetch the draft until it expires, and logs are kept far longer than that.
 - A path segment that is a secret: a takedown request's tracking number (`/api/v1/takedowns/TD-…`)
   is the only key to the request of someone without an account, and says that they asked for videos
-  of their face to go.
+  of their face to go. So is anything shaped like one wherever it is (a mistyped path's 404, a
+  `;parameter` before it): `TD-` and 16 letters or digits, with or without its dashes.
 """
 
 from __future__ import annotations
@@ -20,7 +21,12 @@ REDACTED = "[redacted]"
 # The segment after /takedowns/, but the challenges' own path (POST /api/v1/takedowns/challenges);
 # in any case and after any number of slashes (a 404 that names a live tracking number all the same),
 # with the blanks before it (the view strips them); it ends at a blank too (a request line's protocol).
-_SECRET_SEGMENT = re.compile(r"(/takedowns/+)(?!challenges(?=[/?#\s]|$))\s*[^/?#\s]+", re.IGNORECASE)
+# Or, whatever precedes it, a tracking number's shape (moderation.models.takedown_tracking), in any
+# case, its dashes left out or typed as blanks, and the digits 0 and 1 a person may type for O and I.
+_SECRET_SEGMENT = re.compile(
+    r"(/takedowns/+)(?!challenges(?=[/?#\s]|$))\s*[^/?#\s]+|TD[-\s]?(?:[A-Z0-9]{4}[-\s]?){3}[A-Z0-9]{4}",
+    re.IGNORECASE,
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # line breaks among them
 
 
