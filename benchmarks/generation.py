@@ -16,7 +16,7 @@ and before it renders (submit → `running`, after the worker's policy and conse
 again as soon as the last one ends; measured jobs are submitted only while it renders). Each
 `--variant` starts its workers as config/supervisord.conf does (VARIANTS: `now` is what `make run`
 starts, `before` the configuration before issue 18, `threads` only the torch thread limit, `split` a
-worker for `generation` and another for `default,media`, `unpaced` the `now` worker with renders
+worker for `generation` and another for `default`, `unpaced` the `now` worker with renders
 that never pause for the host's idle time (core.pacing), `capped` the `now` worker in the cgroup
 named by BENCH_WORKER_CGROUP) and ends with a table: figure | variant |
 quiet runs | busy runs (p50, p99 per run) | target | met?; then each variant's first job on fresh
@@ -100,15 +100,15 @@ def bench_pipeline(runs: int) -> None:
 # before issue 18 (torch's own thread count in each pool process, models loaded on the first job).
 VARIANTS: dict[str, tuple[list[tuple[str, int]], dict[str, str]]] = {
     "before": (
-        [("default,generation,media", 2)],
+        [("default,generation", 2)],
         {"CASTFEED_WORKER_WARMUP": "0", "CASTFEED_WORKER_TORCH_THREADS": "0"},
     ),
-    "threads": ([("default,generation,media", 2)], {"CASTFEED_WORKER_WARMUP": "0"}),
-    "now": ([("default,generation,media", 2)], {}),
-    "unpaced": ([("default,generation,media", 2)], {"CASTFEED_WORKER_HOST_IDLE": "0"}),
-    "split": ([("generation", 2), ("default,media", 1)], {}),
+    "threads": ([("default,generation", 2)], {"CASTFEED_WORKER_WARMUP": "0"}),
+    "now": ([("default,generation", 2)], {}),
+    "unpaced": ([("default,generation", 2)], {"CASTFEED_WORKER_HOST_IDLE": "0"}),
+    "split": ([("generation", 2), ("default", 1)], {}),
     # `now` in the cgroup named by BENCH_WORKER_CGROUP (made beforehand: half a core, BENCHMARKS.md § Feed)
-    "capped": ([("default,generation,media", 2)], {}),
+    "capped": ([("default,generation", 2)], {}),
 }
 TARGET_MS = 200.0  # submit → running p99 while another job renders (issue 18)
 DONE = ("ready", "blocked", "failed", "cancelled")

@@ -58,7 +58,7 @@ def start_worker(env: dict[str, str], *, concurrency: int = 2) -> subprocess.Pop
     """A Celery worker on every queue, as config/supervisord.conf starts it (bin/run's default
     concurrency, 2), with `env` over this process's environment. Stop it with stop_worker."""
     return subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "worker", "--queues", "default,generation,media",
+        [str(ROOT / ".venv" / "bin" / "celery"), "-A", "config", "worker", "--queues", "default,generation",
          "--concurrency", str(concurrency), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
          "--hostname", f"bench-{os.getpid()}@%h"],
         cwd=ROOT,

@@ -103,8 +103,8 @@ def bench(runs: int) -> None:
 
     holder, standby = "a", "b"
     workers = {
-        holder: _worker(holder, folder, "default,generation,media"),
-        standby: _worker(standby, folder, "default,media"),
+        holder: _worker(holder, folder, "default,generation"),
+        standby: _worker(standby, folder, "default"),
     }
     beat = _start(["beat", "--schedule", str(folder / "beat-schedule"), "--loglevel", "WARNING"], folder / "beat.log")
     retake, finish = [], []
@@ -126,7 +126,7 @@ def bench(runs: int) -> None:
             print(f"  run {i + 1}: taken again after {retake[-1]:.1f} s, {jobs.get().status} after {finish[-1]:.1f} s")
             with (folder / f"{holder}.log").open("a") as log:
                 log.write("\n--- start ---\n")
-            workers[holder] = _worker(holder, folder, "default,media")
+            workers[holder] = _worker(holder, folder, "default")
             holder, standby = standby, holder
         print(f"{runs} runs: kill → taken again: median {statistics.median(retake):.1f} s, max {max(retake):.1f} s")
         print(f"{runs} runs: kill → ready:       median {statistics.median(finish):.1f} s, max {max(finish):.1f} s")

@@ -125,7 +125,7 @@ def start_worker(settings, log: Path, **extra_env: str) -> Worker:  # type: igno
             "config",
             "worker",
             "--queues",
-            "default,generation,media",
+            "default,generation",
             "--concurrency",
             "1",
             "--pool",
@@ -168,7 +168,7 @@ def celery_worker(transactional_db: None, tmp_path: Path, settings) -> Iterator[
 def purge_queues() -> None:
     """Nothing left over from an earlier test."""
     with celery_app.connection_for_write() as conn:
-        for queue in ("default", "generation", "media"):
+        for queue in ("default", "generation"):
             conn.default_channel.queue_purge(queue) if _queue_exists(conn, queue) else None
 
 

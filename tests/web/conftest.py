@@ -149,7 +149,7 @@ def running_app(var: Path, *, worker: bool = True, setup: tuple[list[str], ...] 
             "--access-logfile", "-", "--access-logformat", '%(m)s %(U)s%(q)s %(s)s %(B)s %(M)sms',
         ],
         "worker": [
-            str(bin_dir / "celery"), "-A", "config", "worker", "--queues", "default,generation,media",
+            str(bin_dir / "celery"), "-A", "config", "worker", "--queues", "default,generation",
             "--concurrency", "2", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
         ],
     }  # fmt: skip
