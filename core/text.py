@@ -17,7 +17,7 @@ from typing import Any
 from confusable_homoglyphs import categories
 from confusable_homoglyphs.utils import load
 
-__all__ = ["MENTION", "MixedScript", "canonical", "display", "fold", "skeleton"]
+__all__ = ["MENTION", "MixedScript", "canonical", "display", "fold", "instructed", "skeleton"]
 
 # A mention as the consent gate reads it (moderation.consent): "@" and 3–30 handle characters, not
 # inside a word or an e-mail address ("ana@example.com" mentions no one). Group 1 is the handle.
@@ -351,6 +351,14 @@ def canonical(text: str, *, strict: bool = True) -> str:
         for i in lookalike:
             out[i] = _resolve_lookalike(out[i])
     return " ".join(out)
+
+
+def instructed(handle: str, instructions: str) -> str:
+    """A cameo owner's instructions as the video model reads them: appended to the prompt after their
+    handle (generation.backends.base.RenderRequest.full_prompt). The consent gate reads them so, as
+    the handle and the instructions together may name someone neither names alone ("@quenby:
+    Marchetti in person" names Quenby Marchetti)."""
+    return f"@{handle}: {instructions}"
 
 
 def display(text: str) -> str:

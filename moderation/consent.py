@@ -31,7 +31,7 @@ from cameos.conf import conf as cameos_conf
 from cameos.models import Cameo
 from cameos.selectors import Access, cameo_access_many
 from core.sql import one_of
-from core.text import MENTION, canonical
+from core.text import MENTION, canonical, instructed
 from feed.selectors import people_in
 from moderation import restrictions as restriction_rules
 from moderation.conf import conf
@@ -493,11 +493,22 @@ def _instructions_subjects(
     read as the prompt is, against the registry of now, by meaning too in workers. PATCH /cameo read
     them by words only, against the registry of then. Someone they bring in (a name-protecting
     owner) adds their own instructions too: read in turn, until no one new is found (each person is
-    found once: `shown`)."""
+    found once: `shown`). Each is read after its owner's handle, as the model reads it
+    (core.text.instructed)."""
     found: list[Subject] = []
     read: set[str] = set()
     new = subjects
-    while texts := [t for t in dict.fromkeys(s.instructions for s in new if s.allowed) if t and t not in read]:
+    # Each with its owner's handle before it, as the backend appends it: together they may name
+    # someone neither names alone.
+    while texts := [
+        t
+        for t in dict.fromkeys(
+            instructed(resolver.handles.get(s.user_id, "") if s.user_id else "", s.instructions)
+            for s in new
+            if s.allowed and s.instructions
+        )
+        if t not in read
+    ]:
         read.update(texts)
         new = []
         for text in texts:

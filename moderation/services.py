@@ -14,6 +14,7 @@ from cameos import services as cameo_services
 from cameos.models import Cameo
 from cameos.selectors import cameo_access_by_authors
 from core.exceptions import Conflict, InvalidInput, NotFound
+from core.text import instructed
 from feed import services as feed_services
 from feed.models import Report, Video
 from feed.selectors import unpublished_showing
@@ -87,11 +88,25 @@ def instructions_refusal(*, owner: User, text: str) -> str | None:
     categories = policy.categories(text)
     if categories:
         return "Instructions may not ask for " + ", ".join(policy.LABELS[c] for c in categories) + "."
-    decision = consent.check(owner, text, stage="preflight", record=False)
-    others = [s for s in decision.subjects if s.user_id != owner.pk]
+    others = _others_named(owner, text)
+    if not others:
+        # As the model reads them, after the owner's handle, which may complete a name they start
+        # ("@quenby: Marchetti in person"). Read so, the handle also brings in the instructions
+        # saved now, which these replace: what those alone bring in is left out.
+        before = {_said(s) for s in _others_named(owner, instructed(owner.handle, ""))}
+        others = [s for s in _others_named(owner, instructed(owner.handle, text)) if _said(s) not in before]
     if others:
         return "Instructions may not name or mention anyone else: " + others[0].public()["detail"]
     return None
+
+
+def _others_named(owner: User, text: str) -> list[consent.Subject]:
+    decision = consent.check(owner, text, stage="preflight", record=False)
+    return [s for s in decision.subjects if s.user_id != owner.pk]
+
+
+def _said(subject: consent.Subject) -> tuple[Any, ...]:
+    return (subject.source, subject.user_id, subject.why, subject.label)
 
 
 # --- the consent cascade ---------------------------------------------------------------------------

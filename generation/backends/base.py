@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from core.text import instructed
+
 Progress = Callable[[float], None]  # fraction done, 0.0–1.0; cheap to call often
 
 
@@ -62,7 +64,7 @@ class RenderRequest:
     @property
     def full_prompt(self) -> str:
         """The prompt with each cameo's instructions appended ("@ana: always wearing a blue cap")."""
-        extra = [f"@{c.handle}: {c.instructions}" for c in self.cameos if c.instructions]
+        extra = [instructed(c.handle, c.instructions) for c in self.cameos if c.instructions]
         return self.prompt if not extra else f"{self.prompt}. " + ". ".join(extra)
 
 

@@ -7,6 +7,8 @@ model unread by anyone's rules: "no drinking beer" refused "@mallory and @bob dr
 import pytest
 
 from cameos import services as cameos
+from cameos.models import Cameo
+from generation.models import GenerationJob
 from moderation import consent
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +106,35 @@ def test_the_instructions_of_someone_another_cameo_s_instructions_bring_in_are_r
         assert [(s.source, s.reason, s.label) for s in decision.refused] == [
             ("name", "protected_person", "Quenby Marchetti")
         ], prompt
+
+
+def test_a_name_that_a_handle_and_its_instructions_make_together_is_refused(
+    make_user, activate_cameo, registry, api, client_of
+):
+    """The backend appends each cameo's instructions after its handle ("@quenby: Marchetti-style …",
+    RenderRequest.full_prompt): the model reads "Quenby Marchetti" there. Before, the gate read the
+    prompt and the instructions each on their own, neither named anyone, and the job was queued; and
+    PATCH /cameo saved those instructions."""
+    registry("Quenby Marchetti")
+    quenby = make_user("quenby")
+    activate_cameo(quenby, audience="everyone")
+    answer = client_of(quenby).patch(
+        "/api/v1/cameo", {"instructions": "Marchetti in person, waving at the crowd"}, format="json"
+    )
+    assert answer.status_code == 400, answer.json()
+    assert "Quenby Marchetti" in answer.json()["fields"]["instructions"][0]
+    # Saved before the person was registered: read at every use, as the model reads it.
+    Cameo.objects.filter(owner=quenby).update(instructions="Marchetti in person, waving at the crowd")
+    answer = api.post("/api/v1/generations", {"prompt": "@quenby at the beach", "duration_s": 2}, format="json")
+    assert answer.status_code == 403, answer.json()
+    assert [(s["source"], s["reason"]) for s in answer.json()["subjects"] if s["verdict"] == "refused"] == [
+        ("name", "protected_person")
+    ]
+    assert not GenerationJob.objects.exists()
+    check = api.post("/api/v1/consent/check", {"prompt": "@quenby at the beach"}, format="json").json()
+    assert check["allowed"] is False
+    # The owner replaces them: what they saved before is no reason to refuse what replaces it.
+    answer = client_of(quenby).patch("/api/v1/cameo", {"instructions": "waving at the crowd"}, format="json")
+    assert answer.status_code == 200, answer.json()
+    answer = api.post("/api/v1/generations", {"prompt": "@quenby at the beach", "duration_s": 2}, format="json")
+    assert answer.status_code == 202, answer.json()
