@@ -132,6 +132,10 @@ class FaceEngine:
         return sorted(faces, key=lambda f: -f.size)
 
     def detect_any_way_up(self, image: np.ndarray) -> list[tuple[np.ndarray, Face]]:
+        """Faces in a BGR image however it is turned, each with its view (detect_any_way_up_placed)."""
+        return [(view, face) for view, face, _ in self.detect_any_way_up_placed(image)]
+
+    def detect_any_way_up_placed(self, image: np.ndarray) -> list[tuple[np.ndarray, Face, tuple[float, float]]]:
         """Faces in a BGR image however it is turned, each with the view of the image it was found
         in (for `align`). YuNet finds upright faces, and a face lying on its side or upside down
         poorly or not at all (its landmarks then come out as if upright: the crop is wrong). So the
@@ -140,7 +144,8 @@ class FaceEngine:
         half that size a 110 px face in a 1080p photo turned sideways went unchecked), and of the
         views that found the same face, the one where it scored best, its upright one, is kept. A
         noisy image (NOISY_ABOVE) is looked at the same ways with the noise taken out as well, and
-        every image small as well (MOSAIC_SIDE: a pixelated face), for the faces no other view found."""
+        every image small as well (MOSAIC_SIDE: a pixelated face), for the faces no other view found.
+        With each face, its centre in the image upright (where it is on screen, whatever its view)."""
         small, scale = _shrunk(image, DETECT_MAX_SIDE)
         found = self._found_any_way_up(image, small, scale)
         if _noise(small) > NOISY_ABOVE:
@@ -157,7 +162,7 @@ class FaceEngine:
                 if smooth is None:
                     smooth = cv2.resize(tiny, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_LINEAR)
                 kept.append((smooth, face, face.center))
-        return [(view, face) for view, face, _ in kept]
+        return kept
 
     def small_copy_faces(self, small: np.ndarray, scale: float) -> tuple[np.ndarray, list[Face]]:
         """The copy at MOSAIC_SIDE, made from `small` (the image shrunk by `scale`: 9 times fewer

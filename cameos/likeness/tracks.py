@@ -1,5 +1,6 @@
 """Faces across the frames of a video, grouped into tracks (one per person on screen).
 
+Faces are found however they lie (upright, on either side, upside down: FaceEngine.detect_any_way_up).
 A face joins the track whose running mean template it resembles (cosine at least `same_person`), or,
 failing that, the track whose last box it overlaps closely in the previous sampled frame (a face that
 turns away for a moment keeps its track). Each track ends as one L2-normalised mean template. Pure
@@ -9,11 +10,11 @@ numpy/OpenCV: frames in, dataclasses out.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from cameos.likeness.faces import FaceEngine, normalise
+from cameos.likeness.faces import Face, FaceEngine, normalise
 from cameos.likeness.video import Frame
 from core.pacing import pace
 
@@ -46,6 +47,12 @@ def _iou(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return inter / union if union > 0 else 0.0
 
 
+def _upright(face: Face, center: tuple[float, float]) -> Face:
+    """The face with its box where it is in the frame upright (a turned view's box is the view's)."""
+    width, height = face.box[2], face.box[3]
+    return replace(face, box=(center[0] - width / 2, center[1] - height / 2, width, height))
+
+
 class CrowdedFrame(Exception):
     """A frame shows more faces than the caller will have checked (face_tracks' `max_faces`)."""
 
@@ -70,14 +77,17 @@ def face_tracks(
     tracks: list[Track] = []
     for index, frame in enumerate(frames):
         pace()  # a worker's scan leaves the host idle time (core.pacing); elsewhere a no-op
-        faces = [f for f in engine.detect(frame.image) if f.size >= min_face_px]
-        if not faces:
+        # However each face lies (a model draws people asleep on their side, upside down on a
+        # swing): YuNet alone finds upright faces only, and a face on its side went unchecked.
+        found = [item for item in engine.detect_any_way_up_placed(frame.image) if item[1].size >= min_face_px]
+        if not found:
             continue
-        if max_faces is not None and len(faces) > max_faces:
-            raise CrowdedFrame(frame.t, len(faces))
-        vectors = engine.embed([engine.align(frame.image, f) for f in faces])
+        if max_faces is not None and len(found) > max_faces:
+            raise CrowdedFrame(frame.t, len(found))
+        vectors = engine.embed([engine.align(view, f) for view, f, _ in found])
         taken: set[int] = set()
-        for face, vector in zip(faces, vectors, strict=True):
+        for (_, seen, center), vector in zip(found, vectors, strict=True):
+            face = _upright(seen, center)
             best, best_score = None, same_person
             for number, track in enumerate(tracks):
                 if number in taken:

@@ -73,3 +73,41 @@ def test_a_protected_face_drawn_by_the_model_blocks_the_job_and_nothing_is_kept(
     assert GenerationJob.objects.get().video_id is None
     stored = [p for p in Path(django_settings.MEDIA_ROOT).rglob("*") if p.is_file()]
     assert all("protected/" in str(p) for p in stored)  # only the registry's photo: no draft, no poster
+
+
+class _Lying:
+    """The model draws the person lying down or upside down (asleep on a sofa, hanging from a bar):
+    every frame turned, here the whole square frame."""
+
+    def __init__(self, inner: KnowsPeopleBackend, turn: int) -> None:
+        self.inner, self.turn, self.name = inner, turn, inner.name
+
+    def render(self, request, progress):  # type: ignore[no-untyped-def]
+        frames = self.inner.render(request, progress)
+        while True:
+            try:
+                frame = next(frames)
+            except StopIteration as done:
+                return done.value
+            yield cv2.rotate(frame, self.turn)
+
+
+@pytest.mark.parametrize("turn", [cv2.ROTATE_90_CLOCKWISE, cv2.ROTATE_90_COUNTERCLOCKWISE, cv2.ROTATE_180])
+def test_a_protected_face_drawn_lying_down_blocks_the_job(
+    api, tess, model_that_knows_tess, monkeypatch, django_capture_on_commit_callbacks, turn
+):
+    """The output scan looks at each frame however it is turned, as the check of an uploaded image
+    does. Before, it found only upright faces: the model drew Tess asleep on her side and the draft
+    was kept, with her face in it."""
+    monkeypatch.setattr("generation.backends.get_backend", lambda name: _Lying(model_that_knows_tess, turn))
+    prompt = "the Puppet Queen asleep on her side on a sofa"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(URL, {"prompt": prompt, "duration_s": 2, "aspect": "1:1"}, format="json")
+    assert response.status_code == 202, response.json()
+    assert [p.person_id for p in model_that_knows_tess.last_recognised] == [tess[0].pk]
+    job = api.get(f"{URL}/{response.json()['id']}").json()
+    assert job["status"] == "blocked", job
+    refused = [s for s in job["subjects"] if s["verdict"] == "refused"]
+    assert [(s["source"], s["reason"]) for s in refused] == [("output_face", "protected_person")]
+    assert job["video"] is None
+    assert not Video.objects.exists()
