@@ -3,8 +3,11 @@
 Faces are found however they lie (upright, on either side, upside down: FaceEngine.detect_any_way_up).
 A face joins the track whose running mean template it resembles (cosine at least `same_person`), or,
 failing that, the track whose last box it overlaps closely in the previous sampled frame (a face that
-turns away for a moment keeps its track). Each track ends as one L2-normalised mean template. Pure
-numpy/OpenCV: frames in, dataclasses out.
+turns away for a moment keeps its place); the faces that joined by place only are a track of their own
+(`Track.beside`), returned after the others, as they may be someone else in the same place (a cut, a
+morph: mixed into the first person's mean, 12 frames of another face after 28 of theirs were never
+matched as anyone). Each track ends as one L2-normalised mean template. Pure numpy/OpenCV: frames in,
+dataclasses out.
 """
 
 from __future__ import annotations
@@ -24,7 +27,17 @@ class Track:
     embeddings: list[np.ndarray] = field(default_factory=list)
     boxes: list[tuple[float, float, float, float]] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
-    last_index: int = -1
+    last_index: int = -1  # the sampled frame it was last seen in, by likeness or by place
+    last_box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    # The faces that joined by place only (like no track, where this one's face was just before): a
+    # track of their own, matched on its own (face_tracks).
+    beside: Track | None = None
+
+    def add(self, vector: np.ndarray, box: tuple[float, float, float, float], t: float, index: int) -> None:
+        self.embeddings.append(vector)
+        self.boxes.append(box)
+        self.times.append(t)
+        self.last_index, self.last_box = index, box
 
     @property
     def template(self) -> np.ndarray:
@@ -100,17 +113,19 @@ def face_tracks(
                     if (
                         number not in taken
                         and track.last_index == index - 1
-                        and _iou(track.boxes[-1], face.box) >= overlap
+                        and _iou(track.last_box, face.box) >= overlap
                     ):
-                        best = number
+                        # Kept apart from the faces it resembles: a face turned away, or someone
+                        # else in their place (a cut, a morph), who must be matched as themselves.
+                        track.beside = track.beside or Track()
+                        track.beside.add(vector, face.box, frame.t, index)
+                        track.last_index, track.last_box = index, face.box
+                        taken.add(number)
                         break
-            if best is None:
-                tracks.append(Track())
-                best = len(tracks) - 1
-            track = tracks[best]
-            track.embeddings.append(vector)
-            track.boxes.append(face.box)
-            track.times.append(frame.t)
-            track.last_index = index
-            taken.add(best)
-    return tracks
+                else:
+                    tracks.append(Track())
+                    best = len(tracks) - 1
+            if best is not None:
+                tracks[best].add(vector, face.box, frame.t, index)
+                taken.add(best)
+    return tracks + [track.beside for track in tracks if track.beside is not None]

@@ -16,6 +16,7 @@ from feed.models import Video
 from generation.models import GenerationJob
 from moderation import consent, registry
 from tests import gan_faces
+from tests import synthetic_faces as faces
 from tests.knows_people import KnownPerson, KnowsPeopleBackend, crop_from_photo
 
 pytestmark = pytest.mark.usefixtures("c2pa_dev_dir")
@@ -110,4 +111,45 @@ def test_a_protected_face_drawn_lying_down_blocks_the_job(
     refused = [s for s in job["subjects"] if s["verdict"] == "refused"]
     assert [(s["source"], s["reason"]) for s in refused] == [("output_face", "protected_person")]
     assert job["video"] is None
+    assert not Video.objects.exists()
+
+
+class _CutToTess:
+    """A model that shows the author (their own cameo's photo) and then, in the same place, Tess: a
+    cut, or a morph, from someone allowed to someone who is not."""
+
+    name = "cut"
+
+    def __init__(self, tess_face) -> None:  # type: ignore[no-untyped-def]
+        self.tess = cv2.resize(tess_face, (240, 240), interpolation=cv2.INTER_AREA)
+        self.author = cv2.resize(faces.face_patch("astronaut", 240)[:240], (240, 240))
+
+    def render(self, request, progress):  # type: ignore[no-untyped-def]
+        backdrop = faces.scene((request.width, request.height))
+        top, left = (request.height - 240) // 2, (request.width - 240) // 2
+        for index in range(request.frame_count):
+            frame = backdrop.copy()
+            frame[top : top + 240, left : left + 240] = (
+                self.author if index < request.frame_count * 3 // 4 else self.tess
+            )
+            progress((index + 1) / request.frame_count)
+            yield frame
+
+
+def test_a_protected_face_that_takes_the_place_of_an_allowed_one_blocks_the_job(
+    api, me, tess, enroll, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Each face is matched as itself, also where it takes the place of another. Before, a face
+    unlike the one just before in the same place joined that one's track, and their mean template
+    was matched: the author for three seconds, then Tess where the author stood, matched the author
+    alone, and the draft was kept."""
+    enroll(me, "astronaut")
+    monkeypatch.setattr("generation.backends.get_backend", lambda name: _CutToTess(tess[1]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(URL, {"prompt": "@me.myself waving", "duration_s": 4, "aspect": "1:1"}, format="json")
+    assert response.status_code == 202, response.json()
+    job = api.get(f"{URL}/{response.json()['id']}").json()
+    assert job["status"] == "blocked", job
+    refused = [(s["source"], s["reason"]) for s in job["subjects"] if s["verdict"] == "refused"]
+    assert refused == [("output_face", "protected_person")]
     assert not Video.objects.exists()
