@@ -412,6 +412,11 @@ _BOXED = {
 _ASIDE = re.compile(r" [\"“„«‘'(\[][^\"“”„«»‘’'()\[\]]{1,40}[\"”»’')\]](?= \w)")
 # A word hyphenated across a line ("Mari-\nsol", canonical: "Mari- sol"): the word whole.
 _HYPHENATED = re.compile(r"(?<=[^\W\d_])- (?=[^\W\d_])")
+# A hyphen inside a word ("Tay-lor Swift", "Elon Mu-sk"): the word whole, as a reader reads it.
+_INNER_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+# Middle initials between two capitalised words ("Elon R. Musk", "Tom C. Cruise", "George H. W. Bush"):
+# the name without them, as a reader knows it.
+_INITIALS = re.compile(r"(?<=[^\W\d_]) (?:[A-Z]\.? )+(?=[A-Z][^\W\d_])")
 # A letter written three times or more in a row ("Quenbyyyy", "Mariiisol"): one letter drawn out.
 _DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
 # Upside-down text: each letter turned (the letters of "upside-down text" generators), the text read
@@ -432,7 +437,8 @@ def plain_readings(text: str) -> list[str]:
     out), letters in boxes NFKC leaves as symbols ("🅼🅰🆁🅸🆂🅾🅻", "🅜", the regional indicators of
     flags) as those letters, without words in quotes or brackets between two words (a nickname
     between the words of a name: 'Elon "rocket man" Musk'), a word hyphenated across a line whole
-    ("Mari-\nsol"), a letter drawn out ("Quenbyyyy", "Обамааа") once and twice (a name may have it
+    ("Mari-\nsol"), and one inside a line ("Tay-lor Swift"), without middle initials ("Elon R. Musk"),
+    a letter drawn out ("Quenbyyyy", "Обамааа") once and twice (a name may have it
     twice: "Keeeelan"), "ǫ" as the q it is in small capitals ("ǫᴜᴇᴇɴ"; else it is o), and upside-down
     text ("ɐɯɐqO ʞɔɐɹɐq") turned and read from its end (`_TURNED`). Empty when the prompt has none of
     these."""
@@ -441,6 +447,9 @@ def plain_readings(text: str) -> list[str]:
     readings = [plain] if plain != text else []
     if _DRAWN_OUT.search(plain):
         readings += [_DRAWN_OUT.sub(r"\1", plain), _DRAWN_OUT.sub(r"\1\1", plain)]
+    for pattern, between in ((_INNER_HYPHEN, ""), (_INITIALS, " ")):
+        if pattern.search(plain):
+            readings.append(pattern.sub(between, plain))
     if "ǫ" in plain or "Ǫ" in plain:
         readings.append(plain.replace("ǫ", "q").replace("Ǫ", "Q"))
     if _ANY_TURNED.search(plain):

@@ -1,0 +1,46 @@
+"""A protected name with a middle initial ("Quenby R. Marchetti") or a hyphen inside one of its words
+("Quen-by Marchetti") says the name to any reader, and to a video model. Before, the gate read
+neither as the name: the job was queued (202), and only a photo in the registry could have stopped
+the video at its output scan."""
+
+import pytest
+
+from generation.models import GenerationJob
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/generations"
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Quenby R. Marchetti dancing at the beach",
+        "Quenby R Marchetti dancing at the beach",
+        "Quenby J. K. Marchetti dancing at the beach",
+        "Quen-by Marchetti dancing at the beach",
+        "Quenby Mar-chetti dancing at the beach",
+    ],
+)
+def test_a_name_with_a_middle_initial_or_a_hyphen_inside_a_word_is_refused(api, registry, prompt):
+    registry("Quenby Marchetti")
+    answer = api.post(URL, {"prompt": prompt, "duration_s": 2}, format="json")
+    assert answer.status_code == 403, answer.json()
+    assert [(s["source"], s["reason"]) for s in answer.json()["subjects"]] == [("name", "protected_person")]
+    assert "Quenby Marchetti" in answer.json()["detail"]
+    assert not GenerationJob.objects.exists()
+    assert api.post("/api/v1/consent/check", {"prompt": prompt}, format="json").json()["allowed"] is False
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "a well-known dancer in a T-shirt at the beach",
+        "Quenby A. Smith dancing at the beach",
+        "Marchetti-style ice cream at the beach",
+    ],
+)
+def test_hyphens_and_initials_of_anyone_else_are_no_name(api, registry, prompt):
+    registry("Quenby Marchetti")
+    answer = api.post(URL, {"prompt": prompt, "duration_s": 2}, format="json")
+    assert answer.status_code == 202, answer.json()
