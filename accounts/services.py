@@ -164,7 +164,7 @@ def user_register(
             user.save()
     except IntegrityError as exc:  # two registrations of the same (or a look-alike) handle at once
         raise _handle_unavailable(handle) from exc
-    _address_known_now(_known_address(handle, address))
+    _address_known_now(_known_address(user, handle, address))
     return user
 
 
@@ -211,8 +211,8 @@ def token_issue(*, user: User) -> str:
 def token_sign_in(*, handle: str, password: str, address: str | None = None) -> tuple[User, str]:
     """A new token for the right handle and password, within the handle's budget of wrong passwords
     (_password_guessed). `address`: the caller's (core.throttling.client_address), None if unknown."""
-    with _password_guessed(handle, address=address):
-        user = User.objects.filter(handle=normalize_handle(handle), is_active=True).first()
+    user = User.objects.filter(handle=normalize_handle(handle), is_active=True).first()
+    with _password_guessed(handle, user=user, address=address):
         if user is None or not user.check_password(password):
             if user is None:
                 User().set_password(password)  # same work either way: no timing oracle for handles
@@ -221,7 +221,7 @@ def token_sign_in(*, handle: str, password: str, address: str | None = None) -> 
 
 
 @contextlib.contextmanager
-def _password_guessed(handle: str, *, address: str | None) -> Iterator[None]:
+def _password_guessed(handle: str, *, user: User | None, address: str | None) -> Iterator[None]:
     """A password checked for `handle` inside: refused with a 429 past the handle's budget of wrong
     passwords, from any address (accounts' SIGN_IN_FAILURES; a handle nobody has is counted alike), and
     a wrong one (the block raises) counted, so that an account's password cannot be guessed from many
@@ -233,13 +233,14 @@ def _password_guessed(handle: str, *, address: str | None) -> Iterator[None]:
     Past the budget, a known `address` (one the right password came from lately: _known_address) is
     still checked, within a budget of its own as large: whoever spends an account's budget from
     elsewhere does not lock its owner out, and one who shares the owner's address (a carrier's NAT)
-    guesses no faster than the budget. Its wrong passwords count against the account's budget too."""
+    guesses no faster than the budget. Its wrong passwords count against the account's budget too.
+    `user`: the account with this handle, None for a handle nobody has."""
     handle = normalize_handle(handle)
     limit, period = parse_rate(conf().sign_in_failures)
     now = clock()
     counted = ["signin:failures:" + hashlib.sha256(handle.encode()).hexdigest()[:32]]
     failures, left = hit_window(counted[0], period, now=now)
-    known = _known_address(handle, address) if conf().known_address_days else None
+    known = _known_address(user, handle, address) if conf().known_address_days else None
     if failures > limit:
         # Looked up for any handle, taken or free, so that the answer and its time say nothing of it.
         if known is not None and remembered("signin:known:" + known):
@@ -258,7 +259,8 @@ def _password_guessed(handle: str, *, address: str | None) -> Iterator[None]:
         _taken_back(counted, period, now)
         raise
     _taken_back(counted, period, now)  # the right password
-    _address_known_now(known)
+    if user is not None:  # as its password is stored now (check_password may have stored it anew)
+        _address_known_now(_known_address(user, handle, address))
 
 
 def _address_known_now(known: str | None) -> None:
@@ -273,11 +275,14 @@ def _taken_back(keys: list[str], period: int, now: float) -> None:
         hit_window_taken_back(key, period, now=now)
 
 
-def _known_address(handle: str, address: str | None) -> str | None:
-    """The name `address` is remembered by for `handle` once the right password came from it: a keyed
-    hash (the secret key's) of both, so that what is stored names neither. An IPv6 address is taken
-    by its /64, the network one home or phone has (its last half changes every day or so). None for
-    no address (or one that is none: a unix socket's)."""
+def _known_address(user: User | None, handle: str, address: str | None) -> str | None:
+    """The name `address` is remembered by for the account once the right password came from it: a
+    keyed hash (the secret key's) of the address and of the account as it is now, its id and its
+    stored password, so that what is stored names neither, a new password forgets every address the
+    old one came from (a thief's among them), and whoever takes an erased account's handle next
+    inherits none of them. `handle` stands for a `user` nobody is (None): never remembered. An IPv6
+    address is taken by its /64, the network one home or phone has (its last half changes every day
+    or so). None for no address (or one that is none: a unix socket's)."""
     try:
         ip = ipaddress.ip_address(address or "")
     except ValueError:
@@ -286,7 +291,8 @@ def _known_address(handle: str, address: str | None) -> str | None:
         network = ip.ipv4_mapped or ipaddress.ip_network(f"{ip}/64", strict=False)
     else:
         network = ip
-    return salted_hmac("accounts.known_address", f"{handle}\n{network}", algorithm="sha256").hexdigest()
+    account = f"{user.pk}\n{user.password}" if user is not None else f"nobody\n{handle}"
+    return salted_hmac("accounts.known_address", f"{account}\n{network}", algorithm="sha256").hexdigest()
 
 
 def token_revoke(*, token: AuthToken) -> None:
@@ -342,17 +348,21 @@ def user_update(
     """Change the profile. A new password needs the current one, checked first within the account's
     budget of wrong passwords as signing in from `address` is (the caller's): a token is no way
     around it, as a stolen one is what the budget holds back here; a known address is, as it is for
-    signing in. It signs every device out but `keep_token`'s (the one that asked for the change)."""
+    signing in. It signs every device out but `keep_token`'s (the one that asked for the change), and
+    forgets every known address but `address` (_known_address)."""
     if password is not None:
         wrong = InvalidInput({"current_password": ["Enter your current password to set a new one."]})
         if not current_password:  # none given: no password guessed, nothing counted
             raise wrong
-        with _password_guessed(user.handle, address=address):
+        with _password_guessed(user.handle, user=user, address=address):
             if not user.check_password(current_password):
                 raise wrong
-    return _user_update_held(
+    user = _user_update_held(
         user=user, display_name=display_name, birthdate=birthdate, password=password, keep_token=keep_token
     )
+    if password is not None:  # the new password came from here: known, as every other address is forgotten
+        _address_known_now(_known_address(user, user.handle, address))
+    return user
 
 
 @transaction.atomic

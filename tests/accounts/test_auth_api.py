@@ -217,7 +217,7 @@ def test_the_right_password_spends_nothing_of_the_budget(anon, me, settings, mid
     assert sign_in_from(anon, "203.0.113.9", "me.myself", PASSWORD).status_code == 200
 
 
-HOME, ELSEWHERE = "198.51.100.7", "192.0.2.44"
+HOME, ELSEWHERE, THIEF = "198.51.100.7", "192.0.2.44", "198.51.100.200"
 
 
 def spend_the_budget(anon, handle, n):
@@ -337,6 +337,39 @@ def test_an_ipv6_address_is_known_by_its_network(anon, me, settings, mid_window)
 
     assert sign_in_from(anon, "2001:db8:1:2:a4f1:9e2:c3:5", "me.myself", PASSWORD).status_code == 200
     assert sign_in_from(anon, "2001:db8:1:3::17", "me.myself", PASSWORD).status_code == 429
+
+
+def test_a_new_password_forgets_the_addresses_the_old_one_signed_in_from(anon, client_of, me, settings, mid_window):
+    """Someone who had her password (a thief) signed in from their own address. She changes it from
+    home: past the budget, the thief's address is one like any other (429, the new password too), where
+    it kept a budget of its own to guess the new password with (one more per address they had signed
+    in from, as many as they liked). Her own address, which set the new password, stays known."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour"}
+    assert sign_in_from(anon, HOME, "me.myself", PASSWORD).status_code == 200
+    assert sign_in_from(anon, THIEF, "me.myself", PASSWORD).status_code == 200
+    change = {"password": "a-brand-new-passphrase", "current_password": PASSWORD}
+    assert client_of(me).patch("/api/v1/me", change, format="json", REMOTE_ADDR=HOME).status_code == 200
+    spend_the_budget(anon, "me.myself", 2)
+
+    assert sign_in_from(anon, THIEF, "me.myself", "a-brand-new-passphrase").status_code == 429
+    assert sign_in_from(anon, HOME, "me.myself", "a-brand-new-passphrase").status_code == 200
+
+
+def test_the_next_owner_of_a_handle_inherits_no_known_address(anon, settings, mid_window):
+    """A handle is free again once its account is erased: the addresses its first owner signed in from
+    are nothing to whoever takes it next (they gave the first owner a budget of their own against her)."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour"}
+    body = {"handle": "new.person", "password": PASSWORD, "birthdate": "1995-03-01"}
+    first = anon.post(REGISTER, body, format="json", REMOTE_ADDR=THIEF)
+    assert first.status_code == 201
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {first.json()['token']}")
+    assert anon.delete("/api/v1/me?appearances=keep").status_code == 204
+    anon.credentials()
+    assert anon.post(REGISTER, body, format="json", REMOTE_ADDR=HOME).status_code == 201
+    spend_the_budget(anon, "new.person", 2)
+
+    assert sign_in_from(anon, THIEF, "new.person", PASSWORD).status_code == 429
+    assert sign_in_from(anon, HOME, "new.person", PASSWORD).status_code == 200
 
 
 def test_sign_out_revokes_only_that_token(client_of, me):
