@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.models import Notification, User
+from accounts.models import Follow, Notification, User
 from accounts.selectors import blockers_of, relation_between
 from accounts.services import notifications_about_withdraw, notify, people_hold
 from cameos import gallery
@@ -386,6 +386,12 @@ def user_cameo_export(*, user: User) -> dict[str, Any]:
     face or voice template or the crops (no response carries them: how many crops are kept is
     said); that a voice is held, and since when, is said."""
     cameo = Cameo.objects.filter(owner=user).first()
+    given = CameoGrant.objects.filter(cameo__owner=user, grantee__is_active=True).exclude(
+        grantee_id__in=blockers_of(user)
+    )
+    if user.is_minor:  # nor, to a minor, a request from someone they do not follow (cameos.selectors.requests_for)
+        followed = Follow.objects.filter(follower=user).values("followee_id")
+        given = given.exclude(Q(status=CameoGrant.Status.REQUESTED) & ~Q(grantee_id__in=followed))
     voice = None if cameo is None else Voice.objects.filter(cameo=cameo).values_list("enrolled_at", flat=True).first()
     return {
         "cameo": None
@@ -399,14 +405,14 @@ def user_cameo_export(*, user: User) -> dict[str, Any]:
             "reference_images": len(cameo.reference_names),
             "voice_enrolled_at": None if voice is None else timestamp(voice),
         },
-        # Not naming someone who blocked them (who does not exist for them) or an account support
-        # deactivated (found by no handle), as their lists of requests do not.
+        # Not naming someone who blocked them (who does not exist for them), an account support
+        # deactivated (found by no handle), or, to a minor, someone they do not follow who asked (no
+        # one else may ask them: docs/consent.md rule 6), as their lists of requests do not.
         "grants_given": [
             {"handle": h, "status": st, "requested_at": timestamp(asked), "decided_at": timestamp(decided)}
-            for h, st, asked, decided in CameoGrant.objects.filter(cameo__owner=user, grantee__is_active=True)
-            .exclude(grantee_id__in=blockers_of(user))
-            .order_by("requested_at", "pk")
-            .values_list("grantee__handle", "status", "requested_at", "decided_at")
+            for h, st, asked, decided in given.order_by("requested_at", "pk").values_list(
+                "grantee__handle", "status", "requested_at", "decided_at"
+            )
         ],
         "grants_received": [
             {"handle": h, "status": st, "requested_at": timestamp(asked), "decided_at": timestamp(decided)}

@@ -174,3 +174,19 @@ def test_a_strangers_request_from_before_the_rule_reaches_the_minor_no_more(clie
     assert minor.post(f"/api/v1/cameo/requests/{grant.pk}/approve").json()["error"] == "not_following"
     assert access(client_of(me))["request"] is None
     assert client_of(me).post("/api/v1/cameos/young.star/requests").status_code == 403
+
+
+def test_a_minors_export_names_no_one_whose_request_their_list_hides(client_of, me, teen, pal):
+    """GET /me/export names no one the person's own lists hide: not the stranger whose request an older
+    version stored, nor the person the minor unfollowed after they asked. Followed again, named again."""
+    CameoGrant.objects.create(cameo=teen.cameo, grantee=me)
+    assert client_of(pal).post("/api/v1/cameos/young.star/requests").status_code == 201
+    accounts_services.follow_delete(follower=teen, followee=pal)
+    minor = client_of(teen)
+
+    body = minor.get("/api/v1/me/export").json()
+    assert body["grants_given"] == [] and notified(minor) == []
+    assert "me.myself" not in str(body) and "teen.pal" not in str(body)
+    accounts_services.follow_create(follower=teen, followee=pal)
+    given = minor.get("/api/v1/me/export").json()["grants_given"]
+    assert [(g["handle"], g["status"]) for g in given] == [("teen.pal", "requested")]
