@@ -3,11 +3,12 @@
 Faces are found however they lie (upright, on either side, upside down: FaceEngine.detect_any_way_up).
 A face joins the track whose running mean template it resembles (cosine at least `same_person`), or,
 failing that, the track whose last box it overlaps closely in the previous sampled frame (a face that
-turns away for a moment keeps its place); the faces that joined by place only are a track of their own
-(`Track.beside`), returned after the others, as they may be someone else in the same place (a cut, a
-morph: mixed into the first person's mean, 12 frames of another face after 28 of theirs were never
-matched as anyone). Each track ends as one L2-normalised mean template. Pure numpy/OpenCV: frames in,
-dataclasses out.
+turns away for a moment keeps its place); the faces that joined by place only are tracks of their own
+(`Track.beside`), each face with those of them it resembles, returned after the others, as they may be
+someone else in the same place (a cut, a morph: mixed into the first person's mean, 12 frames of another
+face after 28 of theirs were never matched as anyone; and mixed with each other, a stranger for four
+seconds and then a protected person for one where the author stood matched no one). Each track ends
+as one L2-normalised mean template. Pure numpy/OpenCV: frames in, dataclasses out.
 """
 
 from __future__ import annotations
@@ -29,15 +30,26 @@ class Track:
     times: list[float] = field(default_factory=list)
     last_index: int = -1  # the sampled frame it was last seen in, by likeness or by place
     last_box: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
-    # The faces that joined by place only (like no track, where this one's face was just before): a
-    # track of their own, matched on its own (face_tracks).
-    beside: Track | None = None
+    # The faces that joined by place only (like no track, where this one's face was just before): tracks
+    # of their own (each face joins the one it resembles, else starts one), matched on their own.
+    beside: list[Track] = field(default_factory=list)
 
     def add(self, vector: np.ndarray, box: tuple[float, float, float, float], t: float, index: int) -> None:
         self.embeddings.append(vector)
         self.boxes.append(box)
         self.times.append(t)
         self.last_index, self.last_box = index, box
+
+    def add_beside(
+        self, vector: np.ndarray, box: tuple[float, float, float, float], t: float, index: int, *, same_person: float
+    ) -> None:
+        """A face that joined by place only, with those of them it resembles: a stranger there for a
+        while and then a protected person, in one mean, matched neither."""
+        near = max(self.beside, key=lambda b: float(b.template @ vector), default=None)
+        if near is None or float(near.template @ vector) < same_person:
+            near = Track()
+            self.beside.append(near)
+        near.add(vector, box, t, index)
 
     @property
     def template(self) -> np.ndarray:
@@ -117,8 +129,7 @@ def face_tracks(
                     ):
                         # Kept apart from the faces it resembles: a face turned away, or someone
                         # else in their place (a cut, a morph), who must be matched as themselves.
-                        track.beside = track.beside or Track()
-                        track.beside.add(vector, face.box, frame.t, index)
+                        track.add_beside(vector, face.box, frame.t, index, same_person=same_person)
                         track.last_index, track.last_box = index, face.box
                         taken.add(number)
                         break
@@ -128,4 +139,4 @@ def face_tracks(
             if best is not None:
                 tracks[best].add(vector, face.box, frame.t, index)
                 taken.add(best)
-    return tracks + [track.beside for track in tracks if track.beside is not None]
+    return tracks + [beside for track in tracks for beside in track.beside]

@@ -153,3 +153,42 @@ def test_a_protected_face_that_takes_the_place_of_an_allowed_one_blocks_the_job(
     refused = [(s["source"], s["reason"]) for s in job["subjects"] if s["verdict"] == "refused"]
     assert refused == [("output_face", "protected_person")]
     assert not Video.objects.exists()
+
+
+class _StrangerThenTess(_CutToTess):
+    """The author; then, in their place, a stranger (no one enrolled) for four seconds; the author
+    again; then Tess for the last second."""
+
+    def __init__(self, tess_face) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(tess_face)
+        self.stranger = cv2.resize(gan_faces.face(1), (240, 240), interpolation=cv2.INTER_AREA)
+
+    def render(self, request, progress):  # type: ignore[no-untyped-def]
+        backdrop = faces.scene((request.width, request.height))
+        top, left = (request.height - 240) // 2, (request.width - 240) // 2
+        per_s = request.frame_count / 7  # 2 s author, 4 s stranger, 0.5 s author, 0.5 s Tess
+        for index in range(request.frame_count):
+            at = index / per_s
+            face = self.author if at < 2 or 6 <= at < 6.5 else self.stranger if at < 6 else self.tess
+            frame = backdrop.copy()
+            frame[top : top + 240, left : left + 240] = face
+            progress((index + 1) / request.frame_count)
+            yield frame
+
+
+def test_a_protected_face_after_a_stranger_in_the_same_place_blocks_the_job(
+    api, me, tess, enroll, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The faces that take the author's place are matched each as themselves, not as one. Before, a
+    stranger for four seconds and Tess for half a second where the author stood made one track of
+    both, whose mean matched neither: the draft was kept."""
+    enroll(me, "astronaut")
+    monkeypatch.setattr("generation.backends.get_backend", lambda name: _StrangerThenTess(tess[1]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(URL, {"prompt": "@me.myself waving", "duration_s": 7, "aspect": "1:1"}, format="json")
+    assert response.status_code == 202, response.json()
+    job = api.get(f"{URL}/{response.json()['id']}").json()
+    assert job["status"] == "blocked", job
+    refused = [(s["source"], s["reason"]) for s in job["subjects"] if s["verdict"] == "refused"]
+    assert refused == [("output_face", "protected_person")]
+    assert not Video.objects.exists()
