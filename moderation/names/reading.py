@@ -438,18 +438,21 @@ def plain_readings(text: str) -> list[str]:
     flags) as those letters, without words in quotes or brackets between two words (a nickname
     between the words of a name: 'Elon "rocket man" Musk'), a word hyphenated across a line whole
     ("Mari-\nsol"), and one inside a line ("Tay-lor Swift"), without middle initials ("Elon R. Musk"),
-    a letter drawn out ("Quenbyyyy", "Обамааа") once and twice (a name may have it
-    twice: "Keeeelan"), "ǫ" as the q it is in small capitals ("ǫᴜᴇᴇɴ"; else it is o), and upside-down
-    text ("ɐɯɐqO ʞɔɐɹɐq") turned and read from its end (`_TURNED`). Empty when the prompt has none of
-    these."""
+    and without both ("Elon R. Mu-sk"), each of these with a letter drawn out ("Quenbyyyy", "Обамааа")
+    once and twice (a name may have it twice: "Keeeelan"), "ǫ" as the q it is in small capitals
+    ("ǫᴜᴇᴇɴ"; else it is o), and upside-down text ("ɐɯɐqO ʞɔɐɹɐq") turned and read from its end
+    (`_TURNED`). Empty when the prompt has none of these."""
     plain = _GENERIC_MARK.sub("", text).translate(_BOXED)  # NFKC composed what has a letter of its own
     plain = _HYPHENATED.sub("", _ASIDE.sub("", plain))
     readings = [plain] if plain != text else []
-    if _DRAWN_OUT.search(plain):
-        readings += [_DRAWN_OUT.sub(r"\1", plain), _DRAWN_OUT.sub(r"\1\1", plain)]
+    # Without a hyphen inside a word, without middle initials, and without both ("Elon R. Mu-sk"): each
+    # also with its letters drawn out read once and twice ("Elon R. Muuusk").
+    joined = [plain]
     for pattern, between in ((_INNER_HYPHEN, ""), (_INITIALS, " ")):
-        if pattern.search(plain):
-            readings.append(pattern.sub(between, plain))
+        joined += [pattern.sub(between, each) for each in joined if pattern.search(each)]
+    readings += joined[1:]
+    if _DRAWN_OUT.search(plain):
+        readings += [_DRAWN_OUT.sub(r, each) for each in joined for r in (r"\1", r"\1\1")]
     if "ǫ" in plain or "Ǫ" in plain:
         readings.append(plain.replace("ǫ", "q").replace("Ǫ", "Q"))
     if _ANY_TURNED.search(plain):
