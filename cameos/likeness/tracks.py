@@ -104,7 +104,7 @@ def face_tracks(
         pace()  # a worker's scan leaves the host idle time (core.pacing); elsewhere a no-op
         # However each face lies (a model draws people asleep on their side, upside down on a
         # swing): YuNet alone finds upright faces only, and a face on its side went unchecked.
-        found = [item for item in engine.detect_any_way_up_placed(frame.image) if item[1].size >= min_face_px]
+        found = engine.detect_any_way_up_placed(frame.image, min_size=min_face_px)
         if not found:
             continue
         if max_faces is not None and len(found) > max_faces:

@@ -1,0 +1,94 @@
+"""What the output scan's own steps cost for one clip, in one process: the frames sampled as
+`moderation.scan.scan_video` samples them, then faces detected, embedded and grouped into tracks
+(`cameos.likeness.tracks.face_tracks`). The gallery match that follows (`consent.match_faces`) is left
+out: it costs the same for a track whatever found it (its cost at 1M templates: § Consent gate). To
+tell a code change from a slow phase of the host, run it from two checkouts, alternating:
+
+    .venv/bin/python benchmarks/scan_cpu.py            # from each checkout's root, in turns
+
+No database. The clip is the one benchmarks/consent.py scans (two real faces, 576×1024, 24 fps), made
+once per run, `--seconds` long; `--runs` runs of `--scans` scans each, after one to warm up: p50 of
+process CPU and wall a scan, and the tracks found. `--crowd`: a crowd of faces too small to be checked
+behind the two, as a concert scene shows them (YuNet finds about 230 in each sampled frame).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.getcwd())  # the checkout it is run from, not the one the venv installed
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--scans", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--crowd", action="store_true", help="a crowd of small faces behind the two")
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    from cameos.likeness.faces import engine
+    from cameos.likeness.tracks import face_tracks
+    from cameos.likeness.video import sample_frames
+    from moderation.conf import conf
+    from tests import synthetic_faces as faces
+
+    knobs = conf()
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as handle:
+        handle.write(_clip(faces, args.seconds, args.crowd))
+        handle.flush()
+
+        def scan() -> tuple[float, float, int, int]:
+            cpu, wall = time.process_time(), time.perf_counter()
+            frames = sample_frames(handle.name, fps=knobs.scan_fps, max_side=knobs.scan_max_side)
+            tracks = face_tracks(frames, engine=engine(), max_faces=knobs.scan_max_faces)
+            return time.process_time() - cpu, time.perf_counter() - wall, len(tracks), len(frames)
+
+        scan()  # warm: the models load
+        for run in range(1, args.runs + 1):
+            results = [scan() for _ in range(args.scans)]
+            cpu = statistics.median(r[0] for r in results) * 1000
+            wall = statistics.median(r[1] for r in results) * 1000
+            clip = f"{args.seconds:g} s clip" + (" with a crowd" if args.crowd else "")
+            print(
+                f"{os.path.basename(os.getcwd())} run {run}: {clip}, "
+                f"{results[0][3]} frames sampled, "
+                f"{results[0][2]} tracks: CPU p50 {cpu:.0f} ms, wall p50 {wall:.0f} ms a scan"
+            )
+
+
+def _clip(faces, seconds: float, crowd: bool) -> bytes:  # type: ignore[no-untyped-def]
+    """benchmarks/consent.py's clip; with `crowd`, its backdrop tiled with a face 48 px wide (17 px,
+    too small to check, in the frames the scan samples: YuNet finds about 230 of them in each)."""
+    import numpy as np
+
+    size = (576, 1024)
+    if not crowd:
+        return faces.cameo_video(["astronaut", "hopper"], seconds=seconds, fps=24, size=size)
+    patch = faces.face_patch("hopper", 48)
+    backdrop = np.full((size[1], size[0], 3), 128, np.uint8)
+    for y in range(0, size[1] - patch.shape[0], patch.shape[0]):
+        for x in range(0, size[0] - 48, 48):
+            backdrop[y : y + patch.shape[0], x : x + 48] = patch
+    total, frames = int(seconds * 24), []
+    for i in range(total):
+        drift = int((i / max(1, total - 1) - 0.5) * size[0] * 0.1)
+        two = [
+            ("astronaut", size[0] // 3 + drift, size[1] // 3),
+            ("hopper", size[0] * 2 // 3 + drift, size[1] * 2 // 3),
+        ]
+        frames.append(faces.paste_faces(backdrop, two, size[0] // 4))
+    return faces.write_video(frames, 24)
+
+
+if __name__ == "__main__":
+    main()
