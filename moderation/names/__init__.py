@@ -6,7 +6,8 @@ characters, full-width letters or small capitals (core.text.canonical and fold u
 in boxes, struck through or drawn out, upside down, or with a nickname in quotes between its words
 ("🅼🅰🆁🅸", "M̶a̶r̶isol", "Quenbyyyy", "ɐɯɐqO", 'Elon "rocket man" Musk': `plain_readings`, which the
 consent gate reads too), in leetspeak ("B4r4ck 0b4m4", "T@yl0r $w1ft"), spaced or dotted out ("T a y l o r S w i f t",
-"O.b.a.m.a"), joined ("TaylorSwift", "#BarackObama", "taylor_swift"), a word cut in two ("tay lor
+"O.b.a.m.a"), joined ("TaylorSwift", "#BarackObama", "taylor_swift"), with punctuation between its words but a
+sentence's end ("Taylor; Swift", "Taylor/Swift", "Taylor | Swift"), a word cut in two ("tay lor
 swift", "Tay lor Swift"), surname first ("Musk, Elon", and under stricter rules "Musk Elon") or with a
 letter or two wrong ("Barak Obama",
 "Tayler Swfit"). A multi-word name is only found whole: "Swift", "Taylor" or "Jordan" alone name

@@ -10,7 +10,9 @@ Reading a prompt (`_Reader`)
    those symbols is leetspeak: 4 @→a 3→e 0→o 5 $→s 7 +→t 8→b 9→g, and 1 ! |→i, where i and l are one class on both
    sides since "1" may be either. Pure numbers ("23", "2024", the "2024" of
    "Swift2024") are no words: they are skipped, so "Elon 2024 Musk" is still Elon Musk. A window
-   ends at a sentence's end (not at the full stop of an initial or of "Mr."). The "s" of a
+   ends at a sentence's end (. ! ?, not at the full stop of an initial or of "Mr."), not at other
+   punctuation: "Taylor; Swift", "Taylor/Swift", "Taylor | Swift", "Taylor & Swift" are the name (a
+   semicolon joins the clauses of one sentence; before, it ended one). The "s" of a
    possessive is dropped. A run of three or more one-letter tokens is one word ("O.b.a.m.a" → obama).
 2. Views. The base view keeps each piece whole ("TaylorSwift" → taylorswift). A second view, made only
    when the prompt has one, splits camelCase pieces and spaced-out runs at their capitals (taylor
@@ -60,7 +62,11 @@ _LEET = str.maketrans(_LEET_MAP)
 _LEET_CHARS = frozenset(_LEET_MAP)
 _AMBIGUOUS = frozenset("1!|")  # i or l: compared in the i/l class
 _APOSTROPHES = frozenset("'’ʼ`´")
-_STOPS = frozenset(".!?;")
+# What ends a sentence: a window of a name goes on over any other punctuation ("Taylor, Swift",
+# "Taylor; Swift", "Taylor/Swift", "Taylor | Swift", "Taylor & Swift", "Taylor+Swift" are all the
+# name to a video model's text encoder), and a semicolon, which joins two clauses of one sentence,
+# needs no capital after it: "ducks; Drake swims" writes Drake as a name.
+_STOPS = frozenset(".!?")
 # Words whose full stop ends no sentence ("Mr. Bean", "Dr. Dre", "St. Vincent").
 _ABBREVIATIONS = frozenset(
     {
@@ -282,7 +288,7 @@ class _Reader:
             first = space >= 0 or not last  # the first piece of a word of the prompt
             if first:
                 # a sentence ended before it: "." after a word (not after an initial, "J.K.", nor
-                # "Mr."), ! ? ;
+                # "Mr."), ! ?
                 if space > 0 and _ends_sentence(gap[space - 1], last):
                     self._break(self.base, self.camel)
                     self.initial = True
@@ -363,7 +369,7 @@ class _Reader:
 
 
 def _ends_sentence(mark: str, last: str) -> bool:
-    """Whether `mark` after the piece `last` ends a sentence: ! ? ; and a full stop after a word, not
+    """Whether `mark` after the piece `last` ends a sentence: ! ? and a full stop after a word, not
     after an initial ("J.K.") nor an abbreviation ("Mr.")."""
     return mark in _STOPS and (mark != "." or (len(last) >= 2 and last.lower() not in _ABBREVIATIONS))
 

@@ -34,6 +34,7 @@ TECHNIQUES = (
     "typo2",
     "alias",
     "reversed",
+    "punctuation",  # punctuation between the words of a name: "Taylor; Swift", "Taylor/Swift", "Ed | Sheeran"
     "other_script",  # the registry's names in Chinese characters, kana or Hangul, run into the next word
 )
 

@@ -1,0 +1,50 @@
+"""Punctuation between the words of a protected name ("Quenby; Marchetti", "Quenby/Marchetti",
+"Quenby | Marchetti") says the name to any reader, and to a video model's text encoder. A semicolon
+ended the reading of a name, as a full stop does: the job was queued (202). "," "/" "|" "&" "+" did
+not, and a word of the name cut by a space ("Quen by Marchetti") neither: each is kept here."""
+
+import pytest
+
+from generation.models import GenerationJob
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/generations"
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "Quenby; Marchetti dancing at the beach",
+        "Quenby/Marchetti dancing at the beach",
+        "Quenby | Marchetti dancing at the beach",
+        "Quenby & Marchetti dancing at the beach",
+        "Quenby+Marchetti dancing at the beach",
+        "Marchetti, Quenby dancing at the beach",
+        "Quen by Marchetti dancing at the beach",
+    ],
+)
+def test_a_name_with_punctuation_between_its_words_is_refused(api, registry, prompt):
+    registry("Quenby Marchetti")
+    answer = api.post(URL, {"prompt": prompt, "duration_s": 2}, format="json")
+    assert answer.status_code == 403, answer.json()
+    assert [(s["source"], s["reason"]) for s in answer.json()["subjects"]] == [("name", "protected_person")]
+    assert "Quenby Marchetti" in answer.json()["detail"]
+    assert not GenerationJob.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    [
+        "salt; pepper; olive oil on a wooden table",
+        "rock and roll; a crowd dancing in a small club",
+        'a chalkboard that reads "I came; I saw; I conquered"',
+        "Quenby and Marchetti, two villages, at dawn",
+        # A full stop still ends a sentence, and the name with it.
+        "We left Quenby. Marchetti ice cream was waiting at the beach",
+    ],
+)
+def test_ordinary_prompts_with_that_punctuation_pass(api, registry, prompt):
+    registry("Quenby Marchetti")
+    answer = api.post(URL, {"prompt": prompt, "duration_s": 2}, format="json")
+    assert answer.status_code == 202, answer.json()
