@@ -12,7 +12,7 @@ Reading a prompt (`_Reader`)
    "Swift2024") are no words: they are skipped, so "Elon 2024 Musk" is still Elon Musk. A window
    ends at a sentence's end (. ! ?, not at the full stop of an initial or of "Mr."), not at other
    punctuation: "Taylor; Swift", "Taylor/Swift", "Taylor | Swift", "Taylor & Swift" are the name (a
-   semicolon joins the clauses of one sentence; before, it ended one). The "s" of a
+   semicolon ended a sentence before; the capital of the word after one still says nothing). The "s" of a
    possessive is dropped. A run of three or more one-letter tokens is one word ("O.b.a.m.a" → obama).
 2. Views. The base view keeps each piece whole ("TaylorSwift" → taylorswift). A second view, made only
    when the prompt has one, splits camelCase pieces and spaced-out runs at their capitals (taylor
@@ -64,8 +64,8 @@ _AMBIGUOUS = frozenset("1!|")  # i or l: compared in the i/l class
 _APOSTROPHES = frozenset("'’ʼ`´")
 # What ends a sentence: a window of a name goes on over any other punctuation ("Taylor, Swift",
 # "Taylor; Swift", "Taylor/Swift", "Taylor | Swift", "Taylor & Swift", "Taylor+Swift" are all the
-# name to a video model's text encoder), and a semicolon, which joins two clauses of one sentence,
-# needs no capital after it: "ducks; Drake swims" writes Drake as a name.
+# name to a video model's text encoder). A capital after a semicolon still says nothing, as at a
+# sentence's start: prompts write clauses as sentences ("a pond at dawn; Drake swims by").
 _STOPS = frozenset(".!?")
 # Words whose full stop ends no sentence ("Mr. Bean", "Dr. Dre", "St. Vincent").
 _ABBREVIATIONS = frozenset(
@@ -292,6 +292,8 @@ class _Reader:
                 if space > 0 and _ends_sentence(gap[space - 1], last):
                     self._break(self.base, self.camel)
                     self.initial = True
+                elif space > 0 and gap[space - 1] == ";":
+                    self.initial = True  # a clause as a sentence: its capital says nothing, a name goes on
                 elif last:
                     self.initial = False
                 sigil = gap[-1:] in ("#", "@")  # a hashtag or a handle: joined on purpose

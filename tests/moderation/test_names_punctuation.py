@@ -42,9 +42,12 @@ def test_a_name_with_punctuation_between_its_words_is_refused(api, registry, pro
         "Quenby and Marchetti, two villages, at dawn",
         # A full stop still ends a sentence, and the name with it.
         "We left Quenby. Marchetti ice cream was waiting at the beach",
+        # A capital after a semicolon says nothing, as at a sentence's start: a drake, not Drake.
+        "a pond at dawn; Drake swims by the reeds",
     ],
 )
 def test_ordinary_prompts_with_that_punctuation_pass(api, registry, prompt):
     registry("Quenby Marchetti")
+    registry("Aubrey Graham", "Drake")
     answer = api.post(URL, {"prompt": prompt, "duration_s": 2}, format="json")
     assert answer.status_code == 202, answer.json()
