@@ -1,6 +1,7 @@
 """The output scan: who appears in a generated video, and may the author show them?
 
-Frames are sampled (a few per second), faces detected and embedded, grouped into tracks (one per
+Frames are sampled (a few per second, and the first and last frames of each shot: a face flashed
+between two samples is looked at too), faces detected and embedded, grouped into tracks (one per
 person on screen), and each track's mean template compared with every cameo's and every protected
 person's photo (exact search: a miss here would publish someone's likeness). The caller (the
 generation pipeline) gets every match, to record appearances, and the consent decision on them;
@@ -52,10 +53,11 @@ class Scan:
 def scan_video(path: str | Path) -> Scan:
     from cameos.likeness.faces import engine
     from cameos.likeness.tracks import CrowdedFrame, face_tracks
-    from cameos.likeness.video import sample_frames
+    from cameos.likeness.video import Cuts, sample_frames
 
     knobs = conf()
-    frames = sample_frames(path, fps=knobs.scan_fps, max_side=knobs.scan_max_side)
+    # The frames either side of each cut too: a face flashed between two samples is looked at.
+    frames = sample_frames(path, fps=knobs.scan_fps, max_side=knobs.scan_max_side, cuts=Cuts())
     try:
         tracks = face_tracks(frames, engine=engine(), max_faces=knobs.scan_max_faces)
     except CrowdedFrame:

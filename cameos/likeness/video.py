@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 ACCEPTED_CONTAINERS = {"mov,mp4,m4a,3gp,3g2,mj2": "mp4", "matroska,webm": "webm"}
@@ -199,17 +200,104 @@ def probe(path: str | Path, *, caps: Caps | None = None, decode_frames: int = 3)
     )
 
 
-def sample_frames(path: str | Path, *, fps: float = 8.0, max_side: int = 640, caps: Caps | None = None) -> list[Frame]:
-    """Frames at about `fps` per second, scaled so their long side is at most `max_side`. Every
-    frame is decoded (that is cheap), but only the kept ones are scaled and converted. With `caps`
-    (an uploaded video), the decoder may not allocate a frame over the pixel cap, and the decode stops
-    with VideoOverCap at the first frame over the long-side cap, past the frame cap, past the
-    video's length or past the wall-clock deadline."""
+@dataclass(frozen=True)
+class Cuts:
+    """Where the picture changes at once (a cut), the frames on either side of it are sampled too:
+    the first frame of the new shot, and the last of the one before. A shot shorter than the
+    sampling interval (a face flashed for five frames at 24 fps between two shots, 0.2 s, under the
+    output scan's 0.25 s) then has its first and last frames looked at; before, it fell between two
+    samples. Each decoded frame is compared as a 32×32 grey thumbnail with the one before (a cell
+    changed: by more than `changed` grey levels; a cut: at least `share` of the cells changed; a
+    steady clip's faces, backdrop and watermark moving change none). At most `max_per_s` frames are
+    added in a second of video; past that (a montage, noise) the rest of that second is sampled at
+    `past_cap_fps` (the ordinary samples among them) instead of at its cuts: never fewer frames than
+    the ordinary samples, and never unbounded (at most about fps + max_per_s + past_cap_fps a second)."""
+
+    changed: int = 32
+    share: float = 0.1
+    max_per_s: int = 8
+    past_cap_fps: float = 8.0
+
+    def is_cut(self, before: np.ndarray, after: np.ndarray) -> bool:
+        diff = np.abs(after.astype(np.int16) - before.astype(np.int16))
+        return float(np.count_nonzero(diff > self.changed)) >= self.share * diff.size
+
+
+_THUMB = 32
+# Formats whose first plane is the 8-bit luma: the thumbnail is read off it, nothing converted.
+_LUMA_FIRST = frozenset({"yuv420p", "yuvj420p", "yuv422p", "yuvj422p", "yuv444p", "yuvj444p", "nv12", "nv21", "gray"})
+
+
+def _thumbnail(frame: av.VideoFrame) -> np.ndarray:
+    """A 32×32 grey thumbnail of `frame` (about 0.15 ms for a 576×1024 frame off its luma plane)."""
+    if frame.format.name in _LUMA_FIRST:
+        plane = frame.planes[0]
+        luma = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)[:, : plane.width]
+        return cv2.resize(luma, (_THUMB, _THUMB), interpolation=cv2.INTER_AREA)
+    return frame.to_ndarray(format="gray", width=_THUMB, height=_THUMB, interpolation="AREA")  # type: ignore[return-value]
+
+
+def _image(frame: av.VideoFrame, max_side: int) -> np.ndarray:
+    scale = min(1.0, max_side / max(frame.width, frame.height))
+    width, height = max(2, round(frame.width * scale)), max(2, round(frame.height * scale))
+    image: np.ndarray = frame.to_ndarray(format="bgr24", width=width, height=height)  # type: ignore[assignment]
+    rotation = _rotation(frame)
+    if rotation:
+        image = np.ascontiguousarray(np.rot90(image, k=rotation // 90))
+    return image
+
+
+class _Shots:
+    """Cuts through one decode: the frame before (its thumbnail, and whether it was kept), the frames
+    added in this second of video, and, past the cap, until when and from when frames are sampled at
+    `past_cap_fps`."""
+
+    def __init__(self, cuts: Cuts) -> None:
+        self.cuts = cuts
+        self.before: tuple[av.VideoFrame, float, bool] | None = None
+        self.thumb: np.ndarray | None = None
+        self.second, self.extra, self.dense_until, self.dense_next = -1, 0, 0.0, 0.0
+
+    def look(self, frame: av.VideoFrame, t: float, *, on_time: bool) -> tuple[bool, tuple[av.VideoFrame, float] | None]:
+        """Whether to keep `frame` (an ordinary sample if `on_time`), and the frame before it to keep
+        first (the last of a shot, where `frame` begins the next one), if any."""
+        cuts, thumb = self.cuts, _thumbnail(frame)
+        if int(t) != self.second:
+            self.second, self.extra = int(t), 0
+        kept, last = on_time, None
+        if self.thumb is not None and self.before is not None and cuts.is_cut(self.thumb, thumb):
+            wanted = (not on_time) + (not self.before[2])
+            if self.extra + wanted <= cuts.max_per_s:
+                self.extra += wanted
+                kept = True
+                if not self.before[2]:
+                    last = (self.before[0], self.before[1])
+            elif t >= self.dense_until:  # past the cap: the rest of this second at past_cap_fps
+                self.dense_until, self.dense_next = self.second + 1.0, t
+        if t < self.dense_until:  # every frame kept counts towards past_cap_fps
+            kept = kept or t + 1e-6 >= self.dense_next
+            if kept:
+                self.dense_next = t + 1.0 / cuts.past_cap_fps
+        self.thumb, self.before = thumb, (frame, t, kept)
+        return kept, last
+
+
+def sample_frames(
+    path: str | Path, *, fps: float = 8.0, max_side: int = 640, caps: Caps | None = None, cuts: Cuts | None = None
+) -> list[Frame]:
+    """Frames at about `fps` per second, scaled so their long side is at most `max_side`; with
+    `cuts`, also the frames on either side of each cut (Cuts: the output scan's, so that a flash
+    shorter than the interval is looked at too), in time order. Every frame is decoded (that is
+    cheap), but only the kept ones are scaled and converted. With `caps` (an uploaded video), the
+    decoder may not allocate a frame over the pixel cap, and the decode stops with VideoOverCap at the
+    first frame over the long-side cap, past the frame cap, past the video's length or past the
+    wall-clock deadline."""
     frames: list[Frame] = []
     next_t = 0.0
     deadline = time.monotonic() + (caps.decode_seconds if caps else math.inf)
     keep = math.ceil(caps.max_seconds * fps) + 1 if caps else math.inf
-    decoded = 0
+    decoded = regular = 0
+    shots = _Shots(cuts) if cuts is not None else None
     try:
         with av.open(str(path), metadata_errors="ignore", options=caps.options() if caps else {}) as container:
             stream = container.streams.video[0]
@@ -225,20 +313,18 @@ def sample_frames(path: str | Path, *, fps: float = 8.0, max_side: int = 640, ca
                 if frame.pts is None:
                     continue
                 t = float(frame.pts * base - start)
-                if t + 1e-6 < next_t:
+                on_time = t + 1e-6 >= next_t
+                kept, last = shots.look(frame, t, on_time=on_time) if shots else (on_time, None)
+                if last is not None:  # the last frame of the shot before a cut, not sampled yet
+                    frames.append(Frame(t=last[1], image=_image(last[0], max_side)))
+                if not kept:
                     continue
-                if len(frames) >= keep:
-                    raise VideoOverCap(f"longer than {caps.max_seconds:g} s", code="video_too_long")  # type: ignore[union-attr]
-                next_t = t + 1.0 / fps
-                scale = min(1.0, max_side / max(frame.width, frame.height))
-                width, height = max(2, round(frame.width * scale)), max(2, round(frame.height * scale))
-                image: np.ndarray = frame.to_ndarray(  # type: ignore[assignment]
-                    format="bgr24", width=width, height=height
-                )
-                rotation = _rotation(frame)
-                if rotation:
-                    image = np.ascontiguousarray(np.rot90(image, k=rotation // 90))
-                frames.append(Frame(t=t, image=image))
+                if on_time:
+                    regular += 1
+                    if regular > keep:
+                        raise VideoOverCap(f"longer than {caps.max_seconds:g} s", code="video_too_long")  # type: ignore[union-attr]
+                    next_t = t + 1.0 / fps
+                frames.append(Frame(t=t, image=_image(frame, max_side)))
     except UnreadableVideo:
         raise
     except (av.FFmpegError, ValueError, IndexError, OSError) as exc:

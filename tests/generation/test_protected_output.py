@@ -192,3 +192,52 @@ def test_a_protected_face_after_a_stranger_in_the_same_place_blocks_the_job(
     enroll(me, "astronaut")
     monkeypatch.setattr("generation.backends.get_backend", lambda name: _StrangerThenTess(tess[1]))
     _assert_blocked_as_tess(api, django_capture_on_commit_callbacks, duration_s=7)
+
+
+class _FlashOfTess(_CutToTess):
+    """The author for five seconds at 24 fps, cut for five frames (0.21 s) to Tess in another shot,
+    between two of the scan's 4-a-second samples (frames 48 and 54), and back: a flash cut. Without
+    `flash`, the same clip with the author all along."""
+
+    def __init__(self, tess_face, *, flash: bool) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(tess_face)
+        self.flash = flash
+
+    def render(self, request, progress):  # type: ignore[no-untyped-def]
+        assert request.fps == 24 and request.frame_count == 120
+        backdrop = faces.scene((request.width, request.height))
+        elsewhere = cv2.flip(backdrop, 1)
+        top, left = (request.height - 240) // 2, (request.width - 240) // 2
+        for index in range(request.frame_count):
+            if self.flash and 49 <= index <= 53:
+                frame = elsewhere.copy()
+                frame[top : top + 240, left : left + 240] = self.tess
+            else:
+                frame = backdrop.copy()
+                frame[top : top + 240, left : left + 240] = self.author
+            progress((index + 1) / request.frame_count)
+            yield frame
+
+
+def test_a_protected_face_flashed_between_two_samples_blocks_the_job(
+    api, me, tess, enroll, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The scan also looks at the frames either side of each cut. Before, it looked only every 0.25 s,
+    and Tess shown for five frames between two of those samples was never seen: the draft was kept."""
+    enroll(me, "astronaut")
+    monkeypatch.setattr("generation.backends.get_backend", lambda name: _FlashOfTess(tess[1], flash=True))
+    _assert_blocked_as_tess(api, django_capture_on_commit_callbacks, duration_s=5)
+
+
+def test_the_same_clip_without_the_flash_is_kept(
+    api, me, tess, enroll, monkeypatch, django_capture_on_commit_callbacks
+):
+    enroll(me, "astronaut")
+    monkeypatch.setattr("generation.backends.get_backend", lambda name: _FlashOfTess(tess[1], flash=False))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(URL, {"prompt": "@me.myself waving", "duration_s": 5, "aspect": "1:1"}, format="json")
+    assert response.status_code == 202, response.json()
+    job = api.get(f"{URL}/{response.json()['id']}").json()
+    assert job["status"] == "ready", job
+    assert job["video"] is not None
+    assert Video.objects.count() == 1

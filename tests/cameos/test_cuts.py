@@ -1,0 +1,74 @@
+"""The output scan's sampling at cuts (cameos.likeness.video.Cuts): the frames either side of each cut
+are sampled besides the ordinary ones, a steady clip gets exactly the ordinary ones, and a montage
+or noise costs a bounded number of frames, never fewer than the ordinary ones."""
+
+import tempfile
+
+import cv2
+import numpy as np
+
+from cameos.likeness.video import Cuts, sample_frames
+from tests import synthetic_faces as faces
+
+SIZE = (320, 576)  # width, height
+FPS = 24
+
+
+def _sampled(images: list[np.ndarray], *, cuts: Cuts | None) -> list[int]:
+    """The frame numbers sample_frames keeps at the output scan's 4 a second."""
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as f:
+        f.write(faces.write_video(images, FPS))
+        f.flush()
+        return [round(frame.t * FPS) for frame in sample_frames(f.name, fps=4, max_side=320, cuts=cuts)]
+
+
+def _shots(seconds: float, shot_of) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+    """`seconds` of a backdrop drifting (as cameo_video's); frames for which `shot_of(index)` is true
+    show another shot (the backdrop mirrored, a face in it)."""
+    backdrop = faces.scene(SIZE)
+    other = faces.paste_faces(cv2.flip(backdrop, 1), [("hopper", SIZE[0] // 2, SIZE[1] // 2)], SIZE[0] // 3)
+    return [other if shot_of(i) else np.roll(backdrop, i * 2, axis=1) for i in range(int(seconds * FPS))]
+
+
+def test_a_steady_clip_gets_the_ordinary_samples_only():
+    images = _shots(3, lambda i: False)
+    assert _sampled(images, cuts=Cuts()) == _sampled(images, cuts=None) == list(range(0, 72, 6))
+
+
+def test_a_flash_between_two_samples_has_its_first_and_last_frames_sampled():
+    images = _shots(3, lambda i: 25 <= i <= 29)  # five frames between the samples at 24 and 30
+    assert 25 not in _sampled(images, cuts=None) and 29 not in _sampled(images, cuts=None)
+    assert _sampled(images, cuts=Cuts()) == [0, 6, 12, 18, 24, 25, 29, 30, 36, 42, 48, 54, 60, 66]
+
+
+def test_a_montage_costs_a_bounded_number_of_frames_never_fewer_than_the_ordinary_ones():
+    images = _shots(3, lambda i: i // 2 % 2 == 1)  # a cut every other frame: 12 a second
+    ordinary = _sampled(images, cuts=None)
+    kept = _sampled(images, cuts=Cuts(max_per_s=8, past_cap_fps=8))
+    assert set(ordinary) <= set(kept)
+    assert kept == sorted(set(kept))
+    for second in range(3):
+        in_second = [i for i in kept if second * FPS <= i < (second + 1) * FPS]
+        assert 4 + 8 <= len(in_second) <= 4 + 8 + 8, (second, in_second)
+
+
+def test_a_face_seen_across_cuts_makes_one_track():
+    """The extra frames are sampled frames like the others: the same face before, during and after a
+    short shot is one track (face_tracks joins by likeness, else by place in the frame sampled just
+    before, whichever kind of sample that was)."""
+    from cameos.likeness.faces import engine
+    from cameos.likeness.tracks import face_tracks
+
+    backdrop = faces.scene(SIZE)
+    spot = [("hopper", SIZE[0] // 2, SIZE[1] // 2)]
+    here = faces.paste_faces(backdrop, spot, SIZE[0] // 2)
+    there = faces.paste_faces(cv2.flip(backdrop, 1), spot, SIZE[0] // 2)
+    images = [there if 13 <= i <= 17 else here for i in range(2 * FPS)]
+    with tempfile.NamedTemporaryFile(suffix=".mp4") as f:
+        f.write(faces.write_video(images, FPS))
+        f.flush()
+        frames = sample_frames(f.name, fps=4, max_side=320, cuts=Cuts())
+    assert [round(frame.t * FPS) for frame in frames] == [0, 6, 12, 13, 17, 18, 24, 30, 36, 42]
+    tracks = face_tracks(frames, engine=engine())
+    assert len(tracks) == 1
+    assert {13, 17} <= {round(t * FPS) for t in tracks[0].times}  # the short shot's, in the same track
