@@ -8,7 +8,9 @@ tell a code change from a slow phase of the host, run it from two checkouts, alt
 
 No database. The clip is the one benchmarks/consent.py scans (two real faces, 576×1024, 24 fps), made
 once per run, `--seconds` long; `--runs` runs of `--scans` scans each, after one to warm up: p50 of
-process CPU and wall a scan, and the tracks found. `--crowd`: a crowd of faces too small to be checked
+process CPU and wall a scan, the frames sampled (with the frames either side of each cut, as the
+scan samples them: `Cuts`) and the tracks found. `--montage`: a cut every frame, past Cuts' cap.
+`--crowd`: a crowd of faces too small to be checked
 behind the two, as a concert scene shows them (YuNet finds about 230 in each sampled frame).
 """
 
@@ -32,24 +34,25 @@ def main() -> None:
     parser.add_argument("--scans", type=int, default=5)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--crowd", action="store_true", help="a crowd of small faces behind the two")
+    parser.add_argument("--montage", action="store_true", help="a cut every other frame (the cap's cost)")
     args = parser.parse_args()
     import django
 
     django.setup()
     from cameos.likeness.faces import engine
     from cameos.likeness.tracks import face_tracks
-    from cameos.likeness.video import sample_frames
+    from cameos.likeness.video import Cuts, sample_frames
     from moderation.conf import conf
     from tests import synthetic_faces as faces
 
     knobs = conf()
     with tempfile.NamedTemporaryFile(suffix=".mp4") as handle:
-        handle.write(_clip(faces, args.seconds, args.crowd))
+        handle.write(_clip(faces, args.seconds, args.crowd, args.montage))
         handle.flush()
 
         def scan() -> tuple[float, float, int, int]:
             cpu, wall = time.process_time(), time.perf_counter()
-            frames = sample_frames(handle.name, fps=knobs.scan_fps, max_side=knobs.scan_max_side)
+            frames = sample_frames(handle.name, fps=knobs.scan_fps, max_side=knobs.scan_max_side, cuts=Cuts())
             tracks = face_tracks(frames, engine=engine(), max_faces=knobs.scan_max_faces)
             return time.process_time() - cpu, time.perf_counter() - wall, len(tracks), len(frames)
 
@@ -58,7 +61,9 @@ def main() -> None:
             results = [scan() for _ in range(args.scans)]
             cpu = statistics.median(r[0] for r in results) * 1000
             wall = statistics.median(r[1] for r in results) * 1000
-            clip = f"{args.seconds:g} s clip" + (" with a crowd" if args.crowd else "")
+            clip = (
+                f"{args.seconds:g} s clip" + (" with a crowd" if args.crowd else "") + (" cut" if args.montage else "")
+            )
             print(
                 f"{os.path.basename(os.getcwd())} run {run}: {clip}, "
                 f"{results[0][3]} frames sampled, "
@@ -66,12 +71,24 @@ def main() -> None:
             )
 
 
-def _clip(faces, seconds: float, crowd: bool) -> bytes:  # type: ignore[no-untyped-def]
+def _clip(faces, seconds: float, crowd: bool, montage: bool = False) -> bytes:  # type: ignore[no-untyped-def]
     """benchmarks/consent.py's clip; with `crowd`, its backdrop tiled with a face 48 px wide (17 px,
-    too small to check, in the frames the scan samples: YuNet finds about 230 of them in each)."""
+    too small to check, in the frames the scan samples: YuNet finds about 230 of them in each); with
+    `montage`, every other frame of it mirrored (a cut every frame: past Cuts' cap, what a montage or
+    noise costs the scan at most)."""
+    import cv2
     import numpy as np
 
     size = (576, 1024)
+    if montage:
+        with tempfile.NamedTemporaryFile(suffix=".mp4") as plain:
+            plain.write(_clip(faces, seconds, crowd))
+            plain.flush()
+            import av
+
+            with av.open(plain.name) as container:
+                images = [f.to_ndarray(format="bgr24") for f in container.decode(video=0)]
+        return faces.write_video([cv2.flip(im, 1) if i % 2 else im for i, im in enumerate(images)], 24)
     if not crowd:
         return faces.cameo_video(["astronaut", "hopper"], seconds=seconds, fps=24, size=size)
     patch = faces.face_patch("hopper", 48)
