@@ -22,7 +22,8 @@ Each identity gets an enrollment-like template (the mean of the normalised SFace
 source image, its mirror image and a slightly rotated and scaled copy: what the enrollment averages
 over poses), and is rendered on its own through the composite backend (its reference crop as the
 cameo, 360×640, 2 s, a scene from a rotating list of prompts, watermarked like a real job) → H.264 →
-the output scan's own sampling and tracking (`cameos.likeness.video.sample_frames` at SCAN_FPS and
+the output scan's own sampling and tracking (`cameos.likeness.video.sample_frames` at SCAN_FPS, with the
+frames either side of each cut, and
 `cameos.likeness.tracks.face_tracks`, as `moderation.scan.scan_video` runs them; the database match
 is replaced by the comparisons below). Its longest track is the identity's; any other track (a
 background shape read as a face) is nobody's. Renders are cached under /tmp/castfeed-false-match.
@@ -148,7 +149,7 @@ def _render_one(job: tuple[str, np.ndarray, int, bool]) -> Rendered | None:
     from cameos.likeness.enrollment import reference_crop
     from cameos.likeness.faces import engine
     from cameos.likeness.tracks import face_tracks
-    from cameos.likeness.video import sample_frames
+    from cameos.likeness.video import Cuts, sample_frames
     from generation.backends.base import CameoRef, RenderRequest
     from generation.backends.composite import CompositeBackend
     from generation.media.encode import encode_mp4
@@ -192,7 +193,7 @@ def _render_one(job: tuple[str, np.ndarray, int, bool]) -> Rendered | None:
         if rendered:
             with tempfile.NamedTemporaryFile(suffix=".mp4") as clip:
                 encode_mp4(rendered, clip.name, fps=RENDER_FPS)
-                tracks = face_tracks(sample_frames(clip.name, fps=4.0, max_side=640), engine=e)
+                tracks = face_tracks(sample_frames(clip.name, fps=4.0, max_side=640, cuts=Cuts()), engine=e)
             tracks.sort(key=lambda t: -len(t.embeddings))
             frames = [np.array(t.embeddings, dtype=np.float32) for t in tracks]
         result = Rendered(key, enrollment, frames)
