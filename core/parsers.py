@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from typing import IO, Any, cast
 
+from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.utils.http import parse_header_parameters
 from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -94,43 +95,95 @@ class LimitedJSONParser(JSONParser):
 
 
 class _PartHeaders:
-    """A multipart body read through as Django reads it, each part's Content-Disposition looked at
-    on the way: Django drops a header it cannot parse (a `filename*=` in a charset Python does not
-    know, bytes that are not UTF-8), and with it the whole part, silently."""
+    """A multipart body read through as Django reads it, each part's headers looked at on the way.
+    Django drops a part whose headers it cannot use, silently: a Content-Disposition it cannot parse
+    (a `filename*=` in a charset Python does not know, bytes that are not UTF-8), written
+    `Content-Disposition :`, folded onto a second line or missing, no `name=`, a file name that is
+    empty once its folders are removed, headers that never end in a blank line. Other readers of the
+    same body (a proxy, a scanner, the client's own log) may read such a part, or a header written on
+    the boundary line or given twice, otherwise. Each of these is noted here, to be refused."""
 
     MAX_HEADERS = 64 * 1024  # a part's headers; Django itself refuses them much shorter
 
     def __init__(self, stream: Any, boundary: bytes) -> None:
         self._stream, self._delimiter = stream, b"--" + boundary
         self._pending = b""
-        self.unread: dict[str, str] = {}  # part name: why its header could not be read
+        self.unread: dict[str, str] = {}  # part name: what is wrong with its headers
 
     def read(self, size: int = -1) -> bytes:
         chunk: bytes = self._stream.read(size)
-        data, at = self._pending + chunk, 0
-        while (at := data.find(self._delimiter, at)) != -1 and (end := data.find(b"\r\n\r\n", at)) != -1:
-            for line in data[at:end].split(b"\r\n")[1:]:
-                if line[:20].lower() == b"content-disposition:":
-                    self._check(line)
+        data, at, width = self._pending + chunk, 0, len(self._delimiter)
+        while (at := data.find(self._delimiter, at)) != -1:
+            start = at + width
+            if data[start : start + 2] == b"--":  # the close delimiter (a part may follow it: Django reads on)
+                at = start
+                continue
+            # Django splits at every delimiter, the CRLF before it not part of the part: headers
+            # that end later, or right before it, are not this part's.
+            following = data.find(self._delimiter, start)
+            end = data.find(b"\r\n\r\n", start, following if following != -1 else len(data))
+            after = data[end + 4 : end + 4 + width]
+            if end != -1 and (after == self._delimiter or (chunk and self._delimiter.startswith(after))):
+                if after != self._delimiter:
+                    break  # whether the delimiter follows, the next chunk tells
+                end = -1
+            if end == -1 and following == -1 and chunk:
+                break  # the headers may end in the next chunk
+            if end == -1:
+                head = data[start : following if following != -1 else len(data)]
+                if head.strip():
+                    self._note(head, "This part's headers do not end in a blank line (CRLF CRLF).")
+                at = start
+                continue
+            self._check(data[start:end])
             at = end
         # What may begin a part whose headers end in the next chunk: from its delimiter, else the
         # bytes that could begin a delimiter (Django splits at the delimiter wherever it is).
-        self._pending = data[at : at + self.MAX_HEADERS] if at != -1 else data[1 - len(self._delimiter) :]
+        self._pending = data[at : at + self.MAX_HEADERS] if at != -1 else data[1 - width :]
         return chunk
 
-    def _check(self, line: bytes) -> None:
-        try:
-            parse_header_parameters(line.decode())  # as django.http.multipartparser does
-        except ValueError as exc:  # UnicodeDecodeError included
-            name = re.search(rb'[; ]name="([^"]*)"', line)
-            self.unread[name[1].decode(errors="replace") if name else "body"] = str(exc)
+    def _check(self, head: bytes) -> None:
+        """One part's headers, from just after its delimiter to the blank line that ends them."""
+        first, *lines = head.split(b"\r\n")
+        dispositions = [line for line in lines if line[:20].lower() == b"content-disposition:"]
+        if first.strip(b" \t"):  # RFC 2046 allows only spaces there
+            self._note(head, "This part's header is written on its boundary line: start it on the next line.")
+        elif any(line[:1] in (b" ", b"\t") for line in lines):
+            self._note(head, "This part has a header folded onto a second line: write each header on one line.")
+        elif any(re.match(rb"[^:]*[ \t]:", line) for line in lines):  # RFC 9112 § 5.1
+            self._note(head, "This part has a header with a space before its colon.")
+        elif len(dispositions) > 1:
+            self._note(head, "This part gives its Content-Disposition header twice.")
+        elif not dispositions:
+            self._note(head, "This part has no Content-Disposition header.")
+        else:
+            try:
+                params = parse_header_parameters(dispositions[0].decode())[1]  # as django.http.multipartparser does
+            except ValueError as exc:  # UnicodeDecodeError included
+                self._note(
+                    head, f"This part's Content-Disposition header cannot be read ({exc}): send the file name in UTF-8."
+                )
+                return
+            if not params.get("name", "").strip():
+                self._note(head, "This part's Content-Disposition header gives no name.")
+            elif (
+                "filename" in params
+                and params["filename"]
+                and not DjangoMultiPartParser.sanitize_file_name(cast(Any, None), params["filename"])
+            ):
+                self._note(head, "This part's file name is empty once its folders are left out.")
+
+    def _note(self, head: bytes, why: str) -> None:
+        name = re.search(rb'[; ]name="?([^";\r\n]*)', head)
+        self.unread[name[1].decode(errors="replace").strip() if name else "body"] = why
 
 
 class StrictMultiPartParser(MultiPartParser):
-    """DRF's multipart parser, but a part whose Content-Disposition Django cannot read is a 400 naming
-    it, not left out: a small optional file so dropped (the generation's image) made the request as if
-    it had not been sent, and the image the person meant was never checked; a bigger one failed as
-    "Request max total header size exceeded" (Django read on into the file for the next headers)."""
+    """DRF's multipart parser, but a part whose headers Django cannot use, or others may read otherwise,
+    is a 400 naming it, not left out: a small optional file so dropped (the generation's image) made
+    the request as if it had not been sent, and the image the person meant was never checked; a
+    bigger one failed as "Request max total header size exceeded" (Django read on into the file for
+    the next headers). What browsers, curl and the mobile clients' libraries send is read as before."""
 
     def parse(self, stream, media_type=None, parser_context=None):  # type: ignore[no-untyped-def]
         try:
@@ -146,12 +199,5 @@ class StrictMultiPartParser(MultiPartParser):
             if not watched.unread:
                 raise
         if watched.unread:
-            raise ValidationError(
-                {
-                    name: [
-                        f"This part's Content-Disposition header cannot be read ({why}): send the file name in UTF-8."
-                    ]
-                    for name, why in watched.unread.items()
-                }
-            )
+            raise ValidationError({name: [why] for name, why in watched.unread.items()})
         return parsed

@@ -2,6 +2,7 @@
 keeps working."""
 
 import json
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -336,3 +337,87 @@ def test_a_list_field_may_be_given_as_several_parts(anon):
 
     assert response.status_code == 400
     assert "videos" not in response.json()["fields"]
+
+
+def files_in(root: str) -> set[Path]:
+    return {p for p in Path(root).rglob("*") if p.is_file()}
+
+
+ODD_IMAGE_PARTS = [
+    # A header on the boundary line: the check read the lines after it only, and Django, which
+    # reads it, dropped the part unread (its file name in a charset Python does not know).
+    (b"--B Content-Disposition: form-data; name=\"image\"; filename*=x-unknown''a.jpg", "on its boundary line"),
+    (b'--B\r\nContent-Disposition : form-data; name="image"; filename="a.jpg"', "a space before its colon"),
+    (b'--B\r\nContent-Disposition: form-data;\r\n name="image"; filename="a.jpg"', "folded onto a second line"),
+    (b'--B\r\nContent-Disposition: form-data; name="image"; filename="../"', "empty once its folders"),
+    (
+        b'--B\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"'
+        b'\r\nContent-Disposition: form-data; name="image"',
+        "twice",
+    ),
+]
+
+
+@pytest.mark.parametrize(("head", "message"), ODD_IMAGE_PARTS)
+def test_an_image_part_whose_headers_django_would_drop_or_others_may_read_otherwise_is_a_400(
+    api, settings, head, message
+):
+    # Before: Django left the image out and made the job without it (202), the image never checked.
+    fields = multipart([("prompt", b"a cat on a beach"), ("duration_s", b"2")]).removesuffix(b"--B--\r\n")
+    body = fields + head + b"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8 not checked\r\n--B--\r\n"
+    before = files_in(settings.MEDIA_ROOT)
+
+    response = api.generic("POST", "/api/v1/generations", body, content_type="multipart/form-data; boundary=B")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "invalid" and list(response.json()["fields"]) == ["image"]
+    assert message in response.json()["fields"]["image"][0]
+    assert not GenerationJob.objects.exists() and files_in(settings.MEDIA_ROOT) == before
+
+
+@pytest.mark.parametrize(
+    ("path", "who"), [("/api/v1/cameo", "api"), ("/api/v1/takedowns", "anon"), ("/api/v1/generations", "api")]
+)
+@pytest.mark.parametrize(
+    ("head", "field", "message"),
+    [
+        (b'--B\r\nContent-Disposition : form-data; name="video"; filename="me.mp4"', "video", "before its colon"),
+        (b'--BContent-Disposition: form-data; name="video"; filename="me.mp4"', "video", "boundary line"),
+        (b"--B\r\nContent-Type: video/mp4", "body", "no Content-Disposition"),
+        (b'--B\r\nContent-Disposition: form-data; filename="me.mp4"', "body", "gives no name"),
+    ],
+)
+def test_every_upload_endpoint_refuses_a_part_it_would_drop_and_stores_nothing(
+    request, settings, path, who, head, field, message
+):
+    from cameos.models import Enrollment
+    from moderation.models import TakedownRequest
+
+    client = request.getfixturevalue(who)
+    fields = multipart([("challenge", b"00000000-0000-4000-8000-000000000000"), ("email", b"a@example.org")])
+    body = fields.removesuffix(b"--B--\r\n") + head + b"\r\n\r\nnot a video\r\n--B--\r\n"
+    before = files_in(settings.MEDIA_ROOT)
+
+    response = client.generic("POST", path, body, content_type="multipart/form-data; boundary=B")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "invalid" and list(response.json()["fields"]) == [field], response.json()
+    assert message in response.json()["fields"][field][0]
+    assert files_in(settings.MEDIA_ROOT) == before
+    assert not (Enrollment.objects.exists() or TakedownRequest.objects.exists() or GenerationJob.objects.exists())
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b'Content-Disposition: form-data; name="image"; filename=""\r\nContent-Type: application/octet-stream',
+        b"content-disposition:form-data; name=image",  # lower case, no space, a bare name
+    ],
+)
+def test_an_empty_image_as_browsers_send_an_unused_file_input_is_read_as_before(api, head):
+    body = multipart([("prompt", b"a cat on a beach"), ("duration_s", b"2")]).removesuffix(b"--B--\r\n")
+    body += b"--B  \r\n" + head + b"\r\n\r\n\r\n--B--\r\n"  # spaces after a boundary are allowed (RFC 2046)
+
+    response = api.generic("POST", "/api/v1/generations", body, content_type="multipart/form-data; boundary=B")
+
+    assert response.status_code == 202, response.content
