@@ -49,7 +49,7 @@ from accounts.signals import (
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
 from core.presenters import timestamp
 from core.text import canonical, skeleton
-from core.throttling import clock, hit_window, hit_window_taken_back, parse_rate, remember, remembered
+from core.throttling import clock, forget, hit_window, hit_window_taken_back, parse_rate, remember, remembered
 
 
 class InvalidCredentials(ApplicationError):
@@ -243,8 +243,8 @@ def _password_guessed(handle: str, *, user: User | None, address: str | None) ->
     known = _known_address(user, handle, address) if conf().known_address_days else None
     if failures > limit:
         # Looked up for any handle, taken or free, so that the answer and its time say nothing of it.
-        if known is not None and remembered("signin:known:" + known):
-            counted.append("signin:failures:" + known)
+        if known is not None and remembered(*known):
+            counted.append("signin:failures:" + known[1])
             failures, left = hit_window(counted[-1], period, now=now)
         if failures > limit:
             _taken_back(counted, period, now)  # no password checked
@@ -263,11 +263,17 @@ def _password_guessed(handle: str, *, user: User | None, address: str | None) ->
         _address_known_now(_known_address(user, handle, address))
 
 
-def _address_known_now(known: str | None) -> None:
+def _address_known_now(known: tuple[str, str] | None) -> None:
     """The right password came from this address (_known_address): known for KNOWN_ADDRESS_DAYS more."""
     days = conf().known_address_days
     if known is not None and days:  # none known (0): none remembered either
-        remember("signin:known:" + known, ttl=days * 86400)
+        remember(*known, ttl=days * 86400)
+
+
+def _known_addresses(account: str) -> str:
+    """The group an account's known addresses are remembered in (core.throttling.remember), one per
+    account (`account`: its id), so that a new password or the erasure forgets them all at once."""
+    return "signin:known:" + salted_hmac("accounts.known_addresses", account, algorithm="sha256").hexdigest()
 
 
 def _taken_back(keys: list[str], period: int, now: float) -> None:
@@ -275,14 +281,15 @@ def _taken_back(keys: list[str], period: int, now: float) -> None:
         hit_window_taken_back(key, period, now=now)
 
 
-def _known_address(user: User | None, handle: str, address: str | None) -> str | None:
+def _known_address(user: User | None, handle: str, address: str | None) -> tuple[str, str] | None:
     """The name `address` is remembered by for the account once the right password came from it: a
     keyed hash (the secret key's) of the address and of the account as it is now, its id and its
     stored password, so that what is stored names neither, a new password forgets every address the
     old one came from (a thief's among them), and whoever takes an erased account's handle next
     inherits none of them. `handle` stands for a `user` nobody is (None): never remembered. An IPv6
     address is taken by its /64, the network one home or phone has (its last half changes every day
-    or so). None for no address (or one that is none: a unix socket's)."""
+    or so). With its group (_known_addresses); None for no address (or one that is none: a unix
+    socket's)."""
     try:
         ip = ipaddress.ip_address(address or "")
     except ValueError:
@@ -292,7 +299,8 @@ def _known_address(user: User | None, handle: str, address: str | None) -> str |
     else:
         network = ip
     account = f"{user.pk}\n{user.password}" if user is not None else f"nobody\n{handle}"
-    return salted_hmac("accounts.known_address", f"{account}\n{network}", algorithm="sha256").hexdigest()
+    known = salted_hmac("accounts.known_address", f"{account}\n{network}", algorithm="sha256").hexdigest()
+    return _known_addresses(str(user.pk) if user is not None else f"nobody\n{handle}"), known
 
 
 def token_revoke(*, token: AuthToken) -> None:
@@ -361,6 +369,7 @@ def user_update(
         user=user, display_name=display_name, birthdate=birthdate, password=password, keep_token=keep_token
     )
     if password is not None:  # the new password came from here: known, as every other address is forgotten
+        forget(_known_addresses(str(user.pk)))
         _address_known_now(_known_address(user, user.handle, address))
     return user
 
@@ -581,6 +590,10 @@ def account_erase(*, user: User, delete_appearances: bool = False) -> None:
     theirs = Notification.objects.filter(Q(about_id=locked.pk) | Q(user_id=locked.pk))
     list(theirs.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True))
     Notification.objects.filter(about_id=locked.pk).delete()
+    # The addresses they signed in from; again once this commits: one a sign-in remembered meanwhile.
+    known = _known_addresses(str(locked.pk))
+    forget(known)
+    transaction.on_commit(lambda: forget(known))
     locked.delete()
 
 

@@ -11,8 +11,9 @@ otherwise in the database (`core.RateCounter`: one upsert that adds one and retu
 `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, atomic on SQLite and PostgreSQL). A counter's key
 names its window, so a window past is a row no one reads again: the beat task
 `core.sweep_rate_counters` deletes them. A database counter hit inside a transaction that rolls back
-is undone with it. A key can also be remembered for a while (remember, remembered: the addresses an
-account signed in from), in the same places.
+is undone with it. A member of a group can also be remembered for a while, and a whole group forgotten
+at once (remember, remembered, forget: the addresses an account signed in from, one group per
+account), in the same places.
 """
 
 from __future__ import annotations
@@ -98,28 +99,42 @@ def hit_window_taken_back(key: str, period: int, *, now: float) -> None:
         RateCounter.objects.filter(key=name, count__gt=0).update(count=F("count") - 1)
 
 
-def remember(key: str, *, ttl: int) -> None:
-    """Keep `key` for `ttl` seconds from now (again from now if it was kept already), where the
-    counters are. Its end is stored with it, so that remembered() reads it on the limits' clock."""
+def remember(group: str, member: str, *, ttl: int) -> None:
+    """Keep `member` of `group` for `ttl` seconds from now (again from now if it was kept already),
+    where the counters are; forget() forgets a whole group at once. Its end is stored with it, so that
+    remembered() reads it on the limits' clock. In Redis a group is one hash (member: its end), kept
+    as long as its last member; in the database a row per member, named `<group>:<member>`."""
     expires = int(time.time()) + ttl
     if settings.REDIS_URL:
-        _redis(settings.REDIS_URL).set(REDIS_PREFIX + key, expires, ex=ttl)
+        with _redis(settings.REDIS_URL).pipeline(transaction=False) as pipe:  # one round trip
+            pipe.hset(REDIS_PREFIX + group, member, expires)
+            pipe.expire(REDIS_PREFIX + group, ttl)
+            pipe.execute()
     else:
         RateCounter.objects.bulk_create(
-            [RateCounter(key=key, count=1, expires=expires)],
+            [RateCounter(key=f"{group}:{member}", count=1, expires=expires)],
             update_conflicts=True,
             unique_fields=["key"],
             update_fields=["expires"],
         )
 
 
-def remembered(key: str) -> bool:
-    """Whether `key` is kept (remember) and its time not over."""
+def remembered(group: str, member: str) -> bool:
+    """Whether `member` of `group` is kept (remember) and its time not over."""
     now = time.time()
     if settings.REDIS_URL:
-        expires = _redis(settings.REDIS_URL).get(REDIS_PREFIX + key)
+        expires = _redis(settings.REDIS_URL).hget(REDIS_PREFIX + group, member)
         return expires is not None and int(expires) > now
-    return RateCounter.objects.filter(key=key, expires__gt=now).exists()
+    return RateCounter.objects.filter(key=f"{group}:{member}", expires__gt=now).exists()
+
+
+def forget(group: str) -> None:
+    """Forget every member of `group` (remember): in the database with the transaction under way (a
+    rollback keeps them), in Redis at once."""
+    if settings.REDIS_URL:
+        _redis(settings.REDIS_URL).delete(REDIS_PREFIX + group)
+    else:
+        RateCounter.objects.filter(key__startswith=group + ":").delete()
 
 
 def sweep_counters() -> int:

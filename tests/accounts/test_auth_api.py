@@ -372,6 +372,45 @@ def test_the_next_owner_of_a_handle_inherits_no_known_address(anon, settings, mi
     assert sign_in_from(anon, HOME, "new.person", PASSWORD).status_code == 200
 
 
+def known_addresses_stored(settings) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every known address stored, in the database and (with Redis) in Redis, by the key it is under."""
+    stored = [
+        str(key) for key in RateCounter.objects.filter(key__startswith="signin:known:").values_list("key", flat=True)
+    ]
+    if settings.REDIS_URL:
+        client = redis.Redis.from_url(settings.REDIS_URL)
+        for key in client.keys("*signin:known:*"):
+            members = client.hkeys(key) if client.type(key) == b"hash" else [b""]
+            stored += [f"{key.decode()}:{member.decode()}" for member in members]
+    return stored
+
+
+def test_erasing_the_account_deletes_the_addresses_it_signed_in_from(anon, settings, mid_window):
+    """Erasure takes everything of the account: before, its known addresses stayed stored for 30 days."""
+    body = {"handle": "new.person", "password": PASSWORD, "birthdate": "1995-03-01"}
+    registered = anon.post(REGISTER, body, format="json", REMOTE_ADDR=HOME)
+    assert registered.status_code == 201
+    assert sign_in_from(anon, THIEF, "new.person", PASSWORD).status_code == 200
+    assert len(known_addresses_stored(settings)) == 2
+
+    anon.credentials(HTTP_AUTHORIZATION=f"Bearer {registered.json()['token']}")
+    assert anon.delete("/api/v1/me?appearances=keep").status_code == 204
+
+    assert known_addresses_stored(settings) == []
+
+
+def test_a_new_password_deletes_the_addresses_the_old_one_signed_in_from(anon, client_of, me, settings, mid_window):
+    """Not only unreadable with the new password (test above): gone, but the one that set it."""
+    assert sign_in_from(anon, HOME, "me.myself", PASSWORD).status_code == 200
+    assert sign_in_from(anon, THIEF, "me.myself", PASSWORD).status_code == 200
+    assert len(known_addresses_stored(settings)) == 2
+    change = {"password": "a-brand-new-passphrase", "current_password": PASSWORD}
+
+    assert client_of(me).patch("/api/v1/me", change, format="json", REMOTE_ADDR=HOME).status_code == 200
+
+    assert len(known_addresses_stored(settings)) == 1
+
+
 def test_sign_out_revokes_only_that_token(client_of, me):
     laptop, phone = client_of(me), client_of(me)
     assert laptop.delete(TOKEN).status_code == 204
