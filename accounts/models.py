@@ -2,6 +2,7 @@
 
 import datetime as dt
 import hashlib
+import string
 from typing import Any
 
 from django.conf import settings
@@ -18,9 +19,15 @@ from core.text import skeleton
 HANDLE_PATTERN = r"^[a-z0-9_.]{3,30}$"
 
 
+# A-Z only: str.lower() also makes the Kelvin sign (U+212A, which looks like K) an ASCII "k".
+_ASCII_LOWER = str.maketrans(string.ascii_uppercase, string.ascii_lowercase)
+
+
 def normalize_handle(handle: str) -> str:
-    """Handles are case-insensitive: stored and looked up in lower case."""
-    return (handle or "").strip().lower()
+    """Handles are case-insensitive: stored and looked up in lower case, of A-Z alone. "\u212aate" is no
+    way of writing "kate": not a handle (refused when chosen, nobody when looked up), as "ｋate" is
+    not (a full-width k), where it was taken for "kate"."""
+    return (handle or "").strip().translate(_ASCII_LOWER)
 
 
 def age_on(birthdate: dt.date, day: dt.date) -> int:

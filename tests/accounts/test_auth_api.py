@@ -52,6 +52,24 @@ def test_handle_is_case_insensitive_and_stored_lower_case(anon):
     assert User.objects.count() == 1
 
 
+@pytest.mark.parametrize("taken", [False, True])
+def test_a_handle_written_with_the_kelvin_sign_is_no_handle(anon, make_user, taken):
+    """ "\u212aate" looks like "Kate": before, registering it made the account "kate" (201), or a 409
+    when that was taken; signing in with it signed in to kate's. Like every other letter outside
+    a-z (a full-width k, an accented one), it is refused when chosen and is nobody."""
+    if taken:
+        make_user("kate")
+
+    response = register(anon, handle="\u212aate")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "invalid" and list(response.json()["fields"]) == ["handle"]
+    assert User.objects.count() == int(taken)
+    signing_in = anon.post("/api/v1/auth/token", {"handle": "\u212aate", "password": PASSWORD}, format="json")
+    assert signing_in.status_code == 400 and "token" not in signing_in.json()
+    assert anon.get("/api/v1/users/\u212aate").status_code == 404
+
+
 def test_a_handle_whose_words_break_the_content_policy_is_refused_when_chosen(anon):
     """Every prompt that mentions it would be refused (the policy reads a handle's words: a video model
     reads them): the person learns it now."""
