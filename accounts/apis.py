@@ -50,17 +50,24 @@ class HandleInput(JSONString):
             raise serializers.ValidationError(exc.detail[:1]) from exc  # type: ignore[index]
 
 
-def new_password(**kwargs: Any) -> JSONString:
+class NewPassword(JSONString):
     """A new password's field, held to the configured rules (AUTH_PASSWORD_VALIDATORS) that a length
     or a pattern can say, with their messages: the OpenAPI document states those from it (minLength,
-    and a pattern: not only digits). The others (too common, too like the handle) are the service's."""
-    rules = []  # in the configured order, as the service names them
-    for rule in password_validation.get_default_password_validators():
-        if isinstance(rule, password_validation.MinimumLengthValidator):
-            rules.append(MinLengthValidator(rule.min_length, rule.get_error_message()))
-        elif isinstance(rule, password_validation.NumericPasswordValidator):
-            rules.append(RegexValidator(r"[^0-9]", rule.get_error_message()))
-    return JSONString(max_length=128, trim_whitespace=False, write_only=True, validators=rules, **kwargs)
+    and a pattern: not only digits). The others (too common, too like the handle) are the service's.
+    The rules are read as each request's field is made (a serializer copies its fields anew), not once
+    at import: a deploy's or a test's AUTH_PASSWORD_VALIDATORS counts here as it does in the service."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(max_length=128, trim_whitespace=False, write_only=True, **kwargs)
+
+    def get_validators(self) -> list[Any]:
+        rules = []  # in the configured order, as the service names them
+        for rule in password_validation.get_default_password_validators():
+            if isinstance(rule, password_validation.MinimumLengthValidator):
+                rules.append(MinLengthValidator(rule.min_length, rule.get_error_message()))
+            elif isinstance(rule, password_validation.NumericPasswordValidator):
+                rules.append(RegexValidator(r"[^0-9]", rule.get_error_message()))
+        return [*rules, *super().get_validators()]
 
 
 class RegisterApi(APIView):
@@ -69,7 +76,7 @@ class RegisterApi(APIView):
 
     class RegisterInput(StrictSerializer):
         handle = HandleInput()
-        password = new_password()
+        password = NewPassword()
         display_name = JSONString(max_length=50, required=False, allow_blank=True)
         birthdate = serializers.DateField(required=False, allow_null=True, validators=[services.BIRTHDATE_YEAR])
 
@@ -123,7 +130,7 @@ class MeApi(APIView):
     class MeUpdateInput(StrictSerializer):
         display_name = JSONString(max_length=50, required=False, allow_blank=True)
         birthdate = serializers.DateField(required=False, validators=[services.BIRTHDATE_YEAR])
-        password = new_password(required=False)
+        password = NewPassword(required=False)
         current_password = JSONString(max_length=128, required=False, trim_whitespace=False, write_only=True)
 
     def get_throttles(self) -> list[Any]:

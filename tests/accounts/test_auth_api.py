@@ -70,6 +70,24 @@ def test_a_handle_written_with_the_kelvin_sign_is_no_handle(anon, make_user, tak
     assert anon.get("/api/v1/users/\u212aate").status_code == 404
 
 
+def test_the_password_rules_are_the_ones_configured_now(anon, client_of, settings):
+    """AUTH_PASSWORD_VALIDATORS as a deploy (or a test) sets it: before, the API's field kept the rules
+    read at import (at least 8 characters, not only digits) and refused what the settings allow."""
+    assert register(anon, password="739214").status_code == 400  # too short, only digits: as configured first
+    settings.AUTH_PASSWORD_VALIDATORS = [
+        {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 5}}
+    ]
+
+    response = register(anon, password="739214")
+    assert response.status_code == 201, response.content
+    me = User.objects.get(handle="new.person")
+    change = {"password": "48213", "current_password": "739214"}
+    assert client_of(me).patch("/api/v1/me", change, format="json").status_code == 200
+    short = client_of(me).patch("/api/v1/me", {"password": "9q2", "current_password": "48213"}, format="json")
+    assert short.status_code == 400
+    assert short.json()["fields"]["password"] == ["This password is too short. It must contain at least 5 characters."]
+
+
 def test_a_handle_whose_words_break_the_content_policy_is_refused_when_chosen(anon):
     """Every prompt that mentions it would be refused (the policy reads a handle's words: a video model
     reads them): the person learns it now."""
