@@ -29,10 +29,9 @@ With `--busy`, the same runs follow again while the same worker renders another 
 back to back, one at a time (a thread here submits the next when one is ready): the single-host case
 of `make run`, where an enrollment or a generation shares the worker's two pool processes, and the
 machine's two cores, with someone else's render. A render pauses for a sibling's enrollment
-verification and for a sibling generation's output scan (`core.pacing.waited_on`;
-`CASTFEED_WORKER_HOST_IDLE=0` turns that off, with the pauses for web requests), not for a sibling's
-render. Between busy runs the script waits for the database to be idle but for the render's own job
-updates.
+verification (`core.pacing.waited_on`; `CASTFEED_WORKER_HOST_IDLE=0` turns that off, with the pauses
+for web requests), not for a sibling's generation. Between busy runs the script waits for the database
+to be idle but for the render's own job updates.
 """
 
 from __future__ import annotations

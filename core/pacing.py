@@ -19,13 +19,10 @@ otherwise idle machine never pauses for its own load, however busy it keeps the 
 pause: a job's checking step and the worker's lease renewals never do.
 
 Work a person waits on in the worker itself (an enrollment's verification: the camera screen spins
-until it ends; a generation's output scan: the draft shows when it ends) runs `with waited_on():`.
-While it does, a render in a sibling pool process pauses (a window at a time, at most `max_pause` in
-a row, as above), whatever the CPUs: a render beside a verification on 2 cores nearly doubled it
-(1.7 → 3.2 s, BENCHMARKS.md § End to end), and one that ran whenever a core looked idle would take
-back the cores the verification's threads use a moment later. Such work never pauses for a
-sibling's (the output scan's frames call `pace()`): both are short, and each pausing for the other
-would stall both.
+until it ends) runs `with waited_on():`. While it does, a render in a sibling pool process pauses
+(a window at a time, at most `max_pause` in a row, as above), whatever the CPUs: a render beside a
+verification on 2 cores nearly doubled it (1.7 → 3.2 s, BENCHMARKS.md § End to end), and one that ran
+whenever a core looked idle would take back the cores the verification's threads use a moment later.
 The worker's main process makes the board the pool shares (`share()`, before it forks the pool); the
 mark of a process that died is ignored, and any mark expires after `longest` seconds.
 """
@@ -139,22 +136,6 @@ def waited_on(longest: float = 180.0) -> Iterator[None]:
             cells[slot + 1] = 0.0
 
 
-def _marked_here() -> bool:
-    """Does this process run work someone waits on now (its own live mark on the board)?"""
-    cells = _board.cells
-    if cells is None:
-        return False
-    values, now, me = cells[:], time.monotonic(), float(os.getpid())
-    return any(values[i] == me and values[i + 1] > now for i in range(0, len(values), 2))
-
-
-def _pauses_for_sibling() -> bool:
-    """Should batch work here pause for a sibling's work someone waits on? Not when this process's
-    own work is waited on too (two output scans, or a scan beside a verification, pausing each for
-    the other, a second a frame)."""
-    return sibling_waited_on() and not _marked_here()
-
-
 def sibling_waited_on() -> bool:
     """Does another live process of this worker run work someone waits on now?"""
     cells = _board.cells
@@ -168,8 +149,7 @@ def sibling_waited_on() -> bool:
 class Pacer:
     """Sleeps while the machine's CPUs were less than `min_idle` idle (a share, 0–1) and others than the
     worker used at least OTHERS of them since the last look, or while a sibling pool process runs work
-    someone waits on and this one runs none (whatever the CPUs: it is short, and it shares its cores
-    with nothing then)."""
+    someone waits on (whatever the CPUs: it is short, and it shares its cores with nothing then)."""
 
     def __init__(
         self,
@@ -186,7 +166,7 @@ class Pacer:
             raise ValueError("a pacer's window must be positive and its longest pause at least 0")
         self.min_idle, self.window, self.max_pause = min_idle, window, max_pause
         self.clock, self.sleep, self.cpu = clock, sleep, cpu or _Machine()
-        self.waited = waited or _pauses_for_sibling
+        self.waited = waited or sibling_waited_on
         self._at = clock()
         self._last: Counters | None = None  # the first call only takes a first look
 

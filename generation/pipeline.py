@@ -33,7 +33,7 @@ from typing import Any
 from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.utils import timezone
 
-from core.pacing import pace, waited_on
+from core.pacing import pace
 from generation import services
 from generation.conf import conf
 from generation.models import GenerationJob
@@ -243,8 +243,7 @@ def _run(job: GenerationJob, lease: int) -> str:
         made = _make(job, decision, image, folder, lease=lease, timings=timings)
         if not services.job_advance(job.pk, Status.RUNNING, Status.SCANNING, progress=85):
             raise Stopped(GenerationJob.objects.get(pk=job.pk).status)
-        with waited_on():  # short, and the author's draft shows when it ends: sibling renders pause
-            return _scan_and_keep(job, decision, made, timings, started)
+        return _scan_and_keep(job, decision, made, timings, started)
 
 
 def _check(job: GenerationJob) -> tuple[consent.Decision, Any] | None:

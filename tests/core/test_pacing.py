@@ -221,21 +221,6 @@ def test_pool_processes_see_a_sibling_mark_its_work_waited_on_until_it_ends(boar
     assert not pacing.sibling_waited_on()
 
 
-def test_work_someone_waits_on_does_not_pause_for_a_siblings(board):
-    # Two output scans, or a scan beside a verification: each pausing for the other (a second a
-    # frame) stalled both.
-    machine = Machine(others=0.0, ours=1.0)
-    pace = pacing.Pacer(0.3, window=0.05, max_pause=1.0, clock=machine.clock, sleep=machine.sleep, cpu=machine.cpu)
-    with _sibling(board, 60.0):
-        machine.advance(0.06)
-        assert pace() == pytest.approx(1.0)  # a render here pauses for the sibling's work
-        with pacing.waited_on():
-            machine.advance(0.06)
-            assert pace() == 0.0  # work someone waits on here goes on beside it
-        machine.advance(0.06)
-        assert pace() == pytest.approx(1.0)  # and once it ends, this process pauses again
-
-
 def test_the_mark_of_a_process_killed_mid_task_is_ignored(board):
     with _sibling(board, 60.0, die=True) as sibling:
         assert pacing.sibling_waited_on()

@@ -110,35 +110,6 @@ def test_a_friend_makes_a_video_with_an_approved_cameo_and_publishes_it(
     assert api.get("/api/v1/users/me.myself/videos").json()["results"][0]["id"] == video.pk
 
 
-def test_the_output_scan_is_work_the_author_waits_on_and_the_render_is_not(
-    api, monkeypatch, django_capture_on_commit_callbacks
-):
-    """The worker's sibling renders pause while a draft's scan runs (core.pacing.waited_on): beside
-    another person's render, a scan at 1M templates took 2.3 s instead of 1.5 (BENCHMARKS.md)."""
-    from core import pacing
-    from moderation import scan
-
-    monkeypatch.setattr(pacing._board, "cells", None)
-    pacing.share()  # as the worker's main process does before it forks its pool
-    marked: dict[str, bool] = {}
-    render, check_output = pipeline._make, scan.check_output
-
-    def mark(step: str, work):  # type: ignore[no-untyped-def]
-        def run(*args, **kwargs):  # type: ignore[no-untyped-def]
-            marked[step] = pacing._marked_here()
-            return work(*args, **kwargs)
-
-        return run
-
-    monkeypatch.setattr(pipeline, "_make", mark("render", render))
-    monkeypatch.setattr(scan, "check_output", mark("scan", check_output))
-    with django_capture_on_commit_callbacks(execute=True):
-        job_id = submit(api, "a red kite over a quiet beach").json()["id"]
-    assert api.get(f"{URL}/{job_id}").json()["status"] == "ready"
-    assert marked == {"render": False, "scan": True}
-    assert not pacing._marked_here()  # unmarked once the job ends
-
-
 def test_the_same_prompt_from_a_stranger_is_refused_before_anything_is_queued(client_of, make_user, owner):
     stranger = client_of(make_user("stranger"))
     response = submit(stranger, "@astro.owner surfing at sunset")
