@@ -194,12 +194,14 @@ def table(quiet: dict[str, list[float]], busy: dict[str, list[float]]) -> None:
 
 class Rendering:
     """Another person's 5 s videos rendered back to back by the same worker, one at a time: a thread
-    submits the next as soon as one is ready (--busy). `renders`: how many reached ready."""
+    submits the next as soon as one is ready (--busy). `renders`: how many reached ready; `timings`:
+    each one's stages (the job's timings), printed after the busy runs."""
 
     def __init__(self, client: Any) -> None:
         import threading
 
         self.client, self.renders, self.error = client, 0, ""
+        self.timings: list[dict[str, float]] = []
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
 
@@ -216,6 +218,8 @@ class Rendering:
 
     def _run(self) -> None:
         from django.db import connection
+
+        from generation.models import GenerationJob
 
         try:
             take = 0
@@ -236,6 +240,7 @@ class Rendering:
                     limit_s=300,
                 )
                 self.renders += body["status"] == "ready"
+                self.timings.append(GenerationJob.objects.get(pk=response.json()["id"]).timings)
         except SystemExit as stop:  # _poll's time limit
             self.error = str(stop)
         finally:
@@ -477,6 +482,9 @@ def main() -> None:
                 _, _, busy_verified = bench_enrollment(client, args.enrollments, busy=True)
                 busy_ready, busy_scans = bench_generation(client, args.generations, busy=True)
             print(f"busy: {rendering.renders} of the other person's videos rendered meanwhile")
+            for stage in ("render", "encode", "paused", "scan", "total"):  # what our runs cost them
+                spent = ", ".join(f"{t.get(stage, 0.0):.2f}" for t in rendering.timings)
+                print(f"  theirs, {stage:<7} {spent}")
             busy = {"enrollment submit → verified": busy_verified, "generation submit → ready": busy_ready}
             busy["generation output scan (1M)"] = busy_scans
         table({**quiet, **({"generation output scan (1M)": scans} if scans else {})}, busy)
