@@ -207,8 +207,9 @@ class Cuts:
     sampling interval (a face flashed for five frames at 24 fps between two shots, 0.2 s, under the
     output scan's 0.25 s) then has its first and last frames looked at; before, it fell between two
     samples. Each decoded frame is compared as a 32×32 grey thumbnail with the one before (a cell
-    changed: by more than `changed` grey levels; a cut: at least `share` of the cells changed; a
-    steady clip's faces, backdrop and watermark moving change none). At most `max_per_s` frames are
+    changed: by more than `changed` grey levels; a cut: at least `share` of the cells changed, however
+    the picture is moved by up to `shift` cells; a steady clip's faces, backdrop and watermark moving
+    change none, and a camera pan changes few once moved back). At most `max_per_s` frames are
     added in a second of video; past that (a montage, noise) the rest of that second is sampled at
     `past_cap_fps` (the ordinary samples among them) instead of at its cuts: never fewer frames than
     the ordinary samples, and never unbounded (at most about fps + max_per_s + past_cap_fps a second)."""
@@ -217,8 +218,25 @@ class Cuts:
     share: float = 0.1
     max_per_s: int = 8
     past_cap_fps: float = 8.0
+    shift: int = 2  # cells: a picture moved this far at most (a pan, a shake) is the same shot
 
     def is_cut(self, before: np.ndarray, after: np.ndarray) -> bool:
+        """Did enough of the picture change, however it moved up to `shift` cells (a camera pan of
+        up to 40 px a frame at 640: the models' moving cameras are no cuts, and each cost two
+        frames up to the cap)?"""
+        if not self._changed(before, after):
+            return False  # the common case: one comparison
+        height, width = before.shape
+        for dy in range(-self.shift, self.shift + 1):
+            for dx in range(-self.shift, self.shift + 1):
+                if (dx or dy) and not self._changed(
+                    before[max(0, dy) : height + min(0, dy), max(0, dx) : width + min(0, dx)],
+                    after[max(0, -dy) : height + min(0, -dy), max(0, -dx) : width + min(0, -dx)],
+                ):
+                    return False
+        return True
+
+    def _changed(self, before: np.ndarray, after: np.ndarray) -> bool:
         diff = np.abs(after.astype(np.int16) - before.astype(np.int16))
         return float(np.count_nonzero(diff > self.changed)) >= self.share * diff.size
 

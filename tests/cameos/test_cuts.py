@@ -35,6 +35,14 @@ def test_a_steady_clip_gets_the_ordinary_samples_only():
     assert _sampled(images, cuts=Cuts()) == _sampled(images, cuts=None) == list(range(0, 72, 6))
 
 
+def test_a_fast_pan_is_no_cut():
+    """A generated video's camera moves: 16 px a frame (at 320 wide, 1.6 thumbnail cells) changes most
+    of the picture at once, but it is the same shot, which costs the ordinary samples only."""
+    backdrop = faces.scene(SIZE)
+    images = [np.roll(backdrop, i * 16, axis=1) for i in range(3 * FPS)]
+    assert _sampled(images, cuts=Cuts()) == _sampled(images, cuts=None) == list(range(0, 72, 6))
+
+
 def test_a_flash_between_two_samples_has_its_first_and_last_frames_sampled():
     images = _shots(3, lambda i: 25 <= i <= 29)  # five frames between the samples at 24 and 30
     assert 25 not in _sampled(images, cuts=None) and 29 not in _sampled(images, cuts=None)
