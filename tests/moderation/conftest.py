@@ -36,3 +36,20 @@ def registry(db):  # type: ignore[no-untyped-def]
         return person_upsert(name=name, aliases=aliases, kind=kind, **more)[0]
 
     return add
+
+
+@pytest.fixture
+def refused_as_protected(api):  # type: ignore[no-untyped-def]
+    """Submits a prompt and asserts the gate refused it for naming this protected person alone (403
+    `protected_person`, the name in the detail) and no job was stored."""
+    from generation.models import GenerationJob
+
+    def submit(prompt: str, name: str):  # type: ignore[no-untyped-def]
+        answer = api.post("/api/v1/generations", {"prompt": prompt, "duration_s": 2}, format="json")
+        assert answer.status_code == 403, answer.json()
+        assert [(s["source"], s["reason"]) for s in answer.json()["subjects"]] == [("name", "protected_person")]
+        assert name in answer.json()["detail"]
+        assert not GenerationJob.objects.exists()
+        return answer
+
+    return submit

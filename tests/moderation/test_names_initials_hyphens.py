@@ -5,8 +5,6 @@ the video at its output scan."""
 
 import pytest
 
-from generation.models import GenerationJob
-
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/generations"
@@ -27,13 +25,9 @@ URL = "/api/v1/generations"
         "Quen-byyyy Marchetti dancing at the beach",
     ],
 )
-def test_a_name_with_a_middle_initial_or_a_hyphen_inside_a_word_is_refused(api, registry, prompt):
+def test_a_name_with_a_middle_initial_or_a_hyphen_inside_a_word_is_refused(api, registry, refused_as_protected, prompt):
     registry("Quenby Marchetti")
-    answer = api.post(URL, {"prompt": prompt, "duration_s": 2}, format="json")
-    assert answer.status_code == 403, answer.json()
-    assert [(s["source"], s["reason"]) for s in answer.json()["subjects"]] == [("name", "protected_person")]
-    assert "Quenby Marchetti" in answer.json()["detail"]
-    assert not GenerationJob.objects.exists()
+    refused_as_protected(prompt, "Quenby Marchetti")
     assert api.post("/api/v1/consent/check", {"prompt": prompt}, format="json").json()["allowed"] is False
 
 

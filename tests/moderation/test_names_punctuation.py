@@ -5,8 +5,6 @@ not, and a word of the name cut by a space ("Quen by Marchetti") neither: each i
 
 import pytest
 
-from generation.models import GenerationJob
-
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/generations"
@@ -24,13 +22,9 @@ URL = "/api/v1/generations"
         "Quen by Marchetti dancing at the beach",
     ],
 )
-def test_a_name_with_punctuation_between_its_words_is_refused(api, registry, prompt):
+def test_a_name_with_punctuation_between_its_words_is_refused(api, registry, refused_as_protected, prompt):
     registry("Quenby Marchetti")
-    answer = api.post(URL, {"prompt": prompt, "duration_s": 2}, format="json")
-    assert answer.status_code == 403, answer.json()
-    assert [(s["source"], s["reason"]) for s in answer.json()["subjects"]] == [("name", "protected_person")]
-    assert "Quenby Marchetti" in answer.json()["detail"]
-    assert not GenerationJob.objects.exists()
+    refused_as_protected(prompt, "Quenby Marchetti")
 
 
 @pytest.mark.parametrize(
