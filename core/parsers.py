@@ -94,11 +94,15 @@ class LimitedJSONParser(JSONParser):
         return data
 
 
+_TOKEN_CHAR = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]"  # what a header's name is written in (RFC 9110 § 5.6.2)
+
+
 class _PartHeaders:
     """A multipart body read through as Django reads it, each part's headers looked at on the way.
     Django drops a part whose headers it cannot use, silently: a Content-Disposition it cannot parse
     (a `filename*=` in a charset Python does not know, bytes that are not UTF-8), written
-    `Content-Disposition :`, folded onto a second line or missing, no `name=`, a file name that is
+    `Content-Disposition :`, folded onto a second line or missing (or a second one behind a form feed,
+    which Django strips as it would a space), no `name=`, a file name that is
     empty once its folders are removed, headers that never end in a blank line. Other readers of the
     same body (a proxy, a scanner, the client's own log) may read such a part, or a header written on
     the boundary line or given twice, otherwise. Each of these is noted here, to be refused."""
@@ -150,6 +154,8 @@ class _PartHeaders:
             self._note(head, "This part's header is written on its boundary line: start it on the next line.")
         elif any(line[:1] in (b" ", b"\t") for line in lines):
             self._note(head, "This part has a header folded onto a second line: write each header on one line.")
+        elif any(not re.match(_TOKEN_CHAR, line) for line in lines):  # Django strips a form feed, a CR, a NBSP...
+            self._note(head, "This part has a header line that does not start with its name: start it there.")
         elif any(re.match(rb"[^:]*[ \t]:", line) for line in lines):  # RFC 9112 § 5.1
             self._note(head, "This part has a header with a space before its colon.")
         elif len(dispositions) > 1:

@@ -421,3 +421,25 @@ def test_an_empty_image_as_browsers_send_an_unused_file_input_is_read_as_before(
     response = api.generic("POST", "/api/v1/generations", body, content_type="multipart/form-data; boundary=B")
 
     assert response.status_code == 202, response.content
+
+
+# A header line that starts with a blank other than a space or a tab (a form feed, a lone CR, a
+# no-break space): Django strips it and reads the line as a header, where the check saw no header
+# at all. A second Content-Disposition so hidden, without a name, made Django drop the image (202).
+@pytest.mark.parametrize("blank", [b"\x0c", b"\x0b", b"\r", b"\xc2\xa0", b"\xe2\x80\xa8"])
+def test_a_content_disposition_hidden_behind_a_blank_is_a_400_not_an_image_dropped(api, settings, blank):
+    fields = multipart([("prompt", b"a cat on a beach"), ("duration_s", b"2")]).removesuffix(b"--B--\r\n")
+    body = fields + (
+        b'--B\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n'
+        + blank
+        + b'Content-Disposition: form-data; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+        + b"\xff\xd8 not checked\r\n--B--\r\n"
+    )
+    before = files_in(settings.MEDIA_ROOT)
+
+    response = api.generic("POST", "/api/v1/generations", body, content_type="multipart/form-data; boundary=B")
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()["fields"]) == ["image"], response.json()
+    assert "does not start with its name" in response.json()["fields"]["image"][0]
+    assert not GenerationJob.objects.exists() and files_in(settings.MEDIA_ROOT) == before
