@@ -105,13 +105,18 @@ class _PartHeaders:
     which Django strips as it would a space), no `name=`, a file name that is
     empty once its folders are removed, headers that never end in a blank line. Other readers of the
     same body (a proxy, a scanner, the client's own log) may read such a part, or a header written on
-    the boundary line or given twice, otherwise. Each of these is noted here, to be refused."""
+    the boundary line or given twice, otherwise, and leave out a part before the first delimiter or
+    after the close one, which Django reads. Each of these is noted here, to be refused."""
 
     MAX_HEADERS = 64 * 1024  # a part's headers; Django itself refuses them much shorter
 
     def __init__(self, stream: Any, boundary: bytes) -> None:
         self._stream, self._delimiter = stream, b"--" + boundary
-        self._pending = b""
+        # Django reads the preamble (before the first delimiter) as it reads a part: it is looked at
+        # as what follows a close delimiter is, from one of our own before the body. Its NUL ends it:
+        # no delimiter spans it (a boundary is printable ASCII), and no blank line (CRLF CRLF) either.
+        self._pending = self._delimiter + b"--\x00"
+        self._preamble, self._closed = True, False  # ours still to be read; the body's own read
         self.unread: dict[str, str] = {}  # part name: what is wrong with its headers
 
     def read(self, size: int = -1) -> bytes:
@@ -119,9 +124,7 @@ class _PartHeaders:
         data, at, width = self._pending + chunk, 0, len(self._delimiter)
         while (at := data.find(self._delimiter, at)) != -1:
             start = at + width
-            if data[start : start + 2] == b"--":  # the close delimiter (a part may follow it: Django reads on)
-                at = start
-                continue
+            closing = data[start : start + 2] == b"--"  # a part may follow it all the same: Django reads on
             # Django splits at every delimiter, the CRLF before it not part of the part: headers
             # that end later, or right before it, are not this part's.
             following = data.find(self._delimiter, start)
@@ -133,6 +136,18 @@ class _PartHeaders:
                 end = -1
             if end == -1 and following == -1 and chunk:
                 break  # the headers may end in the next chunk
+            if closing or self._closed:
+                # The preamble, the epilogue or a part after the close delimiter: others leave it out,
+                # where Django reads a part if it finds a Content-Disposition there (or drops one).
+                if closing:  # the first is ours, before the body
+                    self._closed, self._preamble = self._closed or not self._preamble, False
+                if end != -1 and re.search(rb"content-disposition", data[start:end], re.IGNORECASE):
+                    self._note(
+                        data[start:end],
+                        "This part comes before the first boundary or after the closing one: send it between them.",
+                    )
+                at = start
+                continue
             if end == -1:
                 head = data[start : following if following != -1 else len(data)]
                 if head.strip():

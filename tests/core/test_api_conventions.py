@@ -443,3 +443,53 @@ def test_a_content_disposition_hidden_behind_a_blank_is_a_400_not_an_image_dropp
     assert list(response.json()["fields"]) == ["image"], response.json()
     assert "does not start with its name" in response.json()["fields"]["image"][0]
     assert not GenerationJob.objects.exists() and files_in(settings.MEDIA_ROOT) == before
+
+
+# Django reads the preamble (before the first boundary) and what follows the closing boundary as it
+# reads a part: a part there was read, or dropped (a file name empty once its folders are left out),
+# where the check never looked and other readers of the body (RFC 2046) leave it out.
+@pytest.mark.parametrize(
+    "where",
+    [
+        "preamble",
+        "preamble after a blank line",
+        "epilogue",
+        "after the end",  # a whole part, boundary and all, after the closing boundary
+    ],
+)
+@pytest.mark.parametrize("filename", [b"../", b"a.jpg"])
+def test_a_part_before_the_first_boundary_or_after_the_closing_one_is_a_400(api, settings, where, filename):
+    part = b'Content-Disposition: form-data; name="image"; filename="' + filename + b'"\r\n'
+    part += b"Content-Type: image/jpeg\r\n\r\n\xff\xd8 not checked\r\n"
+    fields = multipart([("prompt", b"a cat on a beach"), ("duration_s", b"2")])
+    body = {
+        "preamble": part + fields,
+        "preamble after a blank line": b"\r\n" + part + fields,
+        "epilogue": fields + part,
+        "after the end": fields + b"--B\r\n" + part + b"--B--\r\n",
+    }[where]
+    before = files_in(settings.MEDIA_ROOT)
+
+    response = api.generic("POST", "/api/v1/generations", body, content_type="multipart/form-data; boundary=B")
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()["fields"]) == ["image"], response.json()
+    assert "before the first boundary or after the closing one" in response.json()["fields"]["image"][0]
+    assert not GenerationJob.objects.exists() and files_in(settings.MEDIA_ROOT) == before
+
+
+@pytest.mark.parametrize(
+    ("preamble", "epilogue"),
+    [
+        (b"", b""),  # no CRLF after the closing boundary
+        (b"\r\n", b"\r\n\r\n"),
+        (b"This is a multi-part message in MIME format.\r\n", b"\r\nsaid and done\r\n\r\n"),
+    ],
+)
+def test_a_preamble_and_an_epilogue_without_a_part_are_read_as_before(api, preamble, epilogue):
+    body = preamble + multipart([("prompt", b"a cat on a beach"), ("duration_s", b"2")]).removesuffix(b"\r\n")
+    body += epilogue
+
+    response = api.generic("POST", "/api/v1/generations", body, content_type="multipart/form-data; boundary=B")
+
+    assert response.status_code == 202, response.content
