@@ -103,10 +103,11 @@ class _PartHeaders:
     (a `filename*=` in a charset Python does not know, bytes that are not UTF-8), written
     `Content-Disposition :`, folded onto a second line or missing (or a second one behind a form feed,
     which Django strips as it would a space), no `name=`, a file name that is
-    empty once its folders are removed, headers that never end in a blank line. Other readers of the
-    same body (a proxy, a scanner, the client's own log) may read such a part, or a header written on
-    the boundary line or given twice, otherwise, and leave out a part before the first delimiter or
-    after the close one, which Django reads. Each of these is noted here, to be refused."""
+    empty once its folders are removed, headers that never end in a blank line; and a file in which
+    the body ends, without its close delimiter. Other readers of the same body (a proxy, a scanner,
+    the client's own log) may read such a part, or a header written on the boundary line or given
+    twice, otherwise, and leave out a part before the first delimiter or after the close one, which
+    Django reads. Each of these is noted here, to be refused."""
 
     MAX_HEADERS = 64 * 1024  # a part's headers; Django itself refuses them much shorter
 
@@ -117,6 +118,9 @@ class _PartHeaders:
         # no delimiter spans it (a boundary is printable ASCII), and no blank line (CRLF CRLF) either.
         self._pending = self._delimiter + b"--\x00"
         self._preamble, self._closed = True, False  # ours still to be read; the body's own read
+        # The headers of the last file part, while no byte follows a delimiter after it: Django keeps
+        # a file once it reads on past its part, and drops it where the body ends first.
+        self._open_file: bytes | None = None
         self.unread: dict[str, str] = {}  # part name: what is wrong with its headers
 
     def read(self, size: int = -1) -> bytes:
@@ -136,6 +140,8 @@ class _PartHeaders:
                 end = -1
             if end == -1 and following == -1 and chunk:
                 break  # the headers may end in the next chunk
+            if start < len(data):
+                self._open_file = None
             if closing or self._closed:
                 # The preamble, the epilogue or a part after the close delimiter: others leave it out,
                 # where Django reads a part if it finds a Content-Disposition there (or drops one).
@@ -156,6 +162,8 @@ class _PartHeaders:
                 continue
             self._check(data[start:end])
             at = end
+        if not chunk and self._open_file is not None:  # the body's end
+            self._note(self._open_file, "The body ends in this file: end it with the closing boundary (--boundary--).")
         # What may begin a part whose headers end in the next chunk: from its delimiter, else the
         # bytes that could begin a delimiter (Django splits at the delimiter wherever it is).
         self._pending = data[at : at + self.MAX_HEADERS] if at != -1 else data[1 - width :]
@@ -193,6 +201,8 @@ class _PartHeaders:
                 and not DjangoMultiPartParser.sanitize_file_name(cast(Any, None), params["filename"])
             ):
                 self._note(head, "This part's file name is empty once its folders are left out.")
+            elif params.get("filename"):  # a file, as Django tells one
+                self._open_file = head
 
     def _note(self, head: bytes, why: str) -> None:
         name = re.search(rb'[; ]name="?([^";\r\n]*)', head)
