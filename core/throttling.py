@@ -99,17 +99,29 @@ def hit_window_taken_back(key: str, period: int, *, now: float) -> None:
         RateCounter.objects.filter(key=name, count__gt=0).update(count=F("count") - 1)
 
 
+# Keep a member until its end (ARGV 2), drop those whose end has passed (ARGV 3: now) and keep the
+# group as long as this one (ARGV 4): one round trip. Unpruned, an account that signs in within every
+# `ttl` kept its group, and every address it ever signed in from in it, for good.
+_REDIS_REMEMBER = """
+redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+local kept = redis.call('hgetall', KEYS[1])
+for i = 1, #kept, 2 do
+  if tonumber(kept[i + 1]) <= tonumber(ARGV[3]) then redis.call('hdel', KEYS[1], kept[i]) end
+end
+return redis.call('expire', KEYS[1], ARGV[4])
+"""
+
+
 def remember(group: str, member: str, *, ttl: int) -> None:
     """Keep `member` of `group` for `ttl` seconds from now (again from now if it was kept already),
     where the counters are; forget() forgets a whole group at once. Its end is stored with it, so that
     remembered() reads it on the limits' clock. In Redis a group is one hash (member: its end), kept
-    as long as its last member; in the database a row per member, named `<group>:<member>`."""
-    expires = int(time.time()) + ttl
+    as long as its last member, its members past their end dropped as another is kept; in the
+    database a row per member, named `<group>:<member>`, swept once past its end (sweep_counters)."""
+    now = int(time.time())
+    expires = now + ttl
     if settings.REDIS_URL:
-        with _redis(settings.REDIS_URL).pipeline(transaction=False) as pipe:  # one round trip
-            pipe.hset(REDIS_PREFIX + group, member, expires)
-            pipe.expire(REDIS_PREFIX + group, ttl)
-            pipe.execute()
+        _redis(settings.REDIS_URL).eval(_REDIS_REMEMBER, 1, REDIS_PREFIX + group, member, expires, now, ttl)
     else:
         RateCounter.objects.bulk_create(
             [RateCounter(key=f"{group}:{member}", count=1, expires=expires)],

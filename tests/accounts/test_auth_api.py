@@ -447,6 +447,20 @@ def test_a_new_password_deletes_the_addresses_the_old_one_signed_in_from(anon, c
     assert len(known_addresses_stored(settings)) == 1
 
 
+@pytest.mark.redis
+def test_an_address_known_no_longer_is_stored_no_longer(anon, me, settings, mid_window, monkeypatch):
+    """Its 30 days over, HOME is gone once the account signs in again: before, a Redis group kept by
+    sign-ins within every 30 days kept each address it had ever signed in from, for good."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "2/hour", "KNOWN_ADDRESS_DAYS": 30}
+    assert sign_in_from(anon, HOME, "me.myself", PASSWORD).status_code == 200
+    later = mid_window + 31 * 86400
+    monkeypatch.setattr("core.throttling.time", types.SimpleNamespace(time=lambda: later))
+
+    assert sign_in_from(anon, THIEF, "me.myself", PASSWORD).status_code == 200
+
+    assert len(known_addresses_stored(settings)) == 1
+
+
 def test_sign_out_revokes_only_that_token(client_of, me):
     laptop, phone = client_of(me), client_of(me)
     assert laptop.delete(TOKEN).status_code == 204
