@@ -217,7 +217,12 @@ def token_sign_in(*, handle: str, password: str, address: str | None = None) -> 
             if user is None:
                 User().set_password(password)  # same work either way: no timing oracle for handles
             raise InvalidCredentials
-    return user, token_issue(user=user)
+    try:
+        return user, token_issue(user=user)
+    except InvalidCredentials:
+        if not User.objects.filter(pk=user.pk).exists():  # erased meanwhile: its address goes too
+            forget(_known_addresses(str(user.pk)))
+        raise
 
 
 @contextlib.contextmanager

@@ -435,6 +435,21 @@ def test_erasing_the_account_deletes_the_addresses_it_signed_in_from(anon, setti
     assert known_addresses_stored(settings) == []
 
 
+def test_a_sign_in_the_erasure_overtakes_leaves_no_address_stored(anon, me, settings, mid_window, monkeypatch):
+    """The erasure committed between the password check and the token: the address the sign-in had
+    just remembered stayed under the deleted account for 30 days."""
+    check = User.check_password
+
+    def erased_meanwhile(user, password):  # type: ignore[no-untyped-def]
+        right = check(user, password)
+        services.account_erase(user=User.objects.get(pk=user.pk))  # on her other device, committed first
+        return right
+
+    monkeypatch.setattr(User, "check_password", erased_meanwhile)
+    assert sign_in_from(anon, HOME, "me.myself", PASSWORD).status_code == 400  # as for a handle nobody has
+    assert known_addresses_stored(settings) == []
+
+
 def test_a_new_password_deletes_the_addresses_the_old_one_signed_in_from(anon, client_of, me, settings, mid_window):
     """Not only unreadable with the new password (test above): gone, but the one that set it."""
     assert sign_in_from(anon, HOME, "me.myself", PASSWORD).status_code == 200
