@@ -509,7 +509,7 @@ class NameIndex:
         met Major John", "Brown Gordon setter", and so "Swift Taylor" too) and no entry's first name
         ("Jordan Michael" may be someone called Jordan), and the two words on their own: not after
         "the", "a" or "an", nor beside another capitalised word ("at the Hilton Paris", "Hilton Paris
-        Opera")."""
+        Opera"; a word across a semicolon is another clause's: "in Tokyo; Musk Elon dancing")."""
         for n, (first, second) in enumerate(itertools.pairwise(toks)):
             if first.brk:
                 continue
@@ -533,10 +533,13 @@ class NameIndex:
         first = toks[n]
         if first.form in self._given or first.form in _ORDINARY:
             return False
-        if n and not toks[n - 1].brk and (toks[n - 1].upper or toks[n - 1].form in ("the", "a", "an")):
+        # A word across a sentence's end or a semicolon is another clause's (its capital says nothing):
+        # "in Tokyo; Musk Elon dancing", "Musk Elon; Tokyo at night".
+        before = toks[n - 1] if n and not toks[n - 1].brk and not first.initial else None
+        if before is not None and (before.upper or before.form in ("the", "a", "an")):
             return False
         after = toks[n + 2] if n + 2 < len(toks) and not toks[n + 1].brk else None
-        return after is None or not after.upper
+        return after is None or not after.upper or after.initial
 
     def _unspaced_in(self, text: str, found: list[_Finding]) -> None:
         """Names in scripts without spaces inside a run of those scripts, separators left out: "特朗普在跳舞",

@@ -356,6 +356,24 @@ def test_a_name_surname_first_without_a_comma_needs_two_capitalised_words_on_the
     assert found(idx, "Musk Elon On Stage Tonight Live") == []  # Title Case
 
 
+def test_a_name_surname_first_beside_a_semicolon_is_still_on_its_own():
+    """A semicolon no longer ends a sentence for the reader ("Taylor; Swift" is the name), but the
+    capitalised word across one is another clause's, not a word beside the name: before a4cea5c
+    these named Elon Musk, after it no one (the job was queued)."""
+    idx = _index_of(
+        [
+            *_people(),
+            ("Jordan Peterson", [], ""),
+            ("Paris Hilton", [], ""),
+            ("John Major", [], ""),
+            ("Billie Holiday", [], ""),
+        ]
+    )
+    assert found(idx, "a rooftop in Tokyo; Musk Elon dancing") == ["Elon Musk"]
+    assert found(idx, "Musk Elon; Tokyo at night behind him") == ["Elon Musk"]
+    assert found(idx, "Hilton Paris Opera lobby; rain") == []  # still beside another capitalised word
+
+
 def test_a_number_without_which_one_word_is_left_is_part_of_the_name():
     idx = NameIndex(
         [("André 3000", Person("registry", 1, "André 3000")), ("Elon Musk", Person("registry", 2, "Elon Musk"))]

@@ -20,6 +20,9 @@ URL = "/api/v1/generations"
         "Quenby+Marchetti dancing at the beach",
         "Marchetti, Quenby dancing at the beach",
         "Quen by Marchetti dancing at the beach",
+        # Surname first without a comma, a capitalised word across a semicolon: another clause's.
+        "a pier in Tokyo; Marchetti Quenby dancing at the beach",
+        "Marchetti Quenby; Tokyo at night behind them",
     ],
 )
 def test_a_name_with_punctuation_between_its_words_is_refused(api, registry, refused_as_protected, prompt):
