@@ -424,7 +424,8 @@ _HYPHENATED = re.compile(r"(?<=[^\W\d_])- (?=[^\W\d_])")
 _INNER_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
 # Middle initials between two capitalised words ("Elon R. Musk", "Tom C. Cruise", "George H. W. Bush"):
 # the name without them, as a reader knows it.
-_INITIALS = re.compile(r"(?<=[^\W\d_]) (?:[A-Z]\.? )+(?=[A-Z][^\W\d_])")
+# With a comma or semicolon beside them, as between a name's words ("Elon; R. Musk", "Elon R.; Musk").
+_INITIALS = re.compile(r"(?<=[^\W\d_])[,;]? (?:[A-Z]\.?[,;]? )+(?=[A-Z][^\W\d_])")
 # A letter written three times or more in a row ("Quenbyyyy", "Mariiisol"): one letter drawn out.
 _DRAWN_OUT = re.compile(r"([^\W\d_])\1{2,}")
 # Upside-down text: each letter turned (the letters of "upside-down text" generators), the text read
@@ -445,7 +446,8 @@ def plain_readings(text: str) -> list[str]:
     out), letters in boxes NFKC leaves as symbols ("🅼🅰🆁🅸🆂🅾🅻", "🅜", the regional indicators of
     flags) as those letters, without words in quotes or brackets between two words (a nickname
     between the words of a name: 'Elon "rocket man" Musk'), a word hyphenated across a line whole
-    ("Mari-\nsol"), and one inside a line ("Tay-lor Swift"), without middle initials ("Elon R. Musk"),
+    ("Mari-\nsol"), and one inside a line ("Tay-lor Swift"), without middle initials ("Elon R. Musk",
+    "Elon; R. Musk"),
     and without both ("Elon R. Mu-sk"), each of these with a letter drawn out ("Quenbyyyy", "Обамааа")
     once and twice (a name may have it twice: "Keeeelan"), "ǫ" as the q it is in small capitals
     ("ǫᴜᴇᴇɴ"; else it is o), and upside-down text ("ɐɯɐqO ʞɔɐɹɐq") turned and read from its end

@@ -23,6 +23,10 @@ URL = "/api/v1/generations"
         # Surname first without a comma, a capitalised word across a semicolon: another clause's.
         "a pier in Tokyo; Marchetti Quenby dancing at the beach",
         "Marchetti Quenby; Tokyo at night behind them",
+        # A middle initial beside the punctuation, as without it ("Quenby J. Marchetti").
+        "Quenby; J. Marchetti dancing at the beach",
+        "Quenby J.; Marchetti dancing at the beach",
+        "Quenby, J. K. Marchetti dancing at the beach",
     ],
 )
 def test_a_name_with_punctuation_between_its_words_is_refused(api, registry, refused_as_protected, prompt):
