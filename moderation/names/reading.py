@@ -292,7 +292,7 @@ class _Reader:
                 if space > 0 and _ends_sentence(gap[space - 1], last):
                     self._break(self.base, self.camel)
                     self.initial = True
-                elif space > 0 and gap[space - 1] == ";":
+                elif space >= 0 and ";" in gap[: gap.rfind(" ")]:  # "dawn; Drake", and "dawn ; Drake" (French)
                     self.initial = True  # a clause as a sentence: its capital says nothing, a name goes on
                 elif last:
                     self.initial = False

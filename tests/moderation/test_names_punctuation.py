@@ -45,6 +45,8 @@ def test_a_name_with_punctuation_between_its_words_is_refused(api, registry, ref
         "We left Quenby. Marchetti ice cream was waiting at the beach",
         # A capital after a semicolon says nothing, as at a sentence's start: a drake, not Drake.
         "a pond at dawn; Drake swims by the reeds",
+        # Also with a space before it, as French writes it.
+        "a pond at dawn ; Drake swims by the reeds",
     ],
 )
 def test_ordinary_prompts_with_that_punctuation_pass(api, registry, prompt):
