@@ -208,8 +208,9 @@ class Cuts:
     output scan's 0.25 s) then has its first and last frames looked at; before, it fell between two
     samples. Each decoded frame is compared as a 32×32 grey thumbnail with the one before (a cell
     changed: by more than `changed` grey levels; a cut: at least `share` of the cells changed, however
-    the picture is moved by up to `shift` cells; a steady clip's faces, backdrop and watermark moving
-    change none, and a camera pan changes few once moved back). At most `max_per_s` frames are
+    the picture is moved by up to `shift` cells, or even so once moved back where the picture was
+    still the two frames before; a steady clip's faces, backdrop and watermark moving change none,
+    and a camera pan is one cut where it starts). At most `max_per_s` frames are
     added in a second of video; past that (a montage, noise) the rest of that second is sampled at
     `past_cap_fps` (the ordinary samples among them) instead of at its cuts: never fewer frames than
     the ordinary samples, and never unbounded (at most about fps + max_per_s + past_cap_fps a second)."""
@@ -220,12 +221,13 @@ class Cuts:
     past_cap_fps: float = 8.0
     shift: int = 2  # cells: a picture moved this far at most (a pan, a shake) is the same shot
 
-    def is_cut(self, before: np.ndarray, after: np.ndarray) -> bool:
-        """Did enough of the picture change, however it moved up to `shift` cells (a camera pan of
-        up to 40 px a frame at 640: the models' moving cameras are no cuts, and each cost two
-        frames up to the cap)?"""
+    def change(self, before: np.ndarray, after: np.ndarray) -> str:
+        """ "same" (under `share` of the cells changed), "moved" (as much changed, but not once the
+        picture is moved back by up to `shift` cells: a camera pan of up to 40 px a frame at 640, a
+        shake), else "cut". A move is a cut too unless the picture was moving just before
+        (_Shots.look): a camera that pans on costs one cut, where a flash jumps from a still shot."""
         if not self._changed(before, after):
-            return False  # the common case: one comparison
+            return "same"  # the common case: one comparison
         height, width = before.shape
         for dy in range(-self.shift, self.shift + 1):
             for dx in range(-self.shift, self.shift + 1):
@@ -233,8 +235,8 @@ class Cuts:
                     before[max(0, dy) : height + min(0, dy), max(0, dx) : width + min(0, dx)],
                     after[max(0, -dy) : height + min(0, -dy), max(0, -dx) : width + min(0, -dx)],
                 ):
-                    return False
-        return True
+                    return "moved"
+        return "cut"
 
     def _changed(self, before: np.ndarray, after: np.ndarray) -> bool:
         diff = np.abs(after.astype(np.int16) - before.astype(np.int16))
@@ -275,6 +277,7 @@ class _Shots:
         self.before: tuple[av.VideoFrame, float, bool] | None = None
         self.thumb: np.ndarray | None = None
         self.second, self.extra, self.dense_until, self.dense_next = -1, 0, 0.0, 0.0
+        self.still = 2  # frame pairs since the picture last moved (a pan: 0, 1 on its way)
 
     def look(self, frame: av.VideoFrame, t: float, *, on_time: bool) -> tuple[bool, tuple[av.VideoFrame, float] | None]:
         """Whether to keep `frame` (an ordinary sample if `on_time`), and the frame before it to keep
@@ -283,7 +286,12 @@ class _Shots:
         if int(t) != self.second:
             self.second, self.extra = int(t), 0
         kept, last = on_time, None
-        if self.thumb is not None and self.before is not None and cuts.is_cut(self.thumb, thumb):
+        change = cuts.change(self.thumb, thumb) if self.thumb is not None else "same"
+        # A move goes on from a moving picture (a pan: no cut), else it is one: a face flashed in a
+        # backdrop that jumps a cell or two changed few cells once moved back, and went unseen.
+        is_cut = change == "cut" or (change == "moved" and self.still >= 2)
+        self.still = 0 if change == "moved" else self.still + 1
+        if is_cut and self.before is not None:
             wanted = (not on_time) + (not self.before[2])
             if self.extra + wanted <= cuts.max_per_s:
                 self.extra += wanted

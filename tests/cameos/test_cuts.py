@@ -35,12 +35,26 @@ def test_a_steady_clip_gets_the_ordinary_samples_only():
     assert _sampled(images, cuts=Cuts()) == _sampled(images, cuts=None) == list(range(0, 72, 6))
 
 
-def test_a_fast_pan_is_no_cut():
+def test_a_fast_pan_is_one_cut_where_it_starts():
     """A generated video's camera moves: 16 px a frame (at 320 wide, 1.6 thumbnail cells) changes most
-    of the picture at once, but it is the same shot, which costs the ordinary samples only."""
+    of the picture at once, but it is the same shot: once it moves on, the ordinary samples only."""
     backdrop = faces.scene(SIZE)
-    images = [np.roll(backdrop, i * 16, axis=1) for i in range(3 * FPS)]
-    assert _sampled(images, cuts=Cuts()) == _sampled(images, cuts=None) == list(range(0, 72, 6))
+    images = [backdrop] * 12 + [np.roll(backdrop, i * 16, axis=1) for i in range(1, 3 * FPS - 11)]
+    assert _sampled(images, cuts=None) == list(range(0, 72, 6))
+    assert _sampled(images, cuts=Cuts()) == [0, 6, 11, 12, 18, *range(24, 72, 6)]  # 11, 12: the pan starts
+
+
+def test_a_face_flashed_as_the_backdrop_jumps_a_cell_or_two_is_a_cut():
+    """The flash moves the picture 16 px (1.6 cells) as well: moved back, few cells changed, as in a
+    pan; but the picture was still just before, so it is a cut both ways."""
+    backdrop = faces.scene(SIZE)
+    spot = [("hopper", SIZE[0] // 2, SIZE[1] // 2)]
+
+    def image(i: int) -> np.ndarray:
+        drifting = np.roll(backdrop, i * 2, axis=1)
+        return faces.paste_faces(np.roll(drifting, 16, axis=1), spot, SIZE[0] // 3) if 25 <= i <= 29 else drifting
+
+    assert {25, 29} <= set(_sampled([image(i) for i in range(48)], cuts=Cuts()))
 
 
 def test_a_flash_between_two_samples_has_its_first_and_last_frames_sampled():
