@@ -21,10 +21,12 @@ REDACTED = "[redacted]"
 # The segment after /takedowns/, but the challenges' own path (POST /api/v1/takedowns/challenges);
 # in any case and after any number of slashes (a 404 that names a live tracking number all the same),
 # with the blanks before it (the view strips them); it ends at a blank too (a request line's protocol).
-# Or, whatever precedes it, a tracking number's shape (moderation.models.takedown_tracking), in any
-# case, its dashes left out or typed as blanks, and the digits 0 and 1 a person may type for O and I.
+# Or, wherever it is, a tracking number's shape (moderation.models.takedown_tracking), in any case,
+# its dashes left out or typed as blanks, and the digits 0 and 1 a person may type for O and I; not
+# inside a word (a draft's media key, "H5TDZCMM3LYl967hMFoKwg", was cut in its log line).
 _SECRET_SEGMENT = re.compile(
-    r"(/takedowns/+)(?!challenges(?=[/?#\s]|$))\s*[^/?#\s]+|TD[-\s]?(?:[A-Z0-9]{4}[-\s]?){3}[A-Z0-9]{4}",
+    r"(/takedowns/+)(?!challenges(?=[/?#\s]|$))\s*[^/?#\s]+"
+    r"|(?<![A-Z0-9_-])TD[-\s]?(?:[A-Z0-9]{4}[-\s]?){3}[A-Z0-9]{4}",
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # line breaks among them
