@@ -343,6 +343,17 @@ def files_in(root: str) -> set[Path]:
     return {p for p in Path(root).rglob("*") if p.is_file()}
 
 
+def refuses_the_image_part(api, settings, body: bytes, message: str) -> None:  # type: ignore[no-untyped-def]
+    """POST /generations with this multipart body: a 400 `invalid` naming the image part (its message
+    saying `message`), no job and no file stored."""
+    before = files_in(settings.MEDIA_ROOT)
+    response = api.generic("POST", "/api/v1/generations", body, content_type="multipart/form-data; boundary=B")
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "invalid" and list(response.json()["fields"]) == ["image"], response.json()
+    assert message in response.json()["fields"]["image"][0]
+    assert not GenerationJob.objects.exists() and files_in(settings.MEDIA_ROOT) == before
+
+
 ODD_IMAGE_PARTS = [
     # A header on the boundary line: the check read the lines after it only, and Django, which
     # reads it, dropped the part unread (its file name in a charset Python does not know).
@@ -365,14 +376,7 @@ def test_an_image_part_whose_headers_django_would_drop_or_others_may_read_otherw
     # Before: Django left the image out and made the job without it (202), the image never checked.
     fields = multipart([("prompt", b"a cat on a beach"), ("duration_s", b"2")]).removesuffix(b"--B--\r\n")
     body = fields + head + b"\r\nContent-Type: image/jpeg\r\n\r\n\xff\xd8 not checked\r\n--B--\r\n"
-    before = files_in(settings.MEDIA_ROOT)
-
-    response = api.generic("POST", "/api/v1/generations", body, content_type="multipart/form-data; boundary=B")
-
-    assert response.status_code == 400, response.content
-    assert response.json()["error"] == "invalid" and list(response.json()["fields"]) == ["image"]
-    assert message in response.json()["fields"]["image"][0]
-    assert not GenerationJob.objects.exists() and files_in(settings.MEDIA_ROOT) == before
+    refuses_the_image_part(api, settings, body, message)
 
 
 @pytest.mark.parametrize(
@@ -435,14 +439,7 @@ def test_a_content_disposition_hidden_behind_a_blank_is_a_400_not_an_image_dropp
         + b'Content-Disposition: form-data; filename="a.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
         + b"\xff\xd8 not checked\r\n--B--\r\n"
     )
-    before = files_in(settings.MEDIA_ROOT)
-
-    response = api.generic("POST", "/api/v1/generations", body, content_type="multipart/form-data; boundary=B")
-
-    assert response.status_code == 400, response.content
-    assert list(response.json()["fields"]) == ["image"], response.json()
-    assert "does not start with its name" in response.json()["fields"]["image"][0]
-    assert not GenerationJob.objects.exists() and files_in(settings.MEDIA_ROOT) == before
+    refuses_the_image_part(api, settings, body, "does not start with its name")
 
 
 # Django reads the preamble (before the first boundary) and what follows the closing boundary as it
@@ -468,14 +465,7 @@ def test_a_part_before_the_first_boundary_or_after_the_closing_one_is_a_400(api,
         "epilogue": fields + part,
         "after the end": fields + b"--B\r\n" + part + b"--B--\r\n",
     }[where]
-    before = files_in(settings.MEDIA_ROOT)
-
-    response = api.generic("POST", "/api/v1/generations", body, content_type="multipart/form-data; boundary=B")
-
-    assert response.status_code == 400, response.content
-    assert list(response.json()["fields"]) == ["image"], response.json()
-    assert "before the first boundary or after the closing one" in response.json()["fields"]["image"][0]
-    assert not GenerationJob.objects.exists() and files_in(settings.MEDIA_ROOT) == before
+    refuses_the_image_part(api, settings, body, "before the first boundary or after the closing one")
 
 
 @pytest.mark.parametrize(
@@ -503,14 +493,7 @@ def test_a_body_that_ends_in_a_file_without_its_closing_boundary_is_a_400(api, s
     fields = multipart([("prompt", b"a cat on a beach"), ("duration_s", b"2")]).removesuffix(b"--B--\r\n")
     body = fields + b'--B\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n'
     body += b"Content-Type: image/jpeg\r\n\r\n\xff\xd8 not checked" + ending
-    before = files_in(settings.MEDIA_ROOT)
-
-    response = api.generic("POST", "/api/v1/generations", body, content_type="multipart/form-data; boundary=B")
-
-    assert response.status_code == 400, response.content
-    assert list(response.json()["fields"]) == ["image"], response.json()
-    assert "closing boundary" in response.json()["fields"]["image"][0]
-    assert not GenerationJob.objects.exists() and files_in(settings.MEDIA_ROOT) == before
+    refuses_the_image_part(api, settings, body, "closing boundary")
 
 
 def test_fields_without_the_closing_boundary_are_read_as_before(api):
