@@ -49,7 +49,16 @@ from accounts.signals import (
 from core.exceptions import ApplicationError, Conflict, InvalidInput, NotFound, TooManyRequests
 from core.presenters import timestamp
 from core.text import canonical, skeleton
-from core.throttling import clock, forget, hit_window, hit_window_taken_back, parse_rate, remember, remembered
+from core.throttling import (
+    clock,
+    forget,
+    hit_window,
+    hit_window_forget,
+    hit_window_taken_back,
+    parse_rate,
+    remember,
+    remembered,
+)
 
 
 class InvalidCredentials(ApplicationError):
@@ -243,7 +252,7 @@ def _password_guessed(handle: str, *, user: User | None, address: str | None) ->
     handle = normalize_handle(handle)
     limit, period = parse_rate(conf().sign_in_failures)
     now = clock()
-    counted = ["signin:failures:" + hashlib.sha256(handle.encode()).hexdigest()[:32]]
+    counted = [_failures_of(handle)]
     failures, left = hit_window(counted[0], period, now=now)
     known = _known_address(user, handle, address) if conf().known_address_days else None
     if failures > limit:
@@ -266,6 +275,11 @@ def _password_guessed(handle: str, *, user: User | None, address: str | None) ->
     _taken_back(counted, period, now)  # the right password
     if user is not None:  # as its password is stored now (check_password may have stored it anew)
         _address_known_now(_known_address(user, handle, address))
+
+
+def _failures_of(handle: str) -> str:
+    """The counter of a handle's wrong passwords (hit_window), whoever has the handle, if anyone."""
+    return "signin:failures:" + hashlib.sha256(handle.encode()).hexdigest()[:32]
 
 
 def _address_known_now(known: tuple[str, str] | None) -> None:
@@ -599,6 +613,10 @@ def account_erase(*, user: User, delete_appearances: bool = False) -> None:
     known = _known_addresses(str(locked.pk))
     forget(known)
     transaction.on_commit(lambda: forget(known))
+    # And the wrong passwords counted against their handle: whoever takes it next starts with none.
+    failures, period = _failures_of(locked.handle), parse_rate(conf().sign_in_failures)[1]
+    hit_window_forget(failures, period)
+    transaction.on_commit(lambda: hit_window_forget(failures, period))
     locked.delete()
 
 

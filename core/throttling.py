@@ -99,6 +99,18 @@ def hit_window_taken_back(key: str, period: int, *, now: float) -> None:
         RateCounter.objects.filter(key=name, count__gt=0).update(count=F("count") - 1)
 
 
+def hit_window_forget(key: str, period: int, *, now: float | None = None) -> None:
+    """Forget hit_window's counts of `key` in the window at `now` and the one before it (a counter
+    outlives its window by a second): in the database with the transaction under way, in Redis at once."""
+    now = time.time() if now is None else now
+    window = int(now // period)
+    names = [f"{key}:{window - 1}", f"{key}:{window}"]
+    if settings.REDIS_URL:
+        _redis(settings.REDIS_URL).delete(*(REDIS_PREFIX + name for name in names))
+    else:
+        RateCounter.objects.filter(key__in=names).delete()
+
+
 # Keep a member until its end (ARGV 2), drop those whose end has passed (ARGV 3: now) and keep the
 # group as long as this one (ARGV 4): one round trip. Unpruned, an account that signs in within every
 # `ttl` kept its group, and every address it ever signed in from in it, for good.

@@ -530,3 +530,20 @@ def test_registration_is_throttled(anon, settings, mid_window):
     assert int(response["Retry-After"]) > 0
     assert response.json()["retry_after"] == int(response["Retry-After"])
     assert not User.objects.filter(handle="third.one").exists()
+
+
+def test_whoever_takes_an_erased_handle_inherits_none_of_its_wrong_passwords(
+    anon, client_of, me, settings, mid_window, django_capture_on_commit_callbacks
+):
+    """Wrong passwords counted against her handle go with her account: the next person to register
+    it signs in from anywhere (before, a stranger's guesses at her account made them wait an hour)."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "3/hour"}
+    spend_the_budget(anon, "me.myself", 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client_of(me).delete("/api/v1/me").status_code == 204
+
+    body = {"handle": "me.myself", "password": "another-long-password", "birthdate": "1990-05-05"}
+    assert anon.post(REGISTER, body, format="json", REMOTE_ADDR=HOME).status_code == 201
+    signed_in = sign_in_from(anon, ELSEWHERE, "me.myself", "another-long-password")
+    assert signed_in.status_code == 200
+    assert User.objects.get(handle="me.myself").pk != me.pk
