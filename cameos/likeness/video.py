@@ -210,24 +210,33 @@ class Cuts:
     changed: by more than `changed` grey levels; a cut: at least `share` of the cells changed, however
     the picture is moved by up to `shift` cells, or even so once moved back where the picture was
     still the two frames before; a steady clip's faces, backdrop and watermark moving change none,
-    and a camera pan is one cut where it starts). At most `max_per_s` frames are
+    and a camera pan is one cut where it starts). A part of the picture changed at once (at least
+    `local_share` of the cells, under `share`) where it was calm the two frames before is a cut too: a
+    face popping in or out of a still shot, as large as a third of its width (a face 106 px wide at
+    320 changes 20 cells of 1,024; a tenth is 103), was no cut and went unseen between two samples;
+    motion going on (a dancer's limbs) costs one where it starts. At most `max_per_s` frames are
     added in a second of video; past that (a montage, noise) the rest of that second is sampled at
     `past_cap_fps` (the ordinary samples among them) instead of at its cuts: never fewer frames than
     the ordinary samples, and never unbounded (at most about fps + max_per_s + past_cap_fps a second)."""
 
     changed: int = 32
     share: float = 0.1
+    local_share: float = 0.015
     max_per_s: int = 8
     past_cap_fps: float = 8.0
     shift: int = 2  # cells: a picture moved this far at most (a pan, a shake) is the same shot
 
     def change(self, before: np.ndarray, after: np.ndarray) -> str:
-        """ "same" (under `share` of the cells changed), "moved" (as much changed, but not once the
-        picture is moved back by up to `shift` cells: a camera pan of up to 40 px a frame at 640, a
-        shake), else "cut". A move is a cut too unless the picture was moving just before
-        (_Shots.look): a camera that pans on costs one cut, where a flash jumps from a still shot."""
-        if not self._changed(before, after):
+        """ "same" (under `local_share` of the cells changed), "part" (under `share`), "moved" (as
+        much changed, but not once the picture is moved back by up to `shift` cells: a camera pan of
+        up to 40 px a frame at 640, a shake), else "cut". A move or a part is a cut too unless the
+        picture was moving or changing just before (_Shots.look): a camera that pans on costs one cut,
+        where a flash jumps from a still shot."""
+        share = self._share(before, after)
+        if share < self.local_share:
             return "same"  # the common case: one comparison
+        if share < self.share:
+            return "part"
         height, width = before.shape
         for dy in range(-self.shift, self.shift + 1):
             for dx in range(-self.shift, self.shift + 1):
@@ -239,8 +248,12 @@ class Cuts:
         return "cut"
 
     def _changed(self, before: np.ndarray, after: np.ndarray) -> bool:
+        return self._share(before, after) >= self.share
+
+    def _share(self, before: np.ndarray, after: np.ndarray) -> float:
+        """The share of the cells changed by more than `changed` grey levels."""
         diff = np.abs(after.astype(np.int16) - before.astype(np.int16))
-        return float(np.count_nonzero(diff > self.changed)) >= self.share * diff.size
+        return float(np.count_nonzero(diff > self.changed)) / diff.size
 
 
 _THUMB = 32
@@ -278,6 +291,7 @@ class _Shots:
         self.thumb: np.ndarray | None = None
         self.second, self.extra, self.dense_until, self.dense_next = -1, 0, 0.0, 0.0
         self.still = 2  # frame pairs since the picture last moved (a pan: 0, 1 on its way)
+        self.calm = 2  # frame pairs since any of it last changed (motion going on: 0, 1 on its way)
 
     def look(self, frame: av.VideoFrame, t: float, *, on_time: bool) -> tuple[bool, tuple[av.VideoFrame, float] | None]:
         """Whether to keep `frame` (an ordinary sample if `on_time`), and the frame before it to keep
@@ -289,8 +303,10 @@ class _Shots:
         change = cuts.change(self.thumb, thumb) if self.thumb is not None else "same"
         # A move goes on from a moving picture (a pan: no cut), else it is one: a face flashed in a
         # backdrop that jumps a cell or two changed few cells once moved back, and went unseen.
-        is_cut = change == "cut" or (change == "moved" and self.still >= 2)
+        # So is a part changed in a calm picture (a face popping in or out), once: motion going on is none.
+        is_cut = change == "cut" or (change == "moved" and self.still >= 2) or (change == "part" and self.calm >= 2)
         self.still = 0 if change == "moved" else self.still + 1
+        self.calm = self.calm + 1 if change == "same" else 0
         if is_cut and self.before is not None:
             wanted = (not on_time) + (not self.before[2])
             if self.extra + wanted <= cuts.max_per_s:

@@ -63,6 +63,35 @@ def test_a_flash_between_two_samples_has_its_first_and_last_frames_sampled():
     assert _sampled(images, cuts=Cuts()) == [0, 6, 12, 18, 24, 25, 29, 30, 36, 42, 48, 54, 60, 66]
 
 
+def test_a_face_popping_into_a_still_shot_between_two_samples_has_its_first_and_last_frames_sampled():
+    """A face a third of the frame wide (106 px at 320) on the same backdrop changes a fiftieth of the
+    thumbnail, under a cut's tenth: before, it was no cut, and five frames of it went unseen."""
+    backdrop = faces.scene(SIZE)
+    spot = [("hopper", SIZE[0] // 2, SIZE[1] // 2)]
+
+    def image(i: int) -> np.ndarray:
+        drifting = np.roll(backdrop, i * 2, axis=1)
+        return faces.paste_faces(drifting, spot, SIZE[0] // 3) if 25 <= i <= 29 else drifting
+
+    images = [image(i) for i in range(48)]
+    assert not {25, 29} & set(_sampled(images, cuts=None))
+    assert _sampled(images, cuts=Cuts()) == [0, 6, 12, 18, 24, 25, 29, 30, 36, 42]
+
+
+def test_a_part_of_the_picture_changing_on_costs_one_extra_frame_where_it_starts():
+    """Motion going on (here a face a third of the frame wide jumping between two places in every
+    frame: a fiftieth of the thumbnail changed each time, as by a dancer's limbs) is one cut where it
+    starts from a calm picture, then the ordinary samples only."""
+    backdrop = faces.scene(SIZE)
+
+    def image(i: int) -> np.ndarray:
+        drifting = np.roll(backdrop, i * 2, axis=1)
+        place = SIZE[0] // 3 if i % 2 else SIZE[0] * 2 // 3
+        return drifting if i < 10 else faces.paste_faces(drifting, [("hopper", place, SIZE[1] // 3)], SIZE[0] // 3)
+
+    assert _sampled([image(i) for i in range(48)], cuts=Cuts()) == [0, 6, 10, 11, 12, 18, 24, 30, 36, 42]
+
+
 def test_a_montage_costs_a_bounded_number_of_frames_never_fewer_than_the_ordinary_ones():
     images = _shots(3, lambda i: i // 2 % 2 == 1)  # a cut every other frame: 12 a second
     ordinary = _sampled(images, cuts=None)

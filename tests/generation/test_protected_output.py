@@ -229,6 +229,40 @@ def test_a_protected_face_flashed_between_two_samples_blocks_the_job(
     _assert_blocked_as_tess(api, django_capture_on_commit_callbacks, duration_s=5)
 
 
+class _TessPopsIn(_CutToTess):
+    """The author for five seconds at 24 fps on one backdrop, and Tess on the same one for five frames
+    (0.21 s) between two of the scan's samples (frames 48 and 54): no cut, a face popping in and out
+    of a still shot beside the author (`swap` False), or in the author's place for those frames."""
+
+    def __init__(self, tess_face, *, swap: bool) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(tess_face)
+        self.swap = swap
+
+    def render(self, request, progress):  # type: ignore[no-untyped-def]
+        backdrop = faces.scene((request.width, request.height))
+        top = (request.height - 240) // 2
+        for index in range(request.frame_count):
+            frame = backdrop.copy()
+            frame[top : top + 240, 40:280] = self.author
+            if 49 <= index <= 53:
+                left = 40 if self.swap else request.width - 280
+                frame[top : top + 240, left : left + 240] = self.tess
+            progress((index + 1) / request.frame_count)
+            yield frame
+
+
+@pytest.mark.parametrize("swap", [False, True], ids=["beside", "in_place"])
+def test_a_protected_face_popping_into_a_still_shot_between_two_samples_blocks_the_job(
+    api, me, tess, enroll, monkeypatch, django_capture_on_commit_callbacks, swap
+):
+    """A part of the picture changed at once is looked at as a cut is. Before, Tess popping in beside
+    the author, or in their place, for five frames changed under a tenth of the picture (6-8%), no
+    cut: she was never seen, and the draft was kept."""
+    enroll(me, "astronaut")
+    monkeypatch.setattr("generation.backends.get_backend", lambda name: _TessPopsIn(tess[1], swap=swap))
+    _assert_blocked_as_tess(api, django_capture_on_commit_callbacks, duration_s=5)
+
+
 def test_the_same_clip_without_the_flash_is_kept(
     api, me, tess, enroll, monkeypatch, django_capture_on_commit_callbacks
 ):
