@@ -8,7 +8,10 @@ turns away for a moment keeps its place); the faces that joined by place only ar
 someone else in the same place (a cut, a morph: mixed into the first person's mean, 12 frames of another
 face after 28 of theirs were never matched as anyone; and mixed with each other, a stranger for four
 seconds and then a protected person for one where the author stood matched no one). Each track ends
-as one L2-normalised mean template. Pure numpy/OpenCV: frames in, dataclasses out.
+as one L2-normalised mean template, and counts the frames of the regular grid it was seen in
+(`Track.frames`: a frame either side of a cut, `Frame.extra`, feeds its template but is not counted, so
+that a half-second shot, 2 samples and its 2 cut frames, is not taken for a second of face). Pure
+numpy/OpenCV: frames in, dataclasses out.
 """
 
 from __future__ import annotations
@@ -33,15 +36,27 @@ class Track:
     # The faces that joined by place only (like no track, where this one's face was just before): tracks
     # of their own (each face joins the one it resembles, else starts one), matched on their own.
     beside: list[Track] = field(default_factory=list)
+    # The frames of the regular grid (not Frame.extra) it was seen in: what the reveal gate counts.
+    frames: int = 0
 
-    def add(self, vector: np.ndarray, box: tuple[float, float, float, float], t: float, index: int) -> None:
+    def add(
+        self, vector: np.ndarray, box: tuple[float, float, float, float], t: float, index: int, *, extra: bool = False
+    ) -> None:
         self.embeddings.append(vector)
         self.boxes.append(box)
         self.times.append(t)
+        self.frames += not extra
         self.last_index, self.last_box = index, box
 
     def add_beside(
-        self, vector: np.ndarray, box: tuple[float, float, float, float], t: float, index: int, *, same_person: float
+        self,
+        vector: np.ndarray,
+        box: tuple[float, float, float, float],
+        t: float,
+        index: int,
+        *,
+        same_person: float,
+        extra: bool = False,
     ) -> None:
         """A face that joined by place only, with those of them it resembles: a stranger there for a
         while and then a protected person, in one mean, matched neither."""
@@ -49,7 +64,7 @@ class Track:
         if near is None or float(near.template @ vector) < same_person:
             near = Track()
             self.beside.append(near)
-        near.add(vector, box, t, index)
+        near.add(vector, box, t, index, extra=extra)
 
     @property
     def template(self) -> np.ndarray:
@@ -129,7 +144,7 @@ def face_tracks(
                     ):
                         # Kept apart from the faces it resembles: a face turned away, or someone
                         # else in their place (a cut, a morph), who must be matched as themselves.
-                        track.add_beside(vector, face.box, frame.t, index, same_person=same_person)
+                        track.add_beside(vector, face.box, frame.t, index, same_person=same_person, extra=frame.extra)
                         track.last_index, track.last_box = index, face.box
                         taken.add(number)
                         break
@@ -137,6 +152,6 @@ def face_tracks(
                     tracks.append(Track())
                     best = len(tracks) - 1
             if best is not None:
-                tracks[best].add(vector, face.box, frame.t, index)
+                tracks[best].add(vector, face.box, frame.t, index, extra=frame.extra)
                 taken.add(best)
     return tracks + [beside for track in tracks for beside in track.beside]

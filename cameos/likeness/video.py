@@ -76,6 +76,10 @@ class Probe(_Clip):
 class Frame:
     t: float  # seconds from the start
     image: np.ndarray  # BGR
+    # Sampled besides the regular grid of `fps` a second (a frame either side of a cut, or past
+    # Cuts' cap): looked at like any other, but not counted as one where a face's time on screen
+    # matters (Track.frames, the reveal gate: measured on the grid alone).
+    extra: bool = False
 
 
 def _rotation(frame: av.VideoFrame) -> int:
@@ -329,11 +333,11 @@ def sample_frames(
 ) -> list[Frame]:
     """Frames at about `fps` per second, scaled so their long side is at most `max_side`; with
     `cuts`, also the frames on either side of each cut (Cuts: the output scan's, so that a flash
-    shorter than the interval is looked at too), in time order. Every frame is decoded (that is
-    cheap), but only the kept ones are scaled and converted. With `caps` (an uploaded video), the
-    decoder may not allocate a frame over the pixel cap, and the decode stops with VideoOverCap at the
-    first frame over the long-side cap, past the frame cap, past the video's length or past the
-    wall-clock deadline."""
+    shorter than the interval is looked at too; marked `Frame.extra`), in time order. Every frame is
+    decoded (that is cheap), but only the kept ones are scaled and converted. With `caps` (an
+    uploaded video), the decoder may not allocate a frame over the pixel cap, and the decode stops
+    with VideoOverCap at the first frame over the long-side cap, past the frame cap, past the video's
+    length or past the wall-clock deadline."""
     frames: list[Frame] = []
     next_t = 0.0
     deadline = time.monotonic() + (caps.decode_seconds if caps else math.inf)
@@ -358,7 +362,7 @@ def sample_frames(
                 on_time = t + 1e-6 >= next_t
                 kept, last = shots.look(frame, t, on_time=on_time) if shots else (on_time, None)
                 if last is not None:  # the last frame of the shot before a cut, not sampled yet
-                    frames.append(Frame(t=last[1], image=_image(last[0], max_side)))
+                    frames.append(Frame(t=last[1], image=_image(last[0], max_side), extra=True))
                 if not kept:
                     continue
                 if on_time:
@@ -366,7 +370,7 @@ def sample_frames(
                     if regular > keep:
                         raise VideoOverCap(f"longer than {caps.max_seconds:g} s", code="video_too_long")  # type: ignore[union-attr]
                     next_t = t + 1.0 / fps
-                frames.append(Frame(t=t, image=_image(frame, max_side)))
+                frames.append(Frame(t=t, image=_image(frame, max_side), extra=not on_time))
     except UnreadableVideo:
         raise
     except (av.FFmpegError, ValueError, IndexError, OSError) as exc:

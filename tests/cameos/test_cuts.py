@@ -123,3 +123,6 @@ def test_a_face_seen_across_cuts_makes_one_track():
     tracks = face_tracks(frames, engine=engine())
     assert len(tracks) == 1
     assert {13, 17} <= {round(t * FPS) for t in tracks[0].times}  # the short shot's, in the same track
+    # The cut frames are marked, and not counted as the face's time on screen (the reveal gate).
+    assert [round(frame.t * FPS) for frame in frames if frame.extra] == [13, 17]
+    assert (len(tracks[0].embeddings), tracks[0].frames) == (10, 8)
