@@ -72,9 +72,9 @@ class CameosSettings:
     # enrolled, no impostor pair of the benchmark passed it, even at 0.5; it costs < 0.5% of genuine
     # tracks at the bars above.
     reveal_margin: float = 0.1
-    # The quality gate: a track seen in fewer sampled frames (SCAN_FPS 4, and a shot's first and last
-    # frames: under a second) never reveals; single frames score genuine faces lower (p10 0.68 vs 0.70
-    # for whole tracks).
+    # The quality gate: a track seen in fewer of the scan's regular samples (SCAN_FPS 4: under a
+    # second; the frames either side of a cut are not counted, as the bar was measured without them)
+    # never reveals; single frames score genuine faces lower (p10 0.68 vs 0.70 for whole tracks).
     track_min_frames: int = 4
     # pgvector HNSW candidates per query (recall vs. latency: BENCHMARKS.md § Gallery).
     ef_search: int = 100

@@ -234,7 +234,7 @@ class TrackHit:
 
     video_id: int
     similarity: float
-    frames: int  # sampled frames the face was seen in (the quality gate)
+    frames: int  # regular samples (not cut frames) the face was seen in (the quality gate)
     embedding: np.ndarray
 
 

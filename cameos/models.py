@@ -188,7 +188,7 @@ class VideoFace(models.Model):
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS)
     first_ms = models.PositiveIntegerField(default=0)
     last_ms = models.PositiveIntegerField(default=0)
-    frames = models.PositiveIntegerField(default=0)  # sampled frames the face was seen in
+    frames = models.PositiveIntegerField(default=0)  # regular samples (not cut frames) the face was seen in
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -27,7 +27,7 @@ class TrackMatch:
     template: np.ndarray
     first_ms: int
     last_ms: int
-    frames: int
+    frames: int  # frames of the regular grid the face was seen in (Track.frames; not those at cuts)
     cameo_id: int | None
     similarity: float
     protected: ProtectedMatch | None = None  # a protected person's face (the registry's photos)
@@ -68,7 +68,7 @@ def scan_video(path: str | Path) -> Scan:
     matches = consent.match_faces(templates, exact=True)
     return Scan(
         tuple(
-            TrackMatch(t.template, t.first_ms, t.last_ms, len(t.embeddings), m.cameo_id, m.similarity, m.protected)
+            TrackMatch(t.template, t.first_ms, t.last_ms, t.frames, m.cameo_id, m.similarity, m.protected)
             for t, m in zip(tracks, matches, strict=True)
         ),
         len(frames),

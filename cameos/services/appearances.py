@@ -61,7 +61,8 @@ def track_reveals(*, similarity: float, frames: int, runner_up: float, published
     """Whether a face track this like a person's template shows them surely enough to reveal its video
     to them (media, poster, author) and let them delete it (docs/videos-of-me.md § Possible matches,
     benchmarks/false_match.py): at least the reveal threshold for the video's status (stricter for a
-    draft), seen in at least TRACK_MIN_FRAMES sampled frames (the quality gate), and closer to them
+    draft), seen in at least TRACK_MIN_FRAMES of the scan's regular samples (the quality gate: `frames`,
+    Track.frames, leaves out the frames either side of a cut), and closer to them
     than to any other enrolled cameo (`runner_up`, -1.0 if none) by REVEAL_MARGIN."""
     faces = conf()
     return (

@@ -46,8 +46,8 @@ def track(seed: int, seconds: float = 2.0) -> tuple[np.ndarray, int]:
     with tempfile.NamedTemporaryFile(suffix=".mp4") as clip:
         encode_mp4(frames, clip.name, fps=8)
         tracks = face_tracks(sample_frames(clip.name, fps=4.0, max_side=640), engine=engine())
-    best = max(tracks, key=lambda t: len(t.embeddings))
-    return best.template, len(best.embeddings)
+    best = max(tracks, key=lambda t: t.frames)
+    return best.template, best.frames
 
 
 def template(seed: int) -> np.ndarray:

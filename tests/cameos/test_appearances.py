@@ -311,7 +311,7 @@ def test_a_cameo_enrolled_later_finds_existing_videos_of_its_face(
         clip.write(faces.cameo_video(["astronaut"], seconds=1.0, fps=12))
         clip.flush()
         tracks = face_tracks(sample_frames(clip.name, fps=4), engine=engine())
-    cameos.video_faces_record(video_id=video.pk, tracks=[(t.template, 0, 1000, len(t.embeddings)) for t in tracks])
+    cameos.video_faces_record(video_id=video.pk, tracks=[(t.template, 0, 1000, t.frames) for t in tracks])
     unrelated = make_video(author)
     gallery.video_faces_put(unrelated.pk, [(faces.template("hopper"), 0, 900, 4)])
 
