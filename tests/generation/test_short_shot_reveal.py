@@ -98,3 +98,27 @@ def test_my_face_in_a_half_second_shot_between_cuts_does_not_reveal_a_strangers_
 def test_my_face_in_a_shot_of_a_second_and_a_half_reveals_it(api, my_videos):
     rows, draft = my_videos((27, 62))  # the samples at 30 to 60: 6 of them
     assert [(r["match"], r["video"]["id"]) for r in rows] == [("confirmed", draft.pk)]
+
+
+@pytest.mark.parametrize(("shot", "shown"), [((27, 38), False), ((27, 62), True)])
+def test_the_output_scan_of_a_short_shot_of_my_face_does_not_reveal_the_draft(
+    api, me, make_user, client_of, activate_cameo, monkeypatch, django_capture_on_commit_callbacks, shot, shown
+):
+    """Enrolled first (open to everyone): the output scan itself finds my face in the stranger's draft."""
+    activate_cameo(me, template=enrollment_template(FACE), audience="everyone")
+    stranger = make_user("the.stranger")
+    monkeypatch.setattr("generation.backends.get_backend", lambda name: _ShotOfFace(*shot))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_of(stranger).post(
+            "/api/v1/generations", {"prompt": "a quiet park at dawn", "duration_s": 3, "aspect": "1:1"}, format="json"
+        )
+    assert response.status_code == 202, response.json()
+    job = client_of(stranger).get(f"/api/v1/generations/{response.json()['id']}").json()
+    assert job["status"] == "ready", job
+    draft = Video.objects.get()
+    rows = api.get("/api/v1/cameo/appearances").json()["results"]
+    if shown:
+        assert [(r["match"], r["video"]["id"]) for r in rows] == [("confirmed", draft.pk)]
+    else:
+        assert [(r["match"], r["video"]) for r in rows] == [("possible", None)]
+        assert api.get(f"/api/v1/videos/{draft.pk}").status_code == 404
