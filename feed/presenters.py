@@ -4,17 +4,15 @@ never feed.apis."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from rest_framework import serializers
 
-from accounts.models import User, normalize_handle
+from accounts.models import User
 from accounts.presenters import UserSummaryOutput
 from accounts.selectors import block_partners_of
 from core.presenters import timestamp
-from core.text import MENTION, canonical
 from feed import media, selectors
 from feed.models import Comment, Report, Steer, Video
 
@@ -71,14 +69,14 @@ def without_block_partners_shown(
 ) -> list[dict[str, Any]]:
     """The bodies as the viewer sees them: without, in `cameos`, anyone in a block with the viewer
     (someone who blocked them does not exist for them: their handle is a 404; someone they blocked is
-    not shown to them), their @mentions in captions read `@…` (_without_mentions_of), and with
+    not shown to them), their @mentions in captions read `@…` (selectors.without_mentions_of), and with
     `remix_of` null where the source's author (`sources`: remix_sources) is in a block with them:
     that source is a 404 to them. One query, for a signed-in viewer's page that shows someone, links
     a source or has an at sign in a caption, unless the caller read the ids of the viewer's block
     partners already (`partners`): none at all (For You: most viewers), or a page that shows no one and
     mentions no one."""
     shows = any(body["cameos"] for body in bodies)
-    mentions = any(_AT_SIGN.search(body["caption"]) for body in bodies)
+    mentions = any(selectors.AT_SIGN.search(body["caption"]) for body in bodies)
     if viewer_id is None or partners == set() or not (shows or sources or mentions):
         return bodies
     hidden: set[str] = set()
@@ -90,42 +88,12 @@ def without_block_partners_shown(
     return [
         {
             **body,
-            "caption": _without_mentions_of(body["caption"], hidden) if hidden else body["caption"],
+            "caption": selectors.without_mentions_of(body["caption"], hidden) if hidden else body["caption"],
             "cameos": [h for h in body["cameos"] if h not in hidden],
             "remix_of": None if sources.get(body["id"]) in partners else body["remix_of"],
         }
         for body in bodies
     ]
-
-
-# An at sign as typed: the fullwidth and the small one read as "@" once canonical, as the gate reads them.
-_AT_SIGN = re.compile(r"[@\uff20\ufe6b]")
-# A word (what canonical reads a word by word) with an at sign in it; tried from a word's start only.
-_WORD_WITH_AT = re.compile(r"(?<!\S)\S*[@\uff20\ufe6b]\S*")
-_HIDDEN_MENTION = "@\u2026"
-
-
-def _without_mentions_of(caption: str, handles: set[str]) -> str:
-    """The caption with each @mention of these handles read as `@…` (what follows the handle kept): a
-    caption is the author's words as written, but the viewer is not handed a handle that `cameos`
-    hides from them. A mention is read as the consent gate reads one (core.text.canonical, which reads
-    a whole word at a time: a look-alike letter or at sign is the handle's, and so are the letters
-    glued before or after it; with or without its trailing dots, moderation.consent.mention_readings),
-    so a spelling the gate read as the person hides them too. A word with such a mention is shown in
-    that canonical form; the others as written."""
-
-    def hidden_in(mention: re.Match[str]) -> str:
-        handle = normalize_handle(mention.group(1))
-        bare = len(handle.rstrip("."))
-        reading = next((handle[:n] for n in range(len(handle), bare - 1, -1) if handle[:n] in handles), None)
-        return mention.group() if reading is None else _HIDDEN_MENTION + mention.group(1)[len(reading) :]
-
-    def hidden(match: re.Match[str]) -> str:
-        word = canonical(match.group(), strict=False)
-        read = MENTION.sub(hidden_in, word)
-        return match.group() if read == word else read
-
-    return _WORD_WITH_AT.sub(hidden, caption) if _AT_SIGN.search(caption) else caption
 
 
 class AuthorOutput(UserSummaryOutput):  # who made a video or wrote a comment (no docstring: it would enter the schema)
@@ -180,12 +148,14 @@ def comment_body(comment: Comment) -> dict[str, Any]:
 
 def comment_bodies(comments: Iterable[Comment], viewer_id: int | None) -> list[dict[str, Any]]:
     """Comments as the viewer sees them: an @mention of anyone in a block with them reads `@…`, as in
-    captions (_without_mentions_of). One query, for a signed-in viewer's page with an at sign in it."""
+    captions (selectors.without_mentions_of). One query, for a signed-in viewer's page with an at sign in it."""
     bodies = [comment_body(comment) for comment in comments]
-    if viewer_id is None or not any(_AT_SIGN.search(body["text"]) for body in bodies):
+    if viewer_id is None or not any(selectors.AT_SIGN.search(body["text"]) for body in bodies):
         return bodies
     hidden = set(block_partners_of(viewer_id).values())
-    return [{**body, "text": _without_mentions_of(body["text"], hidden)} for body in bodies] if hidden else bodies
+    if not hidden:
+        return bodies
+    return [{**body, "text": selectors.without_mentions_of(body["text"], hidden)} for body in bodies]
 
 
 class CommentOutput(serializers.Serializer):

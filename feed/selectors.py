@@ -15,12 +15,13 @@ from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import Follow, User
+from accounts.models import Follow, User, normalize_handle
 from accounts.selectors import BLOCK_PARTNERS_SQL, not_blocked_sql, relation_between, without_block_partners
 from core.exceptions import NotFound
 from core.memo import TTLCache
 from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, page_limit
 from core.sql import one_of, planner_setting
+from core.text import MENTION, canonical
 from feed.conf import conf
 from feed.fingerprints import CopyIndex, Fingerprint
 from feed.models import Comment, ConsentPending, RemovedFingerprint, Video, VideoPerson
@@ -248,6 +249,36 @@ def removed_copy_of(fingerprint: bytes | memoryview | None) -> int | None:
         index = CopyIndex(RemovedFingerprint.objects.values_list("video_id", "fingerprint").iterator(chunk_size=5000))
         _copy_index.set_many({key: index})
     return index.find(Fingerprint.from_bytes(fingerprint))
+
+
+# An at sign as typed: the fullwidth and the small one read as "@" once canonical, as the gate reads them.
+AT_SIGN = re.compile(r"[@\uff20\ufe6b]")
+# A word (what canonical reads a word by word) with an at sign in it; tried from a word's start only.
+_WORD_WITH_AT = re.compile(r"(?<!\S)\S*[@\uff20\ufe6b]\S*")
+_HIDDEN_MENTION = "@\u2026"
+
+
+def without_mentions_of(caption: str, handles: set[str]) -> str:
+    """The caption with each @mention of these handles read as `@…` (what follows the handle kept): a
+    caption is the author's words as written, but the viewer is not handed a handle that `cameos`
+    hides from them. A mention is read as the consent gate reads one (core.text.canonical, which reads
+    a whole word at a time: a look-alike letter or at sign is the handle's, and so are the letters
+    glued before or after it; with or without its trailing dots, moderation.consent.mention_readings),
+    so a spelling the gate read as the person hides them too. A word with such a mention is shown in
+    that canonical form; the others as written."""
+
+    def hidden_in(mention: re.Match[str]) -> str:
+        handle = normalize_handle(mention.group(1))
+        bare = len(handle.rstrip("."))
+        reading = next((handle[:n] for n in range(len(handle), bare - 1, -1) if handle[:n] in handles), None)
+        return mention.group() if reading is None else _HIDDEN_MENTION + mention.group(1)[len(reading) :]
+
+    def hidden(match: re.Match[str]) -> str:
+        word = canonical(match.group(), strict=False)
+        read = MENTION.sub(hidden_in, word)
+        return match.group() if read == word else read
+
+    return _WORD_WITH_AT.sub(hidden, caption) if AT_SIGN.search(caption) else caption
 
 
 # --- search ----------------------------------------------------------------------------------------
