@@ -16,7 +16,13 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Follow, User, normalize_handle
-from accounts.selectors import BLOCK_PARTNERS_SQL, not_blocked_sql, relation_between, without_block_partners
+from accounts.selectors import (
+    BLOCK_PARTNERS_SQL,
+    block_partners_of,
+    not_blocked_sql,
+    relation_between,
+    without_block_partners,
+)
 from core.exceptions import NotFound
 from core.memo import TTLCache
 from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, page_limit
@@ -310,12 +316,25 @@ _RANK_ORDER_READ = 75_000  # index entries a best-first read may take before the
 # and p99 (5.5 and 10.3 ms); anything from 0.5 to 2 was within 0.4 ms of them, 3 had a p99 of 14.4.
 _RANK_ORDER_COST = 0.5
 _RUM_COMPLETIONS = 32  # words a last word may begin for the RUM index's read; more: the GIN index
+_HIDDEN_MENTION_BATCH = 400  # the most matches read at once to fill a page that some left out (videos_search)
 _rum_index = TTLCache(ttl=60, max_items=4)  # database name → whether it has the RUM index, asked once a minute
 
 
 def _search_words(q: str) -> list[str]:
     """The words of a query (letters and digits), lower case: never operators of either engine."""
     return re.findall(r"[^\W_]+", q.lower())[:_MAX_WORDS]
+
+
+def _pg_tsquery(words: list[str]) -> str:
+    """SQL: the tsquery of a search's words, every one of them, the last also as a prefix (words are
+    letters and digits only: written into the statement)."""
+    query = "'" + " & ".join([*words[:-1], f"{words[-1]}:*"]) + "'"
+    return f"to_tsquery('english'::regconfig, {query})"
+
+
+def _fts_query(words: list[str]) -> str:
+    """The FTS5 query of a search's words, every one of them, the last also as a prefix."""
+    return " ".join([f'"{w}"' for w in words[:-1]] + [f'"{words[-1]}"*'])
 
 
 def _pg_ranked(
@@ -343,8 +362,7 @@ def _pg_ranked(
       (20–40 ms for a phrase of common words that only a few videos share)."""
     weight = conf().search_relevance_weight
     n = conf().search_candidates
-    query = "'" + " & ".join([*words[:-1], f"{words[-1]}:*"]) + "'"
-    tsquery = f"to_tsquery('english'::regconfig, {query})"
+    tsquery = _pg_tsquery(words)
     not_blocked = f" AND {_NOT_BLOCKED}" if viewer is not None else ""
     blocked = [viewer.pk, viewer.pk] if viewer is not None else []
 
@@ -506,37 +524,15 @@ def _among_the_best(tsquery: str, words: list[str]) -> tuple[int, int]:
         return int(found), int(lexemes)
 
 
-def videos_search(q: str, viewer: User | None, *, cursor: str | None = None, limit: int | None = None) -> Page[int]:
-    """Ids of the published videos whose caption or prompt words match every word of `q` (the last
-    also as a prefix), best first: hot_score (engagement and freshness) + SEARCH_RELEVANCE_WEIGHT ×
-    the text match (PostgreSQL full-text search with ts_rank, SQLite FTS5 with bm25, both as
-    r / (1 + r)). On PostgreSQL only the SEARCH_CANDIDATES matches with the best hot_score are
-    considered. Drafts and removed videos are never found, nor anyone's in a block relation with
-    the viewer. Keyset pages on (score, id) under a signed cursor (core.pagination); on SQLite the
-    cursor also names the page's videos, and the next page starts after them as they rank now."""
-    size = page_limit(limit)
-    words = _search_words(q)
-    if not words:
-        return Page(items=[], next=None)
-    # A cursor is a position in this query's list for this viewer (blocks take videos out of it):
-    # one of another query, or of someone else, is refused, not read as a position here.
-    salt = f"search.videos:{getattr(viewer, 'pk', None)}:{' '.join(words)}"
+def _ranked(
+    words: list[str], viewer: User | None, *, size: int, below: tuple[float, int] | None, shown: list[int]
+) -> list[tuple[int, float]]:
+    """videos_search's matches (id, score), best first, at most size + 1 of them, below `below` (the
+    cursor's (score, id); None: from the top); on SQLite after the videos `shown` (the ids of the
+    page the cursor ends) as they rank now, where any of them is still found."""
     after_sql, after_params = "", []
-    below: tuple[float, int] | None = None  # the cursor's (score, id)
-    shown: list[int] = []  # SQLite: the ids of the page the cursor ends
-    if cursor:
-        try:
-            score, last, shown = decode_cursor(cursor, salt=salt, length=3)
-        except InvalidCursor:
-            score, last = decode_cursor(cursor, salt=salt, length=2)
-        if (
-            not isinstance(score, (int, float))
-            or not isinstance(last, int)
-            or not isinstance(shown, list)
-            or not all(isinstance(i, int) for i in shown)
-        ):
-            raise InvalidCursor
-        below = (float(score), last)
+    if below is not None:
+        score, last = below
         after_sql, after_params = " WHERE score < %s OR (score = %s AND id < %s)", [score, score, last]
     ordered = False  # whether only an ordered read may find the candidates (_pg_ranked)
     params: list[Any]
@@ -544,7 +540,7 @@ def videos_search(q: str, viewer: User | None, *, cursor: str | None = None, lim
         inner, params, ordered = _pg_ranked(words, viewer, k=size + 1, below=below)
     else:
         params = [conf().search_relevance_weight]
-        query = " ".join([f'"{w}"' for w in words[:-1]] + [f'"{words[-1]}"*'])
+        query = _fts_query(words)
         rank = f"(-bm25(feed_video_fts, {_FTS_WEIGHTS}))"
         inner = (
             f"SELECT v.id AS id, v.hot_score + %s * ({rank} / (1.0 + {rank})) AS score "
@@ -575,10 +571,102 @@ def videos_search(q: str, viewer: User | None, *, cursor: str | None = None, lim
     with planner_setting("enable_bitmapscan", "off") if ordered else nullcontext(), connection.cursor() as db:
         db.execute(sql, [*params, *after_params, size + 1])
         rows = db.fetchall()
+    return [(row[0], row[1]) for row in rows]
+
+
+def _found_through_mentions_of(words: list[str], ids: list[int], handles: set[str]) -> set[int]:
+    """Those of these videos found by the search's words only through an @mention of one of these
+    handles in their caption (without_mentions_of): read as the viewer is shown it, the caption with
+    the prompt's words does not match. Asked of the engine that searched, for the few videos whose
+    caption mentions one of them."""
+    shown: dict[int, tuple[str, str]] = {}
+    for video_id, caption, search_text in Video.objects.filter(pk__in=ids).values_list("id", "caption", "search_text"):
+        read = without_mentions_of(caption, handles)
+        if read != caption:
+            shown[video_id] = (read, search_text or "")
+    if not shown:
+        return set()
+    with connection.cursor() as db:
+        if connection.vendor == "postgresql":
+            db.execute(
+                "SELECT t.id FROM unnest(%s::bigint[], %s::text[], %s::text[]) t(id, caption, search_text) "
+                "WHERE (setweight(to_tsvector('english'::regconfig, t.caption), 'A') "
+                f"|| setweight(to_tsvector('english'::regconfig, t.search_text), 'B')) @@ {_pg_tsquery(words)}",
+                [list(shown), [c for c, _ in shown.values()], [s for _, s in shown.values()]],
+            )
+            matching = {row[0] for row in db.fetchall()}
+        else:  # the same tokenizer as feed_video_fts (migration 0003), in a table of this connection's own
+            db.execute(
+                "CREATE VIRTUAL TABLE IF NOT EXISTS temp.feed_video_fts_shown "
+                "USING fts5(caption, search_text, tokenize='porter unicode61')"
+            )
+            db.execute("DELETE FROM temp.feed_video_fts_shown")
+            db.executemany(
+                "INSERT INTO temp.feed_video_fts_shown (rowid, caption, search_text) VALUES (%s, %s, %s)",
+                [(i, c, s) for i, (c, s) in shown.items()],
+            )
+            db.execute(
+                "SELECT rowid FROM temp.feed_video_fts_shown WHERE feed_video_fts_shown MATCH %s", [_fts_query(words)]
+            )
+            matching = {row[0] for row in db.fetchall()}
+            db.execute("DELETE FROM temp.feed_video_fts_shown")
+    return set(shown) - matching
+
+
+def videos_search(q: str, viewer: User | None, *, cursor: str | None = None, limit: int | None = None) -> Page[int]:
+    """Ids of the published videos whose caption or prompt words match every word of `q` (the last
+    also as a prefix), best first: hot_score (engagement and freshness) + SEARCH_RELEVANCE_WEIGHT ×
+    the text match (PostgreSQL full-text search with ts_rank, SQLite FTS5 with bm25, both as
+    r / (1 + r)). On PostgreSQL only the SEARCH_CANDIDATES matches with the best hot_score are
+    considered. Drafts and removed videos are never found, nor anyone's in a block relation with
+    the viewer, nor a video through a caption's @mention of such a person (it reads `@…` to them:
+    its other words find it). Keyset pages on (score, id) under a signed cursor (core.pagination); on SQLite the
+    cursor also names the page's videos, and the next page starts after them as they rank now."""
+    size = page_limit(limit)
+    words = _search_words(q)
+    if not words:
+        return Page(items=[], next=None)
+    # A cursor is a position in this query's list for this viewer (blocks take videos out of it):
+    # one of another query, or of someone else, is refused, not read as a position here.
+    salt = f"search.videos:{getattr(viewer, 'pk', None)}:{' '.join(words)}"
+    below: tuple[float, int] | None = None  # the cursor's (score, id)
+    shown: list[int] = []  # SQLite: the ids of the page the cursor ends
+    if cursor:
+        try:
+            score, last, shown = decode_cursor(cursor, salt=salt, length=3)
+        except InvalidCursor:
+            score, last = decode_cursor(cursor, salt=salt, length=2)
+        if (
+            not isinstance(score, (int, float))
+            or not isinstance(last, int)
+            or not isinstance(shown, list)
+            or not all(isinstance(i, int) for i in shown)
+        ):
+            raise InvalidCursor
+        below = (float(score), last)
+    # A video is found through its caption as the viewer is shown it: where it mentions someone in a
+    # block with them (read `@…`: without_mentions_of), not through that mention. Most viewers have
+    # no block partners, and their search is read once, as it always was.
+    hidden = set(block_partners_of(viewer.pk).values()) if viewer is not None else set()
+    rows = _ranked(words, viewer, size=size, below=below, shown=shown)
+    if hidden:
+        # Those found only through such a mention are left out, and the page filled from further
+        # down, read in batches four times larger each time (a search for a block partner's handle
+        # may leave out most of what it finds).
+        kept: list[tuple[int, float]] = []
+        batch = size
+        while True:
+            through = _found_through_mentions_of(words, [row[0] for row in rows], hidden)
+            kept += [row for row in rows if row[0] not in through]
+            if len(kept) > size or len(rows) <= batch:
+                break
+            batch = min(batch * 4, _HIDDEN_MENTION_BATCH)
+            rows = _ranked(words, viewer, size=batch, below=(float(rows[-1][1]), rows[-1][0]), shown=[])
+        rows = kept[: size + 1]
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
-        position = [float(rows[-1][1]), rows[-1][0]]
+        position: list[Any] = [float(rows[-1][1]), rows[-1][0]]
         if connection.vendor != "postgresql":  # ts_rank reads one video; bm25 the whole table (above)
             position.append([row[0] for row in rows])
         next_cursor = encode_cursor(position, salt=salt)

@@ -234,3 +234,47 @@ def test_a_handle_mentioned_in_a_prompt_finds_nothing(api, me, other, make_user,
     assert found(api, "surfing") == [shows_blocker.pk]
     assert found(api, "juggling torches") == [shows_blocked.pk]
     assert found(api, "skating") == [shows_closed.pk]
+
+
+def test_a_mention_shown_hidden_finds_nothing_for_the_viewer(client_of, me, other, make_user, make_video, fillers):
+    """A caption's @mention of someone in a block with the viewer reads `@…` to them: searching
+    for that person's handle does not find the video through it (before, it found exactly the
+    videos that mention them, and so told who `@…` is), while the caption's other words still do,
+    and everyone else finds it by the handle as before. The same for the one who blocked and the
+    one blocked; a page at a time as in one."""
+    bob, blocked_by_bob, third = make_user("bob"), make_user("blocked.by.bob"), make_user("third.person")
+    accounts_services.block_create(blocker=me, blocked=bob)
+    accounts_services.block_create(blocker=bob, blocked=blocked_by_bob)
+    mentions = [make_video(other, caption=f"surfing lesson {i} with @bob today") for i in range(3)]
+    plain = make_video(other, caption="bob the builder goes surfing")
+    for viewer in (me, blocked_by_bob):
+        api = client_of(viewer)
+        assert found(api, "bob") == [plain.pk]
+        assert found(api, "@bob") == [plain.pk]
+        assert found(api, "surfing bob") == [plain.pk]
+        paged, cursor = [], None
+        while True:
+            body = search(api, "bo", limit=1, **({"cursor": cursor} if cursor else {}))
+            paged += [v["id"] for v in body["results"]]
+            cursor = body["next"]
+            if not cursor:
+                break
+        assert paged == [plain.pk]
+        shown = {v["id"]: v["caption"] for v in search(api, "lesson")["results"]}
+        assert shown == {v.pk: f"surfing lesson {i} with @\u2026 today" for i, v in enumerate(mentions)}
+    everyone = sorted([plain.pk, *[v.pk for v in mentions]])
+    assert sorted(found(client_of(third), "bob")) == everyone
+    assert sorted(found(client_of(third), "@bob")) == everyone
+
+
+def test_a_mention_shown_hidden_finds_nothing_however_it_is_spelt(
+    api, client_of, me, make_user, other, make_video, fillers
+):
+    """A look-alike spelling of a block partner's mention (a fullwidth at sign, a Cyrillic о) reads
+    `@…` to the viewer as the plain one does, and is not found through that spelling either."""
+    bob, third = make_user("bob"), make_user("third.person")
+    accounts_services.block_create(blocker=bob, blocked=me)
+    disguised = make_video(other, caption="kayak with \uff20b\u043eb")
+    assert found(api, "b\u043eb") == []
+    assert [v["caption"] for v in search(api, "kayak")["results"]] == ["kayak with @\u2026"]
+    assert found(client_of(third), "b\u043eb") == [disguised.pk]
