@@ -37,7 +37,7 @@ from core.pacing import pace
 from generation import services
 from generation.conf import conf
 from generation.models import GenerationJob
-from generation.uploads import as_rendered
+from generation.uploads import as_rendered, video_region
 from moderation import consent, policy
 
 log = logging.getLogger(__name__)
@@ -314,7 +314,7 @@ def _make(
     request = RenderRequest(
         prompt=job.prompt,
         cameos=_cameo_refs(decision),
-        image=image,
+        image=None if image is None else video_region(image, job.aspect),  # only what the gate checked
         duration_s=float(job.duration_s),
         width=width,
         height=height,

@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image, ImageOps
 
 from core.exceptions import InvalidInput
-from generation.backends.composite import cover_crop
+from generation.backends.composite import cover_crop, cover_region
 from generation.conf import conf
 
 FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -77,9 +77,19 @@ def check_image(upload) -> CheckedImage:  # type: ignore[no-untyped-def]
     return CheckedImage(data=data, extension=FORMATS[str(image.format)], width=width, height=height, bgr=array)
 
 
-def as_rendered(image: np.ndarray, aspect: str) -> np.ndarray:
-    """The uploaded image as every backend starts from it: cover-cropped to the video's size. The
-    gate looks for faces in this, not in the upload: a face too small to find in a 6,000 px wide
-    panorama fills the frame once the panorama is cropped to it, and one cropped away is not shown."""
+def video_region(image: np.ndarray, aspect: str) -> np.ndarray:
+    """The part of an uploaded image a video of `aspect` shows, at the upload's resolution: its centre
+    at the video's aspect. The worker gives backends only this, never the upload: a model that renders
+    at another aspect (a landscape native size for a portrait video) crops it further, and never shows
+    a part the gate cropped away and did not check (a second person at the side of a wide photo)."""
     width, height = conf().sizes[aspect]
-    return cover_crop(image, width, height)
+    return cover_region(image, width, height)
+
+
+def as_rendered(image: np.ndarray, aspect: str) -> np.ndarray:
+    """The uploaded image as every backend starts from it: its video region (`video_region`) scaled to
+    the video's size. The gate looks for faces in this, not in the upload: a face too small to find in
+    a 6,000 px wide panorama fills the frame once the panorama is cropped to it, and one cropped away
+    is not shown."""
+    width, height = conf().sizes[aspect]
+    return cover_crop(video_region(image, aspect), width, height)

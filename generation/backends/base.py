@@ -50,7 +50,7 @@ class Audio:
 class RenderRequest:
     prompt: str  # as the author wrote it (with @handles)
     cameos: list[CameoRef]
-    image: np.ndarray | None  # BGR uint8: an uploaded image to animate (image-to-video), or None
+    image: np.ndarray | None  # BGR uint8: the video's region of an uploaded image (image-to-video), or None
     duration_s: float
     width: int
     height: int

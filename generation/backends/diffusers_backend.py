@@ -26,7 +26,8 @@ identity features.
 What the backend does with a request
 ------------------------------------
 - The pipeline class (from `model_index.json`) decides the inputs: text-to-video pipelines get
-  `request.full_prompt`; image-to-video pipelines also get the uploaded image, or when there is none,
+  `request.full_prompt`; image-to-video pipelines also get the uploaded image (the part of it the
+  video shows, then cover-cropped to the model's size), or when there is none,
   the first cameo's reference face on a plain figure against a neutral background (or the composite
   backend's first frame when there is no cameo either); ConsisID gets the first cameo's reference
   crop and the identity features computed from it.
@@ -65,7 +66,7 @@ import torch
 
 from generation.backends import diffusers_audio as sound
 from generation.backends.base import BackendError, Progress, Rendering, RenderRequest
-from generation.backends.composite import cover_crop, make_figure
+from generation.backends.composite import cover_crop, cover_region, make_figure
 from generation.backends.composite.backend import compose, plan_shot
 
 TEXT_TO_VIDEO = frozenset(
@@ -282,7 +283,10 @@ class DiffusersBackend:
         from PIL import Image
 
         if request.image is not None:
-            start = cover_crop(request.image, width, height)
+            # The video's region of the image first (what the consent gate checked, as_rendered), then
+            # the model's size: a model whose size has another aspect only loses pixels of it, and
+            # never shows a side of the upload that the video's crop removed.
+            start = cover_crop(cover_region(request.image, request.width, request.height), width, height)
         elif _cameo_crop(request):
             start = portrait_card(request.cameos[0].crops[0], width, height)
         else:  # no picture at all: the composite backend's take on the prompt

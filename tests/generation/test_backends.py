@@ -450,3 +450,42 @@ def test_pipeline_outputs_become_bgr_uint8_frames() -> None:
     out = list(resample(ramp, 5, 8, 6))
     assert [int(f[0, 0, 0]) for f in out] == [0, 50, 100, 150, 200]
     assert all(f.shape == (6, 8, 3) for f in out)
+
+
+@pytest.mark.slow  # runs a (tiny) diffusers pipeline on the CPU
+def test_a_model_of_another_aspect_is_never_shown_the_side_of_the_upload_the_video_crops_away(
+    image_to_video_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A wide photo with a face at its side, for a portrait video: the consent gate looks for faces
+    only in the video's crop of it (generation.uploads.as_rendered) and finds none. A model that
+    renders landscape cover-cropped the whole upload to its own aspect and was given the face."""
+    import functools
+
+    from diffusers import StableVideoDiffusionPipeline
+
+    from generation.backends.diffusers_backend import DiffusersBackend
+
+    given: list[np.ndarray] = []
+    call = StableVideoDiffusionPipeline.__call__
+
+    @functools.wraps(call)
+    def recording(pipe, *args, **kwargs):  # type: ignore[no-untyped-def]
+        given.append(np.asarray(kwargs["image"])[:, :, ::-1].copy())  # PIL RGB → BGR
+        return call(pipe, *args, **kwargs)
+
+    monkeypatch.setattr(StableVideoDiffusionPipeline, "__call__", recording)
+    backend = DiffusersBackend(image_to_video_folder, steps=1, size=(384, 192))  # landscape, 2:1
+    found = engine()
+
+    def model_input(face_x: int) -> np.ndarray:
+        photo = faces.paste_faces(faces.scene((1536, 512)), [("hopper", face_x, 256)], 150)
+        render(tiny(image=photo, width=36, height=64), backend)  # a 9:16 video: the photo's centre 288 px
+        return given[-1]
+
+    at_the_centre = model_input(768)
+    assert at_the_centre.shape == (192, 384, 3)
+    assert len(found.detect(at_the_centre)) == 1  # the model's input is large enough to show a face
+
+    at_the_side = model_input(400)  # in the landscape crop (256..1280), not in the video's (624..912)
+    assert at_the_side.shape == (192, 384, 3)
+    assert found.detect(at_the_side) == []

@@ -253,6 +253,39 @@ def test_a_face_too_small_to_find_in_a_wide_upload_is_found_as_the_video_will_sh
     assert not GenerationJob.objects.exists()
 
 
+def test_the_backend_is_given_only_the_part_of_the_upload_the_gate_checked(
+    api, me, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A wide photo with a real person at its left, for a portrait video: the gate looks for faces in
+    the video's crop of it (the centre) and lets it through. The worker gave the backend the whole
+    upload, and a model that renders at another aspect (a landscape native size) cropped it its own
+    way and showed the person. The backend now gets the centre only, at the upload's resolution."""
+    from cameos.likeness.faces import engine
+    from generation.backends.composite import CompositeBackend
+    from tests import synthetic_faces as faces
+
+    given = []
+
+    class Recording(CompositeBackend):
+        def render(self, request, progress):  # type: ignore[no-untyped-def]
+            given.append(request.image)
+            return super().render(request, progress)
+
+    monkeypatch.setattr("generation.backends.get_backend", lambda name: Recording())
+    photo = faces.paste_faces(faces.scene((3000, 1000)), [("hopper", 600, 500)], 300)
+    with django_capture_on_commit_callbacks(execute=True):  # the worker runs in-process
+        response = api.post(
+            URL,
+            {"prompt": "this, animated", "duration_s": 2, "aspect": "9:16", "image": jpeg_upload(photo, "wide.jpg")},
+            format="multipart",
+        )
+    assert response.status_code == 202, response.content
+    assert api.get(f"{URL}/{response.json()['id']}").json()["status"] == "ready"
+    (image,) = given
+    assert engine().detect(image) == []
+    assert image.shape == (1000, 562, 3)  # the centre at 9:16, not scaled down
+
+
 def test_bad_input_answers_4xx_and_stores_nothing(api, me, make_user, make_video, settings):
     settings.CASTFEED_GENERATION = {**settings.CASTFEED_GENERATION, "IMAGE_MAX_PIXELS": 24_000_000}
 

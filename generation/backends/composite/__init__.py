@@ -22,9 +22,9 @@ The modules: `plan` (prompt → scene tables), `common` (layout, lights, random 
 `figures` (the cameos) and `backend` (the shot and `CompositeBackend`).
 """
 
-from generation.backends.composite.backend import CompositeBackend, cover_crop
+from generation.backends.composite.backend import CompositeBackend, cover_crop, cover_region
 from generation.backends.composite.common import MAX_CAMEOS
 from generation.backends.composite.figures import make_figure
 from generation.backends.composite.plan import plan_scene
 
-__all__ = ["MAX_CAMEOS", "CompositeBackend", "cover_crop", "make_figure", "plan_scene"]
+__all__ = ["MAX_CAMEOS", "CompositeBackend", "cover_crop", "cover_region", "make_figure", "plan_scene"]

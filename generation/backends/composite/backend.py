@@ -39,16 +39,23 @@ from generation.backends.composite.scenes import SETTINGS
 from generation.backends.composite.speech import Speech, speak
 
 
-def _cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
-    """`image` centre-cropped to the aspect of width × height and scaled to exactly that size. Cropped
-    first: a 64 × 8,000 strip scaled before cropping would cover a 1024-wide frame at 128,000 rows."""
+def cover_region(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """The centre of `image` (BGR) at the aspect of width × height, at its own resolution: the part of
+    the image a cover crop to that size shows. Cropping it again, to any size, only removes pixels."""
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     image = image[:, :, :3]
     h, w = image.shape[:2]
     crop_w, crop_h = min(w, max(1, round(h * width / height))), min(h, max(1, round(w * height / width)))
     y0, x0 = (h - crop_h) // 2, (w - crop_w) // 2
-    crop = image[y0 : y0 + crop_h, x0 : x0 + crop_w]
+    return image[y0 : y0 + crop_h, x0 : x0 + crop_w]
+
+
+def _cover(image: np.ndarray, width: int, height: int) -> np.ndarray:
+    """`image` centre-cropped to the aspect of width × height and scaled to exactly that size. Cropped
+    first: a 64 × 8,000 strip scaled before cropping would cover a 1024-wide frame at 128,000 rows."""
+    crop = cover_region(image, width, height)
+    crop_w = crop.shape[1]
     shrinking = width < crop_w
     resized = cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA if shrinking else cv2.INTER_CUBIC)
     return np.ascontiguousarray(resized)
@@ -63,7 +70,9 @@ def _image_layers(image: np.ndarray, width: int, height: int) -> list[Layer]:
     """An uploaded image as two layers: a blurred copy behind, the sharper centre in front."""
     k = 1.15  # canvas resolution over the frame's, so the zoom stays sharp
     cw, ch = round(width * k), round(height * k)
-    sharp = _cover(image, cw, ch)
+    # The frame's region first: the canvas's rounded size has a slightly different aspect, and what
+    # is shown must stay within what the consent gate checked (generation.uploads.as_rendered).
+    sharp = _cover(cover_region(image, width, height), cw, ch)
     blurred = cv2.GaussianBlur(sharp, (0, 0), max(2.0, 0.012 * cw))
     back = Layer(np.dstack([blurred, np.full((ch, cw), 255, np.uint8)]), 0.3, scale=1.04 / k)
     mask = np.zeros((ch, cw), np.uint8)
