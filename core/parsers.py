@@ -10,6 +10,7 @@ import json
 import math
 import re
 from collections import Counter
+from email.message import _parseparam  # type: ignore[attr-defined]
 from typing import IO, Any, cast
 
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
@@ -95,6 +96,16 @@ class LimitedJSONParser(JSONParser):
 
 
 _TOKEN_CHAR = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]"  # what a header's name is written in (RFC 9110 § 5.6.2)
+
+
+def _given_twice(disposition: str) -> str | None:
+    """A parameter of a Content-Disposition header given twice (`name="a"; name="b"`), as written:
+    Django keeps the last, another reader may keep the first, and which part or file name the server
+    used would be a guess. Split as Django's reader splits it (email.message); `filename` and
+    `filename*` are two parameters (.NET sends both), so names are compared as written, not decoded."""
+    parts = list(_parseparam(disposition))[1:]  # the first is the header's name and the type, form-data
+    names = [part.split("=", 1)[0].strip().lower() for part in parts]
+    return next((name for name, count in Counter(names).items() if count > 1 and name), None)
 
 
 class _PartHeaders:
@@ -193,7 +204,10 @@ class _PartHeaders:
                     head, f"This part's Content-Disposition header cannot be read ({exc}): send the file name in UTF-8."
                 )
                 return
-            if not params.get("name", "").strip():
+            twice = _given_twice(dispositions[0].decode())
+            if twice:
+                self._note(head, f"This part's Content-Disposition header gives its {twice[:40]} twice.")
+            elif not params.get("name", "").strip():
                 self._note(head, "This part's Content-Disposition header gives no name.")
             elif (
                 "filename" in params

@@ -328,6 +328,17 @@ def test_a_file_part_whose_header_django_cannot_read_is_a_400_not_left_out(api, 
     assert [s["reason"] for s in response.json()["subjects"]] == ["unknown_face"]
 
 
+def test_a_file_name_given_both_plain_and_encoded_is_read(api):
+    # .NET's MultipartFormDataContent sends `filename` and `filename*` together: two parameters, not
+    # one given twice. The photo is read, and refused for whom it shows.
+    disposition = b'form-data; name="image"; filename="her.jpg"; filename*=UTF-8\'\'h%C3%A9r.jpg'
+    response = api.generic(
+        "POST", "/api/v1/generations", photo_part(disposition, 70), content_type="multipart/form-data; boundary=B"
+    )
+    assert response.status_code == 403, response.content
+    assert [s["reason"] for s in response.json()["subjects"]] == ["unknown_face"]
+
+
 def test_a_list_field_may_be_given_as_several_parts(anon):
     # Takedowns name their videos one part each: that is how a list is sent in multipart.
     parts = [("videos", b"12"), ("videos", b"13"), ("email", b"a@example.org"), ("challenge", b"x")]
@@ -366,6 +377,10 @@ ODD_IMAGE_PARTS = [
         b'\r\nContent-Disposition: form-data; name="image"',
         "twice",
     ),
+    # A parameter given twice: Django kept the last (the part became "photo", a field nobody reads,
+    # and the job was made without the image, 202), another reader may keep the first.
+    (b'--B\r\nContent-Disposition: form-data; name="image"; name="photo"; filename="a.jpg"', "gives its name twice"),
+    (b'--B\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"; filename="b.jpg"', "filename twice"),
 ]
 
 
