@@ -12,6 +12,9 @@ process CPU and wall a scan, the frames sampled (with the frames either side of 
 scan samples them: `Cuts`) and the tracks found. `--montage`: a cut every frame, past Cuts' cap.
 `--crowd`: a crowd of faces too small to be checked
 behind the two, as a concert scene shows them (YuNet finds about 230 in each sampled frame).
+`--composite`: no scan; the frames the scan would sample, with and without `Cuts`, of clips the
+composite backend renders from a few prompts with two cameos, in each of the three aspects: what the
+cuts (and parts of a calm picture changed at once) add for this project's own backend's motion.
 """
 
 from __future__ import annotations
@@ -35,10 +38,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--crowd", action="store_true", help="a crowd of small faces behind the two")
     parser.add_argument("--montage", action="store_true", help="a cut every other frame (the cap's cost)")
+    parser.add_argument("--composite", action="store_true", help="frames sampled of composite renders, no scan")
     args = parser.parse_args()
     import django
 
     django.setup()
+    if args.composite:
+        _composite_frames(args.seconds)
+        return
     from cameos.likeness.faces import engine
     from cameos.likeness.tracks import face_tracks
     from cameos.likeness.video import Cuts, sample_frames
@@ -69,6 +76,46 @@ def main() -> None:
                 f"{results[0][3]} frames sampled, "
                 f"{results[0][2]} tracks: CPU p50 {cpu:.0f} ms, wall p50 {wall:.0f} ms a scan"
             )
+
+
+_PROMPTS = (
+    "@a and @b dancing at the beach",
+    "@a running through a city street at night",
+    "@a cooking in a kitchen",
+    "a crowd at a stadium cheering, @a waves",
+    "@a skiing in the mountains in snow",
+)
+
+
+def _composite_frames(seconds: float) -> None:
+    """--composite: per clip, the frames sampled without and with Cuts."""
+    import cv2
+
+    from cameos.likeness.video import Cuts, sample_frames
+    from generation.backends import get_backend
+    from generation.backends.base import CameoRef, RenderRequest
+    from generation.conf import conf as generation_conf
+    from moderation.conf import conf
+    from tests import synthetic_faces as faces
+
+    knobs, backend = conf(), get_backend("composite")
+    crops = [cv2.resize(faces.face_patch(name, 224), (224, 224)) for name in ("hopper", "astronaut")]
+    totals = [0, 0]
+    for aspect, (width, height) in generation_conf().sizes.items():
+        for prompt in _PROMPTS:
+            cameos = [CameoRef("a", "", [crops[0]]), CameoRef("b", "", [crops[1]])]
+            request = RenderRequest(prompt, cameos, None, seconds, width, height, 24, 7)
+            rendering = backend.render(request, lambda fraction: None)
+            with tempfile.NamedTemporaryFile(suffix=".mp4") as handle:
+                handle.write(faces.write_video(list(rendering), 24))
+                handle.flush()
+                counts = [
+                    len(sample_frames(handle.name, fps=knobs.scan_fps, max_side=knobs.scan_max_side, cuts=cuts))
+                    for cuts in (None, Cuts())
+                ]
+            totals = [totals[0] + counts[0], totals[1] + counts[1]]
+            print(f"{aspect:>5} {prompt}: {counts[0]} frames sampled, {counts[1]} with cuts")
+    print(f"all: {totals[0]} frames sampled, {totals[1]} with cuts ({totals[1] / totals[0]:.3f}×)")
 
 
 def _clip(faces, seconds: float, crowd: bool, montage: bool = False) -> bytes:  # type: ignore[no-untyped-def]
