@@ -99,13 +99,26 @@ _TOKEN_CHAR = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]"  # what a header's name is written 
 
 
 def _given_twice(disposition: str) -> str | None:
-    """A parameter of a Content-Disposition header given twice (`name="a"; name="b"`), as written:
-    Django keeps the last, another reader may keep the first, and which part or file name the server
-    used would be a guess. Split as Django's reader splits it (email.message); `filename` and
-    `filename*` are two parameters (.NET sends both), so names are compared as written, not decoded."""
+    """A parameter of a Content-Disposition header given twice (`name="a"; name="b"`), as written or
+    once plain and once RFC 2231-encoded or continued (`name="a"; name*=UTF-8''b`, `name*0="b"`):
+    Django keeps the last (the encoded one), another reader may keep the first, and which part or file
+    name the server used would be a guess; a value both encoded whole and continued (`filename*=`
+    with `filename*0=`) Django cannot read at all. Split as Django's reader splits it (email.message).
+    `filename` with `filename*` is one file name twice, but as .NET sends them: read, as Django reads
+    it (the encoded one)."""
     parts = list(_parseparam(disposition))[1:]  # the first is the header's name and the type, form-data
-    names = [part.split("=", 1)[0].strip().lower() for part in parts]
-    return next((name for name, count in Counter(names).items() if count > 1 and name), None)
+    given: list[tuple[str, str | None]] = []  # (name, None if plain, else the segment: "" if encoded whole)
+    for part in parts:
+        name = part.split("=", 1)[0].strip().lower()
+        encoded = re.fullmatch(r"(\w+)\*(?:([0-9]+)\*?)?", name)  # as email.utils.decode_params reads it
+        given.append((encoded[1], encoded[2] or "") if encoded else (name, None))
+    for (name, segment), count in Counter(given).items():
+        segments = {s for n, s in given if n == name and s is not None}
+        if name and (
+            count > 1 or ("" in segments and len(segments) > 1) or (segment is None and segments and name != "filename")
+        ):
+            return name
+    return None
 
 
 class _PartHeaders:
@@ -198,13 +211,15 @@ class _PartHeaders:
             self._note(head, "This part has no Content-Disposition header.")
         else:
             try:
-                params = parse_header_parameters(dispositions[0].decode())[1]  # as django.http.multipartparser does
+                disposition = dispositions[0].decode()
+                # Looked at first: Django cannot read some (a TypeError of email.utils, a 500).
+                twice = _given_twice(disposition)
+                params = {} if twice else parse_header_parameters(disposition)[1]  # as Django reads it
             except ValueError as exc:  # UnicodeDecodeError included
                 self._note(
                     head, f"This part's Content-Disposition header cannot be read ({exc}): send the file name in UTF-8."
                 )
                 return
-            twice = _given_twice(dispositions[0].decode())
             if twice:
                 self._note(head, f"This part's Content-Disposition header gives its {twice[:40]} twice.")
             elif not params.get("name", "").strip():
@@ -240,7 +255,7 @@ class StrictMultiPartParser(MultiPartParser):
         watched = _PartHeaders(stream, boundary.encode("ascii", errors="replace"))
         try:
             parsed = super().parse(cast(IO[bytes], watched), media_type, parser_context)
-        except ParseError:
+        except (ParseError, TypeError):  # TypeError: a header Django cannot read (_given_twice), noted
             if not watched.unread:
                 raise
         if watched.unread:

@@ -381,6 +381,12 @@ ODD_IMAGE_PARTS = [
     # and the job was made without the image, 202), another reader may keep the first.
     (b'--B\r\nContent-Disposition: form-data; name="image"; name="photo"; filename="a.jpg"', "gives its name twice"),
     (b'--B\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"; filename="b.jpg"', "filename twice"),
+    # The same, one of them RFC 2231-encoded or continued: Django read `name*` (the part became "photo",
+    # 202 without the image) and, of a filename both encoded and continued, failed with a 500.
+    (b'--B\r\nContent-Disposition: form-data; name="image"; name*=UTF-8\'\'photo; filename="a.jpg"', "name twice"),
+    (b'--B\r\nContent-Disposition: form-data; name="image"; name*0="photo"; filename="a.jpg"', "name twice"),
+    (b"--B\r\nContent-Disposition: form-data; name=\"image\"; filename*=UTF-8''a; filename*0=b", "filename twice"),
+    (b'--B\r\nContent-Disposition: form-data; name="image"; filename*0="a"; filename*0*=UTF-8\'\'b', "filename twice"),
 ]
 
 
