@@ -215,10 +215,11 @@ class Cuts:
     the picture is moved by up to `shift` cells, or even so once moved back where the picture was
     still the two frames before; a steady clip's faces, backdrop and watermark moving change none,
     and a camera pan is one cut where it starts). A part of the picture changed at once (at least
-    `local_share` of the cells, under `share`) where it was calm the two frames before is a cut too: a
-    face popping in or out of a still shot, as large as a third of its width (a face 106 px wide at
-    320 changes 20 cells of 1,024; a tenth is 103), was no cut and went unseen between two samples;
-    motion going on (a dancer's limbs) costs one where it starts. At most `max_per_s` frames are
+    `local_share` of the cells, under `share`) in cells that were calm the two frames before is a cut
+    too: a face popping in or out of a still shot, as large as a third of its width (a face 106 px
+    wide at 320 changes 20 cells of 1,024; a tenth is 103), was no cut and went unseen between two
+    samples, as it did beside a small part that kept changing (a flickering screen in a corner);
+    motion going on there (a dancer's limbs) costs one where it starts. At most `max_per_s` frames are
     added in a second of video; past that (a montage, noise) the rest of that second is sampled at
     `past_cap_fps` (the ordinary samples among them) instead of at its cuts: never fewer frames than
     the ordinary samples, and never unbounded (at most about fps + max_per_s + past_cap_fps a second)."""
@@ -256,8 +257,11 @@ class Cuts:
 
     def _share(self, before: np.ndarray, after: np.ndarray) -> float:
         """The share of the cells changed by more than `changed` grey levels."""
-        diff = np.abs(after.astype(np.int16) - before.astype(np.int16))
-        return float(np.count_nonzero(diff > self.changed)) / diff.size
+        return float(np.count_nonzero(self.cells(before, after))) / before.size
+
+    def cells(self, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+        """Which cells changed by more than `changed` grey levels."""
+        return np.abs(after.astype(np.int16) - before.astype(np.int16)) > self.changed
 
 
 _THUMB = 32
@@ -295,7 +299,9 @@ class _Shots:
         self.thumb: np.ndarray | None = None
         self.second, self.extra, self.dense_until, self.dense_next = -1, 0, 0.0, 0.0
         self.still = 2  # frame pairs since the picture last moved (a pan: 0, 1 on its way)
-        self.calm = 2  # frame pairs since any of it last changed (motion going on: 0, 1 on its way)
+        # The cells changed in each of the last two frame pairs (None: none): a part changed where it
+        # was calm is new; motion going on there (a dancer's limbs, a flickering screen) is not.
+        self.changing: tuple[np.ndarray | None, np.ndarray | None] = (None, None)
 
     def look(self, frame: av.VideoFrame, t: float, *, on_time: bool) -> tuple[bool, tuple[av.VideoFrame, float] | None]:
         """Whether to keep `frame` (an ordinary sample if `on_time`), and the frame before it to keep
@@ -307,10 +313,12 @@ class _Shots:
         change = cuts.change(self.thumb, thumb) if self.thumb is not None else "same"
         # A move goes on from a moving picture (a pan: no cut), else it is one: a face flashed in a
         # backdrop that jumps a cell or two changed few cells once moved back, and went unseen.
-        # So is a part changed in a calm picture (a face popping in or out), once: motion going on is none.
-        is_cut = change == "cut" or (change == "moved" and self.still >= 2) or (change == "part" and self.calm >= 2)
+        # So is a part changed in a calm part of the picture (a face popping in or out), once: motion
+        # going on is none, but it keeps no other part from being calm (a flicker in a corner hid a face).
+        cells = cuts.cells(self.thumb, thumb) if change != "same" and self.thumb is not None else None
+        is_cut = change == "cut" or (change == "moved" and self.still >= 2) or (change == "part" and self._new(cells))
         self.still = 0 if change == "moved" else self.still + 1
-        self.calm = self.calm + 1 if change == "same" else 0
+        self.changing = (self.changing[1], cells)
         if is_cut and self.before is not None:
             wanted = (not on_time) + (not self.before[2])
             if self.extra + wanted <= cuts.max_per_s:
@@ -326,6 +334,15 @@ class _Shots:
                 self.dense_next = t + 1.0 / cuts.past_cap_fps
         self.thumb, self.before = thumb, (frame, t, kept)
         return kept, last
+
+    def _new(self, cells: np.ndarray | None) -> bool:
+        """Whether at least Cuts.local_share of the cells changed where none did in the last two pairs."""
+        if cells is None:
+            return False
+        for before in self.changing:
+            if before is not None:
+                cells = cells & ~before
+        return bool(np.count_nonzero(cells) >= self.cuts.local_share * cells.size)
 
 
 def sample_frames(

@@ -126,3 +126,21 @@ def test_a_face_seen_across_cuts_makes_one_track():
     # The cut frames are marked, and not counted as the face's time on screen (the reveal gate).
     assert [round(frame.t * FPS) for frame in frames if frame.extra] == [13, 17]
     assert (len(tracks[0].embeddings), tracks[0].frames) == (10, 8)
+
+
+def test_a_face_popping_in_beside_something_that_keeps_changing_has_its_first_and_last_frames_sampled():
+    """A small part of the picture changing in every frame (a flickering screen or candle in a corner,
+    a fiftieth of the thumbnail) kept the whole picture from being calm: a face popping in elsewhere
+    for five frames between two samples was no cut, and went unseen. Calm is asked of the part that
+    changes: the flicker costs one extra frame where it starts, the face its first and last."""
+    backdrop = faces.scene(SIZE)
+    spot = [("hopper", SIZE[0] // 2, SIZE[1] // 2)]
+
+    def image(i: int) -> np.ndarray:
+        drifting = np.roll(backdrop, i * 2, axis=1)
+        if i >= 3:  # a bright patch in the top corner, on and off in every frame
+            drifting = drifting.copy()
+            drifting[: SIZE[1] // 7, : SIZE[0] // 7] = 255 if i % 2 else 0
+        return faces.paste_faces(drifting, spot, SIZE[0] // 3) if 25 <= i <= 29 else drifting
+
+    assert _sampled([image(i) for i in range(48)], cuts=Cuts()) == [0, 2, 3, 6, 12, 18, 24, 25, 29, 30, 36, 42]
