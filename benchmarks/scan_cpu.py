@@ -12,6 +12,8 @@ process CPU and wall a scan, the frames sampled (with the frames either side of 
 scan samples them: `Cuts`) and the tracks found. `--montage`: a cut every frame, past Cuts' cap.
 `--crowd`: a crowd of faces too small to be checked
 behind the two, as a concert scene shows them (YuNet finds about 230 in each sampled frame).
+`--levers`: no scan; what one frame's detector and embedder calls cost, one way and batched (does a
+call cost more than its pixels? does a batch of faces embed faster than one at a time?).
 `--composite`: no scan; the frames the scan would sample, with and without `Cuts`, of clips the
 composite backend renders from a few prompts with two cameos, in each of the three aspects: what the
 cuts (and parts of a calm picture changed at once) add for this project's own backend's motion.
@@ -39,12 +41,16 @@ def main() -> None:
     parser.add_argument("--crowd", action="store_true", help="a crowd of small faces behind the two")
     parser.add_argument("--montage", action="store_true", help="a cut every other frame (the cap's cost)")
     parser.add_argument("--composite", action="store_true", help="frames sampled of composite renders, no scan")
+    parser.add_argument("--levers", action="store_true", help="the detector's and embedder's calls, no scan")
     args = parser.parse_args()
     import django
 
     django.setup()
     if args.composite:
         _composite_frames(args.seconds)
+        return
+    if args.levers:
+        _levers()
         return
     from cameos.likeness.faces import engine
     from cameos.likeness.tracks import face_tracks
@@ -76,6 +82,59 @@ def main() -> None:
                 f"{results[0][3]} frames sampled, "
                 f"{results[0][2]} tracks: CPU p50 {cpu:.0f} ms, wall p50 {wall:.0f} ms a scan"
             )
+
+
+def _levers() -> None:
+    """--levers: p50 of 200 calls each, on a frame of the scan's size (640×360) with a face in it."""
+    import cv2
+    import numpy as np
+
+    from cameos.likeness.faces import engine, models_dir
+    from tests import synthetic_faces as faces
+
+    def p50(call, n: int = 200) -> float:  # type: ignore[no-untyped-def]
+        call()
+        times = []
+        for _ in range(n):
+            start = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - start)
+        return statistics.median(times) * 1000
+
+    found = engine()
+    frame = faces.paste_faces(faces.scene((640, 360)), [("hopper", 320, 180)], 120)
+    turned = cv2.rotate(frame, cv2.ROTATE_90_CLOCKWISE)
+    two_up = np.vstack([frame, cv2.rotate(frame, cv2.ROTATE_180)])  # upright and upside down, one call
+    four_up = np.zeros((720, 1280, 3), np.uint8)  # the four views in one mosaic's pixels
+
+    def detect(image):  # type: ignore[no-untyped-def]
+        found.detector.setInputSize((image.shape[1], image.shape[0]))
+        return found.detector.detect(image)
+
+    net = cv2.dnn.readNetFromONNX(str(models_dir() / "face_detection_yunet_2023mar_int8bq.onnx"), cv2.dnn.ENGINE_NEW)
+    blob = cv2.dnn.blobFromImage(cv2.copyMakeBorder(frame, 0, 24, 0, 0, cv2.BORDER_CONSTANT))  # 640×384: ×32
+    outputs = net.getUnconnectedOutLayersNames()
+
+    def new_engine() -> None:
+        net.setInput(blob)
+        net.forward(outputs)
+
+    crop = found.align(frame, found.detect(frame)[0])
+    rows = [
+        ("YuNet, one view 640×360", lambda: detect(frame)),
+        ("YuNet, one view turned, 360×640", lambda: detect(turned)),
+        ("YuNet, two views in one call, 640×720", lambda: detect(two_up)),
+        ("YuNet, four views' pixels in one call, 1280×720", lambda: detect(four_up)),
+        ("YuNet in cv2.dnn's new engine, 640×384, outputs not decoded", new_engine),
+        (
+            "a frame's views as the scan looks at them (detect_any_way_up_placed)",
+            lambda: found.detect_any_way_up_placed(frame),
+        ),
+        ("SFace, one face", lambda: found.embed([crop])),
+        ("SFace, two faces in one batch", lambda: found.embed([crop, crop])),
+    ]
+    for what, call in rows:
+        print(f"{what}: {p50(call):.2f} ms")
 
 
 _PROMPTS = (
