@@ -7,7 +7,8 @@ No database. Three 1920×1080 images: a photo of a person (matplotlib's Grace Ho
 a third of the frame's height), the same photo with the face pixelated 8 blocks across (which only
 the small copy finds), and a photo of nobody (scikit-image's coffee). For each, interleaved run by run:
   - `detect_any_way_up` in full (every view: upright, turned three ways, the denoised copy when noisy,
-    the small upright copy, MOSAIC_SIDE, and the equalised copy four ways, FLAT_SIDE);
+    the small upright copy, MOSAIC_SIDE, the equalised copy four ways, FLAT_SIDE, and the copy
+    tilted an eighth four ways, TILTED_SIDE);
   - the small copy's pass alone (`small_copy_faces`: the DETECT_MAX_SIDE copy, which every view
     shares and is made once here, shrunk to MOSAIC_SIDE and looked at): what the pass adds;
 and whether the face was found. Each run's time is the wall time of one call on one thread.
