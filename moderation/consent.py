@@ -308,7 +308,10 @@ def check(
         subjects += _description_subjects(prompt, resolver, shown, named)
     if reference_image is not None and reference_faces is None:
         try:
-            reference_faces = faces_in_image(reference_image, exact=stage != "submit")
+            # The worker's check, before the render, also looks for faint and tilted faces (too slow
+            # for the request path): such an upload is a job blocked before anything is made of it.
+            worker = stage != "submit"
+            reference_faces = faces_in_image(reference_image, exact=worker, thorough=worker)
         except TooManyFaces:
             subjects.append(Subject("reference_face", False, "too_many_faces"))
     faces = _face_subjects("reference_face", reference_faces or (), resolver, refuse_unknown=True)
@@ -671,14 +674,15 @@ class TooManyFaces(Exception):
     """An image shows more than REFERENCE_FACES_MAX faces."""
 
 
-def faces_in_image(image: np.ndarray, *, exact: bool = False) -> list[FaceMatch]:
+def faces_in_image(image: np.ndarray, *, exact: bool = False, thorough: bool = False) -> list[FaceMatch]:
     """Detect every face in a BGR image, however it is turned (a photo uploaded sideways would
     otherwise show nobody, and the model animate the person in it), and match each against the
-    gallery. TooManyFaces past REFERENCE_FACES_MAX, before any is embedded."""
+    gallery. `thorough` (a worker's check): also faint and tilted faces (detect_any_way_up).
+    TooManyFaces past REFERENCE_FACES_MAX, before any is embedded."""
     from cameos.likeness.faces import engine
 
     found = engine()
-    faces = found.detect_any_way_up(image)
+    faces = found.detect_any_way_up(image, thorough=thorough)
     if not faces:
         return []
     if len(faces) > REFERENCE_FACES_MAX:

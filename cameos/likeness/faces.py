@@ -44,15 +44,16 @@ DENOISE_KERNEL = 5
 # unpixelated face 0.45-0.51 against -0.12-0.40). About 1 ms; it found no face in scikit-image's
 # photos of nobody. Not found: a face under 6 blocks across, or a small face in a large photo.
 MOSAIC_SIDE = 160
-# Every image is also looked at equalised (CLAHE on its lightness, tiles of an eighth of each side,
-# this clip limit), for the faces no other view found: a face pressed into a few grey levels (a photo
-# darkened to 0-8 of 255, washed out to 245-255, fogged to 128-136, or only the face's part of it so)
-# shows YuNet nothing, while every detail of the person is still there for a model that brightens the
-# scene ("the lights come on") or a viewer who turns the brightness up. Equalised, each is found again
-# (0.90-0.92). A face found only there must score FLAT_MIN_SCORE: equalised, the flat grey around
-# scikit-image's coffee photo (the upload benchmark's frame of it) showed YuNet a face at 0.75, its own
-# bar, and the colour wheel's at 0.81; at this bar it found none in scikit-image's photos of nobody,
-# as they are or on that frame.
+# A worker's check of an upload (detect_any_way_up, thorough) also looks at it equalised (CLAHE on
+# its lightness, tiles of an eighth of each side, this clip limit), for the faces no other view
+# found: a face pressed into a few grey levels (a photo darkened to 0-8 of 255, washed out to
+# 245-255, fogged to 128-136, or only the face's part of it so) shows YuNet nothing, while every
+# detail of the person is still there for a model that brightens the scene ("the lights come on") or
+# a viewer who turns the brightness up. Equalised, each is found again (0.90-0.92). A face found
+# only there must score FLAT_MIN_SCORE: equalised, the flat grey around scikit-image's coffee photo
+# (the upload benchmark's frame of it) showed YuNet a face at 0.75, its own bar, and the colour
+# wheel's at 0.81; at this bar it found none in scikit-image's photos of nobody, as they are or on
+# that frame.
 FLAT_CLIP = 40.0
 FLAT_MIN_SCORE = 0.85
 # ... looked at this large: its four views cost a quarter of those at DETECT_MAX_SIDE (12 against 51 ms
@@ -60,7 +61,7 @@ FLAT_MIN_SCORE = 0.85
 # under about 150 px in a 9:16 video pressed into 24 levels or fewer (Grace Hopper's, 8 levels: found
 # from 160 px). At 640 px it found one more of the 12 measured (300 px, 16 levels), for 4 times the cost.
 FLAT_SIDE = 320
-# Every image is also looked at turned an eighth (45°), and from there the four ways, for the faces no
+# A worker's check of an upload also looks at it turned an eighth (45°), and from there the four ways, for the faces no
 # other view found: YuNet finds a face tilted up to about 30° either way, and Grace Hopper's face
 # tilted 35-60° from upright or from a quarter turn (a head on a pillow, a camera held askew) was found
 # in none of the quarter-turned views, and her photo was accepted as showing nobody; the astronaut's
@@ -159,12 +160,16 @@ class FaceEngine:
             )
         return sorted(faces, key=lambda f: -f.size)
 
-    def detect_any_way_up(self, image: np.ndarray) -> list[tuple[np.ndarray, Face]]:
-        """Faces in a BGR image however it is turned, each with its view (detect_any_way_up_placed),
-        and the faces only its equalised copy shows (FLAT_CLIP: a face in a few grey levels) or its
-        copy tilted an eighth (TILTED: a face half-way between two quarter turns), each aligned from
-        that copy. For uploads: a model animates what is in the pixels, however faint or askew."""
+    def detect_any_way_up(self, image: np.ndarray, *, thorough: bool = False) -> list[tuple[np.ndarray, Face]]:
+        """Faces in a BGR image however it is turned, each with its view (detect_any_way_up_placed).
+        `thorough` (a worker's check of an upload, before anything is rendered): also the faces only
+        its equalised copy shows (FLAT_CLIP: a face in a few grey levels) or its copy tilted an eighth
+        (TILTED: a face half-way between two quarter turns), each aligned from that copy: a model
+        animates what is in the pixels, however faint or askew. They cost about 45 ms more a 1080p
+        photo (BENCHMARKS.md, fifteenth session), more than the request path's budget has to spare."""
         kept = self.detect_any_way_up_placed(image)
+        if not thorough:
+            return [(view, face) for view, face, _ in kept]
 
         def new(face: Face, center: tuple[float, float]) -> bool:
             return all(math.dist(center, other) > max(face.size, seen.size) / 2 for _, seen, other in kept)

@@ -2,14 +2,17 @@
 fogged, or only the face's part of it so, showed YuNet nobody, and the upload of a stranger's photo
 was accepted, while every detail of the person is still in the pixels for a model that brightens the
 scene ("the lights come on") and for anyone who turns the brightness up (found by a red team). The
-gate also looks at the image equalised (cameos.likeness.faces.FLAT_CLIP), and refuses the face as
-any face of someone with no cameo."""
+worker's check, before anything is rendered, also looks at the image equalised
+(cameos.likeness.faces.FLAT_CLIP), and refuses the face as any face of someone with no cameo: the job
+is blocked and the photo deleted. The request path does not look (it costs more than its budget
+has): such a submit is a 202, whose job the client sees blocked a moment later."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from feed.models import Video
 from generation.models import GenerationJob
 from tests import synthetic_faces as faces
 from tests.generation.test_jobs import URL, jpeg_upload, stored_files
@@ -39,15 +42,27 @@ def _faint(kind: str) -> np.ndarray:
     return image
 
 
-@pytest.mark.parametrize("kind", ["dark", "washed_out", "fog", "dark_patch"])
-def test_a_stranger_in_a_few_grey_levels_is_refused_and_nothing_is_stored(api, me, kind):
-    upload = jpeg_upload(_faint(kind), "faint.jpg")
-    response = api.post(URL, {"prompt": "the lights come on", "duration_s": 2, "image": upload}, format="multipart")
-    assert response.status_code == 403, response.json()
-    assert response.json()["error"] == "consent_required"
-    assert [(s["source"], s["reason"]) for s in response.json()["subjects"]] == [("reference_face", "unknown_face")]
-    assert not GenerationJob.objects.exists()
+def assert_blocked_before_rendering(api, capture, image: np.ndarray, prompt: str) -> None:  # type: ignore[no-untyped-def]
+    """The upload is taken (202), and the worker's check blocks its job as showing someone with no
+    cameo before anything is rendered: no video, and the photo deleted."""
+    with capture(execute=True):  # the worker runs in-process (eager)
+        response = api.post(
+            URL, {"prompt": prompt, "duration_s": 2, "image": jpeg_upload(image, "photo.jpg")}, format="multipart"
+        )
+    assert response.status_code == 202, response.json()
+    job = api.get(f"{URL}/{response.json()['id']}").json()
+    assert (job["status"], job["error"]["code"] if job.get("error") else None) == ("blocked", "consent_required"), job
+    refused = [(s["source"], s["reason"]) for s in job["subjects"] if s["verdict"] == "refused"]
+    assert refused == [("reference_face", "unknown_face")]
+    assert GenerationJob.objects.get().video_id is None and not Video.objects.exists()
     assert not [p for p in stored_files() if "generation" in p.parts]
+
+
+@pytest.mark.parametrize("kind", ["dark", "washed_out", "fog", "dark_patch"])
+def test_a_stranger_in_a_few_grey_levels_is_blocked_before_anything_is_rendered(
+    api, me, kind, django_capture_on_commit_callbacks
+):
+    assert_blocked_before_rendering(api, django_capture_on_commit_callbacks, _faint(kind), "the lights come on")
 
 
 def test_a_photo_of_nobody_in_a_few_grey_levels_is_still_accepted(api, me):

@@ -1,8 +1,9 @@
 """A face tilted half-way between two quarter turns is checked: YuNet finds a face tilted up to about
 30° either way, and the gate looked at an upload upright and turned by quarters only, so Grace
 Hopper's face tilted 45° (a head on a pillow, a camera held askew) was in none of those views, and a
-stranger's photo was accepted as showing nobody (found by a red team). The gate also looks at the image
-turned an eighth (cameos.likeness.faces.TILTED), and refuses the face as any face of someone with no cameo."""
+stranger's photo was accepted as showing nobody (found by a red team). The worker's check, before
+anything is rendered, also looks at the image turned an eighth (cameos.likeness.faces.TILTED), and
+refuses the face as any face of someone with no cameo: the job is blocked and the photo deleted."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ import cv2
 import numpy as np
 import pytest
 
-from generation.models import GenerationJob
 from tests import synthetic_faces as faces
-from tests.generation.test_jobs import URL, jpeg_upload, stored_files
+from tests.generation.test_faint_faces import assert_blocked_before_rendering
 
 pytestmark = pytest.mark.django_db
 
@@ -28,11 +28,9 @@ def _stranger_tilted(degrees: float) -> np.ndarray:
 
 
 @pytest.mark.parametrize("degrees", [45, 135, 230])
-def test_a_stranger_tilted_between_quarter_turns_is_refused_and_nothing_is_stored(api, me, degrees):
-    upload = jpeg_upload(_stranger_tilted(degrees), "tilted.jpg")
-    response = api.post(URL, {"prompt": "this, animated", "duration_s": 2, "image": upload}, format="multipart")
-    assert response.status_code == 403, response.json()
-    assert response.json()["error"] == "consent_required"
-    assert [(s["source"], s["reason"]) for s in response.json()["subjects"]] == [("reference_face", "unknown_face")]
-    assert not GenerationJob.objects.exists()
-    assert not [p for p in stored_files() if "generation" in p.parts]
+def test_a_stranger_tilted_between_quarter_turns_is_blocked_before_anything_is_rendered(
+    api, me, degrees, django_capture_on_commit_callbacks
+):
+    assert_blocked_before_rendering(
+        api, django_capture_on_commit_callbacks, _stranger_tilted(degrees), "this, animated"
+    )
