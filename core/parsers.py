@@ -110,8 +110,11 @@ def _given_twice(disposition: str) -> str | None:
     given: list[tuple[str, str | None]] = []  # (name, None if plain, else the segment: "" if encoded whole)
     for part in parts:
         name = part.split("=", 1)[0].strip().lower()
-        encoded = re.fullmatch(r"(\w+)\*(?:([0-9]+)\*?)?", name)  # as email.utils.decode_params reads it
-        given.append((encoded[1], encoded[2] or "") if encoded else (name, None))
+        encoded = re.fullmatch(r"(\w+)\*(?:([0-9]+)\*?)?", name, re.ASCII)  # as email.utils.decode_params reads it
+        if encoded is None:
+            given.append((name, None))
+        else:  # a segment by its number, as Django reads it: `name*0` and `name*00` are one segment twice
+            given.append((encoded[1], (encoded[2].lstrip("0") or "0") if encoded[2] else ""))
     for (name, segment), count in Counter(given).items():
         segments = {s for n, s in given if n == name and s is not None}
         if name and (

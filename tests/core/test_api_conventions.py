@@ -387,6 +387,9 @@ ODD_IMAGE_PARTS = [
     (b'--B\r\nContent-Disposition: form-data; name="image"; name*0="photo"; filename="a.jpg"', "name twice"),
     (b"--B\r\nContent-Disposition: form-data; name=\"image\"; filename*=UTF-8''a; filename*0=b", "filename twice"),
     (b'--B\r\nContent-Disposition: form-data; name="image"; filename*0="a"; filename*0*=UTF-8\'\'b', "filename twice"),
+    # One segment twice, its number written two ways: Django joined them (the file ".jpga", read),
+    # where a reader of `filename*0` alone reads "a" (and of `name*0` and `name*00`, another part).
+    (b'--B\r\nContent-Disposition: form-data; name="image"; filename*0="a"; filename*00=".jpg"', "filename twice"),
 ]
 
 
