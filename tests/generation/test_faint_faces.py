@@ -65,7 +65,26 @@ def test_a_stranger_in_a_few_grey_levels_is_blocked_before_anything_is_rendered(
     assert_blocked_before_rendering(api, django_capture_on_commit_callbacks, _faint(kind), "the lights come on")
 
 
-def test_a_photo_of_nobody_in_a_few_grey_levels_is_still_accepted(api, me):
-    upload = jpeg_upload(_squeezed(faces.scene((1080, 1920)), 0, 8), "night.jpg")
-    response = api.post(URL, {"prompt": "the lights come on", "duration_s": 2, "image": upload}, format="multipart")
+def assert_made_into_a_video(api, capture, image: np.ndarray, prompt: str) -> dict:  # type: ignore[no-untyped-def]
+    """The upload is taken (202), and the worker's check, equalised and tilted views included, finds
+    no one in it to refuse: the video is made. Its job's body, once ready."""
+    with capture(execute=True):  # the worker runs in-process (eager)
+        response = api.post(
+            URL, {"prompt": prompt, "duration_s": 2, "image": jpeg_upload(image, "photo.jpg")}, format="multipart"
+        )
     assert response.status_code == 202, response.json()
+    job = api.get(f"{URL}/{response.json()['id']}").json()
+    assert (job["status"], job["error"]) == ("ready", None), job
+    assert not [s for s in job["subjects"] if s["verdict"] == "refused"]
+    return job
+
+
+@pytest.mark.usefixtures("c2pa_dev_dir")
+@pytest.mark.parametrize("levels", [(0, 8), (245, 255), (128, 136)])
+def test_a_photo_of_nobody_in_a_few_grey_levels_is_made_into_a_video(
+    api, me, levels, django_capture_on_commit_callbacks
+):
+    # Before, this only asked the submit (202), which never looks at the equalised copy: the worker's
+    # check, which does, could have blocked every night photo and the test still passed.
+    night = _squeezed(faces.scene((1080, 1920)), *levels)
+    assert_made_into_a_video(api, django_capture_on_commit_callbacks, night, "the lights come on")

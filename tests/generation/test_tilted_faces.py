@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tests import synthetic_faces as faces
-from tests.generation.test_faint_faces import assert_blocked_before_rendering
+from tests.generation.test_faint_faces import assert_blocked_before_rendering, assert_made_into_a_video
 
 pytestmark = pytest.mark.django_db
 
@@ -34,3 +34,13 @@ def test_a_stranger_tilted_between_quarter_turns_is_blocked_before_anything_is_r
     assert_blocked_before_rendering(
         api, django_capture_on_commit_callbacks, _stranger_tilted(degrees), "this, animated"
     )
+
+
+@pytest.mark.usefixtures("c2pa_dev_dir")
+@pytest.mark.parametrize("degrees", [45, 135])
+def test_a_photo_of_nobody_tilted_an_eighth_is_made_into_a_video(api, me, degrees, django_capture_on_commit_callbacks):
+    # A camera held askew over a table: the worker's tilted views find no one in it to refuse.
+    scene = faces.scene((1080, 1920))
+    turn = cv2.getRotationMatrix2D((540, 960), degrees, 1.0)
+    askew = cv2.warpAffine(scene, turn, (1080, 1920), borderMode=cv2.BORDER_REFLECT)
+    assert_made_into_a_video(api, django_capture_on_commit_callbacks, askew, "the table, animated")
