@@ -56,6 +56,13 @@ MOSAIC_SIDE = 160
 # that frame.
 FLAT_CLIP = 40.0
 FLAT_MIN_SCORE = 0.85
+# ... and with its levels stretched over the whole range (FLAT_STRETCH: the 1st to 99th percentile of
+# its grey copy; same bar, same size, four ways), for the faces equalising spoils: scikit-image's
+# astronaut in a 16:9 video (her face, 127 px, cut by the frame's top) darkened to 0-30 of 255 levels
+# or fogged to 170-230 was found in no view, equalised at any clip limit (2-40) or size (320, 640)
+# included, and a stranger's photo so was rendered; stretched, found at 0.93. A photo of nobody
+# stretched is the photo as taken, or nearly: no face the upright view does not show.
+FLAT_STRETCH = (1, 99)
 # ... looked at this large: its four views cost a quarter of those at DETECT_MAX_SIDE (12 against 51 ms
 # for a 1080p photo on two busy cores). Not found (a known limit), at this size or at 640 px: a face
 # under about 150 px in a 9:16 video pressed into 24 levels or fewer (Grace Hopper's, 8 levels: found
@@ -163,8 +170,9 @@ class FaceEngine:
     def detect_any_way_up(self, image: np.ndarray, *, thorough: bool = False) -> list[tuple[np.ndarray, Face]]:
         """Faces in a BGR image however it is turned, each with its view (detect_any_way_up_placed).
         `thorough` (a worker's check of an upload, before anything is rendered): also the faces only
-        its equalised copy shows (FLAT_CLIP: a face in a few grey levels) or its copy tilted an eighth
-        (TILTED: a face half-way between two quarter turns), each aligned from that copy: a model
+        its equalised or stretched copy shows (FLAT_CLIP, FLAT_STRETCH: a face in a few grey levels)
+        or its copy tilted an eighth (TILTED: a face half-way between two quarter turns), each
+        aligned from that copy: a model
         animates what is in the pixels, however faint or askew. They cost about 45 ms more a 1080p
         photo (BENCHMARKS.md, fifteenth session), more than the request path's budget has to spare."""
         kept = self.detect_any_way_up_placed(image)
@@ -175,15 +183,16 @@ class FaceEngine:
             return all(math.dist(center, other) > max(face.size, seen.size) / 2 for _, seen, other in kept)
 
         small, scale = _shrunk(image, FLAT_SIDE)
-        flat_small = _equalised(small)  # the whole image equalised only to align a face found here
-        found = [
-            item for item in self._found_any_way_up(flat_small, flat_small, 1.0) if item[1].score >= FLAT_MIN_SCORE
-        ]
-        if any(new(_scaled(face, 1 / scale), (x / scale, y / scale)) for _, face, (x, y) in found):
-            found = self._found_any_way_up(_equalised(image), flat_small, scale)
-            for view, face, center in sorted(found, key=lambda item: -item[1].score):
-                if face.score >= FLAT_MIN_SCORE and new(face, center):
-                    kept.append((view, face, center))
+        for flattened in (_equalised, _stretched):
+            flat_small = flattened(small)  # the whole image so only to align a face found here
+            found = [
+                item for item in self._found_any_way_up(flat_small, flat_small, 1.0) if item[1].score >= FLAT_MIN_SCORE
+            ]
+            if any(new(_scaled(face, 1 / scale), (x / scale, y / scale)) for _, face, (x, y) in found):
+                found = self._found_any_way_up(flattened(image), flat_small, scale)
+                for view, face, center in sorted(found, key=lambda item: -item[1].score):
+                    if face.score >= FLAT_MIN_SCORE and new(face, center):
+                        kept.append((view, face, center))
         # Tilted half-way between two quarter turns (TILTED): the eighth turns, four ways.
         small, scale = _shrunk(image, TILTED_SIDE)
         tilted, turn = _tilted(small)
@@ -308,6 +317,13 @@ def _equalised(image: np.ndarray) -> np.ndarray:
     lab = cv2.cvtColor(image, cv2.COLOR_BGR2LAB)
     lab[:, :, 0] = cv2.createCLAHE(clipLimit=FLAT_CLIP, tileGridSize=(8, 8)).apply(lab[:, :, 0])
     return cv2.cvtColor(lab, cv2.COLOR_LAB2BGR)
+
+
+def _stretched(image: np.ndarray) -> np.ndarray:
+    """The image's levels stretched over 0-255 (its grey copy's 1st to 99th percentile, FLAT_STRETCH)."""
+    low, high = np.percentile(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY), FLAT_STRETCH)
+    levels = np.clip((np.arange(256) - low) * 255 / max(float(high - low), 1.0), 0, 255)
+    return cv2.LUT(image, levels.astype(np.uint8))
 
 
 def _noise(small: np.ndarray) -> float:

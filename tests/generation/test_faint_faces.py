@@ -42,13 +42,12 @@ def _faint(kind: str) -> np.ndarray:
     return image
 
 
-def assert_blocked_before_rendering(api, capture, image: np.ndarray, prompt: str) -> None:  # type: ignore[no-untyped-def]
+def assert_blocked_before_rendering(api, capture, image: np.ndarray, prompt: str, aspect: str = "9:16") -> None:  # type: ignore[no-untyped-def]
     """The upload is taken (202), and the worker's check blocks its job as showing someone with no
     cameo before anything is rendered: no video, and the photo deleted."""
     with capture(execute=True):  # the worker runs in-process (eager)
-        response = api.post(
-            URL, {"prompt": prompt, "duration_s": 2, "image": jpeg_upload(image, "photo.jpg")}, format="multipart"
-        )
+        body = {"prompt": prompt, "duration_s": 2, "aspect": aspect, "image": jpeg_upload(image, "photo.jpg")}
+        response = api.post(URL, body, format="multipart")
     assert response.status_code == 202, response.json()
     job = api.get(f"{URL}/{response.json()['id']}").json()
     assert (job["status"], job["error"]["code"] if job.get("error") else None) == ("blocked", "consent_required"), job
@@ -63,6 +62,16 @@ def test_a_stranger_in_a_few_grey_levels_is_blocked_before_anything_is_rendered(
     api, me, kind, django_capture_on_commit_callbacks
 ):
     assert_blocked_before_rendering(api, django_capture_on_commit_callbacks, _faint(kind), "the lights come on")
+
+
+@pytest.mark.parametrize("levels", [(0, 30), (170, 230)])
+def test_a_stranger_cut_by_the_frame_in_a_few_grey_levels_is_blocked_before_anything_is_rendered(
+    api, me, levels, django_capture_on_commit_callbacks
+):
+    # The astronaut's face, cut by a 16:9 video's top edge: equalised at any clip limit it showed YuNet
+    # nobody, and the video was made of her (202, ready); with its levels stretched, she is found.
+    faint = _squeezed(faces.photo("astronaut"), *levels)
+    assert_blocked_before_rendering(api, django_capture_on_commit_callbacks, faint, "the lights come on", "16:9")
 
 
 def assert_made_into_a_video(api, capture, image: np.ndarray, prompt: str) -> dict:  # type: ignore[no-untyped-def]
