@@ -89,7 +89,7 @@ def _levers() -> None:
     import cv2
     import numpy as np
 
-    from cameos.likeness.faces import engine, models_dir
+    from cameos.likeness.faces import TILTED_SCAN_SIDE, _shrunk, _tilted, engine, models_dir
     from tests import synthetic_faces as faces
 
     def p50(call, n: int = 200) -> float:  # type: ignore[no-untyped-def]
@@ -104,6 +104,7 @@ def _levers() -> None:
     found = engine()
     frame = faces.paste_faces(faces.scene((640, 360)), [("hopper", 320, 180)], 120)
     turned = cv2.rotate(frame, cv2.ROTATE_90_CLOCKWISE)
+    tilted = _tilted(_shrunk(frame, TILTED_SCAN_SIDE)[0])[0]
     two_up = np.vstack([frame, cv2.rotate(frame, cv2.ROTATE_180)])  # upright and upside down, one call
     four_up = np.zeros((720, 1280, 3), np.uint8)  # the four views in one mosaic's pixels
 
@@ -127,8 +128,16 @@ def _levers() -> None:
         ("YuNet, four views' pixels in one call, 1280×720", lambda: detect(four_up)),
         ("YuNet in cv2.dnn's new engine, 640×384, outputs not decoded", new_engine),
         (
-            "a frame's views as the scan looks at them (detect_any_way_up_placed)",
+            "a frame's views, upright and turned by quarters (detect_any_way_up_placed)",
             lambda: found.detect_any_way_up_placed(frame),
+        ),
+        (
+            f"a frame's views as the scan looks at them, also tilted four ways at {TILTED_SCAN_SIDE} px",
+            lambda: found.detect_any_way_up_placed(frame, tilted_side=TILTED_SCAN_SIDE),
+        ),
+        (
+            f"YuNet, one view tilted at {TILTED_SCAN_SIDE} px, {tilted.shape[1]}×{tilted.shape[0]}",
+            lambda: detect(tilted),
         ),
         ("SFace, one face", lambda: found.embed([crop])),
         ("SFace, two faces in one batch", lambda: found.embed([crop, crop])),

@@ -231,6 +231,23 @@ def face_patch(name: str, width: int) -> np.ndarray:
     return cv2.resize(crop, (width, round(width * crop.shape[0] / crop.shape[1])), interpolation=cv2.INTER_AREA)
 
 
+def tilted(patch: np.ndarray, degrees: float) -> np.ndarray:
+    """A square face image turned `degrees` counter-clockwise about its centre (as cv2 turns), its
+    corners filled with its edges mirrored (put_disc keeps the disc inside them)."""
+    side = patch.shape[0]
+    turn = cv2.getRotationMatrix2D((side / 2, side / 2), degrees, 1.0)
+    return cv2.warpAffine(patch, turn, (side, side), borderMode=cv2.BORDER_REFLECT)
+
+
+def put_disc(frame: np.ndarray, patch: np.ndarray, left: int, top: int) -> None:
+    """Draw the disc of a square `patch` into `frame` at (left, top), in place, hard-edged (a model's
+    pixels, not blended: seamlessClone washes out dark faces)."""
+    side = patch.shape[0]
+    disc = cv2.circle(np.zeros((side, side), np.uint8), (side // 2, side // 2), side // 2, 1, -1) > 0
+    region = frame[top : top + side, left : left + side]
+    region[disc] = patch[disc]
+
+
 def paste_faces(background: np.ndarray, faces: list[tuple[str, int, int]], width: int) -> np.ndarray:
     """Blend real faces into `background` at (name, centre x, centre y), with cv2.seamlessClone."""
     out = background.copy()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -80,6 +81,17 @@ FLAT_SIDE = 320
 # at 640 px too. The cost: about 38 ms more for a 1080p photo on two cores (77 against 39 ms).
 TILTED = 45
 TILTED_SIDE = 480
+# The output scan (tracks.face_tracks) looks at each sampled frame tilted so too, this small (a frame
+# of the scan, 640 px, tilted is a square 1.4 times as wide: its four views at 640 would cost about as
+# much as all the others; at 320, 4 YuNet calls of about 4 ms). There a face found tilted competes by
+# score with the same face found upright or turned by quarters, as those do with each other: a face
+# tilted 30-60° is often found upright too (a GAN face at 45°, 0.89), with its landmarks as if it were
+# upright, and aligned so matched no one (similarity to the person's upright template 0.35-0.77),
+# while the view that shows it upright scores it better (0.91-0.92) and aligns it right (0.94-0.96).
+# Measured on three faces at 35-315° in a 360×640 frame: found and aligned (>= 0.86) from a face
+# square of 130 px; at 80-100 px found, not always aligned well; at 60 px mostly not found (at 256
+# px: fewer found at 80-100 px).
+TILTED_SCAN_SIDE = 320
 EMBED_SIZE = 112
 SFACE_INPUT = "data"  # the SFace file's image input
 # Depth of the nose tip in front of the eyes, as a share of the distance between the eyes (adult
@@ -193,20 +205,11 @@ class FaceEngine:
                 for view, face, center in sorted(found, key=lambda item: -item[1].score):
                     if face.score >= FLAT_MIN_SCORE and new(face, center):
                         kept.append((view, face, center))
-        # Tilted half-way between two quarter turns (TILTED): the eighth turns, four ways.
-        small, scale = _shrunk(image, TILTED_SIDE)
-        tilted, turn = _tilted(small)
-        found = [item for item in self._found_any_way_up(tilted, tilted, 1.0) if item[1].score >= TURNED_MIN_SCORE]
-        if any(new(_scaled(face, 1 / scale), _untilted(turn, center, scale)) for _, face, center in found):
-            whole, turn = _tilted(image)
-            found = self._found_any_way_up(whole, tilted, scale)
-            for view, face, center in sorted(found, key=lambda item: -item[1].score):
-                if face.score >= TURNED_MIN_SCORE and new(face, _untilted(turn, center, 1.0)):
-                    kept.append((view, face, _untilted(turn, center, 1.0)))
+        self._add_tilted(image, kept, max_side=TILTED_SIDE)
         return [(view, face) for view, face, _ in kept]
 
     def detect_any_way_up_placed(
-        self, image: np.ndarray, *, min_size: float = 0.0
+        self, image: np.ndarray, *, min_size: float = 0.0, tilted_side: int | None = None
     ) -> list[tuple[np.ndarray, Face, tuple[float, float]]]:
         """Faces in a BGR image however it is turned, each with the view of the image it was found
         in (for `align`). YuNet finds upright faces, and a face lying on its side or upside down
@@ -221,12 +224,15 @@ class FaceEngine:
         Faces smaller than `min_size` (their side, in the image's pixels) are left out before the
         views are compared: one too small to check, found with a better score at a face's centre,
         would otherwise stand for that face and be dropped with it; and a crowd of them made the
-        comparison quadratic (a frame of 230: 99 ms, 72 without them)."""
+        comparison quadratic (a frame of 230: 99 ms, 72 without them). With `tilted_side` (the output
+        scan: TILTED_SCAN_SIDE), also the faces only the image tilted an eighth shows (_add_tilted)."""
         small, scale = _shrunk(image, DETECT_MAX_SIDE)
         found = self._found_any_way_up(image, small, scale)
         if _noise(small) > NOISY_ABOVE:
             clean = cv2.medianBlur(image, DENOISE_KERNEL)
             found += self._found_any_way_up(clean, *_shrunk(clean, DETECT_MAX_SIDE))
+        if tilted_side is not None:  # compared with the others by score: see TILTED_SCAN_SIDE
+            found += self._found_tilted(image, tilted_side, lambda face, center: face.size >= min_size)
         found = [item for item in found if item[1].size >= min_size]
         kept: list[tuple[np.ndarray, Face, tuple[float, float]]] = []
         for view, face, center in sorted(found, key=lambda item: -item[1].score):
@@ -243,6 +249,18 @@ class FaceEngine:
                 kept.append((smooth, face, face.center))
         return kept
 
+    def _add_tilted(
+        self, image: np.ndarray, kept: list[tuple[np.ndarray, Face, tuple[float, float]]], *, max_side: int
+    ) -> None:
+        """Adds to `kept` the faces none of it is that the image tilted an eighth shows (_found_tilted)."""
+
+        def new(face: Face, center: tuple[float, float]) -> bool:
+            return all(math.dist(center, other) > max(face.size, seen.size) / 2 for _, seen, other in kept)
+
+        for view, face, center in sorted(self._found_tilted(image, max_side, new), key=lambda item: -item[1].score):
+            if new(face, center):
+                kept.append((view, face, center))
+
     def small_copy_faces(self, small: np.ndarray, scale: float) -> tuple[np.ndarray, list[Face]]:
         """The copy at MOSAIC_SIDE, made from `small` (the image shrunk by `scale`: 9 times fewer
         pixels to shrink than the image at 1080p), and its upright faces; none when `small` is no
@@ -257,17 +275,42 @@ class FaceEngine:
     ) -> list[tuple[np.ndarray, Face, tuple[float, float]]]:
         """The faces of each way up (detect_any_way_up), each with its view and its centre upright."""
         height, width = image.shape[:2]
-        found = [(image, face, face.center) for face in self._detect(small, scale)]
+        return _in_views(image, self._faces_each_way(small, scale, width, height))
+
+    def _faces_each_way(
+        self, small: np.ndarray, scale: float, width: int, height: int
+    ) -> list[tuple[int | None, Face, tuple[float, float]]]:
+        """The faces of `small` (a `width`×`height` image shrunk by `scale`) upright and turned three
+        ways (those scoring TURNED_MIN_SCORE), each with its turn (None: upright), in the pixels of the
+        image turned so, and its centre in the image upright."""
+        found: list[tuple[int | None, Face, tuple[float, float]]] = [
+            (None, face, face.center) for face in self._detect(small, scale)
+        ]
         for turn, back in (
             (cv2.ROTATE_90_CLOCKWISE, lambda x, y: (y, height - 1 - x)),
             (cv2.ROTATE_90_COUNTERCLOCKWISE, lambda x, y: (width - 1 - y, x)),
             (cv2.ROTATE_180, lambda x, y: (width - 1 - x, height - 1 - y)),
         ):
-            faces = [f for f in self._detect(cv2.rotate(small, turn), scale) if f.score >= TURNED_MIN_SCORE]
-            if faces:  # aligned from the whole image, turned the same way
-                view = cv2.rotate(image, turn)
-                found += [(view, face, back(*face.center)) for face in faces]
+            faces = self._detect(cv2.rotate(small, turn), scale)
+            found += [(turn, face, back(*face.center)) for face in faces if face.score >= TURNED_MIN_SCORE]
         return found
+
+    def _found_tilted(
+        self, image: np.ndarray, max_side: int, wanted: Callable[[Face, tuple[float, float]], bool]
+    ) -> list[tuple[np.ndarray, Face, tuple[float, float]]]:
+        """The faces of the image tilted half-way between two quarter turns (TILTED), four ways, that
+        score TURNED_MIN_SCORE and are `wanted` (the face in the image's pixels, its centre upright):
+        looked for in its copy at most `max_side` large, each with its view (the whole image tilted and
+        turned the same way, made only when one is wanted: to align it from) and its centre upright."""
+        small, scale = _shrunk(image, max_side)
+        tilted, turn = _tilted(small)
+        found = [
+            (way, _scaled(face, 1 / scale), _untilted(turn, center, scale))
+            for way, face, center in self._faces_each_way(tilted, 1.0, tilted.shape[1], tilted.shape[0])
+            if face.score >= TURNED_MIN_SCORE
+        ]
+        found = [item for item in found if wanted(item[1], item[2])]
+        return _in_views(_tilted(image)[0], found) if found else []
 
     def align(self, image: np.ndarray, face: Face) -> np.ndarray:
         """The 112×112 BGR crop SFace expects, eyes and mouth at canonical places."""
@@ -291,6 +334,19 @@ def _shrunk(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
         return image, scale
     size = (max(1, round(width * scale)), max(1, round(height * scale)))  # a thin strip keeps a pixel
     return cv2.resize(image, size, interpolation=cv2.INTER_AREA), scale
+
+
+def _in_views(
+    image: np.ndarray, found: list[tuple[int | None, Face, tuple[float, float]]]
+) -> list[tuple[np.ndarray, Face, tuple[float, float]]]:
+    """Each face (_faces_each_way) with its view: the image turned its way, made once a way."""
+    views: dict[int | None, np.ndarray] = {None: image}
+    placed = []
+    for turn, face, center in found:
+        if turn is not None and turn not in views:
+            views[turn] = cv2.rotate(image, turn)
+        placed.append((views[turn], face, center))
+    return placed
 
 
 def _tilted(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

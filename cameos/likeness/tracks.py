@@ -1,6 +1,7 @@
 """Faces across the frames of a video, grouped into tracks (one per person on screen).
 
-Faces are found however they lie (upright, on either side, upside down: FaceEngine.detect_any_way_up).
+Faces are found however they lie (upright, on either side, upside down, and tilted half-way between
+those, small: FaceEngine.detect_any_way_up_placed, TILTED_SCAN_SIDE).
 A face joins the track whose running mean template it resembles (cosine at least `same_person`), or,
 failing that, the track whose last box it overlaps closely in the previous sampled frame (a face that
 turns away for a moment keeps its place); the faces that joined by place only are tracks of their own
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from cameos.likeness.faces import Face, FaceEngine, normalise
+from cameos.likeness.faces import TILTED_SCAN_SIDE, Face, FaceEngine, normalise
 from cameos.likeness.video import Frame
 from core.pacing import pace
 
@@ -119,7 +120,8 @@ def face_tracks(
         pace()  # a worker's scan leaves the host idle time (core.pacing); elsewhere a no-op
         # However each face lies (a model draws people asleep on their side, upside down on a
         # swing): YuNet alone finds upright faces only, and a face on its side went unchecked.
-        found = engine.detect_any_way_up_placed(frame.image, min_size=min_face_px)
+        # And tilted half-way between two quarter turns (a head on a shoulder, a camera rolled), small.
+        found = engine.detect_any_way_up_placed(frame.image, min_size=min_face_px, tilted_side=TILTED_SCAN_SIDE)
         if not found:
             continue
         if max_faces is not None and len(found) > max_faces:
