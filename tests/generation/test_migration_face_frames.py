@@ -8,9 +8,8 @@ import pytest
 from django.apps import apps
 
 from cameos.models import VideoFace
-from feed.models import Video
 from tests.cameos.lookalikes import template as enrollment_template
-from tests.generation.test_short_shot_reveal import FACE, _ShotOfFace
+from tests.generation.test_short_shot_reveal import FACE, strangers_draft_showing_face
 
 pytestmark = pytest.mark.usefixtures("c2pa_dev_dir")
 migration = importlib.import_module("cameos.migrations.0015_face_frames_regular_only")
@@ -20,14 +19,13 @@ migration = importlib.import_module("cameos.migrations.0015_face_frames_regular_
 def test_a_face_stored_with_its_cut_frames_counted_reveals_only_as_the_new_scan_would(
     api, me, make_user, client_of, activate_cameo, monkeypatch, django_capture_on_commit_callbacks, shot, stored, match
 ):
-    stranger = make_user("the.stranger")
-    monkeypatch.setattr("generation.backends.get_backend", lambda name: _ShotOfFace(*shot))
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client_of(stranger).post(
-            "/api/v1/generations", {"prompt": "a quiet park at dawn", "duration_s": 3, "aspect": "1:1"}, format="json"
-        )
-    assert response.status_code == 202, response.json()
-    draft = Video.objects.get()
+    draft = strangers_draft_showing_face(
+        shot,
+        make_user=make_user,
+        client_of=client_of,
+        monkeypatch=monkeypatch,
+        capture=django_capture_on_commit_callbacks,
+    )
     VideoFace.objects.filter(video=draft).update(frames=stored)  # as the scan counted before: cut frames too
 
     migration.cap_frames(apps, None)

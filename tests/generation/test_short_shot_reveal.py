@@ -49,21 +49,33 @@ class _ShotOfFace:
             yield frame
 
 
-def _my_videos_after_a_stranger_shows_my_face(  # type: ignore[no-untyped-def]
-    shot, *, me, api, make_user, client_of, activate_cameo, monkeypatch, django_capture_on_commit_callbacks
-) -> tuple[list[dict], Video]:
-    """A stranger's draft showing FACE in `shot` (its first and last frame at 24 fps); then I enroll
-    with that face: what my videos-of-me list says."""
+def strangers_draft_showing_face(shot, *, make_user, client_of, monkeypatch, capture) -> Video:  # type: ignore[no-untyped-def]
+    """A stranger's draft (3 s, 24 fps) showing FACE in `shot` (its first and last frame), made
+    through the API with the worker in-process."""
     stranger = make_user("the.stranger")
     monkeypatch.setattr("generation.backends.get_backend", lambda name: _ShotOfFace(*shot))
-    with django_capture_on_commit_callbacks(execute=True):
+    with capture(execute=True):
         response = client_of(stranger).post(
             "/api/v1/generations", {"prompt": "a quiet park at dawn", "duration_s": 3, "aspect": "1:1"}, format="json"
         )
     assert response.status_code == 202, response.json()
     job = client_of(stranger).get(f"/api/v1/generations/{response.json()['id']}").json()
     assert job["status"] == "ready", job
-    draft = Video.objects.get()
+    return Video.objects.get()
+
+
+def _my_videos_after_a_stranger_shows_my_face(  # type: ignore[no-untyped-def]
+    shot, *, me, api, make_user, client_of, activate_cameo, monkeypatch, django_capture_on_commit_callbacks
+) -> tuple[list[dict], Video]:
+    """A stranger's draft showing FACE in `shot` (its first and last frame at 24 fps); then I enroll
+    with that face: what my videos-of-me list says."""
+    draft = strangers_draft_showing_face(
+        shot,
+        make_user=make_user,
+        client_of=client_of,
+        monkeypatch=monkeypatch,
+        capture=django_capture_on_commit_callbacks,
+    )
     activate_cameo(me, template=enrollment_template(FACE), audience="everyone")  # → the scan of existing videos
     response = api.get("/api/v1/cameo/appearances")
     assert response.status_code == 200
@@ -106,16 +118,13 @@ def test_the_output_scan_of_a_short_shot_of_my_face_does_not_reveal_the_draft(
 ):
     """Enrolled first (open to everyone): the output scan itself finds my face in the stranger's draft."""
     activate_cameo(me, template=enrollment_template(FACE), audience="everyone")
-    stranger = make_user("the.stranger")
-    monkeypatch.setattr("generation.backends.get_backend", lambda name: _ShotOfFace(*shot))
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client_of(stranger).post(
-            "/api/v1/generations", {"prompt": "a quiet park at dawn", "duration_s": 3, "aspect": "1:1"}, format="json"
-        )
-    assert response.status_code == 202, response.json()
-    job = client_of(stranger).get(f"/api/v1/generations/{response.json()['id']}").json()
-    assert job["status"] == "ready", job
-    draft = Video.objects.get()
+    draft = strangers_draft_showing_face(
+        shot,
+        make_user=make_user,
+        client_of=client_of,
+        monkeypatch=monkeypatch,
+        capture=django_capture_on_commit_callbacks,
+    )
     rows = api.get("/api/v1/cameo/appearances").json()["results"]
     if shown:
         assert [(r["match"], r["video"]["id"]) for r in rows] == [("confirmed", draft.pk)]
