@@ -184,15 +184,15 @@ class FaceEngine:
         `thorough` (a worker's check of an upload, before anything is rendered): also the faces only
         its equalised or stretched copy shows (FLAT_CLIP, FLAT_STRETCH: a face in a few grey levels)
         or its copy tilted an eighth (TILTED: a face half-way between two quarter turns), each
-        aligned from that copy: a model
-        animates what is in the pixels, however faint or askew. They cost about 45 ms more a 1080p
-        photo (BENCHMARKS.md, fifteenth session), more than the request path's budget has to spare."""
+        aligned from that copy: a model animates what is in the pixels, however faint or askew. They
+        cost about 45 ms more a 1080p photo (BENCHMARKS.md, fifteenth session), more than the request
+        path's budget has to spare."""
         kept = self.detect_any_way_up_placed(image)
         if not thorough:
             return [(view, face) for view, face, _ in kept]
 
         def new(face: Face, center: tuple[float, float]) -> bool:
-            return all(math.dist(center, other) > max(face.size, seen.size) / 2 for _, seen, other in kept)
+            return _apart(kept, face, center)
 
         small, scale = _shrunk(image, FLAT_SIDE)
         for flattened in (_equalised, _stretched):
@@ -236,14 +236,12 @@ class FaceEngine:
         found = [item for item in found if item[1].size >= min_size]
         kept: list[tuple[np.ndarray, Face, tuple[float, float]]] = []
         for view, face, center in sorted(found, key=lambda item: -item[1].score):
-            if all(math.dist(center, other) > max(face.size, seen.size) / 2 for _, seen, other in kept):
+            if _apart(kept, face, center):
                 kept.append((view, face, center))
         tiny, faces = self.small_copy_faces(small, scale)
         smooth = None
         for face in faces:  # only the others' misses
-            if face.size >= min_size and all(
-                math.dist(face.center, other) > max(face.size, seen.size) / 2 for _, seen, other in kept
-            ):
+            if face.size >= min_size and _apart(kept, face, face.center):
                 if smooth is None:
                     smooth = cv2.resize(tiny, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_LINEAR)
                 kept.append((smooth, face, face.center))
@@ -255,7 +253,7 @@ class FaceEngine:
         """Adds to `kept` the faces none of it is that the image tilted an eighth shows (_found_tilted)."""
 
         def new(face: Face, center: tuple[float, float]) -> bool:
-            return all(math.dist(center, other) > max(face.size, seen.size) / 2 for _, seen, other in kept)
+            return _apart(kept, face, center)
 
         for view, face, center in sorted(self._found_tilted(image, max_side, new), key=lambda item: -item[1].score):
             if new(face, center):
@@ -324,6 +322,12 @@ class FaceEngine:
         self.embedder.setInput(blob, SFACE_INPUT)
         vectors = self.embedder.forward().reshape(len(crops), -1).astype(np.float32)
         return normalise(vectors)
+
+
+def _apart(kept: list[tuple[np.ndarray, Face, tuple[float, float]]], face: Face, center: tuple[float, float]) -> bool:
+    """Whether `face` (its centre upright) is none of the faces `kept`: its centre further from each
+    one's than half the larger of the two."""
+    return all(math.dist(center, other) > max(face.size, seen.size) / 2 for _, seen, other in kept)
 
 
 def _shrunk(image: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
