@@ -212,6 +212,8 @@ def enrollment_submit(*, user: User, challenge_id: Any, video: UploadedFile) -> 
         .first()
     )
     if usable is None:  # checked again, locked, below: this only saves storing a file for nothing
+        if not User.objects.filter(pk=user.pk).exists():  # erased on another device since signing this in
+            raise NotFound("Your account no longer exists.")
         raise ChallengeInvalid(fields={"challenge": ["Unknown, used or expired: ask for a new challenge."]})
     if usable.say_digits:
         check_sound(video)

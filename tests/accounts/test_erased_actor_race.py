@@ -24,7 +24,7 @@ from accounts.models import AuthToken, Block, Follow, User
 from cameos.models import CameoGrant, Enrollment, EnrollmentChallenge
 from feed.models import Report, Steer
 from tests.conftest import PASSWORD
-from tests.races import pause_on, second_while_first_pauses, while_erasing_paused_at_the_end
+from tests.races import in_thread, pause_in, pause_on, second_while_first_pauses, while_erasing_paused_at_the_end
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -103,6 +103,29 @@ def test_my_enrollment_video_sent_while_my_account_is_being_erased_answers_and_t
     assert answer[0].status_code == 404, answer[0].content[:300]
     assert answer[0].json()["detail"] == "Your account no longer exists."
     assert not User.objects.filter(pk=me.pk).exists()
+    assert not Enrollment.objects.exists() and not EnrollmentChallenge.objects.exists()
+
+
+def test_my_enrollment_video_checked_while_my_account_was_erased_answers_404(me, client_of, monkeypatch):
+    """The upload was signed in, then my erasure on another device committed while the file was being
+    checked: the challenge had gone with my account, and the answer said to ask for a new challenge
+    (400 invalid_challenge), which my client then could not. It says my account is gone."""
+    from cameos.services import enrollment
+    from tests.cameos import videos
+    from tests.cameos.test_enrollment_api import challenge, enroll
+
+    mine = client_of(me)
+    challenge_id = challenge(mine)
+    checked = pause_in(monkeypatch, enrollment, "check_upload", after=True)
+    answer: list[Any] = []
+    sending = in_thread(lambda: answer.append(enroll(mine, videos.video(), challenge_id)), name="enroll")
+    assert checked.reached.wait(timeout=60)
+    accounts.account_erase(user=User.objects.get(pk=me.pk))
+    checked.go_on.set()
+    sending.join(timeout=60)
+
+    assert answer[0].status_code == 404, answer[0].content[:300]
+    assert answer[0].json()["detail"] == "Your account no longer exists."
     assert not Enrollment.objects.exists() and not EnrollmentChallenge.objects.exists()
 
 
