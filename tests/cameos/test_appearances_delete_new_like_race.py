@@ -16,7 +16,7 @@ import pytest
 
 from feed import services as feed_services
 from feed.models import Comment, Like, Video
-from tests.races import PAUSE_S, in_thread, pause_in
+from tests.races import PAUSE_S, in_thread, pause_in, until_done_or_blocked
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
@@ -50,7 +50,7 @@ def test_my_videos_deleted_while_a_fan_likes_one_not_yet_deleted_and_takes_it_ba
     taker = in_thread(take_back, name="take back", errors=errors)
     assert taking_back.reached.wait(timeout=60)
     deleting.go_on.set()
-    deletion.join(timeout=PAUSE_S)  # the deletion reaches the second video and waits for the like
+    until_done_or_blocked(deletion, PAUSE_S)  # the deletion reaches the second video and waits for the like
     taking_back.go_on.set()
     deletion.join(timeout=60)
     taker.join(timeout=60)

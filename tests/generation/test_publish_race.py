@@ -33,6 +33,7 @@ from tests.races import (
     pause_in,
     pause_on,
     second_while_first_pauses,
+    until_done_or_blocked,
     while_erasing_paused_at_the_end,
 )
 
@@ -102,7 +103,7 @@ def test_consent_taken_back_while_a_draft_is_being_published_is_never_lost(
     assert pause.reached.wait(timeout=60)
     take_back, taken_back = REVOCATIONS[revocation]
     revoking = in_thread(lambda: take_back(owner, me))
-    revoking.join(timeout=PAUSE_S)
+    until_done_or_blocked(revoking, PAUSE_S)
     revoked_meanwhile = taken_back(owner, me)  # what anyone else sees while the publish is paused
     pause.go_on.set()
     publishing.join(timeout=60)
@@ -184,7 +185,7 @@ def test_a_publish_that_sees_someone_more_on_its_second_look_is_no_deadlock(make
         people = next(looks)
         if people == {first.pk, newcomer.pk} and not a_holds_first.is_set():
             a_holds_first.set()
-            threading.Event().wait(PAUSE_S)  # time for the other change to hold the newcomer and wait
+            until_done_or_blocked(None, PAUSE_S)  # time for the other change to hold the newcomer and wait
         subjects = tuple(consent.Subject("mention", True, "granted", user_id=p) for p in sorted(people))
         return [consent.Decision(allowed=True, stage="publish", subjects=subjects)]
 

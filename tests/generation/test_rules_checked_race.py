@@ -16,7 +16,7 @@ from accounts import services as accounts
 from accounts.models import Follow
 from generation import services
 from generation.models import GenerationJob
-from tests.races import PAUSE_S, Pause, in_thread
+from tests.races import PAUSE_S, Pause, blocked_sessions, in_thread, until_done_or_blocked
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -38,8 +38,9 @@ def _follow_while_held(work: Any, *, first: Any, second: Any, held: Any) -> list
     assert pause.reached.wait(timeout=30)
     follow = lambda: accounts.follow_create(follower=first, followee=second)  # noqa: E731
     for name, run in (("follow", follow), ("work", work)):
+        before = blocked_sessions()
         threads.append(in_thread(run, name=name, errors=errors))
-        threads[-1].join(timeout=PAUSE_S)
+        until_done_or_blocked(threads[-1], PAUSE_S, blocked_before=before)
     pause.go_on.set()
     for thread in threads:
         thread.join(timeout=60)
