@@ -25,7 +25,7 @@ from accounts.presenters import (
     viewer_of,
 )
 from core.apis import PRIVATE, errors, page_body, page_query, paginated
-from core.pagination import keyset_page
+from core.pagination import Page, keyset_page
 from core.serializers import JSONString, StrictSerializer, VideosQuery, no_body, query_values
 from core.throttling import client_address
 
@@ -294,7 +294,8 @@ class NotificationsApi(APIView):
             salt=f"notifications-{request.user.pk}",
             **page_query(request),
         )
-        return Response(page_body(page, NotificationOutput))
+        named = Page(selectors.notifications_named_now(page.items), page.next)  # handles as they are now
+        return Response(page_body(named, NotificationOutput))
 
 
 class NotificationsReadApi(APIView):

@@ -112,6 +112,30 @@ def notifications_of(user: User) -> QuerySet[Notification]:
     return shown
 
 
+# The key of a notification's data that names the person it is about (`about_id`), by kind.
+_NAMES_ABOUT = {
+    Notification.Kind.CAMEO_REQUESTED: "handle",
+    Notification.Kind.APPEARANCE_TO_CONFIRM: "handle",
+    Notification.Kind.DRAFT_OF_YOU: "author",
+    Notification.Kind.CAMEO_USED: "author",
+}
+
+
+def notifications_named_now(notifications: Iterable[Notification]) -> list[Notification]:
+    """These notifications naming the person each is about by their handle now, not as it was when
+    it was sent: support may rename someone, and the old handle then be taken by anyone, whom the
+    notification would name instead (a minor told to follow the asker first would follow a stranger).
+    One query for a page."""
+    notifications = list(notifications)
+    ids = {n.about_id for n in notifications if n.about_id is not None and n.kind in _NAMES_ABOUT}
+    handles = dict(User.objects.filter(pk__in=ids).values_list("pk", "handle")) if ids else {}
+    for n in notifications:
+        key = _NAMES_ABOUT.get(n.kind)  # type: ignore[call-overload]
+        if key is not None and key in n.data and n.about_id in handles:
+            n.data = {**n.data, key: handles[n.about_id]}
+    return notifications
+
+
 def not_blocked_sql(column: str) -> str:
     """SQL: the user id in `column` is in no block with the viewer, either way. Two parameters: the
     viewer's id, twice."""

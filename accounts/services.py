@@ -31,7 +31,14 @@ from accounts.models import (
     normalize_handle,
     token_digest,
 )
-from accounts.selectors import blocks_of, followers_of, following_of, notifications_of, relation_between
+from accounts.selectors import (
+    blocks_of,
+    followers_of,
+    following_of,
+    notifications_named_now,
+    notifications_of,
+    relation_between,
+)
 from accounts.signals import (
     account_appearances_deleting,
     account_deactivated,
@@ -732,7 +739,7 @@ def account_export(*, user: User) -> dict[str, Any]:
         ],
         "notifications": [
             {"kind": n.kind, "data": n.data, "created_at": timestamp(n.created_at), "read_at": timestamp(n.read_at)}
-            for n in notifications_of(user).order_by("id")
+            for n in notifications_named_now(notifications_of(user).order_by("id"))
         ],
     }
     account_exporting.send(sender=User, user=user, out=out)
