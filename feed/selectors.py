@@ -188,14 +188,19 @@ def comment_get(comment_id: int) -> Comment:
 
 def comment_reachable_by(comment_id: int, user: User) -> Comment:
     """The comment as `user` may reach it to delete it: their own wherever it is (also on a video
-    whose author later blocked them), another's only on a video they can see. Else the same 404, word
-    for word, as an unknown id: whether a hidden video has comments is not revealed."""
+    whose author later blocked them), another's only on a video they can see, and, but for the
+    video's author (whose video it is to tidy), among its comments as listed to them (comments_of: not
+    one by someone in a block with them, or an account support deactivated). Else the same 404, word
+    for word, as an unknown id: whether a hidden video has comments, or a video someone sees a
+    comment hidden from them, is not revealed (a 403 said so)."""
     comment = comment_get(comment_id)
     if comment.author_id != user.pk:
         try:
-            video_visible_to(comment.video_id, user)
+            video = video_visible_to(comment.video_id, user)
         except NotFound:
             raise NotFound("This comment does not exist.") from None
+        if video.author_id != user.pk and not comments_of(video, user).filter(pk=comment.pk).exists():
+            raise NotFound("This comment does not exist.")
     return comment
 
 
