@@ -265,15 +265,24 @@ def users_by_handles(handles: Iterable[str]) -> dict[str, User]:
     return {u.handle: u for u in User.objects.filter(handle__in=wanted, is_active=True)}
 
 
-def _count(model: type[Follow], field: str) -> Coalesce:
+def _count(model: type[Follow], field: str, other: str) -> Coalesce:
+    """How many follows have `field` the person, the account at `other` (the other end) not one support
+    deactivated: as the lists (followers_of, following_of) leave those out, a count one above the list
+    told everyone a hidden account follows them."""
     counted = (
-        model.objects.filter(**{field: OuterRef("pk")}).order_by().values(field).annotate(n=Count("*")).values("n")
+        model.objects.filter(**{field: OuterRef("pk"), f"{other}__is_active": True})
+        .order_by()
+        .values(field)
+        .annotate(n=Count("*"))
+        .values("n")
     )
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def with_follow_counts(queryset: QuerySet[User]) -> QuerySet[User]:
-    return queryset.annotate(followers_count=_count(Follow, "followee"), following_count=_count(Follow, "follower"))
+    return queryset.annotate(
+        followers_count=_count(Follow, "followee", "follower"), following_count=_count(Follow, "follower", "followee")
+    )
 
 
 def user_visible_to(handle: str, viewer: User | None) -> User:
