@@ -32,7 +32,7 @@ from accounts.models import (
 from core.conf import conf as core_conf
 from core.exceptions import NotFound
 from core.memo import TTLCache
-from core.pagination import Page, decode_cursor, encode_cursor, page_limit
+from core.pagination import InvalidCursor, Page, decode_cursor, encode_cursor, page_limit
 from core.sql import one_of
 
 
@@ -582,21 +582,35 @@ def people_ranked(q: str, viewer: User, *, among: QuerySet[Any] | None = None) -
 
 
 def hits_after(hits: Sequence[Any], *, cursor: str | None, salt: str) -> Sequence[Any]:
-    """The ranked hits (each with a `key`, unique, ascending) after a page's signed cursor."""
+    """The ranked hits (each with a `key`, unique, ascending) after a page's signed cursor: the last
+    hit's closeness and id (hits_page), placed by their key now, or, for someone no longer found (a
+    block, a deactivation, a rename since), by their stored follower count now."""
     if not cursor:
         return hits
-    last = tuple(decode_cursor(cursor, salt=salt, length=3))
+    try:
+        closeness, person = decode_cursor(cursor, salt=salt, length=2)
+    except InvalidCursor:  # a cursor of before, that held the count itself
+        last = tuple(decode_cursor(cursor, salt=salt, length=3))
+    else:
+        found = next((h.key for h in hits if (h.key[0], h.key[2]) == (closeness, person)), None)
+        if found is None:
+            followers = FollowerCount.objects.filter(user_id=-int(person)).values_list("followers", flat=True).first()
+            found = (closeness, -(followers or 0), person)
+        last = found
     return [h for h in hits if h.key > last]
 
 
 def hits_page(hits: Sequence[Any], *, cursor: str | None, limit: int | None, salt: str) -> Page[Any]:
     """One page of ranked hits (each with a `key`, unique, ascending): a signed cursor holds the last
-    key, so the next page starts after it, as core.pagination's keyset cursors do."""
+    hit's closeness and id, so the next page starts after it, as core.pagination's keyset cursors do.
+    Not their follower count: a cursor is readable by whoever holds it, and the stored count counts
+    the follows of accounts support deactivated, which profiles and lists leave out."""
     size = page_limit(limit)
     rows = list(hits_after(hits, cursor=cursor, salt=salt)[: size + 1])
     if len(rows) <= size:
         return Page(items=rows, next=None)
-    return Page(items=rows[:size], next=encode_cursor(list(rows[size - 1].key), salt=salt))
+    key = rows[size - 1].key
+    return Page(items=rows[:size], next=encode_cursor([key[0], key[2]], salt=salt))
 
 
 def people_search(q: str, viewer: User, *, cursor: str | None, limit: int | None) -> Page[User]:
