@@ -70,7 +70,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     skipped with the reason; a test that uses the `celery_worker` fixture counts as marked `worker`
     (and `slow`). CASTFEED_DB_TESTS_ONLY=1 (CI's second pass, on another database and
     broker) keeps only the tests that touch the database: the others (pure media, ML and text code)
-    cannot behave differently there, and the first pass ran them already."""
+    cannot behave differently there, and the first pass ran them already. It leaves out those marked
+    `media` too: their subject is such code, run through jobs whose rows are all they store."""
     unmet = unmet_needs()
     for item in items:
         if "celery_worker" in getattr(item, "fixturenames", ()) and not item.get_closest_marker("worker"):
@@ -87,7 +88,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         uses_db = {"db", "transactional_db"} & set(getattr(item, "fixturenames", ())) or item.get_closest_marker(
             "django_db"
         )
-        (keep if uses_db else drop).append(item)
+        (keep if uses_db and not item.get_closest_marker("media") else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

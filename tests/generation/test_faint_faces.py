@@ -17,7 +17,7 @@ from generation.models import GenerationJob
 from tests import synthetic_faces as faces
 from tests.generation.test_jobs import URL, jpeg_upload, stored_files
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.media]
 
 
 def _squeezed(image: np.ndarray, low: int, high: int) -> np.ndarray:

@@ -19,7 +19,7 @@ from generation.media.watermark import watermark
 from tests import synthetic_faces as faces
 from tests.media import reencode_mp4
 
-pytestmark = pytest.mark.slow  # renders and re-encodes full-size clips
+pytestmark = [pytest.mark.slow, pytest.mark.media]  # renders and re-encodes full-size clips
 
 SIZE = (576, 1024)
 

@@ -19,7 +19,7 @@ from tests import gan_faces
 from tests import synthetic_faces as faces
 from tests.knows_people import KnownPerson, KnowsPeopleBackend, crop_from_photo
 
-pytestmark = pytest.mark.usefixtures("c2pa_dev_dir")
+pytestmark = [pytest.mark.usefixtures("c2pa_dev_dir"), pytest.mark.media]
 
 URL = "/api/v1/generations"
 PROMPT = "the Puppet Queen riding a bicycle through a park"

@@ -25,7 +25,7 @@ from generation.models import GenerationJob
 from tests import synthetic_faces as faces
 from tests.enroll import approve
 
-pytestmark = pytest.mark.usefixtures("c2pa_dev_dir")
+pytestmark = [pytest.mark.usefixtures("c2pa_dev_dir"), pytest.mark.media]
 
 URL = "/api/v1/generations"
 FPS = 24

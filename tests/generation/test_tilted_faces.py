@@ -14,7 +14,7 @@ import pytest
 from tests import synthetic_faces as faces
 from tests.generation.test_faint_faces import assert_blocked_before_rendering, assert_made_into_a_video
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.media]
 
 
 def _stranger_tilted(degrees: float) -> np.ndarray:
