@@ -260,14 +260,14 @@ def _password_guessed(handle: str, *, user: User | None, address: str | None) ->
     limit, period = parse_rate(conf().sign_in_failures)
     now = clock()
     counted = [_failures_of(handle)]
-    failures, left = hit_window(counted[0], period, now=now)
+    within, left = hit_window(counted[0], limit, period, now=now)
     known = _known_address(user, handle, address) if conf().known_address_days else None
-    if failures > limit:
+    if not within:
         # Looked up for any handle, taken or free, so that the answer and its time say nothing of it.
         if known is not None and remembered(*known):
             counted.append("signin:failures:" + known[1])
-            failures, left = hit_window(counted[-1], period, now=now)
-        if failures > limit:
+            within, left = hit_window(counted[-1], limit, period, now=now)
+        if not within:
             _taken_back(counted, period, now)  # no password checked
             raise TooManyRequests(
                 "Too many wrong passwords for this account.", retry_after=int(left) + 1, code="throttled"

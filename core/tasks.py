@@ -32,7 +32,7 @@ def delete_stored_files(names: list[str]) -> int:
 
 @shared_task(name="core.sweep_rate_counters", acks_late=True, soft_time_limit=60, time_limit=90)
 def sweep_rate_counters() -> int:
-    """Delete rate-limit counters whose window has ended (Celery beat; database store only)."""
+    """Delete rate-limit counters no limit reads any more (Celery beat; database store only)."""
     from core.throttling import sweep_counters
 
     return sweep_counters()

@@ -1,19 +1,28 @@
 """Rate limits per user (or per client address when anonymous), and the counters behind them.
 
-Fixed-window counters: one atomic increment per request and scope, instead of DRF's default of
-reading and rewriting the list of every recent request's timestamp. A window allows at most twice
-the rate across its edge, which is fine for abuse control. Rates come from settings at request time
-(`core.conf`: THROTTLE_RATES), so an operator or a test can change them at once.
+Sliding-window counters: a budget of n per period is judged over the last period, from the counts of
+two fixed windows, this one and the one before, which weighs as much as the part of it still within
+the last period (its hits taken as spread evenly over it: Cloudflare's estimate). One atomic
+increment per request and scope and one more read in the same round trip, instead of DRF's default
+of reading and rewriting the list of every recent request's timestamp. Fixed windows alone let twice
+the budget through across a window's edge (all of it at the end of one window and again at the start
+of the next); here the budget spent at the end of one still weighs almost whole at the start of the
+next, so such a burst gets the budget and no more. (The estimate is not a log: hits bunched at the
+end of one window, then spread over the next, can still reach nearly twice the budget in one
+period, but never faster than the budget's own pace after the first burst.) A refused hit is taken
+back: refusals spend nothing. Rates come from settings at request time (`core.conf`:
+THROTTLE_RATES), so an operator or a test can change them at once.
 
 The counters live where every process sees them and a restart keeps them (never in the per-process
-cache, whatever CACHES says): in Redis when REDIS_URL is set (INCR and EXPIRE NX in one round trip),
-otherwise in the database (`core.RateCounter`: one upsert that adds one and returns the count,
-`INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, atomic on SQLite and PostgreSQL). A counter's key
-names its window, so a window past is a row no one reads again: the beat task
-`core.sweep_rate_counters` deletes them. A database counter hit inside a transaction that rolls back
-is undone with it. A member of a group can also be remembered for a while, and a whole group forgotten
-at once (remember, remembered, forget: the addresses an account signed in from, one group per
-account), in the same places.
+cache, whatever CACHES says): in Redis when REDIS_URL is set (INCR, EXPIRE NX and a GET of the
+window before in one round trip), otherwise in the database (`core.RateCounter`: one upsert that adds
+one and returns the count, `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, atomic on SQLite and
+PostgreSQL, and a read of the window before). A counter's key names its window, so once the window
+after it has ended too it is a row no one reads again: the beat task `core.sweep_rate_counters`
+deletes them. A database counter hit inside a transaction that rolls back is undone with it. A member
+of a group can also be remembered for a while, and a whole group forgotten at once (remember,
+remembered, forget: the addresses an account signed in from, one group per account), in the same
+places.
 """
 
 from __future__ import annotations
@@ -60,15 +69,27 @@ RETURNING "count"
 def count_hit(key: str, *, ttl: int) -> int:
     """Add one to a counter that expires `ttl` seconds after its first hit; the new count, as seen
     by every process."""
+    return _count_hit_and_read(key, None, ttl=ttl)[0]
+
+
+def _count_hit_and_read(key: str, other: str | None, *, ttl: int) -> tuple[int, int]:
+    """count_hit on `key`, and the count of counter `other` (0 where there is none), in one round
+    trip to Redis."""
     if settings.REDIS_URL:
         with _redis(settings.REDIS_URL).pipeline(transaction=False) as pipe:  # one round trip, no MULTI
             pipe.incr(REDIS_PREFIX + key)
             pipe.expire(REDIS_PREFIX + key, ttl, nx=True)
-            return int(pipe.execute()[0])
+            if other is not None:
+                pipe.get(REDIS_PREFIX + other)
+            replies = pipe.execute()
+            return int(replies[0]), int(replies[2] or 0) if other is not None else 0
     now = int(time.time())
     with connection.cursor() as cursor:
         cursor.execute(_UPSERT, [key, now + ttl, now, now])
-        return int(cursor.fetchone()[0])
+        count = int(cursor.fetchone()[0])
+    if other is None:
+        return count, 0
+    return count, RateCounter.objects.filter(key=other, expires__gt=now).values_list("count", flat=True).first() or 0
 
 
 def clock() -> float:
@@ -76,13 +97,24 @@ def clock() -> float:
     return time.time()
 
 
-def hit_window(key: str, period: int, *, now: float | None = None) -> tuple[int, float]:
-    """One hit on `key` in the fixed window of `period` seconds at `now` (by default, the current one;
-    its counter is `<key>:<window number>`): the window's count so far, and the seconds until the
-    window ends."""
+def hit_window(key: str, limit: int, period: int, *, now: float | None = None) -> tuple[bool, float]:
+    """One hit on `key` at `now` (by default, the current time) against a budget of `limit` hits in
+    any `period` seconds: whether it is within it, and if not the seconds until a hit would be. Counted
+    in the fixed window of `period` seconds at `now` (its counter is `<key>:<window number>`, kept
+    through the next window too), with the window before weighing as much as the part of it still
+    within the last `period` seconds (the module's docstring). A hit refused is counted all the same:
+    hit_window_taken_back takes it back, and the seconds to wait are those once it is."""
     now = time.time() if now is None else now
     window = int(now // period)
-    return count_hit(f"{key}:{window}", ttl=period + 1), (window + 1) * period - now
+    start = window * period
+    count, before = _count_hit_and_read(f"{key}:{window}", f"{key}:{window - 1}", ttl=2 * period + 1)
+    if before * (1 - (now - start) / period) + count <= limit:
+        return True, 0.0
+    room = limit - count  # for one more hit beside this window's others, once this one is taken back
+    if room >= 0:  # later in this window, as the one before weighs less (it has hits: before > 0)
+        return False, start + (1 - room / before) * period - now
+    others = count - 1  # this window's, which weigh as the one before in the next
+    return False, start + period + (max(0.0, 1 - (limit - 1) / others) if others > 0 else 0.0) * period - now
 
 
 # Take one back from a counter that is still there (not one that expired: a new one, without expiry).
@@ -100,8 +132,8 @@ def hit_window_taken_back(key: str, period: int, *, now: float) -> None:
 
 
 def hit_window_forget(key: str, period: int, *, now: float | None = None) -> None:
-    """Forget hit_window's counts of `key` in the window at `now` and the one before it (a counter
-    outlives its window by a second): in the database with the transaction under way, in Redis at once."""
+    """Forget hit_window's counts of `key` in the window at `now` and the one before it (which still
+    weighs on this one): in the database with the transaction under way, in Redis at once."""
     now = time.time() if now is None else now
     window = int(now // period)
     names = [f"{key}:{window - 1}", f"{key}:{window}"]
@@ -162,7 +194,8 @@ def forget(group: str) -> None:
 
 
 def sweep_counters() -> int:
-    """Delete the database's counters whose window has ended; how many (Redis expires its own)."""
+    """Delete the database's counters past their expiry (their window and the next have ended: no one
+    reads them again); how many (Redis expires its own)."""
     deleted, _ = RateCounter.objects.filter(expires__lte=int(time.time())).delete()
     return deleted
 
@@ -188,8 +221,11 @@ class _FixedWindowThrottle(BaseThrottle):
         limit, period = parse_rate(rate)
         user = request.user
         ident = f"u{user.pk}" if user and user.is_authenticated else f"ip{client_address(request)}"
-        count, self.wait_seconds = hit_window(f"throttle:{scope}:{ident}", period)
-        return count <= limit
+        key, now = f"throttle:{scope}:{ident}", clock()
+        allowed, self.wait_seconds = hit_window(key, limit, period, now=now)
+        if not allowed:
+            hit_window_taken_back(key, period, now=now)  # a refused request spends nothing
+        return allowed
 
     def wait(self) -> float | None:
         return getattr(self, "wait_seconds", None)

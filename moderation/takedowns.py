@@ -60,7 +60,7 @@ from cameos.selectors import face_templates
 from cameos.services import ChallengeInvalid, challenge_steps, check_upload
 from core.exceptions import Conflict, InvalidInput, NotFound, TooManyRequests
 from core.storage import delete_after_commit
-from core.throttling import hit_window, parse_rate
+from core.throttling import clock, hit_window, hit_window_taken_back, parse_rate
 from feed import services as feed_services
 from feed.models import Video, VideoPerson
 from moderation.conf import conf
@@ -135,8 +135,10 @@ def _limit_email(email: str) -> None:
     store)."""
     limit, period = parse_rate(conf().takedown_per_email)
     key = "takedown:email:" + hashlib.sha256(_email_key(email).encode()).hexdigest()[:32]
-    count, left = hit_window(key, period)
-    if count > limit:  # when the window ends, not a whole period from now
+    now = clock()
+    within, left = hit_window(key, limit, period, now=now)
+    if not within:  # a refused request spends nothing; Retry-After: until one would be accepted
+        hit_window_taken_back(key, period, now=now)
         raise TooManyRequests("Too many takedown requests for this email address.", retry_after=int(left) + 1)
 
 

@@ -1,5 +1,6 @@
 """Register, sign in, sign out: what a client sees."""
 
+import time
 import types
 
 import pytest
@@ -195,11 +196,32 @@ def test_wrong_passwords_from_many_addresses_stop_signing_in_to_that_account_onl
     assert right.status_code == 429
     assert right.json()["error"] == "throttled"
     assert right.json()["detail"] == "Too many wrong passwords for this account."
-    assert 0 < right.json()["retry_after"] <= 1800
+    assert 0 < right.json()["retry_after"] <= 3600  # 3 x (1 - 1/3) + 1 = 3: 20 minutes into the next hour
     assert int(right["Retry-After"]) == right.json()["retry_after"]
     assert AuthToken.objects.filter(user=me).count() == 1  # the phone's, made by client_of
     assert phone.get("/api/v1/me").status_code == 200
     assert sign_in_from(anon, "203.0.113.1", "other.person", PASSWORD).status_code == 200
+
+
+def test_the_budget_spent_at_a_windows_end_is_not_spent_again_just_after_it(anon, me, settings, monkeypatch):
+    """Fixed windows let 5 wrong passwords be checked in the last second of a minute and 5 more in
+    the first of the next: 10 guesses in two seconds against "5 a minute". The minute before weighs
+    on this one as much as the part of it still within the last 60 seconds: 5 guesses, then 429s
+    (the right password too), then one more once a fifth of the minute has gone by."""
+    settings.CASTFEED_ACCOUNTS = {"SIGN_IN_FAILURES": "5/minute"}
+    edge = float(int(time.time()) // 60 * 60 + 600)
+    clock = types.SimpleNamespace(time=lambda: edge - 0.5)
+    monkeypatch.setattr("core.throttling.time", clock)
+    assert [sign_in_from(anon, f"203.0.113.{n}", "me.myself", f"guess-{n}").status_code for n in range(5)] == [400] * 5
+
+    clock.time = lambda: edge + 0.5
+    after = [sign_in_from(anon, f"203.0.113.{n}", "me.myself", f"guess-{n}").status_code for n in range(5, 10)]
+    assert after == [429] * 5
+    refused = sign_in_from(anon, "192.0.2.1", "me.myself", PASSWORD)
+    assert refused.status_code == 429 and refused.json()["retry_after"] == 12  # 5 x (1 - 12/60) + 1 = 5
+
+    clock.time = lambda: edge + 12.5
+    assert [sign_in_from(anon, f"203.0.113.{n}", "me.myself", f"guess-{n}").status_code for n in (10, 11)] == [400, 429]
 
 
 def test_a_handle_nobody_has_is_limited_alike(anon, settings, mid_window):

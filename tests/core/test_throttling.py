@@ -4,6 +4,7 @@ set; never the per-process cache (the tests keep LocMemCache, whatever REDIS_URL
 import os
 import threading
 import time
+import types
 
 import pytest
 from django.db import connections
@@ -37,7 +38,8 @@ def test_limits_hold_in_the_database_with_one_row_per_window(api, me, settings, 
     start = int(mid_window)  # the limits' clock, held in the middle of a window
     assert [api.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 429]
     row = RateCounter.objects.get(key=f"throttle:default:u{me.pk}:{start // 86400}")
-    assert row.count == 3 and row.expires == start + 86401  # from the first hit
+    assert row.count == 2  # the refused request spent nothing
+    assert row.expires == start + 2 * 86400 + 1  # from the first hit, through the next window (its weight)
 
 
 @pytest.mark.django_db
@@ -78,7 +80,7 @@ def test_limits_hold_on_redis_with_one_counter_per_window(api, me, settings, red
     settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"default": "2/day"}}
     assert [api.get("/api/v1/me").status_code for _ in range(3)] == [200, 200, 429]
     window = int(mid_window // 86400)
-    assert int(redis_store.get(f"{REDIS_PREFIX}throttle:default:u{me.pk}:{window}")) == 3
+    assert int(redis_store.get(f"{REDIS_PREFIX}throttle:default:u{me.pk}:{window}")) == 2  # not the refused
     assert [count_hit("probe", ttl=7) for _ in range(2)] == [1, 2]
     assert 0 < redis_store.ttl(REDIS_PREFIX + "probe") <= 7
     assert not RateCounter.objects.exists()  # nothing in the database while Redis holds them
@@ -123,3 +125,57 @@ def test_behind_trusted_proxies_the_address_the_outermost_saw_is_the_caller(me, 
     # The client's own prefix changes each time; the address nginx appended does not.
     assert [sign_in(f"10.0.0.{i}, 203.0.113.5") for i in range(3)] == [400, 400, 429]
     assert sign_in("203.0.113.6") == 400  # someone else behind the same proxy has their own limit
+
+
+@pytest.fixture(params=["database", pytest.param("redis", marks=pytest.mark.redis)])
+def store(request, settings) -> None:  # type: ignore[no-untyped-def]
+    """Each store in turn: the database (SQLite or PostgreSQL), then Redis when REDIS_URL is set."""
+    settings.REDIS_URL = os.environ["REDIS_URL"] if request.param == "redis" else ""
+
+
+@pytest.fixture
+def set_clock(monkeypatch):  # type: ignore[no-untyped-def]
+    """Sets the limits' clock (core.throttling's time) to the time given."""
+    held = types.SimpleNamespace(time=time.time)
+    monkeypatch.setattr("core.throttling.time", held)
+
+    def set_to(now: float) -> None:
+        held.time = lambda: now
+
+    return set_to
+
+
+@pytest.mark.django_db
+def test_the_budget_at_a_windows_end_and_again_at_the_next_ones_start_is_the_budget_once(
+    api, settings, store, set_clock
+):
+    """Fixed windows let 5 requests through in the last second of one minute and 5 more in the first
+    second of the next: 10 in a second against a limit of 5 a minute. The minute before still weighs
+    on this one as much as the part of it within the last 60 seconds."""
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"default": "5/minute"}}
+    edge = float(int(time.time()) // 60 * 60 + 600)  # a minute's start, later than now
+    set_clock(edge - 0.5)
+    assert [api.get("/api/v1/me").status_code for _ in range(5)] == [200] * 5
+    set_clock(edge + 0.5)
+    refused = [api.get("/api/v1/me") for _ in range(5)]
+    assert [r.status_code for r in refused] == [429] * 5
+    # 5 x (1 - 12/60) + 1 = 5: one more 12 s into the minute, and Retry-After says so.
+    assert refused[-1]["Retry-After"] == "12" and refused[-1].json()["retry_after"] == 12
+
+
+@pytest.mark.django_db
+def test_the_window_before_weighs_less_as_it_slides_and_retry_after_is_when(api, settings, store, set_clock):
+    settings.CASTFEED_CORE = {**settings.CASTFEED_CORE, "THROTTLE_RATES": {"default": "5/minute"}}
+    edge = float(int(time.time()) // 60 * 60 + 600)
+    set_clock(edge - 0.5)
+    assert [api.get("/api/v1/me").status_code for _ in range(5)] == [200] * 5
+    set_clock(edge + 0.5)
+    wait = int(api.get("/api/v1/me")["Retry-After"])
+    set_clock(edge + 0.5 + wait - 1)  # a second early: still refused
+    assert api.get("/api/v1/me").status_code == 429
+    set_clock(edge + 0.5 + wait)
+    assert [api.get("/api/v1/me").status_code for _ in range(2)] == [200, 429]  # one, as the weight allows
+    set_clock(edge + 30)  # half of the minute before weighs: 2.5 + the one above; one more
+    assert [api.get("/api/v1/me").status_code for _ in range(2)] == [200, 429]
+    set_clock(edge + 60)  # the minute before no longer weighs; this one's 2 of 5 weigh whole
+    assert [api.get("/api/v1/me").status_code for _ in range(4)] == [200, 200, 200, 429]

@@ -149,14 +149,16 @@ def test_a_video_of_her_published_while_her_request_waits_is_hidden_too(
     assert told() == on_review | {("video_restored", matched.video_id), ("video_restored", made_again.video_id)}
 
 
-def test_the_email_limit_says_when_its_window_ends(anon, settings, mid_window):
-    """Over the per-email limit, Retry-After is the time left in the counting window (the day ends at
-    midnight UTC), not a whole day from now whatever the hour."""
-    settings.CASTFEED_MODERATION = {**settings.CASTFEED_MODERATION, "TAKEDOWN_PER_EMAIL": "1/day"}
-    assert post(anon).status_code == 202
+def test_the_email_limit_says_when_one_more_would_be_accepted(anon, settings, mid_window):
+    """Over the per-email limit, Retry-After is the time until a request would be accepted: the day's
+    2 weigh on the next day as much as the part of today still within the last 24 hours (days start
+    at midnight UTC), so one more at noon tomorrow (2 x 1/2 + 1 = 2), not a whole day from now
+    whatever the hour."""
+    settings.CASTFEED_MODERATION = {**settings.CASTFEED_MODERATION, "TAKEDOWN_PER_EMAIL": "2/day"}
+    assert [post(anon).status_code for _ in range(2)] == [202, 202]
     refused = post(anon)
     assert refused.status_code == 429
-    left = (int(mid_window // 86400) + 1) * 86400 - mid_window
+    left = (int(mid_window // 86400) + 1) * 86400 + 43200 - mid_window
     assert int(refused["Retry-After"]) == refused.json()["retry_after"] == int(left) + 1
 
 
