@@ -418,10 +418,17 @@ _BOXED = {
 # Words in quotes or brackets after a word and before another ('Taylor "the singer" Swift', "Elon (rocket
 # man) Musk"): a nickname or an aside put between the words of a name, which still says the name.
 _ASIDE = re.compile(r" [\"“„«‘'(\[][^\"“”„«»‘’'()\[\]]{1,40}[\"”»’')\]](?= \w)")
+# Any hyphen or dash (Unicode's dash punctuation: the hyphen, the non-breaking hyphen, en and em dashes),
+# the minus sign and the middle dots, read as the hyphen-minus: "Tay\u2013lor" is "Tay-lor" to a reader.
+_DASH = (
+    "-\u058a\u05be\u1400\u1806\u2010-\u2015\u2e17\u2e1a\u2e3a\u2e3b\u2e40\u2e5d\u301c\u3030\u30a0"
+    "\ufe31\ufe32\ufe58\ufe63\uff0d\U00010ead"  # Unicode's dash punctuation (category Pd)
+    "\u2212\u02d7\u2043\u00b7\u2027\u2219\u30fb"  # minus signs, the hyphen bullet, the middle dots
+)
 # A word hyphenated across a line ("Mari-\nsol", canonical: "Mari- sol"): the word whole.
-_HYPHENATED = re.compile(r"(?<=[^\W\d_])- (?=[^\W\d_])")
-# A hyphen inside a word ("Tay-lor Swift", "Elon Mu-sk"): the word whole, as a reader reads it.
-_INNER_HYPHEN = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+_HYPHENATED = re.compile(rf"(?<=[^\W\d_])[{_DASH}] (?=[^\W\d_])")
+# A hyphen inside a word ("Tay-lor Swift", "Elon Mu-sk", "Elon Mu\u2013sk"): the word whole, as a reader reads it.
+_INNER_HYPHEN = re.compile(rf"(?<=[^\W\d_])[{_DASH}](?=[^\W\d_])")
 # Middle initials between two capitalised words ("Elon R. Musk", "Tom C. Cruise", "George H. W. Bush"):
 # the name without them, as a reader knows it.
 # With a comma or semicolon beside them, as between a name's words ("Elon; R. Musk", "Elon R.; Musk").
