@@ -571,10 +571,13 @@ class NameIndex:
                     found.append((at[i], at[i + n - 1] + 1, nid, 0, how, read[i : i + n]))
 
     def _plural_at(self, t: _Tok, found: list[_Finding]) -> None:
-        """A one-word name in the plural, capitalised: "the Obamas", "the Kennedys"."""
+        """A one-word name in the plural, capitalised: "the Obamas", "the Kennedys"; one that is also an
+        ordinary word only where a capital says a name, as the name itself (not at a sentence's start):
+        "the Trumps at dinner", not "Trumps beat every card"."""
         got = self._exact.get(t.cls[:-1])
         for nid, _breaks, joined in () if got is None else (got,) if isinstance(got, tuple) else got:
-            if self._flags[nid] & _SINGLE and not self._flags[nid] & _ORDINARY_ONE and joined == t.form[:-1]:
+            ordinary = self._flags[nid] & _ORDINARY_ONE and t.initial
+            if self._flags[nid] & _SINGLE and not ordinary and joined == t.form[:-1]:
                 found.append(self._found(nid, [t], 0, 0))
 
     def _fuzzy_at(

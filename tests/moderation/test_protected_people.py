@@ -529,3 +529,25 @@ def test_a_check_while_another_thread_updates_the_face_matrix_uses_the_one_it_re
     checker.join(60)
     assert finished and decided == [["protected_person", "unknown_face"]]  # no wait: the matrix it replaces
     assert reasons() == ["protected_person", "protected_person"]  # the next check: Hopper's face too
+
+
+@pytest.mark.parametrize(
+    ("prompt", "who"),
+    [
+        # A one-word name that is also an ordinary word, in the plural and capitalised mid-sentence: the
+        # family, as "the Obamas" always was. Before, the plural was read only for names that are no
+        # ordinary word, and the job was queued and made (202, then ready).
+        ("a photo of the Trumps at dinner", "Donald Trump"),
+        ("dinner with the Trumps in the garden", "Donald Trump"),
+    ],
+)
+def test_an_ordinary_word_name_in_the_plural_written_as_a_name_is_refused(refused_as_protected, prompt, who):
+    refused_as_protected(prompt, who)
+
+
+@pytest.mark.parametrize(
+    "prompt",
+    ["Trumps beat every other card in this game", "three trumps on a card table", "a pond full of drakes"],
+)
+def test_an_ordinary_word_in_the_plural_stays_free(api, prompt):
+    assert api.post("/api/v1/generations", {"prompt": prompt, "duration_s": 2}, format="json").status_code == 202
