@@ -16,8 +16,8 @@ THROTTLE_RATES), so an operator or a test can change them at once.
 The counters live where every process sees them and a restart keeps them (never in the per-process
 cache, whatever CACHES says): in Redis when REDIS_URL is set (INCR, EXPIRE NX and a GET of the
 window before in one round trip), otherwise in the database (`core.RateCounter`: one upsert that adds
-one and returns the count, `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`, atomic on SQLite and
-PostgreSQL, and a read of the window before). A counter's key names its window, so once the window
+one and returns the count, and the window before's, `INSERT ... ON CONFLICT DO UPDATE ... RETURNING`,
+atomic on SQLite and PostgreSQL). A counter's key names its window, so once the window
 after it has ended too it is a row no one reads again: the beat task `core.sweep_rate_counters`
 deletes them. A database counter hit inside a transaction that rolls back is undone with it. A member
 of a group can also be remembered for a while, and a whole group forgotten at once (remember,
@@ -56,13 +56,16 @@ def _redis(url: str) -> redis.Redis:
 
 
 # One statement: add one, or start the row (again, once past its expiry: a key reused across windows
-# starts at 1, as in Redis); the new count. Double-quoted names: the same SQL on SQLite and PostgreSQL.
+# starts at 1, as in Redis); the new count, and the count of another counter not past its expiry (the
+# window before: hit_window), NULL where there is none. Double-quoted names: the same SQL on SQLite and
+# PostgreSQL.
 _UPSERT = """
 INSERT INTO "core_ratecounter" ("key", "count", "expires") VALUES (%s, 1, %s)
 ON CONFLICT ("key") DO UPDATE SET
   "count" = CASE WHEN "core_ratecounter"."expires" <= %s THEN 1 ELSE "core_ratecounter"."count" + 1 END,
   "expires" = CASE WHEN "core_ratecounter"."expires" <= %s THEN excluded."expires" ELSE "core_ratecounter"."expires" END
-RETURNING "count"
+RETURNING "count",
+  (SELECT "other"."count" FROM "core_ratecounter" AS "other" WHERE "other"."key" = %s AND "other"."expires" > %s)
 """
 
 
@@ -74,7 +77,7 @@ def count_hit(key: str, *, ttl: int) -> int:
 
 def _count_hit_and_read(key: str, other: str | None, *, ttl: int) -> tuple[int, int]:
     """count_hit on `key`, and the count of counter `other` (0 where there is none), in one round
-    trip to Redis."""
+    trip to Redis, or one statement in the database."""
     if settings.REDIS_URL:
         with _redis(settings.REDIS_URL).pipeline(transaction=False) as pipe:  # one round trip, no MULTI
             pipe.incr(REDIS_PREFIX + key)
@@ -85,11 +88,9 @@ def _count_hit_and_read(key: str, other: str | None, *, ttl: int) -> tuple[int, 
             return int(replies[0]), int(replies[2] or 0) if other is not None else 0
     now = int(time.time())
     with connection.cursor() as cursor:
-        cursor.execute(_UPSERT, [key, now + ttl, now, now])
-        count = int(cursor.fetchone()[0])
-    if other is None:
-        return count, 0
-    return count, RateCounter.objects.filter(key=other, expires__gt=now).values_list("count", flat=True).first() or 0
+        cursor.execute(_UPSERT, [key, now + ttl, now, now, key if other is None else other, now])
+        count, before = cursor.fetchone()
+    return int(count), int(before or 0) if other is not None else 0
 
 
 def clock() -> float:
@@ -209,7 +210,7 @@ def forget_redis_counters() -> None:
             client.delete(*keys)
 
 
-class _FixedWindowThrottle(BaseThrottle):
+class _WindowThrottle(BaseThrottle):
     def scope_for(self, view: Any) -> str | None:
         raise NotImplementedError
 
@@ -244,14 +245,14 @@ def client_address(request: Any) -> str:
     return hops[-min(proxies, len(hops))] if hops else peer
 
 
-class UserOrIPRateThrottle(_FixedWindowThrottle):
+class UserOrIPRateThrottle(_WindowThrottle):
     """Every API request counts against the `default` scope."""
 
     def scope_for(self, view: Any) -> str | None:
         return "default"
 
 
-class ScopedRateThrottle(_FixedWindowThrottle):
+class ScopedRateThrottle(_WindowThrottle):
     """A view's `throttle_scope` (registration, sign-in, comments, ...) has its own budget."""
 
     def scope_for(self, view: Any) -> str | None:
